@@ -1,0 +1,56 @@
+# HelixForge — set-up, demo, tests, lint, benchmarks.
+# `make demo` and `make test` work on a fresh clone: they create .venv and install first.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PIP := $(BIN)/python -m pip
+# The CPU build of torch is pinned so pip never pulls a multi-GB CUDA build.
+CONSTRAINTS := -c constraints-cpu.txt
+JOBS ?= 2
+
+.PHONY: venv install demo test lint format bench bench-chem bench-lm bench-dna bench-crispr clean
+
+venv: $(BIN)/python
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip wheel setuptools
+
+$(STAMP): $(BIN)/python pyproject.toml constraints-cpu.txt
+	$(PIP) install -q $(CONSTRAINTS) torch==2.13.0
+	$(PIP) install -q $(CONSTRAINTS) -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(BIN)/helix demo --out demo_run
+
+test: install
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests
+
+lint: install
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+format: install
+	$(BIN)/ruff check --fix src tests benchmarks
+	$(BIN)/ruff format src tests benchmarks
+
+bench: bench-chem bench-lm bench-dna bench-crispr
+
+bench-chem: install
+	$(BIN)/python benchmarks/chem_property.py
+
+bench-lm: install
+	$(BIN)/python benchmarks/lm.py
+
+bench-dna: install
+	$(BIN)/python benchmarks/dna.py
+
+bench-crispr: install
+	$(BIN)/python benchmarks/crispr.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache build dist src/*.egg-info

@@ -1,0 +1,1 @@
+"""chem/models."""

@@ -1,0 +1,1 @@
+"""The `helix` command line: thin Typer shells over library functions."""

@@ -1,0 +1,56 @@
+"""`helix`: the HelixForge command line.
+
+Sub-command groups live in their own modules and import only typer at module level, so
+`helix --help` stays fast; torch, RDKit and transformers load inside the verbs that use them.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from helixforge import __version__
+from helixforge.cli import chem, crispr, data, dna, lm
+from helixforge.cli.common import handle_errors
+
+app = typer.Typer(
+    name="helix",
+    help="HelixForge: AI for genetics, drug discovery and gene editing.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(data.app, name="data")
+app.add_typer(chem.app, name="chem")
+app.add_typer(dna.app, name="dna")
+app.add_typer(lm.app, name="lm")
+app.add_typer(crispr.app, name="crispr")
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"helixforge {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_callback(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version and exit."),
+) -> None:
+    """HelixForge: AI for genetics, drug discovery and gene editing."""
+
+
+@app.command("demo")
+@handle_errors
+def demo_cmd(out: str = typer.Option("demo_run", "--out", help="Run directory to create.")) -> None:
+    """Train → predict → report on the embedded solubility set (no data mirror needed)."""
+    from helixforge.chem.demo import run_demo
+
+    run_demo(out)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

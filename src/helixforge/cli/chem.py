@@ -1,0 +1,7 @@
+"""helix chem …"""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(help="chem commands.", no_args_is_help=True)

@@ -1,0 +1,1 @@
+"""Domain-free core: tables, errors, splits, metrics, training, artifacts, reports, parallel map."""

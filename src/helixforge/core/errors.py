@@ -1,0 +1,128 @@
+"""Errors that tell the user what went wrong and what to do.
+
+`HelixError` and its family are raised for problems with an input as a whole (missing file,
+missing column, nothing usable left). Problems with a single row are *recorded* as `RowError`
+in a `RowErrors` collector and the row is skipped, so one bad row never kills a long job.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+
+class HelixError(Exception):
+    """Base error: the message says what went wrong; `hint` says what to do about it."""
+
+    def __init__(self, message: str, hint: str | None = None):
+        self.message = message
+        self.hint = hint
+        super().__init__(message if not hint else f"{message}\n  → {hint}")
+
+
+class InputError(HelixError):
+    """An input file or table is unusable as a whole."""
+
+
+class ColumnNotFoundError(InputError):
+    """A requested column does not exist; the message lists those that do."""
+
+    def __init__(self, missing: Iterable[str], available: Iterable[str], source: str | os.PathLike | None = None):
+        missing = list(missing)
+        available = [str(c) for c in available]
+        where = f"{source}: " if source else ""
+        plural = "s" if len(missing) > 1 else ""
+        super().__init__(
+            f"{where}column{plural} {', '.join(repr(m) for m in missing)} not found. "
+            f"Columns present: {', '.join(repr(a) for a in available) or '(none)'}",
+            hint="pass the right column name (for example --smiles-col / --target), "
+            "or check the file's delimiter and header line",
+        )
+        self.missing = missing
+        self.available = available
+
+
+class EmptyInputError(InputError):
+    """The input has no data rows."""
+
+
+class NoUsableRowsError(InputError):
+    """Every row of the input was rejected; the errors table says why."""
+
+
+class ConfigError(HelixError):
+    """An option or combination of options is invalid."""
+
+
+class DataUnavailableError(HelixError):
+    """A dataset or model is not available locally and would need the network."""
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One rejected row: where it is, which column, the offending value and why."""
+
+    file: str
+    row: int | None
+    column: str | None
+    value: str | None
+    reason: str
+
+    def __str__(self) -> str:
+        loc = self.file or "<input>"
+        if self.row is not None:
+            loc += f", row {self.row}"
+        if self.column:
+            loc += f", column '{self.column}'"
+        val = "" if self.value is None else f" (value {_clip(self.value)!r})"
+        return f"{loc}: {self.reason}{val}"
+
+
+def _clip(value: Any, n: int = 80) -> str:
+    s = str(value)
+    return s if len(s) <= n else s[: n - 3] + "..."
+
+
+class RowErrors:
+    """Collects `RowError`s during a job; written as a table next to the job's outputs."""
+
+    def __init__(self, file: str | os.PathLike | None = None):
+        self.file = str(file) if file is not None else ""
+        self.items: list[RowError] = []
+
+    def add(self, row: int | None, column: str | None, value: Any, reason: str) -> None:
+        self.items.append(RowError(self.file, row, column, None if value is None else _clip(value, 200), reason))
+
+    def extend(self, other: RowErrors | Iterable[RowError]) -> None:
+        self.items.extend(other.items if isinstance(other, RowErrors) else other)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __iter__(self):
+        return iter(self.items)
+
+    def rows(self) -> set[int]:
+        return {e.row for e in self.items if e.row is not None}
+
+    def to_frame(self):
+        import pandas as pd
+
+        cols = ["file", "row", "column", "value", "reason"]
+        return pd.DataFrame([asdict(e) for e in self.items], columns=cols)
+
+    def write(self, path: str | os.PathLike) -> Path:
+        """Write the errors table (always, even when empty, so a job's outputs are predictable)."""
+        from helixforge.core.tables import write_table
+
+        return write_table(self.to_frame(), path)
+
+    def summary(self, limit: int = 5) -> str:
+        head = [str(e) for e in self.items[:limit]]
+        more = len(self.items) - limit
+        if more > 0:
+            head.append(f"... and {more} more")
+        return "\n".join(head)

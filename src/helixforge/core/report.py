@@ -1,0 +1,282 @@
+"""Self-contained HTML reports with plots (images embedded, opens anywhere, no server).
+
+    rep = Report("Caco-2 permeability — D-MPNN")
+    rep.add_metrics({"test": {"mae": 0.31, "r2": 0.62}})
+    rep.add_regression(y_test, y_pred, name="test")
+    rep.add_learning_curves(history)
+    rep.write(run_dir / "report.html")
+
+Plot helpers return matplotlib figures (Agg backend), so domains can add their own (logos, guide
+maps) with `rep.add_figure(fig)`.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import os
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+
+from helixforge.core.tables import write_text
+
+_CSS = """
+body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;max-width:1100px;margin:2em auto;color:#222;padding:0 1em}
+h1{font-size:1.6em;border-bottom:2px solid #2b6cb0;padding-bottom:.3em}h2{font-size:1.25em;margin-top:1.8em;color:#2b6cb0}
+table{border-collapse:collapse;margin:.8em 0;font-size:.9em}td,th{border:1px solid #ddd;padding:4px 8px;text-align:right}
+th{background:#f4f7fb}td:first-child,th:first-child{text-align:left}.figs{display:flex;flex-wrap:wrap;gap:12px}
+figure{margin:0}figcaption{font-size:.85em;color:#555;text-align:center}.meta{color:#666;font-size:.85em}
+pre{background:#f6f6f6;padding:.6em;overflow-x:auto}
+"""
+
+
+def _plt():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def figure_to_base64(fig, dpi: int = 110) -> str:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    _plt().close(fig)
+    return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _fmt(v) -> str:
+    if isinstance(v, float | np.floating):
+        if np.isnan(v):
+            return "–"
+        return f"{v:.4g}"
+    return html.escape(str(v))
+
+
+def _clean_xy(y, s):
+    y = np.asarray(y, dtype=float).ravel()
+    s = np.asarray(s, dtype=float).ravel()
+    keep = ~(np.isnan(y) | np.isnan(s))
+    return y[keep], s[keep]
+
+
+# ---------------------------------------------------------------- figures
+
+
+def roc_figure(y_true, y_score, label: str = ""):
+    from sklearn.metrics import roc_auc_score, roc_curve
+
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(4.2, 4))
+    y, s = _clean_xy(y_true, y_score)
+    if len(np.unique(y)) == 2:
+        fpr, tpr, _ = roc_curve(y, s)
+        ax.plot(fpr, tpr, label=f"{label} AUC={roc_auc_score(y, s):.3f}".strip())
+    ax.plot([0, 1], [0, 1], "--", color="grey", lw=0.8)
+    ax.set(xlabel="False positive rate", ylabel="True positive rate", title="ROC curve")
+    ax.legend(loc="lower right", fontsize=8)
+    return fig
+
+
+def pr_figure(y_true, y_score, label: str = ""):
+    from sklearn.metrics import average_precision_score, precision_recall_curve
+
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(4.2, 4))
+    y, s = _clean_xy(y_true, y_score)
+    if len(np.unique(y)) == 2:
+        prec, rec, _ = precision_recall_curve(y, s)
+        ax.plot(rec, prec, label=f"{label} AP={average_precision_score(y, s):.3f}".strip())
+        ax.axhline(y.mean(), ls="--", color="grey", lw=0.8)
+    ax.set(xlabel="Recall", ylabel="Precision", title="Precision–recall curve", ylim=(0, 1.02))
+    ax.legend(loc="lower left", fontsize=8)
+    return fig
+
+
+def confusion_figure(y_true, y_pred, labels: Sequence[str] | None = None):
+    from sklearn.metrics import confusion_matrix
+
+    plt = _plt()
+    y = np.asarray(y_true)
+    p = np.asarray(y_pred)
+    classes = np.unique(np.concatenate([y, p]))
+    cm = confusion_matrix(y, p, labels=classes)
+    fig, ax = plt.subplots(figsize=(3.8, 3.4))
+    ax.imshow(cm, cmap="Blues")
+    names = labels or [str(c) for c in classes]
+    ax.set_xticks(range(len(classes)), names)
+    ax.set_yticks(range(len(classes)), names)
+    for i in range(cm.shape[0]):
+        for j in range(cm.shape[1]):
+            ax.text(j, i, cm[i, j], ha="center", va="center", color="white" if cm[i, j] > cm.max() / 2 else "black")
+    ax.set(xlabel="Predicted", ylabel="True", title="Confusion matrix")
+    return fig
+
+
+def parity_figure(y_true, y_pred, lower=None, upper=None, label: str = ""):
+    plt = _plt()
+    y = np.asarray(y_true, dtype=float)
+    p = np.asarray(y_pred, dtype=float)
+    fig, ax = plt.subplots(figsize=(4.2, 4))
+    if lower is not None and upper is not None:
+        lo, hi = np.asarray(lower, float), np.asarray(upper, float)
+        ax.errorbar(y, p, yerr=[p - lo, hi - p], fmt="none", ecolor="#b0c4de", alpha=0.4, lw=0.6)
+    ax.scatter(y, p, s=8, alpha=0.6)
+    finite = np.concatenate([y[np.isfinite(y)], p[np.isfinite(p)]])
+    if len(finite):
+        lim = (finite.min(), finite.max())
+        ax.plot(lim, lim, "--", color="grey", lw=0.8)
+    ax.set(xlabel="Measured", ylabel="Predicted", title=f"Parity {label}".strip())
+    return fig
+
+
+def calibration_figure(y_true, y_prob, bins: int = 10):
+    plt = _plt()
+    y, p = _clean_xy(y_true, y_prob)
+    edges = np.linspace(0, 1, bins + 1)
+    idx = np.clip(np.digitize(p, edges) - 1, 0, bins - 1)
+    xs, ys = [], []
+    for b in range(bins):
+        m = idx == b
+        if m.any():
+            xs.append(p[m].mean())
+            ys.append(y[m].mean())
+    fig, ax = plt.subplots(figsize=(4.2, 4))
+    ax.plot([0, 1], [0, 1], "--", color="grey", lw=0.8)
+    ax.plot(xs, ys, "o-")
+    ax.set(xlabel="Predicted probability", ylabel="Observed frequency", title="Calibration", xlim=(0, 1), ylim=(0, 1))
+    return fig
+
+
+def learning_curve_figure(history: Sequence[Mapping[str, float]]):
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(4.6, 3.6))
+    keys = [k for k in (history[0] if history else {}) if k not in {"epoch", "step"}]
+    x = [h.get("epoch", h.get("step", i)) for i, h in enumerate(history)]
+    for k in keys:
+        ax.plot(x, [h.get(k, np.nan) for h in history], label=k)
+    ax.set(xlabel="epoch", ylabel="value", title="Learning curves")
+    ax.legend(fontsize=8)
+    return fig
+
+
+def histogram_figure(values, title: str, xlabel: str = "", bins: int = 40):
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(4.2, 3.4))
+    v = np.asarray(values, dtype=float)
+    ax.hist(v[np.isfinite(v)], bins=bins, color="#2b6cb0", alpha=0.8)
+    ax.set(title=title, xlabel=xlabel, ylabel="count")
+    return fig
+
+
+# ---------------------------------------------------------------- document
+
+
+class Report:
+    """An HTML document built section by section; `write()` is atomic."""
+
+    def __init__(self, title: str, subtitle: str = ""):
+        self.title = title
+        self.subtitle = subtitle
+        self._parts: list[str] = []
+        self._figs: list[str] = []
+
+    def _flush_figs(self) -> None:
+        if self._figs:
+            self._parts.append('<div class="figs">' + "".join(self._figs) + "</div>")
+            self._figs = []
+
+    def add_heading(self, text: str) -> Report:
+        self._flush_figs()
+        self._parts.append(f"<h2>{html.escape(text)}</h2>")
+        return self
+
+    def add_text(self, text: str) -> Report:
+        self._flush_figs()
+        self._parts.append(f"<p>{html.escape(text)}</p>")
+        return self
+
+    def add_html(self, fragment: str) -> Report:
+        self._flush_figs()
+        self._parts.append(fragment)
+        return self
+
+    def add_code(self, text: str) -> Report:
+        self._flush_figs()
+        self._parts.append(f"<pre>{html.escape(text)}</pre>")
+        return self
+
+    def add_table(self, df, max_rows: int = 50, index: bool = False) -> Report:
+        self._flush_figs()
+        shown = df.head(max_rows)
+        cols = ([shown.index.name or ""] if index else []) + [str(c) for c in shown.columns]
+        rows = ["<tr>" + "".join(f"<th>{html.escape(c)}</th>" for c in cols) + "</tr>"]
+        for idx, rec in shown.iterrows():
+            cells = ([_fmt(idx)] if index else []) + [_fmt(v) for v in rec.tolist()]
+            rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+        more = f'<p class="meta">{len(df) - max_rows} more rows not shown</p>' if len(df) > max_rows else ""
+        self._parts.append("<table>" + "".join(rows) + "</table>" + more)
+        return self
+
+    def add_metrics(self, metrics: Mapping[str, Mapping[str, float]] | Mapping[str, float]) -> Report:
+        """A metrics table: {split: {metric: value}} (one row per split) or a flat {metric: value}."""
+        import pandas as pd
+
+        if metrics and all(isinstance(v, Mapping) for v in metrics.values()):
+            df = pd.DataFrame(metrics).T
+            df.index.name = "split"
+            return self.add_table(df, index=True)
+        return self.add_table(pd.DataFrame([metrics]))
+
+    def add_figure(self, fig, caption: str = "") -> Report:
+        data = figure_to_base64(fig)
+        cap = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
+        self._figs.append(f'<figure><img src="data:image/png;base64,{data}" alt="{html.escape(caption)}">{cap}</figure>')
+        return self
+
+    def add_classification(self, y_true, y_score, name: str = "test", threshold: float = 0.5) -> Report:
+        """ROC, PR, confusion matrix, calibration and a classification report for one binary task."""
+        import pandas as pd
+        from sklearn.metrics import classification_report
+
+        y, s = _clean_xy(y_true, y_score)
+        self.add_heading(f"Classification — {name}")
+        if len(np.unique(y)) < 2:
+            return self.add_text(f"Only one class present in {name} ({len(y)} rows); curves are undefined.")
+        self.add_figure(roc_figure(y, s, name))
+        self.add_figure(pr_figure(y, s, name))
+        self.add_figure(confusion_figure(y.astype(int), (s >= threshold).astype(int)))
+        self.add_figure(calibration_figure(y, s))
+        rep = classification_report(y.astype(int), (s >= threshold).astype(int), output_dict=True, zero_division=0)
+        return self.add_table(pd.DataFrame(rep).T.reset_index().rename(columns={"index": "class"}))
+
+    def add_regression(self, y_true, y_pred, name: str = "test", lower=None, upper=None) -> Report:
+        """Parity plot (with intervals when given) and a residual histogram."""
+        self.add_heading(f"Regression — {name}")
+        self.add_figure(parity_figure(y_true, y_pred, lower, upper, name))
+        resid = np.asarray(y_pred, float) - np.asarray(y_true, float)
+        return self.add_figure(histogram_figure(resid, "Residuals (predicted − measured)"))
+
+    def add_learning_curves(self, history: Sequence[Mapping[str, float]], name: str = "") -> Report:
+        if history:
+            self.add_figure(learning_curve_figure(history), caption=name)
+        return self
+
+    def render(self) -> str:
+        self._flush_figs()
+        stamp = datetime.now().strftime("%Y-%m-%d %H:%M")
+        sub = f"<p>{html.escape(self.subtitle)}</p>" if self.subtitle else ""
+        body = "\n".join(self._parts)
+        return (
+            f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(self.title)}</title>"
+            f"<style>{_CSS}</style></head><body><h1>{html.escape(self.title)}</h1>{sub}"
+            f"<p class='meta'>HelixForge report · {stamp}</p>{body}</body></html>"
+        )
+
+    def write(self, path: str | os.PathLike) -> Path:
+        return write_text(self.render(), path)

@@ -1,0 +1,173 @@
+"""Registry of named public datasets (catalog/*.json, one file per domain).
+
+Each entry records the source, licence, sha256, columns, task type, metric and official split.
+`resolve(name)` finds a file in this order and never touches the network on its own:
+
+1. the cache, ``$HELIX_CACHE`` (default ``~/.cache/helixforge/data``);
+2. the mirror, ``$HELIX_DATA_MIRROR``, else a ``shared/data`` folder beside the checkout
+   (``../shared/data`` seen from the repository root or the current directory);
+3. otherwise a `DataUnavailableError` saying where to put the file, or to run
+   ``helix data fetch NAME`` — the only command that downloads, and only when asked.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from helixforge.core.errors import DataUnavailableError, InputError
+
+
+@dataclass(frozen=True)
+class Dataset:
+    name: str
+    domain: str
+    description: str
+    files: dict[str, dict[str, str]]
+    source: str = ""
+    license: str = ""
+    task: str = ""
+    metric: str = ""
+    split: str = ""
+    targets: list[str] = field(default_factory=list)
+    smiles_col: str | None = None
+    id_col: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def parts(self) -> list[str]:
+        return list(self.files)
+
+    def url(self, part: str) -> str | None:
+        """Raw download URL derived from 'owner/repo @ commit …, path P' sources, when possible."""
+        m = re.match(r"\s*([\w.-]+/[\w.-]+) @ ([0-9a-f]{7,40}).*?path (\S+)", self.source)
+        if not m or part not in self.files:
+            return None
+        owner_repo, commit, path = m.groups()
+        if len(self.files) > 1:  # multi-part entries: the path names the first part; swap the file name
+            path = path.rsplit("/", 1)[0] + "/" + Path(self.files[part]["path"]).name
+        return f"https://raw.githubusercontent.com/{owner_repo}/{commit}/{path}"
+
+
+_KNOWN_FIELDS = {f for f in Dataset.__dataclass_fields__} - {"extra"}
+
+
+@cache
+def _catalog() -> dict[str, Dataset]:
+    out: dict[str, Dataset] = {}
+    for item in resources.files("helixforge.datasets").joinpath("catalog").iterdir():
+        if not item.name.endswith(".json"):
+            continue
+        for raw in json.loads(item.read_text(encoding="utf-8")):
+            known = {k: v for k, v in raw.items() if k in _KNOWN_FIELDS}
+            extra = {k: v for k, v in raw.items() if k not in _KNOWN_FIELDS}
+            ds = Dataset(**known, extra=extra)
+            out[ds.name] = ds
+    return out
+
+
+def list_datasets(domain: str | None = None) -> list[Dataset]:
+    return [d for d in _catalog().values() if domain is None or d.domain == domain]
+
+
+def get_dataset(name: str) -> Dataset:
+    cat = _catalog()
+    if name in cat:
+        return cat[name]
+    # Allow the short form ('caco2_wang' for 'tdc/caco2_wang') when unambiguous.
+    hits = [d for n, d in cat.items() if n.split("/", 1)[-1] == name]
+    if len(hits) == 1:
+        return hits[0]
+    close = [n for n in cat if name.lower() in n.lower()][:8]
+    raise InputError(
+        f"unknown dataset {name!r}",
+        hint=("did you mean: " + ", ".join(close)) if close else "run `helix data list` to see the registry",
+    )
+
+
+def cache_root() -> Path:
+    return Path(os.environ.get("HELIX_CACHE", Path.home() / ".cache" / "helixforge" / "data"))
+
+
+def mirror_root() -> Path | None:
+    """The local mirror of shared data, or None when there is none."""
+    env = os.environ.get("HELIX_DATA_MIRROR")
+    if env:
+        return Path(env)
+    repo_root = Path(__file__).resolve().parents[3]  # src/helixforge/datasets/registry.py → repo
+    for candidate in (repo_root.parent / "shared" / "data", Path.cwd().parent / "shared" / "data", Path.cwd() / "shared" / "data"):
+        if candidate.is_dir():
+            return candidate
+    return None
+
+
+@cache
+def _verified(path: str, size: int, mtime: float, expected: str) -> bool:
+    from helixforge.core.artifacts import sha256_file
+
+    return sha256_file(path) == expected
+
+
+def resolve(name: str, part: str | None = None, verify: bool = True) -> Path:
+    """Local path of one file of a dataset (cache → mirror); raises if it is not on disk."""
+    ds = get_dataset(name)
+    part = part or ds.parts[0]
+    if part not in ds.files:
+        raise InputError(f"dataset {ds.name} has no part {part!r}", hint=f"parts: {', '.join(ds.parts)}")
+    rel = ds.files[part]["path"]
+    candidates = [cache_root() / rel]
+    mirror = mirror_root()
+    if mirror is not None:
+        candidates.append(mirror / rel)
+    for path in candidates:
+        if path.is_file():
+            expected = ds.files[part].get("sha256")
+            if verify and expected:
+                st = path.stat()
+                if not _verified(str(path), st.st_size, st.st_mtime, expected):
+                    raise InputError(
+                        f"{path}: checksum does not match the registry's sha256 for {ds.name} ({part})",
+                        hint="the file was changed or is corrupt; restore it from the source",
+                    )
+            return path
+    where = " or ".join(str(c) for c in candidates)
+    raise DataUnavailableError(
+        f"dataset {ds.name} ({part}) is not on this machine (looked in {where})",
+        hint="set HELIX_DATA_MIRROR to a folder holding it, or run `helix data fetch "
+        f"{ds.name}` on a machine with network access (HelixForge never downloads on its own)",
+    )
+
+
+def load_frame(name: str, part: str | None = None):
+    """Read one part of a dataset as a DataFrame (via `core.tables.read_table`)."""
+    from helixforge.core.tables import read_table
+
+    return read_table(resolve(name, part))
+
+
+def fetch(name: str) -> list[Path]:
+    """Download every part of a dataset into the cache and check its sha256 (explicit, network)."""
+    import urllib.request
+
+    from helixforge.core.artifacts import sha256_file
+    from helixforge.core.tables import atomic_path
+
+    ds = get_dataset(name)
+    out = []
+    for part, info in ds.files.items():
+        dest = cache_root() / info["path"]
+        url = ds.url(part)
+        if url is None:
+            raise DataUnavailableError(f"no download URL is known for {ds.name} ({part})", hint=f"source: {ds.source}")
+        with atomic_path(dest) as tmp:
+            urllib.request.urlretrieve(url, tmp)  # noqa: S310 - explicit user request
+            if info.get("sha256") and sha256_file(tmp) != info["sha256"]:
+                raise InputError(f"{url}: downloaded file's checksum does not match the registry")
+        out.append(dest)
+    return out

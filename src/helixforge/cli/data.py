@@ -45,7 +45,10 @@ def show_cmd(name: str) -> None:
             where = str(resolve(ds.name, part))
         except Exception as exc:  # show why, don't fail the listing
             where = f"not local ({type(exc).__name__})"
-        out.print(f"  file     {part}: {info['path']}  sha256={info.get('sha256', '')[:12]}…  → {where}", highlight=False)
+        out.print(
+            f"  file     {part}: {info['path']}  sha256={info.get('sha256', '')[:12]}…  → {where}",
+            highlight=False,
+        )
 
 
 @app.command("path")

@@ -18,7 +18,7 @@ import math
 import os
 import platform
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,18 @@ from typing import Any
 from helixforge.core.errors import InputError
 from helixforge.core.tables import write_text
 
-KEY_LIBRARIES = ("helixforge", "numpy", "pandas", "scikit-learn", "torch", "rdkit", "lightgbm", "transformers", "tokenizers", "peft")
+KEY_LIBRARIES = (
+    "helixforge",
+    "numpy",
+    "pandas",
+    "scikit-learn",
+    "torch",
+    "rdkit",
+    "lightgbm",
+    "transformers",
+    "tokenizers",
+    "peft",
+)
 
 
 def _jsonable(obj: Any) -> Any:
@@ -85,7 +96,10 @@ class RunDir:
         if create:
             self.path.mkdir(parents=True, exist_ok=True)
         elif not self.path.is_dir():
-            raise InputError(f"{self.path}: run directory not found", hint="pass the --out directory of a finished training run")
+            raise InputError(
+                f"{self.path}: run directory not found",
+                hint="pass the --out directory of a finished training run",
+            )
 
     def __truediv__(self, name: str) -> Path:
         return self.path / name
@@ -103,7 +117,10 @@ class RunDir:
         return load_json(self.path / "metrics.json")
 
     def save_versions(self, data_files: list[str | os.PathLike] | None = None) -> Path:
-        info: dict[str, Any] = {"created": datetime.now(timezone.utc).isoformat(timespec="seconds"), "libraries": library_versions()}
+        info: dict[str, Any] = {
+            "created": datetime.now(UTC).isoformat(timespec="seconds"),
+            "libraries": library_versions(),
+        }
         if data_files:
             info["data"] = {str(p): sha256_file(p) for p in data_files if Path(p).is_file()}
         return save_json(info, self.path / "versions.json")

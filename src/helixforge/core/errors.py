@@ -30,7 +30,12 @@ class InputError(HelixError):
 class ColumnNotFoundError(InputError):
     """A requested column does not exist; the message lists those that do."""
 
-    def __init__(self, missing: Iterable[str], available: Iterable[str], source: str | os.PathLike | None = None):
+    def __init__(
+        self,
+        missing: Iterable[str],
+        available: Iterable[str],
+        source: str | os.PathLike | None = None,
+    ):
         missing = list(missing)
         available = [str(c) for c in available]
         where = f"{source}: " if source else ""
@@ -94,7 +99,9 @@ class RowErrors:
         self.items: list[RowError] = []
 
     def add(self, row: int | None, column: str | None, value: Any, reason: str) -> None:
-        self.items.append(RowError(self.file, row, column, None if value is None else _clip(value, 200), reason))
+        self.items.append(
+            RowError(self.file, row, column, None if value is None else _clip(value, 200), reason)
+        )
 
     def extend(self, other: RowErrors | Iterable[RowError]) -> None:
         self.items.extend(other.items if isinstance(other, RowErrors) else other)

@@ -119,7 +119,17 @@ CLASSIFICATION: dict[str, Callable[..., float]] = {
 }
 ALL: dict[str, Callable[..., float]] = {**REGRESSION, **CLASSIFICATION}
 # Metrics where larger is better (used for model selection and early stopping).
-HIGHER_IS_BETTER = {"r2", "pearson", "spearman", "roc_auc", "pr_auc", "accuracy", "balanced_accuracy", "f1", "mcc"}
+HIGHER_IS_BETTER = {
+    "r2",
+    "pearson",
+    "spearman",
+    "roc_auc",
+    "pr_auc",
+    "accuracy",
+    "balanced_accuracy",
+    "f1",
+    "mcc",
+}
 
 
 def regression_metrics(y_true, y_pred) -> dict[str, float]:
@@ -133,7 +143,11 @@ def classification_metrics(y_true, y_score, threshold: float = 0.5) -> dict[str,
     """ROC-AUC, PR-AUC, accuracy, balanced accuracy, F1, MCC, Brier, plus n and positive rate."""
     out = {}
     for name, fn in CLASSIFICATION.items():
-        out[name] = fn(y_true, y_score, threshold) if name in {"accuracy", "balanced_accuracy", "f1", "mcc"} else fn(y_true, y_score)
+        out[name] = (
+            fn(y_true, y_score, threshold)
+            if name in {"accuracy", "balanced_accuracy", "f1", "mcc"}
+            else fn(y_true, y_score)
+        )
     yt, _ = _clean(y_true, y_score)
     out["n"] = int(len(yt))
     out["positive_rate"] = float(yt.mean()) if len(yt) else float("nan")
@@ -154,7 +168,9 @@ def multiclass_metrics(y_true, proba) -> dict[str, float]:
         "n": int(len(yt)),
     }
     try:
-        out["roc_auc_ovr"] = float(roc_auc_score(yt, proba, multi_class="ovr", labels=list(range(proba.shape[1]))))
+        out["roc_auc_ovr"] = float(
+            roc_auc_score(yt, proba, multi_class="ovr", labels=list(range(proba.shape[1])))
+        )
     except ValueError:
         out["roc_auc_ovr"] = float("nan")
     return out
@@ -168,7 +184,14 @@ def score(metric: str, y_true, y_pred) -> float:
     return ALL[key](y_true, y_pred)
 
 
-def bootstrap_ci(metric: Callable[..., float], y_true, y_pred, n_boot: int = 1000, alpha: float = 0.05, seed: int = 0) -> tuple[float, float]:
+def bootstrap_ci(
+    metric: Callable[..., float],
+    y_true,
+    y_pred,
+    n_boot: int = 1000,
+    alpha: float = 0.05,
+    seed: int = 0,
+) -> tuple[float, float]:
     """Percentile bootstrap confidence interval of a metric."""
     yt, yp = _clean(y_true, y_pred)
     rng = np.random.default_rng(seed)

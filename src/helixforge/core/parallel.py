@@ -69,9 +69,17 @@ def parallel_map(
         try:
             import ray
         except ImportError as exc:
-            raise ConfigError("backend 'ray' needs Ray", hint="pip install 'helixforge[scale]'") from exc
+            raise ConfigError(
+                "backend 'ray' needs Ray", hint="pip install 'helixforge[scale]'"
+            ) from exc
         if not ray.is_initialized():
-            ray.init(num_cpus=n_jobs if n_jobs > 1 else None, ignore_reinit_error=True, include_dashboard=False)
+            ray.init(
+                num_cpus=n_jobs if n_jobs > 1 else None,
+                ignore_reinit_error=True,
+                include_dashboard=False,
+            )
         remote = ray.remote(lambda item: fn(item, **kwargs))
         return ray.get([remote.remote(item) for item in items])
-    raise ConfigError(f"unknown parallel backend {backend!r}", hint="use 'process', 'ray' or 'serial'")
+    raise ConfigError(
+        f"unknown parallel backend {backend!r}", hint="use 'process', 'ray' or 'serial'"
+    )

@@ -113,7 +113,14 @@ def confusion_figure(y_true, y_pred, labels: Sequence[str] | None = None):
     ax.set_yticks(range(len(classes)), names)
     for i in range(cm.shape[0]):
         for j in range(cm.shape[1]):
-            ax.text(j, i, cm[i, j], ha="center", va="center", color="white" if cm[i, j] > cm.max() / 2 else "black")
+            ax.text(
+                j,
+                i,
+                cm[i, j],
+                ha="center",
+                va="center",
+                color="white" if cm[i, j] > cm.max() / 2 else "black",
+            )
     ax.set(xlabel="Predicted", ylabel="True", title="Confusion matrix")
     return fig
 
@@ -125,7 +132,15 @@ def parity_figure(y_true, y_pred, lower=None, upper=None, label: str = ""):
     fig, ax = plt.subplots(figsize=(4.2, 4))
     if lower is not None and upper is not None:
         lo, hi = np.asarray(lower, float), np.asarray(upper, float)
-        ax.errorbar(y, p, yerr=[p - lo, hi - p], fmt="none", ecolor="#b0c4de", alpha=0.4, lw=0.6)
+        ax.errorbar(
+            y,
+            p,
+            yerr=[np.clip(p - lo, 0, None), np.clip(hi - p, 0, None)],
+            fmt="none",
+            ecolor="#b0c4de",
+            alpha=0.4,
+            lw=0.6,
+        )
     ax.scatter(y, p, s=8, alpha=0.6)
     finite = np.concatenate([y[np.isfinite(y)], p[np.isfinite(p)]])
     if len(finite):
@@ -149,7 +164,13 @@ def calibration_figure(y_true, y_prob, bins: int = 10):
     fig, ax = plt.subplots(figsize=(4.2, 4))
     ax.plot([0, 1], [0, 1], "--", color="grey", lw=0.8)
     ax.plot(xs, ys, "o-")
-    ax.set(xlabel="Predicted probability", ylabel="Observed frequency", title="Calibration", xlim=(0, 1), ylim=(0, 1))
+    ax.set(
+        xlabel="Predicted probability",
+        ylabel="Observed frequency",
+        title="Calibration",
+        xlim=(0, 1),
+        ylim=(0, 1),
+    )
     return fig
 
 
@@ -219,11 +240,17 @@ class Report:
         for idx, rec in shown.iterrows():
             cells = ([_fmt(idx)] if index else []) + [_fmt(v) for v in rec.tolist()]
             rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
-        more = f'<p class="meta">{len(df) - max_rows} more rows not shown</p>' if len(df) > max_rows else ""
+        more = (
+            f'<p class="meta">{len(df) - max_rows} more rows not shown</p>'
+            if len(df) > max_rows
+            else ""
+        )
         self._parts.append("<table>" + "".join(rows) + "</table>" + more)
         return self
 
-    def add_metrics(self, metrics: Mapping[str, Mapping[str, float]] | Mapping[str, float]) -> Report:
+    def add_metrics(
+        self, metrics: Mapping[str, Mapping[str, float]] | Mapping[str, float]
+    ) -> Report:
         """A metrics table: {split: {metric: value}} (one row per split) or a flat {metric: value}."""
         import pandas as pd
 
@@ -236,10 +263,14 @@ class Report:
     def add_figure(self, fig, caption: str = "") -> Report:
         data = figure_to_base64(fig)
         cap = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
-        self._figs.append(f'<figure><img src="data:image/png;base64,{data}" alt="{html.escape(caption)}">{cap}</figure>')
+        self._figs.append(
+            f'<figure><img src="data:image/png;base64,{data}" alt="{html.escape(caption)}">{cap}</figure>'
+        )
         return self
 
-    def add_classification(self, y_true, y_score, name: str = "test", threshold: float = 0.5) -> Report:
+    def add_classification(
+        self, y_true, y_score, name: str = "test", threshold: float = 0.5
+    ) -> Report:
         """ROC, PR, confusion matrix, calibration and a classification report for one binary task."""
         import pandas as pd
         from sklearn.metrics import classification_report
@@ -247,24 +278,37 @@ class Report:
         y, s = _clean_xy(y_true, y_score)
         self.add_heading(f"Classification — {name}")
         if len(np.unique(y)) < 2:
-            return self.add_text(f"Only one class present in {name} ({len(y)} rows); curves are undefined.")
-        self.add_figure(roc_figure(y, s, name))
-        self.add_figure(pr_figure(y, s, name))
-        self.add_figure(confusion_figure(y.astype(int), (s >= threshold).astype(int)))
-        self.add_figure(calibration_figure(y, s))
-        rep = classification_report(y.astype(int), (s >= threshold).astype(int), output_dict=True, zero_division=0)
+            return self.add_text(
+                f"Only one class present in {name} ({len(y)} rows); curves are undefined."
+            )
+        self.add_figure(roc_figure(y, s, name), caption=f"ROC curve ({name})")
+        self.add_figure(pr_figure(y, s, name), caption=f"Precision-recall curve ({name})")
+        self.add_figure(
+            confusion_figure(y.astype(int), (s >= threshold).astype(int)),
+            caption=f"Confusion matrix at threshold {threshold}",
+        )
+        self.add_figure(calibration_figure(y, s), caption=f"Calibration ({name})")
+        rep = classification_report(
+            y.astype(int), (s >= threshold).astype(int), output_dict=True, zero_division=0
+        )
         return self.add_table(pd.DataFrame(rep).T.reset_index().rename(columns={"index": "class"}))
 
     def add_regression(self, y_true, y_pred, name: str = "test", lower=None, upper=None) -> Report:
         """Parity plot (with intervals when given) and a residual histogram."""
         self.add_heading(f"Regression — {name}")
-        self.add_figure(parity_figure(y_true, y_pred, lower, upper, name))
+        caption = f"Parity ({name})" + (" with prediction intervals" if lower is not None else "")
+        self.add_figure(parity_figure(y_true, y_pred, lower, upper, name), caption=caption)
         resid = np.asarray(y_pred, float) - np.asarray(y_true, float)
-        return self.add_figure(histogram_figure(resid, "Residuals (predicted − measured)"))
+        return self.add_figure(
+            histogram_figure(resid, "Residuals (predicted − measured)"),
+            caption=f"Residuals ({name})",
+        )
 
     def add_learning_curves(self, history: Sequence[Mapping[str, float]], name: str = "") -> Report:
         if history:
-            self.add_figure(learning_curve_figure(history), caption=name)
+            self.add_figure(
+                learning_curve_figure(history), caption=f"Learning curves {name}".strip()
+            )
         return self
 
     def render(self) -> str:

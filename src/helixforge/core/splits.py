@@ -67,17 +67,23 @@ def available_splitters() -> list[str]:
     return sorted(_SPLITTERS)
 
 
-def make_split(name: str, n: int, *, fractions: Sequence[float] = (0.8, 0.1, 0.1), seed: int = 0, **kwargs) -> Split:
+def make_split(
+    name: str, n: int, *, fractions: Sequence[float] = (0.8, 0.1, 0.1), seed: int = 0, **kwargs
+) -> Split:
     """Dispatch to a registered splitter. `kwargs` carry what the splitter needs (y, groups, smiles…)."""
     if name not in _SPLITTERS:
-        raise ConfigError(f"unknown split {name!r}", hint=f"choose one of: {', '.join(available_splitters())}")
+        raise ConfigError(
+            f"unknown split {name!r}", hint=f"choose one of: {', '.join(available_splitters())}"
+        )
     _check_fractions(fractions)
     return _SPLITTERS[name](n, fractions=fractions, seed=seed, **kwargs)
 
 
 def _check_fractions(fractions: Sequence[float]) -> None:
     if len(fractions) != 3 or any(f < 0 for f in fractions) or abs(sum(fractions) - 1) > 1e-6:
-        raise ConfigError(f"split fractions {tuple(fractions)} must be three non-negative numbers summing to 1")
+        raise ConfigError(
+            f"split fractions {tuple(fractions)} must be three non-negative numbers summing to 1"
+        )
 
 
 def _cut(order: np.ndarray, fractions: Sequence[float]) -> Split:
@@ -88,14 +94,18 @@ def _cut(order: np.ndarray, fractions: Sequence[float]) -> Split:
 
 
 @register_splitter("random")
-def random_split(n: int, *, fractions: Sequence[float] = (0.8, 0.1, 0.1), seed: int = 0, **_) -> Split:
+def random_split(
+    n: int, *, fractions: Sequence[float] = (0.8, 0.1, 0.1), seed: int = 0, **_
+) -> Split:
     """Shuffle rows and cut by fraction."""
     rng = np.random.default_rng(seed)
     return _cut(rng.permutation(n), fractions)
 
 
 @register_splitter("stratified")
-def stratified_split(n: int, *, y: Sequence, fractions: Sequence[float] = (0.8, 0.1, 0.1), seed: int = 0, **_) -> Split:
+def stratified_split(
+    n: int, *, y: Sequence, fractions: Sequence[float] = (0.8, 0.1, 0.1), seed: int = 0, **_
+) -> Split:
     """Keep class proportions in every part (y: one label per row)."""
     y = np.asarray(y)
     if len(y) != n:
@@ -108,7 +118,12 @@ def stratified_split(n: int, *, y: Sequence, fractions: Sequence[float] = (0.8, 
         train.append(part.train), valid.append(part.valid), test.append(part.test)
     if y.dtype.kind == "f":  # unlabeled rows go to train only
         train.append(np.flatnonzero(_isnan(y)))
-    return Split(*(rng.permutation(np.concatenate(p)) if p else np.array([], int) for p in (train, valid, test)))
+    return Split(
+        *(
+            rng.permutation(np.concatenate(p)) if p else np.array([], int)
+            for p in (train, valid, test)
+        )
+    )
 
 
 def _isnan(y: np.ndarray) -> np.ndarray:
@@ -174,7 +189,9 @@ def predefined_split(n: int, *, assignment: Sequence[str], **_) -> Split:
     )
 
 
-def kfold_indices(n: int, k: int, seed: int = 0, groups: Sequence | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
+def kfold_indices(
+    n: int, k: int, seed: int = 0, groups: Sequence | None = None
+) -> list[tuple[np.ndarray, np.ndarray]]:
     """K folds of (train, held-out) positions; with `groups`, no group spans two folds."""
     rng = np.random.default_rng(seed)
     if groups is None:
@@ -186,7 +203,9 @@ def kfold_indices(n: int, k: int, seed: int = 0, groups: Sequence | None = None)
         sizes = np.bincount(inverse, minlength=len(uniq))
         bins: list[list[int]] = [[] for _ in range(k)]
         load = np.zeros(k)
-        for g in sorted(gorder, key=lambda g: -sizes[g]):  # largest groups first, into the lightest fold
+        for g in sorted(
+            gorder, key=lambda g: -sizes[g]
+        ):  # largest groups first, into the lightest fold
             j = int(np.argmin(load))
             bins[j].append(g)
             load[j] += sizes[g]
@@ -194,6 +213,8 @@ def kfold_indices(n: int, k: int, seed: int = 0, groups: Sequence | None = None)
     out = []
     for i in range(k):
         held = folds[i]
-        rest = np.concatenate([folds[j] for j in range(k) if j != i]) if k > 1 else np.array([], int)
+        rest = (
+            np.concatenate([folds[j] for j in range(k) if j != i]) if k > 1 else np.array([], int)
+        )
         out.append((rest, held))
     return out

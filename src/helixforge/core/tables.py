@@ -72,11 +72,16 @@ def read_table(
     """
     p = Path(path)
     if not p.exists():
-        raise InputError(f"{p}: file not found", hint="check the path (relative paths start at the current directory)")
+        raise InputError(
+            f"{p}: file not found",
+            hint="check the path (relative paths start at the current directory)",
+        )
     if p.is_dir():
         raise InputError(f"{p}: is a directory, expected a table file")
     if p.stat().st_size == 0:
-        raise EmptyInputError(f"{p}: file is empty", hint="the file needs a header line and at least one data row")
+        raise EmptyInputError(
+            f"{p}: file is empty", hint="the file needs a header line and at least one data row"
+        )
     fmt = table_format(p)
     try:
         if fmt == "parquet":
@@ -98,12 +103,18 @@ def read_table(
                 quoting=csv.QUOTE_MINIMAL,
             )
     except pd.errors.EmptyDataError as exc:
-        raise EmptyInputError(f"{p}: no header or data", hint="the file needs a header line and at least one data row") from exc
+        raise EmptyInputError(
+            f"{p}: no header or data", hint="the file needs a header line and at least one data row"
+        ) from exc
     except (UnicodeDecodeError, OSError, ValueError, pd.errors.ParserError) as exc:
-        raise InputError(f"{p}: could not be read as {fmt.upper()}: {exc}", hint="check the format and delimiter") from exc
+        raise InputError(
+            f"{p}: could not be read as {fmt.upper()}: {exc}", hint="check the format and delimiter"
+        ) from exc
     df.columns = [str(c).strip() for c in df.columns]
     if len(df) == 0:
-        raise EmptyInputError(f"{p}: has a header but no data rows", hint="add data rows below the header")
+        raise EmptyInputError(
+            f"{p}: has a header but no data rows", hint="add data rows below the header"
+        )
     if fmt != "parquet":
         df.index = pd.RangeIndex(HEADER_LINES + 1, HEADER_LINES + 1 + len(df))
     if columns:
@@ -129,7 +140,9 @@ def _read_smi(p: Path) -> pd.DataFrame:
     return df
 
 
-def require_columns(df: pd.DataFrame, columns: Sequence[str], source: str | os.PathLike | None = None) -> None:
+def require_columns(
+    df: pd.DataFrame, columns: Sequence[str], source: str | os.PathLike | None = None
+) -> None:
     """Raise `ColumnNotFoundError` naming every missing column and listing those present."""
     missing = [c for c in columns if c not in df.columns]
     if missing:
@@ -182,7 +195,8 @@ def to_numeric_column(df: pd.DataFrame, column: str) -> tuple[pd.Series, pd.Seri
     """Parse a column as float. Returns (values with NaN for blanks/bad, mask of non-blank unparsable)."""
     raw = df[column]
     values = pd.to_numeric(raw, errors="coerce")
-    blank = raw.isna() | raw.astype(str).str.strip().isin(["", "nan", "NaN", "NA", "N/A", "null", "None"])
+    blank = raw.isna() | raw.astype(str).str.strip().isin(
+        ["", "nan", "NaN", "NA", "N/A", "null", "None"]
+    )
     bad = values.isna() & ~blank
     return values.astype(float), bad
-

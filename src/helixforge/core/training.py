@@ -49,7 +49,10 @@ def resolve_device(spec: str = "auto"):
             return torch.device("cuda")
         return torch.device("cpu")
     if spec.startswith("cuda") and not torch.cuda.is_available():
-        raise ConfigError("--device cuda was asked for but no CUDA GPU is visible", hint="use --device cpu or auto")
+        raise ConfigError(
+            "--device cuda was asked for but no CUDA GPU is visible",
+            hint="use --device cpu or auto",
+        )
     return torch.device(spec)
 
 
@@ -149,7 +152,9 @@ def fit(
         steps_per_epoch = len(train_batches)  # type: ignore[arg-type]
     except TypeError:
         steps_per_epoch = None
-    total_steps = cfg.max_steps or (steps_per_epoch * cfg.epochs // cfg.accumulate if steps_per_epoch else None)
+    total_steps = cfg.max_steps or (
+        steps_per_epoch * cfg.epochs // cfg.accumulate if steps_per_epoch else None
+    )
     scheduler = None
     if cfg.warmup_fraction > 0 and total_steps:
         warm = max(1, int(cfg.warmup_fraction * total_steps))
@@ -177,9 +182,21 @@ def fit(
 
     progress = None
     if not cfg.quiet:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
 
-        progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("{task.fields[info]}"))
+        progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("{task.fields[info]}"),
+        )
         progress.start()
         task = progress.add_task("training", total=cfg.epochs, completed=start_epoch, info="")
 
@@ -220,7 +237,9 @@ def fit(
             result.epochs_run = epoch + 1
             if monitored < result.best_score - cfg.min_delta or result.best_epoch < 0:
                 result.best_score, result.best_epoch = monitored, epoch
-                best_state = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
+                best_state = {
+                    k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()
+                }
                 bad_epochs = 0
             else:
                 bad_epochs += 1

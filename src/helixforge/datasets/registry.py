@@ -50,7 +50,9 @@ class Dataset:
         if not m or part not in self.files:
             return None
         owner_repo, commit, path = m.groups()
-        if len(self.files) > 1:  # multi-part entries: the path names the first part; swap the file name
+        if (
+            len(self.files) > 1
+        ):  # multi-part entries: the path names the first part; swap the file name
             path = path.rsplit("/", 1)[0] + "/" + Path(self.files[part]["path"]).name
         return f"https://raw.githubusercontent.com/{owner_repo}/{commit}/{path}"
 
@@ -87,7 +89,9 @@ def get_dataset(name: str) -> Dataset:
     close = [n for n in cat if name.lower() in n.lower()][:8]
     raise InputError(
         f"unknown dataset {name!r}",
-        hint=("did you mean: " + ", ".join(close)) if close else "run `helix data list` to see the registry",
+        hint=("did you mean: " + ", ".join(close))
+        if close
+        else "run `helix data list` to see the registry",
     )
 
 
@@ -101,7 +105,11 @@ def mirror_root() -> Path | None:
     if env:
         return Path(env)
     repo_root = Path(__file__).resolve().parents[3]  # src/helixforge/datasets/registry.py → repo
-    for candidate in (repo_root.parent / "shared" / "data", Path.cwd().parent / "shared" / "data", Path.cwd() / "shared" / "data"):
+    for candidate in (
+        repo_root.parent / "shared" / "data",
+        Path.cwd().parent / "shared" / "data",
+        Path.cwd() / "shared" / "data",
+    ):
         if candidate.is_dir():
             return candidate
     return None
@@ -119,7 +127,9 @@ def resolve(name: str, part: str | None = None, verify: bool = True) -> Path:
     ds = get_dataset(name)
     part = part or ds.parts[0]
     if part not in ds.files:
-        raise InputError(f"dataset {ds.name} has no part {part!r}", hint=f"parts: {', '.join(ds.parts)}")
+        raise InputError(
+            f"dataset {ds.name} has no part {part!r}", hint=f"parts: {', '.join(ds.parts)}"
+        )
     rel = ds.files[part]["path"]
     candidates = [cache_root() / rel]
     mirror = mirror_root()
@@ -164,7 +174,9 @@ def fetch(name: str) -> list[Path]:
         dest = cache_root() / info["path"]
         url = ds.url(part)
         if url is None:
-            raise DataUnavailableError(f"no download URL is known for {ds.name} ({part})", hint=f"source: {ds.source}")
+            raise DataUnavailableError(
+                f"no download URL is known for {ds.name} ({part})", hint=f"source: {ds.source}"
+            )
         with atomic_path(dest) as tmp:
             urllib.request.urlretrieve(url, tmp)  # noqa: S310 - explicit user request
             if info.get("sha256") and sha256_file(tmp) != info["sha256"]:

@@ -26,14 +26,20 @@ def reverse_complement(seq: str) -> str:
     return seq.translate(_COMP)[::-1]
 
 
-def validate_dna(seq: str, *, name: str = "sequence", allow_n: bool = True, allow_iupac: bool = False) -> str:
+def validate_dna(
+    seq: str, *, name: str = "sequence", allow_n: bool = True, allow_iupac: bool = False
+) -> str:
     """Upper-case `seq` and check its alphabet; raise `InputError` naming the first bad position."""
     up = seq.upper().replace("U", "T")
     allowed = set(DNA) | ({"N"} if allow_n else set()) | (set(IUPAC) if allow_iupac else set())
     for i, ch in enumerate(up):
         if ch not in allowed:
             what = "an IUPAC ambiguity code" if ch in IUPAC else "not a nucleotide"
-            ok = "A, C, G, T" + (", N" if allow_n else "") + (" and IUPAC codes" if allow_iupac else "")
+            ok = (
+                "A, C, G, T"
+                + (", N" if allow_n else "")
+                + (" and IUPAC codes" if allow_iupac else "")
+            )
             raise InputError(
                 f"{name}: character {seq[i]!r} at position {i + 1} is {what}",
                 hint=f"only {ok} are accepted here; replace or remove it",

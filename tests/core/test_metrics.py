@@ -1,0 +1,37 @@
+import math
+
+import numpy as np
+import pytest
+
+from helixforge.core import metrics
+
+
+def test_regression_metrics_known_values():
+    m = metrics.regression_metrics([1, 2, 3, 4], [1, 2, 3, 5])
+    assert m["mae"] == pytest.approx(0.25) and m["rmse"] == pytest.approx(0.5)
+    assert m["spearman"] == pytest.approx(1.0) and m["n"] == 4
+
+
+def test_classification_metrics_perfect_and_nan_labels_ignored():
+    m = metrics.classification_metrics([0, 1, np.nan, 1], [0.1, 0.9, 0.5, 0.8])
+    assert m["roc_auc"] == 1.0 and m["accuracy"] == 1.0 and m["n"] == 3
+
+
+def test_single_class_gives_nan_not_an_exception():
+    m = metrics.classification_metrics([1, 1, 1], [0.2, 0.7, 0.9])
+    assert math.isnan(m["roc_auc"]) and math.isnan(m["pr_auc"])
+
+
+def test_score_by_tdc_name_and_bootstrap_ci_brackets_estimate():
+    rng = np.random.default_rng(0)
+    y = rng.normal(size=300)
+    p = y + rng.normal(scale=0.5, size=300)
+    assert metrics.score("roc-auc", [0, 1], [0.2, 0.8]) == 1.0
+    lo, hi = metrics.bootstrap_ci(metrics.spearman, y, p, n_boot=200)
+    assert lo < metrics.spearman(y, p) < hi
+
+
+def test_multiclass_metrics():
+    proba = np.array([[0.8, 0.1, 0.1], [0.1, 0.8, 0.1], [0.1, 0.1, 0.8], [0.6, 0.3, 0.1]])
+    m = metrics.multiclass_metrics([0, 1, 2, 1], proba)
+    assert m["accuracy"] == 0.75 and 0 < m["macro_f1"] < 1

@@ -1,0 +1,41 @@
+import json
+
+import numpy as np
+
+from helixforge.core.artifacts import RunDir, load_json, save_json
+from helixforge.core.report import Report
+
+
+def test_report_contains_embedded_plots(tmp_path):
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 100)
+    s = np.clip(y * 0.6 + rng.random(100) * 0.5, 0, 1)
+    rep = Report("demo", "subtitle")
+    rep.add_metrics({"test": {"roc_auc": 0.9, "mae": float("nan")}})
+    rep.add_classification(y, s)
+    rep.add_regression(
+        rng.normal(size=50), rng.normal(size=50), lower=np.zeros(50) - 1, upper=np.zeros(50) + 1
+    )
+    rep.add_learning_curves([{"epoch": 0, "train_loss": 1.0}, {"epoch": 1, "train_loss": 0.5}])
+    html = rep.write(tmp_path / "r.html").read_text()
+    assert (
+        html.count("data:image/png;base64,") == 7
+    )  # ROC, PR, confusion, calibration, parity, residuals, curves
+    assert "ROC" in html and "<table>" in html
+
+
+def test_report_single_class_explains_instead_of_crashing(tmp_path):
+    html = Report("x").add_classification([1, 1, 1], [0.2, 0.5, 0.9]).render()
+    assert "Only one class" in html
+
+
+def test_json_nan_becomes_null_and_run_dir(tmp_path):
+    save_json({"a": float("nan"), "b": np.float32(1.5)}, tmp_path / "m.json")
+    assert json.loads((tmp_path / "m.json").read_text()) == {"a": None, "b": 1.5}
+    run = RunDir(tmp_path / "run")
+    run.save_config({"seed": 1})
+    run.save_versions(data_files=[tmp_path / "m.json"])
+    card = run.write_card("Model", {"Data": "x"})
+    assert load_json(run / "config.json") == {"seed": 1}
+    assert "numpy" in load_json(run / "versions.json")["libraries"]
+    assert card.read_text().startswith("# Model")

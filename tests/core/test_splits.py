@@ -1,0 +1,56 @@
+import numpy as np
+import pytest
+
+from helixforge.core.errors import ConfigError
+from helixforge.core.splits import kfold_indices, make_split
+
+
+def _covers(split, n):
+    allidx = np.concatenate([split.train, split.valid, split.test])
+    return sorted(allidx.tolist()) == list(range(n))
+
+
+def test_random_split_is_disjoint_complete_and_seeded():
+    a = make_split("random", 100, seed=1)
+    b = make_split("random", 100, seed=1)
+    c = make_split("random", 100, seed=2)
+    assert _covers(a, 100) and a.sizes() == {"train": 80, "valid": 10, "test": 10}
+    assert np.array_equal(a.test, b.test) and not np.array_equal(a.test, c.test)
+
+
+def test_stratified_split_keeps_class_ratio():
+    y = np.array([0] * 80 + [1] * 20)
+    s = make_split("stratified", 100, y=y, seed=0)
+    assert _covers(s, 100)
+    assert y[s.test].mean() == pytest.approx(0.2, abs=0.05)
+
+
+def test_group_split_never_splits_a_group():
+    groups = np.repeat(np.arange(30), 5)
+    s = make_split("group", 150, groups=groups, seed=0)
+    parts = [set(groups[p]) for p in (s.train, s.valid, s.test)]
+    assert not (parts[0] & parts[1] or parts[0] & parts[2] or parts[1] & parts[2])
+    assert _covers(s, 150)
+
+
+def test_predefined_split_accepts_common_spellings_and_rejects_others():
+    s = make_split("predefined", 4, assignment=["train", "dev", "test", "TRAIN"])
+    assert s.train.tolist() == [0, 3] and s.valid.tolist() == [1] and s.test.tolist() == [2]
+    with pytest.raises(ConfigError, match="besides train/valid/test"):
+        make_split("predefined", 2, assignment=["train", "holdout"])
+
+
+def test_unknown_split_and_bad_fractions():
+    with pytest.raises(ConfigError, match="unknown split"):
+        make_split("nope", 10)
+    with pytest.raises(ConfigError, match="summing to 1"):
+        make_split("random", 10, fractions=(0.5, 0.2, 0.2))
+
+
+def test_group_kfold_holds_out_each_row_once():
+    groups = np.repeat(np.arange(12), 3)
+    folds = kfold_indices(36, 3, groups=groups)
+    held = np.concatenate([h for _, h in folds])
+    assert sorted(held.tolist()) == list(range(36))
+    for train, h in folds:
+        assert not set(groups[train]) & set(groups[h])

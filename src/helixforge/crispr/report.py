@@ -1,0 +1,134 @@
+"""HTML report of a guide design: guide map on the target, score distributions, off-target table.
+
+design_report(result, target, enzyme, "guides.html")   # called by design_guides(report=…)
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from helixforge.core.report import Report, _plt, histogram_figure
+from helixforge.crispr.enzymes import Enzyme
+from helixforge.crispr.guides import Target
+
+_SHOWN = [
+    "rank", "guide_id", "strand", "spacer", "pam", "cut_position", "gc", "ontarget_score",
+    "oof_score", "offtargets", "mm0", "mm1", "mm2", "mm3", "mm4", "cfd_specificity", "mit_specificity",
+    "flags", "combined_score",
+]  # fmt: skip
+
+
+def guide_map_figure(candidates: pd.DataFrame, target: Target, top: pd.DataFrame | None = None):
+    """Guides along the target: + strand above the line, − strand below, height and colour =
+    combined score, grey crosses = tier-3 guides, the reported (top) guides labelled by rank."""
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(10, 3.6))
+    n = len(target.sequence)
+    ax.axhline(0, color="#444", lw=2)
+    if len(candidates):
+        x = candidates["target_position"].to_numpy(float)
+        score = candidates["combined_score"].to_numpy(float)
+        sign = np.where(candidates["strand"] == "+", 1.0, -1.0)
+        y = sign * (0.15 + score)
+        hard = (
+            candidates["tier"].to_numpy() == 3 if "tier" in candidates else np.zeros(len(x), bool)
+        )
+        sc = ax.scatter(x[~hard], y[~hard], c=score[~hard], cmap="viridis", vmin=0,
+                        vmax=max(1e-9, np.nanmax(score)), s=14, zorder=3)  # fmt: skip
+        if hard.any():
+            ax.scatter(
+                x[hard],
+                y[hard],
+                marker="x",
+                color="#999",
+                s=14,
+                zorder=3,
+                label="tier 3 (hard flag)",
+            )
+            ax.legend(loc="upper right", fontsize=7)
+        ax.vlines(x, 0, y, colors="#bbb", lw=0.5, zorder=2)
+        fig.colorbar(sc, ax=ax, label="combined score", pad=0.01)
+        if top is not None and len(top):
+            t = candidates[candidates["guide_id"].isin(set(top["guide_id"]))]
+            for r in t.itertuples():
+                yy = (1 if r.strand == "+" else -1) * (0.15 + r.combined_score)
+                ax.annotate(str(r.rank), (r.target_position, yy), xytext=(0, 5 if yy > 0 else -11),
+                            textcoords="offset points", ha="center", fontsize=7, color="#c00")  # fmt: skip
+    if target.from_genome:
+        ax.set_xlabel(f"position in target (1 = {target.contig}:{target.start + 1:,})")
+    else:
+        ax.set_xlabel("position in target (nt)")
+    ax.set_xlim(0, n)
+    ax.set_ylim(-1.3, 1.3)
+    ax.set_yticks([-0.6, 0.6], ["− strand", "+ strand"])
+    ax.set_title(f"Guides on {target.name} ({n:,} nt); red numbers = reported ranks")
+    return fig
+
+
+def design_report(result, target: Target, enzyme: Enzyme, path: str | os.PathLike) -> Path:
+    """Write the HTML report of a `DesignResult`."""
+    cand = result.candidates if result.candidates is not None else result.guides
+    rep = Report(
+        f"CRISPR guide design — {target.name}",
+        f"{enzyme.name} (PAM {'/'.join(enzyme.pams)}, {enzyme.spacer_length}-nt spacer); "
+        f"{len(cand)} candidate guides, {len(result.guides)} reported",
+    )
+    rep.add_heading("Run")
+    info = {k: v for k, v in result.info.items()}
+    rep.add_table(pd.DataFrame([{"item": k, "value": str(v)} for k, v in info.items()]))
+    for note in result.notes:
+        rep.add_text("Note: " + note)
+    rep.add_heading("Guide map")
+    rep.add_figure(guide_map_figure(cand, target, result.guides))
+    rep.add_heading("Score distributions (all candidates)")
+    if cand["ontarget_score"].notna().any():
+        rep.add_figure(
+            histogram_figure(
+                cand["ontarget_score"], "On-target score", "percentile (0–100)", bins=20
+            )
+        )
+    if cand["cfd_specificity"].notna().any():
+        rep.add_figure(
+            histogram_figure(
+                1.0 / (1.0 + cand["cfd_sum"].astype(float)), "Specificity 1/(1+ΣCFD)", "", bins=20
+            )
+        )
+    rep.add_figure(
+        histogram_figure(
+            cand["combined_score"], "Combined score", "efficiency × specificity", bins=20
+        )
+    )
+    tiers = cand["tier"].value_counts().sort_index()
+    rep.add_table(pd.DataFrame({"tier": tiers.index, "guides": tiers.values}))
+    rep.add_heading("Ranked guides")
+    rep.add_table(result.guides[[c for c in _SHOWN if c in result.guides.columns]], max_rows=100)
+    rep.add_heading("Why each guide ranks where it does")
+    rep.add_table(result.guides[["rank", "guide_id", "rank_reason"]], max_rows=100)
+    if len(result.offtargets):
+        off = result.offtargets[~result.offtargets["is_ontarget"]]
+        rep.add_heading("Top off-targets of the reported guides (by CFD, then mismatches)")
+        if len(off):
+            cols = [
+                "guide_id",
+                "contig",
+                "start",
+                "strand",
+                "site",
+                "mismatches",
+                "mismatch_positions",
+                "cfd",
+                "mit",
+                "soft_masked",
+            ]
+            top_off = off.sort_values(["cfd", "mismatches"], ascending=[False, True], kind="stable")
+            rep.add_table(top_off[cols], max_rows=40)
+            rep.add_text(
+                "Mismatched bases are lowercase in 'site'; positions count from the PAM-distal end (1)."
+            )
+        else:
+            rep.add_text("No off-target site within the mismatch limit for any reported guide.")
+    return rep.write(path)

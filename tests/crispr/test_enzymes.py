@@ -1,0 +1,65 @@
+import numpy as np
+import pytest
+
+from helixforge.core.errors import ConfigError, InputError
+from helixforge.crispr.enzymes import (
+    Enzyme,
+    get_enzyme,
+    list_enzymes,
+    pam_code_matcher,
+    pam_match_starts,
+)
+from helixforge.dna.sequence import encode_int
+
+
+def test_builtin_enzymes_have_the_published_layouts():
+    cas9 = get_enzyme("SpCas9")
+    assert cas9.pams == ("NGG",) and cas9.spacer_length == 20 and cas9.pam_side == "3prime"
+    assert cas9.offtarget_pams == ("NGG", "NAG", "NGA")
+    assert cas9.cut_offsets == (3, 3) and not cas9.staggered
+    assert cas9.context_length == 30  # Rule Set 2 30-mer: 4 + 20 + 3 + 3
+    sa = get_enzyme("sacas9")
+    assert sa.pams == ("NNGRRT",) and sa.spacer_length == 21
+    cas12a = get_enzyme("cpf1")  # alias
+    assert cas12a.name == "ascas12a" and cas12a.pam_side == "5prime" and cas12a.pams == ("TTTV",)
+    assert cas12a.cut_offsets == (18, 23) and cas12a.staggered and cas12a.spacer_length == 23
+    assert set(get_enzyme("enAsCas12a").pams) == {"TTYN", "VTTV", "TRTV"}
+    assert {e.name for e in list_enzymes()} >= {
+        "spcas9",
+        "sacas9",
+        "ascas12a",
+        "lbcas12a",
+        "enascas12a",
+    }
+
+
+def test_custom_enzyme_from_constructor_and_from_a_name():
+    e = Enzyme.custom("nnnrrt", spacer=21, side="3prime")
+    assert e.pams == ("NNNRRT",) and e.site_length == 27 and e.cut_offsets == (3, 3)
+    e5 = get_enzyme("custom:TTN:22:5")
+    assert e5.pam_side == "5prime" and e5.spacer_length == 22 and e5.cut_offsets == (18, 23)
+    assert e5.split_site("TTA" + "C" * 22) == ("C" * 22, "TTA")
+
+
+@pytest.mark.parametrize("bad", ["NGX", "", "NG G", "NNNNNNNNN"])
+def test_malformed_pam_is_a_clear_error(bad):
+    with pytest.raises(InputError) as exc:
+        Enzyme.custom(bad, spacer=20)
+    assert "PAM" in exc.value.message
+
+
+def test_unknown_enzyme_lists_the_known_ones():
+    with pytest.raises(ConfigError) as exc:
+        get_enzyme("cas99")
+    assert "spcas9" in exc.value.hint
+
+
+def test_pam_scanning_respects_iupac_and_never_matches_n():
+    codes = encode_int("AGGCAGNGGTGG")
+    ok = pam_match_starts(codes, "NGG")
+    assert np.flatnonzero(ok).tolist() == [0, 9]  # AGG at 0 and TGG at 9; NGG at 6 starts with N
+    assert not pam_match_starts(
+        encode_int("NGG"), "NGG"
+    ).any()  # genome N never matches, even PAM N
+    lut = pam_code_matcher(["NRG"], 3)
+    assert lut[0b00_10_10] and lut[0b11_00_10] and not lut[0b00_01_10]  # AGG, TAG yes; ACG no

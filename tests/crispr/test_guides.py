@@ -1,0 +1,137 @@
+import gzip
+
+import numpy as np
+import pytest
+
+from helixforge.core.errors import ConfigError, InputError
+from helixforge.crispr.enzymes import get_enzyme
+from helixforge.crispr.guides import (
+    enumerate_guides,
+    region_target,
+    resolve_target,
+    sequence_target,
+)
+from helixforge.dna.sequence import reverse_complement
+
+SPACER = "GACGCATAAAGATGAGACGC"
+
+
+def _genome(seed=0, n=2000):
+    rng = np.random.default_rng(seed)
+    return "".join(rng.choice(list("ACGT"), n))
+
+
+def test_plus_and_minus_strand_guides_with_cut_sites_and_context():
+    left, right = "AAAACCCCAAAA", "TTTTAAAACCCC"
+    seq = left + "TCAG" + SPACER + "AGG" + "ATC" + right
+    seq_minus = reverse_complement(seq)
+    g = enumerate_guides(sequence_target(seq), "spcas9")
+    plus = g[(g.spacer == SPACER) & (g.strand == "+")].iloc[0]
+    start = len(left) + 4  # 0-based start of the spacer
+    assert plus.pam == "AGG"
+    assert plus.site_start == start + 1 and plus.site_end == start + 23
+    assert plus.cut_position == start + 17  # cut between spacer nt 17 and 18
+    assert plus.context == "TCAG" + SPACER + "AGG" + "ATC"
+    # the same site read from the other strand: coordinates mirror, context identical
+    gm = enumerate_guides(sequence_target(seq_minus), "spcas9")
+    minus = gm[(gm.spacer == SPACER) & (gm.strand == "-")].iloc[0]
+    n = len(seq)
+    assert minus.site_start == n - plus.site_end + 1 and minus.context == plus.context
+    assert minus.cut_position == n - plus.cut_position
+
+
+def test_cas12a_five_prime_pam_and_staggered_cut():
+    spacer = "ACGTCAGTCAGGACTAGCATGCA"  # 23 nt
+    seq = "GGGG" + "TTTA" + spacer + "GGCAGG"
+    g = enumerate_guides(sequence_target(seq), "ascas12a")
+    row = g[g.spacer == spacer].iloc[0]
+    assert row.pam == "TTTA" and row.strand == "+"
+    pam_end = 4 + 4  # junction after the PAM, 0-based boundary
+    assert row.cut_position == pam_end + 18 and row.cut_position_target_strand == pam_end + 23
+    assert row.context == "GGGG" + "TTTA" + spacer + "GGC"
+    assert np.isnan(row.oof_score)  # the microhomology model is for blunt cuts only
+
+
+def test_flags_poly_t_homopolymer_gc_and_restriction_sites():
+    spacer = "GCTTTTGACGTCTCAAAAAC"  # TTTT, AAAAA, BsmBI site CGTCTC
+    seq = "ACGT" + spacer + "TGG" + "ACGTACGT"
+    g = enumerate_guides(sequence_target(seq), "spcas9", restriction_enzymes=["BsmBI", "EcoRI"])
+    row = g[g.spacer == spacer].iloc[0]
+    assert row.poly_t and row.max_homopolymer == 5 and row.restriction_sites == "BsmBI"
+    for flag in ("poly_t", "homopolymer", "restriction:BsmBI"):
+        assert flag in row["flags"].split(";")
+    with pytest.raises(ConfigError):
+        enumerate_guides(sequence_target(seq), "spcas9", restriction_enzymes=["NotAnEnzyme"])
+
+
+def test_guides_near_the_ends_keep_a_flag_instead_of_a_context():
+    seq = SPACER + "TGG" + "A" * 10
+    row = enumerate_guides(sequence_target(seq)).iloc[0]
+    assert row.context == "" and "no_context" in row["flags"]
+
+
+def test_soft_masked_bases_are_kept_and_flagged():
+    seq = "ACGT" + SPACER.lower() + "TGG" + "ACGTAC"
+    row = enumerate_guides(sequence_target(seq)).iloc[0]
+    assert row.spacer == SPACER and row.soft_masked and "soft_masked" in row["flags"]
+
+
+def test_bad_targets_give_clear_messages():
+    with pytest.raises(InputError, match="position 5"):
+        sequence_target("ACGTXACGT")
+    with pytest.raises(InputError, match="shorter than one spcas9 site"):
+        enumerate_guides(sequence_target("ACGTACGTAC"))
+    empty = enumerate_guides(sequence_target("ACATACATACATACATACATACATACATAC"))
+    assert len(empty) == 0 and "no spcas9 site" in empty.attrs["note"]
+
+
+def test_region_targets_from_a_genome_use_genome_coordinates_and_flanks(tmp_path):
+    chrom = _genome()
+    fa = tmp_path / "g.fa.gz"
+    with gzip.open(fa, "wt") as fh:
+        fh.write(">chrA\n" + chrom + "\n>chrB\nACGT\n")
+    t = resolve_target("chrA:101-400", genome=fa)
+    assert t.sequence == chrom[100:400] and t.start == 100 and t.left_flank == chrom[50:100]
+    g = enumerate_guides(t)
+    row = g.iloc[0]
+    a = row.site_start - 1
+    site = chrom[a : a + 23] if row.strand == "+" else reverse_complement(chrom[a : a + 23])
+    assert site == row.spacer + row.pam and 101 <= row.site_start and row.site_end <= 400
+    # the genome flanks give every guide its 60-nt microhomology window (Bae 2014 scores)
+    assert g.oof_score.between(0, 100).all() and (g.mh_score >= 0).all()
+    with pytest.raises(InputError, match="outside contig chrA"):
+        resolve_target("chrA:1-999999", genome=fa)
+    with pytest.raises(InputError, match="'chrZ' is not in the genome"):
+        region_target(fa, "chrZ", 0, 10)
+    with pytest.raises(InputError, match="no genome was given"):
+        resolve_target("chrA:1-100")
+
+
+def test_gene_targets_and_cds_position_from_an_annotation(tmp_path):
+    chrom = _genome(1)
+    fa = tmp_path / "g.fa"
+    fa.write_text(">chrA\n" + chrom + "\n")
+    gff = tmp_path / "a.gff"
+    gff.write_text("chrA\tx\tCDS\t201\t800\t.\t-\t0\tID=cds1;gene=abcD;locus_tag=b0001\n")
+    t = resolve_target("abcD", genome=fa, annotation=gff)
+    assert (t.start, t.end) == (200, 800)
+    g = enumerate_guides(t, annotation=gff)
+    assert (g.gene == "abcD").all()
+    with pytest.raises(InputError, match="closest names: abcD"):
+        resolve_target("abcE", genome=fa, annotation=gff)
+    pct = g.cds_cut_percent.to_numpy()
+    cut = g.cut_position.to_numpy()
+    # a minus-strand CDS counts from its end
+    assert np.allclose(pct, np.round(100 * (800 - cut) / 600, 2))
+    edge = g["flags"].str.contains("cds_edge")
+    assert (edge == ~g.cds_cut_percent.between(5, 65)).all()  # knockout-unfriendly cut positions
+
+
+def test_fasta_record_targets(tmp_path):
+    fa = tmp_path / "t.fa"
+    fa.write_text(">one\n" + "ACGT" + SPACER + "AGGTTT\n>two\nACGT\n")
+    with pytest.raises(InputError, match="2 records"):
+        resolve_target(str(fa))
+    t = resolve_target(f"{fa}#one")
+    assert t.contig == "one" and SPACER in t.sequence
+    assert get_enzyme("spcas9").site_length <= len(t.sequence)

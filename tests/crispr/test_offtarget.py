@@ -1,0 +1,193 @@
+"""The off-target search is exact: it finds what a base-by-base brute-force scan finds."""
+
+import numpy as np
+import pytest
+
+from helixforge.core.errors import ConfigError, InputError
+from helixforge.crispr.offtarget import (
+    OfftargetIndex,
+    brute_force_offtargets,
+    build_index,
+    find_offtargets,
+    offtargets_table,
+)
+from helixforge.dna.sequence import reverse_complement
+
+SWAP = {"A": "C", "C": "G", "G": "T", "T": "A"}
+
+
+def _random(rng, n):
+    return "".join(rng.choice(list("ACGT"), n))
+
+
+def _mutate(rng, s, k):
+    s = list(s)
+    for p in rng.choice(len(s), k, replace=False):
+        s[p] = SWAP[s[p]]
+    return "".join(s)
+
+
+@pytest.fixture(scope="module")
+def planted():
+    """A ~100 kb random genome with sites planted at 0–5 mismatches, on both strands, at the
+    contig ends, next to N runs, soft-masked, and with NAG / NGA / non-PAM decoys."""
+    rng = np.random.default_rng(7)
+    spacers = [_random(rng, 20) for _ in range(6)]
+    chr1 = list(_random(rng, 80_000))
+    chr2 = list(_random(rng, 20_000))
+    pos = 500
+    for gi, sp in enumerate(spacers):
+        for k in range(6):
+            for pam in ("TGG", "CAG", "AGA", "ACC"):  # ACC is no PAM: must never be reported
+                site = _mutate(rng, sp, k) + pam
+                if (gi + k) % 2:
+                    site = reverse_complement(site)
+                chr1[pos : pos + 23] = list(site)
+                pos += 60
+    chr1[pos : pos + 40] = list("N" * 40)  # an N run right before a planted site
+    chr1[pos + 40 : pos + 63] = list(spacers[0] + "TGG")
+    site_n = list(_mutate(rng, spacers[1], 1) + "AGG")
+    site_n[5] = "N"  # N inside the protospacer: a mismatch, never a match
+    chr1[pos + 100 : pos + 123] = site_n
+    soft = "".join(_mutate(rng, spacers[2], 2) + "GGG").lower()
+    chr1[pos + 200 : pos + 223] = list(soft)
+    chr2[0:23] = list(spacers[3] + "AGG")  # genome start
+    chr2[-23:] = list(reverse_complement(_mutate(rng, spacers[4], 3) + "TGG"))  # genome end
+    genome = {"chr1": "".join(chr1), "chr2": "".join(chr2), "tiny": "ACGTN"}
+    return genome, spacers
+
+
+def _keyset(df):
+    return set(
+        zip(
+            df["spacer"],
+            df["contig"],
+            df["start"].astype(int),
+            df["strand"],
+            df["mismatches"].astype(int),
+        )
+    )
+
+
+@pytest.mark.parametrize("max_mm", [0, 1, 2, 3, 4, 5])
+def test_index_search_equals_brute_force(planted, max_mm):
+    genome, spacers = planted
+    idx = build_index(genome, "spcas9")
+    res = find_offtargets(spacers, idx, max_mismatches=max_mm, max_sites_per_guide=10_000)
+    brute = brute_force_offtargets(spacers, genome, max_mm)
+    assert len(brute) > len(spacers)  # the planted sites are there
+    assert _keyset(res.sites) == _keyset(brute)
+
+
+def test_strands_ends_n_and_soft_masking_are_handled(planted):
+    genome, spacers = planted
+    res = find_offtargets(
+        spacers, build_index(genome), max_mismatches=4, max_sites_per_guide=10_000
+    )
+    s = res.sites
+    assert {"+", "-"} <= set(s["strand"])
+    assert ((s.contig == "chr2") & (s.start == 0)).any()
+    assert ((s.contig == "chr2") & (s.end == len(genome["chr2"]))).any()
+    n_hits = s[s.has_n]
+    assert len(n_hits) and (n_hits.mismatches >= 1).all() and n_hits.site.str.contains("n").all()
+    assert s.soft_masked.any()
+    assert set(s.pam.str[1:]) <= {"GG", "AG", "GA"}
+
+
+def test_alternative_pams_can_be_restricted_and_must_be_indexed(planted):
+    genome, spacers = planted
+    idx = build_index(genome)
+    only_ngg = find_offtargets(spacers, idx, max_mismatches=3, pams=["NGG"])
+    assert set(only_ngg.sites.pam.str[1:]) == {"GG"}
+    assert _keyset(only_ngg.sites) == _keyset(
+        brute_force_offtargets(spacers, genome, 3, pams=["NGG"])
+    )
+    with pytest.raises(ConfigError, match="not all covered"):
+        find_offtargets(spacers, idx, pams=["NNG"])
+
+
+def test_saved_index_and_worker_processes_give_the_same_answer(planted, tmp_path):
+    genome, spacers = planted
+    build_index(genome, "spcas9", out=tmp_path / "idx")
+    idx = OfftargetIndex.load(tmp_path / "idx")
+    assert idx.n_sites > 1000 and idx.meta["search_pams"] == ["NGG", "NAG", "NGA"]
+    one = find_offtargets(spacers, idx, max_mismatches=4)
+    two = find_offtargets(spacers, tmp_path / "idx", max_mismatches=4, n_jobs=2)
+    assert two.info["n_jobs"] == 2
+    assert one.sites.equals(two.sites) and one.summary.equals(two.summary)
+
+
+def test_scores_counts_and_on_target_exclusion(planted):
+    genome, spacers = planted
+    res = find_offtargets(spacers, genome, max_mismatches=4)
+    summ = res.summary.set_index("guide_id")
+    s0 = summ.loc[spacers[0]]
+    on = res.sites[(res.sites.guide_id == spacers[0]) & res.sites.is_ontarget]
+    assert len(on) == 1 and on.iloc[0].cfd == 1.0 and on.iloc[0].mismatches == 0
+    assert s0.ontarget != ""
+    off = res.sites[(res.sites.guide_id == spacers[0]) & ~res.sites.is_ontarget]
+    assert s0.mm0 + s0.mm1 + s0.mm2 + s0.mm3 + s0.mm4 == len(off) == s0.offtargets
+    assert s0.cfd_sum == pytest.approx(off.cfd.sum(), abs=1e-5)
+    assert 0 < s0.cfd_specificity < 100 and 0 < s0.mit_specificity < 100
+    assert res.info["build_seconds"] > 0  # the genome was indexed on the fly
+
+
+def test_repeats_are_flagged_never_dropped_and_caps_still_count():
+    rng = np.random.default_rng(3)
+    sp = _random(rng, 20)
+    copies = "".join(_random(rng, 30) + sp + "TGG" for _ in range(12))
+    genome = {"c": _random(rng, 500) + copies + _random(rng, 500)}
+    res = find_offtargets([sp], genome, max_mismatches=2, max_sites_per_guide=5)
+    row = res.summary.iloc[0]
+    assert row.repeat and row.mm0 == 11 and row.sites_reported == 5 and row.truncated
+    assert len(res.sites) == 5 and res.sites.is_ontarget.iloc[0]
+
+
+def test_cas12a_index_is_exact_too():
+    rng = np.random.default_rng(11)
+    spacers = [_random(rng, 23) for _ in range(3)]
+    seq = list(_random(rng, 30_000))
+    for i, sp in enumerate(spacers):
+        for k in range(4):
+            site = "TTTA" + _mutate(rng, sp, k)
+            if k % 2:
+                site = reverse_complement(site)
+            seq[1000 + 300 * (4 * i + k) : 1000 + 300 * (4 * i + k) + 27] = list(site)
+    genome = {"c": "".join(seq)}
+    res = find_offtargets(
+        spacers, build_index(genome, "ascas12a"), max_mismatches=3, enzyme="ascas12a"
+    )
+    assert _keyset(res.sites) == _keyset(
+        brute_force_offtargets(spacers, genome, 3, enzyme="ascas12a")
+    )
+    assert res.summary.cfd_specificity.isna().all()  # CFD is a SpCas9 score
+
+
+def test_bad_spacers_and_mismatched_indexes(planted, tmp_path):
+    genome, spacers = planted
+    idx = build_index(genome)
+    with pytest.raises(InputError, match="20-nt"):
+        find_offtargets(["ACGT"], idx)
+    with pytest.raises(InputError, match="position 3"):
+        find_offtargets(["ACNTACGTACGTACGTACGT"], idx)
+    with pytest.raises(ConfigError, match="built for spcas9"):
+        find_offtargets(["A" * 23], idx, enzyme="ascas12a")
+    with pytest.raises(InputError, match="not an off-target index"):
+        OfftargetIndex.load(tmp_path)
+
+
+def test_table_in_tables_out_with_an_errors_table(planted, tmp_path):
+    genome, spacers = planted
+    table = tmp_path / "guides.csv"
+    table.write_text(
+        "id,spacer\n" + f"g1,{spacers[0]}\n" + "g2,ACGTXACGT\n" + f"g3,{spacers[1].lower()}\n"
+    )
+    info = offtargets_table(
+        table, genome, tmp_path / "out" / "sites.tsv", id_col="id", max_mismatches=3
+    )
+    assert info["n_guides"] == 2 and info["n_errors"] == 1
+    errors = (tmp_path / "out" / "sites.errors.csv").read_text()
+    assert "ACGTXACGT" in errors and ",3," in errors  # file line 3
+    assert (tmp_path / "out" / "sites.summary.tsv").exists()
+    with pytest.raises(InputError, match="spacer table not found"):
+        offtargets_table(tmp_path / "missing.csv", genome, tmp_path / "x.tsv")

@@ -222,7 +222,7 @@ def fit(
                     if scheduler:
                         scheduler.step()
                     result.steps += 1
-                running += float(loss) * cfg.accumulate
+                running += float(loss.detach()) * cfg.accumulate
                 n_batches += 1
                 if cfg.max_steps and result.steps >= cfg.max_steps:
                     break

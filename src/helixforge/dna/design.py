@@ -1,0 +1,424 @@
+"""Design DNA toward a model's prediction: edit a seed sequence, or sample from a language model.
+
+    designs = design_sequences(model, ["ACGT…"], target=1, edits=5, method="beam", beam_width=8)
+    designs = design_sequences(model, seeds, edits=3, keep_out=[(0, 20)], avoid_motifs=load_jaspar(ids=["MA0139.2"]))
+    designs = sample_from_lm("models/dna-gpt", model, n=200, length=200, target=1)
+
+Edit search. Every step scores all single-base substitutions of the current sequence(s) in
+one batch (like ISM). 'greedy' keeps the best one; 'beam' keeps the `beam_width` best distinct
+sequences; 'anneal' makes random substitutions accepted by the Metropolis rule under a cooling
+temperature. At most `edits` positions differ from the seed, positions in `keep_out` never
+change, and candidates that create new hits of `avoid_motifs` or lose hits of
+`preserve_motifs` (FIMO-like scan at `motif_pvalue`) are skipped. The score is the model's raw
+output for the target (logit for classifiers), which is what is maximised (or minimised).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from helixforge.core.errors import ConfigError, InputError
+from helixforge.dna.motifs import Motif
+
+METHODS = ("greedy", "beam", "anneal")
+DESIGN_COLUMNS = [
+    "seed",
+    "rank",
+    "method",
+    "sequence",
+    "n_edits",
+    "edits",
+    "seed_score",
+    "score",
+    "delta",
+]
+
+
+def _keep_out_mask(length: int, keep_out) -> np.ndarray:
+    """Boolean (L,) mask of positions that may change; keep_out: positions or (start, end) ranges."""
+    allowed = np.ones(length, dtype=bool)
+    for item in keep_out or []:
+        if isinstance(item, tuple | list) and len(item) == 2:
+            a, b = int(item[0]), int(item[1])
+            allowed[max(0, a) : max(0, b)] = False
+        else:
+            i = int(item)
+            if 0 <= i < length:
+                allowed[i] = False
+    return allowed
+
+
+def parse_keep_out(text: str | None) -> list[tuple[int, int]]:
+    """'0-20,35,50-60' (0-based, end exclusive for ranges) → [(0, 20), (35, 36), (50, 60)]."""
+    out = []
+    for part in (text or "").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        try:
+            if "-" in part:
+                a, b = part.split("-", 1)
+                out.append((int(a), int(b)))
+            else:
+                out.append((int(part), int(part) + 1))
+        except ValueError as exc:
+            raise ConfigError(f"keep-out {part!r} is not a position or a range like 10-20") from exc
+    return out
+
+
+class _MotifGuard:
+    """Rejects sequences that gain hits of `avoid` motifs or lose hits of `preserve` motifs."""
+
+    def __init__(
+        self,
+        seed: str,
+        avoid: Sequence[Motif] | None,
+        preserve: Sequence[Motif] | None,
+        pvalue: float,
+    ):
+        from helixforge.dna.motifs import MotifScanner
+
+        self.avoid = MotifScanner(avoid, pvalue=pvalue) if avoid else None
+        self.preserve = MotifScanner(preserve, pvalue=pvalue) if preserve else None
+        self.avoid_base = self._sites(self.avoid, seed)
+        self.preserve_base = self._sites(self.preserve, seed)
+
+    @staticmethod
+    def _sites(scanner, seq: str) -> set:
+        if scanner is None:
+            return set()
+        h = scanner.scan({"s": seq})
+        return set(zip(h["motif_id"], h["start"], h["strand"]))
+
+    def ok(self, seq: str) -> bool:
+        if self.avoid is not None and not self._sites(self.avoid, seq) <= self.avoid_base:
+            return False
+        if self.preserve is not None and not self.preserve_base <= self._sites(self.preserve, seq):
+            return False
+        return True
+
+
+def _mutants(x: np.ndarray, allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """All single substitutions of one-hot x (L, 4) at allowed positions: (M, L, 4), (M, 2) pos/base."""
+    pos, base = np.nonzero((x == 0) & allowed[:, None])
+    muts = np.repeat(x[None], len(pos), axis=0)
+    r = np.arange(len(pos))
+    muts[r, pos, :] = 0
+    muts[r, pos, base] = 1
+    return muts, np.stack([pos, base], axis=1)
+
+
+def _to_seq(x: np.ndarray) -> str:
+    from helixforge.dna.interpret import onehot_to_sequences
+
+    return onehot_to_sequences(x[None])[0]
+
+
+def _edits(seed: str, seq: str) -> list[str]:
+    return [f"{i}:{a}>{b}" for i, (a, b) in enumerate(zip(seed, seq)) if a != b]
+
+
+def _search(scorer, seed: str, allowed, edits, width, guard, sign) -> list[tuple[str, float]]:
+    """Beam search (width 1 = greedy); returns the final beam as (sequence, score)."""
+    from helixforge.dna.interpret import onehot_sequences
+
+    x0 = onehot_sequences([seed])[0]
+    seed_score = float(sign * scorer(x0[None])[0])
+    beam = [(x0, seed_score)]
+    best_seen = {seed: seed_score}
+    for _ in range(edits):
+        cands, scores = [], []
+        for x, _score in beam:
+            changed = np.any(x != x0, axis=1)
+            m, _ = _mutants(x, allowed & ~changed)
+            if len(m):
+                cands.append(m)
+                scores.append(sign * scorer(m))
+        if not cands:
+            break
+        cands = np.concatenate(cands)
+        scores = np.concatenate(scores)
+        new_beam, taken = [], set()
+        for i in np.argsort(-scores, kind="stable"):
+            seq = _to_seq(cands[i])
+            if seq in taken:
+                continue
+            if guard is not None and not guard.ok(seq):
+                continue
+            taken.add(seq)
+            new_beam.append((cands[i], float(scores[i])))
+            if len(new_beam) >= width:
+                break
+        if not new_beam or new_beam[0][1] <= beam[0][1]:
+            break  # no single edit improves the best sequence
+        beam = new_beam
+        for x, s in beam:
+            best_seen[_to_seq(x)] = s
+    ranked = sorted(best_seen.items(), key=lambda kv: -kv[1])
+    return [(s, sign * v) for s, v in ranked[: max(width, 1)]]
+
+
+def _anneal(
+    scorer, seed: str, allowed, edits, guard, sign, steps, t0, rng
+) -> list[tuple[str, float]]:
+    from helixforge.dna.interpret import onehot_sequences
+
+    x0 = onehot_sequences([seed])[0]
+    x = x0.copy()
+    cur = float(sign * scorer(x[None])[0])
+    best = (seed, cur)
+    positions = np.nonzero(allowed)[0]
+    if not len(positions):
+        return [(seed, sign * cur)]
+    for step in range(steps):
+        temp = t0 * (1 - step / steps) + 1e-6
+        y = x.copy()
+        p = int(rng.choice(positions))
+        options = [b for b in range(4) if y[p, b] == 0]
+        y[p] = 0
+        y[p, int(rng.choice(options))] = 1
+        if np.any(y != x0, axis=1).sum() > edits:
+            continue
+        s = float(sign * scorer(y[None])[0])
+        if s >= cur or rng.random() < np.exp((s - cur) / temp):
+            seq = _to_seq(y)
+            if guard is not None and not guard.ok(seq):
+                continue
+            x, cur = y, s
+            if s > best[1]:
+                best = (seq, s)
+    return [(best[0], sign * best[1])]
+
+
+def design_sequences(
+    model: Any,
+    seeds: Sequence[str] | Sequence[tuple[str, str]],
+    target: Any = None,
+    edits: int = 5,
+    method: str = "greedy",
+    beam_width: int = 4,
+    keep_out=None,
+    avoid_motifs: Sequence[Motif] | None = None,
+    preserve_motifs: Sequence[Motif] | None = None,
+    motif_pvalue: float = 1e-4,
+    maximize: bool = True,
+    anneal_steps: int = 500,
+    temperature: float = 1.0,
+    seed: int = 0,
+    batch_size: int = 1024,
+) -> pd.DataFrame:
+    """Edit each seed toward a higher (or lower) model score; returns one row per design.
+
+    `seeds`: sequences or (name, sequence) pairs. `keep_out`: positions / (start, end) ranges
+    that must not change. Columns: seed, rank, method, sequence, n_edits, edits ("pos:ref>alt",
+    0-based), seed_score, score, delta.
+    """
+    from helixforge.dna.interpret import as_scorer
+    from helixforge.dna.sequence import validate_dna
+
+    if method not in METHODS:
+        raise ConfigError(
+            f"unknown design method {method!r}", hint=f"choose one of {', '.join(METHODS)}"
+        )
+    if edits < 1:
+        raise ConfigError(f"edits must be at least 1, got {edits}")
+    scorer = as_scorer(model, target, batch_size)
+    sign = 1.0 if maximize else -1.0
+    rng = np.random.default_rng(seed)
+    rows = []
+    for k, item in enumerate(seeds):
+        name, seq = item if isinstance(item, tuple | list) else (f"seed{k + 1}", item)
+        seq = validate_dna(seq, name=str(name), allow_n=False)
+        max_len = getattr(scorer.model, "max_len", None)
+        if max_len and len(seq) > max_len:
+            raise InputError(
+                f"{name}: {len(seq)} bases, longer than the model's maximum of {max_len}"
+            )
+        allowed = _keep_out_mask(len(seq), keep_out)
+        guard = (
+            _MotifGuard(seq, avoid_motifs, preserve_motifs, motif_pvalue)
+            if (avoid_motifs or preserve_motifs)
+            else None
+        )
+        seed_score = float(scorer(_onehot(seq))[0])
+        if method == "anneal":
+            found = _anneal(
+                scorer, seq, allowed, edits, guard, sign, anneal_steps, temperature, rng
+            )
+        else:
+            found = _search(
+                scorer, seq, allowed, edits, 1 if method == "greedy" else beam_width, guard, sign
+            )
+        for rank, (s, score) in enumerate(found, start=1):
+            e = _edits(seq, s)
+            rows.append(
+                {
+                    "seed": name,
+                    "rank": rank,
+                    "method": method,
+                    "sequence": s,
+                    "n_edits": len(e),
+                    "edits": ";".join(e),
+                    "seed_score": seed_score,
+                    "score": score,
+                    "delta": score - seed_score,
+                }
+            )
+    return pd.DataFrame(rows, columns=DESIGN_COLUMNS)
+
+
+def _onehot(seq: str) -> np.ndarray:
+    from helixforge.dna.interpret import onehot_sequences
+
+    return onehot_sequences([seq])
+
+
+def sample_from_lm(
+    lm_path: str | os.PathLike,
+    model: Any,
+    n: int = 100,
+    length: int = 200,
+    target: Any = None,
+    temperature: float = 1.0,
+    top_k: int | None = None,
+    prompt: str = "",
+    oversample: int = 1,
+    seed: int = 0,
+    device: str = "cpu",
+) -> pd.DataFrame:
+    """Sample sequences from a causal DNA language model and rank them by `model`'s target score.
+
+    Draws `n × oversample` sequences of `length` bases (starting with `prompt`), scores each with
+    the classifier, and returns the best `n` as seed='lm', rank, method='lm-sample', sequence, score.
+    """
+    import torch
+
+    from helixforge.dna.interpret import as_scorer, onehot_sequences
+    from helixforge.lm.models import is_causal_config, load_pretrained
+
+    lm, tok = load_pretrained(lm_path, task="lm", device=device)
+    if not is_causal_config(lm.config):
+        raise ConfigError(
+            f"{lm_path}: not a decoder (causal) language model",
+            hint="sampling needs a model trained with --arch decoder",
+        )
+    torch.manual_seed(seed)
+    prefix = tok._affixes()[0] if hasattr(tok, "_affixes") else []  # e.g. [BOS]
+    body = tok.tokenize_ids([prompt])[0] if prompt else []
+    start = list(prefix) + list(body)
+    if not start:
+        start = tok.tokenize_ids(["ACGT"[seed % 4]])[0]
+    total = n * max(1, oversample)
+    # only tokens made of bases may be generated (no N, no end-of-sequence before `length`)
+    base_only = [i for t, i in tok.hf.get_vocab().items() if t and set(t.upper()) <= set("ACGT")]
+    if not base_only:
+        raise ConfigError(f"{lm_path}: the tokenizer has no tokens made only of A, C, G, T")
+    suppress = sorted(set(range(len(tok))) - set(base_only))
+    ids = torch.tensor([start], device=lm.device)
+    with torch.no_grad():
+        gen = lm.generate(
+            ids,
+            do_sample=True,
+            max_new_tokens=length,
+            temperature=temperature,
+            top_k=top_k or 0,
+            num_return_sequences=total,
+            pad_token_id=tok.pad_id,
+            suppress_tokens=suppress or None,
+        )
+    seqs = []
+    for row in gen.tolist():
+        s = "".join(c for c in tok.decode(row).upper() if c in "ACGT")
+        if len(s) >= length:
+            seqs.append(s[:length])
+    if not seqs:
+        raise ConfigError(
+            f"{lm_path}: the model produced no sequence of {length} bases",
+            hint="lower --length or check the model",
+        )
+    scores = as_scorer(model, target)(onehot_sequences(seqs, length))
+    order = np.argsort(-scores, kind="stable")[:n]
+    return pd.DataFrame(
+        {
+            "seed": "lm",
+            "rank": np.arange(1, len(order) + 1),
+            "method": "lm-sample",
+            "sequence": [seqs[i] for i in order],
+            "n_edits": 0,
+            "edits": "",
+            "seed_score": np.nan,
+            "score": scores[order],
+            "delta": np.nan,
+        }
+    )[DESIGN_COLUMNS]
+
+
+def write_designs(designs: pd.DataFrame, path: str | os.PathLike) -> None:
+    """FASTA of the designs (header: seed|rank|score|edits) plus a TSV table beside it."""
+    from pathlib import Path
+
+    from helixforge.core.tables import write_table, write_text
+
+    p = Path(path)
+    lines = []
+    for r in designs.itertuples():
+        lines.append(f">{r.seed}|design{r.rank}|score={r.score:.4g}|edits={r.edits or 'none'}")
+        lines.extend(r.sequence[i : i + 60] for i in range(0, len(r.sequence), 60))
+    write_text("\n".join(lines) + "\n", p)
+    write_table(designs, p.with_name(p.name.split(".")[0] + ".tsv"))
+
+
+def design_from_run(
+    run: str | os.PathLike,
+    out: str | os.PathLike,
+    seed_seqs: Sequence[str] | None = None,
+    fasta: str | os.PathLike | None = None,
+    lm: str | os.PathLike | None = None,
+    n: int = 100,
+    length: int | None = None,
+    device: str = "cpu",
+    avoid_ids: Sequence[str] | None = None,
+    preserve_ids: Sequence[str] | None = None,
+    **options,
+) -> pd.DataFrame:
+    """The `helix dna design` pipeline: load a trained run, edit seeds (or sample from `lm`), write FASTA + TSV.
+
+    `avoid_ids` / `preserve_ids` are JASPAR matrix ids for the motif constraints; other options
+    go to `design_sequences` (target, edits, method, beam_width, keep_out, maximize, …).
+    """
+    from helixforge.dna.interpret import _load_run_model
+    from helixforge.dna.motifs import as_records, check_records, load_jaspar
+
+    model = _load_run_model(run, device)
+    if lm is not None:
+        designs = sample_from_lm(
+            lm,
+            model,
+            n=n,
+            length=length or getattr(model, "max_len", None) or 200,
+            target=options.get("target"),
+            seed=options.get("seed", 0),
+            device=device,
+        )
+    else:
+        seeds: list[tuple[str, str]] = []
+        if fasta is not None:
+            recs, src = as_records(fasta)
+            seeds += [(r.name, r.seq) for r in check_records(recs, src)]
+        seeds += [(f"seed{i + 1}", s) for i, s in enumerate(seed_seqs or [])]
+        if not seeds:
+            raise ConfigError(
+                "nothing to design from", hint="give --seed-seq ACGT…, --fasta FILE or --lm DIR"
+            )
+        if avoid_ids:
+            options["avoid_motifs"] = load_jaspar(ids=avoid_ids)
+        if preserve_ids:
+            options["preserve_motifs"] = load_jaspar(ids=preserve_ids)
+        designs = design_sequences(model, seeds, **options)
+    write_designs(designs, out)
+    return designs

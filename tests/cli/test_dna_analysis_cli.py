@@ -1,0 +1,238 @@
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from helixforge.cli.app import app
+
+runner = CliRunner()
+SITE = "AGATAAGA"
+
+
+def random_dna(n: int, seed: int) -> str:
+    return "".join(np.random.default_rng(seed).choice(list("ACGT"), n))
+
+
+def transfac(path, motif_id: str, name: str, consensus: str):
+    rows = []
+    for i, b in enumerate(consensus):
+        counts = [1] * 4
+        counts["ACGT".index(b)] = 30
+        rows.append(f"{i + 1:02d}\t" + "\t".join(map(str, counts)))
+    path.write_text(
+        f"AC {motif_id}\nXX\nID {name}\nXX\nPO\tA\tC\tG\tT\n" + "\n".join(rows) + "\nXX\n//\n"
+    )
+    return path
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    d = tmp_path_factory.mktemp("dna_analysis")
+    fg = d / "fg.fa"
+    fg.write_text(
+        "".join(f">p{i}\n{random_dna(30, i)}{SITE}{random_dna(26, 100 + i)}\n" for i in range(20))
+    )
+    bg = d / "bg.fa"
+    bg.write_text("".join(f">b{i}\n{random_dna(64, 200 + i)}\n" for i in range(20)))
+    motifs = transfac(d / "gata.transfac", "T0001.1", "GATA-like", SITE)
+    return d, fg, bg, motifs
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    import torch
+
+    from helixforge.dna.models import SequenceModel
+
+    torch.set_num_threads(1)
+    d = tmp_path_factory.mktemp("run")
+    seqs = [random_dna(64, i) for i in range(64)]
+    SequenceModel(arch="cnn", epochs=1, batch_size=32, device="cpu").fit(
+        seqs, np.arange(64) % 2
+    ).save(d / "model")
+    return d
+
+
+def test_motifs_scan_with_a_matrix_file_writes_hits_and_errors(files):
+    d, fg, _, motifs = files
+    out = d / "hits.tsv"
+    res = runner.invoke(
+        app, ["dna", "motifs", "scan", str(fg), "--motifs", str(motifs), "--out", str(out)]
+    )
+    assert res.exit_code == 0, res.output
+    hits = pd.read_csv(out, sep="\t")
+    assert set(hits.loc[hits["start"] == 30, "seq"]) == {f"p{i}" for i in range(20)}
+    assert (d / "hits.errors.csv").exists()
+
+
+def test_motifs_scan_bundled_jaspar_to_bed(files):
+    d, fg, _, _ = files
+    out = d / "ctcf.bed"
+    res = runner.invoke(
+        app,
+        [
+            "dna",
+            "motifs",
+            "scan",
+            str(fg),
+            "--jaspar",
+            "--ids",
+            "MA0139.2",
+            "--pvalue",
+            "1e-2",
+            "--out",
+            str(out),
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    assert out.exists() and all(len(line.split("\t")) == 6 for line in out.read_text().splitlines())
+
+
+def test_motifs_scan_unknown_id_and_bad_fasta_are_clean_errors(files, tmp_path):
+    _, fg, _, _ = files
+    res = runner.invoke(
+        app,
+        ["dna", "motifs", "scan", str(fg), "--ids", "MA9999.9", "--out", str(tmp_path / "h.tsv")],
+    )
+    assert res.exit_code == 2 and "MA9999.9" in res.output
+    bad = tmp_path / "bad.fa"
+    bad.write_text(">x\nACGU-XYZ\n")
+    res = runner.invoke(
+        app,
+        ["dna", "motifs", "scan", str(bad), "--ids", "MA0139.2", "--out", str(tmp_path / "h.tsv")],
+    )
+    assert res.exit_code == 2 and "no usable sequences" in res.output
+    empty = tmp_path / "empty.fa"
+    empty.write_text("")
+    res = runner.invoke(app, ["dna", "motifs", "scan", str(empty), "--ids", "MA0139.2"])
+    assert res.exit_code == 2 and "no FASTA records" in res.output
+
+
+def test_motifs_enrich(files):
+    d, fg, bg, motifs = files
+    out = d / "enrich.tsv"
+    res = runner.invoke(
+        app,
+        ["dna", "motifs", "enrich", str(fg), str(bg), "--motifs", str(motifs), "--out", str(out)],
+    )
+    assert res.exit_code == 0, res.output
+    table = pd.read_csv(out, sep="\t")
+    assert table.loc[0, "fg_hits"] == 20 and table.loc[0, "qvalue"] < 1e-5
+
+
+def test_variants_score_with_a_trained_run(run_dir, tmp_path):
+    rng = np.random.default_rng(5)
+    chrom = "".join(rng.choice(list("ACGT"), 500))
+    fa = tmp_path / "g.fa"
+    fa.write_text(f">chr1\n{chrom}\n")
+    vcf = tmp_path / "v.vcf"
+    other = "A" if chrom[99] != "A" else "C"
+    wrong = "A" if chrom[199] != "A" else "C"
+    vcf.write_text(
+        "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"
+        f"chr1\t100\trs1\t{chrom[99]}\t{other}\t.\t.\t.\n"
+        f"chr1\t200\trs2\t{wrong}\tG\t.\t.\t.\n"
+        "chr9\t5\trs3\tA\tC\t.\t.\t.\n"
+    )
+    out = tmp_path / "scores.tsv"
+    res = runner.invoke(
+        app,
+        [
+            "dna",
+            "variants",
+            "score",
+            "--vcf",
+            str(vcf),
+            "--genome",
+            str(fa),
+            "--model",
+            str(run_dir),
+            "--window",
+            "64",
+            "--out",
+            str(out),
+            "--device",
+            "cpu",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    table = pd.read_csv(out, sep="\t")
+    assert table["id"].tolist() == ["rs1"] and np.isfinite(table["delta"]).all()
+    errors = pd.read_csv(tmp_path / "scores.errors.csv")
+    assert errors["row"].tolist() == [4, 5]
+    res = runner.invoke(
+        app,
+        [
+            "dna",
+            "variants",
+            "score",
+            "--vcf",
+            str(vcf),
+            "--genome",
+            str(fa),
+            "--model",
+            str(run_dir),
+            "--window",
+            "500",
+        ],
+    )
+    assert res.exit_code == 2 and "longer than the model" in res.output
+
+
+def test_interpret_and_design_with_a_trained_run(run_dir, files, tmp_path):
+    _, fg, _, motifs = files
+    res = runner.invoke(
+        app,
+        [
+            "dna",
+            "interpret",
+            str(run_dir),
+            str(fg),
+            "--method",
+            "ism",
+            "--motifs",
+            str(motifs),
+            "--out",
+            str(tmp_path / "interp"),
+            "--max-sequences",
+            "4",
+            "--device",
+            "cpu",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    for name in ("attributions.npz", "seqlets.tsv", "report.html"):
+        assert (tmp_path / "interp" / name).exists()
+    out = tmp_path / "designs.fa"
+    res = runner.invoke(
+        app,
+        [
+            "dna",
+            "design",
+            str(run_dir),
+            "--seed-seq",
+            random_dna(64, 9),
+            "--target-class",
+            "1",
+            "--edits",
+            "2",
+            "--method",
+            "beam",
+            "--beam-width",
+            "2",
+            "--out",
+            str(out),
+            "--quiet",
+            "--device",
+            "cpu",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    table = pd.read_csv(tmp_path / "designs.tsv", sep="\t")
+    assert (
+        len(table) == 2
+        and (table["score"] >= table["seed_score"]).all()
+        and (table["n_edits"] <= 2).all()
+    )
+    res = runner.invoke(app, ["dna", "design", str(run_dir), "--out", str(out)])
+    assert res.exit_code == 2 and "nothing to design" in res.output

@@ -1,0 +1,204 @@
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from torch import nn
+
+from helixforge.core.errors import ConfigError
+from helixforge.dna.interpret import (
+    MotifDatabase,
+    as_scorer,
+    cluster_seqlets,
+    extract_seqlets,
+    gradient_x_input,
+    interpret,
+    ism,
+    ism_contributions,
+    logo_figure,
+    match_motif,
+    onehot_sequences,
+    onehot_to_sequences,
+)
+from helixforge.dna.motifs import Motif
+
+torch.set_num_threads(1)
+SITE = "TGATAAGC"
+
+
+class MotifDetector(nn.Module):
+    """Score = best number of bases matching SITE in any window (max 8 for a perfect site)."""
+
+    def __init__(self, site: str = SITE):
+        super().__init__()
+        self.conv = nn.Conv1d(4, 1, len(site), bias=False)
+        with torch.no_grad():
+            self.conv.weight.copy_(torch.from_numpy(onehot_sequences([site])[0].T[None]))
+
+    def forward(self, x):
+        return self.conv(x.transpose(1, 2)).amax(-1)
+
+
+def counts_for(consensus: str, strength: float = 20.0) -> np.ndarray:
+    c = np.ones((len(consensus), 4))
+    for i, b in enumerate(consensus):
+        c[i, "ACGT".index(b)] = strength
+    return c
+
+
+DB = [
+    Motif("T1", "GATA-like", counts_for(SITE)),
+    Motif("T2", "Ebox-like", counts_for("CACGTGAC")),
+    Motif("T3", "CCAAT-like", counts_for("GCCAATCA")),
+    Motif("T4", "SP-like", counts_for("GGGGCGGGG")),
+]
+
+
+def planted(n: int, length: int = 60, seed: int = 0) -> list[str]:
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(n):
+        s = list(rng.choice(list("ACGT"), length))
+        at = int(rng.integers(5, length - 13))
+        s[at : at + len(SITE)] = list(SITE)
+        out.append("".join(s))
+    return out
+
+
+def test_onehot_round_trip_keeps_n():
+    assert onehot_to_sequences(onehot_sequences(["ACGTN", "AC"])) == ["ACGTN", "ACNNN"]
+
+
+def test_ism_equals_scoring_every_mutant_by_hand():
+    model = MotifDetector()
+    seq = "AAAA" + SITE + "CCCC"
+    delta = ism(model, [seq])[0]
+    scorer = as_scorer(model)
+    ref = scorer(onehot_sequences([seq]))[0]
+    for pos in (0, 5, 9, 15):
+        for b in "ACGT":
+            mut = seq[:pos] + b + seq[pos + 1 :]
+            expect = 0.0 if b == seq[pos] else scorer(onehot_sequences([mut]))[0] - ref
+            assert delta[pos, "ACGT".index(b)] == pytest.approx(expect)
+    # breaking the site costs exactly one matching base; outside the site nothing changes
+    assert delta[4 + 3].min() == pytest.approx(-1.0)
+    assert np.allclose(delta[:2], 0)
+
+
+def test_gradient_x_input_concentrates_on_the_site():
+    model = MotifDetector()
+    seqs = planted(5)
+    attr = gradient_x_input(model, seqs, rc_average=False)
+    assert attr.shape == (5, 60, 4)
+    per_pos = attr.sum(-1)
+    for s, row in zip(seqs, per_pos):
+        at = s.index(SITE)
+        assert row[at : at + 8].sum() > 0.9 * row.clip(min=0).sum()
+    # reverse-complement averaging is exactly the mean of both strands' attributions
+    both = gradient_x_input(model, seqs[:1], rc_average=True)
+    rc = gradient_x_input(
+        model, onehot_sequences(seqs[:1])[:, ::-1, ::-1].copy(), rc_average=False
+    )[:, ::-1, ::-1]
+    assert np.allclose(both, 0.5 * (attr[:1] + rc), atol=1e-6)
+
+
+def test_ism_contributions_mark_the_reference_base():
+    model = MotifDetector()
+    x = onehot_sequences(planted(2))
+    contrib = ism_contributions(ism(model, x), x)
+    assert np.all(contrib[x == 0] == 0)
+    assert contrib.sum() > 0
+
+
+def test_seqlets_sit_on_the_planted_sites_and_do_not_overlap():
+    model = MotifDetector()
+    seqs = planted(20, seed=1)
+    attr = gradient_x_input(model, seqs)
+    seqlets = extract_seqlets(attr, seqs, window=8, flank=2)
+    assert len(seqlets) >= 20
+    top = seqlets.groupby("seq_index").head(1)
+    for _, r in top.iterrows():
+        at = seqs[r["seq_index"]].index(SITE)
+        assert r["start"] <= at + 2 and r["end"] >= at + 6
+    for _, grp in seqlets.groupby("seq_index"):
+        spans = sorted(zip(grp["start"], grp["end"]))
+        assert all(b[0] >= a[1] - 4 for a, b in zip(spans, spans[1:]))
+
+
+def test_clusters_recover_the_motif_and_match_it():
+    model = MotifDetector()
+    seqs = planted(30, seed=2)
+    attr = gradient_x_input(model, seqs)
+    seqlets = extract_seqlets(attr, seqs, window=8, flank=2, max_per_sequence=1)
+    clusters = cluster_seqlets(attr, seqs, seqlets)
+    assert clusters[0].n >= 25
+    consensus = "".join("ACGT"[i] for i in clusters[0].pfm.argmax(1))
+    assert (
+        SITE[1:7] in consensus
+        or SITE[1:7] in consensus.translate(str.maketrans("ACGT", "TGCA"))[::-1]
+    )
+    best = match_motif(clusters[0].pfm, DB, n_null=200)
+    assert best["motif_id"].iloc[0] == "T1"
+
+
+def test_match_motif_finds_itself_on_either_strand_and_in_part():
+    db = MotifDatabase(DB)
+    for query in (
+        DB[1].probabilities(),
+        DB[1].reverse_complement().probabilities(),
+        DB[1].probabilities()[1:7],
+    ):
+        res = match_motif(query, db, n_null=200)
+        assert res["motif_id"].iloc[0] == "T2"
+        assert (
+            res["pvalue"].iloc[0] < res["pvalue"].iloc[-1]
+            or res["zscore"].iloc[0] > res["zscore"].iloc[-1]
+        )
+    euc = match_motif(DB[2].probabilities(), db, metric="euclidean", n_null=200)
+    assert euc["motif_id"].iloc[0] == "T3"
+    with pytest.raises(ConfigError):
+        match_motif(DB[2].probabilities(), db, metric="cosine")
+
+
+def test_plain_functions_support_ism_but_not_gradients():
+    def gc_count(x):
+        return x[:, :, 1:3].sum(axis=(1, 2))
+
+    delta = ism(gc_count, ["AAAA"])[0]
+    assert np.allclose(delta[:, 1:3], 1.0) and np.allclose(delta[:, 3], 0.0)
+    with pytest.raises(ConfigError, match="ism"):
+        gradient_x_input(gc_count, ["AAAA"])
+
+
+def test_target_class_flips_a_binary_logit():
+    class Binary(MotifDetector):
+        classes_ = [0, 1]
+        n_outputs = 1
+
+    model = Binary()
+    x = onehot_sequences([SITE])
+    assert as_scorer(model, target=1)(x)[0] == pytest.approx(8.0)
+    assert as_scorer(model, target=0)(x)[0] == pytest.approx(-8.0)
+    with pytest.raises(ConfigError):
+        as_scorer(model, target="other")
+
+
+def test_logo_figures():
+    fig = logo_figure(DB[0].probabilities(), "GATA", kind="probability")
+    assert fig.axes and fig.axes[0].get_title() == "GATA"
+    logo_figure(np.random.default_rng(0).normal(size=(12, 4)), "contributions")
+
+
+def test_interpret_writes_attributions_seqlets_and_report(tmp_path):
+    fa = tmp_path / "pos.fa"
+    seqs = planted(12, seed=3)
+    fa.write_text("".join(f">s{i}\n{s}\n" for i, s in enumerate(seqs)) + ">bad\nACGT!!\n")
+    summary = interpret(MotifDetector(), fa, tmp_path / "out", method="ism", motifs=DB, window=8)
+    assert summary["sequences"] == 12 and summary["errors"] == 1
+    assert summary["clusters"][0]["best_match"] == "T1"
+    data = np.load(tmp_path / "out" / "attributions.npz")
+    assert data["attributions"].shape == (12, 60, 4) and "ism" in data
+    for name in ("seqlets.tsv", "clusters.tsv", "report.html", "errors.csv"):
+        assert (tmp_path / "out" / name).exists()
+    assert "data:image/png;base64" in (tmp_path / "out" / "report.html").read_text()
+    seqlets = pd.read_csv(tmp_path / "out" / "seqlets.tsv", sep="\t")
+    assert (seqlets["cluster"] == 1).sum() >= 10 and seqlets["best_match"].iloc[0] == "T1"

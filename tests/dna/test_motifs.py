@@ -1,0 +1,257 @@
+import gzip
+import itertools
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from helixforge.core.errors import (
+    ConfigError,
+    EmptyInputError,
+    InputError,
+    NoUsableRowsError,
+    RowErrors,
+)
+from helixforge.datasets.registry import mirror_root
+from helixforge.dna.motifs import (
+    Motif,
+    MotifScanner,
+    benjamini_hochberg,
+    enrich,
+    load_jaspar,
+    prepare_motif,
+    read_fasta_records,
+    read_motifs,
+    scan,
+    write_hits,
+)
+from helixforge.dna.sequence import reverse_complement
+
+
+def counts_for(consensus: str, strength: float = 20.0) -> np.ndarray:
+    """A count matrix that strongly prefers `consensus` (1 count for every other base)."""
+    c = np.ones((len(consensus), 4))
+    for i, b in enumerate(consensus):
+        c[i, "ACGT".index(b)] = strength
+    return c
+
+
+GATA = Motif("T0001.1", "GATA-like", counts_for("AGATAAGA"))
+EBOX = Motif("T0002.1", "Ebox-like", counts_for("CACGTGAC"))
+
+
+def random_dna(n: int, seed: int = 0) -> str:
+    return "".join(np.random.default_rng(seed).choice(list("ACGT"), n))
+
+
+def test_probabilities_and_log_odds():
+    p = GATA.probabilities(pseudocount=0.8)
+    assert np.allclose(p.sum(1), 1.0)
+    lo = GATA.log_odds()
+    assert lo.shape == (8, 4)
+    best = "".join("ACGT"[i] for i in lo.argmax(1))
+    assert best == GATA.consensus == "AGATAAGA"
+    assert GATA.reverse_complement().consensus == reverse_complement("AGATAAGA")
+
+
+def test_exact_pvalues_equal_full_enumeration():
+    m = Motif(
+        "small", "small", np.array([[5, 1, 1, 3], [1, 8, 0, 1], [2, 2, 4, 2], [0, 0, 1, 9]], float)
+    )
+    prep = prepare_motif(m, bins=200)
+    scores = []
+    for kmer in itertools.product(range(4), repeat=4):
+        scores.append(sum(prep.int_matrix[i, b] for i, b in enumerate(kmer)))
+    scores = np.array(scores)
+    for s in np.unique(scores):
+        assert prep.pvalue(s) == pytest.approx((scores >= s).mean(), abs=1e-12)
+
+
+def test_scan_finds_sites_on_both_strands_with_bed_coordinates():
+    seq = list(random_dna(300, seed=1))
+    seq[50:58] = list("AGATAAGA")
+    seq[200:208] = list(reverse_complement("AGATAAGA"))
+    hits = scan({"s1": "".join(seq)}, [GATA], pvalue=1e-4)
+    found = set(zip(hits["start"], hits["end"], hits["strand"]))
+    assert (50, 58, "+") in found and (200, 208, "-") in found
+    assert set(hits.loc[hits["start"].isin([50, 200]), "matched"]) == {"AGATAAGA"}
+    assert (hits["pvalue"] <= 1e-4).all()
+    assert list(hits.columns) == [
+        "seq",
+        "start",
+        "end",
+        "strand",
+        "motif_id",
+        "name",
+        "score",
+        "pvalue",
+        "matched",
+    ]
+
+
+def test_scan_agrees_with_biopython_pssm_search():
+    from Bio.motifs.matrix import PositionSpecificScoringMatrix
+    from Bio.Seq import Seq
+
+    seq = random_dna(4000, seed=3)
+    scanner = MotifScanner([GATA, EBOX], pvalue=1e-3)
+    hits = scanner.scan({"s": seq})
+    ours = set(zip(hits["motif_id"], hits["start"], hits["strand"]))
+    theirs = set()
+    for k, prep in enumerate(scanner.prepared):
+        pssm = PositionSpecificScoringMatrix(
+            "ACGT", {b: list(prep.int_matrix[:, i] / prep.scale) for i, b in enumerate("ACGT")}
+        )
+        for pos, _ in pssm.search(
+            Seq(seq), threshold=scanner.thresholds[k] / prep.scale - 1e-9, both=True
+        ):
+            pos = int(pos)
+            theirs.add(
+                (prep.motif.id, pos if pos >= 0 else len(seq) + pos, "+" if pos >= 0 else "-")
+            )
+    assert ours == theirs and len(ours) > 0
+
+
+def test_windows_with_n_or_past_the_end_are_not_scored():
+    seq = "AGATNAGA" + random_dna(40, 4) + "AGATAAG"  # broken site, then a site cut by the end
+    hits = scan([seq], [GATA], pvalue=1e-2)
+    assert not ((hits["start"] == 0) & (hits["strand"] == "+")).any()
+    assert (hits["end"] <= len(seq)).all()
+
+
+def test_many_short_sequences_keep_their_own_coordinates():
+    seqs = {
+        f"r{i}": random_dna(30, 10 + i)[:10] + "CACGTGAC" + random_dna(12, 50 + i)
+        for i in range(20)
+    }
+    hits = scan(seqs, [EBOX], pvalue=1e-4)
+    plus = hits[(hits["start"] == 10) & (hits["strand"] == "+")]
+    assert set(plus["seq"]) == set(seqs)
+
+
+def test_qvalues_are_added_and_monotone_in_pvalue():
+    hits = scan([random_dna(5000, 6)], [GATA, EBOX], pvalue=1e-2, qvalues=True)
+    assert "qvalue" in hits
+    for _, grp in hits.groupby("motif_id"):
+        g = grp.sort_values("pvalue")
+        assert (np.diff(g["qvalue"].to_numpy()) >= -1e-12).all()
+        assert (g["qvalue"] >= g["pvalue"]).all()
+    q = benjamini_hochberg([0.01, 0.04, 0.03, np.nan])
+    assert np.isnan(q[3]) and q[0] == pytest.approx(0.03)
+
+
+def test_bad_bases_become_error_rows_or_raise(tmp_path):
+    fa = tmp_path / "x.fa"
+    fa.write_text(">ok\n" + "AGATAAGA" * 4 + "\n>bad\nACGT*ACGT\n>empty\n")
+    errors = RowErrors(fa)
+    hits = scan(fa, [GATA], errors=errors)
+    assert set(hits["seq"]) == {"ok"}
+    frame = errors.to_frame()
+    assert list(frame["row"]) == [3, 5]  # header lines of the bad records
+    assert "'*'" in frame["reason"].iloc[0] and "empty" in frame["reason"].iloc[1]
+    with pytest.raises(InputError, match="line 3"):
+        scan(fa, [GATA])
+
+
+def test_all_records_bad_or_empty_file(tmp_path):
+    fa = tmp_path / "bad.fa"
+    fa.write_text(">a\n12345\n")
+    with pytest.raises(NoUsableRowsError):
+        scan(fa, [GATA], errors=RowErrors(fa))
+    empty = tmp_path / "empty.fa"
+    empty.write_text("")
+    with pytest.raises(EmptyInputError):
+        read_fasta_records(empty)
+    with pytest.raises(InputError, match="not found"):
+        scan(tmp_path / "missing.fa", [GATA])
+
+
+def test_bad_options_are_config_errors():
+    with pytest.raises(ConfigError):
+        MotifScanner([GATA], pvalue=0)
+    with pytest.raises(ConfigError):
+        MotifScanner([])
+    with pytest.raises(InputError):
+        Motif("x", "x", np.ones((3, 5)))
+
+
+def test_read_transfac_and_jaspar_files(tmp_path):
+    transfac = tmp_path / "m.transfac.gz"
+    text = (
+        "AC T0001.1\nXX\nID GATA-like\nXX\nPO\tA\tC\tG\tT\n"
+        + "".join(
+            f"{i + 1:02d}\t" + "\t".join(str(int(v)) for v in row) + "\n"
+            for i, row in enumerate(GATA.counts)
+        )
+        + "XX\nCC tax_group:vertebrates\nXX\n//\n"
+    )
+    with gzip.open(transfac, "wt") as fh:
+        fh.write(text)
+    (m,) = read_motifs(transfac)
+    assert m.id == "T0001.1" and m.name == "GATA-like" and m.tax_group == "vertebrates"
+    assert np.allclose(m.counts, GATA.counts)
+    jaspar = tmp_path / "m.jaspar"
+    jaspar.write_text(
+        ">T0002.1 Ebox-like\n"
+        + "\n".join(
+            f"{b} [ " + " ".join(str(int(v)) for v in EBOX.counts[:, i]) + " ]"
+            for i, b in enumerate("ACGT")
+        )
+        + "\n"
+    )
+    (e,) = read_motifs(jaspar)
+    assert e.consensus == "CACGTGAC"
+
+
+def test_bundled_jaspar_by_id_and_unknown_id():
+    (ctcf,) = load_jaspar(ids=["MA0139.2"])
+    assert ctcf.name == "CTCF" and ctcf.length == 15
+    with pytest.raises(InputError, match="MA9999.9"):
+        load_jaspar(ids=["MA9999.9"])
+    with pytest.raises(ConfigError, match="release"):
+        load_jaspar(ids=["MA0139.2"], release=1999)
+
+
+def test_enrich_ranks_the_planted_motif_first():
+    fg = [random_dna(40, i)[:15] + "AGATAAGA" + random_dna(40, 100 + i)[:17] for i in range(30)]
+    bg = [random_dna(40, 200 + i) for i in range(30)]
+    table = enrich(fg, bg, [GATA, EBOX], pvalue=1e-4)
+    top = table.iloc[0]
+    assert top["motif_id"] == "T0001.1" and top["fg_hits"] == 30 and top["qvalue"] < 1e-6
+    assert table.set_index("motif_id").loc["T0002.1", "qvalue"] > 0.05
+
+
+def test_write_hits_as_bed_and_tsv(tmp_path):
+    hits = scan({"chr1": "TT" + "AGATAAGA" + "TT"}, [GATA])
+    bed = write_hits(hits, tmp_path / "h.bed")
+    first = bed.read_text().splitlines()[0].split("\t")
+    assert first[:3] == ["chr1", "2", "10"] and first[5] == "+"
+    tsv = write_hits(hits, tmp_path / "h.tsv")
+    assert pd.read_csv(tsv, sep="\t")["motif_id"].tolist() == hits["motif_id"].tolist()
+
+
+@pytest.mark.skipif(
+    mirror_root() is None, reason="shared data mirror (../shared/data) not available"
+)
+def test_jaspar_2024_transfac_file_from_the_mirror():
+    path = mirror_root() / "genomics/motifs/jaspar2024_core_all_taxa.transfac.gz"
+    if not path.exists():
+        pytest.skip("JASPAR 2024 TRANSFAC file not in the mirror")
+    motifs = read_motifs(path)
+    assert len(motifs) == 2346
+    ctcf = next(m for m in motifs if m.id == "MA0139.2")
+    (bundled,) = load_jaspar(ids=["MA0139.2"])
+    assert np.allclose(ctcf.counts, bundled.counts)
+
+
+def test_read_meme_frequencies_become_counts(tmp_path):
+    meme = tmp_path / "m.meme"
+    meme.write_text(
+        "MEME version 4\n\nALPHABET= ACGT\n\nstrands: + -\n\n"
+        "Background letter frequencies\nA 0.25 C 0.25 G 0.25 T 0.25\n\n"
+        "MOTIF M1 GATA\n\nletter-probability matrix: alength= 4 w= 4 nsites= 10 E= 0\n"
+        " 0.1 0.1 0.7 0.1\n 0.7 0.1 0.1 0.1\n 0.1 0.1 0.1 0.7\n 0.7 0.1 0.1 0.1\n"
+    )
+    (m,) = read_motifs(meme)
+    assert m.id == "M1" and m.consensus == "GATA"
+    assert np.allclose(m.counts.sum(1), 10)  # frequencies × nsites

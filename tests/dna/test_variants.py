@@ -1,0 +1,190 @@
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from torch import nn
+
+from helixforge.core.errors import ConfigError, EmptyInputError, NoUsableRowsError, RowErrors
+from helixforge.dna.interpret import onehot_sequences
+from helixforge.dna.variants import Variant, _genome, read_variants, score_variants, variant_windows
+
+torch.set_num_threads(1)
+SITE = "TGATAAGC"
+
+
+class MotifDetector(nn.Module):
+    """Score = best number of bases matching SITE in any window of either strand."""
+
+    def __init__(self, site: str = SITE):
+        super().__init__()
+        self.conv = nn.Conv1d(4, 1, len(site), bias=False)
+        with torch.no_grad():
+            self.conv.weight.copy_(torch.from_numpy(onehot_sequences([site])[0].T[None]))
+
+    def forward(self, x):
+        both = torch.cat(
+            [x, torch.flip(x, dims=(1, 2))], dim=1
+        )  # strand-symmetric like a real model
+        return self.conv(both.transpose(1, 2)).amax(-1)
+
+
+def make_genome() -> dict[str, str]:
+    rng = np.random.default_rng(0)
+    chr1 = list(rng.choice(list("AC"), 400))  # no G/T: no accidental partial sites
+    chr1[100:108] = list("TGATCAGC")  # one mismatch from SITE at 0-based 104 (1-based 105)
+    return {"chr1": "".join(chr1), "chr2": "".join(rng.choice(list("AC"), 300))}
+
+
+VCF_HEADER = "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"
+
+
+def write_vcf(tmp_path, genome, lines):
+    p = tmp_path / "calls.vcf"
+    p.write_text(VCF_HEADER + "".join(line + "\n" for line in lines))
+    return p
+
+
+def test_windows_are_centred_and_keep_their_length():
+    g = _genome(make_genome())
+    seq = g.fetch("chr1", 0, 400)
+    snv = Variant("chr1", 105, "v", seq[104], "A", 1)
+    ref_w, alt_w = variant_windows(g, snv, "chr1", 21)
+    assert len(ref_w) == len(alt_w) == 21 and ref_w[10] == seq[104] and alt_w[10] == "A"
+    deletion = Variant("chr1", 50, "d", seq[49:53], seq[49], 2)
+    ref_w, alt_w = variant_windows(g, deletion, "chr1", 20)
+    assert len(ref_w) == len(alt_w) == 20
+    assert alt_w == seq[40:50] + seq[53:63]  # flanks re-centred around the shorter allele
+    edge = Variant("chr2", 2, "e", g.fetch("chr2", 1, 2), "A", 3)
+    ref_w, _ = variant_windows(g, edge, "chr2", 11)
+    assert ref_w.startswith("NNNN") and len(ref_w) == 11
+
+
+def test_scores_alleles_and_reports_bad_records(tmp_path):
+    genome = make_genome()
+    chr1 = genome["chr1"]
+    vcf = write_vcf(
+        tmp_path,
+        genome,
+        [
+            "chr1\t105\trs_gain\tC\tA,T\t.\t.\t.",  # multi-allelic: A completes the site, T does not
+            f"chr1\t300\trs_far\t{chr1[299]}\t{'A' if chr1[299] != 'A' else 'C'}\t.\t.\t.",
+            f"chr1\t200\trs_del\t{chr1[199:202]}\t{chr1[199]}\t.\t.\t.",
+            f"chr1\t210\trs_ins\t{chr1[209]}\t{chr1[209]}GG\t.\t.\t.",
+            "chr1\t150\trs_mismatch\tG\tA\t.\t.\t.",  # genome has A or C here
+            "chrX\t10\trs_nocontig\tA\tC\t.\t.\t.",
+            "chr1\tabc\trs_badpos\tA\tC\t.\t.\t.",
+            "chr1\t12",
+            "chr1\t20\trs_sv\tA\t<DEL>\t.\t.\t.",
+        ],
+    )
+    errors = RowErrors(vcf)
+    out = tmp_path / "scores.tsv"
+    table = score_variants(vcf, genome, MotifDetector(), window=40, out=out, errors=errors)
+    by = table.set_index(["id", "alt"])
+    assert by.loc[("rs_gain", "A"), "delta"] == pytest.approx(1.0)  # 7 → 8 matching bases
+    assert by.loc[("rs_gain", "T"), "delta"] == pytest.approx(0.0)
+    assert by.loc[("rs_far", by.loc["rs_far"].index[0]), "delta"] == pytest.approx(0.0)
+    assert set(table["kind"]) == {"SNV", "deletion", "insertion"}
+    assert table["line"].tolist()[:2] == [3, 3]
+    err = pd.read_csv(tmp_path / "scores.errors.csv")
+    reasons = dict(zip(err["row"], err["reason"]))
+    assert "expected" in reasons[7] and "found G" in reasons[7]
+    assert "chrX" in reasons[8] and "not in the genome" in reasons[8]
+    assert "POS" in err.set_index("row").loc[9, "column"]
+    assert "malformed" in reasons[10]
+    assert "symbolic" in reasons[11]
+    assert pd.read_csv(out, sep="\t").shape[0] == len(table) == 5
+
+
+def test_genome_fasta_file_and_dna_io(tmp_path):
+    genome = make_genome()
+    fa = tmp_path / "g.fa"
+    fa.write_text("".join(f">{k}\n{v}\n" for k, v in genome.items()))
+    vcf = write_vcf(tmp_path, genome, ["chr1\t105\t.\tC\tA\t.\t.\t."])
+    table = score_variants(vcf, fa, MotifDetector(), window=30)
+    assert table["delta"].iloc[0] == pytest.approx(1.0)
+
+
+def test_nothing_scoreable_and_empty_vcf(tmp_path):
+    genome = make_genome()
+    vcf = write_vcf(tmp_path, genome, ["chrZ\t1\t.\tA\tC\t.\t.\t."])
+    with pytest.raises(NoUsableRowsError):
+        score_variants(vcf, genome, MotifDetector(), window=20)
+    empty = tmp_path / "empty.vcf"
+    empty.write_text(VCF_HEADER)
+    with pytest.raises(EmptyInputError):
+        read_variants(empty)
+
+
+def test_lm_models_need_an_existing_checkpoint(tmp_path):
+    genome = make_genome()
+    vcf = write_vcf(tmp_path, genome, ["chr1\t105\t.\tC\tA\t.\t.\t."])
+    with pytest.raises(ConfigError, match="not found"):
+        score_variants(vcf, genome, f"lm:{tmp_path / 'missing'}", window=20)
+
+
+def tiny_decoder(path):
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    from helixforge.lm.tokenizers import build_tokenizer
+
+    tok = build_tokenizer("dna-char")
+    torch.manual_seed(0)
+    cfg = LlamaConfig(
+        vocab_size=len(tok),
+        hidden_size=32,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        num_key_value_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=64,
+    )
+    LlamaForCausalLM(cfg).save_pretrained(str(path))
+    tok.save(path)
+    return path
+
+
+def test_language_model_scores_are_log_likelihood_ratios(tmp_path):
+    from helixforge.lm.inference import score
+
+    genome = make_genome()
+    b = genome["chr1"][199]
+    vcf = write_vcf(
+        tmp_path, genome, ["chr1\t105\t.\tC\tA\t.\t.\t.", f"chr1\t200\t.\t{b}\t{b}G\t.\t.\t."]
+    )
+    lm = tiny_decoder(tmp_path / "lm")
+    table = score_variants(vcf, genome, f"lm:{lm}", window=20)
+    g = _genome(genome)
+    ref_w, alt_w = variant_windows(g, Variant("chr1", 105, ".", "C", "A", 1), "chr1", 20)
+    ll = score(lm, [ref_w, alt_w]).log_likelihood
+    assert table["delta"].iloc[0] == pytest.approx(ll[1] - ll[0], abs=1e-4)
+    assert table["kind"].tolist() == ["SNV", "insertion"] and np.isfinite(table["delta"]).all()
+
+
+def test_interrupted_runs_resume_from_finished_chunks(tmp_path):
+    class Flaky(MotifDetector):
+        calls, fail_after = 0, None
+
+        def forward(self, x):
+            self.calls += 1
+            if self.fail_after is not None and self.calls > self.fail_after:
+                raise RuntimeError("simulated crash")
+            return super().forward(x)
+
+    genome = make_genome()
+    chr1 = genome["chr1"]
+    vcf = write_vcf(
+        tmp_path, genome, [f"chr1\t{p}\t.\t{chr1[p - 1]}\tG\t.\t.\t." for p in (50, 105, 300)]
+    )
+    out = tmp_path / "scores.tsv"
+    model = Flaky()
+    model.fail_after = 8  # 4 forward passes per chunk (ref, alt × 2 strands): dies in chunk 3
+    with pytest.raises(RuntimeError):
+        score_variants(vcf, genome, model, window=30, out=out, chunk_size=1)
+    assert len(list((tmp_path / "scores.tsv.parts").iterdir())) == 2
+    model.calls, model.fail_after = 0, None
+    resumed = score_variants(vcf, genome, model, window=30, out=out, chunk_size=1, resume=True)
+    assert model.calls == 4 and len(resumed) == 3
+    fresh = score_variants(vcf, genome, MotifDetector(), window=30)
+    assert np.allclose(resumed["delta"], fresh["delta"])
+    assert not (tmp_path / "scores.tsv.parts").exists()

@@ -1,0 +1,288 @@
+"""Molecule standardisation with RDKit, and duplicate merging after it.
+
+    clean, errors = standardize_table(df, "smiles", source="assay.csv")
+    merged, conflicts = merge_duplicates(clean, ["pIC50"], ["regression"])
+
+Every SMILES goes through: parse → sanitize → keep the largest organic fragment (salts and
+solvents stripped) → neutralise charges where a neutral form exists → (optional) canonical
+tautomer → canonical isomeric SMILES. RDKit's C++ log is silenced; the reason a molecule was
+rejected is captured and written into the errors table instead.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from helixforge.core.errors import RowErrors
+
+# A SMILES longer than this is not a small molecule (and parsing it could take minutes).
+MAX_SMILES_LENGTH = 5_000
+CANONICAL_COL = "canonical_smiles"
+
+
+@dataclass(frozen=True)
+class StandardizeOptions:
+    """What `standardize_smiles` does; every step can be switched off."""
+
+    largest_fragment: bool = True
+    neutralize: bool = True
+    tautomer: bool = False
+    isomeric: bool = True
+
+
+def quiet_rdkit() -> None:
+    """Silence RDKit's C++ logging for this process (reasons are captured instead)."""
+    from rdkit import RDLogger
+
+    RDLogger.DisableLog("rdApp.*")
+
+
+_TOOLS: dict[str, object] = {}
+
+
+def _tool(name: str):
+    if name not in _TOOLS:
+        from rdkit.Chem.MolStandardize import rdMolStandardize
+
+        if name == "fragment":
+            _TOOLS[name] = rdMolStandardize.LargestFragmentChooser(preferOrganic=True)
+        elif name == "uncharger":
+            _TOOLS[name] = rdMolStandardize.Uncharger()
+        elif name == "tautomer":
+            enum = rdMolStandardize.TautomerEnumerator()
+            enum.SetMaxTautomers(200)
+            _TOOLS[name] = enum
+    return _TOOLS[name]
+
+
+def parse_smiles(smiles: object):
+    """Parse and sanitize one SMILES: `(mol, None)` or `(None, reason)`; never raises, never logs."""
+    from rdkit import Chem
+
+    quiet_rdkit()
+    if smiles is None or (isinstance(smiles, float) and np.isnan(smiles)):
+        return None, "empty SMILES"
+    text = str(smiles).strip()
+    if not text:
+        return None, "empty SMILES"
+    if len(text) > MAX_SMILES_LENGTH:
+        return (
+            None,
+            f"SMILES is {len(text):,} characters long (limit {MAX_SMILES_LENGTH:,}); not a small molecule",
+        )
+    if any(c.isspace() for c in text):
+        text = text.split()[0]  # 'CCO ethanol' → 'CCO' (names after the SMILES are common)
+    mol = Chem.MolFromSmiles(text, sanitize=False)
+    if mol is None:
+        return None, "not a valid SMILES (syntax error)"
+    if mol.GetNumAtoms() == 0:
+        return None, "SMILES has no atoms"
+    try:
+        Chem.SanitizeMol(mol)
+    except Exception as exc:  # RDKit raises several types (valence, kekulization, ...)
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return None, f"RDKit could not sanitize the molecule: {reason}"
+    return mol, None
+
+
+def standardize_mol(mol, options: StandardizeOptions = StandardizeOptions()):
+    """Apply fragment choice, neutralisation and tautomer canonicalisation to a sanitized mol."""
+    from rdkit import Chem
+
+    if options.largest_fragment and len(Chem.GetMolFrags(mol)) > 1:
+        mol = _tool("fragment").choose(mol)
+    if options.neutralize and any(a.GetFormalCharge() for a in mol.GetAtoms()):
+        mol = _tool("uncharger").uncharge(mol)
+    if options.tautomer:
+        mol = _tool("tautomer").Canonicalize(mol)
+    return mol
+
+
+def standardize_smiles(
+    smiles: object, options: StandardizeOptions = StandardizeOptions()
+) -> tuple[str | None, str | None]:
+    """One SMILES → `(canonical SMILES, None)` or `(None, reason it was rejected)`."""
+    from rdkit import Chem
+
+    mol, reason = parse_smiles(smiles)
+    if mol is None:
+        return None, reason
+    try:
+        mol = standardize_mol(mol, options)
+        out = Chem.MolToSmiles(mol, isomericSmiles=options.isomeric)
+    except Exception as exc:  # standardiser failures are rare; keep the row's reason
+        return None, f"standardisation failed: {str(exc).strip() or type(exc).__name__}"
+    if not out:
+        return None, "no atoms left after standardisation"
+    return out, None
+
+
+def _standardize_chunk(items: Sequence[object], options: StandardizeOptions) -> list[tuple]:
+    return [standardize_smiles(s, options) for s in items]
+
+
+def standardize_many(
+    smiles: Sequence[object],
+    options: StandardizeOptions = StandardizeOptions(),
+    n_jobs: int = 1,
+    chunk_size: int = 5000,
+) -> list[tuple[str | None, str | None]]:
+    """`standardize_smiles` over a list (in parallel processes for big lists)."""
+    from helixforge.core.parallel import chunked, parallel_map
+
+    smiles = list(smiles)
+    if n_jobs == 1 or len(smiles) < 2 * chunk_size:
+        return _standardize_chunk(smiles, options)
+    parts = parallel_map(
+        _standardize_chunk, list(chunked(smiles, chunk_size)), n_jobs=n_jobs, options=options
+    )
+    return [r for part in parts for r in part]
+
+
+def standardize_table(
+    df: pd.DataFrame,
+    smiles_col: str,
+    *,
+    source: str | os.PathLike | None = None,
+    options: StandardizeOptions = StandardizeOptions(),
+    n_jobs: int = 1,
+    errors: RowErrors | None = None,
+) -> tuple[pd.DataFrame, RowErrors]:
+    """Standardize a table's SMILES column.
+
+    Returns the rows that parsed, with a `canonical_smiles` column added (index kept, so row
+    numbers still point at file lines), and a `RowErrors` naming file, line, column and reason
+    for every row that did not.
+    """
+    from helixforge.core.tables import require_columns
+
+    require_columns(df, [smiles_col], source)
+    errors = errors if errors is not None else RowErrors(source)
+    results = standardize_many(df[smiles_col].tolist(), options, n_jobs=n_jobs)
+    canon = [r[0] for r in results]
+    for row, raw, (smi, reason) in zip(df.index, df[smiles_col].tolist(), results):
+        if smi is None:
+            errors.add(int(row), smiles_col, raw, reason)
+    out = df.copy()
+    out[CANONICAL_COL] = canon
+    out = out[out[CANONICAL_COL].notna()]
+    return out, errors
+
+
+def merge_duplicates(
+    df: pd.DataFrame,
+    targets: Sequence[str],
+    task_types: Sequence[str],
+    *,
+    key: str = CANONICAL_COL,
+    tolerance: float = 0.5,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Merge rows that share a canonical SMILES.
+
+    Regression labels are averaged; a conflict is reported when their spread (max − min)
+    exceeds `tolerance`. Class labels take the majority; a tie or any disagreement is reported
+    (a tie keeps the first-seen label). Missing labels are ignored per target. Other columns keep
+    the first row's value. Returns `(merged, conflicts)`; `conflicts` has one row per
+    (molecule, target) with the rows involved, their values, the merged value and the reason.
+    """
+    conflict_cols = ["canonical_smiles", "target", "rows", "values", "merged", "reason"]
+    dup_mask = df.duplicated(key, keep=False)
+    if not dup_mask.any():
+        out = df.copy()
+        out["n_merged"] = 1
+        return out, pd.DataFrame(columns=conflict_cols)
+    singles = df[~dup_mask]
+    conflicts = []
+    merged_rows = []
+    for smi, group in df[dup_mask].groupby(key, sort=False):
+        first = group.iloc[0].copy()
+        for target, ttype in zip(targets, task_types):
+            vals = pd.to_numeric(group[target], errors="coerce")
+            vals = vals[vals.notna()]
+            if len(vals) == 0:
+                first[target] = np.nan
+                continue
+            rows = ";".join(str(i) for i in vals.index)
+            shown = ";".join(f"{v:g}" for v in vals)
+            if ttype == "regression":
+                value = float(vals.mean())
+                spread = float(vals.max() - vals.min())
+                if spread > tolerance:
+                    conflicts.append(
+                        [
+                            smi,
+                            target,
+                            rows,
+                            shown,
+                            value,
+                            f"spread {spread:.3g} > tolerance {tolerance:g}",
+                        ]
+                    )
+            else:
+                counts = vals.value_counts(sort=False)
+                top = counts.max()
+                winners = [v for v, c in counts.items() if c == top]
+                value = float(vals.iloc[0]) if len(winners) > 1 else float(winners[0])
+                if len(winners) > 1:
+                    conflicts.append(
+                        [smi, target, rows, shown, value, "tie between classes; kept the first"]
+                    )
+                elif len(counts) > 1:
+                    conflicts.append(
+                        [smi, target, rows, shown, value, "labels disagree; kept the majority"]
+                    )
+            first[target] = value
+        first["n_merged"] = len(group)
+        merged_rows.append(first)
+    merged = pd.concat([singles, pd.DataFrame(merged_rows)], axis=0)
+    merged["n_merged"] = merged["n_merged"].fillna(1).astype(int) if "n_merged" in merged else 1
+    merged = merged.sort_index()
+    return merged, pd.DataFrame(conflicts, columns=conflict_cols)
+
+
+def standardize_file(
+    path: str | os.PathLike,
+    out: str | os.PathLike,
+    *,
+    smiles_col: str = "smiles",
+    tautomer: bool = False,
+    n_jobs: int = 1,
+) -> dict[str, object]:
+    """`helix chem standardize`: write the table with a `canonical_smiles` column, plus
+    `<out>.errors.csv` for rejected rows. Returns counts and the paths written."""
+    from helixforge.core.errors import NoUsableRowsError
+    from helixforge.core.tables import read_table, write_table
+
+    df = read_table(path, columns=[smiles_col])
+    clean, errors = standardize_table(
+        df, smiles_col, source=path, options=StandardizeOptions(tautomer=tautomer), n_jobs=n_jobs
+    )
+    out = str(out)
+    errors_path = _errors_path(out)
+    errors.write(errors_path)
+    if clean.empty:
+        raise NoUsableRowsError(
+            f"{path}: none of the {len(df)} SMILES could be parsed",
+            hint=f"see {errors_path} for the reason of each row; check --smiles-col",
+        )
+    write_table(clean, out)
+    return {
+        "rows": len(df),
+        "ok": len(clean),
+        "errors": len(errors),
+        "out": out,
+        "errors_path": errors_path,
+    }
+
+
+def _errors_path(out: str) -> str:
+    base = out
+    for suffix in (".gz", ".csv", ".tsv", ".parquet"):
+        if base.endswith(suffix):
+            base = base[: -len(suffix)]
+    return base + ".errors.csv"

@@ -1,0 +1,86 @@
+import numpy as np
+
+from helixforge.chem.featurize import (
+    FeatureScaler,
+    FeatureSpec,
+    atom_pair_counts,
+    bits_from_counts,
+    descriptor_names,
+    descriptors,
+    featurize,
+    morgan_bits,
+    morgan_counts,
+)
+
+
+def test_morgan_counts_shape_counts_and_invalid_rows():
+    X = morgan_counts(["CCCC", "not a smiles"], n_bits=1024)
+    assert X.shape == (2, 1024) and X.dtype == np.float32
+    assert X[0].sum() > X[0].astype(bool).sum()  # counts, not bits: CCCC repeats environments
+    assert np.isnan(X[1]).all()
+    fcfp = morgan_counts(["c1ccccc1O"], n_bits=1024, features=True)
+    assert fcfp.shape == (1, 1024) and fcfp.sum() > 0
+    assert atom_pair_counts(["CCO"], n_bits=512).sum() > 0
+
+
+def test_descriptors_signature_names_and_values():
+    D = descriptors(["CCO", "c1ccccc1", "xx"])
+    names = descriptor_names()
+    assert D.shape == (3, len(names)) and D.dtype == np.float32
+    assert len(set(names)) == len(names)
+    col = {n: i for i, n in enumerate(names)}
+    assert D[0, col["HeavyAtoms"]] == 3
+    assert D[1, col["AromaticRings"]] == 1
+    assert D[1, col["CrippenLogP"]] > D[0, col["CrippenLogP"]]
+    assert np.isnan(D[2]).all()
+
+
+def test_featurize_concatenates_blocks_and_parallel_matches_serial():
+    spec = FeatureSpec(morgan_bits=256, fcfp_bits=64, atom_pair_bits=64, erg=True, descriptors=True)
+    smiles = ["CCO", "CCN", "c1ccccc1", "CC(=O)O"] * 3
+    X = featurize(smiles, spec)
+    assert X.shape == (12, len(spec.names()))
+    Xp = featurize(smiles, spec, n_jobs=2, chunk_size=3)
+    np.testing.assert_array_equal(X, Xp)
+
+
+def test_morgan_bits_are_packed_words():
+    B = morgan_bits(["CCO", "CCO", "c1ccccc1"])
+    assert B.shape == (3, 32) and B.dtype == np.uint64
+    assert (B[0] == B[1]).all() and not (B[0] == B[2]).all()
+    # the AD reuses the GBM's ECFP counts instead of parsing again: same bits
+    np.testing.assert_array_equal(bits_from_counts(morgan_counts(["CCO", "CCO", "c1ccccc1"])), B)
+
+
+def test_scaler_roundtrip_and_nan_handling():
+    X = np.array([[1.0, 5.0, np.nan], [3.0, 5.0, 2.0]])
+    sc = FeatureScaler().fit(X)
+    Z = sc.transform(X)
+    assert np.allclose(Z[:, 0], [-1, 1]) and np.allclose(Z[:, 1], 0) and Z[0, 2] == 0
+    again = FeatureScaler.from_json(sc.to_json()).transform(X)
+    np.testing.assert_array_equal(Z, again)
+
+
+def test_fast_crippen_and_vsa_bins_equal_rdkits_own_functions():
+    from rdkit import Chem
+    from rdkit.Chem import rdMolDescriptors as rd
+
+    smiles = [
+        "CC(=O)Nc1ccc(O)cc1",
+        "C[N+](C)(C)CCOC(=O)C",
+        "OC(=O)c1ccccc1Cl",
+        "CCS(=O)(=O)N1CCOCC1",
+    ]
+    D = descriptors(smiles)
+    col = {n: i for i, n in enumerate(descriptor_names())}
+    for row, s in zip(D, smiles):
+        m = Chem.MolFromSmiles(s)
+        logp, mr = rd.CalcCrippenDescriptors(m)
+        assert np.isclose(row[col["CrippenLogP"]], logp, atol=1e-5)
+        assert np.isclose(row[col["CrippenMR"]], mr, atol=1e-4)
+        np.testing.assert_allclose(
+            row[[col[f"SlogP_VSA{i}"] for i in range(1, 13)]], rd.SlogP_VSA_(m), atol=1e-4
+        )
+        np.testing.assert_allclose(
+            row[[col[f"SMR_VSA{i}"] for i in range(1, 11)]], rd.SMR_VSA_(m), atol=1e-4
+        )

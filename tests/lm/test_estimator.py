@@ -1,0 +1,34 @@
+import numpy as np
+
+from helixforge.chem.models.base import PropertyModel
+from helixforge.lm.estimator import LMPropertyModel
+
+
+def test_lm_property_model_follows_the_property_model_interface(tmp_path, smiles_file):
+    from helixforge.lm.pretrain import pretrain
+
+    ckpt = tmp_path / "smiles_lm"
+    pretrain(
+        smiles_file,
+        "smiles-atom",
+        arch="encoder",
+        size={"hidden": 32, "layers": 2, "heads": 2, "ffn": 64},
+        max_len=32,
+        steps=3,
+        batch_size=8,
+        out=ckpt,
+        threads=1,
+        device="cpu",
+    )
+    smiles = ["CCO", "CCCO", "CCCCO", "c1ccccc1", "c1ccccc1C", "c1ccccc1CC", "CCN", "CCCN"] * 3
+    y = np.array([[float("c" in s), len(s)] for s in smiles])
+    y[0, 1] = np.nan
+    model = LMPropertyModel.from_spec(f"lm:{ckpt}", epochs=2, batch_size=8, threads=1, device="cpu")
+    assert isinstance(model, PropertyModel)
+    model.fit(smiles, y, ["binary", "regression"], valid=(smiles[:4], y[:4]), seed=0)
+    pred = model.predict(smiles[:5])
+    assert pred.shape == (5, 2) and np.isfinite(pred).all()
+    model.save(tmp_path / "est")
+    loaded = LMPropertyModel.load(tmp_path / "est")
+    assert loaded.task_types == ["binary", "regression"]
+    assert np.allclose(loaded.predict(smiles[:5]), pred, atol=1e-5)

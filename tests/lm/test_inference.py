@@ -1,0 +1,83 @@
+import numpy as np
+import pytest
+
+from helixforge.lm.batching import window_spans
+from helixforge.lm.inference import embed, score
+
+
+def test_window_spans_cover_everything_with_full_length_windows():
+    assert window_spans(5, 10) == [(0, 5)]
+    spans = window_spans(25, 10, 5)
+    assert spans[0] == (0, 10) and spans[-1] == (15, 25)
+    assert all(b - a == 10 for a, b in spans)
+    covered = set().union(*(range(a, b) for a, b in spans))
+    assert covered == set(range(25))
+
+
+def test_embeddings_are_mean_pooled_and_handle_long_inputs(pretrained_encoder):
+    seqs = ["ACGTACGTAA", "TTTTGGGGCC", "ACGT" * 50]  # the last is 200 bases > 48-token window
+    X = embed(pretrained_encoder, seqs, batch_size=2)
+    assert X.shape == (3, 32) and np.isfinite(X).all()
+    again = embed(pretrained_encoder, seqs[:1])
+    assert np.allclose(again[0], X[0], atol=1e-5)  # batching does not change the result
+
+
+def test_pseudo_log_likelihood_matches_a_manual_computation(published_bert):
+    import torch
+
+    from helixforge.lm.models import load_pretrained
+
+    seq = "ACGTTGCAAGCT"
+    res = score(published_bert, [seq], batch_size=3)
+    assert res.objective == "pseudo-log-likelihood"
+    model, tok = load_pretrained(published_bert)
+    ids = tok.encode(seq)
+    manual = []
+    for i in range(1, len(ids) - 1):
+        x = torch.tensor([ids])
+        x[0, i] = tok.mask_id
+        with torch.no_grad():
+            lp = torch.log_softmax(model(input_ids=x).logits[0, i], -1)[ids[i]]
+        manual.append(float(lp))
+    assert np.allclose(res.per_position[0], manual, atol=1e-4)
+    assert res.log_likelihood[0] == pytest.approx(sum(manual), abs=1e-3)
+
+
+def test_long_sequences_are_scored_in_windows(published_bert):
+    long = "ACGTTGCA" * 40  # 320 bases = 107 3-mers > the 38-token body
+    res = score(published_bert, [long, "ACG"], batch_size=64)
+    assert res.n_tokens.tolist() == [107, 1]
+    assert np.all(res.per_position[0] < 0)
+    frame = res.positions_frame(["a", "b"])
+    assert len(frame) == 108 and frame.token.iloc[0] == "ACG"
+
+
+def test_causal_log_likelihood_uses_the_bos_context(tmp_path):
+    import torch
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    from helixforge.lm.tokenizers import build_tokenizer
+
+    tok = build_tokenizer("dna-char")
+    torch.manual_seed(0)
+    m = LlamaForCausalLM(
+        LlamaConfig(
+            vocab_size=len(tok),
+            hidden_size=32,
+            num_hidden_layers=1,
+            num_attention_heads=2,
+            num_key_value_heads=2,
+            intermediate_size=64,
+            max_position_embeddings=64,
+        )
+    )
+    m.save_pretrained(str(tmp_path / "dec"))
+    tok.save(tmp_path / "dec")
+    seq = "ACGTAC"
+    res = score(tmp_path / "dec", [seq, "ACGT" * 30], max_len=20)
+    assert res.objective == "log-likelihood" and res.n_tokens.tolist() == [6, 120]
+    ids = tok.encode(seq)[:-1]
+    with torch.no_grad():
+        lp = torch.log_softmax(m(input_ids=torch.tensor([ids])).logits[0], -1)
+    manual = sum(float(lp[t, ids[t + 1]]) for t in range(len(ids) - 1))
+    assert res.log_likelihood[0] == pytest.approx(manual, abs=1e-4)

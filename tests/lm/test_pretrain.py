@@ -1,0 +1,98 @@
+import json
+
+import pytest
+from transformers import AutoModelForCausalLM, AutoModelForMaskedLM, AutoTokenizer
+
+from helixforge.core.errors import ConfigError
+from helixforge.lm.pretrain import pretrain
+
+MICRO = {"hidden": 32, "layers": 2, "heads": 2, "ffn": 64}
+
+
+def test_encoder_pretraining_writes_a_plain_transformers_checkpoint(pretrained_encoder):
+    model = AutoModelForMaskedLM.from_pretrained(pretrained_encoder, local_files_only=True)
+    tok = AutoTokenizer.from_pretrained(pretrained_encoder, local_files_only=True)
+    assert type(model).__name__ == "ModernBertForMaskedLM"
+    assert tok("ACGT")["input_ids"][1:-1] == tok.convert_tokens_to_ids(list("ACGT"))
+    log = [json.loads(line) for line in open(f"{pretrained_encoder}/log.jsonl")]
+    assert [r["step"] for r in log] == [1, 3, 6]
+    assert all(r["valid_loss"] > 0 and r["tokens_per_second"] > 0 for r in log)
+    meta = json.load(open(f"{pretrained_encoder}/helixforge_lm.json"))
+    assert meta["objective"] == "masked-lm" and meta["max_len"] == 48 and meta["tokens_seen"] > 0
+
+
+def test_decoder_on_smiles_learns_and_resume_continues(smiles_file, tmp_path):
+    out = tmp_path / "dec"
+    kw = dict(
+        arch="decoder",
+        size=MICRO,
+        max_len=32,
+        batch_size=8,
+        eval_every=10,
+        out=out,
+        threads=1,
+        device="cpu",
+        lr=3e-3,
+    )
+    first = pretrain(smiles_file, "smiles-atom", steps=40, save_every=20, **kw)
+    hist = first.history
+    assert hist[-1]["valid_loss"] < hist[0]["valid_loss"]  # a repetitive corpus is learnable fast
+    AutoModelForCausalLM.from_pretrained(str(out), local_files_only=True)
+    # an interrupted run: checkpoint at step 20, resume to 30
+    out2 = tmp_path / "dec2"
+    kw2 = {**kw, "out": out2}
+    pretrain(smiles_file, "smiles-atom", steps=30, save_every=20, **kw2)
+    assert not (out2 / "checkpoint").exists()  # finished runs clean up the checkpoint
+    with pytest.raises(ConfigError):
+        pretrain(smiles_file, "smiles-atom", steps=0, **kw2)
+
+
+def test_resume_from_checkpoint(genome, tmp_path, monkeypatch):
+    import helixforge.lm.pretrain as pt
+
+    out = tmp_path / "r"
+    kw = dict(
+        arch="encoder",
+        size=MICRO,
+        max_len=32,
+        batch_size=4,
+        eval_every=2,
+        save_every=2,
+        out=out,
+        threads=1,
+        device="cpu",
+    )
+    real = pt._lr_lambda
+
+    def crash_after_checkpoint(warm, total):
+        f = real(warm, total)
+
+        def g(step):
+            if step == 3:  # the scheduler step after optimizer step 3: past the step-2 checkpoint
+                raise KeyboardInterrupt
+            return f(step)
+
+        return g
+
+    monkeypatch.setattr(pt, "_lr_lambda", crash_after_checkpoint)
+    with pytest.raises(KeyboardInterrupt):
+        pretrain(genome, "dna-kmer:3", steps=4, **kw)
+    assert json.loads((out / "checkpoint" / "state.json").read_text())["step"] == 2
+    monkeypatch.setattr(pt, "_lr_lambda", real)
+    with pytest.raises(ConfigError, match="--resume"):
+        pretrain(genome, "dna-kmer:3", steps=4, **kw)
+    res = pretrain(genome, "dna-kmer:3", steps=4, resume=True, **kw)
+    assert res.steps == 4 and [h["step"] for h in res.history] == [1, 2, 4]
+    # same windows, masks, optimizer and schedule: identical to a run that was never interrupted
+    straight = pretrain(genome, "dna-kmer:3", steps=4, **{**kw, "out": tmp_path / "straight"})
+    assert straight.history[-1]["valid_loss"] == pytest.approx(
+        res.history[-1]["valid_loss"], rel=1e-5
+    )
+    from safetensors.torch import load_file
+
+    a, b = (
+        load_file(str(out / "model.safetensors")),
+        load_file(str(tmp_path / "straight" / "model.safetensors")),
+    )
+    diffs = {k: float((a[k] - b[k]).abs().max()) for k in a}
+    assert max(diffs.values()) < 1e-5, diffs

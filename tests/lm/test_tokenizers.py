@@ -1,0 +1,97 @@
+import json
+
+import pytest
+from transformers import AutoTokenizer
+
+from helixforge.core.errors import ConfigError
+from helixforge.lm.tokenizers import (
+    SMILES_REGEX,
+    SequenceTokenizer,
+    build_tokenizer,
+    parse_spec,
+    split_smiles,
+)
+
+
+def test_dna_char_round_trip_and_unknown_policy(tmp_path):
+    tok = build_tokenizer("dna-char")
+    ids = tok.encode("ACGTN")
+    assert ids[0] == tok.hf.cls_token_id and ids[-1] == tok.hf.sep_token_id
+    assert tok.decode(ids) == "ACGTN"
+    # soft-masking is dropped, U is T, IUPAC ambiguity codes become N, other characters [UNK]
+    assert tok.decode(tok.encode("acgu")) == "ACGT"
+    assert tok.decode(tok.encode("ARYK")) == "ANNN"
+    assert tok.hf.unk_token_id in tok.encode("AC-GT")
+
+
+def test_saved_tokenizer_loads_with_plain_autotokenizer(tmp_path):
+    tok = build_tokenizer("dna-kmer:4:nonoverlap")
+    tok.save(tmp_path)
+    assert (tmp_path / "tokenizer.json").exists()
+    hf = AutoTokenizer.from_pretrained(str(tmp_path), local_files_only=True)
+    ids = hf("ACGTACGTAC")["input_ids"]
+    assert hf.convert_ids_to_tokens(ids) == ["[CLS]", "ACGT", "ACGT", "AC", "[SEP]"]
+    assert hf.decode(ids, skip_special_tokens=True) == "ACGTACGTAC"
+    again = SequenceTokenizer.load(tmp_path)
+    assert again.spec.kind == "dna-kmer" and again.spec.k == 4 and not again.spec.overlap
+
+
+@pytest.mark.parametrize("k", [3, 6])
+def test_overlapping_kmers_round_trip(tmp_path, k):
+    tok = build_tokenizer(f"dna-kmer:{k}")
+    seq = "ACGTTGCAACGGT"
+    ids = tok.encode(seq)
+    assert len(ids) == len(seq) - k + 1 + 2
+    assert tok.decode(ids) == seq
+    tok.save(tmp_path)
+    assert json.loads((tmp_path / "helixforge_tokenizer.json").read_text())["overlap"] is True
+    assert SequenceTokenizer.load(tmp_path).decode(ids) == seq
+
+
+def test_kmer_with_n_is_unknown():
+    tok = build_tokenizer("dna-kmer:3:nonoverlap")
+    ids = tok.encode("ACGNNNACG", add_special_tokens=False)
+    assert ids[1] == tok.hf.unk_token_id and ids[0] != tok.hf.unk_token_id
+
+
+def test_dna_bpe_trained_on_corpus_round_trips():
+    corpus = ["ACGTACGTTTGACA" * 20, "TTTTGACAACGT" * 30] * 5
+    tok = build_tokenizer("dna-bpe:64", corpus)
+    seq = "ACGTACGTTTGACAGGT"
+    ids = tok.encode(seq, add_special_tokens=False)
+    assert len(ids) < len(seq)  # merges happened
+    assert tok.decode(ids) == seq
+
+
+def test_smiles_atom_level_tokens_and_round_trip():
+    smi = "CC(=O)N[C@@H](Cl)c1ccc(Br)cc1%12"
+    assert split_smiles(smi)[:6] == ["C", "C", "(", "=", "O", ")"]
+    assert (
+        "[C@@H]" in split_smiles(smi) and "Cl" in split_smiles(smi) and "%12" in split_smiles(smi)
+    )
+    tok = build_tokenizer("smiles-atom", [smi, "CCO"])
+    assert tok.decode(tok.encode(smi)) == smi
+    assert SMILES_REGEX.startswith("(\\[")
+
+
+def test_smiles_bpe_round_trip():
+    corpus = ["CC(=O)Nc1ccc(O)cc1", "c1ccccc1", "CCOC(=O)C", "CCN(CC)CC"] * 20
+    tok = build_tokenizer("smiles-bpe:60", corpus)
+    assert tok.decode(tok.encode("CCOc1ccccc1")) == "CCOc1ccccc1"
+
+
+def test_bad_specs_are_config_errors():
+    for bad in ("dna-kmer:9", "dna-kmer:x", "protein", "dna-bpe:4"):
+        with pytest.raises(ConfigError):
+            parse_spec(bad)
+    with pytest.raises(ConfigError, match="corpus"):
+        build_tokenizer("dna-bpe:100")
+
+
+def test_published_dnabert1_style_kmer_vocabulary_is_recognised(tmp_path):
+    tok = build_tokenizer("dna-kmer:3")
+    tok.save(tmp_path)
+    (tmp_path / "helixforge_tokenizer.json").unlink()  # as a published checkpoint would ship it
+    again = SequenceTokenizer.load(tmp_path)
+    assert again.spec.kind == "dna-kmer" and again.spec.k == 3 and again.spec.overlap
+    assert again.decode(again.encode("ACGTTGCA")) == "ACGTTGCA"

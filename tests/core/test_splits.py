@@ -54,3 +54,10 @@ def test_group_kfold_holds_out_each_row_once():
     assert sorted(held.tolist()) == list(range(36))
     for train, h in folds:
         assert not set(groups[train]) & set(groups[h])
+
+
+def test_group_split_scales_to_many_groups():
+    groups = np.arange(200_000) // 2  # 100k groups of two
+    s = make_split("group", len(groups), groups=groups, seed=0)
+    assert _covers(s, len(groups))
+    assert not set(groups[s.train]) & set(groups[s.test])

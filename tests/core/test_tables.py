@@ -79,3 +79,12 @@ def test_atomic_path_leaves_nothing_on_failure(tmp_path):
         tmp.write_text("partial")
         raise RuntimeError("crash mid-write")
     assert not dest.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_written_files_get_normal_permissions(tmp_path):
+    import os
+
+    path = write_table(pd.DataFrame({"a": [1]}), tmp_path / "p.csv")
+    mask = os.umask(0)
+    os.umask(mask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~mask

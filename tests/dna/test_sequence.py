@@ -2,7 +2,14 @@ import numpy as np
 import pytest
 
 from helixforge.core.errors import InputError
-from helixforge.dna.sequence import encode_int, gc_content, iupac_match, one_hot, reverse_complement, validate_dna
+from helixforge.dna.sequence import (
+    encode_int,
+    gc_content,
+    iupac_match,
+    one_hot,
+    reverse_complement,
+    validate_dna,
+)
 
 
 def test_reverse_complement_is_iupac_aware_and_case_preserving():

@@ -10,6 +10,9 @@ import typer
 
 from helixforge.cli import crispr_design, crispr_ontarget
 
-app = typer.Typer(help="CRISPR guide design: on-target efficiency, off-target search and scoring.", no_args_is_help=True)
+app = typer.Typer(
+    help="CRISPR guide design: on-target efficiency, off-target search and scoring.",
+    no_args_is_help=True,
+)
 crispr_design.register(app)
 crispr_ontarget.register(app)

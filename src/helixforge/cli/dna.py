@@ -10,6 +10,9 @@ import typer
 
 from helixforge.cli import dna_analysis, dna_models
 
-app = typer.Typer(help="DNA sequence models, gene annotation, motifs, interpretation, variant effects.", no_args_is_help=True)
+app = typer.Typer(
+    help="DNA sequence models, gene annotation, motifs, interpretation, variant effects.",
+    no_args_is_help=True,
+)
 dna_models.register(app)
 dna_analysis.register(app)

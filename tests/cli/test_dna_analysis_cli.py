@@ -104,7 +104,19 @@ def test_motifs_scan_unknown_id_and_bad_fasta_are_clean_errors(files, tmp_path):
     assert res.exit_code == 2 and "no usable sequences" in res.output
     empty = tmp_path / "empty.fa"
     empty.write_text("")
-    res = runner.invoke(app, ["dna", "motifs", "scan", str(empty), "--ids", "MA0139.2"])
+    res = runner.invoke(
+        app,
+        [
+            "dna",
+            "motifs",
+            "scan",
+            str(empty),
+            "--ids",
+            "MA0139.2",
+            "--out",
+            str(tmp_path / "e.tsv"),
+        ],
+    )
     assert res.exit_code == 2 and "no FASTA records" in res.output
 
 

@@ -40,16 +40,20 @@ format: install
 
 bench: bench-chem bench-lm bench-dna bench-crispr
 
+# The peers (Chemprop v2, ADMET-AI, Rule Set 3) run in their own venvs under .bench/; see docs/benchmarks.md.
 bench-chem: install
+	$(BIN)/python benchmarks/chem_dmpnn.py
 	$(BIN)/python benchmarks/chem_property.py
 
 bench-lm: install
 	$(BIN)/python benchmarks/lm.py
 
 bench-dna: install
+	$(BIN)/python benchmarks/dna_analysis.py
 	$(BIN)/python benchmarks/dna.py
 
 bench-crispr: install
+	$(BIN)/python benchmarks/crispr_ontarget.py
 	$(BIN)/python benchmarks/crispr.py
 
 clean:

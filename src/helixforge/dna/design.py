@@ -308,7 +308,7 @@ def sample_from_lm(
             hint="sampling needs a model trained with --arch decoder",
         )
     torch.manual_seed(seed)
-    prefix = tok._affixes()[0] if hasattr(tok, "_affixes") else []  # e.g. [BOS]
+    prefix = tok.affixes()[0] if hasattr(tok, "affixes") else []  # e.g. [BOS]
     body = tok.tokenize_ids([prompt])[0] if prompt else []
     start = list(prefix) + list(body)
     if not start:

@@ -489,7 +489,7 @@ class TokenClassifierLM:
         if f.lora:
             model = _apply_lora(model, missing, f.lora_r, f.lora_alpha, f.lora_dropout, "TOKEN_CLS")
         f.model = model
-        prefix, suffix = tok._affixes()
+        prefix, suffix = tok.affixes()
 
         def items(seqs, labs):
             body = f.max_len - tok.n_special
@@ -540,7 +540,7 @@ class TokenClassifierLM:
         import torch
 
         f, tok = self.inner, self.inner.tokenizer
-        prefix, _ = tok._affixes()
+        prefix, _ = tok.affixes()
         body = f.max_len - tok.n_special
         device = next(f.model.parameters()).device
         out = []

@@ -62,7 +62,7 @@ def embed(
         model_dir, task="base", trust_remote_code=trust_remote_code, device=str(dev)
     )
     body = _window_len(model_dir, model, tok, max_len)
-    prefix, _ = tok._affixes()
+    prefix, _ = tok.affixes()
     windows, owner, lengths = [], [], []
     for i, ids in enumerate(tok.tokenize_ids(list(sequences))):
         for a, b in window_spans(len(ids), body, body):
@@ -202,7 +202,7 @@ def _score_masked(model, tok, ids: list[int], body: int, batch_size: int, dev) -
             "this encoder's tokenizer has no mask token; pseudo-log-likelihood needs one"
         )
     out = np.zeros(len(ids))
-    prefix, _ = tok._affixes()
+    prefix, _ = tok.affixes()
     off = len(prefix)
     for a, b, positions in _assign_masked_windows(len(ids), body):
         window = torch.tensor(tok.with_specials(ids[a:b]))
@@ -227,7 +227,7 @@ def _score_causal(model, tok, ids: list[int], body: int, batch_size: int, dev) -
     tokenizer adds one; otherwise it has no context and stays NaN (not counted)."""
     import torch
 
-    prefix, _ = tok._affixes()
+    prefix, _ = tok.affixes()
     seq = prefix + list(ids)  # begin-of-sequence token(s) give the first token a context
     off = len(prefix)
     out = np.full(len(ids), np.nan)

@@ -293,7 +293,7 @@ class SequenceTokenizer:
             list(ids), skip_special_tokens=True, clean_up_tokenization_spaces=False
         )
 
-    def _affixes(self) -> tuple[list[int], list[int]]:
+    def affixes(self) -> tuple[list[int], list[int]]:
         """The special ids the tokenizer puts before and after a sequence (e.g. [CLS] / [SEP])."""
         if getattr(self, "_affix_cache", None) is None:
             text = self.preprocess("CCOACGTACGT")
@@ -309,12 +309,12 @@ class SequenceTokenizer:
 
     def affixes(self) -> tuple[list[int], list[int]]:
         """(ids before, ids after) a sequence, e.g. ([CLS], [SEP]); ([BOS], []) for some decoders."""
-        prefix, suffix = self._affixes()
+        prefix, suffix = self.affixes()
         return list(prefix), list(suffix)
 
     def with_specials(self, ids: Sequence[int]) -> list[int]:
         """Add the tokenizer's own begin/end tokens around `ids`."""
-        prefix, suffix = self._affixes()
+        prefix, suffix = self.affixes()
         return prefix + list(ids) + suffix
 
     @property

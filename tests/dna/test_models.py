@@ -1,0 +1,151 @@
+"""SequenceModel: train on sequences with a planted motif, predict on both strands, save/load."""
+
+import numpy as np
+import pytest
+import torch
+
+from helixforge.core.errors import ConfigError, InputError
+from helixforge.dna.models import SequenceModel, load_sequence_model, make_sequence_model
+from helixforge.dna.sequence import reverse_complement
+
+MOTIF = "TTGATTACAG"  # not a palindrome: planted on either strand
+
+
+def planted(n: int, length: int = 60, seed: int = 0, vary: bool = False):
+    """Half the sequences carry MOTIF (on either strand) at a random position: label 1."""
+    rng = np.random.default_rng(seed)
+    seqs, labels = [], []
+    for i in range(n):
+        L = int(rng.integers(length - 15, length + 1)) if vary else length
+        s = list(rng.choice(list("ACGT"), L))
+        if i % 2:
+            p = int(rng.integers(0, L - len(MOTIF)))
+            s[p : p + len(MOTIF)] = list(MOTIF if rng.random() < 0.5 else reverse_complement(MOTIF))
+        seqs.append("".join(s))
+        labels.append(i % 2)
+    return seqs, np.array(labels)
+
+
+@pytest.fixture(scope="module")
+def resnet():
+    torch.set_num_threads(1)
+    seqs, y = planted(600, vary=True)
+    vs, vy = planted(200, seed=1, vary=True)
+    return SequenceModel(arch="resnet", epochs=6, batch_size=32, threads=1, seed=0).fit(
+        seqs, y, valid=(vs, vy)
+    )
+
+
+def test_resnet_learns_planted_motif(resnet):
+    ts, ty = planted(200, seed=2, vary=True)
+    p = resnet.predict(ts)
+    assert p.shape == (200,) and np.all((p >= 0) & (p <= 1))
+    assert np.mean((p >= 0.5) == ty) > 0.85
+
+
+def test_prediction_is_strand_symmetric(resnet):
+    ts, _ = planted(20, seed=3)
+    p = resnet.predict(ts)
+    p_rc = resnet.predict([reverse_complement(s) for s in ts])
+    np.testing.assert_allclose(p, p_rc, atol=1e-5)
+
+
+def test_forward_onehot_gives_gradients(resnet):
+    from helixforge.dna.encode import onehot_batch
+
+    x = torch.from_numpy(onehot_batch(planted(4, seed=4)[0])).requires_grad_(True)
+    logits = resnet.forward_onehot(x)
+    assert logits.shape == (4, 1)
+    logits.sum().backward()
+    assert x.grad is not None and x.grad.abs().sum() > 0
+
+
+def test_save_and_load_roundtrip(resnet, tmp_path):
+    ts, _ = planted(30, seed=5)
+    resnet.save(tmp_path / "m")
+    again = load_sequence_model(tmp_path / "m")
+    np.testing.assert_allclose(again.predict(ts), resnet.predict(ts), atol=1e-6)
+    assert again.classes_ == [0, 1]
+
+
+def test_cnn_has_a_fixed_maximum_length():
+    torch.set_num_threads(1)
+    seqs, y = planted(64, length=70)
+    model = SequenceModel(arch="cnn", epochs=1, batch_size=32, threads=1).fit(seqs, y)
+    assert (
+        model.max_len == 70
+    )  # the longest training sequence (at least 64 for three k=8 convolutions)
+    assert model.predict(["ACGT" * 5]).shape == (1,)  # shorter inputs are padded with N
+    with pytest.raises(InputError, match="longer than the model's maximum of 70"):
+        model.predict(["A" * 71])
+
+
+def test_multiclass_and_regression_tasks():
+    torch.set_num_threads(1)
+    seqs, y = planted(60)
+    labels = np.array(["a", "b", "c"])[np.arange(60) % 3]
+    mc = SequenceModel(arch="resnet", task="multiclass", epochs=1, batch_size=32, threads=1).fit(
+        seqs, labels
+    )
+    proba = mc.predict(seqs[:5])
+    assert proba.shape == (5, 3) and np.allclose(proba.sum(axis=1), 1)
+    assert set(mc.predict_label(seqs[:5])) <= {"a", "b", "c"}
+    target = np.array([s.count("G") for s in seqs], dtype=float) * 10 + 100
+    reg = SequenceModel(arch="resnet", task="regression", epochs=1, batch_size=32, threads=1).fit(
+        seqs, target
+    )
+    assert reg.predict(seqs[:3]).shape == (3,)
+    assert 50 < reg.predict(seqs[:3]).mean() < 400  # targets are rescaled back to their units
+
+
+def test_position_bins_keep_any_length_and_strand_symmetry():
+    torch.set_num_threads(1)
+    seqs, y = planted(64)
+    model = SequenceModel(
+        arch="resnet", epochs=1, batch_size=32, threads=1, arch_params={"position_bins": 8}
+    ).fit(seqs, y)
+    assert model.predict(["ACGT" * 3, "ACGT" * 40]).shape == (2,)
+    np.testing.assert_allclose(
+        model.predict(seqs[:5]), model.predict([reverse_complement(s) for s in seqs[:5]]), atol=1e-5
+    )
+
+
+def test_bad_options_and_labels():
+    with pytest.raises(ConfigError, match="architecture"):
+        SequenceModel(arch="transformer")
+    with pytest.raises(InputError, match="exactly 2 label values"):
+        SequenceModel(arch="resnet", epochs=1).fit(["ACGT"] * 3, [0, 1, 2])
+    with pytest.raises(ConfigError, match="not found"):
+        make_sequence_model("lm:/no/such/checkpoint")
+
+
+class _FakeLM:
+    """Stands in for helixforge.lm's estimator: records what the adapter hands it."""
+
+    seen: dict = {}
+
+    def __init__(self, path, **options):
+        _FakeLM.seen.update(path=path, options=options)
+
+    def fit(self, seqs, y, task_types, valid=None, seed=0):
+        _FakeLM.seen.update(y=y, task_types=task_types, valid_y=None if valid is None else valid[1])
+        return self
+
+    def predict(self, seqs):
+        return np.array([[0.9 if "TTGATTACAG" in s else 0.1] for s in seqs])
+
+
+def test_lm_spec_maps_labels_for_the_lm_estimator(tmp_path, monkeypatch):
+    from helixforge.dna.models import lm_adapter
+
+    monkeypatch.setattr(lm_adapter, "lm_estimator_class", lambda: _FakeLM)
+    (tmp_path / "ckpt").mkdir()
+    model = make_sequence_model(
+        f"lm:{tmp_path / 'ckpt'}", task="binary", epochs=2, arch_params={"x": 1}
+    )
+    model.fit(["ACGT", "TTGATTACAG"], np.array(["no", "yes"]), valid=(["ACGT"], np.array(["no"])))
+    assert _FakeLM.seen["options"] == {"epochs": 2} and _FakeLM.seen["task_types"] == ["binary"]
+    assert _FakeLM.seen["y"].tolist() == [[0.0], [1.0]] and _FakeLM.seen["valid_y"].tolist() == [
+        [0.0]
+    ]
+    assert model.predict_label(["GGGTTGATTACAG", "AAAA"]) == ["yes", "no"]

@@ -1,6 +1,6 @@
 """Uncertainty for property predictions: split-conformal intervals (regression), conformal
-prediction sets (classification), and an applicability-domain flag from nearest-neighbour
-Tanimoto similarity to the training set.
+prediction sets (classification) — both from `helixforge.core.conformal`, re-exported here — and
+an applicability-domain flag from nearest-neighbour Tanimoto similarity to the training set.
 
 Split conformal: on a calibration set the model never trained on (the validation split), take
 nonconformity scores s_i and their finite-sample quantile q at level ceil((n+1)·coverage)/n.
@@ -11,119 +11,16 @@ under a scaffold split they are not exactly, so the report shows the coverage re
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 
-_EPS = 1e-6
-
-
-def conformal_quantile(scores: np.ndarray, coverage: float) -> float:
-    """The finite-sample split-conformal quantile of `scores` (inf when too few scores)."""
-    s = np.sort(np.asarray(scores, dtype=float)[np.isfinite(scores)])
-    n = len(s)
-    if n == 0:
-        return float("inf")
-    k = int(np.ceil((n + 1) * coverage))
-    return float("inf") if k > n else float(s[k - 1])
-
-
-@dataclass
-class RegressionConformal:
-    """ŷ ± q (absolute residuals) or ŷ ± q·(σ̂+ε) (`normalized`, σ̂ = ensemble spread)."""
-
-    coverage: float = 0.9
-    normalized: bool = False
-    q: float = float("nan")
-    n_calibration: int = 0
-
-    def fit(
-        self, y: np.ndarray, pred: np.ndarray, spread: np.ndarray | None = None
-    ) -> RegressionConformal:
-        y, pred = np.asarray(y, float), np.asarray(pred, float)
-        keep = np.isfinite(y) & np.isfinite(pred)
-        if self.normalized and spread is not None:
-            spread = np.asarray(spread, float)
-            keep &= np.isfinite(spread)
-            scores = np.abs(y[keep] - pred[keep]) / (spread[keep] + _EPS)
-        else:
-            self.normalized = False
-            scores = np.abs(y[keep] - pred[keep])
-        self.q = conformal_quantile(scores, self.coverage)
-        self.n_calibration = int(keep.sum())
-        return self
-
-    def interval(
-        self, pred: np.ndarray, spread: np.ndarray | None = None
-    ) -> tuple[np.ndarray, np.ndarray]:
-        pred = np.asarray(pred, float)
-        width = (
-            self.q * (np.asarray(spread, float) + _EPS)
-            if self.normalized and spread is not None
-            else self.q
-        )
-        return pred - width, pred + width
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict) -> RegressionConformal:
-        q = d.get("q")
-        return cls(
-            coverage=d["coverage"],
-            normalized=d["normalized"],
-            q=float("inf") if q is None else float(q),
-            n_calibration=d.get("n_calibration", 0),
-        )
-
-
-def _as_proba(p: np.ndarray) -> np.ndarray:
-    p = np.asarray(p, float)
-    return np.stack([1 - p, p], axis=1) if p.ndim == 1 else p
-
-
-@dataclass
-class ClassificationConformal:
-    """Prediction sets {c : 1 − p_c ≤ q} (LAC score) for binary (p = P(1)) or (n, k) probabilities."""
-
-    coverage: float = 0.9
-    q: float = float("nan")
-    n_calibration: int = 0
-
-    def fit(self, y: np.ndarray, proba: np.ndarray) -> ClassificationConformal:
-        P = _as_proba(proba)
-        y = np.asarray(y, float)
-        keep = np.isfinite(y) & np.all(np.isfinite(P), axis=1)
-        yi = y[keep].astype(int)
-        scores = 1.0 - P[keep][np.arange(len(yi)), yi]
-        self.q = conformal_quantile(scores, self.coverage)
-        self.n_calibration = int(keep.sum())
-        return self
-
-    def sets(self, proba: np.ndarray) -> np.ndarray:
-        """Boolean (n, k): class c is in the set of row i."""
-        P = _as_proba(proba)
-        return (1.0 - P) <= self.q + 1e-12
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict) -> ClassificationConformal:
-        q = d.get("q")
-        return cls(
-            coverage=d["coverage"],
-            q=float("inf") if q is None else float(q),
-            n_calibration=d.get("n_calibration", 0),
-        )
-
-
-def set_labels(mask: np.ndarray, classes: list | None = None) -> list[str]:
-    """Human-readable prediction sets: '{0}', '{0,1}', '{}'."""
-    names = [str(c) for c in (classes if classes is not None else range(mask.shape[1]))]
-    return ["{" + ",".join(n for n, m in zip(names, row) if m) + "}" for row in mask]
-
+from helixforge.core.conformal import (  # noqa: F401  (re-exported for the chem API)
+    ClassificationConformal,
+    RegressionConformal,
+    conformal_quantile,
+    set_labels,
+)
 
 # ---------------------------------------------------------------- applicability domain
 

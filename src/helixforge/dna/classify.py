@@ -206,13 +206,6 @@ def _proba_matrix(task: str, pred: np.ndarray) -> np.ndarray:
     return np.column_stack([1 - p, p]) if task == "binary" else p
 
 
-def _conformal_quantile(scores: np.ndarray, coverage: float) -> float:
-    """Finite-sample split-conformal quantile (inf when the calibration set is too small)."""
-    s = np.sort(np.asarray(scores, dtype=float))
-    k = int(np.ceil((len(s) + 1) * coverage))
-    return float("inf") if len(s) == 0 or k > len(s) else float(s[k - 1])
-
-
 def fit_conformal(task: str, y, pred: np.ndarray, classes, coverage: float = 0.9) -> dict[str, Any]:
     """Split-conformal calibration on held-out (validation) predictions.
 
@@ -220,18 +213,13 @@ def fit_conformal(task: str, y, pred: np.ndarray, classes, coverage: float = 0.9
     {c : 1 − p_c ≤ q} with q the quantile of 1 − p(true class). Coverage ≥ `coverage` holds when
     calibration and new data are exchangeable.
     """
+    from helixforge.core.conformal import ClassificationConformal, RegressionConformal
+
     if task == "regression":
-        scores = np.abs(np.asarray(y, float) - np.asarray(pred, float))
-    else:
-        index = {c: i for i, c in enumerate(classes)}
-        yi = np.array([index[_plain_label(v)] for v in y])
-        proba = _proba_matrix(task, pred)
-        scores = 1 - proba[np.arange(len(yi)), yi]
-    return {
-        "coverage": coverage,
-        "q": _conformal_quantile(scores, coverage),
-        "n_calibration": int(len(scores)),
-    }
+        return RegressionConformal(coverage=coverage).fit(y, pred).to_dict()
+    index = {c: i for i, c in enumerate(classes)}
+    yi = np.array([index[_plain_label(v)] for v in y], dtype=float)
+    return ClassificationConformal(coverage=coverage).fit(yi, _proba_matrix(task, pred)).to_dict()
 
 
 def apply_conformal(cal: dict[str, Any], task: str, pred: np.ndarray, classes) -> dict[str, Any]:

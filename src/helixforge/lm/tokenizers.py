@@ -294,7 +294,10 @@ class SequenceTokenizer:
         )
 
     def affixes(self) -> tuple[list[int], list[int]]:
-        """The special ids the tokenizer puts before and after a sequence (e.g. [CLS] / [SEP])."""
+        """(ids before, ids after) a sequence, e.g. ([CLS], [SEP]); ([BOS], []) for some decoders.
+
+        Found once by encoding a probe with and without special tokens; copies are returned so
+        callers cannot change the cached value."""
         if getattr(self, "_affix_cache", None) is None:
             text = self.preprocess("CCOACGTACGT")
             plain = self.hf(text, add_special_tokens=False)["input_ids"]
@@ -305,11 +308,7 @@ class SequenceTokenizer:
                     prefix, suffix = full[:i], full[i + len(plain) :]
                     break
             self._affix_cache = (list(prefix), list(suffix))
-        return self._affix_cache
-
-    def affixes(self) -> tuple[list[int], list[int]]:
-        """(ids before, ids after) a sequence, e.g. ([CLS], [SEP]); ([BOS], []) for some decoders."""
-        prefix, suffix = self.affixes()
+        prefix, suffix = self._affix_cache
         return list(prefix), list(suffix)
 
     def with_specials(self, ids: Sequence[int]) -> list[int]:

@@ -1,6 +1,6 @@
 """GUE sequence classification and E. coli per-base gene annotation benchmark.
 
-    nohup nice -n 10 .venv/bin/python benchmarks/dna.py > benchmarks/results/dna.log 2>&1 &
+    nohup nice -n 10 .venv/bin/python benchmarks/dna.py > .bench/logs/dna.log 2>&1 &
     .venv/bin/python benchmarks/dna.py --report-only      # rewrite the .md from the .json
 
 Rows are resumable: one JSON row per (task, model, seed) in benchmarks/results/dna.json; a row
@@ -36,17 +36,17 @@ MD_PATH = RESULTS / "dna.md"
 # (six jobs, at most four at a time; each row is independent and the JSON is merged on every write):
 COMMANDS = [
     "HELIX_BENCH_ANNOTATION_RUN=.bench/dna_annotation nohup nice -n 10 .venv/bin/python benchmarks/dna.py "
-    "--annotation-first --threads 1 --tasks > benchmarks/results/dna.log 2>&1 &",
+    "--annotation-first --threads 1 --tasks > .bench/logs/dna.log 2>&1 &",
     "nohup nice -n 10 bash -c '.venv/bin/python benchmarks/dna.py --skip-annotation --threads 1 --models resnet "
     "--tasks prom_core_tata human_tf_2 human_tf_1 prom_core_all; .venv/bin/python benchmarks/dna.py "
     "--skip-annotation --threads 1 --models cnn --tasks prom_core_tata human_tf_2 human_tf_1 prom_core_all' &",
     "(the same with --tasks prom_300_tata human_tf_3 human_tf_0 splice_reconstructed)",
     "nohup nice -n 10 .venv/bin/python benchmarks/dna.py --skip-annotation --threads 1 --models cnn "
-    "--tasks prom_core_tata prom_300_tata human_tf_2 > benchmarks/results/dna_gue_c.log 2>&1 &",
+    "--tasks prom_core_tata prom_300_tata human_tf_2 > .bench/logs/dna_gue_c.log 2>&1 &",
     "nohup nice -n 10 .venv/bin/python benchmarks/dna.py --skip-annotation --threads 1 --models resnet_pos "
-    "--tasks prom_300_tata prom_core_tata > benchmarks/results/dna_gue_d.log 2>&1 &",
+    "--tasks prom_300_tata prom_core_tata > .bench/logs/dna_gue_d.log 2>&1 &",
     "nohup nice -n 10 .venv/bin/python benchmarks/dna.py --skip-annotation --threads 1 --models cnn "
-    "--tasks human_tf_3 prom_core_all splice_reconstructed > benchmarks/results/dna_gue_e.log 2>&1 &",
+    "--tasks human_tf_3 prom_core_all splice_reconstructed > .bench/logs/dna_gue_e.log 2>&1 &",
 ]
 
 # fast tasks first

@@ -1,6 +1,10 @@
 import numpy as np
 
-from helixforge.core.conformal import ClassificationConformal, RegressionConformal, conformal_quantile
+from helixforge.core.conformal import (
+    ClassificationConformal,
+    RegressionConformal,
+    conformal_quantile,
+)
 
 
 def test_regression_intervals_reach_coverage_on_exchangeable_data():

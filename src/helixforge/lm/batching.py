@@ -46,22 +46,34 @@ def mask_for_mlm(
     vocab_size: int,
     first_normal_id: int,
     probability: float = 0.15,
+    radius: int = 0,
     generator=None,
 ):
     """BERT masking: pick `probability` of the non-special positions; of those 80 % → [MASK],
     10 % → a random ordinary token, 10 % unchanged. Returns (inputs, labels with -100 elsewhere).
-    At least one position per batch is picked, so the loss is always defined."""
+    At least one position per batch is picked, so the loss is always defined.
+
+    `radius` > 0 masks spans: each seed position is widened by `radius` tokens on each side
+    (seeds drawn at probability / (2·radius + 1), so about `probability` of tokens are still
+    masked). Overlapping K-mer tokenizers need radius K − 1, as DNABERT masks contiguous K-mers:
+    otherwise a masked token is spelled out by its unmasked neighbours."""
     import torch
 
     labels = input_ids.clone()
-    probs = torch.full(input_ids.shape, probability)
-    probs[special_mask.bool()] = 0.0
+    special = special_mask.bool()
+    probs = torch.full(input_ids.shape, probability / (2 * radius + 1))
+    probs[special] = 0.0
     picked = torch.bernoulli(probs, generator=generator).bool()
     if not picked.any():
-        candidates = (~special_mask.bool()).nonzero()
+        candidates = (~special).nonzero()
         if len(candidates):
             r = candidates[torch.randint(len(candidates), (1,), generator=generator)][0]
             picked[r[0], r[1]] = True
+    if radius > 0:
+        widened = torch.nn.functional.max_pool1d(
+            picked.float()[:, None, :], kernel_size=2 * radius + 1, stride=1, padding=radius
+        )[:, 0, :]
+        picked = widened.bool() & ~special
     labels[~picked] = -100
     inputs = input_ids.clone()
     to_mask = torch.bernoulli(torch.full(input_ids.shape, 0.8), generator=generator).bool() & picked

@@ -212,6 +212,11 @@ def _score_masked(model, tok, ids: list[int], body: int, batch_size: int, dev) -
             cols = torch.tensor([p - a + off for p in ps])
             rows = torch.arange(len(ps))
             batch[rows, cols] = tok.mask_id
+            # Overlapping K-mers: neighbours within K − 1 tokens spell the scored token out.
+            for shift in range(1, tok.overlap_radius + 1):
+                for c in (cols - shift, cols + shift):
+                    inside = (c >= off) & (c < off + (b - a))
+                    batch[rows[inside], c[inside]] = tok.mask_id
             with torch.no_grad():
                 logits = model(
                     input_ids=batch.to(dev), attention_mask=torch.ones_like(batch).to(dev)

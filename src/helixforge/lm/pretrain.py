@@ -107,6 +107,7 @@ class _Batcher:
             vocab_size=len(self.tok),
             first_normal_id=self.first_normal,
             probability=self.mlm_probability,
+            radius=self.tok.overlap_radius,
             generator=generator,
         )
         return {"input_ids": inputs, "attention_mask": attn, "labels": labels}

@@ -311,6 +311,16 @@ class SequenceTokenizer:
         prefix, suffix = self._affix_cache
         return list(prefix), list(suffix)
 
+    @property
+    def overlap_radius(self) -> int:
+        """How many tokens on each side share bases with a token: K − 1 for overlapping K-mers
+        (their neighbours together spell the token out), 0 otherwise. Masked-LM training and
+        pseudo-log-likelihood mask this neighbourhood too, or the task becomes copying."""
+        spec = getattr(self, "spec", None)
+        if spec is not None and spec.kind == "dna-kmer" and spec.overlap:
+            return int(spec.k) - 1
+        return 0
+
     def with_specials(self, ids: Sequence[int]) -> list[int]:
         """Add the tokenizer's own begin/end tokens around `ids`."""
         prefix, suffix = self.affixes()

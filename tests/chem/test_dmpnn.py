@@ -227,7 +227,7 @@ def test_training_resumes_from_a_checkpoint_directory(tmp_path, data):
     smiles, y = data
     kw = dict(checkpoint_dir=tmp_path / "ckpt", **TINY)
     first = DMPNNModel(epochs=2, **kw).fit(smiles, y, ["regression"], seed=0)
-    assert (tmp_path / "ckpt" / "last.pt").exists()
+    assert (tmp_path / "ckpt" / "seed_0" / "last.pt").exists()  # one folder per seed
     resumed = DMPNNModel(epochs=3, **kw).fit(smiles, y, ["regression"], seed=0)
     assert len(resumed.history_) == 3
     assert resumed.history_[:2] == first.history_

@@ -82,3 +82,15 @@ def test_skewed_positive_targets_are_modelled_on_log_scale(tmp_path, make_table,
     np.testing.assert_allclose(
         GBMModel.load(tmp_path / "m").predict(df["smiles"])[:, 0], pred, rtol=1e-6
     )
+
+
+def test_unknown_model_parameter_is_a_config_error_listing_valid_ones():
+    import pytest
+
+    from helixforge.chem.models import dmpnn_available, get_model
+    from helixforge.core.errors import ConfigError
+
+    if not dmpnn_available():
+        pytest.skip("torch not installed")
+    with pytest.raises(ConfigError, match="parameters it takes: .*hidden"):
+        get_model("dmpnn", n_estimators=500)

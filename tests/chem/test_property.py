@@ -201,3 +201,15 @@ def test_select_model_cross_validates_candidates(make_table, fast_gbm):
         params={"gbm": fast_gbm},
     )
     assert best == "gbm" and np.isfinite(scores["gbm"])
+
+
+def test_retraining_into_the_same_folder_replaces_every_ensemble_member(
+    make_table, fast_gbm, tmp_path
+):
+    data = tmp_path / "tiny.csv"
+    make_table().to_csv(data, index=False)
+    kw = dict(model="gbm", model_params=fast_gbm, out=tmp_path / "run", seed=0)
+    train_property_model(data, "smiles", ["logp_like"], ensemble=3, **kw)
+    train_property_model(data, "smiles", ["logp_like"], ensemble=1, **kw)
+    members = sorted(p.name for p in (tmp_path / "run" / "model").glob("member_*"))
+    assert members == ["member_0"]

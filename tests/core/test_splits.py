@@ -25,6 +25,12 @@ def test_stratified_split_keeps_class_ratio():
     assert y[s.test].mean() == pytest.approx(0.2, abs=0.05)
 
 
+def test_stratified_split_refuses_a_continuous_target():
+    y = np.random.default_rng(0).normal(size=200)
+    with pytest.raises(ConfigError, match="distinct values"):
+        make_split("stratified", 200, y=y)
+
+
 def test_group_split_never_splits_a_group():
     groups = np.repeat(np.arange(30), 5)
     s = make_split("group", 150, groups=groups, seed=0)

@@ -381,10 +381,25 @@ class PropertyEnsemble:
         return means, spreads
 
     def save(self, path: str | os.PathLike) -> None:
+        """Write all members into a fresh folder, then swap it in: a retrained run never keeps
+        members of an earlier, larger ensemble (load() reads every member_* it finds)."""
+        import shutil
+        import tempfile
+
         from helixforge.chem.models import save_model
 
-        for i, m in enumerate(self.members):
-            save_model(m, Path(path) / f"member_{i}", self.model_name)
+        dest = Path(path)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
+        try:
+            for i, m in enumerate(self.members):
+                save_model(m, tmp / f"member_{i}", self.model_name)
+            if dest.exists():
+                shutil.rmtree(dest)
+            tmp.rename(dest)
+        finally:
+            if tmp.exists():
+                shutil.rmtree(tmp)
 
     @classmethod
     def load(

@@ -102,6 +102,10 @@ def random_split(
     return _cut(rng.permutation(n), fractions)
 
 
+# More distinct values than this is a continuous target, not classes.
+MAX_STRATA = 50
+
+
 @register_splitter("stratified")
 def stratified_split(
     n: int, *, y: Sequence, fractions: Sequence[float] = (0.8, 0.1, 0.1), seed: int = 0, **_
@@ -110,6 +114,13 @@ def stratified_split(
     y = np.asarray(y)
     if len(y) != n:
         raise ConfigError("stratified split needs one label per row")
+    labelled = y[~_isnan(y)] if y.dtype.kind == "f" else y
+    n_classes = len(np.unique(labelled))
+    if n_classes > MAX_STRATA or (y.dtype.kind == "f" and np.any(labelled != np.round(labelled))):
+        raise ConfigError(
+            f"stratified split needs class labels, but the target has {n_classes} distinct values",
+            hint="use --split random or scaffold for a continuous target",
+        )
     rng = np.random.default_rng(seed)
     train, valid, test = [], [], []
     for cls in np.unique(y[~_isnan(y)] if y.dtype.kind == "f" else y):

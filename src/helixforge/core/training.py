@@ -171,7 +171,7 @@ def fit(
     start_epoch = 0
     best_state = None
     if ckpt_dir and cfg.resume and (ckpt_dir / "last.pt").exists():
-        state = torch.load(ckpt_dir / "last.pt", map_location=device, weights_only=False)
+        state = torch.load(ckpt_dir / "last.pt", map_location=device, weights_only=True)
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         if scheduler and state.get("scheduler"):

@@ -40,7 +40,30 @@ def dmpnn_available() -> bool:
 
 
 def get_model(name: str, **params: Any):
-    """A fresh, untrained model: 'gbm', 'dmpnn', 'dmpnn-rdkit' or 'lm:PATH'."""
+    """A fresh, untrained model: 'gbm', 'dmpnn', 'dmpnn-rdkit' or 'lm:PATH'.
+
+    Unknown parameters (e.g. `--param n_estimators=500` given to a D-MPNN) are a ConfigError
+    that lists the parameters the model takes."""
+    try:
+        return _build_model(name, **params)
+    except TypeError as exc:
+        if "unexpected keyword argument" not in str(exc):
+            raise
+        import inspect
+
+        cls = model_class(name) if not name.startswith("lm:") else None
+        accepted = (
+            [p for p in inspect.signature(cls.__init__).parameters if p not in {"self", "kwargs"}]
+            if cls is not None
+            else []
+        )
+        raise ConfigError(
+            f"model {name!r} does not take that parameter ({exc})",
+            hint=("parameters it takes: " + ", ".join(accepted)) if accepted else None,
+        ) from None
+
+
+def _build_model(name: str, **params: Any):
     if name == "gbm":
         from helixforge.chem.models.gbm import GBMModel
 

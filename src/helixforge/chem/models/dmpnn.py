@@ -467,7 +467,12 @@ class DMPNNModel:
                 grad_clip=None,
                 device=self.device,
                 quiet=self.quiet,
-                checkpoint_dir=self.checkpoint_dir,
+                # One folder per seed: ensemble members must not resume each other's runs.
+                checkpoint_dir=(
+                    None
+                    if self.checkpoint_dir is None
+                    else str(Path(self.checkpoint_dir) / f"seed_{seed}")
+                ),
                 resume=self.checkpoint_dir is not None,
             )
             result = fit(

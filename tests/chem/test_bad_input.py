@@ -150,3 +150,24 @@ def test_nothing_usable_fails_with_the_reason(tmp_path, train):
 def test_binary_declared_with_other_labels_is_a_config_error(tmp_path, make_table, train):
     with pytest.raises(ConfigError, match="besides 0/1"):
         train(_write(make_table(), tmp_path), task="binary")
+
+
+def test_a_line_with_extra_fields_goes_to_the_errors_table_and_row_numbers_stay_true(
+    tmp_path, smiles_list, fast_gbm
+):
+    rows = [f"{s},{i % 7 * 0.5}" for i, s in enumerate(smiles_list)]
+    rows.insert(3, "CCN,2.0,extra")  # file line 5
+    rows.insert(6, "CCO,abc")  # file line 8
+    (tmp_path / "d.csv").write_text("smiles,y\n" + "\n".join(rows) + "\n")
+    train_property_model(
+        tmp_path / "d.csv",
+        "smiles",
+        ["y"],
+        model="gbm",
+        model_params=fast_gbm,
+        split="random",
+        out=tmp_path / "run",
+    )
+    errs = pd.read_csv(tmp_path / "run" / "errors.csv")
+    assert 5 in errs["row"].tolist() and "wrong number of fields" in " ".join(errs["reason"])
+    assert errs.loc[errs["value"] == "abc", "row"].tolist() == [8]

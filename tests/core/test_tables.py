@@ -88,3 +88,13 @@ def test_written_files_get_normal_permissions(tmp_path):
     mask = os.umask(0)
     os.umask(mask)
     assert path.stat().st_mode & 0o777 == 0o666 & ~mask
+
+
+def test_malformed_and_blank_lines_keep_true_row_numbers(tmp_path):
+    from helixforge.core.tables import skipped_line_errors
+
+    (tmp_path / "a.csv").write_text("smiles,y\nCCO,1\nCCN,2.0,extra\n\nCCC,3\nC,4,5\nCO,x\n")
+    df = read_table(tmp_path / "a.csv")
+    assert df.index.tolist() == [2, 5, 7] and df["smiles"].tolist() == ["CCO", "CCC", "CO"]
+    errs = skipped_line_errors(df, tmp_path / "a.csv")
+    assert [e.row for e in errs] == [3, 6] and "fields" in errs[0].reason

@@ -133,7 +133,12 @@ def load_property_table(
     source: str | None = None,
 ) -> PropertyTable:
     """Read, validate labels, standardize SMILES, detect tasks and merge duplicates."""
-    from helixforge.core.tables import read_table, require_columns, to_numeric_column
+    from helixforge.core.tables import (
+        read_table,
+        require_columns,
+        skipped_line_errors,
+        to_numeric_column,
+    )
 
     targets = list(targets)
     if not targets:
@@ -143,6 +148,7 @@ def load_property_table(
     df = read_table(data, columns=needed) if not isinstance(data, pd.DataFrame) else data.copy()
     require_columns(df, needed, source)
     errors = RowErrors(source)
+    errors.extend(skipped_line_errors(df, source))
     for t in targets:
         values, bad = to_numeric_column(df, t)
         for row in df.index[bad.to_numpy()]:
@@ -992,7 +998,7 @@ def predict_property(
     """
     from helixforge.chem.standardize import _errors_path
     from helixforge.core.artifacts import load_json, save_json
-    from helixforge.core.tables import read_table, write_table
+    from helixforge.core.tables import read_table, skipped_line_errors, write_table
 
     predictor = Predictor(run_dir)
     df = read_table(input)
@@ -1044,7 +1050,9 @@ def predict_property(
         pd.read_csv(parts_dir / f"errors_{k:06d}.csv", dtype=str, keep_default_na=False)
         for k in range(n_chunks)
     ]
-    errors_all = pd.concat(err_frames, ignore_index=True)
+    skipped = RowErrors(input)
+    skipped.extend(skipped_line_errors(df, input))
+    errors_all = pd.concat([skipped.to_frame(), *err_frames], ignore_index=True)
     errors_path = _errors_path(str(out))
     write_table(errors_all, errors_path)
     if result.empty:

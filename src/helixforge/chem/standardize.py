@@ -256,12 +256,13 @@ def standardize_file(
     """`helix chem standardize`: write the table with a `canonical_smiles` column, plus
     `<out>.errors.csv` for rejected rows. Returns counts and the paths written."""
     from helixforge.core.errors import NoUsableRowsError
-    from helixforge.core.tables import read_table, write_table
+    from helixforge.core.tables import read_table, skipped_line_errors, write_table
 
     df = read_table(path, columns=[smiles_col])
     clean, errors = standardize_table(
         df, smiles_col, source=path, options=StandardizeOptions(tautomer=tautomer), n_jobs=n_jobs
     )
+    errors.extend(skipped_line_errors(df, path))
     out = str(out)
     errors_path = _errors_path(out)
     errors.write(errors_path)

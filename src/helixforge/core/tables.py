@@ -11,7 +11,9 @@ import contextlib
 import csv
 import gzip
 import os
+import re
 import tempfile
+import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -91,17 +93,21 @@ def read_table(
         else:
             default = "\t" if fmt == "tsv" else ","
             delim = sep or _sniff_delimiter(p, default)
-            df = pd.read_csv(
-                p,
-                sep=delim,
-                dtype=dtype if dtype is not None else str,
-                keep_default_na=False,
-                na_values=[""],
-                compression="infer",
-                engine="c",
-                on_bad_lines="warn",
-                quoting=csv.QUOTE_MINIMAL,
-            )
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", pd.errors.ParserWarning)
+                df = pd.read_csv(
+                    p,
+                    sep=delim,
+                    dtype=dtype if dtype is not None else str,
+                    keep_default_na=False,
+                    na_values=[""],
+                    compression="infer",
+                    engine="c",
+                    on_bad_lines="warn",
+                    skip_blank_lines=False,  # keeps row numbers true; blank rows dropped below
+                    quoting=csv.QUOTE_MINIMAL,
+                )
+            skipped = _skipped_lines(caught)
     except pd.errors.EmptyDataError as exc:
         raise EmptyInputError(
             f"{p}: no header or data", hint="the file needs a header line and at least one data row"
@@ -115,11 +121,48 @@ def read_table(
         raise EmptyInputError(
             f"{p}: has a header but no data rows", hint="add data rows below the header"
         )
-    if fmt != "parquet":
-        df.index = pd.RangeIndex(HEADER_LINES + 1, HEADER_LINES + 1 + len(df))
+    if fmt not in ("parquet", "smi"):
+        df.index = _line_numbers(len(df), skipped)
+        df = df[~df.isna().all(axis=1)]  # blank lines
+        if len(df) == 0:
+            raise EmptyInputError(f"{p}: has a header but no usable data rows")
+        # Lines the parser could not split into the header's columns: callers add these to
+        # their errors table (`skipped_line_errors`); nothing is dropped silently.
+        df.attrs["skipped_lines"] = skipped
     if columns:
         require_columns(df, columns, p)
     return df
+
+
+def _skipped_lines(caught) -> dict[int, str]:
+    """{line: reason} from pandas' 'Skipping line N: expected X fields, saw Y' warnings."""
+    out: dict[int, str] = {}
+    for w in caught:
+        for m in re.finditer(r"Skipping line (\d+): ([^\n]+)", str(w.message)):
+            out[int(m.group(1))] = m.group(2).strip()
+    return out
+
+
+def _line_numbers(n_rows: int, skipped: dict[int, str]) -> pd.Index:
+    """File line numbers of the rows pandas kept (header = line 1, skipped lines left out).
+    Quoted fields spanning several lines make this approximate after them."""
+    lines: list[int] = []
+    line = HEADER_LINES + 1
+    while len(lines) < n_rows:
+        if line not in skipped:
+            lines.append(line)
+        line += 1
+    return pd.Index(lines)
+
+
+def skipped_line_errors(df: pd.DataFrame, file: str | os.PathLike) -> list:
+    """RowErrors for the lines `read_table` could not parse (wrong number of fields)."""
+    from helixforge.core.errors import RowError
+
+    return [
+        RowError(str(file), line, None, None, f"line has the wrong number of fields ({why})")
+        for line, why in sorted(df.attrs.get("skipped_lines", {}).items())
+    ]
 
 
 def _read_smi(p: Path) -> pd.DataFrame:

@@ -171,3 +171,29 @@ def test_a_line_with_extra_fields_goes_to_the_errors_table_and_row_numbers_stay_
     errs = pd.read_csv(tmp_path / "run" / "errors.csv")
     assert 5 in errs["row"].tolist() and "wrong number of fields" in " ".join(errs["reason"])
     assert errs.loc[errs["value"] == "abc", "row"].tolist() == [8]
+
+
+def test_multiclass_with_a_class_only_in_test_is_padded_not_a_crash(
+    tmp_path, smiles_list, fast_gbm
+):
+    n = len(smiles_list)
+    labels = [i % 3 for i in range(n)]
+    split = ["train" if i % 5 < 3 else ("valid" if i % 5 == 3 else "test") for i in range(n)]
+    for i in range(n):  # class 3 exists only in the test part
+        if split[i] == "test" and i % 2 == 0:
+            labels[i] = 3
+    df = pd.DataFrame({"smiles": smiles_list, "cls": labels, "part": split})
+    df.to_csv(tmp_path / "m.csv", index=False)
+    run = train_property_model(
+        tmp_path / "m.csv",
+        "smiles",
+        ["cls"],
+        task="multiclass",
+        split="predefined",
+        split_col="part",
+        model="gbm",
+        model_params=fast_gbm,
+        out=tmp_path / "run",
+    )
+    preds = pd.read_csv(tmp_path / "run" / "predictions.csv")
+    assert len(preds) > 0 and run is not None

@@ -332,6 +332,9 @@ class PropertyEnsemble:
         self.members = members
         self.model_name = model_name
         self.task_types = list(task_types)
+        # Classes per multiclass task in the whole table. A member trained without the highest
+        # classes outputs fewer columns; they are padded with probability 0 (never seen).
+        self.class_counts: list[int | None] = [None] * len(self.task_types)
 
     def _gbm_features(self, smiles: Sequence[str], n_jobs: int = 1):
         from helixforge.chem.featurize import featurize
@@ -374,7 +377,11 @@ class PropertyEnsemble:
         per_member = self.predict_members(smiles, n_jobs)
         means, spreads = [], []
         for j, tt in enumerate(self.task_types):
-            stack = np.stack([pm[j] for pm in per_member], axis=0)
+            cols = [pm[j] for pm in per_member]
+            if tt == "multiclass":
+                width = max([c.shape[1] for c in cols] + [self.class_counts[j] or 0])
+                cols = [np.pad(c, ((0, 0), (0, width - c.shape[1]))) for c in cols]
+            stack = np.stack(cols, axis=0)
             mean = stack.mean(axis=0)
             if tt == "multiclass":
                 spread = (
@@ -444,6 +451,9 @@ class Predictor:
         self.ensemble = PropertyEnsemble.load(
             self.run / "model", self.config["model"], self.task_types
         )
+        self.ensemble.class_counts = [
+            len(self.classes[t]) if t in self.classes else None for t in self.targets
+        ]
         unc = (
             load_json(self.run / "uncertainty.json")
             if (self.run / "uncertainty.json").exists()
@@ -732,6 +742,9 @@ def train_property_model(
         members.append(m)
         histories.append(getattr(m, "history_", None) or getattr(m, "history", None) or [])
     ens = PropertyEnsemble(members, chosen, table.task_types)
+    ens.class_counts = [
+        len(table.classes[t]) if t in table.classes else None for t in table.targets
+    ]
     ens.save(run / "model")
 
     # predictions on every part; conformal calibration on valid only

@@ -178,7 +178,13 @@ def fetch(name: str) -> list[Path]:
                 f"no download URL is known for {ds.name} ({part})", hint=f"source: {ds.source}"
             )
         with atomic_path(dest) as tmp:
-            urllib.request.urlretrieve(url, tmp)  # noqa: S310 - explicit user request
+            try:
+                urllib.request.urlretrieve(url, tmp)  # noqa: S310 - explicit user request
+            except OSError as exc:  # URLError, HTTPError, timeouts
+                raise DataUnavailableError(
+                    f"could not download {ds.name} ({part}) from {url}: {exc}",
+                    hint="check the network, or copy the file into HELIX_DATA_MIRROR by hand",
+                ) from exc
             if info.get("sha256") and sha256_file(tmp) != info["sha256"]:
                 raise InputError(f"{url}: downloaded file's checksum does not match the registry")
         out.append(dest)

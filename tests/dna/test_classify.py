@@ -203,3 +203,19 @@ def test_conformal_intervals_cover_regression_targets():
     assert 0.85 < covered < 0.95
     sets = apply_conformal({"q": 0.6}, "binary", np.array([0.9, 0.5]), [0, 1])
     assert sets["prediction_set"] == ["1", "0|1"]
+
+
+def test_sequences_shared_with_test_are_removed_from_train_and_valid():
+    import pandas as pd
+
+    from helixforge.dna.classify import drop_shared_sequences
+
+    parts = {
+        "train": pd.DataFrame({"sequence": ["ACGT", "acgg", "TTTT", "CCCC"]}),
+        "valid": pd.DataFrame({"sequence": ["TTTT", "GGGG"]}),
+        "test": pd.DataFrame({"sequence": ["ACGG", "GGGG"]}),
+    }
+    removed = drop_shared_sequences(parts)
+    assert removed == {"valid": 1, "train": 2}
+    assert parts["train"]["sequence"].tolist() == ["ACGT", "CCCC"]
+    assert parts["valid"]["sequence"].tolist() == ["TTTT"]

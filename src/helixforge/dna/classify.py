@@ -206,6 +206,25 @@ def _proba_matrix(task: str, pred: np.ndarray) -> np.ndarray:
     return np.column_stack([1 - p, p]) if task == "binary" else p
 
 
+def drop_shared_sequences(parts: dict[str, Any]) -> dict[str, int]:
+    """Remove train and valid rows whose sequence (case-insensitive) also occurs in test, and
+    train rows that occur in valid, so no sequence is scored on data it was trained on.
+    Returns how many rows were dropped from each part (recorded in config.json)."""
+    removed: dict[str, int] = {}
+    later = {"valid": ["test"], "train": ["valid", "test"]}
+    for part, others in later.items():
+        if part not in parts or len(parts[part]) == 0:
+            continue
+        seen = set()
+        for o in others:
+            if o in parts and len(parts[o]):
+                seen |= set(parts[o]["sequence"].str.upper())
+        keep = ~parts[part]["sequence"].str.upper().isin(seen)
+        removed[part] = int((~keep).sum())
+        parts[part] = parts[part][keep]
+    return removed
+
+
 def fit_conformal(task: str, y, pred: np.ndarray, classes, coverage: float = 0.9) -> dict[str, Any]:
     """Split-conformal calibration on held-out (validation) predictions.
 
@@ -392,6 +411,7 @@ def train_sequence_model(
             )
         sp = make_split(split_name, len(df), fractions=fractions, seed=seed, **kwargs)
         parts = {"train": df.iloc[sp.train], "valid": df.iloc[sp.valid], "test": df.iloc[sp.test]}
+    leaked = drop_shared_sequences(parts)
     train_df = parts["train"]
     if len(train_df) == 0:
         raise NoUsableRowsError(
@@ -473,6 +493,7 @@ def train_sequence_model(
         "flank": flank,
         "train_seconds": getattr(est, "train_seconds", None),
         "rows_rejected": len(errors),
+        "duplicates_removed": leaked,
     }
     run.save_config(config)
     run.save_versions([f for f in data_files if f is not None])

@@ -148,6 +148,10 @@ def test_evaluate_scores_a_new_table(trained, tmp_path):
     res = evaluate_property(run.run_dir, data, out=tmp_path / "ev")
     assert res["n_molecules"] == 128
     assert res["metrics"]["logp_like"]["r2"] > 0.5
+    # the table is the training file: the overlap is reported and held-out-only metrics given
+    assert 0 < res["n_seen_in_training"] < 128
+    assert res["metrics_unseen"]["logp_like"]["n"] == 128 - res["n_seen_in_training"]
+    assert any("were in the model's training" in n for n in res["notes"])
     assert (tmp_path / "ev" / "report.html").exists() and (
         tmp_path / "ev" / "metrics.json"
     ).exists()

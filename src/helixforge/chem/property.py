@@ -1090,6 +1090,19 @@ def predict_property(
 # ---------------------------------------------------------------- evaluate
 
 
+def _training_molecules(run: Path) -> set[str]:
+    """Canonical SMILES the run trained or early-stopped on (from its predictions.csv, whose
+    split column is 'split', or 'assigned_split' when the input had its own 'split')."""
+    path = Path(run) / "predictions.csv"
+    if not path.exists():
+        return set()
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    part = "assigned_split" if "assigned_split" in df.columns else "split"
+    if "canonical_smiles" not in df.columns or part not in df.columns:
+        return set()
+    return set(df.loc[df[part].isin(["train", "valid"]), "canonical_smiles"])
+
+
 def evaluate_property(
     run_dir: str | os.PathLike,
     data: str | os.PathLike,
@@ -1137,13 +1150,29 @@ def evaluate_property(
     idx = [predictor.targets.index(t) for t in targets]
     tt = [predictor.task_types[i] for i in idx]
     metrics, notes = score_frame(table.y, preds, targets, tt, predictor.classes)
+    seen = _training_molecules(predictor.run.path) & set(table.smiles)
     result = {
         "data": str(data),
         "n_molecules": len(table.smiles),
         "n_rejected_rows": len(table.errors),
+        "n_seen_in_training": len(seen),
         "metrics": metrics,
         "notes": notes,
     }
+    if seen:
+        unseen = ~np.isin(np.asarray(table.smiles), list(seen))
+        notes.append(
+            f"{len(seen)} of {len(table.smiles)} molecules were in the model's training or "
+            "validation data; 'metrics' include them, 'metrics_unseen' leave them out"
+        )
+        if unseen.any():
+            result["metrics_unseen"] = score_frame(
+                table.y[unseen],
+                preds[unseen].reset_index(drop=True),
+                targets,
+                tt,
+                predictor.classes,
+            )[0]
     if "in_domain" in preds:
         result["in_domain_fraction"] = float(preds["in_domain"].mean())
     save_json(result, dest / "metrics.json")

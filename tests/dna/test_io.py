@@ -200,3 +200,18 @@ def test_read_vcf_splits_multiallelic(tmp_path):
 def test_read_vcf_missing_file(tmp_path):
     with pytest.raises(InputError, match="not found"):
         read_vcf(tmp_path / "nope.vcf")
+
+
+def test_a_malformed_bed_line_goes_to_errors_when_collecting(tmp_path):
+    import pytest
+
+    from helixforge.core.errors import InputError, RowErrors
+    from helixforge.dna.io import read_bed
+
+    bed = tmp_path / "r.bed"
+    bed.write_text("chr1\t10\t20\nchr1\tx\t30\nchr1\t50\t40\nchr1\t60\t70\n")
+    with pytest.raises(InputError, match="line 2"):
+        read_bed(bed)
+    errs = RowErrors(bed)
+    df = read_bed(bed, errors=errs)
+    assert df.index.tolist() == [1, 4] and sorted(errs.rows()) == [2, 3]

@@ -388,11 +388,13 @@ def _contig_aliases(chrom: str) -> list[str]:
 BED_COLUMNS = ["chrom", "start", "end", "name", "score", "strand"]
 
 
-def read_bed(path: str | os.PathLike) -> pd.DataFrame:  # noqa: F821
+def read_bed(path: str | os.PathLike, errors: RowErrors | None = None) -> pd.DataFrame:  # noqa: F821
     """BED3–BED6+ as a DataFrame (chrom, start, end, name, score, strand, extra columns…).
 
     'track', 'browser' and '#' lines are skipped; a header line starting with 'chrom' names the
     extra columns. Coordinates are checked (integers, start < end); the index is the file line.
+    A malformed line raises `InputError`, or with `errors` (a `RowErrors`) is recorded there and
+    skipped, so one bad line does not stop a job.
     """
     import pandas as pd
 
@@ -413,22 +415,25 @@ def read_bed(path: str | os.PathLike) -> pd.DataFrame:  # noqa: F821
             if header is None and lineno == 1 and fields[0].lower() == "chrom":
                 header = fields
                 continue
+            problem = None
             if len(fields) < 3:
-                raise InputError(
-                    f"{p}, line {lineno}: a BED line needs at least chrom, start and end",
-                    hint="columns are tab-separated",
-                )
-            try:
-                start, end = int(fields[1]), int(fields[2])
-            except ValueError as exc:
-                raise InputError(
-                    f"{p}, line {lineno}: start/end {fields[1]!r}, {fields[2]!r} are not integers",
-                    hint="is there a header line? start it with '#'",
-                ) from exc
-            if start < 0 or end <= start:
-                raise InputError(
-                    f"{p}, line {lineno}: start {start} must be ≥ 0 and below end {end}"
-                )
+                problem = "a BED line needs at least chrom, start and end (tab-separated)"
+            else:
+                try:
+                    start, end = int(fields[1]), int(fields[2])
+                except ValueError:
+                    problem = (
+                        f"start/end {fields[1]!r}, {fields[2]!r} are not integers "
+                        "(is there a header line? start it with '#')"
+                    )
+                else:
+                    if start < 0 or end <= start:
+                        problem = f"start {start} must be ≥ 0 and below end {end}"
+            if problem:
+                if errors is None:
+                    raise InputError(f"{p}, line {lineno}: {problem}")
+                errors.add(lineno, None, line[:200], problem)
+                continue
             fields[1], fields[2] = start, end
             rows.append(fields)
             lines.append(lineno)
@@ -466,7 +471,7 @@ def bed_to_sequences(
 
     g = genome if isinstance(genome, Genome) else Genome(genome)
     source = str(bed) if not isinstance(bed, pd.DataFrame) else "<bed>"
-    df = read_bed(bed) if not isinstance(bed, pd.DataFrame) else bed
+    df = read_bed(bed, errors=errors) if not isinstance(bed, pd.DataFrame) else bed
     out_rows, seqs = [], []
     for line, row in df.iterrows():
         where = f"{source}, line {line}"

@@ -124,6 +124,9 @@ class Motif:
 
 
 def _background(background) -> np.ndarray:
+    """ACGT background, symmetrised over both strands (A=T, C=G): both strands are scanned
+    against one null score distribution, which is exact only for a strand-symmetric background
+    (MEME's fasta-get-markov symmetrises the same way)."""
     if background is None or (isinstance(background, str) and background == "uniform"):
         return np.full(4, 0.25)
     bg = np.asarray(background, dtype=np.float64).ravel()
@@ -131,6 +134,7 @@ def _background(background) -> np.ndarray:
         raise ConfigError(
             f"background must be 4 positive frequencies in ACGT order, got {background!r}"
         )
+    bg = (bg + bg[::-1]) / 2
     return bg / bg.sum()
 
 

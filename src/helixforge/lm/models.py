@@ -65,41 +65,32 @@ def make_config(
     if h % heads:
         raise ConfigError(f"hidden size {h} is not divisible by {heads} heads")
     special = {"pad_token_id": 0, "bos_token_id": 2, "eos_token_id": 3}
+    # The BERT-family and Llama configs name their sizes alike; GPT-2 uses its own names.
+    common = dict(
+        vocab_size=vocab_size,
+        hidden_size=h,
+        num_hidden_layers=n_layers,
+        num_attention_heads=heads,
+        intermediate_size=ffn,
+        **special,
+    )
     if arch == "encoder":
         cfg = tf.ModernBertConfig(
-            vocab_size=vocab_size,
-            hidden_size=h,
-            num_hidden_layers=n_layers,
-            num_attention_heads=heads,
-            intermediate_size=ffn,
+            **common,
             max_position_embeddings=max(max_len, 8192),
             local_attention=128,
             global_attn_every_n_layers=3,
             cls_token_id=2,
             sep_token_id=3,
-            **special,
         )
     elif arch == "bert":
-        cfg = tf.BertConfig(
-            vocab_size=vocab_size,
-            hidden_size=h,
-            num_hidden_layers=n_layers,
-            num_attention_heads=heads,
-            intermediate_size=ffn,
-            max_position_embeddings=max_len,
-            **special,
-        )
+        cfg = tf.BertConfig(**common, max_position_embeddings=max_len)
     elif arch == "decoder":
         cfg = tf.LlamaConfig(
-            vocab_size=vocab_size,
-            hidden_size=h,
-            num_hidden_layers=n_layers,
-            num_attention_heads=heads,
+            **common,
             num_key_value_heads=heads,
-            intermediate_size=ffn,
             max_position_embeddings=max(max_len, 8192),
             tie_word_embeddings=True,
-            **special,
         )
     else:
         cfg = tf.GPT2Config(

@@ -99,23 +99,14 @@ def test_write_designs_fasta_and_table(tmp_path):
 
 
 def test_lm_samples_are_ranked_by_the_model(tmp_path):
-    from transformers import LlamaConfig, LlamaForCausalLM
-
     from helixforge.dna.design import sample_from_lm
+    from helixforge.lm.models import build_model
     from helixforge.lm.tokenizers import build_tokenizer
 
     tok = build_tokenizer("dna-char")
     torch.manual_seed(0)
-    cfg = LlamaConfig(
-        vocab_size=len(tok),
-        hidden_size=32,
-        num_hidden_layers=1,
-        num_attention_heads=2,
-        num_key_value_heads=2,
-        intermediate_size=64,
-        max_position_embeddings=64,
-    )
-    LlamaForCausalLM(cfg).save_pretrained(str(tmp_path / "lm"))
+    size = {"hidden": 32, "layers": 1, "heads": 2, "ffn": 64}
+    build_model("decoder", size, len(tok), 64).save_pretrained(str(tmp_path / "lm"))
     tok.save(tmp_path / "lm")
     res = sample_from_lm(tmp_path / "lm", MotifDetector(), n=3, length=20, oversample=3)
     assert len(res) == 3 and all(len(s) == 20 and set(s) <= set("ACGT") for s in res["sequence"])

@@ -124,22 +124,13 @@ def test_lm_models_need_an_existing_checkpoint(tmp_path):
 
 
 def tiny_decoder(path):
-    from transformers import LlamaConfig, LlamaForCausalLM
-
+    from helixforge.lm.models import build_model
     from helixforge.lm.tokenizers import build_tokenizer
 
     tok = build_tokenizer("dna-char")
     torch.manual_seed(0)
-    cfg = LlamaConfig(
-        vocab_size=len(tok),
-        hidden_size=32,
-        num_hidden_layers=1,
-        num_attention_heads=2,
-        num_key_value_heads=2,
-        intermediate_size=64,
-        max_position_embeddings=64,
-    )
-    LlamaForCausalLM(cfg).save_pretrained(str(path))
+    size = {"hidden": 32, "layers": 1, "heads": 2, "ffn": 64}
+    build_model("decoder", size, len(tok), 64).save_pretrained(str(path))
     tok.save(path)
     return path
 

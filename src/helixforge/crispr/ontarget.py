@@ -304,7 +304,20 @@ CNN_DEFAULTS: dict[str, Any] = {"channels": 32, "hidden": 64, "dropout": 0.25, "
                                 "weight_decay": 1e-4, "batch_size": 256, "patience": 4}  # fmt: skip
 
 
-class OnTargetModel:
+class _ContextScorer:
+    """Shared `predict`: encode contexts, score the valid ones with the subclass's
+    `predict_codes(codes) -> np.ndarray`."""
+
+    def predict(self, contexts: Sequence[str], *, errors: RowErrors | None = None) -> np.ndarray:
+        """Scores 0-100 (higher = more active); invalid contexts raise, or are NaN + a RowError in `errors`."""
+        codes, valid = encode_contexts(contexts, errors=errors)
+        out = np.full(len(codes), np.nan)
+        if valid.any():
+            out[valid] = self.predict_codes(codes[valid])
+        return out
+
+
+class OnTargetModel(_ContextScorer):
     """On-target efficiency regressor for SpCas9 30-mer contexts (sklearn-style).
 
     kind="gbm": LightGBM on `featurize` features; kind="cnn": `OnTargetCNN` on the one-hot context.
@@ -478,14 +491,6 @@ class OnTargetModel:
         q = np.asarray(self.calibration)
         return np.interp(raw, q, np.linspace(0, 100, len(q)))
 
-    def predict(self, contexts: Sequence[str], *, errors: RowErrors | None = None) -> np.ndarray:
-        """Scores 0-100 (higher = more active); invalid contexts raise, or are NaN + a RowError in `errors`."""
-        codes, valid = encode_contexts(contexts, errors=errors)
-        out = np.full(len(codes), np.nan)
-        if valid.any():
-            out[valid] = self.predict_codes(codes[valid])
-        return out
-
     def predict_codes(self, codes: np.ndarray) -> np.ndarray:
         """Calibrated 0-100 scores for already-encoded, valid contexts."""
         return self.calibrate(self.predict_raw_codes(codes))
@@ -573,7 +578,7 @@ class OnTargetModel:
         return model
 
 
-class OnTargetEnsemble:
+class OnTargetEnsemble(_ContextScorer):
     """Mean of member models' percentile scores (each member calibrated on its own training set)."""
 
     kind = "ensemble"
@@ -586,14 +591,6 @@ class OnTargetEnsemble:
         self.members = list(members)
         w = np.ones(len(members)) if weights is None else np.asarray(weights, dtype=float)
         self.weights = w / w.sum()
-
-    def predict(self, contexts: Sequence[str], *, errors: RowErrors | None = None) -> np.ndarray:
-        """Scores 0-100 (higher = more active); invalid contexts raise, or are NaN + a RowError in `errors`."""
-        codes, valid = encode_contexts(contexts, errors=errors)
-        out = np.full(len(codes), np.nan)
-        if valid.any():
-            out[valid] = self.predict_codes(codes[valid])
-        return out
 
     def predict_codes(self, codes: np.ndarray) -> np.ndarray:
         """Weighted mean of the members' 0-100 scores for encoded, valid contexts."""

@@ -261,8 +261,8 @@ def forward_in_process(model_file: Path, smiles: list[str]) -> np.ndarray:
 def run_throughput(n: int, out: Path) -> None:
     """Prediction throughput on the first `n` MOSES test molecules, end to end from SMILES.
 
-    Rows (task = THROUGHPUT_TASK, seed 0): chemprop-cli (`chemprop predict`, process start
-    included), chemprop-forward (in-process featurize + forward) and admet-ai
+    Rows (task = THROUGHPUT_TASK, seed 0): chemprop-cli-1cpu / -2cpu (`chemprop predict` with 1
+    or 2 torch threads, process start included), chemprop-forward (in-process featurize + forward) and admet-ai
     (`admet_predict`: its 41-task Chemprop-RDKit ensembles plus physchem properties).
     """
     smiles = moses_smiles(n)
@@ -279,20 +279,27 @@ def run_throughput(n: int, out: Path) -> None:
                 "wall_seconds": round(timer.wall, 2), "cpu_seconds": round(timer.cpu, 2),
                 "molecules_per_second": round(n / timer.wall, 2),
                 "molecules_per_cpu_second": round(n / max(timer.cpu, 1e-9), 2),
-                "torch_threads": 1, "finished": time.strftime("%Y-%m-%dT%H:%M:%S"), **extra,
+                "torch_threads": 1, "load_avg_1min": round(os.getloadavg()[0], 2),
+                "finished": time.strftime("%Y-%m-%dT%H:%M:%S"), **extra,
             }  # fmt: skip
             append_row(out, row)
             print(f"  {model}: {row['molecules_per_second']} mol/s wall", flush=True)
 
-        if (THROUGHPUT_TASK, "chemprop-cli", 0) not in done:
+        for threads in (1, 2):  # torch threads; featurisation is one process either way
+            name = f"chemprop-cli-{threads}cpu"
+            if (THROUGHPUT_TASK, name, 0) in done:
+                continue
             cmd = [
                 str(BIN / "chemprop"), "predict", "-i", str(workdir / "mols.csv"),
                 "-s", "smiles", "--model-paths", str(model_file),
                 "-o", str(workdir / "pred.csv"),
             ]  # fmt: skip
+            env = child_env()
+            env.update(OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
             with Timer() as t:
-                subprocess.run(cmd, check=True, env=child_env(), stdout=subprocess.DEVNULL)
-            record("chemprop-cli", t, {"how": "chemprop predict CLI, process start included"})
+                subprocess.run(cmd, check=True, env=env, stdout=subprocess.DEVNULL)
+            how = f"chemprop predict CLI, {threads} torch thread(s), process start included"
+            record(name, t, {"how": how, "torch_threads": threads})
         if (THROUGHPUT_TASK, "chemprop-forward", 0) not in done:
             with Timer() as t:
                 forward_in_process(model_file, smiles)

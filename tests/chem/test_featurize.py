@@ -10,7 +10,9 @@ from helixforge.chem.featurize import (
     featurize,
     morgan_bits,
     morgan_counts,
+    standardize_and_featurize,
 )
+from helixforge.chem.standardize import standardize_smiles
 
 
 def test_morgan_counts_shape_counts_and_invalid_rows():
@@ -42,6 +44,45 @@ def test_featurize_concatenates_blocks_and_parallel_matches_serial():
     assert X.shape == (12, len(spec.names()))
     Xp = featurize(smiles, spec, n_jobs=2, chunk_size=3)
     np.testing.assert_array_equal(X, Xp)
+
+
+def test_lite_descriptors_agree_with_the_standard_set_where_they_overlap():
+    smiles = ["CCO", "c1ccc(cc1)C(=O)NCC[NH3+]", "CC(=O)[O-]", "ClC(Br)CCCCN", "xx"]
+    lite, std = descriptors(smiles, kind="lite"), descriptors(smiles)
+    ln, sn = descriptor_names("lite"), descriptor_names()
+    assert lite.shape == (5, len(ln)) and len(ln) < len(sn) / 5
+    shared = [n for n in ln if n in sn]
+    assert len(shared) == len(ln) - 1  # all but the simpler rotatable-bond count
+    for n in shared:  # same values computed the cheap way (formula, SMARTS instead of loops)
+        np.testing.assert_allclose(lite[:4, ln.index(n)], std[:4, sn.index(n)], err_msg=n)
+    assert lite[3, ln.index("RotatableBondsSimple")] == 4  # C-C bonds between non-terminal atoms
+    assert np.isnan(lite[4]).all()
+
+
+def test_feature_spec_names_the_descriptor_set_and_reads_old_boolean_specs():
+    assert FeatureSpec(descriptors=True).descriptors == "standard"
+    assert FeatureSpec.from_dict({"descriptors": False}).descriptors == "none"
+    lite = FeatureSpec(morgan_bits=64, descriptors="lite")
+    assert len(lite.names()) == 64 + len(descriptor_names("lite"))
+    try:
+        FeatureSpec(descriptors="everything")
+    except ValueError as exc:
+        assert "lite" in str(exc)
+    else:
+        raise AssertionError("an unknown descriptor set must be refused")
+
+
+def test_standardize_and_featurize_parses_once_and_matches_featurize_of_canonical_smiles():
+    raw = ["OCC.Cl", "CC(=O)[O-].[Na+]", "c1ccccc1O", "bad(", "", "C[NH3+]"] * 3
+    spec = FeatureSpec(morgan_bits=256, fcfp_bits=64, atom_pair_bits=64, erg=True)
+    results, X = standardize_and_featurize(raw, spec)
+    assert results == [standardize_smiles(s) for s in raw]
+    canon = [c for c, _ in results if c is not None]
+    assert len(canon) == 12 and X.shape == (12, len(spec.names()))
+    np.testing.assert_array_equal(X, featurize(canon, spec))
+    results_p, Xp = standardize_and_featurize(raw, spec, n_jobs=2, chunk_size=4)
+    assert results_p == results
+    np.testing.assert_array_equal(Xp, X)
 
 
 def test_morgan_bits_are_packed_words():

@@ -217,3 +217,25 @@ def test_retraining_into_the_same_folder_replaces_every_ensemble_member(
     train_property_model(data, "smiles", ["logp_like"], ensemble=1, **kw)
     members = sorted(p.name for p in (tmp_path / "run" / "model").glob("member_*"))
     assert members == ["member_0"]
+
+
+def test_gbm_fast_trains_reloads_and_predicts_the_same_whole_or_in_chunks(
+    tmp_path, make_table, fast_gbm
+):
+    data = tmp_path / "tiny.csv"
+    make_table().to_csv(data, index=False)
+    run = train_property_model(
+        data, "smiles", ["logp_like"], model="gbm-fast", model_params=fast_gbm, out=tmp_path / "r"
+    )
+    saved = json.loads((run.run_dir / "model" / "member_0" / "gbm.json").read_text())
+    assert saved["features"]["descriptors"] == "lite" and saved["features"]["fcfp_bits"] == 0
+    library = pd.DataFrame({"smiles": make_table()["smiles"].tolist() * 3 + ["not((a smiles"]})
+    library.to_csv(tmp_path / "lib.csv", index=False)
+    one = predict_property(run.run_dir, tmp_path / "lib.csv", tmp_path / "p1.csv", n_jobs=1)
+    two = predict_property(
+        run.run_dir, tmp_path / "lib.csv", tmp_path / "p2.csv", n_jobs=2, chunk_size=50
+    )
+    assert one["errors"] == two["errors"] == 1
+    p1, p2 = pd.read_csv(tmp_path / "p1.csv"), pd.read_csv(tmp_path / "p2.csv")
+    pd.testing.assert_frame_equal(p1, p2)
+    assert p1["logp_like_pred"].notna().all() and "in_domain" in p1

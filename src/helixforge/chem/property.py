@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from helixforge.chem.models import GBM_NAMES
 from helixforge.chem.standardize import (
     CANONICAL_COL,
     StandardizeOptions,
@@ -336,28 +337,37 @@ class PropertyEnsemble:
         # classes outputs fewer columns; they are padded with probability 0 (never seen).
         self.class_counts: list[int | None] = [None] * len(self.task_types)
 
-    def _gbm_features(self, smiles: Sequence[str], n_jobs: int = 1):
-        from helixforge.chem.featurize import featurize
+    def feature_spec(self):
+        """The `FeatureSpec` all members share when every member is a GBM, else None (then
+        features cannot be computed once for the whole ensemble)."""
         from helixforge.chem.models.gbm import GBMModel
 
-        self.ecfp_bits = None
         if not all(isinstance(m, GBMModel) for m in self.members):
             return None
         specs = {m.features for m in self.members}
-        if len(specs) != 1:
+        return next(iter(specs)) if len(specs) == 1 else None
+
+    def _gbm_features(self, smiles: Sequence[str], n_jobs: int = 1, features=None):
+        from helixforge.chem.featurize import featurize
+
+        self.ecfp_bits = None
+        spec = self.feature_spec()
+        if spec is None:
             return None
-        spec = next(iter(specs))
-        X = featurize(smiles, spec, n_jobs=n_jobs)
+        X = features if features is not None else featurize(smiles, spec, n_jobs=n_jobs)
         if spec.morgan_radius == 2 and spec.morgan_bits == 2048:
             from helixforge.chem.featurize import bits_from_counts
 
             self.ecfp_bits = bits_from_counts(X[:, :2048])  # reused by the AD (no re-parse)
         return X
 
-    def predict_members(self, smiles: Sequence[str], n_jobs: int = 1) -> list[list[np.ndarray]]:
-        """[member][task] → (n,) values/P(1) or (n, k) class probabilities."""
+    def predict_members(
+        self, smiles: Sequence[str], n_jobs: int = 1, features: np.ndarray | None = None
+    ) -> list[list[np.ndarray]]:
+        """[member][task] → (n,) values/P(1) or (n, k) class probabilities. `features`: rows of
+        `featurize(smiles, self.feature_spec())` when the caller has them already."""
         smiles = list(smiles)
-        X = self._gbm_features(smiles, n_jobs)
+        X = self._gbm_features(smiles, n_jobs, features)
         out = []
         for m in self.members:
             if X is not None:
@@ -371,10 +381,10 @@ class PropertyEnsemble:
         return out
 
     def predict(
-        self, smiles: Sequence[str], n_jobs: int = 1
+        self, smiles: Sequence[str], n_jobs: int = 1, features: np.ndarray | None = None
     ) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """Per task: mean prediction ((n,) or (n, k)) and spread ((n,) SD across members)."""
-        per_member = self.predict_members(smiles, n_jobs)
+        per_member = self.predict_members(smiles, n_jobs, features)
         means, spreads = [], []
         for j, tt in enumerate(self.task_types):
             cols = [pm[j] for pm in per_member]
@@ -473,7 +483,9 @@ class Predictor:
         bits_path = self.run / "ad_train_bits.npy"
         self.train_bits = np.load(bits_path, allow_pickle=False) if bits_path.exists() else None
 
-    def predict_frame(self, smiles: Sequence[str], n_jobs: int = 1) -> pd.DataFrame:
+    def predict_frame(
+        self, smiles: Sequence[str], n_jobs: int = 1, features: np.ndarray | None = None
+    ) -> pd.DataFrame:
         return prediction_columns(
             smiles,
             self.ensemble,
@@ -484,6 +496,7 @@ class Predictor:
             self.train_bits,
             self.classes,
             n_jobs=n_jobs,
+            features=features,
         )
 
 
@@ -497,13 +510,15 @@ def prediction_columns(
     train_bits: np.ndarray | None,
     classes: dict[str, list[float]],
     n_jobs: int = 1,
+    features: np.ndarray | None = None,
 ) -> pd.DataFrame:
-    """Prediction, spread, interval / prediction set and AD columns for canonical SMILES."""
+    """Prediction, spread, interval / prediction set and AD columns for canonical SMILES
+    (`features`: their GBM feature rows, when already computed)."""
     from helixforge.chem.featurize import morgan_bits
     from helixforge.chem.uncertainty import max_tanimoto, set_labels
 
     smiles = list(smiles)
-    means, spreads = ensemble.predict(smiles, n_jobs=n_jobs)
+    means, spreads = ensemble.predict(smiles, n_jobs=n_jobs, features=features)
     cols: dict[str, Any] = {}
     for j, (t, tt) in enumerate(zip(targets, task_types)):
         mean, spread = means[j], spreads[j]
@@ -714,7 +729,8 @@ def train_property_model(
     if chosen.startswith("dmpnn"):
         params.setdefault("device", device)
         params.setdefault("quiet", quiet)
-    if chosen == "gbm":
+    is_gbm = chosen in GBM_NAMES
+    if is_gbm:
         params.setdefault("num_threads", n_jobs)  # --jobs also sets LightGBM's threads
     members = []
     histories = []
@@ -722,12 +738,12 @@ def train_property_model(
         log(f"training {chosen} member {i + 1}/{ensemble}")
         m = get_model(chosen, **params)
         valid = (va_smi, table.y[sp.valid]) if len(va_smi) else None
-        if chosen == "gbm" and i == 0:
+        if is_gbm and i == 0:
             from helixforge.chem.featurize import featurize
 
             X_tr = featurize(tr_smi, m.features, n_jobs=n_jobs)
             X_va = featurize(va_smi, m.features, n_jobs=n_jobs) if valid else None
-        if chosen == "gbm":
+        if is_gbm:
             m.fit(
                 tr_smi,
                 table.y[sp.train],
@@ -850,7 +866,7 @@ def _frame_from_means(
     """Same columns as `prediction_columns`, from already computed ensemble outputs."""
 
     class _Fixed:
-        def predict(self, _smiles, n_jobs=1):
+        def predict(self, _smiles, n_jobs=1, features=None):
             return means, spreads
 
     return prediction_columns(
@@ -1009,11 +1025,20 @@ def predict_property(
     to `<out>.parts/` and recorded, so a rerun after a crash resumes where it stopped. The
     final table is assembled and renamed into place atomically.
     """
-    from helixforge.chem.standardize import _errors_path
+    from helixforge.chem.featurize import standardize_and_featurize
+    from helixforge.chem.standardize import _errors_path, apply_standardization, standardize_many
     from helixforge.core.artifacts import load_json, save_json
-    from helixforge.core.tables import read_table, skipped_line_errors, write_table
+    from helixforge.core.parallel import resolve_jobs
+    from helixforge.core.tables import (
+        read_table,
+        require_columns,
+        skipped_line_errors,
+        write_table,
+    )
 
     predictor = Predictor(run_dir)
+    spec = predictor.ensemble.feature_spec()
+    n_jobs = resolve_jobs(n_jobs)
     df = read_table(input)
     col = _find_smiles_col(df, smiles_col or predictor.config.get("smiles_col"), input)
     out = Path(out)
@@ -1042,9 +1067,15 @@ def predict_property(
                 progress(k + 1, n_chunks)
             continue
         chunk = df.iloc[k * chunk_size : (k + 1) * chunk_size]
-        clean, errors = standardize_table(chunk, col, source=input)
+        X = None
+        if spec is not None:  # GBM: parse each molecule once, in n_jobs processes
+            require_columns(chunk, [col], input)
+            results, X = standardize_and_featurize(chunk[col].tolist(), spec, n_jobs=n_jobs)
+        else:
+            results = standardize_many(chunk[col].tolist(), n_jobs=n_jobs)
+        clean, errors = apply_standardization(chunk, col, results, source=input)
         if len(clean):
-            pred = predictor.predict_frame(clean[CANONICAL_COL].tolist(), n_jobs=n_jobs)
+            pred = predictor.predict_frame(clean[CANONICAL_COL].tolist(), n_jobs=n_jobs, features=X)
             pred.index = clean.index
             clash = {c: f"input_{c}" for c in clean.columns if c in pred.columns or c == "row"}
             res = pd.concat([clean.rename(columns=clash), pred], axis=1)

@@ -59,7 +59,9 @@ def train_cmd(
     split_col: str = typer.Option(
         None, "--split-col", help="Column of train / valid / test (overrides --split)."
     ),
-    model: str = typer.Option("auto", "--model", help="auto | gbm | dmpnn | dmpnn-rdkit | lm:PATH"),
+    model: str = typer.Option(
+        "auto", "--model", help="auto | gbm | gbm-fast | dmpnn | dmpnn-rdkit | lm:PATH"
+    ),
     ensemble: int = typer.Option(1, "--ensemble", help="Number of ensemble members (seeds)."),
     param: list[str] = typer.Option(
         None, "--param", help="Model parameter KEY=VALUE (repeatable), e.g. n_estimators=500."
@@ -140,7 +142,9 @@ def predict_cmd(
         None, "--smiles-col", help="SMILES column (default: the training column name, or 'smiles')."
     ),
     chunk_size: int = typer.Option(10_000, "--chunk-size", help="Rows per chunk (resumable)."),
-    n_jobs: int = typer.Option(1, "--jobs", help="Processes for featurisation."),
+    n_jobs: int = typer.Option(
+        -1, "--jobs", help="Processes for standardisation + featurisation (-1: all CPUs)."
+    ),
     quiet: bool = QUIET,
 ) -> None:
     """Predict new molecules: prediction, ensemble spread, conformal interval / set, AD flag."""

@@ -392,7 +392,9 @@ class OnTargetModel(_ContextScorer):
         return self
 
     def _fit_gbm(self, codes, target, train_idx, valid_idx) -> None:
-        import lightgbm as lgb
+        from helixforge.core.imports import lightgbm
+
+        lgb = lightgbm()
 
         X = featurize(codes)
         p = dict(self.params)
@@ -564,8 +566,9 @@ class OnTargetModel(_ContextScorer):
         model.calibration = cfg.get("calibration")
         model.info = cfg.get("info", {})
         if model.kind == "gbm":
-            import lightgbm as lgb
+            from helixforge.core.imports import lightgbm
 
+            lgb = lightgbm()
             model._booster = lgb.Booster(model_str=(d / "model.txt").read_text(encoding="utf-8"))
         else:
             from safetensors.torch import load

@@ -1,6 +1,7 @@
 """Property models by name.
 
     model = get_model("gbm", n_estimators=500)
+    model = get_model("gbm-fast")                  # ECFP + lite descriptors: screening speed
     model = get_model("dmpnn-rdkit", epochs=30)
     model = get_model("lm:runs/smiles_bert")       # a fine-tuned chemical language model
 
@@ -16,7 +17,8 @@ from typing import Any
 
 from helixforge.core.errors import ConfigError, InputError
 
-MODEL_NAMES = ("gbm", "dmpnn", "dmpnn-rdkit", "lm:PATH")
+MODEL_NAMES = ("gbm", "gbm-fast", "dmpnn", "dmpnn-rdkit", "lm:PATH")
+GBM_NAMES = ("gbm", "gbm-fast")
 
 
 def _dmpnn_class():
@@ -40,7 +42,7 @@ def dmpnn_available() -> bool:
 
 
 def get_model(name: str, **params: Any):
-    """A fresh, untrained model: 'gbm', 'dmpnn', 'dmpnn-rdkit' or 'lm:PATH'.
+    """A fresh, untrained model: 'gbm', 'gbm-fast', 'dmpnn', 'dmpnn-rdkit' or 'lm:PATH'.
 
     Unknown parameters (e.g. `--param n_estimators=500` given to a D-MPNN) are a ConfigError
     that lists the parameters the model takes."""
@@ -64,9 +66,11 @@ def get_model(name: str, **params: Any):
 
 
 def _build_model(name: str, **params: Any):
-    if name == "gbm":
-        from helixforge.chem.models.gbm import GBMModel
+    if name in GBM_NAMES:
+        from helixforge.chem.models.gbm import FAST_FEATURES, GBMModel
 
+        if name == "gbm-fast":
+            params.setdefault("features", FAST_FEATURES)
         return GBMModel(**params)
     if name == "dmpnn":
         return _dmpnn_class()(**params)
@@ -83,7 +87,7 @@ def _build_model(name: str, **params: Any):
 
 def model_class(name: str):
     """The class that can `load()` a saved model of this name."""
-    if name == "gbm":
+    if name in GBM_NAMES:
         from helixforge.chem.models.gbm import GBMModel
 
         return GBMModel

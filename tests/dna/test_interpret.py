@@ -2,7 +2,6 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from torch import nn
 
 from helixforge.core.errors import ConfigError
 from helixforge.dna.interpret import (
@@ -23,19 +22,6 @@ from helixforge.dna.motifs import Motif
 
 torch.set_num_threads(1)
 SITE = "TGATAAGC"
-
-
-class MotifDetector(nn.Module):
-    """Score = best number of bases matching SITE in any window (max 8 for a perfect site)."""
-
-    def __init__(self, site: str = SITE):
-        super().__init__()
-        self.conv = nn.Conv1d(4, 1, len(site), bias=False)
-        with torch.no_grad():
-            self.conv.weight.copy_(torch.from_numpy(onehot_sequences([site])[0].T[None]))
-
-    def forward(self, x):
-        return self.conv(x.transpose(1, 2)).amax(-1)
 
 
 def counts_for(consensus: str, strength: float = 20.0) -> np.ndarray:
@@ -68,8 +54,8 @@ def test_onehot_round_trip_keeps_n():
     assert onehot_to_sequences(onehot_sequences(["ACGTN", "AC"])) == ["ACGTN", "ACNNN"]
 
 
-def test_ism_equals_scoring_every_mutant_by_hand():
-    model = MotifDetector()
+def test_ism_equals_scoring_every_mutant_by_hand(make_detector):
+    model = make_detector()
     seq = "AAAA" + SITE + "CCCC"
     delta = ism(model, [seq])[0]
     scorer = as_scorer(model)
@@ -84,8 +70,8 @@ def test_ism_equals_scoring_every_mutant_by_hand():
     assert np.allclose(delta[:2], 0)
 
 
-def test_gradient_x_input_concentrates_on_the_site():
-    model = MotifDetector()
+def test_gradient_x_input_concentrates_on_the_site(make_detector):
+    model = make_detector()
     seqs = planted(5)
     attr = gradient_x_input(model, seqs, rc_average=False)
     assert attr.shape == (5, 60, 4)
@@ -101,16 +87,16 @@ def test_gradient_x_input_concentrates_on_the_site():
     assert np.allclose(both, 0.5 * (attr[:1] + rc), atol=1e-6)
 
 
-def test_ism_contributions_mark_the_reference_base():
-    model = MotifDetector()
+def test_ism_contributions_mark_the_reference_base(make_detector):
+    model = make_detector()
     x = onehot_sequences(planted(2))
     contrib = ism_contributions(ism(model, x), x)
     assert np.all(contrib[x == 0] == 0)
     assert contrib.sum() > 0
 
 
-def test_seqlets_sit_on_the_planted_sites_and_do_not_overlap():
-    model = MotifDetector()
+def test_seqlets_sit_on_the_planted_sites_and_do_not_overlap(make_detector):
+    model = make_detector()
     seqs = planted(20, seed=1)
     attr = gradient_x_input(model, seqs)
     seqlets = extract_seqlets(attr, seqs, window=8, flank=2)
@@ -124,8 +110,8 @@ def test_seqlets_sit_on_the_planted_sites_and_do_not_overlap():
         assert all(b[0] >= a[1] - 4 for a, b in zip(spans, spans[1:]))
 
 
-def test_clusters_recover_the_motif_and_match_it():
-    model = MotifDetector()
+def test_clusters_recover_the_motif_and_match_it(make_detector):
+    model = make_detector()
     seqs = planted(30, seed=2)
     attr = gradient_x_input(model, seqs)
     seqlets = extract_seqlets(attr, seqs, window=8, flank=2, max_per_sequence=1)
@@ -169,8 +155,8 @@ def test_plain_functions_support_ism_but_not_gradients():
         gradient_x_input(gc_count, ["AAAA"])
 
 
-def test_target_class_flips_a_binary_logit():
-    class Binary(MotifDetector):
+def test_target_class_flips_a_binary_logit(make_detector):
+    class Binary(make_detector):
         classes_ = [0, 1]
         n_outputs = 1
 
@@ -188,11 +174,11 @@ def test_logo_figures():
     logo_figure(np.random.default_rng(0).normal(size=(12, 4)), "contributions")
 
 
-def test_interpret_writes_attributions_seqlets_and_report(tmp_path):
+def test_interpret_writes_attributions_seqlets_and_report(tmp_path, make_detector):
     fa = tmp_path / "pos.fa"
     seqs = planted(12, seed=3)
     fa.write_text("".join(f">s{i}\n{s}\n" for i, s in enumerate(seqs)) + ">bad\nACGT!!\n")
-    summary = interpret(MotifDetector(), fa, tmp_path / "out", method="ism", motifs=DB, window=8)
+    summary = interpret(make_detector(), fa, tmp_path / "out", method="ism", motifs=DB, window=8)
     assert summary["sequences"] == 12 and summary["errors"] == 1
     assert summary["clusters"][0]["best_match"] == "T1"
     data = np.load(tmp_path / "out" / "attributions.npz")

@@ -94,3 +94,24 @@ def test_unknown_model_parameter_is_a_config_error_listing_valid_ones():
         pytest.skip("torch not installed")
     with pytest.raises(ConfigError, match="parameters it takes: .*hidden"):
         get_model("dmpnn", n_estimators=500)
+
+
+def test_refit_trains_on_valid_too_but_keeps_held_out_valid_predictions(make_table):
+    df = make_table()
+    smiles, y = df["smiles"].tolist(), df[["logp_like"]].to_numpy()
+    tr, va = smiles[:100], smiles[100:]
+    params = {"n_estimators": 200, "early_stopping_rounds": 20, "learning_rate": 0.1}
+    kept = GBMModel(features=SMALL, refit=False, **params).fit(
+        tr, y[:100], ["regression"], valid=(va, y[100:])
+    )
+    refit = GBMModel(features=SMALL, refit=True, **params).fit(
+        tr, y[:100], ["regression"], valid=(va, y[100:])
+    )
+    # the held-out predictions come from the same early-stopped booster in both
+    np.testing.assert_allclose(refit.valid_pred_[0], kept.valid_pred_[0])
+    np.testing.assert_allclose(kept.predict(va)[:, 0], kept.valid_pred_[0], rtol=1e-6)
+    # the refit model has seen the valid molecules: more rounds, closer fit on them
+    assert refit.best_iterations[0] == round(kept.best_iterations[0] * 128 / 100)
+    err = lambda m: np.abs(m.predict(va)[:, 0] - y[100:, 0]).mean()  # noqa: E731
+    assert err(refit) < err(kept)
+    assert GBMModel(features=SMALL, **params).fit(tr, y[:100], ["regression"]).valid_pred_ is None

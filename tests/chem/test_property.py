@@ -239,3 +239,33 @@ def test_gbm_fast_trains_reloads_and_predicts_the_same_whole_or_in_chunks(
     p1, p2 = pd.read_csv(tmp_path / "p1.csv"), pd.read_csv(tmp_path / "p2.csv")
     pd.testing.assert_frame_equal(p1, p2)
     assert p1["logp_like_pred"].notna().all() and "in_domain" in p1
+
+
+def test_valid_metrics_and_calibration_stay_held_out_when_the_gbm_refits(tmp_path, make_table):
+    data = tmp_path / "tiny.csv"
+    make_table().to_csv(data, index=False)
+    params = {"n_estimators": 60, "early_stopping_rounds": 10, "learning_rate": 0.1}
+    runs = {
+        refit: train_property_model(
+            data,
+            "smiles",
+            ["logp_like"],
+            model="gbm",
+            model_params={**params, "refit": refit},
+            out=tmp_path / f"refit_{refit}",
+            report=False,
+        )
+        for refit in (False, True)
+    }
+    preds = {k: pd.read_csv(r.run_dir / "predictions.csv") for k, r in runs.items()}
+    valid = preds[True]["split"] == "valid"
+    test = preds[True]["split"] == "test"
+    # valid rows: the early-stopped model's predictions in both runs; test rows: the refit model
+    np.testing.assert_allclose(
+        preds[True].loc[valid, "logp_like_pred"], preds[False].loc[valid, "logp_like_pred"]
+    )
+    assert not np.allclose(
+        preds[True].loc[test, "logp_like_pred"], preds[False].loc[test, "logp_like_pred"]
+    )
+    assert runs[True].metrics["valid"] == runs[False].metrics["valid"]
+    assert any("refit" in n for n in runs[True].metrics["notes"])

@@ -384,7 +384,12 @@ class PropertyEnsemble:
         self, smiles: Sequence[str], n_jobs: int = 1, features: np.ndarray | None = None
     ) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """Per task: mean prediction ((n,) or (n, k)) and spread ((n,) SD across members)."""
-        per_member = self.predict_members(smiles, n_jobs, features)
+        return self.combine(self.predict_members(smiles, n_jobs, features))
+
+    def combine(
+        self, per_member: list[list[np.ndarray]]
+    ) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Mean and spread per task from `[member][task]` predictions."""
         means, spreads = [], []
         for j, tt in enumerate(self.task_types):
             cols = [pm[j] for pm in per_member]
@@ -767,6 +772,20 @@ def train_property_model(
     log("predicting train / valid / test and calibrating uncertainty")
     labels = sp.labels(len(smiles))
     means, spreads = ens.predict(smiles, n_jobs=n_jobs)
+    held_out = [getattr(m, "valid_pred_", None) for m in members]
+    if len(sp.valid) and all(h is not None for h in held_out):
+        # GBM refits on train + valid after early stopping: the validation rows get the
+        # early-stopped boosters' predictions (made before those rows were trained on), so the
+        # valid metrics and the conformal calibration below stay out-of-sample.
+        v_means, v_spreads = ens.combine(held_out)
+        for j in range(len(means)):
+            means[j][sp.valid] = v_means[j]
+            spreads[j][sp.valid] = v_spreads[j]
+        if any(getattr(m, "params", {}).get("refit") for m in members):
+            table.notes.append(
+                "the GBM was refit on train + valid after early stopping; valid metrics and"
+                " conformal calibration use the early-stopped model's held-out predictions"
+            )
     conformal: dict[str, Any] = {}
     for j, (t, tt) in enumerate(zip(table.targets, table.task_types)):
         yv = table.y[sp.valid, j]

@@ -28,7 +28,11 @@ import numpy as np
 
 _ELEMENTS = ("C", "N", "O", "S", "F", "Cl", "Br", "I", "P", "B", "Si")
 _FORMULA_TOKEN = re.compile(r"([A-Z][a-z]?)(\d*)")
-_LITE_SMARTS = {"rotatable": "[!D1]-&!@[!D1]", "positive": "[+]", "negative": "[-]"}
+_LITE_SMARTS = {
+    "rotatable": "[!D1]-&!@[!D1]",
+    "positive": "[+,+2,+3,+4]",
+    "negative": "[-,-2,-3,-4]",
+}
 
 
 def _mol(smiles: str):

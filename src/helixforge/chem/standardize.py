@@ -56,7 +56,7 @@ def _tool(name: str):
         elif name == "charged":
             from rdkit import Chem
 
-            _TOOLS[name] = Chem.MolFromSmarts("[+,-]")
+            _TOOLS[name] = Chem.MolFromSmarts("[!+0]")  # any charged atom
         elif name == "tautomer":
             enum = rdMolStandardize.TautomerEnumerator()
             enum.SetMaxTautomers(200)

@@ -43,7 +43,8 @@ bench: bench-chem bench-lm bench-dna bench-crispr
 # The peers (Chemprop v2, ADMET-AI, Rule Set 3) run in their own venvs under .bench/; see docs/benchmarks.md.
 bench-chem: install
 	$(BIN)/python benchmarks/chem_dmpnn.py
-	$(BIN)/python benchmarks/chem_property.py
+	$(BIN)/python benchmarks/chem_property.py --models gbm gbm-fast
+	$(BIN)/python benchmarks/chem_gbm_ablation.py
 
 bench-lm: install
 	$(BIN)/python benchmarks/lm.py

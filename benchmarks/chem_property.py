@@ -576,22 +576,41 @@ def write_report(out: Path = OUT_JSON, md_path: Path | None = None) -> None:
         lines.append(
             "Each CLI row is a fresh process (start-up, CSV read, standardization, features,"
             " prediction, uncertainty/AD columns, output write). CPU seconds include child"
-            " processes. The CLI rows were measured on an otherwise idle machine (other"
-            " benchmark jobs paused); chemprop-forward and admet-ai were measured earlier under"
-            " load, so only their per-CPU-second figure is comparable.\n"
+            " processes. Rows with load_avg_1min ≤ 2.3 in the JSON were measured with every"
+            " other benchmark job paused (SIGSTOP); chemprop-forward and chemprop-rdkit ran"
+            " beside other jobs, so only their per-CPU-second figure is comparable."
+            " admet-ai predicts 41 endpoints with 5-model Chemprop-RDKit ensembles each, so it"
+            " is shown for scale, not as a like-for-like peer.\n"
         )
         by = {r["model"]: r for r in tp}
-        for ours_m in ("gbm", "gbm-fast"):
-            for cpus in (1, 2):
-                a, b = by.get(f"{ours_m}-cli-{cpus}cpu"), by.get(f"chemprop-cli-{cpus}cpu")
-                if a and b:
-                    lines.append(
-                        f"- {ours_m} vs `chemprop predict`, {cpus} CPU(s) each:"
-                        f" {a['molecules_per_second'] / b['molecules_per_second']:.1f}× (wall),"
-                        f" {a['molecules_per_cpu_second'] / b['molecules_per_cpu_second']:.1f}×"
-                        " (per CPU-second). Goal: ≥ 10×."
-                    )
-        lines.append("")
+        pairs = [
+            (f"{m}-cli-{c}cpu", f"chemprop-cli-{c}cpu", f"`chemprop predict`, {c} CPU(s) each")
+            for m in ("gbm", "gbm-fast")
+            for c in (1, 2)
+        ]
+        pairs += [
+            (f"{m}-cli-1cpu", "chemprop-rdkit-cli-1cpu", "Chemprop-RDKit `chemprop predict`, 1 CPU")
+            for m in ("gbm", "gbm-fast")
+        ]
+        for mine, theirs, label in pairs:
+            a, b = by.get(mine), by.get(theirs)
+            if a and b:
+                lines.append(
+                    f"- {mine.split('-cli-')[0]} vs {label}:"
+                    f" {a['molecules_per_second'] / b['molecules_per_second']:.1f}× (wall),"
+                    f" {a['molecules_per_cpu_second'] / b['molecules_per_cpu_second']:.1f}×"
+                    " (per CPU-second). Goal: ≥ 10×."
+                )
+        lines += [
+            "",
+            "Why default Chemprop is not 10× slower here: `chemprop predict` (no descriptors)"
+            " spends about 1 ms per molecule, and 10× that would leave us ~0.1 ms per molecule"
+            " end to end, less than RDKit's SMILES parsing and sanitization alone (0.13–0.16 ms"
+            " per drug-like molecule on this CPU), which every RDKit-based model must pay."
+            " Against Chemprop-RDKit (the configuration ADMET-AI and the leaderboard's"
+            " Chemprop-RDKit entry use) the descriptor computation dominates the peer's cost.",
+            "",
+        ]
     else:
         lines.append("Not measured yet.\n")
 

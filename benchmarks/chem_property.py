@@ -595,10 +595,16 @@ def write_report(out: Path = OUT_JSON, md_path: Path | None = None) -> None:
         for mine, theirs, label in pairs:
             a, b = by.get(mine), by.get(theirs)
             if a and b:
+                quiet = max(a.get("load_avg_1min", 9), b.get("load_avg_1min", 9)) <= 2.3
+                wall = a["molecules_per_second"] / b["molecules_per_second"]
                 lines.append(
                     f"- {mine.split('-cli-')[0]} vs {label}:"
-                    f" {a['molecules_per_second'] / b['molecules_per_second']:.1f}× (wall),"
-                    f" {a['molecules_per_cpu_second'] / b['molecules_per_cpu_second']:.1f}×"
+                    + (
+                        f" {wall:.1f}× (wall),"
+                        if quiet
+                        else " (wall not comparable: peer ran under load),"
+                    )
+                    + f" {a['molecules_per_cpu_second'] / b['molecules_per_cpu_second']:.1f}×"
                     " (per CPU-second). Goal: ≥ 10×."
                 )
         lines += [

@@ -1,5 +1,6 @@
 import numpy as np
 import pandas as pd
+from rdkit import Chem
 
 from helixforge.chem.standardize import (
     StandardizeOptions,
@@ -15,6 +16,15 @@ def test_salts_are_stripped_and_charges_neutralised():
     assert standardize_smiles("c1ccccc1C(=O)O.O")[0] == "O=C(O)c1ccccc1"
     # a quaternary ammonium has no neutral form: it keeps its charge, the counter-ion goes
     assert standardize_smiles("C[N+](C)(C)C.[Cl-]")[0] == "C[N+](C)(C)C"
+
+
+def test_neutralising_an_aromatic_carbanion_gives_smiles_that_parse_back():
+    # TDC VDss lists sulfinpyrazone as its aromatic C-anion; protonating it must re-perceive
+    # aromaticity, or the canonical SMILES cannot be read back (the D-MPNN then failed on it)
+    smi, reason = standardize_smiles("O=c1[c-](CC[S@](=O)c2ccccc2)c(=O)n(-c2ccccc2)n1-c1ccccc1")
+    assert reason is None and "[c-]" not in smi
+    assert Chem.MolFromSmiles(smi) is not None
+    assert Chem.GetFormalCharge(Chem.MolFromSmiles(smi)) == 0
 
 
 def test_equivalent_spellings_give_one_canonical_smiles():

@@ -101,7 +101,14 @@ def standardize_mol(mol, options: StandardizeOptions = StandardizeOptions()):
         mol = _tool("fragment").choose(mol)
     # a SMARTS match, not a Python loop over atoms (~2 µs per atom through the bindings)
     if options.neutralize and mol.HasSubstructMatch(_tool("charged")):
-        mol = _tool("uncharger").uncharge(mol)
+        neutral = _tool("uncharger").uncharge(mol)
+        try:
+            # Protonating an aromatic carbanion leaves stale aromatic flags (the canonical SMILES
+            # would not parse back); re-sanitizing re-perceives aromaticity.
+            Chem.SanitizeMol(neutral)
+            mol = neutral
+        except Exception:
+            pass  # keep the charged form: valid beats neutral-but-unreadable
     if options.tautomer:
         mol = _tool("tautomer").Canonicalize(mol)
     return mol

@@ -505,7 +505,19 @@ def write_report(out: Path = OUT_JSON, md_path: Path | None = None) -> None:
             if na and nb:
                 m_both += 1
                 m_beat += _better(t["metric"], a, b)
-        summary.append(f"- {m} alone beats Chemprop on {m_beat} of {m_both} tasks.")
+        m_top3 = m_ranked = 0
+        for t in tasks:
+            mean, _, n = mean_sd(_values(tdc_rows, t["task"], m))
+            entries = board.get(t["task"], {}).get("entries", [])
+            if n and entries:
+                metric_name = board.get(t["task"], {}).get("metric_name", "")
+                direction = LEADERBOARD_DIRECTION.get(metric_name, "max")
+                m_ranked += 1
+                m_top3 += leaderboard_rank(entries, direction, mean) <= 3
+        summary.append(
+            f"- {m} alone beats Chemprop on {m_beat} of {m_both} tasks; leaderboard top 3 on"
+            f" {m_top3} of {m_ranked}."
+        )
     # CPU cost over the (task, seed) pairs both have finished
     cp_keys = {(r["task"], r["seed"]): r for r in peer if r.get("model") == "chemprop"}
     for m in models:

@@ -131,44 +131,33 @@ def _desc_block_functions(kind: str = "standard") -> list[tuple[list[str], Calla
     from rdkit import Chem
     from rdkit.Chem import rdMolDescriptors as rd
 
-    def atom_counts(m):
+    # No per-atom Python loops (~2 µs per atom through the bindings): element counts come from
+    # the C++ formula, charged atoms from one SMARTS each. The lite set also swaps RDKit's
+    # rotatable-bond SMARTS set (~80 µs) for one pattern (single acyclic bond between
+    # non-terminal heavy atoms, a little broader than RDKit's amide-excluding definition) and
+    # leaves out HBA (~40 µs).
+    patterns = {k: Chem.MolFromSmarts(v) for k, v in _LITE_SMARTS.items()}
+
+    def basic(m, lite: bool = False):
         heavy = m.GetNumHeavyAtoms()
         counts = dict.fromkeys(_ELEMENTS, 0)
-        pos = neg = arom = charge = 0
-        for a in m.GetAtoms():  # one pass for element, charge and aromatic counts
-            sym = a.GetSymbol()
+        for sym, n in _FORMULA_TOKEN.findall(rd.CalcMolFormula(m)):
             if sym in counts:
-                counts[sym] += 1
-            c = a.GetFormalCharge()
-            charge += c
-            pos += c > 0
-            neg += c < 0
-            arom += a.GetIsAromatic()
-        return heavy, counts, charge, pos, neg, arom
-
-    def basic(m):
-        heavy, counts, charge, pos, neg, arom = atom_counts(m)
+                counts[sym] = int(n) if n else 1
+        if lite:
+            donors = [rd.CalcNumHBD(m)]
+            rot = len(m.GetSubstructMatches(patterns["rotatable"]))
+        else:
+            donors = [rd.CalcNumHBD(m), rd.CalcNumHBA(m)]
+            rot = rd.CalcNumRotatableBonds(m, rd.NumRotatableBondsOptions.NonStrict)
         return [
             rd.CalcExactMolWt(m),
             heavy,
             rd.CalcNumHeteroatoms(m),
-            rd.CalcNumHBD(m),
-            rd.CalcNumHBA(m),
+            *donors,
             rd.CalcNumLipinskiHBD(m),
             rd.CalcNumLipinskiHBA(m),
-            rd.CalcNumRotatableBonds(m, rd.NumRotatableBondsOptions.NonStrict),
-            *ring_counts(m),
-            charge,
-            pos,
-            neg,
-            arom / heavy if heavy else 0.0,
-            rd.CalcTPSA(m),
-            rd.CalcLabuteASA(m),
-            *(counts[e] for e in _ELEMENTS),
-        ]
-
-    def ring_counts(m):
-        return [
+            rot,
             rd.CalcNumAmideBonds(m),
             rd.CalcFractionCSP3(m),
             rd.CalcNumRings(m),
@@ -180,33 +169,9 @@ def _desc_block_functions(kind: str = "standard") -> list[tuple[list[str], Calla
             rd.CalcNumSpiroAtoms(m),
             rd.CalcNumBridgeheadAtoms(m),
             rd.CalcNumAtomStereoCenters(m),
-        ]
-
-    # The lite set avoids per-atom Python loops (~2 µs per atom through the bindings) and the
-    # big SMARTS sets: element counts come from the C++ formula, charged atoms and rotatable
-    # bonds from one small SMARTS each (single acyclic bond between non-terminal heavy atoms,
-    # a little broader than RDKit's amide-excluding definition); HBA (~40 µs) is left out.
-    lite_patterns = {k: Chem.MolFromSmarts(v) for k, v in _LITE_SMARTS.items()}
-
-    def basic_lite(m):
-        heavy = m.GetNumHeavyAtoms()
-        counts = dict.fromkeys(_ELEMENTS, 0)
-        for sym, n in _FORMULA_TOKEN.findall(rd.CalcMolFormula(m)):
-            if sym in counts:
-                counts[sym] = int(n) if n else 1
-        n_match = {k: len(m.GetSubstructMatches(q)) for k, q in lite_patterns.items()}
-        return [
-            rd.CalcExactMolWt(m),
-            heavy,
-            rd.CalcNumHeteroatoms(m),
-            rd.CalcNumHBD(m),
-            rd.CalcNumLipinskiHBD(m),
-            rd.CalcNumLipinskiHBA(m),
-            n_match["rotatable"],
-            *ring_counts(m),
             Chem.GetFormalCharge(m),
-            n_match["positive"],
-            n_match["negative"],
+            len(m.GetSubstructMatches(patterns["positive"])),
+            len(m.GetSubstructMatches(patterns["negative"])),
             len(m.GetAromaticAtoms()) / heavy if heavy else 0.0,
             rd.CalcTPSA(m),
             rd.CalcLabuteASA(m),
@@ -292,7 +257,7 @@ def _desc_block_functions(kind: str = "standard") -> list[tuple[list[str], Calla
             for n in basic_names
             if n != "HBA"
         ]
-        return [(lite_names, basic_lite), (topo_names, topology)]
+        return [(lite_names, lambda m: basic(m, lite=True)), (topo_names, topology)]
     return [
         (basic_names, basic),
         (topo_names, topology),

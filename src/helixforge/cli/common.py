@@ -1,11 +1,28 @@
-"""What every command group shares: the console, error handling, common options.
+"""What every command group shares: the console, error handling and the one CLI grammar.
 
-Only typer and rich are imported here; heavy libraries are imported inside the verbs.
+The grammar (docs/cli.md is the reference; tests/cli/test_grammar.py walks every verb):
+
+    INPUT (argument)    the input table / FASTA / VCF …
+    -o/--out            the output file or run directory
+    --input-col         the column holding SMILES / sequences / spacers
+    --label-col         a label column (repeatable for multi-task)
+    --id-col            an identifier column kept in outputs
+    --jobs              worker processes / threads (0 = all CPUs)
+    --device            auto | cpu | cuda[:N]
+    --seed              seeds Python, NumPy and torch
+    --quiet/-q          no progress bars or logs
+    --overwrite         replace an existing output (refused otherwise)
+    --region            1-based inclusive contig:start-end (as samtools)
+
+Numeric options carry their range in the option itself (`min=`/`max=`), so a bad value is a
+usage error (exit 2) before any work starts. Only typer and rich are imported here; heavy
+libraries are imported inside the verbs.
 """
 
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -13,14 +30,20 @@ from typing import Any, TypeVar
 import typer
 from rich.console import Console
 
-console = Console(stderr=True)
-out = Console()
+# soft_wrap: never break a long path or name across lines; highlight off: print as given.
+console = Console(stderr=True, soft_wrap=True, highlight=False)
+out = Console(soft_wrap=True, highlight=False)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def say(message: str, style: str | None = None, *, stderr: bool = True) -> None:
+    """Print user-facing text verbatim: no Rich markup is interpreted inside `message`."""
+    (console if stderr else out).print(message, style=style, markup=False, highlight=False)
+
+
 def handle_errors(fn: F) -> F:
-    """Turn HelixError into a red message and exit code 2 (no traceback); keep tracebacks for bugs."""
+    """Turn HelixError into a plain message and exit code 2 (no traceback); keep tracebacks for bugs."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -29,17 +52,83 @@ def handle_errors(fn: F) -> F:
         try:
             return fn(*args, **kwargs)
         except HelixError as exc:
-            console.print(f"[bold red]error:[/] {exc.message}", highlight=False, soft_wrap=True)
+            say(f"error: {exc.message}", "bold red")
             if exc.hint:
-                console.print(f"[yellow]→ {exc.hint}[/]", highlight=False, soft_wrap=True)
+                say(f"→ {exc.hint}", "yellow")
             raise typer.Exit(code=2) from None
         except KeyboardInterrupt:
-            console.print("[yellow]interrupted[/]")
+            say("interrupted", "yellow")
             sys.exit(130)
 
     return wrapper  # type: ignore[return-value]
 
 
+def logger(quiet: bool) -> Callable[[str], None] | None:
+    """A log function for library calls (None when quiet); prints messages verbatim."""
+    if quiet:
+        return None
+    return lambda msg: say(f"· {msg}")
+
+
+def resolve_jobs(jobs: int) -> int:
+    """--jobs 0 means every CPU this process may use."""
+    if jobs == 0:
+        try:
+            return max(1, len(os.sched_getaffinity(0)))
+        except AttributeError:  # pragma: no cover - not Linux
+            return os.cpu_count() or 1
+    return jobs
+
+
+# ---------------------------------------------------------------- shared options
+# Factories (not shared instances) so each verb may give its own default and help text.
+
+
+def out_option(default: str | None = None, help: str = "Output file or run directory.") -> Any:
+    return typer.Option(default, "-o", "--out", help=help)
+
+
+def input_col_option(default: str, help: str, *aliases: str) -> Any:
+    """`--input-col` plus the domain's older name(s) (e.g. --smiles-col) as aliases."""
+    return typer.Option(default, "--input-col", *aliases, help=help)
+
+
+def label_col_option(default: Any, help: str, *aliases: str) -> Any:
+    return typer.Option(default, "--label-col", *aliases, help=help)
+
+
+def id_col_option(default: str | None = None, *aliases: str) -> Any:
+    return typer.Option(
+        default, "--id-col", *aliases, help="Identifier column kept in every output."
+    )
+
+
+def jobs_option(default: int = 0) -> Any:
+    return typer.Option(
+        default, "--jobs", "-j", min=0, help="Worker processes / threads (0 = all CPUs)."
+    )
+
+
+def batch_size_option(default: int) -> Any:
+    return typer.Option(default, "--batch-size", min=1, help="Items per batch.")
+
+
+def chunk_size_option(default: int) -> Any:
+    return typer.Option(
+        default, "--chunk-size", min=1, help="Rows read, processed and checkpointed at a time."
+    )
+
+
+def region_option(help: str = "1-based inclusive region contig:start-end (as samtools).") -> Any:
+    return typer.Option(None, "--region", help=help)
+
+
 SEED = typer.Option(0, "--seed", help="Seed for Python, NumPy and torch.")
 DEVICE = typer.Option("auto", "--device", help="auto | cpu | cuda[:N]")
-QUIET = typer.Option(False, "--quiet", "-q", help="No progress bars.")
+QUIET = typer.Option(False, "--quiet", "-q", help="No progress bars or logs.")
+OVERWRITE = typer.Option(
+    False, "--overwrite", help="Replace an existing output (otherwise it is refused)."
+)
+RESUME = typer.Option(
+    False, "--resume", help="Continue an interrupted job from its last finished chunk."
+)

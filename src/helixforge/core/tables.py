@@ -7,14 +7,13 @@ every way a file can be unusable (missing, empty, wrong delimiter, missing colum
 
 from __future__ import annotations
 
-import contextlib
 import csv
-import gzip
 import os
 import re
-import tempfile
+import struct
 import warnings
-from collections.abc import Iterator, Sequence
+import zlib
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -43,9 +42,9 @@ def table_format(path: str | os.PathLike) -> str:
 
 
 def _open_text(path: Path):
-    if path.name.lower().endswith(".gz"):
-        return gzip.open(path, "rt", encoding="utf-8", errors="replace", newline="")
-    return open(path, encoding="utf-8", errors="replace", newline="")
+    from helixforge.core.io import open_text
+
+    return open_text(path)
 
 
 def _sniff_delimiter(path: Path, default: str) -> str:
@@ -112,6 +111,11 @@ def read_table(
         raise EmptyInputError(
             f"{p}: no header or data", hint="the file needs a header line and at least one data row"
         ) from exc
+    except (EOFError, zlib.error, struct.error) as exc:
+        raise InputError(
+            f"{p}: the compressed file is truncated or corrupt ({type(exc).__name__}: {exc})",
+            hint="re-download or re-compress the file (gzip -t FILE checks it)",
+        ) from None
     except (UnicodeDecodeError, OSError, ValueError, pd.errors.ParserError) as exc:
         raise InputError(
             f"{p}: could not be read as {fmt.upper()}: {exc}", hint="check the format and delimiter"
@@ -197,28 +201,11 @@ def require_columns(
         raise ColumnNotFoundError(missing, df.columns, source)
 
 
-@contextlib.contextmanager
-def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
-    """Yield a temporary path beside `path`; on success rename it into place, else remove it."""
-    dest = Path(path)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
-    os.close(fd)
-    tmp_path = Path(tmp)
-    # mkstemp creates 0600; give the final file the permissions a plain open() would have.
-    os.chmod(tmp_path, 0o666 & ~_umask())
-    try:
-        yield tmp_path
-        os.replace(tmp_path, dest)
-    finally:
-        if tmp_path.exists():
-            tmp_path.unlink()
+def atomic_path(path: str | os.PathLike):
+    """Yield a temporary path beside `path`; on success fsync and rename it into place."""
+    from helixforge.core.io import atomic_file
 
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+    return atomic_file(path)
 
 
 def write_table(df: pd.DataFrame, path: str | os.PathLike, index: bool = False) -> Path:

@@ -1,0 +1,271 @@
+"""One way to open inputs and to write outputs, for every domain.
+
+Reading: `open_text` opens plain, gzip and BGZF files alike and turns a truncated or corrupt
+compressed stream into an `InputError` naming the file, wherever in the file it is found.
+
+Writing: `check_output` validates an output path *before* any work starts (parent usable, not
+a directory where a file is expected, existing outputs replaced only with `overwrite`);
+`atomic_file` writes beside the destination, fsyncs and renames; `replace_dir` swaps a
+finished directory into place without ever deleting the old one first, and `recover_dir`
+undoes a swap that a crash interrupted. `staging_dir` is the directory twin of `atomic_file`
+for run directories: a job writes into `.NAME.partial/` and the finished directory is renamed
+into place, so a crash never leaves a half-written run at the final path.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import io
+import os
+import shutil
+import struct
+import tempfile
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+from helixforge.core.errors import ConfigError, InputError
+
+# Errors that a damaged compressed stream raises somewhere during reading.
+_STREAM_ERRORS = (EOFError, zlib.error, gzip.BadGzipFile, struct.error)
+
+
+def is_gzip(path: str | os.PathLike) -> bool:
+    """True when the file starts with the gzip magic bytes (plain gzip and BGZF alike)."""
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(2) == b"\x1f\x8b"
+    except OSError:
+        return False
+
+
+class _CheckedText(io.TextIOBase):
+    """A text stream that re-raises compression faults as an InputError naming the file."""
+
+    def __init__(self, inner: IO[str], path: Path):
+        self._inner = inner
+        self._path = path
+
+    def _fail(self, exc: BaseException) -> InputError:
+        return InputError(
+            f"{self._path}: the compressed file is truncated or corrupt ({type(exc).__name__}: {exc})",
+            hint="re-download or re-compress the file (gzip -t FILE checks it)",
+        )
+
+    def read(self, size: int | None = -1) -> str:
+        try:
+            return self._inner.read(size)
+        except _STREAM_ERRORS as exc:
+            raise self._fail(exc) from None
+
+    def readline(self, size: int | None = -1) -> str:  # type: ignore[override]
+        try:
+            return self._inner.readline(size)
+        except _STREAM_ERRORS as exc:
+            raise self._fail(exc) from None
+
+    def __iter__(self) -> Iterator[str]:
+        return self
+
+    def __next__(self) -> str:
+        line = self.readline()
+        if not line:
+            raise StopIteration
+        return line
+
+    def readable(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        self._inner.close()
+        super().close()
+
+
+def open_text(
+    path: str | os.PathLike,
+    encoding: str = "utf-8",
+    errors: str = "replace",
+    newline: str | None = "",
+) -> IO[str]:
+    """Open a plain, gzip or BGZF text file for reading (compression detected from the bytes).
+
+    A missing file or a directory raises `InputError`; a damaged compressed stream raises
+    `InputError` naming the file when the damage is reached.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"{p}: file not found", hint="check the path")
+    if p.is_dir():
+        raise InputError(f"{p}: is a directory, expected a file")
+    if is_gzip(p):
+        inner: IO[str] = io.TextIOWrapper(
+            gzip.open(p, "rb"), encoding=encoding, errors=errors, newline=newline
+        )
+    else:
+        inner = open(p, encoding=encoding, errors=errors, newline=newline)
+    return _CheckedText(inner, p)  # type: ignore[return-value]
+
+
+def check_gzip_whole(path: str | os.PathLike) -> None:
+    """Read a compressed file to its end once; raise `InputError` when it is truncated."""
+    p = Path(path)
+    if not is_gzip(p):
+        return
+    try:
+        with gzip.open(p, "rb") as fh:
+            while fh.read(1 << 20):
+                pass
+    except _STREAM_ERRORS as exc:
+        raise InputError(
+            f"{p}: the compressed file is truncated or corrupt ({type(exc).__name__})",
+            hint="re-download or re-compress the file (gzip -t FILE checks it)",
+        ) from None
+
+
+# ---------------------------------------------------------------- outputs
+
+
+def check_output(
+    path: str | os.PathLike, *, overwrite: bool = False, kind: str = "file", option: str = "--out"
+) -> Path:
+    """Validate an output path before any work starts; return it as a Path.
+
+    kind: 'file' or 'dir'. Refuses: a directory where a file is wanted (and the reverse), a
+    parent that is a file, an unwritable location, and an existing output unless `overwrite`.
+    A missing parent directory is created.
+    """
+    p = Path(path)
+    if str(path).strip() == "":
+        raise ConfigError(f"{option} is empty", hint=f"give {option} a path")
+    if p.exists():
+        if kind == "file" and p.is_dir():
+            raise ConfigError(
+                f"{option} {p} is a directory, but a file is written there",
+                hint="give a file path, for example results/out.csv",
+            )
+        if kind == "dir" and not p.is_dir():
+            raise ConfigError(
+                f"{option} {p} is a file, but a run directory is written there",
+                hint="give a directory path that does not exist yet",
+            )
+        if kind == "dir" and p.is_dir() and not any(p.iterdir()):
+            pass  # an empty directory is as good as none
+        elif not overwrite:
+            raise ConfigError(
+                f"{option} {p} already exists",
+                hint="pass --overwrite to replace it, or choose another path",
+            )
+    parent = p.parent if str(p.parent) else Path(".")
+    for anc in [parent, *parent.parents]:
+        if anc.exists():
+            if not anc.is_dir():
+                raise ConfigError(
+                    f"{option} {p}: {anc} is a file, so nothing can be written below it",
+                    hint="choose another output path",
+                )
+            if not os.access(anc, os.W_OK | os.X_OK):
+                raise ConfigError(
+                    f"{option} {p}: {anc} is not writable", hint="choose a writable location"
+                )
+            break
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"{option} {p}: cannot create {parent}: {exc.strerror}") from None
+    return p
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _fsync_path(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+@contextlib.contextmanager
+def atomic_file(path: str | os.PathLike) -> Iterator[Path]:
+    """Yield a temporary path beside `path`; on success fsync it and rename it into place.
+
+    On any exception the temporary file is removed and the destination is left untouched.
+    """
+    dest = Path(path)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    os.chmod(tmp_path, 0o666 & ~_umask())  # mkstemp makes 0600; match a plain open()
+    try:
+        yield tmp_path
+        _fsync_path(tmp_path)
+        os.replace(tmp_path, dest)
+        _fsync_path(dest.parent)
+    finally:
+        if tmp_path.exists():
+            tmp_path.unlink()
+
+
+def _backup_name(final: Path) -> Path:
+    return final.with_name(f".{final.name}.old")
+
+
+def recover_dir(final: str | os.PathLike) -> None:
+    """Finish or undo a `replace_dir` that a crash interrupted, so `final` is whole again."""
+    final = Path(final)
+    backup = _backup_name(final)
+    if backup.exists():
+        if final.exists():
+            shutil.rmtree(backup, ignore_errors=True)  # the new one made it in
+        else:
+            os.replace(backup, final)  # crash between the two renames: put the old one back
+
+
+def replace_dir(new: str | os.PathLike, final: str | os.PathLike) -> Path:
+    """Move a finished directory `new` to `final`, replacing what is there without a gap.
+
+    The old directory is renamed aside, the new one renamed in, then the old one removed; a
+    crash at any point leaves either the old or the new directory (see `recover_dir`).
+    """
+    new, final = Path(new), Path(final)
+    recover_dir(final)
+    backup = _backup_name(final)
+    if final.exists():
+        os.replace(final, backup)
+    os.replace(new, final)
+    _fsync_path(final.parent)
+    shutil.rmtree(backup, ignore_errors=True)
+    return final
+
+
+def staging_path(final: str | os.PathLike) -> Path:
+    """Where a run directory for `final` is built before `replace_dir` moves it in."""
+    final = Path(final)
+    return final.with_name(f".{final.name}.partial")
+
+
+@contextlib.contextmanager
+def staging_dir(final: str | os.PathLike, *, keep_on_error: bool = True) -> Iterator[Path]:
+    """Build a directory at `staging_path(final)` and swap it in at `final` on success.
+
+    With `keep_on_error` (the default) a failed or killed job leaves its staging directory for
+    a resume (checkpoints live there); otherwise it is removed.
+    """
+    final = Path(final)
+    stage = staging_path(final)
+    stage.mkdir(parents=True, exist_ok=True)
+    try:
+        yield stage
+    except BaseException:
+        if not keep_on_error:
+            shutil.rmtree(stage, ignore_errors=True)
+        raise
+    replace_dir(stage, final)

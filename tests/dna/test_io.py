@@ -215,3 +215,113 @@ def test_a_malformed_bed_line_goes_to_errors_when_collecting(tmp_path):
     errs = RowErrors(bed)
     df = read_bed(bed, errors=errs)
     assert df.index.tolist() == [1, 4] and sorted(errs.rows()) == [2, 3]
+
+
+# ------------------------------------------------------------------ index trust, truncation
+
+
+def _rewrap(path, width):
+    from helixforge.dna.io import read_fasta as rf
+
+    recs = [(r.id, r.seq) for r in rf(path)]
+    write_fasta(recs, path, width=width)
+
+
+@pytest.mark.parametrize("older_fasta", [False, True])
+def test_stale_fai_after_rewrap_is_rebuilt(tmp_path, older_fasta):
+    import os
+
+    path = tmp_path / "g.fa"
+    seqs = {"chr1": "ACGTTGCA" * 40, "chr2": "GATTACA" * 30}
+    write_fasta(seqs.items(), path, width=60)
+    Genome(path).close()  # builds g.fa.fai for width 60
+    _rewrap(path, 50)
+    if older_fasta:  # e.g. copied with `cp -p`: the timestamps say the index is current
+        fai = os.stat(str(path) + ".fai")
+        os.utime(path, ns=(fai.st_atime_ns, fai.st_mtime_ns - 10**9))
+    g = Genome(path)
+    assert g.fetch("chr2", 100, 130) == seqs["chr2"][100:130]
+    assert g.fetch("chr1", 250, 300) == seqs["chr1"][250:300]
+    assert "rebuilt the stale index" in g.source_note or not older_fasta
+
+
+def test_consistent_fai_is_kept(genome_fa):
+    from helixforge.dna.io import stale_index_reason
+
+    Genome(genome_fa).close()
+    assert stale_index_reason(genome_fa, str(genome_fa) + ".fai") is None
+    assert Genome(genome_fa).source_note == ""
+
+
+def _bgzip_fasta(path, seq):
+    from Bio import bgzf
+
+    with bgzf.BgzfWriter(str(path), "wb") as w:
+        w.write(">c1\n")
+        for i in range(0, len(seq), 60):
+            w.write(seq[i : i + 60] + "\n")
+
+
+def test_bgzip_genome_and_truncated_bgzip(tmp_path):
+    import random
+
+    rng = random.Random(0)
+    seq = "".join(rng.choice("ACGT") for _ in range(150_000))
+    _bgzip_fasta(tmp_path / "g.fa.gz", seq)
+    assert Genome(tmp_path / "g.fa.gz").fetch("c1", 100_000, 100_010) == seq[100_000:100_010]
+    data = (tmp_path / "g.fa.gz").read_bytes()
+    (tmp_path / "t.fa.gz").write_bytes(data[: len(data) // 2])
+    with pytest.raises(InputError, match=r"t\.fa\.gz.*truncated"):
+        Genome(tmp_path / "t.fa.gz")
+
+
+def test_truncated_plain_gzip_genome(tmp_path, monkeypatch):
+    monkeypatch.setenv("HELIX_CACHE", str(tmp_path / "cache"))
+    import random
+
+    rng = random.Random(1)
+    with gzip.open(tmp_path / "g.fa.gz", "wt") as fh:
+        fh.write(">c\n" + "".join(rng.choice("ACGT") for _ in range(100_000)) + "\n")
+    data = (tmp_path / "g.fa.gz").read_bytes()
+    (tmp_path / "g.fa.gz").write_bytes(data[: len(data) // 2])
+    with pytest.raises(InputError, match=r"g\.fa\.gz.*truncated"):
+        Genome(tmp_path / "g.fa.gz")
+
+
+def test_genome_is_a_mapping_of_contigs(genome_fa):
+    g = Genome(genome_fa, keep_case=True)
+    assert list(g) == ["chr1", "chr2"] and len(g) == 2 and g.total_length == 150
+    assert g["chr2"] == GENOME["chr2"] and dict(g.items())["chr1"] == GENOME["chr1"]
+    assert "chrX" not in g and g.get("chrX") is None
+
+
+VCF_HEAD = (
+    "##fileformat=VCFv4.2\n##contig=<ID=chr1>\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"
+)
+
+
+def test_malformed_vcf_records_become_error_rows(tmp_path):
+    from helixforge.dna.io import iter_vcf
+
+    (tmp_path / "v.vcf").write_text(
+        VCF_HEAD + "chr1\t10\trs1\tA\tG\t.\t.\t.\nchr1\tabc\trs2\tA\tG\t.\t.\t.\n"
+        "chr1\t30\trs3\tA\tT,C\t.\t.\t.\n"
+    )
+    errs = RowErrors(tmp_path / "v.vcf")
+    alleles = list(iter_vcf(tmp_path / "v.vcf", errors=errs))
+    assert [(a.pos, a.alt, a.line) for a in alleles] == [(10, "G", 4), (30, "T", 6), (30, "C", 6)]
+    assert [e.row for e in errs] == [5] and "malformed" in errs.items[0].reason
+    with pytest.raises(InputError, match=r"v\.vcf, line 5"):
+        list(iter_vcf(tmp_path / "v.vcf"))
+
+
+def test_truncated_bgzip_vcf_names_the_file(tmp_path):
+    import pysam
+
+    (tmp_path / "v.vcf").write_text(VCF_HEAD + "chr1\t10\trs1\tA\tG\t.\t.\t.\n" * 50)
+    pysam.tabix_compress(str(tmp_path / "v.vcf"), str(tmp_path / "v.vcf.gz"))
+    data = (tmp_path / "v.vcf.gz").read_bytes()
+    (tmp_path / "t.vcf.gz").write_bytes(data[:-30])
+    assert len(read_vcf(tmp_path / "v.vcf.gz")) == 50
+    with pytest.raises(InputError, match=r"t\.vcf\.gz"):
+        read_vcf(tmp_path / "t.vcf.gz")

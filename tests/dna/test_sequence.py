@@ -35,3 +35,8 @@ def test_encodings():
     assert oh.shape == (3, 4) and oh[2].sum() == 0 and np.array_equal(oh[:2], np.eye(4)[:2])
     assert gc_content("GGCCAT") == pytest.approx(4 / 6)
     assert iupac_match("A", "R") and not iupac_match("C", "R")
+
+
+def test_one_complement_table_for_str_and_bytes():
+    assert reverse_complement(b"ACGTNr") == b"yNACGT"
+    assert reverse_complement("ACGTNr").encode() == reverse_complement(b"ACGTNr")

@@ -1,5 +1,9 @@
-"""Nucleotide sequence basics shared by dna and crispr: alphabet, validation, reverse complement,
-IUPAC matching and one-hot encoding.
+"""Nucleotide sequence basics shared by dna, crispr and lm: alphabet, validation, reverse
+complement, IUPAC matching and one-hot encoding.
+
+`reverse_complement(seq)` is the project's one complement table (str or bytes, IUPAC-aware,
+case-preserving); `clean_sequence(seq, iupac=...)` is the one row-validation policy used by
+every reader of sequences.
 
 Policy for unusual characters: lowercase (soft-masked repeats) is accepted and upper-cased unless
 the caller keeps it; N is accepted; other IUPAC ambiguity codes (RYSWKMBDHV) are accepted where
@@ -18,12 +22,85 @@ IUPAC: dict[str, str] = {
     "R": "AG", "Y": "CT", "S": "CG", "W": "AT", "K": "GT", "M": "AC",
     "B": "CGT", "D": "AGT", "H": "ACT", "V": "ACG", "N": "ACGT",
 }  # fmt: skip
-_COMP = str.maketrans("ACGTUNRYSWKMBDHVacgtunryswkmbdhv-", "TGCAANYRSWMKVHDBtgcaanyrswmkvhdb-")
+_FROM, _TO = "ACGTUNRYSWKMBDHVacgtunryswkmbdhv-", "TGCAANYRSWMKVHDBtgcaanyrswmkvhdb-"
+_COMP = str.maketrans(_FROM, _TO)
+_COMP_BYTES = bytes.maketrans(_FROM.encode(), _TO.encode())
+_ALLOWED = set("ACGTN")
+_AMBIG = set("RYSWKMBDHV")
+IUPAC_POLICIES = ("error", "n", "keep")
 
 
-def reverse_complement(seq: str) -> str:
-    """Reverse complement, IUPAC-aware and case-preserving."""
+def reverse_complement(seq: str | bytes) -> str | bytes:
+    """Reverse complement of a str or bytes sequence, IUPAC-aware and case-preserving."""
+    if isinstance(seq, bytes | bytearray):
+        return bytes(seq).translate(_COMP_BYTES)[::-1]
     return seq.translate(_COMP)[::-1]
+
+
+def clean_sequence(
+    seq: str,
+    *,
+    where: str = "sequence",
+    iupac: str = "error",
+    min_len: int = 1,
+    max_len: int | None = None,
+    max_n_fraction: float = 1.0,
+) -> str:
+    """Upper-case and check one sequence; raise `InputError` naming `where` and the position.
+
+    iupac: 'error' rejects R, Y, S, W, K, M, B, D, H, V; 'n' turns them into N; 'keep' keeps
+    them. U is read as T. `max_n_fraction` rejects sequences that are mostly N (assembly gaps).
+    """
+    if iupac not in IUPAC_POLICIES:
+        from helixforge.core.errors import ConfigError
+
+        raise ConfigError(f"--iupac {iupac!r} is not one of: {', '.join(IUPAC_POLICIES)}")
+    up = seq.upper().replace("U", "T")
+    bad = set(up) - _ALLOWED
+    if bad:
+        other = bad - _AMBIG
+        if other:
+            i = next(i for i, ch in enumerate(up) if ch in other)
+            raise InputError(
+                f"{where}: character {seq[i]!r} at position {i + 1} is not a nucleotide code",
+                hint="only A, C, G, T, N (and IUPAC codes with --iupac n|keep) are accepted",
+            )
+        if iupac == "error":
+            i = next(i for i, ch in enumerate(up) if ch in bad)
+            raise InputError(
+                f"{where}: IUPAC ambiguity code {seq[i]!r} at position {i + 1}",
+                hint="pass --iupac n to read ambiguity codes as N, or --iupac keep",
+            )
+        if iupac == "n":
+            up = up.translate(str.maketrans("".join(sorted(bad)), "N" * len(bad)))
+    if len(up) < min_len:
+        raise InputError(
+            f"{where}: sequence is {len(up)} bases long, shorter than the minimum of {min_len}"
+        )
+    if max_len is not None and len(up) > max_len:
+        raise InputError(
+            f"{where}: sequence is {len(up)} bases long, longer than the maximum of {max_len}",
+            hint="cut it into windows or raise the length limit",
+        )
+    if max_n_fraction < 1.0 and up and up.count("N") / len(up) > max_n_fraction:
+        raise InputError(
+            f"{where}: {up.count('N') / len(up):.0%} of the bases are N (limit {max_n_fraction:.0%})"
+        )
+    return up
+
+
+def soft_masked_fraction(seq: str) -> float:
+    """Fraction of lowercase (soft-masked, usually repeat) bases."""
+    return sum(ch.islower() for ch in seq) / len(seq) if seq else 0.0
+
+
+def n_runs(seq: str, min_run: int = 1) -> list[tuple[int, int]]:
+    """0-based half-open (start, end) of runs of N at least `min_run` long (assembly gaps)."""
+    import re
+
+    return [
+        (m.start(), m.end()) for m in re.finditer("[Nn]+", seq) if m.end() - m.start() >= min_run
+    ]
 
 
 def validate_dna(

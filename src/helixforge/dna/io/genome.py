@@ -1,0 +1,314 @@
+"""`Genome`: indexed random access to a genome FASTA (plain, BGZF or plain gzip) via pyfaidx.
+
+Index trust: a `.fai` is used only when it matches the FASTA. It is rebuilt when it is older
+than the FASTA, unreadable, or inconsistent with the file's layout (a genome rewrapped or
+replaced after its index was built, even with an older timestamp): `stale_index_reason` checks
+each record's line layout at the offsets the index gives. The rebuilt index replaces the old
+one atomically beside the FASTA, or goes to ``$HELIX_CACHE/genomes/fai/`` when that directory
+is read-only. `Genome.notes` says what was done.
+
+A BGZF file without its end-of-file block (truncated) or a damaged compressed stream is an
+`InputError` naming the file, never a `struct.error`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import os
+import shutil
+import struct
+import zlib
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+from helixforge.core.errors import EmptyInputError, InputError
+from helixforge.core.io import is_gzip
+from helixforge.dna.sequence import reverse_complement
+
+# The 28-byte empty block every complete BGZF file ends with (SAM/BAM spec §4.1.2).
+BGZF_EOF = bytes.fromhex("1f8b08040000000000ff0600424302001b0003000000000000000000")
+_STREAM_ERRORS = (EOFError, zlib.error, struct.error, OSError, ValueError)
+
+
+def genome_cache_dir() -> Path:
+    """Where decompressed copies and indexes for read-only locations are kept."""
+    root = os.environ.get("HELIX_CACHE", Path.home() / ".cache" / "helixforge" / "data")
+    return Path(root) / "genomes"
+
+
+def is_bgzf(path: str | os.PathLike) -> bool:
+    """True when the file starts with a BGZF block header (gzip with the 'BC' extra field)."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(18)
+    except OSError:
+        return False
+    return (
+        len(head) >= 16 and head[:2] == b"\x1f\x8b" and bool(head[3] & 4) and head[12:14] == b"BC"
+    )
+
+
+def check_bgzf_complete(path: str | os.PathLike) -> None:
+    """Raise `InputError` when a BGZF file lacks its end-of-file block (it was truncated)."""
+    p = Path(path)
+    with open(p, "rb") as fh:
+        fh.seek(max(0, p.stat().st_size - len(BGZF_EOF)))
+        tail = fh.read()
+    if tail != BGZF_EOF:
+        raise InputError(
+            f"{p}: the bgzip file is truncated (no BGZF end-of-file block)",
+            hint="re-download it, or re-compress the FASTA with `bgzip`",
+        )
+
+
+def _decompressed_copy(path: Path) -> Path:
+    """Plain-gzip FASTA → a decompressed copy in the cache (made once per path, size, mtime)."""
+    from helixforge.core.io import atomic_file
+
+    st = path.stat()
+    key = hashlib.sha256(f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}".encode()).hexdigest()
+    name = path.name[:-3] if path.name.lower().endswith(".gz") else path.name
+    dest = genome_cache_dir() / key[:16] / name
+    if dest.exists():
+        return dest
+    import gzip
+
+    try:
+        with atomic_file(dest) as tmp, gzip.open(path, "rb") as src, open(tmp, "wb") as out:
+            shutil.copyfileobj(src, out, 1 << 20)
+    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        raise InputError(
+            f"{path}: the compressed genome is truncated or corrupt ({type(exc).__name__})",
+            hint="re-download or re-compress the file (gzip -t FILE checks it)",
+        ) from None
+    return dest
+
+
+def stale_index_reason(fasta: str | os.PathLike, fai: str | os.PathLike) -> str | None:
+    """Why the `.fai` does not describe `fasta` (None when it does).
+
+    Checks the timestamps, the index format, and — for uncompressed files — that each record's
+    first sequence line has the length the index says and that the last record ends the file.
+    """
+    fasta, fai = Path(fasta), Path(fai)
+    if fai.stat().st_mtime < fasta.stat().st_mtime:
+        return "the index is older than the FASTA"
+    entries = []
+    try:
+        for line in fai.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                name, rlen, offset, bases, width = line.split("\t")[:5]
+                entries.append((name, int(rlen), int(offset), int(bases), int(width)))
+    except (ValueError, UnicodeDecodeError):
+        return "the index is unreadable"
+    if not entries:
+        return "the index is empty"
+    if is_gzip(fasta):
+        return None  # offsets are into the uncompressed stream; timestamps decide
+    size = fasta.stat().st_size
+    last_end = 0
+    with open(fasta, "rb") as fh:
+        for name, rlen, offset, bases, width in entries:
+            if rlen == 0:
+                continue
+            if bases <= 0 or width < bases or offset > size:
+                return f"record {name}: the index layout does not fit the file"
+            fh.seek(max(0, offset - 1))
+            before = fh.read(1)
+            first = fh.read(min(rlen, bases) + (width - bases if rlen > bases else 0))
+            if offset > 0 and before != b"\n":
+                return f"record {name}: its sequence does not start where the index says"
+            body, eol = first[: min(rlen, bases)], first[min(rlen, bases) :]
+            if b"\n" in body or b">" in body or (rlen > bases and eol.strip(b"\r\n")):
+                return f"record {name}: its line length differs from the index"
+            end = offset + (rlen // bases) * width + rlen % bases
+            if end > size:
+                return f"record {name}: ends past the end of the file"
+            last_end = max(last_end, end)
+        fh.seek(last_end)
+        if fh.read(4096).strip():
+            return "the file continues after the last indexed record"
+    return None
+
+
+def _rebuild_index(fasta: Path, fai: Path) -> None:
+    """Build a fresh index beside `fai` and rename it into place (never a half-written index)."""
+    from pyfaidx import Faidx
+
+    fai.parent.mkdir(parents=True, exist_ok=True)
+    tmp = fai.with_name(f".{fai.name}.{os.getpid()}.tmp")
+    try:
+        Faidx(str(fasta), indexname=str(tmp), build_index=True, rebuild=True).close()
+        os.replace(tmp, fai)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def _index_for(fasta: Path, notes: list[str]) -> Path:
+    """The `.fai` to open: beside the FASTA when usable/writable, else in the cache; stale ones
+    are rebuilt first."""
+    beside = Path(f"{fasta}.fai")
+    cache = (
+        genome_cache_dir()
+        / "fai"
+        / (hashlib.sha256(str(fasta.resolve()).encode()).hexdigest()[:16] + ".fai")
+    )
+    writable = os.access(fasta.parent, os.W_OK)
+    candidates = ([beside] if beside.exists() or writable else []) + [cache]
+    for fai in candidates:
+        if not fai.exists():
+            return fai  # pyfaidx builds it
+        reason = stale_index_reason(fasta, fai)
+        if reason is None:
+            return fai
+        if fai == beside and not (writable and os.access(fai, os.W_OK)):
+            continue
+        _rebuild_index(fasta, fai)
+        notes.append(f"rebuilt the stale index {fai} ({reason})")
+        return fai
+    return cache
+
+
+class Genome(Mapping[str, str]):
+    """Indexed, read-only access to the contigs of a genome FASTA.
+
+    `fetch(chrom, start, end, strand)` gives 0-based half-open slices (reverse complemented on
+    '-'); `genome[chrom]` / `sequence(chrom)` a whole contig; `lengths`, `contigs`; contig names
+    resolve chr-prefix / Ensembl spellings. Sequences are upper-case unless `keep_case=True`
+    (lowercase = soft-masked). A plain-gzip file is decompressed once into the cache.
+    """
+
+    def __init__(self, path: str | os.PathLike, keep_case: bool = False):
+        from pyfaidx import Fasta, FastaIndexingError
+
+        self.path = Path(path)
+        if not self.path.exists():
+            raise InputError(f"{self.path}: genome FASTA not found", hint="check the path")
+        if self.path.is_dir():
+            raise InputError(f"{self.path}: is a directory, expected a genome FASTA file")
+        self.keep_case = keep_case
+        self.notes: list[str] = []
+        target = self.path
+        if is_bgzf(self.path):
+            check_bgzf_complete(self.path)
+            self.notes.append(f"{self.path} is bgzip-compressed; read directly")
+        elif is_gzip(self.path):
+            target = _decompressed_copy(self.path)
+            self.notes.append(f"{self.path} is plain gzip; reading a decompressed copy at {target}")
+        self.fasta_path = target
+        try:
+            fai = _index_for(target, self.notes)
+            self._fa = Fasta(
+                str(target),
+                indexname=str(fai),
+                sequence_always_upper=not keep_case,
+                as_raw=True,
+                rebuild=True,
+            )
+        except (FastaIndexingError, *_STREAM_ERRORS) as exc:
+            raise InputError(
+                f"{self.path}: could not be indexed as FASTA ({type(exc).__name__}: {exc})",
+                hint="is it a complete FASTA file (plain, bgzip or gzip)?",
+            ) from None
+        self.index_path = fai
+        self.lengths = {name: len(rec) for name, rec in self._fa.records.items()}
+        if not self.lengths:
+            raise EmptyInputError(f"{self.path}: genome FASTA has no records")
+
+    @property
+    def source_note(self) -> str:
+        """What was done to read the file (compression, index rebuilds), as one line."""
+        return "; ".join(self.notes)
+
+    @property
+    def contigs(self) -> list[str]:
+        return list(self.lengths)
+
+    @property
+    def total_length(self) -> int:
+        return sum(self.lengths.values())
+
+    # Mapping: exact contig names → whole sequences (compared and hashed by identity)
+    __hash__ = object.__hash__
+
+    def __eq__(self, other: object) -> bool:
+        return self is other
+
+    def __getitem__(self, chrom: str) -> str:
+        if chrom not in self.lengths:
+            raise KeyError(chrom)
+        return self.sequence(chrom)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.lengths)
+
+    def __len__(self) -> int:
+        return len(self.lengths)
+
+    def __contains__(self, chrom: object) -> bool:
+        return chrom in self.lengths
+
+    def resolve_contig(self, chrom: str, where: str = "") -> str:
+        """`chrom` if present; else its chr-prefix / Ensembl spelling; else an `InputError`
+        listing the closest names."""
+        if chrom in self.lengths:
+            return chrom
+        for alt in _contig_aliases(chrom):
+            if alt in self.lengths:
+                return alt
+        close = difflib.get_close_matches(chrom, self.contigs, n=5, cutoff=0.4)
+        prefix = f"{where}: " if where else ""
+        shown = ", ".join(self.contigs[:10]) + (" …" if len(self.contigs) > 10 else "")
+        raise InputError(
+            f"{prefix}contig {chrom!r} is not in genome {self.path.name}",
+            hint=(f"closest names: {', '.join(close)}" if close else f"contigs are: {shown}")
+            + "; check that the file and the genome use the same assembly and naming",
+        )
+
+    def length(self, chrom: str) -> int:
+        return self.lengths[self.resolve_contig(chrom)]
+
+    def _read(self, name: str, start: int, end: int) -> str:
+        try:
+            return self._fa[name][start:end]
+        except _STREAM_ERRORS as exc:
+            raise InputError(
+                f"{self.path}: could not read {name}:{start}-{end} ({type(exc).__name__}: {exc})",
+                hint="the file may be truncated or corrupt; re-download or re-compress it",
+            ) from None
+
+    def fetch(self, chrom: str, start: int, end: int, strand: str = "+", where: str = "") -> str:
+        """Bases [start, end) (0-based) of `chrom`; reverse complement when strand is '-'."""
+        name = self.resolve_contig(chrom, where)
+        n = self.lengths[name]
+        prefix = f"{where}: " if where else ""
+        if start < 0 or end > n or start >= end:
+            raise InputError(
+                f"{prefix}interval {chrom}:{start}-{end} is outside contig {name} (length {n:,}) or empty",
+                hint="BED coordinates are 0-based half-open: 0 ≤ start < end ≤ contig length",
+            )
+        seq = self._read(name, start, end)
+        return reverse_complement(seq) if strand == "-" else seq
+
+    def sequence(self, chrom: str) -> str:
+        """A whole contig as one string."""
+        name = self.resolve_contig(chrom)
+        return self._read(name, 0, self.lengths[name])
+
+    def close(self) -> None:
+        self._fa.close()
+
+    def __enter__(self) -> Genome:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _contig_aliases(chrom: str) -> list[str]:
+    if chrom.lower().startswith("chr"):
+        bare = chrom[3:]
+        return [bare, "MT" if bare == "M" else bare, "Mito" if bare in {"M", "MT"} else bare]
+    return [f"chr{chrom}", "chrM" if chrom in {"MT", "Mito", "M"} else f"chr{chrom}"]

@@ -1,0 +1,264 @@
+"""Interval formats: BED (read, and extract sequences from a `Genome`) and GFF3 / GTF.
+
+Coordinates returned in Python are 0-based half-open; GFF/GTF files are 1-based closed and
+`read_gff` / `write_gff3` convert. Malformed BED lines go to a `RowErrors` when one is given.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from helixforge.core.errors import EmptyInputError, InputError, RowErrors
+from helixforge.core.io import open_text
+from helixforge.dna.io.fasta import strip_compression_suffix
+from helixforge.dna.io.genome import Genome
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+BED_COLUMNS = ["chrom", "start", "end", "name", "score", "strand"]
+
+
+def read_bed(path: str | os.PathLike, errors: RowErrors | None = None) -> pd.DataFrame:
+    """BED3–BED6+ as a DataFrame (chrom, start, end, name, score, strand, extra columns…).
+
+    'track', 'browser' and '#' lines are skipped; a header line starting with 'chrom' names the
+    extra columns. Coordinates are checked (integers, start < end); the index is the file line.
+    A malformed line raises `InputError`, or with `errors` (a `RowErrors`) is recorded there and
+    skipped, so one bad line does not stop a job.
+    """
+    import pandas as pd
+
+    p = Path(path)
+    rows, lines = [], []
+    header: list[str] | None = None
+    with open_text(p) as fh:
+        for lineno, raw in enumerate(fh, start=1):
+            line = raw.rstrip("\n\r")
+            if not line.strip() or line.startswith(("track", "browser")):
+                continue
+            if line.startswith("#"):
+                cols = line.lstrip("#").strip().split("\t")
+                if cols and cols[0].lower() == "chrom":
+                    header = cols
+                continue
+            fields = line.split("\t") if "\t" in line else line.split()
+            if header is None and lineno == 1 and fields[0].lower() == "chrom":
+                header = fields
+                continue
+            problem = None
+            if len(fields) < 3:
+                problem = "a BED line needs at least chrom, start and end (tab-separated)"
+            else:
+                try:
+                    start, end = int(fields[1]), int(fields[2])
+                except ValueError:
+                    problem = (
+                        f"start/end {fields[1]!r}, {fields[2]!r} are not integers "
+                        "(is there a header line? start it with '#')"
+                    )
+                else:
+                    if start < 0 or end <= start:
+                        problem = f"start {start} must be ≥ 0 and below end {end}"
+            if problem:
+                if errors is None:
+                    raise InputError(f"{p}, line {lineno}: {problem}")
+                errors.add(lineno, None, line[:200], problem)
+                continue
+            fields[1], fields[2] = start, end
+            rows.append(fields)
+            lines.append(lineno)
+    if not rows:
+        raise EmptyInputError(f"{p}: no BED intervals found")
+    width = max(len(r) for r in rows)
+    names = (
+        list(header)
+        if header and len(header) >= width
+        else BED_COLUMNS + [f"col{i + 1}" for i in range(6, width)]
+    )
+    names = [("chrom" if i == 0 else n) for i, n in enumerate(names[:width])]
+    df = pd.DataFrame([r + [None] * (width - len(r)) for r in rows], columns=names[:width])
+    df.index = pd.Index(lines, name="line")
+    if "strand" in df.columns:
+        df["strand"] = df["strand"].fillna("+").replace({".": "+"})
+    return df
+
+
+def bed_to_sequences(
+    bed: str | os.PathLike | pd.DataFrame,
+    genome: Genome | str | os.PathLike,
+    *,
+    flank: int = 0,
+    both_strands: bool = False,
+    errors: RowErrors | None = None,
+) -> pd.DataFrame:
+    """Extract the sequence of every BED interval (± `flank` bases), honouring its strand.
+
+    With `both_strands`, each interval gives two rows (strand '+' and '-'). Intervals on unknown
+    contigs or past a contig's end are recorded in `errors` (a `RowErrors`) and skipped when it
+    is given, else raise an `InputError` naming the BED line.
+    """
+    import pandas as pd
+
+    g = genome if isinstance(genome, Genome) else Genome(genome)
+    source = str(bed) if not isinstance(bed, pd.DataFrame) else "<bed>"
+    df = read_bed(bed, errors=errors) if not isinstance(bed, pd.DataFrame) else bed
+    out_rows, seqs = [], []
+    for line, row in df.iterrows():
+        where = f"{source}, line {line}"
+        strands = ["+", "-"] if both_strands else [row.get("strand", "+") or "+"]
+        try:
+            start, end = int(row["start"]) - flank, int(row["end"]) + flank
+            for strand in strands:
+                if strand not in {"+", "-"}:
+                    raise InputError(f"{where}: strand {strand!r} must be '+', '-' or '.'")
+                seqs.append(g.fetch(str(row["chrom"]), start, end, strand, where=where))
+                rec = row.to_dict()
+                rec["strand"] = strand
+                out_rows.append((line, rec))
+        except InputError as exc:
+            if errors is None:
+                raise
+            errors.add(
+                int(line),
+                "chrom/start/end",
+                f"{row['chrom']}:{row['start']}-{row['end']}",
+                exc.message.split(": ", 1)[-1],
+            )
+    if not out_rows:
+        raise InputError(
+            f"{source}: no BED interval could be extracted from {g.path.name}",
+            hint="see the errors table",
+        )
+    res = pd.DataFrame(
+        [r for _, r in out_rows], index=pd.Index([ln for ln, _ in out_rows], name="line")
+    )
+    res["sequence"] = seqs
+    return res
+
+
+# ---------------------------------------------------------------------------- GFF / GTF
+
+GFF_COLUMNS = ["seqid", "source", "type", "start", "end", "score", "strand", "phase", "attributes"]
+
+
+def _parse_attributes(text: str, gtf: bool) -> dict[str, str]:
+    out: dict[str, str] = {}
+    if gtf:
+        for part in text.strip().split(";"):
+            part = part.strip()
+            if not part:
+                continue
+            key, _, val = part.partition(" ")
+            out.setdefault(key, val.strip().strip('"'))
+    else:
+        from urllib.parse import unquote
+
+        for part in text.strip().split(";"):
+            if "=" in part:
+                key, _, val = part.partition("=")
+                out[key.strip()] = unquote(val.strip())
+    return out
+
+
+def read_gff(path: str | os.PathLike, types: Iterable[str] | None = None) -> pd.DataFrame:
+    """GFF3 or GTF features as a DataFrame with 0-based half-open `start`/`end`.
+
+    Columns: seqid, source, type, start, end, score, strand, phase, id, parent, name, gene_id,
+    attributes (the raw text), line. `types` keeps only those feature types (e.g. {"CDS"}).
+    The dialect is taken from the suffix (.gtf) or the attribute syntax.
+    """
+    import pandas as pd
+
+    p = Path(path)
+    keep = set(types) if types else None
+    gtf = strip_compression_suffix(p.name).endswith(".gtf")
+    rows = []
+    with open_text(p) as fh:
+        for lineno, raw in enumerate(fh, start=1):
+            if raw.startswith("##FASTA"):
+                break
+            if raw.startswith("#") or not raw.strip():
+                continue
+            f = raw.rstrip("\n\r").split("\t")
+            if len(f) != 9:
+                raise InputError(
+                    f"{p}, line {lineno}: expected 9 tab-separated GFF columns, found {len(f)}",
+                    hint="GFF3/GTF columns: seqid source type start end score strand phase attributes",
+                )
+            if keep is not None and f[2] not in keep:
+                continue
+            try:
+                start, end = int(f[3]) - 1, int(f[4])
+            except ValueError as exc:
+                raise InputError(
+                    f"{p}, line {lineno}: start/end {f[3]!r}, {f[4]!r} are not integers"
+                ) from exc
+            if start < 0 or end <= start:
+                raise InputError(f"{p}, line {lineno}: start {f[3]} must be ≥ 1 and ≤ end {f[4]}")
+            attrs = _parse_attributes(f[8], gtf or ("=" not in f[8] and '"' in f[8]))
+            rows.append(
+                {
+                    "seqid": f[0],
+                    "source": f[1],
+                    "type": f[2],
+                    "start": start,
+                    "end": end,
+                    "score": f[5],
+                    "strand": f[6],
+                    "phase": f[7],
+                    "id": attrs.get("ID", attrs.get("transcript_id", "")),
+                    "parent": attrs.get("Parent", attrs.get("transcript_id", "")),
+                    "name": attrs.get("Name", attrs.get("gene_name", attrs.get("gene", ""))),
+                    "gene_id": attrs.get("gene_id", attrs.get("locus_tag", attrs.get("gene", ""))),
+                    "attributes": f[8],
+                    "line": lineno,
+                }
+            )
+    cols = GFF_COLUMNS[:8] + ["id", "parent", "name", "gene_id", "attributes", "line"]
+    if not rows:
+        what = f" of type {sorted(keep)}" if keep else ""
+        raise EmptyInputError(
+            f"{p}: no GFF/GTF features{what} found",
+            hint="check the file and the feature types asked for",
+        )
+    return pd.DataFrame(rows, columns=cols)
+
+
+def write_gff3(features: pd.DataFrame, path: str | os.PathLike, source: str = "HelixForge") -> Path:
+    """Write features (seqid, type, 0-based start, end, strand, optional score/phase/id/name) as GFF3."""
+    from helixforge.core.tables import write_text
+
+    lines = ["##gff-version 3"]
+    for raw in features.to_dict("records"):
+        rec = {k: v for k, v in raw.items() if not _missing(v)}
+        attrs = [
+            f"{key}={rec[low]}"
+            for key, low in (("ID", "id"), ("Parent", "parent"), ("Name", "name"))
+            if rec.get(low)
+        ]
+        score = rec.get("score", ".")
+        score = f"{score:.3f}" if isinstance(score, float) else str(score)
+        phase = rec.get("phase", ".")
+        phase = str(int(phase)) if isinstance(phase, int | float) else str(phase)
+        cols = [
+            rec["seqid"],
+            rec.get("source", source),
+            rec["type"],
+            int(rec["start"]) + 1,
+            int(rec["end"]),
+            score,
+            rec.get("strand", "."),
+            phase,
+        ]
+        lines.append("\t".join(str(c) for c in cols) + "\t" + (";".join(attrs) or "."))
+    return write_text("\n".join(lines) + "\n", path)
+
+
+def _missing(v) -> bool:
+    return v is None or v == "" or (isinstance(v, float) and np.isnan(v))

@@ -1,0 +1,147 @@
+"""VCF / BCF reading through pysam (htslib): plain, gzip, BGZF (tabix-indexed or not) and BCF.
+
+    for a in iter_vcf("calls.vcf.gz", errors=errs): a.chrom, a.pos, a.ref, a.alt, a.line
+    df = read_vcf("calls.vcf.gz")           # one row per ALT allele
+
+A record htslib cannot parse becomes a row in `errors` (file, line, reason) when a `RowErrors`
+is given, else an `InputError` naming the file and line; a truncated BGZF file is an
+`InputError` naming the file. `pos` is 1-based as in the file. For text VCF, `line` is the file
+line of the record (records are one line each); BCF records have no line (None).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from helixforge.core.errors import EmptyInputError, InputError, RowErrors
+from helixforge.core.io import open_text
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+VCF_COLUMNS = ["chrom", "pos", "id", "ref", "alt", "allele", "record", "line"]
+
+
+@dataclass(frozen=True)
+class VcfAllele:
+    """One ALT allele of a record (`alt` None for a record without ALT; `allele` 1-based)."""
+
+    chrom: str
+    pos: int
+    id: str
+    ref: str
+    alt: str | None
+    allele: int
+    record: int
+    line: int | None
+
+
+def _header_lines(p: Path) -> int | None:
+    """How many header lines precede the first record of a text VCF (None for BCF)."""
+    with open(p, "rb") as fh:
+        magic = fh.read(4)
+    if magic[:3] == b"BCF":
+        return None
+    if magic[:2] == b"\x1f\x8b":
+        import gzip
+
+        with gzip.open(p, "rb") as fh:
+            if fh.read(3) == b"BCF":
+                return None
+    n = 0
+    with open_text(p) as fh:
+        for line in fh:
+            if not line.startswith("#"):
+                break
+            n += 1
+    return n
+
+
+@contextlib.contextmanager
+def _quiet_htslib() -> Iterator[None]:
+    import pysam
+
+    old = pysam.set_verbosity(0)
+    try:
+        yield
+    finally:
+        pysam.set_verbosity(old)
+
+
+def iter_vcf(
+    path: str | os.PathLike, errors: RowErrors | None = None, split_multiallelic: bool = True
+) -> Iterator[VcfAllele]:
+    """Yield the ALT alleles of every record (one `VcfAllele` per ALT when `split_multiallelic`,
+    else one per record with `alt` = the ALTs joined by ',')."""
+    import pysam
+
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"{p}: VCF not found", hint="check the path")
+    if p.is_dir():
+        raise InputError(f"{p}: is a directory, expected a VCF file")
+    if p.stat().st_size == 0:
+        raise EmptyInputError(f"{p}: VCF is empty", hint="a VCF needs '##fileformat' and '#CHROM'")
+    header = _header_lines(p)
+    with _quiet_htslib():
+        try:
+            vf = pysam.VariantFile(str(p))
+        except (ValueError, OSError) as exc:
+            raise InputError(
+                f"{p}: could not be read as VCF ({exc})",
+                hint="a VCF needs a '##fileformat=VCF…' header and a '#CHROM' line; "
+                "a compressed one must be complete (gzip -t FILE checks it)",
+            ) from None
+        with vf:
+            records = iter(vf)
+            n = 0
+            while True:
+                n += 1
+                line = None if header is None else header + n
+                try:
+                    rec = next(records)
+                except StopIteration:
+                    break
+                except (ValueError, OSError) as exc:
+                    where = f"{p}, line {line}" if line else f"{p}, record {n}"
+                    if errors is None:
+                        raise InputError(f"{where}: malformed VCF record ({exc})") from None
+                    if header is None or n > 10_000_000:
+                        raise InputError(f"{where}: unreadable BCF/VCF ({exc})") from None
+                    errors.add(line, None, None, f"malformed VCF record ({exc})")
+                    continue
+                alts = tuple(rec.alts or ())
+                vid = rec.id or "."
+                if not split_multiallelic or not alts:
+                    alt = ",".join(alts) if alts else None
+                    yield VcfAllele(rec.chrom, rec.pos, vid, rec.ref, alt, 0, n, line)
+                    continue
+                for k, alt in enumerate(alts, start=1):
+                    yield VcfAllele(rec.chrom, rec.pos, vid, rec.ref, alt, k, n, line)
+
+
+def read_vcf(
+    path: str | os.PathLike, split_multiallelic: bool = True, errors: RowErrors | None = None
+) -> pd.DataFrame:
+    """Variants as a DataFrame: chrom, pos (1-based), id, ref, alt, allele, record, line.
+
+    One row per ALT allele when `split_multiallelic` (default); otherwise `alt` is a tuple of
+    every ALT. Records without ALT ('.') are kept with alt None so callers can report them.
+    """
+    import pandas as pd
+
+    rows = []
+    for a in iter_vcf(path, errors=errors, split_multiallelic=split_multiallelic):
+        alt = a.alt
+        if not split_multiallelic:
+            alt = tuple(alt.split(",")) if alt else ()
+        rows.append((a.chrom, a.pos, a.id, a.ref, alt, a.allele or None, a.record, a.line))
+    df = pd.DataFrame(rows, columns=VCF_COLUMNS)
+    if split_multiallelic:
+        df["allele"] = df["allele"].fillna(0).astype(int)
+    return df

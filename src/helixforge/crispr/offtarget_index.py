@@ -1,0 +1,397 @@
+"""The off-target index: every PAM-adjacent site of a genome, 2-bit encoded, on disk.
+
+    idx = build_index("ecoli.fna.gz", "spcas9", out="ecoli.spcas9.idx")   # once (seconds)
+    idx = OfftargetIndex.load("ecoli.spcas9.idx", genome="ecoli.fna.gz")   # checked against it
+
+The index enumerates, once, every site of the genome on both strands whose PAM matches one of
+the enzyme's off-target PAMs (SpCas9: NGG, NAG, NGA) and stores its protospacer 2-bit encoded
+in a uint64 (A0 C1 G2 T3, first base in the high bits), with contig, position, strand, PAM and
+flags, as numpy arrays (memory-mapped when loaded), plus per-seed-part bucket tables (a
+counting sort of each part's bits) that `offtarget_search` looks candidates up in.
+
+On disk: a directory of .npy arrays and ``index.json`` (format, enzyme, PAMs, contigs, the
+genome's path, size, mtime and sha256). It is built in a staging directory beside the final
+path and swapped in with `core.io.replace_dir` (an existing index is renamed aside, never
+deleted first); opening runs `core.io.recover_dir`, so a crash during the swap leaves the old
+index usable. `check_genome` refuses an index built for another genome.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from helixforge.core.errors import ConfigError, InputError
+from helixforge.crispr.enzymes import Enzyme, check_pam, get_enzyme, pam_code_matcher
+from helixforge.crispr.guides import scan_sites, strand_codes
+from helixforge.crispr.targets import iter_contigs
+
+INDEX_FORMAT = 1
+SEED_MAX = 10  # nt per seed part: bucket tables of 4**10 entries
+ARRAYS = ("codes", "contig_ids", "positions", "flags", "pam_codes", "n_sites", "n_masks")
+FLAG_MINUS, FLAG_SOFT, FLAG_N = 1, 2, 4
+
+
+def seed_parts(spacer_length: int) -> list[tuple[int, int]]:
+    """Seed parts [start, end) over the protospacer: as few as possible, each ≤ SEED_MAX nt."""
+    p = -(-spacer_length // SEED_MAX)
+    base, extra = divmod(spacer_length, p)
+    out, s = [], 0
+    for k in range(p):
+        e = s + base + (1 if k < extra else 0)
+        out.append((s, e))
+        s = e
+    return out
+
+
+def encode_rows(mat: np.ndarray) -> np.ndarray:
+    """(n, k) uint8 base codes (0-3) → (n,) uint64, first column in the high bits."""
+    out = np.zeros(len(mat), dtype=np.uint64)
+    for j in range(mat.shape[1]):
+        out = (out << np.uint64(2)) | (mat[:, j] & 3).astype(np.uint64)
+    return out
+
+
+def _gather_codes(codes: np.ndarray, starts: np.ndarray, length: int):
+    """2-bit codes of the `length`-mers at `starts` (first base high) and their N masks (01 at
+    each non-ACGT position), one column at a time (no (n, length) temporaries)."""
+    code = np.zeros(len(starts), dtype=np.uint64)
+    nmask = np.zeros(len(starts), dtype=np.uint64)
+    two = np.uint64(2)
+    for j in range(length):
+        col = codes[starts + j]
+        code = (code << two) | (col & 3).astype(np.uint64)
+        nmask = (nmask << two) | (col > 3).astype(np.uint64)
+    return code, nmask
+
+
+def _stable_key_order(keys: np.ndarray, bits: int) -> np.ndarray:
+    """Stable argsort of non-negative integer keys by LSD radix passes of ≤ 16 bits."""
+    order = np.arange(len(keys))
+    for shift in range(0, bits, 16):
+        digit = ((keys[order] >> shift) & 0xFFFF).astype(np.uint16)
+        order = order[np.argsort(digit, kind="stable")]
+    return order
+
+
+def decode_codes(codes: np.ndarray, length: int) -> np.ndarray:
+    """(n,) uint64 2-bit codes → (n, length) uint8 base codes."""
+    shifts = np.arange(2 * (length - 1), -1, -2, dtype=np.uint64)
+    arr = np.asarray(codes, dtype=np.uint64)[:, None] >> shifts[None, :]
+    return (arr & np.uint64(3)).astype(np.uint8)
+
+
+# ---------------------------------------------------------------------- genome identity
+
+
+def genome_identity(genome) -> dict:
+    """Path, size, mtime and sha256 of a genome file (what index.json records)."""
+    if isinstance(genome, str | os.PathLike):
+        from helixforge.core.artifacts import sha256_file
+
+        p = Path(genome)
+        st = p.stat()
+        return {"path": str(p.resolve()), "name": p.name, "bytes": st.st_size,
+                "mtime_ns": st.st_mtime_ns, "sha256": sha256_file(p)}  # fmt: skip
+    return {"path": None, "name": "<in-memory sequences>"}
+
+
+def check_genome(meta: dict, genome, index_path: Path | str | None) -> None:
+    """Refuse an index built for another genome than `genome` (a FASTA path).
+
+    Fast path: the same file (path, size, mtime) as at build time; otherwise the sha256 of the
+    file is compared (seconds for a human genome). In-memory genomes are compared by contig
+    names and lengths."""
+    if genome is None:
+        return
+    rec = meta.get("genome", {})
+    where = index_path or "the off-target index"
+    if not isinstance(genome, str | os.PathLike):
+        from helixforge.crispr.targets import open_genome
+
+        g = open_genome(genome)
+        if list(g.lengths.items()) != list(zip(meta["contigs"], meta["lengths"])):
+            raise InputError(
+                f"{where} was built for another genome ({rec.get('name')}): its contigs and "
+                "lengths differ from the sequences given",
+                hint="rebuild the index for this genome with `helix crispr index`",
+            )
+        return
+    p = Path(genome)
+    if not p.is_file():
+        raise InputError(f"{p}: genome FASTA not found", hint="check the path")
+    st = p.stat()
+    if (rec.get("path") == str(p.resolve()) and rec.get("bytes") == st.st_size
+            and rec.get("mtime_ns") == st.st_mtime_ns):  # fmt: skip
+        return
+    if rec.get("sha256") is None:
+        raise InputError(
+            f"{where} does not record which genome it was built from; it cannot be checked "
+            f"against {p}",
+            hint=f"rebuild it: helix crispr index {p} --out {where} --overwrite",
+        )
+    from helixforge.core.artifacts import sha256_file
+
+    if sha256_file(p) != rec["sha256"]:
+        raise InputError(
+            f"{where} was built for genome {rec.get('path') or rec.get('name')} (sha256 "
+            f"{rec['sha256'][:12]}…), not for {p} (its content differs)",
+            hint=f"rebuild the index: helix crispr index {p} --out NEW_INDEX, or pass the "
+            "genome the index was built from",
+        )
+
+
+# ---------------------------------------------------------------------- the index
+
+
+@dataclass
+class OfftargetIndex:
+    """Every off-target-PAM site of a genome, 2-bit encoded, with seed bucket tables."""
+
+    meta: dict
+    arrays: dict[str, np.ndarray]
+    seeds: list[tuple[np.ndarray, np.ndarray]]  # per part: (order of site indices, offsets)
+    path: Path | None = None
+    _pam_luts: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def enzyme(self) -> Enzyme:
+        e = self.meta["enzyme"]
+        return Enzyme(name=e["name"], pams=tuple(e["pams"]), spacer_length=e["spacer_length"],
+                      pam_side=e["pam_side"], cut_offsets=tuple(e["cut_offsets"]),
+                      offtarget_pams=tuple(self.meta["search_pams"]),
+                      context_upstream=e["context_upstream"],
+                      context_downstream=e["context_downstream"])  # fmt: skip
+
+    @property
+    def n_sites(self) -> int:
+        return int(self.meta["n_sites"])
+
+    @property
+    def contigs(self) -> list[str]:
+        return list(self.meta["contigs"])
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        arrays = self.__dict__.get("arrays", {})
+        if name in arrays:
+            return arrays[name]
+        raise AttributeError(name)
+
+    @classmethod
+    def build(cls, genome, enzyme: str | Enzyme = "spcas9", pams: Sequence[str] | None = None,
+              chunk_sites: int = 2_000_000, quiet: bool = True) -> OfftargetIndex:  # fmt: skip
+        """Enumerate and encode every site in memory (use `build_index` to also write it)."""
+        from helixforge.core.progress import progress
+        from helixforge.crispr.targets import open_genome
+
+        t0 = time.perf_counter()
+        enz = get_enzyme(enzyme)
+        pams_t = tuple(check_pam(p) for p in (pams or enz.offtarget_pams))
+        if {len(p) for p in pams_t} != {enz.pam_length}:
+            raise InputError(
+                f"search PAMs {pams_t} must be {enz.pam_length} nt like {enz.name}'s PAM"
+            )
+        g = open_genome(genome)
+        if not g.lengths:
+            raise InputError("the genome has no sequences")
+        L, S, P = enz.spacer_length, enz.site_length, enz.pam_length
+        sp_off = enz.spacer_offset_in_site()
+        pam_off = L if enz.pam_side == "3prime" else 0
+        keys = ("codes", "contig_ids", "positions", "flags", "pam_codes", "nmask")
+        cols: dict[str, list[np.ndarray]] = {k: [] for k in keys}
+        contigs, lengths = [], []
+        with progress("indexing contigs", sum(g.lengths.values()), quiet=quiet, unit="nt") as adv:
+            for ci, (name, seq) in enumerate(iter_contigs(g)):
+                contigs.append(name)
+                lengths.append(len(seq))
+                if len(seq) >= 2**32:
+                    raise InputError(f"contig {name} is longer than 4.29 Gb; not supported")
+                raw = np.frombuffer(seq.encode("ascii", "replace"), dtype=np.uint8)
+                codes, rc = strand_codes(seq)
+                lower = (raw >= ord("a")) & (raw <= ord("z"))
+                fwd, rev = scan_sites(codes, enz, pams_t, rc)
+                n = len(seq)
+                for strand, starts, sc, lw in ((0, fwd, codes, lower), (1, rev, rc, lower[::-1])):
+                    soft_cum = np.concatenate([[0], np.cumsum(lw, dtype=np.int64)])
+                    for c0 in range(0, len(starts), chunk_sites):
+                        w = starts[c0 : c0 + chunk_sites]
+                        code, nmask = _gather_codes(sc, w + sp_off, L)
+                        pam_code, _ = _gather_codes(sc, w + pam_off, P)
+                        soft = (soft_cum[w + S] - soft_cum[w]) > 0
+                        pos = w if strand == 0 else n - w - S
+                        flags = (
+                            (np.uint8(strand) * FLAG_MINUS)
+                            | (soft * FLAG_SOFT)
+                            | ((nmask > 0) * FLAG_N)
+                        )
+                        cols["codes"].append(code)
+                        cols["contig_ids"].append(np.full(len(w), ci, dtype=np.uint32))
+                        cols["positions"].append(pos.astype(np.uint32))
+                        cols["flags"].append(flags.astype(np.uint8))
+                        cols["pam_codes"].append(pam_code.astype(np.uint16))
+                        cols["nmask"].append(nmask)
+                adv(n)
+        dtypes = {"codes": np.uint64, "contig_ids": np.uint32, "positions": np.uint32,
+                  "flags": np.uint8, "pam_codes": np.uint16, "nmask": np.uint64}  # fmt: skip
+        arr = {
+            k: (np.concatenate(v) if v else np.zeros(0, dtype=dtypes[k])) for k, v in cols.items()
+        }
+        nmask = arr.pop("nmask")
+        has_n = (arr["flags"] & FLAG_N) > 0
+        arr["n_sites"] = np.flatnonzero(has_n).astype(np.int64)
+        arr["n_masks"] = nmask[has_n]
+        clean = np.flatnonzero(~has_n)
+        seeds = []
+        for s, e in seed_parts(L):
+            mask = np.uint64((1 << (2 * (e - s))) - 1)
+            part = ((arr["codes"][clean] >> np.uint64(2 * (L - e))) & mask).astype(np.int64)
+            order = clean[_stable_key_order(part, 2 * (e - s))]
+            counts = np.bincount(part, minlength=4 ** (e - s))
+            offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+            idx_dtype = np.uint32 if len(arr["codes"]) < 2**32 else np.uint64
+            seeds.append((order.astype(idx_dtype), offsets))
+        meta = {
+            "format": INDEX_FORMAT,
+            "enzyme": {"name": enz.name, "pams": list(enz.pams), "spacer_length": L,
+                       "pam_side": enz.pam_side, "cut_offsets": list(enz.cut_offsets),
+                       "context_upstream": enz.context_upstream,
+                       "context_downstream": enz.context_downstream},
+            "search_pams": list(pams_t), "contigs": contigs, "lengths": lengths,
+            "genome_bases": int(sum(lengths)), "n_sites": int(len(arr["codes"])),
+            "n_sites_with_n": int(has_n.sum()), "seed_parts": seed_parts(L),
+            "genome": genome_identity(genome if not hasattr(genome, "lengths") else genome.path),
+            "build_seconds": round(time.perf_counter() - t0, 3),
+        }  # fmt: skip
+        return cls(meta=meta, arrays=arr, seeds=seeds)
+
+    def save(self, out: str | os.PathLike) -> Path:
+        """Write the index directory: built beside `out`, then swapped in (`replace_dir`).
+
+        An existing directory at `out` is replaced only when it is an off-target index (or empty).
+        """
+        from helixforge.core.io import recover_dir, replace_dir, staging_path
+
+        dest = Path(out)
+        recover_dir(dest)
+        if dest.exists() and (not dest.is_dir() or (any(dest.iterdir())
+                                                    and not (dest / "index.json").exists())):  # fmt: skip
+            raise InputError(f"{dest}: exists and is not an off-target index; not replacing it",
+                             hint="choose another --out path")  # fmt: skip
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        stage = staging_path(dest)
+        shutil.rmtree(stage, ignore_errors=True)  # a stale stage from a killed build
+        stage.mkdir()
+        for k in ARRAYS:
+            np.save(stage / f"{k}.npy", np.ascontiguousarray(self.arrays[k]))
+        for i, (order, offsets) in enumerate(self.seeds):
+            np.save(stage / f"seed{i}_order.npy", order)
+            np.save(stage / f"seed{i}_offsets.npy", offsets)
+        (stage / "index.json").write_text(json.dumps(self.meta, indent=1), encoding="utf-8")
+        replace_dir(stage, dest)
+        self.path = dest
+        return dest
+
+    @classmethod
+    def load(cls, path: str | os.PathLike, mmap: bool = True, genome=None) -> OfftargetIndex:
+        """Open an index directory (arrays memory-mapped: opening is instant, pages load on use).
+
+        With `genome` (a FASTA path), the index must have been built from that genome."""
+        from helixforge.core.io import recover_dir
+
+        p = Path(path)
+        recover_dir(p)
+        meta_path = p / "index.json"
+        if not meta_path.is_file():
+            raise InputError(
+                f"{p}: not an off-target index (no index.json)",
+                hint="build one with `helix crispr index GENOME --enzyme spcas9 --out DIR`",
+            )
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            meta["seed_parts"], meta["contigs"], meta["enzyme"]["spacer_length"]  # noqa: B018
+        except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError) as exc:
+            raise InputError(f"{meta_path}: corrupt off-target index metadata ({exc})",
+                             hint="rebuild the index with `helix crispr index … --overwrite`") from None  # fmt: skip
+        if meta.get("format") != INDEX_FORMAT:
+            raise InputError(f"{p}: index format {meta.get('format')} is not {INDEX_FORMAT}",
+                             hint="rebuild the index")  # fmt: skip
+        check_genome(meta, genome, p)
+        mode = "r" if mmap else None
+
+        def npy(name: str, mm=mode):
+            f = p / f"{name}.npy"
+            try:
+                return np.load(f, mmap_mode=mm, allow_pickle=False)
+            except (OSError, ValueError, EOFError) as exc:
+                raise InputError(f"{f}: missing, truncated or corrupt index file ({exc})",
+                                 hint="rebuild the index with `helix crispr index … --overwrite`") from None  # fmt: skip
+
+        arrays = {k: npy(k) for k in ARRAYS}
+        seeds = [(npy(f"seed{i}_order"), npy(f"seed{i}_offsets", None))
+                 for i in range(len(meta["seed_parts"]))]  # fmt: skip
+        n = int(meta.get("n_sites", -1))
+        bad = [k for k in ARRAYS[:5] if len(arrays[k]) != n]
+        bad += [f"seed{i}_order" for i, (o, _) in enumerate(seeds) if len(o) > n]
+        if bad:
+            raise InputError(f"{p}: index files {', '.join(bad)} do not hold {n} sites (truncated?)",
+                             hint="rebuild the index with `helix crispr index … --overwrite`")  # fmt: skip
+        return cls(meta=meta, arrays=arrays, seeds=seeds, path=p)
+
+    def pam_lut(self, pams: Sequence[str] | None) -> np.ndarray:
+        """A lookup table PAM code → searched, for `pams` (default: every indexed PAM)."""
+        key = tuple(pams) if pams else tuple(self.meta["search_pams"])
+        if key not in self._pam_luts:
+            if pams:
+                covered = pam_code_matcher(self.meta["search_pams"], self.enzyme.pam_length)
+                asked = pam_code_matcher(key, self.enzyme.pam_length)
+                if (asked & ~covered).any():
+                    raise ConfigError(
+                        f"PAMs {', '.join(key)} are not all covered by this index (built for "
+                        f"{', '.join(self.meta['search_pams'])})",
+                        hint="rebuild the index with --pams listing every PAM to search",
+                    )
+            self._pam_luts[key] = pam_code_matcher(key, self.enzyme.pam_length)
+        return self._pam_luts[key]
+
+    def search_one(self, spacer_code: int, max_mismatches: int, pam_lut: np.ndarray):
+        """Site indices and mismatch counts of every site within `max_mismatches` of a spacer."""
+        from helixforge.crispr.offtarget_search import search_sites
+
+        return search_sites(self, spacer_code, max_mismatches, pam_lut)
+
+
+def build_index(genome, enzyme: str | Enzyme = "spcas9", out: str | os.PathLike | None = None,
+                pams: Sequence[str] | None = None, quiet: bool = True) -> OfftargetIndex:  # fmt: skip
+    """Build the off-target index of a genome FASTA(.gz) for an enzyme; write it to `out` if given.
+
+    The index covers the enzyme's off-target PAMs (or `pams`) and serves any number of
+    mismatches at search time.
+    """
+    idx = OfftargetIndex.build(genome, enzyme, pams=pams, quiet=quiet)
+    if out is not None:
+        idx.save(out)
+    return idx
+
+
+def open_index(genome, enzyme: str | Enzyme = "spcas9", pams: Sequence[str] | None = None,
+               check_against=None) -> OfftargetIndex:  # fmt: skip
+    """An index from an OfftargetIndex, an index directory, or a genome (built in memory).
+
+    `check_against`: a genome FASTA the index must have been built from (see `check_genome`)."""
+    if isinstance(genome, OfftargetIndex):
+        check_genome(genome.meta, check_against, genome.path)
+        return genome
+    if isinstance(genome, str | os.PathLike):
+        from helixforge.core.io import recover_dir
+
+        recover_dir(genome)  # a swap interrupted by a crash: the old index comes back
+    if isinstance(genome, str | os.PathLike) and Path(genome).is_dir():
+        return OfftargetIndex.load(genome, genome=check_against)
+    return OfftargetIndex.build(genome, enzyme, pams=pams)

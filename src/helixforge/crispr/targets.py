@@ -1,0 +1,308 @@
+"""What guides are designed in: genome access, annotations and `Target`s.
+
+    target = resolve_target("NC_000913.3:337-2799", genome="ecoli.fna.gz")  # 1-based, inclusive
+    target = resolve_target("thrA", genome="ecoli.fna.gz", annotation="ecoli.gff.gz")
+    target = resolve_target("ACGT…")                                        # a sequence
+
+Genomes are read through `helixforge.dna.io.Genome` (pyfaidx: indexed, nothing loaded whole);
+a ``{name: sequence}`` dict works too (tests, small in-memory genomes). Contig names of an
+annotation that differ from the genome's only by UCSC/Ensembl spelling (``V`` / ``chrV``,
+``MT`` / ``chrM``) are matched (`contig_key`).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from difflib import get_close_matches
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+
+from helixforge.core.errors import InputError
+from helixforge.dna.sequence import IUPAC
+
+_REGION_RE = re.compile(r"^(?P<contig>[^\s:]+):(?P<start>[\d,]+)-(?P<end>[\d,]+)$")
+_MITO = {"M", "MT", "MITO", "MITOCHONDRION", "CHRM", "CHRMT"}
+
+
+@dataclass
+class Target:
+    """A sequence to design guides in; `start` is its 0-based offset on `contig` (genome targets),
+    and the flanks are the genome bases around it (for sites and context windows at the edges)."""
+
+    name: str
+    sequence: str
+    contig: str
+    start: int = 0
+    left_flank: str = ""
+    right_flank: str = ""
+    from_genome: bool = False
+
+    @property
+    def end(self) -> int:
+        return self.start + len(self.sequence)
+
+
+# ---------------------------------------------------------------------- genome access
+
+
+def contig_key(name: str) -> str:
+    """A spelling-free key for a contig name: ``chrV`` ≡ ``V``, ``chrM`` ≡ ``MT`` ≡ ``M``."""
+    s = str(name)
+    if s.upper() in _MITO:
+        return "MT"
+    return s[3:] if s.lower().startswith("chr") and len(s) > 3 else s
+
+
+class MemoryGenome:
+    """A {name: sequence} dict behind the same small interface as `dna.io.Genome`."""
+
+    def __init__(self, seqs: dict[str, str]):
+        self._seqs = seqs
+        self.lengths = {k: len(v) for k, v in seqs.items()}
+        self.path = None
+
+    @property
+    def contigs(self) -> list[str]:
+        return list(self.lengths)
+
+    def fetch(self, chrom: str, start: int, end: int) -> str:
+        """Bases [start, end) (0-based), case kept."""
+        return self._seqs[chrom][start:end]
+
+    def sequence(self, chrom: str) -> str:
+        return self._seqs[chrom]
+
+
+@lru_cache(maxsize=4)
+def _open_fasta(path: str, size: int, mtime_ns: int):
+    from helixforge.dna.io import Genome
+
+    return Genome(path, keep_case=True)
+
+
+def open_genome(genome):
+    """A genome from a FASTA path (plain, bgzip or gzip; opened once and cached) or a dict."""
+    if isinstance(genome, dict):
+        return MemoryGenome(genome)
+    if hasattr(genome, "lengths") and hasattr(genome, "fetch"):
+        return genome
+    p = Path(genome)
+    if not p.exists():
+        raise InputError(
+            f"{p}: genome FASTA not found",
+            hint="check the path to the genome FASTA (.fa/.fna, .gz ok)",
+        )
+    if p.is_dir():
+        raise InputError(
+            f"{p}: is a directory; a genome FASTA file is needed here",
+            hint="an off-target index directory is used with --index, not as the genome sequence",
+        )
+    st = p.stat()
+    return _open_fasta(str(p.resolve()), st.st_size, st.st_mtime_ns)
+
+
+def iter_contigs(genome) -> Iterator[tuple[str, str]]:
+    """(name, sequence) for each contig, one at a time (case kept: lowercase = soft-masked)."""
+    g = open_genome(genome)
+    for name in g.contigs:
+        yield name, g.fetch(name, 0, g.lengths[name]) if g.lengths[name] else ""
+
+
+def match_contig(genome, contig: str, where: str = "") -> str:
+    """The genome's spelling of `contig` (exact, else by `contig_key`), or a clear error."""
+    g = open_genome(genome)
+    if contig in g.lengths:
+        return contig
+    key = contig_key(contig)
+    same = [c for c in g.contigs if contig_key(c) == key]
+    if len(same) == 1:
+        return same[0]
+    close = get_close_matches(contig, g.contigs, n=5, cutoff=0.6)
+    shown = ", ".join(g.contigs[:10]) + (" …" if len(g.contigs) > 10 else "")
+    name = Path(g.path).name if getattr(g, "path", None) else "the genome"
+    raise InputError(
+        f"{where + ': ' if where else ''}contig {contig!r} is not in the genome ({name})",
+        hint=(f"closest names: {', '.join(close)}" if close else f"contigs are: {shown}"),
+    )
+
+
+# ---------------------------------------------------------------------- annotation
+
+
+def _gene_key(attrs: str) -> set[str]:
+    keys = set()
+    for m in re.finditer(
+        r'(?:^|;)\s*(gene|Name|locus_tag|ID|gene_name|gene_id|gene_synonym)[= ]"?([^";]+)"?', attrs
+    ):
+        keys.update(v.strip() for v in m.group(2).split(","))
+    return {k for k in keys if k}
+
+
+def load_annotation(annotation) -> pd.DataFrame:
+    """CDS features (0-based half-open) from a GFF3/GTF path or a DataFrame with seqid, start,
+    end, strand (and optionally name); adds `gene` (a readable name) and `keys` (names to match)."""
+    if annotation is None:
+        return pd.DataFrame(columns=["seqid", "start", "end", "strand", "gene", "keys"])
+    if isinstance(annotation, pd.DataFrame):
+        df = annotation.copy()
+        missing = [c for c in ("seqid", "start", "end", "strand") if c not in df.columns]
+        if missing:
+            from helixforge.core.errors import ColumnNotFoundError
+
+            raise ColumnNotFoundError(missing, df.columns, "annotation table")
+        if "gene" not in df.columns:
+            df["gene"] = df.get("name", pd.Series([""] * len(df), index=df.index))
+        df["keys"] = [{str(g)} for g in df["gene"]]
+        return df
+    p = Path(annotation)
+    if not p.is_file():
+        raise InputError(f"{p}: annotation file not found", hint="give a GFF3 or GTF file (.gz ok)")
+    st = p.stat()
+    return _load_gff_cached(str(p.resolve()), st.st_size, st.st_mtime_ns).copy()
+
+
+@lru_cache(maxsize=4)
+def _load_gff_cached(path: str, size: int, mtime_ns: int) -> pd.DataFrame:
+    from helixforge.dna.io import read_gff
+
+    df = read_gff(path, types={"CDS"})
+    keys = [
+        _gene_key(a) | {n for n in (nm, gid) if n}
+        for a, nm, gid in zip(df["attributes"], df["name"], df["gene_id"])
+    ]
+    genes = []
+    for a, nm, gid in zip(df["attributes"], df["name"], df["gene_id"]):
+        m = re.search(r'(?:^|;)\s*(?:gene|gene_name)[= ]"?([^";]+)', a)
+        genes.append(m.group(1) if m else (nm or gid))
+    df["gene"] = genes
+    df["keys"] = keys
+    return df
+
+
+def _gene_not_found(text: str, ann: pd.DataFrame, annotation) -> InputError:
+    names = sorted({k for keys in ann["keys"] for k in keys})
+    same_case = [n for n in names if n.lower() == text.lower()]
+    close = same_case or get_close_matches(text, names, n=3, cutoff=0.75)
+    where = Path(annotation).name if isinstance(annotation, str | os.PathLike) else "annotation"
+    return InputError(
+        f"gene {text!r} not found in the GTF/GFF {where} (no CDS with that gene name, "
+        "locus tag or ID)",
+        hint=(f"closest names: {', '.join(close)}" if close else "check the spelling (names are "
+              "case-sensitive) and that the annotation matches the genome"),
+    )  # fmt: skip
+
+
+# ---------------------------------------------------------------------- targets
+
+
+def resolve_target(target, genome=None, annotation=None, name=None, flank: int = 50) -> Target:
+    """A `Target` from a sequence, a FASTA path (``file.fa`` or ``file.fa#record``), a region
+    ``contig:start-end`` (1-based, inclusive; needs `genome`) or a gene name (needs `genome` and
+    `annotation`). Errors name what is wrong: unknown contig or gene, coordinates outside the
+    contig, characters that are not nucleotides (with their position)."""
+    if isinstance(target, Target):
+        return target
+    text = str(target).strip()
+    if not text:
+        raise InputError(
+            "the target is empty",
+            hint="give a DNA sequence, a FASTA file, contig:start-end or a gene name",
+        )
+    path_part, _, record = text.partition("#")
+    if _is_file(path_part):
+        return _target_from_fasta(Path(path_part), record or None, name)
+    m = _REGION_RE.match(text)
+    if m:
+        if genome is None:
+            raise InputError(
+                f"target {text!r} is a genome region but no genome was given",
+                hint="pass --genome GENOME.fa(.gz) (or give the sequence itself)",
+            )
+        start, end = int(m["start"].replace(",", "")), int(m["end"].replace(",", ""))
+        return region_target(genome, m["contig"], start - 1, end, name=name or text, flank=flank)
+    if annotation is not None and genome is not None and not re.fullmatch(r"[ACGTNacgtn]+", text):
+        ann = load_annotation(annotation)
+        hits = ann[[text in k for k in ann["keys"]]]
+        if len(hits):
+            contigs = hits["seqid"].unique()
+            if len(contigs) > 1:
+                raise InputError(f"gene {text!r} has CDS on several contigs: {', '.join(contigs)}")
+            start, end = int(hits["start"].min()), int(hits["end"].max())
+            contig = match_contig(genome, str(contigs[0]), where=f"gene {text}")
+            return region_target(genome, contig, start, end, name=name or text, flank=flank)
+        if re.fullmatch(r"[\w.\-]+", text):
+            raise _gene_not_found(text, ann, annotation)
+    if re.search(r"[/\\]|\.(fa|fasta|fna|gz)$", text, re.I):
+        raise InputError(f"{text}: target FASTA file not found", hint="check the path")
+    return sequence_target(text, name=name or "target")
+
+
+def _is_file(text: str) -> bool:
+    if len(text) > 4096 or re.fullmatch(r"[ACGTNacgtn]+", text) and len(text) > 255:
+        return False
+    try:
+        return Path(text).is_file()
+    except OSError:
+        return False
+
+
+def sequence_target(seq: str, name: str = "target") -> Target:
+    """A target from a sequence string: A/C/G/T (any case), N and IUPAC codes are accepted (sites
+    over a non-ACGT base are skipped and recorded); anything else is an error naming the position."""
+    clean = re.sub(r"\s+", "", seq)
+    for i, ch in enumerate(clean):
+        if ch.upper() not in IUPAC or ch.upper() == "U":
+            raise InputError(
+                f"{name}: character {ch!r} at position {i + 1} is not a nucleotide",
+                hint="guides are designed on A/C/G/T (N and IUPAC codes are skipped); remove or "
+                "replace the character. A gene name as target needs --genome and --annotation; a "
+                "region is written contig:start-end",
+            )
+    return Target(name=name, sequence=clean, contig=name)
+
+
+def _target_from_fasta(path: Path, record: str | None, name: str | None) -> Target:
+    from helixforge.dna.io import read_fasta
+
+    recs = list(read_fasta(path))
+    if record:
+        recs = [r for r in recs if r.id == record]
+        if not recs:
+            raise InputError(f"{path}: no record named {record!r}")
+    elif len(recs) > 1:
+        raise InputError(
+            f"{path}: has {len(recs)} records; which one is the target?",
+            hint=f"name it as {path}#RECORD, e.g. {path}#{recs[0].id}",
+        )
+    rec = recs[0]
+    tgt = sequence_target(rec.seq, name=f"{path.name}#{rec.id}" if name is None else name)
+    tgt.contig = rec.id
+    return tgt
+
+
+def region_target(genome, contig: str, start: int, end: int, name=None, flank: int = 50) -> Target:
+    """The genome bases [start, end) (0-based) of `contig`, with up to `flank` nt on each side."""
+    g = open_genome(genome)
+    contig = match_contig(g, contig)
+    n = g.lengths[contig]
+    if start < 0 or end > n or start >= end:
+        raise InputError(
+            f"region {contig}:{start + 1}-{end} is outside contig {contig} (length {n:,}) or empty",
+            hint=f"coordinates are 1-based and inclusive: 1 ≤ start ≤ end ≤ {n:,}",
+        )
+    lo, hi = max(0, start - flank), min(n, end + flank)
+    seq = g.fetch(contig, lo, hi)
+    return Target(
+        name=name or f"{contig}:{start + 1}-{end}",
+        sequence=seq[start - lo : end - lo],
+        contig=contig,
+        start=start,
+        left_flank=seq[: start - lo],
+        right_flank=seq[end - lo :],
+        from_genome=True,
+    )

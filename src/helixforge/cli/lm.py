@@ -173,17 +173,19 @@ def finetune_cmd(
 def predict_cmd(
     model: str = typer.Argument(..., help="Run directory written by `helix lm finetune`."),
     input_path: str = typer.Argument(..., help="Table or FASTA with sequences."),
-    out_path: str = typer.Option(..., "--out", help="Output table (csv/parquet)."),
+    out_path: str = typer.Option(..., "-o", "--out", help="Output table (csv/parquet)."),
     sequence_col: str = typer.Option(None, "--sequence-col"),
     id_col: str = ID_COL,
     device: str = typer.Option("cpu", "--device"),
+    trust_remote_code: bool = TRUST,
 ) -> None:
     """Predict with a fine-tuned model (sequence-level tasks)."""
     from helixforge.lm.inference import predict_table
 
     n = predict_table(
-        model, input_path, out_path, column=sequence_col, id_column=id_col, device=device
-    )
+        model, input_path, out_path, column=sequence_col, id_column=id_col, device=device,
+        trust_remote_code=trust_remote_code,
+    )  # fmt: skip
     out.print(f"{n} predictions → {out_path}")
 
 

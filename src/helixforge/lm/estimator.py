@@ -24,6 +24,12 @@ from helixforge.core.errors import ConfigError
 from helixforge.lm.finetune import FinetunedLM
 
 ESTIMATOR_FILE = "helixforge_estimator.json"
+# Options read back from a saved estimator; anything else in the file (e.g. trust_remote_code)
+# is ignored: model folders are data and never switch on code loading.
+_STORED_OPTIONS = {
+    "lora", "lora_r", "lora_alpha", "lora_dropout", "epochs", "lr", "batch_size", "max_len",
+    "stride_fraction", "patience", "weight_decay",
+}  # fmt: skip
 
 
 class LMPropertyModel:
@@ -95,18 +101,23 @@ class LMPropertyModel:
         opts = {
             k: v
             for k, v in self.options.items()
-            if isinstance(v, str | int | float | bool | type(None))
+            if k in _STORED_OPTIONS and isinstance(v, str | int | float | bool | type(None))
         }
         save_json(
             {"name": self.name, "base_model": self.model_path, "options": opts}, p / ESTIMATOR_FILE
         )
 
     @classmethod
-    def load(cls, path: str | os.PathLike) -> LMPropertyModel:
+    def load(
+        cls, path: str | os.PathLike, device: str = "cpu", *, trust_remote_code: bool = False
+    ) -> LMPropertyModel:
+        """Load a saved model; code shipped in the folder runs only with `trust_remote_code`
+        given here (never from a setting stored in the folder)."""
         from helixforge.core.artifacts import load_json
 
         p = Path(path)
         meta = load_json(p / ESTIMATOR_FILE) if (p / ESTIMATOR_FILE).exists() else {}
-        obj = cls(meta.get("base_model"), **meta.get("options", {}))
-        obj._lm = FinetunedLM.load(p)
+        options = {k: v for k, v in (meta.get("options") or {}).items() if k in _STORED_OPTIONS}
+        obj = cls(meta.get("base_model"), **options, trust_remote_code=trust_remote_code)
+        obj._lm = FinetunedLM.load(p, device=device, trust_remote_code=trust_remote_code)
         return obj

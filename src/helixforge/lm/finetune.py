@@ -410,7 +410,6 @@ class FinetunedLM:
                 "stride_fraction": self.stride_fraction,
                 "batch_size": self.batch_size,
                 "lora": self.lora,
-                "trust_remote_code": self.trust_remote_code,
                 "history": self.history,
             },
             p / FINETUNE_FILE,
@@ -418,16 +417,23 @@ class FinetunedLM:
         return p
 
     @classmethod
-    def load(cls, path: str | os.PathLike, device: str = "cpu") -> FinetunedLM:
+    def load(
+        cls, path: str | os.PathLike, device: str = "cpu", *, trust_remote_code: bool = False
+    ) -> FinetunedLM:
+        """Load a saved model. Model folders are data: a `trust_remote_code` entry in its files
+        is never honoured; only the `trust_remote_code` argument (--trust-remote-code) allows
+        the folder's own Python code to run."""
         from helixforge.core.artifacts import load_json
+        from helixforge.lm.models import check_remote_code
 
         p = Path(path)
         meta = load_json(p / FINETUNE_FILE)
+        check_remote_code(p / "model", trust_remote_code)
         obj = cls(
             meta["base_model"],
             max_len=meta["max_len"],
             batch_size=meta.get("batch_size", 32),
-            trust_remote_code=meta.get("trust_remote_code", False),
+            trust_remote_code=trust_remote_code,
         )
         obj.stride_fraction = meta.get("stride_fraction", 0.5)
         obj.lora = meta.get("lora", False)
@@ -763,7 +769,13 @@ def finetune(
 
 
 def predict(
-    model_dir: str | os.PathLike, sequences: Sequence[str], device: str = "cpu"
+    model_dir: str | os.PathLike,
+    sequences: Sequence[str],
+    device: str = "cpu",
+    *,
+    trust_remote_code: bool = False,
 ) -> np.ndarray:
     """Predictions of a model saved by `finetune` / `FinetunedLM.save` (see `FinetunedLM.predict`)."""
-    return FinetunedLM.load(model_dir, device=device).predict(sequences)
+    return FinetunedLM.load(model_dir, device=device, trust_remote_code=trust_remote_code).predict(
+        sequences
+    )

@@ -358,6 +358,7 @@ def predict_table(
     column: str | None = None,
     id_column: str | None = None,
     device: str = "cpu",
+    trust_remote_code: bool = False,
 ) -> int:
     """Predictions of a `finetune` run directory for a table or FASTA; one column per task."""
     import pandas as pd
@@ -375,7 +376,7 @@ def predict_table(
             "predict writes sequence-level predictions; this is a token-classification model",
             hint="use the Python API (TokenClassifierLM)",
         )
-    lm = FinetunedLM.load(model_dir, device=device)
+    lm = FinetunedLM.load(model_dir, device=device, trust_remote_code=trust_remote_code)
     df = pd.DataFrame({"id": ids})
     if lm.task_types == ["multiclass"]:
         proba = lm.predict_proba(seqs)

@@ -193,6 +193,44 @@ def resolve_model_dir(path: str | os.PathLike) -> Path:
     return check_model_dir(p)
 
 
+def read_config_json(model_dir: str | os.PathLike) -> dict[str, Any]:
+    """config.json of a checkpoint as a dict; a corrupt or truncated file is an InputError naming it."""
+    f = Path(model_dir) / "config.json"
+    try:
+        raw = json.loads(f.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{f}: not found", hint="is this a model checkpoint directory?") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(
+            f"{f}: corrupt or truncated JSON ({exc})",
+            hint="re-copy the checkpoint; config.json must be the file save_pretrained wrote",
+        ) from None
+    if not isinstance(raw, dict):
+        raise InputError(f"{f}: expected a JSON object", hint="re-copy the checkpoint")
+    return raw
+
+
+def needs_remote_code(model_dir: str | os.PathLike) -> bool:
+    """True when the checkpoint's architecture exists only as Python code shipped in the folder
+    (config.json has an `auto_map` and a `model_type` transformers does not know)."""
+    from transformers import CONFIG_MAPPING
+
+    cfg = read_config_json(model_dir)
+    return bool(cfg.get("auto_map")) and cfg.get("model_type") not in CONFIG_MAPPING
+
+
+def check_remote_code(model_dir: str | os.PathLike, trust_remote_code: bool) -> None:
+    """Refuse a checkpoint that can only be loaded by running its own code, unless the caller
+    (never a file in the folder) allowed it. Built-in architectures load without that code."""
+    if not trust_remote_code and needs_remote_code(model_dir):
+        raise ConfigError(
+            f"{model_dir}: this checkpoint can only be loaded by running Python code shipped in "
+            "the folder, and that is not allowed by default",
+            hint="if you trust where the folder comes from, pass --trust-remote-code "
+            "(trust_remote_code=True in Python); a setting inside the folder never enables it",
+        )
+
+
 def read_meta(model_dir: str | os.PathLike) -> dict[str, Any]:
     """HelixForge's notes about a checkpoint (arch, max_len, tokenizer…); {} for published ones."""
     f = Path(model_dir) / META_FILE
@@ -232,7 +270,8 @@ def load_pretrained(
 
     quiet_transformers()
     model_dir = resolve_model_dir(path)
-    kw: dict[str, Any] = {"local_files_only": True, "trust_remote_code": trust_remote_code}
+    check_remote_code(model_dir, trust_remote_code)
+    kw: dict[str, Any] = {"local_files_only": True, "trust_remote_code": bool(trust_remote_code)}
     try:
         config = tf.AutoConfig.from_pretrained(str(model_dir), **kw)
     except ValueError as exc:

@@ -1,0 +1,210 @@
+"""Models as scorers: one-hot encoding, `Scorer` (any model → scores of one output for a
+one-hot batch (N, L, 4)), and loading the model of a `helix dna train` run directory.
+
+A model is anything `as_scorer` understands: an object with `forward_onehot` (helixforge's
+`SequenceModel`), a torch module taking (N, L, 4), an object with `predict(list_of_sequences)`,
+or a plain function on numpy batches. Gradients need a torch model; ISM works with all.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from helixforge.core.errors import ConfigError, InputError
+
+# ---------------------------------------------------------------- encoding
+
+
+def onehot_sequences(seqs: Sequence[str], length: int | None = None) -> np.ndarray:
+    """(N, L, 4) float32 one-hot, right-padded with N (zero rows) to `length` or the longest."""
+    from helixforge.dna.encode import onehot_batch
+
+    return onehot_batch([s.upper() for s in seqs], length)
+
+
+def onehot_to_sequences(x: np.ndarray) -> list[str]:
+    """Inverse of one-hot encoding (zero rows become N)."""
+    x = np.asarray(x)
+    idx = np.where(x.sum(-1) > 0, x.argmax(-1), 4)
+    letters = np.frombuffer(b"ACGTN", np.uint8)
+    return [letters[row].tobytes().decode() for row in idx]
+
+
+# ---------------------------------------------------------------- scorers
+
+
+class Scorer:
+    """A model viewed as f(one-hot batch (N, L, 4)) → scores (N,) for one output.
+
+    `target`: which output to score. For a multi-output model, a column index or a class label
+    (looked up in the model's `classes_`); for a binary model with classes [a, b], the label a
+    scores minus the logit (so higher always means "more of the target class").
+    """
+
+    def __init__(
+        self, model: Any, target: Any = None, batch_size: int = 256, device: str | None = None
+    ):
+        self.model = model
+        self.batch_size = int(batch_size)
+        self.kind = _model_kind(model)
+        self.column, self.sign = _target_column(model, target)
+        self.device = device
+
+    # -- torch path
+    def _torch_forward(self, x):
+        if self.kind == "onehot":
+            out = self.model.forward_onehot(x)
+        else:
+            out = self.model(x)
+        if out.ndim == 1:
+            out = out[:, None]
+        if self.column >= out.shape[1]:
+            raise ConfigError(
+                f"target column {self.column} but the model has {out.shape[1]} output(s)"
+            )
+        return self.sign * out[:, self.column]
+
+    def _torch_device(self):
+        import torch
+
+        mod = getattr(self.model, "torch_module", None) if self.kind == "onehot" else self.model
+        try:
+            return next(mod.parameters()).device
+        except (AttributeError, StopIteration, TypeError):
+            return torch.device("cpu")
+
+    @property
+    def differentiable(self) -> bool:
+        return self.kind in {"onehot", "module"}
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        """Scores of a one-hot batch (numpy, (N, L, 4)), computed in mini-batches."""
+        x = np.asarray(x, dtype=np.float32)
+        if len(x) == 0:
+            return np.zeros(0, dtype=np.float64)
+        out = []
+        if self.differentiable:
+            import torch
+
+            dev = self._torch_device()
+            with torch.no_grad():
+                for i in range(0, len(x), self.batch_size):
+                    xb = torch.from_numpy(x[i : i + self.batch_size]).to(dev)
+                    out.append(self._torch_forward(xb).float().cpu().numpy())
+        elif self.kind == "predict":
+            for i in range(0, len(x), self.batch_size):
+                seqs = onehot_to_sequences(x[i : i + self.batch_size])
+                out.append(self.sign * _column(np.asarray(self.model.predict(seqs)), self.column))
+        else:
+            for i in range(0, len(x), self.batch_size):
+                out.append(
+                    self.sign
+                    * _column(np.asarray(self.model(x[i : i + self.batch_size])), self.column)
+                )
+        return np.concatenate(out).astype(np.float64)
+
+    def gradient(self, x: np.ndarray) -> np.ndarray:
+        """d score / d input for a one-hot batch; needs a torch model."""
+        if not self.differentiable:
+            raise ConfigError(
+                "gradients need a torch model (forward_onehot or nn.Module)",
+                hint="use method='ism', which works with any model",
+            )
+        import torch
+
+        dev = self._torch_device()
+        grads = []
+        for i in range(0, len(x), self.batch_size):
+            xb = torch.tensor(
+                np.asarray(x[i : i + self.batch_size], dtype=np.float32),
+                device=dev,
+                requires_grad=True,
+            )
+            self._torch_forward(xb).sum().backward()
+            grads.append(xb.grad.detach().float().cpu().numpy())
+        return np.concatenate(grads)
+
+
+def _column(out: np.ndarray, column: int) -> np.ndarray:
+    return out if out.ndim == 1 else out[:, column]
+
+
+def _model_kind(model: Any) -> str:
+    if hasattr(model, "forward_onehot"):
+        return "onehot"
+    try:
+        import torch
+
+        if isinstance(model, torch.nn.Module):
+            return "module"
+    except ImportError:  # pragma: no cover
+        pass
+    if hasattr(model, "predict"):
+        return "predict"
+    if callable(model):
+        return "callable"
+    raise ConfigError(
+        f"cannot score sequences with a {type(model).__name__}",
+        hint="pass a SequenceModel, nn.Module or function",
+    )
+
+
+def _target_column(model: Any, target: Any) -> tuple[int, float]:
+    classes = getattr(model, "classes_", None)
+    n_out = getattr(model, "n_outputs", None)
+    if target is None:
+        return 0, 1.0
+    if classes and target is not None:
+        lookup = {str(c): i for i, c in enumerate(classes)}
+        if str(target) in lookup:
+            idx = lookup[str(target)]
+            if n_out == 1 and len(classes) == 2:  # one logit for P(classes[1])
+                return 0, (1.0 if idx == 1 else -1.0)
+            return idx, 1.0
+        if not isinstance(target, int | np.integer):
+            raise ConfigError(
+                f"target class {target!r} is not one of the model's classes {list(classes)}"
+            )
+    try:
+        return int(target), 1.0
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"target {target!r} must be a class label or an output index") from exc
+
+
+def as_scorer(model: Any, target: Any = None, batch_size: int = 256) -> Scorer:
+    """Wrap a model (or return an existing `Scorer`) for scoring one-hot batches."""
+    if isinstance(model, Scorer):
+        return model
+    return Scorer(model, target=target, batch_size=batch_size)
+
+
+def _batch(seqs_or_x) -> np.ndarray:
+    if isinstance(seqs_or_x, np.ndarray):
+        x = seqs_or_x.astype(np.float32, copy=False)
+        return x[None] if x.ndim == 2 else x
+    if isinstance(seqs_or_x, str):
+        seqs_or_x = [seqs_or_x]
+    return onehot_sequences(list(seqs_or_x))
+
+
+def load_run_model(run: str | os.PathLike, device: str = "cpu") -> Any:
+    """The model of a `helix dna train` run directory (or of its model/ folder)."""
+    from helixforge.dna.models import load_sequence_model
+
+    d = Path(run)
+    if not d.exists():
+        raise InputError(
+            f"{d}: run directory not found", hint="pass the --out directory of `helix dna train`"
+        )
+    model_dir = d / "model" if (d / "model" / "config.json").exists() else d
+    if not (model_dir / "config.json").exists():
+        raise InputError(f"{d}: no trained model here (no config.json in {d} or {d / 'model'})")
+    return load_sequence_model(model_dir, device=device)
+
+
+_load_run_model = load_run_model  # the name used before the split

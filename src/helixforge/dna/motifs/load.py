@@ -1,0 +1,166 @@
+"""Loading motifs: bundled JASPAR releases (pyjaspar, offline) and matrix files (TRANSFAC,
+JASPAR, MEME, …) read through Biopython.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+from helixforge.core.errors import ConfigError, EmptyInputError, InputError
+from helixforge.core.io import open_text
+from helixforge.dna.motifs.matrices import Motif, motif_from_biopython
+
+DEFAULT_RELEASE = 2024
+
+
+def jaspar_releases() -> list[int]:
+    """JASPAR releases bundled with pyjaspar (offline)."""
+    from pyjaspar import jaspar_releases as rel
+
+    return sorted(int(k.replace("JASPAR", "")) for k in rel)
+
+
+def load_jaspar(
+    ids: Sequence[str] | None = None,
+    collection: str | None = "CORE",
+    tax_group: str | Sequence[str] | None = ("vertebrates",),
+    release: int | str = DEFAULT_RELEASE,
+    tf_name: str | Sequence[str] | None = None,
+) -> list[Motif]:
+    """JASPAR motifs from the SQLite releases bundled with pyjaspar (no network).
+
+    `ids` (e.g. "MA0139.2", or "MA0139" for the latest version) takes precedence over the filters.
+    Unknown ids raise `InputError` naming them.
+    """
+    import warnings
+
+    from pyjaspar import jaspardb
+
+    rel = str(release)
+    rel = rel if rel.upper().startswith("JASPAR") else f"JASPAR{rel}"
+    available = jaspar_releases()
+    if rel.upper() not in {f"JASPAR{r}" for r in available}:
+        raise ConfigError(
+            f"JASPAR release {release!r} is not bundled with pyjaspar",
+            hint=f"choose one of {', '.join(map(str, available))}",
+        )
+    db = jaspardb(release=rel.upper())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if ids:
+            out, missing = [], []
+            for mid in ids:
+                m = db.fetch_motif_by_id(str(mid).strip())
+                (out.append(motif_from_biopython(m, rel)) if m is not None else missing.append(mid))
+            if missing:
+                raise InputError(
+                    f"unknown JASPAR matrix id(s) in {rel}: {', '.join(map(str, missing))}",
+                    hint="ids look like MA0139.2 (or MA0139 for the latest version); "
+                    "browse https://jaspar.elixir.no or pick another --release",
+                )
+            return out
+        taxa = (
+            [tax_group] if isinstance(tax_group, str) else (list(tax_group) if tax_group else None)
+        )
+        rec = db.fetch_motifs(collection=collection, tax_group=taxa, tf_name=tf_name)
+    motifs = [motif_from_biopython(m, rel) for m in rec]
+    if not motifs:
+        raise InputError(
+            f"no JASPAR motifs in {rel} match collection={collection!r}, tax_group={tax_group!r}",
+            hint="tax groups are e.g. vertebrates, insects, plants, fungi, nematodes, urochordates",
+        )
+    return motifs
+
+
+def read_motifs(path: str | os.PathLike, fmt: str | None = None) -> list[Motif]:
+    """Read motif matrices from a TRANSFAC, JASPAR (.jaspar/.pfm), MEME or JASPAR-sites file (.gz ok).
+
+    `fmt` is one of transfac, jaspar, pfm, meme, sites; by default it is guessed from the suffix
+    and, failing that, from the content.
+    """
+    from Bio import motifs as bio_motifs
+
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"{p}: motif file not found", hint="check the --motifs path")
+    if fmt is None:
+        name = p.name.lower().removesuffix(".gz")
+        suffix = name.rsplit(".", 1)[-1] if "." in name else ""
+        fmt = {
+            "transfac": "transfac",
+            "dat": "transfac",
+            "jaspar": "jaspar",
+            "pfm": "pfm",
+            "meme": "meme",
+        }.get(suffix)
+        if fmt is None:
+            with open_text(p) as fh:
+                head = fh.read(4000)
+            if head.lstrip().startswith("MEME version"):
+                fmt = "meme"
+            elif re.search(r"^(AC|ID|PO|P0)\s", head, re.M):
+                fmt = "transfac"
+            elif head.lstrip().startswith(">"):
+                fmt = "jaspar"
+            else:
+                raise InputError(
+                    f"{p}: unknown motif format", hint="pass fmt= transfac | jaspar | pfm | meme"
+                )
+    fmt = fmt.lower()
+    try:
+        with open_text(p) as fh:
+            if fmt == "transfac":
+                rec = bio_motifs.parse(fh, "transfac", strict=False)
+            elif fmt == "meme":
+                rec = bio_motifs.parse(fh, "minimal")
+            elif fmt in {"jaspar", "pfm", "sites"}:
+                rec = bio_motifs.parse(fh, fmt if fmt != "pfm" else "pfm-four-columns")
+                if fmt == "pfm" and not rec:
+                    with open_text(p) as fh2:
+                        rec = bio_motifs.parse(fh2, "pfm-four-rows")
+            else:
+                raise ConfigError(
+                    f"unknown motif format {fmt!r}", hint="use transfac, jaspar, pfm or meme"
+                )
+    except (ValueError, KeyError, IndexError, AttributeError, TypeError) as exc:
+        raise InputError(f"{p}: could not be read as {fmt.upper()} motifs: {exc}") from exc
+    motifs = [motif_from_biopython(m, p.name) for m in rec]
+    if not motifs:
+        raise EmptyInputError(f"{p}: no motifs found")
+    return motifs
+
+
+def select_motifs(
+    motifs: Sequence[Motif], ids: Sequence[str] | None = None, tax_group: str | None = None
+) -> list[Motif]:
+    """Keep motifs whose id (with or without version) or name is in `ids`, and/or of one tax group."""
+    out = list(motifs)
+    if tax_group:
+        out = [m for m in out if m.tax_group.lower() == tax_group.lower()]
+    if ids:
+        want = {i.strip() for i in ids}
+        chosen = [m for m in out if m.id in want or m.id.split(".")[0] in want or m.name in want]
+        found = (
+            {m.id for m in chosen} | {m.id.split(".")[0] for m in chosen} | {m.name for m in chosen}
+        )
+        missing = sorted(want - found)
+        if missing:
+            raise InputError(f"motif id(s) not found: {', '.join(missing)}")
+        out = chosen
+    return out
+
+
+def resolve_motifs(
+    motif_file: str | os.PathLike | None = None,
+    ids: Sequence[str] | None = None,
+    collection: str | None = "CORE",
+    tax_group: str | Sequence[str] | None = ("vertebrates",),
+    release: int | str = DEFAULT_RELEASE,
+) -> list[Motif]:
+    """Motifs from a matrix file (optionally filtered by `ids`) or else from bundled JASPAR."""
+    if motif_file:
+        return select_motifs(read_motifs(motif_file), ids)
+    return load_jaspar(ids=ids or None, collection=collection, tax_group=tax_group, release=release)

@@ -1,0 +1,91 @@
+"""The pipelines behind `helix dna motifs scan|enrich`: read FASTA, scan or test, write the
+output atomically plus `<stem>.errors.csv` (every rejected record, with its header line).
+
+Output paths are checked before any work (`core.io.check_output`): an existing output is
+replaced only with `overwrite=True`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from helixforge.core.errors import RowErrors
+from helixforge.core.io import check_output
+from helixforge.core.options import require_float
+from helixforge.dna.motifs.enrich import enrich
+from helixforge.dna.motifs.load import resolve_motifs
+from helixforge.dna.motifs.matrices import Motif
+from helixforge.dna.motifs.scan import scan, write_hits
+
+
+def errors_path(out: str | os.PathLike) -> Path:
+    """`dir/hits.tsv` → `dir/hits.errors.csv` (the errors table written beside an output)."""
+    p = Path(out)
+    return p.with_name(p.name.split(".")[0] + ".errors.csv")
+
+
+def scan_fasta(
+    fasta: str | os.PathLike,
+    out: str | os.PathLike,
+    motifs: Sequence[Motif] | None = None,
+    pvalue: float = 1e-4,
+    background: str | Sequence[float] | None = None,
+    qvalues: bool = False,
+    overwrite: bool = False,
+    quiet: bool = True,
+    **motif_options,
+) -> pd.DataFrame:
+    """Scan a FASTA file and write hits to `out` (.bed → BED6, else a table) plus `<stem>.errors.csv`.
+
+    `motifs` default to `resolve_motifs(**motif_options)` (JASPAR CORE vertebrates).
+    Rows in = hits' sequences + errors: every record is scanned or in the errors table.
+    """
+    require_float(pvalue, "--pvalue", low=0, high=1, low_open=True)
+    check_output(out, overwrite=overwrite)
+    motifs = list(motifs) if motifs is not None else resolve_motifs(**motif_options)
+    errors = RowErrors(fasta)
+    try:
+        hits = scan(
+            fasta,
+            motifs,
+            pvalue=pvalue,
+            background=background,
+            qvalues=qvalues,
+            errors=errors,
+            quiet=quiet,
+        )
+    finally:
+        errors.write(errors_path(out))
+    write_hits(hits, out)
+    return hits
+
+
+def enrich_fasta(
+    foreground: str | os.PathLike,
+    background: str | os.PathLike,
+    out: str | os.PathLike,
+    motifs: Sequence[Motif] | None = None,
+    pvalue: float = 1e-4,
+    overwrite: bool = False,
+    **motif_options,
+) -> pd.DataFrame:
+    """`enrich` for two FASTA files; writes the table to `out` and rejected records to `<stem>.errors.csv`."""
+    from helixforge.core.tables import write_table
+
+    require_float(pvalue, "--pvalue", low=0, high=1, low_open=True)
+    check_output(out, overwrite=overwrite)
+    motifs = list(motifs) if motifs is not None else resolve_motifs(**motif_options)
+    fg_err, bg_err = RowErrors(foreground), RowErrors(background)
+    try:
+        table = enrich(
+            foreground, background, motifs, pvalue=pvalue, errors=fg_err, bg_errors=bg_err
+        )
+    finally:
+        fg_err.extend(bg_err)
+        fg_err.write(errors_path(out))
+    write_table(table, out)
+    return table

@@ -1,0 +1,113 @@
+"""Input sequences for motif work: FASTA files (through `dna.io.read_fasta`), mappings or lists,
+normalised to `SequenceRecord`s and checked, with bad records sent to the errors table.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from helixforge.core.errors import InputError, NoUsableRowsError, RowErrors
+from helixforge.dna.sequence import IUPAC
+
+_ALLOWED = set(IUPAC) | {c.lower() for c in IUPAC}
+
+
+@dataclass
+class SequenceRecord:
+    """One input sequence: its name, bases and the file line of its header (None if in memory)."""
+
+    name: str
+    seq: str
+    line: int | None = None
+
+
+def read_fasta_records(path: str | os.PathLike) -> list[SequenceRecord]:
+    """FASTA records (plain, gzip or BGZF) with the line of each header (via `dna.io.read_fasta`).
+
+    A missing file, a directory, text before the first header or a damaged compressed stream
+    raise `InputError`; a file without records raises `EmptyInputError`.
+    """
+    from helixforge.dna.io import read_fasta
+
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"{p}: FASTA file not found", hint="check the path")
+    if p.is_dir():
+        raise InputError(f"{p}: is a directory, expected a FASTA file")
+    return [SequenceRecord(r.id, r.seq, r.line) for r in read_fasta(p)]
+
+
+SequencesLike = (
+    str
+    | os.PathLike
+    | Mapping[str, str]
+    | Sequence[str]
+    | Sequence[tuple[str, str]]
+    | Sequence[SequenceRecord]
+)
+
+
+def as_records(sequences: SequencesLike) -> tuple[list[SequenceRecord], str]:
+    """Normalise sequences given as a FASTA path, {name: seq}, [seq], [(name, seq)] or records."""
+    if isinstance(sequences, (str, os.PathLike)) and not (
+        isinstance(sequences, str) and _looks_like_dna(sequences)
+    ):
+        return read_fasta_records(sequences), str(sequences)
+    if isinstance(sequences, str):
+        return [SequenceRecord("seq1", sequences)], "<sequences>"
+    if isinstance(sequences, Mapping):
+        return [SequenceRecord(str(k), str(v)) for k, v in sequences.items()], "<sequences>"
+    out = []
+    for i, s in enumerate(sequences):
+        if isinstance(s, SequenceRecord):
+            out.append(s)
+        elif isinstance(s, str):
+            out.append(SequenceRecord(f"seq{i + 1}", s))
+        else:
+            out.append(SequenceRecord(str(s[0]), str(s[1])))
+    return out, "<sequences>"
+
+
+def _looks_like_dna(s: str) -> bool:
+    return len(s) > 0 and set(s) <= _ALLOWED and not os.path.exists(s)
+
+
+def check_records(
+    records: list[SequenceRecord], source: str, errors: RowErrors | None = None, min_length: int = 1
+) -> list[SequenceRecord]:
+    """Upper-case each record and reject those with non-nucleotide characters or no bases.
+
+    With `errors`, a bad record is recorded (file, header line, value, reason) and skipped;
+    without, the first bad record raises `InputError`. IUPAC ambiguity codes are kept (they are
+    never part of a scored window).
+    """
+    good = []
+    for r in records:
+        seq = r.seq.upper().replace("U", "T")
+        bad = next((c for c in seq if c not in IUPAC), None)
+        reason = None
+        if bad is not None:
+            pos = seq.index(bad) + 1
+            reason = f"sequence {r.name!r} has {bad!r} at position {pos}, which is not a nucleotide (A C G T N or IUPAC)"
+        elif len(seq) < min_length:
+            reason = (
+                f"sequence {r.name!r} is empty"
+                if not seq
+                else f"sequence {r.name!r} is shorter than {min_length}"
+            )
+        if reason:
+            if errors is None:
+                where = f"{source}, line {r.line}: " if r.line else f"{source}: "
+                raise InputError(where + reason, hint="fix or remove this record")
+            errors.add(r.line, "sequence", bad if bad is not None else r.name, reason)
+            continue
+        good.append(SequenceRecord(r.name, seq, r.line))
+    if not good:
+        raise NoUsableRowsError(
+            f"{source}: no usable sequences ({len(records)} rejected)",
+            hint=errors.summary() if errors is not None else None,
+        )
+    return good

@@ -111,16 +111,92 @@ def test_position_bins_keep_any_length_and_strand_symmetry():
 
 
 def test_bad_options_and_labels():
-    with pytest.raises(ConfigError, match="architecture"):
+    with pytest.raises(ConfigError, match="unknown DNA architecture"):
         SequenceModel(arch="transformer")
     with pytest.raises(InputError, match="exactly 2 label values"):
         SequenceModel(arch="resnet", epochs=1).fit(["ACGT"] * 3, [0, 1, 2])
     with pytest.raises(ConfigError, match="not found"):
         make_sequence_model("lm:/no/such/checkpoint")
+    with pytest.raises(ConfigError, match="--batch-size must be at least 1"):
+        SequenceModel(arch="cnn", batch_size=0)
+    with pytest.raises(ConfigError, match="--param nope: unknown parameter"):
+        SequenceModel(arch="resnet", arch_params={"nope": 1})
+    with pytest.raises(ConfigError, match="expected int"):
+        SequenceModel(arch="resnet", arch_params={"channels": "many"})
+
+
+def test_registry_names_every_architecture_and_refuses_unknown_ones():
+    from helixforge.dna.models import architecture_names
+
+    assert {"cnn", "resnet", "resnet_pos", "lm:PATH"} <= set(architecture_names())
+    with pytest.raises(ConfigError) as err:
+        make_sequence_model("transformer")
+    assert "cnn, lm:PATH, resnet, resnet_pos" in err.value.hint
+    with pytest.raises(ConfigError, match="needs a PATH"):
+        make_sequence_model("lm")
+    with pytest.raises(ConfigError, match="takes no ':' argument"):
+        make_sequence_model("cnn:big")
+    pos = make_sequence_model("resnet_pos", epochs=1)
+    pos.config.max_len = 60
+    assert pos._build().position_bins == 8
+    assert make_sequence_model("resnet")._build().position_bins == 0
+
+
+def test_damaged_model_folders_are_clear_errors(resnet, tmp_path):
+    import shutil
+
+    good = resnet.save(tmp_path / "good")
+    cases = {
+        "config.json": lambda d: (d / "config.json").write_text("{not json"),
+        "model.safetensors": lambda d: (d / "model.safetensors").write_bytes(
+            (good / "model.safetensors").read_bytes()[:100]
+        ),
+        "missing": lambda d: (d / "model.safetensors").unlink(),
+    }
+    for name, damage in cases.items():
+        d = tmp_path / name
+        shutil.copytree(good, d)
+        damage(d)
+        with pytest.raises(InputError) as err:
+            load_sequence_model(d)
+        assert str(d) in err.value.message, name
+
+
+def test_resume_after_an_interruption_gives_the_uninterrupted_weights(tmp_path, monkeypatch):
+    from helixforge.dna.models import estimator
+
+    torch.set_num_threads(1)
+    seqs, y = planted(96)
+    vs, vy = planted(32, seed=1)
+    kw = dict(arch="resnet", epochs=3, batch_size=16, threads=1, patience=10, seed=3)
+    full = SequenceModel(**kw, checkpoint_dir=tmp_path / "a").fit(seqs, y, valid=(vs, vy))
+
+    class Killed(Exception):
+        pass
+
+    real = estimator._epoch_seed
+
+    def stop_after_first_epoch(seed, epoch):
+        if epoch == 1:
+            raise Killed
+        return real(seed, epoch)
+
+    monkeypatch.setattr(estimator, "_epoch_seed", stop_after_first_epoch)
+    with pytest.raises(Killed):
+        SequenceModel(**kw, checkpoint_dir=tmp_path / "b").fit(seqs, y, valid=(vs, vy))
+    monkeypatch.setattr(estimator, "_epoch_seed", real)
+    again = SequenceModel(**kw, checkpoint_dir=tmp_path / "b", resume=True).fit(
+        seqs, y, valid=(vs, vy)
+    )
+    assert len(again.history) == 3
+    for (k, a), b in zip(
+        full.torch_module.state_dict().items(), again.torch_module.state_dict().values()
+    ):
+        assert torch.equal(a, b), k
 
 
 class _FakeLM:
-    """Stands in for helixforge.lm's estimator: records what the adapter hands it."""
+    """Stands in for helixforge.lm.finetune.FinetunedLM: records what the adapter hands it."""
 
     seen: dict = {}
 
@@ -138,14 +214,16 @@ class _FakeLM:
 def test_lm_spec_maps_labels_for_the_lm_estimator(tmp_path, monkeypatch):
     from helixforge.dna.models import lm_adapter
 
-    monkeypatch.setattr(lm_adapter, "lm_estimator_class", lambda: _FakeLM)
+    monkeypatch.setattr(lm_adapter, "finetuned_lm_class", lambda: _FakeLM)
     (tmp_path / "ckpt").mkdir()
+    with pytest.raises(ConfigError, match="unknown parameter"):
+        make_sequence_model(f"lm:{tmp_path / 'ckpt'}", arch_params={"x": 1})
     model = make_sequence_model(
-        f"lm:{tmp_path / 'ckpt'}", task="binary", epochs=2, arch_params={"x": 1}
+        f"lm:{tmp_path / 'ckpt'}", task="binary", epochs=2, arch_params={"lora": True}
     )
     model.fit(["ACGT", "TTGATTACAG"], np.array(["no", "yes"]), valid=(["ACGT"], np.array(["no"])))
-    assert _FakeLM.seen["options"] == {"epochs": 2} and _FakeLM.seen["task_types"] == ["binary"]
-    assert _FakeLM.seen["y"].tolist() == [[0.0], [1.0]] and _FakeLM.seen["valid_y"].tolist() == [
-        [0.0]
-    ]
+    opts = _FakeLM.seen["options"]
+    assert opts["epochs"] == 2 and opts["lora"] is True and _FakeLM.seen["task_types"] == ["binary"]
+    assert _FakeLM.seen["y"].tolist() == [[0.0], [1.0]]
+    assert _FakeLM.seen["valid_y"].tolist() == [[0.0]]
     assert model.predict_label(["GGGTTGATTACAG", "AAAA"]) == ["yes", "no"]

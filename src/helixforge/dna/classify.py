@@ -273,9 +273,9 @@ def _conformal_metrics(cal, task, y, pred, classes) -> dict[str, float]:
 
 
 def _plain_label(v):
-    from helixforge.dna.models.estimator import _plain
+    from helixforge.dna.models.labels import plain_label
 
-    return _plain(v)
+    return plain_label(v)
 
 
 def _conformal_ok(cal: dict[str, Any] | None) -> bool:

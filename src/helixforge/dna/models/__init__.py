@@ -1,8 +1,9 @@
-"""DNA sequence models: the baseline CNN, the dilated ResNet, and `lm:PATH` language models.
+"""DNA sequence models behind `--model`: every entry of the architecture registry.
 
-`make_sequence_model(spec, task, **options)` builds an estimator from a CLI-style spec:
-'cnn', 'resnet', or 'lm:PATH' (a fine-tuned language model from `helixforge.lm`).
-`load_sequence_model(dir)` loads whichever kind a directory holds.
+`make_sequence_model(spec, task, **options)` builds an estimator from a CLI-style spec ('cnn',
+'resnet', 'resnet_pos', 'lm:PATH', … — see `architecture_names()`); `load_sequence_model(dir)`
+loads whichever kind a directory holds. Register a new architecture in
+`dna.models.registry` (one module, one decorator).
 """
 
 from __future__ import annotations
@@ -11,44 +12,53 @@ import os
 from pathlib import Path
 from typing import Any
 
-from helixforge.core.errors import ConfigError, InputError
+from helixforge.core.errors import InputError
 from helixforge.dna.models.estimator import SequenceModel
-from helixforge.dna.models.lm_adapter import META_FILE, LMSequenceModel, lm_estimator_class
-
-LM_PREFIX = "lm:"
+from helixforge.dna.models.registry import (
+    ARCHITECTURES,
+    Architecture,
+    architecture_names,
+    parse_model_spec,
+    register_architecture,
+)
 
 
 def make_sequence_model(spec: str, task: str = "binary", **options: Any):
-    """'cnn' | 'resnet' → `SequenceModel`; 'lm:PATH' → `LMSequenceModel` fine-tuning checkpoint PATH."""
-    if spec.startswith(LM_PREFIX):
-        path = spec[len(LM_PREFIX) :]
-        if not path or not Path(path).exists():
-            raise ConfigError(
-                f"language model {path!r} not found",
-                hint="pass lm:DIR where DIR holds a pretrained checkpoint",
-            )
-        lm_estimator_class()  # fail early with a clear message when the lm layer is missing
-        options.pop("arch_params", None)
-        options.pop("checkpoint_dir", None)
-        options.pop("rc_augment", None)
-        return LMSequenceModel(path, task=task, **options)
-    return SequenceModel(arch=spec, task=task, **options)
+    """A model for `spec`: registered torch architectures → `SequenceModel`; entries with their
+    own estimator (lm:PATH) → that estimator. Unknown names raise a ConfigError listing them."""
+    arch, arg = parse_model_spec(spec)
+    if arch.estimator is not None:
+        return arch.estimator(arg, task=task, **options)
+    return SequenceModel(arch=arch.name, task=task, **options)
 
 
 def load_sequence_model(path: str | os.PathLike, device: str = "cpu"):
-    """Load a model directory written by `SequenceModel.save` or the LM estimator's `save`."""
-    from helixforge.core.artifacts import load_json
+    """Load a model directory written by `SequenceModel.save` or `LMSequenceModel.save`."""
+    from helixforge.dna.models.lm_adapter import META_FILE, LMSequenceModel
 
     d = Path(path)
+    if not d.is_dir():
+        raise InputError(f"{d}: model directory not found", hint="pass the run directory")
     if (d / META_FILE).exists():
         return LMSequenceModel.load(d, device=device)
-    cfg = load_json(d / "config.json") if (d / "config.json").exists() else {}
-    if not str(cfg.get("format", "")).startswith("helixforge.dna.SequenceModel"):
-        raise InputError(
-            f"{d}: not a HelixForge DNA model directory",
-            hint="pass the run directory of `helix dna train` (or its model/ folder)",
-        )
     return SequenceModel.load(d, device=device)
 
 
-__all__ = ["SequenceModel", "LMSequenceModel", "make_sequence_model", "load_sequence_model"]
+def __getattr__(name: str):  # LMSequenceModel without importing the lm layer up front
+    if name == "LMSequenceModel":
+        from helixforge.dna.models.lm_adapter import LMSequenceModel
+
+        return LMSequenceModel
+    raise AttributeError(name)
+
+
+__all__ = [
+    "ARCHITECTURES",
+    "Architecture",
+    "SequenceModel",
+    "architecture_names",
+    "load_sequence_model",
+    "make_sequence_model",
+    "parse_model_spec",
+    "register_architecture",
+]

@@ -13,6 +13,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from helixforge.dna.models.registry import register_architecture
+
 MIN_LEN = 64  # three valid k=8 convolutions with pooling need at least this many bases
 
 
@@ -58,3 +60,22 @@ class BaselineCNN(nn.Module):
             x = nn.functional.pad(x, (0, 0, 0, self.max_len - x.shape[1]))
         h = self.embed(x.transpose(1, 2))
         return self.head(self.conv(h))
+
+
+@register_architecture(
+    "cnn",
+    defaults={
+        "embedding_dim": 100,
+        "channels": [16, 8, 4],
+        "kernel_size": 8,
+        "hidden": 512,
+        "dropout": 0.3,
+    },
+    fixed_length=True,
+    help="Genomic Benchmarks baseline CNN (fixed input length)",
+)
+def build_cnn(max_len: int | None, n_outputs: int, **params) -> BaselineCNN:
+    """The registered builder for `--model cnn`."""
+    if "channels" in params:
+        params["channels"] = tuple(params["channels"])
+    return BaselineCNN(max_len=max_len or 0, n_outputs=n_outputs, **params)

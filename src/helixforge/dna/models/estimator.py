@@ -1,4 +1,5 @@
-"""`SequenceModel`: a scikit-learn-style estimator over DNA sequences (CNN or dilated ResNet).
+"""`SequenceModel`: a scikit-learn-style estimator over DNA sequences for any registered torch
+architecture (`dna.models.registry`: cnn, resnet, resnet_pos, …).
 
     model = SequenceModel(arch="resnet", task="binary", epochs=10).fit(seqs, y, valid=(vs, vy))
     p = model.predict(test_seqs)          # P(class 1), averaged over both strands
@@ -9,7 +10,15 @@ logits differentiably, and `torch_module` is the underlying `nn.Module`.
 
 Reverse complements: with `rc_augment` each training batch has a random half of its sequences
 reverse-complemented; with `rc_average` predictions are the mean of the logits of a sequence and
-of its reverse complement, so the model's output does not depend on the strand it is given.
+of its reverse complement, so the output does not depend on the strand it is given.
+
+Checkpoints and resume: with `checkpoint_dir` the loop writes a checkpoint each epoch; with
+`resume=True` training continues from it. Batch order, augmentation and dropout are seeded per
+epoch from (seed, epoch), so a resumed run ends with the same weights as an uninterrupted one.
+The caller decides whether a checkpoint belongs to this run (see `dna.train`'s resume key).
+
+A saved model records the sha256 of its weights; `load` refuses a folder whose files are
+missing, truncated, corrupt or changed, with an `InputError` naming the file.
 """
 
 from __future__ import annotations
@@ -23,10 +32,18 @@ from typing import Any
 import numpy as np
 
 from helixforge.core.errors import ConfigError, InputError
+from helixforge.core.options import check_param_types, require_float, require_int
 from helixforge.dna.encode import PAD_CODE, encode_padded
+from helixforge.dna.models.batching import onehot_batches, onehot_tensor
+from helixforge.dna.models.labels import (
+    TASKS,
+    class_indices,
+    class_list,
+    regression_targets,
+)
+from helixforge.dna.models.registry import ARCHITECTURES, Architecture
+from helixforge.dna.models.storage import check_weights, read_model_config
 
-ARCHES = ("cnn", "resnet")
-TASKS = ("binary", "multiclass", "regression")
 FORMAT = "helixforge.dna.SequenceModel/1"
 
 
@@ -51,50 +68,23 @@ class SequenceModelConfig:
     y_std: float = 1.0
 
 
-class _Batches:
-    """Re-iterable training batches: shuffled each epoch, optional random reverse complements."""
-
-    def __init__(
-        self,
-        codes: np.ndarray,
-        y: np.ndarray,
-        batch_size: int,
-        shuffle: bool,
-        rc_augment: bool,
-        seed: int,
-    ):
-        self.codes, self.y = codes, y
-        self.batch_size = batch_size
-        self.shuffle, self.rc_augment = shuffle, rc_augment
-        self.rng = np.random.default_rng(seed)
-
-    def __len__(self) -> int:
-        return (len(self.codes) + self.batch_size - 1) // self.batch_size
-
-    def __iter__(self):
-        import torch
-
-        order = (
-            self.rng.permutation(len(self.codes)) if self.shuffle else np.arange(len(self.codes))
+def _torch_architecture(name: str) -> Architecture:
+    arch = ARCHITECTURES.get(name)
+    if arch.build is None:
+        raise ConfigError(
+            f"--model {name!r} is not a torch architecture for SequenceModel",
+            hint=f"use make_sequence_model('{arch.usage}') instead",
         )
-        for start in range(0, len(order), self.batch_size):
-            idx = order[start : start + self.batch_size]
-            x = _onehot_tensor(self.codes[idx])
-            if self.rc_augment:
-                flip = torch.from_numpy(self.rng.random(len(idx)) < 0.5)
-                x = torch.where(flip[:, None, None], torch.flip(x, dims=(1, 2)), x)
-            yield x, torch.from_numpy(self.y[idx])
+    return arch
 
 
-def _onehot_tensor(codes: np.ndarray):
-    import torch
-
-    t = torch.from_numpy(np.ascontiguousarray(codes).astype(np.int64))
-    return torch.nn.functional.one_hot(t, 5)[..., :4].float()
+def _epoch_seed(seed: int, epoch: int) -> int:
+    return (int(seed) * 1_000_003 + int(epoch)) % (2**63)
 
 
 class SequenceModel:
-    """CNN / dilated-ResNet estimator for binary, multiclass or regression targets on DNA."""
+    """Estimator for binary, multiclass or regression targets on DNA, any registered torch
+    architecture."""
 
     name = "sequence_model"
 
@@ -115,33 +105,32 @@ class SequenceModel:
         seed: int = 0,
         quiet: bool = True,
         checkpoint_dir: str | os.PathLike | None = None,
+        resume: bool = False,
         arch_params: dict[str, Any] | None = None,
     ):
-        if arch not in ARCHES:
-            raise ConfigError(
-                f"unknown DNA model architecture {arch!r}",
-                hint=f"choose one of: {', '.join(ARCHES)}, or lm:PATH",
-            )
+        spec = _torch_architecture(arch)
         if task not in TASKS:
-            raise ConfigError(f"unknown task {task!r}", hint=f"choose one of: {', '.join(TASKS)}")
+            raise ConfigError(f"--task {task!r} is not one of: {', '.join(TASKS)}")
+        params = check_param_types(dict(arch_params or {}), spec.defaults)
         self.config = SequenceModelConfig(
             arch=arch,
             task=task,
-            epochs=int(epochs),
-            lr=float(lr),
-            weight_decay=float(weight_decay),
-            batch_size=int(batch_size),
-            patience=patience,
+            epochs=require_int(epochs, "--epochs", min_value=1),
+            lr=require_float(lr, "--lr", low=0, low_open=True),
+            weight_decay=require_float(weight_decay, "weight_decay", low=0),
+            batch_size=require_int(batch_size, "--batch-size", min_value=1),
+            patience=None if patience is None else require_int(patience, "--patience"),
             rc_augment=bool(rc_augment),
             rc_average=bool(rc_average),
-            warmup_fraction=float(warmup_fraction),
-            seed=int(seed),
-            arch_params=dict(arch_params or {}),
+            warmup_fraction=require_float(warmup_fraction, "warmup_fraction", low=0, high=1),
+            seed=require_int(seed, "--seed", min_value=None),
+            arch_params=params,
         )
         self.threads = threads
         self.device = device
         self.quiet = quiet
         self.checkpoint_dir = checkpoint_dir
+        self.resume = resume
         self.torch_module = None
         self.history: list[dict[str, float]] = []
         self.train_seconds = 0.0
@@ -157,8 +146,8 @@ class SequenceModel:
 
     @property
     def max_len(self) -> int | None:
-        """Longest accepted input (the CNN's fixed length); None when any length works."""
-        return self.config.max_len if self.config.arch == "cnn" else None
+        """Longest accepted input (fixed-length architectures); None when any length works."""
+        return self.config.max_len if ARCHITECTURES.get(self.config.arch).fixed_length else None
 
     @property
     def n_outputs(self) -> int:
@@ -166,49 +155,20 @@ class SequenceModel:
 
     # ------------------------------------------------------------------ building
     def _build(self):
-        from helixforge.dna.models.cnn import BaselineCNN
-        from helixforge.dna.models.resnet import DilatedResNet
+        spec = _torch_architecture(self.config.arch)
+        return spec.build(self.config.max_len, self.n_outputs, **self.config.arch_params)
 
-        params = dict(self.config.arch_params)
-        if self.config.arch == "cnn":
-            return BaselineCNN(max_len=self.config.max_len or 0, n_outputs=self.n_outputs, **params)
-        if "dilations" in params:
-            params["dilations"] = tuple(params["dilations"])
-        return DilatedResNet(n_outputs=self.n_outputs, **params)
-
-    def _encode_targets(self, y) -> np.ndarray:
-        y = np.asarray(y)
+    def _encode_targets(self, y, first: bool) -> np.ndarray:
         cfg = self.config
         if cfg.task == "regression":
-            yf = y.astype(float)
-            if not np.all(np.isfinite(yf)):
-                raise InputError(
-                    "regression targets contain NaN or infinite values",
-                    hint="drop or fix those rows",
-                )
-            if cfg.classes is None:  # first call (fit): store the scaling
-                cfg.y_mean = float(yf.mean())
-                cfg.y_std = float(yf.std()) or 1.0
+            yf = regression_targets(y)
+            if first:
+                cfg.y_mean, cfg.y_std = float(yf.mean()), float(yf.std()) or 1.0
             return ((yf - cfg.y_mean) / cfg.y_std).astype(np.float32)
-        labels = [_plain(v) for v in y]
-        if cfg.classes is None:
-            cfg.classes = sorted(set(labels), key=_sort_key)
-            if cfg.task == "binary" and len(cfg.classes) != 2:
-                raise InputError(
-                    f"binary task needs exactly 2 label values, found {len(cfg.classes)}: {cfg.classes[:10]}",
-                    hint="use --task multiclass (or regression for numeric targets)",
-                )
-            if cfg.task == "multiclass" and len(cfg.classes) < 2:
-                raise InputError(f"multiclass task found only {len(cfg.classes)} label value(s)")
-        index = {c: i for i, c in enumerate(cfg.classes)}
-        unknown = sorted({lab for lab in labels if lab not in index}, key=_sort_key)
-        if unknown:
-            raise InputError(
-                f"labels {unknown[:5]} were not seen in training",
-                hint=f"known labels: {cfg.classes}",
-            )
-        out = np.array([index[lab] for lab in labels])
-        return out.astype(np.float32) if cfg.task == "binary" else out.astype(np.int64)
+        if first:
+            cfg.classes = class_list(cfg.task, y)
+        out = class_indices(y, cfg.classes)
+        return out.astype(np.float32) if cfg.task == "binary" else out
 
     def _loss(self, model, batch):
         import torch.nn.functional as F
@@ -221,11 +181,40 @@ class SequenceModel:
             return F.cross_entropy(logits, y)
         return F.mse_loss(logits[:, 0], y)
 
+    def _batches(self, codes: np.ndarray, y: np.ndarray, train: bool, start_epoch: int):
+        cfg = self.config
+        return onehot_batches(
+            codes,
+            y,
+            cfg.batch_size if train else max(256, cfg.batch_size),
+            train=train,
+            rc_augment=train and cfg.rc_augment,
+            seed=cfg.seed,
+            start_epoch=start_epoch,
+        )
+
+    def _start_epoch(self) -> int:
+        """The epoch a resumed fit starts at (0 without a checkpoint)."""
+        ckpt = Path(self.checkpoint_dir) / "last.pt" if self.checkpoint_dir else None
+        if not (self.resume and ckpt and ckpt.exists()):
+            return 0
+        import torch
+
+        try:
+            return int(torch.load(ckpt, map_location="cpu", weights_only=True)["epoch"]) + 1
+        except Exception as exc:  # a damaged checkpoint: say which file
+            raise InputError(
+                f"{ckpt}: the checkpoint cannot be read ({type(exc).__name__})",
+                hint="start afresh without --resume",
+            ) from None
+
     # ------------------------------------------------------------------ API
     def fit(
         self, seqs: Sequence[str], y, valid: tuple[Sequence[str], Any] | None = None
     ) -> SequenceModel:
         """Train on sequences and labels; `valid` (sequences, labels) drives early stopping only."""
+        import torch
+
         from helixforge.core.training import TrainConfig, fit, seed_everything, set_threads
 
         if len(seqs) == 0:
@@ -235,26 +224,26 @@ class SequenceModel:
         set_threads(self.threads)
         seed_everything(self.config.seed)
         cfg = self.config
-        cfg.classes = None
+        has_valid = valid is not None and len(valid[0]) > 0
         longest = max(len(s) for s in seqs)
-        if valid is not None and len(valid[0]):
+        if has_valid:
             longest = max(longest, max(len(s) for s in valid[0]))
-        if cfg.arch == "cnn":
+        cfg.max_len = int(longest)
+        if ARCHITECTURES.get(cfg.arch).fixed_length:
             from helixforge.dna.models.cnn import MIN_LEN
 
-            longest = max(longest, MIN_LEN)
-        cfg.max_len = int(longest)
-        y_enc = self._encode_targets(y)
-        if cfg.task == "regression":
-            cfg.classes = []  # marks the scaling as fixed for the validation targets
+            cfg.max_len = max(cfg.max_len, MIN_LEN)
+        y_enc = self._encode_targets(y, first=True)
+        start = self._start_epoch()
         codes = encode_padded([s.upper() for s in seqs], self._pad_len(seqs))
-        train = _Batches(codes, y_enc, cfg.batch_size, True, cfg.rc_augment, cfg.seed)
+        train = self._batches(codes, y_enc, True, start)
         valid_batches = None
-        if valid is not None and len(valid[0]):
-            vy = self._encode_targets(valid[1])
+        if has_valid:
+            vy = self._encode_targets(valid[1], first=False)
             vcodes = encode_padded([s.upper() for s in valid[0]], self._pad_len(valid[0]))
-            valid_batches = _Batches(vcodes, vy, max(256, cfg.batch_size), False, False, cfg.seed)
+            valid_batches = self._batches(vcodes, vy, False, 0)
         self.torch_module = self._build()
+        torch.manual_seed(_epoch_seed(cfg.seed, start))
         tc = TrainConfig(
             epochs=cfg.epochs,
             lr=cfg.lr,
@@ -263,11 +252,20 @@ class SequenceModel:
             device=self.device,
             warmup_fraction=cfg.warmup_fraction,
             checkpoint_dir=str(self.checkpoint_dir) if self.checkpoint_dir else None,
-            resume=bool(self.checkpoint_dir),
+            resume=bool(self.resume and self.checkpoint_dir),
             quiet=self.quiet,
         )
+
+        def next_epoch(epoch: int, _row: dict[str, float]) -> None:
+            torch.manual_seed(_epoch_seed(cfg.seed, epoch + 1))
+
         result = fit(
-            self.torch_module, train, loss_fn=self._loss, valid_batches=valid_batches, config=tc
+            self.torch_module,
+            train,
+            loss_fn=self._loss,
+            valid_batches=valid_batches,
+            config=tc,
+            on_epoch_end=next_epoch,
         )
         self.history = result.history
         self.train_seconds = result.seconds
@@ -277,9 +275,7 @@ class SequenceModel:
 
     def _pad_len(self, seqs: Sequence[str]) -> int:
         longest = max((len(s) for s in seqs), default=1)
-        if self.config.arch == "cnn":
-            return max(self.config.max_len or 0, longest)
-        return longest
+        return max(self.config.max_len or 0, longest) if self.max_len else longest
 
     def _require_fitted(self) -> None:
         if self.torch_module is None:
@@ -298,7 +294,7 @@ class SequenceModel:
             raise InputError(
                 f"{len(too_long)} sequence(s) are longer than the model's maximum of {limit} bases "
                 f"(first: item {i + 1}, {len(seqs[i])} bases)",
-                hint="cut them to the trained length, or train a 'resnet' model, which takes any length",
+                hint="cut them to the trained length, or train a 'resnet' model (any length)",
             )
 
     def forward_onehot(self, x, rc_average: bool | None = None):
@@ -322,35 +318,30 @@ class SequenceModel:
             logits = 0.5 * (logits + module(torch.flip(x, dims=(1, 2))))
         return logits
 
-    def _device(self):
-        return next(self.torch_module.parameters()).device
-
     def predict_logits(self, seqs: Sequence[str], batch_size: int = 512) -> np.ndarray:
-        """(n, n_outputs) raw outputs (RC-averaged when enabled); regression outputs are scaled."""
+        """(n, n_outputs) raw outputs (RC-averaged when enabled)."""
         import torch
 
         self._require_fitted()
         self._check_input(seqs)
         seqs = [s.upper() for s in seqs]
-        device = self._device()
+        device = next(self.torch_module.parameters()).device
         outs = []
         order = np.argsort([len(s) for s in seqs], kind="stable")  # similar lengths share a batch
         with torch.no_grad():
             for start in range(0, len(seqs), batch_size):
-                idx = order[start : start + batch_size]
-                chunk = [seqs[i] for i in idx]
+                chunk = [seqs[i] for i in order[start : start + batch_size]]
                 codes = encode_padded(chunk, max(1, max(len(s) for s in chunk)))
-                x = _onehot_tensor(codes).to(device)
-                outs.append(self.forward_onehot(x).float().cpu().numpy())
+                outs.append(self.forward_onehot(onehot_tensor(codes).to(device)).float().cpu())
         if not outs:
             return np.zeros((0, self.n_outputs), dtype=np.float32)
-        stacked = np.concatenate(outs)
+        stacked = np.concatenate([o.numpy() for o in outs])
         result = np.empty_like(stacked)
         result[order] = stacked
         return result
 
     def predict(self, seqs: Sequence[str], batch_size: int = 512) -> np.ndarray:
-        """binary: (n,) P(second class); multiclass: (n, k) probabilities; regression: (n,) values."""
+        """binary: (n,) P(second class); multiclass: (n, k) probabilities; regression: (n,)."""
         logits = self.predict_logits(seqs, batch_size)
         if self.config.task == "binary":
             return 1.0 / (1.0 + np.exp(-logits[:, 0]))
@@ -368,65 +359,48 @@ class SequenceModel:
             return [classes[int(v >= threshold)] for v in p]
         if self.config.task == "multiclass":
             return [classes[int(i)] for i in p.argmax(axis=1)]
-        raise ConfigError(
-            "predict_label is for classification models; use predict() for regression"
-        )
+        raise ConfigError("predict_label is for classification models; use predict()")
 
     # ------------------------------------------------------------------ persistence
     def save(self, path: str | os.PathLike) -> Path:
-        """Write config.json and model.safetensors into directory `path`."""
-        from helixforge.core.artifacts import save_json
+        """Write model.safetensors and config.json (with the weights' sha256) into `path`."""
+        from helixforge.core.artifacts import save_json, sha256_file
         from helixforge.core.training import save_weights
 
         self._require_fitted()
         d = Path(path)
         d.mkdir(parents=True, exist_ok=True)
         save_weights(self.torch_module, d / "model.safetensors")
-        save_json({"format": FORMAT, **asdict(self.config)}, d / "config.json")
+        digest = sha256_file(d / "model.safetensors")
+        save_json(
+            {"format": FORMAT, **asdict(self.config), "weights_sha256": digest}, d / "config.json"
+        )
         return d
 
     @classmethod
     def load(cls, path: str | os.PathLike, device: str = "cpu") -> SequenceModel:
-        """Load a model written by `save`."""
-        from helixforge.core.artifacts import load_json
+        """Load a model written by `save`; damaged or changed files raise `InputError`."""
         from helixforge.core.training import load_weights, resolve_device
 
         d = Path(path)
-        raw = load_json(d / "config.json")
-        if raw.pop("format", None) != FORMAT:
+        raw = read_model_config(d / "config.json", FORMAT)
+        digest = raw.pop("weights_sha256", None)
+        weights = d / "model.safetensors"
+        check_weights(weights, digest)
+        known = SequenceModelConfig.__dataclass_fields__
+        try:
+            cfg = SequenceModelConfig(**{k: v for k, v in raw.items() if k in known})
+            model = cls(arch=cfg.arch, task=cfg.task, device=device)
+            model.config = cfg
+            model.torch_module = model._build()
+            load_weights(model.torch_module, weights)
+        except (TypeError, ValueError, KeyError, RuntimeError) as exc:
             raise InputError(
-                f"{d}: not a HelixForge DNA sequence model directory",
-                hint="pass RUN/model or the run directory",
-            )
-        cfg = SequenceModelConfig(
-            **{k: v for k, v in raw.items() if k in SequenceModelConfig.__dataclass_fields__}
-        )
-        model = cls(arch=cfg.arch, task=cfg.task, device=device)
-        model.config = cfg
-        model.torch_module = model._build()
-        load_weights(model.torch_module, d / "model.safetensors")
+                f"{d}: the model files do not fit together ({type(exc).__name__}: {exc})"[:500],
+                hint="the folder is damaged or was edited; retrain or restore it",
+            ) from None
         model.torch_module.to(resolve_device(device)).eval()
         return model
-
-
-def _plain(v: Any) -> Any:
-    """numpy scalars → Python; integral floats → int (so labels '1', 1 and 1.0 agree)."""
-    if isinstance(v, np.generic):
-        v = v.item()
-    if isinstance(v, str):
-        s = v.strip()
-        try:
-            f = float(s)
-            return int(f) if f.is_integer() else f
-        except ValueError:
-            return s
-    if isinstance(v, float) and v.is_integer():
-        return int(v)
-    return v
-
-
-def _sort_key(v: Any) -> tuple[int, Any]:
-    return (0, v) if isinstance(v, int | float) else (1, str(v))
 
 
 __all__ = ["SequenceModel", "SequenceModelConfig", "PAD_CODE"]

@@ -13,6 +13,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from helixforge.dna.models.registry import register_architecture
+
 
 class DilatedBlock(nn.Module):
     """x + Dropout(ReLU(BN(Conv_dilated(x)))) followed by a 1×1 mixing conv."""
@@ -76,3 +78,34 @@ class DilatedResNet(nn.Module):
             parts.append(self.bins(h).flatten(1))
         pooled = torch.cat(parts, dim=1)
         return self.head(pooled)
+
+
+RESNET_DEFAULTS = {
+    "channels": 64,
+    "stem_kernel": 15,
+    "dilations": [1, 2, 4, 8, 16],
+    "pool": 2,
+    "hidden": 128,
+    "dropout": 0.2,
+    "position_bins": 0,
+}
+
+
+@register_architecture(
+    "resnet", defaults=RESNET_DEFAULTS, help="dilated residual CNN, any input length"
+)
+def build_resnet(max_len: int | None, n_outputs: int, **params) -> DilatedResNet:
+    """The registered builder for `--model resnet` (max_len is not needed: global pooling)."""
+    if "dilations" in params:
+        params["dilations"] = tuple(params["dilations"])
+    return DilatedResNet(n_outputs=n_outputs, **params)
+
+
+@register_architecture(
+    "resnet_pos",
+    defaults={**RESNET_DEFAULTS, "position_bins": 8},
+    help="the dilated ResNet plus positional pooling (8 bins), for site-anchored tasks",
+)
+def build_resnet_pos(max_len: int | None, n_outputs: int, **params) -> DilatedResNet:
+    """`--model resnet_pos`: `resnet` with `position_bins` (default 8) in the head."""
+    return build_resnet(max_len, n_outputs, **{"position_bins": 8, **params})

@@ -1,0 +1,44 @@
+"""Reading model folders safely: config.json must parse and name its format; weights must
+exist and match the sha256 recorded at save time. Every failure is an `InputError` naming the
+file (never a JSON or safetensors traceback). Nothing in a model folder is executed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from helixforge.core.errors import InputError
+
+
+def read_model_config(path: Path, fmt: str) -> dict[str, Any]:
+    """A model folder's config.json as a dict (its `format` must be `fmt`); `InputError` otherwise."""
+    import json
+
+    if not path.exists():
+        raise InputError(f"{path}: not found", hint="pass RUN/model or the run directory")
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(
+            f"{path}: is not valid JSON ({exc})", hint="the model folder is damaged"
+        ) from None
+    if not isinstance(raw, dict) or raw.pop("format", None) != fmt:
+        raise InputError(
+            f"{path.parent}: not a HelixForge DNA sequence model directory",
+            hint="pass RUN/model or the run directory",
+        )
+    return raw
+
+
+def check_weights(path: Path, digest: str | None) -> None:
+    """Refuse missing weights, or weights whose sha256 differs from the one recorded at save."""
+    from helixforge.core.artifacts import sha256_file
+
+    if not path.is_file():
+        raise InputError(f"{path}: model weights not found", hint="the model folder is incomplete")
+    if digest and sha256_file(path) != digest:
+        raise InputError(
+            f"{path}: the weights do not match the checksum recorded at save time",
+            hint="the file is truncated, corrupt or was replaced; retrain or restore it",
+        )

@@ -69,7 +69,7 @@ def test_train_then_score_with_the_trained_model(tmp_path):
     res = runner.invoke(app, ["crispr", "train-ontarget", str(data), "--context-col", "context", "--target-col", "activity",
                               "--model", "gbm", "--out", str(model_dir)])  # fmt: skip
     assert res.exit_code == 0, res.output
-    assert "held-out Spearman" in res.output and (model_dir / "model.txt").exists()
+    assert "held-out Spearman" in res.output and (model_dir / "model" / "model.txt").exists()
     guides = tmp_path / "g.csv"
     pd.DataFrame({"context": ctx[:5]}).to_csv(guides, index=False)
     res = runner.invoke(

@@ -151,7 +151,17 @@ def test_train_ontarget_writes_a_usable_model_dir(tmp_path):
     assert metrics["n_rejected"] == 2 and metrics["n_train"] + metrics["n_test"] == 298
     errs = pd.read_csv(out / "errors.csv")
     assert sorted(errs["row"]) == [7, 11]  # file line numbers (header = line 1)
-    for f in ("config.json", "model.txt", "metrics.json", "card.md", "versions.json"):
+    run_files = ("config.json", "versions.json", "model/model.txt", "model/config.json",
+                 "metrics.json", "predictions.csv", "errors.csv", "card.md", "report.html")  # fmt: skip
+    for f in run_files:
         assert (out / f).exists(), f
+    preds = pd.read_csv(out / "predictions.csv")
+    assert len(preds) == 298 and {"context", "lfc", "split", "lfc_pred"} <= set(preds.columns)
+    assert metrics["rows_in"] == len(preds) + metrics["n_rejected"]
     scores = score_ontarget(ctx[:20], model=str(out))
     assert np.isfinite(scores).all()
+    with pytest.raises(ConfigError, match="already exists"):
+        train_ontarget(data, "context", "lfc", "gbm", out, params={"n_estimators": 80})
+    again = train_ontarget(data, "context", "lfc", "gbm", out, params={"n_estimators": 80},
+                           overwrite=True)  # fmt: skip
+    assert again == metrics  # same command + seed → same result

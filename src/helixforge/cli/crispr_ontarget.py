@@ -6,7 +6,19 @@ from pathlib import Path
 
 import typer
 
-from helixforge.cli.common import SEED, console, handle_errors, out
+from helixforge.cli.common import (
+    DEVICE,
+    OVERWRITE,
+    QUIET,
+    SEED,
+    handle_errors,
+    input_col_option,
+    jobs_option,
+    label_col_option,
+    out_option,
+    resolve_jobs,
+    say,
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -20,13 +32,14 @@ def score_ontarget_cmd(
     data: Path = typer.Argument(
         ..., help="Table (csv/tsv/parquet) with one guide context per row."
     ),
-    context_col: str = typer.Option(
+    context_col: str = input_col_option(
         "context",
+        "Column with 30-mer contexts (4 + 20 + NGG + 3) or 23-mers.",
         "--context-col",
-        help="Column with 30-mer contexts (4 + 20 + NGG + 3) or 23-mers.",
+        "--spacer-col",
     ),
-    out_path: Path = typer.Option(
-        ..., "--out", "-o", help="Output table: the input plus an `ontarget_score` column (0-100)."
+    out_path: Path = out_option(
+        ..., "Output table: every input column plus `ontarget_score` (0-100)."
     ),
     model: str = typer.Option(
         "default", "--model", help="default | gbm | cnn | a directory from train-ontarget."
@@ -34,19 +47,24 @@ def score_ontarget_cmd(
     enzyme: str = typer.Option(
         "spcas9", "--enzyme", help="Enzyme (on-target models exist for spcas9)."
     ),
+    overwrite: bool = OVERWRITE,
+    quiet: bool = QUIET,
 ) -> None:
     """Score guide contexts for on-target efficiency (0-100 percentile, higher = more active).
 
-    Example: helix crispr score-ontarget guides.csv --context-col context --out scored.csv
+    Rows that cannot be scored keep NaN and are listed in <out stem>.errors.csv.
+
+    Example: helix crispr score-ontarget guides.csv --input-col context -o scored.csv
     """
     from helixforge.crispr.ontarget import score_ontarget_table
 
-    res = score_ontarget_table(data, context_col, out_path, model=model, enzyme=enzyme)
-    out.print(f"scored {res['n_scored']} contexts → {out_path}")
+    res = score_ontarget_table(
+        data, context_col, out_path, model=model, enzyme=enzyme, overwrite=overwrite
+    )
+    if not quiet:
+        say(f"scored {res['n_scored']} of {res['rows_in']} rows → {out_path}", stderr=False)
     if res["n_errors"]:
-        console.print(
-            f"[yellow]{res['n_errors']} rows could not be scored → {res['errors_path']}[/]"
-        )
+        say(f"{res['n_errors']} row(s) could not be scored → {res['errors_path']}", "yellow")
 
 
 @handle_errors
@@ -54,16 +72,16 @@ def train_ontarget_cmd(
     data: Path = typer.Argument(
         ..., help="Training table with a context column and an activity column."
     ),
-    context_col: str = typer.Option(
-        ..., "--context-col", help="Column with 30-mer (or 23-mer) contexts."
+    context_col: str = input_col_option(
+        "context", "Column with 30-mer (or 23-mer) contexts.", "--context-col"
     ),
-    target_col: str = typer.Option(
-        ..., "--target-col", help="Column with measured activity (higher = more active)."
+    target_col: str = label_col_option(
+        ..., "Column with measured activity (higher = more active).", "--target-col", "--target"
     ),
     model: str = typer.Option(
         "gbm", "--model", help="gbm (LightGBM, Rule Set 2-style features) | cnn (PyTorch)."
     ),
-    out_dir: Path = typer.Option(..., "--out", "-o", help="Model directory to write."),
+    out_dir: Path = out_option(..., "Run directory to write (model/, metrics, report, card)."),
     group_col: str = typer.Option(
         None, "--group-col", help="Rank-normalise the target within these groups (e.g. screen)."
     ),
@@ -71,19 +89,37 @@ def train_ontarget_cmd(
         False, "--raw-target", help="Fit raw target values instead of per-group ranks."
     ),
     test_fraction: float = typer.Option(
-        0.1, "--test-fraction", help="Held-out fraction (by spacer) for the reported metrics."
+        0.1,
+        "--test-fraction",
+        min=0.0,
+        max=1.0,
+        help="Held-out fraction (by spacer) for the reported metrics (between 0 and 1).",
     ),
+    param: list[str] = typer.Option(
+        None, "--param", help="Model parameter KEY=VALUE (repeatable), e.g. n_estimators=300."
+    ),
+    jobs: int = jobs_option(),
+    device: str = DEVICE,
     seed: int = SEED,
+    overwrite: bool = OVERWRITE,
+    quiet: bool = QUIET,
 ) -> None:
     """Train an on-target model on your own screen; use it with `score-ontarget --model DIR`.
 
-    Example: helix crispr train-ontarget screen.csv --context-col context --target-col lfc --model gbm --out my_model
+    Example: helix crispr train-ontarget screen.csv --input-col context --label-col lfc --model gbm -o my_model
     """
+    from helixforge.core.options import parse_params
     from helixforge.crispr.ontarget import train_ontarget
 
-    metrics = train_ontarget(data, context_col, target_col, model, out_dir, group_col=group_col,
-                             target_transform="none" if raw_target else "rank", test_fraction=test_fraction, seed=seed)  # fmt: skip
-    out.print(
-        f"trained {model} on {metrics['n_train']} rows; held-out Spearman {metrics['test_spearman']:.3f} "
-        f"(n={metrics['n_test']}) → {out_dir}"
+    metrics = train_ontarget(
+        data, context_col, target_col, model, out_dir, group_col=group_col,
+        target_transform="none" if raw_target else "rank", test_fraction=test_fraction,
+        seed=seed, params=parse_params(param), n_jobs=resolve_jobs(jobs), device=device,
+        overwrite=overwrite, quiet=quiet,
+    )  # fmt: skip
+    say(
+        f"trained {model} on {metrics['n_train']} rows; held-out Spearman "
+        f"{metrics['test_spearman']:.3f} (n={metrics['n_test']}); {metrics['n_rejected']} "
+        f"row(s) rejected → {out_dir}",
+        stderr=False,
     )

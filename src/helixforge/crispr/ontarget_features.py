@@ -1,0 +1,240 @@
+"""On-target contexts and features: validation, encoding, Rule Set 2-style features, one-hot.
+
+Context layout (SpCas9): 30 nt = 4 nt 5' flank + 20 nt spacer + NGG PAM + 3 nt 3' flank, on the
+strand of the protospacer. A 23-mer (spacer + PAM, no flanks) is accepted as well: the flanks are
+then treated as unknown (``N``).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from helixforge.core.errors import ConfigError, InputError, RowErrors
+
+CONTEXT_LENGTH = 30
+SPACER = slice(4, 24)
+PAM = slice(24, 27)
+SHORT_LENGTH = 23  # spacer + PAM, no flanks
+ENZYMES = ("spcas9",)
+SHIPPED_MODELS = ("default", "gbm", "cnn")
+FEATURE_VERSION = 1
+# Segments whose melting temperature is a feature (0-based, on the 30-mer), as in Rule Set 2.
+TM_SEGMENTS = {
+    "tm_context": (0, 30),
+    "tm_spacer": (4, 24),
+    "tm_19_24": (19, 24),
+    "tm_11_19": (11, 19),
+    "tm_6_11": (6, 11),
+}
+
+_LUT = np.full(256, 255, dtype=np.uint8)
+for _i, _b in enumerate("ACGT"):
+    _LUT[ord(_b)] = _LUT[ord(_b.lower())] = _i
+_LUT[ord("N")] = _LUT[ord("n")] = 4
+_LUT[ord("U")] = _LUT[ord("u")] = 3
+
+
+# --------------------------------------------------------------------------- contexts
+
+
+def _check_enzyme(enzyme: str) -> str:
+    key = str(enzyme).lower().replace("-", "").replace("_", "")
+    if key not in ENZYMES:
+        raise ConfigError(
+            f"no on-target efficiency model for enzyme {enzyme!r}",
+            hint=f"on-target models exist for: {', '.join(ENZYMES)}; rank other enzymes' guides by "
+            "off-target specificity, or train one with `helix crispr train-ontarget`",
+        )
+    return key
+
+
+def _context_problem(seq: str, codes: np.ndarray) -> str | None:
+    """Why a (length-checked, encoded) context is unusable, or None."""
+    if (codes == 255).any():
+        pos = int(np.argmax(codes == 255))
+        return f"character {seq[pos]!r} at position {pos + 1} is not A, C, G, T or N"
+    if (codes[SPACER] == 4).any() or (codes[PAM] == 4).any():
+        return "N inside the spacer or PAM (positions 5-27); only the flanks may be unknown"
+    if codes[25] != 2 or codes[26] != 2:
+        return f"PAM {seq[24:27].upper()!r} at positions 25-27 is not NGG"
+    return None
+
+
+def encode_contexts(
+    contexts: Sequence[str],
+    *,
+    errors: RowErrors | None = None,
+    rows: Sequence[int] | None = None,
+    column: str | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Validate and encode SpCas9 contexts → (codes (n, 30) uint8 A0 C1 G2 T3 N4, valid mask).
+
+    A 23-mer (spacer + PAM) is padded with N flanks. Without `errors`, the first invalid context
+    raises `InputError` naming its index and the problem; with `errors`, each one is recorded
+    there (row = `rows[i]` when given, else the index) and its mask entry is False.
+    """
+    if isinstance(contexts, str):
+        raise InputError(
+            "contexts must be a list of sequences, not one string", hint="wrap it: [context]"
+        )
+    n = len(contexts)
+    codes = np.full((n, CONTEXT_LENGTH), 4, dtype=np.uint8)
+    valid = np.ones(n, dtype=bool)
+    for i, raw in enumerate(contexts):
+        seq = (
+            raw
+            if isinstance(raw, str)
+            else ("" if raw is None or (isinstance(raw, float) and math.isnan(raw)) else str(raw))
+        )
+        seq = seq.strip()
+        problem = None
+        if len(seq) == CONTEXT_LENGTH:
+            c = _LUT[np.frombuffer(seq.encode("ascii", "replace"), dtype=np.uint8)]
+        elif len(seq) == SHORT_LENGTH:
+            c = np.full(CONTEXT_LENGTH, 4, dtype=np.uint8)
+            c[4:27] = _LUT[np.frombuffer(seq.encode("ascii", "replace"), dtype=np.uint8)]
+            seq = "NNNN" + seq + "NNN"
+        else:
+            c = None
+            problem = (
+                f"length {len(seq)}; expected a 30-mer (4 nt + 20 nt spacer + NGG PAM + 3 nt) "
+                "or a 23-mer (spacer + PAM)"
+            )
+        if c is not None:
+            problem = _context_problem(seq, c)
+        if problem:
+            if errors is None:
+                raise InputError(
+                    f"context {i} ({seq[:40]!r}): {problem}",
+                    hint="pass SpCas9 contexts on the protospacer strand: 4 nt 5' flank, 20 nt spacer, "
+                    "NGG PAM, 3 nt 3' flank",
+                )
+            errors.add(rows[i] if rows is not None else i, column, seq, problem)
+            valid[i] = False
+            continue
+        codes[i] = c
+    return codes, valid
+
+
+# --------------------------------------------------------------------------- features
+
+
+@functools.lru_cache(maxsize=1)
+def _tm_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, float]:
+    """Dinucleotide dH/dS (16,) and terminal-base dH/dS (4,) from Biopython's default Tm_NN table."""
+    from Bio.SeqUtils import MeltingTemp as mt
+
+    table = mt.DNA_NN3
+    comp = {"A": "T", "C": "G", "G": "C", "T": "A"}
+    nn_h, nn_s = np.zeros(16), np.zeros(16)
+    for a, x in enumerate("ACGT"):
+        for b, y in enumerate("ACGT"):
+            key = x + y + "/" + comp[x] + comp[y]
+            val = table.get(key, table.get(key[::-1]))
+            nn_h[a * 4 + b], nn_s[a * 4 + b] = val
+    end_h = np.array([table["init_A/T"][0] if b in "AT" else table["init_G/C"][0] for b in "ACGT"])
+    end_s = np.array([table["init_A/T"][1] if b in "AT" else table["init_G/C"][1] for b in "ACGT"])
+    base_h = table["init"][0] + table["init_oneG/C"][0]
+    return nn_h, nn_s, end_h, end_s, base_h
+
+
+def melting_temperature(codes: np.ndarray) -> np.ndarray:
+    """Nearest-neighbour Tm (°C) of each row of `codes` (A0 C1 G2 T3; rows with N → NaN).
+
+    Same numbers as ``Bio.SeqUtils.MeltingTemp.Tm_NN(seq)`` with its defaults (Allawi &
+    SantaLucia 1997 table, 25 nM strands, 50 mM Na+, salt correction 5), vectorised over rows;
+    sequences without any G/C use Biopython's all-A/T initiation.
+    """
+    from Bio.SeqUtils import MeltingTemp as mt
+
+    nn_h, nn_s, end_h, end_s, base_h = _tm_tables()
+    codes = np.asarray(codes)
+    n, length = codes.shape
+    bad = (codes > 3).any(axis=1)
+    c = np.where(codes > 3, 0, codes).astype(np.int64)
+    pair = c[:, :-1] * 4 + c[:, 1:]
+    dh = nn_h[pair].sum(axis=1) + end_h[c[:, 0]] + end_h[c[:, -1]] + base_h
+    ds = nn_s[pair].sum(axis=1) + end_s[c[:, 0]] + end_s[c[:, -1]] + mt.DNA_NN3["init"][1]
+    no_gc = ~((c == 1) | (c == 2)).any(axis=1)
+    table = mt.DNA_NN3
+    dh += (
+        np.where(no_gc, table["init_allA/T"][0], table["init_oneG/C"][0]) - table["init_oneG/C"][0]
+    )
+    ds += np.where(no_gc, table["init_allA/T"][1], table["init_oneG/C"][1])
+    dh += table["init_5T/A"][0] * ((c[:, 0] == 3).astype(float) + (c[:, -1] == 0))
+    ds += table["init_5T/A"][1] * ((c[:, 0] == 3).astype(float) + (c[:, -1] == 0))
+    ds += 0.368 * (length - 1) * math.log(50e-3)  # salt correction method 5 at 50 mM Na+
+    k = (25 - 25 / 2.0) * 1e-9
+    tm = 1000 * dh / (ds + 1.987 * math.log(k)) - 273.15
+    tm[bad] = np.nan
+    return tm
+
+
+def _one_hot_positions(idx: np.ndarray, n_values: int, unknown: np.ndarray) -> np.ndarray:
+    n, length = idx.shape
+    out = np.zeros((n, length, n_values), dtype=np.float32)
+    rows, cols = np.nonzero(~unknown)
+    out[rows, cols, idx[rows, cols]] = 1.0
+    out[unknown] = np.nan
+    return out.reshape(n, length * n_values)
+
+
+def feature_names() -> list[str]:
+    """Names of the columns of `featurize` (stable across versions with the same FEATURE_VERSION)."""
+    bases, names = "ACGT", []
+    names += [f"pos{p + 1}_{b}" for p in range(CONTEXT_LENGTH) for b in bases]
+    names += [f"pos{p + 1}_{a}{b}" for p in range(CONTEXT_LENGTH - 1) for a in bases for b in bases]
+    names += [f"spacer_count_{b}" for b in bases]
+    names += [f"spacer_count_{a}{b}" for a in bases for b in bases]
+    names += ["spacer_gc_count", "spacer_gc_high", "spacer_gc_low"]
+    names += list(TM_SEGMENTS)
+    names += [f"nggn_{a}gg{b}" for a in bases for b in bases]
+    return names
+
+
+def featurize(codes: np.ndarray) -> np.ndarray:
+    """Rule Set 2-style features (n, 628) float32 from encoded 30-mer contexts; unknown (N) → NaN."""
+    codes = np.asarray(codes, dtype=np.uint8)
+    unknown = codes > 3
+    c = np.where(unknown, 0, codes).astype(np.int64)
+    blocks = [_one_hot_positions(c, 4, unknown)]
+    blocks.append(
+        _one_hot_positions(c[:, :-1] * 4 + c[:, 1:], 16, unknown[:, :-1] | unknown[:, 1:])
+    )
+    sp = c[:, SPACER]
+    counts1 = np.stack([(sp == b).sum(axis=1) for b in range(4)], axis=1)
+    dimer = sp[:, :-1] * 4 + sp[:, 1:]
+    counts2 = np.stack([(dimer == d).sum(axis=1) for d in range(16)], axis=1)
+    gc = counts1[:, 1] + counts1[:, 2]
+    blocks += [counts1, counts2, np.stack([gc, gc > 10, gc < 10], axis=1)]
+    blocks.append(
+        np.stack([melting_temperature(codes[:, a:b]) for a, b in TM_SEGMENTS.values()], axis=1)
+    )
+    nggn = _one_hot_positions(
+        (c[:, 24] * 4 + c[:, 27])[:, None], 16, (unknown[:, 24] | unknown[:, 27])[:, None]
+    )
+    blocks.append(nggn)
+    return np.concatenate([np.asarray(b, dtype=np.float32) for b in blocks], axis=1)
+
+
+def one_hot_contexts(codes: np.ndarray) -> np.ndarray:
+    """(n, 4, 30) float32 one-hot, channels ACGT; N = all zeros."""
+    codes = np.asarray(codes)
+    eye = np.vstack([np.eye(4, dtype=np.float32), np.zeros((1, 4), dtype=np.float32)])
+    return np.ascontiguousarray(eye[np.minimum(codes, 4)].transpose(0, 2, 1))
+
+
+def rank_normalize(y: Sequence[float], groups: Sequence[Any] | None = None) -> np.ndarray:
+    """Per-group rank percentile in (0, 1): (rank - 0.5) / n, ties averaged; NaN stays NaN."""
+    import pandas as pd
+
+    s = pd.Series(np.asarray(y, dtype=float))
+    g = pd.Series(np.zeros(len(s)) if groups is None else np.asarray(groups))
+    ranks = s.groupby(g.values).rank(method="average")
+    sizes = s.notna().groupby(g.values).transform("sum")
+    return ((ranks - 0.5) / sizes).to_numpy(dtype=float)

@@ -1,0 +1,346 @@
+"""On-target efficiency models: LightGBM on `featurize` features, a small CNN, an ensemble.
+
+Each model maps raw outputs to a 0-100 percentile of its training predictions (`calibrate`),
+and saves as data only: config.json plus LightGBM text (model.txt) or safetensors weights.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from helixforge.core.errors import ConfigError, HelixError, InputError, NoUsableRowsError, RowErrors
+from helixforge.crispr.ontarget_features import (
+    FEATURE_VERSION,
+    encode_contexts,
+    feature_names,
+    featurize,
+    one_hot_contexts,
+    rank_normalize,
+)
+
+GBM_DEFAULTS: dict[str, Any] = {
+    "n_estimators": 600,
+    "learning_rate": 0.05,
+    "num_leaves": 15,
+    "min_child_samples": 30,
+    "colsample_bytree": 0.4,
+    "subsample": 0.8,
+    "subsample_freq": 1,
+    "reg_lambda": 1.0,
+}
+CNN_DEFAULTS: dict[str, Any] = {"channels": 32, "hidden": 64, "dropout": 0.25, "epochs": 25, "lr": 2e-3,
+                                "weight_decay": 1e-4, "batch_size": 256, "patience": 4}  # fmt: skip
+
+
+class _ContextScorer:
+    """Shared `predict`: encode contexts, score the valid ones with the subclass's
+    `predict_codes(codes) -> np.ndarray`."""
+
+    def predict(self, contexts: Sequence[str], *, errors: RowErrors | None = None) -> np.ndarray:
+        """Scores 0-100 (higher = more active); invalid contexts raise, or are NaN + a RowError in `errors`."""
+        codes, valid = encode_contexts(contexts, errors=errors)
+        out = np.full(len(codes), np.nan)
+        if valid.any():
+            out[valid] = self.predict_codes(codes[valid])
+        return out
+
+
+class OnTargetModel(_ContextScorer):
+    """On-target efficiency regressor for SpCas9 30-mer contexts (sklearn-style).
+
+    kind="gbm": LightGBM on `featurize` features; kind="cnn": `OnTargetCNN` on the one-hot context.
+    `fit(contexts, y, groups=None)` rank-normalises `y` per group (dataset) when
+    `target_transform="rank"`, holds out `valid_fraction` for early stopping, and learns a
+    percentile calibration so `predict` returns 0-100 (see the module docstring).
+    """
+
+    def __init__(
+        self,
+        kind: str = "gbm",
+        *,
+        params: dict[str, Any] | None = None,
+        target_transform: str = "rank",
+        valid_fraction: float = 0.1,
+        seed: int = 0,
+        n_threads: int | None = None,
+        device: str = "cpu",
+    ) -> None:
+        if kind not in ("gbm", "cnn"):
+            raise ConfigError(f"unknown on-target model kind {kind!r}", hint="use 'gbm' or 'cnn'")
+        if target_transform not in ("rank", "none"):
+            raise ConfigError(
+                f"unknown target transform {target_transform!r}", hint="use 'rank' or 'none'"
+            )
+        self.kind = kind
+        self.params = {**(GBM_DEFAULTS if kind == "gbm" else CNN_DEFAULTS), **(params or {})}
+        self.target_transform = target_transform
+        self.valid_fraction = valid_fraction
+        self.seed = seed
+        self.n_threads = n_threads
+        self.device = device
+        self.calibration: list[float] | None = None
+        self.info: dict[str, Any] = {}
+        self._booster = None
+        self._net = None
+
+    # -- training
+    def fit(
+        self, contexts: Sequence[str], y: Sequence[float], groups: Sequence[Any] | None = None
+    ) -> OnTargetModel:
+        """Fit on contexts (30- or 23-mers) and activities (higher = more active)."""
+        codes, _ = encode_contexts(contexts)
+        target = np.asarray(y, dtype=float)
+        if len(target) != len(codes):
+            raise InputError(f"{len(codes)} contexts but {len(target)} targets")
+        if self.target_transform == "rank":
+            target = rank_normalize(target, groups)
+        keep = np.isfinite(target)
+        if keep.sum() < 10:
+            raise NoUsableRowsError(
+                f"only {int(keep.sum())} rows with a finite target; need at least 10 to train"
+            )
+        codes, target = codes[keep], target[keep]
+        rng = np.random.default_rng(self.seed)
+        order = rng.permutation(len(codes))
+        n_valid = (
+            max(1, int(round(self.valid_fraction * len(codes)))) if self.valid_fraction > 0 else 0
+        )
+        valid_idx, train_idx = order[:n_valid], order[n_valid:]
+        if self.kind == "gbm":
+            self._fit_gbm(codes, target, train_idx, valid_idx)
+        else:
+            self._fit_cnn(codes, target, train_idx, valid_idx)
+        raw = self.predict_raw_codes(codes[train_idx])
+        self.calibration = np.quantile(raw, np.linspace(0, 1, 201)).tolist()
+        self.info.update({"n_train": int(len(train_idx)), "n_valid": int(len(valid_idx))})
+        if n_valid > 1:
+            from helixforge.core.metrics import spearman
+
+            self.info["valid_spearman"] = spearman(
+                target[valid_idx], self.predict_raw_codes(codes[valid_idx])
+            )
+        return self
+
+    def _fit_gbm(self, codes, target, train_idx, valid_idx) -> None:
+        from helixforge.core.imports import lightgbm
+
+        lgb = lightgbm()
+
+        X = featurize(codes)
+        p = dict(self.params)
+        n_estimators = int(p.pop("n_estimators"))
+        lgb_params = {"objective": "regression", "verbosity": -1, "seed": self.seed, "deterministic": True,
+                      "force_row_wise": True, "num_threads": self.n_threads or 0, **p}  # fmt: skip
+        lgb_params["bagging_fraction"] = lgb_params.pop("subsample", 1.0)
+        lgb_params["bagging_freq"] = lgb_params.pop("subsample_freq", 0)
+        lgb_params["feature_fraction"] = lgb_params.pop("colsample_bytree", 1.0)
+        lgb_params["min_data_in_leaf"] = lgb_params.pop("min_child_samples", 20)
+        lgb_params["lambda_l2"] = lgb_params.pop("reg_lambda", 0.0)
+        dtrain = lgb.Dataset(
+            X[train_idx], target[train_idx], feature_name=feature_names(), free_raw_data=True
+        )
+        callbacks, valid_sets = [], []
+        if len(valid_idx) > 1:
+            valid_sets = [lgb.Dataset(X[valid_idx], target[valid_idx], reference=dtrain)]
+            callbacks = [lgb.early_stopping(50, verbose=False)]
+        booster = lgb.train(
+            lgb_params,
+            dtrain,
+            num_boost_round=n_estimators,
+            valid_sets=valid_sets,
+            callbacks=callbacks,
+        )
+        if valid_sets and booster.best_iteration > 0:
+            booster = lgb.Booster(
+                model_str=booster.model_to_string(num_iteration=booster.best_iteration)
+            )
+        self._booster = booster
+        self.info["n_trees"] = int(booster.num_trees())
+
+    def _fit_cnn(self, codes, target, train_idx, valid_idx) -> None:
+        from helixforge.crispr.ontarget_cnn import fit_cnn
+
+        self._net, info = fit_cnn(
+            codes, target, train_idx, valid_idx, self.params, seed=self.seed, device=self.device
+        )
+        self.info.update(info)
+
+    # -- prediction
+    def predict_raw_codes(self, codes: np.ndarray) -> np.ndarray:
+        """Uncalibrated model output for encoded contexts (the scale of the training target)."""
+        if self._booster is None and self._net is None:
+            raise HelixError(
+                "this OnTargetModel is not fitted", hint="call fit() or OnTargetModel.load(dir)"
+            )
+        if len(codes) == 0:
+            return np.zeros(0)
+        if self.kind == "gbm":
+            return self._booster.predict(featurize(codes), num_threads=self.n_threads or 0)
+        import torch
+
+        out = []
+        with torch.inference_mode():
+            for s in range(0, len(codes), 8192):
+                out.append(
+                    self._net(torch.from_numpy(one_hot_contexts(codes[s : s + 8192]))).numpy()
+                )
+        return np.concatenate(out).astype(float)
+
+    def calibrate(self, raw: np.ndarray) -> np.ndarray:
+        """Map raw outputs to 0-100 percentiles of the training predictions."""
+        if not self.calibration:
+            return np.asarray(raw, dtype=float)
+        q = np.asarray(self.calibration)
+        return np.interp(raw, q, np.linspace(0, 100, len(q)))
+
+    def predict_codes(self, codes: np.ndarray) -> np.ndarray:
+        """Calibrated 0-100 scores for already-encoded, valid contexts."""
+        return self.calibrate(self.predict_raw_codes(codes))
+
+    # -- persistence
+    def config(self) -> dict[str, Any]:
+        return {
+            "format": "helixforge.crispr.ontarget",
+            "kind": self.kind,
+            "enzyme": "spcas9",
+            "context": "30-mer: 4 nt + 20 nt spacer + NGG + 3 nt (23-mers padded with N)",
+            "feature_version": FEATURE_VERSION,
+            "params": self.params,
+            "target_transform": self.target_transform,
+            "valid_fraction": self.valid_fraction,
+            "seed": self.seed,
+            "calibration": self.calibration,
+            "info": self.info,
+        }
+
+    def save(self, directory: str | os.PathLike) -> Path:
+        """Write config.json and model.txt (LightGBM text) or model.safetensors (torch) to `directory`."""
+        from helixforge.core.artifacts import save_json
+        from helixforge.core.tables import write_text
+
+        if self._booster is None and self._net is None:
+            raise HelixError("cannot save an unfitted OnTargetModel", hint="call fit() first")
+        d = Path(directory)
+        d.mkdir(parents=True, exist_ok=True)
+        if self.kind == "gbm":
+            write_text(self._booster.model_to_string(), d / "model.txt")
+        else:
+            from helixforge.core.training import save_weights
+
+            save_weights(self._net, d / "model.safetensors")
+        save_json(self.config(), d / "config.json")
+        return d
+
+    @classmethod
+    def load(
+        cls, directory: str | os.PathLike | Any, *, siblings: Any = None
+    ) -> OnTargetModel | OnTargetEnsemble:
+        """Load a model directory written by `save` (or an ensemble directory, see OnTargetEnsemble).
+
+        An ensemble config with ``"member_base": "siblings"`` names members beside it (in
+        `siblings`, default the parent directory), which is how the shipped default shares the
+        gbm and cnn weights instead of copying them.
+        """
+        import json
+
+        d = directory if hasattr(directory, "joinpath") else Path(directory)
+        if not (d / "config.json").is_file() and (d / "model" / "config.json").is_file():
+            d = d / "model"  # a run directory of `helix crispr train-ontarget`
+        cfg_file = d / "config.json"
+        if not cfg_file.is_file():
+            raise InputError(f"{d}: no config.json; not an on-target model directory",
+                             hint="pass --model default|gbm|cnn or the --out directory of `helix crispr train-ontarget`")  # fmt: skip
+        try:
+            cfg = json.loads(cfg_file.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise InputError(f"{cfg_file}: corrupt on-target model config ({exc})",
+                             hint="retrain the model or restore the file") from None  # fmt: skip
+        if not isinstance(cfg, dict) or cfg.get("format") != "helixforge.crispr.ontarget":
+            if isinstance(cfg, dict) and (d / "model" / "config.json").is_file():
+                return cls.load(d / "model")
+            raise InputError(f"{cfg_file}: not a HelixForge on-target model config")
+        try:
+            return _load_from_config(cls, d, cfg, siblings)
+        except (KeyError, TypeError, ValueError, OSError, RuntimeError) as exc:
+            raise InputError(f"{d}: incomplete or corrupt on-target model ({type(exc).__name__}: {exc})",
+                             hint="retrain the model with `helix crispr train-ontarget`") from None  # fmt: skip
+
+
+def _load_from_config(cls, d, cfg: dict, siblings) -> OnTargetModel | OnTargetEnsemble:
+    if cfg["kind"] == "ensemble":
+        base = d
+        if cfg.get("member_base") == "siblings":
+            base = siblings if siblings is not None else Path(d).parent
+        return OnTargetEnsemble([cls.load(base / m) for m in cfg["members"]], cfg.get("weights"))
+    if cfg.get("feature_version", FEATURE_VERSION) != FEATURE_VERSION:
+        raise InputError(f"{d}: model uses feature version {cfg['feature_version']}, this HelixForge computes {FEATURE_VERSION}",
+                         hint="retrain it with `helix crispr train-ontarget`")  # fmt: skip
+    model = cls(cfg["kind"], params=cfg["params"], target_transform=cfg["target_transform"],
+                valid_fraction=cfg.get("valid_fraction", 0.1), seed=cfg.get("seed", 0))  # fmt: skip
+    model.calibration = cfg.get("calibration")
+    model.info = cfg.get("info", {})
+    if model.kind == "gbm":
+        from helixforge.core.imports import lightgbm
+
+        f = d / "model.txt"
+        try:
+            model._booster = lightgbm().Booster(model_str=f.read_text(encoding="utf-8"))
+        except Exception as exc:  # LightGBM raises its own error type for a damaged model
+            if isinstance(exc, OSError | InputError):
+                raise
+            raise InputError(f"{f}: truncated or corrupt LightGBM model ({exc})",
+                             hint="retrain the model with `helix crispr train-ontarget`") from None  # fmt: skip
+    else:
+        from safetensors import SafetensorError
+        from safetensors.torch import load
+
+        from helixforge.crispr.ontarget_cnn import make_cnn
+
+        f = d / "model.safetensors"
+        p = model.params
+        net = make_cnn(p["channels"], p["hidden"], p["dropout"])
+        try:
+            net.load_state_dict(load(f.read_bytes()))
+        except SafetensorError as exc:
+            raise InputError(f"{f}: truncated or corrupt safetensors weights ({exc})",
+                             hint="retrain the model with `helix crispr train-ontarget`") from None  # fmt: skip
+        net.eval()
+        model._net = net
+    return model
+
+
+class OnTargetEnsemble(_ContextScorer):
+    """Mean of member models' percentile scores (each member calibrated on its own training set)."""
+
+    kind = "ensemble"
+
+    def __init__(
+        self, members: Sequence[OnTargetModel], weights: Sequence[float] | None = None
+    ) -> None:
+        if not members:
+            raise ConfigError("an ensemble needs at least one member model")
+        self.members = list(members)
+        w = np.ones(len(members)) if weights is None else np.asarray(weights, dtype=float)
+        self.weights = w / w.sum()
+
+    def predict_codes(self, codes: np.ndarray) -> np.ndarray:
+        """Weighted mean of the members' 0-100 scores for encoded, valid contexts."""
+        parts = [m.predict_codes(codes) for m in self.members]
+        return np.average(np.stack(parts), axis=0, weights=self.weights)
+
+    def save(self, directory: str | os.PathLike, names: Sequence[str] | None = None) -> Path:
+        """Write each member to a subdirectory and an ensemble config.json naming them."""
+        from helixforge.core.artifacts import save_json
+
+        d = Path(directory)
+        names = list(names or [f"member{i}_{m.kind}" for i, m in enumerate(self.members)])
+        for name, m in zip(names, self.members, strict=True):
+            m.save(d / name)
+        save_json({"format": "helixforge.crispr.ontarget", "kind": "ensemble", "enzyme": "spcas9",
+                   "members": names, "weights": self.weights.tolist()}, d / "config.json")  # fmt: skip
+        return d

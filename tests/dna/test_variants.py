@@ -90,10 +90,11 @@ def test_scores_alleles_and_reports_bad_records(tmp_path):
     reasons = dict(zip(err["row"], err["reason"]))
     assert "expected" in reasons[7] and "found G" in reasons[7]
     assert "chrX" in reasons[8] and "not in the genome" in reasons[8]
-    assert "POS" in err.set_index("row").loc[9, "column"]
+    assert "malformed" in reasons[9]  # POS 'abc': htslib cannot parse the record
     assert "malformed" in reasons[10]
     assert "symbolic" in reasons[11]
     assert pd.read_csv(out, sep="\t").shape[0] == len(table) == 5
+    assert len(table) + len(err) == 10  # every ALT allele is scored or in the errors table
 
 
 def test_genome_fasta_file_and_dna_io(tmp_path):
@@ -172,10 +173,55 @@ def test_interrupted_runs_resume_from_finished_chunks(tmp_path):
     model.fail_after = 8  # 4 forward passes per chunk (ref, alt × 2 strands): dies in chunk 3
     with pytest.raises(RuntimeError):
         score_variants(vcf, genome, model, window=30, out=out, chunk_size=1)
-    assert len(list((tmp_path / "scores.tsv.parts").iterdir())) == 2
+    assert len(list((tmp_path / ".scores.tsv.partial").glob("chunk-*.parquet"))) == 2
+    assert not out.exists()
     model.calls, model.fail_after = 0, None
     resumed = score_variants(vcf, genome, model, window=30, out=out, chunk_size=1, resume=True)
     assert model.calls == 4 and len(resumed) == 3
     fresh = score_variants(vcf, genome, MotifDetector(), window=30)
     assert np.allclose(resumed["delta"], fresh["delta"])
-    assert not (tmp_path / "scores.tsv.parts").exists()
+    assert not (tmp_path / ".scores.tsv.partial").exists()
+
+
+def test_resume_refuses_changed_inputs_and_names_them(tmp_path):
+    class Dies(MotifDetector):
+        calls = 0
+
+        def forward(self, x):
+            self.calls += 1
+            if self.calls > 4:
+                raise RuntimeError("simulated crash")
+            return super().forward(x)
+
+    genome = make_genome()
+    chr1 = genome["chr1"]
+    vcf = write_vcf(
+        tmp_path, genome, [f"chr1\t{p}\t.\t{chr1[p - 1]}\tG\t.\t.\t." for p in (50, 105, 300)]
+    )
+    out = tmp_path / "scores.tsv"
+    with pytest.raises(RuntimeError):
+        score_variants(vcf, genome, Dies(), window=30, out=out, chunk_size=1)
+    other = dict(genome, chr2=genome["chr2"][::-1])
+    with pytest.raises(ConfigError, match="the genome") as info:
+        score_variants(vcf, other, MotifDetector(), window=30, out=out, chunk_size=1, resume=True)
+    assert "model" not in str(info.value.message).split("changed")[0]
+    with pytest.raises(ConfigError, match=r"window: 30 → 20"):
+        score_variants(vcf, genome, MotifDetector(), window=20, out=out, chunk_size=1, resume=True)
+    with pytest.raises(ConfigError, match="the model"):
+        score_variants(vcf, genome, MotifDetector("CCCCCCCC"), window=30, out=out, chunk_size=1,
+                       resume=True)  # fmt: skip
+    resumed = score_variants(vcf, genome, MotifDetector(), window=30, out=out, chunk_size=1,
+                             resume=True)  # fmt: skip
+    assert len(resumed) == 3 and out.exists()
+
+
+def test_existing_output_needs_overwrite(tmp_path):
+    genome = make_genome()
+    vcf = write_vcf(tmp_path, genome, ["chr1\t105\t.\tC\tA\t.\t.\t."])
+    out = tmp_path / "scores.tsv"
+    out.write_text("keep me\n")
+    with pytest.raises(ConfigError, match="already exists"):
+        score_variants(vcf, genome, MotifDetector(), window=20, out=out)
+    assert out.read_text() == "keep me\n"
+    score_variants(vcf, genome, MotifDetector(), window=20, out=out, overwrite=True)
+    assert pd.read_csv(out, sep="\t")["delta"].iloc[0] == pytest.approx(1.0)

@@ -1,0 +1,206 @@
+"""Variant alleles and their sequence windows.
+
+Alleles come from `dna.io.iter_vcf` (pysam: VCF plain / gzip / BGZF, or BCF); a record htslib
+cannot parse, a POS that is not a positive integer, a REF or ALT that is not bases, a symbolic
+ALT, a contig missing from the genome, a REF that disagrees with the genome and an allele
+longer than the window become rows of the errors table (file, line, column, value, reason).
+
+Windows. For every ALT allele the reference window is `window` bases of the genome with the REF
+allele centred, and the alternative window the same locus with ALT in place of REF, re-centred
+so that it also has exactly `window` bases (for indels the flanks shift; both windows stay the
+model's length). Windows that run past a contig end are padded with N (all-zero one-hot).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from helixforge.core.errors import ConfigError, EmptyInputError, InputError, RowErrors
+
+_BASES_RE = re.compile(r"^[ACGTN]+$")
+
+
+@dataclass
+class Variant:
+    """One ALT allele of a VCF record: 1-based `pos` as in the file, `line` of the record."""
+
+    chrom: str
+    pos: int
+    id: str
+    ref: str
+    alt: str
+    line: int | None
+
+    @property
+    def kind(self) -> str:
+        r, a = len(self.ref), len(self.alt)
+        if r == a == 1:
+            return "SNV"
+        if r == a:
+            return "MNV"
+        if r > a and self.ref.startswith(self.alt):
+            return "deletion"
+        if a > r and self.alt.startswith(self.ref):
+            return "insertion"
+        return "complex"
+
+
+def read_variants(path: str | os.PathLike, errors: RowErrors | None = None) -> list[Variant]:
+    """ALT alleles of a VCF / BCF (via `dna.io.iter_vcf`), multi-allelic records split.
+
+    Records that cannot be scored go to `errors` with their file line; an input with no
+    variant record at all raises `EmptyInputError`.
+    """
+    from helixforge.dna.io import iter_vcf
+
+    p = Path(path)
+    errors = errors if errors is not None else RowErrors(p)
+    out: list[Variant] = []
+    n_before = len(errors)
+    for a in iter_vcf(p, errors=errors):
+        ref = str(a.ref or "").upper()
+        if a.pos is None or a.pos < 1:
+            errors.add(a.line, "POS", a.pos, "POS must be a positive integer (1-based)")
+            continue
+        if not _BASES_RE.match(ref):
+            errors.add(a.line, "REF", ref, "REF must be bases A, C, G, T or N")
+            continue
+        if a.alt is None or a.alt in {".", ""}:
+            errors.add(a.line, "ALT", ".", "no ALT allele")
+            continue
+        alt = str(a.alt).upper()
+        if not _BASES_RE.match(alt):
+            symbolic = alt[:1] in "<[]*." or "[" in alt or "]" in alt
+            why = (
+                "symbolic or breakend ALT alleles are not scored"
+                if symbolic
+                else "ALT must be bases A, C, G, T or N"
+            )
+            errors.add(a.line, "ALT", alt, why)
+            continue
+        out.append(Variant(str(a.chrom), int(a.pos), str(a.id), ref, alt, a.line))
+    if not out and len(errors) == n_before:
+        raise EmptyInputError(
+            f"{p}: no variant records", hint="a VCF needs a '#CHROM' header and variant lines"
+        )
+    return out
+
+
+# ---------------------------------------------------------------- genome access
+
+
+class MemoryGenome:
+    """A {contig: sequence} mapping with the small part of the `Genome` API used here."""
+
+    def __init__(self, contigs: Mapping[str, str]):
+        self._seqs = {str(k): str(v).upper() for k, v in contigs.items()}
+        self.lengths = {k: len(v) for k, v in self._seqs.items()}
+
+    def resolve(self, chrom: str) -> str | None:
+        return chrom if chrom in self._seqs else None
+
+    def fetch(self, chrom: str, start: int, end: int) -> str:
+        return self._seqs[chrom][start:end]
+
+
+class FileGenome:
+    """A `dna.io.Genome` seen through the same small API (unknown contigs resolve to None)."""
+
+    def __init__(self, genome: Any):
+        self.g = genome
+        self.lengths = genome.lengths
+
+    def resolve(self, chrom: str) -> str | None:
+        try:
+            return self.g.resolve_contig(chrom)
+        except InputError:
+            return None
+
+    def fetch(self, chrom: str, start: int, end: int) -> str:
+        return self.g.fetch(chrom, start, end).upper()
+
+
+def as_genome(genome: Any) -> MemoryGenome | FileGenome:
+    """A genome given as a FASTA path, a `dna.io.Genome` or a {contig: sequence} dict."""
+    if isinstance(genome, MemoryGenome | FileGenome):
+        return genome
+    if isinstance(genome, str | os.PathLike):
+        from helixforge.dna.io import Genome
+
+        return FileGenome(Genome(genome))
+    if hasattr(genome, "resolve_contig") and hasattr(genome, "lengths"):
+        return FileGenome(genome)
+    if isinstance(genome, Mapping):
+        return MemoryGenome(genome)
+    raise ConfigError(
+        f"genome must be a FASTA path, a dna.io.Genome or a dict, got {type(genome).__name__}"
+    )
+
+
+_genome = as_genome  # the name used before the split
+
+
+def _fetch_padded(g, chrom: str, start: int, end: int) -> str:
+    """Bases [start, end) with N where the interval runs past the contig."""
+    n = g.lengths[chrom]
+    a, b = max(0, start), min(n, end)
+    core = g.fetch(chrom, a, b) if b > a else ""
+    return "N" * (a - start) + core + "N" * (end - b)
+
+
+def variant_windows(g, v: Variant, chrom: str, window: int) -> tuple[str, str]:
+    """(ref_window, alt_window), each `window` long, allele centred (see module docs)."""
+    p0 = v.pos - 1
+    r, a = len(v.ref), len(v.alt)
+    left_r = (window - r) // 2
+    ref_w = (
+        _fetch_padded(g, chrom, p0 - left_r, p0)
+        + v.ref
+        + _fetch_padded(g, chrom, p0 + r, p0 + r + window - left_r - r)
+    )
+    left_a = (window - a) // 2
+    alt_w = (
+        _fetch_padded(g, chrom, p0 - left_a, p0)
+        + v.alt
+        + _fetch_padded(g, chrom, p0 + r, p0 + r + window - left_a - a)
+    )
+    return ref_w, alt_w
+
+
+def usable_alleles(
+    variants: list[Variant], g, window: int, errors: RowErrors
+) -> list[tuple[Variant, str, str, str]]:
+    """(variant, contig, ref window, alt window) of every allele that can be scored; the others
+    go to `errors` (contig missing, past the contig end, REF mismatch, allele > window)."""
+    usable = []
+    for v in variants:
+        chrom = g.resolve(v.chrom)
+        if chrom is None:
+            shown = ", ".join(list(g.lengths)[:8])
+            reason = f"contig {v.chrom!r} is not in the genome (contigs: {shown})"
+            errors.add(v.line, "CHROM", v.chrom, reason)
+            continue
+        p0 = v.pos - 1
+        if p0 + len(v.ref) > g.lengths[chrom]:
+            reason = f"position past the end of {chrom} (length {g.lengths[chrom]:,})"
+            errors.add(v.line, "POS", v.pos, reason)
+            continue
+        found = g.fetch(chrom, p0, p0 + len(v.ref))
+        if any(e != f and e != "N" for e, f in zip(v.ref, found)):
+            reason = (
+                f"REF does not match the genome at {chrom}:{v.pos}: "
+                f"expected {found} (genome), found {v.ref} (VCF)"
+            )
+            errors.add(v.line, "REF", v.ref, reason)
+            continue
+        if max(len(v.ref), len(v.alt)) > window:
+            errors.add(v.line, "ALT", v.alt, f"allele longer than the {window}-base window")
+            continue
+        ref_w, alt_w = variant_windows(g, v, chrom, window)
+        usable.append((v, chrom, ref_w, alt_w))
+    return usable

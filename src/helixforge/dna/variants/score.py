@@ -1,0 +1,191 @@
+"""Scoring variant alleles with a sequence model (ref vs alt window) or a language model.
+
+Supervised models: the model's raw output for the chosen class (the logit for classifiers),
+averaged over both strands; `delta = alt_score − ref_score`. Language models (`lm:PATH`):
+log-likelihood (decoders) or pseudo-log-likelihood (encoders) of each window from
+`helixforge.lm.inference.score`, `delta` = log P(alt) − log P(ref), zero-shot.
+
+With an output path, alleles are scored in chunks, each saved atomically in the staging
+directory beside the output so that `resume=True` continues an interrupted run (see
+`variants.resume`: a resume with another VCF, genome, model or options is refused).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from helixforge.core.errors import ConfigError, NoUsableRowsError, RowErrors
+from helixforge.core.options import require_int
+from helixforge.dna.variants.alleles import as_genome, read_variants, usable_alleles
+from helixforge.dna.variants.resume import ChunkStore, fingerprint
+
+LM_PREFIX = "lm:"
+OUTPUT_COLUMNS = [
+    "line",
+    "chrom",
+    "pos",
+    "id",
+    "ref",
+    "alt",
+    "kind",
+    "ref_score",
+    "alt_score",
+    "delta",
+]
+
+
+def _lm_scorer(path: str, device: str = "cpu", batch_size: int = 32) -> Any:
+    """A function seqs → log-likelihoods from `helixforge.lm.inference.score` (imported lazily)."""
+    try:
+        from helixforge.lm.inference import score as lm_score
+    except ImportError as exc:
+        raise ConfigError(
+            "zero-shot variant scores with lm:PATH need helixforge.lm.inference, which is not "
+            "available in this install",
+            hint=f"score with a supervised run directory instead (import failed: {exc})",
+        ) from exc
+
+    def score(seqs: list[str]) -> np.ndarray:
+        res = lm_score(path, seqs, batch_size=batch_size, device=device)
+        return np.asarray(res.log_likelihood, dtype=float)
+
+    return score
+
+
+def _resolve_model(model: Any, target: Any, device: str, batch_size: int):
+    """('lm', fn) for lm:PATH, else ('supervised', Scorer)."""
+    from helixforge.dna.interpret import as_scorer, load_run_model
+
+    if isinstance(model, str) and model.startswith(LM_PREFIX):
+        path = model[len(LM_PREFIX) :]
+        if not path or not Path(path).exists():
+            raise ConfigError(
+                f"--model: language model {path!r} not found",
+                hint="pass lm:DIR with a local checkpoint directory",
+            )
+        return "lm", _lm_scorer(path, device)
+    if isinstance(model, str | os.PathLike):
+        model = load_run_model(model, device)
+    return "supervised", as_scorer(model, target, batch_size)
+
+
+def _both_strands(scorer, x: np.ndarray) -> np.ndarray:
+    return 0.5 * (scorer(x) + scorer(np.ascontiguousarray(x[:, ::-1, ::-1])))
+
+
+def _score_chunk(kind: str, scorer, part, window: int) -> pd.DataFrame:
+    from helixforge.dna.interpret import onehot_sequences
+
+    refs = [u[2] for u in part]
+    alts = [u[3] for u in part]
+    if kind == "lm":
+        rs, as_ = scorer(refs), scorer(alts)
+    else:
+        rs = _both_strands(scorer, onehot_sequences(refs, window))
+        as_ = _both_strands(scorer, onehot_sequences(alts, window))
+    return pd.DataFrame(
+        {
+            "line": [u[0].line for u in part],
+            "chrom": [u[0].chrom for u in part],
+            "pos": [u[0].pos for u in part],
+            "id": [u[0].id for u in part],
+            "ref": [u[0].ref for u in part],
+            "alt": [u[0].alt for u in part],
+            "kind": [u[0].kind for u in part],
+            "ref_score": np.asarray(rs, dtype=float),
+            "alt_score": np.asarray(as_, dtype=float),
+            "delta": np.asarray(as_, dtype=float) - np.asarray(rs, dtype=float),
+        }
+    )
+
+
+def score_variants(
+    vcf: str | os.PathLike,
+    genome: str | os.PathLike | Mapping[str, str] | Any,
+    model: Any,
+    window: int = 200,
+    out: str | os.PathLike | None = None,
+    target: Any = None,
+    batch_size: int = 256,
+    chunk_size: int = 4096,
+    device: str = "cpu",
+    errors: RowErrors | None = None,
+    resume: bool = False,
+    overwrite: bool = False,
+    quiet: bool = True,
+) -> pd.DataFrame:
+    """Score every ALT allele of `vcf` with `model` (a run directory, a loaded model, or lm:PATH).
+
+    `target` is the class (label or output index) whose score is compared (`--class`).
+    With `out`, the output path is checked first (an existing one needs `overwrite`), alleles
+    are scored in chunks of `chunk_size` kept in the staging directory until the final table
+    is written atomically, and `resume=True` continues an interrupted run with the same VCF,
+    genome, model and options (any difference is refused, naming it).
+
+    Returns (and with `out`, writes) line, chrom, pos, id, ref, alt, kind, ref_score, alt_score,
+    delta; rejected records go to `errors` and to `<out stem>.errors.csv`: every VCF allele is
+    in one of the two.
+    """
+    from helixforge.core.io import check_output, staging_path
+    from helixforge.core.progress import progress
+
+    require_int(window, "--window", min_value=1)
+    require_int(batch_size, "--batch-size", min_value=1)
+    require_int(chunk_size, "--chunk-size", min_value=1)
+    if out is not None:
+        check_output(out, overwrite=overwrite)
+    errors = errors if errors is not None else RowErrors(vcf)
+    variants = read_variants(vcf, errors)
+    g = as_genome(genome)
+    kind, scorer = _resolve_model(model, target, device, batch_size)
+    model_max = getattr(scorer.model, "max_len", None) if kind == "supervised" else None
+    if model_max and window > model_max:
+        raise ConfigError(
+            f"--window {window} is longer than the model's maximum input of {model_max} bases",
+            hint=f"use --window {model_max} or less",
+        )
+    usable = usable_alleles(variants, g, window, errors)
+    store = None
+    if out is not None:
+        key = {
+            "vcf": fingerprint(vcf),
+            "genome": fingerprint(genome),
+            "model": fingerprint(model),
+            "options": {"window": window, "class": target, "chunk_size": chunk_size},
+        }
+        store = ChunkStore(staging_path(out), key)
+        store.start(resume)
+    frames = []
+    starts = range(0, len(usable), chunk_size)
+    with progress("scoring variants", total=len(usable), quiet=quiet, unit="alleles") as advance:
+        for k, start in enumerate(starts):
+            part = usable[start : start + chunk_size]
+            done = store.load(k) if store is not None else None
+            if done is None:
+                done = _score_chunk(kind, scorer, part, window)
+                if store is not None:
+                    store.save(k, done)
+            frames.append(done)
+            advance(len(part))
+    result = (
+        pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=OUTPUT_COLUMNS)
+    )
+    if out is not None:
+        from helixforge.core.tables import write_table
+        from helixforge.dna.motifs import errors_path
+
+        errors.write(errors_path(out))
+        if result.empty:
+            store.clear()
+            raise NoUsableRowsError(f"{vcf}: no variant could be scored", hint=errors.summary())
+        write_table(result, out)
+        store.clear()
+    elif result.empty:
+        raise NoUsableRowsError(f"{vcf}: no variant could be scored", hint=errors.summary())
+    return result

@@ -52,6 +52,7 @@ class DesignResult:
     notes: list[str] = field(default_factory=list)
     info: dict = field(default_factory=dict)
     candidates: pd.DataFrame | None = None  # every ranked guide before `top` was applied
+    skipped: pd.DataFrame | None = None  # sites over non-ACGT bases, not designed (see guides)
 
 
 def _tier(flags: str) -> int:
@@ -105,6 +106,7 @@ def design_guides(
     n_jobs: int = 1,
     max_sites_per_guide: int = 200,
     pams: tuple[str, ...] | None = None,
+    overwrite: bool = True,
 ) -> DesignResult:
     """Design and rank guides for a target (sequence, FASTA, contig:start-end or gene name).
 
@@ -114,28 +116,46 @@ def design_guides(
     (all when None). `out` writes the table (TSV/CSV by suffix) and the off-target sites beside
     it as ``<stem>.offtargets.tsv``; `report` writes the HTML report. `pams` restricts the PAMs
     guides are designed with (default: the enzyme's); off-targets are always searched with all of
-    the enzyme's off-target PAMs (SpCas9: NGG, NAG, NGA).
+    the enzyme's off-target PAMs (SpCas9: NGG, NAG, NGA). Sites over a non-ACGT base (N, R, …)
+    are skipped, listed in `skipped` and written to ``<stem>.skipped.tsv``; the design goes on.
+    With `genome` and `index` both given, the index must have been built from that genome.
+    Existing outputs are replaced only with `overwrite` (checked before any work).
     """
+    from helixforge.core.options import require_int
+
     t0 = time.perf_counter()
+    if top is not None:
+        require_int(top, "--top", min_value=1)
+    require_int(max_mismatches, "--max-mismatches", min_value=0, max_value=8)
+    require_int(max_sites_per_guide, "--max-sites", min_value=1)
+    paths = design_output_paths(out, report, overwrite=overwrite)
     enz = get_enzyme(enzyme)
     notes: list[str] = []
     tgt = resolve_target(target, genome=genome, annotation=annotation)
     guides = enumerate_guides(
         tgt, enz, restriction_enzymes=restriction_enzymes, annotation=annotation, pams=pams
     )
+    skipped = guides.attrs.get("skipped", pd.DataFrame())
     info = {
         "target": tgt.name,
         "target_length": len(tgt.sequence),
         "enzyme": enz.name,
         "n_candidates": len(guides),
+        "n_skipped": len(skipped),
     }
+    if len(skipped):
+        bases = sorted({r.split("'")[1] for r in skipped["reason"] if r.count("'") >= 2})
+        notes.append(
+            f"{len(skipped)} site(s) skipped: their spacer holds a base that is not A/C/G/T "
+            f"({', '.join(bases)})" + (f" → {paths['skipped']}" if paths else "")
+        )
     k = max_mismatches
     mm_cols = [f"mm{i}" for i in range(k + 1)]
     if len(guides) == 0:
         notes.append(guides.attrs.get("note", "no guides"))
         empty = pd.DataFrame(columns=design_columns(k))
-        _write(empty, pd.DataFrame(), out)
-        return DesignResult(empty, pd.DataFrame(), notes, info)
+        _write(empty, pd.DataFrame(), skipped, paths)
+        return DesignResult(empty, pd.DataFrame(), notes, info, skipped=skipped)
 
     guides["ontarget_score"] = np.round(_ontarget(guides, enz, ontarget_model, notes), 3)
 
@@ -145,7 +165,9 @@ def design_guides(
 
         t1 = time.perf_counter()
         if index is not None:
-            idx = open_index(index)
+            idx = open_index(
+                index, check_against=genome if isinstance(genome, str | os.PathLike) else None
+            )
             notes.append(f"off-target index {index} ({idx.n_sites:,} sites)")
         else:
             idx = open_index(genome, enz)
@@ -221,13 +243,36 @@ def design_guides(
         )
         off_sites = off_sites.drop(columns="rank").reset_index(drop=True)
     info["seconds"] = round(time.perf_counter() - t0, 3)
-    result = DesignResult(guides, off_sites, notes, info, candidates)
-    _write(guides, off_sites, out)
+    result = DesignResult(guides, off_sites, notes, info, candidates, skipped)
+    _write(guides, off_sites, skipped, paths)
     if report is not None:
         from helixforge.crispr.report import design_report
 
         design_report(result, tgt, enz, report)
     return result
+
+
+def design_output_paths(out, report=None, *, overwrite: bool = True) -> dict[str, Path] | None:
+    """The files a design writes (guides, off-targets, skipped sites, report), each checked
+    (`core.io.check_output`) before any work starts; None when `out` is None."""
+    from helixforge.core.io import check_output
+
+    if report is not None:
+        check_output(report, overwrite=overwrite, option="--report")
+    if out is None:
+        return None
+    out = Path(out)
+    name = out.name.split(".")[0]
+    paths = {
+        "out": out,
+        "offtargets": out.with_name(f"{name}.offtargets.tsv"),
+        "skipped": out.with_name(f"{name}.skipped.tsv"),
+    }
+    for key, path in paths.items():
+        check_output(
+            path, overwrite=overwrite, option="--out" + ("" if key == "out" else f" ({key})")
+        )
+    return paths
 
 
 def design_columns(max_mismatches: int = 4) -> list[str]:
@@ -246,6 +291,8 @@ def design_columns(max_mismatches: int = 4) -> list[str]:
             "genome_match",
             "flags",
             "tier",
+            "efficiency",
+            "specificity",
             "combined_score",
             "rank_reason",
         ]
@@ -269,6 +316,8 @@ def _rank(guides: pd.DataFrame, enz: Enzyme, k: int) -> pd.DataFrame:
     else:
         spec = pd.Series(1.0, index=g.index)
         spec_how = "no genome"
+    g["efficiency"] = np.round(eff, 4)
+    g["specificity"] = np.round(spec.astype(float), 4)
     g["combined_score"] = np.round(eff * spec, 4)
     g["eff_"], g["spec_"], g["known_"] = eff, spec, eff_known
     g = g.sort_values(
@@ -294,15 +343,13 @@ def _rank(guides: pd.DataFrame, enz: Enzyme, k: int) -> pd.DataFrame:
     return g
 
 
-def _write(guides: pd.DataFrame, off_sites: pd.DataFrame, out) -> None:
-    if out is None:
+def _write(guides: pd.DataFrame, off_sites: pd.DataFrame, skipped, paths) -> None:
+    if paths is None:
         return
     from helixforge.core.tables import write_table
 
-    out = Path(out)
-    write_table(guides, out)
-    name = out.name.split(".")[0]
+    write_table(guides, paths["out"])
     write_table(
-        off_sites if len(off_sites) else pd.DataFrame(columns=["guide_id"]),
-        out.with_name(f"{name}.offtargets.tsv"),
+        off_sites if len(off_sites) else pd.DataFrame(columns=["guide_id"]), paths["offtargets"]
     )
+    write_table(skipped if skipped is not None else pd.DataFrame(), paths["skipped"])

@@ -280,10 +280,7 @@ class OfftargetIndex:
 
         dest = Path(out)
         recover_dir(dest)
-        if dest.exists() and (not dest.is_dir() or (any(dest.iterdir())
-                                                    and not (dest / "index.json").exists())):  # fmt: skip
-            raise InputError(f"{dest}: exists and is not an off-target index; not replacing it",
-                             hint="choose another --out path")  # fmt: skip
+        check_index_destination(dest)
         dest.parent.mkdir(parents=True, exist_ok=True)
         stage = staging_path(dest)
         shutil.rmtree(stage, ignore_errors=True)  # a stale stage from a killed build
@@ -367,6 +364,18 @@ class OfftargetIndex:
         return search_sites(self, spacer_code, max_mismatches, pam_lut)
 
 
+def check_index_destination(dest: str | os.PathLike) -> None:
+    """Refuse to replace anything at `dest` but an off-target index (or an empty directory)."""
+    dest = Path(dest)
+    if dest.exists() and (
+        not dest.is_dir() or (any(dest.iterdir()) and not (dest / "index.json").exists())
+    ):
+        raise InputError(
+            f"{dest}: exists and is not an off-target index; not replacing it",
+            hint="choose another --out path",
+        )
+
+
 def build_index(genome, enzyme: str | Enzyme = "spcas9", out: str | os.PathLike | None = None,
                 pams: Sequence[str] | None = None, quiet: bool = True) -> OfftargetIndex:  # fmt: skip
     """Build the off-target index of a genome FASTA(.gz) for an enzyme; write it to `out` if given.
@@ -374,6 +383,8 @@ def build_index(genome, enzyme: str | Enzyme = "spcas9", out: str | os.PathLike 
     The index covers the enzyme's off-target PAMs (or `pams`) and serves any number of
     mismatches at search time.
     """
+    if out is not None:
+        check_index_destination(out)
     idx = OfftargetIndex.build(genome, enzyme, pams=pams, quiet=quiet)
     if out is not None:
         idx.save(out)

@@ -77,17 +77,17 @@ def test_train_writes_a_complete_run(tmp_path):
     assert "not a nucleotide" in errors["reason"].iloc[0]
     cfg = json.loads((run / "config.json").read_text())
     assert cfg["split"] == "stratified" and cfg["task"] == "binary" and cfg["rows_rejected"] == 2
+    assert cfg["rows_in"] == 400 == sum(cfg["sizes"].values()) + cfg["rows_rejected"]
+    test_pred = pd.read_csv(run / "predictions_test.csv")
+    assert {"name", "label", "label_prob", "label_pred", "label_set"} <= set(test_pred.columns)
 
     new = table(20, seed=9)
     new.loc[0, "sequence"] = "A" * 10 + "Z"
     new.to_csv(tmp_path / "new.csv", index=False)
     pred = predict_sequences(run, tmp_path / "new.csv", tmp_path / "pred.csv", id_col="name")
-    assert len(pred) == 19 and {"prob_1", "predicted_label", "prediction_set", "set_size"} <= set(
-        pred.columns
-    )
-    assert (
-        0.5 <= metrics["test"]["conformal_coverage"] <= 1.0
-    )  # 90 % split-conformal sets from the valid part
+    assert len(pred) == 19 and {"label_prob", "label_pred", "label_set"} <= set(pred.columns)
+    assert {"name", "sequence", "label", "chrom", "line"} <= set(pred.columns)  # inputs kept
+    assert 0.5 <= metrics["test"]["coverage"] <= 1.0  # 90 % conformal sets from the valid part
     assert pd.read_csv(tmp_path / "pred.errors.csv")["row"].tolist() == [2]
     m = evaluate_sequences(run, tmp_path / "new.csv", out=tmp_path / "eval")
     assert m["n"] == 19 and (tmp_path / "eval" / "report.html").exists()
@@ -198,24 +198,29 @@ def test_conformal_intervals_cover_regression_targets():
     rng = np.random.default_rng(0)
     y_cal, y_new = rng.normal(size=500), rng.normal(size=500)
     cal = fit_conformal("regression", y_cal, y_cal + rng.normal(0, 0.5, 500), None, coverage=0.9)
-    cols = apply_conformal(cal, "regression", y_new + rng.normal(0, 0.5, 500), None)
-    covered = np.mean((y_new >= cols["lower"]) & (y_new <= cols["upper"]))
+    cols = apply_conformal(cal, "regression", y_new + rng.normal(0, 0.5, 500), None, "y")
+    covered = np.mean((y_new >= cols["y_lower"]) & (y_new <= cols["y_upper"]))
     assert 0.85 < covered < 0.95
     sets = apply_conformal({"q": 0.6}, "binary", np.array([0.9, 0.5]), [0, 1])
-    assert sets["prediction_set"] == ["1", "0|1"]
+    assert sets["label_set"] == ["1", "0|1"]
 
 
 def test_sequences_shared_with_test_are_removed_from_train_and_valid():
-    import pandas as pd
-
+    from helixforge.core.errors import RowErrors
     from helixforge.dna.classify import drop_shared_sequences
+    from helixforge.dna.reader import SequenceInput
+
+    def part(seqs):
+        frame = pd.DataFrame({"sequence": seqs}, index=range(2, 2 + len(seqs)))
+        return SequenceInput("t", frame, seqs, seqs, None, len(seqs))
 
     parts = {
-        "train": pd.DataFrame({"sequence": ["ACGT", "acgg", "TTTT", "CCCC"]}),
-        "valid": pd.DataFrame({"sequence": ["TTTT", "GGGG"]}),
-        "test": pd.DataFrame({"sequence": ["ACGG", "GGGG"]}),
+        "train": part(["ACGT", "ACGG", "TTTT", "CCCC"]),
+        "valid": part(["TTTT", "GGGG"]),
+        "test": part(["ACGG", "GGGG"]),
     }
-    removed = drop_shared_sequences(parts)
-    assert removed == {"valid": 1, "train": 2}
-    assert parts["train"]["sequence"].tolist() == ["ACGT", "CCCC"]
-    assert parts["valid"]["sequence"].tolist() == ["TTTT"]
+    errors = RowErrors("t")
+    removed = drop_shared_sequences(parts, errors)
+    assert removed == {"valid": 1, "train": 2} and len(errors) == 3
+    assert parts["train"].sequences == ["ACGT", "CCCC"]
+    assert parts["valid"].sequences == ["TTTT"]

@@ -42,3 +42,17 @@ def check_weights(path: Path, digest: str | None) -> None:
             f"{path}: the weights do not match the checksum recorded at save time",
             hint="the file is truncated, corrupt or was replaced; retrain or restore it",
         )
+
+
+def read_json(path: Path) -> Any:
+    """Any JSON file of a run or model folder; unreadable JSON is an `InputError` naming it."""
+    import json
+
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{path}: not found", hint="is this a HelixForge run directory?") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(
+            f"{path}: is not valid JSON ({exc})", hint="the run folder is damaged"
+        ) from None

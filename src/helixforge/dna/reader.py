@@ -1,0 +1,239 @@
+"""The DNA reader for supervised runs: sequences (and labels) from a table, FASTA/FASTQ or
+BED + genome, with every input row accounted for.
+
+    data = read_sequence_input("train.csv", seq_col="sequence", label_col="label")
+    data.frame      # the input's own columns for the rows kept (index = file line)
+    data.sequences  # cleaned, upper-case sequences (same order)
+    data.labels     # raw label values (None without a label column)
+    data.rows_in    # rows read; rows_in == len(data.frame) + len(errors)
+
+Rows that cannot be used go to the `RowErrors` given (file, line, column, reason), never
+silently away: lines with too many or too few fields, quoted empty sequences, characters that
+are not nucleotides, IUPAC codes under `iupac='error'`, sequences longer than `max_len`,
+missing labels and labels that are NaN or infinite.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from helixforge.core.errors import ColumnNotFoundError, ConfigError, InputError, RowErrors
+from helixforge.dna.io import bed_to_sequences, is_fasta, is_fastq, read_bed, read_sequences
+from helixforge.dna.sequence import IUPAC_POLICIES, clean_sequence
+
+_LABEL_IN_HEADER = re.compile(r"(?:^|[\s|;])label=([^\s|;]+)")
+
+
+@dataclass
+class SequenceInput:
+    """What a reader returns: kept rows (input columns), their sequences, labels and ids."""
+
+    source: str
+    frame: Any  # pandas DataFrame of the input's columns, index = file line
+    sequences: list[str]
+    ids: list[str]
+    labels: np.ndarray | None
+    rows_in: int
+    kind: str = "table"  # table | fasta | bed
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.sequences)
+
+    def take(self, positions: Sequence[int]) -> SequenceInput:
+        """The rows at `positions` (0-based) as a new SequenceInput (rows_in unchanged)."""
+        pos = list(positions)
+        return SequenceInput(
+            self.source,
+            self.frame.iloc[pos],
+            [self.sequences[i] for i in pos],
+            [self.ids[i] for i in pos],
+            None if self.labels is None else self.labels[pos],
+            self.rows_in,
+            self.kind,
+        )
+
+
+def is_bed(path: str | os.PathLike) -> bool:
+    return Path(path).name.lower().endswith((".bed", ".bed.gz"))
+
+
+def _blank(v: Any) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v)) or not str(v).strip()
+
+
+def _table_rows(p: Path, errs: RowErrors, needed: list[str]):
+    """read_table plus the rows it could not keep: wrong field counts and rows whose every
+    field is empty but whose line is not blank (a quoted empty value)."""
+    from helixforge.core.io import open_text
+    from helixforge.core.tables import (
+        read_table,
+        require_columns,
+        skipped_line_errors,
+        table_format,
+    )
+
+    table = read_table(p)
+    require_columns(table, needed, p)
+    errs.extend(skipped_line_errors(table, p))
+    rows_in = len(table) + len(table.attrs.get("skipped_lines", {}))
+    if table_format(p) in ("csv", "tsv"):
+        kept = set(int(i) for i in table.index) | set(table.attrs.get("skipped_lines", {}))
+        with open_text(p) as fh:
+            for lineno, raw in enumerate(fh, start=1):
+                if lineno > 1 and lineno not in kept and raw.strip():
+                    errs.add(
+                        lineno,
+                        needed[0] if needed else None,
+                        raw.strip()[:80],
+                        "empty row (every field is empty)",
+                    )
+                    rows_in += 1
+    return table, rows_in
+
+
+def read_sequence_input(
+    path: str | os.PathLike,
+    seq_col: str = "sequence",
+    label_col: str | None = "label",
+    *,
+    id_col: str | None = None,
+    labels: str | os.PathLike | None = None,
+    genome: str | os.PathLike | None = None,
+    flank: int = 0,
+    extra_cols: Sequence[str] = (),
+    iupac: str = "error",
+    max_len: int | None = None,
+    errors: RowErrors | None = None,
+) -> SequenceInput:
+    """Read a table (CSV/TSV/Parquet, gz ok), FASTA/FASTQ (labels as `label=V` in headers or a
+    `labels` table of id,label) or BED + `genome`; see the module docstring for the row rules."""
+    import pandas as pd
+
+    from helixforge.core.options import require_choice, require_int
+
+    require_choice(iupac, "--iupac", IUPAC_POLICIES)
+    require_int(flank, "--flank", min_value=0)
+    p = Path(path)
+    errs = errors if errors is not None else RowErrors(p)
+    seq_name = "sequence"
+    if is_fasta(p) or is_fastq(p):
+        kind = "fasta"
+        recs = list(read_sequences(p))
+        rows_in = len(recs)
+        frame = pd.DataFrame(
+            {"id": [r.id for r in recs], "description": [r.description for r in recs]},
+            index=pd.Index([r.line for r in recs], name="line"),
+        )
+        raw_seqs = [r.seq for r in recs]
+        ids = list(frame["id"])
+        raw_labels = None
+        if label_col is not None:
+            raw_labels = _fasta_labels(p, frame, labels, id_col, label_col)
+    elif is_bed(p):
+        kind = "bed"
+        if genome is None:
+            raise ConfigError(f"{p}: a BED input needs a genome FASTA", hint="pass --genome FILE")
+        before = len(errs)
+        bed = read_bed(p, errors=errs)
+        rows_in = len(bed) + len(errs) - before
+        if label_col is not None and label_col not in bed.columns:
+            raise ColumnNotFoundError([label_col], list(bed.columns), p)
+        bed = bed_to_sequences(bed, genome, flank=flank, errors=errs)
+        raw_seqs = list(bed.pop("sequence"))
+        frame = bed
+        ids = [
+            str(n) if "name" in bed.columns and not _blank(n) else f"{c}:{s}-{e}"
+            for n, c, s, e in zip(bed.get("name", [None] * len(bed)), bed.chrom, bed.start, bed.end)
+        ]
+        raw_labels = list(bed[label_col]) if label_col is not None else None
+    else:
+        kind = "table"
+        seq_name = seq_col
+        needed = [seq_col, *([label_col] if label_col else []), *([id_col] if id_col else [])]
+        frame, rows_in = _table_rows(p, errs, [*needed, *extra_cols])
+        raw_seqs = list(frame[seq_col])
+        ids = [str(v) for v in frame[id_col]] if id_col else [f"line{i}" for i in frame.index]
+        raw_labels = list(frame[label_col]) if label_col is not None else None
+    keep, seqs = [], []
+    for k, (line, seq, ident) in enumerate(zip(frame.index, raw_seqs, ids)):
+        if _blank(seq):
+            errs.add(int(line), seq_name, None, "empty sequence")
+            continue
+        try:
+            cleaned = clean_sequence(
+                str(seq).strip(), where=f"{p}, line {line} ({ident})", iupac=iupac, max_len=max_len
+            )
+        except InputError as exc:
+            errs.add(int(line), seq_name, seq, exc.message.split(": ", 1)[-1])
+            continue
+        if raw_labels is not None:
+            problem = _label_problem(raw_labels[k])
+            if problem:
+                errs.add(int(line), label_col, raw_labels[k], problem)
+                continue
+        keep.append(k)
+        seqs.append(cleaned)
+    return SequenceInput(
+        str(p),
+        frame.iloc[keep],
+        seqs,
+        [ids[k] for k in keep],
+        None if raw_labels is None else np.array([raw_labels[k] for k in keep], dtype=object),
+        rows_in,
+        kind,
+    )
+
+
+def _label_problem(value: Any) -> str | None:
+    if _blank(value):
+        return "missing label"
+    try:
+        f = float(str(value).strip())
+    except ValueError:
+        return None  # a text class
+    return None if math.isfinite(f) else "label is not a finite number"
+
+
+def _fasta_labels(p: Path, frame, labels, id_col: str | None, label_col: str) -> list[Any]:
+    from helixforge.core.tables import read_table
+
+    if labels is not None:
+        key = id_col or "id"
+        table = read_table(labels, columns=[key, label_col])
+        mapping = dict(zip(table[key].astype(str), table[label_col]))
+        return [mapping.get(i) for i in frame["id"]]
+    found = [_LABEL_IN_HEADER.search(h) for h in frame["description"]]
+    if not any(found):
+        raise InputError(
+            f"{p}: no 'label=VALUE' found in the FASTA headers",
+            hint="write headers like '>seq1 label=1', or pass --labels FILE (id and label columns)",
+        )
+    return [m.group(1) if m else None for m in found]
+
+
+def load_sequence_table(
+    path: str | os.PathLike, seq_col: str = "sequence", label_col: str | None = "label", **kw: Any
+):
+    """The reader's rows as one DataFrame: id, sequence, [label] and any `extra_cols`
+    (index = file line). Kept for callers of the older API; see `read_sequence_input`."""
+    import pandas as pd
+
+    data = read_sequence_input(path, seq_col, label_col, **kw)
+    df = pd.DataFrame({"id": data.ids, "sequence": data.sequences}, index=data.frame.index)
+    for col in kw.get("extra_cols", ()):
+        df[col] = data.frame[col].to_numpy()
+    for col in ("chrom", "start", "end", "strand"):
+        if data.kind == "bed" and col in data.frame.columns:
+            df[col] = data.frame[col].to_numpy()
+    if data.labels is not None:
+        df["label"] = data.labels
+    return df

@@ -47,6 +47,21 @@ def test_decoder_on_smiles_learns_and_resume_continues(smiles_file, tmp_path):
         pretrain(smiles_file, "smiles-atom", steps=0, **kw2)
 
 
+def _crash_after_checkpoint(monkeypatch, at_step: int):
+    """Raise KeyboardInterrupt right after the checkpoint of `at_step` is written."""
+    import helixforge.lm.pretrain as pt
+
+    real = pt.save_checkpoint
+
+    def save_then_crash(path, **kw):
+        real(path, **kw)
+        if kw["state"]["step"] == at_step:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(pt, "save_checkpoint", save_then_crash)
+    return real
+
+
 def test_resume_from_checkpoint(genome, tmp_path, monkeypatch):
     import helixforge.lm.pretrain as pt
 
@@ -62,27 +77,19 @@ def test_resume_from_checkpoint(genome, tmp_path, monkeypatch):
         threads=1,
         device="cpu",
     )
-    real = pt._lr_lambda
-
-    def crash_after_checkpoint(warm, total):
-        f = real(warm, total)
-
-        def g(step):
-            if step == 3:  # the scheduler step after optimizer step 3: past the step-2 checkpoint
-                raise KeyboardInterrupt
-            return f(step)
-
-        return g
-
-    monkeypatch.setattr(pt, "_lr_lambda", crash_after_checkpoint)
+    real = _crash_after_checkpoint(monkeypatch, 2)
     with pytest.raises(KeyboardInterrupt):
         pretrain(genome, "dna-kmer:3", steps=4, **kw)
-    assert json.loads((out / "checkpoint" / "state.json").read_text())["step"] == 2
-    monkeypatch.setattr(pt, "_lr_lambda", real)
+    stage = tmp_path / ".r.partial"
+    assert not out.exists()  # never a half-written run at the final path
+    assert json.loads((stage / "checkpoint" / "state.json").read_text())["step"] == 2
+    monkeypatch.setattr(pt, "save_checkpoint", real)
     with pytest.raises(ConfigError, match="--resume"):
         pretrain(genome, "dna-kmer:3", steps=4, **kw)
     res = pretrain(genome, "dna-kmer:3", steps=4, resume=True, **kw)
     assert res.steps == 4 and [h["step"] for h in res.history] == [1, 2, 4]
+    assert not stage.exists() and not (out / "checkpoint").exists()
+    assert (out / "report.html").exists() and (out / "card.md").exists()
     # same windows, masks, optimizer and schedule: identical to a run that was never interrupted
     straight = pretrain(genome, "dna-kmer:3", steps=4, **{**kw, "out": tmp_path / "straight"})
     assert straight.history[-1]["valid_loss"] == pytest.approx(
@@ -96,3 +103,54 @@ def test_resume_from_checkpoint(genome, tmp_path, monkeypatch):
     )
     diffs = {k: float((a[k] - b[k]).abs().max()) for k in a}
     assert max(diffs.values()) < 1e-5, diffs
+
+
+@pytest.mark.parametrize(
+    "change, named",
+    [
+        ({"max_len": 40}, "max_len"),
+        ({"tokenizer": "dna-char"}, "tokenizer"),
+        ({"seed": 1}, "seed"),
+        ({"size": {"hidden": 16, "layers": 1, "heads": 2, "ffn": 32}}, "size"),
+        ({"lr": 1e-3}, "lr"),
+    ],
+)
+def test_resume_with_other_options_is_refused(genome, tmp_path, monkeypatch, change, named):
+    kw = dict(
+        arch="encoder",
+        size=MICRO,
+        max_len=32,
+        batch_size=4,
+        eval_every=2,
+        save_every=2,
+        steps=4,
+        out=tmp_path / "r",
+        threads=1,
+        device="cpu",
+    )
+    real = _crash_after_checkpoint(monkeypatch, 2)
+    with pytest.raises(KeyboardInterrupt):
+        pretrain(genome, "dna-kmer:3", **kw)
+    monkeypatch.setattr("helixforge.lm.pretrain.save_checkpoint", real)
+    tok = change.pop("tokenizer", "dna-kmer:3")
+    with pytest.raises(ConfigError, match=f"cannot resume.*{named}"):
+        pretrain(genome, tok, resume=True, **{**kw, **change})
+    assert not (tmp_path / "r").exists()
+
+
+def test_resume_with_a_changed_corpus_is_refused(genome, tmp_path, monkeypatch):
+    import shutil
+
+    corpus = tmp_path / "g.fa.gz"
+    shutil.copy(genome, corpus)
+    kw = dict(arch="encoder", size=MICRO, max_len=32, batch_size=4, eval_every=2,
+              save_every=2, steps=4, out=tmp_path / "r", threads=1, device="cpu")  # fmt: skip
+    _crash_after_checkpoint(monkeypatch, 2)
+    with pytest.raises(KeyboardInterrupt):
+        pretrain(corpus, "dna-char", **kw)
+    import gzip
+
+    with gzip.open(corpus, "at") as fh:
+        fh.write(">chr3\n" + "ACGT" * 100 + "\n")
+    with pytest.raises(ConfigError, match="corpus_sha256"):
+        pretrain(corpus, "dna-char", resume=True, **kw)

@@ -1,12 +1,16 @@
 """The torch training loop shared by every neural model (D-MPNN, DNA CNNs, language models).
 
     result = fit(model, train_batches, loss_fn=compute_loss, valid_batches=val, config=TrainConfig(epochs=30))
+    result = fit_steps(model, micro_batches, loss_fn=lm_loss, steps=1000, config=cfg, on_step=log)
 
-`loss_fn(model, batch) -> scalar tensor`. Batches are any iterable that can be re-iterated each
-epoch (a DataLoader or a list). The loop handles device placement of tensors in dict / tuple
-batches, AdamW, gradient clipping and accumulation, mixed precision on GPU only (bf16 autocast
-is several times slower than fp32 on CPUs without AMX), early stopping on validation loss or a
-metric, best-weights restore, checkpoints with resume, and a Rich progress bar.
+`loss_fn(model, batch) -> scalar tensor`. `fit` runs epochs over batches that can be re-iterated
+(a `core.batching.Batches`, a DataLoader or a list) with early stopping and best-weights restore;
+`fit_steps` runs a fixed number of optimizer steps over a stream (`micro_batches(step)` gives the
+micro-batches of one step, so a resumed run draws exactly what it would have). Both go through
+one `TrainStep`: device placement of tensors in dict / tuple batches, AdamW, gradient
+accumulation and clipping, warm-up + linear or cosine schedules, mixed precision on GPU only
+(bf16 autocast is several times slower than fp32 on CPUs without AMX), and a progress bar with
+rate and ETA (`core.progress`). Step checkpoints for `fit_steps` live in `core.checkpoints`.
 """
 
 from __future__ import annotations
@@ -90,7 +94,9 @@ class TrainConfig:
     accumulate: int = 1
     device: str = "auto"
     mixed_precision: bool = True  # only takes effect on CUDA
-    warmup_fraction: float = 0.0  # linear warm-up, then linear decay to 0 when > 0
+    warmup_fraction: float = 0.0  # linear warm-up, then the schedule, when > 0 (or cosine)
+    schedule: str = "linear"  # linear: decay to 0 · cosine: decay to min_lr_fraction
+    min_lr_fraction: float = 0.0
     checkpoint_dir: str | None = None  # saves last.pt each epoch (resume) and best weights
     resume: bool = False
     quiet: bool = True
@@ -110,7 +116,96 @@ class TrainResult:
         return asdict(self)
 
 
+def make_optimizer(model, lr: float, weight_decay: float = 0.0, *, decay_matrices_only=False):
+    """AdamW; with `decay_matrices_only`, biases and norms (1-d parameters) get no weight decay."""
+    import torch
+
+    if not decay_matrices_only:
+        return torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
+    params = list(model.named_parameters())
+    groups = [
+        {"params": [p for _, p in params if p.ndim >= 2], "weight_decay": weight_decay},
+        {"params": [p for _, p in params if p.ndim < 2], "weight_decay": 0.0},
+    ]
+    return torch.optim.AdamW(groups, lr=lr)
+
+
+def lr_factor(step: int, warmup: int, total: int, schedule: str, floor: float = 0.0) -> float:
+    """Learning-rate multiplier at optimizer step `step`: linear warm-up over `warmup` steps, then
+    linear decay to 0 or cosine decay to `floor`."""
+    if step < warmup:
+        return (step + 1) / warmup
+    if schedule == "cosine":
+        progress = min(1.0, (step - warmup) / max(1, total - warmup))
+        return floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * progress))
+    return max(0.0, (total - step) / max(1, total - warmup))
+
+
+def make_scheduler(optimizer, cfg: TrainConfig, total_steps: int | None, last_step: int = 0):
+    """The config's warm-up + decay schedule (None when there is nothing to schedule)."""
+    import torch
+
+    if not total_steps or (cfg.warmup_fraction <= 0 and cfg.schedule != "cosine"):
+        return None
+    warm = max(1, int(cfg.warmup_fraction * total_steps))
+    sched, floor = cfg.schedule, cfg.min_lr_fraction
+    require_schedule(sched)
+    for group in optimizer.param_groups:
+        group.setdefault("initial_lr", group["lr"])
+    return torch.optim.lr_scheduler.LambdaLR(
+        optimizer,
+        lambda s: lr_factor(s, warm, total_steps, sched, floor),
+        last_epoch=last_step - 1,
+    )
+
+
+def require_schedule(name: str) -> None:
+    if name not in ("linear", "cosine"):
+        raise ConfigError(f"unknown learning-rate schedule {name!r}", hint="linear or cosine")
+
+
+class TrainStep:
+    """One optimizer step: micro-batches forward/backward (autocast on GPU), then clip, step,
+    zero the gradients and advance the schedule. Shared by `fit` and `fit_steps`."""
+
+    def __init__(self, model, optimizer, scheduler, loss_fn: Callable, device, cfg: TrainConfig):
+        import torch
+
+        self.model, self.optimizer, self.scheduler = model, optimizer, scheduler
+        self.loss_fn, self.device, self.cfg = loss_fn, device, cfg
+        self.use_amp = cfg.mixed_precision and device.type == "cuda"
+        self.amp_dtype = (
+            torch.bfloat16 if self.use_amp and torch.cuda.is_bf16_supported() else torch.float16
+        )
+        self.scaler = torch.amp.GradScaler(
+            "cuda", enabled=self.use_amp and self.amp_dtype == torch.float16
+        )
+
+    def backward(self, batch: Any) -> float:
+        """Forward and backward of one micro-batch; returns its (unscaled) loss."""
+        import torch
+
+        batch = to_device(batch, self.device)
+        with torch.autocast(self.device.type, dtype=self.amp_dtype, enabled=self.use_amp):
+            loss = self.loss_fn(self.model, batch) / self.cfg.accumulate
+        self.scaler.scale(loss).backward()
+        return float(loss.detach()) * self.cfg.accumulate
+
+    def step(self) -> None:
+        import torch
+
+        if self.cfg.grad_clip:
+            self.scaler.unscale_(self.optimizer)
+            torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.cfg.grad_clip)
+        self.scaler.step(self.optimizer)
+        self.scaler.update()
+        self.optimizer.zero_grad(set_to_none=True)
+        if self.scheduler:
+            self.scheduler.step()
+
+
 def evaluate_loss(model, batches: Iterable, loss_fn: Callable, device) -> float:
+    """Mean of `loss_fn` over `batches`, without gradients."""
     import torch
 
     model.eval()
@@ -134,20 +229,18 @@ def fit(
     valid_score: Callable[[Any], float] | None = None,
     on_epoch_end: Callable[[int, dict[str, float]], None] | None = None,
 ) -> TrainResult:
-    """Train `model` in place; returns the history. The best weights (lowest validation loss, or
-    lowest `valid_score(model)` when given — return a negated metric for higher-is-better) are
-    restored at the end."""
+    """Train `model` in place over epochs; returns the history. The best weights (lowest
+    validation loss, or lowest `valid_score(model)` when given — return a negated metric for
+    higher-is-better) are restored at the end."""
     import torch
+
+    from helixforge.core.progress import progress
 
     cfg = config or TrainConfig()
     device = resolve_device(cfg.device)
     model.to(device)
     if optimizer is None:
-        optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    use_amp = cfg.mixed_precision and device.type == "cuda"
-    amp_dtype = torch.bfloat16 if use_amp and torch.cuda.is_bf16_supported() else torch.float16
-    scaler = torch.amp.GradScaler("cuda", enabled=use_amp and amp_dtype == torch.float16)
-
+        optimizer = make_optimizer(model, cfg.lr, cfg.weight_decay)
     try:
         steps_per_epoch = len(train_batches)  # type: ignore[arg-type]
     except TypeError:
@@ -155,16 +248,8 @@ def fit(
     total_steps = cfg.max_steps or (
         steps_per_epoch * cfg.epochs // cfg.accumulate if steps_per_epoch else None
     )
-    scheduler = None
-    if cfg.warmup_fraction > 0 and total_steps:
-        warm = max(1, int(cfg.warmup_fraction * total_steps))
-
-        def lr_lambda(step: int) -> float:
-            if step < warm:
-                return (step + 1) / warm
-            return max(0.0, (total_steps - step) / max(1, total_steps - warm))
-
-        scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_lambda)
+    scheduler = make_scheduler(optimizer, cfg, total_steps)
+    runner = TrainStep(model, optimizer, scheduler, loss_fn, device, cfg)
 
     result = TrainResult()
     ckpt_dir = Path(cfg.checkpoint_dir) if cfg.checkpoint_dir else None
@@ -180,50 +265,21 @@ def fit(
         result = TrainResult(**state["result"])
         best_state = state.get("best_state")
 
-    progress = None
-    if not cfg.quiet:
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-        )
-
-        progress = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            TextColumn("{task.fields[info]}"),
-        )
-        progress.start()
-        task = progress.add_task("training", total=cfg.epochs, completed=start_epoch, info="")
-
     t0 = time.perf_counter() - result.seconds
     bad_epochs = 0
-    try:
+    with progress(
+        "training", total=cfg.epochs - start_epoch, quiet=cfg.quiet, unit="epochs"
+    ) as advance:
         for epoch in range(start_epoch, cfg.epochs):
             model.train()
             running, n_batches = 0.0, 0
             optimizer.zero_grad(set_to_none=True)
             for i, batch in enumerate(train_batches):
-                batch = to_device(batch, device)
-                with torch.autocast(device_type=device.type, dtype=amp_dtype, enabled=use_amp):
-                    loss = loss_fn(model, batch) / cfg.accumulate
-                scaler.scale(loss).backward()
-                if (i + 1) % cfg.accumulate == 0:
-                    if cfg.grad_clip:
-                        scaler.unscale_(optimizer)
-                        torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
-                    scaler.step(optimizer)
-                    scaler.update()
-                    optimizer.zero_grad(set_to_none=True)
-                    if scheduler:
-                        scheduler.step()
-                    result.steps += 1
-                running += float(loss.detach()) * cfg.accumulate
+                running += runner.backward(batch)
                 n_batches += 1
+                if (i + 1) % cfg.accumulate == 0:
+                    runner.step()
+                    result.steps += 1
                 if cfg.max_steps and result.steps >= cfg.max_steps:
                     break
             row = {"epoch": epoch, "train_loss": running / max(n_batches, 1)}
@@ -245,34 +301,76 @@ def fit(
                 bad_epochs += 1
             result.seconds = time.perf_counter() - t0
             if ckpt_dir:
-                ckpt_dir.mkdir(parents=True, exist_ok=True)
-                tmp = ckpt_dir / "last.pt.tmp"
-                torch.save(
-                    {
-                        "model": model.state_dict(),
-                        "optimizer": optimizer.state_dict(),
-                        "scheduler": scheduler.state_dict() if scheduler else None,
-                        "epoch": epoch,
-                        "result": result.to_dict(),
-                        "best_state": best_state,
-                    },
-                    tmp,
-                )
-                os.replace(tmp, ckpt_dir / "last.pt")
+                _save_epoch(ckpt_dir, model, optimizer, scheduler, epoch, result, best_state)
             if on_epoch_end:
                 on_epoch_end(epoch, row)
-            if progress:
-                info = " ".join(f"{k}={v:.4g}" for k, v in row.items() if k != "epoch")
-                progress.update(task, advance=1, info=info)
+            advance(1)
             if cfg.patience is not None and bad_epochs >= cfg.patience:
                 break
             if cfg.max_steps and result.steps >= cfg.max_steps:
                 break
-    finally:
-        if progress:
-            progress.stop()
     if best_state is not None:
         model.load_state_dict(best_state)
+    result.seconds = time.perf_counter() - t0
+    return result
+
+
+def _save_epoch(ckpt_dir: Path, model, optimizer, scheduler, epoch, result, best_state) -> None:
+    import torch
+
+    from helixforge.core.io import atomic_file
+
+    ckpt_dir.mkdir(parents=True, exist_ok=True)
+    state = {
+        "model": model.state_dict(),
+        "optimizer": optimizer.state_dict(),
+        "scheduler": scheduler.state_dict() if scheduler else None,
+        "epoch": epoch,
+        "result": result.to_dict(),
+        "best_state": best_state,
+    }
+    with atomic_file(ckpt_dir / "last.pt") as tmp:
+        torch.save(state, tmp)
+
+
+def fit_steps(
+    model,
+    micro_batches: Callable[[int], Iterable[Any]],
+    *,
+    loss_fn: Callable,
+    steps: int,
+    config: TrainConfig | None = None,
+    optimizer=None,
+    scheduler=None,
+    start_step: int = 0,
+    on_step: Callable[[int, float], None] | None = None,
+) -> TrainResult:
+    """Train for optimizer steps `start_step` … `steps - 1` over a stream: `micro_batches(step)`
+    yields the `config.accumulate` micro-batches of a step. `on_step(step, loss)` runs after
+    each step (1-based step count; evaluation, logging and checkpoints live there). No early
+    stopping: the model keeps its last weights."""
+    from helixforge.core.progress import progress
+
+    cfg = config or TrainConfig()
+    device = resolve_device(cfg.device)
+    model.to(device)
+    optimizer = optimizer or make_optimizer(model, cfg.lr, cfg.weight_decay)
+    if scheduler is None:
+        scheduler = make_scheduler(optimizer, cfg, steps, last_step=start_step)
+    runner = TrainStep(model, optimizer, scheduler, loss_fn, device, cfg)
+    result = TrainResult(steps=start_step)
+    t0 = time.perf_counter()
+    model.train()
+    optimizer.zero_grad(set_to_none=True)
+    desc = "training" if not start_step else f"training (resumed at step {start_step})"
+    with progress(desc, total=steps - start_step, quiet=cfg.quiet, unit="steps") as advance:
+        for step in range(start_step, steps):
+            loss = sum(runner.backward(b) for b in micro_batches(step)) / cfg.accumulate
+            runner.step()
+            result.steps = step + 1
+            if on_step:
+                on_step(step + 1, loss)
+            advance(1)
     result.seconds = time.perf_counter() - t0
     return result
 

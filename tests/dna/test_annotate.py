@@ -5,12 +5,15 @@ import pandas as pd
 import pytest
 import torch
 
+from helixforge.core.errors import ConfigError
 from helixforge.dna.annotate import (
     GeneAnnotator,
+    Region,
     annotate_genome,
     cds_labels,
     gene_metrics,
     per_base_metrics,
+    parse_region,
     split_regions,
     train_annotator,
     true_genes,
@@ -114,10 +117,35 @@ def test_train_and_predict_on_synthetic_genome(tmp_path):
     )
     assert metrics["coding_f1"] > 0.8
     assert metrics["overlap90_sensitivity"] > 0.5
-    assert (tmp_path / "run" / "genes_test.gff3").exists() and (
+    assert (tmp_path / "run" / "predictions.gff3").exists() and (
         tmp_path / "run" / "card.md"
     ).exists()
+    for name in ("config.json", "versions.json", "metrics.json", "errors.csv", "report.html"):
+        assert (tmp_path / "run" / name).exists(), name
+    assert (tmp_path / "run" / "model" / "model.safetensors").exists()
+    assert not list(tmp_path.glob(".run*"))  # the staging directory was swapped in
     genes = annotate_genome(tmp_path / "run", fa, tmp_path / "genes.gff3")
     called = read_gff(tmp_path / "genes.gff3", types={"CDS"})
     assert len(called) == len(genes) > 10
     assert isinstance(called, pd.DataFrame) and set(called["strand"]) == {"+", "-"}
+
+    # a 1-based inclusive region: genes only inside it, in genome coordinates
+    first = min(g["start"] for g in genes)
+    sub = annotate_genome(
+        tmp_path / "run", fa, tmp_path / "sub.gff3", region=f"chrS:{first + 1}-{first + 2000}"
+    )
+    assert sub and all(first <= g["start"] and g["end"] <= first + 2000 for g in sub)
+
+
+def test_regions_are_one_based_inclusive():
+    lengths = {"chr1": 1000, "chr2": 50}
+    assert parse_region("chr1:101-200", lengths) == Region("chr1", 100, 200)
+    assert parse_region("chr1:1,001-2,000".replace("1,001", "901"), lengths) == Region(
+        "chr1", 900, 1000
+    )  # the end is clipped to the contig
+    assert parse_region("chr2", lengths) == Region("chr2", 0, 50)
+    for bad in ("chr1:0-10", "chr1:20-10", "chr1:1001-1002", "chrX:1-10", "chr1:a-b"):
+        with pytest.raises(ConfigError, match="--region"):
+            parse_region(bad, lengths)
+    r = split_regions({"a": 1000}, "a:801-1000")
+    assert [(x.start, x.end) for x in r["test"]] == [(800, 1000)]

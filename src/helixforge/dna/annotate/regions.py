@@ -1,0 +1,119 @@
+"""Genome regions: the train / valid / test split of `dna annotate train` and the `--region`
+of `dna annotate predict`.
+
+On the command line a region is 1-based and inclusive, `contig:start-end`, as samtools and
+`helix crispr` read it; in Python a `Region` is 0-based half-open (BED style).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+
+from helixforge.core.errors import ConfigError
+
+_REGION = re.compile(r"(.+?):([\d,]+)-([\d,]+)")
+_HINT = "regions are 1-based and inclusive, e.g. chr1:1001-2000 (as samtools)"
+
+
+@dataclass
+class Region:
+    """A 0-based half-open stretch [start, end) of one contig."""
+
+    contig: str
+    start: int
+    end: int
+
+    def __len__(self) -> int:
+        return self.end - self.start
+
+
+def _check_contig(contig: str, lengths: dict[str, int], option: str) -> None:
+    if contig not in lengths:
+        close = difflib.get_close_matches(contig, list(lengths), n=5, cutoff=0.4)
+        raise ConfigError(
+            f"{option}: contig {contig!r} is not in the genome",
+            hint=f"contigs: {', '.join(close or list(lengths)[:10])}",
+        )
+
+
+def parse_region(text: str, lengths: dict[str, int], option: str = "--region") -> Region:
+    """'chr1:101-200' (1-based inclusive, commas allowed) or a whole 'chr1' → Region(chr1, 100, 200).
+
+    The end is clipped to the contig; a start past the contig end or an end before the start
+    is a `ConfigError` naming the option.
+    """
+    item = str(text).strip()
+    m = _REGION.fullmatch(item)
+    if not m:
+        if ":" in item and item.rsplit(":", 1)[0] in lengths:
+            raise ConfigError(f"{option} {item!r} is not contig:start-end", hint=_HINT)
+        _check_contig(item, lengths, option)
+        return Region(item, 0, lengths[item])
+    contig = m.group(1)
+    start, end = int(m.group(2).replace(",", "")), int(m.group(3).replace(",", ""))
+    _check_contig(contig, lengths, option)
+    if start < 1 or end < start:
+        raise ConfigError(f"{option} {item!r}: start must be ≥ 1 and end ≥ start", hint=_HINT)
+    n = lengths[contig]
+    if start > n:
+        raise ConfigError(f"{option} {item!r}: starts past the end of {contig} (length {n:,})")
+    return Region(contig, start - 1, min(end, n))
+
+
+def split_regions(
+    lengths: dict[str, int], holdout: str | float = 0.2, valid_fraction: float = 0.1
+) -> dict[str, list[Region]]:
+    """Train / valid / test regions.
+
+    `holdout` is a fraction (the last part of every contig is test, the part before it valid)
+    or a comma list of 'CONTIG' / 'CONTIG:START-END' (1-based inclusive) test regions; then the
+    last `valid_fraction` of the remaining training stretch of each contig is used for
+    validation.
+    """
+    out: dict[str, list[Region]] = {"train": [], "valid": [], "test": []}
+    frac = None
+    try:
+        frac = float(holdout)
+    except (TypeError, ValueError):
+        pass
+    if frac is not None:
+        if not 0 < frac < 1 or frac + valid_fraction >= 1:
+            raise ConfigError(
+                f"--holdout {holdout} must be a fraction between 0 and {1 - valid_fraction:.2f}"
+            )
+        for c, n in lengths.items():
+            t0 = int(round(n * (1 - frac)))
+            v0 = int(round(n * (1 - frac - valid_fraction)))
+            out["train"].append(Region(c, 0, v0))
+            out["valid"].append(Region(c, v0, t0))
+            out["test"].append(Region(c, t0, n))
+        return out
+    tests: dict[str, list[tuple[int, int]]] = {}
+    for item in str(holdout).split(","):
+        if item.strip():
+            r = parse_region(item, lengths, "--holdout")
+            tests.setdefault(r.contig, []).append((r.start, r.end))
+    if not tests:
+        raise ConfigError(
+            "--holdout names no region", hint="pass a fraction like 0.2 or CONTIG[:START-END]"
+        )
+    for c, n in lengths.items():
+        cuts = sorted(tests.get(c, []))
+        out["test"] += [Region(c, s, e) for s, e in cuts]
+        pos = 0
+        free = []
+        for s, e in cuts:
+            if s > pos:
+                free.append((pos, s))
+            pos = max(pos, e)
+        if pos < n:
+            free.append((pos, n))
+        for s, e in free:
+            v = int(round((e - s) * valid_fraction))
+            if e - s - v > 0:
+                out["train"].append(Region(c, s, e - v))
+            if v > 0:
+                out["valid"].append(Region(c, e - v, e))
+    return out

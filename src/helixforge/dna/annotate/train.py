@@ -1,0 +1,145 @@
+"""`dna annotate train`: train a per-base annotator on a genome + GFF, evaluate it on held-out
+regions, and write the run directory every training verb writes:
+
+    config.json  versions.json  model/  metrics.json  predictions.gff3  errors.csv
+    history.json  card.md  report.html
+
+The directory is built beside the final path and swapped in when complete
+(`core.io.staging_dir`), so a failed or killed run never leaves a half-written run at `out`;
+an existing `out` is replaced only with `overwrite=True`. Predictions are genes called on
+the held-out regions (GFF3, the format of the task); the errors table lists the CDS rows of the
+GFF that could not be used (contig not in the genome, past the contig end), with their line.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from collections.abc import Sequence
+from dataclasses import asdict
+from typing import Any
+
+from helixforge.core.errors import ConfigError, InputError, RowErrors
+from helixforge.core.options import check_param_types, require_float, require_int
+from helixforge.dna.annotate.evaluate import evaluate_regions
+from helixforge.dna.annotate.genes import write_genes
+from helixforge.dna.annotate.labels import cds_labels
+from helixforge.dna.annotate.model import AnnotatorConfig, GeneAnnotator
+from helixforge.dna.annotate.regions import split_regions
+from helixforge.dna.sequence import encode_int
+
+_POSITIVE = ("epochs", "window", "batch_size", "channels", "min_gene_len", "patience")
+
+
+def check_options(options: dict[str, Any]) -> dict[str, Any]:
+    """Annotator options checked against `AnnotatorConfig` (names, types, ranges)."""
+    defaults = asdict(AnnotatorConfig())
+    options = check_param_types(options, defaults, option="annotator option")
+    for key in _POSITIVE:
+        if key in options:
+            require_int(options[key], f"--{key.replace('_', '-')}", min_value=1)
+    if options.get("windows_per_epoch") is not None:
+        require_int(options["windows_per_epoch"], "--windows-per-epoch", min_value=1)
+    if "max_overlap" in options:
+        require_int(options["max_overlap"], "--max-overlap", min_value=0)
+    if "lr" in options:
+        require_float(options["lr"], "--lr", low=0, low_open=True)
+    if "threshold" in options:
+        require_float(options["threshold"], "--threshold", low=0, high=1, low_open=True)
+    return options
+
+
+def load_genome_and_cds(genome: str | os.PathLike, gff: str | os.PathLike, errors: RowErrors):
+    """(Genome, CDS rows with genome contig names, contigs of the GFF missing from the genome).
+
+    CDS rows that cannot be used go to `errors` with their GFF line.
+    """
+    from helixforge.dna.io import Genome, read_gff
+
+    g = Genome(genome)
+    cds = read_gff(gff, types={"CDS"})
+    rename, missing = {}, []
+    for seqid in cds["seqid"].unique():
+        try:
+            rename[seqid] = g.resolve_contig(str(seqid))
+        except InputError:
+            missing.append(seqid)
+    if missing and not rename:
+        g.resolve_contig(str(missing[0]), where=str(gff))  # raises with the closest names
+    for row in cds[~cds["seqid"].isin(rename)].itertuples():
+        errors.add(row.line, "seqid", row.seqid, f"contig {row.seqid!r} is not in the genome")
+    cds = cds[cds["seqid"].isin(rename)].copy()
+    cds["seqid"] = cds["seqid"].map(rename)
+    past = cds["end"].to_numpy() > cds["seqid"].map(g.lengths).to_numpy()
+    for row in cds[past].itertuples():
+        reason = f"CDS ends past the end of {row.seqid} (length {g.lengths[row.seqid]:,})"
+        errors.add(row.line, "end", int(row.end), reason)
+    return g, cds[~past], missing
+
+
+def train_annotator(
+    genome: str | os.PathLike,
+    gff: str | os.PathLike,
+    *,
+    out: str | os.PathLike,
+    holdout: str | float = 0.2,
+    contigs: Sequence[str] | None = None,
+    device: str = "auto",
+    threads: int | None = None,
+    quiet: bool = True,
+    seed: int = 0,
+    overwrite: bool = False,
+    **options: Any,
+) -> dict[str, Any]:
+    """Train a per-base annotator on `genome` + `gff` (CDS features), hold out `holdout`
+    (a fraction or 1-based inclusive CONTIG:START-END regions), and write the run directory
+    `out` (see the module docs). Returns the held-out metrics."""
+    from helixforge.core.artifacts import RunDir, save_json
+    from helixforge.core.io import check_output, staging_dir, staging_path
+
+    options = check_options(options)
+    check_output(out, overwrite=overwrite, kind="dir")
+    errors = RowErrors(gff)
+    g, cds, missing = load_genome_and_cds(genome, gff, errors)
+    use = list(contigs) if contigs else [c for c in g.contigs if (cds["seqid"] == c).any()]
+    use = [g.resolve_contig(c, where="--contigs") for c in use]
+    if not use:
+        raise ConfigError("no contig to train on", hint="the GFF has no CDS on genome contigs")
+    lengths = {c: g.lengths[c] for c in use}
+    regions = split_regions(lengths, holdout)
+    codes = {c: encode_int(g.sequence(c)) for c in use}
+    labels = {c: cds_labels(lengths[c], cds, c) for c in use}
+    ann = GeneAnnotator(device=device, threads=threads, quiet=quiet, seed=seed, **options)
+    shutil.rmtree(staging_path(out), ignore_errors=True)  # no resume: never reuse a stale stage
+    with staging_dir(out, keep_on_error=False) as stage:
+        run = RunDir(stage)
+        ann.fit(codes, labels, regions["train"], regions["valid"])
+        ann.save(run / "model")
+        t0 = time.perf_counter()
+        metrics, genes = evaluate_regions(ann, g, cds, regions["test"])
+        metrics["train_seconds"] = ann.train_seconds
+        metrics["predict_seconds"] = time.perf_counter() - t0
+        run.save_metrics({"test": metrics})
+        save_json(ann.history, run / "history.json")
+        write_genes(genes, run / "predictions.gff3")
+        errors.write(run / "errors.csv")
+        config = {
+            "command": "dna annotate train",
+            "genome": str(genome),
+            "gff": str(gff),
+            "holdout": str(holdout),
+            "regions": {k: [asdict(r) for r in v] for k, v in regions.items()},
+            "gff_contigs_not_in_genome": [str(m) for m in missing],
+            "gff_rows_rejected": len(errors),
+            "seed": seed,
+            "device": device,
+            "threads": threads,
+            **asdict(ann.config),
+        }
+        run.save_config(config)
+        run.save_versions([genome, gff])
+        from helixforge.dna.annotate.report import annotation_report
+
+        annotation_report(run, metrics, ann.history, config)
+    return metrics

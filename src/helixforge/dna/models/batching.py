@@ -1,9 +1,8 @@
-"""One batching helper for the DNA models: re-iterable, reproducible mini-batches.
+"""DNA batches on the project's one batching helper (`core.batching.Batches`), seeded per epoch.
 
-`Batches(n, batch_size, make_batch, shuffle=True, seed=0)` yields `make_batch(indices, rng)`
-for each mini-batch of `range(n)`. Each pass (one epoch) draws its order and its random
-augmentations from a generator seeded by (seed, epoch), so a run resumed at epoch k sees
-exactly the batches an uninterrupted run sees from epoch k (`start_epoch=k`).
+Each pass (one epoch) draws its order and its random augmentations from a generator seeded by
+(seed, epoch), so a run resumed at epoch k (`start_epoch=k`) sees exactly the batches an
+uninterrupted run sees from epoch k.
 """
 
 from __future__ import annotations
@@ -13,40 +12,35 @@ from typing import Any
 
 import numpy as np
 
+from helixforge.core.batching import Batches
+
 
 def epoch_rng(seed: int, epoch: int) -> np.random.Generator:
     """The random generator of one epoch (order, augmentation)."""
     return np.random.default_rng([int(seed) % (2**32), int(epoch)])
 
 
-class Batches:
-    """Re-iterable mini-batches over `n` items; every iteration is the next epoch."""
+class EpochBatches(Batches):
+    """`core.batching.Batches` whose every epoch has its own generator; collate gets (chunk, rng)."""
 
     def __init__(
         self,
-        n: int,
+        items: Any,
         batch_size: int,
-        make_batch: Callable[[np.ndarray, np.random.Generator], Any],
+        collate: Callable[..., Any],
         *,
-        shuffle: bool = True,
+        shuffle: bool,
         seed: int = 0,
         start_epoch: int = 0,
     ):
-        self.n, self.batch_size = int(n), int(batch_size)
-        self.make_batch = make_batch
-        self.shuffle, self.seed = shuffle, seed
-        self.epoch = int(start_epoch)
-
-    def __len__(self) -> int:
-        return (self.n + self.batch_size - 1) // self.batch_size
+        super().__init__(items, batch_size, collate, shuffle=shuffle, seed=seed, pass_rng=True)
+        self.seed, self.epoch = int(seed), int(start_epoch)
 
     def __iter__(self) -> Iterator[Any]:
-        rng = epoch_rng(self.seed, self.epoch)
+        self.rng = epoch_rng(self.seed, self.epoch)
         if self.shuffle:
             self.epoch += 1
-        order = rng.permutation(self.n) if self.shuffle else np.arange(self.n)
-        for start in range(0, self.n, self.batch_size):
-            yield self.make_batch(order[start : start + self.batch_size], rng)
+        yield from super().__iter__()
 
 
 def onehot_tensor(codes: np.ndarray):
@@ -66,16 +60,19 @@ def onehot_batches(
     rc_augment: bool,
     seed: int,
     start_epoch: int = 0,
-) -> Batches:
+) -> EpochBatches:
     """(one-hot x, y) tensor batches; with `rc_augment` a random half of each batch is
     reverse-complemented (flip along both axes of the one-hot array)."""
     import torch
 
-    def make(idx: np.ndarray, rng: np.random.Generator):
-        x = onehot_tensor(codes[idx])
+    def collate(chunk: tuple[np.ndarray, np.ndarray], rng: np.random.Generator):
+        c, yy = chunk
+        x = onehot_tensor(c)
         if rc_augment:
-            flip = torch.from_numpy(rng.random(len(idx)) < 0.5)
+            flip = torch.from_numpy(rng.random(len(c)) < 0.5)
             x = torch.where(flip[:, None, None], torch.flip(x, dims=(1, 2)), x)
-        return x, torch.from_numpy(y[idx])
+        return x, torch.from_numpy(np.ascontiguousarray(yy))
 
-    return Batches(len(codes), batch_size, make, shuffle=train, seed=seed, start_epoch=start_epoch)
+    return EpochBatches(
+        (codes, y), batch_size, collate, shuffle=train, seed=seed, start_epoch=start_epoch
+    )

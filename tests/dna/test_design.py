@@ -26,8 +26,8 @@ def test_greedy_builds_the_site_one_edit_at_a_time(make_detector):
     assert row["seed_score"] == 1.0
     assert row["score"] == 8.0 and row["n_edits"] == 7 and row["delta"] == 7.0
     assert SITE in row["sequence"]
-    changed = [int(e.split(":")[0]) for e in row["edits"].split(";")]
-    assert all(SEED[p] != row["sequence"][p] for p in changed)
+    changed = [int(e.split(":")[0]) for e in row["edits"].split(";")]  # 1-based positions
+    assert all(SEED[p - 1] != row["sequence"][p - 1] for p in changed)
 
 
 def test_edit_budget_keep_out_and_minimise(make_detector):
@@ -70,9 +70,12 @@ def test_bad_inputs(make_detector):
         design_sequences(make_detector(), [SEED], edits=0)
     with pytest.raises(InputError, match="position 3"):
         design_sequences(make_detector(), ["AC#GT" * 4])
-    assert parse_keep_out("0-20, 35") == [(0, 20), (35, 36)]
-    with pytest.raises(ConfigError):
-        parse_keep_out("a-b")
+    assert parse_keep_out("1-20, 36") == [(0, 20), (35, 36)]  # 1-based inclusive → 0-based
+    for bad in ("a-b", "0-5", "10-3"):
+        with pytest.raises(ConfigError, match="--keep-out"):
+            parse_keep_out(bad)
+    with pytest.raises(ConfigError, match="--beam-width"):
+        design_sequences(make_detector(), [SEED], method="beam", beam_width=0)
 
 
 def test_write_designs_fasta_and_table(tmp_path, make_detector):

@@ -1,21 +1,17 @@
-"""Design DNA toward a model's prediction: edit a seed sequence, or sample from a language model.
+"""Edit search toward a model's prediction.
 
-    designs = design_sequences(model, ["ACGT…"], target=1, edits=5, method="beam", beam_width=8)
-    designs = design_sequences(model, seeds, edits=3, keep_out=[(0, 20)], avoid_motifs=load_jaspar(ids=["MA0139.2"]))
-    designs = sample_from_lm("models/dna-gpt", model, n=200, length=200, target=1)
-
-Edit search. Every step scores all single-base substitutions of the current sequence(s) in
-one batch (like ISM). 'greedy' keeps the best one; 'beam' keeps the `beam_width` best distinct
-sequences; 'anneal' makes random substitutions accepted by the Metropolis rule under a cooling
+Every step scores all single-base substitutions of the current sequence(s) in one batch (like
+ISM). 'greedy' keeps the best one; 'beam' keeps the `beam_width` best distinct sequences;
+'anneal' makes random substitutions accepted by the Metropolis rule under a cooling
 temperature. At most `edits` positions differ from the seed, positions in `keep_out` never
 change, and candidates that create new hits of `avoid_motifs` or lose hits of
 `preserve_motifs` (FIMO-like scan at `motif_pvalue`) are skipped. The score is the model's raw
 output for the target (logit for classifiers), which is what is maximised (or minimised).
+Edits are written "pos:ref>alt" with 1-based positions.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -23,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from helixforge.core.errors import ConfigError, InputError
+from helixforge.core.options import require_choice, require_float, require_int
 from helixforge.dna.motifs import Motif
 
 METHODS = ("greedy", "beam", "anneal")
@@ -54,20 +51,26 @@ def _keep_out_mask(length: int, keep_out) -> np.ndarray:
 
 
 def parse_keep_out(text: str | None) -> list[tuple[int, int]]:
-    """'0-20,35,50-60' (0-based, end exclusive for ranges) → [(0, 20), (35, 36), (50, 60)]."""
+    """'1-20,36,51-60' (1-based, inclusive, as on the command line) → 0-based half-open
+    [(0, 20), (35, 36), (50, 60)]."""
     out = []
     for part in (text or "").split(","):
         part = part.strip()
         if not part:
             continue
         try:
-            if "-" in part:
-                a, b = part.split("-", 1)
-                out.append((int(a), int(b)))
-            else:
-                out.append((int(part), int(part) + 1))
-        except ValueError as exc:
-            raise ConfigError(f"keep-out {part!r} is not a position or a range like 10-20") from exc
+            a, _, b = part.partition("-")
+            start, end = int(a), int(b or a)
+        except ValueError:
+            raise ConfigError(
+                f"--keep-out {part!r} is not a position or a range like 10-20",
+                hint="positions are 1-based and inclusive: --keep-out 1-20,36",
+            ) from None
+        if start < 1 or end < start:
+            raise ConfigError(
+                f"--keep-out {part!r}: positions start at 1 and a range ends at or after its start"
+            )
+        out.append((start - 1, end))
     return out
 
 
@@ -120,7 +123,7 @@ def _to_seq(x: np.ndarray) -> str:
 
 
 def _edits(seed: str, seq: str) -> list[str]:
-    return [f"{i}:{a}>{b}" for i, (a, b) in enumerate(zip(seed, seq)) if a != b]
+    return [f"{i + 1}:{a}>{b}" for i, (a, b) in enumerate(zip(seed, seq)) if a != b]
 
 
 def _search(scorer, seed: str, allowed, edits, width, guard, sign) -> list[tuple[str, float]]:
@@ -216,17 +219,18 @@ def design_sequences(
 
     `seeds`: sequences or (name, sequence) pairs. `keep_out`: positions / (start, end) ranges
     that must not change. Columns: seed, rank, method, sequence, n_edits, edits ("pos:ref>alt",
-    0-based), seed_score, score, delta.
+    1-based), seed_score, score, delta.
     """
     from helixforge.dna.interpret import as_scorer
     from helixforge.dna.sequence import validate_dna
 
-    if method not in METHODS:
-        raise ConfigError(
-            f"unknown design method {method!r}", hint=f"choose one of {', '.join(METHODS)}"
-        )
-    if edits < 1:
-        raise ConfigError(f"edits must be at least 1, got {edits}")
+    require_choice(method, "--method", METHODS)
+    require_int(edits, "--edits", min_value=1)
+    require_int(beam_width, "--beam-width", min_value=1)
+    require_int(anneal_steps, "--anneal-steps", min_value=1)
+    require_int(batch_size, "--batch-size", min_value=1)
+    require_float(temperature, "--temperature", low=0, low_open=True)
+    require_float(motif_pvalue, "--motif-pvalue", low=0, high=1, low_open=True)
     scorer = as_scorer(model, target, batch_size)
     sign = 1.0 if maximize else -1.0
     rng = np.random.default_rng(seed)
@@ -276,149 +280,3 @@ def _onehot(seq: str) -> np.ndarray:
     from helixforge.dna.interpret import onehot_sequences
 
     return onehot_sequences([seq])
-
-
-def sample_from_lm(
-    lm_path: str | os.PathLike,
-    model: Any,
-    n: int = 100,
-    length: int = 200,
-    target: Any = None,
-    temperature: float = 1.0,
-    top_k: int | None = None,
-    prompt: str = "",
-    oversample: int = 1,
-    seed: int = 0,
-    device: str = "cpu",
-) -> pd.DataFrame:
-    """Sample sequences from a causal DNA language model and rank them by `model`'s target score.
-
-    Draws `n × oversample` sequences of `length` bases (starting with `prompt`), scores each with
-    the classifier, and returns the best `n` as seed='lm', rank, method='lm-sample', sequence, score.
-    """
-    import torch
-
-    from helixforge.dna.interpret import as_scorer, onehot_sequences
-    from helixforge.lm.models import is_causal_config, load_pretrained
-
-    lm, tok = load_pretrained(lm_path, task="lm", device=device)
-    if not is_causal_config(lm.config):
-        raise ConfigError(
-            f"{lm_path}: not a decoder (causal) language model",
-            hint="sampling needs a model trained with --arch decoder",
-        )
-    torch.manual_seed(seed)
-    prefix = tok.affixes()[0] if hasattr(tok, "affixes") else []  # e.g. [BOS]
-    body = tok.tokenize_ids([prompt])[0] if prompt else []
-    start = list(prefix) + list(body)
-    if not start:
-        start = tok.tokenize_ids(["ACGT"[seed % 4]])[0]
-    total = n * max(1, oversample)
-    # only tokens made of bases may be generated (no N, no end-of-sequence before `length`)
-    base_only = [i for t, i in tok.hf.get_vocab().items() if t and set(t.upper()) <= set("ACGT")]
-    if not base_only:
-        raise ConfigError(f"{lm_path}: the tokenizer has no tokens made only of A, C, G, T")
-    suppress = sorted(set(range(len(tok))) - set(base_only))
-    ids = torch.tensor([start], device=lm.device)
-    with torch.no_grad():
-        gen = lm.generate(
-            ids,
-            do_sample=True,
-            max_new_tokens=length,
-            temperature=temperature,
-            top_k=top_k or 0,
-            num_return_sequences=total,
-            pad_token_id=tok.pad_id,
-            suppress_tokens=suppress or None,
-        )
-    seqs = []
-    for row in gen.tolist():
-        s = "".join(c for c in tok.decode(row).upper() if c in "ACGT")
-        if len(s) >= length:
-            seqs.append(s[:length])
-    if not seqs:
-        raise ConfigError(
-            f"{lm_path}: the model produced no sequence of {length} bases",
-            hint="lower --length or check the model",
-        )
-    scores = as_scorer(model, target)(onehot_sequences(seqs, length))
-    order = np.argsort(-scores, kind="stable")[:n]
-    return pd.DataFrame(
-        {
-            "seed": "lm",
-            "rank": np.arange(1, len(order) + 1),
-            "method": "lm-sample",
-            "sequence": [seqs[i] for i in order],
-            "n_edits": 0,
-            "edits": "",
-            "seed_score": np.nan,
-            "score": scores[order],
-            "delta": np.nan,
-        }
-    )[DESIGN_COLUMNS]
-
-
-def write_designs(designs: pd.DataFrame, path: str | os.PathLike) -> None:
-    """FASTA of the designs (header: seed|rank|score|edits) plus a TSV table beside it."""
-    from pathlib import Path
-
-    from helixforge.core.tables import write_table, write_text
-
-    p = Path(path)
-    lines = []
-    for r in designs.itertuples():
-        lines.append(f">{r.seed}|design{r.rank}|score={r.score:.4g}|edits={r.edits or 'none'}")
-        lines.extend(r.sequence[i : i + 60] for i in range(0, len(r.sequence), 60))
-    write_text("\n".join(lines) + "\n", p)
-    write_table(designs, p.with_name(p.name.split(".")[0] + ".tsv"))
-
-
-def design_from_run(
-    run: str | os.PathLike,
-    out: str | os.PathLike,
-    seed_seqs: Sequence[str] | None = None,
-    fasta: str | os.PathLike | None = None,
-    lm: str | os.PathLike | None = None,
-    n: int = 100,
-    length: int | None = None,
-    device: str = "cpu",
-    avoid_ids: Sequence[str] | None = None,
-    preserve_ids: Sequence[str] | None = None,
-    **options,
-) -> pd.DataFrame:
-    """The `helix dna design` pipeline: load a trained run, edit seeds (or sample from `lm`), write FASTA + TSV.
-
-    `avoid_ids` / `preserve_ids` are JASPAR matrix ids for the motif constraints; other options
-    go to `design_sequences` (target, edits, method, beam_width, keep_out, maximize, …).
-    """
-    from helixforge.dna.interpret import _load_run_model
-    from helixforge.dna.motifs import as_records, check_records, load_jaspar
-
-    model = _load_run_model(run, device)
-    if lm is not None:
-        designs = sample_from_lm(
-            lm,
-            model,
-            n=n,
-            length=length or getattr(model, "max_len", None) or 200,
-            target=options.get("target"),
-            seed=options.get("seed", 0),
-            device=device,
-        )
-    else:
-        seeds: list[tuple[str, str]] = []
-        if fasta is not None:
-            recs, src = as_records(fasta)
-            seeds += [(r.name, r.seq) for r in check_records(recs, src)]
-        seeds += [(f"seed{i + 1}", s) for i, s in enumerate(seed_seqs or [])]
-        if not seeds:
-            raise ConfigError(
-                "nothing to design from", hint="give --seed-seq ACGT…, --fasta FILE or --lm DIR"
-            )
-        if avoid_ids:
-            options["avoid_motifs"] = load_jaspar(ids=avoid_ids)
-        if preserve_ids:
-            options["preserve_motifs"] = load_jaspar(ids=preserve_ids)
-        designs = design_sequences(model, seeds, **options)
-    write_designs(designs, out)
-    return designs

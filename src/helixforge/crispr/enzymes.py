@@ -260,7 +260,7 @@ def get_enzyme(name: str | Enzyme) -> Enzyme:
         pam, spacer, side = m.groups()
         return Enzyme.custom(pam, spacer=int(spacer), side="5prime" if side == "5" else "3prime")
     raise ConfigError(
-        f"unknown enzyme {name!r}",
+        f"--enzyme {name!r}: unknown enzyme",
         hint=f"built-in: {', '.join(ENZYMES)}; or a custom one as custom:PAM:SPACER_LENGTH[:3|5] "
         "(e.g. custom:NNGRRT:21:3)",
     )

@@ -1,0 +1,269 @@
+"""Malformed inputs and options for every crispr verb: exit code 2, a message naming the file or
+option, no traceback, nothing at the final output path; row-level faults are accounted for
+(rows in = rows out + rows in the errors table)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from helixforge.cli.app import app
+from helixforge.crispr.offtarget import build_index
+
+runner = CliRunner()
+GOOD_CTX = "TTCTGCCTTGTTTCTTTCCTCTCTGGGTCG"
+
+
+def _seq(seed: int, n: int) -> str:
+    return "".join(np.random.default_rng(seed).choice(list("ACGT"), n))
+
+
+def _contexts(n: int, seed: int = 0) -> list[str]:
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(n):
+        s = rng.choice(list("ACGT"), 30)
+        s[25:27] = "G"
+        out.append("".join(s))
+    return out
+
+
+@pytest.fixture(scope="module")
+def d(tmp_path_factory):
+    """Every input the cases need, made once."""
+    d = tmp_path_factory.mktemp("bad")
+    seq = _seq(1, 20_000)
+    (d / "g.fa").write_text(">chr1\n" + seq + "\n")
+    (d / "other.fa").write_text(">chr1\n" + _seq(2, 20_000) + "\n")
+    (d / "empty.fa").write_text("")
+    (d / "notfasta.fa").write_text("this is not a fasta file\n")
+    raw = gzip.compress((">chr1\n" + seq + "\n").encode())
+    (d / "trunc.fa.gz").write_bytes(raw[: len(raw) // 2])
+    (d / "a.gtf").write_text('chr1\tx\tCDS\t1001\t1600\t.\t+\t0\tgene_id "g1"; gene_name "thrA";\n')
+    build_index(d / "g.fa", "spcas9", out=d / "idx")
+    (d / "plain_dir").mkdir()
+    (d / "plain_dir" / "keep.txt").write_text("not an index")
+    (d / "badidx").mkdir()
+    (d / "badidx" / "index.json").write_text("{broken")
+    (d / "afile").write_text("a file, not a directory")
+    (d / "exists.tsv").write_text("keep me\n")
+    spacers = [seq[1000:1020], seq[3000:3020]]
+    pd.DataFrame({"guide_id": ["a", "b"], "spacer": spacers}).to_csv(d / "sp.csv", index=False)
+    pd.DataFrame({"spacer": ["ACGT", "NNNN"]}).to_csv(d / "allbad.csv", index=False)
+    (d / "empty.csv").write_text("")
+    (d / "header.csv").write_text("spacer\n")
+    pd.DataFrame({"context": [GOOD_CTX] * 3}).to_csv(d / "ctx.csv", index=False)
+    pd.DataFrame({"context": ["ACGT", "XX"]}).to_csv(d / "ctxbad.csv", index=False)
+    rawc = gzip.compress(("context\n" + (GOOD_CTX + "\n") * 2000).encode())
+    (d / "ctx_trunc.csv.gz").write_bytes(rawc[: len(rawc) // 2])
+    (d / "badmodel").mkdir()
+    (d / "badmodel" / "config.json").write_text("{not json")
+    ctx = _contexts(60)
+    y = [float(c[23] == "G") + 0.01 * i for i, c in enumerate(ctx)]
+    pd.DataFrame({"context": ctx, "lfc": y}).to_csv(d / "screen.csv", index=False)
+    pd.DataFrame({"context": ctx[:5], "lfc": y[:5]}).to_csv(d / "tiny.csv", index=False)
+    pd.DataFrame({"context": ctx, "lfc": ["x"] * 60}).to_csv(d / "nolabel.csv", index=False)
+    return d
+
+
+DESIGN = ["crispr", "design", "--ontarget-model", "none"]
+OT = ["crispr", "offtargets"]
+SCORE = ["crispr", "score-ontarget"]
+TRAIN = ["crispr", "train-ontarget"]
+TRAIN_OK = ["{d}/screen.csv", "--label-col", "lfc", "--param", "n_estimators=5"]
+
+# (id, argv with {d} = inputs folder and {o} = a fresh output path, text the message must hold)
+CASES = [
+    # ---- index
+    ("index-missing-genome", ["crispr", "index", "{d}/nope.fa", "-o", "{o}"], "nope.fa"),
+    ("index-genome-is-dir", ["crispr", "index", "{d}/plain_dir", "-o", "{o}"], "plain_dir"),
+    ("index-empty-genome", ["crispr", "index", "{d}/empty.fa", "-o", "{o}"], "empty.fa"),
+    ("index-not-fasta", ["crispr", "index", "{d}/notfasta.fa", "-o", "{o}"], "notfasta.fa"),
+    ("index-truncated-gz", ["crispr", "index", "{d}/trunc.fa.gz", "-o", "{o}"], "trunc.fa.gz"),
+    ("index-bad-enzyme", ["crispr", "index", "{d}/g.fa", "-e", "cas99", "-o", "{o}"], "--enzyme"),
+    ("index-bad-pam", ["crispr", "index", "{d}/g.fa", "--pams", "NGX", "-o", "{o}"], "NGX"),
+    ("index-pam-length", ["crispr", "index", "{d}/g.fa", "--pams", "NGGG", "-o", "{o}"], "3 nt"),
+    ("index-out-is-file", ["crispr", "index", "{d}/g.fa", "-o", "{d}/afile"], "--out"),
+    ("index-out-exists", ["crispr", "index", "{d}/g.fa", "-o", "{d}/idx"], "already exists"),
+    ("index-out-not-index", ["crispr", "index", "{d}/g.fa", "-o", "{d}/plain_dir", "--overwrite"],
+     "not an off-target index"),
+    ("index-parent-is-file", ["crispr", "index", "{d}/g.fa", "-o", "{d}/afile/idx"], "--out"),
+    # ---- offtargets
+    ("ot-missing-table", [*OT, "{d}/nope.csv", "--index", "{d}/idx", "-o", "{o}"], "nope.csv"),
+    ("ot-missing-column", [*OT, "{d}/sp.csv", "--index", "{d}/idx", "--input-col", "seq", "-o", "{o}"],
+     "'seq'"),
+    ("ot-missing-id-col", [*OT, "{d}/sp.csv", "--index", "{d}/idx", "--id-col", "name", "-o", "{o}"],
+     "'name'"),
+    ("ot-genome-and-index", [*OT, "{d}/sp.csv", "--index", "{d}/idx", "-g", "{d}/g.fa", "-o", "{o}"],
+     "exactly one"),
+    ("ot-no-genome", [*OT, "{d}/sp.csv", "-o", "{o}"], "exactly one"),
+    ("ot-not-an-index", [*OT, "{d}/sp.csv", "--index", "{d}/plain_dir", "-o", "{o}"], "plain_dir"),
+    ("ot-corrupt-index", [*OT, "{d}/sp.csv", "--index", "{d}/badidx", "-o", "{o}"], "index.json"),
+    ("ot-mm-too-high", [*OT, "{d}/sp.csv", "--index", "{d}/idx", "-m", "9", "-o", "{o}"],
+     "--max-mismatches"),
+    ("ot-mm-negative", [*OT, "{d}/sp.csv", "--index", "{d}/idx", "-m", "-1", "-o", "{o}"],
+     "--max-mismatches"),
+    ("ot-max-sites-0", [*OT, "{d}/sp.csv", "--index", "{d}/idx", "--max-sites", "0", "-o", "{o}"],
+     "--max-sites"),
+    ("ot-jobs-negative", [*OT, "{d}/sp.csv", "--index", "{d}/idx", "--jobs", "-2", "-o", "{o}"],
+     "--jobs"),
+    ("ot-all-rows-bad", [*OT, "{d}/allbad.csv", "--index", "{d}/idx", "-o", "{o}"], "allbad.csv"),
+    ("ot-empty-table", [*OT, "{d}/empty.csv", "--index", "{d}/idx", "-o", "{o}"], "empty.csv"),
+    ("ot-header-only", [*OT, "{d}/header.csv", "--index", "{d}/idx", "-o", "{o}"], "header.csv"),
+    ("ot-pam-not-indexed", [*OT, "{d}/sp.csv", "--index", "{d}/idx", "--pams", "NTG", "-o", "{o}"],
+     "NTG"),
+    ("ot-enzyme-vs-index", [*OT, "{d}/sp.csv", "--index", "{d}/idx", "-e", "ascas12a", "-o", "{o}"],
+     "ascas12a"),
+    ("ot-out-exists", [*OT, "{d}/sp.csv", "--index", "{d}/idx", "-o", "{d}/exists.tsv"],
+     "already exists"),
+    ("ot-bad-spacer-list", [*OT, "ACGT,NNN", "--index", "{d}/idx", "-o", "{o}"], "spacer list"),
+    # ---- design
+    ("design-top-negative", [*DESIGN, "-t", "chr1:1001-1400", "-g", "{d}/g.fa", "--top", "-3", "-o", "{o}"],
+     "--top"),
+    ("design-top-zero", [*DESIGN, "-t", "chr1:1001-1400", "-g", "{d}/g.fa", "--top", "0", "-o", "{o}"],
+     "--top"),
+    ("design-mm-too-high", [*DESIGN, "-t", "chr1:1001-1400", "-g", "{d}/g.fa", "-m", "9", "-o", "{o}"],
+     "--max-mismatches"),
+    ("design-bad-char", [*DESIGN, "-t", "ACGTQACGTACGTACGTACGTACGTACG", "-o", "{o}"], "position 5"),
+    ("design-unknown-contig", [*DESIGN, "-t", "chr9:1-100", "-g", "{d}/g.fa", "-o", "{o}"],
+     "'chr9'"),
+    ("design-outside-contig", [*DESIGN, "-t", "chr1:1-99999", "-g", "{d}/g.fa", "-o", "{o}"],
+     "outside contig"),
+    ("design-region-no-genome", [*DESIGN, "-t", "chr1:1-100", "-o", "{o}"], "no genome"),
+    ("design-unknown-gene", [*DESIGN, "-t", "zzzQ", "-g", "{d}/g.fa", "-a", "{d}/a.gtf", "-o", "{o}"],
+     "not found in the GTF"),
+    ("design-missing-annotation", [*DESIGN, "-t", "thrA", "-g", "{d}/g.fa", "-a", "{d}/nope.gtf", "-o", "{o}"],
+     "nope.gtf"),
+    ("design-index-other-genome", [*DESIGN, "-t", "chr1:1001-1400", "-g", "{d}/other.fa", "--index", "{d}/idx",
+                                   "-o", "{o}"], "other.fa"),
+    ("design-bad-restriction", [*DESIGN, "-t", "chr1:1001-1400", "-g", "{d}/g.fa", "--restriction", "NotOne",
+                                "-o", "{o}"], "NotOne"),
+    ("design-bad-custom-pam", [*DESIGN, "-t", "ACGT" * 10, "-e", "custom:NGX:20", "-o", "{o}"], "NGX"),
+    ("design-report-is-dir", [*DESIGN, "-t", "ACGT" * 10, "--report", "{d}/plain_dir", "-o", "{o}"],
+     "--report"),
+    ("design-out-exists", [*DESIGN, "-t", "ACGT" * 10, "-o", "{d}/exists.tsv"], "already exists"),
+    ("design-short-target", [*DESIGN, "-t", "ACGTACGTAC", "-o", "{o}"], "shorter than one"),
+    # ---- score-ontarget
+    ("score-missing-file", [*SCORE, "{d}/nope.csv", "-o", "{o}"], "nope.csv"),
+    ("score-missing-column", [*SCORE, "{d}/ctx.csv", "--input-col", "seq", "-o", "{o}"], "'seq'"),
+    ("score-unknown-model", [*SCORE, "{d}/ctx.csv", "--model", "nomodel", "-o", "{o}"], "nomodel"),
+    ("score-wrong-enzyme", [*SCORE, "{d}/ctx.csv", "--enzyme", "sacas9", "-o", "{o}"], "sacas9"),
+    ("score-all-invalid", [*SCORE, "{d}/ctxbad.csv", "-o", "{o}"], "ctxbad.csv"),
+    ("score-out-exists", [*SCORE, "{d}/ctx.csv", "-o", "{d}/exists.tsv"], "already exists"),
+    ("score-corrupt-model", [*SCORE, "{d}/ctx.csv", "--model", "{d}/badmodel", "-o", "{o}"],
+     "config.json"),
+    ("score-truncated-gz", [*SCORE, "{d}/ctx_trunc.csv.gz", "-o", "{o}"], "ctx_trunc.csv.gz"),
+    # ---- train-ontarget
+    ("train-missing-label", [*TRAIN, "{d}/screen.csv", "--label-col", "nope", "-o", "{o}"], "'nope'"),
+    ("train-bad-model", [*TRAIN, *TRAIN_OK, "--model", "xgb", "-o", "{o}"], "--model"),
+    ("train-test-fraction-0", [*TRAIN, *TRAIN_OK, "--test-fraction", "0", "-o", "{o}"],
+     "--test-fraction"),
+    ("train-test-fraction-big", [*TRAIN, *TRAIN_OK, "--test-fraction", "1.5", "-o", "{o}"],
+     "--test-fraction"),
+    ("train-param-type", [*TRAIN, "{d}/screen.csv", "--label-col", "lfc", "--param", "n_estimators=abc",
+                          "-o", "{o}"], "n_estimators"),
+    ("train-param-unknown", [*TRAIN, *TRAIN_OK, "--param", "bogus=1", "-o", "{o}"], "bogus"),
+    ("train-param-syntax", [*TRAIN, *TRAIN_OK, "--param", "n_estimators", "-o", "{o}"], "--param"),
+    ("train-too-few-rows", [*TRAIN, "{d}/tiny.csv", "--label-col", "lfc", "-o", "{o}"], "tiny.csv"),
+    ("train-no-numeric-label", [*TRAIN, "{d}/nolabel.csv", "--label-col", "lfc", "-o", "{o}"],
+     "nolabel.csv"),
+    ("train-out-is-file", [*TRAIN, *TRAIN_OK, "-o", "{d}/afile"], "--out"),
+    ("train-jobs-negative", [*TRAIN, *TRAIN_OK, "--jobs", "-1", "-o", "{o}"], "--jobs"),
+]  # fmt: skip
+
+
+def test_there_are_at_least_40_cases():
+    assert len(CASES) >= 40
+    assert len({c[0] for c in CASES}) == len(CASES)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+def test_bad_input_exits_2_with_a_named_message(case, d, tmp_path):
+    _, argv, expected = case
+    out = tmp_path / "result" / "out.tsv"
+
+    def files():  # pyfaidx's .fai files are caches, not outputs
+        return {p: p.read_bytes() for p in d.rglob("*") if p.is_file() and p.suffix != ".fai"}
+
+    before = files()
+    args = [a.replace("{d}", str(d)).replace("{o}", str(out)) for a in argv]
+    res = runner.invoke(app, args)
+    text = res.output
+    assert res.exit_code == 2, text
+    assert "Traceback" not in text
+    assert res.exception is None or isinstance(res.exception, SystemExit)
+    assert expected in " ".join(text.split()) or expected in text, text
+    assert not out.exists() and not out.with_name("out.summary.tsv").exists()
+    assert files() == before  # no input or pre-existing output was touched
+
+
+# ---------------------------------------------------------------- row-level faults: accounted
+
+
+def test_offtargets_rows_in_equal_rows_out_plus_errors(d, tmp_path):
+    s = pd.read_csv(d / "sp.csv")["spacer"].tolist()
+    lines = ["guide_id,spacer", f"a,{s[0]}", f"b,{s[1]},extra", 'c,""', "d,ACGTN",
+             f"e,{s[0][:-1]}U", f"a,{s[1]}", f"f,{s[1].lower()}", "g"]  # fmt: skip
+    (tmp_path / "in.csv").write_text("\n".join(lines) + "\n")
+    res = runner.invoke(app, [*OT, str(tmp_path / "in.csv"), "--index", str(d / "idx"),
+                              "-o", str(tmp_path / "o.tsv")])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    summary = pd.read_csv(tmp_path / "o.summary.tsv", sep="\t")
+    errors = pd.read_csv(tmp_path / "o.errors.csv")
+    assert len(lines) - 1 == len(summary) + errors["row"].nunique()
+    assert summary["guide_id"].tolist() == ["a", "e", "f"]  # U reads as T; lowercase is fine
+    assert sorted(errors["row"]) == [3, 4, 5, 7, 9]  # extra field, empty, N, duplicate id, missing
+
+
+def test_score_ontarget_rows_in_equal_rows_out_plus_unparsed_lines(d, tmp_path):
+    lines = ["name,context", f"g1,{GOOD_CTX}", f"g2,{GOOD_CTX},extra", "g3,ACGT", 'g4,""',
+             f"g5,{GOOD_CTX[4:27]}", f"g6,{GOOD_CTX.replace('GG', 'GR', 1)}"]  # fmt: skip
+    (tmp_path / "in.csv").write_text("\n".join(lines) + "\n")
+    res = runner.invoke(app, [*SCORE, str(tmp_path / "in.csv"), "--model", "gbm",
+                              "-o", str(tmp_path / "s.csv")])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    out = pd.read_csv(tmp_path / "s.csv")
+    errors = pd.read_csv(tmp_path / "s.errors.csv")
+    assert out["name"].tolist() == ["g1", "g3", "g4", "g5", "g6"]
+    only_in_errors = errors[errors["reason"].str.contains("number of fields")]["row"]
+    assert only_in_errors.tolist() == [3]
+    assert len(lines) - 1 == len(out) + len(only_in_errors)
+    assert set(out.loc[out.ontarget_score.isna(), "name"]) == {"g3", "g4", "g6"}
+    assert {3, 4, 5, 7} == set(errors["row"])
+
+
+def test_train_ontarget_rows_in_equal_rows_used_plus_rejected(d, tmp_path):
+    df = pd.read_csv(d / "screen.csv")
+    lines = ["context,lfc"] + [f"{c},{y}" for c, y in zip(df.context, df.lfc)]
+    lines[3] += ",extra"
+    lines[4] = lines[4].split(",")[0] + ",inf"
+    lines[5] = lines[5].split(",")[0] + ",n/a"
+    lines[6] = "ACGT," + lines[6].split(",")[1]
+    lines[7] = lines[7].split(",")[0] + ","
+    (tmp_path / "in.csv").write_text("\n".join(lines) + "\n")
+    run = tmp_path / "run"
+    res = runner.invoke(app, [*TRAIN, str(tmp_path / "in.csv"), "--label-col", "lfc", "--param",
+                              "n_estimators=5", "-o", str(run)])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    preds = pd.read_csv(run / "predictions.csv")
+    errors = pd.read_csv(run / "errors.csv")
+    assert len(lines) - 1 == len(preds) + errors["row"].nunique()
+    assert set(errors["row"]) == {4, 5, 6, 7, 8}
+    assert not set(preds["row"]) & set(errors["row"])
+    cfg = json.loads((run / "config.json").read_text())
+    assert cfg["rows_in"] == 60 and cfg["rows_used"] == 55
+
+
+def test_design_with_an_iupac_base_goes_on(d, tmp_path):
+    seq = (d / "g.fa").read_text().split("\n")[1]
+    bad = seq[:1100] + "R" + seq[1101:2000]
+    res = runner.invoke(app, [*DESIGN, "-t", bad[1000:1300], "-o", str(tmp_path / "g.tsv")])
+    assert res.exit_code == 0, res.output
+    g = pd.read_csv(tmp_path / "g.tsv", sep="\t")
+    skipped = pd.read_csv(tmp_path / "g.skipped.tsv", sep="\t")
+    assert len(g) > 0 and len(skipped) > 0 and "skipped" in res.output

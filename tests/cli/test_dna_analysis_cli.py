@@ -224,7 +224,7 @@ def test_interpret_and_design_with_a_trained_run(run_dir, files, tmp_path):
             str(run_dir),
             "--seed-seq",
             random_dna(64, 9),
-            "--target-class",
+            "--class",
             "1",
             "--edits",
             "2",
@@ -246,5 +246,5 @@ def test_interpret_and_design_with_a_trained_run(run_dir, files, tmp_path):
         and (table["score"] >= table["seed_score"]).all()
         and (table["n_edits"] <= 2).all()
     )
-    res = runner.invoke(app, ["dna", "design", str(run_dir), "--out", str(out)])
+    res = runner.invoke(app, ["dna", "design", str(run_dir), "--out", str(tmp_path / "x.fa")])
     assert res.exit_code == 2 and "nothing to design" in res.output

@@ -309,7 +309,8 @@ def section_design(root: Path, rows_path: Path, fresh: bool) -> None:
                 continue
             out = WORK / f"design_{gene}.tsv"
             cmd = [helix, "crispr", "design", "--target", gene, "--genome", str(fasta), "--annotation", str(gff),
-                   "--top", "10", "--out", str(out), "--report", str(WORK / f"design_{gene}.html")]  # fmt: skip
+                   "--top", "10", "--out", str(out), "--report", str(WORK / f"design_{gene}.html"),
+                   "--overwrite"]  # fmt: skip
             if mode == "saved index":
                 cmd += ["--index", str(WORK / "ecoli.spcas9.idx")]
             t0 = time.perf_counter()

@@ -103,6 +103,43 @@ def test_kill_9_while_replacing_an_index_never_loses_it(two_genomes, tmp_path, h
     assert not any(p.name.startswith(".idx") for p in tmp_path.iterdir())
 
 
+_TRAIN_HOOK = """
+import sys, time
+import helixforge.crispr.ontarget_train as ot
+real = ot._write_run
+def write_then_stall(stage, *args, **kwargs):
+    real(stage, *args, **kwargs)             # the new run is complete in its staging dir
+    open(sys.argv[3], 'w').close()
+    time.sleep(60)
+ot._write_run = write_then_stall
+ot.train_ontarget(sys.argv[1], 'context', 'lfc', 'gbm', sys.argv[2],
+                  params={'n_estimators': 20}, seed=1, overwrite=True)
+"""
+
+
+def test_kill_9_before_a_training_run_is_swapped_in_keeps_the_old_run(tmp_path):
+    from helixforge.crispr.ontarget import train_ontarget
+
+    rng = np.random.default_rng(3)
+    ctx = ["".join(rng.choice(list("ACGT"), 25)) + "GG" + "ACG" for _ in range(120)]
+    ctx = [c[:25] + "GG" + c[27:] for c in ctx]
+    y = [float(c[23] == "G") + 0.01 * i for i, c in enumerate(ctx)]
+    data = tmp_path / "screen.csv"
+    pd.DataFrame({"context": ctx, "lfc": y}).to_csv(data, index=False)
+    out = tmp_path / "run"
+    train_ontarget(data, "context", "lfc", "gbm", out, params={"n_estimators": 20}, seed=0)
+    old = (out / "predictions.csv").read_bytes()
+    _kill_at(_TRAIN_HOOK, data, out, tmp_path / "marker")
+    assert (out / "predictions.csv").read_bytes() == old  # the old run is whole
+    train_ontarget(data, "context", "lfc", "gbm", out, params={"n_estimators": 20}, seed=1,
+                   overwrite=True)  # fmt: skip
+    rerun = {f: (out / f).read_bytes() for f in ("predictions.csv", "model/model.txt")}
+    clean = tmp_path / "clean"
+    train_ontarget(data, "context", "lfc", "gbm", clean, params={"n_estimators": 20}, seed=1)
+    assert rerun == {f: (clean / f).read_bytes() for f in rerun}
+    assert not (tmp_path / ".run.partial").exists()
+
+
 def test_an_index_for_another_genome_is_refused_naming_both(two_genomes, tmp_path):
     a, b = two_genomes
     build_index(a, "spcas9", out=tmp_path / "idx")

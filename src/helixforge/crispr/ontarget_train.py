@@ -136,6 +136,11 @@ def train_ontarget(
         "device": device, "rows_in": metrics["rows_in"], "rows_used": int(keep.sum()),
         "rows_rejected": metrics["n_rejected"],
     }  # fmt: skip
+    import shutil
+
+    from helixforge.core.io import staging_path
+
+    shutil.rmtree(staging_path(out), ignore_errors=True)  # left by a killed run: start clean
     with staging_dir(out, keep_on_error=False) as stage:
         _write_run(stage, config, model, metrics, errors, df, keep, tr, te, pred_all, y_scaled,
                    target_col)  # fmt: skip

@@ -50,9 +50,42 @@ def test_train_predict_evaluate(tmp_path):
         app, ["dna", "predict", str(tmp_path / "run"), str(data), "--out", str(tmp_path / "p.csv")]
     )
     assert res.exit_code == 0, res.output
-    assert len(pd.read_csv(tmp_path / "p.csv")) == 80
+    pred = pd.read_csv(tmp_path / "p.csv")
+    assert len(pred) == 80 and {"sequence", "label", "label_prob", "label_pred"} <= set(
+        pred.columns
+    )
     res = runner.invoke(app, ["dna", "evaluate", str(tmp_path / "run"), str(data)])
     assert res.exit_code == 0 and "mcc" in res.output
+
+
+def test_new_grammar_names_and_overwrite(tmp_path):
+    torch.set_num_threads(1)
+    data = tiny_table(tmp_path / "d.csv")
+    pd.read_csv(data).rename(columns={"sequence": "seq", "label": "y"}).to_csv(data, index=False)
+    args = ["dna", "train", str(data), "--input-col", "seq", "--label-col", "y", "-m", "resnet",
+            "--param", "channels=8", "--epochs", "1", "-j", "1", "-o", str(tmp_path / "run"), "-q"]  # fmt: skip
+    res = runner.invoke(app, args)
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, args)
+    assert res.exit_code == 2 and "already exists" in res.output and "--overwrite" in res.output
+    res = runner.invoke(app, [*args, "--overwrite"])
+    assert res.exit_code == 0, res.output
+    assert not (tmp_path / ".run.partial").exists() and not (tmp_path / ".run.old").exists()
+    res = runner.invoke(
+        app,
+        [
+            "dna",
+            "predict",
+            str(tmp_path / "run"),
+            str(data),
+            "--seq-col",
+            "seq",
+            "-o",
+            str(tmp_path / "p.csv"),
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    assert {"seq", "y", "y_prob", "y_pred"} <= set(pd.read_csv(tmp_path / "p.csv").columns)
 
 
 def test_missing_label_column_exits_2_with_a_hint(tmp_path):

@@ -1,19 +1,51 @@
 """helix dna train | predict | evaluate | annotate train | annotate predict.
 
-Thin shells over `helixforge.dna.classify` and `helixforge.dna.annotate`; heavy imports happen
-inside the verbs.
+Thin shells over `helixforge.dna.train`, `dna.predict` and `dna.annotate`; heavy imports
+happen inside the verbs. Options follow the one CLI grammar (cli/common.py, docs/cli.md).
 """
 
 from __future__ import annotations
 
 import typer
 
-from helixforge.cli.common import DEVICE, QUIET, SEED, console, handle_errors, out
+from helixforge.cli.common import (
+    DEVICE,
+    OVERWRITE,
+    QUIET,
+    RESUME,
+    SEED,
+    batch_size_option,
+    chunk_size_option,
+    handle_errors,
+    id_col_option,
+    input_col_option,
+    label_col_option,
+    logger,
+    out,
+    out_option,
+    region_option,
+    resolve_jobs,
+    say,
+)
 
 annotate_app = typer.Typer(
     help="Per-base gene annotation: train on a genome + GFF, call genes as GFF3.",
     no_args_is_help=True,
 )
+
+SEQ_HELP = "Sequence column of a table input."
+GENOME_HELP = "Genome FASTA for BED inputs (plain, bgzip or gzip)."
+IUPAC_HELP = "IUPAC ambiguity codes (R, Y, …): error (row to errors table) | n | keep."
+
+
+def _jobs(default: int = 0):
+    return typer.Option(
+        default, "--jobs", "-j", "--threads", min=0, help="CPU threads for torch (0 = all CPUs)."
+    )
+
+
+def _flank():
+    return typer.Option(0, "--flank", min=0, help="Bases added on both sides of BED intervals.")
 
 
 def _fractions(text: str) -> tuple[float, float, float]:
@@ -21,8 +53,8 @@ def _fractions(text: str) -> tuple[float, float, float]:
 
     try:
         parts = tuple(float(x) for x in text.split(","))
-    except ValueError as exc:
-        raise ConfigError(f"--fractions {text!r} must be three numbers like 0.8,0.1,0.1") from exc
+    except ValueError:
+        parts = ()
     if len(parts) != 3:
         raise ConfigError(f"--fractions {text!r} must be three numbers like 0.8,0.1,0.1")
     return parts  # type: ignore[return-value]
@@ -33,167 +65,156 @@ def _print_metrics(metrics: dict) -> None:
 
     table = Table("split", "metric", "value")
     for split, values in metrics.items():
-        if isinstance(values, dict):
-            for k, v in values.items():
-                table.add_row(split, k, f"{v:.4f}" if isinstance(v, float) else str(v))
-        else:
-            table.add_row("", split, f"{values:.4f}" if isinstance(values, float) else str(values))
+        rows = values.items() if isinstance(values, dict) else [(split, values)]
+        for k, v in rows:
+            table.add_row(split if isinstance(values, dict) else "", str(k),
+                          f"{v:.4f}" if isinstance(v, float) else str(v))  # fmt: skip
     out.print(table)
 
 
 def train_cmd(
     data: str = typer.Argument(
-        ...,
-        help="Training data: CSV/TSV/Parquet, FASTA (label=... in headers) or BED (with --genome).",
+        ..., help="Training data: CSV/TSV/Parquet, FASTA (label=... in headers) or BED (--genome)."
     ),
-    model: str = typer.Option("cnn", "--model", "-m", help="cnn | resnet | lm:PATH"),
-    seq_col: str = typer.Option("sequence", "--seq-col", help="Sequence column of a table."),
-    label_col: str = typer.Option(
-        "label", "--label-col", help="Label column (table or BED header)."
+    out_dir: str = out_option(
+        ..., help="Run directory to create (built aside, swapped in at the end)."
     ),
+    model: str = typer.Option(
+        "cnn", "--model", "-m", help="Architecture: cnn | resnet | resnet_pos | lm:PATH."
+    ),
+    seq_col: str = input_col_option("sequence", SEQ_HELP, "--seq-col", "--sequence-col"),
+    label_col: str = label_col_option("label", "Label column (table or BED header)."),
     task: str = typer.Option("auto", "--task", help="auto | binary | multiclass | regression"),
     split: str = typer.Option(
-        None,
-        "--split",
-        help="random | stratified | predefined | chromosome (default: stratified, or the files given).",
+        None, "--split", help="random | stratified | predefined | chromosome (default: stratified)."
     ),
-    split_col: str = typer.Option(
-        None, "--split-col", help="Column of train/valid/test values (predefined split)."
-    ),
+    split_col: str = typer.Option(None, "--split-col", help="Column of train/valid/test values."),
     valid: str = typer.Option(None, "--valid", help="Separate validation file (e.g. GUE dev.csv)."),
     test: str = typer.Option(None, "--test", help="Separate test file (e.g. GUE test.csv)."),
     chrom_col: str = typer.Option(
-        "chrom", "--chrom-col", help="Chromosome column for --split chromosome."
+        "chrom", "--chrom-col", help="Chromosome column (chromosome split)."
     ),
-    test_chroms: str = typer.Option(
-        None, "--test-chroms", help="Comma list of test chromosomes (chromosome split)."
-    ),
+    test_chroms: str = typer.Option(None, "--test-chroms", help="Comma list of test chromosomes."),
     valid_chroms: str = typer.Option(
         None, "--valid-chroms", help="Comma list of validation chromosomes."
     ),
     fractions: str = typer.Option("0.8,0.1,0.1", "--fractions", help="train,valid,test fractions."),
-    id_col: str = typer.Option(None, "--id-col", help="Identifier column kept in outputs."),
+    id_col: str = id_col_option(),
     labels: str = typer.Option(None, "--labels", help="Table of id,label for a FASTA input."),
-    genome: str = typer.Option(None, "--genome", help="Genome FASTA for BED inputs."),
-    flank: int = typer.Option(0, "--flank", help="Bases added on both sides of BED intervals."),
-    iupac: str = typer.Option("error", "--iupac", help="IUPAC ambiguity codes: error | n | keep"),
-    out_dir: str = typer.Option(..., "--out", "-o", help="Run directory to create."),
-    epochs: int = typer.Option(20, "--epochs"),
-    lr: float = typer.Option(1e-3, "--lr"),
-    batch_size: int = typer.Option(128, "--batch-size"),
+    genome: str = typer.Option(None, "--genome", help=GENOME_HELP),
+    flank: int = _flank(),
+    iupac: str = typer.Option("error", "--iupac", help=IUPAC_HELP),
+    epochs: int = typer.Option(20, "--epochs", min=1, help="Maximum training epochs."),
+    lr: float = typer.Option(1e-3, "--lr", min=0.0, help="Learning rate (> 0)."),
+    batch_size: int = batch_size_option(128),
     patience: int = typer.Option(
-        4, "--patience", help="Epochs without validation improvement before stopping."
+        4, "--patience", min=1, help="Epochs without validation gain before stopping."
     ),
     rc_augment: bool = typer.Option(
         True, "--rc-augment/--no-rc-augment", help="Random reverse complements in training."
     ),
-    threads: int = typer.Option(None, "--threads", help="torch CPU threads."),
     coverage: float = typer.Option(
-        0.9, "--coverage", help="Target coverage of conformal sets / intervals."
+        0.9, "--coverage", min=0.0, max=1.0, help="Conformal coverage (0 < c < 1)."
     ),
     position_bins: int = typer.Option(
-        0, "--position-bins", help="resnet: add N coarse position bins to the head."
+        0,
+        "--position-bins",
+        min=0,
+        help="resnet: add N coarse position bins (= --param position_bins=N).",
     ),
+    param: list[str] = typer.Option(
+        None, "--param", help="Architecture parameter KEY=VALUE (repeatable; checked per model)."
+    ),
+    jobs: int = _jobs(),
     seed: int = SEED,
     device: str = DEVICE,
+    overwrite: bool = OVERWRITE,
+    resume: bool = RESUME,
     quiet: bool = QUIET,
 ) -> None:
-    """Train a DNA sequence classifier / regressor and write a run directory."""
-    from helixforge.dna.classify import train_sequence_model
+    """Train a DNA sequence classifier / regressor and write a run directory.
 
+    Example: helix dna train train.csv --model resnet --valid dev.csv --test test.csv -o runs/tata
+    """
+    from helixforge.core.options import parse_params
+    from helixforge.dna.train import train_sequence_model
+
+    params = parse_params(param or [])
+    if position_bins:
+        params.setdefault("position_bins", position_bins)
     metrics = train_sequence_model(
-        data,
-        seq_col,
-        label_col,
-        model=model,
-        task=task,
-        split=split,
-        split_col=split_col,
-        valid=valid,
-        test=test,
-        chrom_col=chrom_col,
-        test_chroms=test_chroms,
-        valid_chroms=valid_chroms,
-        fractions=_fractions(fractions),
-        id_col=id_col,
-        labels=labels,
-        genome=genome,
-        flank=flank,
-        iupac=iupac,
-        out=out_dir,
-        epochs=epochs,
-        lr=lr,
-        batch_size=batch_size,
-        patience=patience,
-        rc_augment=rc_augment,
-        seed=seed,
-        device=device,
-        threads=threads,
-        quiet=quiet,
-        coverage=coverage,
-        arch_params={"position_bins": position_bins} if position_bins else None,
-    )
+        data, seq_col, label_col, model=model, task=task, split=split, split_col=split_col,
+        valid=valid, test=test, chrom_col=chrom_col, test_chroms=test_chroms,
+        valid_chroms=valid_chroms, fractions=_fractions(fractions), id_col=id_col, labels=labels,
+        genome=genome, flank=flank, iupac=iupac, out=out_dir, epochs=epochs, lr=lr,
+        batch_size=batch_size, patience=patience, rc_augment=rc_augment, seed=seed,
+        device=device, threads=resolve_jobs(jobs), quiet=quiet, coverage=coverage,
+        arch_params=params or None, overwrite=overwrite, resume=resume, log=logger(quiet),
+    )  # fmt: skip
     _print_metrics(metrics)
-    console.print(f"run written to {out_dir} (report.html, metrics.json, model/)")
+    say(f"run written to {out_dir} (report.html, metrics.json, model/)")
 
 
 def predict_cmd(
     run: str = typer.Argument(..., help="Run directory of `helix dna train`."),
     input: str = typer.Argument(..., help="Sequences: table, FASTA/FASTQ, or BED (with --genome)."),
-    out_path: str = typer.Option(..., "--out", "-o", help="Predictions table (csv/tsv/parquet)."),
-    seq_col: str = typer.Option("sequence", "--seq-col"),
-    id_col: str = typer.Option(None, "--id-col"),
-    genome: str = typer.Option(None, "--genome", help="Genome FASTA for BED inputs."),
-    flank: int = typer.Option(0, "--flank"),
-    iupac: str = typer.Option("error", "--iupac", help="error | n | keep"),
-    device: str = typer.Option("cpu", "--device"),
+    out_path: str = out_option(
+        ..., help="Predictions table (csv/tsv/parquet); errors go beside it."
+    ),
+    seq_col: str = input_col_option("sequence", SEQ_HELP, "--seq-col", "--sequence-col"),
+    id_col: str = id_col_option(),
+    genome: str = typer.Option(None, "--genome", help=GENOME_HELP),
+    flank: int = _flank(),
+    iupac: str = typer.Option("error", "--iupac", help=IUPAC_HELP),
+    chunk_size: int = chunk_size_option(20000),
+    jobs: int = _jobs(),
+    device: str = DEVICE,
+    overwrite: bool = OVERWRITE,
+    quiet: bool = QUIET,
 ) -> None:
-    """Score sequences with a trained model; unusable rows go to OUT.errors.csv."""
-    from helixforge.dna.classify import predict_sequences
+    """Score sequences with a trained model; unusable rows go to OUT.errors.csv.
 
+    Example: helix dna predict runs/tata new.fa -o pred.csv
+    """
+    from helixforge.core.training import set_threads
+    from helixforge.dna.predict import predict_sequences
+
+    set_threads(resolve_jobs(jobs))
     result = predict_sequences(
-        run,
-        input,
-        out_path,
-        seq_col,
-        id_col=id_col,
-        genome=genome,
-        flank=flank,
-        iupac=iupac,
-        device=device,
-    )
-    console.print(f"{len(result)} predictions written to {out_path}")
+        run, input, out_path, seq_col, id_col=id_col, genome=genome, flank=flank, iupac=iupac,
+        device=device, chunk_size=chunk_size, overwrite=overwrite, quiet=quiet,
+    )  # fmt: skip
+    say(f"{len(result)} predictions written to {out_path}")
 
 
 def evaluate_cmd(
     run: str = typer.Argument(..., help="Run directory of `helix dna train`."),
     data: str = typer.Argument(..., help="Labelled data (same formats as train)."),
-    seq_col: str = typer.Option("sequence", "--seq-col"),
-    label_col: str = typer.Option("label", "--label-col"),
-    id_col: str = typer.Option(None, "--id-col"),
+    seq_col: str = input_col_option("sequence", SEQ_HELP, "--seq-col", "--sequence-col"),
+    label_col: str = label_col_option("label", "Label column."),
+    id_col: str = id_col_option(),
     labels: str = typer.Option(None, "--labels", help="Table of id,label for a FASTA input."),
-    genome: str = typer.Option(None, "--genome"),
-    iupac: str = typer.Option("error", "--iupac"),
-    out_dir: str = typer.Option(
-        None, "--out", "-o", help="Directory for metrics.json, predictions.csv and report.html."
-    ),
-    device: str = typer.Option("cpu", "--device"),
+    genome: str = typer.Option(None, "--genome", help=GENOME_HELP),
+    flank: int = _flank(),
+    iupac: str = typer.Option("error", "--iupac", help=IUPAC_HELP),
+    out_dir: str = out_option(help="Directory for metrics.json, predictions.csv, report.html."),
+    jobs: int = _jobs(),
+    device: str = DEVICE,
+    overwrite: bool = OVERWRITE,
+    quiet: bool = QUIET,
 ) -> None:
-    """Evaluate a trained model on labelled sequences."""
-    from helixforge.dna.classify import evaluate_sequences
+    """Evaluate a trained model on labelled sequences.
 
+    Example: helix dna evaluate runs/tata test.csv -o runs/tata_eval
+    """
+    from helixforge.core.training import set_threads
+    from helixforge.dna.predict import evaluate_sequences
+
+    set_threads(resolve_jobs(jobs))
     metrics = evaluate_sequences(
-        run,
-        data,
-        seq_col,
-        label_col,
-        id_col=id_col,
-        labels=labels,
-        genome=genome,
-        iupac=iupac,
-        out=out_dir,
-        device=device,
-    )
+        run, data, seq_col, label_col, id_col=id_col, labels=labels, genome=genome, flank=flank,
+        iupac=iupac, out=out_dir, device=device, overwrite=overwrite,
+    )  # fmt: skip
     _print_metrics({"evaluation": metrics})
 
 
@@ -202,46 +223,41 @@ def evaluate_cmd(
 def annotate_train_cmd(
     genome: str = typer.Argument(..., help="Genome FASTA (plain, gzip or bgzip)."),
     gff: str = typer.Argument(..., help="GFF3 / GTF with CDS features."),
-    out_dir: str = typer.Option(..., "--out", "-o", help="Run directory to create."),
+    out_dir: str = out_option(..., help="Run directory to create."),
     holdout: str = typer.Option(
-        "0.2", "--holdout", help="Fraction at the end of each contig, or CONTIG[:START-END],…"
+        "0.2", "--holdout", help="Fraction at the end of each contig, or 1-based CONTIG:START-END,…"
     ),
     contigs: str = typer.Option(
-        None, "--contigs", help="Comma list of contigs to use (default: those with CDS)."
+        None, "--contigs", help="Comma list of contigs (default: those with CDS)."
     ),
-    epochs: int = typer.Option(6, "--epochs"),
-    channels: int = typer.Option(32, "--channels"),
-    window: int = typer.Option(2048, "--window", help="Training window length."),
-    batch_size: int = typer.Option(16, "--batch-size"),
+    epochs: int = typer.Option(6, "--epochs", min=1),
+    channels: int = typer.Option(32, "--channels", min=1),
+    window: int = typer.Option(2048, "--window", min=1, help="Training window length."),
+    batch_size: int = batch_size_option(16),
     windows_per_epoch: int = typer.Option(
-        None, "--windows-per-epoch", help="Default: cover the training region once."
+        None, "--windows-per-epoch", min=1, help="Default: cover the training region once."
     ),
-    threads: int = typer.Option(None, "--threads"),
+    jobs: int = _jobs(),
     seed: int = SEED,
     device: str = DEVICE,
+    overwrite: bool = OVERWRITE,
     quiet: bool = QUIET,
 ) -> None:
-    """Train a per-base CDS model on GENOME + GFF and evaluate it on the held-out region."""
+    """Train a per-base CDS model on GENOME + GFF and evaluate it on the held-out region.
+
+    Example: helix dna annotate train genome.fa genes.gff3 -o runs/ann --holdout 0.2
+    """
     from helixforge.dna.annotate import train_annotator
 
     metrics = train_annotator(
-        genome,
-        gff,
-        out=out_dir,
-        holdout=holdout,
-        contigs=[c.strip() for c in contigs.split(",")] if contigs else None,
-        epochs=epochs,
-        channels=channels,
-        window=window,
-        batch_size=batch_size,
-        windows_per_epoch=windows_per_epoch,
-        threads=threads,
-        seed=seed,
-        device=device,
-        quiet=quiet,
-    )
+        genome, gff, out=out_dir, holdout=holdout,
+        contigs=[c.strip() for c in contigs.split(",")] if contigs else None, epochs=epochs,
+        channels=channels, window=window, batch_size=batch_size,
+        windows_per_epoch=windows_per_epoch, threads=resolve_jobs(jobs), seed=seed,
+        device=device, quiet=quiet, overwrite=overwrite,
+    )  # fmt: skip
     _print_metrics({"test": metrics})
-    console.print(f"run written to {out_dir} (model/, metrics.json, genes_test.gff3)")
+    say(f"run written to {out_dir} (model/, metrics.json, predictions.gff3)")
 
 
 @annotate_app.command("predict")
@@ -249,25 +265,25 @@ def annotate_train_cmd(
 def annotate_predict_cmd(
     run: str = typer.Argument(..., help="Run directory of `helix dna annotate train`."),
     genome: str = typer.Argument(..., help="Genome FASTA to annotate."),
-    out_path: str = typer.Option(..., "--out", "-o", help="GFF3 file to write."),
+    out_path: str = out_option(..., help="GFF3 file to write."),
     contigs: str = typer.Option(None, "--contigs", help="Comma list of contigs (default: all)."),
-    region: str = typer.Option(None, "--region", help="Only CONTIG:START-END (0-based)."),
-    threads: int = typer.Option(None, "--threads"),
-    device: str = typer.Option("cpu", "--device"),
+    region: str = region_option(),
+    jobs: int = _jobs(),
+    device: str = DEVICE,
+    overwrite: bool = OVERWRITE,
+    quiet: bool = QUIET,
 ) -> None:
-    """Call protein-coding genes on a genome and write GFF3."""
+    """Call protein-coding genes on a genome and write GFF3.
+
+    Example: helix dna annotate predict runs/ann genome.fa -o genes.gff3 --region chr1:1-50000
+    """
     from helixforge.dna.annotate import annotate_genome
 
     genes = annotate_genome(
-        run,
-        genome,
-        out_path,
-        contigs=[c.strip() for c in contigs.split(",")] if contigs else None,
-        region=region,
-        device=device,
-        threads=threads,
-    )
-    console.print(f"{len(genes)} genes written to {out_path}")
+        run, genome, out_path, contigs=[c.strip() for c in contigs.split(",")] if contigs else None,
+        region=region, device=device, threads=resolve_jobs(jobs), overwrite=overwrite, quiet=quiet,
+    )  # fmt: skip
+    say(f"{len(genes)} genes written to {out_path}")
 
 
 def register(app: typer.Typer) -> None:

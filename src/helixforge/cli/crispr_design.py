@@ -106,7 +106,7 @@ def design_cmd(
         target, genome=genome, enzyme=enzyme, top=top, max_mismatches=max_mismatches,
         annotation=annotation, index=index, restriction_enzymes=_split(restriction),
         ontarget_model=ontarget_model, out=out_path, report=report, n_jobs=jobs,
-        max_sites_per_guide=max_sites, overwrite=overwrite,
+        max_sites_per_guide=max_sites, overwrite=overwrite, quiet=quiet,
     )  # fmt: skip
     for note in res.notes:
         say(f"note: {note}", "yellow")
@@ -203,7 +203,7 @@ def offtargets_cmd(
     info = offtargets_table(
         spacers, index or genome, out_path, spacer_col=spacer_col, id_col=id_col,
         max_mismatches=max_mismatches, pams=_split(pams) or None, enzyme=enzyme,
-        n_jobs=jobs, max_sites_per_guide=max_sites, overwrite=overwrite,
+        n_jobs=jobs, max_sites_per_guide=max_sites, overwrite=overwrite, quiet=quiet,
     )  # fmt: skip
     if info["n_errors"]:
         say(f"{info['n_errors']} bad row(s) skipped → {info['errors_path']}", "yellow")

@@ -12,7 +12,8 @@ Ranking (explained per guide in `rank_reason`):
    site, no full context, any 1-mismatch off-target, cut outside 5–65 % of the CDS); 3: hard
    flags (TTTT Pol III terminator, a named restriction site, another perfect match in the
    genome, repeat).
-2. within a tier, by **combined = efficiency × specificity**, both in 0–1: efficiency is the
+2. within a tier, by **combined_score = efficiency × specificity** (all three are columns of
+   the table and shown on the console), both in 0–1: efficiency is the
    on-target score / 100 (0.5 when no model applies); specificity is 1 / (1 + Σ CFD of the
    off-targets) for SpCas9 (the GuideScan / CRISPick aggregate-CFD form), and for enzymes
    without CFD 1 / (1 + mm0 + mm1/2 + mm2/10 + mm3/50 + mm4/200) (a transparent heuristic).
@@ -107,6 +108,7 @@ def design_guides(
     max_sites_per_guide: int = 200,
     pams: tuple[str, ...] | None = None,
     overwrite: bool = True,
+    quiet: bool = True,
 ) -> DesignResult:
     """Design and rank guides for a target (sequence, FASTA, contig:start-end or gene name).
 
@@ -170,7 +172,7 @@ def design_guides(
             )
             notes.append(f"off-target index {index} ({idx.n_sites:,} sites)")
         else:
-            idx = open_index(genome, enz)
+            idx = open_index(genome, enz, quiet=quiet)
             notes.append(
                 f"off-target index built in memory in {time.perf_counter() - t1:.1f} s "
                 f"({idx.n_sites:,} sites); save one with `helix crispr index` to skip this"
@@ -184,7 +186,7 @@ def design_guides(
             }
         res = find_offtargets(
             dict(zip(guides["guide_id"], guides["spacer"])), idx, max_mismatches=k, enzyme=enz,
-            n_jobs=n_jobs, max_sites_per_guide=max_sites_per_guide, ontargets=ontargets,
+            n_jobs=n_jobs, max_sites_per_guide=max_sites_per_guide, ontargets=ontargets, quiet=quiet,
         )  # fmt: skip
         info["search_seconds"] = res.info["search_seconds"]
         summ = res.summary.set_index("guide_id")

@@ -143,6 +143,7 @@ def offtargets_table(
     n_jobs: int = 1,
     max_sites_per_guide: int = 1000,
     overwrite: bool = False,
+    quiet: bool = True,
 ) -> dict:
     """Search off-targets for spacers from a table (CSV/TSV/parquet) or a list.
 
@@ -170,7 +171,7 @@ def offtargets_table(
     df, source, skipped = _read_spacers(spacers, spacer_col, id_col)
     if id_col is None and "guide_id" in df.columns and spacer_col != "guide_id":
         id_col = "guide_id"
-    idx = open_index(genome, enzyme or "spcas9", pams=None)
+    idx = open_index(genome, enzyme or "spcas9", pams=None, quiet=quiet)
     L = idx.enzyme.spacer_length
     errors = RowErrors(source)
     errors.extend(skipped)
@@ -195,7 +196,7 @@ def offtargets_table(
     if not good:
         raise NoUsableRowsError(f"{source}: no usable spacer", hint=errors.summary(3))
     res = find_offtargets(good, idx, max_mismatches=max_mismatches, pams=pams, enzyme=enzyme,
-                          n_jobs=n_jobs, max_sites_per_guide=max_sites_per_guide)  # fmt: skip
+                          n_jobs=n_jobs, max_sites_per_guide=max_sites_per_guide, quiet=quiet)  # fmt: skip
     kept = df.loc[list(row_ids)].copy()
     summ = res.summary.set_index("guide_id")
     key = pd.Series(list(row_ids.values()), index=kept.index)

@@ -392,7 +392,7 @@ def build_index(genome, enzyme: str | Enzyme = "spcas9", out: str | os.PathLike 
 
 
 def open_index(genome, enzyme: str | Enzyme = "spcas9", pams: Sequence[str] | None = None,
-               check_against=None) -> OfftargetIndex:  # fmt: skip
+               check_against=None, quiet: bool = True) -> OfftargetIndex:  # fmt: skip
     """An index from an OfftargetIndex, an index directory, or a genome (built in memory).
 
     `check_against`: a genome FASTA the index must have been built from (see `check_genome`)."""
@@ -405,4 +405,4 @@ def open_index(genome, enzyme: str | Enzyme = "spcas9", pams: Sequence[str] | No
         recover_dir(genome)  # a swap interrupted by a crash: the old index comes back
     if isinstance(genome, str | os.PathLike) and Path(genome).is_dir():
         return OfftargetIndex.load(genome, genome=check_against)
-    return OfftargetIndex.build(genome, enzyme, pams=pams)
+    return OfftargetIndex.build(genome, enzyme, pams=pams, quiet=quiet)

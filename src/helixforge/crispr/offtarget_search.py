@@ -166,6 +166,7 @@ def find_offtargets(
     max_sites_per_guide: int = 1000,
     ontargets: Mapping[str, tuple[str, int, str]] | None = None,
     repeat_threshold: int = 5,
+    quiet: bool = True,
 ) -> OfftargetResult:
     """Every site within `max_mismatches` of each spacer, scored with CFD and MIT, and a per-guide
     summary.
@@ -181,7 +182,7 @@ def find_offtargets(
     Summary columns: guide_id, spacer, ontarget (contig:start:strand or ''), offtargets,
     mm0…mmK (off-target counts by mismatches), cfd_sum, cfd_specificity, mit_sum,
     mit_specificity (CRISPOR 0–100), repeat (≥ `repeat_threshold` off-targets with ≤ 1
-    mismatch), sites_reported, truncated.
+    mismatch), sites_reported, truncated. `quiet=False` shows a progress bar.
     """
     from helixforge.core.options import require_int
 
@@ -229,7 +230,13 @@ def find_offtargets(
                 shutil.rmtree(tmpdir, ignore_errors=True)
         raw = [r for part in parts for r in part]
     else:
-        raw = [(i, *search_sites(idx, c, max_mismatches, lut)) for i, c in items]
+        from helixforge.core.progress import progress
+
+        raw = []
+        with progress("off-target search", len(items), quiet=quiet, unit="guides") as advance:
+            for i, c in items:
+                raw.append((i, *search_sites(idx, c, max_mismatches, lut)))
+                advance(1)
     t_search = time.perf_counter() - t1
     t2 = time.perf_counter()
     sites, summary = score_and_summarise(

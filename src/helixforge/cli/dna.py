@@ -1,7 +1,7 @@
 """helix dna …: sequence models, annotation, motifs, interpretation, variants, design.
 
-Verbs are defined in two modules (models: train/predict/evaluate/annotate; analysis: motifs,
-interpret, variants, design), each exposing `register(app)`.
+Verbs are defined in modules exposing `register(app)`: `dna_models` (train / predict /
+evaluate) and `dna_analysis` (motifs, and through it annotate, variants, interpret, design).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
-"""helix dna train | predict | evaluate | annotate train | annotate predict.
+"""helix dna train | predict | evaluate.
 
-Thin shells over `helixforge.dna.train`, `dna.predict` and `dna.annotate`; heavy imports
-happen inside the verbs. Options follow the one CLI grammar (cli/common.py, docs/cli.md).
+Thin shells over `helixforge.dna.train` and `dna.predict`; heavy imports happen inside the
+verbs. Options follow the one CLI grammar (cli/common.py, docs/cli.md).
 """
 
 from __future__ import annotations
@@ -23,14 +23,8 @@ from helixforge.cli.common import (
     logger,
     out,
     out_option,
-    region_option,
     resolve_jobs,
     say,
-)
-
-annotate_app = typer.Typer(
-    help="Per-base gene annotation: train on a genome + GFF, call genes as GFF3.",
-    no_args_is_help=True,
 )
 
 SEQ_HELP = "Sequence column of a table input."
@@ -218,77 +212,8 @@ def evaluate_cmd(
     _print_metrics({"evaluation": metrics})
 
 
-@annotate_app.command("train")
-@handle_errors
-def annotate_train_cmd(
-    genome: str = typer.Argument(..., help="Genome FASTA (plain, gzip or bgzip)."),
-    gff: str = typer.Argument(..., help="GFF3 / GTF with CDS features."),
-    out_dir: str = out_option(..., help="Run directory to create."),
-    holdout: str = typer.Option(
-        "0.2", "--holdout", help="Fraction at the end of each contig, or 1-based CONTIG:START-END,…"
-    ),
-    contigs: str = typer.Option(
-        None, "--contigs", help="Comma list of contigs (default: those with CDS)."
-    ),
-    epochs: int = typer.Option(6, "--epochs", min=1),
-    channels: int = typer.Option(32, "--channels", min=1),
-    window: int = typer.Option(2048, "--window", min=1, help="Training window length."),
-    batch_size: int = batch_size_option(16),
-    windows_per_epoch: int = typer.Option(
-        None, "--windows-per-epoch", min=1, help="Default: cover the training region once."
-    ),
-    jobs: int = _jobs(),
-    seed: int = SEED,
-    device: str = DEVICE,
-    overwrite: bool = OVERWRITE,
-    quiet: bool = QUIET,
-) -> None:
-    """Train a per-base CDS model on GENOME + GFF and evaluate it on the held-out region.
-
-    Example: helix dna annotate train genome.fa genes.gff3 -o runs/ann --holdout 0.2
-    """
-    from helixforge.dna.annotate import train_annotator
-
-    metrics = train_annotator(
-        genome, gff, out=out_dir, holdout=holdout,
-        contigs=[c.strip() for c in contigs.split(",")] if contigs else None, epochs=epochs,
-        channels=channels, window=window, batch_size=batch_size,
-        windows_per_epoch=windows_per_epoch, threads=resolve_jobs(jobs), seed=seed,
-        device=device, quiet=quiet, overwrite=overwrite,
-    )  # fmt: skip
-    _print_metrics({"test": metrics})
-    say(f"run written to {out_dir} (model/, metrics.json, predictions.gff3)")
-
-
-@annotate_app.command("predict")
-@handle_errors
-def annotate_predict_cmd(
-    run: str = typer.Argument(..., help="Run directory of `helix dna annotate train`."),
-    genome: str = typer.Argument(..., help="Genome FASTA to annotate."),
-    out_path: str = out_option(..., help="GFF3 file to write."),
-    contigs: str = typer.Option(None, "--contigs", help="Comma list of contigs (default: all)."),
-    region: str = region_option(),
-    jobs: int = _jobs(),
-    device: str = DEVICE,
-    overwrite: bool = OVERWRITE,
-    quiet: bool = QUIET,
-) -> None:
-    """Call protein-coding genes on a genome and write GFF3.
-
-    Example: helix dna annotate predict runs/ann genome.fa -o genes.gff3 --region chr1:1-50000
-    """
-    from helixforge.dna.annotate import annotate_genome
-
-    genes = annotate_genome(
-        run, genome, out_path, contigs=[c.strip() for c in contigs.split(",")] if contigs else None,
-        region=region, device=device, threads=resolve_jobs(jobs), overwrite=overwrite, quiet=quiet,
-    )  # fmt: skip
-    say(f"{len(genes)} genes written to {out_path}")
-
-
 def register(app: typer.Typer) -> None:
-    """Add train / predict / evaluate and the `annotate` group to `helix dna`."""
+    """Add train / predict / evaluate to `helix dna` (annotate lives in cli/dna_genome.py)."""
     app.command("train")(handle_errors(train_cmd))
     app.command("predict")(handle_errors(predict_cmd))
     app.command("evaluate")(handle_errors(evaluate_cmd))
-    app.add_typer(annotate_app, name="annotate")

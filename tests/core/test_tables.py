@@ -98,3 +98,240 @@ def test_malformed_and_blank_lines_keep_true_row_numbers(tmp_path):
     assert df.index.tolist() == [2, 5, 7] and df["smiles"].tolist() == ["CCO", "CCC", "CO"]
     errs = skipped_line_errors(df, tmp_path / "a.csv")
     assert [e.row for e in errs] == [3, 6] and "fields" in errs[0].reason
+
+
+# ---------------------------------------------------------------- the one reader rule
+
+from helixforge.core.errors import RowErrors  # noqa: E402
+from helixforge.core.tables import iter_table, skipped_line_errors  # noqa: E402
+
+# 12 data records (blank lines are not records): 7 rows, 5 errors.
+MESSY = (
+    "id,seq,y\r\n"
+    "1,ACGT,1\r\n"  # line 2: row
+    '2,"AC\nGT",2\r\n'  # lines 3-4: row (quoted newline)
+    '3,"",3\r\n'  # line 5: row, seq is the value ""
+    "4,,4\r\n"  # line 6: row, seq missing
+    ",,\r\n"  # line 7: error, every field empty
+    "\r\n"  # line 8: blank, not a record
+    "5,AAA,5,extra\r\n"  # line 9: error, extra field
+    "6,CC\r\n"  # line 10: error, missing field
+    '7,"a"b,7\r\n'  # line 11: error, broken quoting
+    '8,"x,y\n\nz",8\r\n'  # lines 12-14: row (quoted delimiter and blank line)
+    "9,GG,9,,\r\n"  # line 15: error, trailing delimiters
+    "10,T,10\r\n"  # line 16: row
+    '11,"q""uote",\r\n'  # line 17: row, y missing
+)
+MESSY_ROWS = {2: "ACGT", 3: "AC\nGT", 5: "", 12: "x,y\n\nz", 16: "T", 17: 'q"uote'}
+MESSY_ERRORS = [7, 9, 10, 11, 15]
+
+
+def _write(path, text, gz=False):
+    if gz:
+        with gzip.open(path, "wt", newline="") as fh:
+            fh.write(text)
+    else:
+        path.write_bytes(text.encode())
+    return path
+
+
+@pytest.mark.parametrize("name", ["messy.csv", "messy.csv.gz"])
+def test_every_record_is_a_row_or_an_error_with_its_true_line(tmp_path, name):
+    path = _write(tmp_path / name, MESSY, gz=name.endswith(".gz"))
+    errs = RowErrors(path)
+    df = read_table(path, columns=["seq"], errors=errs)
+    assert df.index.tolist() == [2, 3, 5, 6, 12, 16, 17]
+    assert {k: df.at[k, "seq"] for k in MESSY_ROWS} == MESSY_ROWS
+    assert pd.isna(df.at[6, "seq"]) and pd.isna(df.at[17, "y"])
+    assert [e.row for e in errs] == MESSY_ERRORS
+    assert df.attrs["rows_in"] == len(df) + len(errs) == 12
+    assert all(e.file == str(path) for e in errs)
+    assert errs.items[1].value == "5,AAA,5,extra" and "fields" in errs.items[1].reason
+    assert "empty" in errs.items[0].reason and "quoting" in errs.items[3].reason
+    assert df.attrs["skipped_lines"] == {}  # already recorded: nothing to add twice
+    assert skipped_line_errors(df, path) == []
+
+
+def test_without_a_collector_skipped_lines_wait_in_attrs(tmp_path):
+    path = _write(tmp_path / "m.csv", MESSY)
+    df = read_table(path)
+    assert [e.row for e in skipped_line_errors(df, path)] == MESSY_ERRORS
+    assert df.attrs["rows_in"] == 12
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3, 5, 100])
+@pytest.mark.parametrize("name", ["messy.csv", "messy.csv.gz"])
+def test_chunks_give_the_same_rows_and_errors_as_one_read(tmp_path, chunk, name):
+    path = _write(tmp_path / name, MESSY, gz=name.endswith(".gz"))
+    whole = read_table(path, errors=RowErrors(path))
+    chunks = list(iter_table(path, chunk, columns=["seq"]))
+    assert all(len(c.frame) == chunk for c in chunks[:-1])
+    frame = pd.concat([c.frame for c in chunks])
+    pd.testing.assert_frame_equal(frame, whole, check_like=False)
+    assert [e.row for c in chunks for e in c.errors] == MESSY_ERRORS
+
+
+def test_chunk_line_numbers_are_true_across_many_chunks_and_gz(tmp_path):
+    lines = ["smiles,y"] + [f'"C\n{i}",{i}' if i % 7 == 0 else f"C{i},{i}" for i in range(500)]
+    path = _write(tmp_path / "big.csv.gz", "\n".join(lines) + "\n", gz=True)
+    seen = []
+    for frame, errs in iter_table(path, 64):
+        assert len(errs) == 0
+        seen.extend(zip(frame.index, frame["y"], strict=True))
+    expect, line = [], 2
+    for i in range(500):
+        expect.append((line, str(i)))
+        line += 2 if i % 7 == 0 else 1
+    assert seen == expect
+
+
+def test_iter_table_checks_up_front(tmp_path):
+    (tmp_path / "a.csv").write_text("smiles,y\nC,1\n")
+    with pytest.raises(ColumnNotFoundError):
+        iter_table(tmp_path / "a.csv", 10, columns=["nope"])
+    with pytest.raises(InputError, match="nope.csv: file not found"):
+        iter_table(tmp_path / "nope.csv", 10)
+    from helixforge.core.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="chunk_size"):
+        iter_table(tmp_path / "a.csv", 0)
+    (tmp_path / "h.csv").write_text("smiles,y\n\n")
+    with pytest.raises(EmptyInputError, match="no data rows"):
+        list(iter_table(tmp_path / "h.csv", 10))
+
+
+def test_all_bad_rows_are_errors_not_silence(tmp_path):
+    (tmp_path / "a.csv").write_text("smiles,y\nC,1,2\nN\n")
+    with pytest.raises(EmptyInputError, match=r"line 2: .*wrong number of fields"):
+        read_table(tmp_path / "a.csv")
+    chunks = list(iter_table(tmp_path / "a.csv", 10))
+    assert len(chunks) == 1 and chunks[0].frame.empty and len(chunks[0].errors) == 2
+    assert list(chunks[0].frame.columns) == ["smiles", "y"]
+
+
+def test_single_column_quoted_empty_is_a_value_and_blank_lines_are_not_rows(tmp_path):
+    (tmp_path / "a.csv").write_text('sequence\nACGT\n""\n\n   \nGG\n')
+    errs = RowErrors()
+    df = read_table(tmp_path / "a.csv", errors=errs)
+    assert df["sequence"].tolist() == ["ACGT", "", "GG"] and df.index.tolist() == [2, 3, 6]
+    assert len(errs) == 0 and df.attrs["rows_in"] == 3
+
+
+def test_duplicate_header_names_are_an_error_naming_them(tmp_path):
+    (tmp_path / "a.csv").write_text("smiles,y,smiles,y,z\nC,1,N,2,3\n")
+    with pytest.raises(InputError, match="duplicate column names 'smiles', 'y'") as err:
+        read_table(tmp_path / "a.csv")
+    assert "a.csv, line 1" in str(err.value)
+    with pytest.raises(InputError, match="duplicate"):
+        iter_table(tmp_path / "a.csv", 5)
+
+
+def test_blank_header_cells_get_names_and_leading_blank_lines_keep_numbering(tmp_path):
+    (tmp_path / "a.csv").write_text("\n\n,smiles,\n0,C,x\n")
+    df = read_table(tmp_path / "a.csv")
+    assert list(df.columns) == ["Unnamed: 0", "smiles", "Unnamed: 2"]
+    assert df.index.tolist() == [4]
+
+
+@pytest.mark.parametrize(
+    "content, match",
+    [
+        (b"", "file is empty"),
+        (b"\n\n  \n", "only blank lines"),
+        (b"smiles,y\n", "no data rows"),
+        (b"smiles,y\n\n\n", "no data rows"),
+        (b"PK\x03\x04\x00\x00\x08\x00binary", "binary"),
+        (b"smiles,y\n\xff\xfe,1\n", "not UTF-8"),
+        (b'smiles,y\n"CCO,1\nCCN,2\n', r"line 2: a quoted field opened here is never closed"),
+        (b'"smiles,y\nC,1\n', "never closed"),
+    ],
+)
+def test_unreadable_files_are_clear_errors(tmp_path, content, match):
+    path = tmp_path / "bad.csv"
+    path.write_bytes(content)
+    with pytest.raises(InputError, match=match) as err:
+        read_table(path)
+    assert "bad.csv" in str(err.value)
+    with pytest.raises(InputError, match=match):
+        list(iter_table(path, 10))
+
+
+def test_utf8_bom_is_not_part_of_the_first_column_name(tmp_path):
+    (tmp_path / "a.csv").write_bytes(b"\xef\xbb\xbfsmiles,y\nC,1\n")
+    assert list(read_table(tmp_path / "a.csv", columns=["smiles"]).columns) == ["smiles", "y"]
+
+
+def _gz_text(n=3000):
+    return "smiles,y\n" + "".join(f"C{'C' * (i % 50)}O,{i}\n" for i in range(n))
+
+
+def _bgzf(path, text):
+    from Bio import bgzf
+
+    with bgzf.BgzfWriter(str(path), "wb") as fh:
+        fh.write(text.encode())
+    return path
+
+
+@pytest.mark.parametrize("kind", ["gzip", "bgzf"])
+@pytest.mark.parametrize("keep", [0.3, 0.97])
+def test_truncated_gzip_and_bgzip_name_the_file_everywhere(tmp_path, kind, keep):
+    whole = tmp_path / "whole.csv.gz"
+    if kind == "gzip":
+        _write(whole, _gz_text(), gz=True)
+    else:
+        _bgzf(whole, _gz_text())
+    assert len(read_table(whole)) == 3000
+    data = whole.read_bytes()
+    cut = tmp_path / "cut.csv.gz"
+    cut.write_bytes(data[: int(len(data) * keep)])
+    with pytest.raises(InputError, match="cut.csv.gz: the compressed file is truncated"):
+        read_table(cut)
+    with pytest.raises(InputError, match="cut.csv.gz: the compressed file is truncated"):
+        iter_table(cut, 100)  # checked before the first chunk
+    with pytest.raises(InputError, match="cut.csv.gz: the compressed file is truncated"):
+        for _ in iter_table(cut, 100, check_compressed=False):
+            pass
+
+
+def test_parquet_rows_are_numbered_from_one_and_chunked(tmp_path):
+    df = pd.DataFrame({"smiles": [f"C{i}" for i in range(10)], "y": range(10)})
+    write_table(df, tmp_path / "a.parquet")
+    back = read_table(tmp_path / "a.parquet")
+    assert back.index.tolist() == list(range(1, 11)) and back.attrs["rows_in"] == 10
+    chunks = list(iter_table(tmp_path / "a.parquet", 4, columns=["smiles"]))
+    assert [c.frame.index.tolist() for c in chunks] == [[1, 2, 3, 4], [5, 6, 7, 8], [9, 10]]
+    with pytest.raises(ColumnNotFoundError):
+        iter_table(tmp_path / "a.parquet", 4, columns=["nope"])
+
+
+def test_gzipped_and_broken_parquet(tmp_path):
+    df = pd.DataFrame({"smiles": ["C", "N"]})
+    write_table(df, tmp_path / "a.parquet")
+    with gzip.open(tmp_path / "a.parquet.gz", "wb") as fh:
+        fh.write((tmp_path / "a.parquet").read_bytes())
+    assert read_table(tmp_path / "a.parquet.gz")["smiles"].tolist() == ["C", "N"]
+    (tmp_path / "b.parquet").write_bytes((tmp_path / "a.parquet").read_bytes()[:-30])
+    with pytest.raises(InputError, match="b.parquet: could not be read as Parquet"):
+        read_table(tmp_path / "b.parquet")
+
+
+def test_smi_line_numbers_skip_blank_lines(tmp_path):
+    (tmp_path / "a.smi").write_text("smiles name\n\nCCO ethanol\n\n\nc1ccccc1  benzene ring\n")
+    df = read_table(tmp_path / "a.smi")
+    assert df.index.tolist() == [3, 6] and df["name"].tolist() == ["ethanol", "benzene ring"]
+    chunks = list(iter_table(tmp_path / "a.smi", 1))
+    assert [c.frame.index.tolist() for c in chunks] == [[3], [6]]
+
+
+def test_numeric_column_flags_infinities():
+    df = pd.DataFrame({"y": ["1", "inf", "-inf", "", "x"]})
+    values, bad = to_numeric_column(df, "y")
+    assert bad.tolist() == [False, True, True, False, True]
+    assert values.isna().tolist() == [False, True, True, True, True]
+
+
+def test_values_are_kept_verbatim(tmp_path):
+    (tmp_path / "a.tsv").write_text("id\tseq\n 007 \t acgt\n1e3\tNA\n")
+    df = read_table(tmp_path / "a.tsv")
+    assert df["id"].tolist() == [" 007 ", "1e3"] and df["seq"].tolist() == [" acgt", "NA"]

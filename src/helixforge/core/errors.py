@@ -8,19 +8,68 @@ in a `RowErrors` collector and the row is skipped, so one bad row never kills a 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+# NumPy 2 scalar reprs (np.str_('foo'), np.float64(1.5), np.int64(3)) that leak into messages
+# when user data is formatted with repr() or inside a list.
+_NP_REPR = re.compile(
+    r"np\.(?:str_|bytes_|bool_?|u?int(?:8|16|32|64)?|float(?:16|32|64|128)?|"
+    r"complex(?:64|128|256)?|longlong|ulonglong|intc|uintc|double|single|half|longdouble|"
+    r"datetime64|timedelta64)\(((?:'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|[^()'\"])*)\)"
+)
+
+
+def plain(value: Any) -> Any:
+    """`value` with NumPy scalars and arrays turned into plain Python objects (also inside
+    lists, tuples, sets and dicts), so repr() in a message reads 'foo', not np.str_('foo')."""
+    if isinstance(value, dict):
+        return {plain(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return type(value)(plain(v) for v in value)
+    if type(value).__module__ == "numpy" and hasattr(value, "tolist"):
+        return value.tolist()
+    if isinstance(value, str) and type(value) is not str:
+        return str(value)
+    return value
+
+
+def quoted(values: Iterable[Any]) -> str:
+    """'a', 'b', 'c' — names or values for a message, as plain Python reprs."""
+    return ", ".join(repr(plain(v)) for v in values)
+
+
+def scrub_numpy_reprs(text: str) -> str:
+    """Rewrite NumPy scalar reprs in a finished message: np.str_('foo') → 'foo'."""
+    return _NP_REPR.sub(r"\1", text) if "np." in text else text
+
+
+def _rebuild_error(cls: type, state: dict) -> HelixError:
+    err = Exception.__new__(cls)
+    Exception.__init__(err, *state.pop("__args__", ()))
+    err.__dict__.update(state)
+    return err
+
 
 class HelixError(Exception):
-    """Base error: the message says what went wrong; `hint` says what to do about it."""
+    """Base error: the message says what went wrong; `hint` says what to do about it.
+
+    NumPy scalar reprs in the message or hint are rewritten as plain Python ones. Errors
+    pickle (and so cross process boundaries, see core.parallel) with every attribute.
+    """
 
     def __init__(self, message: str, hint: str | None = None):
+        message = scrub_numpy_reprs(str(message))
+        hint = scrub_numpy_reprs(str(hint)) if hint else hint
         self.message = message
         self.hint = hint
         super().__init__(message if not hint else f"{message}\n  → {hint}")
+
+    def __reduce__(self):
+        return (_rebuild_error, (type(self), {**self.__dict__, "__args__": self.args}))
 
 
 class InputError(HelixError):
@@ -36,14 +85,14 @@ class ColumnNotFoundError(InputError):
         available: Iterable[str],
         source: str | os.PathLike | None = None,
     ):
-        missing = list(missing)
+        missing = [str(m) for m in missing]
         available = [str(c) for c in available]
         where = f"{source}: " if source else ""
         plural = "s" if len(missing) > 1 else ""
         super().__init__(
-            f"{where}column{plural} {', '.join(repr(m) for m in missing)} not found. "
-            f"Columns present: {', '.join(repr(a) for a in available) or '(none)'}",
-            hint="pass the right column name (for example --smiles-col / --target), "
+            f"{where}column{plural} {quoted(missing)} not found. "
+            f"Columns present: {quoted(available) or '(none)'}",
+            hint="pass the right column name (for example --input-col / --label-col), "
             "or check the file's delimiter and header line",
         )
         self.missing = missing
@@ -87,7 +136,8 @@ class RowError:
 
 
 def _clip(value: Any, n: int = 80) -> str:
-    s = str(value)
+    value = plain(value)
+    s = value if isinstance(value, str) else str(value)
     return s if len(s) <= n else s[: n - 3] + "..."
 
 

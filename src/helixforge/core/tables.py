@@ -1,27 +1,51 @@
 """Read and write tables: CSV, TSV, SMI, Parquet, optionally gzipped; atomic writes.
 
-`read_table` detects the format from the suffix and the delimiter from the content, and turns
-every way a file can be unusable (missing, empty, wrong delimiter, missing column) into a
-`HelixError` that names the file and says what to do.
+The one reader rule: every data record of an input ends up either as a row of the frame
+`read_table` returns or as an error with its file line number. Give `read_table` a
+`RowErrors` collector (``read_table(path, errors=errs)``) and the records it could not turn
+into rows (wrong number of fields, broken quoting, every field empty) are recorded there;
+without one they wait in ``df.attrs["skipped_lines"]`` for `skipped_line_errors`.
+``df.attrs["rows_in"]`` counts the data records read, so a verb can check
+``rows_in == rows_out + rows_in_errors``. Large inputs are read in bounded memory with
+`iter_table`, which yields `TableChunk(frame, errors)` pairs with the same line numbers.
+
+Values are strings; an unquoted empty field is missing (NaN), a quoted empty one (``""``)
+stays the value ``""`` so the domain can reject it with a row error. The frame's index is
+the file line number of each row (header = line 1; a quoted field spanning lines is counted
+as it is in an editor); for Parquet it is the row number, 1 = first row.
 """
 
 from __future__ import annotations
 
-import csv
+import gzip
+import io
 import os
-import re
-import struct
-import warnings
-import zlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 import pandas as pd
 
-from helixforge.core.errors import ColumnNotFoundError, EmptyInputError, InputError
+from helixforge.core.errors import (
+    ColumnNotFoundError,
+    EmptyInputError,
+    InputError,
+    RowError,
+    RowErrors,
+)
+from helixforge.core.table_reader import BadLine, SmiTable, TextTable, read_sample, sniff_delimiter
 
 # Data rows start on line 2 of a file with a header; reported row numbers are file line numbers.
 HEADER_LINES = 1
+_EMPTY_HINT = "the file needs a header line and at least one data row"
+
+
+class TableChunk(NamedTuple):
+    """One chunk from `iter_table`: rows (index = file line numbers) and the records of the
+    same stretch of the file that could not be read as rows."""
+
+    frame: pd.DataFrame
+    errors: RowErrors
 
 
 def _strip_gz(path: Path) -> str:
@@ -41,36 +65,7 @@ def table_format(path: str | os.PathLike) -> str:
     return "csv"
 
 
-def _open_text(path: Path):
-    from helixforge.core.io import open_text
-
-    return open_text(path)
-
-
-def _sniff_delimiter(path: Path, default: str) -> str:
-    with _open_text(path) as fh:
-        sample = fh.read(64_000)
-    first = sample.splitlines()[0] if sample else ""
-    counts = {d: first.count(d) for d in [",", "\t", ";", "|"]}
-    best = max(counts, key=counts.get)
-    if counts[best] == 0:
-        return default
-    if counts.get(default, 0) > 0:
-        return default
-    return best
-
-
-def read_table(
-    path: str | os.PathLike,
-    columns: Sequence[str] | None = None,
-    sep: str | None = None,
-    dtype: dict | type | None = None,
-) -> pd.DataFrame:
-    """Read a table; `columns` must exist (the error lists those present).
-
-    The index of the returned frame is the file line number of each data row (header = line 1),
-    so row errors can point at the line a user opens in an editor.
-    """
+def _check_file(path: str | os.PathLike) -> Path:
     p = Path(path)
     if not p.exists():
         raise InputError(
@@ -80,125 +75,257 @@ def read_table(
     if p.is_dir():
         raise InputError(f"{p}: is a directory, expected a table file")
     if p.stat().st_size == 0:
-        raise EmptyInputError(
-            f"{p}: file is empty", hint="the file needs a header line and at least one data row"
+        raise EmptyInputError(f"{p}: file is empty", hint=_EMPTY_HINT)
+    return p
+
+
+def _open_text_table(p: Path, fmt: str, sep: str | None) -> TextTable | SmiTable:
+    sample = read_sample(p)
+    if not sample.strip():
+        raise EmptyInputError(f"{p}: no header or data (only blank lines)", hint=_EMPTY_HINT)
+    if fmt == "smi":
+        return SmiTable(p)
+    return TextTable(p, sep or sniff_delimiter(sample, "\t" if fmt == "tsv" else ","))
+
+
+def _frame(columns: list[str], lines: list[int], rows: list[list[str | None]]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=columns, index=pd.Index(lines, dtype="int64"), dtype=str)
+
+
+def _row_error(bad: BadLine, file: str) -> RowError:
+    raw = bad.raw.rstrip("\r\n")
+    return RowError(file, bad.line, None, raw if len(raw) <= 200 else raw[:197] + "...", bad.reason)
+
+
+# ---------------------------------------------------------------- parquet
+
+
+def _parquet_source(p: Path):
+    """A path or, for a gzipped Parquet file, its bytes (truncation named)."""
+    from helixforge.core.io import check_gzip_whole, is_gzip
+
+    if not is_gzip(p):
+        return p
+    check_gzip_whole(p)
+    with gzip.open(p, "rb") as fh:
+        return io.BytesIO(fh.read())
+
+
+def _parquet_error(p: Path, exc: Exception) -> InputError:
+    return InputError(
+        f"{p}: could not be read as Parquet: {exc}",
+        hint="check that the file is a complete Parquet file (or rename it to .csv/.tsv)",
+    )
+
+
+def _check_parquet_columns(p: Path, names: Sequence[str]) -> None:
+    dups = sorted({str(n) for n in names if list(names).count(n) > 1})
+    if dups:
+        raise InputError(
+            f"{p}: duplicate column names {', '.join(repr(d) for d in dups)}",
+            hint="give every column a distinct name",
         )
-    fmt = table_format(p)
+
+
+def _read_parquet(p: Path) -> pd.DataFrame:
     try:
-        if fmt == "parquet":
-            df = pd.read_parquet(p)
-        elif fmt == "smi":
-            df = _read_smi(p)
-        else:
-            default = "\t" if fmt == "tsv" else ","
-            delim = sep or _sniff_delimiter(p, default)
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always", pd.errors.ParserWarning)
-                df = pd.read_csv(
-                    p,
-                    sep=delim,
-                    dtype=dtype if dtype is not None else str,
-                    keep_default_na=False,
-                    na_values=[""],
-                    compression="infer",
-                    engine="c",
-                    on_bad_lines="warn",
-                    skip_blank_lines=False,  # keeps row numbers true; blank rows dropped below
-                    quoting=csv.QUOTE_MINIMAL,
-                )
-            skipped = _skipped_lines(caught)
-    except pd.errors.EmptyDataError as exc:
-        raise EmptyInputError(
-            f"{p}: no header or data", hint="the file needs a header line and at least one data row"
-        ) from exc
-    except (EOFError, zlib.error, struct.error) as exc:
-        raise InputError(
-            f"{p}: the compressed file is truncated or corrupt ({type(exc).__name__}: {exc})",
-            hint="re-download or re-compress the file (gzip -t FILE checks it)",
-        ) from None
-    except (UnicodeDecodeError, OSError, ValueError, pd.errors.ParserError) as exc:
-        raise InputError(
-            f"{p}: could not be read as {fmt.upper()}: {exc}", hint="check the format and delimiter"
-        ) from exc
+        df = pd.read_parquet(_parquet_source(p))
+    except (OSError, ValueError) as exc:
+        raise _parquet_error(p, exc) from None
+    _check_parquet_columns(p, [str(c) for c in df.columns])
     df.columns = [str(c).strip() for c in df.columns]
-    if len(df) == 0:
-        raise EmptyInputError(
-            f"{p}: has a header but no data rows", hint="add data rows below the header"
-        )
-    if fmt not in ("parquet", "smi"):
-        df.index = _line_numbers(len(df), skipped)
-        df = df[~df.isna().all(axis=1)]  # blank lines
-        if len(df) == 0:
-            raise EmptyInputError(f"{p}: has a header but no usable data rows")
-        # Lines the parser could not split into the header's columns: callers add these to
-        # their errors table (`skipped_line_errors`); nothing is dropped silently.
-        df.attrs["skipped_lines"] = skipped
-    if columns:
-        require_columns(df, columns, p)
+    df.index = pd.RangeIndex(1, len(df) + 1)
     return df
 
 
-def _skipped_lines(caught) -> dict[int, str]:
-    """{line: reason} from pandas' 'Skipping line N: expected X fields, saw Y' warnings."""
-    out: dict[int, str] = {}
-    for w in caught:
-        for m in re.finditer(r"Skipping line (\d+): ([^\n]+)", str(w.message)):
-            out[int(m.group(1))] = m.group(2).strip()
-    return out
+def _iter_parquet(p: Path, chunk_size: int) -> Iterator[TableChunk]:
+    import pyarrow.parquet as pq
+
+    try:
+        pf = pq.ParquetFile(_parquet_source(p))
+        _check_parquet_columns(p, pf.schema_arrow.names)
+        start = 1
+        for batch in pf.iter_batches(batch_size=chunk_size):
+            df = batch.to_pandas()
+            df.index = pd.RangeIndex(start, start + len(df))
+            start += len(df)
+            yield TableChunk(df, RowErrors(p))
+    except (OSError, ValueError) as exc:
+        raise _parquet_error(p, exc) from None
+    if start == 1:
+        raise EmptyInputError(f"{p}: has no data rows", hint="add data rows")
 
 
-def _line_numbers(n_rows: int, skipped: dict[int, str]) -> pd.Index:
-    """File line numbers of the rows pandas kept (header = line 1, skipped lines left out).
-    Quoted fields spanning several lines make this approximate after them."""
+def _parquet_columns(p: Path) -> list[str]:
+    import pyarrow.parquet as pq
+
+    try:
+        return [str(n).strip() for n in pq.ParquetFile(_parquet_source(p)).schema_arrow.names]
+    except (OSError, ValueError) as exc:
+        raise _parquet_error(p, exc) from None
+
+
+# ---------------------------------------------------------------- reading
+
+
+def read_table(
+    path: str | os.PathLike,
+    columns: Sequence[str] | None = None,
+    sep: str | None = None,
+    dtype: dict | type | None = None,
+    *,
+    errors: RowErrors | None = None,
+) -> pd.DataFrame:
+    """Read a whole table; `columns` must exist (the error lists those present).
+
+    The index is the file line number of each data row (header = line 1). Records that could
+    not become rows go to `errors` when given (file, line, raw text, reason), otherwise to
+    ``df.attrs["skipped_lines"]`` ({line: reason}, see `skipped_line_errors`).
+    ``df.attrs["rows_in"]`` is the number of data records read (rows + skipped records).
+    """
+    p = _check_file(path)
+    fmt = table_format(p)
+    if fmt == "parquet":
+        df = _read_parquet(p)
+        if len(df) == 0:
+            raise EmptyInputError(f"{p}: has no data rows", hint="add data rows")
+        bad: list[BadLine] = []
+    else:
+        table = _open_text_table(p, fmt, sep)
+        if columns:
+            _require(columns, table.columns, p)
+        lines: list[int] = []
+        rows: list[list[str | None]] = []
+        bad = []
+        for rec in table.records():
+            if isinstance(rec, BadLine):
+                bad.append(rec)
+            else:
+                lines.append(rec[0])
+                rows.append(rec[1])
+        if not rows:
+            _no_rows(p, bad)
+        df = _frame(table.columns, lines, rows)
+    if columns:
+        require_columns(df, columns, p)
+    if dtype is not None and dtype is not str:
+        try:
+            df = df.astype(dtype)
+        except (TypeError, ValueError) as exc:
+            raise InputError(f"{p}: a column does not have the expected type: {exc}") from None
+    if errors is not None:
+        errors.extend(_row_error(b, errors.file or str(p)) for b in bad)
+        df.attrs["skipped_lines"] = {}
+    else:
+        df.attrs["skipped_lines"] = {b.line: b.reason for b in bad}
+    df.attrs["rows_in"] = len(df) + len(bad)
+    return df
+
+
+def _no_rows(p: Path, bad: list[BadLine]) -> None:
+    if not bad:
+        raise EmptyInputError(
+            f"{p}: has a header but no data rows", hint="add data rows below the header"
+        )
+    shown = "; ".join(f"line {b.line}: {b.reason}" for b in bad[:3])
+    more = f" (and {len(bad) - 3} more)" if len(bad) > 3 else ""
+    raise EmptyInputError(
+        f"{p}: has a header but no usable data rows: {shown}{more}",
+        hint="check the delimiter and that every line has as many fields as the header",
+    )
+
+
+def iter_table(
+    path: str | os.PathLike,
+    chunk_size: int = 100_000,
+    columns: Sequence[str] | None = None,
+    sep: str | None = None,
+    *,
+    check_compressed: bool = True,
+) -> Iterator[TableChunk]:
+    """Read a table in chunks of at most `chunk_size` rows, in bounded memory.
+
+    Yields `TableChunk(frame, errors)`: the frame's index holds true file line numbers (as in
+    `read_table`), `errors` the records of that stretch of the file that could not be read.
+    Every chunk but the last has exactly `chunk_size` rows, so chunk k always covers the same
+    rows (safe for resumable jobs). A chunk may have no rows but errors. A missing file or
+    column, binary content, duplicate headers and (with `check_compressed`, up front) a
+    truncated gzip raise here, before the first chunk.
+    """
+    from helixforge.core.io import check_gzip_whole
+    from helixforge.core.options import require_int
+
+    require_int(chunk_size, "chunk_size", min_value=1)
+    p = _check_file(path)
+    if table_format(p) == "parquet":
+        if columns:
+            _require(columns, _parquet_columns(p), p)
+        return _iter_parquet(p, chunk_size)
+    if check_compressed:
+        check_gzip_whole(p)
+    table = _open_text_table(p, table_format(p), sep)
+    if columns:
+        try:
+            _require(columns, table.columns, p)
+        except InputError:
+            table.close()
+            raise
+    return _text_chunks(table, chunk_size, p)
+
+
+def _text_chunks(table: TextTable | SmiTable, chunk_size: int, p: Path) -> Iterator[TableChunk]:
     lines: list[int] = []
-    line = HEADER_LINES + 1
-    while len(lines) < n_rows:
-        if line not in skipped:
-            lines.append(line)
-        line += 1
-    return pd.Index(lines)
+    rows: list[list[str | None]] = []
+    errs = RowErrors(p)
+    seen = False
+    for rec in table.records():
+        seen = True
+        if isinstance(rec, BadLine):
+            errs.items.append(_row_error(rec, str(p)))
+            continue
+        lines.append(rec[0])
+        rows.append(rec[1])
+        if len(rows) == chunk_size:
+            yield TableChunk(_frame(table.columns, lines, rows), errs)
+            lines, rows, errs = [], [], RowErrors(p)
+    if not seen:
+        raise EmptyInputError(
+            f"{p}: has a header but no data rows", hint="add data rows below the header"
+        )
+    if rows or len(errs):
+        yield TableChunk(_frame(table.columns, lines, rows), errs)
 
 
-def skipped_line_errors(df: pd.DataFrame, file: str | os.PathLike) -> list:
-    """RowErrors for the lines `read_table` could not parse (wrong number of fields)."""
-    from helixforge.core.errors import RowError
-
+def skipped_line_errors(df: pd.DataFrame, file: str | os.PathLike) -> list[RowError]:
+    """RowErrors for the records `read_table` could not turn into rows (when it was called
+    without an `errors` collector; with one they are already recorded)."""
     return [
-        RowError(str(file), line, None, None, f"line has the wrong number of fields ({why})")
+        RowError(str(file), line, None, None, why)
         for line, why in sorted(df.attrs.get("skipped_lines", {}).items())
     ]
 
 
-def _read_smi(p: Path) -> pd.DataFrame:
-    """A .smi file: `SMILES [name]` per line, no header unless the first token is 'smiles'."""
-    rows = []
-    with _open_text(p) as fh:
-        for line in fh:
-            parts = line.strip().split(None, 1)
-            if parts:
-                rows.append(parts if len(parts) == 2 else [parts[0], ""])
-    if not rows:
-        raise EmptyInputError(f"{p}: no SMILES lines")
-    has_header = rows[0][0].lower() in {"smiles", "smi"}
-    if has_header:
-        rows = rows[1:]
-    df = pd.DataFrame(rows, columns=["smiles", "name"])
-    df.index = pd.RangeIndex(1 + has_header, 1 + has_header + len(df))
-    return df
+def _require(
+    wanted: Sequence[str], present: Sequence[str], source: str | os.PathLike | None
+) -> None:
+    missing = [str(c) for c in wanted if c not in present]
+    if missing:
+        if len(present) == 1 and any(d in str(present[0]) for d in ",;\t|"):
+            raise InputError(
+                f"{source}: only one column {str(present[0])!r} was found; the delimiter looks wrong",
+                hint="save the file as comma- or tab-separated, or pass the delimiter explicitly",
+            )
+        raise ColumnNotFoundError(missing, present, source)
 
 
 def require_columns(
     df: pd.DataFrame, columns: Sequence[str], source: str | os.PathLike | None = None
 ) -> None:
     """Raise `ColumnNotFoundError` naming every missing column and listing those present."""
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        if len(df.columns) == 1 and any(d in str(df.columns[0]) for d in ",;\t|"):
-            raise InputError(
-                f"{source}: only one column {df.columns[0]!r} was found; the delimiter looks wrong",
-                hint="save the file as comma- or tab-separated, or pass the delimiter explicitly",
-            )
-        raise ColumnNotFoundError(missing, df.columns, source)
+    _require(columns, [str(c) for c in df.columns], source)
+
+
+# ---------------------------------------------------------------- writing
 
 
 def atomic_path(path: str | os.PathLike):
@@ -230,11 +357,15 @@ def write_text(text: str, path: str | os.PathLike) -> Path:
 
 
 def to_numeric_column(df: pd.DataFrame, column: str) -> tuple[pd.Series, pd.Series]:
-    """Parse a column as float. Returns (values with NaN for blanks/bad, mask of non-blank unparsable)."""
+    """Parse a column as float: (values, bad). Blanks and NA spellings are missing (NaN, not
+    bad); text that is not a number and non-finite numbers (inf, -inf) are NaN *and* flagged
+    in `bad`, so the caller records a row error instead of training on them."""
+    import numpy as np
+
     raw = df[column]
-    values = pd.to_numeric(raw, errors="coerce")
+    values = pd.to_numeric(raw, errors="coerce").astype(float)
     blank = raw.isna() | raw.astype(str).str.strip().isin(
         ["", "nan", "NaN", "NA", "N/A", "null", "None"]
     )
-    bad = values.isna() & ~blank
-    return values.astype(float), bad
+    bad = (values.isna() | np.isinf(values)) & ~blank
+    return values.where(np.isfinite(values)), bad

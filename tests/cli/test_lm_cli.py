@@ -76,7 +76,7 @@ def test_tokenizer_pretrain_info_embed_score_finetune_predict(workdir):
                 "2",
                 "--out",
                 str(d / "lm"),
-                "--threads",
+                "--jobs",
                 "1",
                 "--quiet",
             ],
@@ -95,7 +95,7 @@ def test_tokenizer_pretrain_info_embed_score_finetune_predict(workdir):
         )
     )
     emb = pd.read_parquet(d / "emb.parquet")
-    assert emb.shape == (40, 33) and emb.columns[0] == "id"
+    assert emb.shape == (40, 34) and list(emb.columns[:3]) == ["sequence", "label", "emb_0"]
     _ok(
         runner.invoke(
             app, ["lm", "embed", str(d / "lm"), str(d / "train.csv"), "--out", str(d / "emb.npy")]
@@ -133,7 +133,7 @@ def test_tokenizer_pretrain_info_embed_score_finetune_predict(workdir):
                 "--lora",
                 "--epochs",
                 "1",
-                "--threads",
+                "--jobs",
                 "1",
                 "--quiet",
             ],
@@ -147,7 +147,10 @@ def test_tokenizer_pretrain_info_embed_score_finetune_predict(workdir):
         )
     )
     pred = pd.read_csv(d / "pred.csv")
-    assert len(pred) == 40 and pred.pred_label.between(0, 1).all()
+    assert len(pred) == 40 and pred.label_prob.between(0, 1).all()
+    assert set(pred.label_pred) <= {0, 1} and list(pred.sequence) == list(
+        pd.read_csv(d / "train.csv").sequence
+    )  # input columns kept
 
 
 def test_errors_are_clear_and_exit_2(workdir, tmp_path, monkeypatch):

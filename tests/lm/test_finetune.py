@@ -2,7 +2,8 @@ import numpy as np
 import pandas as pd
 from transformers import AutoModelForSequenceClassification
 
-from helixforge.lm.finetune import FinetunedLM, TokenClassifierLM, finetune
+from helixforge.lm.estimator import FinetunedLM, LMPropertyModel
+from helixforge.lm.finetune import finetune
 
 
 def _gc_task(n, seed=0, length=30):
@@ -83,18 +84,25 @@ def test_finetune_table_writes_run_dir_and_records_bad_rows(published_bert, tmp_
     assert m["rows_rejected"] >= 2 and "roc_auc" in m["test"]
     errors = pd.read_csv(tmp_path / "run" / "errors.csv")
     assert {"label", "sequence"} <= set(errors.column)
-    assert (tmp_path / "run" / "model" / "config.json").exists() and (
-        tmp_path / "run" / "metrics.json"
-    ).exists()
+    run = tmp_path / "run"
+    for name in ("config.json", "versions.json", "metrics.json", "errors.csv", "card.md",
+                 "report.html", "predictions.csv", "model/config.json"):  # fmt: skip
+        assert (run / name).exists(), name
+    pred = pd.read_csv(run / "predictions.csv")
+    assert {"sequence", "label", "label_pred", "label_prob"} <= set(pred.columns)
+    assert not (tmp_path / ".run.partial").exists()
 
 
-def test_token_classifier_labels_every_base(pretrained_encoder):
+def test_token_classifier_labels_every_base(pretrained_encoder, tmp_path):
     rng = np.random.default_rng(0)
     seqs = ["".join(rng.choice(list("ACGT"), 40)) for _ in range(24)]
     labels = [[int(c in "GC") for c in s] for s in seqs]
-    tc = TokenClassifierLM(
+    tc = LMPropertyModel(
         pretrained_encoder, epochs=2, batch_size=8, lr=5e-3, threads=1, device="cpu"
-    ).fit(seqs, labels)
+    ).fit(seqs, labels, ["token-classification"])
     out = tc.predict([seqs[0], "ACGT" * 30])
     assert out[0].shape == (40, 2) and out[1].shape == (120, 2)
     assert np.allclose(out[1].sum(axis=1), 1, atol=1e-5)
+    tc.save(tmp_path / "tc")
+    again = LMPropertyModel.load(tmp_path / "tc").predict([seqs[0]])
+    assert np.allclose(again[0], out[0], atol=1e-5)

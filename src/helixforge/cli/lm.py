@@ -1,4 +1,4 @@
-"""helix lm …: tokenizers, pretraining, fine-tuning, embeddings, likelihood scores, model info.
+"""helix lm …: tokenizers, pretraining, fine-tuning, predictions, embeddings, likelihood scores.
 
 Only typer/rich at module level; torch and transformers load inside the verbs.
 """
@@ -7,7 +7,22 @@ from __future__ import annotations
 
 import typer
 
-from helixforge.cli.common import DEVICE, QUIET, SEED, console, handle_errors, out
+from helixforge.cli.common import (
+    DEVICE,
+    OVERWRITE,
+    QUIET,
+    SEED,
+    batch_size_option,
+    handle_errors,
+    id_col_option,
+    input_col_option,
+    jobs_option,
+    label_col_option,
+    logger,
+    out,
+    out_option,
+    resolve_jobs,
+)
 
 app = typer.Typer(help="Sequence language models for DNA and molecules.", no_args_is_help=True)
 tokenizer_app = typer.Typer(help="Build and train tokenizers.", no_args_is_help=True)
@@ -15,17 +30,24 @@ app.add_typer(tokenizer_app, name="tokenizer")
 
 TRUST = typer.Option(
     False,
-    "--trust-remote-code",
-    help="Allow a checkpoint's own Python code (DNABERT-2, NT v2, HyenaDNA). Only for checkpoints you trust.",
+    "--trust-remote-code/--no-trust-remote-code",
+    help="Allow a checkpoint's own Python code (DNABERT-2, NT v2, HyenaDNA). Only for checkpoints "
+    "you trust; a setting inside a model folder never enables it.",
 )
-ID_COL = typer.Option(
-    None, "--id-col", help="Identifier column copied to the output (default: file line number)."
+SEQ_COL = input_col_option(
+    None,
+    "Column with the sequences or SMILES (default: sequence / seq / smiles).",
+    "--sequence-col",
+    "--seq-col",
 )
-THREADS = typer.Option(None, "--threads", help="torch CPU threads (default: torch's choice).")
+MAX_LEN = typer.Option(
+    None, "--max-len", min=8, help="Window length in tokens (default: the checkpoint's)."
+)
+JOBS = jobs_option(0)
 
 
-def _log(quiet: bool):
-    return (lambda msg: None) if quiet else (lambda msg: console.print(msg, highlight=False))
+def _threads(jobs: int) -> int:
+    return resolve_jobs(jobs)
 
 
 @tokenizer_app.command("train")
@@ -34,73 +56,86 @@ def tokenizer_train(
     spec: str = typer.Argument(
         ..., help="dna-char | dna-kmer:K[:nonoverlap] | dna-bpe:V | smiles-atom | smiles-bpe:V"
     ),
-    out_dir: str = typer.Option(..., "--out", help="Directory to write tokenizer.json into."),
+    out_dir: str = out_option(..., "Directory to write tokenizer.json into."),
     corpus: str = typer.Option(
         None, "--corpus", help="FASTA(.gz), .smi/.csv(.gz) or text file (needed for BPE)."
     ),
     max_sequences: int = typer.Option(
-        20000, "--max-sequences", help="Sequences (or 1 kb genome windows) read for training."
+        20000, "--max-sequences", min=1, help="Sequences (or 1 kb windows) read for training."
     ),
+    overwrite: bool = OVERWRITE,
     seed: int = SEED,
 ) -> None:
-    """Build a tokenizer (training BPE on the corpus) and save it in Hugging Face format."""
+    """Build a tokenizer (training BPE on the corpus) and save it in Hugging Face format.
+
+    Example: helix lm tokenizer train dna-bpe:4096 --corpus genome.fa.gz -o tok/
+    """
+    from helixforge.core.io import check_output
     from helixforge.lm.tokenizers import train_tokenizer
 
+    check_output(out_dir, overwrite=overwrite, kind="dir")
     tok = train_tokenizer(spec, corpus, out_dir, max_sequences=max_sequences, seed=seed)
-    out.print(f"{tok.spec}: vocabulary {len(tok):,} → {out_dir}")
+    out.print(f"{tok.spec}: vocabulary {len(tok):,} → {out_dir}", markup=False)
 
 
 @app.command("pretrain")
 @handle_errors
 def pretrain_cmd(
     corpus: str = typer.Option(
-        ...,
-        "--corpus",
-        help="FASTA(.gz) genome, .smi/.csv(.gz) SMILES, or text (one sequence per line).",
+        ..., "--corpus", help="FASTA(.gz) genome, .smi/.csv(.gz) SMILES, or text (one per line)."
     ),
     tokenizer: str = typer.Option(
         ...,
         "--tokenizer",
         help="A spec (dna-char, dna-kmer:6, dna-bpe:4096, smiles-atom, smiles-bpe:1000) or a tokenizer directory.",
     ),
-    out_dir: str = typer.Option(
-        ..., "--out", help="Output directory (a save_pretrained checkpoint)."
-    ),
+    out_dir: str = out_option(..., "Run directory (a save_pretrained checkpoint + report)."),
     arch: str = typer.Option(
-        "encoder",
-        "--arch",
-        help="encoder (ModernBERT, masked LM) | bert | decoder (Llama, causal LM) | gpt2",
+        "encoder", "--arch", help="encoder (ModernBERT, masked LM) | bert | decoder (Llama) | gpt2"
     ),
     size: str = typer.Option("small", "--size", help="micro | tiny | small | base"),
-    max_len: int = typer.Option(512, "--max-len", help="Tokens per training window."),
-    steps: int = typer.Option(1000, "--steps", help="Optimizer steps."),
-    batch_size: int = typer.Option(16, "--batch-size"),
+    max_len: int = typer.Option(512, "--max-len", min=8, help="Tokens per training window."),
+    steps: int = typer.Option(1000, "--steps", min=1, help="Optimizer steps."),
+    batch_size: int = batch_size_option(16),
     accumulate: int = typer.Option(
-        1, "--accumulate", help="Gradient accumulation (micro-batches per step)."
+        1, "--accumulate", min=1, help="Gradient accumulation (micro-batches per step)."
     ),
-    lr: float = typer.Option(5e-4, "--lr"),
-    eval_every: int = typer.Option(100, "--eval-every", help="Log validation loss every N steps."),
-    save_every: int = typer.Option(500, "--save-every", help="Checkpoint every N steps."),
+    lr: float = typer.Option(5e-4, "--lr", min=0.0, help="Peak learning rate."),
+    eval_every: int = typer.Option(
+        100, "--eval-every", min=1, help="Log validation loss every N steps."
+    ),
+    save_every: int = typer.Option(500, "--save-every", min=1, help="Checkpoint every N steps."),
+    valid_size: int = typer.Option(64, "--valid-size", min=0, help="Validation sequences."),
     enumerate_smiles: bool = typer.Option(
-        False, "--enumerate-smiles", help="Randomized SMILES augmentation (RDKit)."
+        False, "--enumerate-smiles/--no-enumerate-smiles", help="Randomized SMILES augmentation."
     ),
     holdout: list[str] = typer.Option(
         None, "--holdout", help="FASTA record(s) held out for validation."
     ),
-    column: str = typer.Option(None, "--column", help="SMILES column of a CSV corpus."),
-    resume: bool = typer.Option(False, "--resume", help="Continue from OUT/checkpoint."),
+    column: str = input_col_option(None, "SMILES column of a CSV corpus.", "--column"),
+    resume: bool = typer.Option(
+        False, "--resume", help="Continue an interrupted run from its last checkpoint."
+    ),
+    overwrite: bool = OVERWRITE,
     seed: int = SEED,
     device: str = DEVICE,
-    threads: int = THREADS,
+    jobs: int = typer.Option(
+        0, "--jobs", "-j", "--threads", min=0, help="torch CPU threads (0 = all)."
+    ),
     quiet: bool = QUIET,
 ) -> None:
-    """Pretrain a masked-LM (encoder) or causal-LM (decoder) on a corpus."""
+    """Pretrain a masked-LM (encoder) or causal-LM (decoder) on a corpus.
+
+    Example: helix lm pretrain --corpus ecoli.fna.gz --tokenizer dna-kmer:6 --size tiny --steps 2000 -o runs/ecoli_lm
+    """
     from helixforge.lm.pretrain import pretrain
 
     r = pretrain(
-        corpus, tokenizer, arch=arch, size=size, max_len=max_len, steps=steps, out=out_dir, batch_size=batch_size,
-        accumulate=accumulate, lr=lr, eval_every=eval_every, save_every=save_every, enumerate_smiles=enumerate_smiles,
-        holdout=holdout or None, column=column, resume=resume, seed=seed, device=device, threads=threads, log=_log(quiet),
+        corpus, tokenizer, arch=arch, size=size, max_len=max_len, steps=steps, out=out_dir,
+        batch_size=batch_size, accumulate=accumulate, lr=lr, eval_every=eval_every,
+        save_every=save_every, valid_size=valid_size, enumerate_smiles=enumerate_smiles,
+        holdout=holdout or None, column=column, resume=resume, overwrite=overwrite, seed=seed,
+        device=device, threads=_threads(jobs), log=logger(quiet), quiet=quiet,
     )  # fmt: skip
     vl = (
         "n/a"
@@ -108,18 +143,18 @@ def pretrain_cmd(
         else f"{r.final_valid_loss:.4f} (perplexity {r.final_valid_perplexity:.3f})"
     )
     out.print(
-        f"{r.parameters:,} parameters, {r.steps} steps, {r.tokens_seen:,} tokens, {r.tokens_per_second:.0f} tokens/s; valid loss {vl} → {r.out}"
+        f"{r.parameters:,} parameters, {r.steps} steps, {r.tokens_seen:,} tokens, "
+        f"{r.tokens_per_second:.0f} tokens/s; valid loss {vl} → {r.out}",
+        markup=False,
     )
 
 
 @app.command("finetune")
 @handle_errors
 def finetune_cmd(
-    model: str = typer.Argument(
-        ..., help="Checkpoint directory (ours or a published one in HF layout)."
-    ),
+    model: str = typer.Argument(..., help="Checkpoint directory (ours or a published one)."),
     data: str = typer.Argument(..., help="Training table (csv/tsv/parquet, .gz ok)."),
-    out_dir: str = typer.Option(..., "--out", help="Run directory to create."),
+    out_dir: str = out_option(..., "Run directory to create."),
     task: str = typer.Option(
         "classification", "--task", help="classification | regression | token-classification"
     ),
@@ -127,35 +162,40 @@ def finetune_cmd(
         None, "--valid", help="Validation table (early stopping); default 10 % of train."
     ),
     test: str = typer.Option(None, "--test", help="Test table; metrics go to OUT/metrics.json."),
-    sequence_col: str = typer.Option(
-        "sequence", "--sequence-col", help="Column with sequences or SMILES."
+    sequence_col: str = input_col_option(
+        "sequence", "Column with sequences or SMILES.", "--sequence-col", "--seq-col"
     ),
-    label_col: list[str] = typer.Option(
-        ["label"], "--label-col", help="Label column(s); repeat for multi-task."
+    label_col: list[str] = label_col_option(
+        ["label"], "Label column(s); repeat for multi-task.", "--target", "--target-col"
     ),
     lora: bool = typer.Option(
-        False, "--lora", help="Train LoRA adapters (peft) instead of all weights."
+        False, "--lora/--no-lora", help="Train LoRA adapters (peft) instead of all weights."
     ),
-    epochs: int = typer.Option(5, "--epochs"),
-    lr: float = typer.Option(None, "--lr", help="Default 2e-4 (full) / 1e-3 (LoRA)."),
-    batch_size: int = typer.Option(32, "--batch-size"),
-    max_len: int = typer.Option(
-        None, "--max-len", help="Window length in tokens (default: the checkpoint's)."
-    ),
-    max_rows: int = typer.Option(None, "--max-rows", help="Subsample the training table."),
+    epochs: int = typer.Option(5, "--epochs", min=1),
+    lr: float = typer.Option(None, "--lr", min=0.0, help="Default 2e-4 (full) / 1e-3 (LoRA)."),
+    batch_size: int = batch_size_option(32),
+    max_len: int = MAX_LEN,
+    max_rows: int = typer.Option(None, "--max-rows", min=1, help="Subsample the training table."),
+    overwrite: bool = OVERWRITE,
     seed: int = SEED,
     device: str = DEVICE,
-    threads: int = THREADS,
+    jobs: int = typer.Option(
+        0, "--jobs", "-j", "--threads", min=0, help="torch CPU threads (0 = all)."
+    ),
     trust_remote_code: bool = TRUST,
     quiet: bool = QUIET,
 ) -> None:
-    """Fine-tune a checkpoint on labelled sequences (full or LoRA)."""
+    """Fine-tune a checkpoint on labelled sequences (full or LoRA); writes a run directory.
+
+    Example: helix lm finetune runs/ecoli_lm promoters.csv --label-col is_promoter --lora -o runs/prom
+    """
     from helixforge.lm.finetune import finetune
 
     m = finetune(
-        model, data, task=task, out=out_dir, valid=valid, test=test, sequence_col=sequence_col, label_cols=label_col,
-        lora=lora, epochs=epochs, lr=lr, batch_size=batch_size, max_len=max_len, max_rows=max_rows, seed=seed,
-        device=device, threads=threads, trust_remote_code=trust_remote_code, quiet=quiet,
+        model, data, task=task, out=out_dir, valid=valid, test=test, sequence_col=sequence_col,
+        label_cols=label_col, lora=lora, epochs=epochs, lr=lr, batch_size=batch_size,
+        max_len=max_len, max_rows=max_rows, seed=seed, device=device, threads=_threads(jobs),
+        trust_remote_code=trust_remote_code, quiet=quiet, overwrite=overwrite,
     )  # fmt: skip
     test_m = m.get("test")
     shown = (
@@ -164,7 +204,8 @@ def finetune_cmd(
         else "no test set"
     )
     out.print(
-        f"trained on {m['n_train']} rows ({m['rows_rejected']} rejected); test: {shown} → {out_dir}"
+        f"trained on {m['n_train']} rows ({m['rows_rejected']} rejected); test: {shown} → {out_dir}",
+        markup=False,
     )
 
 
@@ -173,20 +214,28 @@ def finetune_cmd(
 def predict_cmd(
     model: str = typer.Argument(..., help="Run directory written by `helix lm finetune`."),
     input_path: str = typer.Argument(..., help="Table or FASTA with sequences."),
-    out_path: str = typer.Option(..., "-o", "--out", help="Output table (csv/parquet)."),
-    sequence_col: str = typer.Option(None, "--sequence-col"),
-    id_col: str = ID_COL,
-    device: str = typer.Option("cpu", "--device"),
+    out_path: str = out_option(..., "Output table (csv/tsv/parquet): input columns + T_pred …"),
+    sequence_col: str = SEQ_COL,
+    id_col: str = id_col_option(),
+    batch_size: int = batch_size_option(32),
+    overwrite: bool = OVERWRITE,
+    device: str = DEVICE,
+    jobs: int = JOBS,
     trust_remote_code: bool = TRUST,
+    quiet: bool = QUIET,
 ) -> None:
-    """Predict with a fine-tuned model (sequence-level tasks)."""
-    from helixforge.lm.inference import predict_table
+    """Predict with a fine-tuned model (sequence-level tasks); keeps every input column.
 
-    n = predict_table(
+    Example: helix lm predict runs/prom new.csv -o new_pred.csv
+    """
+    from helixforge.lm.tables import predict_table
+
+    n, n_err = predict_table(
         model, input_path, out_path, column=sequence_col, id_column=id_col, device=device,
-        trust_remote_code=trust_remote_code,
+        batch_size=batch_size, threads=_threads(jobs), trust_remote_code=trust_remote_code,
+        overwrite=overwrite, quiet=quiet,
     )  # fmt: skip
-    out.print(f"{n} predictions → {out_path}")
+    out.print(f"{n} predictions ({n_err} rows rejected) → {out_path}", markup=False)
 
 
 @app.command("embed")
@@ -194,33 +243,33 @@ def predict_cmd(
 def embed_cmd(
     model: str = typer.Argument(..., help="Checkpoint directory."),
     input_path: str = typer.Argument(..., help="Table (column sequence/smiles) or FASTA."),
-    out_path: str = typer.Option(..., "--out", help="X.parquet (id + emb_0…) or X.npy."),
-    sequence_col: str = typer.Option(None, "--sequence-col"),
-    id_col: str = ID_COL,
-    batch_size: int = typer.Option(32, "--batch-size"),
-    max_len: int = typer.Option(
-        None, "--max-len", help="Window length (longer inputs are averaged over windows)."
-    ),
+    out_path: str = out_option(..., "X.parquet (input columns + emb_0…) or X.npy."),
+    sequence_col: str = SEQ_COL,
+    id_col: str = id_col_option(),
+    batch_size: int = batch_size_option(32),
+    max_len: int = MAX_LEN,
     layer: int = typer.Option(-1, "--layer", help="Hidden layer to pool (-1 = last)."),
-    device: str = typer.Option("cpu", "--device"),
+    overwrite: bool = OVERWRITE,
+    device: str = DEVICE,
+    jobs: int = JOBS,
     trust_remote_code: bool = TRUST,
+    quiet: bool = QUIET,
 ) -> None:
-    """Mean-pooled embeddings of every sequence."""
-    from helixforge.lm.inference import embed_table
+    """Mean-pooled embeddings of every sequence.
 
-    shape = embed_table(
-        model,
-        input_path,
-        out_path,
-        column=sequence_col,
-        id_column=id_col,
-        batch_size=batch_size,
-        max_len=max_len,
-        layer=layer,
-        device=device,
-        trust_remote_code=trust_remote_code,
+    Example: helix lm embed runs/ecoli_lm seqs.csv -o X.parquet
+    """
+    from helixforge.lm.tables import embed_table
+
+    shape, n_err = embed_table(
+        model, input_path, out_path, column=sequence_col, id_column=id_col,
+        batch_size=batch_size, max_len=max_len, layer=layer, device=device,
+        threads=_threads(jobs), trust_remote_code=trust_remote_code, overwrite=overwrite,
+        quiet=quiet,
+    )  # fmt: skip
+    out.print(
+        f"embeddings {shape[0]} × {shape[1]} ({n_err} rows rejected) → {out_path}", markup=False
     )
-    out.print(f"embeddings {shape[0]} × {shape[1]} → {out_path}")
 
 
 @app.command("score")
@@ -228,33 +277,35 @@ def embed_cmd(
 def score_cmd(
     model: str = typer.Argument(..., help="Checkpoint directory (masked or causal LM)."),
     input_path: str = typer.Argument(..., help="Table (column sequence/smiles) or FASTA."),
-    out_path: str = typer.Option(..., "--out", help="Per-sequence table (csv/parquet)."),
+    out_path: str = out_option(..., "Per-sequence table (csv/tsv/parquet)."),
     per_position: str = typer.Option(
         None, "--per-position", help="Also write per-position log-probs to this table."
     ),
-    sequence_col: str = typer.Option(None, "--sequence-col"),
-    id_col: str = ID_COL,
-    batch_size: int = typer.Option(64, "--batch-size"),
-    max_len: int = typer.Option(None, "--max-len"),
-    device: str = typer.Option("cpu", "--device"),
+    sequence_col: str = SEQ_COL,
+    id_col: str = id_col_option(),
+    batch_size: int = batch_size_option(64),
+    max_len: int = MAX_LEN,
+    overwrite: bool = OVERWRITE,
+    device: str = DEVICE,
+    jobs: int = JOBS,
     trust_remote_code: bool = TRUST,
+    quiet: bool = QUIET,
 ) -> None:
-    """Pseudo-log-likelihood (encoders) or log-likelihood (decoders) per sequence and position."""
-    from helixforge.lm.inference import score_table
+    """Pseudo-log-likelihood (encoders) or log-likelihood (decoders) per sequence and position.
 
-    n, objective = score_table(
-        model,
-        input_path,
-        out_path,
-        per_position=per_position,
-        column=sequence_col,
-        id_column=id_col,
-        batch_size=batch_size,
-        max_len=max_len,
-        device=device,
-        trust_remote_code=trust_remote_code,
+    Example: helix lm score runs/ecoli_lm seqs.fa -o scores.csv --per-position pos.csv
+    """
+    from helixforge.lm.tables import score_table
+
+    n, objective, n_err = score_table(
+        model, input_path, out_path, per_position=per_position, column=sequence_col,
+        id_column=id_col, batch_size=batch_size, max_len=max_len, device=device,
+        threads=_threads(jobs), trust_remote_code=trust_remote_code, overwrite=overwrite,
+        quiet=quiet,
+    )  # fmt: skip
+    out.print(
+        f"{n} sequences scored ({objective}; {n_err} rows rejected) → {out_path}", markup=False
     )
-    out.print(f"{n} sequences scored ({objective}) → {out_path}")
 
 
 @app.command("info")
@@ -265,7 +316,10 @@ def info_cmd(
     ),
     trust_remote_code: bool = TRUST,
 ) -> None:
-    """Parameters, architecture and tokenizer of a checkpoint (or the size presets)."""
+    """Parameters, architecture and tokenizer of a checkpoint (or the size presets).
+
+    Example: helix lm info runs/ecoli_lm
+    """
     from rich.table import Table
 
     from helixforge.lm.models import describe_sizes, model_info

@@ -6,9 +6,12 @@
 * models.py     — encoder (ModernBERT, BERT) and decoder (Llama, GPT-2) presets; load_pretrained
 * corpus.py     — streaming corpora: genome windows with hold-out, SMILES / text lines
 * pretrain.py   — masked / causal LM pretraining with checkpoints and resume
-* finetune.py   — full or LoRA fine-tuning: sequence regression / classification, token labels
+* objectives.py — masked / causal LM batches; pretrain_report.py — the run's card and report
+* estimator.py  — LMPropertyModel (= FinetunedLM): the one fine-tuned estimator, every task
+* heads.py, lora.py, model_files.py — task windows/losses, LoRA, the saved model folder
+* finetune.py   — `helix lm finetune`: table → run directory (finetune_report.py: card, report)
 * inference.py  — embeddings and (pseudo-)log-likelihood scores, windows for long inputs
-* estimator.py  — LMPropertyModel, the PropertyModel behind `--model lm:PATH`
+* tables.py     — `helix lm predict | embed | score` over tables / FASTA, errors tables
 
 Names are imported lazily so `import helixforge.lm` stays cheap.
 """
@@ -28,8 +31,7 @@ _EXPORTS = {
     "SIZES": "models",
     "pretrain": "pretrain",
     "finetune": "finetune",
-    "FinetunedLM": "finetune",
-    "TokenClassifierLM": "finetune",
+    "FinetunedLM": "estimator",
     "embed": "inference",
     "score": "inference",
     "LMPropertyModel": "estimator",

@@ -48,8 +48,9 @@ def embed(
     batch_size: int = 32,
     max_len: int | None = None,
     layer: int = -1,
-    device: str = "cpu",
+    device: str = "auto",
     trust_remote_code: bool = False,
+    quiet: bool = True,
 ) -> np.ndarray:
     """(n, hidden) mean-pooled embeddings; `layer` indexes hidden_states (-1 = last)."""
     import torch
@@ -72,7 +73,12 @@ def embed(
     hidden = None
     sums = None
     counts = np.zeros(len(sequences))
-    with torch.no_grad():
+    from helixforge.core.progress import progress
+
+    with (
+        torch.no_grad(),
+        progress("embedding", len(windows), quiet=quiet, unit="windows") as advance,
+    ):
         for start in range(0, len(windows), batch_size):
             chunk = windows[start : start + batch_size]
             ids, attn = pad_batch(chunk, tok.pad_id)
@@ -99,6 +105,7 @@ def embed(
                 if b > a:
                     sums[owner[k]] += h[j, a:b].sum(axis=0)
                     counts[owner[k]] += b - a
+            advance(len(chunk))
     if sums is None:
         return np.zeros((0, int(getattr(model.config, "hidden_size", 0))), dtype=np.float32)
     return (sums / np.maximum(counts, 1)[:, None]).astype(np.float32)
@@ -150,8 +157,9 @@ def score(
     *,
     batch_size: int = 32,
     max_len: int | None = None,
-    device: str = "cpu",
+    device: str = "auto",
     trust_remote_code: bool = False,
+    quiet: bool = True,
 ) -> ScoreResult:
     """Pseudo-log-likelihood (encoders) or log-likelihood (decoders) per sequence and position."""
     from helixforge.core.training import resolve_device
@@ -165,13 +173,17 @@ def score(
     causal = is_causal_config(model.config)
     all_ids = tok.tokenize_ids(list(sequences))
     per_position = []
-    for ids in all_ids:
-        lp = (
-            _score_causal(model, tok, ids, body, batch_size, dev)
-            if causal
-            else _score_masked(model, tok, ids, body, batch_size, dev)
-        )
-        per_position.append(lp)
+    from helixforge.core.progress import progress
+
+    with progress("scoring", len(all_ids), quiet=quiet, unit="sequences") as advance:
+        for ids in all_ids:
+            lp = (
+                _score_causal(model, tok, ids, body, batch_size, dev)
+                if causal
+                else _score_masked(model, tok, ids, body, batch_size, dev)
+            )
+            per_position.append(lp)
+            advance(1)
     return ScoreResult(
         log_likelihood=np.array([float(np.nansum(p)) for p in per_position]),
         n_tokens=np.array([int(np.isfinite(p).sum()) for p in per_position]),
@@ -257,149 +269,9 @@ def _score_causal(model, tok, ids: list[int], body: int, batch_size: int, dev) -
     return out
 
 
-def read_sequences(
-    path: str | os.PathLike, column: str | None = None, id_column: str | None = None
-):
-    """(ids, sequences) from a table (column 'sequence' or 'smiles' by default; ids from `id_column`,
-    else the file line numbers) or a FASTA file (ids = record names)."""
-    from pathlib import Path
+def read_sequences(path, column=None, id_column=None):
+    """(ids, sequences) of a table or FASTA (see `helixforge.lm.tables.read_sequences`)."""
+    from helixforge.lm.tables import read_sequences as read
 
-    from helixforge.core.errors import InputError
-    from helixforge.core.tables import read_table
-    from helixforge.lm.corpus import corpus_kind
-
-    p = Path(path)
-    if corpus_kind(p) == "fasta":
-        from Bio.SeqIO.FastaIO import SimpleFastaParser
-
-        from helixforge.lm.corpus import _open_text
-
-        if not p.is_file():
-            raise InputError(f"{p}: file not found")
-        with _open_text(p) as fh:
-            recs = list(SimpleFastaParser(fh))
-        if not recs:
-            raise InputError(f"{p}: no FASTA records")
-        return [r[0].split()[0] for r in recs], [r[1] for r in recs]
-    df = read_table(p)
-    if column is None:
-        lower = {c.lower(): c for c in df.columns}
-        column = next((lower[c] for c in ("sequence", "seq", "smiles") if c in lower), None)
-        if column is None:
-            from helixforge.core.errors import ColumnNotFoundError
-
-            raise ColumnNotFoundError(["sequence"], df.columns, p)
-    elif column not in df.columns:
-        from helixforge.core.errors import ColumnNotFoundError
-
-        raise ColumnNotFoundError([column], df.columns, p)
-    if id_column is not None and id_column not in df.columns:
-        from helixforge.core.errors import ColumnNotFoundError
-
-        raise ColumnNotFoundError([id_column], df.columns, p)
-    ids = df[id_column].tolist() if id_column else df.index.tolist()
-    seqs = df[column].fillna("").astype(str).str.strip().tolist()
-    return ids, seqs
-
-
-def embed_table(
-    model_path,
-    input_path,
-    out_path,
-    *,
-    column: str | None = None,
-    id_column: str | None = None,
-    **kwargs,
-) -> tuple[int, int]:
-    """`embed` over a table or FASTA; writes parquet (id, emb_0…) or .npy. Returns the shape."""
-    import pandas as pd
-
-    from helixforge.core.tables import atomic_path, write_table
-
-    ids, seqs = read_sequences(input_path, column, id_column)
-    X = embed(model_path, seqs, **kwargs)
-    if str(out_path).endswith(".npy"):
-        with atomic_path(out_path) as tmp:
-            with open(tmp, "wb") as fh:
-                np.save(fh, X)
-    else:
-        df = pd.DataFrame(X, columns=[f"emb_{i}" for i in range(X.shape[1])])
-        df.insert(0, "id", [str(i) for i in ids])
-        write_table(df, out_path)
-    return X.shape
-
-
-def score_table(
-    model_path,
-    input_path,
-    out_path,
-    *,
-    per_position: str | None = None,
-    column: str | None = None,
-    id_column: str | None = None,
-    **kwargs,
-) -> tuple[int, str]:
-    """`score` over a table or FASTA; writes the per-sequence (and optional per-position) table."""
-    from helixforge.core.tables import write_table
-
-    ids, seqs = read_sequences(input_path, column, id_column)
-    res = score(model_path, seqs, **kwargs)
-    write_table(res.to_frame(ids), out_path)
-    if per_position:
-        write_table(res.positions_frame(ids), per_position)
-    return len(seqs), res.objective
-
-
-def predict_table(
-    model_dir,
-    input_path,
-    out_path,
-    *,
-    column: str | None = None,
-    id_column: str | None = None,
-    device: str = "cpu",
-    trust_remote_code: bool = False,
-) -> int:
-    """Predictions of a `finetune` run directory for a table or FASTA; one column per task."""
-    import pandas as pd
-
-    from helixforge.core.artifacts import load_json
-    from helixforge.core.tables import write_table
-    from helixforge.lm.finetune import FINETUNE_FILE, FinetunedLM
-
-    ids, seqs = read_sequences(input_path, column, id_column)
-    meta = load_json(os.path.join(model_dir, FINETUNE_FILE))
-    if meta.get("task_types") == ["token-classification"]:
-        from helixforge.core.errors import ConfigError
-
-        raise ConfigError(
-            "predict writes sequence-level predictions; this is a token-classification model",
-            hint="use the Python API (TokenClassifierLM)",
-        )
-    lm = FinetunedLM.load(model_dir, device=device, trust_remote_code=trust_remote_code)
-    df = pd.DataFrame({"id": ids})
-    if lm.task_types == ["multiclass"]:
-        proba = lm.predict_proba(seqs)
-        df["prediction"] = proba.argmax(axis=1)
-        for k in range(proba.shape[1]):
-            df[f"p_{k}"] = proba[:, k]
-    else:
-        pred = lm.predict(seqs)
-        names = _label_names(model_dir, pred.shape[1])
-        for j, name in enumerate(names):
-            df[name] = pred[:, j]
-    write_table(df, out_path)
-    return len(df)
-
-
-def _label_names(model_dir, n: int) -> list[str]:
-    from pathlib import Path
-
-    cfg = Path(model_dir) / "config.json"
-    if cfg.exists():
-        import json
-
-        cols = json.loads(cfg.read_text()).get("label_cols")
-        if isinstance(cols, list) and len(cols) == n:
-            return [f"pred_{c}" for c in cols]
-    return ["prediction"] if n == 1 else [f"prediction_{j}" for j in range(n)]
+    inp = read(path, column, id_column)
+    return inp.ids, inp.sequences

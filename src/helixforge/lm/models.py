@@ -234,7 +234,12 @@ def check_remote_code(model_dir: str | os.PathLike, trust_remote_code: bool) -> 
 def read_meta(model_dir: str | os.PathLike) -> dict[str, Any]:
     """HelixForge's notes about a checkpoint (arch, max_len, tokenizer…); {} for published ones."""
     f = Path(model_dir) / META_FILE
-    return json.loads(f.read_text(encoding="utf-8")) if f.exists() else {}
+    if not f.exists():
+        return {}
+    try:
+        return json.loads(f.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"{f}: corrupt or truncated JSON ({exc})") from None
 
 
 def default_max_len(model_dir: Path, config) -> int:
@@ -266,10 +271,13 @@ def load_pretrained(
     """
     import transformers as tf
 
+    from helixforge.core.training import resolve_device
     from helixforge.lm.tokenizers import SequenceTokenizer
 
     quiet_transformers()
+    device = str(resolve_device(device))
     model_dir = resolve_model_dir(path)
+    read_config_json(model_dir)  # a damaged config.json is named before transformers reads it
     check_remote_code(model_dir, trust_remote_code)
     kw: dict[str, Any] = {"local_files_only": True, "trust_remote_code": bool(trust_remote_code)}
     try:
@@ -300,6 +308,12 @@ def load_pretrained(
             f"{model_dir}: cannot load a {task} model from this checkpoint ({exc})",
             hint="check the checkpoint type; models with custom code need --trust-remote-code",
         ) from exc
+    except Exception as exc:  # noqa: BLE001 - safetensors / torch errors on damaged weight files
+        weights = sorted(p.name for p in model_dir.glob("*.safetensors")) or ["the weight files"]
+        raise InputError(
+            f"{model_dir}: {', '.join(weights)} could not be read ({type(exc).__name__}: {exc})",
+            hint="the weights are truncated or corrupt; re-copy the checkpoint",
+        ) from None
     tok_dir = (
         model_dir
         if (model_dir / "tokenizer_config.json").exists() or (model_dir / "tokenizer.json").exists()
@@ -325,6 +339,8 @@ def model_info(path: str | os.PathLike, trust_remote_code: bool = False) -> dict
 
     quiet_transformers()
     model_dir = resolve_model_dir(path)
+    read_config_json(model_dir)
+    check_remote_code(model_dir, trust_remote_code)
     config = tf.AutoConfig.from_pretrained(
         str(model_dir), local_files_only=True, trust_remote_code=trust_remote_code
     )

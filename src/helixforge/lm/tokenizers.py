@@ -360,15 +360,21 @@ class SequenceTokenizer:
             hf = AutoTokenizer.from_pretrained(
                 str(p), local_files_only=True, trust_remote_code=trust_remote_code
             )
-        except (OSError, ValueError) as exc:
+        except Exception as exc:  # noqa: BLE001 - tokenizers raises plain Exception on bad JSON
             raise InputError(
-                f"{p}: no usable tokenizer ({exc})",
+                f"{p}: no usable tokenizer; tokenizer.json / tokenizer_config.json may be "
+                f"truncated or corrupt ({type(exc).__name__}: {exc})",
                 hint="the directory needs tokenizer.json (or the files of a slow tokenizer); "
                 "published models with custom code need --trust-remote-code",
             ) from exc
         spec_file = p / SPEC_FILE
         if spec_file.exists():
-            raw = json.loads(spec_file.read_text(encoding="utf-8"))
+            try:
+                raw = json.loads(spec_file.read_text(encoding="utf-8"))
+                if not isinstance(raw, dict):
+                    raise ValueError("not a JSON object")
+            except ValueError as exc:
+                raise InputError(f"{spec_file}: corrupt or truncated ({exc})") from None
             known = {k: raw.pop(k) for k in ("kind", "k", "overlap", "vocab_size") if k in raw}
             spec = TokenizerSpec(**known, extra=raw)
         else:

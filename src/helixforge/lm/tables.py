@@ -1,0 +1,223 @@
+"""Table-level faces of the language models: `helix lm predict | embed | score`.
+
+Every reader here follows one rule: each input row (or FASTA record) ends up in the output or in
+the errors table `<out stem>.errors.csv` (file, row = line number, column, value, reason), and
+outputs keep every input column. Outputs are checked before any work (`core.io.check_output`)
+and written atomically.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from helixforge.core.errors import ColumnNotFoundError, InputError, NoUsableRowsError, RowErrors
+
+SEQUENCE_COLUMNS = ("sequence", "seq", "smiles")
+
+
+@dataclass
+class SequenceInput:
+    """Usable rows of an input: the kept input frame, their ids and sequences; and the errors."""
+
+    frame: pd.DataFrame
+    ids: list[Any]
+    sequences: list[str]
+    errors: RowErrors = field(default_factory=RowErrors)
+    n_rows: int = 0
+
+
+def errors_path(out: str | os.PathLike) -> Path:
+    """`pred.csv` → `pred.errors.csv` (beside the output)."""
+    p = Path(out)
+    name = p.name
+    for suffix in (".gz", ".csv", ".tsv", ".parquet", ".npy"):
+        if name.endswith(suffix):
+            name = name[: -len(suffix)]
+    return p.with_name(name + ".errors.csv")
+
+
+def _read_fasta(p: Path) -> SequenceInput:
+    from Bio.SeqIO.FastaIO import SimpleFastaParser
+
+    from helixforge.core.io import open_text
+
+    errors = RowErrors(p)
+    with open_text(p) as fh:
+        try:
+            recs = list(SimpleFastaParser(fh))
+        except ValueError as exc:
+            raise InputError(f"{p}: not a FASTA file ({exc})") from None
+    if not recs:
+        raise InputError(f"{p}: no FASTA records", hint="a FASTA file starts with '>name'")
+    ids, seqs, keep = [], [], []
+    for i, (title, seq) in enumerate(recs):
+        name = title.split()[0] if title.strip() else f"record{i + 1}"
+        if not seq.strip():
+            errors.add(i + 1, "sequence", name, "empty sequence (FASTA record number)")
+            continue
+        ids.append(name)
+        seqs.append(seq.strip())
+        keep.append(i)
+    frame = pd.DataFrame({"id": ids, "sequence": seqs})
+    return SequenceInput(frame, ids, seqs, errors, n_rows=len(recs))
+
+
+def read_sequences(
+    path: str | os.PathLike, column: str | None = None, id_column: str | None = None
+) -> SequenceInput:
+    """Sequences from a table (column sequence / seq / smiles by default) or a FASTA file.
+
+    Lines with the wrong number of fields and empty sequences go to the errors; ids come from
+    `id_column`, else the file line numbers (FASTA: record names)."""
+    from helixforge.core.tables import read_table, skipped_line_errors
+    from helixforge.lm.corpus import corpus_kind
+
+    p = Path(path)
+    if corpus_kind(p) == "fasta":
+        return _read_fasta(p)
+    df = read_table(p)
+    errors = RowErrors(p)
+    errors.extend(skipped_line_errors(df, p))
+    if column is None:
+        lower = {c.lower(): c for c in df.columns}
+        column = next((lower[c] for c in SEQUENCE_COLUMNS if c in lower), None)
+        if column is None:
+            raise ColumnNotFoundError(["sequence"], df.columns, p)
+    for col in (column, id_column):
+        if col is not None and col not in df.columns:
+            raise ColumnNotFoundError([col], df.columns, p)
+    values = df[column]
+    empty = values.isna() | values.astype(str).str.strip().eq("")
+    for line in df.index[empty.to_numpy()]:
+        errors.add(int(line), column, df.at[line, column], "empty sequence")
+    kept = df.loc[~empty.to_numpy()]
+    ids = kept[id_column].tolist() if id_column else [int(i) for i in kept.index]
+    seqs = kept[column].astype(str).str.strip().tolist()
+    n_rows = len(df) + len(df.attrs.get("skipped_lines", {}))
+    return SequenceInput(kept.reset_index(drop=True), ids, seqs, errors, n_rows=n_rows)
+
+
+def _finish(errors: RowErrors, out_path, source) -> None:
+    errors.write(errors_path(out_path))
+
+
+def _no_rows(inp: SequenceInput, path, out_path) -> None:
+    if not inp.sequences:
+        _finish(inp.errors, out_path, path)
+        raise NoUsableRowsError(
+            f"{path}: no usable sequences", hint=f"see {errors_path(out_path)} for each row"
+        )
+
+
+def _check_outputs(out_path, overwrite: bool, *extra) -> None:
+    from helixforge.core.io import check_output
+
+    check_output(out_path, overwrite=overwrite)
+    for opt, p in extra:
+        if p:
+            check_output(p, overwrite=overwrite, option=opt)
+
+
+def predict_table(
+    model_dir: str | os.PathLike,
+    input_path: str | os.PathLike,
+    out_path: str | os.PathLike,
+    *,
+    column: str | None = None,
+    id_column: str | None = None,
+    device: str = "auto",
+    batch_size: int | None = None,
+    threads: int | None = None,
+    trust_remote_code: bool = False,
+    overwrite: bool = False,
+    quiet: bool = True,
+) -> tuple[int, int]:
+    """Predictions of a `finetune` run for a table or FASTA: every input column, then for each
+    label T `T_pred` (value or class), `T_prob` (binary) or `T_prob_<k>` (multiclass).
+    Returns (rows predicted, rows rejected)."""
+    from helixforge.core.tables import write_table
+    from helixforge.core.training import set_threads
+    from helixforge.lm.estimator import LMPropertyModel
+
+    _check_outputs(out_path, overwrite)
+    lm = LMPropertyModel.load(model_dir, device=device, trust_remote_code=trust_remote_code)
+    if batch_size:
+        lm.batch_size = batch_size
+    set_threads(threads)
+    inp = read_sequences(input_path, column, id_column)
+    _no_rows(inp, input_path, out_path)
+    df = inp.frame.copy()
+    for name, values in lm.prediction_columns(inp.sequences, quiet=quiet).items():
+        df[name] = values
+    write_table(df, out_path)
+    _finish(inp.errors, out_path, input_path)
+    return len(df), len(inp.errors)
+
+
+def embed_table(
+    model_path,
+    input_path,
+    out_path,
+    *,
+    column: str | None = None,
+    id_column: str | None = None,
+    overwrite: bool = False,
+    threads: int | None = None,
+    **kwargs: Any,
+) -> tuple[tuple[int, int], int]:
+    """`embed` over a table or FASTA; writes parquet/csv (input columns + emb_0…) or .npy
+    (rows in the order of the kept input rows). Returns (shape, rows rejected)."""
+    from helixforge.core.tables import atomic_path, write_table
+    from helixforge.core.training import set_threads
+    from helixforge.lm.inference import embed
+
+    _check_outputs(out_path, overwrite)
+    set_threads(threads)
+    inp = read_sequences(input_path, column, id_column)
+    _no_rows(inp, input_path, out_path)
+    X = embed(model_path, inp.sequences, **kwargs)
+    if str(out_path).endswith(".npy"):
+        with atomic_path(out_path) as tmp, open(tmp, "wb") as fh:
+            np.save(fh, X)
+    else:
+        emb = pd.DataFrame(X, columns=[f"emb_{i}" for i in range(X.shape[1])])
+        write_table(pd.concat([inp.frame, emb], axis=1), out_path)
+    _finish(inp.errors, out_path, input_path)
+    return X.shape, len(inp.errors)
+
+
+def score_table(
+    model_path,
+    input_path,
+    out_path,
+    *,
+    per_position: str | os.PathLike | None = None,
+    column: str | None = None,
+    id_column: str | None = None,
+    overwrite: bool = False,
+    threads: int | None = None,
+    **kwargs: Any,
+) -> tuple[int, str, int]:
+    """`score` over a table or FASTA: input columns + n_tokens, log_likelihood,
+    mean_log_likelihood, perplexity; optionally the per-position table."""
+    from helixforge.core.tables import write_table
+    from helixforge.core.training import set_threads
+    from helixforge.lm.inference import score
+
+    _check_outputs(out_path, overwrite, ("--per-position", per_position))
+    set_threads(threads)
+    inp = read_sequences(input_path, column, id_column)
+    _no_rows(inp, input_path, out_path)
+    res = score(model_path, inp.sequences, **kwargs)
+    scores = res.to_frame(inp.ids).drop(columns=["id"])
+    write_table(pd.concat([inp.frame, scores], axis=1), out_path)
+    if per_position:
+        write_table(res.positions_frame(inp.ids), per_position)
+    _finish(inp.errors, out_path, input_path)
+    return len(inp.sequences), res.objective, len(inp.errors)

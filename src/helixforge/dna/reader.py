@@ -71,33 +71,12 @@ def _blank(v: Any) -> bool:
 
 
 def _table_rows(p: Path, errs: RowErrors, needed: list[str]):
-    """read_table plus the rows it could not keep: wrong field counts and rows whose every
-    field is empty but whose line is not blank (a quoted empty value)."""
-    from helixforge.core.io import open_text
-    from helixforge.core.tables import (
-        read_table,
-        require_columns,
-        skipped_line_errors,
-        table_format,
-    )
+    """core.tables.read_table, which records every record it cannot turn into a row (wrong
+    field count, broken quoting, all fields empty) in `errs`; returns (frame, rows_in)."""
+    from helixforge.core.tables import read_table
 
-    table = read_table(p)
-    require_columns(table, needed, p)
-    errs.extend(skipped_line_errors(table, p))
-    rows_in = len(table) + len(table.attrs.get("skipped_lines", {}))
-    if table_format(p) in ("csv", "tsv"):
-        kept = set(int(i) for i in table.index) | set(table.attrs.get("skipped_lines", {}))
-        with open_text(p) as fh:
-            for lineno, raw in enumerate(fh, start=1):
-                if lineno > 1 and lineno not in kept and raw.strip():
-                    errs.add(
-                        lineno,
-                        needed[0] if needed else None,
-                        raw.strip()[:80],
-                        "empty row (every field is empty)",
-                    )
-                    rows_in += 1
-    return table, rows_in
+    table = read_table(p, columns=needed, errors=errs)
+    return table, int(table.attrs.get("rows_in", len(table)))
 
 
 def read_sequence_input(

@@ -225,3 +225,62 @@ def test_existing_output_needs_overwrite(tmp_path):
     assert out.read_text() == "keep me\n"
     score_variants(vcf, genome, MotifDetector(), window=20, out=out, overwrite=True)
     assert pd.read_csv(out, sep="\t")["delta"].iloc[0] == pytest.approx(1.0)
+
+
+def test_kill_9_after_a_chunk_then_resume_gives_the_uninterrupted_bytes(tmp_path):
+    """A real crash: SIGKILL once the first chunk is on disk; --resume must finish the job with
+    exactly the bytes of an uninterrupted run (and never leave a partial output)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from typer.testing import CliRunner
+
+    from helixforge.cli.app import app
+    from helixforge.dna.models import SequenceModel
+
+    rng = np.random.default_rng(11)
+    chrom = "".join(rng.choice(list("ACGT"), 6000))
+    (tmp_path / "g.fa").write_text(f">chr1\n{chrom}\n")
+    lines = [f"chr1\t{p}\t.\t{chrom[p - 1]}\t{'A' if chrom[p - 1] != 'A' else 'C'}\t.\t.\t."
+             for p in range(40, 5960, 3)]  # fmt: skip
+    (tmp_path / "v.vcf").write_text(VCF_HEADER + "\n".join(lines) + "\n")
+    seqs = ["".join(rng.choice(list("ACGT"), 64)) for _ in range(32)]
+    SequenceModel(arch="cnn", epochs=1, batch_size=16, device="cpu").fit(
+        seqs, np.arange(32) % 2
+    ).save(tmp_path / "run" / "model")
+
+    def args(out):
+        return ["dna", "variants", "score", "--vcf", str(tmp_path / "v.vcf"), "--genome",
+                str(tmp_path / "g.fa"), "--model", str(tmp_path / "run"), "--window", "48",
+                "--chunk-size", "8", "--device", "cpu", "--jobs", "1", "-q", "-o", str(out)]  # fmt: skip
+
+    out = tmp_path / "killed.tsv"
+    stage = tmp_path / ".killed.tsv.partial"
+    code = "import sys; from helixforge.cli.app import main; sys.argv[0] = 'helix'; main()"
+    proc = subprocess.Popen([sys.executable, "-c", code, *args(out)], stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 300
+    while not list(stage.glob("chunk-*.parquet")):
+        assert proc.poll() is None, proc.stderr.read().decode()
+        assert time.monotonic() < deadline, "no chunk was written"
+        time.sleep(0.005)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    proc.stderr.close()
+    assert not out.exists(), "the job finished before it could be killed"
+    done = len(list(stage.glob("chunk-*.parquet")))
+    assert 0 < done < len(lines) / 8
+
+    runner = CliRunner()
+    other = tmp_path / "g2.fa"
+    other.write_text(f">chr1\n{chrom[::-1]}\n")
+    res = runner.invoke(app, [*args(out), "--resume", "--genome", str(other)])
+    assert res.exit_code == 2 and "the genome" in res.output and not out.exists()
+    res = runner.invoke(app, [*args(out), "--resume"])
+    assert res.exit_code == 0, res.output
+    fresh = tmp_path / "fresh.tsv"
+    assert runner.invoke(app, args(fresh)).exit_code == 0
+    assert out.read_bytes() == fresh.read_bytes()
+    assert not stage.exists()

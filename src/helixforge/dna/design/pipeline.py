@@ -104,9 +104,11 @@ def design_from_run(
     else:
         try:
             seeds = _seed_records(fasta, seed_seqs, getattr(model, "max_len", None), errors)
-        finally:
-            if fasta is not None:
-                errors.write(errors_path(out))
+        except NoUsableRowsError:
+            errors.write(errors_path(out))  # says why every seed was rejected
+            raise
+        if len(errors) or fasta is not None:
+            errors.write(errors_path(out))
         if avoid_ids:
             options["avoid_motifs"] = load_jaspar(ids=avoid_ids)
         if preserve_ids:

@@ -168,12 +168,12 @@ def _target_column(model: Any, target: Any) -> tuple[int, float]:
             return idx, 1.0
         if not isinstance(target, int | np.integer):
             raise ConfigError(
-                f"target class {target!r} is not one of the model's classes {list(classes)}"
+                f"--class {target!r} is not one of the model's classes {list(classes)}"
             )
     try:
         return int(target), 1.0
     except (TypeError, ValueError) as exc:
-        raise ConfigError(f"target {target!r} must be a class label or an output index") from exc
+        raise ConfigError(f"--class {target!r} must be a class label or an output index") from exc
 
 
 def as_scorer(model: Any, target: Any = None, batch_size: int = 256) -> Scorer:

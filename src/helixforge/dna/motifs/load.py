@@ -107,7 +107,8 @@ def read_motifs(path: str | os.PathLike, fmt: str | None = None) -> list[Motif]:
                 fmt = "jaspar"
             else:
                 raise InputError(
-                    f"{p}: unknown motif format", hint="pass fmt= transfac | jaspar | pfm | meme"
+                    f"{p}: unknown motif format",
+                    hint="give the file a .transfac, .jaspar, .pfm or .meme suffix (.gz ok)",
                 )
     fmt = fmt.lower()
     try:
@@ -148,7 +149,9 @@ def select_motifs(
         )
         missing = sorted(want - found)
         if missing:
-            raise InputError(f"motif id(s) not found: {', '.join(missing)}")
+            raise InputError(
+                f"--ids: motif id(s) not found among the {len(out)} motifs: {', '.join(missing)}"
+            )
         out = chosen
     return out
 

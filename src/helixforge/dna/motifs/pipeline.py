@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from helixforge.core.errors import RowErrors
+from helixforge.core.errors import NoUsableRowsError, RowErrors
 from helixforge.core.io import check_output
 from helixforge.core.options import require_float
 from helixforge.dna.motifs.enrich import enrich
@@ -58,8 +58,10 @@ def scan_fasta(
             errors=errors,
             quiet=quiet,
         )
-    finally:
-        errors.write(errors_path(out))
+    except NoUsableRowsError:
+        errors.write(errors_path(out))  # says why every record was rejected
+        raise
+    errors.write(errors_path(out))
     write_hits(hits, out)
     return hits
 
@@ -84,8 +86,11 @@ def enrich_fasta(
         table = enrich(
             foreground, background, motifs, pvalue=pvalue, errors=fg_err, bg_errors=bg_err
         )
-    finally:
+    except NoUsableRowsError:
         fg_err.extend(bg_err)
-        fg_err.write(errors_path(out))
+        fg_err.write(errors_path(out))  # says why every record was rejected
+        raise
+    fg_err.extend(bg_err)
+    fg_err.write(errors_path(out))
     write_table(table, out)
     return table

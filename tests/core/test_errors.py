@@ -16,3 +16,51 @@ def test_row_errors_collect_and_write(tmp_path):
     path = errs.write(tmp_path / "errors.csv")
     back = read_table(path)
     assert back["reason"].tolist() == ["unclosed ring", "not a number"]
+
+
+def test_messages_show_plain_python_reprs_of_numpy_values():
+    import numpy as np
+
+    from helixforge.core.errors import ColumnNotFoundError, InputError, plain, quoted
+
+    name = np.str_("it's")
+    err = InputError(
+        f"values {[np.str_('foo'), np.float64(2.5)]} and {name!r}", hint=f"{np.int64(3)!r}"
+    )
+    assert err.message == "values ['foo', 2.5] and \"it's\"" and err.hint == "3"
+    assert "np." not in str(err)
+    col = ColumnNotFoundError([np.str_("x")], np.array(["a", "b"]), "in.csv")
+    assert col.message == "in.csv: column 'x' not found. Columns present: 'a', 'b'"
+    assert plain({np.str_("k"): (np.int64(1), np.array([1.5]))}) == {"k": (1, [1.5])}
+    assert quoted([np.str_("a"), 1]) == "'a', 1"
+
+
+def test_row_errors_store_plain_values(tmp_path):
+    import numpy as np
+
+    errs = RowErrors("in.csv")
+    errs.add(np.int64(4), "y", [np.str_("a")], "bad")
+    errs.add(5, "y", np.float64(1.5), "bad")
+    assert errs.items[0].value == "['a']" and errs.items[1].value == "1.5"
+    assert type(errs.items[0].row) is int
+    assert "np." not in errs.summary()
+
+
+def test_markup_like_user_text_prints_verbatim():
+    import typer
+    from typer.testing import CliRunner
+
+    from helixforge.cli.common import handle_errors
+
+    app = typer.Typer()
+
+    @app.command()
+    @handle_errors
+    def boom() -> None:
+        raise HelixError("column [bold]x[/bold] and [np.str_('foo')] not found", hint="[red]fix[/]")
+
+    res = CliRunner().invoke(app, [])
+    assert res.exit_code == 2
+    assert (
+        "[bold]x[/bold]" in res.output and "['foo']" in res.output and "[red]fix[/]" in res.output
+    )

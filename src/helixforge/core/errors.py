@@ -150,7 +150,13 @@ class RowErrors:
 
     def add(self, row: int | None, column: str | None, value: Any, reason: str) -> None:
         self.items.append(
-            RowError(self.file, row, column, None if value is None else _clip(value, 200), reason)
+            RowError(
+                self.file,
+                None if row is None else int(row),
+                None if column is None else str(column),
+                None if value is None else _clip(value, 200),
+                str(reason),
+            )
         )
 
     def extend(self, other: RowErrors | Iterable[RowError]) -> None:

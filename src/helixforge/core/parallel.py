@@ -3,12 +3,24 @@
     results = parallel_map(score_chunk, chunks, n_jobs=2)              # processes
     results = parallel_map(score_chunk, chunks, backend="ray")         # Ray (pip install helixforge[scale])
 
-`fn` must be a module-level function (picklable). Order of results follows `items`.
+`fn` must be a module-level function (picklable). The guarantees:
+
+- Results follow `items`, and do not depend on `n_jobs`, the backend or `chunk_size` (how
+  many items one worker task takes): each item is processed on its own. With `seed`, the
+  global random generators (Python, NumPy, and torch when loaded) are seeded from
+  (seed, item index) before each item, so even an `fn` that draws random numbers gives the
+  same results whichever worker runs it.
+- An exception in `fn` is re-raised in the caller with its own type and message; it carries
+  the failing item's position as `exc.item_index` and a note "parallel_map: item N". When
+  several items fail, the one with the lowest index is reported, whatever the worker count.
 """
 
 from __future__ import annotations
 
 import os
+import pickle
+import random
+import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
@@ -27,6 +39,7 @@ def chunked(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
 
 
 def available_cpus() -> int:
+    """CPUs this process may run on."""
     try:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - macOS
@@ -42,29 +55,106 @@ def resolve_jobs(n_jobs: int | None) -> int:
     return n_jobs
 
 
+def item_seed(seed: int, index: int) -> int:
+    """The seed of item `index` under run seed `seed` (independent of workers and chunks)."""
+    import numpy as np
+
+    return int(np.random.SeedSequence([int(seed), int(index)]).generate_state(1)[0])
+
+
+def _seed_globals(seed: int) -> None:
+    import numpy as np
+
+    random.seed(seed)
+    np.random.seed(seed)
+    if "torch" in sys.modules:
+        sys.modules["torch"].manual_seed(seed)
+
+
+def _call(fn: Callable[..., R], index: int, item: Any, seed: int | None, kwargs: dict) -> R:
+    """fn(item, **kwargs), seeded for this item; a failure is tagged with the item index."""
+    if seed is not None:
+        _seed_globals(item_seed(seed, index))
+    try:
+        return fn(item, **kwargs)
+    except Exception as exc:
+        exc.item_index = index  # type: ignore[attr-defined]
+        exc.add_note(f"parallel_map: item {index}")
+        raise
+
+
+def _run_chunk(
+    fn: Callable[..., R], start: int, items: Sequence[Any], seed: int | None, kwargs: dict
+) -> list[R]:
+    """Worker task: items start, start+1, ... in order. Exceptions that cannot travel back to
+    the parent (unpicklable) are replaced by a RuntimeError with the same text."""
+    try:
+        return [_call(fn, start + k, item, seed, kwargs) for k, item in enumerate(items)]
+    except Exception as exc:
+        try:
+            pickle.loads(pickle.dumps(exc))
+        except Exception:
+            index = getattr(exc, "item_index", start)
+            err = RuntimeError(f"item {index}: {type(exc).__name__}: {exc}")
+            err.item_index = index  # type: ignore[attr-defined]
+            raise err from None
+        raise
+
+
+def _serial(fn: Callable[..., R], items: list, seed: int | None, kwargs: dict) -> list[R]:
+    if seed is None:
+        return [_call(fn, i, item, None, kwargs) for i, item in enumerate(items)]
+    import numpy as np
+
+    saved = random.getstate(), np.random.get_state()
+    try:
+        return [_call(fn, i, item, seed, kwargs) for i, item in enumerate(items)]
+    finally:  # the caller's own random streams are left as they were
+        random.setstate(saved[0])
+        np.random.set_state(saved[1])
+
+
 def parallel_map(
     fn: Callable[..., R],
     items: Iterable[Any],
     *,
     n_jobs: int | None = 1,
     backend: str = "process",
+    chunk_size: int | None = None,
+    seed: int | None = None,
     **kwargs: Any,
 ) -> list[R]:
     """Apply `fn(item, **kwargs)` to each item; results in input order.
 
-    backend: "process" (concurrent.futures, spawn-safe), "ray" (needs the [scale] extra), or
-    "serial". With n_jobs == 1 the process backend runs serially in this process.
+    backend: "process" (concurrent.futures), "ray" (needs the [scale] extra), or "serial".
+    With n_jobs == 1 the process backend runs serially in this process. `chunk_size`: items
+    per worker task for the process backend (default 1: callers usually pass items that are
+    already chunks); it changes scheduling only, never results. `seed`: see the module
+    docstring.
     """
     items = list(items)
     n_jobs = resolve_jobs(n_jobs)
+    if chunk_size is not None and chunk_size < 1:
+        raise ConfigError(f"chunk_size must be >= 1, got {chunk_size}")
     if backend == "serial" or (backend == "process" and (n_jobs == 1 or len(items) <= 1)):
-        return [fn(item, **kwargs) for item in items]
+        return _serial(fn, items, seed, kwargs)
     if backend == "process":
         from concurrent.futures import ProcessPoolExecutor
 
-        with ProcessPoolExecutor(max_workers=min(n_jobs, len(items))) as pool:
-            futures = [pool.submit(fn, item, **kwargs) for item in items]
-            return [f.result() for f in futures]
+        workers = min(n_jobs, len(items))
+        size = chunk_size or 1
+        pool = ProcessPoolExecutor(max_workers=workers)
+        try:
+            futures = [
+                pool.submit(_run_chunk, fn, start, items[start : start + size], seed, kwargs)
+                for start in range(0, len(items), size)
+            ]
+            results: list[R] = []
+            for future in futures:  # in item order: the lowest failing index is raised
+                results.extend(future.result())
+            return results
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
     if backend == "ray":
         try:
             import ray
@@ -78,8 +168,8 @@ def parallel_map(
                 ignore_reinit_error=True,
                 include_dashboard=False,
             )
-        remote = ray.remote(lambda item: fn(item, **kwargs))
-        return ray.get([remote.remote(item) for item in items])
+        remote = ray.remote(lambda index, item: _call(fn, index, item, seed, kwargs))
+        return ray.get([remote.remote(i, item) for i, item in enumerate(items)])
     raise ConfigError(
         f"unknown parallel backend {backend!r}", hint="use 'process', 'ray' or 'serial'"
     )

@@ -188,3 +188,24 @@ def test_interpret_writes_attributions_seqlets_and_report(tmp_path, make_detecto
     assert "data:image/png;base64" in (tmp_path / "out" / "report.html").read_text()
     seqlets = pd.read_csv(tmp_path / "out" / "seqlets.tsv", sep="\t")
     assert (seqlets["cluster"] == 1).sum() >= 10 and seqlets["best_match"].iloc[0] == "T1"
+
+
+def test_report_does_not_call_a_non_significant_match_best(tmp_path, make_detector):
+    from helixforge.dna.interpret import match_title
+
+    assert match_title("MA1", "GATA1", 0.01, 0.05) == "best match MA1 GATA1 (q = 0.01)"
+    assert match_title("MA1", "GATA1", 0.88, 0.05) == "no significant match (best q = 0.88)"
+    fa = tmp_path / "pos.fa"
+    fa.write_text("".join(f">s{i}\n{s}\n" for i, s in enumerate(planted(12, seed=3))))
+    # q-values from 1000 decoys cannot reach 1e-4: no cluster may be titled a match
+    summary = interpret(
+        make_detector(), fa, tmp_path / "out", method="ism", motifs=DB, window=8,
+        match_qvalue=1e-4,
+    )  # fmt: skip
+    assert summary["clusters"] and not summary["clusters"][0]["significant"]
+    html = (tmp_path / "out" / "report.html").read_text()
+    assert "no significant match (best q = " in html and "best match T" not in html
+    clusters = pd.read_csv(tmp_path / "out" / "clusters.tsv", sep="\t")
+    assert {"qvalue", "significant"} <= set(clusters.columns)
+    with pytest.raises(ConfigError, match="already exists"):
+        interpret(make_detector(), fa, tmp_path / "out", motifs=DB, window=8)

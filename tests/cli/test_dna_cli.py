@@ -178,3 +178,27 @@ def test_annotate_unknown_contig_is_reported(tmp_path):
         ],
     )
     assert res.exit_code == 2 and "chrUn" in res.output
+
+
+def test_lm_model_trains_and_predicts_through_the_one_adapter(tmp_path):
+    from helixforge.lm.models import build_model
+    from helixforge.lm.tokenizers import build_tokenizer
+
+    torch.manual_seed(0)
+    tok = build_tokenizer("dna-char")
+    size = {"hidden": 32, "layers": 1, "heads": 2, "ffn": 64}
+    build_model("encoder", size, len(tok), 64).save_pretrained(str(tmp_path / "lm"))
+    tok.save(tmp_path / "lm")
+    data = tiny_table(tmp_path / "d.csv", n=40)
+    res = runner.invoke(
+        app,
+        ["dna", "train", str(data), "-m", f"lm:{tmp_path / 'lm'}", "--epochs", "1", "-j", "1",
+         "--batch-size", "8", "--device", "cpu", "-o", str(tmp_path / "run"), "-q"],
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(
+        app, ["dna", "predict", str(tmp_path / "run"), str(data), "-o", str(tmp_path / "p.csv")]
+    )
+    assert res.exit_code == 0, res.output
+    pred = pd.read_csv(tmp_path / "p.csv")
+    assert len(pred) == 40 and pred["label_prob"].between(0, 1).all()

@@ -33,3 +33,48 @@ def test_help_does_not_import_heavy_libraries():
 def test_data_show_unknown_name_is_a_clean_error():
     res = runner.invoke(app, ["data", "show", "no-such-set"])
     assert res.exit_code == 2 and "unknown dataset" in res.output
+
+
+def test_demo_refuses_an_existing_output_before_any_work(tmp_path, monkeypatch):
+    import helixforge.chem.demo as demo
+
+    def boom(*a, **k):
+        raise AssertionError("the demo must not start")
+
+    monkeypatch.setattr(demo, "run_demo", boom)
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "old.txt").write_text("keep")
+    res = runner.invoke(app, ["demo", "-o", str(tmp_path / "d")])
+    assert res.exit_code == 2 and "already exists" in res.output and "--overwrite" in res.output
+    (tmp_path / "f").write_text("a file")
+    res = runner.invoke(app, ["demo", "--out", str(tmp_path / "f"), "--overwrite"])
+    assert res.exit_code == 2 and "is a file" in res.output
+    assert (tmp_path / "d" / "old.txt").read_text() == "keep"
+
+
+def _fake_demo(out, quiet=False, fail=False):
+    from pathlib import Path
+
+    out = Path(out)
+    (out / "run").mkdir(parents=True)
+    (out / "run" / "report.html").write_text("new")
+    if fail:
+        raise RuntimeError("killed mid-demo")
+    return {"report": str(out / "run" / "report.html"), "predictions": "", "metrics": {}}
+
+
+def test_demo_overwrite_swaps_in_a_finished_directory(tmp_path, monkeypatch):
+    import helixforge.chem.demo as demo
+
+    final = tmp_path / "d"
+    final.mkdir()
+    (final / "old.txt").write_text("old")
+    monkeypatch.setattr(demo, "run_demo", lambda out, quiet=False: _fake_demo(out, fail=True))
+    res = runner.invoke(app, ["demo", "-o", str(final), "--overwrite", "-q"])
+    assert res.exit_code != 0 and (final / "old.txt").exists()  # a failed demo keeps the old
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d"]  # no staging left behind
+    monkeypatch.setattr(demo, "run_demo", _fake_demo)
+    res = runner.invoke(app, ["demo", "-o", str(final), "--overwrite"])
+    assert res.exit_code == 0, res.output
+    assert (final / "run" / "report.html").read_text() == "new" and not (final / "old.txt").exists()
+    assert str(final / "run" / "report.html") in " ".join(res.output.split())

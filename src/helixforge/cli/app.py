@@ -6,11 +6,13 @@ Sub-command groups live in their own modules and import only typer at module lev
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
 from helixforge import __version__
 from helixforge.cli import chem, crispr, data, dna, lm
-from helixforge.cli.common import handle_errors
+from helixforge.cli.common import OVERWRITE, QUIET, handle_errors, out_option, say
 
 app = typer.Typer(
     name="helix",
@@ -43,11 +45,32 @@ def main_callback(
 
 @app.command("demo")
 @handle_errors
-def demo_cmd(out: str = typer.Option("demo_run", "--out", help="Run directory to create.")) -> None:
-    """Train → predict → report on the embedded solubility set (no data mirror needed)."""
-    from helixforge.chem.demo import run_demo
+def demo_cmd(
+    out_dir: str = out_option("demo_run", "Demo directory to create."),
+    overwrite: bool = OVERWRITE,
+    quiet: bool = QUIET,
+) -> None:
+    """Train → predict → report on the embedded solubility set (no data mirror needed).
 
-    run_demo(out)
+    Built in a staging directory beside OUT and swapped in when complete.
+
+    Example: helix demo -o demo_run --overwrite
+    """
+    import shutil
+
+    from helixforge.chem.demo import run_demo
+    from helixforge.core.io import check_output, staging_dir, staging_path
+
+    final = check_output(out_dir, overwrite=overwrite, kind="dir")
+    shutil.rmtree(staging_path(final), ignore_errors=True)  # a demo has nothing to resume
+    with staging_dir(final, keep_on_error=False) as stage:
+        result = run_demo(stage, quiet=quiet)
+    if not quiet:
+        try:
+            report = final / Path(result["report"]).relative_to(stage)
+        except ValueError:
+            report = final
+        say(f"demo written to {final} (open {report})")
 
 
 def main() -> None:

@@ -15,13 +15,14 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from helixforge.core.errors import DataUnavailableError, InputError
+from helixforge.core.errors import ConfigError, DataUnavailableError, InputError
 
 
 @dataclass(frozen=True)
@@ -161,31 +162,79 @@ def load_frame(name: str, part: str | None = None):
     return read_table(resolve(name, part))
 
 
-def fetch(name: str) -> list[Path]:
-    """Download every part of a dataset into the cache and check its sha256 (explicit, network)."""
-    import urllib.request
+def fetch(
+    name: str,
+    out: str | os.PathLike | None = None,
+    *,
+    overwrite: bool = False,
+    log: Callable[[str], None] | None = None,
+    quiet: bool = True,
+) -> list[Path]:
+    """Download every part of a dataset into `out` (default: the cache) and check its sha256.
 
+    Explicit and the only network access. Everything is checked before the first download:
+    the output location, a URL for every part, and existing files — one that already has the
+    registry's checksum is kept, a different one is refused unless `overwrite`. Each file is
+    written beside its destination and renamed in only once its checksum matches.
+    """
     from helixforge.core.artifacts import sha256_file
-    from helixforge.core.tables import atomic_path
+    from helixforge.core.io import check_output
 
     ds = get_dataset(name)
-    out = []
+    root = cache_root() if out is None else check_output(out, overwrite=True, kind="dir")
+    plan: list[tuple[str, dict[str, str], Path, str]] = []
+    dests: list[Path] = []
     for part, info in ds.files.items():
-        dest = cache_root() / info["path"]
+        dest = root / info["path"]
+        dests.append(dest)
         url = ds.url(part)
         if url is None:
             raise DataUnavailableError(
                 f"no download URL is known for {ds.name} ({part})", hint=f"source: {ds.source}"
             )
-        with atomic_path(dest) as tmp:
-            try:
-                urllib.request.urlretrieve(url, tmp)  # noqa: S310 - explicit user request
-            except OSError as exc:  # URLError, HTTPError, timeouts
-                raise DataUnavailableError(
-                    f"could not download {ds.name} ({part}) from {url}: {exc}",
-                    hint="check the network, or copy the file into HELIX_DATA_MIRROR by hand",
-                ) from exc
-            if info.get("sha256") and sha256_file(tmp) != info["sha256"]:
-                raise InputError(f"{url}: downloaded file's checksum does not match the registry")
-        out.append(dest)
-    return out
+        if dest.is_dir():
+            raise ConfigError(f"{dest} is a directory; {ds.name} ({part}) is a file")
+        if dest.exists():
+            if info.get("sha256") and sha256_file(dest) == info["sha256"]:
+                if log:
+                    log(f"{ds.name} ({part}): already present at {dest} (checksum matches)")
+                continue
+            if not overwrite:
+                raise ConfigError(
+                    f"{dest} already exists and is not the registry's {ds.name} ({part})",
+                    hint="pass --overwrite to replace it, or choose another --out",
+                )
+        plan.append((part, info, dest, url))
+    for part, info, dest, url in plan:
+        _download(ds, part, info, dest, url, quiet=quiet)
+        if log:
+            log(f"fetched {ds.name} ({part}) → {dest}")
+    return dests
+
+
+def _download(
+    ds: Dataset, part: str, info: dict[str, str], dest: Path, url: str, *, quiet: bool
+) -> None:
+    import urllib.request
+
+    from helixforge.core.artifacts import sha256_file
+    from helixforge.core.progress import progress
+    from helixforge.core.tables import atomic_path
+
+    with atomic_path(dest) as tmp, progress(f"{ds.name} ({part})", quiet=quiet, unit="B") as step:
+
+        def hook(blocks: int, block_size: int, total: int) -> None:
+            step(block_size if blocks else 0)
+
+        try:
+            urllib.request.urlretrieve(url, tmp, reporthook=hook)  # noqa: S310 - explicit request
+        except OSError as exc:  # URLError, HTTPError, timeouts
+            raise DataUnavailableError(
+                f"could not download {ds.name} ({part}) from {url}: {exc}",
+                hint="check the network, or copy the file into HELIX_DATA_MIRROR by hand",
+            ) from exc
+        if info.get("sha256") and sha256_file(tmp) != info["sha256"]:
+            raise InputError(
+                f"{url}: the downloaded file's checksum does not match the registry",
+                hint="the source changed or the download was damaged; nothing was written",
+            )

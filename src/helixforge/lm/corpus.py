@@ -19,8 +19,6 @@
 from __future__ import annotations
 
 import csv
-import gzip
-import io
 import os
 import random
 import re
@@ -40,9 +38,10 @@ _COMP = bytes.maketrans(b"ACGTN", b"TGCAN")
 
 
 def _open_text(path: Path):
-    if path.name.lower().endswith(".gz"):
-        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8", errors="replace")
-    return open(path, encoding="utf-8", errors="replace")
+    """Plain or gzip text; a truncated or corrupt gzip is an InputError naming the file."""
+    from helixforge.core.io import open_text
+
+    return open_text(path, newline=None)
 
 
 def corpus_kind(path: str | os.PathLike) -> str:
@@ -133,6 +132,13 @@ class FastaCorpus:
             raise InputError(
                 f"{self.path}: no record is longer than the window ({self.window} bp) after the hold-out",
                 hint="use a smaller --max-len or a larger genome",
+            )
+        n_code = ord("N")
+        if not any(np.count_nonzero(s != n_code) >= self.window for _, s in self.train):
+            raise InputError(
+                f"{self.path}: no {self.window} bp window of A/C/G/T bases (the sequence is all or "
+                "mostly N)",
+                hint="check the file; pretraining needs real sequence",
             )
         lengths = np.array([len(s) - self.window + 1 for _, s in self.train], dtype=np.float64)
         self._weights = lengths / lengths.sum()
@@ -252,6 +258,12 @@ class LineCorpus:
         self._stream: Iterator[str] | None = None
         self._buffer: list[str] = []
         self._col_index, self._delim, self._has_header = self._inspect()
+        n_lines = sum(1 for _ in zip(range(2), self._lines()))
+        if n_lines < 2:
+            raise EmptyInputError(
+                f"{self.path}: only {n_lines} sequence line(s); pretraining needs many",
+                hint="one sequence per line; use a larger corpus",
+            )
 
     def _inspect(self) -> tuple[int, str | None, bool]:
         name = self.path.name.lower()

@@ -42,6 +42,8 @@ class LMBatcher:
 
     def encode(self, seqs: list[str]) -> list[list[int]]:
         """Token ids with the tokenizer's specials, cut to the window."""
+        if not seqs:
+            return []
         body = self.max_len - self.tok.n_special
         return [self.tok.with_specials(ids[:body]) for ids in self.tok.tokenize_ids(seqs)]
 

@@ -1,0 +1,223 @@
+"""helix lm under bad input: each case exits 2 with a message naming the file or option, no
+traceback, nothing at the final output path; row-level problems go to the errors table and
+every input row is accounted for (rows in = rows out + rows in errors)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from helixforge.cli.app import app
+
+runner = CliRunner()
+SEQS = ["ACGTACGTAGGC", "GGGCCCGGGAAT", "ATATATATATCG", "CCGGAATTCCGG"] * 3
+
+
+@pytest.fixture(scope="module")
+def w(tmp_path_factory, pretrained_encoder, published_bert):
+    """A work folder: corpora, tables, a pretrained checkpoint and a fine-tuned run."""
+    from helixforge.lm.estimator import LMPropertyModel
+
+    d = tmp_path_factory.mktemp("bad")
+    rng = np.random.default_rng(0)
+    with gzip.open(d / "g.fa.gz", "wt") as fh:
+        fh.write(">chr1\n" + "".join(rng.choice(list("ACGT"), 3000)) + "\n")
+    (d / "one.txt").write_text("CCO\n")
+    (d / "alln.fa").write_text(">chr1\n" + "N" * 3000 + "\n")
+    (d / "empty.txt").write_text("")
+    (d / "nohead.fa").write_text("ACGT\nACGT\n")
+    raw = gzip.compress((">chr1\n" + "ACGT" * 2000 + "\n").encode())
+    (d / "trunc.fa.gz").write_bytes(raw[: len(raw) // 2])
+    pd.DataFrame({"sequence": SEQS, "label": [i % 2 for i in range(12)]}).to_csv(
+        d / "t.csv", index=False
+    )
+    text = (d / "t.csv").read_text().splitlines()
+    text[3] += ",extra"  # line 4 has an extra field
+    (d / "extra.csv").write_text("\n".join(text) + "\n")
+    (d / "header_only.csv").write_text("sequence,label\n")
+    (d / "blank_seqs.csv").write_text('sequence,label\n"",1\n"",0\n')
+    lab = pd.read_csv(d / "t.csv", dtype=str)
+    lab.loc[2, "label"] = "inf"
+    lab.to_csv(d / "inf.csv", index=False)
+    (d / "exists.csv").write_text("x\n")
+    (d / "adir").mkdir()
+    (d / "full").mkdir()
+    (d / "full" / "f.txt").write_text("x")
+    (d / "afile").write_text("x")
+    y = np.array([i % 2 for i in range(12)], float)
+    m = LMPropertyModel(published_bert, epochs=1, batch_size=8, threads=1, device="cpu")
+    m.fit(SEQS, y, ["binary"], seed=0).save(d / "run")
+    shutil.copytree(pretrained_encoder, d / "enc")
+    return d
+
+
+def _damaged_copy(src: Path, dst: Path, name: str, how: str) -> Path:
+    shutil.copytree(src, dst, dirs_exist_ok=True)
+    f = dst / name
+    if how == "truncate":
+        f.write_bytes(f.read_bytes()[: max(1, f.stat().st_size // 3)])
+    elif how == "garbage":
+        f.write_text("{not json")
+    elif how == "remove":
+        shutil.rmtree(f) if f.is_dir() else f.unlink()
+    return dst
+
+
+PRE = ["lm", "pretrain", "--corpus", "{d}/g.fa.gz", "--tokenizer", "dna-char", "--size", "micro",
+       "--max-len", "32", "--steps", "2", "--batch-size", "2", "--jobs", "1", "--quiet"]  # fmt: skip
+
+
+def pre(*extra, out="{d}/out_pre", corpus=None):
+    args = list(PRE)
+    if corpus:
+        args[3] = corpus
+    return [*args, *extra, "-o", out]
+
+
+PRED = ["lm", "predict", "{d}/run", "{d}/t.csv"]
+EMB = ["lm", "embed", "{d}/enc", "{d}/t.csv"]
+SCORE = ["lm", "score", "{d}/enc", "{d}/t.csv"]
+FT = ["lm", "finetune", "{d}/enc", "{d}/t.csv", "--epochs", "1", "--jobs", "1", "--quiet"]
+
+# (id, argv, text the message must contain, final output path that must not appear)
+USAGE = [
+    ("pre-batch-0", pre("--batch-size", "0"), "--batch-size", "{d}/out_pre"),
+    ("pre-steps-0", pre("--steps", "0"), "--steps", "{d}/out_pre"),
+    ("pre-eval-0", pre("--eval-every", "0"), "--eval-every", "{d}/out_pre"),
+    ("pre-maxlen-0", pre("--max-len", "0"), "--max-len", "{d}/out_pre"),
+    ("pre-maxlen-4", pre("--max-len", "4"), "--max-len", "{d}/out_pre"),
+    ("pre-accum-0", pre("--accumulate", "0"), "--accumulate", "{d}/out_pre"),
+    ("pre-save-0", pre("--save-every", "0"), "--save-every", "{d}/out_pre"),
+    ("pre-valid-neg", pre("--valid-size", "-1"), "--valid-size", "{d}/out_pre"),
+    ("pre-jobs-neg", pre("--jobs", "-1"), "--jobs", "{d}/out_pre"),
+    ("pre-lr-neg", pre("--lr", "-1"), "--lr", "{d}/out_pre"),
+    ("pre-lr-0", pre("--lr", "0"), "--lr", "{d}/out_pre"),
+    ("pre-size", pre("--size", "huge"), "huge", "{d}/out_pre"),
+    ("pre-arch", pre("--arch", "rnn"), "rnn", "{d}/out_pre"),
+    ("pre-kmer-12", pre("--tokenizer", "dna-kmer:12"), "K must be 3..6", "{d}/out_pre"),
+    ("pre-holdout", pre("--holdout", "chrZ"), "chrZ", "{d}/out_pre"),
+    ("ft-batch-0", [*FT, "--batch-size", "0", "-o", "{d}/o"], "--batch-size", "{d}/o"),
+    ("ft-epochs-0", [*FT, "--epochs", "0", "-o", "{d}/o"], "--epochs", "{d}/o"),
+    ("ft-maxlen-0", [*FT, "--max-len", "0", "-o", "{d}/o"], "--max-len", "{d}/o"),
+    ("ft-maxrows-0", [*FT, "--max-rows", "0", "-o", "{d}/o"], "--max-rows", "{d}/o"),
+    ("ft-task", [*FT, "--task", "ranking", "-o", "{d}/o"], "--task", "{d}/o"),
+    ("ft-no-label", [*FT, "--label-col", "nope", "-o", "{d}/o"], "nope", "{d}/o"),
+    ("ft-no-seq", [*FT, "--input-col", "nope", "-o", "{d}/o"], "nope", "{d}/o"),
+    ("pred-batch-0", [*PRED, "--batch-size", "0", "-o", "{d}/p.csv"], "--batch-size", "{d}/p.csv"),
+    ("emb-batch-0", [*EMB, "--batch-size", "0", "-o", "{d}/e.csv"], "--batch-size", "{d}/e.csv"),
+    ("emb-maxlen-0", [*EMB, "--max-len", "0", "-o", "{d}/e.csv"], "--max-len", "{d}/e.csv"),
+    ("score-batch-0", [*SCORE, "--batch-size", "0", "-o", "{d}/s.csv"], "--batch-size", "{d}/s.csv"),
+    ("tok-maxseq-0", ["lm", "tokenizer", "train", "dna-char", "--max-sequences", "0", "-o", "{d}/tk"],
+     "--max-sequences", "{d}/tk"),
+]  # fmt: skip
+
+CORPUS = [
+    ("one-line", pre(corpus="{d}/one.txt"), "one.txt", "{d}/out_pre"),
+    ("all-n", pre(corpus="{d}/alln.fa"), "alln.fa", "{d}/out_pre"),
+    ("empty", pre(corpus="{d}/empty.txt"), "empty.txt", "{d}/out_pre"),
+    ("missing", pre(corpus="{d}/nope.fa"), "nope.fa", "{d}/out_pre"),
+    ("no-header", pre(corpus="{d}/nohead.fa"), "nohead.fa", "{d}/out_pre"),
+    ("truncated-gz", pre(corpus="{d}/trunc.fa.gz"), "trunc.fa.gz", "{d}/out_pre"),
+]
+
+OUTPUTS = [
+    ("pre-out-exists", pre(out="{d}/full"), "--overwrite", None),
+    ("pre-out-under-file", pre(out="{d}/afile/x"), "afile", "{d}/afile/x"),
+    ("pre-out-is-file", pre(out="{d}/afile"), "is a file", None),
+    ("pred-out-exists", [*PRED, "-o", "{d}/exists.csv"], "--overwrite", None),
+    ("pred-out-dir", [*PRED, "-o", "{d}/adir"], "is a directory", None),
+    ("emb-out-exists", [*EMB, "-o", "{d}/exists.csv"], "--overwrite", None),
+    ("score-pp-exists", [*SCORE, "-o", "{d}/s2.csv", "--per-position", "{d}/exists.csv"],
+     "--per-position", "{d}/s2.csv"),
+    ("ft-out-exists", [*FT, "-o", "{d}/full"], "--overwrite", None),
+    ("pred-no-rows", ["lm", "predict", "{d}/run", "{d}/header_only.csv", "-o", "{d}/p.csv"],
+     "header_only.csv", "{d}/p.csv"),
+    ("pred-blank-rows", ["lm", "predict", "{d}/run", "{d}/blank_seqs.csv", "-o", "{d}/p.csv"],
+     "blank_seqs.csv", "{d}/p.csv"),
+    ("pred-missing-input", ["lm", "predict", "{d}/run", "{d}/nope.csv", "-o", "{d}/p.csv"],
+     "nope.csv", "{d}/p.csv"),
+    ("pred-input-col", [*PRED, "--input-col", "nope", "-o", "{d}/p.csv"], "nope", "{d}/p.csv"),
+]  # fmt: skip
+
+# (id, folder to damage, file, how, verb argv using {m} for the damaged copy, text in message)
+DAMAGE = [
+    ("ft-json-garbage", "run", "helixforge_finetune.json", "garbage", "predict", "helixforge_finetune.json"),
+    ("ft-json-missing", "run", "helixforge_finetune.json", "remove", "predict", "helixforge_finetune.json"),
+    ("ft-weights-trunc", "run", "model/model.safetensors", "truncate", "predict", "model.safetensors"),
+    ("ft-config-garbage", "run", "model/config.json", "garbage", "predict", "config.json"),
+    ("ft-tokenizer-garbage", "run", "model/tokenizer.json", "garbage", "predict", "tokenizer.json"),
+    ("ft-model-missing", "run", "model", "remove", "predict", "model"),
+    ("enc-config-garbage", "enc", "config.json", "garbage", "embed", "config.json"),
+    ("enc-config-trunc", "enc", "config.json", "truncate", "score", "config.json"),
+    ("enc-weights-trunc", "enc", "model.safetensors", "truncate", "embed", "model.safetensors"),
+    ("enc-tokenizer-garbage", "enc", "tokenizer.json", "garbage", "embed", "tokenizer"),
+    ("enc-tokspec-garbage", "enc", "helixforge_tokenizer.json", "garbage", "embed", "helixforge_tokenizer.json"),
+    ("enc-meta-garbage", "enc", "helixforge_lm.json", "garbage", "embed", "helixforge_lm.json"),
+    ("enc-finetune-base", "enc", "config.json", "garbage", "finetune", "config.json"),
+]  # fmt: skip
+
+
+def _fmt(args, d):
+    return [a.format(d=d) for a in args]
+
+
+def _refused(res, text: str, final: str | None, d: Path) -> None:
+    assert res.exit_code == 2, res.output
+    assert "Traceback" not in res.output
+    assert text in res.output, res.output
+    if final:
+        assert not Path(final.format(d=d)).exists()
+
+
+@pytest.mark.parametrize("case", USAGE + CORPUS + OUTPUTS, ids=lambda c: c[0])
+def test_refused_with_a_clear_message(w, case):
+    _, argv, text, final = case
+    res = runner.invoke(app, _fmt(argv, w))
+    _refused(res, text, final, w)
+
+
+@pytest.mark.parametrize("case", DAMAGE, ids=lambda c: c[0])
+def test_damaged_model_folder_is_named(w, tmp_path, case):
+    _, src, name, how, verb, text = case
+    m = _damaged_copy(w / src, tmp_path / "m", name, how)
+    out = tmp_path / "o.csv" if verb != "finetune" else tmp_path / "o"
+    argv = ["lm", verb, str(m), str(w / "t.csv"), "-o", str(out)]
+    if verb == "finetune":
+        argv += ["--epochs", "1", "--quiet"]
+    res = runner.invoke(app, argv)
+    _refused(res, text, str(out), w)
+
+
+@pytest.mark.parametrize(
+    "verb, model",
+    [("predict", "run"), ("embed", "enc"), ("score", "enc")],
+)
+def test_extra_field_lines_go_to_the_errors_table(w, tmp_path, verb, model):
+    out = tmp_path / "o.csv"
+    res = runner.invoke(app, ["lm", verb, str(w / model), str(w / "extra.csv"), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    rows_out = len(pd.read_csv(out))
+    errors = pd.read_csv(tmp_path / "o.errors.csv")
+    assert list(errors.row) == [4] and rows_out + len(errors) == 12
+    assert "sequence" in pd.read_csv(out).columns  # input columns kept
+
+
+def test_finetune_records_extra_fields_and_inf_labels(w, tmp_path):
+    df = pd.read_csv(w / "inf.csv")
+    text = df.to_csv(index=False).splitlines()
+    text[5] += ",x"  # line 6 also has an extra field
+    (tmp_path / "bad.csv").write_text("\n".join(text) + "\n")
+    out = tmp_path / "ft"
+    res = runner.invoke(app, ["lm", "finetune", str(w / "run" / "model"), str(tmp_path / "bad.csv"),
+                              "--epochs", "1", "--jobs", "1", "--quiet", "-o", str(out)])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    errors = pd.read_csv(out / "errors.csv")
+    assert sorted(errors.row) == [4, 6]
+    assert json.loads((out / "metrics.json").read_text())["n_train"] + len(errors) == 12

@@ -68,3 +68,56 @@ def test_safetensors_round_trip(tmp_path):
     load_weights(b, tmp_path / "w.safetensors")
     x = torch.randn(3, 4)
     assert np.allclose(a(x).detach(), b(x).detach())
+
+
+def test_batches_cover_every_item_once_per_pass_and_reshuffle():
+    from helixforge.core.batching import Batches
+
+    b = Batches(list(range(10)), 3, collate=list, shuffle=True, seed=0)
+    first, second = [x for batch in b for x in batch], [x for batch in b for x in batch]
+    assert len(b) == 4 and sorted(first) == sorted(second) == list(range(10))
+    assert first != second
+    xs, ys = np.arange(5), np.arange(5) * 10
+    pairs = list(Batches((xs, ys), 2, collate=lambda c: c))
+    assert [list(p[1]) for p in pairs] == [[0, 10], [20, 30], [40]]
+    with pytest.raises(Exception, match="--batch-size"):
+        Batches([1], 0)
+
+
+def test_fit_steps_with_accumulation_learns_and_calls_on_step():
+    from helixforge.core.training import fit_steps
+
+    seed_everything(0)
+    model = torch.nn.Linear(4, 1)
+    data = _data()
+    seen = []
+    cfg = TrainConfig(lr=0.05, device="cpu", accumulate=2, warmup_fraction=0.1, schedule="cosine")
+    res = fit_steps(
+        model,
+        lambda step: [data[(2 * step) % 8], data[(2 * step + 1) % 8]],
+        loss_fn=_mse,
+        steps=60,
+        config=cfg,
+        on_step=lambda step, loss: seen.append((step, loss)),
+    )
+    assert res.steps == 60 and [s for s, _ in seen] == list(range(1, 61))
+    assert seen[-1][1] < seen[0][1] / 10
+
+
+def test_checkpoint_round_trip_and_resume_key(tmp_path):
+    from helixforge.core.checkpoints import check_resume_key, load_checkpoint, save_checkpoint
+    from helixforge.core.errors import ConfigError, InputError
+
+    a, b = torch.nn.Linear(4, 2), torch.nn.Linear(4, 2)
+    opt = torch.optim.AdamW(a.parameters())
+    save_checkpoint(tmp_path / "ck", model=a, optimizer=opt, state={"step": 1})
+    save_checkpoint(tmp_path / "ck", model=a, optimizer=opt, state={"step": 2})  # swap
+    state = load_checkpoint(tmp_path / "ck", model=b, optimizer=torch.optim.AdamW(b.parameters()))
+    assert state == {"step": 2} and torch.equal(a.weight, b.weight)
+    assert not (tmp_path / ".ck.old").exists() and not (tmp_path / ".ck.new").exists()
+    (tmp_path / "ck" / "model.safetensors").write_bytes(b"broken")
+    with pytest.raises(InputError, match="ck"):
+        load_checkpoint(tmp_path / "ck", model=b)
+    check_resume_key({"seed": 0}, {"seed": 0}, "run")
+    with pytest.raises(ConfigError, match="seed: was 0, now 1"):
+        check_resume_key({"seed": 0}, {"seed": 1}, "run")

@@ -32,3 +32,11 @@ def test_lm_property_model_follows_the_property_model_interface(tmp_path, smiles
     loaded = LMPropertyModel.load(tmp_path / "est")
     assert loaded.task_types == ["binary", "regression"]
     assert np.allclose(loaded.predict(smiles[:5]), pred, atol=1e-5)
+
+
+def test_lm_property_model_follows_the_core_estimator_protocol():
+    from helixforge.core.estimator import Estimator
+    from helixforge.lm.estimator import FinetunedLM
+
+    assert isinstance(LMPropertyModel("some/checkpoint"), Estimator)
+    assert FinetunedLM is LMPropertyModel

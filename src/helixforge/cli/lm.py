@@ -338,8 +338,10 @@ def info_cmd(
             )
         out.print(t)
         return
+    from rich.text import Text
+
     info = model_info(model, trust_remote_code=trust_remote_code)
     t = Table("field", "value", show_header=False)
-    for k, v in info.items():
-        t.add_row(k, f"{v:,}" if isinstance(v, int) else str(v))
+    for k, v in info.items():  # Text: user data is shown verbatim, never read as markup
+        t.add_row(Text(k), Text(f"{v:,}" if isinstance(v, int) else str(v)))
     out.print(t)

@@ -150,7 +150,8 @@ def pretrained_and_scratch(res: dict, domain: str, quick: bool) -> tuple[Path, P
             save_every=100,
             threads=1,
             device="cpu",
-            resume=(out / "checkpoint").exists(),
+            resume=(out.with_name(f".{out.name}.partial") / "checkpoint").exists(),
+            overwrite=True,
             log=print,
         )
         res["rows"][key] = {

@@ -123,7 +123,8 @@ def test_masked_loss_ignores_missing_labels(data):
     y_scaled = torch.tensor(((y - model.target_mean_) / model.target_std_), dtype=torch.float32)
     batch["y"] = y_scaled
     with torch.no_grad():
-        loss = float(model._loss_fn()(model.net_, batch))
+        loss_fn = dmpnn.make_loss_fn(model.task_types_, *model._layout())
+        loss = float(loss_fn(model.net_, batch))
         out = model.net_(batch["graph"]).numpy().astype(np.float64)
     ys = y_scaled.numpy().astype(np.float64)
     sq = [(out[0, 0] - ys[0, 0]) ** 2, (out[2, 0] - ys[2, 0]) ** 2]
@@ -241,3 +242,24 @@ def test_cdf_scaling_of_descriptors():
     assert scaled[0, 1] == pytest.approx(0.25)  # ties get the mid-rank of positions 0..2
     assert scaled[1, 1] == 0.5  # missing → middle
     assert scaled[2, 1] == 1.0 and scaled[3, 1] == 0.0  # beyond the training range: clipped
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"hidden": "abc"}, "hidden='abc': expected int"),
+        ({"epochs": 0}, "epochs must be at least 1"),
+        ({"lr": "x"}, "lr='x': expected float"),
+        ({"dropout": 1.0}, "dropout must be < 1"),
+        ({"features": "morgan"}, "features 'morgan' is not one of: none, rdkit"),
+        ({"aggregation": "max"}, "aggregation 'max' is not one of"),
+        ({"patience": 1.5}, "patience must be an integer"),
+        ({"quiet": "no"}, "quiet='no': expected bool"),
+        ({"n_estimators": 500}, "n_estimators: unknown parameter"),
+    ],
+)
+def test_wrong_dmpnn_parameters_name_the_key_the_type_and_the_valid_keys(params, message):
+    with pytest.raises(ConfigError) as info:
+        DMPNNModel(**params)
+    assert message in str(info.value)
+    assert "valid keys: " in str(info.value) and "hidden" in str(info.value)

@@ -1,4 +1,7 @@
+import json
+
 import numpy as np
+import pytest
 
 from helixforge.chem.featurize import (
     FeatureScaler,
@@ -13,6 +16,7 @@ from helixforge.chem.featurize import (
     standardize_and_featurize,
 )
 from helixforge.chem.standardize import standardize_smiles
+from helixforge.core.errors import ConfigError
 
 
 def test_morgan_counts_shape_counts_and_invalid_rows():
@@ -65,12 +69,8 @@ def test_feature_spec_names_the_descriptor_set_and_reads_old_boolean_specs():
     assert FeatureSpec.from_dict({"descriptors": False}).descriptors == "none"
     lite = FeatureSpec(morgan_bits=64, descriptors="lite")
     assert len(lite.names()) == 64 + len(descriptor_names("lite"))
-    try:
+    with pytest.raises(ConfigError, match="lite"):
         FeatureSpec(descriptors="everything")
-    except ValueError as exc:
-        assert "lite" in str(exc)
-    else:
-        raise AssertionError("an unknown descriptor set must be refused")
 
 
 def test_standardize_and_featurize_parses_once_and_matches_featurize_of_canonical_smiles():
@@ -126,3 +126,49 @@ def test_fast_crippen_and_vsa_bins_equal_rdkits_own_functions():
         np.testing.assert_allclose(
             row[[col[f"SMR_VSA{i}"] for i in range(1, 11)]], rd.SMR_VSA_(m), atol=1e-4
         )
+
+
+def test_featurizer_registry_names_every_block_and_takes_new_ones():
+    from helixforge.chem.featurize import FEATURIZERS, register_featurizer
+
+    assert {"ecfp", "fcfp", "atompair", "erg", "descriptors"} <= set(FEATURIZERS.names())
+    spec = FeatureSpec(morgan_bits=64, fcfp_bits=32, atom_pair_bits=16, erg=True)
+    assert spec.blocks() == ["ecfp", "fcfp", "atompair", "erg", "descriptors"]
+    with pytest.raises(ConfigError, match="unknown chem featurizer"):
+        FeatureSpec(extra=("nope",))
+
+    @register_featurizer("test_heavy_atoms", names=lambda s: ["heavy_atoms"])
+    def _heavy(mols, spec):
+        return np.array(
+            [[np.nan] if m is None else [m.GetNumHeavyAtoms()] for m in mols], np.float32
+        )
+
+    try:
+        plus = FeatureSpec(morgan_bits=64, descriptors="none", extra=["test_heavy_atoms"])
+        assert plus.extra == ("test_heavy_atoms",) and plus.names()[-1] == "heavy_atoms"
+        X = featurize(["CCO", "bad(", "c1ccccc1"], plus)
+        assert X.shape == (3, 65) and X[0, -1] == 3 and np.isnan(X[1]).all() and X[2, -1] == 6
+        again = FeatureSpec.from_dict(json.loads(json.dumps(plus.to_dict())))
+        assert again == plus
+    finally:
+        FEATURIZERS._items.pop("test_heavy_atoms")  # leave the registry as it was
+
+
+def test_standardize_featurize_table_parses_once_and_serves_rows_by_smiles():
+    import pandas as pd
+
+    from helixforge.chem.featurize import standardize_featurize_table
+
+    df = pd.DataFrame(
+        {"smiles": ["OCC", "bad(", "CCO.Cl", "c1ccccc1O", "[Na+].[Cl-]"], "y": range(5)},
+        index=[2, 3, 4, 5, 6],
+    )
+    spec = FeatureSpec(morgan_bits=128, fcfp_bits=32, erg=True)
+    clean, errors, feats = standardize_featurize_table(df, "smiles", spec, source="t.csv")
+    assert len(clean) + len(errors) == len(df) and errors.rows() == {3}
+    assert clean["canonical_smiles"].tolist() == ["CCO", "CCO", "Oc1ccccc1", "[Cl-].[Na+]"]
+    order = ["Oc1ccccc1", "CCO", "[Cl-].[Na+]", "CCO"]
+    np.testing.assert_array_equal(feats.take(order), featurize(order, spec))
+    # SMILES it has not seen are featurized on demand
+    np.testing.assert_array_equal(feats.take(["CCN", "CCO"]), featurize(["CCN", "CCO"], spec))
+    assert feats.take([]).shape == (0, len(spec.names()))

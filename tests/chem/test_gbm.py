@@ -46,7 +46,7 @@ def test_registry_knows_its_models_and_explains_missing_ones():
     assert isinstance(get_model("gbm", n_estimators=5), GBMModel)
     with pytest.raises(ConfigError, match="unknown model"):
         get_model("svm")
-    with pytest.raises(ConfigError, match="unknown GBM parameter"):
+    with pytest.raises(ConfigError, match="trees: unknown parameter"):
         get_model("gbm", trees=5)
 
 
@@ -92,7 +92,9 @@ def test_unknown_model_parameter_is_a_config_error_listing_valid_ones():
 
     if not dmpnn_available():
         pytest.skip("torch not installed")
-    with pytest.raises(ConfigError, match="parameters it takes: .*hidden"):
+    with pytest.raises(
+        ConfigError, match=r"n_estimators: unknown parameter(.|\n)*valid keys: .*hidden"
+    ):
         get_model("dmpnn", n_estimators=500)
 
 
@@ -115,3 +117,51 @@ def test_refit_trains_on_valid_too_but_keeps_held_out_valid_predictions(make_tab
     err = lambda m: np.abs(m.predict(va)[:, 0] - y[100:, 0]).mean()  # noqa: E731
     assert err(refit) < err(kept)
     assert GBMModel(features=SMALL, **params).fit(tr, y[:100], ["regression"]).valid_pred_ is None
+
+
+BAD_GBM_PARAMS = [
+    ({"n_estimators": "abc"}, "n_estimators='abc': expected int"),
+    ({"n_estimators": 1.5}, "n_estimators=1.5: expected int"),
+    ({"n_estimators": True}, "n_estimators=True: expected int"),
+    ({"n_estimators": 0}, "n_estimators must be at least 1"),
+    ({"learning_rate": "fast"}, "learning_rate='fast': expected float"),
+    ({"learning_rate": 0}, "learning_rate must be > 0"),
+    ({"feature_fraction": 1.5}, "feature_fraction must be ≤ 1"),
+    ({"num_leaves": 1}, "num_leaves must be at least 2"),
+    ({"lambda_l2": -1}, "lambda_l2 must be ≥ 0"),
+    ({"refit": "yes"}, "refit='yes': expected bool"),
+    ({"log_target": "maybe"}, "log_target='maybe': expected auto, true or false"),
+    ({"early_stopping_rounds": None}, "early_stopping_rounds=None: expected int"),
+    ({"trees": 5}, "trees: unknown parameter"),
+]
+
+
+@pytest.mark.parametrize(("params", "message"), BAD_GBM_PARAMS)
+def test_wrong_gbm_parameters_name_the_key_the_type_and_the_valid_keys(params, message):
+    with pytest.raises(ConfigError) as info:
+        GBMModel(**params)
+    text = str(info.value)
+    assert message in text
+    assert "valid keys: " in text and "n_estimators" in text and "learning_rate" in text
+
+
+def test_good_gbm_parameters_pass_and_ints_are_accepted_for_floats():
+    m = GBMModel(n_estimators=10, learning_rate=1, lambda_l2=0, log_target=False, num_threads=0)
+    assert m.params["learning_rate"] == 1.0 and isinstance(m.params["learning_rate"], float)
+    assert GBMModel(max_bin=63, lambda_l1=0.5).params["max_bin"] == 63
+
+
+def test_param_from_the_cli_reaches_the_model_as_a_config_error(tmp_path, make_table):
+    from typer.testing import CliRunner
+
+    from helixforge.cli.app import app
+
+    data = tmp_path / "t.csv"
+    make_table().to_csv(data, index=False)
+    cmd = ["chem", "train", str(data), "--target", "logp_like", "--model", "gbm"]
+    res = CliRunner().invoke(
+        app, [*cmd, "--param", "n_estimators=abc", "--out", str(tmp_path / "r")]
+    )
+    assert res.exit_code == 2, res.output
+    assert "Traceback" not in res.output and "n_estimators" in res.output
+    assert "expected int" in res.output

@@ -1,5 +1,6 @@
 import numpy as np
 import pandas as pd
+import pytest
 from rdkit import Chem
 
 from helixforge.chem.standardize import (
@@ -77,3 +78,58 @@ def test_merge_duplicates_majority_and_ties_for_classes():
     assert values["A"] == 1.0 and values["B"] == 0.0  # majority; tie keeps the first
     reasons = dict(zip(conflicts["canonical_smiles"], conflicts["reason"]))
     assert "majority" in reasons["A"] and "tie" in reasons["B"]
+
+
+SALT_CASES = [
+    # (input, canonical parent) — the organic parent loses its counter-ions ...
+    ("Cl.CCN", "CCN"),
+    ("CC(=O)[O-].[Na+]", "CC(=O)O"),  # only an organic counter-ion: it is the parent
+    ("Cc1ccc(S(=O)(=O)O)cc1.CN(C)C(=N)N=C(N)N", "CN(C)C(=N)N=C(N)N"),  # metformin tosylate
+    ("OC(=O)/C=C/C(=O)O.CN1CCC[C@H]1c1cccnc1", "CN1CCC[C@H]1c1cccnc1"),  # nicotine fumarate
+    ("c1ccccc1C(=O)O.O", "O=C(O)c1ccccc1"),  # hydrate
+    ("[Na+].[Cl-].CCO", "CCO"),  # an organic molecule beside an inorganic salt
+    ("CCCC.CCO", "CCCC"),  # a mixture: the largest organic component
+    # ... while a compound made only of counter-ions / inorganic fragments is kept whole
+    ("[Na+].[Cl-]", "[Cl-].[Na+]"),
+    ("[Cl-].[Na+]", "[Cl-].[Na+]"),
+    ("[Na+].[Cl-].O.O", "[Cl-].[Na+]"),  # its hydrate: water dropped
+    ("O.O.[Na+].[Cl-]", "[Cl-].[Na+]"),
+    ("[NH4+].[Cl-]", "[Cl-].[NH4+]"),  # not neutralised into Cl.N
+    ("[Na+].[Na+].[O-]S([O-])(=O)=O", "O=S(=O)([O-])[O-].[Na+].[Na+]"),  # stoichiometry kept
+    ("[Cu+2].[O-]S(=O)(=O)[O-].O.O.O.O.O", "O=S(=O)([O-])[O-].[Cu+2]"),
+    ("N.N.Cl[Pt]Cl", "N.N.[Cl][Pt][Cl]"),  # cisplatin is not ammonia
+    ("[K+].[C-]#N", "[C-]#N.[K+]"),  # cyanide counts as inorganic
+    ("O.O", "O"),
+    ("O", "O"),
+]
+
+
+@pytest.mark.parametrize(("raw", "parent"), SALT_CASES)
+def test_salts_mixtures_and_hydrates_keep_the_right_parent(raw, parent):
+    assert standardize_smiles(raw) == (parent, None)
+
+
+@pytest.mark.parametrize(("raw", "parent"), SALT_CASES)
+def test_salts_reject_policy_turns_only_counter_ion_inputs_into_row_errors(raw, parent):
+    smi, reason = standardize_smiles(raw, StandardizeOptions(salts="reject"))
+    if "." in parent:  # a salt kept whole by default
+        assert smi is None and reason.startswith("only counter-ions")
+    else:
+        assert (smi, reason) == (parent, None)
+
+
+def test_only_counter_ion_rows_are_accounted_for_in_the_table():
+    df = pd.DataFrame({"smiles": ["[Na+].[Cl-]", "Cl.CCN", "[K+].[Br-].O"]}, index=[2, 3, 4])
+    kept, errors = standardize_table(df, "smiles")
+    assert kept["canonical_smiles"].tolist() == ["[Cl-].[Na+]", "CCN", "[Br-].[K+]"]
+    strict, errors = standardize_table(df, "smiles", options=StandardizeOptions(salts="reject"))
+    assert strict["canonical_smiles"].tolist() == ["CCN"]
+    assert len(strict) + len(errors) == len(df)
+    assert all("only counter-ions" in e.reason for e in errors)
+
+
+def test_unknown_salt_policy_is_a_config_error():
+    from helixforge.core.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="salts"):
+        StandardizeOptions(salts="strip")

@@ -20,11 +20,9 @@ schedule: linear warm-up from lr/10 to lr over `warmup_epochs`, then exponential
 
 from __future__ import annotations
 
-import math
 import os
 import warnings
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -33,17 +31,28 @@ import numpy as np
 from helixforge.chem.graphs import (
     ATOM_DIM,
     BOND_DIM,
-    FEATURIZER_VERSION,
     GraphSet,
     featurize_graphs,
+)
+from helixforge.chem.models.dmpnn_io import N_QUANTILES as _N_QUANTILES
+from helixforge.chem.models.dmpnn_net import (  # noqa: F401  (_Batches & co. re-exported)
+    AGGREGATIONS,
+    DEFAULT_PARAMS,
+    FEATURE_SETS,
+    _Batches,
+    _cdf_scale,
+    _make_net,
+    _noam_lr,
+    _noam_optimizer,
+    _torch_threads,
+    check_params,
+    check_targets,
+    make_loss_fn,
 )
 from helixforge.core.errors import ConfigError, InputError
 
 TASK_TYPES = ("regression", "binary", "multiclass")
-AGGREGATIONS = ("mean", "sum", "norm")
-FEATURE_SETS = ("none", "rdkit")
 _PREDICT_CHUNK = 20_000  # molecules featurized at a time when predicting
-_N_QUANTILES = 101  # training-set quantiles kept per descriptor for the CDF scaling
 
 
 def _compute_descriptors(smiles: Sequence[str]) -> np.ndarray:
@@ -59,165 +68,6 @@ def _compute_descriptors(smiles: Sequence[str]) -> np.ndarray:
     if hasattr(values, "to_numpy"):
         values = values.to_numpy()
     return np.asarray(values, dtype=np.float64)
-
-
-def _make_net(**kw: Any):
-    import torch
-    from torch import nn
-
-    class DMPNNNet(nn.Module):
-        """Bond message passing encoder + feed-forward head."""
-
-        def __init__(
-            self,
-            atom_dim: int,
-            bond_dim: int,
-            hidden: int,
-            depth: int,
-            dropout: float,
-            aggregation: str,
-            extra_dim: int,
-            ffn_hidden: int,
-            ffn_layers: int,
-            out_dim: int,
-        ):
-            super().__init__()
-            self.depth = depth
-            self.aggregation = aggregation
-            self.W_i = nn.Linear(atom_dim + bond_dim, hidden, bias=False)
-            self.W_h = nn.Linear(hidden, hidden, bias=False)
-            self.W_o = nn.Linear(atom_dim + hidden, hidden)
-            self.dropout = nn.Dropout(dropout)
-            layers: list[nn.Module] = []
-            width = hidden + extra_dim
-            for _ in range(ffn_layers - 1):
-                layers += [nn.Dropout(dropout), nn.Linear(width, ffn_hidden), nn.ReLU()]
-                width = ffn_hidden
-            layers += [nn.Dropout(dropout), nn.Linear(width, out_dim)]
-            self.ffn = nn.Sequential(*layers)
-
-        def encode(self, graph, extra=None):
-            """(n_mols, hidden [+ extra_dim]) molecule vectors."""
-            atoms, bonds = graph.atoms, graph.bonds
-            src, dst = graph.edge_index[0], graph.edge_index[1]
-            n_atoms, hidden = atoms.shape[0], self.W_h.in_features
-            h0 = self.W_i(torch.cat([atoms[src], bonds], dim=1))
-            h = torch.relu(h0)
-            for _ in range(self.depth - 1):
-                incoming = h.new_zeros(n_atoms, hidden).index_add_(0, dst, h)
-                message = incoming[src] - h[graph.rev_index]
-                h = self.dropout(torch.relu(h0 + self.W_h(message)))
-            incoming = h.new_zeros(n_atoms, hidden).index_add_(0, dst, h)
-            atom_h = self.dropout(torch.relu(self.W_o(torch.cat([atoms, incoming], dim=1))))
-            mol = atom_h.new_zeros(graph.n_mols, hidden).index_add_(0, graph.atom_batch, atom_h)
-            if self.aggregation == "mean":
-                counts = torch.bincount(graph.atom_batch, minlength=graph.n_mols).clamp_(min=1)
-                mol = mol / counts.unsqueeze(1).to(mol.dtype)
-            elif self.aggregation == "norm":
-                mol = mol / 100.0
-            if extra is not None:
-                mol = torch.cat([mol, extra], dim=1)
-            return mol
-
-        def forward(self, graph, extra=None):
-            return self.ffn(self.encode(graph, extra))
-
-    return DMPNNNet(**kw)
-
-
-def _noam_optimizer(params, lr: float, warmup_steps: int, total_steps: int):
-    """Adam whose learning rate follows Chemprop's Noam-like schedule, stepped with the optimizer
-    (core.training.fit owns the loop; the step count lives in the param group, so it is saved
-    and restored with the optimizer state)."""
-    import torch
-
-    class NoamAdam(torch.optim.Adam):
-        def step(self, closure=None):
-            for group in self.param_groups:
-                group["lr"] = _noam_lr(group["noam_step"], lr, warmup_steps, total_steps)
-                group["noam_step"] += 1
-            return super().step(closure)
-
-    opt = NoamAdam(params, lr=lr / 10)
-    for group in opt.param_groups:
-        group["noam_step"] = 0
-    return opt
-
-
-def _noam_lr(step: int, max_lr: float, warmup_steps: int, total_steps: int) -> float:
-    init_lr = final_lr = max_lr / 10
-    if step < warmup_steps:
-        return init_lr + (max_lr - init_lr) * step / max(1, warmup_steps)
-    decay_steps = max(1, total_steps - warmup_steps)
-    frac = min(1.0, (step - warmup_steps) / decay_steps)
-    return max_lr * (final_lr / max_lr) ** frac
-
-
-def _cdf_scale(raw: np.ndarray, quantiles: np.ndarray) -> np.ndarray:
-    """Map each descriptor to its empirical CDF over the training set, in [0, 1] (as
-    Chemprop-RDKit's normalized descriptors): robust to heavy tails and to count-valued
-    descriptors (ties get the mid-rank). Missing values become 0.5."""
-    n_q = quantiles.shape[0]
-    out = np.empty(raw.shape, dtype=np.float32)
-    for j in range(raw.shape[1]):
-        q = quantiles[:, j]
-        x = raw[:, j]
-        left = np.searchsorted(q, x, side="left")
-        right = np.searchsorted(q, x, side="right")
-        # interpolate inside a quantile bin so continuous descriptors keep their resolution
-        lo = np.clip(right - 1, 0, n_q - 1)
-        hi = np.clip(right, 0, n_q - 1)
-        width = q[hi] - q[lo]
-        with np.errstate(all="ignore"):
-            frac = np.where(width > 0, (x - q[lo]) / width, 0.0)
-        pos = np.where(left == right, lo + np.clip(frac, 0.0, 1.0), (left + right - 1) / 2)
-        pos = np.where(right == 0, 0.0, pos)
-        out[:, j] = np.where(np.isnan(x), 0.5, np.clip(pos / (n_q - 1), 0.0, 1.0))
-    return out
-
-
-@contextmanager
-def _torch_threads(n: int | None) -> Iterator[None]:
-    import torch
-
-    before = torch.get_num_threads()
-    if n:
-        torch.set_num_threads(int(n))
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
-
-class _Batches:
-    """Re-iterable mini-batches over a GraphSet; reshuffled each epoch when `rng` is given."""
-
-    def __init__(
-        self,
-        graphs: GraphSet,
-        extra: np.ndarray | None,
-        y: np.ndarray | None,
-        batch_size: int,
-        rng: np.random.Generator | None = None,
-    ):
-        self.graphs, self.extra, self.y = graphs, extra, y
-        self.batch_size, self.rng = batch_size, rng
-
-    def __len__(self) -> int:
-        return math.ceil(len(self.graphs) / self.batch_size)
-
-    def __iter__(self):
-        import torch
-
-        n = len(self.graphs)
-        order = self.rng.permutation(n) if self.rng is not None else np.arange(n)
-        for start in range(0, n, self.batch_size):
-            idx = order[start : start + self.batch_size]
-            yield {
-                "graph": self.graphs.batch(idx),
-                "extra": None if self.extra is None else torch.from_numpy(self.extra[idx]),
-                "y": None if self.y is None else torch.from_numpy(self.y[idx]),
-            }
 
 
 class DMPNNModel:
@@ -249,17 +99,10 @@ class DMPNNModel:
         patience: int | None = 10,
         quiet: bool = True,
         checkpoint_dir: str | None = None,
+        **unknown: Any,
     ):
-        if features not in FEATURE_SETS:
-            raise ConfigError(f"unknown features {features!r}", hint=f"use one of {FEATURE_SETS}")
-        if aggregation not in AGGREGATIONS:
-            raise ConfigError(
-                f"unknown aggregation {aggregation!r}", hint=f"use one of {AGGREGATIONS}"
-            )
-        if depth < 1 or ffn_layers < 1 or hidden < 1 or batch_size < 1 or epochs < 1:
-            raise ConfigError(
-                "depth, ffn_layers, hidden, batch_size and epochs must all be at least 1"
-            )
+        given = {k: v for k, v in locals().items() if k in DEFAULT_PARAMS}
+        check_params({**given, **unknown})
         self.hidden, self.depth, self.dropout = hidden, depth, dropout
         self.ffn_hidden, self.ffn_layers = ffn_hidden, ffn_layers
         self.epochs, self.batch_size, self.lr, self.warmup_epochs = (
@@ -286,11 +129,7 @@ class DMPNNModel:
 
     def get_params(self) -> dict[str, Any]:
         """Constructor arguments (JSON-able)."""
-        keys = (
-            "hidden depth dropout ffn_hidden ffn_layers epochs batch_size lr warmup_epochs "
-            "features aggregation threads device patience quiet checkpoint_dir"
-        ).split()
-        return {k: getattr(self, k) for k in keys}
+        return {k: getattr(self, k) for k in DEFAULT_PARAMS}
 
     # ------------------------------------------------------------------ data preparation
     def _graphs(self, smiles: Sequence[str], what: str) -> GraphSet:
@@ -333,31 +172,19 @@ class DMPNNModel:
     def _extra_dim(self) -> int:
         return 0 if self.descriptor_quantiles_ is None else int(self.descriptor_quantiles_.shape[1])
 
-    def _check_targets(self, y: np.ndarray, task_types: Sequence[str], what: str) -> np.ndarray:
-        y = np.asarray(y, dtype=np.float64)
-        if y.ndim == 1:
-            y = y[:, None]
-        if y.ndim != 2 or y.shape[1] != len(task_types):
-            raise ConfigError(
-                f"{what}: y has shape {y.shape} but {len(task_types)} task types were given",
-                hint="pass y as (n_molecules, n_tasks) with one task type per column",
-            )
-        for j, kind in enumerate(task_types):
-            col = y[:, j]
-            present = col[~np.isnan(col)]
-            if not np.all(np.isfinite(present)):
-                raise InputError(f"{what}: task {j} has infinite labels")
-            if kind == "binary" and not np.all(np.isin(present, (0.0, 1.0))):
-                raise InputError(
-                    f"{what}: task {j} is binary but has labels other than 0/1: "
-                    f"{sorted(set(present.tolist()) - {0.0, 1.0})[:5]}",
-                    hint="encode the classes as 0 and 1, or use task type 'regression'",
-                )
-            if kind == "multiclass" and not np.all((present >= 0) & (present == np.round(present))):
-                raise InputError(
-                    f"{what}: task {j} is multiclass but has labels that are not 0..k-1 integers"
-                )
-        return y
+    def _build_net(self, extra_dim: int):
+        return _make_net(
+            atom_dim=ATOM_DIM,
+            bond_dim=BOND_DIM,
+            hidden=self.hidden,
+            depth=self.depth,
+            dropout=self.dropout,
+            aggregation=self.aggregation,
+            extra_dim=extra_dim,
+            ffn_hidden=self.ffn_hidden,
+            ffn_layers=self.ffn_layers,
+            out_dim=int(sum(self._layout()[1])),
+        )
 
     def _layout(self) -> tuple[list[int], list[int]]:
         """Output column of each task (first column for multiclass) and its width."""
@@ -386,12 +213,12 @@ class DMPNNModel:
         smiles = list(smiles)
         if len(smiles) == 0:
             raise InputError("no training molecules were given")
-        y = self._check_targets(y, task_types, "training data")
+        y = check_targets(y, task_types, "training data")
         if len(y) != len(smiles):
             raise ConfigError(f"{len(smiles)} SMILES but {len(y)} rows of labels")
         if valid is not None:
             v_smiles = list(valid[0])
-            v_y = self._check_targets(valid[1], task_types, "validation data")
+            v_y = check_targets(valid[1], task_types, "validation data")
             if len(v_y) != len(v_smiles):
                 raise ConfigError(f"validation: {len(v_smiles)} SMILES but {len(v_y)} label rows")
             if len(v_smiles) == 0:
@@ -434,18 +261,7 @@ class DMPNNModel:
         with _torch_threads(self.threads):
             seed_everything(seed)
             starts, widths = self._layout()
-            self.net_ = _make_net(
-                atom_dim=ATOM_DIM,
-                bond_dim=BOND_DIM,
-                hidden=self.hidden,
-                depth=self.depth,
-                dropout=self.dropout,
-                aggregation=self.aggregation,
-                extra_dim=0 if extra is None else extra.shape[1],
-                ffn_hidden=self.ffn_hidden,
-                ffn_layers=self.ffn_layers,
-                out_dim=int(sum(widths)),
-            )
+            self.net_ = self._build_net(0 if extra is None else extra.shape[1])
             rng = np.random.default_rng(seed)
             train_batches = _Batches(graphs, extra, y_scaled, self.batch_size, rng)
             valid_batches = None
@@ -478,7 +294,7 @@ class DMPNNModel:
             result = fit(
                 self.net_,
                 train_batches,
-                loss_fn=self._loss_fn(),
+                loss_fn=make_loss_fn(self.task_types_, *self._layout()),
                 valid_batches=valid_batches,
                 config=config,
                 optimizer=optimizer,
@@ -487,46 +303,6 @@ class DMPNNModel:
         self.history_ = result.history
         self.best_epoch_ = result.best_epoch
         return self
-
-    def _loss_fn(self):
-        import torch
-        import torch.nn.functional as F
-
-        starts, widths = self._layout()
-        reg_tasks = [j for j, t in enumerate(self.task_types_) if t == "regression"]
-        bin_tasks = [j for j, t in enumerate(self.task_types_) if t == "binary"]
-        multi_tasks = [j for j, t in enumerate(self.task_types_) if t == "multiclass"]
-        reg_cols = torch.tensor([starts[j] for j in reg_tasks], dtype=torch.long)
-        bin_cols = torch.tensor([starts[j] for j in bin_tasks], dtype=torch.long)
-
-        def loss_fn(net, batch):
-            out = net(batch["graph"], batch["extra"])
-            y = batch["y"]
-            total = out.new_zeros(())
-            count = out.new_zeros(())
-            if reg_tasks:
-                target = y[:, reg_tasks]
-                mask = ~torch.isnan(target)
-                err = (out[:, reg_cols.to(out.device)] - torch.nan_to_num(target)) ** 2
-                total = total + (err * mask).sum()
-                count = count + mask.sum()
-            if bin_tasks:
-                target = y[:, bin_tasks]
-                mask = ~torch.isnan(target)
-                err = F.binary_cross_entropy_with_logits(
-                    out[:, bin_cols.to(out.device)], torch.nan_to_num(target), reduction="none"
-                )
-                total = total + (err * mask).sum()
-                count = count + mask.sum()
-            for j in multi_tasks:
-                target = y[:, j]
-                mask = ~torch.isnan(target)
-                logits = out[mask, starts[j] : starts[j] + widths[j]]
-                total = total + F.cross_entropy(logits, target[mask].long(), reduction="sum")
-                count = count + mask.sum()
-            return total / count.clamp(min=1)
-
-        return loss_fn
 
     # ------------------------------------------------------------------ inference
     def _require_fitted(self) -> None:
@@ -610,80 +386,14 @@ class DMPNNModel:
     # ------------------------------------------------------------------ persistence
     def save(self, path: str | os.PathLike) -> None:
         """Write config.json, weights.safetensors and scaler.json into directory `path`."""
-        from helixforge.core.artifacts import save_json
-        from helixforge.core.training import save_weights
+        from helixforge.chem.models.dmpnn_io import save_dmpnn
 
         self._require_fitted()
-        out = Path(path)
-        out.mkdir(parents=True, exist_ok=True)
-        save_weights(self.net_, out / "weights.safetensors")
-        save_json(
-            {
-                "target_mean": self.target_mean_,
-                "target_std": self.target_std_,
-                "descriptor_quantiles": self.descriptor_quantiles_,
-            },
-            out / "scaler.json",
-        )
-        save_json(
-            {
-                "model": self.name,
-                "class": "helixforge.chem.models.dmpnn.DMPNNModel",
-                "featurizer": FEATURIZER_VERSION,
-                "atom_dim": ATOM_DIM,
-                "bond_dim": BOND_DIM,
-                "params": self.get_params(),
-                "task_types": self.task_types_,
-                "n_classes": self.n_classes_,
-                "best_epoch": self.best_epoch_,
-                "history": self.history_,
-            },
-            out / "config.json",
-        )
+        save_dmpnn(self, path)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> DMPNNModel:
         """Rebuild a trained model from a directory written by `save`."""
-        from helixforge.core.artifacts import load_json
-        from helixforge.core.training import load_weights
+        from helixforge.chem.models.dmpnn_io import load_dmpnn
 
-        src = Path(path)
-        config = load_json(src / "config.json")
-        if config.get("featurizer") != FEATURIZER_VERSION or config.get("atom_dim") != ATOM_DIM:
-            raise ConfigError(
-                f"{src}: model was trained with graph featurizer {config.get('featurizer')!r}, "
-                f"this version uses {FEATURIZER_VERSION!r}",
-                hint="retrain the model with this version of helixforge",
-            )
-        scaler = load_json(src / "scaler.json")
-        model = cls(**config["params"])
-        model.task_types_ = list(config["task_types"])
-        model.n_classes_ = [int(k) for k in config["n_classes"]]
-        model.best_epoch_ = int(config.get("best_epoch", -1))
-        model.history_ = list(config.get("history", []))
-        model.target_mean_ = np.asarray(scaler["target_mean"], dtype=np.float64)
-        model.target_std_ = np.asarray(scaler["target_std"], dtype=np.float64)
-        if scaler.get("descriptor_quantiles") is not None:
-            q = np.asarray(scaler["descriptor_quantiles"], dtype=np.float64)
-            model.descriptor_quantiles_ = q.reshape(_N_QUANTILES, -1)
-        _, widths = model._layout()
-        model.net_ = _make_net(
-            atom_dim=ATOM_DIM,
-            bond_dim=BOND_DIM,
-            hidden=model.hidden,
-            depth=model.depth,
-            dropout=model.dropout,
-            aggregation=model.aggregation,
-            extra_dim=model._extra_dim(),
-            ffn_hidden=model.ffn_hidden,
-            ffn_layers=model.ffn_layers,
-            out_dim=int(sum(widths)),
-        )
-        weights = src / "weights.safetensors"
-        if not weights.exists():
-            raise InputError(
-                f"{weights}: not found", hint="is this a saved D-MPNN model directory?"
-            )
-        load_weights(model.net_, weights)
-        model.net_.eval()
-        return model
+        return load_dmpnn(cls, path)

@@ -62,6 +62,46 @@ DEFAULT_PARAMS: dict[str, Any] = {
     "log_target": "auto",
 }
 _NON_LGB = {"n_estimators", "early_stopping_rounds", "log_target", "refit"}
+# LightGBM parameters accepted besides DEFAULT_PARAMS, with their LightGBM defaults
+EXTRA_PARAMS: dict[str, Any] = {
+    "max_bin": 255,
+    "min_split_gain": 0.0,
+    "lambda_l1": 0.0,
+    "verbose": -1,
+}
+
+
+def check_params(params: dict[str, Any]) -> dict[str, Any]:
+    """`params` checked against DEFAULT_PARAMS / EXTRA_PARAMS: an unknown key, a wrong type or an
+    out-of-range value → ConfigError naming the key, the expected type and the valid keys."""
+    from helixforge.core.options import check_param_types, require_float, require_int
+
+    valid = f"valid keys: {', '.join(sorted({**DEFAULT_PARAMS, **EXTRA_PARAMS}))}"
+    types = {**DEFAULT_PARAMS, **EXTRA_PARAMS, "log_target": None}
+    try:
+        out = check_param_types(params, types)
+        for key, low in (("n_estimators", 1), ("early_stopping_rounds", 1), ("num_leaves", 2)):
+            if key in out:
+                require_int(out[key], f"--param {key}", min_value=low)
+        lows = {"min_child_samples": 0, "bagging_freq": 0, "num_threads": -1, "max_bin": 2}
+        for key, low in lows.items():  # num_threads <= 0: LightGBM's default (all cores)
+            if key in out:
+                require_int(out[key], f"--param {key}", min_value=low)
+        if "learning_rate" in out:
+            require_float(out["learning_rate"], "--param learning_rate", low=0, low_open=True)
+        for key in ("feature_fraction", "bagging_fraction"):
+            if key in out:
+                require_float(out[key], f"--param {key}", low=0, high=1, low_open=True)
+        for key in ("lambda_l1", "lambda_l2", "min_split_gain"):
+            if key in out:
+                require_float(out[key], f"--param {key}", low=0)
+        if out.get("log_target", "auto") not in ("auto", True, False):
+            raise ConfigError(
+                f"--param log_target={out['log_target']!r}: expected auto, true or false"
+            )
+    except ConfigError as exc:
+        raise ConfigError(exc.message, hint=exc.hint or valid) from None
+    return out
 
 
 def use_log_target(y: np.ndarray, setting: str | bool = "auto") -> bool:
@@ -85,17 +125,7 @@ class GBMModel:
     name = "gbm"
 
     def __init__(self, features: FeatureSpec | dict | None = None, n_jobs: int = 1, **params: Any):
-        unknown = (
-            set(params)
-            - set(DEFAULT_PARAMS)
-            - {"max_bin", "min_split_gain", "lambda_l1", "verbose"}
-        )
-        if unknown:
-            raise ConfigError(
-                f"unknown GBM parameter(s): {sorted(unknown)}",
-                hint=f"known: {sorted(DEFAULT_PARAMS)}",
-            )
-        self.params = {**DEFAULT_PARAMS, **params}
+        self.params = {**DEFAULT_PARAMS, **check_params(params)}
         self.features = (
             FeatureSpec.from_dict(features)
             if isinstance(features, dict)

@@ -1,0 +1,124 @@
+"""Count and bit fingerprints of RDKit molecules: ECFP / FCFP (Morgan), hashed atom pairs, and
+ErG reduced-graph pharmacophore pairs.
+
+    X = morgan_counts(smiles)                 # (n, 2048) float32, ECFP4 counts
+    B = morgan_bits(smiles)                   # (n, 32) uint64, packed ECFP4 bits
+    E = erg(smiles)                           # (n, 315) float32
+
+Invalid SMILES give a row of NaN (all-zero words for `morgan_bits`), so rows stay aligned.
+
+Determinism: every block works on a `pristine` copy of each molecule (computed properties
+cleared, ring perception kept). RDKit caches the topological distance matrix on a molecule
+(the atom-pair generator, autocorrelation descriptors ... set it), and `GetErGFingerprint`
+copies the molecule, edits it into a reduced graph and then reuses that *copied* cache: with the
+stale matrix it read wrong — for some molecules out-of-bounds, so process-dependent — distances,
+which made a few ErG cells differ between runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cache
+
+import numpy as np
+
+ERG_SIZE = 315
+
+
+def mol_of(smiles: object):
+    """A parsed, sanitized molecule, or None (see `standardize.parse_smiles`)."""
+    from helixforge.chem.standardize import parse_smiles
+
+    return parse_smiles(smiles)[0]
+
+
+def pristine(mol):
+    """A copy of `mol` without cached computed properties (distance matrices, descriptor
+    contributions, ...) but with its ring information, so no calculation sees another's cache."""
+    from rdkit import Chem
+
+    if mol is None:
+        return None
+    copy = Chem.Mol(mol)
+    copy.ClearComputedProps(False)  # False: keep ring info
+    return copy
+
+
+@cache
+def morgan_generator(radius: int, n_bits: int, features: bool):
+    """A cached RDKit Morgan generator (feature invariants → FCFP)."""
+    from rdkit.Chem import rdFingerprintGenerator
+
+    if features:
+        inv = rdFingerprintGenerator.GetMorganFeatureAtomInvGen()
+        return rdFingerprintGenerator.GetMorganGenerator(
+            radius=radius, fpSize=n_bits, atomInvariantsGenerator=inv
+        )
+    return rdFingerprintGenerator.GetMorganGenerator(radius=radius, fpSize=n_bits)
+
+
+@cache
+def atom_pair_generator(n_bits: int):
+    """A cached RDKit hashed atom-pair generator."""
+    from rdkit.Chem import rdFingerprintGenerator
+
+    return rdFingerprintGenerator.GetAtomPairGenerator(fpSize=n_bits)
+
+
+def counts_block(mols: Sequence, gen, n_bits: int) -> np.ndarray:
+    """Count fingerprints of molecules with generator `gen`, (n, n_bits) float32; None → NaN."""
+    out = np.full((len(mols), n_bits), np.nan, dtype=np.float32)
+    for i, m in enumerate(mols):
+        if m is not None:
+            out[i] = gen.GetCountFingerprintAsNumPy(pristine(m))
+    return out
+
+
+def erg_block(mols: Sequence) -> np.ndarray:
+    """ErG fingerprints of molecules, (n, 315) float32; None → NaN row."""
+    from rdkit.Chem import rdReducedGraphs
+
+    out = np.full((len(mols), ERG_SIZE), np.nan, dtype=np.float32)
+    for i, m in enumerate(mols):
+        if m is not None:
+            out[i] = rdReducedGraphs.GetErGFingerprint(pristine(m))
+    return out
+
+
+def morgan_counts(
+    smiles: Sequence[str], radius: int = 2, n_bits: int = 2048, features: bool = False
+) -> np.ndarray:
+    """ECFP (or FCFP with `features=True`) count fingerprints, (n, n_bits) float32."""
+    mols = [mol_of(s) for s in smiles]
+    return counts_block(mols, morgan_generator(radius, n_bits, features), n_bits)
+
+
+def atom_pair_counts(smiles: Sequence[str], n_bits: int = 2048) -> np.ndarray:
+    """Hashed atom-pair count fingerprints, (n, n_bits) float32."""
+    mols = [mol_of(s) for s in smiles]
+    return counts_block(mols, atom_pair_generator(n_bits), n_bits)
+
+
+def erg(smiles: Sequence[str]) -> np.ndarray:
+    """ErG extended reduced-graph pharmacophore fingerprints, (n, 315) float32."""
+    return erg_block([mol_of(s) for s in smiles])
+
+
+def morgan_bits(smiles: Sequence[str], radius: int = 2, n_bits: int = 2048) -> np.ndarray:
+    """ECFP bit vectors packed into uint64 words, (n, n_bits / 64); all-zero rows for invalid
+    SMILES. This is the form `uncertainty.max_tanimoto` uses for bulk Tanimoto."""
+    gen = morgan_generator(radius, n_bits, False)
+    out = np.zeros((len(smiles), n_bits // 64), dtype=np.uint64)
+    for i, s in enumerate(smiles):
+        m = mol_of(s)
+        if m is not None:
+            bits = gen.GetFingerprintAsNumPy(m).astype(bool)
+            out[i] = np.packbits(bits, bitorder="little").view(np.uint64)
+    return out
+
+
+def bits_from_counts(counts: np.ndarray) -> np.ndarray:
+    """Packed uint64 bit vectors from count fingerprints (same hashing, so equal to
+    `morgan_bits` when the counts came from `morgan_counts` with the same radius and size)."""
+    c = np.nan_to_num(np.asarray(counts), nan=0.0)
+    return np.packbits(c > 0, axis=1, bitorder="little").view(np.uint64)

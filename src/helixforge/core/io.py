@@ -32,6 +32,10 @@ from helixforge.core.errors import ConfigError, InputError
 _STREAM_ERRORS = (EOFError, zlib.error, gzip.BadGzipFile, struct.error)
 
 
+# The empty block every BGZF writer (bgzip, htslib, Biopython) ends a file with.
+_BGZF_EOF = bytes.fromhex("1f8b08040000000000ff0600424302001b0003000000000000000000")
+
+
 def is_gzip(path: str | os.PathLike) -> bool:
     """True when the file starts with the gzip magic bytes (plain gzip and BGZF alike)."""
     try:
@@ -39,6 +43,29 @@ def is_gzip(path: str | os.PathLike) -> bool:
             return fh.read(2) == b"\x1f\x8b"
     except OSError:
         return False
+
+
+def _truncated(path: Path, why: str) -> InputError:
+    return InputError(
+        f"{path}: the compressed file is truncated or corrupt ({why})",
+        hint="re-download or re-compress the file (gzip -t FILE checks it)",
+    )
+
+
+def check_bgzf_eof(path: str | os.PathLike) -> None:
+    """A BGZF file cut at a block boundary decompresses cleanly but short; its missing
+    end-of-file block gives it away. Raise `InputError` then (plain gzip: no check)."""
+    p = Path(path)
+    with open(p, "rb") as fh:
+        head = fh.read(18)
+        is_bgzf = len(head) == 18 and head[3] & 4 and head[12:14] == b"BC"
+        if not is_bgzf:
+            return
+        fh.seek(0, os.SEEK_END)
+        size = fh.tell()
+        fh.seek(max(0, size - len(_BGZF_EOF)))
+        if fh.read() != _BGZF_EOF:
+            raise _truncated(p, "BGZF end-of-file block missing")
 
 
 class _CheckedText(io.TextIOBase):
@@ -49,10 +76,7 @@ class _CheckedText(io.TextIOBase):
         self._path = path
 
     def _fail(self, exc: BaseException) -> InputError:
-        return InputError(
-            f"{self._path}: the compressed file is truncated or corrupt ({type(exc).__name__}: {exc})",
-            hint="re-download or re-compress the file (gzip -t FILE checks it)",
-        )
+        return _truncated(self._path, f"{type(exc).__name__}: {exc}")
 
     def read(self, size: int | None = -1) -> str:
         try:
@@ -100,6 +124,7 @@ def open_text(
     if p.is_dir():
         raise InputError(f"{p}: is a directory, expected a file")
     if is_gzip(p):
+        check_bgzf_eof(p)
         inner: IO[str] = io.TextIOWrapper(
             gzip.open(p, "rb"), encoding=encoding, errors=errors, newline=newline
         )
@@ -113,15 +138,13 @@ def check_gzip_whole(path: str | os.PathLike) -> None:
     p = Path(path)
     if not is_gzip(p):
         return
+    check_bgzf_eof(p)
     try:
         with gzip.open(p, "rb") as fh:
             while fh.read(1 << 20):
                 pass
     except _STREAM_ERRORS as exc:
-        raise InputError(
-            f"{p}: the compressed file is truncated or corrupt ({type(exc).__name__})",
-            hint="re-download or re-compress the file (gzip -t FILE checks it)",
-        ) from None
+        raise _truncated(p, type(exc).__name__) from None
 
 
 # ---------------------------------------------------------------- outputs
@@ -152,6 +175,12 @@ def check_output(
             )
         if kind == "dir" and p.is_dir() and not any(p.iterdir()):
             pass  # an empty directory is as good as none
+        elif kind == "dir" and _holds_cwd_or_home(p):
+            raise ConfigError(
+                f"{option} {p} is the current directory, one above it, or the home directory; "
+                "replacing it would delete everything in it",
+                hint=f"give {option} a new directory, for example {option} results/run1",
+            )
         elif not overwrite:
             raise ConfigError(
                 f"{option} {p} already exists",
@@ -175,6 +204,12 @@ def check_output(
     except OSError as exc:
         raise ConfigError(f"{option} {p}: cannot create {parent}: {exc.strerror}") from None
     return p
+
+
+def _holds_cwd_or_home(p: Path) -> bool:
+    target = p.resolve()
+    cwd = Path.cwd().resolve()
+    return target == cwd or target in cwd.parents or target == Path.home().resolve()
 
 
 def _umask() -> int:

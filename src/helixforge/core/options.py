@@ -6,6 +6,8 @@ Each raises `ConfigError` naming the option and the accepted values, before any 
 from __future__ import annotations
 
 import math
+import numbers
+import operator
 from collections.abc import Iterable
 from typing import Any
 
@@ -15,10 +17,20 @@ from helixforge.core.errors import ConfigError
 def require_int(
     value: Any, option: str, *, min_value: int | None = 1, max_value: int | None = None
 ) -> int:
-    """An integer within [min_value, max_value] (default: a positive integer)."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
+    """An integer within [min_value, max_value] (default: a positive integer).
+
+    Python and NumPy integers are accepted, and floats with an integral value (3.0);
+    booleans, NaN, infinities and text are not."""
+    if isinstance(value, bool):
         raise ConfigError(f"{option} must be an integer, got {value!r}")
-    value = int(value)
+    try:
+        value = operator.index(value)  # int, numpy integer
+    except TypeError:
+        if not (
+            isinstance(value, numbers.Real) and math.isfinite(value) and value == int(value)
+        ):
+            raise ConfigError(f"{option} must be an integer, got {value!r}") from None
+        value = int(value)
     if min_value is not None and value < min_value:
         raise ConfigError(f"{option} must be at least {min_value}, got {value}")
     if max_value is not None and value > max_value:
@@ -36,6 +48,8 @@ def require_float(
     high_open: bool = False,
 ) -> float:
     """A finite float within the range; `low_open`/`high_open` exclude the bounds."""
+    if isinstance(value, bool):
+        raise ConfigError(f"{option} must be a number, got {value!r}")
     try:
         v = float(value)
     except (TypeError, ValueError):
@@ -68,6 +82,8 @@ def parse_params(items: Iterable[str], option: str = "--param") -> dict[str, Any
             raise ConfigError(
                 f"{option} {item!r} is not KEY=VALUE", hint=f"for example {option} n_estimators=500"
             )
+        if key.strip() in out:
+            raise ConfigError(f"{option} {key.strip()} is given twice", hint="give each key once")
         try:
             out[key.strip()] = json.loads(value)
         except json.JSONDecodeError:
@@ -98,6 +114,8 @@ def check_param_types(
             ok = isinstance(value, int) and not isinstance(value, bool)
         elif isinstance(ref, float):
             ok = isinstance(value, int | float) and not isinstance(value, bool)
+            if ok and not math.isfinite(value):
+                raise ConfigError(f"{option} {key}={value!r}: must be a finite number")
             if ok:
                 out[key] = float(value)
         elif isinstance(ref, str):

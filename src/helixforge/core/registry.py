@@ -51,7 +51,10 @@ class Registry(Generic[T]):
 
     def _load(self) -> None:
         while self._lazy:
-            importlib.import_module(self._lazy.pop(0))
+            name = self._lazy[0]
+            importlib.import_module(name)  # a failed import raises and stays pending
+            if name in self._lazy:
+                self._lazy.remove(name)
 
     def get(self, name: str) -> T:
         if name not in self._items:

@@ -181,7 +181,12 @@ def fetch(
     from helixforge.core.io import check_output
 
     ds = get_dataset(name)
-    root = cache_root() if out is None else check_output(out, overwrite=True, kind="dir")
+    root = cache_root() if out is None else Path(out)
+    if root.exists() and not root.is_dir():
+        raise ConfigError(
+            f"--out {root} is a file, but dataset files are written into a directory",
+            hint="give a directory path",
+        )
     plan: list[tuple[str, dict[str, str], Path, str]] = []
     dests: list[Path] = []
     for part, info in ds.files.items():
@@ -192,8 +197,7 @@ def fetch(
             raise DataUnavailableError(
                 f"no download URL is known for {ds.name} ({part})", hint=f"source: {ds.source}"
             )
-        if dest.is_dir():
-            raise ConfigError(f"{dest} is a directory; {ds.name} ({part}) is a file")
+        check_output(dest, overwrite=True, option="--out")  # location usable, parents made
         if dest.exists():
             if info.get("sha256") and sha256_file(dest) == info["sha256"]:
                 if log:

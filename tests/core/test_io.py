@@ -1,0 +1,422 @@
+"""core.io (opener, output checks, atomic swaps), core.options, core.registry, core.progress."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import struct
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+from helixforge.core.errors import ConfigError, InputError
+from helixforge.core.io import (
+    atomic_file,
+    check_bgzf_eof,
+    check_gzip_whole,
+    check_output,
+    is_gzip,
+    open_text,
+    recover_dir,
+    replace_dir,
+    staging_dir,
+    staging_path,
+)
+from helixforge.core.options import (
+    check_param_types,
+    parse_params,
+    require_choice,
+    require_float,
+    require_int,
+)
+from helixforge.core.progress import progress
+from helixforge.core.registry import Registry, call_registered
+
+ROOT = os.geteuid() == 0 if hasattr(os, "geteuid") else False
+
+# ---------------------------------------------------------------- open_text
+
+
+def _bgzf_bytes(text: str, path) -> bytes:
+    from Bio import bgzf
+
+    with bgzf.BgzfWriter(str(path), "wb") as fh:
+        fh.write(text.encode())
+    return path.read_bytes()
+
+
+def _blocks(raw: bytes) -> list[int]:
+    """Start offsets of the BGZF blocks."""
+    offsets, off = [], 0
+    while off < len(raw):
+        offsets.append(off)
+        off += struct.unpack("<H", raw[off + 16 : off + 18])[0] + 1
+    return offsets
+
+
+TEXT = "".join(f"line {i}\n" for i in range(40_000))
+
+
+@pytest.mark.parametrize("kind", ["plain", "gzip", "bgzf"])
+def test_open_text_reads_every_compression_alike(tmp_path, kind):
+    path = tmp_path / f"t.{kind}"
+    if kind == "plain":
+        path.write_text(TEXT)
+    elif kind == "gzip":
+        path.write_bytes(gzip.compress(TEXT.encode()))
+    else:
+        _bgzf_bytes(TEXT, path)
+    assert is_gzip(path) == (kind != "plain")
+    with open_text(path) as fh:
+        assert fh.read() == TEXT
+    with open_text(path) as fh:
+        assert sum(1 for _ in fh) == 40_000
+    check_gzip_whole(path)
+
+
+@pytest.mark.parametrize("cut", [0.5, 0.99])
+def test_truncated_gzip_is_named_wherever_it_is_found(tmp_path, cut):
+    raw = gzip.compress(TEXT.encode())
+    path = tmp_path / "cut.txt.gz"
+    path.write_bytes(raw[: int(len(raw) * cut)])
+    with pytest.raises(InputError, match="cut.txt.gz: the compressed file is truncated"):
+        check_gzip_whole(path)
+    with pytest.raises(InputError, match="cut.txt.gz"), open_text(path) as fh:
+        for _ in fh:
+            pass
+
+
+def test_bgzf_cut_at_a_block_boundary_is_caught(tmp_path):
+    """gzip reads such a file without complaint; only the missing EOF block tells."""
+    raw = _bgzf_bytes(TEXT, tmp_path / "whole.gz")
+    starts = _blocks(raw)
+    assert len(starts) > 2
+    path = tmp_path / "cut.txt.gz"
+    path.write_bytes(raw[: starts[2]])
+    assert len(gzip.decompress(path.read_bytes())) < len(TEXT)  # silently short
+    for check in (check_bgzf_eof, check_gzip_whole, open_text):
+        with pytest.raises(InputError, match="cut.txt.gz: .*BGZF end-of-file block missing"):
+            check(path)
+    check_bgzf_eof(tmp_path / "whole.gz")
+
+
+def test_corrupt_gzip_and_missing_paths(tmp_path):
+    bad = tmp_path / "bad.gz"
+    bad.write_bytes(b"\x1f\x8b" + b"\x00" * 40)
+    with pytest.raises(InputError, match="bad.gz"), open_text(bad) as fh:
+        fh.read()
+    with pytest.raises(InputError, match="nope.txt: file not found"):
+        open_text(tmp_path / "nope.txt")
+    with pytest.raises(InputError, match="is a directory"):
+        open_text(tmp_path)
+
+
+# ---------------------------------------------------------------- check_output
+
+
+def test_check_output_refuses_existing_without_overwrite(tmp_path):
+    f = tmp_path / "out.csv"
+    f.write_text("x")
+    with pytest.raises(ConfigError, match="--out .*out.csv already exists") as err:
+        check_output(f)
+    assert "--overwrite" in err.value.hint
+    assert check_output(f, overwrite=True) == f
+    d = tmp_path / "run"
+    d.mkdir()
+    assert check_output(d, kind="dir") == d  # empty directory: as good as none
+    (d / "model.json").write_text("{}")
+    with pytest.raises(ConfigError, match="already exists"):
+        check_output(d, kind="dir")
+    assert check_output(d, kind="dir", overwrite=True) == d
+
+
+@pytest.mark.parametrize(
+    "setup, kind, match",
+    [
+        (lambda t: (t / "d").mkdir(), "file", "is a directory"),
+        (lambda t: (t / "d").write_text("x"), "dir", "is a file"),
+        (lambda t: (t / "p").write_text("x"), "file", "is a file, so nothing can be written"),
+    ],
+)
+def test_check_output_kind_and_parent_errors(tmp_path, setup, kind, match):
+    setup(tmp_path)
+    target = tmp_path / ("p/out.csv" if "nothing" in match else "d")
+    with pytest.raises(ConfigError, match=match):
+        check_output(target, kind=kind, overwrite=True, option="-o")
+
+
+def test_check_output_creates_missing_parents_and_rejects_empty(tmp_path):
+    assert check_output(tmp_path / "a" / "b" / "c.csv").parent.is_dir()
+    with pytest.raises(ConfigError, match="--out is empty"):
+        check_output("")
+
+
+@pytest.mark.skipif(ROOT, reason="root can write anywhere")
+def test_check_output_unwritable_parent(tmp_path):
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    ro.chmod(0o500)
+    try:
+        with pytest.raises(ConfigError, match="not writable"):
+            check_output(ro / "out.csv")
+    finally:
+        ro.chmod(0o700)
+
+
+def test_check_output_never_offers_to_replace_cwd_or_its_parents(tmp_path, monkeypatch):
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "precious.csv").write_text("x")
+    monkeypatch.chdir(work)
+    for target in (".", str(work), str(tmp_path), ".."):
+        with pytest.raises(ConfigError, match="would delete everything"):
+            check_output(target, kind="dir", overwrite=True)
+    assert (work / "precious.csv").exists()
+
+
+# ---------------------------------------------------------------- atomic writes and swaps
+
+
+def test_atomic_file_replaces_only_on_success(tmp_path):
+    dest = tmp_path / "out.txt"
+    dest.write_text("old")
+    with pytest.raises(RuntimeError), atomic_file(dest) as tmp:
+        tmp.write_text("half")
+        raise RuntimeError("crash")
+    assert dest.read_text() == "old" and sorted(os.listdir(tmp_path)) == ["out.txt"]
+    with atomic_file(dest) as tmp:
+        assert tmp.parent == dest.parent and tmp != dest
+        tmp.write_text("new")
+    assert dest.read_text() == "new" and sorted(os.listdir(tmp_path)) == ["out.txt"]
+
+
+def test_replace_dir_never_deletes_before_the_new_one_is_in(tmp_path):
+    final, new = tmp_path / "idx", tmp_path / "new"
+    final.mkdir()
+    (final / "v").write_text("1")
+    new.mkdir()
+    (new / "v").write_text("2")
+    replace_dir(new, final)
+    assert (final / "v").read_text() == "2" and sorted(os.listdir(tmp_path)) == ["idx"]
+
+
+def test_recover_dir_after_a_crash_between_the_renames(tmp_path):
+    final = tmp_path / "idx"
+    backup = tmp_path / ".idx.old"
+    backup.mkdir()
+    (backup / "v").write_text("old")  # crash: old renamed aside, new not yet in
+    recover_dir(final)
+    assert (final / "v").read_text() == "old" and not backup.exists()
+    backup.mkdir()  # crash after the new one went in, before the old one was removed
+    recover_dir(final)
+    assert not backup.exists() and (final / "v").read_text() == "old"
+
+
+def test_staging_dir_swaps_in_on_success_and_keeps_the_stage_on_failure(tmp_path):
+    final = tmp_path / "run"
+    with pytest.raises(RuntimeError), staging_dir(final) as stage:
+        assert stage == staging_path(final) == tmp_path / ".run.partial"
+        (stage / "checkpoint").write_text("step 10")
+        raise RuntimeError("killed")
+    assert not final.exists() and (staging_path(final) / "checkpoint").exists()
+    with staging_dir(final) as stage:  # a resume finds its checkpoint
+        assert (stage / "checkpoint").read_text() == "step 10"
+        (stage / "model").write_text("done")
+    assert (final / "model").exists() and not staging_path(final).exists()
+    with pytest.raises(RuntimeError), staging_dir(tmp_path / "b", keep_on_error=False):
+        raise RuntimeError("no resume")
+    assert not staging_path(tmp_path / "b").exists()
+
+
+def test_kill_9_inside_a_dir_swap_leaves_old_or_new(tmp_path):
+    """SIGKILL at every point of replace_dir: recover_dir then finds a whole directory."""
+    script = textwrap.dedent(
+        """
+        import os, sys
+        from pathlib import Path
+        import helixforge.core.io as io
+        final, new, stop = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
+        calls = [0]
+        real = os.replace
+        def replace(a, b):
+            if calls[0] == stop:
+                os.kill(os.getpid(), 9)
+            calls[0] += 1
+            real(a, b)
+        def rmtree(*a, **k):
+            os.kill(os.getpid(), 9)  # the new one is in, the old one not yet removed
+        io.os.replace = replace
+        if stop == 2:
+            io.shutil.rmtree = rmtree
+        io.replace_dir(new, final)
+        """
+    )
+    for stop in range(3):
+        case = tmp_path / str(stop)
+        final, new = case / "idx", case / "new"
+        for d, v in ((final, "old"), (new, "new")):
+            d.mkdir(parents=True)
+            (d / "v").write_text(v)
+        proc = subprocess.run([sys.executable, "-c", script, str(final), str(new), str(stop)])
+        assert proc.returncode == -9
+        recover_dir(final)
+        assert (final / "v").read_text() == ("old" if stop < 2 else "new"), stop
+        assert not (case / ".idx.old").exists()
+
+
+# ---------------------------------------------------------------- options
+
+
+@pytest.mark.parametrize("good, expect", [(3, 3), (3.0, 3), (np.int64(4), 4), (np.float32(2), 2)])
+def test_require_int_accepts_integral_numbers(good, expect):
+    assert require_int(good, "--n") == expect and type(require_int(good, "--n")) is int
+
+
+@pytest.mark.parametrize(
+    "bad, match",
+    [
+        (0, "at least 1"),
+        (-3, "at least 1"),
+        (2.5, "must be an integer"),
+        (float("nan"), "must be an integer"),
+        (float("inf"), "must be an integer"),
+        ("5", "must be an integer"),
+        (True, "must be an integer"),
+        (None, "must be an integer"),
+        (np.float64("nan"), "must be an integer"),
+    ],
+)
+def test_require_int_refuses_with_the_option_name(bad, match):
+    with pytest.raises(ConfigError, match=f"--batch-size {match}|--batch-size must"):
+        require_int(bad, "--batch-size")
+    with pytest.raises(ConfigError) as err:
+        require_int(bad, "--batch-size")
+    assert "np." not in str(err.value) and "--batch-size" in str(err.value)
+
+
+def test_require_int_bounds():
+    assert require_int(0, "--jobs", min_value=0) == 0
+    with pytest.raises(ConfigError, match="at most 10"):
+        require_int(11, "--k", max_value=10)
+    assert require_int(-5, "--x", min_value=None) == -5
+
+
+@pytest.mark.parametrize(
+    "value, kw, ok",
+    [
+        (0.5, {"low": 0, "high": 1, "low_open": True, "high_open": True}, True),
+        (0, {"low": 0, "low_open": True}, False),
+        (1, {"high": 1, "high_open": True}, False),
+        (1, {"high": 1}, True),
+        ("0.3", {}, True),
+        ("abc", {}, False),
+        (float("nan"), {}, False),
+        (float("-inf"), {}, False),
+        (True, {}, False),
+        (None, {}, False),
+    ],
+)
+def test_require_float(value, kw, ok):
+    if ok:
+        assert isinstance(require_float(value, "--coverage", **kw), float)
+    else:
+        with pytest.raises(ConfigError, match="--coverage"):
+            require_float(value, "--coverage", **kw)
+
+
+def test_require_choice_lists_choices():
+    assert require_choice("a", "--mode", ["a", "b"]) == "a"
+    with pytest.raises(ConfigError, match="--mode 'c' is not one of: a, b"):
+        require_choice("c", "--mode", ["a", "b"])
+
+
+def test_parse_params_and_check_types():
+    params = parse_params(["n_estimators=500", "lr=0.1", "name=abc", "flag=true", "x=[1,2]"])
+    assert params == {"n_estimators": 500, "lr": 0.1, "name": "abc", "flag": True, "x": [1, 2]}
+    defaults = {"n_estimators": 100, "lr": 0.05, "name": "a", "flag": False, "x": None}
+    out = check_param_types({**params, "lr": 1}, defaults)
+    assert out["lr"] == 1.0 and isinstance(out["lr"], float)
+    for bad, match in [
+        (["n_estimators"], "not KEY=VALUE"),
+        (["=3"], "not KEY=VALUE"),
+        (["a=1", "a=2"], "given twice"),
+    ]:
+        with pytest.raises(ConfigError, match=match):
+            parse_params(bad)
+    for params, match in [
+        ({"n_estimators": "abc"}, "expected int"),
+        ({"n_estimators": 1.5}, "expected int"),
+        ({"n_estimators": True}, "expected int"),
+        ({"lr": "fast"}, "expected float"),
+        ({"lr": float("nan")}, "finite"),
+        ({"lr": float("inf")}, "finite"),
+        ({"flag": 1}, "expected bool"),
+        ({"nope": 1}, "unknown parameter"),
+    ]:
+        with pytest.raises(ConfigError, match=match):
+            check_param_types(params, defaults)
+
+
+# ---------------------------------------------------------------- registry
+
+
+def test_registry_register_get_and_unknown_names():
+    reg: Registry = Registry("widget", option="--widget")
+
+    @reg.register("b")
+    def _b(x=1):
+        return ("b", x)
+
+    reg.register("a", lambda x=0: ("a", x))
+    assert reg.names() == ["a", "b"] and "a" in reg and "z" not in reg
+    assert call_registered(reg, "b", x=5) == ("b", 5)
+    with pytest.raises(ConfigError, match="--widget 'z': unknown widget") as err:
+        reg.get("z")
+    assert err.value.hint == "choose one of: a, b"
+    with pytest.raises(ValueError, match="registered twice"):
+        reg.register("a", lambda: None)
+    reg.register("b", _b)  # the same object again is fine
+
+
+def test_registry_lazy_modules_and_failed_imports_stay_pending(tmp_path, monkeypatch):
+    pkg = tmp_path / "lazy_regs"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text(
+        "from helixforge.core.registry import Registry\nREG = Registry('thing')\n"
+    )
+    (pkg / "one.py").write_text("from lazy_regs import REG\nREG.register('one', 1)\n")
+    (pkg / "broken.py").write_text("raise ImportError('optional dependency missing')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import lazy_regs
+
+    lazy_regs.REG._lazy = ["lazy_regs.one", "lazy_regs.broken"]
+    with pytest.raises(ImportError, match="optional dependency"):
+        lazy_regs.REG.get("two")
+    assert lazy_regs.REG._lazy == ["lazy_regs.broken"]  # not silently forgotten
+    assert lazy_regs.REG._items == {"one": 1}
+    with pytest.raises(ImportError):
+        lazy_regs.REG.names()
+
+
+# ---------------------------------------------------------------- progress
+
+
+def test_progress_quiet_and_nested_steps_share_one_display():
+    with progress("quiet", total=3, quiet=True) as step:
+        step(3)
+    with progress("outer", total=2, unit="chunk") as outer:
+        with progress("inner", total=5, unit="mol") as inner:
+            for _ in range(5):
+                inner()
+        outer(2)
+        with progress("inner again") as inner:
+            inner(1)
+    from helixforge.core import progress as mod
+
+    assert mod._ACTIVE == []
+    with pytest.raises(RuntimeError), progress("fails", total=1):
+        raise RuntimeError("boom")
+    assert mod._ACTIVE == []

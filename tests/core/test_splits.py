@@ -67,3 +67,35 @@ def test_group_split_scales_to_many_groups():
     s = make_split("group", len(groups), groups=groups, seed=0)
     assert _covers(s, len(groups))
     assert not set(groups[s.train]) & set(groups[s.test])
+
+
+def test_kfold_needs_two_folds():
+    for k in (0, 1, -2, 2.5):
+        with pytest.raises(ConfigError, match="--folds"):
+            kfold_indices(10, k)
+
+
+def test_splits_are_identical_across_processes_and_hash_seeds():
+    """Group keys are strings: nothing may depend on Python's per-process hash seed."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "from helixforge.core.splits import make_split, kfold_indices\n"
+        "g = [f'scaffold{i % 17}' for i in range(200)]\n"
+        "s = make_split('group', 200, groups=g, seed=3)\n"
+        "f = kfold_indices(200, 5, seed=3, groups=g)\n"
+        "print(s.train.tolist(), s.test.tolist(), [h.tolist() for _, h in f])\n"
+    )
+    outs = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "2")
+    }
+    assert len(outs) == 1

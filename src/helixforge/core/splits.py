@@ -210,7 +210,13 @@ def predefined_split(n: int, *, assignment: Sequence[str], **_) -> Split:
 def kfold_indices(
     n: int, k: int, seed: int = 0, groups: Sequence | None = None
 ) -> list[tuple[np.ndarray, np.ndarray]]:
-    """K folds of (train, held-out) positions; with `groups`, no group spans two folds."""
+    """K folds of (train, held-out) positions; with `groups`, no group spans two folds.
+
+    k must be at least 2. With fewer rows (or groups) than folds, some held-out parts are
+    empty; callers skip those."""
+    from helixforge.core.options import require_int
+
+    k = require_int(k, "--folds", min_value=2)
     rng = np.random.default_rng(seed)
     if groups is None:
         order = rng.permutation(n)

@@ -173,3 +173,19 @@ def _same_metrics(a: Path, b: Path) -> bool:
     ma, mb = (json.loads((r / "metrics.json").read_text()) for r in (a, b))
     drop = lambda m: {k: v for k, v in m.items() if "time" not in k and "second" not in k}  # noqa: E731
     return drop(ma) == drop(mb)
+
+
+def test_the_gbm_does_not_depend_on_the_thread_count(make_table):
+    """LightGBM runs with deterministic=True and column-wise histograms: each feature's
+    histogram is summed by one thread in row order, so --jobs changes speed, not the model."""
+    from helixforge.chem.models.gbm import GBMModel
+
+    df = make_table()
+    spec = FeatureSpec(morgan_bits=256, erg=True, descriptors="lite")
+    y = df[["logp_like"]].to_numpy()
+    preds = []
+    for threads in (1, 2):
+        m = GBMModel(features=spec, n_estimators=80, num_threads=threads)
+        m.fit(df["smiles"][:100], y[:100], ["regression"], valid=(df["smiles"][100:], y[100:]))
+        preds.append(m.predict(df["smiles"]).tobytes())
+    assert preds[0] == preds[1]

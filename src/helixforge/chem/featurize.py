@@ -14,8 +14,8 @@ Adding a feature block is one function and one registration line:
 
     FeatureSpec(extra=("maccs",))             # appended after the built-in blocks
 
-Determinism: each block sees its own cache-free copy of each molecule (see
-`fingerprints.pristine`), so the same molecule gives the same bytes in any process, with any
+Determinism: the blocks see cache-free copies of the molecules, and ErG its own (see
+`fingerprints`), so the same molecule gives the same bytes in any process, with any
 PYTHONHASHSEED, in any block order and with any number of worker processes.
 The fingerprint and descriptor functions live in `fingerprints.py` / `descriptors.py` and are
 re-exported here.
@@ -166,8 +166,10 @@ class FeatureSpec:
 
 def featurize_mols(mols: Sequence, spec: FeatureSpec = FeatureSpec()) -> np.ndarray:
     """`featurize` for already parsed (and standardized) RDKit molecules; None → NaN row.
-    The molecules are not modified."""
-    parts = [FEATURIZERS.get(b).compute(mols, spec) for b in spec.blocks()]
+    The blocks see cache-free copies (`pristine`): the caller's molecules are not modified and
+    no cached value from an earlier calculation on them can leak into a feature."""
+    clean = [pristine(m) for m in mols]
+    parts = [FEATURIZERS.get(b).compute(clean, spec) for b in spec.blocks()]
     if not parts:
         return np.zeros((len(mols), 0), dtype=np.float32)
     return np.concatenate([np.asarray(p, dtype=np.float32) for p in parts], axis=1)

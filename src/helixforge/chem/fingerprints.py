@@ -7,12 +7,14 @@ ErG reduced-graph pharmacophore pairs.
 
 Invalid SMILES give a row of NaN (all-zero words for `morgan_bits`), so rows stay aligned.
 
-Determinism: every block works on a `pristine` copy of each molecule (computed properties
-cleared, ring perception kept). RDKit caches the topological distance matrix on a molecule
-(the atom-pair generator, autocorrelation descriptors ... set it), and `GetErGFingerprint`
-copies the molecule, edits it into a reduced graph and then reuses that *copied* cache: with the
-stale matrix it read wrong — for some molecules out-of-bounds, so process-dependent — distances,
-which made a few ErG cells differ between runs.
+Determinism: RDKit caches the topological distance matrix on a molecule (the atom-pair
+generator, autocorrelation descriptors ... set it), and `GetErGFingerprint` copies the molecule,
+edits it into a reduced graph and then reuses that *copied* cache: with the stale matrix it read
+wrong — for some molecules out-of-bounds, so process-dependent — distances, which made a few ErG
+cells differ between runs. `erg_block` therefore always works on a `pristine` copy (computed
+properties cleared, ring perception kept), and `featurize.featurize_mols` hands every block a
+pristine copy of the caller's molecules. `counts_block` reads the molecules' caches as RDKit
+does (correct unless a molecule was edited after a calculation cached something on it).
 """
 
 from __future__ import annotations
@@ -70,7 +72,7 @@ def counts_block(mols: Sequence, gen, n_bits: int) -> np.ndarray:
     out = np.full((len(mols), n_bits), np.nan, dtype=np.float32)
     for i, m in enumerate(mols):
         if m is not None:
-            out[i] = gen.GetCountFingerprintAsNumPy(pristine(m))
+            out[i] = gen.GetCountFingerprintAsNumPy(m)
     return out
 
 

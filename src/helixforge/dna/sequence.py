@@ -15,26 +15,13 @@ from __future__ import annotations
 import numpy as np
 
 from helixforge.core.errors import InputError
+from helixforge.lm.alphabet import IUPAC, reverse_complement  # noqa: F401 - re-exported
+
 
 DNA = "ACGT"
-IUPAC: dict[str, str] = {
-    "A": "A", "C": "C", "G": "G", "T": "T", "U": "T",
-    "R": "AG", "Y": "CT", "S": "CG", "W": "AT", "K": "GT", "M": "AC",
-    "B": "CGT", "D": "AGT", "H": "ACT", "V": "ACG", "N": "ACGT",
-}  # fmt: skip
-_FROM, _TO = "ACGTUNRYSWKMBDHVacgtunryswkmbdhv-", "TGCAANYRSWMKVHDBtgcaanyrswmkvhdb-"
-_COMP = str.maketrans(_FROM, _TO)
-_COMP_BYTES = bytes.maketrans(_FROM.encode(), _TO.encode())
 _ALLOWED = set("ACGTN")
 _AMBIG = set("RYSWKMBDHV")
 IUPAC_POLICIES = ("error", "n", "keep")
-
-
-def reverse_complement(seq: str | bytes) -> str | bytes:
-    """Reverse complement of a str or bytes sequence, IUPAC-aware and case-preserving."""
-    if isinstance(seq, bytes | bytearray):
-        return bytes(seq).translate(_COMP_BYTES)[::-1]
-    return seq.translate(_COMP)[::-1]
 
 
 def clean_sequence(

@@ -29,12 +29,12 @@ from typing import Any
 import numpy as np
 
 from helixforge.core.errors import ConfigError, EmptyInputError, InputError
+from helixforge.lm.alphabet import reverse_complement
 
 FASTA_SUFFIXES = (".fa", ".fasta", ".fna", ".ffn", ".fas")
 _ORGANELLE = re.compile(
     r"(^|[^a-z])(chrm|mt|mito|mitochondri\w*|chrc|pt|chloroplast|plastid)([^a-z]|$)", re.I
 )
-_COMP = bytes.maketrans(b"ACGTN", b"TGCAN")
 
 
 def _open_text(path: Path):
@@ -186,7 +186,7 @@ class FastaCorpus:
             if np.count_nonzero(w == ord("N")) <= self.max_n_fraction * self.window:
                 s = w.tobytes()
                 if rng.random() < 0.5:
-                    s = s.translate(_COMP)[::-1]
+                    s = reverse_complement(s)
                 return s.decode("ascii")
         raise InputError(
             f"{self.path}: could not find a window without N runs",
@@ -212,7 +212,7 @@ class FastaCorpus:
                 if np.count_nonzero(w == ord("N")) > self.max_n_fraction * self.window:
                     continue
                 b = w.tobytes()
-                out.append((b if len(out) % 2 == 0 else b.translate(_COMP)[::-1]).decode("ascii"))
+                out.append((b if len(out) % 2 == 0 else reverse_complement(b)).decode("ascii"))
                 if len(out) >= n:
                     return out
         return out

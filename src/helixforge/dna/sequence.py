@@ -17,7 +17,6 @@ import numpy as np
 from helixforge.core.errors import InputError
 from helixforge.lm.alphabet import IUPAC, reverse_complement  # noqa: F401 - re-exported
 
-
 DNA = "ACGT"
 _ALLOWED = set("ACGTN")
 _AMBIG = set("RYSWKMBDHV")

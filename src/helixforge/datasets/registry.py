@@ -22,7 +22,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from helixforge.core.errors import ConfigError, DataUnavailableError, InputError
+from helixforge.core.errors import ConfigError, DataUnavailableError, InputError, RowErrors
 
 
 @dataclass(frozen=True)
@@ -155,11 +155,12 @@ def resolve(name: str, part: str | None = None, verify: bool = True) -> Path:
     )
 
 
-def load_frame(name: str, part: str | None = None):
-    """Read one part of a dataset as a DataFrame (via `core.tables.read_table`)."""
+def load_frame(name: str, part: str | None = None, *, errors: RowErrors | None = None):
+    """Read one part of a dataset as a DataFrame (via `core.tables.read_table`); lines that
+    cannot be read go to `errors` when given, else to ``df.attrs["skipped_lines"]``."""
     from helixforge.core.tables import read_table
 
-    return read_table(resolve(name, part))
+    return read_table(resolve(name, part), errors=errors)
 
 
 def fetch(

@@ -266,7 +266,10 @@ def fit(
         best_state = state.get("best_state")
 
     t0 = time.perf_counter() - result.seconds
-    bad_epochs = 0
+    # epochs since the best one: restored on resume so early stopping matches an uninterrupted run
+    bad_epochs = (
+        start_epoch - 1 - result.best_epoch if start_epoch and result.best_epoch >= 0 else 0
+    )
     with progress(
         "training", total=cfg.epochs - start_epoch, quiet=cfg.quiet, unit="epochs"
     ) as advance:

@@ -4,18 +4,12 @@
     merged, conflicts = merge_duplicates(clean, ["pIC50"], ["regression"])
 
 Every SMILES goes through: parse → sanitize → choose the parent (salts and solvents stripped,
-see `choose_parent`) → neutralise charges where a neutral form exists → (optional) canonical
+see `salts.choose_parent`) → neutralise charges where a neutral form exists → (optional) canonical
 tautomer → canonical isomeric SMILES. RDKit's C++ log is silenced; the reason a molecule was
 rejected is captured and written into the errors table instead.
 
-Salts, as a medicinal chemist registers them: counter-ions (RDKit's SaltRemover list: halides,
-alkali / alkaline-earth ions, water, ammonia, nitrate, phosphate, sulfate, mesylate, tosylate,
-acetate, TFA, fumarate / maleate, oxalate, tartrate, dicyclohexylamine) and other inorganic
-fragments are stripped from an organic parent: `CCN.Cl` → `CCN`, metformin tosylate →
-metformin. When nothing is left but counter-ions / inorganic fragments (`[Na+].[Cl-]`, a
-hydrate of it, cisplatin `N.N.Cl[Pt]Cl`), the compound IS the salt: it is kept whole (only water
-dropped) and not neutralised, so `[Na+].[Cl-]` stays `[Cl-].[Na+]` instead of becoming `Cl`
-(`StandardizeOptions(salts="reject")` turns such rows into errors "only counter-ions").
+Salts: see `chem.salts` (an all-inorganic salt is kept whole, or rejected with
+`StandardizeOptions(salts="reject")`).
 """
 
 from __future__ import annotations
@@ -81,74 +75,7 @@ def _tool(name: str):
             enum = rdMolStandardize.TautomerEnumerator()
             enum.SetMaxTautomers(200)
             _TOOLS[name] = enum
-        elif name == "carbon":
-            from rdkit import Chem
-
-            _TOOLS[name] = Chem.MolFromSmarts("[#6]")
-        elif name == "salts":
-            from rdkit import Chem
-            from rdkit.Chem.SaltRemover import SaltRemover
-
-            organic = [p for p in SaltRemover().salts if p.HasSubstructMatch(_tool("carbon"))]
-            _TOOLS[name] = organic + [Chem.MolFromSmarts(p) for p in _INORGANIC_CARBON]
     return _TOOLS[name]
-
-
-# carbon-containing fragments that are inorganic: cyanide, carbonate / bicarbonate, CO2, CO,
-# (thio)cyanate (whole-fragment SMARTS; charge-agnostic)
-_INORGANIC_CARBON = ("[#6]#[#7]", "[#6](=[#8])([#8])[#8]", "[#8]=[#6]=[#8]", "[#6]#[#8]")
-_INORGANIC_CARBON += ("[#7]#[#6][#8,#16]",)
-
-
-def _whole_match(frag, patterns) -> bool:
-    n = frag.GetNumAtoms()
-    return any(
-        len(match) == n for p in patterns for match in frag.GetSubstructMatches(p, maxMatches=4)
-    )
-
-
-def _fragment_kind(frag) -> str:
-    """'inorganic' (no carbon, or cyanide / carbonate / CO2 ...), 'counterion' (an organic
-    counter-ion of RDKit's salt list: acetate, tosylate, ...) or 'organic'."""
-    if not frag.HasSubstructMatch(_tool("carbon")):
-        return "inorganic"
-    salts = _tool("salts")
-    if _whole_match(frag, salts[-len(_INORGANIC_CARBON) :]):
-        return "inorganic"
-    return "counterion" if _whole_match(frag, salts) else "organic"
-
-
-def choose_parent(mol) -> tuple[object, bool]:
-    """The parent compound of a (possibly multi-fragment) molecule and whether it is an
-    all-inorganic salt kept whole: the largest organic non-counter-ion fragment; else the
-    largest organic counter-ion (sodium acetate → acetate); else, when every fragment is a
-    counter-ion / inorganic (NaCl, its hydrate, cisplatin), the whole input minus water."""
-    from rdkit import Chem
-
-    frags = Chem.GetMolFrags(mol, asMols=True)
-    if len(frags) == 1:
-        return mol, False
-    kinds = [_fragment_kind(f) for f in frags]
-    for wanted in ("organic", "counterion"):
-        keep = [f for f, k in zip(frags, kinds) if k == wanted]
-        if len(keep) == 1:
-            return keep[0], False
-        if keep:
-            return _tool("fragment").choose(_combine(keep)), False
-    non_water = [f for f in frags if Chem.MolToSmiles(f) != "O"]
-    if not non_water:
-        return frags[0], False  # only water
-    return _combine(non_water), len(non_water) > 1
-
-
-def _combine(frags: Sequence) -> object:
-    from rdkit import Chem
-
-    out = frags[0]
-    for f in frags[1:]:
-        out = Chem.CombineMols(out, f)
-    Chem.SanitizeMol(out)  # ring info and property caches for what follows
-    return out
 
 
 def parse_smiles(smiles: object):
@@ -187,6 +114,8 @@ def standardize_mol(mol, options: StandardizeOptions = StandardizeOptions()):
 
     salt = False
     if options.largest_fragment and len(Chem.GetMolFrags(mol)) > 1:
+        from helixforge.chem.salts import choose_parent
+
         mol, salt = choose_parent(mol)
         if salt and options.salts == "reject":
             raise OnlyCounterIons(ONLY_COUNTER_IONS)

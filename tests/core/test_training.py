@@ -130,15 +130,15 @@ def test_resume_keeps_the_early_stopping_count(tmp_path):
     def run(epochs, ckpt, resume):
         seed_everything(0)
         model = torch.nn.Linear(4, 1)
-        with torch.no_grad():  # start at the optimum so every later epoch fails to improve
-            model.weight.copy_(torch.tensor([[1.0, -2.0, 0.5, 0.0]]))
-            model.bias.zero_()
         cfg = TrainConfig(
             epochs=epochs, lr=0.5, patience=3, device="cpu", checkpoint_dir=str(ckpt), resume=resume
         )
         return fit(model, _data(), loss_fn=_mse, valid_batches=_data(64, 1), config=cfg)
 
     whole = run(50, tmp_path / "a", False)
-    run(2, tmp_path / "b", False)  # interrupted after 2 epochs
+    assert whole.epochs_run < 50
+    stop = whole.best_epoch + 2  # interrupted one non-improving epoch after the best
+    assert stop < whole.epochs_run
+    run(stop, tmp_path / "b", False)
     resumed = run(50, tmp_path / "b", True)
-    assert resumed.epochs_run == whole.epochs_run < 50
+    assert resumed.epochs_run == whole.epochs_run

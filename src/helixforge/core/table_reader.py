@@ -202,24 +202,28 @@ class TextTable:
             raise InputError(f"{path}, line {line}: the header line has broken quoting")
         self.header_line = line
         self.columns = _header_names(fields, path, line)
+        # A header ending in a delimiter ("smiles,y,") names no column there: rows that stop
+        # before such trailing unnamed columns are complete.
+        named = [bool(f.strip()) for f in fields]
+        self._min_fields = len(named) - (named[::-1].index(True) if any(named) else 0)
 
     def records(self) -> Iterator[tuple[int, list[str | None]] | BadLine]:
-        n_cols, delim = len(self.columns), self.delim
+        n_cols, delim, min_fields = len(self.columns), self.delim, self._min_fields
         try:
             for line, fields, raw in self._records:
                 if fields is None:
                     yield BadLine(line, "malformed quoting (text after a closing quote)", raw)
-                elif len(fields) != n_cols:
+                elif len(fields) != n_cols and not min_fields <= len(fields) < n_cols:
                     yield BadLine(
                         line,
                         f"line has the wrong number of fields ({len(fields)}; "
                         f"the header has {n_cols})",
                         raw,
                     )
-                elif "" not in fields:
+                elif len(fields) == n_cols and "" not in fields:
                     yield line, fields  # type: ignore[misc]
-                else:
-                    values = _values(fields, raw, delim)
+                else:  # empty fields, or stops before trailing unnamed columns (missing)
+                    values = _values(fields, raw, delim) + [None] * (n_cols - len(fields))
                     if values.count(None) == n_cols:
                         yield BadLine(line, "empty row (every field is empty)", raw)
                     else:

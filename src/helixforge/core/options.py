@@ -26,9 +26,7 @@ def require_int(
     try:
         value = operator.index(value)  # int, numpy integer
     except TypeError:
-        if not (
-            isinstance(value, numbers.Real) and math.isfinite(value) and value == int(value)
-        ):
+        if not (isinstance(value, numbers.Real) and math.isfinite(value) and value == int(value)):
             raise ConfigError(f"{option} must be an integer, got {value!r}") from None
         value = int(value)
     if min_value is not None and value < min_value:

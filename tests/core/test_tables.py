@@ -380,3 +380,11 @@ def test_every_reader_in_src_accounts_for_unreadable_lines():
                 offenders.add(f"{rel}:{fn.name}")
     left = {o for o in offenders if o.split(":")[-1] not in KNOWN_UNACCOUNTED}
     assert not left, f"lines could vanish silently in: {sorted(left)}"
+
+
+def test_rows_may_stop_before_trailing_unnamed_header_columns(tmp_path):
+    (tmp_path / "a.csv").write_text('smiles,y,,\nC,1\nN,2,,\nO,""\nS\n')
+    errs = RowErrors()
+    df = read_table(tmp_path / "a.csv", errors=errs)
+    assert df.index.tolist() == [2, 3, 4] and df["y"].tolist() == ["1", "2", ""]
+    assert [e.row for e in errs] == [5] and df.attrs["rows_in"] == 4

@@ -22,8 +22,11 @@ libraries are imported inside the verbs.
 from __future__ import annotations
 
 import functools
+import gzip
 import os
+import struct
 import sys
+import zlib
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -55,6 +58,17 @@ def handle_errors(fn: F) -> F:
             say(f"error: {exc.message}", "bold red")
             if exc.hint:
                 say(f"→ {exc.hint}", "yellow")
+            raise typer.Exit(code=2) from None
+        except (EOFError, zlib.error, gzip.BadGzipFile, struct.error) as exc:
+            # A damaged compressed input that escaped a reader: still a message, never "Aborted!".
+            say(
+                f"error: a compressed input is truncated or corrupt ({type(exc).__name__}: {exc})",
+                "bold red",
+            )
+            say(
+                "→ check the input files with gzip -t FILE; re-download or re-compress them",
+                "yellow",
+            )
             raise typer.Exit(code=2) from None
         except KeyboardInterrupt:
             say("interrupted", "yellow")

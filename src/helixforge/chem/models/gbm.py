@@ -30,6 +30,8 @@ from helixforge.core.errors import ConfigError, InputError
 # ErG pharmacophore pairs (as MapLight uses them) were added after a TDC ablation: 16 tasks x
 # seeds 1-2, ErG + refit (below) beat the earlier default on 23 of 31 (task, seed) pairs,
 # mean relative gain 2.1 % (benchmarks/results/chem_property.md has the full runs).
+# That ablation ran before the ErG determinism fix (ErG then read a stale distance-matrix cache
+# on ~1.5 % of TDC molecules, see chem/fingerprints.py): to be rerun before it is quoted again.
 DEFAULT_FEATURES = FeatureSpec(
     morgan_bits=2048, fcfp_bits=1024, atom_pair_bits=1024, erg=True, descriptors="standard"
 )

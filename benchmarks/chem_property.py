@@ -115,13 +115,13 @@ def standardize(smiles: list[str]) -> tuple[list[str], int]:
 # --------------------------------------------------------------------------- models
 class AutoModel:
     """Our `--model auto` exactly as `train_property_model` runs it: scaffold-grouped CV on the
-    training molecules picks the model (`helixforge.chem.property.select_model`), which is then
+    training molecules picks the model (`helixforge.chem.selection.select_model`), which is then
     trained with the valid part for early stopping. CV time counts as training time."""
 
     name = "auto"
 
     def fit(self, smiles, y, task_types, *, valid=None, seed=0):
-        from helixforge.chem.property import select_model
+        from helixforge.chem.selection import select_model
 
         self.chosen, self.cv_scores = select_model(smiles, y, task_types, seed=seed, device="cpu")
         self.model = make_model(self.chosen)
@@ -277,7 +277,7 @@ def throughput_run(model_name: str, workdir: Path) -> Path:
     test), reused across benchmark invocations (kept under .bench/, not timed)."""
     import pandas as pd
 
-    from helixforge.chem.property import train_property_model
+    from helixforge.chem.train import train_property_model
 
     run_dir = workdir / f"run_{model_name}"
     if (run_dir / "model").exists():

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helixforge.chem.property import train_property_model
+from helixforge.chem.train import train_property_model
 from helixforge.core.errors import (
     ColumnNotFoundError,
     ConfigError,
@@ -27,6 +27,7 @@ def train(tmp_path, fast_gbm):
             model_params=fast_gbm,
             out=tmp_path / "run",
             report=False,
+            overwrite=True,
             **kw,
         )
 
@@ -148,7 +149,7 @@ def test_nothing_usable_fails_with_the_reason(tmp_path, train):
 
 
 def test_binary_declared_with_other_labels_is_a_config_error(tmp_path, make_table, train):
-    with pytest.raises(ConfigError, match="besides 0/1"):
+    with pytest.raises(ConfigError, match="declared binary"):
         train(_write(make_table(), tmp_path), task="binary")
 
 

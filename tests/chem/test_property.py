@@ -4,13 +4,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helixforge.chem.property import (
-    detect_task,
-    evaluate_property,
-    predict_property,
-    select_model,
-    train_property_model,
-)
+from helixforge.chem.evaluate import evaluate_property
+from helixforge.chem.predict import predict_property
+from helixforge.chem.selection import select_model
+from helixforge.chem.train import train_property_model
+from helixforge.core.supervised import detect_task
 
 
 def test_detect_task():
@@ -49,17 +47,18 @@ def test_run_directory_has_every_artifact(trained):
         "conflicts.csv",
         "card.md",
         "report.html",
-        "uncertainty.json",
+        "conformal.json",
         "ad.json",
         "ad_train_bits.npy",
         "model",
     } <= names
-    assert sorted(p.name for p in (run.run_dir / "model").iterdir()) == ["member_0", "member_1"]
+    model_files = sorted(p.name for p in (run.run_dir / "model").iterdir())
+    assert model_files == ["manifest.json", "member_0", "member_1"]
     config = json.loads((run.run_dir / "config.json").read_text())
     assert config["task_types"] == ["regression", "binary"] and config["model"] == "gbm"
     assert "data" in json.loads((run.run_dir / "versions.json").read_text())
     html = (run.run_dir / "report.html").read_text()
-    assert "Parity" in html and "ROC" in html and "Applicability domain" in html
+    assert "Parity" in html and "ROC" in html and "ad_similarity" in html
 
 
 def test_metrics_and_predictions_follow_the_split(trained):
@@ -96,51 +95,54 @@ def test_predict_streams_chunks_and_resumes(trained, tmp_path):
     path = tmp_path / "new.csv"
     df.to_csv(path, index=False)
     out = tmp_path / "pred.csv"
-    calls = []
-    summary = predict_property(
-        run.run_dir, path, out, chunk_size=2, progress=lambda d, t: calls.append((d, t))
-    )
-    assert summary["predicted"] == 4 and summary["errors"] == 1
-    assert calls[-1] == (3, 3)
+    summary = predict_property(run.run_dir, path, out, chunk_size=2)
+    assert summary["predicted"] == 4 and summary["errors"] == 1 and summary["rows"] == 5
     res = pd.read_csv(out)
     assert res["name"].tolist() == ["a", "c", "d", "e"]  # identifiers kept, bad row dropped
     assert res.loc[res["name"] == "d", "canonical_smiles"].item() == "CCO"
     errors = pd.read_csv(tmp_path / "pred.errors.csv")
     assert errors["row"].tolist() == [3]
-    assert not (tmp_path / "pred.csv.parts").exists()
+    assert not (tmp_path / ".pred.csv.partial").exists()
 
 
-def test_predict_resume_skips_finished_chunks(trained, tmp_path):
+def test_predict_resume_skips_finished_chunks_and_refuses_other_inputs(trained, tmp_path):
     run, _, _ = trained
     from helixforge.core.artifacts import save_json
+    from helixforge.core.errors import ConfigError
 
     path = tmp_path / "new.csv"
     pd.DataFrame({"smiles": ["CCO", "CCN", "CCC", "CCCl"]}).to_csv(path, index=False)
     out = tmp_path / "pred.csv"
     predict_property(run.run_dir, path, out, chunk_size=2)
     first = pd.read_csv(out)
-    # simulate a crash after chunk 0: its part and the state exist, chunk 1 does not
-    parts = tmp_path / "pred.csv.parts"
-    parts.mkdir()
-    st = path.stat()
-    fp = {
-        "input": str(path.resolve()),
-        "size": st.st_size,
-        "mtime": st.st_mtime,
-        "chunk_size": 2,
-        "run": str(run.run_dir.resolve()),
+    out.unlink()
+    # simulate a crash after chunk 0: keep only its part in the staging folder
+    stage = tmp_path / ".pred.csv.partial"
+    predict_property(run.run_dir, path, tmp_path / "other.csv", chunk_size=2)  # key source
+    from helixforge.chem.predict import Predictor
+    from helixforge.core.artifacts import sha256_file
+
+    key = {
+        "input": sha256_file(path),
+        "model": Predictor(run.run_dir).model_key(),
+        "options": {"input_col": "smiles", "chunk_size": 2, "tautomer": False},
     }
+    stage.mkdir()
     marker = first.iloc[:2].copy()
     marker["logp_like_pred"] = 123.0  # a finished chunk must be reused, not recomputed
-    marker.to_parquet(parts / "chunk_000000.parquet", index=False)
+    marker.to_parquet(stage / "chunk-000000.parquet", index=False)
     pd.DataFrame(columns=["file", "row", "column", "value", "reason"]).to_csv(
-        parts / "errors_000000.csv", index=False
+        stage / "errors-000000.csv", index=False
     )
-    save_json({"fingerprint": fp, "done": [0]}, parts / "state.json")
-    predict_property(run.run_dir, path, out, chunk_size=2)
+    save_json({"key": key, "done": [0]}, stage / "state.json")
+    with pytest.raises(ConfigError, match="chunk_size|options"):
+        predict_property(run.run_dir, path, out, chunk_size=3, resume=True)
+    assert not out.exists()
+    predict_property(run.run_dir, path, out, chunk_size=2, resume=True)
     again = pd.read_csv(out)
     assert again["logp_like_pred"].tolist()[:2] == [123.0, 123.0]
     np.testing.assert_allclose(again["logp_like_pred"][2:], first["logp_like_pred"][2:])
+    assert not stage.exists()
 
 
 def test_evaluate_scores_a_new_table(trained, tmp_path):
@@ -183,7 +185,7 @@ def test_predefined_split_column_and_multiclass(tmp_path, make_table, fast_gbm):
     assert sizes["test"] == 26 and sizes["valid"] > 0  # valid carved out of the train part
     preds = pd.read_csv(run.run_dir / "predictions.csv")
     assert set(preds["cls_pred"]) <= {0, 10, 20} and "cls_prob_10" in preds
-    assert "set_coverage" in run.metrics["test"]["cls"]
+    assert "coverage" in run.metrics["test"]["cls"] and "set_size" in run.metrics["test"]["cls"]
 
 
 def test_select_model_with_one_candidate_needs_no_cv():
@@ -212,7 +214,7 @@ def test_retraining_into_the_same_folder_replaces_every_ensemble_member(
 ):
     data = tmp_path / "tiny.csv"
     make_table().to_csv(data, index=False)
-    kw = dict(model="gbm", model_params=fast_gbm, out=tmp_path / "run", seed=0)
+    kw = dict(model="gbm", model_params=fast_gbm, out=tmp_path / "run", seed=0, overwrite=True)
     train_property_model(data, "smiles", ["logp_like"], ensemble=3, **kw)
     train_property_model(data, "smiles", ["logp_like"], ensemble=1, **kw)
     members = sorted(p.name for p in (tmp_path / "run" / "model").glob("member_*"))
@@ -232,6 +234,7 @@ def test_gbm_fast_trains_reloads_and_predicts_the_same_whole_or_in_chunks(
     library = pd.DataFrame({"smiles": make_table()["smiles"].tolist() * 3 + ["not((a smiles"]})
     library.to_csv(tmp_path / "lib.csv", index=False)
     one = predict_property(run.run_dir, tmp_path / "lib.csv", tmp_path / "p1.csv", n_jobs=1)
+    assert one["rows"] == len(library) == one["predicted"] + one["errors"]
     two = predict_property(
         run.run_dir, tmp_path / "lib.csv", tmp_path / "p2.csv", n_jobs=2, chunk_size=50
     )

@@ -25,12 +25,17 @@ def demo_table():
 
 
 def run_demo(
-    out: str | os.PathLike = "demo_run", ensemble: int = 3, quiet: bool = False
+    out: str | os.PathLike = "demo_run",
+    ensemble: int = 3,
+    quiet: bool = False,
+    overwrite: bool = True,
 ) -> dict[str, Any]:
-    """Train a GBM ensemble on the solubility train part, predict the test part, write reports."""
+    """Train a GBM ensemble on the solubility train part, predict the test part, write reports
+    (a rerun replaces the demo's own outputs unless `overwrite` is off)."""
     from rich.console import Console
 
-    from helixforge.chem.property import predict_property, train_property_model
+    from helixforge.chem.predict import predict_property
+    from helixforge.chem.train import train_property_model
     from helixforge.core.tables import write_table
 
     console = Console(stderr=True, quiet=quiet)
@@ -51,13 +56,16 @@ def run_demo(
         ensemble=ensemble,
         seed=0,
         out=out / "run",
+        overwrite=overwrite,
         log=lambda m: console.print(f"  {m}"),
     )
-    pred = predict_property(run.run_dir, test_path, out / "test_predictions.csv")
+    pred = predict_property(
+        run.run_dir, test_path, out / "test_predictions.csv", overwrite=overwrite
+    )
     test = run.metrics["test"]["SOL"]
     console.print(
         f"[bold green]test[/] ({test['n']} molecules): RMSE {test['rmse']:.3f}  MAE {test['mae']:.3f}  "
-        f"R² {test['r2']:.3f}  90% interval coverage {test.get('interval_coverage', float('nan')):.2f}"
+        f"R² {test['r2']:.3f}  90% interval coverage {test.get('coverage', float('nan')):.2f}"
     )
     console.print(f"predictions: {pred['out']}")
     console.print(f"report: [bold]{run.report}[/]")

@@ -15,11 +15,17 @@ from helixforge.core.splits import Split, group_split, register_splitter
 
 def murcko_scaffold(smiles: str, include_chirality: bool = False) -> str | None:
     """Bemis–Murcko scaffold SMILES ('' for acyclic molecules), None when SMILES is invalid."""
-    from rdkit.Chem.Scaffolds import MurckoScaffold
 
     from helixforge.chem.standardize import parse_smiles
 
     mol, _ = parse_smiles(smiles)
+    return scaffold_of_mol(mol, include_chirality)
+
+
+def scaffold_of_mol(mol, include_chirality: bool = False) -> str | None:
+    """`murcko_scaffold` of an already parsed molecule (None for None or a failure)."""
+    from rdkit.Chem.Scaffolds import MurckoScaffold
+
     if mol is None:
         return None
     try:
@@ -28,11 +34,14 @@ def murcko_scaffold(smiles: str, include_chirality: bool = False) -> str | None:
         return None
 
 
-def scaffold_groups(smiles: Sequence[str]) -> np.ndarray:
-    """One scaffold key per molecule; invalid SMILES and failures get a unique key of their own."""
+def scaffold_groups(
+    smiles: Sequence[str], scaffolds: Sequence[str | None] | None = None
+) -> np.ndarray:
+    """One scaffold key per molecule; invalid SMILES and failures get a unique key of their own.
+    `scaffolds`: the molecules' scaffolds when already computed (no SMILES parsed then)."""
     keys = []
     for i, s in enumerate(smiles):
-        scaf = murcko_scaffold(s)
+        scaf = scaffolds[i] if scaffolds is not None else murcko_scaffold(s)
         keys.append(f"__invalid_{i}" if scaf is None else scaf)
     return np.asarray(keys, dtype=object)
 
@@ -54,14 +63,15 @@ def scaffold_split(
     fractions: Sequence[float] = (0.8, 0.1, 0.1),
     seed: int = 0,
     balanced: bool = True,
+    scaffolds: Sequence[str | None] | None = None,
     **_,
 ) -> Split:
     """Whole Bemis–Murcko scaffold sets go to one part. `balanced` (Chemprop's default) puts sets
-    bigger than half the valid/test size first (in shuffled order), then the rest shuffled."""
+    bigger than half the valid/test size first (in shuffled order), then the rest shuffled.
+    `scaffolds` (one per row, precomputed) spares parsing the SMILES again."""
     smiles = _need_smiles(smiles, n, "scaffold")
-    return group_split(
-        n, groups=scaffold_groups(smiles), fractions=fractions, seed=seed, balanced=balanced
-    )
+    groups = scaffold_groups(smiles, scaffolds)
+    return group_split(n, groups=groups, fractions=fractions, seed=seed, balanced=balanced)
 
 
 @register_splitter("cluster")

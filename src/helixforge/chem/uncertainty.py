@@ -63,3 +63,62 @@ class ApplicabilityDomain:
 
     def flag(self, similarity: np.ndarray) -> np.ndarray:
         return np.asarray(similarity, float) >= self.threshold
+
+
+# ---------------------------------------------------------------- AD columns of a run
+
+AD_FILE = "ad.json"
+AD_BITS_FILE = "ad_train_bits.npy"
+
+
+def _ecfp_bits(smiles, features, spec) -> np.ndarray:
+    """ECFP4 2048-bit packed fingerprints, from the feature matrix when its first block is
+    ECFP4 counts of 2048 bits (no parse), else from the SMILES."""
+    from helixforge.chem.featurize import bits_from_counts, morgan_bits
+
+    if (
+        features is not None
+        and spec is not None
+        and spec.morgan_radius == 2
+        and spec.morgan_bits == 2048
+        and spec.blocks()[:1] == ["ecfp"]
+    ):
+        return bits_from_counts(features[:, :2048])
+    return morgan_bits(list(smiles))
+
+
+def applicability_columns(threshold: float = 0.3, spec=None):
+    """The chem `ExtraColumns` hook: `ad_similarity` (max Tanimoto, ECFP4, to the training
+    molecules) and `in_domain` (similarity ≥ threshold). Training saves ad.json and the
+    training fingerprints into the run; prediction loads them."""
+    from pathlib import Path
+
+    from helixforge.core.artifacts import save_json
+
+    def columns(inputs, folder, train_rows, features):
+        folder = Path(folder)
+        bits = _ecfp_bits(inputs, features, spec)
+        if train_rows is not None:
+            train_bits = bits[np.asarray(train_rows, dtype=int)]
+            np.save(folder / AD_BITS_FILE, train_bits, allow_pickle=False)
+            info = {"threshold": threshold, "fingerprint": "ECFP4 2048 bits"}
+            save_json({**info, "n_train": len(train_bits)}, folder / AD_FILE)
+            cut = threshold
+        else:
+            from helixforge.core.supervised.predict import read_json_file
+
+            bits_path = folder / AD_BITS_FILE
+            if not bits_path.exists():
+                return {}
+            try:
+                train_bits = np.load(bits_path, allow_pickle=False)
+            except (ValueError, OSError) as exc:
+                from helixforge.core.errors import InputError
+
+                raise InputError(f"{bits_path}: damaged fingerprint file ({exc})") from None
+            ad_path = folder / AD_FILE
+            cut = read_json_file(ad_path, AD_FILE)["threshold"] if ad_path.exists() else threshold
+        sim = max_tanimoto(bits, train_bits)
+        return {"ad_similarity": sim, "in_domain": ApplicabilityDomain(cut).flag(sim)}
+
+    return columns

@@ -4,17 +4,28 @@ from __future__ import annotations
 
 import typer
 
-from helixforge.cli.common import DEVICE, QUIET, SEED, console, handle_errors, out
+from helixforge.cli.common import (
+    DEVICE,
+    OVERWRITE,
+    QUIET,
+    RESUME,
+    SEED,
+    chunk_size_option,
+    handle_errors,
+    input_col_option,
+    jobs_option,
+    label_col_option,
+    logger,
+    out,
+    out_option,
+    resolve_jobs,
+    say,
+)
 
 app = typer.Typer(
     help="Molecules: property models (QSAR / ADMET), standardisation.", no_args_is_help=True
 )
-
-
-def _logger(quiet: bool):
-    if quiet:
-        return None
-    return lambda msg: console.print(f"[dim]·[/] {msg}", highlight=False)
+SHOWN_METRICS = ("rmse", "mae", "r2", "spearman", "roc_auc", "pr_auc", "accuracy", "coverage")
 
 
 def _fmt(v) -> str:
@@ -23,31 +34,19 @@ def _fmt(v) -> str:
     return str(v)
 
 
-def _params(items: list[str]) -> dict:
-    import json
-
-    from helixforge.core.errors import ConfigError
-
-    out: dict = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise ConfigError(
-                f"--param {item!r} is not KEY=VALUE", hint="for example --param n_estimators=500"
-            )
-        try:
-            out[key.strip()] = json.loads(value)
-        except json.JSONDecodeError:
-            out[key.strip()] = value
-    return out
+def _print_notes(notes) -> None:
+    for note in notes:
+        say(f"note: {note}", "yellow")
 
 
 @app.command("train")
 @handle_errors
 def train_cmd(
     data: str = typer.Argument(..., help="CSV / TSV / Parquet table (gz allowed)."),
-    smiles_col: str = typer.Option("smiles", "--smiles-col", help="Column holding SMILES."),
-    target: list[str] = typer.Option(..., "--target", help="Label column; repeat for multi-task."),
+    smiles_col: str = input_col_option("smiles", "Column holding SMILES.", "--smiles-col"),
+    target: list[str] = label_col_option(
+        ..., "Label column; repeat for multi-task.", "--target", "--target-col"
+    ),
     task: str = typer.Option(
         "auto",
         "--task",
@@ -62,26 +61,33 @@ def train_cmd(
     model: str = typer.Option(
         "auto", "--model", help="auto | gbm | gbm-fast | dmpnn | dmpnn-rdkit | lm:PATH"
     ),
-    ensemble: int = typer.Option(1, "--ensemble", help="Number of ensemble members (seeds)."),
+    ensemble: int = typer.Option(
+        1, "--ensemble", min=1, max=100, help="Number of ensemble members (seeds)."
+    ),
     param: list[str] = typer.Option(
         None, "--param", help="Model parameter KEY=VALUE (repeatable), e.g. n_estimators=500."
     ),
     coverage: float = typer.Option(
-        0.9, "--coverage", help="Conformal coverage of intervals / prediction sets."
+        0.9, "--coverage", min=0.0, max=1.0, help="Conformal coverage (0 < c < 1)."
     ),
     tautomer: bool = typer.Option(
-        False, "--tautomer", help="Canonicalize tautomers during standardisation."
+        False, "--tautomer/--no-tautomer", help="Canonicalize tautomers during standardisation."
     ),
-    n_jobs: int = typer.Option(1, "--jobs", help="Processes for featurisation of big tables."),
+    jobs: int = jobs_option(),
     seed: int = SEED,
     device: str = DEVICE,
     quiet: bool = QUIET,
-    out_dir: str = typer.Option("run", "--out", help="Run directory to create."),
+    overwrite: bool = OVERWRITE,
+    out_dir: str = out_option("run", "Run directory to create."),
 ) -> None:
-    """Train a property model and write a run directory with metrics, predictions and a report."""
+    """Train a property model and write a run directory with metrics, predictions and a report.
+
+    Example: helix chem train assay.csv --input-col smiles --label-col pIC50 -o runs/pic50
+    """
     from rich.table import Table
 
-    from helixforge.chem.property import train_property_model
+    from helixforge.chem.train import train_property_model
+    from helixforge.core.options import parse_params
 
     run = train_property_model(
         data,
@@ -92,44 +98,31 @@ def train_cmd(
         split_col=split_col,
         model=model,
         ensemble=ensemble,
-        model_params=_params(param or []),
+        model_params=parse_params(param or []),
         seed=seed,
         coverage=coverage,
         tautomer=tautomer,
         device=device,
-        n_jobs=n_jobs,
+        n_jobs=resolve_jobs(jobs),
         out=out_dir,
+        overwrite=overwrite,
         quiet=quiet,
-        log=_logger(quiet),
+        log=logger(quiet),
     )
-    table = Table(
-        "split",
-        "target",
-        "metric",
-        "value",
-        title=f"{run.config['model']} × {run.config['ensemble']}",
-    )
+    title = f"{run.config['model']} × {run.config['ensemble']}"
+    table = Table("split", "target", "metric", "value", title=title)
     for part in ("valid", "test"):
         for t, m in run.metrics.get(part, {}).items():
             if t.startswith("_"):
                 continue
-            for k in (
-                "rmse",
-                "mae",
-                "r2",
-                "spearman",
-                "roc_auc",
-                "pr_auc",
-                "accuracy",
-                "interval_coverage",
-                "set_coverage",
-            ):
+            for k in SHOWN_METRICS:
                 if k in m:
                     table.add_row(part, t, k, _fmt(m[k]))
     out.print(table)
-    for note in run.metrics.get("notes", []):
-        console.print(f"[yellow]note:[/] {note}", highlight=False)
-    out.print(f"run: {run.run_dir}\nreport: {run.report}", highlight=False)
+    _print_notes(run.metrics.get("notes", []))
+    say(f"run: {run.run_dir}", stderr=False)
+    if run.report:
+        say(f"report: {run.report}", stderr=False)
 
 
 @app.command("predict")
@@ -137,45 +130,44 @@ def train_cmd(
 def predict_cmd(
     run_dir: str = typer.Argument(..., help="Run directory written by `helix chem train`."),
     input: str = typer.Argument(..., help="Table of molecules to predict."),
-    out_path: str = typer.Option(..., "--out", help="Output table (csv / tsv / parquet)."),
-    smiles_col: str = typer.Option(
-        None, "--smiles-col", help="SMILES column (default: the training column name, or 'smiles')."
+    out_path: str = out_option(None, "Output table (csv / tsv / parquet)."),
+    smiles_col: str = input_col_option(
+        None, "SMILES column (default: the training column name).", "--smiles-col"
     ),
-    chunk_size: int = typer.Option(10_000, "--chunk-size", help="Rows per chunk (resumable)."),
-    n_jobs: int = typer.Option(
-        -1, "--jobs", help="Processes for standardisation + featurisation (-1: all CPUs)."
-    ),
+    chunk_size: int = chunk_size_option(10_000),
+    jobs: int = jobs_option(),
+    device: str = DEVICE,
     quiet: bool = QUIET,
+    overwrite: bool = OVERWRITE,
+    resume: bool = RESUME,
 ) -> None:
-    """Predict new molecules: prediction, ensemble spread, conformal interval / set, AD flag."""
-    from rich.progress import Progress
+    """Predict new molecules: prediction, ensemble spread, conformal interval / set, AD flag.
 
-    from helixforge.chem.property import predict_property
+    Example: helix chem predict runs/pic50 library.csv -o library_pred.csv
+    """
+    from helixforge.chem.predict import predict_property
+    from helixforge.core.errors import ConfigError
 
-    with Progress(console=console, disable=quiet, transient=True) as bar:
-        task_id = bar.add_task("predicting", total=None)
-
-        def progress(done: int, total: int) -> None:
-            bar.update(task_id, completed=done, total=total)
-
-        summary = predict_property(
-            run_dir,
-            input,
-            out_path,
-            smiles_col=smiles_col,
-            chunk_size=chunk_size,
-            n_jobs=n_jobs,
-            progress=progress,
-        )
+    if not out_path:
+        raise ConfigError("-o/--out is required", hint="for example -o predictions.csv")
+    summary = predict_property(
+        run_dir,
+        input,
+        out_path,
+        smiles_col=smiles_col,
+        chunk_size=chunk_size,
+        n_jobs=resolve_jobs(jobs),
+        resume=resume,
+        overwrite=overwrite,
+        device=device,
+        quiet=quiet,
+    )
     msg = f"{summary['predicted']} of {summary['rows']} rows predicted → {summary['out']}"
     if "in_domain_fraction" in summary:
         msg += f" ({summary['in_domain_fraction']:.0%} in the applicability domain)"
-    out.print(msg, highlight=False)
+    say(msg, stderr=False)
     if summary["errors"]:
-        console.print(
-            f"[yellow]{summary['errors']} rows rejected[/] → {summary['errors_path']}",
-            highlight=False,
-        )
+        say(f"{summary['errors']} rows rejected → {summary['errors_path']}", "yellow")
 
 
 @app.command("evaluate")
@@ -183,49 +175,72 @@ def predict_cmd(
 def evaluate_cmd(
     run_dir: str = typer.Argument(..., help="Run directory written by `helix chem train`."),
     data: str = typer.Argument(..., help="Labelled table (same target column names)."),
-    smiles_col: str = typer.Option(None, "--smiles-col"),
-    target: list[str] = typer.Option(
-        None, "--target", help="Targets to score (default: all the model has)."
+    smiles_col: str = input_col_option(
+        None, "SMILES column (default: the training column name).", "--smiles-col"
     ),
-    out_dir: str = typer.Option(
-        None, "--out", help="Where to write (default RUN/evaluations/<name>)."
+    target: list[str] = label_col_option(
+        None, "Targets to score (default: all the model has).", "--target", "--target-col"
     ),
+    out_dir: str = out_option(None, "Where to write (default RUN/evaluations/<name>)."),
+    jobs: int = jobs_option(),
+    device: str = DEVICE,
+    overwrite: bool = OVERWRITE,
+    quiet: bool = QUIET,
 ) -> None:
-    """Score a trained model on a new labelled table (metrics, predictions, report)."""
+    """Score a trained model on a new labelled table (metrics, predictions, report).
+
+    Example: helix chem evaluate runs/pic50 new_measurements.csv -o runs/pic50_eval
+    """
     from rich.table import Table
 
-    from helixforge.chem.property import evaluate_property
+    from helixforge.chem.evaluate import evaluate_property
 
     res = evaluate_property(
-        run_dir, data, smiles_col=smiles_col, targets=target or None, out=out_dir
+        run_dir,
+        data,
+        smiles_col=smiles_col,
+        targets=target or None,
+        out=out_dir,
+        overwrite=overwrite,
+        n_jobs=resolve_jobs(jobs),
+        device=device,
     )
     table = Table("target", "metric", "value", title=f"{res['n_molecules']} molecules")
     for t, m in res["metrics"].items():
         for k, v in m.items():
             table.add_row(t, k, _fmt(v))
     out.print(table)
-    for note in res["notes"]:
-        console.print(f"[yellow]note:[/] {note}", highlight=False)
-    out.print(f"report: {res['report']}", highlight=False)
+    _print_notes(res["notes"])
+    say(f"report: {res['report']}", stderr=False)
 
 
 @app.command("standardize")
 @handle_errors
 def standardize_cmd(
     input: str = typer.Argument(..., help="Table with a SMILES column."),
-    out_path: str = typer.Option(..., "--out", help="Output table."),
-    smiles_col: str = typer.Option("smiles", "--smiles-col"),
+    out_path: str = out_option(None, "Output table."),
+    smiles_col: str = input_col_option("smiles", "Column holding SMILES.", "--smiles-col"),
     tautomer: bool = typer.Option(
-        False, "--tautomer", help="Also canonicalize tautomers (slower)."
+        False, "--tautomer/--no-tautomer", help="Also canonicalize tautomers (slower)."
     ),
-    n_jobs: int = typer.Option(1, "--jobs"),
+    jobs: int = jobs_option(),
+    overwrite: bool = OVERWRITE,
+    quiet: bool = QUIET,
 ) -> None:
-    """Standardize SMILES (salts stripped, neutralised, canonical); rejected rows to <out>.errors.csv."""
-    from helixforge.chem.standardize import standardize_file
+    """Standardize SMILES (salts stripped, neutralised, canonical); rejected rows to <out>.errors.csv.
 
-    res = standardize_file(input, out_path, smiles_col=smiles_col, tautomer=tautomer, n_jobs=n_jobs)
-    out.print(f"{res['ok']} of {res['rows']} rows standardized → {res['out']}", highlight=False)
+    Example: helix chem standardize raw.csv --input-col smiles -o clean.csv
+    """
+    from helixforge.chem.standardize import standardize_file
+    from helixforge.core.errors import ConfigError
+    from helixforge.core.io import check_output
+
+    if not out_path:
+        raise ConfigError("-o/--out is required", hint="for example -o clean.csv")
+    check_output(out_path, overwrite=overwrite)
+    res = standardize_file(
+        input, out_path, smiles_col=smiles_col, tautomer=tautomer, n_jobs=resolve_jobs(jobs)
+    )
+    say(f"{res['ok']} of {res['rows']} rows standardized → {res['out']}", stderr=False)
     if res["errors"]:
-        console.print(
-            f"[yellow]{res['errors']} rows rejected[/] → {res['errors_path']}", highlight=False
-        )
+        say(f"{res['errors']} rows rejected → {res['errors_path']}", "yellow")

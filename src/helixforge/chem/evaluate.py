@@ -1,0 +1,129 @@
+"""`helix chem evaluate`: score a trained run on a new labelled table."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from helixforge.core.errors import ConfigError
+
+
+def _training_molecules(run: Path) -> set[str]:
+    """Canonical SMILES the run trained or early-stopped on (from its predictions.csv)."""
+    path = Path(run) / "predictions.csv"
+    if not path.exists():
+        return set()
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    part = "assigned_split" if "assigned_split" in df.columns else "split"
+    if "canonical_smiles" not in df.columns or part not in df.columns:
+        return set()
+    return set(df.loc[df[part].isin(["train", "valid"]), "canonical_smiles"])
+
+
+def _model_labels(table, predictor, targets: list[str]) -> np.ndarray:
+    """The table's labels as the model's class indices (unknown classes → NaN)."""
+    y = table.y.copy()
+    for j, t in enumerate(targets):
+        if t in predictor.classes:
+            lookup = {v: i for i, v in enumerate(predictor.classes[t])}
+            y[:, j] = [lookup.get(v, np.nan) for v in table.frame[t].tolist()]
+    return y
+
+
+def evaluate_property(
+    run_dir: str | os.PathLike,
+    data: str | os.PathLike,
+    *,
+    smiles_col: str | None = None,
+    targets: Sequence[str] | None = None,
+    out: str | os.PathLike | None = None,
+    overwrite: bool = False,
+    n_jobs: int = 1,
+    device: str = "auto",
+) -> dict[str, Any]:
+    """Score a trained run on a new labelled table. Writes `out` (default
+    RUN/evaluations/<data stem>/) with metrics.json, predictions.csv, errors.csv, report.html."""
+    from helixforge.chem.predict import Predictor
+    from helixforge.chem.table import load_property_table
+    from helixforge.core.artifacts import save_json
+    from helixforge.core.io import check_output, staging_dir
+    from helixforge.core.report import Report
+    from helixforge.core.supervised import score_predictions
+    from helixforge.core.supervised.rundir import add_task_plots
+    from helixforge.core.tables import write_table
+
+    predictor = Predictor(run_dir, device=device)
+    targets = list(targets or predictor.targets)
+    unknown = [t for t in targets if t not in predictor.targets]
+    if unknown:
+        raise ConfigError(
+            f"--label-col {', '.join(unknown)}: the model was not trained on it",
+            hint=f"its targets are {predictor.targets}",
+        )
+    stem = Path(str(data)).name.split(".")[0]
+    dest = Path(out) if out else Path(run_dir) / "evaluations" / stem
+    check_output(dest, overwrite=overwrite, kind="dir")
+    col = smiles_col or predictor.config.get("smiles_col") or "smiles"
+    idx = [predictor.targets.index(t) for t in targets]
+    tt = [predictor.task_types[i] for i in idx]
+    table = load_property_table(
+        data,
+        col,
+        targets,
+        task=tt,
+        tolerance=float("inf"),
+        options=predictor.options,
+        spec=predictor.spec,
+        n_jobs=n_jobs,
+        source=str(data),
+    )
+    y = _model_labels(table, predictor, targets)
+    member = predictor.ensemble.members[0]
+    feats = table.features(member, np.arange(len(table))) if table.features else None
+    preds = predictor.predict_smiles(table.inputs, features=feats)
+    metrics, notes = score_predictions(y, preds, targets, tt, predictor.classes)
+    seen = _training_molecules(predictor.path) & set(table.inputs)
+    result: dict[str, Any] = {
+        "data": str(data),
+        "n_molecules": len(table),
+        "n_rejected_rows": len(table.errors),
+        "n_seen_in_training": len(seen),
+        "metrics": metrics,
+        "notes": notes,
+    }
+    if seen:
+        unseen = ~np.isin(np.asarray(table.inputs), list(seen))
+        notes.append(
+            f"{len(seen)} of {len(table)} molecules were in the model's training or "
+            "validation data; 'metrics' include them, 'metrics_unseen' leave them out"
+        )
+        if unseen.any():
+            result["metrics_unseen"] = score_predictions(
+                y[unseen], preds[unseen].reset_index(drop=True), targets, tt, predictor.classes
+            )[0]
+    if "in_domain" in preds:
+        result["in_domain_fraction"] = float(preds["in_domain"].mean())
+    with staging_dir(dest, keep_on_error=False) as stage:
+        save_json(result, stage / "metrics.json")
+        table.errors.write(stage / "errors.csv")
+        frame = table.frame.copy()
+        frame.insert(0, "row", frame.index.astype(int))
+        for c in preds.columns:
+            frame[c] = preds[c].to_numpy()
+        write_table(frame.reset_index(drop=True), stage / "predictions.csv")
+        rep = Report(f"Evaluation — {', '.join(targets)}", f"run {run_dir} on {data}")
+        rep.add_text(f"{len(table)} molecules scored, {len(table.errors)} rows rejected.")
+        for n in notes:
+            rep.add_text(f"Note: {n}")
+        rep.add_table(pd.DataFrame([{"target": t, **m} for t, m in metrics.items()]))
+        cfg = {**predictor.config, "targets": targets, "task_types": tt}
+        add_task_plots(rep, y, preds, cfg, "evaluation")
+        rep.write(stage / "report.html")
+    result["report"] = str(dest / "report.html")
+    result["out"] = str(dest)
+    return result

@@ -1,0 +1,108 @@
+"""`helix chem predict`: new molecules through a trained run, in resumable chunks.
+
+    predict_property("runs/pic50", "library.csv", "library_pred.csv")
+
+Each chunk's SMILES are standardized and (for a GBM run) featurized from one parse, in
+`n_jobs` processes; the output keeps every input column and adds `canonical_smiles`, the
+prediction columns (`T_pred`, `T_prob`, `T_std`, `T_lower`/`T_upper`, `T_set`) and the
+applicability domain (`ad_similarity`, `in_domain`). Rejected rows go to `<out>.errors.csv`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from helixforge.chem.standardize import CANONICAL_COL, StandardizeOptions
+from helixforge.core.supervised import TrainedRun, predict_table
+
+
+def _loader(name: str):
+    from helixforge.chem.models import model_class
+
+    return model_class(name)
+
+
+class Predictor(TrainedRun):
+    """A chem run directory ready to predict: ensemble, calibration, applicability domain."""
+
+    def __init__(self, run_dir: str | os.PathLike, device: str = "auto"):
+        super().__init__(run_dir, _loader, domain="chem")
+        from helixforge.chem.uncertainty import applicability_columns
+
+        for m in self.ensemble.members:  # torch models predict on the requested device
+            if hasattr(m, "device"):
+                m.device = device
+        self.spec = self.feature_spec()
+        self.options = StandardizeOptions(tautomer=bool(self.config.get("tautomer", False)))
+        self.ad = applicability_columns(float(self.config.get("ad_threshold", 0.3)), self.spec)
+
+    def feature_spec(self):
+        """The `FeatureSpec` every member shares when all are GBMs, else None."""
+        specs = {getattr(m, "features", None) for m in self.ensemble.members}
+        spec = next(iter(specs)) if len(specs) == 1 else None
+        return spec if spec is not None and not isinstance(spec, str) else None
+
+    def predict_smiles(
+        self, smiles: Sequence[str], features: np.ndarray | None = None
+    ) -> pd.DataFrame:
+        """Prediction and AD columns for canonical SMILES."""
+        return self.predict_frame(list(smiles), features=features, extra_columns=self.ad)
+
+    def prepare(self, n_jobs: int = 1):
+        """The per-chunk step for `predict_table`: standardize (+ featurize) from one parse."""
+        from helixforge.chem.standardize import apply_standardization
+        from helixforge.chem.table import parse_molecules
+
+        def prepare(frame: pd.DataFrame, col: str, source: str):
+            results, X, _ = parse_molecules(
+                frame[col].tolist(), self.spec, self.options, n_jobs, scaffolds=False
+            )
+            clean, errors = apply_standardization(frame, col, results, source=source)
+            return clean, clean[CANONICAL_COL].tolist(), errors, X
+
+        return prepare
+
+
+def predict_property(
+    run_dir: str | os.PathLike,
+    input: str | os.PathLike,
+    out: str | os.PathLike,
+    *,
+    smiles_col: str | None = None,
+    chunk_size: int = 10_000,
+    n_jobs: int = 1,
+    resume: bool = False,
+    overwrite: bool = False,
+    device: str = "auto",
+    quiet: bool = True,
+) -> dict[str, Any]:
+    """Predict every row of `input` that parses; write `out` (input columns + predictions)
+    and `<out>.errors.csv` for the rest. `smiles_col` defaults to the training column; a
+    column that is not in the input is an error. Chunks of `chunk_size` rows are kept until
+    the output is whole; `resume=True` continues an interrupted run with the same inputs."""
+    from helixforge.core.io import check_output
+    from helixforge.core.options import require_int
+    from helixforge.core.parallel import resolve_jobs
+
+    require_int(chunk_size, "--chunk-size", min_value=1)
+    check_output(out, overwrite=overwrite)
+    predictor = Predictor(run_dir, device=device)
+    col = smiles_col or predictor.config.get("smiles_col") or "smiles"
+    return predict_table(
+        predictor,
+        input,
+        out,
+        prepare=predictor.prepare(resolve_jobs(n_jobs)),
+        input_col=col,
+        chunk_size=chunk_size,
+        resume=resume,
+        overwrite=overwrite,
+        extra_columns=predictor.ad,
+        options={"tautomer": predictor.options.tautomer},
+        quiet=quiet,
+    )

@@ -1,0 +1,231 @@
+"""The chem reader for supervised runs: a SMILES table → `LabelledData`, each SMILES parsed once.
+
+    data = load_property_table("assay.csv", "smiles", ["pIC50"], spec=DEFAULT_FEATURES)
+
+Reading, label checks, standardisation, task detection, duplicate merging. Each input row is
+parsed once to standardize it, and each distinct canonical SMILES once more to give its GBM
+feature row (when a `FeatureSpec` is given) and its Bemis–Murcko scaffold (for scaffold splits
+and model selection); nothing downstream parses a training molecule again.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from helixforge.chem.standardize import (
+    CANONICAL_COL,
+    StandardizeOptions,
+    apply_standardization,
+    merge_duplicates,
+)
+from helixforge.core.errors import NoUsableRowsError, RowErrors
+from helixforge.core.supervised import (
+    LabelledData,
+    clean_labels,
+    decode_labels,
+    encode_labels,
+    resolve_tasks,
+)
+
+CONFLICTS_FILE = "conflicts.csv"
+
+
+@dataclass
+class ParsedMolecules:
+    """Per accepted molecule (by canonical SMILES): feature row and scaffold."""
+
+    spec: Any  # FeatureSpec or None
+    rows: dict[str, int]
+    X: np.ndarray | None
+    scaffolds: dict[str, str | None]
+
+    def features(self, smiles: Sequence[str]) -> np.ndarray | None:
+        """Feature rows of these canonical SMILES (None without a spec)."""
+        if self.X is None:
+            return None
+        return self.X[[self.rows[s] for s in smiles]]
+
+    def source(self, smiles: Sequence[str]):
+        """A `FeatureSource` for models whose `features` spec is this one."""
+
+        def feats(model, idx: np.ndarray) -> np.ndarray | None:
+            if self.X is None or getattr(model, "features", None) != self.spec:
+                return None
+            return self.features([smiles[i] for i in idx])
+
+        return feats
+
+
+def _parse_chunk(items: Sequence[object], spec, options, scaffolds: bool = True) -> tuple:
+    """Standardize each input (parse 1), then parse each distinct canonical SMILES once more
+    for its features and scaffold (parse 2): features are then a function of the molecule,
+    not of how the input spelled it (atom order changes a few descriptor bits), and equal
+    `featurize(canonical_smiles)` exactly."""
+    from helixforge.chem.featurize import mol_of
+    from helixforge.chem.splits import scaffold_of_mol
+    from helixforge.chem.standardize import standardize_to_mol
+
+    results, canon_mols, scafs = [], {}, []
+    reparse = spec is not None or scaffolds
+    for s in items:
+        _, canon, reason = standardize_to_mol(s, options)
+        results.append((canon, reason))
+        if reparse and canon is not None and canon not in canon_mols:
+            canon_mols[canon] = mol_of(canon)
+    accepted = [c for c, _ in results if c is not None]
+    if scaffolds:
+        scaf_of = {c: scaffold_of_mol(m) for c, m in canon_mols.items()}
+        scafs = [scaf_of[c] for c in accepted]
+    else:
+        scafs = [None] * len(accepted)
+    X = None
+    if spec is not None:
+        from helixforge.chem.featurize import featurize_mols
+
+        order = {c: i for i, c in enumerate(canon_mols)}
+        X_unique = featurize_mols(list(canon_mols.values()), spec)
+        X = X_unique[[order[c] for c in accepted]]
+    return results, X, scafs
+
+
+def parse_molecules(
+    smiles: Sequence[object],
+    spec=None,
+    options=None,
+    n_jobs: int = 1,
+    chunk_size: int = 2000,
+    scaffolds: bool = True,
+) -> tuple[list[tuple[str | None, str | None]], np.ndarray | None, list[str | None]]:
+    """Standardize each SMILES once; for the accepted ones also the feature rows (with a spec)
+    and scaffolds (None when `scaffolds` is off), in input order. `n_jobs > 1` spreads chunks
+    over processes."""
+    from helixforge.core.parallel import chunked, parallel_map
+
+    options = options or StandardizeOptions()
+    smiles = list(smiles)
+    if n_jobs == 1 or len(smiles) < 2 * chunk_size:
+        return _parse_chunk(smiles, spec, options, scaffolds)
+    parts = parallel_map(
+        _parse_chunk,
+        list(chunked(smiles, chunk_size)),
+        n_jobs=n_jobs,
+        spec=spec,
+        options=options,
+        scaffolds=scaffolds,
+    )
+    results = [r for res, _, _ in parts for r in res]
+    X = np.concatenate([x for _, x, _ in parts], axis=0) if spec is not None else None
+    return results, X, [s for _, _, sc in parts for s in sc]
+
+
+def standardize_parsed(
+    df: pd.DataFrame,
+    smiles_col: str,
+    *,
+    spec=None,
+    options: StandardizeOptions = StandardizeOptions(),
+    n_jobs: int = 1,
+    source: str | None = None,
+    errors: RowErrors | None = None,
+) -> tuple[pd.DataFrame, RowErrors, ParsedMolecules]:
+    """Rows whose SMILES standardize (with `canonical_smiles`), errors, and their parse results."""
+    results, X, scaffolds = parse_molecules(df[smiles_col].tolist(), spec, options, n_jobs)
+    clean, errors = apply_standardization(df, smiles_col, results, source=source, errors=errors)
+    rows: dict[str, int] = {}
+    scaf: dict[str, str | None] = {}
+    for i, smi in enumerate(clean[CANONICAL_COL].tolist()):
+        rows.setdefault(smi, i)
+        scaf.setdefault(smi, scaffolds[i])
+    return clean, errors, ParsedMolecules(spec, rows, X, scaf)
+
+
+def read_labelled(
+    data: str | os.PathLike | pd.DataFrame,
+    columns: Sequence[str],
+    source: str,
+) -> tuple[pd.DataFrame, RowErrors]:
+    """The table (index = file line) and a RowErrors holding records that were not rows."""
+    from helixforge.core.tables import read_table, require_columns
+
+    errors = RowErrors(source)
+    if isinstance(data, pd.DataFrame):
+        df = data.copy()
+        require_columns(df, columns, source)
+    else:
+        df = read_table(data, columns=list(columns), errors=errors)
+    return df, errors
+
+
+def load_property_table(
+    data: str | os.PathLike | pd.DataFrame,
+    smiles_col: str,
+    targets: Sequence[str],
+    *,
+    task: str | Sequence[str] = "auto",
+    split_col: str | None = None,
+    tolerance: float = 0.5,
+    options: StandardizeOptions = StandardizeOptions(),
+    spec=None,
+    n_jobs: int = 1,
+    source: str | None = None,
+) -> LabelledData:
+    """Read, check labels, standardize SMILES (one parse each), detect tasks, merge duplicates.
+
+    Returns `LabelledData` with inputs = canonical SMILES (one row per unique molecule),
+    split arguments for the scaffold / cluster splitters, the features of `spec` and the
+    label conflicts of merged duplicates (`tables["conflicts.csv"]`)."""
+    targets = list(targets)
+    needed = list(dict.fromkeys([smiles_col, *targets] + ([split_col] if split_col else [])))
+    source = source or (str(data) if not isinstance(data, pd.DataFrame) else "<table>")
+    df, errors = read_labelled(data, needed, source)
+    df = clean_labels(df, targets, errors, source=source)
+    df, errors, parsed = standardize_parsed(
+        df, smiles_col, spec=spec, options=options, n_jobs=n_jobs, source=source, errors=errors
+    )
+    if df.empty:
+        raise NoUsableRowsError(
+            f"{source}: none of the SMILES in column {smiles_col!r} could be used",
+            hint="see errors.csv for the reason of each row; check --input-col",
+        )
+    task_types, notes = resolve_tasks(task, df, targets)
+    y_rows, classes = encode_labels(df, targets, task_types)
+    enc = df.copy()
+    for j, t in enumerate(targets):
+        enc[t] = y_rows[:, j]
+    if split_col:
+        enc[split_col] = enc[split_col].astype(str).str.strip().str.lower()
+    merged, conflicts = merge_duplicates(enc, targets, task_types, tolerance=tolerance)
+    if merged["n_merged"].gt(1).any():
+        n_dup = int(enc.duplicated(CANONICAL_COL, keep=False).sum())
+        kept = " (first row's split kept)" if split_col else ""
+        n_into = int(merged["n_merged"].gt(1).sum())
+        notes.append(
+            f"{n_dup} rows were duplicates after standardisation and were merged into {n_into}{kept}"
+        )
+    y = np.array(merged[targets].to_numpy(dtype=float), dtype=float)
+    for t, cls in classes.items():
+        merged[t] = decode_labels(merged[t].to_numpy(float), cls)
+    smiles = merged[CANONICAL_COL].tolist()
+    scaffolds = [parsed.scaffolds[s] for s in smiles]
+    return LabelledData(
+        frame=merged,
+        inputs=smiles,
+        y=y,
+        targets=targets,
+        task_types=task_types,
+        errors=errors,
+        classes=classes,
+        split_args={"smiles": smiles, "scaffolds": scaffolds},
+        valid_splitter="scaffold",
+        features=parsed.source(smiles) if spec is not None else None,
+        tables={CONFLICTS_FILE: conflicts},
+        notes=notes,
+        source=None if isinstance(data, pd.DataFrame) else str(data),
+        input_col=smiles_col,
+    )

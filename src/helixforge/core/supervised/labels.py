@@ -1,0 +1,75 @@
+"""Label cleaning for a domain reader: bad labels become row errors, never training data."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from helixforge.core.errors import ConfigError, NoUsableRowsError, RowErrors
+
+_MISSING = {"", "nan", "NaN", "NA", "N/A", "null", "None"}
+
+
+def _numeric_share(raw: pd.Series) -> float:
+    s = raw.dropna().astype(str).str.strip()
+    s = s[~s.isin(_MISSING)]
+    if not len(s):
+        return 1.0
+    return float(pd.to_numeric(s, errors="coerce").notna().mean())
+
+
+def clean_labels(
+    frame: pd.DataFrame,
+    targets: Sequence[str],
+    errors: RowErrors,
+    *,
+    source: str | None = None,
+) -> pd.DataFrame:
+    """Check the label columns of `frame` (index = file line) and return the usable rows.
+
+    A column whose labels are mostly numbers is numeric: text and non-finite values (inf, nan
+    spelled out counts as missing) become row errors and missing labels; other columns keep
+    their text labels (classes). Rows without a usable label in any target are recorded and
+    dropped. Numeric columns come back as float."""
+    from helixforge.core.tables import to_numeric_column
+
+    targets = list(targets)
+    if not targets:
+        raise ConfigError(
+            "no label column given", hint="name at least one label column with --label-col"
+        )
+    dup = sorted({t for t in targets if targets.count(t) > 1})
+    if dup:
+        raise ConfigError(f"--label-col {', '.join(dup)} given more than once")
+    df = frame.copy()
+    usable = np.zeros(len(df), dtype=bool)
+    for t in targets:
+        if _numeric_share(df[t]) >= 0.5:
+            values, bad = to_numeric_column(df, t)
+            for row in df.index[bad.to_numpy()]:
+                errors.add(
+                    int(row),
+                    t,
+                    df.at[row, t],
+                    "label is not a number (or not finite); treated as missing",
+                )
+            df[t] = values
+            usable |= np.isfinite(values.to_numpy(float))
+        else:
+            s = df[t].astype(object)
+            blank = s.isna() | s.astype(str).str.strip().isin(_MISSING)
+            df[t] = s.where(~blank, np.nan).map(lambda v: v.strip() if isinstance(v, str) else v)
+            usable |= ~blank.to_numpy()
+    for row in df.index[~usable]:
+        errors.add(
+            int(row), ",".join(targets), None, "no usable label in any target column; row skipped"
+        )
+    df = df[usable]
+    if df.empty:
+        raise NoUsableRowsError(
+            f"{source or 'the table'}: no row has a usable label",
+            hint=f"check the label column(s) {targets}",
+        )
+    return df

@@ -1,0 +1,240 @@
+"""Prediction from a run directory: `TrainedRun` and chunked, resumable `predict_table`."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from helixforge.core.errors import ConfigError, InputError, NoUsableRowsError, RowErrors
+from helixforge.core.supervised.columns import conformal_from_dict, prediction_columns
+from helixforge.core.supervised.data import ExtraColumns
+from helixforge.core.supervised.ensemble import MANIFEST, Ensemble, ModelLoader
+
+REQUIRED_CONFIG = ("targets", "task_types", "model")
+# (chunk rows, input column, source) → (rows kept, their model inputs, row errors, features|None)
+Prepare = Callable[
+    [pd.DataFrame, str, str], tuple[pd.DataFrame, list[str], RowErrors, "np.ndarray | None"]
+]
+
+
+def read_json_file(path: Path, what: str = "file") -> Any:
+    """JSON from `path`; missing or damaged → InputError naming the file."""
+    if not path.is_file():
+        raise InputError(
+            f"{path}: not found", hint="pass the run directory written by a training verb"
+        )
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: damaged {what} ({exc})", hint="restore it or retrain") from None
+
+
+def load_run_config(run_dir: str | os.PathLike, domain: str | None = None) -> dict[str, Any]:
+    """config.json of a supervised run; a run of another kind or domain is a clear error."""
+    run = Path(run_dir)
+    if not run.is_dir():
+        raise InputError(
+            f"{run}: run directory not found",
+            hint="pass the --out directory of a finished training run",
+        )
+    cfg = read_json_file(run / "config.json", "config.json")
+    missing = [k for k in REQUIRED_CONFIG if not isinstance(cfg, dict) or k not in cfg]
+    if missing:
+        raise InputError(
+            f"{run / 'config.json'}: not the config of a supervised training run "
+            f"(no {', '.join(repr(m) for m in missing)})",
+            hint="pass the run directory written by a training verb (e.g. helix chem train)",
+        )
+    if domain and cfg.get("domain", domain) != domain:
+        raise InputError(
+            f"{run}: a {cfg.get('domain')} run, not a {domain} run",
+            hint=f"use helix {cfg.get('domain')} predict with it",
+        )
+    if len(cfg["targets"]) != len(cfg["task_types"]):
+        raise InputError(f"{run / 'config.json'}: targets and task_types do not match")
+    return cfg
+
+
+class TrainedRun:
+    """Everything prediction needs from a run directory: config, ensemble, calibration."""
+
+    def __init__(self, run_dir: str | os.PathLike, loader: ModelLoader, domain: str | None = None):
+        self.path = Path(run_dir)
+        self.config = load_run_config(self.path, domain)
+        self.targets: list[str] = list(self.config["targets"])
+        self.task_types: list[str] = list(self.config["task_types"])
+        self.classes: dict[str, list[Any]] = dict(self.config.get("classes") or {})
+        self.ensemble = Ensemble.load(self.path / "model", loader, self.task_types)
+        self.ensemble.class_counts = [
+            len(self.classes[t]) if tt == "multiclass" and t in self.classes else None
+            for t, tt in zip(self.targets, self.task_types)
+        ]
+        cal_path = self.path / "conformal.json"
+        cal = read_json_file(cal_path, "calibration file") if cal_path.exists() else {}
+        try:
+            self.conformal = conformal_from_dict(cal, dict(zip(self.targets, self.task_types)))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise InputError(f"{cal_path}: damaged calibration file ({exc})") from None
+
+    def model_key(self) -> str:
+        """The model manifest's sha256 (part of every resume key)."""
+        from helixforge.core.artifacts import sha256_file
+
+        return sha256_file(self.path / "model" / MANIFEST)
+
+    def predict_frame(
+        self,
+        inputs: Sequence[str],
+        features: np.ndarray | None = None,
+        extra_columns: ExtraColumns | None = None,
+    ) -> pd.DataFrame:
+        """Prediction columns (and the domain's extra columns) for cleaned inputs."""
+        inputs = list(inputs)
+        means, spreads = self.ensemble.predict(inputs, features=features)
+        out = prediction_columns(
+            means, spreads, self.targets, self.task_types, self.classes, self.conformal
+        )
+        if extra_columns is not None:
+            for c, v in extra_columns(inputs, self.path, None, features).items():
+                out[c] = v
+        return out
+
+
+def errors_path_for(out: str | os.PathLike) -> Path:
+    """`<out stem>.errors.csv` beside an output table."""
+    base = str(out)
+    for suffix in (".gz", ".csv", ".tsv", ".parquet"):
+        if base.endswith(suffix):
+            base = base[: -len(suffix)]
+    return Path(base + ".errors.csv")
+
+
+def _resume_state(stage: Path, key: dict[str, Any], resume: bool) -> dict[str, Any]:
+    from helixforge.core.artifacts import save_json
+
+    state_path = stage / "state.json"
+    if stage.exists() and resume and state_path.exists():
+        try:
+            state = json.loads(state_path.read_text(encoding="utf-8"))
+        except ValueError:
+            state = None
+        if state is not None:
+            old = state.get("key", {})
+            changed = [k for k in sorted(set(old) | set(key)) if old.get(k) != key.get(k)]
+            if changed:
+                raise ConfigError(
+                    f"--resume: {stage} was made with another {', '.join(changed)}",
+                    hint="rerun without --resume to start over, or with the original inputs",
+                )
+            return state
+    if stage.exists():
+        shutil.rmtree(stage)
+    stage.mkdir(parents=True)
+    state = {"key": key, "done": []}
+    save_json(state, state_path)
+    return state
+
+
+def _chunk_result(
+    run: TrainedRun, frame: pd.DataFrame, prepare: Prepare, col: str, source: str, extra
+) -> tuple[pd.DataFrame, RowErrors]:
+    clean, inputs, errors, feats = prepare(frame, col, source)
+    if len(clean):
+        pred = run.predict_frame(inputs, features=feats, extra_columns=extra)
+        pred.index = clean.index
+        clash = {c: f"input_{c}" for c in clean.columns if c in pred.columns or c == "row"}
+        res = pd.concat([clean.rename(columns=clash), pred], axis=1)
+        res.insert(0, "row", res.index.astype(int))
+    else:
+        res = pd.DataFrame(columns=["row", *clean.columns])
+    return res.reset_index(drop=True), errors
+
+
+def predict_table(
+    run: TrainedRun,
+    input: str | os.PathLike,
+    out: str | os.PathLike,
+    *,
+    prepare: Prepare,
+    input_col: str | None = None,
+    chunk_size: int = 10_000,
+    resume: bool = False,
+    overwrite: bool = False,
+    extra_columns: ExtraColumns | None = None,
+    options: dict[str, Any] | None = None,
+    quiet: bool = True,
+) -> dict[str, Any]:
+    """Predict every row of `input` in chunks; write `out` (input columns + predictions) and
+    `<out>.errors.csv`. Every input row ends up in one of the two.
+
+    Finished chunks are kept in `.<out>.partial/` with a key (input sha256, the run's model
+    manifest, the options); `resume=True` continues there, a different key is a ConfigError
+    naming what changed. The output is written atomically and the staging folder removed."""
+    from helixforge.core.artifacts import save_json, sha256_file
+    from helixforge.core.io import check_output, staging_path
+    from helixforge.core.options import require_int
+    from helixforge.core.progress import progress
+    from helixforge.core.tables import iter_table, write_table
+
+    require_int(chunk_size, "--chunk-size", min_value=1)
+    out = check_output(out, overwrite=overwrite)
+    errors_path = errors_path_for(out)
+    check_output(errors_path, overwrite=True, option="--out (errors table)")
+    col = input_col or run.config.get("input_col") or "input"
+    source = str(input)
+    chunks = iter_table(input, chunk_size=chunk_size, columns=[col])  # checks file + column
+    key = {
+        "input": sha256_file(input),
+        "model": run.model_key(),
+        "options": {"input_col": col, "chunk_size": chunk_size, **(options or {})},
+    }
+    stage = staging_path(out)
+    state = _resume_state(stage, key, resume)
+    rows_in = 0
+    with progress("predicting", total=None, quiet=quiet, unit="rows") as advance:
+        for k, chunk in enumerate(chunks):
+            rows_in += len(chunk.frame) + len(chunk.errors)
+            if k not in state["done"]:
+                res, errs = _chunk_result(run, chunk.frame, prepare, col, source, extra_columns)
+                errs.extend(chunk.errors)
+                write_table(res, stage / f"chunk-{k:06d}.parquet")
+                errs.write(stage / f"errors-{k:06d}.csv")
+                state["done"].append(k)
+                save_json(state, stage / "state.json")
+            advance(len(chunk.frame) + len(chunk.errors))
+    n_chunks = len(state["done"])
+    frames = [pd.read_parquet(stage / f"chunk-{k:06d}.parquet") for k in range(n_chunks)]
+    frames = [f for f in frames if len(f)] or frames[:1]
+    result = pd.concat(frames, ignore_index=True)
+    errs = [
+        pd.read_csv(stage / f"errors-{k:06d}.csv", dtype=str, keep_default_na=False)
+        for k in range(n_chunks)
+    ]
+    errors_all = pd.concat(errs, ignore_index=True)
+    write_table(errors_all, errors_path)
+    if result.empty:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise NoUsableRowsError(
+            f"{input}: none of the {rows_in} rows in column {col!r} could be used",
+            hint=f"see {errors_path} for the reason of each row",
+        )
+    write_table(result, out)
+    shutil.rmtree(stage, ignore_errors=True)
+    summary: dict[str, Any] = {
+        "rows": rows_in,
+        "predicted": len(result),
+        "errors": len(errors_all),
+        "out": str(out),
+        "errors_path": str(errors_path),
+    }
+    for c in result.columns:  # flags such as in_domain: the fraction of rows set
+        if result[c].dtype == bool and c != "row":
+            summary[f"{c}_fraction"] = float(result[c].mean())
+    return summary

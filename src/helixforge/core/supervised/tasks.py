@@ -1,0 +1,177 @@
+"""Task detection (one rule for every domain) and label encoding.
+
+The rule, applied to the non-missing labels of one column:
+
+* **binary** — the labels are a subset of {0, 1}, or there are exactly two distinct labels
+  (numbers or text). Classes are sorted; the second one is the positive class (1 → P(1)).
+* **multiclass** — 3..20 distinct labels that are integers or text, and every class has at
+  least `MIN_CLASS_ROWS` rows. Only a single-target run can be multiclass.
+* **regression** — anything else with numeric labels. Text labels that are neither binary
+  nor multiclass are an error (they cannot be regressed).
+
+`encode_labels` turns raw label columns into the float matrix every estimator takes
+(regression values; class indices 0..k-1 for classification) and the class list per target.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from helixforge.core.errors import ConfigError
+
+TASK_TYPES = ("regression", "binary", "multiclass")
+MAX_CLASSES = 20
+MIN_CLASS_ROWS = 5
+
+
+def _present(values: Any) -> pd.Series:
+    """Non-missing labels as a Series (numbers as float when the whole column is numeric)."""
+    s = pd.Series(values, dtype=object).dropna()
+    s = s[s.astype(str).str.strip() != ""]
+    num = pd.to_numeric(s, errors="coerce")
+    if len(s) and num.notna().all():
+        num = num.astype(float)
+        return num[np.isfinite(num)]
+    return s.astype(str).str.strip()
+
+
+def is_numeric_labels(values: Any) -> bool:
+    """True when every non-missing label parses as a number."""
+    s = _present(values)
+    return len(s) == 0 or pd.api.types.is_float_dtype(s)
+
+
+def detect_task(values: Any, max_classes: int = MAX_CLASSES) -> str:
+    """'binary', 'multiclass' or 'regression' for one column of raw labels (see module doc)."""
+    s = _present(values)
+    if len(s) == 0:
+        return "regression"
+    numeric = pd.api.types.is_float_dtype(s)
+    counts = s.value_counts()
+    k = len(counts)
+    if k == 2 or (numeric and set(counts.index.tolist()) <= {0.0, 1.0}):
+        return "binary"
+    integer = not numeric or bool(np.all(np.asarray(s) == np.round(np.asarray(s))))
+    if integer and 3 <= k <= max_classes and counts.min() >= MIN_CLASS_ROWS:
+        return "multiclass"
+    if not numeric:
+        raise ConfigError(
+            f"text labels with {k} classes cannot be modelled "
+            f"(classification needs 2..{max_classes} classes with ≥ {MIN_CLASS_ROWS} rows each)",
+            hint="use numeric labels for regression, or merge rare classes",
+        )
+    return "regression"
+
+
+def _task_list(task: str | Sequence[str], n: int) -> list[str]:
+    if isinstance(task, str):
+        parts = [t.strip() for t in task.split(",")] if "," in task else [task] * n
+    else:
+        parts = list(task)
+    if len(parts) != n:
+        raise ConfigError(
+            f"--task got {len(parts)} values for {n} targets",
+            hint="give one task, or one per --label-col",
+        )
+    return parts
+
+
+def resolve_tasks(
+    task: str | Sequence[str], labels: pd.DataFrame, targets: Sequence[str]
+) -> tuple[list[str], list[str]]:
+    """Task type per target from `task` ('auto', one type, or one per target) and notes.
+
+    `labels` holds the raw label columns. A declared type that the labels contradict
+    (binary with three classes, multiclass on continuous values) is a ConfigError."""
+    targets = list(targets)
+    notes: list[str] = []
+    types: list[str] = []
+    for t, name in zip(_task_list(task, len(targets)), targets):
+        col = labels[name]
+        if t == "auto":
+            t = detect_task(col)
+            if t == "multiclass" and len(targets) > 1:
+                if not is_numeric_labels(col):
+                    raise ConfigError(
+                        f"{name}: text labels with more than two classes need a single target"
+                    )
+                notes.append(
+                    f"{name}: integer labels treated as regression (multiclass needs a single target)"
+                )
+                t = "regression"
+        elif t not in TASK_TYPES:
+            raise ConfigError(
+                f"--task {t!r}: unknown task", hint="use auto, regression, binary or multiclass"
+            )
+        _check_declared(t, col, name, len(targets))
+        types.append(t)
+    return types, notes
+
+
+def _check_declared(t: str, col: pd.Series, name: str, n_targets: int) -> None:
+    s = _present(col)
+    numeric = pd.api.types.is_float_dtype(s) or len(s) == 0
+    classes = s.unique().tolist()
+    if t == "multiclass" and n_targets > 1:
+        raise ConfigError("--task multiclass is supported for a single --label-col only")
+    if t == "regression" and not numeric:
+        raise ConfigError(
+            f"target {name!r} has text labels; it cannot be a regression target",
+            hint="use --task auto, binary or multiclass",
+        )
+    if t == "binary" and len(classes) > 2:
+        raise ConfigError(
+            f"target {name!r} is declared binary but has {len(classes)} distinct labels "
+            f"(e.g. {sorted(map(str, classes))[:5]})",
+            hint="use --task regression or multiclass, or recode the labels as 0 and 1",
+        )
+    if t == "multiclass":
+        integer = not numeric or bool(np.all(np.asarray(s) == np.round(np.asarray(s))))
+        if not integer or len(classes) > MAX_CLASSES:
+            raise ConfigError(
+                f"target {name!r} is declared multiclass but its labels look continuous "
+                f"({len(classes)} distinct values)",
+                hint=f"multiclass needs 2..{MAX_CLASSES} integer or text classes; "
+                "use --task regression",
+            )
+
+
+def class_name(value: Any) -> str:
+    """How a class appears in column names and sets: 1.0 → '1', 2.5 → '2.5', 'A' → 'A'."""
+    if isinstance(value, float | np.floating):
+        return f"{float(value):g}"
+    return str(value)
+
+
+def encode_labels(
+    labels: pd.DataFrame, targets: Sequence[str], task_types: Sequence[str]
+) -> tuple[np.ndarray, dict[str, list[Any]]]:
+    """(n, T) float matrix (NaN = missing) and the classes of each classification target.
+
+    Regression: the numbers. Binary: 0/1 indices into the sorted classes; a numeric target whose
+    labels are within {0, 1} always has classes [0, 1]. Multiclass: indices into the sorted
+    classes. Classes are plain Python values (float or str) in index order."""
+    y = np.full((len(labels), len(targets)), np.nan)
+    classes: dict[str, list[Any]] = {}
+    for j, (t, tt) in enumerate(zip(targets, task_types)):
+        s = _present(labels[t])
+        pos = labels.index.get_indexer(s.index)
+        if tt == "regression":
+            y[pos, j] = s.to_numpy(float)
+            continue
+        uniq = sorted(s.unique().tolist())
+        if tt == "binary" and pd.api.types.is_float_dtype(s) and set(uniq) <= {0.0, 1.0}:
+            uniq = [0.0, 1.0]
+        classes[t] = uniq
+        lookup = {v: i for i, v in enumerate(uniq)}
+        y[pos, j] = [lookup[v] for v in s.tolist()]
+    return y, classes
+
+
+def decode_labels(y: np.ndarray, classes: Sequence[Any]) -> list[Any]:
+    """Class indices (NaN = missing) back to class values."""
+    return [classes[int(v)] if np.isfinite(v) else np.nan for v in np.asarray(y, float)]

@@ -1,0 +1,300 @@
+"""`train_supervised`: split, (select,) train an ensemble, calibrate, score, write the run."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from helixforge.core.errors import ConfigError
+from helixforge.core.splits import Split
+from helixforge.core.supervised.columns import (
+    conformal_to_dict,
+    fit_conformal,
+    prediction_columns,
+    score_predictions,
+)
+from helixforge.core.supervised.data import ExtraColumns, LabelledData
+from helixforge.core.supervised.ensemble import Ensemble
+
+Log = Callable[[str], None]
+ModelFactory = Callable[[], Any]
+# (data, split) → (chosen model name, its factory, cross-validated score per candidate)
+ModelSelector = Callable[[LabelledData, Split], tuple[str, ModelFactory, dict[str, float]]]
+RUN_KIND = "helixforge.supervised-run/1"
+SPLIT_COL = "split"
+
+
+def _nolog(_: str) -> None:
+    pass
+
+
+@dataclass
+class SupervisedRun:
+    """What `train_supervised` returns."""
+
+    run_dir: Path
+    config: dict[str, Any]
+    metrics: dict[str, Any]
+    report: Path | None
+
+
+def split_rows(
+    data: LabelledData,
+    split: str,
+    *,
+    assignment: Sequence[str] | None = None,
+    fractions: Sequence[float] = (0.8, 0.1, 0.1),
+    seed: int = 0,
+) -> Split:
+    """Train/valid/test positions by a registered splitter (`core.splits`), or a predefined
+    `assignment` (train/valid/test per row). A predefined split without a validation part
+    gets 10% of its training rows carved out by `data.valid_splitter` (for early stopping
+    and conformal calibration) when it has at least 20 training rows."""
+    from helixforge.core.splits import make_split
+
+    n = len(data)
+    if assignment is not None:
+        sp = make_split("predefined", n, assignment=list(assignment))
+    else:
+        kw: dict[str, Any] = dict(data.split_args)
+        if split == "stratified":
+            kw["y"] = data.y[:, 0]
+        sp = make_split(split, n, fractions=fractions, seed=seed, **kw)
+    if len(sp.train) == 0:
+        raise ConfigError(
+            "the split left no training rows", hint="check the split column values or fractions"
+        )
+    if len(sp.valid) == 0 and len(sp.train) >= 20:
+        inner_kw = {
+            k: [v[i] for i in sp.train] if isinstance(v, list) else np.asarray(v)[sp.train]
+            for k, v in data.split_args.items()
+        }
+        inner = make_split(
+            data.valid_splitter, len(sp.train), fractions=(0.9, 0.1, 0.0), seed=seed, **inner_kw
+        )
+        held = np.concatenate([inner.valid, inner.test])  # leftover groups join valid
+        sp = Split(sp.train[inner.train], sp.train[held], sp.test)
+    return sp
+
+
+def _fit_member(model, data: LabelledData, sp: Split, seed: int, feats) -> None:
+    from helixforge.core.estimator import uses_features
+
+    X_tr = [data.inputs[i] for i in sp.train]
+    valid = ([data.inputs[i] for i in sp.valid], data.y[sp.valid]) if len(sp.valid) else None
+    if feats is not None and uses_features(model):
+        model.fit(
+            X_tr,
+            data.y[sp.train],
+            data.task_types,
+            valid=valid,
+            seed=seed,
+            features=feats[sp.train],
+            valid_features=feats[sp.valid] if valid else None,
+        )
+    else:
+        model.fit(X_tr, data.y[sp.train], data.task_types, valid=valid, seed=seed)
+
+
+def train_members(
+    data: LabelledData,
+    sp: Split,
+    model_factory: ModelFactory,
+    *,
+    ensemble: int,
+    seed: int,
+    model_name: str,
+    quiet: bool = True,
+    log: Log = _nolog,
+) -> tuple[Ensemble, np.ndarray | None]:
+    """`ensemble` members with seeds seed..seed+N-1, and the features used (if any)."""
+    from helixforge.core.progress import progress
+
+    members = []
+    feats = None
+    with progress(f"training {model_name}", total=ensemble, quiet=quiet, unit="models") as adv:
+        for i in range(ensemble):
+            log(f"training {model_name} member {i + 1}/{ensemble}")
+            m = model_factory()
+            if i == 0 and data.features is not None:
+                feats = data.features(m, np.arange(len(data)))
+            _fit_member(m, data, sp, seed + i, feats)
+            members.append(m)
+            adv(1)
+    ens = Ensemble(members, model_name, data.task_types)
+    ens.class_counts = [
+        len(data.classes[t]) if tt == "multiclass" and t in data.classes else None
+        for t, tt in zip(data.targets, data.task_types)
+    ]
+    return ens, feats
+
+
+def _held_out(ens: Ensemble, sp: Split, means, spreads, notes: list[str]) -> None:
+    """Members that refit on train + valid give valid rows their pre-refit predictions."""
+    held = [getattr(m, "valid_pred_", None) for m in ens.members]
+    if not len(sp.valid) or any(h is None for h in held):
+        return
+    v_means, v_spreads = ens.combine(held)
+    for j in range(len(means)):
+        means[j][sp.valid] = v_means[j]
+        spreads[j][sp.valid] = v_spreads[j]
+    if any(getattr(m, "params", {}).get("refit") for m in ens.members):
+        notes.append(
+            "the model was refit on train + valid after early stopping; valid metrics and"
+            " conformal calibration use the early-stopped model's held-out predictions"
+        )
+
+
+def _extra_metrics(extra: pd.DataFrame, idx: np.ndarray) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for c in extra.columns:
+        v = extra[c].to_numpy()[idx]
+        if v.dtype == bool:
+            out[f"{c}_fraction"] = float(v.mean())
+        elif np.issubdtype(v.dtype, np.number):
+            out[f"median_{c}"] = float(np.median(v))
+    return out
+
+
+def train_supervised(
+    data: LabelledData,
+    model_factory: ModelFactory,
+    *,
+    domain: str,
+    model_name: str,
+    out: str | os.PathLike,
+    split: str = "random",
+    split_assignment: Sequence[str] | None = None,
+    fractions: Sequence[float] = (0.8, 0.1, 0.1),
+    ensemble: int = 1,
+    seed: int = 0,
+    coverage: float = 0.9,
+    overwrite: bool = False,
+    select: ModelSelector | None = None,
+    config: dict[str, Any] | None = None,
+    report: bool = True,
+    extra_columns: ExtraColumns | None = None,
+    quiet: bool = True,
+    log: Log | None = None,
+) -> SupervisedRun:
+    """Train (an ensemble of) models on `data` and write a run directory at `out`.
+
+    See the package docstring (`helixforge.core.supervised`) for a worked example and the
+    run directory layout. `model_factory()` returns a fresh untrained estimator; with
+    `select`, the selector picks the model on the split's training rows instead."""
+    from helixforge.core.io import check_output, staging_dir
+    from helixforge.core.options import require_float, require_int
+    from helixforge.core.supervised.rundir import write_run
+    from helixforge.core.training import seed_everything
+
+    log = log or _nolog
+    t_start = time.time()
+    require_int(ensemble, "--ensemble", min_value=1)
+    require_float(coverage, "--coverage", low=0, high=1, low_open=True, high_open=True)
+    check_output(out, overwrite=overwrite, kind="dir")
+    seed_everything(seed)
+    sp = split_rows(data, split, assignment=split_assignment, fractions=fractions, seed=seed)
+    log(f"split {'predefined' if split_assignment is not None else split}: {sp.sizes()}")
+    selection: dict[str, float] = {}
+    chosen = model_name
+    if select is not None:
+        log("auto: choosing the model by cross-validation on the training split")
+        chosen, model_factory, selection = select(data, sp)
+        log(f"auto chose {chosen}")
+    ens, feats = train_members(
+        data,
+        sp,
+        model_factory,
+        ensemble=ensemble,
+        seed=seed,
+        model_name=chosen,
+        quiet=quiet,
+        log=log,
+    )
+    log("predicting train / valid / test and calibrating uncertainty")
+    means, spreads = ens.predict(data.inputs, features=feats)
+    notes = list(data.notes)
+    _held_out(ens, sp, means, spreads, notes)
+    conformal = fit_conformal(
+        data.y[sp.valid],
+        [m[sp.valid] for m in means],
+        [s[sp.valid] for s in spreads],
+        data.targets,
+        data.task_types,
+        coverage,
+        normalized=ensemble > 1,
+    )
+    preds = prediction_columns(
+        means, spreads, data.targets, data.task_types, data.classes, conformal
+    )
+    with staging_dir(out, keep_on_error=False) as stage:
+        extra = pd.DataFrame(
+            extra_columns(data.inputs, stage, sp.train, feats) if extra_columns else {}
+        )
+        metrics: dict[str, Any] = {}
+        for part, idx in (("train", sp.train), ("valid", sp.valid), ("test", sp.test)):
+            if len(idx) == 0:
+                continue
+            m_part, n_part = score_predictions(
+                data.y[idx],
+                preds.iloc[idx].reset_index(drop=True),
+                data.targets,
+                data.task_types,
+                data.classes,
+            )
+            if len(extra.columns) and part != "train":
+                m_part["_extra"] = _extra_metrics(extra, idx)
+            metrics[part] = m_part
+            notes += [f"{part}: {n}" for n in n_part]
+        metrics["notes"] = notes
+        metrics["selection"] = selection
+        metrics["train_seconds"] = round(time.time() - t_start, 2)
+        cfg = {
+            "kind": RUN_KIND,
+            "domain": domain,
+            "data": data.source or "<DataFrame>",
+            "input_col": data.input_col,
+            "targets": data.targets,
+            "task_types": data.task_types,
+            "classes": data.classes,
+            "split": "predefined" if split_assignment is not None else split,
+            "fractions": list(fractions),
+            "split_sizes": sp.sizes(),
+            "model_requested": "auto" if select is not None else model_name,
+            "model": chosen,
+            "ensemble": ensemble,
+            "seed": seed,
+            "coverage": coverage,
+            "n_rows": len(data),
+            "n_rejected_rows": len(data.errors),
+            **(config or {}),
+        }
+        frame = data.frame.copy()
+        frame.insert(0, "row", frame.index.astype(int))
+        frame[SPLIT_COL if SPLIT_COL not in frame else "assigned_split"] = sp.labels(len(data))
+        for c in [*preds.columns, *extra.columns]:
+            frame[c] = (preds[c] if c in preds else extra[c]).to_numpy()
+        report_path = write_run(
+            stage,
+            data=data,
+            ensemble=ens,
+            config=cfg,
+            metrics=metrics,
+            conformal=conformal_to_dict(conformal),
+            predictions=frame.reset_index(drop=True),
+            split=sp,
+            report=report,
+            extra_columns=list(extra.columns),
+        )
+    log(f"done in {time.time() - t_start:.1f}s")
+    final = Path(out)
+    return SupervisedRun(
+        final, cfg, metrics, final / report_path.name if report_path is not None else None
+    )

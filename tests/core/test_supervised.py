@@ -1,0 +1,189 @@
+"""The domain-free supervised-run layer, with a toy estimator on DNA-like strings."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from helixforge.core.errors import ConfigError, InputError, RowErrors
+from helixforge.core.supervised import (
+    LabelledData,
+    TrainedRun,
+    clean_labels,
+    detect_task,
+    encode_labels,
+    predict_table,
+    resolve_tasks,
+    train_supervised,
+)
+
+
+class GCModel:
+    """Predicts from GC content: linear fit (regression) or a logistic-ish squash."""
+
+    name = "gc"
+
+    def __init__(self):
+        self.coef: list[list[float]] = []
+        self.task_types: list[str] = []
+        self.k = 2
+
+    @staticmethod
+    def _gc(X):
+        return np.array([(s.count("G") + s.count("C")) / max(len(s), 1) for s in X])
+
+    def fit(self, X, y, task_types, *, valid=None, seed=0):
+        g = self._gc(X)
+        self.task_types = list(task_types)
+        self.coef = []
+        for j, tt in enumerate(task_types):
+            keep = np.isfinite(y[:, j])
+            a, b = np.polyfit(g[keep], y[keep, j], 1) if keep.sum() > 1 else (0.0, 0.0)
+            self.coef.append([float(a) + 0.01 * seed, float(b)])
+            if tt == "multiclass":
+                self.k = int(np.nanmax(y[:, j])) + 1
+        return self
+
+    def _raw(self, X):
+        g = self._gc(X)
+        return np.stack([a * g + b for a, b in self.coef], axis=1)
+
+    def predict(self, X):
+        raw = self._raw(X)
+        for j, tt in enumerate(self.task_types):
+            if tt == "binary":
+                raw[:, j] = np.clip(raw[:, j], 0, 1)
+        return raw
+
+    def predict_proba(self, X):
+        centre = np.clip(self._raw(X)[:, 0], 0, self.k - 1)
+        logits = -((np.arange(self.k)[None, :] - centre[:, None]) ** 2)
+        p = np.exp(logits)
+        return p / p.sum(axis=1, keepdims=True)
+
+    def save(self, path):
+        Path(path).mkdir(parents=True, exist_ok=True)
+        state = {"coef": self.coef, "task_types": self.task_types, "k": self.k}
+        (Path(path) / "gc.json").write_text(json.dumps(state))
+
+    @classmethod
+    def load(cls, path):
+        d = json.loads((Path(path) / "gc.json").read_text())
+        m = cls()
+        m.coef, m.task_types, m.k = d["coef"], d["task_types"], d["k"]
+        return m
+
+
+def _sequences(n=120, seed=0):
+    rng = np.random.default_rng(seed)
+    return ["".join(rng.choice(list("ACGT"), 30, p=rng.dirichlet([1] * 4))) for _ in range(n)]
+
+
+def _data(labels: pd.DataFrame, seqs, targets, task="auto"):
+    errors = RowErrors("toy.csv")
+    df = labels.assign(sequence=seqs)
+    df.index = np.arange(2, len(df) + 2)
+    df = clean_labels(df, targets, errors, source="toy.csv")
+    types, notes = resolve_tasks(task, df, targets)
+    y, classes = encode_labels(df, targets, types)
+    return LabelledData(
+        frame=df,
+        inputs=df["sequence"].tolist(),
+        y=y,
+        targets=targets,
+        task_types=types,
+        errors=errors,
+        classes=classes,
+        notes=notes,
+        input_col="sequence",
+    )
+
+
+def test_one_task_rule():
+    assert detect_task([0, 1, 1, np.nan]) == "binary"
+    assert detect_task(["yes", "no", "yes"]) == "binary"
+    assert detect_task([2.5, 7.5, 2.5]) == "binary"  # exactly two distinct labels
+    assert detect_task(["a", "b", "c"] * 5) == "multiclass"
+    assert detect_task([0, 1, 2] * 10) == "multiclass"
+    assert detect_task([0, 1, 2, 2]) == "regression"  # too few rows per class
+    assert detect_task([0.5, 1.2, 3.3]) == "regression"
+    with pytest.raises(ConfigError, match="text labels"):
+        detect_task([f"c{i}" for i in range(30)])
+
+
+def test_declared_tasks_that_the_labels_contradict_are_errors():
+    df = pd.DataFrame({"y": np.linspace(0, 1, 40)})
+    with pytest.raises(ConfigError, match="declared multiclass"):
+        resolve_tasks("multiclass", df, ["y"])
+    with pytest.raises(ConfigError, match="declared binary"):
+        resolve_tasks("binary", df, ["y"])
+
+
+def test_text_classes_train_and_predict_with_one_column_naming(tmp_path):
+    seqs = _sequences()
+    gc = np.array([(s.count("G") + s.count("C")) / 30 for s in seqs])
+    labels = pd.DataFrame({"label": np.where(gc > np.median(gc), "rich", "poor")})
+    data = _data(labels, seqs, ["label"])
+    assert data.task_types == ["binary"] and data.classes == {"label": ["poor", "rich"]}
+    run = train_supervised(
+        data, GCModel, domain="toy", model_name="gc", out=tmp_path / "run", ensemble=3
+    )
+    preds = pd.read_csv(run.run_dir / "predictions.csv")
+    assert {"label_pred", "label_prob", "label_std", "label_set", "split"} <= set(preds)
+    assert set(preds["label_pred"]) <= {"poor", "rich"}
+    assert set(preds["label_set"].fillna("")) <= {"", "poor", "rich", "poor|rich"}
+    m = run.metrics["test"]["label"]
+    assert {"roc_auc", "coverage", "set_size"} <= set(m)
+    assert (run.run_dir / "card.md").exists() and (run.run_dir / "report.html").exists()
+    cfg = json.loads((run.run_dir / "config.json").read_text())
+    assert cfg["domain"] == "toy" and cfg["task_types"] == ["binary"] and cfg["seed"] == 0
+
+    new = tmp_path / "new.csv"
+    pd.DataFrame({"sequence": seqs[:7], "id": range(7)}).to_csv(new, index=False)
+    trained = TrainedRun(run.run_dir, loader=lambda name: GCModel, domain="toy")
+
+    def prepare(frame, col, source):
+        return frame, frame[col].tolist(), RowErrors(source), None
+
+    s = predict_table(trained, new, tmp_path / "p.csv", prepare=prepare, chunk_size=3)
+    assert s["rows"] == 7 == s["predicted"] + s["errors"]
+    out = pd.read_csv(tmp_path / "p.csv")
+    assert out["id"].tolist() == list(range(7)) and "label_prob" in out
+
+
+def test_regression_multitask_with_an_inf_label_never_trains_on_it(tmp_path):
+    seqs = _sequences()
+    gc = np.array([(s.count("G") + s.count("C")) / 30 for s in seqs])
+    labels = pd.DataFrame({"a": (gc * 3).astype(object), "b": (1 - gc).astype(object)})
+    labels.loc[5, "a"] = "inf"
+    data = _data(labels, seqs, ["a", "b"])
+    assert np.isnan(data.y[5, 0]) and np.isfinite(data.y[5, 1])
+    assert [e.row for e in data.errors] == [7]  # file line of row 5
+    run = train_supervised(
+        data, GCModel, domain="toy", model_name="gc", out=tmp_path / "r", coverage=0.8
+    )
+    assert {"coverage", "interval_width", "rmse"} <= set(run.metrics["test"]["a"])
+    with pytest.raises(ConfigError, match="already exists"):
+        train_supervised(data, GCModel, domain="toy", model_name="gc", out=tmp_path / "r")
+
+
+def test_damaged_model_files_and_wrong_runs_are_named(tmp_path):
+    seqs = _sequences()
+    labels = pd.DataFrame({"y": [(s.count("G") + s.count("C")) / 30 for s in seqs]})
+    run = train_supervised(
+        _data(labels, seqs, ["y"]), GCModel, domain="toy", model_name="gc", out=tmp_path / "r"
+    )
+    member = run.run_dir / "model" / "member_0" / "gc.json"
+    member.write_text(member.read_text()[:-3])
+    with pytest.raises(InputError, match="gc.json"):
+        TrainedRun(run.run_dir, loader=lambda n: GCModel)
+    (run.run_dir / "config.json").write_text("{not json")
+    with pytest.raises(InputError, match="config.json"):
+        TrainedRun(run.run_dir, loader=lambda n: GCModel)
+    (run.run_dir / "config.json").write_text('{"something": 1}')
+    with pytest.raises(InputError, match="not the config of a supervised"):
+        TrainedRun(run.run_dir, loader=lambda n: GCModel)

@@ -198,3 +198,213 @@ def test_multiclass_with_a_class_only_in_test_is_padded_not_a_crash(
     )
     preds = pd.read_csv(tmp_path / "run" / "predictions.csv")
     assert len(preds) > 0 and run is not None
+
+
+# ---------------------------------------------------------------- the CLI, table-driven
+# Each case: argv (with {placeholders} filled from the `files` fixture), a text the message must
+# contain (naming the file or option), and the output path that must not appear (or, when it
+# existed before, must be unchanged).
+
+FAST_CLI = ["--model", "gbm", "--param", "n_estimators=20", "--param", "early_stopping_rounds=5"]
+TRAIN = ["chem", "train", "{data}", "--input-col", "smiles", "--label-col", "logp_like", "-q"]
+PREDICT = ["chem", "predict", "{run}", "{lib}", "-o", "{out}/p.csv", "-q"]
+
+CASES = {
+    # ---- train: files
+    "train missing file": (["chem", "train", "{tmp}/nope.csv", "--label-col", "y"], "nope.csv"),
+    "train empty file": (["chem", "train", "{empty}", "--label-col", "y"], "empty.csv"),
+    "train header only": (["chem", "train", "{header}", "--label-col", "y"], "header.csv"),
+    "train binary file": (["chem", "train", "{binary}", "--label-col", "y"], "binary.csv"),
+    "train truncated gzip": (["chem", "train", "{trunc}", "--label-col", "y"], "trunc.csv.gz"),
+    "train duplicate headers": (["chem", "train", "{dup}", "--label-col", "logp_like"], "dup.csv"),
+    "train missing smiles column": (TRAIN[:3] + ["--input-col", "nope", "--label-col", "logp_like"], "nope"),
+    "train old --smiles-col alias": (TRAIN[:3] + ["--smiles-col", "nope", "--label-col", "logp_like"], "nope"),
+    "train missing label column": (TRAIN[:5] + ["--label-col", "pIC50"], "pIC50"),
+    "train old --target alias": (TRAIN[:5] + ["--target", "pIC50"], "pIC50"),
+    "train label twice": (TRAIN + ["--label-col", "logp_like"], "more than once"),
+    "train all smiles invalid": (["chem", "train", "{badsmiles}", "--label-col", "y"], "none of the SMILES"),
+    "train all labels missing": (["chem", "train", "{nolabels}", "--label-col", "y"], "no row has a usable label"),
+    "train text labels with many classes": (["chem", "train", "{textlabels}", "--label-col", "y"], "text labels"),
+    "train missing split column": (TRAIN + ["--split-col", "part"], "part"),
+    # ---- train: options
+    "train ensemble 0": (TRAIN + ["--ensemble", "0"], "--ensemble"),
+    "train ensemble negative": (TRAIN + ["--ensemble", "-2"], "--ensemble"),
+    "train ensemble huge": (TRAIN + ["--ensemble", "1000"], "--ensemble"),
+    "train coverage 0": (TRAIN + ["--coverage", "0"], "--coverage"),
+    "train coverage 1": (TRAIN + ["--coverage", "1"], "--coverage"),
+    "train coverage above 1": (TRAIN + ["--coverage", "1.5"], "--coverage"),
+    "train coverage text": (TRAIN + ["--coverage", "high"], "--coverage"),
+    "train jobs negative": (TRAIN + ["--jobs", "-1"], "--jobs"),
+    "train seed text": (TRAIN + ["--seed", "abc"], "--seed"),
+    "train unknown split": (TRAIN + ["--split", "bogus"], "--split"),
+    "train unknown model": (TRAIN + ["--model", "bogus"], "--model"),
+    "train lm model without path": (TRAIN + ["--model", "lm:"], "lm:PATH"),
+    "train param not key=value": (TRAIN + ["--param", "oops"], "KEY=VALUE"),
+    "train param wrong type": (TRAIN + ["--model", "gbm", "--param", "n_estimators=abc"], "n_estimators"),
+    "train param zero": (TRAIN + ["--model", "gbm", "--param", "n_estimators=0"], "n_estimators"),
+    "train param unknown key": (TRAIN + ["--model", "gbm", "--param", "nope=1"], "nope"),
+    "train unknown task": (TRAIN + ["--task", "bogus"], "--task"),
+    "train multiclass on continuous labels": (TRAIN + FAST_CLI + ["--task", "multiclass"], "multiclass"),
+    "train binary on continuous labels": (TRAIN + FAST_CLI + ["--task", "binary"], "binary"),
+    "train task count mismatch": (TRAIN + ["--task", "regression,binary"], "--task"),
+    # ---- train: outputs
+    "train out is a file": (TRAIN + FAST_CLI + ["-o", "{afile}"], "afile.txt"),
+    "train out exists": (TRAIN + FAST_CLI + ["-o", "{run}"], "already exists"),
+    "train out below a file": (TRAIN + FAST_CLI + ["-o", "{afile}/run"], "afile.txt"),
+    # ---- predict
+    "predict run dir missing": (["chem", "predict", "{tmp}/norun", "{lib}", "-o", "{out}/p.csv"], "norun"),
+    "predict run dir of another kind": (["chem", "predict", "{wrongrun}", "{lib}", "-o", "{out}/p.csv"], "config.json"),
+    "predict corrupt config": (["chem", "predict", "{corruptcfg}", "{lib}", "-o", "{out}/p.csv"], "config.json"),
+    "predict corrupt model file": (["chem", "predict", "{corruptmodel}", "{lib}", "-o", "{out}/p.csv"], "member_0"),
+    "predict missing manifest": (["chem", "predict", "{nomanifest}", "{lib}", "-o", "{out}/p.csv"], "manifest.json"),
+    "predict run of another domain": (["chem", "predict", "{dnarun}", "{lib}", "-o", "{out}/p.csv"], "dna run"),
+    "predict missing input column": (PREDICT + ["--input-col", "nope"], "nope"),
+    "predict missing input file": (["chem", "predict", "{run}", "{tmp}/nolib.csv", "-o", "{out}/p.csv"], "nolib.csv"),
+    "predict chunk size 0": (PREDICT + ["--chunk-size", "0"], "--chunk-size"),
+    "predict chunk size negative": (PREDICT + ["--chunk-size", "-3"], "--chunk-size"),
+    "predict jobs negative": (PREDICT + ["--jobs", "-2"], "--jobs"),
+    "predict without -o": (["chem", "predict", "{run}", "{lib}"], "--out"),
+    "predict out is a directory": (["chem", "predict", "{run}", "{lib}", "-o", "{out}"], "--out"),
+    "predict out exists": (["chem", "predict", "{run}", "{lib}", "-o", "{afile}"], "already exists"),
+    "predict nothing usable": (["chem", "predict", "{run}", "{badlib}", "-o", "{out}/p.csv"], "none of the"),
+    # ---- evaluate / standardize
+    "evaluate unknown target": (["chem", "evaluate", "{run}", "{data}", "--label-col", "pIC50", "-o", "{out}/ev"], "pIC50"),
+    "evaluate missing label column": (["chem", "evaluate", "{run}", "{lib}", "-o", "{out}/ev"], "logp_like"),
+    "evaluate out exists": (["chem", "evaluate", "{run}", "{data}", "-o", "{run}"], "already exists"),
+    "standardize missing column": (["chem", "standardize", "{lib}", "--input-col", "nope", "-o", "{out}/s.csv"], "nope"),
+    "standardize out exists": (["chem", "standardize", "{lib}", "-o", "{afile}"], "already exists"),
+    "standardize without -o": (["chem", "standardize", "{lib}"], "--out"),
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory, make_table):
+    """Every input the cases need, and one small trained run."""
+    import gzip
+    import json
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from helixforge.cli.app import app
+
+    tmp = tmp_path_factory.mktemp("bad")
+    f = {"tmp": str(tmp), "out": str(tmp / "outputs")}
+    df = make_table()
+    data = tmp / "data.csv"
+    df.to_csv(data, index=False)
+    f["data"] = str(data)
+    (tmp / "empty.csv").write_text("")
+    (tmp / "header.csv").write_text("smiles,y\n")
+    (tmp / "binary.csv").write_bytes(bytes(range(256)) * 4)
+    (tmp / "trunc.csv.gz").write_bytes(gzip.compress(data.read_bytes())[:300])
+    (tmp / "dup.csv").write_text("smiles,logp_like,logp_like\nCCO,1,2\nCCN,2,3\n")
+    (tmp / "badsmiles.csv").write_text("smiles,y\nxx,1\n((,2\nC1CC,3\n")
+    (tmp / "nolabels.csv").write_text("smiles,y\nCCO,\nCCN,abc\nCCC,inf\n")
+    names = [f"name{i}" for i in range(len(df))]
+    pd.DataFrame({"smiles": df["smiles"], "y": names}).to_csv(tmp / "textlabels.csv", index=False)
+    (tmp / "afile.txt").write_text("keep me\n")
+    pd.DataFrame({"smiles": ["CCO", "c1ccccc1N", "oops(("]}).to_csv(tmp / "lib.csv", index=False)
+    pd.DataFrame({"smiles": ["oops((", ""]}).to_csv(tmp / "badlib.csv", index=False)
+    for name in ("empty", "header", "binary", "dup", "badsmiles", "nolabels", "textlabels",
+                 "badlib", "lib"):  # fmt: skip
+        f[name] = str(tmp / f"{name}.csv")
+    f["trunc"], f["afile"] = str(tmp / "trunc.csv.gz"), str(tmp / "afile.txt")
+    run = tmp / "trained"
+    res = CliRunner().invoke(app, [*[a.format(**f) for a in TRAIN], *FAST_CLI, "-o", str(run)])
+    assert res.exit_code == 0, res.output
+    f["run"] = str(run)
+    variants = {
+        "wrongrun": lambda p: (p / "config.json").write_text('{"model": "x"}'),
+        "corruptcfg": lambda p: (p / "config.json").write_text('{"targets": ["logp_like"'),
+        "corruptmodel": lambda p: (p / "model" / "member_0" / "gbm.json").write_text("{}"),
+        "nomanifest": lambda p: (p / "model" / "manifest.json").unlink(),
+        "dnarun": lambda p: (p / "config.json").write_text(
+            json.dumps({**json.loads((run / "config.json").read_text()), "domain": "dna"})
+        ),
+    }
+    for name, damage in variants.items():
+        shutil.copytree(run, tmp / name)
+        damage(tmp / name)
+        f[name] = str(tmp / name)
+    return f
+
+
+def _snapshot(path: str):
+    from pathlib import Path
+
+    p = Path(path)
+    if p.is_file():
+        return p.read_bytes()
+    if p.is_dir():
+        return sorted(str(q.relative_to(p)) for q in p.rglob("*"))
+    return None
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_bad_cli_input_exits_2_names_the_problem_and_writes_nothing(case, files, monkeypatch):
+    from pathlib import Path
+
+    from typer.testing import CliRunner
+
+    from helixforge.cli.app import app
+
+    monkeypatch.chdir(files["tmp"])  # the default --out (run) lands in the test's folder
+    template, expected = CASES[case]
+    argv = [a.format(**files) for a in template]
+    outs = [argv[i + 1] for i, a in enumerate(argv[:-1]) if a in ("-o", "--out")]
+    outs += [str(Path(files["out"]) / n) for n in ("p.csv", "ev", "s.csv")]
+    outs += [str(Path(files["tmp"]) / "run")]
+    before = {o: _snapshot(o) for o in outs}
+    res = CliRunner().invoke(app, argv, env={"COLUMNS": "200"})
+    text = res.output
+    assert res.exit_code == 2, text
+    assert "Traceback" not in text
+    assert expected in text, text
+    for o in outs:
+        assert _snapshot(o) == before[o], f"{o} changed"
+        assert not Path(o).with_name(f".{Path(o).name}.partial").exists()
+
+
+def test_every_row_is_accounted_for_in_train_and_predict(tmp_path, smiles_list, fast_gbm):
+    """rows in = rows used (merged duplicates counted) + rows in the errors table."""
+    from helixforge.chem.predict import predict_property
+
+    good = [f"{s},{i % 7 * 0.5},{i % 2}" for i, s in enumerate(smiles_list)]
+    bad = [
+        "CCN,2.0,1,extra",  # extra field
+        "CCO",  # missing fields
+        '"",1.0,0',  # quoted empty SMILES
+        "not((a smiles,1.0,1",  # invalid SMILES
+        "CCCC,inf,1",  # inf label in one target: the other target is still used
+        "CCCCC,nan,",  # no usable label
+        "CCCCCC,abc,xyz",  # text labels
+        f"{smiles_list[0]},0.0,0",  # a duplicate molecule
+    ]
+    lines = good[:10] + bad + good[10:]
+    (tmp_path / "d.csv").write_text("smiles,y,flag\n" + "\n".join(lines) + "\n")
+    train_property_model(
+        tmp_path / "d.csv",
+        "smiles",
+        ["y", "flag"],
+        model="gbm",
+        model_params=fast_gbm,
+        split="random",
+        out=tmp_path / "run",
+        report=False,
+    )
+    preds = pd.read_csv(tmp_path / "run" / "predictions.csv")
+    errors = pd.read_csv(tmp_path / "run" / "errors.csv")
+    rejected = set(errors["row"]) - set(preds["row"])  # label-only errors keep their row
+    assert preds["n_merged"].sum() + len(rejected) == len(lines)
+    inf_row = preds.loc[preds["canonical_smiles"] == "CCCC"]
+    assert inf_row["y"].isna().all() and (inf_row["flag"] == 1).all()  # inf never trained on
+    assert "y" in errors.loc[errors["row"] == 16, "column"].tolist()
+
+    lib = ["smiles,name"] + [f"{s},m{i}" for i, s in enumerate(smiles_list[:20])] + bad
+    (tmp_path / "lib.csv").write_text("\n".join(lib) + "\n")
+    s = predict_property(tmp_path / "run", tmp_path / "lib.csv", tmp_path / "p.csv", chunk_size=3)
+    out = pd.read_csv(tmp_path / "p.csv")
+    errs = pd.read_csv(tmp_path / "p.errors.csv")
+    assert s["rows"] == len(lib) - 1 == len(out) + len(errs)
+    assert sorted(set(out["row"]) | set(errs["row"])) == list(range(2, len(lib) + 1))

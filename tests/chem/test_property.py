@@ -125,7 +125,9 @@ def test_predict_resume_skips_finished_chunks_and_refuses_other_inputs(trained, 
     key = {
         "input": sha256_file(path),
         "model": Predictor(run.run_dir).model_key(),
-        "options": {"input_col": "smiles", "chunk_size": 2, "tautomer": False},
+        "input_col": "smiles",
+        "chunk_size": 2,
+        "tautomer": False,
     }
     stage.mkdir()
     marker = first.iloc[:2].copy()
@@ -135,7 +137,7 @@ def test_predict_resume_skips_finished_chunks_and_refuses_other_inputs(trained, 
         stage / "errors-000000.csv", index=False
     )
     save_json({"key": key, "done": [0]}, stage / "state.json")
-    with pytest.raises(ConfigError, match="chunk_size|options"):
+    with pytest.raises(ConfigError, match="chunk_size"):
         predict_property(run.run_dir, path, out, chunk_size=3, resume=True)
     assert not out.exists()
     predict_property(run.run_dir, path, out, chunk_size=2, resume=True)
@@ -272,3 +274,94 @@ def test_valid_metrics_and_calibration_stay_held_out_when_the_gbm_refits(tmp_pat
     )
     assert runs[True].metrics["valid"] == runs[False].metrics["valid"]
     assert any("refit" in n for n in runs[True].metrics["notes"])
+
+
+KILL_CHILD = r"""
+import sys, time
+from pathlib import Path
+import helixforge.core.artifacts as art
+marker = Path(sys.argv[1])
+real = art.save_json
+def save_json(obj, path):
+    out = real(obj, path)
+    if Path(path).name == "state.json" and len(obj.get("done", [])) == 1:
+        marker.write_text("chunk 0 checkpointed")
+        time.sleep(120)
+    return out
+art.save_json = save_json
+from helixforge.cli.app import main
+sys.argv = ["helix", *sys.argv[2:]]
+main()
+"""
+
+
+def test_kill_9_after_the_first_chunk_then_resume_gives_the_uninterrupted_bytes(trained, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from typer.testing import CliRunner
+
+    from helixforge.cli.app import app
+
+    run, _, _ = trained
+    lib = tmp_path / "lib.csv"
+    smiles = ["CCO", "CCN", "c1ccccc1", "CC(=O)O", "bad((", "CCCl", "c1ccncc1", "CCOC", "CCS"]
+    pd.DataFrame({"smiles": smiles, "id": range(len(smiles))}).to_csv(lib, index=False)
+
+    def args(out):
+        return ["chem", "predict", str(run.run_dir), str(lib), "-o", str(out), "--chunk-size",
+                "2", "--jobs", "1", "-q"]  # fmt: skip
+
+    out, marker = tmp_path / "killed.csv", tmp_path / "marker"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", KILL_CHILD, str(marker), *args(out)], stderr=subprocess.PIPE
+    )
+    deadline = time.monotonic() + 120
+    while not marker.exists():
+        assert proc.poll() is None, proc.stderr.read().decode()
+        assert time.monotonic() < deadline, "no chunk was checkpointed"
+        time.sleep(0.02)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    proc.stderr.close()
+    stage = tmp_path / ".killed.csv.partial"
+    assert not out.exists() and (stage / "chunk-000000.parquet").exists()
+    runner = CliRunner()
+    res = runner.invoke(app, [*args(out)[:-4], "3", "--jobs", "1", "--resume", "-q"])
+    assert res.exit_code == 2 and "chunk_size" in res.output and not out.exists()
+    res = runner.invoke(app, [*args(out), "--resume"])
+    assert res.exit_code == 0, res.output
+    fresh = tmp_path / "fresh.csv"
+    assert runner.invoke(app, args(fresh)).exit_code == 0
+    assert out.read_bytes() == fresh.read_bytes()
+    assert (tmp_path / "killed.errors.csv").read_bytes() == (
+        tmp_path / "fresh.errors.csv"
+    ).read_bytes()
+    assert not stage.exists()
+
+
+def test_same_command_and_seed_give_the_same_bytes_across_processes(tmp_path, make_table):
+    import os
+    import subprocess
+    import sys
+
+    data = tmp_path / "tiny.csv"
+    make_table().to_csv(data, index=False)
+    code = "import sys; from helixforge.cli.app import main; sys.argv[0] = 'helix'; main()"
+    outs = []
+    for i, hashseed in enumerate(("1", "2")):
+        out = tmp_path / f"run{i}"
+        cmd = [sys.executable, "-c", code, "chem", "train", str(data), "--label-col", "logp_like",
+               "--label-col", "tox", "--model", "gbm", "--param", "n_estimators=40",
+               "--seed", "3", "-q", "-o", str(out)]  # fmt: skip
+        env = {**os.environ, "PYTHONHASHSEED": hashseed}
+        res = subprocess.run(cmd, capture_output=True, text=True, env=env)
+        assert res.returncode == 0, res.stderr
+        outs.append(out)
+    a, b = (o / "predictions.csv" for o in outs)
+    assert a.read_bytes() == b.read_bytes()
+    ma, mb = (json.loads((o / "model" / "manifest.json").read_text())["files"] for o in outs)
+    assert ma == mb  # every model file has the same sha256

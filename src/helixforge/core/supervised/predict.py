@@ -116,6 +116,14 @@ def errors_path_for(out: str | os.PathLike) -> Path:
     return Path(base + ".errors.csv")
 
 
+def _describe(name: str, old: Any, new: Any) -> str:
+    if name == "input":
+        return "input file (its sha256 differs)"
+    if name == "model":
+        return "model (the run's model manifest differs)"
+    return f"{name} ({old!r} → {new!r})"
+
+
 def _resume_state(stage: Path, key: dict[str, Any], resume: bool) -> dict[str, Any]:
     from helixforge.core.artifacts import save_json
 
@@ -129,8 +137,9 @@ def _resume_state(stage: Path, key: dict[str, Any], resume: bool) -> dict[str, A
             old = state.get("key", {})
             changed = [k for k in sorted(set(old) | set(key)) if old.get(k) != key.get(k)]
             if changed:
+                what = ", ".join(_describe(k, old.get(k), key.get(k)) for k in changed)
                 raise ConfigError(
-                    f"--resume: {stage} was made with another {', '.join(changed)}",
+                    f"--resume: {stage} was made with another {what}",
                     hint="rerun without --resume to start over, or with the original inputs",
                 )
             return state
@@ -193,7 +202,9 @@ def predict_table(
     key = {
         "input": sha256_file(input),
         "model": run.model_key(),
-        "options": {"input_col": col, "chunk_size": chunk_size, **(options or {})},
+        "input_col": col,
+        "chunk_size": chunk_size,
+        **(options or {}),
     }
     stage = staging_path(out)
     state = _resume_state(stage, key, resume)

@@ -96,11 +96,11 @@ def dmpnn_available() -> bool:
 def get_model(name: str, **params: Any):
     """A fresh, untrained model: a registered name or 'lm:PATH'. Unknown or badly typed
     parameters are a ConfigError (each model checks its own parameters)."""
-    if name.startswith(LM_PREFIX):
-        from helixforge.chem.models.lm import lm_property_model
-
-        return lm_property_model(name[len(LM_PREFIX) :], **params)
     try:
+        if name.startswith(LM_PREFIX):
+            from helixforge.chem.models.lm import lm_property_model
+
+            return lm_property_model(name[len(LM_PREFIX) :], **params)
         return MODELS.get(name)(**params)
     except TypeError as exc:
         if "unexpected keyword argument" not in str(exc) and "got an unexpected" not in str(exc):

@@ -39,3 +39,20 @@ def test_json_nan_becomes_null_and_run_dir(tmp_path):
     assert load_json(run / "config.json") == {"seed": 1}
     assert "numpy" in load_json(run / "versions.json")["libraries"]
     assert card.read_text().startswith("# Model")
+
+
+def test_report_template_escapes_user_text_and_is_byte_stable(tmp_path):
+    import pandas as pd
+
+    from helixforge.core.report import Report
+
+    def build():
+        rep = Report("assay <b>x</b>", subtitle="a & b")
+        rep.add_text("<script>alert(1)</script>")
+        rep.add_table(pd.DataFrame({"name": ["<i>mol</i>"], "value": [0.5]}))
+        return rep.render()
+
+    html = build()
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "&lt;i&gt;mol&lt;/i&gt;" in html and "assay &lt;b&gt;x&lt;/b&gt;" in html
+    assert build() == html  # no timestamp: the same run gives the same bytes

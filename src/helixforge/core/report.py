@@ -13,25 +13,28 @@ maps) with `rep.add_figure(fig)`.
 from __future__ import annotations
 
 import base64
-import html
 import io
 import os
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 
 from helixforge.core.tables import write_text
 
-_CSS = """
-body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;max-width:1100px;margin:2em auto;color:#222;padding:0 1em}
-h1{font-size:1.6em;border-bottom:2px solid #2b6cb0;padding-bottom:.3em}h2{font-size:1.25em;margin-top:1.8em;color:#2b6cb0}
-table{border-collapse:collapse;margin:.8em 0;font-size:.9em}td,th{border:1px solid #ddd;padding:4px 8px;text-align:right}
-th{background:#f4f7fb}td:first-child,th:first-child{text-align:left}.figs{display:flex;flex-wrap:wrap;gap:12px}
-figure{margin:0}figcaption{font-size:.85em;color:#555;text-align:center}.meta{color:#666;font-size:.85em}
-pre{background:#f6f6f6;padding:.6em;overflow-x:auto}
-"""
+
+def _template():
+    """The report template, loaded from the package (no network, no code from run folders)."""
+    from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+    env = Environment(
+        loader=PackageLoader("helixforge.core", "templates"),
+        autoescape=select_autoescape(["html", "j2"], default=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return env.get_template("report.html.j2")
 
 
 def _plt():
@@ -51,11 +54,12 @@ def figure_to_base64(fig, dpi: int = 110) -> str:
 
 
 def _fmt(v) -> str:
+    """A table cell as text (escaping is the template's job)."""
     if isinstance(v, float | np.floating):
         if np.isnan(v):
             return "–"
         return f"{v:.4g}"
-    return html.escape(str(v))
+    return str(v)
 
 
 def _clean_xy(y, s):
@@ -199,54 +203,50 @@ def histogram_figure(values, title: str, xlabel: str = "", bins: int = 40):
 
 
 class Report:
-    """An HTML document built section by section; `write()` is atomic."""
+    """An HTML document built block by block and rendered by one Jinja2 template
+    (`core/templates/report.html.j2`, autoescaped); `write()` is atomic.
+
+    The document carries no timestamp, so the same run gives the same bytes.
+    """
 
     def __init__(self, title: str, subtitle: str = ""):
         self.title = title
         self.subtitle = subtitle
-        self._parts: list[str] = []
-        self._figs: list[str] = []
+        self._blocks: list[dict] = []
+        self._figs: list[dict] = []
 
     def _flush_figs(self) -> None:
         if self._figs:
-            self._parts.append('<div class="figs">' + "".join(self._figs) + "</div>")
+            self._blocks.append({"kind": "figures", "figures": self._figs})
             self._figs = []
 
-    def add_heading(self, text: str) -> Report:
+    def _add(self, **block) -> Report:
         self._flush_figs()
-        self._parts.append(f"<h2>{html.escape(text)}</h2>")
+        self._blocks.append(block)
         return self
+
+    def add_heading(self, text: str) -> Report:
+        return self._add(kind="heading", text=text)
 
     def add_text(self, text: str) -> Report:
-        self._flush_figs()
-        self._parts.append(f"<p>{html.escape(text)}</p>")
-        return self
+        return self._add(kind="text", text=text)
 
     def add_html(self, fragment: str) -> Report:
-        self._flush_figs()
-        self._parts.append(fragment)
-        return self
+        """Trusted HTML written by HelixForge code (never user data)."""
+        return self._add(kind="html", html=fragment)
 
     def add_code(self, text: str) -> Report:
-        self._flush_figs()
-        self._parts.append(f"<pre>{html.escape(text)}</pre>")
-        return self
+        return self._add(kind="code", text=text)
 
     def add_table(self, df, max_rows: int = 50, index: bool = False) -> Report:
-        self._flush_figs()
         shown = df.head(max_rows)
         cols = ([shown.index.name or ""] if index else []) + [str(c) for c in shown.columns]
-        rows = ["<tr>" + "".join(f"<th>{html.escape(c)}</th>" for c in cols) + "</tr>"]
-        for idx, rec in shown.iterrows():
-            cells = ([_fmt(idx)] if index else []) + [_fmt(v) for v in rec.tolist()]
-            rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
-        more = (
-            f'<p class="meta">{len(df) - max_rows} more rows not shown</p>'
-            if len(df) > max_rows
-            else ""
-        )
-        self._parts.append("<table>" + "".join(rows) + "</table>" + more)
-        return self
+        rows = [
+            ([_fmt(idx)] if index else []) + [_fmt(v) for v in rec.tolist()]
+            for idx, rec in shown.iterrows()
+        ]
+        more = len(df) - max_rows if len(df) > max_rows else 0
+        return self._add(kind="table", columns=cols, rows=rows, more=more)
 
     def add_metrics(
         self, metrics: Mapping[str, Mapping[str, float]] | Mapping[str, float]
@@ -261,11 +261,7 @@ class Report:
         return self.add_table(pd.DataFrame([metrics]))
 
     def add_figure(self, fig, caption: str = "") -> Report:
-        data = figure_to_base64(fig)
-        cap = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
-        self._figs.append(
-            f'<figure><img src="data:image/png;base64,{data}" alt="{html.escape(caption)}">{cap}</figure>'
-        )
+        self._figs.append({"data": figure_to_base64(fig), "caption": caption})
         return self
 
     def add_classification(
@@ -312,14 +308,11 @@ class Report:
         return self
 
     def render(self) -> str:
+        from helixforge import __version__
+
         self._flush_figs()
-        stamp = datetime.now().strftime("%Y-%m-%d %H:%M")
-        sub = f"<p>{html.escape(self.subtitle)}</p>" if self.subtitle else ""
-        body = "\n".join(self._parts)
-        return (
-            f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(self.title)}</title>"
-            f"<style>{_CSS}</style></head><body><h1>{html.escape(self.title)}</h1>{sub}"
-            f"<p class='meta'>HelixForge report · {stamp}</p>{body}</body></html>"
+        return _template().render(
+            title=self.title, subtitle=self.subtitle, version=__version__, blocks=self._blocks
         )
 
     def write(self, path: str | os.PathLike) -> Path:

@@ -139,7 +139,8 @@ def test_tokenizer_pretrain_info_embed_score_finetune_predict(workdir):
             ],
         )
     )
-    assert json.loads((d / "ft" / "metrics.json").read_text())["lora"] is True
+    assert json.loads((d / "ft" / "config.json").read_text())["lora"] is True
+    assert (d / "ft" / "report.html").exists() and (d / "ft" / "card.md").exists()
     _ok(
         runner.invoke(
             app,
@@ -151,6 +152,41 @@ def test_tokenizer_pretrain_info_embed_score_finetune_predict(workdir):
     assert set(pred.label_pred) <= {0, 1} and list(pred.sequence) == list(
         pd.read_csv(d / "train.csv").sequence
     )  # input columns kept
+    assert {"label_std", "label_set"} <= set(pred.columns)
+
+
+def test_predict_resumes_an_interrupted_run_with_the_same_bytes(workdir, tmp_path, monkeypatch):
+    """Chunks finished before a crash are kept; --resume finishes with the bytes of an
+    uninterrupted run. A changed input is refused by name."""
+    from helixforge.lm.predict import LMRun
+
+    d = workdir
+    run = d / "ft"
+    if not run.exists():
+        pytest.skip("needs the fine-tuned run of the end-to-end test")
+    args = ["lm", "predict", str(run), str(d / "train.csv"), "--chunk-size", "7", "--quiet"]
+    _ok(runner.invoke(app, [*args, "-o", str(tmp_path / "whole.csv")]))
+    calls = {"n": 0}
+    original = LMRun.predict_frame
+
+    def crash_on_third(self, *a, **k):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt
+        return original(self, *a, **k)
+
+    monkeypatch.setattr(LMRun, "predict_frame", crash_on_third)
+    res = runner.invoke(app, [*args, "-o", str(tmp_path / "p.csv")])
+    assert res.exit_code != 0 and not (tmp_path / "p.csv").exists()
+    assert (tmp_path / ".p.csv.partial").is_dir()
+    monkeypatch.setattr(LMRun, "predict_frame", original)
+    other = tmp_path / "other.csv"
+    pd.read_csv(d / "train.csv").iloc[::-1].to_csv(other, index=False)
+    res = runner.invoke(app, [*args[:3], str(other), *args[4:], "-o", str(tmp_path / "p.csv"),
+                              "--resume"])  # fmt: skip
+    assert res.exit_code == 2 and "input file" in res.output
+    _ok(runner.invoke(app, [*args, "-o", str(tmp_path / "p.csv"), "--resume"]))
+    assert (tmp_path / "p.csv").read_bytes() == (tmp_path / "whole.csv").read_bytes()
 
 
 def test_errors_are_clear_and_exit_2(workdir, tmp_path, monkeypatch):

@@ -24,6 +24,7 @@ SEQS = ["ACGTACGTAGGC", "GGGCCCGGGAAT", "ATATATATATCG", "CCGGAATTCCGG"] * 3
 def w(tmp_path_factory, pretrained_encoder, published_bert):
     """A work folder: corpora, tables, a pretrained checkpoint and a fine-tuned run."""
     from helixforge.lm.estimator import LMPropertyModel
+    from helixforge.lm.finetune import finetune
 
     d = tmp_path_factory.mktemp("bad")
     rng = np.random.default_rng(0)
@@ -53,8 +54,13 @@ def w(tmp_path_factory, pretrained_encoder, published_bert):
     (d / "afile").write_text("x")
     y = np.array([i % 2 for i in range(12)], float)
     m = LMPropertyModel(published_bert, epochs=1, batch_size=8, threads=1, device="cpu")
-    m.fit(SEQS, y, ["binary"], seed=0).save(d / "run")
+    m.fit(SEQS, y, ["binary"], seed=0).save(d / "run")  # a bare model folder (older runs)
     shutil.copytree(pretrained_encoder, d / "enc")
+    pd.DataFrame({"sequence": SEQS, "gc": [s.count("G") + 0.5 for s in SEQS]}).to_csv(
+        d / "cont.csv", index=False
+    )
+    finetune(published_bert, d / "t.csv", out=d / "ft", epochs=1, batch_size=8, threads=1,
+             device="cpu")  # a run directory  # fmt: skip
     return d
 
 
@@ -82,6 +88,7 @@ def pre(*extra, out="{d}/out_pre", corpus=None):
 
 
 PRED = ["lm", "predict", "{d}/run", "{d}/t.csv"]
+PRED_RUN = ["lm", "predict", "{d}/ft", "{d}/t.csv"]
 EMB = ["lm", "embed", "{d}/enc", "{d}/t.csv"]
 SCORE = ["lm", "score", "{d}/enc", "{d}/t.csv"]
 FT = ["lm", "finetune", "{d}/enc", "{d}/t.csv", "--epochs", "1", "--jobs", "1", "--quiet"]
@@ -110,6 +117,19 @@ USAGE = [
     ("ft-task", [*FT, "--task", "ranking", "-o", "{d}/o"], "--task", "{d}/o"),
     ("ft-no-label", [*FT, "--label-col", "nope", "-o", "{d}/o"], "nope", "{d}/o"),
     ("ft-no-seq", [*FT, "--input-col", "nope", "-o", "{d}/o"], "nope", "{d}/o"),
+    ("ft-ensemble-0", [*FT, "--ensemble", "0", "-o", "{d}/o"], "--ensemble", "{d}/o"),
+    ("ft-coverage-0", [*FT, "--coverage", "0", "-o", "{d}/o"], "--coverage", "{d}/o"),
+    ("ft-coverage-1", [*FT, "--coverage", "1", "-o", "{d}/o"], "--coverage", "{d}/o"),
+    ("ft-class-continuous", ["lm", "finetune", "{d}/enc", "{d}/cont.csv", "--label-col", "gc",
+     "--task", "classification", "--epochs", "1", "-o", "{d}/o"], "continuous", "{d}/o"),
+    ("ft-binary-3-values", ["lm", "finetune", "{d}/enc", "{d}/cont.csv", "--label-col", "gc",
+     "--task", "binary", "--epochs", "1", "-o", "{d}/o"], "binary", "{d}/o"),
+    ("ft-token-2-labels", [*FT, "--task", "token-classification", "--label-col", "a",
+     "--label-col", "b", "-o", "{d}/o"], "token-classification", "{d}/o"),
+    ("ft-token-ensemble", [*FT, "--task", "token-classification", "--ensemble", "2", "-o",
+     "{d}/o"], "--ensemble", "{d}/o"),
+    ("pred-chunk-0", [*PRED_RUN, "--chunk-size", "0", "-o", "{d}/p.csv"], "--chunk-size", "{d}/p.csv"),
+    ("pred-id-col", [*PRED_RUN, "--id-col", "nope", "-o", "{d}/p.csv"], "nope", "{d}/p.csv"),
     ("pred-batch-0", [*PRED, "--batch-size", "0", "-o", "{d}/p.csv"], "--batch-size", "{d}/p.csv"),
     ("emb-batch-0", [*EMB, "--batch-size", "0", "-o", "{d}/e.csv"], "--batch-size", "{d}/e.csv"),
     ("emb-maxlen-0", [*EMB, "--max-len", "0", "-o", "{d}/e.csv"], "--max-len", "{d}/e.csv"),
@@ -144,6 +164,11 @@ OUTPUTS = [
     ("pred-missing-input", ["lm", "predict", "{d}/run", "{d}/nope.csv", "-o", "{d}/p.csv"],
      "nope.csv", "{d}/p.csv"),
     ("pred-input-col", [*PRED, "--input-col", "nope", "-o", "{d}/p.csv"], "nope", "{d}/p.csv"),
+    ("run-pred-input-col", [*PRED_RUN, "--input-col", "nope", "-o", "{d}/p.csv"], "nope",
+     "{d}/p.csv"),
+    ("run-pred-no-rows", ["lm", "predict", "{d}/ft", "{d}/header_only.csv", "-o", "{d}/p.csv"],
+     "header_only.csv", "{d}/p.csv"),
+    ("run-pred-out-exists", [*PRED_RUN, "-o", "{d}/exists.csv"], "--overwrite", None),
 ]  # fmt: skip
 
 # (id, folder to damage, file, how, verb argv using {m} for the damaged copy, text in message)
@@ -161,6 +186,15 @@ DAMAGE = [
     ("enc-tokspec-garbage", "enc", "helixforge_tokenizer.json", "garbage", "embed", "helixforge_tokenizer.json"),
     ("enc-meta-garbage", "enc", "helixforge_lm.json", "garbage", "embed", "helixforge_lm.json"),
     ("enc-finetune-base", "enc", "config.json", "garbage", "finetune", "config.json"),
+    ("run-config-garbage", "ft", "config.json", "garbage", "predict", "config.json"),
+    ("run-config-missing", "ft", "config.json", "remove", "predict", "config.json"),
+    ("run-manifest-garbage", "ft", "model/manifest.json", "garbage", "predict", "manifest.json"),
+    ("run-conformal-garbage", "ft", "conformal.json", "garbage", "predict", "conformal.json"),
+    ("run-weights-trunc", "ft", "model/member_0/model/model.safetensors", "truncate", "predict",
+     "model.safetensors"),
+    ("run-member-json-garbage", "ft", "model/member_0/helixforge_finetune.json", "garbage",
+     "predict", "helixforge_finetune.json"),
+    ("run-member-missing", "ft", "model/member_0", "remove", "predict", "member_0"),
 ]  # fmt: skip
 
 
@@ -197,7 +231,7 @@ def test_damaged_model_folder_is_named(w, tmp_path, case):
 
 @pytest.mark.parametrize(
     "verb, model",
-    [("predict", "run"), ("embed", "enc"), ("score", "enc")],
+    [("predict", "run"), ("predict", "ft"), ("embed", "enc"), ("score", "enc")],
 )
 def test_extra_field_lines_go_to_the_errors_table(w, tmp_path, verb, model):
     out = tmp_path / "o.csv"
@@ -219,5 +253,6 @@ def test_finetune_records_extra_fields_and_inf_labels(w, tmp_path):
                               "--epochs", "1", "--jobs", "1", "--quiet", "-o", str(out)])  # fmt: skip
     assert res.exit_code == 0, res.output
     errors = pd.read_csv(out / "errors.csv")
-    assert sorted(errors.row) == [4, 6]
-    assert json.loads((out / "metrics.json").read_text())["n_train"] + len(errors) == 12
+    assert set(errors.row) == {4, 6}  # the inf label: "not finite" + "no usable label"
+    assert json.loads((out / "config.json").read_text())["n_rows"] + errors.row.nunique() == 12
+    assert len(pd.read_csv(out / "predictions.csv")) == 10

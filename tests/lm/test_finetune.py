@@ -1,5 +1,6 @@
 import numpy as np
 import pandas as pd
+import pytest
 from transformers import AutoModelForSequenceClassification
 
 from helixforge.lm.estimator import FinetunedLM, LMPropertyModel
@@ -63,6 +64,16 @@ def test_multitask_with_missing_labels_and_long_inputs(pretrained_encoder):
     assert np.isfinite(pred).all()
 
 
+def _table(tmp_path, name, n, seed=0, **extra):
+    seqs, y = _gc_task(n, seed=seed)
+    df = pd.DataFrame({"sequence": seqs, "label": y[:, 0].astype(int), **extra})
+    df.to_csv(tmp_path / name, index=False)
+    return tmp_path / name
+
+
+FAST = dict(epochs=1, batch_size=16, lr=5e-3, threads=1, device="cpu")
+
+
 def test_finetune_table_writes_run_dir_and_records_bad_rows(published_bert, tmp_path):
     seqs, y = _gc_task(40)
     df = pd.DataFrame({"sequence": seqs, "label": y[:, 0].astype(int).astype(str)})
@@ -70,27 +81,99 @@ def test_finetune_table_writes_run_dir_and_records_bad_rows(published_bert, tmp_
     df.loc[5, "sequence"] = ""
     df.to_csv(tmp_path / "train.csv", index=False)
     df.iloc[:10].to_csv(tmp_path / "test.csv", index=False)
-    m = finetune(
+    run = finetune(
         published_bert,
         tmp_path / "train.csv",
         task="classification",
         out=tmp_path / "run",
         test=tmp_path / "test.csv",
-        epochs=1,
         lora=True,
-        threads=1,
-        device="cpu",
+        **FAST,
     )
-    assert m["rows_rejected"] >= 2 and "roc_auc" in m["test"]
+    assert run.config["n_rejected_rows"] >= 2 and "roc_auc" in run.metrics["test"]["label"]
+    assert run.config["task_types"] == ["binary"] and run.config["lora"] is True
     errors = pd.read_csv(tmp_path / "run" / "errors.csv")
     assert {"label", "sequence"} <= set(errors.column)
-    run = tmp_path / "run"
+    d = tmp_path / "run"
     for name in ("config.json", "versions.json", "metrics.json", "errors.csv", "card.md",
-                 "report.html", "predictions.csv", "model/config.json"):  # fmt: skip
-        assert (run / name).exists(), name
-    pred = pd.read_csv(run / "predictions.csv")
-    assert {"sequence", "label", "label_pred", "label_prob"} <= set(pred.columns)
+                 "report.html", "predictions.csv", "conformal.json", "model/manifest.json",
+                 "model/member_0/model/config.json"):  # fmt: skip
+        assert (d / name).exists(), name
+    pred = pd.read_csv(d / "predictions.csv")
+    assert {"row", "split", "sequence", "label", "label_pred", "label_prob", "label_std",
+            "label_set"} <= set(pred.columns)  # fmt: skip
+    # every row of both files is used or rejected: 40 train + 10 test rows, 2 bad in each
+    rejected = errors[["file", "row"]].drop_duplicates()  # a bad label: two reasons, one row
+    assert len(pred) + len(rejected) == 50 and set(errors.row) == {5, 7}
     assert not (tmp_path / ".run.partial").exists()
+    assert "LoRA fine-tuning of" in (d / "card.md").read_text()
+
+
+def test_ensemble_conformal_and_predict_from_the_run(published_bert, tmp_path):
+    from helixforge.lm.predict import predict_run
+
+    train = _table(tmp_path, "train.csv", 40)
+    valid, test = _table(tmp_path, "dev.csv", 20, seed=1), _table(tmp_path, "test.csv", 12, seed=2)
+    run = finetune(published_bert, train, valid=valid, test=test, out=tmp_path / "run",
+                   ensemble=2, coverage=0.8, **FAST)  # fmt: skip
+    m = run.metrics["test"]["label"]
+    assert {"roc_auc", "coverage", "set_size"} <= set(m) and run.config["ensemble"] == 2
+    assert sorted(p.name for p in (tmp_path / "run" / "model").glob("member_*")) == [
+        "member_0",
+        "member_1",
+    ]
+    pred = pd.read_csv(tmp_path / "run" / "predictions.csv")
+    assert (pred.label_std > 0).any()
+    res = predict_run(tmp_path / "run", test, tmp_path / "p.csv", chunk_size=5, device="cpu")
+    assert res["rows"] == 12 and res["predicted"] == 12 and res["errors"] == 0
+    new = pd.read_csv(tmp_path / "p.csv")
+    old = pred[pred.split == "test"].reset_index(drop=True)
+    assert list(new.sequence) == list(old.sequence)
+    assert np.allclose(new.label_prob, old.label_prob, atol=1e-5)
+    assert list(new.label_set.fillna("")) == list(old.label_set.fillna(""))
+
+
+def test_text_classes_and_the_one_task_rule(published_bert, tmp_path):
+    from helixforge.core.errors import ConfigError
+
+    names = np.array(["other", "promoter"])
+    seqs, y = _gc_task(30)
+    df = pd.DataFrame({"sequence": seqs, "kind": names[y[:, 0].astype(int)]})
+    df["gc"] = [s.count("G") + s.count("C") + 0.5 for s in seqs]
+    df.to_csv(tmp_path / "t.csv", index=False)
+    run = finetune(published_bert, tmp_path / "t.csv", label_cols=["kind"], out=tmp_path / "r",
+                   **FAST)  # fmt: skip
+    assert run.config["task_types"] == ["binary"]
+    assert run.config["classes"]["kind"] == ["other", "promoter"]
+    pred = pd.read_csv(tmp_path / "r" / "predictions.csv")
+    assert set(pred.kind_pred) <= {"other", "promoter"}
+    with pytest.raises(ConfigError, match="continuous"):
+        finetune(published_bert, tmp_path / "t.csv", task="classification", label_cols=["gc"],
+                 out=tmp_path / "r2", **FAST)  # fmt: skip
+    assert not (tmp_path / "r2").exists()
+
+
+def test_token_classification_run_and_predict(pretrained_encoder, tmp_path):
+    from helixforge.lm.predict import predict_run
+
+    rng = np.random.default_rng(0)
+    seqs = ["".join(rng.choice(list("ACGT"), 30)) for _ in range(20)]
+    labels = ["".join(str(int(c in "GC")) for c in s) for s in seqs]
+    df = pd.DataFrame({"sequence": seqs, "mask": labels})
+    df.loc[2, "mask"] = "01"  # wrong length → errors.csv
+    df.to_csv(tmp_path / "t.csv", index=False)
+    df.iloc[10:].to_csv(tmp_path / "test.csv", index=False)
+    run = finetune(pretrained_encoder, tmp_path / "t.csv", task="token-classification",
+                   label_cols=["mask"], test=tmp_path / "test.csv", out=tmp_path / "r", **FAST)  # fmt: skip
+    d = tmp_path / "r"
+    for name in ("config.json", "versions.json", "metrics.json", "errors.csv", "card.md",
+                 "report.html", "predictions.csv", "model/manifest.json"):  # fmt: skip
+        assert (d / name).exists(), name
+    assert "roc_auc" in run.metrics["test"]["mask"]
+    assert list(pd.read_csv(d / "errors.csv").row) == [4]
+    res = predict_run(d, tmp_path / "test.csv", tmp_path / "p.csv", device="cpu")
+    pred = pd.read_csv(tmp_path / "p.csv", dtype={"mask_pred": str})
+    assert res["predicted"] == 10 and all(len(p) == 30 for p in pred.mask_pred)
 
 
 def test_token_classifier_labels_every_base(pretrained_encoder, tmp_path):
@@ -106,3 +189,37 @@ def test_token_classifier_labels_every_base(pretrained_encoder, tmp_path):
     tc.save(tmp_path / "tc")
     again = LMPropertyModel.load(tmp_path / "tc").predict([seqs[0]])
     assert np.allclose(again[0], out[0], atol=1e-5)
+
+
+EVIL = "from pathlib import Path\nPath({marker!r}).write_text('ran')\n"
+
+
+def test_run_directory_code_never_runs_without_the_opt_in(published_bert, tmp_path):
+    """A run whose member checkpoint was swapped for one that needs its own code (manifest
+    rewritten too, as an attacker could): predict refuses before importing anything."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from helixforge.cli.app import app
+    from helixforge.core.errors import ConfigError
+    from helixforge.core.supervised import write_manifest
+    from helixforge.lm.predict import load_run
+
+    train = _table(tmp_path, "train.csv", 24)
+    finetune(published_bert, train, out=tmp_path / "run", **FAST)
+    member = tmp_path / "run" / "model" / "member_0" / "model"
+    marker = tmp_path / "pwned.txt"
+    (member / "modeling_evil.py").write_text(EVIL.format(marker=str(marker)))
+    cfg = json.loads((member / "config.json").read_text())
+    cfg.update(model_type="evil_lm", trust_remote_code=True,
+               auto_map={"AutoModelForSequenceClassification": "modeling_evil.EvilModel"})  # fmt: skip
+    (member / "config.json").write_text(json.dumps(cfg))
+    write_manifest(tmp_path / "run" / "model", {"model": "lm", "members": 1})
+    with pytest.raises(ConfigError, match="--trust-remote-code"):
+        load_run(tmp_path / "run", device="cpu")
+    res = CliRunner().invoke(
+        app, ["lm", "predict", str(tmp_path / "run"), str(train), "-o", str(tmp_path / "p.csv")]
+    )
+    assert res.exit_code == 2 and "--trust-remote-code" in res.output
+    assert not marker.exists() and not (tmp_path / "p.csv").exists()

@@ -11,8 +11,10 @@ from helixforge.cli.common import (
     DEVICE,
     OVERWRITE,
     QUIET,
+    RESUME,
     SEED,
     batch_size_option,
+    chunk_size_option,
     handle_errors,
     id_col_option,
     input_col_option,
@@ -22,6 +24,7 @@ from helixforge.cli.common import (
     out,
     out_option,
     resolve_jobs,
+    say,
 )
 
 app = typer.Typer(help="Sequence language models for DNA and molecules.", no_args_is_help=True)
@@ -44,6 +47,7 @@ MAX_LEN = typer.Option(
     None, "--max-len", min=8, help="Window length in tokens (default: the checkpoint's)."
 )
 JOBS = jobs_option(0)
+SHOWN = ("roc_auc", "pr_auc", "mcc", "accuracy", "macro_f1", "rmse", "r2", "spearman", "coverage")
 
 
 def _threads(jobs: int) -> int:
@@ -156,10 +160,14 @@ def finetune_cmd(
     data: str = typer.Argument(..., help="Training table (csv/tsv/parquet, .gz ok)."),
     out_dir: str = out_option(..., "Run directory to create."),
     task: str = typer.Option(
-        "classification", "--task", help="classification | regression | token-classification"
+        "auto",
+        "--task",
+        help="auto | classification | binary | multiclass | regression | token-classification",
     ),
     valid: str = typer.Option(
-        None, "--valid", help="Validation table (early stopping); default 10 % of train."
+        None,
+        "--valid",
+        help="Validation table (early stopping, calibration); default 10 % of train.",
     ),
     test: str = typer.Option(None, "--test", help="Test table; metrics go to OUT/metrics.json."),
     sequence_col: str = input_col_option(
@@ -176,6 +184,12 @@ def finetune_cmd(
     batch_size: int = batch_size_option(32),
     max_len: int = MAX_LEN,
     max_rows: int = typer.Option(None, "--max-rows", min=1, help="Subsample the training table."),
+    ensemble: int = typer.Option(
+        1, "--ensemble", min=1, max=100, help="Number of ensemble members (seeds)."
+    ),
+    coverage: float = typer.Option(
+        0.9, "--coverage", min=0.0, max=1.0, help="Conformal coverage (0 < c < 1)."
+    ),
     overwrite: bool = OVERWRITE,
     seed: int = SEED,
     device: str = DEVICE,
@@ -185,28 +199,34 @@ def finetune_cmd(
     trust_remote_code: bool = TRUST,
     quiet: bool = QUIET,
 ) -> None:
-    """Fine-tune a checkpoint on labelled sequences (full or LoRA); writes a run directory.
+    """Fine-tune a checkpoint on labelled sequences (full or LoRA); writes a run directory
+    (config, model, metrics, predictions, errors, card.md, report.html).
 
     Example: helix lm finetune runs/ecoli_lm promoters.csv --label-col is_promoter --lora -o runs/prom
     """
     from helixforge.lm.finetune import finetune
 
-    m = finetune(
+    run = finetune(
         model, data, task=task, out=out_dir, valid=valid, test=test, sequence_col=sequence_col,
         label_cols=label_col, lora=lora, epochs=epochs, lr=lr, batch_size=batch_size,
-        max_len=max_len, max_rows=max_rows, seed=seed, device=device, threads=_threads(jobs),
-        trust_remote_code=trust_remote_code, quiet=quiet, overwrite=overwrite,
+        max_len=max_len, max_rows=max_rows, ensemble=ensemble, coverage=coverage, seed=seed,
+        device=device, threads=_threads(jobs), trust_remote_code=trust_remote_code, quiet=quiet,
+        overwrite=overwrite, log=logger(quiet),
     )  # fmt: skip
-    test_m = m.get("test")
-    shown = (
-        ", ".join(f"{k}={v:.3f}" for k, v in test_m.items() if isinstance(v, float))
-        if isinstance(test_m, dict)
-        else "no test set"
+    part = "test" if "test" in run.metrics else "valid"
+    shown = "; ".join(
+        f"{t}: " + ", ".join(f"{k}={v:.3f}" for k, v in m.items() if k in SHOWN and v == v)
+        for t, m in run.metrics.get(part, {}).items()
+        if not t.startswith("_")
     )
-    out.print(
-        f"trained on {m['n_train']} rows ({m['rows_rejected']} rejected); test: {shown} → {out_dir}",
-        markup=False,
+    say(
+        f"trained on {run.config['n_train']} rows ({run.config['n_rejected_rows']} rejected); "
+        f"{part}: {shown or 'no metrics'}",
+        stderr=False,
     )
+    say(f"run: {run.run_dir}", stderr=False)
+    if run.report:
+        say(f"report: {run.report}", stderr=False)
 
 
 @app.command("predict")
@@ -218,24 +238,31 @@ def predict_cmd(
     sequence_col: str = SEQ_COL,
     id_col: str = id_col_option(),
     batch_size: int = batch_size_option(32),
+    chunk_size: int = chunk_size_option(10_000),
+    resume: bool = RESUME,
     overwrite: bool = OVERWRITE,
     device: str = DEVICE,
     jobs: int = JOBS,
     trust_remote_code: bool = TRUST,
     quiet: bool = QUIET,
 ) -> None:
-    """Predict with a fine-tuned model (sequence-level tasks); keeps every input column.
+    """Predict with a fine-tuned run: T_pred, T_prob, T_std, conformal T_lower/T_upper or T_set;
+    keeps every input column; resumable in chunks.
 
     Example: helix lm predict runs/prom new.csv -o new_pred.csv
     """
-    from helixforge.lm.tables import predict_table
+    from helixforge.lm.predict import predict_run
 
-    n, n_err = predict_table(
+    res = predict_run(
         model, input_path, out_path, column=sequence_col, id_column=id_col, device=device,
-        batch_size=batch_size, threads=_threads(jobs), trust_remote_code=trust_remote_code,
-        overwrite=overwrite, quiet=quiet,
+        batch_size=batch_size,
+        threads=_threads(jobs), chunk_size=chunk_size, resume=resume,
+        trust_remote_code=trust_remote_code, overwrite=overwrite, quiet=quiet,
     )  # fmt: skip
-    out.print(f"{n} predictions ({n_err} rows rejected) → {out_path}", markup=False)
+    say(
+        f"{res['predicted']} predictions ({res['errors']} rows rejected) → {out_path}",
+        stderr=False,
+    )
 
 
 @app.command("embed")

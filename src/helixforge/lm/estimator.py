@@ -306,34 +306,6 @@ class LMPropertyModel:
             )
         return out
 
-    def prediction_columns(self, sequences: Sequence[str], quiet: bool = True) -> dict[str, Any]:
-        """Output columns in the shared naming: T_pred, T_prob (binary), T_prob_<k> (multiclass)."""
-        if self.task_types == [TOKEN_TASK]:
-            raise ConfigError(
-                "this is a token-classification model; table predictions are per sequence",
-                hint="use the Python API (LMPropertyModel.predict gives per-base probabilities)",
-            )
-        names = self.label_cols or (
-            ["label"]
-            if len(self.task_types) == 1
-            else [f"label_{j}" for j in range(len(self.task_types))]
-        )
-        cols: dict[str, Any] = {}
-        if self.task_types == ["multiclass"]:
-            proba = self.predict_proba(sequences, quiet)
-            cols[f"{names[0]}_pred"] = proba.argmax(axis=1)
-            for k in range(proba.shape[1]):
-                cols[f"{names[0]}_prob_{k}"] = proba[:, k]
-            return cols
-        pred = self.predict(sequences, quiet)
-        for j, (name, t) in enumerate(zip(names, self.task_types)):
-            if t == "regression":
-                cols[f"{name}_pred"] = pred[:, j]
-            else:
-                cols[f"{name}_pred"] = (pred[:, j] >= 0.5).astype(int)
-                cols[f"{name}_prob"] = pred[:, j]
-        return cols
-
     # ---- persistence ---------------------------------------------------------------------
     def save(self, path: str | os.PathLike) -> Path:
         """`path/model` (save_pretrained + tokenizer) and `path/helixforge_finetune.json`

@@ -1,25 +1,31 @@
-"""`helix lm finetune`: fine-tune a pretrained checkpoint on a labelled table; write a run directory.
+"""`helix lm finetune`: fine-tune a pretrained checkpoint on a labelled table, through the
+supervised-run layer (`helixforge.core.supervised`).
 
-    finetune("runs/ecoli_lm", "train.csv", task="classification", valid="dev.csv", out="runs/prom")
+    run = finetune("runs/ecoli_lm", "train.csv", valid="dev.csv", test="test.csv", out="runs/prom")
+    run.metrics["test"]["label"]["roc_auc"]
 
-task: classification (binary, or multiclass when one label column holds integers 0..k-1 with
-k > 2), regression, token-classification (one label per character). The run directory is built
-beside `out` and swapped in when finished (never half-written): config.json, versions.json,
-model/ + helixforge_finetune.json (the `LMPropertyModel` folder), metrics.json, errors.csv,
-predictions.csv (test rows: input columns + T_pred / T_prob …), card.md and report.html.
-Every input row is used or in errors.csv with its line number and the reason.
+The training table is the train part; `valid` (early stopping and conformal calibration; without
+it 10 % of the training rows are held out) and `test` (reported metrics) are optional tables of
+the same shape. Task detection, label encoding, ensembles (`ensemble=N`), conformal columns,
+metrics and the run directory (config.json, versions.json, model/ with its manifest,
+conformal.json, metrics.json, predictions.csv, errors.csv, card.md, report.html — built beside
+`out` and swapped in) are the shared layer's, as for `helix chem train`. Token classification
+(one label per character) has its own path (`helixforge.lm.finetune_token`) writing the same
+kind of run directory. Every input row is used or in errors.csv with its file line and reason.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from helixforge.core.errors import ConfigError, NoUsableRowsError, RowErrors
-from helixforge.core.options import require_choice, require_int
+from helixforge.core.options import require_choice, require_float, require_int
+from helixforge.core.supervised import SupervisedRun
 from helixforge.lm.estimator import (  # noqa: F401 - older import paths
     FINETUNE_FILE,
     TASK_TYPES,
@@ -27,112 +33,145 @@ from helixforge.lm.estimator import (  # noqa: F401 - older import paths
     FinetunedLM,
     LMPropertyModel,
 )
-from helixforge.lm.heads import parse_position_labels
 
-TASKS = ("classification", "regression", TOKEN_TASK)
+Log = Callable[[str], None]
+# auto / a type → `core.supervised.resolve_tasks`; classification = auto, but never regression
+TASKS = ("auto", "classification", "binary", "multiclass", "regression", TOKEN_TASK)
+PARTS = ("train", "valid", "test")
+CARD_LIMITS = (
+    "Sequences unlike the fine-tuning data (other organisms, lengths, chemistries) are "
+    "extrapolations. Conformal coverage assumes calibration and new inputs are exchangeable. "
+    "model/member_*/model is a plain transformers checkpoint; loading never runs code from it."
+)
 
 
-def read_labelled(path_or_df, seq_col: str, label_cols: list[str], task: str, errors: RowErrors):
-    """(kept input frame, sequences, labels) of a labelled table; every other row in `errors`."""
-    import pandas as pd
+def source_name(src: Any) -> str:
+    """How a table is named in messages and errors.csv."""
+    return "<table>" if isinstance(src, pd.DataFrame) else str(src)
 
-    from helixforge.core.tables import read_table, skipped_line_errors, to_numeric_column
 
-    if isinstance(path_or_df, pd.DataFrame):
-        df, source = path_or_df, "<table>"
+def read_rows(src: Any, seq_col: str, label_cols: Sequence[str], errors: RowErrors) -> pd.DataFrame:
+    """Rows of a labelled table (index = file line) with a non-empty sequence in `seq_col`;
+    unreadable lines and empty sequences go to `errors`."""
+    from helixforge.core.tables import read_table, require_columns
+
+    if isinstance(src, pd.DataFrame):
+        require_columns(src, [seq_col, *label_cols], "<table>")
+        df = src.copy()
     else:
-        df, source = read_table(path_or_df, columns=[seq_col, *label_cols]), str(path_or_df)
-    errors.file = source
-    errors.extend(skipped_line_errors(df, source))
+        df = read_table(src, columns=[seq_col, *label_cols], errors=errors)
     seq = df[seq_col]
     empty = (seq.isna() | seq.astype(str).str.strip().eq("")).to_numpy()
     for row in df.index[empty]:
-        errors.add(row, seq_col, df.at[row, seq_col], "empty sequence")
-    df = df.loc[~empty]
-    if task == TOKEN_TASK:
-        labs, ok = [], []
-        for row, value in df[label_cols[0]].items():
-            n = len(str(df.at[row, seq_col]).strip())
-            try:
-                lab = parse_position_labels(value)
-            except ValueError:
-                errors.add(row, label_cols[0], value, "position labels must be integers")
-                continue
-            if len(lab) != n or min(lab, default=0) < 0:
-                errors.add(
-                    row, label_cols[0], value, f"{len(lab)} labels for a sequence of length {n}"
+        errors.add(int(row), seq_col, df.at[row, seq_col], "empty sequence")
+    return df.loc[~empty]
+
+
+def subsample(df: pd.DataFrame, max_rows: int | None, seed: int, notes: list[str]) -> pd.DataFrame:
+    """At most `max_rows` rows, a seeded sample in file order (`--max-rows`)."""
+    if not max_rows or len(df) <= max_rows:
+        return df
+    idx = np.sort(np.random.default_rng(seed).choice(len(df), max_rows, replace=False))
+    notes.append(f"--max-rows: {max_rows} of {len(df)} usable training rows used (seeded sample)")
+    return df.iloc[idx]
+
+
+def resolve_lm_tasks(task: str, labels: pd.DataFrame, label_cols: Sequence[str]):
+    """Task types by the shared rule; `classification` is auto that refuses regression."""
+    from helixforge.core.supervised import resolve_tasks
+
+    types, notes = resolve_tasks("auto" if task == "classification" else task, labels, label_cols)
+    if task == "classification":
+        for t, tt in zip(label_cols, types):
+            if tt == "regression":
+                raise ConfigError(
+                    f"--task classification: the labels of {t!r} look continuous (more than "
+                    "20 values, or classes with fewer than 5 rows)",
+                    hint="use --task regression, or --task multiclass to force classes",
                 )
-                continue
-            labs.append(lab)
-            ok.append(row)
-        df = df.loc[ok]
-        return df, [s.strip() for s in df[seq_col]], labs
-    good = np.ones(len(df), dtype=bool)
-    ys = []
-    for col in label_cols:
-        values, bad = to_numeric_column(df, col)
-        v = values.to_numpy()
-        bad = bad.to_numpy() | np.isinf(v)
-        if task == "classification":
-            bad |= ~np.isnan(v) & ~np.isinf(v) & ((v != np.round(v)) | (v < 0))
-        for row in df.index[bad & good]:
-            why = "label is not a number" if task == "regression" else "class label must be 0, 1, …"
-            errors.add(
-                row, col, df.at[row, col], "label is infinite" if np.isinf(values[row]) else why
-            )
-        good &= ~bad
-        ys.append(v)
-    y = np.stack(ys, axis=1)[good]
-    df = df.loc[good]
-    labelled = ~np.all(np.isnan(y), axis=1)
-    for row in df.index[~labelled]:
-        errors.add(row, ",".join(label_cols), None, "no label")
-    return df.loc[labelled], [s.strip() for s in df[seq_col][labelled]], y[labelled]
+    return types, notes
 
 
-def task_types_for(task: str, y: np.ndarray, n_cols: int) -> list[str]:
-    """One rule: regression → one regression column each; classification → multiclass when a
-    single column holds more than two classes, else binary columns."""
-    if task == "regression":
-        return ["regression"] * n_cols
-    labels = y[~np.isnan(y)]
-    if n_cols == 1 and len(labels) and labels.max() > 1:
-        return ["multiclass"]
-    return ["binary"] * n_cols
+def load_labelled(
+    data: Any,
+    valid: Any,
+    test: Any,
+    seq_col: str,
+    label_cols: list[str],
+    task: str,
+    *,
+    max_rows: int | None = None,
+    seed: int = 0,
+):
+    """(`LabelledData` of train + valid + test rows, their split assignment)."""
+    from helixforge.core.supervised import LabelledData, clean_labels, encode_labels
 
-
-def _test_metrics(model, seqs, yy, types, label_cols) -> dict[str, Any]:
-    from helixforge.core.metrics import (
-        classification_metrics,
-        multiclass_metrics,
-        regression_metrics,
+    errors = RowErrors(source_name(data))
+    frames, parts, notes = [], [], []
+    for part, src in zip(PARTS, (data, valid, test)):
+        if src is None:
+            continue
+        errs = RowErrors(source_name(src))
+        df = clean_labels(
+            read_rows(src, seq_col, label_cols, errs), label_cols, errs, source=source_name(src)
+        )
+        if part == "train":
+            df = subsample(df, max_rows, seed, notes)
+        errors.extend(errs)
+        frames.append(df)
+        parts += [part] * len(df)
+    frame = pd.concat(frames) if len(frames) > 1 else frames[0]
+    flat = frame.reset_index(drop=True)  # line numbers repeat across files
+    types, task_notes = resolve_lm_tasks(task, flat, label_cols)
+    y, classes = encode_labels(flat, label_cols, types)
+    labelled = LabelledData(
+        frame=frame,
+        inputs=flat[seq_col].astype(str).str.strip().tolist(),
+        y=y,
+        targets=label_cols,
+        task_types=types,
+        errors=errors,
+        classes=classes,
+        notes=notes + task_notes,
+        source=None if isinstance(data, pd.DataFrame) else str(data),
+        input_col=seq_col,
     )
+    return labelled, parts
 
-    if types == [TOKEN_TASK]:
-        flat_y = np.concatenate([np.asarray(lab) for lab in yy])
-        flat_p = np.concatenate(model.predict(seqs))
-        if flat_p.shape[1] > 2:
-            return multiclass_metrics(flat_y, flat_p)
-        return classification_metrics(flat_y, flat_p[:, 1])
-    if types == ["multiclass"]:
-        return multiclass_metrics(yy[:, 0].astype(int), model.predict_proba(seqs))
-    pred = model.predict(seqs)
-    per = {}
-    for j, (col, t) in enumerate(zip(label_cols, types)):
-        ok = ~np.isnan(yy[:, j])
-        fn = regression_metrics if t == "regression" else classification_metrics
-        per[col] = fn(yy[ok, j], pred[ok, j])
-    return per[label_cols[0]] if len(per) == 1 else per
+
+def _sha256s(*tables: Any) -> dict[str, str]:
+    """sha256 of the valid / test files (the training file's is in versions.json)."""
+    from helixforge.core.artifacts import sha256_file
+
+    return {
+        str(t): sha256_file(t)
+        for t in tables
+        if isinstance(t, str | os.PathLike) and os.path.isfile(t)
+    }
+
+
+def _check_options(task, label_cols, max_rows, ensemble, coverage) -> list[str]:
+    require_choice(task, "--task", TASKS)
+    if max_rows is not None:
+        require_int(max_rows, "--max-rows")
+    require_int(ensemble, "--ensemble", min_value=1)
+    require_float(coverage, "--coverage", low=0, high=1, low_open=True, high_open=True)
+    label_cols = list(label_cols)
+    if not label_cols:
+        raise ConfigError("--label-col is empty", hint="name at least one label column")
+    if task == TOKEN_TASK and len(label_cols) != 1:
+        raise ConfigError("token-classification takes exactly one --label-col")
+    return label_cols
 
 
 def finetune(
     model_path: str | os.PathLike,
-    data,
+    data: Any,
     *,
-    task: str = "classification",
+    task: str = "auto",
     out: str | os.PathLike,
-    valid=None,
-    test=None,
+    valid: Any = None,
+    test: Any = None,
     sequence_col: str = "sequence",
     label_cols: Sequence[str] = ("label",),
     lora: bool = False,
@@ -141,82 +180,91 @@ def finetune(
     batch_size: int = 32,
     max_len: int | None = None,
     max_rows: int | None = None,
+    ensemble: int = 1,
+    coverage: float = 0.9,
     seed: int = 0,
     device: str = "auto",
     threads: int | None = None,
     trust_remote_code: bool = False,
     quiet: bool = True,
     overwrite: bool = False,
-) -> dict[str, Any]:
+    report: bool = True,
+    log: Log | None = None,
+) -> SupervisedRun:
     """Fine-tune on a table (`sequence_col`, `label_cols`); write the run directory `out`.
 
-    `valid` (early stopping) and `test` (reported metrics, predictions.csv) are optional tables
-    of the same shape. Returns the metrics dictionary.
-    """
-    from helixforge.core.artifacts import RunDir
-    from helixforge.core.io import check_output, staging_dir
-    from helixforge.lm.finetune_report import write_finetune_outputs
+    task: auto | classification | binary | multiclass | regression (the shared rule of
+    `helixforge.core.supervised.tasks`) | token-classification. `ensemble` members use seeds
+    seed, seed+1, …; `coverage` is the conformal coverage. Returns the finished run
+    (run_dir, config, metrics, report)."""
+    from helixforge.core.io import check_output
+    from helixforge.core.supervised import train_supervised
     from helixforge.lm.models import resolve_model_dir
 
-    require_choice(task, "--task", TASKS)
-    if max_rows is not None:
-        require_int(max_rows, "--max-rows")
-    label_cols = list(label_cols)
-    if not label_cols:
-        raise ConfigError("--label-col is empty", hint="name at least one label column")
-    if task == TOKEN_TASK and len(label_cols) != 1:
-        raise ConfigError("token-classification takes exactly one --label-col")
+    label_cols = _check_options(task, label_cols, max_rows, ensemble, coverage)
     kw = dict(lora=lora, epochs=epochs, lr=lr, batch_size=batch_size, max_len=max_len,
               device=device, threads=threads, trust_remote_code=trust_remote_code, quiet=quiet)  # fmt: skip
-    model = LMPropertyModel(model_path, **kw)  # checks the options before any work
+    LMPropertyModel(model_path, **kw)  # checks the options before any work
     check_output(out, overwrite=overwrite, kind="dir")
     resolve_model_dir(model_path)  # fail early with a clear message
-    errors = RowErrors()
-    df, seqs, y = read_labelled(data, sequence_col, label_cols, task, errors)
-    if max_rows and len(seqs) > max_rows:
-        idx = np.sort(np.random.default_rng(seed).choice(len(seqs), max_rows, replace=False))
-        seqs = [seqs[i] for i in idx]
-        y = [y[i] for i in idx] if task == TOKEN_TASK else y[idx]
-    if not len(seqs):
-        raise NoUsableRowsError(
-            f"{data}: no usable rows ({len(errors)} rejected)", hint=errors.summary()
-        )
-    split: dict[str, tuple] = {}
-    for name, src in (("valid", valid), ("test", test)):
-        if src is not None:
-            e = RowErrors()
-            frame, s, yy = read_labelled(src, sequence_col, label_cols, task, e)
-            errors.extend(e)
-            split[name] = (frame, s, yy)
-    types = [TOKEN_TASK] if task == TOKEN_TASK else task_types_for(task, y, len(label_cols))
-    model.label_cols = label_cols
-    v = split.get("valid")
-    model.fit(seqs, y, types, valid=(v[1], v[2]) if v else None, seed=seed)
-    metrics: dict[str, Any] = {
+    config = {
+        "base_model": str(model_path),
         "task": task,
-        "task_types": types,
-        "n_train": len(seqs),
-        "lora": lora,
-        "rows_rejected": len(errors),
-        "trainable_parameters": model.trainable_parameters,
-        "history": model.history,
+        "sequence_col": sequence_col,
+        "label_cols": label_cols,
+        **{k: v for k, v in kw.items() if k not in ("device", "quiet", "trust_remote_code")},
+        "max_rows": max_rows,
+        "valid": None if valid is None else source_name(valid),
+        "test": None if test is None else source_name(test),
+        "device": device,
+        "card_limits": f"{'LoRA' if lora else 'Full'} fine-tuning of {model_path}. {CARD_LIMITS}",
+        "tables_sha256": _sha256s(valid, test),
     }
-    if "test" in split:
-        metrics["test"] = _test_metrics(
-            model, split["test"][1], split["test"][2], types, label_cols
+    if task == TOKEN_TASK:
+        from helixforge.lm.finetune_token import finetune_tokens
+
+        if ensemble != 1:
+            raise ConfigError(
+                "--ensemble applies to sequence-level tasks, not token-classification"
+            )
+        return finetune_tokens(model_path, data, valid, test, kw=kw, config=config, out=out,
+                               max_rows=max_rows, seed=seed, overwrite=overwrite, report=report)  # fmt: skip
+    table, parts = load_labelled(
+        data, valid, test, sequence_col, label_cols, task, max_rows=max_rows, seed=seed
+    )
+    n_train = parts.count("train")
+    if not n_train:
+        raise NoUsableRowsError(
+            f"{source_name(data)}: no usable training rows ({len(table.errors)} rejected)",
+            hint=table.errors.summary(),
         )
-    config = {"model": str(model_path), "task": task, "sequence_col": sequence_col,
-              "label_cols": label_cols, **kw, "max_len": model.max_len, "max_rows": max_rows,
-              "seed": seed}  # fmt: skip
-    with staging_dir(out, keep_on_error=False) as stage:
-        run = RunDir(stage)
-        model.save(stage)
-        errors.write(stage / "errors.csv")
-        run.save_metrics(metrics)
-        run.save_config(config)
-        run.save_versions([p for p in (data, valid, test) if isinstance(p, str | os.PathLike)])
-        write_finetune_outputs(stage, model, metrics, config, split.get("test"), data)
-    return metrics
+    if log:
+        log(
+            f"{n_train} training rows ({len(table.errors)} rows rejected); tasks: "
+            + ", ".join(f"{t}={tt}" for t, tt in zip(table.targets, table.task_types))
+        )
+
+    def factory() -> LMPropertyModel:
+        model = LMPropertyModel(model_path, **kw)
+        model.label_cols = label_cols
+        return model
+
+    return train_supervised(
+        table,
+        factory,
+        domain="lm",
+        model_name="lm",
+        out=out,
+        split_assignment=parts,
+        ensemble=ensemble,
+        seed=seed,
+        coverage=coverage,
+        overwrite=overwrite,
+        config={**config, "n_train": n_train},
+        report=report,
+        quiet=quiet,
+        log=log,
+    )
 
 
 def predict(
@@ -226,6 +274,7 @@ def predict(
     *,
     trust_remote_code: bool = False,
 ) -> np.ndarray:
-    """Predictions of a model saved by `finetune` / `LMPropertyModel.save`."""
+    """Predictions of one saved model folder (`LMPropertyModel.save`); for a run directory
+    (with its ensemble and conformal columns) use `helixforge.lm.predict.load_run`."""
     model = LMPropertyModel.load(model_dir, device=device, trust_remote_code=trust_remote_code)
     return model.predict(sequences)

@@ -1,4 +1,5 @@
-"""Table-level faces of the language models: `helix lm predict | embed | score`.
+"""Table-level faces of the language models: `helix lm embed | score` (and the FASTA / table
+reader `helix lm predict` uses for FASTA input; tables go through `helixforge.lm.predict`).
 
 Every reader here follows one rule: each input row (or FASTA record) ends up in the output or in
 the errors table `<out stem>.errors.csv` (file, row = line number, column, value, reason), and
@@ -122,42 +123,6 @@ def _check_outputs(out_path, overwrite: bool, *extra) -> None:
     for opt, p in extra:
         if p:
             check_output(p, overwrite=overwrite, option=opt)
-
-
-def predict_table(
-    model_dir: str | os.PathLike,
-    input_path: str | os.PathLike,
-    out_path: str | os.PathLike,
-    *,
-    column: str | None = None,
-    id_column: str | None = None,
-    device: str = "auto",
-    batch_size: int | None = None,
-    threads: int | None = None,
-    trust_remote_code: bool = False,
-    overwrite: bool = False,
-    quiet: bool = True,
-) -> tuple[int, int]:
-    """Predictions of a `finetune` run for a table or FASTA: every input column, then for each
-    label T `T_pred` (value or class), `T_prob` (binary) or `T_prob_<k>` (multiclass).
-    Returns (rows predicted, rows rejected)."""
-    from helixforge.core.tables import write_table
-    from helixforge.core.training import set_threads
-    from helixforge.lm.estimator import LMPropertyModel
-
-    _check_outputs(out_path, overwrite)
-    lm = LMPropertyModel.load(model_dir, device=device, trust_remote_code=trust_remote_code)
-    if batch_size:
-        lm.batch_size = batch_size
-    set_threads(threads)
-    inp = read_sequences(input_path, column, id_column)
-    _no_rows(inp, input_path, out_path)
-    df = inp.frame.copy()
-    for name, values in lm.prediction_columns(inp.sequences, quiet=quiet).items():
-        df[name] = values
-    write_table(df, out_path)
-    _finish(inp.errors, out_path, input_path)
-    return len(df), len(inp.errors)
 
 
 def embed_table(

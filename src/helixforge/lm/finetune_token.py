@@ -1,0 +1,151 @@
+"""Token classification (one label per base or character) for `helix lm finetune`.
+
+Per-position labels do not fit the table-level supervised layer (its label matrix has one value
+per row and target), so this path trains and scores itself, and writes the same kind of run
+directory with the shared pieces (`helixforge.lm.finetune_report.write_token_run`): config.json
+(a supervised-run config, task type "token-classification"), versions.json, model/member_0 +
+manifest.json, metrics.json ({"valid"|"test": {label: per-position metrics}}), predictions.csv
+(valid and test rows: input columns + `T_pred`, the predicted label of every position),
+errors.csv, card.md and report.html. `helix lm predict` reads it like any other lm run.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from helixforge.core.errors import NoUsableRowsError, RowErrors
+from helixforge.core.supervised import SupervisedRun
+from helixforge.lm.estimator import TOKEN_TASK, LMPropertyModel
+from helixforge.lm.finetune import PARTS, read_rows, source_name, subsample
+from helixforge.lm.heads import parse_position_labels
+
+
+def read_token_rows(
+    src: Any, seq_col: str, label_col: str, errors: RowErrors
+) -> tuple[pd.DataFrame, list[str], list[list[int]]]:
+    """(kept rows, sequences, per-position labels); rows whose labels are not one non-negative
+    integer per character go to `errors`."""
+    df = read_rows(src, seq_col, [label_col], errors)
+    labels, keep = [], []
+    for row, value in df[label_col].items():
+        n = len(str(df.at[row, seq_col]).strip())
+        try:
+            lab = parse_position_labels(value)
+        except ValueError:
+            errors.add(int(row), label_col, value, "position labels must be integers")
+            continue
+        if len(lab) != n or min(lab, default=0) < 0:
+            errors.add(
+                int(row), label_col, value, f"{len(lab)} labels for a sequence of length {n}"
+            )
+            continue
+        labels.append(lab)
+        keep.append(row)
+    df = df.loc[keep]
+    return df, [str(s).strip() for s in df[seq_col]], labels
+
+
+def token_metrics(model: LMPropertyModel, seqs: list[str], labels: list[list[int]]) -> dict:
+    """Per-position metrics (binary: ROC-AUC, …; more classes: macro F1, …) and the predicted
+    label strings."""
+    from helixforge.core.metrics import classification_metrics, multiclass_metrics
+
+    probs = model.predict(seqs)
+    flat_y = np.concatenate([np.asarray(lab) for lab in labels])
+    flat_p = np.concatenate(probs)
+    if flat_p.shape[1] > 2:
+        m = multiclass_metrics(flat_y, flat_p)
+    else:
+        m = classification_metrics(flat_y, flat_p[:, 1])
+    return {"metrics": m, "pred": position_labels(probs)}
+
+
+def position_labels(probs: list[np.ndarray]) -> list[str]:
+    """Per-character class probabilities → the predicted labels as a string ("0011…"; classes
+    above 9 are space-separated), the format the label column is read in."""
+    out = []
+    for p in probs:
+        top = np.asarray(p).argmax(axis=1) if len(p) else np.zeros(0, int)
+        sep = "" if np.asarray(p).shape[-1] <= 10 else " "
+        out.append(sep.join(str(int(c)) for c in top))
+    return out
+
+
+def finetune_tokens(
+    model_path: str | os.PathLike,
+    data: Any,
+    valid: Any,
+    test: Any,
+    *,
+    kw: dict[str, Any],
+    config: dict[str, Any],
+    out: str | os.PathLike,
+    max_rows: int | None,
+    seed: int,
+    overwrite: bool,
+    report: bool,
+) -> SupervisedRun:
+    """Fine-tune a token classifier and write its run directory (see the module docstring)."""
+    from pathlib import Path
+
+    from helixforge.core.io import staging_dir
+    from helixforge.core.supervised.train import RUN_KIND
+    from helixforge.lm.finetune_report import write_token_run
+
+    seq_col, label_col = config["sequence_col"], config["label_cols"][0]
+    errors = RowErrors(source_name(data))
+    parts: dict[str, tuple] = {}
+    notes: list[str] = []
+    for part, src in zip(PARTS, (data, valid, test)):
+        if src is None:
+            continue
+        errs = RowErrors(source_name(src))
+        df, seqs, labs = read_token_rows(src, seq_col, label_col, errs)
+        if part == "train":
+            pos = subsample(df.reset_index(drop=True), max_rows, seed, notes).index
+            df, seqs, labs = df.iloc[pos], [seqs[i] for i in pos], [labs[i] for i in pos]
+        errors.extend(errs)
+        parts[part] = (df, seqs, labs)
+    if not parts["train"][1]:
+        raise NoUsableRowsError(
+            f"{source_name(data)}: no usable rows ({len(errors)} rejected)", hint=errors.summary()
+        )
+    model = LMPropertyModel(model_path, **kw)
+    model.label_cols = [label_col]
+    v = parts.get("valid")
+    model.fit(parts["train"][1], parts["train"][2], [TOKEN_TASK],
+              valid=(v[1], v[2]) if v and v[1] else None, seed=seed)  # fmt: skip
+    metrics: dict[str, Any] = {"notes": notes}
+    frames = []
+    for part in ("valid", "test"):
+        if part in parts and parts[part][1]:
+            df, seqs, labs = parts[part]
+            res = token_metrics(model, seqs, labs)
+            metrics[part] = {label_col: res["metrics"]}
+            pred = df.copy()
+            pred.insert(0, "row", pred.index.astype(int))
+            pred["split"] = part
+            pred[f"{label_col}_pred"] = res["pred"]
+            frames.append(pred)
+    sizes = {p: len(parts[p][1]) for p in parts}
+    cfg = {
+        "kind": RUN_KIND, "domain": "lm", "data": source_name(data), "input_col": seq_col,
+        "targets": [label_col], "task_types": [TOKEN_TASK], "classes": {},
+        "n_classes": model.n_classes, "split": "predefined", "split_sizes": sizes,
+        "model_requested": "lm", "model": "lm", "ensemble": 1, "seed": seed, "coverage": None,
+        "n_rows": sum(sizes.values()), "n_rejected_rows": len(errors),
+        "trainable_parameters": model.trainable_parameters, **config, "n_train": sizes["train"],
+    }  # fmt: skip
+    sources = [s for s in (data, valid, test) if isinstance(s, str | os.PathLike)]
+    predictions = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    with staging_dir(out, keep_on_error=False) as stage:
+        report_path = write_token_run(
+            stage, model=model, config=cfg, metrics=metrics, errors=errors,
+            predictions=predictions, sources=sources, report=report,
+        )  # fmt: skip
+    final = Path(out)
+    return SupervisedRun(final, cfg, metrics, final / report_path.name if report_path else None)

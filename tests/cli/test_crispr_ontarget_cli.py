@@ -67,9 +67,12 @@ def test_train_then_score_with_the_trained_model(tmp_path):
     pd.DataFrame({"context": ctx, "activity": y}).to_csv(data, sep="\t", index=False)
     model_dir = tmp_path / "my_model"
     res = runner.invoke(app, ["crispr", "train-ontarget", str(data), "--context-col", "context", "--target-col", "activity",
-                              "--model", "gbm", "--out", str(model_dir)])  # fmt: skip
+                              "--model", "gbm", "--ensemble", "2", "--coverage", "0.8",
+                              "--out", str(model_dir)])  # fmt: skip
     assert res.exit_code == 0, res.output
-    assert "held-out Spearman" in res.output and (model_dir / "model" / "model.txt").exists()
+    assert "held-out Spearman" in res.output and "interval coverage" in res.output
+    assert (model_dir / "model" / "member_0" / "model.txt").exists()
+    assert {"card.md", "report.html", "conformal.json"} <= {p.name for p in model_dir.iterdir()}
     guides = tmp_path / "g.csv"
     pd.DataFrame({"context": ctx[:5]}).to_csv(guides, index=False)
     res = runner.invoke(

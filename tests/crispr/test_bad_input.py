@@ -68,7 +68,26 @@ def d(tmp_path_factory):
     pd.DataFrame({"context": ctx, "lfc": y}).to_csv(d / "screen.csv", index=False)
     pd.DataFrame({"context": ctx[:5], "lfc": y[:5]}).to_csv(d / "tiny.csv", index=False)
     pd.DataFrame({"context": ctx, "lfc": ["x"] * 60}).to_csv(d / "nolabel.csv", index=False)
+    _runs(d)
     return d
+
+
+def _runs(d) -> None:
+    """A train-ontarget run and damaged / foreign copies of it."""
+    import shutil
+
+    from helixforge.crispr.ontarget import train_ontarget
+
+    train_ontarget(d / "screen.csv", "context", "lfc", "gbm", d / "run", params={"n_estimators": 5})
+    for name in ("run_trunc", "run_nofile", "run_chem", "run_badcfg", "run_nomanifest"):
+        shutil.copytree(d / "run", d / name)
+    f = d / "run_trunc/model/member_0/model.txt"
+    f.write_text(f.read_text()[:100])
+    (d / "run_nofile/model/member_0/config.json").unlink()
+    cfg = json.loads((d / "run/config.json").read_text())
+    (d / "run_chem/config.json").write_text(json.dumps({**cfg, "domain": "chem"}))
+    (d / "run_badcfg/config.json").write_text('{"domain": "crispr", ')
+    (d / "run_nomanifest/model/manifest.json").unlink()
 
 
 DESIGN = ["crispr", "design", "--ontarget-model", "none"]
@@ -174,6 +193,21 @@ CASES = [
      "nolabel.csv"),
     ("train-out-is-file", [*TRAIN, *TRAIN_OK, "-o", "{d}/afile"], "--out"),
     ("train-jobs-negative", [*TRAIN, *TRAIN_OK, "--jobs", "-1", "-o", "{o}"], "--jobs"),
+    ("train-ensemble-0", [*TRAIN, *TRAIN_OK, "--ensemble", "0", "-o", "{o}"], "--ensemble"),
+    ("train-coverage-0", [*TRAIN, *TRAIN_OK, "--coverage", "0", "-o", "{o}"], "--coverage"),
+    ("train-coverage-big", [*TRAIN, *TRAIN_OK, "--coverage", "1.5", "-o", "{o}"], "--coverage"),
+    ("train-missing-group-col", [*TRAIN, *TRAIN_OK, "--group-col", "study", "-o", "{o}"], "'study'"),
+    ("train-out-is-a-run", [*TRAIN, *TRAIN_OK, "-o", "{d}/run"], "already exists"),
+    ("score-run-truncated-model", [*SCORE, "{d}/ctx.csv", "--model", "{d}/run_trunc", "-o", "{o}"],
+     "model.txt"),
+    ("score-run-missing-file", [*SCORE, "{d}/ctx.csv", "--model", "{d}/run_nofile", "-o", "{o}"],
+     "member_0"),
+    ("score-run-other-domain", [*SCORE, "{d}/ctx.csv", "--model", "{d}/run_chem", "-o", "{o}"],
+     "chem run"),
+    ("score-run-damaged-config", [*SCORE, "{d}/ctx.csv", "--model", "{d}/run_badcfg", "-o", "{o}"],
+     "config.json"),
+    ("score-run-no-manifest", [*SCORE, "{d}/ctx.csv", "--model", "{d}/run_nomanifest", "-o", "{o}"],
+     "manifest.json"),
 ]  # fmt: skip
 
 

@@ -138,30 +138,157 @@ def test_shipped_default_ranks_kim2019_test_guides():
     assert rho > 0.4  # held-out set (never trained on); the benchmark reports the full number
 
 
-def test_train_ontarget_writes_a_usable_model_dir(tmp_path):
-    ctx = random_contexts(300, RNG)
+def _screen(tmp_path, n=300, dup=0):
+    ctx = random_contexts(n, RNG)
+    ctx += ctx[:dup]  # repeated spacers (another library, say)
     y = synthetic_activity(ctx, RNG)
     df = pd.DataFrame({"context": ctx, "lfc": y.round(4).astype(str)})
-    df.loc[5, "context"] = "ACGTTT"
-    df.loc[9, "lfc"] = "n/a"
+    df["study"] = np.where(np.arange(len(df)) % 2 == 0, "a", "b")
     data = tmp_path / "screen.csv"
     df.to_csv(data, index=False)
+    return data, df
+
+
+def test_train_ontarget_writes_a_usable_run_dir(tmp_path):
+    import json
+
+    data, df = _screen(tmp_path)
+    df.loc[5, "context"] = "ACGTTT"
+    df.loc[9, "lfc"] = "n/a"
+    df.to_csv(data, index=False)
     out = tmp_path / "model"
-    metrics = train_ontarget(data, "context", "lfc", "gbm", out, params={"n_estimators": 80})
-    assert metrics["n_rejected"] == 2 and metrics["n_train"] + metrics["n_test"] == 298
+    res = train_ontarget(data, "context", "lfc", "gbm", out, params={"n_estimators": 80})
+    assert res["n_rejected"] == 2 and res["n_train"] + res["n_valid"] + res["n_test"] == 298
     errs = pd.read_csv(out / "errors.csv")
     assert sorted(errs["row"]) == [7, 11]  # file line numbers (header = line 1)
-    run_files = ("config.json", "versions.json", "model/model.txt", "model/config.json",
-                 "metrics.json", "predictions.csv", "errors.csv", "card.md", "report.html")  # fmt: skip
+    run_files = ("config.json", "versions.json", "model/manifest.json", "model/member_0/model.txt",
+                 "model/member_0/config.json", "conformal.json", "metrics.json", "predictions.csv",
+                 "errors.csv", "card.md", "report.html")  # fmt: skip
     for f in run_files:
         assert (out / f).exists(), f
     preds = pd.read_csv(out / "predictions.csv")
-    assert len(preds) == 298 and {"context", "lfc", "split", "lfc_pred"} <= set(preds.columns)
-    assert metrics["rows_in"] == len(preds) + metrics["n_rejected"]
-    scores = score_ontarget(ctx[:20], model=str(out))
-    assert np.isfinite(scores).all()
+    cols = {"row", "context", "lfc", "study", "split", "lfc_rank_pct", "lfc_pred", "lfc_std",
+            "lfc_lower", "lfc_upper"}  # fmt: skip
+    assert len(preds) == 298 and cols <= set(preds.columns)
+    assert res["rows_in"] == len(preds) + res["n_rejected"]
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["test"]["lfc"]["spearman"] == pytest.approx(res["test_spearman"])
+    assert {"coverage", "interval_width", "rmse"} <= set(metrics["test"]["lfc"])
+    cfg = json.loads((out / "config.json").read_text())
+    assert cfg["domain"] == "crispr" and cfg["split"] == "spacer" and cfg["model"] == "gbm"
+    assert cfg["rows_in"] == 300 and cfg["rows_used"] == 298
+    # score-ontarget with the run gives the run's own predictions
+    scores = score_ontarget(preds["context"].tolist()[:20], model=str(out))
+    np.testing.assert_allclose(scores, preds["lfc_pred"][:20], rtol=0, atol=1e-9)
     with pytest.raises(ConfigError, match="already exists"):
         train_ontarget(data, "context", "lfc", "gbm", out, params={"n_estimators": 80})
     again = train_ontarget(data, "context", "lfc", "gbm", out, params={"n_estimators": 80},
                            overwrite=True)  # fmt: skip
-    assert again == metrics  # same command + seed → same result
+    assert again == res  # same command + seed → same result
+
+
+def test_spacer_split_keeps_copies_together_and_matches_the_old_holdout():
+    from helixforge.crispr.ontarget_estimator import spacer_split
+
+    spacers = [f"S{i % 150}" for i in range(400)]  # every spacer repeated
+    sp = spacer_split(len(spacers), spacers=spacers, fractions=(0.72, 0.08, 0.2), seed=3)
+    parts = [{spacers[i] for i in p} for p in (sp.train, sp.valid, sp.test)]
+    assert not (parts[0] & parts[1] or parts[0] & parts[2] or parts[1] & parts[2])
+    assert len(sp.train) + len(sp.valid) + len(sp.test) == 400 and len(sp.valid) > 0
+    # unique spacers: the held-out rows and the early-stopping rows of the pre-layer trainer
+    uniq = [f"U{i:04d}" for i in range(500)]
+    sp = spacer_split(500, spacers=uniq, fractions=(0.81, 0.09, 0.1), seed=0)
+    is_test = np.random.default_rng(0).random(500) < 0.1
+    tr = np.flatnonzero(~is_test)
+    order = np.random.default_rng(0).permutation(len(tr))
+    n_valid = int(round(0.1 * len(tr)))
+    assert sp.test.tolist() == np.flatnonzero(is_test).tolist()
+    assert sp.valid.tolist() == tr[order[:n_valid]].tolist()
+    assert sp.train.tolist() == tr[order[n_valid:]].tolist()
+
+
+def test_duplicate_spacers_never_straddle_parts(tmp_path):
+    data, _ = _screen(tmp_path, n=200, dup=60)
+    out = tmp_path / "run"
+    train_ontarget(data, "context", "lfc", "gbm", out, params={"n_estimators": 20})
+    preds = pd.read_csv(out / "predictions.csv")
+    by_spacer = preds.groupby(preds["context"].str[4:24])["split"].nunique()
+    assert (by_spacer == 1).all()
+
+
+def test_group_ranks_are_made_per_part_and_per_group(tmp_path):
+    data, _ = _screen(tmp_path, n=200)
+    out = tmp_path / "run"
+    train_ontarget(
+        data, "context", "lfc", "gbm", out, group_col="study", params={"n_estimators": 20}
+    )
+    p = pd.read_csv(out / "predictions.csv")
+    p["part"] = np.where(p["split"] == "test", "test", "fit")
+    for _, g in p.groupby(["part", "study"]):
+        expected = 100 * rank_normalize(g["lfc"].to_numpy())
+        np.testing.assert_allclose(g["lfc_rank_pct"], expected)
+
+
+def test_ensemble_run_scores_the_mean_and_raw_target_keeps_units(tmp_path):
+    data, _ = _screen(tmp_path, n=200)
+    out = tmp_path / "ens"
+    res = train_ontarget(
+        data, "context", "lfc", "gbm", out, ensemble=2, params={"n_estimators": 20}
+    )
+    preds = pd.read_csv(out / "predictions.csv")
+    assert (out / "model/member_1/model.txt").exists() and (preds["lfc_std"] > 0).any()
+    s = score_ontarget(preds["context"][:10].tolist(), model=str(out))
+    np.testing.assert_allclose(s, preds["lfc_pred"][:10], atol=1e-9)
+    raw = train_ontarget(data, "context", "lfc", "gbm", tmp_path / "raw", target_transform="none",
+                         params={"n_estimators": 20})  # fmt: skip
+    p = pd.read_csv(tmp_path / "raw" / "predictions.csv")
+    assert "lfc_rank_pct" not in p and p["lfc_pred"].max() < 10  # the label's units, not 0-100
+    assert raw["test_spearman"] > 0.3 and res["test_spearman"] > 0.3
+
+
+def test_a_damaged_or_foreign_run_is_a_clear_error(tmp_path):
+    import json
+    import shutil
+
+    data, _ = _screen(tmp_path, n=100)
+    out = tmp_path / "run"
+    train_ontarget(data, "context", "lfc", "gbm", out, params={"n_estimators": 10})
+    bad = tmp_path / "bad"
+    shutil.copytree(out, bad)
+    f = bad / "model/member_0/model.txt"
+    f.write_text(f.read_text()[:200])
+    with pytest.raises(InputError, match="model.txt"):
+        score_ontarget([GOOD], model=str(bad))
+    chem = tmp_path / "chem"
+    shutil.copytree(out, chem)
+    cfg = json.loads((chem / "config.json").read_text())
+    (chem / "config.json").write_text(json.dumps({**cfg, "domain": "chem"}))
+    with pytest.raises(InputError, match="chem run"):
+        score_ontarget([GOOD], model=str(chem))
+
+
+def test_a_run_written_before_the_run_layer_still_scores(tmp_path):
+    ctx = random_contexts(200, RNG)
+    m = OnTargetModel("gbm", params={"n_estimators": 20}).fit(ctx, synthetic_activity(ctx, RNG))
+    m.save(tmp_path / "old" / "model")
+    (tmp_path / "old" / "config.json").write_text('{"task": "crispr on-target regression"}')
+    np.testing.assert_array_equal(score_ontarget(ctx[:5], model=str(tmp_path / "old")),
+                                  m.predict(ctx[:5]))  # fmt: skip
+
+
+def test_estimator_follows_the_core_protocol(tmp_path):
+    from helixforge.core.estimator import Estimator
+    from helixforge.crispr.ontarget_estimator import OnTargetEstimator
+
+    ctx = random_contexts(300, RNG)
+    y = (100 * rank_normalize(synthetic_activity(ctx, RNG)))[:, None]
+    est = OnTargetEstimator("gbm", params={"n_estimators": 30})
+    assert isinstance(est, Estimator)
+    est.fit(ctx[:250], y[:250], ["regression"], valid=(ctx[250:], y[250:]), seed=1)
+    pred = est.predict(ctx)
+    assert pred.shape == (300, 1) and 0 <= pred.min() and pred.max() <= 100
+    assert est.model.info["n_valid"] == 50 and est.model.seed == 1
+    est.save(tmp_path / "m")
+    np.testing.assert_array_equal(OnTargetEstimator.load(tmp_path / "m").predict(ctx), pred)
+    with pytest.raises(ConfigError, match="regression"):
+        OnTargetEstimator().fit(ctx, y, ["binary"])

@@ -105,13 +105,14 @@ def test_kill_9_while_replacing_an_index_never_loses_it(two_genomes, tmp_path, h
 
 _TRAIN_HOOK = """
 import sys, time
+import helixforge.core.supervised.rundir as rundir
 import helixforge.crispr.ontarget_train as ot
-real = ot._write_run
+real = rundir.write_run
 def write_then_stall(stage, *args, **kwargs):
     real(stage, *args, **kwargs)             # the new run is complete in its staging dir
     open(sys.argv[3], 'w').close()
     time.sleep(60)
-ot._write_run = write_then_stall
+rundir.write_run = write_then_stall
 ot.train_ontarget(sys.argv[1], 'context', 'lfc', 'gbm', sys.argv[2],
                   params={'n_estimators': 20}, seed=1, overwrite=True)
 """
@@ -133,7 +134,8 @@ def test_kill_9_before_a_training_run_is_swapped_in_keeps_the_old_run(tmp_path):
     assert (out / "predictions.csv").read_bytes() == old  # the old run is whole
     train_ontarget(data, "context", "lfc", "gbm", out, params={"n_estimators": 20}, seed=1,
                    overwrite=True)  # fmt: skip
-    rerun = {f: (out / f).read_bytes() for f in ("predictions.csv", "model/model.txt")}
+    files = ("predictions.csv", "model/member_0/model.txt", "model/manifest.json", "conformal.json")
+    rerun = {f: (out / f).read_bytes() for f in files}
     clean = tmp_path / "clean"
     train_ontarget(data, "context", "lfc", "gbm", clean, params={"n_estimators": 20}, seed=1)
     assert rerun == {f: (clean / f).read_bytes() for f in rerun}

@@ -98,6 +98,12 @@ def train_ontarget_cmd(
     param: list[str] = typer.Option(
         None, "--param", help="Model parameter KEY=VALUE (repeatable), e.g. n_estimators=300."
     ),
+    ensemble: int = typer.Option(
+        1, "--ensemble", min=1, max=100, help="Number of ensemble members (seeds)."
+    ),
+    coverage: float = typer.Option(
+        0.9, "--coverage", min=0.0, max=1.0, help="Conformal coverage (0 < c < 1)."
+    ),
     jobs: int = jobs_option(),
     device: str = DEVICE,
     seed: int = SEED,
@@ -106,20 +112,28 @@ def train_ontarget_cmd(
 ) -> None:
     """Train an on-target model on your own screen; use it with `score-ontarget --model DIR`.
 
+    Writes the run directory every training verb writes (config, versions, model/, metrics,
+    predictions with <label>_pred/_std/_lower/_upper, errors, card.md, report.html). Rows
+    are held out by spacer; labels are per-group rank percentiles unless --raw-target.
+
     Example: helix crispr train-ontarget screen.csv --input-col context --label-col lfc --model gbm -o my_model
     """
     from helixforge.core.options import parse_params
     from helixforge.crispr.ontarget import train_ontarget
 
-    metrics = train_ontarget(
+    res = train_ontarget(
         data, context_col, target_col, model, out_dir, group_col=group_col,
         target_transform="none" if raw_target else "rank", test_fraction=test_fraction,
-        seed=seed, params=parse_params(param), n_jobs=resolve_jobs(jobs), device=device,
-        overwrite=overwrite, quiet=quiet,
+        seed=seed, params=parse_params(param), ensemble=ensemble, coverage=coverage,
+        n_jobs=resolve_jobs(jobs), device=device, overwrite=overwrite, quiet=quiet,
     )  # fmt: skip
+    ci = res.get("test_spearman_ci95")
+    shown = f" (95% CI {ci[0]:.3f}-{ci[1]:.3f})" if ci else ""
+    cov = res.get("test_coverage")
+    cov_text = f"; interval coverage {cov:.2f} at {coverage:.2f}" if cov is not None else ""
     say(
-        f"trained {model} on {metrics['n_train']} rows; held-out Spearman "
-        f"{metrics['test_spearman']:.3f} (n={metrics['n_test']}); {metrics['n_rejected']} "
-        f"row(s) rejected → {out_dir}",
+        f"trained {model} × {ensemble} on {res['n_train']} rows ({res['n_valid']} for early "
+        f"stopping and calibration); held-out Spearman {res['test_spearman']:.3f}{shown} "
+        f"(n={res['n_test']}){cov_text}; {res['n_rejected']} row(s) rejected → {out_dir}",
         stderr=False,
     )

@@ -23,7 +23,8 @@ in the model's training libraries predicted to be less active. Scores rank guide
 indel frequencies.
 
 Modules: `ontarget_features` (contexts, features), `ontarget_models` (the models),
-`ontarget_train` (`train_ontarget`: a run directory); this one loads and scores.
+`ontarget_estimator` (the models as `core.estimator.Estimator`s, the spacer split, loading a
+run), `ontarget_train` (`train_ontarget` through `core.supervised`); this one loads and scores.
 """
 
 from __future__ import annotations
@@ -95,7 +96,7 @@ def load_ontarget_model(
     if not path.is_dir():
         raise ConfigError(f"unknown on-target model {model!r}",
                           hint=f"use one of {', '.join(SHIPPED_MODELS)} or a directory written by `helix crispr train-ontarget`")  # fmt: skip
-    return OnTargetModel.load(path)
+    return OnTargetModel.load(path)  # a run directory, a model folder, or an older run
 
 
 def score_ontarget(

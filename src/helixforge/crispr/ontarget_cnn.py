@@ -1,12 +1,12 @@
 """The on-target CNN: parallel convolutions over the one-hot context, and its training loop.
 
-Training uses the one torch loop (`core.training.fit`) on `device` (auto / cpu / cuda); the
+Training uses the one torch loop (`core.training.fit`) and the one batching helper
+(`core.batching.Batches`, shuffled from the run's seed) on `device` (auto / cpu / cuda); the
 fitted network is moved back to the CPU, where `OnTargetModel` predicts.
 """
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
@@ -46,6 +46,7 @@ def fit_cnn(codes, target, train_idx, valid_idx, params: dict[str, Any], *, seed
     """Train a fresh `make_cnn` network on encoded contexts; returns (net on CPU, info)."""
     import torch
 
+    from helixforge.core.batching import Batches
     from helixforge.core.training import TrainConfig, fit, seed_everything
 
     seed_everything(seed)
@@ -54,18 +55,12 @@ def fit_cnn(codes, target, train_idx, valid_idx, params: dict[str, Any], *, seed
     X = torch.from_numpy(one_hot_contexts(codes))
     Y = torch.from_numpy(target.astype(np.float32))
 
-    def batches(idx: np.ndarray, shuffle: bool):
-        class _Batches:
-            def __len__(self) -> int:
-                return math.ceil(len(idx) / p["batch_size"])
+    def batches(idx: np.ndarray, shuffle: bool) -> Batches:
+        def collate(sel: np.ndarray):
+            sel = torch.from_numpy(sel)
+            return X[sel], Y[sel]
 
-            def __iter__(self):
-                order = np.random.permutation(idx) if shuffle else idx
-                for s in range(0, len(order), p["batch_size"]):
-                    sel = torch.from_numpy(order[s : s + p["batch_size"]])
-                    yield X[sel], Y[sel]
-
-        return _Batches()
+        return Batches(np.asarray(idx), int(p["batch_size"]), collate, shuffle=shuffle, seed=seed)
 
     def loss_fn(model, batch):
         x, y = batch

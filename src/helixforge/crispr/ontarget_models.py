@@ -23,6 +23,8 @@ from helixforge.crispr.ontarget_features import (
     rank_normalize,
 )
 
+# what marks a run directory of the supervised-run layer (or its model/ folder)
+RUN_MARKERS = ("model/manifest.json", "manifest.json", "model/member_0", "member_0")
 GBM_DEFAULTS: dict[str, Any] = {
     "n_estimators": 600,
     "learning_rate": 0.05,
@@ -90,13 +92,25 @@ class OnTargetModel(_ContextScorer):
 
     # -- training
     def fit(
-        self, contexts: Sequence[str], y: Sequence[float], groups: Sequence[Any] | None = None
+        self,
+        contexts: Sequence[str],
+        y: Sequence[float],
+        groups: Sequence[Any] | None = None,
+        *,
+        valid: tuple[Sequence[str], Sequence[float]] | None = None,
     ) -> OnTargetModel:
-        """Fit on contexts (30- or 23-mers) and activities (higher = more active)."""
-        codes, _ = encode_contexts(contexts)
-        target = np.asarray(y, dtype=float)
-        if len(target) != len(codes):
-            raise InputError(f"{len(codes)} contexts but {len(target)} targets")
+        """Fit on contexts (30- or 23-mers) and activities (higher = more active).
+
+        Early stopping uses `valid` (contexts, activities) when given, else a random
+        `valid_fraction` of the rows. With `target_transform="rank"`, `groups` covers the
+        training rows followed by the `valid` rows."""
+        codes, target = self._encode_targets(contexts, y)
+        is_valid = np.zeros(len(codes), dtype=bool)
+        if valid is not None:
+            v_codes, v_target = self._encode_targets(*valid)
+            codes = np.concatenate([codes, v_codes])
+            target = np.concatenate([target, v_target])
+            is_valid = np.concatenate([is_valid, np.ones(len(v_codes), dtype=bool)])
         if self.target_transform == "rank":
             target = rank_normalize(target, groups)
         keep = np.isfinite(target)
@@ -104,13 +118,17 @@ class OnTargetModel(_ContextScorer):
             raise NoUsableRowsError(
                 f"only {int(keep.sum())} rows with a finite target; need at least 10 to train"
             )
-        codes, target = codes[keep], target[keep]
-        rng = np.random.default_rng(self.seed)
-        order = rng.permutation(len(codes))
-        n_valid = (
-            max(1, int(round(self.valid_fraction * len(codes)))) if self.valid_fraction > 0 else 0
-        )
-        valid_idx, train_idx = order[:n_valid], order[n_valid:]
+        codes, target, is_valid = codes[keep], target[keep], is_valid[keep]
+        if valid is not None:
+            train_idx, valid_idx = np.flatnonzero(~is_valid), np.flatnonzero(is_valid)
+        else:
+            order = np.random.default_rng(self.seed).permutation(len(codes))
+            n_valid = (
+                max(1, int(round(self.valid_fraction * len(codes))))
+                if self.valid_fraction > 0
+                else 0
+            )
+            valid_idx, train_idx = order[:n_valid], order[n_valid:]
         if self.kind == "gbm":
             self._fit_gbm(codes, target, train_idx, valid_idx)
         else:
@@ -118,13 +136,23 @@ class OnTargetModel(_ContextScorer):
         raw = self.predict_raw_codes(codes[train_idx])
         self.calibration = np.quantile(raw, np.linspace(0, 1, 201)).tolist()
         self.info.update({"n_train": int(len(train_idx)), "n_valid": int(len(valid_idx))})
-        if n_valid > 1:
+        if len(valid_idx) > 1:
             from helixforge.core.metrics import spearman
 
             self.info["valid_spearman"] = spearman(
                 target[valid_idx], self.predict_raw_codes(codes[valid_idx])
             )
         return self
+
+    @staticmethod
+    def _encode_targets(
+        contexts: Sequence[str], y: Sequence[float]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        codes, _ = encode_contexts(contexts)
+        target = np.asarray(y, dtype=float)
+        if len(target) != len(codes):
+            raise InputError(f"{len(codes)} contexts but {len(target)} targets")
+        return codes, target
 
     def _fit_gbm(self, codes, target, train_idx, valid_idx) -> None:
         from helixforge.core.imports import lightgbm
@@ -249,6 +277,10 @@ class OnTargetModel(_ContextScorer):
         import json
 
         d = directory if hasattr(directory, "joinpath") else Path(directory)
+        if isinstance(d, Path) and any((d / f).exists() for f in RUN_MARKERS):
+            from helixforge.crispr.ontarget_estimator import load_ontarget_run
+
+            return load_ontarget_run(d)  # a run directory of `helix crispr train-ontarget`
         if not (d / "config.json").is_file() and (d / "model" / "config.json").is_file():
             d = d / "model"  # a run directory of `helix crispr train-ontarget`
         cfg_file = d / "config.json"

@@ -1,26 +1,29 @@
-"""Train an on-target model on a user's screen and write a run directory.
+"""Train an on-target model on a user's screen, through the supervised-run layer.
 
-    metrics = train_ontarget("screen.csv", "context", "lfc", kind="gbm", out="my_model")
+    summary = train_ontarget("screen.csv", "context", "lfc", kind="gbm", out="my_model")
 
-The run directory has the same shape as every training verb's:
+crispr supplies the reader (contexts and activities; bad rows → errors.csv with their file
+line), the label transform and the split; `helixforge.core.supervised.train_supervised` does the
+rest and writes the run directory every training verb writes: config.json, versions.json,
+model/ (member_<i>/ + manifest.json), conformal.json, metrics.json, predictions.csv (every
+usable input row with its columns, `split`, `<label>_pred`, `_std`, `_lower`, `_upper`),
+errors.csv, card.md and report.html, built in a staging directory and swapped in.
+`helix crispr score-ontarget --model RUN_DIR` scores with it.
 
-    config.json      the resolved options, the input's sha256 and row counts
-    versions.json    library versions and the data checksum
-    model/           the model (config.json + LightGBM model.txt or CNN model.safetensors)
-    metrics.json     held-out Spearman / Pearson (with a bootstrap CI)
-    predictions.csv  every usable input row (all its columns), `split` and `<label>_pred`
-    errors.csv       rows that could not be used (file line, column, value, reason)
-    card.md          the model card;  report.html  parity plot and metrics
+Labels: with ``target_transform="rank"`` (default) each activity becomes its rank percentile
+× 100 within its group (`group_col`, e.g. study or library; one group without it), ranked
+separately among the fitted rows (train + valid) and among the held-out test rows, so no test
+label shapes a training target. With ``"none"`` the raw activities are fitted.
 
-It is built in a staging directory beside `out` and swapped in when finished
-(`core.io.staging_dir`), so a crash never leaves a half-written run at `out`, and an existing
-run is replaced only with `overwrite=True`. `score_ontarget(..., model=str(out))` uses it.
+Split (`spacer_split`): a random `test_fraction` of the distinct spacers is held out; 10 % of
+the remaining rows (whole spacers) are the validation part, used for early stopping and the
+conformal calibration; every copy of a spacer stays in one part.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -28,22 +31,14 @@ import numpy as np
 
 from helixforge.core.errors import NoUsableRowsError, RowErrors
 from helixforge.crispr.ontarget_features import SHORT_LENGTH, encode_contexts, rank_normalize
-from helixforge.crispr.ontarget_models import CNN_DEFAULTS, GBM_DEFAULTS, OnTargetModel
+from helixforge.crispr.ontarget_models import CNN_DEFAULTS, GBM_DEFAULTS
 
 MIN_ROWS = 20
-
-
-def _spacer_holdout(
-    spacers: Sequence[str], fraction: float, seed: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Random (train, test) row indices with every copy of a spacer on the same side."""
-    uniq, inverse = np.unique(np.asarray(spacers), return_inverse=True)
-    is_test = np.random.default_rng(seed).random(len(uniq)) < fraction
-    return np.flatnonzero(~is_test[inverse]), np.flatnonzero(is_test[inverse])
+VALID_SHARE = 0.1  # of the rows that are not held out: early stopping + conformal calibration
 
 
 def _read_rows(data, context_col: str, target_col: str, group_col: str | None):
-    """The table, its errors (bad contexts, labels, lines) and the mask of usable rows."""
+    """The table, its labels, its errors (bad contexts, labels, lines) and the usable rows."""
     from helixforge.core.tables import read_table, skipped_line_errors, to_numeric_column
 
     cols = [context_col, target_col] + ([group_col] if group_col else [])
@@ -55,9 +50,6 @@ def _read_rows(data, context_col: str, target_col: str, group_col: str | None):
         errors.add(int(row), target_col, df.at[row, target_col], "label is not a number")
     for row in df.index[(y.isna() & ~bad).to_numpy()]:
         errors.add(int(row), target_col, None, "label is empty")
-    inf = ~np.isfinite(y.to_numpy()) & y.notna().to_numpy()
-    for row in df.index[inf]:
-        errors.add(int(row), target_col, df.at[row, target_col], "label is infinite")
     _, valid = encode_contexts(
         df[context_col].tolist(), errors=errors, rows=df.index.tolist(), column=context_col
     )
@@ -68,6 +60,94 @@ def _read_rows(data, context_col: str, target_col: str, group_col: str | None):
             errors.add(int(row), group_col, None, "group is empty")
         keep &= ~no_group
     return df, y.to_numpy(), errors, keep
+
+
+def split_fractions(test_fraction: float) -> tuple[float, float, float]:
+    """(train, valid, test) fractions of the spacer split for a held-out `test_fraction`."""
+    fit = 1.0 - test_fraction
+    return (fit * (1 - VALID_SHARE), fit * VALID_SHARE, test_fraction)
+
+
+def _unique_name(name: str, taken) -> str:
+    while name in taken:
+        name += "_"
+    return name
+
+
+def ontarget_data(
+    data: str | os.PathLike,
+    context_col: str,
+    target_col: str,
+    *,
+    group_col: str | None = None,
+    target_transform: str = "rank",
+    test_fraction: float = 0.1,
+    seed: int = 0,
+):
+    """The `LabelledData` of a screen, its spacer split (the one `train_supervised`
+    recomputes from the same seed) and the number of input rows. Labels are per-group rank percentiles × 100 (see the
+    module docstring) or the raw activities."""
+    from helixforge.core.splits import make_split
+    from helixforge.core.supervised import LabelledData
+    from helixforge.crispr import ontarget_estimator  # noqa: F401 - registers the "spacer" split
+
+    df, y, errors, keep = _read_rows(data, context_col, target_col, group_col)
+    if keep.sum() < MIN_ROWS:
+        raise NoUsableRowsError(
+            f"{data}: only {int(keep.sum())} usable rows (need at least {MIN_ROWS})",
+            hint=errors.summary(3) or "add rows",
+        )
+    frame = df.loc[keep].copy()
+    raw = frame[context_col].astype(str).str.strip().str.upper()
+    ctx = [("NNNN" + s + "NNN") if len(s) == SHORT_LENGTH else s for s in raw]
+    spacers = [s[4:24] for s in ctx]
+    fractions = split_fractions(test_fraction)
+    sp = make_split("spacer", len(ctx), spacers=spacers, fractions=fractions, seed=seed)
+    target, notes = y[keep], []
+    if target_transform == "rank":
+        groups = frame[group_col].to_numpy() if group_col else None
+        labels = np.full(len(target), np.nan)
+        for idx in (np.concatenate([sp.train, sp.valid]), sp.test):
+            g = None if groups is None else groups[idx]
+            labels[idx] = 100.0 * rank_normalize(target[idx], g)
+        frame[_unique_name(f"{target_col}_rank_pct", frame.columns)] = labels
+        within = f"within each {group_col!r} group" if group_col else "over all rows"
+        notes.append(
+            f"labels: rank percentile × 100 of {target_col!r} {within}, ranked separately "
+            "among the fitted (train + valid) and the test rows; predictions are 0-100 scores"
+        )
+    else:
+        labels = target
+    ld = LabelledData(
+        frame=frame,
+        inputs=ctx,
+        y=labels,
+        targets=[target_col],
+        task_types=["regression"],
+        errors=errors,
+        split_args={"spacers": spacers},
+        valid_splitter="spacer",
+        notes=notes,
+        source=str(data),
+        input_col=context_col,
+    )
+    return ld, sp, int(len(df) + len(df.attrs.get("skipped_lines", {})))
+
+
+def card_limits(target_transform: str) -> str:
+    """The card's "intended use and limits" for an on-target run."""
+    scale = (
+        "labels are per-group rank percentiles × 100, and `<label>_pred` is the 0-100 score"
+        if target_transform == "rank"
+        else "labels are the raw activities and `<label>_pred` the model's raw output; "
+        "score-ontarget reports the 0-100 score"
+    )
+    return (
+        f"Ranking SpCas9 guides by on-target activity. Here {scale}: the percentile of the "
+        "guide among the training-set predictions (higher = more active), not an indel "
+        "frequency. Held-out rows are grouped by spacer. Use: helix crispr score-ontarget "
+        "GUIDES.csv --model THIS_DIR -o scored.csv"
+    )
 
 
 def train_ontarget(
@@ -82,69 +162,77 @@ def train_ontarget(
     test_fraction: float = 0.1,
     seed: int = 0,
     params: dict[str, Any] | None = None,
+    ensemble: int = 1,
+    coverage: float = 0.9,
     n_jobs: int = 0,
     device: str = "auto",
     overwrite: bool = False,
+    report: bool = True,
     quiet: bool = True,
 ) -> dict[str, Any]:
     """Train an on-target model on a user table and write a run directory to `out` (see the
-    module docstring). A random `test_fraction` of the usable rows (grouped by spacer, so
-    duplicates never straddle) is held out and scored; the rest is fitted (with its own
-    early-stopping split). Returns the metrics."""
-    from helixforge.core.io import check_output, staging_dir
-    from helixforge.core.options import check_param_types, require_choice, require_float
+    module docstring). Returns a summary: rows_in, n_rejected, n_train / n_valid / n_test,
+    test_spearman (+ a bootstrap 95 % CI), test_pearson, test_coverage, run_dir."""
+    from helixforge.core.io import check_output, staging_path
+    from helixforge.core.options import (
+        check_param_types,
+        require_choice,
+        require_float,
+        require_int,
+    )
+    from helixforge.core.supervised import train_supervised
+    from helixforge.crispr.ontarget_estimator import OnTargetEstimator
 
     require_choice(kind, "--model", ["gbm", "cnn"])
     require_choice(target_transform, "target transform", ["rank", "none"])
     require_float(test_fraction, "--test-fraction", low=0, high=1, low_open=True, high_open=True)
+    require_int(ensemble, "--ensemble", min_value=1)
+    require_float(coverage, "--coverage", low=0, high=1, low_open=True, high_open=True)
     params = check_param_types(params or {}, GBM_DEFAULTS if kind == "gbm" else CNN_DEFAULTS)
     out = check_output(out, overwrite=overwrite, kind="dir")
-    df, y, errors, keep = _read_rows(data, context_col, target_col, group_col)
-    if keep.sum() < MIN_ROWS:
+    ld, sp, rows_in = ontarget_data(data, context_col, target_col, group_col=group_col,
+                           target_transform=target_transform, test_fraction=test_fraction,
+                           seed=seed)  # fmt: skip
+    n_fit = len(sp.train) + len(sp.valid)
+    if n_fit < MIN_ROWS // 2 or len(sp.test) < 2:
         raise NoUsableRowsError(
-            f"{data}: only {int(keep.sum())} usable rows (need at least {MIN_ROWS})",
-            hint=errors.summary(3) or "add rows",
-        )
-    raw_ctx = df[context_col].astype(str).str.strip().to_numpy()
-    ctx = [("NNNN" + s + "NNN") if len(s) == SHORT_LENGTH else s for s in raw_ctx[keep]]
-    target = y[keep]
-    groups = df.loc[keep, group_col].to_numpy() if group_col else None
-    tr, te = _spacer_holdout([s[4:24].upper() for s in ctx], test_fraction, seed)
-    if len(tr) < MIN_ROWS // 2 or len(te) < 2:
-        raise NoUsableRowsError(
-            f"{data}: {len(tr)} training and {len(te)} held-out rows after the split",
+            f"{data}: {n_fit} training and {len(sp.test)} held-out rows after the split",
             hint="add rows or change --test-fraction",
         )
-    model = OnTargetModel(kind, params=params, target_transform=target_transform, seed=seed,
-                          n_threads=n_jobs or None, device=device)  # fmt: skip
-    from helixforge.core.progress import progress
-
-    with progress(f"training {kind}", total=None, quiet=quiet):
-        model.fit([ctx[i] for i in tr], target[tr], None if groups is None else groups[tr])
-    pred_all = model.predict(ctx)
-    g_all = None if groups is None else groups
-    y_scaled = target if target_transform == "none" else rank_normalize(target, g_all)
-    y_test = target[te] if target_transform == "none" else rank_normalize(
-        target[te], None if groups is None else groups[te]
-    )  # fmt: skip
-    metrics = _metrics(df, errors, tr, te, y_test, pred_all[te], seed)
-    config = {
-        "task": "crispr on-target regression", "data": str(data),
-        "data_sha256": _sha(data), "input_col": context_col, "label_col": target_col,
-        "group_col": group_col, "model": kind, "params": model.params,
-        "target_transform": target_transform, "test_fraction": test_fraction, "seed": seed,
-        "device": device, "rows_in": metrics["rows_in"], "rows_used": int(keep.sum()),
-        "rows_rejected": metrics["n_rejected"],
-    }  # fmt: skip
-    import shutil
-
-    from helixforge.core.io import staging_path
-
+    target = "rank" if target_transform == "rank" else "raw"
     shutil.rmtree(staging_path(out), ignore_errors=True)  # left by a killed run: start clean
-    with staging_dir(out, keep_on_error=False) as stage:
-        _write_run(stage, config, model, metrics, errors, df, keep, tr, te, pred_all, y_scaled,
-                   target_col)  # fmt: skip
-    return metrics
+    run = train_supervised(
+        ld,
+        lambda: OnTargetEstimator(
+            kind, params=params, target=target, n_threads=n_jobs or None, device=device
+        ),  # fmt: skip
+        domain="crispr",
+        model_name=kind,
+        out=out,
+        split="spacer",
+        fractions=split_fractions(test_fraction),
+        ensemble=ensemble,
+        seed=seed,
+        coverage=coverage,
+        overwrite=overwrite,
+        config={
+            "task": "crispr on-target regression",
+            "data_sha256": _sha(data),
+            "label_col": target_col,
+            "group_col": group_col,
+            "params": {**(GBM_DEFAULTS if kind == "gbm" else CNN_DEFAULTS), **params},
+            "target_transform": target_transform,
+            "test_fraction": test_fraction,
+            "device": device,
+            "rows_in": rows_in,
+            "rows_used": len(ld),
+            "rows_rejected": len(ld.errors.rows()),
+            "card_limits": card_limits(target_transform),
+        },
+        report=report,
+        quiet=quiet,
+    )
+    return _summary(run, ld, sp, target_col, rows_in, seed)
 
 
 def _sha(path) -> str | None:
@@ -153,63 +241,29 @@ def _sha(path) -> str | None:
     return sha256_file(path) if Path(path).is_file() else None
 
 
-def _metrics(df, errors, tr, te, y_test, pred, seed) -> dict[str, Any]:
-    from helixforge.core.metrics import bootstrap_ci, pearson, spearman
+def _summary(run, ld, sp, target_col: str, rows_in: int, seed: int) -> dict[str, Any]:
+    """The numbers the CLI prints (metrics.json has them all), with a bootstrap CI of the
+    held-out Spearman."""
+    import pandas as pd
 
-    skipped = len(df.attrs.get("skipped_lines", {}))
-    metrics = {
-        "rows_in": int(len(df) + skipped), "n_rows": int(len(df) + skipped),
-        "n_rejected": len(errors.rows()), "n_train": int(len(tr)), "n_test": int(len(te)),
-        "test_spearman": spearman(y_test, pred), "test_pearson": pearson(y_test, pred),
-    }  # fmt: skip
-    if len(te) > 10:
-        ci = bootstrap_ci(spearman, y_test, pred, n_boot=300, seed=seed)
-        metrics["test_spearman_ci95"] = list(ci)
-    return metrics
+    from helixforge.core.metrics import bootstrap_ci, spearman
 
-
-def _write_run(stage: Path, config, model, metrics, errors, df, keep, tr, te, pred, y_scaled,
-               label: str) -> None:  # fmt: skip
-    """Everything of a run directory, written into the staging directory."""
-    from helixforge.core.artifacts import RunDir, save_json
-    from helixforge.core.report import Report
-    from helixforge.core.tables import write_table
-
-    run = RunDir(stage)
-    model.save(stage / "model")
-    save_json(config, stage / "config.json")
-    run.save_metrics(metrics)
-    run.save_versions([config["data"]])
-    errors.write(stage / "errors.csv")
-    split = np.full(int(keep.sum()), "train", dtype=object)
-    split[te] = "test"
-    preds = df.loc[keep].copy()
-    preds.insert(0, "row", preds.index)
-    preds["split"] = split
-    preds[f"{label}_pred"] = np.round(pred, 4)
-    write_table(preds, stage / "predictions.csv")
-    rep = Report(f"On-target model ({config['model']})", f"trained on {Path(config['data']).name}")
-    rep.add_heading("Held-out metrics").add_metrics({k: v for k, v in metrics.items()
-                                                     if not isinstance(v, list)})  # fmt: skip
-    rep.add_regression(np.asarray(y_scaled)[te] * (100 if config["target_transform"] == "rank" else 1),
-                       pred[te], name="test (score vs. per-group rank × 100)")  # fmt: skip
-    rep.write(stage / "report.html")
-    transform = ("per-group rank percentile" if config["target_transform"] == "rank"
-                 else "none (raw values)")  # fmt: skip
-    ci = metrics.get("test_spearman_ci95")
-    run.write_card(
-        f"On-target efficiency model ({config['model']}) trained on {Path(config['data']).name}",
-        {
-            "Training data": f"{config['data']} (sha256 {str(config['data_sha256'])[:12]}…): "
-            f"column {config['input_col']!r} (context) and {label!r} (activity); "
-            f"{metrics['n_train']} rows fitted, {metrics['n_rejected']} rejected (errors.csv).",
-            "Target transform": transform,
-            "Held-out evaluation": f"{metrics['n_test']} rows held out by spacer: Spearman "
-            f"{metrics['test_spearman']:.3f}"
-            + (f" (95 % CI {ci[0]:.3f}–{ci[1]:.3f})" if ci else "")
-            + f", Pearson {metrics['test_pearson']:.3f}.",
-            "Output scale": "0-100 percentile of the training-set predictions; higher = more "
-            "active. Scores rank guides; they are not indel frequencies.",
-            "Use": "helix crispr score-ontarget GUIDES.csv --model THIS_DIR -o scored.csv",
-        },
-    )
+    test = run.metrics.get("test", {}).get(target_col, {})
+    summary: dict[str, Any] = {
+        "rows_in": rows_in,
+        "n_rejected": len(ld.errors.rows()),
+        "n_train": len(sp.train),
+        "n_valid": len(sp.valid),
+        "n_test": len(sp.test),
+        "test_spearman": test.get("spearman"),
+        "test_pearson": test.get("pearson"),
+        "test_coverage": test.get("coverage"),
+        "test_interval_width": test.get("interval_width"),
+        "run_dir": str(run.run_dir),
+    }
+    if len(sp.test) > 10:
+        preds = pd.read_csv(run.run_dir / "predictions.csv")
+        pred = preds[f"{target_col}_pred"].to_numpy(float)[sp.test]
+        ci = bootstrap_ci(spearman, ld.y[sp.test, 0], pred, n_boot=300, seed=seed)
+        summary["test_spearman_ci95"] = list(ci)
+    return summary

@@ -131,6 +131,8 @@ def test_ensemble_conformal_and_predict_from_the_run(published_bert, tmp_path):
     assert list(new.sequence) == list(old.sequence)
     assert np.allclose(new.label_prob, old.label_prob, atol=1e-5)
     assert list(new.label_set.fillna("")) == list(old.label_set.fillna(""))
+    again = finetune(tmp_path / "run", train, out=tmp_path / "again", **FAST)  # run as base
+    assert again.config["base_model"].endswith("member_0/model")
 
 
 def test_text_classes_and_the_one_task_rule(published_bert, tmp_path):

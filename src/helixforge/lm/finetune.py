@@ -139,6 +139,16 @@ def load_labelled(
     return labelled, parts
 
 
+def base_checkpoint(path: str | os.PathLike) -> str | os.PathLike:
+    """A finetune run directory as the base model means its first member's checkpoint."""
+    from pathlib import Path
+
+    from helixforge.lm.predict import is_run_dir
+
+    p = Path(str(path).removeprefix("lm:"))
+    return str(p / "model" / "member_0" / "model") if is_run_dir(p) else path
+
+
 def _sha256s(*tables: Any) -> dict[str, str]:
     """sha256 of the valid / test files (the training file's is in versions.json)."""
     from helixforge.core.artifacts import sha256_file
@@ -202,6 +212,7 @@ def finetune(
     from helixforge.lm.models import resolve_model_dir
 
     label_cols = _check_options(task, label_cols, max_rows, ensemble, coverage)
+    model_path = base_checkpoint(model_path)
     kw = dict(lora=lora, epochs=epochs, lr=lr, batch_size=batch_size, max_len=max_len,
               device=device, threads=threads, trust_remote_code=trust_remote_code, quiet=quiet)  # fmt: skip
     LMPropertyModel(model_path, **kw)  # checks the options before any work

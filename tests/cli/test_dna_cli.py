@@ -45,7 +45,7 @@ def test_train_predict_evaluate(tmp_path):
         ],
     )
     assert res.exit_code == 0, res.output
-    assert json.loads((tmp_path / "run" / "metrics.json").read_text())["test"]["n"] == 8
+    assert json.loads((tmp_path / "run" / "metrics.json").read_text())["test"]["label"]["n"] == 8
     res = runner.invoke(
         app, ["dna", "predict", str(tmp_path / "run"), str(data), "--out", str(tmp_path / "p.csv")]
     )

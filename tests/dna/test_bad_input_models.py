@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -61,15 +62,22 @@ def ws(tmp_path_factory):
                               "-j", "1", "-o", str(d / "run"), "-q"])  # fmt: skip
     assert res.exit_code == 0, res.output
     for name, damage in {
-        "run_badjson": lambda r: (r / "model" / "config.json").write_text("{oops"),
-        "run_trunc": lambda r: (r / "model" / "model.safetensors").write_bytes(b"\x00" * 64),
-        "run_noweights": lambda r: (r / "model" / "model.safetensors").unlink(),
+        "run_badjson": lambda r: (r / "model" / "member_0" / "config.json").write_text("{oops"),
+        "run_trunc": lambda r: (r / "model" / "member_0" / "model.safetensors").write_bytes(
+            b"\x00" * 64
+        ),
+        "run_noweights": lambda r: (r / "model" / "member_0" / "model.safetensors").unlink(),
+        "run_nomanifest": lambda r: (r / "model" / "manifest.json").unlink(),
+        "run_badrunconfig": lambda r: (r / "config.json").write_text("[1, 2"),
     }.items():
         shutil.copytree(d / "run", d / name)
         damage(d / name)
     stage = d / ".resumed.partial"
     stage.mkdir()
     (stage / "resume.json").write_text(json.dumps({"model": "resnet", "epochs": 99}))
+    pstage = d / ".res.csv.partial"
+    pstage.mkdir()
+    (pstage / "state.json").write_text(json.dumps({"key": {"iupac": "error"}, "done": []}))
     return d
 
 
@@ -85,6 +93,7 @@ CASES = [
     ("train patience 0", [*T, "--patience", "0"], "--patience", "out"),
     ("train lr 0", [*T, "--lr", "0"], "--lr", "out"),
     ("train coverage 0", [*T, "--coverage", "0"], "--coverage", "out"),
+    ("train ensemble 0", [*T, "--ensemble", "0"], "--ensemble", "out"),
     ("train coverage 1.5", [*T, "--coverage", "1.5"], "--coverage", "out"),
     ("train flank -1", [*T, "--flank", "-1"], "--flank", "out"),
     ("train jobs -1", [*T, "--jobs", "-1"], "--jobs", "out"),
@@ -126,6 +135,10 @@ CASES = [
     ("predict corrupt config", ["dna", "predict", "{d}/run_badjson", "{d}/good.csv", "-o", "{d}/out.csv"], "config.json", "out.csv"),
     ("predict truncated weights", ["dna", "predict", "{d}/run_trunc", "{d}/good.csv", "-o", "{d}/out.csv"], "model.safetensors", "out.csv"),
     ("predict missing weights", ["dna", "predict", "{d}/run_noweights", "{d}/good.csv", "-o", "{d}/out.csv"], "model.safetensors", "out.csv"),
+    ("predict missing manifest", ["dna", "predict", "{d}/run_nomanifest", "{d}/good.csv", "-o", "{d}/out.csv"], "manifest.json", "out.csv"),
+    ("predict damaged run config", ["dna", "predict", "{d}/run_badrunconfig", "{d}/good.csv", "-o", "{d}/out.csv"], "config.json", "out.csv"),
+    ("predict bed without genome", ["dna", "predict", "{d}/run", "{d}/r.bed", "-o", "{d}/out.csv"], "--genome", "out.csv"),
+    ("predict resume changed options", ["dna", "predict", "{d}/run", "{d}/good.csv", "-o", "{d}/res.csv", "--resume", "--iupac", "n"], "iupac", "res.csv"),
     ("predict out exists", ["dna", "predict", "{d}/run", "{d}/good.csv", "-o", "{d}/taken.csv"], "--overwrite", None),
     ("predict out is a directory", ["dna", "predict", "{d}/run", "{d}/good.csv", "-o", "{d}/taken"], "taken", None),
     ("predict missing input", ["dna", "predict", "{d}/run", "{d}/none.csv", "-o", "{d}/out.csv"], "none.csv", "out.csv"),
@@ -211,7 +224,7 @@ def test_kill_9_during_training_then_resume_gives_the_uninterrupted_model(tmp_pa
     assert done.returncode == 0, done.stderr.decode()[-2000:]
     proc = subprocess.Popen(_helix(*common, "-o", str(tmp_path / "b")), env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-    ckpt = tmp_path / ".b.partial" / "checkpoints" / "last.pt"
+    ckpt = tmp_path / ".b.partial" / "checkpoints" / "member_0" / "last.pt"
     deadline = time.time() + 300
     while not ckpt.exists() and proc.poll() is None and time.time() < deadline:
         time.sleep(0.02)
@@ -224,8 +237,11 @@ def test_kill_9_during_training_then_resume_gives_the_uninterrupted_model(tmp_pa
                            capture_output=True)  # fmt: skip
     assert again.returncode == 0, again.stderr.decode()[-2000:]
     a, b = tmp_path / "a", tmp_path / "b"
-    assert (a / "model" / "model.safetensors").read_bytes() == (
-        b / "model" / "model.safetensors"
-    ).read_bytes()
-    assert (a / "predictions_test.csv").read_bytes() == (b / "predictions_test.csv").read_bytes()
+    weights = Path("model") / "member_0" / "model.safetensors"
+    assert (a / weights).read_bytes() == (b / weights).read_bytes()
+    assert (a / "predictions.csv").read_bytes() == (b / "predictions.csv").read_bytes()
+    assert (a / "metrics.json").read_text().split('"train_seconds"')[0] == (
+        b / "metrics.json"
+    ).read_text().split('"train_seconds"')[0]
     assert not (tmp_path / ".b.partial").exists()
+    assert not (b / "checkpoints").exists() and not (b / "resume.json").exists()

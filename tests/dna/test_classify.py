@@ -10,7 +10,6 @@ import torch
 from helixforge.core.errors import ColumnNotFoundError, InputError
 from helixforge.dna.classify import (
     evaluate_sequences,
-    infer_task,
     load_sequence_table,
     predict_sequences,
     train_sequence_model,
@@ -49,7 +48,7 @@ def test_train_writes_a_complete_run(tmp_path):
     df.loc[5, "sequence"] = "ACGT!ACGT"  # one bad row: recorded, not fatal
     df.loc[7, "label"] = None
     df.to_csv(tmp_path / "train.csv", index=False)
-    metrics = train_sequence_model(
+    result = train_sequence_model(
         tmp_path / "train.csv",
         id_col="name",
         model="resnet",
@@ -63,34 +62,43 @@ def test_train_writes_a_complete_run(tmp_path):
         "config.json",
         "metrics.json",
         "versions.json",
-        "history.json",
+        "conformal.json",
         "errors.csv",
         "report.html",
         "card.md",
-        "predictions_test.csv",
-        "model/model.safetensors",
+        "predictions.csv",
+        "model/manifest.json",
+        "model/member_0/model.safetensors",
+        "model/member_0/history.json",
     ):
         assert (run / name).exists(), name
-    assert metrics["test"]["accuracy"] > 0.8
+    test = result.metrics["test"]["label"]
+    assert test["accuracy"] > 0.8
     errors = pd.read_csv(run / "errors.csv")
     assert sorted(errors["row"]) == [7, 9]  # file lines of the bad rows
     assert "not a nucleotide" in errors["reason"].iloc[0]
     cfg = json.loads((run / "config.json").read_text())
-    assert cfg["split"] == "stratified" and cfg["task"] == "binary" and cfg["rows_rejected"] == 2
+    assert cfg["split"] == "stratified" and cfg["task_types"] == ["binary"]
+    assert cfg["rows_rejected"] == 2 and cfg["classes"] == {"label": [0.0, 1.0]}
     assert cfg["rows_in"] == 400 == sum(cfg["sizes"].values()) + cfg["rows_rejected"]
-    test_pred = pd.read_csv(run / "predictions_test.csv")
-    assert {"name", "label", "label_prob", "label_pred", "label_set"} <= set(test_pred.columns)
+    preds = pd.read_csv(run / "predictions.csv")
+    assert len(preds) == 398 and (preds["split"] == "test").sum() == test["n"]
+    assert {"row", "name", "label", "label_prob", "label_pred", "label_set"} <= set(preds.columns)
+    assert preds["row"].is_monotonic_increasing  # file order
 
     new = table(20, seed=9)
     new.loc[0, "sequence"] = "A" * 10 + "Z"
     new.to_csv(tmp_path / "new.csv", index=False)
-    pred = predict_sequences(run, tmp_path / "new.csv", tmp_path / "pred.csv", id_col="name")
-    assert len(pred) == 19 and {"label_prob", "label_pred", "label_set"} <= set(pred.columns)
-    assert {"name", "sequence", "label", "chrom", "line"} <= set(pred.columns)  # inputs kept
-    assert 0.5 <= metrics["test"]["coverage"] <= 1.0  # 90 % conformal sets from the valid part
+    summary = predict_sequences(run, tmp_path / "new.csv", tmp_path / "pred.csv", id_col="name")
+    assert summary["predicted"] == 19 and summary["errors"] == 1 and summary["rows"] == 20
+    pred = pd.read_csv(tmp_path / "pred.csv")
+    assert {"label_prob", "label_pred", "label_set", "label_std"} <= set(pred.columns)
+    assert {"name", "sequence", "label", "chrom", "row"} <= set(pred.columns)  # inputs kept
+    assert 0.5 <= test["coverage"] <= 1.0  # 90 % conformal sets from the valid part
     assert pd.read_csv(tmp_path / "pred.errors.csv")["row"].tolist() == [2]
-    m = evaluate_sequences(run, tmp_path / "new.csv", out=tmp_path / "eval")
-    assert m["n"] == 19 and (tmp_path / "eval" / "report.html").exists()
+    ev = evaluate_sequences(run, tmp_path / "new.csv", out=tmp_path / "eval")
+    assert ev["n_scored"] == 19 and ev["metrics"]["label"]["n"] == 19
+    assert (tmp_path / "eval" / "report.html").exists()
 
 
 def test_separate_valid_and_test_files_like_gue(tmp_path):
@@ -106,9 +114,34 @@ def test_separate_valid_and_test_files_like_gue(tmp_path):
         epochs=1,
         batch_size=32,
         threads=1,
-    )
-    assert metrics["test"]["n"] == 60 and metrics["valid"]["n"] == 60
+    ).metrics
+    assert metrics["test"]["label"]["n"] == 60 and metrics["valid"]["label"]["n"] == 60
     assert json.loads((tmp_path / "run" / "config.json").read_text())["split"] == "files"
+    preds = pd.read_csv(tmp_path / "run" / "predictions.csv")
+    assert preds["split"].tolist() == ["train"] * 200 + ["valid"] * 60 + ["test"] * 60
+
+
+def test_ensemble_of_text_classes(tmp_path):
+    df = table(90)
+    df["kind"] = np.array(["alpha", "beta", "gamma"])[np.arange(90) % 3]
+    df.to_csv(tmp_path / "d.csv", index=False)
+    run = train_sequence_model(
+        tmp_path / "d.csv", label_col="kind", model="cnn", ensemble=2, out=tmp_path / "run",
+        epochs=1, batch_size=32, threads=1,
+    )  # fmt: skip
+    assert run.config["task_types"] == ["multiclass"] and run.config["ensemble"] == 2
+    assert run.config["classes"] == {"kind": ["alpha", "beta", "gamma"]}
+    preds = pd.read_csv(tmp_path / "run" / "predictions.csv")
+    probs = [f"kind_prob_{c}" for c in ("alpha", "beta", "gamma")]
+    assert {*probs, "kind_pred", "kind_std", "kind_set"} <= set(preds.columns)
+    assert np.allclose(preds[probs].sum(axis=1), 1) and (preds["kind_std"] > 0).any()
+    assert set(preds["kind_pred"]) <= {"alpha", "beta", "gamma"}
+    assert (tmp_path / "run" / "model" / "member_1" / "model.safetensors").exists()
+    from helixforge.dna.models import load_sequence_model
+
+    model = load_sequence_model(tmp_path / "run")  # interpretation / variants: the averaged members
+    assert model.classes_ == ["alpha", "beta", "gamma"]
+    assert model.forward_onehot(torch.zeros(2, 50, 4)).shape == (2, 3)
 
 
 def test_chromosome_split(tmp_path):
@@ -124,7 +157,7 @@ def test_chromosome_split(tmp_path):
         threads=1,
     )
     cfg = json.loads((tmp_path / "run" / "config.json").read_text())
-    assert cfg["sizes"] == {"train": 60, "valid": 30, "test": 30}
+    assert cfg["sizes"] == {"train": 60, "valid": 30, "test": 30} == cfg["split_sizes"]
 
 
 def test_fasta_with_labels_in_headers(tmp_path):
@@ -171,13 +204,6 @@ def test_iupac_policy(tmp_path):
     ]
 
 
-def test_infer_task():
-    assert infer_task([0, 1, 1]) == "binary"
-    assert infer_task(["0", "1", "2"]) == "multiclass"
-    assert infer_task(["a", "b", "c"]) == "multiclass"
-    assert infer_task([0.1, 2.5, 3.7]) == "regression"
-
-
 @pytest.mark.skipif(
     __import__("helixforge.datasets.registry", fromlist=["mirror_root"]).mirror_root() is None,
     reason="the shared data mirror (../shared/data) is not on this machine",
@@ -192,17 +218,21 @@ def test_registered_gue_split_reads_cleanly():
     assert set(df["sequence"].str.len()) == {70} and set(df["label"].astype(int)) == {0, 1}
 
 
-def test_conformal_intervals_cover_regression_targets():
-    from helixforge.dna.classify import apply_conformal, fit_conformal
-
-    rng = np.random.default_rng(0)
-    y_cal, y_new = rng.normal(size=500), rng.normal(size=500)
-    cal = fit_conformal("regression", y_cal, y_cal + rng.normal(0, 0.5, 500), None, coverage=0.9)
-    cols = apply_conformal(cal, "regression", y_new + rng.normal(0, 0.5, 500), None, "y")
-    covered = np.mean((y_new >= cols["y_lower"]) & (y_new <= cols["y_upper"]))
-    assert 0.85 < covered < 0.95
-    sets = apply_conformal({"q": 0.6}, "binary", np.array([0.9, 0.5]), [0, 1])
-    assert sets["label_set"] == ["1", "0|1"]
+def test_regression_gets_conformal_intervals(tmp_path):
+    df = table(120)
+    df["gc"] = [s.count("G") + s.count("C") for s in df["sequence"]]
+    df.to_csv(tmp_path / "d.csv", index=False)
+    run = train_sequence_model(
+        tmp_path / "d.csv", label_col="gc", model="resnet", out=tmp_path / "run", epochs=1,
+        batch_size=32, threads=1,
+    )  # fmt: skip
+    assert run.config["task_types"] == ["regression"] and run.config["split"] == "random"
+    test = run.metrics["test"]["gc"]
+    assert {"rmse", "coverage", "interval_width"} <= set(test)
+    preds = pd.read_csv(tmp_path / "run" / "predictions.csv")
+    assert (preds["gc_lower"] <= preds["gc_pred"]).all() and (
+        preds["gc_pred"] <= preds["gc_upper"]
+    ).all()
 
 
 def test_sequences_shared_with_test_are_removed_from_train_and_valid():

@@ -39,8 +39,9 @@ def resnet():
 def test_resnet_learns_planted_motif(resnet):
     ts, ty = planted(200, seed=2, vary=True)
     p = resnet.predict(ts)
-    assert p.shape == (200,) and np.all((p >= 0) & (p <= 1))
-    assert np.mean((p >= 0.5) == ty) > 0.85
+    assert p.shape == (200, 1) and np.all((p >= 0) & (p <= 1))  # (n, tasks): core protocol
+    assert np.mean((p[:, 0] >= 0.5) == ty) > 0.85
+    np.testing.assert_allclose(resnet.predict_proba(ts)[:, 1:], p)
 
 
 def test_prediction_is_strand_symmetric(resnet):
@@ -75,7 +76,7 @@ def test_cnn_has_a_fixed_maximum_length():
     assert (
         model.max_len == 70
     )  # the longest training sequence (at least 64 for three k=8 convolutions)
-    assert model.predict(["ACGT" * 5]).shape == (1,)  # shorter inputs are padded with N
+    assert model.predict(["ACGT" * 5]).shape == (1, 1)  # shorter inputs are padded with N
     with pytest.raises(InputError, match="longer than the model's maximum of 70"):
         model.predict(["A" * 71])
 
@@ -87,14 +88,15 @@ def test_multiclass_and_regression_tasks():
     mc = SequenceModel(arch="resnet", task="multiclass", epochs=1, batch_size=32, threads=1).fit(
         seqs, labels
     )
-    proba = mc.predict(seqs[:5])
+    proba = mc.predict_proba(seqs[:5])
     assert proba.shape == (5, 3) and np.allclose(proba.sum(axis=1), 1)
+    assert mc.predict(seqs[:5])[:, 0].tolist() == proba.argmax(axis=1).tolist()
     assert set(mc.predict_label(seqs[:5])) <= {"a", "b", "c"}
     target = np.array([s.count("G") for s in seqs], dtype=float) * 10 + 100
     reg = SequenceModel(arch="resnet", task="regression", epochs=1, batch_size=32, threads=1).fit(
         seqs, target
     )
-    assert reg.predict(seqs[:3]).shape == (3,)
+    assert reg.predict(seqs[:3]).shape == (3, 1)
     assert 50 < reg.predict(seqs[:3]).mean() < 400  # targets are rescaled back to their units
 
 
@@ -104,7 +106,7 @@ def test_position_bins_keep_any_length_and_strand_symmetry():
     model = SequenceModel(
         arch="resnet", epochs=1, batch_size=32, threads=1, arch_params={"position_bins": 8}
     ).fit(seqs, y)
-    assert model.predict(["ACGT" * 3, "ACGT" * 40]).shape == (2,)
+    assert model.predict(["ACGT" * 3, "ACGT" * 40]).shape == (2, 1)
     np.testing.assert_allclose(
         model.predict(seqs[:5]), model.predict([reverse_complement(s) for s in seqs[:5]]), atol=1e-5
     )
@@ -113,8 +115,10 @@ def test_position_bins_keep_any_length_and_strand_symmetry():
 def test_bad_options_and_labels():
     with pytest.raises(ConfigError, match="unknown DNA architecture"):
         SequenceModel(arch="transformer")
-    with pytest.raises(InputError, match="exactly 2 label values"):
+    with pytest.raises(ConfigError, match="declared binary but has 3 distinct labels"):
         SequenceModel(arch="resnet", epochs=1).fit(["ACGT"] * 3, [0, 1, 2])
+    with pytest.raises(ConfigError, match="one target"):
+        SequenceModel(arch="cnn", epochs=1).fit(["ACGT"] * 2, np.zeros((2, 2)), ["binary"] * 2)
     with pytest.raises(ConfigError, match="not found"):
         make_sequence_model("lm:/no/such/checkpoint")
     with pytest.raises(ConfigError, match="--batch-size must be at least 1"):
@@ -193,6 +197,29 @@ def test_resume_after_an_interruption_gives_the_uninterrupted_weights(tmp_path, 
         full.torch_module.state_dict().items(), again.torch_module.state_dict().values()
     ):
         assert torch.equal(a, b), k
+
+
+def test_core_protocol_encoded_labels_seed_and_finished_members(tmp_path):
+    """fit(X, y (n, 1) encoded, task_types, valid=, seed=) as core.supervised calls it."""
+    from helixforge.core.estimator import Estimator, task_outputs
+
+    torch.set_num_threads(1)
+    seqs, y = planted(64)
+    vs, vy = planted(16, seed=1)
+    kw = dict(arch="cnn", epochs=2, batch_size=16, threads=1)
+    m = SequenceModel(**kw, checkpoint_dir=tmp_path / "c").fit(
+        seqs, y[:, None].astype(float), ["multiclass"], valid=(vs, vy[:, None] * 1.0), seed=7
+    )
+    assert isinstance(m, Estimator) and m.config.seed == 7 and m.task == "multiclass"
+    assert m.classes_ == [0, 1] and m.n_outputs == 2
+    outs = task_outputs(m, seqs[:4], ["multiclass"])
+    assert outs[0].shape == (4, 2)
+    assert (tmp_path / "c" / "final" / "model.safetensors").exists()
+    again = SequenceModel(**kw, checkpoint_dir=tmp_path / "c", resume=True)
+    again.fit(seqs, y[:, None] * 1.0, ["multiclass"], valid=(vs, vy[:, None] * 1.0), seed=7)
+    for a, b in zip(m.torch_module.state_dict().values(), again.torch_module.state_dict().values()):
+        assert torch.equal(a, b)  # a finished member is loaded on resume, not retrained
+    assert again.history == m.history
 
 
 class _FakeLM:

@@ -28,6 +28,7 @@ from helixforge.cli.common import (
 )
 
 SEQ_HELP = "Sequence column of a table input."
+PRED_SEQ_HELP = "Sequence column of a table input (default: the training column)."
 GENOME_HELP = "Genome FASTA for BED inputs (plain, bgzip or gzip)."
 IUPAC_HELP = "IUPAC ambiguity codes (R, Y, …): error (row to errors table) | n | keep."
 
@@ -55,14 +56,19 @@ def _fractions(text: str) -> tuple[float, float, float]:
 
 
 def _print_metrics(metrics: dict) -> None:
+    """A table of split / target / metric / value from {split: {target: {metric: value}}}."""
     from rich.table import Table
 
-    table = Table("split", "metric", "value")
-    for split, values in metrics.items():
-        rows = values.items() if isinstance(values, dict) else [(split, values)]
-        for k, v in rows:
-            table.add_row(split if isinstance(values, dict) else "", str(k),
-                          f"{v:.4f}" if isinstance(v, float) else str(v))  # fmt: skip
+    table = Table("split", "target", "metric", "value")
+    for split, per_target in metrics.items():
+        if not isinstance(per_target, dict) or split == "selection":
+            continue
+        for target, values in per_target.items():
+            if not isinstance(values, dict) or target.startswith("_"):
+                continue
+            for k, v in values.items():
+                shown = f"{v:.4f}" if isinstance(v, float) else str(v)
+                table.add_row(split, target, str(k), shown)
     out.print(table)
 
 
@@ -110,6 +116,9 @@ def train_cmd(
     coverage: float = typer.Option(
         0.9, "--coverage", min=0.0, max=1.0, help="Conformal coverage (0 < c < 1)."
     ),
+    ensemble: int = typer.Option(
+        1, "--ensemble", min=1, help="Members (seeds seed, seed+1, …); spread in T_std."
+    ),
     position_bins: int = typer.Option(
         0,
         "--position-bins",
@@ -131,21 +140,23 @@ def train_cmd(
     Example: helix dna train train.csv --model resnet --valid dev.csv --test test.csv -o runs/tata
     """
     from helixforge.core.options import parse_params
+    from helixforge.core.training import set_threads
     from helixforge.dna.train import train_sequence_model
 
     params = parse_params(param or [])
     if position_bins:
         params.setdefault("position_bins", position_bins)
-    metrics = train_sequence_model(
+    set_threads(resolve_jobs(jobs))
+    run = train_sequence_model(
         data, seq_col, label_col, model=model, task=task, split=split, split_col=split_col,
         valid=valid, test=test, chrom_col=chrom_col, test_chroms=test_chroms,
         valid_chroms=valid_chroms, fractions=_fractions(fractions), id_col=id_col, labels=labels,
         genome=genome, flank=flank, iupac=iupac, out=out_dir, epochs=epochs, lr=lr,
-        batch_size=batch_size, patience=patience, rc_augment=rc_augment, seed=seed,
-        device=device, threads=resolve_jobs(jobs), quiet=quiet, coverage=coverage,
+        batch_size=batch_size, patience=patience, rc_augment=rc_augment, ensemble=ensemble,
+        seed=seed, device=device, threads=resolve_jobs(jobs), quiet=quiet, coverage=coverage,
         arch_params=params or None, overwrite=overwrite, resume=resume, log=logger(quiet),
     )  # fmt: skip
-    _print_metrics(metrics)
+    _print_metrics({k: run.metrics[k] for k in ("valid", "test") if k in run.metrics})
     say(f"run written to {out_dir} (report.html, metrics.json, model/)")
 
 
@@ -155,7 +166,7 @@ def predict_cmd(
     out_path: str = out_option(
         ..., help="Predictions table (csv/tsv/parquet); errors go beside it."
     ),
-    seq_col: str = input_col_option("sequence", SEQ_HELP, "--seq-col", "--sequence-col"),
+    seq_col: str = input_col_option(None, PRED_SEQ_HELP, "--seq-col", "--sequence-col"),
     id_col: str = id_col_option(),
     genome: str = typer.Option(None, "--genome", help=GENOME_HELP),
     flank: int = _flank(),
@@ -164,6 +175,7 @@ def predict_cmd(
     jobs: int = _jobs(),
     device: str = DEVICE,
     overwrite: bool = OVERWRITE,
+    resume: bool = RESUME,
     quiet: bool = QUIET,
 ) -> None:
     """Score sequences with a trained model; unusable rows go to OUT.errors.csv.
@@ -176,22 +188,27 @@ def predict_cmd(
     set_threads(resolve_jobs(jobs))
     result = predict_sequences(
         run, input, out_path, seq_col, id_col=id_col, genome=genome, flank=flank, iupac=iupac,
-        device=device, chunk_size=chunk_size, overwrite=overwrite, quiet=quiet,
+        device=device, chunk_size=chunk_size, resume=resume, overwrite=overwrite, quiet=quiet,
     )  # fmt: skip
-    say(f"{len(result)} predictions written to {out_path}")
+    say(
+        f"{result['predicted']} of {result['rows']} rows predicted -> {result['out']}; "
+        f"{result['errors']} rejected -> {result['errors_path']}"
+    )
 
 
 def evaluate_cmd(
     run: str = typer.Argument(..., help="Run directory of `helix dna train`."),
     data: str = typer.Argument(..., help="Labelled data (same formats as train)."),
-    seq_col: str = input_col_option("sequence", SEQ_HELP, "--seq-col", "--sequence-col"),
-    label_col: str = label_col_option("label", "Label column."),
+    seq_col: str = input_col_option(None, PRED_SEQ_HELP, "--seq-col", "--sequence-col"),
+    label_col: str = label_col_option(None, "Label column (default: the training label)."),
     id_col: str = id_col_option(),
     labels: str = typer.Option(None, "--labels", help="Table of id,label for a FASTA input."),
     genome: str = typer.Option(None, "--genome", help=GENOME_HELP),
     flank: int = _flank(),
     iupac: str = typer.Option("error", "--iupac", help=IUPAC_HELP),
-    out_dir: str = out_option(help="Directory for metrics.json, predictions.csv, report.html."),
+    out_dir: str = out_option(
+        None, help="Directory for metrics.json, predictions.csv, report.html (optional)."
+    ),
     jobs: int = _jobs(),
     device: str = DEVICE,
     overwrite: bool = OVERWRITE,
@@ -205,11 +222,12 @@ def evaluate_cmd(
     from helixforge.dna.predict import evaluate_sequences
 
     set_threads(resolve_jobs(jobs))
-    metrics = evaluate_sequences(
+    result = evaluate_sequences(
         run, data, seq_col, label_col, id_col=id_col, labels=labels, genome=genome, flank=flank,
         iupac=iupac, out=out_dir, device=device, overwrite=overwrite,
     )  # fmt: skip
-    _print_metrics({"evaluation": metrics})
+    _print_metrics({"evaluation": result["metrics"]})
+    say(f"{result['n_scored']} sequences scored, {result['rows_rejected']} rows rejected")
 
 
 def register(app: typer.Typer) -> None:

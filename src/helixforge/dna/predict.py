@@ -1,12 +1,14 @@
-"""`helix dna predict` and `helix dna evaluate`: apply a trained run to new sequences.
+"""`helix dna predict` and `helix dna evaluate`: a trained run applied to new sequences, through
+the supervised-run layer (`core.supervised`).
 
     predict_sequences("runs/tf0", "new.fa", out="pred.csv")      # + pred.errors.csv
     evaluate_sequences("runs/tf0", "test.csv", out="runs/tf0_eval")
 
-Predictions keep every input column and add `<label>_pred` / `_prob` / `_set` (see
-`dna.outputs`). Every input row is either in the predictions or in the errors table. Outputs
-are checked before any work and written atomically (the evaluation directory is built in a
-staging directory and swapped in).
+Predictions keep every input column (FASTA/BED inputs: id, description or the BED columns, and
+`sequence`), add `row` (the file line) and the prediction columns of the one naming
+(`T_pred`, `T_prob` / `T_prob_<class>`, `T_std`, `T_lower`/`T_upper`, `T_set`). Prediction runs
+in chunks that are kept until the output is whole (`resume=True` continues an interrupted
+run). Every input row is either in the predictions or in the errors table.
 """
 
 from __future__ import annotations
@@ -15,48 +17,53 @@ import os
 from pathlib import Path
 from typing import Any
 
-from helixforge.core.errors import InputError, NoUsableRowsError, RowErrors
-from helixforge.dna.outputs import (
-    conformal_metrics,
-    conformal_ok,
-    prediction_frame,
-    score,
-    write_report,
-)
-from helixforge.dna.reader import read_sequence_input
+import numpy as np
+
+from helixforge.core.errors import ConfigError, NoUsableRowsError, RowErrors
+from helixforge.core.supervised import TrainedRun, predict_table
+from helixforge.dna.reader import clean_rows, read_sequence_input, sequence_chunks
 
 
-def model_dir(run: str | os.PathLike) -> Path:
-    """The model folder of a run directory (or the folder itself when it is one)."""
-    d = Path(run)
-    if not d.exists():
-        raise InputError(
-            f"{d}: run directory not found", hint="pass the --out directory of `helix dna train`"
-        )
-    return d / "model" if (d / "model").is_dir() else d
+def _loader(name: str):
+    from helixforge.dna.models import model_class
+
+    return model_class(name)
 
 
-def _run_info(run: str | os.PathLike) -> tuple[dict[str, Any] | None, str]:
-    """The run's conformal calibration (None for bare model folders) and its label name."""
-    from helixforge.dna.models.storage import read_json
+class SequencePredictor(TrainedRun):
+    """A DNA run directory ready to predict: its ensemble on `device`, calibration, and the
+    longest sequence every member accepts."""
 
-    d = Path(run)
-    cal = read_json(d / "conformal.json") if (d / "conformal.json").exists() else None
-    cfg = read_json(d / "config.json") if (d / "model").is_dir() else {}
-    return cal, str((cfg or {}).get("label_col") or "label")
+    def __init__(self, run_dir: str | os.PathLike, device: str = "auto"):
+        super().__init__(run_dir, _loader, domain="dna")
+        for m in self.ensemble.members:
+            m.to_device(device)
+        limits = [m.max_len for m in self.ensemble.members if getattr(m, "max_len", None)]
+        self.max_len = min(limits) if limits else None
 
+    def prepare(self, iupac: str = "error", id_col: str | None = None):
+        """The per-chunk step for `predict_table`: sequences checked and cleaned; empty,
+        invalid and too-long ones go to the errors table."""
 
-def errors_path(out: str | os.PathLike) -> Path:
-    """`pred.csv` → `pred.errors.csv` (beside the predictions)."""
-    p = Path(out)
-    return p.with_name(p.name.split(".")[0] + ".errors.csv")
+        def prepare(frame, col: str, source: str):
+            errs = RowErrors(source)
+            if id_col and id_col in frame.columns:
+                ids = [str(v) for v in frame[id_col]]
+            else:
+                ids = [f"line{i}" for i in frame.index]
+            keep, seqs = clean_rows(
+                frame, list(frame[col]), ids, errs, col, iupac=iupac, max_len=self.max_len
+            )
+            return frame.iloc[keep], seqs, errs, None
+
+        return prepare
 
 
 def predict_sequences(
     run: str | os.PathLike,
     input: str | os.PathLike,
     out: str | os.PathLike,
-    seq_col: str = "sequence",
+    seq_col: str | None = None,
     *,
     id_col: str | None = None,
     genome: str | os.PathLike | None = None,
@@ -64,55 +71,49 @@ def predict_sequences(
     iupac: str = "error",
     device: str = "auto",
     chunk_size: int = 20000,
+    resume: bool = False,
     overwrite: bool = False,
     quiet: bool = True,
-):
-    """Predict every sequence of `input` (table / FASTA / BED+genome) with a trained run.
+) -> dict[str, Any]:
+    """Predict every sequence of `input` (table / FASTA / BED + genome) with a trained run.
 
     Writes `out` and `<out stem>.errors.csv` (rows that could not be scored: bad characters,
-    longer than the model accepts, …). Returns the prediction frame.
-    """
-    import pandas as pd
-
+    longer than the model accepts, …). `seq_col` defaults to the training column. Returns
+    {rows, predicted, errors, out, errors_path}."""
     from helixforge.core.io import check_output
-    from helixforge.core.options import require_int
-    from helixforge.core.progress import progress
-    from helixforge.core.tables import write_table
-    from helixforge.dna.models import load_sequence_model
+    from helixforge.core.options import require_choice, require_int
+    from helixforge.dna.sequence import IUPAC_POLICIES
 
-    require_int(chunk_size, "--chunk-size")
-    out_path = check_output(out, overwrite=overwrite)
-    err_path = check_output(errors_path(out_path), overwrite=overwrite)
-    model = load_sequence_model(model_dir(run), device=device)
-    cal, target = _run_info(run)
-    errors = RowErrors(input)
-    data = read_sequence_input(
-        input, seq_col, None, id_col=id_col, genome=genome, flank=flank, iupac=iupac,
-        max_len=getattr(model, "max_len", None), errors=errors,
-    )  # fmt: skip
-    task, classes = model.task, getattr(model, "classes_", None)
-    frames = []
-    with progress("predicting", total=len(data), quiet=quiet, unit="seq") as advance:
-        for start in range(0, len(data), chunk_size):
-            part = data.take(range(start, min(start + chunk_size, len(data))))
-            pred = model.predict(part.sequences)
-            frames.append(prediction_frame(part, pred, task, classes, target, cal))
-            advance(len(part))
-    errors.write(err_path)
-    if not frames:
-        raise NoUsableRowsError(
-            f"{input}: no sequence could be scored", hint=f"see {err_path}:\n{errors.summary()}"
-        )
-    result = pd.concat(frames, ignore_index=True)
-    write_table(result, out_path)
-    return result
+    require_int(chunk_size, "--chunk-size", min_value=1)
+    require_int(flank, "--flank", min_value=0)
+    require_choice(iupac, "--iupac", IUPAC_POLICIES)
+    check_output(out, overwrite=overwrite)
+    predictor = SequencePredictor(run, device=device)
+    col = seq_col or predictor.config.get("seq_col") or "sequence"
+
+    def chunks(path: str, size: int, column: str):
+        return sequence_chunks(path, size, column, genome=genome, flank=flank)
+
+    return predict_table(
+        predictor,
+        input,
+        out,
+        prepare=predictor.prepare(iupac, id_col),
+        input_col=col,
+        chunk_size=chunk_size,
+        resume=resume,
+        overwrite=overwrite,
+        options={"iupac": iupac, "flank": flank, "genome": str(genome) if genome else None},
+        quiet=quiet,
+        read_chunks=chunks,
+    )
 
 
 def evaluate_sequences(
     run: str | os.PathLike,
     data: str | os.PathLike,
-    seq_col: str = "sequence",
-    label_col: str = "label",
+    seq_col: str | None = None,
+    label_col: str | None = None,
     *,
     id_col: str | None = None,
     labels: str | os.PathLike | None = None,
@@ -122,42 +123,95 @@ def evaluate_sequences(
     out: str | os.PathLike | None = None,
     device: str = "auto",
     overwrite: bool = False,
-) -> dict[str, float]:
+) -> dict[str, Any]:
     """Score a trained run on labelled data; with `out`, also write metrics.json,
-    predictions.csv, errors.csv and report.html there. Returns the metrics."""
-    from helixforge.core.artifacts import RunDir
-    from helixforge.core.io import check_output, staging_dir
-    from helixforge.core.tables import write_table
-    from helixforge.dna.models import load_sequence_model
+    predictions.csv, errors.csv and report.html there. Returns {"metrics": {T: {…}}, …}."""
+    from helixforge.core.io import check_output
+    from helixforge.core.supervised import score_predictions
 
     final = check_output(out, overwrite=overwrite, kind="dir") if out is not None else None
-    model = load_sequence_model(model_dir(run), device=device)
-    cal, target = _run_info(run)
+    predictor = SequencePredictor(run, device=device)
+    target = predictor.targets[0]
+    col = seq_col or predictor.config.get("seq_col") or "sequence"
     errors = RowErrors(data)
     df = read_sequence_input(
-        data, seq_col, label_col, id_col=id_col, labels=labels, genome=genome, flank=flank,
-        iupac=iupac, max_len=getattr(model, "max_len", None), errors=errors,
+        data, col, label_col or target, id_col=id_col, labels=labels, genome=genome,
+        flank=flank, iupac=iupac, max_len=predictor.max_len, errors=errors,
     )  # fmt: skip
+    y, keep = _model_labels(df.labels, predictor, errors, df.frame.index, label_col or target)
+    df = df.take(keep)
     if len(df) == 0:
         raise NoUsableRowsError(f"{data}: no usable labelled rows", hint=errors.summary())
-    task, classes = model.task, getattr(model, "classes_", None)
-    pred = model.predict(df.sequences)
-    metrics = score(task, df.labels, pred, classes)
-    if conformal_ok(cal):
-        metrics.update(conformal_metrics(cal, task, df.labels, pred, classes))
-    metrics["rows_in"] = df.rows_in
-    metrics["rows_rejected"] = len(errors)
+    preds = predictor.predict_frame(df.sequences)
+    tt = predictor.task_types
+    metrics, notes = score_predictions(y[:, None], preds, [target], tt, predictor.classes)
+    result: dict[str, Any] = {
+        "data": str(data),
+        "rows_in": df.rows_in,
+        "n_scored": len(df),
+        "rows_rejected": len(errors),
+        "metrics": metrics,
+        "notes": notes,
+    }
     if final is not None:
-        with staging_dir(final, keep_on_error=False) as stage:
-            rd = RunDir(stage)
-            rd.save_metrics({"evaluation": metrics})
-            errors.write(rd / "errors.csv")
-            write_table(
-                prediction_frame(df, pred, task, classes, target, cal), rd / "predictions.csv"
+        _write_evaluation(final, result, df, preds, y, predictor, errors, run)
+        result["out"] = str(final)
+    return result
+
+
+def _model_labels(raw, predictor: SequencePredictor, errors: RowErrors, lines, col: str):
+    """Labels as the run's class indices (values for regression); labels the run never saw
+    go to the errors table. Returns (y, positions kept)."""
+    import pandas as pd
+
+    from helixforge.core.supervised import encode_labels
+
+    tt = predictor.task_types[0]
+    frame = pd.DataFrame({"y": list(raw)}, dtype=object)
+    if tt == "regression":
+        y = encode_labels(frame, ["y"], ["regression"])[0][:, 0]
+    else:
+        classes = predictor.classes.get(predictor.targets[0], [])
+        enc, seen = encode_labels(frame, ["y"], ["multiclass"])
+        lookup = {c: i for i, c in enumerate(classes)}
+        y = np.array([lookup.get(seen["y"][int(v)], np.nan) for v in enc[:, 0]])
+    bad = ~np.isfinite(y)
+    for line, v in zip(np.asarray(lines)[bad], np.asarray(list(raw), dtype=object)[bad]):
+        errors.add(int(line), col, v, "label is not a class the model was trained on")
+    keep = np.flatnonzero(~bad)
+    return y[keep], keep
+
+
+def _write_evaluation(final: Path, result, df, preds, y, predictor, errors, run) -> None:
+    import pandas as pd
+
+    from helixforge.core.artifacts import save_json
+    from helixforge.core.io import staging_dir
+    from helixforge.core.report import Report
+    from helixforge.core.supervised.rundir import add_task_plots
+    from helixforge.core.tables import write_table
+
+    target = predictor.targets[0]
+    with staging_dir(final, keep_on_error=False) as stage:
+        save_json(result, stage / "metrics.json")
+        errors.write(stage / "errors.csv")
+        frame = df.frame.copy()
+        if "sequence" not in frame.columns:
+            frame["sequence"] = df.sequences
+        frame.insert(0, "row", frame.index.astype(int))
+        clash = [c for c in preds.columns if c in frame.columns]
+        if clash:
+            raise ConfigError(
+                f"{df.source}: the input already has column(s) {clash}",
+                hint="rename them; prediction columns are named <label>_pred / _prob / _set",
             )
-            info = {"model": str(run), "data": str(data), "split": "evaluation",
-                    "sizes": {"test": len(df)}, "rows_rejected": len(errors)}  # fmt: skip
-            write_report(
-                rd / "report.html", task, df, pred, {"evaluation": metrics}, [], classes, info
-            )
-    return metrics
+        for c in preds.columns:
+            frame[c] = preds[c].to_numpy()
+        write_table(frame.reset_index(drop=True), stage / "predictions.csv")
+        rep = Report(f"Evaluation — {target}", f"run {run} on {result['data']}")
+        rep.add_text(f"{len(df)} sequences scored, {len(errors)} rows rejected (errors.csv).")
+        for n in result["notes"]:
+            rep.add_text(f"Note: {n}")
+        rep.add_table(pd.DataFrame([{"target": t, **m} for t, m in result["metrics"].items()]))
+        add_task_plots(rep, y[:, None], preds, predictor.config, "evaluation")
+        rep.write(stage / "report.html")

@@ -142,14 +142,46 @@ def read_sequence_input(
         raw_seqs = list(frame[seq_col])
         ids = [str(v) for v in frame[id_col]] if id_col else [f"line{i}" for i in frame.index]
         raw_labels = list(frame[label_col]) if label_col is not None else None
+    keep, seqs = clean_rows(
+        frame, raw_seqs, ids, errs, seq_name, raw_labels, label_col, iupac=iupac, max_len=max_len
+    )
+    return SequenceInput(
+        str(p),
+        frame.iloc[keep],
+        seqs,
+        [ids[k] for k in keep],
+        None if raw_labels is None else np.array([raw_labels[k] for k in keep], dtype=object),
+        rows_in,
+        kind,
+    )
+
+
+def clean_rows(
+    frame,
+    raw_seqs: Sequence[Any],
+    ids: Sequence[str],
+    errs: RowErrors,
+    seq_name: str,
+    raw_labels: Sequence[Any] | None = None,
+    label_col: str | None = None,
+    *,
+    iupac: str = "error",
+    max_len: int | None = None,
+) -> tuple[list[int], list[str]]:
+    """Positions of the usable rows and their cleaned sequences; every other row is recorded
+    in `errs` (empty or invalid sequence, too long, missing or non-finite label)."""
     keep, seqs = [], []
+    source = errs.file or "input"
     for k, (line, seq, ident) in enumerate(zip(frame.index, raw_seqs, ids)):
         if _blank(seq):
             errs.add(int(line), seq_name, None, "empty sequence")
             continue
         try:
             cleaned = clean_sequence(
-                str(seq).strip(), where=f"{p}, line {line} ({ident})", iupac=iupac, max_len=max_len
+                str(seq).strip(),
+                where=f"{source}, line {line} ({ident})",
+                iupac=iupac,
+                max_len=max_len,
             )
         except InputError as exc:
             errs.add(int(line), seq_name, seq, exc.message.split(": ", 1)[-1])
@@ -161,15 +193,7 @@ def read_sequence_input(
                 continue
         keep.append(k)
         seqs.append(cleaned)
-    return SequenceInput(
-        str(p),
-        frame.iloc[keep],
-        seqs,
-        [ids[k] for k in keep],
-        None if raw_labels is None else np.array([raw_labels[k] for k in keep], dtype=object),
-        rows_in,
-        kind,
-    )
+    return keep, seqs
 
 
 def _label_problem(value: Any) -> str | None:
@@ -216,3 +240,63 @@ def load_sequence_table(
     if data.labels is not None:
         df["label"] = data.labels
     return df
+
+
+def sequence_chunks(
+    path: str | os.PathLike,
+    chunk_size: int,
+    seq_col: str = "sequence",
+    *,
+    genome: str | os.PathLike | None = None,
+    flank: int = 0,
+):
+    """The raw rows of a table, FASTA/FASTQ or BED + genome in chunks of `chunk_size` (for
+    `core.supervised.predict_table`): `TableChunk(frame, errors)`, the frame's index the file
+    line. FASTA/BED frames carry `id`/`description` or the BED columns plus `sequence`.
+    Sequences are not checked here (the prediction step does that, chunk by chunk). The file,
+    its format and the sequence column are checked before the first chunk."""
+    from helixforge.core.options import require_int
+    from helixforge.core.tables import TableChunk, iter_table
+
+    require_int(flank, "--flank", min_value=0)
+    p = Path(path)
+    if not (is_fasta(p) or is_fastq(p) or is_bed(p)):
+        return iter_table(p, chunk_size=chunk_size, columns=[seq_col])
+    if not p.is_file():
+        raise InputError(f"{p}: not found", hint="check the path")
+    if is_bed(p) and genome is None:
+        raise ConfigError(f"{p}: a BED input needs a genome FASTA", hint="pass --genome FILE")
+    return _record_chunks(p, chunk_size, genome, flank, TableChunk)
+
+
+def _record_chunks(p: Path, chunk_size: int, genome, flank: int, chunk_type):
+    import pandas as pd
+
+    errs = RowErrors(p)
+    if is_bed(p):
+        bed = bed_to_sequences(read_bed(p, errors=errs), genome, flank=flank, errors=errs)
+        frames = [bed.iloc[i : i + chunk_size] for i in range(0, len(bed), chunk_size)]
+        frames = frames or [bed]
+        for k, frame in enumerate(frames):
+            yield chunk_type(frame, errs if k == 0 else RowErrors(p))
+        return
+    batch: list = []
+
+    def frame_of(recs):
+        return pd.DataFrame(
+            {
+                "id": [r.id for r in recs],
+                "description": [r.description for r in recs],
+                "sequence": [r.seq for r in recs],
+            },
+            index=pd.Index([r.line for r in recs], name="line"),
+        )
+
+    n = 0
+    for rec in read_sequences(p):
+        batch.append(rec)
+        if len(batch) == chunk_size:
+            yield chunk_type(frame_of(batch), errs)
+            batch, errs, n = [], RowErrors(p), n + 1
+    if batch or len(errs) or n == 0:  # an empty file still gives one (empty) chunk
+        yield chunk_type(frame_of(batch), errs)

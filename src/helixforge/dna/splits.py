@@ -1,4 +1,5 @@
-"""Genome-aware splits: hold out whole chromosomes so that no locus leaks into the test set.
+"""DNA splits: whole chromosomes held out, separate valid/test files, and no sequence shared
+between the parts.
 
 Registered in `helixforge.core.splits` as "chromosome":
 
@@ -6,11 +7,16 @@ Registered in `helixforge.core.splits` as "chromosome":
 
 Without explicit chromosome lists, whole chromosomes are assigned to train / valid / test by the
 core group splitter (largest first, then filled at random to the requested fractions).
+
+`split_parts` turns a read training file (plus optional --valid / --test files) into the parts
+of a `helix dna train` run, and `drop_shared_sequences` removes train / valid rows whose
+sequence also occurs in a later part (each removal recorded in the errors table).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -67,4 +73,79 @@ def chromosome_split(
     return Split(rng.permutation(train), np.flatnonzero(is_valid), np.flatnonzero(is_test))
 
 
-__all__ = ["chromosome_split"]
+def split_parts(
+    df: Any,
+    task: str,
+    *,
+    split: str | None,
+    split_col: str | None,
+    chrom_col: str,
+    test_chroms: Sequence[str] | str | None,
+    valid_chroms: Sequence[str] | str | None,
+    fractions: Sequence[float],
+    seed: int,
+    others: dict[str, Any],
+) -> tuple[str, dict[str, Any]]:
+    """(split name, {"train", "valid", "test": SequenceInput}) of a training file `df` and the
+    separate files in `others` ({"valid": …, "test": …}). With a valid file the training file is
+    all train; with only a test file 10 % of it (stratified for classes) is held out for early
+    stopping; otherwise `split` ('random', 'stratified' — the default for classes —,
+    'predefined' with `split_col`, 'chromosome' with `chrom_col` or a BED's chrom)."""
+    from helixforge.core.errors import ConfigError
+    from helixforge.core.splits import make_split
+
+    empty = df.take([])
+    if "valid" in others:
+        return "files", {"train": df, "test": empty, **others}
+    labels = np.array([str(v) for v in df.labels])
+    strat = "stratified" if task != "regression" else "random"
+    if others:
+        sp = make_split(strat, len(df), fractions=(0.9, 0.1, 0.0), seed=seed, y=labels)
+        return "files", {"train": df.take(sp.train), "valid": df.take(sp.valid), **others}
+    name = split or ("predefined" if split_col else strat)
+    kwargs: dict[str, Any] = {}
+    if name == "predefined":
+        if not split_col:
+            raise ConfigError("--split predefined needs --split-col COLUMN (train/valid/test)")
+        kwargs["assignment"] = df.frame[split_col].astype(str).to_numpy()
+    elif name == "stratified":
+        kwargs["y"] = labels
+    elif name == "chromosome":
+        chrom = "chrom" if df.kind == "bed" else chrom_col
+        kwargs.update(
+            groups=df.frame[chrom].astype(str).to_numpy(),
+            test_chroms=test_chroms,
+            valid_chroms=valid_chroms,
+        )
+    sp = make_split(name, len(df), fractions=fractions, seed=seed, **kwargs)
+    return name, {"train": df.take(sp.train), "valid": df.take(sp.valid), "test": df.take(sp.test)}
+
+
+def drop_shared_sequences(parts: dict[str, Any], errors: Any) -> dict[str, int]:
+    """Remove train / valid rows whose sequence also occurs in a later part (valid, test), so no
+    sequence is scored on data it was trained on; each removal is recorded in `errors` (under
+    the file the row came from)."""
+    from helixforge.core.errors import RowErrors
+
+    removed: dict[str, int] = {}
+    for part, later in (("valid", ["test"]), ("train", ["valid", "test"])):
+        if part not in parts or not len(parts[part]):
+            continue
+        seen = {s for o in later if o in parts for s in parts[o].sequences}
+        data = parts[part]
+        keep = [i for i, s in enumerate(data.sequences) if s not in seen]
+        dropped = RowErrors(data.source)
+        for i in sorted(set(range(len(data))) - set(keep)):
+            dropped.add(
+                int(data.frame.index[i]),
+                "sequence",
+                data.ids[i],
+                f"also in the {'/'.join(later)} part: left out of {part} (no leakage)",
+            )
+        errors.extend(dropped)
+        removed[part] = len(data) - len(keep)
+        parts[part] = data.take(keep)
+    return removed
+
+
+__all__ = ["chromosome_split", "drop_shared_sequences", "split_parts"]

@@ -1,16 +1,21 @@
-"""`helix dna train`: train a sequence model and write a run directory.
+"""`helix dna train`: a sequence model through the supervised-run layer (`core.supervised`).
 
-    metrics = train_sequence_model("train.csv", model="resnet", out="runs/tf0")
+    run = train_sequence_model("train.csv", model="resnet", out="runs/tf0")
+    run.metrics["test"]["label"]["mcc"]
 
-The run directory (config.json, versions.json, metrics.json, history.json, model/,
-predictions_test.csv, errors.csv, report.html, card.md) is built in a staging directory beside
-`out` and swapped in only when complete; an existing `out` is replaced only with `overwrite`.
+DNA supplies the reader (`dna.reader`: tables, FASTA/FASTQ, BED + genome), the split
+(`dna.splits`: random / stratified / predefined / chromosome, or separate --valid / --test
+files, with sequences shared between parts removed) and the models (`dna.models`). Task
+detection, label encoding, ensembles, conformal columns, metrics and the run directory
+(config.json, versions.json, model/ with its manifest, conformal.json, metrics.json,
+predictions.csv, errors.csv, card.md, report.html) come from `core.supervised`.
 
-Resume: per-epoch checkpoints live in the staging directory with `resume.json`, the resume key
-(sha256 of every input file, the model and every option that changes the result). With
-`resume=True` a run continues from its last checkpoint when the key matches, and stops with a
-`ConfigError` naming what changed when it does not; without `resume` an unfinished run is
-discarded and training starts afresh.
+Resume: per-epoch checkpoints of each ensemble member live in the staging directory
+(`.OUT.partial/checkpoints/member_<i>/`) with `resume.json`, the resume key (sha256 of every
+input file, the model and every option that changes the result). With `resume=True` a run
+continues from its last checkpoint (finished members are loaded, not retrained) when the key
+matches, and stops with a `ConfigError` naming what changed when it does not; without
+`resume` an unfinished run is discarded and training starts afresh.
 """
 
 from __future__ import annotations
@@ -24,26 +29,25 @@ from typing import Any
 import numpy as np
 
 from helixforge.core.errors import ConfigError, InputError, NoUsableRowsError, RowErrors
+from helixforge.core.supervised import SupervisedRun
 from helixforge.dna import splits as _dna_splits  # noqa: F401  (registers the "chromosome" split)
-from helixforge.dna.outputs import (
-    conformal_metrics,
-    conformal_ok,
-    fit_conformal,
-    infer_task,
-    prediction_frame,
-    score,
-    write_card,
-    write_report,
-)
 from helixforge.dna.reader import SequenceInput, is_bed, read_sequence_input
+from helixforge.dna.splits import drop_shared_sequences, split_parts
 
 RESUME_FILE = "resume.json"
+CHECKPOINTS = "checkpoints"
 # options that change a trained model (the resume key); device/threads/quiet do not
 KEY_OPTIONS = (
     "seq_col", "label_col", "id_col", "model", "task", "split", "split_col", "chrom_col",
     "test_chroms", "valid_chroms", "fractions", "flank", "iupac", "epochs", "lr",
-    "batch_size", "patience", "rc_augment", "seed", "arch_params", "coverage",
+    "batch_size", "patience", "rc_augment", "seed", "arch_params", "coverage", "ensemble",
 )  # fmt: skip
+CARD_LIMITS = (
+    "Sequences like the training data (same length range, organism and assay). Scores are not "
+    "calibrated across datasets; a CNN sees only its input window. Conformal coverage assumes "
+    "calibration and new sequences are exchangeable; under a chromosome split it can fall "
+    "below the nominal level (see the test coverage in metrics.json)."
+)
 
 
 def _file_digests(files: dict[str, Any]) -> dict[str, str | None]:
@@ -84,51 +88,119 @@ def _prepare_stage(final: Path, key: dict[str, Any], resume: bool, log) -> Path:
     return stage
 
 
-def _split_parts(df: SequenceInput, task: str, o: dict[str, Any], have_files: bool):
-    from helixforge.core.splits import make_split
+def _clean_labels(data: SequenceInput, label_col: str, errors: RowErrors) -> SequenceInput:
+    """`core.supervised.clean_labels` on one file's labels: text in a numeric column → errors."""
+    import pandas as pd
 
-    labels = np.array([str(v) for v in df.labels])
-    strat = "stratified" if task != "regression" else "random"
-    if have_files:
-        sp = make_split(strat, len(df), fractions=(0.9, 0.1, 0.0), seed=o["seed"], y=labels)
-        return "files", {"train": df.take(sp.train), "valid": df.take(sp.valid)}
-    name = o["split"] or ("predefined" if o["split_col"] else strat)
-    kwargs: dict[str, Any] = {}
-    if name == "predefined":
-        if not o["split_col"]:
-            raise ConfigError("--split predefined needs --split-col COLUMN (train/valid/test)")
-        kwargs["assignment"] = df.frame[o["split_col"]].astype(str).to_numpy()
-    elif name == "stratified":
-        kwargs["y"] = labels
-    elif name == "chromosome":
-        chrom = "chrom" if df.kind == "bed" else o["chrom_col"]
-        kwargs.update(
-            groups=df.frame[chrom].astype(str).to_numpy(),
-            test_chroms=o["test_chroms"],
-            valid_chroms=o["valid_chroms"],
+    from helixforge.core.supervised import clean_labels
+
+    if not len(data):
+        return data
+    frame = pd.DataFrame({label_col: list(data.labels)}, index=data.frame.index)
+    errs = RowErrors(data.source)
+    kept = clean_labels(frame, [label_col], errs, source=data.source)
+    errors.extend(errs)
+    return data.take(np.flatnonzero(frame.index.isin(kept.index)))
+
+
+def _labelled(parts: dict[str, SequenceInput], order: list[str], o: dict[str, Any], errors):
+    """One `LabelledData` over the parts (rows in file order, file by file) and the `Split` of
+    its positions (each part in its own order, as the split drew it)."""
+    import pandas as pd
+
+    from helixforge.core.splits import Split
+    from helixforge.core.supervised import LabelledData, encode_labels, resolve_tasks
+
+    names = ["train", "valid", "test"]
+    rows = [(parts[n], n) for n in names]
+    frame = pd.concat([p.frame for p, _ in rows])
+    if "sequence" not in frame.columns and any(p.kind != "table" for p, _ in rows):
+        frame["sequence"] = [s for p, _ in rows for s in p.sequences]
+    inputs = [s for p, _ in rows for s in p.sequences]
+    rank = np.concatenate([np.full(len(p), order.index(p.source)) for p, _ in rows] + [[]])
+    sort = np.lexsort((frame.index.to_numpy(dtype=int), rank))  # file order
+    where = np.empty(len(sort), dtype=int)
+    where[sort] = np.arange(len(sort))
+    bounds = np.cumsum([0] + [len(p) for p, _ in rows])
+    sp = Split(*(where[bounds[i] : bounds[i + 1]] for i in range(3)))
+    col = o["label_col"]
+    labels = pd.DataFrame({col: [v for p, _ in rows for v in p.labels]}).iloc[sort]
+    labels = labels.reset_index(drop=True)
+    task_types, notes = resolve_tasks(o["task"], labels, [col])
+    y, classes = encode_labels(labels, [col], task_types)
+    data = LabelledData(
+        frame=frame.iloc[sort],
+        inputs=[inputs[i] for i in sort],
+        y=y,
+        targets=[col],
+        task_types=task_types,
+        errors=errors,
+        classes=classes,
+        notes=notes,
+        source=str(o["data"]),
+        input_col=o["seq_col"] if parts["train"].kind == "table" else "sequence",
+    )
+    return data, sp
+
+
+def _read_parts(o: dict[str, Any], errors: RowErrors, log) -> tuple[dict, list[str], int]:
+    """Read the training file (and --valid / --test files), clean labels, split, drop shared
+    sequences: (parts, file order, rows read)."""
+    from helixforge.core.supervised import detect_task
+
+    kw = dict(id_col=o["id_col"], labels=o["labels"], genome=o["genome"], flank=o["flank"],
+              iupac=o["iupac"])  # fmt: skip
+    extra = [c for c in (o["split_col"],) if c]
+    if o["split"] == "chromosome" and not is_bed(o["data"]):
+        extra.append(o["chrom_col"])
+    seq_col, label_col = o["seq_col"], o["label_col"]
+    df = read_sequence_input(o["data"], seq_col, label_col, extra_cols=extra, errors=errors, **kw)
+    rows_in, order = df.rows_in, [df.source]
+    others: dict[str, SequenceInput] = {}
+    for name in ("valid", "test"):
+        if o[name] is not None:
+            errs = RowErrors(o[name])
+            others[name] = read_sequence_input(o[name], seq_col, label_col, errors=errs, **kw)
+            errors.extend(errs)
+            rows_in += others[name].rows_in
+            order.append(others[name].source)
+    if len(df) == 0:
+        raise NoUsableRowsError(
+            f"{o['data']}: no usable rows ({len(errors)} rejected)", hint=errors.summary()
         )
-    sp = make_split(name, len(df), fractions=o["fractions"], seed=o["seed"], **kwargs)
-    return name, {"train": df.take(sp.train), "valid": df.take(sp.valid), "test": df.take(sp.test)}
+    df = _clean_labels(df, label_col, errors)
+    others = {k: _clean_labels(v, label_col, errors) for k, v in others.items()}
+    task = o["task"] if o["task"] != "auto" else detect_task(list(df.labels))
+    split_name, parts = split_parts(
+        df, task, split=o["split"], split_col=o["split_col"], chrom_col=o["chrom_col"],
+        test_chroms=o["test_chroms"], valid_chroms=o["valid_chroms"], fractions=o["fractions"],
+        seed=o["seed"], others=others,
+    )  # fmt: skip
+    parts.setdefault("test", df.take([]))
+    leaked = drop_shared_sequences(parts, errors)
+    if len(parts["train"]) == 0:
+        raise NoUsableRowsError("the training part of the split is empty", hint="check --split")
+    log(f"split {split_name}: " + ", ".join(f"{k} {len(v)}" for k, v in parts.items()))
+    o.update(split_name=split_name, duplicates_removed=leaked)
+    return parts, order, rows_in
 
 
-def drop_shared_sequences(parts: dict[str, SequenceInput], errors: RowErrors) -> dict[str, int]:
-    """Remove train / valid rows whose sequence also occurs in a later part (valid, test), so no
-    sequence is scored on data it was trained on; each removal is recorded in `errors`."""
-    removed: dict[str, int] = {}
-    for part, later in (("valid", ["test"]), ("train", ["valid", "test"])):
-        if part not in parts or not len(parts[part]):
-            continue
-        seen = {s for o in later if o in parts for s in parts[o].sequences}
-        data = parts[part]
-        keep = [i for i, s in enumerate(data.sequences) if s not in seen]
-        for i in sorted(set(range(len(data))) - set(keep)):
-            errors.add(
-                int(data.frame.index[i]), "sequence", data.ids[i],
-                f"also in the {'/'.join(later)} part: left out of {part} (no leakage)",
-            )  # fmt: skip
-        removed[part] = len(data) - len(keep)
-        parts[part] = data.take(keep)
-    return removed
+def _factory(o: dict[str, Any], stage: Path, resume: bool) -> Callable[[], Any]:
+    """Fresh members, member i checkpointing into stage/checkpoints/member_<i>."""
+    from helixforge.dna.models import make_sequence_model
+
+    count = iter(range(1_000_000))
+
+    def make():
+        ckpt = stage / CHECKPOINTS / f"member_{next(count)}"
+        return make_sequence_model(
+            o["model"], epochs=o["epochs"], lr=o["lr"], batch_size=o["batch_size"],
+            patience=o["patience"], rc_augment=o["rc_augment"], seed=o["seed"],
+            device=o["device"], threads=o["threads"], quiet=o["quiet"], checkpoint_dir=ckpt,
+            resume=resume, arch_params=o["arch_params"],
+        )  # fmt: skip
+
+    return make
 
 
 def train_sequence_model(
@@ -157,6 +229,7 @@ def train_sequence_model(
     batch_size: int = 128,
     patience: int = 4,
     rc_augment: bool = True,
+    ensemble: int = 1,
     seed: int = 0,
     device: str = "auto",
     threads: int | None = None,
@@ -167,30 +240,38 @@ def train_sequence_model(
     overwrite: bool = False,
     resume: bool = False,
     log: Callable[[str], None] | None = None,
-) -> dict[str, Any]:
-    """Train a sequence model and write a run directory; returns {"valid": {...}, "test": {...}}.
+) -> SupervisedRun:
+    """Train (an ensemble of) sequence models and write a run directory; returns the
+    `SupervisedRun` (metrics: {"train"|"valid"|"test": {label_col: {metric: value}}}).
 
     Splits: `valid=` / `test=` files (without `valid`, 10 % of train is held out for early
     stopping), a `split_col` of train/valid/test ("predefined"), "random", "stratified"
     (default for classification) or "chromosome" (with `test_chroms` / `valid_chroms`, or whole
-    chromosomes drawn at random).
+    chromosomes drawn at random). `ensemble` members use seeds seed, seed+1, ….
     """
-    from helixforge.core.artifacts import RunDir, save_json
-    from helixforge.core.io import check_output, staging_dir
-    from helixforge.core.options import require_choice, require_float
-    from helixforge.core.tables import write_table
+    from helixforge.core.artifacts import save_json
+    from helixforge.core.io import check_output
+    from helixforge.core.options import require_choice, require_float, require_int
+    from helixforge.core.supervised import train_supervised
     from helixforge.dna.models import make_sequence_model, parse_model_spec
 
     o = dict(locals())
     say = log or (lambda _msg: None)
     require_choice(task, "--task", ["auto", "binary", "multiclass", "regression"])
     require_float(coverage, "--coverage", low=0, high=1, low_open=True, high_open=True)
+    require_int(ensemble, "--ensemble", min_value=1)
     if len(fractions) != 3 or any(f < 0 for f in fractions) or not 0.99 < sum(fractions) < 1.01:
         raise ConfigError(f"--fractions {list(fractions)} must be three numbers ≥ 0 summing to 1")
     parse_model_spec(model)
-    est = make_sequence_model(model, task="binary", epochs=epochs, lr=lr, batch_size=batch_size,
-                              patience=patience, seed=seed, arch_params=arch_params)  # fmt: skip
-    del est  # built once only to check every option before any work
+    make_sequence_model(
+        model,
+        epochs=epochs,
+        lr=lr,
+        batch_size=batch_size,
+        patience=patience,
+        seed=seed,
+        arch_params=arch_params,
+    )  # fmt: skip  (checks every option)
     final = check_output(out, overwrite=overwrite, kind="dir")
     files = {"data": data, "valid": valid, "test": test, "labels": labels, "genome": genome}
     key = {
@@ -198,83 +279,41 @@ def train_sequence_model(
         **{k: o[k] for k in KEY_OPTIONS},
         "fractions": [float(f) for f in fractions],
     }
-    _prepare_stage(final, key, resume, say)
+    stage = _prepare_stage(final, key, resume, say)
     errors = RowErrors(data)
-    extra = [c for c in (split_col,) if c]
-    if split == "chromosome" and not is_bed(data):
-        extra.append(chrom_col)
-    kw = dict(id_col=id_col, labels=labels, genome=genome, flank=flank, iupac=iupac)
-    df = read_sequence_input(data, seq_col, label_col, extra_cols=extra, errors=errors, **kw)
-    rows_in = df.rows_in
-    others: dict[str, SequenceInput] = {}
-    for name, path in (("valid", valid), ("test", test)):
-        if path is not None:
-            errs = RowErrors(path)
-            others[name] = read_sequence_input(path, seq_col, label_col, errors=errs, **kw)
-            errors.extend(errs)
-            rows_in += others[name].rows_in
-    if len(df) == 0:
-        raise NoUsableRowsError(
-            f"{data}: no usable rows ({len(errors)} rejected)", hint=errors.summary()
-        )
-    task = infer_task(df.labels) if task == "auto" else task
-    if "valid" in others:
-        split_name, parts = "files", {"train": df, **others}
-    else:
-        split_name, parts = _split_parts(df, task, o, have_files=bool(others))
-        parts.update(others)
-    parts.setdefault("test", df.take([]))
-    leaked = drop_shared_sequences(parts, errors)
-    if len(parts["train"]) == 0:
-        raise NoUsableRowsError("the training part of the split is empty", hint="check --split")
-    with staging_dir(final) as stage:
-        run = RunDir(stage)
-        save_json(key, run / RESUME_FILE)
-        est = make_sequence_model(
-            model, task=task, epochs=epochs, lr=lr, batch_size=batch_size, patience=patience,
-            rc_augment=rc_augment, seed=seed, device=device, threads=threads, quiet=quiet,
-            checkpoint_dir=str(run / "checkpoints"), resume=resume, arch_params=arch_params,
-        )  # fmt: skip
-        tr, va = parts["train"], parts["valid"]
-        est.fit(tr.sequences, tr.labels, valid=(va.sequences, va.labels) if len(va) else None)
-        est.save(run / "model")
-        classes = getattr(est, "classes_", None)
-        metrics: dict[str, Any] = {}
-        preds: dict[str, np.ndarray] = {}
-        for name in ("valid", "test"):
-            if len(parts[name]):
-                preds[name] = est.predict(parts[name].sequences)
-                metrics[name] = score(task, parts[name].labels, preds[name], classes)
-        cal = None
-        if "valid" in preds:
-            cal = fit_conformal(task, va.labels, preds["valid"], classes, coverage)
-            save_json(cal, run / "conformal.json")
-            if "test" in preds and conformal_ok(cal):
-                te = parts["test"]
-                metrics["test"].update(
-                    conformal_metrics(cal, task, te.labels, preds["test"], classes)
-                )
-        run.save_metrics(metrics)
-        save_json(getattr(est, "history", []), run / "history.json")
-        sizes = {k: len(v) for k, v in parts.items()}
-        config = {
-            "command": "dna train", **{k: o[k] for k in KEY_OPTIONS}, "task": task,
-            "data": str(data), "valid": str(valid) if valid else None,
-            "test": str(test) if test else None, "split": split_name, "sizes": sizes,
-            "classes": classes, "device": device, "genome": str(genome) if genome else None,
-            "train_seconds": getattr(est, "train_seconds", None), "rows_in": rows_in,
-            "rows_rejected": len(errors), "duplicates_removed": leaked,
-        }  # fmt: skip
-        run.save_config(config)
-        run.save_versions([f for f in files.values() if f is not None])
-        errors.write(run / "errors.csv")
-        if "test" in preds:
-            frame = prediction_frame(parts["test"], preds["test"], task, classes, label_col, cal)
-            write_table(frame, run / "predictions_test.csv")
-        if report:
-            write_report(run / "report.html", task, parts["test"], preds.get("test"), metrics,
-                         getattr(est, "history", []), classes, config)  # fmt: skip
-        write_card(run, config, metrics)
-        shutil.rmtree(run / "checkpoints", ignore_errors=True)
-        (run / RESUME_FILE).unlink()
-    return metrics
+    parts, order, rows_in = _read_parts(o, errors, say)
+    table, sp = _labelled(parts, order, o, errors)
+    stage.mkdir(parents=True, exist_ok=True)
+    save_json(key, stage / RESUME_FILE)
+    sizes = {k: len(v) for k, v in parts.items()}
+    return train_supervised(
+        table,
+        _factory(o, stage, resume),
+        domain="dna",
+        model_name=model,
+        out=final,
+        split_assignment=sp,
+        ensemble=ensemble,
+        seed=seed,
+        coverage=coverage,
+        overwrite=overwrite,
+        config={
+            **{k: o[k] for k in KEY_OPTIONS},
+            "task": task,
+            "split": o["split_name"],
+            "fractions": [float(f) for f in fractions],
+            "valid": str(valid) if valid else None,
+            "test": str(test) if test else None,
+            "genome": str(genome) if genome else None,
+            "device": device,
+            "sizes": sizes,
+            "rows_in": rows_in,
+            "rows_rejected": len(errors),
+            "duplicates_removed": o["duplicates_removed"],
+            "card_limits": CARD_LIMITS,
+        },
+        report=report,
+        quiet=quiet,
+        log=say,
+        scratch=(CHECKPOINTS, RESUME_FILE),
+    )

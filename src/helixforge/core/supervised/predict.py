@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,9 @@ REQUIRED_CONFIG = ("targets", "task_types", "model")
 Prepare = Callable[
     [pd.DataFrame, str, str], tuple[pd.DataFrame, list[str], RowErrors, "np.ndarray | None"]
 ]
+# (input, chunk_size, input column) → chunks with `.frame` (index = file line) and `.errors`,
+# like `core.tables.iter_table` (the default); for inputs that are not tables (FASTA, BED)
+ReadChunks = Callable[[str, int, str], Iterable[Any]]
 
 
 def read_json_file(path: Path, what: str = "file") -> Any:
@@ -179,13 +182,16 @@ def predict_table(
     extra_columns: ExtraColumns | None = None,
     options: dict[str, Any] | None = None,
     quiet: bool = True,
+    read_chunks: ReadChunks | None = None,
 ) -> dict[str, Any]:
     """Predict every row of `input` in chunks; write `out` (input columns + predictions) and
     `<out>.errors.csv`. Every input row ends up in one of the two.
 
     Finished chunks are kept in `.<out>.partial/` with a key (input sha256, the run's model
     manifest, the options); `resume=True` continues there, a different key is a ConfigError
-    naming what changed. The output is written atomically and the staging folder removed."""
+    naming what changed. The output is written atomically and the staging folder removed.
+    `read_chunks` reads inputs that are not tables (default: `core.tables.iter_table`); every
+    chunk k must cover the same rows on every call."""
     from helixforge.core.artifacts import save_json, sha256_file
     from helixforge.core.io import check_output, staging_path
     from helixforge.core.options import require_int
@@ -198,7 +204,10 @@ def predict_table(
     check_output(errors_path, overwrite=True, option="--out (errors table)")
     col = input_col or run.config.get("input_col") or "input"
     source = str(input)
-    chunks = iter_table(input, chunk_size=chunk_size, columns=[col])  # checks file + column
+    if read_chunks is None:
+        chunks = iter_table(input, chunk_size=chunk_size, columns=[col])  # checks file + column
+    else:
+        chunks = iter(read_chunks(str(input), chunk_size, col))
     key = {
         "input": sha256_file(input),
         "model": run.model_key(),

@@ -49,18 +49,22 @@ def split_rows(
     data: LabelledData,
     split: str,
     *,
-    assignment: Sequence[str] | None = None,
+    assignment: Sequence[str] | Split | None = None,
     fractions: Sequence[float] = (0.8, 0.1, 0.1),
     seed: int = 0,
 ) -> Split:
     """Train/valid/test positions by a registered splitter (`core.splits`), or a predefined
-    `assignment` (train/valid/test per row). A predefined split without a validation part
+    `assignment`: train/valid/test per row, or a ready `Split` (its positions are used as given,
+    in their order — for a domain that splits itself, e.g. across separate files). A predefined
+    split without a validation part
     gets 10% of its training rows carved out by `data.valid_splitter` (for early stopping
     and conformal calibration) when it has at least 20 training rows."""
     from helixforge.core.splits import make_split
 
     n = len(data)
-    if assignment is not None:
+    if isinstance(assignment, Split):
+        sp = _check_positions(assignment, n)
+    elif assignment is not None:
         sp = make_split("predefined", n, assignment=list(assignment))
     else:
         kw: dict[str, Any] = dict(data.split_args)
@@ -82,6 +86,17 @@ def split_rows(
         held = np.concatenate([inner.valid, inner.test])  # leftover groups join valid
         sp = Split(sp.train[inner.train], sp.train[held], sp.test)
     return sp
+
+
+def _check_positions(sp: Split, n: int) -> Split:
+    """A domain's own `Split`: disjoint positions within 0..n-1 (a bug otherwise)."""
+    parts = [np.asarray(p, dtype=int) for p in (sp.train, sp.valid, sp.test)]
+    every = np.concatenate(parts)
+    if len(every) and (
+        every.min() < 0 or every.max() >= n or len(set(every.tolist())) < len(every)
+    ):
+        raise ValueError(f"split positions must be distinct and within 0..{n - 1}")
+    return Split(*parts)
 
 
 def _fit_member(model, data: LabelledData, sp: Split, seed: int, feats) -> None:
@@ -152,6 +167,17 @@ def _held_out(ens: Ensemble, sp: Split, means, spreads, notes: list[str]) -> Non
         )
 
 
+def _remove_scratch(stage: Path, names: Sequence[str]) -> None:
+    import shutil
+
+    for name in names:
+        p = stage / name
+        if p.is_dir():
+            shutil.rmtree(p)
+        elif p.exists():
+            p.unlink()
+
+
 def _extra_metrics(extra: pd.DataFrame, idx: np.ndarray) -> dict[str, float]:
     out: dict[str, float] = {}
     for c in extra.columns:
@@ -171,7 +197,7 @@ def train_supervised(
     model_name: str,
     out: str | os.PathLike,
     split: str = "random",
-    split_assignment: Sequence[str] | None = None,
+    split_assignment: Sequence[str] | Split | None = None,
     fractions: Sequence[float] = (0.8, 0.1, 0.1),
     ensemble: int = 1,
     seed: int = 0,
@@ -183,12 +209,16 @@ def train_supervised(
     extra_columns: ExtraColumns | None = None,
     quiet: bool = True,
     log: Log | None = None,
+    scratch: Sequence[str] = (),
 ) -> SupervisedRun:
     """Train (an ensemble of) models on `data` and write a run directory at `out`.
 
     See the package docstring (`helixforge.core.supervised`) for a worked example and the
     run directory layout. `model_factory()` returns a fresh untrained estimator; with
-    `select`, the selector picks the model on the split's training rows instead."""
+    `select`, the selector picks the model on the split's training rows instead.
+    `scratch`: names inside the staging directory (`core.io.staging_path(out)`) that the
+    domain uses while training — epoch checkpoints, a resume key — removed before the run is
+    swapped in (a killed run keeps them for its resume)."""
     from helixforge.core.io import check_output, staging_dir
     from helixforge.core.options import require_float, require_int
     from helixforge.core.supervised.rundir import write_run
@@ -293,6 +323,7 @@ def train_supervised(
             report=report,
             extra_columns=list(extra.columns),
         )
+        _remove_scratch(stage, scratch)
     log(f"done in {time.time() - t_start:.1f}s")
     final = Path(out)
     return SupervisedRun(

@@ -1,9 +1,14 @@
-"""`SequenceModel`: a scikit-learn-style estimator over DNA sequences for any registered torch
-architecture (`dna.models.registry`: cnn, resnet, resnet_pos, …).
+"""`SequenceModel`: the core `Estimator` (`helixforge.core.estimator`) over DNA sequences, for
+any registered torch architecture (`dna.models.registry`: cnn, resnet, resnet_pos, …).
 
-    model = SequenceModel(arch="resnet", task="binary", epochs=10).fit(seqs, y, valid=(vs, vy))
-    p = model.predict(test_seqs)          # P(class 1), averaged over both strands
-    model.save("run/model"); model = SequenceModel.load("run/model")
+    model = SequenceModel(arch="resnet", epochs=10)
+    model.fit(seqs, y, ["binary"], valid=(vs, vy), seed=0)   # y: (n, 1) encoded (core)
+    p = model.predict(test_seqs)          # (n, 1): P(class 1), averaged over both strands
+    model.save("run/model/member_0"); model = SequenceModel.load("run/model/member_0")
+
+`helix dna train` calls it through `core.supervised` (labels arrive as class indices 0..k-1,
+the classes live in the run's config.json). Called directly as `fit(seqs, labels)` with raw
+labels and no task types, it encodes them by the same rule (`dna.models.targets`).
 
 For interpretation and variant scoring, `forward_onehot(x)` maps a float tensor (N, L, 4) to
 logits differentiably, and `torch_module` is the underlying `nn.Module`.
@@ -12,10 +17,12 @@ Reverse complements: with `rc_augment` each training batch has a random half of 
 reverse-complemented; with `rc_average` predictions are the mean of the logits of a sequence and
 of its reverse complement, so the output does not depend on the strand it is given.
 
-Checkpoints and resume: with `checkpoint_dir` the loop writes a checkpoint each epoch; with
-`resume=True` training continues from it. Batch order, augmentation and dropout are seeded per
-epoch from (seed, epoch), so a resumed run ends with the same weights as an uninterrupted one.
-The caller decides whether a checkpoint belongs to this run (see `dna.train`'s resume key).
+Checkpoints and resume: with `checkpoint_dir` the loop writes a checkpoint each epoch (and the
+finished model into `checkpoint_dir/final`); with `resume=True` training continues from the
+checkpoint, and a finished model is loaded instead of retrained (an ensemble resumes member by
+member). Batch order, augmentation and dropout are seeded per epoch from (seed, epoch), so a
+resumed run ends with the same weights as an uninterrupted one. The caller decides whether a
+checkpoint belongs to this run (see `dna.train`'s resume key).
 
 A saved model records the sha256 of its weights; `load` refuses a folder whose files are
 missing, truncated, corrupt or changed, with an `InputError` naming the file.
@@ -34,15 +41,17 @@ import numpy as np
 from helixforge.core.errors import ConfigError, InputError
 from helixforge.core.options import check_param_types, require_float, require_int
 from helixforge.dna.encode import PAD_CODE, encode_padded
-from helixforge.dna.models.batching import onehot_batches, onehot_tensor
-from helixforge.dna.models.labels import (
-    TASKS,
-    class_indices,
-    class_list,
-    regression_targets,
-)
+from helixforge.dna.models.batching import onehot_batches
+from helixforge.dna.models.inference import SequenceInference
 from helixforge.dna.models.registry import ARCHITECTURES, Architecture
-from helixforge.dna.models.storage import check_weights, read_model_config
+from helixforge.dna.models.storage import read_weights_config
+from helixforge.dna.models.targets import (
+    TASKS,
+    encode_direct,
+    encoded_column,
+    index_classes,
+    single_task,
+)
 
 FORMAT = "helixforge.dna.SequenceModel/1"
 
@@ -82,7 +91,7 @@ def _epoch_seed(seed: int, epoch: int) -> int:
     return (int(seed) * 1_000_003 + int(epoch)) % (2**63)
 
 
-class SequenceModel:
+class SequenceModel(SequenceInference):
     """Estimator for binary, multiclass or regression targets on DNA, any registered torch
     architecture."""
 
@@ -142,7 +151,13 @@ class SequenceModel:
 
     @property
     def classes_(self) -> list[Any] | None:
-        return self.config.classes
+        """The classes in index order (1.0 shown as 1); a run's own classes when loaded from
+        a run directory (`dna.models.load_sequence_model`)."""
+        from helixforge.core.supervised.columns import plain_class
+
+        return (
+            None if self.config.classes is None else [plain_class(c) for c in self.config.classes]
+        )
 
     @property
     def max_len(self) -> int | None:
@@ -158,17 +173,30 @@ class SequenceModel:
         spec = _torch_architecture(self.config.arch)
         return spec.build(self.config.max_len, self.n_outputs, **self.config.arch_params)
 
-    def _encode_targets(self, y, first: bool) -> np.ndarray:
+    def _targets(self, y: np.ndarray) -> np.ndarray:
+        """Encoded labels → what the loss takes (z-scored float32 values, float32 0/1 for
+        binary, int64 class indices for multiclass); regression scaling is fixed by `_fix`."""
         cfg = self.config
         if cfg.task == "regression":
-            yf = regression_targets(y)
-            if first:
-                cfg.y_mean, cfg.y_std = float(yf.mean()), float(yf.std()) or 1.0
-            return ((yf - cfg.y_mean) / cfg.y_std).astype(np.float32)
-        if first:
-            cfg.classes = class_list(cfg.task, y)
-        out = class_indices(y, cfg.classes)
-        return out.astype(np.float32) if cfg.task == "binary" else out
+            return ((y - cfg.y_mean) / cfg.y_std).astype(np.float32)
+        return y.astype(np.float32) if cfg.task == "binary" else y.astype(np.int64)
+
+    def _fix_targets(self, y, task_types, valid) -> tuple[np.ndarray, np.ndarray | None]:
+        """Encoded train / valid label columns; sets the task, classes and regression scale."""
+        cfg = self.config
+        vy = valid[1] if valid is not None else None
+        if task_types is None:  # raw labels, called directly
+            y_col, v_col, classes = encode_direct(cfg.task, y, vy)
+        else:
+            cfg.task = single_task(task_types)
+            y_col = encoded_column(y, len(y))
+            v_col = None if vy is None else encoded_column(vy, len(vy))
+            cols = [y_col] + ([v_col] if v_col is not None else [])
+            classes = None if cfg.task == "regression" else index_classes(*cols)
+        cfg.classes = classes
+        if cfg.task == "regression":
+            cfg.y_mean, cfg.y_std = float(y_col.mean()), float(y_col.std()) or 1.0
+        return y_col, v_col
 
     def _loss(self, model, batch):
         import torch.nn.functional as F
@@ -210,9 +238,16 @@ class SequenceModel:
 
     # ------------------------------------------------------------------ API
     def fit(
-        self, seqs: Sequence[str], y, valid: tuple[Sequence[str], Any] | None = None
+        self,
+        seqs: Sequence[str],
+        y,
+        task_types: Sequence[str] | None = None,
+        *,
+        valid: tuple[Sequence[str], Any] | None = None,
+        seed: int | None = None,
     ) -> SequenceModel:
-        """Train on sequences and labels; `valid` (sequences, labels) drives early stopping only."""
+        """Train (core `Estimator.fit`): `y` is (n, 1) encoded labels for `task_types`, or raw
+        labels of `task` when `task_types` is None; `valid` drives early stopping only."""
         import torch
 
         from helixforge.core.training import TrainConfig, fit, seed_everything, set_threads
@@ -221,10 +256,15 @@ class SequenceModel:
             raise InputError("no training sequences")
         if len(seqs) != len(y):
             raise InputError(f"{len(seqs)} sequences but {len(y)} labels")
-        set_threads(self.threads)
-        seed_everything(self.config.seed)
         cfg = self.config
+        if seed is not None:
+            cfg.seed = require_int(seed, "--seed", min_value=None)
         has_valid = valid is not None and len(valid[0]) > 0
+        y_col, v_col = self._fix_targets(y, task_types, valid if has_valid else None)
+        if self._load_finished():
+            return self
+        set_threads(self.threads)
+        seed_everything(cfg.seed)
         longest = max(len(s) for s in seqs)
         if has_valid:
             longest = max(longest, max(len(s) for s in valid[0]))
@@ -233,15 +273,13 @@ class SequenceModel:
             from helixforge.dna.models.cnn import MIN_LEN
 
             cfg.max_len = max(cfg.max_len, MIN_LEN)
-        y_enc = self._encode_targets(y, first=True)
         start = self._start_epoch()
         codes = encode_padded([s.upper() for s in seqs], self._pad_len(seqs))
-        train = self._batches(codes, y_enc, True, start)
+        train = self._batches(codes, self._targets(y_col), True, start)
         valid_batches = None
         if has_valid:
-            vy = self._encode_targets(valid[1], first=False)
             vcodes = encode_padded([s.upper() for s in valid[0]], self._pad_len(valid[0]))
-            valid_batches = self._batches(vcodes, vy, False, 0)
+            valid_batches = self._batches(vcodes, self._targets(v_col), False, 0)
         self.torch_module = self._build()
         torch.manual_seed(_epoch_seed(cfg.seed, start))
         tc = TrainConfig(
@@ -271,6 +309,8 @@ class SequenceModel:
         self.train_seconds = result.seconds
         self.best_epoch = result.best_epoch
         self.torch_module.eval()
+        if self._finished_dir() is not None:
+            self.save(self._finished_dir())
         return self
 
     def _pad_len(self, seqs: Sequence[str]) -> int:
@@ -284,109 +324,48 @@ class SequenceModel:
                 hint="call fit() or SequenceModel.load(dir)",
             )
 
-    def _check_input(self, seqs: Sequence[str]) -> None:
-        limit = self.max_len
-        if limit is None:
-            return
-        too_long = [i for i, s in enumerate(seqs) if len(s) > limit]
-        if too_long:
-            i = too_long[0]
-            raise InputError(
-                f"{len(too_long)} sequence(s) are longer than the model's maximum of {limit} bases "
-                f"(first: item {i + 1}, {len(seqs[i])} bases)",
-                hint="cut them to the trained length, or train a 'resnet' model (any length)",
-            )
-
-    def forward_onehot(self, x, rc_average: bool | None = None):
-        """Differentiable logits (N, n_outputs) for a float tensor (N, L, 4) of one-hot bases.
-
-        With `rc_average` (default: the model's setting) the logits of x and of its reverse
-        complement are averaged. The module is put in eval mode (batch-norm statistics fixed).
-        """
-        import torch
+    def to_device(self, device: str) -> SequenceModel:
+        """Move the trained module to `device` ('auto', 'cpu', 'cuda', …) for prediction."""
+        from helixforge.core.training import resolve_device
 
         self._require_fitted()
-        module = self.torch_module
-        module.eval()
-        if self.max_len is not None and x.shape[1] > self.max_len:
-            raise InputError(
-                f"input length {x.shape[1]} exceeds the model's maximum of {self.max_len} bases"
-            )
-        use_rc = self.config.rc_average if rc_average is None else rc_average
-        logits = module(x)
-        if use_rc:
-            logits = 0.5 * (logits + module(torch.flip(x, dims=(1, 2))))
-        return logits
-
-    def predict_logits(self, seqs: Sequence[str], batch_size: int = 512) -> np.ndarray:
-        """(n, n_outputs) raw outputs (RC-averaged when enabled)."""
-        import torch
-
-        self._require_fitted()
-        self._check_input(seqs)
-        seqs = [s.upper() for s in seqs]
-        device = next(self.torch_module.parameters()).device
-        outs = []
-        order = np.argsort([len(s) for s in seqs], kind="stable")  # similar lengths share a batch
-        with torch.no_grad():
-            for start in range(0, len(seqs), batch_size):
-                chunk = [seqs[i] for i in order[start : start + batch_size]]
-                codes = encode_padded(chunk, max(1, max(len(s) for s in chunk)))
-                outs.append(self.forward_onehot(onehot_tensor(codes).to(device)).float().cpu())
-        if not outs:
-            return np.zeros((0, self.n_outputs), dtype=np.float32)
-        stacked = np.concatenate([o.numpy() for o in outs])
-        result = np.empty_like(stacked)
-        result[order] = stacked
-        return result
-
-    def predict(self, seqs: Sequence[str], batch_size: int = 512) -> np.ndarray:
-        """binary: (n,) P(second class); multiclass: (n, k) probabilities; regression: (n,)."""
-        logits = self.predict_logits(seqs, batch_size)
-        if self.config.task == "binary":
-            return 1.0 / (1.0 + np.exp(-logits[:, 0]))
-        if self.config.task == "multiclass":
-            z = logits - logits.max(axis=1, keepdims=True)
-            e = np.exp(z)
-            return e / e.sum(axis=1, keepdims=True)
-        return logits[:, 0] * self.config.y_std + self.config.y_mean
-
-    def predict_label(self, seqs: Sequence[str], threshold: float = 0.5) -> list[Any]:
-        """Class labels (classification tasks)."""
-        p = self.predict(seqs)
-        classes = self.config.classes or []
-        if self.config.task == "binary":
-            return [classes[int(v >= threshold)] for v in p]
-        if self.config.task == "multiclass":
-            return [classes[int(i)] for i in p.argmax(axis=1)]
-        raise ConfigError("predict_label is for classification models; use predict()")
+        self.device = device
+        self.torch_module.to(resolve_device(device)).eval()
+        return self
 
     # ------------------------------------------------------------------ persistence
+    def _finished_dir(self) -> Path | None:
+        return Path(self.checkpoint_dir) / "final" if self.checkpoint_dir else None
+
+    def _load_finished(self) -> bool:
+        """On resume, a model this checkpoint dir already finished is loaded, not retrained."""
+        done = self._finished_dir()
+        if not (self.resume and done and (done / "config.json").exists()):
+            return False
+        other = type(self).load(done, device=self.device)
+        self.config, self.torch_module, self.history = (
+            other.config,
+            other.torch_module,
+            other.history,
+        )
+        return True
+
     def save(self, path: str | os.PathLike) -> Path:
-        """Write model.safetensors and config.json (with the weights' sha256) into `path`."""
-        from helixforge.core.artifacts import save_json, sha256_file
-        from helixforge.core.training import save_weights
+        """Write model.safetensors, config.json (with the weights' sha256) and history.json."""
+        from helixforge.dna.models.storage import save_torch_model
 
         self._require_fitted()
-        d = Path(path)
-        d.mkdir(parents=True, exist_ok=True)
-        save_weights(self.torch_module, d / "model.safetensors")
-        digest = sha256_file(d / "model.safetensors")
-        save_json(
-            {"format": FORMAT, **asdict(self.config), "weights_sha256": digest}, d / "config.json"
+        return save_torch_model(
+            path, self.torch_module, {"format": FORMAT, **asdict(self.config)}, self.history
         )
-        return d
 
     @classmethod
     def load(cls, path: str | os.PathLike, device: str = "cpu") -> SequenceModel:
         """Load a model written by `save`; damaged or changed files raise `InputError`."""
-        from helixforge.core.training import load_weights, resolve_device
+        from helixforge.core.training import load_weights
 
         d = Path(path)
-        raw = read_model_config(d / "config.json", FORMAT)
-        digest = raw.pop("weights_sha256", None)
-        weights = d / "model.safetensors"
-        check_weights(weights, digest)
+        raw, weights, history = read_weights_config(d, FORMAT)
         known = SequenceModelConfig.__dataclass_fields__
         try:
             cfg = SequenceModelConfig(**{k: v for k, v in raw.items() if k in known})
@@ -399,8 +378,8 @@ class SequenceModel:
                 f"{d}: the model files do not fit together ({type(exc).__name__}: {exc})"[:500],
                 hint="the folder is damaged or was edited; retrain or restore it",
             ) from None
-        model.torch_module.to(resolve_device(device)).eval()
-        return model
+        model.history = history
+        return model.to_device(device)
 
 
 __all__ = ["SequenceModel", "SequenceModelConfig", "PAD_CODE"]

@@ -1,11 +1,13 @@
-"""`--model lm:PATH`: one adapter from DNA labels to `helixforge.lm.finetune.FinetunedLM`.
+"""`--model lm:PATH`: the core `Estimator` over `helixforge.lm.finetune.FinetunedLM`.
 
-    model = make_sequence_model("lm:runs/dna_lm", task="binary", epochs=3)
-    model.fit(seqs, labels, valid=(vs, vl)); model.predict(seqs); model.save("run/model")
+    model = make_sequence_model("lm:runs/dna_lm", epochs=3)
+    model.fit(seqs, y, ["binary"], valid=(vs, vy), seed=0)   # y: (n, 1) encoded (core)
+    model.predict(seqs); model.save("run/model/member_0")
 
-The adapter maps labels to the (n, 1) matrix FinetunedLM takes (class indices for binary and
-multiclass, floats for regression) and back, and gives the same fit / predict / predict_label /
-save / load as `SequenceModel`. Options are named explicitly (no signature filtering); LM
+Labels arrive encoded by `core.supervised` (class indices, or values) — the (n, 1) matrix
+FinetunedLM takes; with raw labels and no task types (direct use) they are encoded by the same
+rule (`dna.models.targets`). Same fit / predict / predict_proba / predict_label / save / load
+as `SequenceModel`. Options are named explicitly (no signature filtering); LM
 specifics (lora, max_len, …) come through `--param KEY=VALUE`, checked against `LM_DEFAULTS`.
 The lm package is imported lazily; loading never enables remote code from a folder's files.
 """
@@ -22,8 +24,14 @@ import numpy as np
 
 from helixforge.core.errors import ConfigError
 from helixforge.core.options import check_param_types, require_int
-from helixforge.dna.models.labels import TASKS, class_indices, class_list, regression_targets
 from helixforge.dna.models.registry import register_architecture
+from helixforge.dna.models.targets import (
+    TASKS,
+    encode_direct,
+    encoded_column,
+    index_classes,
+    single_task,
+)
 
 FORMAT = "helixforge.dna.LMSequenceModel/1"
 META_FILE = "helixforge_dna.json"
@@ -92,24 +100,36 @@ class LMSequenceModel:
         self.train_seconds = 0.0
         self._lm = None
 
-    def _targets(self, y, first: bool) -> np.ndarray:
-        if self.task == "regression":
-            return regression_targets(y).reshape(-1, 1)
-        if first:
-            self.classes_ = class_list(self.task, y)
-        return class_indices(y, self.classes_).astype(float).reshape(-1, 1)
-
     def fit(
-        self, seqs: Sequence[str], y, valid: tuple[Sequence[str], Any] | None = None
+        self,
+        seqs: Sequence[str],
+        y,
+        task_types: Sequence[str] | None = None,
+        *,
+        valid: tuple[Sequence[str], Any] | None = None,
+        seed: int | None = None,
     ) -> LMSequenceModel:
-        """Fine-tune; `valid` drives early stopping only."""
-        y_enc = self._targets(y, first=True)
+        """Fine-tune (core `Estimator.fit`; raw labels of `task` when `task_types` is None);
+        `valid` drives early stopping only."""
+        vy = valid[1] if valid is not None and len(valid[0]) else None
+        if task_types is None:
+            y_col, v_col, self.classes_ = encode_direct(self.task, y, vy)
+        else:
+            self.task = single_task(task_types)
+            y_col = encoded_column(y, len(y))
+            v_col = None if vy is None else encoded_column(vy, len(vy))
+            cols = [y_col] + ([v_col] if v_col is not None else [])
+            self.classes_ = None if self.task == "regression" else index_classes(*cols)
+        if seed is not None:
+            self.seed = int(seed)
         v = None
-        if valid is not None and len(valid[0]):
-            v = ([s.upper() for s in valid[0]], self._targets(valid[1], first=False))
+        if v_col is not None:
+            v = ([s.upper() for s in valid[0]], v_col.reshape(-1, 1))
         self._lm = finetuned_lm_class()(self.path, **self.options)
         t0 = time.perf_counter()
-        self._lm.fit([s.upper() for s in seqs], y_enc, [self.task], valid=v, seed=self.seed)
+        self._lm.fit(
+            [s.upper() for s in seqs], y_col.reshape(-1, 1), [self.task], valid=v, seed=self.seed
+        )
         self.train_seconds = time.perf_counter() - t0
         self.history = list(getattr(self._lm, "history", []))
         return self
@@ -119,21 +139,41 @@ class LMSequenceModel:
             raise ConfigError("the language model is not fine-tuned yet", hint="call fit()/load()")
         return self._lm
 
-    def predict(self, seqs: Sequence[str]) -> np.ndarray:
-        """Same shapes as SequenceModel.predict: (n,) binary / regression, (n, k) multiclass."""
+    def predict_proba(self, seqs: Sequence[str]) -> np.ndarray:
+        """(n, k) class probabilities (binary: k = 2); regression: the values."""
         lm = self._fitted()
         seqs = [s.upper() for s in seqs]
         if self.task == "multiclass":
             return np.asarray(lm.predict_proba(seqs), dtype=float)
-        return np.asarray(lm.predict(seqs), dtype=float).reshape(len(seqs), -1)[:, 0]
+        p = np.asarray(lm.predict(seqs), dtype=float).reshape(len(seqs), -1)[:, 0]
+        return np.stack([1.0 - p, p], axis=1) if self.task == "binary" else p
+
+    def predict(self, seqs: Sequence[str]) -> np.ndarray:
+        """(n, 1) as the core protocol: P(second class), value, or class index (multiclass)."""
+        p = self.predict_proba(seqs)
+        if self.task == "binary":
+            return p[:, 1:2]
+        if self.task == "multiclass":
+            return p.argmax(axis=1).astype(float)[:, None]
+        return p[:, None]
 
     def predict_label(self, seqs: Sequence[str], threshold: float = 0.5) -> list[Any]:
-        p = self.predict(seqs)
+        """Class labels (classification tasks)."""
+        classes = self.classes_ or []
         if self.task == "binary":
-            return [self.classes_[int(v >= threshold)] for v in p]
+            return [classes[int(v >= threshold)] for v in self.predict(seqs)[:, 0]]
         if self.task == "multiclass":
-            return [self.classes_[int(i)] for i in p.argmax(axis=1)]
+            return [classes[int(i)] for i in self.predict(seqs)[:, 0]]
         raise ConfigError("predict_label is for classification models")
+
+    def to_device(self, device: str) -> LMSequenceModel:
+        """Move the fine-tuned model to `device` for prediction."""
+        from helixforge.core.training import resolve_device
+
+        module = getattr(self._fitted(), "model", None)
+        if module is not None:
+            module.to(resolve_device(device)).eval()
+        return self
 
     def save(self, path: str | os.PathLike) -> Path:
         from helixforge.core.artifacts import save_json

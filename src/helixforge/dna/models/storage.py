@@ -56,3 +56,29 @@ def read_json(path: Path) -> Any:
         raise InputError(
             f"{path}: is not valid JSON ({exc})", hint="the run folder is damaged"
         ) from None
+
+
+def save_torch_model(
+    path: str | Path, module: Any, config: dict[str, Any], history: list[dict[str, float]]
+) -> Path:
+    """model.safetensors, config.json (`config` + the weights' sha256) and history.json."""
+    from helixforge.core.artifacts import save_json, sha256_file
+    from helixforge.core.training import save_weights
+
+    d = Path(path)
+    d.mkdir(parents=True, exist_ok=True)
+    save_weights(module, d / "model.safetensors")
+    digest = sha256_file(d / "model.safetensors")
+    save_json({**config, "weights_sha256": digest}, d / "config.json")
+    save_json(list(history or []), d / "history.json")
+    return d
+
+
+def read_weights_config(d: Path, fmt: str) -> tuple[dict[str, Any], Path, list[Any]]:
+    """(config without its format and digest, checked weights path, history) of a folder
+    written by `save_torch_model`."""
+    raw = read_model_config(d / "config.json", fmt)
+    weights = d / "model.safetensors"
+    check_weights(weights, raw.pop("weights_sha256", None))
+    history = read_json(d / "history.json") if (d / "history.json").exists() else []
+    return raw, weights, history if isinstance(history, list) else []

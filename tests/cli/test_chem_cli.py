@@ -131,3 +131,32 @@ def test_bad_input_exits_2_with_a_message_not_a_traceback(tmp_path):
         ],
     )
     assert res.exit_code == 2 and "KEY=VALUE" in res.output
+
+
+def test_salts_reject_goes_from_train_to_predict(tmp_path):
+    """--salts reject turns inputs made only of counter-ions into row errors, in training and,
+    because the run remembers it, in prediction too."""
+    data = _table(tmp_path)
+    df = pd.read_csv(data)
+    df.loc[len(df)] = ["salt", "[Na+].[Cl-]", 0.5]
+    df.to_csv(data, index=False)
+    run = tmp_path / "run"
+    res = runner.invoke(
+        app,
+        ["chem", "train", str(data), "--input-col", "smi", "--label-col", "logp", "--model",
+         "gbm", "--split", "random", "--salts", "reject", "-o", str(run), "-q"],
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    errors = pd.read_csv(run / "errors.csv")
+    assert errors["reason"].str.contains("counter-ion").any()
+    assert json.loads((run / "config.json").read_text())["salts"] == "reject"
+    new = tmp_path / "new.csv"
+    pd.DataFrame({"smi": ["CCO", "[Na+].[Cl-]"]}).to_csv(new, index=False)
+    out = tmp_path / "pred.csv"
+    res = runner.invoke(app, ["chem", "predict", str(run), str(new), "-o", str(out), "-q"])
+    assert res.exit_code == 0, res.output
+    assert len(pd.read_csv(out)) == 1
+    assert len(pd.read_csv(tmp_path / "pred.errors.csv")) == 1
+    res = runner.invoke(app, ["chem", "standardize", str(new), "--input-col", "smi",
+                              "--salts", "nope", "-o", str(tmp_path / "s.csv")])  # fmt: skip
+    assert res.exit_code == 2 and "--salts" in res.output

@@ -38,7 +38,10 @@ class Predictor(TrainedRun):
             if hasattr(m, "device"):
                 m.device = device
         self.spec = self.feature_spec()
-        self.options = StandardizeOptions(tautomer=bool(self.config.get("tautomer", False)))
+        self.options = StandardizeOptions(
+            tautomer=bool(self.config.get("tautomer", False)),
+            salts=str(self.config.get("salts", "keep")),
+        )
         self.ad = applicability_columns(float(self.config.get("ad_threshold", 0.3)), self.spec)
 
     def feature_spec(self):
@@ -103,6 +106,6 @@ def predict_property(
         resume=resume,
         overwrite=overwrite,
         extra_columns=predictor.ad,
-        options={"tautomer": predictor.options.tautomer},
+        options={"tautomer": predictor.options.tautomer, "salts": predictor.options.salts},
         quiet=quiet,
     )

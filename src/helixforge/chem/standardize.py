@@ -42,7 +42,7 @@ class StandardizeOptions:
     def __post_init__(self) -> None:
         from helixforge.core.options import require_choice
 
-        require_choice(self.salts, "salts", SALT_POLICIES)
+        require_choice(self.salts, "--salts", SALT_POLICIES)
 
 
 SALT_POLICIES = ("keep", "reject")
@@ -311,6 +311,7 @@ def standardize_file(
     *,
     smiles_col: str = "smiles",
     tautomer: bool = False,
+    salts: str = "keep",
     n_jobs: int = 1,
 ) -> dict[str, object]:
     """`helix chem standardize`: write the table with a `canonical_smiles` column, plus
@@ -320,7 +321,11 @@ def standardize_file(
 
     df = read_table(path, columns=[smiles_col])
     clean, errors = standardize_table(
-        df, smiles_col, source=path, options=StandardizeOptions(tautomer=tautomer), n_jobs=n_jobs
+        df,
+        smiles_col,
+        source=path,
+        options=StandardizeOptions(tautomer=tautomer, salts=salts),
+        n_jobs=n_jobs,
     )
     errors.extend(skipped_line_errors(df, path))
     out = str(out)
@@ -329,7 +334,7 @@ def standardize_file(
     if clean.empty:
         raise NoUsableRowsError(
             f"{path}: none of the {len(df)} SMILES could be parsed",
-            hint=f"see {errors_path} for the reason of each row; check --smiles-col",
+            hint=f"see {errors_path} for the reason of each row; check --input-col",
         )
     write_table(clean, out)
     return {

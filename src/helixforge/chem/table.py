@@ -191,7 +191,7 @@ def load_property_table(
     if df.empty:
         raise NoUsableRowsError(
             f"{source}: none of the SMILES in column {smiles_col!r} could be used",
-            hint="see errors.csv for the reason of each row; check --input-col",
+            hint=f"check --input-col; the first problems:\n{errors.summary()}",
         )
     task_types, notes = resolve_tasks(task, df, targets)
     y_rows, classes = encode_labels(df, targets, task_types)

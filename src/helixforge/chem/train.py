@@ -97,6 +97,7 @@ def train_property_model(
     ad_threshold: float = 0.3,
     tolerance: float = 0.5,
     tautomer: bool = False,
+    salts: str = "keep",
     device: str = "auto",
     n_jobs: int = 1,
     out: str | os.PathLike = "run",
@@ -112,7 +113,8 @@ def train_property_model(
     split: 'scaffold' | 'cluster' | 'random' | 'stratified', or `split_col` naming a column of
     train/valid/test; model: 'auto' | 'gbm' | 'gbm-fast' | 'dmpnn' | 'dmpnn-rdkit' | 'lm:PATH';
     ensemble: members (seeds seed, seed+1, …); coverage: conformal coverage, calibrated on
-    the validation split; overwrite: replace an existing run directory.
+    the validation split; salts: 'keep' | 'reject' inputs made only of counter-ions /
+    inorganic fragments; overwrite: replace an existing run directory.
     """
     from helixforge.chem.models import get_model
     from helixforge.chem.table import load_property_table
@@ -142,7 +144,7 @@ def train_property_model(
         task=task,
         split_col=split_col,
         tolerance=tolerance,
-        options=StandardizeOptions(tautomer=tautomer),
+        options=StandardizeOptions(tautomer=tautomer, salts=salts),
         spec=spec,
         n_jobs=n_jobs,
     )
@@ -179,6 +181,7 @@ def train_property_model(
             "ad_threshold": ad_threshold,
             "duplicate_tolerance": tolerance,
             "tautomer": tautomer,
+            "salts": salts,
             "device": device,
             "n_molecules": len(table),
             "card_limits": CARD_LIMITS,

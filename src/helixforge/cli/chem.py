@@ -73,6 +73,11 @@ def train_cmd(
     tautomer: bool = typer.Option(
         False, "--tautomer/--no-tautomer", help="Canonicalize tautomers during standardisation."
     ),
+    salts: str = typer.Option(
+        "keep",
+        "--salts",
+        help="keep | reject: inputs made only of counter-ions / inorganic salts (e.g. [Na+].[Cl-]).",
+    ),
     jobs: int = jobs_option(),
     seed: int = SEED,
     device: str = DEVICE,
@@ -102,6 +107,7 @@ def train_cmd(
         seed=seed,
         coverage=coverage,
         tautomer=tautomer,
+        salts=salts,
         device=device,
         n_jobs=resolve_jobs(jobs),
         out=out_dir,
@@ -223,6 +229,11 @@ def standardize_cmd(
     tautomer: bool = typer.Option(
         False, "--tautomer/--no-tautomer", help="Also canonicalize tautomers (slower)."
     ),
+    salts: str = typer.Option(
+        "keep",
+        "--salts",
+        help="keep | reject: inputs made only of counter-ions / inorganic salts (e.g. [Na+].[Cl-]).",
+    ),
     jobs: int = jobs_option(),
     overwrite: bool = OVERWRITE,
     quiet: bool = QUIET,
@@ -239,7 +250,12 @@ def standardize_cmd(
         raise ConfigError("-o/--out is required", hint="for example -o clean.csv")
     check_output(out_path, overwrite=overwrite)
     res = standardize_file(
-        input, out_path, smiles_col=smiles_col, tautomer=tautomer, n_jobs=resolve_jobs(jobs)
+        input,
+        out_path,
+        smiles_col=smiles_col,
+        tautomer=tautomer,
+        salts=salts,
+        n_jobs=resolve_jobs(jobs),
     )
     say(f"{res['ok']} of {res['rows']} rows standardized → {res['out']}", stderr=False)
     if res["errors"]:

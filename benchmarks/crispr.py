@@ -111,7 +111,7 @@ def _index(name: str, fasta: Path, rows_path: Path, fresh: bool):
         return OfftargetIndex.load(path)
     t0 = time.perf_counter()
     genome = _random_genome() if fasta == "random_100mb" else fasta
-    idx = build_index(genome, "spcas9", out=path)
+    idx = build_index(genome, "spcas9", out=path, overwrite=True)
     secs = time.perf_counter() - t0
     append_row(
         rows_path,

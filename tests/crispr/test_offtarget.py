@@ -191,3 +191,13 @@ def test_table_in_tables_out_with_an_errors_table(planted, tmp_path):
     assert (tmp_path / "out" / "sites.summary.tsv").exists()
     with pytest.raises(InputError, match="spacer table not found"):
         offtargets_table(tmp_path / "missing.csv", genome, tmp_path / "x.tsv")
+
+
+def test_an_existing_index_is_replaced_only_with_overwrite(tmp_path):
+    from helixforge.core.errors import ConfigError
+
+    genome = {"chr1": "ACGT" * 50 + "GATTACAGATTACAGATTACAGG" + "TTGCA" * 40}
+    build_index(genome, "spcas9", out=tmp_path / "idx")
+    with pytest.raises(ConfigError, match="--overwrite"):
+        build_index(genome, "spcas9", out=tmp_path / "idx")
+    assert build_index(genome, "spcas9", out=tmp_path / "idx", overwrite=True).n_sites > 0

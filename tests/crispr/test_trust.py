@@ -52,7 +52,7 @@ def pausing_replace(src, dst):
         time.sleep(60)
 cio.os.replace = pausing_replace
 from helixforge.crispr.offtarget import build_index
-build_index(sys.argv[1], 'spcas9', out=sys.argv[2])
+build_index(sys.argv[1], 'spcas9', out=sys.argv[2], overwrite=True)
 """
 
 _BUILD_HOOK = """
@@ -65,7 +65,7 @@ oi_save = oi.OfftargetIndex.save
 import helixforge.core.io as cio
 cio.replace_dir = slow_swap
 from helixforge.crispr.offtarget import build_index
-build_index(sys.argv[1], 'spcas9', out=sys.argv[2])
+build_index(sys.argv[1], 'spcas9', out=sys.argv[2], overwrite=True)
 """
 
 

@@ -150,7 +150,9 @@ def index_cmd(
     from helixforge.crispr.offtarget import build_index
 
     check_output(out_dir, overwrite=overwrite, kind="dir")
-    idx = build_index(genome, enzyme, out=out_dir, pams=_split(pams) or None, quiet=quiet)
+    idx = build_index(
+        genome, enzyme, out=out_dir, pams=_split(pams) or None, quiet=quiet, overwrite=overwrite
+    )
     m = idx.meta
     say(
         f"{m['n_sites']:,} {idx.enzyme.name} sites (PAMs {','.join(m['search_pams'])}) in "

@@ -107,7 +107,7 @@ def design_guides(
     n_jobs: int = 1,
     max_sites_per_guide: int = 200,
     pams: tuple[str, ...] | None = None,
-    overwrite: bool = True,
+    overwrite: bool = False,
     quiet: bool = True,
 ) -> DesignResult:
     """Design and rank guides for a target (sequence, FASTA, contig:start-end or gene name).
@@ -254,7 +254,7 @@ def design_guides(
     return result
 
 
-def design_output_paths(out, report=None, *, overwrite: bool = True) -> dict[str, Path] | None:
+def design_output_paths(out, report=None, *, overwrite: bool = False) -> dict[str, Path] | None:
     """The files a design writes (guides, off-targets, skipped sites, report), each checked
     (`core.io.check_output`) before any work starts; None when `out` is None."""
     from helixforge.core.io import check_output

@@ -212,16 +212,17 @@ class OfftargetIndex:
         }  # fmt: skip
         return cls(meta=meta, arrays=arr, seeds=seeds)
 
-    def save(self, out: str | os.PathLike) -> Path:
+    def save(self, out: str | os.PathLike, overwrite: bool = False) -> Path:
         """Write the index directory: built beside `out`, then swapped in (`replace_dir`).
 
-        An existing directory at `out` is replaced only when it is an off-target index (or empty).
+        An existing directory at `out` is replaced only when it is an off-target index (or
+        empty), and an existing index only with `overwrite`.
         """
         from helixforge.core.io import recover_dir, replace_dir, staging_path
 
         dest = Path(out)
         recover_dir(dest)
-        check_index_destination(dest)
+        check_index_destination(dest, overwrite)
         dest.parent.mkdir(parents=True, exist_ok=True)
         stage = staging_path(dest)
         shutil.rmtree(stage, ignore_errors=True)  # a stale stage from a killed build
@@ -305,9 +306,15 @@ class OfftargetIndex:
         return search_sites(self, spacer_code, max_mismatches, pam_lut)
 
 
-def check_index_destination(dest: str | os.PathLike) -> None:
-    """Refuse to replace anything at `dest` but an off-target index (or an empty directory)."""
+def check_index_destination(dest: str | os.PathLike, overwrite: bool = False) -> None:
+    """Refuse to replace anything at `dest` but an off-target index (or an empty directory),
+    and an existing index unless `overwrite`."""
     dest = Path(dest)
+    if (dest / "index.json").exists() and not overwrite:
+        raise ConfigError(
+            f"--out {dest} already holds an off-target index",
+            hint="pass --overwrite (overwrite=True) to replace it, or choose another path",
+        )
     if dest.exists() and (
         not dest.is_dir() or (any(dest.iterdir()) and not (dest / "index.json").exists())
     ):
@@ -318,17 +325,19 @@ def check_index_destination(dest: str | os.PathLike) -> None:
 
 
 def build_index(genome, enzyme: str | Enzyme = "spcas9", out: str | os.PathLike | None = None,
-                pams: Sequence[str] | None = None, quiet: bool = True) -> OfftargetIndex:  # fmt: skip
+                pams: Sequence[str] | None = None, quiet: bool = True,
+                overwrite: bool = False) -> OfftargetIndex:  # fmt: skip
     """Build the off-target index of a genome FASTA(.gz) for an enzyme; write it to `out` if given.
 
     The index covers the enzyme's off-target PAMs (or `pams`) and serves any number of
-    mismatches at search time.
+    mismatches at search time. An existing index at `out` is replaced (atomically) only with
+    `overwrite`.
     """
     if out is not None:
-        check_index_destination(out)
+        check_index_destination(out, overwrite)
     idx = OfftargetIndex.build(genome, enzyme, pams=pams, quiet=quiet)
     if out is not None:
-        idx.save(out)
+        idx.save(out, overwrite=overwrite)
     return idx
 
 

@@ -41,3 +41,14 @@ def test_published_checkpoint_loads_with_its_tokenizer(published_bert):
     assert tok.spec.kind == "external" and tok.mask_id is not None
     info = model_info(published_bert)
     assert info["objective"] == "masked-lm" and info["parameters"] == count_parameters(model)
+
+
+def test_a_finetune_run_directory_resolves_to_its_first_member(tmp_path):
+    from helixforge.lm.models import resolve_model_dir
+
+    member = tmp_path / "run" / "model" / "member_0" / "model"
+    member.mkdir(parents=True)
+    (member / "config.json").write_text("{}")
+    (tmp_path / "run" / "model" / "manifest.json").write_text("{}")
+    (tmp_path / "run" / "config.json").write_text("{}")  # the run's own config, not a model's
+    assert resolve_model_dir(tmp_path / "run") == member

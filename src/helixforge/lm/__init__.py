@@ -9,9 +9,12 @@
 * objectives.py — masked / causal LM batches; pretrain_report.py — the run's card and report
 * estimator.py  — LMPropertyModel (= FinetunedLM): the one fine-tuned estimator, every task
 * heads.py, lora.py, model_files.py — task windows/losses, LoRA, the saved model folder
-* finetune.py   — `helix lm finetune`: table → run directory (finetune_report.py: card, report)
+* finetune.py   — `helix lm finetune`: table → run directory through `core.supervised`
+                  (finetune_report.py: card, report; finetune_token.py: per-token labels)
+* predict.py    — `helix lm predict` from a finetune run (`core.supervised.predict_table`)
 * inference.py  — embeddings and (pseudo-)log-likelihood scores, windows for long inputs
-* tables.py     — `helix lm predict | embed | score` over tables / FASTA, errors tables
+* tables.py     — `helix lm embed | score` over tables / FASTA, errors tables
+* alphabet.py   — IUPAC codes and the one reverse complement (dna.sequence re-exports it)
 
 Names are imported lazily so `import helixforge.lm` stays cheap.
 """

@@ -186,8 +186,12 @@ def check_model_dir(path: str | os.PathLike) -> Path:
 
 
 def resolve_model_dir(path: str | os.PathLike) -> Path:
-    """Accept a run directory (with model/) as well as the model directory itself."""
+    """Accept a run directory (with model/) as well as the model directory itself; a finetune
+    run of the supervised layer (model/manifest.json) means its first member's checkpoint."""
     p = Path(path).expanduser()
+    member = p / "model" / "member_0" / "model"
+    if (p / "model" / "manifest.json").is_file() and (member / "config.json").exists():
+        return member
     if p.is_dir() and not (p / "config.json").exists() and (p / "model" / "config.json").exists():
         return p / "model"
     return check_model_dir(p)

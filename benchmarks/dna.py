@@ -168,7 +168,8 @@ def run_gue(task: str, model: str, seed: int, threads: int) -> dict:
     train_seconds = time.perf_counter() - t0
     cpu_seconds = time.process_time() - c0
     t1 = time.perf_counter()
-    pred = est.predict(list(test["sequence"]))
+    proba = est.predict_proba(list(test["sequence"]))  # (n, k); binary: k = 2
+    pred = proba[:, 1] if task_type == "binary" else proba
     predict_seconds = time.perf_counter() - t1
     y = test["label"].to_numpy()
     if task_type == "binary":

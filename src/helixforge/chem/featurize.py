@@ -223,8 +223,10 @@ def standardize_and_featurize(
     """Standardize each SMILES and featurize the molecules that survive, parsing each one once.
 
     Returns per-input `(canonical SMILES, None)` / `(None, reason)` results and the feature
-    rows of the accepted molecules, in input order. Features equal
-    `featurize(canonical_smiles, spec)`; `n_jobs > 1` spreads chunks over processes."""
+    rows of the accepted molecules, in input order. The features are computed on the
+    standardized molecule itself, so a few 2D-autocorrelation values can differ from
+    `featurize(canonical_smiles, spec)` (atom order); training and prediction both featurize
+    the canonical SMILES for that reason. `n_jobs > 1` spreads chunks over processes."""
     from helixforge.chem.standardize import StandardizeOptions
     from helixforge.core.parallel import chunked, parallel_map
 

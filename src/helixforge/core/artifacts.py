@@ -67,7 +67,13 @@ def load_json(path: str | os.PathLike) -> Any:
     p = Path(path)
     if not p.exists():
         raise InputError(f"{p}: not found", hint="is this a HelixForge run or model directory?")
-    return json.loads(p.read_text(encoding="utf-8"))
+    try:
+        return json.loads(p.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(
+            f"{p}: corrupt or truncated JSON ({exc})",
+            hint="re-create the run or model directory; its JSON files are written by HelixForge",
+        ) from None
 
 
 def sha256_file(path: str | os.PathLike, chunk: int = 1 << 20) -> str:

@@ -125,6 +125,7 @@ class GBMModel:
     """`PropertyModel` backed by LightGBM (see `helixforge.chem.models.base`)."""
 
     name = "gbm"
+    uses_features = True  # takes precomputed feature matrices (core.estimator.uses_features)
 
     def __init__(self, features: FeatureSpec | dict | None = None, n_jobs: int = 1, **params: Any):
         self.params = {**DEFAULT_PARAMS, **check_params(params)}

@@ -325,3 +325,19 @@ def test_truncated_bgzip_vcf_names_the_file(tmp_path):
     assert len(read_vcf(tmp_path / "v.vcf.gz")) == 50
     with pytest.raises(InputError, match=r"t\.vcf\.gz"):
         read_vcf(tmp_path / "t.vcf.gz")
+
+
+def test_a_malformed_vcf_record_names_its_column(tmp_path):
+    from helixforge.core.errors import RowErrors
+    from helixforge.dna.io import iter_vcf
+
+    vcf = tmp_path / "v.vcf"
+    vcf.write_text(
+        "##fileformat=VCFv4.2\n##contig=<ID=chr1,length=1000>\n"
+        "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"
+        "chr1\t10\t.\tA\tG\t.\t.\t.\nchr1\tabc\t.\tA\tG\t.\t.\t.\nchr1\t30\t.\tC\tT\t.\t.\t.\n"
+    )
+    errors = RowErrors(vcf)
+    assert [a.pos for a in iter_vcf(vcf, errors=errors)] == [10, 30]
+    (err,) = errors.items
+    assert (err.row, err.column, err.value) == (5, "POS", "abc")

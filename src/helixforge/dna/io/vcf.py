@@ -113,7 +113,10 @@ def iter_vcf(
                         raise InputError(f"{where}: malformed VCF record ({exc})") from None
                     if header is None or n > 10_000_000:
                         raise InputError(f"{where}: unreadable BCF/VCF ({exc})") from None
-                    errors.add(line, None, None, f"malformed VCF record ({exc})")
+                    column, value, why = (
+                        _diagnose(p, line) if len(errors) < 100 else (None, None, "")
+                    )
+                    errors.add(line, column, value, why or f"malformed VCF record ({exc})")
                     continue
                 alts = tuple(rec.alts or ())
                 vid = rec.id or "."
@@ -123,6 +126,34 @@ def iter_vcf(
                     continue
                 for k, alt in enumerate(alts, start=1):
                     yield VcfAllele(rec.chrom, rec.pos, vid, rec.ref, alt, k, n, line)
+
+
+_VCF_COLUMNS = ("CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO")
+
+
+def _diagnose(path: Path, line: int | None) -> tuple[str | None, str | None, str]:
+    """(column, value, reason) for a record htslib refused, read back from its text line."""
+    if line is None:
+        return None, None, ""
+    from helixforge.core.io import open_text
+
+    try:
+        with open_text(path) as fh:
+            text = next((t for k, t in enumerate(fh, start=1) if k == line), None)
+        if text is None:
+            return None, None, ""
+    except Exception:  # diagnosis only; the record is reported either way
+        return None, None, ""
+    fields = text.rstrip("\r\n").split("\t")
+    if len(fields) < 8:
+        return None, None, f"record has {len(fields)} tab-separated fields; a VCF record needs 8"
+    pos = fields[1]
+    if not pos.isdigit() or int(pos) < 1:
+        return "POS", pos, "POS must be a positive integer (1-based position)"
+    ref = fields[3]
+    if not ref or any(c not in "ACGTNacgtn" for c in ref):
+        return "REF", ref, "REF must be bases A, C, G, T or N"
+    return None, None, ""
 
 
 def read_vcf(

@@ -254,3 +254,26 @@ def test_sequences_shared_with_test_are_removed_from_train_and_valid():
     assert removed == {"valid": 1, "train": 2} and len(errors) == 3
     assert parts["train"].sequences == ["ACGT", "CCCC"]
     assert parts["valid"].sequences == ["TTTT"]
+
+
+def test_predict_fasta_and_bed_in_chunks_accounts_for_every_record(tmp_path):
+    df = table(120)
+    df.to_csv(tmp_path / "d.csv", index=False)
+    train_sequence_model(
+        tmp_path / "d.csv", model="cnn", out=tmp_path / "run",
+        epochs=1, batch_size=32, threads=1,
+    )  # fmt: skip
+    recs = [(f"{r.name} x", r.sequence) for r in df.head(25).itertuples()]
+    recs[3] = ("broken", "ACGZ")
+    write_fasta(recs, tmp_path / "new.fa")
+    s = predict_sequences(tmp_path / "run", tmp_path / "new.fa", tmp_path / "p.csv", chunk_size=7)
+    assert (s["rows"], s["predicted"], s["errors"]) == (25, 24, 1)
+    pred = pd.read_csv(tmp_path / "p.csv")
+    assert {"row", "id", "description", "sequence", "label_prob"} <= set(pred.columns)
+    write_fasta([("chr1", "".join(df["sequence"].head(10)))], tmp_path / "g.fa")
+    (tmp_path / "r.bed").write_text("chr1\t0\t50\ta\nchr1\t60\t110\tb\nchrQ\t0\t10\tc\n")
+    s = predict_sequences(
+        tmp_path / "run", tmp_path / "r.bed", tmp_path / "b.csv", genome=tmp_path / "g.fa"
+    )
+    assert (s["rows"], s["predicted"], s["errors"]) == (3, 2, 1)
+    assert "chrQ" in pd.read_csv(tmp_path / "b.errors.csv")["reason"].iloc[0]

@@ -21,7 +21,8 @@ import numpy as np
 
 from helixforge.core.errors import ConfigError, NoUsableRowsError, RowErrors
 from helixforge.core.supervised import TrainedRun, predict_table
-from helixforge.dna.reader import clean_rows, read_sequence_input, sequence_chunks
+from helixforge.dna.io import is_fasta, is_fastq
+from helixforge.dna.reader import clean_rows, is_bed, read_sequence_input, sequence_chunks
 
 
 def _loader(name: str):
@@ -90,6 +91,8 @@ def predict_sequences(
     check_output(out, overwrite=overwrite)
     predictor = SequencePredictor(run, device=device)
     col = seq_col or predictor.config.get("seq_col") or "sequence"
+    if is_fasta(input) or is_fastq(input) or is_bed(input):
+        col = "sequence"  # the column the FASTA / BED reader fills
 
     def chunks(path: str, size: int, column: str):
         return sequence_chunks(path, size, column, genome=genome, flank=flank)

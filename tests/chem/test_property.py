@@ -128,6 +128,7 @@ def test_predict_resume_skips_finished_chunks_and_refuses_other_inputs(trained, 
         "input_col": "smiles",
         "chunk_size": 2,
         "tautomer": False,
+        "salts": "keep",
     }
     stage.mkdir()
     marker = first.iloc[:2].copy()

@@ -2,7 +2,8 @@
 
 Modules (import what you need; nothing heavy is imported here):
 
-- `sequence` — alphabet, validation (`clean_sequence`), the one `reverse_complement`, one-hot
+- `sequence` — validation (`clean_sequence`), IUPAC matching, one-hot; re-exports the one
+  `reverse_complement` (it lives in `lm.alphabet`, which lm's corpus also needs)
 - `io` — the one genome / FASTA / VCF path: `Genome` (pyfaidx), FASTA / FASTQ, BED, GFF3 / GTF,
   VCF (pysam); see its docstring for the API
 - `encode` — padded integer codes, one-hot batches, reverse complements of encodings
@@ -10,6 +11,7 @@ Modules (import what you need; nothing heavy is imported here):
 - `models` — the `--model` architecture registry (cnn, resnet, resnet_pos, lm:PATH),
   `SequenceModel`, the LM adapter
 - `reader` — sequences + labels from tables, FASTA or BED + genome, every row accounted for
-- `train`, `predict`, `outputs` — `helix dna train | predict | evaluate` (`classify` re-exports)
+- `train`, `predict`, `splits` — `helix dna train | predict | evaluate` on `core.supervised`
+  (`classify` re-exports)
 - `annotate`, `motifs`, `interpret`, `variants`, `design` — see docs/dna_analysis.md
 """

@@ -187,3 +187,22 @@ def test_damaged_model_files_and_wrong_runs_are_named(tmp_path):
     (run.run_dir / "config.json").write_text('{"something": 1}')
     with pytest.raises(InputError, match="not the config of a supervised"):
         TrainedRun(run.run_dir, loader=lambda n: GCModel)
+
+
+def test_outputs_left_by_a_killed_run_do_not_leak_into_the_next(tmp_path):
+    """A stale member folder in the staging directory (a run killed while writing) must not end
+    up in the new run's model manifest."""
+    import json
+
+    from helixforge.core.io import staging_path
+
+    out = tmp_path / "run"
+    stale = staging_path(out) / "model" / "member_7"
+    stale.mkdir(parents=True)
+    (stale / "junk.bin").write_bytes(b"old")
+    seqs = _sequences()
+    labels = pd.DataFrame({"y": [(s.count("G") + s.count("C")) / 30 for s in seqs]})
+    train_supervised(_data(labels, seqs, ["y"]), GCModel, domain="toy", model_name="gc", out=out)
+    manifest = json.loads((out / "model" / "manifest.json").read_text())
+    assert not (out / "model" / "member_7").exists()
+    assert "member_7" not in json.dumps(manifest)

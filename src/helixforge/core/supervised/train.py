@@ -167,6 +167,18 @@ def _held_out(ens: Ensemble, sp: Split, means, spreads, notes: list[str]) -> Non
         )
 
 
+def _rejected_rows(errors) -> int:
+    """Distinct rejected rows (a row with two faults has two error entries), across files."""
+    located = {(e.file, e.row) for e in errors if e.row is not None}
+    return len(located) + sum(1 for e in errors if e.row is None)
+
+
+def _clear_stale(stage: Path, keep: Sequence[str]) -> None:
+    """Remove what a killed run left in the staging directory, except the domain's own
+    checkpoint files (`keep`), which the domain has checked against its resume key."""
+    _remove_scratch(stage, [p.name for p in stage.iterdir() if p.name not in set(keep)])
+
+
 def _remove_scratch(stage: Path, names: Sequence[str]) -> None:
     import shutil
 
@@ -265,6 +277,7 @@ def train_supervised(
         means, spreads, data.targets, data.task_types, data.classes, conformal
     )
     with staging_dir(out, keep_on_error=False) as stage:
+        _clear_stale(stage, keep=scratch)  # a killed earlier run may have left outputs here
         extra = pd.DataFrame(
             extra_columns(data.inputs, stage, sp.train, feats) if extra_columns else {}
         )
@@ -303,7 +316,7 @@ def train_supervised(
             "seed": seed,
             "coverage": coverage,
             "n_rows": len(data),
-            "n_rejected_rows": len(data.errors),
+            "n_rejected_rows": _rejected_rows(data.errors),
             **(config or {}),
         }
         frame = data.frame.copy()

@@ -78,3 +78,15 @@ def test_demo_overwrite_swaps_in_a_finished_directory(tmp_path, monkeypatch):
     assert res.exit_code == 0, res.output
     assert (final / "run" / "report.html").read_text() == "new" and not (final / "old.txt").exists()
     assert str(final / "run" / "report.html") in " ".join(res.output.split())
+
+
+def test_switches_are_shown_as_switches_not_as_bool_values():
+    out = subprocess.run(
+        [sys.executable, "-m", "helixforge.cli.app", "lm", "finetune", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**__import__("os").environ, "COLUMNS": "200"},
+    ).stdout
+    assert "--lora" in out and "--no-lora" in out
+    assert "<bool>" not in out

@@ -73,8 +73,26 @@ def demo_cmd(
         say(f"demo written to {final} (open {report})")
 
 
+def command():
+    """The `helix` command with switches shown as switches: Typer would print `<bool>` beside
+    every flag (`--lora <bool>`), which reads as if the flag took a value."""
+    import typer.main
+
+    cmd = typer.main.get_command(app)
+
+    def walk(c) -> None:
+        for p in getattr(c, "params", []):
+            if getattr(p, "is_flag", False) and p.metavar is None:
+                p.metavar = ""
+        for sub in getattr(c, "commands", {}).values():
+            walk(sub)
+
+    walk(cmd)
+    return cmd
+
+
 def main() -> None:
-    app()
+    command()()
 
 
 if __name__ == "__main__":

@@ -80,10 +80,16 @@ def command():
 
     cmd = typer.main.get_command(app)
 
+    def blank(p):
+        if p is not None and getattr(p, "is_flag", False) and p.metavar is None:
+            p.metavar = ""
+        return p
+
     def walk(c) -> None:
         for p in getattr(c, "params", []):
-            if getattr(p, "is_flag", False) and p.metavar is None:
-                p.metavar = ""
+            blank(p)
+        help_option = c.get_help_option  # --help is made per call, not kept in params
+        c.get_help_option = lambda ctx, _make=help_option: blank(_make(ctx))
         for sub in getattr(c, "commands", {}).values():
             walk(sub)
 

@@ -657,7 +657,9 @@ def write_report(out: Path = OUT_JSON, md_path: Path | None = None) -> None:
     mn = [r for r in ours if r.get("part") == "moleculenet"]
     lines += ["## MoleculeNet (helixforge balanced scaffold split 0.8/0.1/0.1, seeds 0-2)", ""]
     if mn:
-        mn_models = [m for m in [*MODELS, "gbm-pre-fix", "gbm-v0"] if any(r["model"] == m for r in mn)]
+        mn_models = [
+            m for m in [*MODELS, "gbm-pre-fix", "gbm-v0"] if any(r["model"] == m for r in mn)
+        ]
         rows = []
         for name in MOLECULENET:
             key = f"moleculenet/{name}"

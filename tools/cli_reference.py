@@ -39,7 +39,7 @@ def _markdown(text: str) -> str:
     for line in text.splitlines():
         stripped = line.strip()
         if stripped.startswith("Example:"):
-            out.append(f"Example: `{stripped[len('Example:'):].strip()}`")
+            out.append(f"Example: `{stripped[len('Example:') :].strip()}`")
         else:
             out.append(line.replace("<", "&lt;").replace(">", "&gt;"))
     return "\n".join(out)

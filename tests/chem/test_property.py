@@ -277,32 +277,8 @@ def test_valid_metrics_and_calibration_stay_held_out_when_the_gbm_refits(tmp_pat
     assert any("refit" in n for n in runs[True].metrics["notes"])
 
 
-KILL_CHILD = r"""
-import sys, time
-from pathlib import Path
-import helixforge.core.artifacts as art
-marker = Path(sys.argv[1])
-real = art.save_json
-def save_json(obj, path):
-    out = real(obj, path)
-    if Path(path).name == "state.json" and len(obj.get("done", [])) == 1:
-        marker.write_text("chunk 0 checkpointed")
-        time.sleep(120)
-    return out
-art.save_json = save_json
-from helixforge.cli.app import main
-sys.argv = ["helix", *sys.argv[2:]]
-main()
-"""
-
-
 def test_kill_9_after_the_first_chunk_then_resume_gives_the_uninterrupted_bytes(trained, tmp_path):
-    import os
-    import signal
-    import subprocess
-    import sys
-    import time
-
+    from kill9 import kill_after_first_chunk
     from typer.testing import CliRunner
 
     from helixforge.cli.app import app
@@ -316,18 +292,8 @@ def test_kill_9_after_the_first_chunk_then_resume_gives_the_uninterrupted_bytes(
         return ["chem", "predict", str(run.run_dir), str(lib), "-o", str(out), "--chunk-size",
                 "2", "--jobs", "1", "-q"]  # fmt: skip
 
-    out, marker = tmp_path / "killed.csv", tmp_path / "marker"
-    proc = subprocess.Popen(
-        [sys.executable, "-c", KILL_CHILD, str(marker), *args(out)], stderr=subprocess.PIPE
-    )
-    deadline = time.monotonic() + 120
-    while not marker.exists():
-        assert proc.poll() is None, proc.stderr.read().decode()
-        assert time.monotonic() < deadline, "no chunk was checkpointed"
-        time.sleep(0.02)
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    proc.stderr.close()
+    out = tmp_path / "killed.csv"
+    kill_after_first_chunk(args(out), tmp_path / "marker")
     stage = tmp_path / ".killed.csv.partial"
     assert not out.exists() and (stage / "chunk-000000.parquet").exists()
     runner = CliRunner()

@@ -215,3 +215,17 @@ def test_errors_are_clear_and_exit_2(workdir, tmp_path, monkeypatch):
         app, ["lm", "embed", str(tmp_path), str(workdir / "train.csv"), "--out", "e.parquet"]
     )
     assert res.exit_code == 2 and "config.json" in res.output
+
+
+def test_kill_9_during_predict_then_resume_gives_the_uninterrupted_bytes(workdir, tmp_path):
+    from kill9 import kill_after_first_chunk
+
+    run = workdir / "ft"
+    if not run.exists():
+        pytest.skip("needs the fine-tuned run of the end-to-end test")
+    args = ["lm", "predict", str(run), str(workdir / "train.csv"), "--chunk-size", "7", "-q"]
+    kill_after_first_chunk([*args, "-o", str(tmp_path / "p.csv")], tmp_path / "marker")
+    assert not (tmp_path / "p.csv").exists() and (tmp_path / ".p.csv.partial").is_dir()
+    _ok(runner.invoke(app, [*args, "-o", str(tmp_path / "p.csv"), "--resume"]))
+    _ok(runner.invoke(app, [*args, "-o", str(tmp_path / "whole.csv")]))
+    assert (tmp_path / "p.csv").read_bytes() == (tmp_path / "whole.csv").read_bytes()

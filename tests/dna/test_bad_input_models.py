@@ -245,3 +245,17 @@ def test_kill_9_during_training_then_resume_gives_the_uninterrupted_model(tmp_pa
     ).read_text().split('"train_seconds"')[0]
     assert not (tmp_path / ".b.partial").exists()
     assert not (b / "checkpoints").exists() and not (b / "resume.json").exists()
+
+
+def test_kill_9_during_predict_then_resume_gives_the_uninterrupted_bytes(ws, tmp_path):
+    from kill9 import kill_after_first_chunk
+
+    args = ["dna", "predict", str(ws / "run"), str(ws / "good.csv"), "--chunk-size", "16",
+            "-j", "1", "-q"]  # fmt: skip
+    kill_after_first_chunk([*args, "-o", str(tmp_path / "p.csv")], tmp_path / "marker")
+    assert not (tmp_path / "p.csv").exists() and (tmp_path / ".p.csv.partial").is_dir()
+    res = runner.invoke(app, [*args, "-o", str(tmp_path / "p.csv"), "--resume"])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, [*args, "-o", str(tmp_path / "whole.csv")])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "p.csv").read_bytes() == (tmp_path / "whole.csv").read_bytes()

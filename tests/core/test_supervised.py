@@ -206,3 +206,34 @@ def test_outputs_left_by_a_killed_run_do_not_leak_into_the_next(tmp_path):
     manifest = json.loads((out / "model" / "manifest.json").read_text())
     assert not (out / "model" / "member_7").exists()
     assert "member_7" not in json.dumps(manifest)
+
+
+def test_chunked_prediction_streams_the_same_bytes_for_any_chunk_size(tmp_path):
+    """The output is assembled chunk by chunk (bounded memory): any --chunk-size gives the same
+    CSV, gzipped CSV and Parquet, also when an input column is empty in a whole chunk."""
+    seqs = _sequences()
+    labels = pd.DataFrame({"y": [(s.count("G") + s.count("C")) / 30 for s in seqs]})
+    run = train_supervised(
+        _data(labels, seqs, ["y"]), GCModel, domain="toy", model_name="gc", out=tmp_path / "r"
+    )
+    trained = TrainedRun(run.run_dir, loader=lambda n: GCModel)
+    new = tmp_path / "new.csv"
+    note = [""] * 6 + ["late note"] * 4  # empty in the first chunks, text later
+    pd.DataFrame({"sequence": _sequences(10, seed=3), "note": note}).to_csv(new, index=False)
+
+    def prepare(frame, col, source):
+        return frame, frame[col].tolist(), RowErrors(source), None
+
+    for suffix in ("csv", "csv.gz", "parquet"):
+        outs = []
+        for size in (3, 1000):
+            out = tmp_path / f"p{size}.{suffix}"
+            s = predict_table(trained, new, out, prepare=prepare, chunk_size=size)
+            assert s["predicted"] == 10
+            outs.append(out)
+        if suffix == "parquet":
+            a, b = (pd.read_parquet(p) for p in outs)
+            pd.testing.assert_frame_equal(a, b)
+            assert a["note"].tolist()[-1] == "late note"
+        else:
+            assert outs[0].read_bytes() == outs[1].read_bytes()

@@ -230,31 +230,100 @@ def predict_table(
                 save_json(state, stage / "state.json")
             advance(len(chunk.frame) + len(chunk.errors))
     n_chunks = len(state["done"])
-    frames = [pd.read_parquet(stage / f"chunk-{k:06d}.parquet") for k in range(n_chunks)]
-    frames = [f for f in frames if len(f)] or frames[:1]
-    result = pd.concat(frames, ignore_index=True)
     errs = [
         pd.read_csv(stage / f"errors-{k:06d}.csv", dtype=str, keep_default_na=False)
         for k in range(n_chunks)
     ]
     errors_all = pd.concat(errs, ignore_index=True)
     write_table(errors_all, errors_path)
-    if result.empty:
+    filled = [k for k in range(n_chunks) if _parquet_rows(stage / f"chunk-{k:06d}.parquet")]
+    if not filled:
         shutil.rmtree(stage, ignore_errors=True)
         raise NoUsableRowsError(
             f"{input}: none of the {rows_in} rows in column {col!r} could be used",
             hint=f"see {errors_path} for the reason of each row",
         )
-    write_table(result, out)
+    n_out, flags = _stream_chunks([stage / f"chunk-{k:06d}.parquet" for k in filled], out)
     shutil.rmtree(stage, ignore_errors=True)
     summary: dict[str, Any] = {
         "rows": rows_in,
-        "predicted": len(result),
+        "predicted": n_out,
         "errors": len(errors_all),
         "out": str(out),
         "errors_path": str(errors_path),
     }
-    for c in result.columns:  # flags such as in_domain: the fraction of rows set
-        if result[c].dtype == bool and c != "row":
-            summary[f"{c}_fraction"] = float(result[c].mean())
+    for c, n_set in flags.items():  # flags such as in_domain: the fraction of rows set
+        summary[f"{c}_fraction"] = n_set / n_out
     return summary
+
+
+def _parquet_rows(path: Path) -> int:
+    import pyarrow.parquet as pq
+
+    return pq.ParquetFile(path).metadata.num_rows
+
+
+def _stream_chunks(paths: Sequence[Path], out: Path) -> tuple[int, dict[str, float]]:
+    """Write the chunk files into `out` one chunk at a time, so memory stays bounded by a
+    chunk whatever the input size; returns (rows, {bool column: rows set})."""
+    import contextlib
+    import gzip
+    import io
+
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    from helixforge.core.io import atomic_file
+    from helixforge.core.tables import table_format
+
+    fmt = table_format(out)
+    n, flags, columns = 0, {}, None
+    with atomic_file(out) as tmp:
+        if fmt == "parquet":
+            try:
+                schema = pa.unify_schemas(
+                    [pq.read_schema(p).remove_metadata() for p in paths],
+                    promote_options="permissive",  # an all-empty column in one chunk is fine
+                )
+            except (pa.ArrowInvalid, pa.ArrowTypeError):  # a real type conflict: concatenate
+                frames = [pd.read_parquet(p) for p in paths]
+                merged = pd.concat(frames, ignore_index=True)
+                merged.to_parquet(tmp, index=False)
+                return _count(merged, 0, {})
+            with pq.ParquetWriter(tmp, schema) as writer:
+                for path in paths:
+                    table = pq.read_table(path).select(schema.names).cast(schema)
+                    writer.write_table(table)
+                    n += table.num_rows
+                    for f in schema:
+                        if pa.types.is_boolean(f.type):
+                            flags[f.name] = flags.get(f.name, 0) + (
+                                pc.sum(table[f.name]).as_py() or 0
+                            )
+        else:
+            sep = "\t" if fmt == "tsv" else ","
+            gz = out.name.lower().endswith(".gz")
+            with (
+                open(tmp, "wb") as raw,
+                # mtime=0: the same predictions give the same bytes, also when gzipped
+                gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0)
+                if gz
+                else contextlib.nullcontext(raw) as binary,
+            ):
+                text = io.TextIOWrapper(binary, encoding="utf-8", newline="")
+                for path in paths:
+                    df = pd.read_parquet(path)
+                    columns = columns if columns is not None else list(df.columns)
+                    df[columns].to_csv(text, sep=sep, index=False, header=n == 0)
+                    n, flags = _count(df, n, flags)
+                text.flush()
+                text.detach()
+    return n, flags
+
+
+def _count(df: pd.DataFrame, n: int, flags: dict[str, float]) -> tuple[int, dict[str, float]]:
+    for c in df.columns:
+        if df[c].dtype == bool and c != "row":
+            flags[c] = flags.get(c, 0) + int(df[c].sum())
+    return n + len(df), flags

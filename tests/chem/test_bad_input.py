@@ -274,6 +274,17 @@ CASES = {
     "standardize missing column": (["chem", "standardize", "{lib}", "--input-col", "nope", "-o", "{out}/s.csv"], "nope"),
     "standardize out exists": (["chem", "standardize", "{lib}", "-o", "{afile}"], "already exists"),
     "standardize without -o": (["chem", "standardize", "{lib}"], "--out"),
+    # ---- nothing to learn, devices, output formats
+    "train constant label": (["chem", "train", "{const}", "--label-col", "y", *FAST_CLI], "same label"),
+    "train single class binary": (["chem", "train", "{const}", "--label-col", "y", "--task", "binary", *FAST_CLI], "same label"),
+    "train three rows": (["chem", "train", "{three}", "--label-col", "y", *FAST_CLI], "only 3 distinct"),
+    "train one molecule many rows": (["chem", "train", "{onemol}", "--label-col", "y", *FAST_CLI], "only 1 distinct"),
+    "train label is the smiles column": (TRAIN[:5] + ["--label-col", "smiles", *FAST_CLI], "also the --input-col"),
+    "train device bogus": (TRAIN + FAST_CLI + ["--device", "bogus"], "--device"),
+    "predict device bogus": (PREDICT + ["--device", "gpu0"], "--device"),
+    "evaluate device bogus": (["chem", "evaluate", "{run}", "{data}", "--device", "cuda:x", "-o", "{out}/ev"], "--device"),
+    "predict xlsx output": (["chem", "predict", "{run}", "{lib}", "-o", "{out}/p.xlsx"], "p.xlsx"),
+    "standardize json output": (["chem", "standardize", "{lib}", "-o", "{out}/s.json"], "s.json"),
 }  # fmt: skip
 
 
@@ -304,10 +315,13 @@ def files(tmp_path_factory, make_table):
     names = [f"name{i}" for i in range(len(df))]
     pd.DataFrame({"smiles": df["smiles"], "y": names}).to_csv(tmp / "textlabels.csv", index=False)
     (tmp / "afile.txt").write_text("keep me\n")
+    pd.DataFrame({"smiles": df["smiles"], "y": 1.0}).to_csv(tmp / "const.csv", index=False)
+    (tmp / "three.csv").write_text("smiles,y\nCCO,1\nCCN,2\nCCC,3\n")
+    (tmp / "onemol.csv").write_text("smiles,y\n" + "".join(f"CCO,{i}\n" for i in range(20)))
     pd.DataFrame({"smiles": ["CCO", "c1ccccc1N", "oops(("]}).to_csv(tmp / "lib.csv", index=False)
     pd.DataFrame({"smiles": ["oops((", ""]}).to_csv(tmp / "badlib.csv", index=False)
     for name in ("empty", "header", "binary", "dup", "badsmiles", "nolabels", "textlabels",
-                 "badlib", "lib"):  # fmt: skip
+                 "badlib", "lib", "const", "three", "onemol"):  # fmt: skip
         f[name] = str(tmp / f"{name}.csv")
     f["trunc"], f["afile"] = str(tmp / "trunc.csv.gz"), str(tmp / "afile.txt")
     run = tmp / "trained"
@@ -353,7 +367,7 @@ def test_bad_cli_input_exits_2_names_the_problem_and_writes_nothing(case, files,
     template, expected = CASES[case]
     argv = [a.format(**files) for a in template]
     outs = [argv[i + 1] for i, a in enumerate(argv[:-1]) if a in ("-o", "--out")]
-    outs += [str(Path(files["out"]) / n) for n in ("p.csv", "ev", "s.csv")]
+    outs += [str(Path(files["out"]) / n) for n in ("p.csv", "ev", "s.csv", "p.xlsx", "s.json")]
     outs += [str(Path(files["tmp"]) / "run")]
     before = {o: _snapshot(o) for o in outs}
     res = CliRunner().invoke(app, argv, env={"COLUMNS": "200"})
@@ -408,3 +422,30 @@ def test_every_row_is_accounted_for_in_train_and_predict(tmp_path, smiles_list, 
     errs = pd.read_csv(tmp_path / "p.errors.csv")
     assert s["rows"] == len(lib) - 1 == len(out) + len(errs)
     assert sorted(set(out["row"]) | set(errs["row"])) == list(range(2, len(lib) + 1))
+
+
+def test_smiles_that_mean_something_else_are_rejected_with_the_reason(tmp_path):
+    """Whitespace inside a SMILES never yields a shorter molecule; names after one do not hurt."""
+    from helixforge.chem.standardize import standardize_file
+
+    cases = {"C C O": "whitespace", "C\tC": "whitespace", "C1CC CC1": "whitespace",
+             "*CC": "dummy atom", "[*:1]CCO": "dummy atom", "CC>>CO": "reaction",
+             "CCO ethanol": None, "CCO |$;;$|": None, "[2H]C": None}  # fmt: skip
+    pd.DataFrame({"smiles": list(cases)}).to_csv(tmp_path / "in.csv", index=False)
+    res = standardize_file(tmp_path / "in.csv", tmp_path / "o.csv")
+    out, errs = pd.read_csv(tmp_path / "o.csv"), pd.read_csv(tmp_path / "o.errors.csv")
+    assert res["rows"] == len(out) + len(errs) == len(cases)
+    for smi, why in cases.items():
+        hit = errs.loc[errs["value"] == smi, "reason"]
+        assert (why in hit.item()) if why else hit.empty, (smi, hit.tolist())
+    assert set(out["canonical_smiles"]) == {"CCO", "[2H]C"}
+
+
+def test_evaluate_keeps_input_columns_named_like_its_outputs(files, tmp_path):
+    from helixforge.chem.evaluate import evaluate_property
+
+    df = pd.read_csv(files["data"]).assign(row=0, logp_like_pred="mine")
+    df.to_csv(tmp_path / "d.csv", index=False)
+    evaluate_property(files["run"], tmp_path / "d.csv", out=tmp_path / "ev")
+    preds = pd.read_csv(tmp_path / "ev" / "predictions.csv")
+    assert (preds["input_logp_like_pred"] == "mine").all() and preds["row"].min() == 2

@@ -48,6 +48,8 @@ def w(tmp_path_factory, pretrained_encoder, published_bert):
     lab.loc[2, "label"] = "inf"
     lab.to_csv(d / "inf.csv", index=False)
     (d / "exists.csv").write_text("x\n")
+    pd.DataFrame({"sequence": SEQS, "label": 1}).to_csv(d / "const.csv", index=False)
+    pd.DataFrame({"sequence": SEQS[:3], "label": [0, 1, 0]}).to_csv(d / "three.csv", index=False)
     (d / "adir").mkdir()
     (d / "full").mkdir()
     (d / "full" / "f.txt").write_text("x")
@@ -134,6 +136,18 @@ USAGE = [
     ("emb-batch-0", [*EMB, "--batch-size", "0", "-o", "{d}/e.csv"], "--batch-size", "{d}/e.csv"),
     ("emb-maxlen-0", [*EMB, "--max-len", "0", "-o", "{d}/e.csv"], "--max-len", "{d}/e.csv"),
     ("score-batch-0", [*SCORE, "--batch-size", "0", "-o", "{d}/s.csv"], "--batch-size", "{d}/s.csv"),
+    ("pre-device", pre("--device", "gpu"), "--device", "{d}/out_pre"),
+    ("ft-device", [*FT, "--device", "bogus", "-o", "{d}/o"], "--device", "{d}/o"),
+    ("pred-device", [*PRED_RUN, "--device", "cuda:x", "-o", "{d}/p.csv"], "--device", "{d}/p.csv"),
+    ("emb-device", [*EMB, "--device", "bogus", "-o", "{d}/e.csv"], "--device", "{d}/e.csv"),
+    ("score-device", [*SCORE, "--device", "bogus", "-o", "{d}/s.csv"], "--device", "{d}/s.csv"),
+    ("ft-constant-label", ["lm", "finetune", "{d}/enc", "{d}/const.csv", "--epochs", "1", "-o",
+     "{d}/o"], "same label", "{d}/o"),
+    ("ft-three-rows", ["lm", "finetune", "{d}/enc", "{d}/three.csv", "--epochs", "1", "-o",
+     "{d}/o"], "only 3 distinct", "{d}/o"),
+    ("ft-label-is-input", [*FT, "--label-col", "sequence", "-o", "{d}/o"], "also the --input-col",
+     "{d}/o"),
+    ("pred-xlsx-out", [*PRED_RUN, "-o", "{d}/p.xlsx"], "p.xlsx", "{d}/p.xlsx"),
     ("tok-maxseq-0", ["lm", "tokenizer", "train", "dna-char", "--max-sequences", "0", "-o", "{d}/tk"],
      "--max-sequences", "{d}/tk"),
 ]  # fmt: skip

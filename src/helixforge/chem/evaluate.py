@@ -111,7 +111,8 @@ def evaluate_property(
     with staging_dir(dest, keep_on_error=False) as stage:
         save_json(result, stage / "metrics.json")
         table.errors.write(stage / "errors.csv")
-        frame = table.frame.copy()
+        frame = table.frame.copy()  # input columns named like an output one get input_
+        frame = frame.rename(columns={c: f"input_{c}" for c in frame if c in preds or c == "row"})
         frame.insert(0, "row", frame.index.astype(int))
         for c in preds.columns:
             frame[c] = preds[c].to_numpy()

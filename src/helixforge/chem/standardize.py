@@ -93,18 +93,44 @@ def parse_smiles(smiles: object):
             None,
             f"SMILES is {len(text):,} characters long (limit {MAX_SMILES_LENGTH:,}); not a small molecule",
         )
-    text = text.split(None, 1)[0]  # 'CCO ethanol' → 'CCO' (names after the SMILES are common)
+    text, reason = _molecule_part(text)
+    if reason:
+        return None, reason
     mol = Chem.MolFromSmiles(text, sanitize=False)
     if mol is None:
+        if ">" in text:
+            return None, "a reaction SMILES (has '>'); give one molecule per row"
         return None, "not a valid SMILES (syntax error)"
     if mol.GetNumAtoms() == 0:
         return None, "SMILES has no atoms"
+    if any(a.GetAtomicNum() == 0 for a in mol.GetAtoms()):
+        return None, "has a dummy atom '*' (attachment point / R group); give the whole molecule"
     try:
         Chem.SanitizeMol(mol)
     except Exception as exc:  # RDKit raises several types (valence, kekulization, ...)
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return None, f"RDKit could not sanitize the molecule: {reason}"
     return mol, None
+
+
+def _molecule_part(text: str) -> tuple[str, str | None]:
+    """The SMILES of `text` (stripped): a name after whitespace is dropped ('CCO ethanol' →
+    'CCO'), a CXSMILES extension ('CCO |$;;$|') is kept; whitespace *inside* a SMILES
+    ('C C O', 'C\tC') is an error, never read as a shorter molecule."""
+    from rdkit import Chem
+
+    parts = text.split(None, 1)
+    if len(parts) == 1 or parts[1].startswith("|"):
+        return text, None
+    joined = "".join(text.split())
+    if Chem.MolFromSmiles(parts[0], sanitize=False) is None or (
+        Chem.MolFromSmiles(joined, sanitize=False) is not None
+    ):
+        return text, (
+            f"whitespace inside the SMILES ({text[:60]!r}); remove it, or put names in a "
+            "column of their own"
+        )
+    return parts[0], None
 
 
 def standardize_mol(mol, options: StandardizeOptions = StandardizeOptions()):

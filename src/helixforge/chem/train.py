@@ -119,9 +119,11 @@ def train_property_model(
     from helixforge.chem.models import get_model
     from helixforge.chem.table import load_property_table
     from helixforge.chem.uncertainty import applicability_columns
+    from helixforge.core.errors import ConfigError
     from helixforge.core.io import check_output
     from helixforge.core.options import require_choice, require_float, require_int
     from helixforge.core.parallel import resolve_jobs
+    from helixforge.lm.checks import check_learnable
 
     log = log or (lambda _: None)
     require_int(ensemble, "--ensemble", min_value=1)
@@ -130,6 +132,11 @@ def train_property_model(
     require_float(tolerance, "--tolerance", low=0)
     if not split_col:
         require_choice(split, "--split", SPLITS)
+    targets = list(targets)
+    if smiles_col in targets:
+        raise ConfigError(
+            f"--label-col {smiles_col} is also the --input-col; the label must be another column"
+        )
     n_jobs = resolve_jobs(n_jobs)
     check_output(out, overwrite=overwrite, kind="dir")
     params = dict(model_params or {})
@@ -148,6 +155,7 @@ def train_property_model(
         spec=spec,
         n_jobs=n_jobs,
     )
+    check_learnable(table, str(data) if not isinstance(data, pd.DataFrame) else "<table>")
     log(
         f"{len(table)} molecules ({len(table.errors)} rows rejected, "
         f"{len(table.tables['conflicts.csv'])} label conflicts); tasks: "

@@ -21,6 +21,7 @@ from helixforge.cli.common import (
     resolve_jobs,
     say,
 )
+from helixforge.lm.checks import require_device, require_table_suffix
 
 app = typer.Typer(
     help="Molecules: property models (QSAR / ADMET), standardisation.", no_args_is_help=True
@@ -108,7 +109,7 @@ def train_cmd(
         coverage=coverage,
         tautomer=tautomer,
         salts=salts,
-        device=device,
+        device=require_device(device),
         n_jobs=resolve_jobs(jobs),
         out=out_dir,
         overwrite=overwrite,
@@ -156,6 +157,7 @@ def predict_cmd(
 
     if not out_path:
         raise ConfigError("-o/--out is required", hint="for example -o predictions.csv")
+    require_table_suffix(out_path)
     summary = predict_property(
         run_dir,
         input,
@@ -165,7 +167,7 @@ def predict_cmd(
         n_jobs=resolve_jobs(jobs),
         resume=resume,
         overwrite=overwrite,
-        device=device,
+        device=require_device(device),
         quiet=quiet,
     )
     msg = f"{summary['predicted']} of {summary['rows']} rows predicted → {summary['out']}"
@@ -209,7 +211,7 @@ def evaluate_cmd(
         out=out_dir,
         overwrite=overwrite,
         n_jobs=resolve_jobs(jobs),
-        device=device,
+        device=require_device(device),
     )
     table = Table("target", "metric", "value", title=f"{res['n_molecules']} molecules")
     for t, m in res["metrics"].items():
@@ -248,6 +250,7 @@ def standardize_cmd(
 
     if not out_path:
         raise ConfigError("-o/--out is required", hint="for example -o clean.csv")
+    require_table_suffix(out_path)
     check_output(out_path, overwrite=overwrite)
     res = standardize_file(
         input,

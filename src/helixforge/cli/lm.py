@@ -26,6 +26,7 @@ from helixforge.cli.common import (
     resolve_jobs,
     say,
 )
+from helixforge.lm.checks import require_device, require_table_suffix
 
 app = typer.Typer(help="Sequence language models for DNA and molecules.", no_args_is_help=True)
 tokenizer_app = typer.Typer(help="Build and train tokenizers.", no_args_is_help=True)
@@ -139,7 +140,7 @@ def pretrain_cmd(
         batch_size=batch_size, accumulate=accumulate, lr=lr, eval_every=eval_every,
         save_every=save_every, valid_size=valid_size, enumerate_smiles=enumerate_smiles,
         holdout=holdout or None, column=column, resume=resume, overwrite=overwrite, seed=seed,
-        device=device, threads=_threads(jobs), log=logger(quiet), quiet=quiet,
+        device=require_device(device), threads=_threads(jobs), log=logger(quiet), quiet=quiet,
     )  # fmt: skip
     vl = (
         "n/a"
@@ -210,7 +211,7 @@ def finetune_cmd(
         model, data, task=task, out=out_dir, valid=valid, test=test, sequence_col=sequence_col,
         label_cols=label_col, lora=lora, epochs=epochs, lr=lr, batch_size=batch_size,
         max_len=max_len, max_rows=max_rows, ensemble=ensemble, coverage=coverage, seed=seed,
-        device=device, threads=_threads(jobs), trust_remote_code=trust_remote_code, quiet=quiet,
+        device=require_device(device), threads=_threads(jobs), trust_remote_code=trust_remote_code, quiet=quiet,
         overwrite=overwrite, log=logger(quiet),
     )  # fmt: skip
     part = "test" if "test" in run.metrics else "valid"
@@ -253,8 +254,9 @@ def predict_cmd(
     """
     from helixforge.lm.predict import predict_run
 
+    require_table_suffix(out_path)
     res = predict_run(
-        model, input_path, out_path, column=sequence_col, id_column=id_col, device=device,
+        model, input_path, out_path, column=sequence_col, id_column=id_col, device=require_device(device),
         batch_size=batch_size,
         threads=_threads(jobs), chunk_size=chunk_size, resume=resume,
         trust_remote_code=trust_remote_code, overwrite=overwrite, quiet=quiet,
@@ -290,7 +292,7 @@ def embed_cmd(
 
     shape, n_err = embed_table(
         model, input_path, out_path, column=sequence_col, id_column=id_col,
-        batch_size=batch_size, max_len=max_len, layer=layer, device=device,
+        batch_size=batch_size, max_len=max_len, layer=layer, device=require_device(device),
         threads=_threads(jobs), trust_remote_code=trust_remote_code, overwrite=overwrite,
         quiet=quiet,
     )  # fmt: skip
@@ -326,7 +328,7 @@ def score_cmd(
 
     n, objective, n_err = score_table(
         model, input_path, out_path, per_position=per_position, column=sequence_col,
-        id_column=id_col, batch_size=batch_size, max_len=max_len, device=device,
+        id_column=id_col, batch_size=batch_size, max_len=max_len, device=require_device(device),
         threads=_threads(jobs), trust_remote_code=trust_remote_code, overwrite=overwrite,
         quiet=quiet,
     )  # fmt: skip

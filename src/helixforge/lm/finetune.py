@@ -26,6 +26,7 @@ import pandas as pd
 from helixforge.core.errors import ConfigError, NoUsableRowsError, RowErrors
 from helixforge.core.options import require_choice, require_float, require_int
 from helixforge.core.supervised import SupervisedRun
+from helixforge.lm.checks import check_learnable
 from helixforge.lm.estimator import (  # noqa: F401 - older import paths
     FINETUNE_FILE,
     TASK_TYPES,
@@ -160,7 +161,7 @@ def _sha256s(*tables: Any) -> dict[str, str]:
     }
 
 
-def _check_options(task, label_cols, max_rows, ensemble, coverage) -> list[str]:
+def _check_options(task, label_cols, max_rows, ensemble, coverage, sequence_col) -> list[str]:
     require_choice(task, "--task", TASKS)
     if max_rows is not None:
         require_int(max_rows, "--max-rows")
@@ -169,6 +170,10 @@ def _check_options(task, label_cols, max_rows, ensemble, coverage) -> list[str]:
     label_cols = list(label_cols)
     if not label_cols:
         raise ConfigError("--label-col is empty", hint="name at least one label column")
+    if sequence_col in label_cols:
+        raise ConfigError(
+            f"--label-col {sequence_col} is also the --input-col; the label must be another column"
+        )
     if task == TOKEN_TASK and len(label_cols) != 1:
         raise ConfigError("token-classification takes exactly one --label-col")
     return label_cols
@@ -211,7 +216,7 @@ def finetune(
     from helixforge.core.supervised import train_supervised
     from helixforge.lm.models import resolve_model_dir
 
-    label_cols = _check_options(task, label_cols, max_rows, ensemble, coverage)
+    label_cols = _check_options(task, label_cols, max_rows, ensemble, coverage, sequence_col)
     model_path = base_checkpoint(model_path)
     kw = dict(lora=lora, epochs=epochs, lr=lr, batch_size=batch_size, max_len=max_len,
               device=device, threads=threads, trust_remote_code=trust_remote_code, quiet=quiet)  # fmt: skip
@@ -244,6 +249,7 @@ def finetune(
         data, valid, test, sequence_col, label_cols, task, max_rows=max_rows, seed=seed
     )
     n_train = parts.count("train")
+    check_learnable(table, source_name(data))
     if not n_train:
         raise NoUsableRowsError(
             f"{source_name(data)}: no usable training rows ({len(table.errors)} rejected)",

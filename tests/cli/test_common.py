@@ -37,3 +37,10 @@ def test_user_data_is_printed_verbatim_not_as_markup():
     res = CliRunner().invoke(_app(InputError("bad value [bold]x[/bold] in [np]")), [])
     assert res.exit_code == 2
     assert "[bold]x[/bold] in [np]" in res.output
+
+
+def test_every_device_option_refuses_a_malformed_device_before_work():
+    from helixforge.cli.app import app
+
+    res = CliRunner().invoke(app, ["dna", "train", "x.csv", "-o", "y", "--device", "gpu"])
+    assert res.exit_code == 2 and "not a device" in res.output

@@ -3,7 +3,7 @@ import gzip
 import pandas as pd
 import pytest
 
-from helixforge.core.errors import ColumnNotFoundError, EmptyInputError, InputError
+from helixforge.core.errors import ColumnNotFoundError, ConfigError, EmptyInputError, InputError
 from helixforge.core.tables import atomic_path, read_table, to_numeric_column, write_table
 
 
@@ -388,3 +388,22 @@ def test_rows_may_stop_before_trailing_unnamed_header_columns(tmp_path):
     df = read_table(tmp_path / "a.csv", errors=errs)
     assert df.index.tolist() == [2, 3, 4] and df["y"].tolist() == ["1", "2", ""]
     assert [e.row for e in errs] == [5] and df.attrs["rows_in"] == 4
+
+
+@pytest.mark.parametrize("name", ["data.xlsx", "data.json", "mols.sdf", "x.npy.gz"])
+def test_spreadsheets_json_and_sd_files_are_named_not_parsed(tmp_path, name):
+    p = tmp_path / name
+    p.write_bytes(b"PK\x03\x04 not a table")
+    with pytest.raises(InputError, match="not read as a table") as exc:
+        read_table(p)
+    assert "export it as CSV" in (exc.value.hint or "")
+    with pytest.raises(ConfigError, match="not written as a table"):
+        write_table(pd.DataFrame({"a": [1]}), tmp_path / f"out_{name}")
+
+
+def test_table_outputs_are_checked_by_name_before_work(tmp_path):
+    from helixforge.core.io import check_output
+
+    with pytest.raises(ConfigError, match="Excel"):
+        check_output(tmp_path / "pred.xlsx", kind="table")
+    assert check_output(tmp_path / "report.html") == tmp_path / "report.html"  # not a table

@@ -142,3 +142,12 @@ def test_resume_keeps_the_early_stopping_count(tmp_path):
     run(stop, tmp_path / "b", False)
     resumed = run(50, tmp_path / "b", True)
     assert resumed.epochs_run == whole.epochs_run
+
+
+@pytest.mark.parametrize("spec", ["gpu", "cuda:x", "bogus", ""])
+def test_a_malformed_device_is_a_config_error(spec):
+    from helixforge.core.errors import ConfigError
+    from helixforge.core.training import resolve_device
+
+    with pytest.raises(ConfigError, match="not a device"):
+        resolve_device(spec)

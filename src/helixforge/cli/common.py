@@ -138,7 +138,17 @@ def region_option(help: str = "1-based inclusive region contig:start-end (as sam
 
 
 SEED = typer.Option(0, "--seed", help="Seed for Python, NumPy and torch.")
-DEVICE = typer.Option("auto", "--device", help="auto | cpu | cuda[:N]")
+
+
+def _device(value: str) -> str:
+    import re
+
+    if not re.fullmatch(r"auto|cpu|mps|cuda(:\d+)?", value.strip()):
+        raise typer.BadParameter(f"{value!r} is not a device; use auto, cpu, cuda, cuda:N or mps")
+    return value.strip()
+
+
+DEVICE = typer.Option("auto", "--device", callback=_device, help="auto | cpu | cuda[:N]")
 QUIET = typer.Option(False, "--quiet", "-q", help="No progress bars or logs.")
 OVERWRITE = typer.Option(
     False, "--overwrite", help="Replace an existing output (otherwise it is refused)."

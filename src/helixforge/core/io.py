@@ -155,13 +155,18 @@ def check_output(
 ) -> Path:
     """Validate an output path before any work starts; return it as a Path.
 
-    kind: 'file' or 'dir'. Refuses: a directory where a file is wanted (and the reverse), a
+    kind: 'file', 'table' (a file whose name must be a table format we write) or 'dir'. Refuses: a directory where a file is wanted (and the reverse), a
     parent that is a file, an unwritable location, and an existing output unless `overwrite`.
     A missing parent directory is created.
     """
     p = Path(path)
     if str(path).strip() == "":
         raise ConfigError(f"{option} is empty", hint=f"give {option} a path")
+    if kind == "table":  # a file holding a table: refuse .xlsx / .json / .sdf … names
+        from helixforge.core.tables import require_table_name
+
+        require_table_name(p, option, reading=False)
+        kind = "file"
     if p.exists():
         if kind == "file" and p.is_dir():
             raise ConfigError(

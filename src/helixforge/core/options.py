@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 import numbers
 import operator
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -123,3 +124,15 @@ def check_param_types(
                 f"{option} {key}={value!r}: expected {type(ref).__name__} (default {ref!r})"
             )
     return out
+
+
+_DEVICE = re.compile(r"auto|cpu|mps|cuda(:\d+)?")
+
+
+def require_device(spec: Any, option: str = "--device") -> str:
+    """`spec` when it is auto, cpu, mps, cuda or cuda:N; otherwise a ConfigError before work."""
+    if not isinstance(spec, str) or not _DEVICE.fullmatch(spec.strip()):
+        raise ConfigError(
+            f"{option} {spec!r} is not a device", hint="use auto, cpu, cuda, cuda:N or mps"
+        )
+    return spec.strip()

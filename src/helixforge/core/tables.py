@@ -28,6 +28,7 @@ import pandas as pd
 
 from helixforge.core.errors import (
     ColumnNotFoundError,
+    ConfigError,
     EmptyInputError,
     InputError,
     RowError,
@@ -53,6 +54,34 @@ def _strip_gz(path: Path) -> str:
     return name[:-3] if name.endswith(".gz") else name
 
 
+# Formats people name tables with that are not read or written as tables here.
+OTHER_FORMATS = {
+    ".xlsx": "an Excel workbook", ".xls": "an Excel workbook", ".ods": "a spreadsheet",
+    ".json": "JSON", ".jsonl": "JSON lines", ".sdf": "an SD file", ".mol": "a MOL file",
+    ".mol2": "a MOL2 file", ".npy": "a NumPy array", ".npz": "a NumPy archive",
+    ".pkl": "a pickle", ".pickle": "a pickle", ".h5": "HDF5", ".hdf5": "HDF5",
+    ".feather": "Feather", ".html": "HTML", ".pdf": "PDF",
+}  # fmt: skip
+
+
+def other_format(path: str | os.PathLike) -> str | None:
+    """What a file name says it is, when that is a format other than a table we handle."""
+    return OTHER_FORMATS.get(Path(_strip_gz(Path(path))).suffix)
+
+
+def require_table_name(path: str | os.PathLike, option: str, *, reading: bool) -> None:
+    """Refuse a file named as a spreadsheet / JSON / SD file … before any work."""
+    kind = other_format(path)
+    if kind:
+        what = "read as a table" if reading else "written as a table"
+        raise ConfigError(
+            f"{option} {path}: {kind} is not {what}",
+            hint="export it as CSV / TSV / Parquet (.gz allowed)"
+            if reading
+            else "name the output .csv, .tsv or .parquet (.gz allowed for csv/tsv)",
+        )
+
+
 def table_format(path: str | os.PathLike) -> str:
     """'parquet', 'tsv', 'csv' or 'smi', from the file name."""
     name = _strip_gz(Path(path))
@@ -76,6 +105,12 @@ def _check_file(path: str | os.PathLike) -> Path:
         raise InputError(f"{p}: is a directory, expected a table file")
     if p.stat().st_size == 0:
         raise EmptyInputError(f"{p}: file is empty", hint=_EMPTY_HINT)
+    kind = other_format(p)
+    if kind:
+        raise InputError(
+            f"{p}: {kind} is not read as a table",
+            hint="export it as CSV / TSV / Parquet (.gz allowed) with a header line",
+        )
     return p
 
 
@@ -338,6 +373,7 @@ def atomic_path(path: str | os.PathLike):
 def write_table(df: pd.DataFrame, path: str | os.PathLike, index: bool = False) -> Path:
     """Write a table atomically; format from the suffix (csv, tsv, parquet; .gz compresses)."""
     dest = Path(path)
+    require_table_name(dest, "output", reading=False)  # never CSV text under an .xlsx name
     fmt = table_format(dest)
     with atomic_path(dest) as tmp:
         if fmt == "parquet":

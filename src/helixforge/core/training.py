@@ -48,6 +48,9 @@ def resolve_device(spec: str = "auto"):
     """'auto' → cuda if available (else mps, else cpu); 'cpu'; 'cuda'; 'cuda:1'."""
     import torch
 
+    from helixforge.core.options import require_device
+
+    spec = require_device(spec)
     if spec == "auto":
         if torch.cuda.is_available():
             return torch.device("cuda")

@@ -149,7 +149,7 @@ def _predict_fasta(run: LMRun, input_path: Path, out_path, overwrite: bool) -> d
     from helixforge.core.tables import write_table
     from helixforge.lm.tables import read_sequences
 
-    check_output(out_path, overwrite=overwrite)
+    check_output(out_path, overwrite=overwrite, kind="table")
     errors_path = errors_path_for(out_path)
     inp = read_sequences(input_path)
     inp.errors.write(errors_path)
@@ -187,7 +187,7 @@ def predict_run(
     from helixforge.lm.corpus import corpus_kind
 
     require_int(chunk_size, "--chunk-size", min_value=1)
-    check_output(out_path, overwrite=overwrite)
+    check_output(out_path, overwrite=overwrite, kind="table")
     run = load_run(
         run_dir, device=device, trust_remote_code=trust_remote_code, batch_size=batch_size
     )

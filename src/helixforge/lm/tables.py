@@ -119,7 +119,7 @@ def _no_rows(inp: SequenceInput, path, out_path) -> None:
 def _check_outputs(out_path, overwrite: bool, *extra) -> None:
     from helixforge.core.io import check_output
 
-    check_output(out_path, overwrite=overwrite)
+    check_output(out_path, overwrite=overwrite, kind="table")
     for opt, p in extra:
         if p:
             check_output(p, overwrite=overwrite, option=opt)

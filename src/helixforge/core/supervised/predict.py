@@ -199,7 +199,7 @@ def predict_table(
     from helixforge.core.tables import iter_table, write_table
 
     require_int(chunk_size, "--chunk-size", min_value=1)
-    out = check_output(out, overwrite=overwrite)
+    out = check_output(out, overwrite=overwrite, kind="table")
     errors_path = errors_path_for(out)
     check_output(errors_path, overwrite=True, option="--out (errors table)")
     col = input_col or run.config.get("input_col") or "input"
@@ -315,7 +315,7 @@ def _stream_chunks(paths: Sequence[Path], out: Path) -> tuple[int, dict[str, flo
                 return _count(merged, 0, {})
             with pq.ParquetWriter(tmp, schema) as writer:
                 for path in paths:
-                    table = pq.read_table(path).select(schema.names).cast(schema)
+                    table = pq.ParquetFile(path).read().select(schema.names).cast(schema)
                     writer.write_table(table)
                     n += table.num_rows
                     for f in schema:

@@ -140,3 +140,19 @@ def test_every_data_verb_has_an_example():
     for verb in ("list", "show", "path", "fetch"):
         res = runner.invoke(app, ["data", verb, "--help"])
         assert res.exit_code == 0 and "Example" in res.output, verb
+
+
+@pytest.mark.parametrize("typed", ["  test/a_very_long_dataset_name_that_shares_its_first_forty_characters_one ",
+                                   "TEST/A_VERY_LONG_DATASET_NAME_THAT_SHARES_ITS_FIRST_FORTY_CHARACTERS_ONE"])  # fmt: skip
+def test_show_accepts_stray_spaces_and_another_case(fake_catalog, typed):
+    res = runner.invoke(app, ["data", "show", typed])
+    assert res.exit_code == 0, res.output
+    assert "characters_one" in res.output
+
+
+@pytest.mark.parametrize(
+    "typed, needle", [("", "empty"), ("   ", "empty"), ("a/b/../c", "unknown")]
+)
+def test_show_odd_names_are_clear_errors(fake_catalog, typed, needle):
+    res = runner.invoke(app, ["data", "show", typed])
+    assert res.exit_code == 2 and needle in res.output and "Traceback" not in res.output

@@ -52,6 +52,7 @@ def d(tmp_path_factory):
     (d / "badidx" / "index.json").write_text("{broken")
     (d / "afile").write_text("a file, not a directory")
     (d / "exists.tsv").write_text("keep me\n")
+    (d / "gdup.fa").write_text(">chr1\n" + seq[:5000] + "\n>chr1\n" + seq[5000:] + "\n")
     spacers = [seq[1000:1020], seq[3000:3020]]
     pd.DataFrame({"guide_id": ["a", "b"], "spacer": spacers}).to_csv(d / "sp.csv", index=False)
     pd.DataFrame({"spacer": ["ACGT", "NNNN"]}).to_csv(d / "allbad.csv", index=False)
@@ -208,6 +209,23 @@ CASES = [
      "config.json"),
     ("score-run-no-manifest", [*SCORE, "{d}/ctx.csv", "--model", "{d}/run_nomanifest", "-o", "{o}"],
      "manifest.json"),
+    # ---- found by the hostile-user pass: misleading messages and outputs that are inputs
+    ("ot-index-missing", [*OT, "{d}/sp.csv", "--index", "{d}/noidx", "-o", "{o}"], "index not found"),
+    ("ot-index-is-fasta", [*OT, "{d}/sp.csv", "--index", "{d}/g.fa", "-o", "{o}"], "--genome"),
+    ("ot-out-is-input", [*OT, "{d}/sp.csv", "--index", "{d}/idx", "-o", "{d}/sp.csv", "--overwrite"],
+     "is the input"),
+    ("design-index-missing", [*DESIGN, "-t", "chr1:1001-1400", "-g", "{d}/g.fa", "--index", "{d}/noidx",
+                              "-o", "{o}"], "index not found"),
+    ("design-out-is-genome", [*DESIGN, "-t", "chr1:1001-1400", "-g", "{d}/g.fa", "-o", "{d}/g.fa",
+                              "--overwrite"], "is the input"),
+    ("design-region-dots", [*DESIGN, "-t", "chr1:1001..1400", "-g", "{d}/g.fa", "-o", "{o}"], "not a region"),
+    ("design-region-negative", [*DESIGN, "-t", "chr1:-5-100", "-g", "{d}/g.fa", "-o", "{o}"], "not a region"),
+    ("design-gene-odd-chars", [*DESIGN, "-t", "zz;q", "-g", "{d}/g.fa", "-a", "{d}/a.gtf", "-o", "{o}"],
+     "not found in the GTF"),
+    ("design-genome-dup-names", [*DESIGN, "-t", "chr1:1001-1400", "-g", "{d}/gdup.fa", "-o", "{o}"],
+     "appears more than once"),
+    ("score-out-is-input", [*SCORE, "{d}/ctx.csv", "-o", "{d}/ctx.csv", "--overwrite"], "is the input"),
+    ("train-out-holds-input", [*TRAIN, *TRAIN_OK, "-o", "{d}", "--overwrite"], "holds the input"),
 ]  # fmt: skip
 
 
@@ -301,3 +319,19 @@ def test_design_with_an_iupac_base_goes_on(d, tmp_path):
     g = pd.read_csv(tmp_path / "g.tsv", sep="\t")
     skipped = pd.read_csv(tmp_path / "g.skipped.tsv", sep="\t")
     assert len(g) > 0 and len(skipped) > 0 and "skipped" in res.output
+
+
+@pytest.mark.parametrize("target", ["chr1:1,001-1,400", "chr1:19801", "chr1", "1:1001-1400"])
+def test_design_reads_regions_as_samtools_does(d, tmp_path, target):
+    res = runner.invoke(app, [*DESIGN, "-t", target, "-g", str(d / "g.fa"), "-m", "1",
+                              "-o", str(tmp_path / "g.tsv")])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    assert len(pd.read_csv(tmp_path / "g.tsv", sep="\t")) > 0
+
+
+def test_design_finds_a_gtf_gene_whose_quoted_name_holds_a_semicolon(d, tmp_path):
+    gtf = tmp_path / "q.gtf"
+    gtf.write_text('chr1\tx\tCDS\t1001\t1600\t.\t+\t0\tgene_id "g1"; gene_name "ab;c";\r\n')
+    res = runner.invoke(app, [*DESIGN, "-t", "ab;c", "-g", str(d / "g.fa"), "-a", str(gtf),
+                              "-m", "1", "-o", str(tmp_path / "g.tsv")])  # fmt: skip
+    assert res.exit_code == 0, res.output

@@ -82,6 +82,8 @@ def d(tmp_path_factory):
     (d / "existing_dir").mkdir()
     (d / "existing_dir" / "keep.txt").write_text("keep me\n")
     (d / "afile").write_text("a file, not a directory\n")
+    (d / "gdup.fa").write_text(f">chrS\n{chrom[:100]}\n>chrS\n{chrom[100:]}\n")
+    (d / "gnoname.fa").write_text(f">\n{chrom}\n")
     return d
 
 
@@ -270,7 +272,15 @@ CASES = [
     ("design-n-zero", [*DESIGN, "{d}/run", "--lm", "{d}/nolm", "--n", "0"], "--n", "s10.fa"),
     ("design-out-exists", [*DESIGN, *DS], "already exists", "exists.tsv"),
     ("design-run-missing", [*DESIGN, "{d}/norun", "--seed-seq", "ACGT"], "norun", "s11.fa"),
-]
+    # outputs that are inputs (refused even with --overwrite); genomes pyfaidx cannot index
+    ("scan-out-is-input", [*SCAN, "{d}/fg.fa", *M, "--overwrite"], "is the input", "fg.fa"),
+    ("var-out-is-vcf", [*VAR, *V, "--overwrite"], "is the input", "v.vcf"),
+    ("predict-out-is-genome", [*PRED, "{d}/ann", "{d}/g.fa", "--overwrite"], "is the input", "g.fa"),
+    ("interp-out-is-run", [*INTERP, *I, "--overwrite"], "is the input", "run"),
+    ("var-genome-dup-names", [*VAR, *V, "--genome", "{d}/gdup.fa"], "appears more than once", "v16.tsv"),
+    ("var-genome-no-name", [*VAR, *V, "--genome", "{d}/gnoname.fa"], "no record name", "v17.tsv"),
+    ("predict-region-dots", [*PRED, "{d}/ann", "{d}/g.fa", "--region", "chrS:1..10"], "--region", "p11.gff3"),
+]  # fmt: skip
 
 
 def test_there_are_enough_cases():
@@ -341,3 +351,31 @@ def test_design_accounts_for_every_seed(d, tmp_path):
     table = pd.read_csv(tmp_path / "designs.tsv", sep="\t")
     errors = pd.read_csv(tmp_path / "designs.errors.csv")
     assert set(table["seed"]) == {"good"} and errors["row"].tolist() == [3, 5]
+
+
+@pytest.mark.parametrize(
+    "name, raw",
+    [
+        ("mac.fa", b">chrS\rACGTACGTAC\rGGCCTTAA\r"),
+        ("bom.fa", b"\xef\xbb\xbf>chrS\nACGTACGTACGGCCTTAA\n"),
+        ("plain_named.fa.gz", b">chrS\nACGTACGTAC\nGGCCTTAA\n"),
+    ],
+)
+def test_genome_with_mac_line_ends_bom_or_fake_gz_is_read(tmp_path, monkeypatch, name, raw):
+    from helixforge.dna.io import Genome
+
+    monkeypatch.setenv("HELIX_CACHE", str(tmp_path / "cache"))
+    (tmp_path / name).write_bytes(raw)
+    g = Genome(tmp_path / name)
+    assert g.lengths == {"chrS": 18} and g.fetch("chrS", 0, 18) == "ACGTACGTACGGCCTTAA"
+    assert "normalised copy" in g.source_note
+
+
+def test_regions_read_as_samtools_does():
+    from helixforge.dna.annotate.regions import Region, parse_regions
+
+    lengths = {"chr1": 5000, "2": 900, "HLA-A*01:01": 40}
+    assert parse_regions("chr1:1,001-2,000", lengths) == [Region("chr1", 1000, 2000)]
+    assert parse_regions("chr1:4001", lengths) == [Region("chr1", 4000, 5000)]
+    assert parse_regions("1:10-20,chr2:5-9", lengths) == [Region("chr1", 9, 20), Region("2", 4, 9)]
+    assert parse_regions("HLA-A*01:01", lengths) == [Region("HLA-A*01:01", 0, 40)]

@@ -78,6 +78,10 @@ def ws(tmp_path_factory):
     pstage = d / ".res.csv.partial"
     pstage.mkdir()
     (pstage / "state.json").write_text(json.dumps({"key": {"iupac": "error"}, "done": []}))
+    (d / "sub").mkdir()
+    shutil.copy(d / "good.csv", d / "sub" / "in.csv")
+    (d / "ncbi.fa").write_text(">NC_000001.11 Homo sapiens chromosome 1\n" + "ACGT" * 50 + "\n")
+    (d / "gdup.fa").write_text(">chr1\n" + "ACGT" * 20 + "\n>chr1\n" + "GGCC" * 20 + "\n")
     return d
 
 
@@ -149,6 +153,13 @@ CASES = [
     ("evaluate out exists", ["dna", "evaluate", "{d}/run", "{d}/good.csv", "-o", "{d}/taken"], "--overwrite", None),
     ("evaluate corrupt model", ["dna", "evaluate", "{d}/run_badjson", "{d}/good.csv", "-o", "{d}/out"], "config.json", "out"),
     ("evaluate jobs -1", [*E, "--jobs", "-1"], "--jobs", "out"),
+    # an output that is (or holds) an input is refused even with --overwrite
+    ("predict out is the input", [*P[:4], "-o", "{d}/good.csv", "--overwrite"], "is the input", None),
+    ("train out holds the input", ["dna", "train", "{d}/sub/in.csv", "-o", "{d}/sub", "--overwrite"], "holds the input", None),
+    ("evaluate out is the run", [*E[:4], "-o", "{d}/run", "--overwrite"], "is the input", None),
+    # a BED whose contigs are not the genome's: the message names the BED and the genome's names
+    ("predict bed other contigs", [*P[:3], "{d}/r.bed", "--genome", "{d}/ncbi.fa", "-o", "{d}/out.csv"], "r.bed", "out.csv"),
+    ("predict genome duplicate names", [*P[:3], "{d}/r.bed", "--genome", "{d}/gdup.fa", "-o", "{d}/out.csv"], "appears more than once", "out.csv"),
 ]  # fmt: skip
 
 
@@ -259,3 +270,42 @@ def test_kill_9_during_predict_then_resume_gives_the_uninterrupted_bytes(ws, tmp
     res = runner.invoke(app, [*args, "-o", str(tmp_path / "whole.csv")])
     assert res.exit_code == 0, res.output
     assert (tmp_path / "p.csv").read_bytes() == (tmp_path / "whole.csv").read_bytes()
+
+
+def test_an_output_that_is_an_input_leaves_it_intact(ws):
+    before = (ws / "good.csv").read_bytes()
+    res = runner.invoke(app, [*P[:4], "-o", str(ws / "good.csv"), "--overwrite"])
+    assert res.exit_code == 2 and (ws / "good.csv").read_bytes() == before
+    assert (ws / "sub" / "in.csv").is_file()
+
+
+@pytest.mark.parametrize(
+    "name, text",
+    [
+        ("bom.fa", "\ufeff>a\nACGTACGT\n>b\nGGCCGGCC\n"),
+        ("crlf.fa", ">a\r\nACGT\r\nACGT\r\n\r\n>b\r\nGGCCGGCC\r\n"),
+        ("mac.fa", ">a\rACGTACGT\r>b\rGGCCGGCC\r"),
+        ("reads.fa", "@a\nACGTACGT\n+\nIIIIIIII\n@b\nGGCCGGCC\n+\nIIIIIIII\n"),
+    ],
+)
+def test_fasta_line_ends_bom_and_fastq_named_fa_are_read(tmp_path, name, text):
+    from helixforge.dna.reader import read_sequence_input
+
+    (tmp_path / name).write_bytes(text.encode())
+    data = read_sequence_input(tmp_path / name, label_col=None)
+    assert list(data.ids) == ["a", "b"] and list(data.sequences) == ["ACGTACGT", "GGCCGGCC"]
+
+
+def test_fasta_labels_with_duplicate_names_go_to_errors(tmp_path):
+    from helixforge.core.errors import RowErrors
+    from helixforge.dna.reader import read_sequence_input
+
+    (tmp_path / "x.fa").write_text(">a\nACGT\n>a\nGGCC\n>b\nTTAA\n>c\nCCGG\n>d\nAATT\n")
+    (tmp_path / "lab.csv").write_text("id,label\na,1\nb,0\nc,1\nc,0\nghost,1\n")
+    errs = RowErrors(tmp_path / "x.fa")
+    data = read_sequence_input(tmp_path / "x.fa", label_col="label", labels=tmp_path / "lab.csv",
+                               errors=errs)  # fmt: skip
+    assert list(data.ids) == ["b"]
+    reasons = [e.reason for e in errs]
+    assert len(reasons) == 4 and "appears 2 times" in reasons[0] and "appears 2 times" in reasons[1]
+    assert "different labels" in reasons[2] and "not in --labels" in reasons[3]

@@ -202,6 +202,9 @@ def offtargets_cmd(
 
     if (genome is None) == (index is None):
         raise ConfigError("give exactly one of --genome or --index")
+    from helixforge.crispr.offtarget_index import check_index_path
+
+    check_index_path(index)
     info = offtargets_table(
         spacers, index or genome, out_path, spacer_col=spacer_col, id_col=id_col,
         max_mismatches=max_mismatches, pams=_split(pams) or None, enzyme=enzyme,

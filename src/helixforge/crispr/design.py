@@ -32,6 +32,7 @@ import pandas as pd
 from helixforge.core.errors import HelixError
 from helixforge.crispr.enzymes import Enzyme, get_enzyme
 from helixforge.crispr.guides import GUIDE_COLUMNS, enumerate_guides, resolve_target
+from helixforge.dna.io.paths import check_not_input
 
 HARD_FLAGS = ("poly_t", "restriction:", "offtarget_perfect", "repeat")
 SOFT_FLAGS = (
@@ -130,6 +131,11 @@ def design_guides(
         require_int(top, "--top", min_value=1)
     require_int(max_mismatches, "--max-mismatches", min_value=0, max_value=8)
     require_int(max_sites_per_guide, "--max-sites", min_value=1)
+    from helixforge.crispr.offtarget_index import check_index_path
+
+    check_index_path(index)
+    for dest, opt in ((out, "--out"), (report, "--report")):
+        check_not_input(dest, [genome, index, annotation, target], option=opt)
     paths = design_output_paths(out, report, overwrite=overwrite)
     enz = get_enzyme(enzyme)
     notes: list[str] = []

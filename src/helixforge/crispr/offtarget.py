@@ -45,6 +45,7 @@ from helixforge.crispr.offtarget_index import (  # noqa: F401 - public names
 from helixforge.crispr.offtarget_scoring import SITE_COLUMNS  # noqa: F401
 from helixforge.crispr.offtarget_search import OfftargetResult, find_offtargets  # noqa: F401
 from helixforge.crispr.targets import iter_contigs
+from helixforge.dna.io.paths import check_not_input
 
 
 def brute_force_offtargets(
@@ -167,6 +168,7 @@ def offtargets_table(
         ("summary", "--out (summary)"),
         ("errors", "--out (errors)"),
     ):
+        check_not_input(paths[key], [spacers, genome], option=opt)
         check_output(paths[key], overwrite=overwrite, option=opt)
     df, source, skipped = _read_spacers(spacers, spacer_col, id_col)
     if id_col is None and "guide_id" in df.columns and spacer_col != "guide_id":

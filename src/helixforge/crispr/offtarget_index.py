@@ -341,6 +341,28 @@ def build_index(genome, enzyme: str | Enzyme = "spcas9", out: str | os.PathLike 
     return idx
 
 
+def check_index_path(index, option: str = "--index") -> None:
+    """`ConfigError` unless `index` (a path) is an existing directory: a missing index or a
+    genome FASTA given to --index is named as such (an OfftargetIndex object passes)."""
+    if index is None or not isinstance(index, str | os.PathLike):
+        return
+    from helixforge.core.errors import ConfigError
+
+    p = Path(index)
+    if not p.exists():
+        raise ConfigError(
+            f"{option} {p}: off-target index not found",
+            hint="build one with `helix crispr index GENOME.fa -o DIR`, or search a genome "
+            "directly with --genome",
+        )
+    if not p.is_dir():
+        raise ConfigError(
+            f"{option} {p} is a file; an off-target index is a directory",
+            hint="a genome FASTA goes to --genome; --index takes the directory written by "
+            "`helix crispr index`",
+        )
+
+
 def open_index(genome, enzyme: str | Enzyme = "spcas9", pams: Sequence[str] | None = None,
                check_against=None, quiet: bool = True) -> OfftargetIndex:  # fmt: skip
     """An index from an OfftargetIndex, an index directory, or a genome (built in memory).

@@ -61,6 +61,7 @@ from helixforge.crispr.ontarget_models import (  # noqa: F401 - public names
     OnTargetEnsemble,
     OnTargetModel,
 )
+from helixforge.dna.io.paths import check_not_input
 
 
 def train_ontarget(*args: Any, **kwargs: Any) -> dict[str, Any]:
@@ -145,7 +146,9 @@ def score_ontarget_table(
 
     out_path = Path(out)
     errors_path = out_path.with_name(out_path.name.split(".")[0] + ".errors.csv")
-    check_output(out_path, overwrite=overwrite)
+    check_not_input(out_path, [data, model])
+    check_not_input(errors_path, [data], option="--out (errors table)")
+    check_output(out_path, overwrite=overwrite, kind="table")
     check_output(errors_path, overwrite=overwrite, option="--out (errors table)")
     m = load_ontarget_model(model, enzyme)
     df = read_table(data, columns=[context_col])

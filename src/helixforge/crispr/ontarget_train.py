@@ -32,6 +32,7 @@ import numpy as np
 from helixforge.core.errors import NoUsableRowsError, RowErrors
 from helixforge.crispr.ontarget_features import SHORT_LENGTH, encode_contexts, rank_normalize
 from helixforge.crispr.ontarget_models import CNN_DEFAULTS, GBM_DEFAULTS
+from helixforge.dna.io.paths import check_not_input
 
 MIN_ROWS = 20
 VALID_SHARE = 0.1  # of the rows that are not held out: early stopping + conformal calibration
@@ -189,6 +190,7 @@ def train_ontarget(
     require_int(ensemble, "--ensemble", min_value=1)
     require_float(coverage, "--coverage", low=0, high=1, low_open=True, high_open=True)
     params = check_param_types(params or {}, GBM_DEFAULTS if kind == "gbm" else CNN_DEFAULTS)
+    check_not_input(out, [data])
     out = check_output(out, overwrite=overwrite, kind="dir")
     ld, sp, rows_in = ontarget_data(data, context_col, target_col, group_col=group_col,
                            target_transform=target_transform, test_fraction=test_fraction,

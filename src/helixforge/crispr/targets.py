@@ -25,7 +25,11 @@ import pandas as pd
 from helixforge.core.errors import InputError
 from helixforge.dna.sequence import IUPAC
 
-_REGION_RE = re.compile(r"^(?P<contig>[^\s:]+):(?P<start>[\d,]+)-(?P<end>[\d,]+)$")
+_REGION_RE = re.compile(r"^(?P<contig>[^\s:]+):(?P<start>[\d,]+)(?:-(?P<end>[\d,]+))?$")
+_REGION_HINT = (
+    "a region is contig:start-end, 1-based and inclusive as samtools (commas allowed); "
+    "contig:start runs to the contig's end, and a bare contig name is the whole contig"
+)
 _MITO = {"M", "MT", "MITO", "MITOCHONDRION", "CHRM", "CHRMT"}
 
 
@@ -137,9 +141,14 @@ def match_contig(genome, contig: str, where: str = "") -> str:
 def _gene_key(attrs: str) -> set[str]:
     keys = set()
     for m in re.finditer(
-        r'(?:^|;)\s*(gene|Name|locus_tag|ID|gene_name|gene_id|gene_synonym)[= ]"?([^";]+)"?', attrs
+        r"(?:^|;)\s*(gene|Name|locus_tag|ID|gene_name|gene_id|gene_synonym)[= ]"
+        r'(?:"((?:[^"\\]|\\.)*)"|([^";]+))',
+        attrs,
     ):
-        keys.update(v.strip() for v in m.group(2).split(","))
+        if m.group(2) is not None:  # a quoted GTF value: may hold ';' and escaped quotes
+            keys.add(m.group(2).replace('\\"', '"').strip())
+        else:
+            keys.update(v.strip() for v in m.group(3).split(","))
     return {k for k in keys if k}
 
 
@@ -223,9 +232,18 @@ def resolve_target(target, genome=None, annotation=None, name=None, flank: int =
                 f"target {text!r} is a genome region but no genome was given",
                 hint="pass --genome GENOME.fa(.gz) (or give the sequence itself)",
             )
-        start, end = int(m["start"].replace(",", "")), int(m["end"].replace(",", ""))
+        start = int(m["start"].replace(",", ""))
+        if m["end"] is None:
+            g = open_genome(genome)
+            end = g.lengths[match_contig(g, m["contig"])]
+        else:
+            end = int(m["end"].replace(",", ""))
         return region_target(genome, m["contig"], start - 1, end, name=name or text, flank=flank)
-    if annotation is not None and genome is not None and not re.fullmatch(r"[ACGTNacgtn]+", text):
+    is_bases = re.fullmatch(r"[ACGTNacgtn]+", text) is not None
+    if genome is not None and not is_bases and text in open_genome(genome).lengths:
+        n = open_genome(genome).lengths[text]
+        return region_target(genome, text, 0, n, name=name or text, flank=flank)
+    if annotation is not None and genome is not None and not is_bases:
         ann = load_annotation(annotation)
         hits = ann[[text in k for k in ann["keys"]]]
         if len(hits):
@@ -235,8 +253,11 @@ def resolve_target(target, genome=None, annotation=None, name=None, flank: int =
             start, end = int(hits["start"].min()), int(hits["end"].max())
             contig = match_contig(genome, str(contigs[0]), where=f"gene {text}")
             return region_target(genome, contig, start, end, name=name or text, flank=flank)
-        if re.fullmatch(r"[\w.\-]+", text):
-            raise _gene_not_found(text, ann, annotation)
+        if ":" in text and text.split(":", 1)[0] in open_genome(genome).lengths:
+            raise InputError(f"target {text!r} is not a region", hint=_REGION_HINT)
+        raise _gene_not_found(text, ann, annotation)
+    if ":" in text and not is_bases:
+        raise InputError(f"target {text!r} is not a region", hint=_REGION_HINT)
     if re.search(r"[/\\]|\.(fa|fasta|fna|gz)$", text, re.I):
         raise InputError(f"{text}: target FASTA file not found", hint="check the path")
     return sequence_target(text, name=name or "target")

@@ -80,14 +80,20 @@ def list_datasets(domain: str | None = None) -> list[Dataset]:
 
 
 def get_dataset(name: str) -> Dataset:
+    """A registered dataset by full name, or by its short form / another letter case when that
+    names exactly one ('caco2_wang', 'TDC/Caco2_Wang' → 'tdc/caco2_wang'); else an `InputError`."""
     cat = _catalog()
     if name in cat:
         return cat[name]
-    # Allow the short form ('caco2_wang' for 'tdc/caco2_wang') when unambiguous.
-    hits = [d for n, d in cat.items() if n.split("/", 1)[-1] == name]
-    if len(hits) == 1:
-        return hits[0]
-    close = [n for n in cat if name.lower() in n.lower()][:8]
+    key = str(name).strip()
+    if not key:
+        raise InputError("the dataset name is empty", hint="run `helix data list` for the names")
+    # Allow the short form ('caco2_wang' for 'tdc/caco2_wang') and any case, when unambiguous.
+    for same in (str.__eq__, lambda a, b: a.lower() == b.lower()):
+        hits = [d for n, d in cat.items() if same(n, key) or same(n.split("/", 1)[-1], key)]
+        if len(hits) == 1:
+            return hits[0]
+    close = [n for n in cat if key.lower() in n.lower()][:8]
     raise InputError(
         f"unknown dataset {name!r}",
         hint=("did you mean: " + ", ".join(close))

@@ -22,6 +22,7 @@ import numpy as np
 from helixforge.core.errors import ConfigError, NoUsableRowsError, RowErrors
 from helixforge.core.supervised import TrainedRun, predict_table
 from helixforge.dna.io import is_fasta, is_fastq
+from helixforge.dna.io.paths import check_not_input
 from helixforge.dna.reader import clean_rows, is_bed, read_sequence_input, sequence_chunks
 
 
@@ -88,6 +89,7 @@ def predict_sequences(
     require_int(chunk_size, "--chunk-size", min_value=1)
     require_int(flank, "--flank", min_value=0)
     require_choice(iupac, "--iupac", IUPAC_POLICIES)
+    check_not_input(out, [input, genome])
     check_output(out, overwrite=overwrite)
     predictor = SequencePredictor(run, device=device)
     col = seq_col or predictor.config.get("seq_col") or "sequence"
@@ -132,6 +134,7 @@ def evaluate_sequences(
     from helixforge.core.io import check_output
     from helixforge.core.supervised import score_predictions
 
+    check_not_input(out, [run, data, labels, genome])
     final = check_output(out, overwrite=overwrite, kind="dir") if out is not None else None
     predictor = SequencePredictor(run, device=device)
     target = predictor.targets[0]

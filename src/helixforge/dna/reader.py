@@ -189,14 +189,28 @@ def clean_rows(
         if raw_labels is not None:
             problem = _label_problem(raw_labels[k])
             if problem:
-                errs.add(int(line), label_col, raw_labels[k], problem)
+                value = raw_labels[k]
+                errs.add(int(line), label_col, None if isinstance(value, _LabelIssue) else value,
+                         problem)  # fmt: skip
                 continue
         keep.append(k)
         seqs.append(cleaned)
     return keep, seqs
 
 
+class _LabelIssue:
+    """A label that cannot be used, with the reason (ambiguous or absent in --labels)."""
+
+    def __init__(self, reason: str):
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return ""
+
+
 def _label_problem(value: Any) -> str | None:
+    if isinstance(value, _LabelIssue):
+        return value.reason
     if _blank(value):
         return "missing label"
     try:
@@ -212,8 +226,24 @@ def _fasta_labels(p: Path, frame, labels, id_col: str | None, label_col: str) ->
     if labels is not None:
         key = id_col or "id"
         table = read_table(labels, columns=[key, label_col])
-        mapping = dict(zip(table[key].astype(str), table[label_col]))
-        return [mapping.get(i) for i in frame["id"]]
+        keys = table[key].astype(str).str.strip()
+        values = table[label_col].astype(str).str.strip()
+        mapping = dict(zip(keys, table[label_col]))
+        conflicting = set(keys[~values.groupby(keys).transform(lambda v: v.nunique() == 1)])
+        repeated = frame["id"].value_counts()
+        name = Path(labels).name
+        out: list[Any] = []
+        for i in frame["id"]:
+            if repeated[i] > 1:
+                out.append(_LabelIssue(f"record name {i!r} appears {repeated[i]} times in the "
+                                       f"FASTA; --labels {name} cannot tell them apart"))  # fmt: skip
+            elif i in conflicting:
+                out.append(_LabelIssue(f"id {i!r} has different labels in {name}"))
+            elif i not in mapping:
+                out.append(_LabelIssue(f"id {i!r} is not in --labels {name}"))
+            else:
+                out.append(mapping[i])
+        return out
     found = [_LABEL_IN_HEADER.search(h) for h in frame["description"]]
     if not any(found):
         raise InputError(

@@ -31,6 +31,7 @@ import numpy as np
 from helixforge.core.errors import ConfigError, InputError, NoUsableRowsError, RowErrors
 from helixforge.core.supervised import SupervisedRun
 from helixforge.dna import splits as _dna_splits  # noqa: F401  (registers the "chromosome" split)
+from helixforge.dna.io.paths import check_not_input
 from helixforge.dna.reader import SequenceInput, is_bed, read_sequence_input
 from helixforge.dna.splits import drop_shared_sequences, split_parts
 
@@ -272,8 +273,9 @@ def train_sequence_model(
         seed=seed,
         arch_params=arch_params,
     )  # fmt: skip  (checks every option)
-    final = check_output(out, overwrite=overwrite, kind="dir")
     files = {"data": data, "valid": valid, "test": test, "labels": labels, "genome": genome}
+    check_not_input(out, files.values())
+    final = check_output(out, overwrite=overwrite, kind="dir")
     key = {
         "inputs": _file_digests(files),
         **{k: o[k] for k in KEY_OPTIONS},

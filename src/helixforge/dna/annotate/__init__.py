@@ -15,7 +15,7 @@ from helixforge.dna.annotate.genes import call_genes, write_genes
 from helixforge.dna.annotate.labels import CLASS_NAMES, N_CLASSES, cds_labels, true_genes
 from helixforge.dna.annotate.model import AnnotatorConfig, AnnotatorNet, GeneAnnotator
 from helixforge.dna.annotate.predict import annotate_genome
-from helixforge.dna.annotate.regions import Region, parse_region, split_regions
+from helixforge.dna.annotate.regions import Region, parse_region, parse_regions, split_regions
 from helixforge.dna.annotate.train import check_options, train_annotator
 
 __all__ = [
@@ -32,6 +32,7 @@ __all__ = [
     "evaluate_regions",
     "gene_metrics",
     "parse_region",
+    "parse_regions",
     "per_base_metrics",
     "split_regions",
     "train_annotator",

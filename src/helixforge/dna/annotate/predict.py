@@ -9,7 +9,8 @@ from typing import Any
 
 from helixforge.dna.annotate.genes import write_genes
 from helixforge.dna.annotate.model import GeneAnnotator
-from helixforge.dna.annotate.regions import Region, parse_region
+from helixforge.dna.annotate.regions import Region, parse_regions
+from helixforge.dna.io.paths import check_not_input
 
 
 def annotate_genome(
@@ -31,12 +32,13 @@ def annotate_genome(
     from helixforge.core.training import set_threads
     from helixforge.dna.io import Genome
 
+    check_not_input(out, [run, genome])
     check_output(out, overwrite=overwrite)
     set_threads(threads)
     ann = GeneAnnotator.load(run, device=device)
     g = Genome(genome)
     if region:
-        todo = [parse_region(item, g.lengths) for item in str(region).split(",") if item.strip()]
+        todo = parse_regions(str(region), g.lengths)
     else:
         names = [g.resolve_contig(c, where="--contigs") for c in contigs] if contigs else g.contigs
         todo = [Region(c, 0, g.lengths[c]) for c in names]

@@ -13,8 +13,11 @@ from dataclasses import dataclass
 
 from helixforge.core.errors import ConfigError
 
-_REGION = re.compile(r"(.+?):([\d,]+)-([\d,]+)")
-_HINT = "regions are 1-based and inclusive, e.g. chr1:1001-2000 (as samtools)"
+_REGION = re.compile(r"(.+?):([\d,]+)(?:-([\d,]+))?")
+_HINT = (
+    "regions are 1-based and inclusive, e.g. chr1:1001-2000 (as samtools; commas allowed); "
+    "chr1:1001 runs to the contig's end, chr1 is the whole contig"
+)
 
 
 @dataclass
@@ -29,37 +32,57 @@ class Region:
         return self.end - self.start
 
 
-def _check_contig(contig: str, lengths: dict[str, int], option: str) -> None:
-    if contig not in lengths:
-        close = difflib.get_close_matches(contig, list(lengths), n=5, cutoff=0.4)
-        raise ConfigError(
-            f"{option}: contig {contig!r} is not in the genome",
-            hint=f"contigs: {', '.join(close or list(lengths)[:10])}",
-        )
+def _check_contig(contig: str, lengths: dict[str, int], option: str) -> str:
+    """The genome's name for `contig` (exact, else its chr-prefixed / unprefixed spelling)."""
+    if contig in lengths:
+        return contig
+    alt = contig[3:] if contig.lower().startswith("chr") else f"chr{contig}"
+    if alt in lengths:
+        return alt
+    close = difflib.get_close_matches(contig, list(lengths), n=5, cutoff=0.4)
+    raise ConfigError(
+        f"{option}: contig {contig!r} is not in the genome",
+        hint=f"contigs: {', '.join(close or list(lengths)[:10])}",
+    )
 
 
 def parse_region(text: str, lengths: dict[str, int], option: str = "--region") -> Region:
-    """'chr1:101-200' (1-based inclusive, commas allowed) or a whole 'chr1' → Region(chr1, 100, 200).
+    """'chr1:101-200' (1-based inclusive, commas allowed), 'chr1:101' (to the contig's end) or a
+    whole 'chr1' → Region(chr1, 100, 200).
 
     The end is clipped to the contig; a start past the contig end or an end before the start
     is a `ConfigError` naming the option.
     """
     item = str(text).strip()
+    if item in lengths:  # a whole contig, even one whose name holds ':' (HLA-A*01:01)
+        return Region(item, 0, lengths[item])
     m = _REGION.fullmatch(item)
     if not m:
         if ":" in item and item.rsplit(":", 1)[0] in lengths:
             raise ConfigError(f"{option} {item!r} is not contig:start-end", hint=_HINT)
-        _check_contig(item, lengths, option)
+        item = _check_contig(item, lengths, option)
         return Region(item, 0, lengths[item])
-    contig = m.group(1)
-    start, end = int(m.group(2).replace(",", "")), int(m.group(3).replace(",", ""))
-    _check_contig(contig, lengths, option)
+    contig = _check_contig(m.group(1), lengths, option)
+    start = int(m.group(2).replace(",", ""))
+    end = lengths[contig] if m.group(3) is None else int(m.group(3).replace(",", ""))
     if start < 1 or end < start:
         raise ConfigError(f"{option} {item!r}: start must be ≥ 1 and end ≥ start", hint=_HINT)
     n = lengths[contig]
     if start > n:
         raise ConfigError(f"{option} {item!r}: starts past the end of {contig} (length {n:,})")
     return Region(contig, start - 1, min(end, n))
+
+
+def parse_regions(text: str, lengths: dict[str, int], option: str = "--region") -> list[Region]:
+    """A comma list of regions; commas inside numbers ('chr1:1,001-2,000', samtools style) are
+    thousands separators, not list separators."""
+    items: list[str] = []
+    for piece in str(text).split(","):
+        if items and re.fullmatch(r"\d{3}(?:-[\d]+)?", piece) and items[-1][-1:].isdigit():
+            items[-1] += "," + piece
+        else:
+            items.append(piece)
+    return [parse_region(item, lengths, option) for item in items if item.strip()]
 
 
 def split_regions(
@@ -91,10 +114,8 @@ def split_regions(
             out["test"].append(Region(c, t0, n))
         return out
     tests: dict[str, list[tuple[int, int]]] = {}
-    for item in str(holdout).split(","):
-        if item.strip():
-            r = parse_region(item, lengths, "--holdout")
-            tests.setdefault(r.contig, []).append((r.start, r.end))
+    for r in parse_regions(str(holdout), lengths, "--holdout"):
+        tests.setdefault(r.contig, []).append((r.start, r.end))
     if not tests:
         raise ConfigError(
             "--holdout names no region", hint="pass a fraction like 0.2 or CONTIG[:START-END]"

@@ -27,6 +27,7 @@ from helixforge.dna.annotate.genes import write_genes
 from helixforge.dna.annotate.labels import cds_labels
 from helixforge.dna.annotate.model import AnnotatorConfig, GeneAnnotator
 from helixforge.dna.annotate.regions import split_regions
+from helixforge.dna.io.paths import check_not_input
 from helixforge.dna.sequence import encode_int
 
 _POSITIVE = ("epochs", "window", "batch_size", "channels", "min_gene_len", "patience")
@@ -99,6 +100,7 @@ def train_annotator(
     from helixforge.core.io import check_output, staging_dir, staging_path
 
     options = check_options(options)
+    check_not_input(out, [genome, gff])
     check_output(out, overwrite=overwrite, kind="dir")
     errors = RowErrors(gff)
     g, cds, missing = load_genome_and_cds(genome, gff, errors)

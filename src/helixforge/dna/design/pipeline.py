@@ -15,6 +15,7 @@ import pandas as pd
 from helixforge.core.errors import ConfigError, NoUsableRowsError, RowErrors
 from helixforge.dna.design.edit import design_sequences
 from helixforge.dna.design.sample import sample_from_lm
+from helixforge.dna.io.paths import check_not_input
 
 
 def table_path(path: str | os.PathLike) -> Path:
@@ -87,6 +88,8 @@ def design_from_run(
     from helixforge.dna.interpret import load_run_model
     from helixforge.dna.motifs import errors_path, load_jaspar
 
+    check_not_input(out, [run, fasta, lm])
+    check_not_input(table_path(out), [run, fasta, lm])
     check_output(out, overwrite=overwrite)
     check_output(table_path(out), overwrite=overwrite)
     model = load_run_model(run, device)

@@ -19,6 +19,7 @@ from helixforge.dna.interpret.matching import MotifDatabase, match_motif
 from helixforge.dna.interpret.report import interpretation_report
 from helixforge.dna.interpret.scoring import as_scorer, load_run_model, onehot_sequences
 from helixforge.dna.interpret.seqlets import cluster_seqlets, extract_seqlets
+from helixforge.dna.io.paths import check_not_input
 from helixforge.dna.motifs import BASES, Motif
 
 METHODS = ("gradxinput", "ism")
@@ -71,6 +72,7 @@ def interpret(
     require_float(match_qvalue, "--match-qvalue", low=0, high=1, low_open=True)
     if max_sequences is not None:
         require_int(max_sequences, "--max-sequences", min_value=1)
+    check_not_input(out, [run if isinstance(run, str | os.PathLike) else None, fasta])
     check_output(out, overwrite=overwrite, kind="dir")
     model = load_run_model(run, device) if isinstance(run, str | os.PathLike) else run
     errors = RowErrors(fasta)

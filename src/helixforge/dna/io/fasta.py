@@ -63,7 +63,7 @@ def read_fasta(path: str | os.PathLike) -> Iterator[SeqRecord]:
     chunks: list[str] = []
     with open_text(p) as fh:
         for lineno, raw in enumerate(fh, start=1):
-            line = raw.strip()
+            line = raw.lstrip("\ufeff").strip() if lineno == 1 else raw.strip()
             if not line or line.startswith(";"):
                 continue
             if line.startswith(">"):
@@ -72,9 +72,11 @@ def read_fasta(path: str | os.PathLike) -> Iterator[SeqRecord]:
                     n += 1
                 header, header_line, chunks = line[1:].strip(), lineno, []
             elif header is None:
+                hint = "a FASTA file starts with a '>name' line; is this really FASTA?"
+                if line.startswith("@"):
+                    hint = "this looks like FASTQ ('@name' lines): name the file .fq or .fastq"
                 raise InputError(
-                    f"{p}, line {lineno}: sequence text before the first '>' header",
-                    hint="a FASTA file starts with a '>name' line; is this really FASTA?",
+                    f"{p}, line {lineno}: sequence text before the first '>' header", hint=hint
                 )
             else:
                 chunks.append(line.replace(" ", ""))
@@ -121,8 +123,24 @@ def read_fastq(path: str | os.PathLike) -> Iterator[SeqRecord]:
 
 
 def read_sequences(path: str | os.PathLike) -> Iterator[SeqRecord]:
-    """FASTA or FASTQ by suffix (FASTA when unsure)."""
-    return read_fastq(path) if is_fastq(path) else read_fasta(path)
+    """FASTA or FASTQ by suffix; a file of another suffix whose first line starts with '@' is
+    read as FASTQ (FASTA otherwise)."""
+    return read_fastq(path) if is_fastq(path) or _starts_like_fastq(path) else read_fasta(path)
+
+
+def _starts_like_fastq(path: str | os.PathLike) -> bool:
+    """True when the first non-blank line starts with '@' (a FASTQ given another suffix)."""
+    p = Path(path)
+    if not p.is_file():
+        return False
+    try:
+        with open_text(p) as fh:
+            for raw in fh:
+                if raw.strip("\ufeff \t\r\n"):
+                    return raw.lstrip("\ufeff").startswith("@")
+    except (InputError, OSError, UnicodeDecodeError):
+        return False  # read_fasta reports it
+    return False
 
 
 def write_fasta(

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from helixforge.core.errors import EmptyInputError, InputError
 from helixforge.core.io import is_gzip
+from helixforge.dna.io.genome_text import index_error, normalized_copy, plain_copy_reason
 from helixforge.dna.sequence import reverse_complement
 
 # The 28-byte empty block every complete BGZF file ends with (SAM/BAM spec §4.1.2).
@@ -197,6 +198,9 @@ class Genome(Mapping[str, str]):
         elif is_gzip(self.path):
             target = _decompressed_copy(self.path)
             self.notes.append(f"{self.path} is plain gzip; reading a decompressed copy at {target}")
+        if not is_bgzf(target) and (why := plain_copy_reason(target)):
+            target = normalized_copy(target, genome_cache_dir())
+            self.notes.append(f"{self.path}: {why}; reading a normalised copy at {target}")
         self.fasta_path = target
         try:
             fai = _index_for(target, self.notes)
@@ -208,10 +212,7 @@ class Genome(Mapping[str, str]):
                 rebuild=True,
             )
         except (FastaIndexingError, *_STREAM_ERRORS) as exc:
-            raise InputError(
-                f"{self.path}: could not be indexed as FASTA ({type(exc).__name__}: {exc})",
-                hint="is it a complete FASTA file (plain, bgzip or gzip)?",
-            ) from None
+            raise index_error(self.path, exc) from None
         self.index_path = fai
         self.lengths = {name: len(rec) for name, rec in self._fa.records.items()}
         if not self.lengths:

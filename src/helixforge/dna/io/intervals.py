@@ -106,7 +106,12 @@ def bed_to_sequences(
     import pandas as pd
 
     g = genome if isinstance(genome, Genome) else Genome(genome)
-    source = str(bed) if not isinstance(bed, pd.DataFrame) else "<bed>"
+    source = (
+        str(bed)
+        if not isinstance(bed, pd.DataFrame)
+        else (errors.file if errors is not None else "")
+    )
+    source = source or "BED input"
     df = read_bed(bed, errors=errors) if not isinstance(bed, pd.DataFrame) else bed
     out_rows, seqs = [], []
     for line, row in df.iterrows():
@@ -131,9 +136,12 @@ def bed_to_sequences(
                 exc.message.split(": ", 1)[-1],
             )
     if not out_rows:
+        why = "; ".join(f"line {e.row}: {e.reason}" for e in list(errors or [])[:3])
         raise InputError(
-            f"{source}: no BED interval could be extracted from {g.path.name}",
-            hint="see the errors table",
+            f"{source}: no BED interval could be extracted from {g.path.name}"
+            + (f" ({why})" if why else ""),
+            hint="BED is 0-based half-open (chrom, start, end); check that its contig names are "
+            f"the genome's ({', '.join(g.contigs[:5])}{' …' if len(g.contigs) > 5 else ''})",
         )
     res = pd.DataFrame(
         [r for _, r in out_rows], index=pd.Index([ln for ln, _ in out_rows], name="line")

@@ -16,6 +16,7 @@ import pandas as pd
 from helixforge.core.errors import NoUsableRowsError, RowErrors
 from helixforge.core.io import check_output
 from helixforge.core.options import require_float
+from helixforge.dna.io.paths import check_not_input
 from helixforge.dna.motifs.enrich import enrich
 from helixforge.dna.motifs.load import resolve_motifs
 from helixforge.dna.motifs.matrices import Motif
@@ -45,6 +46,7 @@ def scan_fasta(
     Rows in = hits' sequences + errors: every record is scanned or in the errors table.
     """
     require_float(pvalue, "--pvalue", low=0, high=1, low_open=True)
+    check_not_input(out, [fasta, motif_options.get("motif_file")])
     check_output(out, overwrite=overwrite)
     motifs = list(motifs) if motifs is not None else resolve_motifs(**motif_options)
     errors = RowErrors(fasta)
@@ -79,6 +81,7 @@ def enrich_fasta(
     from helixforge.core.tables import write_table
 
     require_float(pvalue, "--pvalue", low=0, high=1, low_open=True)
+    check_not_input(out, [foreground, background, motif_options.get("motif_file")])
     check_output(out, overwrite=overwrite)
     motifs = list(motifs) if motifs is not None else resolve_motifs(**motif_options)
     fg_err, bg_err = RowErrors(foreground), RowErrors(background)

@@ -22,6 +22,7 @@ import pandas as pd
 
 from helixforge.core.errors import ConfigError, NoUsableRowsError, RowErrors
 from helixforge.core.options import require_int
+from helixforge.dna.io.paths import check_not_input
 from helixforge.dna.variants.alleles import as_genome, read_variants, usable_alleles
 from helixforge.dna.variants.resume import ChunkStore, fingerprint
 
@@ -139,7 +140,8 @@ def score_variants(
     require_int(batch_size, "--batch-size", min_value=1)
     require_int(chunk_size, "--chunk-size", min_value=1)
     if out is not None:
-        check_output(out, overwrite=overwrite)
+        check_not_input(out, [vcf, genome, model if isinstance(model, str) else None])
+        check_output(out, overwrite=overwrite, kind="table")
     errors = errors if errors is not None else RowErrors(vcf)
     variants = read_variants(vcf, errors)
     g = as_genome(genome)

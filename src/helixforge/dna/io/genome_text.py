@@ -1,0 +1,74 @@
+"""Genome FASTA files pyfaidx cannot index as they are, made readable (or explained).
+
+pyfaidx needs '\\n' or '\\r\\n' line ends, no byte-order mark, and a name that ends in .gz only when
+the file is BGZF. A file with old-Mac '\\r' line ends, a UTF-8 BOM, or plain text named '.gz'
+is copied once, normalised, into the genome cache (`plain_copy_reason` / `normalized_copy`).
+`index_error` turns pyfaidx's indexing errors (duplicate or empty record names) into messages
+naming the file and what to do.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+from helixforge.core.errors import InputError
+
+_BOM = b"\xef\xbb\xbf"
+
+
+def plain_copy_reason(path: Path) -> str | None:
+    """Why an uncompressed FASTA must be normalised before indexing (None when it need not)."""
+    with open(path, "rb") as fh:
+        head = fh.read(1 << 16)
+    if head.startswith(_BOM):
+        return "it starts with a UTF-8 byte-order mark"
+    if b"\r" in head and b"\r\n" not in head:
+        return "it has old-Mac '\\r' line ends"
+    if path.name.lower().endswith((".gz", ".bgz")):
+        return "it is named .gz but is not compressed"
+    return None
+
+
+def normalized_copy(path: Path, cache_dir: Path) -> Path:
+    """A copy of `path` in `cache_dir` with '\\n' line ends, no BOM and no .gz suffix (made once
+    per path, size and mtime)."""
+    from helixforge.core.io import atomic_file
+
+    st = path.stat()
+    key = hashlib.sha256(f"norm|{path.resolve()}|{st.st_size}|{st.st_mtime_ns}".encode())
+    name = re.sub(r"\.(gz|bgz)$", "", path.name, flags=re.I)
+    dest = cache_dir / key.hexdigest()[:16] / name
+    if dest.exists():
+        return dest
+    with atomic_file(dest) as tmp, open(path, encoding="latin-1", newline=None) as src:
+        with open(tmp, "w", encoding="latin-1", newline="\n") as out:
+            first = True
+            while chunk := src.read(1 << 20):
+                if first and chunk.startswith(_BOM.decode("latin-1")):
+                    chunk = chunk[len(_BOM) :]
+                first = False
+                out.write(chunk)
+    return dest
+
+
+def index_error(path: Path, exc: BaseException) -> InputError:
+    """A clear `InputError` for an exception raised while pyfaidx indexed `path`."""
+    text = str(exc)
+    m = re.search(r'Duplicate key "([^"]*)"', text)
+    if m:
+        return InputError(
+            f"{path}: the record name {m.group(1)!r} appears more than once",
+            hint="contig names (the first word of each '>' line) must be unique; rename the "
+            "duplicates (e.g. seqkit rename)",
+        )
+    if "Bad sequence name" in text:
+        return InputError(
+            f"{path}: a '>' header line has no record name",
+            hint="give every record a name right after '>' (e.g. '>chr1')",
+        )
+    return InputError(
+        f"{path}: could not be indexed as FASTA ({type(exc).__name__}: {text})",
+        hint="is it a complete FASTA file (plain, bgzip or gzip)?",
+    )

@@ -270,7 +270,7 @@ CASES = {
     # ---- evaluate / standardize
     "evaluate unknown target": (["chem", "evaluate", "{run}", "{data}", "--label-col", "pIC50", "-o", "{out}/ev"], "pIC50"),
     "evaluate missing label column": (["chem", "evaluate", "{run}", "{lib}", "-o", "{out}/ev"], "logp_like"),
-    "evaluate out exists": (["chem", "evaluate", "{run}", "{data}", "-o", "{run}"], "already exists"),
+    "evaluate out exists": (["chem", "evaluate", "{run}", "{data}", "-o", "{run}"], "is the input"),
     "standardize missing column": (["chem", "standardize", "{lib}", "--input-col", "nope", "-o", "{out}/s.csv"], "nope"),
     "standardize out exists": (["chem", "standardize", "{lib}", "-o", "{afile}"], "already exists"),
     "standardize without -o": (["chem", "standardize", "{lib}"], "--out"),

@@ -420,3 +420,34 @@ def test_progress_quiet_and_nested_steps_share_one_display():
     with pytest.raises(RuntimeError), progress("fails", total=1):
         raise RuntimeError("boom")
     assert mod._ACTIVE == []
+
+
+def test_an_output_that_is_or_holds_an_input_is_refused_even_with_overwrite(tmp_path):
+    from helixforge.core.errors import ConfigError
+    from helixforge.core.io import check_output
+
+    data = tmp_path / "assay" / "data.csv"
+    data.parent.mkdir()
+    data.write_text("smiles,y\nCCO,1\n")
+    with pytest.raises(ConfigError, match="holds the input"):
+        check_output(data.parent, overwrite=True, kind="dir", inputs=[data])
+    with pytest.raises(ConfigError, match="is the input"):
+        check_output(data, overwrite=True, kind="table", inputs=[data])
+    assert check_output(tmp_path / "run", kind="dir", inputs=[data, None]) == tmp_path / "run"
+    assert data.exists()
+
+
+def test_chem_train_never_replaces_the_folder_holding_its_data(tmp_path):
+    from typer.testing import CliRunner
+
+    from helixforge.cli.app import app
+
+    data = tmp_path / "assay" / "data.csv"
+    data.parent.mkdir()
+    data.write_text("smiles,y\n" + "".join(f"{'C' * (i + 1)}O,{i}\n" for i in range(30)))
+    res = CliRunner().invoke(
+        app, ["chem", "train", str(data), "--label-col", "y", "-o", str(data.parent),
+              "--overwrite", "-q"],
+    )  # fmt: skip
+    assert res.exit_code == 2 and "holds the input" in res.output
+    assert data.exists()

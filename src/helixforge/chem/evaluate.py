@@ -67,7 +67,7 @@ def evaluate_property(
         )
     stem = Path(str(data)).name.split(".")[0]
     dest = Path(out) if out else Path(run_dir) / "evaluations" / stem
-    check_output(dest, overwrite=overwrite, kind="dir")
+    check_output(dest, overwrite=overwrite, kind="dir", inputs=[data, run_dir])
     col = smiles_col or predictor.config.get("smiles_col") or "smiles"
     idx = [predictor.targets.index(t) for t in targets]
     tt = [predictor.task_types[i] for i in idx]

@@ -138,7 +138,12 @@ def train_property_model(
             f"--label-col {smiles_col} is also the --input-col; the label must be another column"
         )
     n_jobs = resolve_jobs(n_jobs)
-    check_output(out, overwrite=overwrite, kind="dir")
+    check_output(
+        out,
+        overwrite=overwrite,
+        kind="dir",
+        inputs=[] if isinstance(data, pd.DataFrame) else [data],
+    )
     params = dict(model_params or {})
     if model != "auto":  # unknown models and bad --param values fail before any work
         get_model(model, **_model_params(model, params, device, quiet, n_jobs))

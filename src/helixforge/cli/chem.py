@@ -251,7 +251,7 @@ def standardize_cmd(
     if not out_path:
         raise ConfigError("-o/--out is required", hint="for example -o clean.csv")
     require_table_suffix(out_path)
-    check_output(out_path, overwrite=overwrite, kind="table")
+    check_output(out_path, overwrite=overwrite, kind="table", inputs=[input])
     res = standardize_file(
         input,
         out_path,

@@ -22,7 +22,7 @@ import shutil
 import struct
 import tempfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO
 
@@ -151,7 +151,12 @@ def check_gzip_whole(path: str | os.PathLike) -> None:
 
 
 def check_output(
-    path: str | os.PathLike, *, overwrite: bool = False, kind: str = "file", option: str = "--out"
+    path: str | os.PathLike,
+    *,
+    overwrite: bool = False,
+    kind: str = "file",
+    option: str = "--out",
+    inputs: Iterable[str | os.PathLike | None] = (),
 ) -> Path:
     """Validate an output path before any work starts; return it as a Path.
 
@@ -162,6 +167,7 @@ def check_output(
     p = Path(path)
     if str(path).strip() == "":
         raise ConfigError(f"{option} is empty", hint=f"give {option} a path")
+    check_not_input(p, inputs, option)
     if kind == "table":  # a file holding a table: refuse .xlsx / .json / .sdf … names
         from helixforge.core.tables import require_table_name
 
@@ -309,3 +315,33 @@ def staging_dir(final: str | os.PathLike, *, keep_on_error: bool = True) -> Iter
             shutil.rmtree(stage, ignore_errors=True)
         raise
     replace_dir(stage, final)
+
+
+def check_not_input(
+    out: str | os.PathLike | None,
+    inputs: Iterable[str | os.PathLike | None],
+    option: str = "--out",
+) -> None:
+    """`ConfigError` when `out` is one of `inputs` or a directory holding one of them."""
+    if out is None:
+        return
+    try:
+        o = Path(out).resolve()
+    except (OSError, RuntimeError):
+        return  # check_output reports unusable paths
+    for item in inputs:
+        if item is None or not isinstance(item, str | os.PathLike):
+            continue
+        try:
+            p = Path(item)
+            if not p.exists():
+                continue
+            ip = p.resolve()
+        except (OSError, RuntimeError, ValueError):
+            continue
+        if ip == o or o in ip.parents:
+            what = "is" if ip == o else "holds"
+            raise ConfigError(
+                f"{option} {out} {what} the input {item}; writing there would destroy it",
+                hint=f"give {option} a path that is not an input (e.g. results/out.tsv)",
+            )

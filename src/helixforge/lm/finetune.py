@@ -221,7 +221,12 @@ def finetune(
     kw = dict(lora=lora, epochs=epochs, lr=lr, batch_size=batch_size, max_len=max_len,
               device=device, threads=threads, trust_remote_code=trust_remote_code, quiet=quiet)  # fmt: skip
     LMPropertyModel(model_path, **kw)  # checks the options before any work
-    check_output(out, overwrite=overwrite, kind="dir")
+    check_output(
+        out,
+        overwrite=overwrite,
+        kind="dir",
+        inputs=[x for x in (data, valid, test, model_path) if isinstance(x, str | os.PathLike)],
+    )
     resolve_model_dir(model_path)  # fail early with a clear message
     config = {
         "base_model": str(model_path),

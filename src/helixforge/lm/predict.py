@@ -149,7 +149,7 @@ def _predict_fasta(run: LMRun, input_path: Path, out_path, overwrite: bool) -> d
     from helixforge.core.tables import write_table
     from helixforge.lm.tables import read_sequences
 
-    check_output(out_path, overwrite=overwrite, kind="table")
+    check_output(out_path, overwrite=overwrite, kind="table", inputs=[input_path])
     errors_path = errors_path_for(out_path)
     inp = read_sequences(input_path)
     inp.errors.write(errors_path)

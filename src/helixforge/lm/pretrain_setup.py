@@ -188,6 +188,9 @@ def prepare_output(opts: PretrainOptions, log: Log) -> tuple[bool, dict[str, Any
     from helixforge.lm.corpus import open_corpus
 
     open_corpus(opts.corpus, window=64, seed=opts.seed, **opts.corpus_kw)  # a bad corpus fails here
+    from helixforge.core.io import check_not_input
+
+    check_not_input(opts.out_dir, [opts.corpus, opts.tokenizer if opts.tokenizer else None])
     resume = prepare_dir(opts.out_dir, opts.stage, opts.resume, opts.overwrite, log)
     resume_key = opts.resume_key(sha256_file(opts.corpus))
     if resume:

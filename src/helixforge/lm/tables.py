@@ -116,13 +116,14 @@ def _no_rows(inp: SequenceInput, path, out_path) -> None:
         )
 
 
-def _check_outputs(out_path, overwrite: bool, *extra) -> None:
+def _check_outputs(out_path, overwrite: bool, *extra, inputs=(), npy: bool = False) -> None:
     from helixforge.core.io import check_output
 
-    check_output(out_path, overwrite=overwrite, kind="table")
+    kind = "file" if npy and str(out_path).endswith(".npy") else "table"  # embed writes .npy
+    check_output(out_path, overwrite=overwrite, kind=kind, inputs=inputs)
     for opt, p in extra:
         if p:
-            check_output(p, overwrite=overwrite, option=opt)
+            check_output(p, overwrite=overwrite, option=opt, inputs=inputs)
 
 
 def embed_table(
@@ -142,7 +143,7 @@ def embed_table(
     from helixforge.core.training import set_threads
     from helixforge.lm.inference import embed
 
-    _check_outputs(out_path, overwrite)
+    _check_outputs(out_path, overwrite, inputs=[input_path, model_path], npy=True)
     set_threads(threads)
     inp = read_sequences(input_path, column, id_column)
     _no_rows(inp, input_path, out_path)
@@ -175,7 +176,9 @@ def score_table(
     from helixforge.core.training import set_threads
     from helixforge.lm.inference import score
 
-    _check_outputs(out_path, overwrite, ("--per-position", per_position))
+    _check_outputs(
+        out_path, overwrite, ("--per-position", per_position), inputs=[input_path, model_path]
+    )
     set_threads(threads)
     inp = read_sequences(input_path, column, id_column)
     _no_rows(inp, input_path, out_path)

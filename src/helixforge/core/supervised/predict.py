@@ -199,7 +199,7 @@ def predict_table(
     from helixforge.core.tables import iter_table, write_table
 
     require_int(chunk_size, "--chunk-size", min_value=1)
-    out = check_output(out, overwrite=overwrite, kind="table")
+    out = check_output(out, overwrite=overwrite, kind="table", inputs=[input, run.path])
     errors_path = errors_path_for(out)
     check_output(errors_path, overwrite=True, option="--out (errors table)")
     col = input_col or run.config.get("input_col") or "input"

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from helixforge.core.errors import ConfigError
+from helixforge.core.errors import ConfigError, NoUsableRowsError
 
 TASK_TYPES = ("regression", "binary", "multiclass")
 MAX_CLASSES = 20
@@ -175,3 +175,31 @@ def encode_labels(
 def decode_labels(y: np.ndarray, classes: Sequence[Any]) -> list[Any]:
     """Class indices (NaN = missing) back to class values."""
     return [classes[int(v)] if np.isfinite(v) else np.nan for v in np.asarray(y, float)]
+
+
+MIN_TRAIN_ROWS = 10
+
+
+def check_learnable(data, source: str, label_option: str = "--label-col") -> None:
+    """Raise a clear error when `data` (a `LabelledData`) has fewer than `MIN_TRAIN_ROWS`
+    distinct usable inputs, or a target whose usable labels all have one value (a constant
+    column, or a single class in a classification task)."""
+    n = len(data.inputs)
+    if n < MIN_TRAIN_ROWS:
+        raise NoUsableRowsError(
+            f"{source}: only {n} distinct usable input(s) after cleaning "
+            f"({len(data.errors)} row problem(s) recorded); training needs at least "
+            f"{MIN_TRAIN_ROWS} for the train, validation and test parts",
+            hint="add rows, or check the input and label columns",
+        )
+    y = np.asarray(data.y, dtype=float).reshape(n, -1)
+    for j, target in enumerate(data.targets):
+        values = np.unique(y[:, j][~np.isnan(y[:, j])])
+        if len(values) == 1:
+            classes = (data.classes or {}).get(target)
+            shown = classes[int(values[0])] if classes else values[0]
+            raise ConfigError(
+                f"{label_option} {target}: every usable row of {source} has the same label "
+                f"({shown!r}); there is nothing to learn",
+                hint="check the label column; a classifier needs at least two classes",
+            )

@@ -234,13 +234,15 @@ def train_supervised(
     from helixforge.core.io import check_output, staging_dir
     from helixforge.core.options import require_float, require_int
     from helixforge.core.supervised.rundir import write_run
+    from helixforge.core.supervised.tasks import check_learnable
     from helixforge.core.training import seed_everything
 
     log = log or _nolog
     t_start = time.time()
     require_int(ensemble, "--ensemble", min_value=1)
     require_float(coverage, "--coverage", low=0, high=1, low_open=True, high_open=True)
-    check_output(out, overwrite=overwrite, kind="dir")
+    check_output(out, overwrite=overwrite, kind="dir", inputs=[data.source])
+    check_learnable(data, data.source or "the training table")
     seed_everything(seed)
     sp = split_rows(data, split, assignment=split_assignment, fractions=fractions, seed=seed)
     log(f"split {'predefined' if split_assignment is not None else split}: {sp.sizes()}")

@@ -25,7 +25,7 @@ $(STAMP): $(BIN)/python pyproject.toml constraints-cpu.txt
 install: $(STAMP)
 
 demo: install
-	$(BIN)/helix demo --out demo_run
+	$(BIN)/helix demo -o demo_run --overwrite
 
 test: install
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests

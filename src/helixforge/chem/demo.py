@@ -67,6 +67,4 @@ def run_demo(
         f"[bold green]test[/] ({test['n']} molecules): RMSE {test['rmse']:.3f}  MAE {test['mae']:.3f}  "
         f"R² {test['r2']:.3f}  90% interval coverage {test.get('coverage', float('nan')):.2f}"
     )
-    console.print(f"predictions: {pred['out']}")
-    console.print(f"report: [bold]{run.report}[/]")
     return {"metrics": run.metrics, "report": str(run.report), "predictions": pred["out"]}

@@ -70,6 +70,7 @@ def demo_cmd(
             report = final / Path(result["report"]).relative_to(stage)
         except ValueError:
             report = final
+        say(f"predictions: {final / 'test_predictions.csv'}")
         say(f"demo written to {final} (open {report})")
 
 

@@ -34,6 +34,7 @@ from helixforge.lm.estimator import (  # noqa: F401 - older import paths
     FinetunedLM,
     LMPropertyModel,
 )
+from helixforge.lm.tokenizer_backends import SequenceCheck, sequence_check
 
 Log = Callable[[str], None]
 # auto / a type → `core.supervised.resolve_tasks`; classification = auto, but never regression
@@ -51,9 +52,16 @@ def source_name(src: Any) -> str:
     return "<table>" if isinstance(src, pd.DataFrame) else str(src)
 
 
-def read_rows(src: Any, seq_col: str, label_cols: Sequence[str], errors: RowErrors) -> pd.DataFrame:
+def read_rows(
+    src: Any,
+    seq_col: str,
+    label_cols: Sequence[str],
+    errors: RowErrors,
+    check: SequenceCheck | None = None,
+) -> pd.DataFrame:
     """Rows of a labelled table (index = file line) with a non-empty sequence in `seq_col`;
-    unreadable lines and empty sequences go to `errors`."""
+    unreadable lines, empty sequences and (with `check`) sequences with characters outside the
+    tokenizer's alphabet go to `errors`."""
     from helixforge.core.tables import read_table, require_columns
 
     if isinstance(src, pd.DataFrame):
@@ -65,7 +73,8 @@ def read_rows(src: Any, seq_col: str, label_cols: Sequence[str], errors: RowErro
     empty = (seq.isna() | seq.astype(str).str.strip().eq("")).to_numpy()
     for row in df.index[empty]:
         errors.add(int(row), seq_col, df.at[row, seq_col], "empty sequence")
-    return df.loc[~empty]
+    kept = df.loc[~empty]
+    return check.filter(kept, seq_col, errors) if check is not None else kept
 
 
 def subsample(df: pd.DataFrame, max_rows: int | None, seed: int, notes: list[str]) -> pd.DataFrame:
@@ -103,8 +112,10 @@ def load_labelled(
     *,
     max_rows: int | None = None,
     seed: int = 0,
+    check: SequenceCheck | None = None,
 ):
-    """(`LabelledData` of train + valid + test rows, their split assignment)."""
+    """(`LabelledData` of train + valid + test rows, their split assignment); `check` is the
+    base checkpoint's alphabet check (`tokenizer_backends.sequence_check`)."""
     from helixforge.core.supervised import LabelledData, clean_labels, encode_labels
 
     errors = RowErrors(source_name(data))
@@ -114,7 +125,10 @@ def load_labelled(
             continue
         errs = RowErrors(source_name(src))
         df = clean_labels(
-            read_rows(src, seq_col, label_cols, errs), label_cols, errs, source=source_name(src)
+            read_rows(src, seq_col, label_cols, errs, check),
+            label_cols,
+            errs,
+            source=source_name(src),
         )
         if part == "train":
             df = subsample(df, max_rows, seed, notes)
@@ -250,9 +264,8 @@ def finetune(
             )
         return finetune_tokens(model_path, data, valid, test, kw=kw, config=config, out=out,
                                max_rows=max_rows, seed=seed, overwrite=overwrite, report=report)  # fmt: skip
-    table, parts = load_labelled(
-        data, valid, test, sequence_col, label_cols, task, max_rows=max_rows, seed=seed
-    )
+    table, parts = load_labelled(data, valid, test, sequence_col, label_cols, task,
+                                 max_rows=max_rows, seed=seed, check=sequence_check(model_path))  # fmt: skip
     n_train = parts.count("train")
     check_learnable(table, source_name(data))
     if not n_train:

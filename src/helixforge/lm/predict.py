@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ import pandas as pd
 from helixforge.core.errors import InputError, RowErrors
 from helixforge.core.supervised import Ensemble, TrainedRun
 from helixforge.lm.estimator import FINETUNE_FILE, TOKEN_TASK, LMPropertyModel
+from helixforge.lm.tokenizer_backends import SequenceCheck, sequence_check
 
 
 class _Loader:
@@ -131,18 +133,23 @@ def _column(run: LMRun, input_path: Path, column: str | None, id_column: str | N
     return found or trained or "sequence"
 
 
-def _prepare(frame: pd.DataFrame, col: str, source: str):
-    """Per chunk: rows with a sequence (stripped) go on; empty ones to the errors."""
+def _prepare(frame: pd.DataFrame, col: str, source: str, check: SequenceCheck | None = None):
+    """Per chunk: rows with a sequence (stripped) go on; empty ones, and those `check` refuses
+    (characters outside the tokenizer's alphabet), to the errors."""
     errors = RowErrors(source)
     values = frame[col]
     empty = (values.isna() | values.astype(str).str.strip().eq("")).to_numpy()
     for line in frame.index[empty]:
         errors.add(int(line), col, frame.at[line, col], "empty sequence")
     kept = frame.loc[~empty]
+    if check is not None:
+        kept = check.filter(kept, col, errors)
     return kept, kept[col].astype(str).str.strip().tolist(), errors, None
 
 
-def _predict_fasta(run: LMRun, input_path: Path, out_path, overwrite: bool) -> dict[str, Any]:
+def _predict_fasta(
+    run: LMRun, input_path: Path, out_path, overwrite: bool, check: SequenceCheck | None
+) -> dict[str, Any]:
     from helixforge.core.errors import NoUsableRowsError
     from helixforge.core.io import check_output
     from helixforge.core.supervised import errors_path_for
@@ -151,7 +158,7 @@ def _predict_fasta(run: LMRun, input_path: Path, out_path, overwrite: bool) -> d
 
     check_output(out_path, overwrite=overwrite, kind="table", inputs=[input_path])
     errors_path = errors_path_for(out_path)
-    inp = read_sequences(input_path)
+    inp = read_sequences(input_path, check=check)
     inp.errors.write(errors_path)
     if not inp.sequences:
         raise NoUsableRowsError(f"{input_path}: no usable sequences", hint=f"see {errors_path}")
@@ -192,14 +199,15 @@ def predict_run(
         run_dir, device=device, trust_remote_code=trust_remote_code, batch_size=batch_size
     )
     set_threads(threads)
+    check = sequence_check(run_dir)
     src = Path(input_path)
     if src.is_file() and corpus_kind(src) == "fasta":
-        return _predict_fasta(run, src, out_path, overwrite)
+        return _predict_fasta(run, src, out_path, overwrite, check)
     return predict_table(
         run,
         src,
         out_path,
-        prepare=_prepare,
+        prepare=partial(_prepare, check=check),
         input_col=_column(run, src, column, id_column),
         chunk_size=chunk_size,
         resume=resume,

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from helixforge.core.errors import ColumnNotFoundError, InputError, NoUsableRowsError, RowErrors
+from helixforge.lm.tokenizer_backends import SequenceCheck, sequence_check
 
 SEQUENCE_COLUMNS = ("sequence", "seq", "smiles")
 
@@ -43,7 +44,7 @@ def errors_path(out: str | os.PathLike) -> Path:
     return p.with_name(name + ".errors.csv")
 
 
-def _read_fasta(p: Path) -> SequenceInput:
+def _read_fasta(p: Path, check: SequenceCheck | None = None) -> SequenceInput:
     from Bio.SeqIO.FastaIO import SimpleFastaParser
 
     from helixforge.core.io import open_text
@@ -62,6 +63,12 @@ def _read_fasta(p: Path) -> SequenceInput:
         if not seq.strip():
             errors.add(i + 1, "sequence", name, "empty sequence (FASTA record number)")
             continue
+        why = check.problem(seq.strip()) if check else None
+        if why:
+            errors.add(
+                i + 1, "sequence", seq.strip(), f"{why} (record {name}; row = record number)"
+            )
+            continue
         ids.append(name)
         seqs.append(seq.strip())
         keep.append(i)
@@ -70,18 +77,24 @@ def _read_fasta(p: Path) -> SequenceInput:
 
 
 def read_sequences(
-    path: str | os.PathLike, column: str | None = None, id_column: str | None = None
+    path: str | os.PathLike,
+    column: str | None = None,
+    id_column: str | None = None,
+    *,
+    check: SequenceCheck | None = None,
 ) -> SequenceInput:
     """Sequences from a table (column sequence / seq / smiles by default) or a FASTA file.
 
-    Lines with the wrong number of fields and empty sequences go to the errors; ids come from
-    `id_column`, else the file line numbers (FASTA: record names)."""
+    Lines with the wrong number of fields, empty sequences and (with `check`, see
+    `tokenizer_backends.sequence_check`) sequences with characters outside the tokenizer's
+    alphabet go to the errors; ids come from `id_column`, else the file line numbers (FASTA:
+    record names)."""
     from helixforge.core.tables import read_table, skipped_line_errors
     from helixforge.lm.corpus import corpus_kind
 
     p = Path(path)
     if corpus_kind(p) == "fasta":
-        return _read_fasta(p)
+        return _read_fasta(p, check)
     df = read_table(p)
     errors = RowErrors(p)
     errors.extend(skipped_line_errors(df, p))
@@ -98,6 +111,8 @@ def read_sequences(
     for line in df.index[empty.to_numpy()]:
         errors.add(int(line), column, df.at[line, column], "empty sequence")
     kept = df.loc[~empty.to_numpy()]
+    if check is not None:
+        kept = check.filter(kept, column, errors)
     ids = kept[id_column].tolist() if id_column else [int(i) for i in kept.index]
     seqs = kept[column].astype(str).str.strip().tolist()
     n_rows = len(df) + len(df.attrs.get("skipped_lines", {}))
@@ -145,7 +160,7 @@ def embed_table(
 
     _check_outputs(out_path, overwrite, inputs=[input_path, model_path], npy=True)
     set_threads(threads)
-    inp = read_sequences(input_path, column, id_column)
+    inp = read_sequences(input_path, column, id_column, check=sequence_check(model_path))
     _no_rows(inp, input_path, out_path)
     X = embed(model_path, inp.sequences, **kwargs)
     if str(out_path).endswith(".npy"):
@@ -180,7 +195,7 @@ def score_table(
         out_path, overwrite, ("--per-position", per_position), inputs=[input_path, model_path]
     )
     set_threads(threads)
-    inp = read_sequences(input_path, column, id_column)
+    inp = read_sequences(input_path, column, id_column, check=sequence_check(model_path))
     _no_rows(inp, input_path, out_path)
     res = score(model_path, inp.sequences, **kwargs)
     scores = res.to_frame(inp.ids).drop(columns=["id"])

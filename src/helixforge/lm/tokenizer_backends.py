@@ -1,20 +1,94 @@
-"""The tokenizers-library backends behind each tokenizer spec (see `helixforge.lm.tokenizers`)."""
+"""The tokenizers-library backends behind each tokenizer spec (see `helixforge.lm.tokenizers`),
+and the input check that keeps characters a tokenizer would turn into [UNK] out of the model
+(`sequence_check`: such rows go to the errors table instead)."""
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
+import json
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from helixforge.core.errors import ConfigError
+from helixforge.core.errors import ConfigError, HelixError, RowErrors
 from helixforge.lm.tokenizers import (
     _IUPAC_AMBIGUOUS,
     CLS,
     SEP,
     SMILES_BASE_VOCAB,
     SMILES_REGEX,
+    SPEC_FILE,
     SPECIAL_TOKENS,
     TokenizerSpec,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# What the DNA normalizer maps onto the vocabulary: ACGTN, U (→ T), IUPAC ambiguity codes (→ N).
+DNA_ALPHABET = frozenset("ACGTNU" + _IUPAC_AMBIGUOUS)
+
+
+def _offending(seq: str, is_bad: Callable[[str], bool], limit: int = 5) -> str:
+    """ "'>' at position 1, ' ' at position 5" (first position of each bad character, 1-based)."""
+    seen: dict[str, int] = {}
+    for i, c in enumerate(seq, 1):
+        if c not in seen and is_bad(c):
+            seen[c] = i
+    shown = ", ".join(f"{c!r} at position {i}" for c, i in list(seen.items())[:limit])
+    return shown + (f" (+{len(seen) - limit} more)" if len(seen) > limit else "")
+
+
+@dataclass(frozen=True)
+class SequenceCheck:
+    """The alphabet check of one checkpoint's tokenizer (`kind`: "dna" or "smiles")."""
+
+    kind: str
+    tokenizer: str
+
+    def problem(self, seq: str) -> str | None:
+        """Why `seq` must not reach the model, or None when it is fine."""
+        if self.kind == "dna":
+            upper = seq.upper()  # soft-masked lower case is fine
+            if not DNA_ALPHABET.issuperset(upper):
+                bad = _offending(upper, lambda c: c not in DNA_ALPHABET)
+                return (
+                    f"character(s) outside the DNA alphabet of the {self.tokenizer} tokenizer "
+                    f"(ACGTN, U, IUPAC {_IUPAC_AMBIGUOUS}): {bad}"
+                )
+        elif self.kind == "smiles" and any(c.isspace() for c in seq):
+            return f"whitespace inside a SMILES: {_offending(seq, str.isspace)}"
+        return None
+
+    def filter(self, frame: pd.DataFrame, col: str, errors: RowErrors) -> pd.DataFrame:
+        """Rows of `frame` (index = file line) whose stripped `col` passes; the others go to
+        `errors` with their line, column, value and the offending characters."""
+        bad = []
+        for line, value in frame[col].items():
+            why = self.problem(str(value).strip())
+            if why:
+                errors.add(int(line), col, value, why)
+                bad.append(line)
+        return frame.drop(index=bad) if bad else frame
+
+
+def sequence_check(model_path: str | os.PathLike | None) -> SequenceCheck | None:
+    """The input check for a checkpoint (or a run directory) whose tokenizer HelixForge built
+    (its helixforge_tokenizer.json records the kind): DNA → alphabet check, SMILES → no
+    whitespace. None for other tokenizers (published checkpoints keep their own handling) and
+    for paths that do not resolve (loading the model reports those)."""
+    from helixforge.lm.models import resolve_model_dir
+
+    if model_path is None:
+        return None
+    try:
+        spec_file = resolve_model_dir(str(model_path).removeprefix("lm:")) / SPEC_FILE
+        kind = json.loads(spec_file.read_text(encoding="utf-8")).get("kind", "")
+    except (HelixError, OSError, ValueError, AttributeError):
+        return None
+    family = kind.split("-")[0] if isinstance(kind, str) else ""
+    return SequenceCheck(family, kind) if family in ("dna", "smiles") else None
 
 
 def _dna_normalizer():

@@ -1,0 +1,165 @@
+"""No silent [UNK]: with a HelixForge DNA / SMILES tokenizer, rows with characters outside its
+alphabet go to the errors table (line, column, the offending characters) in every reader of
+`helix lm embed | score | predict | finetune`, and the good rows are processed (rows in = rows
+out + rows in errors). Published tokenizers keep their own handling."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from helixforge.cli.app import app
+from helixforge.lm.tokenizer_backends import SequenceCheck, sequence_check
+
+runner = CliRunner()
+
+# (id, sequence, expected fragment of the reason; None = accepted)
+DNA_CASES = [
+    ("plain", "ACGTACGTAGGCAT", None),
+    ("soft-masked", "acgtacgtaggcat", None),
+    ("iupac", "ACGTRYSWKMBDHVNN", None),
+    ("rna-u", "ACGUACGUAGGCAU", None),
+    ("inner-space", "ACGT NNNNACGT", "' ' at position 5"),
+    ("fasta-header", ">seq1ACGT", "'>' at position 1"),
+    ("gap", "AC-GTACGT", "'-' at position 3"),
+    ("digits", "ACGT1234", "'1' at position 5"),
+    ("stop", "ACG*TACG", "'*' at position 4"),
+    ("label-0", "0", "'0' at position 1"),
+    ("tab", "ACGT\tACGT", "'\\t' at position 5"),
+    ("dot", "ACGT.ACGT", "'.' at position 5"),
+    ("protein-x", "ACGTXACGT", "'X' at position 5"),
+    ("several", "A-C>G", "'-' at position 2, '>' at position 4"),
+]
+SMILES_CASES = [
+    ("ok", "CC(=O)Nc1ccc(O)cc1", None),
+    ("chiral", "CC[C@H](N)C(=O)O", None),
+    ("inner-space", "CC O", "' ' at position 3"),
+    ("inner-tab", "CC\tO", "'\\t' at position 3"),
+]
+
+
+@pytest.mark.parametrize("case", DNA_CASES, ids=lambda c: c[0])
+def test_dna_alphabet(case):
+    _, seq, reason = case
+    why = SequenceCheck("dna", "dna-char").problem(seq)
+    assert (why is None) if reason is None else (reason in why and "DNA alphabet" in why)
+
+
+@pytest.mark.parametrize("case", SMILES_CASES, ids=lambda c: c[0])
+def test_smiles_whitespace(case):
+    _, seq, reason = case
+    why = SequenceCheck("smiles", "smiles-atom").problem(seq)
+    assert (why is None) if reason is None else (reason in why and "whitespace" in why)
+
+
+@pytest.mark.parametrize(
+    "kind, family",
+    [("dna-char", "dna"), ("dna-kmer", "dna"), ("dna-bpe", "dna"), ("smiles-atom", "smiles"),
+     ("smiles-bpe", "smiles"), ("external", None)],
+)  # fmt: skip
+def test_sequence_check_reads_the_saved_kind(pretrained_encoder, tmp_path, kind, family):
+    m = shutil.copytree(pretrained_encoder, tmp_path / "m")
+    spec = json.loads((m / "helixforge_tokenizer.json").read_text())
+    (m / "helixforge_tokenizer.json").write_text(json.dumps({**spec, "kind": kind}))
+    check = sequence_check(m)
+    assert (check is None) if family is None else (check.kind == family)
+
+
+def test_published_and_missing_checkpoints_are_not_checked(published_bert, tmp_path):
+    assert sequence_check(published_bert) is None  # no helixforge_tokenizer.json
+    assert sequence_check(tmp_path / "nope") is None  # loading reports it later
+
+
+GOOD = ["".join(np.random.default_rng(i).choice(list("ACGT"), 14)) for i in range(14)]
+GOOD[1] = GOOD[1].lower()  # soft-masked
+GOOD[2] = GOOD[2][:5] + "RYN" + GOOD[2][8:]  # IUPAC codes
+BAD = [seq for _, seq, reason in DNA_CASES if reason is not None and "\t" not in seq]
+
+
+@pytest.fixture(scope="module")
+def d(tmp_path_factory, pretrained_encoder):
+    """Tables mixing good and bad rows, a FASTA, and a run fine-tuned on the dna-char encoder."""
+    from helixforge.lm.finetune import finetune
+
+    d = tmp_path_factory.mktemp("alphabet")
+    shutil.copytree(pretrained_encoder, d / "enc")
+    seqs = GOOD + BAD
+    labels = [i % 2 for i in range(len(GOOD))] + [0] * len(BAD)
+    pd.DataFrame({"sequence": seqs, "label": labels}).to_csv(d / "mixed.csv", index=False)
+    pd.DataFrame({"sequence": GOOD, "label": labels[: len(GOOD)]}).to_csv(
+        d / "good.csv", index=False
+    )
+    recs = [("ok1", GOOD[0]), ("gap", "AC-GT"), ("ok2", GOOD[3]), ("digit", "ACG7T")]
+    (d / "mixed.fa").write_text("".join(f">{n}\n{s}\n" for n, s in recs))
+    finetune(d / "enc", d / "good.csv", out=d / "ft", epochs=1, batch_size=8, threads=1,
+             device="cpu")  # fmt: skip
+    return d
+
+
+def _bad_lines() -> set[int]:
+    return {len(GOOD) + 2 + i for i in range(len(BAD))}  # header = line 1
+
+
+def _check_errors(errors: pd.DataFrame, lines: set[int]) -> None:
+    assert set(errors.row) == lines
+    assert set(errors.column) == {"sequence"}
+    assert errors.reason.str.contains("outside the DNA alphabet").all()
+    assert errors.reason.str.contains("at position").all()
+
+
+@pytest.mark.parametrize("verb, model", [("embed", "enc"), ("score", "enc"), ("predict", "ft")])
+def test_bad_rows_go_to_the_errors_table(d, tmp_path, verb, model):
+    out = tmp_path / "o.csv"
+    res = runner.invoke(app, ["lm", verb, str(d / model), str(d / "mixed.csv"), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    kept = pd.read_csv(out)
+    errors = pd.read_csv(tmp_path / "o.errors.csv")
+    _check_errors(errors, _bad_lines())
+    assert list(kept.sequence) == GOOD
+    assert len(kept) + len(errors) == len(GOOD) + len(BAD)
+
+
+@pytest.mark.parametrize("verb, model", [("embed", "enc"), ("score", "enc"), ("predict", "ft")])
+def test_bad_fasta_records_go_to_the_errors_table(d, tmp_path, verb, model):
+    out = tmp_path / "o.csv"
+    res = runner.invoke(app, ["lm", verb, str(d / model), str(d / "mixed.fa"), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    errors = pd.read_csv(tmp_path / "o.errors.csv")
+    assert list(errors.row) == [2, 4]
+    assert errors.reason.str.contains("'-' at position 3").iloc[0]
+    assert errors.reason.str.contains("'7' at position 4").iloc[1]
+    assert len(pd.read_csv(out)) == 2
+
+
+def test_embedding_a_label_column_is_refused(d, tmp_path):
+    out = tmp_path / "e.csv"
+    argv = ["lm", "embed", str(d / "enc"), str(d / "good.csv"), "--input-col", "label"]
+    res = runner.invoke(app, [*argv, "-o", str(out)])
+    assert res.exit_code == 2 and "Traceback" not in res.output
+    assert "good.csv" in res.output and not out.exists()
+    errors = pd.read_csv(tmp_path / "e.errors.csv")
+    assert len(errors) == len(GOOD) and set(errors.column) == {"label"}
+
+
+def test_finetune_keeps_bad_rows_out_of_training(d, tmp_path):
+    out = tmp_path / "ft"
+    res = runner.invoke(app, ["lm", "finetune", str(d / "enc"), str(d / "mixed.csv"), "--epochs",
+                              "1", "--jobs", "1", "--quiet", "-o", str(out)])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    errors = pd.read_csv(out / "errors.csv")
+    _check_errors(errors, _bad_lines())
+    assert json.loads((out / "config.json").read_text())["n_rows"] == len(GOOD)
+
+
+def test_published_tokenizer_keeps_todays_behaviour(published_bert, tmp_path):
+    pd.DataFrame({"sequence": ["ACGTACGT", "AC-GTACG"]}).to_csv(tmp_path / "t.csv", index=False)
+    out = tmp_path / "e.csv"
+    res = runner.invoke(app, ["lm", "embed", published_bert, str(tmp_path / "t.csv"), "-o",
+                              str(out)])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    assert len(pd.read_csv(out)) == 2

@@ -25,11 +25,12 @@ from helixforge.lm.heads import parse_position_labels
 
 
 def read_token_rows(
-    src: Any, seq_col: str, label_col: str, errors: RowErrors
+    src: Any, seq_col: str, label_col: str, errors: RowErrors, check=None
 ) -> tuple[pd.DataFrame, list[str], list[list[int]]]:
     """(kept rows, sequences, per-position labels); rows whose labels are not one non-negative
-    integer per character go to `errors`."""
-    df = read_rows(src, seq_col, [label_col], errors)
+    integer per character, or (with `check`) whose sequence leaves the tokenizer's alphabet,
+    go to `errors`."""
+    df = read_rows(src, seq_col, [label_col], errors, check)
     labels, keep = [], []
     for row, value in df[label_col].items():
         n = len(str(df.at[row, seq_col]).strip())
@@ -97,14 +98,17 @@ def finetune_tokens(
     from helixforge.lm.finetune_report import write_token_run
 
     seq_col, label_col = config["sequence_col"], config["label_cols"][0]
+    from helixforge.lm.tokenizer_backends import sequence_check
+
     errors = RowErrors(source_name(data))
     parts: dict[str, tuple] = {}
     notes: list[str] = []
+    check = sequence_check(model_path)
     for part, src in zip(PARTS, (data, valid, test)):
         if src is None:
             continue
         errs = RowErrors(source_name(src))
-        df, seqs, labs = read_token_rows(src, seq_col, label_col, errs)
+        df, seqs, labs = read_token_rows(src, seq_col, label_col, errs, check)
         if part == "train":
             pos = subsample(df.reset_index(drop=True), max_rows, seed, notes).index
             df, seqs, labs = df.iloc[pos], [seqs[i] for i in pos], [labs[i] for i in pos]

@@ -25,9 +25,7 @@ class SequenceInference:
     max_len: int | None
     n_outputs: int
     classes_: list[Any] | None
-
-    def _require_fitted(self) -> None:  # pragma: no cover - provided by the model
-        raise NotImplementedError
+    _require_fitted: Any  # a method of the model class that mixes this in
 
     def _check_input(self, seqs: Sequence[str]) -> None:
         limit = self.max_len

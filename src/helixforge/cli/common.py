@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import functools
 import gzip
-import os
 import struct
 import sys
 import zlib
@@ -87,10 +86,9 @@ def logger(quiet: bool) -> Callable[[str], None] | None:
 def resolve_jobs(jobs: int) -> int:
     """--jobs 0 means every CPU this process may use."""
     if jobs == 0:
-        try:
-            return max(1, len(os.sched_getaffinity(0)))
-        except AttributeError:  # pragma: no cover - not Linux
-            return os.cpu_count() or 1
+        from helixforge.core.parallel import available_cpus
+
+        return available_cpus()
     return jobs
 
 

@@ -51,10 +51,6 @@ JOBS = jobs_option(0)
 SHOWN = ("roc_auc", "pr_auc", "mcc", "accuracy", "macro_f1", "rmse", "r2", "spearman", "coverage")
 
 
-def _threads(jobs: int) -> int:
-    return resolve_jobs(jobs)
-
-
 @tokenizer_app.command("train")
 @handle_errors
 def tokenizer_train(
@@ -140,7 +136,7 @@ def pretrain_cmd(
         batch_size=batch_size, accumulate=accumulate, lr=lr, eval_every=eval_every,
         save_every=save_every, valid_size=valid_size, enumerate_smiles=enumerate_smiles,
         holdout=holdout or None, column=column, resume=resume, overwrite=overwrite, seed=seed,
-        device=require_device(device), threads=_threads(jobs), log=logger(quiet), quiet=quiet,
+        device=require_device(device), threads=resolve_jobs(jobs), log=logger(quiet), quiet=quiet,
     )  # fmt: skip
     vl = (
         "n/a"
@@ -211,7 +207,7 @@ def finetune_cmd(
         model, data, task=task, out=out_dir, valid=valid, test=test, sequence_col=sequence_col,
         label_cols=label_col, lora=lora, epochs=epochs, lr=lr, batch_size=batch_size,
         max_len=max_len, max_rows=max_rows, ensemble=ensemble, coverage=coverage, seed=seed,
-        device=require_device(device), threads=_threads(jobs), trust_remote_code=trust_remote_code, quiet=quiet,
+        device=require_device(device), threads=resolve_jobs(jobs), trust_remote_code=trust_remote_code, quiet=quiet,
         overwrite=overwrite, log=logger(quiet),
     )  # fmt: skip
     part = "test" if "test" in run.metrics else "valid"
@@ -258,7 +254,7 @@ def predict_cmd(
     res = predict_run(
         model, input_path, out_path, column=sequence_col, id_column=id_col, device=require_device(device),
         batch_size=batch_size,
-        threads=_threads(jobs), chunk_size=chunk_size, resume=resume,
+        threads=resolve_jobs(jobs), chunk_size=chunk_size, resume=resume,
         trust_remote_code=trust_remote_code, overwrite=overwrite, quiet=quiet,
     )  # fmt: skip
     say(
@@ -293,7 +289,7 @@ def embed_cmd(
     shape, n_err = embed_table(
         model, input_path, out_path, column=sequence_col, id_column=id_col,
         batch_size=batch_size, max_len=max_len, layer=layer, device=require_device(device),
-        threads=_threads(jobs), trust_remote_code=trust_remote_code, overwrite=overwrite,
+        threads=resolve_jobs(jobs), trust_remote_code=trust_remote_code, overwrite=overwrite,
         quiet=quiet,
     )  # fmt: skip
     out.print(
@@ -329,7 +325,7 @@ def score_cmd(
     n, objective, n_err = score_table(
         model, input_path, out_path, per_position=per_position, column=sequence_col,
         id_column=id_col, batch_size=batch_size, max_len=max_len, device=require_device(device),
-        threads=_threads(jobs), trust_remote_code=trust_remote_code, overwrite=overwrite,
+        threads=resolve_jobs(jobs), trust_remote_code=trust_remote_code, overwrite=overwrite,
         quiet=quiet,
     )  # fmt: skip
     out.print(

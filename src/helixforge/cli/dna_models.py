@@ -23,9 +23,9 @@ from helixforge.cli.common import (
     logger,
     out,
     out_option,
-    resolve_jobs,
     say,
 )
+from helixforge.cli.dna_analysis import use_jobs
 
 SEQ_HELP = "Sequence column of a table input."
 PRED_SEQ_HELP = "Sequence column of a table input (default: the training column)."
@@ -140,20 +140,19 @@ def train_cmd(
     Example: helix dna train train.csv --model resnet --valid dev.csv --test test.csv -o runs/tata
     """
     from helixforge.core.options import parse_params
-    from helixforge.core.training import set_threads
     from helixforge.dna.train import train_sequence_model
 
     params = parse_params(param or [])
     if position_bins:
         params.setdefault("position_bins", position_bins)
-    set_threads(resolve_jobs(jobs))
+    threads = use_jobs(jobs)
     run = train_sequence_model(
         data, seq_col, label_col, model=model, task=task, split=split, split_col=split_col,
         valid=valid, test=test, chrom_col=chrom_col, test_chroms=test_chroms,
         valid_chroms=valid_chroms, fractions=_fractions(fractions), id_col=id_col, labels=labels,
         genome=genome, flank=flank, iupac=iupac, out=out_dir, epochs=epochs, lr=lr,
         batch_size=batch_size, patience=patience, rc_augment=rc_augment, ensemble=ensemble,
-        seed=seed, device=device, threads=resolve_jobs(jobs), quiet=quiet, coverage=coverage,
+        seed=seed, device=device, threads=threads, quiet=quiet, coverage=coverage,
         arch_params=params or None, overwrite=overwrite, resume=resume, log=logger(quiet),
     )  # fmt: skip
     _print_metrics({k: run.metrics[k] for k in ("valid", "test") if k in run.metrics})
@@ -182,10 +181,9 @@ def predict_cmd(
 
     Example: helix dna predict runs/tata new.fa -o pred.csv
     """
-    from helixforge.core.training import set_threads
     from helixforge.dna.predict import predict_sequences
 
-    set_threads(resolve_jobs(jobs))
+    use_jobs(jobs)
     result = predict_sequences(
         run, input, out_path, seq_col, id_col=id_col, genome=genome, flank=flank, iupac=iupac,
         device=device, chunk_size=chunk_size, resume=resume, overwrite=overwrite, quiet=quiet,
@@ -218,10 +216,9 @@ def evaluate_cmd(
 
     Example: helix dna evaluate runs/tata test.csv -o runs/tata_eval
     """
-    from helixforge.core.training import set_threads
     from helixforge.dna.predict import evaluate_sequences
 
-    set_threads(resolve_jobs(jobs))
+    use_jobs(jobs)
     result = evaluate_sequences(
         run, data, seq_col, label_col, id_col=id_col, labels=labels, genome=genome, flank=flank,
         iupac=iupac, out=out_dir, device=device, overwrite=overwrite,

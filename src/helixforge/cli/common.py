@@ -115,10 +115,10 @@ def id_col_option(default: str | None = None, *aliases: str) -> Any:
     )
 
 
-def jobs_option(default: int = 0) -> Any:
-    return typer.Option(
-        default, "--jobs", "-j", min=0, help="Worker processes / threads (0 = all CPUs)."
-    )
+def jobs_option(
+    *aliases: str, help: str = "Worker processes / threads (0 = all CPUs).", default: int = 0
+) -> Any:
+    return typer.Option(default, "--jobs", "-j", *aliases, min=0, help=help)
 
 
 def batch_size_option(default: int) -> Any:

@@ -32,12 +32,6 @@ annotate_app = typer.Typer(
 )
 
 
-def _jobs(*aliases: str):
-    opt = jobs_option()
-    opt.param_decls = (*opt.param_decls, *aliases)
-    return opt
-
-
 @variants_app.command("score")
 @handle_errors
 def variants_score_cmd(
@@ -114,7 +108,7 @@ def annotate_train_cmd(
     windows_per_epoch: int = typer.Option(
         None, "--windows-per-epoch", min=1, help="Default: cover the training region once."
     ),
-    jobs: int = _jobs("--threads"),
+    jobs: int = jobs_option("--threads"),
     seed: int = SEED,
     device: str = DEVICE,
     overwrite: bool = OVERWRITE,
@@ -164,7 +158,7 @@ def annotate_predict_cmd(
     region: str = region_option(
         "Only these regions: CONTIG:START-END, 1-based inclusive as samtools (comma list)."
     ),
-    jobs: int = _jobs("--threads"),
+    jobs: int = jobs_option("--threads"),
     device: str = DEVICE,
     overwrite: bool = OVERWRITE,
     quiet: bool = QUIET,

@@ -19,6 +19,7 @@ from helixforge.cli.common import (
     handle_errors,
     id_col_option,
     input_col_option,
+    jobs_option,
     label_col_option,
     logger,
     out,
@@ -31,12 +32,7 @@ SEQ_HELP = "Sequence column of a table input."
 PRED_SEQ_HELP = "Sequence column of a table input (default: the training column)."
 GENOME_HELP = "Genome FASTA for BED inputs (plain, bgzip or gzip)."
 IUPAC_HELP = "IUPAC ambiguity codes (R, Y, …): error (row to errors table) | n | keep."
-
-
-def _jobs(default: int = 0):
-    return typer.Option(
-        default, "--jobs", "-j", "--threads", min=0, help="CPU threads for torch (0 = all CPUs)."
-    )
+JOBS = jobs_option("--threads", help="CPU threads for torch (0 = all CPUs).")
 
 
 def _flank():
@@ -128,7 +124,7 @@ def train_cmd(
     param: list[str] = typer.Option(
         None, "--param", help="Architecture parameter KEY=VALUE (repeatable; checked per model)."
     ),
-    jobs: int = _jobs(),
+    jobs: int = JOBS,
     seed: int = SEED,
     device: str = DEVICE,
     overwrite: bool = OVERWRITE,
@@ -171,7 +167,7 @@ def predict_cmd(
     flank: int = _flank(),
     iupac: str = typer.Option("error", "--iupac", help=IUPAC_HELP),
     chunk_size: int = chunk_size_option(20000),
-    jobs: int = _jobs(),
+    jobs: int = JOBS,
     device: str = DEVICE,
     overwrite: bool = OVERWRITE,
     resume: bool = RESUME,
@@ -207,7 +203,7 @@ def evaluate_cmd(
     out_dir: str = out_option(
         None, help="Directory for metrics.json, predictions.csv, report.html (optional)."
     ),
-    jobs: int = _jobs(),
+    jobs: int = JOBS,
     device: str = DEVICE,
     overwrite: bool = OVERWRITE,
     quiet: bool = QUIET,

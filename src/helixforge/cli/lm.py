@@ -47,7 +47,7 @@ SEQ_COL = input_col_option(
 MAX_LEN = typer.Option(
     None, "--max-len", min=8, help="Window length in tokens (default: the checkpoint's)."
 )
-JOBS = jobs_option(0)
+JOBS = jobs_option()
 SHOWN = ("roc_auc", "pr_auc", "mcc", "accuracy", "macro_f1", "rmse", "r2", "spearman", "coverage")
 
 

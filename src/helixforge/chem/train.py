@@ -123,7 +123,7 @@ def train_property_model(
     from helixforge.core.io import check_output
     from helixforge.core.options import require_choice, require_float, require_int
     from helixforge.core.parallel import resolve_jobs
-    from helixforge.lm.checks import check_learnable
+    from helixforge.core.supervised.tasks import check_learnable
 
     log = log or (lambda _: None)
     require_int(ensemble, "--ensemble", min_value=1)

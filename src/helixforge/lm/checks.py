@@ -1,23 +1,14 @@
 """Checks made before any work starts, shared by `helix lm` and `helix chem` (chem sits above
-lm): a labelled table there is nothing to learn from, and a malformed --device.
+lm): an output table name we do not write, and a malformed --device.
 
-`check_learnable` now lives in `core.supervised.tasks` (every training verb runs it) and
-`require_device` in `core.options`; both are re-exported here for existing callers.
+`require_device` lives in `core.options` and is re-exported here for the CLI modules;
+`check_learnable` lives in `core.supervised.tasks`.
 """
 
 from __future__ import annotations
 
 from helixforge.core.errors import ConfigError
 from helixforge.core.options import require_device  # noqa: F401
-
-
-def check_learnable(data, source: str, label_option: str = "--label-col") -> None:
-    """`core.supervised.tasks.check_learnable`, imported lazily (the CLI imports this module
-    at start-up and must not pull in NumPy / pandas)."""
-    from helixforge.core.supervised.tasks import check_learnable as check
-
-    check(data, source, label_option)
-
 
 TABLE_SUFFIXES = (".csv", ".tsv", ".tab", ".txt", ".parquet", ".pq")
 

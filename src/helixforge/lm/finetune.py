@@ -26,7 +26,7 @@ import pandas as pd
 from helixforge.core.errors import ConfigError, NoUsableRowsError, RowErrors
 from helixforge.core.options import require_choice, require_float, require_int
 from helixforge.core.supervised import SupervisedRun
-from helixforge.lm.checks import check_learnable
+from helixforge.core.supervised.tasks import check_learnable
 from helixforge.lm.estimator import (  # noqa: F401 - older import paths
     FINETUNE_FILE,
     TASK_TYPES,

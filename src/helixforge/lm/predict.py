@@ -136,15 +136,11 @@ def _column(run: LMRun, input_path: Path, column: str | None, id_column: str | N
 def _prepare(frame: pd.DataFrame, col: str, source: str, check: SequenceCheck | None = None):
     """Per chunk: rows with a sequence (stripped) go on; empty ones, and those `check` refuses
     (characters outside the tokenizer's alphabet), to the errors."""
+    from helixforge.lm.tables import usable_rows
+
     errors = RowErrors(source)
-    values = frame[col]
-    empty = (values.isna() | values.astype(str).str.strip().eq("")).to_numpy()
-    for line in frame.index[empty]:
-        errors.add(int(line), col, frame.at[line, col], "empty sequence")
-    kept = frame.loc[~empty]
-    if check is not None:
-        kept = check.filter(kept, col, errors)
-    return kept, kept[col].astype(str).str.strip().tolist(), errors, None
+    kept, sequences = usable_rows(frame, col, errors, check)
+    return kept, sequences, errors, None
 
 
 def _predict_fasta(

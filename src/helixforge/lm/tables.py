@@ -57,7 +57,7 @@ def _read_fasta(p: Path, check: SequenceCheck | None = None) -> SequenceInput:
             raise InputError(f"{p}: not a FASTA file ({exc})") from None
     if not recs:
         raise InputError(f"{p}: no FASTA records", hint="a FASTA file starts with '>name'")
-    ids, seqs, keep = [], [], []
+    ids, seqs = [], []
     for i, (title, seq) in enumerate(recs):
         name = title.split()[0] if title.strip() else f"record{i + 1}"
         if not seq.strip():
@@ -71,9 +71,23 @@ def _read_fasta(p: Path, check: SequenceCheck | None = None) -> SequenceInput:
             continue
         ids.append(name)
         seqs.append(seq.strip())
-        keep.append(i)
     frame = pd.DataFrame({"id": ids, "sequence": seqs})
     return SequenceInput(frame, ids, seqs, errors, n_rows=len(recs))
+
+
+def usable_rows(
+    frame: pd.DataFrame, col: str, errors: RowErrors, check: SequenceCheck | None = None
+) -> tuple[pd.DataFrame, list[str]]:
+    """Rows of `frame` (index = file line) with a sequence in `col`, and those sequences
+    (stripped): empty ones, and those `check` refuses, go to `errors`."""
+    values = frame[col]
+    empty = (values.isna() | values.astype(str).str.strip().eq("")).to_numpy()
+    for line in frame.index[empty]:
+        errors.add(int(line), col, frame.at[line, col], "empty sequence")
+    kept = frame.loc[~empty]
+    if check is not None:
+        kept = check.filter(kept, col, errors)
+    return kept, kept[col].astype(str).str.strip().tolist()
 
 
 def read_sequences(
@@ -106,26 +120,19 @@ def read_sequences(
     for col in (column, id_column):
         if col is not None and col not in df.columns:
             raise ColumnNotFoundError([col], df.columns, p)
-    values = df[column]
-    empty = values.isna() | values.astype(str).str.strip().eq("")
-    for line in df.index[empty.to_numpy()]:
-        errors.add(int(line), column, df.at[line, column], "empty sequence")
-    kept = df.loc[~empty.to_numpy()]
-    if check is not None:
-        kept = check.filter(kept, column, errors)
+    kept, seqs = usable_rows(df, column, errors, check)
     ids = kept[id_column].tolist() if id_column else [int(i) for i in kept.index]
-    seqs = kept[column].astype(str).str.strip().tolist()
     n_rows = len(df) + len(df.attrs.get("skipped_lines", {}))
     return SequenceInput(kept.reset_index(drop=True), ids, seqs, errors, n_rows=n_rows)
 
 
-def _finish(errors: RowErrors, out_path, source) -> None:
+def _finish(errors: RowErrors, out_path) -> None:
     errors.write(errors_path(out_path))
 
 
 def _no_rows(inp: SequenceInput, path, out_path) -> None:
     if not inp.sequences:
-        _finish(inp.errors, out_path, path)
+        _finish(inp.errors, out_path)
         raise NoUsableRowsError(
             f"{path}: no usable sequences", hint=f"see {errors_path(out_path)} for each row"
         )
@@ -169,7 +176,7 @@ def embed_table(
     else:
         emb = pd.DataFrame(X, columns=[f"emb_{i}" for i in range(X.shape[1])])
         write_table(pd.concat([inp.frame, emb], axis=1), out_path)
-    _finish(inp.errors, out_path, input_path)
+    _finish(inp.errors, out_path)
     return X.shape, len(inp.errors)
 
 
@@ -202,5 +209,5 @@ def score_table(
     write_table(pd.concat([inp.frame, scores], axis=1), out_path)
     if per_position:
         write_table(res.positions_frame(inp.ids), per_position)
-    _finish(inp.errors, out_path, input_path)
+    _finish(inp.errors, out_path)
     return len(inp.sequences), res.objective, len(inp.errors)

@@ -3,7 +3,7 @@ from a registry, a saved `FeatureSpec` saying which blocks a model uses, and sin
 standardize + featurize paths for training and prediction.
 
     X = featurize(smiles, FeatureSpec())      # (n, d) float32: ECFP4 counts + descriptors
-    res, X = standardize_and_featurize(raw_smiles, spec)   # one RDKit parse per molecule
+    res, X = standardize_and_featurize(raw_smiles, spec)   # standardize + featurize
     clean, errors, feats = standardize_featurize_table(df, "smiles", spec)
     X_train = feats.take(train_canonical_smiles)
 
@@ -201,18 +201,6 @@ def featurize(
 # ---------------------------------------------------------------- one parse per molecule
 
 
-def _standardize_featurize_chunk(smiles: Sequence[object], spec: FeatureSpec, options) -> tuple:
-    from helixforge.chem.standardize import standardize_to_mol
-
-    mols, results = [], []
-    for s in smiles:
-        mol, canon, reason = standardize_to_mol(s, options)
-        results.append((canon, reason))
-        if mol is not None:
-            mols.append(mol)
-    return results, featurize_mols(mols, spec)
-
-
 def standardize_and_featurize(
     smiles: Sequence[object],
     spec: FeatureSpec = FeatureSpec(),
@@ -220,29 +208,15 @@ def standardize_and_featurize(
     n_jobs: int = 1,
     chunk_size: int = 2000,
 ) -> tuple[list[tuple[str | None, str | None]], np.ndarray]:
-    """Standardize each SMILES and featurize the molecules that survive, parsing each one once.
+    """Standardize each SMILES and featurize the molecules that survive (`table.parse_molecules`:
+    one parse to standardize, one per distinct canonical SMILES to featurize).
 
     Returns per-input `(canonical SMILES, None)` / `(None, reason)` results and the feature
-    rows of the accepted molecules, in input order. The features are computed on the
-    standardized molecule itself, so a few 2D-autocorrelation values can differ from
-    `featurize(canonical_smiles, spec)` (atom order); training and prediction both featurize
-    the canonical SMILES for that reason. `n_jobs > 1` spreads chunks over processes."""
-    from helixforge.chem.standardize import StandardizeOptions
-    from helixforge.core.parallel import chunked, parallel_map
+    rows of the accepted molecules, in input order; they equal `featurize(canonical_smiles,
+    spec)`, as in training and prediction. `n_jobs > 1` spreads chunks over processes."""
+    from helixforge.chem.table import parse_molecules
 
-    options = options or StandardizeOptions()
-    smiles = list(smiles)
-    if n_jobs == 1 or len(smiles) < 2 * chunk_size:
-        return _standardize_featurize_chunk(smiles, spec, options)
-    parts = parallel_map(
-        _standardize_featurize_chunk,
-        list(chunked(smiles, chunk_size)),
-        n_jobs=n_jobs,
-        spec=spec,
-        options=options,
-    )
-    results = [r for res, _ in parts for r in res]
-    X = np.concatenate([x for _, x in parts], axis=0)
+    results, X, _ = parse_molecules(smiles, spec, options, n_jobs, chunk_size, scaffolds=False)
     return results, X
 
 

@@ -192,7 +192,7 @@ def predict_table(
     naming what changed. The output is written atomically and the staging folder removed.
     `read_chunks` reads inputs that are not tables (default: `core.tables.iter_table`); every
     chunk k must cover the same rows on every call."""
-    from helixforge.core.artifacts import save_json, sha256_file
+    from helixforge.core.artifacts import save_json
     from helixforge.core.io import check_output, staging_path
     from helixforge.core.options import require_int
     from helixforge.core.progress import progress
@@ -208,8 +208,9 @@ def predict_table(
         chunks = iter_table(input, chunk_size=chunk_size, columns=[col])  # checks file + column
     else:
         chunks = iter(read_chunks(str(input), chunk_size, col))
+    digest, total = _digest_and_rows(input, count=not quiet)
     key = {
-        "input": sha256_file(input),
+        "input": digest,
         "model": run.model_key(),
         "input_col": col,
         "chunk_size": chunk_size,
@@ -218,7 +219,6 @@ def predict_table(
     stage = staging_path(out)
     state = _resume_state(stage, key, resume)
     rows_in = 0
-    total = None if quiet else _estimate_rows(input)
     with progress("predicting", total=total, quiet=quiet, unit="rows") as advance:
         for k, chunk in enumerate(chunks):
             rows_in += len(chunk.frame) + len(chunk.errors)
@@ -258,25 +258,34 @@ def predict_table(
     return summary
 
 
-def _estimate_rows(path: str | os.PathLike) -> int | None:
-    """Rows in a table, cheaply, for the progress bar's ETA (None when it would cost a pass
-    over compressed data); quoted newlines make it an estimate."""
+def _digest_and_rows(path: str | os.PathLike, count: bool) -> tuple[str, int | None]:
+    """The input's sha256 (for the resume key) and, when `count`, its rows for the progress
+    bar's ETA, from one read of the file. Rows are None when counting would cost a pass over
+    compressed data or the input is not a table; quoted newlines make them an estimate."""
+    import hashlib
+
     from helixforge.core.io import is_gzip
     from helixforge.core.tables import table_format
 
     p = Path(path)
-    try:
-        if table_format(p) == "parquet":
-            return _parquet_rows(p)
-        if is_gzip(p) or not p.is_file():
-            return None
-        lines = 0
-        with open(p, "rb") as fh:
-            while block := fh.read(1 << 22):
+    rows = None
+    if count:
+        try:
+            if table_format(p) == "parquet":
+                rows, count = _parquet_rows(p), False
+            elif is_gzip(p):
+                count = False
+        except Exception:  # an estimate only: the reader reports real problems
+            count = False
+    h, lines = hashlib.sha256(), 0
+    with open(p, "rb") as fh:
+        while block := fh.read(1 << 22):
+            h.update(block)
+            if count:
                 lines += block.count(b"\n")
-        return max(lines - 1, 0)  # minus the header
-    except Exception:  # an estimate only: the reader reports real problems
-        return None
+    if count:
+        rows = max(lines - 1, 0)  # minus the header
+    return h.hexdigest(), rows
 
 
 def _parquet_rows(path: Path) -> int:

@@ -30,9 +30,9 @@ import numpy as np
 import pandas as pd
 
 from helixforge.core.errors import HelixError
+from helixforge.core.io import check_not_input
 from helixforge.crispr.enzymes import Enzyme, get_enzyme
 from helixforge.crispr.guides import GUIDE_COLUMNS, enumerate_guides, resolve_target
-from helixforge.dna.io.paths import check_not_input
 
 HARD_FLAGS = ("poly_t", "restriction:", "offtarget_perfect", "repeat")
 SOFT_FLAGS = (

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from helixforge.core.errors import InputError
+from helixforge.core.io import check_not_input
 from helixforge.crispr.enzymes import Enzyme, check_pam, get_enzyme
 from helixforge.crispr.offtarget_index import (  # noqa: F401 - public names
     FLAG_MINUS,
@@ -45,7 +46,6 @@ from helixforge.crispr.offtarget_index import (  # noqa: F401 - public names
 from helixforge.crispr.offtarget_scoring import SITE_COLUMNS  # noqa: F401
 from helixforge.crispr.offtarget_search import OfftargetResult, find_offtargets  # noqa: F401
 from helixforge.crispr.targets import iter_contigs
-from helixforge.dna.io.paths import check_not_input
 
 
 def brute_force_offtargets(

@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 
 from helixforge.core.errors import ConfigError, HelixError, NoUsableRowsError, RowErrors
+from helixforge.core.io import check_not_input
 from helixforge.crispr.ontarget_features import (  # noqa: F401 - public names
     CONTEXT_LENGTH,
     ENZYMES,
@@ -61,7 +62,6 @@ from helixforge.crispr.ontarget_models import (  # noqa: F401 - public names
     OnTargetEnsemble,
     OnTargetModel,
 )
-from helixforge.dna.io.paths import check_not_input
 
 
 def train_ontarget(*args: Any, **kwargs: Any) -> dict[str, Any]:

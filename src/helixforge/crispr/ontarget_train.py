@@ -30,9 +30,9 @@ from typing import Any
 import numpy as np
 
 from helixforge.core.errors import NoUsableRowsError, RowErrors
+from helixforge.core.io import check_not_input
 from helixforge.crispr.ontarget_features import SHORT_LENGTH, encode_contexts, rank_normalize
 from helixforge.crispr.ontarget_models import CNN_DEFAULTS, GBM_DEFAULTS
-from helixforge.dna.io.paths import check_not_input
 
 MIN_ROWS = 20
 VALID_SHARE = 0.1  # of the rows that are not held out: early stopping + conformal calibration

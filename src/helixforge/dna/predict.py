@@ -20,9 +20,9 @@ from typing import Any
 import numpy as np
 
 from helixforge.core.errors import ConfigError, NoUsableRowsError, RowErrors
+from helixforge.core.io import check_not_input
 from helixforge.core.supervised import TrainedRun, predict_table
 from helixforge.dna.io import is_fasta, is_fastq
-from helixforge.dna.io.paths import check_not_input
 from helixforge.dna.reader import clean_rows, is_bed, read_sequence_input, sequence_chunks
 
 

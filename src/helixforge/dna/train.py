@@ -29,9 +29,9 @@ from typing import Any
 import numpy as np
 
 from helixforge.core.errors import ConfigError, InputError, NoUsableRowsError, RowErrors
+from helixforge.core.io import check_not_input
 from helixforge.core.supervised import SupervisedRun
 from helixforge.dna import splits as _dna_splits  # noqa: F401  (registers the "chromosome" split)
-from helixforge.dna.io.paths import check_not_input
 from helixforge.dna.reader import SequenceInput, is_bed, read_sequence_input
 from helixforge.dna.splits import drop_shared_sequences, split_parts
 

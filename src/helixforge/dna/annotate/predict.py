@@ -7,10 +7,10 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
+from helixforge.core.io import check_not_input
 from helixforge.dna.annotate.genes import write_genes
 from helixforge.dna.annotate.model import GeneAnnotator
 from helixforge.dna.annotate.regions import Region, parse_regions
-from helixforge.dna.io.paths import check_not_input
 
 
 def annotate_genome(

@@ -21,13 +21,13 @@ from dataclasses import asdict
 from typing import Any
 
 from helixforge.core.errors import ConfigError, InputError, RowErrors
+from helixforge.core.io import check_not_input
 from helixforge.core.options import check_param_types, require_float, require_int
 from helixforge.dna.annotate.evaluate import evaluate_regions
 from helixforge.dna.annotate.genes import write_genes
 from helixforge.dna.annotate.labels import cds_labels
 from helixforge.dna.annotate.model import AnnotatorConfig, GeneAnnotator
 from helixforge.dna.annotate.regions import split_regions
-from helixforge.dna.io.paths import check_not_input
 from helixforge.dna.sequence import encode_int
 
 _POSITIVE = ("epochs", "window", "batch_size", "channels", "min_gene_len", "patience")

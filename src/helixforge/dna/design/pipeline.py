@@ -13,9 +13,9 @@ from pathlib import Path
 import pandas as pd
 
 from helixforge.core.errors import ConfigError, NoUsableRowsError, RowErrors
+from helixforge.core.io import check_not_input
 from helixforge.dna.design.edit import design_sequences
 from helixforge.dna.design.sample import sample_from_lm
-from helixforge.dna.io.paths import check_not_input
 
 
 def table_path(path: str | os.PathLike) -> Path:

@@ -13,13 +13,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from helixforge.core.io import check_not_input
 from helixforge.core.options import require_choice, require_float, require_int
 from helixforge.dna.interpret.attributions import attribute, ism, ism_contributions
 from helixforge.dna.interpret.matching import MotifDatabase, match_motif
 from helixforge.dna.interpret.report import interpretation_report
 from helixforge.dna.interpret.scoring import as_scorer, load_run_model, onehot_sequences
 from helixforge.dna.interpret.seqlets import cluster_seqlets, extract_seqlets
-from helixforge.dna.io.paths import check_not_input
 from helixforge.dna.motifs import BASES, Motif
 
 METHODS = ("gradxinput", "ism")

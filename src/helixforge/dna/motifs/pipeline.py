@@ -14,9 +14,8 @@ from pathlib import Path
 import pandas as pd
 
 from helixforge.core.errors import NoUsableRowsError, RowErrors
-from helixforge.core.io import check_output
+from helixforge.core.io import check_not_input, check_output
 from helixforge.core.options import require_float
-from helixforge.dna.io.paths import check_not_input
 from helixforge.dna.motifs.enrich import enrich
 from helixforge.dna.motifs.load import resolve_motifs
 from helixforge.dna.motifs.matrices import Motif

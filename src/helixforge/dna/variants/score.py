@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 
 from helixforge.core.errors import ConfigError, NoUsableRowsError, RowErrors
+from helixforge.core.io import check_not_input
 from helixforge.core.options import require_int
-from helixforge.dna.io.paths import check_not_input
 from helixforge.dna.variants.alleles import as_genome, read_variants, usable_alleles
 from helixforge.dna.variants.resume import ChunkStore, fingerprint
 

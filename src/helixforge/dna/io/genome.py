@@ -23,12 +23,10 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from helixforge.core.errors import EmptyInputError, InputError
-from helixforge.core.io import is_gzip
+from helixforge.core.io import check_bgzf_eof, is_gzip
 from helixforge.dna.io.genome_text import index_error, normalized_copy, plain_copy_reason
 from helixforge.dna.sequence import reverse_complement
 
-# The 28-byte empty block every complete BGZF file ends with (SAM/BAM spec §4.1.2).
-BGZF_EOF = bytes.fromhex("1f8b08040000000000ff0600424302001b0003000000000000000000")
 _STREAM_ERRORS = (EOFError, zlib.error, struct.error, OSError, ValueError)
 
 
@@ -48,19 +46,6 @@ def is_bgzf(path: str | os.PathLike) -> bool:
     return (
         len(head) >= 16 and head[:2] == b"\x1f\x8b" and bool(head[3] & 4) and head[12:14] == b"BC"
     )
-
-
-def check_bgzf_complete(path: str | os.PathLike) -> None:
-    """Raise `InputError` when a BGZF file lacks its end-of-file block (it was truncated)."""
-    p = Path(path)
-    with open(p, "rb") as fh:
-        fh.seek(max(0, p.stat().st_size - len(BGZF_EOF)))
-        tail = fh.read()
-    if tail != BGZF_EOF:
-        raise InputError(
-            f"{p}: the bgzip file is truncated (no BGZF end-of-file block)",
-            hint="re-download it, or re-compress the FASTA with `bgzip`",
-        )
 
 
 def _decompressed_copy(path: Path) -> Path:
@@ -193,7 +178,7 @@ class Genome(Mapping[str, str]):
         self.notes: list[str] = []
         target = self.path
         if is_bgzf(self.path):
-            check_bgzf_complete(self.path)
+            check_bgzf_eof(self.path)
             self.notes.append(f"{self.path} is bgzip-compressed; read directly")
         elif is_gzip(self.path):
             target = _decompressed_copy(self.path)

@@ -263,3 +263,21 @@ def standardize_cmd(
     say(f"{res['ok']} of {res['rows']} rows standardized → {res['out']}", stderr=False)
     if res["errors"]:
         say(f"{res['errors']} rows rejected → {res['errors_path']}", "yellow")
+
+
+def _register_extensions() -> None:
+    """Verbs that live in their own modules (screen, admet, embed, generate, design), each
+    exposing `register(app)`; a module not present in this build is skipped."""
+    import importlib
+
+    for name in ("chem_screen", "chem_admet", "chem_embed", "chem_generate", "chem_design"):
+        try:
+            module = importlib.import_module(f"helixforge.cli.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"helixforge.cli.{name}":
+                raise
+            continue
+        module.register(app)
+
+
+_register_extensions()

@@ -72,6 +72,8 @@ MODELS = {
         "arch_params": {"position_bins": 8},
     },
 }
+AUTO_CANDIDATES = ("cnn", "resnet", "resnet_pos")
+AUTO_EPOCHS = 2  # rung 0; doubled per rung up to the task's epoch cap
 # epoch caps keep the whole run within about an hour of a shared 2-core machine
 EPOCHS = {"prom_core_tata": 8, "prom_300_tata": 8, "splice_reconstructed": 8, "prom_core_all": 3}
 DEFAULT_EPOCHS = 4
@@ -146,25 +148,34 @@ def run_gue(task: str, model: str, seed: int, threads: int) -> dict:
     dev = dev[~dev["sequence"].isin(test_seqs)]
     n_classes = train_source["label"].nunique()
     task_type = "binary" if n_classes == 2 else "multiclass"
-    spec = MODELS[model]
-    est = SequenceModel(
-        arch=spec["arch"],
-        task=task_type,
-        epochs=EPOCHS.get(task, DEFAULT_EPOCHS),
-        lr=spec["lr"],
-        batch_size=spec["batch_size"],
-        patience=PATIENCE,
-        threads=threads,
-        device="cpu",
-        seed=seed,
-        arch_params=spec.get("arch_params"),
-    )
+    epochs = EPOCHS.get(task, DEFAULT_EPOCHS)
+
+    def build(name: str, n_epochs: int) -> SequenceModel:
+        spec = MODELS[name]
+        return SequenceModel(
+            arch=spec["arch"],
+            task=task_type,
+            epochs=n_epochs,
+            lr=spec["lr"],
+            batch_size=spec["batch_size"],
+            patience=PATIENCE,
+            threads=threads,
+            device="cpu",
+            seed=seed,
+            arch_params=spec.get("arch_params"),
+        )
+
     t0, c0 = time.perf_counter(), time.process_time()
-    est.fit(
-        list(train["sequence"]),
-        train["label"].to_numpy(),
-        valid=(list(dev["sequence"]), dev["label"].to_numpy()),
-    )
+    auto_info = {}
+    if model == "auto":
+        est, auto_info = _auto_select(build, train, dev, task_type, epochs, seed)
+    else:
+        est = build(model, epochs)
+        est.fit(
+            list(train["sequence"]),
+            train["label"].to_numpy(),
+            valid=(list(dev["sequence"]), dev["label"].to_numpy()),
+        )
     train_seconds = time.perf_counter() - t0
     cpu_seconds = time.process_time() - c0
     t1 = time.perf_counter()
@@ -207,7 +218,53 @@ def run_gue(task: str, model: str, seed: int, threads: int) -> dict:
         "parameters": int(params),
         "threads": threads,
         "note": note,
+        **auto_info,
     }
+
+
+def _auto_select(build, train, dev, task_type: str, epochs: int, seed: int):
+    """`--model auto` as `helix dna train` runs it (dna.auto.successive_halving over cnn /
+    resnet / resnet_pos on train, scored on dev only), then the winner with the full epochs
+    (the last rung's model is reused when it already had the full epochs: same seed, same data,
+    same schedule, so retraining would give the same weights)."""
+    from helixforge.dna.auto import AutoSearch, successive_halving
+    from helixforge.dna.models.targets import encode_direct
+
+    fitted = {}
+
+    def keep(name: str, n_epochs: int):
+        fitted[(name, n_epochs)] = est = build(name, n_epochs)
+        return est
+
+    y, vy, _ = encode_direct(task_type, train["label"].to_numpy(), dev["label"].to_numpy())
+    search = AutoSearch(candidates=AUTO_CANDIDATES, epochs=AUTO_EPOCHS)
+    chosen, trials = successive_halving(
+        search,
+        (list(train["sequence"]), y[:, None]),
+        (list(dev["sequence"]), vy[:, None]),
+        [task_type],
+        keep,
+        max_epochs=epochs,
+        seed=seed,
+    )
+    est = fitted.get((chosen, epochs))
+    if est is None:
+        est = build(chosen, epochs)
+        est.fit(
+            list(train["sequence"]),
+            train["label"].to_numpy(),
+            valid=(list(dev["sequence"]), dev["label"].to_numpy()),
+        )
+    info = {
+        "auto_chosen": chosen,
+        "auto_trials": [
+            {"model": t.model, "epochs": t.epochs, "valid_loss": round(t.valid_loss, 5),
+             **{k: round(v, 4) for k, v in t.valid_metric.items()}, "seconds": t.seconds}
+            for t in trials
+        ],
+        "auto_final_retrained": (chosen, epochs) not in fitted,
+    }  # fmt: skip
+    return est, info
 
 
 def run_annotation(seed: int, threads: int) -> dict:
@@ -253,6 +310,10 @@ def fmt(v, pct: bool = True) -> str:
     return f"{100 * v:.1f}" if pct else f"{v:.1f}"
 
 
+def _shown_model(r: dict) -> str:
+    return f"auto → {r['auto_chosen']}" if r.get("auto_chosen") else r["model"]
+
+
 def write_markdown(rows: list[dict]) -> None:
     from helixforge.core.tables import write_text
 
@@ -287,7 +348,7 @@ def write_markdown(rows: list[dict]) -> None:
                 f"{100 * r['mcc'] - pub:+.1f}" if pub is not None and np.isfinite(r["mcc"]) else "–"
             )
             lines.append(
-                f"| {task} | {r['model']} | {fmt(r['mcc'])} | {fmt(r['accuracy'])} | {fmt(r['f1'])} | {fmt(r['roc_auc'])} | "
+                f"| {task} | {_shown_model(r)} | {fmt(r['mcc'])} | {fmt(r['accuracy'])} | {fmt(r['f1'])} | {fmt(r['roc_auc'])} | "
                 f"{r['train_seconds']:.0f} | {r.get('train_cpu_seconds', float('nan')):.0f} | {r['epochs_run']} | {r['parameters']:,} | {pub if pub is not None else '–'} | {delta} |"
             )
     goal = []

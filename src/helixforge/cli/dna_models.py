@@ -76,7 +76,25 @@ def train_cmd(
         ..., help="Run directory to create (built aside, swapped in at the end)."
     ),
     model: str = typer.Option(
-        "cnn", "--model", "-m", help="Architecture: cnn | resnet | resnet_pos | lm:PATH."
+        "auto",
+        "--model",
+        "-m",
+        help="auto (choose by validation score) | cnn | resnet | resnet_pos | lm:PATH.",
+    ),
+    auto_candidates: str = typer.Option(
+        "cnn,resnet,resnet_pos",
+        "--auto-candidates",
+        help="--model auto: comma list of models to choose among (add lm:PATH for a local LM).",
+    ),
+    auto_epochs: int = typer.Option(
+        2, "--auto-epochs", min=1, max=1000, help="--model auto: epochs of the first rung."
+    ),
+    auto_budget: float = typer.Option(
+        0.0,
+        "--auto-budget",
+        min=0.0,
+        max=1e7,
+        help="--model auto: seconds for the search (0 = no limit).",
     ),
     seq_col: str = input_col_option("sequence", SEQ_HELP, "--seq-col", "--sequence-col"),
     label_col: str = label_col_option("label", "Label column (table or BED header)."),
@@ -133,18 +151,24 @@ def train_cmd(
 ) -> None:
     """Train a DNA sequence classifier / regressor and write a run directory.
 
-    Example: helix dna train train.csv --model resnet --valid dev.csv --test test.csv -o runs/tata
+    --model auto (the default) trains cnn, resnet and resnet_pos briefly, keeps the better half by
+    validation loss (successive halving), and trains the winner fully; the candidates' scores go
+    to config.json, card.md and report.html. The test part is never used to choose.
+
+    Example: helix dna train train.csv --valid dev.csv --test test.csv -o runs/tata
     """
     from helixforge.core.options import parse_params
+    from helixforge.dna.auto import AutoSearch, parse_candidates
     from helixforge.dna.train import train_sequence_model
 
     params = parse_params(param or [])
     if position_bins:
         params.setdefault("position_bins", position_bins)
     threads = use_jobs(jobs)
+    search = AutoSearch(parse_candidates(auto_candidates), auto_epochs, auto_budget)
     run = train_sequence_model(
-        data, seq_col, label_col, model=model, task=task, split=split, split_col=split_col,
-        valid=valid, test=test, chrom_col=chrom_col, test_chroms=test_chroms,
+        data, seq_col, label_col, model=model, auto=search, task=task, split=split,
+        split_col=split_col, valid=valid, test=test, chrom_col=chrom_col, test_chroms=test_chroms,
         valid_chroms=valid_chroms, fractions=_fractions(fractions), id_col=id_col, labels=labels,
         genome=genome, flank=flank, iupac=iupac, out=out_dir, epochs=epochs, lr=lr,
         batch_size=batch_size, patience=patience, rc_augment=rc_augment, ensemble=ensemble,

@@ -23,6 +23,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Callable, Sequence
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,7 @@ from helixforge.core.errors import ConfigError, InputError, NoUsableRowsError, R
 from helixforge.core.io import check_not_input
 from helixforge.core.supervised import SupervisedRun
 from helixforge.dna import splits as _dna_splits  # noqa: F401  (registers the "chromosome" split)
+from helixforge.dna.auto import TRIALS_FILE, AutoSearch, append_card_section, auto_selector
 from helixforge.dna.reader import SequenceInput, is_bed, read_sequence_input
 from helixforge.dna.splits import drop_shared_sequences, split_parts
 
@@ -42,6 +44,7 @@ KEY_OPTIONS = (
     "seq_col", "label_col", "id_col", "model", "task", "split", "split_col", "chrom_col",
     "test_chroms", "valid_chroms", "fractions", "flank", "iupac", "epochs", "lr",
     "batch_size", "patience", "rc_augment", "seed", "arch_params", "coverage", "ensemble",
+    "auto",
 )  # fmt: skip
 CARD_LIMITS = (
     "Sequences like the training data (same length range, organism and assay). Scores are not "
@@ -186,22 +189,51 @@ def _read_parts(o: dict[str, Any], errors: RowErrors, log) -> tuple[dict, list[s
     return parts, order, rows_in
 
 
-def _factory(o: dict[str, Any], stage: Path, resume: bool) -> Callable[[], Any]:
-    """Fresh members, member i checkpointing into stage/checkpoints/member_<i>."""
+def _build(o: dict[str, Any], spec: str, epochs: int, **extra: Any):
+    """A fresh untrained estimator of `spec` with the run's options."""
     from helixforge.dna.models import make_sequence_model
 
+    return make_sequence_model(
+        spec, epochs=epochs, lr=o["lr"], batch_size=o["batch_size"], patience=o["patience"],
+        rc_augment=o["rc_augment"], seed=o["seed"], device=o["device"], threads=o["threads"],
+        quiet=o["quiet"], arch_params=o["arch_params"], **extra,
+    )  # fmt: skip
+
+
+def _factory(o: dict[str, Any], stage: Path, resume: bool, spec: str) -> Callable[[], Any]:
+    """Fresh members of `spec`, member i checkpointing into stage/checkpoints/member_<i>."""
     count = iter(range(1_000_000))
 
     def make():
         ckpt = stage / CHECKPOINTS / f"member_{next(count)}"
-        return make_sequence_model(
-            o["model"], epochs=o["epochs"], lr=o["lr"], batch_size=o["batch_size"],
-            patience=o["patience"], rc_augment=o["rc_augment"], seed=o["seed"],
-            device=o["device"], threads=o["threads"], quiet=o["quiet"], checkpoint_dir=ckpt,
-            resume=resume, arch_params=o["arch_params"],
-        )  # fmt: skip
+        return _build(o, spec, o["epochs"], checkpoint_dir=ckpt, resume=resume)
 
     return make
+
+
+def _check_models(o: dict[str, Any], search: AutoSearch | None) -> None:
+    """Refuse a bad --model / --auto-* / architecture option before any work."""
+    from helixforge.dna.models import make_sequence_model, parse_model_spec
+
+    specs = [o["model"]]
+    if o["model"] == "auto":
+        specs = list(search.check().candidates)
+        if o["arch_params"]:
+            raise ConfigError(
+                "--param / --position-bins apply to one architecture, not to --model auto",
+                hint="name the model (e.g. --model resnet_pos) to set its parameters",
+            )
+    for spec in specs:
+        parse_model_spec(spec)
+        make_sequence_model(
+            spec,
+            epochs=o["epochs"],
+            lr=o["lr"],
+            batch_size=o["batch_size"],
+            patience=o["patience"],
+            seed=o["seed"],
+            arch_params=o["arch_params"],
+        )  # fmt: skip  (checks every option)
 
 
 def train_sequence_model(
@@ -209,7 +241,8 @@ def train_sequence_model(
     seq_col: str = "sequence",
     label_col: str = "label",
     *,
-    model: str = "cnn",
+    model: str = "auto",
+    auto: AutoSearch | None = None,
     task: str = "auto",
     split: str | None = None,
     split_col: str | None = None,
@@ -249,30 +282,28 @@ def train_sequence_model(
     stopping), a `split_col` of train/valid/test ("predefined"), "random", "stratified"
     (default for classification) or "chromosome" (with `test_chroms` / `valid_chroms`, or whole
     chromosomes drawn at random). `ensemble` members use seeds seed, seed+1, ….
+
+    `model="auto"` (the default) chooses among `auto.candidates` (cnn, resnet, resnet_pos;
+    add `lm:PATH` for a local pretrained LM) by validation loss with successive halving
+    (`dna.auto`), then trains the chosen one with the full `epochs` (and `ensemble`); the
+    candidates' validation scores go to config.json (`auto`), metrics.json (`selection`),
+    report.html and card.md.
     """
     from helixforge.core.artifacts import save_json
     from helixforge.core.io import check_output
     from helixforge.core.options import require_choice, require_float, require_int
     from helixforge.core.supervised import train_supervised
-    from helixforge.dna.models import make_sequence_model, parse_model_spec
 
+    search = (auto or AutoSearch()) if model == "auto" else None
     o = dict(locals())
+    o["auto"] = asdict(search) if search else None
     say = log or (lambda _msg: None)
     require_choice(task, "--task", ["auto", "binary", "multiclass", "regression"])
     require_float(coverage, "--coverage", low=0, high=1, low_open=True, high_open=True)
     require_int(ensemble, "--ensemble", min_value=1)
     if len(fractions) != 3 or any(f < 0 for f in fractions) or not 0.99 < sum(fractions) < 1.01:
         raise ConfigError(f"--fractions {list(fractions)} must be three numbers ≥ 0 summing to 1")
-    parse_model_spec(model)
-    make_sequence_model(
-        model,
-        epochs=epochs,
-        lr=lr,
-        batch_size=batch_size,
-        patience=patience,
-        seed=seed,
-        arch_params=arch_params,
-    )  # fmt: skip  (checks every option)
+    _check_models(o, search)
     files = {"data": data, "valid": valid, "test": test, "labels": labels, "genome": genome}
     check_not_input(out, files.values())
     final = check_output(out, overwrite=overwrite, kind="dir")
@@ -288,9 +319,17 @@ def train_sequence_model(
     stage.mkdir(parents=True, exist_ok=True)
     save_json(key, stage / RESUME_FILE)
     sizes = {k: len(v) for k, v in parts.items()}
-    return train_supervised(
+    record: dict[str, Any] = {}
+    select = None
+    if search is not None:
+        select = auto_selector(
+            search, lambda spec, n: _build(o, spec, n),
+            lambda spec: _factory(o, stage, resume, spec),
+            max_epochs=epochs, seed=seed, record=record, cache=stage / TRIALS_FILE, log=say,
+        )  # fmt: skip
+    run = train_supervised(
         table,
-        _factory(o, stage, resume),
+        _factory(o, stage, resume, model),
         domain="dna",
         model_name=model,
         out=final,
@@ -299,8 +338,9 @@ def train_sequence_model(
         seed=seed,
         coverage=coverage,
         overwrite=overwrite,
+        select=select,
         config={
-            **{k: o[k] for k in KEY_OPTIONS},
+            **{k: o[k] for k in KEY_OPTIONS if not (k == "model" and search)},
             "task": task,
             "split": o["split_name"],
             "fractions": [float(f) for f in fractions],
@@ -313,9 +353,13 @@ def train_sequence_model(
             "rows_rejected": len(errors),
             "duplicates_removed": o["duplicates_removed"],
             "card_limits": CARD_LIMITS,
+            "auto": record if search else None,  # filled in by the selector
         },
         report=report,
         quiet=quiet,
         log=say,
-        scratch=(CHECKPOINTS, RESUME_FILE),
+        scratch=(CHECKPOINTS, RESUME_FILE, TRIALS_FILE),
     )
+    if record:
+        append_card_section(final, record)
+    return run

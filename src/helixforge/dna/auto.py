@@ -1,0 +1,289 @@
+"""`helix dna train --model auto`: choose the architecture by validation score, within a budget.
+
+    search = AutoSearch(epochs=2, budget_seconds=600)
+    select = auto_selector(search, build=lambda spec, epochs: make_sequence_model(spec, ...))
+    train_supervised(data, factory, ..., select=select)   # select(data, split) → chosen model
+
+Successive halving (Jamieson & Talwalkar 2016; Li et al., Hyperband 2018) over the candidate
+architectures: rung 0 trains every candidate for `epochs` epochs on the TRAINING part and scores
+it on the VALIDATION part; the better half (rounded up) goes on to rung 1 with twice the
+epochs (trained afresh, so every rung has the warm-up/decay schedule of its own length), and so
+on until one candidate is left or the rung reaches the full `--epochs`. The test part is never
+seen: the selector only receives the train and valid rows of the split.
+
+Score: validation loss of the candidate's predictions (both strands averaged) — log-loss for
+binary and multiclass, mean squared error for regression (lower is better; the same for every
+candidate, including an `lm:PATH` head). ROC-AUC / MCC / Spearman are recorded beside it.
+
+Budget: `budget_seconds` (0 = none) stops the search before the next candidate when the search
+has already used that much time; the choice is then the best candidate of the last rung that
+every survivor finished (of rung 0 when even that one is incomplete: the best of those trained).
+Every trial (candidate, rung, epochs, valid loss, valid metric, seconds) is recorded in
+config.json (`auto`), the metrics' `selection`, the run's notes (report.html) and card.md.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from helixforge.core.errors import ConfigError
+from helixforge.core.options import require_float, require_int
+
+DEFAULT_CANDIDATES = ("cnn", "resnet", "resnet_pos")
+TRIALS_FILE = "auto_trials.json"
+
+
+@dataclass(frozen=True)
+class AutoSearch:
+    """Options of `--model auto`.
+
+    candidates: `--model` specs to choose among (an `lm:PATH` head is one of them only when
+    given: nothing is downloaded); epochs: epochs of rung 0 (doubled per rung, capped at the
+    run's --epochs); budget_seconds: wall-clock limit of the search (0 = no limit).
+    """
+
+    candidates: tuple[str, ...] = DEFAULT_CANDIDATES
+    epochs: int = 2
+    budget_seconds: float = 0.0
+
+    def check(self) -> AutoSearch:
+        """Refuse bad values before any work (ConfigError naming the option)."""
+        from helixforge.dna.models import parse_model_spec
+
+        require_int(self.epochs, "--auto-epochs", min_value=1)
+        require_float(self.budget_seconds, "--auto-budget", low=0)
+        if not self.candidates:
+            raise ConfigError("--auto-candidates is empty", hint="e.g. cnn,resnet,resnet_pos")
+        if len(set(self.candidates)) != len(self.candidates):
+            raise ConfigError(f"--auto-candidates {','.join(self.candidates)} repeats a model")
+        for spec in self.candidates:
+            if spec == "auto":
+                raise ConfigError("--auto-candidates cannot contain 'auto'")
+            parse_model_spec(spec)
+        return self
+
+
+def parse_candidates(text: str | Sequence[str] | None) -> tuple[str, ...]:
+    """'cnn,resnet' → ('cnn', 'resnet'); None → the default candidates."""
+    if text is None:
+        return DEFAULT_CANDIDATES
+    items = text.split(",") if isinstance(text, str) else list(text)
+    return tuple(s.strip() for s in items if s.strip())
+
+
+@dataclass
+class Trial:
+    """One candidate trained for one rung."""
+
+    model: str
+    rung: int
+    epochs: int
+    valid_loss: float
+    valid_metric: dict[str, float] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+def _valid_loss(task: str, y: np.ndarray, model, seqs: list[str]) -> tuple[float, dict]:
+    """(loss, {metric: value}) of `model` on the validation rows (`y` encoded, one column)."""
+    from helixforge.core.metrics import (
+        classification_metrics,
+        multiclass_metrics,
+        regression_metrics,
+    )
+
+    yy = np.asarray(y, dtype=float)[:, 0]
+    keep = np.isfinite(yy)
+    seqs = [s for s, k in zip(seqs, keep) if k]
+    yy = yy[keep]
+    eps = 1e-7
+    if task == "multiclass":
+        proba = np.clip(np.asarray(model.predict_proba(seqs), dtype=float), eps, 1.0)
+        loss = float(-np.mean(np.log(proba[np.arange(len(yy)), yy.astype(int)])))
+        m = multiclass_metrics(yy.astype(int), proba)
+        return loss, {k: float(m[k]) for k in ("mcc", "accuracy") if k in m}
+    pred = np.asarray(model.predict(seqs), dtype=float)[:, 0]
+    if task == "binary":
+        p = np.clip(pred, eps, 1 - eps)
+        loss = float(-np.mean(yy * np.log(p) + (1 - yy) * np.log(1 - p)))
+        m = classification_metrics(yy, p)
+        return loss, {k: float(m[k]) for k in ("roc_auc", "mcc") if k in m}
+    loss = float(np.mean((pred - yy) ** 2))
+    m = regression_metrics(yy, pred)
+    return loss, {k: float(m[k]) for k in ("spearman", "r2") if k in m}
+
+
+def _rung_epochs(search: AutoSearch, max_epochs: int, rung: int) -> int:
+    return int(min(max_epochs, search.epochs * 2**rung))
+
+
+def successive_halving(
+    search: AutoSearch,
+    train: tuple[list[str], np.ndarray],
+    valid: tuple[list[str], np.ndarray],
+    task_types: Sequence[str],
+    build: Callable[[str, int], Any],
+    *,
+    max_epochs: int,
+    seed: int = 0,
+    cache: Path | None = None,
+    log: Callable[[str], None] = lambda _m: None,
+) -> tuple[str, list[Trial]]:
+    """Run the search; returns (chosen spec, every trial). `build(spec, epochs)` makes a fresh
+    untrained estimator; only `train` is fitted on and only `valid` scored. With `cache`
+    (a JSON file) finished trials are kept there and reused, so a resumed run skips them."""
+    task = task_types[0]
+    done = {(t["model"], t["rung"]): Trial(**t) for t in _read_cache(cache)}
+    trials: list[Trial] = []
+    alive = list(search.candidates)
+    t0 = time.perf_counter()
+    finished_rung: list[Trial] = []
+    rung = 0
+    while True:
+        epochs = _rung_epochs(search, max_epochs, rung)
+        this_rung: list[Trial] = []
+        for spec in alive:
+            if (spec, rung) in done:
+                trial = done[(spec, rung)]
+            else:
+                over = search.budget_seconds and time.perf_counter() - t0 >= search.budget_seconds
+                if over and (finished_rung or this_rung):
+                    log(f"auto: budget of {search.budget_seconds:g} s used; stopping the search")
+                    break
+                t1 = time.perf_counter()
+                model = build(spec, epochs)
+                model.fit(train[0], train[1], task_types, valid=valid, seed=seed)
+                loss, metric = _valid_loss(task, valid[1], model, valid[0])
+                trial = Trial(spec, rung, epochs, loss, metric, round(time.perf_counter() - t1, 1))
+                _write_cache(cache, [*done.values(), *trials, *this_rung, trial])
+            this_rung.append(trial)
+            log(
+                f"auto: {spec} ({epochs} epochs) valid loss {trial.valid_loss:.4f} {trial.valid_metric}"
+            )
+        trials += this_rung
+        if len(this_rung) < len(alive):  # stopped by the budget mid-rung
+            pool = finished_rung or this_rung
+            break
+        finished_rung = this_rung
+        keep = max(1, math.ceil(len(alive) / 2))
+        ranked = sorted(this_rung, key=lambda t: (t.valid_loss, alive.index(t.model)))
+        alive = [t.model for t in ranked[:keep]]
+        pool = this_rung
+        if len(alive) == 1 or epochs >= max_epochs:
+            break
+        if search.budget_seconds and time.perf_counter() - t0 >= search.budget_seconds:
+            log(f"auto: budget of {search.budget_seconds:g} s used; stopping the search")
+            break
+        rung += 1
+    best = min(pool, key=lambda t: (t.valid_loss, list(search.candidates).index(t.model)))
+    return best.model, trials
+
+
+def _read_cache(cache: Path | None) -> list[dict]:
+    if cache is None or not cache.exists():
+        return []
+    try:
+        return list(json.loads(cache.read_text()))
+    except (ValueError, TypeError):
+        return []
+
+
+def _write_cache(cache: Path | None, trials: list[Trial]) -> None:
+    if cache is None:
+        return
+    from helixforge.core.artifacts import save_json
+
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    save_json([asdict(t) for t in trials], cache)
+
+
+def selection_record(search: AutoSearch, chosen: str, trials: list[Trial]) -> dict[str, Any]:
+    """What config.json keeps under `auto`."""
+    return {
+        "chosen": chosen,
+        "criterion": "validation loss (log-loss; MSE for regression), lower is better",
+        "method": "successive halving, eta 2, candidates retrained per rung",
+        "candidates": list(search.candidates),
+        "rung0_epochs": search.epochs,
+        "budget_seconds": search.budget_seconds,
+        "trials": [asdict(t) for t in trials],
+    }
+
+
+def selection_text(record: dict[str, Any]) -> str:
+    """One paragraph for the card and report: the choice and every candidate's score."""
+    parts = [
+        f"{t['model']} ({t['epochs']} ep): valid loss {t['valid_loss']:.4f}"
+        + "".join(f", {k} {v:.3f}" for k, v in t["valid_metric"].items())
+        for t in record["trials"]
+    ]
+    return (
+        f"--model auto chose {record['chosen']} by {record['criterion']} "
+        f"({record['method']}; test data not used). Candidates: " + "; ".join(parts) + "."
+    )
+
+
+def auto_selector(
+    search: AutoSearch,
+    build: Callable[[str, int], Any],
+    factory: Callable[[str], Callable[[], Any]],
+    *,
+    max_epochs: int,
+    seed: int,
+    record: dict[str, Any],
+    cache: Path | None = None,
+    log: Callable[[str], None] = lambda _m: None,
+):
+    """A `core.supervised` ModelSelector: runs `successive_halving` on the split's train and
+    valid rows, fills `record` (config.json `auto`), adds a note for the report, and returns
+    (chosen, factory(chosen), {"<model>@<epochs>ep": valid loss})."""
+
+    def select(data, sp):
+        if len(sp.valid) == 0:
+            raise ConfigError(
+                "--model auto needs a validation part to choose on",
+                hint="pass --valid FILE or a split with a validation fraction > 0",
+            )
+        inputs = list(data.inputs)
+        train = ([inputs[i] for i in sp.train], data.y[sp.train])
+        valid = ([inputs[i] for i in sp.valid], data.y[sp.valid])
+        chosen, trials = successive_halving(
+            search, train, valid, data.task_types, build,
+            max_epochs=max_epochs, seed=seed, cache=cache, log=log,
+        )  # fmt: skip
+        record.update(selection_record(search, chosen, trials))
+        data.notes.append(selection_text(record))
+        scores = {f"{t.model}@{t.epochs}ep": round(t.valid_loss, 6) for t in trials}
+        return chosen, factory(chosen), scores
+
+    return select
+
+
+def append_card_section(run_dir: Path, record: dict[str, Any]) -> None:
+    """Add a 'Model selection' section to the run's card.md (atomic rewrite)."""
+    from helixforge.core.io import atomic_file
+
+    card = Path(run_dir) / "card.md"
+    if not card.exists() or not record:
+        return
+    text = card.read_text().rstrip() + "\n\n## Model selection (--model auto)\n\n"
+    rows = [
+        "| candidate | rung | epochs | valid loss | valid metrics | seconds |",
+        "|---|---|---|---|---|---|",
+    ]
+    for t in record["trials"]:
+        shown = ", ".join(f"{k} {v:.3f}" for k, v in t["valid_metric"].items())
+        rows.append(
+            f"| {t['model']} | {t['rung']} | {t['epochs']} | {t['valid_loss']:.4f} | {shown} "
+            f"| {t['seconds']} |"
+        )
+    text += selection_text(record) + "\n\n" + "\n".join(rows) + "\n"
+    with atomic_file(card) as tmp:
+        tmp.write_text(text)

@@ -1,0 +1,120 @@
+"""`--model auto`: successive halving on validation data only, recorded in the run directory."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from helixforge.core.errors import ConfigError
+from helixforge.dna.auto import AutoSearch, parse_candidates, successive_halving
+from helixforge.dna.train import train_sequence_model
+
+MOTIF = "TTGATTACAG"
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    torch.set_num_threads(1)
+
+
+def motif_table(n: int, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    seqs, labels = [], []
+    for i in range(n):
+        s = list(rng.choice(list("ACGT"), 50))
+        if i % 2:
+            p = int(rng.integers(0, 40))
+            s[p : p + 10] = list(MOTIF)
+        seqs.append("".join(s))
+        labels.append(i % 2)
+    return pd.DataFrame({"sequence": seqs, "label": labels})
+
+
+class FakeModel:
+    """Predicts a fixed probability per candidate; records what it was fitted on."""
+
+    quality = {"good": 0.9, "fair": 0.7, "poor": 0.5}
+    fitted: list = []
+
+    def __init__(self, name, epochs):
+        self.name, self.epochs = name, epochs
+
+    def fit(self, seqs, y, task_types, valid=None, seed=0):
+        FakeModel.fitted.append((self.name, self.epochs, tuple(seqs), tuple(valid[0])))
+        return self
+
+    def predict(self, seqs):
+        q = self.quality[self.name]
+        y = np.array([s.startswith("T") for s in seqs], dtype=float)  # truth: starts with T
+        return (q * y + (1 - q) * (1 - y))[:, None]
+
+
+def test_successive_halving_keeps_the_better_half_and_never_sees_test():
+    FakeModel.fitted = []
+    train = (["TA", "CA", "TT", "GA"], np.array([[1.0], [0.0], [1.0], [0.0]]))
+    valid = (["TC", "CC"], np.array([[1.0], [0.0]]))
+    search = AutoSearch(candidates=("poor", "fair", "good"), epochs=1)
+    chosen, trials = successive_halving(
+        search, train, valid, ["binary"], FakeModel, max_epochs=8
+    )
+    assert chosen == "good"
+    rung0 = [t.model for t in trials if t.rung == 0]
+    rung1 = [t.model for t in trials if t.rung == 1]
+    assert rung0 == ["poor", "fair", "good"] and sorted(rung1) == ["fair", "good"]
+    assert [t.epochs for t in trials if t.rung == 1] == [2, 2]
+    # every fit used the training rows, every score the validation rows; nothing else
+    assert {f[2] for f in FakeModel.fitted} == {tuple(train[0])}
+    assert {f[3] for f in FakeModel.fitted} == {tuple(valid[0])}
+
+
+def test_budget_stops_after_the_first_candidate():
+    FakeModel.fitted = []
+    train = (["TA", "CA"], np.array([[1.0], [0.0]]))
+    search = AutoSearch(candidates=("fair", "good", "poor"), epochs=1, budget_seconds=1e-9)
+    chosen, trials = successive_halving(search, train, train, ["binary"], FakeModel, max_epochs=4)
+    assert len(trials) == 1 and chosen == "fair"
+
+
+def test_auto_run_records_candidates_in_config_card_and_report(tmp_path):
+    motif_table(240).to_csv(tmp_path / "train.csv", index=False)
+    run = train_sequence_model(
+        tmp_path / "train.csv", out=tmp_path / "run", epochs=2, batch_size=32, threads=1,
+        auto=AutoSearch(epochs=1),
+    )  # fmt: skip
+    cfg = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert cfg["model_requested"] == "auto"
+    auto = cfg["auto"]
+    assert cfg["model"] == auto["chosen"] == run.config["model"]
+    assert {t["model"] for t in auto["trials"] if t["rung"] == 0} == {"cnn", "resnet", "resnet_pos"}
+    assert all(np.isfinite(t["valid_loss"]) for t in auto["trials"])
+    card = (tmp_path / "run" / "card.md").read_text()
+    assert "## Model selection (--model auto)" in card and "resnet_pos" in card
+    report = (tmp_path / "run" / "report.html").read_text()
+    assert "--model auto chose" in report
+    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    assert set(metrics["selection"]) >= {"cnn@1ep", "resnet@1ep", "resnet_pos@1ep"}
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"auto": AutoSearch(candidates=("cnn", "nope"))}, "nope"),
+        ({"auto": AutoSearch(candidates=())}, "empty"),
+        ({"auto": AutoSearch(candidates=("cnn", "cnn"))}, "repeats"),
+        ({"auto": AutoSearch(epochs=0)}, "--auto-epochs"),
+        ({"auto": AutoSearch(budget_seconds=-1)}, "--auto-budget"),
+        ({"arch_params": {"position_bins": 4}}, "--model auto"),
+    ],
+)
+def test_bad_auto_options_are_refused_before_work(tmp_path, kwargs, message):
+    motif_table(40).to_csv(tmp_path / "train.csv", index=False)
+    with pytest.raises(ConfigError, match=message):
+        train_sequence_model(tmp_path / "train.csv", out=tmp_path / "run", **kwargs)
+    assert not (tmp_path / "run").exists()
+
+
+def test_parse_candidates():
+    assert parse_candidates("cnn, resnet") == ("cnn", "resnet")
+    assert parse_candidates(None) == ("cnn", "resnet", "resnet_pos")

@@ -1,0 +1,150 @@
+"""Reading a screening library in chunks: SMILES tables (.smi/.csv/.tsv/.parquet, gz) and SD files.
+
+    for chunk in read_library("vendor.smi.gz", chunk_size=10_000):
+        chunk.frame   # index = true row number (file line; Parquet row; SDF record), 'smiles' …
+        chunk.errors  # records of this stretch that could not be read (RowErrors)
+
+Tables go through `core.tables.iter_table` (bounded memory, true line numbers, every record
+ending in a row or an error). An SD file is read record by record with RDKit's
+`ForwardSDMolSupplier` (gzip too): each record becomes one row whose number is the record's
+position (1 = first), with its SMILES, its title (`name`) and the `--id-col` property when
+asked; a record RDKit cannot read goes to the errors table. Chunk k always covers the same
+records, so checkpoints can be resumed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+
+from helixforge.core.errors import ConfigError, EmptyInputError, InputError, RowErrors
+from helixforge.core.tables import TableChunk
+
+SDF_SUFFIXES = (".sdf", ".sd", ".sdf.gz", ".sd.gz")
+SDF_SMILES_COL = "smiles"
+SDF_NAME_COL = "name"
+
+
+def is_sdf(path: str | os.PathLike) -> bool:
+    """True for a file named .sdf / .sd (gz allowed)."""
+    return str(path).lower().endswith(SDF_SUFFIXES)
+
+
+def library_columns(path: str | os.PathLike, id_col: str | None = None) -> list[str] | None:
+    """The columns a library's chunks will have (None: known only once read)."""
+    if is_sdf(path):
+        return [SDF_SMILES_COL, SDF_NAME_COL] + ([id_col] if id_col else [])
+    return None
+
+
+def read_library(
+    path: str | os.PathLike,
+    chunk_size: int = 10_000,
+    input_col: str = "smiles",
+    id_col: str | None = None,
+) -> Iterator[TableChunk]:
+    """Chunks of at most `chunk_size` rows (see module doc). A missing file or column, an
+    empty or truncated file raise here, before the first chunk."""
+    from helixforge.core.tables import iter_table
+
+    if is_sdf(path):
+        if input_col != SDF_SMILES_COL:
+            raise ConfigError(
+                f"--input-col {input_col!r}: an SD file has no columns; its molecules are "
+                f"read as {SDF_SMILES_COL!r}",
+                hint=f"drop --input-col (or pass --input-col {SDF_SMILES_COL}) for SD files",
+            )
+        return _sdf_chunks(Path(path), chunk_size, id_col)
+    columns = [input_col] + ([id_col] if id_col and id_col != input_col else [])
+    return iter_table(path, chunk_size=chunk_size, columns=columns)
+
+
+def _open_sdf(p: Path):
+    from helixforge.core.io import check_gzip_whole, is_gzip
+
+    if not p.exists():
+        raise InputError(f"{p}: file not found", hint="check the path")
+    if p.is_dir():
+        raise InputError(f"{p}: is a directory, expected an SD file")
+    if p.stat().st_size == 0:
+        raise EmptyInputError(f"{p}: file is empty", hint="an SD file needs at least one record")
+    if is_gzip(p):
+        import gzip
+
+        check_gzip_whole(p)
+        return gzip.open(p, "rb")
+    return open(p, "rb")
+
+
+def _sdf_chunks(p: Path, chunk_size: int, id_col: str | None) -> Iterator[TableChunk]:
+    from rdkit import Chem
+
+    from helixforge.chem.standardize import quiet_rdkit
+
+    quiet_rdkit()
+    fh = _open_sdf(p)
+
+    def chunks() -> Iterator[TableChunk]:
+        rows: list[int] = []
+        values: dict[str, list] = {SDF_SMILES_COL: [], SDF_NAME_COL: []}
+        if id_col:
+            values[id_col] = []
+        errors = RowErrors(p)
+        n = 0
+        try:
+            supplier = Chem.ForwardSDMolSupplier(fh, sanitize=True, removeHs=True)
+            for n, mol in enumerate(supplier, start=1):
+                if mol is None:
+                    errors.add(n, SDF_SMILES_COL, None, "SD record could not be read by RDKit")
+                else:
+                    rows.append(n)
+                    values[SDF_SMILES_COL].append(Chem.MolToSmiles(mol))
+                    values[SDF_NAME_COL].append(
+                        mol.GetProp("_Name") if mol.HasProp("_Name") else ""
+                    )
+                    if id_col:
+                        values[id_col].append(mol.GetProp(id_col) if mol.HasProp(id_col) else None)
+                if len(rows) + len(errors) == chunk_size:
+                    yield TableChunk(pd.DataFrame(values, index=rows), errors)
+                    rows, errors = [], RowErrors(p)
+                    values = {k: [] for k in values}
+        finally:
+            fh.close()
+        if n == 0:
+            raise EmptyInputError(f"{p}: no SD records", hint="check that this is an SD file")
+        if rows or len(errors):
+            yield TableChunk(pd.DataFrame(values, index=rows), errors)
+
+    return chunks()
+
+
+def library_digest(path: str | os.PathLike, count: bool = False) -> tuple[str, int | None]:
+    """The library's sha256 (resume key) and, when `count` and cheap, an estimate of its rows
+    for the ETA (text lines minus the header; SD records; Parquet metadata; None for gz)."""
+    from helixforge.core.io import is_gzip
+
+    p = Path(path)
+    sdf = is_sdf(p)
+    rows: int | None = None
+    if count and not is_gzip(p) and str(p).lower().endswith((".parquet", ".pq")):
+        import pyarrow.parquet as pq
+
+        try:
+            rows, count = pq.ParquetFile(p).metadata.num_rows, False
+        except Exception:  # an estimate only: the reader reports real problems
+            count = False
+    elif count and is_gzip(p):
+        count = False
+    h, n = hashlib.sha256(), 0
+    with open(p, "rb") as fh:
+        while block := fh.read(1 << 22):
+            h.update(block)
+            if count:
+                n += block.count(b"$$$$") if sdf else block.count(b"\n")
+    if count:
+        rows = n if sdf else max(n - 1, 0)
+    return h.hexdigest(), rows

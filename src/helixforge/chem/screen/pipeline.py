@@ -1,0 +1,259 @@
+"""The per-chunk screening step, the same function on every backend.
+
+    config = ScreenConfig(models=(ModelRef("pic50", "runs/pic50"),), input_col="smiles", ...)
+    result = screen_chunk(chunk.frame, chunk.errors, config)
+
+For one chunk: standardize every SMILES once (the first model's standardisation options),
+parse each distinct canonical SMILES once more (as `chem predict` does, so features and
+predictions equal `helix chem predict`'s), featurize once per distinct `FeatureSpec` the
+models share, predict every model on the distinct molecules, then the requested filters,
+the ADMET panel, scaffolds (only with --max-per-scaffold) and the score. Columns a model
+adds are prefixed with its name: ``<name>.<target>_pred``, ``<name>.<target>_prob``,
+``<name>.<target>_std``, ``<name>.<target>_lower`` / ``_upper``, ``<name>.<target>_set``,
+``<name>.ad_similarity``, ``<name>.in_domain``. Models, filters and the panel are loaded
+once per process.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from helixforge.chem.screen.topk import ROW, SCAFFOLD, SCORE, Diversity, Key, chunk_pool
+from helixforge.core.errors import ConfigError, RowErrors
+
+CANONICAL = "canonical_smiles"
+
+
+@dataclass(frozen=True)
+class ModelRef:
+    """A trained run and the name that prefixes its columns."""
+
+    name: str
+    path: str
+
+
+@dataclass(frozen=True)
+class ScreenConfig:
+    """Everything a worker needs to screen a chunk (small and picklable)."""
+
+    models: tuple[ModelRef, ...]
+    input_col: str = "smiles"
+    filters: tuple[str, ...] = ()
+    score: str = ""
+    admet: bool = False
+    domain: bool = True
+    diversity: Diversity = field(default_factory=Diversity)
+    pool: int = 300
+    keep_all: bool = False
+    device: str = "cpu"
+    source: str = ""
+
+
+@dataclass
+class ChunkResult:
+    """One chunk's pool (and cut-off), all its rows when kept, its errors and counts."""
+
+    pool: pd.DataFrame
+    cutoff: Key | None
+    rows: pd.DataFrame | None
+    errors: RowErrors
+    counts: dict[str, int]
+
+
+class Loaded:
+    """Models (grouped by shared FeatureSpec), standardisation options and the ADMET panel."""
+
+    def __init__(self, config: ScreenConfig):
+        from helixforge.chem.predict import Predictor
+
+        self.predictors = [Predictor(m.path, device=config.device) for m in config.models]
+        opts = {(p.options.tautomer, p.options.salts) for p in self.predictors}
+        if len(opts) > 1:
+            shown = ", ".join(
+                f"{m.name}: tautomer={p.options.tautomer}, salts={p.options.salts}"
+                for m, p in zip(config.models, self.predictors)
+            )
+            raise ConfigError(
+                f"--model: the runs were trained with different standardisation ({shown})",
+                hint="screen them in separate runs, or retrain with the same --tautomer/--salts",
+            )
+        self.options = self.predictors[0].options
+        self.groups: list[tuple[Any, list[int]]] = []  # (FeatureSpec or None, model indices)
+        for i, p in enumerate(self.predictors):
+            for spec, members in self.groups:
+                if spec is not None and spec == p.spec:
+                    members.append(i)
+                    break
+            else:
+                self.groups.append((p.spec, [i]))
+        self.panel = None
+        if config.admet:
+            from helixforge.chem.admet import ADMETPanel
+
+            self.panel = ADMETPanel()
+
+
+_LOADED: dict[tuple, Loaded] = {}
+
+
+def loaded(config: ScreenConfig) -> Loaded:
+    """The process's `Loaded` for this config (built on first use)."""
+    key = (config.models, config.admet, config.device)
+    if key not in _LOADED:
+        _LOADED.clear()
+        _LOADED[key] = Loaded(config)
+    return _LOADED[key]
+
+
+def _standardize(raw: list, options) -> tuple[list[tuple[str | None, str | None]], list[str]]:
+    from helixforge.chem.standardize import standardize_to_mol
+
+    results, unique = [], {}
+    for s in raw:
+        _, canon, reason = standardize_to_mol(s, options)
+        results.append((canon, reason))
+        if canon is not None and canon not in unique:
+            unique[canon] = len(unique)
+    return results, list(unique)
+
+
+def _model_columns(
+    state: Loaded, config: ScreenConfig, smiles: list[str], mols: list
+) -> dict[str, Any]:
+    from helixforge.chem.featurize import featurize_mols
+
+    cols: dict[str, Any] = {}
+    preds: dict[int, pd.DataFrame] = {}
+    for spec, members in state.groups:
+        X = featurize_mols(mols, spec) if spec is not None else None
+        for i in members:
+            p = state.predictors[i]
+            preds[i] = p.predict_frame(
+                smiles, features=X, extra_columns=p.ad if config.domain else None
+            )
+    for i, ref in enumerate(config.models):
+        for c in preds[i].columns:
+            cols[f"{ref.name}.{c}"] = preds[i][c].to_numpy()
+    return cols
+
+
+def molecule_columns(config: ScreenConfig, smiles: list[str]) -> pd.DataFrame:
+    """Every computed column (predictions, filters, ADMET, scaffold) for distinct canonical
+    SMILES, one row each."""
+    from helixforge.chem.fingerprints import mol_of
+
+    state = loaded(config)
+    mols = [mol_of(s) for s in smiles]
+    cols = _model_columns(state, config, smiles, mols)
+    if config.filters:
+        from helixforge.chem.filters import apply_filters
+
+        filt = apply_filters(mols, config.filters)
+        for c in filt.columns:
+            cols[c] = filt[c].to_numpy()
+    if state.panel is not None:
+        admet = state.panel.predict_smiles(smiles)
+        for c in admet.columns:
+            cols[c] = admet[c].to_numpy()
+    if config.diversity.needs_scaffolds:
+        from helixforge.chem.splits import scaffold_of_mol
+
+        cols[SCAFFOLD] = [scaffold_of_mol(m) for m in mols]
+    return pd.DataFrame(cols, index=pd.RangeIndex(len(smiles)))
+
+
+def passes_filters(frame: pd.DataFrame, filters: tuple[str, ...]) -> np.ndarray:
+    """True where every requested filter passed."""
+    ok = np.ones(len(frame), dtype=bool)
+    for name in filters:
+        ok &= frame[f"pass_{name}"].to_numpy(dtype=bool)
+    return ok
+
+
+def screen_chunk(frame: pd.DataFrame, errors: RowErrors, config: ScreenConfig) -> ChunkResult:
+    """Screen one chunk (index = input row numbers); see the module doc."""
+    from helixforge.chem.screen.score import ScoreExpression
+    from helixforge.chem.standardize import apply_standardization, quiet_rdkit
+
+    quiet_rdkit()
+    state = loaded(config)
+    col = config.input_col
+    results, unique = _standardize(frame[col].tolist(), state.options)
+    clean, errs = apply_standardization(frame, col, results, source=config.source)
+    errs.extend(errors)
+    rows_in = len(frame) + len(errors)
+    clash = {c: f"input_{c}" for c in clean.columns if c == ROW or c == SCORE}
+    out = clean.rename(columns=clash)
+    out.insert(0, ROW, out.index.astype(np.int64))
+    out = out.reset_index(drop=True)
+    if unique:
+        per_mol = molecule_columns(config, unique)
+        where = {s: i for i, s in enumerate(unique)}
+        take = np.fromiter((where[s] for s in out[CANONICAL]), dtype=np.int64, count=len(out))
+        computed = per_mol.iloc[take].reset_index(drop=True)
+        computed = computed.drop(columns=[c for c in computed.columns if c in out.columns])
+        out = pd.concat([out, computed], axis=1)
+        out[SCORE] = ScoreExpression(config.score).evaluate(out)
+    else:
+        out[SCORE] = np.zeros(0)
+    eligible = passes_filters(out, config.filters) & np.isfinite(out[SCORE].to_numpy(float))
+    pool, cutoff = chunk_pool(out[eligible], config.diversity, config.pool)
+    counts = {
+        "rows": rows_in,
+        "screened": len(out),
+        "errors": len(errs),
+        "eligible": int(eligible.sum()),
+    }
+    return ChunkResult(pool, cutoff, out if config.keep_all else None, errs, counts)
+
+
+def output_columns(config: ScreenConfig, input_columns: list[str]) -> list[str]:
+    """The columns every screened row will have, found by screening one probe molecule
+    (loads the models and the panel here, so a broken run fails before the job starts)."""
+    probe = pd.DataFrame({c: ["CCO" if c == config.input_col else ""] for c in input_columns})
+    probe.index = pd.Index([1])
+    cfg = ScreenConfig(**{**config.__dict__, "score": "0", "keep_all": True})
+    res = screen_chunk(probe, RowErrors(), cfg)
+    assert res.rows is not None
+    return [c for c in res.rows.columns if c != SCORE]
+
+
+def default_score(config: ScreenConfig, columns: list[str]) -> str:
+    """The first model's first prediction (its probability for a classifier), as an expression."""
+    ref = config.models[0]
+    p = loaded(config).predictors[0]
+    t, tt = p.targets[0], p.task_types[0]
+    prefix = f"{ref.name}.{t}"
+    if tt == "regression":
+        name = f"{prefix}_pred"
+    else:
+        probs = [c for c in columns if c == f"{prefix}_prob" or c.startswith(f"{prefix}_prob_")]
+        name = probs[-1] if probs else f"{prefix}_pred"
+    return f"`{name}`"
+
+
+def model_refs(models: list[str | os.PathLike]) -> tuple[ModelRef, ...]:
+    """`--model` values (PATH or NAME=PATH) → named refs; names must be distinct."""
+    from pathlib import Path
+
+    refs: list[ModelRef] = []
+    for m in models:
+        text = str(m)
+        name, _, path = text.partition("=") if "=" in text else ("", "", text)
+        name = name.strip() or Path(path.rstrip("/")).name
+        if not name or any(c in name for c in "`"):
+            raise ConfigError(f"--model {text!r}: cannot name this model", hint="use NAME=PATH")
+        if any(r.name == name for r in refs):
+            raise ConfigError(
+                f"--model: two models are named {name!r}",
+                hint="name them: --model pic50_a=runs/a/pic50 --model pic50_b=runs/b/pic50",
+            )
+        refs.append(ModelRef(name, str(path)))
+    if not refs:
+        raise ConfigError("no --model given", hint="pass a run directory: --model runs/pic50")
+    return tuple(refs)

@@ -255,9 +255,9 @@ def apply_filters(
     alerts: list[list[str]] = [[] if ok else [INVALID_ALERT] for ok in valid]
     columns: dict[str, Any] = {}
 
-    def add_alerts(prefix: str, per_mol: Sequence[Iterable[str]], failed: np.ndarray) -> None:
-        for i in np.flatnonzero(failed & valid):
-            alerts[i].extend(f"{prefix}:{a}" for a in per_mol[i])
+    def add_alerts(prefix: str, fired: Callable[[int], Iterable[str]], failed: np.ndarray) -> None:
+        for i in np.flatnonzero(failed & valid):  # only failing molecules pay for their labels
+            alerts[i].extend(f"{prefix}:{a}" for a in fired(i))
 
     rules = [f for f in filters if f in RULE_FILTERS]
     desc = rule_descriptors(mols, rules) if rules else {}
@@ -268,24 +268,23 @@ def apply_filters(
             count = np.sum([bad for _, bad in violations], axis=0)
             allowed = int(opts.lipinski_max_violations) if name == "lipinski" else 0
             passed = valid & (count <= allowed)
-            labels = [[lab for lab, bad in violations if bad[i]] for i in range(n)]
-            add_alerts(name, labels, ~passed)
+            add_alerts(name, lambda i, v=violations: [lab for lab, bad in v if bad[i]], ~passed)
         elif name in ALERT_FILTERS:
             hits = structural_alerts(mols, name)
             passed = valid & np.fromiter((not h for h in hits), dtype=bool, count=n)
-            add_alerts(name, hits, ~passed)
+            add_alerts(name, hits.__getitem__, ~passed)
         elif name == "qed":
             from helixforge.chem.druglike import qed_scores
 
             scores["qed"] = values = qed_scores(mols)
             passed = valid & (np.nan_to_num(values, nan=-1.0) >= opts.qed_min)
-            add_alerts(name, [[f"{v:.2f}<{opts.qed_min:g}"] for v in values], ~passed)
+            add_alerts(name, lambda i, v=values: [f"{v[i]:.2f}<{opts.qed_min:g}"], ~passed)
         else:  # sa
             from helixforge.chem.druglike import sa_scores
 
             scores["sa_score"] = values = sa_scores(mols)
             passed = valid & (np.nan_to_num(values, nan=99.0) <= opts.sa_max)
-            add_alerts(name, [[f"{v:.2f}>{opts.sa_max:g}"] for v in values], ~passed)
+            add_alerts(name, lambda i, v=values: [f"{v[i]:.2f}>{opts.sa_max:g}"], ~passed)
         columns[f"pass_{name}"] = passed
     columns.update(scores)
     columns["alerts"] = ["|".join(a) for a in alerts]

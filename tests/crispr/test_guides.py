@@ -101,7 +101,7 @@ def test_region_targets_from_a_genome_use_genome_coordinates_and_flanks(tmp_path
     assert g.oof_score.between(0, 100).all() and (g.mh_score >= 0).all()
     with pytest.raises(InputError, match="outside contig chrA"):
         resolve_target("chrA:1-999999", genome=fa)
-    with pytest.raises(InputError, match="'chrZ' is not in the genome"):
+    with pytest.raises(InputError, match="'chrZ' is not in g.fa"):
         region_target(fa, "chrZ", 0, 10)
     with pytest.raises(InputError, match="no genome was given"):
         resolve_target("chrA:1-100")
@@ -117,8 +117,9 @@ def test_gene_targets_and_cds_position_from_an_annotation(tmp_path):
     assert (t.start, t.end) == (200, 800)
     g = enumerate_guides(t, annotation=gff)
     assert (g.gene == "abcD").all()
-    with pytest.raises(InputError, match="closest names: abcD"):
-        resolve_target("abcE", genome=fa, annotation=gff)
+    with pytest.raises(InputError, match="ABCD. is not in the annotation") as exc:
+        resolve_target("ABCD", genome=fa, annotation=gff)
+    assert "did you mean 'abcD'" in exc.value.hint
     pct = g.cds_cut_percent.to_numpy()
     cut = g.cut_position.to_numpy()
     # a minus-strand CDS counts from its end

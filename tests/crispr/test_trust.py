@@ -220,12 +220,15 @@ def test_unknown_gene_names_say_not_found_and_suggest_only_close_names(tmp_path)
     fa.write_text(">chr1\n" + _seq(8, 3000) + "\n")
     gtf = tmp_path / "a.gtf"
     gtf.write_text('chr1\tx\tCDS\t1001\t1600\t.\t+\t0\tgene_id "g1"; gene_name "thrA";\n')
-    with pytest.raises(InputError, match="not found in the GTF") as exc:
+    with pytest.raises(InputError, match="is not in the annotation a.gtf") as exc:
         resolve_target("zzzQ", genome=fa, annotation=gtf)
     assert "closest" not in (exc.value.hint or "")
-    with pytest.raises(InputError) as exc:
+    with pytest.raises(InputError) as exc:  # thrB is another gene, not a typo of thrA
         resolve_target("thrB", genome=fa, annotation=gtf)
-    assert "thrA" in exc.value.hint
+    assert "thrA" not in exc.value.hint.split("named like")[0]
+    with pytest.raises(InputError) as exc:
+        resolve_target("THRA", genome=fa, annotation=gtf)
+    assert "did you mean 'thrA'" in exc.value.hint
 
 
 def test_console_shows_what_the_ranking_uses(tmp_path):

@@ -193,7 +193,8 @@ def offtargets_cmd(
 ) -> None:
     """Find every off-target site of spacers (exact, both strands), scored with CFD and MIT.
 
-    Guide ids come from --id-col (default: a guide_id column when present, else the spacer).
+    Guide ids come from --id-col (default: a guide_id, id, guide, sgRNA or name column when
+    present, else the spacer) and name the guides in both outputs.
 
     Example: helix crispr offtargets guides.csv --index ecoli.idx --input-col spacer --id-col guide_id -m 4 -o sites.tsv
     """  # fmt: skip

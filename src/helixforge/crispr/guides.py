@@ -24,7 +24,6 @@ from helixforge.crispr.enzymes import Enzyme, get_enzyme, pam_match_starts
 from helixforge.crispr.scoring import microhomology_scores
 from helixforge.crispr.targets import (  # noqa: F401 - re-exported (older import path)
     Target,
-    contig_key,
     load_annotation,
     open_genome,
     region_target,
@@ -110,8 +109,10 @@ def _restriction_batch(names):
 def _cds_arrays(annotation, tgt: Target):
     cds = load_annotation(annotation)
     if len(cds):
-        key = contig_key(tgt.contig)
-        same = [s == tgt.contig or contig_key(s) == key for s in cds["seqid"].astype(str)]
+        from helixforge.crispr.contigs import contig_keys
+
+        keys = tgt.aliases or contig_keys(tgt.contig)
+        same = [s == tgt.contig or bool(contig_keys(s) & keys) for s in cds["seqid"].astype(str)]
         cds = cds[np.asarray(same, dtype=bool)]
         cds = cds[(cds["end"] > tgt.start) & (cds["start"] < tgt.end)]
     if not len(cds):

@@ -131,6 +131,16 @@ def _read_spacers(spacers, spacer_col: str, id_col: str | None):
     return df, "spacer list", []
 
 
+ID_COLUMNS = ("guide_id", "id", "guide", "sgrna_id", "sgrna", "guide_name", "name")
+
+
+def guess_id_column(columns, spacer_col: str = "spacer") -> str | None:
+    """The table's guide-id column when none was named: the first of `ID_COLUMNS` present
+    (case-insensitive), never the spacer column itself."""
+    by_lower = {str(c).lower(): c for c in columns if c != spacer_col}
+    return next((by_lower[k] for k in ID_COLUMNS if k in by_lower), None)
+
+
 def offtargets_table(
     spacers: str | os.PathLike | Sequence[str],
     genome,
@@ -152,8 +162,9 @@ def offtargets_table(
     ``<out stem>.summary.tsv``: one row per usable input row, the input's columns kept, then the
     summary columns) and the errors table ``<out stem>.errors.csv`` (always; file line, column,
     value, reason for rows with a wrong length, a non-ACGT base, a duplicate id with another
-    spacer or the wrong number of fields). Guide ids come from `id_col`, else a ``guide_id``
-    column when the table has one, else the spacer itself. A bad row never stops the job.
+    spacer or the wrong number of fields). Guide ids come from `id_col`, else the table's
+    ``guide_id`` / ``id`` / ``guide`` / ``sgRNA`` / ``name`` column (`guess_id_column`), else the
+    spacer itself; they name the guides in the sites table (``guide_id``) and the summary. A bad row never stops the job.
     """
     from helixforge.core.errors import NoUsableRowsError, RowErrors
     from helixforge.core.io import check_output
@@ -171,8 +182,8 @@ def offtargets_table(
         check_not_input(paths[key], [spacers, genome], option=opt)
         check_output(paths[key], overwrite=overwrite, option=opt)
     df, source, skipped = _read_spacers(spacers, spacer_col, id_col)
-    if id_col is None and "guide_id" in df.columns and spacer_col != "guide_id":
-        id_col = "guide_id"
+    if id_col is None:
+        id_col = guess_id_column(df.columns, spacer_col)
     idx = open_index(genome, enzyme or "spcas9", pams=None, quiet=quiet)
     L = idx.enzyme.spacer_length
     errors = RowErrors(source)
@@ -181,7 +192,12 @@ def offtargets_table(
     row_ids: dict[int, str] = {}
     for row, raw in zip(df.index, df[spacer_col]):
         s = "" if pd.isna(raw) else str(raw).strip().upper().replace("U", "T")
-        gid = s if not id_col or pd.isna(df.at[row, id_col]) else str(df.at[row, id_col]).strip()
+        raw_id = df.at[row, id_col] if id_col else None
+        gid = (
+            s
+            if raw_id is None or pd.isna(raw_id) or not str(raw_id).strip()
+            else str(raw_id).strip()
+        )
         if len(s) != L:
             why = f"spacer is {len(s)} nt; {idx.enzyme.name} uses {L} nt (without PAM)"
             errors.add(row, spacer_col, raw, why)

@@ -15,10 +15,13 @@ from helixforge.core.report import Report, _plt, histogram_figure
 from helixforge.crispr.enzymes import Enzyme
 from helixforge.crispr.guides import Target
 
+# The ranking is tier, then combined_score = efficiency × specificity: those are the scores shown
+# (specificity = 1/(1+ΣCFD) for SpCas9, the one the ranking uses; the CRISPOR-style 0–100
+# cfd_specificity / mit_specificity stay in the TSV only).
 _SHOWN = [
-    "rank", "guide_id", "strand", "spacer", "pam", "cut_position", "gc", "ontarget_score",
-    "oof_score", "offtargets", "mm0", "mm1", "mm2", "mm3", "mm4", "cfd_specificity", "mit_specificity",
-    "flags", "combined_score",
+    "rank", "guide_id", "strand", "spacer", "pam", "cut_position", "gc", "tier", "efficiency",
+    "specificity", "combined_score", "ontarget_score", "oof_score", "offtargets", "mm0", "mm1",
+    "mm2", "mm3", "mm4", "flags",
 ]  # fmt: skip
 
 
@@ -91,12 +94,9 @@ def design_report(result, target: Target, enzyme: Enzyme, path: str | os.PathLik
                 cand["ontarget_score"], "On-target score", "percentile (0–100)", bins=20
             )
         )
-    if cand["cfd_specificity"].notna().any():
-        rep.add_figure(
-            histogram_figure(
-                1.0 / (1.0 + cand["cfd_sum"].astype(float)), "Specificity 1/(1+ΣCFD)", "", bins=20
-            )
-        )
+    if cand["offtargets"].notna().any():
+        how = "1/(1+ΣCFD)" if cand["cfd_sum"].notna().any() else "mismatch-count heuristic"
+        rep.add_figure(histogram_figure(cand["specificity"], f"Specificity {how}", "", bins=20))
     rep.add_figure(
         histogram_figure(
             cand["combined_score"], "Combined score", "efficiency × specificity", bins=20
@@ -105,6 +105,12 @@ def design_report(result, target: Target, enzyme: Enzyme, path: str | os.PathLik
     tiers = cand["tier"].value_counts().sort_index()
     rep.add_table(pd.DataFrame({"tier": tiers.index, "guides": tiers.values}))
     rep.add_heading("Ranked guides")
+    rep.add_text(
+        "Rank = tier (1 no flag, 2 soft flags, 3 hard flags), then combined_score = efficiency "
+        "(on-target score / 100) × specificity (SpCas9: 1/(1+ΣCFD) over the off-targets; "
+        "other enzymes: a mismatch-count heuristic). A guide with a higher on-target score can "
+        "rank below one with a lower score when its specificity is lower."
+    )
     rep.add_table(result.guides[[c for c in _SHOWN if c in result.guides.columns]], max_rows=100)
     rep.add_heading("Why each guide ranks where it does")
     rep.add_table(result.guides[["rank", "guide_id", "rank_reason"]], max_rows=100)

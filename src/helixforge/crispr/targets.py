@@ -6,8 +6,8 @@
 
 Genomes are read through `helixforge.dna.io.Genome` (pyfaidx: indexed, nothing loaded whole);
 a ``{name: sequence}`` dict works too (tests, small in-memory genomes). Contig names of an
-annotation that differ from the genome's only by UCSC/Ensembl spelling (``V`` / ``chrV``,
-``MT`` / ``chrM``) are matched (`contig_key`).
+annotation or region that differ from the genome's by UCSC/Ensembl/RefSeq spelling (``V`` /
+``chrV``, ``MT`` / ``chrM``, ``NC_001137.3`` / ``chrV``) are mapped (`crispr.contigs`).
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from difflib import get_close_matches
 from functools import lru_cache
 from pathlib import Path
 
@@ -30,7 +29,6 @@ _REGION_HINT = (
     "a region is contig:start-end, 1-based and inclusive as samtools (commas allowed); "
     "contig:start runs to the contig's end, and a bare contig name is the whole contig"
 )
-_MITO = {"M", "MT", "MITO", "MITOCHONDRION", "CHRM", "CHRMT"}
 
 
 @dataclass
@@ -45,6 +43,7 @@ class Target:
     left_flank: str = ""
     right_flank: str = ""
     from_genome: bool = False
+    aliases: frozenset[str] = frozenset()  # contig keys annotation seqids are matched by
 
     @property
     def end(self) -> int:
@@ -52,14 +51,6 @@ class Target:
 
 
 # ---------------------------------------------------------------------- genome access
-
-
-def contig_key(name: str) -> str:
-    """A spelling-free key for a contig name: ``chrV`` ≡ ``V``, ``chrM`` ≡ ``MT`` ≡ ``M``."""
-    s = str(name)
-    if s.upper() in _MITO:
-        return "MT"
-    return s[3:] if s.lower().startswith("chr") and len(s) > 3 else s
 
 
 class MemoryGenome:
@@ -117,22 +108,16 @@ def iter_contigs(genome) -> Iterator[tuple[str, str]]:
         yield name, g.fetch(name, 0, g.lengths[name]) if g.lengths[name] else ""
 
 
-def match_contig(genome, contig: str, where: str = "") -> str:
-    """The genome's spelling of `contig` (exact, else by `contig_key`), or a clear error."""
-    g = open_genome(genome)
-    if contig in g.lengths:
-        return contig
-    key = contig_key(contig)
-    same = [c for c in g.contigs if contig_key(c) == key]
-    if len(same) == 1:
-        return same[0]
-    close = get_close_matches(contig, g.contigs, n=5, cutoff=0.6)
-    shown = ", ".join(g.contigs[:10]) + (" …" if len(g.contigs) > 10 else "")
-    name = Path(g.path).name if getattr(g, "path", None) else "the genome"
-    raise InputError(
-        f"{where + ': ' if where else ''}contig {contig!r} is not in the genome ({name})",
-        hint=(f"closest names: {', '.join(close)}" if close else f"contigs are: {shown}"),
-    )
+def match_contig(genome, contig: str, where: str = "", other_names=None) -> str:
+    """The genome's spelling of `contig` (exact, else a UCSC/Ensembl/RefSeq alias, see
+    `crispr.contigs.map_contig`), or an error listing contig names of both sides
+    (`other_names`: the annotation's contigs, when `contig` came from one)."""
+    from helixforge.crispr.contigs import map_contig
+
+    return map_contig(
+        contig, open_genome(genome), where=where, other_names=other_names,
+        other_label="the annotation",
+    )  # fmt: skip
 
 
 # ---------------------------------------------------------------------- annotation
@@ -193,17 +178,72 @@ def _load_gff_cached(path: str, size: int, mtime_ns: int) -> pd.DataFrame:
     return df
 
 
+def edit_distance(a: str, b: str, limit: int = 3) -> int:
+    """Levenshtein distance of `a` and `b` (case-insensitive), capped at `limit` + 1."""
+    a, b = a.lower(), b.lower()
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        if min(cur) > limit:
+            return limit + 1
+        prev = cur
+    return min(prev[-1], limit + 1)
+
+
+def _fold(name: str) -> str:
+    return re.sub(r"[-_.\s]", "", name).lower()
+
+
+def gene_name_hints(text: str, names) -> list[str]:
+    """Names that `text` may have meant, only when genuinely close: the same name up to case and
+    ``-``/``_``/``.`` first; else names within edit distance 1 (names of 5–8 characters) or 2
+    (longer) — when at most three names are that close. Short names (≤ 4 characters: CAN1 vs
+    CAD1, CAK1, …) and crowded neighbourhoods get no guesses: a gene that is simply not in the
+    annotation is said to be so, not replaced by a look-alike."""
+    names = sorted({str(n) for n in names if n and str(n) != "nan"})
+    key = _fold(text)
+    same = [n for n in names if _fold(n) == key]
+    if same:
+        return same[:3]
+    limit = 0 if len(key) <= 4 else 1 if len(key) <= 8 else 2
+    if limit == 0:
+        return []
+    scored = sorted((d, n) for n in names if (d := edit_distance(key, _fold(n), limit)) <= limit)
+    if not scored:
+        return []
+    best = [n for d, n in scored if d == scored[0][0]]
+    return best if len(best) <= 3 else []
+
+
 def _gene_not_found(text: str, ann: pd.DataFrame, annotation) -> InputError:
-    names = sorted({k for keys in ann["keys"] for k in keys})
-    same_case = [n for n in names if n.lower() == text.lower()]
-    close = same_case or get_close_matches(text, names, n=3, cutoff=0.75)
     where = Path(annotation).name if isinstance(annotation, str | os.PathLike) else "annotation"
-    return InputError(
-        f"gene {text!r} not found in the GTF/GFF {where} (no CDS with that gene name, "
-        "locus tag or ID)",
-        hint=(f"closest names: {', '.join(close)}" if close else "check the spelling (names are "
-              "case-sensitive) and that the annotation matches the genome"),
-    )  # fmt: skip
+    readable = ann["gene"].astype(str) if "gene" in ann else pd.Series([], dtype=str)
+    names = set(readable)
+    if "gene_id" in ann:
+        names |= set(ann["gene_id"].dropna().astype(str))
+    n_genes = readable[readable != ""].nunique()
+    hints = gene_name_hints(text, names)
+    msg = (
+        f"gene {text!r} is not in the annotation {where} ({n_genes:,} genes with a CDS; "
+        "matched against gene name, gene_id, locus tag, Name and ID)"
+    )
+    if hints:
+        same = _fold(hints[0]) == _fold(text)
+        hint = (f"did you mean {hints[0]!r}? names are matched exactly" if same
+                else f"similar names in the annotation: {', '.join(hints)}")  # fmt: skip
+    else:
+        examples = ", ".join(sorted(set(readable[readable != ""]))[:: max(1, n_genes // 4)][:4])
+        hint = (
+            "no gene of that name or a close spelling is annotated. Check the name and that the "
+            "annotation is for this organism; if the annotation lacks common names, use the "
+            f"gene_id / locus tag (its genes are named like {examples}), or give the region "
+            "as contig:start-end"
+        )
+    return InputError(msg, hint=hint)
 
 
 # ---------------------------------------------------------------------- targets
@@ -251,7 +291,10 @@ def resolve_target(target, genome=None, annotation=None, name=None, flank: int =
             if len(contigs) > 1:
                 raise InputError(f"gene {text!r} has CDS on several contigs: {', '.join(contigs)}")
             start, end = int(hits["start"].min()), int(hits["end"].max())
-            contig = match_contig(genome, str(contigs[0]), where=f"gene {text}")
+            contig = match_contig(
+                genome, str(contigs[0]), where=f"gene {text}",
+                other_names=ann["seqid"].astype(str).unique(),
+            )  # fmt: skip
             return region_target(genome, contig, start, end, name=name or text, flank=flank)
         if ":" in text and text.split(":", 1)[0] in open_genome(genome).lengths:
             raise InputError(f"target {text!r} is not a region", hint=_REGION_HINT)
@@ -316,6 +359,8 @@ def region_target(genome, contig: str, start: int, end: int, name=None, flank: i
             f"region {contig}:{start + 1}-{end} is outside contig {contig} (length {n:,}) or empty",
             hint=f"coordinates are 1-based and inclusive: 1 ≤ start ≤ end ≤ {n:,}",
         )
+    from helixforge.crispr.contigs import genome_aliases
+
     lo, hi = max(0, start - flank), min(n, end + flank)
     seq = g.fetch(contig, lo, hi)
     return Target(
@@ -326,4 +371,5 @@ def region_target(genome, contig: str, start: int, end: int, name=None, flank: i
         left_flank=seq[: start - lo],
         right_flank=seq[end - lo :],
         from_genome=True,
+        aliases=genome_aliases(g, contig),
     )

@@ -1,0 +1,261 @@
+"""`helix chem design`: optimise molecules toward a TOML scoring function with RL or a GA.
+
+    result = design("design.toml", "runs/design1", optimizer="rl", budget=10_000, seed=0)
+
+The run directory holds `molecules.csv` (every scored molecule, best first, with each
+component's score and raw value and the step it was found), `history.csv` (every scoring
+call in order), `config.toml` (the file as given), `config.json` (resolved: defaults, the
+optimiser, budget, seed, prior), `timings.json` and `report.html`; an RL run also keeps the
+final agent as a prior directory (`agent/`, usable with `helix chem generate --model`).
+
+The run is built in `.DIR.partial/` and checkpointed after every step (agent weights and
+Adam state / GA population, RNG states, the diversity-filter buckets, replay memory and the
+history), so `resume=True` after a crash continues from the last finished step and repeats
+no scoring call. The resume key holds the config's sha256 (and the model files' hashes), the
+prior's sha256, the optimiser, its options, the budget, the seed and the start molecules.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from helixforge.chem.generate.history import (
+    CHECKPOINT,
+    HISTORY,
+    ScoringLedger,
+    load_step,
+    save_step,
+)
+from helixforge.chem.generate.scoring import ScoringFunction
+from helixforge.chem.generate.scoring_config import DesignConfig, read_design_config
+from helixforge.core.errors import ConfigError, InputError, NoUsableRowsError
+
+OPTIMIZERS = ("rl", "ga")
+
+
+@dataclass
+class DesignResult:
+    """What a design run produced: its directory, budget used and timings (seconds)."""
+
+    out: Path
+    used: int
+    steps: int
+    best_score: float
+    timings: dict[str, float]
+    stopped: str
+
+
+def _prior_key(prior, path) -> str:
+    """sha256 of the prior: its manifest file, or its weights when given as an object."""
+    import torch
+
+    from helixforge.core.artifacts import sha256_file
+
+    if path is not None:
+        p = Path(path)
+        for m in (p / "manifest.json", p / "prior" / "manifest.json"):
+            if m.is_file():
+                return sha256_file(m)
+    h = hashlib.sha256()
+    for k, v in sorted(prior.model.state_dict().items()):
+        h.update(k.encode())
+        h.update(v.detach().to(torch.float32).contiguous().numpy().tobytes())
+    return h.hexdigest()
+
+
+def _load_prior(prior):
+    from helixforge.chem.generate.prior import Prior, default_prior_path
+
+    if prior is None or isinstance(prior, str | os.PathLike):
+        loaded = Prior.load(prior, device="cpu")
+        return loaded, (prior if prior is not None else default_prior_path())
+    return prior, None
+
+
+def read_start_smiles(path: str | os.PathLike, base: Path) -> tuple[list[str], str]:
+    """SMILES of a GA start file (.smi / .txt: first token per line; csv/tsv/parquet: the
+    `smiles` column or the first one) and the file's sha256."""
+    from helixforge.core.artifacts import sha256_file
+
+    p = Path(path)
+    if not p.is_absolute() and not p.exists() and (base / p).exists():
+        p = base / p
+    if not p.is_file():
+        raise ConfigError(
+            f"GA start file {path} not found",
+            hint='give ga.start = "prior" or a SMILES file path (relative to the working directory or the TOML file)',
+        )
+    name = p.name.lower().removesuffix(".gz")
+    if name.endswith((".smi", ".txt", ".smiles")):
+        from helixforge.core.io import open_text
+
+        with open_text(p) as fh:
+            smiles = [ln.split()[0] for ln in fh if ln.strip() and not ln.startswith("#")]
+    else:
+        from helixforge.core.tables import read_table
+
+        df = read_table(p)
+        col = "smiles" if "smiles" in df.columns else df.columns[0]
+        smiles = [s for s in df[col].tolist() if isinstance(s, str) and s]
+    if not smiles:
+        raise InputError(f"{p}: no SMILES in the GA start file", hint="one SMILES per line")
+    return smiles, sha256_file(p)
+
+
+def _build_optimizer(name: str, cfg: DesignConfig, prior, seed: int, start: list[str] | None):
+    if name == "rl":
+        from helixforge.chem.generate.rl import ReinforcementOptimizer
+
+        return ReinforcementOptimizer(prior, cfg.rl, seed=seed)
+    from helixforge.chem.generate.ga import GeneticOptimizer
+
+    if start is None:  # sample the start population from the prior
+        smiles, _ = prior.sample(cfg.ga["start_size"], seed=seed, max_len=cfg.rl["max_len"])
+        start = smiles
+    return GeneticOptimizer(cfg.ga, seed=seed, start=start)
+
+
+def design(
+    config: str | os.PathLike | DesignConfig,
+    out: str | os.PathLike,
+    *,
+    optimizer: str = "rl",
+    budget: int = 1000,
+    seed: int = 0,
+    prior: Any = None,
+    resume: bool = False,
+    overwrite: bool = False,
+    n_jobs: int = 1,
+    quiet: bool = True,
+    report: bool = True,
+    log=None,
+) -> DesignResult:
+    """Run one design (see module doc). `prior`: a prior directory, a loaded `Prior`, or
+    None for the shipped one. All inputs are checked before the first scoring call."""
+    import torch
+
+    from helixforge.core.io import check_output, staging_path
+    from helixforge.core.options import require_choice, require_int
+    from helixforge.core.progress import progress
+
+    require_choice(optimizer, "--optimizer", OPTIMIZERS)
+    require_int(budget, "--budget", min_value=1)
+    require_int(seed, "--seed", min_value=0)
+    require_int(n_jobs, "--jobs", min_value=1)
+    cfg = config if isinstance(config, DesignConfig) else read_design_config(config)
+    out = check_output(out, overwrite=overwrite or resume, kind="dir", inputs=[cfg.path])
+    if resume and out.exists() and any(out.iterdir()) and not staging_path(out).exists():
+        raise ConfigError(
+            f"--out {out} is a finished run; nothing to resume",
+            hint="pass --overwrite to start over, or choose another --out",
+        )
+    scorer = ScoringFunction(cfg)
+    start, start_sha = None, None
+    if optimizer == "ga" and cfg.ga["start"] != "prior":
+        start, start_sha = read_start_smiles(cfg.ga["start"], cfg.path.parent)
+    prior_obj, prior_path, prior_sha = None, None, None
+    if optimizer == "rl" or start is None:
+        prior_obj, prior_path = _load_prior(prior)
+        prior_sha = _prior_key(prior_obj, prior_path)
+    options = cfg.rl if optimizer == "rl" else cfg.ga
+    key = {
+        **scorer.key(),
+        "prior_sha256": prior_sha,
+        "optimizer": optimizer,
+        "options": dict(options),
+        "budget": budget,
+        "seed": seed,
+        "start_sha256": start_sha,
+    }
+    torch.set_num_threads(n_jobs)
+    torch.manual_seed(seed)
+    stage = staging_path(out)
+    if stage.exists() and not resume:
+        shutil.rmtree(stage)
+    stage.mkdir(parents=True, exist_ok=True)
+    opt = _build_optimizer(optimizer, cfg, prior_obj, seed, start)
+    ledger = ScoringLedger(scorer, budget)
+    step, idle = 0, 0
+    if resume:
+        loaded = load_step(stage, key, opt.read_files, getattr(opt, "optimizer", None))
+        if loaded is not None:
+            state, rows = loaded
+            opt.restore(state)
+            ledger = ScoringLedger(scorer, budget, rows)
+            step, idle = state["step"] + 1, state["idle"]
+            if log:
+                log(f"resuming at step {step}: {ledger.used} of {budget} scoring calls done")
+    patience = options["patience"]
+    t0 = time.perf_counter()
+    stopped = "budget"
+    with progress("scoring calls", total=budget, quiet=quiet, unit="mol") as advance:
+        advance(ledger.used)
+        while not ledger.exhausted:
+            if idle >= patience:
+                stopped = f"no new molecule in {patience} steps"
+                break
+            before = ledger.used
+            opt.step(step, ledger)
+            if step == 0 and optimizer == "ga" and not opt.population:
+                raise NoUsableRowsError(
+                    "no start molecule of the GA is a valid molecule",
+                    hint="give ga.start a file of valid SMILES",
+                )
+            idle = 0 if ledger.used > before else idle + 1
+            advance(ledger.used - before)
+            save_step(
+                stage,
+                step=step,
+                ledger=ledger,
+                state={"resume_key": key, "idle": idle, **opt.state()},
+                write_files=opt.write_files,
+                optimizer=getattr(opt, "optimizer", None),
+            )
+            step += 1
+    timings = {
+        "total_s": time.perf_counter() - t0,
+        "scoring_s": ledger.scoring_seconds,
+        "sampling_s": getattr(opt, "sampling_seconds", 0.0),
+        "learning_s": getattr(opt, "learning_seconds", 0.0),
+    }
+    from helixforge.chem.generate.design_output import write_outputs
+
+    best = write_outputs(
+        stage,
+        cfg=cfg,
+        ledger=ledger,
+        resolved={
+            **cfg.resolved(),
+            "run": {
+                "optimizer": optimizer,
+                "budget": budget,
+                "seed": seed,
+                "prior": str(prior_path)
+                if prior_path is not None
+                else ("given object" if prior_obj is not None else None),
+                "prior_sha256": prior_sha,
+                "start_sha256": start_sha,
+                "steps": step,
+                "used": ledger.used,
+                "stopped": stopped,
+            },
+        },
+        timings=timings,
+        agent=getattr(opt, "agent", None),
+        report=report,
+    )
+    shutil.rmtree(stage / CHECKPOINT, ignore_errors=True)
+    (stage / "state.json").unlink(missing_ok=True)
+    from helixforge.core.io import replace_dir
+
+    replace_dir(stage, out)
+    return DesignResult(out, ledger.used, step, best, timings, stopped)
+
+
+__all__ = ["OPTIMIZERS", "DesignResult", "design", "read_start_smiles", "HISTORY"]

@@ -1,0 +1,177 @@
+"""The budget of scoring calls, its cache, the history table and step checkpoints.
+
+    ledger = ScoringLedger(scorer, budget=10_000)
+    canon, scores = ledger.evaluate(smiles, step=3)    # NaN where the budget ran out
+
+**The budget rule.** `budget` counts *scoring calls*: distinct valid molecules (by RDKit
+canonical SMILES) sent to the scoring function. A molecule already scored in this run is
+answered from the cache and costs nothing; a SMILES that does not parse scores 0 and costs
+nothing (it never reaches the scoring function). When a batch holds more new molecules than
+the budget has left, the first ones (in batch order) are scored and the rest get NaN (not
+scored); the optimisers leave those out of their update. history.csv has one row per
+scoring call, so its length is the budget used.
+"""
+
+from __future__ import annotations
+
+import base64
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from helixforge.chem.generate.scoring import ScoringFunction, canonical_smiles
+
+CHECKPOINT = "checkpoint"
+HISTORY = "history.csv"
+
+
+class ScoringLedger:
+    """Scoring calls of one run: cache by canonical SMILES, budget, history rows, timing."""
+
+    def __init__(self, scorer: ScoringFunction, budget: int, rows: Sequence[dict] = ()):
+        self.scorer = scorer
+        self.budget = int(budget)
+        self.rows: list[dict] = [dict(r) for r in rows]
+        self.cache: dict[str, dict] = {r["smiles"]: r for r in self.rows}
+        self.scoring_seconds = 0.0
+
+    @property
+    def used(self) -> int:
+        return len(self.rows)
+
+    @property
+    def remaining(self) -> int:
+        return max(0, self.budget - self.used)
+
+    @property
+    def exhausted(self) -> bool:
+        return self.used >= self.budget
+
+    def evaluate(self, smiles: Sequence[str], step: int) -> tuple[list[str | None], np.ndarray]:
+        """Canonical SMILES (None when invalid) and total scores: 0 for invalid, the cached
+        score for a molecule seen before, a new scoring call for the rest while budget lasts,
+        NaN for new molecules beyond the budget."""
+        canon = [canonical_smiles(s) for s in smiles]
+        new: list[str] = []
+        seen: set[str] = set()
+        for c in canon:
+            if (
+                c is not None
+                and c not in self.cache
+                and c not in seen
+                and len(new) < self.remaining
+            ):
+                new.append(c)
+                seen.add(c)
+        if new:
+            t0 = time.perf_counter()
+            table = self.scorer.score(new)
+            self.scoring_seconds += time.perf_counter() - t0
+            cols = self.scorer.columns
+            for rec in table[["smiles", *cols]].to_dict("records"):
+                row = {"step": int(step), **rec}
+                self.rows.append(row)
+                self.cache[row["smiles"]] = row
+        scores = np.array(
+            [
+                0.0 if c is None else self.cache[c]["score"] if c in self.cache else np.nan
+                for c in canon
+            ],
+            float,
+        )
+        return canon, scores
+
+    def history_frame(self) -> pd.DataFrame:
+        """Every scoring call in order: step, smiles, score and the component columns."""
+        cols = ["step", "smiles", *self.scorer.columns]
+        return pd.DataFrame(self.rows, columns=cols)
+
+    def best(self, n: int) -> list[dict]:
+        """The n highest-scoring rows (ties by first found)."""
+        order = sorted(range(len(self.rows)), key=lambda i: (-self.rows[i]["score"], i))
+        return [self.rows[i] for i in order[:n]]
+
+
+def read_history(path: Path) -> list[dict]:
+    """History rows back from a checkpoint's history.csv (types as written)."""
+    if not path.is_file():
+        return []
+    frame = pd.read_csv(path, keep_default_na=False, na_values=[""], dtype={"smiles": str})
+    return frame.to_dict("records")
+
+
+def rng_state(rng: np.random.Generator) -> dict:
+    """A NumPy generator's state as JSON."""
+    return rng.bit_generator.state
+
+
+def restore_rng(state: dict) -> np.random.Generator:
+    rng = np.random.default_rng()
+    rng.bit_generator.state = state
+    return rng
+
+
+def torch_rng_state(gen) -> str:
+    """A torch.Generator's state as base64 text."""
+    return base64.b64encode(gen.get_state().numpy().tobytes()).decode("ascii")
+
+
+def restore_torch_rng(gen, text: str) -> None:
+    import torch
+
+    raw = np.frombuffer(base64.b64decode(text), dtype=np.uint8).copy()
+    gen.set_state(torch.from_numpy(raw))
+
+
+def save_step(
+    stage: Path,
+    *,
+    step: int,
+    ledger: ScoringLedger,
+    state: dict[str, Any],
+    write_files: Callable[[Path], None],
+    optimizer=None,
+) -> None:
+    """Checkpoint one finished step: files (weights / population), history, optimizer and
+    state, swapped in atomically (`core.checkpoints.save_checkpoint`). Then the progress
+    record `state.json` (finished steps, budget used) is written beside it."""
+    from helixforge.core.artifacts import save_json
+    from helixforge.core.checkpoints import save_checkpoint
+
+    def write(d: Path) -> None:
+        write_files(d)
+        ledger.history_frame().to_csv(d / HISTORY, index=False)
+
+    full = {**state, "step": int(step), "used": ledger.used}
+    save_checkpoint(
+        stage / CHECKPOINT, model=None, optimizer=optimizer, state=full, write_model=write
+    )
+    save_json(
+        {"done": list(range(step + 1)), "used": ledger.used, "budget": ledger.budget},
+        stage / "state.json",
+    )
+
+
+def load_step(
+    stage: Path, key: dict[str, Any], read_files: Callable[[Path], None], optimizer=None
+) -> tuple[dict, list[dict]] | None:
+    """The last checkpoint in `stage` (state, history rows), or None when there is none;
+    a checkpoint made with another resume key is a ConfigError naming what changed."""
+    from helixforge.core.checkpoints import check_resume_key, load_checkpoint
+
+    d = stage / CHECKPOINT
+    from helixforge.core.io import recover_dir
+
+    recover_dir(d)
+    if not (d / "state.json").is_file():
+        return None
+    import json
+
+    saved = json.loads((d / "state.json").read_text(encoding="utf-8"))
+    check_resume_key(saved.get("resume_key", {}), key, where=str(stage))
+    state = load_checkpoint(d, model=None, optimizer=optimizer, read_model=read_files)
+    return state, read_history(d / HISTORY)

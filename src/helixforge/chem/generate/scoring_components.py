@@ -1,0 +1,377 @@
+"""Scoring components: each turns a batch of RDKit molecules into one raw value per molecule.
+
+    comp = build_component(cfg.components[0], cfg)    # checks SMARTS, SMILES, model folder
+    raw = comp.raw(mols, smiles)                     # np.ndarray (n,), NaN where undefined
+
+Components are built (and every reference, pattern and model checked) before an optimiser
+starts; `raw` works on a whole batch at once (one featurization per batch for a model run,
+one panel call for the ADMET endpoints).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from helixforge.chem.generate.scoring_config import ComponentConfig, DesignConfig, _suggest
+
+FINGERPRINTS = ("ecfp4", "ecfp6", "fcfp4", "ecfp4_count", "ecfp6_count", "fcfp4_count", "ap")
+
+
+def _descriptors() -> dict[str, Callable[[Any], float]]:
+    from rdkit.Chem import Crippen, Descriptors, Lipinski, rdMolDescriptors
+
+    return {
+        "mw": Descriptors.MolWt,
+        "logp": Crippen.MolLogP,
+        "tpsa": rdMolDescriptors.CalcTPSA,
+        "hbd": Lipinski.NumHDonors,
+        "hba": Lipinski.NumHAcceptors,
+        "rotb": rdMolDescriptors.CalcNumRotatableBonds,
+        "rings": rdMolDescriptors.CalcNumRings,
+        "aromatic_rings": rdMolDescriptors.CalcNumAromaticRings,
+        "heavy_atoms": lambda m: m.GetNumHeavyAtoms(),
+        "fraction_csp3": rdMolDescriptors.CalcFractionCSP3,
+        "charge": lambda m: sum(a.GetFormalCharge() for a in m.GetAtoms()),
+        "element_count": None,  # needs `element`
+    }
+
+
+PROPERTIES = (
+    "mw",
+    "logp",
+    "tpsa",
+    "hbd",
+    "hba",
+    "rotb",
+    "rings",
+    "aromatic_rings",
+    "heavy_atoms",
+    "fraction_csp3",
+    "charge",
+    "element_count",
+)
+
+
+class Component:
+    """Base: a configured component; subclasses fill `raw`."""
+
+    batch_featurizes = False
+
+    def __init__(self, cfg: ComponentConfig, design: DesignConfig):
+        self.cfg = cfg
+        self.design = design
+
+    def err(self, key: str | None, message: str, hint: str):
+        path = ("component", self.cfg.index) + ((key,) if key else ())
+        return self.design.error(path, f"component {self.cfg.name!r}: {message}", hint)
+
+    def raw(self, mols: Sequence[Any], smiles: Sequence[str]) -> np.ndarray:
+        raise NotImplementedError
+
+    def fingerprint_key(self) -> dict[str, Any]:
+        """What identifies this component's behaviour beyond the TOML text (a model's sha256)."""
+        return {}
+
+
+def _as_list(value: Any) -> list[str] | None:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+        return list(value)
+    return None
+
+
+class QEDComponent(Component):
+    def raw(self, mols, smiles):
+        return _drug_likeness(mols)["qed"]
+
+
+class SAComponent(Component):
+    def raw(self, mols, smiles):
+        return _drug_likeness(mols)["sa_score"]
+
+
+def _drug_likeness(mols) -> dict[str, np.ndarray]:
+    """QED and SA score (helixforge.chem.filters when present, else RDKit directly)."""
+    try:
+        from helixforge.chem.filters import drug_likeness
+    except ImportError:  # pragma: no cover - filters ships with the package
+        drug_likeness = None
+    if drug_likeness is not None:
+        df = drug_likeness(list(mols))
+        return {"qed": df["qed"].to_numpy(float), "sa_score": df["sa_score"].to_numpy(float)}
+    from rdkit.Chem import QED
+    from rdkit.Contrib.SA_Score import sascorer
+
+    return {
+        "qed": np.array([QED.qed(m) for m in mols], float),
+        "sa_score": np.array([sascorer.calculateScore(m) for m in mols], float),
+    }
+
+
+def fingerprint_function(kind: str) -> Callable[[Any], Any]:
+    """ECFP/FCFP bit vectors (2048 bits), their count versions (unfolded, as GuacaMol's)
+    or atom pairs (counts, max distance 10, as GuacaMol's AP)."""
+    from rdkit.Chem import rdFingerprintGenerator as gen
+
+    radius = 3 if kind.startswith("ecfp6") else 2
+    if kind == "ap":
+        g = gen.GetAtomPairGenerator(maxDistance=10)
+        return g.GetSparseCountFingerprint
+    inv = gen.GetMorganFeatureAtomInvGen() if kind.startswith("fcfp") else None
+    g = gen.GetMorganGenerator(radius=radius, fpSize=2048, atomInvariantsGenerator=inv)
+    return g.GetSparseCountFingerprint if kind.endswith("_count") else g.GetFingerprint
+
+
+class SimilarityComponent(Component):
+    def __init__(self, cfg, design):
+        super().__init__(cfg, design)
+        from rdkit import Chem
+
+        p = cfg.params
+        refs = _as_list(p["smiles"])
+        if refs is None:
+            raise self.err(
+                "smiles",
+                "smiles must be a SMILES string or a list of them",
+                'write smiles = ["CCO", ...]',
+            )
+        if p["fingerprint"] not in FINGERPRINTS:
+            raise self.err(
+                "fingerprint",
+                f"unknown fingerprint {p['fingerprint']!r}",
+                _suggest(p["fingerprint"], FINGERPRINTS),
+            )
+        if p["aggregate"] not in ("max", "mean"):
+            raise self.err(
+                "aggregate", f"unknown aggregate {p['aggregate']!r}", "use 'max' or 'mean'"
+            )
+        self.fp = fingerprint_function(p["fingerprint"])
+        self.refs = []
+        for s in refs:
+            m = Chem.MolFromSmiles(s) if s.strip() else None
+            if m is None:
+                raise self.err(
+                    "smiles",
+                    f"reference SMILES {s!r} does not parse",
+                    "fix or remove that reference SMILES",
+                )
+            self.refs.append(self.fp(m))
+
+    def raw(self, mols, smiles):
+        from rdkit import DataStructs
+
+        sims = np.array(
+            [DataStructs.BulkTanimotoSimilarity(self.fp(m), self.refs) for m in mols], float
+        )
+        if len(mols) == 0:
+            return np.zeros(0)
+        return sims.max(axis=1) if self.cfg.params["aggregate"] == "max" else sims.mean(axis=1)
+
+
+class SubstructureComponent(Component):
+    def __init__(self, cfg, design):
+        super().__init__(cfg, design)
+        from rdkit import Chem
+
+        p = cfg.params
+        pats = _as_list(p["smarts"])
+        if pats is None:
+            raise self.err(
+                "smarts",
+                "smarts must be a SMARTS string or a list of them",
+                'write smarts = ["c1ccccc1", ...]',
+            )
+        if p["mode"] not in ("required", "forbidden"):
+            raise self.err("mode", f"unknown mode {p['mode']!r}", "use 'required' or 'forbidden'")
+        if p["match"] not in ("any", "all"):
+            raise self.err("match", f"unknown match {p['match']!r}", "use 'any' or 'all'")
+        self.patterns = []
+        for s in pats:
+            q = Chem.MolFromSmarts(s) if s.strip() else None
+            if q is None:
+                raise self.err(
+                    "smarts",
+                    f"SMARTS {s!r} does not parse",
+                    "fix the pattern (check brackets, ring closures and atom symbols)",
+                )
+            self.patterns.append(q)
+
+    def raw(self, mols, smiles):
+        hits = np.array(
+            [[m.HasSubstructMatch(q) for q in self.patterns] for m in mols], bool
+        ).reshape(len(mols), -1)
+        found = hits.all(axis=1) if self.cfg.params["match"] == "all" else hits.any(axis=1)
+        wanted = found if self.cfg.params["mode"] == "required" else ~found
+        return wanted.astype(float)
+
+
+class PropertyComponent(Component):
+    def __init__(self, cfg, design):
+        super().__init__(cfg, design)
+
+        name, element = cfg.params["property"], cfg.params["element"]
+        table = _descriptors()
+        if name not in table:
+            raise self.err(
+                "property", f"unknown property {name!r}", _suggest(str(name), list(table))
+            )
+        if name == "element_count":
+            if not _is_element(element):
+                raise self.err(
+                    "element",
+                    f"element_count needs element = one of {', '.join(ELEMENTS)} (got {element!r})",
+                    'add element = "F"',
+                )
+            self.fn = lambda m: sum(1 for a in m.GetAtoms() if a.GetSymbol() == element)
+        else:
+            if element is not None:
+                raise self.err(
+                    "element",
+                    'element is only used with property = "element_count"',
+                    "remove element",
+                )
+            self.fn = table[name]
+
+    def raw(self, mols, smiles):
+        return np.array([float(self.fn(m)) for m in mols], float)
+
+
+ELEMENTS = ("B", "C", "N", "O", "F", "Si", "P", "S", "Cl", "Se", "Br", "I")
+
+
+def _is_element(symbol: Any) -> bool:
+    return isinstance(symbol, str) and symbol in ELEMENTS
+
+
+class ModelComponent(Component):
+    """A HelixForge chem run directory (chem.predict.Predictor); one column of its output."""
+
+    batch_featurizes = True
+
+    def __init__(self, cfg, design):
+        super().__init__(cfg, design)
+        from helixforge.core.errors import HelixError
+
+        path = cfg.params["path"]
+        if not isinstance(path, str) or not path:
+            raise self.err(
+                "path",
+                "path must be the run directory of `helix chem train`",
+                'write path = "runs/my_model"',
+            )
+        p = Path(path)
+        if not p.is_absolute():
+            p = (design.path.parent / p) if not p.exists() else p
+        if not (p / "config.json").is_file():
+            raise self.err(
+                "path",
+                f"model directory {path} not found (no config.json in {p})",
+                "give the run directory written by helix chem train (relative paths are read from the working directory or the TOML file's folder)",
+            )
+        try:
+            from helixforge.chem.predict import Predictor
+
+            self.predictor = Predictor(p, device="cpu")
+        except HelixError as exc:
+            raise self.err(
+                "path",
+                f"model directory {path} cannot be loaded ({exc.message})",
+                exc.hint or "retrain or restore the run directory",
+            ) from None
+        self.path = p
+        probe = self._predict(["CCO"])
+        columns = [c for c in probe.columns if c.endswith(("_pred", "_prob"))]
+        column = cfg.params["column"]
+        if column is None:
+            probs = [c for c in columns if c.endswith("_prob")]
+            column = (probs or columns)[0]
+        elif column not in probe.columns:
+            raise self.err(
+                "column", f"column {column!r} is not an output of {path}", _suggest(column, columns)
+            )
+        self.column = column
+        cfg.params["column"] = column
+
+    def _predict(self, smiles: Sequence[str]):
+        from helixforge.chem.table import parse_molecules
+
+        pr = self.predictor
+        results, X, _ = parse_molecules(list(smiles), pr.spec, pr.options, 1, scaffolds=False)
+        return results, X
+
+    def predict_column(self, smiles: Sequence[str]) -> np.ndarray:
+        results, X = self._predict(smiles)
+        ok = [i for i, (c, _) in enumerate(results) if c is not None]
+        out = np.full(len(smiles), np.nan)
+        if ok:
+            frame = self.predictor.predict_frame([results[i][0] for i in ok], features=X)
+            out[ok] = frame[self.column].to_numpy(float)
+        return out
+
+    def raw(self, mols, smiles):
+        return self.predict_column(smiles)
+
+    def fingerprint_key(self):
+        from helixforge.core.artifacts import sha256_file
+
+        files = sorted(q for q in self.path.rglob("*") if q.is_file() and q.name != "report.html")
+        return {
+            "model": {
+                str(q.relative_to(self.path)): sha256_file(q)
+                for q in files
+                if q.suffix in (".json", ".txt", ".safetensors")
+            }
+        }
+
+
+class ADMETComponent(Component):
+    """One endpoint of the shipped ADMET panel (helixforge.chem.admet.ADMETPanel)."""
+
+    _panels: dict[int, Any] = {}
+
+    def __init__(self, cfg, design):
+        super().__init__(cfg, design)
+        try:
+            from helixforge.chem.admet import ADMETPanel
+        except ImportError:
+            raise self.err(
+                "type",
+                "the ADMET panel is not available in this installation",
+                "install HelixForge with its ADMET weights, or use a 'model' component",
+            ) from None
+        self.panel = ADMETPanel()
+        probe = self.panel.predict_smiles(["CCO"])
+        cols = [c for c in probe.columns if c.startswith("admet_")]
+        endpoint = str(cfg.params["endpoint"])
+        col = endpoint if endpoint.startswith("admet_") else f"admet_{endpoint}"
+        if col not in probe.columns:
+            raise self.err(
+                "endpoint",
+                f"unknown ADMET endpoint {endpoint!r}",
+                _suggest(endpoint, [c.removeprefix("admet_") for c in cols]),
+            )
+        self.column = col
+
+    def raw(self, mols, smiles):
+        return self.panel.predict_smiles(list(smiles))[self.column].to_numpy(float)
+
+
+COMPONENTS: dict[str, type[Component]] = {
+    "model": ModelComponent,
+    "admet": ADMETComponent,
+    "qed": QEDComponent,
+    "sa": SAComponent,
+    "similarity": SimilarityComponent,
+    "substructure": SubstructureComponent,
+    "property": PropertyComponent,
+}
+
+
+def build_component(cfg: ComponentConfig, design: DesignConfig) -> Component:
+    """The component for one `[[component]]` table, its references checked."""
+    return COMPONENTS[cfg.type](cfg, design)

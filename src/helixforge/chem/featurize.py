@@ -112,6 +112,9 @@ def _descriptors(mols: Sequence, spec: FeatureSpec) -> np.ndarray:
     return descriptors_of_mols(mols, spec.descriptors)
 
 
+import helixforge.chem.pretrained.register  # noqa: E402,F401,I001  (the "minimol" block)
+
+
 # ---------------------------------------------------------------- feature specs
 
 

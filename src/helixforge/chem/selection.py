@@ -1,4 +1,13 @@
-"""`--model auto`: pick the chem model by scaffold-grouped cross-validation on training rows."""
+"""`--model auto`: pick the chem model by scaffold-grouped cross-validation on training rows.
+
+Candidates: `gbm`, plus `minimol-gbm` and `minimol-mlp` when the `pretrained` extra is
+installed (without it `auto` is `gbm`, with no CV at all). Every candidate is cross-validated on
+the same scaffold-grouped folds of the training molecules (never the valid or test rows); the
+out-of-fold predictions of the two best are then blended with the weight w ∈ {0.1, …, 0.9}
+that minimises the same CV loss, and the blend (`blend:A+B@w`, see `chem.models.blend`) is
+chosen when it beats the best single candidate by more than `blend_margin`. The weight is
+picked on the same folds it is scored on (one parameter, 9 values: a small optimism).
+"""
 
 from __future__ import annotations
 
@@ -44,6 +53,8 @@ def select_model(
     params: dict[str, dict[str, Any]] | None = None,
     scaffolds: Sequence[str | None] | None = None,
     features: Callable[[Any, np.ndarray], np.ndarray | None] | None = None,
+    blend: bool = True,
+    blend_margin: float = 0.002,
     quiet: bool = True,
     log: Log = _nolog,
 ) -> tuple[str, dict[str, float]]:
@@ -51,18 +62,19 @@ def select_model(
     training molecules only; each candidate's loss is averaged over folds and tasks
     (RMSE/SD for regression, 1 − ROC-AUC for binary, error rate for multiclass); the lowest
     wins, ties go to the cheaper GBM. For speed CV uses at most `max_molecules` molecules
-    and caps D-MPNN at `dmpnn_epochs` epochs. With D-MPNN unavailable GBM is chosen without CV.
-    `params` maps a candidate name to its constructor parameters; `scaffolds` and `features`
-    (rows of `smiles`) spare re-parsing the molecules.
+    and caps D-MPNN at `dmpnn_epochs` epochs (D-MPNN is a candidate only when asked for). With
+    one candidate (no `pretrained` extra) it is chosen without CV. `params` maps a candidate
+    name to its constructor parameters; `scaffolds` and `features` (rows of `smiles`) spare
+    re-parsing the molecules. `blend`: also consider the best two blended (module docstring).
     """
-    from helixforge.chem.models import dmpnn_available, get_model
+    from helixforge.chem.models import get_model, minimol_available
     from helixforge.chem.splits import scaffold_groups
     from helixforge.core.estimator import uses_features
     from helixforge.core.progress import progress
     from helixforge.core.splits import kfold_indices
 
     if candidates is None:
-        candidates = ["gbm"] + (["dmpnn"] if dmpnn_available() else [])
+        candidates = default_candidates(minimol_available())
     candidates = list(candidates)
     if len(candidates) == 1:
         return candidates[0], {}
@@ -78,6 +90,7 @@ def select_model(
         len(idx), folds, seed=seed, groups=scaffold_groups(sub_smiles, sub_scaf)
     )
     scores: dict[str, float] = {}
+    oof: dict[str, list[np.ndarray]] = {}  # per candidate: per fold, the held-out predictions
     total = len(candidates) * len(fold_list)
     with progress("auto: cross-validating", total=total, quiet=quiet, unit="fits") as advance:
         for name in candidates:
@@ -95,12 +108,56 @@ def select_model(
                 else:
                     model.fit(tr_smi, sub_y[tr], task_types, seed=seed + k)
                     pred = model.predict(ho_smi)
-                for j, tt in enumerate(task_types):
-                    v = primary_loss(tt, sub_y[ho, j], pred[:, j])
-                    if np.isfinite(v):
-                        losses.append(v)
+                oof.setdefault(name, []).append(np.asarray(pred, dtype=float))
+                losses += _fold_losses(task_types, sub_y[ho], pred)
                 advance(1)
             scores[name] = float(np.mean(losses)) if losses else float("inf")
             log(f"auto: {name} cross-validated loss {scores[name]:.4f}")
     best = min(candidates, key=lambda c: (scores[c], c != "gbm"))
+    if blend and len(candidates) > 1 and "multiclass" not in task_types:
+        a, b = sorted(candidates, key=lambda c: (scores[c], c != "gbm"))[:2]
+        w, loss = best_blend_weight(task_types, sub_y, fold_list, oof[a], oof[b])
+        if np.isfinite(loss):
+            from helixforge.chem.models.blend import blend_name
+
+            name = blend_name([a, b], [w, 1 - w])
+            scores[name] = loss
+            log(f"auto: {name} cross-validated loss {loss:.4f}")
+            if loss < scores[best] - blend_margin:
+                best = name
     return best, scores
+
+
+def default_candidates(pretrained: bool) -> list[str]:
+    """`auto`'s candidates: gbm, plus the MiniMol models when the extra is installed."""
+    return ["gbm"] + (["minimol-gbm", "minimol-mlp"] if pretrained else [])
+
+
+def _fold_losses(task_types: Sequence[str], y: np.ndarray, pred: np.ndarray) -> list[float]:
+    out = []
+    for j, tt in enumerate(task_types):
+        v = primary_loss(tt, y[:, j], pred[:, j])
+        if np.isfinite(v):
+            out.append(v)
+    return out
+
+
+def best_blend_weight(
+    task_types: Sequence[str],
+    y: np.ndarray,
+    fold_list: Sequence[tuple[np.ndarray, np.ndarray]],
+    pred_a: Sequence[np.ndarray],
+    pred_b: Sequence[np.ndarray],
+    grid: Sequence[float] = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9),
+) -> tuple[float, float]:
+    """The weight w of model A in w·A + (1 − w)·B with the lowest mean CV loss over folds and
+    tasks (out-of-fold predictions), and that loss."""
+    best_w, best_loss = 0.5, float("inf")
+    for w in grid:
+        losses = []
+        for (_, ho), pa, pb in zip(fold_list, pred_a, pred_b):
+            losses += _fold_losses(task_types, y[ho], w * pa + (1 - w) * pb)
+        loss = float(np.mean(losses)) if losses else float("inf")
+        if loss < best_loss - 1e-12:
+            best_w, best_loss = float(w), loss
+    return best_w, best_loss

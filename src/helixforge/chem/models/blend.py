@@ -1,0 +1,156 @@
+"""`blend`: a weighted average of two (or more) chem models' predictions.
+
+    model = BlendModel(members=("gbm", "minimol-mlp"), weights=(0.6, 0.4)).fit(smiles, y, types)
+    get_model("blend:gbm+minimol-mlp@0.6")     # the same, by name (what `auto` records)
+
+`--model auto` proposes a blend of its two best candidates when a weight picked on their
+out-of-fold CV predictions beats the best single model (see `chem.selection`). Regression
+values and binary probabilities are averaged; multiclass probabilities too (then argmax).
+Saved as one sub-folder per member (each loadable on its own) + blend.json.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from helixforge.core.errors import ConfigError, InputError
+
+BLEND_PREFIX = "blend:"
+
+
+def blend_name(members: Sequence[str], weights: Sequence[float]) -> str:
+    """'blend:gbm+minimol-mlp@0.6' (the first member's weight; two members)."""
+    return f"{BLEND_PREFIX}{'+'.join(members)}@{float(weights[0]):.2f}"
+
+
+def parse_blend_name(name: str) -> tuple[list[str], list[float]]:
+    """Inverse of `blend_name`: members and weights (summing to 1)."""
+    body = name[len(BLEND_PREFIX) :]
+    try:
+        names, w = body.rsplit("@", 1) if "@" in body else (body, "")
+        members = [m for m in names.split("+") if m]
+        if len(members) < 2:
+            raise ValueError("need two members")
+        first = float(w) if w else 1.0 / len(members)
+        if not 0.0 <= first <= 1.0:
+            raise ValueError("weight outside [0, 1]")
+    except ValueError as exc:
+        raise ConfigError(
+            f"--model {name}: {exc}",
+            hint="write blend:MODEL_A+MODEL_B@WEIGHT_OF_A, e.g. blend:gbm+minimol-mlp@0.6",
+        ) from None
+    rest = (1.0 - first) / (len(members) - 1)
+    return members, [first] + [rest] * (len(members) - 1)
+
+
+class BlendModel:
+    """`PropertyModel`: the weighted mean of its members' per-task outputs."""
+
+    name = "blend"
+    uses_features = False
+
+    def __init__(
+        self,
+        members: Sequence[str] = ("gbm", "minimol-mlp"),
+        weights: Sequence[float] | None = None,
+        member_params: dict[str, dict[str, Any]] | None = None,
+    ):
+        from helixforge.chem.models import get_model
+
+        self.member_names = [str(m) for m in members]
+        if len(self.member_names) < 2:
+            raise ConfigError("a blend needs at least two member models")
+        w = np.asarray(
+            weights if weights is not None else [1.0] * len(self.member_names), dtype=float
+        )
+        if len(w) != len(self.member_names) or np.any(w < 0) or w.sum() <= 0:
+            raise ConfigError(f"blend weights {list(w)} do not fit members {self.member_names}")
+        self.weights = [float(v) for v in w / w.sum()]
+        self.member_params = dict(member_params or {})
+        self.members = [get_model(m, **self.member_params.get(m, {})) for m in self.member_names]
+        self.task_types: list[str] = []
+
+    def fit(
+        self,
+        smiles: Sequence[str],
+        y: np.ndarray,
+        task_types: Sequence[str],
+        *,
+        valid: tuple[Sequence[str], np.ndarray] | None = None,
+        seed: int = 0,
+    ) -> BlendModel:
+        """Fit every member (same data, `valid` for their early stopping). `valid_pred_` holds
+        the blend of the members' out-of-sample predictions of the valid rows."""
+        self.task_types = list(task_types)
+        for m in self.members:
+            m.fit(smiles, y, task_types, valid=valid, seed=seed)
+        self.valid_pred_ = None
+        if valid is not None and len(valid[0]):
+            parts = []
+            for m in self.members:
+                vp = getattr(m, "valid_pred_", None)
+                parts.append(vp if vp is not None else self._outputs(m, valid[0]))
+            self.valid_pred_ = self._mix(parts)
+        return self
+
+    def _outputs(self, model, smiles: Sequence[str]) -> list[np.ndarray]:
+        from helixforge.core.estimator import task_outputs
+
+        return task_outputs(model, list(smiles), self.task_types)
+
+    def _mix(self, parts: list[list[np.ndarray]]) -> list[np.ndarray]:
+        return [
+            sum(w * np.asarray(p[j], dtype=float) for w, p in zip(self.weights, parts))
+            for j in range(len(self.task_types))
+        ]
+
+    def predict_proba_tasks(self, smiles: Sequence[str]) -> list[np.ndarray]:
+        """Per task: blended (n,) values / P(1), or (n, k) class probabilities."""
+        if not self.task_types:
+            raise ConfigError("the blend is not trained yet", hint="call fit() or load() first")
+        return self._mix([self._outputs(m, smiles) for m in self.members])
+
+    def predict(self, smiles: Sequence[str]) -> np.ndarray:
+        """(n, n_tasks): values (regression), P(1) (binary), argmax class (multiclass)."""
+        parts = self.predict_proba_tasks(smiles)
+        return np.stack([p.argmax(axis=1).astype(float) if p.ndim == 2 else p for p in parts], 1)
+
+    def predict_proba(self, smiles: Sequence[str]) -> np.ndarray:
+        p = self.predict_proba_tasks(smiles)[0]
+        return p if p.ndim == 2 else np.stack([1 - p, p], axis=1)
+
+    def save(self, path: str | os.PathLike) -> None:
+        """member_<i>/ (each a model folder with helix_model.json) + blend.json."""
+        from helixforge.chem.models import save_model
+        from helixforge.core.artifacts import save_json
+
+        d = Path(path)
+        d.mkdir(parents=True, exist_ok=True)
+        for i, (name, m) in enumerate(zip(self.member_names, self.members)):
+            save_model(m, d / f"member_{i}", name)
+        save_json(
+            {"members": self.member_names, "weights": self.weights, "task_types": self.task_types},
+            d / "blend.json",
+        )
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> BlendModel:
+        from helixforge.chem.models import load_model
+
+        d = Path(path)
+        if not (d / "blend.json").exists():
+            raise InputError(f"{d}: not a blend model directory (blend.json missing)")
+        meta = json.loads((d / "blend.json").read_text())
+        model = cls.__new__(cls)
+        model.member_names = list(meta["members"])
+        model.weights = [float(w) for w in meta["weights"]]
+        model.member_params = {}
+        model.task_types = list(meta["task_types"])
+        model.members = [load_model(d / f"member_{i}") for i in range(len(model.member_names))]
+        return model

@@ -1,0 +1,130 @@
+"""A persistent, multi-process-safe store of molecule embeddings (one SQLite file, WAL mode).
+
+    cache = EmbeddingCache()                      # $HELIX_CACHE_DIR/embeddings.sqlite
+    found = cache.get("minimol_v1/…", ["CCO", "CCN"])   # {smiles: (vector or None, error or None)}
+    cache.put("minimol_v1/…", {"CCO": vec}, errors={"[Xe]": "featurization failed: …"})
+
+Rows are keyed by (model version, key). The key is the exact canonical SMILES string the model
+reads (not an InChIKey: MiniMol's output depends on the atom order of its input, and distinct
+SMILES can share an InChIKey, e.g. some tautomers). Failures are cached with their reason, so
+a molecule that cannot be embedded is not retried on every run. Vectors are float32 bytes.
+
+Concurrency: WAL journal (readers never block the writer), a 120 s busy timeout, and each
+`put` is one `INSERT OR IGNORE` transaction, so several processes (training runs, `helix chem
+embed` jobs) can fill and read the same file at once; the first value written for a key wins
+and later writers keep it (same model version → same bytes anyway). Use a local disk: SQLite
+locking is unreliable on network file systems.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+CACHE_ENV = "HELIX_CACHE_DIR"
+CACHE_FILE = "embeddings.sqlite"
+_LOOKUP_CHUNK = 500  # SQLite's default limit on host parameters is 999+
+
+
+def cache_dir() -> Path:
+    """`$HELIX_CACHE_DIR`, else the platform's user cache folder (~/.cache/helixforge on Linux)."""
+    env = os.environ.get(CACHE_ENV)
+    if env:
+        return Path(env).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("helixforge", appauthor=False))
+
+
+class EmbeddingCache:
+    """Embeddings by (model version, SMILES) in one SQLite file; safe across processes."""
+
+    def __init__(self, path: str | os.PathLike | None = None):
+        self.path = Path(path) if path is not None else cache_dir() / CACHE_FILE
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as con:
+            con.execute(
+                "CREATE TABLE IF NOT EXISTS embeddings (model TEXT NOT NULL, key TEXT NOT NULL,"
+                " vec BLOB, error TEXT, PRIMARY KEY (model, key)) WITHOUT ROWID"
+            )
+
+    def _connect(self) -> _Closing:
+        con = sqlite3.connect(self.path, timeout=120.0, isolation_level=None)
+        con.execute("PRAGMA journal_mode=WAL")
+        con.execute("PRAGMA synchronous=NORMAL")
+        return _Closing(con)
+
+    def get(
+        self, model: str, keys: Iterable[str]
+    ) -> dict[str, tuple[np.ndarray | None, str | None]]:
+        """The cached (vector, None) or (None, error) of each key present."""
+        keys = list(dict.fromkeys(keys))
+        out: dict[str, tuple[np.ndarray | None, str | None]] = {}
+        with self._connect() as con:
+            for i in range(0, len(keys), _LOOKUP_CHUNK):
+                part = keys[i : i + _LOOKUP_CHUNK]
+                marks = ",".join("?" * len(part))
+                rows = con.execute(
+                    f"SELECT key, vec, error FROM embeddings WHERE model = ? AND key IN ({marks})",
+                    [model, *part],
+                )
+                for key, vec, error in rows:
+                    arr = None if vec is None else np.frombuffer(vec, dtype=np.float32).copy()
+                    out[key] = (arr, error)
+        return out
+
+    def put(
+        self,
+        model: str,
+        vectors: dict[str, np.ndarray],
+        errors: dict[str, str] | None = None,
+    ) -> None:
+        """Store vectors (float32) and failure reasons in one transaction; existing keys kept."""
+        rows = [
+            (model, k, np.ascontiguousarray(v, dtype=np.float32).tobytes(), None)
+            for k, v in vectors.items()
+        ]
+        rows += [(model, k, None, str(e)) for k, e in (errors or {}).items()]
+        if not rows:
+            return
+        with self._connect() as con:
+            con.execute("BEGIN IMMEDIATE")
+            try:
+                con.executemany(
+                    "INSERT OR IGNORE INTO embeddings (model, key, vec, error) VALUES (?, ?, ?, ?)",
+                    rows,
+                )
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+
+    def count(self, model: str | None = None) -> int:
+        """Rows stored (for one model version, or all)."""
+        with self._connect() as con:
+            if model is None:
+                return int(con.execute("SELECT COUNT(*) FROM embeddings").fetchone()[0])
+            sql = "SELECT COUNT(*) FROM embeddings WHERE model = ?"
+            return int(con.execute(sql, (model,)).fetchone()[0])
+
+    def missing(self, model: str, keys: Sequence[str]) -> list[str]:
+        """Keys with no cached row (vector or failure)."""
+        have = self.get(model, keys)
+        return [k for k in dict.fromkeys(keys) if k not in have]
+
+
+class _Closing:
+    """A connection used as a context manager that closes it (sqlite3's own only commits)."""
+
+    def __init__(self, con: sqlite3.Connection):
+        self.con = con
+
+    def __enter__(self) -> sqlite3.Connection:
+        return self.con
+
+    def __exit__(self, *exc) -> None:
+        self.con.close()

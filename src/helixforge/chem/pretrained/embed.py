@@ -1,0 +1,106 @@
+"""`helix chem embed`: a SMILES table → a table of pretrained embeddings (and a warm cache).
+
+    res = embed_table("library.csv", "emb.parquet", smiles_col="smiles", n_jobs=2)
+
+Rows are standardized as everywhere in chem (`chem.standardize`); rejected rows and molecules
+MiniMol cannot featurize go to `<out>.errors.csv` (file, line, column, value, reason), so
+rows_in == rows_out + rows_in_errors. Every embedding computed is written to the persistent
+cache (`cache.EmbeddingCache`), so a later `helix chem train --model minimol-mlp` (or a
+re-run) on the same molecules reads instead of recomputing; an interrupted run keeps the
+chunks it finished and the next run only embeds the rest.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+FEATURES = ("minimol",)
+
+
+def errors_path_for(out: str | os.PathLike) -> str:
+    """`emb.parquet` → `emb.errors.csv`."""
+    base = str(out)
+    for suffix in (".gz", ".csv", ".tsv", ".parquet"):
+        if base.endswith(suffix):
+            base = base[: -len(suffix)]
+    return base + ".errors.csv"
+
+
+def embedding_keys(canonical_smiles: list[str]) -> list[str]:
+    """The SMILES MiniMol reads for each canonical SMILES: RDKit's `MolToSmiles` of the parsed
+    molecule, exactly as the `minimol` feature block computes it (so both share cache rows)."""
+    from rdkit import Chem
+
+    from helixforge.chem.featurize import mol_of
+
+    return [Chem.MolToSmiles(mol_of(s)) for s in canonical_smiles]
+
+
+def embed_table(
+    path: str | os.PathLike,
+    out: str | os.PathLike,
+    *,
+    smiles_col: str = "smiles",
+    id_col: str | None = None,
+    features: str = "minimol",
+    n_jobs: int = 1,
+    cache: bool = True,
+    overwrite: bool = False,
+    quiet: bool = True,
+) -> dict[str, object]:
+    """Embed every molecule of a table; write `out` (id column if given, the input SMILES,
+    `canonical_smiles`, `minimol_0..511`) and `<out>.errors.csv`. Returns counts, paths, the
+    number of molecules read from the cache and the seconds spent."""
+    import numpy as np
+
+    from helixforge.chem.pretrained.cache import EmbeddingCache
+    from helixforge.chem.pretrained.minimol import EMBED_DIM, embed_smiles, model_version
+    from helixforge.chem.standardize import CANONICAL_COL, standardize_table
+    from helixforge.core.errors import NoUsableRowsError
+    from helixforge.core.io import check_output
+    from helixforge.core.options import require_choice
+    from helixforge.core.tables import read_table, require_columns, skipped_line_errors, write_table
+
+    require_choice(features, "--features", FEATURES)
+    from helixforge.chem.pretrained.minimol import require_minimol
+
+    require_minimol()  # the install hint before any work
+    check_output(out, overwrite=overwrite, kind="table", inputs=[path])
+    t0 = time.perf_counter()
+    cols = [smiles_col] + ([id_col] if id_col and id_col != smiles_col else [])
+    df = read_table(path)
+    require_columns(df, cols, path)
+    df = df[cols]
+    clean, errors = standardize_table(df, smiles_col, source=path, n_jobs=n_jobs)
+    errors.extend(skipped_line_errors(df, path))
+    keys = embedding_keys(clean[CANONICAL_COL].tolist())
+    store = EmbeddingCache() if cache else None
+    n_cached = len(store.get(model_version(), keys)) if store is not None else 0
+    X, failed = embed_smiles(keys, n_jobs=n_jobs, cache=store or False, quiet=quiet)
+    for i, reason in failed.items():
+        errors.add(int(clean.index[i]), smiles_col, clean[smiles_col].iloc[i], reason)
+    ok = np.array([i not in failed for i in range(len(clean))], dtype=bool)
+    errors_path = errors_path_for(out)
+    errors.write(errors_path)
+    if not ok.any():
+        raise NoUsableRowsError(
+            f"{path}: none of the {len(df)} rows could be embedded",
+            hint=f"see {errors_path} for the reason of each row; check --input-col",
+        )
+    import pandas as pd
+
+    emb = pd.DataFrame(X[ok], columns=[f"{features}_{j}" for j in range(EMBED_DIM)])
+    frame = pd.concat([clean[ok].reset_index(drop=True), emb], axis=1)
+    write_table(frame, out)
+    return {
+        "rows": len(df),
+        "ok": int(ok.sum()),
+        "errors": len(errors),
+        "molecules": len(set(keys)),
+        "from_cache": n_cached,
+        "seconds": round(time.perf_counter() - t0, 2),
+        "out": str(out),
+        "errors_path": errors_path,
+        "cache": str(store.path) if store is not None else None,
+    }

@@ -1,0 +1,31 @@
+"""Registers the `minimol` feature block (512 MiniMol embedding columns) with the chem
+featurizer registry; imported by `helixforge.chem.featurize`. Importing this module costs
+nothing: onnxruntime loads on the first embedding."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+import numpy as np
+
+from helixforge.chem.featurize import register_featurizer
+from helixforge.chem.pretrained.minimol import EMBED_DIM
+
+
+@register_featurizer("minimol", lambda spec: [f"minimol_{i}" for i in range(EMBED_DIM)])
+def _minimol(mols: Sequence, spec) -> np.ndarray:
+    """MiniMol embeddings of parsed molecules (read from / written to the embedding cache);
+    None or a molecule MiniMol cannot featurize → a NaN row. onnxruntime threads: $HELIX_THREADS
+    (default 1; parallel featurization runs one process per chunk instead)."""
+    from rdkit import Chem
+
+    from helixforge.chem.pretrained.minimol import embed_smiles
+
+    out = np.full((len(mols), EMBED_DIM), np.nan, dtype=np.float32)
+    idx = [i for i, m in enumerate(mols) if m is not None]
+    if idx:
+        threads = int(os.environ.get("HELIX_THREADS", "1") or 1)
+        X, _ = embed_smiles([Chem.MolToSmiles(mols[i]) for i in idx], n_jobs=threads)
+        out[idx] = X
+    return out

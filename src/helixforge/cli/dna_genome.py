@@ -38,7 +38,22 @@ def variants_score_cmd(
     vcf: str = typer.Option(..., "--vcf", help="VCF (plain, gzip or bgzip) or BCF."),
     genome: str = typer.Option(..., "--genome", help="Genome FASTA (plain, gzip or bgzip)."),
     model: str = typer.Option(
-        ..., "--model", help="Run directory of `helix dna train`, or lm:PATH for zero-shot scores."
+        None,
+        "--model",
+        help="Run directory of `helix dna train`, or lm:PATH (zero-shot); not for --method motif.",
+    ),
+    method: str = typer.Option(
+        "model",
+        "--method",
+        help="model (Δ of --model) | lm (LLR of lm:PATH) | motif (JASPAR Δ) | ensemble (model+motif).",
+    ),
+    motifs: str = typer.Option(
+        None,
+        "--motifs",
+        help="Motif file (JASPAR/MEME/TRANSFAC) for motif/ensemble (default: JASPAR CORE vertebrates).",
+    ),
+    motif_pvalue: float = typer.Option(
+        1e-4, "--motif-pvalue", min=0.0, max=1.0, help="Motif hit threshold (0 < p ≤ 1)."
     ),
     window: int = typer.Option(
         200, "--window", min=1, help="Bases around each variant given to the model."
@@ -60,12 +75,15 @@ def variants_score_cmd(
     jobs: int = jobs_option(),
     quiet: bool = QUIET,
 ) -> None:
-    """Per-allele effect: model(alt window) − model(ref window), both strands averaged; LLR for lm:PATH.
+    """Per-allele effect: model(alt window) − model(ref window), LM log-likelihood ratio, or motif Δ.
 
-    --resume continues an interrupted run from its finished chunks; it is refused when the VCF,
+    Every method writes `delta` (signed alt − ref) and `score` (effect magnitude to rank by);
+    motif adds motif_delta, motif_abs_delta, motif_loss, motif_gain, motif_hits, motif_id,
+    motif_name. On saturation-mutagenesis MPRA data motif Δ tracks |effect| best (see
+    docs/dna_analysis.md). --resume continues an interrupted run from its finished chunks; it is refused when the VCF,
     genome, model or options differ from the interrupted run.
 
-    Example: helix dna variants score --vcf calls.vcf.gz --genome hg38.fa --model runs/promoter --class 1 -o scores.tsv
+    Example: helix dna variants score --vcf calls.vcf.gz --genome hg38.fa --method motif -o scores.tsv
     """
     from helixforge.dna.variants import score_variants
 
@@ -77,6 +95,9 @@ def variants_score_cmd(
         window=window,
         out=out_path,
         target=class_,
+        method=method,
+        motifs=motifs,
+        motif_pvalue=motif_pvalue,
         batch_size=batch_size,
         chunk_size=chunk_size,
         device=resolve_device(device),

@@ -8,6 +8,18 @@ log-likelihood (decoders) or pseudo-log-likelihood (encoders) of each window fro
 With an output path, alleles are scored in chunks, each saved atomically in the staging
 directory beside the output so that `resume=True` continues an interrupted run (see
 `variants.resume`: a resume with another VCF, genome, model or options is refused).
+
+Methods (`method=`, `--method`); every one writes `delta` (signed: alt − ref, > 0 = more of
+the modelled activity / a motif site gained) and `score` (the variant-effect magnitude to rank
+by):
+  model     a supervised run (or lm:PATH): ref_score, alt_score, delta; score = |delta|
+  lm        zero-shot log-likelihood ratio of an `lm:PATH` model (same columns as model)
+  motif     JASPAR motif disruption (`variants.motif_delta`): delta = motif_delta, score =
+            motif_abs_delta, plus the motif columns; no model needed
+  ensemble  model and motif together: both column sets, score = mean of the two scores'
+            percentile ranks within the file (0–1), delta = model delta
+How well each tracks measured MPRA effects: docs/dna_analysis.md (benchmarks/results/
+dna_variants.md).
 """
 
 from __future__ import annotations
@@ -27,18 +39,9 @@ from helixforge.dna.variants.alleles import as_genome, read_variants, usable_all
 from helixforge.dna.variants.resume import ChunkStore, fingerprint
 
 LM_PREFIX = "lm:"
-OUTPUT_COLUMNS = [
-    "line",
-    "chrom",
-    "pos",
-    "id",
-    "ref",
-    "alt",
-    "kind",
-    "ref_score",
-    "alt_score",
-    "delta",
-]
+BASE_COLUMNS = ["line", "chrom", "pos", "id", "ref", "alt", "kind"]
+OUTPUT_COLUMNS = [*BASE_COLUMNS, "ref_score", "alt_score", "delta", "score"]
+METHODS = ("model", "lm", "motif", "ensemble")
 
 
 def _lm_scorer(path: str, device: str = "cpu", batch_size: int = 32) -> Any:
@@ -76,21 +79,29 @@ def _resolve_model(model: Any, target: Any, device: str, batch_size: int):
     return "supervised", as_scorer(model, target, batch_size)
 
 
+def _motif_scorer(motifs: Any, pvalue: float):
+    """A `MotifDeltaScorer` over `motifs` (list, file path, or None = JASPAR CORE vertebrates)."""
+    from helixforge.dna.motifs import load_jaspar, read_motifs
+    from helixforge.dna.variants.motif_delta import MotifDeltaScorer
+
+    if motifs is None:
+        motifs = load_jaspar()
+    elif isinstance(motifs, str | os.PathLike):
+        motifs = read_motifs(motifs)
+    return MotifDeltaScorer(list(motifs), pvalue=pvalue)
+
+
 def _both_strands(scorer, x: np.ndarray) -> np.ndarray:
     return 0.5 * (scorer(x) + scorer(np.ascontiguousarray(x[:, ::-1, ::-1])))
 
 
-def _score_chunk(kind: str, scorer, part, window: int) -> pd.DataFrame:
+def _score_chunk(kind: str, scorer, part, window: int, motif_scorer=None) -> pd.DataFrame:
+    """One chunk of alleles → the method's columns (see the module docstring)."""
     from helixforge.dna.interpret import onehot_sequences
 
     refs = [u[2] for u in part]
     alts = [u[3] for u in part]
-    if kind == "lm":
-        rs, as_ = scorer(refs), scorer(alts)
-    else:
-        rs = _both_strands(scorer, onehot_sequences(refs, window))
-        as_ = _both_strands(scorer, onehot_sequences(alts, window))
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {
             "line": [u[0].line for u in part],
             "chrom": [u[0].chrom for u in part],
@@ -99,20 +110,68 @@ def _score_chunk(kind: str, scorer, part, window: int) -> pd.DataFrame:
             "ref": [u[0].ref for u in part],
             "alt": [u[0].alt for u in part],
             "kind": [u[0].kind for u in part],
-            "ref_score": np.asarray(rs, dtype=float),
-            "alt_score": np.asarray(as_, dtype=float),
-            "delta": np.asarray(as_, dtype=float) - np.asarray(rs, dtype=float),
         }
     )
+    if scorer is not None:
+        if kind == "lm":
+            rs, as_ = scorer(refs), scorer(alts)
+        else:
+            rs = _both_strands(scorer, onehot_sequences(refs, window))
+            as_ = _both_strands(scorer, onehot_sequences(alts, window))
+        frame["ref_score"] = np.asarray(rs, dtype=float)
+        frame["alt_score"] = np.asarray(as_, dtype=float)
+        frame["delta"] = frame["alt_score"] - frame["ref_score"]
+        frame["score"] = frame["delta"].abs()
+    if motif_scorer is not None:
+        from helixforge.dna.variants.motif_delta import allele_spans
+
+        spans = [allele_spans(window, u[0].ref, u[0].alt) for u in part]
+        m = motif_scorer.score(refs, alts, [s[0] for s in spans], [s[1] for s in spans])
+        for c in m.columns:
+            frame[c] = m[c].to_numpy()
+        if scorer is None:
+            frame["delta"] = frame["motif_delta"]
+            frame["score"] = frame["motif_abs_delta"]
+    return frame
+
+
+def _check_method(method: str, model: Any) -> None:
+    """Refuse a method / model combination that cannot work, before any work."""
+    from helixforge.core.options import require_choice
+
+    require_choice(method, "--method", list(METHODS))
+    is_lm = isinstance(model, str) and model.startswith(LM_PREFIX)
+    if method in ("model", "ensemble", "lm") and model is None:
+        raise ConfigError(
+            f"--method {method} needs --model (a `helix dna train` run directory or lm:PATH)",
+            hint="or use --method motif, which needs no model",
+        )
+    if method == "lm" and not is_lm:
+        raise ConfigError("--method lm needs --model lm:PATH (a local pretrained DNA LM)")
+    if method == "motif" and model is not None:
+        raise ConfigError(
+            "--method motif takes no --model", hint="use --method ensemble for model + motifs"
+        )
+
+
+def _ensemble_score(result: pd.DataFrame) -> None:
+    """score = mean percentile rank of |model delta| and motif_abs_delta (within the file)."""
+    if "motif_abs_delta" in result and "ref_score" in result and len(result):
+        a = result["delta"].abs().rank(pct=True)
+        b = result["motif_abs_delta"].rank(pct=True)
+        result["score"] = (0.5 * (a + b)).to_numpy()
 
 
 def score_variants(
     vcf: str | os.PathLike,
     genome: str | os.PathLike | Mapping[str, str] | Any,
-    model: Any,
+    model: Any = None,
     window: int = 200,
     out: str | os.PathLike | None = None,
     target: Any = None,
+    method: str = "model",
+    motifs: Any = None,
+    motif_pvalue: float = 1e-4,
     batch_size: int = 256,
     chunk_size: int = 4096,
     device: str = "cpu",
@@ -121,7 +180,10 @@ def score_variants(
     overwrite: bool = False,
     quiet: bool = True,
 ) -> pd.DataFrame:
-    """Score every ALT allele of `vcf` with `model` (a run directory, a loaded model, or lm:PATH).
+    """Score every ALT allele of `vcf` with `method` (module docstring): a supervised `model`
+    (a run directory, a loaded model), an `lm:PATH`, JASPAR motif disruption (`motifs`: a list
+    of `Motif`, a motif file, or None = JASPAR CORE vertebrates bundled with pyjaspar; hits at
+    p < `motif_pvalue`), or an ensemble of model and motifs.
 
     `target` is the class (label or output index) whose score is compared (`--class`).
     With `out`, the output path is checked first (an existing one needs `overwrite`), alleles
@@ -129,8 +191,8 @@ def score_variants(
     is written atomically, and `resume=True` continues an interrupted run with the same VCF,
     genome, model and options (any difference is refused, naming it).
 
-    Returns (and with `out`, writes) line, chrom, pos, id, ref, alt, kind, ref_score, alt_score,
-    delta; rejected records go to `errors` and to `<out stem>.errors.csv`: every VCF allele is
+    Returns (and with `out`, writes) line, chrom, pos, id, ref, alt, kind and the method's
+    columns (always `delta` and `score`); rejected records go to `errors` and to `<out stem>.errors.csv`: every VCF allele is
     in one of the two.
     """
     from helixforge.core.io import check_output, staging_path
@@ -139,13 +201,17 @@ def score_variants(
     require_int(window, "--window", min_value=1)
     require_int(batch_size, "--batch-size", min_value=1)
     require_int(chunk_size, "--chunk-size", min_value=1)
+    _check_method(method, model)
+    motif_scorer = _motif_scorer(motifs, motif_pvalue) if method in ("motif", "ensemble") else None
     if out is not None:
         check_not_input(out, [vcf, genome, model if isinstance(model, str) else None])
         check_output(out, overwrite=overwrite, kind="table")
     errors = errors if errors is not None else RowErrors(vcf)
     variants = read_variants(vcf, errors)
     g = as_genome(genome)
-    kind, scorer = _resolve_model(model, target, device, batch_size)
+    kind, scorer = (
+        _resolve_model(model, target, device, batch_size) if model is not None else ("", None)
+    )
     model_max = getattr(scorer.model, "max_len", None) if kind == "supervised" else None
     if model_max and window > model_max:
         raise ConfigError(
@@ -159,7 +225,14 @@ def score_variants(
             "vcf": fingerprint(vcf),
             "genome": fingerprint(genome),
             "model": fingerprint(model),
-            "options": {"window": window, "class": target, "chunk_size": chunk_size},
+            "options": {
+                "window": window,
+                "class": target,
+                "chunk_size": chunk_size,
+                "method": method,
+                "motif_pvalue": motif_pvalue,
+            },
+            "motifs": sorted(m.id for m in motif_scorer.motifs) if motif_scorer else None,
         }
         store = ChunkStore(staging_path(out), key)
         store.start(resume)
@@ -170,7 +243,7 @@ def score_variants(
             part = usable[start : start + chunk_size]
             done = store.load(k) if store is not None else None
             if done is None:
-                done = _score_chunk(kind, scorer, part, window)
+                done = _score_chunk(kind, scorer, part, window, motif_scorer)
                 if store is not None:
                     store.save(k, done)
             frames.append(done)
@@ -178,6 +251,8 @@ def score_variants(
     result = (
         pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=OUTPUT_COLUMNS)
     )
+    if method == "ensemble":
+        _ensemble_score(result)
     if out is not None:
         from helixforge.core.tables import write_table
         from helixforge.dna.motifs import errors_path

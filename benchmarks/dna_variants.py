@@ -1,0 +1,244 @@
+"""Variant effects on the Kircher et al. 2019 saturation-mutagenesis MPRA elements.
+
+    /tmp/brief/cpujob .venv/bin/python benchmarks/dna_variants_models.py   # GUE models (once)
+    /tmp/brief/cpujob .venv/bin/python benchmarks/dna_variants.py          # score + tables
+    .venv/bin/python benchmarks/dna_variants.py --report-only
+
+Every measured GRCh38 variant (SNVs and 1-bp deletions) of the 29 element × cell-line
+experiments is scored through the product (`dna.variants.score_variants`: a VCF on the element
+sequences as contigs, the MPRA construct being the element) by each method, and compared per
+experiment with the measured log2 effect (Spearman of signed effect vs `delta`, and of |effect|
+vs `score`), on all variants and on those with p < 1e-5. Methods are scored per method into
+.bench/dna_variants/scores/<method>.csv (resumable: a method already scored is read back).
+Nothing is fitted on MPRA data except the `stacked` row, which is leave-one-element-out
+(replicates, the flipped construct and the same element in other cell lines held out together).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from dna_variants_report import write_markdown  # noqa: E402
+
+DATA = ROOT.parent / "shared" / "data" / "genomics" / "variants"
+WORK = ROOT / ".bench" / "dna_variants"
+MODELS = WORK / "models"
+RESULTS = ROOT / "benchmarks" / "results"
+P_CUT = 1e-5
+MOTIF_WINDOW = 101
+MODEL_WINDOWS = {"prom_core_all": 70, "prom_300_tata": 300}  # else the TF tasks' 101
+ENSEMBLE_MODELS = ("prom_core_all", "human_tf_0", "human_tf_1", "human_tf_2", "human_tf_3")
+
+
+def group_of(element: str) -> str:
+    """Replicates / conditions of one element share a group (leave-one-element-out)."""
+    return element.split("-")[0].split(".")[0]
+
+
+def load_variants() -> tuple[pd.DataFrame, pd.DataFrame]:
+    eff = pd.read_csv(DATA / "kircher2019_satmut_mpra_variant_effects.csv.gz")
+    eff = eff[(eff["Release"] == "GRCh38") & eff["Pos"].notna()].reset_index(drop=True)
+    el = pd.read_csv(DATA / "kircher2019_satmut_mpra_element_sequences.csv.gz")
+    el = el.set_index("element")
+    eff["Pos"] = eff["Pos"].astype(int)
+    eff["element_pos"] = eff["Pos"] - eff["Element"].map(el["start_GRCh38"]).astype(int) + 1
+    return eff, el
+
+
+def write_inputs(eff: pd.DataFrame, el: pd.DataFrame) -> tuple[Path, Path]:
+    """Element FASTA (one contig per experiment) and a VCF of every variant (ID = row)."""
+    WORK.mkdir(parents=True, exist_ok=True)
+    fasta, vcf = WORK / "elements.fa", WORK / "variants.vcf"
+    with open(fasta, "w") as fh:
+        for name, row in el.iterrows():
+            fh.write(f">{name}\n{row['sequence']}\n")
+    lines = ["##fileformat=VCFv4.2"]
+    lines += [f"##contig=<ID={n},length={len(r['sequence'])}>" for n, r in el.iterrows()]
+    lines.append("#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO")
+    for i, r in eff.iterrows():
+        seq, p = el.loc[r["Element"], "sequence"], int(r["element_pos"])
+        assert seq[p - 1] == r["Ref"], (r["Element"], p)
+        if r["Alt"] == "-":  # VCF deletion with an anchor base
+            if p > 1:
+                pos, ref, alt = p - 1, seq[p - 2] + r["Ref"], seq[p - 2]
+            else:
+                pos, ref, alt = p, r["Ref"] + seq[p], seq[p]
+        else:
+            pos, ref, alt = p, r["Ref"], r["Alt"]
+        lines.append(f"{r['Element']}\t{pos}\t{i}\t{ref}\t{alt}\t.\t.\t.")
+    vcf.write_text("\n".join(lines) + "\n")
+    return fasta, vcf
+
+
+def score_method(name: str, vcf: Path, fasta: Path) -> pd.DataFrame:
+    """One method's delta / score per variant row (cached in WORK/scores)."""
+    from helixforge.dna.variants import score_variants
+
+    path = WORK / "scores" / f"{name}.csv"
+    if path.exists():
+        return pd.read_csv(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    if name == "motif":
+        table = score_variants(vcf, fasta, method="motif", window=MOTIF_WINDOW, quiet=False)
+    else:
+        from helixforge.dna.models import SequenceModel
+
+        task = name.split(":", 1)[1]
+        model = SequenceModel.load(MODELS / task)
+        window = MODEL_WINDOWS.get(task, 101)
+        table = score_variants(vcf, fasta, model, window=window, target=1, quiet=False)
+    table["row"] = table["id"].astype(int)
+    table["seconds"] = time.perf_counter() - t0
+    table.to_csv(path, index=False)
+    return table
+
+
+def spearman(a, b) -> float:
+    from scipy.stats import spearmanr
+
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    ok = np.isfinite(a) & np.isfinite(b)
+    if ok.sum() < 10 or np.std(a[ok]) == 0 or np.std(b[ok]) == 0:
+        return float("nan")
+    return float(spearmanr(a[ok], b[ok]).statistic)
+
+
+def pct_rank(frame: pd.DataFrame, col: str) -> pd.Series:
+    return frame.groupby("Element")[col].rank(pct=True)
+
+
+def add_ensembles(eff: pd.DataFrame, methods: list[str]) -> list[str]:
+    """Rank-average rows (fixed in advance, nothing fitted) and the LOEO stacked model."""
+    models = [m for m in methods if m.split(":")[-1] in ENSEMBLE_MODELS]
+    out = []
+    for name, parts in (("ensemble", ["motif", *models]), ("ensemble_models", models)):
+        parts = [p for p in parts if f"{p}.score" in eff]
+        if len(parts) < 2:
+            continue
+        eff[f"{name}.score"] = np.mean([pct_rank(eff, f"{p}.score") for p in parts], axis=0)
+        eff[f"{name}.delta"] = np.mean([pct_rank(eff, f"{p}.delta") for p in parts], axis=0)
+        out.append(name)
+    stacked = stack_loeo(eff, methods)
+    if stacked is not None:
+        eff["stacked.score"], eff["stacked.delta"] = stacked
+        out.append("stacked")
+    return out
+
+
+def stack_loeo(eff: pd.DataFrame, methods: list[str]):
+    """LightGBM on per-element ranks of every method's score/delta + allele features,
+    trained leave-one-element-group-out on |effect| (score) and effect (delta)."""
+    import lightgbm as lgb
+
+    feats = pd.DataFrame(index=eff.index)
+    for m in methods:
+        feats[f"{m}.score"] = pct_rank(eff, f"{m}.score")
+        feats[f"{m}.delta"] = pct_rank(eff, f"{m}.delta")
+    feats["motif_hits"] = eff["motif.hits"]
+    feats["deletion"] = (eff["Alt"] == "-").astype(float)
+    for b in "ACGT":
+        feats[f"ref_{b}"] = (eff["Ref"] == b).astype(float)
+        feats[f"alt_{b}"] = (eff["Alt"] == b).astype(float)
+    groups = eff["Element"].map(group_of)
+    score = np.full(len(eff), np.nan)
+    delta = np.full(len(eff), np.nan)
+    # targets ranked within each element: experiments differ in scale
+    y_abs = eff.assign(a=eff["Coefficient"].abs()).groupby("Element")["a"].rank(pct=True)
+    y_sig = eff.groupby("Element")["Coefficient"].rank(pct=True)
+    params = dict(n_estimators=200, learning_rate=0.05, num_leaves=15, min_child_samples=50,
+                  subsample=0.8, subsample_freq=1, colsample_bytree=0.8, verbose=-1,
+                  n_jobs=1, random_state=0)  # fmt: skip
+    for g in sorted(groups.unique()):
+        test = (groups == g).to_numpy()
+        for y, dest in ((y_abs, score), (y_sig, delta)):
+            model = lgb.LGBMRegressor(**params).fit(feats[~test], y[~test])
+            dest[test] = model.predict(feats[test])
+    return score, delta
+
+
+def evaluate(eff: pd.DataFrame, methods: list[str]) -> list[dict]:
+    rows = []
+    for element, part in eff.groupby("Element", sort=True):
+        sig = part["pValue"] < P_CUT
+        for m in methods:
+            rows.append(
+                {
+                    "element": element,
+                    "method": m,
+                    "n": len(part),
+                    "n_sig": int(sig.sum()),
+                    "signed": spearman(part["Coefficient"], part[f"{m}.delta"]),
+                    "abs": spearman(part["Coefficient"].abs(), part[f"{m}.score"]),
+                    "signed_sig": spearman(
+                        part.loc[sig, "Coefficient"], part.loc[sig, f"{m}.delta"]
+                    ),
+                    "abs_sig": spearman(
+                        part.loc[sig, "Coefficient"].abs(), part.loc[sig, f"{m}.score"]
+                    ),
+                }
+            )
+    return rows
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--report-only", action="store_true")
+    args = ap.parse_args()
+    json_path = RESULTS / "dna_variants.json"
+    if args.report_only:
+        write_markdown(json.loads(json_path.read_text()), RESULTS / "dna_variants.md")
+        return
+    import torch
+
+    torch.set_num_threads(1)
+    eff, el = load_variants()
+    fasta, vcf = write_inputs(eff, el)
+    methods = ["motif"] + [
+        f"model:{d.name}" for d in sorted(MODELS.glob("*")) if (d / "bench.json").exists()
+    ]
+    seconds = {}
+    for m in methods:
+        print(m, "...", flush=True)
+        t = score_method(m, vcf, fasta).set_index("row")
+        eff[f"{m}.delta"] = t["delta"].reindex(eff.index).to_numpy()
+        eff[f"{m}.score"] = t["score"].reindex(eff.index).to_numpy()
+        seconds[m] = float(t["seconds"].iloc[0])
+        if m == "motif":
+            eff["motif.hits"] = t["motif_hits"].reindex(eff.index).to_numpy()
+            eff["motif_hits.score"] = eff["motif.hits"]
+            eff["motif_hits.delta"] = np.nan  # a count has no sign
+    base = ["motif_hits", *methods]
+    extra = add_ensembles(eff, methods)
+    rows = evaluate(eff, base + extra)
+    result = {
+        "machine": f"{platform.machine()}, 1 thread (shared 2-core machine)",
+        "n_variants": len(eff),
+        "p_cut": P_CUT,
+        "seconds": seconds,
+        "models": {
+            d.name: json.loads((d / "bench.json").read_text())
+            for d in sorted(MODELS.glob("*"))
+            if (d / "bench.json").exists()
+        },
+        "rows": rows,
+    }
+    from helixforge.core.artifacts import save_json
+
+    save_json(result, json_path)
+    write_markdown(result, RESULTS / "dna_variants.md")
+
+
+if __name__ == "__main__":
+    main()

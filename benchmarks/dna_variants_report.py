@@ -1,0 +1,146 @@
+"""Markdown for benchmarks/results/dna_variants.md (from the .json of benchmarks/dna_variants.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+# Kircher et al. 2019 (Nat Commun 10:3583), Fig. 1: 10 promoters and 11 enhancers
+PROMOTERS = {"F9", "FOXE1", "GP1BA", "HBB", "HBG1", "HNF4A", "LDLR", "MSMB", "PKLR", "TERT"}
+LABELS = {
+    "motif_hits": "JASPAR hits over the variant (count; the issue's baseline)",
+    "motif": "JASPAR motif Δ (max |Δ best log-odds| across the variant)",
+    "ensemble": "rank-average: motif Δ + GUE promoter and TF models",
+    "ensemble_models": "rank-average: GUE promoter and TF models",
+    "stacked": "LightGBM on all scores, leave-one-element-out (fit on MPRA data)",
+}
+PUBLISHED = (
+    "Published reference points (as text, not re-measured here): in the CAGI5 regulation "
+    "saturation-mutagenesis challenge on these elements (Shigaki et al. 2019, *Hum Mutat* 40:1280, "
+    "“Integration of multiple epigenomic marks improves prediction of variant impact in "
+    "saturation mutagenesis reporter assay”, and the challenge summary in the same issue), the "
+    "best submitted models reached a Pearson/Spearman correlation with the measured effects of "
+    "roughly 0.3–0.5 per element for the significant variants, with large differences between "
+    "elements; Kircher et al. 2019 report that CADD, DeepSEA-style and conservation scores "
+    "correlate only weakly with the MPRA effects (|r| mostly < 0.3 per element). The exact "
+    "per-element numbers could not be retrieved offline here and are not copied."
+)
+
+
+def _f(v) -> str:
+    return "–" if v is None or not np.isfinite(v) else f"{v:+.2f}"
+
+
+def _kind(element: str) -> str:
+    base = element.split("-")[0].split(".")[0]
+    return "promoter" if base in PROMOTERS else "enhancer"
+
+
+def _mean(rows, key) -> float:
+    vals = [r[key] for r in rows if r[key] is not None and np.isfinite(r[key])]
+    return float(np.mean(vals)) if vals else float("nan")
+
+
+def summary(rows: list[dict]) -> list[dict]:
+    methods = list(dict.fromkeys(r["method"] for r in rows))
+    out = []
+    for m in methods:
+        mine = [r for r in rows if r["method"] == m]
+        prom = [r for r in mine if _kind(r["element"]) == "promoter"]
+        enh = [r for r in mine if _kind(r["element"]) == "enhancer"]
+        out.append(
+            {
+                "method": m,
+                "abs": _mean(mine, "abs"),
+                "signed": _mean(mine, "signed"),
+                "abs_sig": _mean(mine, "abs_sig"),
+                "signed_sig": _mean(mine, "signed_sig"),
+                "abs_prom": _mean(prom, "abs"),
+                "abs_enh": _mean(enh, "abs"),
+                "prom_positive": sum(1 for r in prom if np.isfinite(r["abs"]) and r["abs"] > 0),
+                "n_prom": len(prom),
+            }
+        )
+    return out
+
+
+def write_markdown(result: dict, path: Path) -> None:
+    from helixforge.core.tables import write_text
+
+    rows = result["rows"]
+    summ = summary(rows)
+    methods = [s["method"] for s in summ]
+    lines = [
+        "# Variant effects: Kircher et al. 2019 saturation-mutagenesis MPRA",
+        "",
+        "    /tmp/brief/cpujob .venv/bin/python benchmarks/dna_variants_models.py",
+        "    /tmp/brief/cpujob .venv/bin/python benchmarks/dna_variants.py",
+        "",
+        f"Machine: {result['machine']}. {result['n_variants']:,} measured GRCh38 variants (SNVs "
+        "and 1-bp deletions) in 29 element × cell-line experiments (21 elements), scored through "
+        "`helix dna variants score` on the element sequences. Spearman per experiment between the "
+        "measured log2 effect and the method's `delta` (signed) and between |effect| and the "
+        f"method's `score`; 'p<{result['p_cut']:g}' = only variants whose measured effect has "
+        "p < 1e-5 (as in CAGI5). Means are over the 29 experiments (over those with ≥ 10 such "
+        "variants for the p-filtered columns).",
+        "",
+        "## Summary (mean per-experiment Spearman)",
+        "",
+        "| method | |effect| all | signed all | |effect| p<1e-5 | signed p<1e-5 | "
+        "|effect| promoters | |effect| enhancers | promoters with |effect| ρ > 0 |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for s in summ:
+        lines.append(
+            f"| {s['method']} | {_f(s['abs'])} | {_f(s['signed'])} | {_f(s['abs_sig'])} | "
+            f"{_f(s['signed_sig'])} | {_f(s['abs_prom'])} | {_f(s['abs_enh'])} | "
+            f"{s['prom_positive']}/{s['n_prom']} |"
+        )
+    for key, title in (("abs", "|effect| vs score"), ("signed", "signed effect vs delta")):
+        for sig in ("", "_sig"):
+            label = "all variants" if not sig else f"p < {result['p_cut']:g}"
+            lines += [
+                "",
+                f"## Per experiment: {title}, {label}",
+                "",
+                "| element | kind | n | " + " | ".join(methods) + " |",
+                "|---|---|---|" + "---|" * len(methods),
+            ]
+            elements = list(dict.fromkeys(r["element"] for r in rows))
+            for e in elements:
+                mine = {r["method"]: r for r in rows if r["element"] == e}
+                n = mine[methods[0]]["n_sig" if sig else "n"]
+                cells = [_f(mine[m][key + sig]) for m in methods]
+                lines.append(f"| {e} | {_kind(e)} | {n} | " + " | ".join(cells) + " |")
+    lines += ["", "## Methods", ""]
+    for m in methods:
+        label = LABELS.get(m)
+        if label is None and m.startswith("model:"):
+            task = m.split(":", 1)[1]
+            info = result["models"].get(task, {})
+            label = (
+                f"Δ logit of a {info.get('arch', '?')} trained on GUE {task} "
+                f"({info.get('epochs', '?')} epochs), window {info.get('train_len', '?')} bp "
+                "centred on the variant, both strands averaged"
+            )
+        lines.append(f"- `{m}`: {label}")
+    lines += [
+        "",
+        "Motif Δ: the 879 JASPAR 2024 CORE vertebrate matrices bundled with pyjaspar (no TF "
+        "selection by expression: all of them), FIMO-style integerised log-odds (uniform "
+        "background, pseudocount 0.8); per motif and strand the best score over placements "
+        "overlapping the allele, floored at the p < 1e-4 hit threshold; Δ = alt − ref; `score` = "
+        "max over motifs of |Δ|, `delta` = the Δ of that motif. The hit-count baseline counts "
+        "reference placements (motif × strand) at p < 1e-4 overlapping the variant; it has no "
+        "sign. Ensembles average per-experiment percentile ranks with fixed, equal weights "
+        "chosen before looking at the results. `stacked` is the only row fitted on MPRA data: "
+        "LightGBM on the per-experiment ranks of every method's score and delta plus the "
+        "alleles' bases, trained on all other elements (leave-one-element-out: LDLR/LDLR.2, "
+        "SORT1/SORT1.2/SORT1-flip, PKLR-24h/48h, TERT ×4 cell lines, ZRSh-13/h2 held out "
+        "together) and predicting the held-out experiment's within-experiment rank.",
+        "",
+        PUBLISHED,
+        "",
+    ]
+    write_text("\n".join(lines), path)

@@ -52,6 +52,8 @@ class ScreenConfig:
     keep_all: bool = False
     device: str = "cpu"
     source: str = ""
+    # every output column and its dtype (from `output_columns`); () = as computed
+    columns: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -201,6 +203,11 @@ def screen_chunk(frame: pd.DataFrame, errors: RowErrors, config: ScreenConfig) -
         out[SCORE] = ScoreExpression(config.score).evaluate(out)
     else:
         out[SCORE] = np.zeros(0)
+    if config.columns:  # a chunk with no usable molecule still has every column, same types
+        if not unique:
+            out = pd.DataFrame({c: pd.Series([], dtype=dt) for c, dt in config.columns})
+            out[SCORE] = np.zeros(0)
+        out = out[[c for c, _ in config.columns] + [SCORE]]
     eligible = passes_filters(out, config.filters) & np.isfinite(out[SCORE].to_numpy(float))
     pool, cutoff = chunk_pool(out[eligible], config.diversity, config.pool)
     counts = {
@@ -212,15 +219,15 @@ def screen_chunk(frame: pd.DataFrame, errors: RowErrors, config: ScreenConfig) -
     return ChunkResult(pool, cutoff, out if config.keep_all else None, errs, counts)
 
 
-def output_columns(config: ScreenConfig, input_columns: list[str]) -> list[str]:
-    """The columns every screened row will have, found by screening one probe molecule
-    (loads the models and the panel here, so a broken run fails before the job starts)."""
+def output_columns(config: ScreenConfig, input_columns: list[str]) -> list[tuple[str, str]]:
+    """The columns (name, dtype) every screened row will have, found by screening one probe
+    molecule (loads the models and the panel here, so a broken run fails before the job)."""
     probe = pd.DataFrame({c: ["CCO" if c == config.input_col else ""] for c in input_columns})
     probe.index = pd.Index([1])
-    cfg = ScreenConfig(**{**config.__dict__, "score": "0", "keep_all": True})
+    cfg = ScreenConfig(**{**config.__dict__, "score": "0", "keep_all": True, "columns": ()})
     res = screen_chunk(probe, RowErrors(), cfg)
     assert res.rows is not None
-    return [c for c in res.rows.columns if c != SCORE]
+    return [(c, str(t)) for c, t in res.rows.dtypes.items() if c != SCORE]
 
 
 def default_score(config: ScreenConfig, columns: list[str]) -> str:

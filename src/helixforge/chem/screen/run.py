@@ -153,10 +153,11 @@ def screen_library(
         device=device,
         source=library,
     )
-    columns = output_columns(config, in_cols)  # loads every model: broken runs fail here
+    typed = output_columns(config, in_cols)  # loads every model: broken runs fail here
+    columns = [c for c, _ in typed]
     expression = ScoreExpression(score if score else default_score(config, columns))
     expression.check(columns)
-    config = ScreenConfig(**{**config.__dict__, "score": expression.text})
+    config = ScreenConfig(**{**config.__dict__, "score": expression.text, "columns": tuple(typed)})
 
     digest, total = library_digest(library, count=not quiet)
     key = {

@@ -59,7 +59,7 @@ class Diversity:
         if self.max_per_scaffold is not None:
             require_int(self.max_per_scaffold, "--max-per-scaffold", min_value=1)
         if self.min_distance is not None:
-            require_float(self.min_distance, "--min-distance", min_value=0.0, max_value=1.0)
+            require_float(self.min_distance, "--min-distance", low=0.0, high=1.0)
 
     @property
     def needs_scaffolds(self) -> bool:

@@ -1,0 +1,97 @@
+"""Reading libraries in chunks: true row numbers, every record a row or an error."""
+
+from __future__ import annotations
+
+import gzip
+
+import pytest
+
+from helixforge.chem.screen.library import library_digest, read_library
+from helixforge.core.errors import ConfigError, EmptyInputError, InputError
+
+
+def _rows(chunks):
+    rows, errors = [], []
+    for c in chunks:
+        rows += c.frame.index.tolist()
+        errors += [e.row for e in c.errors]
+    return rows, errors
+
+
+def test_smi_gz_rows_are_file_lines(tmp_path):
+    path = tmp_path / "lib.smi.gz"
+    with gzip.open(path, "wt") as fh:
+        fh.write("smiles name\nCCO ethanol\n\nc1ccccc1 benzene\nCCN\n")
+    chunks = list(read_library(path, chunk_size=2))
+    assert [len(c.frame) for c in chunks] == [2, 1]
+    assert _rows(chunks) == ([2, 4, 5], [])
+    assert chunks[0].frame["smiles"].tolist() == ["CCO", "c1ccccc1"]
+
+
+def test_csv_and_parquet_keep_the_id_column(tmp_path):
+    import pandas as pd
+
+    df = pd.DataFrame({"id": ["a", "b", "c"], "smi": ["CCO", "CCN", "CCC"], "x": [1, 2, 3]})
+    df.to_csv(tmp_path / "lib.csv", index=False)
+    df.to_parquet(tmp_path / "lib.parquet")
+    for name, first in (("lib.csv", 2), ("lib.parquet", 1)):
+        chunks = list(read_library(tmp_path / name, 2, input_col="smi", id_col="id"))
+        assert _rows(chunks)[0] == [first, first + 1, first + 2]
+        assert chunks[0].frame["id"].tolist() == ["a", "b"]
+
+
+def _sdf(smiles: list[str]) -> str:
+    from rdkit import Chem
+
+    blocks = []
+    for i, s in enumerate(smiles):
+        mol = Chem.MolFromSmiles(s)
+        mol.SetProp("_Name", f"rec{i}")
+        mol.SetProp("catalog_id", f"Z{i}")
+        blocks.append(Chem.MolToMolBlock(mol) + f">  <catalog_id>\nZ{i}\n\n$$$$\n")
+    return "".join(blocks)
+
+
+def test_sdf_records_are_rows_and_broken_records_errors(tmp_path):
+    text = _sdf(["CCO", "c1ccccc1", "CCN"])
+    broken = text.split("$$$$\n")
+    broken[1] = "garbage\n\n\n  999  999  0  0  0  0  0  0  0  0999 V2000\nM  END\n"
+    for name, opener in (("lib.sdf", open), ("lib.sdf.gz", gzip.open)):
+        with opener(tmp_path / name, "wt") as fh:
+            fh.write("$$$$\n".join(broken))
+        chunks = list(read_library(tmp_path / name, chunk_size=2, id_col="catalog_id"))
+        assert _rows(chunks) == ([1, 3], [2])
+        frame = chunks[0].frame
+        assert frame["name"].tolist() == ["rec0"] and frame["catalog_id"].tolist() == ["Z0"]
+
+
+@pytest.mark.parametrize(
+    "name, content, error",
+    [
+        ("empty.sdf", "", EmptyInputError),
+        ("missing.sdf", None, InputError),
+        ("empty.csv", "", EmptyInputError),
+        ("header.csv", "smiles\n", EmptyInputError),
+        ("nocol.csv", "smi\nCCO\n", InputError),
+    ],
+)
+def test_unusable_libraries_are_refused(tmp_path, name, content, error):
+    path = tmp_path / name
+    if content is not None:
+        path.write_text(content)
+    with pytest.raises(error):
+        list(read_library(path, 10))
+
+
+def test_sdf_has_no_input_column_to_choose(tmp_path):
+    (tmp_path / "a.sdf").write_text(_sdf(["CCO"]))
+    with pytest.raises(ConfigError, match="SD file"):
+        read_library(tmp_path / "a.sdf", 10, input_col="Drug")
+
+
+def test_digest_counts_rows_for_the_eta(tmp_path):
+    (tmp_path / "a.csv").write_text("smiles\nCCO\nCCN\n")
+    (tmp_path / "a.sdf").write_text(_sdf(["CCO", "CCN", "CCC"]))
+    assert library_digest(tmp_path / "a.csv", count=True)[1] == 2
+    assert library_digest(tmp_path / "a.sdf", count=True)[1] == 3
+    assert len(library_digest(tmp_path / "a.csv")[0]) == 64

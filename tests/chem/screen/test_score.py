@@ -1,0 +1,68 @@
+"""Score expressions: what they compute, and what they refuse (before any work)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from helixforge.chem.screen.score import ScoreExpression
+from helixforge.core.errors import ConfigError
+
+FRAME = pd.DataFrame(
+    {
+        "pic50.pIC50_pred": [6.0, 7.5, np.nan],
+        "admet_herg": [0.2, 0.9, 0.1],
+        "herg-run.label_prob": [0.1, 0.5, 0.3],
+        "pass_pains": [True, False, True],
+    }
+)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("pic50.pIC50_pred - 0.5*admet_herg", [5.9, 7.05, np.nan]),
+        ("-admet_herg ** 2", [-0.04, -0.81, -0.01]),
+        ("max(admet_herg, 0.5) + min(1, 2, 3)", [1.5, 1.9, 1.5]),
+        ("where(admet_herg > 0.5, 0, 1) * pass_pains", [1.0, 0.0, 1.0]),
+        ("`herg-run.label_prob` * 10", [1.0, 5.0, 3.0]),
+        ("log(admet_herg) < -1 and pass_pains", [1.0, 0.0, 1.0]),
+        ("abs(0.5 - admet_herg) + exp(0)", [1.3, 1.4, 1.4]),
+        ("1 / (admet_herg - 0.2)", [np.nan, 1 / 0.7, -10.0]),  # x/0 is no score, not inf
+        ("3", [3.0, 3.0, 3.0]),
+    ],
+)
+def test_expressions_compute_per_row(text, expected):
+    np.testing.assert_allclose(ScoreExpression(text).evaluate(FRAME), expected)
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("", "empty"),
+        ("pic50 +", "not a valid expression"),
+        ("__import__('os').system('ls')", "not allowed"),
+        ("open('x')", "'open' is not allowed"),
+        ("admet_herg[0]", "not allowed"),
+        ("'text'", "only numbers"),
+        ("lambda: 1", "not allowed"),
+        ("log(1, 2)", "log() takes 1"),
+        ("max(admet_herg)", "two or more"),
+        ("`unclosed", "unclosed backtick"),
+        ("round(admet_herg)", "'round' is not allowed"),
+        ("admet_herg if pass_pains else 0", "not allowed"),
+    ],
+)
+def test_unsafe_or_malformed_expressions_are_refused(text, message):
+    with pytest.raises(ConfigError, match="--score") as exc:
+        ScoreExpression(text)
+    assert message in str(exc.value)
+
+
+def test_unknown_columns_are_named_with_the_available_ones():
+    expr = ScoreExpression("pic50.pIC50_pred - admet_hreg")
+    assert expr.columns == ["pic50.pIC50_pred", "admet_hreg"]
+    with pytest.raises(ConfigError, match="'admet_hreg'") as exc:
+        expr.check(FRAME.columns)
+    assert "admet_herg" in exc.value.hint

@@ -1,0 +1,172 @@
+"""`screen_library` end to end on a tiny library with two tiny trained runs."""
+
+from __future__ import annotations
+
+import sys
+import types
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from helixforge.chem.screen import screen_library
+from helixforge.chem.screen.topk import Diversity, order, select_hits
+from helixforge.core.errors import ConfigError
+
+
+def _screen(library, runs, tmp_path, name="hits.parquet", **kw):
+    models = kw.pop("models", [runs["logp"], runs["hasn"]])
+    kw.setdefault("all_out", tmp_path / f"all_{name}")
+    return screen_library(
+        library, models, tmp_path / name, chunk_size=kw.pop("chunk_size", 40), **kw
+    )
+
+
+def brute_force(all_rows: pd.DataFrame, filters, top: int, diversity=Diversity()) -> list[int]:
+    """The hit rule applied to every screened row at once."""
+    ok = np.isfinite(all_rows["score"].to_numpy(float))
+    for f in filters:
+        ok &= all_rows[f"pass_{f}"].to_numpy(bool)
+    ordered = order(all_rows[ok])
+    return ordered["row"].iloc[select_hits(ordered, top, diversity)].tolist()
+
+
+def test_hits_are_the_brute_force_top_k_and_every_row_is_accounted_for(library, runs, tmp_path):
+    s = _screen(
+        library,
+        runs,
+        tmp_path,
+        filters="lipinski,pains",
+        top=15,
+        score="logp.logp_like_pred - hasn.has_n_prob",
+    )
+    hits = pd.read_parquet(tmp_path / "hits.parquet")
+    rows = pd.read_parquet(tmp_path / "all_hits.parquet")
+    errors = pd.read_csv(tmp_path / "hits.errors.csv")
+    assert s["rows"] == 135 == len(rows) + len(errors) and s["errors"] == 2 and s["exact"]
+    assert errors["row"].tolist() == [135, 136] and set(errors["column"]) == {"smiles"}
+    assert hits["row"].tolist() == brute_force(rows, ["lipinski", "pains"], 15)
+    assert hits["rank"].tolist() == list(range(1, 16))
+    assert hits["score"].is_monotonic_decreasing and hits["canonical_smiles"].is_unique
+    expected = rows["logp.logp_like_pred"] - rows["hasn.has_n_prob"]
+    np.testing.assert_allclose(rows["score"], expected)
+    assert {"id", "smiles", "logp.ad_similarity", "hasn.has_n_set", "alerts"} <= set(hits.columns)
+
+
+def test_a_molecule_failing_a_filter_is_kept_in_all_out_but_never_a_hit(library, runs, tmp_path):
+    _screen(library, runs, tmp_path, filters=["pains", "brenk", "lipinski"], top=1000)
+    rows = pd.read_parquet(tmp_path / "all_hits.parquet").set_index("id")
+    hits = pd.read_parquet(tmp_path / "hits.parquet")
+    assert not rows.loc["mol128", "pass_pains"] and "pains:catechol" in rows.loc["mol128", "alerts"]
+    assert not rows.loc["mol129", "pass_brenk"] and "brenk:" in rows.loc["mol129", "alerts"]
+    assert not rows.loc["mol130", "pass_lipinski"]
+    failed = set(rows.index[~(rows.pass_pains & rows.pass_brenk & rows.pass_lipinski)])
+    assert failed and not failed & set(hits["id"])
+    # benzoic acid is in the library three times (mol6, a sodium salt, again): one hit, mol6
+    acid = hits[hits["canonical_smiles"] == "O=C(O)c1ccccc1"]
+    assert acid["id"].tolist() == ["mol6"]
+    assert (rows["canonical_smiles"] == "O=C(O)c1ccccc1").sum() == 3
+
+
+@pytest.mark.parametrize(
+    "kw", [{"max_per_scaffold": 1}, {"max_per_scaffold": 2, "min_distance": 0.3}]
+)
+def test_diversity_rules_match_the_greedy_rule_on_all_rows(library, runs, tmp_path, kw):
+    _screen(library, runs, tmp_path, top=12, chunk_size=9, **kw)
+    hits = pd.read_parquet(tmp_path / "hits.parquet")
+    rows = pd.read_parquet(tmp_path / "all_hits.parquet")
+    assert hits["row"].tolist() == brute_force(rows, [], 12, Diversity(**kw))
+    assert hits["scaffold"].value_counts().max() <= kw["max_per_scaffold"]
+
+
+def test_chunk_size_and_worker_count_do_not_change_the_hits(library, runs, tmp_path):
+    a = _screen(library, runs, tmp_path, "a.parquet", top=20, chunk_size=1000, max_per_scaffold=2)
+    b = _screen(
+        library, runs, tmp_path, "b.parquet", top=20, chunk_size=7, n_jobs=2, max_per_scaffold=2
+    )
+    assert a["hits"] == b["hits"] == 20
+    assert (tmp_path / "a.parquet").read_bytes() == (tmp_path / "b.parquet").read_bytes()
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(tmp_path / "all_a.parquet"), pd.read_parquet(tmp_path / "all_b.parquet")
+    )
+
+
+def test_sdf_gz_library(tmp_path, runs, smiles_list):
+    import gzip
+
+    from rdkit import Chem
+
+    with gzip.open(tmp_path / "lib.sdf.gz", "wt") as fh:
+        for i, s in enumerate(smiles_list[:40]):
+            mol = Chem.MolFromSmiles(s)
+            mol.SetProp("_Name", f"Z{i}")
+            fh.write(Chem.MolToMolBlock(mol) + "$$$$\n")
+    s = _screen(tmp_path / "lib.sdf.gz", runs, tmp_path, "hits.csv", top=5, all_out=None)
+    hits = pd.read_csv(tmp_path / "hits.csv")
+    assert s["rows"] == s["screened"] == 40 and len(hits) == 5
+    assert hits["name"].str.startswith("Z").all() and hits["row"].between(1, 40).all()
+
+
+def test_default_score_is_the_first_models_probability(library, runs, tmp_path):
+    s = _screen(library, runs, tmp_path, models=[f"n={runs['hasn']}", runs["logp"]], top=3)
+    assert s["score"] == "`n.has_n_prob`"
+    hits = pd.read_parquet(tmp_path / "hits.parquet")
+    np.testing.assert_allclose(hits["score"], hits["n.has_n_prob"])
+
+
+def test_admet_columns_can_be_scored(library, runs, tmp_path, monkeypatch):
+    class FakePanel:  # the agreed helixforge.chem.admet API, so the test does not need weights
+        endpoints = ["herg"]
+
+        def __init__(self, endpoints=None):
+            pass
+
+        def predict_smiles(self, smiles):
+            return pd.DataFrame({"admet_herg": [len(s) / 100 for s in smiles]})
+
+    monkeypatch.setitem(
+        sys.modules, "helixforge.chem.admet", types.SimpleNamespace(ADMETPanel=FakePanel)
+    )
+    _screen(library, runs, tmp_path, admet=True, top=5, score="logp.logp_like_pred - admet_herg")
+    hits = pd.read_parquet(tmp_path / "hits.parquet")
+    np.testing.assert_allclose(hits["admet_herg"], hits["canonical_smiles"].str.len() / 100)
+    np.testing.assert_allclose(hits["score"], hits["logp.logp_like_pred"] - hits["admet_herg"])
+
+
+def test_a_bad_score_is_refused_before_any_work(library, runs, tmp_path):
+    with pytest.raises(ConfigError, match="admet_herg") as exc:
+        _screen(library, runs, tmp_path, score="logp.logp_like_pred - admet_herg")
+    assert "logp.logp_like_pred" in exc.value.hint  # the available columns are listed
+    assert not list(tmp_path.glob("*hits*")) and not list(tmp_path.glob(".*partial"))
+
+
+def test_kill_9_then_resume_loses_and_repeats_no_row(library, runs, tmp_path):
+    from kill9 import kill_after_first_chunk
+    from typer.testing import CliRunner
+
+    from helixforge.cli.app import app
+
+    def args(out, *extra):
+        return ["chem", "screen", str(library), "--model", str(runs["logp"]), "--filters", "pains",
+                "--top", "10", "-o", str(out), "--all-out", str(out.with_name("all_" + out.name)),
+                "--chunk-size", "30", "--jobs", "1", "-q", *extra]  # fmt: skip
+
+    out = tmp_path / "killed.parquet"
+    kill_after_first_chunk(args(out), tmp_path / "marker")
+    stage = tmp_path / ".killed.parquet.partial"
+    assert not out.exists() and (stage / "pool-000000.parquet").exists()
+    runner = CliRunner()
+    res = runner.invoke(app, args(out, "--top", "11", "--resume"))
+    assert res.exit_code == 2 and "top" in res.output and not out.exists()
+    res = runner.invoke(app, args(out, "--resume"))
+    assert res.exit_code == 0, res.output
+    fresh = tmp_path / "fresh.parquet"
+    assert runner.invoke(app, args(fresh)).exit_code == 0
+    assert out.read_bytes() == fresh.read_bytes()
+    killed_all = pd.read_parquet(tmp_path / "all_killed.parquet")
+    assert killed_all["row"].is_unique and len(killed_all) == 133
+    pd.testing.assert_frame_equal(killed_all, pd.read_parquet(tmp_path / "all_fresh.parquet"))
+    assert (tmp_path / "killed.errors.csv").read_bytes() == (
+        tmp_path / "fresh.errors.csv"
+    ).read_bytes()
+    assert not stage.exists()

@@ -37,6 +37,8 @@ MODELS = WORK / "models"
 RESULTS = ROOT / "benchmarks" / "results"
 P_CUT = 1e-5
 MOTIF_WINDOW = 101
+LM_DIR = WORK / "lm"
+LM_WINDOW = 101
 MODEL_WINDOWS = {"prom_core_all": 70, "prom_300_tata": 300}  # else the TF tasks' 101
 ENSEMBLE_MODELS = ("prom_core_all", "human_tf_0", "human_tf_1", "human_tf_2", "human_tf_3")
 
@@ -92,6 +94,10 @@ def score_method(name: str, vcf: Path, fasta: Path) -> pd.DataFrame:
     t0 = time.perf_counter()
     if name == "motif":
         table = score_variants(vcf, fasta, method="motif", window=MOTIF_WINDOW, quiet=False)
+    elif name == "lm":
+        table = score_variants(
+            vcf, fasta, f"lm:{LM_DIR}", method="lm", window=LM_WINDOW, quiet=False
+        )
     else:
         from helixforge.dna.models import SequenceModel
 
@@ -208,6 +214,8 @@ def main() -> None:
     methods = ["motif"] + [
         f"model:{d.name}" for d in sorted(MODELS.glob("*")) if (d / "bench.json").exists()
     ]
+    if (LM_DIR / "bench.json").exists():
+        methods.append("lm")
     seconds = {}
     for m in methods:
         print(m, "...", flush=True)
@@ -227,6 +235,9 @@ def main() -> None:
         "n_variants": len(eff),
         "p_cut": P_CUT,
         "seconds": seconds,
+        "lm": json.loads((LM_DIR / "bench.json").read_text())
+        if (LM_DIR / "bench.json").exists()
+        else None,
         "models": {
             d.name: json.loads((d / "bench.json").read_text())
             for d in sorted(MODELS.glob("*"))

@@ -16,15 +16,17 @@ LABELS = {
     "stacked": "LightGBM on all scores, leave-one-element-out (fit on MPRA data)",
 }
 PUBLISHED = (
-    "Published reference points (as text, not re-measured here): in the CAGI5 regulation "
-    "saturation-mutagenesis challenge on these elements (Shigaki et al. 2019, *Hum Mutat* 40:1280, "
-    "“Integration of multiple epigenomic marks improves prediction of variant impact in "
-    "saturation mutagenesis reporter assay”, and the challenge summary in the same issue), the "
-    "best submitted models reached a Pearson/Spearman correlation with the measured effects of "
-    "roughly 0.3–0.5 per element for the significant variants, with large differences between "
-    "elements; Kircher et al. 2019 report that CADD, DeepSEA-style and conservation scores "
-    "correlate only weakly with the MPRA effects (|r| mostly < 0.3 per element). The exact "
-    "per-element numbers could not be retrieved offline here and are not copied."
+    "Published reference points (text only; not re-measured here). Kircher et al. 2019 (*Nat "
+    "Commun* 10:3583, PMC6687891) measured these elements and report that the extent to which "
+    "conservation or integrative scores (e.g. CADD) predict the functional effects varies widely "
+    "between elements. The CAGI5 'regulation saturation' challenge used nine promoters and five "
+    "enhancers of this set (Shigaki et al. 2019, *Hum Mutat* 40:1280, PMC6879779); its top "
+    "methods were trained on MPRA data plus epigenomic features of the matching cell types: SURF "
+    "(Dong & Boyle 2019, *Hum Mutat* 40:1292, PMC6744346; DNase footprints and ChIP-seq via "
+    "RegulomeDB) and an MPRA meta-analysis ensemble (Kreimer et al. 2019, *Hum Mutat*, "
+    "doi:10.1002/humu.23820). Their per-element correlations could not be retrieved offline "
+    "here, so they are not quoted; note those methods use cell-type epigenomic data that a "
+    "sequence-only method (everything in this table) does not have."
 )
 
 
@@ -116,7 +118,14 @@ def write_markdown(result: dict, path: Path) -> None:
     lines += ["", "## Methods", ""]
     for m in methods:
         label = LABELS.get(m)
-        if label is None and m.startswith("model:"):
+        if m == "lm" and result.get("lm"):
+            info = result["lm"]
+            label = (
+                f"zero-shot log-likelihood ratio of our {info['arch']} LM pretrained for "
+                f"{info['steps']} steps on the human GUE train sequences (window 101 bp); "
+                "score = |LLR|"
+            )
+        elif label is None and m.startswith("model:"):
             task = m.split(":", 1)[1]
             info = result["models"].get(task, {})
             label = (

@@ -56,9 +56,7 @@ def test_successive_halving_keeps_the_better_half_and_never_sees_test():
     train = (["TA", "CA", "TT", "GA"], np.array([[1.0], [0.0], [1.0], [0.0]]))
     valid = (["TC", "CC"], np.array([[1.0], [0.0]]))
     search = AutoSearch(candidates=("poor", "fair", "good"), epochs=1)
-    chosen, trials = successive_halving(
-        search, train, valid, ["binary"], FakeModel, max_epochs=8
-    )
+    chosen, trials = successive_halving(search, train, valid, ["binary"], FakeModel, max_epochs=8)
     assert chosen == "good"
     rung0 = [t.model for t in trials if t.rung == 0]
     rung1 = [t.model for t in trials if t.rung == 1]
@@ -118,3 +116,26 @@ def test_bad_auto_options_are_refused_before_work(tmp_path, kwargs, message):
 def test_parse_candidates():
     assert parse_candidates("cnn, resnet") == ("cnn", "resnet")
     assert parse_candidates(None) == ("cnn", "resnet", "resnet_pos")
+
+
+def test_cli_auto_is_the_default_and_bad_candidates_are_refused(tmp_path):
+    from typer.testing import CliRunner
+
+    from helixforge.cli.app import app
+
+    motif_table(200).to_csv(tmp_path / "t.csv", index=False)
+    res = CliRunner().invoke(
+        app,
+        ["dna", "train", str(tmp_path / "t.csv"), "--epochs", "1", "--auto-epochs", "1",
+         "--batch-size", "32", "-j", "1", "-o", str(tmp_path / "run")],
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    cfg = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert cfg["model_requested"] == "auto" and cfg["auto"]["chosen"] == cfg["model"]
+    res = CliRunner().invoke(
+        app,
+        ["dna", "train", str(tmp_path / "t.csv"), "--auto-candidates", "cnn,auto",
+         "-o", str(tmp_path / "run2")],
+    )  # fmt: skip
+    assert res.exit_code != 0 and "--auto-candidates" in res.output
+    assert not (tmp_path / "run2").exists()

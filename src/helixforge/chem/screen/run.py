@@ -265,6 +265,7 @@ def _finish(
             f"screen lost rows: {rows} in, {screened} screened, {len(errors_all)} errors"
         )
     if screened == 0:
+        shutil.rmtree(stage, ignore_errors=True)
         raise NoUsableRowsError(
             f"{library}: none of the {rows} rows could be screened",
             hint=f"see {errors_path} for the reason of each row",

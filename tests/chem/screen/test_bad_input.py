@@ -1,0 +1,114 @@
+"""Bad inputs and options to `helix chem screen`: exit code 2, a message naming the problem,
+no traceback, no output left behind."""
+
+from __future__ import annotations
+
+import gzip
+import shutil
+
+import pytest
+from typer.testing import CliRunner
+
+from helixforge.cli.app import app
+
+
+def _lib(tmp_path, text: str, name: str = "lib.csv"):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def _broken_run(tmp_path, runs, how: str):
+    run = tmp_path / f"run_{how}"
+    shutil.copytree(runs["logp"], run)
+    if how == "truncated":
+        model = next((run / "model").rglob("*.txt"))
+        model.write_text(model.read_text()[:100])
+    elif how == "no_config":
+        (run / "config.json").unlink()
+    elif how == "bad_config":
+        (run / "config.json").write_text("{not json")
+    return run
+
+
+# (case id, extra CLI arguments, setup(tmp_path, runs, library) -> overrides, expected text)
+CASES = [
+    ("missing-library", {"library": "nope.csv"}, "file not found"),
+    ("empty-library", {"library_text": ""}, "empty"),
+    ("header-only", {"library_text": "smiles\n"}, "no data rows"),
+    ("only-blank-lines", {"library_text": "\n\n\n"}, "only blank lines"),
+    ("missing-input-col", {"args": ["--input-col", "SMILES"]}, "SMILES"),
+    ("missing-id-col", {"args": ["--id-col", "catalog"]}, "catalog"),
+    ("top-zero", {"args": ["--top", "0"]}, "--top"),
+    ("top-negative", {"args": ["--top", "-3"]}, "--top"),
+    ("top-text", {"args": ["--top", "many"]}, "--top"),
+    ("unknown-filter", {"args": ["--filters", "lipinsky,pains"]}, "lipinsky"),
+    ("score-syntax", {"args": ["--score", "logp.logp_like_pred +"]}, "not a valid expression"),
+    ("score-unknown-column", {"args": ["--score", "admet_herg"]}, "admet_herg"),
+    ("score-forbidden-call", {"args": ["--score", "__import__('os').getcwd()"]}, "not allowed"),
+    ("score-attribute-call", {"args": ["--score", "logp.logp_like_pred.sum()"]}, "not allowed"),
+    ("model-missing", {"model": "no_such_run"}, "run directory not found"),
+    ("model-truncated", {"model": "truncated"}, "damaged"),
+    ("model-no-config", {"model": "no_config"}, "config.json"),
+    ("model-bad-config", {"model": "bad_config"}, "damaged"),
+    ("model-not-a-run", {"model": "empty_dir"}, "config.json"),
+    ("same-model-name-twice", {"args": ["--model", "LOGP"]}, "two models are named"),
+    ("out-is-input", {"out": "library.csv"}, "input"),
+    ("out-exists", {"out_exists": True}, "--overwrite"),
+    ("all-out-is-out", {"args": ["--all-out", "{out}"]}, "same file"),
+    ("out-xlsx", {"out": "hits.xlsx"}, "xlsx"),
+    ("all-out-json", {"args": ["--all-out", "all.json"]}, "--all-out"),
+    ("unknown-backend", {"args": ["--backend", "spark"]}, "--backend"),
+    ("address-without-ray", {"args": ["--address", "auto"]}, "--backend ray"),
+    ("min-distance-above-1", {"args": ["--min-distance", "1.5"]}, "--min-distance"),
+    ("max-per-scaffold-zero", {"args": ["--max-per-scaffold", "0"]}, "--max-per-scaffold"),
+    ("chunk-size-zero", {"args": ["--chunk-size", "0"]}, "--chunk-size"),
+    ("jobs-negative", {"args": ["--jobs", "-1"]}, "--jobs"),
+    ("no-usable-smiles", {"library_text": "smiles\nC1CC((\nxyz\n"}, "none of the 2 rows"),
+    ("binary-library", {"library_bytes": b"\x00\x01\x02PK\x03\x04" * 50}, "binary"),
+    ("truncated-gz", {"library_gz_cut": True}, "truncated"),
+    ("sdf-with-input-col", {"library_text": "x\n", "name": "lib.sdf", "args": ["--input-col", "mol"]}, "SD file"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+def test_bad_input_is_a_message_not_a_traceback(case, tmp_path, runs, library):
+    name, spec, expected = case
+    lib = library
+    if "library" in spec:
+        lib = tmp_path / spec["library"]
+    if "library_text" in spec:
+        lib = _lib(tmp_path, spec["library_text"], spec.get("name", "lib.csv"))
+    if "library_bytes" in spec:
+        lib = tmp_path / "lib.csv"
+        lib.write_bytes(spec["library_bytes"])
+    if spec.get("library_gz_cut"):
+        data = gzip.compress(library.read_bytes() * 20)
+        lib = tmp_path / "lib.csv.gz"
+        lib.write_bytes(data[: len(data) // 2])
+    model = str(runs["logp"])
+    if "model" in spec:
+        if spec["model"] == "empty_dir":
+            (tmp_path / "empty_dir").mkdir()
+            model = str(tmp_path / "empty_dir")
+        elif spec["model"] == "no_such_run":
+            model = str(tmp_path / "no_such_run")
+        else:
+            model = str(_broken_run(tmp_path, runs, spec["model"]))
+    out = tmp_path / spec.get("out", "hits.parquet")
+    if spec.get("out_exists"):
+        out.write_text("keep me")
+    extra = [a.replace("{out}", str(out)) for a in spec.get("args", [])]
+    extra = [f"LOGP={model}" if a == "LOGP" else a for a in extra]
+    if name == "same-model-name-twice":
+        extra = ["--model", f"{runs['logp'].name}={runs['hasn']}"]
+    before = {p.name: p.stat().st_mtime_ns for p in tmp_path.iterdir()}
+    args = ["chem", "screen", str(lib), "--model", model, "-o", str(out), "-q", "--jobs", "1"]
+    res = CliRunner().invoke(app, [*args, *extra])
+    assert res.exit_code == 2, res.output
+    assert "Traceback" not in res.output
+    assert expected in res.output, res.output
+    if not spec.get("out_exists") and spec.get("out") != "library.csv":
+        assert not out.exists()
+    left = {p.name for p in tmp_path.iterdir()} - set(before)
+    assert not [n for n in left if n.endswith((".parquet", ".partial"))], left

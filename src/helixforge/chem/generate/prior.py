@@ -36,7 +36,9 @@ of sequences on a CPU core is fast, and at the parameter budget that trains in ~
 it reaches higher validity (see docs/generate.md for the measurement).
 
 Files are data only: safetensors weights + JSON; `manifest.json` records each file's sha256
-and `load` refuses a file whose hash does not match (InputError naming it).
+and `load` refuses a file whose hash does not match (InputError naming it). An optional
+`novelty.safetensors` (Bloom filter of the canonical training SMILES, `prior.novelty`) lets
+`helix chem generate` report novelty without the training corpus.
 """
 
 from __future__ import annotations
@@ -58,6 +60,7 @@ from helixforge.core.errors import ConfigError, DataUnavailableError, InputError
 FORMAT = "helixforge-prior"
 FORMAT_VERSION = 1
 FILES = ("config.json", "model.safetensors", "vocab.json")
+NOVELTY_FILE = "novelty.safetensors"  # optional: Bloom filter of the training set
 DEFAULT_CONFIG: dict[str, Any] = {
     "cell": "lstm",
     "embedding_dim": 128,
@@ -120,6 +123,7 @@ class Prior:
 
     def __init__(self, model: CharRNN, vocab: Vocabulary, config: dict[str, Any], device="cpu"):
         self.model = model
+        self.novelty = None  # NoveltyReference of the training set, when shipped
         self.vocab = vocab
         self.config = dict(config)
         self.device = torch.device(device)
@@ -137,7 +141,8 @@ class Prior:
     ) -> Prior:
         """A randomly initialised prior (seeded) for `vocab` with `config` over the defaults."""
         cfg = {**DEFAULT_CONFIG, **(config or {})}
-        unknown = set(cfg) - set(DEFAULT_CONFIG) - {"vocab_kind", "weights_dtype", "trained"}
+        # Extra keys are metadata (str / dict: "trained", "finetuned", ...); a number is a typo.
+        unknown = {k for k in set(cfg) - set(DEFAULT_CONFIG) if not isinstance(cfg[k], str | dict)}
         if unknown:
             raise ConfigError(f"unknown prior config keys: {', '.join(sorted(unknown))}")
         for key in ("embedding_dim", "hidden_size", "num_layers", "max_len"):
@@ -166,6 +171,8 @@ class Prior:
                 )
         else:
             d = Path(path)
+            if not (d / "manifest.json").exists() and (d / "prior" / "manifest.json").exists():
+                d = d / "prior"  # a train-prior / finetune-prior run directory
         if not d.is_dir():
             raise InputError(f"{d}: prior directory not found", hint="pass a saved prior directory")
         try:
@@ -176,7 +183,8 @@ class Prior:
             raise InputError(
                 f"{d}: not a HelixForge prior (manifest format {manifest.get('format')!r})"
             )
-        for name in FILES:
+        optional = [n for n in manifest.get("files", {}) if n == NOVELTY_FILE]
+        for name in (*FILES, *optional):
             f = d / name
             if not f.is_file():
                 raise InputError(f"{f}: missing from the prior directory")
@@ -193,6 +201,10 @@ class Prior:
             prior.model.load_state_dict(state)
         except (json.JSONDecodeError, RuntimeError, KeyError, ValueError) as exc:
             raise InputError(f"{d}: prior files are inconsistent ({exc})") from None
+        if optional:
+            from helixforge.chem.generate.novelty import NoveltyReference
+
+            prior.novelty = NoveltyReference.load(d / NOVELTY_FILE)
         prior.model.to(torch.device(device))
         prior.device = torch.device(device)
         prior.model.eval()
@@ -216,16 +228,24 @@ class Prior:
             save_file(state, str(stage / "model.safetensors"))
             (stage / "config.json").write_text(json.dumps(config, indent=1, sort_keys=True))
             (stage / "vocab.json").write_text(json.dumps(self.vocab.to_dict(), indent=0))
+            names = list(FILES)
+            if self.novelty is not None:
+                self.novelty.save(stage / NOVELTY_FILE)
+                names.append(NOVELTY_FILE)
             manifest = {
                 "format": FORMAT,
                 "version": FORMAT_VERSION,
-                "files": {n: _sha256(stage / n) for n in FILES},
+                "files": {n: _sha256(stage / n) for n in names},
             }
             (stage / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True))
 
     def clone(self) -> Prior:
         """An agent initialised from this prior: same vocabulary, independent parameters."""
-        return Prior(copy.deepcopy(self.model), self.vocab, copy.deepcopy(self.config), self.device)
+        other = Prior(
+            copy.deepcopy(self.model), self.vocab, copy.deepcopy(self.config), self.device
+        )
+        other.novelty = self.novelty
+        return other
 
     # -- properties ---------------------------------------------------------------------
     @property

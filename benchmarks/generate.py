@@ -1,0 +1,224 @@
+"""Generative benchmark, part 1: the Prior on the MOSES distribution-learning metrics.
+
+    .venv/bin/python benchmarks/generate.py --part prep            # reference caches (once)
+    .venv/bin/python benchmarks/generate.py --part prior --n 10000 --seeds 0 1 2
+    .venv/bin/python benchmarks/generate.py --part report
+
+The shipped prior (helixforge/chem/generate/weights/prior_moses, trained on MOSES train) samples
+`--n` SMILES per seed at temperature 1; `helixforge.chem.generate.metrics` computes the MOSES
+metrics against the MOSES test and scaffold-test sets (all 176k molecules each, as MOSES) and
+novelty against the canonical MOSES training set. A calibration row runs the same metrics on a
+random sample of the training set (MOSES's own "Train" row), which checks the implementation
+against the published numbers. Rows are resumable (task, model, seed).
+
+Hook for the goal-directed half: GuacaMol tasks live in benchmarks/generate_guacamol.py (its
+own results file); `run_prior_benchmark()` is this file's entry point for the prior section.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import hashlib
+import itertools
+import random
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(ROOT / "src"))
+from _common import RESULTS_DIR, Timer, append_row, done_keys, load_rows, markdown_table  # noqa: E402
+
+NAME = "generate"
+JSON = RESULTS_DIR / f"{NAME}.json"
+MD = RESULTS_DIR / f"{NAME}.md"
+WORK = ROOT / ".bench" / "generate"
+CORPORA = ROOT.parent / "shared" / "data" / "chem" / "corpora"
+TRAIN, TEST, TESTSF = (CORPORA / f"moses_{p}.csv.gz" for p in ("train", "test", "test_scaffolds"))
+METRICS = ["valid", "unique@1000", "unique@10000", "SNN/Test", "SNN/TestSF", "Frag/Test",
+           "Frag/TestSF", "Scaf/Test", "Scaf/TestSF", "IntDiv", "IntDiv2", "Filters", "Novelty"]  # fmt: skip
+
+# MOSES published results (molecularsets/moses README @ dd7ed6a, 2023; Polykovskiy et al.,
+# "Molecular Sets (MOSES)", Front. Pharmacol. 11:565644, 2020): mean over 3 runs of 30,000
+# samples. Columns as METRICS, FCD/Test and FCD/TestSF kept separately.
+PUBLISHED = {
+    "Train": [1.0, 1.0, 1.0, 0.6419, 0.5859, 1.0, 0.9986, 0.9907, 0.0, 0.8567, 0.8508, 1.0, 1.0],
+    "CharRNN": [0.9748, 1.0, 0.9994, 0.6015, 0.5649, 0.9998, 0.9983, 0.9242, 0.1101, 0.8562,
+                0.8503, 0.9943, 0.8419],
+    "VAE": [0.9767, 1.0, 0.9984, 0.6257, 0.5783, 0.9994, 0.9984, 0.9386, 0.0588, 0.8558, 0.8498,
+            0.997, 0.6949],
+    "AAE": [0.9368, 1.0, 0.9973, 0.6081, 0.5677, 0.991, 0.9905, 0.9022, 0.0789, 0.8557, 0.8499,
+            0.996, 0.7931],
+    "JTN-VAE": [1.0, 1.0, 0.9996, 0.5477, 0.5194, 0.9965, 0.9947, 0.8964, 0.1009, 0.8551, 0.8493,
+                0.976, 0.9143],
+    "LatentGAN": [0.8966, 1.0, 0.9968, 0.5371, 0.5132, 0.9986, 0.9972, 0.8867, 0.1072, 0.8565,
+                  0.8505, 0.9735, 0.9498],
+}  # fmt: skip
+PUBLISHED_FCD = {"Train": (0.008, 0.4755), "CharRNN": (0.0732, 0.5204), "VAE": (0.099, 0.567),
+                 "AAE": (0.5555, 1.0572), "JTN-VAE": (0.3954, 0.9382),
+                 "LatentGAN": (0.2968, 0.8281)}  # fmt: skip
+
+
+def read_smiles(path: Path, n: int | None = None) -> list[str]:
+    with gzip.open(path, "rt") as f:
+        next(f)
+        return [line.strip() for line in itertools.islice(f, n)]
+
+
+def key64(s: str) -> int:
+    return int.from_bytes(hashlib.blake2b(s.encode(), digest_size=8).digest(), "little")
+
+
+def prepare(log=print) -> None:
+    """Reference caches: test / scaffold-test stats, canonical train hashes + Bloom filter."""
+    import numpy as np
+
+    from helixforge.chem.generate.metrics import ReferenceStats
+    from helixforge.chem.generate.novelty import NoveltyReference
+    from helixforge.chem.generate.sampling import canonicalize
+
+    WORK.mkdir(parents=True, exist_ok=True)
+    for name, path in (("test", TEST), ("testsf", TESTSF)):
+        out = WORK / f"ref_{name}.npz"
+        if not out.exists():
+            with Timer() as t:
+                ReferenceStats.from_smiles(read_smiles(path)).save(out)
+            log(f"{out.name}: {t.wall:.0f} s")
+    hashes, bloom = WORK / "train_canon_hashes.npy", WORK / "novelty.safetensors"
+    if not (hashes.exists() and bloom.exists()):
+        with Timer() as t:
+            canon = [c for c in canonicalize(read_smiles(TRAIN)) if c]
+            np.save(hashes, np.unique(np.array([key64(c) for c in canon], dtype=np.uint64)))
+            NoveltyReference.build(canon, len(canon)).save(bloom)
+        log(f"train canonical hashes + Bloom filter ({len(canon)} molecules): {t.wall:.0f} s")
+
+
+class TrainHashes:
+    """Exact (64-bit hash) membership in the canonical MOSES training set."""
+
+    def __init__(self, path: Path):
+        import numpy as np
+
+        self.h = np.load(path)
+
+    def contains(self, smiles):
+        import numpy as np
+
+        q = np.array([key64(s) for s in smiles], dtype=np.uint64)
+        idx = np.clip(np.searchsorted(self.h, q), 0, len(self.h) - 1)
+        return self.h[idx] == q
+
+
+def run_prior_benchmark(model: str | None = None, n: int = 10_000, seeds=(0,), log=print):
+    """Sample n SMILES per seed from the prior, compute MOSES metrics, append rows."""
+    from helixforge.chem.generate.metrics import ReferenceStats, moses_metrics
+    from helixforge.chem.generate.prior import Prior
+
+    prepare(log)
+    refs = {k: ReferenceStats.load(WORK / f"ref_{k}.npz") for k in ("test", "testsf")}
+    train = TrainHashes(WORK / "train_canon_hashes.npy")
+    prior = Prior.load(model)
+    label = "HelixForge prior" if model is None else Path(model).name
+    done = done_keys(JSON)
+    jobs = [(label, s) for s in seeds] + [("Train sample (calibration)", 0)]
+    for name, seed in jobs:
+        if ("moses", name, seed) in done:
+            continue
+        with Timer() as t_sample:
+            if name.startswith("Train"):
+                pool = read_smiles(TRAIN)
+                smiles = random.Random(seed).sample(pool, n)
+                del pool
+            else:
+                smiles, _ = prior.sample(n, seed=seed)
+        with Timer() as t_metrics:
+            m = moses_metrics(smiles, test=refs["test"], test_scaffolds=refs["testsf"], train=train)
+        row = {"task": "moses", "model": name, "seed": seed, "n": n, **m,
+               "sample_seconds": round(t_sample.wall, 1), "metrics_seconds": round(t_metrics.wall, 1),
+               "parameters": prior.num_parameters(), "config": prior.config}  # fmt: skip
+        append_row(JSON, row)
+        log(
+            f"{name} seed {seed}: "
+            + ", ".join(f"{k} {m.get(k, float('nan')):.4f}" for k in METRICS)
+        )
+
+
+def report() -> None:
+    from _common import fmt_mean_sd
+
+    rows = [r for r in load_rows(JSON) if r.get("task") == "moses"]
+    ours = {}
+    for r in rows:
+        ours.setdefault(r["model"], []).append(r)
+    table = []
+    for name, rs in sorted(ours.items()):
+        table.append([f"**{name}** (measured, n={rs[0]['n']})"]
+                     + [fmt_mean_sd([r.get(k) for r in rs], 4) for k in METRICS] + ["–", "–"])  # fmt: skip
+    for name, vals in PUBLISHED.items():
+        table.append([f"{name} (MOSES paper)"] + [f"{v:.4f}" for v in vals]
+                     + [f"{x:.4f}" for x in PUBLISHED_FCD[name]])  # fmt: skip
+    timing = [[name, rs[0]["n"], f"{sum(r['sample_seconds'] for r in rs) / len(rs):.1f}",
+               f"{sum(r['metrics_seconds'] for r in rs) / len(rs):.1f}"] for name, rs in sorted(ours.items())]  # fmt: skip
+    text = PRIOR_HEADER + markdown_table(["model", *METRICS, "FCD/Test", "FCD/TestSF"], table)
+    text += "\nTiming (wall seconds on the shared 2-core CPU machine, 1 thread):\n\n"
+    text += markdown_table(["model", "n", "sampling s", "metrics s"], timing)
+    text += PRIOR_NOTES
+    MD.parent.mkdir(parents=True, exist_ok=True)
+    MD.write_text(text, encoding="utf-8")
+
+
+PRIOR_HEADER = """# Generative chemistry benchmark
+
+Machine: shared 2-core CPU, no GPU; every job on one thread. Produced by
+`benchmarks/generate.py` (rows in generate.json). GuacaMol goal-directed tasks (RL and GA):
+see generate_guacamol.md.
+
+## Prior (MOSES)
+
+MOSES distribution-learning metrics of the shipped prior, sampled at temperature 1, against
+the MOSES test and scaffold-test sets (176k molecules each) and the canonical MOSES training
+set (novelty), mean ± sd over seeds (n per seed in the first column). Published rows: MOSES
+README @ dd7ed6a / Polykovskiy et al., Front. Pharmacol. 2020 (3 runs × 30,000 samples; GPU
+models trained for many epochs). SNN/Frag/Scaf/IntDiv/Filters/Novelty: higher is better,
+except that Train's Novelty is 0 by definition (its printed 1.0 in MOSES counts Train vs
+itself differently) and a too-high SNN means copying.
+
+"""
+
+PRIOR_NOTES = """
+Notes:
+- FCD is not reported: the fcd / fcd_torch packages download ChemNet weights at run time and
+  HelixForge runs offline. The other MOSES metrics are computed by
+  `helixforge.chem.generate.metrics` (same definitions, Morgan r=2 1024-bit fingerprints, BRICS
+  fragments, Bemis–Murcko scaffolds with ≥ 2 rings, MOSES's own MCF + WEHI PAINS SMARTS).
+- The "Train sample (calibration)" row applies our metrics to random MOSES training molecules:
+  it should match MOSES's published Train row (their Novelty of 1.0 aside: a training molecule
+  is not novel).
+- Fewer samples than MOSES's 30,000 make IntDiv and unique@10k slightly different (self pairs,
+  fewer draws); Frag/Scaf cosine similarities grow with sample size.
+"""
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--part", choices=["prep", "prior", "report"], default="prior")
+    ap.add_argument("--model", default=None, help="prior directory (default: shipped prior)")
+    ap.add_argument("--n", type=int, default=10_000)
+    ap.add_argument("--seeds", type=int, nargs="+", default=[0])
+    a = ap.parse_args(argv)
+    t0 = time.perf_counter()
+    if a.part == "prep":
+        prepare()
+    elif a.part == "prior":
+        run_prior_benchmark(a.model, a.n, a.seeds)
+        report()
+    else:
+        report()
+    print(f"done in {time.perf_counter() - t0:.0f} s")
+
+
+if __name__ == "__main__":
+    main()

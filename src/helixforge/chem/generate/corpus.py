@@ -1,0 +1,64 @@
+"""Streaming SMILES corpora for prior training: CSV/TSV with a SMILES column or .smi lines.
+
+    for smiles in iter_smiles("moses_train.csv.gz"):   # one string at a time, bounded memory
+        ...
+    for block in iter_blocks("moses_train.csv.gz", 20000, skip=2000):   # lists of SMILES
+        ...
+
+A file whose first line has a comma or tab is read as a table with a header; the SMILES column
+is `column`, else the first of smiles/SMILES/canonical_smiles/smi. Otherwise each line's first
+whitespace-separated field is a SMILES, and a first line reading "smiles" is a header.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from collections.abc import Iterator
+
+from helixforge.core.errors import ColumnNotFoundError, EmptyInputError
+from helixforge.core.io import open_text
+
+SMILES_COLUMNS = ("smiles", "SMILES", "canonical_smiles", "Smiles", "smi", "SMI")
+
+
+def iter_smiles(path: str | os.PathLike, column: str | None = None) -> Iterator[str]:
+    """Yield SMILES strings from `path` (plain or gzip), skipping empty lines."""
+    with open_text(path) as f:
+        first = f.readline()
+        if not first:
+            raise EmptyInputError(f"{path}: file is empty", hint="pass a corpus with SMILES")
+        delim = "\t" if "\t" in first else ("," if "," in first else None)
+        if delim is not None or column is not None:
+            header = next(csv.reader([first.rstrip("\r\n")], delimiter=delim or ","))
+            names = [column] if column else list(SMILES_COLUMNS)
+            col = next((header.index(n) for n in names if n in header), None)
+            if col is None:
+                raise ColumnNotFoundError(names[:1], header, path)
+            for row in csv.reader(f, delimiter=delim or ","):
+                if len(row) > col and row[col].strip():
+                    yield row[col].strip()
+            return
+        head = first.split()
+        if head and head[0].lower() not in ("smiles", "smi"):
+            yield head[0]
+        for line in f:
+            parts = line.split()
+            if parts:
+                yield parts[0]
+
+
+def iter_blocks(
+    path: str | os.PathLike, block_size: int, *, skip: int = 0, column: str | None = None
+) -> Iterator[list[str]]:
+    """Consecutive blocks of `block_size` SMILES after the first `skip` (the held-out set)."""
+    block: list[str] = []
+    for i, s in enumerate(iter_smiles(path, column)):
+        if i < skip:
+            continue
+        block.append(s)
+        if len(block) == block_size:
+            yield block
+            block = []
+    if block:
+        yield block

@@ -1,0 +1,282 @@
+"""Train a prior on a SMILES corpus with bounded memory: `helix chem train-prior`.
+
+    summary = train_prior("moses_train.csv.gz", "runs/prior", max_molecules=600_000)
+    prior = Prior.load("runs/prior")          # the run directory holds prior/
+
+Two streaming passes: the first counts tokens (vocabulary) and rows; then the corpus is read
+in blocks of `block_size` SMILES, each shuffled with a seed derived from (seed, epoch, block),
+cut into batches and trained on (teacher forcing, cross-entropy, Adam, gradient clipping,
+cosine learning-rate decay over the planned molecules). Memory is one block, whatever the
+corpus size (REINVENT loads the whole corpus). The first `val_size` SMILES are held out.
+
+After every block the run directory gets an atomic checkpoint (model, optimizer, schedule,
+position) and a line in history.jsonl (train loss, held-out NLL per molecule, validity of a
+few hundred samples); `resume=True` continues from the last checkpoint exactly (same batches
+as an uninterrupted run); the resume key is the corpus sha256 and every option that changes
+the result. `max_minutes` stops cleanly after the block that passes the budget (resume
+later). The run directory: prior/ (the trained prior), checkpoint/, history.jsonl, summary.json.
+SMILES with tokens outside the vocabulary or longer than max_len tokens are skipped (counted).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import random
+import shutil
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from helixforge.core.errors import ConfigError, InputError, NoUsableRowsError
+
+
+def _file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for b in iter(lambda: f.read(1 << 20), b""):
+            h.update(b)
+    return h.hexdigest()
+
+
+def scan_corpus(path, kind: str = "smiles", column: str | None = None, max_len: int = 128):
+    """First pass: token counts and row counts (bounded memory)."""
+    from helixforge.chem.generate.corpus import iter_smiles
+    from helixforge.chem.generate.vocab import smiles_to_sequence, split_tokens
+
+    counts: Counter[str] = Counter()
+    rows = bad = 0
+    for s in iter_smiles(path, column):
+        rows += 1
+        try:
+            toks = split_tokens(smiles_to_sequence(s, kind), kind)
+        except InputError:
+            bad += 1
+            continue
+        if len(toks) + 1 > max_len:
+            bad += 1
+            continue
+        counts.update(toks)
+    return counts, rows, bad
+
+
+def nll_loss(prior, targets):
+    """Mean negative log-likelihood per token of padded target ids (B, T)."""
+    import torch
+
+    from helixforge.chem.generate.prior import _never_start_or_pad
+    from helixforge.chem.generate.vocab import BOS, PAD
+
+    bos = torch.full((targets.shape[0], 1), BOS, dtype=torch.long, device=targets.device)
+    logits, _ = prior.model(torch.cat([bos, targets[:, :-1]], dim=1))
+    logits = _never_start_or_pad(logits)
+    return torch.nn.functional.cross_entropy(
+        logits.reshape(-1, logits.shape[-1]), targets.reshape(-1), ignore_index=PAD
+    )
+
+
+def encode_many(prior, smiles: list[str]) -> tuple[list[list[int]], int]:
+    """Target id lists (tokens + EOS) of the encodable SMILES within max_len; and the skips."""
+    out, skipped = [], 0
+    for s in smiles:
+        try:
+            ids = prior.vocab.encode(s)[1:]
+        except InputError:
+            skipped += 1
+            continue
+        if len(ids) > prior.max_len:
+            skipped += 1
+            continue
+        out.append(ids)
+    return out, skipped
+
+
+def pad(rows: list[list[int]]):
+    import torch
+
+    t = torch.zeros((len(rows), max(len(r) for r in rows)), dtype=torch.long)
+    for i, r in enumerate(rows):
+        t[i, : len(r)] = torch.tensor(r)
+    return t
+
+
+def heldout_nll(prior, rows: list[list[int]], batch_size: int = 512) -> float:
+    """Mean negative log-likelihood per molecule (nats) of encoded held-out rows."""
+    import torch
+
+    if not rows:
+        return float("nan")
+    total = 0.0
+    prior.model.eval()
+    with torch.no_grad():
+        for i in range(0, len(rows), batch_size):
+            total += -float(prior._ll_ids(pad(rows[i : i + batch_size])).sum())
+    return total / len(rows)
+
+
+def sample_validity(prior, n: int = 256, seed: int = 0) -> float:
+    """Fraction of `n` samples RDKit parses."""
+    from rdkit import Chem, RDLogger
+
+    RDLogger.DisableLog("rdApp.*")
+    smiles, _ = prior.sample(n, seed=seed)
+    return sum(bool(s) and Chem.MolFromSmiles(s) is not None for s in smiles) / max(n, 1)
+
+
+def train_prior(
+    corpus: str | os.PathLike,
+    out: str | os.PathLike,
+    *,
+    kind: str = "smiles",
+    column: str | None = None,
+    config: dict[str, Any] | None = None,
+    epochs: int = 1,
+    max_molecules: int | None = None,
+    max_minutes: float | None = None,
+    batch_size: int = 128,
+    lr: float = 1e-3,
+    block_size: int = 20000,
+    val_size: int = 2000,
+    seed: int = 0,
+    resume: bool = False,
+    overwrite: bool = False,
+    save_dtype: str = "float32",
+    log: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    """Train a prior on `corpus` into the run directory `out`; returns the summary dict."""
+    import torch
+
+    from helixforge.chem.generate.corpus import iter_blocks, iter_smiles
+    from helixforge.chem.generate.prior import DEFAULT_CONFIG, Prior
+    from helixforge.chem.generate.vocab import Vocabulary
+    from helixforge.core.checkpoints import check_resume_key, load_checkpoint, save_checkpoint
+    from helixforge.core.io import atomic_file, check_output
+    from helixforge.core.options import require_int
+    from helixforge.core.training import TrainConfig, TrainStep, make_scheduler, seed_everything
+
+    say = log or (lambda _m: None)
+    corpus = Path(corpus)
+    for name, v, lo in (("epochs", epochs, 1), ("batch_size", batch_size, 1),
+                        ("block_size", block_size, 1), ("val_size", val_size, 0)):  # fmt: skip
+        require_int(v, name, min_value=lo)
+    if max_molecules is not None:
+        require_int(max_molecules, "max_molecules")
+    if not (isinstance(lr, int | float) and 0 < lr < 1):
+        raise ConfigError(f"lr must be in (0, 1), not {lr!r}")
+    if max_minutes is not None and not max_minutes > 0:
+        raise ConfigError(f"max_minutes must be positive, not {max_minutes!r}")
+    cfg = {**DEFAULT_CONFIG, **(config or {})}
+    out = Path(out)
+    ckpt = out / "checkpoint"
+    if not (resume and (ckpt / "state.json").exists()):
+        check_output(out, overwrite=overwrite, kind="dir", inputs=[corpus])
+        if out.exists():
+            shutil.rmtree(out)
+    out.mkdir(parents=True, exist_ok=True)
+    key = {
+        "corpus_sha256": _file_sha256(corpus), "kind": kind, "column": column, "config": cfg,
+        "epochs": epochs, "max_molecules": max_molecules, "batch_size": batch_size, "lr": lr,
+        "block_size": block_size, "val_size": val_size, "seed": seed,
+    }  # fmt: skip
+    seed_everything(seed)
+    if resume and (ckpt / "state.json").exists():
+        saved = json.loads((ckpt / "state.json").read_text(encoding="utf-8"))
+        check_resume_key(saved["resume_key"], json.loads(json.dumps(key)), str(out))
+        vocab = Vocabulary.from_dict(saved["vocab"])
+        rows, bad = saved["rows"], saved["bad"]
+    else:
+        say(f"scanning {corpus} for the vocabulary")
+        counts, rows, bad = scan_corpus(corpus, kind, column, cfg["max_len"])
+        if rows - bad <= val_size:
+            raise NoUsableRowsError(
+                f"{corpus}: only {rows - bad} usable SMILES", hint="use a bigger corpus"
+            )
+        vocab = Vocabulary.from_counts(counts, kind)
+        saved = None
+    prior = Prior.from_config(vocab, cfg, seed=seed)
+    planned = max_molecules or epochs * (rows - val_size)
+    total_steps = max(1, math.ceil(planned / batch_size))
+    tcfg = TrainConfig(lr=lr, grad_clip=1.0, schedule="cosine", min_lr_fraction=0.05,
+                       warmup_fraction=0.01, device="cpu")  # fmt: skip
+    optimizer = torch.optim.Adam(prior.model.parameters(), lr=lr)
+    val_rows, _ = encode_many(
+        prior, [s for _, s in zip(range(val_size), iter_smiles(corpus, column))]
+    )
+    state = {"epoch": 0, "block": 0, "step": 0, "molecules": 0, "skipped": 0, "seconds": 0.0}
+    if saved is not None:
+        state = load_checkpoint(ckpt, model=prior.model, optimizer=optimizer)["train"]
+        say(f"resuming at step {state['step']} (epoch {state['epoch']}, block {state['block']})")
+    scheduler = make_scheduler(optimizer, tcfg, total_steps, last_step=state["step"])
+    stepper = TrainStep(
+        prior.model, optimizer, scheduler, nll_loss_fn(prior), torch.device("cpu"), tcfg
+    )
+    t_start = time.perf_counter() - state["seconds"]
+    session_start = time.perf_counter()
+    finished, stopped = False, False
+    while state["epoch"] < epochs and not finished and not stopped:
+        blocks = iter_blocks(corpus, block_size, skip=val_size, column=column)
+        for b, block in enumerate(blocks):
+            if b < state["block"]:
+                continue
+            rng = random.Random(f"{seed}:{state['epoch']}:{b}")
+            rng.shuffle(block)
+            encoded, skipped = encode_many(prior, block)
+            prior.model.train()
+            losses = []
+            for i in range(0, len(encoded), batch_size):
+                if state["molecules"] >= planned:
+                    finished = True
+                    break
+                batch = encoded[i : i + batch_size]
+                losses.append(stepper.backward(pad(batch)))
+                stepper.step()
+                state["step"] += 1
+                state["molecules"] += len(batch)
+            state["skipped"] += skipped
+            state["block"] = b + 1
+            state["seconds"] = time.perf_counter() - t_start
+            rec = {
+                "epoch": state["epoch"], "block": b, "step": state["step"],
+                "molecules": state["molecules"], "train_loss": sum(losses) / max(len(losses), 1),
+                "val_nll": heldout_nll(prior, val_rows), "validity_256": sample_validity(prior),
+                "lr": optimizer.param_groups[0]["lr"], "seconds": round(state["seconds"], 1),
+            }  # fmt: skip
+            say(json.dumps(rec))
+            with open(out / "history.jsonl", "a", encoding="utf-8") as f:
+                f.write(json.dumps(rec) + "\n")
+            meta = {"resume_key": key, "vocab": vocab.to_dict(), "rows": rows, "bad": bad,
+                    "train": state}  # fmt: skip
+            save_checkpoint(ckpt, model=prior.model, optimizer=optimizer, state=meta)
+            prior.save(out / "prior", dtype=save_dtype)
+            if finished:
+                break
+            if max_minutes and (time.perf_counter() - session_start) / 60 >= max_minutes:
+                stopped = True
+                break
+        else:
+            state["epoch"] += 1
+            state["block"] = 0
+    prior.config["trained"] = {"corpus": corpus.name, "molecules": state["molecules"],
+                               "steps": state["step"]}  # fmt: skip
+    prior.save(out / "prior", dtype=save_dtype)
+    summary = {
+        "corpus": str(corpus), "rows": rows, "rows_skipped": bad, "vocab_size": len(vocab),
+        "parameters": prior.num_parameters(), "complete": not stopped, **state,
+        "val_nll": heldout_nll(prior, val_rows), "validity_1000": sample_validity(prior, 1000, 1),
+    }  # fmt: skip
+    with atomic_file(out / "summary.json") as tmp:
+        tmp.write_text(json.dumps(summary, indent=1))
+    return summary
+
+
+def nll_loss_fn(prior):
+    """Loss function in core.training's (model, batch) form for this prior."""
+
+    def loss(_model, batch):
+        return nll_loss(prior, batch)
+
+    return loss

@@ -1,0 +1,155 @@
+"""helix chem generate / finetune-prior / train-prior: the chemical language-model prior."""
+
+from __future__ import annotations
+
+import typer
+
+from helixforge.cli.common import (
+    DEVICE,
+    OVERWRITE,
+    QUIET,
+    RESUME,
+    SEED,
+    batch_size_option,
+    handle_errors,
+    input_col_option,
+    logger,
+    out_option,
+    say,
+)
+
+MODEL = typer.Option(None, "--model", help="Prior directory (default: the shipped MOSES prior).")
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's verbs to `app`."""
+    app.command("generate")(generate_cmd)
+    app.command("finetune-prior")(finetune_prior_cmd)
+    app.command("train-prior")(train_prior_cmd)
+
+
+def _pct(x) -> str:
+    return "n/a" if x is None else f"{100 * x:.1f}%"
+
+
+@handle_errors
+def generate_cmd(
+    out_path: str = out_option(..., "Output table (csv / tsv / parquet) of the samples."),
+    model: str = MODEL,
+    n: int = typer.Option(10_000, "--n", min=1, max=10_000_000, help="Molecules to sample."),
+    temperature: float = typer.Option(
+        1.0, "--temperature", min=0.05, max=10.0, help="Sampling temperature (1 = the model)."
+    ),
+    max_len: int = typer.Option(128, "--max-len", min=1, max=1000, help="Maximum tokens."),
+    seed: int = SEED,
+    device: str = DEVICE,
+    overwrite: bool = OVERWRITE,
+    quiet: bool = QUIET,
+) -> None:
+    """Sample SMILES from a prior; report validity, uniqueness and novelty.
+
+    Columns: smiles, valid, canonical_smiles, unique, novel, log_likelihood.
+
+    Example: helix chem generate --n 10000 --seed 0 -o gen.csv
+    """
+    from helixforge.chem.generate.sampling import generate_molecules
+    from helixforge.core.training import resolve_device
+
+    s = generate_molecules(
+        model, n, out_path, seed=seed, temperature=temperature, max_len=max_len,
+        overwrite=overwrite, device=str(resolve_device(device)), log=logger(quiet),
+    )  # fmt: skip
+    say(
+        f"{s['n']} sampled → {s['out']}: validity {_pct(s['validity'])}, "
+        f"uniqueness {_pct(s['uniqueness'])}, novelty {_pct(s['novelty'])} "
+        f"({s['sampling_seconds']:.1f} s sampling)",
+        stderr=False,
+    )
+
+
+@handle_errors
+def finetune_prior_cmd(
+    actives: str = typer.Argument(..., help="Table (csv / tsv / parquet / smi) of actives."),
+    out_path: str = out_option(..., "Run directory (prior/, history.csv, errors.csv)."),
+    model: str = MODEL,
+    smiles_col: str = input_col_option(
+        None, "SMILES column (default: smiles, or the only column).", "--smiles-col"
+    ),
+    epochs: int = typer.Option(20, "--epochs", min=1, max=1000, help="Maximum epochs."),
+    patience: int = typer.Option(
+        3, "--patience", min=1, max=1000, help="Epochs without held-out improvement."
+    ),
+    augment: int = typer.Option(
+        10, "--augment", min=1, max=100, help="SMILES spellings per molecule per epoch."
+    ),
+    lr: float = typer.Option(5e-4, "--lr", min=1e-7, max=1.0, help="Adam learning rate."),
+    val_fraction: float = typer.Option(
+        0.1, "--val-fraction", min=0.0, max=0.5, help="Held-out fraction for early stopping."
+    ),
+    batch_size: int = batch_size_option(32),
+    seed: int = SEED,
+    overwrite: bool = OVERWRITE,
+    quiet: bool = QUIET,
+) -> None:
+    """Transfer-learn a prior on a set of actives (randomised SMILES, early stopping).
+
+    Example: helix chem finetune-prior actives.csv -o runs/ft --epochs 20
+    """
+    from helixforge.chem.generate.finetune import finetune_prior
+
+    s = finetune_prior(
+        actives, out_path, model=model, smiles_col=smiles_col, epochs=epochs,
+        batch_size=batch_size, lr=lr, augment=augment, val_fraction=val_fraction,
+        patience=patience, seed=seed, overwrite=overwrite, log=logger(quiet),
+    )  # fmt: skip
+    say(
+        f"{s['molecules']} molecules ({s['held_out']} held out), best epoch {s['best_epoch']}, "
+        f"held-out NLL {s['val_nll_before']:.2f} → {s['val_nll_best']:.2f} → {s['out']}/prior",
+        stderr=False,
+    )
+    if s["errors"]:
+        say(f"{s['errors']} rows rejected → {s['out']}/errors.csv", "yellow")
+
+
+@handle_errors
+def train_prior_cmd(
+    corpus: str = typer.Argument(..., help="SMILES corpus: csv/tsv with a SMILES column or .smi."),
+    out_path: str = out_option(..., "Run directory (prior/, checkpoint/, history.jsonl)."),
+    smiles_col: str = input_col_option(None, "SMILES column of a table corpus.", "--smiles-col"),
+    vocab: str = typer.Option("smiles", "--vocab", help="smiles | selfies"),
+    hidden: int = typer.Option(256, "--hidden", min=8, max=4096, help="LSTM units per layer."),
+    layers: int = typer.Option(3, "--layers", min=1, max=8, help="LSTM layers."),
+    epochs: int = typer.Option(1, "--epochs", min=1, max=100, help="Passes over the corpus."),
+    max_molecules: int = typer.Option(
+        None, "--max-molecules", min=1, help="Stop after this many training molecules."
+    ),
+    max_minutes: float = typer.Option(
+        None, "--max-minutes", min=0.01, help="Stop (resumable) after this much time."
+    ),
+    lr: float = typer.Option(1e-3, "--lr", min=1e-7, max=1.0, help="Adam learning rate."),
+    batch_size: int = batch_size_option(128),
+    seed: int = SEED,
+    overwrite: bool = OVERWRITE,
+    resume: bool = RESUME,
+    quiet: bool = QUIET,
+) -> None:
+    """Train a prior on a SMILES corpus (streaming, bounded memory, checkpoints + --resume).
+
+    Example: helix chem train-prior moses_train.csv.gz -o runs/prior --max-minutes 40
+    """
+    from helixforge.chem.generate.train_prior import train_prior
+    from helixforge.core.options import require_choice
+
+    require_choice(vocab, "--vocab", ["smiles", "selfies"])
+    s = train_prior(
+        corpus, out_path, kind=vocab, column=smiles_col,
+        config={"hidden_size": hidden, "num_layers": layers}, epochs=epochs,
+        max_molecules=max_molecules, max_minutes=max_minutes, lr=lr, batch_size=batch_size,
+        seed=seed, resume=resume, overwrite=overwrite, log=logger(quiet),
+    )  # fmt: skip
+    state = "complete" if s["complete"] else "stopped at the time limit (--resume continues)"
+    say(
+        f"{s['molecules']} molecules, {s['step']} steps, held-out NLL {s['val_nll']:.2f}, "
+        f"validity {_pct(s['validity_1000'])}: {state} → {out_path}/prior",
+        stderr=False,
+    )

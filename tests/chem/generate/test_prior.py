@@ -1,0 +1,276 @@
+"""The Prior API: sampling, likelihoods, save/load, determinism, training, fine-tuning, CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+from helixforge.chem.generate.prior import Prior, tiny_prior
+from helixforge.chem.generate.vocab import Vocabulary
+from helixforge.core.errors import ConfigError, InputError
+
+# A little drug-like corpus (MOSES-style SMILES) for training and fine-tuning tests.
+CORPUS = [
+    "CC(=O)Nc1ccc(O)cc1", "CCOC(=O)c1ccccc1N", "Cc1ccc(S(=O)(=O)N2CCOCC2)cc1",
+    "O=C(O)c1ccccc1O", "CN1CCN(c2ccc(F)cc2)CC1", "COc1ccc(CCN)cc1OC", "Clc1ccc(Cl)cc1",
+    "CC(C)Cc1ccc(C(C)C(=O)O)cc1", "c1ccc2[nH]ccc2c1", "CCN(CC)C(=O)c1ccccc1",
+    "O=C1CCCN1c1ccccc1", "Cc1noc(C)c1C(=O)N", "CC1=CC(=O)CC(C)(C)C1", "OCc1ccco1",
+]  # fmt: skip
+
+
+def finished(prior: Prior, smiles: list[str], max_len: int) -> list[int]:
+    """Indices of samples that ended with the end token and are spelled by the vocabulary."""
+    return [
+        i for i, s in enumerate(smiles)
+        if s and prior.can_encode(s) and len(prior.vocab.encode(s)) - 2 < max_len
+    ]  # fmt: skip
+
+
+def test_sample_returns_smiles_and_loglikelihoods():
+    prior = tiny_prior(seed=0)
+    smiles, ll = prior.sample(16, seed=1)
+    assert len(smiles) == 16 and all(isinstance(s, str) for s in smiles)
+    assert ll.shape == (16,) and not ll.requires_grad and (ll <= 0).all()
+
+
+def test_loglikelihood_of_a_sample_equals_its_sampling_logprob():
+    prior = tiny_prior(seed=0)
+    smiles, ll = prior.sample(200, seed=3, max_len=64)
+    idx = finished(prior, smiles, 64)
+    assert len(idx) > 50
+    again = prior.log_likelihood([smiles[i] for i in idx])
+    assert torch.allclose(again, ll[idx], atol=1e-3)
+
+
+def test_temperature_changes_sampling_but_not_the_reported_likelihood():
+    prior = tiny_prior(seed=0)
+    smiles, ll = prior.sample(100, seed=5, temperature=0.7, max_len=64)
+    idx = finished(prior, smiles, 64)
+    assert torch.allclose(prior.log_likelihood([smiles[i] for i in idx]), ll[idx], atol=1e-3)
+
+
+def test_grad_sampling_carries_autograd_and_matches():
+    prior = tiny_prior(seed=0)
+    _, ll0 = prior.sample(32, seed=7)
+    smiles, ll = prior.sample(32, seed=7, grad=True)
+    assert ll.requires_grad
+    assert torch.allclose(ll.detach(), ll0, atol=1e-4)
+    (-ll.mean()).backward()
+    assert prior.model.embedding.weight.grad is not None
+
+
+def test_same_seed_same_samples_and_generator_works():
+    prior = tiny_prior(seed=0)
+    assert prior.sample(20, seed=11)[0] == prior.sample(20, seed=11)[0]
+    assert prior.sample(20, seed=11)[0] != prior.sample(20, seed=12)[0]
+    g1, g2 = torch.Generator().manual_seed(4), torch.Generator().manual_seed(4)
+    assert prior.sample(10, generator=g1)[0] == prior.sample(10, generator=g2)[0]
+
+
+def test_clone_has_independent_parameters():
+    prior = tiny_prior(seed=0)
+    agent = prior.clone()
+    with torch.no_grad():
+        next(agent.model.parameters()).add_(1.0)
+    a = prior.log_likelihood(["CCO"])
+    b = agent.log_likelihood(["CCO"])
+    assert not torch.allclose(a, b)
+
+
+def test_save_load_round_trip(tmp_path: Path):
+    prior = tiny_prior(seed=2)
+    prior.save(tmp_path / "p")
+    back = Prior.load(tmp_path / "p")
+    assert back.sample(10, seed=0)[0] == prior.sample(10, seed=0)[0]
+    assert torch.allclose(back.log_likelihood(["CCO"]), prior.log_likelihood(["CCO"]))
+    assert sorted(p.name for p in (tmp_path / "p").iterdir()) == [
+        "config.json", "manifest.json", "model.safetensors", "vocab.json"
+    ]  # fmt: skip
+
+
+def test_float16_save_is_smaller_and_close(tmp_path: Path):
+    prior = tiny_prior(seed=2)
+    prior.save(tmp_path / "a")
+    prior.save(tmp_path / "b", dtype="float16")
+    sa = (tmp_path / "a" / "model.safetensors").stat().st_size
+    sb = (tmp_path / "b" / "model.safetensors").stat().st_size
+    assert sb < 0.6 * sa
+    back = Prior.load(tmp_path / "b")
+    assert torch.allclose(back.log_likelihood(["CCO"]), prior.log_likelihood(["CCO"]), atol=0.05)
+
+
+def test_corrupt_weight_file_is_refused_by_name(tmp_path: Path):
+    tiny_prior().save(tmp_path / "p")
+    f = tmp_path / "p" / "model.safetensors"
+    data = bytearray(f.read_bytes())
+    data[-1] ^= 0xFF
+    f.write_bytes(bytes(data))
+    with pytest.raises(InputError, match="model.safetensors"):
+        Prior.load(tmp_path / "p")
+
+
+@pytest.mark.parametrize("missing", ["vocab.json", "manifest.json"])
+def test_missing_file_is_refused(tmp_path: Path, missing):
+    tiny_prior().save(tmp_path / "p")
+    (tmp_path / "p" / missing).unlink()
+    with pytest.raises(InputError, match=missing):
+        Prior.load(tmp_path / "p")
+
+
+def test_not_a_prior_directory(tmp_path: Path):
+    with pytest.raises(InputError, match="not found"):
+        Prior.load(tmp_path / "nothing")
+    (tmp_path / "x").mkdir()
+    (tmp_path / "x" / "manifest.json").write_text(json.dumps({"format": "other"}))
+    with pytest.raises(InputError, match="not a HelixForge prior"):
+        Prior.load(tmp_path / "x")
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        ["CC[Xe]C"],  # a bracket atom outside the vocabulary
+        ["CC Q"],  # characters that are not SMILES
+        [""],  # empty
+        [None],  # not a string
+    ],
+)
+def test_unencodable_smiles_raise_naming_the_index(bad):
+    prior = tiny_prior()
+    with pytest.raises(InputError, match=r"smiles\[0\]|SMILES|expected"):
+        prior.log_likelihood(bad)
+
+
+def test_can_encode_filters_before_scoring():
+    prior = tiny_prior()
+    assert prior.can_encode("c1ccccc1O") and not prior.can_encode("[Xe]")
+    assert prior.log_likelihood([]).shape == (0,)
+    with pytest.raises(InputError, match="not one string"):
+        prior.log_likelihood("CCO")
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"n": -1}, {"n": 2.5}, {"n": 3, "temperature": 0.0}, {"n": 3, "temperature": 50},
+        {"n": 3, "max_len": 0}, {"n": 3, "seed": 1, "generator": torch.Generator()},
+    ],
+)  # fmt: skip
+def test_bad_sampling_options_are_refused(kwargs):
+    n = kwargs.pop("n")
+    with pytest.raises(ConfigError):
+        tiny_prior().sample(n, **kwargs)
+
+
+def test_bad_config_is_refused():
+    vocab = tiny_prior().vocab
+    with pytest.raises(ConfigError, match="unknown prior config"):
+        Prior.from_config(vocab, {"hiddn": 3})
+    with pytest.raises(ConfigError, match="cell"):
+        Prior.from_config(vocab, {"cell": "transformer"})
+
+
+def test_selfies_prior_round_trip():
+    prior = tiny_prior(seed=0, kind="selfies")
+    smiles, ll = prior.sample(20, seed=0)
+    assert ll.shape == (20,)
+    from rdkit import Chem
+
+    assert all(s == "" or Chem.MolFromSmiles(s) is not None for s in smiles)  # always valid
+    vocab = Vocabulary.build(["CCO", "c1ccccc1"], kind="selfies")
+    assert vocab.decode(vocab.encode("CCO")) == "CCO"
+
+
+def test_smiles_vocabulary_round_trip():
+    vocab = Vocabulary.build(CORPUS)
+    for s in CORPUS:
+        assert vocab.decode(vocab.encode(s)) == s
+    with pytest.raises(InputError, match="duplicate"):
+        Vocabulary(["<pad>", "^", "$", "C", "C"])
+
+
+def test_train_prior_streams_checkpoints_and_resumes(tmp_path: Path):
+    from helixforge.chem.generate.train_prior import train_prior
+
+    corpus = tmp_path / "corpus.csv"
+    corpus.write_text("SMILES\n" + "\n".join(CORPUS * 20) + "\n")
+    kw = dict(config={"hidden_size": 16, "num_layers": 1, "embedding_dim": 8}, block_size=100,
+              val_size=20, batch_size=32, max_molecules=200)  # fmt: skip
+    s = train_prior(corpus, tmp_path / "run", **kw)
+    assert s["complete"] and s["molecules"] == 200
+    assert (tmp_path / "run" / "checkpoint" / "state.json").exists()
+    prior = Prior.load(tmp_path / "run")  # the run directory works as --model
+    assert prior.config["trained"]["molecules"] == 200
+    s2 = train_prior(corpus, tmp_path / "run", resume=True, **kw)
+    assert s2["step"] == s["step"]  # nothing left to do
+    with pytest.raises(ConfigError, match="cannot resume"):
+        train_prior(corpus, tmp_path / "run", resume=True, **{**kw, "batch_size": 16})
+    with pytest.raises(ConfigError, match="already exists"):
+        train_prior(corpus, tmp_path / "run", **kw)
+
+
+def test_finetune_prior_on_actives(tmp_path: Path):
+    from helixforge.chem.generate.finetune import finetune_prior
+
+    base = tmp_path / "base"
+    prior = Prior.from_config(Vocabulary.build(CORPUS), {"hidden_size": 16, "num_layers": 1})
+    prior.save(base)
+    actives = tmp_path / "actives.csv"
+    actives.write_text("smiles,id\n" + "".join(f"{s},{i}\n" for i, s in enumerate(CORPUS))
+                       + "not_a_smiles,99\nCC[Se]C,100\n")  # fmt: skip
+    s = finetune_prior(actives, tmp_path / "ft", model=base, epochs=3, augment=3, seed=0)
+    assert s["errors"] == 2 and s["rows"] == len(CORPUS) + 2
+    assert s["val_nll_best"] <= s["val_nll_before"]
+    assert Prior.load(tmp_path / "ft").config["finetuned"]["molecules"] == len(CORPUS)
+    errors = (tmp_path / "ft" / "errors.csv").read_text()
+    assert "RDKit cannot parse" in errors and "vocabulary" in errors
+
+
+def test_generate_cli_on_a_tiny_prior(tmp_path: Path):
+    import pandas as pd
+    from typer.testing import CliRunner
+
+    from helixforge.cli.app import app
+
+    tiny_prior().save(tmp_path / "p")
+    out = tmp_path / "gen.csv"
+    args = ["chem", "generate", "--model", str(tmp_path / "p"), "--n", "40", "-o", str(out)]
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 0, res.output
+    assert "validity" in res.output
+    df = pd.read_csv(out)
+    assert list(df.columns) == [
+        "smiles", "valid", "canonical_smiles", "unique", "novel", "log_likelihood"
+    ]  # fmt: skip
+    assert len(df) == 40
+    first = out.read_bytes()
+    assert CliRunner().invoke(app, [*args, "--overwrite"]).exit_code == 0
+    assert out.read_bytes() == first  # same seed, same bytes
+    res = CliRunner().invoke(app, args)  # exists, no --overwrite
+    assert res.exit_code == 2 and "already exists" in res.output
+    res = CliRunner().invoke(app, [*args[:-2], "--temperature", "0", "-o", str(tmp_path / "x.csv")])
+    assert res.exit_code != 0
+
+
+def test_generate_reports_novelty_with_a_reference(tmp_path: Path):
+    from helixforge.chem.generate.novelty import NoveltyReference
+    from helixforge.chem.generate.sampling import generate_molecules
+
+    prior = tiny_prior()
+    prior.novelty = NoveltyReference.build(["CCO"], 1)
+    prior.save(tmp_path / "p")
+    s = generate_molecules(tmp_path / "p", 30, tmp_path / "g.csv", seed=0)
+    assert s["n"] == 30 and 0 <= s["validity"] <= 1
+    assert s["novelty"] is not None  # reported (nan when no sample is valid)
+    assert s["novelty_reference"]["items"] == 1
+
+
+def test_summary_counts_follow_the_moses_definitions():
+    from helixforge.chem.generate.sampling import summarize_samples
+
+    canon = ["CCO", "CCO", None, "c1ccccc1", None]
+    s = summarize_samples(canon, [False, False, False, True, False])
+    assert (s["validity"], s["uniqueness"], s["novelty"]) == (3 / 5, 2 / 3, 1 / 2)

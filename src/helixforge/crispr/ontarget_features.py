@@ -22,7 +22,9 @@ PAM = slice(24, 27)
 SHORT_LENGTH = 23  # spacer + PAM, no flanks
 ENZYMES = ("spcas9",)
 SHIPPED_MODELS = ("default", "gbm", "cnn")
-FEATURE_VERSION = 1
+FEATURE_VERSION = 2  # 1: Rule Set 2-style (628 columns); 2: + binding energies (ontarget_energy)
+FEATURE_VERSIONS = (1, 2)
+FLANKS = (slice(0, 4), slice(27, 30))
 # Segments whose melting temperature is a feature (0-based, on the 30-mer), as in Rule Set 2.
 TM_SEGMENTS = {
     "tm_context": (0, 30),
@@ -121,6 +123,19 @@ def encode_contexts(
     return codes, valid
 
 
+class _ContextScorer:
+    """Shared `predict` of the on-target models: encode contexts, score the valid ones with the
+    subclass's `predict_codes(codes) -> np.ndarray`."""
+
+    def predict(self, contexts: Sequence[str], *, errors: RowErrors | None = None) -> np.ndarray:
+        """Scores 0-100 (higher = more active); invalid contexts raise, or are NaN + a RowError in `errors`."""
+        codes, valid = encode_contexts(contexts, errors=errors)
+        out = np.full(len(codes), np.nan)
+        if valid.any():
+            out[valid] = self.predict_codes(codes[valid])
+        return out
+
+
 # --------------------------------------------------------------------------- features
 
 
@@ -184,8 +199,33 @@ def _one_hot_positions(idx: np.ndarray, n_values: int, unknown: np.ndarray) -> n
     return out.reshape(n, length * n_values)
 
 
-def feature_names() -> list[str]:
-    """Names of the columns of `featurize` (stable across versions with the same FEATURE_VERSION)."""
+def mask_flanks(codes: np.ndarray) -> np.ndarray:
+    """A copy of encoded contexts with both flanks set to unknown (N): what a flank-free model
+    sees of every context, 30-mer or 23-mer."""
+    out = np.array(codes, dtype=np.uint8, copy=True)
+    for f in FLANKS:
+        out[:, f] = 4
+    return out
+
+
+def flanks_unknown(codes: np.ndarray) -> np.ndarray:
+    """Rows whose flanks are all N (23-mers padded by `encode_contexts`)."""
+    codes = np.asarray(codes)
+    return np.all(np.concatenate([codes[:, f] for f in FLANKS], axis=1) == 4, axis=1)
+
+
+def _check_version(version: int) -> int:
+    if version not in FEATURE_VERSIONS:
+        raise ConfigError(
+            f"unknown on-target feature version {version!r}",
+            hint=f"this HelixForge computes versions {', '.join(map(str, FEATURE_VERSIONS))}",
+        )
+    return version
+
+
+def feature_names(version: int = FEATURE_VERSION) -> list[str]:
+    """Names of the columns of `featurize` for a feature version (stable within a version)."""
+    _check_version(version)
     bases, names = "ACGT", []
     names += [f"pos{p + 1}_{b}" for p in range(CONTEXT_LENGTH) for b in bases]
     names += [f"pos{p + 1}_{a}{b}" for p in range(CONTEXT_LENGTH - 1) for a in bases for b in bases]
@@ -194,11 +234,18 @@ def feature_names() -> list[str]:
     names += ["spacer_gc_count", "spacer_gc_high", "spacer_gc_low"]
     names += list(TM_SEGMENTS)
     names += [f"nggn_{a}gg{b}" for a in bases for b in bases]
+    if version >= 2:
+        from helixforge.crispr.ontarget_energy import energy_feature_names
+
+        names += energy_feature_names()
     return names
 
 
-def featurize(codes: np.ndarray) -> np.ndarray:
-    """Rule Set 2-style features (n, 628) float32 from encoded 30-mer contexts; unknown (N) → NaN."""
+def featurize(codes: np.ndarray, version: int = FEATURE_VERSION) -> np.ndarray:
+    """Features (n, len(feature_names(version))) float32 from encoded 30-mer contexts; unknown
+    (N) → NaN. Version 1: Rule Set 2-style (628 columns); version 2 adds the spacer's RNA–DNA
+    hybrid and DNA duplex binding energies (`ontarget_energy`)."""
+    _check_version(version)
     codes = np.asarray(codes, dtype=np.uint8)
     unknown = codes > 3
     c = np.where(unknown, 0, codes).astype(np.int64)
@@ -219,6 +266,10 @@ def featurize(codes: np.ndarray) -> np.ndarray:
         (c[:, 24] * 4 + c[:, 27])[:, None], 16, (unknown[:, 24] | unknown[:, 27])[:, None]
     )
     blocks.append(nggn)
+    if version >= 2:
+        from helixforge.crispr.ontarget_energy import energy_features
+
+        blocks.append(energy_features(codes[:, SPACER]))
     return np.concatenate([np.asarray(b, dtype=np.float32) for b in blocks], axis=1)
 
 

@@ -13,12 +13,16 @@ from typing import Any
 
 import numpy as np
 
-from helixforge.core.errors import ConfigError, HelixError, InputError, NoUsableRowsError, RowErrors
+from helixforge.core.errors import ConfigError, HelixError, InputError, NoUsableRowsError
 from helixforge.crispr.ontarget_features import (
     FEATURE_VERSION,
+    FEATURE_VERSIONS,
+    _check_version,
+    _ContextScorer,
     encode_contexts,
     feature_names,
     featurize,
+    mask_flanks,
     one_hot_contexts,
     rank_normalize,
 )
@@ -39,19 +43,6 @@ CNN_DEFAULTS: dict[str, Any] = {"channels": 32, "hidden": 64, "dropout": 0.25, "
                                 "weight_decay": 1e-4, "batch_size": 256, "patience": 4}  # fmt: skip
 
 
-class _ContextScorer:
-    """Shared `predict`: encode contexts, score the valid ones with the subclass's
-    `predict_codes(codes) -> np.ndarray`."""
-
-    def predict(self, contexts: Sequence[str], *, errors: RowErrors | None = None) -> np.ndarray:
-        """Scores 0-100 (higher = more active); invalid contexts raise, or are NaN + a RowError in `errors`."""
-        codes, valid = encode_contexts(contexts, errors=errors)
-        out = np.full(len(codes), np.nan)
-        if valid.any():
-            out[valid] = self.predict_codes(codes[valid])
-        return out
-
-
 class OnTargetModel(_ContextScorer):
     """On-target efficiency regressor for SpCas9 30-mer contexts (sklearn-style).
 
@@ -59,6 +50,9 @@ class OnTargetModel(_ContextScorer):
     `fit(contexts, y, groups=None)` rank-normalises `y` per group (dataset) when
     `target_transform="rank"`, holds out `valid_fraction` for early stopping, and learns a
     percentile calibration so `predict` returns 0-100 (see the module docstring).
+    `feature_version` picks the gbm's features (`ontarget_features.featurize`); `flank_free`
+    makes a model that never sees the flanks (trained and scored on spacer + PAM only: the
+    model for 23-mers, instead of a 30-mer model fed N flanks).
     """
 
     def __init__(
@@ -71,6 +65,8 @@ class OnTargetModel(_ContextScorer):
         seed: int = 0,
         n_threads: int | None = None,
         device: str = "cpu",
+        feature_version: int = FEATURE_VERSION,
+        flank_free: bool = False,
     ) -> None:
         if kind not in ("gbm", "cnn"):
             raise ConfigError(f"unknown on-target model kind {kind!r}", hint="use 'gbm' or 'cnn'")
@@ -85,6 +81,8 @@ class OnTargetModel(_ContextScorer):
         self.seed = seed
         self.n_threads = n_threads
         self.device = device
+        self.feature_version = _check_version(feature_version)
+        self.flank_free = bool(flank_free)
         self.calibration: list[float] | None = None
         self.info: dict[str, Any] = {}
         self._booster = None
@@ -98,19 +96,28 @@ class OnTargetModel(_ContextScorer):
         groups: Sequence[Any] | None = None,
         *,
         valid: tuple[Sequence[str], Sequence[float]] | None = None,
+        sample_weight: Sequence[float] | None = None,
     ) -> OnTargetModel:
         """Fit on contexts (30- or 23-mers) and activities (higher = more active).
 
         Early stopping uses `valid` (contexts, activities) when given, else a random
         `valid_fraction` of the rows. With `target_transform="rank"`, `groups` covers the
-        training rows followed by the `valid` rows."""
+        training rows followed by the `valid` rows. `sample_weight` (gbm only; one per training
+        row, then 1 for `valid` rows) weights rows in the loss, e.g. to balance datasets."""
         codes, target = self._encode_targets(contexts, y)
+        weight = np.ones(len(codes)) if sample_weight is None else np.asarray(sample_weight, float)
+        if len(weight) != len(codes):
+            raise InputError(f"{len(codes)} contexts but {len(weight)} sample weights")
+        if self.flank_free:
+            codes = mask_flanks(codes)
         is_valid = np.zeros(len(codes), dtype=bool)
         if valid is not None:
             v_codes, v_target = self._encode_targets(*valid)
+            v_codes = mask_flanks(v_codes) if self.flank_free else v_codes
             codes = np.concatenate([codes, v_codes])
             target = np.concatenate([target, v_target])
             is_valid = np.concatenate([is_valid, np.ones(len(v_codes), dtype=bool)])
+            weight = np.concatenate([weight, np.ones(len(v_codes))])
         if self.target_transform == "rank":
             target = rank_normalize(target, groups)
         keep = np.isfinite(target)
@@ -118,7 +125,7 @@ class OnTargetModel(_ContextScorer):
             raise NoUsableRowsError(
                 f"only {int(keep.sum())} rows with a finite target; need at least 10 to train"
             )
-        codes, target, is_valid = codes[keep], target[keep], is_valid[keep]
+        codes, target, is_valid, weight = codes[keep], target[keep], is_valid[keep], weight[keep]
         if valid is not None:
             train_idx, valid_idx = np.flatnonzero(~is_valid), np.flatnonzero(is_valid)
         else:
@@ -130,7 +137,7 @@ class OnTargetModel(_ContextScorer):
             )
             valid_idx, train_idx = order[:n_valid], order[n_valid:]
         if self.kind == "gbm":
-            self._fit_gbm(codes, target, train_idx, valid_idx)
+            self._fit_gbm(codes, target, train_idx, valid_idx, weight)
         else:
             self._fit_cnn(codes, target, train_idx, valid_idx)
         raw = self.predict_raw_codes(codes[train_idx])
@@ -154,12 +161,12 @@ class OnTargetModel(_ContextScorer):
             raise InputError(f"{len(codes)} contexts but {len(target)} targets")
         return codes, target
 
-    def _fit_gbm(self, codes, target, train_idx, valid_idx) -> None:
+    def _fit_gbm(self, codes, target, train_idx, valid_idx, weight=None) -> None:
         from helixforge.core.imports import lightgbm
 
         lgb = lightgbm()
 
-        X = featurize(codes)
+        X = featurize(codes, self.feature_version)
         p = dict(self.params)
         n_estimators = int(p.pop("n_estimators"))
         lgb_params = {"objective": "regression", "verbosity": -1, "seed": self.seed, "deterministic": True,
@@ -170,7 +177,11 @@ class OnTargetModel(_ContextScorer):
         lgb_params["min_data_in_leaf"] = lgb_params.pop("min_child_samples", 20)
         lgb_params["lambda_l2"] = lgb_params.pop("reg_lambda", 0.0)
         dtrain = lgb.Dataset(
-            X[train_idx], target[train_idx], feature_name=feature_names(), free_raw_data=True
+            X[train_idx],
+            target[train_idx],
+            weight=None if weight is None else weight[train_idx],
+            feature_name=feature_names(self.feature_version),
+            free_raw_data=True,
         )
         callbacks, valid_sets = [], []
         if len(valid_idx) > 1:
@@ -207,8 +218,11 @@ class OnTargetModel(_ContextScorer):
             )
         if len(codes) == 0:
             return np.zeros(0)
+        if self.flank_free:
+            codes = mask_flanks(codes)
         if self.kind == "gbm":
-            return self._booster.predict(featurize(codes), num_threads=self.n_threads or 0)
+            X = featurize(codes, self.feature_version)
+            return self._booster.predict(X, num_threads=self.n_threads or 0)
         import torch
 
         out = []
@@ -236,8 +250,13 @@ class OnTargetModel(_ContextScorer):
             "format": "helixforge.crispr.ontarget",
             "kind": self.kind,
             "enzyme": "spcas9",
-            "context": "30-mer: 4 nt + 20 nt spacer + NGG + 3 nt (23-mers padded with N)",
-            "feature_version": FEATURE_VERSION,
+            "context": (
+                "23-mer: spacer + NGG (flanks never used)"
+                if self.flank_free
+                else "30-mer: 4 nt + 20 nt spacer + NGG + 3 nt (23-mers padded with N)"
+            ),  # fmt: skip
+            "feature_version": self.feature_version,
+            "flank_free": self.flank_free,
             "params": self.params,
             "target_transform": self.target_transform,
             "valid_fraction": self.valid_fraction,
@@ -308,12 +327,16 @@ def _load_from_config(cls, d, cfg: dict, siblings) -> OnTargetModel | OnTargetEn
         base = d
         if cfg.get("member_base") == "siblings":
             base = siblings if siblings is not None else Path(d).parent
-        return OnTargetEnsemble([cls.load(base / m) for m in cfg["members"]], cfg.get("weights"))
-    if cfg.get("feature_version", FEATURE_VERSION) != FEATURE_VERSION:
-        raise InputError(f"{d}: model uses feature version {cfg['feature_version']}, this HelixForge computes {FEATURE_VERSION}",
+        short = cfg.get("flank_free")
+        return OnTargetEnsemble([cls.load(base / m) for m in cfg["members"]], cfg.get("weights"),
+                                flank_free=cls.load(base / short) if short else None)  # fmt: skip
+    version = cfg.get("feature_version", 1)
+    if version not in FEATURE_VERSIONS:
+        raise InputError(f"{d}: model uses feature version {version}, this HelixForge computes {FEATURE_VERSIONS}",
                          hint="retrain it with `helix crispr train-ontarget`")  # fmt: skip
     model = cls(cfg["kind"], params=cfg["params"], target_transform=cfg["target_transform"],
-                valid_fraction=cfg.get("valid_fraction", 0.1), seed=cfg.get("seed", 0))  # fmt: skip
+                valid_fraction=cfg.get("valid_fraction", 0.1), seed=cfg.get("seed", 0),
+                feature_version=version, flank_free=cfg.get("flank_free", False))  # fmt: skip
     model.calibration = cfg.get("calibration")
     model.info = cfg.get("info", {})
     if model.kind == "gbm":
@@ -346,33 +369,5 @@ def _load_from_config(cls, d, cfg: dict, siblings) -> OnTargetModel | OnTargetEn
     return model
 
 
-class OnTargetEnsemble(_ContextScorer):
-    """Mean of member models' percentile scores (each member calibrated on its own training set)."""
-
-    kind = "ensemble"
-
-    def __init__(
-        self, members: Sequence[OnTargetModel], weights: Sequence[float] | None = None
-    ) -> None:
-        if not members:
-            raise ConfigError("an ensemble needs at least one member model")
-        self.members = list(members)
-        w = np.ones(len(members)) if weights is None else np.asarray(weights, dtype=float)
-        self.weights = w / w.sum()
-
-    def predict_codes(self, codes: np.ndarray) -> np.ndarray:
-        """Weighted mean of the members' 0-100 scores for encoded, valid contexts."""
-        parts = [m.predict_codes(codes) for m in self.members]
-        return np.average(np.stack(parts), axis=0, weights=self.weights)
-
-    def save(self, directory: str | os.PathLike, names: Sequence[str] | None = None) -> Path:
-        """Write each member to a subdirectory and an ensemble config.json naming them."""
-        from helixforge.core.artifacts import save_json
-
-        d = Path(directory)
-        names = list(names or [f"member{i}_{m.kind}" for i, m in enumerate(self.members)])
-        for name, m in zip(names, self.members, strict=True):
-            m.save(d / name)
-        save_json({"format": "helixforge.crispr.ontarget", "kind": "ensemble", "enzyme": "spcas9",
-                   "members": names, "weights": self.weights.tolist()}, d / "config.json")  # fmt: skip
-        return d
+# the ensemble lives in its own module; imported here so both import paths work
+from helixforge.crispr.ontarget_ensemble import OnTargetEnsemble  # noqa: E402

@@ -1,0 +1,326 @@
+"""How the shipped SpCas9 on-target models are built from the shared data mirror (training sets,
+selection, final fits). Build-time only: nothing here runs when guides are scored.
+
+    python -m helixforge.crispr.ontarget_recipe build --out runs/ontarget_v2   # all steps
+    python -m helixforge.crispr.ontarget_recipe cv --mix all+variants --features 2
+    python -m helixforge.crispr.ontarget_recipe fit --mix all+variants --features 2 --out runs/x/gbm
+    python -m helixforge.crispr.ontarget_recipe fit ... --flank-free --out runs/x/gbm23
+
+Training sets (no evaluation set is read here): Kim 2019 HT train (indel %), Doench 2016 FC+RES
+(within drug x gene rank), Wang 2014 HL60/KBM7 screens and Doench 2014 human/mouse screens
+(CRISPOR collection, ranked within cell line x gene), DeepHF (Wang 2019) WT SpCas9, eSpCas9(1.1)
+and SpCas9-HF1 (23-mers: flanks unknown → N). Each set — and each DeepHF enzyme — is its own
+group, rank-normalised to (rank − 0.5) / n within the group (per-study normalisation), so indel
+%, log fold changes and ranks combine. `all_training_spacers` lists every candidate training
+spacer: evaluation sets are deduplicated against all of them, whichever mix a model used.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from helixforge.crispr.ontarget_features import rank_normalize
+
+ON = "crispr/on_target"
+CRISPOR_DIR = f"{ON}/crispor_haeussler2016_benchmark"
+FILES = {
+    "kim2019": f"{ON}/kim2019_deepspcas9_HT_Cas9_train_30mer.csv",
+    "doench2016": f"{ON}/doench2016_ruleset2_FC_plus_RES_30mer_azimuth.csv",
+    "wang2014": f"{CRISPOR_DIR}/xu2015Train{{Hl60,Kbm7}}.scores.tab",
+    "doench2014": f"{CRISPOR_DIR}/doench2014-{{Hs,Mm}}.scores.tab",
+    "deephf_wt": f"{ON}/wang2019_deephf_WT_SpCas9_23mer.csv",
+    "deephf_esp": f"{ON}/wang2019_deephf_eSpCas9_23mer.csv",
+    "deephf_hf1": f"{ON}/wang2019_deephf_SpCas9HF1_23mer.csv",
+}
+BASE = ["kim2019", "doench2016", "wang2014", "doench2014"]
+MIXES = {
+    "all": [*BASE, "deephf_wt"],  # the mix of the first shipped models
+    "all+variants": [*BASE, "deephf_wt", "deephf_esp", "deephf_hf1"],
+    "base": BASE,
+}
+CV_DATASETS = ["kim2019", "doench2016", "wang2014", "doench2014"]
+
+
+def data_root() -> Path:
+    """The shared data mirror (`helixforge.datasets.registry.mirror_root`), checked."""
+    from helixforge.datasets.registry import mirror_root
+
+    root = mirror_root()
+    if root is None or not (Path(root) / FILES["kim2019"]).is_file():
+        raise SystemExit("shared data not found (set HELIX_DATA_MIRROR or place ../shared/data)")
+    return Path(root)
+
+
+def load_training_sets(root: Path | None = None) -> pd.DataFrame:
+    """All candidate training rows: dataset, context (30 nt; N flanks for 23-mers), group, y,
+    spacer, target (y rank-normalised within group, higher = more active)."""
+    root = root or data_root()
+    k = pd.read_csv(root / FILES["kim2019"])
+    parts = [pd.DataFrame({"dataset": "kim2019", "context": k["target_context_30mer"], "group": "kim2019",
+                           "y": k["background_subtracted_indel_freq_pct"]})]  # fmt: skip
+    d = pd.read_csv(root / FILES["doench2016"])
+    parts.append(pd.DataFrame({"dataset": "doench2016", "context": d["30mer"], "y": d["score_drug_gene_rank"],
+                               "group": "doench2016:" + d["drug"] + ":" + d["Target gene"]}))  # fmt: skip
+    for fname, dataset, flip in [("xu2015TrainHl60", "wang2014", True), ("xu2015TrainKbm7", "wang2014", True),
+                                 ("doench2014-Hs", "doench2014", False), ("doench2014-Mm", "doench2014", False)]:  # fmt: skip
+        c = pd.read_csv(root / CRISPOR_DIR / f"{fname}.scores.tab", sep="\t")
+        y = pd.to_numeric(c["modFreq"], errors="coerce") * (-1 if flip else 1)
+        gene = c["guide"].astype(str).str.rsplit("-", n=1).str[0]
+        parts.append(pd.DataFrame({"dataset": dataset, "context": c["longSeq100Bp"].str[26:56],
+                                   "group": fname + ":" + gene, "y": y}))  # fmt: skip
+    for dataset in ("deephf_wt", "deephf_esp", "deephf_hf1"):
+        w = pd.read_csv(root / FILES[dataset])
+        parts.append(pd.DataFrame({"dataset": dataset, "context": "NNNN" + w["sgRNA"] + "NNN",
+                                   "group": dataset, "y": w["indel"]}))  # fmt: skip
+    df = pd.concat(parts, ignore_index=True)
+    df["context"] = df["context"].astype(str).str.upper()
+    ok = (df["context"].str.len() == 30) & df["context"].str[25:27].eq("GG")
+    df = df[ok].reset_index(drop=True)
+    df["spacer"] = df["context"].str[4:24]
+    df["target"] = rank_normalize(df["y"].to_numpy(), df["group"].to_numpy())
+    return df
+
+
+def all_training_spacers(root: Path | None = None) -> set[str]:
+    """Every spacer of every candidate training set (for deduplicating evaluation sets)."""
+    return set(load_training_sets(root)["spacer"])
+
+
+# Raw log fold change where more negative = more active (MANIFEST evaluation notes): flipped.
+FLIP = {"xu2015TrainHl60", "xu2015TrainKbm7", "xu2015TrainMEsc", "wang2015_hg19"}
+CRISPOR_TOOLS = (
+    "fusi",
+    "doench",
+    "crisprScan",
+    "wangOrig",
+    "chariRaw",
+    "ssc",
+    "wuCrispr",
+    "housden",
+)
+
+
+def load_eval_sets(root: Path | None = None) -> dict[str, dict]:
+    """Evaluation sets: name → {frame (context 30-mer, spacer, y, tool:* columns), source,
+    n_invalid}: Kim 2019 test, the rs3 test sets (Aguirre 2016, Behan 2019) and the CRISPOR
+    collection. Deduplicate them with `all_training_spacers` before calling them held out."""
+    root = root or data_root()
+    raw: dict[str, tuple[pd.DataFrame, str]] = {}
+    k = pd.read_csv(root / f"{ON}/kim2019_deepspcas9_HT_Cas9_test_30mer.csv")
+    raw["kim2019_test"] = (pd.DataFrame({"context": k["target_context_30mer"], "y": k["background_subtracted_indel_freq_pct"]}),
+                           "Kim 2019 HT_Cas9_Test (indel %)")  # fmt: skip
+    for name in ("aguirre2016", "behan2019"):
+        d = pd.read_csv(root / f"{ON}/rs3_testset_{name}_activity_30mer.csv")
+        raw[name] = (pd.DataFrame({"context": d["sgRNA Context Sequence"], "y": d["avg_mean_centered_neg_lfc"]}),
+                     f"{name} (rs3 test set)")  # fmt: skip
+    for f in sorted((root / CRISPOR_DIR).glob("*.scores.tab")):
+        name = f.name.replace(".scores.tab", "")
+        d = pd.read_csv(f, sep="\t")
+        frame = pd.DataFrame({"context": d["longSeq100Bp"].str[26:56],
+                              "y": pd.to_numeric(d["modFreq"], errors="coerce")})  # fmt: skip
+        if name in FLIP:
+            frame["y"] = -frame["y"]
+        for col in CRISPOR_TOOLS:
+            if col in d.columns:
+                frame["tool:" + col] = pd.to_numeric(d[col], errors="coerce")
+        raw[name] = (
+            frame,
+            f"CRISPOR collection ({name})" + (" sign-flipped" if name in FLIP else ""),
+        )
+    sets = {}
+    for name, (fr, source) in raw.items():
+        fr["context"] = fr["context"].astype(str).str.upper()
+        fr["spacer"] = fr["context"].str[4:24]
+        ok = (fr["context"].str.len() == 30) & fr["context"].str[25:27].eq("GG") & fr["y"].notna()
+        sets[name] = {"frame": fr[ok].reset_index(drop=True), "source": source,
+                      "n_invalid": int((~ok).sum())}  # fmt: skip
+    return sets
+
+
+def held_out(frame: pd.DataFrame, train_spacers: set[str]) -> tuple[pd.DataFrame, int]:
+    """The rows of an evaluation frame whose 20-nt spacer no training set holds, and how many
+    were removed (copies of a spacer in any training set, whatever the assay or flanks)."""
+    seen = frame["context"].str[4:24].str.upper().isin(train_spacers).to_numpy()
+    return frame[~seen].reset_index(drop=True), int(seen.sum())
+
+
+def spacer_fold(spacers: pd.Series, k: int) -> np.ndarray:
+    """Fold of each row by a hash of its spacer: copies of a spacer never straddle folds."""
+    return np.array([int(hashlib.md5(s.encode()).hexdigest()[:8], 16) % k for s in spacers])
+
+
+def dataset_weights(df: pd.DataFrame, kim_weight: float) -> np.ndarray:
+    """Row weights: `kim_weight` for Kim 2019 rows, 1 elsewhere."""
+    return np.where(df["dataset"].to_numpy() == "kim2019", kim_weight, 1.0)
+
+
+def make_model(feature_version: int, flank_free: bool, params: dict | None = None):
+    from helixforge.crispr.ontarget_models import OnTargetModel
+
+    return OnTargetModel("gbm", params=params, target_transform="none", seed=0, n_threads=1,
+                         feature_version=feature_version, flank_free=flank_free)  # fmt: skip
+
+
+def cv_score(df: pd.DataFrame, mix: str, feature_version: int, *, flank_free: bool = False,
+             kim_weight: float = 1.0, params: dict | None = None, k: int = 3) -> dict:  # fmt: skip
+    """Spearman on fold 0 of a k-fold spacer split of the training rows (fit on the mix's rows
+    of the other folds; every training set's rows of fold 0 scored, so sets outside the mix are
+    out-of-sample too)."""
+    from helixforge.core.metrics import spearman
+    from helixforge.crispr.ontarget_features import encode_contexts
+
+    fold = spacer_fold(df["spacer"], k)
+    tr = df["dataset"].isin(MIXES[mix]).to_numpy() & (fold != 0)
+    te = fold == 0
+    m = make_model(feature_version, flank_free, params)
+    sub = df[tr]
+    m.fit(sub["context"].tolist(), sub["target"].to_numpy(),
+          sample_weight=dataset_weights(sub, kim_weight))  # fmt: skip
+    pred = m.predict_raw_codes(encode_contexts(df.loc[te, "context"].tolist())[0])
+    res = {}
+    for ds in [*CV_DATASETS, "deephf_wt"]:
+        sel = (df.loc[te, "dataset"] == ds).to_numpy()
+        res[ds] = spearman(df.loc[te, "target"].to_numpy()[sel], pred[sel])
+    res["score"] = float(np.mean([res[d] for d in CV_DATASETS]))
+    return res
+
+
+def fit_final(df: pd.DataFrame, mix: str, feature_version: int, out: Path, *,
+              flank_free: bool = False, kim_weight: float = 1.0, params: dict | None = None) -> dict:  # fmt: skip
+    """Fit on every row of the mix and save the model (LightGBM text + config.json) to `out`."""
+    sub = df[df["dataset"].isin(MIXES[mix])].reset_index(drop=True)
+    m = make_model(feature_version, flank_free, params)
+    t0 = time.time()
+    m.fit(sub["context"].tolist(), sub["target"].to_numpy(),
+          sample_weight=dataset_weights(sub, kim_weight))  # fmt: skip
+    m.n_threads = None
+    m.info.update({"training_data": {d: FILES[d] for d in MIXES[mix]}, "mix": mix,
+                   "kim_weight": kim_weight, "rows": sub["dataset"].value_counts().to_dict(),
+                   "train_seconds": round(time.time() - t0, 1)})  # fmt: skip
+    m.save(out)
+    return m.info
+
+
+# Selection grid (fold 0 of 3, fast gbm): feature version, data mix, Kim 2019 weight.
+GRID = [("all", 1, 1.0), ("all", 2, 1.0), ("all+variants", 2, 1.0), ("all+variants", 2, 3.0)]
+
+
+def cv_flank_free(df: pd.DataFrame, mix: str, feature_version: int, kim_weight: float,
+                  params: dict | None = None) -> dict:  # fmt: skip
+    """Fold-0 Spearman of 23-mer scoring: a flank-free model vs the 30-mer model fed N flanks."""
+    from helixforge.core.metrics import spearman
+    from helixforge.crispr.ontarget_features import encode_contexts, mask_flanks
+
+    fold = spacer_fold(df["spacer"], 3)
+    sub = df[df["dataset"].isin(MIXES[mix]).to_numpy() & (fold != 0)]
+    te = df[(fold == 0) & df["dataset"].isin(CV_DATASETS).to_numpy()]
+    codes = mask_flanks(encode_contexts(te["context"].tolist())[0])
+    res = {}
+    for name, ff in (("flank_free", True), ("n_padded", False)):
+        m = make_model(feature_version, ff, params)
+        m.fit(sub["context"].tolist(), sub["target"].to_numpy(),
+              sample_weight=dataset_weights(sub, kim_weight))  # fmt: skip
+        pred = m.predict_raw_codes(codes)
+        res[name] = {ds: spearman(te["target"][te["dataset"] == ds], pred[(te["dataset"] == ds).to_numpy()])
+                     for ds in CV_DATASETS}  # fmt: skip
+        res[name]["score"] = float(np.mean(list(res[name].values())))
+    return res
+
+
+def build(out: Path, shipped_cnn: Path) -> dict:
+    """Selection grid → final 30-mer gbm and flank-free gbm on the chosen setting → an ensemble
+    directory `out/default` (gbm + the shipped cnn, 23-mers to the flank-free gbm). Resumable:
+    grid rows are cached in `out/cv.jsonl`."""
+    import shutil
+
+    from helixforge.core.artifacts import save_json
+
+    out.mkdir(parents=True, exist_ok=True)
+    cache_file = out / "cv.jsonl"
+    cache = (
+        [json.loads(x) for x in cache_file.read_text().splitlines()] if cache_file.exists() else []
+    )
+    df = load_training_sets()
+    fast = {"n_estimators": 300, "learning_rate": 0.1}
+    for mix, fv, kw in GRID:
+        if any(
+            r.get("mix") == mix and r.get("features") == fv and r.get("kim_weight") == kw
+            for r in cache
+        ):
+            continue
+        t0 = time.time()
+        row = {"mix": mix, "features": fv, "kim_weight": kw, **cv_score(df, mix, fv, kim_weight=kw, params=fast),
+               "seconds": round(time.time() - t0, 1)}  # fmt: skip
+        print(json.dumps(row), flush=True)
+        cache.append(row)
+        with open(cache_file, "a") as fh:
+            fh.write(json.dumps(row) + "\n")
+    best = max((r for r in cache if "mix" in r), key=lambda r: r["score"])
+    mix, fv, kw = best["mix"], best["features"], best["kim_weight"]
+    print("chosen:", mix, fv, kw, flush=True)
+    if not any("flank_free_cv" in r for r in cache):
+        row = {"flank_free_cv": True, **cv_flank_free(df, mix, fv, kw, params=fast)}
+        print(json.dumps(row), flush=True)
+        with open(cache_file, "a") as fh:
+            fh.write(json.dumps(row) + "\n")
+    for name, ff in (("gbm", False), ("gbm23", True)):
+        if not (out / name / "config.json").exists():
+            info = fit_final(df, mix, fv, out / name, flank_free=ff, kim_weight=kw)
+            print(
+                name,
+                json.dumps({k: v for k, v in info.items() if k != "training_data"}),
+                flush=True,
+            )
+    if not (out / "cnn").exists():
+        shutil.copytree(shipped_cnn, out / "cnn")
+    (out / "default").mkdir(exist_ok=True)
+    save_json({"format": "helixforge.crispr.ontarget", "kind": "ensemble", "enzyme": "spcas9",
+               "members": ["gbm", "cnn"], "member_base": "siblings", "weights": [0.5, 0.5],
+               "flank_free": "gbm23"}, out / "default" / "config.json")  # fmt: skip
+    return {"mix": mix, "features": fv, "kim_weight": kw}
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("stage", choices=["cv", "fit", "build"])
+    ap.add_argument("--mix", choices=sorted(MIXES), default="all+variants")
+    ap.add_argument("--features", type=int, default=2)
+    ap.add_argument("--flank-free", action="store_true")
+    ap.add_argument("--kim-weight", type=float, default=1.0)
+    ap.add_argument(
+        "--fast", action="store_true", help="300 trees at learning rate 0.1 (selection)"
+    )
+    ap.add_argument("--out", type=Path, help="fit: model directory; cv: JSON lines file to append")
+    args = ap.parse_args(argv)
+    params = {"n_estimators": 300, "learning_rate": 0.1} if args.fast else None
+    if args.stage == "build":
+        shipped = Path(__file__).resolve().parent / "weights" / "spcas9_cnn"
+        print(json.dumps(build(args.out, shipped)))
+        return
+    df = load_training_sets()
+    t0 = time.time()
+    if args.stage == "cv":
+        res = cv_score(df, args.mix, args.features, flank_free=args.flank_free,
+                       kim_weight=args.kim_weight, params=params)  # fmt: skip
+        row = {"mix": args.mix, "features": args.features, "flank_free": args.flank_free,
+               "kim_weight": args.kim_weight, "fast": args.fast, **res,
+               "seconds": round(time.time() - t0, 1)}  # fmt: skip
+        print(json.dumps(row), flush=True)
+        if args.out:
+            with open(args.out, "a") as fh:
+                fh.write(json.dumps(row) + "\n")
+    else:
+        info = fit_final(df, args.mix, args.features, args.out, flank_free=args.flank_free,
+                         kim_weight=args.kim_weight, params=params)  # fmt: skip
+        print(json.dumps({k: v for k, v in info.items() if k != "training_data"}), flush=True)
+
+
+if __name__ == "__main__":
+    main()

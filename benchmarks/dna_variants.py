@@ -154,6 +154,14 @@ def stack_loeo(eff: pd.DataFrame, methods: list[str]):
         feats[f"{m}.delta"] = pct_rank(eff, f"{m}.delta")
     feats["motif_hits"] = eff["motif.hits"]
     feats["deletion"] = (eff["Alt"] == "-").astype(float)
+    # where the base sits in the construct (core promoter elements sit near the 3' end / TSS)
+    length = eff["Element"].map(eff.groupby("Element")["element_pos"].max())
+    feats["from_start"] = eff["element_pos"]
+    feats["from_end"] = length - eff["element_pos"]
+    feats["rel_pos"] = eff["element_pos"] / length
+    # neighbourhood: mean motif disruption of the alleles within ±5 bp (same experiment)
+    for col in ("motif_sum.score", "motif_hits.score"):
+        feats[f"{col}_local"] = _local_mean(eff, col, 5)
     for b in "ACGT":
         feats[f"ref_{b}"] = (eff["Ref"] == b).astype(float)
         feats[f"alt_{b}"] = (eff["Alt"] == b).astype(float)
@@ -172,6 +180,17 @@ def stack_loeo(eff: pd.DataFrame, methods: list[str]):
             model = lgb.LGBMRegressor(**params).fit(feats[~test], y[~test])
             dest[test] = model.predict(feats[test])
     return score, delta
+
+
+def _local_mean(eff: pd.DataFrame, col: str, half: int) -> np.ndarray:
+    """Mean of `col` over the experiment's alleles within ±half bases (features, not labels)."""
+    out = np.zeros(len(eff))
+    for _, part in eff.groupby("Element"):
+        per_pos = part.groupby("element_pos")[col].mean()
+        full = per_pos.reindex(range(1, int(per_pos.index.max()) + 1)).fillna(0)
+        smooth = full.rolling(2 * half + 1, center=True, min_periods=1).mean()
+        out[part.index] = smooth.reindex(part["element_pos"]).to_numpy()
+    return out
 
 
 def evaluate(eff: pd.DataFrame, methods: list[str]) -> list[dict]:
@@ -224,9 +243,13 @@ def main() -> None:
         eff[f"{m}.score"] = t["score"].reindex(eff.index).to_numpy()
         seconds[m] = float(t["seconds"].iloc[0])
         if m == "motif":
-            eff["motif.hits"] = t["motif_hits"].reindex(eff.index).to_numpy()
+            t = t.reindex(eff.index)
+            eff["motif.hits"] = t["motif_hits"].to_numpy()
             eff["motif_hits.score"] = eff["motif.hits"]
             eff["motif_hits.delta"] = np.nan  # a count has no sign
+            eff["motif_sum.score"] = t["motif_sum_abs"].to_numpy()
+            eff["motif_sum.delta"] = (t["motif_sum_abs"] - 2 * t["motif_sum_loss"]).to_numpy()
+    methods.insert(1, "motif_sum")
     base = ["motif_hits", *methods]
     extra = add_ensembles(eff, methods)
     rows = evaluate(eff, base + extra)

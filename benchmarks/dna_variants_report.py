@@ -10,10 +10,14 @@ import numpy as np
 PROMOTERS = {"F9", "FOXE1", "GP1BA", "HBB", "HBG1", "HNF4A", "LDLR", "MSMB", "PKLR", "TERT"}
 LABELS = {
     "motif_hits": "JASPAR hits over the variant (count; the issue's baseline)",
-    "motif": "JASPAR motif Δ (max |Δ best log-odds| across the variant)",
+    "motif": "JASPAR motif Δ: score = max over motifs of |Δ best log-odds| across the variant "
+    "(`motif_abs_delta`), delta = that motif's Δ",
+    "motif_sum": "JASPAR motif Δ summed over motifs: score = Σ|Δ| (`motif_sum_abs`), "
+    "delta = ΣΔ",
     "ensemble": "rank-average: motif Δ + GUE promoter and TF models",
     "ensemble_models": "rank-average: GUE promoter and TF models",
-    "stacked": "LightGBM on all scores, leave-one-element-out (fit on MPRA data)",
+    "stacked": "LightGBM on all scores + position in the construct + ±5 bp motif context, "
+    "leave-one-element-out (the only row fitted on MPRA data)",
 }
 PUBLISHED = (
     "Published reference points (text only; not re-measured here). Kircher et al. 2019 (*Nat "
@@ -89,8 +93,8 @@ def write_markdown(result: dict, path: Path) -> None:
         "",
         "## Summary (mean per-experiment Spearman)",
         "",
-        "| method | |effect| all | signed all | |effect| p<1e-5 | signed p<1e-5 | "
-        "|effect| promoters | |effect| enhancers | promoters with |effect| ρ > 0 |",
+        "| method | abs(effect) all | signed all | abs(effect) p<1e-5 | signed p<1e-5 | "
+        "abs(effect) promoters | abs(effect) enhancers | promoters with abs(effect) ρ > 0 |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for s in summ:
@@ -99,7 +103,7 @@ def write_markdown(result: dict, path: Path) -> None:
             f"{_f(s['signed_sig'])} | {_f(s['abs_prom'])} | {_f(s['abs_enh'])} | "
             f"{s['prom_positive']}/{s['n_prom']} |"
         )
-    for key, title in (("abs", "|effect| vs score"), ("signed", "signed effect vs delta")):
+    for key, title in (("abs", "abs(effect) vs score"), ("signed", "signed effect vs delta")):
         for sig in ("", "_sig"):
             label = "all variants" if not sig else f"p < {result['p_cut']:g}"
             lines += [

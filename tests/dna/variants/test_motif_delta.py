@@ -137,3 +137,22 @@ def test_cli_refuses_bad_method_options(tmp_path, extra, message):
     res = CliRunner().invoke(app, args)
     assert res.exit_code != 0 and message in res.output, res.output
     assert not (tmp_path / "s.tsv").exists()
+
+
+def test_ensemble_method_ranks_model_and_motif_together(tmp_path):
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from test_variants import MotifDetector
+
+    vcf, fa, motif_file = tiny_inputs(tmp_path)
+    table = score_variants(
+        vcf, fa, MotifDetector(SITE), method="ensemble", motifs=motif_file,
+        motif_pvalue=1e-3, window=41,
+    )  # fmt: skip
+    by = table.set_index("id")
+    assert {"ref_score", "alt_score", "motif_abs_delta"} <= set(table)
+    assert by.loc["site_loss", "delta"] == pytest.approx(-1.0)  # 7 → 6 matching bases
+    assert by.loc["site_loss", "score"] > by.loc["far", "score"]
+    assert table["score"].between(0, 1).all()

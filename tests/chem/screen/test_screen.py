@@ -170,3 +170,15 @@ def test_kill_9_then_resume_loses_and_repeats_no_row(library, runs, tmp_path):
         tmp_path / "fresh.errors.csv"
     ).read_bytes()
     assert not stage.exists()
+
+
+def test_predictions_equal_helix_chem_predict(library, runs, tmp_path):
+    from helixforge.chem.predict import predict_property
+
+    _screen(library, runs, tmp_path, top=3, models=[runs["hasn"]])
+    predict_property(runs["hasn"], library, tmp_path / "pred.parquet")
+    screened = pd.read_parquet(tmp_path / "all_hits.parquet").set_index("row")
+    predicted = pd.read_parquet(tmp_path / "pred.parquet").set_index("row")
+    assert screened.index.tolist() == predicted.index.tolist()
+    for col in ("has_n_prob", "has_n_pred", "ad_similarity", "in_domain"):
+        np.testing.assert_array_equal(screened[f"hasn.{col}"], predicted[col])

@@ -147,10 +147,12 @@ def _model_columns(
 def molecule_columns(config: ScreenConfig, smiles: list[str]) -> pd.DataFrame:
     """Every computed column (predictions, filters, ADMET, scaffold) for distinct canonical
     SMILES, one row each."""
-    from helixforge.chem.fingerprints import mol_of
+    from rdkit import Chem
 
     state = loaded(config)
-    mols = [mol_of(s) for s in smiles]
+    # canonical SMILES came out of RDKit's writer after the checks in `standardize`: parse
+    # them directly (the same molecules `fingerprints.mol_of` gives, without its input checks)
+    mols = [Chem.MolFromSmiles(s) for s in smiles]
     cols = _model_columns(state, config, smiles, mols)
     if config.filters:
         from helixforge.chem.filters import apply_filters
@@ -179,6 +181,18 @@ def passes_filters(frame: pd.DataFrame, filters: tuple[str, ...]) -> np.ndarray:
 
 def screen_chunk(frame: pd.DataFrame, errors: RowErrors, config: ScreenConfig) -> ChunkResult:
     """Screen one chunk (index = input row numbers); see the module doc."""
+    import gc
+
+    enabled = gc.isenabled()
+    gc.disable()  # ~5 % faster: the chunk makes many short-lived objects and no cycles to chase
+    try:
+        return _screen_chunk(frame, errors, config)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _screen_chunk(frame: pd.DataFrame, errors: RowErrors, config: ScreenConfig) -> ChunkResult:
     from helixforge.chem.screen.score import ScoreExpression
     from helixforge.chem.standardize import apply_standardization, quiet_rdkit
 

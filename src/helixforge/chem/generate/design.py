@@ -8,7 +8,8 @@ call in order), `config.toml` (the file as given), `config.json` (resolved: defa
 optimiser, budget, seed, prior), `timings.json` and `report.html`; an RL run also keeps the
 final agent as a prior directory (`agent/`, usable with `helix chem generate --model`).
 
-The run is built in `.DIR.partial/` and checkpointed after every step (agent weights and
+The run is built in `.DIR.partial/` and checkpointed after every step that scored a new
+molecule (a step that scored nothing is replayed identically on resume) (agent weights and
 Adam state / GA population, RNG states, the diversity-filter buckets, replay memory and the
 history), so `resume=True` after a crash continues from the last finished step and repeats
 no scoring call. The resume key holds the config's sha256 (and the model files' hashes), the
@@ -209,6 +210,9 @@ def design(
                 )
             idle = 0 if ledger.used > before else idle + 1
             advance(ledger.used - before)
+            if ledger.used == before:  # nothing scored: a resume replays this step exactly
+                step += 1
+                continue
             save_step(
                 stage,
                 step=step,

@@ -284,7 +284,7 @@ class ModelComponent(Component):
                 exc.hint or "retrain or restore the run directory",
             ) from None
         self.path = p
-        probe = self._predict(["CCO"])
+        probe, _ = self._frame(["CCO"])
         columns = [c for c in probe.columns if c.endswith(("_pred", "_prob"))]
         column = cfg.params["column"]
         if column is None:
@@ -297,19 +297,22 @@ class ModelComponent(Component):
         self.column = column
         cfg.params["column"] = column
 
-    def _predict(self, smiles: Sequence[str]):
+    def _frame(self, smiles: Sequence[str]):
+        """Prediction columns of the molecules the run's standardizer accepts (one parse and
+        one featurization for the batch), and their positions in `smiles`."""
         from helixforge.chem.table import parse_molecules
 
         pr = self.predictor
         results, X, _ = parse_molecules(list(smiles), pr.spec, pr.options, 1, scaffolds=False)
-        return results, X
+        ok = [i for i, (c, _) in enumerate(results) if c is not None]
+        frame = pr.predict_frame([results[i][0] for i in ok], features=X) if ok else None
+        return frame, ok
 
     def predict_column(self, smiles: Sequence[str]) -> np.ndarray:
-        results, X = self._predict(smiles)
-        ok = [i for i, (c, _) in enumerate(results) if c is not None]
+        """The chosen column for each SMILES (NaN where the run's standardizer rejects it)."""
+        frame, ok = self._frame(smiles)
         out = np.full(len(smiles), np.nan)
         if ok:
-            frame = self.predictor.predict_frame([results[i][0] for i in ok], features=X)
             out[ok] = frame[self.column].to_numpy(float)
         return out
 

@@ -317,7 +317,7 @@ def parse_design_text(text: str, path: str | os.PathLike = "design.toml") -> Des
     components = [_component(i, raw, err, names) for i, raw in enumerate(comps)]
     if all(c.filter for c in components):
         raise err(
-            ("component",),
+            ("component", 0),
             "every component is a filter, nothing is scored",
             "set filter = false on at least one component",
         )

@@ -1,0 +1,223 @@
+"""Bad design files and options are refused before any work, naming the file, line and fix."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from helixforge.chem.generate.scoring import load_scoring
+from helixforge.cli.app import app
+from helixforge.core.errors import ConfigError
+
+GOOD = '[[component]]\ntype = "qed"\n'
+
+# (case, TOML text, line the message must name, words the message must contain)
+BAD_CONFIGS = [
+    ("toml syntax", 'title = "x\n' + GOOD, 1, "not valid TOML"),
+    ("unknown top key", 'titel = "x"\n' + GOOD, 1, "unknown key 'titel'"),
+    (
+        "unknown scoring key",
+        '[scoring]\naggregat = "geometric"\n' + GOOD,
+        2,
+        "unknown key 'aggregat'",
+    ),
+    ("bad aggregate", '[scoring]\naggregate = "median"\n' + GOOD, 2, "unknown aggregate 'median'"),
+    ("no components", 'title = "x"\n', None, "no scoring components"),
+    ("unknown component type", '[[component]]\ntype = "qde"\n', 2, "unknown component type 'qde'"),
+    ("missing type", "[[component]]\nweight = 1\n", 1, "has no 'type'"),
+    ("unknown component key", GOOD + "wieght = 2\n", 3, "unknown key 'wieght'"),
+    ("negative weight", GOOD + "weight = -1\n", 3, "weight = -1"),
+    ("zero weight", GOOD + "weight = 0\n", 3, "weight = 0"),
+    ("weight as text", GOOD + 'weight = "high"\n', 3, "weight = 'high'"),
+    (
+        "unknown transform",
+        GOOD + 'transform = { type = "sigmod" }\n',
+        3,
+        "unknown transform type 'sigmod'",
+    ),
+    (
+        "transform missing low",
+        GOOD + 'transform = { type = "sigmoid", high = 2 }\n',
+        3,
+        "needs 'low'",
+    ),
+    (
+        "transform low above high",
+        GOOD + 'transform = { type = "sigmoid", low = 5, high = 2 }\n',
+        3,
+        "must be below",
+    ),
+    (
+        "transform unknown param",
+        GOOD + 'transform = { type = "gaussian", mu = 1, sigma = 1, k = 2 }\n',
+        3,
+        "unknown parameter 'k'",
+    ),
+    (
+        "transform sigma zero",
+        GOOD + 'transform = { type = "gaussian", mu = 1, sigma = 0 }\n',
+        3,
+        "'sigma' must be > 0",
+    ),
+    (
+        "transform sub-table",
+        GOOD + '[component.transform]\ntype = "step"\nlow = "a"\n',
+        5,
+        "'low' must be a number",
+    ),
+    (
+        "bad SMARTS",
+        GOOD + '[[component]]\ntype = "substructure"\nsmarts = ["c1ccccc1", "C(("]\n',
+        5,
+        "SMARTS 'C(('",
+    ),
+    (
+        "bad mode",
+        GOOD + '[[component]]\ntype = "substructure"\nsmarts = "c1ccccc1"\nmode = "banned"\n',
+        6,
+        "unknown mode 'banned'",
+    ),
+    (
+        "bad reference SMILES",
+        '[[component]]\ntype = "similarity"\nsmiles = ["CCO", "C1CC"]\n',
+        3,
+        "reference SMILES 'C1CC'",
+    ),
+    (
+        "empty reference list",
+        '[[component]]\ntype = "similarity"\nsmiles = []\n',
+        3,
+        "smiles must be",
+    ),
+    (
+        "bad fingerprint",
+        '[[component]]\ntype = "similarity"\nsmiles = "CCO"\nfingerprint = "ecfp5"\n',
+        4,
+        "unknown fingerprint 'ecfp5'",
+    ),
+    ("similarity without smiles", '[[component]]\ntype = "similarity"\n', 1, "needs 'smiles'"),
+    (
+        "unknown property",
+        '[[component]]\ntype = "property"\nproperty = "logd"\ntransform = "none"\n',
+        3,
+        "unknown property 'logd'",
+    ),
+    (
+        "property without transform",
+        '[[component]]\ntype = "property"\nproperty = "mw"\n',
+        1,
+        "needs a transform",
+    ),
+    (
+        "element without element_count",
+        '[[component]]\ntype = "property"\nproperty = "mw"\nelement = "F"\ntransform = "none"\n',
+        4,
+        "element is only used",
+    ),
+    (
+        "element_count bad symbol",
+        '[[component]]\ntype = "property"\nproperty = "element_count"\nelement = "Xx"\ntransform = "none"\n',
+        4,
+        "element_count needs",
+    ),
+    (
+        "missing model dir",
+        '[[component]]\ntype = "model"\npath = "no/such/run"\ntransform = "none"\n',
+        3,
+        "model directory no/such/run not found",
+    ),
+    (
+        "model without transform",
+        '[[component]]\ntype = "model"\npath = "x"\n',
+        1,
+        "needs a transform",
+    ),
+    ("duplicate names", GOOD + GOOD, 3, "two components are named 'qed'"),
+    ("name not an identifier", GOOD + 'name = "my score"\n', 3, "not a plain identifier"),
+    (
+        "only filters",
+        '[[component]]\ntype = "substructure"\nsmarts = "c"\n',
+        1,
+        "every component is a filter",
+    ),
+    ("filter not bool", GOOD + 'filter = "yes"\n', 3, "filter must be true or false"),
+    ("unknown rl key", GOOD + "[rl]\nsigam = 64\n", 4, "unknown key 'sigam'"),
+    ("rl batch size zero", GOOD + "[rl]\nbatch_size = 0\n", 4, "batch_size = 0"),
+    ("rl learning rate text", GOOD + '[rl]\nlearning_rate = "fast"\n', 4, "learning_rate = 'fast'"),
+    (
+        "rl diversity filter",
+        GOOD + '[rl]\ndiversity_filter = "tanimoto"\n',
+        4,
+        "unknown diversity_filter",
+    ),
+    ("ga mutation rate above 1", GOOD + "[ga]\nmutation_rate = 1.5\n", 4, "mutation_rate = 1.5"),
+    (
+        "ga min above max atoms",
+        GOOD + "[ga]\nmin_atoms = 40\nmax_atoms = 20\n",
+        4,
+        "min_atoms is above max_atoms",
+    ),
+    ("ga population float", GOOD + "[ga]\npopulation = 10.5\n", 4, "population = 10.5"),
+]
+
+
+@pytest.mark.parametrize("case,text,line,words", BAD_CONFIGS, ids=[c[0] for c in BAD_CONFIGS])
+def test_bad_config_names_file_line_and_fix(tmp_path, case, text, line, words):
+    path = tmp_path / "design.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_scoring(path)
+    err = info.value
+    where = f"{path}, line {line}:" if line else f"{path}:"
+    assert err.message.startswith(where), err.message
+    assert words in err.message, err.message
+    assert err.hint, "every config error says how to fix it"
+
+
+def test_at_least_twenty_bad_configs():
+    assert len(BAD_CONFIGS) >= 20
+
+
+def _cli(args):
+    return CliRunner().invoke(app, ["chem", "design", *args])
+
+
+@pytest.mark.parametrize(
+    "case,args,words",
+    [
+        ("missing config", ["--config", "missing.toml"], "no such file"),
+        ("bad optimizer", ["--optimizer", "bayes"], "--optimizer"),
+        ("zero budget", ["--budget", "0"], "--budget"),
+        ("negative jobs", ["--jobs", "-1"], "--jobs"),
+        ("bad config", ["--config", "BAD"], "line 2"),
+        ("missing GA start file", ["--optimizer", "ga", "--config", "GASTART"], "start file"),
+    ],
+)
+def test_cli_refuses_before_work(tmp_path, case, args, words):
+    good = tmp_path / "good.toml"
+    good.write_text(GOOD, encoding="utf-8")
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[component]]\ntype = "qde"\n', encoding="utf-8")
+    ga = tmp_path / "ga.toml"
+    ga.write_text(GOOD + '[ga]\nstart = "nowhere.smi"\n', encoding="utf-8")
+    sub = {"BAD": str(bad), "GASTART": str(ga), "missing.toml": str(tmp_path / "missing.toml")}
+    args = [sub.get(a, a) for a in args]
+    if "--config" not in args:
+        args = ["--config", str(good), *args]
+    out = tmp_path / "run"
+    res = _cli([*args, "-o", str(out), "-q"])
+    assert res.exit_code == 2, res.output
+    assert "Traceback" not in res.output
+    assert words in res.output
+    assert not out.exists() and not (tmp_path / ".run.partial").exists()
+
+
+def test_existing_output_is_refused_without_overwrite(tmp_path):
+    cfg = tmp_path / "design.toml"
+    cfg.write_text(GOOD, encoding="utf-8")
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "keep.txt").write_text("x")
+    res = _cli(["--config", str(cfg), "-o", str(out), "-q"])
+    assert res.exit_code == 2 and "already exists" in res.output
+    assert (out / "keep.txt").exists()

@@ -1,0 +1,177 @@
+"""Scoring a design TOML: desirability transforms, components, aggregation, line lookup."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from helixforge.chem.generate.scoring import canonical_smiles, load_scoring
+from helixforge.chem.generate.scoring_config import parse_design_text
+from helixforge.chem.generate.scoring_toml import TomlLines
+from helixforge.chem.generate.transforms import TRANSFORMS, make_transform
+
+PHENOL = "Oc1ccccc1"
+
+PARAMS = {
+    "none": {},
+    "sigmoid": {"low": 2, "high": 6},
+    "reverse_sigmoid": {"low": 2, "high": 6},
+    "double_sigmoid": {"low": 2, "high": 6},
+    "step": {"low": 2, "high": 6},
+    "maximise": {"low": 2, "high": 6},
+    "minimise": {"low": 2, "high": 6},
+    "gaussian": {"mu": 4, "sigma": 1},
+    "max_gaussian": {"mu": 4, "sigma": 1},
+    "min_gaussian": {"mu": 4, "sigma": 1},
+}
+
+
+@pytest.mark.parametrize("name", sorted(TRANSFORMS))
+def test_every_transform_keeps_the_shape_and_stays_in_0_1(name):
+    t = make_transform({"type": name, **PARAMS[name]})
+    x = np.array([[-1e9, 0.0, 2.0], [4.0, np.nan, 1e9]])
+    y = t(x)
+    assert y.shape == x.shape
+    assert np.all((y >= 0) & (y <= 1))
+    assert y[1, 1] == 0.0  # NaN (an undefined raw value) scores 0
+
+
+def test_transform_shapes():
+    x = np.linspace(0, 8, 81)
+    sig = make_transform({"type": "sigmoid", "low": 2, "high": 6})(x)
+    assert np.all(np.diff(sig) >= 0) and sig[0] < 0.01 and sig[-1] > 0.99
+    assert math.isclose(sig[40], 0.5)  # the midpoint of low and high
+    rev = make_transform({"type": "reverse_sigmoid", "low": 2, "high": 6})(x)
+    assert np.allclose(rev, 1 - sig)
+    ds = make_transform({"type": "double_sigmoid", "low": 2, "high": 6})(x)
+    assert ds[40] > 0.99 and ds[0] < 0.01 and ds[-1] < 0.01
+    step = make_transform({"type": "step", "low": 2, "high": 6})(np.array([1.9, 2, 6, 6.1]))
+    assert step.tolist() == [0, 1, 1, 0]
+    up = make_transform("maximise" if False else {"type": "maximise", "low": 2, "high": 6})
+    assert up(np.array([0, 2, 4, 6, 9])).tolist() == [0, 0, 0.5, 1, 1]
+    down = make_transform({"type": "minimize", "low": 2, "high": 6})  # US spelling accepted
+    assert down(np.array([0, 4, 9])).tolist() == [1, 0.5, 0]
+    mg = make_transform({"type": "max_gaussian", "mu": 4, "sigma": 1})(np.array([3, 4, 10]))
+    assert mg[1] == 1 and mg[2] == 1 and math.isclose(mg[0], math.exp(-0.5))
+
+
+CONFIG = """title = "phenol-like and drug-like"
+[scoring]
+aggregate = "{agg}"
+
+[[component]]
+type = "qed"
+weight = 1
+
+[[component]]
+name = "sim"
+type = "similarity"
+smiles = ["Oc1ccccc1"]
+weight = 2
+
+[[component]]
+name = "mw"
+type = "property"
+property = "mw"
+transform = {{ type = "double_sigmoid", low = 50, high = 400 }}
+
+[[component]]
+name = "no_nitro"
+type = "substructure"
+smarts = "[N+](=O)[O-]"
+mode = "forbidden"
+"""
+
+
+def test_components_are_kept_raw_and_transformed():
+    scorer = load_scoring(parse_design_text(CONFIG.format(agg="geometric")))
+    t = scorer.score([PHENOL, "CCO", "not a smiles", "CC[N+](=O)[O-]"])
+    assert t.columns.tolist()[:3] == ["smiles", "valid", "score"]
+    for name in ("qed", "sim", "mw", "no_nitro"):
+        assert name in t and f"{name}_raw" in t
+    assert t["smiles"].tolist()[:2] == [PHENOL, "CCO"]
+    assert t["valid"].tolist() == [True, True, False, True]
+    assert t.loc[0, "sim_raw"] == 1.0 and t.loc[0, "sim"] == 1.0
+    assert t.loc[2, "score"] == 0.0  # invalid scores 0
+    assert t.loc[3, "score"] == 0.0 and t.loc[3, "no_nitro"] == 0.0  # forbidden: filter → 0
+    assert math.isclose(t.loc[1, "mw_raw"], 46.069, abs_tol=1e-3)
+
+
+@pytest.mark.parametrize("agg", ["geometric", "arithmetic"])
+def test_weighted_means(agg):
+    t = load_scoring(parse_design_text(CONFIG.format(agg=agg))).score(["CCO"]).iloc[0]
+    s = np.array([t["qed"], t["sim"], t["mw"]])
+    w = np.array([1.0, 2.0, 1.0])
+    want = (
+        np.exp((w * np.log(s)).sum() / w.sum()) if agg == "geometric" else (w * s).sum() / w.sum()
+    )
+    assert math.isclose(t["score"], want * t["no_nitro"], rel_tol=1e-12)
+
+
+def test_count_fingerprints_and_element_counts():
+    text = """[[component]]
+type = "similarity"
+smiles = "CCOc1ccccc1"
+fingerprint = "ecfp4_count"
+[[component]]
+name = "f"
+type = "property"
+property = "element_count"
+element = "F"
+transform = { type = "gaussian", mu = 1, sigma = 1 }
+"""
+    t = load_scoring(parse_design_text(text)).score(["CCOc1ccccc1", "FC(F)c1ccccc1"])
+    assert t["similarity"].tolist()[0] == 1.0
+    assert t["f_raw"].tolist() == [0.0, 2.0]
+
+
+def test_model_component_reuses_a_chem_run(tmp_path, make_table, fast_gbm):
+    from helixforge.chem.train import train_property_model
+
+    run = tmp_path / "logp_run"
+    train_property_model(
+        make_table(0),
+        "smiles",
+        ["logp_like"],
+        model="gbm",
+        model_params=fast_gbm,
+        out=run,
+        report=False,
+    )
+    text = f"""[[component]]
+name = "logp"
+type = "model"
+path = "{run}"
+transform = {{ type = "sigmoid", low = 0, high = 3 }}
+"""
+    scorer = load_scoring(parse_design_text(text, tmp_path / "design.toml"))
+    assert scorer.components[0].column == "logp_like_pred"
+    t = scorer.score(["c1ccccc1CCC", "OCC(O)CO", "bad(("])
+    assert t["logp_raw"][0] > t["logp_raw"][1] and np.isnan(t["logp_raw"][2])
+    assert "model" in "".join(scorer.key())  # the run's files are part of the resume key
+
+
+def test_canonical_smiles():
+    assert canonical_smiles("OCC") == canonical_smiles("C(O)C") == "CCO"
+    assert canonical_smiles("C1CC") is None and canonical_smiles("") is None
+
+
+def test_toml_lines_find_keys_in_arrays_inline_and_sub_tables():
+    text = """title = "x"   # 1
+[[component]]
+type = "qed"
+[[component]]
+type = "similarity"
+transform = { type = "sigmoid", low = 1 }
+[component.extra]
+key = 1
+"""
+    lines = TomlLines(text)
+    assert lines.line(("title",)) == 1
+    assert lines.line(("component", 0, "type")) == 3
+    assert lines.line(("component", 1)) == 4
+    assert lines.line(("component", 1, "transform", "low")) == 6
+    assert lines.line(("component", 1, "extra", "key")) == 8
+    assert lines.line(("component", 1, "missing")) == 4  # falls back to the table

@@ -217,14 +217,12 @@ def run_task(task: str, optimizer: str, seed: int, budget: int) -> dict:
 def run_timing(budget: int) -> dict:
     """RL design with a LightGBM model component + QED + SA on 2 threads, `budget` calls."""
     from helixforge.chem.generate.design import design
-    from helixforge.chem.train import train_property
+    from helixforge.chem.train import train_property_model
 
     model_dir = WORK / "lgbm_lipo"
     if not (model_dir / "config.json").exists():
         src = DATA / "tdc_admet" / "admet_group" / "lipophilicity_astrazeneca" / "train_val.csv"
-        train_property(
-            src, model_dir, smiles_col="Drug", targets=["Y"], model="gbm", overwrite=True
-        )
+        train_property_model(src, "Drug", ["Y"], model="gbm", out=model_dir, overwrite=True)
     cfg = WORK / "timing.toml"
     cfg.write_text(
         f"""title = "lipophilicity window + drug-likeness (timing)"

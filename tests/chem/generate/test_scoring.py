@@ -175,3 +175,21 @@ key = 1
     assert lines.line(("component", 1, "transform", "low")) == 6
     assert lines.line(("component", 1, "extra", "key")) == 8
     assert lines.line(("component", 1, "missing")) == 4  # falls back to the table
+
+
+def test_admet_component_uses_the_panel():
+    from helixforge.chem.admet.weights import WEIGHTS_DIR
+
+    if not (WEIGHTS_DIR / "manifest.json").is_file():
+        pytest.skip("the ADMET panel's weights are not installed in this checkout")
+    text = """[[component]]
+type = "admet"
+endpoint = "herg"
+[[component]]
+name = "logp"
+type = "admet"
+endpoint = "logp"
+transform = { type = "double_sigmoid", low = 1, high = 3 }
+"""
+    t = load_scoring(parse_design_text(text)).score(["CCO", "c1ccccc1CCN(C)C"])
+    assert t["admet"].between(0, 1).all() and t["logp_raw"][1] > t["logp_raw"][0]

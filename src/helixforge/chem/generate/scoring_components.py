@@ -333,32 +333,32 @@ class ModelComponent(Component):
 
 
 class ADMETComponent(Component):
-    """One endpoint of the shipped ADMET panel (helixforge.chem.admet.ADMETPanel)."""
-
-    _panels: dict[int, Any] = {}
+    """One endpoint (or physicochemical property) of the shipped ADMET panel
+    (helixforge.chem.admet.ADMETPanel, only that endpoint's model loaded)."""
 
     def __init__(self, cfg, design):
         super().__init__(cfg, design)
+        from helixforge.core.errors import HelixError
+
         try:
-            from helixforge.chem.admet import ADMETPanel
+            from helixforge.chem.admet import ENDPOINT_NAMES, PROPERTY_NAMES, ADMETPanel
         except ImportError:
             raise self.err(
                 "type",
                 "the ADMET panel is not available in this installation",
                 "install HelixForge with its ADMET weights, or use a 'model' component",
             ) from None
-        self.panel = ADMETPanel()
-        probe = self.panel.predict_smiles(["CCO"])
-        cols = [c for c in probe.columns if c.startswith("admet_")]
-        endpoint = str(cfg.params["endpoint"])
-        col = endpoint if endpoint.startswith("admet_") else f"admet_{endpoint}"
-        if col not in probe.columns:
+        names = [*ENDPOINT_NAMES, *PROPERTY_NAMES]
+        endpoint = str(cfg.params["endpoint"]).removeprefix("admet_")
+        if endpoint not in names:
             raise self.err(
-                "endpoint",
-                f"unknown ADMET endpoint {endpoint!r}",
-                _suggest(endpoint, [c.removeprefix("admet_") for c in cols]),
+                "endpoint", f"unknown ADMET endpoint {endpoint!r}", _suggest(endpoint, names)
             )
-        self.column = col
+        try:
+            self.panel = ADMETPanel(endpoints=[endpoint], percentiles=False, domain=False)
+        except HelixError as exc:
+            raise self.err("endpoint", exc.message, exc.hint or "choose another endpoint") from None
+        self.column = f"admet_{endpoint}"
 
     def raw(self, mols, smiles):
         return self.panel.predict_smiles(list(smiles))[self.column].to_numpy(float)

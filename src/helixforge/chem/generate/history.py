@@ -72,10 +72,13 @@ class ScoringLedger:
             table = self.scorer.score(new)
             self.scoring_seconds += time.perf_counter() - t0
             cols = self.scorer.columns
-            for rec in table[["smiles", *cols]].to_dict("records"):
-                row = {"step": int(step), **rec}
+            records = table[cols].to_dict("records")
+            for c, rec in zip(new, records, strict=True):
+                # keyed by this call's canonical SMILES (RDKit canonicalization is not
+                # always idempotent, so never re-derive the key from the scored table)
+                row = {"step": int(step), "smiles": c, **rec}
                 self.rows.append(row)
-                self.cache[row["smiles"]] = row
+                self.cache[c] = row
         scores = np.array(
             [
                 0.0 if c is None else self.cache[c]["score"] if c in self.cache else np.nan

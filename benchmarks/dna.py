@@ -386,6 +386,9 @@ def write_markdown(rows: list[dict]) -> None:
         "a single seed, epoch caps set by the shared CPU, and DNABERT-2's numbers come from GPU fine-tuning of "
         "a 117M-parameter pre-trained model.",
     ]
+    from dna_auto_report import auto_section
+
+    lines += auto_section(gue)
     capped = [
         f"{r['task']}/{r['model']}"
         for r in gue

@@ -116,7 +116,7 @@ def finetune_prior(
     rng = random.Random(seed)
     order = mols[:]
     rng.shuffle(order)
-    n_val = int(round(val_fraction * len(order))) if len(order) >= 5 else 0
+    n_val = max(1, round(val_fraction * len(order))) if len(order) >= 5 and val_fraction else 0
     val, train = order[:n_val], order[n_val:]
     val_rows, _ = encode_many(prior, val)
     seed_everything(seed)

@@ -191,12 +191,14 @@ def train_prior(
     else:
         say(f"scanning {corpus} for the vocabulary")
         counts, rows, bad = scan_corpus(corpus, kind, column, cfg["max_len"])
-        if rows - bad <= val_size:
+        if rows - bad < 2:
             raise NoUsableRowsError(
                 f"{corpus}: only {rows - bad} usable SMILES", hint="use a bigger corpus"
             )
         vocab = Vocabulary.from_counts(counts, kind)
         saved = None
+    # A small corpus keeps at most a tenth for validation.
+    val_size = min(val_size, max(1, (rows - bad) // 10)) if val_size else 0
     prior = Prior.from_config(vocab, cfg, seed=seed)
     planned = max_molecules or epochs * (rows - val_size)
     total_steps = max(1, math.ceil(planned / batch_size))
@@ -231,7 +233,7 @@ def train_prior(
                 if state["molecules"] >= planned:
                     finished = True
                     break
-                batch = encoded[i : i + batch_size]
+                batch = encoded[i : i + min(batch_size, planned - state["molecules"])]
                 losses.append(stepper.backward(pad(batch)))
                 stepper.step()
                 state["step"] += 1

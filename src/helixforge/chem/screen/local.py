@@ -3,7 +3,8 @@
 `run_local(chunks, config, n_jobs, on_result)` keeps at most 2 × `n_jobs` chunks in flight
 (bounded memory whatever the library size) and hands each finished chunk to `on_result` as
 soon as it is done (the caller checkpoints it). Workers are forked after the models were
-loaded in this process (`pipeline.output_columns` probes them), so they start warm.
+loaded in this process (`pipeline.output_columns` probes them), so they start warm — unless
+torch is loaded (a D-MPNN run), then they start from a fork server and load the models once.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ def run_local(
     from helixforge.core.parallel import available_cpus
 
     workers = max(1, min(n_jobs, available_cpus() * 4))
-    context = multiprocessing.get_context("fork")
+    context = multiprocessing.get_context(_start_method())
     pending: dict = {}
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         try:
@@ -51,6 +52,14 @@ def run_local(
             for future in pending:
                 future.cancel()
             raise
+
+
+def _start_method() -> str:
+    """fork (workers start warm, models already loaded) unless torch was used here: its OpenMP
+    thread pool does not survive a fork, so D-MPNN screens start workers from a fork server."""
+    import sys
+
+    return "forkserver" if "torch" in sys.modules else "fork"
 
 
 def _drain(pending: dict, on_result: OnResult, done) -> None:

@@ -1,0 +1,213 @@
+"""`ADMETPanel`: the 22 TDC ADMET endpoints + RDKit physicochemical properties in one call.
+
+    from helixforge.chem.admet import ADMETPanel
+
+    panel = ADMETPanel()                              # all shipped endpoints + properties
+    df = panel.predict(["CC(=O)Oc1ccccc1C(=O)O"])     # raw SMILES: standardize, then predict
+    df["admet_herg"], df["admet_herg_pct"], df["admet_in_domain"]
+
+    X = featurize(canonical, panel.feature_spec)     # callers that already featurized
+    panel.predict_features(X)                         # model endpoints (+ pct, AD) from X
+
+Columns: `admet_<endpoint>` (probability for classification endpoints, value in the TDC unit
+for regression, see `cards.ENDPOINTS`), `admet_<property>` (physicochemical), with
+`percentiles=True` also `admet_<name>_pct` (percentile, 0–100, among ~2,600 ChEMBL approved
+drugs), and `admet_ad_similarity` / `admet_in_domain` (max ECFP4 Tanimoto to the panel's AD
+reference of training molecules, ≥ `reference.AD_THRESHOLD`). Every model shares ONE
+FeatureSpec (`feature_spec`), so each molecule is parsed and featurized once.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from helixforge.chem.admet.cards import ENDPOINT_NAMES
+from helixforge.chem.admet.physchem import PROPERTY_NAMES, physchem_columns
+from helixforge.chem.admet.weights import WEIGHTS_DIR, available_endpoints, load_booster
+from helixforge.core.errors import ConfigError, InputError, quoted
+
+CANONICAL_COL = "canonical_smiles"
+
+
+class ADMETPanel:
+    """Shipped ADMET endpoint models + physicochemical properties (see module docstring).
+
+    `endpoints`: names from `ENDPOINT_NAMES` and/or `PROPERTY_NAMES` (None = everything
+    shipped); `percentiles`: add `_pct` columns; `domain`: add the applicability-domain
+    columns; `n_threads`: LightGBM threads for prediction."""
+
+    def __init__(
+        self,
+        endpoints: Sequence[str] | str | None = None,
+        percentiles: bool = True,
+        domain: bool = True,
+        n_threads: int = 1,
+        weights: str | os.PathLike | None = None,
+    ):
+        self.root = os.fspath(weights or WEIGHTS_DIR)
+        shipped = available_endpoints(self.root)
+        if isinstance(endpoints, str):
+            endpoints = [e.strip() for e in endpoints.split(",") if e.strip()]
+        if endpoints is None:
+            names = [e for e in ENDPOINT_NAMES if e in shipped] + list(PROPERTY_NAMES)
+        else:
+            names = list(dict.fromkeys(endpoints))
+            if not names:
+                raise ConfigError("--endpoints: no endpoint given", hint=_choices())
+            unknown = [n for n in names if n not in ENDPOINT_NAMES and n not in PROPERTY_NAMES]
+            if unknown:
+                raise ConfigError(
+                    f"--endpoints: unknown endpoint {quoted(unknown)}", hint=_choices()
+                )
+            missing = [n for n in names if n in ENDPOINT_NAMES and n not in shipped]
+            if missing:
+                raise InputError(
+                    f"--endpoints: no shipped weights for {quoted(missing)} in {self.root}",
+                    hint="reinstall helixforge, or leave these endpoints out",
+                )
+        self.endpoints: list[str] = names
+        self.model_endpoints = [n for n in names if n in ENDPOINT_NAMES]
+        self.properties = [n for n in names if n in PROPERTY_NAMES]
+        self.percentiles = bool(percentiles)
+        self.domain = bool(domain)
+        self.n_threads = int(n_threads)
+        self._models = {n: load_booster(n, self.root) for n in self.model_endpoints}
+        self.feature_spec = self._shared_spec()
+        self._reference = None
+
+    # ------------------------------------------------------------------ setup
+    def _shared_spec(self):
+        from helixforge.chem.admet.weights import PANEL_FEATURES
+        from helixforge.chem.featurize import FeatureSpec
+
+        specs = {
+            n: FeatureSpec.from_dict(meta["features"]) for n, (_, meta) in self._models.items()
+        }
+        distinct = set(specs.values())
+        if len(distinct) > 1:
+            raise InputError(
+                f"{self.root}: the endpoint models do not share one FeatureSpec",
+                hint="reinstall helixforge (the shipped weights are inconsistent)",
+            )
+        return next(iter(distinct)) if distinct else PANEL_FEATURES
+
+    @property
+    def reference(self):
+        """Approved-drug reference values and AD fingerprints (loaded on first use)."""
+        if self._reference is None:
+            from helixforge.chem.admet.reference import Reference
+
+            self._reference = Reference.load(self.root)
+        return self._reference
+
+    def columns(self) -> list[str]:
+        """The output columns, in order."""
+        cols = []
+        for n in self.endpoints:
+            cols += [f"admet_{n}"] + ([f"admet_{n}_pct"] if self.percentiles else [])
+        if self.domain and self.model_endpoints:
+            cols += ["admet_ad_similarity", "admet_in_domain"]
+        return cols
+
+    def model_key(self) -> dict[str, str]:
+        """sha256 of every weight file this panel uses (for resume keys)."""
+        from helixforge.chem.admet.weights import MANIFEST, _manifest
+
+        m = _manifest(self.root)
+        keep = {f"{n}/" for n in self.model_endpoints}
+        out = {k: v["sha256"] for k, v in m.items() if any(k.startswith(p) for p in keep)}
+        for k in ("reference.json", "reference.npy", "ad_bits.npy"):
+            if k in m:
+                out[k] = m[k]["sha256"]
+        out[MANIFEST] = "v1"
+        return out
+
+    # ------------------------------------------------------------------ prediction
+    def predict_features(self, X: np.ndarray, mols: Sequence | None = None) -> pd.DataFrame:
+        """Panel columns from feature rows computed with `feature_spec` (and the parsed
+        molecules, needed only for the physicochemical properties)."""
+        X = np.ascontiguousarray(X, dtype=np.float32)
+        if X.ndim != 2 or X.shape[1] != len(self.feature_spec.names()):
+            raise InputError(
+                f"feature matrix has shape {X.shape}; the panel needs "
+                f"(n, {len(self.feature_spec.names())}) from ADMETPanel.feature_spec"
+            )
+        values: dict[str, np.ndarray] = {}
+        for n in self.model_endpoints:
+            booster, meta = self._models[n]
+            p = np.asarray(booster.predict(X, num_threads=self.n_threads), dtype=np.float64)
+            values[n] = 10.0**p if meta.get("log_target") else p
+        if self.properties:
+            if mols is None:
+                raise InputError(
+                    "physicochemical properties need the molecules",
+                    hint="call predict_smiles, or pass mols=, or choose model endpoints only",
+                )
+            for c, v in physchem_columns(mols, self.properties).items():
+                values[c[len("admet_") :]] = v
+        out: dict[str, np.ndarray] = {}
+        for n in self.endpoints:
+            out[f"admet_{n}"] = values[n]
+            if self.percentiles:
+                out[f"admet_{n}_pct"] = self.reference.percentile(n, values[n])
+        if self.domain and self.model_endpoints:
+            sim = self.reference.ad_similarity(X, self.feature_spec)
+            out["admet_ad_similarity"] = sim
+            out["admet_in_domain"] = sim >= self.reference.ad_threshold
+        return pd.DataFrame(out)
+
+    def predict_smiles(self, canonical_smiles: Sequence[str]) -> pd.DataFrame:
+        """Panel columns for standardized (canonical) SMILES: one parse and one feature row per
+        molecule. A SMILES RDKit cannot parse is an InputError (use `predict` for raw input)."""
+        from helixforge.chem.featurize import featurize_mols, mol_of
+
+        smiles = list(canonical_smiles)
+        mols = [mol_of(s) for s in smiles]
+        bad = [i for i, m in enumerate(mols) if m is None]
+        if bad:
+            raise InputError(
+                f"predict_smiles: SMILES {smiles[bad[0]]!r} (position {bad[0]}) does not parse"
+                + (f" ({len(bad)} such)" if len(bad) > 1 else ""),
+                hint="use ADMETPanel.predict for raw SMILES: rejected ones get an error column",
+            )
+        X = featurize_mols(mols, self.feature_spec)
+        return self.predict_features(X, mols)
+
+    def predict(self, smiles: Sequence[str] | str) -> pd.DataFrame:
+        """Raw SMILES → `smiles`, `canonical_smiles`, `error` and the panel columns; a SMILES
+        the standardizer rejects keeps its row with the reason in `error` and NaN values."""
+        from helixforge.chem.standardize import standardize_many
+
+        if isinstance(smiles, str):
+            smiles = [smiles]
+        smiles = list(smiles)
+        results = standardize_many(smiles)
+        ok = [i for i, (c, _) in enumerate(results) if c is not None]
+        head = pd.DataFrame(
+            {
+                "smiles": smiles,
+                CANONICAL_COL: [c for c, _ in results],
+                "error": [r for _, r in results],
+            }
+        )
+        cols = self.columns()
+        body = pd.DataFrame(index=range(len(smiles)), columns=cols, dtype=float)
+        if ok:
+            pred = self.predict_smiles([results[i][0] for i in ok])
+            pred.index = ok
+            body = body.astype({c: pred[c].dtype for c in cols})
+            body.loc[ok, cols] = pred[cols]
+            if "admet_in_domain" in cols:
+                body["admet_in_domain"] = body["admet_in_domain"].astype("boolean")
+                body.loc[[i for i in range(len(smiles)) if i not in set(ok)], "admet_in_domain"] = (
+                    pd.NA
+                )
+        return pd.concat([head, body], axis=1)
+
+
+def _choices() -> str:
+    return f"endpoints: {', '.join(ENDPOINT_NAMES)}; properties: {', '.join(PROPERTY_NAMES)}"

@@ -1,0 +1,167 @@
+"""`helix chem admet`: a SMILES table through the ADMET panel in resumable chunks.
+
+    predict_admet("library.csv", "library_admet.parquet", endpoints=["herg", "ames"])
+
+The chunked, resumable, atomic table job is `core.supervised.predict_table` (the one shared
+by every predict verb): finished chunks are kept in `.<out>.partial/` under a key (input
+sha256, the panel's weight hashes, the options) so `resume=True` after a kill repeats and loses
+no row; rows the standardizer rejects go to `<out>.errors.csv`. Each chunk is standardized,
+featurized once and predicted by every endpoint model in `n_jobs` worker processes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from helixforge.chem.admet.panel import ADMETPanel
+
+_PANELS: dict[tuple, ADMETPanel] = {}
+
+
+def _panel(key: tuple) -> ADMETPanel:
+    """One panel per process and settings (worker processes forked after the parent loaded it
+    reuse the parent's copy)."""
+    if key not in _PANELS:
+        endpoints, percentiles, domain = key
+        _PANELS[key] = ADMETPanel(list(endpoints), percentiles=percentiles, domain=domain)
+    return _PANELS[key]
+
+
+def _work(items: Sequence[object], key: tuple, options) -> tuple[list, pd.DataFrame]:
+    """Standardize a sub-chunk and predict its accepted molecules (one parse + one feature
+    row per distinct canonical SMILES)."""
+    from helixforge.chem.standardize import standardize_many
+
+    results = standardize_many(list(items), options)
+    accepted = [c for c, _ in results if c is not None]
+    if not accepted:
+        return results, pd.DataFrame(columns=_panel(key).columns())
+    unique = list(dict.fromkeys(accepted))
+    pred = _panel(key).predict_smiles(unique)
+    pos = {s: i for i, s in enumerate(unique)}
+    return results, pred.iloc[[pos[s] for s in accepted]].reset_index(drop=True)
+
+
+class _PanelRun:
+    """The `TrainedRun` face `predict_table` needs, for the shipped panel."""
+
+    def __init__(self, panel: ADMETPanel, key: tuple):
+        self.panel, self.key = panel, key
+        self.path = Path(panel.root)
+        self.config = {"input_col": "smiles"}
+
+    def model_key(self) -> str:
+        blob = json.dumps(self.panel.model_key(), sort_keys=True).encode()
+        return hashlib.sha256(blob).hexdigest()
+
+    def predict_frame(self, inputs, features=None, extra_columns=None) -> pd.DataFrame:
+        return features.reset_index(drop=True)  # predicted in `prepare`, in the workers
+
+    def prepare(self, n_jobs: int, options):
+        from helixforge.chem.standardize import apply_standardization
+        from helixforge.core.parallel import parallel_map
+
+        def prepare(frame: pd.DataFrame, col: str, source: str):
+            items = frame[col].tolist()
+            parts = max(1, min(n_jobs, len(items) // 500 or 1))
+            size = -(-len(items) // parts) if items else 1
+            subs = [items[i : i + size] for i in range(0, len(items), size)] or [[]]
+            done = parallel_map(_work, subs, n_jobs=n_jobs, key=self.key, options=options)
+            results = [r for res, _ in done for r in res]
+            preds = [p for _, p in done if len(p)]
+            pred = (
+                pd.concat(preds, ignore_index=True)
+                if preds
+                else pd.DataFrame(columns=self.panel.columns())
+            )
+            clean, errors = apply_standardization(frame, col, results, source=source)
+            return clean, clean["canonical_smiles"].tolist(), errors, pred
+
+        return prepare
+
+
+def predict_admet(
+    input: str | os.PathLike,
+    out: str | os.PathLike,
+    *,
+    endpoints: Sequence[str] | str | None = None,
+    percentiles: bool = True,
+    domain: bool = True,
+    input_col: str | None = None,
+    chunk_size: int = 10_000,
+    n_jobs: int = 1,
+    resume: bool = False,
+    overwrite: bool = False,
+    report: str | os.PathLike | None = None,
+    quiet: bool = True,
+) -> dict[str, Any]:
+    """Predict the panel for every row of `input` that standardizes; write `out` (input
+    columns + `canonical_smiles` + panel columns) and `<out>.errors.csv` for the rest; with
+    `report`, an HTML report (per-molecule bars, per-endpoint distributions). Returns a
+    summary (rows, predicted, errors, paths, in-domain fraction)."""
+    from helixforge.chem.standardize import StandardizeOptions
+    from helixforge.core.io import check_output
+    from helixforge.core.options import require_int
+    from helixforge.core.parallel import resolve_jobs
+    from helixforge.core.supervised import predict_table
+
+    require_int(chunk_size, "--chunk-size", min_value=1)
+    require_int(n_jobs, "--jobs", min_value=0)
+    out = check_output(out, overwrite=overwrite, kind="table", inputs=[input])
+    if report is not None:
+        report = check_output(report, overwrite=overwrite, option="--report", inputs=[input, out])
+    panel = ADMETPanel(endpoints, percentiles=percentiles, domain=domain)
+    key = (tuple(panel.endpoints), panel.percentiles, panel.domain)
+    _PANELS[key] = panel
+    run = _PanelRun(panel, key)
+    jobs = resolve_jobs(n_jobs)
+    summary = predict_table(
+        run,
+        input,
+        out,
+        prepare=run.prepare(jobs, StandardizeOptions()),
+        input_col=input_col or "smiles",
+        chunk_size=chunk_size,
+        resume=resume,
+        overwrite=overwrite,
+        options={
+            "endpoints": list(panel.endpoints),
+            "percentiles": panel.percentiles,
+            "domain": panel.domain,
+        },
+        quiet=quiet,
+    )
+    if report is not None:
+        from helixforge.chem.admet.report import write_admet_report
+
+        write_admet_report(out, report, panel)
+        summary["report"] = str(report)
+    return summary
+
+
+def read_sample(path: str | os.PathLike, max_rows: int = 100_000) -> pd.DataFrame:
+    """Up to `max_rows` rows of a written panel table (first rows), for reports."""
+    from helixforge.core.tables import iter_table
+
+    parts, n = [], 0
+    for chunk in iter_table(path, chunk_size=min(max_rows, 50_000)):
+        parts.append(chunk.frame)
+        n += len(chunk.frame)
+        if n >= max_rows:
+            break
+    df = pd.concat(parts) if parts else pd.DataFrame()
+    for c in df.columns:
+        if c.startswith("admet_") and c != "admet_in_domain":
+            df[c] = pd.to_numeric(df[c], errors="coerce")
+    return df.head(max_rows).reset_index(drop=True)
+
+
+__all__ = ["predict_admet", "read_sample", "np"]

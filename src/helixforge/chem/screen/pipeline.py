@@ -46,6 +46,7 @@ class ScreenConfig:
     filters: tuple[str, ...] = ()
     score: str = ""
     admet: bool = False
+    admet_endpoints: tuple[str, ...] | None = None  # None = every endpoint the panel ships
     domain: bool = True
     diversity: Diversity = field(default_factory=Diversity)
     pool: int = 300
@@ -94,10 +95,19 @@ class Loaded:
             else:
                 self.groups.append((p.spec, [i]))
         self.panel = None
+        self.panel_group: int | None = None  # the group whose features the panel reuses
         if config.admet:
             from helixforge.chem.admet import ADMETPanel
 
-            self.panel = ADMETPanel()
+            self.panel = ADMETPanel(
+                list(config.admet_endpoints) if config.admet_endpoints else None
+            )
+            spec = getattr(self.panel, "feature_spec", None)
+            if spec is not None and hasattr(self.panel, "predict_features"):
+                same = [g for g, (s, _) in enumerate(self.groups) if s is not None and s == spec]
+                if not same:
+                    self.groups.append((spec, []))
+                self.panel_group = same[0] if same else len(self.groups) - 1
 
 
 _LOADED: dict[tuple, Loaded] = {}
@@ -105,7 +115,7 @@ _LOADED: dict[tuple, Loaded] = {}
 
 def loaded(config: ScreenConfig) -> Loaded:
     """The process's `Loaded` for this config (built on first use)."""
-    key = (config.models, config.admet, config.device)
+    key = (config.models, config.admet, config.admet_endpoints, config.device)
     if key not in _LOADED:
         _LOADED.clear()
         _LOADED[key] = Loaded(config)
@@ -126,13 +136,15 @@ def _standardize(raw: list, options) -> tuple[list[tuple[str | None, str | None]
 
 def _model_columns(
     state: Loaded, config: ScreenConfig, smiles: list[str], mols: list
-) -> dict[str, Any]:
+) -> tuple[dict[str, Any], dict[int, Any]]:
+    """Prediction columns of every model, and the feature matrix of each group."""
     from helixforge.chem.featurize import featurize_mols
 
     cols: dict[str, Any] = {}
     preds: dict[int, pd.DataFrame] = {}
-    for spec, members in state.groups:
-        X = featurize_mols(mols, spec) if spec is not None else None
+    features: dict[int, Any] = {}
+    for g, (spec, members) in enumerate(state.groups):
+        X = features[g] = featurize_mols(mols, spec) if spec is not None else None
         for i in members:
             p = state.predictors[i]
             preds[i] = p.predict_frame(
@@ -141,7 +153,7 @@ def _model_columns(
     for i, ref in enumerate(config.models):
         for c in preds[i].columns:
             cols[f"{ref.name}.{c}"] = preds[i][c].to_numpy()
-    return cols
+    return cols, features
 
 
 def molecule_columns(config: ScreenConfig, smiles: list[str]) -> pd.DataFrame:
@@ -153,7 +165,7 @@ def molecule_columns(config: ScreenConfig, smiles: list[str]) -> pd.DataFrame:
     # canonical SMILES came out of RDKit's writer after the checks in `standardize`: parse
     # them directly (the same molecules `fingerprints.mol_of` gives, without its input checks)
     mols = [Chem.MolFromSmiles(s) for s in smiles]
-    cols = _model_columns(state, config, smiles, mols)
+    cols, features = _model_columns(state, config, smiles, mols)
     if config.filters:
         from helixforge.chem.filters import apply_filters
 
@@ -161,7 +173,10 @@ def molecule_columns(config: ScreenConfig, smiles: list[str]) -> pd.DataFrame:
         for c in filt.columns:
             cols[c] = filt[c].to_numpy()
     if state.panel is not None:
-        admet = state.panel.predict_smiles(smiles)
+        if state.panel_group is not None:  # the panel shares a feature matrix when it can
+            admet = state.panel.predict_features(features[state.panel_group], mols)
+        else:
+            admet = state.panel.predict_smiles(smiles)
         for c in admet.columns:
             cols[c] = admet[c].to_numpy()
     if config.diversity.needs_scaffolds:

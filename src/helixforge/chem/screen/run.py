@@ -54,6 +54,23 @@ def _model_key(path: str) -> dict[str, str]:
     }
 
 
+def _endpoints(admet: bool | str | Sequence[str]) -> tuple[str, ...] | None:
+    """`admet=True` → every endpoint; a name list (or "herg,caco2_wang") → those."""
+    if isinstance(admet, bool) or not admet:
+        return None
+    names = admet.split(",") if isinstance(admet, str) else list(admet)
+    return tuple(n.strip() for n in names if n.strip()) or None
+
+
+def _panel_key(config: ScreenConfig) -> Any:
+    """The ADMET panel's endpoints and weight checksums (part of the resume key)."""
+    from helixforge.chem.screen.pipeline import loaded
+
+    panel = loaded(config).panel
+    key = panel.model_key() if hasattr(panel, "model_key") else {}
+    return {"endpoints": list(getattr(panel, "endpoints", [])), "weights": key}
+
+
 def _resume_state(stage: Path, key: dict[str, Any], resume: bool) -> dict[str, Any]:
     import json
 
@@ -86,7 +103,7 @@ def screen_library(
     score: str | None = None,
     top: int = 100,
     all_out: str | os.PathLike | None = None,
-    admet: bool = False,
+    admet: bool | Sequence[str] = False,
     max_per_scaffold: int | None = None,
     min_distance: float | None = None,
     backend: str = "local",
@@ -145,7 +162,8 @@ def screen_library(
         models=refs,
         input_col=input_col,
         filters=tuple(filters or ()),
-        admet=admet,
+        admet=bool(admet),
+        admet_endpoints=_endpoints(admet),
         domain=domain,
         diversity=diversity,
         pool=pool,
@@ -172,7 +190,7 @@ def screen_library(
         "pool": pool,
         "max_per_scaffold": max_per_scaffold,
         "min_distance": min_distance,
-        "admet": admet,
+        "admet": _panel_key(config) if admet else False,
         "domain": domain,
         "all_out": all_out is not None,
     }

@@ -184,3 +184,17 @@ def test_resume_with_other_options_is_refused_by_name(config, tmp_path, monkeypa
     config.write_text(CONFIG.replace("weight = 2", "weight = 3"), encoding="utf-8")
     with pytest.raises(ConfigError, match="config_sha256"):
         design(config, tmp_path / "run", optimizer="ga", budget=50, seed=0, resume=True)
+
+
+def test_novelty_against_the_priors_training_set(config, tmp_path):
+    from helixforge.chem.generate.novelty import NoveltyReference
+
+    prior = tiny_prior(seed=0)
+    out = design(config, tmp_path / "a", optimizer="rl", budget=6, seed=0, prior=prior).out
+    seen = pd.read_csv(out / "molecules.csv")["smiles"].tolist()[:2]
+    prior.novelty = NoveltyReference.build(seen, n_items=10)
+    out = design(config, tmp_path / "b", optimizer="rl", budget=6, seed=0, prior=prior).out
+    mols = pd.read_csv(out / "molecules.csv")
+    assert mols.loc[mols["smiles"].isin(seen), "novel"].eq(False).all()
+    assert mols["novel"].sum() >= len(mols) - 2 - 1  # at most a Bloom false positive more
+    assert "Novel (not in the prior" in (out / "report.html").read_text()

@@ -253,6 +253,7 @@ def design(
         timings=timings,
         agent=getattr(opt, "agent", None),
         report=report,
+        novelty=getattr(prior_obj, "novelty", None),
     )
     shutil.rmtree(stage / CHECKPOINT, ignore_errors=True)
     (stage / "state.json").unlink(missing_ok=True)

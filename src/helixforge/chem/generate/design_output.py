@@ -137,6 +137,12 @@ def write_report(
             ),
             caption="Score distribution",
         )
+        if "novel" in ranked:
+            top100 = ranked.head(100)["novel"]
+            rep.add_text(
+                f"Novel (not in the prior's training set): {ranked['novel'].mean():.1%} of all "
+                f"scored molecules, {top100.mean():.1%} of the top {len(top100)}."
+            )
         rep.add_heading("Top molecules")
         top = ranked.head(GRID_MOLECULES)
         legends = [
@@ -160,13 +166,18 @@ def write_outputs(
     timings: dict[str, float],
     agent=None,
     report: bool = True,
+    novelty=None,
 ) -> float:
-    """Write every output file into the staging directory; return the best score."""
+    """Write every output file into the staging directory; return the best score.
+    With the prior's novelty reference (a Bloom filter of its training set), molecules.csv
+    gets a `novel` column (not in the training set)."""
     from helixforge.core.artifacts import save_json
     from helixforge.core.tables import write_table, write_text
 
     history = ledger.history_frame()
     ranked = ranked_molecules(history)
+    if novelty is not None and len(ranked):
+        ranked.insert(4, "novel", ~np.asarray(novelty.contains(ranked["smiles"].tolist()), bool))
     write_table(ranked, stage / "molecules.csv")
     write_table(history, stage / HISTORY)
     write_text(cfg.text, stage / "config.toml")

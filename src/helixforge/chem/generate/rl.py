@@ -61,8 +61,8 @@ class ReinforcementOptimizer:
         self.options = options
         self.agent = prior.clone()
         self.agent.model.train()
-        for p in self.prior.model.parameters():
-            p.requires_grad_(False)
+        for p in self.agent.model.parameters():  # the prior is only read under no_grad
+            p.requires_grad_(True)
         self.optimizer = torch.optim.Adam(
             self.agent.model.parameters(), lr=options["learning_rate"]
         )

@@ -117,9 +117,10 @@ def screen_cmd(
         device=require_device(device),
         quiet=quiet,
     )
+    passed = f" ({summary['eligible']} passed the filters)" if filters else ""
     say(
-        f"{summary['hits']} hits from {summary['screened']} of {summary['rows']} molecules "
-        f"({summary['eligible']} passed the filters) → {summary['out']}",
+        f"{summary['hits']} hits from {summary['screened']} of {summary['rows']} molecules"
+        f"{passed} → {summary['out']}",
         stderr=False,
     )
     if not quiet:

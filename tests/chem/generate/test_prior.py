@@ -174,6 +174,7 @@ def test_bad_config_is_refused():
 
 
 def test_selfies_prior_round_trip():
+    pytest.importorskip("selfies", reason="SELFIES support needs the selfies package")
     prior = tiny_prior(seed=0, kind="selfies")
     smiles, ll = prior.sample(20, seed=0)
     assert ll.shape == (20,)

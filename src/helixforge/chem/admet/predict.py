@@ -117,6 +117,12 @@ def predict_admet(
     require_int(n_jobs, "--jobs", min_value=0)
     out = check_output(out, overwrite=overwrite, kind="table", inputs=[input])
     if report is not None:
+        if Path(report).resolve() == Path(out).resolve():
+            from helixforge.core.errors import ConfigError
+
+            raise ConfigError(
+                f"--report {report}: the same path as --out", hint="give the report its own .html"
+            )
         report = check_output(report, overwrite=overwrite, option="--report", inputs=[input, out])
     panel = ADMETPanel(endpoints, percentiles=percentiles, domain=domain)
     key = (tuple(panel.endpoints), panel.percentiles, panel.domain)

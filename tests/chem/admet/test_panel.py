@@ -1,0 +1,167 @@
+"""ADMETPanel with the weights shipped in the package (no data mirror needed)."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from helixforge.chem.admet import ENDPOINT_NAMES, PROPERTY_NAMES, ADMETPanel, endpoint_card
+from helixforge.core.errors import ConfigError, InputError
+
+DRUGS = {
+    "astemizole": "COc1ccc(CCN2CCC(CC2)Nc2nc3ccccc3n2Cc2ccc(F)cc2)cc1",
+    "terfenadine": "CC(C)(C)c1ccc(cc1)C(O)CCCN1CCC(CC1)C(O)(c1ccccc1)c1ccccc1",
+    "haloperidol": "OC1(CCN(CCCC(=O)c2ccc(F)cc2)CC1)c1ccc(Cl)cc1",
+    "aspirin": "CC(=O)Oc1ccccc1C(=O)O",
+    "paracetamol": "CC(=O)Nc1ccc(O)cc1",
+    "glucose": "OC[C@H]1OC(O)[C@H](O)[C@@H](O)[C@@H]1O",
+    "octane": "CCCCCCCC",
+}
+
+
+@pytest.fixture(scope="module")
+def panel() -> ADMETPanel:
+    return ADMETPanel()
+
+
+@pytest.fixture(scope="module")
+def drugs(panel) -> pd.DataFrame:
+    df = panel.predict(list(DRUGS.values()))
+    df.index = list(DRUGS)
+    return df
+
+
+def test_all_22_tdc_endpoints_are_shipped_and_every_column_is_predicted(panel, drugs):
+    assert panel.model_endpoints == list(ENDPOINT_NAMES) and len(ENDPOINT_NAMES) == 22
+    assert panel.properties == list(PROPERTY_NAMES)
+    for name in panel.endpoints:
+        assert np.isfinite(drugs[f"admet_{name}"]).all(), name
+        assert drugs[f"admet_{name}_pct"].between(0, 100).all(), name
+    for name in panel.model_endpoints:
+        if endpoint_card(name).task_type == "binary":
+            assert drugs[f"admet_{name}"].between(0, 1).all(), name
+    assert drugs["admet_in_domain"].all()
+
+
+def test_known_herg_blockers_score_above_clean_drugs(drugs):
+    blockers = drugs.loc[["astemizole", "terfenadine", "haloperidol"], "admet_herg"]
+    clean = drugs.loc[["aspirin", "paracetamol", "glucose"], "admet_herg"]
+    assert blockers.min() > 0.5 > clean.max()
+
+
+def test_logp_and_solubility_have_the_expected_sign(drugs):
+    assert drugs.at["octane", "admet_logp"] > 2 and drugs.at["glucose", "admet_logp"] < 0
+    if "admet_solubility_aqsoldb" in drugs:  # glucose dissolves, terfenadine does not
+        assert drugs.at["glucose", "admet_solubility_aqsoldb"] > -1
+        assert drugs.at["terfenadine", "admet_solubility_aqsoldb"] < -4
+
+
+def test_qed_equals_rdkit_and_lipinski_counts_rules(drugs):
+    from rdkit import Chem
+    from rdkit.Chem import QED
+
+    for name, smi in DRUGS.items():
+        assert drugs.at[name, "admet_qed"] == pytest.approx(QED.qed(Chem.MolFromSmiles(smi)))
+    assert drugs.at["aspirin", "admet_lipinski"] == 4
+
+
+def test_all_models_share_one_feature_spec_and_features_are_computed_once(panel, monkeypatch):
+    import helixforge.chem.featurize as featurize
+
+    real, calls = featurize.featurize_mols, []
+
+    def counting(mols, spec):
+        calls.append(len(mols))
+        return real(mols, spec)
+
+    monkeypatch.setattr(featurize, "featurize_mols", counting)
+    panel.predict_smiles(["CCO", "c1ccccc1O", "CCN(CC)CC"])
+    assert calls == [3]  # one feature matrix for all 22 endpoint models
+    specs = {meta["features"]["descriptors"] for _, meta in panel._models.values()}
+    assert len(specs) == 1
+
+
+def test_predict_features_equals_predict_smiles(panel):
+    from helixforge.chem.featurize import featurize
+
+    smiles = ["CCO", "c1ccccc1O", "CC(=O)Nc1ccc(O)cc1"]
+    models = ADMETPanel(["herg", "caco2_wang"])
+    got = models.predict_features(featurize(smiles, models.feature_spec))
+    want = models.predict_smiles(smiles)
+    pd.testing.assert_frame_equal(got, want)
+    with pytest.raises(InputError, match="feature matrix"):
+        models.predict_features(np.zeros((2, 5)))
+
+
+def test_percentiles_are_monotone_and_nan_stays_nan(panel):
+    ref = panel.reference
+    for name in ("herg", "logp", "caco2_wang"):
+        v = np.linspace(-20, 120, 500)
+        pct = ref.percentile(name, v)
+        assert np.all(np.diff(pct) >= 0) and pct[0] == 0 and pct[-1] == 100
+    assert np.isnan(ref.percentile("herg", np.array([np.nan]))[0])
+
+
+def test_invalid_smiles_keeps_its_row_with_the_reason(panel):
+    df = panel.predict(["CCO", "C1CC((", ""])
+    assert df["canonical_smiles"].tolist()[0] == "CCO"
+    assert pd.isna(df["error"].iloc[0]) and "syntax" in df["error"].iloc[1]
+    assert df["admet_herg"].iloc[1:].isna().all() and np.isfinite(df["admet_herg"].iloc[0])
+    with pytest.raises(InputError, match="does not parse"):
+        panel.predict_smiles(["C1CC(("])
+
+
+def test_endpoint_selection_and_options():
+    p = ADMETPanel("herg, qed", percentiles=False, domain=False)
+    assert p.endpoints == ["herg", "qed"]
+    assert p.columns() == ["admet_herg", "admet_qed"]
+    assert list(p.predict_smiles(["CCO"]).columns) == ["admet_herg", "admet_qed"]
+    with pytest.raises(ConfigError, match="unknown endpoint 'hERG_typo'"):
+        ADMETPanel(["hERG_typo"])
+    with pytest.raises(ConfigError, match="no endpoint"):
+        ADMETPanel([])
+
+
+@pytest.mark.parametrize(
+    "damage",
+    ["flip a byte of herg/model.txt.gz", "truncate herg/meta.json", "delete herg/model.txt.gz"],
+)
+def test_corrupt_weight_file_is_refused_naming_the_file(tmp_path, damage):
+    from helixforge.chem.admet.weights import WEIGHTS_DIR
+
+    root = tmp_path / "weights"
+    shutil.copytree(WEIGHTS_DIR, root)
+    path = root / damage.split()[-1]
+    if damage.startswith("flip"):
+        data = bytearray(path.read_bytes())
+        data[len(data) // 2] ^= 0xFF
+        path.write_bytes(bytes(data))
+    elif damage.startswith("truncate"):
+        path.write_text("{")
+    else:
+        path.unlink()
+    with pytest.raises(InputError) as err:
+        ADMETPanel(["herg"], weights=root)
+    message = str(err.value)
+    assert str(path) in message and ("corrupt" in message or "missing" in message)
+
+
+def test_missing_manifest_is_a_clear_error(tmp_path):
+    from helixforge.chem.admet.weights import WEIGHTS_DIR
+
+    root = tmp_path / "weights"
+    shutil.copytree(WEIGHTS_DIR, root)
+    (root / "manifest.json").unlink()
+    with pytest.raises(InputError, match="manifest is missing"):
+        ADMETPanel(["herg"], weights=root)
+
+
+def test_cards_carry_the_tdc_test_metric():
+    for name in ENDPOINT_NAMES:
+        card = endpoint_card(name)
+        assert card.metric in {"mae", "spearman", "roc_auc", "pr_auc"}
+        assert card.trained and card.trained["metric"] == card.metric
+        assert np.isfinite(card.trained["test"])

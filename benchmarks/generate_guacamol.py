@@ -215,7 +215,8 @@ def run_task(task: str, optimizer: str, seed: int, budget: int) -> dict:
 
 
 def run_timing(budget: int) -> dict:
-    """RL design with a LightGBM model component + QED + SA on 2 threads, `budget` calls."""
+    """RL design with a LightGBM model component + QED + SA, `budget` calls, ONE thread (a
+    cpujob slot): a conservative stand-in for the 2-core goal."""
     from helixforge.chem.generate.design import design
     from helixforge.chem.train import train_property_model
 
@@ -240,7 +241,7 @@ type = "sa"
     )
     out = WORK / "runs" / f"timing_{budget}"
     t0 = time.perf_counter()
-    res = design(cfg, out, optimizer="rl", budget=budget, seed=0, overwrite=True, n_jobs=2)
+    res = design(cfg, out, optimizer="rl", budget=budget, seed=0, overwrite=True, n_jobs=1)
     wall = time.perf_counter() - t0
     return {
         "task": f"timing: RL, LightGBM model + QED + SA, {budget} calls",
@@ -352,7 +353,9 @@ def report() -> None:
     )
     timing = [r for r in rows if r["task"].startswith("timing")]
     if timing:
-        lines.append("\n## Timing goal: a 10k-call design run on 2 cores in under 15 minutes\n")
+        lines.append(
+            "\n## Timing goal: a 10k-call design run on 2 cores in under 15 minutes (measured on ONE core)\n"
+        )
         for r in timing:
             other = r["wall_s"] - r["scoring_s"] - r["sampling_s"] - r["learning_s"]
             lines.append(

@@ -116,10 +116,12 @@ def _build_optimizer(name: str, cfg: DesignConfig, prior, seed: int, start: list
         return ReinforcementOptimizer(prior, cfg.rl, seed=seed)
     from helixforge.chem.generate.ga import GeneticOptimizer
 
+    t0 = time.perf_counter()
     if start is None:  # sample the start population from the prior
-        smiles, _ = prior.sample(cfg.ga["start_size"], seed=seed, max_len=cfg.rl["max_len"])
-        start = smiles
-    return GeneticOptimizer(cfg.ga, seed=seed, start=start)
+        start, _ = prior.sample(cfg.ga["start_size"], seed=seed, max_len=cfg.rl["max_len"])
+    ga = GeneticOptimizer(cfg.ga, seed=seed, start=start)
+    ga.sampling_seconds = time.perf_counter() - t0
+    return ga
 
 
 def design(

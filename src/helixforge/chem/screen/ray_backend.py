@@ -70,7 +70,16 @@ def _init(ray, address: str | None, n_jobs: int) -> bool:
         return False
     kwargs = {"include_dashboard": False, "log_to_driver": False, "ignore_reinit_error": True}
     if address:
-        ray.init(address=address, **kwargs)
+        try:
+            ray.init(address=address, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - Ray raises several types; all mean "no cluster"
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+            raise ConfigError(
+                f"--address {address}: could not connect to a Ray cluster "
+                f"({type(exc).__name__}: {first})",
+                hint="use the address `ray start --head` printed (HOST:6379), 'auto' on a "
+                "cluster node or ray://HOST:10001 from outside; `ray status` checks the cluster",
+            ) from None
     else:
         ray.init(num_cpus=max(1, n_jobs), **kwargs)
     return True

@@ -49,6 +49,7 @@ SPECS = {
         morgan_bits=2048, fcfp_bits=1024, atom_pair_bits=1024, erg=True, descriptors="standard"
     ),
     "mid": FeatureSpec(morgan_bits=2048, fcfp_bits=1024, atom_pair_bits=1024, descriptors="lite"),
+    "mid_crippen": PANEL_FEATURES,
     "mid_erg": FeatureSpec(
         morgan_bits=2048, fcfp_bits=1024, atom_pair_bits=1024, erg=True, descriptors="lite"
     ),
@@ -185,12 +186,42 @@ def cmd_finalize() -> None:
     print(f"weights: {total / 1e6:.2f} MB in {WEIGHTS_DIR}")
 
 
+def cmd_speed(n: int, jobs: list[int]) -> None:
+    """End-to-end molecules/s of predict_admet (CSV in, parquet out) on the first `n` MOSES
+    test molecules, all 22 endpoints + properties, with and without percentiles."""
+    import tempfile
+
+    from helixforge.chem.admet.predict import predict_admet
+
+    results = load_results()
+    smiles = pd.read_csv(DATA.parents[1] / "corpora" / "moses_test.csv.gz", nrows=n)["SMILES"]
+    rows = results.setdefault("_speed", [])
+    with tempfile.TemporaryDirectory() as tmp:
+        lib = Path(tmp) / "lib.csv"
+        pd.DataFrame({"smiles": smiles}).to_csv(lib, index=False)
+        for j in jobs:
+            for pct, physchem in ((True, True), (False, True), (True, False)):
+                endpoints = None if physchem else list(ENDPOINT_NAMES)
+                t0, c0 = time.perf_counter(), time.process_time()
+                res = predict_admet(lib, Path(tmp) / "out.parquet", endpoints=endpoints,
+                                    percentiles=pct, n_jobs=j, chunk_size=10_000, overwrite=True)  # fmt: skip
+                wall = time.perf_counter() - t0
+                row = {"n": n, "jobs": j, "percentiles": pct, "physchem": physchem,
+                       "wall_s": round(wall, 2), "mol_per_s": round(res["predicted"] / wall, 1),
+                       "parent_cpu_s": round(time.process_time() - c0, 2)}  # fmt: skip
+                rows.append(row)
+                print(row, flush=True)
+    RESULTS.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
+
+
 SPECS_IN_USE = PANEL_FEATURES
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("what", choices=["train", "compare", "finalize"])
+    ap.add_argument("what", choices=["train", "compare", "finalize", "speed", "report"])
+    ap.add_argument("--n", type=int, default=10_000)
+    ap.add_argument("--jobs", default="1,2")
     ap.add_argument("--endpoints", default=",".join(ENDPOINT_NAMES))
     ap.add_argument("--specs", default="default,mid")
     ap.add_argument("--out", default="/tmp/admet_compare.json")
@@ -201,8 +232,15 @@ def main() -> None:
         cmd_train(endpoints, a.force)
     elif a.what == "compare":
         cmd_compare(endpoints, a.specs.split(","), Path(a.out))
-    else:
+    elif a.what == "finalize":
         cmd_finalize()
+    elif a.what == "speed":
+        cmd_speed(a.n, [int(j) for j in a.jobs.split(",")])
+    else:
+        from admet_panel_report import write_report
+
+        write_report(load_results(), Path(a.out if a.out.endswith(".md") else
+                     ROOT / "benchmarks" / "results" / "admet_panel.md"))  # fmt: skip
 
 
 if __name__ == "__main__":

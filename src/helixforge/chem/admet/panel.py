@@ -147,7 +147,9 @@ class ADMETPanel:
                     "physicochemical properties need the molecules",
                     hint="call predict_smiles, or pass mols=, or choose model endpoints only",
                 )
-            for c, v in physchem_columns(mols, self.properties).items():
+            names = self.feature_spec.names()
+            logp = X[:, names.index("CrippenLogP")] if "CrippenLogP" in names else None
+            for c, v in physchem_columns(mols, self.properties, logp).items():
                 values[c[len("admet_") :]] = v
         out: dict[str, np.ndarray] = {}
         for n in self.endpoints:

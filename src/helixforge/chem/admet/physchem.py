@@ -3,9 +3,9 @@
     physchem_columns(mols)   # {"admet_molecular_weight": array, ..., "admet_qed": array}
 
 QED is RDKit's `QED.qed` with its eight properties computed once and shared with the other
-columns (logP, TPSA, HBD and the molecular weight are not computed twice), which makes the
-whole block ~3× cheaper than calling `QED.qed` beside the other descriptors; the values are
-identical (tests/chem/admet check it).
+columns (logP, TPSA, HBD and the molecular weight are not computed twice); logP comes from the
+panel's feature row when given (the "admet_crippen" block, the same RDKit function). The
+values equal RDKit's (tests/chem/admet check QED against `QED.qed`).
 """
 
 from __future__ import annotations
@@ -28,45 +28,47 @@ PROPERTIES: tuple[tuple[str, str, str], ...] = (
 PROPERTY_NAMES: tuple[str, ...] = tuple(p[0] for p in PROPERTIES)
 
 
-def _row(m) -> list[float]:
+def _row(m, logp: float | None = None) -> list[float]:
     from rdkit import Chem
     from rdkit.Chem import QED, Crippen
     from rdkit.Chem import rdMolDescriptors as rd
 
     mw = rd._CalcMolWt(m)
-    logp = Crippen.MolLogP(m)
+    logp = Crippen.MolLogP(m) if logp is None or not np.isfinite(logp) else float(logp)
     tpsa = rd.CalcTPSA(m)
     hbd = rd.CalcNumHBD(m)
     hba = rd.CalcNumHBA(m)
-    rot = rd.CalcNumRotatableBonds(m)
+    rot = rd.CalcNumRotatableBonds(m)  # RDKit's default is the strict definition QED uses
     stereo = rd.CalcNumAtomStereoCenters(m)
     # QED's own property definitions (RDKit QED.properties), sharing MW / logP / HBD / TPSA
     qed_hba = sum(len(m.GetSubstructMatches(p)) for p in QED.Acceptors if m.HasSubstructMatch(p))
-    qed_rot = rd.CalcNumRotatableBonds(m, rd.NumRotatableBondsOptions.Strict)
     arom = Chem.GetSSSR(Chem.DeleteSubstructs(Chem.Mol(m), QED.AliphaticRings))
     alerts = sum(1 for a in QED.StructuralAlerts if m.HasSubstructMatch(a))
-    props = QED.QEDproperties(mw, logp, qed_hba, hbd, tpsa, qed_rot, len(arom), alerts)
+    props = QED.QEDproperties(mw, logp, qed_hba, hbd, tpsa, rot, len(arom), alerts)
     qed = QED.qed(m, qedProperties=props)
     lipinski = int(mw <= 500) + int(logp <= 5) + int(hbd <= 5) + int(hba <= 10)
     return [mw, logp, tpsa, hbd, hba, rot, stereo, qed, lipinski]
 
 
-def physchem_matrix(mols: Sequence) -> np.ndarray:
-    """(n, len(PROPERTY_NAMES)) float64; a None molecule gives a NaN row."""
+def physchem_matrix(mols: Sequence, logp: np.ndarray | None = None) -> np.ndarray:
+    """(n, len(PROPERTY_NAMES)) float64; a None molecule gives a NaN row. `logp`: Crippen
+    logP per molecule when already computed."""
     from rdkit import Chem
 
     out = np.full((len(mols), len(PROPERTY_NAMES)), np.nan)
     for i, m in enumerate(mols):
         if m is None:
             continue
-        if any(a.GetAtomicNum() == 1 for a in m.GetAtoms()):
+        if m.GetNumAtoms() != m.GetNumHeavyAtoms():  # explicit H atoms
             m = Chem.RemoveHs(m)  # as QED.properties does
-        out[i] = _row(m)
+        out[i] = _row(m, None if logp is None else logp[i])
     return out
 
 
-def physchem_columns(mols: Sequence, names: Sequence[str] = PROPERTY_NAMES) -> dict:
+def physchem_columns(
+    mols: Sequence, names: Sequence[str] = PROPERTY_NAMES, logp: np.ndarray | None = None
+) -> dict:
     """`admet_<property>` columns for parsed molecules (a subset with `names`)."""
-    M = physchem_matrix(mols)
+    M = physchem_matrix(mols, logp)
     idx = {n: j for j, n in enumerate(PROPERTY_NAMES)}
     return {f"admet_{n}": M[:, idx[n]] for n in names}

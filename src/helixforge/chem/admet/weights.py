@@ -19,6 +19,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from helixforge.chem.admet.features import BLOCK as CRIPPEN_BLOCK
 from helixforge.chem.featurize import FeatureSpec
 from helixforge.core.errors import InputError
 
@@ -28,10 +29,15 @@ MODEL_FILE = "model.txt.gz"
 META_FILE = "meta.json"
 
 # The one FeatureSpec every endpoint model shares (features computed once per molecule).
-# ECFP4 + FCFP4 + atom-pair counts + the lite descriptor set: the speed / accuracy choice is
-# measured in docs/admet.md (validation split only).
+# ECFP4 + FCFP4 + atom-pair counts + the lite descriptor set + Crippen logP/MR with their VSA
+# bins: the speed / accuracy choice is measured in docs/admet.md (validation split only).
 PANEL_FEATURES = FeatureSpec(
-    morgan_bits=2048, fcfp_bits=1024, atom_pair_bits=1024, erg=False, descriptors="lite"
+    morgan_bits=2048,
+    fcfp_bits=1024,
+    atom_pair_bits=1024,
+    erg=False,
+    descriptors="lite",
+    extra=(CRIPPEN_BLOCK,),
 )
 # chem.models.gbm defaults (lightly tuned on TDC validation splits) with one thread.
 PANEL_PARAMS: dict[str, Any] = {"n_estimators": 1000, "learning_rate": 0.03, "num_threads": 1}

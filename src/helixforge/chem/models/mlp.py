@@ -27,13 +27,13 @@ from helixforge.core.errors import ConfigError, InputError
 
 DEFAULT_PARAMS: dict[str, Any] = {
     "members": 5,
-    "hidden": 256,
-    "depth": 2,  # hidden layers
-    "dropout": 0.1,
-    "lr": 5e-4,
+    "hidden": 512,
+    "depth": 1,  # hidden layers
+    "dropout": 0.3,
+    "lr": 2e-4,
     "weight_decay": 1e-4,
     "epochs": 40,
-    "patience": 8,
+    "patience": 15,
     "batch_size": 64,
     "log_target": "auto",
     "num_threads": 1,

@@ -4,7 +4,6 @@ nothing: onnxruntime loads on the first embedding."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 
 import numpy as np
@@ -16,8 +15,8 @@ from helixforge.chem.pretrained.minimol import EMBED_DIM
 @register_featurizer("minimol", lambda spec: [f"minimol_{i}" for i in range(EMBED_DIM)])
 def _minimol(mols: Sequence, spec) -> np.ndarray:
     """MiniMol embeddings of parsed molecules (read from / written to the embedding cache);
-    None or a molecule MiniMol cannot featurize → a NaN row. onnxruntime threads: $HELIX_THREADS
-    (default 1; parallel featurization runs one process per chunk instead)."""
+    None or a molecule MiniMol cannot featurize → a NaN row. One onnxruntime thread: parallel
+    featurization (`featurize(..., n_jobs=N)`) runs one process per chunk instead."""
     from rdkit import Chem
 
     from helixforge.chem.pretrained.minimol import embed_smiles
@@ -25,7 +24,6 @@ def _minimol(mols: Sequence, spec) -> np.ndarray:
     out = np.full((len(mols), EMBED_DIM), np.nan, dtype=np.float32)
     idx = [i for i, m in enumerate(mols) if m is not None]
     if idx:
-        threads = int(os.environ.get("HELIX_THREADS", "1") or 1)
-        X, _ = embed_smiles([Chem.MolToSmiles(mols[i]) for i in idx], n_jobs=threads)
+        X, _ = embed_smiles([Chem.MolToSmiles(mols[i]) for i in idx], n_jobs=1)
         out[idx] = X
     return out

@@ -94,6 +94,8 @@ def score_method(name: str, vcf: Path, fasta: Path) -> pd.DataFrame:
     t0 = time.perf_counter()
     if name == "motif":
         table = score_variants(vcf, fasta, method="motif", window=MOTIF_WINDOW, quiet=False)
+    elif name == "motif_cell":
+        table = _score_by_cell_line(vcf, fasta)
     elif name == "lm":
         table = score_variants(
             vcf, fasta, f"lm:{LM_DIR}", method="lm", window=LM_WINDOW, quiet=False
@@ -109,6 +111,31 @@ def score_method(name: str, vcf: Path, fasta: Path) -> pd.DataFrame:
     table["seconds"] = time.perf_counter() - t0
     table.to_csv(path, index=False)
     return table
+
+
+def _score_by_cell_line(vcf: Path, fasta: Path) -> pd.DataFrame:
+    """Motif Δ with only the TFs of dna_variants_tfs (general + the element's cell line)."""
+    from dna_variants_tfs import tfs_for
+
+    from helixforge.dna.motifs import load_jaspar
+    from helixforge.dna.variants import score_variants
+    from helixforge.dna.variants.motif_delta import select_by_tf
+
+    el = pd.read_csv(DATA / "kircher2019_satmut_mpra_element_sequences.csv.gz")
+    motifs = load_jaspar()
+    head, body = [], []
+    for line in vcf.read_text().splitlines():
+        (head if line.startswith("#") else body).append(line)
+    frames = []
+    for cell, names in el.groupby("cell_line")["element"]:
+        sub = WORK / f"variants_{cell}.vcf"
+        keep = set(names)
+        sub.write_text("\n".join(head + [b for b in body if b.split("\t")[0] in keep]) + "\n")
+        chosen = select_by_tf(motifs, tfs_for(cell))
+        frames.append(
+            score_variants(sub, fasta, method="motif", motifs=chosen, window=MOTIF_WINDOW)
+        )
+    return pd.concat(frames, ignore_index=True)
 
 
 def spearman(a, b) -> float:
@@ -230,7 +257,7 @@ def main() -> None:
     torch.set_num_threads(1)
     eff, el = load_variants()
     fasta, vcf = write_inputs(eff, el)
-    methods = ["motif"] + [
+    methods = ["motif", "motif_cell"] + [
         f"model:{d.name}" for d in sorted(MODELS.glob("*")) if (d / "bench.json").exists()
     ]
     if (LM_DIR / "bench.json").exists():

@@ -12,8 +12,10 @@ LABELS = {
     "motif_hits": "JASPAR hits over the variant (count; the issue's baseline)",
     "motif": "JASPAR motif Δ: score = max over motifs of |Δ best log-odds| across the variant "
     "(`motif_abs_delta`), delta = that motif's Δ",
-    "motif_sum": "JASPAR motif Δ summed over motifs: score = Σ|Δ| (`motif_sum_abs`), "
-    "delta = ΣΔ",
+    "motif_cell": "JASPAR motif Δ (as `motif`) over only the TFs listed in "
+    "benchmarks/dna_variants_tfs.py: ubiquitous promoter factors + the lineage factors of the "
+    "element's cell line (fixed a priori, `--tfs` in the product)",
+    "motif_sum": "JASPAR motif Δ summed over motifs: score = Σ|Δ| (`motif_sum_abs`), delta = ΣΔ",
     "ensemble": "rank-average: motif Δ + GUE promoter and TF models",
     "ensemble_models": "rank-average: GUE promoter and TF models",
     "stacked": "LightGBM on all scores + position in the construct + ±5 bp motif context, "
@@ -103,6 +105,20 @@ def write_markdown(result: dict, path: Path) -> None:
             f"{_f(s['signed_sig'])} | {_f(s['abs_prom'])} | {_f(s['abs_enh'])} | "
             f"{s['prom_positive']}/{s['n_prom']} |"
         )
+    base = next((x for x in summ if x["method"] == "motif_hits"), None)
+    if base is not None:
+        lines += ["", "Goal (issue 14): mean per-experiment Spearman of abs(effect) above the "
+                  f"motif-hit baseline ({_f(base['abs'])}) and > 0 on every promoter experiment:", ""]  # fmt: skip
+        for x in summ:
+            if x["method"] == "motif_hits":
+                continue
+            above = np.isfinite(x["abs"]) and x["abs"] > base["abs"]
+            allpos = x["prom_positive"] == x["n_prom"]
+            lines.append(
+                f"- `{x['method']}`: {_f(x['abs'])} — {'above' if above else 'not above'} the "
+                f"baseline; positive on {x['prom_positive']}/{x['n_prom']} promoter experiments "
+                f"→ goal {'met' if above and allpos else 'not met'}"
+            )
     for key, title in (("abs", "abs(effect) vs score"), ("signed", "signed effect vs delta")):
         for sig in ("", "_sig"):
             label = "all variants" if not sig else f"p < {result['p_cut']:g}"

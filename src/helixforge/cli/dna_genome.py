@@ -52,6 +52,11 @@ def variants_score_cmd(
         "--motifs",
         help="Motif file (JASPAR/MEME/TRANSFAC) for motif/ensemble (default: JASPAR CORE vertebrates).",
     ),
+    tfs: str = typer.Option(
+        None,
+        "--tfs",
+        help="Comma list of TF names: only their motifs (e.g. SP1,NFYA,GATA1,TAL1).",
+    ),
     motif_pvalue: float = typer.Option(
         1e-4, "--motif-pvalue", min=0.0, max=1.0, help="Motif hit threshold (0 < p ≤ 1)."
     ),
@@ -98,6 +103,7 @@ def variants_score_cmd(
         method=method,
         motifs=motifs,
         motif_pvalue=motif_pvalue,
+        tfs=tfs,
         batch_size=batch_size,
         chunk_size=chunk_size,
         device=resolve_device(device),

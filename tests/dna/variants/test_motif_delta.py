@@ -156,3 +156,18 @@ def test_ensemble_method_ranks_model_and_motif_together(tmp_path):
     assert by.loc["site_loss", "delta"] == pytest.approx(-1.0)  # 7 → 6 matching bases
     assert by.loc["site_loss", "score"] > by.loc["far", "score"]
     assert table["score"].between(0, 1).all()
+
+
+def test_tfs_select_motifs_by_name_and_refuse_unknown_names(tmp_path):
+    from helixforge.dna.variants.motif_delta import select_by_tf
+
+    other = Motif(id="TEST2.1", name="FOS::JUN", counts=site_motif().counts)
+    chosen = select_by_tf([site_motif(), other], ["jun"])
+    assert [m.id for m in chosen] == ["TEST2.1"]
+    with pytest.raises(ConfigError, match="NOPE"):
+        select_by_tf([site_motif()], ["NOPE"])
+    vcf, fa, motif_file = tiny_inputs(tmp_path)
+    table = score_variants(vcf, fa, method="motif", motifs=motif_file, tfs="SITE", window=41)
+    assert table.set_index("id").loc["site_loss", "score"] > 0
+    with pytest.raises(ConfigError, match="--tfs"):
+        score_variants(vcf, fa, method="motif", motifs=motif_file, tfs="NOPE", window=41)

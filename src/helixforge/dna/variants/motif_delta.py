@@ -146,6 +146,25 @@ class MotifDeltaScorer:
         return pd.DataFrame(rows, columns=MOTIF_COLUMNS)
 
 
+def select_by_tf(motifs: Sequence, names: Sequence[str]) -> list:
+    """Motifs whose TF name, or one part of a dimer name ('FOS::JUN'), is in `names`
+    (case-insensitive); unknown names raise a ConfigError listing them."""
+    want = {n.strip().upper() for n in names if n.strip()}
+    keep, seen = [], set()
+    for m in motifs:
+        parts = {p.upper() for p in str(m.name).split("::")} | {str(m.name).upper()}
+        if parts & want:
+            keep.append(m)
+            seen |= parts & want
+    missing = sorted(want - seen)
+    if missing:
+        raise ConfigError(
+            f"--tfs: no motif for {', '.join(missing)} among the {len(motifs)} motifs",
+            hint="names are JASPAR TF names, e.g. SP1, GATA1, HNF4A, FOS::JUN",
+        )
+    return keep
+
+
 def allele_spans(window: int, ref: str, alt: str) -> tuple[tuple[int, int], tuple[int, int]]:
     """Where REF and ALT sit in the windows of `variants.alleles.variant_windows`."""
     r, a = len(ref), len(alt)

@@ -79,15 +79,18 @@ def _resolve_model(model: Any, target: Any, device: str, batch_size: int):
     return "supervised", as_scorer(model, target, batch_size)
 
 
-def _motif_scorer(motifs: Any, pvalue: float):
-    """A `MotifDeltaScorer` over `motifs` (list, file path, or None = JASPAR CORE vertebrates)."""
+def _motif_scorer(motifs: Any, pvalue: float, tfs: Any = None):
+    """A `MotifDeltaScorer` over `motifs` (list, file path, or None = JASPAR CORE vertebrates),
+    restricted to the TF names `tfs` when given."""
     from helixforge.dna.motifs import load_jaspar, read_motifs
-    from helixforge.dna.variants.motif_delta import MotifDeltaScorer
+    from helixforge.dna.variants.motif_delta import MotifDeltaScorer, select_by_tf
 
     if motifs is None:
         motifs = load_jaspar()
     elif isinstance(motifs, str | os.PathLike):
         motifs = read_motifs(motifs)
+    if tfs:
+        motifs = select_by_tf(motifs, tfs.split(",") if isinstance(tfs, str) else list(tfs))
     return MotifDeltaScorer(list(motifs), pvalue=pvalue)
 
 
@@ -172,6 +175,7 @@ def score_variants(
     method: str = "model",
     motifs: Any = None,
     motif_pvalue: float = 1e-4,
+    tfs: Any = None,
     batch_size: int = 256,
     chunk_size: int = 4096,
     device: str = "cpu",
@@ -182,8 +186,9 @@ def score_variants(
 ) -> pd.DataFrame:
     """Score every ALT allele of `vcf` with `method` (module docstring): a supervised `model`
     (a run directory, a loaded model), an `lm:PATH`, JASPAR motif disruption (`motifs`: a list
-    of `Motif`, a motif file, or None = JASPAR CORE vertebrates bundled with pyjaspar; hits at
-    p < `motif_pvalue`), or an ensemble of model and motifs.
+    of `Motif`, a motif file, or None = JASPAR CORE vertebrates bundled with pyjaspar; `tfs`:
+    only these TF names, e.g. "SP1,GATA1"; hits at p < `motif_pvalue`), or an ensemble of model
+    and motifs.
 
     `target` is the class (label or output index) whose score is compared (`--class`).
     With `out`, the output path is checked first (an existing one needs `overwrite`), alleles
@@ -202,7 +207,13 @@ def score_variants(
     require_int(batch_size, "--batch-size", min_value=1)
     require_int(chunk_size, "--chunk-size", min_value=1)
     _check_method(method, model)
-    motif_scorer = _motif_scorer(motifs, motif_pvalue) if method in ("motif", "ensemble") else None
+    if tfs and method not in ("motif", "ensemble"):
+        raise ConfigError(
+            f"--tfs selects motifs; it needs --method motif or ensemble, not {method}"
+        )
+    motif_scorer = (
+        _motif_scorer(motifs, motif_pvalue, tfs) if method in ("motif", "ensemble") else None
+    )
     if out is not None:
         check_not_input(out, [vcf, genome, model if isinstance(model, str) else None])
         check_output(out, overwrite=overwrite, kind="table")

@@ -275,3 +275,55 @@ def test_summary_counts_follow_the_moses_definitions():
     canon = ["CCO", "CCO", None, "c1ccccc1", None]
     s = summarize_samples(canon, [False, False, False, True, False])
     assert (s["validity"], s["uniqueness"], s["novelty"]) == (3 / 5, 2 / 3, 1 / 2)
+
+
+_KILL_CHILD = r"""
+import sys, time
+from pathlib import Path
+import helixforge.core.checkpoints as ck
+marker = Path(sys.argv[1])
+real = ck.save_checkpoint
+def save_checkpoint(*a, **k):
+    out = real(*a, **k)
+    marker.write_text("checkpointed")
+    time.sleep(120)
+    return out
+ck.save_checkpoint = save_checkpoint
+from helixforge.chem.generate.train_prior import train_prior
+train_prior(sys.argv[2], sys.argv[3], config={"hidden_size": 16, "num_layers": 1,
+            "embedding_dim": 8}, block_size=100, val_size=20, batch_size=32)
+"""
+
+
+def test_train_prior_resumes_after_kill9_exactly(tmp_path: Path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from helixforge.chem.generate.train_prior import train_prior
+
+    corpus = tmp_path / "corpus.smi"
+    corpus.write_text("\n".join(CORPUS * 20) + "\n")  # .smi: one SMILES per line
+    kw = dict(config={"hidden_size": 16, "num_layers": 1, "embedding_dim": 8}, block_size=100,
+              val_size=20, batch_size=32)  # fmt: skip
+    train_prior(corpus, tmp_path / "whole", **kw)
+    marker = tmp_path / "marker"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _KILL_CHILD, str(marker), str(corpus), str(tmp_path / "cut")],
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 120
+    while not marker.exists():
+        assert proc.poll() is None, proc.stderr.read().decode()
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    proc.stderr.close()
+    s = train_prior(corpus, tmp_path / "cut", resume=True, **kw)
+    assert s["complete"]
+    a = Prior.load(tmp_path / "whole").model.state_dict()
+    b = Prior.load(tmp_path / "cut").model.state_dict()
+    assert all(torch.equal(a[k], b[k]) for k in a)

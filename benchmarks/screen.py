@@ -167,6 +167,8 @@ PEER_RUNS = {  # model name → (how, extra args)
     "admet-ai-cli": ("admet_predict CLI, --drugbank_path None", ["--drugbank_path", "None"]),
     "admet-ai-api+pct": ("ADMETModel().predict in Python, percentiles", ["--percentiles"]),
     "admet-ai-api": ("ADMETModel(drugbank_path=None).predict in Python", []),
+    # the first CLI row ran cold and under load 4.3: measured again, later, the same way
+    "admet-ai-cli+pct#2": ("admet_predict CLI, DrugBank percentiles (default), repeat", []),
 }
 
 
@@ -658,7 +660,16 @@ def write_report(rows: list[dict]) -> None:
         "",
     ]
     # goals
-    peer = _get(rows, "admet-ai-10k", "admet-ai-cli+pct")
+    # the peer's best CLI row with percentiles (the conservative side for the speed-up)
+    peer = max(
+        (
+            r
+            for r in rows
+            if r["task"] == "admet-ai-10k" and r["model"].startswith("admet-ai-cli+pct")
+        ),
+        key=lambda r: r["molecules_per_second"],
+        default=None,
+    )
     ours = _get(rows, "admet-ai-10k", "helix-panel+pct-jobs1")
     gbm1m = [r for r in rows if r["task"] == "screen-1000000" and r["model"].startswith("gbm-")]
     acc, wins, compared = _accuracy(rows)

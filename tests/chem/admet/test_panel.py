@@ -165,3 +165,16 @@ def test_cards_carry_the_tdc_test_metric():
         assert card.metric in {"mae", "spearman", "roc_auc", "pr_auc"}
         assert card.trained and card.trained["metric"] == card.metric
         assert np.isfinite(card.trained["test"])
+
+
+def test_shipped_weights_are_small_text_models_listed_in_the_manifest():
+    import json
+
+    from helixforge.chem.admet.weights import MANIFEST, WEIGHTS_DIR
+
+    files = [p for p in WEIGHTS_DIR.rglob("*") if p.is_file()]
+    assert all(p.stat().st_size < 3_000_000 for p in files)
+    assert sum(p.stat().st_size for p in files) < 15_000_000
+    listed = set(json.loads((WEIGHTS_DIR / MANIFEST).read_text()))
+    assert {p.relative_to(WEIGHTS_DIR).as_posix() for p in files} - {MANIFEST} == listed
+    assert not [p for p in files if p.suffix in {".pkl", ".pickle", ".joblib", ".pt"}]

@@ -128,3 +128,19 @@ def test_deterministic():
     first = apply_filters(mols(*smiles), FILTER_NAMES)
     second = apply_filters(mols(*smiles), FILTER_NAMES)
     assert first.equals(second)
+
+
+def test_rules_agree_with_medchem_where_definitions_match():
+    """lipinski (strict), veber and reos are the same rules as medchem's (when installed)."""
+    basic = pytest.importorskip("medchem.rules.basic_rules")
+    from tests.chem.conftest import tiny_smiles
+
+    smiles = [*tiny_smiles()[::4], ASPIRIN, CYCLOSPORIN, IBUPROFEN, "CCCCCCCCCCCCCCCCCCCC(=O)O"]
+    ms = mols(*smiles)
+    ours = apply_filters(ms, "lipinski,veber,reos", lipinski_max_violations=0)
+    for name, rule in [
+        ("lipinski", basic.rule_of_five),
+        ("veber", basic.rule_of_veber),
+        ("reos", basic.rule_of_reos),
+    ]:
+        assert ours[f"pass_{name}"].tolist() == [bool(rule(m)) for m in ms], name

@@ -163,11 +163,47 @@ def add_ensembles(eff: pd.DataFrame, methods: list[str]) -> list[str]:
         eff[f"{name}.score"] = np.mean([pct_rank(eff, f"{p}.score") for p in parts], axis=0)
         eff[f"{name}.delta"] = np.mean([pct_rank(eff, f"{p}.delta") for p in parts], axis=0)
         out.append(name)
+    picked = ensemble_loeo(eff, methods)
+    if picked is not None:
+        eff["ensemble_loeo.score"], eff["ensemble_loeo.delta"], choices = picked
+        ENSEMBLE_CHOICES.update(choices)
+        out.append("ensemble_loeo")
     stacked = stack_loeo(eff, methods)
     if stacked is not None:
         eff["stacked.score"], eff["stacked.delta"] = stacked
         out.append("stacked")
     return out
+
+
+ENSEMBLE_CHOICES: dict[str, list[str]] = {}
+
+
+def ensemble_loeo(eff: pd.DataFrame, methods: list[str], max_size: int = 3):
+    """Rank-average ensemble whose members are chosen leave-one-element-out: for each held-out
+    element group, the subset (1–3 methods) with the best mean per-experiment Spearman of
+    abs(effect) on all OTHER experiments; its rank-average scores the held-out one."""
+    from itertools import combinations
+
+    ranks = {m: (pct_rank(eff, f"{m}.score"), pct_rank(eff, f"{m}.delta")) for m in methods}
+    subsets = [c for k in range(1, max_size + 1) for c in combinations(methods, k)]
+    avg = {c: np.mean([ranks[m][0] for m in c], axis=0) for c in subsets}
+    elements = sorted(eff["Element"].unique())
+    rho = {
+        c: {e: spearman(eff.loc[eff["Element"] == e, "Coefficient"].abs(),
+                        a[(eff["Element"] == e).to_numpy()]) for e in elements}
+        for c, a in avg.items()
+    }  # fmt: skip
+    groups = eff["Element"].map(group_of)
+    score, delta = np.full(len(eff), np.nan), np.full(len(eff), np.nan)
+    choices = {}
+    for g in sorted(groups.unique()):
+        train = [e for e in elements if group_of(e) != g]
+        best = max(subsets, key=lambda c: np.nanmean([rho[c][e] for e in train]))
+        test = (groups == g).to_numpy()
+        score[test] = avg[best][test]
+        delta[test] = np.mean([ranks[m][1] for m in best], axis=0)[test]
+        choices[g] = list(best)
+    return score, delta, choices
 
 
 def stack_loeo(eff: pd.DataFrame, methods: list[str]):
@@ -201,11 +237,12 @@ def stack_loeo(eff: pd.DataFrame, methods: list[str]):
     params = dict(n_estimators=200, learning_rate=0.05, num_leaves=15, min_child_samples=50,
                   subsample=0.8, subsample_freq=1, colsample_bytree=0.8, verbose=-1,
                   n_jobs=1, random_state=0)  # fmt: skip
+    x = feats.to_numpy(dtype=float)  # LightGBM refuses ':' in feature names
     for g in sorted(groups.unique()):
         test = (groups == g).to_numpy()
         for y, dest in ((y_abs, score), (y_sig, delta)):
-            model = lgb.LGBMRegressor(**params).fit(feats[~test], y[~test])
-            dest[test] = model.predict(feats[test])
+            model = lgb.LGBMRegressor(**params).fit(x[~test], y.to_numpy()[~test])
+            dest[test] = model.predict(x[test])
     return score, delta
 
 
@@ -269,14 +306,23 @@ def main() -> None:
         eff[f"{m}.delta"] = t["delta"].reindex(eff.index).to_numpy()
         eff[f"{m}.score"] = t["score"].reindex(eff.index).to_numpy()
         seconds[m] = float(t["seconds"].iloc[0])
-        if m == "motif":
+        if m in ("motif", "motif_cell"):  # explicit columns: max |Δ| here, Σ below
             t = t.reindex(eff.index)
+            eff[f"{m}.delta"] = t["motif_delta"].to_numpy()
+            eff[f"{m}.score"] = t["motif_abs_delta"].to_numpy()
+            if m == "motif_cell":
+                eff["motif_cell_sum.score"] = t["motif_sum_abs"].to_numpy()
+                sums = t["motif_sum_abs"] - 2 * t["motif_sum_loss"]
+                eff["motif_cell_sum.delta"] = sums.to_numpy()
+        if m == "motif":
             eff["motif.hits"] = t["motif_hits"].to_numpy()
             eff["motif_hits.score"] = eff["motif.hits"]
             eff["motif_hits.delta"] = np.nan  # a count has no sign
             eff["motif_sum.score"] = t["motif_sum_abs"].to_numpy()
             eff["motif_sum.delta"] = (t["motif_sum_abs"] - 2 * t["motif_sum_loss"]).to_numpy()
     methods.insert(1, "motif_sum")
+    if "motif_cell" in methods:
+        methods.insert(methods.index("motif_cell") + 1, "motif_cell_sum")
     base = ["motif_hits", *methods]
     extra = add_ensembles(eff, methods)
     rows = evaluate(eff, base + extra)
@@ -294,6 +340,7 @@ def main() -> None:
             if (d / "bench.json").exists()
         },
         "rows": rows,
+        "ensemble_loeo_choices": ENSEMBLE_CHOICES,
     }
     from helixforge.core.artifacts import save_json
 

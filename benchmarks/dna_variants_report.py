@@ -15,8 +15,11 @@ LABELS = {
     "motif_cell": "JASPAR motif Δ (as `motif`) over only the TFs listed in "
     "benchmarks/dna_variants_tfs.py: ubiquitous promoter factors + the lineage factors of the "
     "element's cell line (fixed a priori, `--tfs` in the product)",
+    "motif_cell_sum": "as `motif_cell`, summed over motifs (Σ|Δ|, ΣΔ)",
     "motif_sum": "JASPAR motif Δ summed over motifs: score = Σ|Δ| (`motif_sum_abs`), delta = ΣΔ",
     "ensemble": "rank-average: motif Δ + GUE promoter and TF models",
+    "ensemble_loeo": "rank-average of 1–3 methods chosen leave-one-element-out (best mean "
+    "abs(effect) Spearman on the other elements; choices per element group in the .json)",
     "ensemble_models": "rank-average: GUE promoter and TF models",
     "stacked": "LightGBM on all scores + position in the construct + ±5 bp motif context, "
     "leave-one-element-out (the only row fitted on MPRA data)",

@@ -16,7 +16,9 @@ Columns per allele:
   motif_abs_delta   max_m |delta_m| (the disruption score for |effect|)
   motif_loss        max_m (−delta_m, 0): the strongest site lost
   motif_gain        max_m (delta_m, 0): the strongest site gained
-  motif_sum_abs     Σ_m |delta_m|: total disruption over all motifs (several TFs at once)
+  motif_sum_delta   Σ_m delta_m: net change over all motifs (the motif method's `delta`)
+  motif_sum_abs     Σ_m |delta_m|: total disruption over all motifs (several TFs at once; the
+                    motif method's `score`)
   motif_sum_loss    Σ_m max(−delta_m, 0): total loss of reference sites
   motif_hits        number of reference hits (motif × strand × placement, p < pvalue)
                     overlapping the REF bases: the crude "JASPAR hits over the variant" count
@@ -41,6 +43,7 @@ MOTIF_COLUMNS = [
     "motif_abs_delta",
     "motif_loss",
     "motif_gain",
+    "motif_sum_delta",
     "motif_sum_abs",
     "motif_sum_loss",
     "motif_hits",
@@ -113,7 +116,7 @@ class MotifDeltaScorer:
         r_lo, r_hi = ref_span[0], max(ref_span[1], ref_span[0] + 1)
         a_lo, a_hi = alt_span[0], max(alt_span[1], alt_span[0] + 1)
         best_d, best_abs, loss, gain, hits, who = 0.0, 0.0, 0.0, 0.0, 0, -1
-        sum_abs, sum_loss = 0.0, 0.0
+        sum_d, sum_abs, sum_loss = 0.0, 0.0, 0.0
         for b in self.buckets:
             sr, nh = self._best(xr, r_lo, r_hi, b)
             sa, _ = self._best(xa, a_lo, a_hi, b)
@@ -126,11 +129,12 @@ class MotifDeltaScorer:
                 best_abs, best_d, who = float(abs(d[j])), float(d[j]), int(b.index[j])
             loss = max(loss, float(-d.min()))
             gain = max(gain, float(d.max()))
+            sum_d += float(d.sum())
             sum_abs += float(np.abs(d).sum())
             sum_loss += float(np.clip(-d, 0, None).sum())
         motif = self.motifs[who] if who >= 0 and best_abs > 0 else None
         return (
-            best_d, best_abs, loss, gain, sum_abs, sum_loss, hits,
+            best_d, best_abs, loss, gain, sum_d, sum_abs, sum_loss, hits,
             motif.id if motif else "", motif.name if motif else "",
         )  # fmt: skip
 

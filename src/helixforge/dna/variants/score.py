@@ -14,8 +14,9 @@ the modelled activity / a motif site gained) and `score` (the variant-effect mag
 by):
   model     a supervised run (or lm:PATH): ref_score, alt_score, delta; score = |delta|
   lm        zero-shot log-likelihood ratio of an `lm:PATH` model (same columns as model)
-  motif     JASPAR motif disruption (`variants.motif_delta`): delta = motif_delta, score =
-            motif_abs_delta, plus the motif columns; no model needed
+  motif     JASPAR motif disruption (`variants.motif_delta`): delta = motif_sum_delta (Σ over
+            motifs of Δ best log-odds), score = motif_sum_abs (Σ |Δ|), plus the motif columns;
+            no model needed
   ensemble  model and motif together: both column sets, score = mean of the two scores'
             percentile ranks within the file (0–1), delta = model delta
 How well each tracks measured MPRA effects: docs/dna_analysis.md (benchmarks/results/
@@ -133,8 +134,8 @@ def _score_chunk(kind: str, scorer, part, window: int, motif_scorer=None) -> pd.
         for c in m.columns:
             frame[c] = m[c].to_numpy()
         if scorer is None:
-            frame["delta"] = frame["motif_delta"]
-            frame["score"] = frame["motif_abs_delta"]
+            frame["delta"] = frame["motif_sum_delta"]
+            frame["score"] = frame["motif_sum_abs"]
     return frame
 
 
@@ -158,10 +159,10 @@ def _check_method(method: str, model: Any) -> None:
 
 
 def _ensemble_score(result: pd.DataFrame) -> None:
-    """score = mean percentile rank of |model delta| and motif_abs_delta (within the file)."""
+    """score = mean percentile rank of |model delta| and motif_sum_abs (within the file)."""
     if "motif_abs_delta" in result and "ref_score" in result and len(result):
         a = result["delta"].abs().rank(pct=True)
-        b = result["motif_abs_delta"].rank(pct=True)
+        b = result["motif_sum_abs"].rank(pct=True)
         result["score"] = (0.5 * (a + b)).to_numpy()
 
 

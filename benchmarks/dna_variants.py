@@ -168,10 +168,9 @@ def add_ensembles(eff: pd.DataFrame, methods: list[str]) -> list[str]:
         eff["ensemble_loeo.score"], eff["ensemble_loeo.delta"], choices = picked
         ENSEMBLE_CHOICES.update(choices)
         out.append("ensemble_loeo")
-    stacked = stack_loeo(eff, methods)
-    if stacked is not None:
-        eff["stacked.score"], eff["stacked.delta"] = stacked
-        out.append("stacked")
+    for name, position in (("stacked", True), ("stacked_nopos", False)):
+        eff[f"{name}.score"], eff[f"{name}.delta"] = stack_loeo(eff, methods, position)
+        out.append(name)
     return out
 
 
@@ -206,7 +205,7 @@ def ensemble_loeo(eff: pd.DataFrame, methods: list[str], max_size: int = 3):
     return score, delta, choices
 
 
-def stack_loeo(eff: pd.DataFrame, methods: list[str]):
+def stack_loeo(eff: pd.DataFrame, methods: list[str], position: bool = True):
     """LightGBM on per-element ranks of every method's score/delta + allele features,
     trained leave-one-element-group-out on |effect| (score) and effect (delta)."""
     import lightgbm as lgb
@@ -217,11 +216,11 @@ def stack_loeo(eff: pd.DataFrame, methods: list[str]):
         feats[f"{m}.delta"] = pct_rank(eff, f"{m}.delta")
     feats["motif_hits"] = eff["motif.hits"]
     feats["deletion"] = (eff["Alt"] == "-").astype(float)
-    # where the base sits in the construct (core promoter elements sit near the 3' end / TSS)
-    length = eff["Element"].map(eff.groupby("Element")["element_pos"].max())
-    feats["from_start"] = eff["element_pos"]
-    feats["from_end"] = length - eff["element_pos"]
-    feats["rel_pos"] = eff["element_pos"] / length
+    if position:  # where the base sits in the construct (assay-specific, see the report)
+        length = eff["Element"].map(eff.groupby("Element")["element_pos"].max())
+        feats["from_start"] = eff["element_pos"]
+        feats["from_end"] = length - eff["element_pos"]
+        feats["rel_pos"] = eff["element_pos"] / length
     # neighbourhood: mean motif disruption of the alleles within ±5 bp (same experiment)
     for col in ("motif_sum.score", "motif_hits.score"):
         feats[f"{col}_local"] = _local_mean(eff, col, 5)

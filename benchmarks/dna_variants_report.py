@@ -22,7 +22,9 @@ LABELS = {
     "abs(effect) Spearman on the other elements; choices per element group in the .json)",
     "ensemble_models": "rank-average: GUE promoter and TF models",
     "stacked": "LightGBM on all scores + position in the construct + ±5 bp motif context, "
-    "leave-one-element-out (the only row fitted on MPRA data)",
+    "leave-one-element-out (fitted on the other elements' MPRA data)",
+    "stacked_nopos": "as `stacked` without the position-in-construct features (what could "
+    "transfer to variants outside an MPRA construct)",
 }
 PUBLISHED = (
     "Published reference points (text only; not re-measured here). Kircher et al. 2019 (*Nat "

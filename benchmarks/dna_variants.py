@@ -163,6 +163,13 @@ def add_ensembles(eff: pd.DataFrame, methods: list[str]) -> list[str]:
         eff[f"{name}.score"] = np.mean([pct_rank(eff, f"{p}.score") for p in parts], axis=0)
         eff[f"{name}.delta"] = np.mean([pct_rank(eff, f"{p}.delta") for p in parts], axis=0)
         out.append(name)
+    # the product's `--method ensemble` (motif Σ + one model, equal-weight ranks) with the GUE
+    # model that does best alone on promoters (picked after seeing the rows above: not blind)
+    if "model:prom_300_tata.score" in eff:
+        parts = ["motif_sum", "model:prom_300_tata"]
+        eff["ensemble_product.score"] = np.mean([pct_rank(eff, f"{p}.score") for p in parts], 0)
+        eff["ensemble_product.delta"] = np.mean([pct_rank(eff, f"{p}.delta") for p in parts], 0)
+        out.append("ensemble_product")
     picked = ensemble_loeo(eff, methods)
     if picked is not None:
         eff["ensemble_loeo.score"], eff["ensemble_loeo.delta"], choices = picked

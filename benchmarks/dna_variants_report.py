@@ -18,6 +18,9 @@ LABELS = {
     "motif_cell_sum": "as `motif_cell`, summed over motifs (Σ|Δ|, ΣΔ)",
     "motif_sum": "JASPAR motif Δ summed over motifs: score = Σ|Δ| (`motif_sum_abs`), delta = ΣΔ",
     "ensemble": "rank-average: motif Δ + GUE promoter and TF models",
+    "ensemble_product": "`helix dna variants score --method ensemble` with the GUE prom_300_tata "
+    "model: rank-average of motif Σ|Δ| and |model Δ| (the model was picked after seeing the "
+    "per-model rows: not a blind result)",
     "ensemble_loeo": "rank-average of 1–3 methods chosen leave-one-element-out (best mean "
     "abs(effect) Spearman on the other elements; choices per element group in the .json)",
     "ensemble_models": "rank-average: GUE promoter and TF models",

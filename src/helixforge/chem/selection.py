@@ -23,13 +23,18 @@ def _nolog(_: str) -> None:
     pass
 
 
-def primary_loss(task_type: str, y: np.ndarray, pred: np.ndarray) -> float:
-    """RMSE/SD (regression), 1 − ROC-AUC (binary), error rate (multiclass); NaN if undefined."""
+def primary_loss(task_type: str, y: np.ndarray, pred: np.ndarray, log_scale: bool = False) -> float:
+    """RMSE/SD (regression; on log10 scale with `log_scale`), 1 − ROC-AUC (binary), error rate
+    (multiclass); NaN if undefined."""
     from helixforge.core import metrics as M
 
     keep = np.isfinite(y)
     if keep.sum() < 2:
         return float("nan")
+    if task_type == "regression" and log_scale:
+        keep &= y > 0
+        y = np.log10(np.where(keep, y, 1.0))
+        pred = np.log10(np.clip(pred, 1e-12, None))
     if task_type == "regression":
         sd = float(np.std(y[keep])) or 1.0
         return M.rmse(y[keep], pred[keep]) / sd
@@ -45,7 +50,7 @@ def select_model(
     task_types: Sequence[str],
     candidates: Sequence[str] | None = None,
     *,
-    folds: int = 3,
+    folds: int | None = None,
     seed: int = 0,
     max_molecules: int = 3000,
     dmpnn_epochs: int = 15,
@@ -60,10 +65,12 @@ def select_model(
 ) -> tuple[str, dict[str, float]]:
     """The `--model auto` rule: k-fold CV (folds grouped by Bemis–Murcko scaffold) on the
     training molecules only; each candidate's loss is averaged over folds and tasks
-    (RMSE/SD for regression, 1 − ROC-AUC for binary, error rate for multiclass); the lowest
-    wins, ties go to the cheaper GBM. For speed CV uses at most `max_molecules` molecules
-    and caps D-MPNN at `dmpnn_epochs` epochs (D-MPNN is a candidate only when asked for). With
-    one candidate (no `pretrained` extra) it is chosen without CV. `params` maps a candidate
+    (RMSE/SD for regression — on log10 scale for the positive right-skewed targets that the
+    models fit in log space, so a few huge half-lives or clearances do not decide — 1 − ROC-AUC
+    for binary, error rate for multiclass); the lowest wins, ties go to the cheaper GBM.
+    `folds` None: 5 below 2,000 molecules (small sets: less noisy choices), else 3. For speed
+    CV uses at most `max_molecules` molecules and caps D-MPNN at `dmpnn_epochs` epochs (D-MPNN
+    is a candidate only when asked for). With one candidate (no `pretrained` extra) it is chosen without CV. `params` maps a candidate
     name to its constructor parameters; `scaffolds` and `features` (rows of `smiles`) spare
     re-parsing the molecules. `blend`: also consider the best two blended (module docstring).
     """
@@ -86,6 +93,11 @@ def select_model(
     sub_smiles = [smiles[i] for i in idx]
     sub_y = y[idx]
     sub_scaf = [scaffolds[i] for i in idx] if scaffolds is not None else None
+    if folds is None:
+        folds = 5 if len(idx) < 2000 else 3
+    from helixforge.chem.models.gbm import use_log_target
+
+    logs = [tt == "regression" and use_log_target(sub_y[:, j]) for j, tt in enumerate(task_types)]
     fold_list = kfold_indices(
         len(idx), folds, seed=seed, groups=scaffold_groups(sub_smiles, sub_scaf)
     )
@@ -109,14 +121,14 @@ def select_model(
                     model.fit(tr_smi, sub_y[tr], task_types, seed=seed + k)
                     pred = model.predict(ho_smi)
                 oof.setdefault(name, []).append(np.asarray(pred, dtype=float))
-                losses += _fold_losses(task_types, sub_y[ho], pred)
+                losses += _fold_losses(task_types, sub_y[ho], pred, logs)
                 advance(1)
             scores[name] = float(np.mean(losses)) if losses else float("inf")
             log(f"auto: {name} cross-validated loss {scores[name]:.4f}")
     best = min(candidates, key=lambda c: (scores[c], c != "gbm"))
     if blend and len(candidates) > 1 and "multiclass" not in task_types:
         a, b = sorted(candidates, key=lambda c: (scores[c], c != "gbm"))[:2]
-        w, loss = best_blend_weight(task_types, sub_y, fold_list, oof[a], oof[b])
+        w, loss = best_blend_weight(task_types, sub_y, fold_list, oof[a], oof[b], logs=logs)
         if a != b and np.isfinite(loss):
             from helixforge.chem.models.blend import blend_name
 
@@ -133,10 +145,12 @@ def default_candidates(pretrained: bool) -> list[str]:
     return ["gbm"] + (["minimol-gbm", "minimol-mlp"] if pretrained else [])
 
 
-def _fold_losses(task_types: Sequence[str], y: np.ndarray, pred: np.ndarray) -> list[float]:
+def _fold_losses(
+    task_types: Sequence[str], y: np.ndarray, pred: np.ndarray, logs: Sequence[bool] | None = None
+) -> list[float]:
     out = []
     for j, tt in enumerate(task_types):
-        v = primary_loss(tt, y[:, j], pred[:, j])
+        v = primary_loss(tt, y[:, j], pred[:, j], bool(logs and logs[j]))
         if np.isfinite(v):
             out.append(v)
     return out
@@ -149,6 +163,7 @@ def best_blend_weight(
     pred_a: Sequence[np.ndarray],
     pred_b: Sequence[np.ndarray],
     grid: Sequence[float] = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9),
+    logs: Sequence[bool] | None = None,
 ) -> tuple[float, float]:
     """The weight w of model A in w·A + (1 − w)·B with the lowest mean CV loss over folds and
     tasks (out-of-fold predictions), and that loss."""
@@ -156,7 +171,7 @@ def best_blend_weight(
     for w in grid:
         losses = []
         for (_, ho), pa, pb in zip(fold_list, pred_a, pred_b):
-            losses += _fold_losses(task_types, y[ho], w * pa + (1 - w) * pb)
+            losses += _fold_losses(task_types, y[ho], w * pa + (1 - w) * pb, logs)
         loss = float(np.mean(losses)) if losses else float("inf")
         if loss < best_loss - 1e-12:
             best_w, best_loss = float(w), loss

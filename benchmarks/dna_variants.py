@@ -38,7 +38,7 @@ RESULTS = ROOT / "benchmarks" / "results"
 P_CUT = 1e-5
 MOTIF_WINDOW = 101
 LM_DIR = WORK / "lm"
-LM_WINDOW = 101
+LM_WINDOW = 61  # the LM was trained on 64-token windows
 MODEL_WINDOWS = {"prom_core_all": 70, "prom_300_tata": 300}  # else the TF tasks' 101
 ENSEMBLE_MODELS = ("prom_core_all", "human_tf_0", "human_tf_1", "human_tf_2", "human_tf_3")
 
@@ -98,8 +98,9 @@ def score_method(name: str, vcf: Path, fasta: Path) -> pd.DataFrame:
         table = _score_by_cell_line(vcf, fasta)
     elif name == "lm":
         table = score_variants(
-            vcf, fasta, f"lm:{LM_DIR}", method="lm", window=LM_WINDOW, quiet=False
-        )
+            vcf, fasta, f"lm:{LM_DIR}", method="lm", window=LM_WINDOW, quiet=False,
+            chunk_size=100_000,  # each chunk reloads the LM
+        )  # fmt: skip
     else:
         from helixforge.dna.models import SequenceModel
 

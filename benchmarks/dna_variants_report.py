@@ -150,8 +150,15 @@ def write_markdown(result: dict, path: Path) -> None:
             info = result["lm"]
             label = (
                 f"zero-shot log-likelihood ratio of our {info['arch']} LM pretrained for "
-                f"{info['steps']} steps on the human GUE train sequences (window 101 bp); "
-                "score = |LLR|"
+                f"{info['steps']} steps on the human GUE train sequences "
+                + (
+                    "(windows of 128 bp: in practice only prom_300_tata's 300-bp promoter "
+                    "sequences are long enough) "
+                    if "128" in info["arch"]
+                    else ""
+                )
+                + "; window 61 bp centred on the variant; delta = log P(alt) − log P(ref), "
+                "score = |delta|"
             )
         elif label is None and m.startswith("model:"):
             task = m.split(":", 1)[1]

@@ -146,8 +146,9 @@ def successive_halving(
     t0 = time.perf_counter()
     finished_rung: list[Trial] = []
     rung = 0
+    final_rung = -1
     while True:
-        epochs = _rung_epochs(search, max_epochs, rung)
+        epochs = max_epochs if rung == final_rung else _rung_epochs(search, max_epochs, rung)
         this_rung: list[Trial] = []
         for spec in alive:
             if (spec, rung) in done:
@@ -172,16 +173,20 @@ def successive_halving(
             pool = finished_rung or this_rung
             break
         finished_rung = this_rung
+        pool = this_rung
+        if len(alive) <= 2 and rung > 0 or epochs >= max_epochs:  # the final rung is done
+            break
         keep = max(1, math.ceil(len(alive) / 2))
         ranked = sorted(this_rung, key=lambda t: (t.valid_loss, alive.index(t.model)))
         alive = [t.model for t in ranked[:keep]]
-        pool = this_rung
-        if len(alive) == 1 or epochs >= max_epochs:
+        if len(alive) == 1:
             break
         if search.budget_seconds and time.perf_counter() - t0 >= search.budget_seconds:
             log(f"auto: budget of {search.budget_seconds:g} s used; stopping the search")
             break
         rung += 1
+        if len(alive) <= 2:  # the last two are compared at the full --epochs
+            final_rung = rung
     best = min(pool, key=lambda t: (t.valid_loss, list(search.candidates).index(t.model)))
     return best.model, trials
 
@@ -209,7 +214,8 @@ def selection_record(search: AutoSearch, chosen: str, trials: list[Trial]) -> di
     return {
         "chosen": chosen,
         "criterion": "validation loss (log-loss; MSE for regression), lower is better",
-        "method": "successive halving, eta 2, candidates retrained per rung",
+        "method": "successive halving, eta 2, candidates retrained per rung, last two at the "
+        "full epochs",
         "candidates": list(search.candidates),
         "rung0_epochs": search.epochs,
         "budget_seconds": search.budget_seconds,

@@ -247,6 +247,34 @@ def run_auto(task: str, out: Path, train, valid, test, task_types, seed) -> dict
     }
 
 
+CLAIMS = ROOT / ".bench" / "chem_property_claims"
+
+
+def claim(key: tuple) -> bool:
+    """Claim a (task, model, seed) row for this process, so two benchmark processes started
+    side by side split the rows instead of computing the same ones; a claim whose process is
+    gone is taken over."""
+    CLAIMS.mkdir(parents=True, exist_ok=True)
+    path = CLAIMS / "__".join(str(k).replace("/", "_") for k in key)
+    for _ in range(2):
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            try:
+                pid = int(path.read_text() or 0)
+                os.kill(pid, 0)
+                return pid == os.getpid()
+            except (ValueError, ProcessLookupError):
+                path.unlink(missing_ok=True)  # stale: its process died
+                continue
+            except PermissionError:
+                return False
+        with os.fdopen(fd, "w") as handle:
+            handle.write(str(os.getpid()))
+        return True
+    return False
+
+
 # --------------------------------------------------------------------------- parts
 def run_tdc(models: list[str], seeds: list[int], tasks: list[str] | None, out: Path) -> None:
     all_tasks = tdc_tasks()
@@ -255,7 +283,8 @@ def run_tdc(models: list[str], seeds: list[int], tasks: list[str] | None, out: P
     for model_name in models:
         for seed in seeds:
             for task in all_tasks:
-                if (task["task"], model_name, seed) in done_keys(out):
+                key = (task["task"], model_name, seed)
+                if key in done_keys(out) or not claim(key):
                     continue
                 train_val, test = tdc_frames(task["task"])
                 smiles = train_val["Drug"].tolist()

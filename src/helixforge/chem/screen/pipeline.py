@@ -27,6 +27,7 @@ from helixforge.chem.screen.topk import ROW, SCAFFOLD, SCORE, Diversity, Key, ch
 from helixforge.core.errors import ConfigError, RowErrors
 
 CANONICAL = "canonical_smiles"
+BATCH = 2000  # molecules featurized and predicted at a time inside a chunk
 
 
 @dataclass(frozen=True)
@@ -223,7 +224,12 @@ def _screen_chunk(frame: pd.DataFrame, errors: RowErrors, config: ScreenConfig) 
     out.insert(0, ROW, out.index.astype(np.int64))
     out = out.reset_index(drop=True)
     if unique:
-        per_mol = molecule_columns(config, unique)
+        # models see batches of BATCH molecules: peak memory (feature matrices, RDKit
+        # molecules) follows the batch, not the checkpoint chunk
+        per_mol = pd.concat(
+            [molecule_columns(config, unique[i : i + BATCH]) for i in range(0, len(unique), BATCH)],
+            ignore_index=True,
+        )
         where = {s: i for i, s in enumerate(unique)}
         take = np.fromiter((where[s] for s in out[CANONICAL]), dtype=np.int64, count=len(out))
         computed = per_mol.iloc[take].reset_index(drop=True)

@@ -143,6 +143,8 @@ def screen_library(
         from helixforge.chem.filters import check_filter_names
 
         filters = check_filter_names(filters)
+    if isinstance(models, (str, os.PathLike)):
+        models = [models]
     refs = model_refs(list(models))
     library = str(library)
     inputs = [library, *(r.path for r in refs)]

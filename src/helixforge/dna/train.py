@@ -219,8 +219,10 @@ def _check_models(o: dict[str, Any], search: AutoSearch | None) -> None:
     if o["model"] == "auto":
         specs = list(search.check().candidates)
         if o["arch_params"]:
+            keys = ", ".join(sorted(o["arch_params"]))
             raise ConfigError(
-                "--param / --position-bins apply to one architecture, not to --model auto",
+                f"--param / --position-bins ({keys}) apply to one architecture, not to "
+                "--model auto",
                 hint="name the model (e.g. --model resnet_pos) to set its parameters",
             )
     for spec in specs:

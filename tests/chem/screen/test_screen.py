@@ -198,3 +198,19 @@ def test_the_shipped_admet_panel_plugs_into_the_score(library, runs, tmp_path):
     direct = ADMETPanel(["herg"]).predict_smiles(hits["canonical_smiles"].tolist())
     np.testing.assert_allclose(hits["admet_herg"], direct["admet_herg"])
     np.testing.assert_allclose(hits["score"], hits["logp.logp_like_pred"] - hits["admet_herg"])
+
+
+def test_resume_with_a_changed_library_or_model_is_refused(library, runs, tmp_path, monkeypatch):
+    import helixforge.chem.screen.run as run
+
+    def crash(*args, **kwargs):
+        raise KeyboardInterrupt  # as if the job died after its last checkpoint
+
+    monkeypatch.setattr(run, "_finish", crash)
+    with pytest.raises(KeyboardInterrupt):
+        _screen(library, runs, tmp_path, top=5, all_out=None)
+    monkeypatch.undo()
+    assert (tmp_path / ".hits.parquet.partial" / "state.json").exists()
+    library.write_text(library.read_text() + "CCCCO\n")
+    with pytest.raises(ConfigError, match="library"):
+        _screen(library, runs, tmp_path, top=5, all_out=None, resume=True)

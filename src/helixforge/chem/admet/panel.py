@@ -197,17 +197,16 @@ class ADMETPanel:
             }
         )
         cols = self.columns()
-        body = pd.DataFrame(index=range(len(smiles)), columns=cols, dtype=float)
         if ok:
             pred = self.predict_smiles([results[i][0] for i in ok])
             pred.index = ok
-            body = body.astype({c: pred[c].dtype for c in cols})
-            body.loc[ok, cols] = pred[cols]
-            if "admet_in_domain" in cols:
-                body["admet_in_domain"] = body["admet_in_domain"].astype("boolean")
-                body.loc[[i for i in range(len(smiles)) if i not in set(ok)], "admet_in_domain"] = (
-                    pd.NA
-                )
+        else:
+            pred = pd.DataFrame(columns=cols, dtype=float)
+        body = pred.reindex(range(len(smiles)))  # rejected rows: NaN
+        if "admet_in_domain" in cols:  # True / False, <NA> for rejected rows
+            flag = pd.Series(pd.NA, index=body.index, dtype="boolean")
+            flag.loc[ok] = pred["admet_in_domain"].astype(bool).to_numpy()
+            body["admet_in_domain"] = flag
         return pd.concat([head, body], axis=1)
 
 

@@ -18,7 +18,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from helixforge.chem.admet.panel import ADMETPanel
@@ -170,4 +169,4 @@ def read_sample(path: str | os.PathLike, max_rows: int = 100_000) -> pd.DataFram
     return df.head(max_rows).reset_index(drop=True)
 
 
-__all__ = ["predict_admet", "read_sample", "np"]
+__all__ = ["predict_admet", "read_sample"]

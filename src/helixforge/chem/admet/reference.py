@@ -86,7 +86,8 @@ class Reference:
         """Max Tanimoto (folded ECFP4) of each feature row to the AD reference."""
         from helixforge.chem.uncertainty import max_tanimoto
 
-        return max_tanimoto(fold_bits(ecfp_bits(X, spec)), self.ad_bits).astype(np.float64)
+        sim = max_tanimoto(fold_bits(ecfp_bits(X, spec)), self.ad_bits)
+        return np.round(sim.astype(np.float64), 4)
 
 
 # ---------------------------------------------------------------- built at training time

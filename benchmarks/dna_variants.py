@@ -176,8 +176,13 @@ def add_ensembles(eff: pd.DataFrame, methods: list[str]) -> list[str]:
         eff["ensemble_loeo.score"], eff["ensemble_loeo.delta"], choices = picked
         ENSEMBLE_CHOICES.update(choices)
         out.append("ensemble_loeo")
-    for name, position in (("stacked", True), ("stacked_nopos", False)):
-        eff[f"{name}.score"], eff[f"{name}.delta"] = stack_loeo(eff, methods, position)
+    motif_only = [m for m in methods if m.startswith("motif")]
+    for name, position, used in (
+        ("stacked", True, methods),
+        ("stacked_nopos", False, methods),
+        ("stacked_motif", False, motif_only),
+    ):
+        eff[f"{name}.score"], eff[f"{name}.delta"] = stack_loeo(eff, used, position)
         out.append(name)
     return out
 

@@ -26,6 +26,8 @@ LABELS = {
     "ensemble_models": "rank-average: GUE promoter and TF models",
     "stacked": "LightGBM on all scores + position in the construct + ±5 bp motif context, "
     "leave-one-element-out (fitted on the other elements' MPRA data)",
+    "stacked_motif": "as `stacked_nopos` with only the motif scores (no GUE model, no LM): "
+    "everything it needs comes from JASPAR and the sequence",
     "stacked_nopos": "as `stacked` without the position-in-construct features (what could "
     "transfer to variants outside an MPRA construct)",
 }

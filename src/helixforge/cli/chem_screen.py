@@ -117,7 +117,9 @@ def screen_cmd(
         device=require_device(device),
         quiet=quiet,
     )
-    passed = f" ({summary['eligible']} passed the filters)" if filters else ""
+    passed = (
+        f" (filters run on {summary['filtered']}, {summary['eligible']} passed)" if filters else ""
+    )
     say(
         f"{summary['hits']} hits from {summary['screened']} of {summary['rows']} molecules"
         f"{passed} → {summary['out']}",

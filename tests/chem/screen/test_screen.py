@@ -214,3 +214,23 @@ def test_resume_with_a_changed_library_or_model_is_refused(library, runs, tmp_pa
     library.write_text(library.read_text() + "CCCCO\n")
     with pytest.raises(ConfigError, match="library"):
         _screen(library, runs, tmp_path, top=5, all_out=None, resume=True)
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {"filters": "pains,brenk,lipinski", "top": 3},
+        {"filters": "pains,brenk", "top": 2, "max_per_scaffold": 1},
+        {"filters": "lipinski", "top": 2, "min_distance": 0.4, "max_per_scaffold": 2},
+        {"filters": "pains", "top": 3, "score": "logp.logp_like_pred + pass_pains"},
+    ],
+    ids=["filters", "scaffold", "distance", "score-reads-a-filter"],
+)
+def test_deferred_filters_give_the_hits_of_filtering_every_row(library, runs, tmp_path, kw):
+    """Without --all-out, filters and scaffolds run only on each chunk's best candidates."""
+    lazy = _screen(library, runs, tmp_path, "lazy.parquet", all_out=None, chunk_size=60, **kw)
+    eager = _screen(library, runs, tmp_path, "eager.parquet", chunk_size=60, **kw)
+    assert (tmp_path / "lazy.parquet").read_bytes() == (tmp_path / "eager.parquet").read_bytes()
+    assert lazy["exact"] and eager["exact"] and lazy["hits"] == eager["hits"]
+    if "score" not in kw:
+        assert lazy["filtered"] < eager["filtered"] == eager["screened"]

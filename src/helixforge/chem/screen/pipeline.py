@@ -136,15 +136,18 @@ def _standardize(raw: list, options) -> tuple[list[tuple[str | None, str | None]
 
 
 def _model_columns(
-    state: Loaded, config: ScreenConfig, smiles: list[str], mols: list
+    state: Loaded, config: ScreenConfig, smiles: list[str], mols: list, admet: bool
 ) -> tuple[dict[str, Any], dict[int, Any]]:
-    """Prediction columns of every model, and the feature matrix of each group."""
+    """Prediction columns of every model, and the feature matrix of each group (the panel's
+    own group only when `admet`)."""
     from helixforge.chem.featurize import featurize_mols
 
     cols: dict[str, Any] = {}
     preds: dict[int, pd.DataFrame] = {}
     features: dict[int, Any] = {}
     for g, (spec, members) in enumerate(state.groups):
+        if not members and not (admet and g == state.panel_group):
+            continue
         X = features[g] = featurize_mols(mols, spec) if spec is not None else None
         for i in members:
             p = state.predictors[i]
@@ -157,30 +160,49 @@ def _model_columns(
     return cols, features
 
 
-def molecule_columns(config: ScreenConfig, smiles: list[str]) -> pd.DataFrame:
-    """Every computed column (predictions, filters, ADMET, scaffold) for distinct canonical
-    SMILES, one row each."""
+@dataclass(frozen=True)
+class Parts:
+    """Which computed column groups to produce."""
+
+    models: bool = True
+    filters: bool = True
+    admet: bool = True
+    scaffold: bool = True
+
+
+def molecule_columns(
+    config: ScreenConfig, smiles: list[str], parts: Parts = Parts()
+) -> pd.DataFrame:
+    """The computed columns (predictions, filters, ADMET, scaffold — those `parts` asks for)
+    for distinct canonical SMILES, one row each."""
     from rdkit import Chem
 
     state = loaded(config)
     # canonical SMILES came out of RDKit's writer after the checks in `standardize`: parse
     # them directly (the same molecules `fingerprints.mol_of` gives, without its input checks)
     mols = [Chem.MolFromSmiles(s) for s in smiles]
-    cols, features = _model_columns(state, config, smiles, mols)
-    if config.filters:
+    cols, features = ({}, {})
+    if parts.models:
+        cols, features = _model_columns(state, config, smiles, mols, parts.admet)
+    if parts.filters and config.filters:
         from helixforge.chem.filters import apply_filters
 
         filt = apply_filters(mols, config.filters)
         for c in filt.columns:
             cols[c] = filt[c].to_numpy()
-    if state.panel is not None:
+    if parts.admet and state.panel is not None:
         if state.panel_group is not None:  # the panel shares a feature matrix when it can
-            admet = state.panel.predict_features(features[state.panel_group], mols)
+            X = features.get(state.panel_group)
+            if X is None:
+                from helixforge.chem.featurize import featurize_mols
+
+                X = featurize_mols(mols, state.groups[state.panel_group][0])
+            admet = state.panel.predict_features(X, mols)
         else:
             admet = state.panel.predict_smiles(smiles)
         for c in admet.columns:
             cols[c] = admet[c].to_numpy()
-    if config.diversity.needs_scaffolds:
+    if parts.scaffold and config.diversity.needs_scaffolds:
         from helixforge.chem.splits import scaffold_of_mol
 
         cols[SCAFFOLD] = [scaffold_of_mol(m) for m in mols]
@@ -208,7 +230,26 @@ def screen_chunk(frame: pd.DataFrame, errors: RowErrors, config: ScreenConfig) -
             gc.enable()
 
 
+def deferred_parts(config: ScreenConfig) -> Parts:
+    """Column groups that can wait until a molecule is a top candidate: everything the score
+    does not read, unless every row is kept (`--all-out`)."""
+    from helixforge.chem.screen.score import ScoreExpression
+
+    if config.keep_all or not config.score:
+        return Parts(False, False, False, False)
+    used = ScoreExpression(config.score).columns
+    filter_cols = ("alerts", "qed", "sa_score")
+    return Parts(
+        models=False,
+        filters=bool(config.filters)
+        and not any(c.startswith("pass_") or c in filter_cols for c in used),
+        admet=config.admet and not any(c.startswith("admet_") for c in used),
+        scaffold=config.diversity.needs_scaffolds,
+    )
+
+
 def _screen_chunk(frame: pd.DataFrame, errors: RowErrors, config: ScreenConfig) -> ChunkResult:
+    from helixforge.chem.screen.lazy import lazy_pool
     from helixforge.chem.screen.score import ScoreExpression
     from helixforge.chem.standardize import apply_standardization, quiet_rdkit
 
@@ -223,35 +264,58 @@ def _screen_chunk(frame: pd.DataFrame, errors: RowErrors, config: ScreenConfig) 
     out = clean.rename(columns=clash)
     out.insert(0, ROW, out.index.astype(np.int64))
     out = out.reset_index(drop=True)
+    later = deferred_parts(config)
+    now = Parts(True, not later.filters, not later.admet, not later.scaffold)
     if unique:
         # models see batches of BATCH molecules: peak memory (feature matrices, RDKit
         # molecules) follows the batch, not the checkpoint chunk
         per_mol = pd.concat(
-            [molecule_columns(config, unique[i : i + BATCH]) for i in range(0, len(unique), BATCH)],
+            [
+                molecule_columns(config, unique[i : i + BATCH], now)
+                for i in range(0, len(unique), BATCH)
+            ],
             ignore_index=True,
         )
-        where = {s: i for i, s in enumerate(unique)}
-        take = np.fromiter((where[s] for s in out[CANONICAL]), dtype=np.int64, count=len(out))
-        computed = per_mol.iloc[take].reset_index(drop=True)
-        computed = computed.drop(columns=[c for c in computed.columns if c in out.columns])
-        out = pd.concat([out, computed], axis=1)
+        out = join_columns(out, per_mol, unique)
         out[SCORE] = ScoreExpression(config.score).evaluate(out)
     else:
         out[SCORE] = np.zeros(0)
-    if config.columns:  # a chunk with no usable molecule still has every column, same types
-        if not unique:
-            out = pd.DataFrame({c: pd.Series([], dtype=dt) for c, dt in config.columns})
-            out[SCORE] = np.zeros(0)
-        out = out[[c for c, _ in config.columns] + [SCORE]]
-    eligible = passes_filters(out, config.filters) & np.isfinite(out[SCORE].to_numpy(float))
-    pool, cutoff = chunk_pool(out[eligible], config.diversity, config.pool)
+    deferred = later.filters or later.admet or later.scaffold
+    if config.columns and not deferred:  # every column, same types, even in an empty chunk
+        out = typed_columns(out, config, bool(unique))
+    finite = np.isfinite(out[SCORE].to_numpy(float))
+    if deferred:
+        pool, cutoff, filtered, eligible = lazy_pool(out[finite], config, later)
+    else:
+        ok = passes_filters(out, config.filters) & finite
+        pool, cutoff = chunk_pool(out[ok], config.diversity, config.pool)
+        filtered, eligible = int(finite.sum()), int(ok.sum())
     counts = {
         "rows": rows_in,
         "screened": len(out),
         "errors": len(errs),
-        "eligible": int(eligible.sum()),
+        "filtered": filtered,
+        "eligible": eligible,
     }
     return ChunkResult(pool, cutoff, out if config.keep_all else None, errs, counts)
+
+
+def join_columns(out: pd.DataFrame, per_mol: pd.DataFrame, unique: list[str]) -> pd.DataFrame:
+    """`out` (rows) with the per-molecule columns of `per_mol` (one row per `unique` SMILES)."""
+    where = {s: i for i, s in enumerate(unique)}
+    take = np.fromiter((where[s] for s in out[CANONICAL]), dtype=np.int64, count=len(out))
+    computed = per_mol.iloc[take].reset_index(drop=True)
+    computed = computed.drop(columns=[c for c in computed.columns if c in out.columns])
+    return pd.concat([out.reset_index(drop=True), computed], axis=1)
+
+
+def typed_columns(out: pd.DataFrame, config: ScreenConfig, nonempty: bool = True) -> pd.DataFrame:
+    """`out` with exactly the configured columns in their order (an empty chunk gets them
+    with their types)."""
+    if not nonempty:
+        out = pd.DataFrame({c: pd.Series([], dtype=dt) for c, dt in config.columns})
+        out[SCORE] = np.zeros(0)
+    return out[[c for c, _ in config.columns] + [SCORE]]
 
 
 def output_columns(config: ScreenConfig, input_columns: list[str]) -> list[tuple[str, str]]:

@@ -123,8 +123,10 @@ def screen_library(
     the top `top` hits to `out` (sorted by score, best first), every screened row to
     `all_out` when given, and the rows that could not be used to `<out>.errors.csv`.
 
-    Returns a summary: rows, screened, errors, eligible (passed the filters with a score),
-    hits, exact (see `topk`), score (the expression used), out paths, seconds, mol_per_s."""
+    Returns a summary: rows, screened, errors, filtered (molecules the filters ran on: all
+    with a score, or only each chunk's best when nothing else needs them — see `lazy`),
+    eligible (of those, passed), hits, exact (see `topk`), score (the expression used), out
+    paths, seconds, mol_per_s."""
     from helixforge.core.io import check_output
     from helixforge.core.options import require_choice, require_int
     from helixforge.core.supervised.predict import errors_path_for
@@ -305,6 +307,7 @@ def _finish(
         "rows": rows,
         "screened": screened,
         "errors": len(errors_all),
+        "filtered": sum(c.get("filtered", 0) for c in counts),
         "eligible": sum(c["eligible"] for c in counts),
         "hits": len(hits),
         "exact": bool(exact),

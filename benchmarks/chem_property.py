@@ -616,7 +616,8 @@ def _pretrained_section(ours: list[dict], tdc_rows: list[dict], tasks, board) ->
         "",
         "`minimol-mlp`: ensemble of 5 MLP heads on the 512-d MiniMol v1 embedding;"
         " `minimol-gbm`: LightGBM on MiniMol + ECFP4 counts + lite descriptors; `auto`: the"
-        " model (or blend of the best two) chosen by 3-fold scaffold CV on each seed's TRAIN"
+        " model (or blend of the best two) chosen by scaffold-grouped CV (5 folds below 2,000"
+        " molecules, else 3) on each seed's TRAIN"
         " rows only — one choice per (task, seed), made before the test set is touched, so its"
         " column is the honest single-model view (the 'best' column picks per task after seeing"
         " test scores). 'rank' places a mean among the leaderboard snapshot (top 3 = rank ≤ 3)."

@@ -177,14 +177,20 @@ def write_markdown(result: dict, path: Path) -> None:
         "selection by expression: all of them), FIMO-style integerised log-odds (uniform "
         "background, pseudocount 0.8); per motif and strand the best score over placements "
         "overlapping the allele, floored at the p < 1e-4 hit threshold; Δ = alt − ref; `score` = "
-        "max over motifs of |Δ|, `delta` = the Δ of that motif. The hit-count baseline counts "
+        "max over motifs of |Δ|, `delta` = the Δ of that motif (row `motif`), or Σ over motifs "
+        "(row `motif_sum`: what `helix dna variants score --method motif` reports as delta / "
+        "score since this benchmark, where it was the better of the two). The hit-count baseline counts "
         "reference placements (motif × strand) at p < 1e-4 overlapping the variant; it has no "
-        "sign. Ensembles average per-experiment percentile ranks with fixed, equal weights "
-        "chosen before looking at the results. `stacked` is the only row fitted on MPRA data: "
-        "LightGBM on the per-experiment ranks of every method's score and delta plus the "
-        "alleles' bases, trained on all other elements (leave-one-element-out: LDLR/LDLR.2, "
-        "SORT1/SORT1.2/SORT1-flip, PKLR-24h/48h, TERT ×4 cell lines, ZRSh-13/h2 held out "
-        "together) and predicting the held-out experiment's within-experiment rank.",
+        "sign. `ensemble` and `ensemble_models` average per-experiment percentile ranks with fixed, "
+        "equal weights chosen before any result was seen; `ensemble_product` was set up after "
+        "seeing the per-model rows (disclosed in its label). Rows fitted or selected on MPRA "
+        "data — `ensemble_loeo` (member choice) and the `stacked*` rows (LightGBM on the "
+        "per-experiment ranks of the methods' score and delta, the hit count, the mean motif "
+        "disruption and hit count of the alleles within ±5 bp, the alleles' bases, and for "
+        "`stacked` the position in the construct) — are leave-one-element-out: trained on all "
+        "other elements (LDLR/LDLR.2, SORT1/SORT1.2/SORT1-flip, PKLR-24h/48h, TERT ×4 cell "
+        "lines, ZRSh-13/h2 held out together), predicting the held-out experiment's "
+        "within-experiment rank.",
         "",
         PUBLISHED,
         "",

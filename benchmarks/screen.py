@@ -676,11 +676,12 @@ def write_report(rows: list[dict]) -> None:
     goals = []
     if peer and ours:
         ratio = ours["molecules_per_second"] / peer["molecules_per_second"]
+        cpu_ratio = ours["molecules_per_cpu_second"] / peer["molecules_per_cpu_second"]
         goals.append(
             [
-                "panel ≥ 20× ADMET-AI molecules/s (10k, percentiles on, CLI vs CLI)",
-                f"{ratio:.1f}×",
-                "met" if ratio >= GOAL_SPEEDUP else "not met",
+                "panel ≥ 20× ADMET-AI molecules/s (10k, percentiles on, CLI vs CLI, 1 process)",
+                f"{ratio:.1f}× per wall-second, {cpu_ratio:.1f}× per CPU-second",
+                "met" if min(ratio, cpu_ratio) >= GOAL_SPEEDUP else "not met",
             ]
         )
     else:

@@ -234,3 +234,15 @@ def test_deferred_filters_give_the_hits_of_filtering_every_row(library, runs, tm
     assert lazy["exact"] and eager["exact"] and lazy["hits"] == eager["hits"]
     if "score" not in kw:
         assert lazy["filtered"] < eager["filtered"] == eager["screened"]
+
+
+def test_a_run_replaced_in_place_is_loaded_again(library, runs, tmp_path):
+    import shutil
+
+    run = tmp_path / "pic50"
+    shutil.copytree(runs["logp"], run)
+    first = _screen(library, runs, tmp_path, "a.parquet", models=[run], all_out=None, top=3)
+    shutil.rmtree(run)
+    shutil.copytree(runs["hasn"], run)  # retrained under the same folder name
+    second = _screen(library, runs, tmp_path, "b.parquet", models=[run], all_out=None, top=3)
+    assert first["score"] == "`pic50.logp_like_pred`" and second["score"] == "`pic50.has_n_prob`"

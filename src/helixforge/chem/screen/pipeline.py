@@ -114,9 +114,22 @@ class Loaded:
 _LOADED: dict[tuple, Loaded] = {}
 
 
+def _stamp(path: str) -> tuple:
+    """When a run's manifest and config last changed (a retrained run is loaded again)."""
+    out = []
+    for rel in ("config.json", "model/manifest.json"):
+        try:
+            st = os.stat(os.path.join(path, rel))
+            out.append((st.st_mtime_ns, st.st_size))
+        except OSError:
+            out.append(None)
+    return tuple(out)
+
+
 def loaded(config: ScreenConfig) -> Loaded:
-    """The process's `Loaded` for this config (built on first use)."""
-    key = (config.models, config.admet, config.admet_endpoints, config.device)
+    """The process's `Loaded` for this config (built on first use, again when a run changed)."""
+    stamps = tuple(_stamp(m.path) for m in config.models)
+    key = (config.models, stamps, config.admet, config.admet_endpoints, config.device)
     if key not in _LOADED:
         _LOADED.clear()
         _LOADED[key] = Loaded(config)

@@ -296,6 +296,7 @@ def evaluate(eff: pd.DataFrame, methods: list[str]) -> list[dict]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--report-only", action="store_true")
+    ap.add_argument("--train-mpra", action="store_true", help="also write the shipped model")
     args = ap.parse_args()
     json_path = RESULTS / "dna_variants.json"
     if args.report_only:
@@ -332,11 +333,21 @@ def main() -> None:
             eff["motif_hits.delta"] = np.nan  # a count has no sign
             eff["motif_sum.score"] = t["motif_sum_abs"].to_numpy()
             eff["motif_sum.delta"] = (t["motif_sum_abs"] - 2 * t["motif_sum_loss"]).to_numpy()
+    import dna_variants_mpra as mpra
+
+    feats = mpra.features(
+        eff, vcf, fasta, WORK / "scores" / "motif.csv", WORK / "scores" / "mpra_features.csv",
+        MOTIF_WINDOW,
+    )  # fmt: skip
+    if args.train_mpra:
+        print("shipped model:", mpra.train_final(eff, feats), flush=True)
+    eff["mpra.score"] = mpra.loeo(eff, feats, group_of)
+    eff["mpra.delta"] = feats["motif_sum_delta"].to_numpy()
     methods.insert(1, "motif_sum")
     if "motif_cell" in methods:
         methods.insert(methods.index("motif_cell") + 1, "motif_cell_sum")
     base = ["motif_hits", *methods]
-    extra = add_ensembles(eff, methods)
+    extra = add_ensembles(eff, methods) + ["mpra"]
     rows = evaluate(eff, base + extra)
     result = {
         "machine": f"{platform.machine()}, 1 thread (shared 2-core machine)",

@@ -26,6 +26,9 @@ LABELS = {
     "ensemble_models": "rank-average: GUE promoter and TF models",
     "stacked": "LightGBM on all scores + position in the construct + ±5 bp motif context, "
     "leave-one-element-out (fitted on the other elements' MPRA data)",
+    "mpra": "`helix dna variants score --method mpra`: LightGBM on the product's motif-Δ, ±5 bp "
+    "motif-context and base features (no model, no cell type), leave-one-element-out here; the "
+    "shipped model is the same fit on all experiments",
     "stacked_motif": "as `stacked_nopos` with only the motif scores (no GUE model, no LM): "
     "everything it needs comes from JASPAR and the sequence",
     "stacked_nopos": "as `stacked` without the position-in-construct features (what could "

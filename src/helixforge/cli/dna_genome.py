@@ -45,7 +45,8 @@ def variants_score_cmd(
     method: str = typer.Option(
         "model",
         "--method",
-        help="model (Δ of --model) | lm (LLR of lm:PATH) | motif (JASPAR Δ) | ensemble (model+motif).",
+        help="model (Δ of --model) | lm (LLR of lm:PATH) | motif (JASPAR Δ) | ensemble "
+        "(model+motif) | mpra (MPRA-trained motif-context score).",
     ),
     motifs: str = typer.Option(
         None,

@@ -19,6 +19,9 @@ by):
             no model needed
   ensemble  model and motif together: both column sets, score = mean of the two scores'
             percentile ranks within the file (0–1), delta = model delta
+  mpra      `variants.mpra`: a LightGBM prior trained on saturation-mutagenesis MPRA data
+            (motif Δ, ±5 bp motif context, bases): score = predicted rank of |effect|,
+            delta = motif_sum_delta, plus the motif columns; no model needed
 How well each tracks measured MPRA effects: docs/dna_analysis.md (benchmarks/results/
 dna_variants.md).
 """
@@ -42,7 +45,7 @@ from helixforge.dna.variants.resume import ChunkStore, fingerprint
 LM_PREFIX = "lm:"
 BASE_COLUMNS = ["line", "chrom", "pos", "id", "ref", "alt", "kind"]
 OUTPUT_COLUMNS = [*BASE_COLUMNS, "ref_score", "alt_score", "delta", "score"]
-METHODS = ("model", "lm", "motif", "ensemble")
+METHODS = ("model", "lm", "motif", "ensemble", "mpra")
 
 
 def _lm_scorer(path: str, device: str = "cpu", batch_size: int = 32) -> Any:
@@ -99,7 +102,9 @@ def _both_strands(scorer, x: np.ndarray) -> np.ndarray:
     return 0.5 * (scorer(x) + scorer(np.ascontiguousarray(x[:, ::-1, ::-1])))
 
 
-def _score_chunk(kind: str, scorer, part, window: int, motif_scorer=None) -> pd.DataFrame:
+def _score_chunk(
+    kind: str, scorer, part, window: int, motif_scorer=None, mpra_model=None
+) -> pd.DataFrame:
     """One chunk of alleles → the method's columns (see the module docstring)."""
     from helixforge.dna.interpret import onehot_sequences
 
@@ -136,6 +141,14 @@ def _score_chunk(kind: str, scorer, part, window: int, motif_scorer=None) -> pd.
         if scorer is None:
             frame["delta"] = frame["motif_sum_delta"]
             frame["score"] = frame["motif_sum_abs"]
+        if mpra_model is not None:
+            from helixforge.dna.variants.mpra import allele_features
+
+            feats = allele_features(
+                motif_scorer, refs, alts, [s[0] for s in spans], [s[1] for s in spans],
+                [u[0].ref for u in part], [u[0].alt for u in part], motif_table=m,
+            )  # fmt: skip
+            frame["score"] = mpra_model.predict(feats)
     return frame
 
 
@@ -152,9 +165,9 @@ def _check_method(method: str, model: Any) -> None:
         )
     if method == "lm" and not is_lm:
         raise ConfigError("--method lm needs --model lm:PATH (a local pretrained DNA LM)")
-    if method == "motif" and model is not None:
+    if method in ("motif", "mpra") and model is not None:
         raise ConfigError(
-            "--method motif takes no --model", hint="use --method ensemble for model + motifs"
+            f"--method {method} takes no --model", hint="use --method ensemble for model + motifs"
         )
 
 
@@ -212,9 +225,21 @@ def score_variants(
         raise ConfigError(
             f"--tfs selects motifs; it needs --method motif or ensemble, not {method}"
         )
+    if method == "mpra" and (motifs is not None or motif_pvalue != 1e-4):
+        raise ConfigError(
+            "--method mpra uses the motif set and threshold it was trained with",
+            hint="drop --motifs / --motif-pvalue, or use --method motif",
+        )
     motif_scorer = (
-        _motif_scorer(motifs, motif_pvalue, tfs) if method in ("motif", "ensemble") else None
+        _motif_scorer(motifs, motif_pvalue, tfs)
+        if method in ("motif", "ensemble", "mpra")
+        else None
     )
+    mpra_model = None
+    if method == "mpra":
+        from helixforge.dna.variants.mpra import MpraModel
+
+        mpra_model = MpraModel.load()
     if out is not None:
         check_not_input(out, [vcf, genome, model if isinstance(model, str) else None])
         check_output(out, overwrite=overwrite, kind="table")
@@ -255,7 +280,7 @@ def score_variants(
             part = usable[start : start + chunk_size]
             done = store.load(k) if store is not None else None
             if done is None:
-                done = _score_chunk(kind, scorer, part, window, motif_scorer)
+                done = _score_chunk(kind, scorer, part, window, motif_scorer, mpra_model)
                 if store is not None:
                     store.save(k, done)
             frames.append(done)

@@ -84,9 +84,9 @@ def variants_score_cmd(
     """Per-allele effect: model(alt window) − model(ref window), LM log-likelihood ratio, or motif Δ.
 
     Every method writes `delta` (signed alt − ref) and `score` (effect magnitude to rank by);
-    motif adds the motif_* columns (docs/dna_analysis.md). On saturation-mutagenesis MPRA data
-    every score is a weak ranker (Spearman ≈ 0.1 per element); motif Δ over the cell type's TFs
-    (--tfs) is the best shipped one. --resume continues an interrupted run from its finished
+    motif adds the motif_* columns (docs/dna_analysis.md). On saturation-mutagenesis MPRA elements
+    it was not trained on, --method mpra ranks variants best (Spearman ≈ 0.26 with |effect|);
+    the zero-shot scores reach ≈ 0.1. --resume continues an interrupted run from its finished
     chunks; it is refused when the VCF, genome, model or options differ from the interrupted run.
 
     Example: helix dna variants score --vcf calls.vcf.gz --genome hg38.fa --method motif -o scores.tsv

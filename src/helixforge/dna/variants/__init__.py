@@ -3,11 +3,13 @@
     table = score_variants("calls.vcf", "genome.fa", model="runs/promoter", window=200)
     table = score_variants("calls.vcf", "genome.fa", model="lm:models/dna-gpt", window=512)
     table = score_variants("calls.vcf", "genome.fa", method="motif", tfs="SP1,NFYA,GATA1")
+    table = score_variants("calls.vcf", "genome.fa", method="mpra")   # MPRA-trained prior
 
 Modules, by job: `alleles` (reading alleles through `dna.io.iter_vcf`, genome access, windows,
 the checks that send an allele to the errors table), `score` (models, chunked scoring) and
 `resume` (finished chunks and the resume key: VCF, genome, model and options) and
-`motif_delta` (JASPAR motif disruption: Δ best log-odds across the variant).
+`motif_delta` (JASPAR motif disruption: Δ best log-odds across the variant) and `mpra` (the
+MPRA-trained motif-context model behind `method="mpra"`).
 """
 
 from helixforge.dna.variants.alleles import (

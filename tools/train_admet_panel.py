@@ -323,34 +323,49 @@ def write_report(results: dict, out: Path) -> None:
         "(0.886 ± 0.016) for ADMET-AI on Pgp and on bioavailability; the Pgp figure may be a "
         "copying error on the page.",
         "",
-        "| endpoint | metric | ours (test) | ADMET-AI (TDC) | ours ≥ ADMET-AI | ours (valid) "
-        "| trees | train_val | leaderboard #1 |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "`recipe, seeds 1–5`: TDC's protocol applied to the panel's recipe (`tools/"
+        "train_admet_panel.py protocol`): for each seed a fresh scaffold train/valid split of "
+        "train_val and model seed, the test metric each time; mean ± sd (seeds run). It measures "
+        "the method as the leaderboard does; the shipped models are the seed-0 ones.",
+        "",
+        "| endpoint | metric | shipped model (test) | ADMET-AI (TDC) | shipped ≥ ADMET-AI "
+        "| recipe, seeds 1–5 | recipe ≥ ADMET-AI | valid | trees | train_val | leaderboard #1 |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    wins, measured = 0, 0
+    wins, measured, pwins, pmeasured = 0, 0, 0, 0
+    protocol = results.get("_protocol", {})
     for name in ENDPOINT_NAMES:
         r = results.get(name)
         a = ai.get(name)
         if r is None:
             lines.append(f"| {name} | – | not trained | – | – | – | – | – | – |")
             continue
-        ok = ""
+        ok, pcell, pok = "", "–", "–"
         if a is not None:
             measured += 1
             win = better(r["metric"], r["test"], a["mean"])
             wins += win
             ok = "**yes**" if win else "no"
+        vals = list(protocol.get(name, {}).values())
+        if len(vals) >= 2:
+            pcell = f"{np.mean(vals):.3f} ± {np.std(vals):.3f} ({len(vals)})"
+            if a is not None:
+                pmeasured += 1
+                pwin = better(r["metric"], float(np.mean(vals)), a["mean"])
+                pwins += pwin
+                pok = "**yes**" if pwin else "no"
         lines.append(
             f"| {name} | {LABEL[r['metric']]} | {r['test']:.3f} | "
             + (f"{a['mean']:.3f} ± {a['std']:.3f} | " if a else "– | ")
-            + f"{ok} | {r['valid']:.3f} | {r['trees']} | {r['n_train_val']} | "
+            + f"{ok} | {pcell} | {pok} | {r['valid']:.3f} | {r['trees']} | {r['n_train_val']} | "
             + (a["top1"] if a else "–")
             + " |"
         )
     lines += [
         "",
-        f"**Ours equal or better than ADMET-AI's published TDC number on {wins} of {measured} "
-        "endpoints** (goal: 18 of 22).",
+        f"**Shipped models equal or better than ADMET-AI's published TDC number on {wins} of "
+        f"{measured} endpoints** (goal: 18 of 22); the recipe under TDC's 5-seed protocol: "
+        f"{pwins} of {pmeasured} endpoints measured so far.",
         "",
     ]
     comp = results.get("_spec_compare") or []
@@ -363,7 +378,10 @@ def write_report(results: dict, out: Path) -> None:
             "+ ErG + standard descriptors, ~1.1 ms/molecule to featurize); `mid` = the panel's "
             "spec (ECFP4 + FCFP4 + atom pairs + lite descriptors, ~0.45 ms/molecule).",
             "",
-            "| endpoint | metric | default | mid (panel) | better |",
+            "`mid + Crippen` is the shipped spec (its validation number comes from the same "
+            "split and early-stopped model, recorded during training).",
+            "",
+            "| endpoint | metric | default | mid | mid + Crippen (panel) |",
             "|---|---|---|---|---|",
         ]
         by = {}
@@ -372,10 +390,10 @@ def write_report(results: dict, out: Path) -> None:
         for ep, d in by.items():
             if {"default", "mid"} <= set(d):
                 m = d["mid"]["metric"]
-                b = "mid" if better(m, d["mid"]["valid"], d["default"]["valid"]) else "default"
+                panel = results.get(ep, {}).get("valid")
                 lines.append(
                     f"| {ep} | {LABEL[m]} | {d['default']['valid']:.3f} | {d['mid']['valid']:.3f}"
-                    f" | {b} |"
+                    f" | {panel:.3f} |"
                 )
         lines.append("")
     speed = results.get("_speed") or []

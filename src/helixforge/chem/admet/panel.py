@@ -11,7 +11,7 @@
 
 Columns: `admet_<endpoint>` (probability for classification endpoints, value in the TDC unit
 for regression, see `cards.ENDPOINTS`), `admet_<property>` (physicochemical), with
-`percentiles=True` also `admet_<name>_pct` (percentile, 0–100, among ~2,600 ChEMBL approved
+`percentiles=True` also `admet_<name>_pct` (percentile, 0–100, among 1,755 ChEMBL approved
 drugs), and `admet_ad_similarity` / `admet_in_domain` (max ECFP4 Tanimoto to the panel's AD
 reference of training molecules, ≥ `reference.AD_THRESHOLD`). Every model shares ONE
 FeatureSpec (`feature_spec`), so each molecule is parsed and featurized once.

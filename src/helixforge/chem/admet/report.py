@@ -100,7 +100,7 @@ def write_admet_report(
     rep = Report("ADMET panel", f"{len(df)} molecules from {os.path.basename(str(table))}")
     rep.add_text(
         "Values are model predictions (LightGBM, TDC ADMET benchmark-group data) or RDKit "
-        "properties; percentiles compare each value with ~1,750 ChEMBL approved drugs. See "
+        "properties; percentiles compare each value with 1,755 ChEMBL approved drugs. See "
         "docs/admet.md for each endpoint's unit, test accuracy and suggested cut-off."
     )
     rep.add_heading("Summary")

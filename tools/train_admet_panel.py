@@ -438,20 +438,12 @@ def write_docs(results: dict, ai: dict, speed: list[str]) -> None:
     """Fill the generated sections of docs/admet.md (between the begin / end markers)."""
     import re
 
-    rows = [
-        "| endpoint (`admet_…`) | what | unit | TDC test: ours / ADMET-AI | how to read "
-        "| suggested cut-off |",
-        "|---|---|---|---|---|---|",
-    ]
-    for name in ENDPOINT_NAMES:
-        c, r, a = endpoint_card(name), results.get(name, {}), ai.get(name)
-        ours = f"{r['test']:.3f}" if r else "–"
-        theirs = f"{a['mean']:.3f}" if a else "–"
-        pos = f" Positives in training: {r['positive_rate']:.0%}." if r.get("positive_rate") else ""
-        rows.append(
-            f"| `{name}` | {c.title} ({c.category}) | {c.unit} | {LABEL[c.metric]} {ours} / "
-            f"{theirs} | {c.read}{pos} | {c.cutoff} |"
-        )
+    from helixforge.chem.admet.cards import cards_markdown
+
+    rows = cards_markdown(
+        {n: r.get("test") for n, r in results.items() if not n.startswith("_")},
+        {n: a["mean"] for n, a in ai.items()},
+    )
     path = ROOT / "docs" / "admet.md"
     text = path.read_text()
     for key, body in (("endpoints", rows), ("speed", speed)):

@@ -178,3 +178,12 @@ def test_shipped_weights_are_small_text_models_listed_in_the_manifest():
     listed = set(json.loads((WEIGHTS_DIR / MANIFEST).read_text()))
     assert {p.relative_to(WEIGHTS_DIR).as_posix() for p in files} - {MANIFEST} == listed
     assert not [p for p in files if p.suffix in {".pkl", ".pickle", ".joblib", ".pt"}]
+
+
+def test_cards_render_as_a_markdown_table_with_both_numbers():
+    from helixforge.chem.admet.cards import cards_markdown
+
+    rows = cards_markdown()
+    assert len(rows) == 2 + 22
+    herg = next(r for r in rows if r.startswith("| `herg`"))
+    assert "AUROC" in herg and "/ 0.840" in herg and "above 0.5" in herg

@@ -198,3 +198,29 @@ def endpoint_card(name: str) -> Endpoint:
 def metric_label(metric: str) -> str:
     """TDC's name for a metric."""
     return {"mae": "MAE", "spearman": "Spearman", "roc_auc": "AUROC", "pr_auc": "AUPRC"}[metric]
+
+
+def cards_markdown(
+    ours: dict[str, float | None] | None = None, admet_ai: dict[str, float | None] | None = None
+) -> list[str]:
+    """The model cards as markdown table lines (docs/admet.md): what, unit, TDC test metric
+    (ours / ADMET-AI's published number), how to read the score, suggested cut-off. Without
+    arguments the numbers come from the shipped cards.json."""
+    rows = [
+        "| endpoint (`admet_…`) | what | unit | TDC test: ours / ADMET-AI | how to read "
+        "| suggested cut-off |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name in ENDPOINT_NAMES:
+        card = endpoint_card(name)
+        t = card.trained
+        mine = (ours or {}).get(name, t.get("test"))
+        theirs = (admet_ai or {}).get(name, t.get("admet_ai_tdc"))
+        fmt = [f"{v:.3f}" if v is not None else "–" for v in (mine, theirs)]
+        pos = t.get("positive_rate")
+        pos = f" Positives in training: {pos:.0%}." if pos else ""
+        rows.append(
+            f"| `{name}` | {card.title} ({card.category}) | {card.unit} | "
+            f"{metric_label(card.metric)} {fmt[0]} / {fmt[1]} | {card.read}{pos} | {card.cutoff} |"
+        )
+    return rows

@@ -199,7 +199,7 @@ def corr_row(task: str, model: str, y: np.ndarray, p: np.ndarray, n_boot: int, e
     keep = np.isfinite(y) & np.isfinite(p)
     y, p = y[keep], p[keep]
     rho = spearman(y, p)
-    ok = len(y) >= 10 and np.isfinite(rho)
+    ok = len(y) >= 10 and np.isfinite(rho) and n_boot > 0
     lo, hi = bootstrap_ci(spearman, y, p, n_boot=n_boot, seed=0) if ok else (np.nan, np.nan)
     return {"task": task, "model": model, "seed": 0, "n": int(len(y)), "spearman": rho,
             "ci_low": lo, "ci_high": hi, **(extra or {})}  # fmt: skip
@@ -223,7 +223,11 @@ def main() -> None:
     ap.add_argument("--rs3-only", action="store_true", help="only fill the rs3 score cache")
     ap.add_argument("--candidate", action="append", default=[], help="NAME=DIR, scored beside ours")
     ap.add_argument("--no-markdown", action="store_true", help="rows only (candidate runs)")
+    ap.add_argument("--markdown-only", action="store_true", help="rewrite the .md from the .json")
     args = ap.parse_args()
+    if args.markdown_only:
+        state = json.loads((RESULTS / "crispr_ontarget.json").read_text())
+        return write_markdown(state["meta"], state["rows"], state.get("speed") or {})
     CANDIDATES.update(dict(c.split("=", 1) for c in args.candidate))
     from helixforge.datasets.registry import mirror_root
 
@@ -272,7 +276,8 @@ def main() -> None:
                 key = (name, f"helixforge_{model}{suffix}")
                 if key not in rows or model in CANDIDATES:
                     p = _load(model).predict(ctx.tolist())
-                    rows[key] = corr_row(name, key[1], y, p, args.n_boot, n_rows)
+                    n_boot = 0 if suffix else args.n_boot  # the 23-mer table shows no CIs
+                    rows[key] = corr_row(name, key[1], y, p, n_boot, n_rows)
                     if not suffix:
                         preds[model] = p
         if rs3 is not None:

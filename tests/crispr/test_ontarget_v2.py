@@ -114,3 +114,28 @@ def test_spacer_folds_keep_copies_together_and_weights_pick_kim():
     assert f[0] == f[2] and set(f) <= {0, 1, 2}
     df = pd.DataFrame({"dataset": ["kim2019", "deephf_wt"]})
     assert dataset_weights(df, 3.0).tolist() == [3.0, 1.0]
+
+
+@pytest.mark.parametrize(
+    "name, key",
+    [("SpCas9", "spcas9"), ("eSpCas9(1.1)", "espcas9"), ("espcas9", "espcas9"),
+     ("SpCas9-HF1", "spcas9hf1"), ("HF1", "spcas9hf1")],
+)  # fmt: skip
+def test_enzyme_names_of_the_on_target_heads(name, key):
+    from helixforge.crispr.ontarget_features import ENZYMES, _check_enzyme
+
+    if key not in ENZYMES:
+        pytest.skip(f"no shipped {key} head in this installation")
+    assert _check_enzyme(name) == key
+
+
+def test_variant_heads_are_shipped_as_default_only_and_other_enzymes_are_refused():
+    from helixforge.crispr.ontarget import load_ontarget_model
+    from helixforge.crispr.ontarget_features import ENZYMES
+
+    if "espcas9" in ENZYMES:
+        with pytest.raises(ConfigError, match="shipped as 'default' only"):
+            load_ontarget_model("gbm", enzyme="espcas9")
+        assert load_ontarget_model("default", enzyme="eSpCas9(1.1)").flank_free
+    with pytest.raises(ConfigError, match="no on-target efficiency model for enzyme 'sacas9'"):
+        load_ontarget_model("default", enzyme="sacas9")

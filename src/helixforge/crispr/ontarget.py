@@ -2,21 +2,24 @@
 
     scores = score_ontarget(["TTCTGCCTTGTTTCTTTCCTCTCTGGGTCG", ...])   # 0-100, higher = more active
 
-Two model kinds, both trained here (tools/train_ontarget_defaults.py) and shipped as small files
-in a stable format inside the package (``crispr/weights/``, each with a ``card.md``):
+Two model kinds, both trained here (`helixforge.crispr.ontarget_recipe`; the first shipped
+versions by tools/train_ontarget_defaults.py) and shipped as small files in a stable format
+inside the package (``crispr/weights/``, each with a ``card.md``):
 
 - ``gbm``: LightGBM (text model) on Rule Set 2-style features of the 30-mer context:
   position-specific 1- and 2-mers, position-independent 1- and 2-mer counts of the spacer, GC
   count with GC-high / GC-low flags, nearest-neighbour melting temperatures of the context, the
   spacer and three spacer segments (Biopython's ``Tm_NN`` parameters, vectorised), and the
-  identity of the N of the PAM and the base after it (NGGN).
+  identity of the N of the PAM and the base after it (NGGN); feature version 2 adds the spacer's
+  RNA–DNA hybrid and DNA duplex binding energies (`ontarget_energy`, CRISPRon-style ΔG).
 - ``cnn``: a small convolutional network on the one-hot context (PyTorch, safetensors + JSON).
 
 ``model="default"`` is the mean of the two (each first mapped to its own percentile scale).
 
 Context layout (SpCas9): 30 nt = 4 nt 5' flank + 20 nt spacer + NGG PAM + 3 nt 3' flank, on the
-strand of the protospacer. A 23-mer (spacer + PAM, no flanks) is accepted as well: the flanks are
-then treated as unknown (``N``), as they are for the 23-mer DeepHF training rows.
+strand of the protospacer. A 23-mer (spacer + PAM, no flanks) is accepted as well: an ensemble
+with a flank-free model (``flank_free`` in its config) scores it with that model, trained on
+spacer + PAM only; other models see its flanks as unknown (``N``).
 
 Scale: ``predict`` / ``score_ontarget`` return a *percentile* in [0, 100]: the fraction of guides
 in the model's training libraries predicted to be less active. Scores rank guides; they are not
@@ -82,7 +85,7 @@ def _load_shipped(model: str, enzyme: str) -> OnTargetModel | OnTargetEnsemble:
     d = _weights_root().joinpath(f"{enzyme}_{model}")
     if not d.joinpath("config.json").is_file():
         raise HelixError(f"the shipped on-target model {model!r} is missing from this installation ({d})",
-                         hint="reinstall helixforge, or rebuild it with tools/train_ontarget_defaults.py")  # fmt: skip
+                         hint="reinstall helixforge, or rebuild it with `python -m helixforge.crispr.ontarget_recipe build`")  # fmt: skip
     return OnTargetModel.load(d, siblings=_weights_root())
 
 
@@ -92,6 +95,9 @@ def load_ontarget_model(
     """A shipped model by name ('default', 'gbm', 'cnn'; loaded once, then cached) or a model directory path."""
     key = _check_enzyme(enzyme)
     if model in SHIPPED_MODELS:
+        if key != "spcas9" and model != "default":
+            raise ConfigError(f"the {key} on-target model is shipped as 'default' only",
+                              hint=f"use --model default with --enzyme {key}")  # fmt: skip
         return _load_shipped(model, key)
     path = Path(model)
     if not path.is_dir():

@@ -20,8 +20,19 @@ CONTEXT_LENGTH = 30
 SPACER = slice(4, 24)
 PAM = slice(24, 27)
 SHORT_LENGTH = 23  # spacer + PAM, no flanks
-ENZYMES = ("spcas9",)
-SHIPPED_MODELS = ("default", "gbm", "cnn")
+
+
+def _shipped(name: str) -> bool:
+    from importlib.resources import files
+
+    return files("helixforge.crispr").joinpath("weights", name, "config.json").is_file()
+
+
+# SpCas9, plus the high-fidelity variants whose DeepHF-trained heads are shipped
+ENZYMES = ("spcas9", *(e for e in ("espcas9", "spcas9hf1") if _shipped(f"{e}_default")))
+SHIPPED_MODELS = ("default", "gbm", "cnn", *(("gbm23",) if _shipped("spcas9_gbm23") else ()))
+VARIANT_ALIASES = {"espcas911": "espcas9", "espcas9(1.1)": "espcas9", "hf1": "spcas9hf1",
+                   "cas9hf1": "spcas9hf1"}  # fmt: skip
 FEATURE_VERSION = 2  # 1: Rule Set 2-style (628 columns); 2: + binding energies (ontarget_energy)
 FEATURE_VERSIONS = (1, 2)
 FLANKS = (slice(0, 4), slice(27, 30))
@@ -45,7 +56,8 @@ _LUT[ord("U")] = _LUT[ord("u")] = 3
 
 
 def _check_enzyme(enzyme: str) -> str:
-    key = str(enzyme).lower().replace("-", "").replace("_", "")
+    key = str(enzyme).lower().replace("-", "").replace("_", "").replace(" ", "")
+    key = VARIANT_ALIASES.get(key.replace(".", ""), VARIANT_ALIASES.get(key, key))
     if key not in ENZYMES:
         raise ConfigError(
             f"no on-target efficiency model for enzyme {enzyme!r}",

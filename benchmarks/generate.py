@@ -112,7 +112,9 @@ class TrainHashes:
         return self.h[idx] == q
 
 
-def run_prior_benchmark(model: str | None = None, n: int = 10_000, seeds=(0,), log=print):
+def run_prior_benchmark(
+    model: str | None = None, n: int = 10_000, seeds=(0,), log=print, calibration: bool = True
+):
     """Sample n SMILES per seed from the prior, compute MOSES metrics, append rows."""
     from helixforge.chem.generate.metrics import ReferenceStats, moses_metrics
     from helixforge.chem.generate.prior import Prior
@@ -123,7 +125,7 @@ def run_prior_benchmark(model: str | None = None, n: int = 10_000, seeds=(0,), l
     prior = Prior.load(model)
     label = "HelixForge prior" if model is None else Path(model).name
     done = done_keys(JSON)
-    jobs = [(label, s) for s in seeds] + [("Train sample (calibration)", 0)]
+    jobs = [(label, s) for s in seeds] + [("Train sample (calibration)", 0)] * calibration
     for name, seed in jobs:
         if ("moses", name, seed) in done:
             continue

@@ -73,8 +73,17 @@ def _prior_key(prior, path) -> str:
 def _load_prior(prior):
     from helixforge.chem.generate.prior import Prior, default_prior_path
 
+    from helixforge.core.errors import DataUnavailableError
+
     if prior is None or isinstance(prior, str | os.PathLike):
-        loaded = Prior.load(prior, device="cpu")
+        try:
+            loaded = Prior.load(prior, device="cpu")
+        except DataUnavailableError as exc:
+            raise DataUnavailableError(
+                exc.message,
+                hint="train one with `helix chem train-prior` and pass it with --prior, or "
+                'use --optimizer ga with [ga] start = "your_molecules.smi"',
+            ) from None
         return loaded, (prior if prior is not None else default_prior_path())
     return prior, None
 

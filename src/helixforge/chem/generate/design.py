@@ -72,7 +72,6 @@ def _prior_key(prior, path) -> str:
 
 def _load_prior(prior):
     from helixforge.chem.generate.prior import Prior, default_prior_path
-
     from helixforge.core.errors import DataUnavailableError
 
     if prior is None or isinstance(prior, str | os.PathLike):

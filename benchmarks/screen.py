@@ -10,6 +10,11 @@
     .venv/bin/python benchmarks/screen.py --part ray         # Ray backend, 1 and 2 workers
     .venv/bin/python benchmarks/screen.py --part report      # rewrite the markdown only
 
+Heavy parts through the slot runner, e.g. `nohup /tmp/brief/cpujob .venv/bin/python
+benchmarks/screen.py --part peer > peer.log &`; the --jobs 2 / 1M / Ray rows hold both cores
+with two nested calls: `/tmp/brief/cpujob /tmp/brief/cpujob .venv/bin/python benchmarks/screen.py
+--part screen --models gbm --sizes 1000000 --jobs 2`.
+
 Every measurement is one row of benchmarks/results/screen.json keyed by (task, model, seed);
 a restarted part skips rows already present. Heavy parts are meant to run through the CPU slot
 runner (/tmp/brief/cpujob, one thread per slot); 2-process rows need both cores, so each row
@@ -839,6 +844,35 @@ def write_report(rows: list[dict]) -> None:
                     for r in train
                 ],
             ),
+        ]
+    planned = {
+        (
+            "screen-100000",
+            "gbm-jobs1",
+        ): "--part models --models gbm; --part screen --models gbm --sizes 100000 --jobs 1",
+        ("screen-100000", "gbm-jobs2"): "--part screen --models gbm --sizes 100000 --jobs 2",
+        ("screen-1000000", "gbm-jobs2"): "--part screen --models gbm --sizes 1000000 --jobs 2",
+        ("screen-1000000", "gbm-jobs1"): "--part screen --models gbm --sizes 1000000 --jobs 1",
+        (
+            "screen-100000",
+            "dmpnn-jobs1",
+        ): "--part models --models dmpnn; --part screen --models dmpnn --sizes 100000 --jobs 1",
+        ("panel-100000", "helix-panel+pct-jobs1"): "--part panel --sizes 100000 --jobs 1",
+        ("panel-100000", "helix-panel+pct-jobs2"): "--part panel --sizes 100000 --jobs 2",
+        ("panel-1000000", "helix-panel+pct-jobs2"): "--part panel --sizes 1000000 --jobs 2",
+        ("ray-100000", "gbm-workers1"): "--part ray --sizes 100000",
+        ("ray-100000", "gbm-workers2"): "--part ray --sizes 100000",
+    }
+    have = {(r["task"], r["model"]) for r in rows}
+    missing = [[t, m, f"`{cmd}`"] for (t, m), cmd in planned.items() if (t, m) not in have]
+    if missing:
+        lines += [
+            "## Not measured yet",
+            "",
+            "Planned rows without a measurement (each is resumable; run through /tmp/brief/cpujob,",
+            "the 2-process rows through two nested cpujob calls so both cores are held):",
+            "",
+            markdown_table(["task", "run", "benchmarks/screen.py arguments"], missing),
         ]
     write_text_atomic("\n".join(lines) + "\n", OUT_MD)
 

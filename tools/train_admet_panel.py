@@ -365,7 +365,7 @@ def write_report(results: dict, out: Path) -> None:
         "",
         f"**Shipped models equal or better than ADMET-AI's published TDC number on {wins} of "
         f"{measured} endpoints** (goal: 18 of 22); the recipe under TDC's 5-seed protocol: "
-        f"{pwins} of {pmeasured} endpoints measured so far.",
+        f"{pwins} of {pmeasured} endpoints.",
         "",
     ]
     comp = results.get("_spec_compare") or []

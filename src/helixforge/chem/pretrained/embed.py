@@ -29,12 +29,17 @@ def errors_path_for(out: str | os.PathLike) -> str:
 
 def embedding_keys(canonical_smiles: list[str]) -> list[str]:
     """The SMILES MiniMol reads for each canonical SMILES: RDKit's `MolToSmiles` of the parsed
-    molecule, exactly as the `minimol` feature block computes it (so both share cache rows)."""
+    molecule, exactly as the `minimol` feature block computes it (so both share cache rows);
+    a SMILES RDKit cannot parse is kept as it is (MiniMol then reports it as a failure)."""
     from rdkit import Chem
 
     from helixforge.chem.featurize import mol_of
 
-    return [Chem.MolToSmiles(mol_of(s)) for s in canonical_smiles]
+    out = []
+    for s in canonical_smiles:
+        mol = mol_of(s)
+        out.append(Chem.MolToSmiles(mol) if mol is not None else s)  # unparsable: fails later
+    return out
 
 
 def embed_table(

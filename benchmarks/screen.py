@@ -335,7 +335,8 @@ def train_models(args: argparse.Namespace) -> None:
     """The runs the screen rows use: lipophilicity (TDC AstraZeneca train_val), gbm and D-MPNN."""
     data = TDC / "lipophilicity_astrazeneca" / "train_val.csv"
     done = done_keys(OUT_JSON)
-    for name, (model, extra) in MODEL_RUNS.items():
+    for name in args.models:
+        model, extra = MODEL_RUNS[name]
         run = RUNS / f"lipo_{name}"
         if ("train-lipophilicity", name, 0) in done and run.exists():
             continue

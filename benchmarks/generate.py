@@ -1,6 +1,9 @@
 """Generative benchmark, part 1: the Prior on the MOSES distribution-learning metrics.
 
     .venv/bin/python benchmarks/generate.py --part prep            # reference caches (once)
+    helix chem train-prior ../shared/data/chem/corpora/moses_train.csv.gz \
+        -o .bench/generate/prior_moses_run --max-molecules 450000 --max-minutes 40 [--resume]
+    .venv/bin/python benchmarks/generate.py --part ship            # run -> package weights
     .venv/bin/python benchmarks/generate.py --part prior --n 10000 --seeds 0 1 2
     .venv/bin/python benchmarks/generate.py --part report
 
@@ -152,6 +155,25 @@ def run_prior_benchmark(
         )
 
 
+def ship(run: str) -> None:
+    """Copy a trained prior (a train-prior run directory) into the package as the default
+    prior: float16 weights plus the MOSES-train novelty Bloom filter from `prepare`."""
+    import shutil
+
+    from helixforge.chem.generate.novelty import NoveltyReference
+    from helixforge.chem.generate.prior import Prior, default_prior_path
+
+    prepare()
+    prior = Prior.load(run)
+    prior.novelty = NoveltyReference.load(WORK / "novelty.safetensors")
+    dest = default_prior_path()
+    if dest.exists():
+        shutil.rmtree(dest)
+    prior.save(dest, dtype="float16")
+    print(f"shipped {run} -> {dest}: " + ", ".join(
+        f"{f.name} {f.stat().st_size / 1e6:.2f} MB" for f in sorted(dest.iterdir())))  # fmt: skip
+
+
 def report() -> None:
     from _common import fmt_mean_sd
 
@@ -219,7 +241,7 @@ Notes:
 
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--part", choices=["prep", "prior", "report"], default="prior")
+    ap.add_argument("--part", choices=["prep", "ship", "prior", "report"], default="prior")
     ap.add_argument("--model", default=None, help="prior directory (default: shipped prior)")
     ap.add_argument("--n", type=int, default=10_000)
     ap.add_argument("--seeds", type=int, nargs="+", default=[0])
@@ -227,6 +249,8 @@ def main(argv=None) -> None:
     t0 = time.perf_counter()
     if a.part == "prep":
         prepare()
+    elif a.part == "ship":
+        ship(a.model or str(WORK / "prior_moses_run"))
     elif a.part == "prior":
         run_prior_benchmark(a.model, a.n, a.seeds)
         report()

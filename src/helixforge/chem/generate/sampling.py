@@ -19,8 +19,6 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from helixforge.core.errors import ConfigError
-
 
 def canonicalize(smiles: Sequence[str]) -> list[str | None]:
     """RDKit canonical SMILES, None for an empty or unparsable string."""
@@ -114,9 +112,3 @@ def generate_molecules(
     if summary["novelty"] is None and log:
         log("the prior ships no novelty reference: novelty not reported")
     return summary
-
-
-def check_temperature(value: float) -> float:
-    if not 0.05 <= value <= 10:
-        raise ConfigError(f"--temperature {value} is outside [0.05, 10]")
-    return value

@@ -58,7 +58,7 @@ def test_bad_inputs_exit_2_with_a_message(tmp_path):
     fa, _ = _genome(tmp_path)
     cases = [
         (["crispr", "design", "--target", "ACGTQACGT"], "position 5"),
-        (["crispr", "design", "--target", "chr9:1-100", "--genome", str(fa)], "not in the genome"),
+        (["crispr", "design", "--target", "chr9:1-100", "--genome", str(fa)], "is not in g.fa"),
         (["crispr", "design", "--target", "chr1:1-99999", "--genome", str(fa)], "outside contig"),
         (["crispr", "design", "--target", "ACGT" * 3], "shorter than one"),
         (

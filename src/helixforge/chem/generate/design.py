@@ -107,9 +107,16 @@ def read_start_smiles(path: str | os.PathLike, base: Path) -> tuple[list[str], s
         with open_text(p) as fh:
             smiles = [ln.split()[0] for ln in fh if ln.strip() and not ln.startswith("#")]
     else:
-        from helixforge.core.tables import read_table
+        from helixforge.core.tables import read_table, skipped_line_errors
 
         df = read_table(p)
+        bad = skipped_line_errors(df, p)
+        if bad:  # a start population is small and chosen by hand: refuse it rather than drop lines
+            raise InputError(
+                f"{p}: line {bad[0].row} could not be read ({bad[0].reason}); "
+                f"{len(bad)} unreadable line(s) in the GA start file",
+                hint="fix the line (a field too many or too few) and run again",
+            )
         col = "smiles" if "smiles" in df.columns else df.columns[0]
         smiles = [s for s in df[col].tolist() if isinstance(s, str) and s]
     if not smiles:

@@ -10,6 +10,7 @@ one panel call for the ADMET endpoints).
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -56,7 +57,7 @@ PROPERTIES = (
 )
 
 
-class Component:
+class Component(ABC):
     """Base: a configured component; subclasses fill `raw`."""
 
     batch_featurizes = False
@@ -69,8 +70,9 @@ class Component:
         path = ("component", self.cfg.index) + ((key,) if key else ())
         return self.design.error(path, f"component {self.cfg.name!r}: {message}", hint)
 
+    @abstractmethod
     def raw(self, mols: Sequence[Any], smiles: Sequence[str]) -> np.ndarray:
-        raise NotImplementedError
+        """The component's raw value per molecule (NaN where it cannot be computed)."""
 
     def fingerprint_key(self) -> dict[str, Any]:
         """What identifies this component's behaviour beyond the TOML text (a model's sha256)."""

@@ -14,7 +14,6 @@ records, so checkpoints can be resumed.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -125,26 +124,6 @@ def _sdf_chunks(p: Path, chunk_size: int, id_col: str | None) -> Iterator[TableC
 def library_digest(path: str | os.PathLike, count: bool = False) -> tuple[str, int | None]:
     """The library's sha256 (resume key) and, when `count` and cheap, an estimate of its rows
     for the ETA (text lines minus the header; SD records; Parquet metadata; None for gz)."""
-    from helixforge.core.io import is_gzip
+    from helixforge.core.supervised.predict import digest_and_rows
 
-    p = Path(path)
-    sdf = is_sdf(p)
-    rows: int | None = None
-    if count and not is_gzip(p) and str(p).lower().endswith((".parquet", ".pq")):
-        import pyarrow.parquet as pq
-
-        try:
-            rows, count = pq.ParquetFile(p).metadata.num_rows, False
-        except Exception:  # an estimate only: the reader reports real problems
-            count = False
-    elif count and is_gzip(p):
-        count = False
-    h, n = hashlib.sha256(), 0
-    with open(p, "rb") as fh:
-        while block := fh.read(1 << 22):
-            h.update(block)
-            if count:
-                n += block.count(b"$$$$") if sdf else block.count(b"\n")
-    if count:
-        rows = n if sdf else max(n - 1, 0)
-    return h.hexdigest(), rows
+    return digest_and_rows(path, count, record_marker=b"$$$$" if is_sdf(Path(path)) else None)

@@ -269,7 +269,7 @@ def _finish(
     pool: int,
     columns: list[str],
 ) -> dict[str, Any]:
-    from helixforge.core.supervised.predict import _stream_chunks
+    from helixforge.core.supervised.predict import stream_chunks
     from helixforge.core.tables import write_table
 
     out, all_out, errors_path = paths
@@ -302,7 +302,7 @@ def _finish(
     hits.insert(0, RANK, range(1, len(hits) + 1))
     write_table(hits, out)
     if all_out is not None:
-        _stream_chunks([stage / f"rows-{k:06d}.parquet" for k in ks], all_out)
+        stream_chunks([stage / f"rows-{k:06d}.parquet" for k in ks], all_out)
     return {
         "rows": rows,
         "screened": screened,

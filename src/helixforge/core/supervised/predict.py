@@ -208,7 +208,7 @@ def predict_table(
         chunks = iter_table(input, chunk_size=chunk_size, columns=[col])  # checks file + column
     else:
         chunks = iter(read_chunks(str(input), chunk_size, col))
-    digest, total = _digest_and_rows(input, count=not quiet)
+    digest, total = digest_and_rows(input, count=not quiet)
     key = {
         "input": digest,
         "model": run.model_key(),
@@ -244,7 +244,7 @@ def predict_table(
             f"{input}: none of the {rows_in} rows in column {col!r} could be used",
             hint=f"see {errors_path} for the reason of each row",
         )
-    n_out, flags = _stream_chunks([stage / f"chunk-{k:06d}.parquet" for k in filled], out)
+    n_out, flags = stream_chunks([stage / f"chunk-{k:06d}.parquet" for k in filled], out)
     shutil.rmtree(stage, ignore_errors=True)
     summary: dict[str, Any] = {
         "rows": rows_in,
@@ -258,10 +258,13 @@ def predict_table(
     return summary
 
 
-def _digest_and_rows(path: str | os.PathLike, count: bool) -> tuple[str, int | None]:
-    """The input's sha256 (for the resume key) and, when `count`, its rows for the progress
-    bar's ETA, from one read of the file. Rows are None when counting would cost a pass over
-    compressed data or the input is not a table; quoted newlines make them an estimate."""
+def digest_and_rows(
+    path: str | os.PathLike, count: bool, record_marker: bytes | None = None
+) -> tuple[str, int | None]:
+    """The input's sha256 (for a resume key) and, when `count`, its rows for the progress
+    bar's ETA, from one read of the file. Rows are text lines minus the header, or the number
+    of `record_marker`s (b"$$$$" for SD files), or Parquet metadata; None when counting would
+    cost a pass over compressed data. Quoted newlines make them an estimate."""
     import hashlib
 
     from helixforge.core.io import is_gzip
@@ -271,20 +274,21 @@ def _digest_and_rows(path: str | os.PathLike, count: bool) -> tuple[str, int | N
     rows = None
     if count:
         try:
-            if table_format(p) == "parquet":
+            if record_marker is None and table_format(p) == "parquet":
                 rows, count = _parquet_rows(p), False
             elif is_gzip(p):
                 count = False
         except Exception:  # an estimate only: the reader reports real problems
             count = False
-    h, lines = hashlib.sha256(), 0
+    marker = record_marker or b"\n"
+    h, n = hashlib.sha256(), 0
     with open(p, "rb") as fh:
         while block := fh.read(1 << 22):
             h.update(block)
             if count:
-                lines += block.count(b"\n")
+                n += block.count(marker)
     if count:
-        rows = max(lines - 1, 0)  # minus the header
+        rows = n if record_marker else max(n - 1, 0)  # minus the header
     return h.hexdigest(), rows
 
 
@@ -294,7 +298,7 @@ def _parquet_rows(path: Path) -> int:
     return pq.ParquetFile(path).metadata.num_rows
 
 
-def _stream_chunks(paths: Sequence[Path], out: Path) -> tuple[int, dict[str, float]]:
+def stream_chunks(paths: Sequence[Path], out: Path) -> tuple[int, dict[str, float]]:
     """Write the chunk files into `out` one chunk at a time, so memory stays bounded by a
     chunk whatever the input size; returns (rows, {bool column: rows set})."""
     import contextlib

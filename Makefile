@@ -19,7 +19,7 @@ $(BIN)/python:
 
 $(STAMP): $(BIN)/python pyproject.toml constraints-cpu.txt
 	$(PIP) install -q $(CONSTRAINTS) torch==2.13.0
-	$(PIP) install -q $(CONSTRAINTS) -e ".[dev,demo,pretrained,scale]"
+	$(PIP) install -q $(CONSTRAINTS) -e ".[dev,demo,pretrained,scale,generate]"
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -1,11 +1,18 @@
-"""Shared test settings: small models run on one thread, plots use a headless backend."""
+"""Shared test settings: small models run on one thread, plots use a headless backend, and
+the MiniMol embedding cache is a temporary folder (tests never read or fill the user's)."""
 
 import os
+import shutil
+import tempfile
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
+# Set unconditionally (not setdefault): a HELIX_CACHE_DIR exported in the shell points at a
+# real cache that the tests must not touch. Subprocesses (CLI tests) inherit it.
+_CACHE = tempfile.mkdtemp(prefix="helix-test-cache-")
+os.environ["HELIX_CACHE_DIR"] = _CACHE
 
 try:
     import torch
@@ -13,3 +20,8 @@ try:
     torch.set_num_threads(1)
 except ImportError:  # pragma: no cover
     pass
+
+
+def pytest_unconfigure(config) -> None:
+    """Remove the session's temporary embedding cache."""
+    shutil.rmtree(_CACHE, ignore_errors=True)

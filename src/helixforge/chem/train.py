@@ -4,7 +4,9 @@
 
 The run directory is the one every domain writes (see `helixforge.core.supervised`), plus
 conflicts.csv (duplicates whose labels disagree), ad.json and ad_train_bits.npy (the
-applicability domain: predictions carry `ad_similarity` and `in_domain`).
+applicability domain: predictions carry `ad_similarity` and `in_domain`). With a model that
+reads MiniMol embeddings (minimol-*, a blend with one, `auto` with the `pretrained` extra),
+molecules MiniMol cannot embed go to errors.csv like unparsable SMILES.
 """
 
 from __future__ import annotations
@@ -52,9 +54,89 @@ def _model_params(name: str, params: dict[str, Any], device: str, quiet: bool, n
     return out
 
 
-def _selector(params, *, seed: int, device: str, quiet: bool, n_jobs: int, log: Log):
+def model_candidates(model: str) -> list[str]:
+    """The models a `--model` name may train: `auto`'s candidates, a blend's members, or
+    the model itself."""
+    from helixforge.chem.models import BLEND_PREFIX, minimol_available
+    from helixforge.chem.selection import default_candidates
+
+    if model == "auto":
+        return default_candidates(minimol_available())
+    if model.startswith(BLEND_PREFIX):
+        from helixforge.chem.models.blend import parse_blend_name
+
+        return parse_blend_name(model)[0]
+    return [model]
+
+
+def route_params(
+    model: str, params: dict[str, Any], *, device: str, quiet: bool, n_jobs: int
+) -> dict[str, dict[str, Any]]:
+    """`--param` values per model that `model` may train, checked before any work.
+
+    A plain model gets every parameter (an unknown or bad one is its ConfigError, as before).
+    For `auto` (and a blend's members) each KEY=VALUE goes to every candidate that accepts it
+    and is left out for the others — e.g. `n_estimators` reaches gbm and minimol-gbm, not
+    minimol-mlp — so cross-validation scores the configuration that is then trained; a
+    parameter no candidate accepts is a ConfigError naming each candidate's objection."""
     from helixforge.chem.models import get_model
-    from helixforge.chem.selection import select_model
+    from helixforge.core.errors import ConfigError
+
+    names = model_candidates(model)
+    if model == names[0] and len(names) == 1:
+        get_model(model, **_model_params(model, params, device, quiet, n_jobs))
+        return {model: dict(params)}
+    routed: dict[str, dict[str, Any]] = {n: {} for n in names}
+    for key, value in params.items():
+        objections: dict[str, str] = {}
+        for n in names:
+            try:
+                get_model(n, **_model_params(n, {key: value}, device, quiet, n_jobs))
+            except ConfigError as exc:
+                objections[n] = exc.message
+            else:
+                routed[n][key] = value
+        if len(objections) == len(names):
+            raise ConfigError(
+                f"--param {key}={value!r} is not valid for any model --model {model} may train"
+                f" ({', '.join(names)})",
+                hint="; ".join(f"{n}: {why}" for n, why in objections.items()),
+            )
+    for n in names:  # the parameters each candidate accepts, together
+        get_model(n, **_model_params(n, routed[n], device, quiet, n_jobs))
+    return routed
+
+
+def build_model(
+    name: str, routed: dict[str, dict[str, Any]], *, device: str, quiet: bool, n_jobs: int
+):
+    """A fresh model by name with its routed `--param` values (a blend: per member)."""
+    from helixforge.chem.models import BLEND_PREFIX, get_model
+
+    if name.startswith(BLEND_PREFIX):
+        from helixforge.chem.models.blend import parse_blend_name
+
+        members = parse_blend_name(name)[0]
+        member_params = {
+            m: _model_params(m, routed.get(m, {}), device, quiet, n_jobs) for m in members
+        }
+        return get_model(name, member_params=member_params)
+    return get_model(name, **_model_params(name, routed.get(name, {}), device, quiet, n_jobs))
+
+
+def _selector(
+    routed: dict[str, dict[str, Any]],
+    record: dict[str, Any],
+    *,
+    seed: int,
+    device: str,
+    quiet: bool,
+    n_jobs: int,
+    log: Log,
+):
+    """`auto`'s `ModelSelector`: `selection.select_model` on the split's training rows; the
+    rule's decision goes into `record` (written to config.json as `auto_selection`)."""
+    from helixforge.chem import selection
 
     def select(data: LabelledData, sp):
         tr = sp.train
@@ -63,21 +145,67 @@ def _selector(params, *, seed: int, device: str, quiet: bool, n_jobs: int, log: 
         def feats(model, idx):
             return data.features(model, tr[idx]) if data.features else None
 
-        chosen, scores = select_model(
+        decision: dict[str, Any] = {}
+        chosen, scores = selection.select_model(
             [data.inputs[i] for i in tr],
             data.y[tr],
             data.task_types,
+            candidates=list(routed),
             seed=seed,
             device=device,
+            params={n: _model_params(n, p, device, quiet, n_jobs) for n, p in routed.items()},
             scaffolds=[scaffolds[i] for i in tr] if scaffolds is not None else None,
             features=feats,
             quiet=quiet,
             log=log,
+            record=decision,
         )
-        kw = _model_params(chosen, params, device, quiet, n_jobs)
-        return chosen, (lambda: get_model(chosen, **kw)), scores
+        record.update(decision)
+        kw = dict(device=device, quiet=quiet, n_jobs=n_jobs)
+        return chosen, (lambda: build_model(chosen, routed, **kw)), scores
 
     return select
+
+
+def drop_minimol_failures(
+    table: LabelledData, smiles_col: str, *, n_jobs: int = 1, quiet: bool = True, log: Log
+) -> LabelledData:
+    """Move the molecules MiniMol cannot embed to the errors table (one error per row, naming
+    the SMILES column) and drop them from `table`; embeds every molecule on the way (cached).
+    Returns `table` itself when none fail."""
+    import numpy as np
+
+    from helixforge.chem.pretrained.embed import minimol_failures
+
+    failed = minimol_failures(table.inputs, n_jobs=n_jobs, quiet=quiet)
+    if not failed:
+        return table
+    frame = table.frame
+    for i, reason in sorted(failed.items()):
+        value = frame[smiles_col].iloc[i] if smiles_col in frame else table.inputs[i]
+        table.errors.add(int(frame.index[i]), smiles_col, value, reason)
+    keep = np.array([i for i in range(len(table)) if i not in failed], dtype=int)
+    log(f"{len(failed)} molecules MiniMol cannot embed moved to errors.csv")
+    old_feats = table.features
+
+    def feats(model, idx):
+        return old_feats(model, keep[np.asarray(idx, dtype=int)]) if old_feats else None
+
+    split_args = {
+        k: [v[i] for i in keep] if isinstance(v, list) and len(v) == len(table) else v
+        for k, v in table.split_args.items()
+    }
+    from dataclasses import replace
+
+    return replace(
+        table,
+        frame=frame.iloc[keep],
+        inputs=[table.inputs[i] for i in keep],
+        y=table.y[keep],
+        split_args=split_args,
+        features=feats if old_feats else None,
+        notes=[*table.notes, f"{len(failed)} molecules MiniMol cannot embed were rejected"],
+    )
 
 
 def train_property_model(
@@ -111,12 +239,15 @@ def train_property_model(
     data: CSV/TSV/Parquet path (or a DataFrame); targets: label columns (NaN = missing);
     task: 'auto' | 'regression' | 'binary' | 'multiclass' (or one per target, comma-separated);
     split: 'scaffold' | 'cluster' | 'random' | 'stratified', or `split_col` naming a column of
-    train/valid/test; model: 'auto' | 'gbm' | 'gbm-fast' | 'dmpnn' | 'dmpnn-rdkit' | 'lm:PATH';
+    train/valid/test; model: 'auto' | 'gbm' | 'gbm-fast' | 'dmpnn' | 'dmpnn-rdkit' |
+    'minimol-mlp' | 'minimol-gbm' | 'blend:A+B@W' | 'lm:PATH'; model_params: `--param` values
+    (with 'auto' or a blend each goes to the candidates / members that accept it, see
+    `route_params`; the choice and its CV evidence go to config.json `auto_selection`);
     ensemble: members (seeds seed, seed+1, …); coverage: conformal coverage, calibrated on
     the validation split; salts: 'keep' | 'reject' inputs made only of counter-ions /
     inorganic fragments; overwrite: replace an existing run directory.
     """
-    from helixforge.chem.models import get_model
+    from helixforge.chem.pretrained.embed import uses_minimol
     from helixforge.chem.table import load_property_table
     from helixforge.chem.uncertainty import applicability_columns
     from helixforge.core.errors import ConfigError
@@ -145,8 +276,8 @@ def train_property_model(
         inputs=[] if isinstance(data, pd.DataFrame) else [data],
     )
     params = dict(model_params or {})
-    if model != "auto":  # unknown models and bad --param values fail before any work
-        get_model(model, **_model_params(model, params, device, quiet, n_jobs))
+    # unknown models and bad --param values fail before any work
+    routed = route_params(model, params, device=device, quiet=quiet, n_jobs=n_jobs)
     spec = feature_spec_for(model)
     log(f"reading {data if not isinstance(data, pd.DataFrame) else 'table'}")
     table = load_property_table(
@@ -160,21 +291,36 @@ def train_property_model(
         spec=spec,
         n_jobs=n_jobs,
     )
+    if uses_minimol(model):
+        table = drop_minimol_failures(table, smiles_col, n_jobs=n_jobs, quiet=quiet, log=log)
     check_learnable(table, str(data) if not isinstance(data, pd.DataFrame) else "<table>")
     log(
         f"{len(table)} molecules ({len(table.errors)} rows rejected, "
         f"{len(table.tables['conflicts.csv'])} label conflicts); tasks: "
         + ", ".join(f"{t}={tt}" for t, tt in zip(table.targets, table.task_types))
     )
-    kw = _model_params(model, params, device, quiet, n_jobs)
-    select = (
-        _selector(params, seed=seed, device=device, quiet=quiet, n_jobs=n_jobs, log=log)
-        if model == "auto"
-        else None
-    )
+    kw = dict(device=device, quiet=quiet, n_jobs=n_jobs)
+    selection: dict[str, Any] = {}
+    select = _selector(routed, selection, seed=seed, log=log, **kw) if model == "auto" else None
+    config = {
+        "smiles_col": smiles_col,
+        "task": task if isinstance(task, str) else list(task),
+        "split_col": split_col,
+        "model_params": params,
+        "model_params_routed": routed,
+        "ad_threshold": ad_threshold,
+        "duplicate_tolerance": tolerance,
+        "tautomer": tautomer,
+        "salts": salts,
+        "device": device,
+        "n_molecules": len(table),
+        "card_limits": CARD_LIMITS,
+    }
+    if model == "auto":
+        config["auto_selection"] = selection  # filled by the selector before it is written
     return train_supervised(
         table,
-        lambda: get_model(model, **kw),
+        lambda: build_model(model, routed, **kw),
         domain="chem",
         model_name=model,
         out=out,
@@ -186,19 +332,7 @@ def train_property_model(
         coverage=coverage,
         overwrite=overwrite,
         select=select,
-        config={
-            "smiles_col": smiles_col,
-            "task": task if isinstance(task, str) else list(task),
-            "split_col": split_col,
-            "model_params": params,
-            "ad_threshold": ad_threshold,
-            "duplicate_tolerance": tolerance,
-            "tautomer": tautomer,
-            "salts": salts,
-            "device": device,
-            "n_molecules": len(table),
-            "card_limits": CARD_LIMITS,
-        },
+        config=config,
         report=report,
         extra_columns=applicability_columns(ad_threshold, spec),
         quiet=quiet,

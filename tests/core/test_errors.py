@@ -64,3 +64,12 @@ def test_markup_like_user_text_prints_verbatim():
     assert (
         "[bold]x[/bold]" in res.output and "['foo']" in res.output and "[red]fix[/]" in res.output
     )
+
+
+def test_missing_column_suggests_the_column_that_differs_only_in_case():
+    from helixforge.core.errors import ColumnNotFoundError
+
+    err = ColumnNotFoundError(["smiles"], ["ID", "SMILES", "pIC50"], "lib.csv")
+    assert "did you mean 'SMILES'?" in err.hint
+    far = ColumnNotFoundError(["smiles"], ["ID", "pIC50"], "lib.csv")
+    assert "did you mean" not in far.hint

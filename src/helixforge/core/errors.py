@@ -89,14 +89,31 @@ class ColumnNotFoundError(InputError):
         available = [str(c) for c in available]
         where = f"{source}: " if source else ""
         plural = "s" if len(missing) > 1 else ""
+        guesses = _close_columns(missing, available)
         super().__init__(
             f"{where}column{plural} {quoted(missing)} not found. "
             f"Columns present: {quoted(available) or '(none)'}",
-            hint="pass the right column name (for example --input-col / --label-col), "
+            hint=(f"did you mean {' / '.join(guesses)}? " if guesses else "")
+            + "pass the right column name (for example --input-col / --label-col), "
             "or check the file's delimiter and header line",
         )
         self.missing = missing
         self.available = available
+
+
+def _close_columns(missing: list[str], available: list[str]) -> list[str]:
+    """Present columns that differ from a missing one only in case/spacing, or look close."""
+    import difflib
+
+    def norm(c: str) -> str:
+        return c.strip().lower().replace(" ", "_")
+
+    out: list[str] = []
+    for m in missing:
+        same = [a for a in available if norm(a) == norm(m)]
+        near = same or difflib.get_close_matches(m, available, n=1, cutoff=0.8)
+        out += [repr(a) for a in near if repr(a) not in out]
+    return out
 
 
 class EmptyInputError(InputError):

@@ -49,3 +49,23 @@ def test_the_test_session_never_uses_the_user_cache():
     assert ours != user and user not in ours.parents
     assert Path(tempfile.gettempdir()).resolve() in ours.parents
     assert os.environ["HELIX_CACHE_DIR"] == str(cache_dir())
+
+
+@needs_minimol
+def test_a_prediction_chunk_loses_exactly_the_rows_minimol_rejects():
+    import numpy as np
+    import pandas as pd
+
+    from helixforge.chem.pretrained.embed import reject_minimol_failures
+    from helixforge.core.errors import RowErrors
+
+    clean = pd.DataFrame(
+        {"smi": ["OCC", "bad", "Oc1ccccc1"], "canonical_smiles": ["CCO", "C1CC", "Oc1ccccc1"]},
+        index=[2, 3, 5],  # file lines
+    )
+    errors = RowErrors("lib.csv")
+    X = np.arange(6.0).reshape(3, 2)
+    kept, X_kept = reject_minimol_failures(clean, "smi", errors, X)
+    assert kept.index.tolist() == [2, 5] and X_kept.tolist() == [[0.0, 1.0], [4.0, 5.0]]
+    (err,) = list(errors)
+    assert (err.row, err.column, err.value) == (3, "smi", "bad") and "MiniMol" in err.reason

@@ -140,3 +140,20 @@ def minimol_failures(
         return {}
     _, failed = embed_smiles(embedding_keys(list(canonical_smiles)), n_jobs=n_jobs, quiet=quiet)
     return failed
+
+
+def reject_minimol_failures(clean, col: str, errors, X=None, *, n_jobs: int = 1):
+    """For a prediction chunk (`clean`: standardized rows with `canonical_smiles`, index =
+    file line; `X`: their feature rows or None): move the rows MiniMol cannot embed to
+    `errors` (line, `col`, input value, reason) and return `(clean, X)` without them."""
+    import numpy as np
+
+    from helixforge.chem.standardize import CANONICAL_COL
+
+    failed = minimol_failures(clean[CANONICAL_COL].tolist(), n_jobs=n_jobs) if len(clean) else {}
+    if not failed:
+        return clean, X
+    for i, reason in sorted(failed.items()):
+        errors.add(int(clean.index[i]), col, clean[col].iloc[i], reason)
+    keep = np.array([i for i in range(len(clean)) if i not in failed], dtype=int)
+    return clean.iloc[keep], (X[keep] if X is not None else None)

@@ -199,9 +199,18 @@ def save_pred(task: str, model: str, seed: int, res: dict) -> None:
     os.replace(tmp, path)
 
 
-def member_run(task: str, model: str, seed: int, out: Path, args: tuple) -> tuple:
+def existing_row(out: Path, task: str, model: str, seed: int) -> dict | None:
+    """This (task, model, seed)'s row in the results file, if there is one."""
+    for r in load_rows(out):
+        if r.get("part") == "tdc" and (r["task"], r["model"], r["seed"]) == (task, model, seed):
+            return r
+    return None
+
+
+def member_run(task: str, model: str, seed: int, args: tuple, add_row) -> tuple:
     """(test predictions, training CPU seconds) of `model` on this (task, seed): from its saved
-    run when there is one, else trained now (and saved; no row is added for it)."""
+    predictions when there are some, else trained now (predictions saved, and its own row
+    added through `add_row` when the results file has none for it)."""
     import numpy as np
 
     path = _pred_path(task, model, seed)
@@ -210,20 +219,46 @@ def member_run(task: str, model: str, seed: int, out: Path, args: tuple) -> tupl
             return z["pred"], float(z["train_cpu_seconds"])
     res = fit_predict(model, *args)
     save_pred(task, model, seed, res)
+    add_row(model, dict(res))
     return res["pred"], res["train_cpu_seconds"]
 
 
-def run_auto(task: str, out: Path, train, valid, test, task_types, seed) -> dict:
-    """`auto` on one (task, seed): `select_model` on the training rows only (timed), then the
-    chosen model's (or the blend members') test predictions. A model trained with the same
-    seed on the same rows gives the same predictions (every model here is deterministic), so
-    the members' own runs are reused when present; their training CPU time is added to the
-    selection's, so `train_cpu_seconds` is what `helix chem train --model auto` costs."""
-    from helixforge.chem.selection import select_model
+def run_auto(task: str, out: Path, train, valid, test, task_types, seed, add_row) -> dict:
+    """`auto` on one (task, seed): `select_model` on the training rows only (timed; the rule's
+    per-fold losses and decision are kept in the row), then the chosen model's test score.
+    Every model here is deterministic (same seed, same rows → same predictions, checked in
+    the tests and by `--part check-reuse`), so a chosen single model's own row for this (task,
+    seed) is reused when present (its value and training CPU seconds); a blend's members'
+    saved test predictions are reused or the members are trained now. Their training CPU
+    time is added to the selection's, so `train_cpu_seconds` is what `helix chem train
+    --model auto` costs."""
+    from helixforge.chem.selection import RULE, select_model
 
+    record: dict = {}
     with Timer() as t_cv:
         tr_smiles, _ = standardize(train[0])
-        chosen, cv_scores = select_model(tr_smiles, train[1], task_types, seed=seed, device="cpu")
+        chosen, cv_scores = select_model(
+            tr_smiles, train[1], task_types, seed=seed, device="cpu", record=record
+        )
+    print(f"  auto chose {chosen} (CV {t_cv.cpu:.0f} CPU-s): {record.get('reason')}")
+    res = {
+        "chosen": chosen,
+        "cv_scores": cv_scores,
+        "cv_decision": record,
+        "selection_rule": RULE,
+        "cv_cpu_seconds": round(t_cv.cpu, 2),
+        "train_seconds": round(t_cv.wall, 2),
+    }
+    own = None if chosen.startswith("blend:") else existing_row(out, task, chosen, seed)
+    if own is not None:
+        cpu = own.get("train_cpu_seconds") or own["train_seconds"]
+        res.update(
+            value=own["value"],
+            train_cpu_seconds=round(t_cv.cpu + cpu, 2),
+            how=f"select_model CV on train rows; the chosen model's own row ({chosen}, same"
+            " seed) reused: value and training CPU",
+        )
+        return res
     if chosen.startswith("blend:"):
         from helixforge.chem.models.blend import parse_blend_name
 
@@ -232,19 +267,15 @@ def run_auto(task: str, out: Path, train, valid, test, task_types, seed) -> dict
         members, weights = [chosen], [1.0]
     pred, cpu = 0.0, t_cv.cpu
     for m, w in zip(members, weights):
-        p, c = member_run(task, m, seed, out, (train, valid, test, task_types, seed))
+        p, c = member_run(task, m, seed, (train, valid, test, task_types, seed), add_row)
         pred = pred + w * p
         cpu += c
-    print(f"  auto chose {chosen} (CV {t_cv.cpu:.0f} CPU-s)")
-    return {
-        "chosen": chosen,
-        "cv_scores": cv_scores,
-        "pred": pred,
-        "cv_cpu_seconds": round(t_cv.cpu, 2),
-        "train_seconds": round(t_cv.wall, 2),
-        "train_cpu_seconds": round(cpu, 2),
-        "how": "select_model CV on train rows; chosen members' own runs (same seed) reused",
-    }
+    res.update(
+        pred=pred,
+        train_cpu_seconds=round(cpu, 2),
+        how="select_model CV on train rows; chosen members' test predictions (same seed)",
+    )
+    return res
 
 
 CLAIMS = ROOT / ".bench" / "chem_property_claims"
@@ -299,28 +330,123 @@ def run_tdc(models: list[str], seeds: list[int], tasks: list[str] | None, out: P
                     [ttype],
                     seed,
                 )
-                if model_name == "auto":
-                    res = run_auto(task["task"], out, *args)
-                else:
-                    res = fit_predict(model_name, *args)
-                    save_pred(task["task"], model_name, seed, res)
-                value = score(task["metric"], test["Y"].to_numpy(dtype=float), res.pop("pred"))
-                row = {
+                y_test = test["Y"].to_numpy(dtype=float)
+                base = {
                     "part": "tdc",
                     "task": task["task"],
-                    "model": model_name,
                     "seed": seed,
                     "metric": task["metric"],
-                    "value": value,
-                    **res,
                     "n_train": int(len(tr)),
                     "n_valid": int(len(va)),
                     "n_test": int(len(test)),
+                }
+
+                def add_row(model: str, res: dict, base=base, y_test=y_test) -> None:
+                    """A blend member trained for `auto` also gets its own row."""
+                    if existing_row(out, base["task"], model, base["seed"]) is not None:
+                        return
+                    value = score(base["metric"], y_test, res.pop("pred"))
+                    append_row(
+                        out,
+                        {
+                            **base,
+                            "model": model,
+                            "value": value,
+                            **res,
+                            "how": "trained as a member of auto's choice",
+                            "finished": time.strftime("%Y-%m-%dT%H:%M:%S"),
+                        },
+                    )
+
+                if model_name == "auto":
+                    res = run_auto(task["task"], out, *args, add_row=add_row)
+                else:
+                    res = fit_predict(model_name, *args)
+                    save_pred(task["task"], model_name, seed, res)
+                if "value" in res:
+                    value = res.pop("value")
+                else:
+                    value = score(task["metric"], y_test, res.pop("pred"))
+                row = {
+                    **base,
+                    "model": model_name,
+                    "value": value,
+                    **res,
                     "finished": time.strftime("%Y-%m-%dT%H:%M:%S"),
                 }
                 append_row(out, row)
                 print(f"  {task['metric']}={value:.4f} train {res['train_seconds']:.1f}s")
                 write_report(out)
+
+
+def check_reuse(models: list[str], seeds: list[int], tasks: list[str], out: Path) -> int:
+    """Retrain `models` on (task, seed) pairs that already have a row and compare the test
+    score with the stored one: `run_auto` reuses a chosen model's row, which is only right if
+    the model is deterministic across processes and sessions. One 'check' row; returns the
+    number of mismatches (|difference| > 1e-9)."""
+    results = []
+    for task in [t for t in tdc_tasks() if t["task"] in set(tasks)]:
+        train_val, test = tdc_frames(task["task"])
+        smiles = train_val["Drug"].tolist()
+        y = train_val["Y"].to_numpy(dtype=float).reshape(-1, 1)
+        ttype = "regression" if task["kind"] == "regression" else "binary"
+        for model in models:
+            for seed in seeds:
+                row = existing_row(out, task["task"], model, seed)
+                if row is None:
+                    continue
+                tr, va = tdc_split(smiles, seed)
+                res = fit_predict(
+                    model,
+                    ([smiles[i] for i in tr], y[tr]),
+                    ([smiles[i] for i in va], y[va]),
+                    test["Drug"].tolist(),
+                    [ttype],
+                    seed,
+                )
+                value = score(task["metric"], test["Y"].to_numpy(dtype=float), res["pred"])
+                results.append([task["task"], model, seed, row["value"], value])
+                print(f"{task['task']} {model} seed {seed}: stored {row['value']!r} now {value!r}")
+    bad = sum(abs(a - b) > 1e-9 for *_, a, b in results)
+    append_row(
+        out,
+        {
+            "part": "check",
+            "task": "reuse_check",
+            "model": "+".join(models),
+            "seed": 0,
+            "checked": [dict(zip(("task", "model", "seed", "stored", "now"), r)) for r in results],
+            "mismatches": bad,
+            "finished": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        },
+    )
+    return bad
+
+
+def retire_auto_v1(out: Path) -> int:
+    """Relabel the `auto` rows made under the first selection rule (lowest mean CV loss; a
+    blend when 0.002 better; rows without `selection_rule`) as model `auto-v1`, so the rule
+    now in `helixforge.chem.selection` fills the `auto` column afresh. Values untouched.
+    Returns the number of rows relabelled."""
+    import json
+
+    from _common import _locked
+
+    note = (
+        "auto under rule v1 (lowest mean CV loss, blend if 0.002 better); relabelled from"
+        " 'auto' when the paired-fold-margin rule replaced it"
+    )
+    with _locked(Path(out)):
+        rows = load_rows(out)
+        n = 0
+        for r in rows:
+            if r.get("part") == "tdc" and r["model"] == "auto" and "selection_rule" not in r:
+                r["model"] = "auto-v1"
+                r["note"] = note
+                n += 1
+        write_text_atomic(json.dumps(rows, indent=1) + "\n", out)
+    print(f"relabelled {n} auto rows as auto-v1")
+    return n
 
 
 def tdc_embedding_keys(task: str) -> list[str]:
@@ -332,17 +458,24 @@ def tdc_embedding_keys(task: str) -> list[str]:
     return list(dict.fromkeys(embedding_keys(smiles)))
 
 
-def run_embed_all(out: Path) -> None:
-    """Fill the embedding cache with every TDC molecule (resumable: cached ones are skipped)."""
+def run_embed_all(tasks: list[str] | None = None) -> None:
+    """Fill the embedding cache with the molecules of every TDC task (or of `tasks`), one task
+    at a time in the order given (default: smallest first), so an interrupted run has finished
+    whole tasks; resumable: cached molecules are skipped."""
     from helixforge.chem.pretrained import embed_smiles
 
-    keys: list[str] = []
-    for t in tdc_tasks():
-        keys += tdc_embedding_keys(t["task"])
-    keys = list(dict.fromkeys(keys))
-    with Timer() as t:
-        _, failed = embed_smiles(keys, quiet=False)
-    print(f"{len(keys)} molecules, {len(failed)} failed, {t.cpu:.0f} CPU-s")
+    names = tasks or [t["task"] for t in tdc_tasks()]
+    seen: set[str] = set()
+    for name in names:
+        keys = [k for k in tdc_embedding_keys(name) if k not in seen]
+        seen.update(keys)
+        with Timer() as t:
+            _, failed = embed_smiles(keys, quiet=True)
+        print(
+            f"[{time.strftime('%H:%M:%S')}] {name}: {len(keys)} molecules, {len(failed)} failed,"
+            f" {t.cpu:.0f} CPU-s",
+            flush=True,
+        )
 
 
 def run_embed_cost(tasks: list[str] | None, cold_tasks: list[str], out: Path) -> None:
@@ -615,10 +748,12 @@ def _pretrained_section(ours: list[dict], tdc_rows: list[dict], tasks, board) ->
         "## Pretrained embeddings (MiniMol) and `auto`",
         "",
         "`minimol-mlp`: ensemble of 5 MLP heads on the 512-d MiniMol v1 embedding;"
-        " `minimol-gbm`: LightGBM on MiniMol + ECFP4 counts + lite descriptors; `auto`: the"
-        " model (or blend of the best two) chosen by scaffold-grouped CV (5 folds below 2,000"
-        " molecules, else 3) on each seed's TRAIN"
-        " rows only — one choice per (task, seed), made before the test set is touched, so its"
+        " `minimol-gbm`: LightGBM on MiniMol + ECFP4 counts + lite descriptors; `auto`: gbm"
+        " unless minimol-gbm, minimol-mlp or the blend of the best two beats it in"
+        " scaffold-grouped CV (5 folds below 2,000 molecules, else 3) on each seed's TRAIN rows"
+        " by more than the fold-to-fold sd of the paired per-fold gain (the paired-fold-margin"
+        " rule, `helixforge.chem.selection`; blend weights cross-fitted)"
+        " — one choice per (task, seed), made before the test set is touched, so its"
         " column is the honest single-model view (the 'best' column picks per task after seeing"
         " test scores). 'rank' places a mean among the leaderboard snapshot (top 3 = rank ≤ 3)."
         " 'auto − gbm' is over the seeds both have; ✗ marks auto worse than gbm by more than"
@@ -672,6 +807,17 @@ def _pretrained_section(ours: list[dict], tdc_rows: list[dict], tasks, board) ->
         f"- auto worse than gbm by more than gbm's seed sd on {len(bad)} tasks"
         + (f": {', '.join(bad)}." if bad else "."),
     ]
+    picks = [r["chosen"] for r in tdc_rows if r["model"] == "auto"]
+    if picks:
+        kinds = {}
+        for c in picks:
+            k = "a blend" if c.startswith("blend:") else c
+            kinds[k] = kinds.get(k, 0) + 1
+        lines.append(
+            f"- auto's choices over its {len(picks)} (task, seed) runs: "
+            + ", ".join(f"{k} {n}" for k, n in sorted(kinds.items(), key=lambda kv: -kv[1]))
+            + "."
+        )
     for m in new:
         vals = [
             (r["task"], r.get("train_cpu_seconds") or r["train_seconds"])
@@ -854,6 +1000,16 @@ def write_report(out: Path = OUT_JSON, md_path: Path | None = None) -> None:
             )
     lines += ["### Summary", "", *summary, ""]
     lines += _pretrained_section(ours, tdc_rows, tasks, board)
+    lines += _before_after(
+        tdc_rows,
+        tasks,
+        "auto-v1",
+        "auto",
+        "`auto` rule v1 / paired-fold margin",
+        "`auto-v1`: the first rule (lowest mean CV loss; the blend when 0.002 better, its weight"
+        " scored on the folds it was picked on). `auto`: the paired-fold-margin rule above."
+        " Same splits, the seeds both have.",
+    )
 
     # the GBM default before / after ErG + refit, and before / after the determinism fix
     lines += _before_after(
@@ -1016,6 +1172,8 @@ def main() -> None:
             "check-splits",
             "embed-all",
             "embed-cost",
+            "check-reuse",
+            "retire-auto-v1",
         ],
         default="all",
         help="all = tdc, then moleculenet, then throughput (default)",
@@ -1050,11 +1208,18 @@ def main() -> None:
         print(f"wrote {args.out.with_suffix('.md')}")
         return
     if args.part == "embed-all":
-        run_embed_all(args.out)
+        run_embed_all(args.tasks)
         return
     if args.part == "embed-cost":
         run_embed_cost(args.tasks, args.cold_tasks, args.out)
         return
+    if args.part == "retire-auto-v1":
+        retire_auto_v1(args.out)
+        write_report(args.out)
+        return
+    if args.part == "check-reuse":
+        models = args.models
+        sys.exit(1 if check_reuse(models, args.seeds or [1], args.tasks or [], args.out) else 0)
     if args.part == "check-splits":
         sys.exit(1 if check_splits(args.seeds or [1, 2, 3, 4, 5], args.tasks, args.out) else 0)
     if args.part in ("all", "tdc"):

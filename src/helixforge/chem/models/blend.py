@@ -3,9 +3,11 @@
     model = BlendModel(members=("gbm", "minimol-mlp"), weights=(0.6, 0.4)).fit(smiles, y, types)
     get_model("blend:gbm+minimol-mlp@0.6")     # the same, by name (what `auto` records)
 
-`--model auto` proposes a blend of its two best candidates when a weight picked on their
-out-of-fold CV predictions beats the best single model (see `chem.selection`). Regression
-values and binary probabilities are averaged; multiclass probabilities too (then argmax).
+`--model auto` scores a blend of its two best candidates (weight picked on their out-of-fold
+CV predictions, per-fold losses cross-fitted) and chooses it only when it beats `gbm` by more
+than the fold-to-fold noise (see `chem.selection`). `--param` values reach the members that
+accept them (`chem.train.route_params` → `member_params`). Regression values and binary
+probabilities are averaged; multiclass probabilities too (then argmax).
 Saved as one sub-folder per member (each loadable on its own) + blend.json.
 """
 

@@ -30,7 +30,9 @@ import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
+# `profile --src DIR` measures another checkout's helixforge (e.g. the commit before a change)
+_SRC = next((sys.argv[i + 1] for i, a in enumerate(sys.argv[:-1]) if a == "--src"), None)
+sys.path.insert(0, _SRC or str(ROOT / "src"))
 
 from helixforge.chem.admet.cards import ENDPOINT_NAMES, endpoint_card  # noqa: E402
 from helixforge.chem.admet.weights import (  # noqa: E402
@@ -78,10 +80,23 @@ def split(smiles: list[str], seed: int = 0):
     return s.train, s.valid
 
 
-def fit(smiles, y, X, task_type: str, tr, va, refit: bool = True, seed: int = 0):
+# LightGBM settings tried per endpoint by `tune` (scaffold CV on train_val only); each differs
+# from the panel's defaults (chem.models.gbm.DEFAULT_PARAMS + PANEL_PARAMS) in one or two knobs.
+TUNE_GRID: dict[str, dict] = {
+    "default": {},
+    "leaves7": {"num_leaves": 7},
+    "leaves31": {"num_leaves": 31, "min_child_samples": 10},
+    "ff0.2": {"feature_fraction": 0.2},
+    "child20": {"min_child_samples": 20},
+    "l2_20": {"lambda_l2": 20.0},
+    "lr0.06": {"learning_rate": 0.06},
+}
+
+
+def fit(smiles, y, X, task_type: str, tr, va, refit: bool = True, seed: int = 0, extra=None):
     from helixforge.chem.models.gbm import GBMModel
 
-    params = {**PANEL_PARAMS, "refit": refit}
+    params = {**PANEL_PARAMS, **(extra or {}), "refit": refit}
     model = GBMModel(features=SPECS_IN_USE, **params)
     model.fit(
         [smiles[i] for i in tr], y[tr], [task_type],
@@ -134,7 +149,8 @@ def cmd_train(endpoints: list[str], force: bool) -> None:
         t0 = time.process_time()
         smiles, y, X, test = load_task(name, SPECS_IN_USE)
         tr, va = split(smiles)
-        model = fit(smiles, y, X, card.task_type, tr, va)
+        choice = chosen_config(name, results)
+        model = fit(smiles, y, X, card.task_type, tr, va, extra=TUNE_GRID[choice])
         valid_value = score(card.metric, y[va], model.valid_pred_[0])
         pred = predict_raw(model, test["Drug"].tolist(), SPECS_IN_USE)
         test_value = score(card.metric, test["Y"].to_numpy(float), pred)
@@ -153,9 +169,68 @@ def cmd_train(endpoints: list[str], force: bool) -> None:
             "log_target": model.log_targets[0],
             "train_cpu_s": round(cpu, 1),
             "split": "TDC scaffold split of train_val, seed 0 (87.5 / 12.5)",
+            "config": choice,
         })  # fmt: skip
         print(f"{name}: valid {valid_value:.4f} test {test_value:.4f} "
               f"trees {model.best_iterations[0]} cpu {cpu:.0f}s", flush=True)  # fmt: skip
+
+
+def cmd_tune(endpoints: list[str], configs: list[str], folds: int) -> None:
+    """Scaffold CV on train_val for each TUNE_GRID config: for seeds 1..folds, TDC's scaffold
+    splitter takes 12.5 % of train_val as the validation part, the model (early-stopped on it,
+    no refit) scores it (results["_tune"][endpoint][config] = {seed: value}). The test file is
+    not read. `train` then uses the config with the best mean (`chosen_config`)."""
+    for name in endpoints:
+        card = endpoint_card(name)
+        smiles, y, X, _ = load_task(name, SPECS_IN_USE)
+        splits = {seed: split(smiles, seed) for seed in range(1, folds + 1)}
+        for cfg in configs:
+            t0 = time.process_time()
+            got = dict(load_results().get("_tune", {}).get(name, {}).get(cfg, {}))
+            for seed, (tr, va) in splits.items():
+                if str(seed) in got:
+                    continue
+                model = fit(smiles, y, X, card.task_type, tr, va, refit=False, seed=seed,
+                            extra=TUNE_GRID[cfg])  # fmt: skip
+                got[str(seed)] = round(score(card.metric, y[va], model.valid_pred_[0]), 4)
+            with _results_lock():
+                results = load_results()
+                results.setdefault("_tune", {}).setdefault(name, {})[cfg] = got
+                RESULTS.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
+            print(f"{name} {cfg}: CV mean {np.mean(list(got.values())):.4f} "
+                  f"({len(got)} folds, {time.process_time() - t0:.0f} s)", flush=True)  # fmt: skip
+
+
+def chosen_config(name: str, results: dict) -> str:
+    """The TUNE_GRID config with the best CV mean for `name` ("default" when not tuned); only
+    configs scored on the same folds as "default" compete, and a tie keeps the default."""
+    tuned = results.get("_tune", {}).get(name, {})
+    base = tuned.get("default")
+    if not base:
+        return "default"
+    better_is_lower = endpoint_card(name).metric == "mae"
+    best, best_value = "default", float(np.mean(list(base.values())))
+    for cfg, folds in tuned.items():
+        if cfg not in TUNE_GRID or set(folds) != set(base):
+            continue
+        v = float(np.mean(list(folds.values())))
+        if (v < best_value) if better_is_lower else (v > best_value):
+            best, best_value = cfg, v
+    return best
+
+
+def _results_lock():
+    """An exclusive lock on the results file (several processes may write it)."""
+    import contextlib
+    import fcntl
+
+    @contextlib.contextmanager
+    def lock():
+        with open("/tmp/admet_panel_results.lock", "w") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            yield
+
+    return lock()
 
 
 def cmd_protocol(endpoints: list[str], seeds: list[int]) -> None:
@@ -174,7 +249,8 @@ def cmd_protocol(endpoints: list[str], seeds: list[int]) -> None:
         values = {}
         for seed in seeds:
             tr, va = split(smiles, seed)
-            model = fit(smiles, y, X, card.task_type, tr, va, seed=seed)
+            extra = TUNE_GRID[chosen_config(name, load_results())]
+            model = fit(smiles, y, X, card.task_type, tr, va, seed=seed, extra=extra)
             pred = model.predict(te, features=Xte)[:, 0]
             values[str(seed)] = round(score(card.metric, test["Y"].to_numpy(float), pred), 4)
         done = load_results().get("_protocol", {})
@@ -269,6 +345,85 @@ def cmd_speed(n: int, jobs: list[int]) -> None:
                 rows.append(row)
                 print(row, flush=True)
     update_results("_speed", rows)
+
+
+def cmd_profile(n: int, repeats: int, label: str, top: int) -> None:
+    """`ADMETPanel().predict` on the first `n` MOSES test molecules in this process (one
+    thread): CPU seconds of the best of `repeats` runs (panel loaded and warmed up first), the
+    time per stage, and with `top` > 0 the cProfile functions by own time. Recorded under
+    results["_profile"][label]; `--src DIR` measures the helixforge of another checkout."""
+    import cProfile
+    import pstats
+
+    import helixforge
+    from helixforge.chem.admet import ADMETPanel
+
+    smiles = pd.read_csv(DATA.parents[1] / "corpora" / "moses_test.csv.gz", nrows=n)["SMILES"]
+    smiles = smiles.tolist()
+    panel = ADMETPanel(n_threads=1)
+    panel.predict(smiles[:50])  # weights, references, RDKit catalogs
+    best = float("inf")
+    for _ in range(repeats):
+        t0 = time.process_time()
+        panel.predict(smiles)
+        best = min(best, time.process_time() - t0)
+    stages = _stage_times(panel, smiles)
+    row = {
+        "n": n,
+        "cpu_s": round(best, 3),
+        "mol_per_cpu_s": round(n / best, 1),
+        "stages_cpu_s": stages,
+        "helixforge": str(Path(helixforge.__file__).resolve().parents[1]),
+        "load_avg_1min": round(os.getloadavg()[0], 2),
+    }
+    print(json.dumps(row), flush=True)
+    if top:
+        prof = cProfile.Profile()
+        prof.enable()
+        panel.predict(smiles)
+        prof.disable()
+        pstats.Stats(prof).sort_stats("tottime").print_stats(top)
+    with _results_lock():
+        results = load_results()
+        results.setdefault("_profile", {})[label] = row
+        RESULTS.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
+
+
+def _stage_times(panel, smiles: list[str]) -> dict[str, float]:
+    """CPU seconds per stage of one predict: standardize, parse, featurize, models, properties,
+    applicability domain (the rest — percentiles, tables — is the difference to the total)."""
+    from scipy.sparse import csr_matrix
+
+    from helixforge.chem.admet.physchem import physchem_matrix
+    from helixforge.chem.featurize import featurize_mols, mol_of
+    from helixforge.chem.standardize import standardize_many
+
+    out, clock = {}, time.process_time
+    t = clock()
+    canonical = [c for c, _ in standardize_many(smiles) if c is not None]
+    out["standardize"] = clock() - t
+    t = clock()
+    try:
+        from helixforge.chem.admet.panel import parse_canonical
+    except ImportError:  # before the fast re-parse existed
+        parse_canonical = mol_of
+    mols = [parse_canonical(s) for s in canonical]
+    out["parse"] = clock() - t
+    t = clock()
+    X = featurize_mols(mols, panel.feature_spec)
+    out["featurize"] = clock() - t
+    t = clock()
+    Xs = csr_matrix(X)
+    for name in panel.model_endpoints:
+        panel._models[name][0].predict(Xs, num_threads=1)
+    out["lightgbm"] = clock() - t
+    t = clock()
+    physchem_matrix(mols, X[:, panel.feature_spec.names().index("CrippenLogP")])
+    out["properties"] = clock() - t
+    t = clock()
+    panel.reference.ad_similarity(X, panel.feature_spec)
+    out["domain"] = clock() - t
+    return {k: round(v, 3) for k, v in out.items()}
 
 
 # ---------------------------------------------------------------- report
@@ -458,7 +613,16 @@ SPECS_IN_USE = PANEL_FEATURES
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("what", choices=["train", "compare", "finalize", "speed", "report", "protocol"])
+    ap.add_argument(
+        "what",
+        choices=["train", "compare", "finalize", "speed", "report", "protocol", "tune", "profile"],
+    )
+    ap.add_argument("--configs", default=",".join(TUNE_GRID))
+    ap.add_argument("--folds", type=int, default=5)
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--label", default="after")
+    ap.add_argument("--top", type=int, default=0)
+    ap.add_argument("--src", default=None, help="profile: import helixforge from this src/")
     ap.add_argument("--seeds", default="1,2,3,4,5")
     ap.add_argument("--n", type=int, default=10_000)
     ap.add_argument("--jobs", default="1,2")
@@ -472,6 +636,10 @@ def main() -> None:
         cmd_train(endpoints, a.force)
     elif a.what == "compare":
         cmd_compare(endpoints, a.specs.split(","), Path(a.out))
+    elif a.what == "profile":
+        cmd_profile(a.n, a.repeats, a.label, a.top)
+    elif a.what == "tune":
+        cmd_tune(endpoints, a.configs.split(","), a.folds)
     elif a.what == "protocol":
         cmd_protocol(endpoints, [int(x) for x in a.seeds.split(",")])
     elif a.what == "finalize":

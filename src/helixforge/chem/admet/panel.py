@@ -130,6 +130,10 @@ class ADMETPanel:
     def predict_features(self, X: np.ndarray, mols: Sequence | None = None) -> pd.DataFrame:
         """Panel columns from feature rows computed with `feature_spec` (and the parsed
         molecules, needed only for the physicochemical properties)."""
+        return pd.DataFrame(self._predict_arrays(X, mols), columns=self.columns())
+
+    def _predict_arrays(self, X: np.ndarray, mols: Sequence | None) -> dict[str, np.ndarray]:
+        """`predict_features` as {column: array} (no DataFrame in between)."""
         X = np.ascontiguousarray(X, dtype=np.float32)
         if X.ndim != 2 or X.shape[1] != len(self.feature_spec.names()):
             raise InputError(
@@ -165,15 +169,13 @@ class ADMETPanel:
             sim = self.reference.ad_similarity(X, self.feature_spec)
             out["admet_ad_similarity"] = sim
             out["admet_in_domain"] = sim >= self.reference.ad_threshold
-        return pd.DataFrame(out)
+        return out
 
-    def predict_smiles(self, canonical_smiles: Sequence[str]) -> pd.DataFrame:
-        """Panel columns for standardized (canonical) SMILES: one parse and one feature row per
-        molecule. A SMILES RDKit cannot parse is an InputError (use `predict` for raw input)."""
-        from helixforge.chem.featurize import featurize_mols, mol_of
+    def _smiles_arrays(self, smiles: list[str]) -> dict[str, np.ndarray]:
+        """`predict_smiles` as {column: array}."""
+        from helixforge.chem.featurize import featurize_mols
 
-        smiles = list(canonical_smiles)
-        mols = [mol_of(s) for s in smiles]
+        mols = [parse_canonical(s) for s in smiles]
         bad = [i for i, m in enumerate(mols) if m is None]
         if bad:
             raise InputError(
@@ -182,37 +184,78 @@ class ADMETPanel:
                 hint="use ADMETPanel.predict for raw SMILES: rejected ones get an error column",
             )
         X = featurize_mols(mols, self.feature_spec)
-        return self.predict_features(X, mols)
+        return self._predict_arrays(X, mols)
+
+    def predict_smiles(self, canonical_smiles: Sequence[str]) -> pd.DataFrame:
+        """Panel columns for standardized (canonical) SMILES: one parse and one feature row per
+        molecule. A SMILES RDKit cannot parse is an InputError (use `predict` for raw input)."""
+        return pd.DataFrame(self._smiles_arrays(list(canonical_smiles)), columns=self.columns())
 
     def predict(self, smiles: Sequence[str] | str) -> pd.DataFrame:
         """Raw SMILES → `smiles`, `canonical_smiles`, `error` and the panel columns; a SMILES
-        the standardizer rejects keeps its row with the reason in `error` and NaN values."""
+        the standardizer rejects keeps its row with the reason in `error` and NaN values.
+        A canonical SMILES met twice is featurized and predicted once."""
         from helixforge.chem.standardize import standardize_many
 
         if isinstance(smiles, str):
             smiles = [smiles]
         smiles = list(smiles)
         results = standardize_many(smiles)
-        ok = [i for i, (c, _) in enumerate(results) if c is not None]
-        head = pd.DataFrame(
-            {
-                "smiles": smiles,
-                CANONICAL_COL: [c for c, _ in results],
-                "error": [r for _, r in results],
-            }
-        )
+        canonical = [c for c, _ in results]
+        ok = np.array([c is not None for c in canonical], dtype=bool)
+        unique = list(dict.fromkeys(c for c in canonical if c is not None))
         cols = self.columns()
-        if ok:
-            pred = self.predict_smiles([results[i][0] for i in ok])
-            pred.index = ok
-        else:
-            pred = pd.DataFrame(columns=cols, dtype=float)
-        body = pred.reindex(range(len(smiles)))  # rejected rows: NaN
-        if "admet_in_domain" in cols:  # True / False, <NA> for rejected rows
-            flag = pd.Series(pd.NA, index=body.index, dtype="boolean")
-            flag.loc[ok] = pred["admet_in_domain"].astype(bool).to_numpy()
-            body["admet_in_domain"] = flag
-        return pd.concat([head, body], axis=1)
+        body: dict[str, object] = {}
+        if unique:
+            values = self._smiles_arrays(unique)
+            pos = {c: i for i, c in enumerate(unique)}
+            take = np.array([pos[c] for c in canonical if c is not None], dtype=np.intp)
+        for c in cols:
+            if c == "admet_in_domain":  # True / False, <NA> for rejected rows
+                flag = pd.array([pd.NA] * len(smiles), dtype="boolean")
+                if unique:
+                    flag[ok] = values[c][take]
+                body[c] = flag
+                continue
+            col = np.full(len(smiles), np.nan)
+            if unique:
+                col[ok] = values[c][take]
+            body[c] = col
+        head = {"smiles": smiles, CANONICAL_COL: canonical, "error": [r for _, r in results]}
+        return pd.DataFrame({**head, **body})
+
+
+_DUMMY = None
+
+
+def parse_canonical(smiles: str):
+    """A standardizer's canonical SMILES → the molecule `featurize.mol_of` gives (None where it
+    gives None), without its per-atom Python checks: parse unsanitized, sanitize, and refuse
+    dummy atoms with one SMARTS match. Anything unusual goes through `mol_of` itself."""
+    global _DUMMY
+    from rdkit import Chem
+
+    if not isinstance(smiles, str) or len(smiles) > 1000 or len(smiles.split()) != 1:
+        from helixforge.chem.featurize import mol_of
+
+        return mol_of(smiles)
+    if _DUMMY is None:
+        from helixforge.chem.standardize import quiet_rdkit
+
+        quiet_rdkit()
+        _DUMMY = Chem.MolFromSmarts("[#0]")
+    mol = Chem.MolFromSmiles(smiles, sanitize=False)
+    if mol is None or mol.GetNumAtoms() == 0 or mol.HasSubstructMatch(_DUMMY):
+        from helixforge.chem.featurize import mol_of
+
+        return mol_of(smiles)
+    try:
+        Chem.SanitizeMol(mol)
+    except Exception:  # noqa: BLE001 - RDKit raises several types; mol_of words the reason
+        from helixforge.chem.featurize import mol_of
+
+        return mol_of(smiles)
+    return mol
 
 
 def _choices() -> str:

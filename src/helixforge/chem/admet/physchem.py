@@ -42,24 +42,64 @@ def _alert_catalog():
     return catalog
 
 
-def _row(m, logp: float | None = None) -> list[float]:
+@cache
+def _tools() -> tuple:
+    """RDKit functions and QED patterns, bound once (imports and attribute look-ups inside the
+    per-molecule loop cost more than some of the descriptors)."""
     from rdkit import Chem
     from rdkit.Chem import QED, Crippen
     from rdkit.Chem import rdMolDescriptors as rd
 
-    mw = rd._CalcMolWt(m)
-    logp = Crippen.MolLogP(m) if logp is None or not np.isfinite(logp) else float(logp)
-    tpsa = rd.CalcTPSA(m)
-    hbd = rd.CalcNumHBD(m)
-    hba = rd.CalcNumHBA(m)
-    rot = rd.CalcNumRotatableBonds(m)  # RDKit's default is the strict definition QED uses
-    stereo = rd.CalcNumAtomStereoCenters(m)
-    # QED's own property definitions (RDKit QED.properties), sharing MW / logP / HBD / TPSA
-    qed_hba = sum(len(m.GetSubstructMatches(p)) for p in QED.Acceptors if m.HasSubstructMatch(p))
-    arom = Chem.GetSSSR(Chem.DeleteSubstructs(Chem.Mol(m), QED.AliphaticRings))
-    alerts = len(_alert_catalog().GetMatches(m))
-    props = QED.QEDproperties(mw, logp, qed_hba, hbd, tpsa, rot, len(arom), alerts)
-    qed = QED.qed(m, qedProperties=props)
+    return (
+        rd._CalcMolWt,
+        Crippen.MolLogP,
+        rd.CalcTPSA,
+        rd.CalcNumHBD,
+        rd.CalcNumHBA,
+        rd.CalcNumRotatableBonds,  # RDKit's default is the strict definition QED uses
+        rd.CalcNumAtomStereoCenters,
+        tuple(QED.Acceptors),
+        QED.AliphaticRings,
+        Chem.DeleteSubstructs,
+        Chem.GetSSSR,
+        _alert_catalog().GetMatches,
+        QED.QEDproperties,
+        QED.qed,
+    )
+
+
+def _row(m, logp: float | None = None) -> list[float]:
+    (
+        mol_wt,
+        mol_logp,
+        tpsa_of,
+        n_hbd,
+        n_hba,
+        n_rot,
+        n_stereo,
+        acceptors,
+        aliphatic_rings,
+        delete_substructs,
+        sssr,
+        alert_matches,
+        qed_properties,
+        qed_of,
+    ) = _tools()
+    mw = mol_wt(m)
+    logp = mol_logp(m) if logp is None or not np.isfinite(logp) else float(logp)
+    tpsa = tpsa_of(m)
+    hbd = n_hbd(m)
+    hba = n_hba(m)
+    rot = n_rot(m)
+    stereo = n_stereo(m)
+    # QED's own property definitions (RDKit QED.properties), sharing MW / logP / HBD / TPSA;
+    # no match gives an empty tuple, so QED's HasSubstructMatch guard is not needed for the sum
+    qed_hba = sum(len(m.GetSubstructMatches(p)) for p in acceptors)
+    arom = sssr(delete_substructs(m, aliphatic_rings))  # returns a new molecule; m is kept
+    alerts = len(alert_matches(m))
+    qed = qed_of(
+        m, qedProperties=qed_properties(mw, logp, qed_hba, hbd, tpsa, rot, len(arom), alerts)
+    )
     lipinski = int(mw <= 500) + int(logp <= 5) + int(hbd <= 5) + int(hba <= 10)
     return [mw, logp, tpsa, hbd, hba, rot, stereo, qed, lipinski]
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -59,6 +59,7 @@ class Reference:
     ad_bits: np.ndarray  # (n_ref, AD_BITS / 64) uint64
     ad_threshold: float
     info: dict
+    _ad_cache: tuple | None = field(default=None, init=False, repr=False)
 
     @classmethod
     def load(cls, root: str | os.PathLike = WEIGHTS_DIR) -> Reference:
@@ -83,11 +84,45 @@ class Reference:
         return np.where(np.isfinite(v), pct, np.nan)
 
     def ad_similarity(self, X: np.ndarray, spec) -> np.ndarray:
-        """Max Tanimoto (folded ECFP4) of each feature row to the AD reference."""
-        from helixforge.chem.uncertainty import max_tanimoto
+        """Max Tanimoto (folded ECFP4) of each feature row to the AD reference.
 
-        sim = max_tanimoto(fold_bits(ecfp_bits(X, spec)), self.ad_bits)
-        return np.round(sim.astype(np.float64), 4)
+        Equal to `uncertainty.max_tanimoto(fold_bits(ecfp_bits(X, spec)), self.ad_bits)` (the
+        same float32 arithmetic), but the query side is a sparse matrix (~45 of 1,024 bits are
+        on): the intersections are one sparse × dense product per chunk, ~3× less work than the
+        dense product, and the bits are read from the count block without packing them."""
+        from scipy.sparse import csr_matrix
+
+        if spec.blocks()[:1] != ["ecfp"] or spec.morgan_radius != 2:
+            raise ValueError("the panel's FeatureSpec must start with ECFP4 counts")
+        if spec.morgan_bits % AD_BITS or len(self.ad_bits) == 0:  # not a multiple: the general path
+            from helixforge.chem.uncertainty import max_tanimoto
+
+            sim = max_tanimoto(fold_bits(ecfp_bits(X, spec)), self.ad_bits)
+            return np.round(sim.astype(np.float64), 4)
+        ref_t, ref_count = self._ad_dense()
+        out = np.zeros(len(X), dtype=np.float32)
+        for start in range(0, len(X), 1024):
+            on = X[start : start + 1024, : spec.morgan_bits] > 0  # NaN > 0 is False
+            folded = on[:, :AD_BITS].copy()  # fold_bits: OR of halves down to AD_BITS
+            for k in range(AD_BITS, spec.morgan_bits, AD_BITS):
+                folded |= on[:, k : k + AD_BITS]
+            Q = csr_matrix(folded, dtype=np.float32)
+            inter = np.asarray(Q @ ref_t, dtype=np.float32)
+            q_count = folded.sum(axis=1, dtype=np.float32)
+            union = q_count[:, None] + ref_count[None, :] - inter
+            with np.errstate(divide="ignore", invalid="ignore"):
+                sim = np.where(union > 0, inter / union, 0.0)
+            out[start : start + len(folded)] = sim.max(axis=1)
+        return np.round(out.astype(np.float64), 4)
+
+    def _ad_dense(self) -> tuple[np.ndarray, np.ndarray]:
+        """The AD reference bits as a dense (AD_BITS, n_ref) float32 matrix and its bit counts
+        (built once per panel)."""
+        if self._ad_cache is None:
+            R = np.unpackbits(self.ad_bits.view(np.uint8), axis=1, bitorder="little")
+            R = R.astype(np.float32)
+            self._ad_cache = (np.ascontiguousarray(R.T), R.sum(axis=1))
+        return self._ad_cache
 
 
 # ---------------------------------------------------------------- built at training time

@@ -7,6 +7,7 @@
     .venv/bin/python benchmarks/screen.py --part screen --sizes 100000 1000000 --jobs 1 2
     .venv/bin/python benchmarks/screen.py --part panel       # our ADMET panel on 10k / 100k
     .venv/bin/python benchmarks/screen.py --part agreement   # panel vs ADMET-AI on the same 10k
+    .venv/bin/python benchmarks/screen.py --part side-by-side  # both panels, one run, same 10k
     .venv/bin/python benchmarks/screen.py --part ray         # Ray backend, 1 and 2 workers
     .venv/bin/python benchmarks/screen.py --part report      # rewrite the markdown only
 
@@ -457,6 +458,15 @@ def _binary(values):
 
 def run_agreement(args: argparse.Namespace) -> None:
     """Per endpoint, our panel vs ADMET-AI on the same 10k molecules (matched on SMILES)."""
+    agreement(
+        WORK / "panel" / f"panel_{PEER_N}_j1_pct.parquet",
+        WORK / "peer" / "admet-ai-cli+pct.csv",
+        "agreement-10k",
+    )
+
+
+def agreement(ours_path: Path, peer_path: Path, task: str) -> None:
+    """Agreement rows (`task`, endpoint) between our +pct output and ADMET-AI's +pct CSV."""
     import numpy as np
     import pandas as pd
     from scipy.stats import spearmanr
@@ -464,8 +474,8 @@ def run_agreement(args: argparse.Namespace) -> None:
 
     from helixforge.chem.admet.cards import ENDPOINTS
 
-    ours = pd.read_parquet(WORK / "panel" / f"panel_{PEER_N}_j1_pct.parquet")
-    peer = pd.read_csv(WORK / "peer" / "admet-ai-cli+pct.csv")
+    ours = pd.read_parquet(ours_path)
+    peer = pd.read_csv(peer_path)
     both = ours.merge(peer, on="smiles", how="inner", suffixes=("", "__peer"))
     if len(both) < 0.99 * PEER_N:
         raise SystemExit(
@@ -474,7 +484,7 @@ def run_agreement(args: argparse.Namespace) -> None:
     ours, peer = both, both
     peer_cols = {c.lower(): c for c in peer.columns}
     for ep in ENDPOINTS:
-        if ("agreement-10k", ep.name, 0) in done_keys(OUT_JSON):
+        if (task, ep.name, 0) in done_keys(OUT_JSON):
             continue
         theirs_col = peer_cols.get(ep.name)
         if theirs_col is None or ep.column not in ours.columns:
@@ -482,7 +492,7 @@ def run_agreement(args: argparse.Namespace) -> None:
         a, b = ours[ep.column].to_numpy(float), peer[theirs_col].to_numpy(float)
         ok = np.isfinite(a) & np.isfinite(b)
         row = {
-            "task": "agreement-10k",
+            "task": task,
             "model": ep.name,
             "seed": 0,
             "n_molecules": int(ok.sum()),
@@ -536,6 +546,64 @@ def run_ray(args: argparse.Namespace) -> None:
             same_top_k_as_local=bool(same),
             how=" ".join(cmd[1:]),
         )
+
+
+# --------------------------------------------------------------------------- side by side
+SIDE_TASK = "admet-10k-side-by-side"
+SIDE_AGREEMENT = "agreement-10k-side-by-side"
+SIDE_RUNS = (  # (row name, whose, approved-drug percentiles), run in this order
+    ("admet-ai-cli+pct", "peer", True),
+    ("helix-panel+pct-jobs1", "ours", True),
+    ("admet-ai-cli", "peer", False),
+    ("helix-panel-jobs1", "ours", False),
+)
+
+
+def _helix_commit() -> str:
+    return subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+    ).stdout.strip()
+
+
+def run_side_by_side(args: argparse.Namespace) -> None:
+    """ADMET-AI and our panel on the same 10k MOSES molecules in ONE run, interleaved (peer,
+    ours, peer, ours) so both see the same machine: CLI vs CLI, one process, one thread, with
+    and without approved-drug percentiles (ADMET-AI: DrugBank; ours: ChEMBL). Creates the
+    peer venv when missing. Rows under SIDE_TASK, then the per-endpoint agreement of the two
+    +pct outputs (SIDE_AGREEMENT). Re-running skips rows already recorded; delete them from
+    screen.json to measure again."""
+    peer_setup()
+    make_samples([PEER_N])
+    data = sample_path(PEER_N)
+    folder = WORK / "side"
+    folder.mkdir(parents=True, exist_ok=True)
+    done = done_keys(OUT_JSON)
+    versions = {**peer_versions(), "helixforge": _helix_commit()}
+    for model, whose, pct in SIDE_RUNS:
+        if (SIDE_TASK, model, 0) in done:
+            continue
+        if whose == "peer":
+            pred = folder / f"{model}.csv"
+            cmd = [
+                str(PEER_VENV / "bin" / "admet_predict"),
+                "--data_path",
+                str(data),
+                "--save_path",
+                str(pred),
+                "--smiles_column",
+                "smiles",
+                *([] if pct else ["--drugbank_path", "None"]),
+            ]
+            env = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+        else:
+            pred = folder / f"{model}.parquet"
+            cmd = admet_cmd(data, pred, 1, pct)
+            env = THREADS
+        m = measure(cmd, env=env, log=folder / f"{model}.log")
+        record(SIDE_TASK, model, PEER_N, m, how=" ".join(cmd[1:]), versions=versions)
+    agreement(
+        folder / "helix-panel+pct-jobs1.parquet", folder / "admet-ai-cli+pct.csv", SIDE_AGREEMENT
+    )
 
 
 # --------------------------------------------------------------------------- report
@@ -592,15 +660,29 @@ def _speed_rows(rows: list[dict], tasks: list[str]) -> list[list]:
     return out
 
 
-def _accuracy(rows: list[dict]) -> tuple[list[list], int, int]:
-    """Our panel's TDC test metric (from its cards) vs the peer's leaderboard entry."""
+# Endpoints whose peer number in the snapshot is not the peer's result on that endpoint. The
+# snapshot's bioavailability_ma table repeats the pgp_broccatelli values for all 16 models the
+# two share (ADMET-AI 0.886 ± 0.016, RDKit2D + MLP 0.918 ± 0.007, ContextPred 0.923 ± 0.005,
+# ...); an earlier copy of TDC's bioavailability leaderboard (the TDC site's markdown, kept in
+# a public mirror of the site) lists those same models at 0.566-0.672 there and at the values
+# above on Pgp. So 0.886 is ADMET-AI's Pgp figure, and its bioavailability figure is unknown
+# offline.
+NOT_COMPARABLE = {
+    "bioavailability_ma": "peer figure is its P-gp value copied onto this page (all 16 shared "
+    "models repeat their P-gp numbers); not counted",
+}
+
+
+def _accuracy(rows: list[dict]) -> tuple[list[list], int, int, list[str]]:
+    """Our panel's TDC test metric (from its cards) vs the peer's leaderboard entry; returns
+    the table, wins, endpoints compared and endpoints left out (NOT_COMPARABLE)."""
     try:
         from helixforge.chem.admet.cards import ENDPOINTS, endpoint_card
     except ImportError:
-        return [], 0, 0
+        return [], 0, 0, []
     board = json.loads(LEADERBOARD.read_text()) if LEADERBOARD.exists() else {}
     labels = {"mae": "MAE", "roc_auc": "AUROC", "pr_auc": "AUPRC", "spearman": "Spearman"}
-    table, wins, compared = [], 0, 0
+    table, wins, compared, excluded = [], 0, 0, []
     for ep in ENDPOINTS:
         lb = board.get(ep.name, {})
         entry = next(
@@ -609,12 +691,15 @@ def _accuracy(rows: list[dict]) -> tuple[list[list], int, int]:
         test = endpoint_card(ep.name).trained.get("test")
         ours = test.get("value") if isinstance(test, dict) else test
         notes = []
-        if ep.name == "bioavailability_ma":
-            notes.append("peer number suspect: identical to its P-gp entry on the TDC page")
+        if ep.name in NOT_COMPARABLE:
+            notes.append(NOT_COMPARABLE[ep.name])
         if lb and labels.get(ep.metric) != lb.get("metric_name"):
             notes.append(f"metric differs: ours {ep.metric}, TDC {lb.get('metric_name')}")
         verdict = "–"
-        if entry and ours is not None:
+        if ep.name in NOT_COMPARABLE:
+            excluded.append(ep.name)
+            verdict = "not comparable"
+        elif entry and ours is not None:
             compared += 1
             better = (
                 ours <= entry["metric_mean"] if ep.metric == "mae" else ours >= entry["metric_mean"]
@@ -631,7 +716,7 @@ def _accuracy(rows: list[dict]) -> tuple[list[list], int, int]:
                 "; ".join(notes),
             ]
         )
-    return table, wins, compared
+    return table, wins, compared, excluded
 
 
 def write_report(rows: list[dict]) -> None:
@@ -667,18 +752,24 @@ def write_report(rows: list[dict]) -> None:
     ]
     # goals
     # the peer's best CLI row with percentiles (the conservative side for the speed-up)
-    peer = max(
-        (
-            r
-            for r in rows
-            if r["task"] == "admet-ai-10k" and r["model"].startswith("admet-ai-cli+pct")
-        ),
-        key=lambda r: r["molecules_per_second"],
-        default=None,
-    )
-    ours = _get(rows, "admet-ai-10k", "helix-panel+pct-jobs1")
+    side_peer = _get(rows, SIDE_TASK, "admet-ai-cli+pct")
+    side_ours = _get(rows, SIDE_TASK, "helix-panel+pct-jobs1")
+    if side_peer and side_ours:  # both measured in one run: the fair pair
+        peer, ours, speed_source = side_peer, side_ours, "one run, interleaved"
+    else:
+        peer = max(
+            (
+                r
+                for r in rows
+                if r["task"] == "admet-ai-10k" and r["model"].startswith("admet-ai-cli+pct")
+            ),
+            key=lambda r: r["molecules_per_second"],
+            default=None,
+        )
+        ours = _get(rows, "admet-ai-10k", "helix-panel+pct-jobs1")
+        speed_source = "separate runs"
     gbm1m = [r for r in rows if r["task"] == "screen-1000000" and r["model"].startswith("gbm-")]
-    acc, wins, compared = _accuracy(rows)
+    acc, wins, compared, excluded = _accuracy(rows)
     goals = []
     if peer and ours:
         ratio = ours["molecules_per_second"] / peer["molecules_per_second"]
@@ -686,7 +777,7 @@ def write_report(rows: list[dict]) -> None:
         goals.append(
             [
                 "panel ≥ 20× ADMET-AI molecules/s (10k, percentiles on, CLI vs CLI, 1 process)",
-                f"{ratio:.1f}× per wall-second, {cpu_ratio:.1f}× per CPU-second",
+                f"{ratio:.1f}× per wall-second, {cpu_ratio:.1f}× per CPU-second ({speed_source})",
                 "met" if min(ratio, cpu_ratio) >= GOAL_SPEEDUP else "not met",
             ]
         )
@@ -695,14 +786,19 @@ def write_report(rows: list[dict]) -> None:
     goals.append(
         [
             f"equal or better TDC test metric on ≥ {GOAL_WINS} of 22 endpoints",
-            f"ours ≥ peer on {wins} of {compared} endpoints with a shipped model"
+            f"ours ≥ peer on {wins} of {compared} comparable endpoints"
+            + (
+                f" ({', '.join(excluded)} not comparable: see the accuracy table)"
+                if excluded
+                else ""
+            )
             if compared
             else "not measured yet",
             "met"
             if wins >= GOAL_WINS
             else (
                 "not met"
-                if compared - wins > 22 - GOAL_WINS
+                if compared - wins > compared - GOAL_WINS
                 else f"pending ({compared} of 22 shipped)"
             ),
         ]
@@ -745,9 +841,25 @@ def write_report(rows: list[dict]) -> None:
         "percentiles on. Ours: the 22 TDC endpoints + physchem; `+pct` = ChEMBL-approved",
         "percentiles. Each row is one fresh process (start-up, model load, I/O included).",
         "",
-        markdown_table(speed_head, _speed_rows(rows, ["admet-ai-10k"])),
     ]
-    agree = [r for r in rows if r["task"] == "agreement-10k"]
+    if any(r["task"] == SIDE_TASK for r in rows):
+        lines += [
+            f"### One run (`--part side-by-side`, helixforge @ {side_ours['versions']['helixforge']})"
+            if side_ours and side_ours.get("versions")
+            else "### One run (`--part side-by-side`)",
+            "",
+            "Both tools in one benchmark process, interleaved (ADMET-AI, ours, ADMET-AI, ours),",
+            "so both saw the same machine load; this pair gives the goal line above.",
+            "",
+            markdown_table(speed_head, _speed_rows(rows, [SIDE_TASK])),
+            "",
+            "### Earlier rows (separate runs, earlier code)",
+            "",
+        ]
+    lines += [markdown_table(speed_head, _speed_rows(rows, ["admet-ai-10k"]))]
+    agree = [r for r in rows if r["task"] == SIDE_AGREEMENT] or [
+        r for r in rows if r["task"] == "agreement-10k"
+    ]
     if agree:
         lines += [
             "### Per-endpoint agreement (ours vs ADMET-AI, same molecules)",
@@ -901,6 +1013,7 @@ PARTS = {
     "screen": run_screen,
     "panel": run_panel,
     "agreement": run_agreement,
+    "side-by-side": run_side_by_side,
     "ray": run_ray,
     "report": lambda args: None,
 }
@@ -922,6 +1035,7 @@ def main() -> None:
             "screen",
             "panel",
             "agreement",
+            "side-by-side",
             "ray",
             "report",
         ],

@@ -332,6 +332,33 @@ def _fmt(r: dict | None, key: str = "spearman", ci: bool = True) -> str:
     return text + (f" [{lo:.2f}, {hi:.2f}]" if ci and np.isfinite(lo) else "")
 
 
+def _candidate_lines(meta: dict, by: dict, order: list[str], judged: list[str]) -> list[str]:
+    """A table of the candidate models (`--candidate`, not shipped) beside the shipped default."""
+    cands = sorted({m for (_, m) in by if m.startswith("helixforge_") and "@" not in m}
+                   - {f"helixforge_{o}" for o in OURS})  # fmt: skip
+    if not cands:
+        return []
+    names = [c.removeprefix("helixforge_") for c in cands]
+    L = ["", "### Candidates scored beside the shipped models (not shipped)", "",
+         "| set | n | shipped default | " + " | ".join(f"{n} | {n} − rs3 [paired CI]" for n in names) + " |",
+         "|---|---|---|" + "---|---|" * len(names)]  # fmt: skip
+    for name in order:
+        cells = [_fmt(by.get((name, "helixforge_default")))]
+        for n in names:
+            cells += [
+                _fmt(by.get((name, f"helixforge_{n}"))),
+                _fmt(by.get((name, f"diff:{n}")), "diff"),
+            ]
+        L.append(f"| {name} | {meta[name]['n_held_out']} | " + " | ".join(cells) + " |")
+    for n in names:
+        diffs = [by[(t, f"diff:{n}")] for t in judged if (t, f"diff:{n}") in by]
+        ahead = [d["task"] for d in diffs if d["diff"] > 0]
+        sig = [d["task"] for d in diffs if d["ci_low"] > 0]
+        L += ["", f"`{n}`: ahead of rs3 on {len(ahead)} of {len(diffs)} large held-out sets "
+              f"({', '.join(ahead) or 'none'}); paired CI above 0 on {len(sig)}."]  # fmt: skip
+    return L
+
+
 def write_markdown(meta: dict, rows: list[dict], speed: dict) -> None:
     by = {(r["task"], r["model"]): r for r in rows}
     order = [
@@ -394,6 +421,7 @@ def write_markdown(meta: dict, rows: list[dict], speed: dict) -> None:
                  f"{_fmt(by.get((name, 'helixforge_cnn')))} | {hs} | {cs} | {_fmt(by.get((name, 'tool:fusi')))} | {diff} | {'; '.join(notes)} |")  # fmt: skip
     mean = lambda model: np.mean([by[(n, model)]["spearman"] for n in judged if (n, model) in by])  # noqa: E731
     refs = [rs3_reference(n, by) for n in judged]
+    L += _candidate_lines(meta, by, order, judged)
     L += ["", f"**The {len(judged)} large held-out sets (n ≥ {LARGE}, excluding the unreliable one and those rs3 trained on)**: "
           f"ours ahead of rs3 on {len(wins)}: {', '.join(wins) or 'none'}; behind on {len(losses)}: {', '.join(losses) or 'none'}. "
           f"Paired CI excludes 0 in our favour on {len(sig_w)} ({', '.join(sig_w) or 'none'}), against us on {len(sig_l)} "

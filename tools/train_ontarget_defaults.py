@@ -1,4 +1,8 @@
-"""Build the shipped on-target models (src/helixforge/crispr/weights/spcas9_*) from ../shared/data.
+"""Build the FIRST shipped on-target models (version-1 features, mix `all`) from ../shared/data.
+
+Superseded: the shipped models are now built by `python -m helixforge.crispr.ontarget_recipe
+build` and copied in by its `ship` stage (docs/crispr_ontarget.md). This script is kept to
+reproduce the version-1 models; running its final stage overwrites crispr/weights/spcas9_*.
 
     nice -n 10 .venv/bin/python tools/train_ontarget_defaults.py            # CV, then final fits
     nice -n 10 .venv/bin/python tools/train_ontarget_defaults.py --stage cv  # only the selection

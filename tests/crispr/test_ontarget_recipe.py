@@ -46,3 +46,75 @@ def test_real_evaluation_sets_share_no_spacer_with_any_training_set():
         assert len(held) + removed == len(s["frame"])
     kim_test, removed = held_out(sets["kim2019_test"]["frame"], spacers)
     assert removed > 0 and len(kim_test) > 500  # the 20 Kim test spacers also in training go
+
+
+def _synthetic_training_rows(n_per_set: int = 80) -> pd.DataFrame:
+    """Training rows shaped like `load_training_sets` output: activity set by a G before the PAM."""
+    import numpy as np
+
+    from helixforge.crispr.ontarget_features import rank_normalize
+    from helixforge.crispr.ontarget_recipe import CV_DATASETS
+
+    rng = np.random.default_rng(5)
+    rows = []
+    for ds in [*CV_DATASETS, "deephf_wt"]:
+        for _ in range(n_per_set):
+            s = rng.choice(list("ACGT"), 30)
+            s[25:27] = "G"
+            ctx = "".join(s)
+            rows.append({"dataset": ds, "context": ctx, "group": ds,
+                         "y": 2.0 * (ctx[23] == "G") + rng.normal(0, 0.5)})  # fmt: skip
+    df = pd.DataFrame(rows)
+    df["spacer"] = df["context"].str[4:24]
+    df["target"] = rank_normalize(df["y"].to_numpy(), df["group"].to_numpy())
+    return df
+
+
+def test_cv_ensemble_scores_gbm_cnn_and_their_mixes_on_the_same_fold(tmp_path):
+    import numpy as np
+
+    from helixforge.crispr.ontarget_recipe import CNN_WEIGHTS, cv_ensemble, spacer_fold
+
+    df = _synthetic_training_rows()
+    res = cv_ensemble(df, "base", 2, tmp_path, cnn_params={"epochs": 2, "batch_size": 64})
+    assert set(res) >= {"gbm", "cnn", "best_cnn_weight"}
+    assert res["best_cnn_weight"] in CNN_WEIGHTS
+    # weight 0 is the gbm alone; the signal is learnable, so the gbm's fold-0 score is positive
+    assert res["cnn_weight_0.0"]["score"] == pytest.approx(res["gbm"]["score"])
+    assert res["gbm"]["score"] > 0.3
+    scores = [res[f"cnn_weight_{w}"]["score"] for w in CNN_WEIGHTS]
+    assert res[f"cnn_weight_{res['best_cnn_weight']}"]["score"] == max(scores)
+    # fold-0 predictions are cached, one per fold-0 row, and reused
+    cached = np.load(tmp_path / "cv_gbm_base_f2.npy")
+    assert len(cached) == int((spacer_fold(df["spacer"], 3) == 0).sum())
+    assert cv_ensemble(df, "base", 2, tmp_path)["gbm"] == res["gbm"]
+
+
+def test_ship_copies_a_build_into_weights_that_load_and_score_the_same(tmp_path):
+    import json
+
+    import numpy as np
+
+    from helixforge.core.artifacts import save_json
+    from helixforge.crispr.ontarget import OnTargetModel
+    from helixforge.crispr.ontarget_recipe import make_model, ship
+
+    df = _synthetic_training_rows(60)
+    out = tmp_path / "build"
+    for name, ff in (("gbm", False), ("gbm23", True)):
+        m = make_model(2, ff, {"n_estimators": 30, "min_child_samples": 5})
+        m.fit(df["context"].tolist(), df["target"].to_numpy())
+        m.info.update({"mix": "base", "rows": {"kim2019": 60}})
+        m.save(out / name)
+    save_json({"format": "helixforge.crispr.ontarget", "kind": "ensemble", "enzyme": "spcas9",
+               "members": ["gbm"], "member_base": "siblings", "weights": [1.0],
+               "flank_free": "gbm23"}, out / "default" / "config.json")  # fmt: skip
+    weights = tmp_path / "weights"
+    assert ship(out, weights) == {"gbm": "spcas9_gbm", "gbm23": "spcas9_gbm23"}
+    cfg = json.loads((weights / "spcas9_default" / "config.json").read_text())
+    assert cfg["members"] == ["spcas9_gbm"] and cfg["flank_free"] == "spcas9_gbm23"
+    assert not list(weights.rglob("*.pkl")) and (weights / "spcas9_gbm" / "card.md").is_file()
+    shipped = OnTargetModel.load(weights / "spcas9_default", siblings=weights)
+    built = OnTargetModel.load(out / "default")
+    ctx = df["context"].tolist()[:20] + [c[4:27] for c in df["context"].tolist()[:5]]
+    np.testing.assert_array_equal(shipped.predict(ctx), built.predict(ctx))

@@ -1,10 +1,17 @@
 """How the shipped SpCas9 on-target models are built from the shared data mirror (training sets,
 selection, final fits). Build-time only: nothing here runs when guides are scored.
 
-    python -m helixforge.crispr.ontarget_recipe build --out runs/ontarget_v2   # all steps
-    python -m helixforge.crispr.ontarget_recipe cv --mix all+variants --features 2
+    python -m helixforge.crispr.ontarget_recipe build --out runs/ontarget_v3     # CV + final fits
+    python -m helixforge.crispr.ontarget_recipe variants --out runs/ontarget_v3  # eSpCas9 / HF1 heads
+    python -m helixforge.crispr.ontarget_recipe ship --out runs/ontarget_v3      # → crispr/weights/
+    python -m helixforge.crispr.ontarget_recipe cv --mix all+variants --features 2 [--kind cnn]
     python -m helixforge.crispr.ontarget_recipe fit --mix all+variants --features 2 --out runs/x/gbm
     python -m helixforge.crispr.ontarget_recipe fit ... --flank-free --out runs/x/gbm23
+
+`build` chooses the data mix / feature version / Kim 2019 weight (GRID) and the cnn's share of
+the gbm + cnn ensemble (CNN_WEIGHTS) by one spacer-keyed fold of the training rows only; no
+evaluation set is read. `ship` copies a build into the package (benchmark it first:
+benchmarks/crispr_ontarget.py --candidate NAME=DIR/default).
 
 Training sets (no evaluation set is read here): Kim 2019 HT train (indel %), Doench 2016 FC+RES
 (within drug x gene rank), Wang 2014 HL60/KBM7 screens and Doench 2014 human/mouse screens
@@ -162,29 +169,38 @@ def dataset_weights(df: pd.DataFrame, kim_weight: float) -> np.ndarray:
     return np.where(df["dataset"].to_numpy() == "kim2019", kim_weight, 1.0)
 
 
-def make_model(feature_version: int, flank_free: bool, params: dict | None = None):
+def make_model(
+    feature_version: int, flank_free: bool, params: dict | None = None, kind: str = "gbm"
+):
+    """An untrained `OnTargetModel` of the recipe (raw targets: the rows are rank-normalised
+    per study already; one thread; seed 0)."""
     from helixforge.crispr.ontarget_models import OnTargetModel
 
-    return OnTargetModel("gbm", params=params, target_transform="none", seed=0, n_threads=1,
+    return OnTargetModel(kind, params=params, target_transform="none", seed=0, n_threads=1,
                          feature_version=feature_version, flank_free=flank_free)  # fmt: skip
 
 
-def cv_score(df: pd.DataFrame, mix: str, feature_version: int, *, flank_free: bool = False,
-             kim_weight: float = 1.0, params: dict | None = None, k: int = 3) -> dict:  # fmt: skip
-    """Spearman on fold 0 of a k-fold spacer split of the training rows (fit on the mix's rows
-    of the other folds; every training set's rows of fold 0 scored, so sets outside the mix are
-    out-of-sample too)."""
-    from helixforge.core.metrics import spearman
+def cv_predict(df: pd.DataFrame, mix: str, feature_version: int, *, kind: str = "gbm",
+               flank_free: bool = False, kim_weight: float = 1.0, params: dict | None = None,
+               k: int = 3) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """Fold-0 rows (a boolean mask over `df`) and their 0-100 scores from a model fitted on the
+    mix's rows of the other folds of a k-fold spacer split of the training rows."""
     from helixforge.crispr.ontarget_features import encode_contexts
 
     fold = spacer_fold(df["spacer"], k)
     tr = df["dataset"].isin(MIXES[mix]).to_numpy() & (fold != 0)
     te = fold == 0
-    m = make_model(feature_version, flank_free, params)
+    m = make_model(feature_version, flank_free, params, kind)
     sub = df[tr]
-    m.fit(sub["context"].tolist(), sub["target"].to_numpy(),
-          sample_weight=dataset_weights(sub, kim_weight))  # fmt: skip
-    pred = m.predict_raw_codes(encode_contexts(df.loc[te, "context"].tolist())[0])
+    weight = dataset_weights(sub, kim_weight) if kind == "gbm" else None
+    m.fit(sub["context"].tolist(), sub["target"].to_numpy(), sample_weight=weight)
+    return te, m.predict_codes(encode_contexts(df.loc[te, "context"].tolist())[0])
+
+
+def fold_scores(df: pd.DataFrame, te: np.ndarray, pred: np.ndarray) -> dict:
+    """Spearman per training set on the fold-0 rows, and `score` = their mean over CV_DATASETS."""
+    from helixforge.core.metrics import spearman
+
     res = {}
     for ds in [*CV_DATASETS, "deephf_wt"]:
         sel = (df.loc[te, "dataset"] == ds).to_numpy()
@@ -193,17 +209,31 @@ def cv_score(df: pd.DataFrame, mix: str, feature_version: int, *, flank_free: bo
     return res
 
 
+def cv_score(df: pd.DataFrame, mix: str, feature_version: int, *, flank_free: bool = False,
+             kim_weight: float = 1.0, params: dict | None = None, k: int = 3,
+             kind: str = "gbm") -> dict:  # fmt: skip
+    """Spearman on fold 0 of a k-fold spacer split of the training rows (fit on the mix's rows
+    of the other folds; every training set's rows of fold 0 scored, so sets outside the mix are
+    out-of-sample too)."""
+    te, pred = cv_predict(df, mix, feature_version, kind=kind, flank_free=flank_free,
+                          kim_weight=kim_weight, params=params, k=k)  # fmt: skip
+    return fold_scores(df, te, pred)
+
+
 def fit_final(df: pd.DataFrame, mix: str, feature_version: int, out: Path, *,
-              flank_free: bool = False, kim_weight: float = 1.0, params: dict | None = None) -> dict:  # fmt: skip
-    """Fit on every row of the mix and save the model (LightGBM text + config.json) to `out`."""
+              flank_free: bool = False, kim_weight: float = 1.0, params: dict | None = None,
+              kind: str = "gbm") -> dict:  # fmt: skip
+    """Fit on every row of the mix and save the model (LightGBM text or safetensors, and
+    config.json) to `out`."""
     sub = df[df["dataset"].isin(MIXES[mix])].reset_index(drop=True)
-    m = make_model(feature_version, flank_free, params)
+    m = make_model(feature_version, flank_free, params, kind)
     t0 = time.time()
-    m.fit(sub["context"].tolist(), sub["target"].to_numpy(),
-          sample_weight=dataset_weights(sub, kim_weight))  # fmt: skip
+    weight = dataset_weights(sub, kim_weight) if kind == "gbm" else None
+    m.fit(sub["context"].tolist(), sub["target"].to_numpy(), sample_weight=weight)
     m.n_threads = None
     m.info.update({"training_data": {d: FILES[d] for d in MIXES[mix]}, "mix": mix,
-                   "kim_weight": kim_weight, "rows": sub["dataset"].value_counts().to_dict(),
+                   "kim_weight": kim_weight if kind == "gbm" else 1.0,
+                   "rows": sub["dataset"].value_counts().to_dict(),
                    "train_seconds": round(time.time() - t0, 1)})  # fmt: skip
     m.save(out)
     return m.info
@@ -211,7 +241,7 @@ def fit_final(df: pd.DataFrame, mix: str, feature_version: int, out: Path, *,
 
 # Selection grid (fold 0 of 3, fast gbm): feature version, data mix, Kim 2019 weight.
 # (the shipped version-1 "all" model is the baseline: it is benchmarked beside the result)
-GRID = [("all", 2, 1.0), ("all+variants", 2, 1.0)]
+GRID = [("all", 2, 1.0), ("all+variants", 2, 1.0), ("all+variants", 2, 4.0)]
 
 
 def cv_flank_free(df: pd.DataFrame, mix: str, feature_version: int, kim_weight: float,
@@ -236,12 +266,19 @@ def cv_flank_free(df: pd.DataFrame, mix: str, feature_version: int, kim_weight: 
     return res
 
 
-def build(out: Path, shipped_cnn: Path) -> dict:
-    """Selection grid → final 30-mer gbm and flank-free gbm on the chosen setting → an ensemble
-    directory `out/default` (gbm + the shipped cnn, 23-mers to the flank-free gbm). Resumable:
-    grid rows are cached in `out/cv.jsonl`."""
-    import shutil
+# The recipe's cnn: CNN_DEFAULTS with larger batches and fewer epochs (one CPU thread).
+RECIPE_CNN_PARAMS = {"epochs": 10, "batch_size": 512, "patience": 2}
 
+
+def _cached(cache: list[dict], **match) -> dict | None:
+    return next((r for r in cache if all(r.get(k) == v for k, v in match.items())), None)
+
+
+def build(out: Path) -> dict:
+    """Selection grid (fast gbm) → data mix, feature version, Kim weight; ensemble CV (gbm + a
+    cnn fitted on the same rows, `cv_ensemble`) → the cnn's weight; final 30-mer gbm, flank-free
+    gbm and (weight > 0) cnn on the chosen mix → an ensemble directory `out/default` naming its
+    siblings. Resumable: CV rows are cached in `out/cv.jsonl`, fitted models are kept."""
     from helixforge.core.artifacts import save_json
 
     out.mkdir(parents=True, exist_ok=True)
@@ -249,44 +286,81 @@ def build(out: Path, shipped_cnn: Path) -> dict:
     cache = (
         [json.loads(x) for x in cache_file.read_text().splitlines()] if cache_file.exists() else []
     )
-    df = load_training_sets()
-    fast = {"n_estimators": 300, "learning_rate": 0.1}
-    for mix, fv, kw in GRID:
-        if any(
-            r.get("mix") == mix and r.get("features") == fv and r.get("kim_weight") == kw
-            for r in cache
-        ):
-            continue
-        t0 = time.time()
-        row = {"mix": mix, "features": fv, "kim_weight": kw, **cv_score(df, mix, fv, kim_weight=kw, params=fast),
-               "seconds": round(time.time() - t0, 1)}  # fmt: skip
+
+    def record(row: dict) -> None:
         print(json.dumps(row), flush=True)
         cache.append(row)
         with open(cache_file, "a") as fh:
             fh.write(json.dumps(row) + "\n")
-    best = max((r for r in cache if "mix" in r), key=lambda r: r["score"])
+
+    df = load_training_sets()
+    fast = {"n_estimators": 300, "learning_rate": 0.1}
+    for mix, fv, kw in GRID:
+        if _cached(cache, mix=mix, features=fv, kim_weight=kw) is None:
+            t0 = time.time()
+            record({"mix": mix, "features": fv, "kim_weight": kw,
+                    **cv_score(df, mix, fv, kim_weight=kw, params=fast),
+                    "seconds": round(time.time() - t0, 1)})  # fmt: skip
+    grid = [r for r in cache if "mix" in r and "score" in r and "ensemble_cv" not in r]
+    best = max(grid, key=lambda r: r["score"])
     mix, fv, kw = best["mix"], best["features"], best["kim_weight"]
     print("chosen:", mix, fv, kw, flush=True)
     if os.environ.get("HELIX_RECIPE_FLANK_CV") and not any("flank_free_cv" in r for r in cache):
-        row = {"flank_free_cv": True, **cv_flank_free(df, mix, fv, kw, params=fast)}
-        print(json.dumps(row), flush=True)
-        with open(cache_file, "a") as fh:
-            fh.write(json.dumps(row) + "\n")
-    for name, ff in (("gbm", False), ("gbm23", True)):
+        record({"flank_free_cv": True, **cv_flank_free(df, mix, fv, kw, params=fast)})
+    ens = _cached(cache, ensemble_cv=True, mix=mix, features=fv, kim_weight=kw)
+    if ens is None:
+        ens = {"ensemble_cv": True, "mix": mix, "features": fv, "kim_weight": kw,
+               "cnn_params": RECIPE_CNN_PARAMS,
+               **cv_ensemble(df, mix, fv, out / "cv_predictions", kim_weight=kw,
+                             cnn_params=RECIPE_CNN_PARAMS)}  # fmt: skip
+        record(ens)
+    w = ens["best_cnn_weight"]
+    print("cnn weight:", w, flush=True)
+    todo = [("gbm", False, "gbm", None), ("gbm23", True, "gbm", None)]
+    if w > 0:
+        todo.append(("cnn", False, "cnn", RECIPE_CNN_PARAMS))
+    for name, ff, kind, params in todo:
         if not (out / name / "config.json").exists():
-            info = fit_final(df, mix, fv, out / name, flank_free=ff, kim_weight=kw)
-            print(
-                name,
-                json.dumps({k: v for k, v in info.items() if k != "training_data"}),
-                flush=True,
-            )
-    if not (out / "cnn").exists():
-        shutil.copytree(shipped_cnn, out / "cnn")
+            info = fit_final(df, mix, fv, out / name, flank_free=ff, kim_weight=kw,
+                             params=params, kind=kind)  # fmt: skip
+            print(name, json.dumps({k: v for k, v in info.items() if k != "training_data"}),
+                  flush=True)  # fmt: skip
+    members, weights = (["gbm", "cnn"], [1 - w, w]) if w > 0 else (["gbm"], [1.0])
     (out / "default").mkdir(exist_ok=True)
     save_json({"format": "helixforge.crispr.ontarget", "kind": "ensemble", "enzyme": "spcas9",
-               "members": ["gbm", "cnn"], "member_base": "siblings", "weights": [0.5, 0.5],
-               "flank_free": "gbm23"}, out / "default" / "config.json")  # fmt: skip
-    return {"mix": mix, "features": fv, "kim_weight": kw}
+               "members": members, "member_base": "siblings", "weights": weights,
+               "flank_free": "gbm23", "recipe": {"mix": mix, "features": fv, "kim_weight": kw,
+                                                 "cnn_weight_cv": ens}},
+              out / "default" / "config.json")  # fmt: skip
+    return {"mix": mix, "features": fv, "kim_weight": kw, "cnn_weight": w}
+
+
+CNN_WEIGHTS = (0.0, 0.25, 0.5, 0.75)  # candidate cnn weights in the gbm + cnn ensemble
+
+
+def cv_ensemble(df: pd.DataFrame, mix: str, feature_version: int, work: Path, *,
+                kim_weight: float = 1.0, cnn_params: dict | None = None) -> dict:  # fmt: skip
+    """Fold-0 Spearman of the final-size gbm, a cnn fitted on the same rows, and their weighted
+    mean of percentiles for each weight in CNN_WEIGHTS (the cnn's share); `best_cnn_weight` is
+    the best by the CV score. Fold-0 predictions are cached as .npy files in `work`."""
+    work.mkdir(parents=True, exist_ok=True)
+    preds = {}
+    for kind, params in (("gbm", None), ("cnn", cnn_params)):
+        f = work / f"cv_{kind}_{mix}_f{feature_version}.npy"
+        if f.exists():
+            preds[kind] = np.load(f)
+            continue
+        t0 = time.time()
+        te, preds[kind] = cv_predict(df, mix, feature_version, kind=kind, kim_weight=kim_weight,
+                                     params=params)  # fmt: skip
+        np.save(f, preds[kind])
+        print(kind, "fold-0 fit", round(time.time() - t0, 1), "s", flush=True)
+    te = spacer_fold(df["spacer"], 3) == 0
+    res = {"gbm": fold_scores(df, te, preds["gbm"]), "cnn": fold_scores(df, te, preds["cnn"])}
+    for w in CNN_WEIGHTS:
+        res[f"cnn_weight_{w}"] = fold_scores(df, te, (1 - w) * preds["gbm"] + w * preds["cnn"])
+    res["best_cnn_weight"] = max(CNN_WEIGHTS, key=lambda w: res[f"cnn_weight_{w}"]["score"])
+    return res
 
 
 VARIANTS = {"espcas9": "deephf_esp", "spcas9hf1": "deephf_hf1"}
@@ -324,9 +398,144 @@ def build_variants(out: Path) -> dict:
     return report
 
 
+DATASET_NOTES = {
+    "kim2019": "DeepSpCas9 HT_Cas9_Train (Kim et al. 2019; HEK293T integrated targets; indel %)",
+    "doench2016": "Rule Set 2 FC+RES (Doench et al. 2016; ranked within drug x gene)",
+    "wang2014": "Wang et al. 2014 HL60 / KBM7 knockout screens (CRISPOR collection; log fold change "
+    "sign-flipped so higher = more active; ranked within cell line x gene)",
+    "doench2014": "Doench et al. 2014 human / mouse surface-marker screens (CRISPOR collection; "
+    "ranked within gene)",
+    "deephf_wt": "DeepHF WT SpCas9 (Wang et al. 2019; 23-mers, flanks unknown = N; indel fraction)",
+    "deephf_esp": "DeepHF eSpCas9(1.1) (Wang et al. 2019; 23-mers; its own normalisation group)",
+    "deephf_hf1": "DeepHF SpCas9-HF1 (Wang et al. 2019; 23-mers; its own normalisation group)",
+}
+SHIP_NAMES = {"gbm": "spcas9_gbm", "gbm23": "spcas9_gbm23", "cnn": "spcas9_cnn"}
+
+
+def _card(name: str, cfg: dict, cv_rows: list[dict], command: str) -> str:
+    """card.md of one shipped model from its config.json and the recipe's CV rows."""
+    info = cfg.get("info", {})
+    kind = cfg["kind"]
+    what = {
+        "gbm": f"LightGBM gradient-boosted trees (`model.txt`, LightGBM text) on the feature-version "
+        f"{cfg.get('feature_version')} features (`ontarget_features.feature_names`)",
+        "cnn": "Convolutional network (parallel k = 3/5/7 convolutions, 1x1 mixing, dense head) on the "
+        "one-hot context (`model.safetensors`; architecture in `config.json`)",
+    }[kind]
+    if cfg.get("flank_free"):
+        what += "; flank-free: trained and scored on spacer + PAM only (the model for 23-mers)"
+    rows = info.get("rows", {})
+    data = "\n".join(f"- {d} ({n} rows): {DATASET_NOTES.get(d, '')}; `{info.get('training_data', {}).get(d, '')}`"
+                     for d, n in rows.items())  # fmt: skip
+    grid = "\n".join(
+        f"- gbm, mix `{r['mix']}`, features v{r['features']}, Kim weight {r['kim_weight']}: "
+        + ", ".join(f"{d} {r[d]:.3f}" for d in [*CV_DATASETS, "deephf_wt"]) + f"; score {r['score']:.3f}"
+        for r in cv_rows if "score" in r and "ensemble_cv" not in r
+    )  # fmt: skip
+    ens = next((r for r in cv_rows if r.get("ensemble_cv")), None)
+    ens_text = ""
+    if ens:
+        ens_text = "\n\nEnsemble CV (same fold, final-size gbm and the recipe cnn), score by cnn weight: " + ", ".join(
+            f"{w}: {ens[f'cnn_weight_{w}']['score']:.3f}" for w in CNN_WEIGHTS if f"cnn_weight_{w}" in ens
+        ) + f"; chosen {ens['best_cnn_weight']}."  # fmt: skip
+    return f"""# SpCas9 on-target efficiency model: {name}
+
+{what}. Built by `{command}` (seed 0); {info.get("n_train")} rows fitted, {info.get("n_valid")} held
+for early stopping ({info.get("n_trees", info.get("epochs_run"))} {"trees" if kind == "gbm" else "epochs"}).
+
+## Training data (under ../shared/data; mix `{info.get("mix")}`)
+
+{data}
+
+Each set (and each DeepHF enzyme) is rank-normalised to (rank - 0.5) / n within its group, so
+indel %, log fold changes and ranks combine. The output is mapped to 0-100 = the percentile of
+the model's own training-set predictions (quantiles in config.json).
+
+## Selection (training rows only)
+
+One held-out fold of a 3-fold split of the training rows keyed by the 20-nt spacer; score = mean
+Spearman over Kim 2019, Doench 2016, Wang 2014 and Doench 2014 (fast gbm: 300 trees, learning
+rate 0.1):
+{grid}{ens_text}
+
+Internal early-stopping split (10 % of the fitted rows): Spearman {info.get("valid_spearman", float("nan")):.3f}.
+Held-out benchmark (Kim 2019 test, Aguirre 2016, Behan 2019, the CRISPOR collection; spacers
+deduplicated against every candidate training set): benchmarks/results/crispr_ontarget.md.
+
+## Intended use and limits
+
+Ranking SpCas9 (NGG) knockout guides by expected cutting efficiency in human / mouse cells. Not
+calibrated for other enzymes, base or prime editors, or other organisms; the score is a rank,
+not an indel percentage.
+"""
+
+
+def ship(out: Path, weights: Path) -> dict:
+    """Copy a finished `build` directory into the package weights: out/gbm, gbm23, cnn →
+    weights/spcas9_{gbm,gbm23,cnn} (config.json + model file + a card.md written here), and
+    weights/spcas9_default/config.json = the ensemble of `out/default` with the shipped names.
+    Variant heads built by `variants` (out/<enzyme>_default) are copied too."""
+    import shutil
+
+    from helixforge.core.artifacts import save_json
+    from helixforge.core.tables import write_text
+
+    cfg = json.loads((out / "default" / "config.json").read_text())
+    cv_file = out / "cv.jsonl"
+    cv_rows = [json.loads(x) for x in cv_file.read_text().splitlines()] if cv_file.exists() else []
+    command = (
+        f"python -m helixforge.crispr.ontarget_recipe build --out {out} && ... ship --out {out}"
+    )
+    shipped = {}
+    for src in [*cfg["members"], cfg.get("flank_free")]:
+        if not src:
+            continue
+        dest = weights / SHIP_NAMES[src]
+        if dest.exists():
+            shutil.rmtree(dest)
+        dest.mkdir(parents=True)
+        for f in ("config.json", "model.txt", "model.safetensors"):
+            if (out / src / f).exists():
+                shutil.copyfile(out / src / f, dest / f)
+        mcfg = json.loads((dest / "config.json").read_text())
+        write_text(_card(SHIP_NAMES[src], mcfg, cv_rows, command), dest / "card.md")
+        shipped[src] = SHIP_NAMES[src]
+    default = weights / "spcas9_default"
+    default.mkdir(exist_ok=True)
+    ens = {"format": "helixforge.crispr.ontarget", "kind": "ensemble", "enzyme": "spcas9",
+           "members": [SHIP_NAMES[m] for m in cfg["members"]], "member_base": "siblings",
+           "weights": cfg["weights"]}  # fmt: skip
+    if cfg.get("flank_free"):
+        ens["flank_free"] = SHIP_NAMES[cfg["flank_free"]]
+    save_json(ens, default / "config.json")
+    parts = " + ".join(
+        f"{w:g} x `{SHIP_NAMES[m]}`" for m, w in zip(cfg["members"], cfg["weights"], strict=True)
+    )
+    write_text(f"""# SpCas9 on-target efficiency: default model
+
+Weighted mean of percentile scores: {parts}; 23-mers (no flanks) go to
+`{ens.get("flank_free", "-")}`, trained on spacer + PAM only. Weights chosen by the recipe's
+cross-validation on the training rows (see the members' cards). Built by `{command}`; the
+held-out benchmark is in benchmarks/results/crispr_ontarget.md.
+
+Scale: 0-100, the predicted percentile of the guide's activity among the training libraries'
+guides (higher = more active); it ranks guides and is not an indel percentage.
+""", default / "card.md")  # fmt: skip
+    for enzyme in VARIANTS:
+        if (out / f"{enzyme}_default" / "config.json").exists():
+            dest = weights / f"{enzyme}_default"
+            if dest.exists():
+                shutil.rmtree(dest)
+            shutil.copytree(out / f"{enzyme}_default", dest)
+            shipped[enzyme] = dest.name
+    for f in weights.rglob("*"):  # atomic writes leave 0600 files; package data must be readable
+        f.chmod(0o755 if f.is_dir() else 0o644)
+    return shipped
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("stage", choices=["cv", "fit", "build", "variants"])
+    ap.add_argument("stage", choices=["cv", "fit", "build", "variants", "ship"])
     ap.add_argument("--mix", choices=sorted(MIXES), default="all+variants")
     ap.add_argument("--features", type=int, default=2)
     ap.add_argument("--flank-free", action="store_true")
@@ -334,22 +543,29 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument(
         "--fast", action="store_true", help="300 trees at learning rate 0.1 (selection)"
     )
-    ap.add_argument("--out", type=Path, help="fit: model directory; cv: JSON lines file to append")
+    ap.add_argument("--kind", choices=["gbm", "cnn"], default="gbm", help="cv / fit: model kind")
+    ap.add_argument("--params", type=json.loads, help="cv / fit: model parameters as JSON")
+    ap.add_argument("--out", type=Path, help="fit: model directory; cv: JSON lines file to append; "
+                    "build / ship / variants: the build directory")  # fmt: skip
     args = ap.parse_args(argv)
     params = {"n_estimators": 300, "learning_rate": 0.1} if args.fast else None
+    params = {**(params or {}), **(args.params or {})} or None
     if args.stage == "variants":
         print(json.dumps(build_variants(args.out)))
         return
+    if args.stage == "ship":
+        weights = Path(__file__).resolve().parent / "weights"
+        print(json.dumps(ship(args.out, weights)))
+        return
     if args.stage == "build":
-        shipped = Path(__file__).resolve().parent / "weights" / "spcas9_cnn"
-        print(json.dumps(build(args.out, shipped)))
+        print(json.dumps(build(args.out)))
         return
     df = load_training_sets()
     t0 = time.time()
     if args.stage == "cv":
         res = cv_score(df, args.mix, args.features, flank_free=args.flank_free,
-                       kim_weight=args.kim_weight, params=params)  # fmt: skip
-        row = {"mix": args.mix, "features": args.features, "flank_free": args.flank_free,
+                       kim_weight=args.kim_weight, params=params, kind=args.kind)  # fmt: skip
+        row = {"kind": args.kind, "params": params, "mix": args.mix, "features": args.features, "flank_free": args.flank_free,
                "kim_weight": args.kim_weight, "fast": args.fast, **res,
                "seconds": round(time.time() - t0, 1)}  # fmt: skip
         print(json.dumps(row), flush=True)
@@ -358,7 +574,7 @@ def main(argv: list[str] | None = None) -> None:
                 fh.write(json.dumps(row) + "\n")
     else:
         info = fit_final(df, args.mix, args.features, args.out, flank_free=args.flank_free,
-                         kim_weight=args.kim_weight, params=params)  # fmt: skip
+                         kim_weight=args.kim_weight, params=params, kind=args.kind)  # fmt: skip
         print(json.dumps({k: v for k, v in info.items() if k != "training_data"}), flush=True)
 
 

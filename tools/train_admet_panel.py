@@ -93,6 +93,35 @@ TUNE_GRID: dict[str, dict] = {
 }
 
 
+def parse_config(cfg: str) -> tuple[dict, int]:
+    """ "<TUNE_GRID name>[+bag<k>]" → (LightGBM settings, number of seed-bagged models)."""
+    base, _, bag = cfg.partition("+bag")
+    return TUNE_GRID[base], int(bag) if bag else 1
+
+
+def fit_config(smiles, y, X, task_type: str, tr, va, cfg: str, refit=True, seed: int = 0):
+    """The models of config `cfg`: one, or k trained with seeds seed..seed+k-1 (bagging)."""
+    extra, k = parse_config(cfg)
+    return [
+        fit(smiles, y, X, task_type, tr, va, refit=refit, seed=seed + i, extra=extra)
+        for i in range(k)
+    ]
+
+
+def combine(preds: list[np.ndarray], task_type: str, log_target: bool) -> np.ndarray:
+    """Predictions of bagged models combined as the shipped merged model does: the mean raw
+    score (logit for binary, log10 value for log-target regression, value otherwise)."""
+    P = np.asarray(preds, dtype=np.float64)
+    if len(P) == 1:
+        return P[0]
+    if task_type == "binary":
+        q = np.clip(P, 1e-15, 1 - 1e-15)
+        return 1.0 / (1.0 + np.exp(-np.log(q / (1 - q)).mean(axis=0)))
+    if log_target:
+        return 10.0 ** np.log10(P).mean(axis=0)
+    return P.mean(axis=0)
+
+
 def fit(smiles, y, X, task_type: str, tr, va, refit: bool = True, seed: int = 0, extra=None):
     from helixforge.chem.models.gbm import GBMModel
 
@@ -116,6 +145,28 @@ def predict_raw(model, raw_smiles: list[str], spec: FeatureSpec) -> np.ndarray:
         c if c is not None else raw for raw, (c, _) in zip(raw_smiles, standardize_many(raw_smiles))
     ]
     return model.predict(smi, features=featurize(smi, spec))[:, 0]
+
+
+def predict_shipped(name: str, raw_smiles: list[str], spec: FeatureSpec) -> np.ndarray:
+    """Test predictions of the written endpoint model (`weights/<name>/model.txt.gz`), with
+    `predict_raw`'s input handling (a SMILES the standardizer rejects is featurized as given)."""
+    import gzip
+
+    import lightgbm as lgb
+
+    from helixforge.chem.featurize import featurize
+    from helixforge.chem.standardize import standardize_many
+
+    smi = [
+        c if c is not None else raw for raw, (c, _) in zip(raw_smiles, standardize_many(raw_smiles))
+    ]
+    folder = WEIGHTS_DIR / name
+    booster = lgb.Booster(
+        model_str=gzip.decompress((folder / "model.txt.gz").read_bytes()).decode()
+    )
+    meta = json.loads((folder / "meta.json").read_text())
+    p = np.asarray(booster.predict(featurize(smi, spec), num_threads=1), dtype=np.float64)
+    return 10.0**p if meta["log_target"] else p
 
 
 def score(metric: str, y, pred) -> float:
@@ -150,12 +201,15 @@ def cmd_train(endpoints: list[str], force: bool) -> None:
         smiles, y, X, test = load_task(name, SPECS_IN_USE)
         tr, va = split(smiles)
         choice = chosen_config(name, results)
-        model = fit(smiles, y, X, card.task_type, tr, va, extra=TUNE_GRID[choice])
-        valid_value = score(card.metric, y[va], model.valid_pred_[0])
-        pred = predict_raw(model, test["Drug"].tolist(), SPECS_IN_USE)
+        models = fit_config(smiles, y, X, card.task_type, tr, va, choice)
+        model, log_t = models[0], models[0].log_targets[0]
+        valid = combine([m.valid_pred_[0] for m in models], card.task_type, log_t)
+        valid_value = score(card.metric, y[va], valid)
+        write_endpoint(models if len(models) > 1 else model, name)
+        # the test metric of the model as written (for a bagged endpoint: the merged model)
+        pred = predict_shipped(name, test["Drug"].tolist(), SPECS_IN_USE)
         test_value = score(card.metric, test["Y"].to_numpy(float), pred)
         cpu = time.process_time() - t0
-        write_endpoint(model, name)
         update_results(name, {
             "metric": card.metric,
             "valid": round(valid_value, 4),
@@ -165,14 +219,15 @@ def cmd_train(endpoints: list[str], force: bool) -> None:
             "n_valid": len(va),
             "n_test": len(test),
             "positive_rate": round(float(np.mean(y)), 4) if card.task_type == "binary" else None,
-            "trees": model.best_iterations[0],
+            "trees": int(sum(m.best_iterations[0] for m in models)),
             "log_target": model.log_targets[0],
             "train_cpu_s": round(cpu, 1),
             "split": "TDC scaffold split of train_val, seed 0 (87.5 / 12.5)",
             "config": choice,
         })  # fmt: skip
-        print(f"{name}: valid {valid_value:.4f} test {test_value:.4f} "
-              f"trees {model.best_iterations[0]} cpu {cpu:.0f}s", flush=True)  # fmt: skip
+        print(f"{name} [{choice}]: valid {valid_value:.4f} test {test_value:.4f} "
+              f"trees {sum(m.best_iterations[0] for m in models)} cpu {cpu:.0f}s",
+              flush=True)  # fmt: skip
 
 
 def cmd_tune(endpoints: list[str], configs: list[str], folds: int) -> None:
@@ -190,9 +245,11 @@ def cmd_tune(endpoints: list[str], configs: list[str], folds: int) -> None:
             for seed, (tr, va) in splits.items():
                 if str(seed) in got:
                     continue
-                model = fit(smiles, y, X, card.task_type, tr, va, refit=False, seed=seed,
-                            extra=TUNE_GRID[cfg])  # fmt: skip
-                got[str(seed)] = round(score(card.metric, y[va], model.valid_pred_[0]), 4)
+                models = fit_config(smiles, y, X, card.task_type, tr, va, cfg, refit=False,
+                                    seed=seed)  # fmt: skip
+                pred = combine([m.valid_pred_[0] for m in models], card.task_type,
+                               models[0].log_targets[0])  # fmt: skip
+                got[str(seed)] = round(score(card.metric, y[va], pred), 4)
             with _results_lock():
                 results = load_results()
                 results.setdefault("_tune", {}).setdefault(name, {})[cfg] = got
@@ -211,7 +268,7 @@ def chosen_config(name: str, results: dict) -> str:
     better_is_lower = endpoint_card(name).metric == "mae"
     best, best_value = "default", float(np.mean(list(base.values())))
     for cfg, folds in tuned.items():
-        if cfg not in TUNE_GRID or set(folds) != set(base):
+        if cfg.partition("+bag")[0] not in TUNE_GRID or set(folds) != set(base):
             continue
         v = float(np.mean(list(folds.values())))
         if (v < best_value) if better_is_lower else (v > best_value):
@@ -249,9 +306,10 @@ def cmd_protocol(endpoints: list[str], seeds: list[int]) -> None:
         values = {}
         for seed in seeds:
             tr, va = split(smiles, seed)
-            extra = TUNE_GRID[chosen_config(name, load_results())]
-            model = fit(smiles, y, X, card.task_type, tr, va, seed=seed, extra=extra)
-            pred = model.predict(te, features=Xte)[:, 0]
+            cfg = chosen_config(name, load_results())
+            models = fit_config(smiles, y, X, card.task_type, tr, va, cfg, seed=seed)
+            pred = combine([m.predict(te, features=Xte)[:, 0] for m in models], card.task_type,
+                           models[0].log_targets[0])  # fmt: skip
             values[str(seed)] = round(score(card.metric, test["Y"].to_numpy(float), pred), 4)
         done = load_results().get("_protocol", {})
         done[name] = values
@@ -617,7 +675,7 @@ def main() -> None:
         "what",
         choices=["train", "compare", "finalize", "speed", "report", "protocol", "tune", "profile"],
     )
-    ap.add_argument("--configs", default=",".join(TUNE_GRID))
+    ap.add_argument("--configs", default=",".join(TUNE_GRID))  # name or name+bag<k>
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--label", default="after")

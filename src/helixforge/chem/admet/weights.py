@@ -44,33 +44,89 @@ PANEL_PARAMS: dict[str, Any] = {"n_estimators": 1000, "learning_rate": 0.03, "nu
 
 
 def write_endpoint(model, name: str, root: Path = WEIGHTS_DIR) -> Path:
-    """Save a fitted single-task `GBMModel` as `<root>/<name>/model.txt.gz` + meta.json."""
+    """Save a fitted single-task `GBMModel` — or a list of them, the same recipe with different
+    seeds, saved as ONE model whose raw score is their mean (`average_models`) — as
+    `<root>/<name>/model.txt.gz` + meta.json."""
     import tempfile
 
     from helixforge.core.io import atomic_file
 
+    models = list(model) if isinstance(model, (list, tuple)) else [model]
+    first = models[0]
+    if any(m.log_targets[0] != first.log_targets[0] for m in models):
+        raise ValueError(f"{name}: bagged models disagree on the log10 target")
     folder = root / name
     folder.mkdir(parents=True, exist_ok=True)
-    booster, best = model.boosters[0], model.best_iterations[0]
+    texts = []
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "m.txt"
-        booster.save_model(str(path), num_iteration=best)
-        text = path.read_bytes()
+        for i, m in enumerate(models):
+            path = Path(tmp) / f"m{i}.txt"
+            m.boosters[0].save_model(str(path), num_iteration=m.best_iterations[0])
+            texts.append(path.read_text(encoding="utf-8"))
+    text = texts[0] if len(texts) == 1 else average_models(texts)
     with atomic_file(folder / MODEL_FILE) as tmp_path, open(tmp_path, "wb") as raw:
         with gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=9) as gz:
-            gz.write(text)
+            gz.write(text.encode("utf-8"))
     meta = {
         "endpoint": name,
         "model": "gbm",
-        "task_type": model.task_types[0],
-        "log_target": bool(model.log_targets[0]),
-        "trees": int(best),
-        "features": model.features.to_dict(),
-        "params": model.params,
+        "task_type": first.task_types[0],
+        "log_target": bool(first.log_targets[0]),
+        "trees": int(sum(m.best_iterations[0] for m in models)),
+        "features": first.features.to_dict(),
+        "params": first.params,
     }
+    if len(models) > 1:
+        meta["bagged"] = {
+            "models": len(models),
+            "trees_each": [int(m.best_iterations[0]) for m in models],
+            "how": "mean of the raw scores (logits / values) of models trained with seeds "
+            "0..k-1 on the same split",
+        }
     with atomic_file(folder / META_FILE) as tmp_path:
         Path(tmp_path).write_text(json.dumps(meta, indent=1, sort_keys=True) + "\n")
     return folder
+
+
+def average_models(texts: list[str]) -> str:
+    """LightGBM text models (same features and objective, one tree per iteration) → one text
+    model whose raw score is the mean of theirs: every tree of every model, leaf values divided
+    by the number of models (the first tree of each already holds its model's initial score).
+    The `tree_sizes` index and the feature-importance section are left out (LightGBM reads the
+    trees sequentially without them)."""
+    k = len(texts)
+    if k == 0:
+        raise ValueError("average_models: no model given")
+    heads, trees = [], []
+    for text in texts:
+        head, _, rest = text.partition("\nTree=")
+        body, _, _ = ("Tree=" + rest).partition("end of trees")
+        if "num_tree_per_iteration=1\n" not in head:
+            raise ValueError("average_models: only one tree per iteration is supported")
+        heads.append([ln for ln in head.splitlines() if not ln.startswith("tree_sizes=")])
+        for block in body.split("\n\n\n"):
+            if block.strip():
+                trees.append(block.strip("\n"))
+    if any(h != heads[0] for h in heads[1:]):
+        raise ValueError("average_models: the models' headers (features, objective) differ")
+    out = []
+    for i, block in enumerate(trees):
+        lines = []
+        for ln in block.splitlines():
+            if ln.startswith("Tree="):
+                ln = f"Tree={i}"
+            elif ln.startswith("leaf_value="):
+                vals = [float(v) / k for v in ln[len("leaf_value=") :].split()]
+                ln = "leaf_value=" + " ".join(repr(v) for v in vals)
+            elif ln.startswith(("is_linear=", "leaf_const=", "leaf_coeff=")) and ln not in (
+                "is_linear=0",
+            ):
+                raise ValueError("average_models: linear trees are not supported")
+            lines.append(ln)
+        out.append("\n".join(lines))
+    parameters = texts[0].partition("end of trees")[2]
+    parameters = parameters[parameters.find("parameters:") :] if "parameters:" in parameters else ""
+    return "\n".join(heads[0]) + "\n\n" + "\n\n\n".join(out) + "\n\n\nend of trees\n\n" + parameters
 
 
 def write_manifest(root: Path = WEIGHTS_DIR) -> Path:

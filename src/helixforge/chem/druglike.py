@@ -40,18 +40,12 @@ def _sascorer() -> Any:
 
 
 def qed_scores(mols: Sequence[Any]) -> np.ndarray:
-    """QED of each molecule (float64; NaN for None or when RDKit cannot score it)."""
-    from rdkit.Chem import QED
+    """QED of each molecule (float64; NaN for None or when RDKit cannot score it): RDKit's
+    `QED.qed` values, with its 116 structural alerts matched as one FilterCatalog call
+    (`chem.admet.physchem.qed_values`; tests/chem/test_druglike.py checks equality)."""
+    from helixforge.chem.admet.physchem import qed_values
 
-    out = np.full(len(mols), math.nan)
-    for i, mol in enumerate(mols):
-        if mol is None:
-            continue
-        try:
-            out[i] = QED.qed(mol)
-        except Exception:  # noqa: BLE001 - RDKit raises assorted errors on odd valences
-            pass
-    return out
+    return qed_values(list(mols))
 
 
 def sa_scores(mols: Sequence[Any]) -> np.ndarray:

@@ -408,11 +408,12 @@ def cmd_speed(n: int, jobs: list[int]) -> None:
     update_results("_speed", rows)
 
 
-def cmd_profile(n: int, repeats: int, label: str, top: int) -> None:
+def cmd_profile(n: int, repeats: int, label: str, top: int, weights: str | None = None) -> None:
     """`ADMETPanel().predict` on the first `n` MOSES test molecules in this process (one
     thread): CPU seconds of the best of `repeats` runs (panel loaded and warmed up first), the
     time per stage, and with `top` > 0 the cProfile functions by own time. Recorded under
-    results["_profile"][label]; `--src DIR` measures the helixforge of another checkout."""
+    results["_profile"][label]; `--src DIR` measures the helixforge of another checkout,
+    `--weights DIR` another set of panel weights (same weights for a fair before / after)."""
     import cProfile
     import pstats
 
@@ -421,7 +422,7 @@ def cmd_profile(n: int, repeats: int, label: str, top: int) -> None:
 
     smiles = pd.read_csv(DATA.parents[1] / "corpora" / "moses_test.csv.gz", nrows=n)["SMILES"]
     smiles = smiles.tolist()
-    panel = ADMETPanel(n_threads=1)
+    panel = ADMETPanel(n_threads=1, weights=weights)
     panel.predict(smiles[:50])  # weights, references, RDKit catalogs
     best = float("inf")
     for _ in range(repeats):
@@ -435,6 +436,8 @@ def cmd_profile(n: int, repeats: int, label: str, top: int) -> None:
         "mol_per_cpu_s": round(n / best, 1),
         "stages_cpu_s": stages,
         "helixforge": str(Path(helixforge.__file__).resolve().parents[1]),
+        "weights": str(panel.root),
+        "trees": int(sum(panel._models[m][0].num_trees() for m in panel.model_endpoints)),
         "load_avg_1min": round(os.getloadavg()[0], 2),
     }
     print(json.dumps(row), flush=True)
@@ -702,16 +705,18 @@ def profile_lines(results: dict) -> list[str]:
         "`ADMETPanel().predict` on the first 2,000 MOSES test molecules in one process, one "
         "thread, panel loaded and warmed up; total = best of 3 runs; stages timed separately "
         "(one run each, so they need not add up to the total). `before` = the commit before the "
-        "speed work (`--src` of an archive of 21b1bec), `after` = this code; same weights, "
-        "outputs bit-identical (tests/chem/admet/test_outputs_unchanged.py).",
+        "speed work (`--src` of an archive of 21b1bec) with its weights; `after, same weights` "
+        "= this code with those weights (outputs bit-identical: tests/chem/admet/"
+        "test_outputs_unchanged.py); `after` = this code with the shipped weights (more trees "
+        "where an endpoint is seed-bagged).",
         "",
-        "| run | molecules/CPU-s | total CPU s | " + " | ".join(stages) + " | load avg |",
-        "|---|---|---|" + "---|" * (len(stages) + 1),
+        "| run | trees | molecules/CPU-s | total CPU s | " + " | ".join(stages) + " | load avg |",
+        "|---|---|---|---|" + "---|" * (len(stages) + 1),
     ]
     for label, row in prof.items():
         st = row.get("stages_cpu_s", {})
         lines.append(
-            f"| {label} | {row['mol_per_cpu_s']:.0f} | {row['cpu_s']:.2f} | "
+            f"| {label} | {row.get('trees', '–')} | {row['mol_per_cpu_s']:.0f} | {row['cpu_s']:.2f} | "
             + " | ".join(f"{st.get(k, float('nan')):.2f}" for k in stages)
             + f" | {row.get('load_avg_1min', '–')} |"
         )
@@ -771,6 +776,7 @@ def main() -> None:
     ap.add_argument("--label", default="after")
     ap.add_argument("--top", type=int, default=0)
     ap.add_argument("--src", default=None, help="profile: import helixforge from this src/")
+    ap.add_argument("--weights", default=None, help="profile: panel weights from this folder")
     ap.add_argument("--seeds", default="1,2,3,4,5")
     ap.add_argument("--n", type=int, default=10_000)
     ap.add_argument("--jobs", default="1,2")
@@ -785,7 +791,7 @@ def main() -> None:
     elif a.what == "compare":
         cmd_compare(endpoints, a.specs.split(","), Path(a.out))
     elif a.what == "profile":
-        cmd_profile(a.n, a.repeats, a.label, a.top)
+        cmd_profile(a.n, a.repeats, a.label, a.top, a.weights)
     elif a.what == "tune":
         cmd_tune(endpoints, a.configs.split(","), a.folds)
     elif a.what == "protocol":

@@ -41,30 +41,51 @@ def generate_cmd(
         1.0, "--temperature", min=0.05, max=10.0, help="Sampling temperature (1 = the model)."
     ),
     max_len: int = typer.Option(128, "--max-len", min=1, max=1000, help="Maximum tokens."),
+    fcd_ref: str = typer.Option(
+        None,
+        "--fcd-ref",
+        help="Reference SMILES table (or FCD .npz) for the Fréchet ChemNet Distance, e.g. MOSES "
+        "test; its statistics are cached by sha256. Needs the generate extra (fcd_torch).",
+    ),
     seed: int = SEED,
     device: str = DEVICE,
     overwrite: bool = OVERWRITE,
     quiet: bool = QUIET,
 ) -> None:
-    """Sample SMILES from a prior; report validity, uniqueness and novelty.
+    """Sample SMILES from a prior; report validity, uniqueness, novelty and (--fcd-ref) FCD.
 
     Columns: smiles, valid, canonical_smiles, unique, novel, log_likelihood.
 
-    Example: helix chem generate --n 10000 --seed 0 -o gen.csv
+    Example: helix chem generate --n 10000 --seed 0 -o gen.csv --fcd-ref moses_test.csv.gz
     """
+    from helixforge.chem.generate.metrics import fcd_available, fcd_report, load_fcd_reference
     from helixforge.chem.generate.sampling import generate_molecules
+    from helixforge.core.tables import read_table
     from helixforge.core.training import resolve_device
 
+    log = logger(quiet)
+    if fcd_ref is not None and fcd_available():  # a bad reference fails before sampling
+        load_fcd_reference(fcd_ref, log=log)
     s = generate_molecules(
         model, n, out_path, seed=seed, temperature=temperature, max_len=max_len,
-        overwrite=overwrite, device=str(resolve_device(device)), log=logger(quiet),
+        overwrite=overwrite, device=str(resolve_device(device)), log=log,
     )  # fmt: skip
+    canon = []
+    if fcd_ref is not None and fcd_available():
+        col = read_table(s["out"], columns=["canonical_smiles"])["canonical_smiles"]
+        canon = [c for c in col if isinstance(c, str) and c]
+    fcd_value, fcd_text = fcd_report(canon, fcd_ref, log=log)
+    fcd_part = f", FCD {fcd_value:.4f}" if fcd_value is not None else ""
     say(
         f"{s['n']} sampled → {s['out']}: validity {_pct(s['validity'])}, "
-        f"uniqueness {_pct(s['uniqueness'])}, novelty {_pct(s['novelty'])} "
+        f"uniqueness {_pct(s['uniqueness'])}, novelty {_pct(s['novelty'])}{fcd_part} "
         f"({s['sampling_seconds']:.1f} s sampling)",
         stderr=False,
     )
+    if fcd_value is None and (fcd_ref is not None or not quiet):
+        say(fcd_text, "yellow" if fcd_ref is not None else None)
+    elif not quiet:
+        say(fcd_text)
 
 
 @handle_errors

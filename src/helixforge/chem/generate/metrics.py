@@ -18,23 +18,35 @@ Definitions follow MOSES (Polykovskiy et al., Front. Pharmacol. 2020; molsets 0.
   C N S O F Cl Br H, no ring of ≥ 8 atoms, no MCF or WEHI-PAINS SMARTS match; the SMARTS are
   MOSES's own files, shipped in weights/moses_filters.json, MIT).
 
-FCD is not computed: its ChemNet weights are downloaded by the fcd packages at run time and
-nothing in HelixForge may use the network (docs/generate.md).
+* FCD (Fréchet ChemNet Distance): ‖μ_r − μ_g‖² + Tr(Σ_r + Σ_g − 2(Σ_r Σ_g)^½) of the ChemNet
+  penultimate-layer activations of the reference and of the canonical valid samples
+  (duplicates kept), with fcd_torch's ChemNet, SMILES encoding and Fréchet distance — as
+  MOSES (which calls `fcd_torch.FCD`). fcd_torch (the optional `generate` extra) ships
+  ChemNet_v0.13_pretrained.pt inside its wheel; HelixForge loads only that file and never
+  downloads anything (a missing file is refused). Activations are reduced batch by batch to a
+  mean and a covariance (bounded memory), and a reference file's (μ, Σ) are cached by the
+  file's sha256 (`reference_fcd_stats`).
+
+    ref_fcd = reference_fcd_stats("moses_test.csv.gz")      # cached after the first call
+    m = moses_metrics(generated, test=ref, fcd_test=ref_fcd)  # adds "FCD/Test"
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from helixforge.core.errors import InputError
+from helixforge.core.errors import DataUnavailableError, InputError
 
 MOSES_ATOMS = frozenset({"C", "N", "S", "O", "F", "Cl", "Br", "H"})
 
@@ -241,14 +253,290 @@ class ReferenceStats:
             )
 
 
+# ---------------------------------------------------------------- FCD (fcd_torch's ChemNet)
+
+CHEMNET_FILE = "ChemNet_v0.13_pretrained.pt"
+FCD_INSTALL_HINT = (
+    "install the generate extra: pip install 'helixforge[generate]' (or pip install "
+    "'fcd_torch>=1.0.7'); its wheel ships the ChemNet weights, nothing is downloaded"
+)
+FCD_BATCH = 256  # molecules per ChemNet batch: ~25 MB of one-hot input at 350 x 35
+FCD_CACHE_VERSION = 1
+
+
+def fcd_available() -> bool:
+    """True when fcd_torch (the `generate` extra) can be imported."""
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec("fcd_torch") is not None
+    except (ImportError, ValueError):  # a broken or blocked installation counts as missing
+        return False
+
+
+def chemnet_path() -> Path:
+    """The ChemNet weights inside the installed fcd_torch package (never downloaded).
+
+    Raises DataUnavailableError when fcd_torch is missing or was installed without the file.
+    """
+    import importlib.util
+
+    spec = importlib.util.find_spec("fcd_torch")
+    if spec is None or not spec.origin:
+        raise DataUnavailableError("FCD needs fcd_torch, which is not installed", FCD_INSTALL_HINT)
+    path = Path(spec.origin).parent / CHEMNET_FILE
+    if not path.is_file() or path.stat().st_size == 0:
+        raise DataUnavailableError(
+            f"fcd_torch is installed without its ChemNet weights ({path} is missing); "
+            "HelixForge computes FCD offline only and will not download them",
+            "reinstall fcd_torch from its wheel: pip install --force-reinstall 'fcd_torch>=1.0.7'",
+        )
+    return path
+
+
+def _sha256(path: Path, chunk: int = 1 << 20) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+@lru_cache(maxsize=1)
+def _chemnet() -> tuple[Any, str]:
+    """fcd_torch's FCD object on CPU, loaded from the packaged file, and that file's sha256."""
+    path = chemnet_path()
+    from fcd_torch import FCD
+
+    # model_path is always given, so fcd_torch reads only this local file.
+    return FCD(device="cpu", n_jobs=1, batch_size=FCD_BATCH, model_path=str(path)), _sha256(path)
+
+
+@dataclass
+class FCDStats:
+    """Mean and covariance of the ChemNet activations of a set of molecules."""
+
+    mu: np.ndarray  # (512,)
+    sigma: np.ndarray  # (512, 512)
+    n: int
+
+    def save(self, path: str | os.PathLike, meta: dict[str, Any] | None = None) -> None:
+        """Write an .npz atomically (a crash never leaves a half-written cache)."""
+        from helixforge.core.io import atomic_file
+
+        with atomic_file(path) as tmp, open(tmp, "wb") as f:
+            np.savez(f, mu=self.mu, sigma=self.sigma, n=np.array(self.n),
+                     meta=np.array(json.dumps(meta or {})))  # fmt: skip
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> FCDStats:
+        with np.load(path, allow_pickle=False) as z:
+            return cls(z["mu"], z["sigma"], int(z["n"]))
+
+
+def chemnet_stats(smiles: Iterable[str], batch: int = FCD_BATCH) -> FCDStats:
+    """(μ, Σ) of the ChemNet activations of `smiles` (valid SMILES; fcd_torch canonicalizes
+    each, as in MOSES), reduced batch by batch: memory does not grow with the set.
+
+    Σ is the unbiased covariance (np.cov), accumulated around the first batch's mean so that
+    the float64 sums do not cancel.
+    """
+    fcd, _ = _chemnet()
+    n, shift, s1, s2 = 0, None, None, None
+    buf: list[str] = []
+
+    def flush() -> None:
+        nonlocal n, shift, s1, s2
+        act = np.asarray(fcd.get_predictions(buf), dtype=np.float64)
+        if shift is None:
+            shift = act.mean(0)
+            s1, s2 = np.zeros_like(shift), np.zeros((len(shift), len(shift)))
+        d = act - shift
+        n += len(d)
+        s1 += d.sum(0)
+        s2 += d.T @ d
+        buf.clear()
+
+    for s in smiles:
+        buf.append(s)
+        if len(buf) == batch:
+            flush()
+    if buf:
+        flush()
+    if n < 2:
+        raise InputError(f"FCD needs at least 2 valid molecules, got {n}")
+    mean_d = s1 / n
+    sigma = (s2 - n * np.outer(mean_d, mean_d)) / (n - 1)
+    return FCDStats(shift + mean_d, sigma, n)
+
+
+def frechet_distance(ref: FCDStats, gen: FCDStats) -> float:
+    """fcd_torch's (and MOSES's) Fréchet distance between two activation Gaussians."""
+    from fcd_torch.utils import calculate_frechet_distance
+
+    return float(calculate_frechet_distance(ref.mu, ref.sigma, gen.mu, gen.sigma))
+
+
+def fcd(reference: FCDStats | Sequence[str], generated: FCDStats | Sequence[str]) -> float:
+    """FCD between a reference and generated molecules (valid SMILES or precomputed stats).
+
+    Generated SMILES are canonicalized here; invalid ones are not allowed (filter first:
+    MOSES computes FCD on the canonical valid samples).
+    """
+    ref = reference if isinstance(reference, FCDStats) else chemnet_stats(_fcd_input(reference))
+    gen = generated if isinstance(generated, FCDStats) else chemnet_stats(_fcd_input(generated))
+    return frechet_distance(ref, gen)
+
+
+def _fcd_input(smiles: Sequence[str]) -> list[str]:
+    if isinstance(smiles, str):
+        raise InputError("FCD takes a sequence of SMILES, not one string")
+    canon = canonical_valid(list(smiles))
+    if len(canon) != len(smiles):
+        raise InputError(
+            f"FCD got {len(smiles) - len(canon)} invalid SMILES of {len(smiles)}: "
+            "pass the valid molecules only (canonical_valid)"
+        )
+    return canon
+
+
+def _read_reference_smiles(path: Path, column: str | None, skipped: list[int]) -> Iterable[str]:
+    """Valid SMILES of a reference table (csv / tsv / smi / parquet, gzip or not), streamed;
+    unparsable or empty rows are counted in `skipped` (one int) and left out."""
+    from rdkit import Chem
+
+    from helixforge.core.errors import ColumnNotFoundError
+    from helixforge.core.tables import iter_table
+
+    _quiet_rdkit()
+    for chunk in iter_table(path, chunk_size=50_000):
+        df = chunk.frame
+        skipped[0] += len(chunk.errors)
+        col = column
+        if col is None:
+            col = next((c for c in df.columns if c.lower() in ("smiles", "canonical_smiles")), None)
+            col = col or (df.columns[0] if len(df.columns) == 1 else None)
+        if col is None or col not in df.columns:
+            raise ColumnNotFoundError([column or "smiles"], list(df.columns), path)
+        for s in df[col]:
+            s = "" if s is None else str(s).strip()
+            mol = Chem.MolFromSmiles(s) if s else None
+            if mol is None or mol.GetNumAtoms() == 0:
+                skipped[0] += 1
+                continue
+            yield s
+
+
+def fcd_cache_dir() -> Path:
+    """Where reference FCD statistics are cached: $HELIX_CACHE_DIR/fcd (default
+    ~/.cache/helixforge/fcd)."""
+    from helixforge.chem.pretrained.cache import cache_dir
+
+    return cache_dir() / "fcd"
+
+
+def reference_fcd_stats(
+    path: str | os.PathLike,
+    *,
+    column: str | None = None,
+    cache_dir: str | os.PathLike | None = None,
+    log: Callable[[str], None] | None = None,
+) -> FCDStats:
+    """(μ, Σ) of a reference SMILES file, cached as `<cache_dir>/<sha256>-<chemnet>.npz`.
+
+    The key is the sha256 of the file's bytes (and of the ChemNet weights and the column), so
+    an edited file is never served stale statistics. Rows RDKit cannot parse are skipped
+    (MOSES's test sets have none). `cache_dir` defaults to `fcd_cache_dir()`.
+    """
+    import rdkit
+
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"{p}: reference SMILES file not found")
+    _, chem_sha = _chemnet()
+    file_sha = _sha256(p)
+    tag = hashlib.sha256(
+        json.dumps([FCD_CACHE_VERSION, chem_sha, column, rdkit.__version__]).encode()
+    ).hexdigest()[:12]
+    d = Path(cache_dir) if cache_dir is not None else fcd_cache_dir()
+    cached = d / f"{file_sha}-{tag}.npz"
+    if cached.is_file():
+        try:
+            return FCDStats.load(cached)
+        except (OSError, ValueError, KeyError) as exc:
+            if log:
+                log(f"FCD cache {cached} unreadable ({exc}); recomputing")
+    skipped = [0]
+    if log:
+        log(f"FCD reference statistics for {p} (once; cached in {d})")
+    stats = chemnet_stats(_read_reference_smiles(p, column, skipped))
+    d.mkdir(parents=True, exist_ok=True)
+    stats.save(cached, meta={"file": str(p), "sha256": file_sha, "molecules": stats.n,
+                             "skipped": skipped[0], "rdkit": rdkit.__version__})  # fmt: skip
+    if log and skipped[0]:
+        log(f"{p}: {skipped[0]} rows without a valid SMILES left out of the FCD reference")
+    return stats
+
+
+def load_fcd_reference(
+    path: str | os.PathLike,
+    *,
+    cache_dir: str | os.PathLike | None = None,
+    log: Callable[[str], None] | None = None,
+) -> FCDStats:
+    """FCD reference statistics from a SMILES table (computed once, cached) or from an .npz
+    written by `FCDStats.save` (used as is)."""
+    p = Path(path)
+    if p.suffix.lower() == ".npz":
+        if not p.is_file():
+            raise InputError(f"{p}: FCD statistics file not found")
+        try:
+            return FCDStats.load(p)
+        except (OSError, ValueError, KeyError) as exc:
+            raise InputError(f"{p}: not an FCD statistics file (mu, sigma, n): {exc}") from None
+    return reference_fcd_stats(p, cache_dir=cache_dir, log=log)
+
+
+def fcd_report(
+    canonical: Sequence[str],
+    reference: str | os.PathLike | None,
+    *,
+    log: Callable[[str], None] | None = None,
+) -> tuple[float | None, str]:
+    """FCD of canonical valid samples against a reference file, for a command's summary.
+
+    Returns (value, text); value is None when FCD is not computed (no reference given, the
+    `generate` extra missing, fewer than 2 valid samples) and the text says why and what to
+    do. Never raises for a missing extra.
+    """
+    if not fcd_available():
+        return None, f"FCD not computed: {FCD_INSTALL_HINT}"
+    if reference is None:
+        return (
+            None,
+            "FCD not computed: give --fcd-ref with a reference SMILES file (e.g. MOSES test)",
+        )
+    if len(canonical) < 2:
+        return None, f"FCD not computed: {len(canonical)} valid sample(s), at least 2 needed"
+    ref = load_fcd_reference(reference, log=log)
+    value = frechet_distance(ref, chemnet_stats(canonical))
+    return value, f"FCD {value:.4f} against {Path(reference).name} ({ref.n} molecules)"
+
+
 def moses_metrics(
     generated: Sequence[str],
     *,
     test: ReferenceStats | None = None,
     test_scaffolds: ReferenceStats | None = None,
     train: set[str] | Any | None = None,
+    fcd_test: FCDStats | None = None,
+    fcd_test_scaffolds: FCDStats | None = None,
 ) -> dict[str, float]:
-    """The MOSES metric set for raw generated SMILES (the references are optional)."""
+    """The MOSES metric set for raw generated SMILES (the references are optional).
+
+    FCD/Test and FCD/TestSF are computed when their reference statistics are given
+    (`reference_fcd_stats`), on the canonical valid samples, duplicates kept (MOSES).
+    """
     from rdkit import Chem
 
     if isinstance(generated, str):
@@ -272,6 +560,15 @@ def moses_metrics(
     out["Filters"] = sum(passes_filters(m) for m in mols) / len(mols)
     if train is not None:
         out["Novelty"] = novelty(canon, train)
+    gen_fcd = None
+    for name, ref_fcd in (("Test", fcd_test), ("TestSF", fcd_test_scaffolds)):
+        if ref_fcd is None:
+            continue
+        if len(canon) < 2:
+            out[f"FCD/{name}"] = float("nan")
+            continue
+        gen_fcd = chemnet_stats(canon) if gen_fcd is None else gen_fcd
+        out[f"FCD/{name}"] = frechet_distance(ref_fcd, gen_fcd)
     frags = scafs = None
     for name, ref in (("Test", test), ("TestSF", test_scaffolds)):
         if ref is None:

@@ -93,6 +93,11 @@ TUNE_GRID: dict[str, dict] = {
 }
 
 
+# a seed-bagged config costs k× the trees when predicting: chosen only when its CV mean beats
+# the best single config by at least this much (metric units; for MAE, this much lower)
+BAG_MARGIN = 0.01
+
+
 def parse_config(cfg: str) -> tuple[dict, int]:
     """ "<TUNE_GRID name>[+bag<k>]" → (LightGBM settings, number of seed-bagged models)."""
     base, _, bag = cfg.partition("+bag")
@@ -265,14 +270,21 @@ def chosen_config(name: str, results: dict) -> str:
     base = tuned.get("default")
     if not base:
         return "default"
-    better_is_lower = endpoint_card(name).metric == "mae"
-    best, best_value = "default", float(np.mean(list(base.values())))
-    for cfg, folds in tuned.items():
-        if cfg.partition("+bag")[0] not in TUNE_GRID or set(folds) != set(base):
-            continue
-        v = float(np.mean(list(folds.values())))
-        if (v < best_value) if better_is_lower else (v > best_value):
-            best, best_value = cfg, v
+    sign = -1.0 if endpoint_card(name).metric == "mae" else 1.0  # higher `sign * v` is better
+    means = {
+        cfg: sign * float(np.mean(list(folds.values())))
+        for cfg, folds in tuned.items()
+        if cfg.partition("+bag")[0] in TUNE_GRID and set(folds) == set(base)
+    }
+    single = {c: v for c, v in means.items() if "+bag" not in c}
+    best = max(single, key=lambda c: (single[c], c == "default"))
+    if single[best] == single["default"]:
+        best = "default"
+    bagged = {c: v for c, v in means.items() if "+bag" in c}
+    if bagged:  # k× the trees at prediction time: only for a clear gain over the best single
+        top = max(bagged, key=bagged.get)
+        if bagged[top] >= single[best] + BAG_MARGIN:
+            best = top
     return best
 
 
@@ -343,11 +355,12 @@ def cmd_compare(endpoints: list[str], specs: list[str], out: Path) -> None:
             print(rows[-1], flush=True)
 
 
-def cmd_finalize() -> None:
-    """Approved-drug references, AD fingerprints, cards.json, manifest."""
+def cmd_finalize(keep_ad: bool = False) -> None:
+    """Approved-drug references, AD fingerprints (kept as they are with `keep_ad`: they depend
+    on the training molecules only), cards.json, manifest."""
     from helixforge.chem.admet.reference import build_references
 
-    build_references()
+    build_references(keep_ad=keep_ad)
     results = load_results()
     ai = admet_ai_numbers()
     cards = {}
@@ -660,7 +673,8 @@ def tune_lines(results: dict) -> list[str]:
     tuned = results.get("_tune", {})
     if not tuned:
         return []
-    configs = list(dict.fromkeys(c for d in tuned.values() for c in d))
+    seen = {c for d in tuned.values() for c in d}
+    configs = [c for c in TUNE_GRID if c in seen] + sorted(seen - set(TUNE_GRID))
     lines = [
         "## LightGBM settings per endpoint (scaffold CV on train_val only)",
         "",
@@ -668,7 +682,9 @@ def tune_lines(results: dict) -> list[str]:
         "of train_val as the validation part; each config is trained on the rest (early stopping "
         "on that part, no refit) and scored on it with TDC's metric; mean ± sd over the k folds. "
         "The test files are not read. The best mean is shipped (a tie keeps the default); `+bag5`"
-        " = 5 seed-bagged models merged into one LightGBM file (raw scores averaged). Endpoints "
+        " = 5 seed-bagged models merged into one LightGBM file (raw scores averaged), chosen "
+        f"only when it beats the best single config by ≥ {BAG_MARGIN} (it costs 5× the trees "
+        "when predicting). Endpoints "
         "tuned: those where the default recipe trailed ADMET-AI — that choice of *which* endpoints"
         " to tune was made knowing the test results; the setting for each was chosen by CV alone."
         " Configs: "
@@ -784,6 +800,7 @@ def main() -> None:
     ap.add_argument("--specs", default="default,mid")
     ap.add_argument("--out", default="/tmp/admet_compare.json")
     ap.add_argument("--force", action="store_true")
+    ap.add_argument("--keep-ad", action="store_true", help="finalize: keep ad_bits.npy")
     a = ap.parse_args()
     endpoints = [e for e in a.endpoints.split(",") if e]
     if a.what == "train":
@@ -797,7 +814,7 @@ def main() -> None:
     elif a.what == "protocol":
         cmd_protocol(endpoints, [int(x) for x in a.seeds.split(",")])
     elif a.what == "finalize":
-        cmd_finalize()
+        cmd_finalize(a.keep_ad)
     elif a.what == "speed":
         cmd_speed(a.n, [int(j) for j in a.jobs.split(",")])
     else:

@@ -139,10 +139,14 @@ def approved_drugs() -> list[str]:
     return list(dict.fromkeys(c for c, _ in standardize_many(raw) if c is not None))
 
 
-def build_references(root: Path = WEIGHTS_DIR, data_dir: Path | None = None) -> dict:
+def build_references(
+    root: Path = WEIGHTS_DIR, data_dir: Path | None = None, keep_ad: bool = False
+) -> dict:
     """Write reference.npy / reference.json (approved-drug values) and ad_bits.npy (AD
     reference picked from every endpoint's train_val molecules). Needs the endpoint weights
-    and their manifest entries; `data_dir` is the TDC admet_group folder."""
+    and their manifest entries; `data_dir` is the TDC admet_group folder. `keep_ad`: keep the
+    existing ad_bits.npy and its reference.json entry (the AD reference depends only on the
+    training molecules, not on the models, so retraining an endpoint leaves it unchanged)."""
     import pandas as pd
 
     from helixforge.chem.admet.panel import ADMETPanel
@@ -160,6 +164,16 @@ def build_references(root: Path = WEIGHTS_DIR, data_dir: Path | None = None) -> 
         v = v[np.isfinite(v)]
         V[: len(v), j] = v
         counts[c] = len(v)
+    if keep_ad:
+        old = json.loads((root / "reference.json").read_text())
+        if not (root / "ad_bits.npy").is_file() or "ad" not in old:
+            raise FileNotFoundError(f"{root}: no AD reference to keep (build it: keep_ad=False)")
+        info = {**old, "columns": cols, "counts": counts}
+        info["source"] = old.get("source", "").rsplit(",", 1)[0] + f", {len(drugs)} unique"
+        np.save(root / "reference.npy", V, allow_pickle=False)
+        (root / "reference.json").write_text(json.dumps(info, indent=1, sort_keys=True) + "\n")
+        write_manifest(root)
+        return info
     # AD reference: MaxMin-diverse subset of all train_val molecules (folded ECFP4 bits)
     from rdkit import DataStructs
     from rdkit.SimDivFilters.rdSimDivPickers import MaxMinPicker

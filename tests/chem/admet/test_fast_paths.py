@@ -69,3 +69,13 @@ def test_properties_qed_equals_rdkit_qed_and_logp_is_taken_when_given():
         assert row[j] == pytest.approx(QED.qed(m), abs=1e-12)
     given = physchem_matrix(mols, logp=np.full(len(mols), 1.5))
     assert (given[:, PROPERTY_NAMES.index("logp")] == 1.5).all()
+
+
+def test_properties_from_the_feature_row_equal_the_ones_computed_here():
+    panel = ADMETPanel(percentiles=False)
+    mols = [parse_canonical(s) for s in SMILES]
+    X = featurize(SMILES, panel.feature_spec)
+    names = panel.feature_spec.names()
+    shared = [X[:, names.index(c)] for c in ("CrippenLogP", "HBD", "StereoCenters")]
+    # logP comes from the (float32) feature row in both: the counts are the point here
+    np.testing.assert_array_equal(physchem_matrix(mols, *shared), physchem_matrix(mols, shared[0]))

@@ -156,9 +156,14 @@ class ADMETPanel:
                     "physicochemical properties need the molecules",
                     hint="call predict_smiles, or pass mols=, or choose model endpoints only",
                 )
+            # the feature row already holds Crippen logP, HBD and the stereo-centre count,
+            # computed with the RDKit functions the properties use (counts exact in float32)
             names = self.feature_spec.names()
-            logp = X[:, names.index("CrippenLogP")] if "CrippenLogP" in names else None
-            for c, v in physchem_columns(mols, self.properties, logp).items():
+            shared = [
+                X[:, names.index(c)] if c in names else None
+                for c in ("CrippenLogP", "HBD", "StereoCenters")
+            ]
+            for c, v in physchem_columns(mols, self.properties, *shared).items():
                 values[c[len("admet_") :]] = v
         out: dict[str, np.ndarray] = {}
         for n in self.endpoints:

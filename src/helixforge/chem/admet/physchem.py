@@ -68,7 +68,13 @@ def _tools() -> tuple:
     )
 
 
-def _row(m, logp: float | None = None) -> list[float]:
+def _known(value) -> bool:
+    return value is not None and bool(np.isfinite(value))
+
+
+def _row(m, logp: float | None = None, hbd=None, stereo=None) -> list[float]:
+    """The property row of one molecule; `logp`, `hbd`, `stereo`: values already computed
+    with the same RDKit functions (the panel's feature row), used when finite."""
     (
         mol_wt,
         mol_logp,
@@ -86,12 +92,12 @@ def _row(m, logp: float | None = None) -> list[float]:
         qed_of,
     ) = _tools()
     mw = mol_wt(m)
-    logp = mol_logp(m) if logp is None or not np.isfinite(logp) else float(logp)
+    logp = float(logp) if _known(logp) else mol_logp(m)
     tpsa = tpsa_of(m)
-    hbd = n_hbd(m)
+    hbd = int(hbd) if _known(hbd) else n_hbd(m)
     hba = n_hba(m)
     rot = n_rot(m)
-    stereo = n_stereo(m)
+    stereo = int(stereo) if _known(stereo) else n_stereo(m)
     # QED's own property definitions (RDKit QED.properties), sharing MW / logP / HBD / TPSA;
     # no match gives an empty tuple, so QED's HasSubstructMatch guard is not needed for the sum
     qed_hba = sum(len(m.GetSubstructMatches(p)) for p in acceptors)
@@ -107,7 +113,7 @@ def _row(m, logp: float | None = None) -> list[float]:
 def qed_values(mols: Sequence) -> np.ndarray:
     """RDKit's `QED.qed` of each molecule (float64; NaN for None or when RDKit cannot score it),
     computed as `QED.properties` does but with the 116 structural alerts as one FilterCatalog
-    call (the same count, ~5× faster than QED.qed's Python loop)."""
+    call (the same count; ~15 % less time than `QED.qed` on MOSES / ChEMBL drugs)."""
     from rdkit import Chem
 
     (
@@ -148,25 +154,38 @@ def qed_values(mols: Sequence) -> np.ndarray:
     return out
 
 
-def physchem_matrix(mols: Sequence, logp: np.ndarray | None = None) -> np.ndarray:
-    """(n, len(PROPERTY_NAMES)) float64; a None molecule gives a NaN row. `logp`: Crippen
-    logP per molecule when already computed."""
+def physchem_matrix(
+    mols: Sequence,
+    logp: np.ndarray | None = None,
+    hbd: np.ndarray | None = None,
+    stereo: np.ndarray | None = None,
+) -> np.ndarray:
+    """(n, len(PROPERTY_NAMES)) float64; a None molecule gives a NaN row. `logp` (Crippen
+    logP), `hbd` (CalcNumHBD) and `stereo` (CalcNumAtomStereoCenters): values per molecule
+    when already computed with those RDKit functions (NaN = compute here). The counts are used
+    only for molecules without explicit H atoms (which QED removes first)."""
     from rdkit import Chem
 
     out = np.full((len(mols), len(PROPERTY_NAMES)), np.nan)
     for i, m in enumerate(mols):
         if m is None:
             continue
+        counts = (None if hbd is None else hbd[i], None if stereo is None else stereo[i])
         if m.GetNumAtoms() != m.GetNumHeavyAtoms():  # explicit H atoms
             m = Chem.RemoveHs(m)  # as QED.properties does
-        out[i] = _row(m, None if logp is None else logp[i])
+            counts = (None, None)
+        out[i] = _row(m, None if logp is None else logp[i], *counts)
     return out
 
 
 def physchem_columns(
-    mols: Sequence, names: Sequence[str] = PROPERTY_NAMES, logp: np.ndarray | None = None
+    mols: Sequence,
+    names: Sequence[str] = PROPERTY_NAMES,
+    logp: np.ndarray | None = None,
+    hbd: np.ndarray | None = None,
+    stereo: np.ndarray | None = None,
 ) -> dict:
     """`admet_<property>` columns for parsed molecules (a subset with `names`)."""
-    M = physchem_matrix(mols, logp)
+    M = physchem_matrix(mols, logp, hbd, stereo)
     idx = {n: j for j, n in enumerate(PROPERTY_NAMES)}
     return {f"admet_{n}": M[:, idx[n]] for n in names}

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
+import pytest
 from rdkit import Chem
 
+from helixforge.chem.generate import ga_ops
 from helixforge.chem.generate.ga import GeneticOptimizer
 from helixforge.chem.generate.ga_ops import MUTATIONS, crossover, mutate, rings_ok
 from helixforge.chem.generate.history import ScoringLedger
@@ -90,3 +94,89 @@ def test_population_keeps_the_best_distinct_molecules():
     )
     assert ga.population == ["CCN", "CCCl", "CCO"]
     assert ga.scores == [0.9, 0.5, 0.2]
+
+
+# ---------------------------------------------------------------- GuacaMol's rules and rates
+
+CELECOXIB = "CC1=CC=C(C=C1)C1=CC(=NN1C1=CC=C(C=C1)S(N)(=O)=O)C(F)(F)F"
+RANOLAZINE = "COc1ccccc1OCC(O)CN2CCN(CC(=O)Nc3c(C)cccc3C)CC2"
+
+
+def test_crossover_never_returns_a_parent_and_uses_both_kinds():
+    rng = np.random.default_rng(1)
+    a, b = Chem.MolFromSmiles(CELECOXIB), Chem.MolFromSmiles(RANOLAZINE)
+    parents = {Chem.MolToSmiles(a), Chem.MolToSmiles(b)}
+    kids = [crossover(a, b, rng, 5, 60) for _ in range(60)]
+    smiles = {Chem.MolToSmiles(k) for k in kids if k is not None}
+    assert len(smiles) >= 30 and not smiles & parents
+    # ring crossover joins ring fragments: some child has a ring atom count neither parent has
+    ring_atoms = {sum(at.IsInRing() for at in m.GetAtoms()) for m in (a, b)}
+    assert any(sum(at.IsInRing() for at in k.GetAtoms()) not in ring_atoms for k in kids if k)
+
+
+def test_every_mutation_kind_can_apply_and_weights_match_guacamol():
+    assert ga_ops.MUTATIONS == (
+        "insert_atom",
+        "change_bond_order",
+        "delete_ring_bond",
+        "add_ring_bond",
+        "delete_atom",
+        "change_atom",
+        "append_atom",
+    )
+    assert sum(ga_ops.MUTATION_P) == pytest.approx(1.0)
+    for table in (ga_ops.DELETE_ATOM, ga_ops.CHANGE_BOND_ORDER, ga_ops.ADD_RING):
+        assert sum(p for _, p in table) == pytest.approx(1.0)
+    mol = ga_ops._kekule(Chem.MolFromSmiles("CCCCCC(=O)Nc1ccc(O)cc1C#N"))
+    rng = np.random.default_rng(0)
+    for kind in ga_ops.MUTATIONS:
+        made = 0
+        for _ in range(40):
+            smarts = ga_ops.mutation_smarts(kind, mol, rng)
+            for prod in ga_ops._reaction(smarts).RunReactants((mol,)):
+                made += ga_ops.clean(prod[0], 3, 60) is not None
+        assert made > 0, kind
+
+
+def test_add_ring_can_fuse_onto_an_existing_ring():
+    """GuacaMol's 5- and 6-ring closures allow ring atoms in the middle (fused rings)."""
+    mol = ga_ops._kekule(Chem.MolFromSmiles("CCc1ccccc1C"))
+    rxn = ga_ops._reaction(ga_ops.ADD_RING[2][0])
+    fused = [
+        c
+        for p in rxn.RunReactants((mol,))
+        if (c := ga_ops.clean(p[0], 3, 60)) is not None and c.GetRingInfo().NumRings() == 2
+    ]
+    assert fused
+
+
+def test_change_atom_only_replaces_elements_the_molecule_has():
+    mol = Chem.MolFromSmiles("CCO")
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        m = re.fullmatch(
+            r"\[(#\d+):1\]>>\[(#\d+):1\]", ga_ops.mutation_smarts("change_atom", mol, rng)
+        )
+        assert m and m[1] in ("#6", "#8") and m[2] != m[1] and m[2] in ga_ops.ELEMENTS
+
+
+def test_size_cap_keeps_children_below_a_normal_draw():
+    rng = np.random.default_rng(0)
+    a, b = Chem.MolFromSmiles(RANOLAZINE), Chem.MolFromSmiles(CELECOXIB)
+    kids = [crossover(a, b, rng, 5, 60, size=(20.0, 0.5)) for _ in range(40)]
+    sizes = [k.GetNumHeavyAtoms() for k in kids if k is not None]
+    assert sizes and max(sizes) <= 21
+    uncapped = [crossover(a, b, rng, 5, 60) for _ in range(40)]
+    assert max(k.GetNumHeavyAtoms() for k in uncapped if k is not None) > 21
+
+
+def test_a_generation_makes_population_children_from_an_offspring_sized_pool():
+    """GuacaMol: mating pool of `offspring` parents, `population` children per generation."""
+    ga = _ga(population=20, offspring=40, mutation_rate=0.5)
+    ledger = ScoringLedger(load_scoring(parse_design_text(CONFIG)), 10_000)
+    ga.step(0, ledger)
+    children = ga._offspring()
+    assert 10 <= len(children) <= 20
+    ga_capless = _ga(population=20, offspring=40, size_cap=False)
+    ga_capless.step(0, ScoringLedger(load_scoring(parse_design_text(CONFIG)), 10_000))
+    assert len(ga_capless._offspring()) <= 20

@@ -1,17 +1,32 @@
-"""Graph operators of the genetic algorithm (after Jensen, Chem. Sci. 2019, 10, 3567):
-crossover at a non-ring bond or across a ring, and seven mutations on the molecular graph.
+"""Graph operators of the genetic algorithm: Jensen's Graph GA (Chem. Sci. 2019, 10, 3567) with
+the rules and rates of its GuacaMol version (guacamol_baselines graph_ga: crossover.py,
+mutate.py).
 
     child = crossover(parent_a, parent_b, rng)            # RDKit Mol or None
     child = mutate(child, rng) if rng.random() < rate else child
 
-Crossover cuts each parent — one acyclic single bond (non-ring crossover), or two bonds of
-one ring, adjacent or one bond apart (ring crossover) — and joins a random fragment of one
-parent to a random fragment of the other at the cut points. Mutations are reaction SMARTS
-applied to the Kekulé form: append an atom, insert an atom into a bond, delete an atom,
-change an element, change a bond order, open a ring, close a ring. A product must sanitize
-have `min_atoms`–`max_atoms` heavy atoms and pass the ring rules (`rings_ok`: no macrocycle
-above 6 atoms, no allene or double bond in a 3/4-membered ring), or the operator is retried
-(at most 10 times).
+Crossover (ring or non-ring, 50/50; up to 10 attempts) cuts each parent — one acyclic single
+bond (non-ring), or two bonds of one ring, adjacent or one bond apart (ring) — and joins a
+fragment of one parent to a fragment of the other at the cut points, by bonds of the order
+the first parent's cut bonds had (in the Kekulé form this keeps the alternation of a cut
+aromatic ring). A child equal to a parent is rejected, as in GuacaMol. (GuacaMol's ring
+crossover means to try single and double junctions but, through a loop that resets its list,
+joins the first junction by a double bond only. Measured on one generation from the same
+population, Osimertinib MPO, mean child score: single-or-double junctions 0.417, single only
+0.452, the parent's bond order 0.465 — hence the last.)
+
+Mutation picks one of seven kinds with GuacaMol's weights (insert atom 0.15, change bond
+order 0.14, delete ring bond 0.14, add ring 0.14, delete atom 0.14, change atom 0.14, append
+atom 0.15), then one reaction SMARTS of that kind with GuacaMol's weights (e.g. append: single / double / triple bond 0.60 / 0.35 / 0.05; add
+ring: 3 / 4 / 5 / 6 atoms 0.05 / 0.05 / 0.45 / 0.45, closing onto ring atoms too), applied to
+the Kekulé form; up to 10 attempts.
+
+Among the products of one attempt the operator returns a uniformly random *valid* one: it must
+sanitize, be one molecule of `min_atoms`–`max_atoms` heavy atoms, pass the ring rules
+(`rings_ok`) and, when `size` = (mean, sd) is given, have fewer heavy atoms than a size drawn
+from N(mean, sd) per check (GuacaMol: N(39.15, 3.5), the ChEMBL size distribution — a soft cap
+that keeps children drug-sized). Candidates are checked in a random order and the first valid
+one is returned (the same distribution as checking all, at a fraction of the cost).
 Randomness comes only from the NumPy generator passed in, so a seed fixes every child.
 """
 
@@ -23,20 +38,47 @@ from typing import Any
 
 import numpy as np
 
-APPEND_SINGLE = ("C", "N", "O", "F", "S", "Cl", "Br")
-APPEND_DOUBLE = ("C", "N", "O")
-APPEND_TRIPLE = ("C", "N")
-INSERT = ("C", "N", "O", "S")
-CHANGE = {"#6": "C", "#7": "N", "#8": "O", "#9": "F", "#16": "S", "#17": "Cl", "#35": "Br"}
 MUTATIONS = (
-    "append_atom",
     "insert_atom",
-    "delete_atom",
-    "change_atom",
     "change_bond_order",
     "delete_ring_bond",
     "add_ring_bond",
+    "delete_atom",
+    "change_atom",
+    "append_atom",
 )
+MUTATION_P = (0.15, 0.14, 0.14, 0.14, 0.14, 0.14, 0.15)
+BOND_ORDER_P = (0.60, 0.35, 0.05)  # single, double, triple (append and insert)
+APPEND = (("-", ("C", "N", "O", "F", "S", "Cl", "Br")), ("=", ("C", "N", "O")), ("#", ("C", "N")))
+INSERT = (("-", ("C", "N", "O", "S")), ("=", ("C", "N")), ("#", ("C",)))
+ELEMENTS = ("#6", "#7", "#8", "#9", "#16", "#17", "#35")
+ELEMENT_P = (0.15, 0.15, 0.14, 0.14, 0.14, 0.14, 0.14)
+ATOMIC_NUMBER = {e: int(e[1:]) for e in ELEMENTS}
+DELETE_ATOM = (
+    ("[*:1]~[D1:2]>>[*:1]", 0.25),
+    ("[*:1]~[D2:2]~[*:3]>>[*:1]-[*:3]", 0.25),
+    ("[*:1]~[D3:2](~[*;!H0:3])~[*:4]>>[*:1]-[*:3]-[*:4]", 0.25),
+    ("[*:1]~[D4:2](~[*;!H0:3])(~[*;!H0:4])~[*:5]>>[*:1]-[*:3]-[*:4]-[*:5]", 0.1875),
+    ("[*:1]~[D4:2](~[*;!H0;!H1:3])(~[*:4])~[*:5]>>[*:1]-[*:3](-[*:4])-[*:5]", 0.0625),
+)
+CHANGE_BOND_ORDER = (
+    ("[*:1]!-[*:2]>>[*:1]-[*:2]", 0.45),
+    ("[*;!H0:1]-[*;!H0:2]>>[*:1]=[*:2]", 0.45),
+    ("[*:1]#[*:2]>>[*:1]=[*:2]", 0.05),
+    ("[*;!R;!H1;!H0:1]~[*:2]>>[*:1]#[*:2]", 0.05),
+)
+ADD_RING = (
+    ("[*;!r;!H0:1]~[*;!r:2]~[*;!r;!H0:3]>>[*:1]1~[*:2]~[*:3]1", 0.05),
+    ("[*;!r;!H0:1]~[*;!r:2]~[*;!r:3]~[*;!r;!H0:4]>>[*:1]1~[*:2]~[*:3]~[*:4]1", 0.05),
+    ("[*;!r;!H0:1]~[*;!r:2]~[*:3]~[*:4]~[*;!r;!H0:5]>>[*:1]1~[*:2]~[*:3]~[*:4]~[*:5]1", 0.45),
+    (
+        "[*;!r;!H0:1]~[*;!r:2]~[*:3]~[*:4]~[*;!r:5]~[*;!r;!H0:6]"
+        ">>[*:1]1~[*:2]~[*:3]~[*:4]~[*:5]~[*:6]1",
+        0.45,
+    ),
+)
+DELETE_RING_BOND = "[*:1]@[*:2]>>([*:1].[*:2])"
+GUACAMOL_SIZE = (39.15, 3.50)  # heavy atoms: mean, sd of GuacaMol's soft size cap
 TRIES = 10
 
 
@@ -47,39 +89,64 @@ def _reaction(smarts: str):
     return AllChem.ReactionFromSmarts(smarts)
 
 
-def _mutation_smarts(kind: str) -> list[str]:
-    """Every reaction SMARTS one mutation kind may apply (one is drawn at random)."""
+@cache
+def _pattern(smarts: str):
+    from rdkit import Chem
+
+    return Chem.MolFromSmarts(smarts)
+
+
+def _pick(rng: np.random.Generator, items: Sequence[Any]) -> Any:
+    return items[int(rng.integers(len(items)))]
+
+
+def _weighted(rng: np.random.Generator, items: Sequence[Any], p: Sequence[float]) -> Any:
+    p = np.asarray(p, float)
+    return items[int(rng.choice(len(items), p=p / p.sum()))]
+
+
+def _bond_and_atom(rng: np.random.Generator, table) -> tuple[str, str]:
+    bond, atoms = _weighted(rng, table, BOND_ORDER_P)
+    return bond, _pick(rng, atoms)
+
+
+def mutation_smarts(kind: str, mol, rng: np.random.Generator) -> str | None:
+    """One reaction SMARTS of a mutation kind, drawn with GuacaMol's weights (None when the
+    kind cannot apply: change_atom on a molecule with none of the seven elements)."""
     if kind == "append_atom":
-        return (
-            [f"[*;!H0:1]>>[*:1]-{x}" for x in APPEND_SINGLE]
-            + [f"[*;!H0;!H1:1]>>[*:1]={x}" for x in APPEND_DOUBLE]
-            + [f"[*;H3:1]>>[*:1]#{x}" for x in APPEND_TRIPLE]
-        )
+        bond, x = _bond_and_atom(rng, APPEND)
+        head = {"-": "[*;!H0:1]", "=": "[*;!H0;!H1:1]", "#": "[*;H3:1]"}[bond]
+        return f"{head}>>[*:1]{bond}{x}"
     if kind == "insert_atom":
-        return [f"[*:1]-[*:2]>>[*:1]-{x}-[*:2]" for x in INSERT]
+        bond, x = _bond_and_atom(rng, INSERT)
+        if bond == "-":
+            return f"[*:1]~[*:2]>>[*:1]{x}[*:2]"
+        if bond == "=":
+            return f"[*;!H0:1]~[*:2]>>[*:1]={x}-[*:2]"
+        return f"[*;!R;!H1;!H0:1]~[*:2]>>[*:1]#{x}-[*:2]"
     if kind == "delete_atom":
-        return [
-            "[*:1]~[D1]>>[*:1]",
-            "[*:1]~[D2]~[*:2]>>[*:1]-[*:2]",
-            "[*:1]~[D3](~[*:2])~[*:3]>>[*:1]-[*:2]-[*:3]",
-        ]
-    if kind == "change_atom":
-        return [f"[{a}:1]>>[{b}:1]" for a in CHANGE for b in CHANGE.values() if CHANGE[a] != b]
+        return _weighted(rng, *zip(*DELETE_ATOM, strict=True))
     if kind == "change_bond_order":
-        return [
-            "[*:1]!-[*:2]>>[*:1]-[*:2]",
-            "[*;!H0:1]-[*;!H0:2]>>[*:1]=[*:2]",
-            "[*:1]#[*:2]>>[*:1]=[*:2]",
-            "[*;!R;!H0;!H1:1]-[*;!R;!H0;!H1:2]>>[*:1]#[*:2]",
-        ]
+        return _weighted(rng, *zip(*CHANGE_BOND_ORDER, strict=True))
     if kind == "delete_ring_bond":
-        return ["[*:1]@[*:2]>>([*:1].[*:2])"]
+        return DELETE_RING_BOND
     if kind == "add_ring_bond":
-        return [
-            "[*;!r;!H0:1]~[*;!r:2]~[*;!r:3]~[*;!r;!H0:4]>>[*:1]1~[*:2]~[*:3]~[*:4]1",
-            "[*;!r;!H0:1]~[*;!r:2]~[*;!r:3]~[*;!r:4]~[*;!r;!H0:5]>>[*:1]1~[*:2]~[*:3]~[*:4]~[*:5]1",
-            "[*;!r;!H0:1]~[*;!r:2]~[*;!r:3]~[*;!r:4]~[*;!r:5]~[*;!r;!H0:6]>>[*:1]1~[*:2]~[*:3]~[*:4]~[*:5]~[*:6]1",
+        return _weighted(rng, *zip(*ADD_RING, strict=True))
+    if kind == "change_atom":
+        present = {a.GetAtomicNum() for a in mol.GetAtoms()}
+        have = [
+            (e, p) for e, p in zip(ELEMENTS, ELEMENT_P, strict=True) if ATOMIC_NUMBER[e] in present
         ]
+        if not have:
+            return None
+        x = _weighted(rng, *zip(*have, strict=True))
+        y = _weighted(
+            rng,
+            *zip(
+                *[(e, p) for e, p in zip(ELEMENTS, ELEMENT_P, strict=True) if e != x], strict=True
+            ),
+        )
+        return f"[{x}:1]>>[{y}:1]"
     raise ValueError(kind)
 
 
@@ -91,8 +158,17 @@ def _kekule(mol):
     return m
 
 
-def clean(mol, min_atoms: int = 1, max_atoms: int = 1000):
-    """A sanitized copy (re-parsed from its SMILES) within the size limits, or None."""
+def clean(
+    mol,
+    min_atoms: int = 1,
+    max_atoms: int = 1000,
+    rng: np.random.Generator | None = None,
+    size: tuple[float, float] | None = None,
+):
+    """A sanitized copy (re-parsed from its SMILES) within the size limits, or None.
+
+    With `size` = (mean, sd) and `rng`, the heavy-atom count must also be below a target
+    drawn from N(mean, sd) (GuacaMol's `mol_ok`)."""
     from rdkit import Chem
 
     if mol is None:
@@ -106,16 +182,14 @@ def clean(mol, min_atoms: int = 1, max_atoms: int = 1000):
     if "." in smi:
         return None
     out = Chem.MolFromSmiles(smi)
-    if out is None or not (min_atoms <= out.GetNumHeavyAtoms() <= max_atoms):
+    if out is None:
+        return None
+    n = out.GetNumHeavyAtoms()
+    if not (min_atoms <= n <= max_atoms):
+        return None
+    if size is not None and rng is not None and n >= size[1] * rng.standard_normal() + size[0]:
         return None
     return out if rings_ok(out) else None
-
-
-@cache
-def _ring_alerts():
-    from rdkit import Chem
-
-    return Chem.MolFromSmarts("[R]=[R]=[R]"), Chem.MolFromSmarts("[r3,r4]=[r3,r4]")
 
 
 def rings_ok(mol) -> bool:
@@ -126,27 +200,47 @@ def rings_ok(mol) -> bool:
         return True
     if max(len(r) for r in rings) > 6:
         return False
-    allene, small = _ring_alerts()
-    return not mol.HasSubstructMatch(allene) and not mol.HasSubstructMatch(small)
+    return not mol.HasSubstructMatch(_pattern("[R]=[R]=[R]")) and not mol.HasSubstructMatch(
+        _pattern("[r3,r4]=[r3,r4]")
+    )
 
 
-def _pick(rng: np.random.Generator, items: Sequence[Any]) -> Any:
-    return items[int(rng.integers(len(items)))]
+def _first_valid(candidates, rng, min_atoms, max_atoms, size, reject=()):
+    """A uniformly random valid candidate (checked lazily in a random order) or None.
+    `candidates` are zero-argument callables returning a Mol (or None)."""
+    from rdkit import Chem
+
+    for i in rng.permutation(len(candidates)):
+        child = clean(candidates[int(i)](), min_atoms, max_atoms, rng, size)
+        if child is not None and (not reject or Chem.MolToSmiles(child) not in reject):
+            return child
+    return None
 
 
-def mutate(mol, rng: np.random.Generator, min_atoms: int = 1, max_atoms: int = 1000):
-    """One random graph mutation of `mol` (a valid molecule or None after TRIES failures)."""
+def mutate(
+    mol,
+    rng: np.random.Generator,
+    min_atoms: int = 1,
+    max_atoms: int = 1000,
+    size: tuple[float, float] | None = None,
+):
+    """One random graph mutation of `mol` (a valid molecule different from `mol`, or None
+    after TRIES attempts without one)."""
     from rdkit import Chem
 
     kek = _kekule(mol)
+    parent = {Chem.MolToSmiles(mol)}
     for _ in range(TRIES):
-        kind = _pick(rng, MUTATIONS)
-        rxn = _reaction(_pick(rng, _mutation_smarts(kind)))
-        products = rxn.RunReactants((kek,), maxProducts=200)
+        smarts = mutation_smarts(_weighted(rng, MUTATIONS, MUTATION_P), kek, rng)
+        if smarts is None:
+            continue
+        products = _reaction(smarts).RunReactants((kek,))
         if not products:
             continue
-        child = clean(_pick(rng, products)[0], min_atoms, max_atoms)
-        if child is not None and Chem.MolToSmiles(child) != Chem.MolToSmiles(mol):
+        child = _first_valid(
+            [lambda p=p: p[0] for p in products], rng, min_atoms, max_atoms, size, parent
+        )
+        if child is not None:
             return child
     return None
 
@@ -157,49 +251,60 @@ _NON_RING_CUT = "[*]-;!@[*]"
 _RING_CUTS = ("[R]@[R]@[R]@[R]", "[R]@[R;!D2]@[R]")
 
 
-def _join(frag_a, frag_b, labels: Sequence[int]):
-    """Bond fragment A to fragment B at each dummy label pair, dropping the dummies."""
+def _join(frag_a, frag_b, pairs: Sequence[tuple[int, int]], orders: Sequence[Any] | None = None):
+    """Bond fragment A to fragment B: for each (label in A, label in B) pair, the atoms next
+    to those dummies get a bond (of the given order; by default the order of A's cut bond,
+    which in the Kekulé form keeps an aromatic ring's alternation); the dummies are dropped."""
     from rdkit import Chem
 
     combo = Chem.RWMol(Chem.CombineMols(frag_a, frag_b))
+    n_a = frag_a.GetNumAtoms()
     remove = []
-    for label in labels:
-        dummies = [a for a in combo.GetAtoms() if a.GetAtomicNum() == 0 and a.GetIsotope() == label]
-        if len(dummies) != 2:
-            return None
-        ends = []
-        for d in dummies:
-            nbrs = d.GetNeighbors()
-            if len(nbrs) != 1:
+    for k, (la, lb) in enumerate(pairs):
+        ends, order = [], None
+        for label, lo, hi in ((la, 0, n_a), (lb, n_a, combo.GetNumAtoms())):
+            dummies = [
+                a
+                for a in combo.GetAtoms()
+                if lo <= a.GetIdx() < hi and a.GetAtomicNum() == 0 and a.GetIsotope() == label
+            ]
+            if len(dummies) != 1 or len(dummies[0].GetNeighbors()) != 1:
                 return None
-            bond = combo.GetBondBetweenAtoms(d.GetIdx(), nbrs[0].GetIdx())
-            ends.append((nbrs[0].GetIdx(), bond.GetBondType()))
+            d, nbr = dummies[0], dummies[0].GetNeighbors()[0]
+            if order is None:
+                order = combo.GetBondBetweenAtoms(d.GetIdx(), nbr.GetIdx()).GetBondType()
+            ends.append(nbr.GetIdx())
             remove.append(d.GetIdx())
-        (a, btype), (b, _) = ends
+        a, b = ends
         if a == b or combo.GetBondBetweenAtoms(a, b) is not None:
             return None
-        combo.AddBond(a, b, btype)
+        combo.AddBond(a, b, orders[k] if orders is not None else order)
     for idx in sorted(remove, reverse=True):
         combo.RemoveAtom(idx)
     return combo.GetMol()
 
 
 def _cut(mol, rng: np.random.Generator, ring: bool):
-    """Fragments (with isotope-labelled dummies 1 [and 2]) of one random cut of `mol`."""
-    from rdkit import Chem
+    """The two fragments (isotope-labelled dummies 1 [and 2]) of one random cut of `mol`."""
 
     if ring:
-        patt = Chem.MolFromSmarts(_pick(rng, _RING_CUTS))
-        matches = mol.GetSubstructMatches(patt)
-        if not matches:
-            return None
-        m = _pick(rng, matches)
-        pairs = [(m[0], m[1]), (m[2], m[3])] if len(m) == 4 else [(m[0], m[1]), (m[1], m[2])]
-    else:
-        matches = mol.GetSubstructMatches(Chem.MolFromSmarts(_NON_RING_CUT))
-        if not matches:
-            return None
-        pairs = [_pick(rng, matches)]
+        for _ in range(TRIES):  # GuacaMol's cut_ring retries until the ring splits in two
+            matches = mol.GetSubstructMatches(_pattern(_pick(rng, _RING_CUTS)))
+            if not matches:
+                return None
+            m = _pick(rng, matches)
+            pairs = [(m[0], m[1]), (m[2], m[3])] if len(m) == 4 else [(m[0], m[1]), (m[1], m[2])]
+            frags = _fragments(mol, pairs)
+            if frags is not None:
+                return frags
+        return None
+    matches = mol.GetSubstructMatches(_pattern(_NON_RING_CUT))
+    return _fragments(mol, [_pick(rng, matches)]) if matches else None
+
+
+def _fragments(mol, pairs):
+    from rdkit import Chem
+
     bonds = [mol.GetBondBetweenAtoms(a, b).GetIdx() for a, b in pairs]
     labels = [(i + 1, i + 1) for i in range(len(bonds))]
     try:
@@ -207,23 +312,37 @@ def _cut(mol, rng: np.random.Generator, ring: bool):
         frags = Chem.GetMolFrags(broken, asMols=True, sanitizeFrags=False)
     except Exception:  # noqa: BLE001
         return None
-    if len(frags) != 2:
-        return None
-    return frags
+    return frags if len(frags) == 2 else None
+
+
+def _candidates(fa, fb, ring: bool) -> list:
+    """Every join of the fragments of two cuts: each fragment of A with each of B, at the cut
+    points (ring cuts: point 1 to 1 and 2 to 2), by bonds of the order A's cut bonds had."""
+    pairs = [(1, 1), (2, 2)] if ring else [(1, 1)]
+    return [(lambda a=a, b=b: _join(a, b, pairs)) for a in fa for b in fb]
 
 
 def crossover(
-    parent_a, parent_b, rng: np.random.Generator, min_atoms: int = 1, max_atoms: int = 1000
+    parent_a,
+    parent_b,
+    rng: np.random.Generator,
+    min_atoms: int = 1,
+    max_atoms: int = 1000,
+    size: tuple[float, float] | None = None,
 ):
-    """A child of two molecules by ring or non-ring crossover (50/50), or None."""
+    """A child of two molecules by ring or non-ring crossover (50/50 per attempt), different
+    from both parents, or None after TRIES attempts."""
+    from rdkit import Chem
+
+    parents = {Chem.MolToSmiles(parent_a), Chem.MolToSmiles(parent_b)}
     a, b = _kekule(parent_a), _kekule(parent_b)
     for _ in range(TRIES):
         ring = bool(rng.random() < 0.5)
-        fa, fb = _cut(a, rng, ring), _cut(b, rng, ring)
+        fa = _cut(a, rng, ring)
+        fb = _cut(b, rng, ring) if fa is not None else None
         if fa is None or fb is None:
             continue
-        joined = _join(_pick(rng, fa), _pick(rng, fb), (1, 2) if ring else (1,))
-        child = clean(joined, min_atoms, max_atoms)
+        child = _first_valid(_candidates(fa, fb, ring), rng, min_atoms, max_atoms, size, parents)
         if child is not None:
             return child
     return None

@@ -470,6 +470,15 @@ not an indel percentage.
 """
 
 
+def _same_model(a: Path, b: Path) -> bool:
+    """Whether two model directories hold byte-identical config and model files."""
+    names = ("config.json", "model.txt", "model.safetensors")
+    if not (b / "config.json").exists():
+        return False
+    return all((a / f).exists() == (b / f).exists() and (not (a / f).exists() or
+               (a / f).read_bytes() == (b / f).read_bytes()) for f in names)  # fmt: skip
+
+
 def ship(out: Path, weights: Path) -> dict:
     """Copy a finished `build` directory into the package weights: out/gbm, gbm23, cnn →
     weights/spcas9_{gbm,gbm23,cnn} (config.json + model file + a card.md written here), and
@@ -484,13 +493,17 @@ def ship(out: Path, weights: Path) -> dict:
     cv_file = out / "cv.jsonl"
     cv_rows = [json.loads(x) for x in cv_file.read_text().splitlines()] if cv_file.exists() else []
     command = (
-        f"python -m helixforge.crispr.ontarget_recipe build --out {out} && ... ship --out {out}"
+        f"python -m helixforge.crispr.ontarget_recipe build --out {out}`, then `ship --out {out}"
     )
+    tuned = any(r.get("ensemble_cv") for r in cv_rows)
     shipped = {}
     for src in [*cfg["members"], cfg.get("flank_free")]:
         if not src:
             continue
         dest = weights / SHIP_NAMES[src]
+        if _same_model(out / src, dest):  # e.g. a build that reuses the shipped cnn: keep its card
+            shipped[src] = SHIP_NAMES[src]
+            continue
         if dest.exists():
             shutil.rmtree(dest)
         dest.mkdir(parents=True)
@@ -514,8 +527,8 @@ def ship(out: Path, weights: Path) -> dict:
     write_text(f"""# SpCas9 on-target efficiency: default model
 
 Weighted mean of percentile scores: {parts}; 23-mers (no flanks) go to
-`{ens.get("flank_free", "-")}`, trained on spacer + PAM only. Weights chosen by the recipe's
-cross-validation on the training rows (see the members' cards). Built by `{command}`; the
+`{ens.get("flank_free", "-")}`, trained on spacer + PAM only. The weights were {"chosen by the recipe's cross-validation on the training rows (see the members' cards)" if tuned else "fixed, not tuned"}.
+Built by `{command}`; the
 held-out benchmark is in benchmarks/results/crispr_ontarget.md.
 
 Scale: 0-100, the predicted percentile of the guide's activity among the training libraries'

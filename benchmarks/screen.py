@@ -321,6 +321,7 @@ RUNS = WORK / "runs"
 TDC = CORPORA.parent / "tdc_admet" / "admet_group"
 MODEL_RUNS = {  # name → `helix chem train` model and extra args (lipophilicity, TDC train_val)
     "gbm": ("gbm", []),
+    "gbm-fast": ("gbm-fast", []),  # the fast feature set: the screening-speed choice
     "dmpnn": ("dmpnn", []),
 }
 THREADS = {

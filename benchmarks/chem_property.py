@@ -818,6 +818,26 @@ def _pretrained_section(ours: list[dict], tdc_rows: list[dict], tasks, board) ->
             + ", ".join(f"{k} {n}" for k, n in sorted(kinds.items(), key=lambda kv: -kv[1]))
             + "."
         )
+        v1 = {(r["task"], r["seed"]): r["chosen"] for r in tdc_rows if r["model"] == "auto-v1"}
+        now = {(r["task"], r["seed"]): r["chosen"] for r in tdc_rows if r["model"] == "auto"}
+        both = sorted(set(v1) & set(now))
+        if both:
+            changed = [k for k in both if v1[k] != now[k]]
+            lines.append(
+                f"- Against rule v1 (`auto-v1`) on the {len(both)} (task, seed) runs both have:"
+                f" the choice changed on {len(changed)}"
+                + (
+                    " ("
+                    + ", ".join(
+                        f"{t} s{sd}: {v1[(t, sd)]} → {now[(t, sd)]}" for t, sd in changed[:12]
+                    )
+                    + (", …" if len(changed) > 12 else "")
+                    + ")"
+                    if changed
+                    else ""
+                )
+                + "."
+            )
     for m in new:
         vals = [
             (r["task"], r.get("train_cpu_seconds") or r["train_seconds"])

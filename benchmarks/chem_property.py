@@ -4,6 +4,9 @@
     .venv/bin/python benchmarks/chem_property.py --part moleculenet --models gbm
     .venv/bin/python benchmarks/chem_property.py --part throughput
     .venv/bin/python benchmarks/chem_property.py --part report                  # table only
+    .venv/bin/python benchmarks/chem_property.py --part embed-all --tasks T1 T2  # MiniMol cache
+    .venv/bin/python benchmarks/chem_property.py --part tdc --models auto --seeds 1 2
+    .venv/bin/python benchmarks/chem_property.py --part check-reuse --models gbm --tasks dili
 
 TDC: official train_val/test files; seeds 1..5 split train_val into train/valid exactly as
 TDC's `get_train_valid_split(seed, task, 'scaffold')` (0.875/0.125); valid is used for early

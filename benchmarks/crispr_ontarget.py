@@ -139,7 +139,8 @@ def time_ours(contexts: list[str], model: str) -> dict:
     t0 = time.perf_counter()
     m = _load(model)
     load_s = time.perf_counter() - t0
-    for member in [*getattr(m, "members", [m]), getattr(m, "flank_free", None)]:
+    members = [*m.members, m.flank_free] if hasattr(m, "members") else [m]
+    for member in members:
         if member is not None:
             member.n_threads = 1
     m.predict(contexts[:100])  # warm-up
@@ -227,7 +228,9 @@ def main() -> None:
     args = ap.parse_args()
     if args.markdown_only:
         state = json.loads((RESULTS / "crispr_ontarget.json").read_text())
-        return write_markdown(state["meta"], state["rows"], state.get("speed") or {})
+        return write_markdown(
+            state["meta"], state["rows"], state.get("speed") or {}, state.get("note")
+        )
     CANDIDATES.update(dict(c.split("=", 1) for c in args.candidate))
     from helixforge.datasets.registry import mirror_root
 
@@ -318,9 +321,10 @@ def main() -> None:
             speed[f"helixforge_{model}"] = time_ours(ctx, model)
     if rs3 is not None and "rs3" not in speed:
         speed["rs3"] = (state.get("speed") or {}).get("rs3") or time_rs3(ctx)
-    save_json({"meta": meta, "rows": list(rows.values()), "speed": speed}, out_json)
+    note = None if args.fresh or args.fresh_ours else state.get("note")
+    save_json({"meta": meta, "rows": list(rows.values()), "speed": speed, "note": note}, out_json)
     if not args.no_markdown:
-        write_markdown(meta, list(rows.values()), speed)
+        write_markdown(meta, list(rows.values()), speed, note)
 
 
 def _fmt(r: dict | None, key: str = "spearman", ci: bool = True) -> str:
@@ -339,7 +343,7 @@ def _candidate_lines(meta: dict, by: dict, order: list[str], judged: list[str]) 
     if not cands:
         return []
     names = [c.removeprefix("helixforge_") for c in cands]
-    L = ["", "### Candidates scored beside the shipped models (not shipped)", "",
+    L = ["", "### Other models scored beside the shipped ones (candidates, earlier defaults; not shipped now)", "",
          "| set | n | shipped default | " + " | ".join(f"{n} | {n} − rs3 [paired CI]" for n in names) + " |",
          "|---|---|---|" + "---|---|" * len(names)]  # fmt: skip
     for name in order:
@@ -359,7 +363,9 @@ def _candidate_lines(meta: dict, by: dict, order: list[str], judged: list[str]) 
     return L
 
 
-def write_markdown(meta: dict, rows: list[dict], speed: dict) -> None:
+def write_markdown(meta: dict, rows: list[dict], speed: dict, note: str | None = None) -> None:
+    """benchmarks/results/crispr_ontarget.md from the result rows; `note` (the JSON's "note":
+    how rows were obtained when not by the command shown) goes under the command."""
     by = {(r["task"], r["model"]): r for r in rows}
     order = [
         n
@@ -374,7 +380,7 @@ def write_markdown(meta: dict, rows: list[dict], speed: dict) -> None:
         and not meta[n]["in_rs3_training"]
     ]
     L = ["# On-target efficiency (SpCas9): Spearman r on held-out sets", "", f"Command: `{COMMAND}`  ",
-         "Machine: 2 shared CPU cores, no GPU; models scored with 1 thread.", "",
+         "Machine: 2 shared CPU cores, no GPU; models scored with 1 thread.", *(["", note] if note else []), "",
          "Models (src/helixforge/crispr/weights, built by `python -m helixforge.crispr.ontarget_recipe`; see "
          "docs/crispr_ontarget.md and each card.md): `helixforge_default` = the shipped default (weighted mean of the "
          "gbm and cnn percentiles; 23-mers go to its flank-free model when it has one), `helixforge_gbm`, "
@@ -442,7 +448,7 @@ def write_markdown(meta: dict, rows: list[dict], speed: dict) -> None:
             r = (speed["helixforge_default"]["n"] / speed["helixforge_default"]["score_s"]) / (
                 speed["rs3"]["n"] / speed["rs3"]["score_s"]
             )
-            L += ["", f"helixforge_default scores **{r:.0f}×** rs3's guides/s on this machine (2 shared cores: the absolute "
+            L += ["", f"helixforge_default scores **{r:.1f}×** rs3's guides/s on this machine (2 shared cores: the absolute "
                   "numbers move with the load, the ratio less)."]  # fmt: skip
     L += ["", "## Precomputed tool scores in the CRISPOR files (Spearman, held-out rows)", "",
           "| set | n | " + " | ".join(CRISPOR_TOOLS.values()) + " |", "|---|---|" + "---|" * len(CRISPOR_TOOLS)]  # fmt: skip

@@ -72,17 +72,23 @@ def test_auto_cross_validates_the_minimol_models_and_may_blend(data):
     from helixforge.chem.selection import select_model
 
     smiles, y = data
+    record: dict = {}
     best, scores = select_model(
         smiles,
         y[:, :1],
         ["regression"],
         folds=2,
         params={"gbm": TINY_GBM, "minimol-gbm": TINY_GBM, "minimol-mlp": TINY_MLP},
+        record=record,
     )
     assert {"gbm", "minimol-gbm", "minimol-mlp"} <= set(scores)
     blends = [k for k in scores if k.startswith("blend:")]
     assert len(blends) == 1 and best in scores
-    assert best == min(scores, key=scores.get) or scores[best] <= min(scores.values()) + 0.002
+    singles = {k: v for k, v in scores.items() if k not in blends}
+    best_single = min(singles, key=singles.get)
+    blend_oof = record["candidates"][blends[0]]["oof_loss_at_chosen_weight"]
+    expected = blends[0] if blend_oof < singles[best_single] - 0.002 else best_single
+    assert best == expected == record["chosen"]
 
 
 def test_auto_selects_on_training_rows_only(tmp_path, monkeypatch):

@@ -1,6 +1,7 @@
-"""`auto`'s rule (chem.selection): gbm is kept unless a candidate beats it on the CV folds by
-more than the fold-to-fold noise of the paired gain; the blend is scored with cross-fitted
-weights; the decision is recorded."""
+"""`auto`'s rules (chem.selection): by default the lowest CV loss (the blend when it is better
+by a margin); opt-in, gbm is kept unless a candidate beats it on the CV folds by more than the
+fold-to-fold noise of the paired gain; the blend is also scored with cross-fitted weights; the
+decision is recorded."""
 
 from __future__ import annotations
 
@@ -12,9 +13,34 @@ from helixforge.chem.selection import (
     best_blend_weight,
     crossfit_blend_losses,
     decide,
+    decide_lowest,
     paired_gain,
     select_model,
 )
+
+
+def test_the_default_rule_takes_the_lowest_cv_loss_even_without_a_margin():
+    gbm = [0.30, 0.30, 0.30, 0.30, 0.30]
+    lucky = [0.10, 0.31, 0.31, 0.31, 0.31]
+    chosen, info = decide_lowest({"gbm": gbm, "minimol-mlp": lucky}, {})
+    assert chosen == "minimol-mlp" and "lowest" in info["reason"]
+
+
+def test_the_default_rule_blends_only_when_the_blend_is_better_by_the_margin():
+    losses = {"gbm": [0.30, 0.30], "minimol-gbm": [0.28, 0.28], "blend:x": [0.27, 0.27]}
+    chosen, _ = decide_lowest(losses, {"blend:x": 0.279})  # 0.001 better: not enough
+    assert chosen == "minimol-gbm"
+    chosen, info = decide_lowest(losses, {"blend:x": 0.27})
+    assert (
+        chosen == "blend:x" and info["candidates"]["blend:x"]["oof_loss_at_chosen_weight"] == 0.27
+    )
+
+
+def test_an_unknown_rule_is_refused_before_any_fit():
+    from helixforge.core.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="unknown auto rule"):
+        select_model(["CCO", "CCN"], np.zeros((2, 1)), ["regression"], ["gbm", "x"], rule="best")
 
 
 def test_a_consistent_gain_switches_away_from_gbm():

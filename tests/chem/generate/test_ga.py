@@ -69,11 +69,14 @@ def test_ring_rules():
 
 
 def test_ga_improves_a_simple_objective_on_a_small_budget():
-    ledger = _run(seed=0, budget=400)
-    hist = ledger.history_frame()
-    start_best = hist.loc[hist["step"] == 0, "score"].max()
-    assert ledger.used == 400
-    assert hist["score"].max() > start_best + 0.15
+    """Mean gain over four seeds (one seed alone is a noisy measure of a stochastic search)."""
+    gains = []
+    for seed in range(4):
+        ledger = _run(seed=seed, budget=400)
+        hist = ledger.history_frame()
+        assert ledger.used == 400
+        gains.append(hist["score"].max() - hist.loc[hist["step"] == 0, "score"].max())
+    assert np.mean(gains) > 0.15
 
 
 def test_ga_is_deterministic_by_seed():
@@ -102,11 +105,11 @@ CELECOXIB = "CC1=CC=C(C=C1)C1=CC(=NN1C1=CC=C(C=C1)S(N)(=O)=O)C(F)(F)F"
 RANOLAZINE = "COc1ccccc1OCC(O)CN2CCN(CC(=O)Nc3c(C)cccc3C)CC2"
 
 
-def test_crossover_never_returns_a_parent_and_uses_both_kinds():
+def test_crossover_can_refuse_parent_copies_and_uses_both_kinds():
     rng = np.random.default_rng(1)
     a, b = Chem.MolFromSmiles(CELECOXIB), Chem.MolFromSmiles(RANOLAZINE)
     parents = {Chem.MolToSmiles(a), Chem.MolToSmiles(b)}
-    kids = [crossover(a, b, rng, 5, 60) for _ in range(60)]
+    kids = [crossover(a, b, rng, 5, 60, allow_parent=False) for _ in range(60)]
     smiles = {Chem.MolToSmiles(k) for k in kids if k is not None}
     assert len(smiles) >= 30 and not smiles & parents
     # ring crossover joins ring fragments: some child has a ring atom count neither parent has
@@ -170,13 +173,12 @@ def test_size_cap_keeps_children_below_a_normal_draw():
     assert max(k.GetNumHeavyAtoms() for k in uncapped if k is not None) > 21
 
 
-def test_a_generation_makes_population_children_from_an_offspring_sized_pool():
-    """GuacaMol: mating pool of `offspring` parents, `population` children per generation."""
+def test_a_generation_makes_offspring_children_from_an_offspring_sized_pool():
     ga = _ga(population=20, offspring=40, mutation_rate=0.5)
     ledger = ScoringLedger(load_scoring(parse_design_text(CONFIG)), 10_000)
     ga.step(0, ledger)
     children = ga._offspring()
-    assert 10 <= len(children) <= 20
-    ga_capless = _ga(population=20, offspring=40, size_cap=False)
-    ga_capless.step(0, ScoringLedger(load_scoring(parse_design_text(CONFIG)), 10_000))
-    assert len(ga_capless._offspring()) <= 20
+    assert 10 <= len(children) <= 40
+    capped = _ga(population=20, offspring=40, size_cap=True)
+    capped.step(0, ScoringLedger(load_scoring(parse_design_text(CONFIG)), 10_000))
+    assert len(capped._offspring()) <= 40

@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import time
 from pathlib import Path
 
@@ -275,9 +274,10 @@ def _cached(cache: list[dict], **match) -> dict | None:
 
 
 def build(out: Path) -> dict:
-    """Selection grid (fast gbm) → data mix, feature version, Kim weight; ensemble CV (gbm + a
-    cnn fitted on the same rows, `cv_ensemble`) → the cnn's weight; final 30-mer gbm, flank-free
-    gbm and (weight > 0) cnn on the chosen mix → an ensemble directory `out/default` naming its
+    """Selection grid (fast gbm) → data mix, feature version, Kim weight; 23-mer CV
+    (`cv_flank_free`) → a flank-free gbm for 23-mers or the N-padded ensemble; ensemble CV (gbm +
+    a cnn fitted on the same rows, `cv_ensemble`) → the cnn's weight; final 30-mer gbm, flank-free
+    gbm (when chosen) and (weight > 0) cnn on the chosen mix → an ensemble directory `out/default` naming its
     siblings. Resumable: CV rows are cached in `out/cv.jsonl`, fitted models are kept."""
     from helixforge.core.artifacts import save_json
 
@@ -305,8 +305,15 @@ def build(out: Path) -> dict:
     best = max(grid, key=lambda r: r["score"])
     mix, fv, kw = best["mix"], best["features"], best["kim_weight"]
     print("chosen:", mix, fv, kw, flush=True)
-    if os.environ.get("HELIX_RECIPE_FLANK_CV") and not any("flank_free_cv" in r for r in cache):
-        record({"flank_free_cv": True, **cv_flank_free(df, mix, fv, kw, params=fast)})
+    flank = _cached(cache, flank_free_cv=True, mix=mix, features=fv, kim_weight=kw)
+    if flank is None:  # 23-mers: a flank-free model, or the 30-mer model fed N flanks?
+        flank = {"flank_free_cv": True, "mix": mix, "features": fv, "kim_weight": kw,
+                 **cv_flank_free(df, mix, fv, kw, params=fast)}  # fmt: skip
+        record(flank)
+    use_flank_free = flank["flank_free"]["score"] > flank["n_padded"]["score"]
+    print(
+        "23-mers:", "flank-free model" if use_flank_free else "N-padded 30-mer models", flush=True
+    )
     ens = _cached(cache, ensemble_cv=True, mix=mix, features=fv, kim_weight=kw)
     if ens is None:
         ens = {"ensemble_cv": True, "mix": mix, "features": fv, "kim_weight": kw,
@@ -316,7 +323,9 @@ def build(out: Path) -> dict:
         record(ens)
     w = ens["best_cnn_weight"]
     print("cnn weight:", w, flush=True)
-    todo = [("gbm", False, "gbm", None), ("gbm23", True, "gbm", None)]
+    todo = [("gbm", False, "gbm", None)] + (
+        [("gbm23", True, "gbm", None)] if use_flank_free else []
+    )
     if w > 0:
         todo.append(("cnn", False, "cnn", RECIPE_CNN_PARAMS))
     for name, ff, kind, params in todo:
@@ -329,8 +338,8 @@ def build(out: Path) -> dict:
     (out / "default").mkdir(exist_ok=True)
     save_json({"format": "helixforge.crispr.ontarget", "kind": "ensemble", "enzyme": "spcas9",
                "members": members, "member_base": "siblings", "weights": weights,
-               "flank_free": "gbm23", "recipe": {"mix": mix, "features": fv, "kim_weight": kw,
-                                                 "cnn_weight_cv": ens}},
+               **({"flank_free": "gbm23"} if use_flank_free else {}),
+               "recipe": {"mix": mix, "features": fv, "kim_weight": kw, "cnn_weight_cv": ens}},
               out / "default" / "config.json")  # fmt: skip
     return {"mix": mix, "features": fv, "kim_weight": kw, "cnn_weight": w}
 

@@ -533,10 +533,15 @@ def ship(out: Path, weights: Path) -> dict:
     parts = " + ".join(
         f"{w:g} x `{SHIP_NAMES[m]}`" for m, w in zip(cfg["members"], cfg["weights"], strict=True)
     )
+    short = (
+        f"23-mers (no flanks) go to `{ens['flank_free']}`, trained on spacer + PAM only."
+        if "flank_free" in ens
+        else "23-mers are scored by the same members with unknown (N) flanks (the recipe's 23-mer "
+        "CV preferred that to a flank-free model)."
+    )
     write_text(f"""# SpCas9 on-target efficiency: default model
 
-Weighted mean of percentile scores: {parts}; 23-mers (no flanks) go to
-`{ens.get("flank_free", "-")}`, trained on spacer + PAM only. The weights were {"chosen by the recipe's cross-validation on the training rows (see the members' cards)" if tuned else "fixed, not tuned"}.
+Weighted mean of percentile scores: {parts}. {short} The weights were {"chosen by the recipe's cross-validation on the training rows (see the members' cards)" if tuned else "fixed, not tuned"}.
 Built by `{command}`; the
 held-out benchmark is in benchmarks/results/crispr_ontarget.md.
 

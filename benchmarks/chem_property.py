@@ -73,6 +73,9 @@ EMBED_CACHE = ROOT / ".bench" / "embcache"  # HELIX_CACHE_DIR for these runs (un
 MOLECULENET = ["esol", "freesolv", "lipophilicity", "bbbp", "bace", "clintox", "tox21"]
 THROUGHPUT_TASK = "throughput_moses10k"
 QUICK_TASKS = ["dili", "caco2_wang", "herg"]
+TDC_AUTO_CMD = (
+    "/tmp/brief/cpujob .venv/bin/python benchmarks/chem_property.py --part tdc --models auto"
+)
 LOWER_IS_BETTER = {"mae", "rmse"}
 LEADERBOARD_DIRECTION = {"MAE": "min", "Spearman": "max", "AUROC": "max", "AUPRC": "max"}
 
@@ -1308,6 +1311,18 @@ def write_report(out: Path = OUT_JSON, md_path: Path | None = None) -> None:
     for m in MODELS:
         n_m = len([r for r in tdc_rows if r["model"] == m])
         missing.append(f"- ours {m}: {n_m} of 110 TDC runs finished.")
+    have_auto = {(r["task"], r["seed"]) for r in tdc_rows if r["model"] == "auto"}
+    gaps: dict[tuple[int, ...], list[str]] = {}
+    for t in tasks:
+        absent_seeds = tuple(k for k in range(1, 6) if (t["task"], k) not in have_auto)
+        if absent_seeds:
+            gaps.setdefault(absent_seeds, []).append(t["task"])
+    for absent_seeds, names in gaps.items():
+        missing.append(
+            f"- auto (default rule) rows missing for seed(s) {', '.join(map(str, absent_seeds))}"
+            f" on {', '.join(names)}: `{TDC_AUTO_CMD} --seeds"
+            f" {' '.join(map(str, absent_seeds))} --tasks {' '.join(names)}`."
+        )
     for m in MODELS[:3]:
         n_m = len([r for r in mn if r["model"] == m])
         missing.append(f"- ours {m}: {n_m} of {3 * len(MOLECULENET)} MoleculeNet runs finished.")

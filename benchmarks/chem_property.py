@@ -73,9 +73,7 @@ EMBED_CACHE = ROOT / ".bench" / "embcache"  # HELIX_CACHE_DIR for these runs (un
 MOLECULENET = ["esol", "freesolv", "lipophilicity", "bbbp", "bace", "clintox", "tox21"]
 THROUGHPUT_TASK = "throughput_moses10k"
 QUICK_TASKS = ["dili", "caco2_wang", "herg"]
-TDC_AUTO_CMD = (
-    "/tmp/brief/cpujob .venv/bin/python benchmarks/chem_property.py --part tdc --models auto"
-)
+TDC_AUTO_CMD = ".venv/bin/python benchmarks/chem_property.py --part tdc --models auto"
 LOWER_IS_BETTER = {"mae", "rmse"}
 LEADERBOARD_DIRECTION = {"MAE": "min", "Spearman": "max", "AUROC": "max", "AUPRC": "max"}
 

@@ -69,6 +69,7 @@ GA_DEFAULTS: dict[str, Any] = {
     "min_atoms": 5,
     "max_atoms": 60,
     "patience": 50,
+    "size_cap": False,  # GuacaMol's soft heavy-atom cap on children (measured worse: off)
 }
 
 

@@ -43,6 +43,9 @@ class Predictor(TrainedRun):
             salts=str(self.config.get("salts", "keep")),
         )
         self.ad = applicability_columns(float(self.config.get("ad_threshold", 0.3)), self.spec)
+        from helixforge.chem.pretrained.embed import uses_minimol
+
+        self.minimol = uses_minimol(str(self.config.get("model", "")))
 
     def feature_spec(self):
         """The `FeatureSpec` every member shares when all are GBMs, else None."""
@@ -66,6 +69,10 @@ class Predictor(TrainedRun):
                 frame[col].tolist(), self.spec, self.options, n_jobs, scaffolds=False
             )
             clean, errors = apply_standardization(frame, col, results, source=source)
+            if self.minimol:  # molecules MiniMol cannot embed: errors, not NaN embeddings
+                from helixforge.chem.pretrained.embed import reject_minimol_failures
+
+                clean, X = reject_minimol_failures(clean, col, errors, X, n_jobs=n_jobs)
             return clean, clean[CANONICAL_COL].tolist(), errors, X
 
         return prepare

@@ -103,7 +103,8 @@ def parse_smiles(smiles: object):
         return None, "not a valid SMILES (syntax error)"
     if mol.GetNumAtoms() == 0:
         return None, "SMILES has no atoms"
-    if any(a.GetAtomicNum() == 0 for a in mol.GetAtoms()):
+    # Dummy atoms are written '*' in SMILES; the string test spares the per-atom loop.
+    if "*" in text and any(a.GetAtomicNum() == 0 for a in mol.GetAtoms()):
         return None, "has a dummy atom '*' (attachment point / R group); give the whole molecule"
     try:
         Chem.SanitizeMol(mol)

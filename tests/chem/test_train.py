@@ -71,7 +71,7 @@ def test_auto_writes_its_rule_cv_evidence_and_choice_to_the_run(
     cfg = json.loads((run.run_dir / "config.json").read_text())
     metrics = json.loads((run.run_dir / "metrics.json").read_text())
     sel = cfg["auto_selection"]
-    assert sel["rule"].startswith("paired-fold margin") and sel["baseline"] == "gbm"
+    assert sel["rule"].startswith("lowest mean CV loss") and sel["baseline"] == "gbm"
     assert cfg["model"] == sel["chosen"] and cfg["model_requested"] == "auto"
     assert {"gbm", "gbm-fast"} <= set(sel["candidates"]) <= set(metrics["selection"])
     assert len(sel["candidates"]["gbm"]["fold_losses"]) == sel["folds"] == 5

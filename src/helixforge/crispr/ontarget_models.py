@@ -226,11 +226,18 @@ class OnTargetModel(_ContextScorer):
         import torch
 
         out = []
-        with torch.inference_mode():
-            for s in range(0, len(codes), 8192):
-                out.append(
-                    self._net(torch.from_numpy(one_hot_contexts(codes[s : s + 8192]))).numpy()
-                )
+        # One thread: torch's parallel reductions give last-bit differences between thread
+        # counts, and the same guides must get the same bytes in every process.
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            with torch.inference_mode():
+                for s in range(0, len(codes), 8192):
+                    out.append(
+                        self._net(torch.from_numpy(one_hot_contexts(codes[s : s + 8192]))).numpy()
+                    )
+        finally:
+            torch.set_num_threads(threads)
         return np.concatenate(out).astype(float)
 
     def calibrate(self, raw: np.ndarray) -> np.ndarray:

@@ -281,6 +281,31 @@ def report() -> None:
             "of 10,000) are reduced because the two shared CPU slots were busy for the whole "
             "session; each GA run here took 10–20 s of one core.\n"
         )
+    pub = {t: PUBLISHED[t]["graph_ga"] for t in TASKS if t in PUBLISHED}
+    best_ga = {}
+    for r in task_rows:
+        if r["model"] == "ga" and r["task"] in pub:
+            best_ga.setdefault(r["task"], []).append((r["budget"], r["score"]))
+    if best_ga:
+        summary, beats = [], 0
+        for t, runs in best_ga.items():
+            b = max(x for x, _ in runs)
+            n = sum(1 for x, _ in runs if x == b)
+            mean = sum(v for x, v in runs if x == b) / n
+            beats += "MPO" in t and mean > pub[t]
+            summary.append(f"{t} {mean:.3f} vs {pub[t]:.3f} ({b:,} calls, {n} seed{'s' * (n > 1)})")
+        n_mpo = sum("MPO" in t for t in best_ga)
+        lines.append(
+            "**Goal (issue 13): beat the published Graph GA on the MPO tasks with no more scoring "
+            f"calls than it used** — not met: ahead on {beats} of {n_mpo} MPO tasks. Our GA at "
+            "its largest budget run here: "
+            + "; ".join(summary)
+            + ". (Graph GA itself scored all ~1.6M ChEMBL molecules to choose its start, so every "
+            "budget here is far below its call count.) The 2,000- and 5,000-call GA rows come from "
+            "the GA before GuacaMol's mutation rules were adopted (commit df0b85b), as does the "
+            "Celecoxib 50,000-call row; the other 10,000- and 50,000-call rows come from the "
+            "current GA.\n"
+        )
     for b in budgets:
         lines.append(f"\n## Budget: {b:,} scoring calls per run\n")
         table = []
@@ -363,7 +388,8 @@ def report() -> None:
             ],
         )
     )
-    est = [r for r in rows if r["task"] == "timing-estimate"]
+    measured_timing = any(r["task"].startswith("timing:") for r in rows)
+    est = [r for r in rows if r["task"] == "timing-estimate" and not measured_timing]
     for r in est:
         lines.append(
             "\n## Timing goal (10k calls, 2 cores, < 15 min): component measurements\n\n"

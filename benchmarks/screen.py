@@ -216,16 +216,7 @@ def run_peer() -> None:
             continue
         pred = WORK / "peer" / f"{model}.csv"
         if "cli" in model:
-            cmd = [
-                str(PEER_VENV / "bin" / "admet_predict"),
-                "--data_path",
-                str(data),
-                "--save_path",
-                str(pred),
-                "--smiles_column",
-                "smiles",
-                *args,
-            ]
+            cmd = peer_cli(data, pred, args)
         else:
             cmd = [
                 str(PEER_VENV / "bin" / "python"),
@@ -319,6 +310,14 @@ def run_filters() -> None:
 # --------------------------------------------------------------------------- ours
 RUNS = WORK / "runs"
 TDC = CORPORA.parent / "tdc_admet" / "admet_group"
+
+
+def peer_cli(data: Path, pred: Path, extra: list[str]) -> list[str]:
+    """The ADMET-AI CLI command that predicts `data` (a `smiles` column) into `pred`."""
+    return [str(PEER_VENV / "bin" / "admet_predict"), "--data_path", str(data),
+            "--save_path", str(pred), "--smiles_column", "smiles", *extra]  # fmt: skip
+
+
 MODEL_RUNS = {  # name → `helix chem train` model and extra args (lipophilicity, TDC train_val)
     "gbm": ("gbm", []),
     "gbm-fast": ("gbm-fast", []),  # the fast feature set: the screening-speed choice
@@ -585,16 +584,7 @@ def run_side_by_side(args: argparse.Namespace) -> None:
             continue
         if whose == "peer":
             pred = folder / f"{model}.csv"
-            cmd = [
-                str(PEER_VENV / "bin" / "admet_predict"),
-                "--data_path",
-                str(data),
-                "--save_path",
-                str(pred),
-                "--smiles_column",
-                "smiles",
-                *([] if pct else ["--drugbank_path", "None"]),
-            ]
+            cmd = peer_cli(data, pred, [] if pct else ["--drugbank_path", "None"])
             env = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
         else:
             pred = folder / f"{model}.parquet"

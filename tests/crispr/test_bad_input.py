@@ -226,6 +226,11 @@ CASES = [
      "appears more than once"),
     ("score-out-is-input", [*SCORE, "{d}/ctx.csv", "-o", "{d}/ctx.csv", "--overwrite"], "is the input"),
     ("train-out-holds-input", [*TRAIN, *TRAIN_OK, "-o", "{d}", "--overwrite"], "holds the input"),
+    # ---- robustness sweep: a named on-target model that cannot be loaded is an error, not a note
+    ("design-ontarget-model-missing", [*DESIGN, "-t", "chr1:1001-1400", "-g", "{d}/g.fa",
+                                       "--ontarget-model", "{d}/nomodel", "-o", "{o}"], "nomodel"),
+    ("design-ontarget-model-typo", [*DESIGN, "-t", "chr1:1001-1400", "-g", "{d}/g.fa",
+                                    "--ontarget-model", "defualt", "-o", "{o}"], "defualt"),
 ]  # fmt: skip
 
 

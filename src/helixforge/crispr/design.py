@@ -86,7 +86,9 @@ def _ontarget(guides: pd.DataFrame, enz: Enzyme, model: str, notes: list[str]) -
             score_ontarget(ctx, enzyme=enz.name, model=model, errors=errors), dtype=float
         )
     except HelixError as exc:
-        notes.append(f"on-target scores not computed: {exc.message}")
+        if model != "default":
+            raise  # a model the user named (path or name) that cannot be used is an error
+        notes.append(f"on-target scores not computed: {exc.message}")  # e.g. no model for enz
         return np.full(len(guides), np.nan)
     if len(errors):
         notes.append(f"on-target model could not score {len(errors)} guide(s): {errors.summary(2)}")

@@ -133,3 +133,29 @@ def test_unknown_salt_policy_is_a_config_error():
 
     with pytest.raises(ConfigError, match="salts"):
         StandardizeOptions(salts="strip")
+
+
+def test_a_molecule_over_the_atom_limit_is_a_row_error_not_a_stalled_job():
+    # Atom-pair, ErG and autocorrelation features grow with the cube of the atom count: a
+    # 1,500-atom chain took minutes per molecule before it was refused here.
+    from helixforge.chem.standardize import MAX_HEAVY_ATOMS, parse_smiles
+
+    mol, reason = parse_smiles("C" * MAX_HEAVY_ATOMS)
+    assert mol is not None and reason is None
+    mol, reason = parse_smiles("C" * (MAX_HEAVY_ATOMS + 1))
+    assert mol is None and "too large" in reason and f"{MAX_HEAVY_ATOMS + 1:,}" in reason
+    mol, reason = parse_smiles("c1ccccc1" * 200)  # 1,200 atoms in 1,600 characters
+    assert mol is None and "1,200 heavy atoms" in reason
+
+
+def test_standardize_file_counts_and_records_lines_that_are_not_rows(tmp_path):
+    from helixforge.chem.standardize import standardize_file
+
+    src = tmp_path / "in.csv"
+    src.write_text("id,smiles\nm1,CCO\nm2,CCN,extra\nm3,xx\nm4,CCC\n")
+    res = standardize_file(src, tmp_path / "out.csv")
+    assert (res["rows"], res["ok"], res["errors"]) == (4, 2, 2)
+    errs = pd.read_csv(tmp_path / "out.errors.csv")
+    assert errs["row"].tolist() == [3, 4]  # file lines, in order
+    assert errs.loc[0, "value"] == "m2,CCN,extra"  # the raw line, not an empty value
+    assert "wrong number of fields" in errs.loc[0, "reason"]

@@ -25,6 +25,11 @@ from helixforge.core.errors import RowErrors
 
 # A SMILES longer than this is not a small molecule (and parsing it could take minutes).
 MAX_SMILES_LENGTH = 5_000
+# Distance-matrix features (atom pairs, ErG, 2D autocorrelation) grow with the cube of the atom
+# count: a 1,500-atom chain takes minutes, a 5,000-atom one hours. The largest molecule in the
+# MoleculeNet / TDC sets has ~500 heavy atoms; above this limit a row is rejected, so one
+# polymer in a library cannot stall a whole job.
+MAX_HEAVY_ATOMS = 1_000
 CANONICAL_COL = "canonical_smiles"
 
 
@@ -106,6 +111,12 @@ def parse_smiles(smiles: object):
     # Dummy atoms are written '*' in SMILES; the string test spares the per-atom loop.
     if "*" in text and any(a.GetAtomicNum() == 0 for a in mol.GetAtoms()):
         return None, "has a dummy atom '*' (attachment point / R group); give the whole molecule"
+    heavy = mol.GetNumHeavyAtoms()
+    if heavy > MAX_HEAVY_ATOMS:
+        return None, (
+            f"molecule too large ({heavy:,} heavy atoms; limit {MAX_HEAVY_ATOMS:,}); "
+            "not a small molecule"
+        )
     try:
         Chem.SanitizeMol(mol)
     except Exception as exc:  # RDKit raises several types (valence, kekulization, ...)
@@ -344,17 +355,22 @@ def standardize_file(
     """`helix chem standardize`: write the table with a `canonical_smiles` column, plus
     `<out>.errors.csv` for rejected rows. Returns counts and the paths written."""
     from helixforge.core.errors import NoUsableRowsError
-    from helixforge.core.tables import read_table, skipped_line_errors, write_table
+    from helixforge.core.tables import read_table, write_table
 
-    df = read_table(path, columns=[smiles_col])
+    # Lines that are not rows (wrong field count, broken quoting) are recorded with their raw
+    # text by the reader; rows_in counts them, so "ok of rows" is out of every input record.
+    errors = RowErrors(path)
+    df = read_table(path, columns=[smiles_col], errors=errors)
+    rows_in = int(df.attrs.get("rows_in", len(df)))
     clean, errors = standardize_table(
         df,
         smiles_col,
         source=path,
         options=StandardizeOptions(tautomer=tautomer, salts=salts),
         n_jobs=n_jobs,
+        errors=errors,
     )
-    errors.extend(skipped_line_errors(df, path))
+    errors.items.sort(key=lambda e: -1 if e.row is None else e.row)
     out = str(out)
     errors_path = _errors_path(out)
     errors.write(errors_path)
@@ -365,7 +381,7 @@ def standardize_file(
         )
     write_table(clean, out)
     return {
-        "rows": len(df),
+        "rows": rows_in,
         "ok": len(clean),
         "errors": len(errors),
         "out": out,

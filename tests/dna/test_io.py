@@ -341,3 +341,21 @@ def test_a_malformed_vcf_record_names_its_column(tmp_path):
     assert [a.pos for a in iter_vcf(vcf, errors=errors)] == [10, 30]
     (err,) = errors.items
     assert (err.row, err.column, err.value) == (5, "POS", "abc")
+
+
+def test_a_vcf_compressed_with_plain_gzip_reads_like_the_plain_file(tmp_path):
+    # `gzip calls.vcf` (not bgzip): htslib cannot seek in it; it used to end in a traceback.
+    from helixforge.dna.io import iter_vcf
+
+    text = VCF_HEAD + "chr1\t10\trs1\tA\tG\t.\t.\t.\nchr1\tabc\trs2\tA\tG\t.\t.\t.\n"
+    text += "chr1\t30\trs3\tA\tT,C\t.\t.\t.\n"
+    (tmp_path / "v.vcf").write_text(text)
+    (tmp_path / "v.vcf.gz").write_bytes(gzip.compress(text.encode()))
+    plain, zipped = RowErrors(tmp_path / "v.vcf"), RowErrors(tmp_path / "v.vcf.gz")
+    want = [(a.pos, a.alt, a.line) for a in iter_vcf(tmp_path / "v.vcf", errors=plain)]
+    got = [(a.pos, a.alt, a.line) for a in iter_vcf(tmp_path / "v.vcf.gz", errors=zipped)]
+    assert got == want == [(10, "G", 4), (30, "T", 6), (30, "C", 6)]
+    assert [(e.row, e.column) for e in zipped] == [(5, "POS")]
+    (tmp_path / "t.vcf.gz").write_bytes(gzip.compress(text.encode())[:-12])
+    with pytest.raises(InputError, match=r"t\.vcf\.gz"):
+        read_vcf(tmp_path / "t.vcf.gz")

@@ -88,10 +88,10 @@ def iter_vcf(
     if p.stat().st_size == 0:
         raise EmptyInputError(f"{p}: VCF is empty", hint="a VCF needs '##fileformat' and '#CHROM'")
     header = _header_lines(p)
-    with _quiet_htslib():
+    with _quiet_htslib(), contextlib.ExitStack() as stack:
         try:
-            vf = pysam.VariantFile(str(p))
-        except (ValueError, OSError) as exc:
+            vf = pysam.VariantFile(str(_htslib_readable(p, stack)))
+        except (ValueError, OSError, NotImplementedError) as exc:
             raise InputError(
                 f"{p}: could not be read as VCF ({exc})",
                 hint="a VCF needs a '##fileformat=VCF…' header and a '#CHROM' line; "
@@ -126,6 +126,28 @@ def iter_vcf(
                     continue
                 for k, alt in enumerate(alts, start=1):
                     yield VcfAllele(rec.chrom, rec.pos, vid, rec.ref, alt, k, n, line)
+
+
+def _htslib_readable(p: Path, stack: contextlib.ExitStack) -> Path:
+    """The file htslib opens: `p` itself, or for a plain-gzip VCF (``gzip`` rather than
+    ``bgzip``; htslib cannot seek in it) a decompressed copy that lives as long as `stack`.
+    A truncated or corrupt gzip stream is an `InputError` naming `p`."""
+    import gzip
+    import shutil
+    import tempfile
+
+    from helixforge.core.io import check_gzip_whole, is_gzip
+    from helixforge.dna.io.genome import is_bgzf
+
+    if not is_gzip(p) or is_bgzf(p):
+        return p
+    check_gzip_whole(p)
+    tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="helix-vcf-")))
+    name = p.name[:-3] if p.name.lower().endswith(".gz") else p.name
+    dest = tmp / (name or "input.vcf")
+    with gzip.open(p, "rb") as src, open(dest, "wb") as out:
+        shutil.copyfileobj(src, out, 1 << 20)
+    return dest
 
 
 _VCF_COLUMNS = ("CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO")

@@ -41,6 +41,12 @@ def generate_cmd(
         1.0, "--temperature", min=0.05, max=10.0, help="Sampling temperature (1 = the model)."
     ),
     max_len: int = typer.Option(128, "--max-len", min=1, max=1000, help="Maximum tokens."),
+    constrained: bool = typer.Option(
+        False,
+        "--constrained/--unconstrained",
+        help="Syntax-aware sampling: never an unbalanced branch, unclosed ring label or end "
+        "token inside a branch (log_likelihood is then the masked policy's).",
+    ),
     fcd_ref: str = typer.Option(
         None,
         "--fcd-ref",
@@ -68,7 +74,7 @@ def generate_cmd(
         load_fcd_reference(fcd_ref, log=log)
     s = generate_molecules(
         model, n, out_path, seed=seed, temperature=temperature, max_len=max_len,
-        overwrite=overwrite, device=str(resolve_device(device)), log=log,
+        constrained=constrained, overwrite=overwrite, device=str(resolve_device(device)), log=log,
     )  # fmt: skip
     canon = []
     if fcd_ref is not None and fcd_available():

@@ -23,6 +23,15 @@ Semantics:
   equals it (up to float rounding). With `grad=True` it is recomputed with autograd by one
   teacher-forced pass (REINVENT's agent update); otherwise it is detached.
   Determinism: the same `seed` (or a generator in the same state) gives the same samples.
+* `sample(..., constrained=True)` masks, at every step, the tokens that would make the SMILES
+  syntactically impossible (`sampling.SmilesSyntax`: a ")" without an open branch, the end
+  token inside a branch or with a ring label open, a ring label after "(" or ")", a ring bond
+  to its own atom or its chain neighbour, anything that no longer fits into `max_len`) and
+  renormalises over the rest. Its log-likelihood is then that of the masked policy
+  (temperature 1): `log_likelihood(smiles, constrained=True, max_len=...)` gives the same
+  number, and raises InputError for a SMILES the mask would never produce. The default stays
+  unconstrained (RL, training validity and GA seeding use the plain model). SELFIES priors
+  ignore it (always valid).
 * `log_likelihood` sums log p(token | prefix) over [tokens, end]. A SMILES that cannot be
   spelled with the vocabulary (unknown token, characters outside SMILES) raises `InputError`
   naming it — never -inf, which would poison a loss; filter first with `prior.can_encode`.
@@ -264,16 +273,65 @@ class Prior:
         return sum(p.numel() for p in self.model.parameters())
 
     # -- likelihood ---------------------------------------------------------------------
-    def _ll_ids(self, targets: torch.Tensor) -> torch.Tensor:
-        """Sum of log p over non-PAD targets (B, T); inputs are BOS + targets[:, :-1]."""
+    def _syntax(self):
+        """The SMILES syntax masker of this vocabulary (None for SELFIES: always valid)."""
+        from helixforge.chem.generate.sampling import SmilesSyntax
+
+        if self.vocab.kind != "smiles":
+            return None
+        return SmilesSyntax(self.vocab.tokens, self.device)
+
+    def _syntax_mask(self, targets: torch.Tensor, max_len: int, offset: int = 0) -> torch.Tensor:
+        """(B, T, V) bool: the tokens constrained sampling allows at every position of the
+        target rows; InputError naming a row whose own tokens it would not allow."""
+        syntax = self._syntax()
+        n, width = targets.shape
+        lengths = (targets != PAD).sum(1)
+        if syntax is None:
+            return torch.ones(n, width, len(self.vocab), dtype=torch.bool, device=self.device)
+        too_long = (lengths > max_len).nonzero().flatten().tolist()
+        if too_long:
+            i = too_long[0]
+            raise InputError(
+                f"smiles[{offset + i}]: {int(lengths[i]) - 1} tokens do not fit max_len {max_len}"
+                " (with the end token) of constrained sampling",
+                hint="pass the max_len the molecules were sampled with",
+            )
+        state = syntax.start(n, max(max_len, width))
+        state["max_len"] = max_len
+        ended = torch.zeros(n, dtype=torch.bool, device=self.device)
+        masks = []
+        for t in range(width):
+            tok = targets[:, t]
+            active = ~ended & (tok != PAD)
+            masks.append(syntax.allowed(state) | ~active[:, None])
+            syntax.update(state, tok, active)
+            ended |= tok == EOS
+        mask = torch.stack(masks, 1)
+        refused = (~mask.gather(2, targets.unsqueeze(2)).squeeze(2)).any(1)
+        if bool(refused.any()):
+            i = int(refused.nonzero()[0])
+            raise InputError(
+                f"smiles[{offset + i}]: {self.vocab.decode(targets[i].tolist())!r} cannot be "
+                "produced by constrained sampling (unbalanced branch, unclosed or misplaced ring "
+                "label, or a token outside SMILES syntax)",
+                hint="score it with constrained=False",
+            )
+        return mask
+
+    def _ll_ids(
+        self, targets: torch.Tensor, constrained_len: int | None = None, offset: int = 0
+    ) -> torch.Tensor:
+        """Sum of log p over non-PAD targets (B, T); inputs are BOS + targets[:, :-1].
+        With `constrained_len` (a max_len): log p of the syntax-masked, renormalised model."""
         bos = torch.full((targets.shape[0], 1), BOS, dtype=torch.long, device=targets.device)
         inputs = torch.cat([bos, targets[:, :-1]], dim=1)
         logits, _ = self.model(inputs)
-        logp = (
-            torch.log_softmax(_never_start_or_pad(logits), dim=-1)
-            .gather(2, targets.unsqueeze(2))
-            .squeeze(2)
-        )
+        logits = _never_start_or_pad(logits)
+        if constrained_len is not None:
+            mask = self._syntax_mask(targets, constrained_len, offset)
+            logits = logits.masked_fill(~mask, float("-inf"))
+        logp = torch.log_softmax(logits, dim=-1).gather(2, targets.unsqueeze(2)).squeeze(2)
         return torch.where(targets != PAD, logp, torch.zeros_like(logp)).sum(dim=1)
 
     def encode_batch(self, smiles: Sequence[str]) -> torch.Tensor:
@@ -290,29 +348,43 @@ class Prior:
             out[i, : len(r)] = torch.tensor(r, dtype=torch.long)
         return out.to(self.device)
 
-    def log_likelihood(self, smiles: Sequence[str]) -> torch.Tensor:
+    def log_likelihood(
+        self, smiles: Sequence[str], *, constrained: bool = False, max_len: int = 128
+    ) -> torch.Tensor:
         """Log-likelihood (n,) of each SMILES under the model, with autograd; an
-        unencodable SMILES raises InputError (see `can_encode`)."""
+        unencodable SMILES raises InputError (see `can_encode`). `constrained=True` scores
+        under the syntax-masked policy that `sample(constrained=True, max_len=max_len)`
+        draws from (InputError for a SMILES that policy cannot produce)."""
         if isinstance(smiles, str):
             raise InputError("log_likelihood takes a sequence of SMILES, not one string")
         smiles = list(smiles)
         if not smiles:
             return torch.zeros(0, device=self.device)
         targets = self.encode_batch(smiles)
-        parts = [self._ll_ids(targets[i : i + _CHUNK]) for i in range(0, len(smiles), _CHUNK)]
+        limit = max_len if constrained else None
+        parts = [
+            self._ll_ids(targets[i : i + _CHUNK], limit, i) for i in range(0, len(smiles), _CHUNK)
+        ]
         return torch.cat(parts)
 
     # -- sampling -----------------------------------------------------------------------
     @torch.no_grad()
-    def _sample_ids(self, n: int, generator, temperature: float, max_len: int):
+    def _sample_ids(
+        self, n: int, generator, temperature: float, max_len: int, constrained: bool = False
+    ):
         ids = torch.full((n, max_len), PAD, dtype=torch.long, device=self.device)
         ll = torch.zeros(n, device=self.device)
         done = torch.zeros(n, dtype=torch.bool, device=self.device)
         x = torch.full((n, 1), BOS, dtype=torch.long, device=self.device)
         state = None
+        syntax = self._syntax() if constrained else None
+        grammar = syntax.start(n, max_len) if syntax is not None else None
         for t in range(max_len):
             logits, state = self.model(x, state)
             logits = _never_start_or_pad(logits[:, -1, :])
+            if syntax is not None:  # finished rows: any token (it is replaced by PAD)
+                allowed = syntax.allowed(grammar) | done[:, None]
+                logits = logits.masked_fill(~allowed, float("-inf"))
             logp = torch.log_softmax(logits, dim=-1)
             probs = (
                 torch.softmax(logits / temperature, dim=-1) if temperature != 1.0 else logp.exp()
@@ -321,6 +393,8 @@ class Prior:
             tok = torch.where(done, torch.full_like(tok, PAD), tok)
             ll += torch.where(done, torch.zeros_like(ll), logp.gather(1, tok[:, None]).squeeze(1))
             ids[:, t] = tok
+            if syntax is not None:
+                syntax.update(grammar, tok, ~done)
             done |= tok == EOS
             if bool(done.all()):
                 return ids[:, : t + 1], ll
@@ -336,8 +410,11 @@ class Prior:
         temperature: float = 1.0,
         max_len: int = 128,
         grad: bool = False,
+        constrained: bool = False,
     ) -> tuple[list[str], torch.Tensor]:
-        """Sample `n` sequences → (decoded SMILES, log-likelihoods (n,)); see module doc."""
+        """Sample `n` sequences → (decoded SMILES, log-likelihoods (n,)); see module doc.
+        `constrained=True`: syntax-aware sampling (`sampling.SmilesSyntax`), and the returned
+        log-likelihood is that of the masked policy (`log_likelihood(..., constrained=True)`)."""
         if isinstance(n, bool) or not isinstance(n, int) or n < 0:
             raise ConfigError(f"n must be a non-negative integer, not {n!r}")
         if not (isinstance(temperature, int | float) and 0.05 <= float(temperature) <= 10.0):
@@ -356,11 +433,14 @@ class Prior:
         try:
             for start in range(0, n, _CHUNK):
                 m = min(_CHUNK, n - start)
-                ids, ll = self._sample_ids(m, generator, float(temperature), max_len)
+                ids, ll = self._sample_ids(
+                    m, generator, float(temperature), max_len, bool(constrained)
+                )
                 smiles.extend(self.vocab.decode(row) for row in ids.tolist())
                 if grad:
                     self.model.train(was_training)
-                    ll = self._ll_ids(ids)
+                    limit = max_len if constrained and self.vocab.kind == "smiles" else None
+                    ll = self._ll_ids(ids, limit, start)
                     self.model.eval()
                 lls.append(ll)
         finally:

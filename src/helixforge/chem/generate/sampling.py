@@ -17,7 +17,10 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import torch
 
 
 def canonicalize(smiles: Sequence[str]) -> list[str | None]:
@@ -60,11 +63,14 @@ def generate_molecules(
     seed: int = 0,
     temperature: float = 1.0,
     max_len: int = 128,
+    constrained: bool = False,
     overwrite: bool = False,
     device: str = "cpu",
     log: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
-    """Sample `n` SMILES from the prior at `model` (None: shipped) and write the table `out`."""
+    """Sample `n` SMILES from the prior at `model` (None: shipped) and write the table `out`;
+    `constrained`: syntax-aware sampling (`SmilesSyntax`; log_likelihood is then that of the
+    masked policy)."""
     import pandas as pd
 
     from helixforge.chem.generate.prior import Prior
@@ -78,7 +84,9 @@ def generate_molecules(
     check_output(out, overwrite=overwrite, kind="table", inputs=[model])
     prior = Prior.load(model, device=device)
     t0 = time.perf_counter()
-    smiles, ll = prior.sample(n, seed=seed, temperature=float(temperature), max_len=max_len)
+    smiles, ll = prior.sample(
+        n, seed=seed, temperature=float(temperature), max_len=max_len, constrained=constrained
+    )
     t_sample = time.perf_counter() - t0
     canon = canonicalize(smiles)
     seen: set[str] = set()
@@ -104,7 +112,7 @@ def generate_molecules(
     write_table(df, out)
     summary = summarize_samples(canon, novel_flags)
     summary.update(
-        out=str(out), seed=seed, temperature=float(temperature),
+        out=str(out), seed=seed, temperature=float(temperature), constrained=bool(constrained),
         sampling_seconds=round(t_sample, 3), seconds=round(time.perf_counter() - t0, 3),
         novelty_reference=None if prior.novelty is None else {
             "items": prior.novelty.n_items, "false_positive_rate": prior.novelty.fp_rate},
@@ -112,3 +120,212 @@ def generate_molecules(
     if summary["novelty"] is None and log:
         log("the prior ships no novelty reference: novelty not reported")
     return summary
+
+
+# -- syntax-aware (constrained) SMILES sampling --------------------------------------------
+# Token classes of the grammar below. OTHER covers tokens that cannot stand outside a bracket
+# atom in a SMILES the parser accepts ("+", "@", "?", ">", "~", "*"-free specials, ...).
+OTHER, ATOM, BOND, OPEN, CLOSE, RING, DOT, END, START, LEAD_BOND = range(10)
+# LEAD_BOND is a state, not a token class: a bond that does not follow an atom ("(=", ")=", "1=")
+_ORGANIC = {"B", "C", "N", "O", "P", "S", "F", "Cl", "Br", "I", "b", "c", "n", "o", "s", "p", "*"}
+_BONDS = {"-", "=", "#", ":", "/", "\\"}
+
+# _FOLLOWS[previous class][next class]: which token class may follow which (OpenSMILES order:
+# a ring-closure label directly after an atom, never after a branch; a branch opens after an
+# atom, a ring label or a closed branch and holds a bond or an atom first; a bond after an atom
+# precedes an atom or a ring label ("C=1"), any other bond an atom; the end token follows an
+# atom, a ring label or a closed branch).
+_FOLLOWS = {
+    START: {ATOM},
+    ATOM: {ATOM, BOND, OPEN, CLOSE, RING, DOT, END},
+    RING: {ATOM, BOND, OPEN, CLOSE, RING, DOT, END},
+    CLOSE: {ATOM, BOND, OPEN, CLOSE, DOT, END},
+    BOND: {ATOM, RING},
+    LEAD_BOND: {ATOM},
+    OPEN: {ATOM, BOND},
+    DOT: {ATOM},
+}
+
+
+def token_class(token: str) -> int:
+    """Grammar class of one SMILES token (ATOM, BOND, OPEN, CLOSE, RING, DOT or OTHER)."""
+    if token in _ORGANIC or (token.startswith("[") and token.endswith("]") and len(token) > 2):
+        return ATOM
+    if token in _BONDS:
+        return BOND
+    if token == "(":
+        return OPEN
+    if token == ")":
+        return CLOSE
+    if token == ".":
+        return DOT
+    if (len(token) == 1 and token.isdigit()) or (
+        len(token) == 3 and token[0] == "%" and token[1:].isdigit()
+    ):
+        return RING
+    return OTHER
+
+
+class SmilesSyntax:
+    """Masks that keep token-by-token SMILES sampling syntactically complete, batched.
+
+    Per sequence it tracks the class of the previous token, the open branches (a stack of the
+    atom each branch hangs from), the open ring-closure labels with the atom that opened each,
+    the current atom and its chain parent. A token is allowed when (1) its class may follow the
+    previous one (`_FOLLOWS`); (2) a ")" has an open branch; (3) a ring label either opens a
+    free label or closes an open one on an atom other than its opener or the opener's chain
+    neighbour (RDKit refuses both: "bonds atom to itself", duplicate bond); (4) the end token
+    comes with no branch or ring open; (5) after it, the shortest completion still fits into
+    `max_len` tokens. Rule (5) uses the exact length of a canonical completion (close every
+    closable ring, add at most two atoms for the others, close the branches, end), so a masked
+    sequence always ends with the end token before `max_len` and never strands in a state with
+    no allowed token. Tokens of class OTHER ("+", "@", ... outside brackets) are never allowed.
+
+    Not covered (chemistry, left to RDKit): valence, aromaticity/kekulization, two ring
+    closures between the same pair of atoms through two labels ("C12CC12"), ring-bond order
+    conflicts ("C=1CC-1"). All state is integer tensors, updated in place with the batch.
+    """
+
+    def __init__(self, tokens: Sequence[str], device) -> None:
+        import torch
+
+        from helixforge.chem.generate.vocab import EOS, SPECIALS
+        from helixforge.core.errors import ConfigError
+
+        self.device = torch.device(device)
+        classes = [OTHER] * len(SPECIALS) + [token_class(t) for t in tokens[len(SPECIALS) :]]
+        classes[EOS] = END
+        self.cls = torch.tensor(classes, dtype=torch.long, device=self.device)
+        ring_tokens = [i for i, c in enumerate(classes) if c == RING]
+        self.ring_ids = torch.tensor(ring_tokens, dtype=torch.long, device=self.device)
+        self.ring_of = torch.full((len(classes),), -1, dtype=torch.long, device=self.device)
+        self.ring_of[self.ring_ids] = torch.arange(len(ring_tokens), device=self.device)
+        if ATOM not in classes:
+            raise ConfigError("constrained sampling needs a vocabulary with atom tokens")
+        follows = torch.zeros(10, 10, dtype=torch.bool)
+        for prev, nxt in _FOLLOWS.items():
+            for c in nxt:
+                follows[prev, c] = True
+        if CLOSE not in classes:  # a branch that could never close is never opened
+            follows[:, OPEN] = False
+        self.follows = follows.to(self.device)
+
+    def start(self, n: int, max_len: int) -> dict:
+        """Initial state of `n` sequences of at most `max_len` tokens (end token included)."""
+        import torch
+
+        from helixforge.core.errors import ConfigError
+
+        if max_len < 2:
+            raise ConfigError("constrained sampling needs max_len >= 2 (an atom and the end)")
+        z = {"dtype": torch.long, "device": self.device}
+        r = len(self.ring_ids)
+        return {
+            "max_len": max_len,
+            "t": 0,
+            "prev": torch.full((n,), START, **z),
+            "depth": torch.zeros(n, **z),
+            "atoms": torch.zeros(n, **z),
+            "cur": torch.full((n,), -1, **z),
+            "par": torch.full((n,), -1, **z),
+            "stack_cur": torch.full((n, max_len + 1), -1, **z),
+            "stack_par": torch.full((n, max_len + 1), -1, **z),
+            "ring_open": torch.zeros(n, r, dtype=torch.bool, device=self.device),
+            "opener": torch.full((n, r), -2, **z),
+            "closed_at": torch.full((n, r), -2, **z),
+        }
+
+    def allowed(self, s: dict) -> torch.Tensor:
+        """(n, V) bool: tokens allowed as the next token of every sequence."""
+        import torch
+
+        cls, prev, depth = self.cls, s["prev"], s["depth"]
+        ok = self.follows[prev][:, cls]  # (n, V)
+        ok &= (cls != CLOSE) | (depth > 0)[:, None]
+        ok &= (cls != DOT) | (depth == 0)[:, None]
+        ring_open, opener = s["ring_open"], s["opener"]
+        k = ring_open.sum(1)
+        self_open = (ring_open & (opener == s["cur"][:, None])).sum(1)  # opened on this atom
+        par_open = (ring_open & (opener == s["par"][:, None]) & (s["par"] >= 0)[:, None]).sum(1)
+        ok &= (cls != END) | ((depth == 0) & (k == 0))[:, None]
+        # ring labels: open a free one, or close an open one away from its opener's bonds
+        blocked = (opener == s["cur"][:, None]) | (
+            (opener == s["par"][:, None]) & (s["par"] >= 0)[:, None]
+        )
+        ring_ok = ~ring_open | ~blocked
+        if len(self.ring_ids):
+            ok[:, self.ring_ids] &= ring_ok
+        # length budget: cost of the shortest completion after each candidate token
+        remaining = s["max_len"] - s["t"] - 1
+        base = 1 + depth + k  # end token + closing ")" + closing labels
+        two = (self_open > 0).long()
+        # a new atom hangs from the current one (unless after a dot or at the start): the
+        # labels opened on the current atom cannot close on it, one more atom is needed
+        detached = (prev == START) | (prev == DOT)
+        atom_cost = base + ((self_open > 0) & ~detached).long()
+        # ")" returns to the atom the branch hangs from: its own opened labels count there
+        rows = torch.arange(len(prev), device=self.device)
+        back = s["stack_cur"][rows, (depth - 1).clamp(min=0)]
+        back_open = (ring_open & (opener == back[:, None])).sum(1)
+        close_branch = base - 1 + torch.where(k > 0, 1 + (back_open > 0).long(), 0)
+        zero = torch.zeros_like(base)
+        per_class = torch.stack(  # (n, classes), in the order of the class constants
+            [zero, atom_cost, base + 1 + two, base + 2 + two, close_branch, zero, base + 1,
+             zero, zero, zero],
+            dim=1,
+        )  # fmt: skip
+        cost = per_class[:, cls]
+        if len(self.ring_ids):
+            # opening: one more label and the current atom becomes an opener (two atoms)
+            # closing: one label fewer; extra atoms for the labels still blocked here
+            close_cost = base - 1 + torch.where(self_open > 0, 2, (par_open > 0).long())
+            open_cost = (base + 1 + 2)[:, None]
+            cost[:, self.ring_ids] = torch.where(ring_open, close_cost[:, None], open_cost)
+        ok &= cost <= remaining
+        if len(self.ring_ids) > 1:
+            # a second ring bond between the same two atoms ("C12CC12"): refused too, unless
+            # that leaves no token (the length rule above does not count it, see class doc)
+            here = ~ring_open & (s["closed_at"] == s["cur"][:, None]) & (s["cur"] >= 0)[:, None]
+            same = (opener[:, :, None] == opener[:, None, :]) & here[:, None, :]
+            dup = ring_open & same.any(2)
+            strict = ok.clone()
+            strict[:, self.ring_ids] &= ~dup
+            ok = torch.where(strict.any(1, keepdim=True), strict, ok)
+        return ok
+
+    def update(self, s: dict, tok: torch.Tensor, active: torch.Tensor) -> None:
+        """Advance the state of the `active` sequences by the tokens `tok` (n,)."""
+        import torch
+
+        c = torch.where(active, self.cls[tok], torch.full_like(tok, OTHER))
+        rows = torch.arange(len(tok), device=self.device)
+        is_atom = c == ATOM
+        detached = (s["prev"] == START) | (s["prev"] == DOT)
+        new_par = torch.where(detached, torch.full_like(s["cur"], -1), s["cur"])
+        s["par"] = torch.where(is_atom, new_par, s["par"])
+        s["cur"] = torch.where(is_atom, s["atoms"], s["cur"])
+        s["atoms"] = s["atoms"] + is_atom.long()
+        is_open = c == OPEN
+        depth = s["depth"]
+        s["stack_cur"][rows, depth] = torch.where(is_open, s["cur"], s["stack_cur"][rows, depth])
+        s["stack_par"][rows, depth] = torch.where(is_open, s["par"], s["stack_par"][rows, depth])
+        is_close = c == CLOSE
+        top = (depth - 1).clamp(min=0)
+        s["cur"] = torch.where(is_close, s["stack_cur"][rows, top], s["cur"])
+        s["par"] = torch.where(is_close, s["stack_par"][rows, top], s["par"])
+        s["depth"] = depth + is_open.long() - is_close.long()
+        is_ring = c == RING
+        if bool(is_ring.any()):
+            label = self.ring_of[tok].clamp(min=0)
+            was_open = s["ring_open"][rows, label]
+            s["ring_open"][rows, label] = torch.where(is_ring, ~was_open, was_open)
+            s["opener"][rows, label] = torch.where(
+                is_ring & ~was_open, s["cur"], s["opener"][rows, label]
+            )
+            s["closed_at"][rows, label] = torch.where(
+                is_ring & was_open, s["cur"], s["closed_at"][rows, label]
+            )
+        lead = (c == BOND) & (s["prev"] != ATOM)
+        c = torch.where(lead, torch.full_like(c, LEAD_BOND), c)
+        s["prev"] = torch.where(active & (c != OTHER), c, s["prev"])
+        s["t"] += 1

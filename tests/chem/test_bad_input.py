@@ -70,8 +70,9 @@ def test_non_numeric_and_missing_labels(tmp_path, make_table, train):
     run = train(_write(df, tmp_path))
     errors = pd.read_csv(run.run_dir / "errors.csv")
     reasons = errors.groupby("row")["reason"].apply(" | ".join)
-    assert "not a number" in reasons[5] and "no usable label" in reasons[5]
+    assert "not a number" in reasons[5] and "row skipped" in reasons[5]
     assert "no usable label" in reasons[6]
+    assert errors["row"].value_counts().max() == 1  # one error row per rejected line
     assert run.config["n_molecules"] == 126
 
 

@@ -237,3 +237,23 @@ def test_chunked_prediction_streams_the_same_bytes_for_any_chunk_size(tmp_path):
             assert a["note"].tolist()[-1] == "late note"
         else:
             assert outs[0].read_bytes() == outs[1].read_bytes()
+
+
+def test_a_row_dropped_for_a_text_label_is_one_error_row_naming_the_value():
+    df = pd.DataFrame(
+        {"y": ["1.5", "1.2e", "NA", "2.5", "inf", "3"], "z": ["1", "2", "3", "", "", ""]}
+    )
+    df.index = np.arange(2, 8)  # file lines
+    errors = RowErrors("toy.csv")
+    kept = clean_labels(df[["y"]], ["y"], errors, source="toy.csv")
+    assert kept.index.tolist() == [2, 5, 7]
+    # rows_in == rows_out + rejected rows: each rejected line appears once
+    assert [(e.row, e.value) for e in errors] == [(3, "1.2e"), (6, "inf"), (4, None)]
+    assert all("row skipped" in e.reason for e in errors)
+    both = RowErrors("toy.csv")
+    kept = clean_labels(df, ["y", "z"], both, source="toy.csv")
+    assert kept.index.tolist() == [2, 3, 4, 5, 7]  # line 3 keeps its z label
+    assert [(e.row, e.reason.split("; ")[-1]) for e in both] == [
+        (3, "treated as missing"),
+        (6, "row skipped"),
+    ]

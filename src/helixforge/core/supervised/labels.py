@@ -45,16 +45,11 @@ def clean_labels(
         raise ConfigError(f"--label-col {', '.join(dup)} given more than once")
     df = frame.copy()
     usable = np.zeros(len(df), dtype=bool)
+    bad_values: list[tuple[int, str, object]] = []  # (row, column, raw value)
     for t in targets:
         if _numeric_share(df[t]) >= 0.5:
             values, bad = to_numeric_column(df, t)
-            for row in df.index[bad.to_numpy()]:
-                errors.add(
-                    int(row),
-                    t,
-                    df.at[row, t],
-                    "label is not a number (or not finite); treated as missing",
-                )
+            bad_values += [(int(r), t, df.at[r, t]) for r in df.index[bad.to_numpy()]]
             df[t] = values
             usable |= np.isfinite(values.to_numpy(float))
         else:
@@ -62,7 +57,16 @@ def clean_labels(
             blank = s.isna() | s.astype(str).str.strip().isin(_MISSING)
             df[t] = s.where(~blank, np.nan).map(lambda v: v.strip() if isinstance(v, str) else v)
             usable |= ~blank.to_numpy()
+    # One error per bad value; a row dropped for lack of any usable label is recorded once
+    # (with its bad value when it had one), so the errors table counts rejected rows truly.
+    dropped = {int(r) for r in df.index[~usable]}
+    for row, col, value in bad_values:
+        fate = "row skipped" if row in dropped else "treated as missing"
+        errors.add(row, col, value, f"label is not a number (or not finite); {fate}")
+    flagged = {row for row, _, _ in bad_values}
     for row in df.index[~usable]:
+        if int(row) in flagged:
+            continue
         errors.add(
             int(row), ",".join(targets), None, "no usable label in any target column; row skipped"
         )

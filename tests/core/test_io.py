@@ -451,3 +451,25 @@ def test_chem_train_never_replaces_the_folder_holding_its_data(tmp_path):
     )  # fmt: skip
     assert res.exit_code == 2 and "holds the input" in res.output
     assert data.exists()
+
+
+@pytest.mark.parametrize("kind", ["file", "table"])
+def test_a_file_output_with_a_trailing_slash_is_refused_before_any_work(tmp_path, kind):
+    # 'x.csv/' used to become a directory (errors table written below it), then a traceback.
+    with pytest.raises(ConfigError, match="ends with '/'"):
+        check_output(f"{tmp_path}/x.csv/", kind=kind)
+    assert not (tmp_path / "x.csv").exists()
+    assert check_output(f"{tmp_path}/run/", kind="dir") == tmp_path / "run"  # a dir may
+
+
+def test_the_cli_refuses_a_trailing_slash_on_a_table_output(tmp_path):
+    from typer.testing import CliRunner
+
+    from helixforge.cli.app import app
+
+    (tmp_path / "in.csv").write_text("smiles\nCCO\n")
+    out = f"{tmp_path}/clean.csv/"
+    res = CliRunner().invoke(app, ["chem", "standardize", str(tmp_path / "in.csv"), "-o", out])
+    assert res.exit_code == 2 and "Traceback" not in res.output, res.output
+    assert "ends with '/'" in res.output
+    assert not (tmp_path / "clean.csv").exists()

@@ -168,6 +168,13 @@ def check_output(
     if str(path).strip() == "":
         raise ConfigError(f"{option} is empty", hint=f"give {option} a path")
     check_not_input(p, inputs, option)
+    if kind in ("file", "table") and str(path).endswith(("/", os.sep)):
+        # 'out.csv/' names a directory: verbs that derive side paths from the string (e.g.
+        # '<out>.errors.csv') would write below it and then fail to rename a file onto it.
+        raise ConfigError(
+            f"{option} {path} ends with '/', which names a directory, but a file is written there",
+            hint=f"drop the trailing '/', for example {option} {str(path).rstrip('/' + os.sep)}",
+        )
     if kind == "table":  # a file holding a table: refuse .xlsx / .json / .sdf … names
         from helixforge.core.tables import require_table_name
 

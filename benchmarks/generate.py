@@ -5,6 +5,8 @@
         -o .bench/generate/prior_moses_run --max-molecules 450000 --max-minutes 40 [--resume]
     .venv/bin/python benchmarks/generate.py --part ship            # run -> package weights
     .venv/bin/python benchmarks/generate.py --part prior --n 10000 --seeds 0 1 2
+    .venv/bin/python benchmarks/generate.py --part prior --n 10000 --seeds 0 1 2 --constrained
+    .venv/bin/python benchmarks/generate.py --part prior --seeds 1 2 --constrained --metrics quick
     .venv/bin/python benchmarks/generate.py --part report
 
 The shipped prior (helixforge/chem/generate/weights/prior_moses, trained on MOSES train) samples
@@ -12,7 +14,10 @@ The shipped prior (helixforge/chem/generate/weights/prior_moses, trained on MOSE
 metrics against the MOSES test and scaffold-test sets (all 176k molecules each, as MOSES) and
 novelty against the canonical MOSES training set. A calibration row runs the same metrics on a
 random sample of the training set (MOSES's own "Train" row), which checks the implementation
-against the published numbers. Rows are resumable (task, model, seed).
+against the published numbers. Rows are resumable (task, model, seed); the samples of a
+(prior, sampler, seed, n) are cached under .bench/generate/samples, so a `--metrics quick` row
+(validity, uniqueness, novelty, IntDiv, Filters, FCD: no SNN/Frag/Scaf, a few CPU minutes)
+can later be completed by a full run on the same molecules.
 
 Hook for the goal-directed half: GuacaMol tasks live in benchmarks/generate_guacamol.py (its
 own results file); `run_prior_benchmark()` is this file's entry point for the prior section.
@@ -115,10 +120,47 @@ class TrainHashes:
         return self.h[idx] == q
 
 
+def cached_samples(prior, label: str, seed: int, n: int, constrained: bool):
+    """(SMILES, sampling seconds) of the prior's n samples for a seed, cached on disk by the
+    prior's weights, the sampler and the seed (same seed, same bytes, so reuse is exact)."""
+    import json
+
+    import torch
+
+    h = hashlib.sha256()
+    for k, v in sorted(prior.model.state_dict().items()):
+        h.update(k.encode())
+        h.update(v.detach().cpu().contiguous().numpy().tobytes())
+    slug = "".join(c if c.isalnum() else "_" for c in label)
+    path = WORK / "samples" / f"{slug}-{h.hexdigest()[:12]}-s{seed}-n{n}.json.gz"
+    if path.exists():
+        with gzip.open(path, "rt", encoding="utf-8") as f:
+            d = json.load(f)
+        return d["smiles"], d["sample_seconds"]
+    with Timer() as t:
+        smiles, _ = prior.sample(n, seed=seed, constrained=constrained)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    with gzip.open(tmp, "wt", encoding="utf-8") as f:
+        json.dump(
+            {"smiles": smiles, "sample_seconds": t.wall, "threads": torch.get_num_threads()}, f
+        )
+    tmp.replace(path)
+    return smiles, t.wall
+
+
 def run_prior_benchmark(
-    model: str | None = None, n: int = 10_000, seeds=(0,), log=print, calibration: bool = True
+    model: str | None = None,
+    n: int = 10_000,
+    seeds=(0,),
+    log=print,
+    calibration: bool = True,
+    constrained: bool = False,
+    quick: bool = False,
 ):
-    """Sample n SMILES per seed from the prior, compute MOSES metrics, append rows."""
+    """Sample n SMILES per seed from the prior (`constrained`: syntax-aware sampling, its own
+    row label), compute MOSES metrics (`quick`: without SNN/Frag/Scaf, task "moses-quick"),
+    append rows."""
     from helixforge.chem.generate.metrics import (
         ReferenceStats,
         fcd_available,
@@ -140,33 +182,37 @@ def run_prior_benchmark(
     train = TrainHashes(WORK / "train_canon_hashes.npy")
     prior = Prior.load(model)
     label = "HelixForge prior" if model is None else Path(model).name
+    if constrained:
+        label += " (constrained)"
     done = done_keys(JSON)
     jobs = [(label, s) for s in seeds] + [("Train sample (calibration)", 0)] * calibration
+    task = "moses-quick" if quick else "moses"
     for name, seed in jobs:
-        if ("moses", name, seed) in done:
+        if (task, name, seed) in done or ("moses", name, seed) in done:
             continue
         with Timer() as t_sample:
             if name.startswith("Train"):
                 pool = read_smiles(TRAIN)
                 smiles = random.Random(seed).sample(pool, n)
                 del pool
-            else:
-                smiles, _ = prior.sample(n, seed=seed)
+        sample_seconds = t_sample.wall
+        if not name.startswith("Train"):
+            smiles, sample_seconds = cached_samples(prior, name, seed, n, constrained)
+        references = {} if quick else {"test": refs["test"], "test_scaffolds": refs["testsf"]}
         with Timer() as t_metrics:
-            m = moses_metrics(
-                smiles, test=refs["test"], test_scaffolds=refs["testsf"], train=train, **fcd_refs
-            )
+            m = moses_metrics(smiles, train=train, **references, **fcd_refs)
         if prior.novelty is not None and not name.startswith("Train"):
             from helixforge.chem.generate.metrics import canonical_valid, novelty
 
             m["Novelty (shipped Bloom filter)"] = novelty(canonical_valid(smiles), prior.novelty)
-        row = {"task": "moses", "model": name, "seed": seed, "n": n, **m,
-               "sample_seconds": round(t_sample.wall, 1), "metrics_seconds": round(t_metrics.wall, 1),
-               "parameters": prior.num_parameters(), "config": prior.config}  # fmt: skip
+        row = {"task": task, "model": name, "seed": seed, "n": n, **m,
+               "sample_seconds": round(sample_seconds, 1), "metrics_seconds": round(t_metrics.wall, 1),
+               "parameters": prior.num_parameters(), "config": prior.config,
+               "constrained": constrained and not name.startswith("Train")}  # fmt: skip
         append_row(JSON, row)
         log(
             f"{name} seed {seed}: "
-            + ", ".join(f"{k} {m.get(k, float('nan')):.4f}" for k in METRICS)
+            + ", ".join(f"{k} {m.get(k, float('nan')):.4f}" for k in [*METRICS, "FCD/Test"])
         )
 
 
@@ -196,12 +242,16 @@ def report() -> None:
         vals = [v for v in vals if v is not None]
         return f"{vals[0]:.4f}" if len(vals) == 1 else fmt_mean_sd(vals, 4)
 
-    rows = [r for r in load_rows(JSON) if r.get("task") == "moses"]
+    full = {(r["model"], r["seed"]) for r in load_rows(JSON) if r.get("task") == "moses"}
+    rows = [r for r in load_rows(JSON) if r.get("task") == "moses"
+            or (r.get("task") == "moses-quick" and (r["model"], r["seed"]) not in full)]  # fmt: skip
     ours = {}
     for r in rows:
-        ours.setdefault(r["model"], []).append(r)
+        ours.setdefault((r["model"], r["task"]), []).append(r)
+    ours = {(name if task == "moses" else f"{name} [quick metrics]"): rs
+            for (name, task), rs in sorted(ours.items())}  # fmt: skip
     table = []
-    for name, rs in sorted(ours.items()):
+    for name, rs in ours.items():
         table.append([f"**{name}** (measured, n={rs[0]['n']})"]
                      + [cell([r.get(k) for r in rs]) for k in METRICS]
                      + [cell([r.get(k) for r in rs]) if any(r.get(k) is not None for r in rs) else "–"
@@ -210,19 +260,49 @@ def report() -> None:
         table.append([f"{name} (MOSES paper)"] + [f"{v:.4f}" for v in vals]
                      + [f"{x:.4f}" for x in PUBLISHED_FCD[name]])  # fmt: skip
     timing = [[name, rs[0]["n"], f"{sum(r['sample_seconds'] for r in rs) / len(rs):.1f}",
-               f"{sum(r['metrics_seconds'] for r in rs) / len(rs):.1f}"] for name, rs in sorted(ours.items())]  # fmt: skip
+               f"{sum(r['metrics_seconds'] for r in rs) / len(rs):.1f}"] for name, rs in ours.items()]  # fmt: skip
     text = PRIOR_HEADER + markdown_table(["model", *METRICS, "FCD/Test", "FCD/TestSF"], table)
     text += "\nTiming (wall seconds on the shared 2-core CPU machine, 1 thread):\n\n"
     text += markdown_table(["model", "n", "sampling s", "metrics s"], timing)
     bloom = [(r["Novelty"], r["Novelty (shipped Bloom filter)"]) for r in rows
+             if r["model"] == "HelixForge prior"
              if r.get("Novelty (shipped Bloom filter)") is not None]  # fmt: skip
     if bloom:
         text += (f"\nNovelty with the shipped Bloom filter (what `helix chem generate` reports): "
                  f"{sum(b for _, b in bloom) / len(bloom):.4f} vs exact "
                  f"{sum(a for a, _ in bloom) / len(bloom):.4f} (mean over seeds).\n")  # fmt: skip
+    text += constrained_note(rows)
     text += PRIOR_NOTES
     MD.parent.mkdir(parents=True, exist_ok=True)
     MD.write_text(text, encoding="utf-8")
+
+
+def constrained_note(rows: list[dict]) -> str:
+    """A paragraph comparing syntax-aware and plain sampling of the shipped prior on the seeds
+    both have (paired: same seed, same prior)."""
+    plain = {r["seed"]: r for r in rows if r["model"] == "HelixForge prior"}
+    masked = {r["seed"]: r for r in rows if r["model"] == "HelixForge prior (constrained)"}
+    seeds = sorted(set(plain) & set(masked))
+    if not seeds:
+        return ""
+
+    def mean(rs, k):
+        vals = [r.get(k) for r in rs if r.get(k) is not None]
+        return sum(vals) / len(vals) if vals else float("nan")
+
+    p, m = [plain[s] for s in seeds], [masked[s] for s in seeds]
+    parts = [
+        f"{k} {mean(p, k):.4f} → {mean(m, k):.4f}"
+        for k in ("valid", "unique@10000", "Novelty", "IntDiv", "Filters", "FCD/Test", "FCD/TestSF")
+    ]
+    return (
+        f"\nSyntax-aware sampling (`Prior.sample(constrained=True)`, `helix chem generate "
+        f'--constrained`; the "(constrained)" row), paired with plain sampling on seed(s) '
+        f"{', '.join(map(str, seeds))}: " + ", ".join(parts) + f"; sampling "
+        f"{mean(p, 'sample_seconds'):.0f} s → {mean(m, 'sample_seconds'):.0f} s per "
+        f"{p[0]['n']} molecules (wall, shared machine). See docs/generate.md for what the mask "
+        "covers and the breakdown of the invalid samples.\n"
+    )
 
 
 PRIOR_HEADER = """# Generative chemistry benchmark
@@ -271,6 +351,18 @@ def main(argv=None) -> None:
     ap.add_argument("--model", default=None, help="prior directory (default: shipped prior)")
     ap.add_argument("--n", type=int, default=10_000)
     ap.add_argument("--seeds", type=int, nargs="+", default=[0])
+    ap.add_argument(
+        "--metrics",
+        choices=["full", "quick"],
+        default="full",
+        help="quick: no SNN/Frag/Scaf (rows of task moses-quick; a full run later reuses the "
+        "cached samples)",
+    )
+    ap.add_argument(
+        "--constrained",
+        action="store_true",
+        help="syntax-aware sampling (Prior.sample(constrained=True)); rows labelled '(constrained)'",
+    )
     a = ap.parse_args(argv)
     t0 = time.perf_counter()
     if a.part == "prep":
@@ -278,7 +370,9 @@ def main(argv=None) -> None:
     elif a.part == "ship":
         ship(a.model or str(WORK / "prior_moses_run"))
     elif a.part == "prior":
-        run_prior_benchmark(a.model, a.n, a.seeds)
+        run_prior_benchmark(
+            a.model, a.n, a.seeds, constrained=a.constrained, quick=a.metrics == "quick"
+        )
         report()
     else:
         report()

@@ -22,6 +22,18 @@ def test_embeddings_are_mean_pooled_and_handle_long_inputs(pretrained_encoder):
     assert np.allclose(again[0], X[0], atol=1e-5)  # batching does not change the result
 
 
+def test_a_layer_the_model_does_not_have_is_a_named_error(published_bert):
+    # 2 layers → 3 hidden states (embeddings, layer 1, layer 2): 0..2 and -3..-1 are valid.
+    from helixforge.core.errors import ConfigError
+
+    seqs = ["ACGTACGTAA", "TTTTGGGGCC"]
+    assert np.allclose(embed(published_bert, seqs, layer=2), embed(published_bert, seqs, layer=-1))
+    assert embed(published_bert, seqs, layer=-3).shape == (2, 32)
+    for layer in (3, 99, -4):
+        with pytest.raises(ConfigError, match=f"--layer {layer}: this model has 3 hidden states"):
+            embed(published_bert, seqs, layer=layer)
+
+
 def test_pseudo_log_likelihood_matches_a_manual_computation(published_bert):
     import torch
 

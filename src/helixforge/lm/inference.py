@@ -41,6 +41,24 @@ def _window_len(model_dir, model, tok, max_len: int | None) -> int:
     return body
 
 
+def _hidden_state(out, layer: int):
+    """`out.hidden_states[layer]` (the last hidden state when the model gives no list); a
+    layer the model does not have is a `ConfigError` naming the valid range."""
+    states = out.hidden_states
+    if states is None:
+        return out.last_hidden_state
+    n = len(states)
+    if not -n <= layer < n:
+        from helixforge.core.errors import ConfigError
+
+        raise ConfigError(
+            f"--layer {layer}: this model has {n} hidden states "
+            f"(0 = token embeddings … {n - 1} = last layer)",
+            hint=f"use a layer from {-n} to {n - 1}; -1 is the last layer",
+        )
+    return states[layer]
+
+
 def embed(
     model_path: str | os.PathLike,
     sequences: Sequence[str],
@@ -85,16 +103,7 @@ def embed(
             out = model(
                 input_ids=ids.to(dev), attention_mask=attn.to(dev), output_hidden_states=True
             )
-            h = (
-                (
-                    out.hidden_states[layer]
-                    if out.hidden_states is not None
-                    else out.last_hidden_state
-                )
-                .float()
-                .cpu()
-                .numpy()
-            )
+            h = _hidden_state(out, layer).float().cpu().numpy()
             if sums is None:
                 hidden = h.shape[-1]
                 sums = np.zeros((len(sequences), hidden))

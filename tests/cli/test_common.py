@@ -44,3 +44,44 @@ def test_every_device_option_refuses_a_malformed_device_before_work():
 
     res = CliRunner().invoke(app, ["dna", "train", "x.csv", "-o", "y", "--device", "gpu"])
     assert res.exit_code == 2 and "not a device" in res.output
+
+
+@pytest.mark.parametrize(
+    ("exc", "shown"),
+    [
+        (OSError(36, "File name too long", "x" * 300 + ".csv"), "at most 255 bytes"),
+        (PermissionError(13, "Permission denied", "/data/in.csv"), "/data/in.csv"),
+        (OSError(28, "No space left on device", "out.csv"), "free disk space"),
+        (IsADirectoryError(21, "Is a directory", "a.tmp", None, "out.csv"), "a.tmp -> out.csv"),
+    ],
+)
+def test_an_os_error_is_a_message_naming_the_path_not_a_traceback(exc, shown):
+    res = CliRunner().invoke(_app(exc), [])
+    assert res.exit_code == 2 and not isinstance(res.exception, OSError)
+    assert "Traceback" not in res.output and shown in res.output
+    assert exc.strerror in res.output
+
+
+def test_a_path_name_too_long_for_the_os_through_a_real_verb(tmp_path):
+    from helixforge.cli.app import app
+
+    (tmp_path / "in.csv").write_text("smiles\nCCO\n")
+    for argv in (
+        [
+            "chem",
+            "standardize",
+            str(tmp_path / ("x" * 300 + ".csv")),
+            "-o",
+            str(tmp_path / "o.csv"),
+        ],
+        [
+            "chem",
+            "standardize",
+            str(tmp_path / "in.csv"),
+            "-o",
+            str(tmp_path / ("y" * 300 + ".csv")),
+        ],
+    ):
+        res = CliRunner().invoke(app, argv)
+        assert res.exit_code == 2 and "File name too long" in res.output, res.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]

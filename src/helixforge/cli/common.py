@@ -69,11 +69,37 @@ def handle_errors(fn: F) -> F:
                 "yellow",
             )
             raise typer.Exit(code=2) from None
+        except OSError as exc:
+            # The operating system refused a path (name too long, permission denied, disk
+            # full, not a directory, …): a problem with the input or the environment.
+            say(f"error: {_os_error_text(exc)}", "bold red")
+            say(f"→ {_os_error_hint(exc)}", "yellow")
+            raise typer.Exit(code=2) from None
         except KeyboardInterrupt:
             say("interrupted", "yellow")
             sys.exit(130)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _os_error_text(exc: OSError) -> str:
+    """'PATH: reason' (both paths of a rename) for an OSError, else its text."""
+    what = exc.strerror or str(exc) or type(exc).__name__
+    paths = [str(f) for f in (exc.filename, exc.filename2) if f is not None]
+    return f"{' -> '.join(paths)}: {what}" if paths else what
+
+
+def _os_error_hint(exc: OSError) -> str:
+    import errno
+
+    hints = {
+        errno.ENAMETOOLONG: "shorten the path: a file or folder name is at most 255 bytes",
+        errno.ENOSPC: "free disk space, or write the output somewhere else",
+        errno.EACCES: "check the permissions of the file and its folder",
+        errno.EPERM: "check the permissions of the file and its folder",
+        errno.EROFS: "the location is read-only; write the output somewhere else",
+    }
+    return hints.get(exc.errno, "check the path: does it exist, and can it be read / written?")
 
 
 def logger(quiet: bool) -> Callable[[str], None] | None:

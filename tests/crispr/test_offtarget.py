@@ -201,3 +201,21 @@ def test_an_existing_index_is_replaced_only_with_overwrite(tmp_path):
     with pytest.raises(ConfigError, match="--overwrite"):
         build_index(genome, "spcas9", out=tmp_path / "idx")
     assert build_index(genome, "spcas9", out=tmp_path / "idx", overwrite=True).n_sites > 0
+
+
+@pytest.mark.parametrize("junk", ["61 ", " ", "*", "-"])
+def test_a_genome_with_characters_that_are_not_bases_is_refused_with_its_position(tmp_path, junk):
+    # GenBank ORIGIN numbering pasted into a FASTA used to index "fine", every site over the
+    # junk skipped silently as if it were N.
+    from helixforge.crispr.offtarget import build_index
+
+    rng = np.random.default_rng(3)
+    seq = _random(rng, 300)
+    fa = tmp_path / "g.fa"
+    fa.write_text(f">chr1\n{seq[:60]}\n>chr2\n{seq[:120]}{junk}{seq[120:]}\n")
+    import re
+
+    with pytest.raises(InputError, match=re.escape(f"contig chr2, position 121: '{junk[0]}' is")):
+        build_index(str(fa), "spcas9")
+    fa.write_text(f">chr1\n{seq[:60]}\n>chr2\n{seq[:120].lower()}NRYU{seq[124:]}\n")
+    assert build_index(str(fa), "spcas9").n_sites > 0  # soft-masking, N, IUPAC and U are bases

@@ -155,6 +155,7 @@ class OfftargetIndex:
                 if len(seq) >= 2**32:
                     raise InputError(f"contig {name} is longer than 4.29 Gb; not supported")
                 raw = np.frombuffer(seq.encode("ascii", "replace"), dtype=np.uint8)
+                _check_bases(raw, name, getattr(g, "path", genome))
                 codes, rc = strand_codes(seq)
                 lower = (raw >= ord("a")) & (raw <= ord("z"))
                 fwd, rev = scan_sites(codes, enz, pams_t, rc)
@@ -304,6 +305,24 @@ class OfftargetIndex:
         from helixforge.crispr.offtarget_search import search_sites
 
         return search_sites(self, spacer_code, max_mismatches, pam_lut)
+
+
+_NUCLEOTIDE_BYTES = np.zeros(256, dtype=bool)
+_NUCLEOTIDE_BYTES[np.frombuffer(b"ACGTURYSWKMBDHVNacgturyswkmbdhvn", dtype=np.uint8)] = True
+
+
+def _check_bases(raw: np.ndarray, contig: str, source) -> None:
+    """Refuse a contig holding characters that are not nucleotide codes (digits, spaces, '*',
+    '-' …): sites over them would be skipped silently, as if they were N."""
+    bad = np.flatnonzero(~_NUCLEOTIDE_BYTES[raw])
+    if len(bad):
+        i = int(bad[0])
+        raise InputError(
+            f"{source}: contig {contig}, position {i + 1:,}: {chr(raw[i])!r} is not a "
+            f"nucleotide code ({len(bad):,} such character(s) in {contig})",
+            hint="sequence lines hold only bases (A C G T, N and IUPAC codes); remove numbers, "
+            "spaces or gaps (e.g. GenBank ORIGIN numbering pasted into a FASTA)",
+        )
 
 
 def check_index_destination(dest: str | os.PathLike, overwrite: bool = False) -> None:

@@ -160,6 +160,8 @@ CASES = [
     # a BED whose contigs are not the genome's: the message names the BED and the genome's names
     ("predict bed other contigs", [*P[:3], "{d}/r.bed", "--genome", "{d}/ncbi.fa", "-o", "{d}/out.csv"], "r.bed", "out.csv"),
     ("predict genome duplicate names", [*P[:3], "{d}/r.bed", "--genome", "{d}/gdup.fa", "-o", "{d}/out.csv"], "appears more than once", "out.csv"),
+    # the training file given again as --test: the message says why the training part is empty
+    ("train test file is the training file", [*T, "--test", "{d}/good.csv"], "also in the validation / test part", "out"),
 ]  # fmt: skip
 
 

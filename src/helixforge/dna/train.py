@@ -183,6 +183,12 @@ def _read_parts(o: dict[str, Any], errors: RowErrors, log) -> tuple[dict, list[s
     parts.setdefault("test", df.take([]))
     leaked = drop_shared_sequences(parts, errors)
     if len(parts["train"]) == 0:
+        if leaked.get("train"):  # every training sequence is also in --valid / --test
+            raise NoUsableRowsError(
+                f"the training part of the split is empty: all {leaked['train']} of its "
+                "sequences are also in the validation / test part and were left out (no leakage)",
+                hint="give --valid / --test files that differ from the training file",
+            )
         raise NoUsableRowsError("the training part of the split is empty", hint="check --split")
     log(f"split {split_name}: " + ", ".join(f"{k} {len(v)}" for k, v in parts.items()))
     o.update(split_name=split_name, duplicates_removed=leaked)

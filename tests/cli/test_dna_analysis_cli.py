@@ -248,3 +248,20 @@ def test_interpret_and_design_with_a_trained_run(run_dir, files, tmp_path):
     )
     res = runner.invoke(app, ["dna", "design", str(run_dir), "--out", str(tmp_path / "x.fa")])
     assert res.exit_code == 2 and "nothing to design" in res.output
+
+
+def test_motifs_scan_says_how_many_motifs_were_scanned_and_records_rejected(files, tmp_path):
+    # It used to print "0 hits of 0 motifs" for a motif scanned without hits, and nothing about
+    # the records that went to the errors table.
+    d, _, bg, _ = files
+    fa = tmp_path / "in.fa"
+    fa.write_text(bg.read_text() + ">bad\nACGTXXACGT\n>empty\n")
+    motifs = transfac(tmp_path / "m.transfac", "T0002.1", "never", "CCCCCCCCCCCCCCCC")
+    out = tmp_path / "hits.tsv"
+    res = runner.invoke(
+        app, ["dna", "motifs", "scan", str(fa), "--motifs", str(motifs), "-o", str(out)]
+    )
+    assert res.exit_code == 0, res.output
+    assert "0 hits from 0 of 1 motifs" in res.output
+    assert "2 record(s) rejected" in res.output and "hits.errors.csv" in res.output
+    assert len(pd.read_csv(tmp_path / "hits.errors.csv")) == 2

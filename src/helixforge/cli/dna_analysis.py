@@ -124,7 +124,10 @@ def scan_cmd(
         **motif_options(motifs_file, ids, collection, tax, release),
     )
     n_motifs = hits["motif_id"].nunique() if len(hits) else 0
-    say(f"{len(hits):,} hits of {n_motifs} motifs → {out_path}", stderr=False)
+    scanned = hits.attrs.get("motifs_scanned", n_motifs)
+    say(f"{len(hits):,} hits from {n_motifs} of {scanned} motifs → {out_path}", stderr=False)
+    if hits.attrs.get("rejected"):
+        say(f"{hits.attrs['rejected']} record(s) rejected → {hits.attrs['errors_path']}", "yellow")
 
 
 @motifs_app.command("enrich")

@@ -64,6 +64,9 @@ def scan_fasta(
         raise
     errors.write(errors_path(out))
     write_hits(hits, out)
+    hits.attrs.update(
+        motifs_scanned=len(motifs), rejected=len(errors), errors_path=str(errors_path(out))
+    )
     return hits
 
 

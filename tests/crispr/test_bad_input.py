@@ -277,6 +277,19 @@ def test_offtargets_rows_in_equal_rows_out_plus_errors(d, tmp_path):
     assert sorted(errors["row"]) == [3, 4, 5, 7, 9]  # extra field, empty, N, duplicate id, missing
 
 
+def test_offtargets_names_the_character_before_the_length(d, tmp_path):
+    # 'ACGT ACGT…' (a space inside) was reported as "spacer is 21 nt"; the space is the fault.
+    s = pd.read_csv(d / "sp.csv")["spacer"].tolist()[0]
+    spaced, empty = f"{s[:4]} {s[4:]}", ""
+    (tmp_path / "in.csv").write_text(f"guide_id,spacer\na,{s}\nb,{spaced}\nc,{empty}\n")
+    res = runner.invoke(app, [*OT, str(tmp_path / "in.csv"), "--index", str(d / "idx"),
+                              "-o", str(tmp_path / "o.tsv")])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    reasons = pd.read_csv(tmp_path / "o.errors.csv").set_index("row")["reason"]
+    assert reasons[3] == "character ' ' at position 5 is not A, C, G or T"
+    assert reasons[4].startswith("spacer is 0 nt")
+
+
 def test_score_ontarget_rows_in_equal_rows_out_plus_unparsed_lines(d, tmp_path):
     lines = ["name,context", f"g1,{GOOD_CTX}", f"g2,{GOOD_CTX},extra", "g3,ACGT", 'g4,""',
              f"g5,{GOOD_CTX[4:27]}", f"g6,{GOOD_CTX.replace('GG', 'GR', 1)}"]  # fmt: skip

@@ -198,13 +198,13 @@ def offtargets_table(
             if raw_id is None or pd.isna(raw_id) or not str(raw_id).strip()
             else str(raw_id).strip()
         )
-        if len(s) != L:
-            why = f"spacer is {len(s)} nt; {idx.enzyme.name} uses {L} nt (without PAM)"
-            errors.add(row, spacer_col, raw, why)
-        elif set(s) - set("ACGT"):
+        if set(s) - set("ACGT"):  # before the length: 'ACGT ACGT…' is not "21 nt"
             bad = next(i for i, ch in enumerate(s) if ch not in "ACGT")
             errors.add(row, spacer_col, raw,
                        f"character {s[bad]!r} at position {bad + 1} is not A, C, G or T")  # fmt: skip
+        elif len(s) != L:
+            why = f"spacer is {len(s)} nt; {idx.enzyme.name} uses {L} nt (without PAM)"
+            errors.add(row, spacer_col, raw, why)
         elif gid in good and good[gid] != s:
             errors.add(row, id_col, gid, f"duplicate guide id with another spacer ({good[gid]})")
         else:

@@ -359,3 +359,17 @@ def test_a_vcf_compressed_with_plain_gzip_reads_like_the_plain_file(tmp_path):
     (tmp_path / "t.vcf.gz").write_bytes(gzip.compress(text.encode())[:-12])
     with pytest.raises(InputError, match=r"t\.vcf\.gz"):
         read_vcf(tmp_path / "t.vcf.gz")
+
+
+def test_a_vcf_saved_with_a_byte_order_mark_reads_like_the_plain_file(tmp_path):
+    # A Windows editor's UTF-8 BOM made htslib refuse the file ("is it VCF/BCF format?").
+    from helixforge.dna.io import iter_vcf
+
+    text = VCF_HEAD + "chr1\t10\trs1\tA\tG\t.\t.\t.\nchr1\t30\trs3\tA\tT,C\t.\t.\t.\n"
+    (tmp_path / "v.vcf").write_text(text)
+    (tmp_path / "bom.vcf").write_bytes(b"\xef\xbb\xbf" + text.encode())
+    (tmp_path / "bom.vcf.gz").write_bytes(gzip.compress(b"\xef\xbb\xbf" + text.encode()))
+    want = [(a.pos, a.alt, a.line) for a in iter_vcf(tmp_path / "v.vcf")]
+    assert want == [(10, "G", 4), (30, "T", 5), (30, "C", 5)]
+    for name in ("bom.vcf", "bom.vcf.gz"):
+        assert [(a.pos, a.alt, a.line) for a in iter_vcf(tmp_path / name)] == want

@@ -56,7 +56,7 @@ def _header_lines(p: Path) -> int | None:
     n = 0
     with open_text(p) as fh:
         for line in fh:
-            if not line.startswith("#"):
+            if not line.lstrip("\ufeff").startswith("#"):
                 break
             n += 1
     return n
@@ -128,10 +128,14 @@ def iter_vcf(
                     yield VcfAllele(rec.chrom, rec.pos, vid, rec.ref, alt, k, n, line)
 
 
+_BOM = b"\xef\xbb\xbf"
+
+
 def _htslib_readable(p: Path, stack: contextlib.ExitStack) -> Path:
-    """The file htslib opens: `p` itself, or for a plain-gzip VCF (``gzip`` rather than
-    ``bgzip``; htslib cannot seek in it) a decompressed copy that lives as long as `stack`.
-    A truncated or corrupt gzip stream is an `InputError` naming `p`."""
+    """The file htslib opens: `p` itself, or a plain copy that lives as long as `stack` for a
+    plain-gzip VCF (``gzip`` rather than ``bgzip``; htslib cannot seek in it) or a VCF that
+    starts with a UTF-8 byte-order mark (saved by a Windows editor; htslib refuses it). A
+    truncated or corrupt gzip stream is an `InputError` naming `p`."""
     import gzip
     import shutil
     import tempfile
@@ -139,13 +143,19 @@ def _htslib_readable(p: Path, stack: contextlib.ExitStack) -> Path:
     from helixforge.core.io import check_gzip_whole, is_gzip
     from helixforge.dna.io.genome import is_bgzf
 
-    if not is_gzip(p) or is_bgzf(p):
+    plain_gzip = is_gzip(p) and not is_bgzf(p)
+    if plain_gzip:
+        check_gzip_whole(p)
+    opener = gzip.open if is_gzip(p) else open
+    with opener(p, "rb") as fh:
+        bom = fh.read(3) == _BOM
+    if not plain_gzip and not bom:
         return p
-    check_gzip_whole(p)
     tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="helix-vcf-")))
     name = p.name[:-3] if p.name.lower().endswith(".gz") else p.name
     dest = tmp / (name or "input.vcf")
-    with gzip.open(p, "rb") as src, open(dest, "wb") as out:
+    with opener(p, "rb") as src, open(dest, "wb") as out:
+        src.read(3 if bom else 0)
         shutil.copyfileobj(src, out, 1 << 20)
     return dest
 

@@ -300,8 +300,9 @@ def constrained_note(rows: list[dict]) -> str:
         f'--constrained`; the "(constrained)" row), paired with plain sampling on seed(s) '
         f"{', '.join(map(str, seeds))}: " + ", ".join(parts) + f"; sampling "
         f"{mean(p, 'sample_seconds'):.0f} s → {mean(m, 'sample_seconds'):.0f} s per "
-        f"{p[0]['n']} molecules (wall, shared machine). See docs/generate.md for what the mask "
-        "covers and the breakdown of the invalid samples.\n"
+        f"{p[0]['n']} molecules (wall seconds of runs made under different loads of the shared "
+        "machine, not comparable; docs/generate.md has a same-time CPU comparison, what the mask "
+        "covers and the breakdown of the invalid samples by cause).\n"
     )
 
 
@@ -336,7 +337,10 @@ Notes:
   met (96.4 %); FCD/Test below CharRNN's 0.073 — **not met** (1.85). The prior is a 1.46M
   parameter 3×256 LSTM trained for one pass over 1.3M MOSES-train molecules on one CPU thread
   (70 minutes); CharRNN (3×768) trained for many epochs on a GPU. A longer training run is
-  the obvious next step: `helix chem train-prior ... --epochs N` (resumable).
+  the obvious next step: `helix chem train-prior ... --epochs N` (resumable). Syntax-aware
+  sampling does not close the validity gap (the "(constrained)" row): syntax is about a third
+  of the failures, aromaticity and valence the rest, and masking the syntax mostly turns
+  those samples into other failures (docs/generate.md, "Syntax-aware sampling").
 - The "Train sample (calibration)" row applies our metrics to random MOSES training molecules:
   it should match MOSES's published Train row (their Novelty of 1.0 aside: a training molecule
   is not novel).

@@ -259,7 +259,7 @@ def main() -> None:
         for (task, _), r in list(rows.items()):  # a cached row over other rows is stale
             if (
                 task == name
-                and r.get("n_rows", r["n"]) != meta[name]["n_held_out"]
+                and r.get("n_rows", r.get("n")) != meta[name]["n_held_out"]
                 and "n_rows" in r
             ):
                 rows.pop((task, _))

@@ -1,3 +1,5 @@
+import pytest
+
 from helixforge.core.errors import HelixError, RowErrors
 from helixforge.core.tables import read_table
 
@@ -73,3 +75,16 @@ def test_missing_column_suggests_the_column_that_differs_only_in_case():
     assert "did you mean 'SMILES'?" in err.hint
     far = ColumnNotFoundError(["smiles"], ["ID", "pIC50"], "lib.csv")
     assert "did you mean" not in far.hint
+
+
+def test_missing_column_in_a_file_that_starts_with_a_comment_line_says_so(tmp_path):
+    from helixforge.core.errors import ColumnNotFoundError
+    from helixforge.core.tables import read_table
+
+    path = tmp_path / "c.csv"
+    path.write_text("# exported by a vendor tool\nsmiles\nCCO\n")
+    with pytest.raises(ColumnNotFoundError) as info:
+        read_table(path, columns=["smiles"])
+    assert "starts with '#'" in info.value.hint
+    plain = ColumnNotFoundError(["smiles"], ["ID", "pIC50"], "lib.csv")
+    assert "'#'" not in plain.hint

@@ -90,12 +90,20 @@ class ColumnNotFoundError(InputError):
         where = f"{source}: " if source else ""
         plural = "s" if len(missing) > 1 else ""
         guesses = _close_columns(missing, available)
+        # A first line such as '# exported by …' is read as the header: say so, since the
+        # "columns present" list alone does not tell the user what went wrong.
+        comment = bool(available) and available[0].lstrip().startswith("#")
         super().__init__(
             f"{where}column{plural} {quoted(missing)} not found. "
             f"Columns present: {quoted(available) or '(none)'}",
             hint=(f"did you mean {' / '.join(guesses)}? " if guesses else "")
-            + "pass the right column name (for example --input-col / --label-col), "
-            "or check the file's delimiter and header line",
+            + (
+                "the first line starts with '#' and was read as the header line; remove the "
+                "comment lines above the header"
+                if comment
+                else "pass the right column name (for example --input-col / --label-col), "
+                "or check the file's delimiter and header line"
+            ),
         )
         self.missing = missing
         self.available = available

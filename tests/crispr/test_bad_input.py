@@ -142,6 +142,13 @@ CASES = [
     ("ot-out-exists", [*OT, "{d}/sp.csv", "--index", "{d}/idx", "-o", "{d}/exists.tsv"],
      "already exists"),
     ("ot-bad-spacer-list", [*OT, "ACGT,NNN", "--index", "{d}/idx", "-o", "{o}"], "spacer list"),
+    # '-o out.tsv/' names a directory: refused like every other verb (was written as out.tsv)
+    ("ot-out-trailing-slash", [*OT, "{d}/sp.csv", "--index", "{d}/idx", "-o", "{o}/"],
+     "ends with '/'"),
+    ("design-out-trailing-slash", [*DESIGN, "-t", "chr1:1001-1400", "-g", "{d}/g.fa", "-o", "{o}/"],
+     "ends with '/'"),
+    ("score-out-trailing-slash", [*SCORE, "{d}/ctx.csv", "--model", "gbm", "-o", "{o}/"],
+     "ends with '/'"),
     # ---- design
     ("design-top-negative", [*DESIGN, "-t", "chr1:1001-1400", "-g", "{d}/g.fa", "--top", "-3", "-o", "{o}"],
      "--top"),

@@ -38,7 +38,7 @@ def score_ontarget_cmd(
         "--context-col",
         "--spacer-col",
     ),
-    out_path: Path = out_option(
+    out_path: str = out_option(  # str, not Path: Path() drops a trailing '/'
         ..., "Output table: every input column plus `ontarget_score` (0-100)."
     ),
     model: str = typer.Option(

@@ -271,6 +271,8 @@ def design_output_paths(out, report=None, *, overwrite: bool = False) -> dict[st
         check_output(report, overwrite=overwrite, option="--report")
     if out is None:
         return None
+    # The raw string first: Path() drops a trailing '/', which names a directory.
+    check_output(out, overwrite=overwrite)
     out = Path(out)
     name = out.name.split(".")[0]
     paths = {

@@ -173,6 +173,9 @@ def offtargets_table(
 
     require_int(max_mismatches, "--max-mismatches", min_value=0, max_value=8)
     require_int(max_sites_per_guide, "--max-sites", min_value=1)
+    check_output(
+        out, overwrite=overwrite, inputs=[spacers, genome]
+    )  # raw: Path() drops a trailing '/'
     paths = offtarget_output_paths(out, summary_out)
     for key, opt in (
         ("out", "--out"),

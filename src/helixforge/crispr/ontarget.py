@@ -150,6 +150,9 @@ def score_ontarget_table(
     from helixforge.core.io import check_output
     from helixforge.core.tables import read_table, skipped_line_errors, write_table
 
+    check_output(
+        out, overwrite=overwrite, kind="table", inputs=[data, model]
+    )  # raw: Path() drops '/'
     out_path = Path(out)
     errors_path = out_path.with_name(out_path.name.split(".")[0] + ".errors.csv")
     check_not_input(out_path, [data, model])

@@ -934,6 +934,11 @@ def write_report(rows: list[dict]) -> None:
         lines += [
             "## Ray backend (local cluster)",
             "",
+            "`helix chem screen --backend ray`: the command starts a local Ray cluster; the",
+            "workers are Ray's processes, not children of the measured command, so their CPU",
+            "time is not in 'CPU-s' and the per-CPU-second column is not meaningful here: compare",
+            "wall time (it includes the cluster's start, ~10-20 s).",
+            "",
             markdown_table(
                 speed_head + ["same top K as local"],
                 [

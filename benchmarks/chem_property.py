@@ -69,6 +69,7 @@ MODELS = [
 # `auto-margin` the opt-in paired-fold-margin rule (measured, not the default)
 AUTO_RULES = {"auto": "lowest", "auto-margin": "margin"}
 PRED_DIR = ROOT / ".bench" / "chem_property_preds"  # test predictions per (task, model, seed)
+OOF_DIR = ROOT / ".bench" / "chem_property_oof"  # auto's CV out-of-fold predictions
 EMBED_CACHE = ROOT / ".bench" / "embcache"  # HELIX_CACHE_DIR for these runs (unless set)
 MOLECULENET = ["esol", "freesolv", "lipophilicity", "bbbp", "bace", "clintox", "tox21"]
 THROUGHPUT_TASK = "throughput_moses10k"
@@ -227,6 +228,21 @@ def save_pred(task: str, model: str, seed: int, res: dict) -> None:
     os.replace(tmp, path)
 
 
+def save_oof(task: str, rule: str, seed: int, oof: dict) -> None:
+    """Keep `select_model`'s out-of-fold evidence (rows, y, fold, per-candidate predictions) so
+    other selection rules can be scored later without re-running the CV."""
+    import numpy as np
+
+    if not oof:  # one candidate: chosen without CV, nothing to keep
+        return
+    path = OOF_DIR / task / f"{rule}_seed{seed}.npz"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp.npz")
+    preds = {f"pred__{name}": p for name, p in oof.get("pred", {}).items()}
+    np.savez(tmp, rows=oof["rows"], y=oof["y"], fold=oof["fold"], **preds)
+    os.replace(tmp, path)
+
+
 def existing_row(out: Path, task: str, model: str, seed: int) -> dict | None:
     """This (task, model, seed)'s row in the results file, if there is one."""
     for r in load_rows(out):
@@ -266,11 +282,20 @@ def run_auto(
     from helixforge.chem.selection import RULES, select_model
 
     record: dict = {}
+    oof: dict = {}
     with Timer() as t_cv:
         tr_smiles, _ = standardize(train[0])
         chosen, cv_scores = select_model(
-            tr_smiles, train[1], task_types, seed=seed, device="cpu", record=record, rule=rule
+            tr_smiles,
+            train[1],
+            task_types,
+            seed=seed,
+            device="cpu",
+            record=record,
+            rule=rule,
+            oof_out=oof,
         )
+    save_oof(task, rule, seed, oof)
     print(f"  auto chose {chosen} (CV {t_cv.cpu:.0f} CPU-s): {record.get('reason')}")
     res = {
         "chosen": chosen,

@@ -129,3 +129,36 @@ def test_one_candidate_is_chosen_without_cv_and_says_so():
         {},
     )
     assert record["chosen"] == "gbm" and "one candidate" in record["reason"]
+
+
+def test_select_model_hands_out_its_out_of_fold_predictions_for_offline_rules(make_table, fast_gbm):
+    from helixforge.chem.models.gbm import use_log_target
+    from helixforge.chem.selection import _fold_losses, _mean
+
+    df = make_table()
+    y = df[["logp_like"]].to_numpy()
+    record: dict = {}
+    oof: dict = {}
+    select_model(
+        df["smiles"],
+        y,
+        ["regression"],
+        candidates=["gbm", "gbm-fast"],
+        folds=3,
+        params={"gbm": fast_gbm, "gbm-fast": fast_gbm},
+        record=record,
+        oof_out=oof,
+    )
+    rows, fold = oof["rows"], oof["fold"]
+    assert len(set(rows.tolist())) == len(rows) == len(df)  # every molecule held out once
+    assert np.array_equal(oof["y"], y[rows]) and sorted(set(fold.tolist())) == [0, 1, 2]
+    logs = [use_log_target(oof["y"][:, 0])]
+    for name in ("gbm", "gbm-fast"):
+        pred = oof["pred"][name]
+        assert pred.shape == (len(rows), 1)
+        # the rule's per-fold losses are recomputed exactly from what was handed out
+        again = [
+            _mean(_fold_losses(["regression"], oof["y"][fold == k], pred[fold == k], logs))
+            for k in range(3)
+        ]
+        assert again == pytest.approx(record["candidates"][name]["fold_losses"], abs=1e-4)

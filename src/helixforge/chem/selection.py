@@ -96,6 +96,7 @@ def select_model(
     log: Log = _nolog,
     record: dict[str, Any] | None = None,
     rule: str = DEFAULT_RULE,
+    oof_out: dict[str, Any] | None = None,
 ) -> tuple[str, dict[str, float]]:
     """The `--model auto` rule (module docstring): k-fold CV (folds grouped by Bemis–Murcko
     scaffold) on the training molecules only. Returns the chosen name and each candidate's mean
@@ -110,6 +111,10 @@ def select_model(
     re-parsing the molecules. `blend`: also consider the best two blended. `record`, if given,
     is filled with the decision (`selection_record`): rule, baseline, per-fold losses, gains
     and which candidates qualified. `rule`: "lowest" (default) or "margin" (module docstring).
+    `oof_out`, if given, receives the raw CV evidence so other rules can be scored offline
+    without refitting: `rows` (indices into `smiles` of the molecules CV used), `y`, `fold` (the
+    held-out fold of each of those rows) and `pred` (per candidate, its out-of-fold predictions
+    in the order of `rows`).
     """
     from helixforge.chem.models import get_model, minimol_available
     from helixforge.chem.splits import scaffold_groups
@@ -181,6 +186,16 @@ def select_model(
                 advance(1)
             log(f"auto: {name} cross-validated loss {_mean(fold_losses[name]):.4f}")
     scores = {name: _mean(fold_losses[name]) for name in candidates}
+    if oof_out is not None:
+        order = np.concatenate([ho for _, ho in fold_list])
+        back = np.argsort(order)  # the concatenated held-out rows, back in `rows` order
+        covered = np.sort(order)
+        oof_out.update(
+            rows=idx[covered],
+            y=sub_y[covered],
+            fold=np.concatenate([np.full(len(ho), k) for k, (_, ho) in enumerate(fold_list)])[back],
+            pred={n: np.concatenate(oof[n])[back] for n in candidates},
+        )
     weights: dict[str, list[float]] = {}
     blend_oof: dict[str, float] = {}  # the blend's loss at the weight chosen on the same folds
     if blend and len(candidates) > 1 and "multiclass" not in task_types:

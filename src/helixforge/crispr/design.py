@@ -271,18 +271,19 @@ def design_output_paths(out, report=None, *, overwrite: bool = False) -> dict[st
         check_output(report, overwrite=overwrite, option="--report")
     if out is None:
         return None
-    # The raw string first: Path() drops a trailing '/', which names a directory.
-    check_output(out, overwrite=overwrite)
-    out = Path(out)
-    name = out.name.split(".")[0]
+    main = Path(out)
+    name = main.name.split(".")[0]
     paths = {
-        "out": out,
-        "offtargets": out.with_name(f"{name}.offtargets.tsv"),
-        "skipped": out.with_name(f"{name}.skipped.tsv"),
+        "out": main,
+        "offtargets": main.with_name(f"{name}.offtargets.tsv"),
+        "skipped": main.with_name(f"{name}.skipped.tsv"),
     }
     for key, path in paths.items():
+        # --out as typed: Path() drops a trailing '/', which names a directory
         check_output(
-            path, overwrite=overwrite, option="--out" + ("" if key == "out" else f" ({key})")
+            out if key == "out" else path,
+            overwrite=overwrite,
+            option="--out" + ("" if key == "out" else f" ({key})"),
         )
     return paths
 

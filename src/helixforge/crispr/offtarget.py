@@ -29,7 +29,6 @@ import numpy as np
 import pandas as pd
 
 from helixforge.core.errors import InputError
-from helixforge.core.io import check_not_input
 from helixforge.crispr.enzymes import Enzyme, check_pam, get_enzyme
 from helixforge.crispr.offtarget_index import (  # noqa: F401 - public names
     FLAG_MINUS,
@@ -173,17 +172,15 @@ def offtargets_table(
 
     require_int(max_mismatches, "--max-mismatches", min_value=0, max_value=8)
     require_int(max_sites_per_guide, "--max-sites", min_value=1)
-    check_output(
-        out, overwrite=overwrite, inputs=[spacers, genome]
-    )  # raw: Path() drops a trailing '/'
     paths = offtarget_output_paths(out, summary_out)
     for key, opt in (
         ("out", "--out"),
         ("summary", "--out (summary)"),
         ("errors", "--out (errors)"),
     ):
-        check_not_input(paths[key], [spacers, genome], option=opt)
-        check_output(paths[key], overwrite=overwrite, option=opt)
+        # --out as typed: Path() drops a trailing '/', which names a directory
+        target = out if key == "out" else paths[key]
+        check_output(target, overwrite=overwrite, option=opt, inputs=[spacers, genome])
     df, source, skipped = _read_spacers(spacers, spacer_col, id_col)
     if id_col is None:
         id_col = guess_id_column(df.columns, spacer_col)

@@ -41,7 +41,6 @@ from typing import Any
 import numpy as np
 
 from helixforge.core.errors import ConfigError, HelixError, NoUsableRowsError, RowErrors
-from helixforge.core.io import check_not_input
 from helixforge.crispr.ontarget_features import (  # noqa: F401 - public names
     CONTEXT_LENGTH,
     ENZYMES,
@@ -150,15 +149,12 @@ def score_ontarget_table(
     from helixforge.core.io import check_output
     from helixforge.core.tables import read_table, skipped_line_errors, write_table
 
-    check_output(
-        out, overwrite=overwrite, kind="table", inputs=[data, model]
-    )  # raw: Path() drops '/'
     out_path = Path(out)
     errors_path = out_path.with_name(out_path.name.split(".")[0] + ".errors.csv")
-    check_not_input(out_path, [data, model])
-    check_not_input(errors_path, [data], option="--out (errors table)")
-    check_output(out_path, overwrite=overwrite, kind="table")
-    check_output(errors_path, overwrite=overwrite, option="--out (errors table)")
+    # --out as typed: Path() drops a trailing '/', which names a directory
+    check_output(out, overwrite=overwrite, kind="table", inputs=[data, model])
+    opt = "--out (errors table)"
+    check_output(errors_path, overwrite=overwrite, option=opt, inputs=[data])
     m = load_ontarget_model(model, enzyme)
     df = read_table(data, columns=[context_col])
     errors = RowErrors(data)

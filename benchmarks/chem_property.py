@@ -217,30 +217,38 @@ def _pred_path(task: str, model: str, seed: int) -> Path:
     return PRED_DIR / task / f"{model}_seed{seed}.npz"
 
 
-def save_pred(task: str, model: str, seed: int, res: dict) -> None:
-    """Keep a run's test predictions and training CPU seconds (for `auto`'s reuse)."""
+def _savez_atomic(path: Path, **arrays) -> None:
+    """np.savez written beside `path`, then renamed onto it."""
     import numpy as np
 
-    path = _pred_path(task, model, seed)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp.npz")
-    np.savez(tmp, pred=res["pred"], train_cpu_seconds=res["train_cpu_seconds"])
+    np.savez(tmp, **arrays)
     os.replace(tmp, path)
+
+
+def save_pred(task: str, model: str, seed: int, res: dict) -> None:
+    """Keep a run's test predictions and training CPU seconds (for `auto`'s reuse)."""
+    _savez_atomic(
+        _pred_path(task, model, seed),
+        pred=res["pred"],
+        train_cpu_seconds=res["train_cpu_seconds"],
+    )
 
 
 def save_oof(task: str, rule: str, seed: int, oof: dict) -> None:
     """Keep `select_model`'s out-of-fold evidence (rows, y, fold, per-candidate predictions) so
     other selection rules can be scored later without re-running the CV."""
-    import numpy as np
-
     if not oof:  # one candidate: chosen without CV, nothing to keep
         return
-    path = OOF_DIR / task / f"{rule}_seed{seed}.npz"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp.npz")
-    preds = {f"pred__{name}": p for name, p in oof.get("pred", {}).items()}
-    np.savez(tmp, rows=oof["rows"], y=oof["y"], fold=oof["fold"], **preds)
-    os.replace(tmp, path)
+    preds = {f"pred__{name}": p for name, p in oof["pred"].items()}
+    _savez_atomic(
+        OOF_DIR / task / f"{rule}_seed{seed}.npz",
+        rows=oof["rows"],
+        y=oof["y"],
+        fold=oof["fold"],
+        **preds,
+    )
 
 
 def existing_row(out: Path, task: str, model: str, seed: int) -> dict | None:

@@ -144,8 +144,16 @@ def train_prior_cmd(
     out_path: str = out_option(..., "Run directory (prior/, checkpoint/, history.jsonl)."),
     smiles_col: str = input_col_option(None, "SMILES column of a table corpus.", "--smiles-col"),
     vocab: str = typer.Option("smiles", "--vocab", help="smiles | selfies"),
-    hidden: int = typer.Option(256, "--hidden", min=8, max=4096, help="LSTM units per layer."),
-    layers: int = typer.Option(3, "--layers", min=1, max=8, help="LSTM layers."),
+    hidden: int = typer.Option(
+        None, "--hidden", min=8, max=4096, help="LSTM units per layer [default: 256]."
+    ),
+    layers: int = typer.Option(None, "--layers", min=1, max=8, help="LSTM layers [default: 3]."),
+    init: str = typer.Option(
+        None,
+        "--init",
+        help="Continue training this prior (directory, or 'default' for the shipped one) "
+        "instead of random weights; its architecture and vocabulary are kept.",
+    ),
     epochs: int = typer.Option(1, "--epochs", min=1, max=100, help="Passes over the corpus."),
     max_molecules: int = typer.Option(
         None, "--max-molecules", min=1, help="Stop after this many training molecules."
@@ -165,12 +173,21 @@ def train_prior_cmd(
     Example: helix chem train-prior moses_train.csv.gz -o runs/prior --max-minutes 40
     """
     from helixforge.chem.generate.train_prior import train_prior
+    from helixforge.core.errors import ConfigError
     from helixforge.core.options import require_choice
 
     require_choice(vocab, "--vocab", ["smiles", "selfies"])
+    if init is not None and (hidden is not None or layers is not None):
+        raise ConfigError("--init keeps the initial prior's architecture: drop --hidden/--layers")
+    config = None
+    if init is None:
+        config = {"hidden_size": hidden or 256, "num_layers": layers or 3}
+    elif init == "default":
+        from helixforge.chem.generate.prior import default_prior_path
+
+        init = str(default_prior_path())
     s = train_prior(
-        corpus, out_path, kind=vocab, column=smiles_col,
-        config={"hidden_size": hidden, "num_layers": layers}, epochs=epochs,
+        corpus, out_path, kind=vocab, column=smiles_col, config=config, init=init, epochs=epochs,
         max_molecules=max_molecules, max_minutes=max_minutes, lr=lr, batch_size=batch_size,
         seed=seed, resume=resume, overwrite=overwrite, log=logger(quiet),
     )  # fmt: skip

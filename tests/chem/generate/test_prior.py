@@ -327,3 +327,26 @@ def test_train_prior_resumes_after_kill9_exactly(tmp_path: Path):
     a = Prior.load(tmp_path / "whole").model.state_dict()
     b = Prior.load(tmp_path / "cut").model.state_dict()
     assert all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_train_prior_continues_from_an_existing_prior(tmp_path: Path):
+    from helixforge.chem.generate.train_prior import train_prior
+
+    corpus = tmp_path / "corpus.csv"
+    corpus.write_text("SMILES\n" + "\n".join(CORPUS * 20) + "\n")
+    kw = dict(block_size=100, val_size=20, batch_size=32, max_molecules=200)
+    arch = {"hidden_size": 16, "num_layers": 1, "embedding_dim": 8}
+    first = train_prior(corpus, tmp_path / "first", config=arch, **kw)
+    again = train_prior(corpus, tmp_path / "again", init=tmp_path / "first", seed=1, **kw)
+    # a second pass starts from the first one's weights, so it fits the held-out rows better
+    assert again["val_nll"] < first["val_nll"]
+    prior = Prior.load(tmp_path / "again")
+    assert prior.config["hidden_size"] == 16
+    assert prior.config["trained"]["init"]["trained"]["molecules"] == 200
+    # the initial weights are part of the resume key
+    other = train_prior(corpus, tmp_path / "other", config=arch, seed=5, **kw)
+    assert other["complete"]
+    with pytest.raises(ConfigError, match="cannot resume"):
+        train_prior(corpus, tmp_path / "again", init=tmp_path / "other", seed=1, resume=True, **kw)
+    with pytest.raises(ConfigError, match="exclusive"):
+        train_prior(corpus, tmp_path / "x", init=tmp_path / "first", config=arch, **kw)

@@ -17,6 +17,10 @@ as an uninterrupted run); the resume key is the corpus sha256 and every option t
 the result. `max_minutes` stops cleanly after the block that passes the budget (resume
 later). The run directory: prior/ (the trained prior), checkpoint/, history.jsonl, summary.json.
 SMILES with tokens outside the vocabulary or longer than max_len tokens are skipped (counted).
+
+`init=PRIOR` continues training an existing prior (its architecture and vocabulary; a new
+cosine schedule from `lr`), e.g. another pass over MOSES for the shipped prior; its sha256 is
+part of the resume key. Use `finetune_prior` instead for a few hundred actives.
 """
 
 from __future__ import annotations
@@ -42,6 +46,15 @@ def _file_sha256(path: Path) -> str:
         for b in iter(lambda: f.read(1 << 20), b""):
             h.update(b)
     return h.hexdigest()
+
+
+def _init_fingerprint(prior) -> dict[str, Any]:
+    """What an `init` prior was: its weights' sha256 and its own training record."""
+    digest = hashlib.sha256()
+    for name, t in sorted(prior.model.state_dict().items()):
+        digest.update(name.encode())
+        digest.update(t.detach().to("cpu").float().numpy().tobytes())
+    return {"weights_sha256": digest.hexdigest(), "trained": prior.config.get("trained")}
 
 
 def scan_corpus(path, kind: str = "smiles", column: str | None = None, max_len: int = 128):
@@ -157,9 +170,11 @@ def train_prior(
     resume: bool = False,
     overwrite: bool = False,
     save_dtype: str = "float32",
+    init: str | os.PathLike | None = None,
     log: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
-    """Train a prior on `corpus` into the run directory `out`; returns the summary dict."""
+    """Train a prior on `corpus` into the run directory `out`; returns the summary dict.
+    `init`: a saved prior (or run directory) to continue from instead of random weights."""
     import torch
 
     from helixforge.chem.generate.corpus import iter_blocks, iter_smiles
@@ -181,7 +196,18 @@ def train_prior(
         raise ConfigError(f"lr must be in (0, 1), not {lr!r}")
     if max_minutes is not None and not max_minutes > 0:
         raise ConfigError(f"max_minutes must be positive, not {max_minutes!r}")
-    cfg = {**DEFAULT_CONFIG, **(config or {})}
+    base = None
+    if init is not None:
+        if config:
+            raise ConfigError(
+                "config and init are exclusive: the architecture comes from the initial prior"
+            )
+        base = Prior.load(init)  # checks every file against its manifest
+        if base.vocab.kind != kind:
+            raise ConfigError(f"init prior {init} uses {base.vocab.kind!r} tokens, not {kind!r}")
+        cfg = {k: v for k, v in base.config.items() if k in DEFAULT_CONFIG}
+    else:
+        cfg = {**DEFAULT_CONFIG, **(config or {})}
     out = Path(out)
     ckpt = out / "checkpoint"
     if not (resume and (ckpt / "state.json").exists()):
@@ -194,6 +220,8 @@ def train_prior(
         "epochs": epochs, "max_molecules": max_molecules, "batch_size": batch_size, "lr": lr,
         "block_size": block_size, "val_size": val_size, "seed": seed,
     }  # fmt: skip
+    if base is not None:
+        key["init"] = _init_fingerprint(base)
     seed_everything(seed)
     if resume and (ckpt / "state.json").exists():
         saved = json.loads((ckpt / "state.json").read_text(encoding="utf-8"))
@@ -207,11 +235,16 @@ def train_prior(
             raise NoUsableRowsError(
                 f"{corpus}: only {rows - bad} usable SMILES", hint="use a bigger corpus"
             )
-        vocab = Vocabulary.from_counts(counts, kind)
+        vocab = base.vocab if base is not None else Vocabulary.from_counts(counts, kind)
         saved = None
     # A small corpus keeps at most a tenth for validation.
     val_size = min(val_size, max(1, (rows - bad) // 10)) if val_size else 0
-    prior = Prior.from_config(vocab, cfg, seed=seed)
+    if base is not None:
+        prior = base
+        if (base.config.get("trained") or {}).get("corpus") != corpus.name:
+            prior.novelty = None  # the shipped training-set reference no longer covers it
+    else:
+        prior = Prior.from_config(vocab, cfg, seed=seed)
     planned = max_molecules or epochs * (rows - val_size)
     total_steps = max(1, math.ceil(planned / batch_size))
     tcfg = TrainConfig(lr=lr, grad_clip=1.0, schedule="cosine", min_lr_fraction=0.05,
@@ -275,8 +308,10 @@ def train_prior(
         else:
             state["epoch"] += 1
             state["block"] = 0
-    prior.config["trained"] = {"corpus": corpus.name, "molecules": state["molecules"],
-                               "steps": state["step"]}  # fmt: skip
+    trained = {"corpus": corpus.name, "molecules": state["molecules"], "steps": state["step"]}
+    if base is not None:
+        trained["init"] = key["init"]
+    prior.config["trained"] = trained
     prior.save(out / "prior", dtype=save_dtype)
     summary = {
         "corpus": str(corpus), "rows": rows, "rows_skipped": bad, "vocab_size": len(vocab),

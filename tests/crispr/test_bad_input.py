@@ -53,6 +53,7 @@ def d(tmp_path_factory):
     (d / "afile").write_text("a file, not a directory")
     (d / "exists.tsv").write_text("keep me\n")
     (d / "gdup.fa").write_text(">chr1\n" + seq[:5000] + "\n>chr1\n" + seq[5000:] + "\n")
+    (d / "glatin1.fa").write_bytes(b">chr1 caf\xe9\n" + seq.encode() + b"\n")
     spacers = [seq[1000:1020], seq[3000:3020]]
     pd.DataFrame({"guide_id": ["a", "b"], "spacer": spacers}).to_csv(d / "sp.csv", index=False)
     pd.DataFrame({"spacer": ["ACGT", "NNNN"]}).to_csv(d / "allbad.csv", index=False)
@@ -231,6 +232,8 @@ CASES = [
      "is not in the annotation a.gtf"),
     ("design-genome-dup-names", [*DESIGN, "-t", "chr1:1001-1400", "-g", "{d}/gdup.fa", "-o", "{o}"],
      "appears more than once"),
+    ("design-genome-latin1-header", [*DESIGN, "-t", "chr1:1001-1400", "-g", "{d}/glatin1.fa", "-o", "{o}"],
+     "line 1: not UTF-8"),
     ("score-out-is-input", [*SCORE, "{d}/ctx.csv", "-o", "{d}/ctx.csv", "--overwrite"], "is the input"),
     ("train-out-holds-input", [*TRAIN, *TRAIN_OK, "-o", "{d}", "--overwrite"], "holds the input"),
     # ---- robustness sweep: a named on-target model that cannot be loaded is an error, not a note

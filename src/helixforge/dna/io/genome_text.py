@@ -53,6 +53,25 @@ def normalized_copy(path: Path, cache_dir: Path) -> Path:
     return dest
 
 
+def _first_undecodable_line(path: Path, limit: int = 1 << 30) -> int | None:
+    """1-based number of the first line that is not UTF-8 (plain files up to `limit` bytes)."""
+    try:
+        if path.stat().st_size > limit:
+            return None
+        with open(path, "rb") as fh:
+            if fh.read(2) == b"\x1f\x8b":
+                return None
+            fh.seek(0)
+            for n, raw in enumerate(fh, start=1):
+                try:
+                    raw.decode("utf-8")
+                except UnicodeDecodeError:
+                    return n
+    except OSError:
+        return None
+    return None
+
+
 def index_error(path: Path, exc: BaseException) -> InputError:
     """A clear `InputError` for an exception raised while pyfaidx indexed `path`."""
     text = str(exc)
@@ -62,6 +81,16 @@ def index_error(path: Path, exc: BaseException) -> InputError:
             f"{path}: the record name {m.group(1)!r} appears more than once",
             hint="contig names (the first word of each '>' line) must be unique; rename the "
             "duplicates (e.g. seqkit rename)",
+        )
+    if isinstance(exc, UnicodeDecodeError):
+        line = _first_undecodable_line(path)
+        where = f", line {line}" if line else ""
+        bad = exc.object[exc.start : exc.start + 1].hex() if exc.object else "?"
+        return InputError(
+            f"{path}{where}: not UTF-8 text (byte 0x{bad}), usually an accented character in a "
+            "'>' header",
+            hint="re-encode the file (iconv -f latin1 -t utf-8 in.fa > out.fa) or rename the "
+            "record; sequence lines must be plain ASCII letters",
         )
     if "Bad sequence name" in text:
         return InputError(

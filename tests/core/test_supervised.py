@@ -257,3 +257,16 @@ def test_a_row_dropped_for_a_text_label_is_one_error_row_naming_the_value():
         (3, "treated as missing"),
         (6, "row skipped"),
     ]
+
+
+def test_decimal_comma_labels_are_numbers_not_classes(tmp_path):
+    # pIC50 in 0,5 steps from a European Excel: was read as five text classes (multiclass)
+    from helixforge.core.tables import read_table
+
+    values = ["5,0", "5,5", "6,0", "6,5", "7,0"] * 5
+    text = "seq;y\n" + "".join(f"ACGT{i};{v}\n" for i, v in enumerate(values))
+    (tmp_path / "eu.csv").write_text(text)
+    errors = RowErrors("eu.csv")
+    kept = clean_labels(read_table(tmp_path / "eu.csv"), ["y"], errors, source="eu.csv")
+    assert kept["y"].tolist() == [float(v.replace(",", ".")) for v in values]
+    assert detect_task(kept["y"]) == "regression" and not len(errors)

@@ -408,3 +408,27 @@ def test_table_outputs_are_checked_by_name_before_work(tmp_path):
     with pytest.raises(ConfigError, match="Excel"):
         check_output(tmp_path / "pred.xlsx", kind="table")
     assert check_output(tmp_path / "report.html") == tmp_path / "report.html"  # not a table
+
+
+def test_decimal_commas_of_a_semicolon_file_are_numbers(tmp_path):
+    # Excel in a European locale: ';'-separated, decimal commas, BOM, CRLF
+    text = "smiles;y\r\nCCO;0,36\r\nCCN;-2,12\r\nCCC;1,234\r\nCCCl;3\r\n"
+    (tmp_path / "eu.csv").write_bytes(text.encode("utf-8-sig"))
+    df = read_table(tmp_path / "eu.csv")
+    values, bad = to_numeric_column(df, "y", source="eu.csv")
+    assert values.tolist() == [0.36, -2.12, 1.234, 3.0] and not bad.any()
+    chunk = next(iter_table(tmp_path / "eu.csv", 2))  # the chunked reader says the same
+    assert to_numeric_column(chunk.frame, "y")[0].tolist() == [0.36, -2.12]
+
+
+def test_decimal_commas_minority_style_and_thousands_ambiguity():
+    mixed = pd.DataFrame({"y": ["1,5", "2,5", "3.5", "4"]}, index=[2, 3, 4, 5])
+    values, bad = to_numeric_column(mixed, "y")  # the majority style wins, never a guess
+    assert values.tolist()[:2] == [1.5, 2.5] and bad.tolist() == [False, False, True, False]
+    points = pd.DataFrame({"y": ["1.5", "2,5", "3.5"]})
+    assert to_numeric_column(points, "y")[1].tolist() == [False, True, False]
+    grouped = pd.DataFrame({"y": ["1,234", "12,345"]}, index=[2, 3])
+    with pytest.raises(InputError, match=r"a\.csv, row 2, column 'y': '1,234' could be"):
+        to_numeric_column(grouped, "y", source="a.csv")
+    grouped.attrs["delimiter"] = ";"  # a ';' file writes decimal commas
+    assert to_numeric_column(grouped, "y")[0].tolist() == [1.234, 12.345]

@@ -20,6 +20,7 @@ from __future__ import annotations
 import gzip
 import io
 import os
+import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import NamedTuple
@@ -220,6 +221,7 @@ def read_table(
     """
     p = _check_file(path)
     fmt = table_format(p)
+    delim: str | None = None
     if fmt == "parquet":
         df = _read_parquet(p)
         if len(df) == 0:
@@ -227,6 +229,7 @@ def read_table(
         bad: list[BadLine] = []
     else:
         table = _open_text_table(p, fmt, sep)
+        delim = table.delim if isinstance(table, TextTable) else None
         if columns:
             _require(columns, table.columns, p)
         lines: list[int] = []
@@ -248,6 +251,8 @@ def read_table(
             df = df.astype(dtype)
         except (TypeError, ValueError) as exc:
             raise InputError(f"{p}: a column does not have the expected type: {exc}") from None
+    if delim:
+        df.attrs["delimiter"] = delim  # `to_numeric_column` reads ';' files' decimal commas
     if errors is not None:
         errors.extend(_row_error(b, errors.file or str(p)) for b in bad)
         df.attrs["skipped_lines"] = {}
@@ -313,6 +318,14 @@ def _text_chunks(table: TextTable | SmiTable, chunk_size: int, p: Path) -> Itera
     rows: list[list[str | None]] = []
     errs = RowErrors(p)
     seen = False
+    delim = table.delim if isinstance(table, TextTable) else None
+
+    def frame() -> pd.DataFrame:
+        df = _frame(table.columns, lines, rows)
+        if delim:
+            df.attrs["delimiter"] = delim
+        return df
+
     for rec in table.records():
         seen = True
         if isinstance(rec, BadLine):
@@ -321,14 +334,14 @@ def _text_chunks(table: TextTable | SmiTable, chunk_size: int, p: Path) -> Itera
         lines.append(rec[0])
         rows.append(rec[1])
         if len(rows) == chunk_size:
-            yield TableChunk(_frame(table.columns, lines, rows), errs)
+            yield TableChunk(frame(), errs)
             lines, rows, errs = [], [], RowErrors(p)
     if not seen:
         raise EmptyInputError(
             f"{p}: has a header but no data rows", hint="add data rows below the header"
         )
     if rows or len(errs):
-        yield TableChunk(_frame(table.columns, lines, rows), errs)
+        yield TableChunk(frame(), errs)
 
 
 def skipped_line_errors(df: pd.DataFrame, file: str | os.PathLike) -> list[RowError]:
@@ -392,14 +405,67 @@ def write_text(text: str, path: str | os.PathLike) -> Path:
     return Path(path)
 
 
-def to_numeric_column(df: pd.DataFrame, column: str) -> tuple[pd.Series, pd.Series]:
+# Excel in many European locales writes numbers with a decimal comma ("0,36"), usually in a
+# ';'-separated file. A value "1,234" could also be 1234 with a thousands separator.
+_DECIMAL_COMMA = re.compile(r"[+-]?\d*,\d+(?:[eE][+-]?\d+)?")
+_THOUSANDS = re.compile(r"[+-]?[1-9]\d{0,2}(?:,\d{3})+")
+_DECIMAL_POINT = re.compile(r"[+-]?(?:\d+\.\d*|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def number_text(
+    raw: pd.Series,
+    column: str,
+    *,
+    source: str | os.PathLike | None = None,
+    delimiter: str | None = None,
+) -> pd.Series:
+    """`raw` as text `pd.to_numeric` reads, when the column is written with decimal commas
+    ("0,36" → "0.36", as Excel writes numbers in many European locales); unchanged otherwise.
+
+    The style most values use wins: in a decimal-comma column a value with a decimal point
+    ("1.234" may be 1234 with a thousands point) is not read as a number, and in a
+    decimal-point column a comma value stays unreadable — either way the caller sees "not a
+    number" for that row, never a guess. A column whose comma values all look like thousands
+    groups ("1,234") in a file that is not ';'-separated is an `InputError` naming the file,
+    row and column. `delimiter` is the file's (`read_table` / `iter_table` put it in the
+    frame's ``attrs["delimiter"]``)."""
+    import numpy as np
+
+    text = raw.astype("string").str.strip()
+    comma = text.str.fullmatch(_DECIMAL_COMMA).fillna(False).to_numpy(bool)
+    if not comma.any():
+        return raw
+    point = text.str.fullmatch(_DECIMAL_POINT).fillna(False).to_numpy(bool)
+    if point.sum() >= comma.sum():
+        return raw
+    grouped = text.str.fullmatch(_THOUSANDS).fillna(False).to_numpy(bool)
+    if grouped[comma].all() and delimiter != ";":
+        pos = int(np.flatnonzero(comma)[0])
+        where = f"{source}, row {raw.index[pos]}" if source else f"row {raw.index[pos]}"
+        raise InputError(
+            f"{where}, column {column!r}: {raw.iloc[pos]!r} could be a number with a thousands "
+            f"separator or with a decimal comma (every comma value of the column could be "
+            "either)",
+            hint="write the numbers with a decimal point and no thousands separators "
+            "(or save the file ';'-separated with decimal commas)",
+        )
+    out = text.str.replace(",", ".", regex=False).astype(object)
+    out[point] = "not a number: decimal point in a decimal-comma column"
+    return out.where(comma | point, raw)
+
+
+def to_numeric_column(
+    df: pd.DataFrame, column: str, *, source: str | os.PathLike | None = None
+) -> tuple[pd.Series, pd.Series]:
     """Parse a column as float: (values, bad). Blanks and NA spellings are missing (NaN, not
     bad); text that is not a number and non-finite numbers (inf, -inf) are NaN *and* flagged
-    in `bad`, so the caller records a row error instead of training on them."""
+    in `bad`, so the caller records a row error instead of training on them. Decimal commas
+    are read as `number_text` says (an ambiguous column is an `InputError` naming `source`)."""
     import numpy as np
 
     raw = df[column]
-    values = pd.to_numeric(raw, errors="coerce").astype(float)
+    text = number_text(raw, column, source=source, delimiter=df.attrs.get("delimiter"))
+    values = pd.to_numeric(text, errors="coerce").astype(float)
     blank = raw.isna() | raw.astype(str).str.strip().isin(
         ["", "nan", "NaN", "NA", "N/A", "null", "None"]
     )

@@ -46,7 +46,7 @@ def _read_rows(data, context_col: str, target_col: str, group_col: str | None):
     df = read_table(data, columns=cols)
     errors = RowErrors(data)
     errors.extend(skipped_line_errors(df, data))
-    y, bad = to_numeric_column(df, target_col)
+    y, bad = to_numeric_column(df, target_col, source=str(data))
     for row in df.index[bad.to_numpy()]:
         errors.add(int(row), target_col, df.at[row, target_col], "label is not a number")
     for row in df.index[(y.isna() & ~bad).to_numpy()]:

@@ -12,11 +12,16 @@ from helixforge.core.errors import ConfigError, NoUsableRowsError, RowErrors
 _MISSING = {"", "nan", "NaN", "NA", "N/A", "null", "None"}
 
 
-def _numeric_share(raw: pd.Series) -> float:
+def _numeric_share(raw: pd.Series, column: str, source: str | None, delimiter: str | None) -> float:
+    """The share of non-missing labels that are numbers (decimal commas read as
+    `core.tables.number_text` reads them)."""
+    from helixforge.core.tables import number_text
+
     s = raw.dropna().astype(str).str.strip()
     s = s[~s.isin(_MISSING)]
     if not len(s):
         return 1.0
+    s = number_text(s, column, source=source, delimiter=delimiter)
     return float(pd.to_numeric(s, errors="coerce").notna().mean())
 
 
@@ -47,8 +52,8 @@ def clean_labels(
     usable = np.zeros(len(df), dtype=bool)
     bad_values: list[tuple[int, str, object]] = []  # (row, column, raw value)
     for t in targets:
-        if _numeric_share(df[t]) >= 0.5:
-            values, bad = to_numeric_column(df, t)
+        if _numeric_share(df[t], t, source, df.attrs.get("delimiter")) >= 0.5:
+            values, bad = to_numeric_column(df, t, source=source)
             bad_values += [(int(r), t, df.at[r, t]) for r in df.index[bad.to_numpy()]]
             df[t] = values
             usable |= np.isfinite(values.to_numpy(float))

@@ -32,6 +32,27 @@ def test_equivalent_spellings_give_one_canonical_smiles():
     assert standardize_smiles("OCC")[0] == standardize_smiles("C(O)C")[0] == "CCO"
 
 
+@pytest.mark.parametrize(
+    "forms",
+    [
+        ["CCN", "[H]N([H])CC", "CC[NH3+].[Cl-]", "CCN.[H]Cl"],  # explicit H, salt forms
+        ["c1ccccc1", "C1=CC=CC=C1", "[H]c1ccccc1"],  # aromatic, kekulé, explicit H
+        ["C[C@@H](N)C(=O)O", "[H][C@](C)(N)C(=O)O"],  # stereo given through an explicit H
+        ["C/C=C/C", "[H]/C(C)=C(/[H])C"],
+        ["C", "[H]C([H])([H])[H]", "[CH4]"],
+    ],
+)
+def test_every_spelling_of_a_molecule_gives_one_canonical_smiles(forms):
+    # explicit [H] atoms were kept as graph atoms: '[H]N([H])CC' and 'CCN' stayed two
+    # molecules (not merged as duplicates, free to land on both sides of a split)
+    assert len({standardize_smiles(f) for f in forms}) == 1
+
+
+def test_hydrogens_that_carry_information_are_kept():
+    assert standardize_smiles("[2H]O[2H]")[0] == "[2H]O[2H]"
+    assert standardize_smiles("[H][H]")[0] == "[H][H]"
+
+
 def test_tautomer_canonicalisation_is_optional():
     plain = standardize_smiles("Oc1ccccn1")[0]
     taut = standardize_smiles("Oc1ccccn1", StandardizeOptions(tautomer=True))[0]

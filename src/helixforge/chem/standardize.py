@@ -119,6 +119,11 @@ def parse_smiles(smiles: object):
         )
     try:
         Chem.SanitizeMol(mol)
+        if "[H" in text:
+            # Hydrogens written as atoms ('[H]N([H])CC') become implicit, as RDKit's default
+            # parse does: the same molecule gets the same canonical SMILES ('CCN') however its
+            # hydrogens are written (isotopic [2H], H2, and Hs RDKit needs are kept).
+            mol = Chem.RemoveHs(mol)
     except Exception as exc:  # RDKit raises several types (valence, kekulization, ...)
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return None, f"RDKit could not sanitize the molecule: {reason}"

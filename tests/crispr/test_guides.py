@@ -76,6 +76,29 @@ def test_soft_masked_bases_are_kept_and_flagged():
     assert row.spacer == SPACER and row.soft_masked and "soft_masked" in row["flags"]
 
 
+def test_a_genome_or_sequence_written_all_in_lowercase_is_not_soft_masked():
+    # every guide of an all-lowercase genome or typed sequence was flagged soft_masked (tier 2),
+    # which also changed the ranking (a cds_edge guide no longer fell behind clean ones)
+    rng = np.random.default_rng(3)
+    chrom = "".join(rng.choice(list("ACGT"), 3000))
+    cols = ["spacer", "strand", "cut_position", "soft_masked", "flags"]
+
+    def guides(genome, region="chr1:1001-1300"):
+        return enumerate_guides(resolve_target(region, genome=genome))[cols]
+
+    upper = guides({"chr1": chrom, "chr2": chrom[::-1]})
+    assert len(upper) and not upper.soft_masked.any()
+    lower = guides({"chr1": chrom.lower(), "chr2": "N" * 100 + chrom[::-1].lower()})
+    assert lower.equals(upper)
+    seq = chrom[1000:1300]
+    assert enumerate_guides(sequence_target(seq.lower()))[cols].equals(
+        enumerate_guides(sequence_target(seq))[cols]
+    )
+    # soft-masked genome: the same region (all lowercase inside a repeat) is flagged
+    masked = guides({"chr1": chrom[:900] + chrom[900:1400].lower() + chrom[1400:]})
+    assert masked.soft_masked.all() and masked["flags"].str.contains("soft_masked").all()
+
+
 def test_bad_targets_give_clear_messages():
     with pytest.raises(InputError, match="position 5"):
         sequence_target("ACGTXACGT")

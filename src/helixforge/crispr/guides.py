@@ -125,7 +125,7 @@ def _cds_arrays(annotation, tgt: Target):
     )
 
 
-def _sequence_flags(spacer: str, site: str, ctx: str, rb, homopolymer_min: int):
+def _sequence_flags(spacer: str, site: str, ctx: str, rb, homopolymer_min: int, masked: bool):
     gc = gc_content(spacer)
     run = _max_run(spacer)
     enzymes_hit = []
@@ -134,7 +134,7 @@ def _sequence_flags(spacer: str, site: str, ctx: str, rb, homopolymer_min: int):
 
         found = rb.search(Seq(spacer), linear=True)
         enzymes_hit = sorted(str(e) for e, pos in found.items() if pos)
-    soft = any(ch.islower() for ch in site)
+    soft = masked and any(ch.islower() for ch in site)
     flags = []
     if "TTTT" in spacer:
         flags.append("poly_t")
@@ -226,7 +226,7 @@ def enumerate_guides(
                 ctx = ext_rc[cs:ce] if cs >= 0 and ce <= N else ""
             ctx = "".join(ch if ch in _ACGT else "N" for ch in ctx.upper())
             gc, run, enzymes_hit, soft, flags = _sequence_flags(
-                spacer, site, ctx, rb, homopolymer_min
+                spacer, site, ctx, rb, homopolymer_min, tgt.masked
             )
             gene, pct = "", np.nan
             cut_ref = tgt.start + cuts[0]

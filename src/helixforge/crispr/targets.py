@@ -44,6 +44,9 @@ class Target:
     right_flank: str = ""
     from_genome: bool = False
     aliases: frozenset[str] = frozenset()  # contig keys annotation seqids are matched by
+    # lowercase means soft-masked (repeats) only where the source has upper-case bases too: an
+    # all-lowercase genome or typed sequence is just written in lowercase (see `case_masks`)
+    masked: bool = True
 
     @property
     def end(self) -> int:
@@ -99,6 +102,42 @@ def open_genome(genome):
         )
     st = p.stat()
     return _open_fasta(str(p.resolve()), st.st_size, st.st_mtime_ns)
+
+
+_UPPER_BASE = re.compile(r"[ACGT]")
+_CASE_SAMPLE = 1_000_000  # bases read from the start of each contig …
+_CASE_BUDGET = 20_000_000  # … and in all, to tell a soft-masked genome from a lowercase one
+
+
+def case_masks(genome, seen: str = "") -> bool:
+    """Whether lowercase bases of `genome` mark soft-masked repeats: True when it has upper-case
+    A/C/G/T too (`seen`, bases already read, is checked first; then up to the first
+    `_CASE_SAMPLE` bases of each contig, `_CASE_BUDGET` in all). A genome written wholly in
+    lowercase (upper-case N runs allowed) has no mask: every site would be flagged."""
+    if _UPPER_BASE.search(seen):
+        return True
+    g = open_genome(genome)
+    if getattr(g, "path", None):
+        st = Path(g.path).stat()
+        return _case_masks_cached(str(Path(g.path).resolve()), st.st_size, st.st_mtime_ns)
+    return _scan_case(g)
+
+
+@lru_cache(maxsize=4)
+def _case_masks_cached(path: str, size: int, mtime_ns: int) -> bool:
+    return _scan_case(open_genome(path))
+
+
+def _scan_case(g) -> bool:
+    budget = _CASE_BUDGET
+    for name in g.contigs:
+        n = min(g.lengths[name], _CASE_SAMPLE, budget)
+        if n <= 0:
+            break
+        if _UPPER_BASE.search(g.fetch(name, 0, n)):
+            return True
+        budget -= n
+    return False
 
 
 def iter_contigs(genome) -> Iterator[tuple[str, str]]:
@@ -327,7 +366,8 @@ def sequence_target(seq: str, name: str = "target") -> Target:
                 "replace the character. A gene name as target needs --genome and --annotation; a "
                 "region is written contig:start-end",
             )
-    return Target(name=name, sequence=clean, contig=name)
+    masked = bool(_UPPER_BASE.search(clean))  # all-lowercase: typed so, not soft-masked
+    return Target(name=name, sequence=clean, contig=name, masked=masked)
 
 
 def _target_from_fasta(path: Path, record: str | None, name: str | None) -> Target:
@@ -372,4 +412,5 @@ def region_target(genome, contig: str, start: int, end: int, name=None, flank: i
         right_flank=seq[end - lo :],
         from_genome=True,
         aliases=genome_aliases(g, contig),
+        masked=case_masks(g, seq),
     )

@@ -270,3 +270,29 @@ def test_decimal_comma_labels_are_numbers_not_classes(tmp_path):
     kept = clean_labels(read_table(tmp_path / "eu.csv"), ["y"], errors, source="eu.csv")
     assert kept["y"].tolist() == [float(v.replace(",", ".")) for v in values]
     assert detect_task(kept["y"]) == "regression" and not len(errors)
+
+
+def test_a_rare_class_missing_from_valid_or_test_is_explained_without_console_warnings(
+    tmp_path,
+):
+    # 4 actives of 120, all in train (a group split can do this): the valid/test metrics are
+    # undefined; say so, and how to avoid it, instead of sklearn's warnings and an MCC of 0
+    import warnings
+
+    from helixforge.core.splits import Split
+
+    seqs = _sequences()
+    labels = pd.DataFrame({"active": [1] * 4 + [0] * 116})
+    data = _data(labels, seqs, ["active"])
+    sp = Split(np.arange(0, 96), np.arange(96, 108), np.arange(108, 120))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        run = train_supervised(
+            data, GCModel, domain="toy", model_name="gc", out=tmp_path / "run",
+            split="scaffold", split_assignment=sp,
+        )  # fmt: skip
+    assert np.isnan(run.metrics["test"]["active"]["mcc"])
+    notes = " ".join(run.metrics["notes"])
+    assert "MCC are undefined" in notes
+    assert "valid and test parts of the given split hold one class only" in notes
+    assert "--split stratified puts rows of every class in each part" in notes

@@ -76,10 +76,12 @@ def accuracy(y_true, y_score, threshold: float = 0.5) -> float:
 
 
 def mcc(y_true, y_score, threshold: float = 0.5) -> float:
+    """Matthews correlation; NaN when the truth has one class (it is undefined there: 0/0,
+    which scikit-learn reports as 0 with a warning on the console)."""
     from sklearn.metrics import matthews_corrcoef
 
     yt, ys = _clean(y_true, y_score)
-    return float(matthews_corrcoef(yt, ys >= threshold)) if len(yt) else float("nan")
+    return float(matthews_corrcoef(yt, ys >= threshold)) if _two_classes(yt) else float("nan")
 
 
 def f1(y_true, y_score, threshold: float = 0.5) -> float:

@@ -177,7 +177,8 @@ def score_predictions(
             if np.isfinite(yj).any() and len(present) < 2:
                 shown = [plain_class(labels[int(v)]) for v in sorted(present)]
                 notes.append(
-                    f"{t}: only class {shown} present; ROC-AUC and PR-AUC are undefined (NaN)"
+                    f"{t}: only class {shown} present; ROC-AUC, PR-AUC, balanced accuracy "
+                    "and MCC are undefined (NaN)"
                 )
         else:
             labels = classes_of(t, tt, classes)

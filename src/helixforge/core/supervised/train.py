@@ -151,6 +151,35 @@ def train_members(
     return ens, feats
 
 
+def _one_class_hint(data: LabelledData, sp: Split, split: str | None) -> list[str]:
+    """A note for each classification target whose valid or test part holds one class only
+    while another class has rows in train (e.g. 4 actives of 120 all in one scaffold's part),
+    saying how to get every class into every part."""
+    out = []
+    for j, (t, tt) in enumerate(zip(data.targets, data.task_types)):
+        if tt == "regression":
+            continue
+        y = data.y[:, j]
+        everywhere = set(np.unique(y[np.isfinite(y)]).tolist())
+        short = [
+            name
+            for name, idx in (("valid", sp.valid), ("test", sp.test))
+            if len(idx) and 0 < len(set(np.unique(y[idx][np.isfinite(y[idx])]).tolist())) < 2
+        ]
+        if short and len(everywhere) >= 2:
+            how = (
+                "--split stratified puts rows of every class in each part"
+                if split != "stratified"
+                else "add rows of the rare class"
+            )
+            out.append(
+                f"{t}: the {' and '.join(short)} part{'s' if len(short) > 1 else ''} of the "
+                f"{split or 'given'} split hold{'' if len(short) > 1 else 's'} one class only, so "
+                f"the metrics above cannot rank that part; {how}"
+            )
+    return out
+
+
 def _held_out(ens: Ensemble, sp: Split, means, spreads, notes: list[str]) -> None:
     """Members that refit on train + valid give valid rows their pre-refit predictions."""
     held = [getattr(m, "valid_pred_", None) for m in ens.members]
@@ -298,6 +327,7 @@ def train_supervised(
                 m_part["_extra"] = _extra_metrics(extra, idx)
             metrics[part] = m_part
             notes += [f"{part}: {n}" for n in n_part]
+        notes += _one_class_hint(data, sp, split if split_assignment is None else None)
         metrics["notes"] = notes
         metrics["selection"] = selection
         metrics["train_seconds"] = round(time.time() - t_start, 2)

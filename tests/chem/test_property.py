@@ -162,6 +162,29 @@ def test_evaluate_scores_a_new_table(trained, tmp_path):
     ).exists()
 
 
+def test_evaluate_matches_classes_however_the_file_spells_them(trained, tmp_path):
+    # trained on 0/1; an R export (TRUE/FALSE) or a parquet bool column scored nothing (n = 0,
+    # no error): their labels were looked up verbatim among the classes 0.0 and 1.0
+    run, data, _ = trained
+    df = pd.read_csv(data)
+    base = evaluate_property(run.run_dir, data, out=tmp_path / "ev0")["metrics"]["tox"]
+    spelled = {1.0: "TRUE", 0.0: "FALSE"}
+    df.assign(tox=df["tox"].map(spelled)).to_csv(tmp_path / "r.csv", index=False)
+    df.dropna(subset=["tox"]).assign(tox=lambda d: d["tox"].astype(bool)).to_parquet(
+        tmp_path / "b.parquet", index=False
+    )
+    r = evaluate_property(run.run_dir, tmp_path / "r.csv", out=tmp_path / "ev1")
+    assert r["metrics"]["tox"] == base and r["n_rejected_rows"] == 0
+    b = evaluate_property(run.run_dir, tmp_path / "b.parquet", out=tmp_path / "ev2")
+    assert b["metrics"]["tox"]["n"] == base["n"] > 0
+    # a label that is no class of the model is a row error, not a silent gap
+    df.assign(tox=df["tox"].map({1.0: "yes", 0.0: "no"})).to_csv(tmp_path / "w.csv", index=False)
+    w = evaluate_property(run.run_dir, tmp_path / "w.csv", out=tmp_path / "ev3")
+    assert w["n_rejected_rows"] == base["n"]
+    errors = pd.read_csv(tmp_path / "ev3" / "errors.csv")
+    assert set(errors["column"]) == {"tox"} and errors["reason"].str.contains("not a class").all()
+
+
 def test_predefined_split_column_and_multiclass(tmp_path, make_table, fast_gbm):
     df = make_table()
     df["cls"] = (

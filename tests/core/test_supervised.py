@@ -296,3 +296,16 @@ def test_a_rare_class_missing_from_valid_or_test_is_explained_without_console_wa
     assert "MCC are undefined" in notes
     assert "valid and test parts of the given split hold one class only" in notes
     assert "--split stratified puts rows of every class in each part" in notes
+
+
+def test_class_labels_match_across_spellings():
+    from helixforge.core.supervised.tasks import class_indices
+
+    idx, unknown = class_indices(
+        [True, "TRUE", "false", 1, "1.0", " 0 ", None, "", "yes"], [0.0, 1.0]
+    )
+    assert idx[:6].tolist() == [1, 1, 0, 1, 1, 0] and np.isnan(idx[6:]).all()
+    assert unknown.tolist() == [False] * 8 + [True]
+    idx, _ = class_indices([1.0, 0.0, "TRUE"], ["False", "True"])  # trained on text True/False
+    assert idx.tolist() == [1, 0, 1]
+    assert class_indices([" rich", "poor"], ["poor", "rich"])[0].tolist() == [1, 0]

@@ -26,12 +26,23 @@ def _training_molecules(run: Path) -> set[str]:
 
 
 def _model_labels(table, predictor, targets: list[str]) -> np.ndarray:
-    """The table's labels as the model's class indices (unknown classes → NaN)."""
+    """The table's labels as the model's class indices, matched by `class_key` (True, 'TRUE',
+    1 and '1.0' are one class); a label that is not one of the model's classes is NaN and
+    recorded in the table's errors (the row is predicted but not scored on that target)."""
+    from helixforge.core.supervised.tasks import class_indices
+
     y = table.y.copy()
     for j, t in enumerate(targets):
         if t in predictor.classes:
-            lookup = {v: i for i, v in enumerate(predictor.classes[t])}
-            y[:, j] = [lookup.get(v, np.nan) for v in table.frame[t].tolist()]
+            classes = predictor.classes[t]
+            values = table.frame[t].tolist()
+            y[:, j], unknown = class_indices(values, classes)
+            shown = ", ".join(repr(c) for c in classes)
+            for row, v in zip(table.frame.index[unknown], np.asarray(values, object)[unknown]):
+                table.errors.add(
+                    int(row), t, v,
+                    f"label is not a class the model was trained on ({shown}); not scored",
+                )  # fmt: skip
     return y
 
 
@@ -83,6 +94,13 @@ def evaluate_property(
         source=str(data),
     )
     y = _model_labels(table, predictor, targets)
+    if not np.isfinite(y).any():
+        from helixforge.core.errors import NoUsableRowsError
+
+        raise NoUsableRowsError(
+            f"{data}: no row has a label the model can be scored on",
+            hint=f"the first problems:\n{table.errors.summary()}",
+        )
     member = predictor.ensemble.members[0]
     feats = table.features(member, np.arange(len(table))) if table.features else None
     preds = predictor.predict_smiles(table.inputs, features=feats)

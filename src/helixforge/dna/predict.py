@@ -176,11 +176,10 @@ def _model_labels(raw, predictor: SequencePredictor, errors: RowErrors, lines, c
     frame = pd.DataFrame({"y": list(raw)}, dtype=object)
     if tt == "regression":
         y = encode_labels(frame, ["y"], ["regression"])[0][:, 0]
-    else:
-        classes = predictor.classes.get(predictor.targets[0], [])
-        enc, seen = encode_labels(frame, ["y"], ["multiclass"])
-        lookup = {c: i for i, c in enumerate(classes)}
-        y = np.array([lookup.get(seen["y"][int(v)], np.nan) for v in enc[:, 0]])
+    else:  # matched by class_key: True, 'TRUE', 1 and '1.0' are one class
+        from helixforge.core.supervised.tasks import class_indices
+
+        y = class_indices(list(raw), predictor.classes.get(predictor.targets[0], []))[0]
     bad = ~np.isfinite(y)
     for line, v in zip(np.asarray(lines)[bad], np.asarray(list(raw), dtype=object)[bad]):
         errors.add(int(line), col, v, "label is not a class the model was trained on")

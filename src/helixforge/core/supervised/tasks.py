@@ -172,6 +172,49 @@ def encode_labels(
     return y, classes
 
 
+_BOOL_WORDS = {"true": 1.0, "false": 0.0}
+
+
+def class_key(value: Any) -> Any:
+    """How a class label is matched against a trained model's classes, whatever the file
+    spelled it as: booleans and true/false in any case are 1.0/0.0, numbers and numeric text
+    are floats ('1', 1, '1.0' → 1.0), other text is stripped. A parquet bool column, an R
+    TRUE/FALSE, a pandas True/False and 0/1 labels thus name the same two classes."""
+    if isinstance(value, bool | np.bool_ | int | float | np.integer | np.floating):
+        return float(value)
+    text = str(value).strip()
+    if text.lower() in _BOOL_WORDS:
+        return _BOOL_WORDS[text.lower()]
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    return number if np.isfinite(number) else text
+
+
+def class_indices(values: Sequence[Any], classes: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
+    """Each value's index into `classes` matched by `class_key` (NaN where missing or not a
+    class), and a mask of the values that are present but not one of `classes`."""
+    keys = [class_key(c) for c in classes]
+    if len(set(keys)) < len(keys):  # two classes with one key: match them exactly instead
+        keys = list(classes)
+        key_of = lambda v: v  # noqa: E731
+    else:
+        key_of = class_key
+    lookup = {k: i for i, k in enumerate(keys)}
+    idx = np.full(len(values), np.nan)
+    unknown = np.zeros(len(values), dtype=bool)
+    for i, v in enumerate(values):
+        if v is None or (isinstance(v, float) and np.isnan(v)) or not str(v).strip():
+            continue
+        j = lookup.get(key_of(v))
+        if j is None:
+            unknown[i] = True
+        else:
+            idx[i] = j
+    return idx, unknown
+
+
 def decode_labels(y: np.ndarray, classes: Sequence[Any]) -> list[Any]:
     """Class indices (NaN = missing) back to class values."""
     return [classes[int(v)] if np.isfinite(v) else np.nan for v in np.asarray(y, float)]

@@ -432,3 +432,16 @@ def test_decimal_commas_minority_style_and_thousands_ambiguity():
         to_numeric_column(grouped, "y", source="a.csv")
     grouped.attrs["delimiter"] = ";"  # a ';' file writes decimal commas
     assert to_numeric_column(grouped, "y")[0].tolist() == [1.234, 12.345]
+
+
+def test_excel_sep_line_declares_the_delimiter_and_is_not_the_header(tmp_path):
+    # 'sep=;' above the header (Excel's convention) was read as the header: no column found
+    text = "sep=;\r\nsmiles;y\r\nCCO;0,5\r\nCCN;2\r\n"
+    (tmp_path / "x.csv").write_bytes(text.encode("utf-8-sig"))
+    df = read_table(tmp_path / "x.csv", columns=["smiles", "y"])
+    assert df.index.tolist() == [3, 4] and df["smiles"].tolist() == ["CCO", "CCN"]
+    assert to_numeric_column(df, "y")[0].tolist() == [0.5, 2.0]
+    chunk = next(iter_table(tmp_path / "x.csv", 10, columns=["y"]))
+    assert chunk.frame.index.tolist() == [3, 4]
+    (tmp_path / "t.tsv").write_text("sep=\t\nseq\tlabel\nACGT\t1\n")
+    assert read_table(tmp_path / "t.tsv", columns=["seq", "label"]).index.tolist() == [3]

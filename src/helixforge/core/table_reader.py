@@ -18,6 +18,7 @@ Blank lines are not records: they are skipped and never counted as rows.
 from __future__ import annotations
 
 import csv
+import re
 import sys
 from collections import Counter
 from collections.abc import Iterator
@@ -82,6 +83,17 @@ def sniff_delimiter(sample: str, default: str) -> str:
     if counts[best] == 0 or counts.get(default, 0) > 0:
         return default
     return best
+
+
+_SEP_LINE = re.compile(r"sep=([,;\t|])[ \t]*")
+
+
+def excel_sep_line(sample: str) -> str | None:
+    """The delimiter a first line ``sep=;`` declares (Excel's convention, written by tools
+    whose CSV should open in Excel in any locale), else None. That line is not the header."""
+    first = next((ln for ln in sample.splitlines() if ln.strip()), "")
+    m = _SEP_LINE.fullmatch(first.strip("\r\n "))
+    return m.group(1) if m else None
 
 
 def _tap(fh: IO[str], lines: list[str]) -> Iterator[str]:
@@ -181,14 +193,16 @@ class TextTable:
     """A delimited text table opened for reading: `columns` from its header, then `records()`.
 
     Each record is either (line, values) with one value per column (None = missing) or a
-    `BadLine`. The header is the first non-blank record.
+    `BadLine`. The header is the first non-blank record after `skip_records` records.
     """
 
-    def __init__(self, path: Path, delim: str):
+    def __init__(self, path: Path, delim: str, skip_records: int = 0):
         self.path = path
         self.delim = delim
         self._fh = open_table_text(path)
         self._records = _raw_records(self._fh, path, delim)
+        for _ in range(skip_records):  # e.g. Excel's 'sep=;' line above the header
+            next(self._records, None)
         header = next(self._records, None)
         if header is None:
             self.close()

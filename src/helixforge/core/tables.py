@@ -35,7 +35,14 @@ from helixforge.core.errors import (
     RowError,
     RowErrors,
 )
-from helixforge.core.table_reader import BadLine, SmiTable, TextTable, read_sample, sniff_delimiter
+from helixforge.core.table_reader import (
+    BadLine,
+    SmiTable,
+    TextTable,
+    excel_sep_line,
+    read_sample,
+    sniff_delimiter,
+)
 
 # Data rows start on line 2 of a file with a header; reported row numbers are file line numbers.
 HEADER_LINES = 1
@@ -121,6 +128,9 @@ def _open_text_table(p: Path, fmt: str, sep: str | None) -> TextTable | SmiTable
         raise EmptyInputError(f"{p}: no header or data (only blank lines)", hint=_EMPTY_HINT)
     if fmt == "smi":
         return SmiTable(p)
+    declared = excel_sep_line(sample)
+    if declared:  # 'sep=;' above the header: the delimiter Excel was told to use
+        return TextTable(p, sep or declared, skip_records=1)
     return TextTable(p, sep or sniff_delimiter(sample, "\t" if fmt == "tsv" else ","))
 
 

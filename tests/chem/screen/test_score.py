@@ -66,3 +66,18 @@ def test_unknown_columns_are_named_with_the_available_ones():
     with pytest.raises(ConfigError, match="'admet_hreg'") as exc:
         expr.check(FRAME.columns)
     assert "admet_herg" in exc.value.hint
+
+
+def test_library_text_columns_score_as_numbers_booleans_and_decimal_commas():
+    # a CSV library's own columns arrive as text: 'True' and '0,5' were NaN (no score, the
+    # molecule silently left the ranking)
+    frame = pd.DataFrame(
+        {
+            "row": [2, 3, 4, 5],
+            "price": ["0,5", "1,25", "2", None],
+            "in_stock": ["True", "false", "TRUE", ""],
+            "run.pred": [1.0, 2.0, 3.0, 4.0],
+        }
+    )
+    got = ScoreExpression("run.pred - price + in_stock").evaluate(frame)
+    np.testing.assert_allclose(got, [1.5, 0.75, 2.0, np.nan])

@@ -82,6 +82,24 @@ def _bad(expr: str, why: str) -> ConfigError:
     )
 
 
+def column_numbers(frame: pd.DataFrame, name: str) -> np.ndarray:
+    """A column as float64 for a score: numbers as they are; text as the library file wrote it
+    — true/false in any case as 1/0, decimal commas ('0,5') read as `core.tables.number_text`
+    reads labels — and NaN for anything else (missing). Text columns of a CSV library were
+    NaN for 'True' and '0,5' alike, so such rows silently lost their score."""
+    from helixforge.core.tables import number_text
+
+    col = frame[name]
+    if col.dtype == object or isinstance(col.dtype, pd.StringDtype):
+        text = col.astype("string").str.strip()
+        lower = text.str.lower()
+        text = text.mask(lower == "true", "1").mask(lower == "false", "0")
+        if "row" in frame.columns:  # file lines, for a message about an ambiguous column
+            text.index = frame["row"].to_numpy()
+        col = number_text(text, name, delimiter=frame.attrs.get("delimiter"))
+    return pd.to_numeric(col, errors="coerce").to_numpy(dtype=float)
+
+
 class ScoreExpression:
     """A parsed `--score` expression; `columns` are the output columns it reads."""
 
@@ -180,8 +198,7 @@ class ScoreExpression:
     def _eval(self, node: ast.AST, frame: pd.DataFrame):
         name = self._name(node)
         if name is not None:
-            col = frame[name]
-            return pd.to_numeric(col, errors="coerce").to_numpy(dtype=float)
+            return column_numbers(frame, name)
         if isinstance(node, ast.Constant):
             return float(node.value)
         if isinstance(node, ast.BinOp):

@@ -445,3 +445,9 @@ def test_excel_sep_line_declares_the_delimiter_and_is_not_the_header(tmp_path):
     assert chunk.frame.index.tolist() == [3, 4]
     (tmp_path / "t.tsv").write_text("sep=\t\nseq\tlabel\nACGT\t1\n")
     assert read_table(tmp_path / "t.tsv", columns=["seq", "label"]).index.tolist() == [3]
+
+
+def test_a_typographic_minus_is_a_minus():
+    df = pd.DataFrame({"y": ["\u22121.5", "2", "\u22120.25e-3"]})
+    values, bad = to_numeric_column(df, "y")
+    assert values.tolist() == [-1.5, 2.0, -0.00025] and not bad.any()

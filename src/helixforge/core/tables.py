@@ -430,7 +430,8 @@ def number_text(
     delimiter: str | None = None,
 ) -> pd.Series:
     """`raw` as text `pd.to_numeric` reads, when the column is written with decimal commas
-    ("0,36" → "0.36", as Excel writes numbers in many European locales); unchanged otherwise.
+    ("0,36" → "0.36", as Excel writes numbers in many European locales) or a typographic
+    minus ("−1.5" → "-1.5"); unchanged otherwise.
 
     The style most values use wins: in a decimal-comma column a value with a decimal point
     ("1.234" may be 1234 with a thousands point) is not read as a number, and in a
@@ -442,6 +443,10 @@ def number_text(
     import numpy as np
 
     text = raw.astype("string").str.strip()
+    minus = text.str.contains("\u2212", regex=False).fillna(False).to_numpy(bool)
+    if minus.any():  # '−1.5' with a typographic minus (pasted from Word, a PDF, a web page)
+        text = text.str.replace("\u2212", "-", regex=False)
+        raw = raw.astype(object).where(~minus, text.astype(object))
     comma = text.str.fullmatch(_DECIMAL_COMMA).fillna(False).to_numpy(bool)
     if not comma.any():
         return raw

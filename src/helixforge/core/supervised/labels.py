@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -23,6 +24,20 @@ def _numeric_share(raw: pd.Series, column: str, source: str | None, delimiter: s
         return 1.0
     s = number_text(s, column, source=source, delimiter=delimiter)
     return float(pd.to_numeric(s, errors="coerce").notna().mean())
+
+
+_CENSORED = re.compile(r"\s*(?:[<>]=?|[≤≥~])\s*[-+\u2212]?(?:\d|\.\d)")
+
+
+def _not_a_number(value: object) -> str:
+    """Why a label in a numeric column was not used: a censored measurement ('>10000',
+    '<0.1': only a bound, no value) says so; anything else is 'not a number'."""
+    if isinstance(value, str) and _CENSORED.match(value):
+        return (
+            "label is a censored value (only a bound such as '>10000', not a measurement); "
+            "give the number, or leave it empty"
+        )
+    return "label is not a number (or not finite)"
 
 
 def clean_labels(
@@ -67,7 +82,7 @@ def clean_labels(
     dropped = {int(r) for r in df.index[~usable]}
     for row, col, value in bad_values:
         fate = "row skipped" if row in dropped else "treated as missing"
-        errors.add(row, col, value, f"label is not a number (or not finite); {fate}")
+        errors.add(row, col, value, f"{_not_a_number(value)}; {fate}")
     flagged = {row for row, _, _ in bad_values}
     for row in df.index[~usable]:
         if int(row) in flagged:

@@ -309,3 +309,33 @@ def test_class_labels_match_across_spellings():
     idx, _ = class_indices([1.0, 0.0, "TRUE"], ["False", "True"])  # trained on text True/False
     assert idx.tolist() == [1, 0, 1]
     assert class_indices([" rich", "poor"], ["poor", "rich"])[0].tolist() == [1, 0]
+
+
+def test_a_training_part_with_one_class_is_refused_naming_the_target(tmp_path):
+    # the only active row in the test part: the model was trained on one class and predicted
+    # 'inactive' for everything, with exit 0
+    from helixforge.core.splits import Split
+
+    seqs = _sequences()
+    labels = pd.DataFrame({"active": ["no"] * 117 + ["yes"] * 3})
+    data = _data(labels, seqs, ["active"])
+    sp = Split(np.arange(0, 96), np.arange(96, 108), np.arange(108, 120))
+    with pytest.raises(
+        ConfigError, match=r"--label-col active: the training part .* only class 'no'"
+    ):
+        train_supervised(
+            data, GCModel, domain="toy", model_name="gc", out=tmp_path / "run",
+            split_assignment=sp,
+        )  # fmt: skip
+    assert not (tmp_path / "run").exists()
+
+
+def test_censored_labels_are_named_as_such():
+    values = ["5.1", ">10000", "< 0.1", "abc", "6.2", "7", "4.4", "5"]
+    df = pd.DataFrame({"y": values}, index=np.arange(2, 10))
+    errors = RowErrors("ic50.csv")
+    kept = clean_labels(df, ["y"], errors, source="ic50.csv")
+    assert kept.index.tolist() == [2, 6, 7, 8, 9]
+    reasons = {e.value: e.reason for e in errors}
+    assert reasons[">10000"].startswith("label is a censored value") and "< 0.1" in reasons
+    assert reasons["abc"].startswith("label is not a number")

@@ -88,3 +88,20 @@ def test_missing_column_in_a_file_that_starts_with_a_comment_line_says_so(tmp_pa
     assert "starts with '#'" in info.value.hint
     plain = ColumnNotFoundError(["smiles"], ["ID", "pIC50"], "lib.csv")
     assert "'#'" not in plain.hint
+
+
+def test_missing_column_in_a_headerless_smiles_or_sequence_list_says_so(tmp_path):
+    # a SMILES list saved as .txt/.csv: its first molecule was read as the header, and the
+    # hint only said "check the delimiter and header line"
+    from helixforge.core.errors import ColumnNotFoundError
+
+    (tmp_path / "library.txt").write_text("C1=CC(=O)N2CC(C3)CNCC3C2=C1 mol0\nc1ccccc1 mol1\n")
+    (tmp_path / "seqs.csv").write_text("ACGTACGTTTGACCA,1\nACGTTTTTGGGACCA,0\n")
+    for name, col in (("library.txt", "smiles"), ("seqs.csv", "sequence")):
+        with pytest.raises(ColumnNotFoundError, match="first line looks like data") as err:
+            read_table(tmp_path / name, columns=[col])
+        assert ".smi" in err.value.hint
+    (tmp_path / "ok.csv").write_text("pIC50,IC50_nM\n5,1\n")
+    with pytest.raises(ColumnNotFoundError) as err:
+        read_table(tmp_path / "ok.csv", columns=["smiles"])
+    assert "looks like data" not in err.value.hint

@@ -93,6 +93,7 @@ class ColumnNotFoundError(InputError):
         # A first line such as '# exported by …' is read as the header: say so, since the
         # "columns present" list alone does not tell the user what went wrong.
         comment = bool(available) and available[0].lstrip().startswith("#")
+        data = bool(available) and _looks_like_data(available[0])
         super().__init__(
             f"{where}column{plural} {quoted(missing)} not found. "
             f"Columns present: {quoted(available) or '(none)'}",
@@ -101,12 +102,35 @@ class ColumnNotFoundError(InputError):
                 "the first line starts with '#' and was read as the header line; remove the "
                 "comment lines above the header"
                 if comment
+                else "the first line looks like data (a SMILES or a sequence), not a header: "
+                "a list of SMILES without a header is read as such from a file named .smi "
+                "(name it so), otherwise add a header line naming the columns"
+                if data
                 else "pass the right column name (for example --input-col / --label-col), "
                 "or check the file's delimiter and header line"
             ),
         )
         self.missing = missing
         self.available = available
+
+
+_SMILES_CHARS = re.compile(r"[A-Za-z0-9@+\-\[\]()=#$/\\.%:]+")
+
+
+def _looks_like_data(name: str) -> bool:
+    """A header 'name' that is a SMILES (a bond or bracket atom, or a ring closure, and only
+    SMILES characters) or a DNA sequence: the file has no header line and its first record
+    was read as one."""
+    parts = name.split()
+    text = parts[0] if parts else ""  # 'CCO ethanol': a SMILES list with names
+    if len(text) >= 12 and set(text.upper()) <= set("ACGTNU"):
+        return True
+    if not _SMILES_CHARS.fullmatch(text):
+        return False
+    return (
+        any(ch in text for ch in "=#[")
+        or re.search(r"[A-Za-z]([1-9]).*[A-Za-z]\1", text) is not None
+    )
 
 
 def _close_columns(missing: list[str], available: list[str]) -> list[str]:

@@ -339,3 +339,9 @@ def test_censored_labels_are_named_as_such():
     reasons = {e.value: e.reason for e in errors}
     assert reasons[">10000"].startswith("label is a censored value") and "< 0.1" in reasons
     assert reasons["abc"].startswith("label is not a number")
+
+
+def test_a_text_class_column_with_a_comma_value_stays_text():
+    df = pd.DataFrame({"y": ["A", "B", "1,234", "A", "B", "A"]}, index=np.arange(2, 8))
+    kept = clean_labels(df, ["y"], RowErrors("t.csv"), source="t.csv")
+    assert kept["y"].tolist() == ["A", "B", "1,234", "A", "B", "A"]

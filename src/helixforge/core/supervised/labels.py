@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from helixforge.core.errors import ConfigError, NoUsableRowsError, RowErrors
+from helixforge.core.errors import ConfigError, InputError, NoUsableRowsError, RowErrors
 
 _MISSING = {"", "nan", "NaN", "NA", "N/A", "null", "None"}
 
@@ -22,7 +22,10 @@ def _numeric_share(raw: pd.Series, column: str, source: str | None, delimiter: s
     s = s[~s.isin(_MISSING)]
     if not len(s):
         return 1.0
-    s = number_text(s, column, source=source, delimiter=delimiter)
+    try:
+        s = number_text(s, column, source=source, delimiter=delimiter)
+    except InputError:  # ambiguous '1,234' values: numbers either way; a numeric column
+        s = s.str.replace(",", "", regex=False)  # then gets the error from to_numeric_column
     return float(pd.to_numeric(s, errors="coerce").notna().mean())
 
 

@@ -219,3 +219,23 @@ def test_a_genome_with_characters_that_are_not_bases_is_refused_with_its_positio
         build_index(str(fa), "spcas9")
     fa.write_text(f">chr1\n{seq[:60]}\n>chr2\n{seq[:120].lower()}NRYU{seq[124:]}\n")
     assert build_index(str(fa), "spcas9").n_sites > 0  # soft-masking, N, IUPAC and U are bases
+
+
+def test_an_all_lowercase_genome_flags_no_site_as_soft_masked():
+    # every site of a genome written in lowercase was reported soft_masked
+    rng = np.random.default_rng(7)
+    chrom = "".join(rng.choice(list("ACGT"), 4000))
+    at = next(i for i in range(1000, 1100) if chrom[i + 21 : i + 23] == "GG")  # an NGG site
+    sp = chrom[at : at + 20]
+    hits = {}
+    for name, genome in {
+        "upper": {"chr1": chrom},
+        "lower": {"chr1": chrom.lower()},
+        "soft": {"chr1": chrom[:900] + chrom[900:1100].lower() + chrom[1100:]},
+    }.items():
+        hits[name] = find_offtargets([sp], genome, max_mismatches=4).sites
+    assert hits["upper"].is_ontarget.sum() == 1
+    assert not hits["upper"].soft_masked.any() and not hits["lower"].soft_masked.any()
+    assert hits["lower"].drop(columns="site").equals(hits["upper"].drop(columns="site"))
+    on = hits["soft"][hits["soft"].is_ontarget]
+    assert len(on) == 1 and on.soft_masked.all()

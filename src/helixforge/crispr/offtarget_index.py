@@ -130,7 +130,7 @@ class OfftargetIndex:
               chunk_sites: int = 2_000_000, quiet: bool = True) -> OfftargetIndex:  # fmt: skip
         """Enumerate and encode every site in memory (use `build_index` to also write it)."""
         from helixforge.core.progress import progress
-        from helixforge.crispr.targets import open_genome
+        from helixforge.crispr.targets import case_masks, open_genome
 
         t0 = time.perf_counter()
         enz = get_enzyme(enzyme)
@@ -142,6 +142,7 @@ class OfftargetIndex:
         g = open_genome(genome)
         if not g.lengths:
             raise InputError("the genome has no sequences")
+        masked = case_masks(g)  # a genome written wholly in lowercase has no soft mask
         L, S, P = enz.spacer_length, enz.site_length, enz.pam_length
         sp_off = enz.spacer_offset_in_site()
         pam_off = L if enz.pam_side == "3prime" else 0
@@ -157,7 +158,7 @@ class OfftargetIndex:
                 raw = np.frombuffer(seq.encode("ascii", "replace"), dtype=np.uint8)
                 _check_bases(raw, name, getattr(g, "path", genome))
                 codes, rc = strand_codes(seq)
-                lower = (raw >= ord("a")) & (raw <= ord("z"))
+                lower = (raw >= ord("a")) & (raw <= ord("z")) & masked
                 fwd, rev = scan_sites(codes, enz, pams_t, rc)
                 n = len(seq)
                 for strand, starts, sc, lw in ((0, fwd, codes, lower), (1, rev, rc, lower[::-1])):

@@ -376,7 +376,7 @@ Notes:
 - FCD shrinks with the sample size (about a + 1,200/n for FCD/Test: a 10k random training
   sample reads 0.136, a 30k one 0.047, extrapolated ≈ 0.005 against MOSES's published 0.008 —
   see docs/generate.md), so a 10k row overstates FCD against MOSES's 30k rows by ~0.09. That
-  does not change the verdict: the prior's 1.85 is far above CharRNN's 0.073 (and AAE's 0.56).
+  does not change the verdict: the shipped prior's 0.82 is far above CharRNN's 0.073 (and above AAE's 0.56).
 - The prior is a 1.46M-parameter 3×256 LSTM trained on one CPU thread: "(1 pass)" is one pass
   over 1.3M MOSES-train molecules (70 minutes); "(2 passes)" continues it for one more pass
   over the whole training set with a new cosine schedule (`helix chem train-prior --init

@@ -31,6 +31,16 @@ def test_score_by_tdc_name_and_bootstrap_ci_brackets_estimate():
     assert lo < metrics.spearman(y, p) < hi
 
 
+def test_multiclass_auc_is_nan_without_a_warning_when_a_class_is_absent():
+    import warnings
+
+    proba = np.array([[0.8, 0.1, 0.1], [0.1, 0.8, 0.1], [0.7, 0.2, 0.1]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # scikit-learn's UndefinedMetricWarning would raise
+        m = metrics.multiclass_metrics([0, 1, 0], proba)  # class 2 not in this part
+    assert math.isnan(m["roc_auc_ovr"]) and m["accuracy"] == 1.0
+
+
 def test_multiclass_metrics():
     proba = np.array([[0.8, 0.1, 0.1], [0.1, 0.8, 0.1], [0.1, 0.1, 0.8], [0.6, 0.3, 0.1]])
     m = metrics.multiclass_metrics([0, 1, 2, 1], proba)

@@ -169,6 +169,12 @@ def multiclass_metrics(y_true, proba) -> dict[str, float]:
         "mcc": float(matthews_corrcoef(yt, pred)),
         "n": int(len(yt)),
     }
+    # one-vs-rest AUC is undefined when a class is absent (or alone) in this part: NaN, as for
+    # binary ROC-AUC, instead of scikit-learn's UndefinedMetricWarning on the console
+    present = np.isin(np.arange(proba.shape[1]), yt)
+    if len(yt) == 0 or not present.all() or len(np.unique(yt)) < 2:
+        out["roc_auc_ovr"] = float("nan")
+        return out
     try:
         out["roc_auc_ovr"] = float(
             roc_auc_score(yt, proba, multi_class="ovr", labels=list(range(proba.shape[1])))

@@ -330,6 +330,21 @@ def test_a_training_part_with_one_class_is_refused_naming_the_target(tmp_path):
     assert not (tmp_path / "run").exists()
 
 
+def test_a_sparse_target_among_several_does_not_stop_the_run(tmp_path):
+    # ToxCast-like: one target learnable, the other's actives all outside train; the run goes
+    # on (the refusal is for a run where no target can be learnt)
+    from helixforge.core.splits import Split
+
+    seqs = _sequences()
+    labels = pd.DataFrame({"common": (["no", "yes"] * 60), "sparse": ["no"] * 117 + ["yes"] * 3})
+    data = _data(labels, seqs, ["common", "sparse"])
+    sp = Split(np.arange(0, 96), np.arange(96, 108), np.arange(108, 120))
+    run = train_supervised(
+        data, GCModel, domain="toy", model_name="gc", out=tmp_path / "run", split_assignment=sp
+    )
+    assert (tmp_path / "run").exists() and run is not None
+
+
 def test_censored_labels_are_named_as_such():
     values = ["5.1", ">10000", "< 0.1", "abc", "6.2", "7", "4.4", "5"]
     df = pd.DataFrame({"y": values}, index=np.arange(2, 10))

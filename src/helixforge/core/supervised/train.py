@@ -92,7 +92,10 @@ def split_rows(
 def _check_train_classes(data: LabelledData, sp: Split, split: str | None) -> None:
     """A classification target whose training part holds one class (its other classes all
     fell in valid/test) cannot be learnt: a ConfigError naming the target and the fix, not a
-    model that predicts one class for everything."""
+    model that predicts one class for everything. With several targets (Tox21, ToxCast: some
+    are sparse) the run goes on while at least one target is learnable; the run notes name
+    the parts that hold one class."""
+    bad = []
     for j, (t, tt) in enumerate(zip(data.targets, data.task_types)):
         if tt == "regression":
             continue
@@ -100,23 +103,27 @@ def _check_train_classes(data: LabelledData, sp: Split, split: str | None) -> No
         train = y[sp.train][np.isfinite(y[sp.train])]
         if len(np.unique(y[np.isfinite(y)])) < 2 or len(np.unique(train)) >= 2:
             continue
-        from helixforge.core.supervised.tasks import class_name
+        bad.append((t, y, train))
+    if not bad or len(bad) < len(data.targets):
+        return
+    from helixforge.core.supervised.tasks import class_name
 
-        classes = (data.classes or {}).get(t, [])
-        shown = class_name(classes[int(train[0])] if classes else train[0]) if len(train) else ""
-        held = int(np.isfinite(y).sum() - len(train))
-        raise ConfigError(
-            f"--label-col {t}: the training part of the {split or 'given'} split holds "
-            + (f"only class {shown!r}" if len(train) else "no labelled row")
-            + f" (the other classes are all among the {held} valid/test rows); a classifier "
-            "cannot learn from one class",
-            hint="add rows of the rare class"
-            if split == "stratified"
-            else "use --split stratified (rows of every class in each part)"
-            if split
-            else "put rows of every class in the training part of the split column, or use "
-            "--split stratified instead of it",
-        )
+    t, y, train = bad[0]
+    classes = (data.classes or {}).get(t, [])
+    shown = class_name(classes[int(train[0])] if classes else train[0]) if len(train) else ""
+    held = int(np.isfinite(y).sum() - len(train))
+    raise ConfigError(
+        f"--label-col {t}: the training part of the {split or 'given'} split holds "
+        + (f"only class {shown!r}" if len(train) else "no labelled row")
+        + f" (the other classes are all among the {held} valid/test rows); a classifier "
+        "cannot learn from one class",
+        hint="add rows of the rare class"
+        if split == "stratified"
+        else "use --split stratified (rows of every class in each part)"
+        if split
+        else "put rows of every class in the training part of the split column, or use "
+        "--split stratified instead of it",
+    )
 
 
 def _check_positions(sp: Split, n: int) -> Split:

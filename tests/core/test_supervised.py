@@ -343,6 +343,7 @@ def test_a_sparse_target_among_several_does_not_stop_the_run(tmp_path):
         data, GCModel, domain="toy", model_name="gc", out=tmp_path / "run", split_assignment=sp
     )
     assert (tmp_path / "run").exists() and run is not None
+    assert "sparse: the training part" in " ".join(run.metrics["notes"])
 
 
 def test_censored_labels_are_named_as_such():

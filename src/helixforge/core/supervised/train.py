@@ -204,6 +204,15 @@ def _one_class_hint(data: LabelledData, sp: Split, split: str | None) -> list[st
             for name, idx in (("valid", sp.valid), ("test", sp.test))
             if len(idx) and 0 < len(set(np.unique(y[idx][np.isfinite(y[idx])]).tolist())) < 2
         ]
+        train_part = y[sp.train][np.isfinite(y[sp.train])]
+        if len(everywhere) >= 2 and len(np.unique(train_part)) < 2:  # a sparse target of several
+            out.append(
+                f"{t}: the training part of the {split or 'given'} split holds one class only, "
+                "so this target's predictions are constant; "
+                + ("add rows of the rare class" if split == "stratified" else
+                   "--split stratified puts rows of every class in each part")
+            )  # fmt: skip
+            continue
         if short and len(everywhere) >= 2:
             how = (
                 "--split stratified puts rows of every class in each part"

@@ -8,6 +8,9 @@ weight file is unchanged, a percentile only while that column of the approved-dr
 is unchanged, and the AD columns only while the AD reference is unchanged, so retraining one
 endpoint skips exactly that endpoint. Physicochemical properties (no weights) are always
 compared. Tolerance: float noise (relative 1e-9), not model error.
+
+One row was re-recorded on purpose: 'c1ccccc1[H]' (explicit H), at commit 304734b, when the
+standardizer began to drop hydrogens written as atoms; it now equals plain benzene (below).
 """
 
 from __future__ import annotations
@@ -102,3 +105,14 @@ def test_applicability_domain_is_unchanged(recorded, now, key):
     _same(recorded["admet_ad_similarity"], now["admet_ad_similarity"])
     flag = now["admet_in_domain"].astype(object).where(now["admet_in_domain"].notna(), "")
     assert flag.astype(str).tolist() == recorded["admet_in_domain"].tolist()
+
+
+def test_explicit_hydrogen_spelling_predicts_as_the_plain_molecule(now):
+    from helixforge.chem.admet import ADMETPanel
+
+    row = now[now["smiles"] == "c1ccccc1[H]"].iloc[0]
+    plain = ADMETPanel().predict(["c1ccccc1"]).iloc[0]
+    assert row["canonical_smiles"] == plain["canonical_smiles"] == "c1ccccc1"
+    for c in now.columns:
+        if c.startswith("admet_") and c != "admet_in_domain":
+            assert row[c] == plain[c] or (np.isnan(row[c]) and np.isnan(plain[c])), c

@@ -376,14 +376,15 @@ Notes:
 - FCD shrinks with the sample size (about a + 1,200/n for FCD/Test: a 10k random training
   sample reads 0.136, a 30k one 0.047, extrapolated ≈ 0.005 against MOSES's published 0.008 —
   see docs/generate.md), so a 10k row overstates FCD against MOSES's 30k rows by ~0.09. That
-  does not change the verdict: the shipped prior's 0.82 is far above CharRNN's 0.073 (and above AAE's 0.56).
+  does not change the verdict: the shipped prior's 0.70 is far above CharRNN's 0.073 (and above AAE's 0.56).
 - The prior is a 1.46M-parameter 3×256 LSTM trained on one CPU thread: "(1 pass)" is one pass
-  over 1.3M MOSES-train molecules (70 minutes); "(2 passes)" continues it for one more pass
-  over the whole training set with a new cosine schedule (`helix chem train-prior --init
-  default --lr 5e-4 --seed 1`). CharRNN (3×768) trained for many epochs on a GPU. Syntax-aware
-  sampling does not close the validity gap (the "(constrained)" rows): syntax is about a third
-  of the failures, aromaticity and valence the rest, and masking the syntax mostly turns
-  those samples into other failures (docs/generate.md, "Syntax-aware sampling").
+  over 1.3M MOSES-train molecules (70 minutes); "(2 passes)" continues it over all 1.58M
+  molecules with a new cosine schedule (`helix chem train-prior --init default --lr 5e-4 --seed
+  1`, 62 min); "(3 passes)" continues that over 1M more (`--lr 3e-4 --seed 2`, 37 min). CharRNN
+  (3×768) trained for many epochs on a GPU. Syntax-aware sampling does not close the validity
+  gap (the "(constrained)" rows): syntax is about a third of the failures, aromaticity and
+  valence the rest, and masking the syntax mostly turns those samples into other failures
+  (docs/generate.md, "Syntax-aware sampling").
 - The "Train sample (calibration)" row applies our metrics to random MOSES training molecules:
   it should match MOSES's published Train row (their Novelty of 1.0 aside: a training molecule
   is not novel).

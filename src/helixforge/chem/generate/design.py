@@ -18,7 +18,6 @@ prior's sha256, the optimiser, its options, the budget, the seed and the start m
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import time
@@ -54,7 +53,6 @@ class DesignResult:
 
 def _prior_key(prior, path) -> str:
     """sha256 of the prior: its manifest file, or its weights when given as an object."""
-    import torch
 
     from helixforge.core.artifacts import sha256_file
 
@@ -63,11 +61,7 @@ def _prior_key(prior, path) -> str:
         for m in (p / "manifest.json", p / "prior" / "manifest.json"):
             if m.is_file():
                 return sha256_file(m)
-    h = hashlib.sha256()
-    for k, v in sorted(prior.model.state_dict().items()):
-        h.update(k.encode())
-        h.update(v.detach().to(torch.float32).contiguous().numpy().tobytes())
-    return h.hexdigest()
+    return prior.weights_sha256()
 
 
 def _load_prior(prior):

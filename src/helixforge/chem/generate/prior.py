@@ -248,6 +248,16 @@ class Prior:
             }
             (stage / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True))
 
+    def weights_sha256(self) -> str:
+        """sha256 of the parameters (names and float32 values, sorted by name)."""
+        import hashlib
+
+        h = hashlib.sha256()
+        for k, v in sorted(self.model.state_dict().items()):
+            h.update(k.encode())
+            h.update(v.detach().to("cpu", torch.float32).contiguous().numpy().tobytes())
+        return h.hexdigest()
+
     def clone(self) -> Prior:
         """An agent initialised from this prior: same vocabulary, independent parameters."""
         other = Prior(

@@ -48,15 +48,6 @@ def _file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _init_fingerprint(prior) -> dict[str, Any]:
-    """What an `init` prior was: its weights' sha256 and its own training record."""
-    digest = hashlib.sha256()
-    for name, t in sorted(prior.model.state_dict().items()):
-        digest.update(name.encode())
-        digest.update(t.detach().to("cpu").float().numpy().tobytes())
-    return {"weights_sha256": digest.hexdigest(), "trained": prior.config.get("trained")}
-
-
 def scan_corpus(path, kind: str = "smiles", column: str | None = None, max_len: int = 128):
     """First pass: token counts and row counts (bounded memory)."""
     from helixforge.chem.generate.corpus import iter_smiles
@@ -221,7 +212,10 @@ def train_prior(
         "block_size": block_size, "val_size": val_size, "seed": seed,
     }  # fmt: skip
     if base is not None:
-        key["init"] = _init_fingerprint(base)
+        key["init"] = {
+            "weights_sha256": base.weights_sha256(),
+            "trained": base.config.get("trained"),
+        }
     seed_everything(seed)
     if resume and (ckpt / "state.json").exists():
         saved = json.loads((ckpt / "state.json").read_text(encoding="utf-8"))

@@ -171,8 +171,7 @@ def multiclass_metrics(y_true, proba) -> dict[str, float]:
     }
     # one-vs-rest AUC is undefined when a class is absent (or alone) in this part: NaN, as for
     # binary ROC-AUC, instead of scikit-learn's UndefinedMetricWarning on the console
-    present = np.isin(np.arange(proba.shape[1]), yt)
-    if len(yt) == 0 or not present.all() or len(np.unique(yt)) < 2:
+    if not np.isin(np.arange(proba.shape[1]), yt).all():  # also: empty, or one class
         out["roc_auc_ovr"] = float("nan")
         return out
     try:

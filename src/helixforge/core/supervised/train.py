@@ -89,26 +89,42 @@ def split_rows(
     return sp
 
 
+def _one_class_in_train(data: LabelledData, sp: Split) -> list[tuple[str, np.ndarray]]:
+    """(target, its labelled training values) of each classification target that has two or
+    more classes overall but one (or none) in the training part."""
+    out = []
+    for j, (t, tt) in enumerate(zip(data.targets, data.task_types)):
+        if tt == "regression":
+            continue
+        y = data.y[:, j]
+        train = y[sp.train][np.isfinite(y[sp.train])]
+        if len(np.unique(y[np.isfinite(y)])) >= 2 and len(np.unique(train)) < 2:
+            out.append((t, train))
+    return out
+
+
+def _split_fix(split: str | None) -> str:
+    """How to get rows of every class into every part of a split."""
+    if split == "stratified":
+        return "add rows of the rare class"
+    if split:
+        return "--split stratified puts rows of every class in each part"
+    return "put rows of every class in each part of the split column, or use --split stratified"
+
+
 def _check_train_classes(data: LabelledData, sp: Split, split: str | None) -> None:
     """A classification target whose training part holds one class (its other classes all
     fell in valid/test) cannot be learnt: a ConfigError naming the target and the fix, not a
     model that predicts one class for everything. With several targets (Tox21, ToxCast: some
     are sparse) the run goes on while at least one target is learnable; the run notes name
     the parts that hold one class."""
-    bad = []
-    for j, (t, tt) in enumerate(zip(data.targets, data.task_types)):
-        if tt == "regression":
-            continue
-        y = data.y[:, j]
-        train = y[sp.train][np.isfinite(y[sp.train])]
-        if len(np.unique(y[np.isfinite(y)])) < 2 or len(np.unique(train)) >= 2:
-            continue
-        bad.append((t, y, train))
+    bad = _one_class_in_train(data, sp)
     if not bad or len(bad) < len(data.targets):
         return
     from helixforge.core.supervised.tasks import class_name
 
-    t, y, train = bad[0]
+    t, train = bad[0]
+    y = data.y[:, data.targets.index(t)]
     classes = (data.classes or {}).get(t, [])
     shown = class_name(classes[int(train[0])] if classes else train[0]) if len(train) else ""
     held = int(np.isfinite(y).sum() - len(train))
@@ -117,12 +133,7 @@ def _check_train_classes(data: LabelledData, sp: Split, split: str | None) -> No
         + (f"only class {shown!r}" if len(train) else "no labelled row")
         + f" (the other classes are all among the {held} valid/test rows); a classifier "
         "cannot learn from one class",
-        hint="add rows of the rare class"
-        if split == "stratified"
-        else "use --split stratified (rows of every class in each part)"
-        if split
-        else "put rows of every class in the training part of the split column, or use "
-        "--split stratified instead of it",
+        hint=_split_fix(split),
     )
 
 
@@ -190,12 +201,20 @@ def train_members(
 
 
 def _one_class_hint(data: LabelledData, sp: Split, split: str | None) -> list[str]:
-    """A note for each classification target whose valid or test part holds one class only
-    while another class has rows in train (e.g. 4 actives of 120 all in one scaffold's part),
-    saying how to get every class into every part."""
+    """A note for each classification target whose train, valid or test part holds one class
+    only while the target has two (e.g. 4 actives of 120 all in one scaffold's part), saying
+    how to get every class into every part."""
+    sparse = {t for t, _ in _one_class_in_train(data, sp)}
+    how = _split_fix(split or "given")  # a split column, too, can be swapped for stratified
     out = []
     for j, (t, tt) in enumerate(zip(data.targets, data.task_types)):
         if tt == "regression":
+            continue
+        if t in sparse:  # a sparse target of several (a lone one is refused before training)
+            out.append(
+                f"{t}: the training part of the {split or 'given'} split holds one class only, "
+                f"so this target's predictions are constant; {how}"
+            )
             continue
         y = data.y[:, j]
         everywhere = set(np.unique(y[np.isfinite(y)]).tolist())
@@ -204,21 +223,7 @@ def _one_class_hint(data: LabelledData, sp: Split, split: str | None) -> list[st
             for name, idx in (("valid", sp.valid), ("test", sp.test))
             if len(idx) and 0 < len(set(np.unique(y[idx][np.isfinite(y[idx])]).tolist())) < 2
         ]
-        train_part = y[sp.train][np.isfinite(y[sp.train])]
-        if len(everywhere) >= 2 and len(np.unique(train_part)) < 2:  # a sparse target of several
-            out.append(
-                f"{t}: the training part of the {split or 'given'} split holds one class only, "
-                "so this target's predictions are constant; "
-                + ("add rows of the rare class" if split == "stratified" else
-                   "--split stratified puts rows of every class in each part")
-            )  # fmt: skip
-            continue
         if short and len(everywhere) >= 2:
-            how = (
-                "--split stratified puts rows of every class in each part"
-                if split != "stratified"
-                else "add rows of the rare class"
-            )
             out.append(
                 f"{t}: the {' and '.join(short)} part{'s' if len(short) > 1 else ''} of the "
                 f"{split or 'given'} split hold{'' if len(short) > 1 else 's'} one class only, so "

@@ -57,7 +57,7 @@ RS3_TRAINING = {
 TRACR = {"aguirre2016": "Hsu2013", "behan2019": "Chen2013"}  # rs3 README / DeWeirdt 2022
 CRISPOR_TOOLS = {"fusi": "Rule Set 2 (CRISPOR fusi)", "doench": "Rule Set 1", "crisprScan": "CRISPRscan", "wangOrig": "Wang 2015 SVM",
                  "chariRaw": "Chari 2015", "ssc": "SSC (Xu 2015)", "wuCrispr": "WU-CRISPR", "housden": "Housden 2015"}  # fmt: skip
-OURS = ("default", "gbm", "cnn")  # shipped models
+OURS = ("default", "gbm", "cnn", "accurate")  # shipped models
 LARGE = 500
 
 
@@ -363,6 +363,33 @@ def _candidate_lines(meta: dict, by: dict, order: list[str], judged: list[str]) 
     return L
 
 
+def _speed_ratio(speed: dict, model: str) -> float:
+    """`model`'s guides/s over rs3's (NaN when either was not timed)."""
+    if model not in speed or "rs3" not in speed:
+        return float("nan")
+    return (speed[model]["n"] / speed[model]["score_s"]) / (
+        speed["rs3"]["n"] / speed["rs3"]["score_s"]
+    )
+
+
+def _goal_lines(by: dict, judged: list[str], speed: dict) -> list[str]:
+    """Issue 14's three on-target goals (ahead of rs3 on >= 9 of the 12 large sets, >= 0.79 on
+    Kim 2019 test, >= 10x rs3's guides/s), checked for each shipped model that has diff rows."""
+    L = ["", "**Goals (issue 14), per shipped model:**"]
+    for model in ("default", "accurate"):
+        diffs = [by[(t, f"diff:{model}")] for t in judged if (t, f"diff:{model}") in by]
+        if not diffs:
+            continue
+        ahead = sum(d["diff"] > 0 for d in diffs)
+        kim = by.get(("kim2019_test", f"helixforge_{model}"), {}).get("spearman", float("nan"))
+        ratio = _speed_ratio(speed, f"helixforge_{model}")
+        met = lambda ok: "met" if ok else "**not met**"  # noqa: E731
+        L.append(f"- `{model}`: ahead of rs3 on {ahead} of {len(diffs)} (goal ≥ 9: {met(ahead >= 9)}); "
+                 f"Kim 2019 test {kim:.3f} (goal ≥ 0.79: {met(kim >= 0.79)}); {ratio:.1f}× rs3's guides/s "
+                 f"(goal ≥ 10×: {met(ratio >= 10)}).")  # fmt: skip
+    return L
+
+
 def write_markdown(meta: dict, rows: list[dict], speed: dict, note: str | None = None) -> None:
     """benchmarks/results/crispr_ontarget.md from the result rows; `note` (the JSON's "note":
     how rows were obtained when not by the command shown) goes under the command."""
@@ -382,9 +409,9 @@ def write_markdown(meta: dict, rows: list[dict], speed: dict, note: str | None =
     L = ["# On-target efficiency (SpCas9): Spearman r on held-out sets", "", f"Command: `{COMMAND}`  ",
          "Machine: 2 shared CPU cores, no GPU; models scored with 1 thread.", *(["", note] if note else []), "",
          "Models (src/helixforge/crispr/weights, built by `python -m helixforge.crispr.ontarget_recipe`; see "
-         "docs/crispr_ontarget.md and each card.md): `helixforge_default` = the shipped default (weighted mean of the "
-         "gbm and cnn percentiles; 23-mers go to its flank-free model when it has one), `helixforge_gbm`, "
-         "`helixforge_cnn`. Rule Set 3 = `rs3` sequence model (`predict_seq`) run here in .bench/rs3; both "
+         "docs/crispr_ontarget.md and each card.md): `helixforge_default` = the shipped default (its config.json names "
+         "its members: since sprint 8 the gbm alone; 23-mers go to its flank-free model when it has one), `helixforge_gbm`, "
+         "`helixforge_cnn`, `helixforge_accurate` = the opt-in `--model accurate` (larger gbm + wider cnn). Rule Set 3 = `rs3` sequence model (`predict_seq`) run here in .bench/rs3; both "
          "tracrRNAs are scored, the right one is bold where the screen's scaffold is known (Aguirre 2016: Hsu2013; "
          "Behan 2019: Chen2013 — rs3 README / DeWeirdt 2022); elsewhere we compare with the *better* rs3 tracr "
          "(conservative for us).", "",
@@ -394,8 +421,9 @@ def write_markdown(meta: dict, rows: list[dict], speed: dict, note: str | None =
          "training sets themselves) are not listed. 95 % CIs: percentile bootstrap, 1,000 resamples (200 for the "
          "CRISPOR precomputed tools); `ours − rs3` is the paired bootstrap of the difference (same resamples). "
          "Sign flipped (more negative log fold change = more active) for " + ", ".join(sorted(FLIP)) + ".", "",
-         "| set | n held out (removed) | ours: default | ours: gbm | ours: cnn | rs3 Hsu2013 | rs3 Chen2013 | "
-         "Rule Set 2 (CRISPOR) | ours − rs3 [paired CI] | note |", "|---|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
+         "| set | n held out (removed) | ours: default | ours: gbm | ours: cnn | ours: accurate | rs3 Hsu2013 | rs3 Chen2013 | "
+         "Rule Set 2 (CRISPOR) | default − rs3 [paired CI] | accurate − rs3 [paired CI] | note |",
+         "|---|---|---|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
     wins, losses, sig_w, sig_l = [], [], [], []
     for name in order:
         m = meta[name]
@@ -423,8 +451,10 @@ def write_markdown(meta: dict, rows: list[dict], speed: dict, note: str | None =
             if TRACR.get(name) == "Chen2013"
             else (hs, cs)
         )
+        acc_d = by.get((name, "diff:accurate"))
         L.append(f"| {name} | {m['n_held_out']} ({m['n_removed_overlap']}) | {_fmt(ours)} | {_fmt(by.get((name, 'helixforge_gbm')))} | "
-                 f"{_fmt(by.get((name, 'helixforge_cnn')))} | {hs} | {cs} | {_fmt(by.get((name, 'tool:fusi')))} | {diff} | {'; '.join(notes)} |")  # fmt: skip
+                 f"{_fmt(by.get((name, 'helixforge_cnn')))} | {_fmt(by.get((name, 'helixforge_accurate')))} | {hs} | {cs} | "
+                 f"{_fmt(by.get((name, 'tool:fusi')))} | {diff} | {_fmt(acc_d, 'diff') if acc_d else ''} | {'; '.join(notes)} |")  # fmt: skip
     mean = lambda model: np.mean([by[(n, model)]["spearman"] for n in judged if (n, model) in by])  # noqa: E731
     refs = [rs3_reference(n, by) for n in judged]
     L += _candidate_lines(meta, by, order, judged)
@@ -432,7 +462,8 @@ def write_markdown(meta: dict, rows: list[dict], speed: dict, note: str | None =
           f"ours ahead of rs3 on {len(wins)}: {', '.join(wins) or 'none'}; behind on {len(losses)}: {', '.join(losses) or 'none'}. "
           f"Paired CI excludes 0 in our favour on {len(sig_w)} ({', '.join(sig_w) or 'none'}), against us on {len(sig_l)} "
           f"({', '.join(sig_l) or 'none'}). Mean Spearman over them: ours {mean('helixforge_default'):.3f}, "
-          f"rs3 (reference tracr) {np.mean([r['spearman'] for r in refs if r]):.3f}.", "",
+          f"rs3 (reference tracr) {np.mean([r['spearman'] for r in refs if r]):.3f}.",
+          *_goal_lines(by, judged, speed),  "",
           "## Flank-free scoring: the same held-out guides given as 23-mers (spacer + PAM)", "",
           "| set | n | default, 30-mer | default, 23-mer | gbm, 23-mer (N flanks) | cnn, 23-mer (N flanks) |", "|---|---|---|---|---|---|"]  # fmt: skip
     for name in judged:
@@ -450,6 +481,8 @@ def write_markdown(meta: dict, rows: list[dict], speed: dict, note: str | None =
             )
             L += ["", f"helixforge_default scores **{r:.1f}×** rs3's guides/s on this machine (2 shared cores: the absolute "
                   "numbers move with the load, the ratio less)."]  # fmt: skip
+            if "helixforge_accurate" in speed:
+                L[-1] += f" helixforge_accurate: {_speed_ratio(speed, 'helixforge_accurate'):.1f}×."
     L += ["", "## Precomputed tool scores in the CRISPOR files (Spearman, held-out rows)", "",
           "| set | n | " + " | ".join(CRISPOR_TOOLS.values()) + " |", "|---|---|" + "---|" * len(CRISPOR_TOOLS)]  # fmt: skip
     for name in order:

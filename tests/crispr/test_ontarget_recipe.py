@@ -118,3 +118,71 @@ def test_ship_copies_a_build_into_weights_that_load_and_score_the_same(tmp_path)
     built = OnTargetModel.load(out / "default")
     ctx = df["context"].tolist()[:20] + [c[4:27] for c in df["context"].tolist()[:5]]
     np.testing.assert_array_equal(shipped.predict(ctx), built.predict(ctx))
+
+
+def test_build_ships_the_gbm_alone_unless_a_cnn_member_is_asked_for(tmp_path, monkeypatch):
+    import json
+
+    from helixforge.crispr import ontarget_recipe as R
+
+    df = _synthetic_training_rows(60)
+    monkeypatch.setattr(R, "load_training_sets", lambda root=None: df)
+    monkeypatch.setattr(R, "GRID", [("base", 2, 1.0)])
+    monkeypatch.setattr(R, "RECIPE_CNN_PARAMS", {"epochs": 2, "batch_size": 64, "patience": 1})
+    assert R.build(tmp_path / "fast") == {"mix": "base", "features": 2, "kim_weight": 1.0,
+                                           "cnn_weight": 0.0}  # fmt: skip
+    cfg = json.loads((tmp_path / "fast" / "default" / "config.json").read_text())
+    assert cfg["members"] == ["gbm"] and cfg["weights"] == [1.0]
+    assert "cnn_weight_cv" not in cfg["recipe"] and not (tmp_path / "fast" / "cnn").exists()
+    rows = [json.loads(x) for x in (tmp_path / "fast" / "cv.jsonl").read_text().splitlines()]
+    assert not any(r.get("ensemble_cv") for r in rows)
+
+    res = R.build(tmp_path / "with_cnn", cnn=True)  # the cnn's weight is chosen by the CV
+    assert res["cnn_weight"] in R.CNN_WEIGHTS
+    cfg = json.loads((tmp_path / "with_cnn" / "default" / "config.json").read_text())
+    assert cfg["recipe"]["cnn_weight_cv"]["best_cnn_weight"] == res["cnn_weight"]
+    assert (tmp_path / "with_cnn" / "cnn" / "config.json").exists() == (res["cnn_weight"] > 0)
+
+
+def test_accurate_stage_mixes_a_larger_gbm_and_cnn_and_ships_beside_the_default(
+    tmp_path, monkeypatch
+):
+    import json
+
+    import numpy as np
+
+    from helixforge.crispr import ontarget_recipe as R
+    from helixforge.crispr.ontarget import OnTargetModel
+
+    df = _synthetic_training_rows(60)
+    monkeypatch.setattr(R, "load_training_sets", lambda root=None: df)
+    monkeypatch.setattr(R, "GRID", [("base", 2, 1.0)])
+    monkeypatch.setattr(R, "ACCURATE_GBM_PARAMS", {"n_estimators": 40, "num_leaves": 7})
+    monkeypatch.setattr(R, "ACCURATE_CNN_PARAMS", {"epochs": 2, "batch_size": 64, "patience": 1})
+    out = tmp_path / "build"
+    with pytest.raises(SystemExit, match="build --out"):
+        R.build_accurate(out)  # needs the default's mix first
+    R.build(out)
+    res = R.build_accurate(out)
+    cfg = json.loads((out / "accurate" / "config.json").read_text())
+    assert cfg["members"] == ["accurate_gbm", "accurate_cnn"]
+    assert cfg["weights"][1] == res["cnn_weight"] in R.ACCURATE_WEIGHTS
+    assert sum(cfg["weights"]) == pytest.approx(1.0)
+    cv = cfg["recipe"]["cnn_weight_cv"]
+    assert cv["best_cnn_weight"] == res["cnn_weight"]
+    assert cv[f"cnn_weight_{res['cnn_weight']}"]["score"] == max(
+        cv[f"cnn_weight_{w}"]["score"] for w in R.ACCURATE_WEIGHTS
+    )
+    assert R.build_accurate(out) == res  # resumable: the CV row and fitted members are reused
+
+    weights = tmp_path / "weights"
+    shipped = R.ship(out, weights)
+    assert (
+        shipped["accurate"] == "spcas9_accurate"
+        and (weights / "spcas9_accurate" / "card.md").is_file()
+    )
+    ctx = df["context"].tolist()[:20]
+    np.testing.assert_array_equal(
+        OnTargetModel.load(weights / "spcas9_accurate", siblings=weights).predict(ctx),
+        OnTargetModel.load(out / "accurate").predict(ctx),
+    )

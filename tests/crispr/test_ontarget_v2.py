@@ -139,3 +139,21 @@ def test_variant_heads_are_shipped_as_default_only_and_other_enzymes_are_refused
         assert load_ontarget_model("default", enzyme="eSpCas9(1.1)").flank_free
     with pytest.raises(ConfigError, match="no on-target efficiency model for enzyme 'sacas9'"):
         load_ontarget_model("default", enzyme="sacas9")
+
+
+def test_the_shipped_accurate_model_is_an_opt_in_ensemble_scoring_on_the_same_scale():
+    from helixforge.crispr.ontarget import load_ontarget_model, score_ontarget
+    from helixforge.crispr.ontarget_features import SHIPPED_MODELS
+
+    assert "accurate" in SHIPPED_MODELS
+    acc = load_ontarget_model("accurate")
+    assert isinstance(acc, OnTargetEnsemble) and len(acc.members) == 2
+    assert sum(acc.weights) == pytest.approx(1.0)
+    ctx = _contexts(200, np.random.default_rng(11))
+    a = score_ontarget(ctx, model="accurate")
+    d = score_ontarget(ctx, model="default")
+    assert a.shape == d.shape and np.all((a >= 0) & (a <= 100))
+    assert not np.array_equal(a, d)  # a different model ...
+    assert np.corrcoef(a, d)[0, 1] > 0.7  # ... ranking guides much as the default does
+    # 23-mers (no flanks) are scored too, with N flanks
+    assert np.all(np.isfinite(score_ontarget([c[4:27] for c in ctx[:5]], model="accurate")))

@@ -42,7 +42,9 @@ def score_ontarget_cmd(
         ..., "Output table: every input column plus `ontarget_score` (0-100)."
     ),
     model: str = typer.Option(
-        "default", "--model", help="default | gbm | cnn | a directory from train-ontarget."
+        "default",
+        "--model",
+        help="default | accurate (slower, more accurate) | gbm | cnn | a directory from train-ontarget.",
     ),
     enzyme: str = typer.Option(
         "spcas9", "--enzyme", help="Enzyme (on-target models exist for spcas9)."

@@ -91,7 +91,7 @@ def _load_shipped(model: str, enzyme: str) -> OnTargetModel | OnTargetEnsemble:
 def load_ontarget_model(
     model: str = "default", enzyme: str = "spcas9"
 ) -> OnTargetModel | OnTargetEnsemble:
-    """A shipped model by name ('default', 'gbm', 'cnn'; loaded once, then cached) or a model directory path."""
+    """A shipped model by name ('default', 'accurate', 'gbm', 'cnn'; loaded once, then cached) or a model directory path."""
     key = _check_enzyme(enzyme)
     if model in SHIPPED_MODELS:
         if key != "spcas9" and model != "default":

@@ -30,7 +30,9 @@ def _shipped(name: str) -> bool:
 
 # SpCas9, plus the high-fidelity variants whose DeepHF-trained heads are shipped
 ENZYMES = ("spcas9", *(e for e in ("espcas9", "spcas9hf1") if _shipped(f"{e}_default")))
-SHIPPED_MODELS = ("default", "gbm", "cnn", *(("gbm23",) if _shipped("spcas9_gbm23") else ()))
+SHIPPED_MODELS = ("default", "gbm", "cnn",
+                  *(("accurate",) if _shipped("spcas9_accurate") else ()),
+                  *(("gbm23",) if _shipped("spcas9_gbm23") else ()))  # fmt: skip
 VARIANT_ALIASES = {"espcas911": "espcas9", "espcas9(1.1)": "espcas9", "hf1": "spcas9hf1",
                    "cas9hf1": "spcas9hf1"}  # fmt: skip
 FEATURE_VERSION = 2  # 1: Rule Set 2-style (628 columns); 2: + binding energies (ontarget_energy)

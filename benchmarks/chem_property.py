@@ -464,6 +464,26 @@ def run_tdc(models: list[str], seeds: list[int], tasks: list[str] | None, out: P
                 write_report(out)
 
 
+def rerun(task: dict, frames: tuple, model: str, seed: int) -> tuple[dict, float]:
+    """Train `model` on this TDC task's seed-`seed` train/valid split of train_val (the split
+    every stored row used) and score its test predictions with the task's metric: the fit
+    result and the test value. `frames` = `tdc_frames(task)`."""
+    train_val, test = frames
+    smiles = train_val["Drug"].tolist()
+    y = train_val["Y"].to_numpy(dtype=float).reshape(-1, 1)
+    ttype = "regression" if task["kind"] == "regression" else "binary"
+    tr, va = tdc_split(smiles, seed)
+    res = fit_predict(
+        model,
+        ([smiles[i] for i in tr], y[tr]),
+        ([smiles[i] for i in va], y[va]),
+        test["Drug"].tolist(),
+        [ttype],
+        seed,
+    )
+    return res, score(task["metric"], test["Y"].to_numpy(dtype=float), res["pred"])
+
+
 def check_reuse(models: list[str], seeds: list[int], tasks: list[str], out: Path) -> int:
     """Retrain `models` on (task, seed) pairs that already have a row and compare the test
     score with the stored one: `run_auto` reuses a chosen model's row, which is only right if
@@ -471,25 +491,13 @@ def check_reuse(models: list[str], seeds: list[int], tasks: list[str], out: Path
     number of mismatches (|difference| > 1e-9)."""
     results = []
     for task in [t for t in tdc_tasks() if t["task"] in set(tasks)]:
-        train_val, test = tdc_frames(task["task"])
-        smiles = train_val["Drug"].tolist()
-        y = train_val["Y"].to_numpy(dtype=float).reshape(-1, 1)
-        ttype = "regression" if task["kind"] == "regression" else "binary"
+        frames = tdc_frames(task["task"])
         for model in models:
             for seed in seeds:
                 row = existing_row(out, task["task"], model, seed)
                 if row is None:
                     continue
-                tr, va = tdc_split(smiles, seed)
-                res = fit_predict(
-                    model,
-                    ([smiles[i] for i in tr], y[tr]),
-                    ([smiles[i] for i in va], y[va]),
-                    test["Drug"].tolist(),
-                    [ttype],
-                    seed,
-                )
-                value = score(task["metric"], test["Y"].to_numpy(dtype=float), res["pred"])
+                _, value = rerun(task, frames, model, seed)
                 results.append([task["task"], model, seed, row["value"], value])
                 print(f"{task['task']} {model} seed {seed}: stored {row['value']!r} now {value!r}")
     bad = sum(abs(a - b) > 1e-9 for *_, a, b in results)
@@ -541,22 +549,9 @@ def fill_preds(tasks: list[str] | None, out: Path) -> int:
         todo = [k for k in need if k[0] == name]
         if not todo:
             continue
-        train_val, test = tdc_frames(name)
-        smiles = train_val["Drug"].tolist()
-        y = train_val["Y"].to_numpy(dtype=float).reshape(-1, 1)
-        y_test = test["Y"].to_numpy(dtype=float)
-        ttype = "regression" if info[name]["kind"] == "regression" else "binary"
+        frames = tdc_frames(name)
         for _, model, seed in todo:
-            tr, va = tdc_split(smiles, seed)
-            res = fit_predict(
-                model,
-                ([smiles[i] for i in tr], y[tr]),
-                ([smiles[i] for i in va], y[va]),
-                test["Drug"].tolist(),
-                [ttype],
-                seed,
-            )
-            value = score(info[name]["metric"], y_test, res["pred"])
+            res, value = rerun(info[name], frames, model, seed)
             want = stored[(name, model, seed)]
             same = abs(value - want) <= 1e-9
             if same:

@@ -37,6 +37,48 @@ from helixforge.crispr.ontarget_models import CNN_DEFAULTS, GBM_DEFAULTS
 MIN_ROWS = 20
 VALID_SHARE = 0.1  # of the rows that are not held out: early stopping + conformal calibration
 
+# --param ranges, so a value LightGBM or torch would refuse mid-run (with a traceback) is a
+# ConfigError before any work: key -> (low, high, low_open); ints are checked as ints.
+PARAM_RANGES: dict[str, tuple[float | None, float | None, bool]] = {
+    "n_estimators": (1, None, False),
+    "learning_rate": (0, None, True),
+    "num_leaves": (2, None, False),
+    "min_child_samples": (0, None, False),
+    "colsample_bytree": (0, 1, True),
+    "subsample": (0, 1, True),
+    "subsample_freq": (0, None, False),
+    "reg_lambda": (0, None, False),
+    "channels": (1, None, False),
+    "hidden": (1, None, False),
+    "dropout": (0, 1, False),
+    "epochs": (1, None, False),
+    "lr": (0, None, True),
+    "weight_decay": (0, None, False),
+    "batch_size": (1, None, False),
+    "patience": (1, None, False),
+}
+
+
+def check_param_ranges(params: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
+    """`params` type-checked against `defaults` and range-checked (PARAM_RANGES): a negative
+    learning rate, zero trees or a dropout above 1 is a ConfigError naming the --param."""
+    from helixforge.core.errors import ConfigError
+    from helixforge.core.options import check_param_types, require_float, require_int
+
+    out = check_param_types(params, defaults)
+    for key, value in out.items():
+        if key not in PARAM_RANGES:
+            continue
+        low, high, low_open = PARAM_RANGES[key]
+        try:
+            if isinstance(defaults[key], int):
+                require_int(value, f"--param {key}", min_value=low, max_value=high)
+            else:
+                require_float(value, f"--param {key}", low=low, high=high, low_open=low_open)
+        except ConfigError as exc:
+            raise ConfigError(exc.message, hint=f"the default is {key}={defaults[key]}") from None
+    return out
+
 
 def _read_rows(data, context_col: str, target_col: str, group_col: str | None):
     """The table, its labels, its errors (bad contexts, labels, lines) and the usable rows."""
@@ -175,12 +217,7 @@ def train_ontarget(
     module docstring). Returns a summary: rows_in, n_rejected, n_train / n_valid / n_test,
     test_spearman (+ a bootstrap 95 % CI), test_pearson, test_coverage, run_dir."""
     from helixforge.core.io import check_output, staging_path
-    from helixforge.core.options import (
-        check_param_types,
-        require_choice,
-        require_float,
-        require_int,
-    )
+    from helixforge.core.options import require_choice, require_float, require_int
     from helixforge.core.supervised import train_supervised
     from helixforge.crispr.ontarget_estimator import OnTargetEstimator
 
@@ -189,7 +226,7 @@ def train_ontarget(
     require_float(test_fraction, "--test-fraction", low=0, high=1, low_open=True, high_open=True)
     require_int(ensemble, "--ensemble", min_value=1)
     require_float(coverage, "--coverage", low=0, high=1, low_open=True, high_open=True)
-    params = check_param_types(params or {}, GBM_DEFAULTS if kind == "gbm" else CNN_DEFAULTS)
+    params = check_param_ranges(params or {}, GBM_DEFAULTS if kind == "gbm" else CNN_DEFAULTS)
     check_not_input(out, [data])
     out = check_output(out, overwrite=overwrite, kind="dir")
     ld, sp, rows_in = ontarget_data(data, context_col, target_col, group_col=group_col,

@@ -105,3 +105,15 @@ def test_missing_column_in_a_headerless_smiles_or_sequence_list_says_so(tmp_path
     with pytest.raises(ColumnNotFoundError) as err:
         read_table(tmp_path / "ok.csv", columns=["smiles"])
     assert "looks like data" not in err.value.hint
+
+
+def test_an_empty_cell_is_an_empty_value_in_the_errors_table_not_nan():
+    import numpy as np
+    import pandas as pd
+
+    from helixforge.core.errors import RowErrors
+
+    errors = RowErrors("in.csv")
+    for value in (float("nan"), np.float64("nan"), pd.NA, None, "nan", 0.5):
+        errors.add(2, "x", value, "r")
+    assert [e.value for e in errors] == [None, None, None, None, "nan", "0.5"]

@@ -184,6 +184,13 @@ class RowError:
         return f"{loc}: {self.reason}{val}"
 
 
+def is_missing(value: Any) -> bool:
+    """True for an empty table cell as pandas gives it: None, NaN, pd.NA or NaT."""
+    if value is None or type(value).__name__ in ("NAType", "NaTType"):
+        return True
+    return isinstance(value, float) and value != value  # NaN, also numpy.float64
+
+
 def _clip(value: Any, n: int = 80) -> str:
     value = plain(value)
     s = value if isinstance(value, str) else str(value)
@@ -203,7 +210,7 @@ class RowErrors:
                 self.file,
                 None if row is None else int(row),
                 None if column is None else str(column),
-                None if value is None else _clip(value, 200),
+                None if is_missing(value) else _clip(value, 200),  # an empty cell, not 'nan'
                 str(reason),
             )
         )

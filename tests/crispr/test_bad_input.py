@@ -297,7 +297,7 @@ def test_offtargets_names_the_character_before_the_length(d, tmp_path):
     assert res.exit_code == 0, res.output
     reasons = pd.read_csv(tmp_path / "o.errors.csv").set_index("row")["reason"]
     assert reasons[3] == "character ' ' at position 5 is not A, C, G or T"
-    assert reasons[4].startswith("spacer is 0 nt")
+    assert reasons[4] == "empty cell; expected a 20-nt spacer"
 
 
 def test_score_ontarget_rows_in_equal_rows_out_plus_unparsed_lines(d, tmp_path):

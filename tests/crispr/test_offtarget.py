@@ -1,6 +1,7 @@
 """The off-target search is exact: it finds what a base-by-base brute-force scan finds."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from helixforge.core.errors import ConfigError, InputError
@@ -239,3 +240,26 @@ def test_an_all_lowercase_genome_flags_no_site_as_soft_masked():
     assert hits["lower"].drop(columns="site").equals(hits["upper"].drop(columns="site"))
     on = hits["soft"][hits["soft"].is_ontarget]
     assert len(on) == 1 and on.soft_masked.all()
+
+
+def test_a_23mer_or_30mer_spacer_is_refused_naming_the_spacer_inside_it(tmp_path):
+    from helixforge.crispr.offtarget import offtargets_table
+
+    rng = np.random.default_rng(5)
+    seq = "".join(rng.choice(list("ACGT"), 5000))
+    (tmp_path / "g.fa").write_text(f">chr1\n{seq}\n")
+    site, context = seq[100:123], seq[200:230]
+    (tmp_path / "in.csv").write_text(
+        f"guide_id,spacer\na,{seq[300:320]}\nb,{site}\nc,{context}\nd,\n"
+    )
+    offtargets_table(tmp_path / "in.csv", tmp_path / "g.fa", tmp_path / "o.tsv")
+    errors = pd.read_csv(tmp_path / "o.errors.csv", keep_default_na=False).set_index("row")
+    assert errors.at[3, "reason"].endswith("looks like spacer + PAM; give positions 1-20 only")
+    assert errors.at[4, "reason"].endswith(
+        "looks like a 30-nt context; the spacer is positions 5-24"
+    )
+    # an empty cell is an empty value in the errors table, not the text 'nan'
+    assert (
+        errors.at[5, "value"] == ""
+        and errors.at[5, "reason"] == "empty cell; expected a 20-nt spacer"
+    )

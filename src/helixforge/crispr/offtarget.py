@@ -130,6 +130,20 @@ def _read_spacers(spacers, spacer_col: str, id_col: str | None):
     return df, "spacer list", []
 
 
+def _length_reason(s: str, enzyme: Enzyme) -> str:
+    """Why a spacer of the wrong length is refused, naming the spacer inside it when it is the
+    enzyme's site (spacer + PAM, e.g. a 23-mer) or its on-target context (e.g. a 30-mer)."""
+    L = enzyme.spacer_length
+    why = f"spacer is {len(s)} nt; {enzyme.name} uses {L} nt (without PAM)"
+    off = enzyme.spacer_offset_in_site()
+    if len(s) == enzyme.site_length:
+        return f"{why}: this looks like spacer + PAM; give positions {off + 1}-{off + L} only"
+    if len(s) == enzyme.context_length:
+        start = enzyme.context_upstream + off
+        return f"{why}: this looks like a {len(s)}-nt context; the spacer is positions {start + 1}-{start + L}"
+    return why
+
+
 ID_COLUMNS = ("guide_id", "id", "guide", "sgrna_id", "sgrna", "guide_name", "name")
 
 
@@ -202,9 +216,10 @@ def offtargets_table(
             bad = next(i for i, ch in enumerate(s) if ch not in "ACGT")
             errors.add(row, spacer_col, raw,
                        f"character {s[bad]!r} at position {bad + 1} is not A, C, G or T")  # fmt: skip
+        elif not s:
+            errors.add(row, spacer_col, raw, f"empty cell; expected a {L}-nt spacer")
         elif len(s) != L:
-            why = f"spacer is {len(s)} nt; {idx.enzyme.name} uses {L} nt (without PAM)"
-            errors.add(row, spacer_col, raw, why)
+            errors.add(row, spacer_col, raw, _length_reason(s, idx.enzyme))
         elif gid in good and good[gid] != s:
             errors.add(row, id_col, gid, f"duplicate guide id with another spacer ({good[gid]})")
         else:

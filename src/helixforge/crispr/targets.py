@@ -199,19 +199,55 @@ def load_annotation(annotation) -> pd.DataFrame:
     return _load_gff_cached(str(p.resolve()), st.st_size, st.st_mtime_ns).copy()
 
 
+# Features whose names a CDS inherits through Parent= (GFF3 as Ensembl writes it: the CDS line
+# holds only ID and Parent=transcript:…, the transcript Parent=gene:…, the gene Name=BRCA1).
+_ANCESTOR_TYPES = {"gene", "mRNA", "transcript", "pseudogene", "ncRNA_gene"}
+_GENE_ATTR = re.compile(r'(?:^|;)\s*(?:gene|gene_name)[= ]"?([^";]+)')
+
+
 @lru_cache(maxsize=4)
 def _load_gff_cached(path: str, size: int, mtime_ns: int) -> pd.DataFrame:
+    from helixforge.core.errors import EmptyInputError
     from helixforge.dna.io import read_gff
 
-    df = read_gff(path, types={"CDS"})
-    keys = [
-        _gene_key(a) | {n for n in (nm, gid) if n}
-        for a, nm, gid in zip(df["attributes"], df["name"], df["gene_id"])
-    ]
-    genes = []
-    for a, nm, gid in zip(df["attributes"], df["name"], df["gene_id"]):
-        m = re.search(r'(?:^|;)\s*(?:gene|gene_name)[= ]"?([^";]+)', a)
-        genes.append(m.group(1) if m else (nm or gid))
+    try:
+        every = read_gff(path, types={"CDS"} | _ANCESTOR_TYPES)
+    except EmptyInputError:
+        every = pd.DataFrame(columns=["type"])
+    df = every[every["type"] == "CDS"].reset_index(drop=True)
+    if df.empty:
+        raise EmptyInputError(
+            f"{path}: no GFF/GTF features of type ['CDS'] found",
+            hint="check the file and the feature types asked for",
+        )
+    parents = every[every["type"] != "CDS"]
+    by_id = {
+        i: (par, a, nm, gid, t)
+        for i, par, a, nm, gid, t in zip(parents["id"], parents["parent"], parents["attributes"],
+                                         parents["name"], parents["gene_id"], parents["type"])
+        if i
+    }  # fmt: skip
+    keys, genes = [], []
+    for a, nm, gid, par in zip(df["attributes"], df["name"], df["gene_id"], df["parent"]):
+        k = _gene_key(a) | {n for n in (nm, gid) if n}
+        m = _GENE_ATTR.search(a)
+        gene = m.group(1) if m else ""
+        inherited = ""  # the nearest gene feature's name, else the nearest named ancestor's
+        todo, seen = [p for p in str(par).split(",") if p], set()
+        while todo and len(seen) < 8:
+            pid = todo.pop(0)
+            if pid in seen or pid not in by_id:
+                continue
+            seen.add(pid)
+            ppar, pa, pnm, pgid, ptype = by_id[pid]
+            k |= _gene_key(pa) | {n for n in (pnm, pgid) if n}
+            pm = _GENE_ATTR.search(pa)
+            pname = pm.group(1) if pm else pnm
+            if pname and (ptype == "gene" or not inherited):
+                inherited = pname
+            todo += [q for q in str(ppar).split(",") if q]
+        keys.append(k)
+        genes.append(gene or inherited or nm or gid)
     df["gene"] = genes
     df["keys"] = keys
     return df
@@ -334,7 +370,19 @@ def resolve_target(target, genome=None, annotation=None, name=None, flank: int =
                 genome, str(contigs[0]), where=f"gene {text}",
                 other_names=ann["seqid"].astype(str).unique(),
             )  # fmt: skip
-            return region_target(genome, contig, start, end, name=name or text, flank=flank)
+            try:
+                return region_target(genome, contig, start, end, name=name or text, flank=flank)
+            except InputError as exc:  # name the annotation lines, not only the coordinates
+                where = Path(annotation).name if isinstance(annotation, str | os.PathLike) else ""
+                lo, hi = (
+                    (int(hits["line"].min()), int(hits["line"].max())) if "line" in hits else (0, 0)
+                )
+                lines = "" if not lo else f", line {lo}" if lo == hi else f", lines {lo}-{hi}"
+                raise InputError(
+                    f"gene {text!r} ({where}{lines}): {exc.message}",
+                    hint=f"{exc.hint}; check that the annotation belongs to this genome "
+                    "(assembly version)",
+                ) from None
         if ":" in text and text.split(":", 1)[0] in open_genome(genome).lengths:
             raise InputError(f"target {text!r} is not a region", hint=_REGION_HINT)
         raise _gene_not_found(text, ann, annotation)
@@ -359,7 +407,12 @@ def sequence_target(seq: str, name: str = "target") -> Target:
     over a non-ACGT base are skipped and recorded); anything else is an error naming the position."""
     clean = re.sub(r"\s+", "", seq)
     for i, ch in enumerate(clean):
-        if ch.upper() not in IUPAC or ch.upper() == "U":
+        if ch.upper() == "U":
+            raise InputError(
+                f"{name}: character {ch!r} at position {i + 1} is RNA (U); Cas nucleases cut DNA",
+                hint="give the DNA sequence of the target (T for U), or the genome region",
+            )
+        if ch.upper() not in IUPAC:
             raise InputError(
                 f"{name}: character {ch!r} at position {i + 1} is not a nucleotide",
                 hint="guides are designed on A/C/G/T (N and IUPAC codes are skipped); remove or "
@@ -378,6 +431,11 @@ def _target_from_fasta(path: Path, record: str | None, name: str | None) -> Targ
         recs = [r for r in recs if r.id == record]
         if not recs:
             raise InputError(f"{path}: no record named {record!r}")
+        if len(recs) > 1:  # the first of two same-named records is a guess, not the target
+            raise InputError(
+                f"{path}: {len(recs)} records are named {record!r}",
+                hint="give each record its own name after '>' (or keep only the target in the file)",
+            )
     elif len(recs) > 1:
         raise InputError(
             f"{path}: has {len(recs)} records; which one is the target?",

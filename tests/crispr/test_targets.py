@@ -1,0 +1,52 @@
+"""Design targets read from FASTA and GFF3 files as users write them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from helixforge.core.errors import InputError
+from helixforge.crispr.targets import resolve_target
+
+
+@pytest.fixture
+def genome(tmp_path):
+    seq = "".join(np.random.default_rng(3).choice(list("ACGT"), 5000))
+    (tmp_path / "g.fa").write_text(f">chr1\n{seq}\n")
+    return tmp_path / "g.fa", seq
+
+
+def test_an_ensembl_style_gff3_names_the_cds_through_its_parents(tmp_path, genome):
+    # CDS lines hold only ID and Parent; the name is on the gene, two levels up
+    g, seq = genome
+    (tmp_path / "a.gff3").write_text(
+        "##gff-version 3\n"
+        "chr1\tx\tgene\t1001\t1600\t.\t+\t.\tID=gene:G1;Name=thrA;biotype=protein_coding\n"
+        "chr1\tx\tmRNA\t1001\t1600\t.\t+\t.\tID=transcript:T1;Parent=gene:G1;Name=thrA-201\n"
+        "chr1\tx\tCDS\t1001\t1300\t.\t+\t0\tID=CDS:P1;Parent=transcript:T1\n"
+        "chr1\tx\tCDS\t1401\t1600\t.\t+\t0\tID=CDS:P1;Parent=transcript:T1\n"
+    )
+    for name in ("thrA", "gene:G1", "thrA-201"):
+        t = resolve_target(name, genome=g, annotation=tmp_path / "a.gff3", flank=0)
+        assert t.sequence.upper() == seq[1000:1600]
+
+
+def test_a_gene_outside_the_genome_names_the_annotation_line(tmp_path, genome):
+    g, _ = genome
+    (tmp_path / "a.gtf").write_text(
+        '#comment\nchr1\tx\tCDS\t4901\t5300\t.\t+\t0\tgene_id "g1"; gene_name "farA";\n'
+    )
+    with pytest.raises(InputError, match=r"gene 'farA' \(a.gtf, line 2\): region chr1:4901-5300"):
+        resolve_target("farA", genome=g, annotation=tmp_path / "a.gtf")
+
+
+def test_two_fasta_records_of_the_asked_name_are_an_error_not_the_first(tmp_path):
+    (tmp_path / "t.fa").write_text(">t1\n" + "ACGT" * 20 + "\n>t1\n" + "TTGA" * 20 + "\n")
+    with pytest.raises(InputError, match="2 records are named 't1'"):
+        resolve_target(f"{tmp_path / 't.fa'}#t1")
+
+
+def test_an_rna_target_says_it_is_rna():
+    with pytest.raises(InputError, match=r"position 3 is RNA \(U\)") as exc:
+        resolve_target("ACUGACGTACGTACGTACGTACGTACGT")
+    assert "T for U" in exc.value.hint

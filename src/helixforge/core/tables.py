@@ -469,6 +469,11 @@ def number_text(
     return out.where(comma | point, raw)
 
 
+# How a missing value is spelled in tables written by pandas, R, Excel or a database. Labels read
+# them as missing; sequence readers refuse them ('NA' and 'nan' are otherwise valid bases).
+NA_SPELLINGS = frozenset({"", "nan", "NaN", "NA", "N/A", "null", "None"})
+
+
 def to_numeric_column(
     df: pd.DataFrame, column: str, *, source: str | os.PathLike | None = None
 ) -> tuple[pd.Series, pd.Series]:
@@ -481,8 +486,6 @@ def to_numeric_column(
     raw = df[column]
     text = number_text(raw, column, source=source, delimiter=df.attrs.get("delimiter"))
     values = pd.to_numeric(text, errors="coerce").astype(float)
-    blank = raw.isna() | raw.astype(str).str.strip().isin(
-        ["", "nan", "NaN", "NA", "N/A", "null", "None"]
-    )
+    blank = raw.isna() | raw.astype(str).str.strip().isin(NA_SPELLINGS)
     bad = (values.isna() | np.isinf(values)) & ~blank
     return values.where(np.isfinite(values)), bad

@@ -225,3 +225,16 @@ def test_run_directory_code_never_runs_without_the_opt_in(published_bert, tmp_pa
     )
     assert res.exit_code == 2 and "--trust-remote-code" in res.output
     assert not marker.exists() and not (tmp_path / "p.csv").exists()
+
+
+def test_read_rows_refuses_a_missing_value_marker_as_a_sequence():
+    import pandas as pd
+
+    from helixforge.core.errors import RowErrors
+    from helixforge.lm.finetune import read_rows
+
+    df = pd.DataFrame({"sequence": ["ACGT", "NA", "TTGA"], "label": [1, 0, 1]}, index=[2, 3, 4])
+    errors = RowErrors("t.csv")
+    kept = read_rows(df, "sequence", ["label"], errors)
+    assert kept.index.tolist() == [2, 4]
+    assert [(e.row, e.reason) for e in errors] == [(3, "missing-value marker, not a sequence")]

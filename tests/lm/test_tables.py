@@ -163,3 +163,15 @@ def test_published_tokenizer_keeps_todays_behaviour(published_bert, tmp_path):
                               str(out)])  # fmt: skip
     assert res.exit_code == 0, res.output
     assert len(pd.read_csv(out)) == 2
+
+
+def test_a_missing_value_marker_in_the_sequence_column_is_an_error_not_bases(tmp_path):
+    from helixforge.lm.tables import read_sequences
+
+    (tmp_path / "t.csv").write_text("sequence\nACGTACGT\nNA\nnan\nTTGACCAT\n")
+    inp = read_sequences(tmp_path / "t.csv")
+    assert inp.sequences == ["ACGTACGT", "TTGACCAT"]
+    assert [(e.row, e.reason) for e in inp.errors] == [
+        (3, "missing-value marker, not a sequence"),
+        (4, "missing-value marker, not a sequence"),
+    ]

@@ -170,11 +170,16 @@ def clean_rows(
 ) -> tuple[list[int], list[str]]:
     """Positions of the usable rows and their cleaned sequences; every other row is recorded
     in `errs` (empty or invalid sequence, too long, missing or non-finite label)."""
+    from helixforge.core.tables import NA_SPELLINGS
+
     keep, seqs = [], []
     source = errs.file or "input"
     for k, (line, seq, ident) in enumerate(zip(frame.index, raw_seqs, ids)):
         if _blank(seq):
             errs.add(int(line), seq_name, None, "empty sequence")
+            continue
+        if str(seq).strip() in NA_SPELLINGS:  # R's 'NA', pandas' 'nan': not the bases N, A
+            errs.add(int(line), seq_name, seq, "missing-value marker, not a sequence")
             continue
         try:
             cleaned = clean_sequence(

@@ -62,7 +62,7 @@ def read_rows(
     """Rows of a labelled table (index = file line) with a non-empty sequence in `seq_col`;
     unreadable lines, empty sequences and (with `check`) sequences with characters outside the
     tokenizer's alphabet go to `errors`."""
-    from helixforge.core.tables import read_table, require_columns
+    from helixforge.core.tables import NA_SPELLINGS, read_table, require_columns
 
     if isinstance(src, pd.DataFrame):
         require_columns(src, [seq_col, *label_cols], "<table>")
@@ -73,7 +73,10 @@ def read_rows(
     empty = (seq.isna() | seq.astype(str).str.strip().eq("")).to_numpy()
     for row in df.index[empty]:
         errors.add(int(row), seq_col, df.at[row, seq_col], "empty sequence")
-    kept = df.loc[~empty]
+    marker = ~empty & seq.astype(str).str.strip().isin(NA_SPELLINGS).to_numpy()
+    for row in df.index[marker]:  # R's 'NA', pandas' 'nan': not the bases N, A
+        errors.add(int(row), seq_col, df.at[row, seq_col], "missing-value marker, not a sequence")
+    kept = df.loc[~(empty | marker)]
     return check.filter(kept, seq_col, errors) if check is not None else kept
 
 

@@ -80,11 +80,16 @@ def usable_rows(
 ) -> tuple[pd.DataFrame, list[str]]:
     """Rows of `frame` (index = file line) with a sequence in `col`, and those sequences
     (stripped): empty ones, and those `check` refuses, go to `errors`."""
+    from helixforge.core.tables import NA_SPELLINGS
+
     values = frame[col]
     empty = (values.isna() | values.astype(str).str.strip().eq("")).to_numpy()
     for line in frame.index[empty]:
         errors.add(int(line), col, frame.at[line, col], "empty sequence")
-    kept = frame.loc[~empty]
+    marker = ~empty & values.astype(str).str.strip().isin(NA_SPELLINGS).to_numpy()
+    for line in frame.index[marker]:  # R's 'NA', pandas' 'nan': not the bases N, A
+        errors.add(int(line), col, frame.at[line, col], "missing-value marker, not a sequence")
+    kept = frame.loc[~(empty | marker)]
     if check is not None:
         kept = check.filter(kept, col, errors)
     return kept, kept[col].astype(str).str.strip().tolist()

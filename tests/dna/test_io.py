@@ -373,3 +373,20 @@ def test_a_vcf_saved_with_a_byte_order_mark_reads_like_the_plain_file(tmp_path):
     assert want == [(10, "G", 4), (30, "T", 5), (30, "C", 5)]
     for name in ("bom.vcf", "bom.vcf.gz"):
         assert [(a.pos, a.alt, a.line) for a in iter_vcf(tmp_path / name)] == want
+
+
+def test_a_vcf_without_fileformat_line_reads_with_its_own_line_numbers(tmp_path):
+    from helixforge.core.errors import InputError
+    from helixforge.dna.io import read_vcf
+
+    cols = "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"
+    (tmp_path / "a.vcf").write_text(
+        cols + "chr1\t5\tv1\tA\tC\t.\t.\t.\nchr1\t9\tv2\tG\tT,A\t.\t.\t.\n"
+    )
+    df = read_vcf(tmp_path / "a.vcf")
+    assert df[["pos", "alt", "line"]].values.tolist() == [[5, "C", 2], [9, "T", 3], [9, "A", 3]]
+    # no header at all: named as such, not htslib's 'invalid file'
+    (tmp_path / "b.vcf").write_text("chr1\t5\tv1\tA\tC\t.\t.\t.\n")
+    with pytest.raises(InputError, match=r"b.vcf, line 1: not a VCF header line") as exc:
+        read_vcf(tmp_path / "b.vcf")
+    assert "#CHROM POS ID REF ALT" in exc.value.hint

@@ -129,6 +129,7 @@ def iter_vcf(
 
 
 _BOM = b"\xef\xbb\xbf"
+_FILEFORMAT = b"##fileformat=VCFv4.2"
 
 
 def _htslib_readable(p: Path, stack: contextlib.ExitStack) -> Path:
@@ -148,14 +149,29 @@ def _htslib_readable(p: Path, stack: contextlib.ExitStack) -> Path:
         check_gzip_whole(p)
     opener = gzip.open if is_gzip(p) else open
     with opener(p, "rb") as fh:
-        bom = fh.read(3) == _BOM
-    if not plain_gzip and not bom:
+        head = fh.read(3 + len(_FILEFORMAT))
+    bom = head[:3] == _BOM
+    body = head[3:] if bom else head
+    if body[:3] == b"BCF":
+        return p
+    # '#CHROM…' as the first line, without '##fileformat=VCF…' (written by hand or by a
+    # spreadsheet): htslib refuses it; read it as the VCF it is, with the line numbers it has
+    no_format = body.startswith(b"#CHROM")
+    if not body.startswith(b"##") and not no_format:
+        raise InputError(
+            f"{p}, line 1: not a VCF header line ({body[:20].decode('latin-1')!r}…)",
+            hint="a VCF starts with '##fileformat=VCFv4.2' (optional here) and the tab-separated "
+            "'#CHROM POS ID REF ALT QUAL FILTER INFO' line, then one record per line",
+        )
+    if not plain_gzip and not bom and not no_format:
         return p
     tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="helix-vcf-")))
     name = p.name[:-3] if p.name.lower().endswith(".gz") else p.name
     dest = tmp / (name or "input.vcf")
     with opener(p, "rb") as src, open(dest, "wb") as out:
         src.read(3 if bom else 0)
+        if no_format:
+            out.write(_FILEFORMAT + b"\n")
         shutil.copyfileobj(src, out, 1 << 20)
     return dest
 

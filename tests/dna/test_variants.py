@@ -284,3 +284,19 @@ def test_kill_9_after_a_chunk_then_resume_gives_the_uninterrupted_bytes(tmp_path
     assert runner.invoke(app, args(fresh)).exit_code == 0
     assert out.read_bytes() == fresh.read_bytes()
     assert not stage.exists()
+
+
+def test_the_default_window_fits_a_model_shorter_than_200_bases(tmp_path):
+    # a model trained on 50-mers (max input 64) refused the default --window 200 it was never told
+    genome = make_genome()
+    chr1 = genome["chr1"]
+    vcf = write_vcf(tmp_path, genome, [f"chr1\t105\tv\t{chr1[104]}\tA\t.\t.\t."])
+    short = MotifDetector()
+    short.max_len = 30
+    table = score_variants(vcf, genome, short)
+    assert (
+        table["delta"].tolist()
+        == score_variants(vcf, genome, MotifDetector(), window=30)["delta"].tolist()
+    )
+    with pytest.raises(ConfigError, match="--window 31 is longer than the model's maximum input"):
+        score_variants(vcf, genome, short, window=31)

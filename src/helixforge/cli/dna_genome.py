@@ -62,7 +62,11 @@ def variants_score_cmd(
         1e-4, "--motif-pvalue", min=0.0, max=1.0, help="Motif hit threshold (0 < p ≤ 1)."
     ),
     window: int = typer.Option(
-        200, "--window", min=1, help="Bases around each variant given to the model."
+        None,
+        "--window",
+        min=1,
+        help="Bases around each variant given to the model (default: 200, or the model's "
+        "maximum input when shorter).",
     ),
     out_path: str = out_option(
         "variant_scores.tsv", "Output table; rejected records go to <stem>.errors.csv."

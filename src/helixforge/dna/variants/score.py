@@ -179,11 +179,14 @@ def _ensemble_score(result: pd.DataFrame) -> None:
         result["score"] = (0.5 * (a + b)).to_numpy()
 
 
+DEFAULT_WINDOW = 200  # bases around each variant, when the model allows as many
+
+
 def score_variants(
     vcf: str | os.PathLike,
     genome: str | os.PathLike | Mapping[str, str] | Any,
     model: Any = None,
-    window: int = 200,
+    window: int | None = None,
     out: str | os.PathLike | None = None,
     target: Any = None,
     method: str = "model",
@@ -204,6 +207,8 @@ def score_variants(
     only these TF names, e.g. "SP1,GATA1"; hits at p < `motif_pvalue`), or an ensemble of model
     and motifs.
 
+    `window` (bases around each variant) defaults to `DEFAULT_WINDOW`, or to a supervised
+    model's maximum input when that is shorter; a longer explicit window is a `ConfigError`.
     `target` is the class (label or output index) whose score is compared (`--class`).
     With `out`, the output path is checked first (an existing one needs `overwrite`), alleles
     are scored in chunks of `chunk_size` kept in the staging directory until the final table
@@ -217,7 +222,8 @@ def score_variants(
     from helixforge.core.io import check_output, staging_path
     from helixforge.core.progress import progress
 
-    require_int(window, "--window", min_value=1)
+    if window is not None:
+        require_int(window, "--window", min_value=1)
     require_int(batch_size, "--batch-size", min_value=1)
     require_int(chunk_size, "--chunk-size", min_value=1)
     _check_method(method, model)
@@ -250,6 +256,8 @@ def score_variants(
         _resolve_model(model, target, device, batch_size) if model is not None else ("", None)
     )
     model_max = getattr(scorer.model, "max_len", None) if kind == "supervised" else None
+    if window is None:  # the default fits the model: one trained on 50-mers takes 64, not 200
+        window = min(DEFAULT_WINDOW, model_max) if model_max else DEFAULT_WINDOW
     if model_max and window > model_max:
         raise ConfigError(
             f"--window {window} is longer than the model's maximum input of {model_max} bases",

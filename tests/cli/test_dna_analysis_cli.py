@@ -265,3 +265,12 @@ def test_motifs_scan_says_how_many_motifs_were_scanned_and_records_rejected(file
     assert "0 hits from 0 of 1 motifs" in res.output
     assert "2 record(s) rejected" in res.output and "hits.errors.csv" in res.output
     assert len(pd.read_csv(tmp_path / "hits.errors.csv")) == 2
+
+
+@pytest.mark.parametrize("bg", ["nan,1,1,1", "inf,1,1,1", "0.5,0.5,0,0"])
+def test_motifs_scan_background_with_nan_inf_or_zero_is_exit_2(files, tmp_path, bg):
+    _, fg, _, motifs = files
+    res = runner.invoke(app, ["dna", "motifs", "scan", str(fg), "--motifs", str(motifs),
+                              "--background", bg, "-o", str(tmp_path / "h.tsv")])  # fmt: skip
+    assert res.exit_code == 2, res.output
+    assert "--background" in res.output and not (tmp_path / "h.tsv").exists()

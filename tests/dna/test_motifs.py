@@ -255,3 +255,12 @@ def test_read_meme_frequencies_become_counts(tmp_path):
     (m,) = read_motifs(meme)
     assert m.id == "M1" and m.consensus == "GATA"
     assert np.allclose(m.counts.sum(1), 10)  # frequencies × nsites
+
+
+@pytest.mark.parametrize("bg", [[float("nan"), 1, 1, 1], [float("inf"), 1, 1, 1], [0.5, 0.5, 0, 0]])
+def test_a_background_with_nan_inf_or_zero_is_refused(bg):
+    from helixforge.core.errors import ConfigError
+    from helixforge.dna.motifs.matrices import _background
+
+    with pytest.raises(ConfigError, match="4 positive frequencies"):
+        _background(bg)

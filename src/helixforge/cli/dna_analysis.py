@@ -75,7 +75,7 @@ def _background(text: str):
         values = [float(v) for v in text.split(",")]
     except ValueError:
         values = []
-    if len(values) != 4 or min(values) <= 0:
+    if len(values) != 4 or not all(0 < v < float("inf") for v in values):  # NaN fails too
         raise ConfigError(
             f"--background {text!r}: give four positive A,C,G,T frequencies, e.g. 0.3,0.2,0.2,0.3"
         )

@@ -100,7 +100,7 @@ def _background(background) -> np.ndarray:
     if background is None or (isinstance(background, str) and background == "uniform"):
         return np.full(4, 0.25)
     bg = np.asarray(background, dtype=np.float64).ravel()
-    if bg.shape != (4,) or (bg <= 0).any():
+    if bg.shape != (4,) or not (np.isfinite(bg) & (bg > 0)).all():  # NaN passes 'bg <= 0'
         raise ConfigError(
             f"background must be 4 positive frequencies in ACGT order, got {background!r}"
         )

@@ -165,3 +165,20 @@ def test_param_from_the_cli_reaches_the_model_as_a_config_error(tmp_path, make_t
     assert res.exit_code == 2, res.output
     assert "Traceback" not in res.output and "n_estimators" in res.output
     assert "expected int" in res.output
+
+
+def test_a_model_trained_with_several_threads_predicts_with_one_after_loading(
+    tmp_path, make_table, fast_gbm
+):
+    """--jobs at training is not part of the model: a loaded model predicts the same values
+    with one LightGBM thread (an OpenMP pool started with several threads hangs worker
+    processes forked after it, as `chem screen --jobs 2` does)."""
+    smiles = make_table()["smiles"].tolist()[:60]
+    y = np.arange(60, dtype=float)[:, None] % 7
+    model = GBMModel(features=SMALL, **{**fast_gbm, "num_threads": 2}).fit(
+        smiles, y, ["regression"], seed=0
+    )
+    save_model(model, tmp_path / "m", "gbm")
+    again = load_model(tmp_path / "m")
+    assert again.params["num_threads"] == 1
+    np.testing.assert_allclose(again.predict(smiles), model.predict(smiles), rtol=1e-12)

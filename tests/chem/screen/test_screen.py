@@ -246,3 +246,31 @@ def test_a_run_replaced_in_place_is_loaded_again(library, runs, tmp_path):
     shutil.copytree(runs["hasn"], run)  # retrained under the same folder name
     second = _screen(library, runs, tmp_path, "b.parquet", models=[run], all_out=None, top=3)
     assert first["score"] == "`pic50.logp_like_pred`" and second["score"] == "`pic50.has_n_prob`"
+
+
+def test_a_run_trained_with_several_threads_screens_in_several_processes(
+    tmp_path, make_table, fast_gbm, library
+):
+    """A run trained with --jobs 2 (LightGBM threads 2) screened with --jobs 2: worker
+    processes forked after the parent predicted once did hang in LightGBM's OpenMP pool.
+    Run in a subprocess so a regression fails on the timeout instead of hanging the suite."""
+    import subprocess
+
+    from helixforge.chem.train import train_property_model
+
+    make_table().to_csv(tmp_path / "train.csv", index=False)
+    train_property_model(
+        tmp_path / "train.csv", "smiles", ["logp_like"], model="gbm",
+        model_params={**fast_gbm, "num_threads": 2}, out=tmp_path / "run", report=False,
+    )  # fmt: skip
+    code = (
+        "import sys; from helixforge.chem.screen import screen_library; "
+        "s = screen_library(sys.argv[1], [sys.argv[2]], sys.argv[3], chunk_size=40, n_jobs=2); "
+        "print(s['rows'])"
+    )
+    args = [str(library), str(tmp_path / "run"), str(tmp_path / "hits.csv")]
+    res = subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=120
+    )
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.split()[-1] == "135"

@@ -338,7 +338,10 @@ class GBMModel:
         if not meta_path.exists():
             raise InputError(f"{d}: not a GBM model directory (gbm.json missing)")
         meta = json.loads(meta_path.read_text())
-        model = cls(features=meta["features"], **meta["params"])
+        # The thread count training used (--jobs) is not part of the model: a loaded model
+        # predicts with one thread (the same values). LightGBM's OpenMP pool, once started
+        # with several threads, deadlocks worker processes forked after it (screen --jobs).
+        model = cls(features=meta["features"], **{**meta["params"], "num_threads": 1})
         model.task_types = meta["task_types"]
         model.n_classes = meta["n_classes"]
         model.boosters = [

@@ -130,7 +130,10 @@ def test_bad_fasta_records_go_to_the_errors_table(d, tmp_path, verb, model):
     res = runner.invoke(app, ["lm", verb, str(d / model), str(d / "mixed.fa"), "-o", str(out)])
     assert res.exit_code == 0, res.output
     errors = pd.read_csv(tmp_path / "o.errors.csv")
-    assert list(errors.row) == [2, 4]
+    assert list(errors.row) == [
+        3,
+        7,
+    ]  # the header lines of records 2 and 4 (file lines, as in tables)
     assert errors.reason.str.contains("'-' at position 3").iloc[0]
     assert errors.reason.str.contains("'7' at position 4").iloc[1]
     assert len(pd.read_csv(out)) == 2
@@ -175,3 +178,21 @@ def test_a_missing_value_marker_in_the_sequence_column_is_an_error_not_bases(tmp
         (3, "missing-value marker, not a sequence"),
         (4, "missing-value marker, not a sequence"),
     ]
+
+
+def test_fasta_errors_name_the_header_line_and_text_before_the_first_header_is_refused(tmp_path):
+    import pytest
+
+    from helixforge.core.errors import InputError
+    from helixforge.lm.tables import read_sequences
+
+    (tmp_path / "a.fa").write_text(">a\n>b\nACGT\n\n>c x\nAC GT\nTTZA\n>d\n")
+    inp = read_sequences(tmp_path / "a.fa", check=None)
+    assert inp.ids == ["b", "c"] and inp.sequences == ["ACGT", "ACGTTTZA"]
+    assert [(e.row, e.value, e.reason) for e in inp.errors] == [
+        (1, "a", "empty sequence"),
+        (8, "d", "empty sequence"),
+    ]
+    (tmp_path / "b.fa").write_text("id,sequence\n>a\nACGT\n")
+    with pytest.raises(InputError, match=r"b.fa, line 1: sequence text before the first '>'"):
+        read_sequences(tmp_path / "b.fa")

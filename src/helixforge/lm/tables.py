@@ -10,6 +10,7 @@ and written atomically.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,30 +45,49 @@ def errors_path(out: str | os.PathLike) -> Path:
     return p.with_name(name + ".errors.csv")
 
 
-def _read_fasta(p: Path, check: SequenceCheck | None = None) -> SequenceInput:
-    from Bio.SeqIO.FastaIO import SimpleFastaParser
+def _fasta_records(p: Path, fh) -> Iterator[tuple[int, str, str]]:
+    """(header line, title, sequence) of every record of an open FASTA text; blank and ';'
+    lines are skipped, spaces inside sequence lines dropped; text before the first '>' is an
+    `InputError` naming its line (it was skipped without a word)."""
+    title, line, chunks = None, 0, []
+    for lineno, raw in enumerate(fh, start=1):
+        text = (raw.lstrip("\ufeff") if lineno == 1 else raw).strip()
+        if not text or text.startswith(";"):
+            continue
+        if text.startswith(">"):
+            if title is not None:
+                yield line, title, "".join(chunks)
+            title, line, chunks = text[1:].strip(), lineno, []
+        elif title is None:
+            raise InputError(
+                f"{p}, line {lineno}: sequence text before the first '>' header",
+                hint="a FASTA file starts with a '>name' line; is this really FASTA?",
+            )
+        else:
+            chunks.append(text.replace(" ", ""))
+    if title is not None:
+        yield line, title, "".join(chunks)
 
+
+def _read_fasta(p: Path, check: SequenceCheck | None = None) -> SequenceInput:
+    """Records of a FASTA file; an empty or unusable record goes to the errors with the file
+    line of its header."""
     from helixforge.core.io import open_text
 
     errors = RowErrors(p)
     with open_text(p) as fh:
-        try:
-            recs = list(SimpleFastaParser(fh))
-        except ValueError as exc:
-            raise InputError(f"{p}: not a FASTA file ({exc})") from None
+        recs = list(_fasta_records(p, fh))
     if not recs:
         raise InputError(f"{p}: no FASTA records", hint="a FASTA file starts with '>name'")
     ids, seqs = [], []
-    for i, (title, seq) in enumerate(recs):
+    for i, (line, title, seq) in enumerate(recs):
         name = title.split()[0] if title.strip() else f"record{i + 1}"
         if not seq.strip():
-            errors.add(i + 1, "sequence", name, "empty sequence (FASTA record number)")
+            errors.add(line, "sequence", name, "empty sequence")
             continue
         why = check.problem(seq.strip()) if check else None
         if why:
-            errors.add(
-                i + 1, "sequence", seq.strip(), f"{why} (record {name}; row = record number)"
-            )
+            errors.add(line, "sequence", seq.strip(), f"{why} (record {name})")
             continue
         ids.append(name)
         seqs.append(seq.strip())

@@ -221,3 +221,49 @@ def test_existing_output_is_refused_without_overwrite(tmp_path):
     res = _cli(["--config", str(cfg), "-o", str(out), "-q"])
     assert res.exit_code == 2 and "already exists" in res.output
     assert (out / "keep.txt").exists()
+
+
+def test_a_design_file_saved_with_a_byte_order_mark_is_read(tmp_path):
+    """Windows Notepad writes UTF-8 with a BOM; it is not part of the TOML."""
+    from helixforge.chem.generate.scoring_config import read_design_config
+
+    path = tmp_path / "design.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + GOOD.encode())
+    assert [c.type for c in read_design_config(path).components] == ["qed"]
+
+
+def test_a_bad_reference_smiles_is_our_message_without_rdkit_log_lines(tmp_path, capfd):
+    path = tmp_path / "design.toml"
+    path.write_text(
+        GOOD + '[[component]]\ntype = "similarity"\nsmiles = ["not((a smiles"]\n'
+        '[[component]]\ntype = "substructure"\nsmarts = ["[C"]\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError, match="does not parse"):
+        load_scoring(path)
+    assert "Parse Error" not in capfd.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "name,text,where",
+    [
+        ("start.smi", "CCO\n# a comment\n\nC1CC\n", "line 4: 'C1CC'"),
+        ("start.csv", "id,smiles\na,CCO\nb,CC>>CO\n", "line 3, column 'smiles': 'CC>>CO'"),
+    ],
+)
+def test_ga_start_smiles_that_do_not_parse_are_refused_with_the_line(tmp_path, name, text, where):
+    """A hand-picked start population is refused, not silently shrunk."""
+    from helixforge.chem.generate.design import read_start_smiles
+    from helixforge.core.errors import InputError
+
+    (tmp_path / name).write_text(text, encoding="utf-8")
+    with pytest.raises(InputError, match="1 of 2 start SMILES do not parse") as info:
+        read_start_smiles(tmp_path / name, tmp_path)
+    assert f"{tmp_path / name}, {where}" in info.value.message
+
+
+def test_ga_start_table_finds_its_smiles_column_in_any_case(tmp_path):
+    from helixforge.chem.generate.design import read_start_smiles
+
+    (tmp_path / "s.csv").write_text("name,SMILES\na,CCO\nb,c1ccccc1O\n", encoding="utf-8")
+    assert read_start_smiles(tmp_path / "s.csv", tmp_path)[0] == ["CCO", "c1ccccc1O"]

@@ -99,7 +99,9 @@ def read_start_smiles(path: str | os.PathLike, base: Path) -> tuple[list[str], s
         from helixforge.core.io import open_text
 
         with open_text(p) as fh:
-            smiles = [ln.split()[0] for ln in fh if ln.strip() and not ln.startswith("#")]
+            lines = [(n, ln.split()[0]) for n, ln in enumerate(fh, 1) if ln.strip()]
+        where = [(n, s) for n, s in lines if not s.startswith("#")]
+        col = None
     else:
         from helixforge.core.tables import read_table, skipped_line_errors
 
@@ -111,11 +113,30 @@ def read_start_smiles(path: str | os.PathLike, base: Path) -> tuple[list[str], s
                 f"{len(bad)} unreadable line(s) in the GA start file",
                 hint="fix the line (a field too many or too few) and run again",
             )
-        col = "smiles" if "smiles" in df.columns else df.columns[0]
-        smiles = [s for s in df[col].tolist() if isinstance(s, str) and s]
-    if not smiles:
+        named = [c for c in df.columns if str(c).strip().lower() == "smiles"]
+        col = named[0] if named else df.columns[0]
+        where = [(n, s) for n, s in df[col].items() if isinstance(s, str) and s.strip()]
+    if not where:
         raise InputError(f"{p}: no SMILES in the GA start file", hint="one SMILES per line")
-    return smiles, sha256_file(p)
+    _check_start_smiles(p, col, where)
+    return [s for _, s in where], sha256_file(p)
+
+
+def _check_start_smiles(p: Path, col: str | None, where: list[tuple[int, str]]) -> None:
+    """Refuse a start file with SMILES that do not parse (as unreadable lines are refused):
+    dropping them would silently start from a smaller population than the one chosen."""
+    from helixforge.chem.standardize import parse_smiles
+
+    bad = [(n, s, why) for n, s in where for why in [parse_smiles(s)[1]] if why]
+    if bad:
+        n, s, why = bad[0]
+        column = f", column {col!r}" if col is not None else ""
+        raise InputError(
+            f"{p}, line {n}{column}: {s[:80]!r}: {why}; {len(bad)} of {len(where)} start "
+            "SMILES do not parse",
+            hint="fix or remove those lines (a table's SMILES column is 'smiles', else the "
+            "first column)",
+        )
 
 
 def _build_optimizer(name: str, cfg: DesignConfig, prior, seed: int, start: list[str] | None):

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from helixforge.chem.generate.scoring_config import ComponentConfig, DesignConfig, _suggest
+from helixforge.chem.standardize import quiet_rdkit
 
 FINGERPRINTS = ("ecfp4", "ecfp6", "fcfp4", "ecfp4_count", "ecfp6_count", "fcfp4_count", "ap")
 
@@ -154,6 +155,7 @@ class SimilarityComponent(Component):
             )
         self.fp = fingerprint_function(p["fingerprint"])
         self.refs = []
+        quiet_rdkit()  # the reason is in our message; RDKit's own log line would only repeat it
         for s in refs:
             m = Chem.MolFromSmiles(s) if s.strip() else None
             if m is None:
@@ -193,6 +195,7 @@ class SubstructureComponent(Component):
         if p["match"] not in ("any", "all"):
             raise self.err("match", f"unknown match {p['match']!r}", "use 'any' or 'all'")
         self.patterns = []
+        quiet_rdkit()
         for s in pats:
             q = Chem.MolFromSmarts(s) if s.strip() else None
             if q is None:

@@ -348,7 +348,7 @@ def read_design_config(path: str | os.PathLike) -> DesignConfig:
             hint="give the path of a design TOML file (see docs/design.md)",
         )
     try:
-        text = p.read_text(encoding="utf-8")
+        text = p.read_text(encoding="utf-8-sig")  # Notepad's byte-order mark is not TOML
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(
             f"--config {p}: cannot be read as UTF-8 text ({exc})",

@@ -227,7 +227,28 @@ def test_finetune_prior_on_actives(tmp_path: Path):
     assert s["val_nll_best"] <= s["val_nll_before"]
     assert Prior.load(tmp_path / "ft").config["finetuned"]["molecules"] == len(CORPUS)
     errors = (tmp_path / "ft" / "errors.csv").read_text()
-    assert "RDKit cannot parse" in errors and "vocabulary" in errors
+    assert (
+        "not a valid SMILES" in errors and "token '[Se]' is not in the prior's vocabulary" in errors
+    )
+
+
+def test_finetune_actives_are_standardized_as_every_chem_verb_does(tmp_path: Path):
+    """A salt gives its parent, stereo the flat molecule when the prior has no stereo tokens;
+    'C C O' (RDKit alone reads methane) and a reaction are errors with their reason."""
+    from helixforge.chem.generate.finetune import read_actives
+    from helixforge.core.errors import RowErrors
+
+    prior = Prior.from_config(Vocabulary.build(CORPUS), {"hidden_size": 16, "num_layers": 1})
+    path = tmp_path / "a.csv"
+    path.write_text(
+        "smiles\nCC(=O)Nc1ccc(O)cc1.Cl\nO=C([O-])c1ccccc1O.[Na+]\nC[C@H](N)c1ccccc1\n"
+        "C C O\nCC>>CO\n"
+    )
+    errors = RowErrors(path)
+    smiles, rows = read_actives(path, prior, None, errors)
+    assert rows == 5 and smiles == ["CC(=O)Nc1ccc(O)cc1", "O=C(O)c1ccccc1O", "CC(N)c1ccccc1"]
+    reasons = {e.row: e.reason for e in errors}
+    assert "whitespace inside the SMILES" in reasons[5] and "reaction" in reasons[6]
 
 
 def test_generate_cli_on_a_tiny_prior(tmp_path: Path):

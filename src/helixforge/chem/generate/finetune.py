@@ -23,17 +23,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from helixforge.core.errors import ColumnNotFoundError, NoUsableRowsError, RowErrors
+from helixforge.core.errors import ColumnNotFoundError, InputError, NoUsableRowsError, RowErrors
 
 
 def read_actives(path, prior, smiles_col: str | None, errors: RowErrors) -> tuple[list[str], int]:
     """Distinct canonical SMILES of the usable rows and the number of rows read; the rest go
     to `errors`."""
-    from rdkit import Chem, RDLogger
+    from rdkit import Chem
 
+    from helixforge.chem.standardize import standardize_to_mol
     from helixforge.core.tables import read_table
 
-    RDLogger.DisableLog("rdApp.*")
     df = read_table(path, errors=errors)
     col = smiles_col
     if col is None:
@@ -43,14 +43,21 @@ def read_actives(path, prior, smiles_col: str | None, errors: RowErrors) -> tupl
         raise ColumnNotFoundError([smiles_col or "smiles"], list(df.columns), path)
     out: dict[str, None] = {}
     for line, s in zip(df.index, df[col], strict=True):
-        s = "" if s is None else str(s).strip()
-        mol = Chem.MolFromSmiles(s) if s else None
-        if mol is None or mol.GetNumAtoms() == 0:
-            errors.add(line, col, s, "empty SMILES" if not s else "RDKit cannot parse the SMILES")
+        # the standardizer every chem verb uses: salts stripped to the parent, charges
+        # neutralised, and whitespace inside a SMILES, reactions, dummy atoms named (RDKit
+        # alone reads 'C C O' as methane and keeps '[Na+]' as a token the prior lacks)
+        mol, canon, reason = standardize_to_mol(s)
+        if canon is None:
+            errors.add(line, col, s, reason)
             continue
-        canon = Chem.MolToSmiles(mol)
         if not prior.can_encode(canon):
-            errors.add(line, col, s, "has a token outside the prior's vocabulary")
+            # a prior without stereo / isotope tokens (the MOSES one) learns the molecule
+            flat = Chem.MolToSmiles(mol, isomericSmiles=False)
+            canon = flat if prior.can_encode(flat) else canon
+        try:
+            prior.vocab.encode(canon)
+        except InputError as exc:
+            errors.add(line, col, s, f"{exc.message.split(': ', 1)[-1]} (as {canon!r})")
             continue
         if len(prior.vocab.encode(canon)) - 1 > prior.max_len:
             errors.add(line, col, s, f"longer than the prior's {prior.max_len} tokens")

@@ -104,7 +104,10 @@ def test_finetune_table_writes_run_dir_and_records_bad_rows(published_bert, tmp_
             "label_set"} <= set(pred.columns)  # fmt: skip
     # every row of both files is used or rejected: 40 train + 10 test rows, 2 bad in each
     rejected = errors[["file", "row"]].drop_duplicates()  # a bad label: two reasons, one row
-    assert len(pred) + len(rejected) == 50 and set(errors.row) == {5, 7}
+    bad = errors[~errors.reason.str.contains("no leakage")]
+    assert len(pred) + len(rejected) == 50 and set(bad.row) == {5, 7}
+    # test.csv repeats the first 10 training rows: their 8 usable ones leave the training part
+    assert (errors.reason == "also in the test part: left out of train (no leakage)").sum() == 8
     assert not (tmp_path / ".run.partial").exists()
     assert "LoRA fine-tuning of" in (d / "card.md").read_text()
 
@@ -238,3 +241,24 @@ def test_read_rows_refuses_a_missing_value_marker_as_a_sequence():
     kept = read_rows(df, "sequence", ["label"], errors)
     assert kept.index.tolist() == [2, 4]
     assert [(e.row, e.reason) for e in errors] == [(3, "missing-value marker, not a sequence")]
+
+
+def test_valid_or_test_rows_that_repeat_training_sequences_leave_the_training_part():
+    import pandas as pd
+    import pytest
+
+    from helixforge.core.errors import NoUsableRowsError
+    from helixforge.lm.finetune import load_labelled
+
+    seqs = ["ACGTAC", "TTGACA", "GGGCCC", "ATATAT", "CACACA", "TGTGTG"]
+    train = pd.DataFrame({"sequence": seqs, "label": [0, 1, 0, 1, 0, 1]})
+    valid = pd.DataFrame({"sequence": seqs[:2] + ["AAAACC"], "label": [0, 1, 0]})
+    test = pd.DataFrame({"sequence": ["AAAACC", "CCCCGG"], "label": [1, 0]})
+    data, parts = load_labelled(train, valid, test, "sequence", ["label"], "auto")
+    assert parts.count("train") == 4 and parts.count("valid") == 2 and parts.count("test") == 2
+    reasons = [e.reason for e in data.errors]
+    assert reasons.count("also in the valid/test part: left out of train (no leakage)") == 2
+    assert reasons.count("also in the test part: left out of valid (no leakage)") == 1
+    # --valid naming the training file: refused, not a model validated on its training rows
+    with pytest.raises(NoUsableRowsError, match="training part is empty: all 6 of its sequences"):
+        load_labelled(train, train, None, "sequence", ["label"], "auto")

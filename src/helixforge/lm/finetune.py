@@ -105,6 +105,34 @@ def resolve_lm_tasks(task: str, labels: pd.DataFrame, label_cols: Sequence[str])
     return types, notes
 
 
+def drop_shared_sequences(
+    by_part: dict[str, pd.DataFrame], seq_col: str, sources: dict[str, str], errors: RowErrors
+) -> dict[str, int]:
+    """Remove train / valid rows whose sequence also occurs in a later part (valid, test), as
+    `dna train` does, so no row is scored on data it was trained on (e.g. --valid naming the
+    training file); each removal goes to `errors` under its own file and line."""
+    removed: dict[str, int] = {}
+    for part, later in (("valid", ["test"]), ("train", ["valid", "test"])):
+        if part not in by_part:
+            continue
+        seen: set[str] = set()
+        for other in later:
+            if other in by_part:
+                seen |= set(by_part[other][seq_col].astype(str).str.strip())
+        df = by_part[part]
+        shared = df[seq_col].astype(str).str.strip().isin(seen).to_numpy()
+        if not shared.any():
+            continue
+        errs = RowErrors(sources[part])
+        why = f"also in the {'/'.join(o for o in later if o in by_part)} part: left out of {part} (no leakage)"
+        for row in df.index[shared]:
+            errs.add(int(row), seq_col, df.at[row, seq_col], why)
+        errors.extend(errs)
+        removed[part] = int(shared.sum())
+        by_part[part] = df.loc[~shared]
+    return removed
+
+
 def load_labelled(
     data: Any,
     valid: Any,
@@ -122,7 +150,9 @@ def load_labelled(
     from helixforge.core.supervised import LabelledData, clean_labels, encode_labels
 
     errors = RowErrors(source_name(data))
-    frames, parts, notes = [], [], []
+    by_part: dict[str, pd.DataFrame] = {}
+    sources: dict[str, str] = {}
+    notes: list[str] = []
     for part, src in zip(PARTS, (data, valid, test)):
         if src is None:
             continue
@@ -136,8 +166,16 @@ def load_labelled(
         if part == "train":
             df = subsample(df, max_rows, seed, notes)
         errors.extend(errs)
-        frames.append(df)
-        parts += [part] * len(df)
+        by_part[part], sources[part] = df, source_name(src)
+    removed = drop_shared_sequences(by_part, seq_col, sources, errors)
+    if removed.get("train") and by_part["train"].empty:
+        raise NoUsableRowsError(
+            f"the training part is empty: all {removed['train']} of its sequences are also in "
+            "the validation / test file and were left out (no leakage)",
+            hint="give --valid / --test files that differ from the training file",
+        )
+    frames = list(by_part.values())
+    parts = [part for part, df in by_part.items() for _ in range(len(df))]
     frame = pd.concat(frames) if len(frames) > 1 else frames[0]
     flat = frame.reset_index(drop=True)  # line numbers repeat across files
     types, task_notes = resolve_lm_tasks(task, flat, label_cols)

@@ -23,9 +23,18 @@ SMILES_COLUMNS = ("smiles", "SMILES", "canonical_smiles", "Smiles", "smi", "SMI"
 
 
 def iter_smiles(path: str | os.PathLike, column: str | None = None) -> Iterator[str]:
-    """Yield SMILES strings from `path` (plain or gzip), skipping empty lines."""
+    """Yield SMILES strings from `path` (plain or gzip, or Parquet), skipping empty lines."""
+    from pathlib import Path
+
+    from helixforge.core.table_reader import read_sample
+    from helixforge.core.tables import table_format
+
+    if table_format(path) == "parquet":
+        yield from _parquet_smiles(path, column)
+        return
     with open_text(path) as f:
-        first = f.readline()
+        read_sample(Path(path))  # binary, UTF-16 or not UTF-8: an InputError naming the file
+        first = f.readline().lstrip("\ufeff")  # a UTF-8 byte-order mark is not the header
         if not first:
             raise EmptyInputError(f"{path}: file is empty", hint="pass a corpus with SMILES")
         delim = "\t" if "\t" in first else ("," if "," in first else None)
@@ -46,6 +55,23 @@ def iter_smiles(path: str | os.PathLike, column: str | None = None) -> Iterator[
             parts = line.split()
             if parts:
                 yield parts[0]
+
+
+def _parquet_smiles(path: str | os.PathLike, column: str | None) -> Iterator[str]:
+    """The SMILES column of a Parquet corpus, in bounded memory."""
+    from helixforge.core.tables import iter_table
+
+    col = None
+    for chunk in iter_table(path, chunk_size=100_000):
+        frame = chunk.frame
+        if col is None:
+            names = [column] if column else list(SMILES_COLUMNS)
+            col = next((n for n in names if n in frame.columns), None)
+            if col is None:
+                raise ColumnNotFoundError(names[:1], list(frame.columns), path)
+        for s in frame[col].tolist():
+            if isinstance(s, str) and s.strip():
+                yield s.strip()
 
 
 def iter_blocks(

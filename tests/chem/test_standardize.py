@@ -180,3 +180,30 @@ def test_standardize_file_counts_and_records_lines_that_are_not_rows(tmp_path):
     assert errs["row"].tolist() == [3, 4]  # file lines, in order
     assert errs.loc[0, "value"] == "m2,CCN,extra"  # the raw line, not an empty value
     assert "wrong number of fields" in errs.loc[0, "reason"]
+
+
+@pytest.mark.parametrize(
+    "text,words",
+    [
+        ("C\u2013C", "character 2 is '\u2013' (U+2013 EN DASH)"),  # a dash from Word
+        ("\uff23\uff23O", "U+FF23 FULLWIDTH LATIN CAPITAL LETTER C"),  # full-width letters
+        ("CC\u200bO", "character 3 is '\\u200b' (U+200B ZERO WIDTH SPACE)"),  # invisible
+        ("InChI=1S/CH4/h1H4", "an InChI, not a SMILES"),
+        ("n/a", "marks a missing value"),
+        ("None", "marks a missing value"),
+    ],
+)
+def test_a_string_that_is_not_a_smiles_says_what_gives_it_away(text, words):
+    mol, reason = parse_smiles(text)
+    assert mol is None and words in reason, reason
+
+
+def test_a_valid_smiles_with_a_non_ascii_name_after_it_still_parses():
+    assert parse_smiles("CCO \u00e9thanol")[0] is not None
+
+
+@pytest.mark.parametrize("text", ["\uff23\uff23O", "\u00e9CC", "CC\u2013", "C\u00b7C"])
+def test_a_non_ascii_character_is_an_error_never_a_different_molecule(text):
+    """RDKit alone reads 'ＣＣO' as water and 'éCC' / 'CC–' as ethane."""
+    mol, reason = parse_smiles(text)
+    assert mol is None and "SMILES are plain ASCII" in reason, reason

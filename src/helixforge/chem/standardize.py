@@ -101,11 +101,15 @@ def parse_smiles(smiles: object):
     text, reason = _molecule_part(text)
     if reason:
         return None, reason
+    if not text.split(" |", 1)[0].isascii():
+        # RDKit skips some characters it does not know: 'ＣＣO' (full-width letters) parses as
+        # water, 'éCC' and 'CC–' as ethane; a SMILES is ASCII, so any other character is an error
+        return None, _syntax_reason(text)
     mol = Chem.MolFromSmiles(text, sanitize=False)
     if mol is None:
         if ">" in text:
             return None, "a reaction SMILES (has '>'); give one molecule per row"
-        return None, "not a valid SMILES (syntax error)"
+        return None, _syntax_reason(text)
     if mol.GetNumAtoms() == 0:
         return None, "SMILES has no atoms"
     # Dummy atoms are written '*' in SMILES; the string test spares the per-atom loop.
@@ -128,6 +132,26 @@ def parse_smiles(smiles: object):
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return None, f"RDKit could not sanitize the molecule: {reason}"
     return mol, None
+
+
+def _syntax_reason(text: str) -> str:
+    """Why a string RDKit cannot parse is not a SMILES, naming what gives it away: an InChI,
+    or a character that is not ASCII (a dash or a full-width letter from a word processor, an
+    invisible zero-width space pasted from a web page)."""
+    import unicodedata
+
+    if text.startswith("InChI="):
+        return "an InChI, not a SMILES; convert it to SMILES first"
+    if text.lower() in ("nan", "na", "n/a", "none", "null", "-", "?"):
+        return f"no SMILES ({text!r} marks a missing value)"
+    for i, ch in enumerate(text):
+        if not ch.isascii():
+            name = unicodedata.name(ch, "unnamed character")
+            return (
+                f"not a valid SMILES: character {i + 1} is {ch!r} (U+{ord(ch):04X} {name}); "
+                "SMILES are plain ASCII (re-type it, or remove invisible characters)"
+            )
+    return "not a valid SMILES (syntax error)"
 
 
 def _molecule_part(text: str) -> tuple[str, str | None]:

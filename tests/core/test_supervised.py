@@ -361,3 +361,15 @@ def test_a_text_class_column_with_a_comma_value_stays_text():
     df = pd.DataFrame({"y": ["A", "B", "1,234", "A", "B", "A"]}, index=np.arange(2, 8))
     kept = clean_labels(df, ["y"], RowErrors("t.csv"), source="t.csv")
     assert kept["y"].tolist() == ["A", "B", "1,234", "A", "B", "A"]
+
+
+def test_labels_written_with_a_unit_are_named_as_such():
+    values = ["5.1", "5 uM", "3.2nM", "12 %", "1e400", "0x10", "6.2", "7", "4.4", "5"]
+    df = pd.DataFrame({"y": values}, index=np.arange(2, 12))
+    errors = RowErrors("ic50.csv")
+    clean_labels(df, ["y"], errors, source="ic50.csv")
+    reasons = {e.value: e.reason for e in errors}
+    assert reasons["5 uM"].startswith("label has a unit ('uM')") and "'nM'" in reasons["3.2nM"]
+    assert "'%'" in reasons["12 %"]
+    assert reasons["1e400"].startswith("label is not a number")  # overflow, not a unit 'e400'
+    assert reasons["0x10"].startswith("label is not a number")

@@ -32,6 +32,12 @@ def _numeric_share(raw: pd.Series, column: str, source: str | None, delimiter: s
 _CENSORED = re.compile(r"\s*(?:[<>]=?|[≤≥~])\s*[-+\u2212]?(?:\d|\.\d)")
 
 
+# '5 uM', '3.2nM', '12 %', '250 mg/kg': a number followed by a unit
+_WITH_UNIT = re.compile(
+    r"\s*[-+\u2212]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][-+]?\d+)?\s*([A-Za-z%\u00b5\u03bc\u00b0][\w/%\u00b5\u03bc\u00b0.]*)\s*"
+)
+
+
 def _not_a_number(value: object) -> str:
     """Why a label in a numeric column was not used: a censored measurement ('>10000',
     '<0.1': only a bound, no value) says so; anything else is 'not a number'."""
@@ -39,6 +45,12 @@ def _not_a_number(value: object) -> str:
         return (
             "label is a censored value (only a bound such as '>10000', not a measurement); "
             "give the number, or leave it empty"
+        )
+    unit = _WITH_UNIT.fullmatch(value) if isinstance(value, str) else None
+    if unit and not re.fullmatch(r"[eExX]\d+", unit.group(1)):  # not '1e400', '0x10
+        return (
+            f"label has a unit ({unit.group(1)!r}); give the number alone, every label of the "
+            "column in one unit"
         )
     return "label is not a number (or not finite)"
 

@@ -151,3 +151,29 @@ def test_a_malformed_device_is_a_config_error(spec):
 
     with pytest.raises(ConfigError, match="not a device"):
         resolve_device(spec)
+
+
+def test_a_diverged_run_is_an_error_not_a_model_of_nans():
+    from helixforge.core.errors import ConfigError
+    from helixforge.core.training import fit_steps
+
+    seed_everything(0)
+    cfg = TrainConfig(lr=1e30, epochs=2, device="cpu", grad_clip=None)
+    with pytest.raises(ConfigError, match=r"training diverged in epoch 1: the weights") as exc:
+        fit(torch.nn.Linear(4, 1), _data(), loss_fn=_mse, config=cfg)
+    assert "lower --lr" in exc.value.hint
+    with pytest.raises(ConfigError, match=r"training diverged (at|by) step"):
+        fit_steps(torch.nn.Linear(4, 1), lambda step: [_data()[step % 8]], loss_fn=_mse, steps=5,
+                  config=cfg)  # fmt: skip
+
+
+def test_a_nan_loss_with_finite_weights_is_not_divergence():
+    # mixed precision skips a step whose loss overflowed: the weights stay finite
+    from helixforge.core.training import check_not_diverged
+
+    check_not_diverged(torch.nn.Linear(2, 1), float("nan"), "at step 1", 1e-3)
+    with pytest.raises(Exception, match="diverged"):
+        model = torch.nn.Linear(2, 1)
+        with torch.no_grad():
+            model.weight[0, 0] = float("inf")
+        check_not_diverged(model, 0.5, "in epoch 3", 1e-3, always=True)

@@ -207,6 +207,22 @@ class TrainStep:
             self.scheduler.step()
 
 
+def check_not_diverged(model, loss: float, where: str, lr: float, *, always: bool = False) -> None:
+    """A `ConfigError` when the weights hold NaN or inf: the run diverged (too high a learning
+    rate, extreme labels) and would be saved as a model whose every prediction is NaN. The
+    weights are looked at when the loss is not finite, or on every call with `always` (once
+    per epoch); a non-finite loss with finite weights (a step mixed precision skipped) passes."""
+    if math.isfinite(loss) and not always:
+        return
+    if all(bool(p.isfinite().all()) for p in model.parameters()):
+        return
+    raise ConfigError(
+        f"training diverged {where}: the weights are no longer finite (last loss {loss:g}, "
+        f"learning rate {lr:g})",
+        hint="lower --lr (e.g. 10× smaller), or check the labels for extreme values",
+    )
+
+
 def evaluate_loss(model, batches: Iterable, loss_fn: Callable, device) -> float:
     """Mean of `loss_fn` over `batches`, without gradients."""
     import torch
@@ -289,6 +305,9 @@ def fit(
                 if cfg.max_steps and result.steps >= cfg.max_steps:
                     break
             row = {"epoch": epoch, "train_loss": running / max(n_batches, 1)}
+            check_not_diverged(
+                model, row["train_loss"], f"in epoch {epoch + 1}", cfg.lr, always=True
+            )
             if valid_batches is not None:
                 row["valid_loss"] = evaluate_loss(model, valid_batches, loss_fn, device)
             if valid_score is not None:
@@ -373,10 +392,13 @@ def fit_steps(
         for step in range(start_step, steps):
             loss = sum(runner.backward(b) for b in micro_batches(step)) / cfg.accumulate
             runner.step()
+            check_not_diverged(model, loss, f"at step {step + 1}", cfg.lr)
             result.steps = step + 1
             if on_step:
                 on_step(step + 1, loss)
             advance(1)
+    if steps > start_step:
+        check_not_diverged(model, loss, f"by step {steps}", cfg.lr, always=True)
     result.seconds = time.perf_counter() - t0
     return result
 

@@ -149,3 +149,13 @@ def test_regions_are_one_based_inclusive():
             parse_region(bad, lengths)
     r = split_regions({"a": 1000}, "a:801-1000")
     assert [(x.start, x.end) for x in r["test"]] == [(800, 1000)]
+
+
+def test_a_gff_whose_every_cds_is_past_the_contig_end_names_the_line(tmp_path):
+    from helixforge.core.errors import NoUsableRowsError
+
+    (tmp_path / "g.fa").write_text(">chr1\n" + "ACGT" * 500 + "\n")
+    (tmp_path / "a.gff3").write_text("##gff-version 3\nchr1\tx\tCDS\t1901\t2300\t.\t+\t0\tID=c1\n")
+    with pytest.raises(NoUsableRowsError, match="no usable CDS") as exc:
+        train_annotator(tmp_path / "g.fa", tmp_path / "a.gff3", out=tmp_path / "run")
+    assert "row 2, column 'end': CDS ends past the end of chr1" in exc.value.hint

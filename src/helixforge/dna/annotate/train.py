@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
-from helixforge.core.errors import ConfigError, InputError, RowErrors
+from helixforge.core.errors import ConfigError, InputError, NoUsableRowsError, RowErrors
 from helixforge.core.io import check_not_input
 from helixforge.core.options import check_param_types, require_float, require_int
 from helixforge.dna.annotate.evaluate import evaluate_regions
@@ -107,6 +107,10 @@ def train_annotator(
     use = list(contigs) if contigs else [c for c in g.contigs if (cds["seqid"] == c).any()]
     use = [g.resolve_contig(c, where="--contigs") for c in use]
     if not use:
+        if len(errors):  # every CDS was rejected: say why (ends past the contig, …)
+            raise NoUsableRowsError(
+                f"{gff}: no usable CDS ({len(errors)} rejected)", hint=errors.summary(3)
+            )
         raise ConfigError("no contig to train on", hint="the GFF has no CDS on genome contigs")
     lengths = {c: g.lengths[c] for c in use}
     regions = split_regions(lengths, holdout)

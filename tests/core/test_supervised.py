@@ -373,3 +373,16 @@ def test_labels_written_with_a_unit_are_named_as_such():
     assert "'%'" in reasons["12 %"]
     assert reasons["1e400"].startswith("label is not a number")  # overflow, not a unit 'e400'
     assert reasons["0x10"].startswith("label is not a number")
+
+
+def test_a_validation_part_too_small_for_the_coverage_is_named_in_the_run_notes():
+    """8 calibration rows cannot give a finite 90 % split-conformal interval; 9 can."""
+    from helixforge.core.conformal import RegressionConformal
+    from helixforge.core.supervised.train import _unbounded_conformal_notes
+
+    def fitted(n):
+        return RegressionConformal(0.9).fit(np.arange(n, dtype=float), np.zeros(n))
+
+    (note,) = _unbounded_conformal_notes({"y": fitted(8)})
+    assert "8 labelled validation rows are too few" in note and "at least 9" in note
+    assert _unbounded_conformal_notes({"y": fitted(9)}) == []

@@ -248,6 +248,28 @@ def _held_out(ens: Ensemble, sp: Split, means, spreads, notes: list[str]) -> Non
         )
 
 
+def _unbounded_conformal_notes(conformal: dict[str, Any]) -> list[str]:
+    """A note per target whose validation part is too small for its coverage: the honest
+    split-conformal interval is then infinite (every class in the set), which a user reading
+    -inf / inf columns should not have to work out alone."""
+    import math
+
+    notes = []
+    for t, c in conformal.items():
+        if math.isinf(c.q):
+            # the smallest n whose quantile index ceil((n + 1) * coverage) is at most n
+            need = next(
+                (n for n in range(1, 100_001) if math.ceil((n + 1) * c.coverage) <= n), None
+            )
+            notes.append(
+                f"target {t!r}: {c.n_calibration} labelled validation rows are too few for "
+                f"{c.coverage:g} conformal coverage (at least {need} are needed), so its "
+                "intervals are infinite / its sets hold every class; use more data or a lower "
+                "--coverage"
+            )
+    return notes
+
+
 def _rejected_rows(errors) -> int:
     """Distinct rejected rows (a row with two faults has two error entries), across files."""
     located = {(e.file, e.row) for e in errors if e.row is not None}
@@ -356,6 +378,7 @@ def train_supervised(
         coverage,
         normalized=ensemble > 1,
     )
+    notes += _unbounded_conformal_notes(conformal)
     preds = prediction_columns(
         means, spreads, data.targets, data.task_types, data.classes, conformal
     )

@@ -450,3 +450,11 @@ def test_evaluate_keeps_input_columns_named_like_its_outputs(files, tmp_path):
     evaluate_property(files["run"], tmp_path / "d.csv", out=tmp_path / "ev")
     preds = pd.read_csv(tmp_path / "ev" / "predictions.csv")
     assert (preds["input_logp_like_pred"] == "mine").all() and preds["row"].min() == 2
+
+
+def test_a_target_without_any_label_among_several_is_named(tmp_path, make_table, train):
+    """'y' has labels, 'y2' none at all: the message names y2 (it said 'task 1 has 0
+    labelled training molecules')."""
+    df = make_table().assign(y2="")
+    with pytest.raises(NoUsableRowsError, match="--label-col y2: no row of .* has a usable label"):
+        train(_write(df, tmp_path), targets=("logp_like", "y2"))

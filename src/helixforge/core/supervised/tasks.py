@@ -238,6 +238,12 @@ def check_learnable(data, source: str, label_option: str = "--label-col") -> Non
     y = np.asarray(data.y, dtype=float).reshape(n, -1)
     for j, target in enumerate(data.targets):
         values = np.unique(y[:, j][~np.isnan(y[:, j])])
+        if len(values) == 0:  # the other targets have labels, this one none at all
+            raise NoUsableRowsError(
+                f"{label_option} {target}: no row of {source} has a usable label in it",
+                hint="check the column (is it the one meant? empty, or text that is not a "
+                f"number?), or leave it out of {label_option}",
+            )
         if len(values) == 1:
             classes = (data.classes or {}).get(target)
             shown = classes[int(values[0])] if classes else values[0]

@@ -114,10 +114,11 @@ def offtarget_output_paths(out: str | os.PathLike, summary_out=None) -> dict[str
 
 
 def _read_spacers(spacers, spacer_col: str, id_col: str | None):
-    from helixforge.core.tables import read_table, skipped_line_errors
+    from helixforge.core.tables import skipped_line_errors
+    from helixforge.crispr.guide_tables import read_guide_table
 
     if isinstance(spacers, str | os.PathLike) and Path(spacers).is_file():
-        df = read_table(spacers, columns=[spacer_col] + ([id_col] if id_col else []))
+        df = read_guide_table(spacers, [spacer_col] + ([id_col] if id_col else []))
         return df, str(spacers), skipped_line_errors(df, spacers)
     if isinstance(spacers, str | os.PathLike) and any(c in str(spacers) for c in "./\\"):
         raise InputError(f"{spacers}: spacer table not found",

@@ -147,7 +147,8 @@ def score_ontarget_table(
     of fields (those are only in the errors table). The job fails only when no row can be scored.
     """
     from helixforge.core.io import check_output
-    from helixforge.core.tables import read_table, skipped_line_errors, write_table
+    from helixforge.core.tables import skipped_line_errors, write_table
+    from helixforge.crispr.guide_tables import read_guide_table
 
     out_path = Path(out)
     errors_path = out_path.with_name(out_path.name.split(".")[0] + ".errors.csv")
@@ -156,7 +157,7 @@ def score_ontarget_table(
     opt = "--out (errors table)"
     check_output(errors_path, overwrite=overwrite, option=opt, inputs=[data])
     m = load_ontarget_model(model, enzyme)
-    df = read_table(data, columns=[context_col])
+    df = read_guide_table(data, [context_col])
     errors = RowErrors(data)
     skipped = skipped_line_errors(df, data)
     errors.extend(skipped)

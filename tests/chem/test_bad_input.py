@@ -458,3 +458,18 @@ def test_a_target_without_any_label_among_several_is_named(tmp_path, make_table,
     df = make_table().assign(y2="")
     with pytest.raises(NoUsableRowsError, match="--label-col y2: no row of .* has a usable label"):
         train(_write(df, tmp_path), targets=("logp_like", "y2"))
+
+
+def test_a_blank_split_value_skips_its_row_and_an_unknown_one_is_named_with_its_row(
+    tmp_path, make_table, train
+):
+    df = make_table()
+    df["part"] = (["train"] * 90 + ["Valid"] * 20 + ["TEST"] * 30)[: len(df)]
+    df.loc[5, "part"] = None  # file line 7
+    train(_write(df, tmp_path), split="predefined", split_col="part")
+    errors = pd.read_csv(tmp_path / "run" / "errors.csv")
+    assert errors[["row", "column"]].values.tolist() == [[7, "part"]]
+    assert "no split value" in errors["reason"].item()
+    df.loc[9, "part"] = "holdout"  # file line 11
+    with pytest.raises(ConfigError, match=r"column 'part': split value\(s\) 'holdout' \(row 11\)"):
+        train(_write(df, tmp_path), split="predefined", split_col="part")

@@ -24,7 +24,7 @@ from helixforge.chem.standardize import (
     apply_standardization,
     merge_duplicates,
 )
-from helixforge.core.errors import NoUsableRowsError, RowErrors
+from helixforge.core.errors import ConfigError, NoUsableRowsError, RowErrors
 from helixforge.core.supervised import (
     LabelledData,
     clean_labels,
@@ -162,6 +162,39 @@ def read_labelled(
     return df, errors
 
 
+SPLIT_VALUES = ("train", "valid", "val", "validation", "dev", "test")
+
+
+def check_split_column(
+    df: pd.DataFrame, split_col: str, errors: RowErrors, source: str
+) -> pd.DataFrame:
+    """Rows with a split value: a blank one is a row error (the row is skipped, as any bad
+    row is); a value that is not train / valid / test is refused naming the file, column and
+    the first row of each such value (it is the column's vocabulary, not one row, that is
+    wrong)."""
+    names = df[split_col].astype("string").str.strip().str.lower()
+    blank = (names.isna() | (names == "")).to_numpy(bool)
+    for row in df.index[blank]:
+        errors.add(row, split_col, None, "no split value (train / valid / test); row skipped")
+    unknown: dict[str, int] = {}
+    for row, value in names[~blank].items():
+        if value not in SPLIT_VALUES:
+            unknown.setdefault(str(df.at[row, split_col]).strip(), int(row))
+    if unknown:
+        shown = ", ".join(f"{v!r} (row {r})" for v, r in list(unknown.items())[:5])
+        raise ConfigError(
+            f"{source}, column {split_col!r}: split value(s) {shown} are not train / valid / test",
+            hint="write 'train', 'valid' (or 'val' / 'dev' / 'validation') or 'test' in every "
+            "row of the --split-col column",
+        )
+    if blank.all():
+        raise NoUsableRowsError(
+            f"{source}, column {split_col!r}: no row has a split value",
+            hint="fill the --split-col column with train / valid / test, or use --split",
+        )
+    return df[~blank]
+
+
 def load_property_table(
     data: str | os.PathLike | pd.DataFrame,
     smiles_col: str,
@@ -185,6 +218,8 @@ def load_property_table(
     source = source or (str(data) if not isinstance(data, pd.DataFrame) else "<table>")
     df, errors = read_labelled(data, needed, source)
     df = clean_labels(df, targets, errors, source=source)
+    if split_col:
+        df = check_split_column(df, split_col, errors, source)
     df, errors, parsed = standardize_parsed(
         df, smiles_col, spec=spec, options=options, n_jobs=n_jobs, source=source, errors=errors
     )

@@ -473,3 +473,16 @@ def test_the_cli_refuses_a_trailing_slash_on_a_table_output(tmp_path):
     assert res.exit_code == 2 and "Traceback" not in res.output, res.output
     assert "ends with '/'" in res.output
     assert not (tmp_path / "clean.csv").exists()
+
+
+def test_two_outputs_of_one_job_at_one_path_are_refused(tmp_path):
+    from helixforge.core.io import check_distinct_outputs
+
+    check_distinct_outputs({"--out": tmp_path / "a.tsv", "--report": None, "--x": tmp_path / "b"})
+    with pytest.raises(ConfigError, match="--report .*a.tsv is also --out") as exc:
+        check_distinct_outputs({"--out": tmp_path / "a.tsv", "--report": f"{tmp_path}/./a.tsv"})
+    assert exc.value.hint == "give --report a path of its own"
+    with pytest.raises(ConfigError) as exc:
+        check_distinct_outputs({"--out": tmp_path / "s.errors.csv",
+                                "--out (errors)": tmp_path / "s.errors.csv"})  # fmt: skip
+    assert "choose another --out" in exc.value.hint

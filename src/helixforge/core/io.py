@@ -352,3 +352,25 @@ def check_not_input(
                 f"{option} {out} {what} the input {item}; writing there would destroy it",
                 hint=f"give {option} a path that is not an input (e.g. results/out.tsv)",
             )
+
+
+def check_distinct_outputs(outputs: dict[str, str | os.PathLike | None]) -> None:
+    """`ConfigError` when two outputs of one job (option → path; None = not written) are the
+    same file: the one written last would replace the other (e.g. ``-o x.tsv --report x.tsv``)."""
+    seen: dict[Path, str] = {}
+    for option, path in outputs.items():
+        if path is None:
+            continue
+        try:
+            key = Path(path).resolve()
+        except (OSError, RuntimeError):
+            continue  # check_output reports unusable paths
+        if key in seen:
+            derived = option.startswith("--out (")  # a path named after --out, e.g. its errors
+            raise ConfigError(
+                f"{option} {path} is also {seen[key]}: one output would replace the other",
+                hint="choose another --out (the other outputs are named after it)"
+                if derived
+                else f"give {option} a path of its own",
+            )
+        seen[key] = option

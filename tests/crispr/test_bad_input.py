@@ -241,6 +241,13 @@ CASES = [
                                        "--ontarget-model", "{d}/nomodel", "-o", "{o}"], "nomodel"),
     ("design-ontarget-model-typo", [*DESIGN, "-t", "chr1:1001-1400", "-g", "{d}/g.fa",
                                     "--ontarget-model", "defualt", "-o", "{o}"], "defualt"),
+    # ---- two outputs of one job at one path: the later one replaced the earlier, exit 0
+    ("design-report-is-out", [*DESIGN, "-t", "chr1:1001-1400", "-g", "{d}/g.fa", "--report", "{o}",
+                              "-o", "{o}"], "one output would replace the other"),
+    ("score-out-named-like-its-errors", [*SCORE, "{d}/ctx.csv", "--model", "gbm",
+                                         "-o", "{d}/s.errors.csv"], "one output would replace"),
+    ("ot-out-named-like-its-summary", [*OT, "{d}/sp.csv", "--index", "{d}/idx",
+                                       "-o", "{d}/x.summary.tsv"], "one output would replace"),
 ]  # fmt: skip
 
 

@@ -196,3 +196,11 @@ def test_fasta_errors_name_the_header_line_and_text_before_the_first_header_is_r
     (tmp_path / "b.fa").write_text("id,sequence\n>a\nACGT\n")
     with pytest.raises(InputError, match=r"b.fa, line 1: sequence text before the first '>'"):
         read_sequences(tmp_path / "b.fa")
+
+
+def test_per_position_table_at_the_out_path_is_refused(d, tmp_path):
+    out = tmp_path / "s.csv"
+    res = runner.invoke(app, ["lm", "score", str(d / "enc"), str(d / "good.csv"), "-o", str(out),
+                              "--per-position", str(out)])  # fmt: skip
+    assert res.exit_code == 2 and "one output would replace the other" in res.output
+    assert not out.exists()

@@ -265,7 +265,7 @@ def design_guides(
 def design_output_paths(out, report=None, *, overwrite: bool = False) -> dict[str, Path] | None:
     """The files a design writes (guides, off-targets, skipped sites, report), each checked
     (`core.io.check_output`) before any work starts; None when `out` is None."""
-    from helixforge.core.io import check_output
+    from helixforge.core.io import check_distinct_outputs, check_output
 
     if report is not None:
         check_output(report, overwrite=overwrite, option="--report")
@@ -278,6 +278,10 @@ def design_output_paths(out, report=None, *, overwrite: bool = False) -> dict[st
         "offtargets": main.with_name(f"{name}.offtargets.tsv"),
         "skipped": main.with_name(f"{name}.skipped.tsv"),
     }
+    check_distinct_outputs(
+        {"--out" + ("" if k == "out" else f" ({k})"): v for k, v in paths.items()}
+        | {"--report": report}
+    )
     for key, path in paths.items():
         # --out as typed: Path() drops a trailing '/', which names a directory
         check_output(

@@ -181,13 +181,20 @@ def offtargets_table(
     spacer itself; they name the guides in the sites table (``guide_id``) and the summary. A bad row never stops the job.
     """
     from helixforge.core.errors import NoUsableRowsError, RowErrors
-    from helixforge.core.io import check_output
+    from helixforge.core.io import check_distinct_outputs, check_output
     from helixforge.core.options import require_int
     from helixforge.core.tables import write_table
 
     require_int(max_mismatches, "--max-mismatches", min_value=0, max_value=8)
     require_int(max_sites_per_guide, "--max-sites", min_value=1)
     paths = offtarget_output_paths(out, summary_out)
+    check_distinct_outputs(
+        {
+            "--out": paths["out"],
+            "--out (summary)": paths["summary"],
+            "--out (errors)": paths["errors"],
+        }
+    )
     for key, opt in (
         ("out", "--out"),
         ("summary", "--out (summary)"),

@@ -146,7 +146,7 @@ def score_ontarget_table(
     invalid contexts (their row stays in the output with NaN) and lines with the wrong number
     of fields (those are only in the errors table). The job fails only when no row can be scored.
     """
-    from helixforge.core.io import check_output
+    from helixforge.core.io import check_distinct_outputs, check_output
     from helixforge.core.tables import skipped_line_errors, write_table
     from helixforge.crispr.guide_tables import read_guide_table
 
@@ -155,6 +155,7 @@ def score_ontarget_table(
     # --out as typed: Path() drops a trailing '/', which names a directory
     check_output(out, overwrite=overwrite, kind="table", inputs=[data, model])
     opt = "--out (errors table)"
+    check_distinct_outputs({"--out": out, opt: errors_path})
     check_output(errors_path, overwrite=overwrite, option=opt, inputs=[data])
     m = load_ontarget_model(model, enzyme)
     df = read_guide_table(data, [context_col])

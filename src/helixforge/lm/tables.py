@@ -164,10 +164,13 @@ def _no_rows(inp: SequenceInput, path, out_path) -> None:
 
 
 def _check_outputs(out_path, overwrite: bool, *extra, inputs=(), npy: bool = False) -> None:
-    from helixforge.core.io import check_output
+    from helixforge.core.io import check_distinct_outputs, check_output
 
     kind = "file" if npy and str(out_path).endswith(".npy") else "table"  # embed writes .npy
     check_output(out_path, overwrite=overwrite, kind=kind, inputs=inputs)
+    check_distinct_outputs(
+        {"--out": out_path, **dict(extra), "--out (errors table)": errors_path(out_path)}
+    )
     for opt, p in extra:
         if p:
             check_output(p, overwrite=overwrite, option=opt, inputs=inputs)

@@ -125,6 +125,11 @@ def test_endpoint_selection_and_options():
         ADMETPanel([])
 
 
+def test_endpoint_names_are_read_in_any_case_and_as_their_column_names():
+    p = ADMETPanel(["HERG", " herg", "admet_QED", ""], percentiles=False, domain=False)
+    assert p.endpoints == ["herg", "qed"]
+
+
 @pytest.mark.parametrize(
     "damage",
     ["flip a byte of herg/model.txt.gz", "truncate herg/meta.json", "delete herg/model.txt.gz"],

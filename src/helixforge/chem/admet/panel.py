@@ -55,10 +55,17 @@ class ADMETPanel:
         if endpoints is None:
             names = [e for e in ENDPOINT_NAMES if e in shipped] + list(PROPERTY_NAMES)
         else:
-            names = list(dict.fromkeys(endpoints))
+            # 'HERG', ' herg', 'admet_herg' (the output column's name) all mean herg
+            given: dict[str, str] = {}
+            for e in endpoints:
+                if str(e).strip():
+                    given.setdefault(str(e).strip().lower().removeprefix("admet_"), str(e).strip())
+            names = list(given)
             if not names:
                 raise ConfigError("--endpoints: no endpoint given", hint=_choices())
-            unknown = [n for n in names if n not in ENDPOINT_NAMES and n not in PROPERTY_NAMES]
+            unknown = [
+                given[n] for n in names if n not in ENDPOINT_NAMES and n not in PROPERTY_NAMES
+            ]
             if unknown:
                 raise ConfigError(
                     f"--endpoints: unknown endpoint {quoted(unknown)}", hint=_choices()

@@ -68,6 +68,13 @@ def test_unknown_columns_are_named_with_the_available_ones():
     assert "admet_herg" in exc.value.hint
 
 
+def test_an_unknown_column_hint_says_which_model_or_option_gives_it():
+    with pytest.raises(ConfigError) as exc:
+        ScoreExpression("pIC50_pred - admet_ames").check(["row", "pic50.pIC50_pred"])
+    assert "did you mean 'pic50.pIC50_pred'?" in exc.value.hint
+    assert "'admet_ames' is an ADMET panel column: add --admet" in exc.value.hint
+
+
 def test_library_text_columns_score_as_numbers_booleans_and_decimal_commas():
     # a CSV library's own columns arrive as text: 'True' and '0,5' were NaN (no score, the
     # molecule silently left the ranking)

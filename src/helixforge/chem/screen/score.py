@@ -183,7 +183,7 @@ class ScoreExpression:
         if missing:
             raise ConfigError(
                 f"--score {self.text!r}: unknown column(s) {', '.join(repr(m) for m in missing)}",
-                hint="available columns: " + ", ".join(available),
+                hint=_missing_hint(missing, list(available)),
             )
 
     # ------------------------------------------------------------ evaluation
@@ -227,3 +227,16 @@ class ScoreExpression:
         assert isinstance(node, ast.Call)
         fn = FUNCTIONS[node.func.id][0]  # type: ignore[attr-defined]
         return fn(*[self._eval(a, frame) for a in node.args])
+
+
+def _missing_hint(missing: list[str], available: list[str]) -> str:
+    """What to write instead: a model column needs its model's name ('y_pred' →
+    'run.y_pred'), an admet_* column needs --admet; then the available columns."""
+    tips = []
+    for m in missing:
+        named = [a for a in available if a.split(".", 1)[-1] == m and a != m]
+        if named:
+            tips.append(f"did you mean {' or '.join(repr(a) for a in named)}?")
+        elif m.startswith("admet_"):
+            tips.append(f"{m!r} is an ADMET panel column: add --admet (or --admet-endpoints);")
+    return " ".join([*tips, "available columns: " + ", ".join(available)])

@@ -129,6 +129,14 @@ def test_not_a_prior_directory(tmp_path: Path):
         Prior.load(tmp_path / "x")
 
 
+def test_a_property_run_given_as_a_prior_is_named_as_such(tmp_path: Path):
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "config.json").write_text('{"kind": "helixforge.supervised-run/1"}')
+    with pytest.raises(InputError, match="a run directory of another command") as info:
+        Prior.load(tmp_path / "run")
+    assert "train-prior" in info.value.hint
+
+
 @pytest.mark.parametrize(
     "bad",
     [

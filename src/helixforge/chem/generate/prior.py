@@ -184,6 +184,13 @@ class Prior:
                 d = d / "prior"  # a train-prior / finetune-prior run directory
         if not d.is_dir():
             raise InputError(f"{d}: prior directory not found", hint="pass a saved prior directory")
+        if not (d / "manifest.json").exists() and (d / "config.json").exists():
+            raise InputError(
+                f"{d}: a run directory of another command (no manifest.json), not a prior",
+                hint="pass a prior: a run of `helix chem train-prior` / `finetune-prior`, or "
+                "leave the option out for the shipped prior (a `helix chem train` run is a "
+                'scoring model: use it in a design file as [[component]] type = "model")',
+            )
         try:
             manifest = json.loads((d / "manifest.json").read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError) as exc:

@@ -101,7 +101,10 @@ def test_missing_column_in_a_headerless_smiles_or_sequence_list_says_so(tmp_path
         with pytest.raises(ColumnNotFoundError, match="first line looks like data") as err:
             read_table(tmp_path / name, columns=[col])
         assert ".smi" in err.value.hint
-    (tmp_path / "ok.csv").write_text("pIC50,IC50_nM\n5,1\n")
+    (tmp_path / "branch.csv").write_text("CC(C)CC(C)(C)O\nCCO\n")  # no ring, bond or bracket
+    with pytest.raises(ColumnNotFoundError, match="first line looks like data"):
+        read_table(tmp_path / "branch.csv", columns=["smiles"])
+    (tmp_path / "ok.csv").write_text("pIC50,IC50(nM),logP(o/w)\n5,1,x\n")
     with pytest.raises(ColumnNotFoundError) as err:
         read_table(tmp_path / "ok.csv", columns=["smiles"])
     assert "looks like data" not in err.value.hint

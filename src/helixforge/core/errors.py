@@ -130,7 +130,12 @@ def _looks_like_data(name: str) -> bool:
     return (
         any(ch in text for ch in "=#[")
         or re.search(r"[A-Za-z]([1-9]).*[A-Za-z]\1", text) is not None
+        # only organic-subset atoms with a branch: 'CC(C)CC(C)(C)O' (not 'IC50(nM)')
+        or ("(" in text and _ORGANIC_ONLY.fullmatch(text) is not None)
     )
+
+
+_ORGANIC_ONLY = re.compile(r"(?:Cl|Br|[BCNOPSFI]|[bcnops]|[0-9()=#@+\-/\\.%])+")
 
 
 def _close_columns(missing: list[str], available: list[str]) -> list[str]:

@@ -254,3 +254,25 @@ def test_lm_spec_maps_labels_for_the_lm_estimator(tmp_path, monkeypatch):
     assert _FakeLM.seen["y"].tolist() == [[0.0], [1.0]]
     assert _FakeLM.seen["valid_y"].tolist() == [[0.0]]
     assert model.predict_label(["GGGTTGATTACAG", "AAAA"]) == ["yes", "no"]
+
+
+@pytest.mark.parametrize(
+    "model, param, value, message",
+    [
+        ("cnn", "channels", -1, "must be a non-empty list"),
+        ("cnn", "channels", [8, 0], "(each value) must be at least 1"),
+        ("cnn", "dropout", 5.0, "must be < 1"),
+        ("cnn", "kernel_size", 0, "must be at least 1"),
+        ("resnet", "dilations", [], "must be a non-empty list"),
+        ("resnet", "position_bins", -1, "must be at least 0"),
+        ("resnet", "pool", 0, "must be at least 1"),
+    ],
+)
+def test_an_out_of_range_param_is_a_config_error_before_training(model, param, value, message):
+    # each was a torch traceback mid-run (TypeError, ValueError, RuntimeError)
+    from helixforge.core.errors import ConfigError
+    from helixforge.dna.models import make_sequence_model
+
+    with pytest.raises(ConfigError, match=f"--param {param}") as exc:
+        make_sequence_model(model, arch_params={param: value})
+    assert message in exc.value.message and f"the default is {param}=" in exc.value.hint

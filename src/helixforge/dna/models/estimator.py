@@ -39,11 +39,11 @@ from typing import Any
 import numpy as np
 
 from helixforge.core.errors import ConfigError, InputError
-from helixforge.core.options import check_param_types, require_float, require_int
+from helixforge.core.options import require_float, require_int
 from helixforge.dna.encode import PAD_CODE, encode_padded
 from helixforge.dna.models.batching import onehot_batches
 from helixforge.dna.models.inference import SequenceInference
-from helixforge.dna.models.registry import ARCHITECTURES, Architecture
+from helixforge.dna.models.registry import ARCHITECTURES, Architecture, check_arch_params
 from helixforge.dna.models.storage import read_weights_config
 from helixforge.dna.models.targets import (
     TASKS,
@@ -120,7 +120,7 @@ class SequenceModel(SequenceInference):
         spec = _torch_architecture(arch)
         if task not in TASKS:
             raise ConfigError(f"--task {task!r} is not one of: {', '.join(TASKS)}")
-        params = check_param_types(dict(arch_params or {}), spec.defaults)
+        params = check_arch_params(dict(arch_params or {}), spec.defaults)
         self.config = SequenceModelConfig(
             arch=arch,
             task=task,

@@ -23,8 +23,8 @@ from typing import Any
 import numpy as np
 
 from helixforge.core.errors import ConfigError
-from helixforge.core.options import check_param_types, require_int
-from helixforge.dna.models.registry import register_architecture
+from helixforge.core.options import require_int
+from helixforge.dna.models.registry import check_arch_params, register_architecture
 from helixforge.dna.models.targets import (
     TASKS,
     encode_direct,
@@ -93,7 +93,7 @@ class LMSequenceModel:
             "device": device,
             "threads": threads,
             "quiet": quiet,
-            **check_param_types(dict(arch_params or {}), LM_DEFAULTS),
+            **check_arch_params(dict(arch_params or {}), LM_DEFAULTS),
         }
         self.classes_: list[Any] | None = None
         self.history: list[dict[str, float]] = []

@@ -83,3 +83,36 @@ def parse_model_spec(spec: str) -> tuple[Architecture, str | None]:
     if sep and not arch.argument:
         raise ConfigError(f"--model {spec!r}: {name} takes no ':' argument")
     return arch, (arg or None)
+
+
+def check_arch_params(params: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
+    """`--param` values checked against `defaults`: the type (`core.options.check_param_types`),
+    then a range read from the default, so a value torch would refuse mid-run (with a traceback)
+    is a `ConfigError` before any work: an int is ≥ 1 (≥ 0 when its default is 0), a list is a
+    non-empty list of such ints, a `*dropout` is in [0, 1), a `*fraction` in (0, 1], any other
+    float ≥ 0."""
+    from helixforge.core.errors import ConfigError
+    from helixforge.core.options import check_param_types, require_float, require_int
+
+    out = check_param_types(params, defaults)
+    for key, value in out.items():
+        ref, opt = defaults[key], f"--param {key}"
+        try:
+            if isinstance(ref, bool) or ref is None:
+                continue
+            if isinstance(ref, int):
+                require_int(value, opt, min_value=0 if ref == 0 else 1)
+            elif isinstance(ref, float) and key.endswith("dropout"):
+                require_float(value, opt, low=0, high=1, high_open=True)
+            elif isinstance(ref, float) and key.endswith("fraction"):
+                require_float(value, opt, low=0, high=1, low_open=True)
+            elif isinstance(ref, float):
+                require_float(value, opt, low=0)
+            elif isinstance(ref, list | tuple):
+                if not isinstance(value, list | tuple) or not value:
+                    raise ConfigError(f"{opt} must be a non-empty list, got {value!r}")
+                for v in value:
+                    require_int(v, f"{opt} (each value)", min_value=1)
+        except ConfigError as exc:
+            raise ConfigError(exc.message, hint=f"the default is {key}={ref!r}") from None
+    return out

@@ -115,3 +115,13 @@ def test_molecules_minimol_cannot_embed_go_to_errors_csv(table_csv, tmp_path, mo
     preds = pd.read_csv(run.run_dir / "predictions.csv")
     assert bad not in set(preds["smiles"]) and len(preds) == len(df) - 1
     assert run.config["n_rows"] == len(df) - 1
+
+
+def test_jobs_above_the_cpu_count_give_lightgbm_one_thread_per_cpu():
+    """--jobs 999 on a 2-CPU machine started 999 OpenMP threads (15x slower)."""
+    from helixforge.chem.train import _model_params
+    from helixforge.core.parallel import available_cpus
+
+    assert _model_params("gbm", {}, "cpu", True, 999)["num_threads"] == available_cpus()
+    assert _model_params("gbm", {}, "cpu", True, 1)["num_threads"] == 1
+    assert _model_params("gbm", {"num_threads": 3}, "cpu", True, 999)["num_threads"] == 3

@@ -50,7 +50,11 @@ def _model_params(name: str, params: dict[str, Any], device: str, quiet: bool, n
         out.setdefault("device", device)
         out.setdefault("quiet", quiet)
     if name in GBM_NAMES:
-        out.setdefault("num_threads", n_jobs)  # --jobs also sets LightGBM's threads
+        from helixforge.core.parallel import available_cpus
+
+        # --jobs also sets LightGBM's threads, at most one per CPU: 999 OpenMP threads on 2
+        # CPUs made a 4-second run take a minute
+        out.setdefault("num_threads", min(n_jobs, available_cpus()))
     return out
 
 

@@ -135,6 +135,8 @@ CASES = [
     ("predict chunk-size 0", [*P, "--chunk-size", "0"], "--chunk-size", "out.csv"),
     ("predict flank -2", [*P, "--flank", "-2"], "--flank", "out.csv"),
     ("predict unknown iupac", [*P, "--iupac", "x"], "--iupac", "out.csv"),
+    # --id-col naming no column was ignored (ids fell back to line numbers, exit 0)
+    ("predict missing id col", [*P, "--id-col", "nope"], "'nope'", "out.csv"),
     ("predict missing run", ["dna", "predict", "{d}/norun", "{d}/good.csv", "-o", "{d}/out.csv"], "norun", "out.csv"),
     ("predict corrupt config", ["dna", "predict", "{d}/run_badjson", "{d}/good.csv", "-o", "{d}/out.csv"], "config.json", "out.csv"),
     ("predict truncated weights", ["dna", "predict", "{d}/run_trunc", "{d}/good.csv", "-o", "{d}/out.csv"], "model.safetensors", "out.csv"),

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from helixforge.core.errors import ConfigError, NoUsableRowsError, RowErrors
+from helixforge.core.errors import ColumnNotFoundError, ConfigError, NoUsableRowsError, RowErrors
 from helixforge.core.io import check_not_input
 from helixforge.core.supervised import TrainedRun, predict_table
 from helixforge.dna.io import is_fasta, is_fastq
@@ -49,7 +49,9 @@ class SequencePredictor(TrainedRun):
 
         def prepare(frame, col: str, source: str):
             errs = RowErrors(source)
-            if id_col and id_col in frame.columns:
+            if id_col and id_col not in frame.columns:  # was ignored: ids fell back to lines
+                raise ColumnNotFoundError([id_col], frame.columns, source)
+            if id_col:
                 ids = [str(v) for v in frame[id_col]]
             else:
                 ids = [f"line{i}" for i in frame.index]
@@ -97,7 +99,8 @@ def predict_sequences(
         col = "sequence"  # the column the FASTA / BED reader fills
 
     def chunks(path: str, size: int, column: str):
-        return sequence_chunks(path, size, column, genome=genome, flank=flank)
+        extra = [id_col] if id_col else []
+        return sequence_chunks(path, size, column, genome=genome, flank=flank, extra_cols=extra)
 
     return predict_table(
         predictor,

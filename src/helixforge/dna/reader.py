@@ -284,19 +284,21 @@ def sequence_chunks(
     *,
     genome: str | os.PathLike | None = None,
     flank: int = 0,
+    extra_cols: Sequence[str] = (),
 ):
     """The raw rows of a table, FASTA/FASTQ or BED + genome in chunks of `chunk_size` (for
     `core.supervised.predict_table`): `TableChunk(frame, errors)`, the frame's index the file
     line. FASTA/BED frames carry `id`/`description` or the BED columns plus `sequence`.
     Sequences are not checked here (the prediction step does that, chunk by chunk). The file,
-    its format and the sequence column are checked before the first chunk."""
+    its format and the sequence column (and a table's `extra_cols`) are checked before the
+    first chunk."""
     from helixforge.core.options import require_int
     from helixforge.core.tables import TableChunk, iter_table
 
     require_int(flank, "--flank", min_value=0)
     p = Path(path)
     if not (is_fasta(p) or is_fastq(p) or is_bed(p)):
-        return iter_table(p, chunk_size=chunk_size, columns=[seq_col])
+        return iter_table(p, chunk_size=chunk_size, columns=[seq_col, *extra_cols])
     if not p.is_file():
         raise InputError(f"{p}: not found", hint="check the path")
     if is_bed(p) and genome is None:

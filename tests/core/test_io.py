@@ -486,3 +486,13 @@ def test_two_outputs_of_one_job_at_one_path_are_refused(tmp_path):
         check_distinct_outputs({"--out": tmp_path / "s.errors.csv",
                                 "--out (errors)": tmp_path / "s.errors.csv"})  # fmt: skip
     assert "choose another --out" in exc.value.hint
+
+
+def test_dash_and_empty_outputs_are_named_for_what_they_are(tmp_path):
+    from helixforge.core.io import check_not_input, check_output
+
+    with pytest.raises(ConfigError, match="'-': writing to standard output is not supported"):
+        check_output("-")
+    check_not_input("", [tmp_path])  # not "holds the input": check_output says it is empty
+    with pytest.raises(ConfigError, match="is empty"):
+        check_output("")

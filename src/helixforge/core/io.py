@@ -167,6 +167,11 @@ def check_output(
     p = Path(path)
     if str(path).strip() == "":
         raise ConfigError(f"{option} is empty", hint=f"give {option} a path")
+    if str(path).strip() == "-":  # the Unix 'standard output', not a file named '-'
+        raise ConfigError(
+            f"{option} '-': writing to standard output is not supported",
+            hint=f"give {option} a file path, e.g. {option} results.tsv",
+        )
     check_not_input(p, inputs, option)
     if kind in ("file", "table") and str(path).endswith(("/", os.sep)):
         # 'out.csv/' names a directory: verbs that derive side paths from the string (e.g.
@@ -330,8 +335,8 @@ def check_not_input(
     option: str = "--out",
 ) -> None:
     """`ConfigError` when `out` is one of `inputs` or a directory holding one of them."""
-    if out is None:
-        return
+    if out is None or str(out).strip() in ("", "-"):
+        return  # check_output names an empty or '-' path for what it is
     try:
         o = Path(out).resolve()
     except (OSError, RuntimeError):

@@ -159,3 +159,15 @@ def test_fasta_record_targets(tmp_path):
     t = resolve_target(f"{fa}#one")
     assert t.contig == "one" and SPACER in t.sequence
     assert get_enzyme("spcas9").site_length <= len(t.sequence)
+
+
+def test_a_restriction_enzyme_in_the_wrong_case_is_named_with_its_spelling():
+    from helixforge.core.errors import ConfigError
+    from helixforge.crispr.guides import _restriction_batch
+
+    with pytest.raises(ConfigError, match="unknown restriction enzyme 'bsmbi'") as exc:
+        _restriction_batch(["bsmbi"])
+    assert exc.value.hint == "did you mean 'BsmBI'? names are case-sensitive"
+    with pytest.raises(ConfigError) as exc:
+        _restriction_batch(["NotAnEnzyme"])
+    assert "Biopython/REBASE names" in exc.value.hint

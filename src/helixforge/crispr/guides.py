@@ -98,10 +98,13 @@ def _restriction_batch(names):
     for n in names:
         enz = getattr(Restriction, str(n).strip(), None)
         if enz is None or enz not in Restriction.AllEnzymes:
-            raise ConfigError(
-                f"unknown restriction enzyme {n!r}",
-                hint="use Biopython/REBASE names, e.g. BsmBI, BbsI, BsaI, EcoRI (case-sensitive)",
-            )
+            same = [
+                str(e) for e in Restriction.AllEnzymes if str(e).lower() == str(n).strip().lower()
+            ]
+            hint = "use Biopython/REBASE names, e.g. BsmBI, BbsI, BsaI, EcoRI (case-sensitive)"
+            if len(same) == 1:  # 'bsmbi' for BsmBI: the one spelling that differs only in case
+                hint = f"did you mean {same[0]!r}? names are case-sensitive"
+            raise ConfigError(f"unknown restriction enzyme {n!r}", hint=hint)
         rb.add(enz)
     return rb
 

@@ -386,3 +386,17 @@ def test_a_validation_part_too_small_for_the_coverage_is_named_in_the_run_notes(
     (note,) = _unbounded_conformal_notes({"y": fitted(8)})
     assert "8 labelled validation rows are too few" in note and "at least 9" in note
     assert _unbounded_conformal_notes({"y": fitted(9)}) == []
+
+
+def test_text_classes_differing_only_in_case_or_spacing_are_one_class():
+    """'ACTIVE' beside 'Active' made a binary assay a three-class task."""
+    values = ["Active", "inactive", "ACTIVE", "Active", "in active", "inactive", "Active"]
+    df = pd.DataFrame({"y": values}, index=np.arange(2, 9))
+    kept = clean_labels(df, ["y"], RowErrors("a.csv"), source="a.csv")
+    assert kept["y"].tolist() == ["Active", "inactive", "Active", "Active", "in active",
+                                  "inactive", "Active"]  # fmt: skip
+    assert kept.attrs["label_notes"] == [
+        "y: labels that differ only in case or spacing were read as one class ('ACTIVE' → 'Active')"
+    ]
+    same = clean_labels(df.assign(y=["a", "b"] * 3 + ["a"]), ["y"], RowErrors("a.csv"))
+    assert "label_notes" not in same.attrs

@@ -218,6 +218,7 @@ def load_property_table(
     source = source or (str(data) if not isinstance(data, pd.DataFrame) else "<table>")
     df, errors = read_labelled(data, needed, source)
     df = clean_labels(df, targets, errors, source=source)
+    label_notes = list(df.attrs.get("label_notes", []))
     if split_col:
         df = check_split_column(df, split_col, errors, source)
     df, errors, parsed = standardize_parsed(
@@ -229,6 +230,7 @@ def load_property_table(
             hint=f"check --input-col; the first problems:\n{errors.summary()}",
         )
     task_types, notes = resolve_tasks(task, df, targets)
+    notes = label_notes + notes
     y_rows, classes = encode_labels(df, targets, task_types)
     enc = df.copy()
     for j, t in enumerate(targets):

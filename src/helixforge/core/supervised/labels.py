@@ -55,6 +55,27 @@ def _not_a_number(value: object) -> str:
     return "label is not a number (or not finite)"
 
 
+def _merge_case_variants(col: pd.Series, name: str) -> tuple[pd.Series, str | None]:
+    """Text classes that differ only in case or inner spacing ('ACTIVE', 'Active',
+    'active ') are one class, spelled as most of its rows spell it (they were separate
+    classes: a binary task became a three-class one). Returns the column and a note."""
+    present = col.dropna()
+    if not len(present) or not all(isinstance(v, str) for v in present):
+        return col, None
+    counts = present.value_counts()
+    key = {v: " ".join(str(v).split()).casefold() for v in counts.index}
+    spelling: dict[str, str] = {}
+    for v in counts.index:  # most frequent first (ties: value_counts order is stable)
+        spelling.setdefault(key[v], v)
+    merged = {v: spelling[key[v]] for v in counts.index if spelling[key[v]] != v}
+    if not merged:
+        return col, None
+    shown = ", ".join(f"{v!r} → {w!r}" for v, w in list(merged.items())[:5])
+    return col.map(lambda v: merged.get(v, v)), (
+        f"{name}: labels that differ only in case or spacing were read as one class ({shown})"
+    )
+
+
 def clean_labels(
     frame: pd.DataFrame,
     targets: Sequence[str],
@@ -91,6 +112,9 @@ def clean_labels(
             s = df[t].astype(object)
             blank = s.isna() | s.astype(str).str.strip().isin(_MISSING)
             df[t] = s.where(~blank, np.nan).map(lambda v: v.strip() if isinstance(v, str) else v)
+            df[t], note = _merge_case_variants(df[t], t)
+            if note:
+                df.attrs.setdefault("label_notes", []).append(note)
             usable |= ~blank.to_numpy()
     # One error per bad value; a row dropped for lack of any usable label is recorded once
     # (with its bad value when it had one), so the errors table counts rejected rows truly.

@@ -309,6 +309,8 @@ def test_class_labels_match_across_spellings():
     idx, _ = class_indices([1.0, 0.0, "TRUE"], ["False", "True"])  # trained on text True/False
     assert idx.tolist() == [1, 0, 1]
     assert class_indices([" rich", "poor"], ["poor", "rich"])[0].tolist() == [1, 0]
+    assert class_indices(["RICH", "Poor"], ["poor", "rich"])[0].tolist() == [1, 0]
+    assert class_indices(["A", "a"], ["A", "a"])[0].tolist() == [0, 1]  # case-distinct classes
 
 
 def test_a_training_part_with_one_class_is_refused_naming_the_target(tmp_path):

@@ -178,8 +178,9 @@ _BOOL_WORDS = {"true": 1.0, "false": 0.0}
 def class_key(value: Any) -> Any:
     """How a class label is matched against a trained model's classes, whatever the file
     spelled it as: booleans and true/false in any case are 1.0/0.0, numbers and numeric text
-    are floats ('1', 1, '1.0' → 1.0), other text is stripped. A parquet bool column, an R
-    TRUE/FALSE, a pandas True/False and 0/1 labels thus name the same two classes."""
+    are floats ('1', 1, '1.0' → 1.0), other text is stripped and matched in any case. A
+    parquet bool column, an R TRUE/FALSE, a pandas True/False and 0/1 labels thus name the
+    same two classes."""
     if isinstance(value, bool | np.bool_ | int | float | np.integer | np.floating):
         return float(value)
     text = str(value).strip()
@@ -188,7 +189,7 @@ def class_key(value: Any) -> Any:
     try:
         number = float(text)
     except ValueError:
-        return text
+        return " ".join(text.split()).casefold()  # 'ACTIVE' is the class 'Active' (as in training)
     return number if np.isfinite(number) else text
 
 

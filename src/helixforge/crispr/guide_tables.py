@@ -39,7 +39,9 @@ def looks_like_fasta(path: str | os.PathLike) -> bool:
 
 def read_guide_table(path: str | os.PathLike, columns: list[str]) -> pd.DataFrame:
     """`core.tables.read_table(path, columns=columns)`, or for a FASTA file a frame of
-    ``guide_id`` and ``columns[0]`` (the sequence column) indexed by header line."""
+    ``guide_id`` and ``columns[0]`` (the sequence column) indexed by header line. A table's
+    unreadable lines stay in ``attrs["skipped_lines"]`` for the caller, which records them
+    (`core.tables.skipped_line_errors`)."""
     import pandas as pd
 
     from helixforge.core.tables import read_table

@@ -264,3 +264,36 @@ def test_a_background_with_nan_inf_or_zero_is_refused(bg):
 
     with pytest.raises(ConfigError, match="4 positive frequencies"):
         _background(bg)
+
+
+def test_a_minimal_meme_file_without_alphabet_or_background_is_read(tmp_path):
+    # MEME calls both lines optional (uniform background by default); Biopython needs them
+    from helixforge.dna.motifs.load import read_motifs
+
+    (tmp_path / "m.meme").write_text(
+        "MEME version 4\n\nMOTIF M1 tata\nletter-probability matrix: alength= 4 w= 2\n"
+        "0 0 0 1\n1 0 0 0\n"
+    )
+    (m,) = read_motifs(tmp_path / "m.meme")
+    assert m.name == "M1" and m.counts.shape == (2, 4)
+
+
+@pytest.mark.parametrize(
+    "rows, message",
+    [
+        ("0.5 0.5 0 0\n0.1 0.1\n", "declares w= 2 but 1 matrix row"),
+        ("0.5 0.5 0 0\n-1 0.1 0.1 0.1\n", "not a finite number"),
+        ("0.5 0.5 0 0\n0 0 0 0\n", "matrix row 2 is all zeros"),
+    ],
+)
+def test_a_broken_meme_matrix_is_an_error_naming_the_motif(tmp_path, rows, message):
+    from helixforge.core.errors import InputError
+    from helixforge.dna.motifs.load import read_motifs
+
+    (tmp_path / "m.meme").write_text(
+        "MEME version 4\n\nALPHABET= ACGT\n\nMOTIF M1\n"
+        f"letter-probability matrix: alength= 4 w= 2\n{rows}"
+    )
+    with pytest.raises(InputError, match=message) as exc:
+        read_motifs(tmp_path / "m.meme")
+    assert "M1" in exc.value.message

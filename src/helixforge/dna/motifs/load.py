@@ -4,6 +4,7 @@ JASPAR, MEME, …) read through Biopython.
 
 from __future__ import annotations
 
+import io
 import os
 import re
 from collections.abc import Sequence
@@ -116,7 +117,9 @@ def read_motifs(path: str | os.PathLike, fmt: str | None = None) -> list[Motif]:
             if fmt == "transfac":
                 rec = bio_motifs.parse(fh, "transfac", strict=False)
             elif fmt == "meme":
-                rec = bio_motifs.parse(fh, "minimal")
+                text = fh.read()
+                rec = bio_motifs.parse(io.StringIO(_complete_meme_header(text)), "minimal")
+                _check_meme_widths(p, text, rec)
             elif fmt in {"jaspar", "pfm", "sites"}:
                 rec = bio_motifs.parse(fh, fmt if fmt != "pfm" else "pfm-four-columns")
                 if fmt == "pfm" and not rec:
@@ -132,6 +135,36 @@ def read_motifs(path: str | os.PathLike, fmt: str | None = None) -> list[Motif]:
     if not motifs:
         raise EmptyInputError(f"{p}: no motifs found")
     return motifs
+
+
+def _check_meme_widths(p: Path, text: str, rec) -> None:
+    """An `InputError` when a MEME motif has fewer or more matrix rows than its 'w=' says
+    (Biopython keeps the rows it could read: a short line shortened the motif unnoticed)."""
+    declared = [int(w) for w in re.findall(r"letter-probability matrix:.*?\bw=\s*(\d+)", text)]
+    for m, w in zip(rec, declared, strict=False):
+        if len(m) != w:
+            raise InputError(
+                f"{p}: motif {m.name or m.matrix_id!r} declares w= {w} but {len(m)} matrix "
+                "row(s) of four numbers were read",
+                hint="each matrix row holds four numbers (A C G T); check for short or broken lines",
+            )
+
+
+def _complete_meme_header(text: str) -> str:
+    """A MEME text with the lines the format calls optional and Biopython requires: a DNA
+    'ALPHABET= ACGT' line, and a uniform background (MEME's own default) when none is given."""
+    lines = text.splitlines(keepends=True)
+    after = next((i + 1 for i, t in enumerate(lines) if t.startswith("MEME version")), 0)
+    # Biopython reads the header in order: the background goes after ALPHABET and strands
+    after = max(
+        [after] + [i + 1 for i, t in enumerate(lines) if t.startswith(("ALPHABET", "strands"))]
+    )
+    extra = []
+    if not re.search(r"^ALPHABET", text, re.M):
+        extra.append("ALPHABET= ACGT\n")
+    if not re.search(r"^Background letter frequencies", text, re.M):
+        extra.append("Background letter frequencies\nA 0.25 C 0.25 G 0.25 T 0.25\n")
+    return "".join(lines[:after] + ["\n" + e for e in extra] + lines[after:])
 
 
 def select_motifs(

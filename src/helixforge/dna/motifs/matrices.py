@@ -137,6 +137,17 @@ def motif_from_biopython(m, source: str = "") -> Motif:
             tax = val
         elif key in ("tf_family", "tf_class") and val and key not in meta:
             meta[key] = val
+    label = f"{source + ': ' if source else ''}motif {mid or name!r}"
+    if counts.size == 0 or not np.isfinite(counts).all() or (counts < 0).any():
+        raise InputError(
+            f"{label}: its matrix holds no rows, or a value that is not a finite number ≥ 0",
+            hint="each row of a motif matrix holds four counts or frequencies (A C G T) ≥ 0",
+        )
+    if (counts.sum(axis=1) <= 0).any():
+        row = int(np.flatnonzero(counts.sum(axis=1) <= 0)[0]) + 1
+        raise InputError(
+            f"{label}: matrix row {row} is all zeros", hint="every position needs counts"
+        )
     if counts.sum(axis=1).max() <= 1.0 + 1e-6:  # frequencies (MEME): scale to the site count
         nsites = float(getattr(m, "num_occurrences", 0) or 0) or 20.0
         counts = counts * nsites

@@ -138,7 +138,7 @@ BAD = [
     ("resume-without-stage-ok", {}, ["--resume", "--endpoints", "qed"], None, None),
     ("out-missing", {}, ["-o", ""], "-o/--out is required", None),
     ("unknown-option", {}, ["--percentile"], "No such option", None),
-    ("endpoint-case", {}, ["--endpoints", "HERG"], "HERG", None),
+    ("endpoint-case-ok", {}, ["--endpoints", "HERG"], None, None),
     ("endpoints-spaces-ok", {}, ["--endpoints", " herg , qed "], None, None),
 ]
 

@@ -39,6 +39,13 @@ def test_user_data_is_printed_verbatim_not_as_markup():
     assert "[bold]x[/bold] in [np]" in res.output
 
 
+def test_colon_words_in_user_data_are_not_turned_into_emoji():
+    # Rich reads ":100:" as an emoji code: a tokenizer spec like dna-bpe:100: must print as given
+    res = CliRunner().invoke(_app(InputError("spec dna-bpe:100: and :smile: refused")), [])
+    assert res.exit_code == 2
+    assert "dna-bpe:100: and :smile:" in res.output
+
+
 def test_every_device_option_refuses_a_malformed_device_before_work():
     from helixforge.cli.app import app
 

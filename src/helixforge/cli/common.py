@@ -33,8 +33,8 @@ import typer
 from rich.console import Console
 
 # soft_wrap: never break a long path or name across lines; highlight off: print as given.
-console = Console(stderr=True, soft_wrap=True, highlight=False)
-out = Console(soft_wrap=True, highlight=False)
+console = Console(stderr=True, soft_wrap=True, highlight=False, emoji=False)
+out = Console(soft_wrap=True, highlight=False, emoji=False)
 
 F = TypeVar("F", bound=Callable[..., Any])
 

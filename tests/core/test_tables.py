@@ -451,3 +451,17 @@ def test_a_typographic_minus_is_a_minus():
     df = pd.DataFrame({"y": ["\u22121.5", "2", "\u22120.25e-3"]})
     values, bad = to_numeric_column(df, "y")
     assert values.tolist() == [-1.5, 2.0, -0.00025] and not bad.any()
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_a_utf16_table_with_its_byte_order_mark_is_read_like_utf8(tmp_path, encoding):
+    """Excel's 'Unicode text' export is UTF-16 with a BOM (it was 'is not UTF-8 text')."""
+    text = "smiles\tname\nCCO\tethanol\n\nc1ccccc1\tbenzene\n"
+    raw = text.encode(encoding)
+    if encoding != "utf-16":  # the -le / -be codecs write no BOM: add the one Excel writes
+        raw = ("\ufeff".encode(encoding)) + raw
+    (tmp_path / "u.tsv").write_bytes(raw)
+    df = read_table(tmp_path / "u.tsv", columns=["smiles"])
+    assert df["smiles"].tolist() == ["CCO", "c1ccccc1"] and df.index.tolist() == [2, 4]
+    chunks = list(iter_table(tmp_path / "u.tsv", 1))
+    assert [c.frame.index.tolist() for c in chunks] == [[2], [4]]

@@ -49,6 +49,10 @@ def open_table_text(path: Path) -> IO[str]:
 
     if is_gzip(path):  # damage in the stream is an InputError naming the file
         return open_text(path, encoding="utf-8-sig", errors="strict", newline="")
+    with open(path, "rb") as fh:
+        head = fh.read(2)
+    if head in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16 with its BOM: Excel's "Unicode text"
+        return open(path, encoding="utf-16", errors="strict", newline="")
     return open(path, encoding="utf-8-sig", errors="strict", newline="")
 
 

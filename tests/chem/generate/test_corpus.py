@@ -27,8 +27,15 @@ def test_a_parquet_corpus_is_read_by_column(tmp_path: Path):
         list(iter_smiles(path, "mol"))
 
 
+def test_a_utf16_corpus_with_its_byte_order_mark_is_read(tmp_path: Path):
+    path = tmp_path / "c.csv"
+    path.write_bytes(("smiles,name\n" + "".join(f"{s},x\n" for s in SMILES)).encode("utf-16"))
+    assert list(iter_smiles(path)) == SMILES
+
+
 @pytest.mark.parametrize(
-    "encoding,words", [("utf-16", "is not UTF-8 text"), ("latin-1", "is not UTF-8 text")]
+    "encoding,words",
+    [("utf-16-le", "not UTF-8 text|binary file"), ("latin-1", "is not UTF-8 text")],
 )
 def test_a_corpus_in_another_encoding_is_named_not_read_as_garbage(tmp_path, encoding, words):
     path = tmp_path / "c.csv"

@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 from helixforge.core.errors import ColumnNotFoundError, EmptyInputError
 from helixforge.core.io import open_text
@@ -24,16 +25,14 @@ SMILES_COLUMNS = ("smiles", "SMILES", "canonical_smiles", "Smiles", "smi", "SMI"
 
 def iter_smiles(path: str | os.PathLike, column: str | None = None) -> Iterator[str]:
     """Yield SMILES strings from `path` (plain or gzip, or Parquet), skipping empty lines."""
-    from pathlib import Path
-
     from helixforge.core.table_reader import read_sample
     from helixforge.core.tables import table_format
 
     if table_format(path) == "parquet":
         yield from _parquet_smiles(path, column)
         return
-    with open_text(path) as f:
-        read_sample(Path(path))  # binary, UTF-16 or not UTF-8: an InputError naming the file
+    with _open_corpus(Path(path)) as f:
+        read_sample(Path(path))  # binary or not UTF-8 / UTF-16: an InputError naming the file
         first = f.readline().lstrip("\ufeff")  # a UTF-8 byte-order mark is not the header
         if not first:
             raise EmptyInputError(f"{path}: file is empty", hint="pass a corpus with SMILES")
@@ -55,6 +54,18 @@ def iter_smiles(path: str | os.PathLike, column: str | None = None) -> Iterator[
             parts = line.split()
             if parts:
                 yield parts[0]
+
+
+def _open_corpus(path: Path):
+    """The corpus as text: UTF-16 when it starts with its byte-order mark (Excel's 'Unicode
+    text'), else UTF-8; plain or gzip."""
+    from helixforge.core.io import is_gzip
+
+    if path.is_file() and not is_gzip(path):
+        with open(path, "rb") as fh:
+            if fh.read(2) in (b"\xff\xfe", b"\xfe\xff"):
+                return open_text(path, encoding="utf-16")
+    return open_text(path)
 
 
 def _parquet_smiles(path: str | os.PathLike, column: str | None) -> Iterator[str]:

@@ -92,3 +92,14 @@ def test_a_path_name_too_long_for_the_os_through_a_real_verb(tmp_path):
         res = CliRunner().invoke(app, argv)
         assert res.exit_code == 2 and "File name too long" in res.output, res.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
+
+
+def test_jobs_beyond_the_cpus_are_cut_to_them_except_on_a_ray_cluster(capsys):
+    from helixforge.cli.common import resolve_jobs
+    from helixforge.core.parallel import available_cpus
+
+    cpus = available_cpus()
+    assert resolve_jobs(0) == cpus and resolve_jobs(1) == 1
+    assert resolve_jobs(cpus + 997) == cpus  # not 1,000 worker processes on a laptop
+    assert f"--jobs {cpus + 997} is more than the {cpus} CPU(s)" in capsys.readouterr().err
+    assert resolve_jobs(cpus + 997, cap=False) == cpus + 997  # Ray workers live elsewhere

@@ -108,7 +108,7 @@ def screen_cmd(
         backend=backend,
         address=address,
         chunk_size=chunk_size,
-        n_jobs=resolve_jobs(jobs),
+        n_jobs=resolve_jobs(jobs, cap=backend != "ray"),
         resume=resume,
         overwrite=overwrite,
         input_col=input_col,

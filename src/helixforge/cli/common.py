@@ -109,12 +109,19 @@ def logger(quiet: bool) -> Callable[[str], None] | None:
     return lambda msg: say(f"· {msg}")
 
 
-def resolve_jobs(jobs: int) -> int:
-    """--jobs 0 means every CPU this process may use."""
-    if jobs == 0:
-        from helixforge.core.parallel import available_cpus
+def resolve_jobs(jobs: int, *, cap: bool = True) -> int:
+    """--jobs 0 means every CPU this process may use. With `cap` (every local backend), more
+    jobs than those CPUs are cut to their number, with a note: extra processes or threads only
+    cost memory (each worker holds its own model). `cap=False` for a Ray cluster, whose workers
+    are not limited by this machine."""
+    from helixforge.core.parallel import available_cpus
 
-        return available_cpus()
+    cpus = available_cpus()
+    if jobs == 0:
+        return cpus
+    if cap and jobs > cpus:
+        say(f"· --jobs {jobs} is more than the {cpus} CPU(s) this process may use; using {cpus}")
+        return cpus
     return jobs
 
 

@@ -207,3 +207,20 @@ def test_a_non_ascii_character_is_an_error_never_a_different_molecule(text):
     """RDKit alone reads 'ＣＣO' as water and 'éCC' / 'CC–' as ethane."""
     mol, reason = parse_smiles(text)
     assert mol is None and "SMILES are plain ASCII" in reason, reason
+
+
+def test_an_input_canonical_smiles_column_is_kept_as_input_canonical_smiles():
+    import pandas as pd
+
+    from helixforge.chem.standardize import standardize_table
+
+    df = pd.DataFrame({"smiles": ["OCC", "c1ccccc1"], "canonical_smiles": ["mine-1", "mine-2"]})
+    out, errors = standardize_table(df, "smiles")
+    assert len(errors) == 0
+    assert out["input_canonical_smiles"].tolist() == ["mine-1", "mine-2"]  # not overwritten
+    assert out["canonical_smiles"].tolist() == ["CCO", "c1ccccc1"]
+    # the SMILES column itself may be called canonical_smiles: the raw text is kept too
+    raw = pd.DataFrame({"canonical_smiles": ["OCC"]})
+    out, _ = standardize_table(raw, "canonical_smiles")
+    assert out["input_canonical_smiles"].tolist() == ["OCC"]
+    assert out["canonical_smiles"].tolist() == ["CCO"]

@@ -296,6 +296,12 @@ def apply_standardization(
         if smi is None:
             errors.add(int(row), smiles_col, raw, reason)
     out = df.copy()
+    if CANONICAL_COL in out.columns and f"input_{CANONICAL_COL}" not in out.columns:
+        # an input column of that name (e.g. a previous run's output) is kept, renamed, as
+        # the other output-named input columns are, instead of being overwritten
+        out = out.rename(columns={CANONICAL_COL: f"input_{CANONICAL_COL}"})
+        if smiles_col == CANONICAL_COL:
+            out[CANONICAL_COL] = out[f"input_{CANONICAL_COL}"]  # later steps read it by name
     out[CANONICAL_COL] = canon
     out = out[out[CANONICAL_COL].notna()]
     return out, errors

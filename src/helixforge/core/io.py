@@ -133,6 +133,38 @@ def open_text(
     return _CheckedText(inner, p)  # type: ignore[return-value]
 
 
+def fasta_records(path: str | os.PathLike) -> Iterator[tuple[int, str, str]]:
+    """(file line of the header, header text after '>', sequence) of every record of a FASTA
+    file (plain, gzip or BGZF). Blank and ';' lines are skipped and spaces inside sequence
+    lines dropped; text before the first '>' is an `InputError` naming its line (Biopython's
+    parser skips it without a word). The one FASTA walk of `dna.io.read_fasta` and the `lm`
+    readers; what an empty header or sequence means is theirs to say."""
+    p = Path(path)
+    header: str | None = None
+    header_line = 0
+    chunks: list[str] = []
+    with open_text(p) as fh:
+        for lineno, raw in enumerate(fh, start=1):
+            line = raw.lstrip("\ufeff").strip() if lineno == 1 else raw.strip()
+            if not line or line.startswith(";"):
+                continue
+            if line.startswith(">"):
+                if header is not None:
+                    yield header_line, header, "".join(chunks)
+                header, header_line, chunks = line[1:].strip(), lineno, []
+            elif header is None:
+                hint = "a FASTA file starts with a '>name' line; is this really FASTA?"
+                if line.startswith("@"):
+                    hint = "this looks like FASTQ ('@name' lines): name the file .fq or .fastq"
+                raise InputError(
+                    f"{p}, line {lineno}: sequence text before the first '>' header", hint=hint
+                )
+            else:
+                chunks.append(line.replace(" ", ""))
+    if header is not None:
+        yield header_line, header, "".join(chunks)
+
+
 def check_gzip_whole(path: str | os.PathLike) -> None:
     """Read a compressed file to its end once; raise `InputError` when it is truncated."""
     p = Path(path)

@@ -62,22 +62,15 @@ def read_rows(
     """Rows of a labelled table (index = file line) with a non-empty sequence in `seq_col`;
     unreadable lines, empty sequences and (with `check`) sequences with characters outside the
     tokenizer's alphabet go to `errors`."""
-    from helixforge.core.tables import NA_SPELLINGS, read_table, require_columns
+    from helixforge.core.tables import read_table, require_columns
+    from helixforge.lm.tables import usable_rows
 
     if isinstance(src, pd.DataFrame):
         require_columns(src, [seq_col, *label_cols], "<table>")
         df = src.copy()
     else:
         df = read_table(src, columns=[seq_col, *label_cols], errors=errors)
-    seq = df[seq_col]
-    empty = (seq.isna() | seq.astype(str).str.strip().eq("")).to_numpy()
-    for row in df.index[empty]:
-        errors.add(int(row), seq_col, df.at[row, seq_col], "empty sequence")
-    marker = ~empty & seq.astype(str).str.strip().isin(NA_SPELLINGS).to_numpy()
-    for row in df.index[marker]:  # R's 'NA', pandas' 'nan': not the bases N, A
-        errors.add(int(row), seq_col, df.at[row, seq_col], "missing-value marker, not a sequence")
-    kept = df.loc[~(empty | marker)]
-    return check.filter(kept, seq_col, errors) if check is not None else kept
+    return usable_rows(df, seq_col, errors, check)[0]
 
 
 def subsample(df: pd.DataFrame, max_rows: int | None, seed: int, notes: list[str]) -> pd.DataFrame:

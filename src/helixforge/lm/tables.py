@@ -10,7 +10,6 @@ and written atomically.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,38 +44,13 @@ def errors_path(out: str | os.PathLike) -> Path:
     return p.with_name(name + ".errors.csv")
 
 
-def _fasta_records(p: Path, fh) -> Iterator[tuple[int, str, str]]:
-    """(header line, title, sequence) of every record of an open FASTA text; blank and ';'
-    lines are skipped, spaces inside sequence lines dropped; text before the first '>' is an
-    `InputError` naming its line (it was skipped without a word)."""
-    title, line, chunks = None, 0, []
-    for lineno, raw in enumerate(fh, start=1):
-        text = (raw.lstrip("\ufeff") if lineno == 1 else raw).strip()
-        if not text or text.startswith(";"):
-            continue
-        if text.startswith(">"):
-            if title is not None:
-                yield line, title, "".join(chunks)
-            title, line, chunks = text[1:].strip(), lineno, []
-        elif title is None:
-            raise InputError(
-                f"{p}, line {lineno}: sequence text before the first '>' header",
-                hint="a FASTA file starts with a '>name' line; is this really FASTA?",
-            )
-        else:
-            chunks.append(text.replace(" ", ""))
-    if title is not None:
-        yield line, title, "".join(chunks)
-
-
 def _read_fasta(p: Path, check: SequenceCheck | None = None) -> SequenceInput:
     """Records of a FASTA file; an empty or unusable record goes to the errors with the file
     line of its header."""
-    from helixforge.core.io import open_text
+    from helixforge.core.io import fasta_records
 
     errors = RowErrors(p)
-    with open_text(p) as fh:
-        recs = list(_fasta_records(p, fh))
+    recs = list(fasta_records(p))
     if not recs:
         raise InputError(f"{p}: no FASTA records", hint="a FASTA file starts with '>name'")
     ids, seqs = [], []

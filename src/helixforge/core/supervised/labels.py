@@ -9,8 +9,7 @@ import numpy as np
 import pandas as pd
 
 from helixforge.core.errors import ConfigError, InputError, NoUsableRowsError, RowErrors
-
-_MISSING = {"", "nan", "NaN", "NA", "N/A", "null", "None"}
+from helixforge.core.tables import NA_SPELLINGS
 
 
 def _numeric_share(raw: pd.Series, column: str, source: str | None, delimiter: str | None) -> float:
@@ -19,7 +18,7 @@ def _numeric_share(raw: pd.Series, column: str, source: str | None, delimiter: s
     from helixforge.core.tables import number_text
 
     s = raw.dropna().astype(str).str.strip()
-    s = s[~s.isin(_MISSING)]
+    s = s[~s.isin(NA_SPELLINGS)]
     if not len(s):
         return 1.0
     try:
@@ -110,7 +109,7 @@ def clean_labels(
             usable |= np.isfinite(values.to_numpy(float))
         else:
             s = df[t].astype(object)
-            blank = s.isna() | s.astype(str).str.strip().isin(_MISSING)
+            blank = s.isna() | s.astype(str).str.strip().isin(NA_SPELLINGS)
             df[t] = s.where(~blank, np.nan).map(lambda v: v.strip() if isinstance(v, str) else v)
             df[t], note = _merge_case_variants(df[t], t)
             if note:

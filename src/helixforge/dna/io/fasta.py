@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from helixforge.core.errors import EmptyInputError, InputError
-from helixforge.core.io import open_text
+from helixforge.core.io import fasta_records, open_text
 
 FASTA_SUFFIXES = (".fa", ".fasta", ".fna", ".ffn", ".frn", ".faa", ".fas", ".mfa")
 FASTQ_SUFFIXES = (".fq", ".fastq")
@@ -58,30 +58,8 @@ def read_fasta(path: str | os.PathLike) -> Iterator[SeqRecord]:
     """
     p = Path(path)
     n = 0
-    header: str | None = None
-    header_line = 0
-    chunks: list[str] = []
-    with open_text(p) as fh:
-        for lineno, raw in enumerate(fh, start=1):
-            line = raw.lstrip("\ufeff").strip() if lineno == 1 else raw.strip()
-            if not line or line.startswith(";"):
-                continue
-            if line.startswith(">"):
-                if header is not None:
-                    yield _record(p, header, header_line, chunks)
-                    n += 1
-                header, header_line, chunks = line[1:].strip(), lineno, []
-            elif header is None:
-                hint = "a FASTA file starts with a '>name' line; is this really FASTA?"
-                if line.startswith("@"):
-                    hint = "this looks like FASTQ ('@name' lines): name the file .fq or .fastq"
-                raise InputError(
-                    f"{p}, line {lineno}: sequence text before the first '>' header", hint=hint
-                )
-            else:
-                chunks.append(line.replace(" ", ""))
-    if header is not None:
-        yield _record(p, header, header_line, chunks)
+    for line, header, seq in fasta_records(p):
+        yield _record(p, header, line, seq)
         n += 1
     if n == 0:
         raise EmptyInputError(
@@ -89,12 +67,12 @@ def read_fasta(path: str | os.PathLike) -> Iterator[SeqRecord]:
         )
 
 
-def _record(p: Path, header: str, line: int, chunks: list[str]) -> SeqRecord:
+def _record(p: Path, header: str, line: int, seq: str) -> SeqRecord:
     if not header:
         raise InputError(
             f"{p}, line {line}: empty FASTA header", hint="give every record a name after '>'"
         )
-    return SeqRecord(id=header.split()[0], description=header, seq="".join(chunks), line=line)
+    return SeqRecord(id=header.split()[0], description=header, seq=seq, line=line)
 
 
 def read_fastq(path: str | os.PathLike) -> Iterator[SeqRecord]:

@@ -28,6 +28,7 @@ import argparse
 import hashlib
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -273,6 +274,34 @@ def _cached(cache: list[dict], **match) -> dict | None:
     return next((r for r in cache if all(r.get(k) == v for k, v in match.items())), None)
 
 
+def _cv_cache(out: Path) -> tuple[list[dict], Callable[[dict], None]]:
+    """The CV rows already in `out/cv.jsonl` and a function that prints a new row and appends
+    it there (what makes `build` and `accurate` resumable)."""
+    cache_file = out / "cv.jsonl"
+    cache = (
+        [json.loads(x) for x in cache_file.read_text().splitlines()] if cache_file.exists() else []
+    )
+
+    def record(row: dict) -> None:
+        print(json.dumps(row), flush=True)
+        cache.append(row)
+        with open(cache_file, "a") as fh:
+            fh.write(json.dumps(row) + "\n")
+
+    return cache, record
+
+
+def _fit_missing(df: pd.DataFrame, out: Path, todo: list[tuple[str, bool, str, dict | None]],
+                 mix: str, fv: int, kw: float) -> None:  # fmt: skip
+    """`fit_final` each (name, flank_free, kind, params) whose `out/name` has no model yet."""
+    for name, ff, kind, params in todo:
+        if not (out / name / "config.json").exists():
+            info = fit_final(df, mix, fv, out / name, flank_free=ff, kim_weight=kw,
+                             params=params, kind=kind)  # fmt: skip
+            print(name, json.dumps({k: v for k, v in info.items() if k != "training_data"}),
+                  flush=True)  # fmt: skip
+
+
 def build(out: Path, cnn: bool = False) -> dict:
     """Selection grid (fast gbm) → data mix, feature version, Kim weight; 23-mer CV
     (`cv_flank_free`) → a flank-free gbm for 23-mers or the N-padded ensemble; with `cnn`,
@@ -287,16 +316,7 @@ def build(out: Path, cnn: bool = False) -> dict:
     from helixforge.core.artifacts import save_json
 
     out.mkdir(parents=True, exist_ok=True)
-    cache_file = out / "cv.jsonl"
-    cache = (
-        [json.loads(x) for x in cache_file.read_text().splitlines()] if cache_file.exists() else []
-    )
-
-    def record(row: dict) -> None:
-        print(json.dumps(row), flush=True)
-        cache.append(row)
-        with open(cache_file, "a") as fh:
-            fh.write(json.dumps(row) + "\n")
+    cache, record = _cv_cache(out)
 
     df = load_training_sets()
     fast = {"n_estimators": 300, "learning_rate": 0.1}
@@ -335,12 +355,7 @@ def build(out: Path, cnn: bool = False) -> dict:
     )
     if w > 0:
         todo.append(("cnn", False, "cnn", RECIPE_CNN_PARAMS))
-    for name, ff, kind, params in todo:
-        if not (out / name / "config.json").exists():
-            info = fit_final(df, mix, fv, out / name, flank_free=ff, kim_weight=kw,
-                             params=params, kind=kind)  # fmt: skip
-            print(name, json.dumps({k: v for k, v in info.items() if k != "training_data"}),
-                  flush=True)  # fmt: skip
+    _fit_missing(df, out, todo, mix, fv, kw)
     members, weights = (["gbm", "cnn"], [1 - w, w]) if w > 0 else (["gbm"], [1.0])
     (out / "default").mkdir(exist_ok=True)
     save_json({"format": "helixforge.crispr.ontarget", "kind": "ensemble", "enzyme": "spcas9",
@@ -404,10 +419,7 @@ def build_accurate(out: Path) -> dict:
         raise SystemExit(f"{default} not found: run `build --out {out}` first")
     r = json.loads(default.read_text())["recipe"]
     mix, fv, kw = r["mix"], r["features"], r["kim_weight"]
-    cache_file = out / "cv.jsonl"
-    cache = (
-        [json.loads(x) for x in cache_file.read_text().splitlines()] if cache_file.exists() else []
-    )
+    cache, record = _cv_cache(out)
     df = load_training_sets()
     ens = _cached(cache, accurate_cv=True, mix=mix, features=fv, kim_weight=kw)
     if ens is None:
@@ -416,16 +428,10 @@ def build_accurate(out: Path) -> dict:
                **cv_ensemble(df, mix, fv, out / "cv_predictions", kim_weight=kw,
                              gbm_params=ACCURATE_GBM_PARAMS, cnn_params=ACCURATE_CNN_PARAMS,
                              weights=ACCURATE_WEIGHTS, tag="_accurate")}  # fmt: skip
-        print(json.dumps(ens), flush=True)
-        with open(cache_file, "a") as fh:
-            fh.write(json.dumps(ens) + "\n")
+        record(ens)
     w = ens["best_cnn_weight"]
-    for name, kind, params in (("accurate_gbm", "gbm", ACCURATE_GBM_PARAMS),
-                               ("accurate_cnn", "cnn", ACCURATE_CNN_PARAMS)):  # fmt: skip
-        if not (out / name / "config.json").exists():
-            info = fit_final(df, mix, fv, out / name, kim_weight=kw, params=params, kind=kind)
-            print(name, json.dumps({k: v for k, v in info.items() if k != "training_data"}),
-                  flush=True)  # fmt: skip
+    _fit_missing(df, out, [("accurate_gbm", False, "gbm", ACCURATE_GBM_PARAMS),
+                           ("accurate_cnn", False, "cnn", ACCURATE_CNN_PARAMS)], mix, fv, kw)  # fmt: skip
     (out / "accurate").mkdir(exist_ok=True)
     save_json({"format": "helixforge.crispr.ontarget", "kind": "ensemble", "enzyme": "spcas9",
                "members": ["accurate_gbm", "accurate_cnn"], "member_base": "siblings",

@@ -20,7 +20,10 @@ Throughput: molecules/s end to end from SMILES (standardize + featurize + predic
 first 10,000 molecules of the MOSES test set.
 
 `auto` is `helix chem train --model auto` with the shipped default rule ("lowest");
-`auto-margin` the same with `select_model(..., rule="margin")` (measured, not the default).
+`auto-margin` the same with `select_model(..., rule="margin")` (measured, not the default);
+`auto-metric` is `helix chem train --model auto --metric <the task's TDC metric>`. On a task
+scored by ROC-AUC its decision is auto's (1 − ROC-AUC is auto's default binary loss), so its
+rows there are auto's, copied (`--part tdc --models auto-metric` does that).
 
 Each finished (task, model, seed) is one row in benchmarks/results/chem_property.json; a
 restarted run skips rows already there. The markdown table is rewritten after every row from
@@ -65,10 +68,13 @@ MODELS = [
     "minimol-gbm",
     "auto",
     "auto-margin",
+    "auto-metric",
 ]
 # benchmark model name -> `select_model` rule: `auto` is the shipped default ("lowest"),
-# `auto-margin` the opt-in paired-fold-margin rule (measured, not the default)
-AUTO_RULES = {"auto": "lowest", "auto-margin": "margin"}
+# `auto-margin` the opt-in paired-fold-margin rule (measured, not the default), `auto-metric`
+# the default rule comparing candidates by the task's own TDC metric (`--metric`)
+AUTO_RULES = {"auto": "lowest", "auto-margin": "margin", "auto-metric": "lowest"}
+BY_METRIC = {"auto-metric"}
 PRED_DIR = ROOT / ".bench" / "chem_property_preds"  # test predictions per (task, model, seed)
 OOF_DIR = ROOT / ".bench" / "chem_property_oof"  # auto's CV out-of-fold predictions
 BOOT_CACHE = ROOT / ".bench" / "chem_property_boot"  # paired-bootstrap results per task
@@ -168,6 +174,8 @@ class AutoModel:
 def make_model(name: str):
     """A fresh PropertyModel by benchmark name (`get_model` names, plus "auto" and
     "auto-margin")."""
+    if name in BY_METRIC:
+        raise ValueError(f"{name} selects by the task's TDC metric: run it with --part tdc")
     if name in AUTO_RULES:
         return AutoModel(AUTO_RULES[name])
     from helixforge.chem.models import get_model
@@ -298,7 +306,16 @@ def combine_members(preds: list, weights: list[float]):
 
 
 def run_auto(
-    task: str, out: Path, train, valid, test, task_types, seed, add_row, rule: str = "lowest"
+    task: str,
+    out: Path,
+    train,
+    valid,
+    test,
+    task_types,
+    seed,
+    add_row,
+    rule: str = "lowest",
+    metric: str | None = None,
 ) -> dict:
     """`auto` on one (task, seed) under `rule` ("lowest", the shipped default, or "margin"):
     `select_model` on the training rows only (timed; the rule's
@@ -308,7 +325,7 @@ def run_auto(
     seed) is reused when present (its value and training CPU seconds); a blend's members'
     saved test predictions are reused or the members are trained now. Their training CPU
     time is added to the selection's, so `train_cpu_seconds` is what `helix chem train
-    --model auto` costs."""
+    --model auto` costs. `metric`: select by that metric (`--metric`)."""
     from helixforge.chem.selection import RULES, select_model
 
     record: dict = {}
@@ -324,8 +341,9 @@ def run_auto(
             record=record,
             rule=rule,
             oof_out=oof,
+            metric=metric,
         )
-    save_oof(task, rule, seed, oof)
+    save_oof(task, rule if metric is None else f"{rule}-{metric}", seed, oof)
     print(f"  auto chose {chosen} (CV {t_cv.cpu:.0f} CPU-s): {record.get('reason')}")
     res = {
         "chosen": chosen,
@@ -333,6 +351,7 @@ def run_auto(
         "cv_decision": record,
         "selection_rule": RULES[rule],
         "rule": rule,
+        **({"selection_metric": metric} if metric else {}),
         "cv_cpu_seconds": round(t_cv.cpu, 2),
         "train_seconds": round(t_cv.wall, 2),
     }
@@ -441,9 +460,21 @@ def run_tdc(models: list[str], seeds: list[int], tasks: list[str] | None, out: P
                         },
                     )
 
-                if model_name in AUTO_RULES:
+                same = existing_row(out, task["task"], "auto", seed)
+                if model_name in BY_METRIC and task["metric"] == "roc_auc" and same:
+                    res = {k: v for k, v in same.items() if k not in (*base, "model", "finished")}
+                    res["how"] = (
+                        "auto's row, copied: for a task scored by ROC-AUC the --metric decision"
+                        " is auto's (1 − ROC-AUC is auto's default binary loss)"
+                    )
+                elif model_name in AUTO_RULES:
                     res = run_auto(
-                        task["task"], out, *args, add_row=add_row, rule=AUTO_RULES[model_name]
+                        task["task"],
+                        out,
+                        *args,
+                        add_row=add_row,
+                        rule=AUTO_RULES[model_name],
+                        metric=task["metric"] if model_name in BY_METRIC else None,
                     )
                 else:
                     res = fit_predict(model_name, *args)

@@ -121,3 +121,34 @@ def test_auto_selects_on_training_rows_only(tmp_path, monkeypatch):
     train = {c for c, part in zip(canon, df["part"]) if part == "train"}
     assert len(seen) == 96 and set(seen) == train  # canonical SMILES of the train rows only
     assert run.run_dir.exists()
+
+
+def test_auto_selects_by_the_metric_asked_for_and_records_it(tmp_path, monkeypatch):
+    """`--metric` reaches the selector, and config.json says which metric chose the model."""
+    import json
+
+    import helixforge.chem.selection as selection
+    from helixforge.chem.train import train_property_model
+    from tests.chem.conftest import tiny_table
+
+    tiny_table().to_csv(tmp_path / "t.csv", index=False)
+    asked: list = []
+
+    def spy(smiles, y, task_types, *, metric=None, record=None, **kw):
+        asked.append(metric)
+        record.update(chosen="gbm", metric=metric)
+        return "gbm", {"gbm": 0.5}
+
+    monkeypatch.setattr(selection, "select_model", spy)
+    run = train_property_model(
+        tmp_path / "t.csv",
+        "smiles",
+        ["logp_like"],
+        model="auto",
+        metric="Spearman",
+        model_params={"n_estimators": 20},
+        out=tmp_path / "run",
+    )
+    assert asked == ["spearman"]
+    config = json.loads((run.run_dir / "config.json").read_text())
+    assert config["auto_selection"]["metric"] == "spearman"

@@ -162,3 +162,59 @@ def test_select_model_hands_out_its_out_of_fold_predictions_for_offline_rules(ma
             for k in range(3)
         ]
         assert again == pytest.approx(record["candidates"][name]["fold_losses"], abs=1e-4)
+
+
+def test_a_metric_becomes_a_loss_on_the_raw_scale():
+    from helixforge.chem.selection import metric_loss
+
+    y = np.array([1.0, 2.0, 3.0, 4.0])
+    assert metric_loss("mae", "regression", y, y + 0.5) == pytest.approx(0.5)
+    assert metric_loss("mae", "regression", y, y + 0.5, scale=2.0) == pytest.approx(0.25)
+    assert metric_loss("spearman", "regression", y, y**2) == pytest.approx(0.0)  # 1 − ρ
+    scores = np.array([0.1, 0.9, 0.2, 0.8])
+    assert metric_loss("pr_auc", "binary", np.array([0, 1, 0, 1]), scores) == pytest.approx(0.0)
+    assert np.isnan(metric_loss("mae", "regression", np.array([1.0, np.nan]), y[:2]))
+
+
+def test_a_metric_that_cannot_score_the_tasks_is_refused():
+    from helixforge.chem.selection import check_metric
+    from helixforge.core.errors import ConfigError
+
+    assert check_metric("PR-AUC", ["binary"]) == "pr_auc"
+    with pytest.raises(ConfigError, match="choose from.*roc_auc"):
+        check_metric("mae", ["binary"])
+    with pytest.raises(ConfigError, match="every task is regression or every task is binary"):
+        check_metric("mae", ["regression", "binary"])
+
+
+def test_select_model_compares_candidates_by_the_metric_asked_for(make_table, fast_gbm):
+    from helixforge.core.metrics import spearman
+
+    df = make_table()
+    y = df[["logp_like"]].to_numpy()
+    record: dict = {}
+    oof: dict = {}
+    chosen, scores = select_model(
+        df["smiles"],
+        y,
+        ["regression"],
+        candidates=["gbm", "gbm-fast"],
+        folds=3,
+        params={"gbm": fast_gbm, "gbm-fast": {**fast_gbm, "n_estimators": 5}},
+        record=record,
+        oof_out=oof,
+        metric="spearman",
+    )
+    assert record["metric"] == "spearman" and record["chosen"] == chosen
+    for name in ("gbm", "gbm-fast"):
+        per_fold = [
+            1 - spearman(oof["y"][oof["fold"] == k, 0], oof["pred"][name][oof["fold"] == k, 0])
+            for k in range(3)
+        ]
+        assert record["candidates"][name]["fold_losses"] == pytest.approx(per_fold, abs=1e-5)
+
+
+def test_the_blend_margin_is_a_parameter_of_the_lowest_rule():
+    losses = {"gbm": [8.0, 8.0], "minimol-gbm": [7.9, 7.9], "blend:x": [7.85, 7.85]}
+    assert decide_lowest(losses, {"blend:x": 7.85})[0] == "blend:x"
+    assert decide_lowest(losses, {"blend:x": 7.85}, margin=0.2)[0] == "minimol-gbm"

@@ -34,3 +34,34 @@ def test_auto_with_a_param_no_candidate_accepts_fails_fast(tmp_path):
     assert res.exit_code != 0
     assert "not_a_param" in res.output and "auto" in res.output
     assert not (tmp_path / "run").exists()
+
+
+def _train(tmp_path, *extra: str, csv: str = "smiles,y\nCCO,1.0\nCCN,2.0\n"):
+    data = tmp_path / "t.csv"
+    data.write_text(csv)
+    return runner.invoke(
+        app,
+        ["chem", "train", str(data), "--input-col", "smiles", "--label-col", "y"]
+        + [*extra, "-o", str(tmp_path / "run")],
+    )
+
+
+def test_metric_is_refused_with_a_single_model_before_any_work(tmp_path):
+    res = _train(tmp_path, "--model", "gbm", "--metric", "mae")
+    assert res.exit_code != 0 and "--metric" in res.output and "auto" in res.output
+    assert not (tmp_path / "run").exists()
+
+
+def test_an_unknown_metric_is_refused_with_the_choices(tmp_path):
+    res = _train(tmp_path, "--metric", "accuracy_at_k")
+    assert res.exit_code != 0 and "accuracy_at_k" in res.output and "spearman" in res.output
+    assert not (tmp_path / "run").exists()
+
+
+def test_a_regression_metric_on_a_binary_label_is_refused_before_training(tmp_path):
+    from tests.chem.conftest import tiny_table
+
+    csv = tiny_table()[["smiles", "has_n"]].rename(columns={"has_n": "y"}).to_csv(index=False)
+    res = _train(tmp_path, "--metric", "mae", csv=csv)
+    assert res.exit_code != 0 and "mae" in res.output and "roc_auc" in res.output
+    assert not (tmp_path / "run").exists()

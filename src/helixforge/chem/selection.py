@@ -24,6 +24,11 @@ mean(d) / (sd(d)/√K) exceeds √K (2.24 with 5 folds, about a one-sided 5 % pa
 does, `gbm` is kept. A single lucky fold cannot carry a switch: the gain must be about as
 large as its own spread across folds.
 
+The loss compared is RMSE/SD (regression; log10 scale for the targets the models fit in log
+space), 1 − ROC-AUC (binary) or the error rate (multiclass), unless `metric` names the metric
+the model will be judged by (`--metric mae`, `spearman`, `pr_auc`, …): then that metric, on the
+raw label scale, decides both the candidate and the blend weight (`metric_loss`).
+
 The blend's weight w ∈ {0.1, …, 0.9} is chosen on out-of-fold predictions; its per-fold
 losses (the ones the rule compares) are cross-fitted: fold k is scored with the weight picked
 on the other folds, so the weight search does not flatter the blend. The blend that is trained
@@ -77,6 +82,50 @@ def primary_loss(task_type: str, y: np.ndarray, pred: np.ndarray, log_scale: boo
     return 1.0 - float(np.mean(y[keep] == pred[keep]))
 
 
+def metric_loss(
+    metric: str, task_type: str, y: np.ndarray, pred: np.ndarray, scale: float = 1.0
+) -> float:
+    """`metric` (a `core.metrics` name) as a loss, lower is better: 1 − value for the metrics
+    where higher is better, else the value divided by `scale`; on the raw label scale, as the
+    metric is reported. NaN if undefined."""
+    from helixforge.core import metrics as M
+
+    keep = np.isfinite(y)
+    if keep.sum() < 2:
+        return float("nan")
+    key = check_metric(metric, [task_type])
+    v = float(M.ALL[key](y[keep], pred[keep]))
+    if not np.isfinite(v):
+        return float("nan")
+    return 1.0 - v if key in M.HIGHER_IS_BETTER else v / (scale or 1.0)
+
+
+def check_metric(metric: str, task_types: Sequence[str]) -> str:
+    """The canonical name of `metric` if it can score every task in `task_types` (a regression
+    metric for regression tasks, a classification one for binary tasks); else a ConfigError
+    naming the choices."""
+    from helixforge.core import metrics as M
+    from helixforge.core.errors import ConfigError
+
+    key = str(metric).lower().replace("-", "_")
+    kinds = set(task_types)
+    allowed = (
+        M.REGRESSION if kinds == {"regression"} else M.CLASSIFICATION if kinds == {"binary"} else {}
+    )
+    if key not in allowed:
+        if not allowed:
+            raise ConfigError(
+                f"--metric {metric}: auto can select by one metric only when every task is"
+                f" regression or every task is binary (tasks here: {', '.join(task_types)});"
+                " leave --metric out to use the default loss"
+            )
+        raise ConfigError(
+            f"--metric {metric!r} does not score {'/'.join(sorted(kinds))} tasks; choose from"
+            f" {', '.join(sorted(allowed))}"
+        )
+    return key
+
+
 def select_model(
     smiles: Sequence[str],
     y: np.ndarray,
@@ -97,6 +146,7 @@ def select_model(
     record: dict[str, Any] | None = None,
     rule: str = DEFAULT_RULE,
     oof_out: dict[str, Any] | None = None,
+    metric: str | None = None,
 ) -> tuple[str, dict[str, float]]:
     """The `--model auto` rule (module docstring): k-fold CV (folds grouped by Bemis–Murcko
     scaffold) on the training molecules only. Returns the chosen name and each candidate's mean
@@ -115,6 +165,13 @@ def select_model(
     without refitting: `rows` (indices into `smiles` of the molecules CV used), `y`, `fold` (the
     held-out fold of each of those rows) and `pred` (per candidate, its out-of-fold predictions
     in the order of `rows`).
+
+    `metric` (e.g. "mae", "spearman", "pr_auc"; `--metric`): compare the candidates, and pick
+    the blend weight, by this metric instead of the default loss — the metric the model will be
+    judged by. It is computed on the raw label scale and turned into a loss by `metric_loss`
+    (1 − value when higher is better). With several tasks, error metrics (MAE, RMSE) are
+    divided by each fold's label sd so tasks on different scales weigh alike; with one task
+    they are used as they are and the blend margin is `BLEND_MARGIN` × the label sd.
     """
     from helixforge.chem.models import get_model, minimol_available
     from helixforge.chem.splits import scaffold_groups
@@ -126,6 +183,8 @@ def select_model(
         from helixforge.core.errors import ConfigError
 
         raise ConfigError(f"unknown auto rule {rule!r}; choose from {sorted(RULES)}")
+    if metric is not None:
+        metric = check_metric(metric, task_types)
     if candidates is None:
         candidates = default_candidates(minimol_available())
     candidates = list(candidates)
@@ -181,7 +240,7 @@ def select_model(
                 pred = np.asarray(pred, dtype=float)
                 oof.setdefault(name, []).append(pred)
                 fold_losses.setdefault(name, []).append(
-                    _mean(_fold_losses(task_types, sub_y[ho], pred, logs))
+                    _mean(_fold_losses(task_types, sub_y[ho], pred, logs, metric))
                 )
                 advance(1)
             log(f"auto: {name} cross-validated loss {_mean(fold_losses[name]):.4f}")
@@ -200,9 +259,11 @@ def select_model(
     blend_oof: dict[str, float] = {}  # the blend's loss at the weight chosen on the same folds
     if blend and len(candidates) > 1 and "multiclass" not in task_types:
         a, b = sorted(candidates, key=lambda c: (_key(scores[c]), c != BASELINE))[:2]
-        w, w_loss = best_blend_weight(task_types, sub_y, fold_list, oof[a], oof[b], logs=logs)
+        w, w_loss = best_blend_weight(
+            task_types, sub_y, fold_list, oof[a], oof[b], logs=logs, metric=metric
+        )
         per_fold, fold_w = crossfit_blend_losses(
-            task_types, sub_y, fold_list, oof[a], oof[b], logs=logs
+            task_types, sub_y, fold_list, oof[a], oof[b], logs=logs, metric=metric
         )
         if np.isfinite(_mean(per_fold)):
             from helixforge.chem.models.blend import blend_name
@@ -214,16 +275,24 @@ def select_model(
             blend_oof[name] = float(w_loss)
             log(f"auto: {name} cross-validated loss {scores[name]:.4f} (cross-fitted weight)")
     baseline = BASELINE if BASELINE in candidates else candidates[0]
+    blend_margin = BLEND_MARGIN
+    if metric is not None and len(task_types) == 1:
+        from helixforge.core.metrics import HIGHER_IS_BETTER
+
+        if metric not in HIGHER_IS_BETTER:  # an error metric in label units
+            yy = sub_y[:, 0][np.isfinite(sub_y[:, 0])]
+            blend_margin = BLEND_MARGIN * (float(np.std(yy)) if len(yy) else 1.0)
     if rule == "margin":
         chosen, info = decide(fold_losses, baseline)
     else:
-        chosen, info = decide_lowest(fold_losses, blend_oof, baseline)
+        chosen, info = decide_lowest(fold_losses, blend_oof, baseline, margin=blend_margin)
     log(f"auto: {info['reason']}")
     if record is not None:
         for name, w in weights.items():
             info["candidates"][name]["fold_weights"] = w
         record.update(
             rule=RULES[rule],
+            metric=metric or "default loss (RMSE/SD, 1 − ROC-AUC, error rate)",
             folds=len(fold_list),
             n_molecules=len(idx),
             **info,
@@ -276,10 +345,11 @@ def decide_lowest(
     fold_losses: dict[str, Sequence[float]],
     blend_loss: dict[str, float],
     baseline: str = BASELINE,
+    margin: float = BLEND_MARGIN,
 ) -> tuple[str, dict[str, Any]]:
     """The "lowest" rule: the single model with the lowest mean CV loss (ties: the baseline
     first, then by name), replaced by the blend when the blend's out-of-fold loss at its chosen
-    weight (`blend_loss`) is lower by more than `BLEND_MARGIN`. Same record as `decide`."""
+    weight (`blend_loss`) is lower by more than `margin`. Same record as `decide`."""
     singles = [n for n in fold_losses if n not in blend_loss]
     best = min(singles, key=lambda c: (_key(_mean(fold_losses[c])), c != baseline, c))
     cands: dict[str, dict[str, Any]] = {
@@ -290,11 +360,11 @@ def decide_lowest(
     reason = f"{best} has the lowest cross-validated loss ({_mean(fold_losses[best]):.4f})"
     for name, loss in blend_loss.items():
         cands[name]["oof_loss_at_chosen_weight"] = _round(loss)
-        if np.isfinite(loss) and loss < _mean(fold_losses[best]) - BLEND_MARGIN:
+        if np.isfinite(loss) and loss < _mean(fold_losses[best]) - margin:
             chosen = name
             reason = (
                 f"{name}: out-of-fold loss {loss:.4f} beats {best} "
-                f"({_mean(fold_losses[best]):.4f}) by more than {BLEND_MARGIN}"
+                f"({_mean(fold_losses[best]):.4f}) by more than {margin:.4g}"
             )
     return chosen, {"baseline": baseline, "chosen": chosen, "reason": reason, "candidates": cands}
 
@@ -329,19 +399,28 @@ def _round(v: float) -> float | None:
 
 
 def _fold_losses(
-    task_types: Sequence[str], y: np.ndarray, pred: np.ndarray, logs: Sequence[bool] | None = None
+    task_types: Sequence[str],
+    y: np.ndarray,
+    pred: np.ndarray,
+    logs: Sequence[bool] | None = None,
+    metric: str | None = None,
 ) -> list[float]:
     out = []
     for j, tt in enumerate(task_types):
-        v = primary_loss(tt, y[:, j], pred[:, j], bool(logs and logs[j]))
+        if metric is None:
+            v = primary_loss(tt, y[:, j], pred[:, j], bool(logs and logs[j]))
+        else:
+            yj = y[:, j][np.isfinite(y[:, j])]
+            scale = float(np.std(yj)) if len(task_types) > 1 and len(yj) else 1.0
+            v = metric_loss(metric, tt, y[:, j], pred[:, j], scale)
         if np.isfinite(v):
             out.append(v)
     return out
 
 
-def _blend_fold_losses(task_types, y, fold_list, pred_a, pred_b, w, logs) -> list[float]:
+def _blend_fold_losses(task_types, y, fold_list, pred_a, pred_b, w, logs, metric) -> list[float]:
     return [
-        _mean(_fold_losses(task_types, y[ho], w * pa + (1 - w) * pb, logs))
+        _mean(_fold_losses(task_types, y[ho], w * pa + (1 - w) * pb, logs, metric))
         for (_, ho), pa, pb in zip(fold_list, pred_a, pred_b)
     ]
 
@@ -355,15 +434,17 @@ def best_blend_weight(
     grid: Sequence[float] = BLEND_GRID,
     logs: Sequence[bool] | None = None,
     use: Sequence[int] | None = None,
+    metric: str | None = None,
 ) -> tuple[float, float]:
     """The weight w of model A in w·A + (1 − w)·B with the lowest mean CV loss over folds
-    (out-of-fold predictions; only the folds in `use` if given), and that loss."""
+    (out-of-fold predictions; only the folds in `use` if given; the loss of `metric` if
+    given, see `select_model`), and that loss."""
     keep = range(len(fold_list)) if use is None else use
     folds = [fold_list[k] for k in keep]
     pa, pb = [pred_a[k] for k in keep], [pred_b[k] for k in keep]
     best_w, best_loss = 0.5, float("inf")
     for w in grid:
-        loss = _mean(_blend_fold_losses(task_types, y, folds, pa, pb, w, logs))
+        loss = _mean(_blend_fold_losses(task_types, y, folds, pa, pb, w, logs, metric))
         if np.isfinite(loss) and loss < best_loss - 1e-12:
             best_w, best_loss = float(w), loss
     return best_w, best_loss
@@ -377,14 +458,17 @@ def crossfit_blend_losses(
     pred_b: Sequence[np.ndarray],
     grid: Sequence[float] = BLEND_GRID,
     logs: Sequence[bool] | None = None,
+    metric: str | None = None,
 ) -> tuple[list[float], list[float]]:
     """Per fold k: the blend's loss on fold k with the weight picked on the other folds (so
     the weight search is not scored on the rows it was tuned on), and those weights."""
     losses, weights = [], []
     for k, (_, ho) in enumerate(fold_list):
         others = [j for j in range(len(fold_list)) if j != k]
-        w, _ = best_blend_weight(task_types, y, fold_list, pred_a, pred_b, grid, logs, others)
+        w, _ = best_blend_weight(
+            task_types, y, fold_list, pred_a, pred_b, grid, logs, others, metric=metric
+        )
         weights.append(w)
         mix = w * pred_a[k] + (1 - w) * pred_b[k]
-        losses.append(_mean(_fold_losses(task_types, y[ho], mix, logs)))
+        losses.append(_mean(_fold_losses(task_types, y[ho], mix, logs, metric)))
     return losses, weights

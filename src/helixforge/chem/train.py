@@ -137,9 +137,11 @@ def _selector(
     quiet: bool,
     n_jobs: int,
     log: Log,
+    metric: str | None = None,
 ):
-    """`auto`'s `ModelSelector`: `selection.select_model` on the split's training rows; the
-    rule's decision goes into `record` (written to config.json as `auto_selection`)."""
+    """`auto`'s `ModelSelector`: `selection.select_model` on the split's training rows (by
+    `metric` when given); the rule's decision goes into `record` (written to config.json as
+    `auto_selection`)."""
     from helixforge.chem import selection
 
     def select(data: LabelledData, sp):
@@ -163,6 +165,7 @@ def _selector(
             quiet=quiet,
             log=log,
             record=decision,
+            metric=metric,
         )
         record.update(decision)
         kw = dict(device=device, quiet=quiet, n_jobs=n_jobs)
@@ -223,6 +226,7 @@ def train_property_model(
     fractions: Sequence[float] = (0.8, 0.1, 0.1),
     model: str = "auto",
     model_params: dict[str, Any] | None = None,
+    metric: str | None = None,
     ensemble: int = 1,
     seed: int = 0,
     coverage: float = 0.9,
@@ -247,7 +251,8 @@ def train_property_model(
     'minimol-mlp' | 'minimol-gbm' | 'blend:A+B@W' | 'lm:PATH'; model_params: `--param` values
     (with 'auto' or a blend each goes to the candidates / members that accept it, see
     `route_params`; the choice and its CV evidence go to config.json `auto_selection`);
-    ensemble: members (seeds seed, seed+1, …); coverage: conformal coverage, calibrated on
+    metric: with 'auto', compare the candidates by this metric (e.g. 'mae', 'spearman',
+    'pr_auc'; see `selection.select_model`) instead of the default loss; ensemble: members (seeds seed, seed+1, …); coverage: conformal coverage, calibrated on
     the validation split; salts: 'keep' | 'reject' inputs made only of counter-ions /
     inorganic fragments; overwrite: replace an existing run directory.
     """
@@ -267,6 +272,16 @@ def train_property_model(
     require_float(tolerance, "--tolerance", low=0)
     if not split_col:
         require_choice(split, "--split", SPLITS)
+    if metric is not None:
+        from helixforge.core.metrics import ALL as METRICS
+
+        if model != "auto":
+            raise ConfigError(
+                f"--metric chooses among auto's candidates; it does nothing with --model {model}"
+                " (drop --metric, or use --model auto)"
+            )
+        metric = metric.lower().replace("-", "_")
+        require_choice(metric, "--metric", sorted(METRICS))
     targets = list(targets)
     if smiles_col in targets:
         raise ConfigError(
@@ -298,6 +313,10 @@ def train_property_model(
     if uses_minimol(model):
         table = drop_minimol_failures(table, smiles_col, n_jobs=n_jobs, quiet=quiet, log=log)
     check_learnable(table, str(data) if not isinstance(data, pd.DataFrame) else "<table>")
+    if metric is not None:
+        from helixforge.chem.selection import check_metric
+
+        check_metric(metric, table.task_types)  # e.g. a regression metric on a binary label
     log(
         f"{len(table)} molecules ({len(table.errors)} rows rejected, "
         f"{len(table.tables['conflicts.csv'])} label conflicts); tasks: "
@@ -305,7 +324,11 @@ def train_property_model(
     )
     kw = dict(device=device, quiet=quiet, n_jobs=n_jobs)
     selection: dict[str, Any] = {}
-    select = _selector(routed, selection, seed=seed, log=log, **kw) if model == "auto" else None
+    select = (
+        _selector(routed, selection, seed=seed, log=log, metric=metric, **kw)
+        if model == "auto"
+        else None
+    )
     config = {
         "smiles_col": smiles_col,
         "task": task if isinstance(task, str) else list(task),

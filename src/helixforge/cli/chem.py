@@ -72,6 +72,13 @@ def train_cmd(
         "--model",
         help=MODEL_HELP,
     ),
+    metric: str = typer.Option(
+        None,
+        "--metric",
+        help="With --model auto: compare the candidates by this metric, the one the model"
+        " will be judged by (mae, rmse, r2, pearson, spearman | roc_auc, pr_auc, mcc, ...)."
+        " Default: RMSE/SD (regression), 1 − ROC-AUC (binary).",
+    ),
     ensemble: int = typer.Option(
         1, "--ensemble", min=1, max=100, help="Number of ensemble members (seeds)."
     ),
@@ -117,6 +124,7 @@ def train_cmd(
         split=split,
         split_col=split_col,
         model=model,
+        metric=metric,
         ensemble=ensemble,
         model_params=parse_params(param or []),
         seed=seed,

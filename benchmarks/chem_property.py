@@ -1231,6 +1231,64 @@ def _bootstrap_section(tdc_rows: list[dict], tasks: list[dict]) -> tuple[list[st
     return lines, summary
 
 
+def _variant_lines(
+    tdc_rows: list[dict], tasks: list[dict], board: dict, model: str, label: str
+) -> list[str]:
+    """One summary line for an `auto` variant (another rule or selection metric) against the
+    shipped `auto`: gbm kept, better / worse / equal tasks on the seeds both have, top 3, the
+    never-worse-than-gbm goal and how often its choice differs."""
+    import statistics
+
+    mine = [r for r in tdc_rows if r["model"] == model]
+    if not mine:
+        return []
+    kept = sum(r["chosen"] == "gbm" for r in mine)
+    m_tasks = sorted({r["task"] for r in mine})
+    better, worse, same = [], [], 0
+    for t in tasks:
+        a = {r["seed"]: r["value"] for r in mine if r["task"] == t["task"]}
+        b = {
+            r["seed"]: r["value"]
+            for r in tdc_rows
+            if r["task"] == t["task"] and r["model"] == "auto"
+        }
+        common = sorted(set(a) & set(b))
+        if not common:
+            continue
+        ma = statistics.fmean(a[k] for k in common)
+        mb = statistics.fmean(b[k] for k in common)
+        if abs(ma - mb) < 1e-12:
+            same += 1
+        elif _better(t["metric"], ma, mb):
+            better.append(f"{t['task']} {ma - mb:+.3f}")
+        else:
+            worse.append(f"{t['task']} {ma - mb:+.3f}")
+    bad = [
+        t["task"] for t in tasks if (c := _vs_gbm(tdc_rows, t["task"], t["metric"], model)) and c[2]
+    ]
+    top3 = [
+        t
+        for t in m_tasks
+        if (r := _rank_of(board, t, mean_sd(_values(mine, t, model))[0])) and r <= 3
+    ]
+    changed = [
+        (r["chosen"], a["chosen"])
+        for r in mine
+        for a in tdc_rows
+        if a["model"] == "auto" and (a["task"], a["seed"]) == (r["task"], r["seed"])
+    ]
+    n = len(better) + len(worse) + same
+    return [
+        f"- {label}: kept gbm on {kept} of {len(mine)} (task, seed) runs on {len(m_tasks)}"
+        f" tasks; on the seeds both have, against `auto`: better on {len(better)} of {n} tasks"
+        f" ({', '.join(better) or 'none'}), worse on {len(worse)} ({', '.join(worse) or 'none'}),"
+        f" equal on {same}; **top 3 on {len(top3)} of {len(m_tasks)}**; worse than gbm by more"
+        f" than gbm's seed sd on {len(bad)}: {', '.join(bad) or 'none'}. Its choice differs"
+        f" from `auto`'s on {sum(x != y for x, y in changed)} of the {len(changed)} (task, seed)"
+        " runs both have."
+    ]
+
+
 def _seed_summary(per_task: dict[str, int]) -> str:
     """'2 seeds on 19 tasks, 5 on bioavailability_ma, ppbr_az, 1 on cyp2d6_veith'."""
     by: dict[int, list[str]] = {}
@@ -1277,12 +1335,12 @@ def _pretrained_section(ours: list[dict], tdc_rows: list[dict], tasks, board) ->
     for t in tasks:
         name, metric = t["task"], t["metric"]
         cells, best = [], None
-        for m in ("gbm", *new, "auto-margin"):
+        for m in ("gbm", *new, "auto-margin", "auto-metric"):
             vals = _values(tdc_rows, name, m)
             mean, _, n = mean_sd(vals)
             r = _rank_of(board, name, mean) if n else None
             cells.append(f"{fmt_mean_sd(vals)}" + (f" [{r}]" if r else ""))
-            if n and m != "auto-margin" and (best is None or _better(metric, mean, best)):
+            if n and m in ("gbm", *new) and (best is None or _better(metric, mean, best)):
                 best = mean
         auto_rows = {r["seed"]: r for r in tdc_rows if r["task"] == name and r["model"] == "auto"}
         cmp = _vs_gbm(tdc_rows, name, metric, "auto")
@@ -1314,6 +1372,7 @@ def _pretrained_section(ours: list[dict], tdc_rows: list[dict], tasks, board) ->
         rows.append([name, metric, *cells, f"{rb}" if rb else "–", chosen or "–"])
     heads = ["task", "metric", "gbm [rank]", "minimol-mlp [rank]", "minimol-gbm [rank]"]
     heads += ["auto [rank]", "auto − #3", "auto − gbm", "auto-margin [rank]"]
+    heads += ["auto-metric [rank]"]
     heads += ["best-per-task rank", "auto chose (seed:model)"]
     lines.append(markdown_table(heads, rows))
     n_auto = sum(auto_seeds.values())
@@ -1342,56 +1401,21 @@ def _pretrained_section(ours: list[dict], tdc_rows: list[dict], tasks, board) ->
             + ", ".join(f"{k} {n}" for k, n in sorted(kinds.items(), key=lambda kv: -kv[1]))
             + "."
         )
-    margin = [r for r in tdc_rows if r["model"] == "auto-margin"]
-    if margin:
-        kept = sum(r["chosen"] == "gbm" for r in margin)
-        m_tasks = sorted({r["task"] for r in margin})
-        better = worse = same = 0
-        for t in tasks:
-            a = {r["seed"]: r["value"] for r in margin if r["task"] == t["task"]}
-            b = {
-                r["seed"]: r["value"]
-                for r in tdc_rows
-                if r["task"] == t["task"] and r["model"] == "auto"
-            }
-            common = sorted(set(a) & set(b))
-            if not common:
-                continue
-            ma = statistics.fmean(a[k] for k in common)
-            mb = statistics.fmean(b[k] for k in common)
-            if abs(ma - mb) < 1e-12:
-                same += 1
-            elif _better(t["metric"], ma, mb):
-                better += 1
-            else:
-                worse += 1
-        m_bad = [
-            t["task"]
-            for t in tasks
-            if (c := _vs_gbm(tdc_rows, t["task"], t["metric"], "auto-margin")) and c[2]
-        ]
-        m_top3 = sum(
-            1
-            for t in m_tasks
-            if (r := _rank_of(board, t, mean_sd(_values(margin, t, "auto-margin"))[0])) and r <= 3
-        )
-        changed = [
-            (r["task"], r["seed"], r["chosen"], a["chosen"])
-            for r in margin
-            for a in tdc_rows
-            if a["model"] == "auto" and (a["task"], a["seed"]) == (r["task"], r["seed"])
-        ]
-        lines.append(
-            f"- `auto-margin` (`rule='margin'`, tried and rejected as the default): kept gbm on"
-            f" {kept} of {len(margin)} (task, seed) runs on {len(m_tasks)} tasks; on the seeds"
-            f" both have it is worse than `auto` on {worse} of {worse + better + same} tasks"
-            f" (better on {better}, equal on {same}); top 3 on {m_top3} of {len(m_tasks)};"
-            " worse than gbm by more than gbm's seed sd on"
-            f" {len(m_bad)}: {', '.join(m_bad) or 'none'}. Its choice differs from `auto`'s on"
-            f" {sum(x[2] != x[3] for x in changed)} of the {len(changed)} (task, seed) runs"
-            " both have."
-        )
-    for m in (*new, "auto-margin"):
+    lines += _variant_lines(
+        tdc_rows,
+        tasks,
+        board,
+        "auto-margin",
+        "`auto-margin` (`rule='margin'`, tried and rejected as the default)",
+    )
+    lines += _variant_lines(
+        tdc_rows,
+        tasks,
+        board,
+        "auto-metric",
+        "`auto-metric` (`--metric` = the task's TDC metric; the default loss otherwise)",
+    )
+    for m in (*new, "auto-margin", "auto-metric"):
         vals = [
             (r["task"], r.get("train_cpu_seconds") or r["train_seconds"])
             for r in tdc_rows

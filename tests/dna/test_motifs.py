@@ -221,6 +221,44 @@ def test_enrich_ranks_the_planted_motif_first():
     assert table.set_index("motif_id").loc["T0002.1", "qvalue"] > 0.05
 
 
+def test_enrich_with_no_hits_in_one_set_gives_finite_numbers(tmp_path):
+    """A motif with hits only in the foreground had odds_ratio inf; one with no hit anywhere
+    had NaN (0/0). Both are finite now (0.5 added to a table with a 0 cell), through the CLI
+    too; the Fisher p-value stays exact (1.0 with no hit at all)."""
+    from typer.testing import CliRunner
+
+    from helixforge.cli.app import app
+
+    fg = {f"p{i}": random_dna(30, i) + "AGATAAGA" for i in range(6)}
+    bg = {f"b{i}": random_dna(40, 50 + i) for i in range(6)}
+    table = enrich(fg, bg, [GATA, EBOX]).set_index("motif_id")
+    assert np.isfinite(table["odds_ratio"]).all() and np.isfinite(table["pvalue"]).all()
+    gata, ebox = table.loc["T0001.1"], table.loc["T0002.1"]
+    assert (gata.fg_hits, gata.bg_hits) == (6, 0)
+    assert gata.odds_ratio == pytest.approx((6.5 * 6.5) / (0.5 * 0.5))
+    assert (ebox.fg_hits, ebox.bg_hits, ebox.odds_ratio, ebox.pvalue) == (0, 0, 1.0, 1.0)
+    reverse = enrich(bg, fg, [GATA]).iloc[0]
+    assert reverse.odds_ratio == pytest.approx(1 / 169) and reverse.pvalue == 1.0
+    for name, recs in (("fg.fa", fg), ("bg.fa", bg)):
+        (tmp_path / name).write_text("".join(f">{k}\n{v}\n" for k, v in recs.items()))
+    write_motifs = "".join(
+        f"AC {m.id}\nXX\nID {m.name}\nXX\nPO\tA\tC\tG\tT\n"
+        + "".join(
+            f"{i + 1:02d}\t" + "\t".join(str(int(c)) for c in row) + "\n"
+            for i, row in enumerate(m.counts)
+        )  # fmt: skip
+        + "XX\n//\n"
+        for m in (GATA, EBOX)
+    )
+    (tmp_path / "m.transfac").write_text(write_motifs)
+    res = CliRunner().invoke(app, ["dna", "motifs", "enrich", str(tmp_path / "fg.fa"),
+                                   str(tmp_path / "bg.fa"), "--motifs", str(tmp_path / "m.transfac"),
+                                   "-o", str(tmp_path / "e.tsv"), "-q"])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    out = pd.read_csv(tmp_path / "e.tsv", sep="\t")
+    assert np.isfinite(out["odds_ratio"]).all() and len(out) == 2
+
+
 def test_write_hits_as_bed_and_tsv(tmp_path):
     hits = scan({"chr1": "TT" + "AGATAAGA" + "TT"}, [GATA])
     bed = write_hits(hits, tmp_path / "h.bed")

@@ -29,8 +29,10 @@ def enrich(
     """Per motif: fraction of foreground vs background sequences with ≥ 1 hit, Fisher's exact test.
 
     Returns motif_id, name, fg_hits, fg_total, bg_hits, bg_total, fg_rate, bg_rate,
-    log2_enrichment (rates, +0.5 smoothed), odds_ratio, pvalue (one-sided, enriched in the
-    foreground), qvalue (Benjamini–Hochberg over motifs); sorted by pvalue.
+    log2_enrichment (rates, +0.5 smoothed), odds_ratio (sample odds ratio; with 0.5 added to
+    every cell when one is 0, so it is finite when a set has no hit or only hits), pvalue
+    (Fisher's exact test, one-sided, enriched in the foreground; 1 when neither set has a
+    hit), qvalue (Benjamini–Hochberg over motifs); sorted by pvalue.
     """
     from scipy.stats import fisher_exact
 
@@ -48,11 +50,11 @@ def enrich(
 
     a, b = presence(fg), presence(bg)
     n_fg, n_bg = len(fg), len(bg)
-    pv, odds = np.empty(len(names)), np.empty(len(names))
+    pv = np.empty(len(names))
     for i in range(len(names)):
         table = [[a[i], n_fg - a[i]], [b[i], n_bg - b[i]]]
-        res = fisher_exact(table, alternative="greater")
-        odds[i], pv[i] = res.statistic, res.pvalue
+        pv[i] = fisher_exact(table, alternative="greater").pvalue
+    odds = haldane_odds_ratio(a, n_fg - a, b, n_bg - b)
     fr, br = a / n_fg, b / n_bg
     df = pd.DataFrame(
         {
@@ -73,3 +75,14 @@ def enrich(
     return df.sort_values(
         ["pvalue", "log2_enrichment"], ascending=[True, False], kind="stable"
     ).reset_index(drop=True)
+
+
+def haldane_odds_ratio(
+    fg_hit: np.ndarray, fg_miss: np.ndarray, bg_hit: np.ndarray, bg_miss: np.ndarray
+) -> np.ndarray:
+    """(fg_hit · bg_miss) / (fg_miss · bg_hit) per motif; where a cell is 0 every cell of that
+    table gets +0.5 (Haldane–Anscombe), so no hit in one set gives a finite ratio, not inf,
+    0 or NaN (0/0 when neither set has a hit)."""
+    cells = np.stack([fg_hit, fg_miss, bg_hit, bg_miss]).astype(float)
+    cells += 0.5 * (cells == 0).any(axis=0)
+    return (cells[0] * cells[3]) / (cells[1] * cells[2])

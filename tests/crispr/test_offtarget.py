@@ -263,3 +263,34 @@ def test_a_23mer_or_30mer_spacer_is_refused_naming_the_spacer_inside_it(tmp_path
         errors.at[5, "value"] == ""
         and errors.at[5, "reason"] == "empty cell; expected a 20-nt spacer"
     )
+
+
+def test_index_of_an_rna_or_iupac_genome_says_what_it_read(tmp_path):
+    """A genome FASTA in the RNA alphabet, with IUPAC codes or with a contig too short for a
+    site was indexed without a word: the index says (index.json notes, printed by the CLI)
+    that U was read as T, which contigs held ambiguity codes and which contigs have no site."""
+    from typer.testing import CliRunner
+
+    from helixforge.cli.app import app
+
+    rng = np.random.default_rng(5)
+    dna = _random(rng, 4000)
+    (tmp_path / "dna.fa").write_text(f">chr1\n{dna}\n")
+    (tmp_path / "rna.fa").write_text(f">chr1\n{dna.replace('T', 'U').lower()}\n")
+    amb = dna[:2000] + "RYKM" + dna[2004:]
+    (tmp_path / "amb.fa").write_text(f">chr1\n{amb}\n>tiny\nACGTAC\n")
+    ref = build_index(tmp_path / "dna.fa")
+    rna = build_index(tmp_path / "rna.fa")
+    assert rna.n_sites == ref.n_sites > 100  # U read as T: the same sites
+    assert np.array_equal(rna.arrays["codes"], ref.arrays["codes"])
+    assert rna.meta["notes"] == [f"contig chr1: {dna.count('T'):,} U (RNA alphabet) read as T"]
+    assert ref.meta["notes"] == []
+    notes = build_index(tmp_path / "amb.fa").meta["notes"]
+    assert any("chr1: 4 IUPAC ambiguity code(s)" in n for n in notes), notes
+    assert any("contig tiny (6 nt) has no NGG/NAG/NGA site" in n for n in notes), notes
+    res = CliRunner().invoke(app, ["crispr", "index", str(tmp_path / "rna.fa"),
+                                   "-o", str(tmp_path / "idx")])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    assert "U (RNA alphabet) read as T" in res.output
+    meta = (tmp_path / "idx" / "index.json").read_text()
+    assert "U (RNA alphabet) read as T" in meta

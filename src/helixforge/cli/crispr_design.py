@@ -159,6 +159,8 @@ def index_cmd(
         f"{len(m['contigs'])} contig(s), {m['genome_bases']:,} nt → {out_dir} "
         f"({m['build_seconds']:.1f} s)"
     )
+    for note in m.get("notes", []):  # also in index.json
+        say(f"note: {note}", "yellow")
 
 
 @handle_errors

@@ -149,6 +149,7 @@ class OfftargetIndex:
         keys = ("codes", "contig_ids", "positions", "flags", "pam_codes", "nmask")
         cols: dict[str, list[np.ndarray]] = {k: [] for k in keys}
         contigs, lengths = [], []
+        notes: list[str] = []  # RNA / ambiguity letters read, contigs without a site
         with progress("indexing contigs", sum(g.lengths.values()), quiet=quiet, unit="nt") as adv:
             for ci, (name, seq) in enumerate(iter_contigs(g)):
                 contigs.append(name)
@@ -157,9 +158,15 @@ class OfftargetIndex:
                     raise InputError(f"contig {name} is longer than 4.29 Gb; not supported")
                 raw = np.frombuffer(seq.encode("ascii", "replace"), dtype=np.uint8)
                 _check_bases(raw, name, getattr(g, "path", genome))
+                notes += _alphabet_notes(raw, name)
                 codes, rc = strand_codes(seq)
                 lower = (raw >= ord("a")) & (raw <= ord("z")) & masked
                 fwd, rev = scan_sites(codes, enz, pams_t, rc)
+                if not len(fwd) and not len(rev):  # listed in the index, but nothing to find
+                    notes.append(
+                        f"contig {name} ({len(seq):,} nt) has no {'/'.join(pams_t)} site"
+                        + (f": it is shorter than a site ({S} nt)" if len(seq) < S else "")
+                    )
                 n = len(seq)
                 for strand, starts, sc, lw in ((0, fwd, codes, lower), (1, rev, rc, lower[::-1])):
                     soft_cum = np.concatenate([[0], np.cumsum(lw, dtype=np.int64)])
@@ -208,7 +215,7 @@ class OfftargetIndex:
                        "context_downstream": enz.context_downstream},
             "search_pams": list(pams_t), "contigs": contigs, "lengths": lengths,
             "genome_bases": int(sum(lengths)), "n_sites": int(len(arr["codes"])),
-            "n_sites_with_n": int(has_n.sum()), "seed_parts": seed_parts(L),
+            "n_sites_with_n": int(has_n.sum()), "seed_parts": seed_parts(L), "notes": notes,
             "genome": genome_identity(genome if not hasattr(genome, "lengths") else genome.path),
             "build_seconds": round(time.perf_counter() - t0, 3),
         }  # fmt: skip
@@ -310,6 +317,27 @@ class OfftargetIndex:
 
 _NUCLEOTIDE_BYTES = np.zeros(256, dtype=bool)
 _NUCLEOTIDE_BYTES[np.frombuffer(b"ACGTURYSWKMBDHVNacgturyswkmbdhvn", dtype=np.uint8)] = True
+
+
+_U_BYTES = np.frombuffer(b"Uu", dtype=np.uint8)
+_AMBIGUOUS_BYTES = np.frombuffer(b"RYSWKMBDHVryswkmbdhv", dtype=np.uint8)
+
+
+def _alphabet_notes(raw: np.ndarray, contig: str) -> list[str]:
+    """What the index did with letters other than A C G T N in a contig, for the user: U (an
+    RNA-alphabet FASTA) is read as T; a site over an IUPAC ambiguity code is kept as a site
+    with N (that base counts as a mismatch in the search, as N does)."""
+    out = []
+    n_u = int(np.isin(raw, _U_BYTES).sum())
+    if n_u:
+        out.append(f"contig {contig}: {n_u:,} U (RNA alphabet) read as T")
+    n_amb = int(np.isin(raw, _AMBIGUOUS_BYTES).sum())
+    if n_amb:
+        out.append(
+            f"contig {contig}: {n_amb:,} IUPAC ambiguity code(s) (R, Y, K, …) read as N; "
+            "sites over them are kept, that base counted as a mismatch"
+        )
+    return out
 
 
 def _check_bases(raw: np.ndarray, contig: str, source) -> None:

@@ -54,6 +54,7 @@ RULES = {
 DEFAULT_RULE = "lowest"
 RULE = RULES[DEFAULT_RULE]
 BLEND_MARGIN = 0.002
+DEFAULT_LOSS = "default loss (RMSE/SD, 1 − ROC-AUC, error rate)"
 BLEND_GRID = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 
 
@@ -192,6 +193,7 @@ def select_model(
         if record is not None:
             record.update(
                 rule=RULES[rule],
+                metric=metric or DEFAULT_LOSS,
                 baseline=candidates[0],
                 chosen=candidates[0],
                 candidates={},
@@ -292,7 +294,7 @@ def select_model(
             info["candidates"][name]["fold_weights"] = w
         record.update(
             rule=RULES[rule],
-            metric=metric or "default loss (RMSE/SD, 1 − ROC-AUC, error rate)",
+            metric=metric or DEFAULT_LOSS,
             folds=len(fold_list),
             n_molecules=len(idx),
             **info,

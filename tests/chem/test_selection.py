@@ -218,3 +218,31 @@ def test_the_blend_margin_is_a_parameter_of_the_lowest_rule():
     losses = {"gbm": [8.0, 8.0], "minimol-gbm": [7.9, 7.9], "blend:x": [7.85, 7.85]}
     assert decide_lowest(losses, {"blend:x": 7.85})[0] == "blend:x"
     assert decide_lowest(losses, {"blend:x": 7.85}, margin=0.2)[0] == "minimol-gbm"
+
+
+def test_saved_cv_evidence_reproduces_the_decision_offline(make_table, fast_gbm):
+    """`oof_out` + `choose_from_oof` give select_model's choice and scores without refitting,
+    so another metric can be scored on the same folds."""
+    from helixforge.chem.selection import choose_from_oof
+
+    df = make_table()
+    y = df[["logp_like"]].to_numpy()
+    for metric in (None, "mae"):
+        oof: dict = {}
+        chosen, scores = select_model(
+            df["smiles"],
+            y,
+            ["regression"],
+            candidates=["gbm", "gbm-fast"],
+            folds=3,
+            params={"gbm": fast_gbm, "gbm-fast": {**fast_gbm, "n_estimators": 5}},
+            oof_out=oof,
+            metric=metric,
+        )
+        holdouts = [np.flatnonzero(oof["fold"] == k) for k in range(3)]
+        preds = {n: [p[ho] for ho in holdouts] for n, p in oof["pred"].items()}
+        again, again_scores, info = choose_from_oof(
+            ["regression"], oof["y"], holdouts, preds, metric=metric
+        )
+        assert again == chosen and info["chosen"] == chosen
+        assert again_scores == pytest.approx(scores)

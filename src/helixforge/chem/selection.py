@@ -221,7 +221,6 @@ def select_model(
         )
         if len(ho) and len(tr)
     ]
-    fold_losses: dict[str, list[float]] = {}  # per candidate: loss of each fold
     oof: dict[str, list[np.ndarray]] = {}  # per candidate: per fold, the held-out predictions
     total = len(candidates) * len(fold_list)
     with progress("auto: cross-validating", total=total, quiet=quiet, unit="fits") as advance:
@@ -239,14 +238,8 @@ def select_model(
                 else:
                     model.fit(tr_smi, sub_y[tr], task_types, seed=seed + k)
                     pred = model.predict(ho_smi)
-                pred = np.asarray(pred, dtype=float)
-                oof.setdefault(name, []).append(pred)
-                fold_losses.setdefault(name, []).append(
-                    _mean(_fold_losses(task_types, sub_y[ho], pred, logs, metric))
-                )
+                oof.setdefault(name, []).append(np.asarray(pred, dtype=float))
                 advance(1)
-            log(f"auto: {name} cross-validated loss {_mean(fold_losses[name]):.4f}")
-    scores = {name: _mean(fold_losses[name]) for name in candidates}
     if oof_out is not None:
         order = np.concatenate([ho for _, ho in fold_list])
         back = np.argsort(order)  # the concatenated held-out rows, back in `rows` order
@@ -257,15 +250,67 @@ def select_model(
             fold=np.concatenate([np.full(len(ho), k) for k, (_, ho) in enumerate(fold_list)])[back],
             pred={n: np.concatenate(oof[n])[back] for n in candidates},
         )
+    chosen, scores, info = choose_from_oof(
+        task_types,
+        sub_y,
+        [ho for _, ho in fold_list],
+        oof,
+        metric=metric,
+        rule=rule,
+        blend=blend,
+        logs=logs,
+        log=log,
+    )
+    if record is not None:
+        record.update(
+            rule=RULES[rule],
+            metric=metric or DEFAULT_LOSS,
+            folds=len(fold_list),
+            n_molecules=len(idx),
+            **info,
+        )
+    return chosen, scores
+
+
+def choose_from_oof(
+    task_types: Sequence[str],
+    y: np.ndarray,
+    holdouts: Sequence[np.ndarray],
+    oof: dict[str, Sequence[np.ndarray]],
+    *,
+    metric: str | None = None,
+    rule: str = DEFAULT_RULE,
+    blend: bool = True,
+    logs: Sequence[bool] | None = None,
+    log: Log = _nolog,
+) -> tuple[str, dict[str, float], dict[str, Any]]:
+    """`auto`'s decision from cross-validation evidence: `holdouts[k]` are the rows of `y`
+    held out in fold k and `oof[name][k]` a candidate's predictions for them. Scores every
+    candidate per fold (by `metric` if given), adds the blend of the best two, applies `rule`.
+    Returns the chosen name, each candidate's mean CV loss and the decision record. Used by
+    `select_model`, and offline on saved evidence (`oof_out`) to score another metric or rule
+    without refitting."""
+    if metric is not None:
+        metric = check_metric(metric, task_types)
+    candidates = list(oof)
+    fold_list = [(np.empty(0, dtype=int), np.asarray(ho)) for ho in holdouts]
+    fold_losses: dict[str, list[float]] = {}  # per candidate: loss of each fold
+    for name in candidates:
+        fold_losses[name] = [
+            _mean(_fold_losses(task_types, y[ho], pred, logs, metric))
+            for (_, ho), pred in zip(fold_list, oof[name])
+        ]
+        log(f"auto: {name} cross-validated loss {_mean(fold_losses[name]):.4f}")
+    scores = {name: _mean(fold_losses[name]) for name in candidates}
     weights: dict[str, list[float]] = {}
     blend_oof: dict[str, float] = {}  # the blend's loss at the weight chosen on the same folds
     if blend and len(candidates) > 1 and "multiclass" not in task_types:
         a, b = sorted(candidates, key=lambda c: (_key(scores[c]), c != BASELINE))[:2]
         w, w_loss = best_blend_weight(
-            task_types, sub_y, fold_list, oof[a], oof[b], logs=logs, metric=metric
+            task_types, y, fold_list, oof[a], oof[b], logs=logs, metric=metric
         )
         per_fold, fold_w = crossfit_blend_losses(
-            task_types, sub_y, fold_list, oof[a], oof[b], logs=logs, metric=metric
+            task_types, y, fold_list, oof[a], oof[b], logs=logs, metric=metric
         )
         if np.isfinite(_mean(per_fold)):
             from helixforge.chem.models.blend import blend_name
@@ -282,24 +327,16 @@ def select_model(
         from helixforge.core.metrics import HIGHER_IS_BETTER
 
         if metric not in HIGHER_IS_BETTER:  # an error metric in label units
-            yy = sub_y[:, 0][np.isfinite(sub_y[:, 0])]
+            yy = y[:, 0][np.isfinite(y[:, 0])]
             blend_margin = BLEND_MARGIN * (float(np.std(yy)) if len(yy) else 1.0)
     if rule == "margin":
         chosen, info = decide(fold_losses, baseline)
     else:
         chosen, info = decide_lowest(fold_losses, blend_oof, baseline, margin=blend_margin)
     log(f"auto: {info['reason']}")
-    if record is not None:
-        for name, w in weights.items():
-            info["candidates"][name]["fold_weights"] = w
-        record.update(
-            rule=RULES[rule],
-            metric=metric or DEFAULT_LOSS,
-            folds=len(fold_list),
-            n_molecules=len(idx),
-            **info,
-        )
-    return chosen, scores
+    for name, w in weights.items():
+        info["candidates"][name]["fold_weights"] = w
+    return chosen, scores, info
 
 
 def decide(

@@ -1289,6 +1289,44 @@ def _variant_lines(
     ]
 
 
+def oof_consistency(tdc_rows: list[dict]) -> tuple[int, int, int, list[str]]:
+    """Replays `auto`'s decision (default loss) and `auto-metric`'s (the task's metric) on the
+    CV evidence `auto-metric` saved (`save_oof`): (runs with evidence, runs whose default-loss
+    replay gives auto's stored choice, runs whose metric replay gives auto-metric's stored
+    choice, the mismatches). Checks that the two columns differ only by the selection metric,
+    the CV predictions being the same."""
+    import numpy as np
+
+    from helixforge.chem.models.gbm import use_log_target
+    from helixforge.chem.selection import choose_from_oof
+
+    by_key = {(r["task"], r["model"], r["seed"]): r for r in tdc_rows}
+    n = same_default = same_metric = 0
+    bad: list[str] = []
+    for r in tdc_rows:
+        if r["model"] != "auto-metric" or "selection_metric" not in r:
+            continue
+        path = OOF_DIR / r["task"] / f"lowest-{r['selection_metric']}_seed{r['seed']}.npz"
+        auto = by_key.get((r["task"], "auto", r["seed"]))
+        if not path.exists() or auto is None:
+            continue
+        with np.load(path) as z:
+            y, fold = z["y"], z["fold"]
+            preds = {k[6:]: z[k] for k in z.files if k.startswith("pred__")}
+        tt = ["regression" if r["metric"] in ("mae", "spearman") else "binary"]
+        logs = [tt[0] == "regression" and use_log_target(y[:, 0])]
+        holdouts = [np.flatnonzero(fold == k) for k in range(int(fold.max()) + 1)]
+        per_fold = {name: [p[ho] for ho in holdouts] for name, p in preds.items()}
+        n += 1
+        a = choose_from_oof(tt, y, holdouts, per_fold, logs=logs)[0]
+        m = choose_from_oof(tt, y, holdouts, per_fold, logs=logs, metric=r["metric"])[0]
+        same_default += a == auto["chosen"]
+        same_metric += m == r["chosen"]
+        if a != auto["chosen"] or m != r["chosen"]:
+            bad.append(f"{r['task']} seed {r['seed']}")
+    return n, same_default, same_metric, bad
+
+
 def _seed_summary(per_task: dict[str, int]) -> str:
     """'2 seeds on 19 tasks, 5 on bioavailability_ma, ppbr_az, 1 on cyp2d6_veith'."""
     by: dict[int, list[str]] = {}
@@ -1415,6 +1453,14 @@ def _pretrained_section(ours: list[dict], tdc_rows: list[dict], tasks, board) ->
         "auto-metric",
         "`auto-metric` (`--metric` = the task's TDC metric; the default loss otherwise)",
     )
+    n, same_default, same_metric, bad = oof_consistency(tdc_rows)
+    if n:
+        lines.append(
+            f"- `auto-metric` differs from `auto` only by the selection metric: on its {n} runs"
+            " with saved CV evidence, replaying the decision with the default loss gives `auto`'s"
+            f" stored choice on {same_default} and with the task's metric its own on"
+            f" {same_metric}" + (f" (mismatches: {', '.join(bad)})." if bad else ".")
+        )
     for m in (*new, "auto-margin", "auto-metric"):
         vals = [
             (r["task"], r.get("train_cpu_seconds") or r["train_seconds"])

@@ -189,6 +189,36 @@ def test_damaged_model_files_and_wrong_runs_are_named(tmp_path):
         TrainedRun(run.run_dir, loader=lambda n: GCModel)
 
 
+def test_an_edited_run_config_or_a_foreign_manifest_is_named_not_a_crash(tmp_path):
+    """A config.json edited to an unknown task type crashed later with an IndexError while
+    writing the prediction columns (chem predict / screen, dna predict, lm predict); a
+    manifest of another format (a chem prior lists bare checksums) in model/ raised
+    AttributeError (dna interpret / design / variants score)."""
+    from helixforge.core.supervised.ensemble import check_manifest
+
+    seqs = _sequences()
+    labels = pd.DataFrame({"y": [(s.count("G") + s.count("C")) / 30 for s in seqs]})
+    run = train_supervised(
+        _data(labels, seqs, ["y"]), GCModel, domain="toy", model_name="gc", out=tmp_path / "r"
+    )
+    cfg_path = run.run_dir / "config.json"
+    good = json.loads(cfg_path.read_text())
+    for edit, words in (
+        ({"task_types": ["ranking"]}, "task type 'ranking' is not one HelixForge trains"),
+        ({"task_types": "regression"}, "must be lists"),
+        ({"targets": ["y", "z"]}, "targets and task_types do not match"),
+    ):
+        cfg_path.write_text(json.dumps({**good, **edit}))
+        with pytest.raises(InputError, match=words) as info:
+            TrainedRun(run.run_dir, loader=lambda n: GCModel)
+        assert str(cfg_path) in info.value.message and "edited or damaged" in info.value.hint
+    manifest = run.run_dir / "model" / "manifest.json"
+    listed = next(iter(json.loads(manifest.read_text())["files"]))
+    manifest.write_text(json.dumps({"format": "helixforge-prior", "files": {listed: "ab12"}}))
+    with pytest.raises(InputError, match="damaged model manifest"):
+        check_manifest(run.run_dir / "model")
+
+
 def test_outputs_left_by_a_killed_run_do_not_leak_into_the_next(tmp_path):
     """A stale member folder in the staging directory (a run killed while writing) must not end
     up in the new run's model manifest."""

@@ -143,6 +143,11 @@ def read_manifest(folder: str | os.PathLike) -> dict[str, Any]:
         info = json.loads(path.read_text(encoding="utf-8"))
         if not isinstance(info, dict) or not isinstance(info.get("files"), dict):
             raise ValueError("no 'files' entry")
+        # another format's manifest (a chem prior lists bare checksums) or an edited one
+        if not all(isinstance(m, dict) for m in info["files"].values()):
+            raise ValueError("'files' entries are not {size, sha256} records")
+        if not isinstance(info.get("members", 0), int) or info.get("members", 0) < 0:
+            raise ValueError(f"'members' is {info.get('members')!r}, not a count")
     except (ValueError, UnicodeDecodeError) as exc:
         raise InputError(f"{path}: damaged model manifest ({exc})") from None
     return info

@@ -40,7 +40,10 @@ def read_json_file(path: Path, what: str = "file") -> Any:
 
 
 def load_run_config(run_dir: str | os.PathLike, domain: str | None = None) -> dict[str, Any]:
-    """config.json of a supervised run; a run of another kind or domain is a clear error."""
+    """config.json of a supervised run; a run of another kind or domain is a clear error, and
+    so are task types the prediction columns do not know (an edited config.json)."""
+    from helixforge.core.supervised.tasks import RUN_TASK_TYPES
+
     run = Path(run_dir)
     if not run.is_dir():
         raise InputError(
@@ -60,9 +63,23 @@ def load_run_config(run_dir: str | os.PathLike, domain: str | None = None) -> di
             f"{run}: a {cfg.get('domain')} run, not a {domain} run",
             hint=f"use helix {cfg.get('domain')} predict with it",
         )
-    if len(cfg["targets"]) != len(cfg["task_types"]):
-        raise InputError(f"{run / 'config.json'}: targets and task_types do not match")
+    cfg_path = run / "config.json"
+    targets, task_types = cfg["targets"], cfg["task_types"]
+    if not isinstance(targets, list) or not isinstance(task_types, list):
+        raise InputError(f"{cfg_path}: 'targets' and 'task_types' must be lists", hint=_DAMAGED)
+    if len(targets) != len(task_types):
+        raise InputError(f"{cfg_path}: targets and task_types do not match", hint=_DAMAGED)
+    unknown = [t for t in task_types if t not in RUN_TASK_TYPES]
+    if unknown:
+        raise InputError(
+            f"{cfg_path}: task type {unknown[0]!r} is not one HelixForge trains "
+            f"({', '.join(RUN_TASK_TYPES)})",
+            hint=_DAMAGED,
+        )
     return cfg
+
+
+_DAMAGED = "the run's config.json was edited or damaged; restore it or retrain"
 
 
 class TrainedRun:

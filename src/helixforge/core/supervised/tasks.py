@@ -24,6 +24,8 @@ import pandas as pd
 from helixforge.core.errors import ConfigError, NoUsableRowsError
 
 TASK_TYPES = ("regression", "binary", "multiclass")
+# task types a run directory may record: those above and per-position labels (lm finetune)
+RUN_TASK_TYPES = (*TASK_TYPES, "token-classification")
 MAX_CLASSES = 20
 MIN_CLASS_ROWS = 5
 

@@ -29,6 +29,9 @@ def test_hub_id_without_local_copy_says_how_to_get_it(tmp_path, monkeypatch):
 
 
 def test_directory_without_config_is_an_input_error(tmp_path):
+    with pytest.raises(InputError, match="an empty directory, not a language-model checkpoint"):
+        load_pretrained(tmp_path)
+    (tmp_path / "notes.txt").write_text("not a model")
     with pytest.raises(InputError, match="config.json"):
         load_pretrained(tmp_path)
     with pytest.raises(ConfigError):

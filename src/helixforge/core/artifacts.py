@@ -18,6 +18,7 @@ import math
 import os
 import platform
 import sys
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -137,3 +138,150 @@ class RunDir:
         for head, body in sections.items():
             lines += [f"## {head}", "", body.strip(), ""]
         return write_text("\n".join(lines), self.path / "card.md")
+
+
+# ---------------------------------------------------------------- what a path given as a model is
+# Every kind of directory HelixForge writes, recognised by its files, with the verbs that use it;
+# so a loader handed the wrong thing says what it was given ("runs/x: a dna run (`helix
+# dna train`), not a chem run → use it with `helix dna predict`") instead of naming a
+# file it did not find. Data only: core imports no domain.
+RUN_KINDS: dict[str, tuple[str, str]] = {
+    # the `domain` a supervised run's config.json records → (what it is, the verbs that use it)
+    "chem": (
+        "a chem run (`helix chem train`)",
+        "`helix chem predict`, `chem evaluate` or `chem screen --model`",
+    ),
+    "dna": (
+        "a dna run (`helix dna train`)",
+        "`helix dna predict`, `dna evaluate`, `dna interpret`, `dna design` or "
+        "`dna variants score --model`",
+    ),
+    "lm": ("an lm run (`helix lm finetune`)", "`helix lm predict`"),
+    "crispr": (
+        "a crispr run (`helix crispr train-ontarget`)",
+        "`helix crispr score-ontarget --model` or `crispr design --ontarget-model`",
+    ),
+}
+_LM_CHECKPOINT = (
+    "a language-model checkpoint (`helix lm pretrain` or a save_pretrained folder)",
+    "`helix lm embed`, `lm score` or `lm finetune`, or as --model lm:PATH of a train verb",
+)
+_ANNOTATOR = (
+    "a gene annotation model (`helix dna annotate train`)",
+    "`helix dna annotate predict`",
+)
+_PRIOR = (
+    "a chem generative prior (`helix chem train-prior` / `finetune-prior`)",
+    "`helix chem generate --model`, `chem design --prior` or `chem finetune-prior --model`",
+)
+_INDEX = ("an off-target index (`helix crispr index`)", "`helix crispr offtargets --index`")
+
+
+@dataclass(frozen=True)
+class ArtifactKind:
+    """What a path is: `kind` (missing, file, empty, run, lm, annotator, prior, index, part,
+    damaged, unknown), `what` (words for a message) and `use` (the verbs that take it)."""
+
+    kind: str
+    what: str
+    use: str | None = None
+    domain: str | None = None
+    run: Path | None = None  # for a run's model/ or member folder: the run directory
+
+
+def _json_dict(path: Path) -> dict[str, Any] | None:
+    """A JSON object from `path`; None when absent, unreadable or not an object."""
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return raw if isinstance(raw, dict) else None
+
+
+def identify_artifact(path: str | os.PathLike) -> ArtifactKind:
+    """Recognise a HelixForge run / model / prior / index directory (or a file, an empty or
+    unknown directory) from the files in it; never raises."""
+    p = Path(path)
+    try:
+        if not p.exists():
+            return ArtifactKind("missing", "not found")
+        if not p.is_dir():
+            return ArtifactKind("file", "a file")
+        if not any(p.iterdir()):
+            return ArtifactKind("empty", "an empty directory")
+    except OSError as exc:
+        return ArtifactKind("missing", f"cannot be read ({exc.strerror or exc})")
+    if (p / "index.json").is_file():
+        return ArtifactKind("index", *_INDEX)
+    for d in (p, p / "prior"):
+        man = _json_dict(d / "manifest.json")
+        if man and man.get("format") == "helixforge-prior":
+            return ArtifactKind("prior", *_PRIOR)
+    for d in (p, p / "model"):
+        fmt = str((_json_dict(d / "config.json") or {}).get("format", ""))
+        if fmt.startswith("helixforge.dna.GeneAnnotator"):
+            return ArtifactKind("annotator", *_ANNOTATOR)
+    cfg = _json_dict(p / "config.json")
+    if cfg is not None and "targets" in cfg and "task_types" in cfg:
+        domain = cfg.get("domain")
+        what, use = RUN_KINDS.get(
+            str(domain), ("a supervised model run (its config.json names no known domain)", None)
+        )
+        return ArtifactKind("run", what, use, domain if domain in RUN_KINDS else None)
+    # a run's model/ folder or one of its member_<i>/ folders: describe the run above it
+    for up, part in ((p.parent, "model/ folder"), (p.parent.parent, "model member folder")):
+        marker = "manifest.json" if part == "model/ folder" else "helix_model.json"
+        if (p / marker).is_file() and (up / "config.json").is_file() and up != p:
+            run = identify_artifact(up)
+            if run.kind == "run":
+                return ArtifactKind(
+                    "part", f"the {part} of {up}, {run.what}", run.use, run.domain, up
+                )
+    if (p / "helixforge_lm.json").is_file() or (cfg is not None and "model_type" in cfg):
+        return ArtifactKind("lm", *_LM_CHECKPOINT)
+    if (p / "config.json").is_file() and cfg is None:
+        return ArtifactKind(
+            "damaged", "a directory whose config.json is damaged (not a JSON object)"
+        )
+    return ArtifactKind(
+        "unknown", "a directory without the files HelixForge writes (config.json, manifest.json)"
+    )
+
+
+def wrong_artifact(path: str | os.PathLike, expected: str, hint: str) -> InputError:
+    """The error for a path that is not what a verb needs: it names what the path is and the
+    verbs that use it (or `hint` when it is nothing HelixForge knows)."""
+    found = identify_artifact(path)
+    if found.kind == "missing":
+        return InputError(f"{path}: {found.what}", hint=hint)
+    if found.kind == "part" and found.run is not None:
+        return InputError(
+            f"{path}: {found.what}; pass the run directory, not a folder inside it",
+            hint=f"use {found.run} with {found.use}" if found.use else f"pass {found.run}",
+        )
+    use = f"use it with {found.use}" if found.use else hint
+    return InputError(f"{path}: {found.what}, not {expected}", hint=use)
+
+
+_FOREIGN_KINDS = {"file", "empty", "run", "part", "lm", "annotator", "prior", "index"}
+
+
+def refuse_foreign(
+    path: str | os.PathLike,
+    expected: str,
+    hint: str,
+    *,
+    allow: set[str] | frozenset[str] = frozenset(),
+    domain: str | None = None,
+) -> None:
+    """For a loader that did not find its own files in `path`: raise `wrong_artifact` when
+    `path` is something else HelixForge recognises (a run of another domain, a checkpoint, a
+    prior, an empty directory, a file …). `allow`: kinds the loader itself reads; a run (or a
+    run's folder) of `domain` is allowed too ("*": a run of any domain). Returns when `path` is nothing recognised, so the
+    loader can name the file it missed."""
+    found = identify_artifact(path)
+    if found.kind in allow or found.kind not in _FOREIGN_KINDS:
+        return
+    if found.kind in ("run", "part") and (domain == "*" or found.domain in (None, domain)):
+        return
+    raise wrong_artifact(path, expected, hint)

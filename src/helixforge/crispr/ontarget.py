@@ -88,6 +88,11 @@ def _load_shipped(model: str, enzyme: str) -> OnTargetModel | OnTargetEnsemble:
     return OnTargetModel.load(d, siblings=_weights_root())
 
 
+_MODEL_HINT = (
+    "pass --model default|accurate|gbm|cnn or the --out directory of `helix crispr train-ontarget`"
+)
+
+
 def load_ontarget_model(
     model: str = "default", enzyme: str = "spcas9"
 ) -> OnTargetModel | OnTargetEnsemble:
@@ -99,6 +104,10 @@ def load_ontarget_model(
                               hint=f"use --model default with --enzyme {key}")  # fmt: skip
         return _load_shipped(model, key)
     path = Path(model)
+    if path.exists():  # a run of another domain, a checkpoint, a file …: say what it is
+        from helixforge.core.artifacts import refuse_foreign
+
+        refuse_foreign(path, "an on-target model", _MODEL_HINT, domain="crispr")
     if not path.is_dir():
         raise ConfigError(f"unknown on-target model {model!r}",
                           hint=f"use one of {', '.join(SHIPPED_MODELS)} or a directory written by `helix crispr train-ontarget`")  # fmt: skip

@@ -160,10 +160,21 @@ def is_causal_config(config) -> bool:
     }
 
 
+_CHECKPOINT_HINT = (
+    "pass a directory written by save_pretrained / `helix lm pretrain` / `helix lm finetune`"
+)
+
+
 def check_model_dir(path: str | os.PathLike) -> Path:
     """A local checkpoint directory, or a clear error (never a download)."""
+    from helixforge.core.artifacts import refuse_foreign
+
     s = str(path)
     p = Path(s).expanduser()
+    if p.exists():  # a run of another domain, a prior, a file …: say what it is
+        refuse_foreign(
+            p, "a language-model checkpoint", _CHECKPOINT_HINT, allow={"lm"}, domain="lm"
+        )
     if p.is_dir():
         if not (p / "config.json").exists():
             raise InputError(
@@ -188,7 +199,13 @@ def check_model_dir(path: str | os.PathLike) -> Path:
 def resolve_model_dir(path: str | os.PathLike) -> Path:
     """Accept a run directory (with model/) as well as the model directory itself; a finetune
     run of the supervised layer (model/manifest.json) means its first member's checkpoint."""
+    from helixforge.core.artifacts import refuse_foreign
+
     p = Path(path).expanduser()
+    if p.exists():  # a chem / dna / crispr run has model/ and config.json too: name it
+        refuse_foreign(
+            p, "a language-model checkpoint", _CHECKPOINT_HINT, allow={"lm"}, domain="lm"
+        )
     member = p / "model" / "member_0" / "model"
     if (p / "model" / "manifest.json").is_file() and (member / "config.json").exists():
         return member
@@ -259,6 +276,24 @@ def default_max_len(model_dir: Path, config) -> int:
     return 512
 
 
+def auto_config(model_dir: Path, trust_remote_code: bool = False):
+    """transformers' config of a checkpoint; one it cannot read is an error naming the folder."""
+    import transformers as tf
+
+    kw: dict[str, Any] = {"local_files_only": True, "trust_remote_code": bool(trust_remote_code)}
+    try:
+        return tf.AutoConfig.from_pretrained(str(model_dir), **kw)
+    except ValueError as exc:
+        if "trust_remote_code" in str(exc) and not trust_remote_code:
+            raise ConfigError(
+                f"{model_dir}: this checkpoint ships its own model code",
+                hint="re-run with --trust-remote-code (only for checkpoints you trust: it executes their Python files)",
+            ) from exc
+        raise InputError(
+            f"{model_dir}: config.json could not be read ({exc})", hint=_CHECKPOINT_HINT
+        ) from exc
+
+
 def load_pretrained(
     path: str | os.PathLike,
     task: str = "lm",
@@ -284,15 +319,7 @@ def load_pretrained(
     read_config_json(model_dir)  # a damaged config.json is named before transformers reads it
     check_remote_code(model_dir, trust_remote_code)
     kw: dict[str, Any] = {"local_files_only": True, "trust_remote_code": bool(trust_remote_code)}
-    try:
-        config = tf.AutoConfig.from_pretrained(str(model_dir), **kw)
-    except ValueError as exc:
-        if "trust_remote_code" in str(exc) and not trust_remote_code:
-            raise ConfigError(
-                f"{model_dir}: this checkpoint ships its own model code",
-                hint="re-run with --trust-remote-code (only for checkpoints you trust: it executes their Python files)",
-            ) from exc
-        raise InputError(f"{model_dir}: config.json could not be read ({exc})") from exc
+    config = auto_config(model_dir, trust_remote_code)
     if task == "lm":
         auto = tf.AutoModelForCausalLM if is_causal_config(config) else tf.AutoModelForMaskedLM
     elif task == "base":
@@ -345,9 +372,7 @@ def model_info(path: str | os.PathLike, trust_remote_code: bool = False) -> dict
     model_dir = resolve_model_dir(path)
     read_config_json(model_dir)
     check_remote_code(model_dir, trust_remote_code)
-    config = tf.AutoConfig.from_pretrained(
-        str(model_dir), local_files_only=True, trust_remote_code=trust_remote_code
-    )
+    config = auto_config(model_dir, trust_remote_code)
     auto = tf.AutoModelForCausalLM if is_causal_config(config) else tf.AutoModelForMaskedLM
     try:
         with torch.device("meta"):

@@ -38,7 +38,10 @@ class _Loader:
 
     def __call__(self, name: str) -> _Loader:
         if name != "lm":
-            raise InputError(f"model {name!r} is not a language model", hint="use helix lm predict")
+            raise InputError(
+                f"model {name!r} is not a language model",
+                hint="pass a run directory written by `helix lm finetune`",
+            )
         return self
 
     def load(self, path: str | os.PathLike) -> LMPropertyModel:
@@ -103,7 +106,13 @@ def load_run(
         for member in sorted((p / "model").glob("member_*/model")):
             check_remote_code(member, trust_remote_code)  # before anything is imported
         run: LMRun = LMRun(p, _Loader(device, trust_remote_code), domain="lm")
-    else:
+    else:  # a bare model folder; another domain's run, a checkpoint, a file … are named
+        from helixforge.core.artifacts import refuse_foreign
+
+        hint = "pass a run directory written by `helix lm finetune`"
+        if not p.exists():
+            raise InputError(f"{p}: not found", hint=hint)
+        refuse_foreign(p, "an lm run", hint, domain="lm")
         run = FolderRun(p, LMPropertyModel.load(p, device, trust_remote_code=trust_remote_code))
     if batch_size:
         for m in run.ensemble.members:

@@ -66,7 +66,8 @@ from torch import nn
 from helixforge.chem.generate.vocab import BOS, EOS, PAD, SPECIALS, Vocabulary
 from helixforge.core.errors import ConfigError, DataUnavailableError, InputError
 
-FORMAT = "helixforge-prior"
+FORMAT = "helixforge-prior"  # core.artifacts.identify_artifact recognises a prior by it
+_PRIOR_HINT = "pass a prior: a run of `helix chem train-prior` / `finetune-prior`"
 FORMAT_VERSION = 1
 FILES = ("config.json", "model.safetensors", "vocab.json")
 NOVELTY_FILE = "novelty.safetensors"  # optional: Bloom filter of the training set
@@ -182,6 +183,10 @@ class Prior:
             d = Path(path)
             if not (d / "manifest.json").exists() and (d / "prior" / "manifest.json").exists():
                 d = d / "prior"  # a train-prior / finetune-prior run directory
+        if d.exists() and not (d / "manifest.json").is_file():  # a model run, a checkpoint …
+            from helixforge.core.artifacts import refuse_foreign
+
+            refuse_foreign(d, "a prior", _PRIOR_HINT)
         if not d.is_dir():
             raise InputError(f"{d}: prior directory not found", hint="pass a saved prior directory")
         if not (d / "manifest.json").exists() and (d / "config.json").exists():
@@ -191,11 +196,18 @@ class Prior:
                 "leave the option out for the shipped prior (a `helix chem train` run is a "
                 'scoring model: use it in a design file as [[component]] type = "model")',
             )
+        if not (d / "manifest.json").is_file():
+            raise InputError(f"{d}: not a prior (no manifest.json)", hint=_PRIOR_HINT)
         try:
             manifest = json.loads((d / "manifest.json").read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as exc:
-            raise InputError(f"{d / 'manifest.json'}: missing or damaged ({exc})") from None
-        if manifest.get("format") != FORMAT:
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise InputError(f"{d / 'manifest.json'}: damaged ({exc})", hint=_PRIOR_HINT) from None
+        if not isinstance(manifest, dict) or not isinstance(manifest.get("files", {}), dict):
+            raise InputError(f"{d / 'manifest.json'}: damaged (not a prior manifest)")
+        if manifest.get("format") != FORMAT:  # e.g. a model run's model/ folder
+            from helixforge.core.artifacts import refuse_foreign
+
+            refuse_foreign(d, "a prior", _PRIOR_HINT)
             raise InputError(
                 f"{d}: not a HelixForge prior (manifest format {manifest.get('format')!r})"
             )

@@ -272,6 +272,21 @@ class ModelComponent(Component):
         p = Path(path)
         if not p.is_absolute():
             p = (design.path.parent / p) if not p.exists() else p
+        if p.exists() and not (p / "config.json").is_file():  # a prior, an empty folder …
+            from helixforge.core.artifacts import identify_artifact
+
+            found = identify_artifact(p)
+            if found.kind not in ("unknown", "damaged"):
+                raise self.err(
+                    "path",
+                    f"{path} is {found.what}, not "
+                    + ("the run directory itself" if found.run else "a `helix chem train` run"),
+                    f"use it with {found.use}"
+                    if found.use and found.kind != "part"
+                    else f"give the run directory {found.run}"
+                    if found.run
+                    else "give the run directory written by helix chem train",
+                )
         if not (p / "config.json").is_file():
             raise self.err(
                 "path",

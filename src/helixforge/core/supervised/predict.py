@@ -40,30 +40,30 @@ def read_json_file(path: Path, what: str = "file") -> Any:
 
 
 def load_run_config(run_dir: str | os.PathLike, domain: str | None = None) -> dict[str, Any]:
-    """config.json of a supervised run; a run of another kind or domain is a clear error, and
-    so are task types the prediction columns do not know (an edited config.json)."""
+    """config.json of a supervised run; anything else (a run of another domain, a language-model
+    checkpoint, a prior, an empty directory, a file …) is an error saying what it is and which
+    verb uses it. Task types must be ones the prediction columns know."""
+    from helixforge.core.artifacts import RUN_KINDS, refuse_foreign, wrong_artifact
     from helixforge.core.supervised.tasks import RUN_TASK_TYPES
 
     run = Path(run_dir)
-    if not run.is_dir():
-        raise InputError(
-            f"{run}: run directory not found",
-            hint="pass the --out directory of a finished training run",
-        )
-    cfg = read_json_file(run / "config.json", "config.json")
+    expected = RUN_KINDS[domain][0].split(" (")[0] if domain in RUN_KINDS else "a training run"
+    hint = "pass the --out directory of a finished training run"
+    if not run.exists():
+        raise InputError(f"{run}: run directory not found", hint=hint)
+    # another domain's run, a language-model checkpoint, a prior, an empty directory …
+    refuse_foreign(run, expected, hint, domain=domain or "*")
+    if not run.is_dir() or not (run / "config.json").is_file():
+        raise wrong_artifact(run, expected, hint)
+    cfg_path = run / "config.json"
+    cfg = read_json_file(cfg_path, "config.json")
     missing = [k for k in REQUIRED_CONFIG if not isinstance(cfg, dict) or k not in cfg]
     if missing:
         raise InputError(
-            f"{run / 'config.json'}: not the config of a supervised training run "
+            f"{cfg_path}: not the config of a supervised training run "
             f"(no {', '.join(repr(m) for m in missing)})",
-            hint="pass the run directory written by a training verb (e.g. helix chem train)",
+            hint=hint,
         )
-    if domain and cfg.get("domain", domain) != domain:
-        raise InputError(
-            f"{run}: a {cfg.get('domain')} run, not a {domain} run",
-            hint=f"use helix {cfg.get('domain')} predict with it",
-        )
-    cfg_path = run / "config.json"
     targets, task_types = cfg["targets"], cfg["task_types"]
     if not isinstance(targets, list) or not isinstance(task_types, list):
         raise InputError(f"{cfg_path}: 'targets' and 'task_types' must be lists", hint=_DAMAGED)

@@ -245,10 +245,18 @@ class GeneAnnotator:
     def load(cls, path: str | os.PathLike, device: str = "cpu") -> GeneAnnotator:
         """Load a saved annotator; a missing, corrupt or foreign model folder is an `InputError`
         naming the file."""
+        from helixforge.core.artifacts import refuse_foreign
         from helixforge.core.options import check_param_types
         from helixforge.core.training import load_weights, resolve_device
 
         d = Path(path)
+        if d.exists():  # a sequence-model run, a checkpoint, a file …: say what it is
+            refuse_foreign(
+                d,
+                "a gene annotation model",
+                "pass the --out directory of `helix dna annotate train`",
+                allow={"annotator"},
+            )
         if not d.is_dir():
             raise InputError(
                 f"{d}: run directory not found",

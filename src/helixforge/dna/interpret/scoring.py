@@ -194,6 +194,7 @@ def _batch(seqs_or_x) -> np.ndarray:
 
 def load_run_model(run: str | os.PathLike, device: str = "cpu") -> Any:
     """The model of a `helix dna train` run directory (or of its model/ folder)."""
+    from helixforge.core.artifacts import refuse_foreign
     from helixforge.dna.models import load_sequence_model
 
     d = Path(run)
@@ -201,6 +202,7 @@ def load_run_model(run: str | os.PathLike, device: str = "cpu") -> Any:
         raise InputError(
             f"{d}: run directory not found", hint="pass the --out directory of `helix dna train`"
         )
+    refuse_foreign(d, "a dna run", "pass the --out directory of `helix dna train`", domain="dna")
     model_dir = d / "model" if (d / "model" / "config.json").exists() else d
     if not (model_dir / "config.json").exists():
         raise InputError(f"{d}: no trained model here (no config.json in {d} or {d / 'model'})")

@@ -197,3 +197,5 @@ def train_prior_cmd(
         f"validity {_pct(s['validity_1000'])}: {state} → {out_path}/prior",
         stderr=False,
     )
+    if s["rows_skipped"]:
+        say(f"{s['rows_skipped']:,} unusable corpus line(s) not trained on → {s['errors']}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import torch
 
@@ -219,6 +220,40 @@ def test_train_prior_streams_checkpoints_and_resumes(tmp_path: Path):
         train_prior(corpus, tmp_path / "run", resume=True, **{**kw, "batch_size": 16})
     with pytest.raises(ConfigError, match="already exists"):
         train_prior(corpus, tmp_path / "run", **kw)
+
+
+def test_train_prior_lists_unusable_corpus_lines_with_their_line_and_reason(tmp_path: Path):
+    """Empty lines, invalid and over-long SMILES were skipped unseen (or, for an invalid
+    SMILES that tokenises, trained on): each is now a row of errors.csv (line, reason),
+    counted in summary.json and the log, and never trained on; a missing corpus leaves no
+    empty run directory."""
+    from typer.testing import CliRunner
+
+    from helixforge.chem.generate.train_prior import train_prior
+    from helixforge.cli.app import app
+
+    long = "C" * 200
+    lines = ["SMILES", CORPUS[0], "", "C1CC", "xx((", long, *CORPUS * 10]
+    corpus = tmp_path / "corpus.csv"
+    corpus.write_text("\n".join(lines) + "\n")
+    logged: list[str] = []
+    kw = dict(config={"hidden_size": 8, "num_layers": 1, "embedding_dim": 8}, block_size=50,
+              val_size=5, batch_size=16)  # fmt: skip
+    s = train_prior(corpus, tmp_path / "run", log=logged.append, **kw)
+    assert s["rows"] == len(lines) - 1 and s["rows_skipped"] == 4
+    errors = pd.read_csv(tmp_path / "run" / "errors.csv")
+    assert errors["row"].tolist() == [3, 4, 5, 6]  # file lines (the header is line 1)
+    assert list(errors["reason"][:2]) == [
+        "empty line: no SMILES",
+        "not a valid SMILES (RDKit cannot parse it)",
+    ]
+    assert "longer than the prior's 127-token limit" in errors["reason"].iloc[3]
+    assert any("4 of 145 corpus lines unusable" in m for m in logged), logged
+    assert s["molecules"] == 141 - 5  # the usable lines but the held-out ones: C1CC was trained on
+    res = CliRunner().invoke(app, ["chem", "train-prior", str(tmp_path / "nope.smi"),
+                                   "-o", str(tmp_path / "out"), "-q"])  # fmt: skip
+    assert res.exit_code == 2 and "nope.smi: file not found" in res.output
+    assert not (tmp_path / "out").exists()
 
 
 def test_finetune_prior_on_actives(tmp_path: Path):

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import csv
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from helixforge.core.errors import ColumnNotFoundError, EmptyInputError
@@ -25,6 +25,17 @@ SMILES_COLUMNS = ("smiles", "SMILES", "canonical_smiles", "Smiles", "smi", "SMI"
 
 def iter_smiles(path: str | os.PathLike, column: str | None = None) -> Iterator[str]:
     """Yield SMILES strings from `path` (plain or gzip, or Parquet), skipping empty lines."""
+    for _line, text in iter_corpus_rows(path, column):
+        if text:
+            yield text
+
+
+def iter_corpus_rows(
+    path: str | os.PathLike, column: str | None = None
+) -> Iterator[tuple[int, str]]:
+    """(line number, SMILES text) for every data line of `path`, an empty line or cell as ""
+    (so that unusable lines can be reported with their line, not dropped unseen). The line is
+    the file's (header = line 1); for Parquet, the row as `core.tables.iter_table` numbers it."""
     from helixforge.core.table_reader import read_sample
     from helixforge.core.tables import table_format
 
@@ -43,17 +54,16 @@ def iter_smiles(path: str | os.PathLike, column: str | None = None) -> Iterator[
             col = next((header.index(n) for n in names if n in header), None)
             if col is None:
                 raise ColumnNotFoundError(names[:1], header, path)
-            for row in csv.reader(f, delimiter=delim or ","):
-                if len(row) > col and row[col].strip():
-                    yield row[col].strip()
+            reader = csv.reader(f, delimiter=delim or ",")
+            for row in reader:
+                yield reader.line_num + 1, (row[col].strip() if len(row) > col else "")
             return
         head = first.split()
-        if head and head[0].lower() not in ("smiles", "smi"):
-            yield head[0]
-        for line in f:
+        if not head or head[0].lower() not in ("smiles", "smi"):
+            yield 1, head[0] if head else ""
+        for i, line in enumerate(f, start=2):
             parts = line.split()
-            if parts:
-                yield parts[0]
+            yield i, parts[0] if parts else ""
 
 
 def _open_corpus(path: Path):
@@ -68,8 +78,8 @@ def _open_corpus(path: Path):
     return open_text(path)
 
 
-def _parquet_smiles(path: str | os.PathLike, column: str | None) -> Iterator[str]:
-    """The SMILES column of a Parquet corpus, in bounded memory."""
+def _parquet_smiles(path: str | os.PathLike, column: str | None) -> Iterator[tuple[int, str]]:
+    """(row + 1, SMILES) of a Parquet corpus's SMILES column, in bounded memory."""
     from helixforge.core.tables import iter_table
 
     col = None
@@ -80,17 +90,23 @@ def _parquet_smiles(path: str | os.PathLike, column: str | None) -> Iterator[str
             col = next((n for n in names if n in frame.columns), None)
             if col is None:
                 raise ColumnNotFoundError(names[:1], list(frame.columns), path)
-        for s in frame[col].tolist():
-            if isinstance(s, str) and s.strip():
-                yield s.strip()
+        for line, s in zip(frame.index, frame[col].tolist()):
+            yield int(line), s.strip() if isinstance(s, str) else ""
 
 
 def iter_blocks(
-    path: str | os.PathLike, block_size: int, *, skip: int = 0, column: str | None = None
+    path: str | os.PathLike,
+    block_size: int,
+    *,
+    skip: int = 0,
+    column: str | None = None,
+    accept: Callable[[str], bool] | None = None,
 ) -> Iterator[list[str]]:
-    """Consecutive blocks of `block_size` SMILES after the first `skip` (the held-out set)."""
+    """Consecutive blocks of `block_size` SMILES after the first `skip` (the held-out set);
+    `accept`: keep only the SMILES it accepts (before counting `skip`)."""
     block: list[str] = []
-    for i, s in enumerate(iter_smiles(path, column)):
+    smiles = iter_smiles(path, column)
+    for i, s in enumerate(filter(accept, smiles) if accept else smiles):
         if i < skip:
             continue
         block.append(s)

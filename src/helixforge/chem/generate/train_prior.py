@@ -16,7 +16,10 @@ few hundred samples); `resume=True` continues from the last checkpoint exactly (
 as an uninterrupted run); the resume key is the corpus sha256 and every option that changes
 the result. `max_minutes` stops cleanly after the block that passes the budget (resume
 later). The run directory: prior/ (the trained prior), checkpoint/, history.jsonl, summary.json.
-SMILES with tokens outside the vocabulary or longer than max_len tokens are skipped (counted).
+Unusable lines (empty, not a SMILES RDKit can parse, characters outside the SMILES alphabet,
+tokens outside an --init prior's vocabulary, longer than max_len tokens) are not trained on:
+each is listed in errors.csv (file, row = line, column, value, reason) and counted in the log
+and summary.json (rows_skipped).
 
 `init=PRIOR` continues training an existing prior (its architecture and vocabulary; a new
 cosine schedule from `lr`), e.g. another pass over MOSES for the shipped prior; its sha256 is
@@ -37,7 +40,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from helixforge.core.errors import ConfigError, InputError, NoUsableRowsError
+from helixforge.core.errors import ConfigError, InputError, NoUsableRowsError, RowErrors
 
 
 def _file_sha256(path: Path) -> str:
@@ -48,24 +51,59 @@ def _file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def scan_corpus(path, kind: str = "smiles", column: str | None = None, max_len: int = 128):
-    """First pass: token counts and row counts (bounded memory)."""
-    from helixforge.chem.generate.corpus import iter_smiles
+ERRORS_FILE = "errors.csv"  # unusable corpus lines: file, row (line), column, value, reason
+
+
+def corpus_problem(smiles: str, kind: str = "smiles", max_len: int = 128, vocab=None) -> str | None:
+    """Why one corpus entry cannot be trained on (None when it can): an empty line, a string
+    RDKit cannot parse, one that cannot be tokenised (or, with `vocab`, has a token outside
+    it), or more than `max_len` - 1 tokens."""
+    from rdkit import Chem, RDLogger
+
+    from helixforge.chem.generate.vocab import smiles_to_sequence, split_tokens
+
+    if not smiles:
+        return "empty line: no SMILES"
+    RDLogger.DisableLog("rdApp.*")
+    if Chem.MolFromSmiles(smiles) is None:
+        return "not a valid SMILES (RDKit cannot parse it)"
+    try:
+        toks = split_tokens(smiles_to_sequence(smiles, kind), kind)
+    except InputError as exc:
+        return exc.message.split(": ", 1)[-1]
+    if vocab is not None:
+        unknown = sorted({t for t in toks if t not in vocab.index})
+        if unknown:
+            return f"token(s) {', '.join(map(repr, unknown[:5]))} not in the prior's vocabulary"
+    if len(toks) + 1 > max_len:
+        return f"{len(toks)} tokens: longer than the prior's {max_len - 1}-token limit"
+    return None
+
+
+def scan_corpus(
+    path,
+    kind: str = "smiles",
+    column: str | None = None,
+    max_len: int = 128,
+    errors: RowErrors | None = None,
+    vocab=None,
+):
+    """First pass: token counts and row counts (bounded memory). Every unusable line (see
+    `corpus_problem`) is counted as bad and, with `errors`, recorded with its line and why."""
+    from helixforge.chem.generate.corpus import iter_corpus_rows
     from helixforge.chem.generate.vocab import smiles_to_sequence, split_tokens
 
     counts: Counter[str] = Counter()
     rows = bad = 0
-    for s in iter_smiles(path, column):
+    for line, s in iter_corpus_rows(path, column):
         rows += 1
-        try:
-            toks = split_tokens(smiles_to_sequence(s, kind), kind)
-        except InputError:
+        why = corpus_problem(s, kind, max_len, vocab)
+        if why is not None:
             bad += 1
+            if errors is not None:
+                errors.add(line, column or "smiles", s or None, why)
             continue
-        if len(toks) + 1 > max_len:
-            bad += 1
-            continue
-        counts.update(toks)
+        counts.update(split_tokens(smiles_to_sequence(s, kind), kind))
     return counts, rows, bad
 
 
@@ -178,6 +216,12 @@ def train_prior(
 
     say = log or (lambda _m: None)
     corpus = Path(corpus)
+    if not corpus.is_file():  # before the run directory is made (it was left behind, empty)
+        raise InputError(
+            f"{corpus}: "
+            + ("is a directory, not a corpus file" if corpus.is_dir() else "file not found"),
+            hint="pass a SMILES corpus: .smi, or csv / tsv / parquet with a SMILES column",
+        )
     for name, v, lo in (("epochs", epochs, 1), ("batch_size", batch_size, 1),
                         ("block_size", block_size, 1), ("val_size", val_size, 0)):  # fmt: skip
         require_int(v, name, min_value=lo)
@@ -224,10 +268,18 @@ def train_prior(
         rows, bad = saved["rows"], saved["bad"]
     else:
         say(f"scanning {corpus} for the vocabulary")
-        counts, rows, bad = scan_corpus(corpus, kind, column, cfg["max_len"])
+        errors = RowErrors(corpus)
+        counts, rows, bad = scan_corpus(
+            corpus, kind, column, cfg["max_len"], errors, base.vocab if base else None
+        )
+        errors.write(out / ERRORS_FILE)  # every unusable line: its line number and why
+        if bad:
+            say(f"{bad:,} of {rows:,} corpus lines unusable, not trained on → {out / ERRORS_FILE}")
         if rows - bad < 2:
             raise NoUsableRowsError(
-                f"{corpus}: only {rows - bad} usable SMILES", hint="use a bigger corpus"
+                f"{corpus}: only {rows - bad} usable SMILES",
+                hint=f"use a bigger corpus; why lines were unusable: {out / ERRORS_FILE}"
+                + (f" (first: {errors.items[0]})" if len(errors) else ""),
             )
         vocab = base.vocab if base is not None else Vocabulary.from_counts(counts, kind)
         saved = None
@@ -239,13 +291,18 @@ def train_prior(
             prior.novelty = None  # the shipped training-set reference no longer covers it
     else:
         prior = Prior.from_config(vocab, cfg, seed=seed)
-    planned = max_molecules or epochs * (rows - val_size)
+    planned = max_molecules or epochs * (rows - bad - val_size)  # usable lines only
     total_steps = max(1, math.ceil(planned / batch_size))
     tcfg = TrainConfig(lr=lr, grad_clip=1.0, schedule="cosine", min_lr_fraction=0.05,
                        warmup_fraction=0.01, device="cpu")  # fmt: skip
     optimizer = torch.optim.Adam(prior.model.parameters(), lr=lr)
+    vocab_check = base.vocab if base is not None else None
+
+    def usable(smiles: str) -> bool:  # the lines scan_corpus recorded in errors.csv are left out
+        return corpus_problem(smiles, kind, cfg["max_len"], vocab_check) is None
+
     val_rows, _ = encode_many(
-        prior, [s for _, s in zip(range(val_size), iter_smiles(corpus, column))]
+        prior, [s for _, s in zip(range(val_size), filter(usable, iter_smiles(corpus, column)))]
     )
     state = {"epoch": 0, "block": 0, "step": 0, "molecules": 0, "skipped": 0, "seconds": 0.0}
     if saved is not None:
@@ -259,7 +316,7 @@ def train_prior(
     session_start = time.perf_counter()
     finished, stopped = False, False
     while state["epoch"] < epochs and not finished and not stopped:
-        blocks = iter_blocks(corpus, block_size, skip=val_size, column=column)
+        blocks = iter_blocks(corpus, block_size, skip=val_size, column=column, accept=usable)
         for b, block in enumerate(blocks):
             if b < state["block"]:
                 continue
@@ -309,6 +366,7 @@ def train_prior(
     prior.save(out / "prior", dtype=save_dtype)
     summary = {
         "corpus": str(corpus), "rows": rows, "rows_skipped": bad, "vocab_size": len(vocab),
+        "errors": str(out / ERRORS_FILE),
         "parameters": prior.num_parameters(), "complete": not stopped, **state,
         "val_nll": heldout_nll(prior, val_rows), "validity_1000": sample_validity(prior, 1000, 1),
     }  # fmt: skip

@@ -186,3 +186,26 @@ def test_accurate_stage_mixes_a_larger_gbm_and_cnn_and_ships_beside_the_default(
         OnTargetModel.load(weights / "spcas9_accurate", siblings=weights).predict(ctx),
         OnTargetModel.load(out / "accurate").predict(ctx),
     )
+
+
+def test_a_cv_cache_write_killed_half_way_leaves_no_torn_file(tmp_path, monkeypatch):
+    """The fold-0 prediction cache was written with np.save straight to its final name: a
+    recipe killed mid-write left a torn .npy that the next run loaded (and crashed on)."""
+    import numpy as np
+
+    from helixforge.crispr import ontarget_recipe
+
+    df = _synthetic_training_rows()
+    fake = np.linspace(0, 1, int((ontarget_recipe.spacer_fold(df["spacer"], 3) == 0).sum()))
+    monkeypatch.setattr(ontarget_recipe, "cv_predict", lambda *a, **k: (None, fake))
+
+    def killed_save(file, arr, *a, **k):
+        fh = file if hasattr(file, "write") else open(file, "wb")
+        fh.write(b"\x93NUMPY\x01\x00v\x00{'descr'")  # the header, half written …
+        fh.flush()
+        raise KeyboardInterrupt  # … when the process is stopped
+
+    monkeypatch.setattr(np, "save", killed_save)
+    with pytest.raises(KeyboardInterrupt):
+        ontarget_recipe.cv_ensemble(df, "base", 2, tmp_path)
+    assert list(tmp_path.iterdir()) == []  # nothing under the cache's name, no temporary file

@@ -95,3 +95,28 @@ def test_published_dnabert1_style_kmer_vocabulary_is_recognised(tmp_path):
     again = SequenceTokenizer.load(tmp_path)
     assert again.spec.kind == "dna-kmer" and again.spec.k == 3 and again.spec.overlap
     assert again.decode(again.encode("ACGTTGCA")) == "ACGTTGCA"
+
+
+def test_an_interrupted_tokenizer_save_leaves_the_previous_one_whole(tmp_path, monkeypatch):
+    """`helix lm tokenizer train -o DIR` wrote straight into DIR: a save killed half-way (or a
+    failed --overwrite) left a torn tokenizer, or new files mixed with the old one's, there.
+    It is now built beside DIR and swapped in whole."""
+    from helixforge.lm.tokenizers import SequenceTokenizer, train_tokenizer
+
+    out = tmp_path / "tok"
+    train_tokenizer("dna-kmer:3", None, out)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    real_save = SequenceTokenizer.save
+
+    def killed_save(self, path):
+        real_save(self, path)
+        (path / "tokenizer.json").write_text('{"trunc')  # torn mid-write …
+        raise KeyboardInterrupt  # … then the process is stopped
+
+    monkeypatch.setattr(SequenceTokenizer, "save", killed_save)
+    with pytest.raises(KeyboardInterrupt):
+        train_tokenizer("dna-char", None, out)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert [p.name for p in tmp_path.iterdir()] == ["tok"]  # no staging folder left behind
+    monkeypatch.setattr(SequenceTokenizer, "save", real_save)
+    assert SequenceTokenizer.load(out).spec.to_dict()["kind"] == "dna-kmer"

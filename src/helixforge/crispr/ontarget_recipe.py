@@ -34,6 +34,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from helixforge.core.io import atomic_file
 from helixforge.crispr.ontarget_features import rank_normalize
 
 ON = "crispr/on_target"
@@ -388,7 +389,8 @@ def cv_ensemble(df: pd.DataFrame, mix: str, feature_version: int, work: Path, *,
         t0 = time.time()
         te, preds[kind] = cv_predict(df, mix, feature_version, kind=kind, kim_weight=kim_weight,
                                      params=params)  # fmt: skip
-        np.save(f, preds[kind])
+        with atomic_file(f) as tmp, open(tmp, "wb") as fh:  # a killed run leaves no torn cache
+            np.save(fh, preds[kind])
         print(kind, "fold-0 fit", round(time.time() - t0, 1), "s", flush=True)
     te = spacer_fold(df["spacer"], 3) == 0
     res = {"gbm": fold_scores(df, te, preds["gbm"]), "cnn": fold_scores(df, te, preds["cnn"])}

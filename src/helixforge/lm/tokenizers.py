@@ -373,5 +373,10 @@ def train_tokenizer(
             f"tokenizer {spec} is trained on a corpus; none was given", hint="pass --corpus FILE"
         )
     tok = build_tokenizer(sp, texts)
-    tok.save(out)
+    from helixforge.core.io import staging_dir
+
+    # built beside `out` and swapped in whole: a killed save (or a failed --overwrite) never
+    # leaves a half-written tokenizer, or new files mixed with an old one's, under `out`
+    with staging_dir(out, keep_on_error=False) as stage:
+        tok.save(stage)
     return tok

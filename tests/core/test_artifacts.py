@@ -108,6 +108,7 @@ VERBS = {
     "crispr score-ontarget": (["crispr", "score-ontarget", "{d}/ctx.csv", "--model", "{a}", "-o", "{o}/s.csv"], None),
     "lm predict": (["lm", "predict", "{a}", "{d}/dna.csv", "-o", "{o}/p.csv"], None),
     "lm embed": (["lm", "embed", "{a}", "{d}/dna.csv", "-o", "{o}/e.parquet"], "lm"),
+    "lm finetune": (["lm", "finetune", "{a}", "{d}/dna.csv", "-o", "{o}/ft"], "lm"),
 }  # fmt: skip
 
 

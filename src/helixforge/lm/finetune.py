@@ -192,10 +192,14 @@ def base_checkpoint(path: str | os.PathLike) -> str | os.PathLike:
     """A finetune run directory as the base model means its first member's checkpoint."""
     from pathlib import Path
 
+    from helixforge.lm.models import resolve_model_dir
     from helixforge.lm.predict import is_run_dir
 
     p = Path(str(path).removeprefix("lm:"))
-    return str(p / "model" / "member_0" / "model") if is_run_dir(p) else path
+    if is_run_dir(p):
+        resolve_model_dir(p)  # a chem / dna / crispr run has model/ too: named, not 'not found'
+        return str(p / "model" / "member_0" / "model")
+    return path
 
 
 def _sha256s(*tables: Any) -> dict[str, str]:

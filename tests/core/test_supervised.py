@@ -219,6 +219,30 @@ def test_an_edited_run_config_or_a_foreign_manifest_is_named_not_a_crash(tmp_pat
         check_manifest(run.run_dir / "model")
 
 
+def test_a_manifest_edited_to_an_unknown_model_names_the_manifest_not_an_option(tmp_path):
+    """model/manifest.json edited to a model name the domain lacks was reported as the
+    member failing to load with "--model 'bogus': unknown …", an option nobody passed."""
+
+    def loader(name):
+        if name != "gc":
+            raise ConfigError(f"--model {name!r}: unknown toy model", hint="choose one of: gc")
+        return GCModel
+
+    seqs = _sequences()
+    labels = pd.DataFrame({"y": [(s.count("G") + s.count("C")) / 30 for s in seqs]})
+    run = train_supervised(
+        _data(labels, seqs, ["y"]), GCModel, domain="toy", model_name="gc", out=tmp_path / "r"
+    )
+    manifest = run.run_dir / "model" / "manifest.json"
+    manifest.write_text(json.dumps({**json.loads(manifest.read_text()), "model": "bogus"}))
+    with pytest.raises(InputError) as info:
+        TrainedRun(run.run_dir, loader=loader)
+    assert info.value.message == (
+        f"{manifest}: names the model 'bogus', not one this command loads (gc)"
+    )
+    assert "--model" not in str(info.value)
+
+
 def test_outputs_left_by_a_killed_run_do_not_leak_into_the_next(tmp_path):
     """A stale member folder in the staging directory (a run killed while writing) must not end
     up in the new run's model manifest."""

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from helixforge.core.errors import InputError
+from helixforge.core.errors import HelixError, InputError
 
 MANIFEST = "manifest.json"
 MEMBER_META = "helix_model.json"
@@ -93,11 +93,21 @@ class Ensemble:
         path = Path(path)
         info = check_manifest(path)
         members = []
+        name = info.get("model")
+        try:
+            model_class = loader(name)
+        except InputError:
+            raise
+        except HelixError as exc:  # an edited manifest naming a model this domain lacks
+            known = f" ({exc.hint.removeprefix('choose one of: ')})" if exc.hint else ""
+            raise InputError(
+                f"{path / MANIFEST}: names the model {name!r}, not one this command loads{known}",
+                hint="the model folder was edited or damaged; restore it or retrain",
+            ) from None
         for i in range(int(info.get("members", 0))):
             sub = path / f"member_{i}"
-            name = info.get("model")
             try:
-                members.append(loader(name).load(sub))
+                members.append(model_class.load(sub))
             except InputError:
                 raise
             except Exception as exc:  # a library's parse error on a damaged member

@@ -68,6 +68,7 @@ def kinds(tmp_path_factory):
     (d / "afile.txt").write_text("not a model\n")
     (d / "seqs.fa").write_text("".join(f">s{i}\n{s}\n" for i, s in enumerate(seqs[:3])))
     (d / "ctx.csv").write_text("context\nTTCTGCCTTGTTTCTTTCCTCTCTGGGTCG\n")
+    (d / "sp.csv").write_text("spacer\nTTGTTTCTTTCCTCTCTGGG\n")
     return d
 
 
@@ -109,6 +110,7 @@ VERBS = {
     "lm predict": (["lm", "predict", "{a}", "{d}/dna.csv", "-o", "{o}/p.csv"], None),
     "lm embed": (["lm", "embed", "{a}", "{d}/dna.csv", "-o", "{o}/e.parquet"], "lm"),
     "lm finetune": (["lm", "finetune", "{a}", "{d}/dna.csv", "-o", "{o}/ft"], "lm"),
+    "crispr offtargets": (["crispr", "offtargets", "{d}/sp.csv", "--index", "{a}", "-o", "{o}/ot.tsv"], "index"),
 }  # fmt: skip
 
 

@@ -257,6 +257,10 @@ class OfftargetIndex:
         recover_dir(p)
         meta_path = p / "index.json"
         if not meta_path.is_file():
+            from helixforge.core.artifacts import refuse_foreign
+
+            # a model run, a checkpoint, a prior …: say what it is and which verb takes it
+            refuse_foreign(p, "an off-target index", "build one with `helix crispr index`")
             raise InputError(
                 f"{p}: not an off-target index (no index.json)",
                 hint="build one with `helix crispr index GENOME --enzyme spcas9 --out DIR`",

@@ -95,7 +95,6 @@ def test_auto_selects_on_training_rows_only(tmp_path, monkeypatch):
     """The selector sees the train part of the split, never the valid or test molecules."""
     import helixforge.chem.selection as selection
     from helixforge.chem.standardize import standardize_many
-    from helixforge.chem.train import train_property_model
     from tests.chem.conftest import tiny_table
 
     df = tiny_table()
@@ -108,15 +107,7 @@ def test_auto_selects_on_training_rows_only(tmp_path, monkeypatch):
         return "gbm", {"gbm": 0.5}
 
     monkeypatch.setattr(selection, "select_model", spy)
-    run = train_property_model(
-        tmp_path / "t.csv",
-        "smiles",
-        ["logp_like"],
-        model="auto",
-        model_params={"n_estimators": 20},
-        split_col="part",
-        out=tmp_path / "run",
-    )
+    run = _train_auto(tmp_path, split_col="part")
     canon = [c for c, _ in standardize_many(df["smiles"].tolist())]
     train = {c for c, part in zip(canon, df["part"]) if part == "train"}
     assert len(seen) == 96 and set(seen) == train  # canonical SMILES of the train rows only
@@ -128,7 +119,6 @@ def test_auto_selects_by_the_metric_asked_for_and_records_it(tmp_path, monkeypat
     import json
 
     import helixforge.chem.selection as selection
-    from helixforge.chem.train import train_property_model
     from tests.chem.conftest import tiny_table
 
     tiny_table().to_csv(tmp_path / "t.csv", index=False)
@@ -140,15 +130,22 @@ def test_auto_selects_by_the_metric_asked_for_and_records_it(tmp_path, monkeypat
         return "gbm", {"gbm": 0.5}
 
     monkeypatch.setattr(selection, "select_model", spy)
-    run = train_property_model(
+    run = _train_auto(tmp_path, metric="Spearman")
+    assert asked == ["spearman"]
+    config = json.loads((run.run_dir / "config.json").read_text())
+    assert config["auto_selection"]["metric"] == "spearman"
+
+
+def _train_auto(tmp_path, **kw):
+    """`train_property_model(model="auto")` on tmp_path/t.csv (20-tree gbm), run dir tmp_path/run."""
+    from helixforge.chem.train import train_property_model
+
+    return train_property_model(
         tmp_path / "t.csv",
         "smiles",
         ["logp_like"],
         model="auto",
-        metric="Spearman",
         model_params={"n_estimators": 20},
         out=tmp_path / "run",
+        **kw,
     )
-    assert asked == ["spearman"]
-    config = json.loads((run.run_dir / "config.json").read_text())
-    assert config["auto_selection"]["metric"] == "spearman"

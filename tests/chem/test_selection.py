@@ -187,24 +187,26 @@ def test_a_metric_that_cannot_score_the_tasks_is_refused():
         check_metric("mae", ["regression", "binary"])
 
 
-def test_select_model_compares_candidates_by_the_metric_asked_for(make_table, fast_gbm):
-    from helixforge.core.metrics import spearman
-
+def _two_gbms(make_table, fast_gbm, **kw):
+    """select_model between gbm and a 5-tree gbm-fast on the tiny table, 3 folds."""
     df = make_table()
-    y = df[["logp_like"]].to_numpy()
-    record: dict = {}
-    oof: dict = {}
-    chosen, scores = select_model(
+    return select_model(
         df["smiles"],
-        y,
+        df[["logp_like"]].to_numpy(),
         ["regression"],
         candidates=["gbm", "gbm-fast"],
         folds=3,
         params={"gbm": fast_gbm, "gbm-fast": {**fast_gbm, "n_estimators": 5}},
-        record=record,
-        oof_out=oof,
-        metric="spearman",
+        **kw,
     )
+
+
+def test_select_model_compares_candidates_by_the_metric_asked_for(make_table, fast_gbm):
+    from helixforge.core.metrics import spearman
+
+    record: dict = {}
+    oof: dict = {}
+    chosen, _ = _two_gbms(make_table, fast_gbm, record=record, oof_out=oof, metric="spearman")
     assert record["metric"] == "spearman" and record["chosen"] == chosen
     for name in ("gbm", "gbm-fast"):
         per_fold = [
@@ -225,20 +227,9 @@ def test_saved_cv_evidence_reproduces_the_decision_offline(make_table, fast_gbm)
     so another metric can be scored on the same folds."""
     from helixforge.chem.selection import choose_from_oof
 
-    df = make_table()
-    y = df[["logp_like"]].to_numpy()
     for metric in (None, "mae"):
         oof: dict = {}
-        chosen, scores = select_model(
-            df["smiles"],
-            y,
-            ["regression"],
-            candidates=["gbm", "gbm-fast"],
-            folds=3,
-            params={"gbm": fast_gbm, "gbm-fast": {**fast_gbm, "n_estimators": 5}},
-            oof_out=oof,
-            metric=metric,
-        )
+        chosen, scores = _two_gbms(make_table, fast_gbm, oof_out=oof, metric=metric)
         holdouts = [np.flatnonzero(oof["fold"] == k) for k in range(3)]
         preds = {n: [p[ho] for ho in holdouts] for n, p in oof["pred"].items()}
         again, again_scores, info = choose_from_oof(

@@ -369,7 +369,8 @@ def test_train_prior_resumes_after_kill9_exactly(tmp_path: Path):
     from helixforge.chem.generate.train_prior import train_prior
 
     corpus = tmp_path / "corpus.smi"
-    corpus.write_text("\n".join(CORPUS * 20) + "\n")  # .smi: one SMILES per line
+    # .smi: one SMILES per line; C1CC (unusable) must stay out after the resume too
+    corpus.write_text("\n".join(["C1CC", *CORPUS * 20]) + "\n")
     kw = dict(config={"hidden_size": 16, "num_layers": 1, "embedding_dim": 8}, block_size=100,
               val_size=20, batch_size=32)  # fmt: skip
     train_prior(corpus, tmp_path / "whole", **kw)
@@ -414,3 +415,12 @@ def test_train_prior_continues_from_an_existing_prior(tmp_path: Path):
         train_prior(corpus, tmp_path / "again", init=tmp_path / "other", seed=1, resume=True, **kw)
     with pytest.raises(ConfigError, match="exclusive"):
         train_prior(corpus, tmp_path / "x", init=tmp_path / "first", config=arch, **kw)
+
+
+def test_corpus_blocks_leave_out_the_lines_a_first_pass_found_unusable(tmp_path: Path):
+    from helixforge.chem.generate.corpus import iter_blocks, iter_usable
+
+    corpus = tmp_path / "c.csv"
+    corpus.write_text("smiles\nCCO\nC1CC\n\nCCN\nCCC\n")  # C1CC is line 3, the blank line 4
+    assert list(iter_usable(corpus, drop={3})) == ["CCO", "CCN", "CCC"]
+    assert list(iter_blocks(corpus, 2, skip=1, drop={3})) == [["CCN", "CCC"]]

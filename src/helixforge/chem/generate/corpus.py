@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import csv
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 
 from helixforge.core.errors import ColumnNotFoundError, EmptyInputError
@@ -94,19 +94,29 @@ def _parquet_smiles(path: str | os.PathLike, column: str | None) -> Iterator[tup
             yield int(line), s.strip() if isinstance(s, str) else ""
 
 
+def iter_usable(
+    path: str | os.PathLike, column: str | None = None, drop: Collection[int] = ()
+) -> Iterator[str]:
+    """The non-empty SMILES of `path` whose line (as `iter_corpus_rows` numbers it) is not in
+    `drop` — the unusable lines a first pass found, so later passes need not re-check them."""
+    drop = drop if isinstance(drop, set | frozenset) else set(drop)
+    for line, text in iter_corpus_rows(path, column):
+        if text and line not in drop:
+            yield text
+
+
 def iter_blocks(
     path: str | os.PathLike,
     block_size: int,
     *,
     skip: int = 0,
     column: str | None = None,
-    accept: Callable[[str], bool] | None = None,
+    drop: Collection[int] = (),
 ) -> Iterator[list[str]]:
-    """Consecutive blocks of `block_size` SMILES after the first `skip` (the held-out set);
-    `accept`: keep only the SMILES it accepts (before counting `skip`)."""
+    """Consecutive blocks of `block_size` SMILES after the first `skip` (the held-out set),
+    leaving out the lines in `drop` (see `iter_usable`)."""
     block: list[str] = []
-    smiles = iter_smiles(path, column)
-    for i, s in enumerate(filter(accept, smiles) if accept else smiles):
+    for i, s in enumerate(iter_usable(path, column, drop)):
         if i < skip:
             continue
         block.append(s)

@@ -206,7 +206,7 @@ def train_prior(
     `init`: a saved prior (or run directory) to continue from instead of random weights."""
     import torch
 
-    from helixforge.chem.generate.corpus import iter_blocks, iter_smiles
+    from helixforge.chem.generate.corpus import iter_blocks, iter_usable
     from helixforge.chem.generate.prior import DEFAULT_CONFIG, Prior
     from helixforge.chem.generate.vocab import Vocabulary
     from helixforge.core.checkpoints import check_resume_key, load_checkpoint, save_checkpoint
@@ -266,6 +266,12 @@ def train_prior(
         check_resume_key(saved["resume_key"], json.loads(json.dumps(key)), str(out))
         vocab = Vocabulary.from_dict(saved["vocab"])
         rows, bad = saved["rows"], saved["bad"]
+        if "bad_lines" in saved:
+            bad_lines = set(saved["bad_lines"])
+        else:  # a checkpoint written before they were kept: find them again
+            errors = RowErrors(corpus)
+            scan_corpus(corpus, kind, column, cfg["max_len"], errors, base.vocab if base else None)
+            bad_lines = errors.rows()
     else:
         say(f"scanning {corpus} for the vocabulary")
         errors = RowErrors(corpus)
@@ -273,6 +279,7 @@ def train_prior(
             corpus, kind, column, cfg["max_len"], errors, base.vocab if base else None
         )
         errors.write(out / ERRORS_FILE)  # every unusable line: its line number and why
+        bad_lines = errors.rows()  # left out of every pass without re-checking them
         if bad:
             say(f"{bad:,} of {rows:,} corpus lines unusable, not trained on → {out / ERRORS_FILE}")
         if rows - bad < 2:
@@ -296,13 +303,8 @@ def train_prior(
     tcfg = TrainConfig(lr=lr, grad_clip=1.0, schedule="cosine", min_lr_fraction=0.05,
                        warmup_fraction=0.01, device="cpu")  # fmt: skip
     optimizer = torch.optim.Adam(prior.model.parameters(), lr=lr)
-    vocab_check = base.vocab if base is not None else None
-
-    def usable(smiles: str) -> bool:  # the lines scan_corpus recorded in errors.csv are left out
-        return corpus_problem(smiles, kind, cfg["max_len"], vocab_check) is None
-
     val_rows, _ = encode_many(
-        prior, [s for _, s in zip(range(val_size), filter(usable, iter_smiles(corpus, column)))]
+        prior, [s for _, s in zip(range(val_size), iter_usable(corpus, column, bad_lines))]
     )
     state = {"epoch": 0, "block": 0, "step": 0, "molecules": 0, "skipped": 0, "seconds": 0.0}
     if saved is not None:
@@ -316,7 +318,7 @@ def train_prior(
     session_start = time.perf_counter()
     finished, stopped = False, False
     while state["epoch"] < epochs and not finished and not stopped:
-        blocks = iter_blocks(corpus, block_size, skip=val_size, column=column, accept=usable)
+        blocks = iter_blocks(corpus, block_size, skip=val_size, column=column, drop=bad_lines)
         for b, block in enumerate(blocks):
             if b < state["block"]:
                 continue
@@ -348,6 +350,7 @@ def train_prior(
             with open(out / "history.jsonl", "a", encoding="utf-8") as f:
                 f.write(json.dumps(rec) + "\n")
             meta = {"resume_key": key, "vocab": vocab.to_dict(), "rows": rows, "bad": bad,
+                    "bad_lines": sorted(bad_lines),
                     "train": state}  # fmt: skip
             save_checkpoint(ckpt, model=prior.model, optimizer=optimizer, state=meta)
             prior.save(out / "prior", dtype=save_dtype)

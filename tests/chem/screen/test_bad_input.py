@@ -51,7 +51,7 @@ CASES = [
     ("model-truncated", {"model": "truncated"}, "damaged"),
     ("model-no-config", {"model": "no_config"}, "config.json"),
     ("model-bad-config", {"model": "bad_config"}, "damaged"),
-    ("model-not-a-run", {"model": "empty_dir"}, "config.json"),
+    ("model-not-a-run", {"model": "empty_dir"}, "an empty directory, not a chem run"),
     ("same-model-name-twice", {"args": ["--model", "LOGP"]}, "two models are named"),
     ("out-is-input", {"out": "library.csv"}, "input"),
     ("out-exists", {"out_exists": True}, "--overwrite"),

@@ -418,9 +418,9 @@ def test_train_prior_continues_from_an_existing_prior(tmp_path: Path):
 
 
 def test_corpus_blocks_leave_out_the_lines_a_first_pass_found_unusable(tmp_path: Path):
-    from helixforge.chem.generate.corpus import iter_blocks, iter_usable
+    from helixforge.chem.generate.corpus import iter_blocks, iter_smiles
 
     corpus = tmp_path / "c.csv"
     corpus.write_text("smiles\nCCO\nC1CC\n\nCCN\nCCC\n")  # C1CC is line 3, the blank line 4
-    assert list(iter_usable(corpus, drop={3})) == ["CCO", "CCN", "CCC"]
+    assert list(iter_smiles(corpus, drop={3})) == ["CCO", "CCN", "CCC"]
     assert list(iter_blocks(corpus, 2, skip=1, drop={3})) == [["CCN", "CCC"]]

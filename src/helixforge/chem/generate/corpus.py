@@ -23,10 +23,15 @@ from helixforge.core.io import open_text
 SMILES_COLUMNS = ("smiles", "SMILES", "canonical_smiles", "Smiles", "smi", "SMI")
 
 
-def iter_smiles(path: str | os.PathLike, column: str | None = None) -> Iterator[str]:
-    """Yield SMILES strings from `path` (plain or gzip, or Parquet), skipping empty lines."""
-    for _line, text in iter_corpus_rows(path, column):
-        if text:
+def iter_smiles(
+    path: str | os.PathLike, column: str | None = None, drop: Collection[int] = ()
+) -> Iterator[str]:
+    """Yield SMILES strings from `path` (plain or gzip, or Parquet), skipping empty lines and
+    the lines in `drop` (numbered as `iter_corpus_rows` numbers them: the unusable lines a
+    first pass found, so later passes need not re-check them)."""
+    drop = drop if isinstance(drop, set | frozenset) else set(drop)
+    for line, text in iter_corpus_rows(path, column):
+        if text and line not in drop:
             yield text
 
 
@@ -94,17 +99,6 @@ def _parquet_smiles(path: str | os.PathLike, column: str | None) -> Iterator[tup
             yield int(line), s.strip() if isinstance(s, str) else ""
 
 
-def iter_usable(
-    path: str | os.PathLike, column: str | None = None, drop: Collection[int] = ()
-) -> Iterator[str]:
-    """The non-empty SMILES of `path` whose line (as `iter_corpus_rows` numbers it) is not in
-    `drop` — the unusable lines a first pass found, so later passes need not re-check them."""
-    drop = drop if isinstance(drop, set | frozenset) else set(drop)
-    for line, text in iter_corpus_rows(path, column):
-        if text and line not in drop:
-            yield text
-
-
 def iter_blocks(
     path: str | os.PathLike,
     block_size: int,
@@ -114,9 +108,9 @@ def iter_blocks(
     drop: Collection[int] = (),
 ) -> Iterator[list[str]]:
     """Consecutive blocks of `block_size` SMILES after the first `skip` (the held-out set),
-    leaving out the lines in `drop` (see `iter_usable`)."""
+    leaving out the lines in `drop` (see `iter_smiles`)."""
     block: list[str] = []
-    for i, s in enumerate(iter_usable(path, column, drop)):
+    for i, s in enumerate(iter_smiles(path, column, drop)):
         if i < skip:
             continue
         block.append(s)

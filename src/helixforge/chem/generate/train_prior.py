@@ -206,7 +206,7 @@ def train_prior(
     `init`: a saved prior (or run directory) to continue from instead of random weights."""
     import torch
 
-    from helixforge.chem.generate.corpus import iter_blocks, iter_usable
+    from helixforge.chem.generate.corpus import iter_blocks, iter_smiles
     from helixforge.chem.generate.prior import DEFAULT_CONFIG, Prior
     from helixforge.chem.generate.vocab import Vocabulary
     from helixforge.core.checkpoints import check_resume_key, load_checkpoint, save_checkpoint
@@ -304,7 +304,7 @@ def train_prior(
                        warmup_fraction=0.01, device="cpu")  # fmt: skip
     optimizer = torch.optim.Adam(prior.model.parameters(), lr=lr)
     val_rows, _ = encode_many(
-        prior, [s for _, s in zip(range(val_size), iter_usable(corpus, column, bad_lines))]
+        prior, [s for _, s in zip(range(val_size), iter_smiles(corpus, column, bad_lines))]
     )
     state = {"epoch": 0, "block": 0, "step": 0, "molecules": 0, "skipped": 0, "seconds": 0.0}
     if saved is not None:

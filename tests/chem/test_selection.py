@@ -168,12 +168,12 @@ def test_a_metric_becomes_a_loss_on_the_raw_scale():
     from helixforge.chem.selection import metric_loss
 
     y = np.array([1.0, 2.0, 3.0, 4.0])
-    assert metric_loss("mae", "regression", y, y + 0.5) == pytest.approx(0.5)
-    assert metric_loss("mae", "regression", y, y + 0.5, scale=2.0) == pytest.approx(0.25)
-    assert metric_loss("spearman", "regression", y, y**2) == pytest.approx(0.0)  # 1 − ρ
+    assert metric_loss("mae", y, y + 0.5) == pytest.approx(0.5)
+    assert metric_loss("mae", y, y + 0.5, scale=2.0) == pytest.approx(0.25)
+    assert metric_loss("spearman", y, y**2) == pytest.approx(0.0)  # 1 − ρ
     scores = np.array([0.1, 0.9, 0.2, 0.8])
-    assert metric_loss("pr_auc", "binary", np.array([0, 1, 0, 1]), scores) == pytest.approx(0.0)
-    assert np.isnan(metric_loss("mae", "regression", np.array([1.0, np.nan]), y[:2]))
+    assert metric_loss("pr_auc", np.array([0, 1, 0, 1]), scores) == pytest.approx(0.0)
+    assert np.isnan(metric_loss("mae", np.array([1.0, np.nan]), y[:2]))
 
 
 def test_a_metric_that_cannot_score_the_tasks_is_refused():

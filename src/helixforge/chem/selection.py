@@ -83,9 +83,7 @@ def primary_loss(task_type: str, y: np.ndarray, pred: np.ndarray, log_scale: boo
     return 1.0 - float(np.mean(y[keep] == pred[keep]))
 
 
-def metric_loss(
-    metric: str, task_type: str, y: np.ndarray, pred: np.ndarray, scale: float = 1.0
-) -> float:
+def metric_loss(metric: str, y: np.ndarray, pred: np.ndarray, scale: float = 1.0) -> float:
     """`metric` (a `core.metrics` name) as a loss, lower is better: 1 − value for the metrics
     where higher is better, else the value divided by `scale`; on the raw label scale, as the
     metric is reported. NaN if undefined."""
@@ -94,7 +92,7 @@ def metric_loss(
     keep = np.isfinite(y)
     if keep.sum() < 2:
         return float("nan")
-    key = check_metric(metric, [task_type])
+    key = M.canonical_name(metric)  # callers checked it suits the task (`check_metric`)
     v = float(M.ALL[key](y[keep], pred[keep]))
     if not np.isfinite(v):
         return float("nan")
@@ -108,7 +106,7 @@ def check_metric(metric: str, task_types: Sequence[str]) -> str:
     from helixforge.core import metrics as M
     from helixforge.core.errors import ConfigError
 
-    key = str(metric).lower().replace("-", "_")
+    key = M.canonical_name(metric)
     kinds = set(task_types)
     allowed = (
         M.REGRESSION if kinds == {"regression"} else M.CLASSIFICATION if kinds == {"binary"} else {}
@@ -451,7 +449,7 @@ def _fold_losses(
         else:
             yj = y[:, j][np.isfinite(y[:, j])]
             scale = float(np.std(yj)) if len(task_types) > 1 and len(yj) else 1.0
-            v = metric_loss(metric, tt, y[:, j], pred[:, j], scale)
+            v = metric_loss(metric, y[:, j], pred[:, j], scale)
         if np.isfinite(v):
             out.append(v)
     return out

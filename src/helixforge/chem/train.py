@@ -274,13 +274,14 @@ def train_property_model(
         require_choice(split, "--split", SPLITS)
     if metric is not None:
         from helixforge.core.metrics import ALL as METRICS
+        from helixforge.core.metrics import canonical_name
 
         if model != "auto":
             raise ConfigError(
                 f"--metric chooses among auto's candidates; it does nothing with --model {model}"
                 " (drop --metric, or use --model auto)"
             )
-        metric = metric.lower().replace("-", "_")
+        metric = canonical_name(metric)
         require_choice(metric, "--metric", sorted(METRICS))
     targets = list(targets)
     if smiles_col in targets:

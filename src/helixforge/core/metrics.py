@@ -183,9 +183,14 @@ def multiclass_metrics(y_true, proba) -> dict[str, float]:
     return out
 
 
+def canonical_name(metric: str) -> str:
+    """A metric name as `ALL` spells it: 'PR-AUC' and TDC's 'roc-auc' → 'pr_auc', 'roc_auc'."""
+    return str(metric).lower().replace("-", "_")
+
+
 def score(metric: str, y_true, y_pred) -> float:
     """One metric by name (names as in `ALL`, plus TDC's spellings 'roc-auc', 'pr-auc')."""
-    key = metric.lower().replace("-", "_")
+    key = canonical_name(metric)
     if key not in ALL:
         raise KeyError(f"unknown metric {metric!r}; known: {sorted(ALL)}")
     return ALL[key](y_true, y_pred)

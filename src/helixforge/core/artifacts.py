@@ -248,10 +248,13 @@ def identify_artifact(path: str | os.PathLike) -> ArtifactKind:
     )
 
 
-def wrong_artifact(path: str | os.PathLike, expected: str, hint: str) -> InputError:
+def wrong_artifact(
+    path: str | os.PathLike, expected: str, hint: str, found: ArtifactKind | None = None
+) -> InputError:
     """The error for a path that is not what a verb needs: it names what the path is and the
-    verbs that use it (or `hint` when it is nothing HelixForge knows)."""
-    found = identify_artifact(path)
+    verbs that use it (or `hint` when it is nothing HelixForge knows). `found`: the path's
+    `identify_artifact`, when the caller has it already."""
+    found = found or identify_artifact(path)
     if found.kind == "missing":
         return InputError(f"{path}: {found.what}", hint=hint)
     if found.kind == "part" and found.run is not None:
@@ -277,11 +280,11 @@ def refuse_foreign(
     """For a loader that did not find its own files in `path`: raise `wrong_artifact` when
     `path` is something else HelixForge recognises (a run of another domain, a checkpoint, a
     prior, an empty directory, a file …). `allow`: kinds the loader itself reads; a run (or a
-    run's folder) of `domain` is allowed too ("*": a run of any domain). Returns when `path` is nothing recognised, so the
-    loader can name the file it missed."""
+    run's folder) of `domain` is allowed too ("*": a run of any domain). Returns when `path`
+    is nothing recognised, so the loader can name the file it missed."""
     found = identify_artifact(path)
     if found.kind in allow or found.kind not in _FOREIGN_KINDS:
         return
     if found.kind in ("run", "part") and (domain == "*" or found.domain in (None, domain)):
         return
-    raise wrong_artifact(path, expected, hint)
+    raise wrong_artifact(path, expected, hint, found)

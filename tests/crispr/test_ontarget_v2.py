@@ -141,19 +141,22 @@ def test_variant_heads_are_shipped_as_default_only_and_other_enzymes_are_refused
         load_ontarget_model("default", enzyme="sacas9")
 
 
-def test_the_shipped_accurate_model_is_an_opt_in_ensemble_scoring_on_the_same_scale():
+def test_the_default_is_the_accurate_ensemble_and_gbm_the_fast_single_model():
     from helixforge.crispr.ontarget import load_ontarget_model, score_ontarget
     from helixforge.crispr.ontarget_features import SHIPPED_MODELS
 
-    assert "accurate" in SHIPPED_MODELS
-    acc = load_ontarget_model("accurate")
+    assert {"default", "accurate", "gbm"} <= set(SHIPPED_MODELS)
+    acc, default = load_ontarget_model("accurate"), load_ontarget_model("default")
     assert isinstance(acc, OnTargetEnsemble) and len(acc.members) == 2
+    assert [m.kind for m in default.members] == ["gbm", "cnn"]
+    np.testing.assert_array_equal(default.weights, acc.weights)
     assert sum(acc.weights) == pytest.approx(1.0)
     ctx = _contexts(200, np.random.default_rng(11))
     a = score_ontarget(ctx, model="accurate")
-    d = score_ontarget(ctx, model="default")
-    assert a.shape == d.shape and np.all((a >= 0) & (a <= 100))
-    assert not np.array_equal(a, d)  # a different model ...
-    assert np.corrcoef(a, d)[0, 1] > 0.7  # ... ranking guides much as the default does
+    np.testing.assert_array_equal(score_ontarget(ctx, model="default"), a)
+    g = score_ontarget(ctx, model="gbm")
+    assert a.shape == g.shape and np.all((a >= 0) & (a <= 100))
+    assert not np.array_equal(a, g)  # a different model ...
+    assert np.corrcoef(a, g)[0, 1] > 0.7  # ... ranking guides much as the fast gbm does
     # 23-mers (no flanks) are scored too, with N flanks
     assert np.all(np.isfinite(score_ontarget([c[4:27] for c in ctx[:5]], model="accurate")))

@@ -42,6 +42,9 @@ GBM_DEFAULTS: dict[str, Any] = {
     "subsample_freq": 1,
     "reg_lambda": 1.0,
 }
+# predict batch: a few hundred (4, 30) contexts keep the cnn's activations in cache (8,192 was
+# 4x slower per guide on one core)
+CNN_PREDICT_BATCH = 256
 CNN_DEFAULTS: dict[str, Any] = {"channels": 32, "hidden": 64, "dropout": 0.25, "epochs": 25, "lr": 2e-3,
                                 "weight_decay": 1e-4, "batch_size": 256, "patience": 4}  # fmt: skip
 
@@ -90,6 +93,9 @@ class OnTargetModel(_ContextScorer):
         self.info: dict[str, Any] = {}
         self._booster = None
         self._net = None
+        self._trees = None  # the gbm's trees for ONNX Runtime (`export_onnx`), when shipped so
+        self._model_txt: Any = None  # LightGBM text behind `_trees`, parsed only when needed
+        self._onnx: dict[str, Any] = {}
 
     # -- training
     def fit(
@@ -215,7 +221,7 @@ class OnTargetModel(_ContextScorer):
     # -- prediction
     def predict_raw_codes(self, codes: np.ndarray) -> np.ndarray:
         """Uncalibrated model output for encoded contexts (the scale of the training target)."""
-        if self._booster is None and self._net is None:
+        if self._booster is None and self._net is None and self._trees is None:
             raise HelixError(
                 "this OnTargetModel is not fitted", hint="call fit() or OnTargetModel.load(dir)"
             )
@@ -225,6 +231,8 @@ class OnTargetModel(_ContextScorer):
             codes = mask_flanks(codes)
         if self.kind == "gbm":
             X = featurize(codes, self.feature_version)
+            if self._trees is not None:  # same leaves as LightGBM, ~3x faster (core.onnx_trees)
+                return self._trees.predict(X)
             return self._booster.predict(X, num_threads=self.n_threads or 0)
         import torch
 
@@ -234,14 +242,23 @@ class OnTargetModel(_ContextScorer):
         threads = torch.get_num_threads()
         torch.set_num_threads(1)
         try:
-            with torch.inference_mode():
-                for s in range(0, len(codes), 8192):
-                    out.append(
-                        self._net(torch.from_numpy(one_hot_contexts(codes[s : s + 8192]))).numpy()
-                    )
+            with torch.inference_mode():  # small batches stay in cache: 4x faster than 8,192
+                for s in range(0, len(codes), CNN_PREDICT_BATCH):
+                    batch = one_hot_contexts(codes[s : s + CNN_PREDICT_BATCH])
+                    out.append(self._net(torch.from_numpy(batch)).numpy())
         finally:
             torch.set_num_threads(threads)
         return np.concatenate(out).astype(float)
+
+    def booster(self):
+        """The LightGBM booster (parsed from model.txt on first use when the trees run on ONNX)."""
+        if self._booster is None and self._model_txt is not None:
+            from helixforge.core.imports import lightgbm
+
+            self._booster = lightgbm().Booster(
+                model_str=self._model_txt.read_text(encoding="utf-8")
+            )
+        return self._booster
 
     def calibrate(self, raw: np.ndarray) -> np.ndarray:
         """Map raw outputs to 0-100 percentiles of the training predictions."""
@@ -273,6 +290,7 @@ class OnTargetModel(_ContextScorer):
             "seed": self.seed,
             "calibration": self.calibration,
             "info": self.info,
+            **({"onnx": self._onnx} if self._trees is not None else {}),
         }
 
     def save(self, directory: str | os.PathLike) -> Path:
@@ -280,12 +298,19 @@ class OnTargetModel(_ContextScorer):
         from helixforge.core.artifacts import save_json
         from helixforge.core.tables import write_text
 
-        if self._booster is None and self._net is None:
+        if self._booster is None and self._net is None and self._trees is None:
             raise HelixError("cannot save an unfitted OnTargetModel", hint="call fit() first")
         d = Path(directory)
         d.mkdir(parents=True, exist_ok=True)
         if self.kind == "gbm":
-            write_text(self._booster.model_to_string(), d / "model.txt")
+            write_text(self.booster().model_to_string(), d / "model.txt")
+            if self._trees is not None:
+                import shutil
+
+                from helixforge.core.io import atomic_file
+
+                with atomic_file(d / "model.onnx") as tmp:
+                    shutil.copyfile(self._model_txt.parent / "model.onnx", tmp)
         else:
             from helixforge.core.training import save_weights
 
@@ -349,7 +374,9 @@ def _load_from_config(cls, d, cfg: dict, siblings) -> OnTargetModel | OnTargetEn
                 feature_version=version, flank_free=cfg.get("flank_free", False))  # fmt: skip
     model.calibration = cfg.get("calibration")
     model.info = cfg.get("info", {})
-    if model.kind == "gbm":
+    if model.kind == "gbm" and cfg.get("onnx"):
+        model._trees, model._onnx, model._model_txt = _load_onnx(d, cfg["onnx"])
+    elif model.kind == "gbm":
         from helixforge.core.imports import lightgbm
 
         f = d / "model.txt"
@@ -377,6 +404,41 @@ def _load_from_config(cls, d, cfg: dict, siblings) -> OnTargetModel | OnTargetEn
         net.eval()
         model._net = net
     return model
+
+
+def _load_onnx(d, record: dict) -> tuple[Any, dict, Any]:
+    """The ONNX trees beside model.txt, refused when they were exported from another model.txt."""
+    from helixforge.core.onnx_trees import OnnxTrees, model_digest
+
+    text = (d / "model.txt").read_text(encoding="utf-8")
+    if model_digest(text) != record.get("model_txt_sha256"):
+        raise InputError(f"{d}: model.onnx was exported from a different model.txt",
+                         hint="re-export it with `python -m helixforge.crispr.ontarget_recipe onnx "
+                              f"{d}`, or remove the \"onnx\" entry from config.json to score with LightGBM")  # fmt: skip
+    return OnnxTrees(d / "model.onnx"), record, d / "model.txt"
+
+
+def export_onnx(directory: str | os.PathLike) -> dict:
+    """Export a gbm model directory's trees to model.onnx and record it in its config.json;
+    `OnTargetModel.load` then scores with ONNX Runtime (same leaves, ~3x the guides/s).
+    Build-time: needs onnxmltools."""
+    import json
+
+    from helixforge.core.artifacts import save_json
+    from helixforge.core.imports import lightgbm
+    from helixforge.core.onnx_trees import export_lightgbm_onnx, model_digest
+
+    d = Path(directory)
+    cfg = json.loads((d / "config.json").read_text(encoding="utf-8"))
+    if cfg.get("kind") != "gbm":
+        raise ConfigError(
+            f"{d}: only gbm on-target models have trees to export (kind {cfg.get('kind')!r})"
+        )
+    text = (d / "model.txt").read_text(encoding="utf-8")
+    export_lightgbm_onnx(lightgbm().Booster(model_str=text), d / "model.onnx")
+    cfg["onnx"] = {"file": "model.onnx", "model_txt_sha256": model_digest(text)}
+    save_json(cfg, d / "config.json")
+    return cfg["onnx"]
 
 
 # the ensemble lives in its own module; imported here so both import paths work

@@ -3,7 +3,8 @@ selection, final fits). Build-time only: nothing here runs when guides are score
 
     python -m helixforge.crispr.ontarget_recipe build --out runs/ontarget_v3     # CV + final fits
     python -m helixforge.crispr.ontarget_recipe variants --out runs/ontarget_v3  # eSpCas9 / HF1 heads
-    python -m helixforge.crispr.ontarget_recipe ship --out runs/ontarget_v3      # → crispr/weights/
+    python -m helixforge.crispr.ontarget_recipe ship --out runs/ontarget_v3 [--default accurate]
+    python -m helixforge.crispr.ontarget_recipe onnx DIR   # a gbm's trees → DIR/model.onnx
     python -m helixforge.crispr.ontarget_recipe cv --mix all+variants --features 2 [--kind cnn]
     python -m helixforge.crispr.ontarget_recipe fit --mix all+variants --features 2 --out runs/x/gbm
     python -m helixforge.crispr.ontarget_recipe fit ... --flank-free --out runs/x/gbm23
@@ -565,15 +566,18 @@ def _same_model(a: Path, b: Path) -> bool:
                (a / f).read_bytes() == (b / f).read_bytes()) for f in names)  # fmt: skip
 
 
-def ship(out: Path, weights: Path) -> dict:
+def ship(out: Path, weights: Path, default: str = "build") -> dict:
     """Copy a finished `build` directory into the package weights: out/gbm, gbm23, cnn →
-    weights/spcas9_{gbm,gbm23,cnn} (config.json + model file + a card.md written here), and
-    weights/spcas9_default/config.json = the ensemble of `out/default` with the shipped names.
-    Variant heads built by `variants` (out/<enzyme>_default) are copied too."""
+    weights/spcas9_{gbm,gbm23,cnn} (config.json + model file + a card.md written here; every
+    gbm's trees also exported to model.onnx for ONNX Runtime, see `core.onnx_trees`), and
+    weights/spcas9_default/config.json = the ensemble of `out/default` (`default="build"`) or of
+    `out/accurate` (`default="accurate"`) with the shipped names. Variant heads built by
+    `variants` (out/<enzyme>_default) are copied too."""
     import shutil
 
     from helixforge.core.artifacts import save_json
     from helixforge.core.tables import write_text
+    from helixforge.crispr.ontarget_models import export_onnx
 
     cfg = json.loads((out / "default" / "config.json").read_text())
     cv_file = out / "cv.jsonl"
@@ -581,11 +585,23 @@ def ship(out: Path, weights: Path) -> dict:
     command = (
         f"python -m helixforge.crispr.ontarget_recipe build --out {out}`, then `ship --out {out}"
     )
+    if default == "accurate":
+        command = (f"python -m helixforge.crispr.ontarget_recipe build --out {out}`, `accurate --out {out}`, "
+                   f"then `ship --out {out} --default accurate")  # fmt: skip
     tuned = any(r.get("ensemble_cv") for r in cv_rows)
     acc_file = out / "accurate" / "config.json"
     acc = json.loads(acc_file.read_text()) if acc_file.exists() else None
+    if default not in ("build", "accurate") or (default == "accurate" and acc is None):
+        raise SystemExit(
+            f"--default {default}: use 'build', or 'accurate' after the `accurate` stage"
+        )
+    build_cfg = cfg
+    if default == "accurate":
+        cfg = {**acc, "flank_free": build_cfg.get("flank_free")}
     shipped = {}
-    for src in [*cfg["members"], cfg.get("flank_free"), *(acc["members"] if acc else [])]:
+    for src in dict.fromkeys(
+        [*build_cfg["members"], cfg.get("flank_free"), *(acc["members"] if acc else [])]
+    ):
         if not src:
             continue
         dest = weights / SHIP_NAMES[src]
@@ -600,15 +616,17 @@ def ship(out: Path, weights: Path) -> dict:
                 shutil.copyfile(out / src / f, dest / f)
         mcfg = json.loads((dest / "config.json").read_text())
         write_text(_card(SHIP_NAMES[src], mcfg, cv_rows, command), dest / "card.md")
+        if mcfg["kind"] == "gbm":
+            export_onnx(dest)
         shipped[src] = SHIP_NAMES[src]
-    default = weights / "spcas9_default"
-    default.mkdir(exist_ok=True)
+    default_dir = weights / "spcas9_default"
+    default_dir.mkdir(exist_ok=True)
     ens = {"format": "helixforge.crispr.ontarget", "kind": "ensemble", "enzyme": "spcas9",
            "members": [SHIP_NAMES[m] for m in cfg["members"]], "member_base": "siblings",
            "weights": cfg["weights"]}  # fmt: skip
     if cfg.get("flank_free"):
         ens["flank_free"] = SHIP_NAMES[cfg["flank_free"]]
-    save_json(ens, default / "config.json")
+    save_json(ens, default_dir / "config.json")
     parts = " + ".join(
         f"{w:g} x `{SHIP_NAMES[m]}`" for m, w in zip(cfg["members"], cfg["weights"], strict=True)
     )
@@ -619,7 +637,12 @@ def ship(out: Path, weights: Path) -> dict:
         "CV preferred that to a flank-free model)."
     )
     weights_note = (
-        "One member: the recipe leaves the cnn out unless asked (`build --cnn`), because with a"
+        "The `accurate` stage's ensemble, the recipe's highest cross-validation score: its gbm"
+        " runs on ONNX Runtime (model.onnx, the same trees as model.txt), which keeps it above"
+        " 10x Rule Set 3's guides per second (docs/crispr_ontarget.md); the cnn's weight was"
+        " chosen by the recipe's cross-validation on the training rows."
+        if default == "accurate"
+        else "One member: the recipe leaves the cnn out unless asked (`build --cnn`), because with a"
         " cnn member the default scores fewer than 10x Rule Set 3's guides per second"
         " (docs/crispr_ontarget.md)."
         if len(cfg["members"]) == 1
@@ -638,7 +661,7 @@ held-out benchmark is in benchmarks/results/crispr_ontarget.md.
 
 Scale: 0-100, the predicted percentile of the guide's activity among the training libraries'
 guides (higher = more active); it ranks guides and is not an indel percentage.
-""", default / "card.md")  # fmt: skip
+""", default_dir / "card.md")  # fmt: skip
     if acc is not None:
         (weights / "spcas9_accurate").mkdir(exist_ok=True)
         save_json({"format": "helixforge.crispr.ontarget", "kind": "ensemble", "enzyme": "spcas9",
@@ -648,13 +671,17 @@ guides (higher = more active); it ranks guides and is not an indel percentage.
             f"{w:g} x `{SHIP_NAMES[m]}`"
             for m, w in zip(acc["members"], acc["weights"], strict=True)
         )
-        write_text(f"""# SpCas9 on-target efficiency: the `accurate` model (opt-in)
+        role = (
+            "Since it became the default, `accurate` and `default` name the same ensemble."
+            if default == "accurate"
+            else "More accurate than `default` on the held-out benchmark and slower per guide."
+        )
+        write_text(f"""# SpCas9 on-target efficiency: the `accurate` model
 
 Weighted mean of percentile scores: {mix} — a larger gbm (up to 2,500 trees, 31 leaves) and a
-wider cnn (64 channels, 128 hidden) on the default's data mix; the cnn's weight was chosen by
+wider cnn (64 channels, 128 hidden) on the same data mix as `gbm`; the cnn's weight was chosen by
 the recipe's cross-validation on the training rows (fold 0: see the members' cards and
-`cv.jsonl`). More accurate than `default` on the held-out benchmark and about four times
-slower per guide. Built by `python -m helixforge.crispr.ontarget_recipe accurate --out {out}`
+`cv.jsonl`). {role} Built by `python -m helixforge.crispr.ontarget_recipe accurate --out {out}`
 after `build`; the held-out benchmark is in benchmarks/results/crispr_ontarget.md.
 
 Scale: 0-100 percentiles as for `default`; 23-mers are scored with N flanks.
@@ -674,7 +701,10 @@ Scale: 0-100 percentiles as for `default`; 23-mers are scored with N flanks.
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("stage", choices=["cv", "fit", "build", "accurate", "variants", "ship"])
+    ap.add_argument("stage", choices=["cv", "fit", "build", "accurate", "variants", "ship", "onnx"])
+    ap.add_argument("model_dir", nargs="?", type=Path, help="onnx: a gbm model directory")
+    ap.add_argument("--default", choices=["build", "accurate"], default="build",
+                    help="ship: which ensemble becomes spcas9_default")  # fmt: skip
     ap.add_argument("--mix", choices=sorted(MIXES), default="all+variants")
     ap.add_argument("--features", type=int, default=2)
     ap.add_argument("--flank-free", action="store_true")
@@ -696,7 +726,14 @@ def main(argv: list[str] | None = None) -> None:
         return
     if args.stage == "ship":
         weights = Path(__file__).resolve().parent / "weights"
-        print(json.dumps(ship(args.out, weights)))
+        print(json.dumps(ship(args.out, weights, default=args.default)))
+        return
+    if args.stage == "onnx":
+        from helixforge.crispr.ontarget_models import export_onnx
+
+        if args.model_dir is None:
+            raise SystemExit("onnx: name the gbm model directory to export")
+        print(json.dumps(export_onnx(args.model_dir)))
         return
     if args.stage == "accurate":
         print(json.dumps(build_accurate(args.out)))

@@ -44,7 +44,7 @@ def score_ontarget_cmd(
     model: str = typer.Option(
         "default",
         "--model",
-        help="default | accurate (slower, more accurate) | gbm | cnn | a directory from train-ontarget.",
+        help="default (= accurate: gbm + cnn) | gbm (fastest) | cnn | a directory from train-ontarget.",
     ),
     enzyme: str = typer.Option(
         "spcas9", "--enzyme", help="Enzyme (on-target models exist for spcas9)."

@@ -58,6 +58,8 @@ def test_the_exported_model_is_written_atomically_and_scores_empty_input(tmp_pat
 
     path = export_lightgbm_onnx(_booster(), tmp_path / "m.onnx")
     assert [p.name for p in tmp_path.iterdir()] == ["m.onnx"]  # no temporary file left over
+    again = export_lightgbm_onnx(_booster(), tmp_path / "again.onnx")
+    assert again.read_bytes() == path.read_bytes()  # the same model gives the same bytes
     assert OnnxTrees(path).predict(np.zeros((0, 5), np.float32)).shape == (0,)
 
 

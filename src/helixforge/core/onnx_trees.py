@@ -79,6 +79,9 @@ def export_lightgbm_onnx(booster: Any, path: str | os.PathLike) -> Path:
     exact = lgb.Booster(model_str=float32_exact_model(booster.model_to_string()))
     onx = convert_lightgbm(exact, initial_types=[("X", FloatTensorType([None, booster.num_feature()]))],
                            target_opset=15, zipmap=False)  # fmt: skip
+    onx.graph.name = (
+        "lightgbm_trees"  # the converter names it with a random UUID: same bytes each export
+    )
     from helixforge.core.io import atomic_file
 
     p = Path(path)

@@ -47,7 +47,9 @@ def score_ontarget_cmd(
         help="default (= accurate: gbm + cnn) | gbm (fastest) | cnn | a directory from train-ontarget.",
     ),
     enzyme: str = typer.Option(
-        "spcas9", "--enzyme", help="Enzyme (on-target models exist for spcas9)."
+        "spcas9",
+        "--enzyme",
+        help="Enzyme: spcas9, or the high-fidelity espcas9 (eSpCas9(1.1)) / spcas9hf1 (SpCas9-HF1) flank-free heads.",
     ),
     overwrite: bool = OVERWRITE,
     quiet: bool = QUIET,

@@ -557,6 +557,32 @@ not an indel percentage.
 """
 
 
+def _variant_card(name: str, cfg: dict, out: Path) -> str:
+    """card.md of a high-fidelity variant's head (`build_variants`)."""
+    info = cfg.get("info", {})
+    data = "; ".join(
+        f"{DATASET_NOTES.get(d, d)}, `{f}`" for d, f in info.get("training_data", {}).items()
+    )
+    cv = info.get("cv_fold0", {})
+    return f"""# {info.get("enzyme", name)} on-target efficiency model: {name}
+
+Flank-free LightGBM gradient-boosted trees (`model.txt`, LightGBM text; `model.onnx`, the same
+trees for ONNX Runtime) on the feature-version {cfg.get("feature_version")} features of spacer +
+PAM (23-mers; the flanks are not used). Trained on {data}: {info.get("n_train")} rows fitted,
+{info.get("n_valid")} held for early stopping ({info.get("n_trees")} trees), seed 0. Built by
+`python -m helixforge.crispr.ontarget_recipe variants --out {out}`, then `ship --out {out}`.
+
+Why a head of its own: on fold 0 of the spacer-keyed 3-fold split of this enzyme's rows, this
+head scores Spearman {cv.get("own_head", float("nan")):.3f} against the measured activity; a
+model trained the same way on wild-type SpCas9 (DeepHF WT) scores {cv.get("wt_model", float("nan")):.3f}
+on the same held-out rows.
+
+Scale: 0-100, the percentile of the model's own training-set predictions; it ranks guides and
+is not an indel percentage. Limits: one cell line (HEK293T, DeepHF) and no held-out set beyond
+that fold — the shared data holds no other screen of this enzyme.
+"""
+
+
 def _same_model(a: Path, b: Path) -> bool:
     """Whether two model directories hold byte-identical config and model files."""
     names = ("config.json", "model.txt", "model.safetensors")
@@ -693,6 +719,9 @@ Scale: 0-100 percentiles as for `default`; 23-mers are scored with N flanks.
             if dest.exists():
                 shutil.rmtree(dest)
             shutil.copytree(out / f"{enzyme}_default", dest)
+            vcfg = json.loads((dest / "config.json").read_text())
+            write_text(_variant_card(dest.name, vcfg, out), dest / "card.md")
+            export_onnx(dest)
             shipped[enzyme] = dest.name
     for f in weights.rglob("*"):  # atomic writes leave 0600 files; package data must be readable
         f.chmod(0o755 if f.is_dir() else 0o644)

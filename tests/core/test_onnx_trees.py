@@ -83,3 +83,15 @@ def test_rounding_keeps_every_float32_on_its_side_of_each_threshold():
     # no float32 lies in (after, before]: the next float32 above `after` is above `before`
     nxt = np.nextafter(after.astype(np.float32), np.float32(np.inf)).astype(np.float64)
     assert np.all(nxt > before)
+
+
+def test_a_classifier_is_refused_rather_than_exported_to_output_labels(tmp_path):
+    from helixforge.core.errors import ConfigError
+    from helixforge.core.onnx_trees import export_lightgbm_onnx
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 3))
+    clf = lgb.train({"objective": "binary", "verbose": -1}, lgb.Dataset(X, X[:, 0] > 0), 5)
+    with pytest.raises(ConfigError, match="objective is 'binary'"):
+        export_lightgbm_onnx(clf, tmp_path / "c.onnx")
+    assert not (tmp_path / "c.onnx").exists()

@@ -26,6 +26,8 @@ import numpy as np
 
 from helixforge.core.errors import ConfigError, InputError
 
+# LightGBM objectives whose prediction is the raw tree sum (no link function)
+IDENTITY_OBJECTIVES = ("regression", "regression_l1", "huber", "fair", "quantile", "mape")
 _THRESHOLD = re.compile(r"^threshold=(.*)$", re.MULTILINE)
 _DECISION = re.compile(r"^decision_type=(.*)$", re.MULTILINE)
 
@@ -74,8 +76,12 @@ def export_lightgbm_onnx(booster: Any, path: str | os.PathLike) -> Path:
     except ImportError:
         raise ConfigError("exporting to ONNX needs onnxmltools",
                           hint="pip install onnxmltools (a build-time tool; scoring needs only onnxruntime)") from None  # fmt: skip
-    if booster.num_model_per_iteration() != 1:
-        raise ConfigError("ONNX export supports single-output regressors only")
+    objective = re.search(r"^objective=(\S+)", booster.model_to_string(), re.MULTILINE)
+    objective = objective.group(1) if objective else "?"
+    if objective not in IDENTITY_OBJECTIVES:  # e.g. binary: ONNX would output labels, not scores
+        raise ConfigError(f"ONNX export supports regressors whose prediction is the raw score; "
+                          f"this model's objective is {objective!r}",
+                          hint=f"objectives exported: {', '.join(IDENTITY_OBJECTIVES)}")  # fmt: skip
     exact = lgb.Booster(model_str=float32_exact_model(booster.model_to_string()))
     onx = convert_lightgbm(exact, initial_types=[("X", FloatTensorType([None, booster.num_feature()]))],
                            target_opset=15, zipmap=False)  # fmt: skip

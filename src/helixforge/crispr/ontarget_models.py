@@ -303,14 +303,16 @@ class OnTargetModel(_ContextScorer):
         d = Path(directory)
         d.mkdir(parents=True, exist_ok=True)
         if self.kind == "gbm":
-            write_text(self.booster().model_to_string(), d / "model.txt")
-            if self._trees is not None:
+            if self._trees is not None:  # copied as loaded: config.json's digest names model.txt
                 import shutil
 
                 from helixforge.core.io import atomic_file
 
-                with atomic_file(d / "model.onnx") as tmp:
-                    shutil.copyfile(self._model_txt.parent / "model.onnx", tmp)
+                for f in ("model.txt", "model.onnx"):
+                    with atomic_file(d / f) as tmp:
+                        shutil.copyfile(self._model_txt.parent / f, tmp)
+            else:
+                write_text(self._booster.model_to_string(), d / "model.txt")
         else:
             from helixforge.core.training import save_weights
 
@@ -415,7 +417,7 @@ def _load_onnx(d, record: dict) -> tuple[Any, dict, Any]:
         raise InputError(f"{d}: model.onnx was exported from a different model.txt",
                          hint="re-export it with `python -m helixforge.crispr.ontarget_recipe onnx "
                               f"{d}`, or remove the \"onnx\" entry from config.json to score with LightGBM")  # fmt: skip
-    return OnnxTrees(d / "model.onnx"), record, d / "model.txt"
+    return OnnxTrees(d / record.get("file", "model.onnx")), record, d / "model.txt"
 
 
 def export_onnx(directory: str | os.PathLike) -> dict:

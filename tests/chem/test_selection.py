@@ -237,3 +237,15 @@ def test_saved_cv_evidence_reproduces_the_decision_offline(make_table, fast_gbm)
         )
         assert again == chosen and info["chosen"] == chosen
         assert again_scores == pytest.approx(scores)
+
+
+def test_auto_falls_back_to_gbm_when_the_training_molecules_allow_no_cross_validation():
+    """All molecules acyclic = one scaffold set: scaffold-grouped folds cannot hold any out.
+    This crashed with an IndexError (no candidate had CV predictions)."""
+    smiles = ["CCO", "CCN", "CCC", "CCCl", "CCCO", "CCCN"]
+    record: dict = {}
+    chosen, scores = select_model(
+        smiles, np.arange(6.0)[:, None], ["regression"], ["gbm", "minimol-gbm"], record=record
+    )
+    assert (chosen, scores) == ("gbm", {})
+    assert record["chosen"] == "gbm" and "too few scaffold sets" in record["reason"]

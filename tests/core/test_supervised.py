@@ -456,3 +456,18 @@ def test_text_classes_differing_only_in_case_or_spacing_are_one_class():
     ]
     same = clean_labels(df.assign(y=["a", "b"] * 3 + ["a"]), ["y"], RowErrors("a.csv"))
     assert "label_notes" not in same.attrs
+
+
+def test_a_group_split_that_leaves_almost_nothing_to_train_on_is_refused_before_training():
+    """Whole groups go to one part; one group of 10 of 12 rows does not fit the 80 % training
+    part and went to test, leaving 2 training rows — a model nobody should trust, trained
+    silently before."""
+    from helixforge.core.errors import ConfigError
+    from helixforge.core.supervised.train import split_rows
+
+    labels = pd.DataFrame({"y": np.arange(12.0)})
+    data = _data(labels, _sequences(12), ["y"])
+    data.split_args = {"groups": np.array(["big"] * 10 + ["a", "b"])}
+    with pytest.raises(ConfigError, match="put only 2 of 12 rows in the training part"):
+        split_rows(data, "group", seed=0)
+    assert len(split_rows(data, "random", seed=0).train) >= 8  # the suggested fix works

@@ -219,6 +219,17 @@ def select_model(
         )
         if len(ho) and len(tr)
     ]
+    if len(fold_list) < 2:  # all molecules in one scaffold set, or too few to hold any out
+        baseline = BASELINE if BASELINE in candidates else candidates[0]
+        reason = (
+            f"{len(idx)} training molecules in too few scaffold sets for {folds}-fold "
+            f"cross-validation: {baseline} chosen without it"
+        )
+        log(f"auto: {reason}")
+        if record is not None:
+            record.update(rule=RULES[rule], metric=metric or DEFAULT_LOSS, baseline=baseline,
+                          chosen=baseline, candidates={}, reason=reason)  # fmt: skip
+        return baseline, {}
     oof: dict[str, list[np.ndarray]] = {}  # per candidate: per fold, the held-out predictions
     total = len(candidates) * len(fold_list)
     with progress("auto: cross-validating", total=total, quiet=quiet, unit="fits") as advance:

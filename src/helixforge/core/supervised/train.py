@@ -75,6 +75,15 @@ def split_rows(
         raise ConfigError(
             "the split left no training rows", hint="check the split column values or fractions"
         )
+    if assignment is None and len(sp.train) < 0.5 * fractions[0] * n:
+        # whole groups go to one part: a group bigger than the training part lands in valid /
+        # test, and data dominated by one scaffold set or cluster leaves almost nothing to train on
+        raise ConfigError(
+            f"the {split} split put only {len(sp.train)} of {n} rows in the training part "
+            f"({fractions[0]:.0%} asked): it keeps whole groups (scaffold sets, clusters, "
+            "chromosomes) together, and a group larger than the training part went to valid/test",
+            hint="use --split random (or a split column) on data dominated by one group",
+        )
     if len(sp.valid) == 0 and len(sp.train) >= 20:
         inner_kw = {
             k: [v[i] for i in sp.train] if isinstance(v, list) else np.asarray(v)[sp.train]

@@ -63,6 +63,7 @@ def d(tmp_path_factory):
         fh.write(VCF_HEADER + "".join(f"chrS\t{p}\t.\t{chrom[p - 1]}\tA\t.\t.\t.\n"
                                       for p in range(10, 2000, 7)))  # fmt: skip
     (d / "trunc.vcf.gz").write_bytes((d / "whole.vcf.gz").read_bytes()[:80])
+    (d / "notgz.vcf.gz").write_bytes(b"\x1f\x8b" + b"gzip magic, then plain text" * 3)
     (d / "g.gff3").write_text("chrS\ts\tCDS\t101\t400\t.\t+\t0\tID=a\n")
     (d / "other.gff3").write_text("chrZ\ts\tCDS\t101\t400\t.\t+\t0\tID=a\n")
     seqs = [random_dna(64, i) for i in range(32)]
@@ -163,6 +164,7 @@ CASES = [
     ("var-vcf-empty", [*VAR, *V, "--vcf", "{d}/empty.vcf"], "empty.vcf", "v7.tsv"),
     ("var-vcf-garbage", [*VAR, *V, "--vcf", "{d}/garbage.vcf"], "garbage.vcf", "v8.tsv"),
     ("var-vcf-truncated-gzip", [*VAR, *V, "--vcf", "{d}/trunc.vcf.gz"], "trunc.vcf.gz", "v9.tsv"),
+    ("var-vcf-gzip-magic-only", [*VAR, *V, "--vcf", "{d}/notgz.vcf.gz"], "notgz.vcf.gz", "v18.tsv"),
     ("var-genome-missing", [*VAR, *V, "--genome", "{d}/nogenome.fa"], "nogenome.fa", "v10.tsv"),
     ("var-model-missing", [*VAR, *V, "--model", "{d}/norun"], "norun", "v11.tsv"),
     ("var-lm-missing", [*VAR, *V, "--model", "lm:{d}/nolm"], "--model", "v12.tsv"),

@@ -390,3 +390,23 @@ def test_a_vcf_without_fileformat_line_reads_with_its_own_line_numbers(tmp_path)
     with pytest.raises(InputError, match=r"b.vcf, line 1: not a VCF header line") as exc:
         read_vcf(tmp_path / "b.vcf")
     assert "#CHROM POS ID REF ALT" in exc.value.hint
+
+
+@pytest.mark.parametrize(
+    "name, raw, words",
+    [
+        ("magic_only.vcf.gz", b"\x1f\x8b" + b"not gzip at all " * 4, "truncated or corrupt"),
+        ("bad_bgzf.vcf.gz", b"\x1f\x8b\x08\x04" + b"\x00" * 40, "truncated or corrupt"),
+        ("nothing_inside.vcf.gz", gzip.compress(b""), "empty"),
+    ],
+    ids=["gzip-magic-only", "bgzf-header-only", "empty-gzip"],
+)
+def test_a_gzip_vcf_that_is_not_gzip_or_holds_nothing_names_the_file(tmp_path, name, raw, words):
+    # gzip magic bytes with no gzip stream behind them used to escape as BadGzipFile, which
+    # the CLI could only report as "a compressed input" without naming the file
+    from helixforge.dna.io import iter_vcf
+
+    (tmp_path / name).write_bytes(raw)
+    with pytest.raises(InputError, match=words) as info:
+        list(iter_vcf(tmp_path / name, errors=RowErrors(tmp_path / name)))
+    assert name in info.value.message

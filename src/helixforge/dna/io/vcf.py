@@ -41,18 +41,40 @@ class VcfAllele:
     line: int | None
 
 
+def _read_head(p: Path, n: int) -> bytes:
+    """The first `n` bytes of `p`, decompressed when it starts with the gzip magic bytes. A
+    compressed stream that is damaged, or gzip magic with no gzip stream behind it, is an
+    `InputError` naming `p`; a compressed file that holds nothing is an `EmptyInputError`."""
+    import gzip
+    import struct
+    import zlib
+
+    from helixforge.core.io import is_gzip
+
+    if not is_gzip(p):
+        with open(p, "rb") as fh:
+            return fh.read(n)
+    try:
+        with gzip.open(p, "rb") as fh:
+            head = fh.read(n)
+    except (EOFError, OSError, zlib.error, struct.error) as exc:  # BadGzipFile is an OSError
+        raise InputError(
+            f"{p}: the compressed file is truncated or corrupt ({type(exc).__name__}: {exc})",
+            hint="it starts like gzip but does not decompress: re-download or re-compress it "
+            "(gzip -t FILE checks it; bgzip FILE makes an indexable copy)",
+        ) from None
+    if not head:
+        raise EmptyInputError(
+            f"{p}: VCF is empty (the compressed file holds no data)",
+            hint="a VCF needs '##fileformat' and '#CHROM'",
+        )
+    return head
+
+
 def _header_lines(p: Path) -> int | None:
     """How many header lines precede the first record of a text VCF (None for BCF)."""
-    with open(p, "rb") as fh:
-        magic = fh.read(4)
-    if magic[:3] == b"BCF":
+    if _read_head(p, 3) == b"BCF":
         return None
-    if magic[:2] == b"\x1f\x8b":
-        import gzip
-
-        with gzip.open(p, "rb") as fh:
-            if fh.read(3) == b"BCF":
-                return None
     n = 0
     with open_text(p) as fh:
         for line in fh:
@@ -148,8 +170,7 @@ def _htslib_readable(p: Path, stack: contextlib.ExitStack) -> Path:
     if plain_gzip:
         check_gzip_whole(p)
     opener = gzip.open if is_gzip(p) else open
-    with opener(p, "rb") as fh:
-        head = fh.read(3 + len(_FILEFORMAT))
+    head = _read_head(p, 3 + len(_FILEFORMAT))
     bom = head[:3] == _BOM
     body = head[3:] if bom else head
     if body[:3] == b"BCF":

@@ -323,10 +323,11 @@ def test_scan_accounts_for_every_record(d, tmp_path):
 def test_variants_account_for_every_allele(d, tmp_path):
     chrom = (d / "g.fa").read_text().split("\n")[1]
     wrong = "A" if chrom[199] != "A" else "C"
+    two = ",".join([b for b in "ACGT" if b != chrom[99]][:2])  # an ALT equal to REF is an error
     vcf = tmp_path / "mixed.vcf"
     vcf.write_text(
         VCF_HEADER
-        + f"chrS\t100\tok\t{chrom[99]}\tA,T\t.\t.\t.\n"  # two alleles
+        + f"chrS\t100\tok\t{chrom[99]}\t{two}\t.\t.\t.\n"  # two alleles
         + f"chrS\t200\tmismatch\t{wrong}\tG\t.\t.\t.\n"
         + "chrS\tabc\tbadpos\tA\tC\t.\t.\t.\n"
         + "chrQ\t5\tnocontig\tA\tC\t.\t.\t.\n"

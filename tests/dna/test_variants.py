@@ -300,3 +300,45 @@ def test_the_default_window_fits_a_model_shorter_than_200_bases(tmp_path):
     )
     with pytest.raises(ConfigError, match="--window 31 is longer than the model's maximum input"):
         score_variants(vcf, genome, short, window=31)
+
+
+def test_n_in_ref_is_scored_against_the_genome_bases_not_against_n(tmp_path):
+    # REF N (an unknown base) matches any genome base; the reference window must then hold the
+    # genome's base (what the reference is), not N (an all-zero column the model never saw)
+    genome = make_genome()
+    vcf = write_vcf(
+        tmp_path,
+        genome,
+        [
+            "chr1\t101\tn_snv\tN\tA\t.\t.\t.",  # the T of TGATCAGC: 7 → 6 matching bases
+            "chr1\t101\tt_snv\tT\tA\t.\t.\t.",  # the same allele with the base written out
+            "chr1\t101\tn_mnv\tNGA\tAGA\t.\t.\t.",
+        ],
+    )
+    table = score_variants(vcf, genome, MotifDetector(), window=40).set_index("id")
+    assert table.loc["t_snv", "delta"] == pytest.approx(-1.0)
+    assert table.loc["n_snv", "delta"] == pytest.approx(-1.0)
+    assert table.loc["n_mnv", "delta"] == pytest.approx(-1.0)
+    assert table.loc["n_snv", "ref_score"] == table.loc["t_snv", "ref_score"]
+    assert table.loc["n_snv", "ref"] == "N"  # the output keeps the VCF's alleles
+
+
+def test_an_alt_equal_to_ref_is_an_error_row_not_a_zero_effect(tmp_path):
+    genome = make_genome()
+    base = genome["chr1"][104]
+    vcf = write_vcf(
+        tmp_path,
+        genome,
+        [
+            f"chr1\t105\tmulti\t{base}\tA,{base}\t.\t.\t.",
+            f"chr1\t105\tsame\t{base}\t{base.lower()}\t.\t.\t.",
+        ],
+    )
+    errors = RowErrors(vcf)
+    out = tmp_path / "s.tsv"
+    table = score_variants(vcf, genome, MotifDetector(), window=40, out=out, errors=errors)
+    assert table["alt"].tolist() == ["A"]
+    err = pd.read_csv(tmp_path / "s.errors.csv")
+    assert err["row"].tolist() == [3, 4] and set(err["column"]) == {"ALT"}
+    assert all("same as REF" in r for r in err["reason"])
+    assert len(table) + len(err) == 3  # every ALT allele is in the output or the errors

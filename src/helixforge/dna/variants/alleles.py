@@ -2,13 +2,15 @@
 
 Alleles come from `dna.io.iter_vcf` (pysam: VCF plain / gzip / BGZF, or BCF); a record htslib
 cannot parse, a POS that is not a positive integer, a REF or ALT that is not bases, a symbolic
-ALT, a contig missing from the genome, a REF that disagrees with the genome and an allele
-longer than the window become rows of the errors table (file, line, column, value, reason).
+ALT, an ALT equal to REF, a contig missing from the genome, a REF that disagrees with the
+genome and an allele longer than the window become rows of the errors table (file, line,
+column, value, reason).
 
 Windows. For every ALT allele the reference window is `window` bases of the genome with the REF
 allele centred, and the alternative window the same locus with ALT in place of REF, re-centred
 so that it also has exactly `window` bases (for indels the flanks shift; both windows stay the
-model's length). Windows that run past a contig end are padded with N (all-zero one-hot).
+model's length). Windows that run past a contig end are padded with N (all-zero one-hot). An N
+in REF matches any genome base and the windows take the genome's base there.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +84,9 @@ def read_variants(path: str | os.PathLike, errors: RowErrors | None = None) -> l
                 else "ALT must be bases A, C, G, T or N"
             )
             errors.add(a.line, "ALT", alt, why)
+            continue
+        if alt == ref:  # not a variant: scoring it would report a zero effect as a finding
+            errors.add(a.line, "ALT", alt, "ALT is the same as REF: not a variant")
             continue
         out.append(Variant(str(a.chrom), int(a.pos), str(a.id), ref, alt, a.line))
     if not out and len(errors) == n_before:
@@ -201,6 +206,10 @@ def usable_alleles(
         if max(len(v.ref), len(v.alt)) > window:
             errors.add(v.line, "ALT", v.alt, f"allele longer than the {window}-base window")
             continue
-        ref_w, alt_w = variant_windows(g, v, chrom, window)
+        # an N in REF stands for whatever the genome has there: the windows hold the genome's
+        # bases (the reference), not N (an all-zero column)
+        ref_w, alt_w = variant_windows(
+            g, replace(v, ref=found) if "N" in v.ref else v, chrom, window
+        )
         usable.append((v, chrom, ref_w, alt_w))
     return usable

@@ -342,6 +342,7 @@ def test_variants_account_for_every_allele(d, tmp_path):
     errors = pd.read_csv(tmp_path / "s.errors.csv")
     assert len(table) == 2 and sorted(errors["row"]) == [4, 5, 6, 7]
     assert len(table) + len(errors) == 6  # every ALT allele is somewhere
+    assert "4 rejected" in res.output and "s.errors.csv" in res.output  # and the user is told
 
 
 def test_design_accounts_for_every_seed(d, tmp_path):

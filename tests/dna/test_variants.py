@@ -342,3 +342,39 @@ def test_an_alt_equal_to_ref_is_an_error_row_not_a_zero_effect(tmp_path):
     assert err["row"].tolist() == [3, 4] and set(err["column"]) == {"ALT"}
     assert all("same as REF" in r for r in err["reason"])
     assert len(table) + len(err) == 3  # every ALT allele is in the output or the errors
+
+
+def test_a_model_of_another_domain_is_refused_before_the_vcf_is_read(tmp_path, monkeypatch):
+    # a chem run given as --model was only refused after the whole VCF had been read
+    import json
+
+    import helixforge.dna.variants.score as score_module
+    from helixforge.core.errors import InputError
+
+    genome = make_genome()
+    vcf = write_vcf(tmp_path, genome, ["chr1\t105\t.\tC\tA\t.\t.\t."])
+    run = tmp_path / "chemrun"
+    run.mkdir()
+    (run / "config.json").write_text(
+        json.dumps({"domain": "chem", "targets": ["y"], "task_types": ["regression"]})
+    )
+
+    def read_too_early(*args, **kwargs):
+        raise AssertionError("the VCF was read before the model was checked")
+
+    monkeypatch.setattr(score_module, "read_variants", read_too_early)
+    with pytest.raises(InputError, match="chem run"):
+        score_variants(vcf, genome, str(run), out=tmp_path / "s.tsv")
+    assert not (tmp_path / "s.tsv").exists()
+
+
+def test_the_result_says_how_many_alleles_were_rejected_and_where(tmp_path):
+    genome = make_genome()
+    vcf = write_vcf(
+        tmp_path, genome, ["chr1\t105\t.\tC\tA,<DEL>\t.\t.\t.", "chrX\t1\t.\tA\tC\t.\t.\t."]
+    )
+    out = tmp_path / "s.tsv"
+    table = score_variants(vcf, genome, MotifDetector(), window=40, out=out)
+    assert table.attrs["rejected"] == 2
+    assert table.attrs["errors_path"] == str(tmp_path / "s.errors.csv")
+    assert score_variants(vcf, genome, MotifDetector(), window=40).attrs["rejected"] == 2

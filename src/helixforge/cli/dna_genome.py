@@ -117,6 +117,8 @@ def variants_score_cmd(
         quiet=quiet,
     )
     say(f"{len(table):,} alleles scored → {out_path}", stderr=False)
+    if table.attrs.get("rejected"):
+        say(f"{table.attrs['rejected']:,} rejected → {table.attrs['errors_path']}", "yellow")
 
 
 @annotate_app.command("train")

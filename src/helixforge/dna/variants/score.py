@@ -216,8 +216,10 @@ def score_variants(
     genome, model and options (any difference is refused, naming it).
 
     Returns (and with `out`, writes) line, chrom, pos, id, ref, alt, kind and the method's
-    columns (always `delta` and `score`); rejected records go to `errors` and to `<out stem>.errors.csv`: every VCF allele is
-    in one of the two.
+    columns (always `delta` and `score`); rejected records go to `errors` and to
+    `<out stem>.errors.csv`: every VCF allele is in one of the two. `result.attrs` holds
+    `rejected` (how many went to the errors table) and, with `out`, `errors_path`.
+    The model and the genome are checked before the VCF is read.
     """
     from helixforge.core.io import check_output, staging_path
     from helixforge.core.progress import progress
@@ -250,11 +252,14 @@ def score_variants(
         check_not_input(out, [vcf, genome, model if isinstance(model, str) else None])
         check_output(out, overwrite=overwrite, kind="table")
     errors = errors if errors is not None else RowErrors(vcf)
-    variants = read_variants(vcf, errors)
-    g = as_genome(genome)
+    n_errors_before = len(errors)
+    # the model and the genome are checked before the VCF is read: a wrong --model (a run of
+    # another domain, a missing checkpoint) is refused before any pass over a large VCF
     kind, scorer = (
         _resolve_model(model, target, device, batch_size) if model is not None else ("", None)
     )
+    g = as_genome(genome)
+    variants = read_variants(vcf, errors)
     model_max = getattr(scorer.model, "max_len", None) if kind == "supervised" else None
     if window is None:  # the default fits the model: one trained on 50-mers takes 64, not 200
         window = min(DEFAULT_WINDOW, model_max) if model_max else DEFAULT_WINDOW
@@ -298,11 +303,13 @@ def score_variants(
     )
     if method == "ensemble":
         _ensemble_score(result)
+    result.attrs["rejected"] = len(errors) - n_errors_before
     if out is not None:
         from helixforge.core.tables import write_table
         from helixforge.dna.motifs import errors_path
 
         errors.write(errors_path(out))
+        result.attrs["errors_path"] = str(errors_path(out))
         if result.empty:
             store.clear()
             raise NoUsableRowsError(f"{vcf}: no variant could be scored", hint=errors.summary())

@@ -209,3 +209,24 @@ def test_report_does_not_call_a_non_significant_match_best(tmp_path, make_detect
     assert {"qvalue", "significant"} <= set(clusters.columns)
     with pytest.raises(ConfigError, match="already exists"):
         interpret(make_detector(), fa, tmp_path / "out", motifs=DB, window=8)
+
+
+@pytest.mark.parametrize("inside", ["model", "model/member_0"])
+def test_a_folder_inside_a_run_is_refused_naming_the_run_to_pass(tmp_path, inside):
+    # `--model runs/x/model` said "no trained model here (no config.json in runs/x/model or
+    # runs/x/model/model)", which does not tell the user that runs/x is what to pass
+    import json
+
+    from helixforge.core.errors import InputError
+    from helixforge.dna.interpret import load_run_model
+
+    run = tmp_path / "run"
+    (run / "model" / "member_0").mkdir(parents=True)
+    (run / "config.json").write_text(
+        json.dumps({"domain": "dna", "targets": ["label"], "task_types": ["binary"]})
+    )
+    (run / "model" / "manifest.json").write_text("{}")
+    (run / "model" / "member_0" / "helix_model.json").write_text("{}")
+    with pytest.raises(InputError, match="pass the run directory") as info:
+        load_run_model(run / inside)
+    assert str(run) in info.value.message + (info.value.hint or "")

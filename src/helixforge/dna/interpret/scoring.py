@@ -205,6 +205,11 @@ def load_run_model(run: str | os.PathLike, device: str = "cpu") -> Any:
     refuse_foreign(d, "a dna run", "pass the --out directory of `helix dna train`", domain="dna")
     model_dir = d / "model" if (d / "model" / "config.json").exists() else d
     if not (model_dir / "config.json").exists():
+        from helixforge.core.artifacts import identify_artifact, wrong_artifact
+
+        found = identify_artifact(d)
+        if found.kind == "part":  # runs/x/model: say to pass runs/x
+            raise wrong_artifact(d, "a dna run", "pass the run directory", found)
         raise InputError(f"{d}: no trained model here (no config.json in {d} or {d / 'model'})")
     return load_sequence_model(model_dir, device=device)
 

@@ -53,6 +53,9 @@ def ws(tmp_path_factory):
     (d / "nolabel.fa").write_text(">a\nACGT\n>b\nGGCC\n")
     (d / "r.bed").write_text("chr1\t0\t10\n")
     (d / "a_file").write_text("x")
+    pd.DataFrame({"sequence": ["ACGTACGTAC"] * 30, "label": [0, 1] * 15}).to_csv(
+        d / "same_seq.csv", index=False
+    )
     (d / "taken").mkdir()
     (d / "taken" / "x").write_text("x")
     (d / "taken.csv").write_text("x")
@@ -164,6 +167,8 @@ CASES = [
     ("predict genome duplicate names", [*P[:3], "{d}/r.bed", "--genome", "{d}/gdup.fa", "-o", "{d}/out.csv"], "appears more than once", "out.csv"),
     # the training file given again as --test: the message says why the training part is empty
     ("train test file is the training file", [*T, "--test", "{d}/good.csv"], "also in the validation / test part", "out"),
+    # one sequence repeated, no --valid / --test: the message must not blame files never given
+    ("train one repeated sequence", ["dna", "train", "{d}/same_seq.csv", *T[3:]], "1 distinct sequence", "out"),
 ]  # fmt: skip
 
 

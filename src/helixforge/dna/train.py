@@ -183,6 +183,15 @@ def _read_parts(o: dict[str, Any], errors: RowErrors, log) -> tuple[dict, list[s
     parts.setdefault("test", df.take([]))
     leaked = drop_shared_sequences(parts, errors)
     if len(parts["train"]) == 0:
+        if leaked.get("train") and not others:  # all from one file: it repeats its sequences
+            distinct = len(set(df.sequences))
+            raise NoUsableRowsError(
+                f"the training part of the split is empty: {o['data']} holds only {distinct} "
+                f"distinct sequence{'s' if distinct != 1 else ''} among its {len(df)} usable "
+                "rows, and a sequence in the validation / test part is left out of training "
+                "(no leakage)",
+                hint="remove the repeated sequences or add distinct ones",
+            )
         if leaked.get("train"):  # every training sequence is also in --valid / --test
             raise NoUsableRowsError(
                 f"the training part of the split is empty: all {leaked['train']} of its "

@@ -186,6 +186,7 @@ def _cli(args):
     "case,args,words",
     [
         ("missing config", ["--config", "missing.toml"], "no such file"),
+        ("config is a directory", ["--config", "ADIR"], "is a directory"),
         ("bad optimizer", ["--optimizer", "bayes"], "--optimizer"),
         ("zero budget", ["--budget", "0"], "--budget"),
         ("negative jobs", ["--jobs", "-1"], "--jobs"),
@@ -200,7 +201,9 @@ def test_cli_refuses_before_work(tmp_path, case, args, words):
     bad.write_text('[[component]]\ntype = "qde"\n', encoding="utf-8")
     ga = tmp_path / "ga.toml"
     ga.write_text(GOOD + '[ga]\nstart = "nowhere.smi"\n', encoding="utf-8")
-    sub = {"BAD": str(bad), "GASTART": str(ga), "missing.toml": str(tmp_path / "missing.toml")}
+    (tmp_path / "configs").mkdir()
+    sub = {"BAD": str(bad), "GASTART": str(ga), "missing.toml": str(tmp_path / "missing.toml"),
+           "ADIR": str(tmp_path / "configs")}  # fmt: skip
     args = [sub.get(a, a) for a in args]
     if "--config" not in args:
         args = ["--config", str(good), *args]
@@ -267,3 +270,18 @@ def test_ga_start_table_finds_its_smiles_column_in_any_case(tmp_path):
 
     (tmp_path / "s.csv").write_text("name,SMILES\na,CCO\nb,c1ccccc1O\n", encoding="utf-8")
     assert read_start_smiles(tmp_path / "s.csv", tmp_path)[0] == ["CCO", "c1ccccc1O"]
+
+
+def test_a_model_path_that_is_a_directory_but_not_a_run_is_not_called_not_found(tmp_path):
+    # an existing folder without config.json was reported as "model directory X not found"
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "notes.txt").write_text("x")
+    path = tmp_path / "design.toml"
+    path.write_text(
+        '[[component]]\ntype = "model"\npath = "models"\ntransform = "none"\n', encoding="utf-8"
+    )
+    with pytest.raises(ConfigError) as info:
+        load_scoring(path)
+    message = info.value.message
+    assert message.startswith(f"{path}, line 3:") and "not found" not in message
+    assert "not a `helix chem train` run" in message and "no config.json" in message

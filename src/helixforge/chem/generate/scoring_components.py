@@ -287,6 +287,12 @@ class ModelComponent(Component):
                     if found.run
                     else "give the run directory written by helix chem train",
                 )
+        if p.is_dir() and not (p / "config.json").is_file():  # exists, holds no run
+            raise self.err(
+                "path",
+                f"{path} is a directory but not a `helix chem train` run (no config.json in {p})",
+                "give the run directory written by helix chem train",
+            )
         if not (p / "config.json").is_file():
             raise self.err(
                 "path",

@@ -342,6 +342,11 @@ def read_design_config(path: str | os.PathLike) -> DesignConfig:
     """Read a design TOML file; a missing or unreadable file, bad syntax, unknown keys,
     component types or transform names are a ConfigError naming the file and line."""
     p = Path(path)
+    if p.is_dir():
+        raise ConfigError(
+            f"--config {p}: is a directory, not a design TOML file",
+            hint="give the path of the .toml file itself (see docs/design.md)",
+        )
     if not p.is_file():
         raise ConfigError(
             f"--config {p}: no such file",

@@ -410,3 +410,35 @@ def test_a_gzip_vcf_that_is_not_gzip_or_holds_nothing_names_the_file(tmp_path, n
     with pytest.raises(InputError, match=words) as info:
         list(iter_vcf(tmp_path / name, errors=RowErrors(tmp_path / name)))
     assert name in info.value.message
+
+
+def test_blank_lines_in_a_vcf_are_not_records_and_do_not_shift_line_numbers(tmp_path):
+    # a trailing newline too many (editors, `echo >>`) used to be reported as a rejected
+    # record "with 1 tab-separated fields"
+    from helixforge.dna.io import iter_vcf
+
+    vcf = tmp_path / "v.vcf"
+    vcf.write_bytes(
+        (VCF_HEAD + "chr1\t10\trs1\tA\tG\t.\t.\t.\n\n  \nchr1\t30\trs3\tC\tT\t.\t.\t.\n\n\n")
+        .replace("\n", "\r\n")
+        .encode()
+    )
+    errors = RowErrors(vcf)
+    assert [(a.pos, a.line) for a in iter_vcf(vcf, errors=errors)] == [(10, 4), (30, 7)]
+    assert len(errors) == 0
+    vcf.write_text(VCF_HEAD + "chr1 10 rs1 A G . . .\n")  # spaces for tabs: say so
+    errors = RowErrors(vcf)
+    assert list(iter_vcf(vcf, errors=errors)) == []
+    assert "separated by spaces" in errors.items[0].reason
+
+
+def test_every_refused_vcf_record_is_diagnosed_not_only_the_first_hundred(tmp_path):
+    from helixforge.dna.io import iter_vcf
+
+    vcf = tmp_path / "v.vcf"
+    bad = "".join(f"chr1\tp{i}\trs{i}\tA\tG\t.\t.\t.\n" for i in range(150))
+    vcf.write_text(VCF_HEAD + bad + "chr1\t30\trs3\tC\tT\t.\t.\t.\n")
+    errors = RowErrors(vcf)
+    assert [a.line for a in iter_vcf(vcf, errors=errors)] == [154]
+    assert [e.row for e in errors] == list(range(4, 154))
+    assert {e.column for e in errors} == {"POS"}

@@ -119,6 +119,7 @@ def iter_vcf(
                 hint="a VCF needs a '##fileformat=VCF…' header and a '#CHROM' line; "
                 "a compressed one must be complete (gzip -t FILE checks it)",
             ) from None
+        cursor: _LineCursor | None = None  # the text of refused records, read on demand
         with vf:
             records = iter(vf)
             n = 0
@@ -131,13 +132,16 @@ def iter_vcf(
                     break
                 except (ValueError, OSError) as exc:
                     where = f"{p}, line {line}" if line else f"{p}, record {n}"
+                    if cursor is None and line is not None:
+                        cursor = stack.enter_context(_LineCursor(p))
+                    text = cursor.get(line) if cursor is not None and line else None
+                    if text is not None and not text.strip():
+                        continue  # a blank line (htslib refuses it) is not a record
                     if errors is None:
                         raise InputError(f"{where}: malformed VCF record ({exc})") from None
                     if header is None or n > 10_000_000:
                         raise InputError(f"{where}: unreadable BCF/VCF ({exc})") from None
-                    column, value, why = (
-                        _diagnose(p, line) if len(errors) < 100 else (None, None, "")
-                    )
+                    column, value, why = _diagnose(text)
                     errors.add(line, column, value, why or f"malformed VCF record ({exc})")
                     continue
                 alts = tuple(rec.alts or ())
@@ -200,20 +204,46 @@ def _htslib_readable(p: Path, stack: contextlib.ExitStack) -> Path:
 _VCF_COLUMNS = ("CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO")
 
 
-def _diagnose(path: Path, line: int | None) -> tuple[str | None, str | None, str]:
-    """(column, value, reason) for a record htslib refused, read back from its text line."""
-    if line is None:
-        return None, None, ""
-    from helixforge.core.io import open_text
+class _LineCursor:
+    """The text of a VCF's lines by number, read forward once (lines split on b"\\n" as
+    htslib splits them); for the records htslib refuses, which come in increasing order."""
 
-    try:
-        with open_text(path) as fh:
-            text = next((t for k, t in enumerate(fh, start=1) if k == line), None)
-        if text is None:
-            return None, None, ""
-    except Exception:  # diagnosis only; the record is reported either way
+    def __init__(self, path: Path):
+        import gzip
+
+        from helixforge.core.io import is_gzip
+
+        self.fh = gzip.open(path, "rb") if is_gzip(path) else open(path, "rb")
+        self.at = 0  # lines read so far
+
+    def get(self, line: int) -> str | None:
+        """Line `line` (1-based) without its line end; None when unreachable (past the end,
+        behind the cursor, or the file cannot be read)."""
+        try:
+            raw = None
+            while self.at < line:
+                raw = self.fh.readline()
+                if not raw:
+                    return None
+                self.at += 1
+        except Exception:  # diagnosis only: htslib's message is used then
+            return None
+        return None if raw is None else raw.decode("utf-8", "replace").rstrip("\r\n")
+
+    def __enter__(self) -> _LineCursor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.fh.close()
+
+
+def _diagnose(text: str | None) -> tuple[str | None, str | None, str]:
+    """(column, value, reason) for a record htslib refused, from its text line."""
+    if text is None:
         return None, None, ""
-    fields = text.rstrip("\r\n").split("\t")
+    fields = text.split("\t")
+    if len(fields) < 8 and len(text.split()) >= 8:
+        return None, None, "fields are separated by spaces; a VCF record needs 8 tab-separated"
     if len(fields) < 8:
         return None, None, f"record has {len(fields)} tab-separated fields; a VCF record needs 8"
     pos = fields[1]

@@ -5,6 +5,7 @@ import pytest
 from helixforge.core.errors import DataUnavailableError
 from helixforge.crispr import ontarget
 from helixforge.crispr.design import design_columns, design_guides
+from helixforge.crispr.enzymes import get_enzyme
 from helixforge.crispr.offtarget import build_index
 
 
@@ -107,3 +108,22 @@ def test_other_enzymes_and_an_empty_design(genome_files, tmp_path):
     )
     assert len(empty.guides) == 0 and "no spcas9 site" in empty.notes[0]
     assert (tmp_path / "e.tsv").exists()
+
+
+def test_high_fidelity_variants_design_like_spcas9_with_their_own_on_target_model(genome_files):
+    """eSpCas9(1.1) / SpCas9-HF1 had on-target heads that `crispr design` could not reach
+    (the enzyme registry did not know them)."""
+    from helixforge.crispr.ontarget_features import ENZYMES as SCORED
+
+    fa, _, seq = genome_files
+    wt = design_guides(seq[12_000:12_400], genome=fa, top=50)
+    for name, alias in (("espcas9", "eSpCas9(1.1)"), ("spcas9hf1", "SpCas9-HF1")):
+        assert get_enzyme(alias).name == name
+        if name not in SCORED:
+            continue  # an installation without the variant heads
+        hf = design_guides(seq[12_000:12_400], genome=fa, enzyme=alias, top=50)
+        assert set(hf.candidates.spacer) == set(wt.candidates.spacer)  # same PAM and layout
+        a = hf.candidates.set_index("spacer").ontarget_score
+        b = wt.candidates.set_index("spacer").ontarget_score.loc[a.index]
+        assert a.notna().all() and not np.allclose(a, b)  # its own model, not SpCas9's
+        assert hf.candidates.cfd_specificity.notna().all()  # CFD applies (same PAM, 20 nt)

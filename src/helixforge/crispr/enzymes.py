@@ -188,6 +188,35 @@ ENZYMES: dict[str, Enzyme] = {
             "S. pyogenes Cas9; NAG/NGA sites are searched as off-targets (Hsu 2013, Tsai 2015)",
             aliases=("cas9", "spycas9"),
         ),
+        # the high-fidelity variants keep SpCas9's PAM, spacer and cut; they differ in which
+        # guides cut well (their own on-target heads) and cut fewer off-targets than CFD,
+        # fitted on wild-type SpCas9, predicts (a conservative specificity for them)
+        Enzyme(
+            "espcas9",
+            ("NGG",),
+            20,
+            "3prime",
+            (3, 3),
+            ("NGG", "NAG", "NGA"),
+            4,
+            3,
+            "eSpCas9(1.1) (Slaymaker 2016): SpCas9's PAM and cut; its own on-target model "
+            "(DeepHF); CFD (wild-type) overstates its off-target activity",
+            aliases=("espcas9(1.1)", "espcas911", "espcas91.1"),
+        ),
+        Enzyme(
+            "spcas9hf1",
+            ("NGG",),
+            20,
+            "3prime",
+            (3, 3),
+            ("NGG", "NAG", "NGA"),
+            4,
+            3,
+            "SpCas9-HF1 (Kleinstiver 2016): SpCas9's PAM and cut; its own on-target model "
+            "(DeepHF); CFD (wild-type) overstates its off-target activity",
+            aliases=("hf1", "cas9hf1"),
+        ),
         Enzyme(
             "sacas9",
             ("NNGRRT",),

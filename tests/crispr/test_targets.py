@@ -50,3 +50,16 @@ def test_an_rna_target_says_it_is_rna():
     with pytest.raises(InputError, match=r"position 3 is RNA \(U\)") as exc:
         resolve_target("ACUGACGTACGTACGTACGTACGTACGT")
     assert "T for U" in exc.value.hint
+
+
+def test_a_gene_name_given_without_an_annotation_is_named_as_such(tmp_path):
+    """'thrA' is spelled in IUPAC letters (T, H, R, A): it was designed on as a 4-nt sequence
+    ("target target is 4 nt long")."""
+    from helixforge.core.errors import InputError
+    from helixforge.crispr.targets import resolve_target
+
+    for name in ("thrA", "TP53", "BRCA1", "MYC"):
+        with pytest.raises(InputError, match=f"target '{name}' is not a DNA sequence") as e:
+            resolve_target(name)
+        assert "--annotation" in e.value.hint
+    assert resolve_target("ACGTACGTAC").sequence == "ACGTACGTAC"  # short plain bases still pass

@@ -186,7 +186,7 @@ def enumerate_guides(
     n = len(tgt.sequence)
     if n < S and not tgt.from_genome:
         raise InputError(
-            f"target {tgt.name} is {n} nt long, shorter than one {enz.name} site ({L} nt spacer + "
+            f"{_called(tgt)} is {n} nt long, shorter than one {enz.name} site ({L} nt spacer + "
             f"{enz.pam_length} nt PAM = {S} nt)",
             hint="give a longer target (a gene, exon or region of at least a few dozen nt)",
         )
@@ -268,9 +268,14 @@ def enumerate_guides(
     else:
         df.attrs["note"] = (
             f"no {enz.name} site (PAM {'/'.join(pams)}, {enz.pam_side} of a {L}-nt spacer) in "
-            f"target {tgt.name} ({n} nt) on either strand"
+            f"{_called(tgt)} ({n} nt) on either strand"
             + (f"; {len(skipped)} site(s) over non-ACGT bases skipped" if skipped else "")
         )
     skipped_df = pd.DataFrame(skipped, columns=SKIPPED_COLUMNS)
     df.attrs["skipped"] = skipped_df.sort_values(["site_start", "strand"], kind="stable")
     return df
+
+
+def _called(tgt: Target) -> str:
+    """How messages name a target: its name, or "the target sequence" for an unnamed one."""
+    return "the target sequence" if tgt.name == "target" else f"target {tgt.name}"

@@ -390,6 +390,20 @@ def resolve_target(target, genome=None, annotation=None, name=None, flank: int =
         raise InputError(f"target {text!r} is not a region", hint=_REGION_HINT)
     if re.search(r"[/\\]|\.(fa|fasta|fna|gz)$", text, re.I):
         raise InputError(f"{text}: target FASTA file not found", hint="check the path")
+    gene_like = len(text) < 30 and (
+        re.search(r"\d", text) is not None  # TP53, BRCA1
+        or text not in (text.upper(), text.lower())  # thrA
+        # MYC: short and mostly not A/C/G/T (ACGTQACGT, a sequence with a typo, is not)
+        or (len(text) < 23 and sum(c in "ACGTNacgtn" for c in text) < 0.8 * len(text))
+    )
+    if not is_bases and gene_like and annotation is None:
+        # a gene name given without an annotation to look it up in; some (thrA, MYC) are spelled
+        # in IUPAC letters and were taken for a sequence
+        raise InputError(
+            f"target {text!r} is not a DNA sequence of A/C/G/T/N",
+            hint="a gene name as target needs --annotation (GFF/GTF) and --genome; a region "
+            "is written contig:start-end",
+        )
     return sequence_target(text, name=name or "target")
 
 

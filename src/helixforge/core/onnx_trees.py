@@ -76,18 +76,18 @@ def export_lightgbm_onnx(booster: Any, path: str | os.PathLike) -> Path:
     except ImportError:
         raise ConfigError("exporting to ONNX needs onnxmltools",
                           hint="pip install onnxmltools (a build-time tool; scoring needs only onnxruntime)") from None  # fmt: skip
-    objective = re.search(r"^objective=(\S+)", booster.model_to_string(), re.MULTILINE)
+    text = booster.model_to_string()
+    objective = re.search(r"^objective=(\S+)", text, re.MULTILINE)
     objective = objective.group(1) if objective else "?"
     if objective not in IDENTITY_OBJECTIVES:  # e.g. binary: ONNX would output labels, not scores
         raise ConfigError(f"ONNX export supports regressors whose prediction is the raw score; "
                           f"this model's objective is {objective!r}",
                           hint=f"objectives exported: {', '.join(IDENTITY_OBJECTIVES)}")  # fmt: skip
-    exact = lgb.Booster(model_str=float32_exact_model(booster.model_to_string()))
+    exact = lgb.Booster(model_str=float32_exact_model(text))
     onx = convert_lightgbm(exact, initial_types=[("X", FloatTensorType([None, booster.num_feature()]))],
                            target_opset=15, zipmap=False)  # fmt: skip
-    onx.graph.name = (
-        "lightgbm_trees"  # the converter names it with a random UUID: same bytes each export
-    )
+    # the converter names the graph with a random UUID; a fixed name gives the same bytes
+    onx.graph.name = "lightgbm_trees"
     from helixforge.core.io import atomic_file
 
     p = Path(path)
@@ -117,7 +117,7 @@ class OnnxTrees:
             raise
         except Exception as exc:  # onnxruntime raises its own error types for a damaged file
             raise InputError(f"{path}: truncated or corrupt ONNX model ({exc})",
-                             hint="rebuild it, or delete it to score with the LightGBM model beside it") from None  # fmt: skip
+                             hint="re-export it from the LightGBM model it came from (export_lightgbm_onnx)") from None  # fmt: skip
         self._input = self._session.get_inputs()[0].name
 
     def predict(self, X: np.ndarray) -> np.ndarray:

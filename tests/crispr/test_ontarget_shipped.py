@@ -161,3 +161,17 @@ def test_the_vectorised_encoder_agrees_with_the_row_by_row_one(monkeypatch):
     np.testing.assert_array_equal(fast[1], slow[1])
     assert fast_errors.to_frame().equals(slow_errors.to_frame())
     assert 0 < fast[1].sum() < len(mixed)
+
+
+def test_a_damaged_model_onnx_is_an_input_error_saying_how_to_re_export_it(tmp_path):
+    import shutil
+
+    from helixforge.core.errors import InputError
+    from helixforge.crispr.ontarget_models import OnTargetModel
+
+    d = tmp_path / "gbm"
+    shutil.copytree(WEIGHTS.joinpath("spcas9_gbm"), d)
+    (d / "model.onnx").write_bytes((d / "model.onnx").read_bytes()[:1000])
+    with pytest.raises(InputError, match="truncated or corrupt ONNX model") as e:
+        OnTargetModel.load(d)
+    assert "ontarget_recipe onnx" in e.value.hint

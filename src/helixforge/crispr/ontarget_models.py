@@ -417,7 +417,12 @@ def _load_onnx(d, record: dict) -> tuple[Any, dict, Any]:
         raise InputError(f"{d}: model.onnx was exported from a different model.txt",
                          hint="re-export it with `python -m helixforge.crispr.ontarget_recipe onnx "
                               f"{d}`, or remove the \"onnx\" entry from config.json to score with LightGBM")  # fmt: skip
-    return OnnxTrees(d / record.get("file", "model.onnx")), record, d / "model.txt"
+    try:
+        trees = OnnxTrees(d / record.get("file", "model.onnx"))
+    except InputError as exc:
+        raise InputError(exc.message, hint="re-export it with `python -m helixforge.crispr."
+                         f"ontarget_recipe onnx {d}`, or reinstall helixforge") from None  # fmt: skip
+    return trees, record, d / "model.txt"
 
 
 def export_onnx(directory: str | os.PathLike) -> dict:

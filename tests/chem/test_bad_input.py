@@ -150,8 +150,17 @@ def test_nothing_usable_fails_with_the_reason(tmp_path, train):
 
 
 def test_binary_declared_with_other_labels_is_a_config_error(tmp_path, make_table, train):
-    with pytest.raises(ConfigError, match="declared binary"):
-        train(_write(make_table(), tmp_path), task="binary")
+    path = _write(make_table(), tmp_path)
+    with pytest.raises(ConfigError, match="declared binary") as e:
+        train(path, task="binary")
+    assert e.value.message.startswith(f"{path}: ")  # which file's labels contradict the task
+
+
+def test_a_constant_regression_label_gets_a_regression_hint(tmp_path, make_table, train):
+    df = make_table().assign(logp_like=0.5)
+    with pytest.raises(ConfigError, match="same label") as e:
+        train(_write(df, tmp_path), task="regression")
+    assert "regression target needs labels that vary" in e.value.hint  # was "a classifier …"
 
 
 def test_a_line_with_extra_fields_goes_to_the_errors_table_and_row_numbers_stay_true(

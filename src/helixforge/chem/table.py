@@ -229,7 +229,7 @@ def load_property_table(
             f"{source}: none of the SMILES in column {smiles_col!r} could be used",
             hint=f"check --input-col; the first problems:\n{errors.summary()}",
         )
-    task_types, notes = resolve_tasks(task, df, targets)
+    task_types, notes = resolve_tasks(task, df, targets, source=source)
     notes = label_notes + notes
     y_rows, classes = encode_labels(df, targets, task_types)
     enc = df.copy()

@@ -130,7 +130,7 @@ def _labelled(parts: dict[str, SequenceInput], order: list[str], o: dict[str, An
     col = o["label_col"]
     labels = pd.DataFrame({col: [v for p, _ in rows for v in p.labels]}).iloc[sort]
     labels = labels.reset_index(drop=True)
-    task_types, notes = resolve_tasks(o["task"], labels, [col])
+    task_types, notes = resolve_tasks(o["task"], labels, [col], source=str(o["data"]))
     y, classes = encode_labels(labels, [col], task_types)
     data = LabelledData(
         frame=frame.iloc[sort],

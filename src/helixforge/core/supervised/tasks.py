@@ -83,12 +83,16 @@ def _task_list(task: str | Sequence[str], n: int) -> list[str]:
 
 
 def resolve_tasks(
-    task: str | Sequence[str], labels: pd.DataFrame, targets: Sequence[str]
+    task: str | Sequence[str],
+    labels: pd.DataFrame,
+    targets: Sequence[str],
+    source: str | None = None,
 ) -> tuple[list[str], list[str]]:
     """Task type per target from `task` ('auto', one type, or one per target) and notes.
 
-    `labels` holds the raw label columns. A declared type that the labels contradict
-    (binary with three classes, multiclass on continuous values) is a ConfigError."""
+    `labels` holds the raw label columns (read from `source`, named in errors). A declared type
+    that the labels contradict (binary with three classes, multiclass on continuous values) is a
+    ConfigError."""
     targets = list(targets)
     notes: list[str] = []
     types: list[str] = []
@@ -109,12 +113,14 @@ def resolve_tasks(
             raise ConfigError(
                 f"--task {t!r}: unknown task", hint="use auto, regression, binary or multiclass"
             )
-        _check_declared(t, col, name, len(targets))
+        _check_declared(t, col, f"{source}: target {name!r}" if source else f"target {name!r}",
+                        len(targets))  # fmt: skip
         types.append(t)
     return types, notes
 
 
-def _check_declared(t: str, col: pd.Series, name: str, n_targets: int) -> None:
+def _check_declared(t: str, col: pd.Series, what: str, n_targets: int) -> None:
+    """`what`: how messages name the target ("FILE: target 'y'")."""
     s = _present(col)
     numeric = pd.api.types.is_float_dtype(s) or len(s) == 0
     classes = s.unique().tolist()
@@ -122,12 +128,12 @@ def _check_declared(t: str, col: pd.Series, name: str, n_targets: int) -> None:
         raise ConfigError("--task multiclass is supported for a single --label-col only")
     if t == "regression" and not numeric:
         raise ConfigError(
-            f"target {name!r} has text labels; it cannot be a regression target",
+            f"{what} has text labels; it cannot be a regression target",
             hint="use --task auto, binary or multiclass",
         )
     if t == "binary" and len(classes) > 2:
         raise ConfigError(
-            f"target {name!r} is declared binary but has {len(classes)} distinct labels "
+            f"{what} is declared binary but has {len(classes)} distinct labels "
             f"(e.g. {sorted(map(str, classes))[:5]})",
             hint="use --task regression or multiclass, or recode the labels as 0 and 1",
         )
@@ -135,7 +141,7 @@ def _check_declared(t: str, col: pd.Series, name: str, n_targets: int) -> None:
         integer = not numeric or bool(np.all(np.asarray(s) == np.round(np.asarray(s))))
         if not integer or len(classes) > MAX_CLASSES:
             raise ConfigError(
-                f"target {name!r} is declared multiclass but its labels look continuous "
+                f"{what} is declared multiclass but its labels look continuous "
                 f"({len(classes)} distinct values)",
                 hint=f"multiclass needs 2..{MAX_CLASSES} integer or text classes; "
                 "use --task regression",
@@ -250,8 +256,11 @@ def check_learnable(data, source: str, label_option: str = "--label-col") -> Non
         if len(values) == 1:
             classes = (data.classes or {}).get(target)
             shown = classes[int(values[0])] if classes else values[0]
+            regression = data.task_types[j] == "regression"
             raise ConfigError(
                 f"{label_option} {target}: every usable row of {source} has the same label "
                 f"({shown!r}); there is nothing to learn",
-                hint="check the label column; a classifier needs at least two classes",
-            )
+                hint="check the label column; "
+                + ("a regression target needs labels that vary" if regression
+                   else "a classifier needs at least two classes"),
+            )  # fmt: skip

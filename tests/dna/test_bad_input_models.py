@@ -23,6 +23,7 @@ import torch
 from typer.testing import CliRunner
 
 from helixforge.cli.app import app
+from helixforge.core.errors import InputError
 
 runner = CliRunner()
 MOTIF = "TTGATTACAG"
@@ -318,3 +319,23 @@ def test_fasta_labels_with_duplicate_names_go_to_errors(tmp_path):
     reasons = [e.reason for e in errs]
     assert len(reasons) == 4 and "appears 2 times" in reasons[0] and "appears 2 times" in reasons[1]
     assert "different labels" in reasons[2] and "not in --labels" in reasons[3]
+
+
+def test_one_stray_very_long_sequence_is_refused_before_training(tmp_path):
+    """Every sequence is padded to the longest, and `cnn` sizes its dense layer by it: one
+    5,000-nt row among 40-mers trained a 50x larger model; a megabase row exhausted memory."""
+    from helixforge.dna.models import SequenceModel
+
+    df = rows(40)
+    df.loc[7, "sequence"] = "ACGT" * 1250
+    df.to_csv(tmp_path / "t.csv", index=False)
+    res = runner.invoke(app, ["dna", "train", str(tmp_path / "t.csv"), "--model", "cnn",
+                              "--epochs", "1", "-o", str(tmp_path / "run")])  # fmt: skip
+    assert res.exit_code == 2 and "row 9: a sequence of 5,000 nt" in res.output.replace("\n", " ")
+    assert not (tmp_path / "run").exists()
+    with pytest.raises(InputError, match="training sequence 7"):  # the Python API says it too
+        SequenceModel(arch="cnn").fit(df["sequence"].tolist(), df["label"].to_numpy())
+    # a set of varied but comparable lengths is fine
+    SequenceModel(arch="cnn", epochs=1).fit(
+        [s[: 20 + i % 21] for i, s in enumerate(rows(40)["sequence"])], rows(40)["label"].to_numpy()
+    )

@@ -174,6 +174,9 @@ def _read_parts(o: dict[str, Any], errors: RowErrors, log) -> tuple[dict, list[s
         )
     df = _clean_labels(df, label_col, errors)
     others = {k: _clean_labels(v, label_col, errors) for k, v in others.items()}
+    from helixforge.dna.models.estimator import check_lengths
+
+    check_lengths(df.sequences, rows=list(df.frame.index), source=df.source)  # before any work
     task = o["task"] if o["task"] != "auto" else detect_task(list(df.labels))
     split_name, parts = split_parts(
         df, task, split=o["split"], split_col=o["split_col"], chrom_col=o["chrom_col"],

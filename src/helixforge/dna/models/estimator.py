@@ -54,6 +54,36 @@ from helixforge.dna.models.targets import (
 )
 
 FORMAT = "helixforge.dna.SequenceModel/1"
+# a training sequence this many times the median length (and at least LENGTH_FLOOR nt) is
+# refused: every sequence is padded to the longest and fixed-length models size their dense
+# layer by it, so one stray megabase row would exhaust memory instead of failing clearly
+LENGTH_OUTLIER_FACTOR = 20
+LENGTH_FLOOR = 2000
+
+
+def check_lengths(
+    seqs: Sequence[str], rows: Sequence[Any] | None = None, source: str | None = None
+) -> None:
+    """Refuse a set whose longest sequence dwarfs the rest (see LENGTH_OUTLIER_FACTOR); the
+    message names `source` and the row (`rows[i]`, e.g. file line numbers) when given."""
+    lengths = np.fromiter((len(s) for s in seqs), dtype=np.int64, count=len(seqs))
+    if not len(lengths):
+        return
+    longest, median = int(lengths.max()), float(np.median(lengths))
+    if longest >= LENGTH_FLOOR and longest > LENGTH_OUTLIER_FACTOR * median:
+        n_long = int((lengths > LENGTH_OUTLIER_FACTOR * median).sum())
+        i = int(lengths.argmax())
+        where = (
+            f"{source}, row {rows[i]}" if rows is not None else f"training sequence {i} (0-based)"
+        )
+        raise InputError(
+            f"{where}: a sequence of {longest:,} nt, while half of "
+            f"the {len(lengths):,} sequences have at most {median:,.0f} nt ({n_long} over "
+            f"{LENGTH_OUTLIER_FACTOR}x that): every sequence is padded to the longest, and "
+            "fixed-length models size their layers by it",
+            hint="trim or drop the long rows (or cut them into windows of the usual length), or "
+            "train them as a set of their own",
+        )
 
 
 @dataclass
@@ -256,6 +286,7 @@ class SequenceModel(SequenceInference):
             raise InputError("no training sequences")
         if len(seqs) != len(y):
             raise InputError(f"{len(seqs)} sequences but {len(y)} labels")
+        check_lengths(seqs)
         cfg = self.config
         if seed is not None:
             cfg.seed = require_int(seed, "--seed", min_value=None)

@@ -127,3 +127,4 @@ def test_high_fidelity_variants_design_like_spcas9_with_their_own_on_target_mode
         b = wt.candidates.set_index("spacer").ontarget_score.loc[a.index]
         assert a.notna().all() and not np.allclose(a, b)  # its own model, not SpCas9's
         assert hf.candidates.cfd_specificity.notna().all()  # CFD applies (same PAM, 20 nt)
+        assert hf.info["enzyme"] == name and hf.info["ontarget_model"] == "default"

@@ -150,6 +150,7 @@ def design_guides(
         "target": tgt.name,
         "target_length": len(tgt.sequence),
         "enzyme": enz.name,
+        "ontarget_model": str(ontarget_model),  # which model scored (shipped name or a path)
         "n_candidates": len(guides),
         "n_skipped": len(skipped),
     }

@@ -270,3 +270,67 @@ def test_finetune_records_extra_fields_and_inf_labels(w, tmp_path):
     assert set(errors.row) == {4, 6}  # the inf label: "not finite" + "no usable label"
     assert json.loads((out / "config.json").read_text())["n_rows"] + errors.row.nunique() == 12
     assert len(pd.read_csv(out / "predictions.csv")) == 10
+
+
+def test_short_record_fasta_trains_a_tokenizer_and_pretrains(tmp_path):
+    """Reads of 120 bp: `tokenizer train dna-bpe` and `pretrain --tokenizer dna-bpe` sampled
+    1-2 kb windows and were refused ('use a smaller --max-len'); the early corpus check used a
+    64 bp window whatever --max-len said, and a refused run left an empty .NAME.partial folder."""
+    rng = np.random.default_rng(1)
+    fa = tmp_path / "reads.fa"
+    fa.write_text("".join(f">r{i}\n{''.join(rng.choice(list('ACGT'), 120))}\n" for i in range(30)))
+    r = runner.invoke(
+        app,
+        [
+            "lm",
+            "tokenizer",
+            "train",
+            "dna-bpe:30",
+            "--corpus",
+            str(fa),
+            "-o",
+            str(tmp_path / "tok"),
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "tok" / "tokenizer.json").exists()
+    short = tmp_path / "short.fa"
+    short.write_text("".join(f">s{i}\n{''.join(rng.choice(list('ACGT'), 40))}\n" for i in range(4)))
+    common = ["--size", "micro", "--steps", "1", "--batch-size", "2", "-q"]
+    for corpus, tok, max_len in ((fa, "dna-bpe:30", "32"), (short, "dna-char", "32")):
+        out_dir = tmp_path / f"p_{corpus.stem}"
+        r = runner.invoke(
+            app,
+            [
+                "lm",
+                "pretrain",
+                "--corpus",
+                str(corpus),
+                "--tokenizer",
+                tok,
+                "--max-len",
+                max_len,
+                "-o",
+                str(out_dir),
+                *common,
+            ],
+        )
+        assert r.exit_code == 0, r.output
+    r = runner.invoke(
+        app,
+        [
+            "lm",
+            "pretrain",
+            "--corpus",
+            str(short),
+            "--tokenizer",
+            "dna-char",
+            "--max-len",
+            "100",
+            "-o",
+            str(tmp_path / "refused"),
+            *common,
+        ],
+    )
+    assert r.exit_code == 2 and "window (98 bp)" in r.output, r.output
+    assert not (tmp_path / "refused").exists() and not (tmp_path / ".refused.partial").exists()

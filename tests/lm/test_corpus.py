@@ -77,3 +77,32 @@ def test_real_corpora_stream_without_loading_everything():
     m = open_corpus(moses)
     assert len(m.validation(5)) == 5  # reads ~250 of 1.6 M lines
     assert len(m.sample(3)) == 3
+
+
+def test_sample_of_short_records_gives_the_records(tmp_path):
+    """A FASTA of reads or amplicons (no record as long as the 1 kb sampling window) was refused
+    by `lm tokenizer train` ('no record is longer than the window (1000 bp) … use a smaller
+    --max-len', an option that verb lacks); its records are the sample."""
+    from helixforge.lm.corpus import sample_sequences
+
+    rng = np.random.default_rng(0)
+    reads = ["".join(rng.choice(list("ACGT"), 120)) for _ in range(30)]
+    f = tmp_path / "reads.fa"
+    f.write_text("".join(f">r{i}\n{s}\n" for i, s in enumerate(reads)) + ">empty\n>bad\nXXXXZZZZ\n")
+    sample = sample_sequences(f, 1000, window=1000, seed=0)
+    assert sorted(sample) == sorted(reads)  # the empty and the all-unknown record are left out
+    assert sample_sequences(f, 5, window=50, seed=1) == sample_sequences(f, 5, window=50, seed=1)
+    assert all(len(s) <= 50 for s in sample_sequences(f, 100, window=50, seed=0))
+
+
+def test_sample_of_a_fasta_without_sequence_is_refused(tmp_path):
+    from helixforge.core.errors import EmptyInputError
+    from helixforge.lm.corpus import sample_sequences
+
+    f = tmp_path / "bad.fa"
+    f.write_text(">a\n>b\nXXZZ**\n")
+    with pytest.raises(EmptyInputError, match=r"bad\.fa: no record has A/C/G/T"):
+        sample_sequences(f, 10)
+    (tmp_path / "none.fa").write_text("\n\n")
+    with pytest.raises(EmptyInputError, match="no FASTA records"):
+        sample_sequences(tmp_path / "none.fa", 10)

@@ -22,10 +22,11 @@
 from __future__ import annotations
 
 import os
+import random
 from pathlib import Path
 from typing import Any
 
-from helixforge.core.errors import InputError
+from helixforge.core.errors import EmptyInputError, InputError
 from helixforge.lm.corpus_genome import FastaCorpus
 from helixforge.lm.corpus_lines import LineCorpus, randomize_smiles
 
@@ -36,6 +37,7 @@ __all__ = [
     "corpus_kind",
     "open_corpus",
     "randomize_smiles",
+    "sample_sequences",
 ]
 
 FASTA_SUFFIXES = (".fa", ".fasta", ".fna", ".ffn", ".fas")
@@ -52,13 +54,18 @@ def corpus_kind(path: str | os.PathLike) -> str:
     return "text"
 
 
-def open_corpus(path: str | os.PathLike, *, window: int = 512, seed: int = 0, **kwargs: Any):
-    """Open `path` with the right reader (`window` is in bases, for genomes)."""
+def _corpus_file(path: str | os.PathLike) -> Path:
     p = Path(path)
     if not p.is_file():
         raise InputError(
             f"{p}: corpus file not found", hint="pass a FASTA(.gz), .smi/.csv(.gz) or text file"
         )
+    return p
+
+
+def open_corpus(path: str | os.PathLike, *, window: int = 512, seed: int = 0, **kwargs: Any):
+    """Open `path` with the right reader (`window` is in bases, for genomes)."""
+    p = _corpus_file(path)
     kind = corpus_kind(p)
     if kind == "fasta":
         keys = {"holdout", "valid_fraction", "max_n_fraction"}
@@ -69,3 +76,60 @@ def open_corpus(path: str | os.PathLike, *, window: int = 512, seed: int = 0, **
     return LineCorpus(
         p, seed=seed, smiles=kind == "smiles", **{k: v for k, v in kwargs.items() if k in keys}
     )
+
+
+def sample_sequences(
+    path: str | os.PathLike,
+    n: int,
+    *,
+    window: int = 1000,
+    seed: int = 0,
+    max_n_fraction: float = 0.05,
+    **kwargs: Any,
+) -> list[str]:
+    """Up to `n` training sequences of a corpus, to fit a tokenizer or measure bases per token.
+
+    A genome (a FASTA record of at least 4 windows) gives random `window`-bp windows, as
+    pretraining draws them. A FASTA of shorter records (reads, amplicons, genes) gives its
+    records cut into pieces of at most `window` bp, sampled with the seed: such a file was
+    refused before for having no record as long as this internal window. Pieces with more than
+    `max_n_fraction` N (or other non-ACGT letters) and records named in `holdout` are left out.
+    Lines corpora give their training lines.
+    """
+    p = _corpus_file(path)
+    if corpus_kind(p) != "fasta":
+        return open_corpus(p, window=window, seed=seed, **kwargs).training_sample(n)
+    from helixforge.core.io import fasta_records
+
+    records = [(header, seq) for _, header, seq in fasta_records(p)]
+    if any(len(seq) >= 4 * window for _, seq in records):
+        return open_corpus(p, window=window, seed=seed, **kwargs).training_sample(n)
+    if not records:
+        open_corpus(p, window=1, seed=seed)  # raises its 'no FASTA records' error
+    holdout = set(kwargs.get("holdout") or ())
+    rng = random.Random(seed)
+    sample: list[str] = []
+    seen = 0
+    for header, seq in records:
+        name = header.split(None, 1)[0] if header else ""
+        if name in holdout:
+            continue
+        packed = FastaCorpus._pack([seq]).tobytes().decode("ascii")
+        for start in range(0, len(packed), window):
+            piece = packed[start : start + window]
+            if piece.count("N") > max_n_fraction * len(piece):
+                continue
+            seen += 1  # reservoir sampling: memory stays at `n` pieces
+            if len(sample) < n:
+                sample.append(piece)
+            else:
+                j = rng.randrange(seen)
+                if j < n:
+                    sample[j] = piece
+    if not sample:
+        raise EmptyInputError(
+            f"{p}: no record has A/C/G/T sequence (every record is empty or mostly N / "
+            "non-ACGT letters)",
+            hint="check the file; a DNA corpus needs real sequence",
+        )
+    return sample

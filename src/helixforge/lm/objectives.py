@@ -16,9 +16,9 @@ def window_bases(tok: SequenceTokenizer, corpus_path, max_len: int, seed: int) -
         return body
     if sp.kind == "dna-kmer":
         return body + sp.k - 1 if sp.overlap else body * sp.k
-    from helixforge.lm.corpus import open_corpus
+    from helixforge.lm.corpus import sample_sequences
 
-    sample = open_corpus(corpus_path, window=2000, seed=seed).training_sample(16)
+    sample = sample_sequences(corpus_path, 16, window=2000, seed=seed)
     ids = tok.tokenize_ids(sample)
     per_token = sum(len(s) for s in sample) / max(1, sum(len(i) for i in ids))
     return max(8, int(per_token * body * 1.05))  # a little extra; the tail is truncated

@@ -131,7 +131,14 @@ def pretrain(
     log = log or (lambda msg: None)
     opts.check()
     resuming, resume_key = prepare_output(opts, log)
-    job = build_job(opts, resuming, log)
+    try:
+        job = build_job(opts, resuming, log)
+    except BaseException:
+        # a tokenizer or window refused before training leaves no stray stage directory beside
+        # the output; one holding a checkpoint stays, for --resume
+        if not (opts.stage / "checkpoint" / "state.json").exists():
+            shutil.rmtree(opts.stage, ignore_errors=True)
+        raise
     _train(opts, job, resume_key, log)
     result = _write_outputs(opts, job, resume_key)
     replace_dir(job.stage, opts.out_dir)

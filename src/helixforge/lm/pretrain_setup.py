@@ -187,7 +187,8 @@ def prepare_output(opts: PretrainOptions, log: Log) -> tuple[bool, dict[str, Any
     from helixforge.core.artifacts import sha256_file
     from helixforge.lm.corpus import open_corpus
 
-    open_corpus(opts.corpus, window=64, seed=opts.seed, **opts.corpus_kw)  # a bad corpus fails here
+    # a bad corpus fails here; the window's length (known once the tokenizer is) is checked later
+    open_corpus(opts.corpus, window=1, seed=opts.seed, **opts.corpus_kw)
     from helixforge.core.io import check_not_input
 
     check_not_input(opts.out_dir, [opts.corpus, opts.tokenizer if opts.tokenizer else None])
@@ -208,7 +209,7 @@ def prepare_output(opts: PretrainOptions, log: Log) -> tuple[bool, dict[str, Any
 
 def load_tokenizer(tokenizer, corpus, seed: int, corpus_kw: dict) -> SequenceTokenizer:
     """A saved tokenizer directory, or one built from its spec (trained on a corpus sample)."""
-    from helixforge.lm.corpus import open_corpus
+    from helixforge.lm.corpus import sample_sequences
 
     tok_path = Path(str(tokenizer))
     if tok_path.is_dir():
@@ -216,7 +217,7 @@ def load_tokenizer(tokenizer, corpus, seed: int, corpus_kw: dict) -> SequenceTok
     spec = parse_spec(str(tokenizer))
     sample = None
     if spec.needs_corpus or spec.kind == "smiles-atom":
-        sample = open_corpus(corpus, window=1000, seed=seed, **corpus_kw).training_sample(5000)
+        sample = sample_sequences(corpus, 5000, window=1000, seed=seed, **corpus_kw)
     return get_tokenizer(str(tokenizer), sample)
 
 

@@ -364,10 +364,9 @@ def train_tokenizer(
     sp = parse_spec(spec)
     texts = None
     if corpus is not None:
-        from helixforge.lm.corpus import open_corpus
+        from helixforge.lm.corpus import sample_sequences
 
-        reader = open_corpus(corpus, window=1000, seed=seed)
-        texts = reader.training_sample(max_sequences)
+        texts = sample_sequences(corpus, max_sequences, window=1000, seed=seed)
     elif sp.needs_corpus:
         raise ConfigError(
             f"tokenizer {spec} is trained on a corpus; none was given", hint="pass --corpus FILE"

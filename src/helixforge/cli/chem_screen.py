@@ -125,6 +125,14 @@ def screen_cmd(
         f"{passed} → {summary['out']}",
         stderr=False,
     )
+    if summary.get("unscored"):
+        say(
+            f"note: {summary['unscored']} of {summary['screened']} screened molecules have no "
+            f"finite score: --score {summary['score']!r} is NaN or infinite for them (a division "
+            "by zero, log or sqrt of a value out of range, or a missing input), so they are not "
+            "ranked; --all-out lists every molecule with its score",
+            "yellow",
+        )
     if not quiet:
         say(
             f"score: {summary['score']} · {summary['mol_per_s']:,.0f} molecules/s "

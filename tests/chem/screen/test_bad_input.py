@@ -112,3 +112,25 @@ def test_bad_input_is_a_message_not_a_traceback(case, tmp_path, runs, library):
         assert not out.exists()
     left = {p.name for p in tmp_path.iterdir()} - set(before)
     assert not [n for n in left if n.endswith((".parquet", ".partial"))], left
+
+
+def test_molecules_without_a_finite_score_are_counted_and_named(tmp_path, runs, library):
+    """`--score 'x / 0'` (or log of a negative value) gave NaN/inf for molecules that were then
+    left out of the ranking without a word: '0 hits from 133 of 135 molecules', exit 0."""
+    from helixforge.chem.screen import screen_library
+
+    out = tmp_path / "hits.csv"
+    summary = screen_library(
+        library, [runs["logp"]], out=out, score="logp.logp_like_pred / 0", n_jobs=1, quiet=True
+    )
+    assert summary["hits"] == 0 and summary["unscored"] == summary["screened"] > 0
+    res = CliRunner().invoke(
+        app,
+        ["chem", "screen", str(library), "--model", str(runs["logp"]), "-o",
+         str(tmp_path / "h2.csv"), "--score", "logp.logp_like_pred / 0", "-q", "--jobs", "1"],
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    assert (
+        f"{summary['unscored']} of {summary['screened']} screened molecules have no finite score"
+        in res.output
+    )

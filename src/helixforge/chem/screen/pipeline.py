@@ -309,6 +309,7 @@ def _screen_chunk(frame: pd.DataFrame, errors: RowErrors, config: ScreenConfig) 
         "errors": len(errs),
         "filtered": filtered,
         "eligible": eligible,
+        "unscored": int(len(out) - finite.sum()),
     }
     return ChunkResult(pool, cutoff, out if config.keep_all else None, errs, counts)
 

@@ -309,6 +309,7 @@ def _finish(
         "errors": len(errors_all),
         "filtered": sum(c.get("filtered", 0) for c in counts),
         "eligible": sum(c["eligible"] for c in counts),
+        "unscored": sum(c.get("unscored", 0) for c in counts),
         "hits": len(hits),
         "exact": bool(exact),
         "out": str(out),

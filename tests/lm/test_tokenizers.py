@@ -120,3 +120,27 @@ def test_an_interrupted_tokenizer_save_leaves_the_previous_one_whole(tmp_path, m
     assert [p.name for p in tmp_path.iterdir()] == ["tok"]  # no staging folder left behind
     monkeypatch.setattr(SequenceTokenizer, "save", real_save)
     assert SequenceTokenizer.load(out).spec.to_dict()["kind"] == "dna-kmer"
+
+
+def test_a_damaged_tokenizer_folder_says_what_is_missing(tmp_path):
+    """An empty folder or one of ours without tokenizer.json got transformers' message about
+    sentencepiece / tiktoken and slow-tokenizer conversion; a corrupt
+    helixforge_tokenizer.json had no hint."""
+    from helixforge.core.errors import InputError
+    from helixforge.lm.tokenizers import SequenceTokenizer, build_tokenizer
+
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(InputError, match="an empty directory, not a tokenizer") as e:
+        SequenceTokenizer.load(tmp_path / "empty")
+    assert "sentencepiece" not in str(e.value)
+    tok = tmp_path / "tok"
+    build_tokenizer("dna-char").save(tok)
+    (tok / "tokenizer.json").unlink()
+    with pytest.raises(InputError, match="tokenizer.json is missing") as e:
+        SequenceTokenizer.load(tok)
+    assert "tokenizer train" in e.value.hint
+    build_tokenizer("dna-char").save(tok)
+    (tok / "helixforge_tokenizer.json").write_text('{"kind": ')
+    with pytest.raises(InputError, match="corrupt or truncated") as e:
+        SequenceTokenizer.load(tok)
+    assert e.value.hint

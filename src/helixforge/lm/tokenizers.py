@@ -260,6 +260,7 @@ class SequenceTokenizer:
             raise InputError(
                 f"{p}: tokenizer directory not found", hint="pass a directory with tokenizer.json"
             )
+        _check_tokenizer_files(p)
         from transformers import AutoTokenizer
 
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -281,12 +282,41 @@ class SequenceTokenizer:
                 if not isinstance(raw, dict):
                     raise ValueError("not a JSON object")
             except ValueError as exc:
-                raise InputError(f"{spec_file}: corrupt or truncated ({exc})") from None
+                raise InputError(
+                    f"{spec_file}: corrupt or truncated ({exc})", hint=_REBUILD
+                ) from None
             known = {k: raw.pop(k) for k in ("kind", "k", "overlap", "vocab_size") if k in raw}
             spec = TokenizerSpec(**known, extra=raw)
         else:
             spec = _detect_kmer_vocab(hf) or TokenizerSpec("external")
         return cls(hf, spec)
+
+
+_REBUILD = (
+    "re-copy the directory, or rebuild the tokenizer: helix lm tokenizer train SPEC "
+    "--corpus FILE -o DIR --overwrite (a checkpoint's tokenizer cannot be swapped: re-copy it)"
+)
+
+
+def _check_tokenizer_files(p: Path) -> None:
+    """Name what is missing before transformers does (its message lists conversion routes and
+    says nothing of the folder): an empty folder, or ours without its tokenizer.json. A
+    published folder without tokenizer.json (slow-tokenizer files, remote code) is left to
+    transformers."""
+    if (p / "tokenizer.json").is_file():
+        return
+    names = sorted(f.name for f in p.iterdir())
+    if not names:
+        raise InputError(
+            f"{p}: an empty directory, not a tokenizer",
+            hint="pass a directory written by `helix lm tokenizer train` (or a checkpoint), or "
+            "a spec such as dna-char",
+        )
+    if (p / SPEC_FILE).exists():  # ours: always saved with tokenizer.json
+        raise InputError(
+            f"{p}: tokenizer.json is missing (present: {', '.join(names[:8])})",
+            hint=_REBUILD,
+        )
 
 
 def _detect_kmer_vocab(hf) -> TokenizerSpec | None:

@@ -144,3 +144,33 @@ def test_a_damaged_tokenizer_folder_says_what_is_missing(tmp_path):
     with pytest.raises(InputError, match="corrupt or truncated") as e:
         SequenceTokenizer.load(tok)
     assert e.value.hint
+
+
+def test_a_huge_bpe_vocabulary_is_refused_before_training(tmp_path):
+    """`lm tokenizer train dna-bpe:9999999999` aborted the process with a Rust panic (exit 134,
+    a 77-frame backtrace) inside the BPE trainer."""
+    from typer.testing import CliRunner
+
+    from helixforge.cli.app import app
+
+    with pytest.raises(ConfigError, match="too large") as e:
+        parse_spec("dna-bpe:9999999999")
+    assert "1,000,000" in e.value.hint
+    assert parse_spec("smiles-bpe:16").vocab_size == 16
+    fa = tmp_path / "g.fa"
+    fa.write_text(">a\n" + "ACGTTGCA" * 50 + "\n")
+    r = CliRunner().invoke(
+        app,
+        [
+            "lm",
+            "tokenizer",
+            "train",
+            "dna-bpe:9999999999",
+            "--corpus",
+            str(fa),
+            "-o",
+            str(tmp_path / "t"),
+        ],
+    )
+    assert r.exit_code == 2 and "too large" in r.output, r.output
+    assert not (tmp_path / "t").exists()

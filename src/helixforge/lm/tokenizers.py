@@ -106,6 +106,9 @@ class TokenizerSpec:
         return self.kind
 
 
+MIN_VOCAB, MAX_VOCAB = 16, 1_000_000  # BPE vocabulary sizes a spec may ask for
+
+
 def parse_spec(spec: str) -> TokenizerSpec:
     """Parse 'dna-kmer:6', 'dna-kmer:4:nonoverlap', 'dna-bpe:4096', 'smiles-atom', …"""
     parts = spec.strip().lower().split(":")
@@ -125,10 +128,13 @@ def parse_spec(spec: str) -> TokenizerSpec:
             return TokenizerSpec("dna-kmer", k=k, overlap=len(parts) == 2 or parts[2] == "overlap")
         if kind in {"dna-bpe", "smiles-bpe"} and len(parts) <= 2:
             vocab = int(parts[1]) if len(parts) == 2 else (4096 if kind == "dna-bpe" else 1000)
-            if vocab < 16:
+            if not MIN_VOCAB <= vocab <= MAX_VOCAB:
+                # tokenizers' BPE trainer aborts the process (a Rust panic, exit 134) on a
+                # size past 32 bits; a million is far beyond any sequence vocabulary
                 raise ConfigError(
-                    f"tokenizer {spec!r}: vocabulary size {vocab} is too small",
-                    hint="use at least 64",
+                    f"tokenizer {spec!r}: vocabulary size {vocab:,} is too "
+                    f"{'small' if vocab < MIN_VOCAB else 'large'}",
+                    hint=f"use {MIN_VOCAB:,} to {MAX_VOCAB:,} (4096 is usual for DNA, 1000 for SMILES)",
                 )
             return TokenizerSpec(kind, vocab_size=vocab)
         if kind == "smiles-atom" and len(parts) == 1:

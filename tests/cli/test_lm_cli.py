@@ -211,10 +211,11 @@ def test_errors_are_clear_and_exit_2(workdir, tmp_path, monkeypatch):
         ],
     )
     assert res.exit_code == 2 and "K must be 3..6" in res.output
+    assert not list(tmp_path.iterdir())  # the refused run left no .x.partial folder behind
     res = runner.invoke(
         app, ["lm", "embed", str(tmp_path), str(workdir / "train.csv"), "--out", "e.parquet"]
     )
-    assert res.exit_code == 2 and "config.json" in res.output
+    assert res.exit_code == 2 and "an empty directory, not a language-model" in res.output
 
 
 def test_kill_9_during_predict_then_resume_gives_the_uninterrupted_bytes(workdir, tmp_path):

@@ -334,3 +334,27 @@ def test_short_record_fasta_trains_a_tokenizer_and_pretrains(tmp_path):
     )
     assert r.exit_code == 2 and "window (98 bp)" in r.output, r.output
     assert not (tmp_path / "refused").exists() and not (tmp_path / ".refused.partial").exists()
+
+
+@pytest.mark.parametrize("verb", ["embed", "score", "finetune"])
+def test_max_len_past_the_checkpoints_positions_is_refused(w, tmp_path, published_bert, verb):
+    """A BERT checkpoint with a 40-position table and --max-len 1000 raised RuntimeError ('The
+    expanded size of the tensor (…) must match the existing size (40)') from inside the model."""
+    pub = tmp_path / "pub"
+    shutil.copytree(published_bert, pub)
+    long = tmp_path / "long.csv"
+    pd.DataFrame({"sequence": [s * 30 for s in SEQS], "label": [i % 2 for i in range(12)]}).to_csv(
+        long, index=False
+    )
+    out = tmp_path / ("o" if verb == "finetune" else "o.csv")
+    res = runner.invoke(app, ["lm", verb, str(pub), str(long), "-o", str(out), "--max-len", "1000"])
+    _refused(res, "--max-len 1,000 is longer than", str(out), tmp_path)
+    assert "at most 40 tokens" in res.output
+
+
+def test_pretrain_max_len_is_capped(w, tmp_path):
+    """--arch gpt2 --max-len 100000000 allocated a 100-million-row position table (12.8 GB)."""
+    argv = ["lm", "pretrain", "--corpus", str(w / "g.fa.gz"), "--tokenizer", "dna-char",
+            "--arch", "gpt2", "--size", "micro", "--max-len", "100000000", "--steps", "1",
+            "-o", str(tmp_path / "p")]  # fmt: skip
+    _refused(runner.invoke(app, argv), "too long for pretraining", str(tmp_path / "p"), tmp_path)

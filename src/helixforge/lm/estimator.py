@@ -154,7 +154,7 @@ class LMPropertyModel:
         from helixforge.core.training import TrainConfig, fit, seed_everything, set_threads
         from helixforge.lm import heads
         from helixforge.lm.lora import apply_lora, load_for_training, merge_lora
-        from helixforge.lm.models import count_parameters, default_max_len
+        from helixforge.lm.models import check_max_len, count_parameters, default_max_len
 
         if self.model_path is None:
             raise ConfigError(
@@ -184,6 +184,7 @@ class LMPropertyModel:
             self.model_path, "token" if token else "sequence", num_labels, self.trust_remote_code
         )
         self.tokenizer = tok
+        check_max_len(self.max_len, model_dir, model.config)
         self.max_len = self.max_len or default_max_len(model_dir, model.config)
         if token:
             items = lambda s, yy: heads.token_items(tok, s, yy, self.max_len)  # noqa: E731

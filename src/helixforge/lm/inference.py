@@ -32,6 +32,9 @@ from helixforge.lm.models import (
 
 
 def _window_len(model_dir, model, tok, max_len: int | None) -> int:
+    from helixforge.lm.models import check_max_len
+
+    check_max_len(max_len, model_dir, model.config)
     n = max_len or default_max_len(model_dir, model.config)
     body = n - tok.n_special
     if body < 2:

@@ -263,6 +263,35 @@ def read_meta(model_dir: str | os.PathLike) -> dict[str, Any]:
         raise InputError(f"{f}: corrupt or truncated JSON ({exc})") from None
 
 
+MAX_PRETRAIN_LEN = 65_536  # tokens per pretraining window; attention is quadratic in it
+
+
+def position_limit(config) -> int | None:
+    """The longest input (tokens, special ones included) a checkpoint declares it reads: its
+    position table (BERT, GPT-2) or its trained rotary range; None when the config says not."""
+    for key in ("max_position_embeddings", "n_positions"):
+        v = getattr(config, key, None)
+        if isinstance(v, int) and v > 0:
+            # RoBERTa-style position tables reserve padding_idx + 1 slots
+            return v - (
+                2 if getattr(config, "model_type", "") in {"roberta", "esm", "camembert"} else 0
+            )
+    return None
+
+
+def check_max_len(max_len: int | None, model_dir: str | os.PathLike, config) -> None:
+    """A `--max-len` longer than the checkpoint reads is a `ConfigError` before any work (it
+    was a RuntimeError about tensor sizes from inside the model, or a silent overrun)."""
+    limit = position_limit(config)
+    if max_len is not None and limit is not None and int(max_len) > limit:
+        raise ConfigError(
+            f"--max-len {int(max_len):,} is longer than {model_dir} reads: it takes at most "
+            f"{limit:,} tokens",
+            hint=f"use --max-len {limit} or less, or leave it out (longer sequences are read in "
+            "overlapping windows)",
+        )
+
+
 def default_max_len(model_dir: Path, config) -> int:
     """The window length to use with a checkpoint: what it was trained on, else its position limit."""
     meta = read_meta(model_dir)

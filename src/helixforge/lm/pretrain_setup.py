@@ -102,6 +102,13 @@ class PretrainOptions:
             raise ConfigError(
                 f"--max-len {self.max_len} is too short", hint="use at least 8 tokens"
             )
+        from helixforge.lm.models import MAX_PRETRAIN_LEN
+
+        if self.max_len > MAX_PRETRAIN_LEN:  # bert / gpt2 allocated a position table this long
+            raise ConfigError(
+                f"--max-len {self.max_len:,} is too long for pretraining",
+                hint=f"use at most {MAX_PRETRAIN_LEN:,} tokens (512-2,048 is usual)",
+            )
         require_float(self.mlm_probability, "--mlm-probability", low=0, high=1, low_open=True)
 
     def resume_key(self, corpus_sha256: str) -> dict[str, Any]:

@@ -120,3 +120,23 @@ def test_an_empty_cell_is_an_empty_value_in_the_errors_table_not_nan():
     for value in (float("nan"), np.float64("nan"), pd.NA, None, "nan", 0.5):
         errors.add(2, "x", value, "r")
     assert [e.value for e in errors] == [None, None, None, None, "nan", "0.5"]
+
+
+def test_the_errors_table_lists_each_files_rows_in_order(tmp_path):
+    """Checks run in stages (parse, then genome lookup) found row 6 before row 5."""
+    import pandas as pd
+
+    from helixforge.core.errors import RowErrors
+
+    e = RowErrors("b.vcf")
+    e.add(6, "REF", "A", "late stage")
+    e.add(None, None, None, "file-level")
+    e.add(5, "ALT", "*", "early stage")
+    other = RowErrors("a.csv")
+    other.add(3, "x", 1, "r")
+    e.extend(other)
+    e.add(2, "POS", "0", "another")
+    t = pd.read_csv(e.write(tmp_path / "errors.csv"))
+    assert t["file"].tolist() == ["b.vcf"] * 4 + ["a.csv"]  # files in the order first met
+    assert t["row"].iloc[:3].tolist() == [2, 5, 6]  # then the file-level entry
+    assert pd.isna(t["row"].iloc[3]) and t["reason"].iloc[3] == "file-level"

@@ -239,10 +239,21 @@ class RowErrors:
         return pd.DataFrame([asdict(e) for e in self.items], columns=cols)
 
     def write(self, path: str | os.PathLike) -> Path:
-        """Write the errors table (always, even when empty, so a job's outputs are predictable)."""
+        """Write the errors table (always, even when empty, so a job's outputs are predictable):
+        file by file in the order first met, rows in increasing order within a file (checks
+        that run in stages find a file's problems out of order), file-level entries last."""
         from helixforge.core.tables import write_table
 
-        return write_table(self.to_frame(), path)
+        df = self.to_frame()
+        if len(df) > 1:
+            first = {f: k for k, f in enumerate(dict.fromkeys(df["file"]))}
+            df = (
+                df.assign(_file=df["file"].map(first), _row=df["row"].astype(float))
+                .sort_values(["_file", "_row"], kind="stable", na_position="last")
+                .drop(columns=["_file", "_row"])
+                .reset_index(drop=True)
+            )
+        return write_table(df, path)
 
     def summary(self, limit: int = 5) -> str:
         head = [str(e) for e in self.items[:limit]]

@@ -106,3 +106,15 @@ def test_sample_of_a_fasta_without_sequence_is_refused(tmp_path):
     (tmp_path / "none.fa").write_text("\n\n")
     with pytest.raises(EmptyInputError, match="no FASTA records"):
         sample_sequences(tmp_path / "none.fa", 10)
+
+
+def test_text_before_the_first_header_names_its_line_and_a_false_gz(tmp_path):
+    """The message always said 'line 1'; a plain-text file named .gz read as text said nothing
+    about the name."""
+    (tmp_path / "late.fa").write_text("\n\nACGT\n>a\nACGT\n")
+    with pytest.raises(InputError, match="line 3 comes before any FASTA header"):
+        FastaCorpus(tmp_path / "late.fa", window=2)
+    (tmp_path / "fake.fa.gz").write_text("not gzip\n")
+    with pytest.raises(InputError) as e:
+        FastaCorpus(tmp_path / "fake.fa.gz", window=2)
+    assert "named .gz but is not gzip-compressed" in e.value.hint

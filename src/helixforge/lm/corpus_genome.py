@@ -28,6 +28,15 @@ _ORGANELLE = re.compile(
 )
 
 
+def _not_gzip_note(path: Path) -> str:
+    """A word on a file named .gz that is not gzip-compressed (read as plain text)."""
+    from helixforge.core.io import is_gzip
+
+    if path.name.lower().endswith(".gz") and not is_gzip(path):
+        return f"; {path.name} is named .gz but is not gzip-compressed"
+    return ""
+
+
 class FastaCorpus:
     """Random windows of a genome; see the module docstring for the hold-out rule."""
 
@@ -102,7 +111,7 @@ class FastaCorpus:
         records: list[tuple[str, np.ndarray]] = []
         name, chunks = None, []
         with open_text(self.path, newline=None) as fh:
-            for line in fh:
+            for lineno, line in enumerate(fh, start=1):
                 if line.startswith(">"):
                     if name is not None:
                         records.append((name, self._pack(chunks)))
@@ -116,8 +125,8 @@ class FastaCorpus:
                     chunks.append(line.strip())
                 elif line.strip():
                     raise InputError(
-                        f"{self.path}: line 1 is not a FASTA header",
-                        hint="a FASTA file starts with '>name'",
+                        f"{self.path}: line {lineno} comes before any FASTA header",
+                        hint="a FASTA file starts with '>name'" + _not_gzip_note(self.path),
                     )
         if name is not None:
             records.append((name, self._pack(chunks)))

@@ -65,6 +65,23 @@ def test_sdf_records_are_rows_and_broken_records_errors(tmp_path):
         assert frame["name"].tolist() == ["rec0"] and frame["catalog_id"].tolist() == ["Z0"]
 
 
+def test_sdf_record_missing_its_end_line_is_an_error_not_a_lost_molecule(tmp_path):
+    """Two records run together (no '$$$$' between them): RDKit read the first molecule and
+    dropped the second without a word, so 3 records in gave 2 rows and 0 errors."""
+    text = _sdf(["CCO", "c1ccccc1", "CCN", "CCC"])
+    records = text.split("$$$$\n")
+    merged = records[0] + "$$$$\n" + records[1] + records[2] + "$$$$\n" + records[3] + "$$$$\n"
+    (tmp_path / "lib.sdf").write_text(merged)
+    chunks = list(read_library(tmp_path / "lib.sdf", chunk_size=10))
+    assert _rows(chunks) == ([1, 3], [2])
+    (error,) = list(chunks[0].errors)
+    assert "'$$$$' line between them is missing" in error.reason
+    assert library_digest(tmp_path / "lib.sdf", count=True)[1] == 3  # rows in = rows + errors
+    # a last record without its '$$$$' line is still read
+    (tmp_path / "tail.sdf").write_text(text[: -len("$$$$\n")])
+    assert _rows(list(read_library(tmp_path / "tail.sdf", 10))) == ([1, 2, 3, 4], [])
+
+
 @pytest.mark.parametrize(
     "name, content, error",
     [

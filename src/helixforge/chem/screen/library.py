@@ -14,6 +14,7 @@ records, so checkpoints can be resumed.
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -79,6 +80,19 @@ def _open_sdf(p: Path):
     return open(p, "rb")
 
 
+def _sd_records(fh) -> Iterator[bytes]:
+    """The records of an SD file, each up to and including its '$$$$' line (a last record
+    without one too, unless it is blank)."""
+    lines: list[bytes] = []
+    for line in fh:
+        lines.append(line)
+        if line.rstrip() == b"$$$$":
+            yield b"".join(lines)
+            lines = []
+    if any(line.strip() for line in lines):
+        yield b"".join(lines)
+
+
 def _sdf_chunks(p: Path, chunk_size: int, id_col: str | None) -> Iterator[TableChunk]:
     from rdkit import Chem
 
@@ -95,9 +109,24 @@ def _sdf_chunks(p: Path, chunk_size: int, id_col: str | None) -> Iterator[TableC
         errors = RowErrors(p)
         n = 0
         try:
-            supplier = Chem.ForwardSDMolSupplier(fh, sanitize=True, removeHs=True)
-            for n, mol in enumerate(supplier, start=1):
-                if mol is None:
+            for n, record in enumerate(_sd_records(fh), start=1):
+                blocks = sum(1 for line in record.splitlines() if line.rstrip() == b"M  END")
+                mol = None
+                if blocks <= 1:
+                    supplier = Chem.ForwardSDMolSupplier(
+                        io.BytesIO(record), sanitize=True, removeHs=True
+                    )
+                    mol = next(iter(supplier), None)
+                if blocks > 1:
+                    # RDKit reads the first block and drops the rest without a word
+                    errors.add(
+                        n,
+                        SDF_SMILES_COL,
+                        None,
+                        f"SD record holds {blocks} molecule blocks ('M  END' lines): a '$$$$' "
+                        "line between them is missing",
+                    )
+                elif mol is None:
                     errors.add(n, SDF_SMILES_COL, None, "SD record could not be read by RDKit")
                 else:
                     rows.append(n)

@@ -154,3 +154,19 @@ def test_resume_with_a_changed_corpus_is_refused(genome, tmp_path, monkeypatch):
         fh.write(">chr3\n" + "ACGT" * 100 + "\n")
     with pytest.raises(ConfigError, match="corpus_sha256"):
         pretrain(corpus, "dna-char", resume=True, **kw)
+
+
+def test_invalid_smiles_lines_in_the_corpus_are_noted(tmp_path):
+    """A SMILES corpus with unparsable lines was trained on without a word."""
+    corpus = tmp_path / "c.smi"
+    corpus.write_text("smiles\n" + "CCO\nc1ccccc1\nnot_a_smiles\nCC(=O)O\nC(C\nCCN\n" * 3)
+    notes: list[str] = []
+    pretrain(corpus, "smiles-atom", arch="decoder", size=MICRO, max_len=16, steps=1,
+             batch_size=2, out=tmp_path / "p", threads=1, device="cpu", log=notes.append)  # fmt: skip
+    (note,) = [n for n in notes if "not valid SMILES" in n]
+    assert note.startswith("note: 6 of the first 18 corpus lines") and "'not_a_smiles'" in note
+    notes.clear()
+    corpus.write_text("smiles\n" + "CCO\nc1ccccc1\nCC(=O)O\nCCN\n" * 3)
+    pretrain(corpus, "smiles-atom", arch="decoder", size=MICRO, max_len=16, steps=1,
+             batch_size=2, out=tmp_path / "q", threads=1, device="cpu", log=notes.append)  # fmt: skip
+    assert not [n for n in notes if "not valid SMILES" in n]

@@ -251,7 +251,25 @@ def _open_reader(opts: PretrainOptions, tok: SequenceTokenizer, log: Log):
     )
     reader = open_corpus(opts.corpus, window=window, seed=opts.seed, **opts.corpus_kw)
     log(reader.describe())
+    if tok.spec.alphabet == "smiles" and kind == "smiles":
+        _note_invalid_smiles(reader, log)
     return reader
+
+
+def _note_invalid_smiles(reader, log: Log, n: int = 1000) -> None:
+    """Say so when sampled corpus lines are not valid SMILES: they are trained on as they are
+    (the corpus streams and is never checked whole), which was silent before."""
+    from rdkit import Chem, RDLogger
+
+    RDLogger.DisableLog("rdApp.*")
+    sample = reader.training_sample(n)
+    bad = [s for s in sample if Chem.MolFromSmiles(s) is None]
+    if bad:
+        log(
+            f"note: {len(bad)} of the first {len(sample)} corpus lines are not valid SMILES "
+            f"(e.g. {bad[0]!r}); they are trained on as they are. Clean the corpus first "
+            "(helix chem standardize) unless that is meant"
+        )
 
 
 def _restore(job: PretrainJob, log: Log) -> None:

@@ -129,8 +129,8 @@ def screen_cmd(
         say(
             f"note: {summary['unscored']} of {summary['screened']} screened molecules have no "
             f"finite score: --score {summary['score']!r} is NaN or infinite for them (a division "
-            "by zero, log or sqrt of a value out of range, or a missing input), so they are not "
-            "ranked; --all-out lists every molecule with its score",
+            "by zero, log or sqrt of a value out of range, a missing input or text that is not a "
+            "number), so they are not ranked; --all-out lists every molecule with its score",
             "yellow",
         )
     if not quiet:

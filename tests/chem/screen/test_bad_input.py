@@ -47,6 +47,8 @@ CASES = [
     ("score-unknown-column", {"args": ["--score", "admet_herg"]}, "admet_herg"),
     ("score-forbidden-call", {"args": ["--score", "__import__('os').getcwd()"]}, "not allowed"),
     ("score-attribute-call", {"args": ["--score", "logp.logp_like_pred.sum()"]}, "not allowed"),
+    ("score-constant-div-zero", {"args": ["--score", "1/0"]}, "not a finite number"),
+    ("score-constant-overflow", {"args": ["--score", "10 ** 400"]}, "not a finite number"),
     ("model-missing", {"model": "no_such_run"}, "run directory not found"),
     ("model-truncated", {"model": "truncated"}, "damaged"),
     ("model-no-config", {"model": "no_config"}, "config.json"),

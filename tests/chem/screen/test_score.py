@@ -88,3 +88,22 @@ def test_library_text_columns_score_as_numbers_booleans_and_decimal_commas():
     )
     got = ScoreExpression("run.pred - price + in_stock").evaluate(frame)
     np.testing.assert_allclose(got, [1.5, 0.75, 2.0, np.nan])
+
+
+def test_constant_division_by_zero_or_overflow_is_no_score_not_a_crash():
+    """'1/0' and '10 ** 400' between constants raised ZeroDivisionError / OverflowError out of a
+    screening worker (exit 1, traceback): constants are NumPy floats now; a score that reads no
+    column and is not finite is refused by `check`."""
+    import numpy as np
+    import pandas as pd
+
+    from helixforge.chem.screen.score import ScoreExpression
+    from helixforge.core.errors import ConfigError
+
+    frame = pd.DataFrame({"m.y_pred": [1.0, 2.0]})
+    for text in ("m.y_pred + 1/0", "m.y_pred * 10 ** 400", "max(1/0, m.y_pred) - 1/0"):
+        assert np.isnan(ScoreExpression(text).evaluate(frame)).all(), text
+    for text in ("1/0", "10 ** 400", "log(0)", "-(1/0)"):
+        with pytest.raises(ConfigError, match="reads no column and is not a finite number"):
+            ScoreExpression(text).check(["m.y_pred"])
+    ScoreExpression("2 ** 3").check(["m.y_pred"])  # a finite constant is allowed

@@ -185,6 +185,13 @@ class ScoreExpression:
                 f"--score {self.text!r}: unknown column(s) {', '.join(repr(m) for m in missing)}",
                 hint=_missing_hint(missing, list(available)),
             )
+        if not self.columns and np.isnan(self.evaluate(pd.DataFrame(index=[0])))[0]:
+            raise ConfigError(
+                f"--score {self.text!r} reads no column and is not a finite number "
+                "(a division by zero, an overflow, log of a value <= 0?)",
+                hint="write the score over model columns, e.g. --score "
+                '"pic50.pIC50_pred - 0.5 * admet_herg"',
+            )
 
     # ------------------------------------------------------------ evaluation
     def evaluate(self, frame: pd.DataFrame) -> np.ndarray:
@@ -200,7 +207,9 @@ class ScoreExpression:
         if name is not None:
             return column_numbers(frame, name)
         if isinstance(node, ast.Constant):
-            return float(node.value)
+            # NumPy's float, not Python's: 1/0 and 10**400 between constants are inf (then
+            # no score) instead of ZeroDivisionError / OverflowError out of a worker
+            return np.float64(node.value)
         if isinstance(node, ast.BinOp):
             return _BINARY[type(node.op)](
                 self._eval(node.left, frame), self._eval(node.right, frame)

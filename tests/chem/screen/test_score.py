@@ -107,3 +107,15 @@ def test_constant_division_by_zero_or_overflow_is_no_score_not_a_crash():
         with pytest.raises(ConfigError, match="reads no column and is not a finite number"):
             ScoreExpression(text).check(["m.y_pred"])
     ScoreExpression("2 ** 3").check(["m.y_pred"])  # a finite constant is allowed
+
+
+@pytest.mark.parametrize(
+    "text", ["-" * 5000 + "1", "-" * 150 + "m.y_pred", "(" * 300 + "1" + ")" * 300]
+)
+def test_a_deeply_nested_score_is_refused_not_a_recursion_error(text):
+    """5,000 unary minus signs raised RecursionError out of the parser (exit 1, traceback)."""
+    from helixforge.chem.screen.score import ScoreExpression
+    from helixforge.core.errors import ConfigError
+
+    with pytest.raises(ConfigError):
+        ScoreExpression(text)

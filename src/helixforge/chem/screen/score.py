@@ -100,6 +100,19 @@ def column_numbers(frame: pd.DataFrame, name: str) -> np.ndarray:
     return pd.to_numeric(col, errors="coerce").to_numpy(dtype=float)
 
 
+MAX_DEPTH = 100  # levels of nesting a score may have (far beyond any written by hand)
+
+
+def _depth(tree: ast.AST) -> int:
+    """How deep `tree` nests, walked without recursion."""
+    deepest, stack = 0, [(tree, 1)]
+    while stack:
+        node, d = stack.pop()
+        deepest = max(deepest, d)
+        stack.extend((child, d + 1) for child in ast.iter_child_nodes(node))
+    return deepest
+
+
 class ScoreExpression:
     """A parsed `--score` expression; `columns` are the output columns it reads."""
 
@@ -121,6 +134,10 @@ class ScoreExpression:
             self.tree = ast.parse(source, mode="eval").body
         except SyntaxError as exc:
             raise _bad(text, f"not a valid expression ({exc.msg})") from None
+        except (RecursionError, MemoryError):  # the parser's own nesting limit
+            raise _bad(text, f"nested more than {MAX_DEPTH} levels deep") from None
+        if _depth(self.tree) > MAX_DEPTH:  # checking and evaluating recurse per level
+            raise _bad(text, f"nested more than {MAX_DEPTH} levels deep")
         self.columns: list[str] = []
         self._check_node(self.tree)
 

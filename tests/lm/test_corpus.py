@@ -118,3 +118,22 @@ def test_text_before_the_first_header_names_its_line_and_a_false_gz(tmp_path):
     with pytest.raises(InputError) as e:
         FastaCorpus(tmp_path / "fake.fa.gz", window=2)
     assert "named .gz but is not gzip-compressed" in e.value.hint
+
+
+def test_corpus_refusals_say_what_is_wrong(tmp_path):
+    """Holding out every record, or a FASTA of empty records, read 'no record is longer than the
+    window (1 bp)'; a directory read 'corpus file not found'."""
+    from helixforge.core.errors import ConfigError
+
+    rng = np.random.default_rng(0)
+    f = tmp_path / "g.fa"
+    f.write_text("".join(f">c{i}\n{''.join(rng.choice(list('ACGT'), 500))}\n" for i in range(2)))
+    with pytest.raises(ConfigError, match="every record is held out"):
+        FastaCorpus(f, window=1, holdout=["c0", "c1"])
+    (tmp_path / "e.fa").write_text(">a\n>b\n")
+    with pytest.raises(InputError, match="hold no sequence"):
+        FastaCorpus(tmp_path / "e.fa", window=1)
+    with pytest.raises(InputError, match=r"longest training record has 500 bp"):
+        FastaCorpus(f, window=600)
+    with pytest.raises(InputError, match="is a directory"):
+        open_corpus(tmp_path)

@@ -56,6 +56,11 @@ def corpus_kind(path: str | os.PathLike) -> str:
 
 def _corpus_file(path: str | os.PathLike) -> Path:
     p = Path(path)
+    if p.is_dir():
+        raise InputError(
+            f"{p}: is a directory, not a corpus file",
+            hint="pass a FASTA(.gz), .smi/.csv(.gz) or text file",
+        )
     if not p.is_file():
         raise InputError(
             f"{p}: corpus file not found", hint="pass a FASTA(.gz), .smi/.csv(.gz) or text file"

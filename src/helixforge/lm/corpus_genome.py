@@ -90,10 +90,23 @@ class FastaCorpus:
             self.train = [(n, s) for n, s in records if n != name] + [(name, seq[:cut])]
             self.valid = [(name, seq[cut:])]
             self.holdout_desc = f"last {valid_fraction:.0%} of {name} (from base {cut + 1})"
+        if not self.train:
+            raise ConfigError(
+                f"{self.path}: every record is held out for validation ({self.holdout_desc}); "
+                "none is left for training",
+                hint="hold out fewer records with --holdout",
+            )
+        longest = max(len(s) for _, s in self.train)
+        if longest == 0:
+            raise InputError(
+                f"{self.path}: the training records hold no sequence (every record is empty)",
+                hint="check the file; pretraining needs real sequence",
+            )
         self.train = [(n, s) for n, s in self.train if len(s) >= self.window]
         if not self.train:
             raise InputError(
-                f"{self.path}: no record is longer than the window ({self.window} bp) after the hold-out",
+                f"{self.path}: no record is longer than the window ({self.window} bp) after the "
+                f"hold-out (the longest training record has {longest:,} bp)",
                 hint="use a smaller --max-len or a larger genome",
             )
         n_code = ord("N")

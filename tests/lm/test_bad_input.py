@@ -358,3 +358,28 @@ def test_pretrain_max_len_is_capped(w, tmp_path):
             "--arch", "gpt2", "--size", "micro", "--max-len", "100000000", "--steps", "1",
             "-o", str(tmp_path / "p")]  # fmt: skip
     _refused(runner.invoke(app, argv), "too long for pretraining", str(tmp_path / "p"), tmp_path)
+
+
+def test_dna_tokenizer_on_a_smiles_corpus_is_refused(tmp_path):
+    """`tokenizer train dna-bpe --corpus mols.smi` and `pretrain --tokenizer dna-char` on SMILES
+    trained on molecules as DNA (every O, N, ( … an N or an unknown token) without a word."""
+    smi = tmp_path / "mols.smi"
+    smi.write_text("smiles\n" + "CCO\nc1ccccc1O\nCC(=O)Nc1ccc(O)cc1\nCCN(CC)CC\n" * 5)
+    r = runner.invoke(
+        app,
+        ["lm", "tokenizer", "train", "dna-bpe:32", "--corpus", str(smi), "-o", str(tmp_path / "t")],
+    )
+    _refused(r, "not DNA", str(tmp_path / "t"), tmp_path)
+    argv = ["lm", "pretrain", "--corpus", str(smi), "--tokenizer", "dna-char", "--size", "micro",
+            "--max-len", "16", "--steps", "1", "-o", str(tmp_path / "p")]  # fmt: skip
+    _refused(runner.invoke(app, argv), "not DNA", str(tmp_path / "p"), tmp_path)
+    assert not (tmp_path / ".p.partial").exists()
+    dna = tmp_path / "dna.csv"
+    dna.write_text(
+        "sequence\n" + "ACGTAGCTAGCTAGCATCGA\nacgtagctagcaaaaatcga\nACGUAGCTAGCNNGCAGGGA\n" * 3
+    )
+    r = runner.invoke(
+        app,
+        ["lm", "tokenizer", "train", "dna-bpe:20", "--corpus", str(dna), "-o", str(tmp_path / "d")],
+    )
+    assert r.exit_code == 0, r.output

@@ -26,7 +26,7 @@ import random
 from pathlib import Path
 from typing import Any
 
-from helixforge.core.errors import EmptyInputError, InputError
+from helixforge.core.errors import ConfigError, EmptyInputError, InputError
 from helixforge.lm.corpus_genome import FastaCorpus
 from helixforge.lm.corpus_lines import LineCorpus, randomize_smiles
 
@@ -37,6 +37,7 @@ __all__ = [
     "corpus_kind",
     "open_corpus",
     "randomize_smiles",
+    "require_dna_text",
     "sample_sequences",
 ]
 
@@ -138,3 +139,24 @@ def sample_sequences(
             hint="check the file; a DNA corpus needs real sequence",
         )
     return sample
+
+
+_DNA_LETTERS = frozenset("ACGTNUacgtnu")
+
+
+def require_dna_text(texts: list[str], path: str | os.PathLike, tokenizer: str) -> None:
+    """Refuse a DNA tokenizer on a corpus whose lines are not DNA (a SMILES or text file):
+    more than 10 % of the sampled characters outside A/C/G/T/N/U. Such a corpus was
+    trained on as DNA, every other letter an N or an unknown token, without a word."""
+    total = sum(len(t) for t in texts)
+    if not total:
+        return
+    other = sum(1 for t in texts for c in t if c not in _DNA_LETTERS)
+    if other > 0.1 * total:
+        example = next(t for t in texts if any(c not in _DNA_LETTERS for c in t))
+        raise ConfigError(
+            f"{path}: not DNA: {other / total:.0%} of the sampled characters are not A/C/G/T/N "
+            f"(e.g. {example[:40]!r}), but the tokenizer is {tokenizer}",
+            hint="use a smiles-* tokenizer for molecules, or pass the DNA corpus (FASTA, or a "
+            "table with a sequence column)",
+        )

@@ -245,6 +245,10 @@ def _open_reader(opts: PretrainOptions, tok: SequenceTokenizer, log: Log):
 
     kind = corpus_kind(opts.corpus)
     if tok.spec.alphabet == "dna" and kind != "fasta":
+        from helixforge.lm.corpus import require_dna_text, sample_sequences
+
+        sample = sample_sequences(opts.corpus, 200, seed=opts.seed, **opts.corpus_kw)
+        require_dna_text(sample, opts.corpus, str(tok.spec))
         log("note: a DNA tokenizer on a non-FASTA corpus; each line is read as one sequence")
     window = (
         window_bases(tok, opts.corpus, opts.max_len, opts.seed) if kind == "fasta" else opts.max_len

@@ -43,6 +43,7 @@ CASES = [
     ("top-negative", {"args": ["--top", "-3"]}, "--top"),
     ("top-text", {"args": ["--top", "many"]}, "--top"),
     ("unknown-filter", {"args": ["--filters", "lipinsky,pains"]}, "lipinsky"),
+    ("unknown-admet-endpoint", {"args": ["--admet-endpoints", "bogus,herg"]}, "--admet-endpoints: unknown endpoint 'bogus'"),
     ("score-syntax", {"args": ["--score", "logp.logp_like_pred +"]}, "not a valid expression"),
     ("score-unknown-column", {"args": ["--score", "admet_herg"]}, "admet_herg"),
     ("score-forbidden-call", {"args": ["--score", "__import__('os').getcwd()"]}, "not allowed"),

@@ -107,16 +107,18 @@ def sample_sequences(
         return open_corpus(p, window=window, seed=seed, **kwargs).training_sample(n)
     from helixforge.core.io import fasta_records
 
-    records = [(header, seq) for _, header, seq in fasta_records(p)]
-    if any(len(seq) >= 4 * window for _, seq in records):
-        return open_corpus(p, window=window, seed=seed, **kwargs).training_sample(n)
-    if not records:
+    n_records = 0
+    for _, _, seq in fasta_records(p):  # a genome stops the scan at its first long record
+        n_records += 1
+        if len(seq) >= 4 * window:
+            return open_corpus(p, window=window, seed=seed, **kwargs).training_sample(n)
+    if not n_records:
         open_corpus(p, window=1, seed=seed)  # raises its 'no FASTA records' error
     holdout = set(kwargs.get("holdout") or ())
     rng = random.Random(seed)
     sample: list[str] = []
     seen = 0
-    for header, seq in records:
+    for _, header, seq in fasta_records(p):
         name = header.split(None, 1)[0] if header else ""
         if name in holdout:
             continue

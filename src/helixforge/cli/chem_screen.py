@@ -125,6 +125,17 @@ def screen_cmd(
         f"{passed} → {summary['out']}",
         stderr=False,
     )
+    if summary["hits"] < min(top, summary["eligible"]):
+        rules = (
+            "; --max-per-scaffold / --min-distance drop the rest"
+            if max_per_scaffold or min_distance
+            else ""
+        )
+        say(
+            f"note: {summary['hits']} hits though {summary['eligible']} molecules were eligible "
+            f"and --top is {top}: a repeat of a hit's canonical SMILES counts once{rules}",
+            "yellow",
+        )
     if summary.get("unscored"):
         say(
             f"note: {summary['unscored']} of {summary['screened']} screened molecules have no "

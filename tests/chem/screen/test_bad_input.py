@@ -137,3 +137,16 @@ def test_molecules_without_a_finite_score_are_counted_and_named(tmp_path, runs, 
         f"{summary['unscored']} of {summary['screened']} screened molecules have no finite score"
         in res.output
     )
+
+
+def test_fewer_hits_than_eligible_molecules_are_explained(tmp_path, runs):
+    """'2 hits from 3 of 3 molecules' with --top 100: the repeat of a molecule (OCC = CCO)
+    counts once among the hits, which the summary did not say."""
+    lib = _lib(tmp_path, "smiles,name\nCCO,a\nOCC,b\nCCN,c\n")
+    args = ["chem", "screen", str(lib), "--model", str(runs["logp"]), "-o", str(tmp_path / "h.csv"),
+            "-q", "--jobs", "1"]  # fmt: skip
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 0, res.output
+    assert "2 hits from 3 of 3 molecules" in res.output
+    assert "2 hits though 3 molecules were eligible and --top is 100" in res.output
+    assert "canonical SMILES counts once" in res.output

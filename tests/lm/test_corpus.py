@@ -137,3 +137,12 @@ def test_corpus_refusals_say_what_is_wrong(tmp_path):
         FastaCorpus(f, window=600)
     with pytest.raises(InputError, match="is a directory"):
         open_corpus(tmp_path)
+
+
+def test_a_one_line_corpus_is_refused_without_naming_pretraining_only(tmp_path):
+    """`lm tokenizer train` on a one-line file said 'pretraining needs many'."""
+    from helixforge.core.errors import EmptyInputError
+
+    (tmp_path / "one.smi").write_text("CCO\n")
+    with pytest.raises(EmptyInputError, match="training a tokenizer or a model needs many"):
+        open_corpus(tmp_path / "one.smi")

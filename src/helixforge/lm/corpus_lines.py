@@ -52,7 +52,7 @@ class LineCorpus:
         n_lines = sum(1 for _ in zip(range(2), self._lines()))
         if n_lines < 2:
             raise EmptyInputError(
-                f"{self.path}: only {n_lines} sequence line(s); pretraining needs many",
+                f"{self.path}: only {n_lines} sequence line(s); training a tokenizer or a model needs many",
                 hint="one sequence per line; use a larger corpus",
             )
 

@@ -146,3 +146,19 @@ def test_a_one_line_corpus_is_refused_without_naming_pretraining_only(tmp_path):
     (tmp_path / "one.smi").write_text("CCO\n")
     with pytest.raises(EmptyInputError, match="training a tokenizer or a model needs many"):
         open_corpus(tmp_path / "one.smi")
+
+
+def test_a_csv_corpus_whose_header_names_no_smiles_column_is_refused(tmp_path):
+    """'a,b' was taken for data: the header row was trained on as a SMILES line."""
+    from helixforge.core.errors import ConfigError
+
+    p = tmp_path / "x.csv"
+    p.write_text("a,b\nCCO,1\nCCN,2\n")
+    with pytest.raises(ConfigError, match="names no SMILES column") as e:
+        LineCorpus(p)
+    assert "--input-col" in e.value.hint
+    c = LineCorpus(p, column="a")  # naming the column reads it
+    assert "a" not in c.validation(100) + c.sample(4)
+    one = tmp_path / "one.csv"  # one column without a header: every line is data
+    one.write_text("CCO\nCCN\nCCC\n")
+    assert LineCorpus(one)._has_header is False

@@ -85,7 +85,16 @@ class LineCorpus:
         for cand in ("smiles", "canonical_smiles", "smi", "sequence"):
             if cand in lower:
                 return lower.index(cand), delim, True
-        return 0, delim, False  # no header we recognise: first column, first line is data
+        if len(header) > 1:  # a table whose header names no SMILES column: which one is it?
+            from helixforge.core.errors import ConfigError
+
+            raise ConfigError(
+                f"{self.path}: the first line ({', '.join(repr(h) for h in header[:6])}) names "
+                "no SMILES column (smiles, canonical_smiles, smi, sequence)",
+                hint="pass --input-col NAME for a header line, or give one SMILES per line "
+                "(.smi) without a header",
+            )
+        return 0, delim, False  # one column, no header we recognise: the first line is data
 
     def _lines(self) -> Iterator[tuple[int, str]]:
         """(line number, sequence) for every data line of one pass."""

@@ -121,6 +121,13 @@ def test_checkpoint_round_trip_and_resume_key(tmp_path):
     check_resume_key({"seed": 0}, {"seed": 0}, "run")
     with pytest.raises(ConfigError, match="seed: was 0, now 1"):
         check_resume_key({"seed": 0}, {"seed": 1}, "run")
+    # a changed model among several: only its entry, its digests shortened (both whole
+    # dictionaries of 64-hex digests were printed)
+    d1, d2, d3 = "a" * 64, "b" * 64, "c" * 64
+    with pytest.raises(ConfigError) as e:
+        check_resume_key({"models": {"m1": d1, "m2": d2}}, {"models": {"m1": d1, "m2": d3}}, "x")
+    assert "models.m2: was 'bbbbbbbbbbbb…', now 'cccccccccccc…'" in e.value.message
+    assert "m1" not in e.value.message and d2 not in e.value.message
 
 
 def test_resume_keeps_the_early_stopping_count(tmp_path):

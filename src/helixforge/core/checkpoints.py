@@ -96,13 +96,30 @@ def load_checkpoint(
     return state
 
 
+def _changes(saved: dict[str, Any], current: dict[str, Any], prefix: str = "") -> list[str]:
+    """'key: was X, now Y' for each difference; nested dicts (a run's files and their
+    digests) name only the entries that differ, and digests are shortened."""
+
+    def short(v: Any) -> str:
+        if isinstance(v, str) and len(v) >= 40 and all(c in "0123456789abcdef" for c in v):
+            return repr(v[:12] + "…")  # a sha256: enough to tell two apart
+        return repr(v)
+
+    out = []
+    for k in sorted(set(saved) | set(current), key=str):
+        was, now = saved.get(k), current.get(k)
+        if was == now:
+            continue
+        if isinstance(was, dict) and isinstance(now, dict):
+            out += _changes(was, now, f"{prefix}{k}.")
+        else:
+            out.append(f"{prefix}{k}: was {short(was)}, now {short(now)}")
+    return out
+
+
 def check_resume_key(saved: dict[str, Any], current: dict[str, Any], where: str) -> None:
     """A resumed job must have the inputs and options it started with; name what changed."""
-    changed = [
-        f"{k}: was {saved.get(k)!r}, now {current.get(k)!r}"
-        for k in sorted(set(saved) | set(current))
-        if saved.get(k) != current.get(k)
-    ]
+    changed = _changes(saved, current)
     if changed:
         raise ConfigError(
             f"{where}: cannot resume, the run was started with other inputs or options ("

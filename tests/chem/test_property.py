@@ -105,6 +105,32 @@ def test_predict_streams_chunks_and_resumes(trained, tmp_path):
     assert not (tmp_path / ".pred.csv.partial").exists()
 
 
+def test_predict_reads_an_sd_file_record_by_record_as_screen_does(trained, tmp_path):
+    """`chem predict RUN lib.sdf` was refused ('an SD file is not read as a table')."""
+    from rdkit import Chem
+
+    from helixforge.core.errors import ConfigError
+
+    run, _, _ = trained
+    blocks = []
+    for name, smi in [("ethanol", "CCO"), ("toluene", "c1ccccc1C"), ("propylamine", "CCCN")]:
+        m = Chem.MolFromSmiles(smi)
+        m.SetProp("_Name", name)
+        blocks.append(Chem.MolToMolBlock(m) + "$$$$\n")
+    blocks.insert(1, "broken\n  record\n\nM  END\n$$$$\n")  # record 2: RDKit cannot read it
+    path = tmp_path / "lib.sdf"
+    path.write_text("".join(blocks))
+    out = tmp_path / "pred.csv"
+    summary = predict_property(run.run_dir, path, out, chunk_size=2)
+    assert (summary["rows"], summary["predicted"], summary["errors"]) == (4, 3, 1)
+    res = pd.read_csv(out)
+    assert res["name"].tolist() == ["ethanol", "toluene", "propylamine"]
+    assert res["logp_like_pred"].notna().all()
+    assert pd.read_csv(tmp_path / "pred.errors.csv")["row"].tolist() == [2]  # record number
+    with pytest.raises(ConfigError, match="an SD file has no columns"):
+        predict_property(run.run_dir, path, tmp_path / "p2.csv", smiles_col="Drug")
+
+
 def test_predict_resume_skips_finished_chunks_and_refuses_other_inputs(trained, tmp_path):
     run, _, _ = trained
     from helixforge.core.artifacts import save_json

@@ -93,8 +93,11 @@ def predict_property(
 ) -> dict[str, Any]:
     """Predict every row of `input` that parses; write `out` (input columns + predictions)
     and `<out>.errors.csv` for the rest. `smiles_col` defaults to the training column; a
-    column that is not in the input is an error. Chunks of `chunk_size` rows are kept until
+    column that is not in the input is an error. An SD file (.sdf / .sd, gz allowed) is read
+    record by record, as `chem screen` reads it: `smiles` and `name` columns, one row per
+    record, unreadable records in the errors table. Chunks of `chunk_size` rows are kept until
     the output is whole; `resume=True` continues an interrupted run with the same inputs."""
+    from helixforge.chem.screen.library import SDF_SMILES_COL, is_sdf, read_library
     from helixforge.core.io import check_output
     from helixforge.core.options import require_int
     from helixforge.core.parallel import resolve_jobs
@@ -103,10 +106,16 @@ def predict_property(
     check_output(out, overwrite=overwrite)
     predictor = Predictor(run_dir, device=device)
     col = smiles_col or predictor.config.get("smiles_col") or "smiles"
+    read_chunks = marker = None
+    if is_sdf(input):  # an SD file: its molecules are read as the `smiles` column, as screen does
+        col = smiles_col or SDF_SMILES_COL
+        read_chunks, marker = read_library, b"$$$$"
     return predict_table(
         predictor,
         input,
         out,
+        read_chunks=read_chunks,
+        record_marker=marker,
         prepare=predictor.prepare(resolve_jobs(n_jobs)),
         input_col=col,
         chunk_size=chunk_size,

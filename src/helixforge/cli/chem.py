@@ -158,7 +158,9 @@ def train_cmd(
 @handle_errors
 def predict_cmd(
     run_dir: str = typer.Argument(..., help="Run directory written by `helix chem train`."),
-    input: str = typer.Argument(..., help="Table of molecules to predict."),
+    input: str = typer.Argument(
+        ..., help="Table of molecules to predict (csv / tsv / parquet / smi), or an SD file."
+    ),
     out_path: str = out_option(None, "Output table (csv / tsv / parquet)."),
     smiles_col: str = input_col_option(
         None, "SMILES column (default: the training column name).", "--smiles-col"

@@ -200,6 +200,7 @@ def predict_table(
     options: dict[str, Any] | None = None,
     quiet: bool = True,
     read_chunks: ReadChunks | None = None,
+    record_marker: bytes | None = None,
 ) -> dict[str, Any]:
     """Predict every row of `input` in chunks; write `out` (input columns + predictions) and
     `<out>.errors.csv`. Every input row ends up in one of the two.
@@ -208,7 +209,8 @@ def predict_table(
     manifest, the options); `resume=True` continues there, a different key is a ConfigError
     naming what changed. The output is written atomically and the staging folder removed.
     `read_chunks` reads inputs that are not tables (default: `core.tables.iter_table`); every
-    chunk k must cover the same rows on every call."""
+    chunk k must cover the same rows on every call. `record_marker`: the line that ends a
+    record in such an input (b"$$$$" for SD files), for the progress bar's row count."""
     from helixforge.core.artifacts import save_json
     from helixforge.core.io import check_output, staging_path
     from helixforge.core.options import require_int
@@ -225,7 +227,7 @@ def predict_table(
         chunks = iter_table(input, chunk_size=chunk_size, columns=[col])  # checks file + column
     else:
         chunks = iter(read_chunks(str(input), chunk_size, col))
-    digest, total = digest_and_rows(input, count=not quiet)
+    digest, total = digest_and_rows(input, count=not quiet, record_marker=record_marker)
     key = {
         "input": digest,
         "model": run.model_key(),

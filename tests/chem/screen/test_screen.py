@@ -118,7 +118,7 @@ def test_admet_columns_can_be_scored(library, runs, tmp_path, monkeypatch):
     class FakePanel:  # the agreed helixforge.chem.admet API, so the test does not need weights
         endpoints = ["herg"]
 
-        def __init__(self, endpoints=None):
+        def __init__(self, endpoints=None, option="--endpoints"):
             pass
 
         def predict_smiles(self, smiles):

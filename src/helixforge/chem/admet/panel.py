@@ -38,7 +38,8 @@ class ADMETPanel:
 
     `endpoints`: names from `ENDPOINT_NAMES` and/or `PROPERTY_NAMES` (None = everything
     shipped); `percentiles`: add `_pct` columns; `domain`: add the applicability-domain
-    columns; `n_threads`: LightGBM threads for prediction."""
+    columns; `n_threads`: LightGBM threads for prediction; `option`: how errors name the
+    endpoint list (the CLI option the caller reads it from)."""
 
     def __init__(
         self,
@@ -47,6 +48,7 @@ class ADMETPanel:
         domain: bool = True,
         n_threads: int = 1,
         weights: str | os.PathLike | None = None,
+        option: str = "--endpoints",
     ):
         self.root = os.fspath(weights or WEIGHTS_DIR)
         shipped = available_endpoints(self.root)
@@ -62,18 +64,16 @@ class ADMETPanel:
                     given.setdefault(str(e).strip().lower().removeprefix("admet_"), str(e).strip())
             names = list(given)
             if not names:
-                raise ConfigError("--endpoints: no endpoint given", hint=_choices())
+                raise ConfigError(f"{option}: no endpoint given", hint=_choices())
             unknown = [
                 given[n] for n in names if n not in ENDPOINT_NAMES and n not in PROPERTY_NAMES
             ]
             if unknown:
-                raise ConfigError(
-                    f"--endpoints: unknown endpoint {quoted(unknown)}", hint=_choices()
-                )
+                raise ConfigError(f"{option}: unknown endpoint {quoted(unknown)}", hint=_choices())
             missing = [n for n in names if n in ENDPOINT_NAMES and n not in shipped]
             if missing:
                 raise InputError(
-                    f"--endpoints: no shipped weights for {quoted(missing)} in {self.root}",
+                    f"{option}: no shipped weights for {quoted(missing)} in {self.root}",
                     hint="reinstall helixforge, or leave these endpoints out",
                 )
         self.endpoints: list[str] = names

@@ -101,7 +101,8 @@ class Loaded:
             from helixforge.chem.admet import ADMETPanel
 
             self.panel = ADMETPanel(
-                list(config.admet_endpoints) if config.admet_endpoints else None
+                list(config.admet_endpoints) if config.admet_endpoints else None,
+                option="--admet-endpoints",
             )
             spec = getattr(self.panel, "feature_spec", None)
             if spec is not None and hasattr(self.panel, "predict_features"):

@@ -26,7 +26,7 @@ from helixforge.chem.screen.pipeline import (
 )
 from helixforge.chem.screen.score import ScoreExpression
 from helixforge.chem.screen.topk import SCORE, Diversity, TopK, default_pool
-from helixforge.core.errors import ConfigError, HelixError, NoUsableRowsError
+from helixforge.core.errors import ConfigError, NoUsableRowsError
 from helixforge.core.tables import TableChunk
 
 BACKENDS = ("local", "ray")
@@ -175,13 +175,7 @@ def screen_library(
         device=device,
         source=library,
     )
-    try:
-        typed = output_columns(config, in_cols)  # loads every model: broken runs fail here
-    except HelixError as exc:  # the ADMET panel names its option as `chem admet` spells it
-        if not exc.message.startswith("--endpoints"):
-            raise
-        message = "--admet-endpoints" + exc.message.removeprefix("--endpoints")
-        raise type(exc)(message, hint=exc.hint) from None
+    typed = output_columns(config, in_cols)  # loads every model: broken runs fail here
     columns = [c for c, _ in typed]
     expression = ScoreExpression(score if score else default_score(config, columns))
     expression.check(columns)

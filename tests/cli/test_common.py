@@ -103,3 +103,25 @@ def test_jobs_beyond_the_cpus_are_cut_to_them_except_on_a_ray_cluster(capsys):
     assert resolve_jobs(cpus + 997) == cpus  # not 1,000 worker processes on a laptop
     assert f"--jobs {cpus + 997} is more than the {cpus} CPU(s)" in capsys.readouterr().err
     assert resolve_jobs(cpus + 997, cap=False) == cpus + 997  # Ray workers live elsewhere
+
+
+@pytest.mark.parametrize("seed", ["-5", "4294967296", "99999999999999999999"])
+def test_a_seed_outside_0_to_2_32_is_a_usage_error_before_work(seed, tmp_path):
+    """NumPy refuses negative seeds and torch ones past 2**64: a traceback after the input was
+    read. Every verb shares SEED, so it is checked once, in the option."""
+    from helixforge.cli.app import app
+
+    for argv in (
+        ["chem", "train", str(tmp_path / "in.csv"), "--label-col", "y"],
+        ["chem", "generate", "--n", "5"],
+    ):
+        res = CliRunner().invoke(app, [*argv, "--seed", seed, "-o", str(tmp_path / "o")])
+        assert res.exit_code == 2, res.output
+        assert "--seed" in res.output and "4294967295" in res.output
+        assert not (tmp_path / "o").exists()
+
+
+def test_the_largest_seed_is_accepted():
+    from helixforge.cli.common import _seed
+
+    assert _seed(0) == 0 and _seed(2**32 - 1) == 2**32 - 1

@@ -168,7 +168,20 @@ def region_option(help: str = "1-based inclusive region contig:start-end (as sam
     return typer.Option(None, "--region", help=help)
 
 
-SEED = typer.Option(0, "--seed", help="Seed for Python, NumPy and torch.")
+SEED_MAX = 2**32 - 1
+
+
+def _seed(value: int) -> int:
+    """A seed NumPy, torch and LightGBM all take: 0 ≤ seed ≤ 2**32 − 1 (NumPy refuses negative
+    seeds and torch those past 2**64, each with a traceback after the input was read)."""
+    if value is not None and not 0 <= value <= SEED_MAX:
+        raise typer.BadParameter(
+            f"{value} is out of range; use a whole number from 0 to {SEED_MAX}"
+        )
+    return value
+
+
+SEED = typer.Option(0, "--seed", callback=_seed, help="Seed for Python, NumPy and torch.")
 
 
 def _device(value: str) -> str:

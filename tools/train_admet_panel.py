@@ -246,7 +246,8 @@ def cmd_tune(endpoints: list[str], configs: list[str], folds: int) -> None:
         splits = {seed: split(smiles, seed) for seed in range(1, folds + 1)}
         for cfg in configs:
             t0 = time.process_time()
-            got = dict(load_results().get("_tune", {}).get(name, {}).get(cfg, {}))
+            key = cfg + SPEC_TAG  # "default@default": the same config on another FeatureSpec
+            got = dict(load_results().get("_tune", {}).get(name, {}).get(key, {}))
             for seed, (tr, va) in splits.items():
                 if str(seed) in got:
                     continue
@@ -257,9 +258,9 @@ def cmd_tune(endpoints: list[str], configs: list[str], folds: int) -> None:
                 got[str(seed)] = round(score(card.metric, y[va], pred), 4)
             with _results_lock():
                 results = load_results()
-                results.setdefault("_tune", {}).setdefault(name, {})[cfg] = got
+                results.setdefault("_tune", {}).setdefault(name, {})[key] = got
                 RESULTS.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
-            print(f"{name} {cfg}: CV mean {np.mean(list(got.values())):.4f} "
+            print(f"{name} {key}: CV mean {np.mean(list(got.values())):.4f} "
                   f"({len(got)} folds, {time.process_time() - t0:.0f} s)", flush=True)  # fmt: skip
 
 
@@ -650,6 +651,7 @@ def write_report(results: dict, out: Path) -> None:
                     f" | {panel:.3f} |"
                 )
         lines.append("")
+    lines += spec_cv_lines(results)
     speed = results.get("_speed") or []
     if speed:
         lines += [
@@ -708,6 +710,42 @@ def tune_lines(results: dict) -> list[str]:
             f"| {name} ({folds} folds) | {metric} | " + " | ".join(cells) + f" | {chosen} |"
         )
     return lines + [""]
+
+
+def spec_cv_lines(results: dict) -> list[str]:
+    """Scaffold CV of the panel's FeatureSpec against chem gbm's default one, same config
+    (`tune --spec default`: results["_tune"][endpoint]["<config>@default"])."""
+    tuned = results.get("_tune", {})
+    rows = []
+    for ep in ENDPOINT_NAMES:
+        for key, folds in tuned.get(ep, {}).items():
+            cfg, _, spec = key.partition("@")
+            base = tuned[ep].get(cfg)
+            if spec != "default" or not base or set(base) != set(folds):
+                continue
+            a, b = np.mean(list(base.values())), np.mean(list(folds.values()))
+            better = (b < a) if endpoint_card(ep).metric == "mae" else (b > a)
+            rows.append(
+                f"| {ep} | {cfg} | {LABEL[endpoint_card(ep).metric]} | {a:.4f} | {b:.4f} | "
+                f"{'default' if better else 'panel'} |"
+            )
+    if not rows:
+        return []
+    return [
+        "### The same question by scaffold CV (`tune --spec default`)",
+        "",
+        "5 folds of TDC's scaffold splitter on train_val (seeds 1–5, as `tune`), the same "
+        "LightGBM config on both FeatureSpecs; test files not used. Checked on the endpoints "
+        "where the panel trails ADMET-AI's published numbers (and bioavailability): the "
+        "richer spec (+0.35 ms per molecule to featurize) wins the CV under the shipped "
+        "config only on cyp2d6_substrate (on microsome only under the untuned config), so the "
+        "panel keeps its one shared spec.",
+        "",
+        "| endpoint | config | metric | panel spec (CV mean) | default spec (CV mean) | CV prefers |",
+        "|---|---|---|---|---|---|",
+        *rows,
+        "",
+    ]
 
 
 def profile_lines(results: dict) -> list[str]:
@@ -799,6 +837,7 @@ def write_docs(results: dict, ai: dict, speed: list[str]) -> None:
 
 
 SPECS_IN_USE = PANEL_FEATURES
+SPEC_TAG = ""  # tune --spec NAME: results keyed "<config>@NAME" (chosen_config ignores them)
 
 
 def main() -> None:
@@ -819,6 +858,7 @@ def main() -> None:
     ap.add_argument("--jobs", default="1,2")
     ap.add_argument("--endpoints", default=",".join(ENDPOINT_NAMES))
     ap.add_argument("--specs", default="default,mid")
+    ap.add_argument("--spec", default=None, help="tune: FeatureSpec from SPECS (default: panel)")
     ap.add_argument("--out", default="/tmp/admet_compare.json")
     ap.add_argument("--force", action="store_true")
     ap.add_argument("--keep-ad", action="store_true", help="finalize: keep ad_bits.npy")
@@ -831,6 +871,9 @@ def main() -> None:
     elif a.what == "profile":
         cmd_profile(a.n, a.repeats, a.label, a.top, a.weights)
     elif a.what == "tune":
+        if a.spec:
+            global SPECS_IN_USE, SPEC_TAG
+            SPECS_IN_USE, SPEC_TAG = SPECS[a.spec], f"@{a.spec}"
         cmd_tune(endpoints, a.configs.split(","), a.folds)
     elif a.what == "protocol":
         cmd_protocol(endpoints, [int(x) for x in a.seeds.split(",")])

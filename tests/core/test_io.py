@@ -496,3 +496,37 @@ def test_dash_and_empty_outputs_are_named_for_what_they_are(tmp_path):
     check_not_input("", [tmp_path])  # not "holds the input": check_output says it is empty
     with pytest.raises(ConfigError, match="is empty"):
         check_output("")
+
+
+def test_a_table_output_whose_errors_table_would_be_the_input_is_refused(tmp_path):
+    """`-o lib.csv` writes `lib.errors.csv` beside it: with that file as the input, the
+    errors table replaced the input after the job (the output check looked at --out only)."""
+    from helixforge.core.io import check_output, errors_table_path
+
+    data = tmp_path / "lib.errors.csv"
+    data.write_text("smiles\nCCO\n")
+    assert errors_table_path(tmp_path / "lib.csv.gz") == tmp_path / "lib.errors.csv"
+    for out in ("lib.csv", "lib.parquet", "lib.tsv.gz"):
+        with pytest.raises(ConfigError, match="errors table .*is the input"):
+            check_output(tmp_path / out, overwrite=True, kind="table", inputs=[data])
+    assert check_output(tmp_path / "other.csv", kind="table", inputs=[data])
+    assert check_output(tmp_path / "lib.csv", kind="file", inputs=[data])  # no errors table
+
+
+@pytest.mark.parametrize("verb", ["standardize", "predict"])
+def test_chem_verbs_never_write_their_errors_table_over_the_input(tmp_path, verb):
+    from typer.testing import CliRunner
+
+    from helixforge.cli.app import app
+
+    data = tmp_path / "lib.errors.csv"
+    text = "smiles\n" + "".join(f"{'C' * (i + 1)}O\n" for i in range(30))
+    data.write_text(text)
+    if verb == "standardize":
+        argv = ["chem", "standardize", str(data)]
+    else:  # the run directory need not be valid: the output check comes first
+        (tmp_path / "run").mkdir()
+        argv = ["chem", "predict", str(tmp_path / "run"), str(data)]
+    res = CliRunner().invoke(app, [*argv, "-o", str(tmp_path / "lib.csv"), "-q"])
+    assert res.exit_code == 2 and "errors table" in res.output, res.output
+    assert data.read_text() == text and not (tmp_path / "lib.csv").exists()

@@ -103,7 +103,7 @@ def predict_property(
     from helixforge.core.parallel import resolve_jobs
 
     require_int(chunk_size, "--chunk-size", min_value=1)
-    check_output(out, overwrite=overwrite)
+    check_output(out, overwrite=overwrite, kind="table", inputs=[input, run_dir])
     predictor = Predictor(run_dir, device=device)
     col = smiles_col or predictor.config.get("smiles_col") or "smiles"
     read_chunks = marker = None

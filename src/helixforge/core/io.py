@@ -216,6 +216,7 @@ def check_output(
         from helixforge.core.tables import require_table_name
 
         require_table_name(p, option, reading=False)
+        _check_errors_table_not_input(p, inputs, option)
         kind = "file"
     if p.exists():
         if kind == "file" and p.is_dir():
@@ -259,6 +260,33 @@ def check_output(
     except OSError as exc:
         raise ConfigError(f"{option} {p}: cannot create {parent}: {exc.strerror}") from None
     return p
+
+
+def errors_table_path(out: str | os.PathLike) -> Path:
+    """`<out stem>.errors.csv` beside an output table (`lib.csv.gz` → `lib.errors.csv`): where
+    table verbs write the rows they could not use."""
+    base = str(out)
+    for suffix in (".gz", ".csv", ".tsv", ".parquet"):
+        if base.endswith(suffix):
+            base = base[: -len(suffix)]
+    return Path(base + ".errors.csv")
+
+
+def _check_errors_table_not_input(
+    out: Path, inputs: Iterable[str | os.PathLike | None], option: str
+) -> None:
+    """A table output brings its errors table: that file must not be an input either (the
+    input `lib.errors.csv` with `-o lib.csv` was replaced by the rows the job rejected)."""
+    errors = errors_table_path(out)
+    try:
+        check_not_input(errors, inputs, option)
+    except ConfigError as exc:
+        raise ConfigError(
+            f"{option} {out}: its errors table {errors} is the input; writing it would destroy"
+            " the input",
+            hint=f"give {option} another name (the errors table is named after it), or rename"
+            " the input",
+        ) from exc
 
 
 def _holds_cwd_or_home(p: Path) -> bool:

@@ -46,6 +46,26 @@ def test_all_22_tdc_endpoints_are_shipped_and_every_column_is_predicted(panel, d
     assert drugs["admet_in_domain"].all()
 
 
+def test_an_element_no_training_molecule_has_is_out_of_domain_whatever_the_similarity(panel):
+    # "[U]" has one ECFP bit, which collides with a small training molecule's (similarity 1.0)
+    df = panel.predict(["[U]", "C[Se]C", "CCO"])
+    assert df["admet_ad_similarity"].iloc[0] >= panel.reference.ad_threshold
+    assert df["admet_in_domain"].tolist() == [False, True, True]  # Se occurs in training
+
+
+def test_a_reference_without_an_element_list_checks_similarity_only(panel):
+    from dataclasses import replace
+
+    from rdkit import Chem
+
+    ref = panel.reference
+    old = replace(ref, info={**ref.info, "ad": {k: v for k, v in ref.info["ad"].items()
+                                               if k != "elements"}})  # fmt: skip
+    mols = [Chem.MolFromSmiles("[U]"), None]
+    assert old.known_elements(mols).tolist() == [True, False]
+    assert ref.known_elements(mols).tolist() == [False, False]
+
+
 def test_known_herg_blockers_score_above_clean_drugs(drugs):
     blockers = drugs.loc[["astemizole", "terfenadine", "haloperidol"], "admet_herg"]
     clean = drugs.loc[["aspirin", "paracetamol", "glucose"], "admet_herg"]

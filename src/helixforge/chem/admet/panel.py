@@ -13,7 +13,8 @@ Columns: `admet_<endpoint>` (probability for classification endpoints, value in 
 for regression, see `cards.ENDPOINTS`), `admet_<property>` (physicochemical), with
 `percentiles=True` also `admet_<name>_pct` (percentile, 0–100, among 1,755 ChEMBL approved
 drugs), and `admet_ad_similarity` / `admet_in_domain` (max ECFP4 Tanimoto to the panel's AD
-reference of training molecules, ≥ `reference.AD_THRESHOLD`). Every model shares ONE
+reference of training molecules, ≥ `reference.AD_THRESHOLD`, and no element the training
+molecules lack; `predict_features` without `mols` checks the similarity only). Every model shares ONE
 FeatureSpec (`feature_spec`), so each molecule is parsed and featurized once.
 """
 
@@ -180,7 +181,10 @@ class ADMETPanel:
         if self.domain and self.model_endpoints:
             sim = self.reference.ad_similarity(X, self.feature_spec)
             out["admet_ad_similarity"] = sim
-            out["admet_in_domain"] = sim >= self.reference.ad_threshold
+            in_domain = sim >= self.reference.ad_threshold
+            if mols is not None:  # an element no training molecule has: out of domain
+                in_domain &= self.reference.known_elements(mols)
+            out["admet_in_domain"] = in_domain
         return out
 
     def _smiles_arrays(self, smiles: list[str]) -> dict[str, np.ndarray]:

@@ -12,7 +12,10 @@ picks; comparing with all training molecules would cost ~1 ms per query, the cov
 as a sparse × dense product).
 So every training molecule is in domain, `admet_in_domain` True means a training molecule
 within the threshold exists, and False means no cover member is that close (the nearest
-training molecule is then usually, not provably, farther).
+training molecule is then usually, not provably, farther). A molecule with an element that no
+training molecule has (`reference.json` "ad" → "elements") is out of domain whatever its
+similarity: a folded fingerprint of one or two atoms can collide with a training molecule's
+bits ("[U]" scored 1.0 against a small inorganic).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -84,6 +88,16 @@ class Reference:
         pct = 100.0 * (lo + hi) / (2.0 * max(len(ref), 1))
         return np.where(np.isfinite(v), pct, np.nan)
 
+    def known_elements(self, mols) -> np.ndarray:
+        """True for each molecule whose elements all occur in the panel's training molecules
+        (True for every molecule when the reference predates the element list; False for
+        None)."""
+        elements = self.info.get("ad", {}).get("elements")
+        if not elements:
+            return np.array([m is not None for m in mols], dtype=bool)
+        query = _unknown_element_query(tuple(elements))
+        return np.array([m is not None and not m.HasSubstructMatch(query) for m in mols])
+
     def ad_similarity(self, X: np.ndarray, spec) -> np.ndarray:
         """Max Tanimoto (folded ECFP4) of each feature row to the AD reference.
 
@@ -124,6 +138,28 @@ class Reference:
             R = R.astype(np.float32)
             self._ad_cache = (np.ascontiguousarray(R.T), R.sum(axis=1))
         return self._ad_cache
+
+
+@cache
+def _unknown_element_query(elements: tuple[str, ...]):
+    """One SMARTS atom matching any element outside `elements` (one C++ call per molecule)."""
+    from rdkit import Chem
+
+    table = Chem.GetPeriodicTable()
+    numbers = sorted({table.GetAtomicNumber(e) for e in elements} | {1})
+    return Chem.MolFromSmarts("[" + "&".join(f"!#{z}" for z in numbers) + "]")
+
+
+def training_elements(smiles) -> list[str]:
+    """Element symbols of the given molecules (sorted; unparsable SMILES skipped)."""
+    from rdkit import Chem
+
+    found: set[str] = set()
+    for s in smiles:
+        m = Chem.MolFromSmiles(s)
+        if m is not None:
+            found.update(a.GetSymbol() for a in m.GetAtoms())
+    return sorted(found)
 
 
 # ---------------------------------------------------------------- built at training time
@@ -217,6 +253,7 @@ def build_references(
             "fingerprint": f"ECFP4 folded to {AD_BITS} bits",
             "n_reference": len(picks),
             "n_training_molecules": len(train),
+            "elements": training_elements(train),
             "coverage": round(coverage, 4),
             "maxmin_last_distance": round(float(threshold), 4),
         },

@@ -54,12 +54,18 @@ def published_bert(tmp_path_factory) -> str:
     """A checkpoint written by plain transformers (BertForMaskedLM.save_pretrained), standing in
     for a published model: no HelixForge files except the tokenizer."""
     import torch
+    from tokenizers import normalizers
     from transformers import BertConfig, BertForMaskedLM
 
     from helixforge.lm.tokenizers import build_tokenizer
 
     torch.manual_seed(0)
     tok = build_tokenizer("dna-kmer:3:nonoverlap")
+    # a published tokenizer has its own normalizer (ours maps IUPAC codes to N and U to T; a
+    # copy of ours without helixforge_tokenizer.json is recognised as ours)
+    tok.hf.backend_tokenizer.normalizer = normalizers.Sequence(
+        [normalizers.Replace(c, c.upper()) for c in "acgtn"]
+    )
     cfg = BertConfig(
         vocab_size=len(tok),
         hidden_size=32,

@@ -174,3 +174,32 @@ def test_a_huge_bpe_vocabulary_is_refused_before_training(tmp_path):
     )
     assert r.exit_code == 2 and "too large" in r.output, r.output
     assert not (tmp_path / "t").exists()
+
+
+@pytest.mark.parametrize(
+    "spec", ["dna-char", "dna-kmer:4", "dna-kmer:4:nonoverlap", "dna-bpe:32", "smiles-atom"]
+)
+@pytest.mark.parametrize("keep_config", [True, False])
+def test_our_tokenizer_copied_without_its_spec_file_is_still_ours(tmp_path, spec, keep_config):
+    """A folder holding only the Hugging Face files of one of our tokenizers (no
+    helixforge_tokenizer.json; maybe no tokenizer_config.json) was loaded as 'external': the DNA
+    alphabet check was skipped (a SMILES corpus was pretrained on) and, without the config,
+    [MASK] was unknown."""
+    corpus = ["ACGTACGTTAGCCGATAGCTAGGCTAACGTTTAGC" * 4] * 50
+    tok = build_tokenizer(spec, corpus if spec.endswith("bpe:32") else None)
+    tok.save(tmp_path / "full")
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    names = ["tokenizer.json"] + (["tokenizer_config.json"] if keep_config else [])
+    for name in names:
+        (copy / name).write_bytes((tmp_path / "full" / name).read_bytes())
+    again = SequenceTokenizer.load(copy)
+    assert again.spec.kind == tok.spec.kind and again.spec.k == tok.spec.k
+    assert again.spec.overlap == tok.spec.overlap
+    assert again.spec.alphabet == ("smiles" if spec.startswith("smiles") else "dna")
+    assert again.mask_id == 4 and again.pad_id == 0
+    assert again.encode("ACGTACGT") == tok.encode("ACGTACGT")
+
+
+def test_a_published_tokenizer_is_not_taken_for_ours(published_bert):
+    assert SequenceTokenizer.load(published_bert).spec.kind == "external"

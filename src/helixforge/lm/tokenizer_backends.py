@@ -5,7 +5,6 @@ and the input check that keeps characters a tokenizer would turn into [UNK] out 
 from __future__ import annotations
 
 import itertools
-import json
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -18,7 +17,6 @@ from helixforge.lm.tokenizers import (
     SEP,
     SMILES_BASE_VOCAB,
     SMILES_REGEX,
-    SPEC_FILE,
     SPECIAL_TOKENS,
     TokenizerSpec,
 )
@@ -75,18 +73,21 @@ class SequenceCheck:
 
 def sequence_check(model_path: str | os.PathLike | None) -> SequenceCheck | None:
     """The input check for a checkpoint (or a run directory) whose tokenizer HelixForge built
-    (its helixforge_tokenizer.json records the kind): DNA → alphabet check, SMILES → no
+    (its helixforge_tokenizer.json records the kind; without it, tokenizer.json is
+    recognised, `tokenizers.read_spec`): DNA → alphabet check, SMILES → no
     whitespace. None for other tokenizers (published checkpoints keep their own handling) and
     for paths that do not resolve (loading the model reports those)."""
     from helixforge.lm.models import resolve_model_dir
 
     if model_path is None:
         return None
+    from helixforge.lm.tokenizers import read_spec
+
     try:
-        spec_file = resolve_model_dir(str(model_path).removeprefix("lm:")) / SPEC_FILE
-        kind = json.loads(spec_file.read_text(encoding="utf-8")).get("kind", "")
+        spec = read_spec(resolve_model_dir(str(model_path).removeprefix("lm:")))
     except (HelixError, OSError, ValueError, AttributeError):
         return None
+    kind = spec.kind if spec is not None else ""
     family = kind.split("-")[0] if isinstance(kind, str) else ""
     return SequenceCheck(family, kind) if family in ("dna", "smiles") else None
 

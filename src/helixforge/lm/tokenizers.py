@@ -281,21 +281,89 @@ class SequenceTokenizer:
                 hint="the directory needs tokenizer.json (or the files of a slow tokenizer); "
                 "published models with custom code need --trust-remote-code",
             ) from exc
-        spec_file = p / SPEC_FILE
-        if spec_file.exists():
-            try:
-                raw = json.loads(spec_file.read_text(encoding="utf-8"))
-                if not isinstance(raw, dict):
-                    raise ValueError("not a JSON object")
-            except ValueError as exc:
-                raise InputError(
-                    f"{spec_file}: corrupt or truncated ({exc})", hint=_REBUILD
-                ) from None
-            known = {k: raw.pop(k) for k in ("kind", "k", "overlap", "vocab_size") if k in raw}
-            spec = TokenizerSpec(**known, extra=raw)
-        else:
-            spec = _detect_kmer_vocab(hf) or TokenizerSpec("external")
+        spec = read_spec(p) or _detect_kmer_vocab(hf) or TokenizerSpec("external")
+        if spec.kind != "external":
+            _restore_special_tokens(hf)
         return cls(hf, spec)
+
+
+def read_spec(path: str | os.PathLike) -> TokenizerSpec | None:
+    """The spec of a tokenizer directory HelixForge built: from its helixforge_tokenizer.json,
+    or, when only the Hugging Face files were copied (tokenizer.json without it), recognised
+    from tokenizer.json itself (our specials, post-processor, DNA normalizer, pre-tokenizer).
+    None for other tokenizers, so a copied DNA tokenizer keeps its alphabet check."""
+    p = Path(path)
+    spec_file = p / SPEC_FILE
+    if spec_file.exists():
+        try:
+            raw = json.loads(spec_file.read_text(encoding="utf-8"))
+            if not isinstance(raw, dict):
+                raise ValueError("not a JSON object")
+        except ValueError as exc:
+            raise InputError(f"{spec_file}: corrupt or truncated ({exc})", hint=_REBUILD) from None
+        known = {k: raw.pop(k) for k in ("kind", "k", "overlap", "vocab_size") if k in raw}
+        return TokenizerSpec(**known, extra=raw)
+    try:
+        tj = json.loads((p / "tokenizer.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return _recognise_own(tj) if isinstance(tj, dict) else None
+
+
+def _recognise_own(tj: dict[str, Any]) -> TokenizerSpec | None:
+    """Which of our specs wrote this tokenizer.json (see tokenizer_backends.build_backend), or
+    None when it is not one of ours."""
+    model = tj.get("model") or {}
+    vocab = model.get("vocab")
+    if isinstance(vocab, dict):
+        first = sorted(vocab, key=lambda t: vocab[t] if isinstance(vocab[t], int) else 1 << 62)
+    else:
+        return None
+    post = tj.get("post_processor") or {}
+    if first[: len(SPECIAL_TOKENS)] != SPECIAL_TOKENS or post.get("type") != "TemplateProcessing":
+        return None
+    kind, pre = model.get("type"), tj.get("pre_tokenizer") or {}
+    pattern = (pre.get("pattern") or {}).get("Regex") if pre.get("type") == "Split" else None
+    words = first[len(SPECIAL_TOKENS) :]
+    extra = {"recognised": "from tokenizer.json (helixforge_tokenizer.json was missing)"}
+    if tj.get("normalizer") == _dna_normalizer_json():
+        if kind == "BPE":
+            return TokenizerSpec("dna-bpe", vocab_size=len(vocab), extra=extra)
+        if kind != "WordLevel":
+            return None
+        if pattern == ".":
+            return TokenizerSpec("dna-char", extra=extra)
+        m = re.fullmatch(r"\.\{1,([3-6])\}", pattern or "")
+        if m:
+            return TokenizerSpec("dna-kmer", k=int(m.group(1)), overlap=False, extra=extra)
+        lengths = {len(w) for w in words}
+        if pre.get("type") == "WhitespaceSplit" and len(lengths) == 1 and 3 <= min(lengths) <= 6:
+            return TokenizerSpec("dna-kmer", k=lengths.pop(), overlap=True, extra=extra)
+        return None
+    if tj.get("normalizer") is None and kind == "WordLevel" and pattern == SMILES_REGEX:
+        return TokenizerSpec("smiles-atom", extra=extra)
+    return None
+
+
+def _dna_normalizer_json() -> Any:
+    """Our DNA normalizer as tokenizer.json stores it."""
+    from tokenizers import Tokenizer, models
+
+    from helixforge.lm.tokenizer_backends import _dna_normalizer
+
+    tok = Tokenizer(models.WordLevel(vocab={"[UNK]": 0}, unk_token="[UNK]"))
+    tok.normalizer = _dna_normalizer()
+    return json.loads(tok.to_str())["normalizer"]
+
+
+def _restore_special_tokens(hf) -> None:
+    """Name our special tokens when tokenizer_config.json was not copied (transformers then
+    knows no [MASK] / [PAD]); they are in the vocabulary of every tokenizer we build."""
+    names = dict(zip(("pad", "unk", "cls", "sep", "mask"), SPECIAL_TOKENS, strict=True))
+    names |= {"bos": "[CLS]", "eos": "[SEP]"}
+    for role, token in names.items():
+        if getattr(hf, f"{role}_token", None) is None:
+            setattr(hf, f"{role}_token", token)
 
 
 _REBUILD = (

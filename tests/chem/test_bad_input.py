@@ -276,6 +276,7 @@ CASES = {
     "predict without -o": (["chem", "predict", "{run}", "{lib}"], "--out"),
     "predict out is a directory": (["chem", "predict", "{run}", "{lib}", "-o", "{out}"], "--out"),
     "predict out exists": (["chem", "predict", "{run}", "{lib}", "-o", "{afile}"], "already exists"),
+    "predict quote never closed past the first chunk": (["chem", "predict", "{run}", "{quotelate}", "-o", "{out}/p.csv", "--chunk-size", "20"], "never closed"),
     "predict nothing usable": (["chem", "predict", "{run}", "{badlib}", "-o", "{out}/p.csv"], "none of the"),
     # ---- evaluate / standardize
     "evaluate unknown target": (["chem", "evaluate", "{run}", "{data}", "--label-col", "pIC50", "-o", "{out}/ev"], "pIC50"),
@@ -330,8 +331,9 @@ def files(tmp_path_factory, make_table):
     (tmp / "onemol.csv").write_text("smiles,y\n" + "".join(f"CCO,{i}\n" for i in range(20)))
     pd.DataFrame({"smiles": ["CCO", "c1ccccc1N", "oops(("]}).to_csv(tmp / "lib.csv", index=False)
     pd.DataFrame({"smiles": ["oops((", ""]}).to_csv(tmp / "badlib.csv", index=False)
+    (tmp / "quotelate.csv").write_text("smiles\n" + "CCO\n" * 50 + '"CCN\n' + "CCC\n" * 5)
     for name in ("empty", "header", "binary", "dup", "badsmiles", "nolabels", "textlabels",
-                 "badlib", "lib", "const", "three", "onemol"):  # fmt: skip
+                 "badlib", "lib", "const", "three", "onemol", "quotelate"):  # fmt: skip
         f[name] = str(tmp / f"{name}.csv")
     f["trunc"], f["afile"] = str(tmp / "trunc.csv.gz"), str(tmp / "afile.txt")
     run = tmp / "trained"

@@ -530,3 +530,20 @@ def test_chem_verbs_never_write_their_errors_table_over_the_input(tmp_path, verb
     res = CliRunner().invoke(app, [*argv, "-o", str(tmp_path / "lib.csv"), "-q"])
     assert res.exit_code == 2 and "errors table" in res.output, res.output
     assert data.read_text() == text and not (tmp_path / "lib.csv").exists()
+
+
+def test_a_refused_job_removes_only_the_staging_folder_it_made(tmp_path):
+    from helixforge.core.io import discard_stage_on_refusal
+
+    stage = tmp_path / ".out.csv.partial"
+    with pytest.raises(InputError), discard_stage_on_refusal(stage):
+        stage.mkdir()
+        raise InputError("lib.csv, line 51: a quoted field opened here is never closed")
+    assert not stage.exists()
+    with pytest.raises(KeyboardInterrupt), discard_stage_on_refusal(stage):
+        stage.mkdir()
+        raise KeyboardInterrupt  # an interrupt keeps the finished chunks for --resume
+    assert stage.exists()
+    with pytest.raises(ConfigError), discard_stage_on_refusal(stage):
+        raise ConfigError("--resume: made with another chunk size")  # an earlier run's folder
+    assert stage.exists()

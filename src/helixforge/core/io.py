@@ -389,6 +389,26 @@ def staging_dir(final: str | os.PathLike, *, keep_on_error: bool = True) -> Iter
     replace_dir(stage, final)
 
 
+@contextlib.contextmanager
+def discard_stage_on_refusal(stage: str | os.PathLike) -> Iterator[None]:
+    """Remove a resumable job's staging folder when the job is refused (a `HelixError`: a
+    problem in the input or the model found while reading a later chunk, such as a quote
+    never closed on line 50,000). Resuming could never get past it, since the input has to
+    change. An interrupt or a bug keeps the folder for --resume, and so does a refusal when
+    the folder was there before this job (an earlier run's finished chunks are not lost to a
+    mistyped option)."""
+    from helixforge.core.errors import HelixError
+
+    stage = Path(stage)
+    existed = stage.exists()
+    try:
+        yield
+    except HelixError:
+        if not existed:
+            shutil.rmtree(stage, ignore_errors=True)
+        raise
+
+
 def check_not_input(
     out: str | os.PathLike | None,
     inputs: Iterable[str | os.PathLike | None],

@@ -198,15 +198,17 @@ def screen_library(
         "domain": domain,
         "all_out": all_out is not None,
     }
-    from helixforge.core.io import staging_path
+    from helixforge.core.io import discard_stage_on_refusal, staging_path
+    from helixforge.core.progress import progress
 
     stage = staging_path(out)
     state = _resume_state(stage, key, resume)
     done = set(state["done"])
     workers = n_jobs
-    from helixforge.core.progress import progress
-
-    with progress("screening", total=total, quiet=quiet, unit="mol") as advance:
+    with (
+        discard_stage_on_refusal(stage),
+        progress("screening", total=total, quiet=quiet, unit="mol") as advance,
+    ):
 
         def todo() -> Iterator[tuple[int, TableChunk]]:
             chunks = read_library(

@@ -1,0 +1,25 @@
+"""helix chem admet: a refused input leaves nothing behind (the verb's own tests are in
+tests/chem/admet)."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from helixforge.cli.app import app
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("smiles\n", "no data rows"),  # found by the chunk reader, after the staging folder
+        ("smiles\n" + "CCO\n" * 50 + '"CCN\n' + "CCC\n" * 5, "never closed"),  # in chunk 3
+    ],
+)
+def test_an_input_refused_while_reading_leaves_no_staging_folder(tmp_path, text, expected):
+    lib = tmp_path / "lib.csv"
+    lib.write_text(text)
+    argv = ["chem", "admet", str(lib), "-o", str(tmp_path / "a.csv"), "-q", "--jobs", "1"]
+    res = CliRunner().invoke(app, [*argv, "--chunk-size", "20", "--endpoints", "qed"])
+    assert res.exit_code == 2 and expected in res.output, res.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["lib.csv"]

@@ -424,3 +424,29 @@ def test_corpus_blocks_leave_out_the_lines_a_first_pass_found_unusable(tmp_path:
     corpus.write_text("smiles\nCCO\nC1CC\n\nCCN\nCCC\n")  # C1CC is line 3, the blank line 4
     assert list(iter_smiles(corpus, drop={3})) == ["CCO", "CCN", "CCC"]
     assert list(iter_blocks(corpus, 2, skip=1, drop={3})) == [["CCN", "CCC"]]
+
+
+def test_finetune_with_no_usable_active_names_the_rows_in_the_message(tmp_path: Path):
+    """The run directory (and its errors.csv) is not written when nothing is usable, so the
+    message itself names the first rows and why; it said 'see the errors table'."""
+    from typer.testing import CliRunner
+
+    from helixforge.cli.app import app
+
+    base = tmp_path / "base"
+    Prior.from_config(Vocabulary.build(CORPUS), {"hidden_size": 16, "num_layers": 1}).save(base)
+    actives = tmp_path / "actives.csv"
+    actives.write_text("smiles\n1\n2\nC C O\n")
+    argv = [
+        "chem",
+        "finetune-prior",
+        str(actives),
+        "--model",
+        str(base),
+        "-o",
+        str(tmp_path / "ft"),
+    ]
+    res = CliRunner().invoke(app, [*argv, "-q"], env={"COLUMNS": "200"})
+    assert res.exit_code == 2, res.output
+    assert "row 2, column 'smiles'" in res.output and "whitespace inside" in res.output
+    assert "see the errors table" not in res.output and not (tmp_path / "ft").exists()

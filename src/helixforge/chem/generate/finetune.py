@@ -119,7 +119,11 @@ def finetune_prior(
     errors = RowErrors(actives)
     mols, rows_in = read_actives(actives, prior, smiles_col, errors)
     if not mols:
-        raise NoUsableRowsError(f"{actives}: no usable molecules", hint="see the errors table")
+        # nothing is written (no run directory, so no errors.csv): the message names the rows
+        raise NoUsableRowsError(
+            f"{actives}: none of the {rows_in} rows is a molecule the prior can learn",
+            hint=f"check --input-col; the first problems:\n{errors.summary()}",
+        )
     rng = random.Random(seed)
     order = mols[:]
     rng.shuffle(order)

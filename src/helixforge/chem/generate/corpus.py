@@ -17,7 +17,7 @@ import os
 from collections.abc import Collection, Iterator
 from pathlib import Path
 
-from helixforge.core.errors import ColumnNotFoundError, EmptyInputError
+from helixforge.core.errors import ColumnNotFoundError, EmptyInputError, is_missing
 from helixforge.core.io import open_text
 
 SMILES_COLUMNS = ("smiles", "SMILES", "canonical_smiles", "Smiles", "smi", "SMI")
@@ -41,7 +41,7 @@ def iter_corpus_rows(
     """(line number, SMILES text) for every data line of `path`, an empty line or cell as ""
     (so that unusable lines can be reported with their line, not dropped unseen). The line is
     the file's (header = line 1); for Parquet, the row as `core.tables.iter_table` numbers it."""
-    from helixforge.core.table_reader import read_sample
+    from helixforge.core.table_reader import _header_names, read_sample
     from helixforge.core.tables import table_format
 
     if table_format(path) == "parquet":
@@ -52,9 +52,10 @@ def iter_corpus_rows(
         first = f.readline().lstrip("\ufeff")  # a UTF-8 byte-order mark is not the header
         if not first:
             raise EmptyInputError(f"{path}: file is empty", hint="pass a corpus with SMILES")
-        delim = "\t" if "\t" in first else ("," if "," in first else None)
+        delim = _table_delimiter(first, column)
         if delim is not None or column is not None:
             header = next(csv.reader([first.rstrip("\r\n")], delimiter=delim or ","))
+            header = _header_names(header, Path(path), 1)  # a name twice is refused
             names = [column] if column else list(SMILES_COLUMNS)
             col = next((header.index(n) for n in names if n in header), None)
             if col is None:
@@ -69,6 +70,19 @@ def iter_corpus_rows(
         for i, line in enumerate(f, start=2):
             parts = line.split()
             yield i, parts[0] if parts else ""
+
+
+def _table_delimiter(first: str, column: str | None) -> str | None:
+    """The delimiter of a corpus table from its header line: TAB, ',', ';' or '|' when
+    splitting on it names the SMILES column (`column`, else one of SMILES_COLUMNS), else TAB
+    or ',' when present; None for a SMILES-per-line file. ';' and '|' need the column's name
+    in the header, as a CXSMILES extension ('CCO |$;;$|') holds both."""
+    names = [column] if column else list(SMILES_COLUMNS)
+    line = first.rstrip("\r\n")
+    for d in ("\t", ",", ";", "|"):
+        if d in line and any(n in (f.strip() for f in line.split(d)) for n in names):
+            return d
+    return "\t" if "\t" in line else ("," if "," in line else None)
 
 
 def _open_corpus(path: Path):
@@ -96,7 +110,8 @@ def _parquet_smiles(path: str | os.PathLike, column: str | None) -> Iterator[tup
             if col is None:
                 raise ColumnNotFoundError(names[:1], list(frame.columns), path)
         for line, s in zip(frame.index, frame[col].tolist()):
-            yield int(line), s.strip() if isinstance(s, str) else ""
+            # a number or other non-text cell is kept as text, so the errors table names it
+            yield int(line), "" if is_missing(s) else str(s).strip()
 
 
 def iter_blocks(

@@ -65,8 +65,12 @@ def corpus_problem(smiles: str, kind: str = "smiles", max_len: int = 128, vocab=
     if not smiles:
         return "empty line: no SMILES"
     RDLogger.DisableLog("rdApp.*")
-    if Chem.MolFromSmiles(smiles) is None:
+    mol = Chem.MolFromSmiles(smiles)
+    if mol is None:
         return "not a valid SMILES (RDKit cannot parse it)"
+    if "*" in smiles and any(a.GetAtomicNum() == 0 for a in mol.GetAtoms()):
+        # as every chem verb's standardizer: a fragment, not a molecule to learn to generate
+        return "has a dummy atom '*' (attachment point / R group); give the whole molecule"
     try:
         toks = split_tokens(smiles_to_sequence(smiles, kind), kind)
     except InputError as exc:

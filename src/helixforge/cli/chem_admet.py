@@ -21,7 +21,9 @@ from helixforge.cli.common import (
 @handle_errors
 def admet_cmd(
     input: str = typer.Argument(
-        ..., help="Molecules: .smi / .csv / .tsv / .parquet (gz allowed) with a SMILES column."
+        ...,
+        help="Molecules: .smi / .csv / .tsv / .parquet with a SMILES column, or an SD file "
+        "(.sdf; gz allowed).",
     ),
     out_path: str = out_option(
         None, "Output table (csv / tsv / parquet): input + admet_* columns."

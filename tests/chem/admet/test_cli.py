@@ -45,6 +45,31 @@ def test_every_row_is_predicted_or_in_the_errors_table(tmp_path):
     assert "O=C(O)c1ccccc1" in set(df["canonical_smiles"])  # the salt reduced to its parent
 
 
+def test_an_sd_file_is_read_record_by_record_as_chem_predict_and_screen_read_it(tmp_path):
+    from rdkit import Chem
+
+    sdf = tmp_path / "lib.sdf.gz"
+    with gzip.open(sdf, "wt") as f:
+        w = Chem.SDWriter(f)
+        for i, smi in enumerate(["CCO", "c1ccccc1O", "CC(=O)Nc1ccc(O)cc1"]):
+            mol = Chem.MolFromSmiles(smi)
+            mol.SetProp("_Name", f"mol{i}")
+            w.write(mol)
+        w.close()
+    text = gzip.open(sdf, "rt").read()
+    broken = tmp_path / "broken.sdf"  # the second record's atom block cut short
+    broken.write_text(text.replace("$$$$\n", "$$$$\nbad\n\n\n  3  2\nM  END\n$$$$\n", 1))
+    out = tmp_path / "admet.csv"
+    res = _run(sdf, "-o", out, "--endpoints", "herg,qed", "-q")
+    assert res.exit_code == 0, res.output
+    df = pd.read_csv(out)
+    assert df["name"].tolist() == ["mol0", "mol1", "mol2"] and df["admet_herg"].notna().all()
+    res = _run(broken, "-o", tmp_path / "b.csv", "--endpoints", "herg", "-q")
+    assert res.exit_code == 0, res.output
+    errors = pd.read_csv(tmp_path / "b.errors.csv")
+    assert len(pd.read_csv(tmp_path / "b.csv")) == 3 and errors["row"].tolist() == [2]
+
+
 def test_no_percentiles_and_report(tmp_path):
     out, report = tmp_path / "admet.csv", tmp_path / "admet.html"
     res = _run(_lib(tmp_path), "-o", out, "--no-percentiles", "--report", report, "-q",

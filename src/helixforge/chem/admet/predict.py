@@ -105,9 +105,12 @@ def predict_admet(
     """Predict the panel for every row of `input` that standardizes; write `out` (input
     columns + `canonical_smiles` + panel columns) and `<out>.errors.csv` for the rest; with
     `report`, an HTML report (per-molecule bars, per-endpoint distributions). Returns a
-    summary (rows, predicted, errors, paths, in-domain fraction)."""
+    summary (rows, predicted, errors, paths, in-domain fraction). An SD file (.sdf / .sd, gz
+    allowed) is read record by record, as `chem screen` and `chem predict` read it: `smiles`
+    and `name` columns, one row per record, unreadable records in the errors table."""
+    from helixforge.chem.screen.library import SDF_SMILES_COL, is_sdf, read_library
     from helixforge.chem.standardize import StandardizeOptions
-    from helixforge.core.io import check_output
+    from helixforge.core.io import check_output, discard_stage_on_refusal, staging_path
     from helixforge.core.options import require_int
     from helixforge.core.parallel import resolve_jobs
     from helixforge.core.supervised import predict_table
@@ -128,22 +131,29 @@ def predict_admet(
     _PANELS[key] = panel
     run = _PanelRun(panel, key)
     jobs = resolve_jobs(n_jobs)
-    summary = predict_table(
-        run,
-        input,
-        out,
-        prepare=run.prepare(jobs, StandardizeOptions()),
-        input_col=input_col or "smiles",
-        chunk_size=chunk_size,
-        resume=resume,
-        overwrite=overwrite,
-        options={
-            "endpoints": list(panel.endpoints),
-            "percentiles": panel.percentiles,
-            "domain": panel.domain,
-        },
-        quiet=quiet,
-    )
+    col, read_chunks, marker = input_col or "smiles", None, None
+    if is_sdf(input):  # its molecules are read as the `smiles` column, as screen does
+        col, read_chunks, marker = input_col or SDF_SMILES_COL, read_library, b"$$$$"
+    # a refusal while reading a later chunk leaves no staging folder this job made
+    with discard_stage_on_refusal(staging_path(out)):
+        summary = predict_table(
+            run,
+            input,
+            out,
+            read_chunks=read_chunks,
+            record_marker=marker,
+            prepare=run.prepare(jobs, StandardizeOptions()),
+            input_col=col,
+            chunk_size=chunk_size,
+            resume=resume,
+            overwrite=overwrite,
+            options={
+                "endpoints": list(panel.endpoints),
+                "percentiles": panel.percentiles,
+                "domain": panel.domain,
+            },
+            quiet=quiet,
+        )
     if report is not None:
         from helixforge.chem.admet.report import write_admet_report
 

@@ -450,3 +450,27 @@ def test_finetune_with_no_usable_active_names_the_rows_in_the_message(tmp_path: 
     assert res.exit_code == 2, res.output
     assert "row 2, column 'smiles'" in res.output and "whitespace inside" in res.output
     assert "see the errors table" not in res.output and not (tmp_path / "ft").exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "words"),
+    [
+        ("header.csv", b"smiles,id\n", "only 0 usable SMILES"),
+        ("latin.csv", b"smiles\nCCO\nCC\xe9\n", "not UTF-8"),
+        ("nocol.csv", b"mol,id\nCCO,1\nCCN,2\n", "'smiles' not found"),
+        ("bad.csv", b"smiles\n1\n2\nC1CC\n", "row 2, column 'smiles'"),
+    ],
+)
+def test_a_refused_corpus_leaves_no_run_directory(tmp_path: Path, name, content, words):
+    """train-prior made its run directory before reading the corpus: a refused corpus left it
+    behind (empty, or holding only errors.csv, which the message then pointed to)."""
+    from typer.testing import CliRunner
+
+    from helixforge.cli.app import app
+
+    corpus = tmp_path / name
+    corpus.write_bytes(content)
+    argv = ["chem", "train-prior", str(corpus), "-o", str(tmp_path / "out"), "--hidden", "8"]
+    res = CliRunner().invoke(app, [*argv, "--layers", "1", "-q"], env={"COLUMNS": "200"})
+    assert res.exit_code == 2 and words in res.output, res.output
+    assert not (tmp_path / "out").exists()

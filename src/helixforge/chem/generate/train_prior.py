@@ -40,7 +40,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from helixforge.core.errors import ConfigError, InputError, NoUsableRowsError, RowErrors
+from helixforge.core.errors import (
+    ConfigError,
+    HelixError,
+    InputError,
+    NoUsableRowsError,
+    RowErrors,
+)
 
 
 def _file_sha256(path: Path) -> str:
@@ -253,6 +259,7 @@ def train_prior(
         check_output(out, overwrite=overwrite, kind="dir", inputs=[corpus])
         if out.exists():
             shutil.rmtree(out)
+    made_out = not out.exists()
     out.mkdir(parents=True, exist_ok=True)
     key = {
         "corpus_sha256": _file_sha256(corpus), "kind": kind, "column": column, "config": cfg,
@@ -279,19 +286,24 @@ def train_prior(
     else:
         say(f"scanning {corpus} for the vocabulary")
         errors = RowErrors(corpus)
-        counts, rows, bad = scan_corpus(
-            corpus, kind, column, cfg["max_len"], errors, base.vocab if base else None
-        )
+        try:
+            counts, rows, bad = scan_corpus(
+                corpus, kind, column, cfg["max_len"], errors, base.vocab if base else None
+            )
+            if rows - bad < 2:
+                raise NoUsableRowsError(
+                    f"{corpus}: only {rows - bad} usable SMILES in {rows:,} line(s)",
+                    hint="use a bigger corpus"
+                    + (f"; the first problems:\n{errors.summary()}" if len(errors) else ""),
+                )
+        except HelixError:  # a refused corpus leaves no run directory (nor one errors.csv)
+            if made_out:
+                shutil.rmtree(out, ignore_errors=True)
+            raise
         errors.write(out / ERRORS_FILE)  # every unusable line: its line number and why
         bad_lines = errors.rows()  # left out of every pass without re-checking them
         if bad:
             say(f"{bad:,} of {rows:,} corpus lines unusable, not trained on → {out / ERRORS_FILE}")
-        if rows - bad < 2:
-            raise NoUsableRowsError(
-                f"{corpus}: only {rows - bad} usable SMILES",
-                hint=f"use a bigger corpus; why lines were unusable: {out / ERRORS_FILE}"
-                + (f" (first: {errors.items[0]})" if len(errors) else ""),
-            )
         vocab = base.vocab if base is not None else Vocabulary.from_counts(counts, kind)
         saved = None
     # A small corpus keeps at most a tenth for validation.

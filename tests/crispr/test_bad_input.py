@@ -370,3 +370,24 @@ def test_design_finds_a_gtf_gene_whose_quoted_name_holds_a_semicolon(d, tmp_path
     res = runner.invoke(app, [*DESIGN, "-t", "ab;c", "-g", str(d / "g.fa"), "-a", str(gtf),
                               "-m", "1", "-o", str(tmp_path / "g.tsv")])  # fmt: skip
     assert res.exit_code == 0, res.output
+
+
+@pytest.mark.parametrize(
+    "name, argv",
+    [
+        ("x.offtargets.tsv", ["-t", "chr1:1001-1400", "-g", "{inp}", "-m", "1"]),
+        ("x.skipped.tsv", ["-t", "{inp}#chr1", "-m", "1"]),
+        ("t.fa", ["-t", "{inp}#chr1", "-m", "1", "--report", "{inp}"]),
+    ],
+)
+def test_design_side_outputs_never_replace_an_input(d, tmp_path, name, argv):
+    """-o x.tsv also writes x.offtargets.tsv and x.skipped.tsv; a genome or a target FASTA
+    (FILE#RECORD) of that name was overwritten, and --report could name the target file."""
+    inp = tmp_path / name
+    inp.write_text(">chr1\n" + (d / "g.fa").read_text().split("\n")[1][:3000] + "\n")
+    before = inp.read_bytes()
+    args = [a.format(inp=inp) for a in argv]
+    res = runner.invoke(app, [*DESIGN, *args, "-o", str(tmp_path / "x.tsv"), "-q"])
+    assert res.exit_code == 2, res.output
+    assert "is the input" in res.output and name in res.output, res.output
+    assert inp.read_bytes() == before and not (tmp_path / "x.tsv").exists()

@@ -383,3 +383,26 @@ def test_regions_read_as_samtools_does():
     assert parse_regions("chr1:4001", lengths) == [Region("chr1", 4000, 5000)]
     assert parse_regions("1:10-20,chr2:5-9", lengths) == [Region("chr1", 9, 20), Region("2", 4, 9)]
     assert parse_regions("HLA-A*01:01", lengths) == [Region("HLA-A*01:01", 0, 40)]
+
+
+@pytest.mark.parametrize(
+    "verb, source, argv",
+    [
+        ("scan", "fg.fa", [*SCAN, "{inp}", *M, "-o", "{t}/x.tsv"]),
+        ("enrich", "bg.fa", [*ENRICH, "{d}/fg.fa", "{inp}", *M, "-o", "{t}/x.tsv"]),
+        ("variants", "v.vcf", [*VAR, "--vcf", "{inp}", "--genome", "{d}/g.fa",
+                               "--model", "{d}/run", "--window", "32", "-o", "{t}/x.tsv"]),
+        ("design", "fg.fa", [*DESIGN, "{d}/run", "--fasta", "{inp}", "--edits", "1",
+                             "-o", "{t}/x.fa"]),
+    ],
+)  # fmt: skip
+def test_an_input_named_like_the_errors_table_is_not_overwritten(d, tmp_path, verb, source, argv):
+    """-o x.tsv writes x.errors.csv beside it; an input of that name (a FASTA or VCF called
+    x.errors.csv) was replaced by the rejected rows (motifs scan/enrich, variants, design)."""
+    inp = tmp_path / "x.errors.csv"
+    shutil.copy(d / source, inp)
+    before = inp.read_bytes()
+    res = runner.invoke(app, [a.format(d=d, t=tmp_path, inp=inp) for a in argv] + ["-q"])
+    assert res.exit_code == 2, res.output
+    assert "errors table" in res.output and "x.errors.csv" in res.output, res.output
+    assert inp.read_bytes() == before

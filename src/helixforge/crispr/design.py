@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -136,9 +137,10 @@ def design_guides(
     from helixforge.crispr.offtarget_index import check_index_path
 
     check_index_path(index)
+    inputs = [genome, index, annotation, target, _target_file(target), ontarget_model]
     for dest, opt in ((out, "--out"), (report, "--report")):
-        check_not_input(dest, [genome, index, annotation, target], option=opt)
-    paths = design_output_paths(out, report, overwrite=overwrite)
+        check_not_input(dest, inputs, option=opt)
+    paths = design_output_paths(out, report, overwrite=overwrite, inputs=inputs)
     enz = get_enzyme(enzyme)
     notes: list[str] = []
     tgt = resolve_target(target, genome=genome, annotation=annotation)
@@ -263,13 +265,23 @@ def design_guides(
     return result
 
 
-def design_output_paths(out, report=None, *, overwrite: bool = False) -> dict[str, Path] | None:
+def _target_file(target: object) -> str | None:
+    """The file part of a 'FILE#RECORD' target (an input the outputs must not replace)."""
+    if isinstance(target, str | os.PathLike) and "#" in str(target):
+        return str(target).rsplit("#", 1)[0]
+    return None
+
+
+def design_output_paths(
+    out, report=None, *, overwrite: bool = False, inputs: Sequence[object] = ()
+) -> dict[str, Path] | None:
     """The files a design writes (guides, off-targets, skipped sites, report), each checked
-    (`core.io.check_output`) before any work starts; None when `out` is None."""
+    (`core.io.check_output`) before any work starts, none of them one of `inputs` (a genome
+    named guides.offtargets.tsv with -o guides.tsv was overwritten); None when `out` is None."""
     from helixforge.core.io import check_distinct_outputs, check_output
 
     if report is not None:
-        check_output(report, overwrite=overwrite, option="--report")
+        check_output(report, overwrite=overwrite, option="--report", inputs=inputs)
     if out is None:
         return None
     main = Path(out)
@@ -289,6 +301,7 @@ def design_output_paths(out, report=None, *, overwrite: bool = False) -> dict[st
             out if key == "out" else path,
             overwrite=overwrite,
             option="--out" + ("" if key == "out" else f" ({key})"),
+            inputs=inputs,
         )
     return paths
 

@@ -87,8 +87,9 @@ def design_from_run(
     from helixforge.core.io import check_output
     from helixforge.dna.interpret import load_run_model
     from helixforge.dna.motifs import errors_path, load_jaspar
+    from helixforge.dna.motifs.pipeline import check_outputs_not_inputs
 
-    check_not_input(out, [run, fasta, lm])
+    check_outputs_not_inputs(out, [run, fasta, lm])
     check_not_input(table_path(out), [run, fasta, lm])
     check_output(out, overwrite=overwrite)
     check_output(table_path(out), overwrite=overwrite)

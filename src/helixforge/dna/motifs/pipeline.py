@@ -28,6 +28,13 @@ def errors_path(out: str | os.PathLike) -> Path:
     return p.with_name(p.name.split(".")[0] + ".errors.csv")
 
 
+def check_outputs_not_inputs(out: str | os.PathLike, inputs: Sequence[object]) -> None:
+    """`out` and the errors table written beside it (`errors_path`) must not be an input: a
+    FASTA named hits.errors.csv with -o hits.tsv was replaced by the rejected records."""
+    check_not_input(out, inputs)
+    check_not_input(errors_path(out), inputs, option="--out (errors table)")
+
+
 def scan_fasta(
     fasta: str | os.PathLike,
     out: str | os.PathLike,
@@ -45,7 +52,7 @@ def scan_fasta(
     Rows in = hits' sequences + errors: every record is scanned or in the errors table.
     """
     require_float(pvalue, "--pvalue", low=0, high=1, low_open=True)
-    check_not_input(out, [fasta, motif_options.get("motif_file")])
+    check_outputs_not_inputs(out, [fasta, motif_options.get("motif_file")])
     check_output(out, overwrite=overwrite)
     motifs = list(motifs) if motifs is not None else resolve_motifs(**motif_options)
     errors = RowErrors(fasta)
@@ -83,7 +90,7 @@ def enrich_fasta(
     from helixforge.core.tables import write_table
 
     require_float(pvalue, "--pvalue", low=0, high=1, low_open=True)
-    check_not_input(out, [foreground, background, motif_options.get("motif_file")])
+    check_outputs_not_inputs(out, [foreground, background, motif_options.get("motif_file")])
     check_output(out, overwrite=overwrite)
     motifs = list(motifs) if motifs is not None else resolve_motifs(**motif_options)
     fg_err, bg_err = RowErrors(foreground), RowErrors(background)

@@ -37,7 +37,6 @@ import numpy as np
 import pandas as pd
 
 from helixforge.core.errors import ConfigError, NoUsableRowsError, RowErrors
-from helixforge.core.io import check_not_input
 from helixforge.core.options import require_int
 from helixforge.dna.variants.alleles import as_genome, read_variants, usable_alleles
 from helixforge.dna.variants.resume import ChunkStore, fingerprint
@@ -249,7 +248,9 @@ def score_variants(
 
         mpra_model = MpraModel.load()
     if out is not None:
-        check_not_input(out, [vcf, genome, model if isinstance(model, str) else None])
+        from helixforge.dna.motifs.pipeline import check_outputs_not_inputs
+
+        check_outputs_not_inputs(out, [vcf, genome, model if isinstance(model, str) else None])
         check_output(out, overwrite=overwrite, kind="table")
     errors = errors if errors is not None else RowErrors(vcf)
     n_errors_before = len(errors)

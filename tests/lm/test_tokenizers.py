@@ -203,3 +203,24 @@ def test_our_tokenizer_copied_without_its_spec_file_is_still_ours(tmp_path, spec
 
 def test_a_published_tokenizer_is_not_taken_for_ours(published_bert):
     assert SequenceTokenizer.load(published_bert).spec.kind == "external"
+
+
+def test_tokenizer_train_never_replaces_the_folder_holding_its_corpus(tmp_path):
+    """`lm tokenizer train --corpus d/genome.fa -o d --overwrite` swapped d for the tokenizer:
+    the corpus was deleted."""
+    from typer.testing import CliRunner
+
+    from helixforge.cli.app import app
+    from helixforge.core.errors import ConfigError
+    from helixforge.lm.tokenizers import train_tokenizer
+
+    corpus = tmp_path / "d" / "genome.fa"
+    corpus.parent.mkdir()
+    corpus.write_text(">c\n" + "ACGTTGCAAGGCTTAC" * 40 + "\n")
+    argv = ["lm", "tokenizer", "train", "dna-bpe:32", "--corpus", str(corpus), "-o",
+            str(corpus.parent), "--overwrite"]  # fmt: skip
+    res = CliRunner().invoke(app, argv)
+    assert res.exit_code == 2 and "holds the input" in res.output, res.output
+    with pytest.raises(ConfigError, match="holds the input"):
+        train_tokenizer("dna-bpe:32", corpus, corpus.parent)
+    assert corpus.exists()

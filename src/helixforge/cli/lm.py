@@ -74,7 +74,7 @@ def tokenizer_train(
     from helixforge.core.io import check_output
     from helixforge.lm.tokenizers import train_tokenizer
 
-    check_output(out_dir, overwrite=overwrite, kind="dir")
+    check_output(out_dir, overwrite=overwrite, kind="dir", inputs=[corpus])
     tok = train_tokenizer(spec, corpus, out_dir, max_sequences=max_sequences, seed=seed)
     out.print(f"{tok.spec}: vocabulary {len(tok):,} → {out_dir}", markup=False)
 

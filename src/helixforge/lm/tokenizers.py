@@ -465,6 +465,9 @@ def train_tokenizer(
     `corpus` is a FASTA(.gz), .smi/.csv(.gz) or text file; at most `max_sequences` sequences
     (genome windows of 1,000 bp) are read from it.
     """
+    from helixforge.core.io import check_not_input
+
+    check_not_input(out, [corpus])  # a folder holding the corpus would be replaced with it
     sp = parse_spec(spec)
     texts = None
     if corpus is not None:

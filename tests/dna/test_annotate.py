@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 import torch
 
-from helixforge.core.errors import ConfigError
+from helixforge.core.errors import ConfigError, InputError
 from helixforge.dna.annotate import (
     GeneAnnotator,
     Region,
@@ -159,3 +159,28 @@ def test_a_gff_whose_every_cds_is_past_the_contig_end_names_the_line(tmp_path):
     with pytest.raises(NoUsableRowsError, match="no usable CDS") as exc:
         train_annotator(tmp_path / "g.fa", tmp_path / "a.gff3", out=tmp_path / "run")
     assert "row 2, column 'end': CDS ends past the end of chr1" in exc.value.hint
+
+
+def test_one_malformed_gff_line_goes_to_the_errors_table_not_the_job(tmp_path):
+    """A GFF with one bad CDS line (start > end, start not a number, 5 columns, strand '*')
+    stopped `dna annotate train` at that line; the good CDS lines were never used."""
+    rng = np.random.default_rng(0)
+    (tmp_path / "g.fa").write_text(">chr1\n" + "".join(rng.choice(list("ACGT"), 3000)) + "\n")
+    (tmp_path / "a.gff3").write_text(
+        "##gff-version 3\n"
+        "chr1\tx\tCDS\t400\t101\t.\t+\t0\tID=bad1\n"
+        "chr1\tx\tCDS\tabc\t100\t.\t+\t0\tID=bad2\n"
+        "chr1\tx\tCDS\t101\t400\n"
+        "chr1\tx\tCDS\t601\t900\t.\t*\t0\tID=bad4\n"
+        "chr1\tx\tCDS\t101\t400\t.\t+\t0\tID=good1\n"
+        "chr1\tx\tCDS\t1201\t1500\t.\t-\t0\tID=good2\n"
+    )
+    run = tmp_path / "run"
+    train_annotator(tmp_path / "g.fa", tmp_path / "a.gff3", out=run, epochs=1, window=256,
+                    channels=4, device="cpu", threads=1)  # fmt: skip
+    errors = pd.read_csv(run / "errors.csv")
+    assert errors["row"].tolist() == [2, 3, 4, 5]
+    assert errors["column"].fillna("").tolist() == ["start", "start", "", "strand"]
+    # without an errors table the reader still names the line
+    with pytest.raises(InputError, match="line 2, column 'start'"):
+        read_gff(tmp_path / "a.gff3")

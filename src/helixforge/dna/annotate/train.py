@@ -59,7 +59,11 @@ def load_genome_and_cds(genome: str | os.PathLike, gff: str | os.PathLike, error
     from helixforge.dna.io import Genome, read_gff
 
     g = Genome(genome)
-    cds = read_gff(gff, types={"CDS"})
+    cds = read_gff(gff, types={"CDS"}, errors=errors)
+    stranded = cds["strand"].isin(["+", "-"])
+    for row in cds[~stranded].itertuples():  # the labels need a reading direction
+        errors.add(row.line, "strand", row.strand, "a CDS needs strand + or -")
+    cds = cds[stranded]
     rename, missing = {}, []
     for seqid in cds["seqid"].unique():
         try:

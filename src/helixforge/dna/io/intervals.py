@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from helixforge.core.errors import EmptyInputError, InputError, RowErrors
+from helixforge.core.errors import EmptyInputError, InputError, NoUsableRowsError, RowErrors
 from helixforge.core.io import open_text
 from helixforge.dna.io.fasta import strip_compression_suffix
 from helixforge.dna.io.genome import Genome
@@ -174,12 +174,17 @@ def _parse_attributes(text: str, gtf: bool) -> dict[str, str]:
     return out
 
 
-def read_gff(path: str | os.PathLike, types: Iterable[str] | None = None) -> pd.DataFrame:
+def read_gff(
+    path: str | os.PathLike, types: Iterable[str] | None = None, errors: RowErrors | None = None
+) -> pd.DataFrame:
     """GFF3 or GTF features as a DataFrame with 0-based half-open `start`/`end`.
 
     Columns: seqid, source, type, start, end, score, strand, phase, id, parent, name, gene_id,
     attributes (the raw text), line. `types` keeps only those feature types (e.g. {"CDS"}).
-    The dialect is taken from the suffix (.gtf) or the attribute syntax.
+    The dialect is taken from the suffix (.gtf) or the attribute syntax. A malformed line (not
+    9 columns, start/end not integers, start < 1 or past end) goes to `errors` (GFF line
+    number, column, value, reason) and is skipped when `errors` is given; without it, it is an
+    InputError naming the line.
     """
     import pandas as pd
 
@@ -195,20 +200,24 @@ def read_gff(path: str | os.PathLike, types: Iterable[str] | None = None) -> pd.
                 continue
             f = raw.rstrip("\n\r").split("\t")
             if len(f) != 9:
-                raise InputError(
-                    f"{p}, line {lineno}: expected 9 tab-separated GFF columns, found {len(f)}",
-                    hint="GFF3/GTF columns: seqid source type start end score strand phase attributes",
-                )
+                if keep is not None and len(f) > 2 and f[2] not in keep:
+                    continue  # a malformed line of a type not asked for is not read
+                _gff_fault(p, lineno, "", raw.strip()[:80], f"expected 9 tab-separated GFF "
+                           f"columns, found {len(f)}", errors)  # fmt: skip
+                continue
             if keep is not None and f[2] not in keep:
                 continue
             try:
                 start, end = int(f[3]) - 1, int(f[4])
-            except ValueError as exc:
-                raise InputError(
-                    f"{p}, line {lineno}: start/end {f[3]!r}, {f[4]!r} are not integers"
-                ) from exc
+            except ValueError:
+                bad = "start" if not f[3].strip().lstrip("-").isdigit() else "end"
+                _gff_fault(p, lineno, bad, f[3] if bad == "start" else f[4],
+                           f"{bad} is not an integer", errors)  # fmt: skip
+                continue
             if start < 0 or end <= start:
-                raise InputError(f"{p}, line {lineno}: start {f[3]} must be ≥ 1 and ≤ end {f[4]}")
+                _gff_fault(p, lineno, "start", f[3], f"start {f[3]} must be ≥ 1 and ≤ end {f[4]}",
+                           errors)  # fmt: skip
+                continue
             attrs = _parse_attributes(f[8], gtf or ("=" not in f[8] and '"' in f[8]))
             rows.append(
                 {
@@ -231,11 +240,29 @@ def read_gff(path: str | os.PathLike, types: Iterable[str] | None = None) -> pd.
     cols = GFF_COLUMNS[:8] + ["id", "parent", "name", "gene_id", "attributes", "line"]
     if not rows:
         what = f" of type {sorted(keep)}" if keep else ""
+        if errors is not None and len(errors):
+            raise NoUsableRowsError(
+                f"{p}: no usable GFF/GTF features{what} ({len(errors)} line(s) rejected)",
+                hint=errors.summary(3),
+            )
         raise EmptyInputError(
             f"{p}: no GFF/GTF features{what} found",
             hint="check the file and the feature types asked for",
         )
     return pd.DataFrame(rows, columns=cols)
+
+
+_GFF_HINT = "GFF3/GTF columns: seqid source type start end score strand phase attributes"
+
+
+def _gff_fault(
+    path: Path, lineno: int, column: str, value: str, reason: str, errors: RowErrors | None
+) -> None:
+    """A malformed GFF line: a row of `errors` when given, else an InputError naming it."""
+    if errors is None:
+        where = f", column '{column}'" if column else ""
+        raise InputError(f"{path}, line {lineno}{where}: {reason}", hint=_GFF_HINT)
+    errors.add(lineno, column or None, value, reason)
 
 
 def write_gff3(features: pd.DataFrame, path: str | os.PathLike, source: str = "HelixForge") -> Path:

@@ -547,3 +547,56 @@ def test_a_refused_job_removes_only_the_staging_folder_it_made(tmp_path):
     with pytest.raises(ConfigError), discard_stage_on_refusal(stage):
         raise ConfigError("--resume: made with another chunk size")  # an earlier run's folder
     assert stage.exists()
+
+
+def _containers(tmp_path):
+    """(file, words) for text saved in a container that is not gzip."""
+    import bz2
+    import io
+    import lzma
+    import zipfile
+
+    import pandas as pd
+
+    text = b"smiles\nCCO\nc1ccccc1\n"
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("lib.csv", text)
+    pd.DataFrame({"smiles": ["CCO"]}).to_parquet(tmp_path / "t.parquet")
+    files = {
+        "lib.csv.bz2": (bz2.compress(text), "bzip2-compressed"),
+        "lib.csv.xz": (lzma.compress(text), "xz-compressed"),
+        "lib.csv.zip": (buf.getvalue(), "ZIP archive"),
+        "lib.csv.zst": (b"\x28\xb5\x2f\xfd" + bytes(20), "zstd-compressed"),
+        "saved.csv": ((tmp_path / "t.parquet").read_bytes(), "Parquet file"),
+    }
+    out = []
+    for name, (data, words) in files.items():
+        (tmp_path / name).write_bytes(data)
+        out.append((tmp_path / name, words))
+    return out
+
+
+def test_text_in_a_container_that_is_not_gzip_is_named_not_read_as_garbage(tmp_path):
+    """bzip2 / xz / zip / zstd files and a Parquet file named .csv were decoded as text: a
+    FASTA or corpus of replacement characters, or 'is not UTF-8 text, save it as UTF-8'."""
+    from helixforge.core.io import open_text
+
+    for path, words in _containers(tmp_path):
+        with pytest.raises(InputError, match=words) as exc:
+            open_text(path)
+        assert str(path) in exc.value.message and exc.value.hint
+    plain = tmp_path / "PAR1.csv"
+    plain.write_text("PAR1,smiles\n1,CCO\n")  # a header that merely starts like Parquet
+    with open_text(plain) as fh:
+        assert fh.readline().startswith("PAR1")
+
+
+def test_a_prior_corpus_in_a_bzip2_file_is_named_as_such(tmp_path):
+    from typer.testing import CliRunner
+
+    from helixforge.cli.app import app
+
+    path, words = _containers(tmp_path)[0]
+    res = CliRunner().invoke(app, ["chem", "train-prior", str(path), "-o", str(tmp_path / "o")])
+    assert res.exit_code == 2 and words in res.output and "gzip" in res.output, res.output

@@ -45,6 +45,50 @@ def is_gzip(path: str | os.PathLike) -> bool:
         return False
 
 
+_UNPACK = "decompress it first, or re-compress it with gzip (the one compression read)"
+# (magic bytes at offset 0, what the file is, what to do): containers a text reader must not
+# decode as text (it would read replacement characters, or call the file 'not UTF-8').
+_CONTAINERS = (
+    (b"BZh", "bzip2-compressed", _UNPACK),
+    (b"\xfd7zXZ\x00", "xz-compressed", _UNPACK),
+    (b"\x28\xb5\x2f\xfd", "zstd-compressed", _UNPACK),
+    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive", "extract the file from it first"),
+    (b"PK\x03\x04", "a ZIP archive (or an Excel .xlsx workbook)",
+     "extract the file from it first (from Excel: save as CSV UTF-8)"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an Excel .xls / Office document",
+     "save it as CSV UTF-8"),
+    (b"PAR1", "a Parquet file", "name it .parquet so it is read as Parquet"),
+)  # fmt: skip
+
+
+def container_kind(path: str | os.PathLike) -> tuple[str, str] | None:
+    """(what the file is, what to do) when `path` starts like an archive, a compression other
+    than gzip or a Parquet file; None for anything else (plain text, gzip, unreadable)."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(10)
+            if head.startswith(b"PAR1"):  # Parquet ends with its magic too; a header 'PAR1,…' not
+                fh.seek(-4, os.SEEK_END)
+                if fh.read(4) != b"PAR1":
+                    return None
+    except OSError:
+        return None
+    if head.startswith(b"BZh") and not (head[3:4].isdigit() and head[4:10] == b"1AY&SY"):
+        return None  # bzip2: 'BZh', the block size digit, then the block magic
+    for magic, what, todo in _CONTAINERS:
+        if head.startswith(magic):
+            return what, todo
+    return None
+
+
+def refuse_container(path: str | os.PathLike, expected: str = "a text file") -> None:
+    """`InputError` naming what `path` is when `container_kind` recognises it."""
+    kind = container_kind(path)
+    if kind is not None:
+        what, todo = kind
+        raise InputError(f"{path}: is {what}, not {expected}", hint=todo)
+
+
 def _truncated(path: Path, why: str) -> InputError:
     return InputError(
         f"{path}: the compressed file is truncated or corrupt ({why})",
@@ -129,6 +173,7 @@ def open_text(
             gzip.open(p, "rb"), encoding=encoding, errors=errors, newline=newline
         )
     else:
+        refuse_container(p)  # bzip2 / xz / zip / Parquet …: named, never decoded as text
         inner = open(p, encoding=encoding, errors=errors, newline=newline)
     return _CheckedText(inner, p)  # type: ignore[return-value]
 

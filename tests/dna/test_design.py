@@ -101,3 +101,55 @@ def test_lm_samples_are_ranked_by_the_model(tmp_path, make_detector):
     assert (np.diff(res["score"].to_numpy()) <= 0).all() and list(res["method"]) == [
         "lm-sample"
     ] * 3
+
+
+def _tiny_decoder(path):
+    from helixforge.lm.models import build_model
+    from helixforge.lm.tokenizers import build_tokenizer
+
+    tok = build_tokenizer("dna-char")
+    torch.manual_seed(0)
+    size = {"hidden": 32, "layers": 1, "heads": 2, "ffn": 64}
+    build_model("decoder", size, len(tok), 64).save_pretrained(str(path))
+    tok.save(path)
+    return path
+
+
+def test_lm_sampling_refuses_sizes_it_cannot_serve(tmp_path, make_detector):
+    """--n 1,000,000,000 asked torch for one 8 GB batch (a RuntimeError traceback) and
+    --length 100,000 ran for hours on sequences the ranking model cannot score."""
+    from helixforge.dna.design import sample_from_lm
+
+    lm, model = _tiny_decoder(tmp_path / "lm"), make_detector()
+    with pytest.raises(ConfigError, match="--n must be at most"):
+        sample_from_lm(lm, model, n=1_000_000_000, length=8)
+    model.max_len = 40
+    with pytest.raises(ConfigError, match="--length 100,000 is longer than the model's maximum"):
+        sample_from_lm(lm, model, n=3, length=100_000)
+
+
+def test_lm_sampling_in_batches_is_reproducible(tmp_path, make_detector, monkeypatch):
+    import helixforge.dna.design.sample as sample
+
+    lm, model = _tiny_decoder(tmp_path / "lm"), make_detector()
+    monkeypatch.setattr(sample, "SAMPLE_BATCH", 4)
+    a = sample.sample_from_lm(lm, model, n=10, length=12, seed=3)
+    b = sample.sample_from_lm(lm, model, n=10, length=12, seed=3)
+    assert len(a) == 10 and a.equals(b)
+
+
+def test_design_with_lm_refuses_seed_and_edit_options(tmp_path):
+    """--lm with --fasta / --keep-out / --minimize / --avoid-motif ran the sampler and ignored
+    them without a word."""
+    from typer.testing import CliRunner
+
+    from helixforge.cli.app import app
+
+    (tmp_path / "s.fa").write_text(">a\nACGTACGTAC\n")
+    res = CliRunner().invoke(app, ["dna", "design", str(tmp_path / "run"), "--lm",
+                                   str(tmp_path / "lm"), "--fasta", str(tmp_path / "s.fa"),
+                                   "--keep-out", "1-3", "--minimize", "-o",
+                                   str(tmp_path / "d.fa")])  # fmt: skip
+    assert res.exit_code == 2, res.output
+    assert "--fasta, --keep-out, --minimize cannot be used with it" in res.output, res.output
+    assert not (tmp_path / "d.fa").exists()

@@ -146,6 +146,9 @@ def design_cmd(
             "maximize": not minimize,
             "keep_out": parse_keep_out(keep_out),
         }
+    else:  # the library refuses edit options with --lm (they were silently ignored)
+        options |= {"keep_out": keep_out} if keep_out else {}
+        options |= {"maximize": False} if minimize else {}
     designs = design_from_run(
         run,
         out_path,

@@ -17,6 +17,8 @@ from helixforge.core.io import check_not_input
 from helixforge.dna.design.edit import design_sequences
 from helixforge.dna.design.sample import sample_from_lm
 
+_OPTION = {"maximize": "--minimize", "target": "--class"}  # library keyword → CLI option
+
 
 def table_path(path: str | os.PathLike) -> Path:
     """designs.fa → designs.tsv (the table written beside the FASTA)."""
@@ -93,6 +95,26 @@ def design_from_run(
     check_not_input(table_path(out), [run, fasta, lm])
     check_output(out, overwrite=overwrite)
     check_output(table_path(out), overwrite=overwrite)
+    if lm is not None:  # sampling draws new sequences: seed and edit options would be ignored
+        unused = [
+            opt
+            for opt, value in (
+                ("--fasta", fasta),
+                ("--seed-seq", seed_seqs),
+                ("--avoid-motif", avoid_ids),
+                ("--preserve-motif", preserve_ids),
+            )
+            if value
+        ] + [
+            _OPTION.get(k, f"--{k.replace('_', '-')}")
+            for k in options
+            if k not in ("target", "seed")
+        ]
+        if unused:
+            raise ConfigError(
+                f"--lm samples new sequences; {', '.join(unused)} cannot be used with it",
+                hint="drop them, or drop --lm to edit the seed sequences",
+            )  # fmt: skip
     model = load_run_model(run, device)
     errors = RowErrors(fasta if fasta is not None else "--seed-seq")
     if lm is not None:

@@ -12,6 +12,9 @@ from helixforge.core.errors import ConfigError
 from helixforge.core.options import require_int
 from helixforge.dna.design.edit import DESIGN_COLUMNS
 
+MAX_SAMPLES = 100_000  # sequences drawn per call (--n × oversample)
+SAMPLE_BATCH = 256  # sequences generated at a time (one huge batch exhausted memory)
+
 
 def sample_from_lm(
     lm_path: str | os.PathLike,
@@ -35,9 +38,20 @@ def sample_from_lm(
 
     from helixforge.dna.interpret import as_scorer, onehot_sequences
 
-    require_int(n, "--n", min_value=1)
+    require_int(n, "--n", min_value=1, max_value=MAX_SAMPLES)
     require_int(length, "--length", min_value=1)
     require_int(oversample, "--oversample", min_value=1)
+    if n * oversample > MAX_SAMPLES:
+        raise ConfigError(
+            f"--n {n:,} × oversample {oversample} asks for {n * oversample:,} samples",
+            hint=f"at most {MAX_SAMPLES:,} per run; run several times with different --seed",
+        )
+    max_in = getattr(model, "max_len", None)
+    if max_in and length > max_in:  # the ranking model cannot score longer sequences
+        raise ConfigError(
+            f"--length {length:,} is longer than the model's maximum input of {max_in:,} bases",
+            hint=f"use --length {max_in} or less",
+        )
     from helixforge.lm.models import is_causal_config, load_pretrained
 
     lm, tok = load_pretrained(lm_path, task="lm", device=device)
@@ -59,19 +73,22 @@ def sample_from_lm(
         raise ConfigError(f"{lm_path}: the tokenizer has no tokens made only of A, C, G, T")
     suppress = sorted(set(range(len(tok))) - set(base_only))
     ids = torch.tensor([start], device=lm.device)
+    rows: list[list[int]] = []
     with torch.no_grad():
-        gen = lm.generate(
-            ids,
-            do_sample=True,
-            max_new_tokens=length,
-            temperature=temperature,
-            top_k=top_k or 0,
-            num_return_sequences=total,
-            pad_token_id=tok.pad_id,
-            suppress_tokens=suppress or None,
-        )
+        for done in range(0, total, SAMPLE_BATCH):  # one random stream: same seed, same bytes
+            gen = lm.generate(
+                ids,
+                do_sample=True,
+                max_new_tokens=length,
+                temperature=temperature,
+                top_k=top_k or 0,
+                num_return_sequences=min(SAMPLE_BATCH, total - done),
+                pad_token_id=tok.pad_id,
+                suppress_tokens=suppress or None,
+            )
+            rows += gen.tolist()
     seqs = []
-    for row in gen.tolist():
+    for row in rows:
         s = "".join(c for c in tok.decode(row).upper() if c in "ACGT")
         if len(s) >= length:
             seqs.append(s[:length])

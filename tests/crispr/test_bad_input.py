@@ -391,3 +391,17 @@ def test_design_side_outputs_never_replace_an_input(d, tmp_path, name, argv):
     assert res.exit_code == 2, res.output
     assert "is the input" in res.output and name in res.output, res.output
     assert inp.read_bytes() == before and not (tmp_path / "x.tsv").exists()
+
+
+def test_design_skips_a_malformed_annotation_line_and_says_so(d, tmp_path):
+    """One bad line in a GTF (start past end) stopped a gene-name design that did not need it."""
+    gtf = tmp_path / "a.gtf"
+    gtf.write_text(
+        (d / "a.gtf").read_text()
+        + 'chr1\tx\tCDS\t5000\t4000\t.\t+\t0\tgene_id "g2"; gene_name "bad";\n'
+    )
+    res = runner.invoke(app, [*DESIGN, "-t", "thrA", "-a", str(gtf), "-g", str(d / "g.fa"),
+                              "-m", "1", "-o", str(tmp_path / "g.tsv")])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    assert "1 malformed line(s) skipped" in res.output and "row 2" in res.output, res.output
+    assert len(pd.read_csv(tmp_path / "g.tsv", sep="\t")) > 0

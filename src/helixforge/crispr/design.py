@@ -148,6 +148,11 @@ def design_guides(
         tgt, enz, restriction_enzymes=restriction_enzymes, annotation=annotation, pams=pams
     )
     skipped = guides.attrs.get("skipped", pd.DataFrame())
+    if annotation is not None and not isinstance(annotation, pd.DataFrame):
+        from helixforge.crispr.targets import load_annotation
+
+        if note := load_annotation(annotation).attrs.get("note"):  # cached: not read twice
+            notes.append(note)
     info = {
         "target": tgt.name,
         "target_length": len(tgt.sequence),

@@ -207,18 +207,26 @@ _GENE_ATTR = re.compile(r'(?:^|;)\s*(?:gene|gene_name)[= ]"?([^";]+)')
 
 @lru_cache(maxsize=4)
 def _load_gff_cached(path: str, size: int, mtime_ns: int) -> pd.DataFrame:
-    from helixforge.core.errors import EmptyInputError
+    from helixforge.core.errors import EmptyInputError, RowErrors
     from helixforge.dna.io import read_gff
 
+    errors = RowErrors(path)  # a malformed line is skipped and noted, not the end of the design
     try:
-        every = read_gff(path, types={"CDS"} | _ANCESTOR_TYPES)
+        every = read_gff(path, types={"CDS"} | _ANCESTOR_TYPES, errors=errors)
     except EmptyInputError:
         every = pd.DataFrame(columns=["type"])
     df = every[every["type"] == "CDS"].reset_index(drop=True)
     if df.empty:
         raise EmptyInputError(
             f"{path}: no GFF/GTF features of type ['CDS'] found",
-            hint="check the file and the feature types asked for",
+            hint=errors.summary(3)
+            if len(errors)
+            else "check the file and the feature types asked for",
+        )
+    if len(errors):
+        df.attrs["note"] = (
+            f"annotation {Path(path).name}: {len(errors)} malformed line(s) skipped "
+            f"({errors.summary(2)})"
         )
     parents = every[every["type"] != "CDS"]
     by_id = {

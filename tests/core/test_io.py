@@ -600,3 +600,17 @@ def test_a_prior_corpus_in_a_bzip2_file_is_named_as_such(tmp_path):
     path, words = _containers(tmp_path)[0]
     res = CliRunner().invoke(app, ["chem", "train-prior", str(path), "-o", str(tmp_path / "o")])
     assert res.exit_code == 2 and words in res.output and "gzip" in res.output, res.output
+
+
+def test_a_staging_folder_made_before_the_refusal_window_goes_unless_kept(tmp_path):
+    from helixforge.core.io import discard_stage_on_refusal
+
+    stage = tmp_path / ".hits.csv.partial"
+    stage.mkdir()  # made by the job itself just before (a fresh run's state.json)
+    with pytest.raises(InputError), discard_stage_on_refusal(stage, keep=False):
+        raise InputError("lib.csv, line 52: a quoted field opened here is never closed")
+    assert not stage.exists()
+    stage.mkdir()  # a resumed run's finished chunks
+    with pytest.raises(InputError), discard_stage_on_refusal(stage, keep=True):
+        raise InputError("lib.csv, line 52: a quoted field opened here is never closed")
+    assert stage.exists()

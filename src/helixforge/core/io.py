@@ -435,21 +435,24 @@ def staging_dir(final: str | os.PathLike, *, keep_on_error: bool = True) -> Iter
 
 
 @contextlib.contextmanager
-def discard_stage_on_refusal(stage: str | os.PathLike) -> Iterator[None]:
+def discard_stage_on_refusal(
+    stage: str | os.PathLike, *, keep: bool | None = None
+) -> Iterator[None]:
     """Remove a resumable job's staging folder when the job is refused (a `HelixError`: a
     problem in the input or the model found while reading a later chunk, such as a quote
     never closed on line 50,000). Resuming could never get past it, since the input has to
     change. An interrupt or a bug keeps the folder for --resume, and so does a refusal when
     the folder was there before this job (an earlier run's finished chunks are not lost to a
-    mistyped option)."""
+    mistyped option). `keep` overrides that test when the caller made the folder already
+    (keep=True: it holds a resumed run's chunks)."""
     from helixforge.core.errors import HelixError
 
     stage = Path(stage)
-    existed = stage.exists()
+    keep = stage.exists() if keep is None else keep
     try:
         yield
     except HelixError:
-        if not existed:
+        if not keep:
             shutil.rmtree(stage, ignore_errors=True)
         raise
 

@@ -60,6 +60,7 @@ CASES = [
     ("out-exists", {"out_exists": True}, "--overwrite"),
     ("all-out-is-out", {"args": ["--all-out", "{out}"]}, "same file"),
     ("out-xlsx", {"out": "hits.xlsx"}, "xlsx"),
+    ("all-out-is-the-errors-table", {"args": ["--all-out", "{outstem}.errors.csv"]}, "one output would replace the other"),
     ("all-out-json", {"args": ["--all-out", "all.json"]}, "--all-out"),
     ("unknown-backend", {"args": ["--backend", "spark"]}, "--backend"),
     ("address-without-ray", {"args": ["--address", "auto"]}, "--backend ray"),
@@ -103,7 +104,8 @@ def test_bad_input_is_a_message_not_a_traceback(case, tmp_path, runs, library):
     out = tmp_path / spec.get("out", "hits.parquet")
     if spec.get("out_exists"):
         out.write_text("keep me")
-    extra = [a.replace("{out}", str(out)) for a in spec.get("args", [])]
+    stem = str(out.with_suffix(""))
+    extra = [a.replace("{out}", str(out)).replace("{outstem}", stem) for a in spec.get("args", [])]
     extra = [f"LOGP={model}" if a == "LOGP" else a for a in extra]
     if name == "same-model-name-twice":
         extra = ["--model", f"{runs['logp'].name}={runs['hasn']}"]

@@ -127,7 +127,7 @@ def screen_library(
     with a score, or only each chunk's best when nothing else needs them — see `lazy`),
     eligible (of those, passed), hits, exact (see `topk`), score (the expression used), out
     paths, seconds, mol_per_s."""
-    from helixforge.core.io import check_output
+    from helixforge.core.io import check_distinct_outputs, check_output
     from helixforge.core.options import require_choice, require_int
     from helixforge.core.supervised.predict import errors_path_for
 
@@ -161,6 +161,10 @@ def screen_library(
         )
     errors_path = errors_path_for(out)
     check_output(errors_path, overwrite=True, option="--out (errors table)", inputs=inputs)
+    # --all-out at the errors table's path: the one written last replaced the other
+    check_distinct_outputs(
+        {"--out": out, "--all-out": all_out, "--out (errors table)": errors_path}
+    )
     in_cols = _input_columns(library, chunk_size, input_col, id_col)
     config = ScreenConfig(
         models=refs,
@@ -202,11 +206,12 @@ def screen_library(
     from helixforge.core.progress import progress
 
     stage = staging_path(out)
+    resumed = resume and (stage / "state.json").exists()  # its chunks outlive a refusal
     state = _resume_state(stage, key, resume)
     done = set(state["done"])
     workers = n_jobs
     with (
-        discard_stage_on_refusal(stage),
+        discard_stage_on_refusal(stage, keep=resumed),
         progress("screening", total=total, quiet=quiet, unit="mol") as advance,
     ):
 

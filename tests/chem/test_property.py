@@ -211,6 +211,21 @@ def test_evaluate_matches_classes_however_the_file_spells_them(trained, tmp_path
     assert set(errors["column"]) == {"tox"} and errors["reason"].str.contains("not a class").all()
 
 
+def test_evaluate_a_binary_model_on_a_table_with_a_third_label_scores_the_rest(trained, tmp_path):
+    """One row labelled 2 for a 0/1 model refused the whole table ('declared binary but has 3
+    distinct labels'), though a text label no class of the model is an errors-table row."""
+    run, data, _ = trained
+    df = pd.read_csv(data)
+    base = evaluate_property(run.run_dir, data, out=tmp_path / "ev0")["metrics"]["tox"]
+    row = int(df.index[df["tox"].notna()][0])
+    df.loc[row, "tox"] = 2
+    df.to_csv(tmp_path / "three.csv", index=False)
+    res = evaluate_property(run.run_dir, tmp_path / "three.csv", out=tmp_path / "ev")
+    assert res["metrics"]["tox"]["n"] == base["n"] - 1 and res["n_rejected_rows"] == 1
+    errors = pd.read_csv(tmp_path / "ev" / "errors.csv")
+    assert errors["row"].tolist() == [row + 2] and "not a class" in errors["reason"][0]
+
+
 def test_predefined_split_column_and_multiclass(tmp_path, make_table, fast_gbm):
     df = make_table()
     df["cls"] = (

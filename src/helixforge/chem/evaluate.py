@@ -92,6 +92,7 @@ def evaluate_property(
         spec=predictor.spec,
         n_jobs=n_jobs,
         source=str(data),
+        known_classes={t: predictor.classes[t] for t in targets if t in predictor.classes},
     )
     y = _model_labels(table, predictor, targets)
     if not np.isfinite(y).any():

@@ -195,6 +195,33 @@ def check_split_column(
     return df[~blank]
 
 
+def _drop_unknown_classes(
+    df: pd.DataFrame, known: dict[str, Sequence[Any]], errors: RowErrors
+) -> pd.DataFrame:
+    """Labels that are not one of a model's classes (matched as `class_key` matches them) are
+    recorded in `errors` and blanked: the row is still predicted, not scored on that target."""
+    from helixforge.core.supervised.tasks import class_indices
+
+    df = df.copy()
+    for t, classes in known.items():
+        if t not in df.columns:
+            continue
+        values = df[t].tolist()
+        _, unknown = class_indices(values, classes)
+        if not unknown.any():
+            continue
+        shown = ", ".join(repr(c) for c in classes)
+        for row, v in zip(df.index[unknown], np.asarray(values, object)[unknown]):
+            errors.add(
+                int(row),
+                t,
+                v,
+                f"label is not a class the model was trained on ({shown}); not scored",
+            )
+        df[t] = df[t].astype(object).where(~unknown, np.nan)
+    return df
+
+
 def load_property_table(
     data: str | os.PathLike | pd.DataFrame,
     smiles_col: str,
@@ -207,8 +234,13 @@ def load_property_table(
     spec=None,
     n_jobs: int = 1,
     source: str | None = None,
+    known_classes: dict[str, Sequence[Any]] | None = None,
 ) -> LabelledData:
     """Read, check labels, standardize SMILES (one parse each), detect tasks, merge duplicates.
+
+    `known_classes` (target → a trained model's classes, for evaluation): a label that is none
+    of them is a row error and the row keeps no label for that target, before the task check
+    (one row labelled 2 for a 0/1 model does not make the column a three-class one).
 
     Returns `LabelledData` with inputs = canonical SMILES (one row per unique molecule),
     split arguments for the scaffold / cluster splitters, the features of `spec` and the
@@ -218,6 +250,8 @@ def load_property_table(
     source = source or (str(data) if not isinstance(data, pd.DataFrame) else "<table>")
     df, errors = read_labelled(data, needed, source)
     df = clean_labels(df, targets, errors, source=source)
+    if known_classes:
+        df = _drop_unknown_classes(df, known_classes, errors)
     label_notes = list(df.attrs.get("label_notes", []))
     if split_col:
         df = check_split_column(df, split_col, errors, source)

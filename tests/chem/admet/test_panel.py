@@ -66,6 +66,17 @@ def test_a_reference_without_an_element_list_checks_similarity_only(panel):
     assert ref.known_elements(mols).tolist() == [False, False]
 
 
+def test_odd_python_inputs_get_clear_errors_or_keep_their_shape(panel):
+    series = pd.Series(["CCO", "C1CC"], index=["a", "b"])
+    df = panel.predict(series)
+    assert df.index.tolist() == ["a", "b"] and df["error"].notna().tolist() == [False, True]
+    with pytest.raises(InputError, match="no SMILES given"):
+        panel.predict(None)
+    with pytest.raises(ConfigError, match="expected endpoint names"):
+        ADMETPanel(5)
+    assert ADMETPanel({"qed", "herg"}).endpoints == ["herg", "qed"]  # a set: a fixed order
+
+
 def test_known_herg_blockers_score_above_clean_drugs(drugs):
     blockers = drugs.loc[["astemizole", "terfenadine", "haloperidol"], "admet_herg"]
     clean = drugs.loc[["aspirin", "paracetamol", "glucose"], "admet_herg"]

@@ -55,6 +55,14 @@ class ADMETPanel:
         shipped = available_endpoints(self.root)
         if isinstance(endpoints, str):
             endpoints = [e.strip() for e in endpoints.split(",") if e.strip()]
+        elif isinstance(endpoints, set | frozenset):  # no order of its own: a fixed one
+            endpoints = sorted(map(str, endpoints))
+        elif endpoints is not None and not isinstance(endpoints, Sequence):
+            raise ConfigError(
+                f"{option}: expected endpoint names (a list, or a comma-separated string), got "
+                f"{type(endpoints).__name__} {endpoints!r}",
+                hint=_choices(),
+            )
         if endpoints is None:
             names = [e for e in ENDPOINT_NAMES if e in shipped] + list(PROPERTY_NAMES)
         else:
@@ -210,9 +218,16 @@ class ADMETPanel:
     def predict(self, smiles: Sequence[str] | str) -> pd.DataFrame:
         """Raw SMILES → `smiles`, `canonical_smiles`, `error` and the panel columns; a SMILES
         the standardizer rejects keeps its row with the reason in `error` and NaN values.
-        A canonical SMILES met twice is featurized and predicted once."""
+        A canonical SMILES met twice is featurized and predicted once. A pandas Series keeps
+        its index."""
         from helixforge.chem.standardize import standardize_many
 
+        if smiles is None:
+            raise InputError(
+                "ADMETPanel.predict: no SMILES given (None)",
+                hint="pass a SMILES string or a list / array / Series of them",
+            )
+        index = smiles.index if isinstance(smiles, pd.Series) else None
         if isinstance(smiles, str):
             smiles = [smiles]
         smiles = list(smiles)
@@ -238,7 +253,7 @@ class ADMETPanel:
                 col[ok] = values[c][take]
             body[c] = col
         head = {"smiles": smiles, CANONICAL_COL: canonical, "error": [r for _, r in results]}
-        return pd.DataFrame({**head, **body})
+        return pd.DataFrame({**head, **body}, index=index)
 
 
 _DUMMY = None

@@ -773,7 +773,9 @@ def write_report(rows: list[dict]) -> None:
         "(see the load-average column: 1-minute load at start → end of each row). Heavy rows ran",
         "through the CPU slot runner (1 thread per process). Wall time is what a user waits; CPU",
         "seconds (children included) are the fairer number on a busy machine. Peak RSS is the",
-        "largest sum over the whole process tree. Versions: " + _versions() + ".",
+        "largest sum over the whole process tree. Report written at " + _versions() + "; rows"
+        " were measured over several commits (the side-by-side rows record theirs; the"
+        " finished column dates the others).",
         "Peer: ADMET-AI "
         + (next((r["versions"]["admet-ai"] for r in rows if r.get("versions")), "?"))
         + " (own venv .bench/admet_ai, CPU torch, 1 thread). Samples: 10,000 molecules drawn with",

@@ -274,3 +274,26 @@ def test_a_run_trained_with_several_threads_screens_in_several_processes(
     )
     assert res.returncode == 0, res.stderr
     assert res.stdout.split()[-1] == "135"
+
+
+@pytest.mark.parametrize("deferred", [False, True])
+def test_library_columns_named_like_screen_outputs_are_kept_as_input_columns(
+    library, runs, tmp_path, deferred
+):
+    """A vendor library with a 'rank' column crashed at the end (ValueError: cannot insert
+    rank, already exists); one named like a model or filter output silently replaced the
+    computed value (the input's 'logp.logp_like_pred' was scored). They are kept as input_*."""
+    df = pd.read_csv(library)
+    clash = ["rank", "score", "row", "qed", "alerts", "logp.logp_like_pred", "admet_herg"]
+    for c in clash:
+        df[c] = 123.0
+    df.to_csv(tmp_path / "lib.csv", index=False)
+    kw = {"filters": "qed,pains"} if deferred else {"filters": "pains"}
+    _screen(tmp_path / "lib.csv", runs, tmp_path, models=[runs["logp"]], top=5, **kw)
+    rows = pd.read_parquet(tmp_path / "all_hits.parquet")
+    hits = pd.read_parquet(tmp_path / "hits.parquet")
+    assert {f"input_{c}" for c in clash} <= set(rows.columns)
+    assert (rows["input_logp.logp_like_pred"].astype(float) == 123.0).all()  # read as text
+    assert not (rows["logp.logp_like_pred"] == 123.0).any()
+    np.testing.assert_allclose(rows["score"], rows["logp.logp_like_pred"])
+    assert hits["rank"].tolist() == [1, 2, 3, 4, 5]

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from helixforge.chem.screen.topk import ROW, SCAFFOLD, SCORE, Diversity, Key, chunk_pool
+from helixforge.chem.screen.topk import RANK, ROW, SCAFFOLD, SCORE, Diversity, Key, chunk_pool
 from helixforge.core.errors import ConfigError, RowErrors
 
 CANONICAL = "canonical_smiles"
@@ -252,7 +252,7 @@ def deferred_parts(config: ScreenConfig) -> Parts:
     if config.keep_all or not config.score:
         return Parts(False, False, False, False)
     used = ScoreExpression(config.score).columns
-    filter_cols = ("alerts", "qed", "sa_score")
+    filter_cols = FILTER_COLUMNS
     return Parts(
         models=False,
         filters=bool(config.filters)
@@ -260,6 +260,21 @@ def deferred_parts(config: ScreenConfig) -> Parts:
         admet=config.admet and not any(c.startswith("admet_") for c in used),
         scaffold=config.diversity.needs_scaffolds,
     )
+
+
+FILTER_COLUMNS = ("alerts", "qed", "sa_score")
+
+
+def is_output_name(column: str, config: ScreenConfig) -> bool:
+    """True for a name screen gives a column of its own: row, score, rank, scaffold, the
+    filters' (pass_*, alerts, qed, sa_score), the panel's (admet_*) and every model's
+    (<name>.*). A library column so named is kept as input_<name>: it crashed the hits table
+    ('rank') or stood in for the computed value (a model's prediction, a filter's verdict)."""
+    if column in (ROW, SCORE, RANK, SCAFFOLD, *FILTER_COLUMNS):
+        return True
+    if column.startswith(("pass_", "admet_")):
+        return True
+    return any(column.startswith(f"{m.name}.") for m in config.models)
 
 
 def _screen_chunk(frame: pd.DataFrame, errors: RowErrors, config: ScreenConfig) -> ChunkResult:
@@ -274,7 +289,7 @@ def _screen_chunk(frame: pd.DataFrame, errors: RowErrors, config: ScreenConfig) 
     clean, errs = apply_standardization(frame, col, results, source=config.source)
     errs.extend(errors)
     rows_in = len(frame) + len(errors)
-    clash = {c: f"input_{c}" for c in clean.columns if c == ROW or c == SCORE}
+    clash = {c: f"input_{c}" for c in clean.columns if c != CANONICAL and is_output_name(c, config)}
     out = clean.rename(columns=clash)
     out.insert(0, ROW, out.index.astype(np.int64))
     out = out.reset_index(drop=True)

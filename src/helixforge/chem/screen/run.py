@@ -25,12 +25,11 @@ from helixforge.chem.screen.pipeline import (
     output_columns,
 )
 from helixforge.chem.screen.score import ScoreExpression
-from helixforge.chem.screen.topk import SCORE, Diversity, TopK, default_pool
+from helixforge.chem.screen.topk import RANK, SCORE, Diversity, TopK, default_pool
 from helixforge.core.errors import ConfigError, NoUsableRowsError
 from helixforge.core.tables import TableChunk
 
 BACKENDS = ("local", "ray")
-RANK = "rank"
 
 
 def _input_columns(library: str, chunk_size: int, input_col: str, id_col: str | None) -> list:

@@ -44,6 +44,7 @@ from helixforge.core.errors import ConfigError
 
 Key = tuple[float, int]  # (-score, row): smaller comes first
 SCORE, ROW, CANONICAL, SCAFFOLD = "score", "row", "canonical_smiles", "scaffold"
+RANK = "rank"  # the hits table's first column: 1 = best
 
 
 @dataclass(frozen=True)

@@ -262,3 +262,97 @@ def test_valid_or_test_rows_that_repeat_training_sequences_leave_the_training_pa
     # --valid naming the training file: refused, not a model validated on its training rows
     with pytest.raises(NoUsableRowsError, match="training part is empty: all 6 of its sequences"):
         load_labelled(train, train, None, "sequence", ["label"], "auto")
+
+
+def test_an_interrupted_finetune_resumes_to_the_uninterrupted_model(
+    published_bert, tmp_path, monkeypatch
+):
+    import helixforge.core.training as training
+    from helixforge.core.errors import ConfigError
+
+    train = _table(tmp_path, "train.csv", 40)
+    opts = dict(epochs=3, batch_size=16, lr=5e-3, threads=1, device="cpu", ensemble=2,
+                report=False, task="classification")  # fmt: skip
+    finetune(published_bert, train, out=tmp_path / "whole", **opts)
+    real, saved = training._save_epoch, []
+
+    def save_then_die(*args, **kw):  # member 0 finishes; member 1 dies after its 2nd epoch
+        real(*args, **kw)
+        saved.append(1)
+        if len(saved) == 5:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(training, "_save_epoch", save_then_die)
+    with pytest.raises(KeyboardInterrupt):
+        finetune(published_bert, train, out=tmp_path / "run", **opts)
+    stage = tmp_path / ".run.partial"
+    assert (stage / "checkpoints" / "member_0" / "final").is_dir()
+    assert (stage / "checkpoints" / "member_1" / "last.pt").is_file()
+    monkeypatch.setattr(training, "_save_epoch", real)
+    with pytest.raises(ConfigError, match="lr"):  # another option: refused, the stage is kept
+        finetune(published_bert, train, out=tmp_path / "run", resume=True, **{**opts, "lr": 1e-3})
+    resumed_epochs = []
+    monkeypatch.setattr(training, "_save_epoch",
+                        lambda *a, **k: (resumed_epochs.append(a[4]), real(*a, **k)))  # fmt: skip
+    run = finetune(published_bert, train, out=tmp_path / "run", resume=True, **opts)
+    assert resumed_epochs == [2]  # member 0 loaded, member 1 trained its last epoch only
+    a = pd.read_csv(tmp_path / "whole" / "predictions.csv")
+    b = pd.read_csv(run.run_dir / "predictions.csv")
+    assert np.allclose(a["label_prob"], b["label_prob"], atol=1e-6)
+    assert not stage.exists() and not (run.run_dir / "checkpoints").exists()
+
+
+_KILL_CHILD = r"""
+import sys, time
+from pathlib import Path
+import helixforge.core.training as training
+marker, after = Path(sys.argv[1]), int(sys.argv[2])
+real, calls = training._save_epoch, []
+def save_epoch(*a, **k):
+    real(*a, **k)
+    calls.append(1)
+    if len(calls) == after:
+        marker.write_text("checkpointed")
+        time.sleep(120)
+training._save_epoch = save_epoch
+from helixforge.cli.app import main
+sys.argv = ["helix", *sys.argv[3:]]
+main()
+"""
+
+
+def test_kill_9_during_finetune_then_resume_gives_the_uninterrupted_model(published_bert, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from typer.testing import CliRunner
+
+    from helixforge.cli.app import app
+
+    train = _table(tmp_path, "train.csv", 40)
+    args = ["lm", "finetune", published_bert, str(train), "--epochs", "3", "--batch-size", "16",
+            "--lr", "5e-3", "--jobs", "1", "--device", "cpu", "-q"]  # fmt: skip
+    ok = CliRunner().invoke(app, [*args, "-o", str(tmp_path / "whole")])
+    assert ok.exit_code == 0, ok.output
+    marker = tmp_path / "marker"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _KILL_CHILD, str(marker), "2", *args, "-o", str(tmp_path / "run")],
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 300
+    while not marker.exists():
+        assert proc.poll() is None, proc.stderr.read().decode()
+        assert time.monotonic() < deadline, "no epoch was checkpointed"
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    proc.stderr.close()
+    assert (tmp_path / ".run.partial" / "checkpoints" / "member_0" / "last.pt").is_file()
+    res = CliRunner().invoke(app, [*args, "-o", str(tmp_path / "run"), "--resume"])
+    assert res.exit_code == 0, res.output
+    a = pd.read_csv(tmp_path / "whole" / "predictions.csv")
+    b = pd.read_csv(tmp_path / "run" / "predictions.csv")
+    assert np.allclose(a["label_prob"], b["label_prob"], atol=1e-6)

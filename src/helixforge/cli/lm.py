@@ -188,6 +188,7 @@ def finetune_cmd(
         0.9, "--coverage", min=0.0, max=1.0, help="Conformal coverage (0 < c < 1)."
     ),
     overwrite: bool = OVERWRITE,
+    resume: bool = RESUME,
     seed: int = SEED,
     device: str = DEVICE,
     jobs: int = typer.Option(
@@ -197,7 +198,8 @@ def finetune_cmd(
     quiet: bool = QUIET,
 ) -> None:
     """Fine-tune a checkpoint on labelled sequences (full or LoRA); writes a run directory
-    (config, model, metrics, predictions, errors, card.md, report.html).
+    (config, model, metrics, predictions, errors, card.md, report.html). Every epoch is
+    checkpointed: after an interruption, the same command with --resume continues it.
 
     Example: helix lm finetune runs/ecoli_lm promoters.csv --label-col is_promoter --lora -o runs/prom
     """
@@ -208,7 +210,7 @@ def finetune_cmd(
         label_cols=label_col, lora=lora, epochs=epochs, lr=lr, batch_size=batch_size,
         max_len=max_len, max_rows=max_rows, ensemble=ensemble, coverage=coverage, seed=seed,
         device=require_device(device), threads=resolve_jobs(jobs), trust_remote_code=trust_remote_code, quiet=quiet,
-        overwrite=overwrite, log=logger(quiet),
+        overwrite=overwrite, resume=resume, log=logger(quiet),
     )  # fmt: skip
     part = "test" if "test" in run.metrics else "valid"
     shown = "; ".join(

@@ -62,6 +62,8 @@ class LMPropertyModel:
         threads: int | None = None,
         trust_remote_code: bool = False,
         quiet: bool = True,
+        checkpoint_dir: str | os.PathLike | None = None,
+        resume: bool = False,
     ):
         if isinstance(model_path, str) and model_path.startswith("lm:"):
             model_path = model_path[3:]
@@ -83,6 +85,9 @@ class LMPropertyModel:
         self.threads = threads
         self.trust_remote_code = bool(trust_remote_code)
         self.quiet = quiet
+        # runtime only (not saved): per-epoch checkpoints, and the finished model in `final/`
+        self.checkpoint_dir = None if checkpoint_dir is None else Path(checkpoint_dir)
+        self.resume = bool(resume)
         self.model = None
         self.tokenizer = None
         self.task_types: list[str] = []
@@ -162,6 +167,9 @@ class LMPropertyModel:
             )
         sequences = list(sequences)
         y, task_types = self._check_y(sequences, y, task_types)
+        ckpt = self.checkpoint_dir
+        if ckpt is not None and self.resume and (ckpt / "final").is_dir():
+            return self._adopt(ckpt / "final")  # this member finished before the interruption
         seed_everything(seed)
         set_threads(self.threads)
         self.task_types = list(task_types)
@@ -221,7 +229,11 @@ class LMPropertyModel:
         train_items = items(sequences, y)
         if not train_items:
             raise NoUsableRowsError("no training sequences left")
-        train = Batches(train_items, self.batch_size, collate, shuffle=True, seed=seed)
+        train = EpochSeeded(
+            Batches(train_items, self.batch_size, collate, shuffle=True, seed=seed),
+            seed,
+            _resume_epoch(ckpt) if ckpt is not None and self.resume else 0,
+        )
         vb = None
         if valid is not None and len(valid[0]):
             vb = Batches(items(list(valid[0]), valid[1]), self.batch_size, collate)
@@ -233,11 +245,27 @@ class LMPropertyModel:
             device=self.device,
             warmup_fraction=0.1,
             quiet=self.quiet,
+            checkpoint_dir=None if ckpt is None else str(ckpt),
+            resume=self.resume,
         )
         self.history = fit(model, train, loss_fn=loss_fn, valid_batches=vb, config=cfg).history
         if self.lora:
             self.model = merge_lora(self.model)
         self.model.eval()
+        if ckpt is not None:  # a resume after this point loads it instead of training again
+            from helixforge.core.io import staging_dir
+
+            with staging_dir(ckpt / "final") as stage:
+                self.save(stage)
+        return self
+
+    def _adopt(self, path: Path) -> LMPropertyModel:
+        """Take the fitted state of the model saved at `path`, keeping this run's settings."""
+        keep = ("device", "threads", "quiet", "checkpoint_dir", "resume", "trust_remote_code")
+        runtime = {k: getattr(self, k) for k in keep}
+        done = type(self).load(path, device="cpu", trust_remote_code=self.trust_remote_code)
+        self.__dict__.update(done.__dict__)
+        self.__dict__.update(runtime)
         return self
 
     # ---- prediction ----------------------------------------------------------------------
@@ -328,3 +356,32 @@ class LMPropertyModel:
 
 
 FinetunedLM = LMPropertyModel
+
+
+class EpochSeeded:
+    """Training batches whose shuffle and dropout draws depend only on (seed, epoch): a run
+    resumed at epoch k (`start_epoch=k`) repeats what an uninterrupted run does from there."""
+
+    def __init__(self, batches, seed: int, start_epoch: int = 0):
+        self.batches, self.seed, self.epoch = batches, int(seed), int(start_epoch)
+
+    def __len__(self) -> int:
+        return len(self.batches)
+
+    def __iter__(self):
+        import torch
+
+        self.batches.rng = np.random.default_rng([self.seed, self.epoch])
+        torch.manual_seed(self.seed * 1_000_003 + self.epoch)
+        self.epoch += 1
+        return iter(self.batches)
+
+
+def _resume_epoch(ckpt: Path) -> int:
+    """The first epoch a resume trains: one past the last checkpointed epoch (0 without one)."""
+    import torch
+
+    last = ckpt / "last.pt"
+    if not last.exists():
+        return 0
+    return int(torch.load(last, map_location="cpu", weights_only=True, mmap=True)["epoch"]) + 1

@@ -17,13 +17,15 @@ kind of run directory. Every input row is used or in errors.csv with its file li
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from helixforge.core.errors import ConfigError, NoUsableRowsError, RowErrors
+from helixforge.core.errors import ConfigError, InputError, NoUsableRowsError, RowErrors
 from helixforge.core.options import require_choice, require_float, require_int
 from helixforge.core.supervised import SupervisedRun
 from helixforge.core.supervised.tasks import check_learnable
@@ -255,10 +257,17 @@ def finetune(
     trust_remote_code: bool = False,
     quiet: bool = True,
     overwrite: bool = False,
+    resume: bool = False,
     report: bool = True,
     log: Log | None = None,
 ) -> SupervisedRun:
     """Fine-tune on a table (`sequence_col`, `label_cols`); write the run directory `out`.
+
+    Each ensemble member checkpoints every epoch into the staging directory
+    (`.OUT.partial/checkpoints/member_<i>/`, with the resume key in `resume.json`); after a
+    kill, `resume=True` continues from the last finished epoch (finished members are loaded,
+    not retrained) and gives the model an uninterrupted run gives; a changed input or option
+    is refused, naming it. Without `resume` an unfinished run is discarded.
 
     task: auto | classification | binary | multiclass | regression (the shared rule of
     `helixforge.core.supervised.tasks`) | token-classification. `ensemble` members use seeds
@@ -296,6 +305,12 @@ def finetune(
     if task == TOKEN_TASK:
         from helixforge.lm.finetune_token import finetune_tokens
 
+        if resume:
+            raise ConfigError(
+                "--resume applies to sequence-level tasks; a token-classification run starts "
+                "afresh",
+                hint="run again without --resume",
+            )
         if ensemble != 1:
             raise ConfigError(
                 "--ensemble applies to sequence-level tasks, not token-classification"
@@ -317,8 +332,17 @@ def finetune(
             + ", ".join(f"{t}={tt}" for t, tt in zip(table.targets, table.task_types))
         )
 
+    from helixforge.core.artifacts import save_json
+
+    key = _resume_key(model_path, data, config, seed, ensemble, coverage)
+    stage = _prepare_stage(out, key, resume, log or (lambda _m: None))
+    stage.mkdir(parents=True, exist_ok=True)
+    save_json(key, stage / RESUME_FILE)
+    members = iter(range(1_000_000))
+
     def factory() -> LMPropertyModel:
-        model = LMPropertyModel(model_path, **kw)
+        ckpt = stage / CHECKPOINTS / f"member_{next(members)}"
+        model = LMPropertyModel(model_path, **kw, checkpoint_dir=ckpt, resume=resume)
         model.label_cols = label_cols
         return model
 
@@ -337,7 +361,62 @@ def finetune(
         report=report,
         quiet=quiet,
         log=log,
+        scratch=(CHECKPOINTS, RESUME_FILE),
     )
+
+
+RESUME_FILE = "resume.json"
+CHECKPOINTS = "checkpoints"
+
+
+def _resume_key(model_path, data, config: dict, seed: int, ensemble: int, coverage: float):
+    """What a resumed fine-tune must share with the run it continues: the training table's
+    sha256, the base checkpoint's files (name and size) and every option that changes the
+    result (device and verbosity do not)."""
+    from helixforge.core.artifacts import sha256_file
+    from helixforge.lm.models import resolve_model_dir
+
+    base = Path(resolve_model_dir(model_path))
+    return {
+        "data": sha256_file(data) if isinstance(data, str | os.PathLike) else source_name(data),
+        "base_files": {p.name: p.stat().st_size for p in sorted(base.iterdir()) if p.is_file()},
+        **{k: v for k, v in config.items() if k not in ("device", "card_limits", "quiet")},
+        "seed": seed,
+        "ensemble": ensemble,
+        "coverage": coverage,
+    }
+
+
+def _prepare_stage(out, key: dict, resume: bool, log) -> Path:
+    """The staging directory of `out`: kept when resuming with the same key (a changed input
+    or option is refused, naming it), discarded otherwise."""
+    from helixforge.core.artifacts import load_json
+    from helixforge.core.checkpoints import check_resume_key
+    from helixforge.core.io import staging_path
+
+    stage = staging_path(out)
+    if not stage.exists():
+        if resume:
+            log(f"nothing to resume at {stage}; starting afresh")
+        return stage
+    if not resume:
+        shutil.rmtree(stage)
+        log(f"discarded an unfinished run at {stage} (pass --resume to continue one)")
+        return stage
+    try:
+        saved = load_json(stage / RESUME_FILE)
+    except (InputError, ValueError, OSError):
+        raise ConfigError(
+            f"{stage}: the unfinished run has no readable {RESUME_FILE}",
+            hint="run again without --resume to start afresh",
+        ) from None
+    try:
+        check_resume_key(saved, key, f"--resume {out}")
+    except ConfigError as exc:
+        raise ConfigError(exc.message, hint="repeat the original command, or run without "
+                          "--resume to start afresh") from None  # fmt: skip
+    log(f"resuming the unfinished run at {stage}")
+    return stage
 
 
 def predict(

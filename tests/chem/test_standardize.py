@@ -182,6 +182,28 @@ def test_standardize_file_counts_and_records_lines_that_are_not_rows(tmp_path):
     assert "wrong number of fields" in errs.loc[0, "reason"]
 
 
+def test_standardize_file_reads_an_sd_file_record_by_record(tmp_path):
+    from rdkit import Chem
+
+    from helixforge.chem.standardize import standardize_file
+
+    src = tmp_path / "in.sdf"
+    w = Chem.SDWriter(str(src))
+    for i, smi in enumerate(["CCO", "c1ccccc1C(=O)[O-].[Na+]", "CCN"]):
+        mol = Chem.MolFromSmiles(smi)
+        mol.SetProp("_Name", f"m{i}")
+        w.write(mol)
+    w.close()
+    text = src.read_text()  # a record RDKit cannot read, after the first
+    src.write_text(text.replace("$$$$\n", "$$$$\nbad\n\n\n  3  2\nM  END\n$$$$\n", 1))
+    res = standardize_file(src, tmp_path / "out.csv")
+    assert (res["rows"], res["ok"], res["errors"]) == (4, 3, 1)
+    out = pd.read_csv(tmp_path / "out.csv")
+    assert out["name"].tolist() == ["m0", "m1", "m2"]
+    assert out["canonical_smiles"].tolist() == ["CCO", "O=C(O)c1ccccc1", "CCN"]
+    assert pd.read_csv(tmp_path / "out.errors.csv")["row"].tolist() == [2]
+
+
 @pytest.mark.parametrize(
     "text,words",
     [

@@ -388,15 +388,26 @@ def standardize_file(
     n_jobs: int = 1,
 ) -> dict[str, object]:
     """`helix chem standardize`: write the table with a `canonical_smiles` column, plus
-    `<out>.errors.csv` for rejected rows. Returns counts and the paths written."""
+    `<out>.errors.csv` for rejected rows. Returns counts and the paths written. An SD file
+    (.sdf / .sd, gz) is read record by record as `chem screen` reads it (`smiles` and `name`
+    columns; a record RDKit cannot read goes to the errors table)."""
+    from helixforge.chem.screen.library import SDF_SMILES_COL, is_sdf, read_library
     from helixforge.core.errors import NoUsableRowsError
     from helixforge.core.tables import read_table, write_table
 
     # Lines that are not rows (wrong field count, broken quoting) are recorded with their raw
     # text by the reader; rows_in counts them, so "ok of rows" is out of every input record.
     errors = RowErrors(path)
-    df = read_table(path, columns=[smiles_col], errors=errors)
-    rows_in = int(df.attrs.get("rows_in", len(df)))
+    if is_sdf(path):
+        smiles_col = SDF_SMILES_COL if smiles_col == "smiles" else smiles_col
+        chunks = list(read_library(path, chunk_size=100_000, input_col=smiles_col))
+        for chunk in chunks:
+            errors.extend(chunk.errors)
+        df = pd.concat([c.frame for c in chunks])
+        rows_in = len(df) + len(errors.rows())
+    else:
+        df = read_table(path, columns=[smiles_col], errors=errors)
+        rows_in = int(df.attrs.get("rows_in", len(df)))
     clean, errors = standardize_table(
         df,
         smiles_col,

@@ -249,7 +249,7 @@ def evaluate_cmd(
 @app.command("standardize")
 @handle_errors
 def standardize_cmd(
-    input: str = typer.Argument(..., help="Table with a SMILES column."),
+    input: str = typer.Argument(..., help="Table with a SMILES column, or an SD file."),
     out_path: str = out_option(None, "Output table."),
     smiles_col: str = input_col_option("smiles", "Column holding SMILES.", "--smiles-col"),
     tautomer: bool = typer.Option(

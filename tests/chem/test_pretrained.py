@@ -144,6 +144,30 @@ def test_helix_chem_embed_writes_embeddings_and_an_errors_table(tmp_path):
     assert warm.exit_code == 0 and "2 of 2 molecules from the cache" in warm.output
 
 
+@needs_minimol
+def test_helix_chem_embed_reads_an_sd_file_record_by_record(tmp_path):
+    from rdkit import Chem
+    from typer.testing import CliRunner
+
+    from helixforge.cli.app import app
+
+    src = tmp_path / "mols.sdf"
+    w = Chem.SDWriter(str(src))
+    for i, smi in enumerate(["CCO", "c1ccccc1O"]):
+        mol = Chem.MolFromSmiles(smi)
+        mol.SetProp("_Name", f"m{i}")
+        w.write(mol)
+    w.close()  # then a record RDKit cannot read
+    src.write_text(src.read_text() + "bad\n\n\n  3  2\nM  END\n$$$$\n")
+    out = tmp_path / "emb.parquet"
+    res = CliRunner().invoke(app, ["chem", "embed", str(src), "-o", str(out), "-j", "1", "-q"])
+    assert res.exit_code == 0, res.output
+    assert "2 of 3 rows embedded" in res.output
+    emb = pd.read_parquet(out)
+    assert emb["name"].tolist() == ["m0", "m1"] and "minimol_511" in emb
+    assert pd.read_csv(tmp_path / "emb.errors.csv")["row"].tolist() == [3]
+
+
 def test_missing_extra_names_the_pip_extra(monkeypatch):
     from helixforge.chem.models import get_model
     from helixforge.chem.pretrained import minimol, require_minimol

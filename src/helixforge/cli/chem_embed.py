@@ -24,7 +24,9 @@ def register(app: typer.Typer) -> None:
 
 @handle_errors
 def embed_cmd(
-    input: str = typer.Argument(..., help="Table with a SMILES column (csv, tsv, parquet)."),
+    input: str = typer.Argument(
+        ..., help="Table with a SMILES column (csv, tsv, parquet), or an SD file."
+    ),
     out_path: str = out_option(None, "Output table of embeddings (parquet recommended)."),
     smiles_col: str = input_col_option("smiles", "Column holding SMILES.", "--smiles-col"),
     id_col: str = id_col_option(),

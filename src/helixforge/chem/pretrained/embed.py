@@ -58,6 +58,7 @@ def embed_table(
     `canonical_smiles`, `minimol_0..511`) and `<out>.errors.csv`. Returns counts, paths, the
     number of molecules read from the cache and the seconds spent."""
     import numpy as np
+    import pandas as pd
 
     from helixforge.chem.pretrained.cache import EmbeddingCache
     from helixforge.chem.pretrained.minimol import EMBED_DIM, embed_smiles, model_version
@@ -73,12 +74,25 @@ def embed_table(
     require_minimol()  # the install hint before any work
     check_output(out, overwrite=overwrite, kind="table", inputs=[path])
     t0 = time.perf_counter()
-    cols = [smiles_col] + ([id_col] if id_col and id_col != smiles_col else [])
-    df = read_table(path)
-    require_columns(df, cols, path)
-    df = df[cols]
-    clean, errors = standardize_table(df, smiles_col, source=path, n_jobs=n_jobs)
-    errors.extend(skipped_line_errors(df, path))
+    from helixforge.chem.screen.library import SDF_NAME_COL, is_sdf, read_library
+
+    if is_sdf(path):  # record by record, as chem screen / predict read it; `name` kept
+        chunks = list(read_library(path, chunk_size=100_000, input_col=smiles_col, id_col=id_col))
+        df = pd.concat([c.frame for c in chunks])
+        df = df[[smiles_col, SDF_NAME_COL] + ([id_col] if id_col else [])]
+        clean, errors = standardize_table(df, smiles_col, source=path, n_jobs=n_jobs)
+        unread = sum(len(c.errors.rows()) for c in chunks)
+        for c in chunks:
+            errors.extend(c.errors)
+        errors.items.sort(key=lambda e: -1 if e.row is None else e.row)
+    else:
+        cols = [smiles_col] + ([id_col] if id_col and id_col != smiles_col else [])
+        df = read_table(path)
+        require_columns(df, cols, path)
+        df = df[cols]
+        clean, errors = standardize_table(df, smiles_col, source=path, n_jobs=n_jobs)
+        errors.extend(skipped_line_errors(df, path))
+        unread = 0
     keys = embedding_keys(clean[CANONICAL_COL].tolist())
     store = EmbeddingCache() if cache else None
     n_cached = len(store.get(model_version(), keys)) if store is not None else 0
@@ -93,13 +107,11 @@ def embed_table(
             f"{path}: none of the {len(df)} rows could be embedded",
             hint=f"see {errors_path} for the reason of each row; check --input-col",
         )
-    import pandas as pd
-
     emb = pd.DataFrame(X[ok], columns=[f"{features}_{j}" for j in range(EMBED_DIM)])
     frame = pd.concat([clean[ok].reset_index(drop=True), emb], axis=1)
     write_table(frame, out)
     return {
-        "rows": len(df),
+        "rows": len(df) + unread,
         "ok": int(ok.sum()),
         "errors": len(errors),
         "molecules": len(set(keys)),

@@ -484,3 +484,21 @@ def test_a_blank_split_value_skips_its_row_and_an_unknown_one_is_named_with_its_
     df.loc[9, "part"] = "holdout"  # file line 11
     with pytest.raises(ConfigError, match=r"column 'part': split value\(s\) 'holdout' \(row 11\)"):
         train(_write(df, tmp_path), split="predefined", split_col="part")
+
+
+def test_input_columns_named_like_run_outputs_are_kept_as_input_columns(
+    tmp_path, make_table, train
+):
+    """A table with a 'row' column crashed chem train at the end (ValueError traceback:
+    cannot insert row); one named like a prediction column or n_merged was overwritten in
+    predictions.csv. They are kept as input_<name>, as chem predict keeps them."""
+    df = make_table()
+    clash = ["row", "n_merged", "logp_like_pred", "logp_like_std", "in_domain", "ad_similarity"]
+    for c in clash:
+        df[c] = "mine"
+    df.to_csv(tmp_path / "d.csv", index=False)
+    train(tmp_path / "d.csv", ["logp_like"])
+    preds = pd.read_csv(tmp_path / "run" / "predictions.csv")
+    for c in clash:
+        assert (preds[f"input_{c}"] == "mine").all(), c
+    assert pd.api.types.is_float_dtype(preds["logp_like_pred"]) and preds["row"].min() == 2

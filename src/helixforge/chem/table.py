@@ -195,6 +195,37 @@ def check_split_column(
     return df[~blank]
 
 
+# Columns a run adds to its predictions table (besides canonical_smiles, which the
+# standardizer keeps apart, and split, which becomes assigned_split when the input has one).
+RUN_COLUMNS = ("row", "assigned_split", "n_merged", "ad_similarity", "in_domain")
+PREDICTION_SUFFIXES = ("pred", "prob", "std", "lower", "upper", "set")
+
+
+def _keep_input_columns_apart(
+    df: pd.DataFrame, needed: Sequence[str], targets: Sequence[str]
+) -> pd.DataFrame:
+    """Input columns named like a column the run adds (row, n_merged, T_pred, T_std, …,
+    in_domain) renamed input_<name>, as `chem predict` names them: 'row' crashed the run at the
+    end and the others were overwritten in predictions.csv. The SMILES, label and split
+    columns keep their names."""
+
+    def is_run_column(c: str) -> bool:
+        if c in RUN_COLUMNS:
+            return True
+        for t in targets:
+            rest = c[len(t) + 1 :] if c.startswith(f"{t}_") else None
+            if rest is not None and (rest in PREDICTION_SUFFIXES or rest.startswith("prob_")):
+                return True
+        return False
+
+    clash = {
+        c: f"input_{c}"
+        for c in df.columns
+        if isinstance(c, str) and c not in needed and is_run_column(c)
+    }
+    return df.rename(columns=clash) if clash else df
+
+
 def _drop_unknown_classes(
     df: pd.DataFrame, known: dict[str, Sequence[Any]], errors: RowErrors
 ) -> pd.DataFrame:
@@ -249,6 +280,7 @@ def load_property_table(
     needed = list(dict.fromkeys([smiles_col, *targets] + ([split_col] if split_col else [])))
     source = source or (str(data) if not isinstance(data, pd.DataFrame) else "<table>")
     df, errors = read_labelled(data, needed, source)
+    df = _keep_input_columns_apart(df, needed, targets)
     df = clean_labels(df, targets, errors, source=source)
     if known_classes:
         df = _drop_unknown_classes(df, known_classes, errors)

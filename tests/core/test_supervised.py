@@ -471,3 +471,19 @@ def test_a_group_split_that_leaves_almost_nothing_to_train_on_is_refused_before_
     with pytest.raises(ConfigError, match="put only 2 of 12 rows in the training part"):
         split_rows(data, "group", seed=0)
     assert len(split_rows(data, "random", seed=0).train) >= 8  # the suggested fix works
+
+
+def test_prepare_resume_stage_keeps_refuses_or_discards_an_unfinished_run(tmp_path):
+    from helixforge.core.errors import ConfigError
+    from helixforge.core.supervised import prepare_resume_stage
+
+    out = tmp_path / "run"
+    stage = prepare_resume_stage(out, {"data": "abc", "lr": 0.1}, resume=False)
+    (stage / "checkpoints").mkdir()
+    assert prepare_resume_stage(out, {"data": "abc", "lr": 0.1}, resume=True) == stage
+    assert (stage / "checkpoints").is_dir()  # kept for the resume
+    with pytest.raises(ConfigError, match="lr: was 0.1, now 0.2"):
+        prepare_resume_stage(out, {"data": "abc", "lr": 0.2}, resume=True)
+    assert (stage / "checkpoints").is_dir()  # a refused resume loses nothing
+    prepare_resume_stage(out, {"data": "abc", "lr": 0.2}, resume=False)
+    assert not (stage / "checkpoints").exists()  # without --resume: a fresh start

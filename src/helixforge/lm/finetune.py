@@ -17,7 +17,6 @@ kind of run directory. Every input row is used or in errors.csv with its file li
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -25,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from helixforge.core.errors import ConfigError, InputError, NoUsableRowsError, RowErrors
+from helixforge.core.errors import ConfigError, NoUsableRowsError, RowErrors
 from helixforge.core.options import require_choice, require_float, require_int
 from helixforge.core.supervised import SupervisedRun
 from helixforge.core.supervised.tasks import check_learnable
@@ -332,12 +331,10 @@ def finetune(
             + ", ".join(f"{t}={tt}" for t, tt in zip(table.targets, table.task_types))
         )
 
-    from helixforge.core.artifacts import save_json
+    from helixforge.core.supervised import RESUME_FILE, prepare_resume_stage
 
     key = _resume_key(model_path, data, config, seed, ensemble, coverage)
-    stage = _prepare_stage(out, key, resume, log or (lambda _m: None))
-    stage.mkdir(parents=True, exist_ok=True)
-    save_json(key, stage / RESUME_FILE)
+    stage = prepare_resume_stage(out, key, resume, log)
     members = iter(range(1_000_000))
 
     def factory() -> LMPropertyModel:
@@ -365,7 +362,6 @@ def finetune(
     )
 
 
-RESUME_FILE = "resume.json"
 CHECKPOINTS = "checkpoints"
 
 
@@ -385,48 +381,3 @@ def _resume_key(model_path, data, config: dict, seed: int, ensemble: int, covera
         "ensemble": ensemble,
         "coverage": coverage,
     }
-
-
-def _prepare_stage(out, key: dict, resume: bool, log) -> Path:
-    """The staging directory of `out`: kept when resuming with the same key (a changed input
-    or option is refused, naming it), discarded otherwise."""
-    from helixforge.core.artifacts import load_json
-    from helixforge.core.checkpoints import check_resume_key
-    from helixforge.core.io import staging_path
-
-    stage = staging_path(out)
-    if not stage.exists():
-        if resume:
-            log(f"nothing to resume at {stage}; starting afresh")
-        return stage
-    if not resume:
-        shutil.rmtree(stage)
-        log(f"discarded an unfinished run at {stage} (pass --resume to continue one)")
-        return stage
-    try:
-        saved = load_json(stage / RESUME_FILE)
-    except (InputError, ValueError, OSError):
-        raise ConfigError(
-            f"{stage}: the unfinished run has no readable {RESUME_FILE}",
-            hint="run again without --resume to start afresh",
-        ) from None
-    try:
-        check_resume_key(saved, key, f"--resume {out}")
-    except ConfigError as exc:
-        raise ConfigError(exc.message, hint="repeat the original command, or run without "
-                          "--resume to start afresh") from None  # fmt: skip
-    log(f"resuming the unfinished run at {stage}")
-    return stage
-
-
-def predict(
-    model_dir: str | os.PathLike,
-    sequences: Sequence[str],
-    device: str = "cpu",
-    *,
-    trust_remote_code: bool = False,
-) -> np.ndarray:
-    """Predictions of one saved model folder (`LMPropertyModel.save`); for a run directory
-    (with its ensemble and conformal columns) use `helixforge.lm.predict.load_run`."""
-    model = LMPropertyModel.load(model_dir, device=device, trust_remote_code=trust_remote_code)
-    return model.predict(sequences)

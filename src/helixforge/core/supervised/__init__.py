@@ -87,13 +87,16 @@ from helixforge.core.supervised.tasks import (
     resolve_tasks,
 )
 from helixforge.core.supervised.train import (
+    RESUME_FILE,
     SupervisedRun,
+    prepare_resume_stage,
     split_rows,
     train_members,
     train_supervised,
 )
 
 __all__ = [
+    "RESUME_FILE",
     "TASK_TYPES",
     "Ensemble",
     "ExtraColumns",
@@ -114,6 +117,7 @@ __all__ = [
     "load_run_config",
     "predict_table",
     "prediction_columns",
+    "prepare_resume_stage",
     "resolve_tasks",
     "score_predictions",
     "split_rows",

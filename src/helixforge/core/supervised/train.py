@@ -458,3 +458,50 @@ def train_supervised(
     return SupervisedRun(
         final, cfg, metrics, final / report_path.name if report_path is not None else None
     )
+
+
+RESUME_FILE = "resume.json"
+
+
+def prepare_resume_stage(
+    out: str | os.PathLike, key: dict[str, Any], resume: bool, log: Log | None = None
+) -> Path:
+    """The staging directory of run `out` for a training verb that checkpoints into it (epoch
+    checkpoints, finished members; `key` = everything that changes the result, saved in
+    `resume.json`): an unfinished run is kept when `resume` and its key matches, refused with
+    a ConfigError naming what changed when it does not, and discarded without `resume`.
+    Writes `key` into the (created) directory and returns it; pass `RESUME_FILE` and the
+    checkpoint folder as `scratch` to `train_supervised`."""
+    import shutil
+
+    from helixforge.core.artifacts import load_json, save_json
+    from helixforge.core.checkpoints import check_resume_key
+    from helixforge.core.errors import ConfigError, InputError
+    from helixforge.core.io import staging_path
+
+    log = log or _nolog
+    stage = staging_path(out)
+    if stage.exists() and not resume:
+        shutil.rmtree(stage)
+        log(f"discarded an unfinished run at {stage} (pass --resume to continue one)")
+    elif stage.exists():
+        try:
+            saved = load_json(stage / RESUME_FILE)
+        except (InputError, ValueError, OSError):
+            raise ConfigError(
+                f"{stage}: the unfinished run has no readable {RESUME_FILE}",
+                hint="run again without --resume to start afresh",
+            ) from None
+        try:
+            check_resume_key(saved, key, f"--resume {out}")
+        except ConfigError as exc:
+            raise ConfigError(
+                exc.message,
+                hint="repeat the original command, or run without --resume to start afresh",
+            ) from None
+        log(f"resuming the unfinished run at {stage}")
+    elif resume:
+        log(f"nothing to resume at {stage}; starting afresh")
+    stage.mkdir(parents=True, exist_ok=True)
+    save_json(key, stage / RESUME_FILE)
+    return stage

@@ -125,3 +125,27 @@ def test_the_largest_seed_is_accepted():
     from helixforge.cli.common import _seed
 
     assert _seed(0) == 0 and _seed(2**32 - 1) == 2**32 - 1
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["chem", "predict", "RUN", "IN", "-o", "OUT", "--input-col", ""],
+        ["chem", "train-prior", "IN", "-o", "OUT", "--input-col", "  "],
+        ["chem", "finetune-prior", "IN", "-o", "OUT", "--input-col", ""],
+        ["chem", "train", "IN", "-o", "OUT", "--label-col", "y", "--label-col", ""],
+        ["chem", "screen", "IN", "--model", "RUN", "-o", "OUT", "--id-col", ""],
+    ],
+)
+def test_a_blank_column_name_is_a_usage_error_naming_the_option(tmp_path, argv):
+    """--input-col '' was read as 'the default' by some verbs (predict, train-prior), as a
+    column '' by others, and finetune-prior said column 'smiles' was not found next to
+    'did you mean smiles'."""
+    from helixforge.cli.app import app
+
+    (tmp_path / "in.csv").write_text("smiles,y\nCCO,1\nCCN,2\n")
+    paths = {"IN": str(tmp_path / "in.csv"), "OUT": str(tmp_path / "out"), "RUN": str(tmp_path)}
+    res = CliRunner().invoke(app, [paths.get(a, a) for a in argv], env={"COLUMNS": "200"})
+    assert res.exit_code == 2, res.output
+    assert "empty column name" in res.output and "Traceback" not in res.output
+    assert not (tmp_path / "out").exists()

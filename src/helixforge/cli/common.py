@@ -133,18 +133,33 @@ def out_option(default: str | None = None, help: str = "Output file or run direc
     return typer.Option(default, "-o", "--out", help=help)
 
 
+def _column_name(value: Any) -> Any:
+    """A column option's value(s), refused when blank: '' was read as 'the default' by some
+    verbs and as a column named '' by others."""
+    for name in value if isinstance(value, list | tuple) else [value]:
+        if name is not None and not str(name).strip():
+            raise typer.BadParameter(
+                f"{name!r} is an empty column name; give the column's header, e.g. smiles"
+            )
+    return value
+
+
 def input_col_option(default: str, help: str, *aliases: str) -> Any:
     """`--input-col` plus the domain's older name(s) (e.g. --smiles-col) as aliases."""
-    return typer.Option(default, "--input-col", *aliases, help=help)
+    return typer.Option(default, "--input-col", *aliases, callback=_column_name, help=help)
 
 
 def label_col_option(default: Any, help: str, *aliases: str) -> Any:
-    return typer.Option(default, "--label-col", *aliases, help=help)
+    return typer.Option(default, "--label-col", *aliases, callback=_column_name, help=help)
 
 
 def id_col_option(default: str | None = None, *aliases: str) -> Any:
     return typer.Option(
-        default, "--id-col", *aliases, help="Identifier column kept in every output."
+        default,
+        "--id-col",
+        *aliases,
+        callback=_column_name,
+        help="Identifier column kept in every output.",
     )
 
 

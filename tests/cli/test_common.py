@@ -149,3 +149,36 @@ def test_a_blank_column_name_is_a_usage_error_naming_the_option(tmp_path, argv):
     assert res.exit_code == 2, res.output
     assert "empty column name" in res.output and "Traceback" not in res.output
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["chem", "predict", "", "IN", "-o", "OUT"],
+        ["chem", "predict", "IN", "", "-o", "OUT"],
+        ["chem", "standardize", "", "-o", "OUT"],
+        ["chem", "generate", "--model", "", "--n", "3", "-o", "OUT"],
+        ["chem", "generate", "--fcd-ref", " ", "--n", "3", "-o", "OUT"],
+        ["chem", "train-prior", "IN", "--init", "", "-o", "OUT"],
+        ["chem", "design", "--config", "", "-o", "OUT"],
+        ["chem", "screen", "IN", "--model", "IN", "--all-out", "", "-o", "OUT"],
+    ],
+)
+def test_a_blank_path_is_a_usage_error_not_the_current_directory(tmp_path, argv):
+    """'' was read as '.': '.: not a prior', '.: is a directory, expected a table file'."""
+    from helixforge.cli.app import app
+
+    (tmp_path / "in.csv").write_text("smiles\nCCO\n")
+    paths = {"IN": str(tmp_path / "in.csv"), "OUT": str(tmp_path / "out.csv")}
+    res = CliRunner().invoke(app, [paths.get(a, a) for a in argv], env={"COLUMNS": "200"})
+    assert res.exit_code == 2 and "an empty path" in res.output, res.output
+    assert not (tmp_path / "out.csv").exists()
+
+
+def test_a_blank_split_column_is_refused_not_ignored(tmp_path):
+    """--split-col '' silently fell back to the scaffold split."""
+    from helixforge.cli.app import app
+
+    argv = ["chem", "train", str(tmp_path / "in.csv"), "--label-col", "y", "--split-col", ""]
+    res = CliRunner().invoke(app, [*argv, "-o", str(tmp_path / "run")])
+    assert res.exit_code == 2 and "empty column name" in res.output, res.output

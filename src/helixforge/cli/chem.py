@@ -12,6 +12,7 @@ from helixforge.cli.common import (
     RESUME,
     SEED,
     chunk_size_option,
+    column_name,
     handle_errors,
     input_col_option,
     jobs_option,
@@ -19,6 +20,7 @@ from helixforge.cli.common import (
     logger,
     out,
     out_option,
+    path_value,
     resolve_jobs,
     say,
 )
@@ -51,7 +53,9 @@ def _print_notes(notes) -> None:
 @app.command("train")
 @handle_errors
 def train_cmd(
-    data: str = typer.Argument(..., help="CSV / TSV / Parquet table (gz allowed)."),
+    data: str = typer.Argument(
+        ..., callback=path_value, help="CSV / TSV / Parquet table (gz allowed)."
+    ),
     smiles_col: str = input_col_option("smiles", "Column holding SMILES.", "--smiles-col"),
     target: list[str] = label_col_option(
         ..., "Label column; repeat for multi-task.", "--target", "--target-col"
@@ -65,7 +69,10 @@ def train_cmd(
         "scaffold", "--split", help="scaffold | cluster | random | stratified"
     ),
     split_col: str = typer.Option(
-        None, "--split-col", help="Column of train / valid / test (overrides --split)."
+        None,
+        "--split-col",
+        callback=column_name,
+        help="Column of train / valid / test (overrides --split).",
     ),
     model: str = typer.Option(
         "auto",
@@ -157,9 +164,13 @@ def train_cmd(
 @app.command("predict")
 @handle_errors
 def predict_cmd(
-    run_dir: str = typer.Argument(..., help="Run directory written by `helix chem train`."),
+    run_dir: str = typer.Argument(
+        ..., callback=path_value, help="Run directory written by `helix chem train`."
+    ),
     input: str = typer.Argument(
-        ..., help="Table of molecules to predict (csv / tsv / parquet / smi), or an SD file."
+        ...,
+        callback=path_value,
+        help="Table of molecules to predict (csv / tsv / parquet / smi), or an SD file.",
     ),
     out_path: str = out_option(None, "Output table (csv / tsv / parquet)."),
     smiles_col: str = input_col_option(
@@ -205,8 +216,12 @@ def predict_cmd(
 @app.command("evaluate")
 @handle_errors
 def evaluate_cmd(
-    run_dir: str = typer.Argument(..., help="Run directory written by `helix chem train`."),
-    data: str = typer.Argument(..., help="Labelled table (same target column names)."),
+    run_dir: str = typer.Argument(
+        ..., callback=path_value, help="Run directory written by `helix chem train`."
+    ),
+    data: str = typer.Argument(
+        ..., callback=path_value, help="Labelled table (same target column names)."
+    ),
     smiles_col: str = input_col_option(
         None, "SMILES column (default: the training column name).", "--smiles-col"
     ),
@@ -249,7 +264,9 @@ def evaluate_cmd(
 @app.command("standardize")
 @handle_errors
 def standardize_cmd(
-    input: str = typer.Argument(..., help="Table with a SMILES column, or an SD file."),
+    input: str = typer.Argument(
+        ..., callback=path_value, help="Table with a SMILES column, or an SD file."
+    ),
     out_path: str = out_option(None, "Output table."),
     smiles_col: str = input_col_option("smiles", "Column holding SMILES.", "--smiles-col"),
     tautomer: bool = typer.Option(

@@ -13,6 +13,7 @@ from helixforge.cli.common import (
     input_col_option,
     jobs_option,
     out_option,
+    path_value,
     resolve_jobs,
     say,
 )
@@ -22,6 +23,7 @@ from helixforge.cli.common import (
 def admet_cmd(
     input: str = typer.Argument(
         ...,
+        callback=path_value,
         help="Molecules: .smi / .csv / .tsv / .parquet with a SMILES column, or an SD file "
         "(.sdf; gz allowed).",
     ),
@@ -42,7 +44,10 @@ def admet_cmd(
         True, "--domain/--no-domain", help="Add admet_ad_similarity and admet_in_domain."
     ),
     report: str = typer.Option(
-        None, "--report", help="Also write an HTML report (per-molecule bars, distributions)."
+        None,
+        "--report",
+        callback=path_value,
+        help="Also write an HTML report (per-molecule bars, distributions).",
     ),
     input_col: str = input_col_option("smiles", "Column holding SMILES.", "--smiles-col"),
     chunk_size: int = chunk_size_option(10_000),

@@ -13,6 +13,7 @@ from helixforge.cli.common import (
     jobs_option,
     logger,
     out_option,
+    path_value,
     resolve_jobs,
     say,
 )
@@ -23,6 +24,7 @@ def design_cmd(
     config: str = typer.Option(
         ...,
         "--config",
+        callback=path_value,
         help="Design TOML file: scoring components, transforms, RL and GA settings.",
     ),
     optimizer: str = typer.Option(
@@ -39,7 +41,10 @@ def design_cmd(
         None, "Run directory (molecules.csv, history.csv, config, report.html)."
     ),
     prior: str = typer.Option(
-        None, "--prior", help="Prior directory (default: the shipped MOSES prior)."
+        None,
+        "--prior",
+        callback=path_value,
+        help="Prior directory (default: the shipped MOSES prior).",
     ),
     seed: int = SEED,
     jobs: int = jobs_option(help="Torch threads (0 = all CPUs)."),

@@ -12,6 +12,7 @@ from helixforge.cli.common import (
     input_col_option,
     jobs_option,
     out_option,
+    path_value,
     resolve_jobs,
     say,
 )
@@ -25,7 +26,9 @@ def register(app: typer.Typer) -> None:
 @handle_errors
 def embed_cmd(
     input: str = typer.Argument(
-        ..., help="Table with a SMILES column (csv, tsv, parquet), or an SD file."
+        ...,
+        callback=path_value,
+        help="Table with a SMILES column (csv, tsv, parquet), or an SD file.",
     ),
     out_path: str = out_option(None, "Output table of embeddings (parquet recommended)."),
     smiles_col: str = input_col_option("smiles", "Column holding SMILES.", "--smiles-col"),

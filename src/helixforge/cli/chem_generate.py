@@ -15,10 +15,13 @@ from helixforge.cli.common import (
     input_col_option,
     logger,
     out_option,
+    path_value,
     say,
 )
 
-MODEL = typer.Option(None, "--model", help="Prior directory (default: the shipped MOSES prior).")
+MODEL = typer.Option(
+    None, "--model", callback=path_value, help="Prior directory (default: the shipped MOSES prior)."
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -50,6 +53,7 @@ def generate_cmd(
     fcd_ref: str = typer.Option(
         None,
         "--fcd-ref",
+        callback=path_value,
         help="Reference SMILES table (or FCD .npz) for the Fréchet ChemNet Distance, e.g. MOSES "
         "test; its statistics are cached by sha256. Needs the generate extra (fcd_torch).",
     ),
@@ -96,7 +100,9 @@ def generate_cmd(
 
 @handle_errors
 def finetune_prior_cmd(
-    actives: str = typer.Argument(..., help="Table (csv / tsv / parquet / smi) of actives."),
+    actives: str = typer.Argument(
+        ..., callback=path_value, help="Table (csv / tsv / parquet / smi) of actives."
+    ),
     out_path: str = out_option(..., "Run directory (prior/, history.csv, errors.csv)."),
     model: str = MODEL,
     smiles_col: str = input_col_option(
@@ -140,7 +146,9 @@ def finetune_prior_cmd(
 
 @handle_errors
 def train_prior_cmd(
-    corpus: str = typer.Argument(..., help="SMILES corpus: csv/tsv with a SMILES column or .smi."),
+    corpus: str = typer.Argument(
+        ..., callback=path_value, help="SMILES corpus: csv/tsv with a SMILES column or .smi."
+    ),
     out_path: str = out_option(..., "Run directory (prior/, checkpoint/, history.jsonl)."),
     smiles_col: str = input_col_option(None, "SMILES column of a table corpus.", "--smiles-col"),
     vocab: str = typer.Option("smiles", "--vocab", help="smiles | selfies"),
@@ -151,6 +159,7 @@ def train_prior_cmd(
     init: str = typer.Option(
         None,
         "--init",
+        callback=path_value,
         help="Continue training this prior (directory, or 'default' for the shipped one) "
         "instead of random weights; its architecture and vocabulary are kept.",
     ),

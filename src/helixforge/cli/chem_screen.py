@@ -15,6 +15,7 @@ from helixforge.cli.common import (
     input_col_option,
     jobs_option,
     out_option,
+    path_value,
     resolve_jobs,
     say,
 )
@@ -23,7 +24,9 @@ from helixforge.cli.common import (
 @handle_errors
 def screen_cmd(
     library: str = typer.Argument(
-        ..., help="Molecules: .smi / .csv / .tsv / .parquet (gz allowed) or an SD file."
+        ...,
+        callback=path_value,
+        help="Molecules: .smi / .csv / .tsv / .parquet (gz allowed) or an SD file.",
     ),
     model: list[str] = typer.Option(
         ...,
@@ -45,7 +48,10 @@ def screen_cmd(
     ),
     top: int = typer.Option(100, "--top", min=1, max=10_000_000, help="Hits to keep."),
     all_out: str = typer.Option(
-        None, "--all-out", help="Also write every screened molecule with all its columns."
+        None,
+        "--all-out",
+        callback=path_value,
+        help="Also write every screened molecule with all its columns.",
     ),
     admet: bool = typer.Option(
         False, "--admet", help="Add the ADMET panel's admet_* columns (usable in --score)."

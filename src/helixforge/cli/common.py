@@ -133,7 +133,7 @@ def out_option(default: str | None = None, help: str = "Output file or run direc
     return typer.Option(default, "-o", "--out", help=help)
 
 
-def _column_name(value: Any) -> Any:
+def column_name(value: Any) -> Any:
     """A column option's value(s), refused when blank: '' was read as 'the default' by some
     verbs and as a column named '' by others."""
     for name in value if isinstance(value, list | tuple) else [value]:
@@ -144,13 +144,21 @@ def _column_name(value: Any) -> Any:
     return value
 
 
+def path_value(value: Any) -> Any:
+    """A file or directory argument / option, refused when blank: '' was read as the current
+    directory ('.: not a prior', '.: is a directory, expected a table file')."""
+    if value is not None and not str(value).strip():
+        raise typer.BadParameter("an empty path; give a file or directory")
+    return value
+
+
 def input_col_option(default: str, help: str, *aliases: str) -> Any:
     """`--input-col` plus the domain's older name(s) (e.g. --smiles-col) as aliases."""
-    return typer.Option(default, "--input-col", *aliases, callback=_column_name, help=help)
+    return typer.Option(default, "--input-col", *aliases, callback=column_name, help=help)
 
 
 def label_col_option(default: Any, help: str, *aliases: str) -> Any:
-    return typer.Option(default, "--label-col", *aliases, callback=_column_name, help=help)
+    return typer.Option(default, "--label-col", *aliases, callback=column_name, help=help)
 
 
 def id_col_option(default: str | None = None, *aliases: str) -> Any:
@@ -158,7 +166,7 @@ def id_col_option(default: str | None = None, *aliases: str) -> Any:
         default,
         "--id-col",
         *aliases,
-        callback=_column_name,
+        callback=column_name,
         help="Identifier column kept in every output.",
     )
 

@@ -405,3 +405,19 @@ def test_design_skips_a_malformed_annotation_line_and_says_so(d, tmp_path):
     assert res.exit_code == 0, res.output
     assert "1 malformed line(s) skipped" in res.output and "row 2" in res.output, res.output
     assert len(pd.read_csv(tmp_path / "g.tsv", sep="\t")) > 0
+
+
+def test_train_ontarget_cnn_too_large_for_memory_is_a_clean_error(d, tmp_path, monkeypatch):
+    """--model cnn --param channels=1e9 was a torch allocation RuntimeError traceback."""
+    import helixforge.crispr.ontarget_cnn as cnn
+
+    def no_memory(*args, **kwargs):
+        raise RuntimeError("DefaultCPUAllocator: can't allocate memory: you tried to allocate 4e10")
+
+    monkeypatch.setattr(cnn, "make_cnn", no_memory)
+    res = runner.invoke(app, ["crispr", "train-ontarget", str(d / "screen.csv"), "--label-col",
+                              "lfc", "--model", "cnn", "--param", "channels=1000000000", "-o",
+                              str(tmp_path / "m")])  # fmt: skip
+    assert res.exit_code == 2 and "Traceback" not in res.output, res.output
+    assert "channels=1000000000" in res.output and "does not fit in memory" in res.output
+    assert not (tmp_path / "m").exists()

@@ -184,3 +184,21 @@ def test_one_malformed_gff_line_goes_to_the_errors_table_not_the_job(tmp_path):
     # without an errors table the reader still names the line
     with pytest.raises(InputError, match="line 2, column 'start'"):
         read_gff(tmp_path / "a.gff3")
+
+
+@pytest.mark.parametrize(
+    "options, match",
+    [
+        ({"channels": 10**9}, "--channels 1,000,000,000 needs about"),
+        ({"batch_size": 10**9}, "--batch-size 1,000,000,000 × --window"),
+        ({"windows_per_epoch": 10**9}, "--windows-per-epoch must be at most"),
+    ],
+)
+def test_sizes_past_this_machines_memory_are_refused_before_training(tmp_path, options, match):
+    """--channels 1e9 / --batch-size 1e9 failed inside torch / NumPy with an allocation error
+    (a traceback); --windows-per-epoch 1e9 ran for days."""
+    from helixforge.dna.annotate.train import check_options
+
+    with pytest.raises(ConfigError, match=match):
+        check_options(dict(options))
+    check_options({"channels": 48, "batch_size": 16, "window": 2048})  # the defaults fit

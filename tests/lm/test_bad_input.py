@@ -383,3 +383,16 @@ def test_dna_tokenizer_on_a_smiles_corpus_is_refused(tmp_path):
         ["lm", "tokenizer", "train", "dna-bpe:20", "--corpus", str(dna), "-o", str(tmp_path / "d")],
     )
     assert r.exit_code == 0, r.output
+
+
+def test_pretrain_batch_past_this_machines_memory_is_refused(w, tmp_path):
+    """--batch-size 1e9 spent hours drawing a billion windows (then could not allocate them)."""
+    argv = ["lm", "pretrain", "--corpus", str(w / "g.fa.gz"), "--tokenizer", "dna-char",
+            "--size", "micro", "--max-len", "16", "--batch-size", "1000000000", "--steps", "1",
+            "-o", str(tmp_path / "p")]  # fmt: skip
+    _refused(
+        runner.invoke(app, argv),
+        "--batch-size 1,000,000,000 × --max-len 16",
+        str(tmp_path / "p"),
+        tmp_path,
+    )

@@ -12,7 +12,8 @@ needs randomness (augmentation) can ask for the batches' own seeded generator wi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -72,3 +73,56 @@ class Batches:
         for start in range(0, len(self) * self.batch_size, self.batch_size):
             chunk = _take(self.items, order[start : start + self.batch_size])
             yield self.collate(chunk, self.rng) if self.pass_rng else self.collate(chunk)
+
+
+def physical_memory() -> int | None:
+    """Bytes of RAM on this machine (None when the platform does not say)."""
+    import os
+
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def require_fits_memory(nbytes: float, what: str, hint: str, share: float = 0.8) -> None:
+    """`ConfigError` when `what` needs more than `share` of this machine's RAM: sizes taken
+    from options (channels, batch size, window) are refused before anything is allocated;
+    otherwise torch or NumPy failed mid-run with an allocation error (a traceback)."""
+    from helixforge.core.errors import ConfigError
+
+    ram = physical_memory()
+    if ram is not None and nbytes > share * ram:
+        raise ConfigError(
+            f"{what} needs about {_gb(nbytes)} of memory; this machine has {_gb(ram)}", hint=hint
+        )
+
+
+def _gb(n: float) -> str:
+    return f"{n / 2**30:,.1f} GB" if n < 2**40 * 1000 else f"{n / 2**40:,.0f} TB"
+
+
+def is_out_of_memory(exc: BaseException) -> bool:
+    """True for the allocation failures of NumPy (MemoryError) and torch (RuntimeError 'can't
+    allocate memory' / 'out of memory'), so callers can name the options that caused them."""
+    if isinstance(exc, MemoryError):
+        return True
+    text = str(exc).lower()
+    return isinstance(exc, RuntimeError) and (
+        "can't allocate memory" in text or "out of memory" in text
+    )
+
+
+@contextmanager
+def out_of_memory_as_error(what: str, hint: str) -> Iterator[None]:
+    """Inside, an allocation failure (`is_out_of_memory`) becomes a `ConfigError` naming `what`
+    (the options that sized it), e.g. around building a network from --param values."""
+    from helixforge.core.errors import ConfigError
+
+    try:
+        yield
+    except (MemoryError, RuntimeError) as exc:
+        if not is_out_of_memory(exc):
+            raise
+        first = (str(exc).splitlines() or [type(exc).__name__])[0]
+        raise ConfigError(f"{what} does not fit in memory ({first[:160]})", hint=hint) from None

@@ -46,12 +46,16 @@ def fit_cnn(codes, target, train_idx, valid_idx, params: dict[str, Any], *, seed
     """Train a fresh `make_cnn` network on encoded contexts; returns (net on CPU, info)."""
     import torch
 
-    from helixforge.core.batching import Batches
+    from helixforge.core.batching import Batches, out_of_memory_as_error
     from helixforge.core.training import TrainConfig, fit, seed_everything
 
     seed_everything(seed)
     p = params
-    net = make_cnn(p["channels"], p["hidden"], p["dropout"])
+    with out_of_memory_as_error(
+        f"--param channels={p['channels']}, hidden={p['hidden']}: the on-target CNN",
+        hint="lower --param channels / hidden",
+    ):
+        net = make_cnn(p["channels"], p["hidden"], p["dropout"])
     X = torch.from_numpy(one_hot_contexts(codes))
     Y = torch.from_numpy(target.astype(np.float32))
 

@@ -320,7 +320,7 @@ def train_sequence_model(
     say = log or (lambda _msg: None)
     require_choice(task, "--task", ["auto", "binary", "multiclass", "regression"])
     require_float(coverage, "--coverage", low=0, high=1, low_open=True, high_open=True)
-    require_int(ensemble, "--ensemble", min_value=1)
+    require_int(ensemble, "--ensemble", min_value=1, max_value=100)  # as lm / crispr training
     if len(fractions) != 3 or any(f < 0 for f in fractions) or not 0.99 < sum(fractions) < 1.01:
         raise ConfigError(f"--fractions {list(fractions)} must be three numbers ≥ 0 summing to 1")
     _check_models(o, search)

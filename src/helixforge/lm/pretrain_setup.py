@@ -110,6 +110,26 @@ class PretrainOptions:
                 hint=f"use at most {MAX_PRETRAIN_LEN:,} tokens (512-2,048 is usual)",
             )
         require_float(self.mlm_probability, "--mlm-probability", low=0, high=1, low_open=True)
+        self._check_memory()
+
+    def _check_memory(self) -> None:
+        """One micro-batch's activations (kept for the backward pass) must fit in this machine's
+        memory: --batch-size 1e9 spent hours drawing windows, then failed to allocate them."""
+        from helixforge.core.batching import require_fits_memory
+        from helixforge.lm.models import SIZES
+
+        dims = SIZES.get(self.size) if isinstance(self.size, str) else None
+        if dims is None:
+            return  # an unknown size is named where the model is built
+        L = self.max_len
+        # a lower bound (two hidden-size float32 activations per token and layer): only sizes
+        # that cannot fit are refused, whatever the attention implementation
+        per_token = dims["layers"] * 2 * dims["hidden"]
+        require_fits_memory(
+            self.batch_size * L * per_token * 4,
+            f"--batch-size {self.batch_size:,} × --max-len {L:,} at --size {self.size}",
+            hint="lower --batch-size (use --accumulate for a larger effective batch) or --max-len",
+        )
 
     def resume_key(self, corpus_sha256: str) -> dict[str, Any]:
         """Everything that changes the result; a resume with any of it changed is refused."""

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
+from helixforge.core.batching import require_fits_memory
 from helixforge.core.errors import ConfigError, InputError, NoUsableRowsError, RowErrors
 from helixforge.core.io import check_not_input
 from helixforge.core.options import check_param_types, require_float, require_int
@@ -48,7 +49,22 @@ def check_options(options: dict[str, Any]) -> dict[str, Any]:
         require_float(options["lr"], "--lr", low=0, low_open=True)
     if "threshold" in options:
         require_float(options["threshold"], "--threshold", low=0, high=1, low_open=True)
+    if options.get("windows_per_epoch") is not None:
+        require_int(options["windows_per_epoch"], "--windows-per-epoch", max_value=MAX_WINDOWS)
+    cfg = AnnotatorConfig(**{**defaults, **options})
+    layers = 2 + 2 * len(cfg.dilations)  # stem, two convolutions per dilated block, output
+    # activations kept for the backward pass (×3: output, batch norm, gradient), float32
+    activations = cfg.batch_size * cfg.window * (4 + cfg.channels * layers) * 4 * 3
+    weights = cfg.channels**2 * 3 * layers * 4 * 4  # weights, gradients, two Adam moments
+    require_fits_memory(
+        activations + weights,
+        f"--batch-size {cfg.batch_size:,} × --window {cfg.window:,} × --channels {cfg.channels:,}",
+        hint="lower --batch-size, --window or --channels",
+    )
     return options
+
+
+MAX_WINDOWS = 10_000_000  # training windows per epoch
 
 
 def load_genome_and_cds(genome: str | os.PathLike, gff: str | os.PathLike, errors: RowErrors):

@@ -276,3 +276,41 @@ def test_an_out_of_range_param_is_a_config_error_before_training(model, param, v
     with pytest.raises(ConfigError, match=f"--param {param}") as exc:
         make_sequence_model(model, arch_params={param: value})
     assert message in exc.value.message and f"the default is {param}=" in exc.value.hint
+
+
+def test_a_network_too_large_for_memory_is_a_config_error(monkeypatch):
+    """--position-bins 1e9 (or --param channels=1e9) was a torch allocation RuntimeError
+    traceback; it names the model and its size parameters now."""
+    import helixforge.dna.models.estimator as est
+
+    def no_memory(*args, **kwargs):
+        raise RuntimeError("DefaultCPUAllocator: can't allocate memory: you tried to allocate 1e13")
+
+    import dataclasses
+
+    real = est._torch_architecture
+    monkeypatch.setattr(
+        est, "_torch_architecture", lambda name: dataclasses.replace(real(name), build=no_memory)
+    )
+    seqs, y = planted(32, length=40)
+    model = SequenceModel(arch="resnet", epochs=1, arch_params={"position_bins": 10**9})
+    with pytest.raises(ConfigError, match=r"position_bins=1000000000\): the network does not fit"):
+        model.fit(seqs, y)
+
+
+def test_dna_train_ensemble_is_capped_like_the_other_training_verbs(tmp_path):
+    from helixforge.dna.train import train_sequence_model
+
+    with pytest.raises(ConfigError, match="--ensemble must be at most 100"):
+        train_sequence_model(tmp_path / "x.csv", out=tmp_path / "run", ensemble=1_000_000)
+
+
+def test_a_diverged_run_is_refused_even_when_its_weights_stay_finite():
+    """--lr 1e30 for one epoch: the weights stayed finite (the trainer's check passed) but every
+    output overflowed, and a run with NaN metrics and empty probabilities was written."""
+    torch.set_num_threads(1)
+    seqs, y = planted(64, length=50)
+    with pytest.raises(ConfigError, match="training diverged"):
+        SequenceModel(arch="cnn", epochs=1, lr=1e30, batch_size=32, threads=1).fit(
+            seqs, y, valid=(seqs[:16], y[:16])
+        )

@@ -200,8 +200,15 @@ class SequenceModel(SequenceInference):
 
     # ------------------------------------------------------------------ building
     def _build(self):
+        from helixforge.core.batching import out_of_memory_as_error
+
         spec = _torch_architecture(self.config.arch)
-        return spec.build(self.config.max_len, self.n_outputs, **self.config.arch_params)
+        params = ", ".join(f"{k}={v}" for k, v in self.config.arch_params.items())
+        with out_of_memory_as_error(  # sizes from --param / --position-bins
+            f"--model {self.config.arch} ({params or 'defaults'}): the network",
+            hint="lower the size parameters (--param channels / hidden, --position-bins)",
+        ):
+            return spec.build(self.config.max_len, self.n_outputs, **self.config.arch_params)
 
     def _targets(self, y: np.ndarray) -> np.ndarray:
         """Encoded labels → what the loss takes (z-scored float32 values, float32 0/1 for
@@ -340,6 +347,7 @@ class SequenceModel(SequenceInference):
         self.train_seconds = result.seconds
         self.best_epoch = result.best_epoch
         self.torch_module.eval()
+        _check_finite_state(self.torch_module, self.history, tc.lr)
         if self._finished_dir() is not None:
             self.save(self._finished_dir())
         return self
@@ -414,3 +422,25 @@ class SequenceModel(SequenceInference):
 
 
 __all__ = ["SequenceModel", "SequenceModelConfig", "PAD_CODE"]
+
+
+def _check_finite_state(module, history: list[dict[str, float]], lr: float) -> None:
+    """Refuse a model that diverged where the trainer's check does not look: weights that grew
+    huge but stayed finite (the validation loss is NaN because the outputs overflow) or batch-norm
+    running statistics (buffers, not parameters) that are not finite. Such a run was saved, with
+    NaN metrics and an empty probability column for every row."""
+    import math
+
+    bad = [
+        name
+        for name, t in module.state_dict().items()
+        if t.is_floating_point() and not bool(t.isfinite().all())
+    ]
+    losses = [row.get("valid_loss") for row in history if row.get("valid_loss") is not None]
+    if bad or (losses and not any(math.isfinite(x) for x in losses)):
+        what = f"e.g. {bad[0]} is not finite" if bad else "the validation loss is NaN"
+        raise ConfigError(
+            f"training diverged: the model's outputs are no longer numbers ({what}; learning "
+            f"rate {lr:g})",
+            hint="lower --lr (e.g. 10× smaller), or check the labels for extreme values",
+        )

@@ -184,3 +184,27 @@ def test_a_nan_loss_with_finite_weights_is_not_divergence():
         with torch.no_grad():
             model.weight[0, 0] = float("inf")
         check_not_diverged(model, 0.5, "in epoch 3", 1e-3, always=True)
+
+
+def test_a_resumed_run_with_dropout_and_shuffling_ends_on_the_uninterrupted_weights(tmp_path):
+    """The checkpoint holds torch's random state and the batches' shuffling generator, so the
+    epochs after a resume draw the same dropout masks and batch orders."""
+    from helixforge.core.batching import Batches
+
+    x, y = torch.randn(96, 4, generator=torch.Generator().manual_seed(0)), torch.randn(96)
+
+    def run(epochs, ckpt, resume):
+        seed_everything(0)
+        model = torch.nn.Sequential(torch.nn.Linear(4, 16), torch.nn.Dropout(0.5),
+                                    torch.nn.Linear(16, 1))  # fmt: skip
+        batches = Batches(list(range(96)), 16, lambda idx: (x[list(idx)], y[list(idx)]),
+                          shuffle=True, seed=0)  # fmt: skip
+        cfg = TrainConfig(epochs=epochs, lr=0.01, device="cpu", patience=None,
+                          checkpoint_dir=str(ckpt), resume=resume)  # fmt: skip
+        fit(model, batches, loss_fn=_mse, config=cfg)
+        return torch.cat([p.detach().flatten() for p in model.parameters()])
+
+    whole = run(4, tmp_path / "a", False)
+    run(2, tmp_path / "b", False)  # "killed" after two epochs: a fresh process resumes
+    torch.manual_seed(12345)  # the new process's generators are elsewhere
+    assert torch.equal(run(4, tmp_path / "b", True), whole)

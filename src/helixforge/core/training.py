@@ -250,7 +250,9 @@ def fit(
 ) -> TrainResult:
     """Train `model` in place over epochs; returns the history. The best weights (lowest
     validation loss, or lowest `valid_score(model)` when given — return a negated metric for
-    higher-is-better) are restored at the end."""
+    higher-is-better) are restored at the end. With `config.checkpoint_dir` every epoch is
+    saved with the random state (torch's, and the shuffling generator `train_batches.rng` when
+    it has one), so `config.resume` continues exactly where an uninterrupted run would be."""
     import torch
 
     from helixforge.core.progress import progress
@@ -283,6 +285,7 @@ def fit(
         start_epoch = state["epoch"] + 1
         result = TrainResult(**state["result"])
         best_state = state.get("best_state")
+        _set_random_state(state.get("random"), train_batches)
 
     t0 = time.perf_counter() - result.seconds
     # epochs since the best one: restored on resume so early stopping matches an uninterrupted run
@@ -325,10 +328,13 @@ def fit(
             else:
                 bad_epochs += 1
             result.seconds = time.perf_counter() - t0
+            if on_epoch_end:  # first: it may reseed for the next epoch, and the state saved
+                on_epoch_end(epoch, row)  # below must be what the next epoch starts from
             if ckpt_dir:
-                _save_epoch(ckpt_dir, model, optimizer, scheduler, epoch, result, best_state)
-            if on_epoch_end:
-                on_epoch_end(epoch, row)
+                _save_epoch(
+                    ckpt_dir, model, optimizer, scheduler, epoch, result, best_state,
+                    _random_state(train_batches),
+                )  # fmt: skip
             advance(1)
             if cfg.patience is not None and bad_epochs >= cfg.patience:
                 break
@@ -340,7 +346,36 @@ def fit(
     return result
 
 
-def _save_epoch(ckpt_dir: Path, model, optimizer, scheduler, epoch, result, best_state) -> None:
+def _random_state(train_batches) -> dict[str, Any]:
+    """torch's CPU (and CUDA) generator states and the batches' shuffling generator, as the
+    next epoch of an uninterrupted run would find them."""
+    import torch
+
+    rng = getattr(train_batches, "rng", None)
+    return {
+        "torch": torch.get_rng_state(),
+        "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
+        "batches": rng.bit_generator.state if isinstance(rng, np.random.Generator) else None,
+    }
+
+
+def _set_random_state(state: dict[str, Any] | None, train_batches) -> None:
+    """Restore `_random_state` (checkpoints written before it existed have none)."""
+    import torch
+
+    if not state:
+        return
+    torch.set_rng_state(state["torch"])
+    if state.get("cuda") is not None and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
+    rng = getattr(train_batches, "rng", None)
+    if state.get("batches") is not None and isinstance(rng, np.random.Generator):
+        rng.bit_generator.state = state["batches"]
+
+
+def _save_epoch(
+    ckpt_dir: Path, model, optimizer, scheduler, epoch, result, best_state, random_state=None
+) -> None:
     import torch
 
     from helixforge.core.io import atomic_file
@@ -353,6 +388,7 @@ def _save_epoch(ckpt_dir: Path, model, optimizer, scheduler, epoch, result, best
         "epoch": epoch,
         "result": result.to_dict(),
         "best_state": best_state,
+        "random": random_state,
     }
     with atomic_file(ckpt_dir / "last.pt") as tmp:
         torch.save(state, tmp)

@@ -229,11 +229,7 @@ class LMPropertyModel:
         train_items = items(sequences, y)
         if not train_items:
             raise NoUsableRowsError("no training sequences left")
-        train = EpochSeeded(
-            Batches(train_items, self.batch_size, collate, shuffle=True, seed=seed),
-            seed,
-            _resume_epoch(ckpt) if ckpt is not None and self.resume else 0,
-        )
+        train = Batches(train_items, self.batch_size, collate, shuffle=True, seed=seed)
         vb = None
         if valid is not None and len(valid[0]):
             vb = Batches(items(list(valid[0]), valid[1]), self.batch_size, collate)
@@ -356,32 +352,3 @@ class LMPropertyModel:
 
 
 FinetunedLM = LMPropertyModel
-
-
-class EpochSeeded:
-    """Training batches whose shuffle and dropout draws depend only on (seed, epoch): a run
-    resumed at epoch k (`start_epoch=k`) repeats what an uninterrupted run does from there."""
-
-    def __init__(self, batches, seed: int, start_epoch: int = 0):
-        self.batches, self.seed, self.epoch = batches, int(seed), int(start_epoch)
-
-    def __len__(self) -> int:
-        return len(self.batches)
-
-    def __iter__(self):
-        import torch
-
-        self.batches.rng = np.random.default_rng([self.seed, self.epoch])
-        torch.manual_seed(self.seed * 1_000_003 + self.epoch)
-        self.epoch += 1
-        return iter(self.batches)
-
-
-def _resume_epoch(ckpt: Path) -> int:
-    """The first epoch a resume trains: one past the last checkpointed epoch (0 without one)."""
-    import torch
-
-    last = ckpt / "last.pt"
-    if not last.exists():
-        return 0
-    return int(torch.load(last, map_location="cpu", weights_only=True, mmap=True)["epoch"]) + 1

@@ -421,3 +421,13 @@ def test_train_ontarget_cnn_too_large_for_memory_is_a_clean_error(d, tmp_path, m
     assert res.exit_code == 2 and "Traceback" not in res.output, res.output
     assert "channels=1000000000" in res.output and "does not fit in memory" in res.output
     assert not (tmp_path / "m").exists()
+
+
+def test_train_ontarget_cnn_that_diverged_is_refused(d, tmp_path):
+    """--model cnn --param lr=1e30: the outputs overflowed to NaN with finite weights, and a
+    model predicting NaN for every guide was saved (held-out Spearman nan, coverage 0)."""
+    res = runner.invoke(app, ["crispr", "train-ontarget", str(d / "screen.csv"), "--label-col",
+                              "lfc", "--model", "cnn", "--param", "lr=1e30", "--param", "epochs=1",
+                              "-o", str(tmp_path / "m")])  # fmt: skip
+    assert res.exit_code == 2 and "training diverged" in res.output, res.output
+    assert "--param lr" in res.output and not (tmp_path / "m").exists()

@@ -95,3 +95,29 @@ def task_outputs(
 def uses_features(model: object) -> bool:
     """True when `model` takes precomputed features (`predict_proba_tasks(X, features=)`)."""
     return bool(getattr(model, "uses_features", hasattr(model, "predict_proba_tasks")))
+
+
+def check_not_diverged_outputs(
+    module, history: list[dict[str, float]], lr: float, option: str = "--lr"
+) -> None:
+    """Refuse a model that diverged where the trainer's check does not look: weights that grew
+    huge but stayed finite (the validation loss is NaN because the outputs overflow) or batch-norm
+    running statistics (buffers, not parameters) that are not finite. Such a run was saved, with
+    NaN metrics and an empty probability column for every row."""
+    import math
+
+    from helixforge.core.errors import ConfigError
+
+    bad = [
+        name
+        for name, t in module.state_dict().items()
+        if t.is_floating_point() and not bool(t.isfinite().all())
+    ]
+    losses = [row.get("valid_loss") for row in history if row.get("valid_loss") is not None]
+    if bad or (losses and not any(math.isfinite(x) for x in losses)):
+        what = f"e.g. {bad[0]} is not finite" if bad else "the validation loss is NaN"
+        raise ConfigError(
+            f"training diverged: the model's outputs are no longer numbers ({what}; learning "
+            f"rate {lr:g})",
+            hint=f"lower {option} (e.g. 10× smaller), or check the labels for extreme values",
+        )

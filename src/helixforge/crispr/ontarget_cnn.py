@@ -47,6 +47,7 @@ def fit_cnn(codes, target, train_idx, valid_idx, params: dict[str, Any], *, seed
     import torch
 
     from helixforge.core.batching import Batches, out_of_memory_as_error
+    from helixforge.core.estimator import check_not_diverged_outputs
     from helixforge.core.training import TrainConfig, fit, seed_everything
 
     seed_everything(seed)
@@ -76,4 +77,5 @@ def fit_cnn(codes, target, train_idx, valid_idx, params: dict[str, Any], *, seed
     result = fit(net, batches(train_idx, True), loss_fn=loss_fn,
                  valid_batches=batches(valid_idx, False) if len(valid_idx) > 1 else None, config=cfg)  # fmt: skip
     net = net.cpu().eval()
+    check_not_diverged_outputs(net, result.history, float(p["lr"]), option="--param lr")
     return net, {"best_epoch": int(result.best_epoch), "epochs_run": int(result.epochs_run)}

@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 
 from helixforge.core.errors import ConfigError, InputError
+from helixforge.core.estimator import check_not_diverged_outputs
 from helixforge.core.options import require_float, require_int
 from helixforge.dna.encode import PAD_CODE, encode_padded
 from helixforge.dna.models.batching import onehot_batches
@@ -347,7 +348,7 @@ class SequenceModel(SequenceInference):
         self.train_seconds = result.seconds
         self.best_epoch = result.best_epoch
         self.torch_module.eval()
-        _check_finite_state(self.torch_module, self.history, tc.lr)
+        check_not_diverged_outputs(self.torch_module, self.history, tc.lr)
         if self._finished_dir() is not None:
             self.save(self._finished_dir())
         return self
@@ -422,25 +423,3 @@ class SequenceModel(SequenceInference):
 
 
 __all__ = ["SequenceModel", "SequenceModelConfig", "PAD_CODE"]
-
-
-def _check_finite_state(module, history: list[dict[str, float]], lr: float) -> None:
-    """Refuse a model that diverged where the trainer's check does not look: weights that grew
-    huge but stayed finite (the validation loss is NaN because the outputs overflow) or batch-norm
-    running statistics (buffers, not parameters) that are not finite. Such a run was saved, with
-    NaN metrics and an empty probability column for every row."""
-    import math
-
-    bad = [
-        name
-        for name, t in module.state_dict().items()
-        if t.is_floating_point() and not bool(t.isfinite().all())
-    ]
-    losses = [row.get("valid_loss") for row in history if row.get("valid_loss") is not None]
-    if bad or (losses and not any(math.isfinite(x) for x in losses)):
-        what = f"e.g. {bad[0]} is not finite" if bad else "the validation loss is NaN"
-        raise ConfigError(
-            f"training diverged: the model's outputs are no longer numbers ({what}; learning "
-            f"rate {lr:g})",
-            hint="lower --lr (e.g. 10× smaller), or check the labels for extreme values",
-        )

@@ -502,3 +502,24 @@ def test_input_columns_named_like_run_outputs_are_kept_as_input_columns(
     for c in clash:
         assert (preds[f"input_{c}"] == "mine").all(), c
     assert pd.api.types.is_float_dtype(preds["logp_like_pred"]) and preds["row"].min() == 2
+
+
+def test_a_label_too_large_to_compute_with_is_a_row_error(tmp_path, make_table, fast_gbm, train):
+    """One label of 1e308 (Excel's 9.99E+307 'infinity') crashed chem train after training,
+    in the report's residual histogram (ValueError traceback); labels near 1e300 gave null
+    RMSE and R² (their squares overflow). Such a label is a row error; the rest trains."""
+    df = make_table()
+    df.loc[0, "logp_like"] = 1e308
+    df.loc[1, "logp_like"] = -9.99e307
+    df.to_csv(tmp_path / "d.csv", index=False)
+    run = train_property_model(
+        tmp_path / "d.csv", "smiles", ["logp_like"], model="gbm", model_params=fast_gbm,
+        out=tmp_path / "run",
+    )  # fmt: skip
+    errors = pd.read_csv(tmp_path / "run" / "errors.csv")
+    assert errors["row"].tolist() == [2, 3] and errors["reason"].str.contains("too large").all()
+    assert run.metrics["test"]["logp_like"]["rmse"] < 10
+    df["logp_like"] = df["logp_like"] * 1e200
+    df.to_csv(tmp_path / "all.csv", index=False)
+    with pytest.raises(NoUsableRowsError, match="no row has a usable label"):
+        train(tmp_path / "all.csv", ["logp_like"])

@@ -406,3 +406,32 @@ def test_an_input_named_like_the_errors_table_is_not_overwritten(d, tmp_path, ve
     assert res.exit_code == 2, res.output
     assert "errors table" in res.output and "x.errors.csv" in res.output, res.output
     assert inp.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    "argv, expected",
+    [
+        ([*SCAN, "{d}/fg.fa", "--ids", ","], "--ids ',' names no matrix id"),
+        ([*DESIGN, *DS, "--avoid-motif", " "], "--avoid-motif ' ' names no matrix id"),
+        ([*VAR, "--vcf", "{d}/v.vcf", "--genome", "{d}/g.fa", "--method", "motif",
+          "--motifs", "{d}/m.transfac", "--tfs", ","], "--tfs ',' names no transcription"),
+    ],
+)  # fmt: skip
+def test_a_list_option_that_names_nothing_is_refused(d, tmp_path, argv, expected):
+    """--ids ',' scanned all 879 JASPAR motifs as if --ids were not given; --tfs ',' said 'no
+    motifs … check --motifs / --ids'."""
+    out = tmp_path / "o.tsv"
+    res = runner.invoke(app, [a.format(d=d) for a in argv] + ["-o", str(out), "-q"])
+    assert res.exit_code == 2 and expected in res.output, res.output
+    assert not out.exists()
+
+
+def test_motif_file_with_a_repeated_id_is_refused(d, tmp_path):
+    """Two MEME motifs named m1: their hits were written under the same id, indistinguishable."""
+    meme = tmp_path / "dup.meme"
+    mat = "letter-probability matrix: alength= 4 w= 2\n0.7 0.1 0.1 0.1\n0.1 0.1 0.1 0.7\n"
+    meme.write_text(f"MEME version 4\n\nMOTIF m1\n{mat}\nMOTIF m1\n{mat}")
+    out = tmp_path / "h.tsv"
+    res = runner.invoke(app, [*SCAN, str(d / "fg.fa"), "--motifs", str(meme), "-o", str(out)])
+    assert res.exit_code == 2 and "motif id 'm1' is used by motifs 1 and 2" in res.output
+    assert not out.exists()

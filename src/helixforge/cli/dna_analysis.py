@@ -44,11 +44,20 @@ PVALUE = typer.Option(
 )
 
 
-def split_ids(ids: list[str] | None) -> list[str] | None:
-    """['MA0139.2,MA0035.4', 'X'] → ['MA0139.2', 'MA0035.4', 'X'] (None when empty)."""
+def split_ids(ids: list[str] | None, option: str = "--ids") -> list[str] | None:
+    """['MA0139.2,MA0035.4', 'X'] → ['MA0139.2', 'MA0035.4', 'X'] (None when not given). An
+    option given with no id in it (--ids ',') is refused: it silently meant every motif."""
     if not ids:
         return None
-    return [i.strip() for item in ids for i in item.split(",") if i.strip()]
+    from helixforge.core.errors import ConfigError
+
+    out = [i.strip() for item in ids for i in item.split(",") if i.strip()]
+    if not out:
+        raise ConfigError(
+            f"{option} {','.join(ids)!r} names no matrix id",
+            hint=f"give ids such as {option} MA0139.2,MA0035.4, or leave {option} out",
+        )
+    return out
 
 
 def motif_options(motifs_file, ids, collection, tax, release) -> dict:

@@ -158,8 +158,8 @@ def design_cmd(
         n=n,
         length=length,
         device=resolve_device(device),
-        avoid_ids=split_ids(avoid),
-        preserve_ids=split_ids(preserve),
+        avoid_ids=split_ids(avoid, "--avoid-motif"),
+        preserve_ids=split_ids(preserve, "--preserve-motif"),
         overwrite=overwrite,
         **options,
     )

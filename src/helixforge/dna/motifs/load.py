@@ -134,6 +134,15 @@ def read_motifs(path: str | os.PathLike, fmt: str | None = None) -> list[Motif]:
     motifs = [motif_from_biopython(m, p.name) for m in rec]
     if not motifs:
         raise EmptyInputError(f"{p}: no motifs found")
+    seen: dict[str, int] = {}
+    for i, m in enumerate(motifs, 1):  # hits, enrichment rows and errors are keyed by the id
+        if m.id in seen:
+            raise InputError(
+                f"{p}: motif id {m.id!r} is used by motifs {seen[m.id]} and {i}; their hits "
+                "could not be told apart",
+                hint="give every motif its own id (MOTIF / ID / '>' line) in the file",
+            )
+        seen[m.id] = i
     return motifs
 
 

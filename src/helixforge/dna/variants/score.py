@@ -93,7 +93,12 @@ def _motif_scorer(motifs: Any, pvalue: float, tfs: Any = None):
     elif isinstance(motifs, str | os.PathLike):
         motifs = read_motifs(motifs)
     if tfs:
-        motifs = select_by_tf(motifs, tfs.split(",") if isinstance(tfs, str) else list(tfs))
+        names = [t.strip() for t in (tfs.split(",") if isinstance(tfs, str) else tfs) if t.strip()]
+        if not names:  # --tfs ',' named nothing; it was 'no motifs … check --motifs / --ids'
+            raise ConfigError(
+                f"--tfs {tfs!r} names no transcription factor", hint="e.g. --tfs SP1,GATA1"
+            )
+        motifs = select_by_tf(motifs, names)
     return MotifDeltaScorer(list(motifs), pvalue=pvalue)
 
 

@@ -474,3 +474,24 @@ def test_a_refused_corpus_leaves_no_run_directory(tmp_path: Path, name, content,
     res = CliRunner().invoke(app, [*argv, "--layers", "1", "-q"], env={"COLUMNS": "200"})
     assert res.exit_code == 2 and words in res.output, res.output
     assert not (tmp_path / "out").exists()
+
+
+def test_a_novelty_reference_is_saved_to_the_same_bytes_in_every_process(tmp_path: Path):
+    """safetensors writes its metadata in hash-map order, which changes from process to
+    process: a finetuned prior's novelty.safetensors (and manifest) differed between two runs
+    of one command and seed."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from helixforge.chem.generate.novelty import NoveltyReference as N;"
+        "N.build(['CCO', 'c1ccccc1', 'CCN'], n_items=3).save(sys.argv[1])"
+    )
+    paths = [tmp_path / f"n{i}.safetensors" for i in range(3)]
+    for p in paths:
+        subprocess.run([sys.executable, "-c", code, str(p)], check=True)
+    assert paths[0].read_bytes() == paths[1].read_bytes() == paths[2].read_bytes()
+    from helixforge.chem.generate.novelty import NoveltyReference
+
+    ref = NoveltyReference.load(paths[0])
+    assert ref.contains(["CCO", "CCCCCCCCCCO"]).tolist() == [True, False] and ref.n_items == 3

@@ -33,6 +33,24 @@ def _hashes(keys: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     return h1, h2
 
 
+def _sorted_metadata(data: bytes) -> bytes:
+    """safetensors bytes with the header's metadata keys in sorted order. safetensors writes
+    them in hash-map order, which changes from process to process, so one filter gave other
+    bytes (and another manifest sha256) in every run. Reordering keys keeps the header's
+    length, so the tensor offsets stay valid."""
+    import json
+
+    n = int.from_bytes(data[:8], "little")
+    raw = data[8 : 8 + n]
+    header = json.loads(raw)
+    if "__metadata__" in header:
+        header["__metadata__"] = dict(sorted(header["__metadata__"].items()))
+    text = json.dumps(header, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    if len(text) > n:  # another writer's spacing: leave the file as it was written
+        return data
+    return data[:8] + text.ljust(n, b" ") + data[8 + n :]
+
+
 class NoveltyReference:
     """Bloom filter over canonical SMILES (bits packed in a uint8 array)."""
 
@@ -90,11 +108,14 @@ class NoveltyReference:
         return (1 - math.exp(-self.n_hashes * self.n_items / self.n_bits)) ** self.n_hashes
 
     def save(self, path: str | os.PathLike) -> None:
-        from safetensors.numpy import save_file
+        """Write the filter as safetensors; the same filter gives the same bytes in every
+        process (see `_sorted_metadata`)."""
+        from safetensors.numpy import save
 
         meta = {"n_bits": str(self.n_bits), "n_hashes": str(self.n_hashes),
                 "n_items": str(self.n_items), "hash": "blake2b-128-double"}  # fmt: skip
-        save_file({"bits": self.bits}, str(path), metadata=meta)
+        with open(path, "wb") as fh:
+            fh.write(_sorted_metadata(save({"bits": self.bits}, metadata=meta)))
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> NoveltyReference:

@@ -65,3 +65,70 @@ def test_a_regression_metric_on_a_binary_label_is_refused_before_training(tmp_pa
     res = _train(tmp_path, "--metric", "mae", csv=csv)
     assert res.exit_code != 0 and "mae" in res.output and "roc_auc" in res.output
     assert not (tmp_path / "run").exists()
+
+
+_KILL_CHILD = r"""
+import sys, time
+from pathlib import Path
+import helixforge.core.training as training
+marker, after = Path(sys.argv[1]), int(sys.argv[2])
+real, calls = training._save_epoch, []
+def save_epoch(*a, **k):
+    real(*a, **k)
+    calls.append(1)
+    if len(calls) == after:
+        marker.write_text("checkpointed")
+        time.sleep(120)
+training._save_epoch = save_epoch
+from helixforge.cli.app import main
+sys.argv = ["helix", *sys.argv[3:]]
+main()
+"""
+
+
+def test_kill_9_during_dmpnn_training_then_resume_gives_the_uninterrupted_run(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    rows = [f"C{'C' * (i % 7)}O{'N' * (i % 3)}c1ccccc1" + "C" * (i % 5) for i in range(60)]
+    data = tmp_path / "t.csv"
+    pd.DataFrame({"smiles": rows, "y": rng.normal(size=60)}).to_csv(data, index=False)
+    args = ["chem", "train", str(data), "--label-col", "y", "--model", "dmpnn", "--split",
+            "random", "--jobs", "1", "--device", "cpu", "-q"]  # fmt: skip
+    args += [f"--param={p}" for p in ("epochs=4", "hidden=16", "ffn_hidden=16", "depth=2",
+                                      "batch_size=16", "threads=1")]  # fmt: skip
+    whole = runner.invoke(app, [*args, "-o", str(tmp_path / "whole")])
+    assert whole.exit_code == 0, whole.output
+    marker = tmp_path / "marker"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _KILL_CHILD, str(marker), "2", *args, "-o", str(tmp_path / "run")],
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 300
+    while not marker.exists():
+        assert proc.poll() is None, proc.stderr.read().decode()
+        assert time.monotonic() < deadline, "no epoch was checkpointed"
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    proc.stderr.close()
+    assert list((tmp_path / ".run.partial" / "checkpoints").glob("seed_*/last.pt"))
+    changed = runner.invoke(app, [*args, "--seed", "1", "-o", str(tmp_path / "run"), "--resume"])
+    assert changed.exit_code != 0 and "seed" in changed.output  # refused by name, nothing lost
+    res = runner.invoke(app, [*args, "-o", str(tmp_path / "run"), "--resume"])
+    assert res.exit_code == 0, res.output
+    a = pd.read_csv(tmp_path / "whole" / "predictions.csv")
+    b = pd.read_csv(tmp_path / "run" / "predictions.csv")
+    assert np.allclose(a["y_pred"], b["y_pred"], atol=1e-6)
+    assert not (tmp_path / ".run.partial").exists()
+    assert (
+        "checkpoint_dir"
+        not in (tmp_path / "run" / "model" / "member_0").joinpath("config.json").read_text()
+    )

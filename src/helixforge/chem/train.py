@@ -11,8 +11,10 @@ molecules MiniMol cannot embed go to errors.csv like unparsable SMILES.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -238,6 +240,7 @@ def train_property_model(
     n_jobs: int = 1,
     out: str | os.PathLike = "run",
     overwrite: bool = False,
+    resume: bool = False,
     report: bool = True,
     quiet: bool = True,
     log: Log | None = None,
@@ -254,7 +257,10 @@ def train_property_model(
     metric: with 'auto', compare the candidates by this metric (e.g. 'mae', 'spearman',
     'pr_auc'; see `selection.select_model`) instead of the default loss; ensemble: members (seeds seed, seed+1, …); coverage: conformal coverage, calibrated on
     the validation split; salts: 'keep' | 'reject' inputs made only of counter-ions /
-    inorganic fragments; overwrite: replace an existing run directory.
+    inorganic fragments; overwrite: replace an existing run directory; resume: continue an
+    interrupted run (a D-MPNN from its last finished epoch, with the random state of an
+    uninterrupted run; other models train again, in seconds to minutes) when its inputs and
+    options are unchanged, which is checked first.
     """
     from helixforge.chem.pretrained.embed import uses_minimol
     from helixforge.chem.table import load_property_table
@@ -346,9 +352,18 @@ def train_property_model(
     }
     if model == "auto":
         config["auto_selection"] = selection  # filled by the selector before it is written
+    from helixforge.core.supervised import RESUME_FILE, prepare_resume_stage
+
+    key = _resume_key(data, smiles_col=smiles_col, targets=targets, task=task, split=split,
+                      split_col=split_col, fractions=fractions, model=model, params=params,
+                      metric=metric, ensemble=ensemble, seed=seed, coverage=coverage,
+                      ad_threshold=ad_threshold, tolerance=tolerance, tautomer=tautomer,
+                      salts=salts)  # fmt: skip
+    stage = prepare_resume_stage(out, key, resume, log)
+    factory = _epoch_checkpointed(model, routed, stage / CHECKPOINTS, kw)
     return train_supervised(
         table,
-        lambda: build_model(model, routed, **kw),
+        factory,
         domain="chem",
         model_name=model,
         out=out,
@@ -365,4 +380,30 @@ def train_property_model(
         extra_columns=applicability_columns(ad_threshold, spec),
         quiet=quiet,
         log=log,
+        scratch=(CHECKPOINTS, RESUME_FILE),
     )
+
+
+CHECKPOINTS = "checkpoints"
+_EPOCH_MODELS = ("dmpnn", "dmpnn-rdkit")  # trained in epochs by core.training.fit
+
+
+def _epoch_checkpointed(model: str, routed: dict, ckpt: Path, kw: dict):
+    """The member factory of `model`; a D-MPNN checkpoints every epoch into `ckpt` (one folder
+    per member seed) unless `--param checkpoint_dir` names another folder."""
+    if model not in _EPOCH_MODELS or routed.get(model, {}).get("checkpoint_dir"):
+        return lambda: build_model(model, routed, **kw)
+    with_ckpt = {**routed, model: {**routed.get(model, {}), "checkpoint_dir": str(ckpt)}}
+    return lambda: build_model(model, with_ckpt, **kw)
+
+
+def _resume_key(data, **options: Any) -> dict[str, Any]:
+    """What a resumed `chem train` must share with the run it continues: the table's sha256
+    (a DataFrame's content hash) and every option that changes the result."""
+    from helixforge.core.artifacts import sha256_file
+
+    if isinstance(data, pd.DataFrame):
+        digest = str(int(pd.util.hash_pandas_object(data, index=True).sum() % (1 << 63)))
+    else:
+        digest = sha256_file(data)
+    return {"data": digest, **json.loads(json.dumps(options, default=str))}

@@ -112,9 +112,12 @@ def train_cmd(
     device: str = DEVICE,
     quiet: bool = QUIET,
     overwrite: bool = OVERWRITE,
+    resume: bool = RESUME,
     out_dir: str = out_option("run", "Run directory to create."),
 ) -> None:
     """Train a property model and write a run directory with metrics, predictions and a report.
+    A D-MPNN checkpoints every epoch: after an interruption, the same command with --resume
+    continues it.
 
     Example: helix chem train assay.csv --input-col smiles --label-col pIC50 -o runs/pic50
     """
@@ -142,6 +145,7 @@ def train_cmd(
         n_jobs=resolve_jobs(jobs),
         out=out_dir,
         overwrite=overwrite,
+        resume=resume,
         quiet=quiet,
         log=logger(quiet),
     )

@@ -38,7 +38,8 @@ def save_dmpnn(model: Any, path: str | os.PathLike) -> None:
             "featurizer": FEATURIZER_VERSION,
             "atom_dim": ATOM_DIM,
             "bond_dim": BOND_DIM,
-            "params": model.get_params(),
+            # where it checkpointed while training is a runtime choice, not part of the model
+            "params": {k: v for k, v in model.get_params().items() if k != "checkpoint_dir"},
             "task_types": model.task_types_,
             "n_classes": model.n_classes_,
             "best_epoch": model.best_epoch_,

@@ -431,3 +431,20 @@ def test_train_ontarget_cnn_that_diverged_is_refused(d, tmp_path):
                               "-o", str(tmp_path / "m")])  # fmt: skip
     assert res.exit_code == 2 and "training diverged" in res.output, res.output
     assert "--param lr" in res.output and not (tmp_path / "m").exists()
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["crispr", "index", "{d}/g.fa", "--pams", ","],
+        ["crispr", "offtargets", "{d}/sp.csv", "--index", "{d}/idx", "--pams", " , "],
+        [*DESIGN, "-t", "chr1:1001-1400", "-g", "{d}/g.fa", "--restriction", ","],
+    ],
+)
+def test_a_list_option_that_names_nothing_is_refused(d, tmp_path, argv):
+    """--pams ',' indexed / searched the default PAMs and --restriction ',' flagged nothing, as
+    if the option were not given."""
+    out = tmp_path / "o"
+    res = runner.invoke(app, [a.format(d=d) for a in argv] + ["-o", str(out)])
+    assert res.exit_code == 2 and "names nothing" in res.output, res.output
+    assert not out.exists()

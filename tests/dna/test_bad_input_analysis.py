@@ -435,3 +435,13 @@ def test_motif_file_with_a_repeated_id_is_refused(d, tmp_path):
     res = runner.invoke(app, [*SCAN, str(d / "fg.fa"), "--motifs", str(meme), "-o", str(out)])
     assert res.exit_code == 2 and "motif id 'm1' is used by motifs 1 and 2" in res.output
     assert not out.exists()
+
+
+@pytest.mark.parametrize("region", [",", ""])
+def test_annotate_predict_region_naming_nothing_is_refused(d, tmp_path, region):
+    """--region ',' (or '') called genes on the whole genome as if it were not given."""
+    out = tmp_path / "g.gff3"
+    res = runner.invoke(app, [*PRED, str(d / "ann"), str(d / "g.fa"), "--region", region,
+                              "-o", str(out)])  # fmt: skip
+    assert res.exit_code == 2 and "names no region" in res.output, res.output
+    assert not out.exists()

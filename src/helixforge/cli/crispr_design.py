@@ -22,8 +22,18 @@ CONSOLE_COLUMNS = ("rank", "guide_id", "spacer", "pam", "tier", "efficiency", "s
                    "combined_score", "ontarget_score", "mm0", "mm1", "mm2", "flags")  # fmt: skip
 
 
-def _split(values: list[str] | None) -> list[str]:
-    return [v.strip() for item in (values or []) for v in item.split(",") if v.strip()]
+def _split(values: list[str] | None, option: str) -> list[str]:
+    """Repeatable, comma-separated option values; given but naming nothing (--pams ',') is
+    refused - it silently meant the default (all PAMs, no restriction enzyme)."""
+    out = [v.strip() for item in (values or []) for v in item.split(",") if v.strip()]
+    if values and not out:
+        from helixforge.core.errors import ConfigError
+
+        raise ConfigError(
+            f"{option} {','.join(values)!r} names nothing",
+            hint=f"give one or more values separated by commas, or leave {option} out",
+        )
+    return out
 
 
 def _max_mismatches_option(help: str) -> typer.Option:
@@ -104,7 +114,7 @@ def design_cmd(
 
     res = design_guides(
         target, genome=genome, enzyme=enzyme, top=top, max_mismatches=max_mismatches,
-        annotation=annotation, index=index, restriction_enzymes=_split(restriction),
+        annotation=annotation, index=index, restriction_enzymes=_split(restriction, "--restriction"),
         ontarget_model=ontarget_model, out=out_path, report=report, n_jobs=jobs,
         max_sites_per_guide=max_sites, overwrite=overwrite, quiet=quiet,
     )  # fmt: skip
@@ -151,7 +161,12 @@ def index_cmd(
 
     check_output(out_dir, overwrite=overwrite, kind="dir")
     idx = build_index(
-        genome, enzyme, out=out_dir, pams=_split(pams) or None, quiet=quiet, overwrite=overwrite
+        genome,
+        enzyme,
+        out=out_dir,
+        pams=_split(pams, "--pams") or None,
+        quiet=quiet,
+        overwrite=overwrite,
     )
     m = idx.meta
     say(
@@ -210,7 +225,7 @@ def offtargets_cmd(
     check_index_path(index)
     info = offtargets_table(
         spacers, index or genome, out_path, spacer_col=spacer_col, id_col=id_col,
-        max_mismatches=max_mismatches, pams=_split(pams) or None, enzyme=enzyme,
+        max_mismatches=max_mismatches, pams=_split(pams, "--pams") or None, enzyme=enzyme,
         n_jobs=jobs, max_sites_per_guide=max_sites, overwrite=overwrite, quiet=quiet,
     )  # fmt: skip
     if info["n_errors"]:

@@ -7,6 +7,7 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
+from helixforge.core.errors import ConfigError
 from helixforge.core.io import check_not_input
 from helixforge.dna.annotate.genes import write_genes
 from helixforge.dna.annotate.model import GeneAnnotator
@@ -37,8 +38,13 @@ def annotate_genome(
     set_threads(threads)
     ann = GeneAnnotator.load(run, device=device)
     g = Genome(genome)
-    if region:
+    if region is not None:
         todo = parse_regions(str(region), g.lengths)
+        if not todo:  # --region ',' or '' named nothing; it meant the whole genome
+            raise ConfigError(
+                f"--region {region!r} names no region",
+                hint="give CONTIG:START-END (1-based, inclusive), or leave --region out",
+            )
     else:
         names = [g.resolve_contig(c, where="--contigs") for c in contigs] if contigs else g.contigs
         todo = [Region(c, 0, g.lengths[c]) for c in names]

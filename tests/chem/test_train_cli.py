@@ -132,3 +132,14 @@ def test_kill_9_during_dmpnn_training_then_resume_gives_the_uninterrupted_run(tm
         "checkpoint_dir"
         not in (tmp_path / "run" / "model" / "member_0").joinpath("config.json").read_text()
     )
+
+
+def test_a_run_refused_during_training_leaves_no_staging_folder(tmp_path):
+    # 10 of 12 molecules are acyclic (one scaffold group): the scaffold split is refused
+    acyclic = ["C" * n + "O" for n in range(1, 11)]
+    csv = "smiles,y\n" + "".join(
+        f"{s},{i}\n" for i, s in enumerate(acyclic + ["c1ccccc1", "C1CCCCC1"])
+    )
+    res = _train(tmp_path, "--model", "gbm", csv=csv)
+    assert res.exit_code == 2, res.output
+    assert not (tmp_path / ".run.partial").exists() and not (tmp_path / "run").exists()

@@ -352,6 +352,7 @@ def train_property_model(
     }
     if model == "auto":
         config["auto_selection"] = selection  # filled by the selector before it is written
+    from helixforge.core.io import discard_stage_on_refusal, staging_path
     from helixforge.core.supervised import RESUME_FILE, prepare_resume_stage
 
     key = _resume_key(data, smiles_col=smiles_col, targets=targets, task=task, split=split,
@@ -359,29 +360,32 @@ def train_property_model(
                       metric=metric, ensemble=ensemble, seed=seed, coverage=coverage,
                       ad_threshold=ad_threshold, tolerance=tolerance, tautomer=tautomer,
                       salts=salts)  # fmt: skip
+    resumed = resume and staging_path(out).exists()
     stage = prepare_resume_stage(out, key, resume, log)
     factory = _epoch_checkpointed(model, routed, stage / CHECKPOINTS, kw)
-    return train_supervised(
-        table,
-        factory,
-        domain="chem",
-        model_name=model,
-        out=out,
-        split=split,
-        split_assignment=table.frame[split_col].tolist() if split_col else None,
-        fractions=fractions,
-        ensemble=ensemble,
-        seed=seed,
-        coverage=coverage,
-        overwrite=overwrite,
-        select=select,
-        config=config,
-        report=report,
-        extra_columns=applicability_columns(ad_threshold, spec),
-        quiet=quiet,
-        log=log,
-        scratch=(CHECKPOINTS, RESUME_FILE),
-    )
+    # a refusal during training (e.g. the split) leaves no staging folder this run made
+    with discard_stage_on_refusal(stage, keep=resumed):
+        return train_supervised(
+            table,
+            factory,
+            domain="chem",
+            model_name=model,
+            out=out,
+            split=split,
+            split_assignment=table.frame[split_col].tolist() if split_col else None,
+            fractions=fractions,
+            ensemble=ensemble,
+            seed=seed,
+            coverage=coverage,
+            overwrite=overwrite,
+            select=select,
+            config=config,
+            report=report,
+            extra_columns=applicability_columns(ad_threshold, spec),
+            quiet=quiet,
+            log=log,
+            scratch=(CHECKPOINTS, RESUME_FILE),
+        )
 
 
 CHECKPOINTS = "checkpoints"

@@ -331,9 +331,11 @@ def finetune(
             + ", ".join(f"{t}={tt}" for t, tt in zip(table.targets, table.task_types))
         )
 
+    from helixforge.core.io import discard_stage_on_refusal, staging_path
     from helixforge.core.supervised import RESUME_FILE, prepare_resume_stage
 
     key = _resume_key(model_path, data, config, seed, ensemble, coverage)
+    resumed = resume and staging_path(out).exists()
     stage = prepare_resume_stage(out, key, resume, log)
     members = iter(range(1_000_000))
 
@@ -343,23 +345,25 @@ def finetune(
         model.label_cols = label_cols
         return model
 
-    return train_supervised(
-        table,
-        factory,
-        domain="lm",
-        model_name="lm",
-        out=out,
-        split_assignment=parts,
-        ensemble=ensemble,
-        seed=seed,
-        coverage=coverage,
-        overwrite=overwrite,
-        config={**config, "n_train": n_train},
-        report=report,
-        quiet=quiet,
-        log=log,
-        scratch=(CHECKPOINTS, RESUME_FILE),
-    )
+    # a refusal during training leaves no staging folder this run made
+    with discard_stage_on_refusal(stage, keep=resumed):
+        return train_supervised(
+            table,
+            factory,
+            domain="lm",
+            model_name="lm",
+            out=out,
+            split_assignment=parts,
+            ensemble=ensemble,
+            seed=seed,
+            coverage=coverage,
+            overwrite=overwrite,
+            config={**config, "n_train": n_train},
+            report=report,
+            quiet=quiet,
+            log=log,
+            scratch=(CHECKPOINTS, RESUME_FILE),
+        )
 
 
 CHECKPOINTS = "checkpoints"

@@ -140,3 +140,13 @@ def test_the_errors_table_lists_each_files_rows_in_order(tmp_path):
     assert t["file"].tolist() == ["b.vcf"] * 4 + ["a.csv"]  # files in the order first met
     assert t["row"].iloc[:3].tolist() == [2, 5, 6]  # then the file-level entry
     assert pd.isna(t["row"].iloc[3]) and t["reason"].iloc[3] == "file-level"
+
+
+def test_a_comma_joined_list_of_present_columns_is_told_to_repeat_the_option():
+    """--label-col a,b (meaning two targets) said only 'column 'a,b' not found'."""
+    from helixforge.core.errors import ColumnNotFoundError
+
+    err = ColumnNotFoundError(["logp, has_n"], ["id", "smiles", "logp", "has_n"], "d.csv")
+    assert "repeat the option once per column" in err.hint and "'logp' and 'has_n'" in err.hint
+    other = ColumnNotFoundError(["a,b"], ["id", "a"], "d.csv")  # 'b' is missing: no such hint
+    assert "repeat" not in other.hint

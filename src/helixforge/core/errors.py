@@ -94,13 +94,19 @@ class ColumnNotFoundError(InputError):
         # "columns present" list alone does not tell the user what went wrong.
         comment = bool(available) and available[0].lstrip().startswith("#")
         data = bool(available) and _looks_like_data(available[0])
+        joined = _joined_names(missing, available)
+        if joined:  # '--label-col a,b' meant two columns: each option takes one name
+            guesses = []
         super().__init__(
             f"{where}column{plural} {quoted(missing)} not found. "
             f"Columns present: {quoted(available) or '(none)'}",
             hint=(f"did you mean {' / '.join(guesses)}? " if guesses else "")
             + (
-                "the first line starts with '#' and was read as the header line; remove the "
-                "comment lines above the header"
+                f"{' and '.join(map(repr, joined))} are columns: repeat the option once per "
+                "column (e.g. --label-col a --label-col b); it takes one name"
+                if joined
+                else "the first line starts with '#' and was read as the header line; remove "
+                "the comment lines above the header"
                 if comment
                 else "the first line looks like data (a SMILES or a sequence), not a header: "
                 "a list of SMILES without a header is read as such from a file named .smi "
@@ -136,6 +142,16 @@ def _looks_like_data(name: str) -> bool:
 
 
 _ORGANIC_ONLY = re.compile(r"(?:Cl|Br|[BCNOPSFI]|[bcnops]|[0-9()=#@+\-/\\.%])+")
+
+
+def _joined_names(missing: list[str], available: list[str]) -> list[str]:
+    """The columns a missing name lists when it is several present ones joined by commas
+    ('logp,has_n' for two --label-col options), else []."""
+    for m in missing:
+        parts = [p.strip() for p in m.split(",")]
+        if len(parts) > 1 and all(p in available for p in parts):
+            return parts
+    return []
 
 
 def _close_columns(missing: list[str], available: list[str]) -> list[str]:

@@ -91,3 +91,16 @@ def test_a_corpus_line_with_a_dummy_atom_is_unusable_as_in_every_chem_verb():
     assert "dummy atom" in corpus_problem("*c1ccccc1")
     assert "dummy atom" in corpus_problem("[*]CC[*]")
     assert corpus_problem("c1ccccc1") is None
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"), [("mols.sdf", "an SD file"), ("mols.sdf.gz", "an SD file"), ("c.xlsx", "")]
+)
+def test_a_corpus_named_as_another_format_is_refused_not_read_line_by_line(tmp_path, name, kind):
+    """An SD file was trained on line by line: its atom blocks and '$$$$' lines became 27
+    unusable 'SMILES' and the rest garbage; every other chem verb refuses it by name."""
+    path = tmp_path / name
+    path.write_text("CCO\n  RDKit\n\n  3  2  0\n$$$$\n")
+    with pytest.raises(InputError, match=f"{kind}.*not read as a SMILES corpus") as err:
+        list(iter_smiles(path))
+    assert ".smi" in err.value.hint

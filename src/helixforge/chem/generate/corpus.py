@@ -17,7 +17,7 @@ import os
 from collections.abc import Collection, Iterator
 from pathlib import Path
 
-from helixforge.core.errors import ColumnNotFoundError, EmptyInputError, is_missing
+from helixforge.core.errors import ColumnNotFoundError, EmptyInputError, InputError, is_missing
 from helixforge.core.io import open_text
 
 SMILES_COLUMNS = ("smiles", "SMILES", "canonical_smiles", "Smiles", "smi", "SMI")
@@ -42,8 +42,16 @@ def iter_corpus_rows(
     (so that unusable lines can be reported with their line, not dropped unseen). The line is
     the file's (header = line 1); for Parquet, the row as `core.tables.iter_table` numbers it."""
     from helixforge.core.table_reader import _header_names, read_sample
-    from helixforge.core.tables import table_format
+    from helixforge.core.tables import other_format, table_format
 
+    name = Path(path).name.lower()
+    kind = other_format(path) or ("an SD file" if name.endswith((".sd", ".sd.gz")) else None)
+    if kind:  # an SD file was read line by line: atom blocks and '$$$$' as 'SMILES'
+        raise InputError(
+            f"{path}: {kind} is not read as a SMILES corpus",
+            hint="export the SMILES as .smi (one per line) or as CSV / TSV / Parquet with a "
+            "SMILES column",
+        )
     if table_format(path) == "parquet":
         yield from _parquet_smiles(path, column)
         return

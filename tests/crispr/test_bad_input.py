@@ -448,3 +448,21 @@ def test_a_list_option_that_names_nothing_is_refused(d, tmp_path, argv):
     res = runner.invoke(app, [a.format(d=d) for a in argv] + ["-o", str(out)])
     assert res.exit_code == 2 and "names nothing" in res.output, res.output
     assert not out.exists()
+
+
+def test_outputs_fed_back_keep_their_old_values_as_input_columns(d, tmp_path):
+    """score-ontarget of a scored table overwrote the old ontarget_score without a word;
+    offtargets of a summary table kept the old counts under the summary's own names."""
+    s1, s2 = tmp_path / "s1.csv", tmp_path / "s2.csv"
+    for src, dst in ((d / "ctx.csv", s1), (s1, s2)):
+        res = runner.invoke(app, ["crispr", "score-ontarget", str(src), "-o", str(dst)])
+        assert res.exit_code == 0, res.output
+    assert {"input_ontarget_score", "ontarget_score"} <= set(pd.read_csv(s2).columns)
+    summary = tmp_path / "o1.summary.tsv"
+    pd.read_csv(d / "sp.csv").assign(offtargets=99, mm0=99).to_csv(tmp_path / "sp.csv", index=False)
+    res = runner.invoke(app, ["crispr", "offtargets", str(tmp_path / "sp.csv"), "--index",
+                              str(d / "idx"), "-o", str(tmp_path / "o1.tsv")])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    table = pd.read_csv(summary, sep="\t")
+    assert (table["input_offtargets"] == 99).all() and (table["offtargets"] != 99).all()
+    assert (table["mm0"] != 99).all()

@@ -204,3 +204,21 @@ def test_per_position_table_at_the_out_path_is_refused(d, tmp_path):
                               "--per-position", str(out)])  # fmt: skip
     assert res.exit_code == 2 and "one output would replace the other" in res.output
     assert not out.exists()
+
+
+@pytest.mark.parametrize("verb, out_name", [("embed", "e.parquet"), ("score", "s.csv")])
+def test_an_output_table_fed_back_keeps_its_old_columns_as_input(pretrained_encoder, tmp_path,
+                                                                 verb, out_name):  # fmt: skip
+    """`lm embed` of its own output wrote emb_0… twice (a pyarrow ValueError traceback for
+    parquet, repeated CSV headers); `lm score` repeated n_tokens, log_likelihood, …"""
+    from helixforge.core.tables import read_table
+
+    pd.DataFrame({"sequence": GOOD[:4]}).to_csv(tmp_path / "t.csv", index=False)
+    first, second = tmp_path / f"1{out_name}", tmp_path / f"2{out_name}"
+    for src, dst in ((tmp_path / "t.csv", first), (first, second)):
+        res = runner.invoke(app, ["lm", verb, pretrained_encoder, str(src), "-o", str(dst)])
+        assert res.exit_code == 0, res.output
+    cols = list(read_table(second).columns)
+    assert len(cols) == len(set(cols))
+    new = [c for c in cols if not c.startswith("input_") and c != "sequence"]
+    assert all(f"input_{c}" in cols for c in new)

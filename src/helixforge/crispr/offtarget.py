@@ -243,6 +243,10 @@ def offtargets_table(
     key = pd.Series(list(row_ids.values()), index=kept.index)
     if "guide_id" not in kept.columns:
         kept.insert(0, "guide_id", key)
+    # an input column named like a summary column (the input is itself a summary) is kept as
+    # input_<name>; it used to stay under its name, so the summary showed the old counts
+    stale = [c for c in summ.columns if c in kept.columns and c not in ("guide_id", spacer_col)]
+    kept = kept.rename(columns={c: f"input_{c}" for c in stale})
     for c in summ.columns:
         if c not in kept.columns:
             kept[c] = key.map(summ[c]).to_numpy()

@@ -181,7 +181,9 @@ def score_ontarget_table(
         )
     scores = np.full(len(df), np.nan)
     scores[valid] = m.predict_codes(codes[valid])
-    result = df.copy()
+    # an input that is itself a scored table keeps its old scores as input_ontarget_score (they
+    # were overwritten without a word)
+    result = df.rename(columns={"ontarget_score": "input_ontarget_score"})
     result["ontarget_score"] = np.round(scores, 3)
     write_table(result, out_path)
     return {

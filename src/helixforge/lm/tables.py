@@ -177,9 +177,20 @@ def embed_table(
             np.save(fh, X)
     else:
         emb = pd.DataFrame(X, columns=[f"emb_{i}" for i in range(X.shape[1])])
-        write_table(pd.concat([inp.frame, emb], axis=1), out_path)
+        write_table(with_outputs(inp.frame, emb), out_path)
     _finish(inp.errors, out_path)
     return X.shape, len(inp.errors)
+
+
+def with_outputs(inputs: pd.DataFrame, outputs: pd.DataFrame) -> pd.DataFrame:
+    """The input columns, then the output columns; an input column named like an output (the
+    table is itself an embed / score output) is kept as input_<name>, as `dna predict` and
+    `lm predict` do. Both were written under one name: a CSV with repeated headers, and a
+    pyarrow ValueError traceback for parquet."""
+    inputs = inputs.reset_index(drop=True)
+    taken = set(outputs.columns)
+    clash = {c: f"input_{c}" for c in inputs.columns if c in taken}
+    return pd.concat([inputs.rename(columns=clash), outputs.reset_index(drop=True)], axis=1)
 
 
 def score_table(
@@ -208,7 +219,7 @@ def score_table(
     _no_rows(inp, input_path, out_path)
     res = score(model_path, inp.sequences, **kwargs)
     scores = res.to_frame(inp.ids).drop(columns=["id"])
-    write_table(pd.concat([inp.frame, scores], axis=1), out_path)
+    write_table(with_outputs(inp.frame, scores), out_path)
     if per_position:
         write_table(res.positions_frame(inp.ids), per_position)
     _finish(inp.errors, out_path)

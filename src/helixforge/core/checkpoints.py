@@ -103,7 +103,11 @@ def _changes(saved: dict[str, Any], current: dict[str, Any], prefix: str = "") -
     def short(v: Any) -> str:
         if isinstance(v, str) and len(v) >= 40 and all(c in "0123456789abcdef" for c in v):
             return repr(v[:12] + "…")  # a sha256: enough to tell two apart
-        return repr(v)
+        if isinstance(v, dict):  # one side only (a component added): name it, not its digests
+            names = ", ".join(map(str, list(v)[:3])) + (", …" if len(v) > 3 else "")
+            return f"{len(v)} entries ({names})"
+        text = repr(v)
+        return text if len(text) <= 60 else text[:57] + "…"
 
     out = []
     for k in sorted(set(saved) | set(current), key=str):

@@ -55,6 +55,7 @@ CASES = [
     ("model-no-config", {"model": "no_config"}, "config.json"),
     ("model-bad-config", {"model": "bad_config"}, "damaged"),
     ("model-not-a-run", {"model": "empty_dir"}, "an empty directory, not a chem run"),
+    ("model-name-without-path", {"args": ["--model", "x="]}, "no run directory after '='"),
     ("same-model-name-twice", {"args": ["--model", "LOGP"]}, "two models are named"),
     ("out-is-input", {"out": "library.csv"}, "input"),
     ("out-exists", {"out_exists": True}, "--overwrite"),

@@ -381,6 +381,11 @@ def model_refs(models: list[str | os.PathLike]) -> tuple[ModelRef, ...]:
     for m in models:
         text = str(m)
         name, _, path = text.partition("=") if "=" in text else ("", "", text)
+        if not path.strip():  # 'pic50=' was read as the current directory
+            raise ConfigError(
+                f"--model {text!r}: no run directory after '='",
+                hint="use NAME=PATH, e.g. --model pic50=runs/pic50",
+            )
         name = name.strip() or Path(path.rstrip("/")).name
         if not name or any(c in name for c in "`"):
             raise ConfigError(f"--model {text!r}: cannot name this model", hint="use NAME=PATH")

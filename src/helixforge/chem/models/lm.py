@@ -24,8 +24,30 @@ def lm_model_class():
     return LMPropertyModel
 
 
+def _refuse_dna_checkpoint(checkpoint: str) -> None:
+    """A checkpoint of ours whose tokenizer reads DNA (dna-char / dna-kmer / dna-bpe) would
+    read SMILES as DNA: most characters unknown to its vocabulary, and metrics reported
+    without a word. Published folders (no helixforge_tokenizer.json) are left to the model."""
+    import json
+    from pathlib import Path
+
+    try:
+        spec = json.loads((Path(checkpoint) / "helixforge_tokenizer.json").read_text("utf-8"))
+        kind = str(spec["kind"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return
+    if kind.startswith("dna-"):
+        raise ConfigError(
+            f"--model lm:{checkpoint}: a DNA language model (tokenizer {kind}), not one for "
+            "molecules",
+            hint="pretrain one on SMILES (helix lm pretrain --tokenizer smiles-atom), or use "
+            "--model gbm / dmpnn; DNA models go to helix dna train",
+        )
+
+
 def lm_property_model(checkpoint: str, **params: Any):
     """An untrained `LMPropertyModel` that will fine-tune from `checkpoint`."""
     if not checkpoint:
         raise ConfigError("--model lm:PATH needs a checkpoint path after 'lm:'")
+    _refuse_dna_checkpoint(checkpoint)
     return lm_model_class()(checkpoint, **params)

@@ -495,3 +495,22 @@ def test_a_novelty_reference_is_saved_to_the_same_bytes_in_every_process(tmp_pat
 
     ref = NoveltyReference.load(paths[0])
     assert ref.contains(["CCO", "CCCCCCCCCCO"]).tolist() == [True, False] and ref.n_items == 3
+
+
+@pytest.mark.parametrize("seed", [5000, 2**32 - 1])
+def test_finetune_takes_every_seed_the_cli_accepts(tmp_path: Path, seed):
+    """--seed 5000 crashed finetune-prior (OverflowError from RDKit: the augmentation seed
+    seed * 1,000,003 + i passed 2**32)."""
+    from helixforge.chem.generate.finetune import finetune_prior, randomized
+
+    base = tmp_path / "base"
+    Prior.from_config(Vocabulary.build(CORPUS), {"hidden_size": 16, "num_layers": 1}).save(base)
+    actives = tmp_path / "actives.csv"
+    actives.write_text("smiles\n" + "".join(f"{s}\n" for s in CORPUS))
+    s = finetune_prior(actives, tmp_path / "ft", model=base, epochs=1, augment=2, seed=seed)
+    assert s["epochs_run"] == 1
+    prior = Prior.load(base)
+    assert randomized(CORPUS[:3], 3, 1, prior) == randomized(CORPUS[:3], 3, 2**32 + 1, prior)
+    # RDKit reads a seed of 0 as 'unseeded': seed 0's first molecule got another spelling
+    # on every call
+    assert randomized(CORPUS[:3], 3, 0, prior) == randomized(CORPUS[:3], 3, 0, prior)

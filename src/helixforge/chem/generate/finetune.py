@@ -75,7 +75,10 @@ def randomized(smiles: list[str], n: int, seed: int, prior) -> list[str]:
         out.append(s)
         if n > 1:
             mol = Chem.MolFromSmiles(s)
-            alts = Chem.MolToRandomSmilesVect(mol, n - 1, randomSeed=seed * 1_000_003 + i)
+            # RDKit takes an unsigned 32-bit seed (--seed 5000 overflowed it), and 0 means
+            # "unseeded": a different augmentation on every run
+            rdkit_seed = (seed * 1_000_003 + i) % 2**32 or 1
+            alts = Chem.MolToRandomSmilesVect(mol, n - 1, randomSeed=rdkit_seed)
             out.extend(a for a in alts if prior.can_encode(a))
     return out
 

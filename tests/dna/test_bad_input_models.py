@@ -339,3 +339,22 @@ def test_one_stray_very_long_sequence_is_refused_before_training(tmp_path):
     SequenceModel(arch="cnn", epochs=1).fit(
         [s[: 20 + i % 21] for i, s in enumerate(rows(40)["sequence"])], rows(40)["label"].to_numpy()
     )
+
+
+@pytest.mark.parametrize(
+    "argv, out",
+    [
+        (["dna", "train", "{d}/one_class.csv", "--model", "cnn", "--epochs", "1"], "t"),
+        (["dna", "train", "{d}/good.csv", "--model", "cnn", "--epochs", "1", "--lr", "1e30"], "t"),
+        (["dna", "predict", "{d}/run", "{d}/header_only.csv"], "p.csv"),
+        (["dna", "predict", "{d}/run", "{d}/nolabel_empty.fa"], "p.csv"),
+    ],
+)
+def test_a_refused_job_leaves_no_staging_folder(ws, tmp_path, argv, out):
+    """dna train refused for one class or divergence, and dna predict refused for an input
+    with no rows, left .<out>.partial behind (a folder no --resume could ever use)."""
+    rows(30).assign(label=1).to_csv(ws / "one_class.csv", index=False)
+    (ws / "nolabel_empty.fa").write_text("")
+    res = runner.invoke(app, [a.format(d=ws) for a in argv] + ["-o", str(tmp_path / out), "-q"])
+    assert res.exit_code == 2, res.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == []

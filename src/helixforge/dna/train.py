@@ -333,53 +333,58 @@ def train_sequence_model(
         "fractions": [float(f) for f in fractions],
     }
     stage = _prepare_stage(final, key, resume, say)
-    errors = RowErrors(data)
-    parts, order, rows_in = _read_parts(o, errors, say)
-    table, sp = _labelled(parts, order, o, errors)
-    stage.mkdir(parents=True, exist_ok=True)
-    save_json(key, stage / RESUME_FILE)
-    sizes = {k: len(v) for k, v in parts.items()}
-    record: dict[str, Any] = {}
-    select = None
-    if search is not None:
-        select = auto_selector(
-            search, lambda spec, n: _build(o, spec, n),
-            lambda spec: _factory(o, stage, resume, spec),
-            max_epochs=epochs, seed=seed, record=record, cache=stage / TRIALS_FILE, log=say,
-        )  # fmt: skip
-    run = train_supervised(
-        table,
-        _factory(o, stage, resume, model),
-        domain="dna",
-        model_name=model,
-        out=final,
-        split_assignment=sp,
-        ensemble=ensemble,
-        seed=seed,
-        coverage=coverage,
-        overwrite=overwrite,
-        select=select,
-        config={
-            **{k: o[k] for k in KEY_OPTIONS if not (k == "model" and search)},
-            "task": task,
-            "split": o["split_name"],
-            "fractions": [float(f) for f in fractions],
-            "valid": str(valid) if valid else None,
-            "test": str(test) if test else None,
-            "genome": str(genome) if genome else None,
-            "device": device,
-            "sizes": sizes,
-            "rows_in": rows_in,
-            "rows_rejected": len(errors),
-            "duplicates_removed": o["duplicates_removed"],
-            "card_limits": CARD_LIMITS,
-            "auto": record if search else None,  # filled in by the selector
-        },
-        report=report,
-        quiet=quiet,
-        log=say,
-        scratch=(CHECKPOINTS, RESUME_FILE, TRIALS_FILE),
-    )
+    from helixforge.core.io import discard_stage_on_refusal
+
+    # a refusal (one class, diverged, …) removes the staging folder this run made; an
+    # interrupt keeps it for --resume, and a resumed run's folder is always kept
+    with discard_stage_on_refusal(stage, keep=stage.exists()):
+        errors = RowErrors(data)
+        parts, order, rows_in = _read_parts(o, errors, say)
+        table, sp = _labelled(parts, order, o, errors)
+        stage.mkdir(parents=True, exist_ok=True)
+        save_json(key, stage / RESUME_FILE)
+        sizes = {k: len(v) for k, v in parts.items()}
+        record: dict[str, Any] = {}
+        select = None
+        if search is not None:
+            select = auto_selector(
+                search, lambda spec, n: _build(o, spec, n),
+                lambda spec: _factory(o, stage, resume, spec),
+                max_epochs=epochs, seed=seed, record=record, cache=stage / TRIALS_FILE, log=say,
+            )  # fmt: skip
+        run = train_supervised(
+            table,
+            _factory(o, stage, resume, model),
+            domain="dna",
+            model_name=model,
+            out=final,
+            split_assignment=sp,
+            ensemble=ensemble,
+            seed=seed,
+            coverage=coverage,
+            overwrite=overwrite,
+            select=select,
+            config={
+                **{k: o[k] for k in KEY_OPTIONS if not (k == "model" and search)},
+                "task": task,
+                "split": o["split_name"],
+                "fractions": [float(f) for f in fractions],
+                "valid": str(valid) if valid else None,
+                "test": str(test) if test else None,
+                "genome": str(genome) if genome else None,
+                "device": device,
+                "sizes": sizes,
+                "rows_in": rows_in,
+                "rows_rejected": len(errors),
+                "duplicates_removed": o["duplicates_removed"],
+                "card_limits": CARD_LIMITS,
+                "auto": record if search else None,  # filled in by the selector
+            },
+            report=report,
+            quiet=quiet,
+            log=say,
+            scratch=(CHECKPOINTS, RESUME_FILE, TRIALS_FILE),
+        )
     if record:
         append_card_section(final, record)
     return run

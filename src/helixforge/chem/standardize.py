@@ -436,8 +436,6 @@ def standardize_file(
 
 
 def _errors_path(out: str) -> str:
-    base = out
-    for suffix in (".gz", ".csv", ".tsv", ".parquet"):
-        if base.endswith(suffix):
-            base = base[: -len(suffix)]
-    return base + ".errors.csv"
+    from helixforge.core.io import errors_table_path
+
+    return str(errors_table_path(out))

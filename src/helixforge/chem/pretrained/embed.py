@@ -19,12 +19,10 @@ FEATURES = ("minimol",)
 
 
 def errors_path_for(out: str | os.PathLike) -> str:
-    """`emb.parquet` → `emb.errors.csv`."""
-    base = str(out)
-    for suffix in (".gz", ".csv", ".tsv", ".parquet"):
-        if base.endswith(suffix):
-            base = base[: -len(suffix)]
-    return base + ".errors.csv"
+    """`emb.parquet` → `emb.errors.csv` (`core.io.errors_table_path`)."""
+    from helixforge.core.io import errors_table_path
+
+    return str(errors_table_path(out))
 
 
 def embedding_keys(canonical_smiles: list[str]) -> list[str]:

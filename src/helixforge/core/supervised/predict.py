@@ -128,12 +128,10 @@ class TrainedRun:
 
 
 def errors_path_for(out: str | os.PathLike) -> Path:
-    """`<out stem>.errors.csv` beside an output table."""
-    base = str(out)
-    for suffix in (".gz", ".csv", ".tsv", ".parquet"):
-        if base.endswith(suffix):
-            base = base[: -len(suffix)]
-    return Path(base + ".errors.csv")
+    """`<out stem>.errors.csv` beside an output table (`core.io.errors_table_path`)."""
+    from helixforge.core.io import errors_table_path
+
+    return errors_table_path(out)
 
 
 def _describe(name: str, old: Any, new: Any) -> str:

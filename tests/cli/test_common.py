@@ -162,16 +162,20 @@ def test_a_blank_column_name_is_a_usage_error_naming_the_option(tmp_path, argv):
         ["chem", "train-prior", "IN", "--init", "", "-o", "OUT"],
         ["chem", "design", "--config", "", "-o", "OUT"],
         ["chem", "screen", "IN", "--model", "IN", "--all-out", "", "-o", "OUT"],
+        ["chem", "standardize", "-", "-o", "OUT"],
+        ["chem", "train-prior", "-", "-o", "OUT"],
     ],
 )
 def test_a_blank_path_is_a_usage_error_not_the_current_directory(tmp_path, argv):
-    """'' was read as '.': '.: not a prior', '.: is a directory, expected a table file'."""
+    """'' was read as '.': '.: not a prior', '.: is a directory, expected a table file';
+    '-' (standard input) was 'file not found'."""
     from helixforge.cli.app import app
 
     (tmp_path / "in.csv").write_text("smiles\nCCO\n")
     paths = {"IN": str(tmp_path / "in.csv"), "OUT": str(tmp_path / "out.csv")}
     res = CliRunner().invoke(app, [paths.get(a, a) for a in argv], env={"COLUMNS": "200"})
-    assert res.exit_code == 2 and "an empty path" in res.output, res.output
+    words = "standard input" if "-" in argv else "an empty path"
+    assert res.exit_code == 2 and words in res.output, res.output
     assert not (tmp_path / "out.csv").exists()
 
 

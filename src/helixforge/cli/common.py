@@ -149,6 +149,11 @@ def path_value(value: Any) -> Any:
     directory ('.: not a prior', '.: is a directory, expected a table file')."""
     if value is not None and not str(value).strip():
         raise typer.BadParameter("an empty path; give a file or directory")
+    if value is not None and str(value).strip() == "-":  # was 'file not found'
+        raise typer.BadParameter(
+            "'-' (standard input / output) is not supported; give a file path "
+            "(save piped data to a file first)"
+        )
     return value
 
 

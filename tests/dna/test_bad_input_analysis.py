@@ -445,3 +445,13 @@ def test_annotate_predict_region_naming_nothing_is_refused(d, tmp_path, region):
                               "-o", str(out)])  # fmt: skip
     assert res.exit_code == 2 and "names no region" in res.output, res.output
     assert not out.exists()
+
+
+def test_interpret_window_past_the_models_input_is_an_option_error(d, tmp_path):
+    """--window 100000 was reported as one 'shorter than 100001' row error per sequence."""
+    out = tmp_path / "i"
+    res = runner.invoke(app, [*INTERP, *[a.format(d=d) for a in I], "--window", "100000",
+                              "-o", str(out)])  # fmt: skip
+    assert res.exit_code == 2, res.output
+    assert "--window 100,000 is not shorter than the model's maximum input" in res.output
+    assert "row 1" not in res.output and not out.exists()

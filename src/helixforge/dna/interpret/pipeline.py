@@ -62,7 +62,7 @@ def interpret(
     `motifs` default to `resolve_motifs(**motif_options)` (JASPAR 2024 CORE vertebrates).
     Returns a summary dict.
     """
-    from helixforge.core.errors import NoUsableRowsError, RowErrors
+    from helixforge.core.errors import ConfigError, NoUsableRowsError, RowErrors
     from helixforge.core.io import check_output, staging_dir
     from helixforge.dna.motifs import as_records, check_records, resolve_motifs
 
@@ -79,6 +79,12 @@ def interpret(
     recs, src = as_records(fasta)
     n_in = len(recs)
     max_len = getattr(model, "max_len", None)
+    if max_len and window >= max_len:  # an option error, not one row error per sequence
+        raise ConfigError(
+            f"--window {window:,} is not shorter than the model's maximum input of {max_len:,} "
+            "bases, so no sequence the model can score can hold a seqlet",
+            hint=f"use a --window below {max_len} (10 is usual)",
+        )
     recs = check_records(recs, src, errors, min_length=window + 1)
     if max_len:
         kept = []

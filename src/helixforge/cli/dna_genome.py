@@ -146,13 +146,15 @@ def annotate_train_cmd(
     seed: int = SEED,
     device: str = DEVICE,
     overwrite: bool = OVERWRITE,
+    resume: bool = RESUME,
     quiet: bool = QUIET,
 ) -> None:
     """Train a per-base CDS model on GENOME + GFF and evaluate it on the held-out region.
 
     Writes the run directory every training verb writes: config.json, versions.json, model/,
     metrics.json, predictions.gff3 (genes called on the held-out region), errors.csv,
-    card.md and report.html.
+    card.md and report.html. Every epoch is checkpointed: after an interruption, the same
+    command with --resume continues it.
 
     Example: helix dna annotate train genome.fa genes.gff3 --holdout chr1:1-500000 -o runs/ann
     """
@@ -174,6 +176,7 @@ def annotate_train_cmd(
         device=device,
         quiet=quiet,
         overwrite=overwrite,
+        resume=resume,
     )
     shown = ", ".join(
         f"{k}={metrics[k]:.3f}" for k in ("coding_f1", "exact_sensitivity") if k in metrics

@@ -185,9 +185,9 @@ class GeneAnnotator:
             resume=bool(checkpoint_dir),
             quiet=self.quiet,
         )
-        res = fit(
-            self.torch_module, _TrainWindows(), loss_fn=loss_fn, valid_batches=vb or None, config=tc
-        )
+        windows = _TrainWindows()
+        windows.rng = rng  # the checkpoint saves its state: a resume draws the same windows
+        res = fit(self.torch_module, windows, loss_fn=loss_fn, valid_batches=vb or None, config=tc)
         self.history, self.train_seconds = res.history, res.seconds
         self.torch_module.eval()
         return self

@@ -6,7 +6,11 @@ regions, and write the run directory every training verb writes:
 
 The directory is built beside the final path and swapped in when complete
 (`core.io.staging_dir`), so a failed or killed run never leaves a half-written run at `out`;
-an existing `out` is replaced only with `overwrite=True`. Predictions are genes called on
+an existing `out` is replaced only with `overwrite=True`. Every epoch is checkpointed in the
+staging folder (`.OUT.partial/checkpoints/`, with the resume key in `resume.json`: the
+genome's and GFF's sha256 and every option); `resume=True` continues a killed run from its
+last epoch with the random state an uninterrupted run has, and refuses a changed input or
+option by name; without it an unfinished run is discarded. Predictions are genes called on
 the held-out regions (GFF3, the format of the task); the errors table lists the CDS rows of the
 GFF that could not be used (contig not in the genome, past the contig end), with their line.
 """
@@ -111,13 +115,15 @@ def train_annotator(
     quiet: bool = True,
     seed: int = 0,
     overwrite: bool = False,
+    resume: bool = False,
     **options: Any,
 ) -> dict[str, Any]:
     """Train a per-base annotator on `genome` + `gff` (CDS features), hold out `holdout`
     (a fraction or 1-based inclusive CONTIG:START-END regions), and write the run directory
     `out` (see the module docs). Returns the held-out metrics."""
-    from helixforge.core.artifacts import RunDir, save_json
-    from helixforge.core.io import check_output, staging_dir, staging_path
+    from helixforge.core.artifacts import RunDir, save_json, sha256_file
+    from helixforge.core.io import check_output, staging_dir
+    from helixforge.core.supervised import RESUME_FILE, prepare_resume_stage
 
     options = check_options(options)
     check_not_input(out, [genome, gff])
@@ -137,10 +143,42 @@ def train_annotator(
     codes = {c: encode_int(g.sequence(c)) for c in use}
     labels = {c: cds_labels(lengths[c], cds, c) for c in use}
     ann = GeneAnnotator(device=device, threads=threads, quiet=quiet, seed=seed, **options)
-    shutil.rmtree(staging_path(out), ignore_errors=True)  # no resume: never reuse a stale stage
+    key = {
+        "genome": sha256_file(genome),
+        "gff": sha256_file(gff),
+        "holdout": str(holdout),
+        "contigs": use,
+        "seed": seed,
+        "options": {k: v for k, v in asdict(ann.config).items() if k != "seed"},
+    }
+    stage = prepare_resume_stage(out, key, resume)
+    final = stage / CHECKPOINTS / "final"
+    if resume and final.is_dir():  # trained before the interruption: evaluate it
+        from helixforge.core.artifacts import load_json
+
+        ann = GeneAnnotator.load(final / "model", device=device)
+        ann.threads, ann.quiet = threads, quiet
+        done = load_json(final / "training.json")
+        ann.history, ann.train_seconds = done["history"], done["train_seconds"]
+    else:  # trained outside the swap below: an interruption keeps the checkpoints
+        ann.fit(
+            codes,
+            labels,
+            regions["train"],
+            regions["valid"],
+            checkpoint_dir=str(stage / CHECKPOINTS),
+        )
+        with staging_dir(final) as tmp:
+            ann.save(tmp / "model")
+            save_json(
+                {"history": ann.history, "train_seconds": ann.train_seconds},
+                tmp / "training.json",
+            )
+    scratch = [stage / CHECKPOINTS, stage / RESUME_FILE]
     with staging_dir(out, keep_on_error=False) as stage:
+        for p in scratch:  # not part of the run
+            shutil.rmtree(p) if p.is_dir() else p.unlink(missing_ok=True)
         run = RunDir(stage)
-        ann.fit(codes, labels, regions["train"], regions["valid"])
         ann.save(run / "model")
         t0 = time.perf_counter()
         metrics, genes = evaluate_regions(ann, g, cds, regions["test"])
@@ -169,3 +207,6 @@ def train_annotator(
 
         annotation_report(run, metrics, ann.history, config)
     return metrics
+
+
+CHECKPOINTS = "checkpoints"

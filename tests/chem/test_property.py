@@ -396,3 +396,19 @@ def test_same_command_and_seed_give_the_same_bytes_across_processes(tmp_path, ma
     assert a.read_bytes() == b.read_bytes()
     ma, mb = (json.loads((o / "model" / "manifest.json").read_text())["files"] for o in outs)
     assert ma == mb  # every model file has the same sha256
+
+
+def test_evaluate_default_folders_of_two_files_never_collide(trained, tmp_path):
+    """The default out was RUN/evaluations/<name up to its first dot>: 'batch.1.csv' and
+    'batch.2.csv' shared one folder, and '.hidden.csv' named evaluations/ itself, so with
+    --overwrite one evaluation deleted the others."""
+    import shutil
+
+    run, data, _ = trained
+    copy = tmp_path / "run"
+    shutil.copytree(run.run_dir, copy)
+    for name in ("batch.1.csv", "batch.2.csv", ".hidden.csv"):
+        shutil.copy(data, tmp_path / name)
+        evaluate_property(copy, tmp_path / name, overwrite=True)
+    folders = sorted(p.name for p in (copy / "evaluations").iterdir())
+    assert folders == ["batch.1", "batch.2", "hidden"]

@@ -25,6 +25,18 @@ def _training_molecules(run: Path) -> set[str]:
     return set(df.loc[df[part].isin(["train", "valid"]), "canonical_smiles"])
 
 
+def evaluation_name(data: str | os.PathLike) -> str:
+    """The default folder name of an evaluation: the data file's name without its table
+    suffixes ('batch.1.csv.gz' → 'batch.1', '.hidden.csv' → 'hidden'). The name up to its
+    first dot gave 'batch.1.csv' and 'batch.2.csv' one folder, and '.hidden.csv' the
+    evaluations folder itself: with --overwrite one evaluation deleted the others."""
+    name = Path(str(data)).name
+    for suffix in (".gz", ".csv", ".tsv", ".tab", ".parquet", ".pq", ".smi", ".txt"):
+        if name.lower().endswith(suffix):
+            name = name[: -len(suffix)]
+    return name.strip().lstrip(".") or "data"
+
+
 def _model_labels(table, predictor, targets: list[str]) -> np.ndarray:
     """The table's labels as the model's class indices, matched by `class_key` (True, 'TRUE',
     1 and '1.0' are one class); a label that is not one of the model's classes is NaN and
@@ -76,8 +88,7 @@ def evaluate_property(
             f"--label-col {', '.join(unknown)}: the model was not trained on it",
             hint=f"its targets are {predictor.targets}",
         )
-    stem = Path(str(data)).name.split(".")[0]
-    dest = Path(out) if out else Path(run_dir) / "evaluations" / stem
+    dest = Path(out) if out else Path(run_dir) / "evaluations" / evaluation_name(data)
     check_output(dest, overwrite=overwrite, kind="dir", inputs=[data, run_dir])
     col = smiles_col or predictor.config.get("smiles_col") or "smiles"
     idx = [predictor.targets.index(t) for t in targets]

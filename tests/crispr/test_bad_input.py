@@ -466,3 +466,10 @@ def test_outputs_fed_back_keep_their_old_values_as_input_columns(d, tmp_path):
     table = pd.read_csv(summary, sep="\t")
     assert (table["input_offtargets"] == 99).all() and (table["offtargets"] != 99).all()
     assert (table["mm0"] != 99).all()
+
+
+def test_a_missing_target_file_with_a_record_is_named_as_missing(tmp_path):
+    """-t nope.fa#chr1 said "target 'nope.fa#chr1' is not a DNA sequence of A/C/G/T/N"."""
+    res = runner.invoke(app, [*DESIGN, "-t", f"{tmp_path}/nope.fa#chr1", "-o",
+                              str(tmp_path / "g.tsv")])  # fmt: skip
+    assert res.exit_code == 2 and "nope.fa: target FASTA file not found" in res.output, res.output

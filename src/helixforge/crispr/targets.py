@@ -396,8 +396,8 @@ def resolve_target(target, genome=None, annotation=None, name=None, flank: int =
         raise _gene_not_found(text, ann, annotation)
     if ":" in text and not is_bases:
         raise InputError(f"target {text!r} is not a region", hint=_REGION_HINT)
-    if re.search(r"[/\\]|\.(fa|fasta|fna|gz)$", text, re.I):
-        raise InputError(f"{text}: target FASTA file not found", hint="check the path")
+    if re.search(r"[/\\]|\.(fa|fasta|fna|gz)$", path_part, re.I):  # FILE or FILE#RECORD
+        raise InputError(f"{path_part}: target FASTA file not found", hint="check the path")
     gene_like = len(text) < 30 and (
         re.search(r"\d", text) is not None  # TP53, BRCA1
         or text not in (text.upper(), text.lower())  # thrA

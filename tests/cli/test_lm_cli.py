@@ -230,3 +230,14 @@ def test_kill_9_during_predict_then_resume_gives_the_uninterrupted_bytes(workdir
     _ok(runner.invoke(app, [*args, "-o", str(tmp_path / "p.csv"), "--resume"]))
     _ok(runner.invoke(app, [*args, "-o", str(tmp_path / "whole.csv")]))
     assert (tmp_path / "p.csv").read_bytes() == (tmp_path / "whole.csv").read_bytes()
+
+
+def test_lm_info_with_a_preset_name_points_to_the_preset_list(tmp_path, monkeypatch):
+    """`helix lm info tiny` said 'tiny: model directory not found'."""
+    from typer.testing import CliRunner
+
+    from helixforge.cli.app import app
+
+    monkeypatch.chdir(tmp_path)
+    res = CliRunner().invoke(app, ["lm", "info", "tiny"])
+    assert res.exit_code == 2 and "'tiny' is a size preset" in res.output, res.output

@@ -5,6 +5,8 @@ Only typer/rich at module level; torch and transformers load inside the verbs.
 
 from __future__ import annotations
 
+import os
+
 import typer
 
 from helixforge.cli.common import (
@@ -367,6 +369,15 @@ def info_cmd(
         return
     from rich.text import Text
 
+    from helixforge.lm.models import SIZES
+
+    if model in SIZES and not os.path.exists(model):  # `lm info tiny`: a preset, not a folder
+        from helixforge.core.errors import ConfigError
+
+        raise ConfigError(
+            f"{model!r} is a size preset, not a checkpoint directory",
+            hint="run `helix lm info` without an argument to list the presets",
+        )
     info = model_info(model, trust_remote_code=trust_remote_code)
     t = Table("field", "value", show_header=False)
     for k, v in info.items():  # Text: user data is shown verbatim, never read as markup

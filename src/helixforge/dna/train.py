@@ -21,7 +21,6 @@ matches, and stops with a `ConfigError` naming what changed when it does not; wi
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
@@ -29,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from helixforge.core.errors import ConfigError, InputError, NoUsableRowsError, RowErrors
+from helixforge.core.errors import ConfigError, NoUsableRowsError, RowErrors
 from helixforge.core.io import check_not_input
 from helixforge.core.supervised import SupervisedRun
 from helixforge.dna import splits as _dna_splits  # noqa: F401  (registers the "chromosome" split)
@@ -58,38 +57,6 @@ def _file_digests(files: dict[str, Any]) -> dict[str, str | None]:
     from helixforge.core.artifacts import sha256_file
 
     return {k: (sha256_file(v) if v and Path(v).is_file() else None) for k, v in files.items()}
-
-
-def _prepare_stage(final: Path, key: dict[str, Any], resume: bool, log) -> Path:
-    """Check a previous unfinished run against `key`: keep it (resume), refuse it (changed),
-    or clear it (no resume)."""
-    from helixforge.core.artifacts import load_json
-    from helixforge.core.io import staging_path
-
-    stage = staging_path(final)
-    if not stage.exists():
-        if resume:
-            log(f"nothing to resume at {stage}; starting afresh")
-        return stage
-    if not resume:
-        shutil.rmtree(stage)
-        log(f"discarded an unfinished run at {stage} (pass --resume to continue one)")
-        return stage
-    try:
-        old = load_json(stage / RESUME_FILE)
-    except (InputError, ValueError):
-        raise ConfigError(
-            f"{stage}: the unfinished run has no readable {RESUME_FILE}",
-            hint="run again without --resume to start afresh",
-        ) from None
-    changed = sorted(k for k in set(old) | set(key) if old.get(k) != key.get(k))
-    if changed:
-        raise ConfigError(
-            f"--resume: the unfinished run at {stage} was made with different {', '.join(changed)}",
-            hint="repeat the original command, or run without --resume to start afresh",
-        )
-    log(f"resuming the unfinished run at {stage}")
-    return stage
 
 
 def _clean_labels(data: SequenceInput, label_col: str, errors: RowErrors) -> SequenceInput:
@@ -309,7 +276,6 @@ def train_sequence_model(
     candidates' validation scores go to config.json (`auto`), metrics.json (`selection`),
     report.html and card.md.
     """
-    from helixforge.core.artifacts import save_json
     from helixforge.core.io import check_output
     from helixforge.core.options import require_choice, require_float, require_int
     from helixforge.core.supervised import train_supervised
@@ -332,17 +298,17 @@ def train_sequence_model(
         **{k: o[k] for k in KEY_OPTIONS},
         "fractions": [float(f) for f in fractions],
     }
-    stage = _prepare_stage(final, key, resume, say)
-    from helixforge.core.io import discard_stage_on_refusal
+    from helixforge.core.io import discard_stage_on_refusal, staging_path
+    from helixforge.core.supervised import prepare_resume_stage
 
+    resumed = resume and staging_path(final).exists()
+    stage = prepare_resume_stage(final, key, resume, say)
     # a refusal (one class, diverged, …) removes the staging folder this run made; an
     # interrupt keeps it for --resume, and a resumed run's folder is always kept
-    with discard_stage_on_refusal(stage, keep=stage.exists()):
+    with discard_stage_on_refusal(stage, keep=resumed):
         errors = RowErrors(data)
         parts, order, rows_in = _read_parts(o, errors, say)
         table, sp = _labelled(parts, order, o, errors)
-        stage.mkdir(parents=True, exist_ok=True)
-        save_json(key, stage / RESUME_FILE)
         sizes = {k: len(v) for k, v in parts.items()}
         record: dict[str, Any] = {}
         select = None

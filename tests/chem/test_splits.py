@@ -91,3 +91,29 @@ def test_tdc_scaffold_split_on_caco2_is_seed_dependent_and_sized_like_tdc():
     a, b = tdc_scaffold_split(smiles, 1), tdc_scaffold_split(smiles, 2)
     assert len(a.train) <= int(len(smiles) * 0.875) and len(a.train) + len(a.valid) == len(smiles)
     assert set(a.valid.tolist()) != set(b.valid.tolist())
+
+
+def test_one_scaffold_for_every_molecule_is_named_by_the_scaffold_split():
+    """An acyclic or congeneric set failed with 'the split left no training rows; check the
+    split column values or fractions' (no split column was given)."""
+    from helixforge.chem.splits import scaffold_split
+    from helixforge.core.errors import ConfigError
+
+    acyclic = ["C" * i + "O" for i in range(1, 41)]
+    with pytest.raises(ConfigError, match="one Bemis-Murcko scaffold") as err:
+        scaffold_split(40, smiles=acyclic)
+    assert "--split random" in err.value.hint
+
+
+def test_the_validation_carve_out_of_a_congeneric_training_part_keeps_it_for_training():
+    """With a --split-col of train / test, a training part of substituted benzenes lost every
+    row to the scaffold-grouped validation carve-out ('0 labelled training molecules')."""
+    from helixforge.chem.splits import scaffold_valid_split
+
+    benzenes = ["c1ccccc1" + "C" * i for i in range(1, 46)] + ["C1CCCCC1C", "C1CCNCC1C"]
+    sp = scaffold_valid_split(len(benzenes), smiles=benzenes, fractions=(0.9, 0.1, 0.0))
+    assert len(sp.train) >= 40 and len(sp.valid) + len(sp.test) >= 4
+    varied = [f"{c}C" for c in ("c1ccccc1", "c1ccncc1", "C1CCCCC1", "c1ccoc1", "c1ccsc1")] * 6
+    sp = scaffold_valid_split(30, smiles=varied, fractions=(0.9, 0.1, 0.0))
+    kept = {varied[i] for i in sp.train}
+    assert not kept & {varied[i] for i in [*sp.valid, *sp.test]}  # still whole scaffold sets

@@ -71,7 +71,38 @@ def scaffold_split(
     `scaffolds` (one per row, precomputed) spares parsing the SMILES again."""
     smiles = _need_smiles(smiles, n, "scaffold")
     groups = scaffold_groups(smiles, scaffolds)
+    if n > 1 and len(set(groups)) == 1:  # 'the split left no training rows' said nothing of it
+        raise ConfigError(
+            f"all {n} molecules have one Bemis-Murcko scaffold ({groups[0] or 'none: acyclic'}"
+            "), so a scaffold split cannot separate them",
+            hint="use --split random or --split cluster (or a --split-col)",
+        )
     return group_split(n, groups=groups, fractions=fractions, seed=seed, balanced=balanced)
+
+
+@register_splitter("scaffold_valid")
+def scaffold_valid_split(
+    n: int,
+    *,
+    smiles: Sequence[str] | None = None,
+    fractions: Sequence[float] = (0.9, 0.1, 0.0),
+    seed: int = 0,
+    scaffolds: Sequence[str | None] | None = None,
+    **_,
+) -> Split:
+    """The validation part carved from a run's training part (early stopping, conformal
+    calibration): whole scaffold sets, or a random carve-out when one set holds so many rows
+    that the training part would lose more than half of them. A congeneric series (every
+    molecule a substituted benzene, or acyclic) with a --split-col of train / test lost its
+    whole training part to validation ('0 labelled training molecules')."""
+    smiles = _need_smiles(smiles, n, "scaffold")
+    groups = scaffold_groups(smiles, scaffolds)
+    sp = group_split(n, groups=groups, fractions=fractions, seed=seed, balanced=True)
+    if len(sp.train) >= 0.5 * fractions[0] * n:
+        return sp
+    from helixforge.core.splits import make_split
+
+    return make_split("random", n, fractions=fractions, seed=seed)
 
 
 @register_splitter("cluster")

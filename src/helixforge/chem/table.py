@@ -370,7 +370,7 @@ def load_property_table(
         errors=errors,
         classes=classes,
         split_args={"smiles": smiles, "scaffolds": scaffolds},
-        valid_splitter="scaffold",
+        valid_splitter="scaffold_valid",  # random when one scaffold dominates
         features=parsed.source(smiles) if spec is not None else None,
         tables={CONFLICTS_FILE: conflicts},
         notes=notes,

@@ -455,3 +455,14 @@ def test_interpret_window_past_the_models_input_is_an_option_error(d, tmp_path):
     assert res.exit_code == 2, res.output
     assert "--window 100,000 is not shorter than the model's maximum input" in res.output
     assert "row 1" not in res.output and not out.exists()
+
+
+def test_motif_scan_reads_a_fastq_as_dna_predict_does(d, tmp_path):
+    """motifs scan of reads.fq refused it ('sequence text before the first >' and the hint
+    'name the file .fq or .fastq', which it already was)."""
+    fq = tmp_path / "reads.fq"
+    fq.write_text(f"@r1\n{SITE}ACGT\n+\n{'I' * 12}\n@r2\nACGTACGTACGT\n+\n{'I' * 12}\n")
+    out = tmp_path / "h.tsv"
+    res = runner.invoke(app, [*SCAN, str(fq), *[a.format(d=d) for a in M], "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    assert set(pd.read_csv(out, sep="\t")["seq"]) == {"r1"}

@@ -25,19 +25,22 @@ class SequenceRecord:
 
 
 def read_fasta_records(path: str | os.PathLike) -> list[SequenceRecord]:
-    """FASTA records (plain, gzip or BGZF) with the line of each header (via `dna.io.read_fasta`).
+    """FASTA records (plain, gzip or BGZF) with the line of each header (via
+    `dna.io.read_sequences`: a FASTQ, by suffix or by its '@' first line, is read too, as
+    `dna predict` reads it; motifs scan / interpret / design refused a reads.fq saying 'name the
+    file .fq or .fastq').
 
     A missing file, a directory, text before the first header or a damaged compressed stream
     raise `InputError`; a file without records raises `EmptyInputError`.
     """
-    from helixforge.dna.io import read_fasta
+    from helixforge.dna.io import read_sequences
 
     p = Path(path)
     if not p.exists():
         raise InputError(f"{p}: FASTA file not found", hint="check the path")
     if p.is_dir():
         raise InputError(f"{p}: is a directory, expected a FASTA file")
-    return [SequenceRecord(r.id, r.seq, r.line) for r in read_fasta(p)]
+    return [SequenceRecord(r.id, r.seq, r.line) for r in read_sequences(p)]
 
 
 SequencesLike = (

@@ -294,3 +294,37 @@ def test_index_of_an_rna_or_iupac_genome_says_what_it_read(tmp_path):
     assert "U (RNA alphabet) read as T" in res.output
     meta = (tmp_path / "idx" / "index.json").read_text()
     assert "U (RNA alphabet) read as T" in meta
+
+
+def test_an_interrupted_search_resumes_to_the_uninterrupted_tables(planted, tmp_path, monkeypatch):
+    import helixforge.crispr.offtarget as ot
+    from helixforge.core.errors import ConfigError
+
+    genome, spacers = planted
+    table = tmp_path / "guides.csv"
+    table.write_text("id,spacer\n" + "".join(f"g{i},{s}\n" for i, s in enumerate(spacers)))
+    kw = dict(id_col="id", max_mismatches=3, chunk_size=2)
+    offtargets_table(table, genome, tmp_path / "whole" / "sites.tsv", **kw)
+    real, calls = ot.find_offtargets, []
+
+    def die_on_the_third_chunk(*a, **k):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real(*a, **k)
+
+    monkeypatch.setattr(ot, "find_offtargets", die_on_the_third_chunk)
+    run = tmp_path / "run" / "sites.tsv"
+    with pytest.raises(KeyboardInterrupt):
+        offtargets_table(table, genome, run, **kw)
+    assert sorted(p.name for p in (tmp_path / "run" / ".sites.tsv.partial").glob("chunk_*")) == [
+        "chunk_000000", "chunk_000001"]  # fmt: skip
+    with pytest.raises(ConfigError, match="max_mismatches"):
+        offtargets_table(table, genome, run, resume=True, **{**kw, "max_mismatches": 2})
+    calls.clear()
+    monkeypatch.setattr(ot, "find_offtargets", lambda *a, **k: (calls.append(1), real(*a, **k))[1])
+    offtargets_table(table, genome, run, resume=True, **kw)
+    assert len(calls) == 1  # only the third chunk was searched again
+    for name in ("sites.tsv", "sites.summary.tsv"):
+        assert (tmp_path / "run" / name).read_bytes() == (tmp_path / "whole" / name).read_bytes()
+    assert not (tmp_path / "run" / ".sites.tsv.partial").exists()

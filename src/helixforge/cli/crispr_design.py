@@ -7,6 +7,7 @@ import typer
 from helixforge.cli.common import (
     OVERWRITE,
     QUIET,
+    RESUME,
     handle_errors,
     id_col_option,
     input_col_option,
@@ -206,9 +207,12 @@ def offtargets_cmd(
     ),
     jobs: int = jobs_option(),
     overwrite: bool = OVERWRITE,
+    resume: bool = RESUME,
     quiet: bool = QUIET,
 ) -> None:
     """Find every off-target site of spacers (exact, both strands), scored with CFD and MIT.
+    Guides are searched in chunks of 500, each kept when done: after an interruption the same
+    command with --resume searches only the rest.
 
     Guide ids come from --id-col (default: a guide_id, id, guide, sgRNA or name column when
     present, else the spacer) and name the guides in both outputs.
@@ -227,6 +231,7 @@ def offtargets_cmd(
         spacers, index or genome, out_path, spacer_col=spacer_col, id_col=id_col,
         max_mismatches=max_mismatches, pams=_split(pams, "--pams") or None, enzyme=enzyme,
         n_jobs=jobs, max_sites_per_guide=max_sites, overwrite=overwrite, quiet=quiet,
+        resume=resume,
     )  # fmt: skip
     if info["n_errors"]:
         say(f"{info['n_errors']} bad row(s) skipped → {info['errors_path']}", "yellow")

@@ -151,29 +151,35 @@ def train_annotator(
         "seed": seed,
         "options": {k: v for k, v in asdict(ann.config).items() if k != "seed"},
     }
+    from helixforge.core.io import discard_stage_on_refusal, staging_path
+
+    resumed = resume and staging_path(out).exists()
     stage = prepare_resume_stage(out, key, resume)
     final = stage / CHECKPOINTS / "final"
-    if resume and final.is_dir():  # trained before the interruption: evaluate it
-        from helixforge.core.artifacts import load_json
+    # a refusal while training (no region as long as --window, diverged, …) removes the
+    # staging folder this run made; an interrupt keeps it for --resume
+    with discard_stage_on_refusal(stage, keep=resumed):
+        if resume and final.is_dir():  # trained before the interruption: evaluate it
+            from helixforge.core.artifacts import load_json
 
-        ann = GeneAnnotator.load(final / "model", device=device)
-        ann.threads, ann.quiet = threads, quiet
-        done = load_json(final / "training.json")
-        ann.history, ann.train_seconds = done["history"], done["train_seconds"]
-    else:  # trained outside the swap below: an interruption keeps the checkpoints
-        ann.fit(
-            codes,
-            labels,
-            regions["train"],
-            regions["valid"],
-            checkpoint_dir=str(stage / CHECKPOINTS),
-        )
-        with staging_dir(final) as tmp:
-            ann.save(tmp / "model")
-            save_json(
-                {"history": ann.history, "train_seconds": ann.train_seconds},
-                tmp / "training.json",
+            ann = GeneAnnotator.load(final / "model", device=device)
+            ann.threads, ann.quiet = threads, quiet
+            done = load_json(final / "training.json")
+            ann.history, ann.train_seconds = done["history"], done["train_seconds"]
+        else:  # trained outside the swap below: an interruption keeps the checkpoints
+            ann.fit(
+                codes,
+                labels,
+                regions["train"],
+                regions["valid"],
+                checkpoint_dir=str(stage / CHECKPOINTS),
             )
+            with staging_dir(final) as tmp:
+                ann.save(tmp / "model")
+                save_json(
+                    {"history": ann.history, "train_seconds": ann.train_seconds},
+                    tmp / "training.json",
+                )
     scratch = [stage / CHECKPOINTS, stage / RESUME_FILE]
     with staging_dir(out, keep_on_error=False) as stage:
         for p in scratch:  # not part of the run

@@ -222,3 +222,13 @@ def test_an_output_table_fed_back_keeps_its_old_columns_as_input(pretrained_enco
     assert len(cols) == len(set(cols))
     new = [c for c in cols if not c.startswith("input_") and c != "sequence"]
     assert all(f"input_{c}" in cols for c in new)
+
+
+def test_a_fastq_input_is_named_as_such(tmp_path):
+    """lm embed reads.fq said "column 'sequence' not found. Columns present: '@r1'"."""
+    from helixforge.core.errors import InputError
+    from helixforge.lm.tables import read_sequences
+
+    (tmp_path / "reads.fq").write_text("@r1\nACGT\n+\nIIII\n")
+    with pytest.raises(InputError, match="a FASTQ file; the lm verbs read FASTA or a table"):
+        read_sequences(tmp_path / "reads.fq")

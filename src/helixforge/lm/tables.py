@@ -108,6 +108,12 @@ def read_sequences(
     p = Path(path)
     if corpus_kind(p) == "fasta":
         return _read_fasta(p, check)
+    if p.name.lower().removesuffix(".gz").endswith((".fq", ".fastq")):
+        # read as a table it said "column 'sequence' not found. Columns present: '@r1'"
+        raise InputError(
+            f"{p}: a FASTQ file; the lm verbs read FASTA or a table",
+            hint="convert it first, e.g. seqkit fq2fa reads.fq > reads.fa",
+        )
     df = read_table(p)
     errors = RowErrors(p)
     errors.extend(skipped_line_errors(df, p))

@@ -385,3 +385,16 @@ def _resume_key(model_path, data, config: dict, seed: int, ensemble: int, covera
         "ensemble": ensemble,
         "coverage": coverage,
     }
+
+
+def predict(
+    model_dir: str | os.PathLike,
+    sequences: Sequence[str],
+    device: str = "cpu",
+    *,
+    trust_remote_code: bool = False,
+) -> np.ndarray:
+    """Predictions of one saved model folder (`LMPropertyModel.save`); for a run directory
+    (with its ensemble and conformal columns) use `helixforge.lm.predict.load_run`."""
+    model = LMPropertyModel.load(model_dir, device=device, trust_remote_code=trust_remote_code)
+    return model.predict(sequences)

@@ -408,3 +408,10 @@ def test_refused_lm_predict_leaves_no_staging_folder(w, tmp_path):
                               str(out), "--chunk-size", "8"])  # fmt: skip
     assert res.exit_code == 2 and "never closed" in res.output, res.output
     assert list(out.parent.iterdir()) == []
+
+
+def test_lm_predict_names_a_fastq_input(w, tmp_path):
+    (tmp_path / "reads.fq").write_text("@r1\nACGT\n+\nIIII\n")
+    res = runner.invoke(app, ["lm", "predict", str(w / "ft"), str(tmp_path / "reads.fq"), "-o",
+                              str(tmp_path / "p.csv")])  # fmt: skip
+    assert res.exit_code == 2 and "a FASTQ file" in res.output, res.output

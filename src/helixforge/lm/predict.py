@@ -206,6 +206,9 @@ def predict_run(
     set_threads(threads)
     check = sequence_check(run_dir)
     src = Path(input_path)
+    from helixforge.lm.tables import refuse_fastq
+
+    refuse_fastq(src)
     if src.is_file() and corpus_kind(src) == "fasta":
         return _predict_fasta(run, src, out_path, overwrite, check)
     from helixforge.core.io import discard_stage_on_refusal, staging_path

@@ -108,12 +108,7 @@ def read_sequences(
     p = Path(path)
     if corpus_kind(p) == "fasta":
         return _read_fasta(p, check)
-    if p.name.lower().removesuffix(".gz").endswith((".fq", ".fastq")):
-        # read as a table it said "column 'sequence' not found. Columns present: '@r1'"
-        raise InputError(
-            f"{p}: a FASTQ file; the lm verbs read FASTA or a table",
-            hint="convert it first, e.g. seqkit fq2fa reads.fq > reads.fa",
-        )
+    refuse_fastq(p)
     df = read_table(p)
     errors = RowErrors(p)
     errors.extend(skipped_line_errors(df, p))
@@ -186,6 +181,16 @@ def embed_table(
         write_table(with_outputs(inp.frame, emb), out_path)
     _finish(inp.errors, out_path)
     return X.shape, len(inp.errors)
+
+
+def refuse_fastq(p: Path) -> None:
+    """A .fq / .fastq(.gz) input is named as such: read as a table it said "column 'sequence'
+    not found. Columns present: '@r1'"."""
+    if p.name.lower().removesuffix(".gz").endswith((".fq", ".fastq")):
+        raise InputError(
+            f"{p}: a FASTQ file; the lm verbs read FASTA or a table",
+            hint="convert it first, e.g. seqkit fq2fa reads.fq > reads.fa",
+        )
 
 
 def with_outputs(inputs: pd.DataFrame, outputs: pd.DataFrame) -> pd.DataFrame:

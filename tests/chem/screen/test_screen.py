@@ -284,7 +284,7 @@ def test_library_columns_named_like_screen_outputs_are_kept_as_input_columns(
     rank, already exists); one named like a model or filter output silently replaced the
     computed value (the input's 'logp.logp_like_pred' was scored). They are kept as input_*."""
     df = pd.read_csv(library)
-    clash = ["rank", "score", "row", "qed", "alerts", "logp.logp_like_pred", "admet_herg"]
+    clash = ["rank", "score", "row", "qed", "alerts", "logp.logp_like_pred"]
     for c in clash:
         df[c] = 123.0
     df.to_csv(tmp_path / "lib.csv", index=False)
@@ -297,3 +297,17 @@ def test_library_columns_named_like_screen_outputs_are_kept_as_input_columns(
     assert not (rows["logp.logp_like_pred"] == 123.0).any()
     np.testing.assert_allclose(rows["score"], rows["logp.logp_like_pred"])
     assert hits["rank"].tolist() == [1, 2, 3, 4, 5]
+
+
+def test_a_library_column_screen_does_not_compute_keeps_its_name_for_the_score(
+    library, runs, tmp_path
+):
+    """A precomputed 'qed' column without the qed filter (or 'admet_herg' without --admet)
+    is the library's own: --score may use it by name."""
+    df = pd.read_csv(library)
+    df["qed"], df["admet_herg"] = 0.5, 0.25
+    df.to_csv(tmp_path / "lib.csv", index=False)
+    score = "logp.logp_like_pred + qed - admet_herg"
+    _screen(tmp_path / "lib.csv", runs, tmp_path, models=[runs["logp"]], top=5, score=score)
+    rows = pd.read_parquet(tmp_path / "all_hits.parquet")
+    np.testing.assert_allclose(rows["score"], rows["logp.logp_like_pred"] + 0.25)

@@ -266,15 +266,19 @@ FILTER_COLUMNS = ("alerts", "qed", "sa_score")
 
 
 def is_output_name(column: str, config: ScreenConfig) -> bool:
-    """True for a name screen gives a column of its own: row, score, rank, scaffold, the
-    filters' (pass_*, alerts, qed, sa_score), the panel's (admet_*) and every model's
-    (<name>.*). A library column so named is kept as input_<name>: it crashed the hits table
-    ('rank') or stood in for the computed value (a model's prediction, a filter's verdict)."""
-    if column in (ROW, SCORE, RANK, SCAFFOLD, *FILTER_COLUMNS):
+    """True for a name this screen gives a column of its own: row, score, rank, every model's
+    (<name>.*), and with the options that add them the scaffold, the filters' (pass_*,
+    alerts, qed, sa_score) and the panel's (admet_*). A library column so named is kept as
+    input_<name>: it crashed the hits table ('rank') or stood in for the computed value (a
+    model's prediction, a filter's verdict). Other library columns (a precomputed 'qed'
+    without the qed filter) keep their names for --score."""
+    if column in (ROW, SCORE, RANK) or any(column.startswith(f"{m.name}.") for m in config.models):
         return True
-    if column.startswith(("pass_", "admet_")):
+    if column == SCAFFOLD and config.diversity.needs_scaffolds:
         return True
-    return any(column.startswith(f"{m.name}.") for m in config.models)
+    if config.filters and (column in FILTER_COLUMNS or column.startswith("pass_")):
+        return True
+    return bool(config.admet) and column.startswith("admet_")
 
 
 def _screen_chunk(frame: pd.DataFrame, errors: RowErrors, config: ScreenConfig) -> ChunkResult:

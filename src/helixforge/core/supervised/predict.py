@@ -210,7 +210,7 @@ def predict_table(
     chunk k must cover the same rows on every call. `record_marker`: the line that ends a
     record in such an input (b"$$$$" for SD files), for the progress bar's row count."""
     from helixforge.core.artifacts import save_json
-    from helixforge.core.io import check_output, staging_path
+    from helixforge.core.io import check_output, discard_stage_on_refusal, staging_path
     from helixforge.core.options import require_int
     from helixforge.core.progress import progress
     from helixforge.core.tables import iter_table, write_table
@@ -234,9 +234,15 @@ def predict_table(
         **(options or {}),
     }
     stage = staging_path(out)
+    resumed = resume and stage.exists()
     state = _resume_state(stage, key, resume)
     rows_in = 0
-    with progress("predicting", total=total, quiet=quiet, unit="rows") as advance:
+    # a refusal while reading a later chunk (a quote never closed on line 50,000) removes the
+    # staging folder this job made: a resume could never get past it; a resumed one is kept
+    with (
+        discard_stage_on_refusal(stage, keep=resumed),
+        progress("predicting", total=total, quiet=quiet, unit="rows") as advance,
+    ):
         for k, chunk in enumerate(chunks):
             rows_in += len(chunk.frame) + len(chunk.errors)
             if k not in state["done"]:

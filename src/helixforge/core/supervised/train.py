@@ -118,7 +118,11 @@ def _split_fix(split: str | None) -> str:
         return "add rows of the rare class"
     if split:
         return "--split stratified puts rows of every class in each part"
-    return "put rows of every class in each part of the split column, or use --split stratified"
+    # a given split: a split column, or --valid / --test files (lm finetune has no --split)
+    return (
+        "put rows of every class in each part of the given split (the split column, or the "
+        "--valid / --test files); where the verb has --split, --split stratified does it"
+    )
 
 
 def _check_train_classes(data: LabelledData, sp: Split, split: str | None) -> None:

@@ -307,14 +307,33 @@ def check_output(
     return p
 
 
-def errors_table_path(out: str | os.PathLike) -> Path:
-    """`<out stem>.errors.csv` beside an output table (`lib.csv.gz` → `lib.errors.csv`): where
-    table verbs write the rows they could not use."""
+# the format suffixes of outputs; any other dot is part of the name ('run.v2.tsv' → 'run.v2')
+_OUTPUT_SUFFIXES = (
+    ".csv", ".tsv", ".txt", ".parquet", ".smi", ".sdf", ".sd", ".json", ".html", ".bed",
+    ".gff", ".gff3", ".gtf", ".vcf", ".fa", ".fasta", ".fna", ".fq", ".fastq",
+)  # fmt: skip
+
+
+def output_stem(out: str | os.PathLike) -> Path:
+    """`out` without its format suffix (and a .gz/.bgz before it): the name the files written
+    beside an output share (`hits.v2.tsv.gz` → `hits.v2`; `dir/sites.tsv` → `dir/sites`)."""
     base = str(out)
-    for suffix in (".gz", ".csv", ".tsv", ".parquet"):
-        if base.endswith(suffix):
+    for gz in (".gz", ".bgz"):
+        if base.lower().endswith(gz):
+            base = base[: -len(gz)]
+            break
+    for suffix in _OUTPUT_SUFFIXES:
+        if base.lower().endswith(suffix) and len(base) > len(suffix):
             base = base[: -len(suffix)]
-    return Path(base + ".errors.csv")
+            break
+    return Path(base)
+
+
+def errors_table_path(out: str | os.PathLike) -> Path:
+    """`<out stem>.errors.csv` beside an output (`lib.csv.gz` → `lib.errors.csv`, `hits.v2.tsv`
+    → `hits.v2.errors.csv`): where verbs write the rows they could not use."""
+    stem = output_stem(out)
+    return stem.with_name(stem.name + ".errors.csv")
 
 
 def _check_errors_table_not_input(

@@ -289,8 +289,10 @@ def design_output_paths(
         check_output(report, overwrite=overwrite, option="--report", inputs=inputs)
     if out is None:
         return None
+    from helixforge.core.io import output_stem
+
     main = Path(out)
-    name = main.name.split(".")[0]
+    name = output_stem(main).name
     paths = {
         "out": main,
         "offtargets": main.with_name(f"{name}.offtargets.tsv"),

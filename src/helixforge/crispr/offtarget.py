@@ -105,8 +105,10 @@ def brute_force_offtargets(
 
 def offtarget_output_paths(out: str | os.PathLike, summary_out=None) -> dict[str, Path]:
     """The files `offtargets_table` writes: sites (`out`), summary and errors beside it."""
+    from helixforge.core.io import output_stem
+
     out = Path(out)
-    stem = out.name.split(".")[0]
+    stem = output_stem(out).name
     return {
         "out": out,
         "summary": Path(summary_out) if summary_out else out.with_name(f"{stem}.summary.tsv"),

@@ -160,7 +160,9 @@ def score_ontarget_table(
     from helixforge.crispr.guide_tables import read_guide_table
 
     out_path = Path(out)
-    errors_path = out_path.with_name(out_path.name.split(".")[0] + ".errors.csv")
+    from helixforge.core.io import errors_table_path
+
+    errors_path = errors_table_path(out_path)
     # --out as typed: Path() drops a trailing '/', which names a directory
     check_output(out, overwrite=overwrite, kind="table", inputs=[data, model])
     opt = "--out (errors table)"

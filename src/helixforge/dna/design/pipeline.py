@@ -22,8 +22,10 @@ _OPTION = {"maximize": "--minimize", "target": "--class"}  # library keyword →
 
 def table_path(path: str | os.PathLike) -> Path:
     """designs.fa → designs.tsv (the table written beside the FASTA)."""
-    p = Path(path)
-    return p.with_name(p.name.split(".")[0] + ".tsv")
+    from helixforge.core.io import output_stem
+
+    stem = output_stem(path)
+    return stem.with_name(stem.name + ".tsv")
 
 
 def write_designs(designs: pd.DataFrame, path: str | os.PathLike) -> None:

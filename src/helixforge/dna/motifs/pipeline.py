@@ -24,8 +24,9 @@ from helixforge.dna.motifs.scan import scan, write_hits
 
 def errors_path(out: str | os.PathLike) -> Path:
     """`dir/hits.tsv` → `dir/hits.errors.csv` (the errors table written beside an output)."""
-    p = Path(out)
-    return p.with_name(p.name.split(".")[0] + ".errors.csv")
+    from helixforge.core.io import errors_table_path
+
+    return errors_table_path(out)
 
 
 def check_outputs_not_inputs(out: str | os.PathLike, inputs: Sequence[object]) -> None:

@@ -240,7 +240,7 @@ def test_blank_header_cells_get_names_and_leading_blank_lines_keep_numbering(tmp
         (b"\n\n  \n", "only blank lines"),
         (b"smiles,y\n", "no data rows"),
         (b"smiles,y\n\n\n", "no data rows"),
-        (b"PK\x03\x04\x00\x00\x08\x00binary", "binary"),
+        (b"PK\x03\x04\x00\x00\x08\x00binary", "ZIP archive"),  # named (or an .xlsx)
         (b"smiles,y\n\xff\xfe,1\n", "not UTF-8"),
         (b'smiles,y\n"CCO,1\nCCN,2\n', r"line 2: a quoted field opened here is never closed"),
         (b'"smiles,y\nC,1\n', "never closed"),
@@ -465,3 +465,20 @@ def test_a_utf16_table_with_its_byte_order_mark_is_read_like_utf8(tmp_path, enco
     assert df["smiles"].tolist() == ["CCO", "c1ccccc1"] and df.index.tolist() == [2, 4]
     chunks = list(iter_table(tmp_path / "u.tsv", 1))
     assert [c.frame.index.tolist() for c in chunks] == [[2], [4]]
+
+
+@pytest.mark.parametrize("name", ["lib.csv", "lib.csv.bz2"])
+def test_a_bzip2_or_xz_table_is_named_as_such_not_as_bad_utf8(tmp_path, name):
+    import bz2
+    import lzma
+
+    from helixforge.core.tables import read_table
+
+    for packed, word in (
+        (bz2.compress(b"smiles\nCCO\n"), "bzip2"),
+        (lzma.compress(b"smiles\nCCO\n"), "xz"),
+    ):
+        path = tmp_path / name
+        path.write_bytes(packed)
+        with pytest.raises(InputError, match=word):
+            read_table(path)

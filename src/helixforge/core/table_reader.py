@@ -64,7 +64,11 @@ def _not_utf8(path: Path, exc: UnicodeDecodeError) -> InputError:
 
 
 def read_sample(path: Path) -> str:
-    """The first characters of a text table; binary content is an `InputError`."""
+    """The first characters of a text table; binary content is an `InputError` (a bzip2 /
+    xz / zip / zstd file or a spreadsheet is named as such, with what to do)."""
+    from helixforge.core.io import refuse_container
+
+    refuse_container(path, "a text table")
     try:
         with open_table_text(path) as fh:
             sample = fh.read(_SNIFF_CHARS)

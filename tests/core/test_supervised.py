@@ -487,3 +487,19 @@ def test_prepare_resume_stage_keeps_refuses_or_discards_an_unfinished_run(tmp_pa
     assert (stage / "checkpoints").is_dir()  # a refused resume loses nothing
     prepare_resume_stage(out, {"data": "abc", "lr": 0.2}, resume=False)
     assert not (stage / "checkpoints").exists()  # without --resume: a fresh start
+
+
+def test_a_label_beyond_1e100_is_a_row_error_in_every_domain():
+    """Excel's 9.99E+307 'infinity' is no measurement: squares overflow (null RMSE) and report
+    histograms cannot bin it; it is an errors-table row, treated as missing, for every verb."""
+    import pandas as pd
+
+    from helixforge.core.errors import RowErrors
+    from helixforge.core.supervised import clean_labels
+
+    df = pd.DataFrame({"y": ["1.5", "9.99E+307", "-2e150", "2"]}, index=[2, 3, 4, 5])
+    errors = RowErrors("t.csv")
+    out = clean_labels(df, ["y"], errors, source="t.csv")
+    assert out.index.tolist() == [2, 5]
+    reasons = errors.to_frame()["reason"].tolist()
+    assert len(reasons) == 2 and all("label too large" in r for r in reasons)

@@ -226,50 +226,6 @@ def _keep_input_columns_apart(
     return df.rename(columns=clash) if clash else df
 
 
-# Labels beyond this magnitude are no measurement (Excel writes 9.99E+307 for 'infinity'):
-# their squares overflow (null RMSE / R²) and a residual histogram cannot bin them.
-MAX_LABEL_MAGNITUDE = 1e100
-
-
-def _drop_huge_labels(
-    df: pd.DataFrame, targets: Sequence[str], errors: RowErrors, source: str
-) -> pd.DataFrame:
-    """Numeric labels with |value| > MAX_LABEL_MAGNITUDE recorded in `errors` and treated as
-    missing; a row left without any label is skipped (as `clean_labels` skips rows)."""
-    huge: dict[int, list[tuple[str, float]]] = {}
-    df = df.copy()
-    for t in targets:
-        if not pd.api.types.is_float_dtype(df[t]):
-            continue  # text classes
-        values = df[t].to_numpy(float)
-        mask = np.abs(np.nan_to_num(values, nan=0.0)) > MAX_LABEL_MAGNITUDE
-        for row, v in zip(df.index[mask], values[mask]):
-            huge.setdefault(int(row), []).append((t, float(v)))
-        df.loc[mask, t] = np.nan
-    if not huge:
-        return df
-    labelled = np.zeros(len(df), dtype=bool)
-    for t in targets:
-        labelled |= df[t].notna().to_numpy()
-    for row, found in huge.items():
-        fate = "treated as missing" if labelled[df.index.get_loc(row)] else "row skipped"
-        for t, v in found:
-            errors.add(
-                row,
-                t,
-                f"{v:g}",
-                f"label too large to compute with (|value| > {MAX_LABEL_MAGNITUDE:g}; a "
-                f"placeholder such as 9.99E+307?); give the measurement or leave it empty; {fate}",
-            )
-    df = df[labelled]
-    if df.empty:
-        raise NoUsableRowsError(
-            f"{source}: no row has a usable label",
-            hint=f"the first problems:\n{errors.summary()}",
-        )
-    return df
-
-
 def _drop_unknown_classes(
     df: pd.DataFrame, known: dict[str, Sequence[Any]], errors: RowErrors
 ) -> pd.DataFrame:
@@ -325,8 +281,7 @@ def load_property_table(
     source = source or (str(data) if not isinstance(data, pd.DataFrame) else "<table>")
     df, errors = read_labelled(data, needed, source)
     df = _keep_input_columns_apart(df, needed, targets)
-    df = clean_labels(df, targets, errors, source=source)
-    df = _drop_huge_labels(df, targets, errors, source)
+    df = clean_labels(df, targets, errors, source=source)  # |label| > 1e100 included
     if known_classes:
         df = _drop_unknown_classes(df, known_classes, errors)
     label_notes = list(df.attrs.get("label_notes", []))

@@ -37,6 +37,11 @@ _WITH_UNIT = re.compile(
 )
 
 
+# Labels beyond this magnitude are no measurement (Excel writes 9.99E+307 for 'infinity'):
+# their squares overflow (null RMSE / R²) and a residual histogram cannot bin them.
+MAX_LABEL_MAGNITUDE = 1e100
+
+
 def _not_a_number(value: object) -> str:
     """Why a label in a numeric column was not used: a censored measurement ('>10000',
     '<0.1': only a bound, no value) says so; anything else is 'not a number'."""
@@ -50,6 +55,15 @@ def _not_a_number(value: object) -> str:
         return (
             f"label has a unit ({unit.group(1)!r}); give the number alone, every label of the "
             "column in one unit"
+        )
+    try:
+        huge = abs(float(value)) > MAX_LABEL_MAGNITUDE  # finite, parsed, yet no measurement
+    except (TypeError, ValueError):
+        huge = False
+    if huge and np.isfinite(float(value)):
+        return (
+            f"label too large to compute with (|value| > {MAX_LABEL_MAGNITUDE:g}; a placeholder "
+            "such as 9.99E+307?); give the measurement or leave it empty"
         )
     return "label is not a number (or not finite)"
 
@@ -104,6 +118,9 @@ def clean_labels(
     for t in targets:
         if _numeric_share(df[t], t, source, df.attrs.get("delimiter")) >= 0.5:
             values, bad = to_numeric_column(df, t, source=source)
+            huge = (values.abs() > MAX_LABEL_MAGNITUDE).to_numpy() & ~bad.to_numpy()
+            values = values.mask(huge)
+            bad = bad | huge
             bad_values += [(int(r), t, df.at[r, t]) for r in df.index[bad.to_numpy()]]
             df[t] = values
             usable |= np.isfinite(values.to_numpy(float))

@@ -1,3 +1,4 @@
+import importlib
 import json
 
 import pytest
@@ -49,7 +50,9 @@ def test_decoder_on_smiles_learns_and_resume_continues(smiles_file, tmp_path):
 
 def _crash_after_checkpoint(monkeypatch, at_step: int):
     """Raise KeyboardInterrupt right after the checkpoint of `at_step` is written."""
-    import helixforge.lm.pretrain as pt
+    pt = importlib.import_module(
+        "helixforge.lm.pretrain"
+    )  # the module (the attribute: the function)
 
     real = pt.save_checkpoint
 
@@ -63,7 +66,9 @@ def _crash_after_checkpoint(monkeypatch, at_step: int):
 
 
 def test_resume_from_checkpoint(genome, tmp_path, monkeypatch):
-    import helixforge.lm.pretrain as pt
+    pt = importlib.import_module(
+        "helixforge.lm.pretrain"
+    )  # the module (the attribute: the function)
 
     out = tmp_path / "r"
     kw = dict(
@@ -131,7 +136,7 @@ def test_resume_with_other_options_is_refused(genome, tmp_path, monkeypatch, cha
     real = _crash_after_checkpoint(monkeypatch, 2)
     with pytest.raises(KeyboardInterrupt):
         pretrain(genome, "dna-kmer:3", **kw)
-    monkeypatch.setattr("helixforge.lm.pretrain.save_checkpoint", real)
+    monkeypatch.setattr(importlib.import_module("helixforge.lm.pretrain"), "save_checkpoint", real)
     tok = change.pop("tokenizer", "dna-kmer:3")
     with pytest.raises(ConfigError, match=f"cannot resume.*{named}"):
         pretrain(genome, tok, resume=True, **{**kw, **change})
@@ -170,3 +175,12 @@ def test_invalid_smiles_lines_in_the_corpus_are_noted(tmp_path):
     pretrain(corpus, "smiles-atom", arch="decoder", size=MICRO, max_len=16, steps=1,
              batch_size=2, out=tmp_path / "q", threads=1, device="cpu", log=notes.append)  # fmt: skip
     assert not [n for n in notes if "not valid SMILES" in n]
+
+
+def test_the_package_exports_the_functions_even_after_their_modules_were_imported():
+    import helixforge.lm as lm
+    from helixforge.lm import finetune as finetune_fn
+    from helixforge.lm import pretrain as pretrain_fn
+
+    assert callable(pretrain_fn) and callable(finetune_fn) and lm.pretrain is pretrain
+    assert importlib.import_module("helixforge.lm.pretrain").pretrain is pretrain

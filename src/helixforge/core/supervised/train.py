@@ -365,7 +365,7 @@ def train_supervised(
     selection: dict[str, float] = {}
     chosen = model_name
     if select is not None:
-        log("auto: choosing the model by cross-validation on the training split")
+        log("auto: choosing the model")
         chosen, model_factory, selection = select(data, sp)
         log(f"auto chose {chosen}")
     ens, feats = train_members(

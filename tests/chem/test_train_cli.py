@@ -67,34 +67,10 @@ def test_a_regression_metric_on_a_binary_label_is_refused_before_training(tmp_pa
     assert not (tmp_path / "run").exists()
 
 
-_KILL_CHILD = r"""
-import sys, time
-from pathlib import Path
-import helixforge.core.training as training
-marker, after = Path(sys.argv[1]), int(sys.argv[2])
-real, calls = training._save_epoch, []
-def save_epoch(*a, **k):
-    real(*a, **k)
-    calls.append(1)
-    if len(calls) == after:
-        marker.write_text("checkpointed")
-        time.sleep(120)
-training._save_epoch = save_epoch
-from helixforge.cli.app import main
-sys.argv = ["helix", *sys.argv[3:]]
-main()
-"""
-
-
 def test_kill_9_during_dmpnn_training_then_resume_gives_the_uninterrupted_run(tmp_path):
-    import os
-    import signal
-    import subprocess
-    import sys
-    import time
-
     import numpy as np
     import pandas as pd
+    from kill9 import kill_after_epoch
 
     rng = np.random.default_rng(0)
     rows = [f"C{'C' * (i % 7)}O{'N' * (i % 3)}c1ccccc1" + "C" * (i % 5) for i in range(60)]
@@ -107,18 +83,7 @@ def test_kill_9_during_dmpnn_training_then_resume_gives_the_uninterrupted_run(tm
     whole = runner.invoke(app, [*args, "-o", str(tmp_path / "whole")])
     assert whole.exit_code == 0, whole.output
     marker = tmp_path / "marker"
-    proc = subprocess.Popen(
-        [sys.executable, "-c", _KILL_CHILD, str(marker), "2", *args, "-o", str(tmp_path / "run")],
-        stderr=subprocess.PIPE,
-    )
-    deadline = time.monotonic() + 300
-    while not marker.exists():
-        assert proc.poll() is None, proc.stderr.read().decode()
-        assert time.monotonic() < deadline, "no epoch was checkpointed"
-        time.sleep(0.05)
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    proc.stderr.close()
+    kill_after_epoch([*args, "-o", str(tmp_path / "run")], marker, epochs=2)
     assert list((tmp_path / ".run.partial" / "checkpoints").glob("seed_*/last.pt"))
     changed = runner.invoke(app, [*args, "--seed", "1", "-o", str(tmp_path / "run"), "--resume"])
     assert changed.exit_code != 0 and "seed" in changed.output  # refused by name, nothing lost

@@ -204,32 +204,8 @@ def test_sizes_past_this_machines_memory_are_refused_before_training(tmp_path, o
     check_options({"channels": 48, "batch_size": 16, "window": 2048})  # the defaults fit
 
 
-_KILL_CHILD = r"""
-import sys, time
-from pathlib import Path
-import helixforge.core.training as training
-marker, after = Path(sys.argv[1]), int(sys.argv[2])
-real, calls = training._save_epoch, []
-def save_epoch(*a, **k):
-    real(*a, **k)
-    calls.append(1)
-    if len(calls) == after:
-        marker.write_text("checkpointed")
-        time.sleep(120)
-training._save_epoch = save_epoch
-from helixforge.cli.app import main
-sys.argv = ["helix", *sys.argv[3:]]
-main()
-"""
-
-
 def test_kill_9_during_annotate_training_then_resume_gives_the_uninterrupted_model(tmp_path):
-    import os
-    import signal
-    import subprocess
-    import sys
-    import time
-
+    from kill9 import kill_after_epoch
     from typer.testing import CliRunner
 
     from helixforge.cli.app import app
@@ -241,18 +217,7 @@ def test_kill_9_during_annotate_training_then_resume_gives_the_uninterrupted_mod
     whole = CliRunner().invoke(app, [*args, "-o", str(tmp_path / "whole")])
     assert whole.exit_code == 0, whole.output
     marker = tmp_path / "marker"
-    proc = subprocess.Popen(
-        [sys.executable, "-c", _KILL_CHILD, str(marker), "2", *args, "-o", str(tmp_path / "run")],
-        stderr=subprocess.PIPE,
-    )
-    deadline = time.monotonic() + 300
-    while not marker.exists():
-        assert proc.poll() is None, proc.stderr.read().decode()
-        assert time.monotonic() < deadline, "no epoch was checkpointed"
-        time.sleep(0.05)
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    proc.stderr.close()
+    kill_after_epoch([*args, "-o", str(tmp_path / "run")], marker, epochs=2)
     assert (tmp_path / ".run.partial" / "checkpoints" / "last.pt").is_file()
     changed = CliRunner().invoke(app, [*args, "--seed", "3", "-o", str(tmp_path / "run"),
                                        "--resume"])  # fmt: skip

@@ -302,32 +302,8 @@ def test_an_interrupted_finetune_resumes_to_the_uninterrupted_model(
     assert not stage.exists() and not (run.run_dir / "checkpoints").exists()
 
 
-_KILL_CHILD = r"""
-import sys, time
-from pathlib import Path
-import helixforge.core.training as training
-marker, after = Path(sys.argv[1]), int(sys.argv[2])
-real, calls = training._save_epoch, []
-def save_epoch(*a, **k):
-    real(*a, **k)
-    calls.append(1)
-    if len(calls) == after:
-        marker.write_text("checkpointed")
-        time.sleep(120)
-training._save_epoch = save_epoch
-from helixforge.cli.app import main
-sys.argv = ["helix", *sys.argv[3:]]
-main()
-"""
-
-
 def test_kill_9_during_finetune_then_resume_gives_the_uninterrupted_model(published_bert, tmp_path):
-    import os
-    import signal
-    import subprocess
-    import sys
-    import time
-
+    from kill9 import kill_after_epoch
     from typer.testing import CliRunner
 
     from helixforge.cli.app import app
@@ -338,18 +314,7 @@ def test_kill_9_during_finetune_then_resume_gives_the_uninterrupted_model(publis
     ok = CliRunner().invoke(app, [*args, "-o", str(tmp_path / "whole")])
     assert ok.exit_code == 0, ok.output
     marker = tmp_path / "marker"
-    proc = subprocess.Popen(
-        [sys.executable, "-c", _KILL_CHILD, str(marker), "2", *args, "-o", str(tmp_path / "run")],
-        stderr=subprocess.PIPE,
-    )
-    deadline = time.monotonic() + 300
-    while not marker.exists():
-        assert proc.poll() is None, proc.stderr.read().decode()
-        assert time.monotonic() < deadline, "no epoch was checkpointed"
-        time.sleep(0.05)
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    proc.stderr.close()
+    kill_after_epoch([*args, "-o", str(tmp_path / "run")], marker, epochs=2)
     assert (tmp_path / ".run.partial" / "checkpoints" / "member_0" / "last.pt").is_file()
     res = CliRunner().invoke(app, [*args, "-o", str(tmp_path / "run"), "--resume"])
     assert res.exit_code == 0, res.output

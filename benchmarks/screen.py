@@ -573,6 +573,17 @@ def _helix_commit() -> str:
     ).stdout.strip()
 
 
+def _peer_runs_setup(name: str) -> tuple[Path, Path, set, dict]:
+    """The peer venv and the 10k sample (made when missing), the run folder `name`, the rows
+    already recorded and the versions both tools run at."""
+    peer_setup()
+    make_samples([PEER_N])
+    folder = WORK / name
+    folder.mkdir(parents=True, exist_ok=True)
+    versions = {**peer_versions(), "helixforge": _helix_commit()}
+    return sample_path(PEER_N), folder, done_keys(OUT_JSON), versions
+
+
 def run_side_by_side(args: argparse.Namespace) -> None:
     """ADMET-AI and our panel on the same 10k MOSES molecules in ONE run, interleaved (peer,
     ours, peer, ours) so both see the same machine: CLI vs CLI, one process, one thread, with
@@ -580,13 +591,7 @@ def run_side_by_side(args: argparse.Namespace) -> None:
     peer venv when missing. Rows under SIDE_TASK, then the per-endpoint agreement of the two
     +pct outputs (SIDE_AGREEMENT). Re-running skips rows already recorded; delete them from
     screen.json to measure again."""
-    peer_setup()
-    make_samples([PEER_N])
-    data = sample_path(PEER_N)
-    folder = WORK / "side"
-    folder.mkdir(parents=True, exist_ok=True)
-    done = done_keys(OUT_JSON)
-    versions = {**peer_versions(), "helixforge": _helix_commit()}
+    data, folder, done, versions = _peer_runs_setup("side")
     for model, whose, pct in SIDE_RUNS:
         if (SIDE_TASK, model, 0) in done:
             continue
@@ -617,13 +622,7 @@ def run_machine(args: argparse.Namespace) -> None:
     ADMET-AI's CLI at its defaults (torch picks its thread count; no thread variables set) and
     `helix chem admet --jobs 2`, percentiles on, interleaved in one run. Wall time is the
     number here, so it needs a quiet machine: each row records the load average."""
-    peer_setup()
-    make_samples([PEER_N])
-    data = sample_path(PEER_N)
-    folder = WORK / "machine"
-    folder.mkdir(parents=True, exist_ok=True)
-    done = done_keys(OUT_JSON)
-    versions = {**peer_versions(), "helixforge": _helix_commit()}
+    data, folder, done, versions = _peer_runs_setup("machine")
     clean = {k: v for k, v in os.environ.items() if not k.endswith("_NUM_THREADS")}
     clean.pop("HELIX_THREADS", None)
     for model, whose in MACHINE_RUNS:

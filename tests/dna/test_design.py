@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 import torch
+from tiny_models import tiny_decoder
 
 from helixforge.core.errors import ConfigError, InputError
 from helixforge.dna.design import design_sequences, parse_keep_out, write_designs
@@ -103,24 +104,12 @@ def test_lm_samples_are_ranked_by_the_model(tmp_path, make_detector):
     ] * 3
 
 
-def _tiny_decoder(path):
-    from helixforge.lm.models import build_model
-    from helixforge.lm.tokenizers import build_tokenizer
-
-    tok = build_tokenizer("dna-char")
-    torch.manual_seed(0)
-    size = {"hidden": 32, "layers": 1, "heads": 2, "ffn": 64}
-    build_model("decoder", size, len(tok), 64).save_pretrained(str(path))
-    tok.save(path)
-    return path
-
-
 def test_lm_sampling_refuses_sizes_it_cannot_serve(tmp_path, make_detector):
     """--n 1,000,000,000 asked torch for one 8 GB batch (a RuntimeError traceback) and
     --length 100,000 ran for hours on sequences the ranking model cannot score."""
     from helixforge.dna.design import sample_from_lm
 
-    lm, model = _tiny_decoder(tmp_path / "lm"), make_detector()
+    lm, model = tiny_decoder(tmp_path / "lm"), make_detector()
     with pytest.raises(ConfigError, match="--n must be at most"):
         sample_from_lm(lm, model, n=1_000_000_000, length=8)
     model.max_len = 40
@@ -131,7 +120,7 @@ def test_lm_sampling_refuses_sizes_it_cannot_serve(tmp_path, make_detector):
 def test_lm_sampling_in_batches_is_reproducible(tmp_path, make_detector, monkeypatch):
     import helixforge.dna.design.sample as sample
 
-    lm, model = _tiny_decoder(tmp_path / "lm"), make_detector()
+    lm, model = tiny_decoder(tmp_path / "lm"), make_detector()
     monkeypatch.setattr(sample, "SAMPLE_BATCH", 4)
     a = sample.sample_from_lm(lm, model, n=10, length=12, seed=3)
     b = sample.sample_from_lm(lm, model, n=10, length=12, seed=3)

@@ -2,6 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from tiny_models import tiny_decoder
 from torch import nn
 
 from helixforge.core.errors import ConfigError, EmptyInputError, NoUsableRowsError, RowErrors
@@ -122,18 +123,6 @@ def test_lm_models_need_an_existing_checkpoint(tmp_path):
     vcf = write_vcf(tmp_path, genome, ["chr1\t105\t.\tC\tA\t.\t.\t."])
     with pytest.raises(ConfigError, match="not found"):
         score_variants(vcf, genome, f"lm:{tmp_path / 'missing'}", window=20)
-
-
-def tiny_decoder(path):
-    from helixforge.lm.models import build_model
-    from helixforge.lm.tokenizers import build_tokenizer
-
-    tok = build_tokenizer("dna-char")
-    torch.manual_seed(0)
-    size = {"hidden": 32, "layers": 1, "heads": 2, "ffn": 64}
-    build_model("decoder", size, len(tok), 64).save_pretrained(str(path))
-    tok.save(path)
-    return path
 
 
 def test_language_model_scores_are_log_likelihood_ratios(tmp_path):

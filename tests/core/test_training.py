@@ -208,3 +208,14 @@ def test_a_resumed_run_with_dropout_and_shuffling_ends_on_the_uninterrupted_weig
     run(2, tmp_path / "b", False)  # "killed" after two epochs: a fresh process resumes
     torch.manual_seed(12345)  # the new process's generators are elsewhere
     assert torch.equal(run(4, tmp_path / "b", True), whole)
+
+
+def test_a_batchnorm_whose_running_statistics_overflowed_is_divergence():
+    from helixforge.core.errors import ConfigError
+    from helixforge.core.training import check_not_diverged
+
+    model = torch.nn.Sequential(torch.nn.Linear(4, 4), torch.nn.BatchNorm1d(4))
+    check_not_diverged(model, 1.0, "in epoch 1", 0.1, always=True)  # all finite: passes
+    model[1].running_var.fill_(float("inf"))  # the parameters are still finite
+    with pytest.raises(ConfigError, match="diverged in epoch 1"):
+        check_not_diverged(model, 1.0, "in epoch 1", 0.1, always=True)

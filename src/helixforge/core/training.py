@@ -214,7 +214,11 @@ def check_not_diverged(model, loss: float, where: str, lr: float, *, always: boo
     per epoch); a non-finite loss with finite weights (a step mixed precision skipped) passes."""
     if math.isfinite(loss) and not always:
         return
-    if all(bool(p.isfinite().all()) for p in model.parameters()):
+    # batch-norm running statistics too: overflowed, they make every prediction NaN while the
+    # parameters stay finite (other buffers, e.g. attention masks, may hold -inf by design)
+    stats = (b for n, b in model.named_buffers() if n.rsplit(".", 1)[-1].startswith("running_"))
+    tensors = [*model.parameters(), *stats]
+    if all(bool(t.isfinite().all()) for t in tensors):
         return
     raise ConfigError(
         f"training diverged {where}: the weights are no longer finite (last loss {loss:g}, "

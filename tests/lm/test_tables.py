@@ -232,3 +232,24 @@ def test_a_fastq_input_is_named_as_such(tmp_path):
     (tmp_path / "reads.fq").write_text("@r1\nACGT\n+\nIIII\n")
     with pytest.raises(InputError, match="a FASTQ file; the lm verbs read FASTA or a table"):
         read_sequences(tmp_path / "reads.fq")
+
+
+@pytest.mark.parametrize(
+    "extra, key", [([], "row"), (["--id-col", "name"], "name")], ids=["lines", "id-col"]
+)
+def test_the_per_position_table_joins_the_per_sequence_one(d, tmp_path, extra, key):
+    """The per-position key was the file line while the per-sequence table kept the input's
+    own id (or no key at all): the two could not be joined."""
+    src = tmp_path / "named.csv"
+    pd.DataFrame({"name": ["s0", "s1"], "sequence": GOOD[:2]}).to_csv(src, index=False)
+    out, pos = tmp_path / "s.csv", tmp_path / "p.csv"
+    res = runner.invoke(app, ["lm", "score", str(d / "enc"), str(src), "-o", str(out),
+                              "--per-position", str(pos), *extra])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    scores, positions = pd.read_csv(out), pd.read_csv(pos)
+    assert key in scores and key in positions
+    assert set(positions[key]) == set(scores[key])
+    joined = positions.merge(scores[[key, "log_likelihood"]], on=key)
+    sums = joined.groupby(key)["log_prob"].sum()
+    assert np.allclose(sums.sort_index(), scores.set_index(key)["log_likelihood"].sort_index(),
+                       atol=1e-3)  # fmt: skip

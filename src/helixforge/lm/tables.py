@@ -230,8 +230,15 @@ def score_table(
     _no_rows(inp, input_path, out_path)
     res = score(model_path, inp.sequences, **kwargs)
     scores = res.to_frame(inp.ids).drop(columns=["id"])
+    # the per-position table's key must be a column of the per-sequence one: the --id-col,
+    # a FASTA's record name (`id`), else the file line, written as `row` in both
+    from helixforge.lm.corpus import corpus_kind
+
+    key = id_column or ("id" if corpus_kind(Path(input_path)) == "fasta" else "row")
+    if key == "row":
+        scores.insert(0, "row", inp.ids)
     write_table(with_outputs(inp.frame, scores), out_path)
     if per_position:
-        write_table(res.positions_frame(inp.ids), per_position)
+        write_table(res.positions_frame(inp.ids).rename(columns={"id": key}), per_position)
     _finish(inp.errors, out_path)
     return len(inp.sequences), res.objective, len(inp.errors)

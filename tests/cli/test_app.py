@@ -52,7 +52,7 @@ def test_demo_refuses_an_existing_output_before_any_work(tmp_path, monkeypatch):
     assert (tmp_path / "d" / "old.txt").read_text() == "keep"
 
 
-def _fake_demo(out, quiet=False, fail=False):
+def _fake_demo(out, quiet=False, fail=False, final=None):
     from pathlib import Path
 
     out = Path(out)
@@ -69,7 +69,9 @@ def test_demo_overwrite_swaps_in_a_finished_directory(tmp_path, monkeypatch):
     final = tmp_path / "d"
     final.mkdir()
     (final / "old.txt").write_text("old")
-    monkeypatch.setattr(demo, "run_demo", lambda out, quiet=False: _fake_demo(out, fail=True))
+    monkeypatch.setattr(
+        demo, "run_demo", lambda out, quiet=False, final=None: _fake_demo(out, fail=True)
+    )
     res = runner.invoke(app, ["demo", "-o", str(final), "--overwrite", "-q"])
     assert res.exit_code != 0 and (final / "old.txt").exists()  # a failed demo keeps the old
     assert sorted(p.name for p in tmp_path.iterdir()) == ["d"]  # no staging left behind

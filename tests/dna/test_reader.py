@@ -24,3 +24,25 @@ def test_only_the_exact_marker_spellings_count_as_missing(tmp_path):
     (tmp_path / "t.csv").write_text("sequence,label\nNAN,1\nNAAN,0\nna,1\n")
     data = read_sequence_input(tmp_path / "t.csv", iupac="keep")
     assert data.sequences == ["NAN", "NAAN", "NA"]
+
+
+def test_one_malformed_fastq_record_is_an_errors_row_not_the_end_of_the_job(tmp_path):
+    from helixforge.dna.reader import sequence_chunks
+
+    fq = tmp_path / "reads.fq"
+    fq.write_text(
+        "@r1\nACGTACGT\n+\nIIIIIIII\n"
+        "@r2 quality too short\nACGTACGT\n+\nIII\n"  # the record Biopython stopped the job at
+        "@r3\nTTGACCAT\n+\nIIIIIIII\n"
+        "r4 has no at-sign\nACGT\n+\nIIII\n"
+        "@r5\nGGGGCCCC\n+\nIIIIIIII\n"
+    )
+    errors = RowErrors(fq)
+    data = read_sequence_input(fq, label_col=None, errors=errors)
+    assert data.ids == ["r1", "r3", "r5"] and data.rows_in == 5
+    assert [e.row for e in errors] == [5, 13]
+    assert "8 bases but 3 quality characters" in errors.items[0].reason
+    chunks = list(sequence_chunks(fq, chunk_size=2))  # the chunked reader of predict
+    rows = [int(i) for c in chunks for i in c.frame.index]
+    bad = [e.row for c in chunks for e in c.errors]
+    assert rows == [1, 9, 17] and bad == [5, 13]

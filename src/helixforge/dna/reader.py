@@ -106,8 +106,9 @@ def read_sequence_input(
     seq_name = "sequence"
     if is_fasta(p) or is_fastq(p):
         kind = "fasta"
-        recs = list(read_sequences(p))
-        rows_in = len(recs)
+        before = len(errs)
+        recs = list(read_sequences(p, errors=errs))  # a malformed FASTQ record: an errors row
+        rows_in = len(recs) + len(errs) - before
         frame = pd.DataFrame(
             {"id": [r.id for r in recs], "description": [r.description for r in recs]},
             index=pd.Index([r.line for r in recs], name="line"),
@@ -330,10 +331,14 @@ def _record_chunks(p: Path, chunk_size: int, genome, flank: int, chunk_type):
         )
 
     n = 0
-    for rec in read_sequences(p):
+    bad = RowErrors(p)  # malformed FASTQ records, handed to the chunk they were met in
+    for rec in read_sequences(p, errors=bad):
         batch.append(rec)
         if len(batch) == chunk_size:
+            errs.extend(bad)
+            bad.items.clear()
             yield chunk_type(frame_of(batch), errs)
             batch, errs, n = [], RowErrors(p), n + 1
+    errs.extend(bad)
     if batch or len(errs) or n == 0:  # an empty file still gives one (empty) chunk
         yield chunk_type(frame_of(batch), errs)

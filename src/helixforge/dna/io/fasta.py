@@ -75,35 +75,64 @@ def _record(p: Path, header: str, line: int, seq: str) -> SeqRecord:
     return SeqRecord(id=header.split()[0], description=header, seq=seq, line=line)
 
 
-def read_fastq(path: str | os.PathLike) -> Iterator[SeqRecord]:
-    """Yield FASTQ records (plain or gzip) via Biopython's FASTQ parser."""
-    from Bio.SeqIO.QualityIO import FastqGeneralIterator
+def read_fastq(path: str | os.PathLike, errors=None) -> Iterator[SeqRecord]:
+    """Yield FASTQ records (plain or gzip), four lines each: '@title', sequence, '+…', quality.
 
+    A malformed record (no '@' header, no '+' line, a quality string of another length than
+    the sequence, a file cut inside a record) is an `InputError` naming its line — or, with
+    `errors` (a `RowErrors`), an errors-table row (line, the header) and the reading goes on,
+    so one bad record never stops a job. Blank lines between records are skipped."""
     p = Path(path)
     n = 0
     with open_text(p) as fh:
-        try:
-            for title, seq, qual in FastqGeneralIterator(fh):
-                yield SeqRecord(
-                    id=title.split()[0] if title else "",
-                    description=title,
-                    seq=seq,
-                    line=4 * n + 1,
-                    quality=qual,
-                )
+        lines = ((i, raw.rstrip("\r\n")) for i, raw in enumerate(fh, start=1))
+        for line, head in lines:
+            head = head.lstrip("\ufeff") if line == 1 else head
+            if not head.strip():
+                continue
+            body = [next(lines, (None, None)) for _ in range(3)]
+            problem = _fastq_problem(head, [b for _, b in body])
+            if problem is None:
+                seq, qual = body[0][1], body[2][1]
+                title = head[1:]
+                yield SeqRecord(id=title.split()[0] if title.split() else "", description=title,
+                                seq=seq, line=line, quality=qual)  # fmt: skip
                 n += 1
-        except ValueError as exc:
-            raise InputError(
-                f"{p}: malformed FASTQ near record {n + 1} (line ~{4 * n + 1}): {exc}"
-            ) from exc
-    if n == 0:
+                continue
+            if errors is None:
+                raise InputError(f"{p}, line {line}: malformed FASTQ record: {problem}",
+                                 hint=_FASTQ_HINT)  # fmt: skip
+            errors.add(line, "sequence", head[:80], f"malformed FASTQ record: {problem}")
+    if n == 0 and (errors is None or not len(errors)):
         raise EmptyInputError(f"{p}: no FASTQ records found")
 
 
-def read_sequences(path: str | os.PathLike) -> Iterator[SeqRecord]:
+_FASTQ_HINT = (
+    "each record is 4 lines: @title, sequence, +, quality of the same length (multi-line "
+    "FASTQ: re-wrap it, e.g. seqtk seq in.fq > out.fq)"
+)
+
+
+def _fastq_problem(head: str, body: list[str | None]) -> str | None:
+    """What is wrong with one 4-line FASTQ record (None: nothing)."""
+    seq, plus, qual = body
+    if not head.startswith("@"):
+        return f"the header {head[:40]!r} does not start with '@'"
+    if qual is None:
+        return "the file ends inside the record"
+    if not plus.startswith("+"):
+        return f"the third line {plus[:40]!r} does not start with '+'"
+    if len(qual) != len(seq):
+        return f"{len(seq)} bases but {len(qual)} quality characters"
+    return None
+
+
+def read_sequences(path: str | os.PathLike, errors=None) -> Iterator[SeqRecord]:
     """FASTA or FASTQ by suffix; a file of another suffix whose first line starts with '@' is
-    read as FASTQ (FASTA otherwise)."""
-    return read_fastq(path) if is_fastq(path) or _starts_like_fastq(path) else read_fasta(path)
+    read as FASTQ (FASTA otherwise). `errors`: where malformed FASTQ records go (`read_fastq`)."""
+    if is_fastq(path) or _starts_like_fastq(path):
+        return read_fastq(path, errors)
+    return read_fasta(path)
 
 
 def _starts_like_fastq(path: str | os.PathLike) -> bool:

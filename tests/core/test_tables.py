@@ -482,3 +482,16 @@ def test_a_bzip2_or_xz_table_is_named_as_such_not_as_bad_utf8(tmp_path, name):
         path.write_bytes(packed)
         with pytest.raises(InputError, match=word):
             read_table(path)
+
+
+def test_a_parquet_column_named_twice_is_named_not_a_pyarrow_message(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from helixforge.core.tables import read_table
+
+    names = ["smiles", "y", "y"]
+    cols = [pa.array(["CCO", "CCN"]), pa.array([1.0, 2.0]), pa.array([3.0, 4.0])]
+    pq.write_table(pa.table(cols, names=names), tmp_path / "dup.parquet")
+    with pytest.raises(InputError, match="duplicate column names 'y'"):
+        read_table(tmp_path / "dup.parquet")

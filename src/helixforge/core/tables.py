@@ -177,6 +177,14 @@ def _read_parquet(p: Path) -> pd.DataFrame:
     try:
         df = pd.read_parquet(_parquet_source(p))
     except (OSError, ValueError) as exc:
+        # pyarrow refuses a column named twice with "Multiple matches for FieldRef": say so
+        try:
+            import pyarrow.parquet as pq
+
+            names = [str(n) for n in pq.ParquetFile(_parquet_source(p)).schema_arrow.names]
+        except Exception:  # noqa: BLE001 - unreadable: the error below says so
+            names = []
+        _check_parquet_columns(p, names)
         raise _parquet_error(p, exc) from None
     _check_parquet_columns(p, [str(c) for c in df.columns])
     df.columns = [str(c).strip() for c in df.columns]

@@ -43,3 +43,16 @@ def test_checksum_mismatch_is_detected(tmp_path, monkeypatch):
 def test_resolves_from_shared_mirror_with_checksum():
     df = registry.load_frame("tdc/caco2_wang", "test")
     assert list(df.columns) == ["Drug_ID", "Drug", "Y"] and len(df) == 182
+
+
+def test_a_failed_fetch_leaves_none_of_the_folders_it_made(tmp_path, monkeypatch):
+    import urllib.request
+
+    def offline(*args, **kwargs):
+        raise OSError("Name or service not known")
+
+    monkeypatch.setattr(urllib.request, "urlretrieve", offline)
+    (tmp_path / "keep").mkdir()
+    with pytest.raises(DataUnavailableError, match="could not download"):
+        registry.fetch("tdc/caco2_wang", out=tmp_path / "keep" / "data", quiet=True)
+    assert list((tmp_path / "keep").iterdir()) == []  # the folder given before stays

@@ -195,6 +195,7 @@ def fetch(
             hint="give a directory path",
         )
     plan: list[tuple[str, dict[str, str], Path, str]] = []
+    made: list[Path] = []  # folders this fetch creates (removed again if it fails)
     dests: list[Path] = []
     for part, info in ds.files.items():
         dest = root / info["path"]
@@ -204,6 +205,7 @@ def fetch(
             raise DataUnavailableError(
                 f"no download URL is known for {ds.name} ({part})", hint=f"source: {ds.source}"
             )
+        made += [d for d in (dest.parent, *dest.parent.parents) if not d.exists()]
         check_output(dest, overwrite=True, option="--out")  # location usable, parents made
         if dest.exists():
             if info.get("sha256") and sha256_file(dest) == info["sha256"]:
@@ -216,10 +218,17 @@ def fetch(
                     hint="pass --overwrite to replace it, or choose another --out",
                 )
         plan.append((part, info, dest, url))
-    for part, info, dest, url in plan:
-        _download(ds, part, info, dest, url, quiet=quiet)
-        if log:
-            log(f"fetched {ds.name} ({part}) → {dest}")
+    try:
+        for part, info, dest, url in plan:
+            _download(ds, part, info, dest, url, quiet=quiet)
+            if log:
+                log(f"fetched {ds.name} ({part}) → {dest}")
+    except BaseException:
+        # a failed fetch (no network) leaves none of the empty folders it made for its files
+        for d in sorted(set(made), key=lambda d: len(d.parts), reverse=True):
+            if d.is_dir() and not any(d.iterdir()):
+                d.rmdir()
+        raise
     return dests
 
 

@@ -98,7 +98,7 @@ def predict_property(
     record, unreadable records in the errors table. Chunks of `chunk_size` rows are kept until
     the output is whole; `resume=True` continues an interrupted run with the same inputs."""
     from helixforge.chem.screen.library import SDF_SMILES_COL, is_sdf, read_library
-    from helixforge.core.io import check_output, discard_stage_on_refusal, staging_path
+    from helixforge.core.io import check_output
     from helixforge.core.options import require_int
     from helixforge.core.parallel import resolve_jobs
 
@@ -110,20 +110,18 @@ def predict_property(
     if is_sdf(input):  # an SD file: its molecules are read as the `smiles` column, as screen does
         col = smiles_col or SDF_SMILES_COL
         read_chunks, marker = read_library, b"$$$$"
-    # a refusal while reading a later chunk leaves no staging folder this job made
-    with discard_stage_on_refusal(staging_path(out)):
-        return predict_table(
-            predictor,
-            input,
-            out,
-            read_chunks=read_chunks,
-            record_marker=marker,
-            prepare=predictor.prepare(resolve_jobs(n_jobs)),
-            input_col=col,
-            chunk_size=chunk_size,
-            resume=resume,
-            overwrite=overwrite,
-            extra_columns=predictor.ad,
-            options={"tautomer": predictor.options.tautomer, "salts": predictor.options.salts},
-            quiet=quiet,
-        )
+    return predict_table(
+        predictor,
+        input,
+        out,
+        read_chunks=read_chunks,
+        record_marker=marker,
+        prepare=predictor.prepare(resolve_jobs(n_jobs)),
+        input_col=col,
+        chunk_size=chunk_size,
+        resume=resume,
+        overwrite=overwrite,
+        extra_columns=predictor.ad,
+        options={"tautomer": predictor.options.tautomer, "salts": predictor.options.salts},
+        quiet=quiet,
+    )

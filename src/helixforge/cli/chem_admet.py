@@ -62,36 +62,25 @@ def admet_cmd(
     """
     from helixforge.chem.admet.predict import predict_admet
     from helixforge.core.errors import ConfigError
-    from helixforge.core.io import (
-        check_distinct_outputs,
-        discard_stage_on_refusal,
-        errors_table_path,
-        staging_path,
-    )
     from helixforge.lm.checks import require_table_suffix
 
     if not out_path:
         raise ConfigError("-o/--out is required", hint="for example -o library_admet.parquet")
     require_table_suffix(out_path)
-    # the report at the errors table's path: the one written last replaced the other
-    check_distinct_outputs(
-        {"--out": out_path, "--out (errors table)": errors_table_path(out_path), "--report": report}
+    summary = predict_admet(
+        input,
+        out_path,
+        endpoints=endpoints,
+        percentiles=percentiles,
+        domain=domain,
+        input_col=input_col,
+        chunk_size=chunk_size,
+        n_jobs=resolve_jobs(jobs),
+        resume=resume,
+        overwrite=overwrite,
+        report=report,
+        quiet=quiet,
     )
-    with discard_stage_on_refusal(staging_path(out_path)):  # refused mid-file: no .partial left
-        summary = predict_admet(
-            input,
-            out_path,
-            endpoints=endpoints,
-            percentiles=percentiles,
-            domain=domain,
-            input_col=input_col,
-            chunk_size=chunk_size,
-            n_jobs=resolve_jobs(jobs),
-            resume=resume,
-            overwrite=overwrite,
-            report=report,
-            quiet=quiet,
-        )
     msg = f"{summary['predicted']} of {summary['rows']} rows predicted → {summary['out']}"
     if "admet_in_domain_fraction" in summary:
         msg += f" ({summary['admet_in_domain_fraction']:.0%} in the applicability domain)"

@@ -102,24 +102,19 @@ def predict_sequences(
         extra = [id_col] if id_col else []
         return sequence_chunks(path, size, column, genome=genome, flank=flank, extra_cols=extra)
 
-    from helixforge.core.io import discard_stage_on_refusal, staging_path
-
-    # a refused input (empty, header only, …) leaves no .<out>.partial folder behind; an
-    # interrupt keeps it for --resume, and so does a refusal when it held an earlier run's chunks
-    with discard_stage_on_refusal(staging_path(out)):
-        return predict_table(
-            predictor,
-            input,
-            out,
-            prepare=predictor.prepare(iupac, id_col),
-            input_col=col,
-            chunk_size=chunk_size,
-            resume=resume,
-            overwrite=overwrite,
-            options={"iupac": iupac, "flank": flank, "genome": str(genome) if genome else None},
-            quiet=quiet,
-            read_chunks=chunks,
-        )
+    return predict_table(
+        predictor,
+        input,
+        out,
+        prepare=predictor.prepare(iupac, id_col),
+        input_col=col,
+        chunk_size=chunk_size,
+        resume=resume,
+        overwrite=overwrite,
+        options={"iupac": iupac, "flank": flank, "genome": str(genome) if genome else None},
+        quiet=quiet,
+        read_chunks=chunks,
+    )
 
 
 def evaluate_sequences(

@@ -211,18 +211,14 @@ def predict_run(
     refuse_fastq(src)
     if src.is_file() and corpus_kind(src) == "fasta":
         return _predict_fasta(run, src, out_path, overwrite, check)
-    from helixforge.core.io import discard_stage_on_refusal, staging_path
-
-    # a refused input (empty, header only, …) leaves no .<out>.partial folder behind
-    with discard_stage_on_refusal(staging_path(out_path)):
-        return predict_table(
-            run,
-            src,
-            out_path,
-            prepare=partial(_prepare, check=check),
-            input_col=_column(run, src, column, id_column),
-            chunk_size=chunk_size,
-            resume=resume,
-            overwrite=overwrite,
-            quiet=quiet,
-        )
+    return predict_table(
+        run,
+        src,
+        out_path,
+        prepare=partial(_prepare, check=check),
+        input_col=_column(run, src, column, id_column),
+        chunk_size=chunk_size,
+        resume=resume,
+        overwrite=overwrite,
+        quiet=quiet,
+    )

@@ -110,7 +110,7 @@ def predict_admet(
     and `name` columns, one row per record, unreadable records in the errors table."""
     from helixforge.chem.screen.library import SDF_SMILES_COL, is_sdf, read_library
     from helixforge.chem.standardize import StandardizeOptions
-    from helixforge.core.io import check_output, discard_stage_on_refusal, staging_path
+    from helixforge.core.io import check_output
     from helixforge.core.options import require_int
     from helixforge.core.parallel import resolve_jobs
     from helixforge.core.supervised import predict_table
@@ -125,6 +125,10 @@ def predict_admet(
             raise ConfigError(
                 f"--report {report}: the same path as --out", hint="give the report its own .html"
             )
+        # nor at the errors table's path: the one written last replaced the other
+        from helixforge.core.io import check_distinct_outputs, errors_table_path
+
+        check_distinct_outputs({"--out (errors table)": errors_table_path(out), "--report": report})
         report = check_output(report, overwrite=overwrite, option="--report", inputs=[input, out])
     panel = ADMETPanel(endpoints, percentiles=percentiles, domain=domain)
     key = (tuple(panel.endpoints), panel.percentiles, panel.domain)
@@ -134,26 +138,24 @@ def predict_admet(
     col, read_chunks, marker = input_col or "smiles", None, None
     if is_sdf(input):  # its molecules are read as the `smiles` column, as screen does
         col, read_chunks, marker = input_col or SDF_SMILES_COL, read_library, b"$$$$"
-    # a refusal while reading a later chunk leaves no staging folder this job made
-    with discard_stage_on_refusal(staging_path(out)):
-        summary = predict_table(
-            run,
-            input,
-            out,
-            read_chunks=read_chunks,
-            record_marker=marker,
-            prepare=run.prepare(jobs, StandardizeOptions()),
-            input_col=col,
-            chunk_size=chunk_size,
-            resume=resume,
-            overwrite=overwrite,
-            options={
-                "endpoints": list(panel.endpoints),
-                "percentiles": panel.percentiles,
-                "domain": panel.domain,
-            },
-            quiet=quiet,
-        )
+    summary = predict_table(
+        run,
+        input,
+        out,
+        read_chunks=read_chunks,
+        record_marker=marker,
+        prepare=run.prepare(jobs, StandardizeOptions()),
+        input_col=col,
+        chunk_size=chunk_size,
+        resume=resume,
+        overwrite=overwrite,
+        options={
+            "endpoints": list(panel.endpoints),
+            "percentiles": panel.percentiles,
+            "domain": panel.domain,
+        },
+        quiet=quiet,
+    )
     if report is not None:
         from helixforge.chem.admet.report import write_admet_report
 

@@ -352,22 +352,17 @@ def train_property_model(
     }
     if model == "auto":
         config["auto_selection"] = selection  # filled by the selector before it is written
-    from helixforge.core.io import discard_stage_on_refusal, staging_path
-    from helixforge.core.supervised import RESUME_FILE, prepare_resume_stage
+    from helixforge.core.supervised import RESUME_FILE, resumable_stage
 
     key = _resume_key(data, smiles_col=smiles_col, targets=targets, task=task, split=split,
                       split_col=split_col, fractions=fractions, model=model, params=params,
                       metric=metric, ensemble=ensemble, seed=seed, coverage=coverage,
                       ad_threshold=ad_threshold, tolerance=tolerance, tautomer=tautomer,
                       salts=salts)  # fmt: skip
-    resumed = resume and staging_path(out).exists()
-    stage = prepare_resume_stage(out, key, resume, log)
-    factory = _epoch_checkpointed(model, routed, stage / CHECKPOINTS, kw)
-    # a refusal during training (e.g. the split) leaves no staging folder this run made
-    with discard_stage_on_refusal(stage, keep=resumed):
+    with resumable_stage(out, key, resume, log) as stage:
         return train_supervised(
             table,
-            factory,
+            _epoch_checkpointed(model, routed, stage / CHECKPOINTS, kw),
             domain="chem",
             model_name=model,
             out=out,

@@ -298,14 +298,9 @@ def train_sequence_model(
         **{k: o[k] for k in KEY_OPTIONS},
         "fractions": [float(f) for f in fractions],
     }
-    from helixforge.core.io import discard_stage_on_refusal, staging_path
-    from helixforge.core.supervised import prepare_resume_stage
+    from helixforge.core.supervised import resumable_stage
 
-    resumed = resume and staging_path(final).exists()
-    stage = prepare_resume_stage(final, key, resume, say)
-    # a refusal (one class, diverged, …) removes the staging folder this run made; an
-    # interrupt keeps it for --resume, and a resumed run's folder is always kept
-    with discard_stage_on_refusal(stage, keep=resumed):
+    with resumable_stage(final, key, resume, say) as stage:
         errors = RowErrors(data)
         parts, order, rows_in = _read_parts(o, errors, say)
         table, sp = _labelled(parts, order, o, errors)

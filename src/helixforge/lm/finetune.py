@@ -331,22 +331,18 @@ def finetune(
             + ", ".join(f"{t}={tt}" for t, tt in zip(table.targets, table.task_types))
         )
 
-    from helixforge.core.io import discard_stage_on_refusal, staging_path
-    from helixforge.core.supervised import RESUME_FILE, prepare_resume_stage
+    from helixforge.core.supervised import RESUME_FILE, resumable_stage
 
     key = _resume_key(model_path, data, config, seed, ensemble, coverage)
-    resumed = resume and staging_path(out).exists()
-    stage = prepare_resume_stage(out, key, resume, log)
     members = iter(range(1_000_000))
+    with resumable_stage(out, key, resume, log) as stage:
 
-    def factory() -> LMPropertyModel:
-        ckpt = stage / CHECKPOINTS / f"member_{next(members)}"
-        model = LMPropertyModel(model_path, **kw, checkpoint_dir=ckpt, resume=resume)
-        model.label_cols = label_cols
-        return model
+        def factory() -> LMPropertyModel:
+            ckpt = stage / CHECKPOINTS / f"member_{next(members)}"
+            model = LMPropertyModel(model_path, **kw, checkpoint_dir=ckpt, resume=resume)
+            model.label_cols = label_cols
+            return model
 
-    # a refusal during training leaves no staging folder this run made
-    with discard_stage_on_refusal(stage, keep=resumed):
         return train_supervised(
             table,
             factory,

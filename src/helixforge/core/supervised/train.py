@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -509,3 +510,18 @@ def prepare_resume_stage(
     stage.mkdir(parents=True, exist_ok=True)
     save_json(key, stage / RESUME_FILE)
     return stage
+
+
+@contextlib.contextmanager
+def resumable_stage(
+    out: str | os.PathLike, key: dict[str, Any], resume: bool, log: Log | None = None
+) -> Iterator[Path]:
+    """`prepare_resume_stage` for the block that trains into it: a refusal inside (a
+    `HelixError`: one class, a diverged run, …) removes the staging folder this run made; an
+    interrupt keeps it for --resume, and a resumed run's folder is always kept."""
+    from helixforge.core.io import discard_stage_on_refusal, staging_path
+
+    resumed = resume and staging_path(out).exists()
+    stage = prepare_resume_stage(out, key, resume, log)
+    with discard_stage_on_refusal(stage, keep=resumed):
+        yield stage

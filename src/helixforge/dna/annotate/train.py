@@ -123,7 +123,7 @@ def train_annotator(
     `out` (see the module docs). Returns the held-out metrics."""
     from helixforge.core.artifacts import RunDir, save_json, sha256_file
     from helixforge.core.io import check_output, staging_dir
-    from helixforge.core.supervised import RESUME_FILE, prepare_resume_stage
+    from helixforge.core.supervised import RESUME_FILE, resumable_stage
 
     options = check_options(options)
     check_not_input(out, [genome, gff])
@@ -151,14 +151,8 @@ def train_annotator(
         "seed": seed,
         "options": {k: v for k, v in asdict(ann.config).items() if k != "seed"},
     }
-    from helixforge.core.io import discard_stage_on_refusal, staging_path
-
-    resumed = resume and staging_path(out).exists()
-    stage = prepare_resume_stage(out, key, resume)
-    final = stage / CHECKPOINTS / "final"
-    # a refusal while training (no region as long as --window, diverged, …) removes the
-    # staging folder this run made; an interrupt keeps it for --resume
-    with discard_stage_on_refusal(stage, keep=resumed):
+    with resumable_stage(out, key, resume) as stage:
+        final = stage / CHECKPOINTS / "final"
         if resume and final.is_dir():  # trained before the interruption: evaluate it
             from helixforge.core.artifacts import load_json
 

@@ -391,7 +391,7 @@ def standardize_file(
     `<out>.errors.csv` for rejected rows. Returns counts and the paths written. An SD file
     (.sdf / .sd, gz) is read record by record as `chem screen` reads it (`smiles` and `name`
     columns; a record RDKit cannot read goes to the errors table)."""
-    from helixforge.chem.screen.library import SDF_SMILES_COL, is_sdf, read_library
+    from helixforge.chem.screen.library import is_sdf, read_sd_file
     from helixforge.core.errors import NoUsableRowsError
     from helixforge.core.tables import read_table, write_table
 
@@ -399,11 +399,7 @@ def standardize_file(
     # text by the reader; rows_in counts them, so "ok of rows" is out of every input record.
     errors = RowErrors(path)
     if is_sdf(path):
-        smiles_col = SDF_SMILES_COL if smiles_col == "smiles" else smiles_col
-        chunks = list(read_library(path, chunk_size=100_000, input_col=smiles_col))
-        for chunk in chunks:
-            errors.extend(chunk.errors)
-        df = pd.concat([c.frame for c in chunks])
+        df = read_sd_file(path, errors, input_col=smiles_col)
         rows_in = len(df) + len(errors.rows())
     else:
         df = read_table(path, columns=[smiles_col], errors=errors)

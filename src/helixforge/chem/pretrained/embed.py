@@ -72,16 +72,16 @@ def embed_table(
     require_minimol()  # the install hint before any work
     check_output(out, overwrite=overwrite, kind="table", inputs=[path])
     t0 = time.perf_counter()
-    from helixforge.chem.screen.library import SDF_NAME_COL, is_sdf, read_library
+    from helixforge.chem.screen.library import SDF_NAME_COL, is_sdf, read_sd_file
+    from helixforge.core.errors import RowErrors
 
     if is_sdf(path):  # record by record, as chem screen / predict read it; `name` kept
-        chunks = list(read_library(path, chunk_size=100_000, input_col=smiles_col, id_col=id_col))
-        df = pd.concat([c.frame for c in chunks])
+        records = RowErrors(path)  # records RDKit cannot read
+        df = read_sd_file(path, records, input_col=smiles_col, id_col=id_col)
         df = df[[smiles_col, SDF_NAME_COL] + ([id_col] if id_col else [])]
         clean, errors = standardize_table(df, smiles_col, source=path, n_jobs=n_jobs)
-        unread = sum(len(c.errors.rows()) for c in chunks)
-        for c in chunks:
-            errors.extend(c.errors)
+        unread = len(records.rows())
+        errors.extend(records)
         errors.items.sort(key=lambda e: -1 if e.row is None else e.row)
     else:
         cols = [smiles_col] + ([id_col] if id_col and id_col != smiles_col else [])

@@ -63,6 +63,21 @@ def read_library(
     return iter_table(path, chunk_size=chunk_size, columns=columns)
 
 
+def read_sd_file(
+    path: str | os.PathLike,
+    errors: RowErrors,
+    input_col: str = SDF_SMILES_COL,
+    id_col: str | None = None,
+) -> pd.DataFrame:
+    """A whole SD file as one frame, for verbs that hold their input (standardize, embed):
+    the chunks of `read_library` joined (index = record number), their unreadable records
+    added to `errors`."""
+    chunks = list(read_library(path, chunk_size=100_000, input_col=input_col, id_col=id_col))
+    for chunk in chunks:
+        errors.extend(chunk.errors)
+    return pd.concat([c.frame for c in chunks])
+
+
 def _open_sdf(p: Path):
     from helixforge.core.io import check_gzip_whole, is_gzip
 

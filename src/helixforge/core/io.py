@@ -309,7 +309,7 @@ def check_output(
 
 # the format suffixes of outputs; any other dot is part of the name ('run.v2.tsv' → 'run.v2')
 _OUTPUT_SUFFIXES = (
-    ".csv", ".tsv", ".txt", ".parquet", ".smi", ".sdf", ".sd", ".json", ".html", ".bed",
+    ".csv", ".tsv", ".txt", ".parquet", ".npy", ".smi", ".sdf", ".sd", ".json", ".html", ".bed",
     ".gff", ".gff3", ".gtf", ".vcf", ".fa", ".fasta", ".fna", ".fq", ".fastq",
 )  # fmt: skip
 

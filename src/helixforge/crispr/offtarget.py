@@ -105,14 +105,14 @@ def brute_force_offtargets(
 
 def offtarget_output_paths(out: str | os.PathLike, summary_out=None) -> dict[str, Path]:
     """The files `offtargets_table` writes: sites (`out`), summary and errors beside it."""
-    from helixforge.core.io import output_stem
+    from helixforge.core.io import errors_table_path, output_stem
 
     out = Path(out)
     stem = output_stem(out).name
     return {
         "out": out,
         "summary": Path(summary_out) if summary_out else out.with_name(f"{stem}.summary.tsv"),
-        "errors": out.with_name(f"{stem}.errors.csv"),
+        "errors": errors_table_path(out),
     }
 
 

@@ -35,13 +35,10 @@ class SequenceInput:
 
 
 def errors_path(out: str | os.PathLike) -> Path:
-    """`pred.csv` → `pred.errors.csv` (beside the output)."""
-    p = Path(out)
-    name = p.name
-    for suffix in (".gz", ".csv", ".tsv", ".parquet", ".npy"):
-        if name.endswith(suffix):
-            name = name[: -len(suffix)]
-    return p.with_name(name + ".errors.csv")
+    """`pred.csv` → `pred.errors.csv` (beside the output; `core.io.errors_table_path`)."""
+    from helixforge.core.io import errors_table_path
+
+    return errors_table_path(out)
 
 
 def _read_fasta(p: Path, check: SequenceCheck | None = None) -> SequenceInput:

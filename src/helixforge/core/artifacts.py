@@ -5,6 +5,8 @@ A run directory holds everything needed to understand and reuse a result:
     config.json      the resolved options (what was asked + what `auto` chose)
     versions.json    versions of the key libraries and the data checksum
     metrics.json     evaluation numbers
+    timings.json     when it was made and how long its steps took: the one file that differs
+                     between two runs of the same command and seed (see docs/reliability.md)
     card.md          a model card (data, split, metrics, intended use, limits)
     report.html      plots, see `helixforge.core.report`
     model/ …         weights in the ecosystem's format (safetensors, LightGBM text, save_pretrained)
@@ -26,6 +28,8 @@ from typing import Any
 
 from helixforge.core.errors import InputError
 from helixforge.core.tables import write_text
+
+TIMING_FILE = "timings.json"  # the one run file allowed to differ between identical runs
 
 KEY_LIBRARIES = (
     "helixforge",
@@ -124,13 +128,23 @@ class RunDir:
         return load_json(self.path / "metrics.json")
 
     def save_versions(self, data_files: list[str | os.PathLike] | None = None) -> Path:
-        info: dict[str, Any] = {
-            "created": datetime.now(UTC).isoformat(timespec="seconds"),
-            "libraries": library_versions(),
-        }
+        """versions.json (library versions, input sha256s); the creation time goes to timings.json."""
+        info: dict[str, Any] = {"libraries": library_versions()}
         if data_files:
             info["data"] = {str(p): sha256_file(p) for p in data_files if Path(p).is_file()}
+        self.save_timing(created=datetime.now(UTC).isoformat(timespec="seconds"))
         return save_json(info, self.path / "versions.json")
+
+    def save_timing(self, **fields: Any) -> Path:
+        """Merge wall-clock facts (creation time, seconds per step) into timings.json.
+
+        They live apart so that every other file of a run is the same bytes for the same
+        command and seed; timings.json is the one that differs between two runs.
+        """
+        path = self.path / TIMING_FILE
+        timing = load_json(path) if path.exists() else {}
+        timing.update({k: round(v, 3) if isinstance(v, float) else v for k, v in fields.items()})
+        return save_json(timing, path)
 
     def write_card(self, title: str, sections: dict[str, str]) -> Path:
         """A Markdown model card: one `## heading` per entry of `sections`."""

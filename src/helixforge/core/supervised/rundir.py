@@ -2,6 +2,7 @@
 
 config.json       resolved options, what `auto` chose, domain, task types, classes, split sizes
 versions.json     library versions and the input file's sha256
+timings.json      creation time and training seconds (the one file two identical runs differ in)
 model/            member_<i>/ folders + manifest.json (size and sha256 of every file)
 conformal.json    calibrators per target
 metrics.json      {"train"|"valid"|"test": {target: {metric: value}}, "notes": [...]}
@@ -37,6 +38,7 @@ def write_run(
     split: Split,
     report: bool,
     extra_columns: list[str] | None = None,
+    timing: dict[str, float] | None = None,
 ) -> Path | None:
     """Write every file of a run directory into `stage`; the report path (or None)."""
     from helixforge.core.artifacts import RunDir, save_json
@@ -52,6 +54,7 @@ def write_run(
     run.save_metrics(metrics)
     run.save_config(config)
     run.save_versions([data.source] if data.source else None)
+    run.save_timing(**(timing or {}))
     write_card(run, config, metrics)
     if not report:
         return None

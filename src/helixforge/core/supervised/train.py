@@ -419,7 +419,6 @@ def train_supervised(
         notes += _one_class_hint(data, sp, split if split_assignment is None else None)
         metrics["notes"] = notes
         metrics["selection"] = selection
-        metrics["train_seconds"] = round(time.time() - t_start, 2)
         cfg = {
             "kind": RUN_KIND,
             "domain": domain,
@@ -456,6 +455,7 @@ def train_supervised(
             split=sp,
             report=report,
             extra_columns=list(extra.columns),
+            timing={"train_seconds": time.time() - t_start},
         )
         _remove_scratch(stage, scratch)
     log(f"done in {time.time() - t_start:.1f}s")

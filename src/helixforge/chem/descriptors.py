@@ -181,7 +181,11 @@ DESCRIPTOR_SETS = ("standard", "lite")
 @cache
 def _blocks(kind: str = "standard") -> tuple:
     if kind not in DESCRIPTOR_SETS:
-        raise ValueError(f"unknown descriptor set {kind!r}; choose from {DESCRIPTOR_SETS}")
+        from helixforge.core.errors import ConfigError
+
+        raise ConfigError(
+            f"unknown descriptor set {kind!r}", hint=f"choose from {', '.join(DESCRIPTOR_SETS)}"
+        )
     return tuple(_desc_block_functions(kind))
 
 
@@ -203,6 +207,9 @@ def _descriptor_row(m, kind: str = "standard") -> list[float]:
 
 def descriptors_of_mols(mols: Sequence, kind: str = "standard") -> np.ndarray:
     """`descriptors` of parsed molecules, (n, d) float32; None → NaN row."""
+    from helixforge.chem.inputs import mol_list
+
+    mols = mol_list(mols, "descriptors_of_mols")
     d = len(descriptor_names(kind))
     out = np.full((len(mols), d), np.nan, dtype=np.float32)
     for i, m in enumerate(mols):
@@ -219,13 +226,19 @@ def descriptors(smiles: Sequence[str], kind: str = "standard") -> np.ndarray:
     `kind="standard"` (314 values, ~0.8 ms / molecule) or `"lite"` (41 values, ~0.06 ms: counts,
     TPSA, Labute ASA, connectivity and shape indices; no Crippen logP/MR, whose ~110 SMARTS
     patterns cost ~0.2–0.3 ms alone)."""
-    return descriptors_of_mols([mol_of(s) for s in smiles], kind)
+    from helixforge.chem.inputs import smiles_list
+
+    descriptor_names(kind)  # an unknown kind is refused before any parsing
+    return descriptors_of_mols([mol_of(s) for s in smiles_list(smiles, "descriptors")], kind)
 
 
 def rdkit_all_descriptors(smiles: Sequence[str]) -> np.ndarray:
     """RDKit's full `Descriptors.descList` (slow: ~70 molecules/s per core). For comparison."""
     from rdkit.Chem import Descriptors
 
+    from helixforge.chem.inputs import smiles_list
+
+    smiles = smiles_list(smiles, "rdkit_all_descriptors")
     out = np.full((len(smiles), len(Descriptors.descList)), np.nan, dtype=np.float32)
     for i, s in enumerate(smiles):
         m = mol_of(s)
@@ -239,6 +252,9 @@ def profile_descriptors(smiles: Sequence[str], kind: str = "standard") -> list[t
     """Microseconds per molecule of each block of a descriptor set (first call on fresh mols)."""
     import time
 
+    from helixforge.chem.inputs import smiles_list
+
+    smiles = smiles_list(smiles, "profile_descriptors")
     res = []
     for names, fn in _blocks(kind):
         mols = [m for m in (mol_of(s) for s in smiles) if m is not None]

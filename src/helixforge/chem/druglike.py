@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from helixforge.chem.inputs import mol_list
 from helixforge.core.errors import DataUnavailableError
 
 
@@ -45,12 +46,13 @@ def qed_scores(mols: Sequence[Any]) -> np.ndarray:
     (`chem.admet.physchem.qed_values`; tests/chem/test_druglike.py checks equality)."""
     from helixforge.chem.admet.physchem import qed_values
 
-    return qed_values(list(mols))
+    return qed_values(mol_list(mols, "qed_scores"))
 
 
 def sa_scores(mols: Sequence[Any]) -> np.ndarray:
     """Synthetic accessibility score of each molecule, 1 (easy) … 10 (hard); NaN for None."""
     scorer = _sascorer()
+    mols = mol_list(mols, "sa_scores")
     out = np.full(len(mols), math.nan)
     for i, mol in enumerate(mols):
         if mol is None:
@@ -68,5 +70,5 @@ def drug_likeness(mols: Sequence[Any]) -> pd.DataFrame:
     Example: ``drug_likeness([Chem.MolFromSmiles("CC(=O)Oc1ccccc1C(=O)O")])``
     → qed ≈ 0.55, sa_score ≈ 1.58.
     """
-    mols = list(mols)
+    mols = mol_list(mols, "drug_likeness")
     return pd.DataFrame({"qed": qed_scores(mols), "sa_score": sa_scores(mols)})

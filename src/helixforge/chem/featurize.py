@@ -131,6 +131,11 @@ class FeatureSpec:
     extra: tuple[str, ...] = ()  # further registered featurizers, appended in this order
 
     def __post_init__(self) -> None:
+        from helixforge.chem.inputs import check_int
+
+        for name in ("morgan_radius", "morgan_bits", "fcfp_bits", "atom_pair_bits"):
+            value = check_int(getattr(self, name), name, "FeatureSpec", minimum=0)
+            object.__setattr__(self, name, value)
         d = self.descriptors
         kind = "standard" if d is True else "none" if d in (False, None, "") else str(d)
         if kind not in (*DESCRIPTOR_SETS, "none"):
@@ -171,11 +176,29 @@ def featurize_mols(mols: Sequence, spec: FeatureSpec = FeatureSpec()) -> np.ndar
     """`featurize` for already parsed (and standardized) RDKit molecules; None → NaN row.
     The blocks see cache-free copies (`pristine`): the caller's molecules are not modified and
     no cached value from an earlier calculation on them can leak into a feature."""
+    from helixforge.chem.inputs import mol_list
+
+    spec = as_spec(spec, "featurize_mols")
+    mols = mol_list(mols, "featurize_mols")
     clean = [pristine(m) for m in mols]
     parts = [FEATURIZERS.get(b).compute(clean, spec) for b in spec.blocks()]
     if not parts:
         return np.zeros((len(mols), 0), dtype=np.float32)
     return np.concatenate([np.asarray(p, dtype=np.float32) for p in parts], axis=1)
+
+
+def as_spec(spec: object, where: str) -> FeatureSpec:
+    """`spec` as a FeatureSpec (a dict as saved in a model's JSON is read), else ConfigError."""
+    if isinstance(spec, FeatureSpec):
+        return spec
+    if isinstance(spec, dict):
+        return FeatureSpec.from_dict(spec)
+    from helixforge.core.errors import ConfigError
+
+    raise ConfigError(
+        f"{where}: spec must be a FeatureSpec, not {type(spec).__name__} {spec!r}",
+        hint="FeatureSpec() (the gbm features), or a model's .features / ADMETPanel.feature_spec",
+    )
 
 
 def _featurize_chunk(smiles: Sequence[str], spec: FeatureSpec) -> np.ndarray:
@@ -190,9 +213,11 @@ def featurize(
 ) -> np.ndarray:
     """All blocks of `spec` for each SMILES, (n, d) float32; processes when n_jobs > 1 (the
     result does not depend on n_jobs or chunk_size)."""
+    from helixforge.chem.inputs import smiles_list
     from helixforge.core.parallel import chunked, parallel_map
 
-    smiles = list(smiles)
+    smiles = smiles_list(smiles, "featurize")
+    spec = as_spec(spec, "featurize")
     if n_jobs == 1 or len(smiles) < 2 * chunk_size:
         return _featurize_chunk(smiles, spec)
     parts = parallel_map(
@@ -234,7 +259,9 @@ class MolFeatures:
 
     def take(self, smiles: Sequence[str], n_jobs: int = 1) -> np.ndarray:
         """(len(smiles), d) float32 feature rows of these canonical SMILES."""
-        smiles = list(smiles)
+        from helixforge.chem.inputs import smiles_list
+
+        smiles = smiles_list(smiles, "MolFeatures.take")
         new = [s for s in dict.fromkeys(smiles) if s not in self.index]
         if new:
             X_new = featurize(new, self.spec, n_jobs=n_jobs)
@@ -258,9 +285,10 @@ def standardize_featurize_table(
     """`standardize.standardize_table` that also featurizes every accepted molecule from the
     same RDKit parse. Returns `(clean_df, RowErrors, MolFeatures)`; duplicates share the
     features of their first occurrence (after `merge_duplicates`, `feats.take(clean[key])`)."""
-    from helixforge.chem.standardize import CANONICAL_COL, apply_standardization
+    from helixforge.chem.standardize import CANONICAL_COL, apply_standardization, check_frame
     from helixforge.core.tables import require_columns
 
+    check_frame(df, "standardize_featurize_table")
     require_columns(df, [smiles_col], source)
     results, X = standardize_and_featurize(df[smiles_col].tolist(), spec, options, n_jobs)
     clean, errors = apply_standardization(df, smiles_col, results, source=source, errors=errors)

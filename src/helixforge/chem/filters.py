@@ -44,6 +44,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from helixforge.chem.inputs import mol_list
 from helixforge.core.errors import ConfigError, quoted
 
 RULE_FILTERS = ("lipinski", "veber", "ghose", "egan", "reos")
@@ -92,6 +93,12 @@ def check_filter_names(names: str | Iterable[str] | None) -> tuple[str, ...]:
     """
     if names is None:
         return ()
+    if not isinstance(names, str) and not isinstance(names, Iterable):
+        raise ConfigError(
+            f"filter names must be a comma-separated string or a list of names, not "
+            f"{type(names).__name__} {names!r}",
+            hint=f"choose from {', '.join(FILTER_NAMES)}",
+        )
     parts = (
         names.split(",")
         if isinstance(names, str)
@@ -172,6 +179,13 @@ _RULES: dict[str, tuple[tuple[str, str, float | None, float | None], ...]] = {
 
 def rule_descriptors(mols: Sequence[Any], rules: Iterable[str]) -> dict[str, np.ndarray]:
     """The descriptors the given rules need, one float array each (NaN for None molecules)."""
+    mols = mol_list(mols, "rule_descriptors")
+    rules = [rules] if isinstance(rules, str) else list(rules)
+    unknown = [r for r in rules if r not in _RULES]
+    if unknown:
+        raise ConfigError(
+            f"unknown property rule(s): {quoted(unknown)}", hint=f"choose from {', '.join(_RULES)}"
+        )
     funcs = _descriptor_functions()
     needed = sorted({d for r in rules for _, d, _, _ in _RULES[r]})
     out = {d: np.full(len(mols), np.nan) for d in needed}
@@ -204,6 +218,10 @@ def alert_catalog(name: str) -> Any:
     """The RDKit FilterCatalog for an alert set ('pains', 'brenk', 'nih'), built once per process."""
     from rdkit.Chem.FilterCatalog import FilterCatalog, FilterCatalogParams
 
+    if name not in _CATALOG_IDS:
+        raise ConfigError(
+            f"unknown structural alert set {name!r}", hint=f"choose from {', '.join(_CATALOG_IDS)}"
+        )
     params = FilterCatalogParams()
     params.AddCatalog(getattr(FilterCatalogParams.FilterCatalogs, _CATALOG_IDS[name]))
     return FilterCatalog(params)
@@ -212,6 +230,7 @@ def alert_catalog(name: str) -> Any:
 def structural_alerts(mols: Sequence[Any], name: str) -> list[list[str]]:
     """Per molecule, the descriptions of every alert of set `name` it matches (sorted, unique)."""
     catalog = alert_catalog(name)
+    mols = mol_list(mols, "structural_alerts")
     out: list[list[str]] = []
     for mol in mols:
         if mol is None:
@@ -253,7 +272,7 @@ def apply_filters(
                 f"unknown threshold(s): {quoted(sorted(set(thresholds) - set(opts.__dict__)))}",
                 hint=f"choose from {', '.join(opts.__dict__)}",
             ) from exc
-    mols = list(mols)
+    mols = mol_list(mols, "apply_filters")
     n = len(mols)
     valid = np.fromiter((m is not None for m in mols), dtype=bool, count=n)
     alerts: list[list[str]] = [[] if ok else [INVALID_ALERT] for ok in valid]

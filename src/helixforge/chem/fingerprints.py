@@ -87,29 +87,59 @@ def erg_block(mols: Sequence) -> np.ndarray:
     return out
 
 
+def _fp_params(where: str, radius: int | None, n_bits: int, word: int = 1) -> int:
+    """Check a fingerprint call's size (and radius): ConfigError instead of RDKit's
+    OverflowError / IndexError deep inside."""
+    from helixforge.chem.inputs import check_int
+    from helixforge.core.errors import ConfigError
+
+    if radius is not None:
+        check_int(radius, "radius", where, minimum=0)
+    n_bits = check_int(n_bits, "n_bits", where, minimum=word)
+    if n_bits % word:
+        raise ConfigError(
+            f"{where}: n_bits must be a multiple of {word} (bits are packed into {word}-bit "
+            f"words), not {n_bits}",
+            hint="use 1024, 2048 or 4096",
+        )
+    return n_bits
+
+
 def morgan_counts(
     smiles: Sequence[str], radius: int = 2, n_bits: int = 2048, features: bool = False
 ) -> np.ndarray:
     """ECFP (or FCFP with `features=True`) count fingerprints, (n, n_bits) float32."""
-    mols = [mol_of(s) for s in smiles]
-    return counts_block(mols, morgan_generator(radius, n_bits, features), n_bits)
+    from helixforge.chem.inputs import smiles_list
+
+    n_bits = _fp_params("morgan_counts", radius, n_bits)
+    mols = [mol_of(s) for s in smiles_list(smiles, "morgan_counts")]
+    return counts_block(mols, morgan_generator(int(radius), n_bits, bool(features)), n_bits)
 
 
 def atom_pair_counts(smiles: Sequence[str], n_bits: int = 2048) -> np.ndarray:
     """Hashed atom-pair count fingerprints, (n, n_bits) float32."""
-    mols = [mol_of(s) for s in smiles]
+    from helixforge.chem.inputs import smiles_list
+
+    n_bits = _fp_params("atom_pair_counts", None, n_bits)
+    mols = [mol_of(s) for s in smiles_list(smiles, "atom_pair_counts")]
     return counts_block(mols, atom_pair_generator(n_bits), n_bits)
 
 
 def erg(smiles: Sequence[str]) -> np.ndarray:
     """ErG extended reduced-graph pharmacophore fingerprints, (n, 315) float32."""
-    return erg_block([mol_of(s) for s in smiles])
+    from helixforge.chem.inputs import smiles_list
+
+    return erg_block([mol_of(s) for s in smiles_list(smiles, "erg")])
 
 
 def morgan_bits(smiles: Sequence[str], radius: int = 2, n_bits: int = 2048) -> np.ndarray:
     """ECFP bit vectors packed into uint64 words, (n, n_bits / 64); all-zero rows for invalid
     SMILES. This is the form `uncertainty.max_tanimoto` uses for bulk Tanimoto."""
-    gen = morgan_generator(radius, n_bits, False)
+    from helixforge.chem.inputs import smiles_list
+
+    n_bits = _fp_params("morgan_bits", radius, n_bits, word=64)
+    smiles = smiles_list(smiles, "morgan_bits")
+    gen = morgan_generator(int(radius), n_bits, False)
     out = np.zeros((len(smiles), n_bits // 64), dtype=np.uint64)
     for i, s in enumerate(smiles):
         m = mol_of(s)
@@ -123,4 +153,11 @@ def bits_from_counts(counts: np.ndarray) -> np.ndarray:
     """Packed uint64 bit vectors from count fingerprints (same hashing, so equal to
     `morgan_bits` when the counts came from `morgan_counts` with the same radius and size)."""
     c = np.nan_to_num(np.asarray(counts), nan=0.0)
+    if c.ndim != 2 or c.shape[1] % 64:
+        from helixforge.core.errors import InputError
+
+        raise InputError(
+            f"bits_from_counts: counts has shape {c.shape}; expected (n, n_bits) with n_bits a "
+            "multiple of 64 (from morgan_counts)"
+        )
     return np.packbits(c > 0, axis=1, bitorder="little").view(np.uint64)

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from helixforge.core.errors import ConfigError
+from helixforge.core.errors import ConfigError, InputError
 from helixforge.core.splits import Split, group_split, register_splitter
 
 
@@ -39,6 +39,16 @@ def scaffold_groups(
 ) -> np.ndarray:
     """One scaffold key per molecule; invalid SMILES and failures get a unique key of their own.
     `scaffolds`: the molecules' scaffolds when already computed (no SMILES parsed then)."""
+    from helixforge.chem.inputs import smiles_list
+
+    smiles = smiles_list(smiles, "scaffold_groups")
+    if scaffolds is not None:
+        scaffolds = smiles_list(scaffolds, "scaffold_groups", "scaffolds")
+        if len(scaffolds) != len(smiles):
+            raise InputError(
+                f"scaffold_groups: {len(scaffolds)} scaffolds for {len(smiles)} SMILES",
+                hint="pass one scaffold per SMILES (or none)",
+            )
     keys = []
     for i, s in enumerate(smiles):
         scaf = scaffolds[i] if scaffolds is not None else murcko_scaffold(s)
@@ -46,10 +56,47 @@ def scaffold_groups(
     return np.asarray(keys, dtype=object)
 
 
-def _need_smiles(smiles, n: int, name: str) -> list[str]:
+def check_fractions(fractions: Sequence[float], where: str, sizes: int | tuple = 3) -> list:
+    """Split fractions: `sizes` finite non-negative numbers summing to 1 (ConfigError)."""
+    import math
+
+    sizes = (sizes,) if isinstance(sizes, int) else sizes
+    try:
+        values = [float(f) for f in fractions]
+    except (TypeError, ValueError):
+        values = []
+    if (
+        len(values) not in sizes
+        or not all(math.isfinite(f) and f >= 0 for f in values)
+        or abs(sum(values) - 1) > 1e-6
+    ):
+        count = " or ".join(map(str, sizes))
+        raise ConfigError(
+            f"{where}: fractions {fractions!r} must be {count} non-negative numbers summing to 1",
+            hint="e.g. (0.8, 0.1, 0.1) for train / valid / test",
+        )
+    return values
+
+
+def check_seed(seed: object, where: str) -> None:
+    """A seed NumPy's generators accept: a non-negative integer (or None = fresh entropy)."""
+    import numbers
+
+    if seed is None:
+        return
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise ConfigError(f"{where}: seed must be a non-negative integer, not {seed!r}")
+
+
+def _need_smiles(smiles, n: int, name: str, fractions=None, seed=None) -> list[str]:
+    from helixforge.chem.inputs import smiles_list
+
     if smiles is None:
         raise ConfigError(f"the {name} split needs the molecules' SMILES (smiles=...)")
-    smiles = list(smiles)
+    smiles = smiles_list(smiles, f"{name}_split")
+    if fractions is not None:
+        check_fractions(fractions, f"{name}_split", 3)
+    check_seed(seed, f"{name}_split")
     if len(smiles) != n:
         raise ConfigError(f"the {name} split got {len(smiles)} SMILES for {n} rows")
     return smiles
@@ -69,7 +116,7 @@ def scaffold_split(
     """Whole Bemis–Murcko scaffold sets go to one part. `balanced` (Chemprop's default) puts sets
     bigger than half the valid/test size first (in shuffled order), then the rest shuffled.
     `scaffolds` (one per row, precomputed) spares parsing the SMILES again."""
-    smiles = _need_smiles(smiles, n, "scaffold")
+    smiles = _need_smiles(smiles, n, "scaffold", fractions, seed)
     groups = scaffold_groups(smiles, scaffolds)
     if n > 1 and len(set(groups)) == 1:  # 'the split left no training rows' said nothing of it
         raise ConfigError(
@@ -95,7 +142,7 @@ def scaffold_valid_split(
     that the training part would lose more than half of them. A congeneric series (every
     molecule a substituted benzene, or acyclic) with a --split-col of train / test lost its
     whole training part to validation ('0 labelled training molecules')."""
-    smiles = _need_smiles(smiles, n, "scaffold")
+    smiles = _need_smiles(smiles, n, "scaffold", fractions, seed)
     groups = scaffold_groups(smiles, scaffolds)
     sp = group_split(n, groups=groups, fractions=fractions, seed=seed, balanced=True)
     if len(sp.train) >= 0.5 * fractions[0] * n:
@@ -123,7 +170,7 @@ def cluster_split(
     ≥ `threshold` to a centroid; O(n²) memory so used up to 5,000 molecules), "kmeans" (k-means
     on ECFP bits, k = n / 20 unless `n_clusters`), or "auto" (butina up to 5,000, else kmeans).
     """
-    smiles = _need_smiles(smiles, n, "cluster")
+    smiles = _need_smiles(smiles, n, "cluster", fractions, seed)
     labels = ecfp_clusters(
         smiles, method=method, threshold=threshold, n_clusters=n_clusters, seed=seed
     )
@@ -138,8 +185,20 @@ def ecfp_clusters(
     seed: int = 0,
 ) -> np.ndarray:
     """Cluster label per molecule from ECFP4 (2048 bits)."""
-    from helixforge.chem.featurize import morgan_bits
+    import math
 
+    from helixforge.chem.featurize import morgan_bits
+    from helixforge.chem.inputs import check_int, smiles_list
+
+    smiles = smiles_list(smiles, "ecfp_clusters")
+    if not isinstance(threshold, int | float) or not math.isfinite(threshold):
+        raise ConfigError(f"cluster split: threshold must be a number in [0, 1], not {threshold!r}")
+    if not 0 <= threshold <= 1:
+        raise ConfigError(
+            f"cluster split: threshold is a Tanimoto similarity in [0, 1], not {threshold}"
+        )
+    if n_clusters is not None:
+        n_clusters = check_int(n_clusters, "n_clusters", "cluster split", minimum=1)
     n = len(smiles)
     if method == "auto":
         method = "butina" if n <= 5000 else "kmeans"
@@ -196,8 +255,13 @@ def tdc_scaffold_split(
     from rdkit import Chem, RDLogger
     from rdkit.Chem.Scaffolds import MurckoScaffold
 
+    from helixforge.chem.inputs import check_int, smiles_list
+
     RDLogger.DisableLog("rdApp.*")
-    frac = list(frac) + [0.0] * (3 - len(frac))
+    smiles = smiles_list(smiles, "tdc_scaffold_split")
+    seed = check_int(seed, "seed", "tdc_scaffold_split")
+    frac = check_fractions(frac, "tdc_scaffold_split", (2, 3))
+    frac = frac + [0.0] * (3 - len(frac))
     scaffolds: dict[str, list[int]] = {}
     errors = 0
     for i, s in enumerate(smiles):

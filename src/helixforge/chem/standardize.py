@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from helixforge.core.errors import RowErrors
+from helixforge.core.errors import InputError, RowErrors, is_missing
 
 # A SMILES longer than this is not a small molecule (and parsing it could take minutes).
 MAX_SMILES_LENGTH = 5_000
@@ -88,9 +88,17 @@ def parse_smiles(smiles: object):
     from rdkit import Chem
 
     quiet_rdkit()
-    if smiles is None or (isinstance(smiles, float) and np.isnan(smiles)):
-        return None, "empty SMILES"
-    text = str(smiles).strip()
+    if not isinstance(smiles, str):
+        if is_missing(smiles):  # None, NaN, pd.NA: an empty table cell
+            return None, "empty SMILES"
+        if not isinstance(smiles, bytes):
+            # str(5) is '5', str(pd.NA) '<NA>' (read as a reaction): name the value instead
+            return None, f"not a SMILES string ({type(smiles).__name__} {str(smiles)[:40]})"
+        try:
+            smiles = smiles.decode("ascii")
+        except UnicodeDecodeError:
+            return None, f"bytes that are not ASCII text ({smiles[:40]!r}); SMILES are ASCII"
+    text = smiles.strip()
     if not text:
         return None, "empty SMILES"
     if len(text) > MAX_SMILES_LENGTH:
@@ -247,9 +255,10 @@ def standardize_many(
     chunk_size: int = 5000,
 ) -> list[tuple[str | None, str | None]]:
     """`standardize_smiles` over a list (in parallel processes for big lists)."""
+    from helixforge.chem.inputs import smiles_list
     from helixforge.core.parallel import chunked, parallel_map
 
-    smiles = list(smiles)
+    smiles = smiles_list(smiles, "standardize_many")
     if n_jobs == 1 or len(smiles) < 2 * chunk_size:
         return _standardize_chunk(smiles, options)
     parts = parallel_map(
@@ -275,9 +284,20 @@ def standardize_table(
     """
     from helixforge.core.tables import require_columns
 
+    check_frame(df, "standardize_table")
     require_columns(df, [smiles_col], source)
     results = standardize_many(df[smiles_col].tolist(), options, n_jobs=n_jobs)
     return apply_standardization(df, smiles_col, results, source=source, errors=errors)
+
+
+def check_frame(df: object, where: str) -> None:
+    """InputError unless `df` is a pandas DataFrame (a list of SMILES goes elsewhere)."""
+    if not isinstance(df, pd.DataFrame):
+        raise InputError(
+            f"{where}: expected a pandas DataFrame with a SMILES column, got {type(df).__name__}",
+            hint="for a list of SMILES use standardize_many(smiles); for a file, read it first "
+            "(pandas.read_csv) or use standardize_file",
+        )
 
 
 def apply_standardization(

@@ -21,6 +21,7 @@ from helixforge.core.conformal import (  # noqa: F401  (re-exported for the chem
     conformal_quantile,
     set_labels,
 )
+from helixforge.core.errors import InputError
 
 # ---------------------------------------------------------------- applicability domain
 
@@ -34,8 +35,14 @@ def max_tanimoto(
     Intersections are one float32 matrix product per chunk of queries (BLAS), so memory stays
     at chunk × n_reference.
     """
-    q = np.asarray(query_bits, dtype=np.uint64)
-    r = np.asarray(reference_bits, dtype=np.uint64)
+    q = _packed(query_bits, "query_bits")
+    r = _packed(reference_bits, "reference_bits")
+    if len(q) and len(r) and q.shape[1] != r.shape[1]:
+        raise InputError(
+            f"max_tanimoto: query fingerprints have {q.shape[1] * 64} bits, reference ones "
+            f"{r.shape[1] * 64}",
+            hint="compute both with morgan_bits(..., n_bits=) of the same size",
+        )
     out = np.zeros(len(q), dtype=np.float32)
     if len(r) == 0 or len(q) == 0:
         return out
@@ -49,6 +56,22 @@ def max_tanimoto(
             sim = np.where(union > 0, inter / union, 0.0)
         out[start : start + len(Q)] = sim.max(axis=1)
     return out
+
+
+def _packed(bits: object, name: str) -> np.ndarray:
+    """A (n, words) uint64 matrix of packed fingerprints, or InputError naming `name`."""
+    arr = np.asarray(bits)
+    if arr.size == 0:
+        return np.zeros(
+            (arr.shape[0] if arr.ndim else 0, arr.shape[1] if arr.ndim == 2 else 0), np.uint64
+        )
+    if arr.dtype.kind not in "ui" or arr.ndim != 2:
+        raise InputError(
+            f"max_tanimoto: {name} must be packed fingerprints, a 2-D uint64 array (n, words); "
+            f"got {arr.ndim}-D {arr.dtype}",
+            hint="compute them with helixforge.chem.featurize.morgan_bits(smiles)",
+        )
+    return np.ascontiguousarray(arr, dtype=np.uint64)
 
 
 def _unpack(bits: np.ndarray) -> np.ndarray:

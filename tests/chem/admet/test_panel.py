@@ -70,7 +70,7 @@ def test_odd_python_inputs_get_clear_errors_or_keep_their_shape(panel):
     series = pd.Series(["CCO", "C1CC"], index=["a", "b"])
     df = panel.predict(series)
     assert df.index.tolist() == ["a", "b"] and df["error"].notna().tolist() == [False, True]
-    with pytest.raises(InputError, match="no SMILES given"):
+    with pytest.raises(InputError, match="smiles is None"):
         panel.predict(None)
     with pytest.raises(ConfigError, match="expected endpoint names"):
         ADMETPanel(5)

@@ -29,6 +29,7 @@ import pandas as pd
 from helixforge.chem.admet.cards import ENDPOINT_NAMES
 from helixforge.chem.admet.physchem import PROPERTY_NAMES, physchem_columns
 from helixforge.chem.admet.weights import WEIGHTS_DIR, available_endpoints, load_booster
+from helixforge.chem.inputs import check_int, mol_list, smiles_list
 from helixforge.core.errors import ConfigError, InputError, quoted
 
 CANONICAL_COL = "canonical_smiles"
@@ -90,7 +91,7 @@ class ADMETPanel:
         self.properties = [n for n in names if n in PROPERTY_NAMES]
         self.percentiles = bool(percentiles)
         self.domain = bool(domain)
-        self.n_threads = int(n_threads)
+        self.n_threads = check_int(n_threads, "n_threads", "ADMETPanel", minimum=0)
         self._models = {n: load_booster(n, self.root) for n in self.model_endpoints}
         self.feature_spec = self._shared_spec()
         self._reference = None
@@ -150,12 +151,25 @@ class ADMETPanel:
 
     def _predict_arrays(self, X: np.ndarray, mols: Sequence | None) -> dict[str, np.ndarray]:
         """`predict_features` as {column: array} (no DataFrame in between)."""
-        X = np.ascontiguousarray(X, dtype=np.float32)
+        try:
+            X = np.ascontiguousarray(X, dtype=np.float32)
+        except (TypeError, ValueError) as exc:
+            raise InputError(
+                f"ADMETPanel.predict_features: X is not a numeric matrix ({exc})",
+                hint="pass featurize(smiles, panel.feature_spec)",
+            ) from None
         if X.ndim != 2 or X.shape[1] != len(self.feature_spec.names()):
             raise InputError(
                 f"feature matrix has shape {X.shape}; the panel needs "
                 f"(n, {len(self.feature_spec.names())}) from ADMETPanel.feature_spec"
             )
+        if mols is not None:
+            mols = mol_list(mols, "ADMETPanel.predict_features")
+            if len(mols) != len(X):
+                raise InputError(
+                    f"ADMETPanel.predict_features: {len(mols)} molecules for {len(X)} feature rows",
+                    hint="pass one molecule per feature row, in the same order",
+                )
         values: dict[str, np.ndarray] = {}
         # one CSR copy for all models: ~200 of ~4,200 features are non-zero, and LightGBM then
         # skips the dense row scan (same predictions, ~25 % less model time)
@@ -190,7 +204,7 @@ class ADMETPanel:
             sim = self.reference.ad_similarity(X, self.feature_spec)
             out["admet_ad_similarity"] = sim
             in_domain = sim >= self.reference.ad_threshold
-            if mols is not None:  # an element no training molecule has: out of domain
+            if mols is not None and len(X):  # an element no training molecule has: out of domain
                 in_domain &= self.reference.known_elements(mols)
             out["admet_in_domain"] = in_domain
         return out
@@ -213,7 +227,8 @@ class ADMETPanel:
     def predict_smiles(self, canonical_smiles: Sequence[str]) -> pd.DataFrame:
         """Panel columns for standardized (canonical) SMILES: one parse and one feature row per
         molecule. A SMILES RDKit cannot parse is an InputError (use `predict` for raw input)."""
-        return pd.DataFrame(self._smiles_arrays(list(canonical_smiles)), columns=self.columns())
+        smiles = smiles_list(canonical_smiles, "ADMETPanel.predict_smiles", "canonical_smiles")
+        return pd.DataFrame(self._smiles_arrays(smiles), columns=self.columns())
 
     def predict(self, smiles: Sequence[str] | str) -> pd.DataFrame:
         """Raw SMILES → `smiles`, `canonical_smiles`, `error` and the panel columns; a SMILES
@@ -222,15 +237,8 @@ class ADMETPanel:
         its index."""
         from helixforge.chem.standardize import standardize_many
 
-        if smiles is None:
-            raise InputError(
-                "ADMETPanel.predict: no SMILES given (None)",
-                hint="pass a SMILES string or a list / array / Series of them",
-            )
         index = smiles.index if isinstance(smiles, pd.Series) else None
-        if isinstance(smiles, str):
-            smiles = [smiles]
-        smiles = list(smiles)
+        smiles = smiles_list(smiles, "ADMETPanel.predict", allow_str=True)
         results = standardize_many(smiles)
         canonical = [c for c, _ in results]
         ok = np.array([c is not None for c in canonical], dtype=bool)

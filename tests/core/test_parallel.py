@@ -110,3 +110,38 @@ def test_helix_errors_pickle_with_every_attribute():
         ["x"],
         ["a"],
     )
+
+
+def _die_on(x, bad=(), flag=None):
+    """Kills its own worker process on the items in `bad` (as the OOM killer or a segfault would);
+    with `flag`, only while that file exists (the first attempt)."""
+    import os
+    import signal
+    from pathlib import Path
+
+    if x in bad and (flag is None or Path(flag).exists()):
+        if flag is not None:
+            Path(flag).unlink()
+        os.kill(os.getpid(), signal.SIGKILL)
+    return x * 10
+
+
+def test_a_worker_killed_once_does_not_end_the_job(tmp_path):
+    flag = tmp_path / "first-attempt"
+    flag.touch()
+    out = parallel_map(_die_on, range(8), n_jobs=2, bad=(3,), flag=str(flag))
+    assert out == [x * 10 for x in range(8)]  # item 3 and its siblings ran again, alone
+
+
+def test_an_item_that_kills_its_worker_even_alone_is_named():
+    from helixforge.core.errors import WorkerCrashedError
+
+    with pytest.raises(WorkerCrashedError, match="SIGKILL on item 5") as info:
+        parallel_map(_die_on, range(8), n_jobs=2, chunk_size=2, bad=(5,))
+    assert info.value.item_index == 5 and info.value.signal == "SIGKILL"
+    assert "out-of-memory" in info.value.hint
+
+
+def test_an_ordinary_error_before_a_crash_is_the_one_raised():
+    with pytest.raises(ValueError, match="bad item 1"):
+        parallel_map(_fail_on, [0, 1, 2, 3], n_jobs=2, bad=(1,))

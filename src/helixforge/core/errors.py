@@ -181,6 +181,11 @@ class ConfigError(HelixError):
     """An option or combination of options is invalid."""
 
 
+class WorkerCrashedError(HelixError):
+    """A worker process died (a signal such as SIGKILL from the out-of-memory killer, or a crash
+    in a compiled library) while it worked on one item, and died again on that item alone."""
+
+
 class DataUnavailableError(HelixError):
     """A dataset or model is not available locally and would need the network."""
 

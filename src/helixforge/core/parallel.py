@@ -13,6 +13,11 @@
 - An exception in `fn` is re-raised in the caller with its own type and message; it carries
   the failing item's position as `exc.item_index` and a note "parallel_map: item N". When
   several items fail, the one with the lowest index is reported, whatever the worker count.
+- A worker process that dies (killed by the out-of-memory killer, or a crash inside a compiled
+  library) does not end the job: the items it and its siblings had not finished are run again,
+  one at a time, each in a fresh worker process, so the job finishes when the crash came from
+  too many workers' memory at once. An item that kills its worker even alone raises
+  `WorkerCrashedError` naming the item and the signal (`exc.item_index`, `exc.signal`).
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
-from helixforge.core.errors import ConfigError
+from helixforge.core.errors import ConfigError, WorkerCrashedError
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -101,6 +106,42 @@ def _run_chunk(
         raise
 
 
+def _alone(fn: Callable[..., R], index: int, item: Any, seed: int | None, kwargs: dict) -> list[R]:
+    """Item `index` in a fresh one-worker pool: a crash there is this item's own."""
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    with ProcessPoolExecutor(max_workers=1) as pool:
+        future = pool.submit(_run_chunk, fn, index, [item], seed, kwargs)
+        workers = list((pool._processes or {}).values())  # the one worker, to read its exit code
+        try:
+            return future.result()
+        except BrokenProcessPool:
+            for proc in workers:
+                proc.join(timeout=5)
+            code = next((p.exitcode for p in workers if p.exitcode is not None), None)
+            raise worker_crashed(f"item {index}", code, index) from None
+
+
+def worker_crashed(what: str, exitcode: int | None, index: int | None = None) -> WorkerCrashedError:
+    """The error for a worker process that died on `what` (exit code < 0: killed by a signal)."""
+    import signal as signals
+
+    sig = -exitcode if exitcode is not None and exitcode < 0 else None
+    name = signals.Signals(sig).name if sig in signals.valid_signals() else None
+    how = f"was killed by {name}" if name else "died"
+    if sig == signals.SIGKILL:
+        hint = (
+            "SIGKILL usually comes from the out-of-memory killer: free memory, or split the "
+            "input into smaller files"
+        )
+    else:
+        hint = "a compiled library crashed on this input: remove it from the input and report it"
+    err = WorkerCrashedError(f"a worker process {how} on {what}, also when run alone", hint=hint)
+    err.item_index, err.signal = index, name  # type: ignore[attr-defined]
+    return err
+
+
 def _serial(fn: Callable[..., R], items: list, seed: int | None, kwargs: dict) -> list[R]:
     if seed is None:
         return [_call(fn, i, item, None, kwargs) for i, item in enumerate(items)]
@@ -140,21 +181,39 @@ def parallel_map(
         return _serial(fn, items, seed, kwargs)
     if backend == "process":
         from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures.process import BrokenProcessPool
 
         workers = min(n_jobs, len(items))
         size = chunk_size or 1
+        starts = range(0, len(items), size)
         pool = ProcessPoolExecutor(max_workers=workers)
+        done: dict[int, list[R]] = {}
+        failed: tuple[int, BaseException] | None = None
         try:
-            futures = [
-                pool.submit(_run_chunk, fn, start, items[start : start + size], seed, kwargs)
-                for start in range(0, len(items), size)
-            ]
-            results: list[R] = []
-            for future in futures:  # in item order: the lowest failing index is raised
-                results.extend(future.result())
-            return results
+            futures = {
+                start: pool.submit(_run_chunk, fn, start, items[start : start + size], seed, kwargs)
+                for start in starts
+            }
+            for start, future in futures.items():  # in item order: the lowest failing index
+                try:
+                    done[start] = future.result()
+                except BrokenProcessPool:
+                    continue  # run again below, alone
+                except Exception as exc:
+                    failed = (start, exc)
+                    break
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
+        for start in starts:  # what a dead worker took down with it: one item at a time
+            if failed is not None and start == failed[0]:
+                raise failed[1]
+            if start not in done:
+                done[start] = [
+                    r
+                    for k in range(start, min(start + size, len(items)))
+                    for r in _alone(fn, k, items[k], seed, kwargs)
+                ]
+        return [r for start in starts for r in done[start]]
     if backend == "ray":
         try:
             import ray

@@ -123,14 +123,19 @@ def _alone(fn: Callable[..., R], index: int, item: Any, seed: int | None, kwargs
             raise worker_crashed(f"item {index}", code, index) from None
 
 
-def worker_crashed(what: str, exitcode: int | None, index: int | None = None) -> WorkerCrashedError:
-    """The error for a worker process that died on `what` (exit code < 0: killed by a signal)."""
+def how_it_died(exitcode: int | None) -> tuple[str, str | None]:
+    """("was killed by SIGKILL", "SIGKILL") for a worker's exit code (< 0: a signal)."""
     import signal as signals
 
     sig = -exitcode if exitcode is not None and exitcode < 0 else None
     name = signals.Signals(sig).name if sig in signals.valid_signals() else None
-    how = f"was killed by {name}" if name else "died"
-    if sig == signals.SIGKILL:
+    return (f"was killed by {name}" if name else "died"), name
+
+
+def worker_crashed(what: str, exitcode: int | None, index: int | None = None) -> WorkerCrashedError:
+    """The error for a worker process that died on `what` (exit code < 0: killed by a signal)."""
+    how, name = how_it_died(exitcode)
+    if name == "SIGKILL":
         hint = (
             "SIGKILL usually comes from the out-of-memory killer: free memory, or split the "
             "input into smaller files"

@@ -311,3 +311,41 @@ def test_a_library_column_screen_does_not_compute_keeps_its_name_for_the_score(
     _screen(tmp_path / "lib.csv", runs, tmp_path, models=[runs["logp"]], top=5, score=score)
     rows = pd.read_parquet(tmp_path / "all_hits.parquet")
     np.testing.assert_allclose(rows["score"], rows["logp.logp_like_pred"] + 0.25)
+
+
+def _killing_screen_chunk(victims):
+    """screen_chunk, but the worker dies (as on a segfault in RDKit) on a chunk holding a victim."""
+    import os
+    import signal
+
+    from helixforge.chem.screen.pipeline import screen_chunk
+
+    def run(frame, errors, config):
+        if frame["smiles"].isin(victims).any():
+            os.kill(os.getpid(), signal.SIGSEGV)
+        return screen_chunk(frame, errors, config)
+
+    return run
+
+
+def test_a_molecule_that_kills_its_worker_goes_to_the_errors_table(
+    library, runs, tmp_path, monkeypatch
+):
+    from helixforge.chem.screen import local
+
+    lib = pd.read_csv(library)
+    victims = [lib["smiles"][10], lib["smiles"][61]]
+    expected = _screen(library, runs, tmp_path, "plain.parquet", top=20, chunk_size=9)
+    monkeypatch.setattr(local, "_start_method", lambda: "fork")  # workers inherit the patch
+    monkeypatch.setattr(local, "screen_chunk", _killing_screen_chunk(victims))
+    s = _screen(library, runs, tmp_path, "hits.parquet", top=20, chunk_size=9, n_jobs=2)
+    rows = pd.read_parquet(tmp_path / "all_hits.parquet")
+    errors = pd.read_csv(tmp_path / "hits.errors.csv")
+    assert s["rows"] == 135 == len(rows) + len(errors)  # no row lost, none twice
+    killed = errors[errors["reason"].str.contains("killed by SIGSEGV on this molecule")]
+    assert killed["row"].tolist() == [12, 63]  # file lines: the header is line 1
+    assert killed["value"].tolist() == victims
+    plain = pd.read_parquet(tmp_path / "all_plain.parquet")
+    pd.testing.assert_frame_equal(
+        rows, plain[~plain["row"].isin([12, 63])].reset_index(drop=True)
+    )

@@ -5,10 +5,18 @@
 soon as it is done (the caller checkpoints it). Workers are forked after the models were
 loaded in this process (`pipeline.output_columns` probes them), so they start warm — unless
 torch is loaded (a D-MPNN run), then they start from a fork server and load the models once.
+
+A worker that dies (the out-of-memory killer, a crash inside RDKit or a model library) does not
+end the screen: the chunks in flight are screened again, each alone in a fresh worker; a chunk
+that kills its worker even alone is bisected to the molecules that do, and those go to the
+errors table ("the worker process was killed by SIGSEGV on this molecule") while the rest of
+the chunk is screened. With `--jobs 1` the screen runs in this process, where a crash cannot be
+survived.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable
 
 from helixforge.chem.screen.pipeline import ChunkResult, ScreenConfig, screen_chunk
@@ -34,24 +42,104 @@ def run_local(
         return
     import multiprocessing
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
 
     from helixforge.core.parallel import available_cpus
 
     workers = max(1, min(n_jobs, available_cpus() * 4))
     context = multiprocessing.get_context(_start_method())
-    pending: dict = {}
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    chunks = iter(chunks)
+    while True:  # one pass per pool: a dead worker breaks the pool, and a new one goes on
+        pending: dict = {}
+        crashed: list[tuple[int, TableChunk]] = []
+        held: list[tuple[int, TableChunk]] = []  # taken from `chunks` when the pool broke
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            try:
+                for k, chunk in chunks:
+                    while len(pending) >= 2 * workers and not crashed:
+                        done = wait(pending, return_when=FIRST_COMPLETED).done
+                        crashed += _drain(pending, on_result, done)
+                    if not crashed:
+                        try:
+                            future = pool.submit(_screen, chunk.frame, chunk.errors, config)
+                            pending[future] = (k, chunk)
+                            continue
+                        except BrokenProcessPool:
+                            pass
+                    held.append((k, chunk))
+                    break
+                while pending and not crashed and not held:
+                    done = wait(pending, return_when=FIRST_COMPLETED).done
+                    crashed += _drain(pending, on_result, done)
+            except BaseException:
+                for future in pending:
+                    future.cancel()
+                raise
+        crashed += _drain(pending, on_result, list(pending))  # the pool is shut: all are done
+        if not crashed and not held:
+            return
+        for k, chunk in sorted(crashed, key=lambda kc: kc[0]):
+            on_result(k, chunk, _isolated(chunk, config, context))
+        chunks = itertools.chain(held, chunks)
+
+
+def _run_alone(frame, errors, config: ScreenConfig, context) -> ChunkResult | int:
+    """Screen in a fresh one-worker pool: the result, or the worker's exit code if it died."""
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        future = pool.submit(_screen, frame, errors, config)
+        procs = list((pool._processes or {}).values())
         try:
-            for k, chunk in chunks:
-                while len(pending) >= 2 * workers:
-                    _drain(pending, on_result, wait(pending, return_when=FIRST_COMPLETED).done)
-                pending[pool.submit(_screen, chunk.frame, chunk.errors, config)] = (k, chunk)
-            while pending:
-                _drain(pending, on_result, wait(pending, return_when=FIRST_COMPLETED).done)
-        except BaseException:
-            for future in pending:
-                future.cancel()
-            raise
+            return future.result()
+        except BrokenProcessPool:
+            for proc in procs:
+                proc.join(timeout=5)
+            return next((p.exitcode for p in procs if p.exitcode is not None), -9)
+
+
+def _isolated(chunk: TableChunk, config: ScreenConfig, context) -> ChunkResult:
+    """A chunk whose worker died: alone, then without the molecules that kill a worker."""
+    from helixforge.core.errors import RowErrors
+    from helixforge.core.parallel import how_it_died, worker_crashed
+
+    result = _run_alone(chunk.frame, chunk.errors, config, context)
+    if isinstance(result, ChunkResult):
+        return result
+    killers = _killers(chunk.frame, config, context)
+    if not killers:  # no molecule kills a worker alone: the whole chunk was too much
+        raise worker_crashed(f"chunk {chunk.frame.index.min()}–{chunk.frame.index.max()}", result)
+    errors = RowErrors(config.source or None)
+    errors.extend(chunk.errors)
+    col = config.input_col
+    for row, code in killers:
+        how = how_it_died(code)[0]
+        errors.add(
+            int(row), col, chunk.frame.at[row, col],
+            f"the worker process {how} on this molecule (a crash in RDKit or a model library); "
+            "screen it on its own to see why",
+        )  # fmt: skip
+    rest = chunk.frame.drop(index=[row for row, _ in killers])
+    result = _run_alone(rest, errors, config, context)
+    if not isinstance(result, ChunkResult):
+        raise worker_crashed(f"chunk {chunk.frame.index.min()}–{chunk.frame.index.max()}", result)
+    return result
+
+
+def _killers(frame, config: ScreenConfig, context) -> list[tuple[int, int]]:
+    """(row, exit code) of each molecule that kills a worker on its own, found by bisection."""
+    from helixforge.core.errors import RowErrors
+
+    result = _run_alone(frame, RowErrors(), config, context)
+    if isinstance(result, ChunkResult):
+        return []
+    if len(frame) == 1:
+        return [(frame.index[0], result)]
+    half = len(frame) // 2
+    return _killers(frame.iloc[:half], config, context) + _killers(
+        frame.iloc[half:], config, context
+    )
 
 
 def _start_method() -> str:
@@ -62,8 +150,18 @@ def _start_method() -> str:
     return "forkserver" if "torch" in sys.modules else "fork"
 
 
-def _drain(pending: dict, on_result: OnResult, done) -> None:
-    """Hand finished chunks to `on_result` in chunk order (deterministic checkpoints)."""
+def _drain(pending: dict, on_result: OnResult, done) -> list[tuple[int, TableChunk]]:
+    """Hand finished chunks to `on_result` in chunk order (deterministic checkpoints); the
+    chunks whose worker died are returned instead."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    crashed = []
     for future in sorted(done, key=lambda f: pending[f][0]):
         k, chunk = pending.pop(future)
-        on_result(k, chunk, future.result())
+        try:
+            result = future.result()
+        except BrokenProcessPool:
+            crashed.append((k, chunk))
+            continue
+        on_result(k, chunk, result)
+    return crashed

@@ -36,3 +36,36 @@ def test_rc_codes_and_torch_tensors():
 
 def test_check_lengths_flags_long_sequences():
     assert check_lengths(["AC", "ACGTA"], 4).tolist() == [False, True]
+
+
+def test_one_string_is_one_sequence_never_its_characters():
+    assert encode_padded("ACGT").shape == (1, 4)
+    assert onehot_batch("ACGT").shape == (1, 4, 4)
+    assert check_lengths("ACGTACGT", 4).tolist() == [True]
+
+
+def test_arrays_series_tuples_generators_and_bytes_are_batches():
+    import pandas as pd
+
+    want = encode_padded(["ACGT", "AC"])
+    for given in (
+        np.array(["ACGT", "AC"]),
+        pd.Series(["ACGT", "AC"]),
+        ("ACGT", "AC"),
+        (s for s in ["ACGT", "AC"]),
+        [b"ACGT", b"AC"],
+    ):
+        assert np.array_equal(encode_padded(given), want)
+
+
+def test_missing_items_and_bad_lengths_are_named():
+    import pytest
+
+    from helixforge.core.errors import ConfigError, InputError
+
+    with pytest.raises(InputError, match=r"seqs\[1\] is missing"):
+        encode_padded(["ACGT", None])
+    with pytest.raises(InputError, match="seqs is None"):
+        onehot_batch(None)
+    with pytest.raises(ConfigError, match="length must be at least 0"):
+        encode_padded(["A"], length=-1)

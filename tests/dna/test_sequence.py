@@ -3,6 +3,7 @@ import pytest
 
 from helixforge.core.errors import InputError
 from helixforge.dna.sequence import (
+    clean_sequence,
     encode_int,
     gc_content,
     iupac_match,
@@ -40,3 +41,26 @@ def test_encodings():
 def test_one_complement_table_for_str_and_bytes():
     assert reverse_complement(b"ACGTNr") == b"yNACGT"
     assert reverse_complement("ACGTNr").encode() == reverse_complement(b"ACGTNr")
+
+
+# ---------------------------------------------------------------- Python-API inputs
+
+
+@pytest.mark.parametrize("fn", [clean_sequence, validate_dna, gc_content, one_hot, encode_int])
+@pytest.mark.parametrize("value", [None, 5, ["ACGT"], float("nan")])
+def test_a_non_sequence_is_an_input_error_not_a_raw_exception(fn, value):
+    with pytest.raises(InputError, match="sequence"):
+        fn(value)
+
+
+def test_reverse_complement_of_none_names_the_argument():
+    with pytest.raises(InputError, match="seq is missing"):
+        reverse_complement(None)
+
+
+@pytest.mark.parametrize("fn", [clean_sequence, validate_dna])
+def test_bytes_and_numpy_strings_are_read_as_text(fn):
+    assert fn(b"acgt") == "ACGT"
+    assert fn(np.str_("acgu")) == "ACGT"
+    assert encode_int(b"ACGT").tolist() == [0, 1, 2, 3]
+    assert one_hot(b"ACGT").shape == (4, 4)

@@ -12,7 +12,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from helixforge.dna.sequence import encode_int
+from helixforge.core.options import require_int
+from helixforge.dna.sequence import as_sequences, encode_int
 
 PAD_CODE = 4  # the integer code of N; one-hot rows of N are zero
 
@@ -21,9 +22,15 @@ def encode_padded(seqs: Sequence[str], length: int | None = None) -> np.ndarray:
     """(n, length) uint8 codes (A0 C1 G2 T3, N/pad 4); `length` defaults to the longest sequence.
 
     Sequences longer than `length` are not cut here; callers check lengths first (see
-    `check_lengths`) so that nothing is silently truncated.
+    `check_lengths`) so that nothing is silently truncated. `seqs` is normalised by
+    `as_sequences` (a single string is one sequence; None or a non-text item is an InputError).
     """
-    length = max((len(s) for s in seqs), default=0) if length is None else int(length)
+    seqs = as_sequences(seqs, "seqs")
+    length = (
+        max((len(s) for s in seqs), default=0)
+        if length is None
+        else require_int(length, "length", min_value=0)
+    )
     out = np.full((len(seqs), length), PAD_CODE, dtype=np.uint8)
     for i, s in enumerate(seqs):
         codes = encode_int(s)[:length]
@@ -62,4 +69,5 @@ def rc_codes(codes: np.ndarray) -> np.ndarray:
 
 def check_lengths(seqs: Sequence[str], max_len: int) -> np.ndarray:
     """Boolean mask of sequences longer than `max_len` (callers turn these into row errors)."""
+    seqs = as_sequences(seqs, "seqs")
     return np.array([len(s) > max_len for s in seqs], dtype=bool)

@@ -16,6 +16,7 @@ import numpy as np
 
 from helixforge.core.errors import InputError
 from helixforge.lm.alphabet import IUPAC, reverse_complement  # noqa: F401 - re-exported
+from helixforge.lm.inputs import as_sequence, as_sequences  # noqa: F401 - re-exported
 
 DNA = "ACGT"
 _ALLOWED = set("ACGTN")
@@ -36,11 +37,13 @@ def clean_sequence(
 
     iupac: 'error' rejects R, Y, S, W, K, M, B, D, H, V; 'n' turns them into N; 'keep' keeps
     them. U is read as T. `max_n_fraction` rejects sequences that are mostly N (assembly gaps).
+    bytes are decoded; None or a non-text value is an `InputError` naming `where`.
     """
     if iupac not in IUPAC_POLICIES:
         from helixforge.core.errors import ConfigError
 
         raise ConfigError(f"--iupac {iupac!r} is not one of: {', '.join(IUPAC_POLICIES)}")
+    seq = as_sequence(seq, where)
     up = seq.upper().replace("U", "T")
     bad = set(up) - _ALLOWED
     if bad:
@@ -75,6 +78,37 @@ def clean_sequence(
     return up
 
 
+_NUCLEOTIDE_TEXT = frozenset("ACGTUN" + "RYSWKMBDHV")
+
+
+def check_nucleotides(seqs: list[str], name: str = "sequences") -> list[str]:
+    """Refuse (InputError naming `name[i]` and the position) a sequence with a character that
+    is no nucleotide code in any case: whitespace, a line break, a '>' header pasted in, digits.
+    IUPAC codes and U are allowed (encoders read them as N and T). One pass over the joined
+    text, so it is cheap for large batches; returns `seqs`."""
+    if not seqs:
+        return seqs
+    if set("".join(seqs).upper()) <= _NUCLEOTIDE_TEXT:
+        return seqs
+    for i, seq in enumerate(seqs):
+        up = seq.upper()
+        for j, ch in enumerate(up):
+            if ch not in _NUCLEOTIDE_TEXT:
+                what = (
+                    "a FASTA header pasted into the sequence"
+                    if ch == ">"
+                    else "whitespace"
+                    if ch.isspace()
+                    else "not a nucleotide code"
+                )
+                raise InputError(
+                    f"{name}[{i}]: character {seq[j]!r} at position {j + 1} is {what}",
+                    hint="pass bases only (A C G T, N and IUPAC codes); strip spaces, line "
+                    "breaks and '>name' lines first (dna.io.read_fasta reads FASTA text)",
+                )
+    return seqs
+
+
 def soft_masked_fraction(seq: str) -> float:
     """Fraction of lowercase (soft-masked, usually repeat) bases."""
     return sum(ch.islower() for ch in seq) / len(seq) if seq else 0.0
@@ -93,6 +127,7 @@ def validate_dna(
     seq: str, *, name: str = "sequence", allow_n: bool = True, allow_iupac: bool = False
 ) -> str:
     """Upper-case `seq` and check its alphabet; raise `InputError` naming the first bad position."""
+    seq = as_sequence(seq, name)
     up = seq.upper().replace("U", "T")
     allowed = set(DNA) | ({"N"} if allow_n else set()) | (set(IUPAC) if allow_iupac else set())
     for i, ch in enumerate(up):
@@ -116,7 +151,8 @@ def iupac_match(base: str, code: str) -> bool:
 
 
 def gc_content(seq: str) -> float:
-    s = seq.upper()
+    """G+C fraction of the A/C/G/T bases (N and other codes are not counted)."""
+    s = as_sequence(seq).upper()
     acgt = sum(s.count(b) for b in DNA)
     return (s.count("G") + s.count("C")) / acgt if acgt else 0.0
 
@@ -129,13 +165,17 @@ _LUT[ord("U")] = _LUT[ord("u")] = 3
 
 
 def encode_int(seq: str) -> np.ndarray:
-    """A=0, C=1, G=2, T=3, anything else (N) = 4; uint8 array."""
+    """A=0, C=1, G=2, T=3, anything else (N) = 4; uint8 array (bytes are read as they are)."""
+    if isinstance(seq, bytes | bytearray):
+        return _LUT[np.frombuffer(bytes(seq), dtype=np.uint8)]
+    if type(seq) is not str:
+        seq = as_sequence(seq)
     return _LUT[np.frombuffer(seq.encode("ascii", "replace"), dtype=np.uint8)]
 
 
 def one_hot(seq: str, dtype=np.float32) -> np.ndarray:
     """(len, 4) one-hot in ACGT order; N and other codes are all-zero rows (0.25 would bias saliency)."""
     idx = encode_int(seq)
-    out = np.zeros((len(seq), 5), dtype=dtype)
-    out[np.arange(len(seq)), idx] = 1
+    out = np.zeros((len(idx), 5), dtype=dtype)
+    out[np.arange(len(idx)), idx] = 1
     return out[:, :4]

@@ -20,4 +20,8 @@ def reverse_complement(seq: str | bytes) -> str | bytes:
     """Reverse complement of a str or bytes sequence, IUPAC-aware and case-preserving."""
     if isinstance(seq, bytes | bytearray):
         return bytes(seq).translate(_COMP_BYTES)[::-1]
+    if not isinstance(seq, str):  # None, a list …: an InputError naming the argument
+        from helixforge.lm.inputs import as_sequence
+
+        seq = as_sequence(seq, "seq")
     return seq.translate(_COMP)[::-1]

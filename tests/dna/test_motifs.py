@@ -335,3 +335,80 @@ def test_a_broken_meme_matrix_is_an_error_naming_the_motif(tmp_path, rows, messa
     with pytest.raises(InputError, match=message) as exc:
         read_motifs(tmp_path / "m.meme")
     assert "M1" in exc.value.message
+
+
+# ---------------------------------------------------------------- Python-API inputs
+
+_CTCF_SITE = "CCGCGNGGNGGCAG".replace("N", "A")
+
+
+def _ctcf():
+    return load_jaspar(ids="MA0139.2")  # one id as a string, not its characters
+
+
+def test_one_id_string_is_one_id():
+    assert [m.id for m in _ctcf()] == ["MA0139.2"]
+
+
+@pytest.mark.parametrize(
+    "given",
+    [
+        pytest.param(lambda s: s.encode(), id="bytes"),
+        pytest.param(lambda s: [s.encode()], id="list-of-bytes"),
+        pytest.param(lambda s: np.array([s]), id="ndarray"),
+        pytest.param(lambda s: pd.Series({"x": s}), id="series"),
+    ],
+)
+def test_sequences_in_any_container_give_the_same_hits(given):
+    seq = "ACGT" * 10 + _CTCF_SITE + "TTGA" * 10
+    want = scan([seq], _ctcf(), pvalue=1e-3)
+    got = scan(given(seq), _ctcf(), pvalue=1e-3)
+    assert len(want) > 0
+    assert got[["start", "end", "strand", "score"]].equals(
+        want[["start", "end", "strand", "score"]]
+    )
+
+
+@pytest.mark.parametrize("given", [None, "", [None], ["ACGTACGT", float("nan")], {"a": None}, [1]])
+def test_missing_sequences_are_named_not_read_as_text(given):
+    with pytest.raises(InputError) as err:
+        scan(given, _ctcf())
+    message = str(err.value)  # None was read as the text 'None' ("has 'O' at position 2")
+    assert "has 'O'" not in message and "directory" not in message
+
+
+def test_a_missing_record_goes_to_the_errors_table():
+    errs = RowErrors("<sequences>")
+    scan({"good": "ACGT" * 20, "gone": None}, _ctcf(), errors=errs)
+    assert [e.reason for e in errs] == ["sequence 'gone' is missing (None / NaN)"]
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"motifs": "MA0139.2"}, "text, not Motif objects"),
+        ({"pvalue": None}, r"pvalue must be in \(0, 1\]"),
+        ({"pseudocount": -1}, "pseudocount must be ≥ 0"),
+        ({"pseudocount": float("nan")}, "pseudocount must be a finite number"),
+    ],
+)
+def test_bad_scan_options_are_config_errors(kwargs, match):
+    options = {"motifs": _ctcf(), **kwargs}
+    with pytest.raises(ConfigError, match=match):
+        scan(["ACGT" * 20], **options)
+
+
+def test_one_motif_object_is_a_list_of_one():
+    seq = "ACGT" * 10 + _CTCF_SITE
+    assert len(scan([seq], _ctcf()[0], pvalue=1e-3)) == len(scan([seq], _ctcf(), pvalue=1e-3))
+
+
+def test_scanner_sizes_and_p_values_out_of_range_are_named():
+    with pytest.raises(ConfigError, match="chunk must be at least 1"):
+        MotifScanner(_ctcf(), chunk=0)
+    with pytest.raises(ConfigError, match="bins must be at least 1"):
+        MotifScanner(_ctcf(), bins=0)
+    with pytest.raises(InputError, match=r"p\[0\] = 2.0"):
+        benjamini_hochberg([2.0, 0.1])
+    with pytest.raises(InputError, match="motif file is None"):
+        read_motifs(None)

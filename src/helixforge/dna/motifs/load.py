@@ -40,6 +40,9 @@ def load_jaspar(
 
     from pyjaspar import jaspardb
 
+    from helixforge.lm.inputs import as_names
+
+    ids = as_names(ids, "ids")  # 'MA0139.2' is one id, not its characters
     rel = str(release)
     rel = rel if rel.upper().startswith("JASPAR") else f"JASPAR{rel}"
     available = jaspar_releases()
@@ -84,7 +87,9 @@ def read_motifs(path: str | os.PathLike, fmt: str | None = None) -> list[Motif]:
     """
     from Bio import motifs as bio_motifs
 
-    p = Path(path)
+    from helixforge.lm.inputs import as_path
+
+    p = as_path(path, "motif file")
     if not p.exists():
         raise InputError(f"{p}: motif file not found", hint="check the --motifs path")
     if fmt is None:
@@ -180,7 +185,10 @@ def select_motifs(
     motifs: Sequence[Motif], ids: Sequence[str] | None = None, tax_group: str | None = None
 ) -> list[Motif]:
     """Keep motifs whose id (with or without version) or name is in `ids`, and/or of one tax group."""
+    from helixforge.lm.inputs import as_names
+
     out = list(motifs)
+    ids = as_names(ids, "ids")  # 'MA0139.2' is one id, not its characters
     if tax_group:
         out = [m for m in out if m.tax_group.lower() == tax_group.lower()]
     if ids:

@@ -109,9 +109,12 @@ def _background(background) -> np.ndarray:
 
 
 def background_from_sequences(sequences: Iterable[str], pseudocount: float = 1.0) -> np.ndarray:
-    """ACGT frequencies of `sequences`, symmetrised over both strands (A=T, C=G)."""
+    """ACGT frequencies of `sequences` (one string is one sequence), symmetrised over both
+    strands (A=T, C=G)."""
+    from helixforge.lm.inputs import as_sequences
+
     counts = np.zeros(5)
-    for s in sequences:
+    for s in as_sequences(sequences, "sequences"):
         counts += np.bincount(
             BASE_CODE[np.frombuffer(s.encode("ascii", "replace"), np.uint8)], minlength=5
         )

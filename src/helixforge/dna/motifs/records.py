@@ -5,7 +5,7 @@ normalised to `SequenceRecord`s and checked, with bad records sent to the errors
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,24 +54,68 @@ SequencesLike = (
 
 
 def as_records(sequences: SequencesLike) -> tuple[list[SequenceRecord], str]:
-    """Normalise sequences given as a FASTA path, {name: seq}, [seq], [(name, seq)] or records."""
+    """Normalise sequences given as a FASTA path, {name: seq}, [seq], [(name, seq)] or records.
+
+    A single sequence string (or bytes) is one record; lists, tuples, NumPy arrays, pandas
+    Series (their index gives the names) and generators are read in order. A missing item
+    (None / NaN) becomes a record without bases, which `check_records` rejects by name (or
+    sends to the errors table); None, '' or a value of another type as a whole is an
+    `InputError` saying what to pass.
+    """
+    from helixforge.dna.sequence import as_sequence
+
+    where = "<sequences>"
+    if sequences is None:
+        raise InputError(
+            "sequences is None",
+            hint="pass a FASTA path, a sequence, a list of sequences or a {name: sequence} dict",
+        )
+    if isinstance(sequences, bytes | bytearray):
+        sequences = as_sequence(sequences, "sequences")
+    if isinstance(sequences, str) and not sequences.strip():
+        raise InputError(
+            "sequences is an empty string",
+            hint="pass a FASTA path, a sequence, a list of sequences or a {name: sequence} dict",
+        )
     if isinstance(sequences, (str, os.PathLike)) and not (
         isinstance(sequences, str) and _looks_like_dna(sequences)
     ):
         return read_fasta_records(sequences), str(sequences)
     if isinstance(sequences, str):
-        return [SequenceRecord("seq1", sequences)], "<sequences>"
+        return [SequenceRecord("seq1", sequences)], where
+    if type(sequences).__name__ == "Series":
+        sequences = dict(zip(map(str, sequences.index), sequences.tolist()))
     if isinstance(sequences, Mapping):
-        return [SequenceRecord(str(k), str(v)) for k, v in sequences.items()], "<sequences>"
+        return [_record(str(k), v) for k, v in sequences.items()], where
+    from helixforge.lm.inputs import as_sequences
+
+    if type(sequences).__name__ == "ndarray" or isinstance(sequences, set | frozenset):
+        sequences = as_sequences(sequences, "sequences")  # names what is wrong with it
+    if not isinstance(sequences, Iterable):
+        raise InputError(
+            f"sequences is a {type(sequences).__name__}, not sequences",
+            hint="pass a FASTA path, a sequence, a list of sequences or a {name: sequence} dict",
+        )
     out = []
     for i, s in enumerate(sequences):
         if isinstance(s, SequenceRecord):
             out.append(s)
-        elif isinstance(s, str):
-            out.append(SequenceRecord(f"seq{i + 1}", s))
+        elif isinstance(s, tuple | list) and len(s) == 2 and not isinstance(s[0], int):
+            out.append(_record(str(s[0]), s[1], f"sequences[{i}]"))
         else:
-            out.append(SequenceRecord(str(s[0]), str(s[1])))
-    return out, "<sequences>"
+            out.append(_record(f"seq{i + 1}", s, f"sequences[{i}]"))
+    return out, where
+
+
+def _record(name: str, value: object, where: str | None = None) -> SequenceRecord:
+    """A record of one in-memory value: text and bytes are read, a missing value (None, NaN)
+    gives a record without bases (rejected by `check_records`), anything else is an InputError."""
+    from helixforge.core.errors import is_missing
+    from helixforge.dna.sequence import as_sequence
+
+    if is_missing(value):
+        return SequenceRecord(name, None)  # type: ignore[arg-type]
+    return SequenceRecord(name, as_sequence(value, where or f"sequence {name!r}"))
 
 
 def _looks_like_dna(s: str) -> bool:
@@ -89,6 +133,12 @@ def check_records(
     """
     good = []
     for r in records:
+        if r.seq is None:
+            reason = f"sequence {r.name!r} is missing (None / NaN)"
+            if errors is None:
+                raise InputError(f"{source}: {reason}", hint="pass a sequence or drop this entry")
+            errors.add(r.line, "sequence", None, reason)
+            continue
         seq = r.seq.upper().replace("U", "T")
         bad = next((c for c in seq if c not in IUPAC), None)
         reason = None

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from helixforge.core.errors import ConfigError, RowErrors
+from helixforge.core.errors import ConfigError, InputError, RowErrors
 from helixforge.core.progress import progress
 from helixforge.dna.motifs.matrices import (
     BASE_CODE,
@@ -75,6 +75,7 @@ def prepare_motif(
 ) -> ScoredMotif:
     """Integerise a motif's log-odds and compute its exact score distribution (FIMO-style)."""
     bg = _background(background)
+    pseudocount = _require_pseudocount(pseudocount)
     lo = motif.log_odds(pseudocount, bg)
     span = float((lo.max(axis=1) - lo.min(axis=1)).sum())
     scale = bins / span if span > 0 else 1.0
@@ -89,6 +90,43 @@ def prepare_motif(
         dist = new
     tail = np.cumsum(dist[::-1])[::-1]
     return ScoredMotif(motif, w, scale, int(w.min(axis=1).sum()), np.minimum(tail, 1.0))
+
+
+def _require_pvalue(pvalue) -> float:
+    """A p-value threshold in (0, 1]; NaN, text or None is a ConfigError."""
+    from helixforge.core.options import require_float
+
+    try:
+        return require_float(pvalue, "pvalue", low=0, high=1, low_open=True)
+    except ConfigError:
+        raise ConfigError(f"pvalue must be in (0, 1], got {pvalue!r}",
+                          hint="e.g. pvalue=1e-4 (FIMO's default)") from None  # fmt: skip
+
+
+def _require_pseudocount(pseudocount) -> float:
+    """A finite pseudocount ≥ 0 (a negative one makes negative probabilities)."""
+    from helixforge.core.options import require_float
+
+    return require_float(pseudocount, "pseudocount", low=0)
+
+
+def as_motifs(motifs) -> list[Motif]:
+    """`motifs` as a list of `Motif`: one Motif is a list of one; None / [] / ids given as text
+    / other objects are a ConfigError saying how to get motifs."""
+    if isinstance(motifs, Motif):
+        return [motifs]
+    how = "load them first, e.g. load_jaspar(ids=['MA0139.2']) or read_motifs('file.meme')"
+    if isinstance(motifs, str | bytes | os.PathLike):
+        raise ConfigError(f"motifs {motifs!r} is text, not Motif objects", hint=how)
+    if not motifs:
+        raise ConfigError("no motifs to scan with", hint=how)
+    out = list(motifs)
+    for i, m in enumerate(out):
+        if not isinstance(m, Motif):
+            raise ConfigError(
+                f"motifs[{i}] is a {type(m).__name__} ({str(m)[:40]!r}), not a Motif", hint=how
+            )
+    return out
 
 
 # ---------------------------------------------------------------- scanning
@@ -120,13 +158,15 @@ class MotifScanner:
         bins: int = 4000,
         chunk: int = 1 << 15,
     ):
-        if not motifs:
-            raise ConfigError("no motifs to scan with")
-        if not 0 < pvalue <= 1:
-            raise ConfigError(f"pvalue must be in (0, 1], got {pvalue}")
+        from helixforge.core.options import require_int
+
+        motifs = as_motifs(motifs)
+        pvalue = _require_pvalue(pvalue)
         self.background = _background(background)
         self.pvalue = float(pvalue)
-        self.chunk = int(chunk)
+        self.chunk = require_int(chunk, "chunk", min_value=1)
+        bins = require_int(bins, "bins", min_value=1)
+        pseudocount = _require_pseudocount(pseudocount)
         self.prepared = [prepare_motif(m, self.background, pseudocount, bins) for m in motifs]
         self.lengths = np.array([p.motif.length for p in self.prepared])
         self.thresholds = np.array([p.threshold(self.pvalue) for p in self.prepared])
@@ -303,6 +343,13 @@ def scan(
 
 def hits_to_bed(hits: pd.DataFrame) -> pd.DataFrame:
     """BED6 view of a hits table: chrom, start, end, name (id_name), score, strand."""
+    need = ["seq", "start", "end", "strand", "motif_id", "name", "score"]
+    missing = [c for c in need if c not in getattr(hits, "columns", ())]
+    if missing:
+        raise InputError(
+            f"hits must be a table from scan() with columns {need}; missing {missing}",
+            hint="pass the DataFrame that scan() / scan_fasta() returned",
+        )
     return pd.DataFrame(
         {
             "chrom": hits["seq"],

@@ -24,6 +24,15 @@ def benjamini_hochberg(p) -> np.ndarray:
     p = np.asarray(p, dtype=float)
     out = np.full_like(p, np.nan)
     ok = ~np.isnan(p)
+    bad = ok & ((p < 0) | (p > 1))
+    if bad.any():
+        from helixforge.core.errors import InputError
+
+        i = int(np.flatnonzero(bad.ravel())[0])
+        raise InputError(
+            f"p-values must lie in [0, 1]; p[{i}] = {p.ravel()[i]!r}",
+            hint="pass p-values, not scores or log p-values",
+        )
     if ok.any():
         out[ok] = false_discovery_control(p[ok], method="bh")
     return out

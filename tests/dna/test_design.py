@@ -142,3 +142,26 @@ def test_design_with_lm_refuses_seed_and_edit_options(tmp_path):
     assert res.exit_code == 2, res.output
     assert "--fasta, --keep-out, --minimize cannot be used with it" in res.output, res.output
     assert not (tmp_path / "d.fa").exists()
+
+
+def test_one_seed_string_is_one_seed_and_missing_seeds_are_named(make_detector):
+    res = design_sequences(make_detector(), SEED, edits=1)
+    assert len(res) == 1 and len(res["sequence"][0]) == len(SEED)
+    with pytest.raises(InputError, match="seeds is None"):
+        design_sequences(make_detector(), None)
+    with pytest.raises(InputError, match="seed2 is missing"):
+        design_sequences(make_detector(), [SEED, None])
+
+
+@pytest.mark.parametrize(
+    "keep_out, match",
+    [("1-5", r"parse_keep_out\('1-5'\)"), ([(5, 2)], "is empty"), ([(-3, 4)], "at least 0")],
+)
+def test_keep_out_given_wrongly_is_a_config_error(make_detector, keep_out, match):
+    with pytest.raises(ConfigError, match=match):
+        design_sequences(make_detector(), [SEED], edits=1, keep_out=keep_out)
+
+
+def test_a_seed_shorter_than_the_model_is_named(make_detector):
+    with pytest.raises(InputError, match="failed on 1 sequence.*length 4"):
+        design_sequences(make_detector(), ["ACGT"], edits=1)

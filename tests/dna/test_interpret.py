@@ -230,3 +230,81 @@ def test_a_folder_inside_a_run_is_refused_naming_the_run_to_pass(tmp_path, insid
     with pytest.raises(InputError, match="pass the run directory") as info:
         load_run_model(run / inside)
     assert str(run) in info.value.message + (info.value.hint or "")
+
+
+# ---------------------------------------------------------------- Python-API inputs
+
+_SEQ = "ACGTTGATAAGCACGTACGTAC"
+
+
+@pytest.mark.parametrize(
+    "given",
+    [
+        pytest.param(np.array([_SEQ, _SEQ]), id="ndarray-of-str"),
+        pytest.param(pd.Series([_SEQ, _SEQ]), id="series"),
+        pytest.param([_SEQ.encode(), _SEQ.encode()], id="bytes"),
+    ],
+)
+def test_attributions_take_arrays_series_and_bytes(make_detector, given):
+    want = ism(make_detector(), [_SEQ, _SEQ])
+    assert np.allclose(ism(make_detector(), given), want)
+    assert gradient_x_input(make_detector(), given).shape == (2, len(_SEQ), 4)
+
+
+@pytest.mark.parametrize(
+    "given, match",
+    [
+        (None, "sequences is None"),
+        ([_SEQ, None], r"sequences\[1\] is missing"),
+        ([">seq1\n" + _SEQ], r"sequences\[0\]: character '>' at position 1 is a FASTA header"),
+        ([_SEQ + " \n"], r"position 23 is whitespace"),
+        ([""], "all empty"),
+    ],
+)
+def test_what_would_be_scored_as_n_or_crash_is_named(make_detector, given, match):
+    from helixforge.core.errors import InputError
+
+    with pytest.raises(InputError, match=match):
+        ism(make_detector(), given)
+
+
+def test_sequences_shorter_than_the_model_and_bad_batch_sizes(make_detector):
+    from helixforge.core.errors import InputError
+
+    with pytest.raises(InputError, match="failed on 1 sequence.*length 3"):
+        gradient_x_input(make_detector(), ["ACG"])
+    with pytest.raises(ConfigError, match="batch_size must be at least 1"):
+        ism(make_detector(), [_SEQ], batch_size=0)
+    with pytest.raises(ConfigError, match="is a path, not a model"):
+        ism("runs/promoter", [_SEQ])
+    assert gradient_x_input(make_detector(), []).shape == (0, 0, 4)
+
+
+def test_seqlet_inputs_must_match_the_contributions(make_detector):
+    from helixforge.core.errors import InputError
+
+    attr = gradient_x_input(make_detector(), [_SEQ] * 3)
+    with pytest.raises(InputError, match="sequences has 1 entries but contributions has 3"):
+        extract_seqlets(attr, _SEQ)  # one string: its characters were taken as 22 sequences
+    with pytest.raises(InputError, match="names has 2 entries"):
+        extract_seqlets(attr, names=["a", "b"])
+    with pytest.raises(ConfigError, match="window must be at least 1"):
+        extract_seqlets(attr, window=0)
+    seqlets = extract_seqlets(attr, [_SEQ] * 3, threshold=-1)
+    with pytest.raises(InputError, match="differ in shape"):
+        cluster_seqlets(attr, _SEQ, seqlets)
+
+
+def test_match_motif_and_onehot_to_sequences_name_a_wrong_matrix():
+    from helixforge.core.errors import InputError
+
+    db = [Motif("m", "m", counts_for("TGATAAGC"))]
+    with pytest.raises(InputError, match=r"\(L, 4\) matrix"):
+        match_motif(np.ones((8, 3)), db)
+    with pytest.raises(InputError, match="non-finite"):
+        match_motif(np.full((8, 4), np.nan), db)
+    with pytest.raises(ConfigError, match="top must be at least 1"):
+        match_motif(np.ones((8, 4)), db, top=-1)
+    with pytest.raises(InputError, match="numeric one-hot array"):
+        onehot_to_sequences(["ACGT"])
+    assert onehot_to_sequences(onehot_sequences(["ACGN"])[0]) == ["ACGN"]

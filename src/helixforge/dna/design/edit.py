@@ -38,14 +38,28 @@ DESIGN_COLUMNS = [
 
 def _keep_out_mask(length: int, keep_out) -> np.ndarray:
     """Boolean (L,) mask of positions that may change; keep_out: positions or (start, end) ranges."""
+    from helixforge.core.options import require_int
+
+    if isinstance(keep_out, str):
+        raise ConfigError(
+            f"keep_out {keep_out!r} is text; in Python it is 0-based (start, end) ranges",
+            hint=f"pass parse_keep_out({keep_out!r}) (1-based, inclusive, as on the command "
+            "line) or a list such as [(0, 20), 35]",
+        )
     allowed = np.ones(length, dtype=bool)
     for item in keep_out or []:
         if isinstance(item, tuple | list) and len(item) == 2:
-            a, b = int(item[0]), int(item[1])
-            allowed[max(0, a) : max(0, b)] = False
+            a = require_int(item[0], f"keep_out range {tuple(item)!r} start", min_value=0)
+            b = require_int(item[1], f"keep_out range {tuple(item)!r} end", min_value=0)
+            if b <= a:
+                raise ConfigError(
+                    f"keep_out range {tuple(item)!r} is empty: ranges are 0-based (start, end) "
+                    "with end > start"
+                )
+            allowed[a:b] = False
         else:
-            i = int(item)
-            if 0 <= i < length:
+            i = require_int(item, f"keep_out position {item!r}", min_value=0)
+            if i < length:
                 allowed[i] = False
     return allowed
 
@@ -235,6 +249,14 @@ def design_sequences(
     sign = 1.0 if maximize else -1.0
     rng = np.random.default_rng(seed)
     rows = []
+    if seeds is None:
+        raise InputError("seeds is None", hint="pass a list of seed sequences (or one sequence)")
+    if isinstance(seeds, str | bytes | bytearray):  # one seed, not one seed per character
+        seeds = [seeds]
+    elif type(seeds).__name__ == "ndarray":
+        from helixforge.lm.inputs import as_sequences
+
+        seeds = as_sequences(seeds, "seeds")
     for k, item in enumerate(seeds):
         name, seq = item if isinstance(item, tuple | list) else (f"seed{k + 1}", item)
         seq = validate_dna(seq, name=str(name), allow_n=False)

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from helixforge.core.errors import ConfigError
+from helixforge.core.errors import ConfigError, InputError
 from helixforge.dna.motifs import BASES, Motif, benjamini_hochberg
 
 # ---------------------------------------------------------------- motif comparison
@@ -80,8 +80,24 @@ def match_motif(
         raise ConfigError(
             f"unknown motif comparison metric {metric!r}", hint="use pearson or euclidean"
         )
+    from helixforge.core.options import require_int
+
+    min_overlap = require_int(min_overlap, "min_overlap", min_value=1)
+    n_null = require_int(n_null, "n_null", min_value=1)
+    if top is not None:
+        top = require_int(top, "top", min_value=1)
     db = database if isinstance(database, MotifDatabase) else MotifDatabase(database)
-    q = query.probabilities() if isinstance(query, Motif) else np.asarray(query, dtype=np.float64)
+    q = query.probabilities() if isinstance(query, Motif) else np.asarray(query)
+    if q.dtype.kind not in "fiub" or q.ndim != 2 or q.shape[1] != 4 or not len(q):
+        raise InputError(
+            f"query must be a Motif or an (L, 4) matrix in ACGT order, got "
+            f"{type(query).__name__} of shape {np.shape(q)}",
+            hint="pass a seqlet cluster's .pfm, a Motif, or an (L, 4) array",
+        )
+    q = q.astype(np.float64)
+    if not np.isfinite(q).all() or (q < 0).any():
+        raise InputError("query matrix has negative or non-finite entries",
+                         hint="pass probabilities or counts (≥ 0) per column")  # fmt: skip
     q = q / np.maximum(q.sum(1, keepdims=True), 1e-12)
     comp = db.columns[:, ::-1]
     if metric == "pearson":

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -21,15 +20,27 @@ from helixforge.core.errors import ConfigError, InputError
 
 
 def onehot_sequences(seqs: Sequence[str], length: int | None = None) -> np.ndarray:
-    """(N, L, 4) float32 one-hot, right-padded with N (zero rows) to `length` or the longest."""
-    from helixforge.dna.encode import onehot_batch
+    """(N, L, 4) float32 one-hot, right-padded with N (zero rows) to `length` or the longest.
 
-    return onehot_batch([s.upper() for s in seqs], length)
+    `seqs`: a list (array, Series, generator) of sequences, or one sequence; soft-masked, RNA
+    and IUPAC codes are read (IUPAC as N). A missing item, whitespace, a '>' header or other
+    text is an `InputError` naming the sequence and position (it would be scored as N)."""
+    from helixforge.dna.encode import onehot_batch
+    from helixforge.dna.sequence import as_sequences, check_nucleotides
+
+    seqs = check_nucleotides(as_sequences(seqs, "sequences"), "sequences")
+    return onehot_batch(seqs, length)
 
 
 def onehot_to_sequences(x: np.ndarray) -> list[str]:
-    """Inverse of one-hot encoding (zero rows become N)."""
+    """Inverse of one-hot encoding (zero rows become N); (L, 4) is one sequence."""
     x = np.asarray(x)
+    if x.dtype.kind not in "fiub" or x.ndim not in (2, 3) or x.shape[-1] != 4:
+        raise InputError(
+            f"onehot_to_sequences needs a numeric one-hot array (N, L, 4) or (L, 4), got "
+            f"{type(x).__name__} of dtype {x.dtype} and shape {x.shape}"
+        )
+    x = x[None] if x.ndim == 2 else x
     idx = np.where(x.sum(-1) > 0, x.argmax(-1), 4)
     letters = np.frombuffer(b"ACGTN", np.uint8)
     return [letters[row].tobytes().decode() for row in idx]
@@ -49,18 +60,22 @@ class Scorer:
     def __init__(
         self, model: Any, target: Any = None, batch_size: int = 256, device: str | None = None
     ):
+        from helixforge.core.options import require_int
+
         self.model = model
-        self.batch_size = int(batch_size)
+        self.batch_size = require_int(batch_size, "batch_size", min_value=1)
         self.kind = _model_kind(model)
         self.column, self.sign = _target_column(model, target)
         self.device = device
 
     # -- torch path
     def _torch_forward(self, x):
-        if self.kind == "onehot":
-            out = self.model.forward_onehot(x)
-        else:
-            out = self.model(x)
+        try:
+            out = self.model.forward_onehot(x) if self.kind == "onehot" else self.model(x)
+        except RuntimeError as exc:
+            if not _is_shape_error(exc):
+                raise
+            raise _model_failed(x.shape, exc) from exc
         if out.ndim == 1:
             out = out[:, None]
         if self.column >= out.shape[1]:
@@ -102,10 +117,13 @@ class Scorer:
                 out.append(self.sign * _column(np.asarray(self.model.predict(seqs)), self.column))
         else:
             for i in range(0, len(x), self.batch_size):
-                out.append(
-                    self.sign
-                    * _column(np.asarray(self.model(x[i : i + self.batch_size])), self.column)
-                )
+                try:
+                    raw = np.asarray(self.model(x[i : i + self.batch_size]))
+                except (RuntimeError, ValueError) as exc:
+                    if not _is_shape_error(exc):
+                        raise
+                    raise _model_failed(x[i : i + self.batch_size].shape, exc) from exc
+                out.append(self.sign * _column(raw, self.column))
         return np.concatenate(out).astype(np.float64)
 
     def gradient(self, x: np.ndarray) -> np.ndarray:
@@ -117,6 +135,8 @@ class Scorer:
             )
         import torch
 
+        if len(x) == 0:
+            return np.zeros(np.shape(x), dtype=np.float32)
         dev = self._torch_device()
         grads = []
         for i in range(0, len(x), self.batch_size):
@@ -128,6 +148,28 @@ class Scorer:
             self._torch_forward(xb).sum().backward()
             grads.append(xb.grad.detach().float().cpu().numpy())
         return np.concatenate(grads)
+
+
+_SHAPE_WORDS = ("kernel size", "input size", "shape", "size of tensor", "sizes of tensors",
+                "must match the size", "mat1 and mat2")  # fmt: skip
+
+
+def _is_shape_error(exc: Exception) -> bool:
+    """A torch / NumPy error about the input's size (not a crash, out of memory or a bug)."""
+    text = str(exc).lower()
+    return "out of memory" not in text and any(w in text for w in _SHAPE_WORDS)
+
+
+def _model_failed(shape, exc: Exception) -> InputError:
+    """The model raised on a batch: name the batch shape (the usual cause is sequences shorter
+    than the model's receptive field, or not the length it was trained on)."""
+    n, length = (tuple(shape) + (0, 0))[:2]
+    return InputError(
+        f"the model failed on {n} sequence(s) of length {length}: "
+        f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}",
+        hint="sequences may be shorter than the model's input (its kernels / receptive field) or "
+        "not the length it was trained on; pass longer sequences or a larger window",
+    )
 
 
 def _column(out: np.ndarray, column: int) -> np.ndarray:
@@ -148,6 +190,11 @@ def _model_kind(model: Any) -> str:
         return "predict"
     if callable(model):
         return "callable"
+    if isinstance(model, str | os.PathLike):
+        raise ConfigError(
+            f"model {str(model)!r} is a path, not a model",
+            hint=f"load it first: load_run_model({str(model)!r}) for a `helix dna train` run",
+        )
     raise ConfigError(
         f"cannot score sequences with a {type(model).__name__}",
         hint="pass a SequenceModel, nn.Module or function",
@@ -184,20 +231,29 @@ def as_scorer(model: Any, target: Any = None, batch_size: int = 256) -> Scorer:
 
 
 def _batch(seqs_or_x) -> np.ndarray:
-    if isinstance(seqs_or_x, np.ndarray):
+    """A one-hot batch (N, L, 4) from sequences or from a one-hot array (L, 4) / (N, L, 4)."""
+    if isinstance(seqs_or_x, np.ndarray) and seqs_or_x.dtype.kind in "fiub":
         x = seqs_or_x.astype(np.float32, copy=False)
-        return x[None] if x.ndim == 2 else x
-    if isinstance(seqs_or_x, str):
-        seqs_or_x = [seqs_or_x]
-    return onehot_sequences(list(seqs_or_x))
+        x = x[None] if x.ndim == 2 else x
+        if x.ndim != 3 or x.shape[-1] != 4:
+            raise InputError(
+                f"a one-hot batch must be shaped (N, L, 4) or (L, 4), got {seqs_or_x.shape}",
+                hint="pass sequences as strings, or one-hot arrays in ACGT order",
+            )
+        return x
+    x = onehot_sequences(seqs_or_x)
+    if x.shape[0] and x.shape[1] == 0:
+        raise InputError("sequences are all empty (length 0)", hint="pass sequences with bases")
+    return x
 
 
 def load_run_model(run: str | os.PathLike, device: str = "cpu") -> Any:
     """The model of a `helix dna train` run directory (or of its model/ folder)."""
     from helixforge.core.artifacts import refuse_foreign
     from helixforge.dna.models import load_sequence_model
+    from helixforge.lm.inputs import as_path
 
-    d = Path(run)
+    d = as_path(run, "run directory")
     if not d.exists():
         raise InputError(
             f"{d}: run directory not found", hint="pass the --out directory of `helix dna train`"

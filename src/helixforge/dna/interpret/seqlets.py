@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from helixforge.core.errors import ConfigError
+from helixforge.core.errors import ConfigError, InputError
 from helixforge.dna.interpret.scoring import _batch
 
 # ---------------------------------------------------------------- seqlets
@@ -38,10 +38,40 @@ def extract_seqlets(
     Each seqlet is the window plus `flank` bases on both sides.
     Returns seq_index, seq, start, end (0-based, end exclusive), score, sequence; by score.
     """
-    c = np.asarray(contributions, dtype=np.float64)
+    from helixforge.core.options import require_float, require_int
+    from helixforge.lm.inputs import as_sequences
+
+    c = np.asarray(contributions) if contributions is not None else np.zeros(0)
+    if c.dtype.kind not in "fiub" or c.ndim not in (2, 3) or c.shape[-1] != 4:
+        raise InputError(
+            f"contributions must be a numeric array shaped (N, L, 4) or (L, 4), got "
+            f"{type(contributions).__name__} of shape {c.shape}",
+            hint="pass what gradient_x_input / attribute returned",
+        )
+    c = c.astype(np.float64, copy=False)
     if c.ndim == 2:
         c = c[None]
     n, length, _ = c.shape
+    window = require_int(window, "window", min_value=1)
+    flank = require_int(flank, "flank", min_value=0)
+    max_per_sequence = require_int(max_per_sequence, "max_per_sequence", min_value=0)
+    if threshold == "auto":
+        fdr = require_float(fdr, "fdr", low=0, high=1, low_open=True, high_open=True)
+    else:
+        threshold = require_float(threshold, "threshold (a number or 'auto')")
+    for arg, values in (("sequences", sequences), ("names", names)):
+        if values is None:
+            continue
+        values = as_sequences(values, arg) if arg == "sequences" else list(values)
+        if len(values) != n:
+            raise InputError(
+                f"{arg} has {len(values)} entries but contributions has {n} sequence(s)",
+                hint=f"pass one {arg[:-1]} per row of contributions, in the same order",
+            )
+        if arg == "sequences":
+            sequences = values
+        else:
+            names = values
     if length < window:
         raise ConfigError(f"sequences ({length} bp) are shorter than the seqlet window ({window})")
     per_pos = c.sum(-1)
@@ -133,8 +163,21 @@ def cluster_seqlets(
     max_shift: int | None = None,
 ) -> list[SeqletCluster]:
     """Group seqlets greedily (strongest first) by contribution cross-correlation; largest first."""
+    from helixforge.core.options import require_float, require_int
+
     x = _batch(onehot_or_seqs)
     c = np.asarray(contributions, dtype=np.float64)
+    c = c[None] if c.ndim == 2 else c
+    if c.shape != x.shape:
+        raise InputError(
+            f"contributions {c.shape} and the sequences {x.shape} (one-hot) differ in shape",
+            hint="pass the sequences (or one-hot batch) the contributions were computed on",
+        )
+    similarity = require_float(similarity, "similarity", low=-1, high=1)
+    max_clusters = require_int(max_clusters, "max_clusters", min_value=1)
+    max_seqlets = require_int(max_seqlets, "max_seqlets", min_value=1)
+    if max_shift is not None:
+        max_shift = require_int(max_shift, "max_shift", min_value=0)
     rows = seqlets.head(max_seqlets)
     if rows.empty:
         return []

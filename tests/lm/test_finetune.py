@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -321,3 +323,43 @@ def test_kill_9_during_finetune_then_resume_gives_the_uninterrupted_model(publis
     a = pd.read_csv(tmp_path / "whole" / "predictions.csv")
     b = pd.read_csv(tmp_path / "run" / "predictions.csv")
     assert np.allclose(a["label_prob"], b["label_prob"], atol=1e-6)
+
+
+def test_an_interrupted_token_classification_finetune_resumes(
+    pretrained_encoder, tmp_path, monkeypatch
+):
+    import helixforge.core.training as training
+
+    rng = np.random.default_rng(1)
+    seqs = ["".join(rng.choice(list("ACGT"), 30)) for _ in range(24)]
+    df = pd.DataFrame({"sequence": seqs, "mask": ["".join(str(int(c in "GC")) for c in s)
+                                                  for s in seqs]})  # fmt: skip
+    df.to_csv(tmp_path / "t.csv", index=False)
+    opts = dict(task="token-classification", label_cols=["mask"], epochs=3, batch_size=8,
+                lr=5e-3, threads=1, device="cpu", report=False)  # fmt: skip
+    finetune(pretrained_encoder, tmp_path / "t.csv", out=tmp_path / "whole", **opts)
+    real, saved = training._save_epoch, []
+
+    def save_then_die(*args, **kw):
+        real(*args, **kw)
+        saved.append(1)
+        if len(saved) == 2:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(training, "_save_epoch", save_then_die)
+    with pytest.raises(KeyboardInterrupt):
+        finetune(pretrained_encoder, tmp_path / "t.csv", out=tmp_path / "run", **opts)
+    stage = tmp_path / ".run.partial"
+    assert (stage / "checkpoints" / "member_0" / "last.pt").is_file()
+    resumed_epochs = []
+    monkeypatch.setattr(training, "_save_epoch",
+                        lambda *a, **k: (resumed_epochs.append(a[4]), real(*a, **k)))  # fmt: skip
+    finetune(pretrained_encoder, tmp_path / "t.csv", out=tmp_path / "run", resume=True, **opts)
+    assert resumed_epochs == [2]  # the last epoch only
+    weights = Path("model") / "member_0"
+    a = {str(p.relative_to(tmp_path / "whole")): p.read_bytes()
+         for p in (tmp_path / "whole" / weights).rglob("*.safetensors")}  # fmt: skip
+    b = {str(p.relative_to(tmp_path / "run")): p.read_bytes()
+         for p in (tmp_path / "run" / weights).rglob("*.safetensors")}  # fmt: skip
+    assert a and a == b  # the resumed model is the uninterrupted one, byte for byte
+    assert not stage.exists() and not (tmp_path / "run" / "checkpoints").exists()

@@ -304,18 +304,13 @@ def finetune(
     if task == TOKEN_TASK:
         from helixforge.lm.finetune_token import finetune_tokens
 
-        if resume:
-            raise ConfigError(
-                "--resume applies to sequence-level tasks; a token-classification run starts "
-                "afresh",
-                hint="run again without --resume",
-            )
         if ensemble != 1:
             raise ConfigError(
                 "--ensemble applies to sequence-level tasks, not token-classification"
             )
         return finetune_tokens(model_path, data, valid, test, kw=kw, config=config, out=out,
-                               max_rows=max_rows, seed=seed, overwrite=overwrite, report=report)  # fmt: skip
+                               max_rows=max_rows, seed=seed, overwrite=overwrite, report=report,
+                               resume=resume, log=log)  # fmt: skip
     table, parts = load_labelled(data, valid, test, sequence_col, label_cols, task,
                                  max_rows=max_rows, seed=seed, check=sequence_check(model_path))  # fmt: skip
     n_train = parts.count("train")

@@ -7,6 +7,8 @@ directory with the shared pieces (`helixforge.lm.finetune_report.write_token_run
 manifest.json, metrics.json ({"valid"|"test": {label: per-position metrics}}), predictions.csv
 (valid and test rows: input columns + `T_pred`, the predicted label of every position),
 errors.csv, card.md and report.html. `helix lm predict` reads it like any other lm run.
+Every epoch is checkpointed in `.OUT.partial/checkpoints/member_0/` (the resume key, the same
+as a sequence-level run's, in `resume.json`), so `resume=True` continues a killed run.
 """
 
 from __future__ import annotations
@@ -89,12 +91,17 @@ def finetune_tokens(
     seed: int,
     overwrite: bool,
     report: bool,
+    resume: bool = False,
+    log: Any = None,
 ) -> SupervisedRun:
     """Fine-tune a token classifier and write its run directory (see the module docstring)."""
+    import shutil
     from pathlib import Path
 
     from helixforge.core.io import staging_dir
+    from helixforge.core.supervised import RESUME_FILE, resumable_stage
     from helixforge.core.supervised.train import RUN_KIND
+    from helixforge.lm.finetune import CHECKPOINTS, _resume_key
     from helixforge.lm.finetune_report import write_token_run
 
     seq_col, label_col = config["sequence_col"], config["label_cols"][0]
@@ -118,11 +125,14 @@ def finetune_tokens(
         raise NoUsableRowsError(
             f"{source_name(data)}: no usable rows ({len(errors)} rejected)", hint=errors.summary()
         )
-    model = LMPropertyModel(model_path, **kw)
-    model.label_cols = [label_col]
-    v = parts.get("valid")
-    model.fit(parts["train"][1], parts["train"][2], [TOKEN_TASK],
-              valid=(v[1], v[2]) if v and v[1] else None, seed=seed)  # fmt: skip
+    key = _resume_key(model_path, data, config, seed, 1, None)
+    with resumable_stage(out, key, resume, log) as stage:
+        ckpt = stage / CHECKPOINTS / "member_0"
+        model = LMPropertyModel(model_path, **kw, checkpoint_dir=ckpt, resume=resume)
+        model.label_cols = [label_col]
+        v = parts.get("valid")
+        model.fit(parts["train"][1], parts["train"][2], [TOKEN_TASK],
+                  valid=(v[1], v[2]) if v and v[1] else None, seed=seed)  # fmt: skip
     metrics: dict[str, Any] = {"notes": notes}
     frames = []
     for part in ("valid", "test"):
@@ -146,7 +156,10 @@ def finetune_tokens(
     }  # fmt: skip
     sources = [s for s in (data, valid, test) if isinstance(s, str | os.PathLike)]
     predictions = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    scratch = [stage / CHECKPOINTS, stage / RESUME_FILE]
     with staging_dir(out, keep_on_error=False) as stage:
+        for p in scratch:  # not part of the run
+            shutil.rmtree(p) if p.is_dir() else p.unlink(missing_ok=True)
         report_path = write_token_run(
             stage, model=model, config=cfg, metrics=metrics, errors=errors,
             predictions=predictions, sources=sources, report=report,

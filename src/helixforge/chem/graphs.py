@@ -222,7 +222,9 @@ def _parse(item: Any):
         return item
     if not isinstance(item, str):
         return None
-    return Chem.MolFromSmiles(item)
+    from helixforge.chem.standardize import plain_mol
+
+    return plain_mol(item)
 
 
 def featurize_graphs(molecules: Sequence[Any]) -> GraphSet:
@@ -232,6 +234,9 @@ def featurize_graphs(molecules: Sequence[Any]) -> GraphSet:
     warnings are silenced (callers report invalid rows themselves)."""
     from rdkit import RDLogger
 
+    from helixforge.chem.inputs import smiles_list
+
+    molecules = smiles_list(molecules, "featurize_graphs", "molecules")
     tables = _tables()
     anum: list[int] = []
     degree: list[int] = []

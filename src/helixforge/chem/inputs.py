@@ -181,6 +181,16 @@ def label_matrix(y: Any, task_types: Sequence[str], where: str, n: int | None = 
     return arr
 
 
+def valid_pair(valid: Any, where: str) -> tuple[Any, Any]:
+    """`valid=(smiles, y)` of a model's fit, unpacked, or ConfigError."""
+    if not isinstance(valid, tuple | list) or len(valid) != 2:
+        raise ConfigError(
+            f"{where}: valid must be a pair (smiles, y), not {type(valid).__name__}",
+            hint="valid=(valid_smiles, valid_y)",
+        )
+    return valid[0], valid[1]
+
+
 def _labels_with_missing(y: Any, where: str) -> np.ndarray:
     """Labels NumPy cannot cast as a whole: pd.NA / None are missing (NaN); anything else that
     is not a number is named with its position."""

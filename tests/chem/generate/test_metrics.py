@@ -111,3 +111,29 @@ def test_all_invalid_gives_validity_only():
     assert m["valid"] == 0 and "IntDiv" not in m
     with pytest.raises(InputError, match="no valid"):
         M.ReferenceStats.from_smiles(["xx"])
+
+
+def test_metric_inputs_a_notebook_passes(tmp_path):
+    """A string where a list goes was scored char by char (unique_at('CCO') = 2/3); a string as
+    the training set tested substrings (novelty(['CO'], 'CCO') = 0); NaN (an empty sample read
+    back from a CSV) raised; 'C C' counted as methane; ndarray / Series raised 'truth value'."""
+    with pytest.raises(InputError, match="one string"):
+        M.unique_at("CCO")
+    with pytest.raises(InputError, match="one string"):
+        M.validity("CCO")
+    with pytest.raises(InputError, match="train must be a set"):
+        M.novelty(["CO"], "CCO")
+    with pytest.raises(InputError, match="train must be a set"):
+        M.novelty(["CO"], None)
+    assert M.novelty(["CO", "CC"], ["CC"]) == 0.5  # a list works as a set
+    assert M.validity(np.array(["CCO", "C C", "ＣＣO"])) == pytest.approx(1 / 3)
+    assert M.validity([float("nan"), "CCO"]) == 0.5
+    with pytest.raises(InputError, match=r"smiles\[0\] is int"):
+        M.validity([5, "CCO"])
+    with pytest.raises(Exception, match="k must be at least 1"):
+        M.unique_at(["CCO"], k=0)
+    with pytest.raises(InputError, match="no such reference statistics file"):
+        M.ReferenceStats.load(tmp_path / "missing.npz")
+    (tmp_path / "bad.npz").write_bytes(b"garbage")
+    with pytest.raises(InputError, match="damaged reference statistics"):
+        M.ReferenceStats.load(tmp_path / "bad.npz")

@@ -157,7 +157,7 @@ def test_can_encode_filters_before_scoring():
     prior = tiny_prior()
     assert prior.can_encode("c1ccccc1O") and not prior.can_encode("[Xe]")
     assert prior.log_likelihood([]).shape == (0,)
-    with pytest.raises(InputError, match="not one string"):
+    with pytest.raises(InputError, match="is one string"):
         prior.log_likelihood("CCO")
 
 
@@ -514,3 +514,15 @@ def test_finetune_takes_every_seed_the_cli_accepts(tmp_path: Path, seed):
     # RDKit reads a seed of 0 as 'unseeded': seed 0's first molecule got another spelling
     # on every call
     assert randomized(CORPUS[:3], 3, 0, prior) == randomized(CORPUS[:3], 3, 0, prior)
+
+
+def test_sample_takes_numpy_integers_and_checks_the_seed():
+    import numpy as np
+
+    prior = tiny_prior()
+    assert len(prior.sample(np.int64(3), seed=np.int64(0))[0]) == 3  # refused as 'not 3' before
+    for seed in ("a", 1.5, 2**70):
+        with pytest.raises(ConfigError, match="seed must be an integer"):
+            prior.sample(2, seed=seed)
+    with pytest.raises(InputError, match="smiles is None"):
+        prior.log_likelihood(None)

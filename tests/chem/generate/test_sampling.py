@@ -199,3 +199,13 @@ def test_vocabulary_tokens_are_classified():
     assert [token_class(t) for t in ["=", "#", "-", "/", "\\", ":"]] == [BOND] * 6
     assert [token_class(t) for t in ["1", "9", "%10"]] == [RING] * 3
     assert [token_class(t) for t in ["+", "@", "[]", "%1"]] == [OTHER] * 4
+
+
+def test_canonicalize_and_summaries_take_lists_only():
+    from helixforge.chem.generate.sampling import canonicalize, summarize_samples
+
+    assert canonicalize(["CCO", "C C", float("nan"), b"CCO", ""]) == ["CCO", None, None, None, None]
+    with pytest.raises(InputError, match="one string"):
+        canonicalize("CCO")  # it gave ['C', 'C', 'O']
+    with pytest.raises(InputError, match="one string"):
+        summarize_samples("CCO")

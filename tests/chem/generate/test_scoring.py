@@ -193,3 +193,21 @@ transform = { type = "double_sigmoid", low = 1, high = 3 }
 """
     t = load_scoring(parse_design_text(text)).score(["CCO", "c1ccccc1CCN(C)C"])
     assert t["admet"].between(0, 1).all() and t["logp_raw"][1] > t["logp_raw"][0]
+
+
+def test_scoring_inputs_a_notebook_passes():
+    """'C C' was scored as methane (RDKit reads text after a space as a name), 'CCO' as the
+    three molecules C, C, O; a None config was a raw TypeError."""
+    from helixforge.core.errors import ConfigError, InputError
+
+    assert canonical_smiles("C C") is None and canonical_smiles("ＣＣO") is None
+    assert canonical_smiles("  CCO\n") == "CCO"
+    table = load_scoring(parse_design_text('[[component]]\ntype = "qed"\n'))
+    with pytest.raises(InputError, match="one string"):
+        table.score("CCO")
+    frame = table.score(["CCO", "C C", None, float("nan")])
+    assert frame["valid"].tolist() == [True, False, False, False]
+    with pytest.raises(ConfigError, match="design TOML path or a DesignConfig"):
+        load_scoring(None)
+    with pytest.raises(ConfigError, match="must be a str"):
+        parse_design_text(None)

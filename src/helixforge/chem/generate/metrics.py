@@ -46,7 +46,8 @@ from typing import Any
 
 import numpy as np
 
-from helixforge.core.errors import DataUnavailableError, InputError
+from helixforge.chem.inputs import check_int, smiles_list
+from helixforge.core.errors import DataUnavailableError, InputError, is_missing
 
 MOSES_ATOMS = frozenset({"C", "N", "S", "O", "F", "Cl", "Br", "H"})
 
@@ -57,16 +58,22 @@ def _quiet_rdkit() -> None:
     RDLogger.DisableLog("rdApp.*")
 
 
-def to_mols(smiles: Iterable[str]) -> list:
-    """RDKit molecules (None where a SMILES is empty or invalid)."""
-    from rdkit import Chem
+def to_mols(smiles: Iterable[str], where: str = "to_mols") -> list:
+    """RDKit molecules (None where a SMILES is empty, missing — None / NaN, as an empty sample
+    reads back from a CSV — or invalid)."""
+    from helixforge.chem.standardize import plain_mol
 
     _quiet_rdkit()
     out = []
-    for s in smiles:
+    for i, s in enumerate(smiles_list(smiles, where)):
         if not isinstance(s, str):
-            raise InputError(f"expected SMILES strings, got {type(s).__name__} {s!r}")
-        m = Chem.MolFromSmiles(s) if s else None
+            if is_missing(s):
+                out.append(None)
+                continue
+            raise InputError(
+                f"{where}: smiles[{i}] is {type(s).__name__} {s!r}, not a SMILES string"
+            )
+        m = plain_mol(s) if s else None
         out.append(m if m is not None and m.GetNumAtoms() > 0 else None)
     return out
 
@@ -75,17 +82,22 @@ def canonical_valid(smiles: Sequence[str]) -> list[str]:
     """Canonical SMILES of the valid samples, in order (duplicates kept)."""
     from rdkit import Chem
 
-    return [Chem.MolToSmiles(m) for m in to_mols(smiles) if m is not None]
+    return [Chem.MolToSmiles(m) for m in to_mols(smiles, "canonical_valid") if m is not None]
 
 
 def validity(smiles: Sequence[str]) -> float:
-    if not smiles:
-        raise InputError("no molecules given")
-    return sum(m is not None for m in to_mols(smiles)) / len(smiles)
+    """Fraction of the samples RDKit parses (MOSES validity)."""
+    mols = to_mols(smiles, "validity")
+    if not mols:
+        raise InputError("validity: no molecules given")
+    return sum(m is not None for m in mols) / len(mols)
 
 
 def unique_at(canon_valid: Sequence[str], k: int | None = None) -> float:
     """Fraction of distinct SMILES among the first k (all when k is None or too large)."""
+    canon_valid = smiles_list(canon_valid, "unique_at", "canon_valid")
+    if k is not None:
+        k = check_int(k, "k", "unique_at", minimum=1)
     sub = list(canon_valid[:k]) if k else list(canon_valid)
     if not sub:
         return float("nan")
@@ -95,6 +107,18 @@ def unique_at(canon_valid: Sequence[str], k: int | None = None) -> float:
 def novelty(canon_valid: Sequence[str], train: set[str] | Any) -> float:
     """Distinct samples absent from `train` / distinct samples. `train` is a set of canonical
     SMILES or an object with `contains(list) -> bool array` (a NoveltyReference)."""
+    canon_valid = smiles_list(canon_valid, "novelty", "canon_valid")
+    if not hasattr(train, "contains") and (
+        isinstance(train, str | bytes) or not isinstance(train, Iterable)
+    ):
+        raise InputError(
+            f"novelty: train must be a set of canonical SMILES or a NoveltyReference, not "
+            f"{type(train).__name__} {str(train)[:40]!r}",
+            hint="pass set(training_smiles)"
+            + (" (a string would test substrings)" if isinstance(train, str) else ""),
+        )
+    if not hasattr(train, "contains") and not isinstance(train, set | frozenset | dict):
+        train = set(train)  # a list: membership by equality, at set speed
     distinct = sorted(set(canon_valid))
     if not distinct:
         return float("nan")
@@ -230,7 +254,7 @@ class ReferenceStats:
 
     @classmethod
     def from_smiles(cls, smiles: Sequence[str]) -> ReferenceStats:
-        mols = [m for m in to_mols(smiles) if m is not None]
+        mols = [m for m in to_mols(smiles, "ReferenceStats.from_smiles") if m is not None]
         if not mols:
             raise InputError("reference set has no valid molecules")
         return cls(fingerprints(mols), fragments(mols), scaffolds(mols))
@@ -245,12 +269,23 @@ class ReferenceStats:
 
     @classmethod
     def load(cls, path) -> ReferenceStats:
-        with np.load(path, allow_pickle=False) as z:
-            return cls(
-                np.unpackbits(z["fps"], axis=1)[:, :1024],
-                Counter(json.loads(str(z["frags"]))),
-                Counter(json.loads(str(z["scafs"]))),
+        if not Path(path).is_file():
+            raise InputError(
+                f"{path}: no such reference statistics file",
+                hint="write one with ReferenceStats.from_smiles(smiles).save(path)",
             )
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                return cls(
+                    np.unpackbits(z["fps"], axis=1)[:, :1024],
+                    Counter(json.loads(str(z["frags"]))),
+                    Counter(json.loads(str(z["scafs"]))),
+                )
+        except (OSError, ValueError, KeyError) as exc:
+            raise InputError(
+                f"{path}: damaged reference statistics file ({type(exc).__name__}: {exc})",
+                hint="write it again with ReferenceStats.from_smiles(smiles).save(path)",
+            ) from None
 
 
 # ---------------------------------------------------------------- FCD (fcd_torch's ChemNet)
@@ -389,9 +424,8 @@ def fcd(reference: FCDStats | Sequence[str], generated: FCDStats | Sequence[str]
 
 
 def _fcd_input(smiles: Sequence[str]) -> list[str]:
-    if isinstance(smiles, str):
-        raise InputError("FCD takes a sequence of SMILES, not one string")
-    canon = canonical_valid(list(smiles))
+    smiles = smiles_list(smiles, "fcd")
+    canon = canonical_valid(smiles)
     if len(canon) != len(smiles):
         raise InputError(
             f"FCD got {len(smiles) - len(canon)} invalid SMILES of {len(smiles)}: "
@@ -539,12 +573,10 @@ def moses_metrics(
     """
     from rdkit import Chem
 
-    if isinstance(generated, str):
-        raise InputError("moses_metrics takes a sequence of SMILES, not one string")
-    generated = list(generated)
+    generated = smiles_list(generated, "moses_metrics", "generated")
     if not generated:
         raise InputError("no generated molecules given")
-    mols_all = to_mols(generated)
+    mols_all = to_mols(generated, "moses_metrics")
     mols = [m for m in mols_all if m is not None]
     canon = [Chem.MolToSmiles(m) for m in mols]
     out: dict[str, float] = {

@@ -55,6 +55,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import numbers
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -384,9 +385,9 @@ class Prior:
         unencodable SMILES raises InputError (see `can_encode`). `constrained=True` scores
         under the syntax-masked policy that `sample(constrained=True, max_len=max_len)`
         draws from (InputError for a SMILES that policy cannot produce)."""
-        if isinstance(smiles, str):
-            raise InputError("log_likelihood takes a sequence of SMILES, not one string")
-        smiles = list(smiles)
+        from helixforge.chem.inputs import smiles_list
+
+        smiles = smiles_list(smiles, "Prior.log_likelihood")
         if not smiles:
             return torch.zeros(0, device=self.device)
         targets = self.encode_batch(smiles)
@@ -444,14 +445,21 @@ class Prior:
         """Sample `n` sequences → (decoded SMILES, log-likelihoods (n,)); see module doc.
         `constrained=True`: syntax-aware sampling (`sampling.SmilesSyntax`), and the returned
         log-likelihood is that of the masked policy (`log_likelihood(..., constrained=True)`)."""
-        if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+        if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 0:
             raise ConfigError(f"n must be a non-negative integer, not {n!r}")
+        n = int(n)  # a NumPy integer (len of an array, np.int64(3)) is one
         if not (isinstance(temperature, int | float) and 0.05 <= float(temperature) <= 10.0):
             raise ConfigError(f"temperature must be in [0.05, 10], not {temperature!r}")
         if isinstance(max_len, bool) or not isinstance(max_len, int) or not 1 <= max_len <= 1000:
             raise ConfigError(f"max_len must be an integer in [1, 1000], not {max_len!r}")
         if seed is not None and generator is not None:
             raise ConfigError("pass seed or generator, not both")
+        if seed is not None and (
+            isinstance(seed, bool)
+            or not isinstance(seed, numbers.Integral)
+            or not -(2**63) <= seed < 2**64
+        ):
+            raise ConfigError(f"seed must be an integer (64-bit), not {seed!r}", hint="e.g. seed=0")
         if seed is not None:
             generator = torch.Generator(device=self.device)
             generator.manual_seed(int(seed))

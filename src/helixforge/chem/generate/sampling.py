@@ -24,19 +24,25 @@ if TYPE_CHECKING:
 
 
 def canonicalize(smiles: Sequence[str]) -> list[str | None]:
-    """RDKit canonical SMILES, None for an empty or unparsable string."""
+    """RDKit canonical SMILES, None for an empty or unparsable string (or a missing value)."""
     from rdkit import Chem, RDLogger
+
+    from helixforge.chem.inputs import smiles_list
+    from helixforge.chem.standardize import plain_mol
 
     RDLogger.DisableLog("rdApp.*")
     out: list[str | None] = []
-    for s in smiles:
-        mol = Chem.MolFromSmiles(s) if s else None
+    for s in smiles_list(smiles, "canonicalize"):
+        mol = plain_mol(s) if isinstance(s, str) and s else None
         out.append(Chem.MolToSmiles(mol) if mol is not None and mol.GetNumAtoms() else None)
     return out
 
 
 def summarize_samples(canon: Sequence[str | None], novel_flags=None) -> dict[str, Any]:
     """Validity, uniqueness and (with per-sample novel flags) novelty of canonical samples."""
+    from helixforge.chem.inputs import smiles_list
+
+    canon = smiles_list(canon, "summarize_samples", "canon")
     n = len(canon)
     valid = [c for c in canon if c is not None]
     distinct = set(valid)

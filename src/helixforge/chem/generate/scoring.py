@@ -20,6 +20,9 @@ import pandas as pd
 
 from helixforge.chem.generate.scoring_components import Component, build_component
 from helixforge.chem.generate.scoring_config import DesignConfig, read_design_config
+from helixforge.chem.inputs import smiles_list
+from helixforge.chem.standardize import plain_mol
+from helixforge.core.errors import ConfigError
 
 
 def canonical_smiles(smiles: str) -> str | None:
@@ -29,7 +32,7 @@ def canonical_smiles(smiles: str) -> str | None:
     RDLogger.DisableLog("rdApp.*")
     if not isinstance(smiles, str) or not smiles.strip():
         return None
-    mol = Chem.MolFromSmiles(smiles)
+    mol = plain_mol(smiles)  # 'C C' is not methane
     if mol is None or mol.GetNumAtoms() == 0:
         return None
     return Chem.MolToSmiles(mol)
@@ -61,8 +64,8 @@ class ScoringFunction:
         from rdkit import Chem, RDLogger
 
         RDLogger.DisableLog("rdApp.*")
-        smiles = list(smiles)
-        mols = [Chem.MolFromSmiles(s) if isinstance(s, str) and s.strip() else None for s in smiles]
+        smiles = smiles_list(smiles, "ScoringFunction.score")
+        mols = [plain_mol(s) if isinstance(s, str) and s.strip() else None for s in smiles]
         ok = np.array([m is not None and m.GetNumAtoms() > 0 for m in mols], bool)
         idx = np.flatnonzero(ok)
         good_mols = [mols[i] for i in idx]
@@ -105,6 +108,13 @@ class ScoringFunction:
 def load_scoring(config: str | os.PathLike | DesignConfig) -> ScoringFunction:
     """Read and check a design TOML file and build its scoring function (ConfigError naming
     the file and line on any mistake: keys, transforms, SMARTS, SMILES, model folders)."""
+    if not isinstance(config, DesignConfig | str | os.PathLike):
+        raise ConfigError(
+            f"load_scoring: config must be a design TOML path or a DesignConfig, not "
+            f"{type(config).__name__} {config!r}",
+            hint="load_scoring('design.toml'); for TOML text use "
+            "scoring_config.parse_design_text(text)",
+        )
     if not isinstance(config, DesignConfig):
         config = read_design_config(config)
     return ScoringFunction(config)

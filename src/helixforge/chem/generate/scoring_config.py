@@ -284,6 +284,11 @@ def _component(i: int, raw: Any, err, names: set[str]) -> ComponentConfig:
 def parse_design_text(text: str, path: str | os.PathLike = "design.toml") -> DesignConfig:
     """Parse and shape-check design TOML text (see `read_design_config`)."""
     path = Path(path)
+    if not isinstance(text, str):
+        raise ConfigError(
+            f"{path}: the design text must be a str, not {type(text).__name__}",
+            hint="pass the TOML text, or use read_design_config(path) for a file",
+        )
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -162,6 +162,11 @@ def dmpnn_available() -> bool:
 def get_model(name: str, **params: Any):
     """A fresh, untrained model: a registered name or 'lm:PATH'. Unknown or badly typed
     parameters are a ConfigError (each model checks its own parameters)."""
+    if not isinstance(name, str):
+        raise ConfigError(
+            f"--model: a model name is a string, not {type(name).__name__} {name!r}",
+            hint=f"choose from {', '.join(MODEL_NAMES)}",
+        )
     try:
         if name.startswith(LM_PREFIX):
             from helixforge.chem.models.lm import lm_property_model
@@ -198,11 +203,18 @@ def save_model(model, path: str | os.PathLike, name: str) -> None:
 
 def load_model(path: str | os.PathLike):
     """Load a model directory written by `save_model`."""
+    if not isinstance(path, str | os.PathLike):
+        raise InputError(
+            f"load_model: path must be a folder path (str or Path), not {type(path).__name__} "
+            f"{path!r}"
+        )
     meta = Path(path) / "helix_model.json"
     if not meta.exists():
         raise InputError(f"{path}: not a HelixForge model directory (helix_model.json missing)")
     try:
         name = json.loads(meta.read_text())["model"]
-    except (ValueError, KeyError, TypeError) as exc:
+        if not isinstance(name, str):
+            raise TypeError(f"'model' is {type(name).__name__} {name!r}, not a name")
+    except (ValueError, KeyError, TypeError, IndexError, OSError) as exc:
         raise InputError(f"{meta}: damaged model metadata ({exc})") from None
     return model_class(name).load(path)

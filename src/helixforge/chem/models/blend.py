@@ -89,6 +89,13 @@ class BlendModel:
     ) -> BlendModel:
         """Fit every member (same data, `valid` for their early stopping). `valid_pred_` holds
         the blend of the members' out-of-sample predictions of the valid rows."""
+        from helixforge.chem.inputs import label_matrix, smiles_list, valid_pair
+
+        smiles = smiles_list(smiles, "BlendModel.fit")  # every member reads it
+        y = label_matrix(y, task_types, "BlendModel.fit", n=len(smiles))
+        if valid is not None:
+            v_smiles, v_y = valid_pair(valid, "BlendModel.fit")
+            valid = (smiles_list(v_smiles, "BlendModel.fit", "valid smiles"), v_y)
         self.task_types = list(task_types)
         for m in self.members:
             m.fit(smiles, y, task_types, valid=valid, seed=seed)
@@ -116,6 +123,9 @@ class BlendModel:
         """Per task: blended (n,) values / P(1), or (n, k) class probabilities."""
         if not self.task_types:
             raise ConfigError("the blend is not trained yet", hint="call fit() or load() first")
+        from helixforge.chem.inputs import smiles_list
+
+        smiles = smiles_list(smiles, "BlendModel.predict")  # every member reads it
         return self._mix([self._outputs(m, smiles) for m in self.members])
 
     def predict(self, smiles: Sequence[str]) -> np.ndarray:
@@ -143,11 +153,18 @@ class BlendModel:
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> BlendModel:
-        from helixforge.chem.models import load_model
+        from helixforge.chem.models.base import reading_model
 
         d = Path(path)
         if not (d / "blend.json").exists():
             raise InputError(f"{d}: not a blend model directory (blend.json missing)")
+        with reading_model(d, "blend"):
+            return cls._load(d)
+
+    @classmethod
+    def _load(cls, d: Path) -> BlendModel:
+        from helixforge.chem.models import load_model
+
         meta = json.loads((d / "blend.json").read_text())
         model = cls.__new__(cls)
         model.member_names = list(meta["members"])

@@ -34,6 +34,7 @@ from helixforge.chem.graphs import (
     GraphSet,
     featurize_graphs,
 )
+from helixforge.chem.inputs import smiles_list, valid_pair
 from helixforge.chem.models.dmpnn_io import N_QUANTILES as _N_QUANTILES
 from helixforge.chem.models.dmpnn_net import (  # noqa: F401  (_Batches & co. re-exported)
     AGGREGATIONS,
@@ -210,14 +211,15 @@ class DMPNNModel:
         for t in task_types:
             if t not in TASK_TYPES:
                 raise ConfigError(f"unknown task type {t!r}", hint=f"use one of {TASK_TYPES}")
-        smiles = list(smiles)
+        smiles = smiles_list(smiles, "DMPNNModel.fit")
         if len(smiles) == 0:
             raise InputError("no training molecules were given")
         y = check_targets(y, task_types, "training data")
         if len(y) != len(smiles):
             raise ConfigError(f"{len(smiles)} SMILES but {len(y)} rows of labels")
         if valid is not None:
-            v_smiles = list(valid[0])
+            v_smiles, _ = valid_pair(valid, "DMPNNModel.fit")
+            v_smiles = smiles_list(v_smiles, "DMPNNModel.fit", "valid smiles")
             v_y = check_targets(valid[1], task_types, "validation data")
             if len(v_y) != len(v_smiles):
                 raise ConfigError(f"validation: {len(v_smiles)} SMILES but {len(v_y)} label rows")
@@ -318,7 +320,7 @@ class DMPNNModel:
         from helixforge.core.training import resolve_device
 
         self._require_fitted()
-        smiles = list(smiles)
+        smiles = smiles_list(smiles, "DMPNNModel.predict")
         device = resolve_device(self.device)
         chunks, valid_all = [], np.zeros(len(smiles), dtype=bool)
         with _torch_threads(self.threads), torch.inference_mode():
@@ -368,6 +370,7 @@ class DMPNNModel:
 
     def predict_proba(self, smiles: Sequence[str]) -> np.ndarray:
         """Class probabilities (n, k) for a single multiclass task; otherwise as `predict`."""
+        smiles = smiles_list(smiles, "DMPNNModel.predict_proba")  # read twice below
         per_task, valid = self._probabilities(smiles)
         if len(self.task_types_) == 1 and self.task_types_[0] == "multiclass":
             out = np.full((len(valid), self.n_classes_[0]), np.nan)
@@ -394,6 +397,8 @@ class DMPNNModel:
     @classmethod
     def load(cls, path: str | os.PathLike) -> DMPNNModel:
         """Rebuild a trained model from a directory written by `save`."""
+        from helixforge.chem.models.base import reading_model
         from helixforge.chem.models.dmpnn_io import load_dmpnn
 
-        return load_dmpnn(cls, path)
+        with reading_model(path, "D-MPNN"):
+            return load_dmpnn(cls, path)

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from helixforge.chem.graphs import GraphSet
-from helixforge.core.errors import ConfigError, InputError
+from helixforge.core.errors import ConfigError
 
 AGGREGATIONS = ("mean", "sum", "norm")
 FEATURE_SETS = ("none", "rdkit")
@@ -273,28 +273,8 @@ def make_loss_fn(task_types: Sequence[str], starts: list[int], widths: list[int]
 
 
 def check_targets(y: np.ndarray, task_types: Sequence[str], what: str) -> np.ndarray:
-    """Labels as a float (n, tasks) array; wrong shapes or labels → a clear error."""
-    y = np.asarray(y, dtype=np.float64)
-    if y.ndim == 1:
-        y = y[:, None]
-    if y.ndim != 2 or y.shape[1] != len(task_types):
-        raise ConfigError(
-            f"{what}: y has shape {y.shape} but {len(task_types)} task types were given",
-            hint="pass y as (n_molecules, n_tasks) with one task type per column",
-        )
-    for j, kind in enumerate(task_types):
-        col = y[:, j]
-        present = col[~np.isnan(col)]
-        if not np.all(np.isfinite(present)):
-            raise InputError(f"{what}: task {j} has infinite labels")
-        if kind == "binary" and not np.all(np.isin(present, (0.0, 1.0))):
-            raise InputError(
-                f"{what}: task {j} is binary but has labels other than 0/1: "
-                f"{sorted(set(present.tolist()) - {0.0, 1.0})[:5]}",
-                hint="encode the classes as 0 and 1, or use task type 'regression'",
-            )
-        if kind == "multiclass" and not np.all((present >= 0) & (present == np.round(present))):
-            raise InputError(
-                f"{what}: task {j} is multiclass but has labels that are not 0..k-1 integers"
-            )
-    return y
+    """Labels as a float (n, tasks) array; wrong shapes or labels → a clear error
+    (`chem.inputs.label_matrix`)."""
+    from helixforge.chem.inputs import label_matrix
+
+    return label_matrix(y, task_types, what)

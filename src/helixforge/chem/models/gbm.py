@@ -22,6 +22,8 @@ from typing import Any
 import numpy as np
 
 from helixforge.chem.featurize import FeatureSpec, featurize
+from helixforge.chem.inputs import check_int, label_matrix, smiles_list, valid_pair
+from helixforge.chem.models.base import reading_model
 from helixforge.core.errors import ConfigError, InputError
 
 # ECFP4 + FCFP4 + atom-pair counts + fast descriptors. On TDC caco2_wang / herg (seeds 1-3,
@@ -175,24 +177,15 @@ class GBMModel:
 
         lgb = lightgbm()
 
-        y = _as_2d(y)
-        if y.shape[1] != len(task_types):
-            raise ConfigError(
-                f"y has {y.shape[1]} columns but {len(task_types)} task types were given"
-            )
-        X = (
-            features
-            if features is not None
-            else featurize(smiles, self.features, n_jobs=self.n_jobs)
-        )
+        check_int(seed, "seed", "GBMModel.fit")
+        X = self._matrix(smiles, features, "GBMModel.fit")
+        y = label_matrix(y, task_types, "GBMModel.fit", n=len(X))
         Xv = yv = None
-        if valid is not None and (valid_features is not None or len(valid[0])):
-            yv = _as_2d(valid[1])
-            Xv = (
-                valid_features
-                if valid_features is not None
-                else featurize(valid[0], self.features, n_jobs=self.n_jobs)
-            )
+        if valid is not None:
+            v_smiles, v_y = valid_pair(valid, "GBMModel.fit")
+            if valid_features is not None or (v_smiles is not None and len(v_smiles)):
+                Xv = self._matrix(v_smiles, valid_features, "GBMModel.fit (valid)")
+                yv = label_matrix(v_y, task_types, "GBMModel.fit (valid)", n=len(Xv))
         self.task_types = list(task_types)
         self.boosters, self.n_classes, self.best_iterations, self.history = [], [], [], []
         self.log_targets = []
@@ -265,6 +258,27 @@ class GBMModel:
                     self.history[it][f"valid_{name}_task{j}"] = float(v)
         return self
 
+    def _matrix(self, smiles, features, where: str) -> np.ndarray:
+        """Feature rows: `features` checked (2-D, the spec's width, as many rows as SMILES), or
+        the SMILES featurized."""
+        if features is None:
+            return featurize(smiles_list(smiles, where), self.features, n_jobs=self.n_jobs)
+        try:
+            X = np.asarray(features, dtype=np.float32)
+        except (TypeError, ValueError) as exc:
+            raise InputError(f"{where}: features is not a numeric matrix ({exc})") from None
+        width = self.boosters[0].num_feature() if self.boosters else len(self.features.names())
+        if X.ndim != 2 or X.shape[1] != width:
+            raise InputError(
+                f"{where}: features has shape {X.shape}; this model needs (n, {width})",
+                hint="pass featurize(smiles, model.features), or leave features out",
+            )
+        if smiles is not None and len(smiles_list(smiles, where)) != len(X):
+            raise InputError(
+                f"{where}: {len(smiles_list(smiles, where))} SMILES but {len(X)} feature rows"
+            )
+        return X
+
     # ------------------------------------------------------------ prediction
     def _check_fitted(self) -> None:
         if not self.boosters:
@@ -275,11 +289,7 @@ class GBMModel:
     ) -> list[np.ndarray]:
         """Per task: (n,) values/probabilities, or (n, k) probabilities for multiclass."""
         self._check_fitted()
-        X = (
-            features
-            if features is not None
-            else featurize(smiles, self.features, n_jobs=self.n_jobs)
-        )
+        X = self._matrix(smiles, features, "GBMModel.predict")
         out = []
         logs = self.log_targets or [False] * len(self.boosters)
         for booster, best, log_t in zip(self.boosters, self.best_iterations, logs):
@@ -337,6 +347,11 @@ class GBMModel:
         meta_path = d / "gbm.json"
         if not meta_path.exists():
             raise InputError(f"{d}: not a GBM model directory (gbm.json missing)")
+        with reading_model(d, "GBM"):
+            return cls._load(d, meta_path, lgb)
+
+    @classmethod
+    def _load(cls, d: Path, meta_path: Path, lgb) -> GBMModel:
         meta = json.loads(meta_path.read_text())
         # The thread count training used (--jobs) is not part of the model: a loaded model
         # predicts with one thread (the same values). LightGBM's OpenMP pool, once started
@@ -350,9 +365,12 @@ class GBMModel:
         # saved with num_iteration=best, so the file holds exactly the trees to use
         model.best_iterations = [b.current_iteration() for b in model.boosters]
         model.log_targets = meta.get("log_targets", [False] * len(model.boosters))
+        width = len(model.features.names())
+        for j, b in enumerate(model.boosters):
+            if b.num_feature() != width:
+                raise InputError(
+                    f"{d}: task_{j}.txt reads {b.num_feature()} features but gbm.json's feature "
+                    f"spec makes {width} (the files do not belong together)",
+                    hint="save or train the model again",
+                )
         return model
-
-
-def _as_2d(y) -> np.ndarray:
-    y = np.asarray(y, dtype=float)
-    return y[:, None] if y.ndim == 1 else y

@@ -123,8 +123,9 @@ class MiniMolMLP:
     def embed(smiles: Sequence[str]) -> np.ndarray:
         """(n, 512) MiniMol embeddings (NaN rows where MiniMol fails)."""
         from helixforge.chem.featurize import featurize
+        from helixforge.chem.inputs import smiles_list
 
-        return featurize(list(smiles), minimol_spec())
+        return featurize(smiles_list(smiles, "MiniMolMLP.embed"), minimol_spec())
 
     def _x(self, emb: np.ndarray):
         import torch
@@ -184,16 +185,14 @@ class MiniMolMLP:
         """Train `members` MLPs; `valid` (when given, ≥ 2 labelled rows) for early stopping."""
         import torch
 
+        from helixforge.chem.inputs import label_matrix
         from helixforge.chem.models.gbm import use_log_target
         from helixforge.core.training import TrainConfig, fit, seed_everything, set_threads
 
         set_threads(self.params["num_threads"])
-        y = np.asarray(y, dtype=float)
-        y = y[:, None] if y.ndim == 1 else y
-        if y.shape[1] != len(task_types):
-            raise ConfigError(f"y has {y.shape[1]} columns but {len(task_types)} task types")
-        self.task_types = list(task_types)
         emb = embeddings if embeddings is not None else self.embed(smiles)
+        y = label_matrix(y, task_types, "MiniMolMLP.fit", n=len(emb))
+        self.task_types = list(task_types)
         ok = np.all(np.isfinite(emb), axis=1)
         if ok.sum() < 2:
             raise InputError("fewer than 2 training molecules have a MiniMol embedding")
@@ -326,10 +325,17 @@ class MiniMolMLP:
     def load(cls, path: str | os.PathLike) -> MiniMolMLP:
         from safetensors.torch import load_file
 
+        from helixforge.chem.models.base import reading_model
+
         d = Path(path)
         meta_path = d / "mlp.json"
         if not meta_path.exists():
             raise InputError(f"{d}: not a MiniMol-MLP model directory (mlp.json missing)")
+        with reading_model(d, "MiniMol-MLP"):
+            return cls._load(d, meta_path, load_file)
+
+    @classmethod
+    def _load(cls, d: Path, meta_path: Path, load_file) -> MiniMolMLP:
         meta = json.loads(meta_path.read_text())
         model = cls(**meta["params"])
         model.task_types = meta["task_types"]

@@ -189,9 +189,11 @@ def embed_smiles(
     processes; `cache` True uses the user cache (`cache.EmbeddingCache`), False none, or an
     `EmbeddingCache` instance. New vectors are written to the cache every few hundred
     molecules (by the worker that computed them), so an interrupted job keeps its work."""
+    from helixforge.chem.inputs import smiles_list
     from helixforge.core.progress import progress
 
-    smiles = [str(s) for s in smiles]
+    # a missing or non-text item (None, NaN) is an empty SMILES, not the string 'None' / 'nan'
+    smiles = [str(s) if isinstance(s, str) else "" for s in smiles_list(smiles, "embed_smiles")]
     X = np.full((len(smiles), EMBED_DIM), np.nan, dtype=np.float32)
     if not smiles:
         return X, {}

@@ -40,3 +40,23 @@ def test_lm_property_model_follows_the_core_estimator_protocol():
 
     assert isinstance(LMPropertyModel("some/checkpoint"), Estimator)
     assert FinetunedLM is LMPropertyModel
+
+
+def test_fit_names_missing_labels_and_reads_one_task_name(tmp_path):
+    import numpy as np
+    import pytest
+    from tiny_models import tiny_decoder
+
+    from helixforge.core.errors import InputError
+    from helixforge.lm.estimator import LMPropertyModel
+
+    model = LMPropertyModel(str(tiny_decoder(tmp_path / "dec")), epochs=1, device="cpu")
+    with pytest.raises(InputError, match="y is None"):
+        model.fit(["ACGT", "TTGA"], None, ["regression"])
+    with pytest.raises(InputError, match="y must be numbers"):
+        model.fit(["ACGT", "TTGA"], ["high", "low"], ["regression"])
+    with pytest.raises(InputError, match=r"sequences\[1\] is missing"):
+        model.fit(["ACGT", None], [1.0, 2.0], "regression")
+    # 'regression' is one task (it was read as 10 one-letter task names)
+    y, tasks = model._check_y(["ACGT", "TTGA"], np.array([1.0, 2.0]), "regression")
+    assert tasks == ["regression"] and y.shape == (2, 1)

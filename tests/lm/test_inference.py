@@ -93,3 +93,78 @@ def test_causal_log_likelihood_uses_the_bos_context(tmp_path):
         lp = torch.log_softmax(m(input_ids=torch.tensor([ids])).logits[0], -1)
     manual = sum(float(lp[t, ids[t + 1]]) for t in range(len(ids) - 1))
     assert res.log_likelihood[0] == pytest.approx(manual, abs=1e-4)
+
+
+# ---------------------------------------------------------------- Python-API inputs
+
+
+@pytest.fixture(scope="module")
+def tiny_dna_decoder(tmp_path_factory):
+    from tiny_models import tiny_decoder
+
+    return str(tiny_decoder(tmp_path_factory.mktemp("tiny") / "dec"))
+
+
+def test_one_string_is_one_sequence_not_one_per_base(tiny_dna_decoder):
+    seq = "ACGTACGTTGCA"
+    assert embed(tiny_dna_decoder, seq, device="cpu").shape == (1, 32)
+    one = score(tiny_dna_decoder, seq, device="cpu")
+    assert one.log_likelihood.shape == (1,)
+    assert one.log_likelihood[0] == pytest.approx(
+        score(tiny_dna_decoder, [seq], device="cpu").log_likelihood[0]
+    )
+
+
+def test_arrays_series_bytes_and_empty_lists(tiny_dna_decoder):
+    import pandas as pd
+
+    seqs = ["ACGTACGT", "TTGACCAA"]
+    want = embed(tiny_dna_decoder, seqs, device="cpu")
+    for given in (np.array(seqs), pd.Series(seqs), [s.encode() for s in seqs], iter(seqs)):
+        assert np.allclose(embed(tiny_dna_decoder, given, device="cpu"), want, atol=1e-6)
+    assert embed(tiny_dna_decoder, [], device="cpu").shape == (0, 32)
+    assert score(tiny_dna_decoder, [], device="cpu").log_likelihood.shape == (0,)
+
+
+@pytest.mark.parametrize(
+    "given, match",
+    [
+        (None, "sequences is None"),
+        (["ACGT", None], r"sequences\[1\] is missing"),
+        (["ACGT", ""], r"sequences\[1\] is empty"),
+        ([">chr1\nACGT"], r"sequences\[0\]: character\(s\) outside the DNA alphabet.*'>'"),
+        (["ACGT ACGT"], r"sequences\[0\].*' ' at position 5"),
+    ],
+)
+def test_what_the_tokenizer_would_read_as_unk_is_named(tiny_dna_decoder, given, match):
+    from helixforge.core.errors import InputError
+
+    for fn in (embed, score):
+        with pytest.raises(InputError, match=match):
+            fn(tiny_dna_decoder, given, device="cpu")
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"batch_size": 0}, "batch_size must be at least 1"),
+        ({"batch_size": -1}, "batch_size must be at least 1"),  # returned (0, hidden) before
+        ({"max_len": 0}, "max_len must be at least 1"),
+        ({"max_len": float("nan")}, "max_len must be an integer"),
+        ({"layer": "x"}, "layer must be an integer"),
+    ],
+)
+def test_bad_numeric_options_are_config_errors(tiny_dna_decoder, kwargs, match):
+    from helixforge.core.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=match):
+        embed(tiny_dna_decoder, ["ACGT"], device="cpu", **kwargs)
+
+
+def test_a_model_path_that_is_not_a_path_is_named():
+    from helixforge.core.errors import InputError
+
+    with pytest.raises(InputError, match="model path is None"):
+        embed(None, ["ACGT"])
+    with pytest.raises(InputError, match="model path must be a path"):
+        score(5, ["ACGT"])

@@ -224,3 +224,19 @@ def test_tokenizer_train_never_replaces_the_folder_holding_its_corpus(tmp_path):
     with pytest.raises(ConfigError, match="holds the input"):
         train_tokenizer("dna-bpe:32", corpus, corpus.parent)
     assert corpus.exists()
+
+
+def test_tokenizer_api_reads_one_string_as_one_sequence():
+    from helixforge.core.errors import ConfigError, InputError
+    from helixforge.lm.tokenizers import build_tokenizer
+
+    tok = build_tokenizer("dna-kmer:3")
+    assert tok.tokenize_ids("ACGT") == tok.tokenize_ids(["ACGT"])  # was 4 one-base [UNK]s
+    assert tok.encode(b"ACGT") == tok.encode("ACGT")
+    assert tok.tokenize_ids([]) == []
+    with pytest.raises(InputError, match="seq is missing"):
+        tok.encode(None)
+    with pytest.raises(InputError, match="takes one sequence"):
+        tok.encode(["ACGT"])
+    with pytest.raises(ConfigError, match="tokenizer spec must be a string"):
+        build_tokenizer(None)

@@ -113,12 +113,24 @@ class LMPropertyModel:
 
     # ---- training ------------------------------------------------------------------------
     def _check_y(self, sequences, y, task_types):
+        if isinstance(task_types, str):  # 'regression' is one task, not one per character
+            task_types = [task_types]
         task_types = [("binary" if t == "classification" else t) for t in task_types]
+        if y is None:
+            raise InputError("y is None", hint="pass one label (row) per sequence")
         if task_types == [TOKEN_TASK]:
             if len(sequences) != len(y):
                 raise InputError(f"{len(sequences)} sequences but {len(y)} label lists")
             return y, task_types
-        y = np.asarray(y, dtype=np.float64)
+        try:
+            y = np.asarray(y, dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise InputError(
+                f"y must be numbers (one row per sequence): {exc}",
+                hint="encode class labels as 0, 1, … and use NaN for a missing label",
+            ) from None
+        if y.ndim not in (1, 2):
+            raise InputError(f"y must be 1-D or (n, tasks), got shape {y.shape}")
         y = y[:, None] if y.ndim == 1 else y
         bad = [t for t in task_types if t not in TASK_TYPES]
         if bad or len(task_types) != y.shape[1]:
@@ -165,7 +177,9 @@ class LMPropertyModel:
             raise ConfigError(
                 "the model needs a pretrained checkpoint", hint="pass --model lm:PATH"
             )
-        sequences = list(sequences)
+        from helixforge.lm.inputs import as_sequences
+
+        sequences = as_sequences(sequences, "sequences")
         y, task_types = self._check_y(sequences, y, task_types)
         ckpt = self.checkpoint_dir
         if ckpt is not None and self.resume and (ckpt / "final").is_dir():
@@ -299,18 +313,27 @@ class LMPropertyModel:
         counts = np.bincount(owner, minlength=len(sequences))[:, None]
         return summed / np.maximum(counts, 1)
 
+    def _inputs(self, sequences) -> list[str]:
+        """Sequences to predict on, checked against this model's tokenizer (before any work)."""
+        from helixforge.lm.tokenizer_backends import clean_api_sequences, spec_check
+
+        self._fitted()
+        return clean_api_sequences(sequences, spec_check(getattr(self.tokenizer, "spec", None)))
+
     def predict_proba(self, sequences: Sequence[str], quiet: bool = True) -> np.ndarray:
         """Multiclass: (n, k) class probabilities. Otherwise the same as `predict`."""
         if self.task_types == ["multiclass"]:
-            z = self._logits(list(sequences), quiet)
+            z = self._logits(self._inputs(sequences), quiet)
             e = np.exp(z - z.max(axis=1, keepdims=True))
             return e / e.sum(axis=1, keepdims=True)
         return self.predict(sequences, quiet)
 
     def predict(self, sequences: Sequence[str], quiet: bool = True):
         """(n, n_tasks): values for regression, P(class 1) for binary, the class for multiclass;
-        token classification: per-character class probabilities, one array per sequence."""
-        sequences = list(sequences)
+        token classification: per-character class probabilities, one array per sequence.
+        One string is one sequence; a character the tokenizer would read as [UNK] is an
+        InputError naming the sequence."""
+        sequences = self._inputs(sequences)
         if self.task_types == [TOKEN_TASK]:
             from helixforge.lm.heads import token_probabilities
 
@@ -346,9 +369,10 @@ class LMPropertyModel:
         """Load a saved model. Model folders are data: a `trust_remote_code` entry in its files
         is never honoured; only this argument (--trust-remote-code) lets the folder's code run.
         Damaged or changed files are an InputError naming the file."""
+        from helixforge.lm.inputs import as_path
         from helixforge.lm.model_files import load_model_folder
 
-        return load_model_folder(cls, Path(path), device, trust_remote_code)
+        return load_model_folder(cls, as_path(path, "model path"), device, trust_remote_code)
 
 
 FinetunedLM = LMPropertyModel

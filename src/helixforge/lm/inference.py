@@ -31,6 +31,23 @@ from helixforge.lm.models import (
 )
 
 
+def _check_options(batch_size: int, max_len: int | None) -> tuple[int, int | None]:
+    """batch_size ≥ 1 and max_len None or ≥ 1 (0 read as 'the model's length' before)."""
+    from helixforge.core.options import require_int
+
+    batch_size = require_int(batch_size, "batch_size", min_value=1)
+    if max_len is not None:
+        max_len = require_int(max_len, "max_len", min_value=1)
+    return batch_size, max_len
+
+
+def _input_sequences(sequences, tok) -> list[str]:
+    """`sequences` as a list of clean strings for this tokenizer (see `clean_api_sequences`)."""
+    from helixforge.lm.tokenizer_backends import clean_api_sequences, spec_check
+
+    return clean_api_sequences(sequences, spec_check(getattr(tok, "spec", None)))
+
+
 def _window_len(model_dir, model, tok, max_len: int | None) -> int:
     from helixforge.lm.models import check_max_len
 
@@ -73,17 +90,26 @@ def embed(
     trust_remote_code: bool = False,
     quiet: bool = True,
 ) -> np.ndarray:
-    """(n, hidden) mean-pooled embeddings; `layer` indexes hidden_states (-1 = last)."""
+    """(n, hidden) mean-pooled embeddings; `layer` indexes hidden_states (-1 = last).
+
+    `sequences`: a list (tuple, array, Series, generator) of strings, or one string (one
+    sequence); outer whitespace is stripped. With a DNA or SMILES tokenizer HelixForge built, a
+    character it would read as [UNK] (a '>' header, a space inside) is an `InputError` naming
+    the sequence, as are None and non-text items."""
     import torch
 
+    from helixforge.core.options import require_int
     from helixforge.core.training import resolve_device
 
+    batch_size, max_len = _check_options(batch_size, max_len)
+    layer = require_int(layer, "layer", min_value=None)
     dev = resolve_device(device)
     model_dir = resolve_model_dir(model_path)
     model, tok = load_pretrained(
         model_dir, task="base", trust_remote_code=trust_remote_code, device=str(dev)
     )
     body = _window_len(model_dir, model, tok, max_len)
+    sequences = _input_sequences(sequences, tok)
     prefix, _ = tok.affixes()
     windows, owner, lengths = [], [], []
     for i, ids in enumerate(tok.tokenize_ids(list(sequences))):
@@ -173,9 +199,12 @@ def score(
     trust_remote_code: bool = False,
     quiet: bool = True,
 ) -> ScoreResult:
-    """Pseudo-log-likelihood (encoders) or log-likelihood (decoders) per sequence and position."""
+    """Pseudo-log-likelihood (encoders) or log-likelihood (decoders) per sequence and position.
+
+    `sequences` as for `embed` (one string is one sequence; [UNK] characters are refused)."""
     from helixforge.core.training import resolve_device
 
+    batch_size, max_len = _check_options(batch_size, max_len)
     dev = resolve_device(device)
     model_dir = resolve_model_dir(model_path)
     model, tok = load_pretrained(
@@ -183,7 +212,7 @@ def score(
     )
     body = _window_len(model_dir, model, tok, max_len)
     causal = is_causal_config(model.config)
-    all_ids = tok.tokenize_ids(list(sequences))
+    all_ids = tok.tokenize_ids(_input_sequences(sequences, tok))
     per_position = []
     from helixforge.core.progress import progress
 

@@ -113,6 +113,10 @@ def build_model(
     """A freshly initialised masked-LM (encoder, bert) or causal-LM (decoder, gpt2) model."""
     import transformers as tf
 
+    from helixforge.core.options import require_int
+
+    vocab_size = require_int(vocab_size, "vocab_size", min_value=2)  # len(tokenizer)
+    max_len = require_int(max_len, "max_len", min_value=2)
     quiet_transformers()
     cfg = make_config(arch, size, vocab_size, max_len, **overrides)
     cls = {
@@ -168,8 +172,9 @@ _CHECKPOINT_HINT = (
 def check_model_dir(path: str | os.PathLike) -> Path:
     """A local checkpoint directory, or a clear error (never a download)."""
     from helixforge.core.artifacts import refuse_foreign
+    from helixforge.lm.inputs import as_path
 
-    s = str(path)
+    s = str(as_path(path, "model path"))
     p = Path(s).expanduser()
     if p.exists():  # a run of another domain, a prior, a file …: say what it is
         refuse_foreign(
@@ -200,8 +205,9 @@ def resolve_model_dir(path: str | os.PathLike) -> Path:
     """Accept a run directory (with model/) as well as the model directory itself; a finetune
     run of the supervised layer (model/manifest.json) means its first member's checkpoint."""
     from helixforge.core.artifacts import refuse_foreign
+    from helixforge.lm.inputs import as_path
 
-    p = Path(path).expanduser()
+    p = as_path(path, "model path").expanduser()
     if p.exists():  # a chem / dna / crispr run has model/ and config.json too: name it
         refuse_foreign(
             p, "a language-model checkpoint", _CHECKPOINT_HINT, allow={"lm"}, domain="lm"

@@ -92,6 +92,41 @@ def sequence_check(model_path: str | os.PathLike | None) -> SequenceCheck | None
     return SequenceCheck(family, kind) if family in ("dna", "smiles") else None
 
 
+def spec_check(spec: TokenizerSpec | None) -> SequenceCheck | None:
+    """The alphabet check of a tokenizer spec (DNA / SMILES tokenizers HelixForge builds)."""
+    kind = getattr(spec, "kind", None)
+    family = kind.split("-")[0] if isinstance(kind, str) else ""
+    return SequenceCheck(family, kind) if family in ("dna", "smiles") else None
+
+
+def clean_api_sequences(
+    sequences, check: SequenceCheck | None, name: str = "sequences"
+) -> list[str]:
+    """The Python API's form of the CLI's row checks, for functions that return one result per
+    input and so cannot skip a row: `sequences` normalised (`lm.inputs.as_sequences`: a single
+    string is one sequence, None / non-text items are named), outer whitespace stripped as the
+    table readers do, and the first sequence `check` refuses (a character the tokenizer would
+    read as [UNK]) an `InputError` naming `name[i]`."""
+    from helixforge.core.errors import InputError
+    from helixforge.lm.inputs import as_sequences
+
+    seqs = [s.strip() for s in as_sequences(sequences, name)]
+    for i, s in enumerate(seqs):
+        if not s:
+            raise InputError(f"{name}[{i}] is empty", hint="drop empty sequences first")
+    if check is not None:
+        for i, s in enumerate(seqs):
+            why = check.problem(s)
+            if why:
+                raise InputError(
+                    f"{name}[{i}]: {why}",
+                    hint="fix or drop this sequence (a '>' line is a FASTA header: read FASTA "
+                    "files with dna.io.read_fasta); the command-line verbs send such rows to "
+                    "the errors table",
+                )
+    return seqs
+
+
 def _dna_normalizer():
     from tokenizers import Regex, normalizers
 

@@ -183,13 +183,28 @@ class SequenceTokenizer:
     def tokenize_ids(
         self, seqs: Sequence[str], add_special_tokens: bool = False
     ) -> list[list[int]]:
-        """Token ids per sequence, no truncation (long inputs are windowed by the caller)."""
-        texts = [self.preprocess(s) for s in seqs]
+        """Token ids per sequence, no truncation (long inputs are windowed by the caller).
+        One string is one sequence; None or a non-text item is an InputError naming it."""
+        from helixforge.lm.inputs import as_sequences
+
+        texts = [self.preprocess(s) for s in as_sequences(seqs, "seqs")]
+        if not texts:
+            return []
         enc = self.hf(texts, add_special_tokens=add_special_tokens, truncation=False, verbose=False)
         return [list(x) for x in enc["input_ids"]]
 
     def encode(self, seq: str, add_special_tokens: bool = True) -> list[int]:
-        return self.tokenize_ids([seq], add_special_tokens)[0]
+        """Token ids of one sequence (a list of sequences is `tokenize_ids`)."""
+        from helixforge.lm.inputs import as_sequence
+
+        if isinstance(seq, list | tuple):
+            from helixforge.core.errors import InputError
+
+            raise InputError(
+                f"encode() takes one sequence, got a {type(seq).__name__} of {len(seq)}",
+                hint="use tokenize_ids(list_of_sequences) for several",
+            )
+        return self.tokenize_ids([as_sequence(seq, "seq")], add_special_tokens)[0]
 
     def decode(self, ids: Sequence[int]) -> str:
         """Back to a sequence (special tokens dropped)."""
@@ -422,7 +437,17 @@ def build_tokenizer(
     """Build a tokenizer from a spec; BPE and corpus-vocabulary specs train on `corpus` (strings)."""
     from transformers import PreTrainedTokenizerFast
 
+    if not isinstance(spec, str | TokenizerSpec):
+        raise ConfigError(
+            f"tokenizer spec must be a string such as 'dna-char', got {spec!r}",
+            hint="use dna-char, dna-kmer:K[:nonoverlap] (K=3..6), dna-bpe:V, smiles-atom, "
+            "smiles-bpe:V",
+        )
     sp = parse_spec(spec) if isinstance(spec, str) else spec
+    if isinstance(corpus, str | bytes):  # one text is one sequence, not one per character
+        from helixforge.lm.inputs import as_sequences
+
+        corpus = as_sequences(corpus, "corpus")
     if sp.kind == "dna-kmer" and sp.overlap and corpus is not None:
         corpus = None  # fixed vocabulary
     from helixforge.lm.tokenizer_backends import build_backend

@@ -171,3 +171,23 @@ def test_a_restriction_enzyme_in_the_wrong_case_is_named_with_its_spelling():
     with pytest.raises(ConfigError) as exc:
         _restriction_batch(["NotAnEnzyme"])
     assert "Biopython/REBASE names" in exc.value.hint
+
+
+def test_one_pam_or_restriction_enzyme_string_is_one_name():
+    seq = "ATGCATTACGGCTAGCTAGCTAGGTACCGATCGATCGGAGACGCTAGCTAGCTTGGCCAATCGG"
+    want = enumerate_guides(seq, pams=["NGG"], restriction_enzymes=["BsmBI"])
+    got = enumerate_guides(seq, pams="NGG", restriction_enzymes="BsmBI")  # 'N','G','G' before
+    assert got.equals(want)
+
+
+def test_bad_guide_options_and_targets_are_named():
+    seq = "ATGCATTACGGCTAGCTAGCTAGGTACCGATCGATCGG"
+    with pytest.raises(ConfigError, match="homopolymer_min must be at least 2"):
+        enumerate_guides(seq, homopolymer_min=0)
+    with pytest.raises(InputError, match="target is None"):
+        enumerate_guides(None)
+    with pytest.raises(InputError, match="one target per call"):
+        enumerate_guides([seq, seq])
+    assert enumerate_guides(seq.encode()).equals(enumerate_guides(seq))
+    with pytest.raises(ConfigError, match="flank must be at least 0"):
+        resolve_target("chr1:1-100", genome={"chr1": seq * 3}, flank=-1)

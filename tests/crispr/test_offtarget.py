@@ -328,3 +328,81 @@ def test_an_interrupted_search_resumes_to_the_uninterrupted_tables(planted, tmp_
     for name in ("sites.tsv", "sites.summary.tsv"):
         assert (tmp_path / "run" / name).read_bytes() == (tmp_path / "whole" / name).read_bytes()
     assert not (tmp_path / "run" / ".sites.tsv.partial").exists()
+
+
+# ---------------------------------------------------------------- Python-API inputs
+
+
+@pytest.fixture(scope="module")
+def small():
+    rng = np.random.default_rng(1)
+    g = _random(rng, 3000)
+    return {"chr1": g}, g[100:120]
+
+
+@pytest.mark.parametrize(
+    "given",
+    [
+        pytest.param(lambda sp: sp.encode(), id="bytes"),  # was read as ints: 'spacer 65'
+        pytest.param(lambda sp: [sp.encode()], id="list-of-bytes"),  # was "b'…'", 23 nt
+        pytest.param(lambda sp: np.array([sp]), id="ndarray"),
+        pytest.param(lambda sp: pd.Series([sp], index=["g1"]), id="series"),
+    ],
+)
+def test_spacers_in_any_container_are_searched(small, given):
+    genome, sp = small
+    want = find_offtargets([sp], genome).summary
+    got = find_offtargets(given(sp), genome).summary
+    assert got["offtargets"].tolist() == want["offtargets"].tolist()
+
+
+@pytest.mark.parametrize(
+    "given, match",
+    [
+        (None, "spacers is None"),
+        ([None], r"spacers\[0\] is missing"),  # was "'None' is 4 nt"
+        ({"g1": None}, "spacer g1 is missing"),
+        ({"AC", "GT"}, "set, whose order is arbitrary"),
+    ],
+)
+def test_missing_spacers_are_named(small, given, match):
+    with pytest.raises(InputError, match=match):
+        find_offtargets(given, small[0])
+
+
+def test_one_pam_string_is_one_pam(small):
+    genome, sp = small
+    want = find_offtargets([sp], genome, pams=["NGG"]).summary
+    assert find_offtargets([sp], genome, pams="NGG").summary.equals(want)
+    assert list(build_index(genome, pams="NGG").meta["search_pams"]) == ["NGG"]
+
+
+@pytest.mark.parametrize(
+    "ontargets, match",
+    [
+        ({"nope": ("chr1", 100, "+")}, "names guide 'nope'"),
+        ({"SP": ("chrZ", 100, "+")}, "contig 'chrZ' is not in the index"),
+        ({"SP": ("chr1", 100, "?")}, "strand must be"),
+        ({"SP": ("chr1", -1, "+")}, "start must be at least 0"),
+    ],
+)
+def test_an_ontarget_that_names_nothing_is_refused(small, ontargets, match):
+    """A wrong entry was ignored and the intended site was counted as an off-target."""
+    genome, sp = small
+    ontargets = {(sp if k == "SP" else k): v for k, v in ontargets.items()}
+    with pytest.raises(ConfigError, match=match):
+        find_offtargets([sp], genome, ontargets=ontargets)
+
+
+def test_bad_numbers_and_genomes_are_named(small):
+    genome, sp = small
+    with pytest.raises(ConfigError, match="repeat_threshold must be at least 1"):
+        find_offtargets([sp], genome, repeat_threshold=-1)
+    with pytest.raises(InputError, match="genome is None"):
+        find_offtargets([sp], None)
+    with pytest.raises(InputError, match=r"genome\['c'\] is missing"):
+        find_offtargets([sp], {"c": None})
+    with pytest.raises(InputError, match="spacer ACGT: 'ACGT' is 4 nt"):
+        brute_force_offtargets(["ACGT"], genome)
+    with pytest.raises(ConfigError, match="max_mismatches must be at least 0"):
+        brute_force_offtargets([sp], genome, max_mismatches=-1)

@@ -292,3 +292,18 @@ def test_estimator_follows_the_core_protocol(tmp_path):
     np.testing.assert_array_equal(OnTargetEstimator.load(tmp_path / "m").predict(ctx), pred)
     with pytest.raises(ConfigError, match="regression"):
         OnTargetEstimator().fit(ctx, y, ["binary"])
+
+
+def test_score_ontarget_reads_one_context_and_names_missing_ones():
+    ctx = "TGGAGACGCATAAAGATGAGACGCTGGAAA"
+    assert score_ontarget(ctx).shape == (1,)  # one string was read base by base
+    assert score_ontarget([ctx.encode()]) == pytest.approx(score_ontarget([ctx]))
+    with pytest.raises(InputError, match="contexts is None"):
+        score_ontarget(None)
+    with pytest.raises(InputError, match="context 1.*missing"):
+        score_ontarget([ctx, None])
+    with pytest.raises(ConfigError, match="model must be a shipped model name"):
+        score_ontarget([ctx], model=None)
+    errors = RowErrors("<contexts>")
+    out = score_ontarget([ctx, None], errors=errors)
+    assert np.isnan(out[1]) and "missing" in errors.items[0].reason

@@ -98,3 +98,20 @@ def test_microhomology_reproduces_crispor_precomputed_scores():
     # CRISPOR sums floats and truncates; exact integer arithmetic differs by at most 1
     assert all(abs(g[0] - m) <= 1 and abs(g[1] - o) <= 1 for g, m, o in zip(got, d.mh, d.oof))
     assert exact >= 0.9 * len(d) and len(d) > 20
+
+
+def test_scores_name_missing_or_non_base_input():
+    from helixforge.core.errors import InputError
+
+    spacer = "GACGCATAAAGATGAGACGC"
+    with pytest.raises(InputError, match="spacer is missing"):
+        cfd_score(None, spacer + "AGG")
+    with pytest.raises(InputError, match="site is missing"):
+        cfd_score(spacer, None)
+    with pytest.raises(InputError, match="'X' at position 20 is not A, C, G or T"):
+        cfd_score(spacer[:-1] + "X", spacer + "AGG")  # scored NaN before
+    with pytest.raises(InputError, match="protospacer.*'>' at position 1"):
+        mit_score(spacer, ">" + spacer[1:])
+    assert cfd_score(spacer.encode(), (spacer + "AGG").encode()) == 1.0
+    assert cfd_score(spacer + "NGG", spacer + "AGG") == 1.0  # the spacer's PAM is ignored
+    assert np.isnan(cfd_score(spacer, spacer[:-1] + "NAGG"))  # N in the site: NaN, as documented

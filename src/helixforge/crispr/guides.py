@@ -179,7 +179,14 @@ def enumerate_guides(
     and listed in ``attrs['skipped']`` (a table, `SKIPPED_COLUMNS`). No PAM in the target gives
     an empty table whose ``attrs['note']`` says so.
     """
+    from helixforge.core.options import require_int
+    from helixforge.lm.inputs import as_names
+
     enz = get_enzyme(enzyme)
+    homopolymer_min = require_int(homopolymer_min, "homopolymer_min", min_value=2)
+    # 'NGG' / 'BsmBI' are one PAM / one enzyme, not one per character
+    pams = as_names(pams, "pams")
+    restriction_enzymes = as_names(restriction_enzymes, "restriction_enzymes") or ()
     tgt = resolve_target(target) if not isinstance(target, Target) else target
     pams = tuple(pams) if pams else enz.pams
     S, L = enz.site_length, enz.spacer_length

@@ -134,6 +134,9 @@ class OfftargetIndex:
 
         t0 = time.perf_counter()
         enz = get_enzyme(enzyme)
+        from helixforge.lm.inputs import as_names
+
+        pams = as_names(pams, "pams")  # 'NGG' is one PAM, not three one-letter ones
         pams_t = tuple(check_pam(p) for p in (pams or enz.offtarget_pams))
         if {len(p) for p in pams_t} != {enz.pam_length}:
             raise InputError(
@@ -157,7 +160,7 @@ class OfftargetIndex:
                 if len(seq) >= 2**32:
                     raise InputError(f"contig {name} is longer than 4.29 Gb; not supported")
                 raw = np.frombuffer(seq.encode("ascii", "replace"), dtype=np.uint8)
-                _check_bases(raw, name, getattr(g, "path", genome))
+                _check_bases(raw, name, getattr(g, "path", None) or "the genome dict")
                 notes += _alphabet_notes(raw, name)
                 codes, rc = strand_codes(seq)
                 lower = (raw >= ord("a")) & (raw <= ord("z")) & masked

@@ -128,14 +128,24 @@ def _search_chunk(
 
 
 def _normalise_spacers(spacers, length: int) -> tuple[list[str], list[str]]:
-    if isinstance(spacers, str):
+    """(ids, spacers) from a list (array, Series: its index gives the ids, generator), a
+    {id: spacer} mapping or one spacer string; each spacer upper-cased, U read as T, outer
+    whitespace stripped and checked: `length` nt of A/C/G/T. None, missing or non-text items
+    are InputErrors naming the guide (None was read as the 4-nt text 'None')."""
+    from helixforge.lm.inputs import as_sequence, as_sequences
+
+    if spacers is None:
+        raise InputError("spacers is None", hint="pass a list of spacers or {guide_id: spacer}")
+    if isinstance(spacers, str | bytes | bytearray):
         spacers = [spacers]
     if isinstance(spacers, Mapping):
-        ids, seqs = [str(k) for k in spacers], [str(v) for v in spacers.values()]
+        ids = [str(k) for k in spacers]
+        seqs = [as_sequence(v, f"spacer {k}") for k, v in zip(ids, spacers.values())]
     elif isinstance(spacers, pd.Series):
-        ids, seqs = [str(i) for i in spacers.index], [str(v) for v in spacers]
+        ids = [str(i) for i in spacers.index]
+        seqs = [as_sequence(v, f"spacer {k}") for k, v in zip(ids, spacers.tolist())]
     else:
-        seqs = [str(s) for s in spacers]
+        seqs = as_sequences(spacers, "spacers")
         ids = seqs[:]
     if not seqs:
         raise InputError("no spacers given")
@@ -154,6 +164,42 @@ def _normalise_spacers(spacers, length: int) -> tuple[list[str], list[str]]:
             )
         clean.append(u)
     return ids, clean
+
+
+def _check_ontargets(ontargets, ids: list[str], contigs: list[str]) -> dict:
+    """`ontargets` checked: known guide ids, (contig of the index, 0-based start ≥ 0, '+'/'-').
+    A wrong entry was ignored before, and the intended site then counted as an off-target."""
+    from helixforge.core.options import require_int
+
+    if not ontargets:
+        return {}
+    if not isinstance(ontargets, Mapping):
+        raise ConfigError(
+            f"ontargets must be a dict {{guide_id: (contig, start, strand)}}, got "
+            f"{type(ontargets).__name__}"
+        )
+    known, names = set(ids), set(contigs)
+    out = {}
+    for gid, site in ontargets.items():
+        if gid not in known:
+            raise ConfigError(
+                f"ontargets names guide {gid!r}, which is not among the spacers' ids",
+                hint="key ontargets by the guide ids (the dict keys / Series index you passed, "
+                "else the spacer itself)",
+            )
+        if not isinstance(site, tuple | list) or len(site) != 3:
+            raise ConfigError(f"ontargets[{gid!r}] must be (contig, start, strand), got {site!r}")
+        c, start, strand = site
+        if c not in names:
+            shown = ", ".join(list(contigs)[:6])
+            raise ConfigError(
+                f"ontargets[{gid!r}]: contig {c!r} is not in the index (contigs: {shown})"
+            )
+        start = require_int(start, f"ontargets[{gid!r}] start", min_value=0)
+        if strand not in ("+", "-"):
+            raise ConfigError(f"ontargets[{gid!r}]: strand must be '+' or '-', got {strand!r}")
+        out[gid] = (c, start, strand)
+    return out
 
 
 def find_offtargets(
@@ -185,9 +231,12 @@ def find_offtargets(
     mismatch), sites_reported, truncated. `quiet=False` shows a progress bar.
     """
     from helixforge.core.options import require_int
+    from helixforge.lm.inputs import as_names
 
     require_int(max_mismatches, "--max-mismatches", min_value=0, max_value=8)
     require_int(max_sites_per_guide, "--max-sites", min_value=1)
+    require_int(repeat_threshold, "repeat_threshold", min_value=1)
+    pams = as_names(pams, "pams")  # 'NGG' is one PAM, not three one-letter ones
     t0 = time.perf_counter()
     idx = open_index(genome, enzyme or "spcas9", pams=None)
     built = idx.path is None and not isinstance(genome, OfftargetIndex)
@@ -202,6 +251,7 @@ def find_offtargets(
         )
     L = enz.spacer_length
     ids, seqs = _normalise_spacers(spacers, L)
+    ontargets = _check_ontargets(ontargets, ids, idx.contigs)
     pam_list = [check_pam(p) for p in pams] if pams else None
     lut = idx.pam_lut(pam_list)
     codes = [int(c) for c in encode_rows(np.stack([encode_int(s) for s in seqs]))]

@@ -40,7 +40,7 @@ from typing import Any
 
 import numpy as np
 
-from helixforge.core.errors import ConfigError, HelixError, NoUsableRowsError, RowErrors
+from helixforge.core.errors import ConfigError, HelixError, InputError, NoUsableRowsError, RowErrors
 from helixforge.crispr.ontarget_features import (  # noqa: F401 - public names
     CONTEXT_LENGTH,
     ENZYMES,
@@ -135,6 +135,20 @@ def score_ontarget(
     index and the problem; with a `RowErrors` collector (batch mode) each invalid context gets
     NaN and a RowError (row = its index) so one bad guide never stops a design job.
     """
+    if contexts is None:
+        raise InputError("contexts is None", hint="pass a list of 30-mer guide contexts")
+    if isinstance(contexts, str | bytes | bytearray):  # one context, not one per character
+        contexts = [contexts]
+    elif not hasattr(contexts, "__iter__") or isinstance(contexts, dict | set | frozenset):
+        raise InputError(
+            f"contexts must be a list of sequences, got {type(contexts).__name__}",
+            hint="pass a list (array, Series) of 30-mer guide contexts",
+        )
+    if not isinstance(model, str | os.PathLike):
+        raise ConfigError(
+            f"model must be a shipped model name or a run directory, got {model!r}",
+            hint="use 'default' or the --out directory of `helix crispr train-ontarget`",
+        )
     m = load_ontarget_model(model, enzyme)
     return m.predict(list(contexts), errors=errors)
 

@@ -123,14 +123,16 @@ def encode_contexts(
     done = _encode_clean_30mers(contexts, codes)
     for i in np.flatnonzero(~done):
         raw = contexts[i]
-        seq = (
-            raw
-            if isinstance(raw, str)
-            else ("" if raw is None or (isinstance(raw, float) and math.isnan(raw)) else str(raw))
-        )
+        missing = raw is None or (isinstance(raw, float) and math.isnan(raw))
+        if isinstance(raw, bytes | bytearray):  # str(b'ACGT') is "b'ACGT'", 33 characters
+            raw = bytes(raw).decode("ascii", "replace")
+        seq = raw if isinstance(raw, str) else ("" if missing else str(raw))
         seq = seq.strip()
         problem = None
-        if len(seq) == CONTEXT_LENGTH:
+        if missing:
+            c = None
+            problem = "missing (None / NaN), not a sequence"
+        elif len(seq) == CONTEXT_LENGTH:
             c = _LUT[np.frombuffer(seq.encode("ascii", "replace"), dtype=np.uint8)]
         elif len(seq) == SHORT_LENGTH:
             c = np.full(CONTEXT_LENGTH, 4, dtype=np.uint8)

@@ -124,15 +124,43 @@ def mit_from_mismatches(mism: np.ndarray) -> np.ndarray:
     return score1 * score2 * score3 * 100.0
 
 
+def _pair(spacer, site, what: str) -> tuple[str, str]:
+    """Both sequences as upper-case text (bytes read, U as T); None / non-text is an InputError,
+    a spacer base that is not A/C/G/T (it would score NaN) or a site character that is no
+    nucleotide code is named."""
+    from helixforge.lm.inputs import as_sequence
+
+    sp = as_sequence(spacer, "spacer").upper().replace("U", "T")
+    st = as_sequence(site, what).upper().replace("U", "T")
+    bad = next((i for i, c in enumerate(sp) if c not in "ACGT"), None)
+    if bad is not None:
+        raise InputError(
+            f"spacer {spacer!r}: character {sp[bad]!r} at position {bad + 1} is not A, C, G or T"
+        )
+    bad = next((i for i, c in enumerate(st) if c not in _SITE_CODES), None)
+    if bad is not None:
+        raise InputError(
+            f"{what} {site!r}: character {st[bad]!r} at position {bad + 1} is not a nucleotide "
+            "code (an N or IUPAC code in the site gives NaN)"
+        )
+    return sp, st
+
+
+_SITE_CODES = frozenset("ACGTNRYSWKMBDHV")
+
+
 def cfd_score(spacer: str, site: str) -> float:
     """CFD of one site: `spacer` (20 nt, a trailing PAM is ignored) vs `site` (20 nt protospacer +
-    3 nt PAM). Returns 1.0 for a perfect match with NGG."""
-    sp = spacer.upper()[:CFD_LENGTH]
-    st = site.upper()
+    3 nt PAM). Returns 1.0 for a perfect match with NGG; NaN where the site has a base that is
+    not A/C/G/T (N). A spacer base that is not A/C/G/T is an InputError."""
+    from helixforge.lm.inputs import as_sequence
+
+    full = as_sequence(spacer, "spacer")
+    sp, st = _pair(full[:CFD_LENGTH], site, "site")  # a trailing PAM (NGG) is not checked
     if len(sp) != CFD_LENGTH or len(st) != CFD_LENGTH + 3:
         raise InputError(
             f"CFD needs a 20-nt spacer and a 23-nt site (protospacer + NGG-like PAM); got "
-            f"{len(spacer)} and {len(site)} nt",
+            f"{len(full)} and {len(st)} nt",
         )
     g = encode_int(sp)[None, :]
     s = encode_int(st[:CFD_LENGTH])[None, :]
@@ -142,7 +170,7 @@ def cfd_score(spacer: str, site: str) -> float:
 
 def mit_score(spacer: str, protospacer: str) -> float:
     """MIT hit score (0–100) of one site; uses the 20 PAM-proximal nt (CRISPOR convention)."""
-    a, b = spacer.upper(), protospacer.upper()
+    a, b = _pair(spacer, protospacer, "protospacer")
     if len(a) != len(b) or len(a) < 20:
         raise InputError(
             f"MIT score needs two sequences of equal length ≥ 20 nt, got {len(a)} and {len(b)}"

@@ -60,7 +60,10 @@ class MemoryGenome:
     """A {name: sequence} dict behind the same small interface as `dna.io.Genome`."""
 
     def __init__(self, seqs: dict[str, str]):
-        self._seqs = seqs
+        from helixforge.lm.inputs import as_sequence
+
+        # text (bytes read), case kept; None / non-text is an InputError naming the contig
+        self._seqs = {k: as_sequence(v, f"genome[{k!r}]") for k, v in seqs.items()}
         self.lengths = {k: len(v) for k, v in seqs.items()}
         self.path = None
 
@@ -89,7 +92,9 @@ def open_genome(genome):
         return MemoryGenome(genome)
     if hasattr(genome, "lengths") and hasattr(genome, "fetch"):
         return genome
-    p = Path(genome)
+    from helixforge.lm.inputs import as_path
+
+    p = as_path(genome, "genome")
     if not p.exists():
         raise InputError(
             f"{p}: genome FASTA not found",
@@ -337,8 +342,26 @@ def resolve_target(target, genome=None, annotation=None, name=None, flank: int =
     ``contig:start-end`` (1-based, inclusive; needs `genome`) or a gene name (needs `genome` and
     `annotation`). Errors name what is wrong: unknown contig or gene, coordinates outside the
     contig, characters that are not nucleotides (with their position)."""
+    from helixforge.core.options import require_int
+
     if isinstance(target, Target):
         return target
+    flank = require_int(flank, "flank", min_value=0)
+    if target is None:
+        raise InputError(
+            "target is None",
+            hint="give a DNA sequence, a FASTA file, contig:start-end or a gene name",
+        )
+    if isinstance(target, bytes | bytearray):
+        from helixforge.lm.inputs import as_sequence
+
+        target = as_sequence(target, "target")
+    if not isinstance(target, str | os.PathLike):
+        raise InputError(
+            f"target must be one sequence, file, region or gene name (a str), got "
+            f"{type(target).__name__} {str(target)[:40]!r}",
+            hint="design one target per call: loop over a list of targets",
+        )
     text = str(target).strip()
     if not text:
         raise InputError(

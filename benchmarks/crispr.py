@@ -19,6 +19,11 @@ skipped when present; `--fresh` recomputes):
              Plus Spearman of each score with the assay read fraction over all 718 validated
              off-targets of the CRISPOR 7-study compilation.
 * design   — end-to-end `design_guides` for E. coli genes (saved index vs index built on the fly).
+* memory   — peak memory (max RSS of a child process) of building an index of uniform random
+             genomes (20 and 100 Mb in 20 Mb contigs; 300 Mb in 60 Mb contigs), held in memory
+             (`OfftargetIndex.build(...).save`, the builder before the on-disk one) and written
+             as it is made (`build_index(out=...)` = `helix crispr index`). Not in the default
+             sections: `--sections memory`.
 
 Guides for the speed runs are sampled (seed 0) from the genome's own NGG sites, like real
 designs (each has its on-target). Timings are wall-clock on a shared 2-core machine.
@@ -137,6 +142,70 @@ def _sample_spacers(idx, n: int, seed: int = 0) -> list[str]:
 
 
 # ---------------------------------------------------------------------- sections
+
+
+MEMORY_GENOMES = {"random_20mb": (1, 20_000_000), "random_100mb": (5, 20_000_000),
+                  "random_300mb": (5, 60_000_000)}  # name: (contigs, bp per contig)  # fmt: skip
+BUILDERS = {
+    "in memory": "from helixforge.crispr.offtarget_index import OfftargetIndex as I; "
+                 "I.build(sys.argv[1], 'spcas9').save(sys.argv[2], overwrite=True)",
+    "on disk": "from helixforge.crispr.offtarget_index import build_index; "
+               "build_index(sys.argv[1], 'spcas9', out=sys.argv[2], overwrite=True)",
+}  # fmt: skip
+
+
+def _random_fasta(name: str) -> Path:
+    """A uniform random FASTA (seed 0), written once under WORK."""
+    n_contigs, size = MEMORY_GENOMES[name]
+    dest = WORK / f"{name}.fa"
+    if dest.exists():
+        return dest
+    rng = np.random.default_rng(0)
+    letters = np.frombuffer(b"ACGT", dtype=np.uint8)
+    tmp = dest.with_suffix(".tmp")
+    with open(tmp, "wb") as out:
+        for i in range(n_contigs):
+            seq = letters[rng.integers(0, 4, size, dtype=np.uint8)].tobytes()
+            out.write(f">rand{i}\n".encode())
+            out.write(b"\n".join(seq[j : j + 80] for j in range(0, len(seq), 80)) + b"\n")
+    tmp.rename(dest)
+    return dest
+
+
+def _peak_rss(code: str, *args: str) -> tuple[float, float]:
+    """(seconds, peak RSS in MB) of `python -c code args` in a fresh child process."""
+    import subprocess
+
+    t0 = time.perf_counter()
+    pid = subprocess.Popen([sys.executable, "-c", f"import sys; {code}", *args],
+                           env={**os.environ, "PYTHONPATH": str(ROOT / "src")}).pid  # fmt: skip
+    _, status, usage = os.wait4(pid, 0)
+    if status:
+        raise RuntimeError(f"{code} {args}: exit status {status}")
+    return time.perf_counter() - t0, usage.ru_maxrss / 1024
+
+
+def section_memory(rows_path: Path, fresh: bool, builders: list[str] | None = None) -> None:
+    done = done_keys(rows_path)
+    for name in MEMORY_GENOMES:
+        fasta = _random_fasta(name)
+        for builder, code in BUILDERS.items():
+            if builders and builder not in builders:
+                continue
+            key = (f"index-memory/{name}", builder, 0)
+            if key in done and not fresh:
+                continue
+            if builder == "in memory" and name == "random_300mb":
+                continue  # ~45 GB at its peak: more than this machine has
+            out = WORK / f"{name}.mem.idx"
+            secs, peak = _peak_rss(code, str(fasta), str(out))
+            meta = json.loads((out / "index.json").read_text())
+            append_row(rows_path, {"task": key[0], "model": builder, "seed": 0, "section": "memory",
+                                   "genome": name, "genome_bp": meta["genome_bases"],
+                                   "largest_contig": max(meta["lengths"]), "sites": meta["n_sites"],
+                                   "seconds": round(secs, 1), "peak_rss_mb": round(peak),
+                                   "load_avg_1min": round(os.getloadavg()[0], 1)})  # fmt: skip
+            print(f"memory {name} {builder}: {peak:,.0f} MB, {secs:.0f} s", flush=True)
 
 
 def section_search(root: Path, rows_path: Path, fresh: bool) -> None:
@@ -379,6 +448,23 @@ def write_report(rows_path: Path) -> None:
             ["genome", "bp", "sites", "build s", "disk MB"],
             [[r["genome"], f"{r['genome_bp']:,}", f"{r['sites']:,}", r["seconds"], r["disk_mb"]] for r in idx_rows],
         ))  # fmt: skip
+    mem = [r for r in rows if r.get("section") == "memory"]
+    if mem:
+        parts.append(
+            "\n## Index build memory (`--sections memory`)\n\nPeak memory (max RSS of the "
+            "building process) and wall time to build and write the SpCas9 index of a uniform random "
+            "genome. 'in memory': the whole index assembled in RAM, then saved (the builder before this "
+            "table); 'on disk': `helix crispr index` / `build_index(out=...)`, which appends each "
+            "contig's sites to the files and sorts the seed tables in chunks "
+            "(`helixforge.crispr.offtarget_build`). The two write the same bytes.\n\n"
+        )
+        parts.append(markdown_table(
+            ["genome", "bp", "largest contig", "sites", "builder", "peak MB", "MB per Mb", "build s", "load avg"],
+            [[r["genome"], f"{r['genome_bp']:,}", f"{r['largest_contig']:,}", f"{r['sites']:,}", r["model"],
+              f"{r['peak_rss_mb']:,}", f"{r['peak_rss_mb'] / (r['genome_bp'] / 1e6):.1f}", r["seconds"],
+              r.get("load_avg_1min", "–")]
+             for r in sorted(mem, key=lambda r: (r["genome_bp"], r["model"]))],
+        ))  # fmt: skip
     search = [r for r in rows if r.get("section") == "search"]
     if search:
         parts.append(
@@ -497,6 +583,9 @@ def main() -> None:
     ap.add_argument("--sections", default="search,exact,ranking,design")
     ap.add_argument("--fresh", action="store_true", help="recompute rows that exist")
     ap.add_argument("--report-only", action="store_true")
+    ap.add_argument(
+        "--builders", default="", help="memory section: 'in memory', 'on disk' (default both)"
+    )
     args = ap.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
     if not args.report_only:
@@ -510,6 +599,10 @@ def main() -> None:
             section_exact(root, OUT_JSON, args.fresh)
         if "design" in secs:
             section_design(root, OUT_JSON, args.fresh)
+        if "memory" in secs:
+            section_memory(
+                OUT_JSON, args.fresh, args.builders.split(",") if args.builders else None
+            )
     write_report(OUT_JSON)
     print(json.dumps({"rows": len(load_rows(OUT_JSON)), "report": str(OUT_MD)}))
 

@@ -274,3 +274,149 @@ def test_mol_list_and_smiles_list_keep_a_list_as_is():
     mols = [Chem.MolFromSmiles("CCO"), None]
     assert mol_list(mols, "f") is mols
     assert isinstance(InputError("x"), HelixError)
+
+
+# ------------------------------------------------------------------ file-based entry points
+
+
+def _file_entry_points(tmp_path):
+    from helixforge.chem.admet import predict_admet
+    from helixforge.chem.evaluate import evaluate_property
+    from helixforge.chem.predict import predict_property
+    from helixforge.chem.screen import screen_library
+    from helixforge.chem.train import train_property_model
+
+    out = tmp_path / "out.csv"
+    return {
+        "predict_admet": lambda d: predict_admet(d, out),
+        "predict_property": lambda d: predict_property(tmp_path, d, out),
+        "evaluate_property": lambda d: evaluate_property(tmp_path, d),
+        "standardize_file": lambda d: S.standardize_file(d, out),
+        "screen_library": lambda d: screen_library(d, ["run"], out),
+        "train_property_model": lambda d: train_property_model(d, "smiles", ["y"], out=out),
+    }
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "predict_admet",
+        "predict_property",
+        "evaluate_property",
+        "standardize_file",
+        "screen_library",
+        "train_property_model",
+    ],
+)
+def test_file_based_functions_name_in_memory_data(tmp_path, name):
+    """A list of SMILES (or a DataFrame) given where a file path goes was a raw TypeError
+    from pathlib ('expected str, bytes or os.PathLike object, not list')."""
+    fn = _file_entry_points(tmp_path)[name]
+    with pytest.raises(InputError, match=f"{name}: .* must be a file path .*not list") as info:
+        fn(["CCO"])
+    assert info.value.hint
+    if name != "train_property_model":  # it takes a DataFrame
+        with pytest.raises(InputError, match="not DataFrame"):
+            fn(pd.DataFrame({"smiles": PAIR}))
+    with pytest.raises(InputError, match="not NoneType"):
+        fn(None)
+    assert not (tmp_path / "out.csv").exists()
+
+
+# ------------------------------------------------------------------ further public helpers
+
+
+def _more_string_entry_points():
+    from helixforge.chem.generate.novelty import NoveltyReference
+    from helixforge.chem.generate.vocab import Vocabulary
+    from helixforge.chem.graphs import featurize_graphs
+
+    ref = NoveltyReference.build(["CCO"], 10)
+    return {
+        "NoveltyReference.build": lambda s: NoveltyReference.build(s, 10),
+        "NoveltyReference.contains": ref.contains,
+        "Vocabulary.build": Vocabulary.build,
+        "featurize_graphs": featurize_graphs,
+    }
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["NoveltyReference.build", "NoveltyReference.contains", "Vocabulary.build", "featurize_graphs"],
+)
+def test_more_smiles_entry_points_refuse_one_string(name):
+    """NoveltyReference.build('CCO') stored 'C' and 'O' (then contains(['C']) was True),
+    Vocabulary.build('CCO') and featurize_graphs('CCO') read characters."""
+    fn = _more_string_entry_points()[name]
+    with pytest.raises(InputError, match=f"{name}: .* one string"):
+        fn("CCO")
+    with pytest.raises(InputError, match="is None"):
+        fn(None)
+
+
+def test_novelty_reference_build_reads_a_stream_once():
+    from helixforge.chem.generate.novelty import NoveltyReference
+
+    ref = NoveltyReference.build((s for s in ["CCO", "CCN"]), 10)
+    assert ref.n_items == 2 and ref.contains(np.array(["CCO", "CCC"])).tolist() == [True, False]
+    with pytest.raises(ConfigError, match="fp_rate"):
+        NoveltyReference.build(["CCO"], 10, fp_rate=2)
+
+
+def test_more_molecule_helpers_refuse_smiles(tmp_path):
+    from helixforge.chem.admet.physchem import physchem_matrix, qed_values
+    from helixforge.chem.generate import ga_ops
+
+    rng = np.random.default_rng(0)
+    with pytest.raises(InputError, match="qed_values: mols"):
+        qed_values(["CCO"])  # NaN before
+    with pytest.raises(InputError, match="physchem_matrix: mols"):
+        physchem_matrix(["CCO"])
+    with pytest.raises(InputError, match="mutate: mol is str"):
+        ga_ops.mutate("CCO", rng)
+    with pytest.raises(InputError, match="crossover: parent_b is NoneType"):
+        ga_ops.crossover(Chem.MolFromSmiles("CCO"), None, rng)
+
+
+def test_tables_scores_scalers_and_caches_check_their_input(tmp_path):
+    from helixforge.chem.pretrained.cache import EmbeddingCache
+    from helixforge.chem.scaling import FeatureScaler
+    from helixforge.chem.screen.score import ScoreExpression
+    from helixforge.chem.uncertainty import ApplicabilityDomain, applicability_columns
+
+    with pytest.raises(InputError, match="merge_duplicates: expected a pandas DataFrame"):
+        S.merge_duplicates(PAIR, ["y"], ["regression"])
+    with pytest.raises(ConfigError, match="'a' not in the table scored"):
+        ScoreExpression("a + 1").evaluate(pd.DataFrame({"b": [1.0]}))  # KeyError before
+    with pytest.raises(InputError, match="2-D"):
+        FeatureScaler().fit([1.0, 2.0])  # a scalar mean before
+    with pytest.raises(ConfigError, match="not fitted"):
+        FeatureScaler().transform(np.zeros((2, 3)))
+    with pytest.raises(InputError, match="damaged scaler JSON"):
+        FeatureScaler.from_json("x")
+    cache = EmbeddingCache(tmp_path / "e.sqlite")
+    with pytest.raises(InputError, match="keys is one string"):
+        cache.missing("m", "CCO")  # ['C', 'O'] before
+    assert cache.missing("m", (k for k in ["CCO", "CCO", "CCN"])) == ["CCO", "CCN"]
+    for bad in (2, -0.1, float("nan"), "0.3"):
+        with pytest.raises(ConfigError, match="Tanimoto similarity in"):
+            applicability_columns(threshold=bad)
+        with pytest.raises(ConfigError, match="Tanimoto similarity in"):
+            ApplicabilityDomain(bad)
+
+
+def test_iter_smiles_takes_a_path():
+    from helixforge.chem.generate.corpus import iter_smiles
+
+    with pytest.raises(InputError, match="iter_smiles: path must be a file path"):
+        list(iter_smiles(["CCO"]))
+
+
+def test_generate_file_functions_take_paths(tmp_path):
+    from helixforge.chem.generate.sampling import generate_molecules
+    from helixforge.chem.generate.train_prior import train_prior
+
+    with pytest.raises(InputError, match="train_prior: corpus must be a file path"):
+        train_prior(["CCO"], tmp_path / "prior")
+    with pytest.raises(InputError, match="generate_molecules: out must be a file path"):
+        generate_molecules(None, 3, ["x.csv"])

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from helixforge.chem.inputs import check_paths
 from helixforge.core.errors import ConfigError
 
 
@@ -80,6 +81,14 @@ def evaluate_property(
     from helixforge.core.supervised.rundir import add_task_plots
     from helixforge.core.tables import write_table
 
+    check_paths(
+        "evaluate_property",
+        "write the labelled table to a .csv / .parquet file first (DataFrame.to_csv)",
+        run_dir=run_dir,
+        optional=("out",),
+        data=data,
+        out=out,
+    )
     predictor = Predictor(run_dir, device=device)
     targets = list(targets or predictor.targets)
     unknown = [t for t in targets if t not in predictor.targets]

@@ -41,7 +41,15 @@ def smiles_list(smiles: Any, where: str, name: str = "smiles", *, allow_str: boo
     return _as_list(smiles, where, name, allow_str=allow_str, what="SMILES")
 
 
-def _as_list(value: Any, where: str, name: str, *, allow_str: bool, what: str) -> list:
+def smiles_iter(smiles: Any, where: str, name: str = "smiles") -> Iterable:
+    """`smiles_list`'s refusals for a stream that must not be read into memory (a corpus
+    generator): an iterator is returned unread, anything else as `smiles_list` gives it."""
+    return _as_list(smiles, where, name, allow_str=False, what="SMILES", materialize=False)
+
+
+def _as_list(
+    value: Any, where: str, name: str, *, allow_str: bool, what: str, materialize: bool = True
+) -> list:
     if isinstance(value, list):
         return value
     import pandas as pd
@@ -99,7 +107,7 @@ def _as_list(value: Any, where: str, name: str, *, allow_str: bool, what: str) -
             f"{where}: {name} is {_kind(value)} {_clip(repr(value))}; expected a list of {what}",
             hint=f"pass a list, tuple, NumPy array or pandas Series of {what}",
         )
-    return list(value)
+    return list(value) if materialize else value
 
 
 def mol_list(mols: Any, where: str, name: str = "mols") -> list:
@@ -220,6 +228,25 @@ def _is_number(v: Any) -> bool:
     except (TypeError, ValueError):
         return False
     return True
+
+
+def check_paths(
+    where: str, hint: str | None = None, *, optional: tuple[str, ...] = (), **paths: Any
+) -> None:
+    """InputError unless each given path is a str or os.PathLike (None only for the names in
+    `optional`): a list of SMILES or a DataFrame passed to a file-based function otherwise
+    fails deep inside pathlib. `hint` says which in-memory function takes such data."""
+    import os
+
+    for name, value in paths.items():
+        if isinstance(value, str | os.PathLike) or (value is None and name in optional):
+            continue
+        shown = repr(value).splitlines()[0] if not hasattr(value, "columns") else "(a table)"
+        raise InputError(
+            f"{where}: {name} must be a file path (str or pathlib.Path), not "
+            f"{_kind(value)} {_clip(shown)}",
+            hint=hint or "write the data to a file first (e.g. DataFrame.to_csv)",
+        )
 
 
 def check_int(value: Any, name: str, where: str, *, minimum: int | None = None) -> int:

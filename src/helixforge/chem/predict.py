@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from helixforge.chem.inputs import check_paths, smiles_list
 from helixforge.chem.standardize import CANONICAL_COL, StandardizeOptions
 from helixforge.core.supervised import TrainedRun, predict_table
 
@@ -57,7 +58,8 @@ class Predictor(TrainedRun):
         self, smiles: Sequence[str], features: np.ndarray | None = None
     ) -> pd.DataFrame:
         """Prediction and AD columns for canonical SMILES."""
-        return self.predict_frame(list(smiles), features=features, extra_columns=self.ad)
+        smiles = smiles_list(smiles, "Predictor.predict_smiles")
+        return self.predict_frame(smiles, features=features, extra_columns=self.ad)
 
     def prepare(self, n_jobs: int = 1):
         """The per-chunk step for `predict_table`: standardize (+ featurize) from one parse."""
@@ -102,6 +104,14 @@ def predict_property(
     from helixforge.core.options import require_int
     from helixforge.core.parallel import resolve_jobs
 
+    check_paths(
+        "predict_property",
+        "for SMILES in memory: Predictor(run_dir).predict_smiles(canonical_smiles), or "
+        "write them to a .smi / .csv file",
+        run_dir=run_dir,
+        input=input,
+        out=out,
+    )
     require_int(chunk_size, "--chunk-size", min_value=1)
     check_output(out, overwrite=overwrite, kind="table", inputs=[input, run_dir])
     predictor = Predictor(run_dir, device=device)

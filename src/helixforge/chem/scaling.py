@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from helixforge.core.errors import ConfigError, InputError
+
 
 @dataclass
 class FeatureScaler:
@@ -19,7 +21,7 @@ class FeatureScaler:
     scale: list[float] = field(default_factory=list)
 
     def fit(self, X: np.ndarray) -> FeatureScaler:
-        X = np.asarray(X, dtype=np.float64)
+        X = _matrix(X, "FeatureScaler.fit")
         with np.errstate(all="ignore"):
             mean = np.nanmean(X, axis=0) if len(X) else np.zeros(X.shape[1])
             std = np.nanstd(X, axis=0) if len(X) else np.ones(X.shape[1])
@@ -29,7 +31,16 @@ class FeatureScaler:
         return self
 
     def transform(self, X: np.ndarray) -> np.ndarray:
-        Z = (np.asarray(X, dtype=np.float64) - np.asarray(self.mean)) / np.asarray(self.scale)
+        X = _matrix(X, "FeatureScaler.transform")
+        if X.shape[1] != len(self.mean):
+            raise (InputError if self.mean else ConfigError)(
+                f"FeatureScaler.transform: X has {X.shape[1]} columns; the scaler was fitted "
+                f"on {len(self.mean)}"
+                if self.mean
+                else "FeatureScaler.transform: the scaler is not fitted",
+                hint="call fit(X_train) first" if not self.mean else None,
+            )
+        Z = (X - np.asarray(self.mean)) / np.asarray(self.scale)
         Z = np.clip(np.nan_to_num(Z, nan=0.0, posinf=0.0, neginf=0.0), -1e4, 1e4)
         return Z.astype(np.float32)
 
@@ -41,5 +52,19 @@ class FeatureScaler:
 
     @classmethod
     def from_json(cls, text: str) -> FeatureScaler:
-        d = json.loads(text)
-        return cls(mean=d["mean"], scale=d["scale"])
+        try:
+            d = json.loads(text)
+            return cls(mean=list(d["mean"]), scale=list(d["scale"]))
+        except (TypeError, ValueError, KeyError) as exc:
+            raise InputError(f"FeatureScaler.from_json: damaged scaler JSON ({exc})") from None
+
+
+def _matrix(X: object, where: str) -> np.ndarray:
+    """X as a float64 (n, d) matrix, or InputError."""
+    try:
+        X = np.asarray(X, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"{where}: X is not a numeric matrix ({exc})") from None
+    if X.ndim != 2:
+        raise InputError(f"{where}: X must be 2-D (n_rows, n_features), not shape {X.shape}")
+    return X

@@ -355,6 +355,7 @@ def merge_duplicates(
     the first row's value. Returns `(merged, conflicts)`; `conflicts` has one row per
     (molecule, target) with the rows involved, their values, the merged value and the reason.
     """
+    check_frame(df, "merge_duplicates")
     conflict_cols = ["canonical_smiles", "target", "rows", "values", "merged", "reason"]
     dup_mask = df.duplicated(key, keep=False)
     if not dup_mask.any():
@@ -423,10 +424,18 @@ def standardize_file(
     `<out>.errors.csv` for rejected rows. Returns counts and the paths written. An SD file
     (.sdf / .sd, gz) is read record by record as `chem screen` reads it (`smiles` and `name`
     columns; a record RDKit cannot read goes to the errors table)."""
+    from helixforge.chem.inputs import check_paths
     from helixforge.chem.screen.library import is_sdf, read_sd_file
     from helixforge.core.errors import NoUsableRowsError
     from helixforge.core.tables import read_table, write_table
 
+    check_paths(
+        "standardize_file",
+        "for SMILES in memory: standardize_many(smiles); for a DataFrame: "
+        "standardize_table(df, column)",
+        path=path,
+        out=out,
+    )
     # Lines that are not rows (wrong field count, broken quoting) are recorded with their raw
     # text by the reader; rows_in counts them, so "ok of rows" is out of every input record.
     errors = RowErrors(path)

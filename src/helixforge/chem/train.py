@@ -262,6 +262,7 @@ def train_property_model(
     uninterrupted run; other models train again, in seconds to minutes) when its inputs and
     options are unchanged, which is checked first.
     """
+    from helixforge.chem.inputs import check_paths
     from helixforge.chem.pretrained.embed import uses_minimol
     from helixforge.chem.table import load_property_table
     from helixforge.chem.uncertainty import applicability_columns
@@ -271,6 +272,13 @@ def train_property_model(
     from helixforge.core.parallel import resolve_jobs
     from helixforge.core.supervised.tasks import check_learnable
 
+    if not isinstance(data, pd.DataFrame):
+        check_paths(
+            "train_property_model",
+            "pass a table file path or a pandas DataFrame with the SMILES and label columns",
+            data=data,
+        )
+    check_paths("train_property_model", out=out)
     log = log or (lambda _: None)
     require_int(ensemble, "--ensemble", min_value=1)
     require_float(coverage, "--coverage", low=0, high=1, low_open=True, high_open=True)

@@ -58,6 +58,26 @@ def max_tanimoto(
     return out
 
 
+def check_similarity(value: object, where: str) -> float:
+    """A Tanimoto threshold: a finite number in [0, 1] (ConfigError otherwise)."""
+    import math
+    import numbers
+
+    from helixforge.core.errors import ConfigError
+
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, numbers.Real)
+        or not math.isfinite(value)
+        or not 0 <= value <= 1
+    ):
+        raise ConfigError(
+            f"{where}: threshold is a Tanimoto similarity in [0, 1], not {value!r}",
+            hint="the default is 0.3",
+        )
+    return float(value)
+
+
 def _packed(bits: object, name: str) -> np.ndarray:
     """A (n, words) uint64 matrix of packed fingerprints, or InputError naming `name`."""
     arr = np.asarray(bits)
@@ -83,6 +103,9 @@ class ApplicabilityDomain:
     """In domain when the nearest training neighbour has Tanimoto (ECFP4) ≥ `threshold`."""
 
     threshold: float = 0.3
+
+    def __post_init__(self) -> None:
+        self.threshold = check_similarity(self.threshold, "ApplicabilityDomain")
 
     def flag(self, similarity: np.ndarray) -> np.ndarray:
         return np.asarray(similarity, float) >= self.threshold
@@ -116,6 +139,7 @@ def applicability_columns(threshold: float = 0.3, spec=None):
     training fingerprints into the run; prediction loads them."""
     from pathlib import Path
 
+    threshold = check_similarity(threshold, "applicability_columns")
     from helixforge.core.artifacts import save_json
 
     def columns(inputs, folder, train_rows, features):

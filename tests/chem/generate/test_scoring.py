@@ -211,3 +211,16 @@ def test_scoring_inputs_a_notebook_passes():
         load_scoring(None)
     with pytest.raises(ConfigError, match="must be a str"):
         parse_design_text(None)
+
+
+def test_make_transform_errors_are_config_errors():
+    """make_transform called from Python raised a bare ValueError subclass, outside the
+    HelixError family every other API error belongs to."""
+    from helixforge.chem.generate.transforms import TransformError
+    from helixforge.core.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="must be a table"):
+        make_transform(5)
+    with pytest.raises(ValueError):  # still caught where ValueError was
+        make_transform({"type": "sigmoid", "low": "a", "high": 1})
+    assert issubclass(TransformError, ConfigError)

@@ -116,6 +116,9 @@ def qed_values(mols: Sequence) -> np.ndarray:
     call (the same count; ~15 % less time than `QED.qed` on MOSES / ChEMBL drugs)."""
     from rdkit import Chem
 
+    from helixforge.chem.inputs import mol_list
+
+    mols = mol_list(mols, "qed_values")
     (
         mol_wt,
         mol_logp,
@@ -166,6 +169,9 @@ def physchem_matrix(
     only for molecules without explicit H atoms (which QED removes first)."""
     from rdkit import Chem
 
+    from helixforge.chem.inputs import mol_list
+
+    mols = mol_list(mols, "physchem_matrix")
     out = np.full((len(mols), len(PROPERTY_NAMES)), np.nan)
     for i, m in enumerate(mols):
         if m is None:

@@ -21,6 +21,7 @@ from typing import Any
 import pandas as pd
 
 from helixforge.chem.admet.panel import ADMETPanel
+from helixforge.chem.inputs import check_paths
 
 _PANELS: dict[tuple, ADMETPanel] = {}
 
@@ -115,6 +116,14 @@ def predict_admet(
     from helixforge.core.parallel import resolve_jobs
     from helixforge.core.supervised import predict_table
 
+    check_paths(
+        "predict_admet",
+        "for SMILES in memory: ADMETPanel().predict(smiles) (helixforge.chem.admet)",
+        optional=("report",),
+        input=input,
+        out=out,
+        report=report,
+    )
     require_int(chunk_size, "--chunk-size", min_value=1)
     require_int(n_jobs, "--jobs", min_value=0)
     out = check_output(out, overwrite=overwrite, kind="table", inputs=[input])

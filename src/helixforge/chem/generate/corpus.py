@@ -29,6 +29,9 @@ def iter_smiles(
     """Yield SMILES strings from `path` (plain or gzip, or Parquet), skipping empty lines and
     the lines in `drop` (numbered as `iter_corpus_rows` numbers them: the unusable lines a
     first pass found, so later passes need not re-check them)."""
+    from helixforge.chem.inputs import check_paths
+
+    check_paths("iter_smiles", "for SMILES in memory iterate the list itself", path=path)
     drop = drop if isinstance(drop, set | frozenset) else set(drop)
     for line, text in iter_corpus_rows(path, column):
         if text and line not in drop:

@@ -163,6 +163,19 @@ def _kekule(mol):
     return m
 
 
+def _require_mol(mol, where: str, name: str) -> None:
+    """InputError unless `mol` is an RDKit molecule (a SMILES string is named)."""
+    from rdkit import Chem
+
+    if not isinstance(mol, Chem.Mol):
+        from helixforge.core.errors import InputError
+
+        raise InputError(
+            f"{where}: {name} is {type(mol).__name__} {str(mol)[:40]!r}, not an RDKit molecule",
+            hint="parse it first: Chem.MolFromSmiles(smiles)",
+        )
+
+
 def clean(
     mol,
     min_atoms: int = 1,
@@ -233,6 +246,7 @@ def mutate(
     after TRIES attempts without one)."""
     from rdkit import Chem
 
+    _require_mol(mol, "mutate", "mol")
     kek = _kekule(mol)
     parent = {Chem.MolToSmiles(mol)}
     for _ in range(TRIES):
@@ -329,6 +343,8 @@ def crossover(
     (GuacaMol's rule; off by default, see the module notes)."""
     from rdkit import Chem
 
+    _require_mol(parent_a, "crossover", "parent_a")
+    _require_mol(parent_b, "crossover", "parent_b")
     parents = {Chem.MolToSmiles(parent_a), Chem.MolToSmiles(parent_b)}
     a, b = _kekule(parent_a), _kekule(parent_b)
     for _ in range(TRIES):

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from helixforge.core.errors import InputError
+from helixforge.core.errors import ConfigError, InputError
 
 
 def _hashes(keys: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -62,7 +62,15 @@ class NoveltyReference:
         cls, keys: Iterable[str], n_items: int, fp_rate: float = 0.002, chunk: int = 100_000
     ) -> NoveltyReference:
         """Filter sized for `n_items` keys at `fp_rate` false positives, filled from `keys`."""
-        n_items = max(1, int(n_items))
+        from helixforge.chem.inputs import check_int, smiles_iter
+
+        keys = smiles_iter(keys, "NoveltyReference.build", "keys")  # a stream stays unread
+        n_items = max(1, check_int(n_items, "n_items", "NoveltyReference.build"))
+        if not isinstance(fp_rate, int | float) or not 0 < fp_rate < 1:
+            raise ConfigError(
+                f"NoveltyReference.build: fp_rate must be a number in (0, 1), not {fp_rate!r}"
+            )
+        chunk = check_int(chunk, "chunk", "NoveltyReference.build", minimum=1)
         n_bits = int(math.ceil(-n_items * math.log(fp_rate) / math.log(2) ** 2))
         n_bits = (n_bits + 7) // 8 * 8
         n_hashes = max(1, round(n_bits / n_items * math.log(2)))
@@ -94,7 +102,9 @@ class NoveltyReference:
 
     def contains(self, keys: Sequence[str]) -> np.ndarray:
         """Boolean array: True where the key may be in the set (False: certainly not)."""
-        keys = list(keys)
+        from helixforge.chem.inputs import smiles_list
+
+        keys = smiles_list(keys, "NoveltyReference.contains", "keys")
         if not keys:
             return np.zeros(0, dtype=bool)
         pos = self._positions(keys)

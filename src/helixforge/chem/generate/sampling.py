@@ -80,10 +80,12 @@ def generate_molecules(
     import pandas as pd
 
     from helixforge.chem.generate.prior import Prior
+    from helixforge.chem.inputs import check_paths
     from helixforge.core.io import check_output
     from helixforge.core.options import require_float, require_int
     from helixforge.core.tables import write_table
 
+    check_paths("generate_molecules", optional=("model",), model=model, out=out)
     require_int(n, "--n", min_value=1, max_value=10_000_000)
     require_float(temperature, "--temperature", low=0.05, high=10.0)
     require_int(max_len, "--max-len", min_value=1, max_value=1000)

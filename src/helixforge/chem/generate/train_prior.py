@@ -214,6 +214,16 @@ def train_prior(
 ) -> dict[str, Any]:
     """Train a prior on `corpus` into the run directory `out`; returns the summary dict.
     `init`: a saved prior (or run directory) to continue from instead of random weights."""
+    from helixforge.chem.inputs import check_paths
+
+    check_paths(
+        "train_prior",
+        "write the SMILES to a .smi / .csv(.gz) file, one molecule per line",
+        optional=("init",),
+        corpus=corpus,
+        out=out,
+        init=init,
+    )
     import torch
 
     from helixforge.chem.generate.corpus import iter_blocks, iter_smiles

@@ -29,9 +29,13 @@ from typing import Any
 
 import numpy as np
 
+from helixforge.core.errors import ConfigError
 
-class TransformError(ValueError):
-    """A transform's parameters are wrong: `key` names the parameter at fault (or None)."""
+
+class TransformError(ConfigError, ValueError):
+    """A transform's parameters are wrong: `key` names the parameter at fault (or None). A
+    ConfigError (so `make_transform` called from Python fails as the rest of the API does)
+    and still a ValueError for code that caught it as one."""
 
     def __init__(self, message: str, key: str | None = None):
         super().__init__(message)

@@ -85,8 +85,10 @@ class Vocabulary:
     def build(cls, texts: Iterable[str], kind: str = "smiles", min_count: int = 1) -> Vocabulary:
         """Vocabulary of every token seen `min_count` times in `texts` (SMILES strings;
         SMILES are encoded to SELFIES first when kind is selfies), sorted for stable ids."""
+        from helixforge.chem.inputs import smiles_list
+
         counts: Counter[str] = Counter()
-        for t in texts:
+        for t in smiles_list(texts, "Vocabulary.build", "texts"):
             counts.update(split_tokens(smiles_to_sequence(t, kind), kind))
         return cls.from_counts(counts, kind, min_count)
 

@@ -64,7 +64,9 @@ class EmbeddingCache:
         self, model: str, keys: Iterable[str]
     ) -> dict[str, tuple[np.ndarray | None, str | None]]:
         """The cached (vector, None) or (None, error) of each key present."""
-        keys = list(dict.fromkeys(keys))
+        from helixforge.chem.inputs import smiles_list
+
+        keys = list(dict.fromkeys(smiles_list(keys, "EmbeddingCache.get", "keys")))
         out: dict[str, tuple[np.ndarray | None, str | None]] = {}
         with self._connect() as con:
             for i in range(0, len(keys), _LOOKUP_CHUNK):
@@ -115,6 +117,9 @@ class EmbeddingCache:
 
     def missing(self, model: str, keys: Sequence[str]) -> list[str]:
         """Keys with no cached row (vector or failure)."""
+        from helixforge.chem.inputs import smiles_list
+
+        keys = smiles_list(keys, "EmbeddingCache.missing", "keys")  # read twice below
         have = self.get(model, keys)
         return [k for k in dict.fromkeys(keys) if k not in have]
 

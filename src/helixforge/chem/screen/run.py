@@ -126,10 +126,20 @@ def screen_library(
     with a score, or only each chunk's best when nothing else needs them — see `lazy`),
     eligible (of those, passed), hits, exact (see `topk`), score (the expression used), out
     paths, seconds, mol_per_s."""
+    from helixforge.chem.inputs import check_paths
     from helixforge.core.io import check_distinct_outputs, check_output
     from helixforge.core.options import require_choice, require_int
     from helixforge.core.supervised.predict import errors_path_for
 
+    check_paths(
+        "screen_library",
+        "write the SMILES to a .smi / .csv file first; for a few molecules use the models' "
+        "predict and ADMETPanel().predict",
+        optional=("all_out",),
+        library=library,
+        out=out,
+        all_out=all_out,
+    )
     t0 = time.perf_counter()
     require_int(top, "--top", min_value=1)
     require_int(chunk_size, "--chunk-size", min_value=1)

@@ -213,6 +213,13 @@ class ScoreExpression:
     # ------------------------------------------------------------ evaluation
     def evaluate(self, frame: pd.DataFrame) -> np.ndarray:
         """The score of every row (float64; NaN where an input is missing)."""
+        missing = [c for c in self.columns if c not in frame.columns]
+        if missing:  # a KeyError from deep in pandas otherwise
+            raise ConfigError(
+                f"--score {self.text!r}: column(s) {', '.join(repr(m) for m in missing)} not "
+                "in the table scored",
+                hint=_missing_hint(missing, [str(c) for c in frame.columns]),
+            )
         with np.errstate(all="ignore"):
             value = self._eval(self.tree, frame)
             out = np.broadcast_to(np.asarray(value, dtype=float), (len(frame),)).copy()

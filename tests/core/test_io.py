@@ -614,3 +614,37 @@ def test_a_staging_folder_made_before_the_refusal_window_goes_unless_kept(tmp_pa
     with pytest.raises(InputError), discard_stage_on_refusal(stage, keep=True):
         raise InputError("lib.csv, line 52: a quoted field opened here is never closed")
     assert stage.exists()
+
+
+# ---------------------------------------------------------------- non-regular inputs, resume
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes on this platform")
+def test_a_named_pipe_is_refused_by_name_without_blocking(tmp_path):
+    """open() of a FIFO with no writer blocks for ever; then it read as an empty file."""
+    from helixforge.core.io import require_input_file, special_file_kind
+
+    pipe = tmp_path / "pipe.txt"
+    os.mkfifo(pipe)
+    assert special_file_kind(pipe) == "a named pipe (FIFO)"
+    assert special_file_kind(tmp_path) is None and special_file_kind(tmp_path / "nope") is None
+    with pytest.raises(InputError, match="pipe.txt: is a named pipe \\(FIFO\\), not a regular"):
+        open_text(pipe)
+    with pytest.raises(InputError, match="is a directory, expected a FASTA file") as err:
+        require_input_file(tmp_path, "a FASTA file")
+    assert "file inside it" in err.value.hint
+
+
+def test_check_output_with_resume_says_a_finished_output_is_complete(tmp_path):
+    from helixforge.core.io import refuse_resume_of_finished
+
+    f = tmp_path / "out.csv"
+    f.write_text("x")
+    with pytest.raises(ConfigError, match="out.csv is already complete") as err:
+        check_output(f, resume=True)
+    assert "--overwrite instead of --resume" in err.value.hint
+    assert check_output(f, resume=True, overwrite=True) == f
+    staging_path(f).mkdir()  # interrupted work waits beside an older output: --overwrite decides
+    with pytest.raises(ConfigError, match="already exists"):
+        check_output(f, resume=True)
+    refuse_resume_of_finished(tmp_path / "missing.csv")  # nothing there: nothing to say

@@ -151,6 +151,50 @@ class _CheckedText(io.TextIOBase):
         super().close()
 
 
+def special_file_kind(path: str | os.PathLike) -> str | None:
+    """'a named pipe (FIFO)', 'a character device', 'a block device' or 'a socket' when `path`
+    is one of those; None for a regular file, a directory, a missing or unreadable path.
+
+    Inputs are read more than once (a sample to sniff the format, a checksum for the run
+    record, chunks again on --resume) and their size tells an empty file: a stream can give
+    none of that (a FIFO's size is 0, so it was reported as 'file is empty'), so it is refused
+    by name rather than read."""
+    import stat
+
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
+        return None
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISCHR(mode):
+        return "a character device"
+    if stat.S_ISBLK(mode):
+        return "a block device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return None
+
+
+def require_input_file(path: str | os.PathLike, what: str = "a file") -> Path:
+    """`path` as a Path when it is a regular file; otherwise an `InputError` saying what it
+    is instead (missing, a directory, a named pipe / device / socket) and what to do."""
+    p = Path(path)
+    kind = special_file_kind(p)
+    if kind is not None:
+        raise InputError(
+            f"{p}: is {kind}, not a regular file",
+            hint="inputs are read more than once; save the stream to a file and pass that",
+        )
+    if not p.exists():
+        raise InputError(f"{p}: file not found", hint="check the path")
+    if p.is_dir():
+        raise InputError(
+            f"{p}: is a directory, expected {what}", hint="give the path of a file inside it"
+        )
+    return p
+
+
 def open_text(
     path: str | os.PathLike,
     encoding: str = "utf-8",
@@ -159,14 +203,11 @@ def open_text(
 ) -> IO[str]:
     """Open a plain, gzip or BGZF text file for reading (compression detected from the bytes).
 
-    A missing file or a directory raises `InputError`; a damaged compressed stream raises
+    A missing file, a directory or a named pipe / device raises `InputError`; a damaged
+    compressed stream raises
     `InputError` naming the file when the damage is reached.
     """
-    p = Path(path)
-    if not p.exists():
-        raise InputError(f"{p}: file not found", hint="check the path")
-    if p.is_dir():
-        raise InputError(f"{p}: is a directory, expected a file")
+    p = require_input_file(path)  # a FIFO would block the open, then read as empty
     if is_gzip(p):
         check_bgzf_eof(p)
         inner: IO[str] = io.TextIOWrapper(
@@ -234,8 +275,12 @@ def check_output(
     kind: str = "file",
     option: str = "--out",
     inputs: Iterable[str | os.PathLike | None] = (),
+    resume: bool = False,
 ) -> Path:
     """Validate an output path before any work starts; return it as a Path.
+
+    `resume`: the job was asked to continue an interrupted run; an existing output then
+    means the run finished, and the refusal says so (`refuse_resume_of_finished`).
 
     kind: 'file', 'table' (a file whose name must be a table format we write) or 'dir'. Refuses: a directory where a file is wanted (and the reverse), a
     parent that is a file, an unwritable location, and an existing output unless `overwrite`.
@@ -283,6 +328,8 @@ def check_output(
                 hint=f"give {option} a new directory, for example {option} results/run1",
             )
         elif not overwrite:
+            if resume:  # a finished output, unless interrupted work waits beside it
+                refuse_resume_of_finished(p, option=option)
             raise ConfigError(
                 f"{option} {p} already exists",
                 hint="pass --overwrite to replace it, or choose another path",
@@ -305,6 +352,30 @@ def check_output(
     except OSError as exc:
         raise ConfigError(f"{option} {p}: cannot create {parent}: {exc.strerror}") from None
     return p
+
+
+def refuse_resume_of_finished(
+    out: str | os.PathLike,
+    *,
+    pending: str | os.PathLike | None = None,
+    option: str = "--out",
+) -> None:
+    """`ConfigError` for `--resume` when `out` holds a finished result and no interrupted work
+    is left to continue (`pending`, default the staging folder `staging_path(out)`): the run
+    is complete, its result is at `out`, and --overwrite redoes it. Returns when `out` is
+    missing (or an empty directory) or the pending work exists."""
+    p = Path(out)
+    if not p.exists() or (p.is_dir() and not any(p.iterdir())):
+        return
+    if Path(pending if pending is not None else staging_path(p)).exists():
+        return
+    what = "run" if p.is_dir() else "output"
+    raise ConfigError(
+        f"--resume: {option} {p} is already complete (the finished {what} is there); "
+        "there is no interrupted job to continue",
+        hint=f"use {p} as it is, or pass --overwrite instead of --resume to redo the job "
+        f"(or choose another {option})",
+    )
 
 
 # the format suffixes of outputs; any other dot is part of the name ('run.v2.tsv' → 'run.v2')

@@ -63,10 +63,21 @@ def require_float(
 
 
 def require_choice(value: Any, option: str, choices: Iterable[str]) -> str:
-    """One of `choices` (the message lists them)."""
+    """One of `choices` (the message lists them, and names the nearest one: 'Scaffold' → did
+    you mean 'scaffold'?). Exact: callers use `value` as given, so a value in another case is
+    refused here; the CLI normalises the case before the library sees it (`cli.common.choice`)."""
     choices = list(choices)
     if value not in choices:
-        raise ConfigError(f"{option} {value!r} is not one of: {', '.join(choices)}")
+        import difflib
+
+        text = str(value).strip().lower()
+        lower = {str(c).lower(): str(c) for c in choices}
+        near = [lower[text]] if text in lower else []
+        near = near or [lower[m] for m in difflib.get_close_matches(text, list(lower), n=1)]
+        raise ConfigError(
+            f"{option} {value!r} is not one of: {', '.join(choices)}",
+            hint=f"did you mean {near[0]!r}?" if near else None,
+        )
     return value
 
 

@@ -1,0 +1,28 @@
+"""core.options: option checks shared by the library API."""
+
+from __future__ import annotations
+
+import pytest
+
+from helixforge.core.errors import ConfigError
+from helixforge.core.options import require_choice, require_float
+
+
+def test_a_choice_in_another_case_is_refused_naming_the_one_meant():
+    """The library uses the value as given, so 'Scaffold' is refused (the CLI normalises the
+    case first), but the message names 'scaffold'."""
+    with pytest.raises(ConfigError, match="'Scaffold' is not one of") as err:
+        require_choice("Scaffold", "--split", ["scaffold", "random"])
+    assert err.value.hint == "did you mean 'scaffold'?"
+    with pytest.raises(ConfigError) as err:
+        require_choice("randon", "--split", ["scaffold", "random"])
+    assert err.value.hint == "did you mean 'random'?"
+    with pytest.raises(ConfigError) as err:
+        require_choice("xyz", "--split", ["scaffold", "random"])
+    assert err.value.hint is None
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), "nan"])
+def test_require_float_calls_nan_and_inf_not_finite_before_the_range(value):
+    with pytest.raises(ConfigError, match="--coverage must be a finite number"):
+        require_float(value, "--coverage", low=0, high=1)

@@ -249,3 +249,44 @@ def test_auto_falls_back_to_gbm_when_the_training_molecules_allow_no_cross_valid
     )
     assert (chosen, scores) == ("gbm", {})
     assert record["chosen"] == "gbm" and "too few scaffold sets" in record["reason"]
+
+
+# ------------------------------------------------------------- blend specs (check_blend_spec)
+
+
+@pytest.mark.parametrize(
+    ("spec", "why"),
+    [
+        ("blend:gbm+gbm-fast@", "the weight after '@' is empty"),
+        ("blend:gbm+gbm-fast@ ", "the weight after '@' is empty"),
+        ("blend:gbm+gbm-fast@x", "the weight 'x' is not a number"),
+        ("blend:gbm+gbm-fast@nan", "not a number from 0 to 1"),
+        ("blend:gbm+gbm-fast@1.5", "not a number from 0 to 1"),
+        ("blend:gbm+gbm-fast@0.5@0.2", "more than one '@'"),
+        ("blend:gbm", "needs two models"),
+        ("blend:", "needs two models"),
+        ("blend:gbm++gbm-fast", "an empty model name"),
+        ("blend:gbm+", "an empty model name"),
+        ("blend:gbm+gbm", "named twice"),
+        ("blend:gbm+auto", "'auto' is not a chem model"),
+        ("blend:gbm+blend:a+b", "'blend:a' is not a chem model"),
+        ("blend:gbm+lm:", "needs a checkpoint path"),
+    ],
+)
+def test_a_malformed_blend_is_refused_showing_the_valid_form(spec, why):
+    """`blend:A+B@` (empty weight) was read as 'no weight' and trained a 50/50 blend."""
+    from helixforge.chem.selection import check_blend_spec
+    from helixforge.core.errors import ConfigError
+
+    with pytest.raises(ConfigError) as err:
+        check_blend_spec(spec)
+    assert why in err.value.message and err.value.message.startswith(f"--model {spec}")
+    assert "blend:MODEL_A+MODEL_B@WEIGHT_OF_A" in err.value.hint
+
+
+def test_a_good_blend_is_returned_canonical():
+    from helixforge.chem.selection import check_blend_spec
+
+    assert check_blend_spec("blend:gbm+minimol-mlp@0.6") == "blend:gbm+minimol-mlp@0.6"
+    assert check_blend_spec("Blend:GBM + gbm-fast") == "blend:gbm+gbm-fast"
+    assert check_blend_spec("blend:gbm+lm:runs/MyLM@1") == "blend:gbm+lm:runs/MyLM@1"

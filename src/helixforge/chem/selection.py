@@ -520,3 +520,60 @@ def crossfit_blend_losses(
         mix = w * pred_a[k] + (1 - w) * pred_b[k]
         losses.append(_mean(_fold_losses(task_types, y[ho], mix, logs, metric)))
     return losses, weights
+
+
+BLEND_FORM = "blend:MODEL_A+MODEL_B@WEIGHT_OF_A, e.g. blend:gbm+minimol-mlp@0.6 (@W optional)"
+
+
+def check_blend_spec(spec: str, option: str = "--model") -> str:
+    """A `blend:A+B[@W]` spec checked whole; returns it canonical (lower-case prefix and model
+    names, spaces dropped). A `ConfigError` showing the valid form refuses: an '@' with no
+    weight after it (`blend:A+B@`, which was read as 'no weight' and blended 50/50), a weight
+    that is not a finite number in [0, 1], more than one '@', fewer than two members, an
+    empty member (`A++B`, `A+`), a member that is not a chem model (another blend, `auto`, an
+    unknown name; `lm:PATH` is a model), and a member named twice."""
+    from helixforge.chem.models import BLEND_PREFIX, LM_PREFIX, MODEL_NAMES
+    from helixforge.core.errors import ConfigError
+
+    names = [n for n in MODEL_NAMES if ":" not in n]
+
+    def refuse(why: str) -> ConfigError:
+        return ConfigError(f"{option} {spec}: {why}", hint=f"write {BLEND_FORM}")
+
+    text = str(spec).strip()
+    if not text.lower().startswith(BLEND_PREFIX):
+        raise refuse(f"a blend starts with {BLEND_PREFIX!r}")
+    body = text[len(BLEND_PREFIX) :]
+    if body.count("@") > 1:
+        raise refuse("more than one '@' (one weight, for the first model)")
+    members_text, at, weight = body.partition("@")
+    if at:
+        weight = weight.strip()
+        if not weight:
+            raise refuse("the weight after '@' is empty")
+        import math
+
+        try:
+            w = float(weight)
+        except ValueError:
+            raise refuse(f"the weight {weight!r} is not a number") from None
+        if not math.isfinite(w) or not 0.0 <= w <= 1.0:
+            raise refuse(f"the weight {weight!r} is not a number from 0 to 1")
+    members = [m.strip() for m in members_text.split("+")]
+    if len(members) < 2:
+        raise refuse("a blend needs two models joined by '+'")
+    out = []
+    for m in members:
+        if not m:
+            raise refuse("an empty model name between the '+' signs")
+        if m.lower().startswith(LM_PREFIX):
+            if not m[len(LM_PREFIX) :].strip():
+                raise refuse(f"{m!r} needs a checkpoint path after 'lm:'")
+            out.append(LM_PREFIX + m[len(LM_PREFIX) :])
+            continue
+        if m.lower() not in names:
+            raise refuse(f"{m!r} is not a chem model; blend two of: {', '.join(names)}, lm:PATH")
+        out.append(m.lower())
+    if len(set(out)) < len(out):
+        raise refuse("a model is named twice; blend two different models")
+    return f"{BLEND_PREFIX}{'+'.join(out)}" + (f"@{weight}" if at else "")

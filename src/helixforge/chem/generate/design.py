@@ -139,6 +139,57 @@ def _check_start_smiles(p: Path, col: str | None, where: list[tuple[int, str]]) 
         )
 
 
+def check_similarity_references(cfg: DesignConfig) -> None:
+    """Refuse a similarity component whose reference SMILES is not a real molecule, naming the
+    file, line, component and key: an empty string, one with a dummy / wildcard atom (`*`,
+    `[*]`, `[1*]`, R-group labels) or one that parses to no atoms. RDKit parses `*` as a
+    molecule, so such a reference was accepted and scored every design against an attachment
+    point instead of a compound. References that do not parse are the component's own check."""
+    from rdkit import Chem
+
+    from helixforge.chem.standardize import quiet_rdkit
+
+    quiet_rdkit()
+    for comp in cfg.components:
+        if comp.type != "similarity":
+            continue
+        refs = comp.params.get("smiles")
+        refs = [refs] if isinstance(refs, str) else refs
+        if not isinstance(refs, list):
+            continue  # not a string or list: the component's own message says so
+        for i, ref in enumerate(refs):
+            if not isinstance(ref, str):
+                continue
+            path = ("component", comp.index, "smiles")
+            where = f"component {comp.name!r}: smiles"
+            if len(refs) > 1:
+                where += f" (reference {i + 1} of {len(refs)})"
+            if not ref.strip():
+                raise cfg.error(
+                    path,
+                    f"{where} is an empty string, not a molecule",
+                    'give the SMILES of a real compound, e.g. smiles = ["CCO"]',
+                )
+            mol = Chem.MolFromSmiles(ref)
+            if mol is None:
+                continue
+            dummies = sum(1 for a in mol.GetAtoms() if a.GetAtomicNum() == 0)
+            if dummies:
+                raise cfg.error(
+                    path,
+                    f"{where} {ref!r} has {dummies} dummy / wildcard atom(s) ('*'): a pattern "
+                    "or attachment point, not a molecule to be similar to",
+                    "give a whole compound (replace '*' by the atom or group it stands for); "
+                    "to require a scaffold or pattern use a substructure component with smarts",
+                )
+            if mol.GetNumAtoms() == 0:
+                raise cfg.error(
+                    path,
+                    f"{where} {ref!r} holds no atoms",
+                    "give the SMILES of a real compound",
+                )
+
+
 def _build_optimizer(name: str, cfg: DesignConfig, prior, seed: int, start: list[str] | None):
     if name == "rl":
         from helixforge.chem.generate.rl import ReinforcementOptimizer
@@ -173,7 +224,7 @@ def design(
     None for the shipped one. All inputs are checked before the first scoring call."""
     import torch
 
-    from helixforge.core.io import check_output, staging_path
+    from helixforge.core.io import check_output, refuse_resume_of_finished, staging_path
     from helixforge.core.options import require_choice, require_int
     from helixforge.core.progress import progress
 
@@ -183,11 +234,9 @@ def design(
     require_int(n_jobs, "--jobs", min_value=1)
     cfg = config if isinstance(config, DesignConfig) else read_design_config(config)
     out = check_output(out, overwrite=overwrite or resume, kind="dir", inputs=[cfg.path])
-    if resume and out.exists() and any(out.iterdir()) and not staging_path(out).exists():
-        raise ConfigError(
-            f"--out {out} is a finished run; nothing to resume",
-            hint="pass --overwrite to start over, or choose another --out",
-        )
+    if resume and not overwrite:  # a finished run and no interrupted one: say it is complete
+        refuse_resume_of_finished(out)
+    check_similarity_references(cfg)
     scorer = ScoringFunction(cfg)
     start, start_sha = None, None
     if optimizer == "ga" and cfg.ga["start"] != "prior":
@@ -295,4 +344,11 @@ def design(
     return DesignResult(out, ledger.used, step, best, timings, stopped)
 
 
-__all__ = ["OPTIMIZERS", "DesignResult", "design", "read_start_smiles", "HISTORY"]
+__all__ = [
+    "OPTIMIZERS",
+    "DesignResult",
+    "check_similarity_references",
+    "design",
+    "read_start_smiles",
+    "HISTORY",
+]

@@ -196,6 +196,27 @@ def _factory(o: dict[str, Any], stage: Path, resume: bool, spec: str) -> Callabl
     return make
 
 
+def refuse_non_dna_lm(spec: str, option: str = "--model", *, instead: str = "") -> None:
+    """`ConfigError` when `spec` ('lm:PATH' or a path) names a language model whose tokenizer
+    HelixForge built for something other than DNA (a SMILES / chemistry LM, smiles-atom or
+    smiles-bpe): it would read A, C, G, T as atoms and train without a word. The tokenizer
+    kind is read from the checkpoint (or run directory) as `lm.tokenizer_backends.
+    sequence_check` reads it; published checkpoints with their own tokenizer are left to the
+    model. `instead`: what else the verb can use, added to the hint."""
+    from helixforge.lm.tokenizer_backends import sequence_check
+
+    path = str(spec).removeprefix("lm:")
+    check = sequence_check(path) if path.strip() else None
+    if check is not None and check.kind != "dna":  # kind: the family, "dna" or "smiles"
+        raise ConfigError(
+            f"{option} {spec}: a {check.kind.upper()} (chemistry) language model (tokenizer "
+            f"{check.tokenizer}), not one for DNA",
+            hint="give a DNA language model (helix lm pretrain --tokenizer dna-char or "
+            f"dna-kmer:6 makes one){instead}; SMILES models are for helix chem train --model "
+            "lm:PATH",
+        )
+
+
 def _check_models(o: dict[str, Any], search: AutoSearch | None) -> None:
     """Refuse a bad --model / --auto-* / architecture option before any work."""
     from helixforge.dna.models import make_sequence_model, parse_model_spec
@@ -212,6 +233,12 @@ def _check_models(o: dict[str, Any], search: AutoSearch | None) -> None:
             )
     for spec in specs:
         parse_model_spec(spec)
+        if str(spec).startswith("lm:"):
+            refuse_non_dna_lm(
+                spec,
+                "--auto-candidates" if o["model"] == "auto" else "--model",
+                instead=", or use --model cnn / resnet",
+            )
         make_sequence_model(
             spec,
             epochs=o["epochs"],

@@ -58,19 +58,15 @@ def demo_cmd(
     """
     import shutil
 
-    from helixforge.chem.demo import run_demo
+    from helixforge.chem.demo import relocate_demo, run_demo
     from helixforge.core.io import check_output, staging_dir, staging_path
-    from helixforge.core.tables import write_text
 
     final = check_output(out_dir, overwrite=overwrite, kind="dir")
     shutil.rmtree(staging_path(final), ignore_errors=True)  # a demo has nothing to resume
     with staging_dir(final, keep_on_error=False) as stage:
         result = run_demo(stage, quiet=quiet, final=final)
     # the demo's data were read from inside the staging directory: record where they are now
-    for name in ("config.json", "card.md", "versions.json"):
-        f = final / "run" / name
-        if f.exists():
-            write_text(f.read_text(encoding="utf-8").replace(str(stage), str(final)), f)
+    relocate_demo(stage, final)
     if not quiet:
         try:
             report = final / Path(result["report"]).relative_to(stage)

@@ -160,3 +160,15 @@ def test_salts_reject_goes_from_train_to_predict(tmp_path):
     res = runner.invoke(app, ["chem", "standardize", str(new), "--input-col", "smi",
                               "--salts", "nope", "-o", str(tmp_path / "s.csv")])  # fmt: skip
     assert res.exit_code == 2 and "--salts" in res.output
+
+
+def test_a_blend_with_an_empty_weight_is_refused_before_any_work(tmp_path):
+    path = _table(tmp_path)
+    out = tmp_path / "run"
+    argv = ["chem", "train", str(path), "--input-col", "smi", "--label-col", "logp"]
+    argv += ["--model", "blend:gbm+gbm-fast@", "-o", str(out)]
+    res = runner.invoke(app, argv, env={"COLUMNS": "300"})
+    assert res.exit_code == 2, res.output
+    text = " ".join(res.output.split())
+    assert "the weight after '@' is empty" in text and "blend:MODEL_A+MODEL_B@WEIGHT_OF_A" in text
+    assert not out.exists()

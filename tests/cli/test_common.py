@@ -186,3 +186,287 @@ def test_a_blank_split_column_is_refused_not_ignored(tmp_path):
     argv = ["chem", "train", str(tmp_path / "in.csv"), "--label-col", "y", "--split-col", ""]
     res = CliRunner().invoke(app, [*argv, "-o", str(tmp_path / "run")])
     assert res.exit_code == 2 and "empty column name" in res.output, res.output
+
+
+# ------------------------------------------------------------- classes of bad input, every verb
+
+
+def _walk_verbs():
+    import typer.main
+
+    from helixforge.cli.app import app
+
+    def walk(cmd, path):
+        if hasattr(cmd, "commands"):
+            for name, sub in sorted(cmd.commands.items()):
+                yield from walk(sub, [*path, name])
+        else:
+            yield path, cmd
+
+    yield from walk(typer.main.get_command(app), [])
+
+
+FLOAT_OPTIONS = [
+    (verb, p.opts[-1] if p.opts[-1].startswith("--") else p.opts[0])
+    for verb, cmd in _walk_verbs()
+    for p in cmd.params
+    if p.param_type_name == "option" and p.type_descriptor.annotation is float
+]
+
+
+def test_the_float_option_walk_finds_the_float_options():
+    assert len(FLOAT_OPTIONS) >= 15
+    assert (["chem", "train"], "--coverage") in FLOAT_OPTIONS
+
+
+@pytest.mark.parametrize(
+    ("verb", "option"), FLOAT_OPTIONS, ids=lambda v: " ".join(v) if isinstance(v, list) else v
+)
+@pytest.mark.parametrize(
+    ("value", "words"), [("nan", "not a number"), ("inf", "not finite"), ("-inf", "not finite")]
+)
+def test_every_float_option_refuses_nan_and_inf_as_not_a_number(verb, option, value, words):
+    """NaN failed the range test and was told 'Input should be less than or equal to 1' (the
+    wrong reason), and inf passed an option with no upper bound (--lr inf, --max-minutes inf)."""
+    from helixforge.cli.app import app
+
+    res = CliRunner().invoke(app, [*verb, option, value], env={"COLUMNS": "300"})
+    assert res.exit_code == 2, res.output
+    assert f"Invalid value for '{option}'" in res.output and words in res.output, res.output
+    assert "should be" not in res.output
+
+
+def test_a_float_option_states_its_open_range():
+    from helixforge.cli.app import app
+
+    res = CliRunner().invoke(app, ["chem", "train", "--coverage", "1"], env={"COLUMNS": "300"})
+    assert res.exit_code == 2 and "0 < x < 1" in res.output, res.output
+    res = CliRunner().invoke(app, ["lm", "finetune", "--lr", "0"], env={"COLUMNS": "300"})
+    assert res.exit_code == 2 and "> 0" in res.output, res.output
+
+
+def test_finite_float_parses_and_checks_the_range():
+    from helixforge.cli.common import finite_float
+
+    parse = finite_float(0.0, 1.0, low_open=True)
+    assert parse("0.5") == 0.5 and parse("1") == 1.0 and parse(None) is None
+    for bad in ("0", "nan", "NaN", "inf", "1.5", "abc"):
+        with pytest.raises(typer.BadParameter):
+            parse(bad)
+
+
+@pytest.fixture
+def fifo(tmp_path):
+    import os
+
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("no named pipes on this platform")
+    path = tmp_path / "pipe.csv"
+    os.mkfifo(path)
+    return path
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["chem", "admet", "PIPE", "-o", "OUT"],
+        ["chem", "predict", "TMP", "PIPE", "-o", "OUT"],
+        ["chem", "standardize", "PIPE", "-o", "OUT"],
+        ["dna", "train", "PIPE", "-o", "OUT"],
+        ["dna", "predict", "TMP", "PIPE", "-o", "OUT"],
+        ["dna", "motifs", "scan", "PIPE", "-o", "OUT"],
+        ["lm", "pretrain", "--corpus", "PIPE", "--tokenizer", "dna-char", "-o", "OUT"],
+        ["crispr", "score-ontarget", "PIPE", "-o", "OUT"],
+        ["dna", "variants", "score", "--vcf", "PIPE", "--genome", "PIPE", "-o", "OUT"],
+    ],
+)
+def test_a_named_pipe_is_refused_as_not_a_regular_file(tmp_path, fifo, argv):
+    """A FIFO's size is 0: it was 'file is empty' (or the open blocked). Inputs are read more
+    than once (sniffed, checksummed, resumed), so a stream is refused by name, not read."""
+    from helixforge.cli.app import app
+
+    paths = {"PIPE": str(fifo), "OUT": str(tmp_path / "out.csv"), "TMP": str(tmp_path)}
+    res = CliRunner().invoke(app, [paths.get(a, a) for a in argv], env={"COLUMNS": "300"})
+    assert res.exit_code == 2, res.output
+    assert "named pipe (FIFO), not a regular file" in res.output, res.output
+    assert "empty" not in res.output
+
+
+def test_a_character_device_is_refused_as_not_a_regular_file(tmp_path):
+    import os
+
+    from helixforge.cli.app import app
+
+    if not os.path.exists("/dev/null"):
+        pytest.skip("no /dev/null")
+    argv = ["chem", "standardize", "/dev/null", "-o", str(tmp_path / "o.csv")]
+    res = CliRunner().invoke(app, argv, env={"COLUMNS": "300"})
+    assert res.exit_code == 2 and "character device, not a regular file" in res.output
+
+
+@pytest.mark.parametrize(
+    ("argv", "shown"),
+    [
+        (["chem", "train", "IN", "--label-col", "y", "--split", "Scaffold"], "IN"),
+        (["chem", "train", "IN", "--label-col", "y", "--task", "Regression"], "IN"),
+        (["chem", "train", "IN", "--label-col", "y", "--model", "GBM", "--salts", "Keep"], "IN"),
+        (["dna", "train", "IN", "--task", "Binary", "--split", "Random", "--iupac", "N"], "IN"),
+        (["lm", "finetune", "IN", "IN", "--task", "Regression"], "IN"),
+        (["lm", "pretrain", "--corpus", "IN", "--tokenizer", "dna-char", "--size", "Micro",
+          "--arch", "GPT2"], "IN"),
+    ],
+)  # fmt: skip
+def test_choices_are_accepted_in_any_case(tmp_path, argv, shown):
+    """--split Scaffold / --task Regression were refused; now normalised, so the verb goes on
+    to the missing input (the only thing wrong)."""
+    from helixforge.cli.app import app
+
+    missing = str(tmp_path / "missing.csv")
+    argv = [missing if a == "IN" else a for a in argv]
+    res = CliRunner().invoke(app, [*argv, "-o", str(tmp_path / "o")], env={"COLUMNS": "300"})
+    assert res.exit_code == 2
+    assert "is not one of" not in res.output and "missing.csv" in res.output, res.output
+
+
+def test_an_unknown_choice_names_the_choices_and_the_nearest(tmp_path):
+    from helixforge.cli.app import app
+
+    argv = ["chem", "train", str(tmp_path / "x.csv"), "--label-col", "y", "--split", "scafold"]
+    res = CliRunner().invoke(app, argv, env={"COLUMNS": "300"})
+    assert res.exit_code == 2
+    assert "not one of: scaffold, cluster, random, stratified" in res.output
+    assert "did you mean 'scaffold'?" in res.output
+
+
+def test_choice_normalises_lists_and_leaves_other_values_to_the_library():
+    from helixforge.cli.common import choice, model_spec
+
+    assert choice("auto", "binary", "regression", lists=True)("Regression,BINARY") == (
+        "regression,binary"
+    )
+    assert choice("gbm", "cnn", strict=False)("runs/MyModel") == "runs/MyModel"
+    spec = model_spec("cnn", "resnet")
+    assert spec("CNN") == "cnn" and spec("LM:runs/MyLM") == "lm:runs/MyLM"
+    assert spec("runs/X") == "runs/X"
+
+
+RESUME_VERBS = [
+    verb
+    for verb, cmd in _walk_verbs()
+    if any("--resume" in p.opts for p in cmd.params if p.param_type_name == "option")
+]
+
+
+def test_the_resume_walk_finds_every_resumable_verb():
+    assert len(RESUME_VERBS) >= 14
+    assert ["chem", "train"] in RESUME_VERBS and ["lm", "pretrain"] in RESUME_VERBS
+
+
+@pytest.mark.parametrize("verb", RESUME_VERBS, ids=" ".join)
+def test_resume_on_a_finished_output_says_it_is_complete(tmp_path, verb):
+    """--resume on an output a finished job wrote said 'already exists; pass --overwrite', as
+    if another job were there: it now says the run is complete, where, and that --overwrite
+    redoes it. Checked before any input is read, so the inputs here are placeholders."""
+    from helixforge.cli.app import app
+
+    cmd = dict((tuple(v), c) for v, c in _walk_verbs())[tuple(verb)]
+    placeholder = tmp_path / "in.csv"
+    placeholder.write_text("smiles,y\nCCO,1\n")
+    done = tmp_path / "done"
+    done.mkdir()
+    (done / "result.csv").write_text("x\n1\n")
+    argv = [*verb]
+    for p in cmd.params:
+        if p.required and p.param_type_name == "argument":
+            argv.append(str(placeholder))
+        elif p.required and p.param_type_name == "option" and "--out" not in p.opts:
+            argv += [p.opts[0], str(placeholder)]
+    argv += ["-o", str(done), "--resume"]
+    res = CliRunner().invoke(app, argv, env={"COLUMNS": "300"})
+    assert res.exit_code == 2, res.output
+    assert f"{done} is already complete" in res.output, res.output
+    assert "--overwrite instead of --resume to redo" in res.output
+    assert (done / "result.csv").exists()
+
+
+def test_resume_with_interrupted_work_beside_a_finished_output_is_not_refused(tmp_path):
+    from helixforge.cli.common import refuse_finished_resume
+    from helixforge.core.errors import ConfigError
+
+    done = tmp_path / "run"
+    done.mkdir()
+    (done / "x").write_text("1")
+    with pytest.raises(ConfigError, match="already complete"):
+        refuse_finished_resume(done, resume=True, overwrite=False)
+    refuse_finished_resume(done, resume=True, overwrite=True)  # --overwrite redoes it
+    refuse_finished_resume(done, resume=False, overwrite=False)  # the library's own refusal
+    (tmp_path / ".run.partial").mkdir()  # an interrupted job to continue
+    refuse_finished_resume(done, resume=True, overwrite=False)
+    ckpt = tmp_path / "prior"
+    ckpt.mkdir()
+    (ckpt / "prior.pt").write_text("1")
+    with pytest.raises(ConfigError, match="already complete"):
+        refuse_finished_resume(ckpt, resume=True, overwrite=False, pending=ckpt / "checkpoint")
+    (ckpt / "checkpoint").mkdir()
+    refuse_finished_resume(ckpt, resume=True, overwrite=False, pending=ckpt / "checkpoint")
+
+
+@pytest.mark.parametrize(
+    ("argv", "option"),
+    [
+        (["dna", "variants", "score", "--vcf", "IN", "--genome", "IN", "--model", ""], "--model"),
+        (["crispr", "score-ontarget", "IN", "--model", ""], "--model"),
+        (["crispr", "design", "--target", "ACGT" * 8, "--ontarget-model", ""], "--ontarget-model"),
+        (["dna", "motifs", "scan", "IN", "--tax", ""], "--tax"),
+        (["lm", "pretrain", "--corpus", "IN", "--tokenizer", "dna-char", "--holdout", ""],
+         "--holdout"),
+        (["chem", "train", "IN", "--label-col", "y", "--metric", " "], "--metric"),
+        (["chem", "train", "IN", "--label-col", "y", "--task", "regression,"], "--task"),
+    ],
+)  # fmt: skip
+def test_a_blank_value_is_refused_naming_the_option(tmp_path, argv, option):
+    """'' was read as the current directory ('.: no config.json', '.: no trained model here')
+    or silently as 'every group' / 'no on-target model'."""
+    from helixforge.cli.app import app
+
+    (tmp_path / "in.csv").write_text("smiles,y\nCCO,1\n")
+    argv = [str(tmp_path / "in.csv") if a == "IN" else a for a in argv]
+    res = CliRunner().invoke(app, [*argv, "-o", str(tmp_path / "o.tsv")], env={"COLUMNS": "300"})
+    assert res.exit_code == 2, res.output
+    assert f"Invalid value for '{option}'" in res.output and "an empty value" in res.output
+
+
+@pytest.mark.parametrize(
+    ("fractions", "words"),
+    [("0,0,1", "the training fraction (the first) must be more than 0"), ("nan,0.5,0.5", "finite")],
+)
+def test_dna_train_fractions_name_the_fault(tmp_path, fractions, words):
+    """--fractions 0,0,1 was 'the training part of the split is empty → check --split'."""
+    from helixforge.cli.app import app
+
+    data = tmp_path / "d.csv"
+    data.write_text(
+        "sequence,label\n" + "".join(f"ACGTACGTAC{'ACGT'[i % 4]},{i % 2}\n" for i in range(4))
+    )
+    argv = ["dna", "train", str(data), "--fractions", fractions, "-o", str(tmp_path / "run")]
+    res = CliRunner().invoke(app, argv, env={"COLUMNS": "300"})
+    assert res.exit_code == 2 and words in res.output, res.output
+    assert not (tmp_path / "run").exists()
+
+
+def test_a_directory_given_as_the_fcd_reference_is_not_called_missing(tmp_path):
+    from helixforge.cli.app import app
+
+    argv = [
+        "chem",
+        "generate",
+        "--n",
+        "3",
+        "--fcd-ref",
+        str(tmp_path),
+        "-o",
+        str(tmp_path / "g.csv"),
+    ]
+    res = CliRunner().invoke(app, argv, env={"COLUMNS": "300"})
+    assert res.exit_code == 2 and "is a directory, expected a reference SMILES file" in res.output
+    assert "not found" not in res.output

@@ -11,16 +11,20 @@ from helixforge.cli.common import (
     QUIET,
     RESUME,
     SEED,
+    choice,
     chunk_size_option,
     column_name,
+    float_option,
     handle_errors,
     input_col_option,
     jobs_option,
     label_col_option,
     logger,
+    model_spec,
     out,
     out_option,
     path_value,
+    refuse_finished_resume,
     resolve_jobs,
     say,
 )
@@ -37,6 +41,39 @@ app = typer.Typer(
     help="Molecules: property models (QSAR / ADMET), standardisation.", no_args_is_help=True
 )
 SHOWN_METRICS = ("rmse", "mae", "r2", "spearman", "roc_auc", "pr_auc", "accuracy", "coverage")
+
+
+METRIC_NAMES = (
+    "accuracy",
+    "balanced_accuracy",
+    "brier",
+    "f1",
+    "mae",
+    "mcc",
+    "pearson",
+    "pr_auc",
+    "r2",
+    "rmse",
+    "roc_auc",
+    "spearman",
+)  # fmt: skip  (core.metrics.ALL; another name is left to the library, which lists them)
+_chem_names = model_spec("auto", *(n for n in MODEL_NAMES if ":" not in n))
+
+
+def _chem_model(value: str | None) -> str | None:
+    """--model: a name in any case (GBM → gbm); a blend checked whole, so `blend:A+B@` (no
+    weight) or `blend:A++B` is refused with the valid form before any work."""
+    if value is not None and str(value).strip().lower().startswith("blend:"):
+        from helixforge.chem.selection import check_blend_spec
+        from helixforge.core.errors import ConfigError
+
+        try:
+            return check_blend_spec(value)
+        except ConfigError as exc:
+            raise typer.BadParameter(
+                f"{exc.message.removeprefix('--model ')}; {exc.hint}"
+            ) from None
+    return _chem_names(value)
 
 
 def _fmt(v) -> str:
@@ -63,10 +100,14 @@ def train_cmd(
     task: str = typer.Option(
         "auto",
         "--task",
+        callback=choice("auto", "regression", "binary", "multiclass", lists=True),
         help="auto | regression | binary | multiclass (or one per target, comma-separated).",
     ),
     split: str = typer.Option(
-        "scaffold", "--split", help="scaffold | cluster | random | stratified"
+        "scaffold",
+        "--split",
+        callback=choice("scaffold", "cluster", "random", "stratified"),
+        help="scaffold | cluster | random | stratified",
     ),
     split_col: str = typer.Option(
         None,
@@ -77,11 +118,13 @@ def train_cmd(
     model: str = typer.Option(
         "auto",
         "--model",
+        callback=_chem_model,
         help=MODEL_HELP,
     ),
     metric: str = typer.Option(
         None,
         "--metric",
+        callback=choice(*METRIC_NAMES, strict=False),
         help="With --model auto: compare the candidates by this metric, the one the model"
         " will be judged by (mae, rmse, r2, pearson, spearman | roc_auc, pr_auc, mcc, ...)."
         " Default: RMSE/SD (regression), 1 − ROC-AUC (binary).",
@@ -96,8 +139,14 @@ def train_cmd(
         " blend each goes to the models that accept it (n_estimators: gbm, minimol-gbm;"
         " epochs: minimol-mlp); one that none accepts is refused before any work.",
     ),
-    coverage: float = typer.Option(
-        0.9, "--coverage", min=0.0, max=1.0, help="Conformal coverage (0 < c < 1)."
+    coverage: float = float_option(
+        0.9,
+        "--coverage",
+        min=0.0,
+        max=1.0,
+        min_open=True,
+        max_open=True,
+        help="Conformal coverage (0 < c < 1).",
     ),
     tautomer: bool = typer.Option(
         False, "--tautomer/--no-tautomer", help="Canonicalize tautomers during standardisation."
@@ -105,6 +154,7 @@ def train_cmd(
     salts: str = typer.Option(
         "keep",
         "--salts",
+        callback=choice("keep", "reject"),
         help="keep | reject: inputs made only of counter-ions / inorganic salts (e.g. [Na+].[Cl-]).",
     ),
     jobs: int = jobs_option(),
@@ -121,6 +171,7 @@ def train_cmd(
 
     Example: helix chem train assay.csv --input-col smiles --label-col pIC50 -o runs/pic50
     """
+    refuse_finished_resume(out_dir, resume=resume, overwrite=overwrite)
     from rich.table import Table
 
     from helixforge.chem.train import train_property_model
@@ -191,6 +242,7 @@ def predict_cmd(
 
     Example: helix chem predict runs/pic50 library.csv -o library_pred.csv
     """
+    refuse_finished_resume(out_path, resume=resume, overwrite=overwrite)
     from helixforge.chem.predict import predict_property
     from helixforge.core.errors import ConfigError
 
@@ -279,6 +331,7 @@ def standardize_cmd(
     salts: str = typer.Option(
         "keep",
         "--salts",
+        callback=choice("keep", "reject"),
         help="keep | reject: inputs made only of counter-ions / inorganic salts (e.g. [Na+].[Cl-]).",
     ),
     jobs: int = jobs_option(),

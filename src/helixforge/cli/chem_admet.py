@@ -14,6 +14,7 @@ from helixforge.cli.common import (
     jobs_option,
     out_option,
     path_value,
+    refuse_finished_resume,
     resolve_jobs,
     say,
 )
@@ -60,6 +61,7 @@ def admet_cmd(
 
     Example: helix chem admet library.csv -o library_admet.parquet --report admet.html
     """
+    refuse_finished_resume(out_path, resume=resume, overwrite=overwrite)
     from helixforge.chem.admet.predict import predict_admet
     from helixforge.core.errors import ConfigError
     from helixforge.lm.checks import require_table_suffix

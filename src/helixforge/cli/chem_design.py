@@ -9,11 +9,13 @@ from helixforge.cli.common import (
     QUIET,
     RESUME,
     SEED,
+    choice,
     handle_errors,
     jobs_option,
     logger,
     out_option,
     path_value,
+    refuse_finished_resume,
     resolve_jobs,
     say,
 )
@@ -28,7 +30,10 @@ def design_cmd(
         help="Design TOML file: scoring components, transforms, RL and GA settings.",
     ),
     optimizer: str = typer.Option(
-        "rl", "--optimizer", help="rl (REINVENT-style, on the prior) | ga (graph GA)."
+        "rl",
+        "--optimizer",
+        callback=choice("rl", "ga"),
+        help="rl (REINVENT-style, on the prior) | ga (graph GA).",
     ),
     budget: int = typer.Option(
         1000,
@@ -56,6 +61,7 @@ def design_cmd(
 
     Example: helix chem design --config design.toml --optimizer rl --budget 10000 -o runs/design1
     """
+    refuse_finished_resume(out_path, resume=resume, overwrite=overwrite)
     from helixforge.chem.generate.design import design
     from helixforge.core.errors import ConfigError
     from helixforge.core.options import require_choice

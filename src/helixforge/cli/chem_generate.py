@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
 from helixforge.cli.common import (
@@ -11,11 +13,14 @@ from helixforge.cli.common import (
     RESUME,
     SEED,
     batch_size_option,
+    choice,
+    float_option,
     handle_errors,
     input_col_option,
     logger,
     out_option,
     path_value,
+    refuse_finished_resume,
     say,
 )
 
@@ -40,7 +45,7 @@ def generate_cmd(
     out_path: str = out_option(..., "Output table (csv / tsv / parquet) of the samples."),
     model: str = MODEL,
     n: int = typer.Option(10_000, "--n", min=1, max=10_000_000, help="Molecules to sample."),
-    temperature: float = typer.Option(
+    temperature: float = float_option(
         1.0, "--temperature", min=0.05, max=10.0, help="Sampling temperature (1 = the model)."
     ),
     max_len: int = typer.Option(128, "--max-len", min=1, max=1000, help="Maximum tokens."),
@@ -74,6 +79,10 @@ def generate_cmd(
     from helixforge.core.training import resolve_device
 
     log = logger(quiet)
+    if fcd_ref is not None:  # a directory was 'reference SMILES file not found'
+        from helixforge.core.io import require_input_file
+
+        require_input_file(fcd_ref, "a reference SMILES file (--fcd-ref)")
     if fcd_ref is not None and fcd_available():  # a bad reference fails before sampling
         load_fcd_reference(fcd_ref, log=log)
     s = generate_molecules(
@@ -115,8 +124,8 @@ def finetune_prior_cmd(
     augment: int = typer.Option(
         10, "--augment", min=1, max=100, help="SMILES spellings per molecule per epoch."
     ),
-    lr: float = typer.Option(5e-4, "--lr", min=1e-7, max=1.0, help="Adam learning rate."),
-    val_fraction: float = typer.Option(
+    lr: float = float_option(5e-4, "--lr", min=1e-7, max=1.0, help="Adam learning rate."),
+    val_fraction: float = float_option(
         0.1, "--val-fraction", min=0.0, max=0.5, help="Held-out fraction for early stopping."
     ),
     batch_size: int = batch_size_option(32),
@@ -151,7 +160,9 @@ def train_prior_cmd(
     ),
     out_path: str = out_option(..., "Run directory (prior/, checkpoint/, history.jsonl)."),
     smiles_col: str = input_col_option(None, "SMILES column of a table corpus.", "--smiles-col"),
-    vocab: str = typer.Option("smiles", "--vocab", help="smiles | selfies"),
+    vocab: str = typer.Option(
+        "smiles", "--vocab", callback=choice("smiles", "selfies"), help="smiles | selfies"
+    ),
     hidden: int = typer.Option(
         None, "--hidden", min=8, max=4096, help="LSTM units per layer [default: 256]."
     ),
@@ -167,10 +178,12 @@ def train_prior_cmd(
     max_molecules: int = typer.Option(
         None, "--max-molecules", min=1, help="Stop after this many training molecules."
     ),
-    max_minutes: float = typer.Option(
+    max_minutes: float = float_option(
         None, "--max-minutes", min=0.01, help="Stop (resumable) after this much time."
     ),
-    lr: float = typer.Option(1e-3, "--lr", min=1e-7, max=1.0, help="Adam learning rate."),
+    lr: float = float_option(
+        1e-3, "--lr", min=1e-7, max=1.0, max_open=True, help="Adam learning rate."
+    ),
     batch_size: int = batch_size_option(128),
     seed: int = SEED,
     overwrite: bool = OVERWRITE,
@@ -181,6 +194,12 @@ def train_prior_cmd(
 
     Example: helix chem train-prior moses_train.csv.gz -o runs/prior --max-minutes 40
     """
+    refuse_finished_resume(
+        out_path,
+        resume=resume,
+        overwrite=overwrite,
+        pending=Path(out_path) / "checkpoint" / "state.json",
+    )
     from helixforge.chem.generate.train_prior import train_prior
     from helixforge.core.errors import ConfigError
     from helixforge.core.options import require_choice

@@ -9,13 +9,16 @@ from helixforge.cli.common import (
     OVERWRITE,
     QUIET,
     RESUME,
+    choice,
     chunk_size_option,
+    float_option,
     handle_errors,
     id_col_option,
     input_col_option,
     jobs_option,
     out_option,
     path_value,
+    refuse_finished_resume,
     resolve_jobs,
     say,
 )
@@ -64,14 +67,16 @@ def screen_cmd(
     max_per_scaffold: int = typer.Option(
         None, "--max-per-scaffold", min=1, max=1_000_000, help="At most N hits per Murcko scaffold."
     ),
-    min_distance: float = typer.Option(
+    min_distance: float = float_option(
         None,
         "--min-distance",
         min=0.0,
         max=1.0,
         help="Hits at least this Tanimoto distance (ECFP4) from each other, e.g. 0.3.",
     ),
-    backend: str = typer.Option("local", "--backend", help="local (processes) | ray."),
+    backend: str = typer.Option(
+        "local", "--backend", callback=choice("local", "ray"), help="local (processes) | ray."
+    ),
     address: str = typer.Option(
         None, "--address", help="Ray cluster address (auto, ray://host:10001); none = local."
     ),
@@ -91,6 +96,7 @@ def screen_cmd(
 
     Example: helix chem screen vendor.smi.gz --model runs/pic50 --filters lipinski,pains --score "pic50.pIC50_pred" --top 100 -o hits.parquet
     """
+    refuse_finished_resume(out_path, resume=resume, overwrite=overwrite)
     from helixforge.chem.screen import screen_library
     from helixforge.core.errors import ConfigError
     from helixforge.lm.checks import require_device, require_table_suffix

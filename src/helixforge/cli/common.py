@@ -146,7 +146,8 @@ def column_name(value: Any) -> Any:
 
 def path_value(value: Any) -> Any:
     """A file or directory argument / option, refused when blank: '' was read as the current
-    directory ('.: not a prior', '.: is a directory, expected a table file')."""
+    directory ('.: not a prior', '.: is a directory, expected a table file'); and refused when
+    it names a named pipe, device or socket (a FIFO was 'file is empty', since its size is 0)."""
     if value is not None and not str(value).strip():
         raise typer.BadParameter("an empty path; give a file or directory")
     if value is not None and str(value).strip() == "-":  # was 'file not found'
@@ -154,7 +155,176 @@ def path_value(value: Any) -> Any:
             "'-' (standard input / output) is not supported; give a file path "
             "(save piped data to a file first)"
         )
+    if value is not None:
+        from helixforge.core.io import special_file_kind
+
+        kind = special_file_kind(value)
+        if kind is not None:
+            raise typer.BadParameter(
+                f"{value} is {kind}, not a regular file; inputs are read more than once "
+                "(sniffed, checksummed, resumed), so save the stream to a file and pass that"
+            )
     return value
+
+
+def choice(*choices: str, lists: bool = False, strict: bool = True) -> Callable[[Any], Any]:
+    """A callback for an option with a fixed set of values: a value matching one of `choices`
+    in any case is replaced by it (`--split Scaffold` → scaffold); another is refused naming
+    the choices and the nearest one. `lists`: the value may be a comma-separated list of
+    choices (`--task regression,binary`). `strict=False`: values outside `choices` pass as
+    given for the library to judge (a path, `lm:PATH`, `blend:…`); only the case of a known
+    name is normalised."""
+    by_lower = {c.lower(): c for c in choices}
+
+    def one(item: str) -> str:
+        text = item.strip()
+        if not text:  # '' was read as the current directory, or as 'the default'
+            more = "" if strict else " (or another value --help describes)"
+            raise typer.BadParameter(f"an empty value; give one of: {', '.join(choices)}{more}")
+        if text in choices:
+            return text
+        if text.lower() in by_lower:
+            return by_lower[text.lower()]
+        if not strict:
+            return item
+        import difflib
+
+        near = difflib.get_close_matches(text.lower(), list(by_lower), n=1, cutoff=0.6)
+        hint = f"; did you mean {by_lower[near[0]]!r}?" if near else ""
+        raise typer.BadParameter(f"{item!r} is not one of: {', '.join(choices)}{hint}")
+
+    def callback(value: Any) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, list | tuple):
+            return type(value)(callback(v) for v in value)
+        if lists:
+            return ",".join(one(part) for part in str(value).split(","))
+        return one(str(value))
+
+    return callback
+
+
+def not_blank(example: str) -> Callable[[Any], Any]:
+    """A callback refusing a blank value (`--tax ''` silently meant every group): the message
+    shows `example`, a value to give instead."""
+
+    def callback(value: Any) -> Any:
+        for item in value if isinstance(value, list | tuple) else [value]:
+            if item is not None and not str(item).strip():
+                raise typer.BadParameter(f"an empty value; give e.g. {example}")
+        return value
+
+    return callback
+
+
+def model_spec(*names: str, prefixes: tuple[str, ...] = ("lm:",)) -> Callable[[Any], Any]:
+    """A callback for a `--model` option: a known name in any case becomes the name (`GBM` →
+    gbm) and a known prefix is lower-cased (`LM:path` → lm:path; the path keeps its case);
+    anything else passes for the library to judge (it lists the valid names)."""
+    names_cb = choice(*names, strict=False)
+
+    def callback(value: Any) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, list | tuple):
+            return type(value)(callback(v) for v in value)
+        text = str(value)
+        if not text.strip():  # '' was read as the current directory ('.: no trained model')
+            raise typer.BadParameter("an empty value; give a model name or path")
+        for prefix in prefixes:
+            if text.strip().lower().startswith(prefix):
+                return prefix + text.strip()[len(prefix) :]
+        return names_cb(text)
+
+    return callback
+
+
+def _range_text(low: float | None, high: float | None, low_open: bool, high_open: bool) -> str:
+    """'a number from 0 to 1', 'a number > 0', '0 < x < 1' …: what a float option accepts."""
+    if low is not None and high is not None:
+        if not (low_open or high_open):
+            return f"a number from {low:g} to {high:g}"
+        return f"a number x with {low:g} {'<' if low_open else '≤'} x {'<' if high_open else '≤'} {high:g}"
+    if low is not None:
+        return f"a number {'>' if low_open else '≥'} {low:g}"
+    if high is not None:
+        return f"a number {'<' if high_open else '≤'} {high:g}"
+    return "a finite number"
+
+
+def finite_float(
+    low: float | None = None,
+    high: float | None = None,
+    *,
+    low_open: bool = False,
+    high_open: bool = False,
+) -> Callable[[Any], Any]:
+    """The parser of a float option: NaN and ±inf are refused as 'not a number' / 'not
+    finite' (before, NaN failed the range test and was told 'should be ≤ 1', and inf passed
+    an option without an upper bound), then the range is checked (open ends excluded)."""
+    import math
+
+    accepted = _range_text(low, high, low_open, high_open)
+
+    def parse(value: Any) -> Any:
+        if value is None:
+            return None
+        try:
+            v = float(value)
+        except (TypeError, ValueError):
+            raise typer.BadParameter(f"{value!r} is not a number; give {accepted}") from None
+        if math.isnan(v):
+            raise typer.BadParameter(f"{value!r} is not a number (NaN); give {accepted}")
+        if not math.isfinite(v):
+            raise typer.BadParameter(f"{value!r} is not finite; give {accepted}")
+        too_low = low is not None and (v < low or (low_open and v == low))
+        too_high = high is not None and (v > high or (high_open and v == high))
+        if too_low or too_high:
+            raise typer.BadParameter(f"{v:g} is out of range; give {accepted}")
+        return v
+
+    return parse
+
+
+def float_option(
+    default: float | None,
+    *names: str,
+    min: float | None = None,  # noqa: A002 - typer's own names
+    max: float | None = None,  # noqa: A002
+    min_open: bool = False,
+    max_open: bool = False,
+    help: str | None = None,  # noqa: A002
+) -> Any:
+    """A float option: its range shown in --help, NaN / inf refused as not a number / not
+    finite, and the range (with open ends) checked before any work (`finite_float`)."""
+    return typer.Option(
+        default,
+        *names,
+        min=min,
+        max=max,
+        parser=finite_float(min, max, low_open=min_open, high_open=max_open),
+        help=help,
+    )
+
+
+def refuse_finished_resume(
+    out: Any,
+    *,
+    resume: bool,
+    overwrite: bool,
+    pending: Any = None,
+    option: str = "--out",
+) -> None:
+    """`--resume` on an output a finished job wrote: say it is complete and where, and that
+    --overwrite redoes it (it was told 'already exists; pass --overwrite', as if a different
+    job were there). `pending`: where an interrupted job keeps its work (default: the staging
+    folder beside `out`); when it exists there is something to resume."""
+    if not resume or overwrite or out is None or not str(out).strip():
+        return
+    from helixforge.core.io import refuse_resume_of_finished
+
+    refuse_resume_of_finished(out, pending=pending, option=option)
 
 
 def input_col_option(default: str, help: str, *aliases: str) -> Any:
@@ -215,9 +385,10 @@ SEED = typer.Option(0, "--seed", callback=_seed, help="Seed for Python, NumPy an
 def _device(value: str) -> str:
     import re
 
-    if not re.fullmatch(r"auto|cpu|mps|cuda(:\d+)?", value.strip()):
+    spec = value.strip().lower()  # CPU / CUDA:0 as cpu / cuda:0
+    if not re.fullmatch(r"auto|cpu|mps|cuda(:\d+)?", spec):
         raise typer.BadParameter(f"{value!r} is not a device; use auto, cpu, cuda, cuda:N or mps")
-    return value.strip()
+    return spec
 
 
 DEVICE = typer.Option("auto", "--device", callback=_device, help="auto | cpu | cuda[:N]")

@@ -12,8 +12,11 @@ from helixforge.cli.common import (
     id_col_option,
     input_col_option,
     jobs_option,
+    not_blank,
     out,
     out_option,
+    path_value,
+    refuse_finished_resume,
     say,
 )
 
@@ -62,16 +65,22 @@ def design_cmd(
         None,
         "--genome",
         "-g",
+        callback=path_value,
         help="Genome FASTA(.gz): region/gene targets and the off-target search.",
     ),
     index: str = typer.Option(
         None,
         "--index",
+        callback=path_value,
         help="Off-target index from `helix crispr index` (else one is built in memory); must be "
         "built from --genome when both are given.",
     ),
     annotation: str = typer.Option(
-        None, "--annotation", "-a", help="GFF3/GTF: gene-name targets and position within the CDS."
+        None,
+        "--annotation",
+        "-a",
+        callback=path_value,
+        help="GFF3/GTF: gene-name targets and position within the CDS.",
     ),
     enzyme: str = typer.Option(
         "spcas9",
@@ -89,7 +98,10 @@ def design_cmd(
         help="Restriction enzymes to flag in spacers (repeatable or comma-separated, e.g. BsmBI,BbsI).",
     ),
     ontarget_model: str = typer.Option(
-        "default", "--ontarget-model", help="On-target model name or directory, or 'none'."
+        "default",
+        "--ontarget-model",
+        callback=not_blank("default, a model directory, or 'none'"),
+        help="On-target model name or directory, or 'none'.",
     ),
     out_path: str = out_option(
         "guides.tsv",
@@ -135,7 +147,7 @@ def design_cmd(
 
 @handle_errors
 def index_cmd(
-    genome: str = typer.Argument(..., help="Genome FASTA(.gz)."),
+    genome: str = typer.Argument(..., callback=path_value, help="Genome FASTA(.gz)."),
     enzyme: str = typer.Option(
         "spcas9", "--enzyme", "-e", help="Enzyme whose off-target PAMs are indexed."
     ),
@@ -182,12 +194,14 @@ def index_cmd(
 @handle_errors
 def offtargets_cmd(
     spacers: str = typer.Argument(
-        ..., help="Table with a spacer column, or comma-separated spacers."
+        ..., callback=path_value, help="Table with a spacer column, or comma-separated spacers."
     ),
     genome: str = typer.Option(
-        None, "--genome", "-g", help="Genome FASTA(.gz) (indexed in memory)."
+        None, "--genome", "-g", callback=path_value, help="Genome FASTA(.gz) (indexed in memory)."
     ),
-    index: str = typer.Option(None, "--index", help="Index directory from `helix crispr index`."),
+    index: str = typer.Option(
+        None, "--index", callback=path_value, help="Index directory from `helix crispr index`."
+    ),
     out_path: str = out_option(
         "offtargets.tsv",
         "Sites table; the per-guide summary (input columns kept) goes to <stem>.summary.tsv, "
@@ -219,6 +233,7 @@ def offtargets_cmd(
 
     Example: helix crispr offtargets guides.csv --index ecoli.idx --input-col spacer --id-col guide_id -m 4 -o sites.tsv
     """  # fmt: skip
+    refuse_finished_resume(out_path, resume=resume, overwrite=overwrite)
     from helixforge.core.errors import ConfigError
     from helixforge.crispr.offtarget import offtargets_table
 

@@ -11,11 +11,14 @@ from helixforge.cli.common import (
     OVERWRITE,
     QUIET,
     SEED,
+    choice,
+    float_option,
     handle_errors,
     input_col_option,
     jobs_option,
     label_col_option,
     out_option,
+    path_value,
     resolve_jobs,
     say,
 )
@@ -30,7 +33,7 @@ def register(app: typer.Typer) -> None:
 @handle_errors
 def score_ontarget_cmd(
     data: Path = typer.Argument(
-        ..., help="Table (csv/tsv/parquet) with one guide context per row."
+        ..., callback=path_value, help="Table (csv/tsv/parquet) with one guide context per row."
     ),
     context_col: str = input_col_option(
         "context",
@@ -44,6 +47,7 @@ def score_ontarget_cmd(
     model: str = typer.Option(
         "default",
         "--model",
+        callback=choice("default", "gbm", "cnn", strict=False),
         help="default (= accurate: gbm + cnn) | gbm (fastest) | cnn | a directory from train-ontarget.",
     ),
     enzyme: str = typer.Option(
@@ -74,7 +78,9 @@ def score_ontarget_cmd(
 @handle_errors
 def train_ontarget_cmd(
     data: Path = typer.Argument(
-        ..., help="Training table with a context column and an activity column."
+        ...,
+        callback=path_value,
+        help="Training table with a context column and an activity column.",
     ),
     context_col: str = input_col_option(
         "context", "Column with 30-mer (or 23-mer) contexts.", "--context-col"
@@ -83,7 +89,10 @@ def train_ontarget_cmd(
         ..., "Column with measured activity (higher = more active).", "--target-col", "--target"
     ),
     model: str = typer.Option(
-        "gbm", "--model", help="gbm (LightGBM, Rule Set 2-style features) | cnn (PyTorch)."
+        "gbm",
+        "--model",
+        callback=choice("gbm", "cnn"),
+        help="gbm (LightGBM, Rule Set 2-style features) | cnn (PyTorch).",
     ),
     out_dir: Path = out_option(..., "Run directory to write (model/, metrics, report, card)."),
     group_col: str = typer.Option(
@@ -92,11 +101,13 @@ def train_ontarget_cmd(
     raw_target: bool = typer.Option(
         False, "--raw-target", help="Fit raw target values instead of per-group ranks."
     ),
-    test_fraction: float = typer.Option(
+    test_fraction: float = float_option(
         0.1,
         "--test-fraction",
         min=0.0,
         max=1.0,
+        min_open=True,
+        max_open=True,
         help="Held-out fraction (by spacer) for the reported metrics (between 0 and 1).",
     ),
     param: list[str] = typer.Option(
@@ -105,8 +116,14 @@ def train_ontarget_cmd(
     ensemble: int = typer.Option(
         1, "--ensemble", min=1, max=100, help="Number of ensemble members (seeds)."
     ),
-    coverage: float = typer.Option(
-        0.9, "--coverage", min=0.0, max=1.0, help="Conformal coverage (0 < c < 1)."
+    coverage: float = float_option(
+        0.9,
+        "--coverage",
+        min=0.0,
+        max=1.0,
+        min_open=True,
+        max_open=True,
+        help="Conformal coverage (0 < c < 1).",
     ),
     jobs: int = jobs_option(),
     device: str = DEVICE,

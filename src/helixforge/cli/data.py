@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import typer
 
-from helixforge.cli.common import OVERWRITE, QUIET, handle_errors, logger, out, out_option, say
+from helixforge.cli.common import (
+    OVERWRITE,
+    QUIET,
+    choice,
+    handle_errors,
+    logger,
+    out,
+    out_option,
+    say,
+)
 
 app = typer.Typer(help="Named public datasets: list, inspect, locate, fetch.", no_args_is_help=True)
 
@@ -35,7 +44,12 @@ def _clean(text: str) -> str:
 @app.command("list")
 @handle_errors
 def list_cmd(
-    domain: str = typer.Option(None, "--domain", help="chem | genomics | crispr"),
+    domain: str = typer.Option(
+        None,
+        "--domain",
+        callback=choice("chem", "genomics", "crispr", strict=False),
+        help="chem | genomics | crispr",
+    ),
     plain: bool = typer.Option(
         False, "--plain", help="Tab-separated output with a header line, for scripts."
     ),

@@ -10,7 +10,17 @@ from __future__ import annotations
 
 import typer
 
-from helixforge.cli.common import OVERWRITE, QUIET, handle_errors, out_option, say
+from helixforge.cli.common import (
+    OVERWRITE,
+    QUIET,
+    choice,
+    float_option,
+    handle_errors,
+    not_blank,
+    out_option,
+    path_value,
+    say,
+)
 
 motifs_app = typer.Typer(
     help="Transcription-factor motifs: JASPAR scanning (FIMO-like) and enrichment.",
@@ -20,6 +30,7 @@ motifs_app = typer.Typer(
 MOTIFS = typer.Option(
     None,
     "--motifs",
+    callback=path_value,
     help="Motif file (TRANSFAC / JASPAR / MEME, .gz ok) instead of bundled JASPAR.",
 )
 JASPAR = typer.Option(
@@ -34,13 +45,19 @@ COLLECTION = typer.Option("CORE", "--collection", help="JASPAR collection.")
 TAX = typer.Option(
     "vertebrates",
     "--tax",
+    callback=not_blank("vertebrates, or 'all' for every group"),
     help="JASPAR taxonomic group (vertebrates, insects, plants, fungi, …); 'all' for any.",
 )
 RELEASE = typer.Option(
     2024, "--release", min=2000, help="JASPAR release year bundled with pyjaspar."
 )
-PVALUE = typer.Option(
-    1e-4, "--pvalue", min=0.0, max=1.0, help="Report hits with p-value ≤ this (exact, per motif)."
+PVALUE = float_option(
+    1e-4,
+    "--pvalue",
+    min=0.0,
+    max=1.0,
+    min_open=True,
+    help="Report hits with p-value ≤ this (exact, per motif).",
 )
 
 
@@ -94,7 +111,9 @@ def _background(text: str):
 @motifs_app.command("scan")
 @handle_errors
 def scan_cmd(
-    fasta: str = typer.Argument(..., help="FASTA file of sequences to scan (.gz ok)."),
+    fasta: str = typer.Argument(
+        ..., callback=path_value, help="FASTA file of sequences to scan (.gz ok)."
+    ),
     out_path: str = out_option("hits.tsv", "Hits table (.tsv/.csv/.parquet) or .bed for BED6."),
     jaspar: bool = JASPAR,
     motifs_file: str = MOTIFS,
@@ -106,6 +125,7 @@ def scan_cmd(
     background: str = typer.Option(
         "uniform",
         "--background",
+        callback=choice("uniform", "sequence", strict=False),
         help="uniform | sequence (composition of the input) | A,C,G,T frequencies.",
     ),
     qvalues: bool = typer.Option(
@@ -142,9 +162,11 @@ def scan_cmd(
 @motifs_app.command("enrich")
 @handle_errors
 def enrich_cmd(
-    foreground: str = typer.Argument(..., help="FASTA of foreground sequences (e.g. peaks)."),
+    foreground: str = typer.Argument(
+        ..., callback=path_value, help="FASTA of foreground sequences (e.g. peaks)."
+    ),
     background: str = typer.Argument(
-        ..., help="FASTA of background sequences (e.g. shuffled or flanks)."
+        ..., callback=path_value, help="FASTA of background sequences (e.g. shuffled or flanks)."
     ),
     out_path: str = out_option("enrichment.tsv", "Enrichment table."),
     jaspar: bool = JASPAR,

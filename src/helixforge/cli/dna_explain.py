@@ -13,9 +13,12 @@ from helixforge.cli.common import (
     QUIET,
     SEED,
     batch_size_option,
+    choice,
+    float_option,
     handle_errors,
     jobs_option,
     out_option,
+    path_value,
     say,
 )
 from helixforge.cli.dna_analysis import (
@@ -31,20 +34,23 @@ from helixforge.cli.dna_analysis import (
 
 @handle_errors
 def interpret_cmd(
-    run: str = typer.Argument(..., help="Run directory of `helix dna train`."),
-    fasta: str = typer.Argument(..., help="FASTA of sequences to explain."),
-    method: str = typer.Option("gradxinput", "--method", help="ism | gradxinput"),
+    run: str = typer.Argument(..., callback=path_value, help="Run directory of `helix dna train`."),
+    fasta: str = typer.Argument(..., callback=path_value, help="FASTA of sequences to explain."),
+    method: str = typer.Option(
+        "gradxinput", "--method", callback=choice("ism", "gradxinput"), help="ism | gradxinput"
+    ),
     out_dir: str = out_option("interpretation", "Output directory."),
     class_: str = typer.Option(None, "--class", help="Class label or output index to explain."),
     window: int = typer.Option(10, "--window", min=1, help="Seqlet core width (bases)."),
     max_sequences: int = typer.Option(
         None, "--max-sequences", min=1, help="Only the first N usable sequences."
     ),
-    match_qvalue: float = typer.Option(
+    match_qvalue: float = float_option(
         0.05,
         "--match-qvalue",
         min=0.0,
         max=1.0,
+        min_open=True,
         help="A database motif is a match only at q ≤ this; otherwise 'no significant match'.",
     ),
     motifs_file: str = MOTIFS,
@@ -83,12 +89,14 @@ def interpret_cmd(
 @handle_errors
 def design_cmd(
     run: str = typer.Argument(
-        ..., help="Run directory of `helix dna train` (the model to optimise)."
+        ..., callback=path_value, help="Run directory of `helix dna train` (the model to optimise)."
     ),
     seed_seq: list[str] = typer.Option(
         None, "--seed-seq", help="Seed sequence to edit (repeatable)."
     ),
-    fasta: str = typer.Option(None, "--fasta", help="FASTA of seed sequences."),
+    fasta: str = typer.Option(
+        None, "--fasta", callback=path_value, help="FASTA of seed sequences."
+    ),
     class_: str = typer.Option(
         None,
         "--class",
@@ -96,7 +104,12 @@ def design_cmd(
         help="Class to push toward (default: the model's positive output).",
     ),
     edits: int = typer.Option(5, "--edits", min=1, help="Maximum substitutions per design."),
-    method: str = typer.Option("greedy", "--method", help="greedy | beam | anneal"),
+    method: str = typer.Option(
+        "greedy",
+        "--method",
+        callback=choice("greedy", "beam", "anneal"),
+        help="greedy | beam | anneal",
+    ),
     beam_width: int = typer.Option(4, "--beam-width", min=1, help="Designs kept per step (beam)."),
     keep_out: str = typer.Option(
         None,
@@ -113,6 +126,7 @@ def design_cmd(
     lm: str = typer.Option(
         None,
         "--lm",
+        callback=path_value,
         help="Sample from this decoder LM instead of editing seeds; rank by the model.",
     ),
     n: int = typer.Option(100, "--n", min=1, help="Designs to keep when sampling from --lm."),
@@ -135,7 +149,10 @@ def design_cmd(
     Example: helix dna design runs/promoter --fasta seeds.fa --class 1 --edits 3 --method beam -o designs.fa
     """
     from helixforge.dna.design import design_from_run, parse_keep_out
+    from helixforge.dna.train import refuse_non_dna_lm
 
+    if lm:  # a SMILES LM would sample molecules as DNA designs
+        refuse_non_dna_lm(lm, "--lm")
     use_jobs(jobs)
     options = {"target": class_, "seed": seed}
     if not lm:

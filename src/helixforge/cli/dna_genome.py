@@ -14,10 +14,16 @@ from helixforge.cli.common import (
     RESUME,
     SEED,
     batch_size_option,
+    choice,
     chunk_size_option,
+    float_option,
     handle_errors,
     jobs_option,
+    model_spec,
+    not_blank,
     out_option,
+    path_value,
+    refuse_finished_resume,
     region_option,
     say,
 )
@@ -35,22 +41,29 @@ annotate_app = typer.Typer(
 @variants_app.command("score")
 @handle_errors
 def variants_score_cmd(
-    vcf: str = typer.Option(..., "--vcf", help="VCF (plain, gzip or bgzip) or BCF."),
-    genome: str = typer.Option(..., "--genome", help="Genome FASTA (plain, gzip or bgzip)."),
+    vcf: str = typer.Option(
+        ..., "--vcf", callback=path_value, help="VCF (plain, gzip or bgzip) or BCF."
+    ),
+    genome: str = typer.Option(
+        ..., "--genome", callback=path_value, help="Genome FASTA (plain, gzip or bgzip)."
+    ),
     model: str = typer.Option(
         None,
         "--model",
+        callback=model_spec(),
         help="Run directory of `helix dna train`, or lm:PATH (zero-shot); not for --method motif.",
     ),
     method: str = typer.Option(
         "model",
         "--method",
+        callback=choice("model", "lm", "motif", "ensemble", "mpra"),
         help="model (Δ of --model) | lm (LLR of lm:PATH) | motif (JASPAR Δ) | ensemble "
         "(model+motif) | mpra (MPRA-trained motif-context score).",
     ),
     motifs: str = typer.Option(
         None,
         "--motifs",
+        callback=path_value,
         help="Motif file (JASPAR/MEME/TRANSFAC) for motif/ensemble (default: JASPAR CORE vertebrates).",
     ),
     tfs: str = typer.Option(
@@ -58,8 +71,13 @@ def variants_score_cmd(
         "--tfs",
         help="Comma list of TF names: only their motifs (e.g. SP1,NFYA,GATA1,TAL1).",
     ),
-    motif_pvalue: float = typer.Option(
-        1e-4, "--motif-pvalue", min=0.0, max=1.0, help="Motif hit threshold (0 < p ≤ 1)."
+    motif_pvalue: float = float_option(
+        1e-4,
+        "--motif-pvalue",
+        min=0.0,
+        max=1.0,
+        min_open=True,
+        help="Motif hit threshold (0 < p ≤ 1).",
     ),
     window: int = typer.Option(
         None,
@@ -95,8 +113,12 @@ def variants_score_cmd(
 
     Example: helix dna variants score --vcf calls.vcf.gz --genome hg38.fa --method motif -o scores.tsv
     """
+    refuse_finished_resume(out_path, resume=resume, overwrite=overwrite)
+    from helixforge.dna.train import refuse_non_dna_lm
     from helixforge.dna.variants import score_variants
 
+    if model and str(model).startswith("lm:"):  # a SMILES LM scored DNA without a word
+        refuse_non_dna_lm(model)
     use_jobs(jobs)
     table = score_variants(
         vcf,
@@ -124,12 +146,15 @@ def variants_score_cmd(
 @annotate_app.command("train")
 @handle_errors
 def annotate_train_cmd(
-    genome: str = typer.Argument(..., help="Genome FASTA (plain, gzip or bgzip)."),
-    gff: str = typer.Argument(..., help="GFF3 / GTF with CDS features."),
+    genome: str = typer.Argument(
+        ..., callback=path_value, help="Genome FASTA (plain, gzip or bgzip)."
+    ),
+    gff: str = typer.Argument(..., callback=path_value, help="GFF3 / GTF with CDS features."),
     out_dir: str = out_option(..., "Run directory to create."),
     holdout: str = typer.Option(
         "0.2",
         "--holdout",
+        callback=not_blank("0.2, or chr2:1-50000"),
         help="Fraction at the end of each contig, or CONTIG[:START-END],… (1-based inclusive).",
     ),
     contigs: str = typer.Option(
@@ -158,6 +183,7 @@ def annotate_train_cmd(
 
     Example: helix dna annotate train genome.fa genes.gff3 --holdout chr1:1-500000 -o runs/ann
     """
+    refuse_finished_resume(out_dir, resume=resume, overwrite=overwrite)
     from helixforge.dna.annotate import train_annotator
 
     metrics = train_annotator(
@@ -188,8 +214,10 @@ def annotate_train_cmd(
 @annotate_app.command("predict")
 @handle_errors
 def annotate_predict_cmd(
-    run: str = typer.Argument(..., help="Run directory of `helix dna annotate train`."),
-    genome: str = typer.Argument(..., help="Genome FASTA to annotate."),
+    run: str = typer.Argument(
+        ..., callback=path_value, help="Run directory of `helix dna annotate train`."
+    ),
+    genome: str = typer.Argument(..., callback=path_value, help="Genome FASTA to annotate."),
     out_path: str = out_option(..., "GFF3 file to write."),
     contigs: str = typer.Option(None, "--contigs", help="Comma list of contigs (default: all)."),
     region: str = region_option(

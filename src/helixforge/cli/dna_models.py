@@ -15,15 +15,20 @@ from helixforge.cli.common import (
     RESUME,
     SEED,
     batch_size_option,
+    choice,
     chunk_size_option,
+    float_option,
     handle_errors,
     id_col_option,
     input_col_option,
     jobs_option,
     label_col_option,
     logger,
+    model_spec,
     out,
     out_option,
+    path_value,
+    refuse_finished_resume,
     say,
 )
 from helixforge.cli.dna_analysis import use_jobs
@@ -32,6 +37,15 @@ SEQ_HELP = "Sequence column of a table input."
 PRED_SEQ_HELP = "Sequence column of a table input (default: the training column)."
 GENOME_HELP = "Genome FASTA for BED inputs (plain, bgzip or gzip)."
 IUPAC_HELP = "IUPAC ambiguity codes (R, Y, …): error (row to errors table) | n | keep."
+IUPAC = choice("error", "n", "keep")
+DNA_MODEL = model_spec("auto", "cnn", "resnet", "resnet_pos")
+
+
+def _candidates(value: str | None) -> str | None:
+    """--auto-candidates: each comma-separated name in any case (CNN → cnn)."""
+    return None if value is None else ",".join(DNA_MODEL(v) for v in str(value).split(","))
+
+
 JOBS = jobs_option("--threads", help="CPU threads for torch (0 = all CPUs).")
 
 
@@ -40,6 +54,9 @@ def _flank():
 
 
 def _fractions(text: str) -> tuple[float, float, float]:
+    """--fractions 'train,valid,test': three finite numbers ≥ 0 summing to 1, train > 0."""
+    import math
+
     from helixforge.core.errors import ConfigError
 
     try:
@@ -48,6 +65,16 @@ def _fractions(text: str) -> tuple[float, float, float]:
         parts = ()
     if len(parts) != 3:
         raise ConfigError(f"--fractions {text!r} must be three numbers like 0.8,0.1,0.1")
+    if not all(math.isfinite(v) for v in parts):
+        raise ConfigError(
+            f"--fractions {text!r}: every fraction must be a finite number (not NaN or inf)",
+            hint="for example --fractions 0.8,0.1,0.1",
+        )
+    if parts[0] <= 0:  # was 'the training part of the split is empty → check --split'
+        raise ConfigError(
+            f"--fractions {text!r}: the training fraction (the first) must be more than 0",
+            hint="for example --fractions 0.8,0.1,0.1",
+        )
     return parts  # type: ignore[return-value]
 
 
@@ -70,7 +97,9 @@ def _print_metrics(metrics: dict) -> None:
 
 def train_cmd(
     data: str = typer.Argument(
-        ..., help="Training data: CSV/TSV/Parquet, FASTA (label=... in headers) or BED (--genome)."
+        ...,
+        callback=path_value,
+        help="Training data: CSV/TSV/Parquet, FASTA (label=... in headers) or BED (--genome).",
     ),
     out_dir: str = out_option(
         ..., help="Run directory to create (built aside, swapped in at the end)."
@@ -79,17 +108,19 @@ def train_cmd(
         "auto",
         "--model",
         "-m",
+        callback=DNA_MODEL,
         help="auto (choose by validation score) | cnn | resnet | resnet_pos | lm:PATH.",
     ),
     auto_candidates: str = typer.Option(
         "cnn,resnet,resnet_pos",
         "--auto-candidates",
+        callback=_candidates,
         help="--model auto: comma list of models to choose among (add lm:PATH for a local LM).",
     ),
     auto_epochs: int = typer.Option(
         2, "--auto-epochs", min=1, max=1000, help="--model auto: epochs of the first rung."
     ),
-    auto_budget: float = typer.Option(
+    auto_budget: float = float_option(
         0.0,
         "--auto-budget",
         min=0.0,
@@ -98,13 +129,25 @@ def train_cmd(
     ),
     seq_col: str = input_col_option("sequence", SEQ_HELP, "--seq-col", "--sequence-col"),
     label_col: str = label_col_option("label", "Label column (table or BED header)."),
-    task: str = typer.Option("auto", "--task", help="auto | binary | multiclass | regression"),
+    task: str = typer.Option(
+        "auto",
+        "--task",
+        callback=choice("auto", "binary", "multiclass", "regression"),
+        help="auto | binary | multiclass | regression",
+    ),
     split: str = typer.Option(
-        None, "--split", help="random | stratified | predefined | chromosome (default: stratified)."
+        None,
+        "--split",
+        callback=choice("random", "stratified", "predefined", "chromosome"),
+        help="random | stratified | predefined | chromosome (default: stratified).",
     ),
     split_col: str = typer.Option(None, "--split-col", help="Column of train/valid/test values."),
-    valid: str = typer.Option(None, "--valid", help="Separate validation file (e.g. GUE dev.csv)."),
-    test: str = typer.Option(None, "--test", help="Separate test file (e.g. GUE test.csv)."),
+    valid: str = typer.Option(
+        None, "--valid", callback=path_value, help="Separate validation file (e.g. GUE dev.csv)."
+    ),
+    test: str = typer.Option(
+        None, "--test", callback=path_value, help="Separate test file (e.g. GUE test.csv)."
+    ),
     chrom_col: str = typer.Option(
         "chrom", "--chrom-col", help="Chromosome column (chromosome split)."
     ),
@@ -114,12 +157,14 @@ def train_cmd(
     ),
     fractions: str = typer.Option("0.8,0.1,0.1", "--fractions", help="train,valid,test fractions."),
     id_col: str = id_col_option(),
-    labels: str = typer.Option(None, "--labels", help="Table of id,label for a FASTA input."),
-    genome: str = typer.Option(None, "--genome", help=GENOME_HELP),
+    labels: str = typer.Option(
+        None, "--labels", callback=path_value, help="Table of id,label for a FASTA input."
+    ),
+    genome: str = typer.Option(None, "--genome", callback=path_value, help=GENOME_HELP),
     flank: int = _flank(),
-    iupac: str = typer.Option("error", "--iupac", help=IUPAC_HELP),
+    iupac: str = typer.Option("error", "--iupac", callback=IUPAC, help=IUPAC_HELP),
     epochs: int = typer.Option(20, "--epochs", min=1, help="Maximum training epochs."),
-    lr: float = typer.Option(1e-3, "--lr", min=0.0, help="Learning rate (> 0)."),
+    lr: float = float_option(1e-3, "--lr", min=0.0, min_open=True, help="Learning rate (> 0)."),
     batch_size: int = batch_size_option(128),
     patience: int = typer.Option(
         4, "--patience", min=1, help="Epochs without validation gain before stopping."
@@ -127,8 +172,14 @@ def train_cmd(
     rc_augment: bool = typer.Option(
         True, "--rc-augment/--no-rc-augment", help="Random reverse complements in training."
     ),
-    coverage: float = typer.Option(
-        0.9, "--coverage", min=0.0, max=1.0, help="Conformal coverage (0 < c < 1)."
+    coverage: float = float_option(
+        0.9,
+        "--coverage",
+        min=0.0,
+        max=1.0,
+        min_open=True,
+        max_open=True,
+        help="Conformal coverage (0 < c < 1).",
     ),
     ensemble: int = typer.Option(
         1, "--ensemble", min=1, help="Members (seeds seed, seed+1, …); spread in T_std."
@@ -157,6 +208,7 @@ def train_cmd(
 
     Example: helix dna train train.csv --valid dev.csv --test test.csv -o runs/tata
     """
+    refuse_finished_resume(out_dir, resume=resume, overwrite=overwrite)
     from helixforge.core.options import parse_params
     from helixforge.dna.auto import AutoSearch, parse_candidates
     from helixforge.dna.train import train_sequence_model
@@ -180,16 +232,18 @@ def train_cmd(
 
 
 def predict_cmd(
-    run: str = typer.Argument(..., help="Run directory of `helix dna train`."),
-    input: str = typer.Argument(..., help="Sequences: table, FASTA/FASTQ, or BED (with --genome)."),
+    run: str = typer.Argument(..., callback=path_value, help="Run directory of `helix dna train`."),
+    input: str = typer.Argument(
+        ..., callback=path_value, help="Sequences: table, FASTA/FASTQ, or BED (with --genome)."
+    ),
     out_path: str = out_option(
         ..., help="Predictions table (csv/tsv/parquet); errors go beside it."
     ),
     seq_col: str = input_col_option(None, PRED_SEQ_HELP, "--seq-col", "--sequence-col"),
     id_col: str = id_col_option(),
-    genome: str = typer.Option(None, "--genome", help=GENOME_HELP),
+    genome: str = typer.Option(None, "--genome", callback=path_value, help=GENOME_HELP),
     flank: int = _flank(),
-    iupac: str = typer.Option("error", "--iupac", help=IUPAC_HELP),
+    iupac: str = typer.Option("error", "--iupac", callback=IUPAC, help=IUPAC_HELP),
     chunk_size: int = chunk_size_option(20000),
     jobs: int = JOBS,
     device: str = DEVICE,
@@ -201,6 +255,7 @@ def predict_cmd(
 
     Example: helix dna predict runs/tata new.fa -o pred.csv
     """
+    refuse_finished_resume(out_path, resume=resume, overwrite=overwrite)
     from helixforge.dna.predict import predict_sequences
 
     use_jobs(jobs)
@@ -215,15 +270,19 @@ def predict_cmd(
 
 
 def evaluate_cmd(
-    run: str = typer.Argument(..., help="Run directory of `helix dna train`."),
-    data: str = typer.Argument(..., help="Labelled data (same formats as train)."),
+    run: str = typer.Argument(..., callback=path_value, help="Run directory of `helix dna train`."),
+    data: str = typer.Argument(
+        ..., callback=path_value, help="Labelled data (same formats as train)."
+    ),
     seq_col: str = input_col_option(None, PRED_SEQ_HELP, "--seq-col", "--sequence-col"),
     label_col: str = label_col_option(None, "Label column (default: the training label)."),
     id_col: str = id_col_option(),
-    labels: str = typer.Option(None, "--labels", help="Table of id,label for a FASTA input."),
-    genome: str = typer.Option(None, "--genome", help=GENOME_HELP),
+    labels: str = typer.Option(
+        None, "--labels", callback=path_value, help="Table of id,label for a FASTA input."
+    ),
+    genome: str = typer.Option(None, "--genome", callback=path_value, help=GENOME_HELP),
     flank: int = _flank(),
-    iupac: str = typer.Option("error", "--iupac", help=IUPAC_HELP),
+    iupac: str = typer.Option("error", "--iupac", callback=IUPAC, help=IUPAC_HELP),
     out_dir: str = out_option(
         None, help="Directory for metrics.json, predictions.csv, report.html (optional)."
     ),

@@ -16,15 +16,20 @@ from helixforge.cli.common import (
     RESUME,
     SEED,
     batch_size_option,
+    choice,
     chunk_size_option,
+    float_option,
     handle_errors,
     id_col_option,
     input_col_option,
     jobs_option,
     label_col_option,
     logger,
+    not_blank,
     out,
     out_option,
+    path_value,
+    refuse_finished_resume,
     resolve_jobs,
     say,
 )
@@ -61,7 +66,10 @@ def tokenizer_train(
     ),
     out_dir: str = out_option(..., "Directory to write tokenizer.json into."),
     corpus: str = typer.Option(
-        None, "--corpus", help="FASTA(.gz), .smi/.csv(.gz) or text file (needed for BPE)."
+        None,
+        "--corpus",
+        callback=path_value,
+        help="FASTA(.gz), .smi/.csv(.gz) or text file (needed for BPE).",
     ),
     max_sequences: int = typer.Option(
         20000, "--max-sequences", min=1, help="Sequences (or 1 kb windows) read for training."
@@ -85,25 +93,37 @@ def tokenizer_train(
 @handle_errors
 def pretrain_cmd(
     corpus: str = typer.Option(
-        ..., "--corpus", help="FASTA(.gz) genome, .smi/.csv(.gz) SMILES, or text (one per line)."
+        ...,
+        "--corpus",
+        callback=path_value,
+        help="FASTA(.gz) genome, .smi/.csv(.gz) SMILES, or text (one per line).",
     ),
     tokenizer: str = typer.Option(
         ...,
         "--tokenizer",
+        callback=path_value,
         help="A spec (dna-char, dna-kmer:6, dna-bpe:4096, smiles-atom, smiles-bpe:1000) or a tokenizer directory.",
     ),
     out_dir: str = out_option(..., "Run directory (a save_pretrained checkpoint + report)."),
     arch: str = typer.Option(
-        "encoder", "--arch", help="encoder (ModernBERT, masked LM) | bert | decoder (Llama) | gpt2"
+        "encoder",
+        "--arch",
+        callback=choice("encoder", "bert", "decoder", "gpt2"),
+        help="encoder (ModernBERT, masked LM) | bert | decoder (Llama) | gpt2",
     ),
-    size: str = typer.Option("small", "--size", help="micro | tiny | small | base"),
+    size: str = typer.Option(
+        "small",
+        "--size",
+        callback=choice("micro", "tiny", "small", "base"),
+        help="micro | tiny | small | base",
+    ),
     max_len: int = typer.Option(512, "--max-len", min=8, help="Tokens per training window."),
     steps: int = typer.Option(1000, "--steps", min=1, help="Optimizer steps."),
     batch_size: int = batch_size_option(16),
     accumulate: int = typer.Option(
         1, "--accumulate", min=1, help="Gradient accumulation (micro-batches per step)."
     ),
-    lr: float = typer.Option(5e-4, "--lr", min=0.0, help="Peak learning rate."),
+    lr: float = float_option(5e-4, "--lr", min=0.0, min_open=True, help="Peak learning rate."),
     eval_every: int = typer.Option(
         100, "--eval-every", min=1, help="Log validation loss every N steps."
     ),
@@ -113,7 +133,10 @@ def pretrain_cmd(
         False, "--enumerate-smiles/--no-enumerate-smiles", help="Randomized SMILES augmentation."
     ),
     holdout: list[str] = typer.Option(
-        None, "--holdout", help="FASTA record(s) held out for validation."
+        None,
+        "--holdout",
+        callback=not_blank("chr21 (a FASTA record name)"),
+        help="FASTA record(s) held out for validation.",
     ),
     column: str = input_col_option(None, "SMILES column of a CSV corpus.", "--column"),
     resume: bool = typer.Option(
@@ -131,6 +154,7 @@ def pretrain_cmd(
 
     Example: helix lm pretrain --corpus ecoli.fna.gz --tokenizer dna-kmer:6 --size tiny --steps 2000 -o runs/ecoli_lm
     """
+    refuse_finished_resume(out_dir, resume=resume, overwrite=overwrite)
     from helixforge.lm.pretrain import pretrain
 
     r = pretrain(
@@ -155,20 +179,30 @@ def pretrain_cmd(
 @app.command("finetune")
 @handle_errors
 def finetune_cmd(
-    model: str = typer.Argument(..., help="Checkpoint directory (ours or a published one)."),
-    data: str = typer.Argument(..., help="Training table (csv/tsv/parquet, .gz ok)."),
+    model: str = typer.Argument(
+        ..., callback=path_value, help="Checkpoint directory (ours or a published one)."
+    ),
+    data: str = typer.Argument(
+        ..., callback=path_value, help="Training table (csv/tsv/parquet, .gz ok)."
+    ),
     out_dir: str = out_option(..., "Run directory to create."),
     task: str = typer.Option(
         "auto",
         "--task",
+        callback=choice(
+            "auto", "classification", "binary", "multiclass", "regression", "token-classification"
+        ),
         help="auto | classification | binary | multiclass | regression | token-classification",
     ),
     valid: str = typer.Option(
         None,
         "--valid",
+        callback=path_value,
         help="Validation table (early stopping, calibration); default 10 % of train.",
     ),
-    test: str = typer.Option(None, "--test", help="Test table; metrics go to OUT/metrics.json."),
+    test: str = typer.Option(
+        None, "--test", callback=path_value, help="Test table; metrics go to OUT/metrics.json."
+    ),
     sequence_col: str = input_col_option(
         "sequence", "Column with sequences or SMILES.", "--sequence-col", "--seq-col"
     ),
@@ -179,15 +213,23 @@ def finetune_cmd(
         False, "--lora/--no-lora", help="Train LoRA adapters (peft) instead of all weights."
     ),
     epochs: int = typer.Option(5, "--epochs", min=1),
-    lr: float = typer.Option(None, "--lr", min=0.0, help="Default 2e-4 (full) / 1e-3 (LoRA)."),
+    lr: float = float_option(
+        None, "--lr", min=0.0, min_open=True, help="Default 2e-4 (full) / 1e-3 (LoRA)."
+    ),
     batch_size: int = batch_size_option(32),
     max_len: int = MAX_LEN,
     max_rows: int = typer.Option(None, "--max-rows", min=1, help="Subsample the training table."),
     ensemble: int = typer.Option(
         1, "--ensemble", min=1, max=100, help="Number of ensemble members (seeds)."
     ),
-    coverage: float = typer.Option(
-        0.9, "--coverage", min=0.0, max=1.0, help="Conformal coverage (0 < c < 1)."
+    coverage: float = float_option(
+        0.9,
+        "--coverage",
+        min=0.0,
+        max=1.0,
+        min_open=True,
+        max_open=True,
+        help="Conformal coverage (0 < c < 1).",
     ),
     overwrite: bool = OVERWRITE,
     resume: bool = RESUME,
@@ -205,6 +247,7 @@ def finetune_cmd(
 
     Example: helix lm finetune runs/ecoli_lm promoters.csv --label-col is_promoter --lora -o runs/prom
     """
+    refuse_finished_resume(out_dir, resume=resume, overwrite=overwrite)
     from helixforge.lm.finetune import finetune
 
     run = finetune(
@@ -233,8 +276,12 @@ def finetune_cmd(
 @app.command("predict")
 @handle_errors
 def predict_cmd(
-    model: str = typer.Argument(..., help="Run directory written by `helix lm finetune`."),
-    input_path: str = typer.Argument(..., help="Table or FASTA with sequences."),
+    model: str = typer.Argument(
+        ..., callback=path_value, help="Run directory written by `helix lm finetune`."
+    ),
+    input_path: str = typer.Argument(
+        ..., callback=path_value, help="Table or FASTA with sequences."
+    ),
     out_path: str = out_option(..., "Output table (csv/tsv/parquet): input columns + T_pred …"),
     sequence_col: str = SEQ_COL,
     id_col: str = id_col_option(),
@@ -252,6 +299,7 @@ def predict_cmd(
 
     Example: helix lm predict runs/prom new.csv -o new_pred.csv
     """
+    refuse_finished_resume(out_path, resume=resume, overwrite=overwrite)
     from helixforge.lm.predict import predict_run
 
     require_table_suffix(out_path)
@@ -270,8 +318,10 @@ def predict_cmd(
 @app.command("embed")
 @handle_errors
 def embed_cmd(
-    model: str = typer.Argument(..., help="Checkpoint directory."),
-    input_path: str = typer.Argument(..., help="Table (column sequence/smiles) or FASTA."),
+    model: str = typer.Argument(..., callback=path_value, help="Checkpoint directory."),
+    input_path: str = typer.Argument(
+        ..., callback=path_value, help="Table (column sequence/smiles) or FASTA."
+    ),
     out_path: str = out_option(..., "X.parquet (input columns + emb_0…) or X.npy."),
     sequence_col: str = SEQ_COL,
     id_col: str = id_col_option(),
@@ -304,8 +354,12 @@ def embed_cmd(
 @app.command("score")
 @handle_errors
 def score_cmd(
-    model: str = typer.Argument(..., help="Checkpoint directory (masked or causal LM)."),
-    input_path: str = typer.Argument(..., help="Table (column sequence/smiles) or FASTA."),
+    model: str = typer.Argument(
+        ..., callback=path_value, help="Checkpoint directory (masked or causal LM)."
+    ),
+    input_path: str = typer.Argument(
+        ..., callback=path_value, help="Table (column sequence/smiles) or FASTA."
+    ),
     out_path: str = out_option(..., "Per-sequence table (csv/tsv/parquet)."),
     per_position: str = typer.Option(
         None, "--per-position", help="Also write per-position log-probs to this table."
@@ -341,7 +395,7 @@ def score_cmd(
 @handle_errors
 def info_cmd(
     model: str = typer.Argument(
-        None, help="Checkpoint directory; without it, list the size presets."
+        None, callback=path_value, help="Checkpoint directory; without it, list the size presets."
     ),
     trust_remote_code: bool = TRUST,
 ) -> None:

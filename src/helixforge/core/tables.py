@@ -3,8 +3,9 @@
 The one reader rule: every data record of an input ends up either as a row of the frame
 `read_table` returns or as an error with its file line number. Give `read_table` a
 `RowErrors` collector (``read_table(path, errors=errs)``) and the records it could not turn
-into rows (wrong number of fields, broken quoting, every field empty) are recorded there;
-without one they wait in ``df.attrs["skipped_lines"]`` for `skipped_line_errors`.
+into rows (wrong number of fields, broken quoting, every field empty, bytes that are not
+UTF-8 or NUL: see `core.table_reader`) are recorded there; without one they wait in
+``df.attrs["skipped_lines"]`` for `skipped_line_errors`.
 ``df.attrs["rows_in"]`` counts the data records read, so a verb can check
 ``rows_in == rows_out + rows_in_errors``. Large inputs are read in bounded memory with
 `iter_table`, which yields `TableChunk(frame, errors)` pairs with the same line numbers.
@@ -123,7 +124,7 @@ def _check_file(path: str | os.PathLike) -> Path:
 
 
 def _open_text_table(p: Path, fmt: str, sep: str | None) -> TextTable | SmiTable:
-    sample = read_sample(p)
+    sample = read_sample(p, header=fmt != "smi")
     if not sample.strip():
         raise EmptyInputError(f"{p}: no header or data (only blank lines)", hint=_EMPTY_HINT)
     if fmt == "smi":
@@ -140,7 +141,8 @@ def _frame(columns: list[str], lines: list[int], rows: list[list[str | None]]) -
 
 def _row_error(bad: BadLine, file: str) -> RowError:
     raw = bad.raw.rstrip("\r\n")
-    return RowError(file, bad.line, None, raw if len(raw) <= 200 else raw[:197] + "...", bad.reason)
+    value = raw if len(raw) <= 200 else raw[:197] + "..."
+    return RowError(file, bad.line, bad.column, value, bad.reason)
 
 
 # ---------------------------------------------------------------- parquet

@@ -162,3 +162,9 @@ def test_mlp_checks_labels_and_a_damaged_folder(tmp_path):
     (tmp_path / "m" / "mlp.safetensors").write_bytes(b"garbage")
     with pytest.raises(InputError, match="damaged or incomplete MiniMol-MLP model folder"):
         MiniMolMLP.load(tmp_path / "m")
+
+
+def test_a_model_folder_naming_an_unknown_model(saved_gbm, tmp_path):
+    d = _damage(saved_gbm, tmp_path / "m", "helix_model.json", '{"model": "zzz"}')
+    with pytest.raises(InputError, match="helix_model.json: names model 'zzz'"):
+        load_model(d)  # was ConfigError '--model zzz' as if an option had been given

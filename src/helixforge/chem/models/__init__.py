@@ -217,4 +217,9 @@ def load_model(path: str | os.PathLike):
             raise TypeError(f"'model' is {type(name).__name__} {name!r}, not a name")
     except (ValueError, KeyError, TypeError, IndexError, OSError) as exc:
         raise InputError(f"{meta}: damaged model metadata ({exc})") from None
+    if not name.startswith(("lm", BLEND_PREFIX)) and name not in MODEL_CLASSES:
+        raise InputError(
+            f"{meta}: names model {name!r}, which this HelixForge does not know",
+            hint=f"known models: {', '.join(MODEL_NAMES)}; was it saved by a newer version?",
+        )
     return model_class(name).load(path)

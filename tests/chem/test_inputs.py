@@ -420,3 +420,22 @@ def test_generate_file_functions_take_paths(tmp_path):
         train_prior(["CCO"], tmp_path / "prior")
     with pytest.raises(InputError, match="generate_molecules: out must be a file path"):
         generate_molecules(None, 3, ["x.csv"])
+
+
+def test_standardize_options_and_job_counts_are_checked():
+    """options=None failed every molecule ('standardisation failed: NoneType has no attribute
+    largest_fragment'), tautomer='no' (truthy) switched tautomers on, n_jobs='2' was a
+    TypeError from core.parallel."""
+    assert S.standardize_many(["CCO"], None) == [("CCO", None)]
+    with pytest.raises(ConfigError, match="options must be StandardizeOptions"):
+        S.standardize_smiles("CCO", "keep")
+    with pytest.raises(ConfigError, match="options must be StandardizeOptions"):
+        F.standardize_and_featurize(["CCO"], options="reject")
+    with pytest.raises(ConfigError, match="tautomer must be True or False"):
+        S.StandardizeOptions(tautomer="no")
+    for fn in (S.standardize_many, F.featurize, F.standardize_and_featurize):
+        with pytest.raises(ConfigError, match="n_jobs must be an integer"):
+            fn(PAIR, n_jobs="2")
+        with pytest.raises(ConfigError, match="chunk_size must be an integer"):
+            fn(PAIR, chunk_size=float("nan"))
+    assert len(F.featurize(PAIR, F.FeatureSpec(descriptors="none"), n_jobs=np.int64(1))) == 2

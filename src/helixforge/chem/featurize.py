@@ -213,11 +213,12 @@ def featurize(
 ) -> np.ndarray:
     """All blocks of `spec` for each SMILES, (n, d) float32; processes when n_jobs > 1 (the
     result does not depend on n_jobs or chunk_size)."""
-    from helixforge.chem.inputs import smiles_list
+    from helixforge.chem.inputs import check_jobs, smiles_list
     from helixforge.core.parallel import chunked, parallel_map
 
     smiles = smiles_list(smiles, "featurize")
     spec = as_spec(spec, "featurize")
+    check_jobs(n_jobs, chunk_size, "featurize")
     if n_jobs == 1 or len(smiles) < 2 * chunk_size:
         return _featurize_chunk(smiles, spec)
     parts = parallel_map(

@@ -249,6 +249,21 @@ def check_paths(
         )
 
 
+def check_jobs(n_jobs: Any, chunk_size: Any, where: str) -> None:
+    """`n_jobs` (None, 0 = one process, -1 = all CPUs, N) and `chunk_size` (≥ 1) as
+    integers, else ConfigError (a str or float failed deep in core.parallel)."""
+    import numbers
+
+    if n_jobs is not None and (
+        isinstance(n_jobs, bool) or not isinstance(n_jobs, numbers.Integral)
+    ):
+        raise ConfigError(
+            f"{where}: n_jobs must be an integer (0 or 1 = this process, -1 = all CPUs), not "
+            f"{_clip(repr(n_jobs))}"
+        )
+    check_int(chunk_size, "chunk_size", where, minimum=1)
+
+
 def check_int(value: Any, name: str, where: str, *, minimum: int | None = None) -> int:
     """`value` as a Python int (NumPy integers accepted; bool, float and text refused)."""
     import numbers

@@ -45,9 +45,32 @@ class StandardizeOptions:
     salts: str = "keep"
 
     def __post_init__(self) -> None:
+        from helixforge.core.errors import ConfigError
         from helixforge.core.options import require_choice
 
         require_choice(self.salts, "--salts", SALT_POLICIES)
+        for name in ("largest_fragment", "neutralize", "tautomer", "isomeric"):
+            value = getattr(self, name)
+            if not isinstance(value, bool | np.bool_):  # 'no' is truthy: tautomers on
+                raise ConfigError(
+                    f"StandardizeOptions: {name} must be True or False, not {value!r}"
+                )
+            object.__setattr__(self, name, bool(value))
+
+
+def as_options(options: object, where: str) -> StandardizeOptions:
+    """`options` as StandardizeOptions (None = the defaults), else ConfigError: anything else
+    failed every molecule with 'standardisation failed: ... no attribute largest_fragment'."""
+    if options is None:
+        return StandardizeOptions()
+    if isinstance(options, StandardizeOptions):
+        return options
+    from helixforge.core.errors import ConfigError
+
+    raise ConfigError(
+        f"{where}: options must be StandardizeOptions, not {type(options).__name__} {options!r}",
+        hint="e.g. StandardizeOptions(salts='reject'); salts= and tautomer= are its fields",
+    )
 
 
 SALT_POLICIES = ("keep", "reject")
@@ -233,6 +256,8 @@ def standardize_to_mol(
     The mol is the standardized molecule itself, so callers that featurize need not re-parse."""
     from rdkit import Chem
 
+    if type(options) is not StandardizeOptions:
+        options = as_options(options, "standardize_smiles")
     mol, reason = parse_smiles(smiles)
     if mol is None:
         return None, None, reason
@@ -267,10 +292,12 @@ def standardize_many(
     chunk_size: int = 5000,
 ) -> list[tuple[str | None, str | None]]:
     """`standardize_smiles` over a list (in parallel processes for big lists)."""
-    from helixforge.chem.inputs import smiles_list
+    from helixforge.chem.inputs import check_jobs, smiles_list
     from helixforge.core.parallel import chunked, parallel_map
 
     smiles = smiles_list(smiles, "standardize_many")
+    options = as_options(options, "standardize_many")
+    check_jobs(n_jobs, chunk_size, "standardize_many")
     if n_jobs == 1 or len(smiles) < 2 * chunk_size:
         return _standardize_chunk(smiles, options)
     parts = parallel_map(

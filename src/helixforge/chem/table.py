@@ -105,11 +105,13 @@ def parse_molecules(
     """Standardize each SMILES once; for the accepted ones also the feature rows (with a spec)
     and scaffolds (None when `scaffolds` is off), in input order. `n_jobs > 1` spreads chunks
     over processes."""
-    from helixforge.chem.inputs import smiles_list
+    from helixforge.chem.inputs import check_jobs, smiles_list
+    from helixforge.chem.standardize import as_options
     from helixforge.core.parallel import chunked, parallel_map
 
-    options = options or StandardizeOptions()
+    options = as_options(options, "standardize_and_featurize")
     smiles = smiles_list(smiles, "standardize_and_featurize")
+    check_jobs(n_jobs, chunk_size, "standardize_and_featurize")
     if n_jobs == 1 or len(smiles) < 2 * chunk_size:
         return _parse_chunk(smiles, spec, options, scaffolds)
     parts = parallel_map(

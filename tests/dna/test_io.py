@@ -442,3 +442,60 @@ def test_every_refused_vcf_record_is_diagnosed_not_only_the_first_hundred(tmp_pa
     assert [a.line for a in iter_vcf(vcf, errors=errors)] == [154]
     assert [e.row for e in errors] == list(range(4, 154))
     assert {e.column for e in errors} == {"POS"}
+
+
+# ---------------------------------------------------------------- Python-API inputs
+
+
+def test_genome_item_of_a_missing_contig_is_a_named_key_error(genome_fa):
+    from helixforge.dna.io.genome import ContigNotFoundError
+
+    g = Genome(genome_fa)
+    with pytest.raises(ContigNotFoundError, match="closest names") as err:
+        g["chrX"]
+    assert isinstance(err.value, KeyError) and isinstance(err.value, InputError)
+    with pytest.raises(InputError, match="'chr1' is its spelling here"):
+        g["1"]
+    assert "chrX" not in g and g.get("chrX") is None  # the Mapping protocol still works
+    assert g.fetch("1", 0, 4) == "ACGT"  # fetch resolves the alias
+
+
+@pytest.mark.parametrize(
+    "args, kwargs, match",
+    [
+        (("chr1", 0, 4), {"strand": "x"}, "strand must be '\\+' or '-'"),  # was read as '+'
+        (("chr1", "0", "4"), {}, "start must be an integer"),
+        (("chr1", 0.5, 4), {}, "start must be an integer"),
+        ((None, 0, 4), {}, "contig name must be a string"),
+    ],
+)
+def test_fetch_names_a_bad_argument(genome_fa, args, kwargs, match):
+    from helixforge.core.errors import HelixError
+
+    with pytest.raises(HelixError, match=match):
+        Genome(genome_fa).fetch(*args, **kwargs)
+
+
+def test_readers_name_a_missing_path_and_bed_tables_are_checked(genome_fa):
+    import pandas as pd
+
+    from helixforge.core.errors import ConfigError
+
+    for reader in (read_fasta, read_bed, read_vcf, Genome):
+        with pytest.raises(InputError, match="is None"):
+            r = reader(None)
+            list(r) if reader is read_fasta else None
+    with pytest.raises(InputError, match=r"column\(s\) \['start', 'end'\] missing"):
+        bed_to_sequences(pd.DataFrame({"chrom": ["chr1"]}), genome_fa)
+    bed = pd.DataFrame({"chrom": ["chr1"], "start": [5], "end": [15]})
+    with pytest.raises(ConfigError, match="flank must be at least 0"):
+        bed_to_sequences(bed, genome_fa, flank=-1)  # shrank the interval silently
+
+
+def test_write_fasta_takes_a_dict_or_one_pair_and_names_a_missing_sequence(tmp_path):
+    p = write_fasta({"a": "ACGT"}, tmp_path / "a.fa")
+    assert [(r.id, r.seq) for r in read_fasta(p)] == [("a", "ACGT")]
+    p = write_fasta(("b", b"GGCC"), tmp_path / "b.fa")
+    assert [(r.id, r.seq) for r in read_fasta(p)] == [("b", "GGCC")]
+    with pytest.raises(InputError, match=r"records\[0\] \('c'\) is missing"):
+        write_fasta([("c", None)], tmp_path / "c.fa")

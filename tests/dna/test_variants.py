@@ -367,3 +367,27 @@ def test_the_result_says_how_many_alleles_were_rejected_and_where(tmp_path):
     assert table.attrs["rejected"] == 2
     assert table.attrs["errors_path"] == str(tmp_path / "s.errors.csv")
     assert score_variants(vcf, genome, MotifDetector(), window=40).attrs["rejected"] == 2
+
+
+def test_a_dict_genome_names_a_missing_contig_sequence_and_resolves_aliases(tmp_path):
+    from helixforge.core.errors import InputError
+
+    genome = make_genome()
+    seq = genome["chr1"]
+    vcf = write_vcf(tmp_path, genome, [f"1\t105\tv1\t{seq[104]}\tA\t.\t.\t."])
+    # contig '1' in the VCF, 'chr1' in the dict: resolved as dna.io.Genome resolves it
+    assert score_variants(vcf, genome, model=MotifDetector(), window=20)["id"].tolist() == ["v1"]
+    with pytest.raises(InputError, match=r"genome\['chr1'\] is missing"):
+        score_variants(vcf, {"chr1": None}, model=MotifDetector(), window=20)
+    with pytest.raises(InputError, match="vcf is None"):
+        score_variants(None, genome, model=MotifDetector(), window=20)
+
+
+def test_a_window_shorter_than_the_model_is_named(tmp_path):
+    from helixforge.core.errors import InputError
+
+    genome = make_genome()
+    seq = genome["chr1"]
+    vcf = write_vcf(tmp_path, genome, [f"chr1\t105\tv1\t{seq[104]}\tA\t.\t.\t."])
+    with pytest.raises(InputError, match="failed on .* of length 3"):
+        score_variants(vcf, genome, model=MotifDetector(), window=3)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from helixforge.core.errors import EmptyInputError, InputError
 from helixforge.core.io import fasta_records, open_text
+from helixforge.lm.inputs import as_path
 
 FASTA_SUFFIXES = (".fa", ".fasta", ".fna", ".ffn", ".frn", ".faa", ".fas", ".mfa")
 FASTQ_SUFFIXES = (".fq", ".fastq")
@@ -56,7 +57,7 @@ def read_fasta(path: str | os.PathLike) -> Iterator[SeqRecord]:
     Raises `EmptyInputError` for a file with no records and `InputError` for text before the
     first header, an empty header, or a damaged compressed stream.
     """
-    p = Path(path)
+    p = as_path(path, "path")
     n = 0
     for line, header, seq in fasta_records(p):
         yield _record(p, header, line, seq)
@@ -82,7 +83,7 @@ def read_fastq(path: str | os.PathLike, errors=None) -> Iterator[SeqRecord]:
     the sequence, a file cut inside a record) is an `InputError` naming its line — or, with
     `errors` (a `RowErrors`), an errors-table row (line, the header) and the reading goes on,
     so one bad record never stops a job. Blank lines between records are skipped."""
-    p = Path(path)
+    p = as_path(path, "path")
     n = 0
     with open_text(p) as fh:
         lines = ((i, raw.rstrip("\r\n")) for i, raw in enumerate(fh, start=1))
@@ -137,7 +138,7 @@ def read_sequences(path: str | os.PathLike, errors=None) -> Iterator[SeqRecord]:
 
 def _starts_like_fastq(path: str | os.PathLike) -> bool:
     """True when the first non-blank line starts with '@' (a FASTQ given another suffix)."""
-    p = Path(path)
+    p = as_path(path, "path")
     if not p.is_file():
         return False
     try:
@@ -154,13 +155,26 @@ def write_fasta(
     records: Iterable[tuple[str, str]], path: str | os.PathLike, width: int = 60
 ) -> Path:
     """Write (name, sequence) pairs as FASTA (gzip when the name ends in .gz), atomically."""
-    from helixforge.core.io import atomic_file
+    from collections.abc import Mapping
 
-    dest = Path(path)
+    from helixforge.core.io import atomic_file
+    from helixforge.lm.inputs import as_sequence
+
+    dest = as_path(path, "output path")
+    if isinstance(records, Mapping):
+        records = records.items()  # {name: seq}
+    elif isinstance(records, tuple) and len(records) == 2 and isinstance(records[0], str):
+        records = [records]  # one (name, seq) pair
     with atomic_file(dest) as tmp:
         opener = gzip.open if dest.name.lower().endswith(".gz") else open
         with opener(tmp, "wt") as fh:
-            for name, seq in records:
+            for k, item in enumerate(records):
+                if not isinstance(item, tuple | list) or len(item) != 2:
+                    raise InputError(
+                        f"records[{k}] must be a (name, sequence) pair, got {item!r:.60}",
+                        hint="pass [(name, seq), …] or {name: seq}",
+                    )
+                name, seq = item[0], as_sequence(item[1], f"records[{k}] ({item[0]!r})")
                 fh.write(f">{name}\n")
                 for i in range(0, len(seq), width):
                     fh.write(seq[i : i + width] + "\n")

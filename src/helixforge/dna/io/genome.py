@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import numbers
 import os
 import shutil
 import struct
@@ -22,7 +23,7 @@ import zlib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-from helixforge.core.errors import EmptyInputError, InputError
+from helixforge.core.errors import ConfigError, EmptyInputError, InputError
 from helixforge.core.io import check_bgzf_eof, is_gzip
 from helixforge.dna.io.genome_text import index_error, normalized_copy, plain_copy_reason
 from helixforge.dna.sequence import reverse_complement
@@ -169,7 +170,9 @@ class Genome(Mapping[str, str]):
     def __init__(self, path: str | os.PathLike, keep_case: bool = False):
         from pyfaidx import Fasta, FastaIndexingError
 
-        self.path = Path(path)
+        from helixforge.lm.inputs import as_path
+
+        self.path = as_path(path, "genome")
         if not self.path.exists():
             raise InputError(f"{self.path}: genome FASTA not found", hint="check the path")
         if self.path.is_dir():
@@ -224,7 +227,19 @@ class Genome(Mapping[str, str]):
 
     def __getitem__(self, chrom: str) -> str:
         if chrom not in self.lengths:
-            raise KeyError(chrom)
+            try:
+                self.resolve_contig(chrom)  # the message: closest names, aliases
+            except InputError as err:
+                raise ContigNotFoundError(chrom, err) from None
+            raise ContigNotFoundError(
+                chrom,
+                InputError(
+                    f"contig {chrom!r} is not a name in genome {self.path.name}, but "
+                    f"{self.resolve_contig(chrom)!r} is its spelling here",
+                    hint="genome[name] takes the exact names (see .contigs); fetch() and "
+                    "sequence() also accept chr-prefix / Ensembl spellings",
+                ),
+            )
         return self.sequence(chrom)
 
     def __iter__(self) -> Iterator[str]:
@@ -239,6 +254,14 @@ class Genome(Mapping[str, str]):
     def resolve_contig(self, chrom: str, where: str = "") -> str:
         """`chrom` if present; else its chr-prefix / Ensembl spelling; else an `InputError`
         listing the closest names."""
+        if not isinstance(chrom, str):
+            if chrom is None or isinstance(chrom, bool) or not isinstance(chrom, numbers.Integral):
+                raise InputError(
+                    f"{where + ': ' if where else ''}contig name must be a string, got "
+                    f"{type(chrom).__name__} {chrom!r}",
+                    hint=f"pass a name such as {self.contigs[0]!r}" if self.contigs else None,
+                )
+            chrom = str(chrom)  # 1 for contig '1'
         if chrom in self.lengths:
             return chrom
         for alt in _contig_aliases(chrom):
@@ -266,10 +289,17 @@ class Genome(Mapping[str, str]):
             ) from None
 
     def fetch(self, chrom: str, start: int, end: int, strand: str = "+", where: str = "") -> str:
-        """Bases [start, end) (0-based) of `chrom`; reverse complement when strand is '-'."""
+        """Bases [start, end) (0-based) of `chrom`; reverse complement when strand is '-'.
+        start and end are integers (NumPy ones too); strand is '+' or '-'."""
+        from helixforge.core.options import require_int
+
+        prefix = f"{where}: " if where else ""
+        if strand not in ("+", "-"):
+            raise ConfigError(f"{prefix}strand must be '+' or '-', got {strand!r}")
+        start = require_int(start, f"{prefix}start", min_value=None)
+        end = require_int(end, f"{prefix}end", min_value=None)
         name = self.resolve_contig(chrom, where)
         n = self.lengths[name]
-        prefix = f"{where}: " if where else ""
         if start < 0 or end > n or start >= end:
             raise InputError(
                 f"{prefix}interval {chrom}:{start}-{end} is outside contig {name} (length {n:,}) or empty",
@@ -291,6 +321,19 @@ class Genome(Mapping[str, str]):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class ContigNotFoundError(InputError, KeyError):
+    """`genome[name]` for a name the genome does not have: an `InputError` whose message lists
+    the closest names, and a `KeyError`, so `name in genome` and `genome.get(name)` still work
+    as for any Mapping."""
+
+    def __init__(self, chrom: str, err: InputError):
+        InputError.__init__(self, err.message, hint=err.hint)
+        self.chrom = chrom
+
+    def __str__(self) -> str:  # KeyError would show repr(message)
+        return InputError.__str__(self)
 
 
 def _contig_aliases(chrom: str) -> list[str]:

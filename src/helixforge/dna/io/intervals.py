@@ -17,6 +17,7 @@ from helixforge.core.errors import EmptyInputError, InputError, NoUsableRowsErro
 from helixforge.core.io import open_text
 from helixforge.dna.io.fasta import strip_compression_suffix
 from helixforge.dna.io.genome import Genome
+from helixforge.lm.inputs import as_path
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -34,7 +35,7 @@ def read_bed(path: str | os.PathLike, errors: RowErrors | None = None) -> pd.Dat
     """
     import pandas as pd
 
-    p = Path(path)
+    p = as_path(path, "path")
     rows, lines = [], []
     header: list[str] | None = None
     with open_text(p) as fh:
@@ -105,6 +106,22 @@ def bed_to_sequences(
     """
     import pandas as pd
 
+    from helixforge.core.options import require_int
+
+    flank = require_int(flank, "flank", min_value=0)
+    if isinstance(bed, pd.DataFrame):
+        missing = [c for c in ("chrom", "start", "end") if c not in bed.columns]
+        if missing:
+            raise InputError(
+                f"BED table: column(s) {missing} missing (columns: {list(bed.columns)[:8]})",
+                hint="a BED table has chrom, start, end (0-based, half-open) and optionally "
+                "name, score, strand; read_bed(path) gives one",
+            )
+    elif not isinstance(bed, str | os.PathLike):
+        raise InputError(
+            f"bed must be a BED path or a DataFrame, got {type(bed).__name__}",
+            hint="pass read_bed(path), a DataFrame with chrom/start/end, or the BED file path",
+        )
     g = genome if isinstance(genome, Genome) else Genome(genome)
     source = (
         str(bed)
@@ -188,7 +205,7 @@ def read_gff(
     """
     import pandas as pd
 
-    p = Path(path)
+    p = as_path(path, "path")
     keep = set(types) if types else None
     gtf = strip_compression_suffix(p.name).endswith(".gtf")
     rows = []

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from helixforge.core.errors import EmptyInputError, InputError, RowErrors
 from helixforge.core.io import open_text
+from helixforge.lm.inputs import as_path
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -102,7 +103,7 @@ def iter_vcf(
     else one per record with `alt` = the ALTs joined by ',')."""
     import pysam
 
-    p = Path(path)
+    p = as_path(path, "path")
     if not p.exists():
         raise InputError(f"{p}: VCF not found", hint="check the path")
     if p.is_dir():

@@ -19,7 +19,6 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any
 
 from helixforge.core.errors import ConfigError, EmptyInputError, InputError, RowErrors
@@ -59,8 +58,9 @@ def read_variants(path: str | os.PathLike, errors: RowErrors | None = None) -> l
     variant record at all raises `EmptyInputError`.
     """
     from helixforge.dna.io import iter_vcf
+    from helixforge.lm.inputs import as_path
 
-    p = Path(path)
+    p = as_path(path, "vcf")
     errors = errors if errors is not None else RowErrors(p)
     out: list[Variant] = []
     n_before = len(errors)
@@ -103,11 +103,19 @@ class MemoryGenome:
     """A {contig: sequence} mapping with the small part of the `Genome` API used here."""
 
     def __init__(self, contigs: Mapping[str, str]):
-        self._seqs = {str(k): str(v).upper() for k, v in contigs.items()}
+        from helixforge.lm.inputs import as_sequence
+
+        # None was kept as the text 'NONE' (every REF then "did not match the genome")
+        self._seqs = {str(k): as_sequence(v, f"genome[{k!r}]").upper() for k, v in contigs.items()}
         self.lengths = {k: len(v) for k, v in self._seqs.items()}
 
     def resolve(self, chrom: str) -> str | None:
-        return chrom if chrom in self._seqs else None
+        """`chrom`, else its chr-prefix / Ensembl spelling (as `dna.io.Genome` resolves it)."""
+        if chrom in self._seqs:
+            return chrom
+        from helixforge.dna.io.genome import _contig_aliases
+
+        return next((a for a in _contig_aliases(str(chrom)) if a in self._seqs), None)
 
     def fetch(self, chrom: str, start: int, end: int) -> str:
         return self._seqs[chrom][start:end]

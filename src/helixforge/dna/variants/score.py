@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from helixforge.core.errors import ConfigError, NoUsableRowsError, RowErrors
+from helixforge.core.errors import ConfigError, InputError, NoUsableRowsError, RowErrors
 from helixforge.core.options import require_int
 from helixforge.dna.variants.alleles import as_genome, read_variants, usable_alleles
 from helixforge.dna.variants.resume import ChunkStore, fingerprint
@@ -227,7 +227,11 @@ def score_variants(
     """
     from helixforge.core.io import check_output, staging_path
     from helixforge.core.progress import progress
+    from helixforge.lm.inputs import as_path
 
+    as_path(vcf, "vcf")  # None or a non-path is named before any work
+    if genome is None:
+        raise InputError("genome is None", hint="pass a FASTA path, a dna.io.Genome or a dict")
     if window is not None:
         require_int(window, "--window", min_value=1)
     require_int(batch_size, "--batch-size", min_value=1)

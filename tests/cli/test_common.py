@@ -312,6 +312,8 @@ def test_a_character_device_is_refused_as_not_a_regular_file(tmp_path):
         (["chem", "train", "IN", "--label-col", "y", "--model", "GBM", "--salts", "Keep"], "IN"),
         (["dna", "train", "IN", "--task", "Binary", "--split", "Random", "--iupac", "N"], "IN"),
         (["lm", "finetune", "IN", "IN", "--task", "Regression"], "IN"),
+        (["chem", "embed", "IN", "--features", "MiniMol"], "IN"),
+        (["crispr", "train-ontarget", "IN", "--label-col", "y", "--model", "CNN"], "IN"),
         (["lm", "pretrain", "--corpus", "IN", "--tokenizer", "dna-char", "--size", "Micro",
           "--arch", "GPT2"], "IN"),
     ],
@@ -422,6 +424,13 @@ def test_resume_with_interrupted_work_beside_a_finished_output_is_not_refused(tm
          "--holdout"),
         (["chem", "train", "IN", "--label-col", "y", "--metric", " "], "--metric"),
         (["chem", "train", "IN", "--label-col", "y", "--task", "regression,"], "--task"),
+        (["chem", "screen", "IN", "--model", "IN", "--filters", ""], "--filters"),
+        (["chem", "screen", "IN", "--model", "IN", "--score", " "], "--score"),
+        (["dna", "motifs", "scan", "IN", "--collection", ""], "--collection"),
+        (["dna", "variants", "score", "--vcf", "IN", "--genome", "IN", "--tfs", ""], "--tfs"),
+        (["dna", "design", "IN", "--seed-seq", "ACGT", "--keep-out", ""], "--keep-out"),
+        (["dna", "train", "IN", "--split", "chromosome", "--test-chroms", ""], "--test-chroms"),
+        (["data", "path", "esol", "--part", ""], "--part"),
     ],
 )  # fmt: skip
 def test_a_blank_value_is_refused_naming_the_option(tmp_path, argv, option):
@@ -431,7 +440,8 @@ def test_a_blank_value_is_refused_naming_the_option(tmp_path, argv, option):
 
     (tmp_path / "in.csv").write_text("smiles,y\nCCO,1\n")
     argv = [str(tmp_path / "in.csv") if a == "IN" else a for a in argv]
-    res = CliRunner().invoke(app, [*argv, "-o", str(tmp_path / "o.tsv")], env={"COLUMNS": "300"})
+    out = [] if argv[:2] == ["data", "path"] else ["-o", str(tmp_path / "o.tsv")]
+    res = CliRunner().invoke(app, [*argv, *out], env={"COLUMNS": "300"})
     assert res.exit_code == 2, res.output
     assert f"Invalid value for '{option}'" in res.output and "an empty value" in res.output
 

@@ -7,6 +7,7 @@ import typer
 from helixforge.cli.common import (
     OVERWRITE,
     QUIET,
+    choice,
     handle_errors,
     id_col_option,
     input_col_option,
@@ -34,7 +35,10 @@ def embed_cmd(
     smiles_col: str = input_col_option("smiles", "Column holding SMILES.", "--smiles-col"),
     id_col: str = id_col_option(),
     features: str = typer.Option(
-        "minimol", "--features", help="Embedding: minimol (needs helixforge[pretrained])."
+        "minimol",
+        "--features",
+        callback=choice("minimol", strict=False),
+        help="Embedding: minimol (needs helixforge[pretrained]).",
     ),
     no_cache: bool = typer.Option(
         False, "--no-cache", help="Neither read nor fill the embedding cache ($HELIX_CACHE_DIR)."

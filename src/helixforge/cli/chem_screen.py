@@ -16,6 +16,7 @@ from helixforge.cli.common import (
     id_col_option,
     input_col_option,
     jobs_option,
+    not_blank,
     out_option,
     path_value,
     refuse_finished_resume,
@@ -40,12 +41,14 @@ def screen_cmd(
     filters: str = typer.Option(
         None,
         "--filters",
+        callback=not_blank("lipinski,pains, or leave --filters out"),
         help="Comma-separated: lipinski, veber, pains, brenk, nih, qed, sa, ghose, egan, reos. "
         "A molecule failing one is not a hit.",
     ),
     score: str = typer.Option(
         None,
         "--score",
+        callback=not_blank("'pic50.pIC50_pred', or leave --score out"),
         help="Expression over output columns, e.g. 'pic50.pIC50_pred - 0.5*admet_herg' "
         "(default: the first model's first prediction; its probability for a classifier).",
     ),

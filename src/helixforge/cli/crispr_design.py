@@ -108,7 +108,9 @@ def design_cmd(
         "Ranked guide table (.tsv/.csv); off-targets go to <stem>.offtargets.tsv, skipped "
         "sites (non-ACGT bases) to <stem>.skipped.tsv.",
     ),
-    report: str = typer.Option(None, "--report", help="Write an HTML report here."),
+    report: str = typer.Option(
+        None, "--report", callback=path_value, help="Write an HTML report here."
+    ),
     max_sites: int = typer.Option(
         200, "--max-sites", min=1, help="Off-target sites reported per guide (all are counted)."
     ),

@@ -12,6 +12,7 @@ from helixforge.cli.common import (
     QUIET,
     SEED,
     choice,
+    column_name,
     float_option,
     handle_errors,
     input_col_option,
@@ -96,7 +97,10 @@ def train_ontarget_cmd(
     ),
     out_dir: Path = out_option(..., "Run directory to write (model/, metrics, report, card)."),
     group_col: str = typer.Option(
-        None, "--group-col", help="Rank-normalise the target within these groups (e.g. screen)."
+        None,
+        "--group-col",
+        callback=column_name,
+        help="Rank-normalise the target within these groups (e.g. screen).",
     ),
     raw_target: bool = typer.Option(
         False, "--raw-target", help="Fit raw target values instead of per-group ranks."

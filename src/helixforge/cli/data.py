@@ -10,6 +10,7 @@ from helixforge.cli.common import (
     choice,
     handle_errors,
     logger,
+    not_blank,
     out,
     out_option,
     say,
@@ -131,7 +132,12 @@ def show_cmd(name: str) -> None:
 @handle_errors
 def path_cmd(
     name: str,
-    part: str = typer.Option(None, "--part", help="File of the dataset (default: first)."),
+    part: str = typer.Option(
+        None,
+        "--part",
+        callback=not_blank("the file name `helix data show NAME` lists, or leave --part out"),
+        help="File of the dataset (default: first).",
+    ),
 ) -> None:
     """Print the local path of a dataset file (checksum verified).
 

@@ -41,7 +41,9 @@ JASPAR = typer.Option(
 IDS = typer.Option(
     None, "--ids", help="Matrix ids, e.g. MA0139.2 (repeat the option or separate with commas)."
 )
-COLLECTION = typer.Option("CORE", "--collection", help="JASPAR collection.")
+COLLECTION = typer.Option(
+    "CORE", "--collection", callback=not_blank("CORE"), help="JASPAR collection."
+)
 TAX = typer.Option(
     "vertebrates",
     "--tax",

@@ -17,6 +17,7 @@ from helixforge.cli.common import (
     float_option,
     handle_errors,
     jobs_option,
+    not_blank,
     out_option,
     path_value,
     say,
@@ -40,7 +41,12 @@ def interpret_cmd(
         "gradxinput", "--method", callback=choice("ism", "gradxinput"), help="ism | gradxinput"
     ),
     out_dir: str = out_option("interpretation", "Output directory."),
-    class_: str = typer.Option(None, "--class", help="Class label or output index to explain."),
+    class_: str = typer.Option(
+        None,
+        "--class",
+        callback=not_blank("1 (a class label or output index), or leave it out"),
+        help="Class label or output index to explain.",
+    ),
     window: int = typer.Option(10, "--window", min=1, help="Seqlet core width (bases)."),
     max_sequences: int = typer.Option(
         None, "--max-sequences", min=1, help="Only the first N usable sequences."
@@ -101,6 +107,7 @@ def design_cmd(
         None,
         "--class",
         "--target-class",
+        callback=not_blank("1 (a class label or output index), or leave it out"),
         help="Class to push toward (default: the model's positive output).",
     ),
     edits: int = typer.Option(5, "--edits", min=1, help="Maximum substitutions per design."),
@@ -114,6 +121,7 @@ def design_cmd(
     keep_out: str = typer.Option(
         None,
         "--keep-out",
+        callback=not_blank("1-20,36, or leave --keep-out out"),
         help="Positions that must not change, 1-based inclusive: '1-20,36'.",
     ),
     avoid: list[str] = typer.Option(

@@ -69,6 +69,7 @@ def variants_score_cmd(
     tfs: str = typer.Option(
         None,
         "--tfs",
+        callback=not_blank("SP1,GATA1, or leave --tfs out"),
         help="Comma list of TF names: only their motifs (e.g. SP1,NFYA,GATA1,TAL1).",
     ),
     motif_pvalue: float = float_option(
@@ -93,6 +94,7 @@ def variants_score_cmd(
         None,
         "--class",
         "--target",
+        callback=not_blank("1 (a class label or output index), or leave it out"),
         help="Class label or output index to score (default: the model's positive output).",
     ),
     batch_size: int = batch_size_option(256),
@@ -158,7 +160,10 @@ def annotate_train_cmd(
         help="Fraction at the end of each contig, or CONTIG[:START-END],… (1-based inclusive).",
     ),
     contigs: str = typer.Option(
-        None, "--contigs", help="Comma list of contigs to use (default: those with CDS)."
+        None,
+        "--contigs",
+        callback=not_blank("chr1,chr2, or leave --contigs out"),
+        help="Comma list of contigs to use (default: those with CDS).",
     ),
     epochs: int = typer.Option(6, "--epochs", min=1),
     channels: int = typer.Option(32, "--channels", min=1),
@@ -219,7 +224,12 @@ def annotate_predict_cmd(
     ),
     genome: str = typer.Argument(..., callback=path_value, help="Genome FASTA to annotate."),
     out_path: str = out_option(..., "GFF3 file to write."),
-    contigs: str = typer.Option(None, "--contigs", help="Comma list of contigs (default: all)."),
+    contigs: str = typer.Option(
+        None,
+        "--contigs",
+        callback=not_blank("chr1,chr2, or leave --contigs out"),
+        help="Comma list of contigs (default: all).",
+    ),
     region: str = region_option(
         "Only these regions: CONTIG:START-END, 1-based inclusive as samtools (comma list)."
     ),

@@ -17,6 +17,7 @@ from helixforge.cli.common import (
     batch_size_option,
     choice,
     chunk_size_option,
+    column_name,
     float_option,
     handle_errors,
     id_col_option,
@@ -25,6 +26,7 @@ from helixforge.cli.common import (
     label_col_option,
     logger,
     model_spec,
+    not_blank,
     out,
     out_option,
     path_value,
@@ -141,7 +143,9 @@ def train_cmd(
         callback=choice("random", "stratified", "predefined", "chromosome"),
         help="random | stratified | predefined | chromosome (default: stratified).",
     ),
-    split_col: str = typer.Option(None, "--split-col", help="Column of train/valid/test values."),
+    split_col: str = typer.Option(
+        None, "--split-col", callback=column_name, help="Column of train/valid/test values."
+    ),
     valid: str = typer.Option(
         None, "--valid", callback=path_value, help="Separate validation file (e.g. GUE dev.csv)."
     ),
@@ -149,11 +153,19 @@ def train_cmd(
         None, "--test", callback=path_value, help="Separate test file (e.g. GUE test.csv)."
     ),
     chrom_col: str = typer.Option(
-        "chrom", "--chrom-col", help="Chromosome column (chromosome split)."
+        "chrom", "--chrom-col", callback=column_name, help="Chromosome column (chromosome split)."
     ),
-    test_chroms: str = typer.Option(None, "--test-chroms", help="Comma list of test chromosomes."),
+    test_chroms: str = typer.Option(
+        None,
+        "--test-chroms",
+        callback=not_blank("chr8,chr9, or leave it out"),
+        help="Comma list of test chromosomes.",
+    ),
     valid_chroms: str = typer.Option(
-        None, "--valid-chroms", help="Comma list of validation chromosomes."
+        None,
+        "--valid-chroms",
+        callback=not_blank("chr7, or leave it out"),
+        help="Comma list of validation chromosomes.",
     ),
     fractions: str = typer.Option("0.8,0.1,0.1", "--fractions", help="train,valid,test fractions."),
     id_col: str = id_col_option(),

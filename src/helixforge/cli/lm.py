@@ -362,7 +362,10 @@ def score_cmd(
     ),
     out_path: str = out_option(..., "Per-sequence table (csv/tsv/parquet)."),
     per_position: str = typer.Option(
-        None, "--per-position", help="Also write per-position log-probs to this table."
+        None,
+        "--per-position",
+        callback=path_value,
+        help="Also write per-position log-probs to this table.",
     ),
     sequence_col: str = SEQ_COL,
     id_col: str = id_col_option(),

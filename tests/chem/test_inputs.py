@@ -439,3 +439,16 @@ def test_standardize_options_and_job_counts_are_checked():
         with pytest.raises(ConfigError, match="chunk_size must be an integer"):
             fn(PAIR, chunk_size=float("nan"))
     assert len(F.featurize(PAIR, F.FeatureSpec(descriptors="none"), n_jobs=np.int64(1))) == 2
+
+
+def test_a_set_is_taken_where_the_result_does_not_depend_on_order():
+    from helixforge.chem.generate import metrics as M
+    from helixforge.chem.generate.novelty import NoveltyReference
+    from helixforge.chem.generate.vocab import Vocabulary
+
+    assert NoveltyReference.build({"CCO", "CCN"}, 10).contains(["CCO"]).tolist() == [True]
+    assert Vocabulary.build({"CCO"}).tokens[-2:] == ["C", "O"]
+    assert M.validity({"CCO", "xx"}) == 0.5
+    assert M.novelty({"CCO"}, {"CCO"}) == 0.0
+    with pytest.raises(InputError, match="no order"):
+        F.featurize({"CCO"})  # rows: the order matters

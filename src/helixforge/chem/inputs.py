@@ -34,21 +34,38 @@ def _kind(value: Any) -> str:
     return type(value).__name__
 
 
-def smiles_list(smiles: Any, where: str, name: str = "smiles", *, allow_str: bool = False) -> list:
+def smiles_list(
+    smiles: Any,
+    where: str,
+    name: str = "smiles",
+    *,
+    allow_str: bool = False,
+    any_order: bool = False,
+) -> list:
     """`smiles` as a list with one item per molecule, or an InputError naming `where` (the
     function) and `name` (its argument). `allow_str=True` reads one string as one molecule
-    (for functions documented to take one)."""
-    return _as_list(smiles, where, name, allow_str=allow_str, what="SMILES")
+    (for functions documented to take one); `any_order=True` takes a set too (for results
+    that do not depend on the order: a vocabulary, a Bloom filter, a set statistic)."""
+    return _as_list(smiles, where, name, allow_str=allow_str, what="SMILES", any_order=any_order)
 
 
-def smiles_iter(smiles: Any, where: str, name: str = "smiles") -> Iterable:
+def smiles_iter(smiles: Any, where: str, name: str = "smiles", *, any_order: bool = False):
     """`smiles_list`'s refusals for a stream that must not be read into memory (a corpus
     generator): an iterator is returned unread, anything else as `smiles_list` gives it."""
-    return _as_list(smiles, where, name, allow_str=False, what="SMILES", materialize=False)
+    return _as_list(
+        smiles, where, name, allow_str=False, what="SMILES", materialize=False, any_order=any_order
+    )
 
 
 def _as_list(
-    value: Any, where: str, name: str, *, allow_str: bool, what: str, materialize: bool = True
+    value: Any,
+    where: str,
+    name: str,
+    *,
+    allow_str: bool,
+    what: str,
+    materialize: bool = True,
+    any_order: bool = False,
 ) -> list:
     if isinstance(value, list):
         return value
@@ -87,6 +104,11 @@ def _as_list(
             hint=f"pass list(d.values()) or list(d) explicitly, as a list of {what}",
         )
     if isinstance(value, set | frozenset):
+        if any_order:
+            try:
+                return sorted(value)  # a fixed order: the same result in every process
+            except TypeError:
+                return list(value)
         raise InputError(
             f"{where}: {name} is a {_kind(value)}, which has no order, so the results could "
             "not be matched back to the molecules",

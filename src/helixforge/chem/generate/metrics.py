@@ -58,14 +58,14 @@ def _quiet_rdkit() -> None:
     RDLogger.DisableLog("rdApp.*")
 
 
-def to_mols(smiles: Iterable[str], where: str = "to_mols") -> list:
+def to_mols(smiles: Iterable[str], where: str = "to_mols", any_order: bool = False) -> list:
     """RDKit molecules (None where a SMILES is empty, missing — None / NaN, as an empty sample
     reads back from a CSV — or invalid)."""
     from helixforge.chem.standardize import plain_mol
 
     _quiet_rdkit()
     out = []
-    for i, s in enumerate(smiles_list(smiles, where)):
+    for i, s in enumerate(smiles_list(smiles, where, any_order=any_order)):
         if not isinstance(s, str):
             if is_missing(s):
                 out.append(None)
@@ -87,7 +87,7 @@ def canonical_valid(smiles: Sequence[str]) -> list[str]:
 
 def validity(smiles: Sequence[str]) -> float:
     """Fraction of the samples RDKit parses (MOSES validity)."""
-    mols = to_mols(smiles, "validity")
+    mols = to_mols(smiles, "validity", any_order=True)
     if not mols:
         raise InputError("validity: no molecules given")
     return sum(m is not None for m in mols) / len(mols)
@@ -107,7 +107,7 @@ def unique_at(canon_valid: Sequence[str], k: int | None = None) -> float:
 def novelty(canon_valid: Sequence[str], train: set[str] | Any) -> float:
     """Distinct samples absent from `train` / distinct samples. `train` is a set of canonical
     SMILES or an object with `contains(list) -> bool array` (a NoveltyReference)."""
-    canon_valid = smiles_list(canon_valid, "novelty", "canon_valid")
+    canon_valid = smiles_list(canon_valid, "novelty", "canon_valid", any_order=True)
     if not hasattr(train, "contains") and (
         isinstance(train, str | bytes) or not isinstance(train, Iterable)
     ):
@@ -254,7 +254,11 @@ class ReferenceStats:
 
     @classmethod
     def from_smiles(cls, smiles: Sequence[str]) -> ReferenceStats:
-        mols = [m for m in to_mols(smiles, "ReferenceStats.from_smiles") if m is not None]
+        mols = [
+            m
+            for m in to_mols(smiles, "ReferenceStats.from_smiles", any_order=True)
+            if m is not None
+        ]
         if not mols:
             raise InputError("reference set has no valid molecules")
         return cls(fingerprints(mols), fragments(mols), scaffolds(mols))
@@ -424,7 +428,7 @@ def fcd(reference: FCDStats | Sequence[str], generated: FCDStats | Sequence[str]
 
 
 def _fcd_input(smiles: Sequence[str]) -> list[str]:
-    smiles = smiles_list(smiles, "fcd")
+    smiles = smiles_list(smiles, "fcd", any_order=True)
     canon = canonical_valid(smiles)
     if len(canon) != len(smiles):
         raise InputError(

@@ -64,7 +64,9 @@ class NoveltyReference:
         """Filter sized for `n_items` keys at `fp_rate` false positives, filled from `keys`."""
         from helixforge.chem.inputs import check_int, smiles_iter
 
-        keys = smiles_iter(keys, "NoveltyReference.build", "keys")  # a stream stays unread
+        keys = smiles_iter(
+            keys, "NoveltyReference.build", "keys", any_order=True
+        )  # a stream stays unread
         n_items = max(1, check_int(n_items, "n_items", "NoveltyReference.build"))
         if not isinstance(fp_rate, int | float) or not 0 < fp_rate < 1:
             raise ConfigError(

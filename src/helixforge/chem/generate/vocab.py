@@ -88,7 +88,7 @@ class Vocabulary:
         from helixforge.chem.inputs import smiles_list
 
         counts: Counter[str] = Counter()
-        for t in smiles_list(texts, "Vocabulary.build", "texts"):
+        for t in smiles_list(texts, "Vocabulary.build", "texts", any_order=True):
             counts.update(split_tokens(smiles_to_sequence(t, kind), kind))
         return cls.from_counts(counts, kind, min_count)
 

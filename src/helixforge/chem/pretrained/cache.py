@@ -66,7 +66,7 @@ class EmbeddingCache:
         """The cached (vector, None) or (None, error) of each key present."""
         from helixforge.chem.inputs import smiles_list
 
-        keys = list(dict.fromkeys(smiles_list(keys, "EmbeddingCache.get", "keys")))
+        keys = list(dict.fromkeys(smiles_list(keys, "EmbeddingCache.get", "keys", any_order=True)))
         out: dict[str, tuple[np.ndarray | None, str | None]] = {}
         with self._connect() as con:
             for i in range(0, len(keys), _LOOKUP_CHUNK):
@@ -119,7 +119,9 @@ class EmbeddingCache:
         """Keys with no cached row (vector or failure)."""
         from helixforge.chem.inputs import smiles_list
 
-        keys = smiles_list(keys, "EmbeddingCache.missing", "keys")  # read twice below
+        keys = smiles_list(
+            keys, "EmbeddingCache.missing", "keys", any_order=True
+        )  # read twice below
         have = self.get(model, keys)
         return [k for k in dict.fromkeys(keys) if k not in have]
 

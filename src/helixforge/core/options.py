@@ -97,8 +97,18 @@ def parse_params(items: Iterable[str], option: str = "--param") -> dict[str, Any
         try:
             out[key.strip()] = json.loads(value)
         except json.JSONDecodeError:
-            out[key.strip()] = value
+            out[key.strip()] = _non_finite(value)
     return out
+
+
+_NON_FINITE = {"nan", "+nan", "-nan", "inf", "+inf", "-inf", "infinity", "+infinity", "-infinity"}
+
+
+def _non_finite(value: str) -> Any:
+    """'nan' / 'inf' / '-Infinity' … as the float they spell (JSON reads only NaN and
+    Infinity), so a numeric parameter is told 'must be a finite number' rather than 'expected
+    float' for a number; any other text is kept."""
+    return float(value) if value.strip().lower() in _NON_FINITE else value
 
 
 def check_param_types(

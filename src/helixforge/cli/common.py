@@ -15,8 +15,13 @@ The grammar (docs/cli.md is the reference; tests/cli/test_grammar.py walks every
     --region            1-based inclusive contig:start-end (as samtools)
 
 Numeric options carry their range in the option itself (`min=`/`max=`), so a bad value is a
-usage error (exit 2) before any work starts. Only typer and rich are imported here; heavy
-libraries are imported inside the verbs.
+usage error (exit 2) before any work starts; float options are made with `float_option`, which
+also refuses NaN / inf as not a number. Options with a fixed set of values take `choice(...)`
+(any case accepted and normalised, an unknown value answered with the nearest one), path
+arguments `path_value` (blank, '-' and named pipes / devices refused), free-text options that
+'' would silently empty `not_blank`, and every verb with --resume calls
+`refuse_finished_resume` first. Only typer and rich are imported here; heavy libraries are
+imported inside the verbs.
 """
 
 from __future__ import annotations

@@ -480,3 +480,22 @@ def test_a_directory_given_as_the_fcd_reference_is_not_called_missing(tmp_path):
     res = CliRunner().invoke(app, argv, env={"COLUMNS": "300"})
     assert res.exit_code == 2 and "is a directory, expected a reference SMILES file" in res.output
     assert "not found" not in res.output
+
+
+# positional arguments that are names or specs, not paths
+NOT_PATHS = {("data", "fetch", "name"), ("data", "path", "name"), ("data", "show", "name"),
+             ("lm", "tokenizer", "train", "spec")}  # fmt: skip
+
+
+def test_every_path_argument_goes_through_path_value():
+    """So a blank path, '-' and a named pipe / device are refused the same way in every verb
+    (dna train, dna predict, lm predict … read a FIFO as 'file is empty' or blocked on it)."""
+    missing = [
+        " ".join([*verb, p.name])
+        for verb, cmd in _walk_verbs()
+        for p in cmd.params
+        if p.param_type_name == "argument"
+        and (*verb, p.name) not in NOT_PATHS
+        and getattr(p.callback, "__name__", None) != "path_value"
+    ]
+    assert not missing, f"path arguments without callback=path_value: {missing}"

@@ -499,3 +499,45 @@ def test_every_path_argument_goes_through_path_value():
         and getattr(p.callback, "__name__", None) != "path_value"
     ]
     assert not missing, f"path arguments without callback=path_value: {missing}"
+
+
+def _library_choices():
+    from helixforge.chem.generate.design import OPTIMIZERS
+    from helixforge.chem.pretrained.embed import FEATURES
+    from helixforge.chem.screen.run import BACKENDS
+    from helixforge.chem.standardize import SALT_POLICIES
+    from helixforge.chem.train import SPLITS
+    from helixforge.dna.design.edit import METHODS as DESIGN_METHODS
+    from helixforge.dna.interpret.pipeline import METHODS as INTERPRET_METHODS
+    from helixforge.dna.sequence import IUPAC_POLICIES
+    from helixforge.dna.variants.score import METHODS as VARIANT_METHODS
+    from helixforge.lm.finetune import TASKS
+    from helixforge.lm.models import ARCHS, SIZES
+
+    return [
+        (("chem", "train"), "--split", SPLITS),
+        (("chem", "train"), "--salts", SALT_POLICIES),
+        (("chem", "standardize"), "--salts", SALT_POLICIES),
+        (("chem", "design"), "--optimizer", OPTIMIZERS),
+        (("chem", "screen"), "--backend", BACKENDS),
+        (("chem", "embed"), "--features", FEATURES),
+        (("dna", "design"), "--method", DESIGN_METHODS),
+        (("dna", "interpret"), "--method", INTERPRET_METHODS),
+        (("dna", "variants", "score"), "--method", VARIANT_METHODS),
+        (("dna", "train"), "--iupac", IUPAC_POLICIES),
+        (("dna", "predict"), "--iupac", IUPAC_POLICIES),
+        (("lm", "finetune"), "--task", TASKS),
+        (("lm", "pretrain"), "--arch", ARCHS),
+        (("lm", "pretrain"), "--size", tuple(SIZES)),
+    ]
+
+
+def test_the_cli_choice_lists_accept_every_value_the_library_takes():
+    """The CLI lists its choices without importing the library (a fast start): a value the
+    library gains must not be refused by a stale CLI list."""
+    verbs = {tuple(v): c for v, c in _walk_verbs()}
+    for verb, option, values in _library_choices():
+        param = next(p for p in verbs[verb].params if option in p.opts)
+        for value in values:
+            assert param.callback(None, param, value) == value, (verb, option, value)
+            assert param.callback(None, param, value.upper()) == value, (verb, option, value)

@@ -63,3 +63,10 @@ def test_pam_scanning_respects_iupac_and_never_matches_n():
     ).any()  # genome N never matches, even PAM N
     lut = pam_code_matcher(["NRG"], 3)
     assert lut[0b00_10_10] and lut[0b11_00_10] and not lut[0b00_01_10]  # AGG, TAG yes; ACG no
+
+
+def test_one_pam_string_is_one_pam():
+    from helixforge.crispr.enzymes import Enzyme
+
+    enz = Enzyme("x", "NGG", 20, offtarget_pams="NRG")  # was the PAMs 'N', 'G', 'G'
+    assert enz.pams == ("NGG",) and enz.offtarget_pams == ("NRG",)

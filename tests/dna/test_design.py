@@ -165,3 +165,18 @@ def test_keep_out_given_wrongly_is_a_config_error(make_detector, keep_out, match
 def test_a_seed_shorter_than_the_model_is_named(make_detector):
     with pytest.raises(InputError, match="failed on 1 sequence.*length 4"):
         design_sequences(make_detector(), ["ACGT"], edits=1)
+
+
+def test_sampling_options_are_checked_before_the_model_runs(make_detector, tmp_path):
+    from helixforge.dna.design import sample_from_lm
+
+    lm = tiny_decoder(tmp_path / "dec")
+    for kwargs, match in [
+        ({"temperature": 0}, "--temperature must be > 0"),
+        ({"temperature": float("nan")}, "--temperature must be a finite number"),
+        ({"top_k": -1}, "--top-k must be at least 0"),
+    ]:
+        with pytest.raises(ConfigError, match=match):
+            sample_from_lm(lm, make_detector(), n=2, length=16, **kwargs)
+    with pytest.raises(InputError, match="prompt: character 'X' at position 4"):
+        sample_from_lm(lm, make_detector(), n=2, length=16, prompt="ACGX")  # sampled before

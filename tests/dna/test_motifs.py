@@ -412,3 +412,12 @@ def test_scanner_sizes_and_p_values_out_of_range_are_named():
         benjamini_hochberg([2.0, 0.1])
     with pytest.raises(InputError, match="motif file is None"):
         read_motifs(None)
+
+
+def test_scan_fasta_names_a_missing_output_path():
+    from helixforge.dna.motifs import scan_fasta
+
+    with pytest.raises(InputError, match="out is None"):
+        scan_fasta("in.fa", None)
+    with pytest.raises(InputError, match="fasta is None"):
+        scan_fasta(None, "hits.tsv")

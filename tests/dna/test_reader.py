@@ -46,3 +46,18 @@ def test_one_malformed_fastq_record_is_an_errors_row_not_the_end_of_the_job(tmp_
     rows = [int(i) for c in chunks for i in c.frame.index]
     bad = [e.row for c in chunks for e in c.errors]
     assert rows == [1, 9, 17] and bad == [5, 13]
+
+
+def test_paths_that_are_none_are_named():
+    import pytest
+
+    from helixforge.core.errors import InputError
+    from helixforge.dna.predict import SequencePredictor, predict_sequences
+    from helixforge.dna.reader import read_sequence_input
+
+    with pytest.raises(InputError, match="path is None"):
+        read_sequence_input(None)
+    with pytest.raises(InputError, match="run is None"):
+        predict_sequences(None, "in.csv", "out.csv")
+    with pytest.raises(InputError, match="run directory is None"):
+        SequencePredictor(None)

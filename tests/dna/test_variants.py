@@ -391,3 +391,15 @@ def test_a_window_shorter_than_the_model_is_named(tmp_path):
     vcf = write_vcf(tmp_path, genome, [f"chr1\t105\tv1\t{seq[104]}\tA\t.\t.\t."])
     with pytest.raises(InputError, match="failed on .* of length 3"):
         score_variants(vcf, genome, model=MotifDetector(), window=3)
+
+
+def test_motif_options_given_as_one_string():
+    from helixforge.dna.motifs import load_jaspar
+    from helixforge.dna.variants import MotifDeltaScorer, select_by_tf
+
+    motifs = load_jaspar(ids=["MA0139.2"])  # CTCF
+    assert [m.name for m in select_by_tf(motifs, "CTCF")] == ["CTCF"]  # was 'C', 'T', 'F'
+    with pytest.raises(ConfigError, match="tfs is None"):
+        select_by_tf(motifs, None)
+    with pytest.raises(ConfigError, match="text, not Motif objects"):
+        MotifDeltaScorer("MA0139.2")

@@ -162,3 +162,11 @@ def test_a_csv_corpus_whose_header_names_no_smiles_column_is_refused(tmp_path):
     one = tmp_path / "one.csv"  # one column without a header: every line is data
     one.write_text("CCO\nCCN\nCCC\n")
     assert LineCorpus(one)._has_header is False
+
+
+def test_a_corpus_path_that_is_none_is_named():
+    from helixforge.core.errors import InputError
+    from helixforge.lm.corpus import open_corpus
+
+    with pytest.raises(InputError, match="corpus is None"):
+        open_corpus(None)

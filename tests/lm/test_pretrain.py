@@ -184,3 +184,15 @@ def test_the_package_exports_the_functions_even_after_their_modules_were_importe
 
     assert callable(pretrain_fn) and callable(finetune_fn) and lm.pretrain is pretrain
     assert importlib.import_module("helixforge.lm.pretrain").pretrain is pretrain
+
+
+def test_one_holdout_name_is_one_record_and_a_missing_corpus_is_named(genome, tmp_path):
+    from helixforge.core.errors import InputError
+
+    kw = dict(arch="encoder", size=MICRO, max_len=32, batch_size=4, eval_every=1, save_every=1,
+              threads=1, device="cpu")  # fmt: skip
+    # 'chr2' was read as the records 'c', 'h', 'r', '2' ("hold-out record(s) not found")
+    res = pretrain(genome, "dna-char", steps=1, holdout="chr2", out=tmp_path / "h", **kw)
+    assert res.steps == 1
+    with pytest.raises(InputError, match="corpus is None"):
+        pretrain(None, "dna-char", steps=1, out=tmp_path / "n", **kw)

@@ -69,6 +69,13 @@ class Enzyme:
     aliases: tuple[str, ...] = field(default=(), compare=False)
 
     def __post_init__(self) -> None:
+        from helixforge.lm.inputs import as_names
+
+        # pams='NGG' is one PAM (it was read as the three PAMs N, G and G)
+        object.__setattr__(self, "pams", tuple(as_names(self.pams, "pams") or ()))
+        object.__setattr__(
+            self, "offtarget_pams", tuple(as_names(self.offtarget_pams, "offtarget_pams") or ())
+        )
         if not self.pams:
             raise InputError(f"enzyme {self.name!r} needs at least one PAM")
         object.__setattr__(self, "pams", tuple(check_pam(p) for p in self.pams))

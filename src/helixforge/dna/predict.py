@@ -37,7 +37,9 @@ class SequencePredictor(TrainedRun):
     longest sequence every member accepts."""
 
     def __init__(self, run_dir: str | os.PathLike, device: str = "auto"):
-        super().__init__(run_dir, _loader, domain="dna")
+        from helixforge.lm.inputs import as_path
+
+        super().__init__(as_path(run_dir, "run directory"), _loader, domain="dna")
         for m in self.ensemble.members:
             m.to_device(device)
         limits = [m.max_len for m in self.ensemble.members if getattr(m, "max_len", None)]
@@ -87,10 +89,13 @@ def predict_sequences(
     from helixforge.core.io import check_output
     from helixforge.core.options import require_choice, require_int
     from helixforge.dna.sequence import IUPAC_POLICIES
+    from helixforge.lm.inputs import as_path
 
     require_int(chunk_size, "--chunk-size", min_value=1)
     require_int(flank, "--flank", min_value=0)
     require_choice(iupac, "--iupac", IUPAC_POLICIES)
+    for value, name in ((run, "run"), (input, "input"), (out, "out")):
+        as_path(value, name)  # None or a non-path is named before any work
     check_not_input(out, [input, genome])
     check_output(out, overwrite=overwrite)
     predictor = SequencePredictor(run, device=device)

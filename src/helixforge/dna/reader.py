@@ -28,6 +28,7 @@ import numpy as np
 from helixforge.core.errors import ColumnNotFoundError, ConfigError, InputError, RowErrors
 from helixforge.dna.io import bed_to_sequences, is_fasta, is_fastq, read_bed, read_sequences
 from helixforge.dna.sequence import IUPAC_POLICIES, clean_sequence
+from helixforge.lm.inputs import as_path
 
 _LABEL_IN_HEADER = re.compile(r"(?:^|[\s|;])label=([^\s|;]+)")
 
@@ -101,7 +102,7 @@ def read_sequence_input(
 
     require_choice(iupac, "--iupac", IUPAC_POLICIES)
     require_int(flank, "--flank", min_value=0)
-    p = Path(path)
+    p = as_path(path, "path")
     errs = errors if errors is not None else RowErrors(p)
     seq_name = "sequence"
     if is_fasta(p) or is_fastq(p):
@@ -297,7 +298,7 @@ def sequence_chunks(
     from helixforge.core.tables import TableChunk, iter_table
 
     require_int(flank, "--flank", min_value=0)
-    p = Path(path)
+    p = as_path(path, "path")
     if not (is_fasta(p) or is_fastq(p) or is_bed(p)):
         return iter_table(p, chunk_size=chunk_size, columns=[seq_col, *extra_cols])
     if not p.is_file():

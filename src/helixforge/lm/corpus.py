@@ -56,7 +56,9 @@ def corpus_kind(path: str | os.PathLike) -> str:
 
 
 def _corpus_file(path: str | os.PathLike) -> Path:
-    p = Path(path)
+    from helixforge.lm.inputs import as_path
+
+    p = as_path(path, "corpus")
     if p.is_dir():
         raise InputError(
             f"{p}: is a directory, not a corpus file",

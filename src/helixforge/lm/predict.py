@@ -99,9 +99,10 @@ def load_run(
     batch_size: int | None = None,
 ) -> LMRun:
     """A run directory (`helix lm finetune`) or a bare model folder, ready to predict."""
+    from helixforge.lm.inputs import as_path
     from helixforge.lm.models import check_remote_code
 
-    p = Path(path)
+    p = as_path(path, "run directory")
     if is_run_dir(p):
         for member in sorted((p / "model").glob("member_*/model")):
             check_remote_code(member, trust_remote_code)  # before anything is imported

@@ -98,7 +98,10 @@ def pretrain(
     tokenizer directory. `arch` encoder|bert → masked LM; decoder|gpt2 → causal LM.
     """
     from helixforge.core.io import replace_dir
+    from helixforge.lm.inputs import as_names, as_path
 
+    as_path(corpus, "corpus")
+    holdout = as_names(holdout, "holdout")  # 'chr1' is one record, not four
     opts = PretrainOptions(
         corpus=corpus,
         tokenizer=tokenizer,

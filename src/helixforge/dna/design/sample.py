@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from helixforge.core.errors import ConfigError
-from helixforge.core.options import require_int
+from helixforge.core.options import require_float, require_int
 from helixforge.dna.design.edit import DESIGN_COLUMNS
 
 MAX_SAMPLES = 100_000  # sequences drawn per call (--n × oversample)
@@ -41,6 +41,14 @@ def sample_from_lm(
     require_int(n, "--n", min_value=1, max_value=MAX_SAMPLES)
     require_int(length, "--length", min_value=1)
     require_int(oversample, "--oversample", min_value=1)
+    require_float(temperature, "--temperature", low=0, low_open=True)
+    if top_k is not None:
+        require_int(top_k, "--top-k", min_value=0)  # 0: no top-k cut, as in transformers
+    if prompt is None:
+        prompt = ""
+    from helixforge.dna.sequence import validate_dna
+
+    prompt = validate_dna(prompt, name="prompt") if prompt else ""
     if n * oversample > MAX_SAMPLES:
         raise ConfigError(
             f"--n {n:,} × oversample {oversample} asks for {n * oversample:,} samples",

@@ -53,6 +53,10 @@ def scan_fasta(
     Rows in = hits' sequences + errors: every record is scanned or in the errors table.
     """
     require_float(pvalue, "--pvalue", low=0, high=1, low_open=True)
+    from helixforge.lm.inputs import as_path
+
+    as_path(fasta, "fasta")
+    as_path(out, "out")
     check_outputs_not_inputs(out, [fasta, motif_options.get("motif_file")])
     check_output(out, overwrite=overwrite)
     motifs = list(motifs) if motifs is not None else resolve_motifs(**motif_options)
@@ -91,6 +95,9 @@ def enrich_fasta(
     from helixforge.core.tables import write_table
 
     require_float(pvalue, "--pvalue", low=0, high=1, low_open=True)
+    from helixforge.lm.inputs import as_path
+
+    as_path(out, "out")
     check_outputs_not_inputs(out, [foreground, background, motif_options.get("motif_file")])
     check_output(out, overwrite=overwrite)
     motifs = list(motifs) if motifs is not None else resolve_motifs(**motif_options)

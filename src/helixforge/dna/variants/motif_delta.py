@@ -79,12 +79,12 @@ class MotifDeltaScorer:
     """Scores alleles against a motif set (see the module docstring)."""
 
     def __init__(self, motifs: Sequence, pvalue: float = 1e-4, background=None):
-        from helixforge.dna.motifs.scan import prepare_motif
+        from helixforge.dna.motifs.scan import as_motifs, prepare_motif
 
         require_float(pvalue, "--motif-pvalue", low=0, high=1, low_open=True)
-        if not motifs:
+        if motifs is None or (not isinstance(motifs, str) and not motifs):
             raise ConfigError("no motifs to score variants with", hint="check --motifs / --ids")
-        self.motifs = list(motifs)
+        self.motifs = as_motifs(motifs)  # one Motif is a list of one; ids as text are named
         self.pvalue = pvalue
         by_width: dict[int, list[int]] = {}
         prepared = [prepare_motif(m, background) for m in self.motifs]
@@ -152,8 +152,11 @@ class MotifDeltaScorer:
 
 def select_by_tf(motifs: Sequence, names: Sequence[str]) -> list:
     """Motifs whose TF name, or one part of a dimer name ('FOS::JUN'), is in `names`
-    (case-insensitive); unknown names raise a ConfigError listing them."""
-    want = {n.strip().upper() for n in names if n.strip()}
+    (case-insensitive); unknown names raise a ConfigError listing them. One string is one
+    name ('CTCF'), not its letters."""
+    from helixforge.lm.inputs import as_names
+
+    want = {n.strip().upper() for n in as_names(names, "tfs", allow_none=False) if n.strip()}
     keep, seen = [], set()
     for m in motifs:
         parts = {p.upper() for p in str(m.name).split("::")} | {str(m.name).upper()}

@@ -406,3 +406,8 @@ def test_bad_numbers_and_genomes_are_named(small):
         brute_force_offtargets(["ACGT"], genome)
     with pytest.raises(ConfigError, match="max_mismatches must be at least 0"):
         brute_force_offtargets([sp], genome, max_mismatches=-1)
+
+
+def test_offtargets_table_names_missing_spacers(small, tmp_path):
+    with pytest.raises(InputError, match="spacers is None"):
+        offtargets_table(None, small[0], tmp_path / "o.tsv")

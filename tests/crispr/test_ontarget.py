@@ -307,3 +307,12 @@ def test_score_ontarget_reads_one_context_and_names_missing_ones():
     errors = RowErrors("<contexts>")
     out = score_ontarget([ctx, None], errors=errors)
     assert np.isnan(out[1]) and "missing" in errors.items[0].reason
+
+
+def test_score_ontarget_table_names_a_missing_path(tmp_path):
+    from helixforge.crispr.ontarget import score_ontarget_table
+
+    with pytest.raises(InputError, match="data is None"):
+        score_ontarget_table(None, "context", tmp_path / "o.tsv")
+    with pytest.raises(InputError, match="out is None"):
+        score_ontarget_table(tmp_path / "in.csv", "context", None)

@@ -63,3 +63,11 @@ def test_a_gene_name_given_without_an_annotation_is_named_as_such(tmp_path):
             resolve_target(name)
         assert "--annotation" in e.value.hint
     assert resolve_target("ACGTACGTAC").sequence == "ACGTACGTAC"  # short plain bases still pass
+
+
+def test_sequence_target_names_a_missing_sequence():
+    from helixforge.crispr.targets import sequence_target
+
+    with pytest.raises(InputError, match="target is missing"):
+        sequence_target(None)
+    assert sequence_target(b"ACGTACGTACGTACGTACGTACGTA").sequence == "ACGTACGTACGTACGTACGTACGTA"

@@ -180,3 +180,9 @@ def test_sampling_options_are_checked_before_the_model_runs(make_detector, tmp_p
             sample_from_lm(lm, make_detector(), n=2, length=16, **kwargs)
     with pytest.raises(InputError, match="prompt: character 'X' at position 4"):
         sample_from_lm(lm, make_detector(), n=2, length=16, prompt="ACGX")  # sampled before
+
+
+def test_parse_keep_out_takes_text_only():
+    with pytest.raises(ConfigError, match="takes text such as"):
+        parse_keep_out(5)
+    assert parse_keep_out(None) == []

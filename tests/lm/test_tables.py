@@ -253,3 +253,17 @@ def test_the_per_position_table_joins_the_per_sequence_one(d, tmp_path, extra, k
     sums = joined.groupby(key)["log_prob"].sum()
     assert np.allclose(sums.sort_index(), scores.set_index(key)["log_likelihood"].sort_index(),
                        atol=1e-3)  # fmt: skip
+
+
+def test_table_paths_that_are_none_are_named(tmp_path):
+    import pytest
+
+    from helixforge.core.errors import InputError
+    from helixforge.lm.tables import embed_table, read_sequences, score_table
+
+    with pytest.raises(InputError, match="input is None"):
+        read_sequences(None)
+    with pytest.raises(InputError, match="out is None"):
+        score_table("model", tmp_path / "in.csv", None)
+    with pytest.raises(InputError, match="out is None"):
+        embed_table("model", tmp_path / "in.csv", None)

@@ -131,6 +131,8 @@ def _read_spacers(spacers, spacer_col: str, id_col: str | None):
     if isinstance(spacers, str | os.PathLike) and any(c in str(spacers) for c in "./\\"):
         raise InputError(f"{spacers}: spacer table not found",
                          hint="check the path, or give spacers as ACGT,ACGT,…")  # fmt: skip
+    if spacers is None:
+        raise InputError("spacers is None", hint="give a table or spacers as ACGT,ACGT,…")
     items = [spacers] if isinstance(spacers, str) else list(spacers)
     items = [s for part in items for s in str(part).replace(";", ",").split(",") if s.strip()]
     if not items:

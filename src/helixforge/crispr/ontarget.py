@@ -172,8 +172,10 @@ def score_ontarget_table(
     from helixforge.core.io import check_distinct_outputs, check_output
     from helixforge.core.tables import skipped_line_errors, write_table
     from helixforge.crispr.guide_tables import read_guide_table
+    from helixforge.lm.inputs import as_path
 
-    out_path = Path(out)
+    as_path(data, "data")
+    out_path = as_path(out, "out")
     from helixforge.core.io import errors_table_path
 
     errors_path = errors_table_path(out_path)

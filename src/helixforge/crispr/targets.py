@@ -450,7 +450,9 @@ def _is_file(text: str) -> bool:
 def sequence_target(seq: str, name: str = "target") -> Target:
     """A target from a sequence string: A/C/G/T (any case), N and IUPAC codes are accepted (sites
     over a non-ACGT base are skipped and recorded); anything else is an error naming the position."""
-    clean = re.sub(r"\s+", "", seq)
+    from helixforge.lm.inputs import as_sequence
+
+    clean = re.sub(r"\s+", "", as_sequence(seq, name))
     for i, ch in enumerate(clean):
         if ch.upper() == "U":
             raise InputError(

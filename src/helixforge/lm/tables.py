@@ -101,8 +101,9 @@ def read_sequences(
     record names)."""
     from helixforge.core.tables import read_table, skipped_line_errors
     from helixforge.lm.corpus import corpus_kind
+    from helixforge.lm.inputs import as_path
 
-    p = Path(path)
+    p = as_path(path, "input")
     if corpus_kind(p) == "fasta":
         return _read_fasta(p, check)
     refuse_fastq(p)
@@ -137,7 +138,9 @@ def _no_rows(inp: SequenceInput, path, out_path) -> None:
 
 def _check_outputs(out_path, overwrite: bool, *extra, inputs=(), npy: bool = False) -> None:
     from helixforge.core.io import check_distinct_outputs, check_output
+    from helixforge.lm.inputs import as_path
 
+    as_path(out_path, "out")
     kind = "file" if npy and str(out_path).endswith(".npy") else "table"  # embed writes .npy
     check_output(out_path, overwrite=overwrite, kind=kind, inputs=inputs)
     check_distinct_outputs(

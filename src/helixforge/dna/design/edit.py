@@ -67,6 +67,11 @@ def _keep_out_mask(length: int, keep_out) -> np.ndarray:
 def parse_keep_out(text: str | None) -> list[tuple[int, int]]:
     """'1-20,36,51-60' (1-based, inclusive, as on the command line) → 0-based half-open
     [(0, 20), (35, 36), (50, 60)]."""
+    if text is not None and not isinstance(text, str):
+        raise ConfigError(
+            f"parse_keep_out takes text such as '1-20,36', got {type(text).__name__} {text!r}",
+            hint="in Python, keep_out= also takes 0-based (start, end) ranges directly",
+        )
     out = []
     for part in (text or "").split(","):
         part = part.strip()

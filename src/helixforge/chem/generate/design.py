@@ -28,6 +28,7 @@ from typing import Any
 from helixforge.chem.generate.history import (
     CHECKPOINT,
     HISTORY,
+    LIVE_HISTORY,
     ScoringLedger,
     load_step,
     save_step,
@@ -338,6 +339,7 @@ def design(
     )
     shutil.rmtree(stage / CHECKPOINT, ignore_errors=True)
     (stage / "state.json").unlink(missing_ok=True)
+    (stage / LIVE_HISTORY).unlink(missing_ok=True)  # history.csv holds it all now
     from helixforge.core.io import replace_dir
 
     replace_dir(stage, out)

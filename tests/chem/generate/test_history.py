@@ -1,0 +1,57 @@
+"""The scoring ledger's history during a design run: appended step by step, cut back on resume."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from helixforge.chem.generate.history import (
+    HISTORY,
+    LIVE_HISTORY,
+    ScoringLedger,
+    load_step,
+    save_step,
+)
+
+
+class LengthScorer:
+    """A stand-in scoring function: score = len(smiles) / 100."""
+
+    columns = ["score", "length"]
+
+    def score(self, smiles):
+        return pd.DataFrame(
+            {"score": [len(s) / 100 for s in smiles], "length": [len(s) for s in smiles]}
+        )
+
+
+def _step(stage: Path, ledger: ScoringLedger, step: int, smiles: list[str]) -> None:
+    ledger.evaluate(smiles, step)
+    save_step(stage, step=step, ledger=ledger, state={"resume_key": {"k": 1}},
+              write_files=lambda d: None)  # fmt: skip
+
+
+def test_each_step_appends_its_rows_and_a_resume_drops_rows_after_the_last_checkpoint(tmp_path):
+    ledger = ScoringLedger(LengthScorer(), budget=100)
+    _step(tmp_path, ledger, 0, ["CCO", "CCN", "CCC"])
+    first = (tmp_path / LIVE_HISTORY).read_bytes()
+    _step(tmp_path, ledger, 1, ["CCO", "c1ccccc1", "CCCl"])  # CCO: cached, no new row
+    live = (tmp_path / LIVE_HISTORY).read_bytes()
+    assert live.startswith(first)  # appended, not rewritten
+    assert live == ledger.history_frame().to_csv(index=False).encode()  # as one write gives
+    assert not (tmp_path / "checkpoint" / HISTORY).exists()
+    # a crash after step 2 appended its rows but before its checkpoint was swapped in
+    ledger.evaluate(["CCCCCCO", "CCCCCN"], 2)
+    from helixforge.chem.generate.history import append_history
+
+    append_history(tmp_path / LIVE_HISTORY, ledger)
+    state, rows = load_step(tmp_path, {"k": 1}, lambda d: None)
+    assert state["step"] == 1 and state["used"] == 5
+    assert [r["smiles"] for r in rows] == ["CCO", "CCN", "CCC", "c1ccccc1", "CCCl"]
+    assert (tmp_path / LIVE_HISTORY).read_bytes() == live  # cut back to the checkpoint
+    resumed = ScoringLedger(LengthScorer(), budget=100, rows=rows)
+    _step(tmp_path, resumed, 2, ["CCCCCCO", "CCCCCN"])
+    assert (tmp_path / LIVE_HISTORY).read_bytes() == (
+        resumed.history_frame().to_csv(index=False).encode()
+    )

@@ -132,6 +132,8 @@ def test_dmpnn_checks_its_arguments_and_folder(tmp_path):
         model.fit("CCO", [1.0], ["regression"])
     with pytest.raises(InputError, match="not a number"):
         model.fit(SMILES, ["a"] * 20, ["regression"])
+    with pytest.raises(InputError, match="DMPNNModel.fit: 20 molecules but 5 rows"):
+        model.fit(SMILES, Y[:5], ["regression"])
     model.fit(SMILES[:10], Y[:10], ["regression"])
     with pytest.raises(InputError, match="one string"):
         model.predict("CCO")

@@ -216,13 +216,20 @@ class DMPNNModel:
             raise InputError("no training molecules were given")
         y = check_targets(y, task_types, "training data")
         if len(y) != len(smiles):
-            raise ConfigError(f"{len(smiles)} SMILES but {len(y)} rows of labels")
+            raise InputError(
+                f"DMPNNModel.fit: {len(smiles)} molecules but {len(y)} rows of labels",
+                hint="pass one label row per SMILES, in the same order",
+            )
         if valid is not None:
             v_smiles, _ = valid_pair(valid, "DMPNNModel.fit")
             v_smiles = smiles_list(v_smiles, "DMPNNModel.fit", "valid smiles")
             v_y = check_targets(valid[1], task_types, "validation data")
             if len(v_y) != len(v_smiles):
-                raise ConfigError(f"validation: {len(v_smiles)} SMILES but {len(v_y)} label rows")
+                raise InputError(
+                    f"DMPNNModel.fit (valid): {len(v_smiles)} molecules but {len(v_y)} rows of "
+                    "labels",
+                    hint="pass one label row per SMILES, in the same order",
+                )
             if len(v_smiles) == 0:
                 valid = None
         for j, t in enumerate(task_types):

@@ -503,3 +503,15 @@ def test_a_label_beyond_1e100_is_a_row_error_in_every_domain():
     assert out.index.tolist() == [2, 5]
     reasons = errors.to_frame()["reason"].tolist()
     assert len(reasons) == 2 and all("label too large" in r for r in reasons)
+
+
+def test_the_rows_a_conformal_coverage_needs_are_named_for_any_coverage():
+    import math
+
+    from helixforge.core.supervised.train import rows_for_coverage
+
+    for c in (0.5, 0.8, 0.9, 0.95, 0.99, 0.999):
+        assert rows_for_coverage(c) == next(
+            n for n in range(1, 10**5) if math.ceil((n + 1) * c) <= n
+        )
+    assert rows_for_coverage(0.99999999) > 10**7  # the note said "at least None are needed"

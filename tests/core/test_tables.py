@@ -495,3 +495,14 @@ def test_a_parquet_column_named_twice_is_named_not_a_pyarrow_message(tmp_path):
     pq.write_table(pa.table(cols, names=names), tmp_path / "dup.parquet")
     with pytest.raises(InputError, match="duplicate column names 'y'"):
         read_table(tmp_path / "dup.parquet")
+
+
+def test_a_named_pipe_given_to_the_python_api_is_named_not_read_as_empty(tmp_path):
+    import os
+
+    from helixforge.core.errors import InputError
+    from helixforge.core.tables import read_table
+
+    os.mkfifo(tmp_path / "stream")
+    with pytest.raises(InputError, match="named pipe"):
+        read_table(tmp_path / "stream")  # was 'file is empty' (a FIFO's size is 0)

@@ -229,3 +229,12 @@ def test_kill_9_during_annotate_training_then_resume_gives_the_uninterrupted_mod
     assert not (tmp_path / ".run.partial").exists()
     assert not (tmp_path / "run" / "checkpoints").exists()
     assert len(__import__("json").loads((tmp_path / "run" / "history.json").read_text())) == 3
+
+
+def test_a_holdout_that_leaves_a_part_without_bases_is_refused_before_training():
+    from helixforge.core.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="leaves no held-out"):
+        split_regions({"a": 30_000}, 1e-9)  # a 0 bp test region: sklearn's 'empty input array'
+    with pytest.raises(ConfigError, match="leaves no training"):
+        split_regions({"a": 1000}, "a")  # the whole contig held out

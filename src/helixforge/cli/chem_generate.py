@@ -144,9 +144,14 @@ def finetune_prior_cmd(
         batch_size=batch_size, lr=lr, augment=augment, val_fraction=val_fraction,
         patience=patience, seed=seed, overwrite=overwrite, log=logger(quiet),
     )  # fmt: skip
+    nll = (
+        f"held-out NLL {s['val_nll_before']:.2f} → {s['val_nll_best']:.2f}"
+        if s["val_nll_best"] is not None
+        else "no held-out molecules (the last epoch is kept)"
+    )
     say(
         f"{s['molecules']} molecules ({s['held_out']} held out), best epoch {s['best_epoch']}, "
-        f"held-out NLL {s['val_nll_before']:.2f} → {s['val_nll_best']:.2f} → {s['out']}/prior",
+        f"{nll} → {s['out']}/prior",
         stderr=False,
     )
     if s["errors"]:

@@ -104,14 +104,15 @@ def table_format(path: str | os.PathLike) -> str:
 
 
 def _check_file(path: str | os.PathLike) -> Path:
+    from helixforge.core.io import require_input_file, special_file_kind
+
     p = Path(path)
-    if not p.exists():
+    if not p.exists() and special_file_kind(p) is None:
         raise InputError(
             f"{p}: file not found",
             hint="check the path (relative paths start at the current directory)",
         )
-    if p.is_dir():
-        raise InputError(f"{p}: is a directory, expected a table file")
+    require_input_file(p, "a table file")  # a named pipe was 'file is empty' (size 0)
     if p.stat().st_size == 0:
         raise EmptyInputError(f"{p}: file is empty", hint=_EMPTY_HINT)
     kind = other_format(p)

@@ -157,7 +157,10 @@ def finetune_prior(
             losses.append(float(loss.detach()))
         v = heldout_nll(agent, val_rows) if val_rows else float("nan")
         history.append({"epoch": epoch, "train_loss": sum(losses) / len(losses), "val_nll": v})
-        say(f"epoch {epoch}: train loss {history[-1]['train_loss']:.3f}, held-out NLL {v:.2f}")
+        held = (
+            f"held-out NLL {v:.2f}" if val_rows else "no held-out molecules: the last epoch is kept"
+        )
+        say(f"epoch {epoch}: train loss {history[-1]['train_loss']:.3f}, {held}")
         if not val_rows or v < best:
             best, best_epoch, bad_epochs = v, epoch, 0
             best_state = copy.deepcopy(agent.model.state_dict())
@@ -173,7 +176,8 @@ def finetune_prior(
         "rows": rows_in, "rows_ok": rows_in - len(errors), "errors": len(errors),
         "molecules": len(mols),
         "train": len(train), "held_out": len(val), "best_epoch": best_epoch,
-        "epochs_run": history[-1]["epoch"], "val_nll_before": start, "val_nll_best": best,
+        "epochs_run": history[-1]["epoch"], "val_nll_before": start if val_rows else None,
+        "val_nll_best": best if val_rows else None,
         "out": str(out),
     }  # fmt: skip
     seconds = round(time.perf_counter() - t0, 2)

@@ -271,17 +271,25 @@ def _unbounded_conformal_notes(conformal: dict[str, Any]) -> list[str]:
     notes = []
     for t, c in conformal.items():
         if math.isinf(c.q):
-            # the smallest n whose quantile index ceil((n + 1) * coverage) is at most n
-            need = next(
-                (n for n in range(1, 100_001) if math.ceil((n + 1) * c.coverage) <= n), None
-            )
             notes.append(
                 f"target {t!r}: {c.n_calibration} labelled validation rows are too few for "
-                f"{c.coverage:g} conformal coverage (at least {need} are needed), so its "
+                f"{c.coverage:.10g} conformal coverage (at least {rows_for_coverage(c.coverage):,}"
+                " are needed), so its "
                 "intervals are infinite / its sets hold every class; use more data or a lower "
                 "--coverage"
             )
     return notes
+
+
+def rows_for_coverage(coverage: float) -> int:
+    """The fewest calibration rows whose split-conformal quantile is finite: the smallest n with
+    ceil((n + 1) * coverage) <= n (about coverage / (1 - coverage))."""
+    import math
+
+    n = max(1, math.floor(coverage / (1 - coverage)) - 1)
+    while math.ceil((n + 1) * coverage) > n:
+        n += 1
+    return n
 
 
 def _rejected_rows(errors) -> int:

@@ -112,7 +112,7 @@ def split_regions(
             out["train"].append(Region(c, 0, v0))
             out["valid"].append(Region(c, v0, t0))
             out["test"].append(Region(c, t0, n))
-        return out
+        return _check_parts(out, holdout)
     tests: dict[str, list[tuple[int, int]]] = {}
     for r in parse_regions(str(holdout), lengths, "--holdout"):
         tests.setdefault(r.contig, []).append((r.start, r.end))
@@ -137,4 +137,19 @@ def split_regions(
                 out["train"].append(Region(c, s, e - v))
             if v > 0:
                 out["valid"].append(Region(c, e - v, e))
-    return out
+    return _check_parts(out, holdout)
+
+
+def _check_parts(parts: dict[str, list[Region]], holdout) -> dict[str, list[Region]]:
+    """Refuse a split that leaves a part without a base (e.g. --holdout 1e-9 on a small
+    genome: a 0 bp test region), before any training; empty regions are dropped."""
+    what = {"train": "training", "valid": "validation", "test": "held-out (test)"}
+    for part, regions in parts.items():
+        parts[part] = [r for r in regions if r.end > r.start]
+        if not parts[part]:
+            raise ConfigError(
+                f"--holdout {holdout} leaves no {what[part]} bases",
+                hint="hold out a larger fraction (e.g. 0.2) or name CONTIG:START-END regions "
+                "that leave sequence for every part",
+            )
+    return parts

@@ -99,3 +99,16 @@ def test_splits_are_identical_across_processes_and_hash_seeds():
         for seed in ("1", "2")
     }
     assert len(outs) == 1
+
+
+@pytest.mark.parametrize(
+    "fractions", [(float("nan"), 0.1, 0.1), (0.8, 0.1), (0.8, -0.1, 0.3), ("a", 0, 0)]
+)
+def test_fractions_that_are_not_three_finite_shares_are_refused(fractions):
+    from helixforge.core.errors import ConfigError
+    from helixforge.core.splits import group_split, random_split
+
+    with pytest.raises(ConfigError, match="split fractions"):
+        random_split(10, fractions=fractions)
+    with pytest.raises(ConfigError, match="split fractions"):
+        group_split(10, groups=list(range(10)), fractions=fractions)  # it checked nothing

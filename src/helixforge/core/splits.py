@@ -80,13 +80,20 @@ def make_split(
 
 
 def _check_fractions(fractions: Sequence[float]) -> None:
-    if len(fractions) != 3 or any(f < 0 for f in fractions) or abs(sum(fractions) - 1) > 1e-6:
+    import math
+
+    try:
+        ok = len(fractions) == 3 and all(math.isfinite(f) and f >= 0 for f in fractions)
+    except TypeError:  # text, None: not numbers
+        ok = False
+    if not ok or abs(sum(fractions) - 1) > 1e-6:  # NaN passed: abs(nan - 1) > 1e-6 is False
         raise ConfigError(
             f"split fractions {tuple(fractions)} must be three non-negative numbers summing to 1"
         )
 
 
 def _cut(order: np.ndarray, fractions: Sequence[float]) -> Split:
+    _check_fractions(fractions)  # splitters called directly, not only through make_split
     n = len(order)
     n_train = int(round(fractions[0] * n))
     n_valid = int(round(fractions[1] * n))
@@ -153,6 +160,7 @@ def group_split(
 ) -> Split:
     """Whole groups go to one part. `balanced` (as in Chemprop's balanced scaffold split) puts
     groups larger than half the test size into train first, then fills the rest at random."""
+    _check_fractions(fractions)
     groups = np.asarray(groups, dtype=object)
     if len(groups) != n:
         raise ConfigError("group split needs one group key per row")

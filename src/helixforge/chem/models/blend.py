@@ -32,21 +32,16 @@ def blend_name(members: Sequence[str], weights: Sequence[float]) -> str:
 
 
 def parse_blend_name(name: str) -> tuple[list[str], list[float]]:
-    """Inverse of `blend_name`: members and weights (summing to 1)."""
-    body = name[len(BLEND_PREFIX) :]
-    try:
-        names, w = body.rsplit("@", 1) if "@" in body else (body, "")
-        members = [m for m in names.split("+") if m]
-        if len(members) < 2:
-            raise ValueError("need two members")
-        first = float(w) if w else 1.0 / len(members)
-        if not 0.0 <= first <= 1.0:
-            raise ValueError("weight outside [0, 1]")
-    except ValueError as exc:
-        raise ConfigError(
-            f"--model {name}: {exc}",
-            hint="write blend:MODEL_A+MODEL_B@WEIGHT_OF_A, e.g. blend:gbm+minimol-mlp@0.6",
-        ) from None
+    """Inverse of `blend_name`: members and weights (summing to 1). The spec is checked by
+    `chem.selection.check_blend_spec` first (the rule the CLI applies), so `blend:A+B@`
+    (an '@' with no weight), a non-number weight, an unknown or repeated member are a
+    ConfigError here too; with no '@' the members share the weight equally."""
+    from helixforge.chem.selection import check_blend_spec
+
+    body = check_blend_spec(name)[len(BLEND_PREFIX) :]
+    names, at, w = body.partition("@")
+    members = names.split("+")
+    first = float(w) if at else 1.0 / len(members)
     rest = (1.0 - first) / (len(members) - 1)
     return members, [first] + [rest] * (len(members) - 1)
 

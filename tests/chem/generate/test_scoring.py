@@ -224,3 +224,49 @@ def test_make_transform_errors_are_config_errors():
     with pytest.raises(ValueError):  # still caught where ValueError was
         make_transform({"type": "sigmoid", "low": "a", "high": 1})
     assert issubclass(TransformError, ConfigError)
+
+
+@pytest.mark.parametrize(
+    ("smiles", "words"),
+    [
+        ('"*"', "'*' has 1 dummy / wildcard atom"),
+        ('["CCO", "[*]c1ccccc1"]', "(reference 2 of 2) '[*]c1ccccc1' has 1 dummy"),
+        ('"C[1*]"', "dummy / wildcard atom"),
+        ('["CCO", ""]', "(reference 2 of 2) is an empty string, not a molecule"),
+    ],
+)
+def test_load_scoring_refuses_references_that_are_not_molecules(tmp_path, smiles, words):
+    """load_scoring (and SimilarityComponent) skipped the reference check `helix chem design`
+    ran, so Python callers scored every molecule against an attachment point '*'."""
+    from helixforge.chem.generate.scoring_components import (
+        SimilarityComponent,
+        check_similarity_references,
+    )
+    from helixforge.chem.generate.scoring_config import read_design_config
+    from helixforge.core.errors import ConfigError
+
+    path = tmp_path / "design.toml"
+    path.write_text(
+        '[[component]]\ntype = "qed"\n'
+        f'[[component]]\ntype = "similarity"\nname = "near"\nsmiles = {smiles}\n',
+        encoding="utf-8",
+    )
+    for call in (
+        lambda: load_scoring(path),
+        lambda: load_scoring(read_design_config(path)),
+        lambda: check_similarity_references(read_design_config(path)),
+        lambda: SimilarityComponent(
+            read_design_config(path).components[1], read_design_config(path)
+        ),
+    ):
+        with pytest.raises(ConfigError) as err:
+            call()
+        assert f"{path}, line 6: component 'near': smiles" in err.value.message
+        assert words in err.value.message, err.value.message
+
+
+def test_load_scoring_keeps_real_references():
+    scorer = load_scoring(
+        parse_design_text('[[component]]\ntype = "similarity"\nsmiles = ["CCO", "c1ccccc1O"]\n')
+    )
+    assert scorer.score(["CCO"])["similarity_raw"].tolist() == [1.0]

@@ -130,6 +130,60 @@ def fingerprint_function(kind: str) -> Callable[[Any], Any]:
     return g.GetSparseCountFingerprint if kind.endswith("_count") else g.GetFingerprint
 
 
+def check_similarity_reference(comp: ComponentConfig, design: DesignConfig) -> None:
+    """Refuse a similarity component's reference SMILES that is not a real molecule, naming
+    the file, line, component and key: an empty string, one with a dummy / wildcard atom
+    (`*`, `[*]`, `[1*]`, R-group labels) or one that parses to no atoms. RDKit parses `*` as a
+    molecule, so such a reference was accepted and scored every design against an attachment
+    point instead of a compound. References that do not parse, and a `smiles` that is not a
+    string or list of strings, are `SimilarityComponent`'s own checks."""
+    from rdkit import Chem
+
+    if comp.type != "similarity":
+        return
+    refs = comp.params.get("smiles")
+    refs = [refs] if isinstance(refs, str) else refs
+    if not isinstance(refs, list):
+        return  # not a string or list: the component's own message says so
+    quiet_rdkit()
+    for i, ref in enumerate(refs):
+        if not isinstance(ref, str):
+            continue
+        path = ("component", comp.index, "smiles")
+        where = f"component {comp.name!r}: smiles"
+        if len(refs) > 1:
+            where += f" (reference {i + 1} of {len(refs)})"
+        if not ref.strip():
+            raise design.error(
+                path,
+                f"{where} is an empty string, not a molecule",
+                'give the SMILES of a real compound, e.g. smiles = ["CCO"]',
+            )
+        mol = Chem.MolFromSmiles(ref)
+        if mol is None:
+            continue
+        dummies = sum(1 for a in mol.GetAtoms() if a.GetAtomicNum() == 0)
+        if dummies:
+            raise design.error(
+                path,
+                f"{where} {ref!r} has {dummies} dummy / wildcard atom(s) ('*'): a pattern "
+                "or attachment point, not a molecule to be similar to",
+                "give a whole compound (replace '*' by the atom or group it stands for); "
+                "to require a scaffold or pattern use a substructure component with smarts",
+            )
+        if mol.GetNumAtoms() == 0:
+            raise design.error(
+                path, f"{where} {ref!r} holds no atoms", "give the SMILES of a real compound"
+            )
+
+
+def check_similarity_references(cfg: DesignConfig) -> None:
+    """`check_similarity_reference` for every similarity component of a design config (the
+    check `ScoringFunction` / `load_scoring` apply as they build each component)."""
+    for comp in cfg.components:
+        check_similarity_reference(comp, cfg)
+
+
 class SimilarityComponent(Component):
     def __init__(self, cfg, design):
         super().__init__(cfg, design)
@@ -143,6 +197,7 @@ class SimilarityComponent(Component):
                 "smiles must be a SMILES string or a list of them",
                 'write smiles = ["CCO", ...]',
             )
+        check_similarity_reference(cfg, design)  # '*', '' and atom-less references
         if p["fingerprint"] not in FINGERPRINTS:
             raise self.err(
                 "fingerprint",

@@ -132,3 +132,23 @@ def test_fcd_statistics_round_trip(tmp_path):
     back = M.FCDStats.load(tmp_path / "s.npz")
     assert back.n == 7 and (back.sigma == s.sigma).all() and (back.mu == s.mu).all()
     assert not math.isnan(back.mu.sum())
+
+
+def test_a_reference_that_is_not_a_regular_file_is_named(tmp_path):
+    """A directory given as the FCD reference was reported as 'file not found'."""
+    import os
+
+    folder = tmp_path / "refs"
+    folder.mkdir()
+    stats_dir = tmp_path / "stats.npz"
+    stats_dir.mkdir()
+    for path in (folder, stats_dir):
+        with pytest.raises(InputError, match="is a directory"):
+            M.load_fcd_reference(path, cache_dir=tmp_path / "cache")
+    with pytest.raises(InputError, match="file not found"):
+        M.load_fcd_reference(tmp_path / "missing.smi", cache_dir=tmp_path / "cache")
+    if hasattr(os, "mkfifo"):
+        os.mkfifo(tmp_path / "pipe.smi")
+        with pytest.raises(InputError, match="named pipe"):
+            M.load_fcd_reference(tmp_path / "pipe.smi", cache_dir=tmp_path / "cache")
+    assert not (tmp_path / "cache").exists()

@@ -48,6 +48,7 @@ import numpy as np
 
 from helixforge.chem.inputs import check_int, smiles_list
 from helixforge.core.errors import DataUnavailableError, InputError, is_missing
+from helixforge.core.io import require_input_file
 
 MOSES_ATOMS = frozenset({"C", "N", "S", "O", "F", "Cl", "Br", "H"})
 
@@ -488,9 +489,7 @@ def reference_fcd_stats(
     """
     import rdkit
 
-    p = Path(path)
-    if not p.is_file():
-        raise InputError(f"{p}: reference SMILES file not found")
+    p = require_input_file(path, "a reference SMILES file")  # names a directory, a pipe
     _, chem_sha = _chemnet()
     file_sha = _sha256(p)
     tag = hashlib.sha256(
@@ -526,8 +525,7 @@ def load_fcd_reference(
     written by `FCDStats.save` (used as is)."""
     p = Path(path)
     if p.suffix.lower() == ".npz":
-        if not p.is_file():
-            raise InputError(f"{p}: FCD statistics file not found")
+        require_input_file(p, "an FCD statistics file (.npz)")
         try:
             return FCDStats.load(p)
         except (OSError, ValueError, KeyError) as exc:

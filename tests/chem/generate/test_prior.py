@@ -526,3 +526,16 @@ def test_sample_takes_numpy_integers_and_checks_the_seed():
             prior.sample(2, seed=seed)
     with pytest.raises(InputError, match="smiles is None"):
         prior.log_likelihood(None)
+
+
+def test_sample_refuses_an_n_it_cannot_hold_in_memory():
+    """n=10**12 allocated until the process died; the limit is refused up front, naming it."""
+    import numpy as np
+
+    from helixforge.chem.generate.prior import MAX_SAMPLES
+
+    prior = tiny_prior()
+    for n in (10**12, MAX_SAMPLES + 1, np.int64(MAX_SAMPLES + 1)):
+        with pytest.raises(ConfigError, match="10,000,000.*memory"):
+            prior.sample(n, seed=0)
+    assert len(prior.sample(3, seed=0)[0]) == 3

@@ -81,6 +81,11 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "max_len": 128,
 }
 _CHUNK = 1024  # sampling/scoring batch; fixed so that seeded sampling is reproducible
+# The most sequences one `Prior.sample` call returns (the `--n` limit of `helix chem generate`
+# and of the GA's start_size). `sample` returns every SMILES and log-likelihood in memory
+# (~100-200 bytes a molecule without grad: ~2 GB at this limit, far more with grad=True), so
+# a larger n is refused up front instead of allocating until the process dies.
+MAX_SAMPLES = 10_000_000
 
 
 class CharRNN(nn.Module):
@@ -448,6 +453,13 @@ class Prior:
         if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 0:
             raise ConfigError(f"n must be a non-negative integer, not {n!r}")
         n = int(n)  # a NumPy integer (len of an array, np.int64(3)) is one
+        if n > MAX_SAMPLES:
+            raise ConfigError(
+                f"n={n:,} is more than Prior.sample returns in one call ({MAX_SAMPLES:,}): "
+                "every sampled SMILES and its log-likelihood are held in memory (~2 GB at "
+                "the limit), so a larger n would exhaust memory",
+                hint=f"sample in calls of at most {MAX_SAMPLES:,} and write each one out",
+            )
         if not (isinstance(temperature, int | float) and 0.05 <= float(temperature) <= 10.0):
             raise ConfigError(f"temperature must be in [0.05, 10], not {temperature!r}")
         if isinstance(max_len, bool) or not isinstance(max_len, int) or not 1 <= max_len <= 1000:

@@ -161,7 +161,9 @@ def dmpnn_available() -> bool:
 
 def get_model(name: str, **params: Any):
     """A fresh, untrained model: a registered name or 'lm:PATH'. Unknown or badly typed
-    parameters are a ConfigError (each model checks its own parameters)."""
+    parameters are a ConfigError (each model checks its own parameters); an 'lm:PATH' that is
+    not a checkpoint directory (missing, a file, another kind of run, a Hub id) is refused
+    here, not when `fit` first opens it."""
     if not isinstance(name, str):
         raise ConfigError(
             f"--model: a model name is a string, not {type(name).__name__} {name!r}",
@@ -170,8 +172,13 @@ def get_model(name: str, **params: Any):
     try:
         if name.startswith(LM_PREFIX):
             from helixforge.chem.models.lm import lm_property_model
+            from helixforge.lm.models import resolve_model_dir
 
-            return lm_property_model(name[len(LM_PREFIX) :], **params)
+            model = lm_property_model(name[len(LM_PREFIX) :], **params)
+            # the checkpoint is named now (missing, a file, a run of another kind, a Hub id),
+            # not after the featurization and split when fit first opens it
+            resolve_model_dir(name[len(LM_PREFIX) :])
+            return model
         if name.startswith(BLEND_PREFIX):
             from helixforge.chem.models.blend import parse_blend_name
 

@@ -240,3 +240,13 @@ def test_tokenizer_api_reads_one_string_as_one_sequence():
         tok.encode(["ACGT"])
     with pytest.raises(ConfigError, match="tokenizer spec must be a string"):
         build_tokenizer(None)
+
+
+@pytest.mark.parametrize("spec", ["dna-bpe:64", "smiles-bpe:64"])
+def test_a_corpus_item_that_is_not_text_is_named(spec):
+    from helixforge.core.errors import InputError
+    from helixforge.lm.tokenizers import build_tokenizer
+
+    with pytest.raises(InputError, match=r"corpus\[1\] is missing"):
+        build_tokenizer(spec, corpus=["ACGTACGT", None])
+    assert len(build_tokenizer("dna-bpe:64", corpus=iter(["ACGTACGTTT", b"GGCCAA"]))) > 5

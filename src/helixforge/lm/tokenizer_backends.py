@@ -127,6 +127,15 @@ def clean_api_sequences(
     return seqs
 
 
+def _corpus_texts(corpus: Iterable) -> Iterable[str]:
+    """The corpus as text, read lazily (a corpus may stream a genome): bytes decoded, a missing
+    or non-text item an InputError naming corpus[i] (the trainer raised a bare TypeError)."""
+    from helixforge.lm.inputs import as_sequence
+
+    for i, item in enumerate(corpus):
+        yield item if type(item) is str else as_sequence(item, f"corpus[{i}]")
+
+
 def _dna_normalizer():
     from tokenizers import Regex, normalizers
 
@@ -187,7 +196,7 @@ def build_backend(spec: TokenizerSpec, corpus: Iterable[str] | None):
             tok = Tokenizer(models.WordLevel(unk_token="[UNK]"))
             tok.pre_tokenizer = pre
             trainer = trainers.WordLevelTrainer(special_tokens=SPECIAL_TOKENS, min_frequency=1)
-            tok.train_from_iterator(corpus, trainer=trainer)
+            tok.train_from_iterator(_corpus_texts(corpus), trainer=trainer)
             known = tok.get_vocab()
             # Keep the common base tokens too, so rare atoms absent from a small corpus still map.
             vocab = sorted(known, key=known.get) + [t for t in SMILES_BASE_VOCAB if t not in known]
@@ -212,7 +221,7 @@ def build_backend(spec: TokenizerSpec, corpus: Iterable[str] | None):
             initial_alphabet=alphabet,
             show_progress=False,
         )
-        tok.train_from_iterator(corpus, trainer=trainer)
+        tok.train_from_iterator(_corpus_texts(corpus), trainer=trainer)
         tok.decoder = decoders.Fuse()
     else:  # pragma: no cover - parse_spec guards this
         raise ConfigError(f"cannot build tokenizer {spec}")

@@ -28,8 +28,33 @@ def _unit(name: str) -> str:
     return {p[0]: p[2] for p in PROPERTIES}.get(name, "")
 
 
+def _require_panel(panel, function: str) -> None:
+    """A ConfigError unless `panel` is an `ADMETPanel` (its endpoints and reference are read)."""
+    from helixforge.chem.admet.panel import ADMETPanel
+    from helixforge.core.errors import ConfigError
+
+    if not isinstance(panel, ADMETPanel):
+        raise ConfigError(
+            f"{function}: panel must be an ADMETPanel (the panel that predicted the table; "
+            f"its endpoints and reference drugs are used), not {type(panel).__name__} "
+            f"{panel!r:.80}",
+            hint=f"from helixforge.chem.admet import ADMETPanel; {function}(..., ADMETPanel())",
+        )
+
+
 def summary_table(df: pd.DataFrame, panel) -> pd.DataFrame:
-    """Per endpoint: unit, median, IQR, share beyond the suggested cut-off, TDC test metric."""
+    """Per endpoint: unit, median, IQR, share beyond the suggested cut-off, TDC test metric.
+    `df` is a panel output table, `panel` the `ADMETPanel` that wrote it (a ConfigError
+    otherwise; None was an AttributeError)."""
+    from helixforge.core.errors import InputError
+
+    _require_panel(panel, "summary_table")
+    if not isinstance(df, pd.DataFrame):
+        raise InputError(
+            f"summary_table: df must be a pandas DataFrame (the panel's output table), not "
+            f"{type(df).__name__}",
+            hint="read the table with helixforge.core.tables.read_table",
+        )
     rows = []
     for n in panel.endpoints:
         v = pd.to_numeric(df.get(f"admet_{n}"), errors="coerce").to_numpy(float)
@@ -94,6 +119,8 @@ def write_admet_report(
 ) -> str:
     """Write the HTML report for a panel output table; returns its path."""
     from helixforge.chem.admet.predict import read_sample
+
+    _require_panel(panel, "write_admet_report")  # before the table is read
     from helixforge.core.report import Report
 
     df = read_sample(table, max_rows)

@@ -142,6 +142,28 @@ def test_an_item_that_kills_its_worker_even_alone_is_named():
     assert "out-of-memory" in info.value.hint
 
 
+def _fail_or_die(x):
+    import os
+    import signal
+
+    if x == 1:
+        raise ValueError("bad item 1")
+    if x == 5:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return x
+
+
 def test_an_ordinary_error_before_a_crash_is_the_one_raised():
     with pytest.raises(ValueError, match="bad item 1"):
-        parallel_map(_fail_on, [0, 1, 2, 3], n_jobs=2, bad=(1,))
+        parallel_map(_fail_or_die, range(8), n_jobs=2)
+
+
+def test_a_worker_that_dies_while_items_are_still_submitted_is_recovered(tmp_path):
+    from helixforge.core.errors import WorkerCrashedError
+
+    flag = tmp_path / "first-attempt"
+    flag.touch()
+    out = parallel_map(_die_on, range(5000), n_jobs=2, bad=(0,), flag=str(flag))
+    assert out == [x * 10 for x in range(5000)]  # a raw BrokenProcessPool escaped at submit
+    with pytest.raises(WorkerCrashedError, match="item 0"):
+        parallel_map(_die_on, range(5000), n_jobs=2, bad=(0,))

@@ -106,6 +106,60 @@ def _run_chunk(
         raise
 
 
+def _pool_pass(
+    fn: Callable[..., R],
+    items: list,
+    starts: list[int],
+    size: int,
+    seed: int | None,
+    kwargs: dict,
+    workers: int,
+    done: dict[int, list[R]],
+) -> list[int]:
+    """Run the chunks at `starts` in one process pool, filling `done`; the starts a dead
+    worker took down with it (or that could not be submitted to the broken pool) are
+    returned. An exception from `fn` is raised for the lowest failing item."""
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    broken: list[int] = []
+    failed: tuple[int, BaseException] | None = None
+    pool = ProcessPoolExecutor(max_workers=min(workers, len(starts)))
+    try:
+        futures = {}
+        for start in starts:
+            try:
+                futures[start] = pool.submit(
+                    _run_chunk, fn, start, items[start : start + size], seed, kwargs
+                )
+            except BrokenProcessPool:  # a worker died while the rest were being submitted
+                break
+        for start in starts:  # in item order: the lowest failing index is raised
+            if start not in futures:
+                broken.append(start)
+                continue
+            try:
+                done[start] = futures[start].result()
+            except BrokenProcessPool:
+                broken.append(start)
+            except Exception as exc:
+                failed = (start, exc)
+                break
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    if failed is not None and not any(b < failed[0] for b in broken):
+        raise failed[1]
+    if failed is not None:  # a lower item may fail too: settle those before raising
+        for start in [b for b in broken if b < failed[0]]:
+            done[start] = [
+                r
+                for k in range(start, min(start + size, len(items)))
+                for r in _alone(fn, k, items[k], seed, kwargs)
+            ]
+        raise failed[1]
+    return broken
+
+
 def _alone(fn: Callable[..., R], index: int, item: Any, seed: int | None, kwargs: dict) -> list[R]:
     """Item `index` in a fresh one-worker pool: a crash there is this item's own."""
     from concurrent.futures import ProcessPoolExecutor
@@ -185,39 +239,19 @@ def parallel_map(
     if backend == "serial" or (backend == "process" and (n_jobs == 1 or len(items) <= 1)):
         return _serial(fn, items, seed, kwargs)
     if backend == "process":
-        from concurrent.futures import ProcessPoolExecutor
-        from concurrent.futures.process import BrokenProcessPool
-
         workers = min(n_jobs, len(items))
         size = chunk_size or 1
-        starts = range(0, len(items), size)
-        pool = ProcessPoolExecutor(max_workers=workers)
+        starts = list(range(0, len(items), size))
         done: dict[int, list[R]] = {}
-        failed: tuple[int, BaseException] | None = None
-        try:
-            futures = {
-                start: pool.submit(_run_chunk, fn, start, items[start : start + size], seed, kwargs)
-                for start in starts
-            }
-            for start, future in futures.items():  # in item order: the lowest failing index
-                try:
-                    done[start] = future.result()
-                except BrokenProcessPool:
-                    continue  # run again below, alone
-                except Exception as exc:
-                    failed = (start, exc)
-                    break
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
-        for start in starts:  # what a dead worker took down with it: one item at a time
-            if failed is not None and start == failed[0]:
-                raise failed[1]
-            if start not in done:
-                done[start] = [
-                    r
-                    for k in range(start, min(start + size, len(items)))
-                    for r in _alone(fn, k, items[k], seed, kwargs)
-                ]
+        todo = _pool_pass(fn, items, starts, size, seed, kwargs, workers, done)
+        if todo:  # a worker died: its unfinished items once more, in a new pool
+            todo = _pool_pass(fn, items, todo, size, seed, kwargs, workers, done)
+        for start in todo:  # died twice: one item at a time, each in a fresh worker
+            done[start] = [
+                r
+                for k in range(start, min(start + size, len(items)))
+                for r in _alone(fn, k, items[k], seed, kwargs)
+            ]
         return [r for start in starts for r in done[start]]
     if backend == "ray":
         try:

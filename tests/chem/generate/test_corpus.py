@@ -104,3 +104,46 @@ def test_a_corpus_named_as_another_format_is_refused_not_read_line_by_line(tmp_p
     with pytest.raises(InputError, match=f"{kind}.*not read as a SMILES corpus") as err:
         list(iter_smiles(path))
     assert ".smi" in err.value.hint
+
+
+def test_one_line_that_is_not_utf8_is_an_errors_row_with_its_line(tmp_path: Path):
+    """A stray Latin-1 byte was decoded to U+FFFD and the line read as a SMILES (or, in the
+    name column, trained on); the shared reader's rule: the line is rejected and counted."""
+    from helixforge.chem.generate.corpus import iter_corpus_rows
+    from helixforge.chem.generate.train_prior import scan_corpus
+    from helixforge.core.errors import RowErrors
+    from helixforge.core.table_reader import BadLine
+
+    body = [f"{s},m{i}\n".encode() for i, s in enumerate(SMILES * 10)]
+    body[3] = b"CC\xe9O,m3\n"  # the SMILES itself (file line 5)
+    body[7] = b"CCO,\xe9thanol\n"  # the name column (file line 9)
+    table = tmp_path / "c.csv"
+    table.write_bytes(b"smiles,name\n" + b"".join(body))
+    smi = tmp_path / "c.smi"
+    smi.write_bytes(b"".join(b.replace(b",", b" ") for b in body))
+    for path, lines, columns in (
+        (table, [5, 9], ["smiles", "name"]),
+        (smi, [4, 8], ["smiles", "name"]),
+    ):
+        bad = [r for r in iter_corpus_rows(path) if isinstance(r, BadLine)]
+        assert [b.line for b in bad] == lines and [b.column for b in bad] == columns
+        assert all("not UTF-8 text" in b.reason and "iconv -f cp1252" in b.reason for b in bad)
+        assert "\ufffd" not in "".join(iter_smiles(path)) and len(list(iter_smiles(path))) == 28
+        errors = RowErrors(path)
+        _, rows, n_bad = scan_corpus(path, errors=errors)
+        assert (rows, n_bad) == (30, 2) and sorted(errors.rows()) == lines
+        assert "byte 0xE9 at byte 3 of line" in next(iter(errors)).reason
+
+
+def test_a_corpus_not_utf8_as_a_whole_is_refused_with_the_iconv_command(tmp_path: Path):
+    """Damaged lines past the first 64,000 characters (the sample read up front) are counted
+    as the file is read: more than stray ones refuse the file, as every table reader does."""
+    path = tmp_path / "c.smi"
+    clean = b"CCO\n" * 20_000  # 80,000 bytes: past the sample
+    path.write_bytes(clean + b"CC\xe9O\n" * 300)
+    with pytest.raises(InputError, match="is not UTF-8 text") as err:
+        list(iter_smiles(path))
+    assert "iconv -f cp1252 -t utf-8" in err.value.hint
+    path.write_bytes(b"smiles\n" + "CCO\nCC\xe9O\n".encode("latin-1"))  # half of a small file
+    with pytest.raises(InputError, match="is not UTF-8 text"):
+        list(iter_smiles(path))

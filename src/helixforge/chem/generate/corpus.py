@@ -14,13 +14,26 @@ from __future__ import annotations
 
 import csv
 import os
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Sequence
 from pathlib import Path
 
 from helixforge.core.errors import ColumnNotFoundError, EmptyInputError, InputError, is_missing
-from helixforge.core.io import open_text
+from helixforge.core.table_reader import (
+    BadLine,
+    _damage,
+    _DamageCount,
+    _damaged_column,
+    _damaged_reason,
+    _header_names,
+    _not_utf16,
+    _tap,
+    open_table_text,
+    read_sample,
+    shown,
+)
 
 SMILES_COLUMNS = ("smiles", "SMILES", "canonical_smiles", "Smiles", "smi", "SMI")
+SMI_COLUMNS = ("smiles", "name")  # a SMILES-per-line corpus: `SMILES [name]`, as core's .smi
 
 
 def iter_smiles(
@@ -33,18 +46,24 @@ def iter_smiles(
 
     check_paths("iter_smiles", "for SMILES in memory iterate the list itself", path=path)
     drop = drop if isinstance(drop, set | frozenset) else set(drop)
-    for line, text in iter_corpus_rows(path, column):
-        if text and line not in drop:
-            yield text
+    for rec in iter_corpus_rows(path, column):
+        if not isinstance(rec, BadLine) and rec[1] and rec[0] not in drop:
+            yield rec[1]
 
 
 def iter_corpus_rows(
     path: str | os.PathLike, column: str | None = None
-) -> Iterator[tuple[int, str]]:
+) -> Iterator[tuple[int, str] | BadLine]:
     """(line number, SMILES text) for every data line of `path`, an empty line or cell as ""
     (so that unusable lines can be reported with their line, not dropped unseen). The line is
-    the file's (header = line 1); for Parquet, the row as `core.tables.iter_table` numbers it."""
-    from helixforge.core.table_reader import _header_names, read_sample
+    the file's (header = line 1); for Parquet, the row as `core.tables.iter_table` numbers it.
+
+    Text is read by the shared table reader's rule (`core.table_reader`): a line holding a byte
+    that is not UTF-8 (or a NUL byte) is a `BadLine` (its line, why, and the iconv fix) to be
+    counted as an unusable line, not a SMILES with U+FFFD in it; a header that is not UTF-8,
+    or more such lines than stray ones (`too_many_damaged`, checked as the file is read), is
+    an `InputError` naming the encoding it looks like and the iconv command."""
+    from helixforge.core.io import require_input_file
     from helixforge.core.tables import other_format, table_format
 
     name = Path(path).name.lower()
@@ -58,29 +77,74 @@ def iter_corpus_rows(
     if table_format(path) == "parquet":
         yield from _parquet_smiles(path, column)
         return
-    with _open_corpus(Path(path)) as f:
-        read_sample(Path(path))  # binary or not UTF-8 / UTF-16: an InputError naming the file
-        first = f.readline().lstrip("\ufeff")  # a UTF-8 byte-order mark is not the header
-        if not first:
-            raise EmptyInputError(f"{path}: file is empty", hint="pass a corpus with SMILES")
-        delim = _table_delimiter(first, column)
-        if delim is not None or column is not None:
-            header = next(csv.reader([first.rstrip("\r\n")], delimiter=delim or ","))
-            header = _header_names(header, Path(path), 1)  # a name twice is refused
-            names = [column] if column else list(SMILES_COLUMNS)
-            col = next((header.index(n) for n in names if n in header), None)
-            if col is None:
-                raise ColumnNotFoundError(names[:1], header, path)
-            reader = csv.reader(f, delimiter=delim or ",")
-            for row in reader:
-                yield reader.line_num + 1, (row[col].strip() if len(row) > col else "")
-            return
-        head = first.split()
-        if not head or head[0].lower() not in ("smiles", "smi"):
-            yield 1, head[0] if head else ""
-        for i, line in enumerate(f, start=2):
-            parts = line.split()
-            yield i, parts[0] if parts else ""
+    p = require_input_file(path, "a SMILES corpus")
+    # binary, or not UTF-8 / UTF-16 in its first 64,000 characters: an InputError naming it
+    read_sample(p, header=False)
+    with open_table_text(p) as f:  # plain or gzip; UTF-16 with its BOM; UTF-8 else
+        try:
+            first = f.readline().lstrip("\ufeff")  # a UTF-8 byte-order mark is not the header
+            if not first:
+                raise EmptyInputError(f"{path}: file is empty", hint="pass a corpus with SMILES")
+            delim = _table_delimiter(first, column)
+            is_table = delim is not None or column is not None
+            head = first.split()
+            header_line = is_table or (bool(head) and head[0].lower() in ("smiles", "smi"))
+            damaged = _DamagedLines(p, 1 if header_line else 0)
+            if is_table:
+                read_sample(p)  # its header line must be UTF-8 (the table reader's rule)
+                header = next(csv.reader([first.rstrip("\r\n")], delimiter=delim or ","))
+                header = _header_names(header, p, 1)  # a name twice is refused
+                names = [column] if column else list(SMILES_COLUMNS)
+                col = next((header.index(n) for n in names if n in header), None)
+                if col is None:
+                    raise ColumnNotFoundError(names[:1], header, path)
+                raw: list[str] = []  # the lines of the record being read
+                reader = csv.reader(_tap(f, raw), delimiter=delim or ",")
+                for row in reader:
+                    line = reader.line_num + 2 - len(raw)  # the record's first line
+                    bad = damaged.check(line, "".join(raw), row, header)
+                    raw.clear()
+                    yield bad or (line, row[col].strip() if len(row) > col else "")
+                damaged.finish(reader.line_num + 1)
+                return
+            if not header_line:
+                bad = damaged.check(1, first, first.split(None, 1), SMI_COLUMNS)
+                yield bad or (1, head[0] if head else "")
+            i = 1
+            for i, text in enumerate(f, start=2):
+                bad = damaged.check(i, text, text.split(None, 1), SMI_COLUMNS)
+                yield bad or (i, text.split(None, 1)[0] if text.strip() else "")
+            damaged.finish(i)
+        except UnicodeDecodeError as exc:  # UTF-16 (with its BOM) is decoded strictly
+            raise _not_utf16(p, exc) from None
+
+
+class _DamagedLines:
+    """The lines of one corpus that hold bytes that are not UTF-8 (or NUL bytes), judged and
+    counted by `core.table_reader`'s rule: each is a `BadLine`; more than stray ones refuse
+    the file (`too_many_damaged`). `header_line`: the line before the first data line."""
+
+    def __init__(self, path: Path, header_line: int):
+        self.header_line = header_line
+        self.count = _DamageCount(path)
+
+    def check(
+        self, line: int, raw: str, fields: list[str], columns: Sequence[str]
+    ) -> BadLine | None:
+        """The `BadLine` of the record starting on `line` (raw text `raw`, split into `fields`
+        of `columns`: the damaged one is named), or None when its bytes are clean."""
+        if raw.isascii() and "\x00" not in raw:  # clean text: the common case, fast
+            return None
+        damage = _damage(line, raw)
+        if damage is None:
+            return None
+        self.count.add(damage, line - self.header_line)
+        column = _damaged_column(fields, list(columns)) if len(fields) <= len(columns) else None
+        return BadLine(line, _damaged_reason(damage), shown(raw.rstrip("\r\n")), column)
+
+    def finish(self, last_line: int) -> None:
+        """After the last line: the whole-file rule (half of a small file damaged)."""
+        self.count.check(max(last_line - self.header_line, 0), whole=True)
 
 
 def _table_delimiter(first: str, column: str | None) -> str | None:
@@ -94,18 +158,6 @@ def _table_delimiter(first: str, column: str | None) -> str | None:
         if d in line and any(n in (f.strip() for f in line.split(d)) for n in names):
             return d
     return "\t" if "\t" in line else ("," if "," in line else None)
-
-
-def _open_corpus(path: Path):
-    """The corpus as text: UTF-16 when it starts with its byte-order mark (Excel's 'Unicode
-    text'), else UTF-8; plain or gzip."""
-    from helixforge.core.io import is_gzip
-
-    if path.is_file() and not is_gzip(path):
-        with open(path, "rb") as fh:
-            if fh.read(2) in (b"\xff\xfe", b"\xfe\xff"):
-                return open_text(path, encoding="utf-16")
-    return open_text(path)
 
 
 def _parquet_smiles(path: str | os.PathLike, column: str | None) -> Iterator[tuple[int, str]]:

@@ -17,7 +17,8 @@ as an uninterrupted run); the resume key is the corpus sha256 and every option t
 the result. `max_minutes` stops cleanly after the block that passes the budget (resume
 later). The run directory: prior/ (the trained prior), checkpoint/, history.jsonl, summary.json.
 Unusable lines (empty, not a SMILES RDKit can parse, characters outside the SMILES alphabet,
-tokens outside an --init prior's vocabulary, longer than max_len tokens) are not trained on:
+tokens outside an --init prior's vocabulary, longer than max_len tokens, bytes that are not
+UTF-8 as the shared table reader judges them) are not trained on:
 each is listed in errors.csv (file, row = line, column, value, reason) and counted in the log
 and summary.json (rows_skipped).
 
@@ -99,14 +100,23 @@ def scan_corpus(
     vocab=None,
 ):
     """First pass: token counts and row counts (bounded memory). Every unusable line (see
-    `corpus_problem`) is counted as bad and, with `errors`, recorded with its line and why."""
+    `corpus_problem`; and a line the table reader rejects, e.g. one holding bytes that are
+    not UTF-8) is counted as bad and, with `errors`, recorded with its line and why."""
     from helixforge.chem.generate.corpus import iter_corpus_rows
     from helixforge.chem.generate.vocab import smiles_to_sequence, split_tokens
+    from helixforge.core.table_reader import BadLine
+    from helixforge.core.tables import _row_error
 
     counts: Counter[str] = Counter()
     rows = bad = 0
-    for line, s in iter_corpus_rows(path, column):
+    for rec in iter_corpus_rows(path, column):
         rows += 1
+        if isinstance(rec, BadLine):
+            bad += 1
+            if errors is not None:
+                errors.extend([_row_error(rec, errors.file)])  # as read_table records it
+            continue
+        line, s = rec
         why = corpus_problem(s, kind, max_len, vocab)
         if why is not None:
             bad += 1

@@ -541,3 +541,29 @@ def test_the_cli_choice_lists_accept_every_value_the_library_takes():
         for value in values:
             assert param.callback(None, param, value) == value, (verb, option, value)
             assert param.callback(None, param, value.upper()) == value, (verb, option, value)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["chem", "screen", "IN", "--model", "IN", "--all-out", "/dev/null", "-o", "OUT"],
+        ["chem", "admet", "IN", "--report", "/dev/null", "-o", "OUT"],
+        ["lm", "score", "IN", "IN", "-o", "OUT", "--per-position", "/dev/null"],
+        ["chem", "standardize", "IN", "-o", "FIFO", "--overwrite"],
+    ],
+)
+def test_an_output_that_is_a_device_or_pipe_is_refused_not_replaced(tmp_path, argv):
+    import os
+
+    from helixforge.cli.app import app
+
+    (tmp_path / "in.csv").write_text("smiles\nCCO\n")
+    os.mkfifo(tmp_path / "fifo.csv")
+    paths = {"IN": str(tmp_path / "in.csv"), "OUT": str(tmp_path / "out.csv"),
+             "FIFO": str(tmp_path / "fifo.csv")}  # fmt: skip
+    res = CliRunner().invoke(app, [paths.get(a, a) for a in argv], env={"COLUMNS": "200"})
+    assert res.exit_code == 2, res.output
+    assert (
+        "character device" in res.output or "named pipe" in res.output
+    ) and "renamed" in res.output
+    assert (tmp_path / "fifo.csv").is_fifo()  # --overwrite replaced it with a regular file

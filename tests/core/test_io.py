@@ -648,3 +648,16 @@ def test_check_output_with_resume_says_a_finished_output_is_complete(tmp_path):
     with pytest.raises(ConfigError, match="already exists"):
         check_output(f, resume=True)
     refuse_resume_of_finished(tmp_path / "missing.csv")  # nothing there: nothing to say
+
+
+@pytest.mark.parametrize("overwrite", [False, True])
+def test_an_output_path_that_is_a_named_pipe_or_device_is_refused(tmp_path, overwrite):
+    import os
+
+    fifo = tmp_path / "out.csv"
+    os.mkfifo(fifo)
+    with pytest.raises(ConfigError, match="named pipe"):
+        check_output(fifo, overwrite=overwrite, kind="table")  # --overwrite replaced the FIFO
+    with pytest.raises(ConfigError, match="character device"):
+        check_output("/dev/null", overwrite=overwrite)
+    assert fifo.is_fifo()

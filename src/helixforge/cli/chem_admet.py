@@ -13,6 +13,7 @@ from helixforge.cli.common import (
     input_col_option,
     jobs_option,
     out_option,
+    output_path_value,
     path_value,
     refuse_finished_resume,
     resolve_jobs,
@@ -47,7 +48,7 @@ def admet_cmd(
     report: str = typer.Option(
         None,
         "--report",
-        callback=path_value,
+        callback=output_path_value,
         help="Also write an HTML report (per-molecule bars, distributions).",
     ),
     input_col: str = input_col_option("smiles", "Column holding SMILES.", "--smiles-col"),

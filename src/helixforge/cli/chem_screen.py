@@ -18,6 +18,7 @@ from helixforge.cli.common import (
     jobs_option,
     not_blank,
     out_option,
+    output_path_value,
     path_value,
     refuse_finished_resume,
     resolve_jobs,
@@ -56,7 +57,7 @@ def screen_cmd(
     all_out: str = typer.Option(
         None,
         "--all-out",
-        callback=path_value,
+        callback=output_path_value,
         help="Also write every screened molecule with all its columns.",
     ),
     admet: bool = typer.Option(

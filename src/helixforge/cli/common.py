@@ -172,6 +172,27 @@ def path_value(value: Any) -> Any:
     return value
 
 
+def output_path_value(value: Any) -> Any:
+    """A file written by the verb (not --out, which `core.io.check_output` checks): refused when
+    blank, '-', or a named pipe / device (the atomic rename would replace it)."""
+    if value is not None and not str(value).strip():
+        raise typer.BadParameter("an empty path; give a file path to write to")
+    if value is not None and str(value).strip() == "-":
+        raise typer.BadParameter(
+            "'-' (standard input / output) is not supported; give a file path to write to"
+        )
+    if value is not None:
+        from helixforge.core.io import special_file_kind
+
+        kind = special_file_kind(value)
+        if kind is not None:
+            raise typer.BadParameter(
+                f"{value} is {kind}; outputs are written to a temporary file and renamed into "
+                "place, which would replace it: give a regular file path"
+            )
+    return value
+
+
 def choice(*choices: str, lists: bool = False, strict: bool = True) -> Callable[[Any], Any]:
     """A callback for an option with a fixed set of values: a value matching one of `choices`
     in any case is replaced by it (`--split Scaffold` → scaffold); another is refused naming

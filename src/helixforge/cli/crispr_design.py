@@ -15,6 +15,7 @@ from helixforge.cli.common import (
     not_blank,
     out,
     out_option,
+    output_path_value,
     path_value,
     refuse_finished_resume,
     say,
@@ -109,7 +110,7 @@ def design_cmd(
         "sites (non-ACGT bases) to <stem>.skipped.tsv.",
     ),
     report: str = typer.Option(
-        None, "--report", callback=path_value, help="Write an HTML report here."
+        None, "--report", callback=output_path_value, help="Write an HTML report here."
     ),
     max_sites: int = typer.Option(
         200, "--max-sites", min=1, help="Off-target sites reported per guide (all are counted)."

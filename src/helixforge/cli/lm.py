@@ -28,6 +28,7 @@ from helixforge.cli.common import (
     not_blank,
     out,
     out_option,
+    output_path_value,
     path_value,
     refuse_finished_resume,
     resolve_jobs,
@@ -364,7 +365,7 @@ def score_cmd(
     per_position: str = typer.Option(
         None,
         "--per-position",
-        callback=path_value,
+        callback=output_path_value,
         help="Also write per-position log-probs to this table.",
     ),
     sequence_col: str = SEQ_COL,

@@ -294,6 +294,13 @@ def check_output(
             f"{option} '-': writing to standard output is not supported",
             hint=f"give {option} a file path, e.g. {option} results.tsv",
         )
+    special = special_file_kind(p)
+    if special is not None:  # the atomic rename would replace the node itself (/dev/null!)
+        raise ConfigError(
+            f"{option} {p} is {special}; outputs are written to a temporary file and renamed "
+            "into place, which would replace it",
+            hint=f"give {option} a regular file or directory path",
+        )
     check_not_input(p, inputs, option)
     if kind in ("file", "table") and str(path).endswith(("/", os.sep)):
         # 'out.csv/' names a directory: verbs that derive side paths from the string (e.g.

@@ -349,3 +349,27 @@ def test_a_molecule_that_kills_its_worker_goes_to_the_errors_table(
     pd.testing.assert_frame_equal(
         rows, plain[~plain["row"].isin([12, 63])].reset_index(drop=True)
     )
+
+
+def _always_dies(frame, errors, config):
+    import os
+    import signal
+
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def test_a_worker_that_dies_on_any_input_stops_the_screen_without_bisecting(
+    library, runs, tmp_path, monkeypatch
+):
+    from helixforge.chem.screen import local
+    from helixforge.core.errors import WorkerCrashedError
+
+    runs_alone = []
+    real = local._run_alone
+    monkeypatch.setattr(local, "_start_method", lambda: "fork")
+    monkeypatch.setattr(local, "screen_chunk", _always_dies)
+    monkeypatch.setattr(local, "_run_alone", lambda *a: runs_alone.append(1) or real(*a))
+    with pytest.raises(WorkerCrashedError, match="on no molecule at all") as info:
+        _screen(library, runs, tmp_path, top=20, chunk_size=40, n_jobs=2)
+    assert "lines 2–41 of the library" in info.value.message and "SIGKILL" in info.value.message
+    assert len(runs_alone) == 2  # the chunk alone, then an empty job: no bisection

@@ -104,34 +104,39 @@ def _isolated(chunk: TableChunk, config: ScreenConfig, context) -> ChunkResult:
     from helixforge.core.errors import RowErrors
     from helixforge.core.parallel import how_it_died, worker_crashed
 
-    result = _run_alone(chunk.frame, chunk.errors, config, context)
+    frame = chunk.frame
+    lines = f"lines {frame.index.min()}–{frame.index.max()} of the library"
+    result = _run_alone(frame, chunk.errors, config, context)
     if isinstance(result, ChunkResult):
         return result
-    killers = _killers(chunk.frame, config, context)
+    if not isinstance(_run_alone(frame.iloc[:0], RowErrors(), config, context), ChunkResult):
+        # a worker dies whatever it is given (models, memory): no molecule is to blame
+        raise worker_crashed(f"{lines}, and on no molecule at all", result)
+    killers = _killers(frame, config, context, known=result)
     if not killers:  # no molecule kills a worker alone: the whole chunk was too much
-        raise worker_crashed(f"chunk {chunk.frame.index.min()}–{chunk.frame.index.max()}", result)
+        raise worker_crashed(lines, result)
     errors = RowErrors(config.source or None)
     errors.extend(chunk.errors)
     col = config.input_col
     for row, code in killers:
         how = how_it_died(code)[0]
         errors.add(
-            int(row), col, chunk.frame.at[row, col],
+            int(row), col, frame.at[row, col],
             f"the worker process {how} on this molecule (a crash in RDKit or a model library); "
             "screen it on its own to see why",
         )  # fmt: skip
-    rest = chunk.frame.drop(index=[row for row, _ in killers])
-    result = _run_alone(rest, errors, config, context)
+    result = _run_alone(frame.drop(index=[row for row, _ in killers]), errors, config, context)
     if not isinstance(result, ChunkResult):
-        raise worker_crashed(f"chunk {chunk.frame.index.min()}–{chunk.frame.index.max()}", result)
+        raise worker_crashed(f"{lines} without the molecules that killed it", result)
     return result
 
 
-def _killers(frame, config: ScreenConfig, context) -> list[tuple[int, int]]:
-    """(row, exit code) of each molecule that kills a worker on its own, found by bisection."""
+def _killers(frame, config: ScreenConfig, context, known: int | None = None) -> list:
+    """(row, exit code) of each molecule that kills a worker on its own, found by bisection;
+    `known`: the exit code of a run of this very frame (it is not run again)."""
     from helixforge.core.errors import RowErrors
 
-    result = _run_alone(frame, RowErrors(), config, context)
+    result = known if known is not None else _run_alone(frame, RowErrors(), config, context)
     if isinstance(result, ChunkResult):
         return []
     if len(frame) == 1:

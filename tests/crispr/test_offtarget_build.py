@@ -62,3 +62,40 @@ def test_the_on_disk_build_writes_the_in_memory_index_byte_for_byte(tmp_path, ch
     ref = OfftargetIndex.load(tmp_path / "memory").meta
     assert meta["n_sites"] == ref["n_sites"] > 0 and meta["n_sites_with_n"] == ref["n_sites_with_n"]
     assert meta["notes"] == ref["notes"] and meta["contigs"] == ["chr1", "chr2", "tiny"]
+
+
+def test_build_index_writes_on_disk_the_index_a_search_reads(tmp_path):
+    from helixforge.core.artifacts import load_json
+    from helixforge.crispr.offtarget import build_index, find_offtargets
+
+    genome = _genome(tmp_path)
+    a = build_index(str(genome), "spcas9", out=tmp_path / "a")
+    build_index(str(genome), "spcas9", out=tmp_path / "b")
+    assert a.meta["build_seconds"] >= 0 and a.path == tmp_path / "a"
+    for name in sorted(p.name for p in (tmp_path / "a").iterdir()):
+        if name != "timings.json":  # the same genome and options: the same bytes
+            assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+    assert "build_seconds" in load_json(tmp_path / "a" / "timings.json")
+    from helixforge.crispr.offtarget import decode_codes
+
+    sites = decode_codes(np.asarray(a.codes[[5, 500, 5000]]), 20)  # guides with an on-target
+    spacers = ["".join("ACGT"[b] for b in row) for row in sites]
+    on_disk = find_offtargets(spacers, tmp_path / "a", max_mismatches=4).sites
+    in_memory = find_offtargets(spacers, str(genome), max_mismatches=4).sites
+    cols = ["spacer", "contig", "start", "strand", "mismatches"]
+    assert len(on_disk) > 0
+    assert on_disk[cols].sort_values(cols).values.tolist() == (
+        in_memory[cols].sort_values(cols).values.tolist()
+    )
+
+
+def test_a_genome_too_big_to_index_in_memory_is_refused_before_any_work(tmp_path, monkeypatch):
+    from helixforge.core.errors import ConfigError
+    from helixforge.crispr import offtarget_index
+    from helixforge.crispr.offtarget import find_offtargets
+
+    genome = _genome(tmp_path)
+    monkeypatch.setattr(offtarget_index, "available_memory", lambda: 100 * 2**20)
+    with pytest.raises(ConfigError, match="helix crispr index") as info:
+        find_offtargets(["ACGTACGTACGTACGTACGT"], str(genome), max_mismatches=3)
+    assert "GB is available" in info.value.message

@@ -29,10 +29,8 @@ from pathlib import Path
 import numpy as np
 
 from helixforge.core.errors import ConfigError, InputError
-from helixforge.crispr.enzymes import Enzyme, check_pam, get_enzyme, pam_code_matcher
-from helixforge.crispr.guides import scan_sites, strand_codes
-from helixforge.crispr.offtarget_genome import check_genome, genome_identity
-from helixforge.crispr.targets import iter_contigs
+from helixforge.crispr.enzymes import Enzyme, pam_code_matcher
+from helixforge.crispr.offtarget_genome import check_genome
 
 INDEX_FORMAT = 1
 SEED_MAX = 10  # nt per seed part: bucket tables of 4**10 entries
@@ -128,100 +126,30 @@ class OfftargetIndex:
     @classmethod
     def build(cls, genome, enzyme: str | Enzyme = "spcas9", pams: Sequence[str] | None = None,
               chunk_sites: int = 2_000_000, quiet: bool = True) -> OfftargetIndex:  # fmt: skip
-        """Enumerate and encode every site in memory (use `build_index` to also write it)."""
-        from helixforge.core.progress import progress
-        from helixforge.crispr.targets import case_masks, open_genome
+        """Enumerate and encode every site in memory (~45 bytes per genome base at the peak: for
+        a large genome use `build_index(out=...)`, which writes the index as it is made)."""
+        from helixforge.crispr.offtarget_build import COLUMNS, build_sites, seed_tables
 
         t0 = time.perf_counter()
-        enz = get_enzyme(enzyme)
-        from helixforge.lm.inputs import as_names
+        cols: dict[str, list[np.ndarray]] = {k: [] for k in COLUMNS}
+        nmasks: list[np.ndarray] = []
 
-        pams = as_names(pams, "pams")  # 'NGG' is one PAM, not three one-letter ones
-        pams_t = tuple(check_pam(p) for p in (pams or enz.offtarget_pams))
-        if {len(p) for p in pams_t} != {enz.pam_length}:
-            raise InputError(
-                f"search PAMs {pams_t} must be {enz.pam_length} nt like {enz.name}'s PAM"
-            )
-        g = open_genome(genome)
-        if not g.lengths:
-            raise InputError("the genome has no sequences")
-        masked = case_masks(g)  # a genome written wholly in lowercase has no soft mask
-        L, S, P = enz.spacer_length, enz.site_length, enz.pam_length
-        sp_off = enz.spacer_offset_in_site()
-        pam_off = L if enz.pam_side == "3prime" else 0
-        keys = ("codes", "contig_ids", "positions", "flags", "pam_codes", "nmask")
-        cols: dict[str, list[np.ndarray]] = {k: [] for k in keys}
-        contigs, lengths = [], []
-        notes: list[str] = []  # RNA / ambiguity letters read, contigs without a site
-        with progress("indexing contigs", sum(g.lengths.values()), quiet=quiet, unit="nt") as adv:
-            for ci, (name, seq) in enumerate(iter_contigs(g)):
-                contigs.append(name)
-                lengths.append(len(seq))
-                if len(seq) >= 2**32:
-                    raise InputError(f"contig {name} is longer than 4.29 Gb; not supported")
-                raw = np.frombuffer(seq.encode("ascii", "replace"), dtype=np.uint8)
-                _check_bases(raw, name, getattr(g, "path", None) or "the genome dict")
-                notes += _alphabet_notes(raw, name)
-                codes, rc = strand_codes(seq)
-                lower = (raw >= ord("a")) & (raw <= ord("z")) & masked
-                fwd, rev = scan_sites(codes, enz, pams_t, rc)
-                if not len(fwd) and not len(rev):  # listed in the index, but nothing to find
-                    notes.append(
-                        f"contig {name} ({len(seq):,} nt) has no {'/'.join(pams_t)} site"
-                        + (f": it is shorter than a site ({S} nt)" if len(seq) < S else "")
-                    )
-                n = len(seq)
-                for strand, starts, sc, lw in ((0, fwd, codes, lower), (1, rev, rc, lower[::-1])):
-                    soft_cum = np.concatenate([[0], np.cumsum(lw, dtype=np.int64)])
-                    for c0 in range(0, len(starts), chunk_sites):
-                        w = starts[c0 : c0 + chunk_sites]
-                        code, nmask = _gather_codes(sc, w + sp_off, L)
-                        pam_code, _ = _gather_codes(sc, w + pam_off, P)
-                        soft = (soft_cum[w + S] - soft_cum[w]) > 0
-                        pos = w if strand == 0 else n - w - S
-                        flags = (
-                            (np.uint8(strand) * FLAG_MINUS)
-                            | (soft * FLAG_SOFT)
-                            | ((nmask > 0) * FLAG_N)
-                        )
-                        cols["codes"].append(code)
-                        cols["contig_ids"].append(np.full(len(w), ci, dtype=np.uint32))
-                        cols["positions"].append(pos.astype(np.uint32))
-                        cols["flags"].append(flags.astype(np.uint8))
-                        cols["pam_codes"].append(pam_code.astype(np.uint16))
-                        cols["nmask"].append(nmask)
-                adv(n)
-        dtypes = {"codes": np.uint64, "contig_ids": np.uint32, "positions": np.uint32,
-                  "flags": np.uint8, "pam_codes": np.uint16, "nmask": np.uint64}  # fmt: skip
+        def emit(columns: dict[str, np.ndarray], nmask: np.ndarray) -> None:
+            for k, values in columns.items():
+                cols[k].append(values)
+            nmasks.append(nmask)
+
+        meta = build_sites(genome, enzyme, pams, emit, quiet=quiet, chunk_sites=chunk_sites)
         arr = {
-            k: (np.concatenate(v) if v else np.zeros(0, dtype=dtypes[k])) for k, v in cols.items()
+            k: np.concatenate(v) if v else np.zeros(0, dtype=COLUMNS[k]) for k, v in cols.items()
         }
-        nmask = arr.pop("nmask")
+        nmask = np.concatenate(nmasks) if nmasks else np.zeros(0, dtype=np.uint64)
         has_n = (arr["flags"] & FLAG_N) > 0
         arr["n_sites"] = np.flatnonzero(has_n).astype(np.int64)
         arr["n_masks"] = nmask[has_n]
-        clean = np.flatnonzero(~has_n)
-        seeds = []
-        for s, e in seed_parts(L):
-            mask = np.uint64((1 << (2 * (e - s))) - 1)
-            part = ((arr["codes"][clean] >> np.uint64(2 * (L - e))) & mask).astype(np.int64)
-            order = clean[_stable_key_order(part, 2 * (e - s))]
-            counts = np.bincount(part, minlength=4 ** (e - s))
-            offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-            idx_dtype = np.uint32 if len(arr["codes"]) < 2**32 else np.uint64
-            seeds.append((order.astype(idx_dtype), offsets))
-        meta = {
-            "format": INDEX_FORMAT,
-            "enzyme": {"name": enz.name, "pams": list(enz.pams), "spacer_length": L,
-                       "pam_side": enz.pam_side, "cut_offsets": list(enz.cut_offsets),
-                       "context_upstream": enz.context_upstream,
-                       "context_downstream": enz.context_downstream},
-            "search_pams": list(pams_t), "contigs": contigs, "lengths": lengths,
-            "genome_bases": int(sum(lengths)), "n_sites": int(len(arr["codes"])),
-            "n_sites_with_n": int(has_n.sum()), "seed_parts": seed_parts(L), "notes": notes,
-            "genome": genome_identity(genome if not hasattr(genome, "lengths") else genome.path),
-            "build_seconds": round(time.perf_counter() - t0, 3),
-        }  # fmt: skip
+        seeds = seed_tables(arr["codes"], arr["flags"], meta["enzyme"]["spacer_length"])
+        meta.update(n_sites=int(len(arr["codes"])), n_sites_with_n=int(has_n.sum()),
+                    build_seconds=round(time.perf_counter() - t0, 3))  # fmt: skip
         return cls(meta=meta, arrays=arr, seeds=seeds)
 
     def save(self, out: str | os.PathLike, overwrite: bool = False) -> Path:
@@ -244,7 +172,7 @@ class OfftargetIndex:
         for i, (order, offsets) in enumerate(self.seeds):
             np.save(stage / f"seed{i}_order.npy", order)
             np.save(stage / f"seed{i}_offsets.npy", offsets)
-        (stage / "index.json").write_text(json.dumps(self.meta, indent=1), encoding="utf-8")
+        write_meta(stage, self.meta)
         replace_dir(stage, dest)
         self.path = dest
         return dest
@@ -385,15 +313,46 @@ def build_index(genome, enzyme: str | Enzyme = "spcas9", out: str | os.PathLike 
     """Build the off-target index of a genome FASTA(.gz) for an enzyme; write it to `out` if given.
 
     The index covers the enzyme's off-target PAMs (or `pams`) and serves any number of
-    mismatches at search time. An existing index at `out` is replaced (atomically) only with
-    `overwrite`.
+    mismatches at search time. With `out`, the index is written as it is made, in memory that
+    follows the largest contig rather than the genome (`crispr.offtarget_build`), in a staging
+    directory swapped in when complete: an existing index at `out` is replaced (atomically)
+    only with `overwrite`. Without `out` it is built in memory.
     """
-    if out is not None:
-        check_index_destination(out, overwrite)
-    idx = OfftargetIndex.build(genome, enzyme, pams=pams, quiet=quiet)
-    if out is not None:
-        idx.save(out, overwrite=overwrite)
+    if out is None:
+        return OfftargetIndex.build(genome, enzyme, pams=pams, quiet=quiet)
+    from helixforge.core.io import recover_dir, replace_dir, staging_path
+    from helixforge.crispr.offtarget_build import write_index_files
+
+    dest = Path(out)
+    recover_dir(dest)
+    check_index_destination(dest, overwrite)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    stage = staging_path(dest)
+    shutil.rmtree(stage, ignore_errors=True)  # a stale stage from a killed build
+    stage.mkdir()
+    t0 = time.perf_counter()
+    try:
+        meta = write_index_files(genome, enzyme, pams, stage, quiet=quiet)
+        meta["build_seconds"] = round(time.perf_counter() - t0, 3)
+        write_meta(stage, meta)
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
+    replace_dir(stage, dest)
+    idx = OfftargetIndex.load(dest)
+    idx.meta["build_seconds"] = meta["build_seconds"]
     return idx
+
+
+def write_meta(stage: Path, meta: dict) -> None:
+    """index.json (what the index holds: the same bytes for the same genome and options) and
+    timings.json (how long the build took)."""
+    from helixforge.core.artifacts import RunDir
+
+    stable = {k: v for k, v in meta.items() if k != "build_seconds"}
+    (stage / "index.json").write_text(json.dumps(stable, indent=1), encoding="utf-8")
+    if "build_seconds" in meta:
+        RunDir(stage, create=False).save_timing(build_seconds=meta["build_seconds"])
 
 
 def check_index_path(index, option: str = "--index") -> None:
@@ -432,4 +391,42 @@ def open_index(genome, enzyme: str | Enzyme = "spcas9", pams: Sequence[str] | No
         recover_dir(genome)  # a swap interrupted by a crash: the old index comes back
     if isinstance(genome, str | os.PathLike) and Path(genome).is_dir():
         return OfftargetIndex.load(genome, genome=check_against)
+    check_memory_for_build(genome)
     return OfftargetIndex.build(genome, enzyme, pams=pams, quiet=quiet)
+
+
+# Peak memory of an index built in memory (benchmarks/results/crispr.md, "Index build memory"):
+# ~45 bytes per genome base over a fixed ~0.4 GB (1.3 GB for 20 Mb, 4.5 GB for 100 Mb).
+BUILD_BYTES_PER_BASE, BUILD_BASE_BYTES = 45, 400 * 2**20
+
+
+def check_memory_for_build(genome) -> None:
+    """Refuse, before any work, to index in memory a genome that needs more memory than this
+    machine has available (a human genome: ~140 GB), pointing to `helix crispr index`, which
+    writes the index as it is made in memory that follows the largest contig."""
+    from helixforge.crispr.targets import open_genome
+
+    if not isinstance(genome, str | os.PathLike):
+        return
+    bases = sum(open_genome(genome).lengths.values())
+    need = BUILD_BASE_BYTES + BUILD_BYTES_PER_BASE * bases
+    avail = available_memory()
+    if avail is not None and need > avail:
+        raise ConfigError(
+            f"{genome}: indexing this {bases / 1e6:,.0f} Mb genome in memory for the off-target "
+            f"search needs ~{need / 2**30:,.1f} GB; {avail / 2**30:,.1f} GB is available",
+            hint=f"build the index once on disk (`helix crispr index {genome} -o genome.idx`, "
+            "memory follows the largest contig) and pass it with --index genome.idx",
+        )
+
+
+def available_memory() -> int | None:
+    """Bytes of memory available to new work (Linux: MemAvailable), or None if unknown."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None

@@ -191,7 +191,13 @@ def ecfp_clusters(
     from helixforge.chem.inputs import check_int, smiles_list
 
     smiles = smiles_list(smiles, "ecfp_clusters")
-    if not isinstance(threshold, int | float) or not math.isfinite(threshold):
+    import numbers
+
+    if (
+        isinstance(threshold, bool)
+        or not isinstance(threshold, numbers.Real)  # np.float32(0.5) was refused as 'not 0.5'
+        or not math.isfinite(threshold)
+    ):
         raise ConfigError(f"cluster split: threshold must be a number in [0, 1], not {threshold!r}")
     if not 0 <= threshold <= 1:
         raise ConfigError(

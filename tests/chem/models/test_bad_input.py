@@ -170,3 +170,22 @@ def test_a_model_folder_naming_an_unknown_model(saved_gbm, tmp_path):
     d = _damage(saved_gbm, tmp_path / "m", "helix_model.json", '{"model": "zzz"}')
     with pytest.raises(InputError, match="helix_model.json: names model 'zzz'"):
         load_model(d)  # was ConfigError '--model zzz' as if an option had been given
+
+
+def test_a_numpy_float_threshold_and_an_lm_lookalike_name_are_read_right():
+    import numpy as np
+
+    from helixforge.chem.models import model_class
+    from helixforge.chem.splits import ecfp_clusters
+    from helixforge.core.errors import ConfigError
+
+    assert len(ecfp_clusters(["CCO", "CCN", "c1ccccc1"], threshold=np.float32(0.5))) == 3
+    with pytest.raises(ConfigError, match="unknown chem model"):
+        model_class("lmx")  # was taken for an LM
+
+
+def test_running_out_of_memory_while_loading_is_not_called_a_damaged_folder(tmp_path):
+    from helixforge.chem.models.base import reading_model
+
+    with pytest.raises(MemoryError), reading_model(tmp_path, "gbm"):
+        raise MemoryError

@@ -193,7 +193,7 @@ def get_model(name: str, **params: Any):
 
 def model_class(name: str):
     """The class that can `load()` a saved model of this name ('lm:…' → the LM estimator)."""
-    if name.startswith("lm"):
+    if name == "lm" or name.startswith("lm:"):  # 'lmx' is an unknown name, not an LM
         return MODEL_CLASSES.get("lm")()
     if name.startswith(BLEND_PREFIX):
         return MODEL_CLASSES.get("blend")()

@@ -24,7 +24,7 @@ def reading_model(path: str | os.PathLike, what: str) -> Iterator[None]:
     naming the folder; HelixErrors pass through unchanged."""
     try:
         yield
-    except HelixError:
+    except (HelixError, MemoryError):  # out of memory is not a damaged folder
         raise
     except Exception as exc:  # noqa: BLE001 - every reader's own error type, named below
         text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""

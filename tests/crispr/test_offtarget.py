@@ -411,3 +411,31 @@ def test_bad_numbers_and_genomes_are_named(small):
 def test_offtargets_table_names_missing_spacers(small, tmp_path):
     with pytest.raises(InputError, match="spacers is None"):
         offtargets_table(None, small[0], tmp_path / "o.tsv")
+
+
+@pytest.mark.parametrize(
+    "spacers, key",
+    [
+        pytest.param(lambda sp: pd.Series([sp]), 0, id="series-int-index"),
+        pytest.param(lambda sp: {7: sp}, 7, id="dict-int-key"),
+        pytest.param(lambda sp: {"7": sp}, 7, id="int-key-for-str-id"),
+    ],
+)
+def test_ontargets_keyed_like_the_spacers_ids(spacers, key):
+    """Guide ids are str(key); an int ontargets key was refused with a hint to use that key."""
+    rng = np.random.default_rng(3)
+    g = list(_random(rng, 3000))
+    sp = _random(rng, 20)
+    g[1000:1023] = list(sp + "TGG")
+    genome = {"chr1": "".join(g)}
+    res = find_offtargets(spacers(sp), genome, ontargets={key: ("chr1", 1000, "+")})
+    assert res.summary.ontarget.tolist() == ["chr1:1000:+"]
+    assert res.sites.is_ontarget.sum() == 1
+
+
+def test_ontargets_that_name_one_guide_twice_are_refused(small):
+    genome, sp = small
+    with pytest.raises(ConfigError, match="names guide '0' twice"):
+        find_offtargets(
+            pd.Series([sp]), genome, ontargets={0: ("chr1", 1, "+"), "0": ("chr1", 1, "+")}
+        )

@@ -167,7 +167,8 @@ def _normalise_spacers(spacers, length: int) -> tuple[list[str], list[str]]:
 
 
 def _check_ontargets(ontargets, ids: list[str], contigs: list[str]) -> dict:
-    """`ontargets` checked: known guide ids, (contig of the index, 0-based start ≥ 0, '+'/'-').
+    """`ontargets` checked: known guide ids, (contig of the index, 0-based start ≥ 0, '+'/'-'),
+    returned keyed by the guide ids as text (an int key 0 names the guide of Series index 0).
     A wrong entry was ignored before, and the intended site then counted as an off-target."""
     from helixforge.core.options import require_int
 
@@ -180,24 +181,32 @@ def _check_ontargets(ontargets, ids: list[str], contigs: list[str]) -> dict:
         )
     known, names = set(ids), set(contigs)
     out = {}
-    for gid, site in ontargets.items():
+    for key, site in ontargets.items():
+        # guide ids are str(key) of the spacers' dict keys / Series index (ints included), so
+        # ontargets keys are compared as text too: {0: site} matches pd.Series([spacer])
+        gid = key.decode("ascii", "replace") if isinstance(key, bytes) else str(key)
         if gid not in known:
+            shown = ", ".join(repr(i) for i in ids[:6]) + (", …" if len(ids) > 6 else "")
             raise ConfigError(
-                f"ontargets names guide {gid!r}, which is not among the spacers' ids",
+                f"ontargets names guide {key!r}, which is not among the spacers' ids ({shown})",
                 hint="key ontargets by the guide ids (the dict keys / Series index you passed, "
                 "else the spacer itself)",
             )
+        if gid in out:
+            raise ConfigError(
+                f"ontargets names guide {gid!r} twice (keys {gid!r} and {key!r} are the same id)"
+            )
         if not isinstance(site, tuple | list) or len(site) != 3:
-            raise ConfigError(f"ontargets[{gid!r}] must be (contig, start, strand), got {site!r}")
+            raise ConfigError(f"ontargets[{key!r}] must be (contig, start, strand), got {site!r}")
         c, start, strand = site
         if c not in names:
             shown = ", ".join(list(contigs)[:6])
             raise ConfigError(
-                f"ontargets[{gid!r}]: contig {c!r} is not in the index (contigs: {shown})"
+                f"ontargets[{key!r}]: contig {c!r} is not in the index (contigs: {shown})"
             )
-        start = require_int(start, f"ontargets[{gid!r}] start", min_value=0)
+        start = require_int(start, f"ontargets[{key!r}] start", min_value=0)
         if strand not in ("+", "-"):
-            raise ConfigError(f"ontargets[{gid!r}]: strand must be '+' or '-', got {strand!r}")
+            raise ConfigError(f"ontargets[{key!r}]: strand must be '+' or '-', got {strand!r}")
         out[gid] = (c, start, strand)
     return out
 
@@ -221,8 +230,8 @@ def find_offtargets(
     (the last two are indexed in memory first; `info['build_seconds']` says how long that took).
     `enzyme` defaults to the index's (SpCas9 when a genome is indexed here).
     `pams` restricts the search PAMs (default: all the index covers; SpCas9: NGG, NAG, NGA).
-    `ontargets` maps guide id → (contig, 0-based site start, strand) of the intended site; that
-    site is reported with ``is_ontarget`` and left out of counts and specificity. Without it the
+    `ontargets` maps guide id → (contig, 0-based site start, strand) of the intended site (keys
+    are matched as text, as guide ids are: 0 names the guide at Series index 0); that site is reported with ``is_ontarget`` and left out of counts and specificity. Without it the
     first perfect match with the enzyme's main PAM is taken as the on-target (CRISPOR's rule).
 
     Summary columns: guide_id, spacer, ontarget (contig:start:strand or ''), offtargets,

@@ -567,3 +567,11 @@ def test_an_output_that_is_a_device_or_pipe_is_refused_not_replaced(tmp_path, ar
         "character device" in res.output or "named pipe" in res.output
     ) and "renamed" in res.output
     assert (tmp_path / "fifo.csv").is_fifo()  # --overwrite replaced it with a regular file
+
+
+def test_an_open_range_is_shown_as_open_in_the_help():
+    """typer printed '[0.0<=x<=1.0]' for options that refuse 0 and 1."""
+    from helixforge.cli.app import app
+
+    res = CliRunner().invoke(app, ["lm", "pretrain", "--help"], env={"COLUMNS": "200"})
+    assert "(x > 0)" in res.output and "0.0<=x" not in res.output

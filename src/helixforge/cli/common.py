@@ -323,15 +323,18 @@ def float_option(
     help: str | None = None,  # noqa: A002
 ) -> Any:
     """A float option: its range shown in --help, NaN / inf refused as not a number / not
-    finite, and the range (with open ends) checked before any work (`finite_float`)."""
-    return typer.Option(
-        default,
-        *names,
-        min=min,
-        max=max,
-        parser=finite_float(min, max, low_open=min_open, high_open=max_open),
-        help=help,
-    )
+    finite, and the range (with open ends) checked before any work (`finite_float`). typer
+    can show only closed ranges ('[0.0<=x<=1.0]' for a --coverage that refuses 0 and 1), so
+    an open range is written into the help text instead."""
+    parser = finite_float(min, max, low_open=min_open, high_open=max_open)
+    if min_open or max_open:
+        import re
+
+        if not re.search(r"\([^)]*[<>≤≥][^)]*\)", help or ""):  # unless the help gives it
+            shown = _range_text(min, max, min_open, max_open).replace("a number x with ", "")
+            help = f"{help or ''} ({shown.replace('a number ', 'x ')})".strip()  # noqa: A001
+        min = max = None  # noqa: A001 - checked by the parser, shown in the help
+    return typer.Option(default, *names, min=min, max=max, parser=parser, help=help)
 
 
 def refuse_finished_resume(

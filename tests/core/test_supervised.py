@@ -515,3 +515,12 @@ def test_the_rows_a_conformal_coverage_needs_are_named_for_any_coverage():
             n for n in range(1, 10**5) if math.ceil((n + 1) * c) <= n
         )
     assert rows_for_coverage(0.99999999) > 10**7  # the note said "at least None are needed"
+
+
+def test_a_trained_run_of_no_path_is_named():
+    from helixforge.core.errors import InputError
+    from helixforge.core.supervised import TrainedRun
+
+    for bad in (None, "", 5):
+        with pytest.raises(InputError, match="a run directory is needed"):
+            TrainedRun(bad, loader=lambda *a: None)

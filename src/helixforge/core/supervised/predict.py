@@ -86,6 +86,13 @@ class TrainedRun:
     """Everything prediction needs from a run directory: config, ensemble, calibration."""
 
     def __init__(self, run_dir: str | os.PathLike, loader: ModelLoader, domain: str | None = None):
+        if not isinstance(run_dir, str | os.PathLike) or not str(run_dir).strip():
+            from helixforge.core.errors import InputError
+
+            raise InputError(
+                f"a run directory is needed, not {run_dir!r}",
+                hint="pass the --out folder of a training verb (e.g. runs/model1)",
+            )
         self.path = Path(run_dir)
         self.config = load_run_config(self.path, domain)
         self.targets: list[str] = list(self.config["targets"])

@@ -316,3 +316,20 @@ def test_score_ontarget_table_names_a_missing_path(tmp_path):
         score_ontarget_table(None, "context", tmp_path / "o.tsv")
     with pytest.raises(InputError, match="out is None"):
         score_ontarget_table(tmp_path / "in.csv", "context", None)
+
+
+def test_ensemble_save_names_are_one_per_member(tmp_path):
+    """A bare string is one member's name (it was split into characters); a count mismatch is
+    named before anything is written."""
+    from helixforge.crispr.ontarget_ensemble import OnTargetEnsemble
+
+    class _Member:
+        kind = "gbm"
+
+        def save(self, d):
+            d.mkdir(parents=True)
+
+    OnTargetEnsemble([_Member()]).save(tmp_path / "e", names="best")
+    assert (tmp_path / "e" / "best").is_dir()
+    with pytest.raises(ConfigError, match="names has 2 entries for 1 ensemble members"):
+        OnTargetEnsemble([_Member()]).save(tmp_path / "f", names=["a", "b"])

@@ -290,6 +290,10 @@ def test_seqlet_inputs_must_match_the_contributions(make_detector):
         extract_seqlets(attr, names=["a", "b"])
     with pytest.raises(ConfigError, match="window must be at least 1"):
         extract_seqlets(attr, window=0)
+    one = extract_seqlets(attr[:1], names="seq1", threshold=-1)  # was split into 4 names
+    assert set(one["seq"]) == {"seq1"}
+    with pytest.raises(ConfigError, match=r"names\[0\] must be a string"):
+        extract_seqlets(attr[:1], names=[None])
     seqlets = extract_seqlets(attr, [_SEQ] * 3, threshold=-1)
     with pytest.raises(InputError, match="differ in shape"):
         cluster_seqlets(attr, _SEQ, seqlets)

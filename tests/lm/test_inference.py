@@ -168,3 +168,18 @@ def test_a_model_path_that_is_not_a_path_is_named():
         embed(None, ["ACGT"])
     with pytest.raises(InputError, match="model path must be a path"):
         score(5, ["ACGT"])
+
+
+def test_score_frame_ids_are_one_per_sequence():
+    """One string is one id (it was split into characters); a count mismatch is named."""
+
+    from helixforge.core.errors import InputError
+    from helixforge.lm.inference import ScoreResult
+
+    res = ScoreResult(
+        np.array([-4.0]), np.array([2]), [np.zeros(2)], [["A", "C"]], "log-likelihood"
+    )
+    assert res.to_frame("seq1")["id"].tolist() == ["seq1"]
+    assert res.to_frame()["id"].tolist() == [0]
+    with pytest.raises(InputError, match="ids has 2 entries but 1 sequence"):
+        res.to_frame(["a", "b"])

@@ -53,6 +53,11 @@ def test_names_and_paths():
         as_names(["NGG", 3], "pams")
     with pytest.raises(ConfigError, match="pams is None"):
         as_names(None, "pams", allow_none=False)
+    # bytes are text, as in as_sequences (b'NGG' was iterated: "pams[0] ... an int (78)")
+    assert as_names(b"NGG", "pams") == ["NGG"]
+    assert as_names([b"NGG", bytearray(b"NAG")], "pams") == ["NGG", "NAG"]
+    with pytest.raises(InputError, match=r"pams\[1\]: bytes that are not ASCII"):
+        as_names(["NGG", b"\xff"], "pams")
     assert str(as_path("x.fa", "genome")) == "x.fa"
     with pytest.raises(InputError, match="genome is None"):
         as_path(None, "genome")

@@ -53,7 +53,16 @@ class OnTargetEnsemble(_ContextScorer):
         from helixforge.core.artifacts import save_json
 
         d = Path(directory)
-        names = list(names or [f"member{i}_{m.kind}" for i, m in enumerate(self.members)])
+        from helixforge.lm.inputs import as_names
+
+        names = as_names(names, "names") or [
+            f"member{i}_{m.kind}" for i, m in enumerate(self.members)
+        ]
+        if len(names) != len(self.members):
+            raise ConfigError(
+                f"names has {len(names)} entries for {len(self.members)} ensemble members",
+                hint="pass one subdirectory name per member, or no names",
+            )
         for name, m in zip(names, self.members, strict=True):
             m.save(d / name)
         cfg = {"format": "helixforge.crispr.ontarget", "kind": "ensemble", "enzyme": "spcas9",

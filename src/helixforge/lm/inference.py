@@ -164,11 +164,23 @@ class ScoreResult:
         return self.log_likelihood / np.maximum(self.n_tokens, 1)
 
     def to_frame(self, ids: Sequence | None = None):
+        """One row per sequence: id (`ids`, default 0…n-1), n_tokens, log_likelihood, ...;
+        `ids` must give one id per sequence (one string is one id, not its characters)."""
         import pandas as pd
+
+        from helixforge.core.errors import InputError
+
+        if ids is not None:
+            ids = [ids] if isinstance(ids, str) else list(ids)
+            if len(ids) != len(self.n_tokens):
+                raise InputError(
+                    f"ids has {len(ids)} entries but {len(self.n_tokens)} sequence(s) were scored",
+                    hint="pass one id per scored sequence, in the same order",
+                )
 
         return pd.DataFrame(
             {
-                "id": list(ids) if ids is not None else np.arange(len(self.n_tokens)),
+                "id": ids if ids is not None else np.arange(len(self.n_tokens)),
                 "n_tokens": self.n_tokens,
                 "log_likelihood": self.log_likelihood,
                 "mean_log_likelihood": self.mean_log_likelihood,

@@ -109,14 +109,14 @@ def as_sequences(values: Any, name: str = "sequences") -> list[str]:
 
 def as_names(values: Any, name: str, *, allow_none: bool = True) -> list[str] | None:
     """Names / codes given as one string or a list of strings → a list of str (a bare string is
-    one name, not its characters). None stays None when `allow_none`; other types are a
+    one name, not its characters; bytes are decoded as ASCII, as `as_sequence` does). None stays None when `allow_none`; other types are a
     `ConfigError` naming `name`."""
     if values is None:
         if allow_none:
             return None
         raise ConfigError(f"{name} is None", hint=f"pass a name or a list of names for {name}")
-    if isinstance(values, str):
-        return [values]
+    if isinstance(values, str | bytes | bytearray):
+        return [as_sequence(values, name)]  # b'NGG' is one name (iterating gave ints: 78, ...)
     if isinstance(values, Mapping | set | frozenset) or not isinstance(values, Iterable):
         raise ConfigError(
             f"{name} must be a string or a list of strings, got {_type_name(values)} "
@@ -124,6 +124,8 @@ def as_names(values: Any, name: str, *, allow_none: bool = True) -> list[str] | 
         )
     out = []
     for i, v in enumerate(values):
+        if isinstance(v, bytes | bytearray):
+            v = as_sequence(v, f"{name}[{i}]")
         if not isinstance(v, str):
             raise ConfigError(
                 f"{name}[{i}] must be a string, got {_type_name(v)} ({_short(v)})",

@@ -39,7 +39,7 @@ def extract_seqlets(
     Returns seq_index, seq, start, end (0-based, end exclusive), score, sequence; by score.
     """
     from helixforge.core.options import require_float, require_int
-    from helixforge.lm.inputs import as_sequences
+    from helixforge.lm.inputs import as_names, as_sequences
 
     c = np.asarray(contributions) if contributions is not None else np.zeros(0)
     if c.dtype.kind not in "fiub" or c.ndim not in (2, 3) or c.shape[-1] != 4:
@@ -62,7 +62,8 @@ def extract_seqlets(
     for arg, values in (("sequences", sequences), ("names", names)):
         if values is None:
             continue
-        values = as_sequences(values, arg) if arg == "sequences" else list(values)
+        # one string is one sequence / one name ('seq1' was split into 's', 'e', 'q', '1')
+        values = as_sequences(values, arg) if arg == "sequences" else as_names(values, arg)
         if len(values) != n:
             raise InputError(
                 f"{arg} has {len(values)} entries but contributions has {n} sequence(s)",

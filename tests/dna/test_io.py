@@ -115,6 +115,26 @@ def test_bed_to_sequences_honours_strand(genome_fa, tmp_path):
     assert both["sequence"].tolist() == ["ACGT", "ACGT", "GGG", "CCC"]
 
 
+def test_bed_table_strand_dot_or_missing_is_unstranded(genome_fa, tmp_path):
+    """A DataFrame not from read_bed with strand '.' was refused by a message saying '.' is
+    allowed ("strand '.' must be '+', '-' or '.'")."""
+    import pandas as pd
+
+    df = pd.DataFrame(
+        {"chrom": ["chr1", "chr2", "chr1"], "start": [0, 0, 0], "end": [4, 3, 4],
+         "strand": [".", "-", None]}
+    )  # fmt: skip
+    seqs = bed_to_sequences(df, Genome(genome_fa))
+    assert seqs["sequence"].tolist() == ["ACGT", "CCC", "ACGT"]
+    assert seqs["strand"].tolist() == ["+", "-", "+"]
+    bad = df.assign(strand=["x", "-", "+"])
+    with pytest.raises(InputError, match=r"strand 'x' is not '\+', '-' or '\.' \(unstranded"):
+        bed_to_sequences(bad, Genome(genome_fa))
+    errors = RowErrors(tmp_path / "t.bed")
+    assert len(bed_to_sequences(bad, Genome(genome_fa), errors=errors)) == 2
+    assert [(e.column, e.value) for e in errors] == [("strand", "x")]
+
+
 def test_bed_outside_contig_goes_to_errors(genome_fa, tmp_path):
     bed = tmp_path / "r.bed"
     bed.write_text("chr1\t0\t4\nchr1\t95\t120\nchrZ\t0\t5\n")

@@ -13,7 +13,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from helixforge.core.errors import EmptyInputError, InputError, NoUsableRowsError, RowErrors
+from helixforge.core.errors import (
+    EmptyInputError,
+    InputError,
+    NoUsableRowsError,
+    RowErrors,
+    is_missing,
+)
 from helixforge.core.io import open_text
 from helixforge.dna.io.fasta import strip_compression_suffix
 from helixforge.dna.io.genome import Genome
@@ -133,12 +139,22 @@ def bed_to_sequences(
     out_rows, seqs = [], []
     for line, row in df.iterrows():
         where = f"{source}, line {line}"
-        strands = ["+", "-"] if both_strands else [row.get("strand", "+") or "+"]
+        strand = row.get("strand", "+")
+        if is_missing(strand) or strand in ("", "."):  # unstranded, as read_bed reads it
+            strand = "+"
+        if not both_strands and strand not in ("+", "-"):
+            # '.' passed this check's message but not the check (a DataFrame not from read_bed)
+            exc = InputError(
+                f"{where}: strand {strand!r} is not '+', '-' or '.' (unstranded, read as '+')"
+            )
+            if errors is None:
+                raise exc
+            errors.add(int(line), "strand", str(strand), exc.message.split(": ", 1)[-1])
+            continue
+        strands = ["+", "-"] if both_strands else [strand]
         try:
             start, end = int(row["start"]) - flank, int(row["end"]) + flank
             for strand in strands:
-                if strand not in {"+", "-"}:
-                    raise InputError(f"{where}: strand {strand!r} must be '+', '-' or '.'")
                 seqs.append(g.fetch(str(row["chrom"]), start, end, strand, where=where))
                 rec = row.to_dict()
                 rec["strand"] = strand

@@ -1,5 +1,6 @@
 import json
 
+import numpy as np
 import pytest
 from transformers import AutoTokenizer
 
@@ -21,7 +22,40 @@ def test_dna_char_round_trip_and_unknown_policy(tmp_path):
     # soft-masking is dropped, U is T, IUPAC ambiguity codes become N, other characters [UNK]
     assert tok.decode(tok.encode("acgu")) == "ACGT"
     assert tok.decode(tok.encode("ARYK")) == "ANNN"
-    assert tok.hf.unk_token_id in tok.encode("AC-GT")
+    assert tok.hf.unk_token_id in tok.tokenize_ids(["AC-GT"])[0]  # the tokenizer's own policy
+
+
+@pytest.mark.parametrize("spec", ["dna-char", "dna-kmer:3", "dna-kmer:4:nonoverlap"])
+def test_encode_names_what_would_be_unk_and_decode_checks_ids(spec):
+    """encode('ACGT XYZ') quietly gave [UNK] tokens; decode(None) was a raw TypeError."""
+    from helixforge.core.errors import InputError
+
+    tok = build_tokenizer(spec)
+    for bad in ("ACGT XYZ", ">s1\nACGT", "AC-GT"):
+        with pytest.raises(InputError, match="outside the DNA alphabet"):
+            tok.encode(bad)
+    ids = tok.encode("ACGTAC")
+    assert tok.decode(np.array(ids)) == tok.decode(tuple(ids)) == "ACGTAC"
+    for bad, match in [
+        (None, "ids is None"),
+        ("ACGT", "ids is str"),
+        (5, "ids is int"),
+        (np.zeros((2, 3), int), r"shape \(2, 3\)"),
+        ([2, "A"], r"ids\[1\] is str"),
+        ([2, 1.0], r"ids\[1\] is float"),
+        ([2, 10_000], r"ids\[1\] = 10000 is not a token"),
+        ([-1], r"ids\[0\] = -1"),
+    ]:
+        with pytest.raises(InputError, match=match):
+            tok.decode(bad)
+
+
+def test_smiles_encode_names_whitespace():
+    from helixforge.core.errors import InputError
+
+    tok = build_tokenizer("smiles-atom")
+    with pytest.raises(InputError, match="whitespace inside a SMILES"):
+        tok.encode("CCO CC")
 
 
 def test_saved_tokenizer_loads_with_plain_autotokenizer(tmp_path):

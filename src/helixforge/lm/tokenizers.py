@@ -18,7 +18,8 @@ when the tokenizer is loaded with plain `AutoTokenizer`):
 * U is read as T;
 * IUPAC ambiguity codes (R Y S W K M B D H V) become N;
 * `dna-char` has an N token; a K-mer containing N becomes [UNK]; BPE keeps N as a symbol;
-* any other character becomes [UNK] (never an error; validate input upstream if you need one).
+* any other character becomes [UNK] in the tokenizer (`tokenize_ids` and the saved tokenizer
+  never raise); `SequenceTokenizer.encode` (one sequence from a user) refuses such a character.
 
 Every tokenizer has the special tokens [PAD]=0 [UNK]=1 [CLS]=2 [SEP]=3 [MASK]=4 and wraps a
 sequence as `[CLS] … [SEP]` (the decoder uses [CLS] as begin- and [SEP] as end-of-sequence).
@@ -34,7 +35,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -184,7 +185,8 @@ class SequenceTokenizer:
         self, seqs: Sequence[str], add_special_tokens: bool = False
     ) -> list[list[int]]:
         """Token ids per sequence, no truncation (long inputs are windowed by the caller).
-        One string is one sequence; None or a non-text item is an InputError naming it."""
+        One string is one sequence; None or a non-text item is an InputError naming it.
+        Characters outside the alphabet become [UNK] here (callers check rows first)."""
         from helixforge.lm.inputs import as_sequences
 
         texts = [self.preprocess(s) for s in as_sequences(seqs, "seqs")]
@@ -194,32 +196,77 @@ class SequenceTokenizer:
         return [list(x) for x in enc["input_ids"]]
 
     def encode(self, seq: str, add_special_tokens: bool = True) -> list[int]:
-        """Token ids of one sequence (a list of sequences is `tokenize_ids`)."""
+        """Token ids of one sequence (a list of sequences is `tokenize_ids`). A character this
+        DNA / SMILES tokenizer would read as [UNK] (a space, a '>' header, a digit in DNA) is an
+        `InputError` naming it; `self.hf` keeps the tokenizer's own [UNK] policy."""
+        from helixforge.core.errors import InputError
         from helixforge.lm.inputs import as_sequence
+        from helixforge.lm.tokenizer_backends import spec_check
 
         if isinstance(seq, list | tuple):
-            from helixforge.core.errors import InputError
-
             raise InputError(
                 f"encode() takes one sequence, got a {type(seq).__name__} of {len(seq)}",
                 hint="use tokenize_ids(list_of_sequences) for several",
             )
-        return self.tokenize_ids([as_sequence(seq, "seq")], add_special_tokens)[0]
+        seq = as_sequence(seq, "seq")
+        check = spec_check(getattr(self, "spec", None))
+        why = check.problem(seq) if check is not None else None
+        if why:  # it became [UNK] tokens without a word
+            raise InputError(
+                f"seq: {why}",
+                hint="pass the sequence alone (no spaces, line breaks or '>name' lines; "
+                "dna.io.read_fasta reads FASTA text)",
+            )
+        return self.tokenize_ids([seq], add_special_tokens)[0]
 
     def decode(self, ids: Sequence[int]) -> str:
-        """Back to a sequence (special tokens dropped)."""
+        """Back to a sequence (special tokens dropped). `ids` is a list (tuple, 1-D array) of
+        token ids of this tokenizer; anything else is an `InputError` naming it."""
+        ids = self._check_ids(ids)
         if self.spec.kind == "dna-kmer" and self.spec.overlap:
             toks = [
-                t
-                for t in self.hf.convert_ids_to_tokens(list(ids))
-                if t not in self.hf.all_special_tokens
+                t for t in self.hf.convert_ids_to_tokens(ids) if t not in self.hf.all_special_tokens
             ]
             if not toks:
                 return ""
             return toks[0] + "".join(t[-1] for t in toks[1:])
-        return self.hf.decode(
-            list(ids), skip_special_tokens=True, clean_up_tokenization_spaces=False
-        )
+        return self.hf.decode(ids, skip_special_tokens=True, clean_up_tokenization_spaces=False)
+
+    def _check_ids(self, ids: Any) -> list[int]:
+        """`ids` as a list of int token ids in 0 … vocab_size − 1; None, a string, a 2-D array,
+        a non-integer or an id outside the vocabulary is an `InputError` (raw TypeErrors or a
+        silent '' before)."""
+        import numpy as np
+
+        from helixforge.core.errors import InputError
+
+        if ids is None or isinstance(ids, str | bytes | bytearray | Mapping):
+            raise InputError(
+                f"ids is {'None' if ids is None else type(ids).__name__ + ' ' + repr(ids)[:40]}, "
+                "not a list of token ids",
+                hint="pass what encode() returned (a list of ints); encode() takes a sequence",
+            )
+        if getattr(ids, "ndim", 1) != 1:
+            raise InputError(
+                f"ids is an array of shape {tuple(np.shape(ids))}; decode() takes one 1-D list",
+                hint="decode each row: [tok.decode(row) for row in ids]",
+            )
+        try:
+            items = list(ids.tolist() if hasattr(ids, "tolist") else ids)
+        except TypeError:
+            raise InputError(
+                f"ids is {type(ids).__name__} ({repr(ids)[:40]}), not a list of token ids",
+                hint="pass what encode() returned (a list of ints)",
+            ) from None
+        n = len(self.hf)
+        for i, v in enumerate(items):
+            if isinstance(v, bool) or not isinstance(v, int | np.integer):
+                raise InputError(
+                    f"ids[{i}] is {type(v).__name__} ({repr(v)[:40]}), not a token id (an int)"
+                )
+            if not 0 <= v < n:
+                raise InputError(f"ids[{i}] = {v} is not a token of this tokenizer (ids 0…{n - 1})")
+        return [int(v) for v in items]
 
     def affixes(self) -> tuple[list[int], list[int]]:
         """(ids before, ids after) a sequence, e.g. ([CLS], [SEP]); ([BOS], []) for some decoders.

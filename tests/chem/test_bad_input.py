@@ -276,7 +276,7 @@ CASES = {
     "predict without -o": (["chem", "predict", "{run}", "{lib}"], "--out"),
     "predict out is a directory": (["chem", "predict", "{run}", "{lib}", "-o", "{out}"], "--out"),
     "predict out exists": (["chem", "predict", "{run}", "{lib}", "-o", "{afile}"], "already exists"),
-    "predict quote never closed past the first chunk": (["chem", "predict", "{run}", "{quotelate}", "-o", "{out}/p.csv", "--chunk-size", "20"], "never closed"),
+    "predict not UTF-8 past the first chunk": (["chem", "predict", "{run}", "{quotelate}", "-o", "{out}/p.csv", "--chunk-size", "20"], "not UTF-8"),
     "predict nothing usable": (["chem", "predict", "{run}", "{badlib}", "-o", "{out}/p.csv"], "none of the"),
     # ---- evaluate / standardize
     "evaluate unknown target": (["chem", "evaluate", "{run}", "{data}", "--label-col", "pIC50", "-o", "{out}/ev"], "pIC50"),
@@ -331,7 +331,8 @@ def files(tmp_path_factory, make_table):
     (tmp / "onemol.csv").write_text("smiles,y\n" + "".join(f"CCO,{i}\n" for i in range(20)))
     pd.DataFrame({"smiles": ["CCO", "c1ccccc1N", "oops(("]}).to_csv(tmp / "lib.csv", index=False)
     pd.DataFrame({"smiles": ["oops((", ""]}).to_csv(tmp / "badlib.csv", index=False)
-    (tmp / "quotelate.csv").write_text("smiles\n" + "CCO\n" * 50 + '"CCN\n' + "CCC\n" * 5)
+    # 20 Latin-1 lines after 50 good ones: more than stray ones, refused while reading chunk 3
+    (tmp / "quotelate.csv").write_bytes(b"smiles\n" + b"CCO\n" * 50 + b"C\xe9C\n" * 20)
     for name in ("empty", "header", "binary", "dup", "badsmiles", "nolabels", "textlabels",
                  "badlib", "lib", "const", "three", "onemol", "quotelate"):  # fmt: skip
         f[name] = str(tmp / f"{name}.csv")

@@ -12,13 +12,13 @@ from helixforge.cli.app import app
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("smiles\n", "no data rows"),  # found by the chunk reader, after the staging folder
-        ("smiles\n" + "CCO\n" * 50 + '"CCN\n' + "CCC\n" * 5, "never closed"),  # in chunk 3
+        (b"smiles\n", "no data rows"),  # found by the chunk reader, after the staging folder
+        (b"smiles\n" + b"CCO\n" * 50 + b"C\xe9C\n" * 20, "not UTF-8"),  # in chunk 3
     ],
 )
 def test_an_input_refused_while_reading_leaves_no_staging_folder(tmp_path, text, expected):
     lib = tmp_path / "lib.csv"
-    lib.write_text(text)
+    lib.write_bytes(text)
     argv = ["chem", "admet", str(lib), "-o", str(tmp_path / "a.csv"), "-q", "--jobs", "1"]
     res = CliRunner().invoke(app, [*argv, "--chunk-size", "20", "--endpoints", "qed"])
     assert res.exit_code == 2 and expected in res.output, res.output

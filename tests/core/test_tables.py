@@ -242,8 +242,7 @@ def test_blank_header_cells_get_names_and_leading_blank_lines_keep_numbering(tmp
         (b"smiles,y\n\n\n", "no data rows"),
         (b"PK\x03\x04\x00\x00\x08\x00binary", "ZIP archive"),  # named (or an .xlsx)
         (b"smiles,y\n\xff\xfe,1\n", "not UTF-8"),
-        (b'smiles,y\n"CCO,1\nCCN,2\n', r"line 2: a quoted field opened here is never closed"),
-        (b'"smiles,y\nC,1\n', "never closed"),
+        (b'"smiles,y\nC,1\n', "line 1: the header line has broken quoting"),
     ],
 )
 def test_unreadable_files_are_clear_errors(tmp_path, content, match):
@@ -506,3 +505,22 @@ def test_a_named_pipe_given_to_the_python_api_is_named_not_read_as_empty(tmp_pat
     os.mkfifo(tmp_path / "stream")
     with pytest.raises(InputError, match="named pipe"):
         read_table(tmp_path / "stream")  # was 'file is empty' (a FIFO's size is 0)
+
+
+@pytest.mark.parametrize(
+    "text", [b'smiles,y\n"CCO,1\nCCN,2\n', b'smiles,y\nCCO,1\nCCN,2\n"CCC,3\n']
+)
+def test_a_quote_never_closed_before_the_end_costs_its_own_line_only(tmp_path, text):
+    """It refused the whole file (a stray quote near the end of a million-row screen)."""
+    from helixforge.core.errors import RowErrors
+
+    path = tmp_path / "q.csv"
+    path.write_bytes(text)
+    errors = RowErrors(path)
+    df = read_table(path, errors=errors)
+    bad = [e.row for e in errors]
+    assert len(df) + len(bad) == text.count(b"\n") - 1 and len(bad) == 1
+    assert "unbalanced quote" in next(iter(errors)).reason
+    chunks = list(iter_table(path, 1))
+    assert sum(len(c.frame) for c in chunks) == len(df)
+    assert [e.row for c in chunks for e in c.errors] == bad

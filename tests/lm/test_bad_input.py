@@ -399,14 +399,15 @@ def test_pretrain_batch_past_this_machines_memory_is_refused(w, tmp_path):
 
 
 def test_refused_lm_predict_leaves_no_staging_folder(w, tmp_path):
-    """`lm predict` refused at a stray quote on the last line (after finished chunks) left
-    .<out>.partial behind, a folder no --resume could get past."""
+    """`lm predict` refused after finished chunks (here: a tail of Latin-1 lines, more than
+    stray ones) left .<out>.partial behind, a folder no --resume could get past."""
     good = "".join(f"{s},1\n" for s in SEQS * 4)
-    (tmp_path / "q.csv").write_text("sequence,label\n" + good + '"ACGT,1\n')
+    tail = b"AC\xe9GT,1\n" * 20
+    (tmp_path / "q.csv").write_bytes(("sequence,label\n" + good).encode() + tail)
     out = tmp_path / "o" / "p.csv"
     res = runner.invoke(app, ["lm", "predict", str(w / "ft"), str(tmp_path / "q.csv"), "-o",
                               str(out), "--chunk-size", "8"])  # fmt: skip
-    assert res.exit_code == 2 and "never closed" in res.output, res.output
+    assert res.exit_code == 2 and "not UTF-8" in res.output, res.output
     assert list(out.parent.iterdir()) == []
 
 

@@ -7,11 +7,11 @@ Python's csv module does the parsing; this module adds what a table reader owes 
   field, read as missing);
 - every record that cannot become a row (wrong number of fields, broken quoting, every field
   empty, bytes that are not UTF-8, NUL bytes) reported as a `BadLine` instead of being
-  dropped; a stray quote that csv would run on to a later line's quote costs its own line
-  only (the lines it swallowed are read as records);
+  dropped; a stray quote that csv would run on to a later line's quote (or to the end of the
+  file) costs its own line only (the lines it swallowed are read as records);
 - clear `InputError`s naming the file for what makes a whole file unreadable: binary content,
-  a file in another encoding than UTF-8, a truncated compressed stream, no header, duplicate
-  header names, a quote that is never closed.
+  a file in another encoding than UTF-8, a truncated compressed stream, no header, broken
+  quoting in the header, duplicate header names.
 
 One damaged record is a `BadLine`; damage to the file as a whole is an `InputError`. For bytes
 that are not UTF-8 (and NUL bytes) the line between the two is `too_many_damaged`: the header
@@ -425,9 +425,9 @@ def _raw_records(
     `STRAY_QUOTE` for the line of a stray quote.
 
     A quote that strays (one line opens a field the next lines never close, until a quote
-    further down ends it with text after it) is charged to its own line alone: the reader
-    restarts at the next line, so the swallowed records are read, not lost in one error.
-    A quote never closed until the end of the file stays an `InputError`."""
+    further down ends it with text after it, or until the end of the file) is charged to its
+    own line alone: the reader restarts at the next line, so the swallowed records are read,
+    not lost in one error (a stray quote near the end of a million-row file refused it)."""
     lines: list[str] = []
     source: Iterator[str] = iter(fh)
     reader = csv.reader(
@@ -443,13 +443,9 @@ def _raw_records(
         except UnicodeDecodeError as exc:  # UTF-16 (with its BOM) is decoded strictly
             raise _not_utf16(path, exc) from None
         except csv.Error as exc:
-            if "end of data" in str(exc):
-                raise InputError(
-                    f"{path}, line {line}: a quoted field opened here is never closed "
-                    "(the rest of the file would be read into it)",
-                    hint="close the quote, or remove the stray quote character",
-                ) from None
-            if len(lines) > 1 and _stray_quote(lines):
+            # a quote never closed before the end of the file strays from its line as well:
+            # that line is the bad record, the lines after it are read as records of their own
+            if ("end of data" in str(exc) and lines) or (len(lines) > 1 and _stray_quote(lines)):
                 yield line, STRAY_QUOTE, lines[0]
                 rest, lines = lines[1:], []
                 line += 1

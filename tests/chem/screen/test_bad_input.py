@@ -73,7 +73,7 @@ CASES = [
     ("binary-library", {"library_bytes": b"\x00\x01\x02PK\x03\x04" * 50}, "binary"),
     ("truncated-gz", {"library_gz_cut": True}, "truncated"),
     # refused while reading chunk 3: no staging folder (.hits.parquet.partial) is left behind
-    ("unclosed-quote-past-the-first-chunk", {"library_text": "smiles\n" + "CCO\n" * 50 + '"CCN\n' + "CCC\n" * 5, "args": ["--chunk-size", "20"]}, "never closed"),
+    ("not-utf8-past-the-first-chunk", {"library_bytes": b"smiles\n" + b"CCO\n" * 50 + b"C\xe9C\n" * 20, "args": ["--chunk-size", "20"]}, "not UTF-8"),
     ("sdf-with-input-col", {"library_text": "x\n", "name": "lib.sdf", "args": ["--input-col", "mol"]}, "SD file"),
 ]  # fmt: skip
 

@@ -244,7 +244,7 @@ def predict_table(
     resumed = resume and stage.exists()
     state = _resume_state(stage, key, resume)
     rows_in = 0
-    # a refusal while reading a later chunk (a quote never closed on line 50,000) removes the
+    # a refusal while reading a later chunk (e.g. a file whose later lines are not UTF-8) removes the
     # staging folder this job made: a resume could never get past it; a resumed one is kept
     with (
         discard_stage_on_refusal(stage, keep=resumed),

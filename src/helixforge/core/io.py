@@ -537,8 +537,8 @@ def discard_stage_on_refusal(
 ) -> Iterator[None]:
     """Remove a resumable job's staging folder when the job is refused (a `HelixError`: a
     problem in the input or the model found while reading a later chunk, such as a tail of
-    lines that are not UTF-8 from line 50,000). Resuming could never get past it, since the input has to
-    change. An interrupt or a bug keeps the folder for --resume, and so does a refusal when
+    lines that are not UTF-8 from line 50,000). Resuming could never get past it, since the
+    input has to change. An interrupt or a bug keeps the folder for --resume, and so does a refusal when
     the folder was there before this job (an earlier run's finished chunks are not lost to a
     mistyped option). `keep` overrides that test when the caller made the folder already
     (keep=True: it holds a resumed run's chunks)."""

@@ -115,3 +115,32 @@ def test_scores_name_missing_or_non_base_input():
     assert cfd_score(spacer.encode(), (spacer + "AGG").encode()) == 1.0
     assert cfd_score(spacer + "NGG", spacer + "AGG") == 1.0  # the spacer's PAM is ignored
     assert np.isnan(cfd_score(spacer, spacer[:-1] + "NAGG"))  # N in the site: NaN, as documented
+
+
+def test_specificity_and_microhomology_name_bad_input():
+    """specificity(None) was NaN and specificity(-100) inf; microhomology_scores(None) was a raw
+    AttributeError."""
+    from helixforge.core.errors import ConfigError, InputError
+    from helixforge.crispr.scoring import microhomology_scores
+
+    np.testing.assert_allclose(specificity(np.array([0.0, 100.0, np.nan])), [100.0, 50.0, np.nan])
+    for bad, match in [
+        (None, "score_sum is None"),
+        ("12", "score_sum is '12'"),
+        (-100, r"score_sum = -100.0 is not a sum"),
+        (np.array([1.0, -3.0]), r"score_sum\[1\] = -3.0"),
+        (float("inf"), "score_sum = inf"),
+        ({"a": 1}, "score_sum is dict"),
+    ]:
+        with pytest.raises(InputError, match=match):
+            specificity(bad)
+    seq = "A" * 10 + "GC" + "GC" + "T" * 10
+    assert microhomology_scores(seq.encode(), 12) == (362, 100)
+    with pytest.raises(InputError, match="seq is missing"):
+        microhomology_scores(None)
+    with pytest.raises(InputError, match="FASTA header"):
+        microhomology_scores(">s\n" + seq)
+    with pytest.raises(ConfigError, match="breakpoint must be an integer"):
+        microhomology_scores(seq, "12")
+    with pytest.raises(ConfigError, match="length_weight must be"):
+        microhomology_scores(seq, 12, length_weight=0)

@@ -180,8 +180,31 @@ def mit_score(spacer: str, protospacer: str) -> float:
 
 
 def specificity(score_sum: float | np.ndarray) -> float | np.ndarray:
-    """CRISPOR guide specificity: 100 / (100 + Σ off-target scores), 0–100 (100 = no off-targets)."""
-    return 100.0 * 100.0 / (100.0 + np.asarray(score_sum, dtype=float))
+    """CRISPOR guide specificity: 100 / (100 + Σ off-target scores), 0–100 (100 = no off-targets).
+
+    `score_sum` is a number ≥ 0 or an array of them (NaN stays NaN: a sum not computed); None,
+    text, a negative or an infinite sum is an `InputError` (None gave NaN and -100 inf)."""
+    if score_sum is None or isinstance(score_sum, str | bytes | bool):
+        raise InputError(
+            f"score_sum is {score_sum!r}, not an off-target score sum",
+            hint="pass Σ CFD or MIT scores of a guide's off-targets (0 when it has none)",
+        )
+    try:
+        arr = np.asarray(score_sum, dtype=float)
+    except (TypeError, ValueError):
+        raise InputError(
+            f"score_sum is {type(score_sum).__name__} ({repr(score_sum)[:40]}), not a number "
+            "or an array of numbers"
+        ) from None
+    bad = ~np.isnan(arr) & ~((arr >= 0) & np.isfinite(arr))
+    if bad.any():
+        where = "" if arr.ndim == 0 else f"[{int(np.flatnonzero(bad.ravel())[0])}]"
+        raise InputError(
+            f"score_sum{where} = {arr.ravel()[bad.ravel()][0]!r} is not a sum of off-target scores "
+            "(a finite number ≥ 0)"
+        )
+    out = 100.0 * 100.0 / (100.0 + arr)
+    return float(out) if arr.ndim == 0 else out
 
 
 def supports_cfd(spacer_length: int, pam_side: str, pam_length: int) -> bool:
@@ -210,9 +233,14 @@ def microhomology_scores(
     the sum from deletions whose length is not a multiple of 3 (frameshifts).
     `breakpoint` defaults to the middle of `seq`. Returns (0, 0) when there is no microhomology.
     """
-    s = seq.upper()
+    from helixforge.core.options import require_float, require_int
+    from helixforge.dna.sequence import check_nucleotides
+    from helixforge.lm.inputs import as_sequence
+
+    s = check_nucleotides([as_sequence(seq, "seq")], "seq")[0].upper()  # None: AttributeError
+    length_weight = require_float(length_weight, "length_weight", low=0, low_open=True)
     n = len(s)
-    left = n // 2 if breakpoint is None else int(breakpoint)
+    left = n // 2 if breakpoint is None else require_int(breakpoint, "breakpoint", min_value=None)
     if not 2 < left < n - 1:
         raise InputError(f"breakpoint {left} must lie inside the {n}-nt sequence")
     gc_cum = [0]

@@ -539,3 +539,37 @@ def test_sample_refuses_an_n_it_cannot_hold_in_memory():
         with pytest.raises(ConfigError, match="10,000,000.*memory"):
             prior.sample(n, seed=0)
     assert len(prior.sample(3, seed=0)[0]) == 3
+
+
+def test_train_prior_twice_gives_the_same_bytes_but_timings(tmp_path: Path):
+    """history.jsonl, checkpoint/state.json and summary.json held wall-clock seconds, so two
+    runs of the same command and seed differed; the seconds now live in timings.json alone
+    (still logged, returned, and summed over a resume)."""
+    import filecmp
+
+    from helixforge.chem.generate.train_prior import train_prior
+
+    corpus = tmp_path / "corpus.smi"
+    corpus.write_text("\n".join(["C1CC", *CORPUS * 20]) + "\n")
+    kw = dict(config={"hidden_size": 16, "num_layers": 1, "embedding_dim": 8}, block_size=100,
+              val_size=20, batch_size=32, max_molecules=250, seed=3)  # fmt: skip
+    logged: list[str] = []
+    b = train_prior(corpus, tmp_path / "a", **kw)
+    (tmp_path / "a").rename(tmp_path / "b")  # the same command: the same --out
+    a = train_prior(corpus, tmp_path / "a", log=logged.append, **kw)
+    files = sorted(
+        str(p.relative_to(tmp_path / "a")) for p in (tmp_path / "a").rglob("*") if p.is_file()
+    )
+    assert files == sorted(
+        str(p.relative_to(tmp_path / "b")) for p in (tmp_path / "b").rglob("*") if p.is_file()
+    )
+    assert "timings.json" in files and "history.jsonl" in files
+    _, differ, errors = filecmp.cmpfiles(tmp_path / "a", tmp_path / "b", files, shallow=False)
+    assert differ in ([], ["timings.json"]) and not errors, differ
+    assert "seconds" not in (tmp_path / "a" / "history.jsonl").read_text()
+    assert "seconds" not in json.loads((tmp_path / "a" / "summary.json").read_text())
+    assert a["seconds"] >= 0 and b["seconds"] >= 0 and '"seconds"' in logged[-1]
+    first = json.loads((tmp_path / "a" / "timings.json").read_text())["seconds"]
+    assert first >= 0
+    train_prior(corpus, tmp_path / "a", resume=True, **{**kw, "log": None})
+    assert json.loads((tmp_path / "a" / "timings.json").read_text())["seconds"] >= first

@@ -15,7 +15,10 @@ position) and a line in history.jsonl (train loss, held-out NLL per molecule, va
 few hundred samples); `resume=True` continues from the last checkpoint exactly (same batches
 as an uninterrupted run); the resume key is the corpus sha256 and every option that changes
 the result. `max_minutes` stops cleanly after the block that passes the budget (resume
-later). The run directory: prior/ (the trained prior), checkpoint/, history.jsonl, summary.json.
+later). The run directory: prior/ (the trained prior), checkpoint/, history.jsonl, summary.json
+and timings.json: the wall-clock seconds (logged with each block, returned in the summary
+dict, summed over resumed sessions) live there alone, so that every other file of two runs of
+the same command and seed is the same bytes.
 Unusable lines (empty, not a SMILES RDKit can parse, characters outside the SMILES alphabet,
 tokens outside an --init prior's vocabulary, longer than max_len tokens, bytes that are not
 UTF-8 as the shared table reader judges them) are not trained on:
@@ -239,6 +242,7 @@ def train_prior(
     from helixforge.chem.generate.corpus import iter_blocks, iter_smiles
     from helixforge.chem.generate.prior import DEFAULT_CONFIG, Prior
     from helixforge.chem.generate.vocab import Vocabulary
+    from helixforge.core.artifacts import TIMING_FILE, RunDir
     from helixforge.core.checkpoints import check_resume_key, load_checkpoint, save_checkpoint
     from helixforge.core.io import atomic_file, check_output
     from helixforge.core.options import require_int
@@ -342,16 +346,28 @@ def train_prior(
     val_rows, _ = encode_many(
         prior, [s for _, s in zip(range(val_size), iter_smiles(corpus, column, bad_lines))]
     )
-    state = {"epoch": 0, "block": 0, "step": 0, "molecules": 0, "skipped": 0, "seconds": 0.0}
+    state = {"epoch": 0, "block": 0, "step": 0, "molecules": 0, "skipped": 0}
+    seconds_before = 0.0  # wall-clock seconds of earlier sessions of this run (timings.json)
     if saved is not None:
         state = load_checkpoint(ckpt, model=prior.model, optimizer=optimizer)["train"]
+        seconds_before = float(state.pop("seconds", 0.0))  # a checkpoint that still held them
+        timing = out / TIMING_FILE
+        if timing.is_file():
+            try:
+                seconds_before = float(json.loads(timing.read_text("utf-8"))["seconds"])
+            except (OSError, ValueError, KeyError, TypeError):
+                pass  # unreadable: only the reported seconds are lost, not the training
         say(f"resuming at step {state['step']} (epoch {state['epoch']}, block {state['block']})")
     scheduler = make_scheduler(optimizer, tcfg, total_steps, last_step=state["step"])
     stepper = TrainStep(
         prior.model, optimizer, scheduler, nll_loss_fn(prior), torch.device("cpu"), tcfg
     )
-    t_start = time.perf_counter() - state["seconds"]
-    session_start = time.perf_counter()
+    session_start = time.perf_counter()  # --max-minutes counts this session only
+
+    def seconds() -> float:
+        """Wall-clock seconds of training so far, earlier sessions included."""
+        return seconds_before + time.perf_counter() - session_start
+
     finished, stopped = False, False
     while state["epoch"] < epochs and not finished and not stopped:
         blocks = iter_blocks(corpus, block_size, skip=val_size, column=column, drop=bad_lines)
@@ -375,14 +391,15 @@ def train_prior(
                 state["molecules"] += len(batch)
             state["skipped"] += skipped
             state["block"] = b + 1
-            state["seconds"] = time.perf_counter() - t_start
             rec = {
                 "epoch": state["epoch"], "block": b, "step": state["step"],
                 "molecules": state["molecules"], "train_loss": sum(losses) / max(len(losses), 1),
                 "val_nll": heldout_nll(prior, val_rows), "validity_256": sample_validity(prior),
-                "lr": optimizer.param_groups[0]["lr"], "seconds": round(state["seconds"], 1),
+                "lr": optimizer.param_groups[0]["lr"],
             }  # fmt: skip
-            say(json.dumps(rec))
+            # the seconds are logged and kept in timings.json, the one file two runs of the
+            # same command and seed differ in; history.jsonl and the checkpoint hold none
+            say(json.dumps({**rec, "seconds": round(seconds(), 1)}))
             with open(out / "history.jsonl", "a", encoding="utf-8") as f:
                 f.write(json.dumps(rec) + "\n")
             meta = {"resume_key": key, "vocab": vocab.to_dict(), "rows": rows, "bad": bad,
@@ -390,6 +407,7 @@ def train_prior(
                     "train": state}  # fmt: skip
             save_checkpoint(ckpt, model=prior.model, optimizer=optimizer, state=meta)
             prior.save(out / "prior", dtype=save_dtype)
+            RunDir(out, create=False).save_timing(seconds=seconds())
             if finished:
                 break
             if max_minutes and (time.perf_counter() - session_start) / 60 >= max_minutes:
@@ -411,7 +429,9 @@ def train_prior(
     }  # fmt: skip
     with atomic_file(out / "summary.json") as tmp:
         tmp.write_text(json.dumps(summary, indent=1))
-    return summary
+    total = seconds()
+    RunDir(out, create=False).save_timing(seconds=total)  # kept out of summary.json
+    return {**summary, "seconds": round(total, 3)}
 
 
 def nll_loss_fn(prior):

@@ -117,6 +117,12 @@ def test_bad_auto_options_are_refused_before_work(tmp_path, kwargs, message):
 def test_parse_candidates():
     assert parse_candidates("cnn, resnet") == ("cnn", "resnet")
     assert parse_candidates(None) == ("cnn", "resnet", "resnet_pos")
+    assert parse_candidates(("cnn", " resnet")) == ("cnn", "resnet")
+    # a number was a raw TypeError ('int' object is not iterable)
+    with pytest.raises(ConfigError, match="--auto-candidates must be a string or a list"):
+        parse_candidates(5)
+    with pytest.raises(ConfigError, match=r"--auto-candidates\[1\] must be a string"):
+        parse_candidates(["cnn", None])
 
 
 def test_cli_auto_is_the_default_and_bad_candidates_are_refused(tmp_path):

@@ -72,10 +72,19 @@ class AutoSearch:
 
 
 def parse_candidates(text: str | Sequence[str] | None) -> tuple[str, ...]:
-    """'cnn,resnet' → ('cnn', 'resnet'); None → the default candidates."""
+    """'cnn,resnet' or ['cnn', 'resnet'] → ('cnn', 'resnet'); None → the default candidates.
+    A number, a mapping or a non-text item is a `ConfigError` naming --auto-candidates."""
+    from helixforge.lm.inputs import as_names
+
     if text is None:
         return DEFAULT_CANDIDATES
-    items = text.split(",") if isinstance(text, str) else list(text)
+    if isinstance(text, str):
+        items = text.split(",")
+    else:
+        try:
+            items = as_names(text, "--auto-candidates")  # 5 was a raw TypeError
+        except ConfigError as exc:
+            raise ConfigError(exc.message, hint="e.g. 'cnn,resnet' or ['cnn', 'resnet']") from None
     return tuple(s.strip() for s in items if s.strip())
 
 

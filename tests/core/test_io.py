@@ -661,3 +661,15 @@ def test_an_output_path_that_is_a_named_pipe_or_device_is_refused(tmp_path, over
     with pytest.raises(ConfigError, match="character device"):
         check_output("/dev/null", overwrite=overwrite)
     assert fifo.is_fifo()
+
+
+def test_one_cache_root_with_the_data_folder_below_it(tmp_path, monkeypatch):
+    from helixforge.core.io import cache_root, data_cache_root
+    from helixforge.datasets.registry import cache_root as dataset_cache
+
+    monkeypatch.delenv("HELIX_CACHE", raising=False)
+    monkeypatch.setenv("HELIX_CACHE_DIR", str(tmp_path / "all"))
+    assert cache_root() == tmp_path / "all"
+    assert data_cache_root() == dataset_cache() == tmp_path / "all" / "data"  # moved with it
+    monkeypatch.setenv("HELIX_CACHE", str(tmp_path / "datasets"))  # the older name: data only
+    assert data_cache_root() == tmp_path / "datasets" and cache_root() == tmp_path / "all"

@@ -36,6 +36,28 @@ _STREAM_ERRORS = (EOFError, zlib.error, gzip.BadGzipFile, struct.error)
 _BGZF_EOF = bytes.fromhex("1f8b08040000000000ff0600424302001b0003000000000000000000")
 
 
+CACHE_ENV = "HELIX_CACHE_DIR"  # everything HelixForge caches lives below it
+DATA_CACHE_ENV = "HELIX_CACHE"  # the data folder alone (older name, still honoured)
+
+
+def cache_root() -> Path:
+    """`$HELIX_CACHE_DIR`, else the platform's user cache folder (~/.cache/helixforge on
+    Linux): embeddings, FCD statistics and, below `data/`, datasets and genome indexes."""
+    env = os.environ.get(CACHE_ENV)
+    if env:
+        return Path(env).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("helixforge", appauthor=False))
+
+
+def data_cache_root() -> Path:
+    """Where `helix data fetch` puts datasets and genome copies / indexes are kept:
+    `$HELIX_CACHE` when set (its older meaning), else `cache_root() / "data"`."""
+    env = os.environ.get(DATA_CACHE_ENV)
+    return Path(env).expanduser() if env else cache_root() / "data"
+
+
 def is_gzip(path: str | os.PathLike) -> bool:
     """True when the file starts with the gzip magic bytes (plain gzip and BGZF alike)."""
     try:

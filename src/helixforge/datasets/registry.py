@@ -103,7 +103,10 @@ def get_dataset(name: str) -> Dataset:
 
 
 def cache_root() -> Path:
-    return Path(os.environ.get("HELIX_CACHE", Path.home() / ".cache" / "helixforge" / "data"))
+    """The data cache (`core.io.data_cache_root`: $HELIX_CACHE, else $HELIX_CACHE_DIR/data)."""
+    from helixforge.core.io import data_cache_root
+
+    return data_cache_root()
 
 
 def mirror_root() -> Path | None:

@@ -26,20 +26,16 @@ from pathlib import Path
 
 import numpy as np
 
-CACHE_ENV = "HELIX_CACHE_DIR"
 CACHE_FILE = "embeddings.sqlite"
 _BUSY_TIMEOUT = 120.0  # seconds a writer waits for another
 _LOOKUP_CHUNK = 500  # SQLite's default limit on host parameters is 999+
 
 
 def cache_dir() -> Path:
-    """`$HELIX_CACHE_DIR`, else the platform's user cache folder (~/.cache/helixforge on Linux)."""
-    env = os.environ.get(CACHE_ENV)
-    if env:
-        return Path(env).expanduser()
-    import platformdirs
+    """`$HELIX_CACHE_DIR`, else the platform's user cache folder (`core.io.cache_root`)."""
+    from helixforge.core.io import cache_root
 
-    return Path(platformdirs.user_cache_dir("helixforge", appauthor=False))
+    return cache_root()
 
 
 class EmbeddingCache:

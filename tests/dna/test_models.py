@@ -314,3 +314,29 @@ def test_a_diverged_run_is_refused_even_when_its_weights_stay_finite():
         SequenceModel(arch="cnn", epochs=1, lr=1e30, batch_size=32, threads=1).fit(
             seqs, y, valid=(seqs[:16], y[:16])
         )
+
+
+def test_one_string_is_one_sequence_and_bad_items_are_named(resnet):
+    """fit('ACGT…', y) trained on one-base sequences and predict('ACGT…') gave one row per
+    base; None was a raw TypeError and a pasted '>' header was scored."""
+    s = planted(1, seed=5)[0][0]
+    assert resnet.predict(s).shape == (1, 1)
+    np.testing.assert_allclose(resnet.predict(s), resnet.predict([s]))
+    assert resnet.predict_proba(np.array([s, s])).shape == (2, 2)
+    with pytest.raises(InputError, match="sequences is None"):
+        resnet.predict(None)
+    with pytest.raises(InputError, match=r"sequences\[0\] is missing"):
+        resnet.predict([None])
+    with pytest.raises(InputError, match=r"sequences\[1\]: character '>' .* FASTA header"):
+        resnet.predict([s, ">seq2\n" + s])
+    with pytest.raises(ConfigError, match="batch_size must be at least 1"):
+        resnet.predict([s], batch_size=0)
+    model = SequenceModel(arch="resnet", epochs=1, batch_size=32, threads=1)
+    with pytest.raises(InputError, match=r"1 sequence\(s\) but 4 labels"):
+        model.fit("ACGTACGTAC", [0, 1, 0, 1])
+    with pytest.raises(InputError, match=r"1 sequence\(s\) but y is int"):
+        model.fit("ACGTACGTAC", 1)
+    with pytest.raises(InputError, match=r"sequences\[1\]: character ' ' .* whitespace"):
+        model.fit(["ACGTACGT", "ACGT ACGT"], [0, 1])
+    with pytest.raises(InputError, match=r"valid sequences\[0\] is missing"):
+        model.fit(["ACGTACGT", "ACGTACGA"], [0, 1], valid=([None], [0]))

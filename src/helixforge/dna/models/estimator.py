@@ -108,6 +108,20 @@ class SequenceModelConfig:
     y_std: float = 1.0
 
 
+def _check_valid(valid: Any) -> tuple[list[str], Any] | None:
+    """`fit`'s valid=(sequences, labels) with its sequences checked as the training ones."""
+    from helixforge.dna.models.inference import dna_batch
+
+    if valid is None:
+        return None
+    if not isinstance(valid, tuple | list) or len(valid) != 2:
+        raise InputError(
+            f"valid must be a (sequences, labels) pair, got {type(valid).__name__}",
+            hint="pass valid=(valid_seqs, valid_labels)",
+        )
+    return dna_batch(valid[0], "valid sequences"), valid[1]
+
+
 def _torch_architecture(name: str) -> Architecture:
     arch = ARCHITECTURES.get(name)
     if arch.build is None:
@@ -289,11 +303,19 @@ class SequenceModel(SequenceInference):
         import torch
 
         from helixforge.core.training import TrainConfig, fit, seed_everything, set_threads
+        from helixforge.dna.models.inference import dna_batch
 
+        seqs = dna_batch(seqs)  # one string was trained on as one-base sequences
         if len(seqs) == 0:
             raise InputError("no training sequences")
-        if len(seqs) != len(y):
-            raise InputError(f"{len(seqs)} sequences but {len(y)} labels")
+        n_y = len(y) if hasattr(y, "__len__") and getattr(y, "ndim", 1) != 0 else None
+        if n_y != len(seqs):
+            raise InputError(
+                f"{len(seqs)} sequence(s) but "
+                + (f"{n_y} labels" if n_y is not None else f"y is {type(y).__name__} {y!r}"),
+                hint="pass one label per sequence (a list or an (n, 1) array)",
+            )
+        valid = _check_valid(valid)
         check_lengths(seqs)
         cfg = self.config
         if seed is not None:

@@ -15,6 +15,16 @@ from helixforge.dna.encode import encode_padded
 from helixforge.dna.models.batching import onehot_tensor
 
 
+def dna_batch(seqs: Any, name: str = "sequences") -> list[str]:
+    """The sequences a dna model's fit / predict takes, as a list of str: one string is one
+    sequence (never one per base); None and non-text items, '>' headers, spaces and other
+    non-nucleotide characters are InputErrors naming `name[i]` (shared lm / dna helpers)."""
+    from helixforge.dna.sequence import check_nucleotides
+    from helixforge.lm.inputs import as_sequences
+
+    return check_nucleotides(as_sequences(seqs, name), name)
+
+
 class SequenceInference:
     """forward_onehot / predict_logits / predict_proba / predict / predict_label; the class
     using it provides `config`, `torch_module`, `max_len`, `n_outputs`, `classes_` and
@@ -65,7 +75,11 @@ class SequenceInference:
         """(n, n_outputs) raw outputs (RC-averaged when enabled)."""
         import torch
 
+        from helixforge.core.options import require_int
+
         self._require_fitted()
+        batch_size = require_int(batch_size, "batch_size", min_value=1)
+        seqs = dna_batch(seqs)  # one string was scored base by base, one row each
         self._check_input(seqs)
         seqs = [s.upper() for s in seqs]
         device = next(self.torch_module.parameters()).device

@@ -111,6 +111,10 @@ class LMSequenceModel:
     ) -> LMSequenceModel:
         """Fine-tune (core `Estimator.fit`; raw labels of `task` when `task_types` is None);
         `valid` drives early stopping only."""
+        from helixforge.dna.models.estimator import _check_valid
+        from helixforge.dna.models.inference import dna_batch
+
+        seqs, valid = dna_batch(seqs), _check_valid(valid)
         vy = valid[1] if valid is not None and len(valid[0]) else None
         if task_types is None:
             y_col, v_col, self.classes_ = encode_direct(self.task, y, vy)
@@ -141,8 +145,10 @@ class LMSequenceModel:
 
     def predict_proba(self, seqs: Sequence[str]) -> np.ndarray:
         """(n, k) class probabilities (binary: k = 2); regression: the values."""
+        from helixforge.dna.models.inference import dna_batch
+
         lm = self._fitted()
-        seqs = [s.upper() for s in seqs]
+        seqs = [s.upper() for s in dna_batch(seqs)]
         if self.task == "multiclass":
             return np.asarray(lm.predict_proba(seqs), dtype=float)
         p = np.asarray(lm.predict(seqs), dtype=float).reshape(len(seqs), -1)[:, 0]

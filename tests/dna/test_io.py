@@ -519,3 +519,33 @@ def test_write_fasta_takes_a_dict_or_one_pair_and_names_a_missing_sequence(tmp_p
     assert [(r.id, r.seq) for r in read_fasta(p)] == [("b", "GGCC")]
     with pytest.raises(InputError, match=r"records\[0\] \('c'\) is missing"):
         write_fasta([("c", None)], tmp_path / "c.fa")
+
+
+def test_missing_contig_probes_are_cheap_on_many_scaffolds(tmp_path, monkeypatch):
+    """.get / `in` on a missing name ran difflib over every contig name (2.5 s per call on 200k
+    scaffolds); suggestions are now built only for a raised error, from a bounded candidate
+    pool once there are more than ContigNames.SMALL names."""
+    import difflib
+
+    from helixforge.dna.io.genome import ContigNames, ContigNotFoundError
+
+    path = tmp_path / "scaf.fa"
+    path.write_text("".join(f">scaffold_{i}\nACGTACGT\n" for i in range(3000)))
+    g = Genome(path)
+    monkeypatch.setattr(ContigNames, "SMALL", 100)
+    seen = []
+    real = difflib.get_close_matches
+    monkeypatch.setattr(
+        difflib,
+        "get_close_matches",
+        lambda w, pool, **kw: seen.append(len(pool)) or real(w, pool, **kw),
+    )
+    assert g.get("scafold_1234") is None and g.get("scaffold_7", "d") == "ACGTACGT"
+    assert "scafold_1234" not in g and g._names is None and not seen
+    with pytest.raises(ContigNotFoundError, match="closest names: scaffold_1234,"):
+        g["scafold_1234"]  # a typo inside the name: found by the shared suffix
+    with pytest.raises(InputError, match="closest names: scaffold_2999"):
+        g.fetch("Scaffold_2999x", 0, 2)  # case and a trailing typo: found by the prefix
+    assert seen and max(seen) <= 4 * 2 * ContigNames.NEIGHBOURS  # not all 3000 names
+    few = ContigNames(["chr1", "chr2", "chrX"])
+    assert few.closest("chrx") == real("chrx", ["chr1", "chr2", "chrX"], n=5, cutoff=0.4)

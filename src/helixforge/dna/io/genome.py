@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import itertools
 import numbers
 import os
 import shutil
@@ -158,6 +159,51 @@ def _index_for(fasta: Path, notes: list[str]) -> Path:
     return cache
 
 
+class ContigNames:
+    """Closest-name suggestions for a missing contig that stay cheap on assemblies with very many
+    scaffolds. Up to `SMALL` names, difflib looks at every name (as before); above that it looks
+    only at the names next to the query in case-folded sorted order, forwards and backwards
+    (those sharing its longest prefix or suffix: 'scafold_1234' finds 'scaffold_1234'), for the
+    query and its chr-prefix / Ensembl spellings. The sorted lists are built on the first
+    suggestion asked for, never by `in`, `.get` or a successful lookup."""
+
+    SMALL = 5000
+    NEIGHBOURS = 40  # names taken on each side of each insertion point
+
+    def __init__(self, names: Iterator[str] | list[str]):
+        self.names = list(names)
+        self._sorted: tuple[list[str], list[str], list[str], list[str]] | None = None
+
+    def _index(self) -> tuple[list[str], list[str], list[str], list[str]]:
+        if self._sorted is None:
+            fwd = sorted((name.lower(), name) for name in self.names)
+            rev = sorted((name.lower()[::-1], name) for name in self.names)
+            self._sorted = (
+                [k for k, _ in fwd],
+                [v for _, v in fwd],
+                [k for k, _ in rev],
+                [v for _, v in rev],
+            )
+        return self._sorted
+
+    def closest(self, name: str, n: int = 5, cutoff: float = 0.4) -> list[str]:
+        """Up to `n` names like `name` (difflib ratio ≥ `cutoff`), best first."""
+        import bisect
+
+        if len(self.names) <= self.SMALL:
+            return difflib.get_close_matches(name, self.names, n=n, cutoff=cutoff)
+        fwd_keys, fwd, rev_keys, rev = self._index()
+        pool: dict[str, None] = {}
+        k = self.NEIGHBOURS
+        for query in dict.fromkeys([name, *_contig_aliases(name)]):
+            low = query.lower()
+            i = bisect.bisect_left(fwd_keys, low)
+            pool.update(dict.fromkeys(fwd[max(0, i - k) : i + k]))
+            j = bisect.bisect_left(rev_keys, low[::-1])
+            pool.update(dict.fromkeys(rev[max(0, j - k) : j + k]))
+        return difflib.get_close_matches(name, list(pool), n=n, cutoff=cutoff)
+
+
 class Genome(Mapping[str, str]):
     """Indexed, read-only access to the contigs of a genome FASTA.
 
@@ -203,6 +249,7 @@ class Genome(Mapping[str, str]):
             raise index_error(self.path, exc) from None
         self.index_path = fai
         self.lengths = {name: len(rec) for name, rec in self._fa.records.items()}
+        self._names: ContigNames | None = None  # built when a missing name needs suggestions
         if not self.lengths:
             raise EmptyInputError(f"{self.path}: genome FASTA has no records")
 
@@ -251,6 +298,12 @@ class Genome(Mapping[str, str]):
     def __contains__(self, chrom: object) -> bool:
         return chrom in self.lengths
 
+    def get(self, chrom: object, default: str | None = None) -> str | None:
+        """The whole contig `chrom` (an exact name) or `default`; a probe, so no closest-name
+        search runs (Mapping.get built the missing-contig message every time: seconds per call
+        on a 200k-scaffold assembly)."""
+        return self.sequence(chrom) if chrom in self.lengths else default
+
     def resolve_contig(self, chrom: str, where: str = "") -> str:
         """`chrom` if present; else its chr-prefix / Ensembl spelling; else an `InputError`
         listing the closest names."""
@@ -267,9 +320,12 @@ class Genome(Mapping[str, str]):
         for alt in _contig_aliases(chrom):
             if alt in self.lengths:
                 return alt
-        close = difflib.get_close_matches(chrom, self.contigs, n=5, cutoff=0.4)
+        if self._names is None:
+            self._names = ContigNames(self.lengths)
+        close = self._names.closest(chrom)
         prefix = f"{where}: " if where else ""
-        shown = ", ".join(self.contigs[:10]) + (" …" if len(self.contigs) > 10 else "")
+        first = list(itertools.islice(self.lengths, 11))
+        shown = ", ".join(first[:10]) + (" …" if len(first) > 10 else "")
         raise InputError(
             f"{prefix}contig {chrom!r} is not in genome {self.path.name}",
             hint=(f"closest names: {', '.join(close)}" if close else f"contigs are: {shown}")

@@ -50,19 +50,20 @@ def test_registry_knows_its_models_and_explains_missing_ones():
         get_model("gbm", trees=5)
 
 
-def test_lm_adapter_builds_the_lm_estimator_or_explains_its_absence(monkeypatch):
+def test_lm_adapter_builds_the_lm_estimator_or_explains_its_absence(monkeypatch, tmp_path):
     import sys
 
+    (tmp_path / "config.json").write_text("{}")  # a checkpoint folder (checked at get_model)
     try:
         from helixforge.lm.estimator import LMPropertyModel
     except ImportError:
         LMPropertyModel = None
     if LMPropertyModel is not None:
-        model = get_model("lm:/some/checkpoint")
-        assert isinstance(model, LMPropertyModel) and model.model_path == "/some/checkpoint"
+        model = get_model(f"lm:{tmp_path}")
+        assert isinstance(model, LMPropertyModel) and model.model_path == str(tmp_path)
     monkeypatch.setitem(sys.modules, "helixforge.lm.estimator", None)  # the lm layer missing
     with pytest.raises(ConfigError, match="LMPropertyModel"):
-        get_model("lm:/some/checkpoint")
+        get_model(f"lm:{tmp_path}")
 
 
 def test_skewed_positive_targets_are_modelled_on_log_scale(tmp_path, make_table, fast_gbm):

@@ -34,6 +34,7 @@ from helixforge.chem.generate.history import (
     save_step,
 )
 from helixforge.chem.generate.scoring import ScoringFunction
+from helixforge.chem.generate.scoring_components import check_similarity_references
 from helixforge.chem.generate.scoring_config import DesignConfig, read_design_config
 from helixforge.core.errors import ConfigError, InputError, NoUsableRowsError
 
@@ -138,57 +139,6 @@ def _check_start_smiles(p: Path, col: str | None, where: list[tuple[int, str]]) 
             hint="fix or remove those lines (a table's SMILES column is 'smiles', else the "
             "first column)",
         )
-
-
-def check_similarity_references(cfg: DesignConfig) -> None:
-    """Refuse a similarity component whose reference SMILES is not a real molecule, naming the
-    file, line, component and key: an empty string, one with a dummy / wildcard atom (`*`,
-    `[*]`, `[1*]`, R-group labels) or one that parses to no atoms. RDKit parses `*` as a
-    molecule, so such a reference was accepted and scored every design against an attachment
-    point instead of a compound. References that do not parse are the component's own check."""
-    from rdkit import Chem
-
-    from helixforge.chem.standardize import quiet_rdkit
-
-    quiet_rdkit()
-    for comp in cfg.components:
-        if comp.type != "similarity":
-            continue
-        refs = comp.params.get("smiles")
-        refs = [refs] if isinstance(refs, str) else refs
-        if not isinstance(refs, list):
-            continue  # not a string or list: the component's own message says so
-        for i, ref in enumerate(refs):
-            if not isinstance(ref, str):
-                continue
-            path = ("component", comp.index, "smiles")
-            where = f"component {comp.name!r}: smiles"
-            if len(refs) > 1:
-                where += f" (reference {i + 1} of {len(refs)})"
-            if not ref.strip():
-                raise cfg.error(
-                    path,
-                    f"{where} is an empty string, not a molecule",
-                    'give the SMILES of a real compound, e.g. smiles = ["CCO"]',
-                )
-            mol = Chem.MolFromSmiles(ref)
-            if mol is None:
-                continue
-            dummies = sum(1 for a in mol.GetAtoms() if a.GetAtomicNum() == 0)
-            if dummies:
-                raise cfg.error(
-                    path,
-                    f"{where} {ref!r} has {dummies} dummy / wildcard atom(s) ('*'): a pattern "
-                    "or attachment point, not a molecule to be similar to",
-                    "give a whole compound (replace '*' by the atom or group it stands for); "
-                    "to require a scaffold or pattern use a substructure component with smarts",
-                )
-            if mol.GetNumAtoms() == 0:
-                raise cfg.error(
-                    path,
-                    f"{where} {ref!r} holds no atoms",
-                    "give the SMILES of a real compound",
-                )
 
 
 def _build_optimizer(name: str, cfg: DesignConfig, prior, seed: int, start: list[str] | None):

@@ -86,7 +86,9 @@ def generate_molecules(
     from helixforge.core.tables import write_table
 
     check_paths("generate_molecules", optional=("model",), model=model, out=out)
-    require_int(n, "--n", min_value=1, max_value=10_000_000)
+    from helixforge.chem.generate.prior import MAX_SAMPLES
+
+    require_int(n, "--n", min_value=1, max_value=MAX_SAMPLES)
     require_float(temperature, "--temperature", low=0.05, high=10.0)
     require_int(max_len, "--max-len", min_value=1, max_value=1000)
     check_output(out, overwrite=overwrite, kind="table", inputs=[model])

@@ -1,5 +1,6 @@
 import importlib
 import json
+from pathlib import Path
 
 import pytest
 from transformers import AutoModelForCausalLM, AutoModelForMaskedLM, AutoTokenizer
@@ -20,6 +21,29 @@ def test_encoder_pretraining_writes_a_plain_transformers_checkpoint(pretrained_e
     assert all(r["valid_loss"] > 0 and r["tokens_per_second"] > 0 for r in log)
     meta = json.load(open(f"{pretrained_encoder}/helixforge_lm.json"))
     assert meta["objective"] == "masked-lm" and meta["max_len"] == 48 and meta["tokens_seen"] > 0
+
+
+def test_same_command_and_seed_give_the_same_bytes_but_timings(
+    genome, pretrained_encoder, tmp_path
+):
+    """tokens_per_second (wall clock) was in metrics.json and report.html, so two identical runs
+    differed; it is in timings.json now (log.jsonl is a log and keeps each window's rate)."""
+    out = tmp_path / "again"
+    kw = dict(arch="encoder", size=MICRO, max_len=48, steps=6, batch_size=8, eval_every=3)
+    r = pretrain(genome, "dna-char", **kw, save_every=100, out=out, threads=1, device="cpu")
+    assert r.tokens_per_second > 0  # still on the result (the CLI prints it)
+    first = {p.relative_to(pretrained_encoder): p for p in Path(pretrained_encoder).rglob("*")}
+    second = {p.relative_to(out): p for p in out.rglob("*")}
+    assert first.keys() == second.keys()
+    differ = sorted(
+        str(k) for k, p in first.items() if p.is_file() and p.read_bytes() != second[k].read_bytes()
+    )
+    assert set(differ) <= {"timings.json", "log.jsonl"}, differ
+    metrics = json.loads((out / "metrics.json").read_text())
+    timings = json.loads((out / "timings.json").read_text())
+    assert "tokens_per_second" not in metrics and metrics["tokens_seen"] == r.tokens_seen
+    assert timings["tokens_per_second"] > 0 and timings["train_seconds"] > 0
+    assert "tokens/s" not in (out / "report.html").read_text()
 
 
 def test_decoder_on_smiles_learns_and_resume_continues(smiles_file, tmp_path):

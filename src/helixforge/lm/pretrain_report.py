@@ -1,6 +1,8 @@
 """What a finished pretraining run leaves behind: the save_pretrained model and tokenizer,
 helixforge_lm.json (with the run's options), log.jsonl, metrics.json, versions.json, card.md and report.html
-(loss curves)."""
+(loss curves), and timings.json (train seconds, tokens/s). The same command and seed give the same
+bytes in every file but timings.json and log.jsonl (a log: its rows hold the tokens/s of each
+logging window)."""
 
 from __future__ import annotations
 
@@ -9,6 +11,8 @@ import math
 import os
 from pathlib import Path
 from typing import Any
+
+WALL_CLOCK_FIELDS = ("tokens_per_second",)  # of PretrainResult: in timings.json, not metrics.json
 
 
 def write_pretrain_outputs(
@@ -49,7 +53,12 @@ def write_pretrain_outputs(
         final_valid_perplexity=math.exp(min(last_valid, 50)) if last_valid is not None else None,
     )
     run = RunDir(stage)
-    run.save_metrics({k: v for k, v in result.to_dict().items() if k != "history"})
+    # wall-clock figures go to timings.json: every other file is the same bytes for the same
+    # command and seed (tokens_per_second in metrics.json made two identical runs differ); the
+    # output path is left out too (the folder's own path: a copy or a second --out differed)
+    skip = ("history", "out", *WALL_CLOCK_FIELDS)
+    run.save_metrics({k: v for k, v in result.to_dict().items() if k not in skip})
+    run.save_timing(train_seconds=float(seconds), tokens_per_second=result.tokens_per_second)
     run.save_versions([corpus])
     ppl = result.final_valid_perplexity
     valid_text = (
@@ -85,7 +94,6 @@ def _write_report(path: Path, title: str, meta: dict, result, history: list[dict
                 "steps": result.steps,
                 "parameters": result.parameters,
                 "tokens seen": result.tokens_seen,
-                "tokens/s": round(result.tokens_per_second, 1),
                 "final valid loss": result.final_valid_loss,
                 "final valid perplexity": result.final_valid_perplexity,
             }

@@ -30,7 +30,12 @@ from typing import Any
 
 import numpy as np
 
-from helixforge.chem.generate.ga_ops import GUACAMOL_SIZE, crossover, mutate
+from helixforge.chem.generate.ga_ops import (
+    GUACAMOL_SIZE,
+    Parent,
+    crossover_with_smiles,
+    mutate_with_smiles,
+)
 from helixforge.chem.generate.history import ScoringLedger, restore_rng, rng_state
 
 POPULATION_FILE = "population.json"
@@ -48,6 +53,9 @@ class GeneticOptimizer:
         self.population: list[str] = []
         self.scores: list[float] = []
         self.sampling_seconds = 0.0
+        # population SMILES -> its prepared crossover parent (None: does not parse), kept across
+        # generations while the molecule stays in the population (a cache: results are the same)
+        self._parents: dict[str, Parent | None] = {}
 
     # ---------------------------------------------------------------- one generation
     def step(self, step: int, ledger: ScoringLedger) -> None:
@@ -61,26 +69,39 @@ class GeneticOptimizer:
         self._select(self.population, self.scores, canon, scores)
 
     def _offspring(self) -> list[str]:
-        from rdkit import Chem
-
         o = self.options
-        mols = [Chem.MolFromSmiles(s) for s in self.population]
-        if not mols:
+        parents = self._prepared_parents()
+        if not parents:
             return []
         scores = np.asarray(self.scores, float)
         p = scores / scores.sum() if scores.sum() > 0 else np.full(len(scores), 1 / len(scores))
-        pool = self.rng.choice(len(mols), size=o["offspring"], replace=True, p=p)
+        pool = self.rng.choice(len(parents), size=o["offspring"], replace=True, p=p)
         size = GUACAMOL_SIZE if o.get("size_cap", False) else None
         limits = (o["min_atoms"], o["max_atoms"], size)
         out = []
         for _ in range(o["offspring"]):
             a, b = self.rng.choice(pool, size=2, replace=True)
-            child = crossover(mols[a], mols[b], self.rng, *limits)
-            if child is not None and self.rng.random() < o["mutation_rate"]:
-                child = mutate(child, self.rng, *limits)
-            if child is not None:
-                out.append(Chem.MolToSmiles(child))
+            made = crossover_with_smiles(parents[a], parents[b], self.rng, *limits)
+            if made is not None and self.rng.random() < o["mutation_rate"]:
+                made = mutate_with_smiles(made[0], self.rng, *limits, smiles=made[1])
+            if made is not None:
+                out.append(made[1])
         return out
+
+    def _prepared_parents(self) -> list[Parent | None]:
+        """One `Parent` per population member (None where its SMILES does not parse: crossover
+        names it), reusing those of molecules already in the last generation's population."""
+        from rdkit import Chem
+
+        kept = {}
+        for s in self.population:
+            if s in self._parents:
+                kept[s] = self._parents[s]
+            else:
+                mol = Chem.MolFromSmiles(s)
+                kept[s] = None if mol is None else Parent(mol)
+        self._parents = kept
+        return [kept[s] for s in self.population]
 
     def _select(self, old: list[str], old_scores: list[float], canon, scores) -> None:
         best: dict[str, float] = dict(zip(old, old_scores, strict=True))

@@ -33,6 +33,14 @@ atoms, pass the ring rules (`rings_ok`) and, when `size` = (mean, sd) is given, 
 heavy atoms than a size drawn from N(mean, sd) per check (GuacaMol's soft cap: N(39.15, 3.5),
 the ChEMBL size distribution).
 Randomness comes only from the NumPy generator passed in, so a seed fixes every child.
+
+Speed without changing a child: a `Parent` (what the GA keeps per population member) holds
+the Kekulé form, the cut-pattern matches and the fragments of each cut once made, and knows
+where its cut points are, so a crossover finds them without a Python loop over atoms; a
+cut's fragments are made only once both parents' cuts are drawn; the canonical SMILES of a
+child is written once and handed on. The RDKit calls that make a child (FragmentOnBonds,
+GetMolFrags, the join, sanitization, the SMILES round trip) and every random draw are those
+of the first version, in the same order (tests/chem/generate/test_ga_ops.py pins them).
 """
 
 from __future__ import annotations
@@ -189,12 +197,20 @@ def clean(
     drawn from N(mean, sd) (GuacaMol's `mol_ok`)."""
     from rdkit import Chem
 
-    if mol is None:
-        return None
+    return None if mol is None else _clean(Chem.Mol(mol), min_atoms, max_atoms, rng, size)
+
+
+def _clean(mol, min_atoms, max_atoms, rng, size):
+    """`clean` of a molecule nobody else holds (sanitized in place, not copied). The heavy-atom
+    window is checked first: the SMILES round trip keeps every heavy atom, and a child refused
+    for its size or for not sanitizing is refused either way without a random draw."""
+    from rdkit import Chem
+
     try:
-        m = Chem.Mol(mol)
-        Chem.SanitizeMol(m)
-        smi = Chem.MolToSmiles(m)
+        if not (min_atoms <= mol.GetNumHeavyAtoms() <= max_atoms):
+            return None
+        Chem.SanitizeMol(mol)
+        smi = Chem.MolToSmiles(mol)
     except Exception:  # noqa: BLE001 - any RDKit failure means "not a molecule"
         return None
     if "." in smi:
@@ -224,14 +240,17 @@ def rings_ok(mol) -> bool:
 
 
 def _first_valid(candidates, rng, min_atoms, max_atoms, size, reject=()):
-    """A uniformly random valid candidate (checked lazily in a random order) or None.
-    `candidates` are zero-argument callables returning a Mol (or None)."""
+    """A uniformly random valid candidate and its SMILES (checked lazily in a random order), or
+    None. `candidates` are zero-argument callables returning a fresh Mol (or None)."""
     from rdkit import Chem
 
     for i in rng.permutation(len(candidates)):
-        child = clean(candidates[int(i)](), min_atoms, max_atoms, rng, size)
-        if child is not None and (not reject or Chem.MolToSmiles(child) not in reject):
-            return child
+        made = candidates[int(i)]()
+        child = None if made is None else _clean(made, min_atoms, max_atoms, rng, size)
+        if child is not None:
+            smi = Chem.MolToSmiles(child)
+            if smi not in reject:
+                return child, smi
     return None
 
 
@@ -244,11 +263,25 @@ def mutate(
 ):
     """One random graph mutation of `mol` (a valid molecule different from `mol`, or None
     after TRIES attempts without one)."""
+    made = mutate_with_smiles(mol, rng, min_atoms, max_atoms, size)
+    return None if made is None else made[0]
+
+
+def mutate_with_smiles(
+    mol,
+    rng: np.random.Generator,
+    min_atoms: int = 1,
+    max_atoms: int = 1000,
+    size: tuple[float, float] | None = None,
+    smiles: str | None = None,
+):
+    """`mutate`, returning (child, its canonical SMILES) or None; `smiles`: `mol`'s canonical
+    SMILES when the caller has it (saves writing it again)."""
     from rdkit import Chem
 
     _require_mol(mol, "mutate", "mol")
     kek = _kekule(mol)
-    parent = {Chem.MolToSmiles(mol)}
+    parent = {Chem.MolToSmiles(mol) if smiles is None else smiles}
     for _ in range(TRIES):
         smarts = mutation_smarts(_weighted(rng, MUTATIONS, MUTATION_P), kek, rng)
         if smarts is None:
@@ -256,11 +289,11 @@ def mutate(
         products = _reaction(smarts).RunReactants((kek,))
         if not products:
             continue
-        child = _first_valid(
+        made = _first_valid(
             [lambda p=p: p[0] for p in products], rng, min_atoms, max_atoms, size, parent
         )
-        if child is not None:
-            return child
+        if made is not None:
+            return made
     return None
 
 
@@ -268,65 +301,151 @@ def mutate(
 
 _NON_RING_CUT = "[*]-;!@[*]"
 _RING_CUTS = ("[R]@[R]@[R]@[R]", "[R]@[R;!D2]@[R]")
+_DUMMY = "[#0]"
 
 
-def _join(frag_a, frag_b, pairs: Sequence[tuple[int, int]], orders: Sequence[Any] | None = None):
+class Fragment:
+    """One side of a cut: the fragment (with isotope-labelled dummies where bonds were cut) and,
+    per dummy label, (dummy index, index of its one neighbour, the cut bond's type), or None
+    when the label is not on exactly one dummy atom with exactly one neighbour."""
+
+    __slots__ = ("mol", "ends")
+
+    def __init__(self, mol, dummies: Sequence[int]) -> None:
+        self.mol = mol
+        by_label: dict[int, list[int]] = {}
+        for i in dummies:
+            atom = mol.GetAtomWithIdx(i)
+            if atom.GetAtomicNum() == 0:
+                by_label.setdefault(atom.GetIsotope(), []).append(i)
+        self.ends: dict[int, tuple[int, int, Any] | None] = {}
+        for label, found in by_label.items():
+            end = None
+            if len(found) == 1:
+                nbrs = mol.GetAtomWithIdx(found[0]).GetNeighbors()
+                if len(nbrs) == 1:
+                    n = nbrs[0].GetIdx()
+                    end = (found[0], n, mol.GetBondBetweenAtoms(found[0], n).GetBondType())
+            self.ends[label] = end
+
+
+class Parent:
+    """A crossover parent prepared once for many matings: its Kekulé form and, computed on
+    first use and kept, its canonical SMILES, the matches of each cut pattern and the two
+    fragments of each cut. Each is a pure function of the molecule, so crossing prepared
+    parents makes the same children, with the same random draws, as crossing the molecules;
+    the GA keeps one per population member across generations."""
+
+    __slots__ = ("mol", "kekule", "_smiles", "_matches", "_cuts", "_dummies")
+
+    def __init__(self, mol) -> None:
+        self.mol = mol
+        self.kekule = _kekule(mol)
+        self._smiles: str | None = None
+        self._matches: dict[str, tuple] = {}
+        self._cuts: dict[tuple, tuple[Fragment, Fragment] | None] = {}
+        self._dummies: frozenset[int] | None = None
+
+    @property
+    def smiles(self) -> str:
+        """Canonical SMILES of the molecule (as given, not the Kekulé form)."""
+        from rdkit import Chem
+
+        if self._smiles is None:
+            self._smiles = Chem.MolToSmiles(self.mol)
+        return self._smiles
+
+    def matches(self, smarts: str) -> tuple:
+        """Matches of a cut pattern in the Kekulé form (RDKit's order)."""
+        found = self._matches.get(smarts)
+        if found is None:
+            found = self._matches[smarts] = self.kekule.GetSubstructMatches(_pattern(smarts))
+        return found
+
+    def fragments(self, pairs: tuple[tuple[int, int], ...]) -> tuple[Fragment, Fragment] | None:
+        """The two fragments of cutting the bonds between the atom pairs (dummies labelled 1,
+        2, … in pair order), or None when the cut leaves one piece or more than two."""
+        if pairs not in self._cuts:
+            self._cuts[pairs] = self._fragment(pairs)
+        return self._cuts[pairs]
+
+    def _fragment(self, pairs):
+        from rdkit import Chem
+
+        mol = self.kekule
+        if self._dummies is None:  # dummy atoms the molecule itself has ('*' in its SMILES)
+            self._dummies = frozenset(i for (i,) in mol.GetSubstructMatches(_pattern(_DUMMY)))
+        bonds = [mol.GetBondBetweenAtoms(a, b).GetIdx() for a, b in pairs]
+        labels = [(i + 1, i + 1) for i in range(len(bonds))]
+        mapping: list = []
+        try:
+            broken = Chem.FragmentOnBonds(mol, bonds, addDummies=True, dummyLabels=labels)
+            frags = Chem.GetMolFrags(
+                broken, asMols=True, sanitizeFrags=False, fragsMolAtomMapping=mapping
+            )
+        except Exception:  # noqa: BLE001
+            return None
+        if len(frags) != 2:
+            return None
+        n, dummies = mol.GetNumAtoms(), self._dummies  # FragmentOnBonds appends its dummies
+        return tuple(
+            Fragment(f, [k for k, i in enumerate(atoms) if i >= n or i in dummies])
+            for f, atoms in zip(frags, mapping, strict=True)
+        )
+
+
+def _join(
+    frag_a: Fragment,
+    frag_b: Fragment,
+    pairs: Sequence[tuple[int, int]],
+    orders: Sequence[Any] | None = None,
+):
     """Bond fragment A to fragment B: for each (label in A, label in B) pair, the atoms next
     to those dummies get a bond (of the given order; by default the order of A's cut bond,
-    which in the Kekulé form keeps an aromatic ring's alternation); the dummies are dropped."""
+    which in the Kekulé form keeps an aromatic ring's alternation); the dummies are dropped.
+    Returns a new RWMol (None when a label is missing or two pairs would bond the same atoms)."""
     from rdkit import Chem
 
-    combo = Chem.RWMol(Chem.CombineMols(frag_a, frag_b))
-    n_a = frag_a.GetNumAtoms()
-    remove = []
+    n_a = frag_a.mol.GetNumAtoms()
+    bonds: list[tuple[int, int, Any]] = []
+    remove: list[int] = []
     for k, (la, lb) in enumerate(pairs):
-        ends, order = [], None
-        for label, lo, hi in ((la, 0, n_a), (lb, n_a, combo.GetNumAtoms())):
-            dummies = [
-                a
-                for a in combo.GetAtoms()
-                if lo <= a.GetIdx() < hi and a.GetAtomicNum() == 0 and a.GetIsotope() == label
-            ]
-            if len(dummies) != 1 or len(dummies[0].GetNeighbors()) != 1:
-                return None
-            d, nbr = dummies[0], dummies[0].GetNeighbors()[0]
-            if order is None:
-                order = combo.GetBondBetweenAtoms(d.GetIdx(), nbr.GetIdx()).GetBondType()
-            ends.append(nbr.GetIdx())
-            remove.append(d.GetIdx())
-        a, b = ends
-        if a == b or combo.GetBondBetweenAtoms(a, b) is not None:
+        end_a, end_b = frag_a.ends.get(la), frag_b.ends.get(lb)
+        if end_a is None or end_b is None:
             return None
-        combo.AddBond(a, b, orders[k] if orders is not None else order)
+        a, b = end_a[1], end_b[1] + n_a
+        if any((a, b) == (x, y) for x, y, _ in bonds):
+            return None
+        bonds.append((a, b, orders[k] if orders is not None else end_a[2]))
+        remove += [end_a[0], end_b[0] + n_a]
+    combo = Chem.RWMol(frag_a.mol)  # as Chem.CombineMols(a, b), without its extra copy
+    combo.InsertMol(frag_b.mol)
+    for a, b, order in bonds:
+        combo.AddBond(a, b, order)
     for idx in sorted(remove, reverse=True):
         combo.RemoveAtom(idx)
-    return combo.GetMol()
+    return combo
 
 
-def _cut(mol, rng: np.random.Generator, ring: bool):
-    """The two fragments (isotope-labelled dummies 1 [and 2]) of one random cut of `mol`."""
+def _draw_cut(parent: Parent, rng: np.random.Generator, ring: bool):
+    """The atom pairs of one random cut of `parent` (one acyclic single bond, or two bonds of
+    one ring), or None when it has no such bond. Only draws: the fragments are made after both
+    parents' cuts are drawn, and only when needed (the random draws are the same either way)."""
     if ring:
-        matches = mol.GetSubstructMatches(_pattern(_pick(rng, _RING_CUTS)))
+        matches = parent.matches(_pick(rng, _RING_CUTS))
         if not matches:
             return None
         m = _pick(rng, matches)
-        pairs = [(m[0], m[1]), (m[2], m[3])] if len(m) == 4 else [(m[0], m[1]), (m[1], m[2])]
-        return _fragments(mol, pairs)
-    matches = mol.GetSubstructMatches(_pattern(_NON_RING_CUT))
-    return _fragments(mol, [_pick(rng, matches)]) if matches else None
+        return ((m[0], m[1]), (m[2], m[3])) if len(m) == 4 else ((m[0], m[1]), (m[1], m[2]))
+    matches = parent.matches(_NON_RING_CUT)
+    return (tuple(_pick(rng, matches)),) if matches else None
 
 
-def _fragments(mol, pairs):
-    from rdkit import Chem
-
-    bonds = [mol.GetBondBetweenAtoms(a, b).GetIdx() for a, b in pairs]
-    labels = [(i + 1, i + 1) for i in range(len(bonds))]
-    try:
-        broken = Chem.FragmentOnBonds(mol, bonds, addDummies=True, dummyLabels=labels)
-        frags = Chem.GetMolFrags(broken, asMols=True, sanitizeFrags=False)
-    except Exception:  # noqa: BLE001
-        return None
-    return frags if len(frags) == 2 else None
+def _as_parent(mol, name: str) -> Parent:
+    if isinstance(mol, Parent):
+        return mol
+    _require_mol(mol, "crossover", name)
+    return Parent(mol)
 
 
 def crossover(
@@ -340,20 +459,40 @@ def crossover(
 ):
     """A child of two molecules by ring or non-ring crossover (50/50 per attempt), or None
     after TRIES attempts. With `allow_parent` false a child equal to a parent is rejected
-    (GuacaMol's rule; off by default, see the module notes)."""
+    (GuacaMol's rule; off by default, see the module notes). The parents are RDKit molecules
+    or `Parent`s (prepared once when a molecule mates many times)."""
+    made = crossover_with_smiles(parent_a, parent_b, rng, min_atoms, max_atoms, size, allow_parent)
+    return None if made is None else made[0]
+
+
+def crossover_with_smiles(
+    parent_a,
+    parent_b,
+    rng: np.random.Generator,
+    min_atoms: int = 1,
+    max_atoms: int = 1000,
+    size: tuple[float, float] | None = None,
+    allow_parent: bool = True,
+):
+    """`crossover`, returning (child, its canonical SMILES) or None."""
     from rdkit import Chem
 
-    _require_mol(parent_a, "crossover", "parent_a")
-    _require_mol(parent_b, "crossover", "parent_b")
-    parents = {Chem.MolToSmiles(parent_a), Chem.MolToSmiles(parent_b)}
-    a, b = _kekule(parent_a), _kekule(parent_b)
+    a = _as_parent(parent_a, "parent_a")
+    b = _as_parent(parent_b, "parent_b")
     for _ in range(TRIES):
         ring = bool(rng.random() < 0.5)
-        fa, fb = _cut(a, rng, ring), _cut(b, rng, ring)
-        if fa is None or fb is None:
+        cut_a, cut_b = _draw_cut(a, rng, ring), _draw_cut(b, rng, ring)
+        if cut_a is None or cut_b is None:
+            continue
+        fa = a.fragments(cut_a)  # two fragments, or None: a ring cut leaving one piece
+        fb = None if fa is None else b.fragments(cut_b)
+        if fb is None:
             continue
         joined = _join(_pick(rng, fa), _pick(rng, fb), [(1, 1), (2, 2)] if ring else [(1, 1)])
-        child = clean(joined, min_atoms, max_atoms, rng, size)
-        if child is not None and (allow_parent or Chem.MolToSmiles(child) not in parents):
-            return child
+        child = None if joined is None else _clean(joined, min_atoms, max_atoms, rng, size)
+        if child is None:
+            continue
+        smi = Chem.MolToSmiles(child)
+        if allow_parent or smi not in (a.smiles, b.smiles):
+            return child, smi
     return None

@@ -14,7 +14,7 @@ from helixforge.cli.common import (
     choice,
     chunk_size_option,
     column_name,
-    float_option,
+    coverage_option,
     handle_errors,
     input_col_option,
     jobs_option,
@@ -139,15 +139,7 @@ def train_cmd(
         " blend each goes to the models that accept it (n_estimators: gbm, minimol-gbm;"
         " epochs: minimol-mlp); one that none accepts is refused before any work.",
     ),
-    coverage: float = float_option(
-        0.9,
-        "--coverage",
-        min=0.0,
-        max=1.0,
-        min_open=True,
-        max_open=True,
-        help="Conformal coverage (0 < c < 1).",
-    ),
+    coverage: float = coverage_option(),
     tautomer: bool = typer.Option(
         False, "--tautomer/--no-tautomer", help="Canonicalize tautomers during standardisation."
     ),

@@ -381,6 +381,14 @@ def jobs_option(
     return typer.Option(default, "--jobs", "-j", *aliases, min=0, help=help)
 
 
+def coverage_option() -> Any:
+    """--coverage of the conformal intervals / sets every training verb writes."""
+    return float_option(
+        0.9, "--coverage", min=0.0, max=1.0, min_open=True, max_open=True,
+        help="Conformal coverage (0 < c < 1).",
+    )  # fmt: skip
+
+
 def batch_size_option(default: int) -> Any:
     return typer.Option(default, "--batch-size", min=1, help="Items per batch.")
 

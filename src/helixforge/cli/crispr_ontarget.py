@@ -13,6 +13,7 @@ from helixforge.cli.common import (
     SEED,
     choice,
     column_name,
+    coverage_option,
     float_option,
     handle_errors,
     input_col_option,
@@ -120,15 +121,7 @@ def train_ontarget_cmd(
     ensemble: int = typer.Option(
         1, "--ensemble", min=1, max=100, help="Number of ensemble members (seeds)."
     ),
-    coverage: float = float_option(
-        0.9,
-        "--coverage",
-        min=0.0,
-        max=1.0,
-        min_open=True,
-        max_open=True,
-        help="Conformal coverage (0 < c < 1).",
-    ),
+    coverage: float = coverage_option(),
     jobs: int = jobs_option(),
     device: str = DEVICE,
     seed: int = SEED,

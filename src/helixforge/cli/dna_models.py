@@ -18,6 +18,7 @@ from helixforge.cli.common import (
     choice,
     chunk_size_option,
     column_name,
+    coverage_option,
     float_option,
     handle_errors,
     id_col_option,
@@ -184,15 +185,7 @@ def train_cmd(
     rc_augment: bool = typer.Option(
         True, "--rc-augment/--no-rc-augment", help="Random reverse complements in training."
     ),
-    coverage: float = float_option(
-        0.9,
-        "--coverage",
-        min=0.0,
-        max=1.0,
-        min_open=True,
-        max_open=True,
-        help="Conformal coverage (0 < c < 1).",
-    ),
+    coverage: float = coverage_option(),
     ensemble: int = typer.Option(
         1, "--ensemble", min=1, help="Members (seeds seed, seed+1, …); spread in T_std."
     ),

@@ -18,6 +18,7 @@ from helixforge.cli.common import (
     batch_size_option,
     choice,
     chunk_size_option,
+    coverage_option,
     float_option,
     handle_errors,
     id_col_option,
@@ -223,15 +224,7 @@ def finetune_cmd(
     ensemble: int = typer.Option(
         1, "--ensemble", min=1, max=100, help="Number of ensemble members (seeds)."
     ),
-    coverage: float = float_option(
-        0.9,
-        "--coverage",
-        min=0.0,
-        max=1.0,
-        min_open=True,
-        max_open=True,
-        help="Conformal coverage (0 < c < 1).",
-    ),
+    coverage: float = coverage_option(),
     overwrite: bool = OVERWRITE,
     resume: bool = RESUME,
     seed: int = SEED,

@@ -153,43 +153,39 @@ def path_value(value: Any) -> Any:
     """A file or directory argument / option, refused when blank: '' was read as the current
     directory ('.: not a prior', '.: is a directory, expected a table file'); and refused when
     it names a named pipe, device or socket (a FIFO was 'file is empty', since its size is 0)."""
-    if value is not None and not str(value).strip():
-        raise typer.BadParameter("an empty path; give a file or directory")
-    if value is not None and str(value).strip() == "-":  # was 'file not found'
-        raise typer.BadParameter(
-            "'-' (standard input / output) is not supported; give a file path "
-            "(save piped data to a file first)"
-        )
-    if value is not None:
-        from helixforge.core.io import special_file_kind
-
-        kind = special_file_kind(value)
-        if kind is not None:
-            raise typer.BadParameter(
-                f"{value} is {kind}, not a regular file; inputs are read more than once "
-                "(sniffed, checksummed, resumed), so save the stream to a file and pass that"
-            )
-    return value
+    return _path(
+        value,
+        "give a file or directory",
+        "give a file path (save piped data to a file first)",
+        ", not a regular file; inputs are read more than once (sniffed, checksummed, resumed), "
+        "so save the stream to a file and pass that",
+    )
 
 
 def output_path_value(value: Any) -> Any:
     """A file written by the verb (not --out, which `core.io.check_output` checks): refused when
     blank, '-', or a named pipe / device (the atomic rename would replace it)."""
-    if value is not None and not str(value).strip():
-        raise typer.BadParameter("an empty path; give a file path to write to")
-    if value is not None and str(value).strip() == "-":
-        raise typer.BadParameter(
-            "'-' (standard input / output) is not supported; give a file path to write to"
-        )
-    if value is not None:
-        from helixforge.core.io import special_file_kind
+    return _path(
+        value,
+        "give a file path to write to",
+        "give a file path to write to",
+        "; outputs are written to a temporary file and renamed into place, which would replace "
+        "it: give a regular file path",
+    )
 
-        kind = special_file_kind(value)
-        if kind is not None:
-            raise typer.BadParameter(
-                f"{value} is {kind}; outputs are written to a temporary file and renamed into "
-                "place, which would replace it: give a regular file path"
-            )
+
+def _path(value: Any, blank: str, dash: str, special: str) -> Any:
+    if value is None:
+        return value
+    if not str(value).strip():
+        raise typer.BadParameter(f"an empty path; {blank}")
+    if str(value).strip() == "-":  # was 'file not found'
+        raise typer.BadParameter(f"'-' (standard input / output) is not supported; {dash}")
+    from helixforge.core.io import special_file_kind
+
+    kind = special_file_kind(value)
+    if kind is not None:
+        raise typer.BadParameter(f"{value} is {kind}{special}")
     return value
 
 

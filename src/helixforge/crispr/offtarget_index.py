@@ -158,15 +158,10 @@ class OfftargetIndex:
         An existing directory at `out` is replaced only when it is an off-target index (or
         empty), and an existing index only with `overwrite`.
         """
-        from helixforge.core.io import recover_dir, replace_dir, staging_path
+        from helixforge.core.io import replace_dir
 
         dest = Path(out)
-        recover_dir(dest)
-        check_index_destination(dest, overwrite)
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        stage = staging_path(dest)
-        shutil.rmtree(stage, ignore_errors=True)  # a stale stage from a killed build
-        stage.mkdir()
+        stage = fresh_stage(dest, overwrite)
         for k in ARRAYS:
             np.save(stage / f"{k}.npy", np.ascontiguousarray(self.arrays[k]))
         for i, (order, offsets) in enumerate(self.seeds):
@@ -320,16 +315,11 @@ def build_index(genome, enzyme: str | Enzyme = "spcas9", out: str | os.PathLike 
     """
     if out is None:
         return OfftargetIndex.build(genome, enzyme, pams=pams, quiet=quiet)
-    from helixforge.core.io import recover_dir, replace_dir, staging_path
+    from helixforge.core.io import replace_dir
     from helixforge.crispr.offtarget_build import write_index_files
 
     dest = Path(out)
-    recover_dir(dest)
-    check_index_destination(dest, overwrite)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    stage = staging_path(dest)
-    shutil.rmtree(stage, ignore_errors=True)  # a stale stage from a killed build
-    stage.mkdir()
+    stage = fresh_stage(dest, overwrite)
     t0 = time.perf_counter()
     try:
         meta = write_index_files(genome, enzyme, pams, stage, quiet=quiet)
@@ -342,6 +332,20 @@ def build_index(genome, enzyme: str | Enzyme = "spcas9", out: str | os.PathLike 
     idx = OfftargetIndex.load(dest)
     idx.meta["build_seconds"] = meta["build_seconds"]
     return idx
+
+
+def fresh_stage(dest: Path, overwrite: bool) -> Path:
+    """The empty staging directory beside `dest` an index is written into before the swap
+    (an interrupted swap recovered, the destination checked, a killed build's stage removed)."""
+    from helixforge.core.io import recover_dir, staging_path
+
+    recover_dir(dest)
+    check_index_destination(dest, overwrite)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    stage = staging_path(dest)
+    shutil.rmtree(stage, ignore_errors=True)  # a stale stage from a killed build
+    stage.mkdir()
+    return stage
 
 
 def write_meta(stage: Path, meta: dict) -> None:

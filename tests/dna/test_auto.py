@@ -94,6 +94,14 @@ def test_auto_run_records_candidates_in_config_card_and_report(tmp_path):
     assert "--model auto chose" in report
     metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
     assert set(metrics["selection"]) >= {"cnn@1ep", "resnet@1ep", "resnet_pos@1ep"}
+    # each trial's wall-clock seconds are in timings.json only (they made config.json and
+    # card.md differ between two runs of the same command and seed)
+    assert all("seconds" not in t for t in auto["trials"]) and "| seconds |" not in card
+    timed = json.loads((tmp_path / "run" / "timings.json").read_text())["auto_trials"]
+    assert [(t["model"], t["rung"]) for t in timed] == [
+        (t["model"], t["rung"]) for t in auto["trials"]
+    ]
+    assert all(t["seconds"] >= 0 for t in timed)
 
 
 @pytest.mark.parametrize(

@@ -18,8 +18,10 @@ candidate, including an `lm:PATH` head). ROC-AUC / MCC / Spearman are recorded b
 Budget: `budget_seconds` (0 = none) stops the search before the next candidate when the search
 has already used that much time; the choice is then the best candidate of the last rung that
 every survivor finished (of rung 0 when even that one is incomplete: the best of those trained).
-Every trial (candidate, rung, epochs, valid loss, valid metric, seconds) is recorded in
-config.json (`auto`), the metrics' `selection`, the run's notes (report.html) and card.md.
+Every trial (candidate, rung, epochs, valid loss, valid metric) is recorded in config.json
+(`auto`), the metrics' `selection`, the run's notes (report.html) and card.md; its wall-clock
+seconds go to the run's timings.json (`auto_trials`), so the same command and seed give the same
+bytes in every other file.
 """
 
 from __future__ import annotations
@@ -228,8 +230,20 @@ def selection_record(search: AutoSearch, chosen: str, trials: list[Trial]) -> di
         "candidates": list(search.candidates),
         "rung0_epochs": search.epochs,
         "budget_seconds": search.budget_seconds,
-        "trials": [asdict(t) for t in trials],
+        "trials": [_without_seconds(t) for t in trials],
     }
+
+
+def _without_seconds(trial: Trial) -> dict[str, Any]:
+    """A trial as recorded in config.json and card.md: no wall-clock seconds (timings.json)."""
+    return {k: v for k, v in asdict(trial).items() if k != "seconds"}
+
+
+def trial_timings(trials: list[Trial]) -> list[dict[str, Any]]:
+    """Each trial's wall-clock seconds, for the run's timings.json (`auto_trials`)."""
+    return [
+        {"model": t.model, "rung": t.rung, "epochs": t.epochs, "seconds": t.seconds} for t in trials
+    ]
 
 
 def selection_text(record: dict[str, Any]) -> str:
@@ -255,9 +269,11 @@ def auto_selector(
     record: dict[str, Any],
     cache: Path | None = None,
     log: Callable[[str], None] = lambda _m: None,
+    timings: list[dict[str, Any]] | None = None,
 ):
     """A `core.supervised` ModelSelector: runs `successive_halving` on the split's train and
-    valid rows, fills `record` (config.json `auto`), adds a note for the report, and returns
+    valid rows, fills `record` (config.json `auto`) and `timings` (each trial's seconds, for
+    timings.json), adds a note for the report, and returns
     (chosen, factory(chosen), {"<model>@<epochs>ep": valid loss})."""
 
     def select(data, sp):
@@ -274,6 +290,8 @@ def auto_selector(
             max_epochs=max_epochs, seed=seed, cache=cache, log=log,
         )  # fmt: skip
         record.update(selection_record(search, chosen, trials))
+        if timings is not None:
+            timings[:] = trial_timings(trials)
         data.notes.append(selection_text(record))
         scores = {f"{t.model}@{t.epochs}ep": round(t.valid_loss, 6) for t in trials}
         return chosen, factory(chosen), scores
@@ -290,14 +308,13 @@ def append_card_section(run_dir: Path, record: dict[str, Any]) -> None:
         return
     text = card.read_text().rstrip() + "\n\n## Model selection (--model auto)\n\n"
     rows = [
-        "| candidate | rung | epochs | valid loss | valid metrics | seconds |",
-        "|---|---|---|---|---|---|",
+        "| candidate | rung | epochs | valid loss | valid metrics |",
+        "|---|---|---|---|---|",
     ]
     for t in record["trials"]:
         shown = ", ".join(f"{k} {v:.3f}" for k, v in t["valid_metric"].items())
         rows.append(
-            f"| {t['model']} | {t['rung']} | {t['epochs']} | {t['valid_loss']:.4f} | {shown} "
-            f"| {t['seconds']} |"
+            f"| {t['model']} | {t['rung']} | {t['epochs']} | {t['valid_loss']:.4f} | {shown} |"
         )
     text += selection_text(record) + "\n\n" + "\n".join(rows) + "\n"
     with atomic_file(card) as tmp:

@@ -333,12 +333,14 @@ def train_sequence_model(
         table, sp = _labelled(parts, order, o, errors)
         sizes = {k: len(v) for k, v in parts.items()}
         record: dict[str, Any] = {}
+        trial_seconds: list[dict[str, Any]] = []  # wall clock: timings.json, not config/card
         select = None
         if search is not None:
             select = auto_selector(
                 search, lambda spec, n: _build(o, spec, n),
                 lambda spec: _factory(o, stage, resume, spec),
                 max_epochs=epochs, seed=seed, record=record, cache=stage / TRIALS_FILE, log=say,
+                timings=trial_seconds,
             )  # fmt: skip
         run = train_supervised(
             table,
@@ -375,4 +377,8 @@ def train_sequence_model(
         )
     if record:
         append_card_section(final, record)
+    if trial_seconds:
+        from helixforge.core.artifacts import RunDir
+
+        RunDir(final, create=False).save_timing(auto_trials=trial_seconds)
     return run

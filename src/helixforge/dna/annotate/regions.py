@@ -7,7 +7,6 @@ On the command line a region is 1-based and inclusive, `contig:start-end`, as sa
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
 
@@ -39,7 +38,9 @@ def _check_contig(contig: str, lengths: dict[str, int], option: str) -> str:
     alt = contig[3:] if contig.lower().startswith("chr") else f"chr{contig}"
     if alt in lengths:
         return alt
-    close = difflib.get_close_matches(contig, list(lengths), n=5, cutoff=0.4)
+    from helixforge.dna.io.genome import ContigNames
+
+    close = ContigNames(list(lengths)).closest(contig)  # cheap on many scaffolds
     raise ConfigError(
         f"{option}: contig {contig!r} is not in the genome",
         hint=f"contigs: {', '.join(close or list(lengths)[:10])}",

@@ -33,9 +33,11 @@ _STREAM_ERRORS = (EOFError, zlib.error, struct.error, OSError, ValueError)
 
 
 def genome_cache_dir() -> Path:
-    """Where decompressed copies and indexes for read-only locations are kept."""
-    root = os.environ.get("HELIX_CACHE", Path.home() / ".cache" / "helixforge" / "data")
-    return Path(root) / "genomes"
+    """Where decompressed copies and indexes for read-only locations are kept (below the data
+    cache, `core.io.data_cache_root`)."""
+    from helixforge.core.io import data_cache_root
+
+    return data_cache_root() / "genomes"
 
 
 def is_bgzf(path: str | os.PathLike) -> bool:

@@ -335,7 +335,7 @@ def test_a_molecule_that_kills_its_worker_goes_to_the_errors_table(
 
     lib = pd.read_csv(library)
     victims = [lib["smiles"][10], lib["smiles"][61]]
-    expected = _screen(library, runs, tmp_path, "plain.parquet", top=20, chunk_size=9)
+    _screen(library, runs, tmp_path, "plain.parquet", top=20, chunk_size=9)
     monkeypatch.setattr(local, "_start_method", lambda: "fork")  # workers inherit the patch
     monkeypatch.setattr(local, "screen_chunk", _killing_screen_chunk(victims))
     s = _screen(library, runs, tmp_path, "hits.parquet", top=20, chunk_size=9, n_jobs=2)

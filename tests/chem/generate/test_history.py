@@ -55,3 +55,18 @@ def test_each_step_appends_its_rows_and_a_resume_drops_rows_after_the_last_check
     assert (tmp_path / LIVE_HISTORY).read_bytes() == (
         resumed.history_frame().to_csv(index=False).encode()
     )
+
+
+def test_a_run_resumed_from_a_checkpoint_that_kept_the_history_inside_starts_the_live_file(
+    tmp_path,
+):
+    """Checkpoints of the previous version held history.csv in checkpoint/ (no live file)."""
+    from helixforge.chem.generate.history import append_history
+
+    rows = [{"step": 0, "smiles": "CCO", "score": 0.03, "length": 3}]
+    ledger = ScoringLedger(LengthScorer(), budget=10, rows=rows)  # as load_step gives them
+    ledger.evaluate(["CCN"], 1)
+    append_history(tmp_path / LIVE_HISTORY, ledger)
+    assert (tmp_path / LIVE_HISTORY).read_bytes() == ledger.history_frame().to_csv(
+        index=False
+    ).encode()

@@ -200,12 +200,13 @@ def append_history(path: Path, ledger: ScoringLedger) -> None:
     file) and fsync it: one step's rows per call, so a long run stays linear."""
     import os
 
-    new = ledger.rows[ledger.flushed :]
+    start = ledger.flushed if path.exists() else 0  # a run resumed from an older checkpoint
+    new = ledger.rows[start:]
     if not new and path.exists():
         return
     frame = pd.DataFrame(new, columns=["step", "smiles", *ledger.scorer.columns])
-    with open(path, "a" if ledger.flushed else "w", newline="", encoding="utf-8") as fh:
-        frame.to_csv(fh, header=ledger.flushed == 0, index=False)
+    with open(path, "a" if start else "w", newline="", encoding="utf-8") as fh:
+        frame.to_csv(fh, header=start == 0, index=False)
         fh.flush()
         os.fsync(fh.fileno())
     ledger.flushed = len(ledger.rows)

@@ -27,7 +27,10 @@ at its records only while the decoder has met bytes that its records have not ye
 for (plus a NUL test per record).
 
 Blank lines are not records: they are skipped and never counted as rows.
-`core.tables.read_table` and `core.tables.iter_table` are the public faces of this module.
+`core.tables.read_table` and `core.tables.iter_table` are the public faces of this module. A
+reader that parses a text file its own way (`chem.generate.corpus`: SMILES corpora) keeps to
+the same rules with `open_table_text`, `read_sample`, `header_names`, `tap_lines`,
+`DamagedLines` and `not_utf16_error`.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ import csv
 import re
 import sys
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
@@ -99,7 +102,9 @@ def open_table_text(path: Path) -> IO[str]:
     return open(path, encoding="utf-8-sig", errors=_ERRORS, newline="")
 
 
-def _not_utf16(path: Path, exc: UnicodeDecodeError) -> InputError:
+def not_utf16_error(path: Path, exc: UnicodeDecodeError) -> InputError:
+    """The `InputError` for a file `open_table_text` opened as UTF-16 (it has the byte-order
+    mark) whose bytes then failed to decode (`exc`, raised while reading it)."""
     return InputError(
         f"{path}: starts with a UTF-16 byte-order mark but is not valid UTF-16 text "
         f"(byte 0x{exc.object[exc.start]:02x}: {exc.reason})",
@@ -292,9 +297,49 @@ def _damaged_reason(damage: _Damage) -> str:
     return f"not UTF-8 text: {damage.describe()}; {fix}"
 
 
-def _damaged_column(fields: list[str], columns: list[str]) -> str | None:
+def _damaged_column(fields: Sequence[str], columns: Sequence[str]) -> str | None:
     """The column of the first field holding a damaged byte (fields as many as columns)."""
     return next((columns[i] for i, value in enumerate(fields) if _DAMAGE.search(value)), None)
+
+
+class DamagedLines:
+    """Bytes that are not UTF-8 (or NUL bytes) in a text file a caller parses itself (a SMILES
+    corpus, say), judged and counted by this module's rule: each damaged record is a
+    `BadLine`, and more of them than stray ones (`too_many_damaged`) refuse the file with an
+    `InputError` naming the encoding it looks like and the iconv command.
+
+        damaged = DamagedLines(path, header_line=1)
+        for line, raw in records:                       # text from `open_table_text`
+            bad = damaged.check(line, raw, fields, columns)
+            ...                                         # bad: a BadLine, or None
+        damaged.finish(last_line)                       # the whole-file rule
+
+    `header_line`: the line before the first data line (0 when there is no header)."""
+
+    def __init__(self, path: Path, header_line: int):
+        self.header_line = header_line
+        self._count = _DamageCount(path)
+
+    def check(
+        self, line: int, raw: str, fields: Sequence[str], columns: Sequence[str]
+    ) -> BadLine | None:
+        """The `BadLine` of the record starting on `line` (raw text `raw`, split into `fields`
+        of `columns`: the damaged one is named when there are no more fields than columns),
+        or None when its bytes are clean. Refuses the file (`InputError`) once damaged
+        records are more than stray ones among those read so far."""
+        if raw.isascii() and "\x00" not in raw:  # clean text: the common case, fast
+            return None
+        damage = _damage(line, raw)
+        if damage is None:
+            return None
+        self._count.add(damage, line - self.header_line)
+        column = _damaged_column(fields, columns) if len(fields) <= len(columns) else None
+        return BadLine(line, _damaged_reason(damage), shown(raw.rstrip("\r\n")), column)
+
+    def finish(self, last_line: int) -> None:
+        """After the file's last line (`last_line`): the whole-file rule (in a file read whole,
+        half of its data lines damaged refuse it)."""
+        self._count.check(max(last_line - self.header_line, 0), whole=True)
 
 
 def read_sample(path: Path, *, header: bool = True) -> str:
@@ -312,7 +357,7 @@ def read_sample(path: Path, *, header: bool = True) -> str:
         with open_table_text(path) as fh:
             sample = fh.read(_SNIFF_CHARS)
     except UnicodeDecodeError as exc:  # UTF-16 (with its BOM) is decoded strictly
-        raise _not_utf16(path, exc) from None
+        raise not_utf16_error(path, exc) from None
     if sample.isascii() and "\x00" not in sample:
         return sample
     whole = len(sample) < _SNIFF_CHARS  # the sample is the whole file
@@ -356,8 +401,10 @@ def excel_sep_line(sample: str) -> str | None:
     return m.group(1) if m else None
 
 
-def _tap(source: Iterable[str], lines: list[str]) -> Iterator[str]:
-    """Feed lines to csv.reader, keeping those of the record being parsed in `lines`."""
+def tap_lines(source: Iterable[str], lines: list[str]) -> Iterator[str]:
+    """The lines of `source`, each also appended to `lines`: fed to csv.reader, `lines` holds
+    the raw text of the record being parsed (the caller clears it after each record), so the
+    record's first line and its bytes can be reported."""
     for line in source:
         lines.append(line)
         yield line
@@ -431,7 +478,7 @@ def _raw_records(
     lines: list[str] = []
     source: Iterator[str] = iter(fh)
     reader = csv.reader(
-        _tap(source, lines), delimiter=delim, quotechar=QUOTE, doublequote=True, strict=True
+        tap_lines(source, lines), delimiter=delim, quotechar=QUOTE, doublequote=True, strict=True
     )
     line = 1
     while True:
@@ -441,7 +488,7 @@ def _raw_records(
         except StopIteration:
             return
         except UnicodeDecodeError as exc:  # UTF-16 (with its BOM) is decoded strictly
-            raise _not_utf16(path, exc) from None
+            raise not_utf16_error(path, exc) from None
         except csv.Error as exc:
             # a quote never closed before the end of the file strays from its line as well:
             # that line is the bad record, the lines after it are read as records of their own
@@ -450,7 +497,7 @@ def _raw_records(
                 rest, lines = lines[1:], []
                 line += 1
                 reader = csv.reader(
-                    _tap(chain(rest, source), lines),
+                    tap_lines(chain(rest, source), lines),
                     delimiter=delim,
                     quotechar=QUOTE,
                     doublequote=True,
@@ -468,7 +515,9 @@ def _raw_records(
         yield start, fields, raw
 
 
-def _header_names(fields: list[str], path: Path, line: int) -> list[str]:
+def header_names(fields: list[str], path: Path, line: int) -> list[str]:
+    """Column names from the header's `fields` (stripped; an empty one is 'Unnamed: i', as
+    pandas names it); a name given twice is an `InputError` naming `path`, `line` and it."""
     names = [f.strip() or f"Unnamed: {i}" for i, f in enumerate(fields)]
     dups = [name for name, n in Counter(names).items() if n > 1]
     if dups:
@@ -523,7 +572,7 @@ class TextTable:
             why = _STRAY_REASON if fields is STRAY_QUOTE else "malformed quoting"
             raise InputError(f"{path}, line {line}: the header line has broken quoting ({why})")
         self.header_line = line
-        self.columns = _header_names(fields, path, line)
+        self.columns = header_names(fields, path, line)
         # A header ending in a delimiter ("smiles,y,") names no column there: rows that stop
         # before such trailing unnamed columns are complete.
         named = [bool(f.strip()) for f in fields]
@@ -605,7 +654,7 @@ class SmiTable:
                 break
         except UnicodeDecodeError as exc:  # UTF-16 (with its BOM) is decoded strictly
             self.close()
-            raise _not_utf16(path, exc) from None
+            raise not_utf16_error(path, exc) from None
         self._next_line = (self._first[0] if self._first else self.header_line) + 1
         if self._first is None and self.header_line == 0:
             self.close()
@@ -640,7 +689,7 @@ class SmiTable:
                     yield rec
             self._damaged.check(i - self.header_line, whole=True)
         except UnicodeDecodeError as exc:
-            raise _not_utf16(self.path, exc) from None
+            raise not_utf16_error(self.path, exc) from None
         finally:
             self.close()
 

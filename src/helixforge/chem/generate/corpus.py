@@ -14,22 +14,18 @@ from __future__ import annotations
 
 import csv
 import os
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterator
 from pathlib import Path
 
 from helixforge.core.errors import ColumnNotFoundError, EmptyInputError, InputError, is_missing
 from helixforge.core.table_reader import (
     BadLine,
-    _damage,
-    _DamageCount,
-    _damaged_column,
-    _damaged_reason,
-    _header_names,
-    _not_utf16,
-    _tap,
+    DamagedLines,
+    header_names,
+    not_utf16_error,
     open_table_text,
     read_sample,
-    shown,
+    tap_lines,
 )
 
 SMILES_COLUMNS = ("smiles", "SMILES", "canonical_smiles", "Smiles", "smi", "SMI")
@@ -89,17 +85,17 @@ def iter_corpus_rows(
             is_table = delim is not None or column is not None
             head = first.split()
             header_line = is_table or (bool(head) and head[0].lower() in ("smiles", "smi"))
-            damaged = _DamagedLines(p, 1 if header_line else 0)
+            damaged = DamagedLines(p, 1 if header_line else 0)
             if is_table:
                 read_sample(p)  # its header line must be UTF-8 (the table reader's rule)
                 header = next(csv.reader([first.rstrip("\r\n")], delimiter=delim or ","))
-                header = _header_names(header, p, 1)  # a name twice is refused
+                header = header_names(header, p, 1)  # a name twice is refused
                 names = [column] if column else list(SMILES_COLUMNS)
                 col = next((header.index(n) for n in names if n in header), None)
                 if col is None:
                     raise ColumnNotFoundError(names[:1], header, path)
                 raw: list[str] = []  # the lines of the record being read
-                reader = csv.reader(_tap(f, raw), delimiter=delim or ",")
+                reader = csv.reader(tap_lines(f, raw), delimiter=delim or ",")
                 for row in reader:
                     line = reader.line_num + 2 - len(raw)  # the record's first line
                     bad = damaged.check(line, "".join(raw), row, header)
@@ -116,35 +112,7 @@ def iter_corpus_rows(
                 yield bad or (i, text.split(None, 1)[0] if text.strip() else "")
             damaged.finish(i)
         except UnicodeDecodeError as exc:  # UTF-16 (with its BOM) is decoded strictly
-            raise _not_utf16(p, exc) from None
-
-
-class _DamagedLines:
-    """The lines of one corpus that hold bytes that are not UTF-8 (or NUL bytes), judged and
-    counted by `core.table_reader`'s rule: each is a `BadLine`; more than stray ones refuse
-    the file (`too_many_damaged`). `header_line`: the line before the first data line."""
-
-    def __init__(self, path: Path, header_line: int):
-        self.header_line = header_line
-        self.count = _DamageCount(path)
-
-    def check(
-        self, line: int, raw: str, fields: list[str], columns: Sequence[str]
-    ) -> BadLine | None:
-        """The `BadLine` of the record starting on `line` (raw text `raw`, split into `fields`
-        of `columns`: the damaged one is named), or None when its bytes are clean."""
-        if raw.isascii() and "\x00" not in raw:  # clean text: the common case, fast
-            return None
-        damage = _damage(line, raw)
-        if damage is None:
-            return None
-        self.count.add(damage, line - self.header_line)
-        column = _damaged_column(fields, list(columns)) if len(fields) <= len(columns) else None
-        return BadLine(line, _damaged_reason(damage), shown(raw.rstrip("\r\n")), column)
-
-    def finish(self, last_line: int) -> None:
-        """After the last line: the whole-file rule (half of a small file damaged)."""
-        self.count.check(max(last_line - self.header_line, 0), whole=True)
+            raise not_utf16_error(p, exc) from None
 
 
 def _table_delimiter(first: str, column: str | None) -> str | None:

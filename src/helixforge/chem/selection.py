@@ -33,11 +33,20 @@ The blend's weight w ∈ {0.1, …, 0.9} is chosen on out-of-fold predictions; i
 losses (the ones the rule compares) are cross-fitted: fold k is scored with the weight picked
 on the other folds, so the weight search does not flatter the blend. The blend that is trained
 uses the weight picked on all folds.
+
+Resumable: with a `checkpoint` folder, each finished candidate × fold stores its out-of-fold
+predictions there (`<candidate>-<tag>.fold<k>.npz`, written to a temporary file and renamed),
+keyed by the candidate, fold, seed, parameters and a digest of the CV rows, held-out rows and
+labels. A later call with the same folder loads the finished fits whose key matches and fits
+only the rest, so an interrupted `helix chem train --model auto --resume` repeats no finished
+fit and ends with the same choice, bytes for bytes, as an uninterrupted run.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -146,6 +155,7 @@ def select_model(
     rule: str = DEFAULT_RULE,
     oof_out: dict[str, Any] | None = None,
     metric: str | None = None,
+    checkpoint: str | os.PathLike | None = None,
 ) -> tuple[str, dict[str, float]]:
     """The `--model auto` rule (module docstring): k-fold CV (folds grouped by Bemis–Murcko
     scaffold) on the training molecules only. Returns the chosen name and each candidate's mean
@@ -171,6 +181,10 @@ def select_model(
     (1 − value when higher is better). With several tasks, error metrics (MAE, RMSE) are
     divided by each fold's label sd so tasks on different scales weigh alike; with one task
     they are used as they are and the blend margin is `BLEND_MARGIN` × the label sd.
+
+    `checkpoint` (a folder; `helix chem train` passes one inside the run's staging folder):
+    each finished candidate × fold is stored there, and fits already stored with the same key
+    are loaded instead of repeated (module docstring), so an interrupted selection resumes.
     """
     from helixforge.chem.models import get_model, minimol_available
     from helixforge.chem.splits import scaffold_groups
@@ -232,12 +246,24 @@ def select_model(
         return baseline, {}
     oof: dict[str, list[np.ndarray]] = {}  # per candidate: per fold, the held-out predictions
     total = len(candidates) * len(fold_list)
+    folder = Path(checkpoint) if checkpoint is not None else None
+    rows_digest = _cv_rows_digest(idx, sub_y, fold_list) if folder is not None else ""
+    reused = 0
     with progress("auto: cross-validating", total=total, quiet=quiet, unit="fits") as advance:
         for name in candidates:
             for k, (tr, ho) in enumerate(fold_list):
                 kw: dict[str, Any] = dict((params or {}).get(name, {}))
                 if name.startswith("dmpnn"):
                     kw = {"epochs": dmpnn_epochs, "device": device, **kw}
+                if folder is not None:
+                    key = cv_fit_key(name, k, seed + k, kw, rows_digest)
+                    path = cv_fit_path(folder, name, k)
+                    saved = load_cv_fit(path, key, len(ho), log)
+                    if saved is not None:
+                        oof.setdefault(name, []).append(saved)
+                        reused += 1
+                        advance(1)
+                        continue
                 model = get_model(name, **kw)
                 X = features(model, idx) if features is not None else None
                 tr_smi, ho_smi = [sub_smiles[i] for i in tr], [sub_smiles[i] for i in ho]
@@ -248,7 +274,11 @@ def select_model(
                     model.fit(tr_smi, sub_y[tr], task_types, seed=seed + k)
                     pred = model.predict(ho_smi)
                 oof.setdefault(name, []).append(np.asarray(pred, dtype=float))
+                if folder is not None:
+                    save_cv_fit(path, key, oof[name][-1])
                 advance(1)
+    if reused:
+        log(f"auto: {reused} of {total} cross-validation fits loaded from {folder}")
     if oof_out is not None:
         order = np.concatenate([ho for _, ho in fold_list])
         back = np.argsort(order)  # the concatenated held-out rows, back in `rows` order
@@ -279,6 +309,90 @@ def select_model(
             **info,
         )
     return chosen, scores
+
+
+CV_FIT_KIND = "helixforge.auto-cv-fit/1"
+_RUNTIME_PARAMS = ("quiet",)  # change no prediction: left out of a fit's key
+
+
+def _cv_rows_digest(
+    idx: np.ndarray, y: np.ndarray, fold_list: Sequence[tuple[np.ndarray, np.ndarray]]
+) -> str:
+    """sha256 of the rows CV uses, their labels and every fold's held-out rows."""
+    import hashlib
+
+    h = hashlib.sha256()
+    h.update(np.ascontiguousarray(idx, dtype=np.int64).tobytes())
+    h.update(np.ascontiguousarray(y, dtype=np.float64).tobytes())
+    for _, ho in fold_list:
+        h.update(b"|" + np.ascontiguousarray(ho, dtype=np.int64).tobytes())
+    return h.hexdigest()
+
+
+def cv_fit_key(
+    name: str, fold: int, seed: int, params: dict[str, Any], rows_digest: str
+) -> dict[str, Any]:
+    """What a stored cross-validation fit must share with the one it stands in for: the
+    candidate, fold, seed, constructor parameters (JSON form) and the CV rows' digest."""
+    import json
+
+    shown = {k: v for k, v in params.items() if k not in _RUNTIME_PARAMS}
+    return {
+        "kind": CV_FIT_KIND,
+        "candidate": name,
+        "fold": int(fold),
+        "seed": int(seed),
+        "params": json.loads(json.dumps(shown, sort_keys=True, default=str)),
+        "rows": rows_digest,
+    }
+
+
+def cv_fit_path(folder: str | os.PathLike, name: str, fold: int) -> Path:
+    """The file of candidate `name`'s fit on fold `fold` in a checkpoint folder (the name made
+    file-safe, plus a tag of the full name so two names never share a file)."""
+    import hashlib
+    import re
+
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "_", name)[:40]
+    tag = hashlib.sha256(name.encode()).hexdigest()[:8]
+    return Path(folder) / f"{slug}-{tag}.fold{int(fold)}.npz"
+
+
+def save_cv_fit(path: str | os.PathLike, key: dict[str, Any], pred: np.ndarray) -> Path:
+    """Store one fit's out-of-fold predictions and its key (`cv_fit_key`) as an .npz, written
+    to a temporary file, fsynced and renamed (a kill leaves the old file or the new one)."""
+    import json
+
+    from helixforge.core.io import atomic_file
+
+    with atomic_file(path) as tmp, open(tmp, "wb") as fh:
+        np.savez(fh, pred=np.asarray(pred, dtype=float), key=np.array(json.dumps(key)))
+    return Path(path)
+
+
+def load_cv_fit(
+    path: str | os.PathLike, key: dict[str, Any], n_rows: int, log: Log = _nolog
+) -> np.ndarray | None:
+    """The predictions `save_cv_fit` stored at `path` when its key equals `key` and it holds
+    `n_rows` rows; None when there is none, or (logged) when it was made with another key or
+    cannot be read — that fit is then done again."""
+    import json
+    import zipfile
+
+    path = Path(path)
+    if not path.exists():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            saved = json.loads(str(npz["key"][()]))
+            pred = np.asarray(npz["pred"], dtype=float)
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
+        log(f"auto: {path.name} cannot be read ({exc}); fitting it again")
+        return None
+    if saved != key or len(pred) != n_rows:
+        log(f"auto: {path.name} was made with other options or rows; fitting it again")
+        return None
+    return pred
 
 
 def choose_from_oof(

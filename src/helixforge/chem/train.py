@@ -140,10 +140,12 @@ def _selector(
     n_jobs: int,
     log: Log,
     metric: str | None = None,
+    checkpoint: Path | None = None,
 ):
     """`auto`'s `ModelSelector`: `selection.select_model` on the split's training rows (by
     `metric` when given); the rule's decision goes into `record` (written to config.json as
-    `auto_selection`)."""
+    `auto_selection`). `checkpoint`: the folder each finished cross-validation fit is stored
+    in, and loaded from on --resume."""
     from helixforge.chem import selection
 
     def select(data: LabelledData, sp):
@@ -168,6 +170,7 @@ def _selector(
             log=log,
             record=decision,
             metric=metric,
+            checkpoint=checkpoint,
         )
         record.update(decision)
         kw = dict(device=device, quiet=quiet, n_jobs=n_jobs)
@@ -339,11 +342,6 @@ def train_property_model(
     )
     kw = dict(device=device, quiet=quiet, n_jobs=n_jobs)
     selection: dict[str, Any] = {}
-    select = (
-        _selector(routed, selection, seed=seed, log=log, metric=metric, **kw)
-        if model == "auto"
-        else None
-    )
     config = {
         "smiles_col": smiles_col,
         "task": task if isinstance(task, str) else list(task),
@@ -368,6 +366,12 @@ def train_property_model(
                       ad_threshold=ad_threshold, tolerance=tolerance, tautomer=tautomer,
                       salts=salts)  # fmt: skip
     with resumable_stage(out, key, resume, log) as stage:
+        select = (
+            _selector(routed, selection, seed=seed, log=log, metric=metric,
+                      checkpoint=stage / CHECKPOINTS / AUTO_CV, **kw)
+            if model == "auto"
+            else None
+        )  # fmt: skip
         return train_supervised(
             table,
             _epoch_checkpointed(model, routed, stage / CHECKPOINTS, kw),
@@ -392,6 +396,7 @@ def train_property_model(
 
 
 CHECKPOINTS = "checkpoints"
+AUTO_CV = "auto_cv"  # inside CHECKPOINTS: auto's finished cross-validation fits
 _EPOCH_MODELS = ("dmpnn", "dmpnn-rdkit")  # trained in epochs by core.training.fit
 
 

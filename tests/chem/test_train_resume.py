@@ -1,0 +1,99 @@
+"""`chem train --resume` after an interruption in `--model auto`'s cross-validation: the
+finished candidate × fold fits are loaded, not repeated, and the run directory is the same,
+file for file and byte for byte (timings.json aside), as an uninterrupted run's; a changed
+option or table is refused by name and the finished fits are kept."""
+
+from __future__ import annotations
+
+import filecmp
+from pathlib import Path
+
+import pytest
+
+from helixforge.chem.models.gbm import GBMModel
+from helixforge.chem.train import AUTO_CV, CHECKPOINTS, train_property_model
+from helixforge.core.errors import ConfigError
+
+
+class Interrupted(RuntimeError):
+    """Stands in for a kill (not a refusal: the staging folder is kept for --resume)."""
+
+
+def _count_fits(monkeypatch, fail_at: int | None = None) -> list[int]:
+    calls: list[int] = []
+    real = GBMModel.fit
+
+    def fit(self, *args, **kwargs):
+        calls.append(1)
+        if fail_at is not None and len(calls) == fail_at:
+            raise Interrupted("killed")
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(GBMModel, "fit", fit)
+    return calls
+
+
+def _files(run: Path) -> dict[str, Path]:
+    return {str(p.relative_to(run)): p for p in sorted(run.rglob("*")) if p.is_file()}
+
+
+def assert_same_run(a: Path, b: Path) -> None:
+    """Every file of two run directories equal, byte for byte, except timings.json."""
+    fa, fb = _files(a), _files(b)
+    assert set(fa) == set(fb)
+    assert "timings.json" in fa and "model/manifest.json" in fa
+    differ = [n for n in fa if n != "timings.json" and not filecmp.cmp(fa[n], fb[n], shallow=False)]
+    assert differ == []
+
+
+@pytest.fixture
+def two_gbms(monkeypatch):
+    import helixforge.chem.train as train
+
+    monkeypatch.setattr(train, "model_candidates", lambda model: ["gbm", "gbm-fast"])
+
+
+def _train(table_csv, out, params, **kw):
+    return train_property_model(
+        table_csv, "smiles", ["logp_like"], model="auto", model_params=params, out=out, **kw
+    )
+
+
+def test_auto_interrupted_in_cross_validation_resumes_to_the_same_bytes(
+    table_csv, fast_gbm, tmp_path, monkeypatch, two_gbms
+):
+    whole = _train(table_csv, tmp_path / "whole", fast_gbm, ensemble=2)
+    run = tmp_path / "run"
+    calls = _count_fits(monkeypatch, fail_at=7)  # 2 candidates × 5 folds: dies on the 7th fit
+    with pytest.raises(Interrupted):
+        _train(table_csv, run, fast_gbm, ensemble=2)
+    stored = tmp_path / ".run.partial" / CHECKPOINTS / AUTO_CV
+    assert len(list(stored.glob("*.npz"))) == 6 and not run.exists()
+    calls.clear()
+    logs: list[str] = []
+    _train(table_csv, run, fast_gbm, ensemble=2, resume=True, log=logs.append)
+    assert len(calls) == 4 + 2  # the 4 unfinished CV fits + the 2 ensemble members
+    assert any("6 of 10 cross-validation fits loaded" in m for m in logs)
+    assert_same_run(whole.run_dir, run)
+    assert not (tmp_path / ".run.partial").exists()  # the checkpoints leave with the stage
+
+
+def test_a_resume_with_another_option_or_table_is_refused_by_name(
+    table_csv, fast_gbm, tmp_path, monkeypatch, two_gbms
+):
+    run = tmp_path / "run"
+    _count_fits(monkeypatch, fail_at=3)
+    with pytest.raises(Interrupted):
+        _train(table_csv, run, fast_gbm)
+    stored = tmp_path / ".run.partial" / CHECKPOINTS / AUTO_CV
+    before = sorted(p.name for p in stored.iterdir())
+    with pytest.raises(ConfigError, match="params") as err:
+        _train(table_csv, run, {**fast_gbm, "n_estimators": 20}, resume=True)
+    assert "n_estimators" in err.value.message and "cannot resume" in err.value.message
+    with pytest.raises(ConfigError, match="seed: was 0, now 1"):
+        _train(table_csv, run, fast_gbm, seed=1, resume=True)
+    edited = Path(table_csv).read_text().replace("CCO", "CCCO", 1)
+    Path(table_csv).write_text(edited)
+    with pytest.raises(ConfigError, match="data: was"):
+        _train(table_csv, run, fast_gbm, resume=True)
+    assert sorted(p.name for p in stored.iterdir()) == before  # nothing lost to a refusal

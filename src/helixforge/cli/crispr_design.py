@@ -12,6 +12,7 @@ from helixforge.cli.common import (
     id_col_option,
     input_col_option,
     jobs_option,
+    logger,
     not_blank,
     out,
     out_option,
@@ -163,19 +164,22 @@ def index_cmd(
         help="PAMs to index (default: the enzyme's off-target PAMs, SpCas9: NGG,NAG,NGA).",
     ),
     overwrite: bool = OVERWRITE,
+    resume: bool = RESUME,
     quiet: bool = QUIET,
 ) -> None:
     """Build the reusable on-disk off-target index of a genome.
 
     The index is built beside --out and swapped in when finished: an existing index is never
-    lost, even if the build is killed.
+    lost, even if the build is killed. A killed or interrupted build continues from its last
+    finished contig with --resume (same genome, enzyme and PAMs; the seed tables are redone).
 
     Example: helix crispr index ecoli.fna.gz --enzyme spcas9 -o ecoli.spcas9.idx
     """
+    refuse_finished_resume(out_dir, resume=resume, overwrite=overwrite)
     from helixforge.core.io import check_output
     from helixforge.crispr.offtarget import build_index
 
-    check_output(out_dir, overwrite=overwrite, kind="dir")
+    check_output(out_dir, overwrite=overwrite, kind="dir", resume=resume)
     idx = build_index(
         genome,
         enzyme,
@@ -183,12 +187,17 @@ def index_cmd(
         pams=_split(pams, "--pams") or None,
         quiet=quiet,
         overwrite=overwrite,
+        resume=resume,
+        log=logger(quiet),
     )
     m = idx.meta
+    resumed = m.get("resumed_contigs", 0)
     say(
         f"{m['n_sites']:,} {idx.enzyme.name} sites (PAMs {','.join(m['search_pams'])}) in "
         f"{len(m['contigs'])} contig(s), {m['genome_bases']:,} nt → {out_dir} "
-        f"({m['build_seconds']:.1f} s)"
+        f"({m['build_seconds']:.1f} s"
+        + (f"; resumed after {resumed:,} finished contig(s)" if resumed else "")
+        + ")"
     )
     for note in m.get("notes", []):  # also in index.json
         say(f"note: {note}", "yellow")

@@ -14,26 +14,76 @@ Here the index is written as it is made:
 
 The files are the ones `OfftargetIndex.save` writes for an index built in memory, byte for
 byte (tested), and `OfftargetIndex.load` memory-maps them.
+
+Resume: after a finished contig (at most one checkpoint every `CHECKPOINT_SECONDS`, and always
+after the last contig) the appended files are fsynced and `progress.json` records the contigs
+done, their notes and each file's row count and byte length. A build killed at any point
+(kill -9, out of memory, Ctrl-C) leaves that checkpoint in the staging folder; the next build
+with resume cuts each appended file back to its recorded length (a kill mid-append leaves
+partial rows), skips the contigs done and goes on. The seed tables are made again from the
+finished columns (one chunked pass per seed part). The result is the uninterrupted build's
+bytes (tested).
 """
 
 from __future__ import annotations
 
+import json
 import os
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
 
 NPY_HEADER = 128  # bytes of a 1-D .npy v1.0 header, whatever its length (up to 10**40)
+PROGRESS_FILE = "progress.json"  # the contig checkpoint in the staging folder
+CHECKPOINT_FORMAT = 1
+# Seconds of work between two contig checkpoints (each fsyncs the appended files): a genome of
+# 100,000 scaffolds is not slowed by 700,000 fsyncs; a human chromosome gets one of its own.
+CHECKPOINT_SECONDS = 5.0
 
 
 class NpyAppender:
-    """A 1-D `.npy` file written chunk by chunk; `close()` writes the final length."""
+    """A 1-D `.npy` file written chunk by chunk; `close()` writes the final length.
 
-    def __init__(self, path: str | os.PathLike, dtype) -> None:
+    `rows`: continue a file an interrupted build left, cut back to its first `rows` values
+    (what its checkpoint recorded; a kill mid-append leaves part of a chunk after them)."""
+
+    def __init__(self, path: str | os.PathLike, dtype, rows: int | None = None) -> None:
         self.path, self.dtype, self.n = Path(path), np.dtype(dtype), 0
-        self._fh = open(self.path, "wb")
-        self._header(0)
+        if rows is None:
+            self._fh = open(self.path, "wb")
+            self._header(0)
+            return
+        from helixforge.core.errors import InputError
+
+        want = NPY_HEADER + rows * self.dtype.itemsize
+        try:
+            self._fh = open(self.path, "r+b")
+        except OSError as exc:
+            raise InputError(f"{self.path}: cannot reopen the interrupted build's file ({exc})",
+                             hint="run without --resume to build the index afresh") from None  # fmt: skip
+        size = os.fstat(self._fh.fileno()).st_size
+        if size < want:  # the checkpoint promised bytes the file does not hold (a system crash?)
+            self._fh.close()
+            raise InputError(
+                f"{self.path}: {size:,} bytes, fewer than the {want:,} its checkpoint recorded "
+                f"({rows:,} rows)",
+                hint="the interrupted build's files are damaged; run without --resume to build "
+                "the index afresh",
+            )
+        self._fh.truncate(want)
+        self.n = rows
+
+    @property
+    def nbytes(self) -> int:
+        """The file's length once closed: header and rows."""
+        return NPY_HEADER + self.n * self.dtype.itemsize
+
+    def sync(self) -> None:
+        """Flush the rows written so far to disk (before a checkpoint records them)."""
+        self._fh.flush()
+        os.fsync(self._fh.fileno())
 
     def _header(self, n: int) -> None:
         from numpy.lib import format as npy
@@ -109,6 +159,76 @@ def seed_tables(
 
 COLUMNS = {"codes": np.uint64, "contig_ids": np.uint32, "positions": np.uint32,
            "flags": np.uint8, "pam_codes": np.uint16}  # fmt: skip
+N_COLUMNS = {"n_sites": np.int64, "n_masks": np.uint64}  # the sites with an N and their masks
+
+
+def search_enzyme(enzyme, pams) -> tuple:
+    """(the Enzyme, its search PAMs): `pams`, or the enzyme's off-target PAMs, checked."""
+    from helixforge.core.errors import InputError
+    from helixforge.crispr.enzymes import check_pam, get_enzyme
+    from helixforge.lm.inputs import as_names
+
+    enz = get_enzyme(enzyme)
+    pams = as_names(pams, "pams")  # 'NGG' is one PAM, not three one-letter ones
+    pams_t = tuple(check_pam(p) for p in (pams or enz.offtarget_pams))
+    if {len(p) for p in pams_t} != {enz.pam_length}:
+        raise InputError(f"search PAMs {pams_t} must be {enz.pam_length} nt like {enz.name}'s PAM")
+    return enz, pams_t
+
+
+def enzyme_record(enz) -> dict:
+    """The enzyme as index.json records it."""
+    return {"name": enz.name, "pams": list(enz.pams), "spacer_length": enz.spacer_length,
+            "pam_side": enz.pam_side, "cut_offsets": list(enz.cut_offsets),
+            "context_upstream": enz.context_upstream,
+            "context_downstream": enz.context_downstream}  # fmt: skip
+
+
+def genome_record(genome) -> dict:
+    """Path, size, mtime and sha256 of the genome's file (`genome_identity`), as index.json
+    records it; sequences given in memory get a sha256 of their names and bases instead."""
+    import hashlib
+
+    from helixforge.crispr.offtarget_genome import genome_identity
+    from helixforge.crispr.targets import iter_contigs, open_genome
+
+    g = open_genome(genome)
+    identity = genome_identity(genome if not hasattr(genome, "lengths") else g.path)
+    if identity.get("path") is None:
+        h = hashlib.sha256()
+        for name, seq in iter_contigs(g):
+            h.update(f">{name}\n".encode())
+            h.update(seq.encode("ascii", "replace"))
+        identity["sequences_sha256"] = h.hexdigest()
+    return identity
+
+
+def resume_key(genome_identity: dict, enzyme, pams) -> dict:
+    """What an interrupted build must share with the build that continues it: the genome's
+    content (its sha256; not its path or mtime — a copied or touched FASTA indexes the same),
+    the enzyme and the search PAMs. The chunk sizes do not change the files and are left out."""
+    from helixforge.crispr.offtarget_index import INDEX_FORMAT
+
+    enz, pams_t = search_enzyme(enzyme, pams)
+    sha = genome_identity.get("sha256") or genome_identity.get("sequences_sha256")
+    return {"index_format": INDEX_FORMAT, "checkpoint_format": CHECKPOINT_FORMAT,
+            "genome_sha256": sha, "enzyme": enzyme_record(enz),
+            "search_pams": list(pams_t)}  # fmt: skip
+
+
+def load_progress(stage: Path) -> dict | None:
+    """The contig checkpoint of an interrupted build in `stage`, or None (nothing done yet)."""
+    from helixforge.core.artifacts import load_json
+    from helixforge.core.errors import InputError
+
+    path = Path(stage) / PROGRESS_FILE
+    if not path.exists():
+        return None
+    progress = load_json(path)
+    if not isinstance(progress, dict) or not {"contigs", "rows", "bytes"} <= set(progress):
+        raise InputError(f"{path}: not an index build checkpoint",
+                         hint="run without --resume to build the index afresh")  # fmt: skip
+    return progress
 
 
 def build_sites(
@@ -118,13 +238,21 @@ def build_sites(
     emit: Callable[[dict[str, np.ndarray], np.ndarray], None],
     quiet: bool = True,
     chunk_sites: int = 2_000_000,
+    *,
+    done: dict | None = None,
+    contig_done: Callable[[dict], None] | None = None,
+    identity: dict | None = None,
 ) -> dict:
     """Enumerate every off-target-PAM site of `genome`, contig by contig, handing each chunk's
     columns (`COLUMNS`) and N masks to `emit(columns, nmask)`; returns the index metadata
-    without the site counts and timing (the caller adds them)."""
+    without the site counts and timing (the caller adds them).
+
+    `done`: the contigs an interrupted build finished (`contigs`, `lengths`, `notes` of its
+    checkpoint): they are skipped, unread. `contig_done(state)` is called after each contig
+    with the contigs, lengths and notes so far. `identity`: the genome's `genome_record`,
+    when the caller has it (its sha256 reads the whole file)."""
     from helixforge.core.errors import InputError
     from helixforge.core.progress import progress
-    from helixforge.crispr.enzymes import check_pam, get_enzyme
     from helixforge.crispr.guides import scan_sites, strand_codes
     from helixforge.crispr.offtarget_genome import genome_identity
     from helixforge.crispr.offtarget_index import (
@@ -137,14 +265,9 @@ def build_sites(
         _gather_codes,
         seed_parts,
     )
-    from helixforge.crispr.targets import case_masks, iter_contigs, open_genome
-    from helixforge.lm.inputs import as_names
+    from helixforge.crispr.targets import case_masks, open_genome
 
-    enz = get_enzyme(enzyme)
-    pams = as_names(pams, "pams")  # 'NGG' is one PAM, not three one-letter ones
-    pams_t = tuple(check_pam(p) for p in (pams or enz.offtarget_pams))
-    if {len(p) for p in pams_t} != {enz.pam_length}:
-        raise InputError(f"search PAMs {pams_t} must be {enz.pam_length} nt like {enz.name}'s PAM")
+    enz, pams_t = search_enzyme(enzyme, pams)
     g = open_genome(genome)
     if not g.lengths:
         raise InputError("the genome has no sequences")
@@ -152,10 +275,21 @@ def build_sites(
     L, S, P = enz.spacer_length, enz.site_length, enz.pam_length
     sp_off = enz.spacer_offset_in_site()
     pam_off = L if enz.pam_side == "3prime" else 0
-    contigs, lengths = [], []
-    notes: list[str] = []  # RNA / ambiguity letters read, contigs without a site
+    names = list(g.contigs)
+    contigs = list(done["contigs"]) if done else []
+    lengths = list(done["lengths"]) if done else []
+    notes: list[str] = list(done["notes"]) if done else []  # RNA / ambiguity letters, …
+    if names[: len(contigs)] != contigs or [g.lengths[c] for c in contigs] != lengths:
+        raise InputError(
+            "the interrupted build's finished contigs are not this genome's first contigs",
+            hint="run without --resume to build the index afresh",
+        )
     with progress("indexing contigs", sum(g.lengths.values()), quiet=quiet, unit="nt") as adv:
-        for ci, (name, seq) in enumerate(iter_contigs(g)):
+        if lengths:
+            adv(sum(lengths))
+        for ci in range(len(contigs), len(names)):
+            name = names[ci]
+            seq = g.fetch(name, 0, g.lengths[name]) if g.lengths[name] else ""
             contigs.append(name)
             lengths.append(len(seq))
             if len(seq) >= 2**32:
@@ -198,16 +332,15 @@ def build_sites(
                         nmask,
                     )
                 del soft_cum
+            if contig_done is not None:
+                contig_done({"contigs": contigs, "lengths": lengths, "notes": notes})
             adv(n)
     return {
-        "format": INDEX_FORMAT,
-        "enzyme": {"name": enz.name, "pams": list(enz.pams), "spacer_length": L,
-                   "pam_side": enz.pam_side, "cut_offsets": list(enz.cut_offsets),
-                   "context_upstream": enz.context_upstream,
-                   "context_downstream": enz.context_downstream},
+        "format": INDEX_FORMAT, "enzyme": enzyme_record(enz),
         "search_pams": list(pams_t), "contigs": contigs, "lengths": lengths,
         "genome_bases": int(sum(lengths)), "seed_parts": seed_parts(L), "notes": notes,
-        "genome": genome_identity(genome if not hasattr(genome, "lengths") else g.path),
+        "genome": {k: v for k, v in identity.items() if k != "sequences_sha256"} if identity
+        else genome_identity(genome if not hasattr(genome, "lengths") else g.path),
     }  # fmt: skip
 
 
@@ -219,29 +352,64 @@ def write_index_files(
     quiet: bool = True,
     chunk_sites: int = 2_000_000,
     seed_chunk: int = 1 << 20,
+    identity: dict | None = None,
 ) -> dict:
-    """Write every array of the index into `stage` (an empty directory) in bounded memory;
-    returns the metadata (`index.json` is left to the caller)."""
+    """Write every array of the index into `stage` in bounded memory; returns the metadata
+    (`index.json` is left to the caller) with `build_seconds`, the time of this call plus
+    that of the interrupted calls it continues.
+
+    `stage` is empty, or holds an interrupted build of the same genome and options (the
+    caller checks its resume key): its finished contigs are kept (`PROGRESS_FILE`), the
+    rest are indexed, and the seed tables are made again."""
+    from helixforge.core.io import atomic_file
     from helixforge.crispr.offtarget_index import FLAG_N
 
+    t0 = time.perf_counter()
     stage = Path(stage)
-    appenders = {k: NpyAppender(stage / f"{k}.npy", dt) for k, dt in COLUMNS.items()}
-    n_sites, n_masks = [], []  # sites with an N: few (a PAM never matches over N)
+    done = load_progress(stage)
+    before = float(done.get("seconds", 0.0)) if done else 0.0
+    rows = done["rows"] if done else {}
+    if done and any(done["bytes"].get(k) != NPY_HEADER + rows.get(k, -1) * np.dtype(dt).itemsize
+                    for k, dt in {**COLUMNS, **N_COLUMNS}.items()):  # fmt: skip
+        from helixforge.core.errors import InputError
+
+        raise InputError(f"{stage / PROGRESS_FILE}: row counts and byte lengths disagree",
+                         hint="run without --resume to build the index afresh")  # fmt: skip
+    appenders: dict[str, NpyAppender] = {}
+    last = [time.monotonic()]
+
+    def checkpoint(state: dict) -> None:
+        """Record the finished contigs once their rows are on disk."""
+        for a in appenders.values():
+            a.sync()
+        record = {**state, "rows": {k: a.n for k, a in appenders.items()},
+                  "bytes": {k: a.nbytes for k, a in appenders.items()},
+                  "seconds": round(before + time.perf_counter() - t0, 3)}  # fmt: skip
+        with atomic_file(stage / PROGRESS_FILE) as tmp:
+            tmp.write_text(json.dumps(record), encoding="utf-8")
+        last[0] = time.monotonic()
+
+    def contig_done(state: dict) -> None:
+        if time.monotonic() - last[0] >= CHECKPOINT_SECONDS:
+            checkpoint(state)
+
     try:
+        for k, dt in {**COLUMNS, **N_COLUMNS}.items():
+            appenders[k] = NpyAppender(stage / f"{k}.npy", dt, rows.get(k) if done else None)
 
         def emit(columns: dict[str, np.ndarray], nmask: np.ndarray) -> None:
             has_n = (columns["flags"] & FLAG_N) > 0
-            n_sites.append(np.flatnonzero(has_n) + appenders["codes"].n)
-            n_masks.append(nmask[has_n])
+            appenders["n_sites"].append(np.flatnonzero(has_n) + appenders["codes"].n)
+            appenders["n_masks"].append(nmask[has_n])
             for k, values in columns.items():
                 appenders[k].append(values)
 
-        meta = build_sites(genome, enzyme, pams, emit, quiet=quiet, chunk_sites=chunk_sites)
+        meta = build_sites(genome, enzyme, pams, emit, quiet=quiet, chunk_sites=chunk_sites,
+                           done=done, contig_done=contig_done, identity=identity)  # fmt: skip
+        checkpoint({k: meta[k] for k in ("contigs", "lengths", "notes")})  # the sort is next
     finally:
         for a in appenders.values():
             a.close()
-    np.save(stage / "n_sites", np.concatenate(n_sites or [np.zeros(0)]).astype(np.int64))
-    np.save(stage / "n_masks", np.concatenate(n_masks or [np.zeros(0)]).astype(np.uint64))
     codes = np.load(stage / "codes.npy", mmap_mode="r")
     flags = np.load(stage / "flags.npy", mmap_mode="r")
 
@@ -257,5 +425,6 @@ def write_index_files(
         del order
         np.save(stage / f"seed{part}_offsets.npy", offsets)
     meta["n_sites"] = int(len(codes))
-    meta["n_sites_with_n"] = int(sum(len(s) for s in n_sites))
+    meta["n_sites_with_n"] = int(appenders["n_sites"].n)
+    meta["build_seconds"] = round(before + time.perf_counter() - t0, 3)
     return meta

@@ -13,7 +13,9 @@ On disk: a directory of .npy arrays and ``index.json`` (format, enzyme, PAMs, co
 genome's path, size, mtime and sha256). It is built in a staging directory beside the final
 path and swapped in with `core.io.replace_dir` (an existing index is renamed aside, never
 deleted first); opening runs `core.io.recover_dir`, so a crash during the swap leaves the old
-index usable. `check_genome` refuses an index built for another genome.
+index usable. A build killed before the swap keeps its staging directory, and
+`build_index(..., resume=True)` continues it from its last finished contig
+(`crispr.offtarget_build`). `check_genome` refuses an index built for another genome.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -304,7 +306,8 @@ def check_index_destination(dest: str | os.PathLike, overwrite: bool = False) ->
 
 def build_index(genome, enzyme: str | Enzyme = "spcas9", out: str | os.PathLike | None = None,
                 pams: Sequence[str] | None = None, quiet: bool = True,
-                overwrite: bool = False) -> OfftargetIndex:  # fmt: skip
+                overwrite: bool = False, resume: bool = False,
+                log: Callable[[str], None] | None = None) -> OfftargetIndex:  # fmt: skip
     """Build the off-target index of a genome FASTA(.gz) for an enzyme; write it to `out` if given.
 
     The index covers the enzyme's off-target PAMs (or `pams`) and serves any number of
@@ -312,25 +315,56 @@ def build_index(genome, enzyme: str | Enzyme = "spcas9", out: str | os.PathLike 
     follows the largest contig rather than the genome (`crispr.offtarget_build`), in a staging
     directory swapped in when complete: an existing index at `out` is replaced (atomically)
     only with `overwrite`. Without `out` it is built in memory.
+
+    `resume`: continue a build that was interrupted (killed, out of memory, Ctrl-C) from its
+    last contig checkpoint in the staging directory, if its genome (sha256), enzyme and PAMs
+    are these (else a ConfigError names what changed); with nothing to resume it starts
+    afresh, and on a finished index it says the index is complete. Without `resume`, an
+    interrupted build's staging directory is discarded. `log(message)` tells which happened.
     """
     if out is None:
+        if resume:
+            raise ConfigError("resume needs out: an index built in memory has nothing to resume")
         return OfftargetIndex.build(genome, enzyme, pams=pams, quiet=quiet)
-    from helixforge.core.io import replace_dir
-    from helixforge.crispr.offtarget_build import write_index_files
+    from helixforge.core.io import (
+        discard_stage_on_refusal,
+        recover_dir,
+        refuse_resume_of_finished,
+        replace_dir,
+        staging_path,
+    )
+    from helixforge.core.supervised import RESUME_FILE, prepare_resume_stage
+    from helixforge.crispr.offtarget_build import (
+        PROGRESS_FILE,
+        genome_record,
+        load_progress,
+        resume_key,
+        write_index_files,
+    )
 
     dest = Path(out)
-    stage = fresh_stage(dest, overwrite)
-    t0 = time.perf_counter()
-    try:
-        meta = write_index_files(genome, enzyme, pams, stage, quiet=quiet)
-        meta["build_seconds"] = round(time.perf_counter() - t0, 3)
+    recover_dir(dest)
+    if resume and not overwrite:  # a finished index with no interrupted build beside it
+        refuse_resume_of_finished(dest)
+    check_index_destination(dest, overwrite)
+    identity = genome_record(genome)  # one read of the file: for the key and index.json
+    key = resume_key(identity, enzyme, pams)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    resumed = resume and staging_path(dest).exists()
+    stage = prepare_resume_stage(dest, key, resume, log)
+    with discard_stage_on_refusal(stage, keep=resumed):
+        done = load_progress(stage) if resumed else None
+        if log and resumed:
+            log(f"{len(done['contigs']) if done else 0:,} contig(s) were indexed before the "
+                "interruption; indexing the rest, then the seed tables")  # fmt: skip
+        meta = write_index_files(genome, enzyme, pams, stage, quiet=quiet, identity=identity)
         write_meta(stage, meta)
-    except BaseException:
-        shutil.rmtree(stage, ignore_errors=True)
-        raise
+        for name in (PROGRESS_FILE, RESUME_FILE):  # the build's bookkeeping, not the index's
+            (stage / name).unlink(missing_ok=True)
     replace_dir(stage, dest)
     idx = OfftargetIndex.load(dest)
     idx.meta["build_seconds"] = meta["build_seconds"]
+    idx.meta["resumed_contigs"] = len(done["contigs"]) if done else 0
     return idx
 
 
@@ -353,7 +387,7 @@ def write_meta(stage: Path, meta: dict) -> None:
     timings.json (how long the build took)."""
     from helixforge.core.artifacts import RunDir
 
-    stable = {k: v for k, v in meta.items() if k != "build_seconds"}
+    stable = {k: v for k, v in meta.items() if k not in ("build_seconds", "resumed_contigs")}
     (stage / "index.json").write_text(json.dumps(stable, indent=1), encoding="utf-8")
     if "build_seconds" in meta:
         RunDir(stage, create=False).save_timing(build_seconds=meta["build_seconds"])

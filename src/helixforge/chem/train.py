@@ -174,7 +174,10 @@ def _selector(
         )
         record.update(decision)
         kw = dict(device=device, quiet=quiet, n_jobs=n_jobs)
-        return chosen, (lambda: build_model(chosen, routed, **kw)), scores
+        factory = lambda: build_model(chosen, routed, **kw)  # noqa: E731
+        if checkpoint is not None:
+            factory = member_checkpointed(chosen, factory, checkpoint.parent / MEMBERS, log)
+        return chosen, factory, scores
 
     return select
 
@@ -261,9 +264,13 @@ def train_property_model(
     'pr_auc'; see `selection.select_model`) instead of the default loss; ensemble: members (seeds seed, seed+1, …); coverage: conformal coverage, calibrated on
     the validation split; salts: 'keep' | 'reject' inputs made only of counter-ions /
     inorganic fragments; overwrite: replace an existing run directory; resume: continue an
-    interrupted run (a D-MPNN from its last finished epoch, with the random state of an
-    uninterrupted run; other models train again, in seconds to minutes) when its inputs and
-    options are unchanged, which is checked first.
+    interrupted run when its inputs and options are unchanged (checked first; a change is a
+    ConfigError naming it): `auto` loads the cross-validation fits it finished
+    (`selection.select_model`'s checkpoint) and fits only the rest, finished ensemble members
+    of the GBMs, MiniMol heads and their blends are loaded (`member_checkpointed`), a D-MPNN
+    goes on from its last finished epoch with the random state of an uninterrupted run (an
+    `lm:PATH` model, or a blend with a D-MPNN, trains again). Outside the D-MPNN the resumed
+    run directory is the uninterrupted run's, byte for byte, timings.json aside.
     """
     from helixforge.chem.inputs import check_paths
     from helixforge.chem.pretrained.embed import uses_minimol
@@ -372,9 +379,15 @@ def train_property_model(
             if model == "auto"
             else None
         )  # fmt: skip
+        factory = member_checkpointed(
+            model,
+            _epoch_checkpointed(model, routed, stage / CHECKPOINTS, kw),
+            stage / CHECKPOINTS / MEMBERS,
+            log,
+        )
         return train_supervised(
             table,
-            _epoch_checkpointed(model, routed, stage / CHECKPOINTS, kw),
+            factory,
             domain="chem",
             model_name=model,
             out=out,
@@ -397,6 +410,9 @@ def train_property_model(
 
 CHECKPOINTS = "checkpoints"
 AUTO_CV = "auto_cv"  # inside CHECKPOINTS: auto's finished cross-validation fits
+MEMBERS = "members"  # inside CHECKPOINTS: finished ensemble members (models without epochs)
+MEMBER_KIND = "helixforge.chem-member-checkpoint/1"
+_MEMBER_MODELS = ("gbm", "gbm-fast", "minimol-gbm", "minimol-mlp")  # saved and loaded exactly
 _EPOCH_MODELS = ("dmpnn", "dmpnn-rdkit")  # trained in epochs by core.training.fit
 
 
@@ -419,3 +435,150 @@ def _resume_key(data, **options: Any) -> dict[str, Any]:
     else:
         digest = sha256_file(data)
     return {"data": digest, **json.loads(json.dumps(options, default=str))}
+
+
+def member_resumable(name: str) -> bool:
+    """Whether a finished member of model `name` is stored for --resume: the GBMs, the MiniMol
+    heads and blends of them (a D-MPNN resumes from its epoch checkpoints instead; a language
+    model trains again)."""
+    from helixforge.chem.models import BLEND_PREFIX
+
+    if name.startswith(BLEND_PREFIX):
+        from helixforge.chem.models.blend import parse_blend_name
+
+        return all(m in _MEMBER_MODELS for m in parse_blend_name(name)[0])
+    return name in _MEMBER_MODELS
+
+
+def member_checkpointed(name: str, factory: Callable[[], Any], folder: Path, log: Log):
+    """`factory` whose models store themselves in `folder` once fitted (one folder per model
+    and seed: the model as `save_model` writes it, its history and held-out validation
+    predictions, and a key: model, seed, digest of the training and validation rows) and, when
+    a stored member's key matches, load it instead of fitting. A loaded member predicts with the
+    loaded model and saves by copying the stored files, so a resumed run writes the bytes of an
+    uninterrupted one. Models that `member_resumable` does not name are left as they are."""
+    from helixforge.chem.selection import file_slug
+
+    if not member_resumable(name):
+        return factory
+
+    def make():
+        model = factory()
+        fit = model.fit
+        params = getattr(model, "params", None) or getattr(model, "member_params", None) or {}
+
+        def resumable_fit(smiles, y, task_types, *, seed: int = 0, **kw: Any):
+            key = _member_key(name, seed, smiles, y, task_types, kw.get("valid"), params)
+            where = folder / f"{file_slug(name)}-seed{seed}"
+            if _restore_member(model, where, key, log):
+                return model
+            fit(smiles, y, task_types, seed=seed, **kw)
+            _store_member(model, name, where, key)
+            return model
+
+        model.fit = resumable_fit
+        return model
+
+    return make
+
+
+def _member_key(
+    name: str, seed: int, smiles, y, task_types, valid, params: dict[str, Any]
+) -> dict[str, Any]:
+    """What a stored member must share with the fit it stands in for: the model, seed, task
+    types, constructor parameters (with the thread count --jobs set) and a digest of the
+    training and validation rows."""
+    import hashlib
+
+    import numpy as np
+
+    v_smiles, v_y = valid if valid is not None else ((), np.empty((0, 0)))
+    h = hashlib.sha256()
+    for text in (smiles, v_smiles):
+        h.update("\n".join(map(str, text)).encode() + b"|")
+    for labels in (y, v_y):
+        h.update(np.ascontiguousarray(labels, dtype=np.float64).tobytes() + b"|")
+    return {
+        "kind": MEMBER_KIND,
+        "model": name,
+        "seed": int(seed),
+        "task_types": [str(t) for t in task_types],
+        "params": json.loads(json.dumps(params, sort_keys=True, default=str)),
+        "rows": h.hexdigest(),
+    }
+
+
+_HISTORY_ATTRS = ("history", "history_")
+
+
+def _store_member(model, name: str, where: Path, key: dict[str, Any]) -> None:
+    """Write a fitted member into `where` (a sibling folder first, fsynced and swapped in)."""
+    import shutil
+
+    import numpy as np
+
+    from helixforge.chem.models import save_model
+    from helixforge.core.artifacts import save_json
+    from helixforge.core.io import _fsync_path, replace_dir
+
+    new = where.with_name(f".{where.name}.new")
+    if new.exists():
+        shutil.rmtree(new)
+    new.mkdir(parents=True)
+    save_model(model, new / "model", name)
+    held = getattr(model, "valid_pred_", None)
+    if held is not None:
+        np.savez(new / "valid_pred.npz", *[np.asarray(p) for p in held])
+    state = {
+        "key": key,
+        "valid_pred": None if held is None else len(held),
+        **{a: getattr(model, a) for a in _HISTORY_ATTRS if getattr(model, a, None) is not None},
+    }
+    save_json(json.loads(json.dumps(state, default=float)), new / "state.json")
+    for f in new.rglob("*"):
+        _fsync_path(f)
+    _fsync_path(new)
+    replace_dir(new, where)
+
+
+def _restore_member(model, where: Path, key: dict[str, Any], log: Log) -> bool:
+    """Load the member stored in `where` into `model` when its key is `key`; False when none
+    is stored, or (logged) when it was made with another key or cannot be read."""
+    import shutil
+
+    import numpy as np
+
+    from helixforge.chem.models import load_model
+    from helixforge.core.errors import HelixError
+    from helixforge.core.io import recover_dir
+
+    recover_dir(where)
+    if not (where / "state.json").exists():
+        return False
+    try:
+        state = json.loads((where / "state.json").read_text(encoding="utf-8"))
+        if state.get("key") != key:
+            log(f"{where.name}: stored with other rows or options; training it again")
+            return False
+        loaded = load_model(where / "model")
+        held = None
+        if state.get("valid_pred") is not None:
+            with np.load(where / "valid_pred.npz", allow_pickle=False) as npz:
+                held = [np.asarray(npz[f"arr_{j}"]) for j in range(int(state["valid_pred"]))]
+    except (HelixError, OSError, ValueError, KeyError) as exc:
+        log(f"{where.name}: cannot be read ({exc}); training it again")
+        return False
+    model.__dict__.clear()
+    model.__dict__.update(loaded.__dict__)
+    model.valid_pred_ = held
+    for attr in _HISTORY_ATTRS:
+        if attr in state:
+            setattr(model, attr, state[attr])
+    stored = where / "model"
+
+    def save(path) -> None:  # the stored files, byte for byte
+        shutil.copytree(stored, path, dirs_exist_ok=True)
+
+    model.save = save
+    log(f"{where.name}: a finished member, loaded from its checkpoint")
+    return True

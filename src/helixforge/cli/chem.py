@@ -158,8 +158,9 @@ def train_cmd(
     out_dir: str = out_option("run", "Run directory to create."),
 ) -> None:
     """Train a property model and write a run directory with metrics, predictions and a report.
-    A D-MPNN checkpoints every epoch: after an interruption, the same command with --resume
-    continues it.
+    After an interruption the same command with --resume continues it: auto's finished
+    cross-validation fits and finished ensemble members are loaded, a D-MPNN goes on from its
+    last finished epoch.
 
     Example: helix chem train assay.csv --input-col smiles --label-col pIC50 -o runs/pic50
     """

@@ -108,3 +108,47 @@ def test_a_run_refused_during_training_leaves_no_staging_folder(tmp_path):
     res = _train(tmp_path, "--model", "gbm", csv=csv)
     assert res.exit_code == 2, res.output
     assert not (tmp_path / ".run.partial").exists() and not (tmp_path / "run").exists()
+
+
+def test_auto_interrupted_in_cross_validation_then_resume_writes_the_uninterrupted_run(
+    tmp_path, monkeypatch
+):
+    """`helix chem train --model auto --resume` after a Ctrl-C in the fourth CV fit: the three
+    finished fits are loaded, and every file but timings.json matches an uninterrupted run."""
+    import filecmp
+
+    import helixforge.chem.train as train
+    from helixforge.chem.models.gbm import GBMModel
+    from tests.chem.conftest import tiny_table
+
+    monkeypatch.setattr(train, "model_candidates", lambda model: ["gbm", "gbm-fast"])
+    data = tmp_path / "t.csv"
+    tiny_table()[["smiles", "logp_like"]].to_csv(data, index=False)
+    args = ["chem", "train", str(data), "--label-col", "logp_like", "--model", "auto", "-j", "1"]
+    args += ["--param", "n_estimators=30", "--param", "early_stopping_rounds=10"]
+    whole = runner.invoke(app, [*args, "-o", str(tmp_path / "whole")])
+    assert whole.exit_code == 0, whole.output
+    real, calls, stop_at = GBMModel.fit, [], [4]
+
+    def fit(self, *a, **kw):
+        calls.append(1)
+        if len(calls) in stop_at:
+            raise KeyboardInterrupt
+        return real(self, *a, **kw)
+
+    monkeypatch.setattr(GBMModel, "fit", fit)
+    stopped = runner.invoke(app, [*args, "-o", str(tmp_path / "run")])
+    assert stopped.exit_code == 130 and not (tmp_path / "run").exists()
+    assert len(list((tmp_path / ".run.partial" / "checkpoints" / "auto_cv").iterdir())) == 3
+    calls.clear()
+    stop_at.clear()
+    res = runner.invoke(app, [*args, "-o", str(tmp_path / "run"), "--resume"])
+    assert res.exit_code == 0, res.output
+    assert len(calls) == 10 - 3 + 1  # the CV fits left, then the chosen model
+    files = sorted(str(p.relative_to(tmp_path / "whole")) for p in (tmp_path / "whole").rglob("*"))
+    for name in files:
+        a, b = tmp_path / "whole" / name, tmp_path / "run" / name
+        if a.is_file() and name != "timings.json":
+            assert filecmp.cmp(a, b, shallow=False), name
+    again = runner.invoke(app, [*args, "-o", str(tmp_path / "run"), "--resume"])
+    assert again.exit_code != 0 and "finished" in again.output.lower()

@@ -549,3 +549,104 @@ def test_missing_contig_probes_are_cheap_on_many_scaffolds(tmp_path, monkeypatch
     assert seen and max(seen) <= 4 * 2 * ContigNames.NEIGHBOURS  # not all 3000 names
     few = ContigNames(["chr1", "chr2", "chrX"])
     assert few.closest("chrx") == real("chrx", ["chr1", "chr2", "chrX"], n=5, cutoff=0.4)
+
+
+# ------------------------------------------------ genome layouts pyfaidx refuses or misreads
+
+
+def _layout_genome(rng_seed: int = 1) -> dict[str, str]:
+    import random
+
+    rng = random.Random(rng_seed)
+    return {name: "".join(rng.choice("ACGT") for _ in range(n)) for name, n in
+            (("chr1", 2_000), ("chr2", 150_000), ("chr3", 777))}  # fmt: skip
+
+
+def _lines(seq: str, widths) -> list[str]:
+    out, i, k = [], 0, 0
+    while i < len(seq):
+        w = widths[k % len(widths)]
+        out.append(seq[i : i + w])
+        i, k = i + w, k + 1
+    return out
+
+
+def _check_genome(g, seqs) -> None:
+    assert g.lengths == {k: len(v) for k, v in seqs.items()}
+    for name, seq in seqs.items():
+        assert g.sequence(name) == seq
+        assert g.fetch(name, 500, 560) == seq[500:560]
+        assert (
+            g.fetch(name, len(seq) - 7, len(seq), strand="-")
+            == g.fetch(name, len(seq) - 7, len(seq), strand="+").translate(
+                str.maketrans("ACGT", "TGCA")
+            )[::-1]
+        )
+
+
+@pytest.mark.parametrize(
+    "layout",
+    ["uneven", "blank_lines", "one_line_then_wrapped", "trailing_spaces", "tabs_late", "crlf_mix"],
+)
+@pytest.mark.parametrize("compress", ["plain", "bgzip", "gzip"])
+def test_genome_layouts_pyfaidx_cannot_index_are_read_through_a_normalised_copy(
+    tmp_path, monkeypatch, layout, compress
+):
+    """Every way a real FASTA varies its line layout reads as the same bases: lines of uneven
+    length (pyfaidx refused: 'Line length … not consistent'), blank lines inside a record, a
+    record on one line before wrapped ones, trailing spaces (pyfaidx handed them back as bases:
+    contig lengths grew and every window held ' '), tabs only in a record far past the first
+    64 kB, mixed CRLF / LF line ends."""
+    monkeypatch.setenv("HELIX_CACHE", str(tmp_path / "cache"))
+    seqs = _layout_genome()
+    text = []
+    for k, (name, seq) in enumerate(seqs.items()):
+        text.append(f">{name} some description")
+        if layout == "uneven":
+            text += _lines(seq, [60, 61, 59, 100])
+        elif layout == "blank_lines":
+            text += [
+                line + ("\n" if i % 7 == 3 else "") for i, line in enumerate(_lines(seq, [60]))
+            ]
+        elif layout == "one_line_then_wrapped":
+            text += [seq] if k == 0 else _lines(seq, [70])
+        elif layout == "trailing_spaces":
+            text += [line + " " for line in _lines(seq, [60])]
+        elif layout == "tabs_late":
+            text += [line + ("\t" if name == "chr3" else "") for line in _lines(seq, [60])]
+        else:  # crlf_mix
+            text += [line + ("\r" if i % 2 else "") for i, line in enumerate(_lines(seq, [60]))]
+    body = "\n".join(text) + "\n"
+    path = tmp_path / ("g.fa" if compress == "plain" else "g.fa.gz")
+    if compress == "plain":
+        path.write_text(body)
+    elif compress == "gzip":
+        with gzip.open(path, "wt") as fh:
+            fh.write(body)
+    else:
+        from Bio import bgzf
+
+        with bgzf.BgzfWriter(str(path), "wb") as w:
+            w.write(body)
+    g = Genome(path)
+    if layout == "tabs_late":  # only chr3, past the first 64 kB: found by the per-record check
+        assert g.fetch("chr1", 0, 10) == seqs["chr1"][:10]
+        assert g.fetch("chr3", 10, 20) == seqs["chr3"][10:20]
+    _check_genome(g, seqs)
+    assert ("normalised copy" in g.source_note) == (layout != "one_line_then_wrapped")
+    g.close()
+    _check_genome(Genome(path), seqs)  # the second opening reuses the copy and its index
+
+
+def test_a_normalised_genome_keeps_soft_masking_and_text_before_the_first_header_still_fails(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setenv("HELIX_CACHE", str(tmp_path / "cache"))
+    path = tmp_path / "g.fa"
+    path.write_text(">c1\nacgtac \nGGT\nTTTTAAAA\n>c2\nAC\n")
+    assert Genome(path, keep_case=True).sequence("c1") == "acgtacGGTTTTTAAAA"
+    assert Genome(path).fetch("c1", 4, 9) == "ACGGT"
+    bad = tmp_path / "bad.fa"
+    bad.write_text("ACGT ACGT\n>c1\nACGT\n")
+    with pytest.raises(InputError, match=r"bad\.fa"):
+        Genome(bad)

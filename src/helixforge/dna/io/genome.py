@@ -18,6 +18,7 @@ import hashlib
 import itertools
 import numbers
 import os
+import re
 import shutil
 import struct
 import zlib
@@ -26,10 +27,16 @@ from pathlib import Path
 
 from helixforge.core.errors import ConfigError, EmptyInputError, InputError
 from helixforge.core.io import check_bgzf_eof, is_gzip
-from helixforge.dna.io.genome_text import index_error, normalized_copy, plain_copy_reason
+from helixforge.dna.io.genome_text import (
+    index_error,
+    normalized_copy,
+    plain_copy_reason,
+    uneven_lines,
+)
 from helixforge.dna.sequence import reverse_complement
 
 _STREAM_ERRORS = (EOFError, zlib.error, struct.error, OSError, ValueError)
+_WHITESPACE = re.compile(r"\s")
 
 
 def genome_cache_dir() -> Path:
@@ -216,7 +223,7 @@ class Genome(Mapping[str, str]):
     """
 
     def __init__(self, path: str | os.PathLike, keep_case: bool = False):
-        from pyfaidx import Fasta, FastaIndexingError
+        from pyfaidx import FastaIndexingError
 
         from helixforge.lm.inputs import as_path
 
@@ -227,6 +234,7 @@ class Genome(Mapping[str, str]):
             raise InputError(f"{self.path}: is a directory, expected a genome FASTA file")
         self.keep_case = keep_case
         self.notes: list[str] = []
+        self._normalised = False  # reading a normalised copy (genome_text.normalized_copy)
         target = self.path
         if is_bgzf(self.path):
             check_bgzf_eof(self.path)
@@ -237,23 +245,57 @@ class Genome(Mapping[str, str]):
         if not is_bgzf(target) and (why := plain_copy_reason(target)):
             target = normalized_copy(target, genome_cache_dir())
             self.notes.append(f"{self.path}: {why}; reading a normalised copy at {target}")
-        self.fasta_path = target
+            self._normalised = True
+        self._source = target  # what a normalised copy is made from, if one is needed later
         try:
-            fai = _index_for(target, self.notes)
-            self._fa = Fasta(
-                str(target),
-                indexname=str(fai),
-                sequence_always_upper=not keep_case,
-                as_raw=True,
-                rebuild=True,
-            )
+            self._open(target)
         except (FastaIndexingError, *_STREAM_ERRORS) as exc:
-            raise index_error(self.path, exc) from None
-        self.index_path = fai
-        self.lengths = {name: len(rec) for name, rec in self._fa.records.items()}
+            if not (isinstance(exc, FastaIndexingError) and uneven_lines(exc)):
+                raise index_error(self.path, exc) from None
+            self._normalise("its lines are of uneven length within a record")
+        if not self._normalised and (name := self._record_with_whitespace()):
+            self._normalise(f"record {name} has spaces or tabs in its sequence lines")
         self._names: ContigNames | None = None  # built when a missing name needs suggestions
         if not self.lengths:
             raise EmptyInputError(f"{self.path}: genome FASTA has no records")
+
+    def _open(self, target: Path) -> None:
+        """Index (or reuse the index of) `target` and open it."""
+        from pyfaidx import Fasta
+
+        fai = _index_for(target, self.notes)
+        self._fa = Fasta(
+            str(target),
+            indexname=str(fai),
+            sequence_always_upper=not self.keep_case,
+            as_raw=True,
+            rebuild=True,
+        )
+        self.fasta_path, self.index_path = target, fai
+        self.lengths = {name: len(rec) for name, rec in self._fa.records.items()}
+
+    def _record_with_whitespace(self, limit: int = 20_000) -> str | None:
+        """The first record (of the first `limit`) whose first sequence line holds a space or a
+        tab, which pyfaidx would hand back as bases (and count in the contig's length)."""
+        for name, rec in itertools.islice(self._fa.faidx.index.items(), limit):
+            if rec.rlen and _WHITESPACE.search(self._read_raw(name, 0, min(rec.rlen, rec.lenc))):
+                return name
+        return None
+
+    def _normalise(self, why: str) -> None:
+        """Switch to a normalised copy of the file (`genome_text.normalized_copy`): for layouts
+        pyfaidx refuses or misreads, found at opening or on the first read that shows them."""
+        from pyfaidx import FastaIndexingError
+
+        if getattr(self, "_fa", None) is not None:
+            self._fa.close()
+        target = normalized_copy(self._source, genome_cache_dir())
+        self.notes.append(f"{self.path}: {why}; reading a normalised copy at {target}")
+        self._source, self._normalised = target, True
+        try:
+            self._open(target)
+        except (FastaIndexingError, *_STREAM_ERRORS) as exc:
+            raise index_error(self.path, exc) from None
 
     @property
     def source_note(self) -> str:
@@ -337,7 +379,7 @@ class Genome(Mapping[str, str]):
     def length(self, chrom: str) -> int:
         return self.lengths[self.resolve_contig(chrom)]
 
-    def _read(self, name: str, start: int, end: int) -> str:
+    def _read_raw(self, name: str, start: int, end: int) -> str:
         try:
             return self._fa[name][start:end]
         except _STREAM_ERRORS as exc:
@@ -345,6 +387,14 @@ class Genome(Mapping[str, str]):
                 f"{self.path}: could not read {name}:{start}-{end} ({type(exc).__name__}: {exc})",
                 hint="the file may be truncated or corrupt; re-download or re-compress it",
             ) from None
+
+    def _read(self, name: str, start: int, end: int) -> str:
+        seq = self._read_raw(name, start, end)
+        if not self._normalised and _WHITESPACE.search(seq):
+            # spaces or tabs in sequence lines past the part `plain_copy_reason` looked at
+            self._normalise(f"record {name} has spaces or tabs in its sequence lines")
+            return self._read(name, start, end)
+        return seq
 
     def fetch(self, chrom: str, start: int, end: int, strand: str = "+", where: str = "") -> str:
         """Bases [start, end) (0-based) of `chrom`; reverse complement when strand is '-'.

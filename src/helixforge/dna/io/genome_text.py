@@ -1,14 +1,19 @@
 """Genome FASTA files pyfaidx cannot index as they are, made readable (or explained).
 
-pyfaidx needs '\\n' or '\\r\\n' line ends, no byte-order mark, and a name that ends in .gz only when
-the file is BGZF. A file with old-Mac '\\r' line ends, a UTF-8 BOM, or plain text named '.gz'
-is copied once, normalised, into the genome cache (`plain_copy_reason` / `normalized_copy`).
+pyfaidx needs '\\n' or '\\r\\n' line ends, no byte-order mark, a name that ends in .gz only when
+the file is BGZF, every line of a record as long as the first (but the last), and sequence lines
+of bases only (it hands back spaces and tabs as if they were bases). A file with old-Mac '\\r'
+line ends, a UTF-8 BOM, plain text named '.gz', spaces or tabs in its sequence lines, or lines of
+uneven length (`uneven_lines`: pyfaidx refuses to index it) is copied once, normalised (bases
+re-wrapped at 60 per line, whitespace and blank lines dropped; positions unchanged), into the
+genome cache (`plain_copy_reason` / `normalized_copy`).
 `index_error` turns pyfaidx's indexing errors (duplicate or empty record names) into messages
 naming the file and what to do.
 """
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import re
 from pathlib import Path
@@ -16,6 +21,14 @@ from pathlib import Path
 from helixforge.core.errors import InputError
 
 _BOM = b"\xef\xbb\xbf"
+WIDTH = 60  # bases per line in a normalised copy
+_SPACE_IN_SEQUENCE = re.compile(rb"(?m)^(?![>;])[^\n]*[ \t]")
+
+
+def uneven_lines(exc: BaseException) -> bool:
+    """True when pyfaidx refused a FASTA for lines of uneven length (or blank lines) in a
+    record, which a normalised copy fixes."""
+    return "Line length of fasta file is not consistent" in str(exc)
 
 
 def plain_copy_reason(path: Path) -> str | None:
@@ -28,29 +41,58 @@ def plain_copy_reason(path: Path) -> str | None:
         return "it has old-Mac '\\r' line ends"
     if path.name.lower().endswith((".gz", ".bgz")):
         return "it is named .gz but is not compressed"
+    if _SPACE_IN_SEQUENCE.search(head[: head.rfind(b"\n") + 1]):
+        return "its sequence lines hold spaces or tabs"
     return None
 
 
 def normalized_copy(path: Path, cache_dir: Path) -> Path:
-    """A copy of `path` in `cache_dir` with '\\n' line ends, no BOM and no .gz suffix (made once
-    per path, size and mtime)."""
-    from helixforge.core.io import atomic_file
+    """A copy of `path` (plain, gzip or BGZF) in `cache_dir` that pyfaidx indexes and reads
+    right: '\\n' line ends, no BOM, no .gz suffix, sequence lines of bases only (spaces, tabs and
+    blank lines dropped) re-wrapped at `WIDTH`; headers kept as they are. Made once per path,
+    size and mtime."""
+    from helixforge.core.io import atomic_file, is_gzip
 
     st = path.stat()
-    key = hashlib.sha256(f"norm|{path.resolve()}|{st.st_size}|{st.st_mtime_ns}".encode())
+    key = hashlib.sha256(f"norm2|{path.resolve()}|{st.st_size}|{st.st_mtime_ns}".encode())
     name = re.sub(r"\.(gz|bgz)$", "", path.name, flags=re.I)
     dest = cache_dir / key.hexdigest()[:16] / name
     if dest.exists():
         return dest
-    with atomic_file(dest) as tmp, open(path, encoding="latin-1", newline=None) as src:
+    opener = gzip.open if is_gzip(path) else open
+    with atomic_file(dest) as tmp, opener(path, "rt", encoding="latin-1", newline=None) as src:
         with open(tmp, "w", encoding="latin-1", newline="\n") as out:
-            first = True
-            while chunk := src.read(1 << 20):
-                if first and chunk.startswith(_BOM.decode("latin-1")):
-                    chunk = chunk[len(_BOM) :]
-                first = False
-                out.write(chunk)
+            _rewrap(src, out)
     return dest
+
+
+def _rewrap(src, out) -> None:
+    """Copy FASTA text from `src` to `out`: headers and ';' comments before the first header as
+    they are (less a leading BOM), the bases of each record in lines of `WIDTH`."""
+    pending = ""  # bases of the current record not yet written
+    first, in_record = True, False
+    for line in src:
+        if first:
+            line = line.removeprefix(_BOM.decode("latin-1")).removeprefix("\ufeff")
+            first = False
+        if not in_record and not line.startswith(">"):
+            if line.strip():
+                out.write(line.rstrip("\n") + "\n")  # text before the first header: as it was
+            continue
+        if line.startswith(">"):
+            in_record = True
+            if pending:
+                out.write(pending + "\n")
+                pending = ""
+            out.write(line.rstrip("\n") + "\n")
+            continue
+        pending += "".join(line.split())
+        if len(pending) >= WIDTH:
+            cut = len(pending) - len(pending) % WIDTH
+            out.write("\n".join(pending[i : i + WIDTH] for i in range(0, cut, WIDTH)) + "\n")
+            pending = pending[cut:]
+    if pending:
+        out.write(pending + "\n")
 
 
 def _first_undecodable_line(path: Path, limit: int = 1 << 30) -> int | None:

@@ -404,22 +404,42 @@ def test_registry_lazy_modules_and_failed_imports_stay_pending(tmp_path, monkeyp
 # ---------------------------------------------------------------- progress
 
 
-def test_progress_quiet_and_nested_steps_share_one_display():
+def test_progress_quiet_and_nested_steps_share_one_display(monkeypatch):
+    from helixforge.core import progress as mod
+
+    monkeypatch.setenv("FORCE_COLOR", "1")  # Rich treats stderr as a terminal: the live bar
     with progress("quiet", total=3, quiet=True) as step:
         step(3)
     with progress("outer", total=2, unit="chunk") as outer:
+        assert len(mod._ACTIVE) == 1
         with progress("inner", total=5, unit="mol") as inner:
             for _ in range(5):
                 inner()
         outer(2)
         with progress("inner again") as inner:
             inner(1)
-    from helixforge.core import progress as mod
-
     assert mod._ACTIVE == []
     with pytest.raises(RuntimeError), progress("fails", total=1):
         raise RuntimeError("boom")
     assert mod._ACTIVE == []
+
+
+def test_progress_without_a_terminal_writes_plain_lines_for_long_steps_only(monkeypatch, capsys):
+    # Under nohup / a scheduler / CI Rich draws nothing: a long step must still say how far it is.
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    monkeypatch.delenv("TTY_COMPATIBLE", raising=False)
+    monkeypatch.setenv("HELIX_PROGRESS_INTERVAL", "0")
+    with progress("featurizing", total=4, unit="mol") as advance:
+        advance(1)
+        advance(3)
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0].startswith("featurizing: 1/4 (25%)") and "ETA" in lines[0]
+    assert lines[1].startswith("featurizing: 4/4 (100%)") and "mol/s" in lines[1]
+    assert lines[-1].startswith("featurizing: done, 4/4 (100%) in 0:00:00")
+    monkeypatch.setenv("HELIX_PROGRESS_INTERVAL", "3600")  # a step shorter than that: silent
+    with progress("quick", total=2) as advance:
+        advance(2)
+    assert capsys.readouterr().err == ""
 
 
 def test_an_output_that_is_or_holds_an_input_is_refused_even_with_overwrite(tmp_path):

@@ -101,32 +101,38 @@ def scan_corpus(
     max_len: int = 128,
     errors: RowErrors | None = None,
     vocab=None,
+    show_progress: bool = False,
 ):
     """First pass: token counts and row counts (bounded memory). Every unusable line (see
     `corpus_problem`; and a line the table reader rejects, e.g. one holding bytes that are
-    not UTF-8) is counted as bad and, with `errors`, recorded with its line and why."""
+    not UTF-8) is counted as bad and, with `errors`, recorded with its line and why.
+    `show_progress`: a progress line with lines/s (SELFIES encoding makes this pass take
+    minutes on a full corpus)."""
     from helixforge.chem.generate.corpus import iter_corpus_rows
     from helixforge.chem.generate.vocab import smiles_to_sequence, split_tokens
+    from helixforge.core.progress import progress
     from helixforge.core.table_reader import BadLine
     from helixforge.core.tables import _row_error
 
     counts: Counter[str] = Counter()
     rows = bad = 0
-    for rec in iter_corpus_rows(path, column):
-        rows += 1
-        if isinstance(rec, BadLine):
-            bad += 1
-            if errors is not None:
-                errors.extend([_row_error(rec, errors.file)])  # as read_table records it
-            continue
-        line, s = rec
-        why = corpus_problem(s, kind, max_len, vocab)
-        if why is not None:
-            bad += 1
-            if errors is not None:
-                errors.add(line, column or "smiles", s or None, why)
-            continue
-        counts.update(split_tokens(smiles_to_sequence(s, kind), kind))
+    with progress("scanning corpus", quiet=not show_progress, unit="lines") as advance:
+        for rec in iter_corpus_rows(path, column):
+            rows += 1
+            advance(1)
+            if isinstance(rec, BadLine):
+                bad += 1
+                if errors is not None:
+                    errors.extend([_row_error(rec, errors.file)])  # as read_table records it
+                continue
+            line, s = rec
+            why = corpus_problem(s, kind, max_len, vocab)
+            if why is not None:
+                bad += 1
+                if errors is not None:
+                    errors.add(line, column or "smiles", s or None, why)
+                continue
+            counts.update(split_tokens(smiles_to_sequence(s, kind), kind))
     return counts, rows, bad
 
 
@@ -312,7 +318,13 @@ def train_prior(
         errors = RowErrors(corpus)
         try:
             counts, rows, bad = scan_corpus(
-                corpus, kind, column, cfg["max_len"], errors, base.vocab if base else None
+                corpus,
+                kind,
+                column,
+                cfg["max_len"],
+                errors,
+                base.vocab if base else None,
+                show_progress=log is not None,
             )
             if rows - bad < 2:
                 raise NoUsableRowsError(

@@ -169,3 +169,96 @@ def test_a_worker_that_dies_while_items_are_still_submitted_is_recovered(tmp_pat
     assert out == [x * 10 for x in range(5000)]  # a raw BrokenProcessPool escaped at submit
     with pytest.raises(WorkerCrashedError, match="item 0"):
         parallel_map(_die_on, range(5000), n_jobs=2, bad=(0,))
+
+
+def _tens_or_segfault(xs, bad=()):
+    """x * 10 for a chunk of inputs; the worker dies (as on a segfault in a compiled library)
+    on a chunk that holds an input from `bad`."""
+    import os
+    import signal
+
+    if any(x in bad for x in xs):
+        os.kill(os.getpid(), signal.SIGSEGV)
+    return [x * 10 for x in xs]
+
+
+def _isolating(bad, calls=None):
+    """An `on_crash` that bisects a chunk with `isolate_killers`: killers become None."""
+    from helixforge.core.parallel import isolate_killers, run_in_fresh_worker
+
+    def on_crash(index, xs, death):
+        def run(keep, killers):
+            if calls is not None:
+                calls.append([xs[p] for p in keep])
+            return run_in_fresh_worker(_tens_or_segfault, [xs[p] for p in keep], bad)
+
+        out, killers = isolate_killers(run, len(xs), death, f"chunk {index}", unit="x")
+        for pos, _ in killers:
+            out.insert(pos, None)
+        return out
+
+    return on_crash
+
+
+def test_on_crash_gives_the_result_of_a_chunk_without_its_killers():
+    chunks = [[0, 1, 2], [3, 4, 5, 6, 7], [8, 9]]
+    out = parallel_map(_tens_or_segfault, chunks, n_jobs=2, on_crash=_isolating({4, 7}), bad={4, 7})
+    assert out == [[0, 10, 20], [30, None, 50, 60, None], [80, 90]]
+
+
+def test_on_crash_runs_a_single_chunk_in_a_worker_so_this_process_survives():
+    calls = []
+    out = parallel_map(
+        _tens_or_segfault, [[1, 2, 3]], n_jobs=2, on_crash=_isolating({2}, calls), bad={2}
+    )
+    assert out == [[10, None, 30]]
+    # no input, then bisection ([1] and [2, 3], then [2] and [3]), then the rest
+    assert calls == [[], [1], [2, 3], [2], [3], [1, 3]]
+
+
+def test_isolate_killers_bisects_to_the_inputs_that_kill_and_names_how():
+    from helixforge.core.parallel import WorkerDeath, isolate_killers
+
+    segv = WorkerDeath(-11)
+    runs = []
+
+    def run(keep, killers):  # in-process stand-in: inputs 2 and 5 "kill their worker"
+        runs.append((keep, killers))
+        return segv if {2, 5} & set(keep) else sum(keep)
+
+    result, killers = isolate_killers(run, 8, segv, "chunk 0")
+    assert result == 0 + 1 + 3 + 4 + 6 + 7 and killers == [(2, segv), (5, segv)]
+    assert runs[-1] == ([0, 1, 3, 4, 6, 7], killers) and all(not k for _, k in runs[:-1])
+    assert (segv.how, segv.signal) == ("was killed by SIGSEGV", "SIGSEGV")
+    assert (WorkerDeath(None).how, WorkerDeath(None).signal) == ("died", None)
+
+
+def test_isolate_killers_stops_when_a_worker_dies_on_no_input_or_no_single_input():
+    from helixforge.core.errors import WorkerCrashedError
+    from helixforge.core.parallel import WorkerDeath, isolate_killers
+
+    kill = WorkerDeath(-9)
+    runs = []
+    with pytest.raises(WorkerCrashedError, match="on chunk 3, and on no molecule at all") as info:
+        isolate_killers(lambda keep, k: runs.append(keep) or kill, 8, kill, "chunk 3", "molecule")
+    assert runs == [[]]  # the empty probe only: no bisection
+    assert "no input is to blame" in info.value.hint and info.value.signal == "SIGKILL"
+    # every input alone is fine, the whole chunk is not (memory): no killer to leave out
+    with pytest.raises(WorkerCrashedError, match="killed by SIGKILL on chunk 3, also when"):
+        isolate_killers(lambda keep, k: kill if len(keep) == 8 else 0, 8, kill, "chunk 3")
+
+
+def test_pool_result_raises_for_a_future_a_broken_pool_orphaned():
+    """CPython 3.11 can leave a task submitted while a worker died pending forever (the pool
+    fails its pending tasks without the lock submit takes): parallel_map hung in result()."""
+    from concurrent.futures import Future
+    from concurrent.futures.process import BrokenProcessPool
+    from types import SimpleNamespace
+
+    from helixforge.core.parallel import pool_result
+
+    with pytest.raises(BrokenProcessPool):
+        pool_result(Future(), SimpleNamespace(_broken="A child process terminated abruptly"))
+    done = Future()
+    done.set_result(7)
+    assert pool_result(done, SimpleNamespace(_broken="broken")) == 7

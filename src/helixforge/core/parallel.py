@@ -19,7 +19,16 @@
   when the crash came from too many workers' memory at once. An item that kills its worker even
   alone raises `WorkerCrashedError` naming the item and, when its exit status can be read
   (concurrent.futures sometimes reaps it first), the signal (`exc.item_index`, `exc.signal`,
-  else None).
+  else None) — unless the caller passes `on_crash`, which then gives that item's result.
+- Input-level isolation (`isolate_killers`, used by `chem admet` through `on_crash` and by
+  `chem screen`'s own pool): when an item is a chunk of many inputs (molecules), a chunk that
+  kills its worker alone is bisected, each part in a fresh worker (`run_in_fresh_worker`), down
+  to the inputs that kill a worker on their own; the caller reports those as bad inputs and
+  gets the rest's result. A worker that dies on no input at all stops the job
+  (`WorkerCrashedError`).
+
+A crash in this very process (n_jobs == 1, the serial backend) cannot be survived: run jobs
+over untrusted inputs with n_jobs >= 2.
 """
 
 from __future__ import annotations
@@ -29,6 +38,7 @@ import pickle
 import random
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from helixforge.core.errors import ConfigError, WorkerCrashedError
@@ -117,6 +127,7 @@ def _pool_pass(
     kwargs: dict,
     workers: int,
     done: dict[int, list[R]],
+    on_crash: OnCrash | None = None,
 ) -> list[int]:
     """Run the chunks at `starts` in one process pool, filling `done`; the starts a dead
     worker took down with it (or that could not be submitted to the broken pool) are
@@ -141,7 +152,7 @@ def _pool_pass(
                 broken.append(start)
                 continue
             try:
-                done[start] = futures[start].result()
+                done[start] = pool_result(futures[start], pool)
             except BrokenProcessPool:
                 broken.append(start)
             except Exception as exc:
@@ -153,37 +164,149 @@ def _pool_pass(
         raise failed[1]
     if failed is not None:  # a lower item may fail too: settle those before raising
         for start in [b for b in broken if b < failed[0]]:
-            done[start] = _chunk_alone(fn, items, start, size, seed, kwargs)
+            done[start] = _chunk_alone(fn, items, start, size, seed, kwargs, on_crash)
         raise failed[1]
     return broken
 
 
+def pool_result(future, pool) -> Any:
+    """`future.result()` for a future of the ProcessPoolExecutor `pool`, raising
+    BrokenProcessPool also for a future the broken pool orphaned: on CPython < 3.12 a task
+    submitted while a worker died can stay pending forever (the pool fails its pending tasks
+    without the lock `submit` takes), and the job hung."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    while True:
+        try:
+            return future.result(timeout=1.0)
+        except TimeoutError:
+            if pool._broken and not future.done():  # no worker is left to finish it
+                raise BrokenProcessPool(pool._broken) from None
+
+
 def _chunk_alone(
-    fn: Callable[..., R], items: list, start: int, size: int, seed: int | None, kwargs: dict
+    fn: Callable[..., R],
+    items: list,
+    start: int,
+    size: int,
+    seed: int | None,
+    kwargs: dict,
+    on_crash: OnCrash | None = None,
 ) -> list[R]:
     """The chunk at `start`, each of its items alone in a fresh worker (`_alone`)."""
     return [
         r
         for k in range(start, min(start + size, len(items)))
-        for r in _alone(fn, k, items[k], seed, kwargs)
+        for r in _alone(fn, k, items[k], seed, kwargs, on_crash)
     ]
 
 
-def _alone(fn: Callable[..., R], index: int, item: Any, seed: int | None, kwargs: dict) -> list[R]:
-    """Item `index` in a fresh one-worker pool: a crash there is this item's own."""
+def _alone(
+    fn: Callable[..., R],
+    index: int,
+    item: Any,
+    seed: int | None,
+    kwargs: dict,
+    on_crash: OnCrash | None = None,
+) -> list[R]:
+    """Item `index` in a fresh one-worker pool: a crash there is this item's own (raised, or
+    handed to `on_crash` for the item's result)."""
+    result = run_in_fresh_worker(_run_chunk, fn, index, [item], seed, kwargs)
+    if not isinstance(result, WorkerDeath):
+        return result
+    if on_crash is not None:
+        return [on_crash(index, item, result)]
+    raise worker_crashed(f"item {index}", result.exitcode, index)
+
+
+@dataclass(frozen=True)
+class WorkerDeath:
+    """A worker process that died: its exit code (< 0: killed by that signal), None when
+    concurrent.futures reaped it before it could be read."""
+
+    exitcode: int | None
+
+    @property
+    def how(self) -> str:
+        """'was killed by SIGSEGV', or 'died' when no signal can be named."""
+        return how_it_died(self.exitcode)[0]
+
+    @property
+    def signal(self) -> str | None:
+        """'SIGSEGV', 'SIGKILL', …, or None when no signal can be named."""
+        return how_it_died(self.exitcode)[1]
+
+
+OnCrash = Callable[[int, Any, WorkerDeath], Any]
+
+
+def run_in_fresh_worker(fn: Callable[..., R], *args: Any, mp_context=None) -> R | WorkerDeath:
+    """`fn(*args)` in a fresh one-worker process pool: its result, or a `WorkerDeath` when the
+    worker died (an exception from `fn` is raised here as usual). `fn` and `args` must pickle;
+    `mp_context`: a multiprocessing context (default: the platform's)."""
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
-    with ProcessPoolExecutor(max_workers=1) as pool:
-        future = pool.submit(_run_chunk, fn, index, [item], seed, kwargs)
+    with ProcessPoolExecutor(max_workers=1, mp_context=mp_context) as pool:
+        future = pool.submit(fn, *args)
         workers = list((pool._processes or {}).values())  # the one worker, to read its exit code
         try:
-            return future.result()
+            return pool_result(future, pool)
         except BrokenProcessPool:
             for proc in workers:
                 proc.join(timeout=5)
-            code = next((p.exitcode for p in workers if p.exitcode is not None), None)
-            raise worker_crashed(f"item {index}", code, index) from None
+            return WorkerDeath(next((p.exitcode for p in workers if p.exitcode is not None), None))
+
+
+Run = Callable[[list[int], list[tuple[int, WorkerDeath]]], Any]
+
+
+def isolate_killers(
+    run: Run, n: int, death: WorkerDeath, what: str, unit: str = "input"
+) -> tuple[Any, list[tuple[int, WorkerDeath]]]:
+    """A task over `n` inputs (the molecules of a chunk) whose worker died (`death`) even when
+    it ran alone: the result of the task without the inputs that kill a worker on their own,
+    and those inputs as (position, death), ascending.
+
+    `run(keep, killers)` runs the task on the inputs at positions `keep` (0-based, ascending)
+    in a fresh worker (`run_in_fresh_worker`) and returns its result or the `WorkerDeath`;
+    `killers` holds (position, death) of the inputs left out (empty for every run but the
+    last), for the caller to report them as it reports bad inputs. The runs: no input at all
+    (a worker that dies on that dies whatever it is given: `WorkerCrashedError` "…, and on no
+    <unit> at all", no bisection), halves of the failing part down to single inputs, then all
+    inputs but the killers. `WorkerCrashedError` naming `what` also when no single input kills
+    a worker (the whole chunk was too much) or the rest still does."""
+    if isinstance(run([], []), WorkerDeath):
+        # a worker dies whatever it is given (models, memory): no input is to blame
+        raise worker_crashed(
+            f"{what}, and on no {unit} at all",
+            death.exitcode,
+            hint="the worker dies whatever it is given, so no input is to blame: free memory "
+            "(SIGKILL usually comes from the out-of-memory killer), or check the installation "
+            "of the compiled libraries it loads",
+        )
+    killers = _bisect(run, list(range(n)), death)
+    if not killers:  # no input kills a worker alone: the whole chunk was too much
+        raise worker_crashed(what, death.exitcode)
+    gone = {p for p, _ in killers}
+    result = run([p for p in range(n) if p not in gone], killers)
+    if isinstance(result, WorkerDeath):
+        raise worker_crashed(f"{what} without the {unit}s that killed it", result.exitcode)
+    return result, killers
+
+
+def _bisect(
+    run: Run, positions: list[int], known: WorkerDeath | None = None
+) -> list[tuple[int, WorkerDeath]]:
+    """(position, death) of each input in `positions` that kills a worker on its own, found by
+    bisection; `known`: the death of a run of these very positions (not run again)."""
+    result = known if known is not None else run(positions, [])
+    if not isinstance(result, WorkerDeath):
+        return []
+    if len(positions) == 1:
+        return [(positions[0], result)]
+    half = len(positions) // 2
+    return _bisect(run, positions[:half]) + _bisect(run, positions[half:])
 
 
 def how_it_died(exitcode: int | None) -> tuple[str, str | None]:
@@ -195,24 +318,32 @@ def how_it_died(exitcode: int | None) -> tuple[str, str | None]:
     return (f"was killed by {name}" if name else "died"), name
 
 
-def worker_crashed(what: str, exitcode: int | None, index: int | None = None) -> WorkerCrashedError:
-    """The error for a worker process that died on `what` (exit code < 0: killed by a signal)."""
+def worker_crashed(
+    what: str, exitcode: int | None, index: int | None = None, hint: str | None = None
+) -> WorkerCrashedError:
+    """The error for a worker process that died on `what` (exit code < 0: killed by a signal);
+    `hint`: the fix, when the caller knows better than the signal tells."""
     how, name = how_it_died(exitcode)
-    if name == "SIGKILL":
-        hint = (
-            "SIGKILL usually comes from the out-of-memory killer: free memory, or split the "
-            "input into smaller files"
-        )
-    elif name is None:  # the exit status was reaped before it could be read
-        hint = (
-            "it ran out of memory (free memory, or split the input into smaller files) or a "
-            "compiled library crashed on this input (remove it from the input and report it)"
-        )
-    else:
-        hint = "a compiled library crashed on this input: remove it from the input and report it"
+    if hint is None:
+        hint = _crash_hint(name)
     err = WorkerCrashedError(f"a worker process {how} on {what}, also when run alone", hint=hint)
     err.item_index, err.signal = index, name  # type: ignore[attr-defined]
     return err
+
+
+def _crash_hint(signal: str | None) -> str:
+    """What to do about a worker killed by `signal` (None: the exit status was not read)."""
+    if signal == "SIGKILL":
+        return (
+            "SIGKILL usually comes from the out-of-memory killer: free memory, or split the "
+            "input into smaller files"
+        )
+    if signal is None:  # the exit status was reaped before it could be read
+        return (
+            "it ran out of memory (free memory, or split the input into smaller files) or a "
+            "compiled library crashed on this input (remove it from the input and report it)"
+        )
+    return "a compiled library crashed on this input: remove it from the input and report it"
 
 
 def _serial(fn: Callable[..., R], items: list, seed: int | None, kwargs: dict) -> list[R]:
@@ -236,6 +367,7 @@ def parallel_map(
     backend: str = "process",
     chunk_size: int | None = None,
     seed: int | None = None,
+    on_crash: OnCrash | None = None,
     **kwargs: Any,
 ) -> list[R]:
     """Apply `fn(item, **kwargs)` to each item; results in input order.
@@ -244,24 +376,28 @@ def parallel_map(
     With n_jobs == 1 the process backend runs serially in this process. `chunk_size`: items
     per worker task for the process backend (default 1: callers usually pass items that are
     already chunks); it changes scheduling only, never results. `seed`: see the module
-    docstring.
+    docstring. `on_crash(index, item, death)` (process backend): the result of an item that
+    kills its worker even alone (`death`: a `WorkerDeath`), instead of `WorkerCrashedError`;
+    it runs in this process (e.g. `isolate_killers` over the item's inputs, unseeded), and
+    with it a single item also runs in a worker when n_jobs > 1, so that its crash is caught.
     """
     items = list(items)
     n_jobs = resolve_jobs(n_jobs)
     if chunk_size is not None and chunk_size < 1:
         raise ConfigError(f"chunk_size must be >= 1, got {chunk_size}")
-    if backend == "serial" or (backend == "process" and (n_jobs == 1 or len(items) <= 1)):
+    in_process = len(items) == 0 or (len(items) == 1 and on_crash is None)
+    if backend == "serial" or (backend == "process" and (n_jobs == 1 or in_process)):
         return _serial(fn, items, seed, kwargs)
     if backend == "process":
         workers = min(n_jobs, len(items))
         size = chunk_size or 1
         starts = list(range(0, len(items), size))
         done: dict[int, list[R]] = {}
-        todo = _pool_pass(fn, items, starts, size, seed, kwargs, workers, done)
+        todo = _pool_pass(fn, items, starts, size, seed, kwargs, workers, done, on_crash)
         if todo:  # a worker died: its unfinished items once more, in a new pool
-            todo = _pool_pass(fn, items, todo, size, seed, kwargs, workers, done)
+            todo = _pool_pass(fn, items, todo, size, seed, kwargs, workers, done, on_crash)
         for start in todo:  # died twice: one item at a time, each in a fresh worker
-            done[start] = _chunk_alone(fn, items, start, size, seed, kwargs)
+            done[start] = _chunk_alone(fn, items, start, size, seed, kwargs, on_crash)
         return [r for start in starts for r in done[start]]
     if backend == "ray":
         try:

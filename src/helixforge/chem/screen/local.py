@@ -10,8 +10,8 @@ A worker that dies (the out-of-memory killer, a crash inside RDKit or a model li
 end the screen: the chunks in flight are screened again, each alone in a fresh worker; a chunk
 that kills its worker even alone is bisected to the molecules that do, and those go to the
 errors table ("the worker process was killed by SIGSEGV on this molecule") while the rest of
-the chunk is screened. With `--jobs 1` the screen runs in this process, where a crash cannot be
-survived.
+the chunk is screened (`core.parallel.isolate_killers`, shared with `chem admet`). With
+`--jobs 1` the screen runs in this process, where a crash cannot be survived.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import itertools
 from collections.abc import Callable, Iterable
 
 from helixforge.chem.screen.pipeline import ChunkResult, ScreenConfig, screen_chunk
+from helixforge.core.parallel import WorkerDeath, run_in_fresh_worker
 from helixforge.core.tables import TableChunk
 
 OnResult = Callable[[int, TableChunk, ChunkResult], None]
@@ -41,7 +42,7 @@ def run_local(
             on_result(k, chunk, screen_chunk(chunk.frame, chunk.errors, config))
         return
     import multiprocessing
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
     from helixforge.core.parallel import available_cpus
@@ -57,8 +58,7 @@ def run_local(
             try:
                 for k, chunk in chunks:
                     while len(pending) >= 2 * workers and not crashed:
-                        done = wait(pending, return_when=FIRST_COMPLETED).done
-                        crashed += _drain(pending, on_result, done)
+                        crashed += _drain(pending, on_result, _wait_any(pending, pool), pool)
                     if not crashed:
                         try:
                             future = pool.submit(_screen, chunk.frame, chunk.errors, config)
@@ -69,13 +69,12 @@ def run_local(
                     held.append((k, chunk))
                     break
                 while pending and not crashed and not held:
-                    done = wait(pending, return_when=FIRST_COMPLETED).done
-                    crashed += _drain(pending, on_result, done)
+                    crashed += _drain(pending, on_result, _wait_any(pending, pool), pool)
             except BaseException:
                 for future in pending:
                     future.cancel()
                 raise
-        crashed += _drain(pending, on_result, list(pending))  # the pool is shut: all are done
+        crashed += _drain(pending, on_result, list(pending), pool)  # the pool is shut: all done
         if not crashed and not held:
             return
         for k, chunk in sorted(crashed, key=lambda kc: kc[0]):
@@ -83,69 +82,39 @@ def run_local(
         chunks = itertools.chain(held, chunks)
 
 
-def _run_alone(frame, errors, config: ScreenConfig, context) -> ChunkResult | int:
-    """Screen in a fresh one-worker pool: the result, or the worker's exit code if it died."""
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
-
-    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
-        future = pool.submit(_screen, frame, errors, config)
-        procs = list((pool._processes or {}).values())
-        try:
-            return future.result()
-        except BrokenProcessPool:
-            for proc in procs:
-                proc.join(timeout=5)
-            # 0 when the exit code could not be read: "died", no signal named (never a guess)
-            return next((p.exitcode for p in procs if p.exitcode is not None), 0)
+def _run_alone(frame, errors, config: ScreenConfig, context) -> ChunkResult | WorkerDeath:
+    """Screen in a fresh one-worker pool: the result, or how the worker died."""
+    return run_in_fresh_worker(_screen, frame, errors, config, mp_context=context)
 
 
 def _isolated(chunk: TableChunk, config: ScreenConfig, context) -> ChunkResult:
-    """A chunk whose worker died: alone, then without the molecules that kill a worker."""
+    """A chunk whose worker died: alone, then without the molecules that kill a worker
+    (`core.parallel.isolate_killers`)."""
     from helixforge.core.errors import RowErrors
-    from helixforge.core.parallel import how_it_died, worker_crashed
+    from helixforge.core.parallel import isolate_killers
 
     frame = chunk.frame
-    lines = f"lines {frame.index.min()}–{frame.index.max()} of the library"
     result = _run_alone(frame, chunk.errors, config, context)
-    if isinstance(result, ChunkResult):
+    if not isinstance(result, WorkerDeath):
         return result
-    if not isinstance(_run_alone(frame.iloc[:0], RowErrors(), config, context), ChunkResult):
-        # a worker dies whatever it is given (models, memory): no molecule is to blame
-        raise worker_crashed(f"{lines}, and on no molecule at all", result)
-    killers = _killers(frame, config, context, known=result)
-    if not killers:  # no molecule kills a worker alone: the whole chunk was too much
-        raise worker_crashed(lines, result)
-    errors = RowErrors(config.source or None)
-    errors.extend(chunk.errors)
-    col = config.input_col
-    for row, code in killers:
-        how = how_it_died(code)[0]
-        errors.add(
-            int(row), col, frame.at[row, col],
-            f"the worker process {how} on this molecule (a crash in RDKit or a model library); "
-            "screen it on its own to see why",
-        )  # fmt: skip
-    result = _run_alone(frame.drop(index=[row for row, _ in killers]), errors, config, context)
-    if not isinstance(result, ChunkResult):
-        raise worker_crashed(f"{lines} without the molecules that killed it", result)
-    return result
 
+    def run(keep: list[int], killers: list[tuple[int, WorkerDeath]]) -> ChunkResult | WorkerDeath:
+        if not killers:  # a probe: the molecules at `keep` alone, no errors to carry
+            return _run_alone(frame.iloc[keep], RowErrors(), config, context)
+        errors = RowErrors(config.source or None)
+        errors.extend(chunk.errors)
+        col = config.input_col
+        for pos, death in killers:
+            row = frame.index[pos]
+            errors.add(
+                int(row), col, frame.at[row, col],
+                f"the worker process {death.how} on this molecule (a crash in RDKit or a model "
+                "library); screen it on its own to see why",
+            )  # fmt: skip
+        return _run_alone(frame.iloc[keep], errors, config, context)
 
-def _killers(frame, config: ScreenConfig, context, known: int | None = None) -> list:
-    """(row, exit code) of each molecule that kills a worker on its own, found by bisection;
-    `known`: the exit code of a run of this very frame (it is not run again)."""
-    from helixforge.core.errors import RowErrors
-
-    result = known if known is not None else _run_alone(frame, RowErrors(), config, context)
-    if isinstance(result, ChunkResult):
-        return []
-    if len(frame) == 1:
-        return [(frame.index[0], result)]
-    half = len(frame) // 2
-    return _killers(frame.iloc[:half], config, context) + _killers(
-        frame.iloc[half:], config, context
-    )
+    lines = f"lines {frame.index.min()}–{frame.index.max()} of the library"
+    return isolate_killers(run, len(frame), result, lines, unit="molecule")[0]
 
 
 def _start_method() -> str:
@@ -156,16 +125,29 @@ def _start_method() -> str:
     return "forkserver" if "torch" in sys.modules else "fork"
 
 
-def _drain(pending: dict, on_result: OnResult, done) -> list[tuple[int, TableChunk]]:
+def _wait_any(pending: dict, pool) -> set:
+    """The futures in `pending` that are done, once one is; all of them once the pool is
+    broken (a future it orphaned would never be: see `core.parallel.pool_result`)."""
+    from concurrent.futures import FIRST_COMPLETED, wait
+
+    while True:
+        done = wait(pending, timeout=1.0, return_when=FIRST_COMPLETED).done
+        if done or pool._broken:
+            return done or set(pending)
+
+
+def _drain(pending: dict, on_result: OnResult, done, pool) -> list[tuple[int, TableChunk]]:
     """Hand finished chunks to `on_result` in chunk order (deterministic checkpoints); the
     chunks whose worker died are returned instead."""
     from concurrent.futures.process import BrokenProcessPool
+
+    from helixforge.core.parallel import pool_result
 
     crashed = []
     for future in sorted(done, key=lambda f: pending[f][0]):
         k, chunk = pending.pop(future)
         try:
-            result = future.result()
+            result = pool_result(future, pool)
         except BrokenProcessPool:
             crashed.append((k, chunk))
             continue

@@ -234,7 +234,9 @@ class ADMETPanel:
         """Raw SMILES → `smiles`, `canonical_smiles`, `error` and the panel columns; a SMILES
         the standardizer rejects keeps its row with the reason in `error` and NaN values.
         A canonical SMILES met twice is featurized and predicted once. A pandas Series keeps
-        its index."""
+        its index. It runs in this process, so a molecule that crashes RDKit or LightGBM
+        (a segfault) ends it; `predict_admet(..., n_jobs=2)` sends such molecules to the
+        errors table instead."""
         from helixforge.chem.standardize import standardize_many
 
         index = smiles.index if isinstance(smiles, pd.Series) else None

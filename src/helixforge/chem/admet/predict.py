@@ -7,6 +7,13 @@ by every predict verb): finished chunks are kept in `.<out>.partial/` under a ke
 sha256, the panel's weight hashes, the options) so `resume=True` after a kill repeats and loses
 no row; rows the standardizer rejects go to `<out>.errors.csv`. Each chunk is standardized,
 featurized once and predicted by every endpoint model in `n_jobs` worker processes.
+
+With `n_jobs` >= 2 a molecule that kills its worker (a segfault in RDKit or LightGBM, the
+out-of-memory killer) goes to `<out>.errors.csv` too ("the worker process was killed by SIGSEGV
+on this molecule …") and every other row is predicted as without it: `core.parallel`'s
+`isolate_killers`, shared with `chem screen`, bisects the sub-chunk that killed its worker even
+alone. A worker that dies on no molecule at all stops the job (`WorkerCrashedError`). With
+`n_jobs` = 1 everything runs in this process, where a crash cannot be caught.
 """
 
 from __future__ import annotations
@@ -16,12 +23,15 @@ import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from helixforge.chem.admet.panel import ADMETPanel
 from helixforge.chem.inputs import check_paths
+
+if TYPE_CHECKING:
+    from helixforge.core.parallel import WorkerDeath
 
 _PANELS: dict[tuple, ADMETPanel] = {}
 
@@ -50,6 +60,47 @@ def _work(items: Sequence[object], key: tuple, options) -> tuple[list, pd.DataFr
     return results, pred.iloc[[pos[s] for s in accepted]].reset_index(drop=True)
 
 
+def _without_killers(
+    index: int,
+    items: Sequence[object],
+    death: WorkerDeath,
+    *,
+    key: tuple,
+    options,
+    rows: Sequence[int],
+    source: str,
+) -> tuple[list, pd.DataFrame]:
+    """`_work(items)` for a sub-chunk that killed its worker even alone (`parallel_map`'s
+    `on_crash`): the molecules that kill a worker on their own are rejected rows (None, reason),
+    as the standardizer's rejects are; the others are predicted in a fresh worker. `rows`: the
+    sub-chunk's row numbers, for the error message when no molecule is to blame."""
+    from helixforge.core.parallel import isolate_killers, run_in_fresh_worker
+
+    def run(keep: list[int], killers: list) -> tuple[list, pd.DataFrame]:
+        return run_in_fresh_worker(_work, [items[p] for p in keep], key, options)
+
+    what = f"rows {rows[0]}–{rows[-1]} of {source}" if len(rows) else f"part {index} of {source}"
+    (results, pred), killers = isolate_killers(run, len(items), death, what, unit="molecule")
+    results = list(results)
+    for pos, killed in killers:  # ascending: each lands at its own position
+        results.insert(pos, (None, _killed_reason(killed)))
+    return results, pred
+
+
+def _killed_reason(death: WorkerDeath) -> str:
+    """The errors table's reason for a molecule whose worker died (`WorkerDeath`) on it alone."""
+    if death.signal == "SIGKILL":
+        cause = "most likely the out-of-memory killer"
+    elif death.signal is None:  # the exit status was reaped before it could be read
+        cause = "a crash in RDKit or LightGBM, or memory ran out"
+    else:
+        cause = "a crash in RDKit or LightGBM"
+    return (
+        f"the worker process {death.how} on this molecule ({cause}); it was left out, the "
+        "other molecules were predicted as usual"
+    )
+
+
 class _PanelRun:
     """The `TrainedRun` face `predict_table` needs, for the shipped panel."""
 
@@ -74,7 +125,17 @@ class _PanelRun:
             parts = max(1, min(n_jobs, len(items) // 500 or 1))
             size = -(-len(items) // parts) if items else 1
             subs = [items[i : i + size] for i in range(0, len(items), size)] or [[]]
-            done = parallel_map(_work, subs, n_jobs=n_jobs, key=self.key, options=options)
+            rows = frame.index.tolist()
+
+            def on_crash(index: int, sub: list, death: WorkerDeath) -> tuple[list, pd.DataFrame]:
+                return _without_killers(
+                    index, sub, death, key=self.key, options=options,
+                    rows=rows[index * size : (index + 1) * size], source=source,
+                )  # fmt: skip
+
+            done = parallel_map(
+                _work, subs, n_jobs=n_jobs, on_crash=on_crash, key=self.key, options=options
+            )
             results = [r for res, _ in done for r in res]
             preds = [p for _, p in done if len(p)]
             pred = (

@@ -106,6 +106,26 @@ def test_a_seed_pins_the_history():
     )
 
 
+def test_children_reach_the_ledger_as_the_canonical_smiles_it_would_write(monkeypatch):
+    """The GA hands its children's SMILES (written once from each child molecule by the
+    operators) to the ledger as canonical, unparsed. Parsing and writing each again, as the
+    ledger did before, gives the same string for every child: the history is unchanged."""
+    from helixforge.chem.generate.scoring import canonical_smiles
+
+    handed: list[str] = []
+    real = ScoringLedger.evaluate
+
+    def spy(self, smiles, step, *, canonical=False):
+        if canonical:
+            handed.extend(smiles)
+        return real(self, smiles, step, canonical=canonical)
+
+    monkeypatch.setattr(ScoringLedger, "evaluate", spy)
+    _run(seed=1, budget=400)
+    assert len(handed) > 300 and None not in handed
+    assert [canonical_smiles(s) for s in handed] == handed
+
+
 def test_population_keeps_the_best_distinct_molecules():
     ga = _ga(population=3)
     ga._select(

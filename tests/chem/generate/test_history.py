@@ -70,3 +70,22 @@ def test_a_run_resumed_from_a_checkpoint_that_kept_the_history_inside_starts_the
     assert (tmp_path / LIVE_HISTORY).read_bytes() == ledger.history_frame().to_csv(
         index=False
     ).encode()
+
+
+def test_canonical_smiles_from_the_caller_are_the_keys_as_given():
+    """evaluate(canonical=True) does not parse: the strings are the cache keys (None: invalid,
+    scores 0 and costs nothing); on canonical input it gives what parsing gives."""
+    import numpy as np
+
+    parsed = ScoringLedger(LengthScorer(), budget=3)
+    given = ScoringLedger(LengthScorer(), budget=3)
+    batch = ["CCO", "c1ccccc1", "CCO", "CCN", "CCCl"]
+    canon_p, scores_p = parsed.evaluate(batch, 0)
+    canon_g, scores_g = given.evaluate(batch, 0, canonical=True)
+    assert canon_p == canon_g == batch
+    np.testing.assert_array_equal(scores_p, scores_g)  # CCCl: NaN, beyond the budget
+    assert parsed.rows == given.rows and given.used == 3
+    ledger = ScoringLedger(LengthScorer(), budget=10)
+    canon, scores = ledger.evaluate(["OCC", None], 1, canonical=True)
+    assert canon == ["OCC", None] and list(scores) == [0.03, 0.0]  # taken as given
+    assert [r["smiles"] for r in ledger.rows] == ["OCC"]

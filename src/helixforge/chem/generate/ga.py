@@ -64,8 +64,8 @@ class GeneticOptimizer:
             canon, scores = ledger.evaluate(self.start, step)
             self._select([], [], canon, scores)
             return
-        children = self._offspring()
-        canon, scores = ledger.evaluate(children, step)
+        children = self._offspring()  # canonical already: written once by the operators
+        canon, scores = ledger.evaluate(children, step, canonical=True)
         self._select(self.population, self.scores, canon, scores)
 
     def _offspring(self) -> list[str]:

@@ -10,6 +10,10 @@ nothing (it never reaches the scoring function). When a batch holds more new mol
 the budget has left, the first ones (in batch order) are scored and the rest get NaN (not
 scored); the optimisers leave those out of their update. history.csv has one row per
 scoring call, so its length is the budget used.
+
+The canonical SMILES of a string is `scoring.canonical_smiles` (parse, then
+`Chem.MolToSmiles`); an optimiser that made the molecule itself (the GA) hands over the
+`MolToSmiles` it already wrote (`evaluate(..., canonical=True)`) instead of a second round trip.
 """
 
 from __future__ import annotations
@@ -56,11 +60,18 @@ class ScoringLedger:
     def exhausted(self) -> bool:
         return self.used >= self.budget
 
-    def evaluate(self, smiles: Sequence[str], step: int) -> tuple[list[str | None], np.ndarray]:
+    def evaluate(
+        self, smiles: Sequence[str | None], step: int, *, canonical: bool = False
+    ) -> tuple[list[str | None], np.ndarray]:
         """Canonical SMILES (None when invalid) and total scores: 0 for invalid, the cached
         score for a molecule seen before, a new scoring call for the rest while budget lasts,
-        NaN for new molecules beyond the budget."""
-        canon = [canonical_smiles(s) for s in smiles]
+        NaN for new molecules beyond the budget.
+
+        `canonical`: the strings are already canonical — each `Chem.MolToSmiles` (default
+        options, as `canonical_smiles` writes) of a sanitized molecule the caller holds, None
+        for no molecule — and are the keys as they are, not parsed and written again (the
+        GA's children: its operators write each child's SMILES once)."""
+        canon = list(smiles) if canonical else [canonical_smiles(s) for s in smiles]
         new: list[str] = []
         seen: set[str] = set()
         for c in canon:

@@ -39,9 +39,10 @@ def test_classification_sets():
     y = np.array([0, 1] * 50, dtype=float)
     p = np.where(y == 1, 0.8, 0.2)
     cal = ClassificationConformal(coverage=0.9).fit(y, p)
-    sets = cal.sets(np.array([0.95, 0.5, 0.05]))
-    assert sets.tolist() == [[False, True], [False, False], [True, False]]
-    assert set_labels(sets, [0, 1]) == ["{1}", "{}", "{0}"]
+    sets = cal.sets(np.array([0.95, 0.5, 0.6, 0.05]))
+    # p = 0.5 / 0.6 pass neither class's threshold (0.8): not an empty set but the top class
+    assert sets.tolist() == [[False, True], [True, True], [False, True], [True, False]]
+    assert set_labels(sets, [0, 1]) == ["{1}", "{0,1}", "{1}", "{0}"]
 
 
 def test_max_tanimoto_and_domain_flag():

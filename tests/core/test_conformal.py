@@ -31,3 +31,14 @@ def test_prediction_sets_hold_both_classes_when_the_model_is_unsure():
 
 def test_too_few_calibration_points_give_infinite_quantile():
     assert conformal_quantile(np.array([0.1, 0.2]), 0.9) == float("inf")
+
+
+def test_a_prediction_set_is_never_empty():
+    # Calibrated on one model's probabilities (all ~0.021 for a rare class), applied to a
+    # refit model that says 0.022: plain LAC excludes both classes for every molecule.
+    cal = ClassificationConformal(coverage=0.9).fit(np.zeros(29), np.full(29, 0.0211))
+    sets = cal.sets(np.array([0.022378, 0.9, 0.4]))
+    assert sets.sum(axis=1).min() >= 1
+    assert sets[0].tolist() == [True, False]  # the most probable class fills an empty set
+    assert sets[1].tolist() == [False, True]
+    assert cal.sets(np.array([0.5]))[0].tolist() == [True, True]  # a tie: both classes

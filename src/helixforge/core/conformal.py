@@ -101,9 +101,20 @@ class ClassificationConformal:
         return self
 
     def sets(self, proba: np.ndarray) -> np.ndarray:
-        """Boolean (n, k): class c is in the set of row i."""
+        """Boolean (n, k): class c is in the set of row i. A set is never empty: a row whose
+        every class fails the threshold gets its most probable class (all of them when tied,
+        as Sadinle, Lei & Wasserman 2019 suggest for LAC). Plain LAC may return
+        an empty set (most often when the model that is applied differs from the one that
+        was calibrated, e.g. refit on train + valid, and its probabilities shift past a
+        threshold that ties made tight); that says nothing to a chemist, and a superset of a
+        conformal set keeps the coverage guarantee."""
         P = _as_proba(proba)
-        return (1.0 - P) <= self.q + 1e-12
+        mask = (1.0 - P) <= self.q + 1e-12
+        empty = ~mask.any(axis=1) & np.all(np.isfinite(P), axis=1)
+        if empty.any():
+            top = P[empty]
+            mask[empty] = top >= top.max(axis=1, keepdims=True)
+        return mask
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -277,3 +277,40 @@ def test_predict_fasta_and_bed_in_chunks_accounts_for_every_record(tmp_path):
     )
     assert (s["rows"], s["predicted"], s["errors"]) == (3, 2, 1)
     assert "chrQ" in pd.read_csv(tmp_path / "b.errors.csv")["reason"].iloc[0]
+
+
+def test_valid_and_test_files_spelling_classes_otherwise_keep_the_training_classes(tmp_path):
+    """'Pos ' in the training file and 'POS' / 'Neg' in --valid are the classes pos / neg (they
+    were extra classes: a binary task became multiclass and the report crashed); a class the
+    training file lacks is an errors row of its own file; a file with no training class fails."""
+    from helixforge.core.errors import ConfigError
+
+    def named(df, spell):
+        df = df.copy()
+        df["label"] = [spell[i % len(spell)][v] for i, v in enumerate(df["label"])]
+        return df
+
+    named(table(120), [{0: "neg", 1: "pos"}] * 7 + [{0: "neg", 1: "Pos "}]).to_csv(
+        tmp_path / "train.csv", index=False
+    )
+    dev = named(table(40, seed=1), [{0: "Neg", 1: "POS"}])
+    dev.loc[[3, 7], "label"] = "maybe"
+    dev.to_csv(tmp_path / "dev.csv", index=False)
+    run = train_sequence_model(
+        tmp_path / "train.csv", valid=tmp_path / "dev.csv", model="cnn", out=tmp_path / "run",
+        epochs=1, batch_size=32, threads=1,
+    )  # fmt: skip
+    assert run.config["task_types"] == ["binary"]
+    assert run.config["classes"] == {"label": ["neg", "pos"]}
+    assert run.metrics["valid"]["label"]["n"] == 38
+    errors = pd.read_csv(tmp_path / "run" / "errors.csv")
+    assert errors[["file", "row", "value"]].values.tolist() == [
+        [str(tmp_path / "dev.csv"), 5, "maybe"],
+        [str(tmp_path / "dev.csv"), 9, "maybe"],
+    ]
+    table(40, seed=2).to_csv(tmp_path / "test01.csv", index=False)  # 0/1 for a pos/neg model
+    with pytest.raises(ConfigError, match=r"--test .*test01\.csv: none of its labels"):
+        train_sequence_model(
+            tmp_path / "train.csv", test=tmp_path / "test01.csv", model="cnn",
+            out=tmp_path / "run2", epochs=1, batch_size=32, threads=1,
+        )  # fmt: skip

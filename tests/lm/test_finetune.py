@@ -363,3 +363,25 @@ def test_an_interrupted_token_classification_finetune_resumes(
          for p in (tmp_path / "run" / weights).rglob("*.safetensors")}  # fmt: skip
     assert a and a == b  # the resumed model is the uninterrupted one, byte for byte
     assert not stage.exists() and not (tmp_path / "run" / "checkpoints").exists()
+
+
+def test_valid_and_test_labels_are_matched_to_the_training_classes():
+    """A --valid file spelling the classes otherwise is read in the training classes; a class
+    the training file lacks is an errors row (it was an extra class: binary became 4-class)."""
+    import pandas as pd
+    import pytest
+
+    from helixforge.core.errors import ConfigError
+    from helixforge.lm.finetune import load_labelled
+
+    seqs = [a + b + c for a in "ACGT" for b in "ACGT" for c in "ACG"]  # 48 distinct
+    train = pd.DataFrame({"sequence": seqs[:20], "label": ["pos", "neg"] * 10})
+    valid = pd.DataFrame({"sequence": seqs[20:26], "label": ["POS", "Neg", "maybe", "neg",
+                                                             " pos", "pos"]})  # fmt: skip
+    data, parts = load_labelled(train, valid, None, "sequence", ["label"], "auto")
+    assert data.task_types == ["binary"] and data.classes == {"label": ["neg", "pos"]}
+    assert parts.count("valid") == 5
+    assert [(e.row, e.value) for e in data.errors] == [(2, "maybe")]
+    test = pd.DataFrame({"sequence": seqs[30:34], "label": [0, 1, 1, 0]})
+    with pytest.raises(ConfigError, match="none of its labels in 'label' \\(0, 1\\)"):
+        load_labelled(train, None, test, "sequence", ["label"], "auto")

@@ -60,7 +60,9 @@ def _file_digests(files: dict[str, Any]) -> dict[str, str | None]:
 
 
 def _clean_labels(data: SequenceInput, label_col: str, errors: RowErrors) -> SequenceInput:
-    """`core.supervised.clean_labels` on one file's labels: text in a numeric column → errors."""
+    """`core.supervised.clean_labels` on one file's labels: text in a numeric column → errors;
+    the kept rows carry the cleaned labels (numbers as floats, text stripped, classes that
+    differ only in case or spacing merged: 'Pos ' and 'pos' were two classes here)."""
     import pandas as pd
 
     from helixforge.core.supervised import clean_labels
@@ -71,7 +73,30 @@ def _clean_labels(data: SequenceInput, label_col: str, errors: RowErrors) -> Seq
     errs = RowErrors(data.source)
     kept = clean_labels(frame, [label_col], errs, source=data.source)
     errors.extend(errs)
-    return data.take(np.flatnonzero(frame.index.isin(kept.index)))
+    out = data.take(np.flatnonzero(frame.index.isin(kept.index)))
+    out.labels = kept[label_col].to_numpy(dtype=object)
+    return out
+
+
+def _align_classes(
+    train: SequenceInput, other: SequenceInput, task: str, label_col: str, errors: RowErrors,
+    option: str,
+) -> SequenceInput:  # fmt: skip
+    """A --valid / --test file's rows with their labels in the training classes' spelling; a
+    row whose label is no training class goes to `errors` (`lm.label_classes`)."""
+    from helixforge.lm.label_classes import align_part_classes
+
+    if not len(other) or other.labels is None or train.labels is None:
+        return other
+    errs = RowErrors(other.source)
+    keep, labels = align_part_classes(
+        list(train.labels), list(other.labels), task=task, rows=list(other.frame.index),
+        source=other.source, column=label_col, errors=errs, option=option,
+    )  # fmt: skip
+    errors.extend(errs)
+    out = other.take(np.flatnonzero(keep))
+    out.labels = np.array([v for v, k in zip(labels, keep) if k], dtype=object)
+    return out
 
 
 def _labelled(parts: dict[str, SequenceInput], order: list[str], o: dict[str, Any], errors):
@@ -145,6 +170,9 @@ def _read_parts(o: dict[str, Any], errors: RowErrors, log) -> tuple[dict, list[s
 
     check_lengths(df.sequences, rows=list(df.frame.index), source=df.source)  # before any work
     task = o["task"] if o["task"] != "auto" else detect_task(list(df.labels))
+    others = {
+        k: _align_classes(df, v, task, label_col, errors, f"--{k}") for k, v in others.items()
+    }
     split_name, parts = split_parts(
         df, task, split=o["split"], split_col=o["split_col"], chrom_col=o["chrom_col"],
         test_chroms=o["test_chroms"], valid_chroms=o["valid_chroms"], fractions=o["fractions"],

@@ -127,6 +127,38 @@ def drop_shared_sequences(
     return removed
 
 
+def align_classes(
+    by_part: dict[str, pd.DataFrame],
+    sources: dict[str, str],
+    label_cols: Sequence[str],
+    task: str,
+    errors: RowErrors,
+) -> None:
+    """Labels of the --valid / --test files in the training file's classes (`lm.label_classes`):
+    'Pos' is the class 'pos', a class the training file lacks is an errors-table row (they
+    became extra classes no training row has: a binary task turned four-class)."""
+    from helixforge.core.supervised.tasks import _task_list
+    from helixforge.lm.label_classes import align_part_classes
+
+    if "train" not in by_part:
+        return
+    tasks = _task_list("auto" if task == "classification" else task, len(label_cols))
+    train = by_part["train"]
+    for part in ("valid", "test"):
+        if part not in by_part or by_part[part].empty:
+            continue
+        df, errs, keep = by_part[part].copy(), RowErrors(sources[part]), None
+        for t, tt in zip(label_cols, tasks):
+            kept, labels = align_part_classes(
+                train[t].tolist(), df[t].tolist(), task=tt, rows=list(df.index),
+                source=sources[part], column=t, errors=errs, option=f"--{part}",
+            )  # fmt: skip
+            df[t] = pd.Series(labels, index=df.index)
+            keep = kept if keep is None else keep & kept
+        errors.extend(errs)
+        by_part[part] = df.loc[keep] if keep is not None else df
+
+
 def load_labelled(
     data: Any,
     valid: Any,
@@ -161,6 +193,7 @@ def load_labelled(
             df = subsample(df, max_rows, seed, notes)
         errors.extend(errs)
         by_part[part], sources[part] = df, source_name(src)
+    align_classes(by_part, sources, label_cols, task, errors)
     removed = drop_shared_sequences(by_part, seq_col, sources, errors)
     if removed.get("train") and by_part["train"].empty:
         raise NoUsableRowsError(

@@ -265,3 +265,13 @@ def test_bad_line_records_from_the_reader(tmp_path):
     recs = list(table.records())
     assert recs[0] == (2, ["m0", "CCO", "a"])
     assert isinstance(recs[1], BadLine) and (recs[1].line, recs[1].column) == (3, "name")
+
+
+def test_a_bad_line_becomes_its_errors_table_row(tmp_path):
+    path = _write(tmp_path / "r.csv", HEADER + b"m1,CCN,\xe9\r\n" + _rows(2))
+    bad = next(r for r in TextTable(path, ",").records() if isinstance(r, BadLine))
+    err = bad.row_error("r.csv")
+    assert (err.file, err.row, err.column, err.reason) == ("r.csv", 2, "name", bad.reason)
+    assert err.value == "m1,CCN,\ufffd"  # shown as U+FFFD, without its line break
+    long = BadLine(7, "why", "x" * 300 + "\n").row_error("f.csv")
+    assert long.value == "x" * 197 + "..." and long.column is None

@@ -46,7 +46,7 @@ from itertools import chain
 from pathlib import Path
 from typing import IO
 
-from helixforge.core.errors import EmptyInputError, InputError
+from helixforge.core.errors import EmptyInputError, InputError, RowError
 
 QUOTE = '"'
 # A record may hold a whole genome-scale sequence; the csv default (128 KiB) is too small.
@@ -84,6 +84,13 @@ class BadLine:
     reason: str
     raw: str
     column: str | None = None
+
+    def row_error(self, file: str) -> RowError:
+        """This record as a row of `file`'s errors table: its line, column, raw text (cut to
+        200 characters, line break dropped) as the value, and why."""
+        raw = self.raw.rstrip("\r\n")
+        value = raw if len(raw) <= 200 else raw[:197] + "..."
+        return RowError(file, self.line, self.column, value, self.reason)
 
 
 def open_table_text(path: Path) -> IO[str]:

@@ -198,24 +198,36 @@ def test_two_interruptions_then_a_resume_give_the_uninterrupted_bytes(
     _same_files(out, ref)
 
 
-def test_a_build_interrupted_in_the_seed_sort_redoes_only_the_sort(clean, tmp_path, monkeypatch):
+@pytest.mark.parametrize("fail_part", [0, 1])
+def test_a_build_interrupted_in_the_seed_sort_redoes_only_the_unsorted_parts(
+    clean, tmp_path, monkeypatch, fail_part
+):
+    """SpCas9 has two seed parts, each checkpointed once written: interrupted while writing
+    part `fail_part`, the resume reads no contig and sorts from that part on."""
     genome, ref = clean
     out = tmp_path / "idx"
-    real = ob.seed_tables
+    real, sorted_now = ob.seed_table, []
 
-    def sort_then_fail(codes, flags, L, make_order, chunk):
-        make_order(0, np.dtype(np.uint32), 10)  # a half-written order file is left behind
-        raise Interrupted
+    def sort_or_fail(codes, flags, L, part, make_order, chunk):
+        if part == fail_part:
+            order = make_order(part, np.dtype(np.uint32), 10)  # a half-written order file
+            order[:] = 7
+            raise Interrupted
+        sorted_now.append(part)
+        return real(codes, flags, L, part, make_order, chunk)
 
-    monkeypatch.setattr(ob, "seed_tables", sort_then_fail)
+    monkeypatch.setattr(ob, "seed_table", sort_or_fail)
     with pytest.raises(Interrupted):
         build_index(str(genome), "spcas9", out=out)
-    assert _progress(out)["contigs"] == CONTIGS  # every contig checkpointed before the sort
+    done = _progress(out)
+    assert done["contigs"] == CONTIGS and done["sorted_parts"] == fail_part
     import helixforge.crispr.guides as guides
 
-    monkeypatch.setattr(ob, "seed_tables", real)
+    sorted_now.clear()
+    fail_part = -1
     monkeypatch.setattr(guides, "strand_codes", lambda *_: pytest.fail("a contig was re-read"))
     idx = build_index(str(genome), "spcas9", out=out, resume=True)
+    assert sorted_now == list(range(done["sorted_parts"], 2))
     assert idx.meta["resumed_contigs"] == len(CONTIGS)
     _same_files(out, ref)
 

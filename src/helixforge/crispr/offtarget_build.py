@@ -20,9 +20,9 @@ after the last contig) the appended files are fsynced and `progress.json` record
 done, their notes and each file's row count and byte length. A build killed at any point
 (kill -9, out of memory, Ctrl-C) leaves that checkpoint in the staging folder; the next build
 with resume cuts each appended file back to its recorded length (a kill mid-append leaves
-partial rows), skips the contigs done and goes on. The seed tables are made again from the
-finished columns (one chunked pass per seed part). The result is the uninterrupted build's
-bytes (tested).
+partial rows), skips the contigs done and goes on. Each seed part's table is checkpointed
+once written (fsynced, `sorted_parts`), so a kill during the sort redoes only the parts not
+yet written. The result is the uninterrupted build's bytes (tested).
 """
 
 from __future__ import annotations
@@ -100,6 +100,10 @@ class NpyAppender:
         self._fh.write(values.tobytes())
         self.n += len(values)
 
+    @property
+    def closed(self) -> bool:
+        return self._fh.closed
+
     def close(self) -> None:
         self._header(self.n)
         self._fh.close()
@@ -124,37 +128,51 @@ def seed_tables(
     """Per seed part: (site indices sorted stably by the part's bits, bucket offsets), over the
     sites without N. `make_order(part, dtype, n)` gives the array the order is written into
     (a memory-mapped file for an on-disk build; default: in memory)."""
+    from helixforge.crispr.offtarget_index import seed_parts
+
+    return [seed_table(codes, flags, spacer_length, part, make_order, chunk)
+            for part in range(len(seed_parts(spacer_length)))]  # fmt: skip
+
+
+def seed_table(
+    codes: np.ndarray,
+    flags: np.ndarray,
+    spacer_length: int,
+    part: int,
+    make_order: Callable[[int, np.dtype, int], np.ndarray] | None = None,
+    chunk: int = 1 << 20,
+) -> tuple[np.ndarray, np.ndarray]:
+    """One seed part's (order, offsets) of `seed_tables`: a counting sort in two chunked
+    passes over the codes (count the keys; write each site at its bucket's next free slot)."""
     from helixforge.crispr.offtarget_index import FLAG_N, _stable_key_order, seed_parts
 
     n = len(codes)
     idx_dtype = np.dtype(np.uint32 if n < 2**32 else np.uint64)
     make_order = make_order or (lambda _i, dtype, size: np.empty(size, dtype=dtype))
     L = spacer_length
-    tables = []
-    for part, (s, e) in enumerate(seed_parts(L)):
-        buckets = 4 ** (e - s)
-        mask, shift = np.uint64(buckets - 1), np.uint64(2 * (L - e))
+    s, e = seed_parts(L)[part]
+    buckets = 4 ** (e - s)
+    mask, shift = np.uint64(buckets - 1), np.uint64(2 * (L - e))
 
-        def chunks(shift=shift, mask=mask) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-            for c0 in range(0, n, chunk):
-                clean = np.flatnonzero((np.asarray(flags[c0 : c0 + chunk]) & FLAG_N) == 0)
-                keys = (np.asarray(codes[c0 : c0 + chunk])[clean] >> shift) & mask
-                yield clean + c0, keys.astype(np.int64)
+    def chunks() -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        for c0 in range(0, n, chunk):
+            clean = np.flatnonzero((np.asarray(flags[c0 : c0 + chunk]) & FLAG_N) == 0)
+            keys = (np.asarray(codes[c0 : c0 + chunk])[clean] >> shift) & mask
+            yield clean + c0, keys.astype(np.int64)
 
-        counts = np.zeros(buckets, dtype=np.int64)
-        for _, keys in chunks():
-            counts += np.bincount(keys, minlength=buckets)
-        offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-        order = make_order(part, idx_dtype, int(offsets[-1]))
-        free = offsets[:-1].copy()  # each bucket's next free slot
-        for sites, keys in chunks():
-            by_key = _stable_key_order(keys, 2 * (e - s))
-            ks = keys[by_key]
-            rank = np.arange(len(ks)) - np.searchsorted(ks, ks, side="left")
-            order[free[ks] + rank] = sites[by_key]
-            free += np.bincount(keys, minlength=buckets)
-        tables.append((order, offsets))
-    return tables
+    counts = np.zeros(buckets, dtype=np.int64)
+    for _, keys in chunks():
+        counts += np.bincount(keys, minlength=buckets)
+    offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    order = make_order(part, idx_dtype, int(offsets[-1]))
+    free = offsets[:-1].copy()  # each bucket's next free slot
+    for sites, keys in chunks():
+        by_key = _stable_key_order(keys, 2 * (e - s))
+        ks = keys[by_key]
+        rank = np.arange(len(ks)) - np.searchsorted(ks, ks, side="left")
+        order[free[ks] + rank] = sites[by_key]
+        free += np.bincount(keys, minlength=buckets)
+    return order, offsets
 
 
 COLUMNS = {"codes": np.uint64, "contig_ids": np.uint32, "positions": np.uint32,
@@ -361,7 +379,7 @@ def write_index_files(
     `stage` is empty, or holds an interrupted build of the same genome and options (the
     caller checks its resume key): its finished contigs are kept (`PROGRESS_FILE`), the
     rest are indexed, and the seed tables are made again."""
-    from helixforge.core.io import atomic_file
+    from helixforge.core.io import _fsync_path, atomic_file
     from helixforge.crispr.offtarget_index import FLAG_N
 
     t0 = time.perf_counter()
@@ -377,13 +395,16 @@ def write_index_files(
                          hint="run without --resume to build the index afresh")  # fmt: skip
     appenders: dict[str, NpyAppender] = {}
     last = [time.monotonic()]
+    sorted_parts = [int(done.get("sorted_parts", 0)) if done else 0]  # seed tables written
 
     def checkpoint(state: dict) -> None:
         """Record the finished contigs once their rows are on disk."""
         for a in appenders.values():
-            a.sync()
+            if not a.closed:
+                a.sync()
         record = {**state, "rows": {k: a.n for k, a in appenders.items()},
                   "bytes": {k: a.nbytes for k, a in appenders.items()},
+                  "sorted_parts": sorted_parts[0],
                   "seconds": round(before + time.perf_counter() - t0, 3)}  # fmt: skip
         with atomic_file(stage / PROGRESS_FILE) as tmp:
             tmp.write_text(json.dumps(record), encoding="utf-8")
@@ -406,7 +427,9 @@ def write_index_files(
 
         meta = build_sites(genome, enzyme, pams, emit, quiet=quiet, chunk_sites=chunk_sites,
                            done=done, contig_done=contig_done, identity=identity)  # fmt: skip
-        checkpoint({k: meta[k] for k in ("contigs", "lengths", "notes")})  # the sort is next
+        contig_state = {k: meta[k] for k in ("contigs", "lengths", "notes")}
+        if not done or done["contigs"] != meta["contigs"]:  # the sort is next
+            checkpoint(contig_state)
     finally:
         for a in appenders.values():
             a.close()
@@ -419,11 +442,15 @@ def write_index_files(
         )
 
     L = meta["enzyme"]["spacer_length"]
-    tables = seed_tables(codes, flags, L, order_file, chunk=seed_chunk)
-    for part, (order, offsets) in enumerate(tables):
+    for part in range(sorted_parts[0], len(meta["seed_parts"])):  # the parts not yet sorted
+        order, offsets = seed_table(codes, flags, L, part, order_file, chunk=seed_chunk)
         order.flush()
         del order
         np.save(stage / f"seed{part}_offsets.npy", offsets)
+        _fsync_path(stage / f"seed{part}_order.npy")
+        _fsync_path(stage / f"seed{part}_offsets.npy")
+        sorted_parts[0] = part + 1
+        checkpoint(contig_state)
     meta["n_sites"] = int(len(codes))
     meta["n_sites_with_n"] = int(appenders["n_sites"].n)
     meta["build_seconds"] = round(before + time.perf_counter() - t0, 3)

@@ -393,3 +393,35 @@ def test_kill_9_of_helix_crispr_index_then_resume_gives_the_uninterrupted_bytes(
     res = CliRunner().invoke(app, [*argv, "--resume"], env={"COLUMNS": "300"})
     assert res.exit_code == 0, res.output
     _same_files(out, ref)
+
+
+def test_an_interrupted_rebuild_of_an_existing_index_resumes_with_overwrite(
+    clean, tmp_path, monkeypatch
+):
+    """`--overwrite` rebuilding another genome's index, interrupted: the old index stays whole
+    and answers; `--resume` alone is told to add --overwrite; `--resume --overwrite` continues."""
+    from helixforge.crispr.offtarget import OfftargetIndex
+
+    genome, ref = clean
+    other = _write_genome(tmp_path / "other.fa", seed=9)
+    out = tmp_path / "idx"
+    build_index(str(other), "spcas9", out=out)
+    monkeypatch.setattr(ob, "CHECKPOINT_SECONDS", 0.0)
+    real = ob.NpyAppender.append
+
+    def append(self, values):
+        real(self, values)
+        p = staging_path(out) / ob.PROGRESS_FILE
+        if p.exists() and len(json.loads(p.read_text())["contigs"]) >= 2:
+            raise Interrupted
+
+    monkeypatch.setattr(ob.NpyAppender, "append", append)
+    with pytest.raises(Interrupted):
+        build_index(str(genome), "spcas9", out=out, overwrite=True)
+    monkeypatch.setattr(ob.NpyAppender, "append", real)
+    OfftargetIndex.load(out, genome=str(other))  # the old index is untouched
+    with pytest.raises(ConfigError, match="already holds an off-target index"):
+        build_index(str(genome), "spcas9", out=out, resume=True)
+    idx = build_index(str(genome), "spcas9", out=out, resume=True, overwrite=True)
+    assert idx.meta["resumed_contigs"] >= 2
+    _same_files(out, ref)

@@ -377,8 +377,8 @@ def write_index_files(
     that of the interrupted calls it continues.
 
     `stage` is empty, or holds an interrupted build of the same genome and options (the
-    caller checks its resume key): its finished contigs are kept (`PROGRESS_FILE`), the
-    rest are indexed, and the seed tables are made again."""
+    caller checks its resume key): its finished contigs and seed parts are kept
+    (`PROGRESS_FILE`), the rest are indexed and sorted."""
     from helixforge.core.io import _fsync_path, atomic_file
     from helixforge.crispr.offtarget_index import FLAG_N
 

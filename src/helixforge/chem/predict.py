@@ -95,7 +95,8 @@ def predict_property(
 ) -> dict[str, Any]:
     """Predict every row of `input` that parses; write `out` (input columns + predictions)
     and `<out>.errors.csv` for the rest. `smiles_col` defaults to the training column; a
-    column that is not in the input is an error. An SD file (.sdf / .sd, gz allowed) is read
+    column that is not in the input is an error, but a .smi file (`SMILES [name]` lines, no
+    header) is read as its `smiles` column unless `smiles_col` says otherwise. An SD file (.sdf / .sd, gz allowed) is read
     record by record, as `chem screen` reads it: `smiles` and `name` columns, one row per
     record, unreadable records in the errors table. Chunks of `chunk_size` rows are kept until
     the output is whole; `resume=True` continues an interrupted run with the same inputs."""
@@ -103,6 +104,7 @@ def predict_property(
     from helixforge.core.io import check_output
     from helixforge.core.options import require_int
     from helixforge.core.parallel import resolve_jobs
+    from helixforge.core.tables import table_format
 
     check_paths(
         "predict_property",
@@ -117,6 +119,8 @@ def predict_property(
     predictor = Predictor(run_dir, device=device)
     col = smiles_col or predictor.config.get("smiles_col") or "smiles"
     read_chunks = marker = None
+    if smiles_col is None and table_format(input) == "smi":
+        col = "smiles"  # a .smi file's first field is its `smiles` column, whatever training called it
     if is_sdf(input):  # an SD file: its molecules are read as the `smiles` column, as screen does
         col = smiles_col or SDF_SMILES_COL
         read_chunks, marker = read_library, b"$$$$"

@@ -69,15 +69,24 @@ def _check_enzyme(enzyme: str) -> str:
     return key
 
 
-def _context_problem(seq: str, codes: np.ndarray) -> str | None:
-    """Why a (length-checked, encoded) context is unusable, or None."""
+def _context_problem(seq: str, codes: np.ndarray, shift: int = 0) -> str | None:
+    """Why a (length-checked, encoded) 30-mer context is unusable, or None.
+
+    `shift`: how many N the caller put in front of what the user gave (4 for a 23-mer padded
+    to 30), so positions are told in the user's sequence, not in the padded one."""
     if (codes == 255).any():
         pos = int(np.argmax(codes == 255))
-        return f"character {seq[pos]!r} at position {pos + 1} is not A, C, G, T or N"
+        return f"character {seq[pos]!r} at position {pos + 1 - shift} is not A, C, G, T or N"
     if (codes[SPACER] == 4).any() or (codes[PAM] == 4).any():
-        return "N inside the spacer or PAM (positions 5-27); only the flanks may be unknown"
+        return (
+            f"N inside the spacer or PAM (positions {SPACER.start + 1 - shift}-{PAM.stop - shift})"
+            + ("" if shift else "; only the flanks may be unknown")
+        )
     if codes[25] != 2 or codes[26] != 2:
-        return f"PAM {seq[24:27].upper()!r} at positions 25-27 is not NGG"
+        return (
+            f"PAM {seq[24:27].upper()!r} at positions {PAM.start + 1 - shift}-{PAM.stop - shift} "
+            "is not NGG"
+        )
     return None
 
 
@@ -127,7 +136,8 @@ def encode_contexts(
         if isinstance(raw, bytes | bytearray):  # str(b'ACGT') is "b'ACGT'", 33 characters
             raw = bytes(raw).decode("ascii", "replace")
         seq = raw if isinstance(raw, str) else ("" if missing else str(raw))
-        seq = seq.strip()
+        seq = given = seq.strip()  # `given`: what errors show (a 23-mer unpadded)
+        shift = 0
         problem = None
         if missing:
             c = None
@@ -137,7 +147,7 @@ def encode_contexts(
         elif len(seq) == SHORT_LENGTH:
             c = np.full(CONTEXT_LENGTH, 4, dtype=np.uint8)
             c[4:27] = _LUT[np.frombuffer(seq.encode("ascii", "replace"), dtype=np.uint8)]
-            seq = "NNNN" + seq + "NNN"
+            seq, shift = "NNNN" + seq + "NNN", 4
         else:
             c = None
             problem = (
@@ -145,15 +155,15 @@ def encode_contexts(
                 "or a 23-mer (spacer + PAM)"
             )
         if c is not None:
-            problem = _context_problem(seq, c)
+            problem = _context_problem(seq, c, shift)
         if problem:
             if errors is None:
                 raise InputError(
-                    f"context {i} ({seq[:40]!r}): {problem}",
+                    f"context {i} ({given[:40]!r}): {problem}",
                     hint="pass SpCas9 contexts on the protospacer strand: 4 nt 5' flank, 20 nt spacer, "
                     "NGG PAM, 3 nt 3' flank",
                 )
-            errors.add(rows[i] if rows is not None else i, column, seq, problem)
+            errors.add(rows[i] if rows is not None else i, column, given, problem)
             valid[i] = False
             continue
         codes[i] = c

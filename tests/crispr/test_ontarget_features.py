@@ -1,0 +1,39 @@
+"""crispr.ontarget_features: how invalid contexts are reported."""
+
+from __future__ import annotations
+
+import pytest
+
+from helixforge.core.errors import InputError, RowErrors
+from helixforge.crispr.ontarget_features import encode_contexts
+
+SPACER = "GCTACAACAATCACTAAATC"
+CONTEXT = "ACGT" + SPACER + "TGG" + "CAT"
+
+
+@pytest.mark.parametrize(
+    ("given", "reason"),
+    [
+        (SPACER[:2] + "X" + SPACER[3:] + "TGG", "character 'X' at position 3 is"),
+        (SPACER + "TTT", "PAM 'TTT' at positions 21-23 is not NGG"),
+        (SPACER + "NGG", "N inside the spacer or PAM (positions 1-23)"),
+        (SPACER[:9] + "N" + SPACER[10:] + "AGG", "N inside the spacer or PAM (positions 1-23)"),
+        (" " + SPACER.lower() + "agt ", "PAM 'AGT' at positions 21-23 is not NGG"),
+        (CONTEXT[:10] + "X" + CONTEXT[11:], "character 'X' at position 11 is"),
+        (CONTEXT[:25] + "TT" + CONTEXT[27:], "PAM 'TTT' at positions 25-27 is not NGG"),
+        (CONTEXT[:6] + "N" + CONTEXT[7:], "N inside the spacer or PAM (positions 5-27); only"),
+    ],
+)
+def test_an_invalid_context_is_reported_as_given_with_positions_in_it(given, reason):
+    """A 23-mer is padded to 30 with N flanks inside; the errors table showed that padded
+    sequence ('NNNN…NNN', which is in no input) with positions counted in it (an 'X' at
+    position 3 of the 23-mer was 'position 7')."""
+    errors = RowErrors("guides.csv")
+    _, valid = encode_contexts([CONTEXT, given], errors=errors, rows=[2, 3], column="context")
+    assert valid.tolist() == [True, False]
+    row = errors.to_frame().iloc[0]
+    assert row["value"] == given.strip() and "NNNN" not in row["value"]
+    assert reason in row["reason"], row["reason"]
+    with pytest.raises(InputError) as e:
+        encode_contexts([given])
+    assert repr(given.strip()[:40]) in str(e.value) and reason in str(e.value)

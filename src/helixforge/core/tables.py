@@ -140,12 +140,6 @@ def _frame(columns: list[str], lines: list[int], rows: list[list[str | None]]) -
     return pd.DataFrame(rows, columns=columns, index=pd.Index(lines, dtype="int64"), dtype=str)
 
 
-def _row_error(bad: BadLine, file: str) -> RowError:
-    raw = bad.raw.rstrip("\r\n")
-    value = raw if len(raw) <= 200 else raw[:197] + "..."
-    return RowError(file, bad.line, bad.column, value, bad.reason)
-
-
 # ---------------------------------------------------------------- parquet
 
 
@@ -275,7 +269,7 @@ def read_table(
     if delim:
         df.attrs["delimiter"] = delim  # `to_numeric_column` reads ';' files' decimal commas
     if errors is not None:
-        errors.extend(_row_error(b, errors.file or str(p)) for b in bad)
+        errors.extend(b.row_error(errors.file or str(p)) for b in bad)
         df.attrs["skipped_lines"] = {}
     else:
         df.attrs["skipped_lines"] = {b.line: b.reason for b in bad}
@@ -350,7 +344,7 @@ def _text_chunks(table: TextTable | SmiTable, chunk_size: int, p: Path) -> Itera
     for rec in table.records():
         seen = True
         if isinstance(rec, BadLine):
-            errs.items.append(_row_error(rec, str(p)))
+            errs.items.append(rec.row_error(str(p)))
             continue
         lines.append(rec[0])
         rows.append(rec[1])

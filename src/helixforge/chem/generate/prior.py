@@ -120,7 +120,7 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _never_start_or_pad(logits: torch.Tensor) -> torch.Tensor:
+def never_start_or_pad(logits: torch.Tensor) -> torch.Tensor:
     """Logits with PAD and BOS impossible (the model only ever emits tokens or EOS)."""
     mask = torch.zeros(logits.shape[-1], device=logits.device, dtype=logits.dtype)
     mask[PAD] = mask[BOS] = float("-inf")
@@ -362,7 +362,7 @@ class Prior:
         bos = torch.full((targets.shape[0], 1), BOS, dtype=torch.long, device=targets.device)
         inputs = torch.cat([bos, targets[:, :-1]], dim=1)
         logits, _ = self.model(inputs)
-        logits = _never_start_or_pad(logits)
+        logits = never_start_or_pad(logits)
         if constrained_len is not None:
             mask = self._syntax_mask(targets, constrained_len, offset)
             logits = logits.masked_fill(~mask, float("-inf"))
@@ -416,7 +416,7 @@ class Prior:
         grammar = syntax.start(n, max_len) if syntax is not None else None
         for t in range(max_len):
             logits, state = self.model(x, state)
-            logits = _never_start_or_pad(logits[:, -1, :])
+            logits = never_start_or_pad(logits[:, -1, :])
             if syntax is not None:  # finished rows: any token (it is replaced by PAD)
                 allowed = syntax.allowed(grammar) | done[:, None]
                 logits = logits.masked_fill(~allowed, float("-inf"))

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from helixforge.chem.generate.scoring_config import ComponentConfig, DesignConfig, _suggest
+from helixforge.chem.generate.scoring_config import ComponentConfig, DesignConfig, suggest
 from helixforge.chem.standardize import quiet_rdkit
 
 FINGERPRINTS = ("ecfp4", "ecfp6", "fcfp4", "ecfp4_count", "ecfp6_count", "fcfp4_count", "ap")
@@ -202,7 +202,7 @@ class SimilarityComponent(Component):
             raise self.err(
                 "fingerprint",
                 f"unknown fingerprint {p['fingerprint']!r}",
-                _suggest(p["fingerprint"], FINGERPRINTS),
+                suggest(p["fingerprint"], FINGERPRINTS),
             )
         if p["aggregate"] not in ("max", "mean"):
             raise self.err(
@@ -278,7 +278,7 @@ class PropertyComponent(Component):
         table = _descriptors()
         if name not in table:
             raise self.err(
-                "property", f"unknown property {name!r}", _suggest(str(name), list(table))
+                "property", f"unknown property {name!r}", suggest(str(name), list(table))
             )
         if name == "element_count":
             if not _is_element(element):
@@ -373,7 +373,7 @@ class ModelComponent(Component):
             column = (probs or columns)[0]
         elif column not in probe.columns:
             raise self.err(
-                "column", f"column {column!r} is not an output of {path}", _suggest(column, columns)
+                "column", f"column {column!r} is not an output of {path}", suggest(column, columns)
             )
         self.column = column
         cfg.params["column"] = column
@@ -433,7 +433,7 @@ class ADMETComponent(Component):
         endpoint = str(cfg.params["endpoint"]).removeprefix("admet_")
         if endpoint not in names:
             raise self.err(
-                "endpoint", f"unknown ADMET endpoint {endpoint!r}", _suggest(endpoint, names)
+                "endpoint", f"unknown ADMET endpoint {endpoint!r}", suggest(endpoint, names)
             )
         try:
             self.panel = ADMETPanel(endpoints=[endpoint], percentiles=False, domain=False)

@@ -133,7 +133,8 @@ def config_error(
     return ConfigError(f"{where}: {message}", hint=hint)
 
 
-def _suggest(word: str, choices: Sequence[str]) -> str:
+def suggest(word: str, choices: Sequence[str]) -> str:
+    """A hint for an unknown name: the closest of `choices` when one is close, else all of them."""
     close = difflib.get_close_matches(str(word), list(choices), n=1)
     listed = ", ".join(choices)
     return f"did you mean {close[0]!r}? (one of: {listed})" if close else f"use one of: {listed}"
@@ -142,7 +143,7 @@ def _suggest(word: str, choices: Sequence[str]) -> str:
 def _check_keys(table: Mapping, allowed: Sequence[str], err, path: tuple, what: str) -> None:
     for key in table:
         if key not in allowed:
-            raise err(path + (key,), f"unknown key {key!r} in {what}", _suggest(key, allowed))
+            raise err(path + (key,), f"unknown key {key!r} in {what}", suggest(key, allowed))
 
 
 def _as_number(value: Any, err, path: tuple, *, integer: bool, lo: float, hi: float) -> Any:
@@ -219,12 +220,12 @@ def _component(i: int, raw: Any, err, names: set[str]) -> ComponentConfig:
         raise err(path, f"component {i + 1} is not a table", "write each as [[component]]")
     ctype = raw.get("type")
     if ctype is None:
-        raise err(path, f"component {i + 1} has no 'type'", _suggest("", list(COMPONENT_KEYS)))
+        raise err(path, f"component {i + 1} has no 'type'", suggest("", list(COMPONENT_KEYS)))
     if ctype not in COMPONENT_KEYS:
         raise err(
             path + ("type",),
             f"unknown component type {ctype!r}",
-            _suggest(ctype, list(COMPONENT_KEYS)),
+            suggest(ctype, list(COMPONENT_KEYS)),
         )
     required, optional = COMPONENT_KEYS[ctype]
     _check_keys(raw, [*COMMON_KEYS, *required, *optional], err, path, f"a {ctype!r} component")
@@ -272,7 +273,7 @@ def _component(i: int, raw: Any, err, names: set[str]) -> ComponentConfig:
     except TransformError as exc:
         tpath = path + ("transform",) + ((exc.key,) if exc.key else ())
         hint = (
-            _suggest(str(raw["transform"].get("type")), transform_names())
+            suggest(str(raw["transform"].get("type")), transform_names())
             if exc.key == "type" and isinstance(raw.get("transform"), Mapping)
             else "see docs/design.md for the transform parameters"
         )
@@ -312,7 +313,7 @@ def parse_design_text(text: str, path: str | os.PathLike = "design.toml") -> Des
         raise err(
             ("scoring", "aggregate"),
             f"unknown aggregate {aggregate!r}",
-            _suggest(str(aggregate), AGGREGATES),
+            suggest(str(aggregate), AGGREGATES),
         )
     comps = data.get("component")
     if not comps:

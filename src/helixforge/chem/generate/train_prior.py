@@ -112,7 +112,6 @@ def scan_corpus(
     from helixforge.chem.generate.vocab import smiles_to_sequence, split_tokens
     from helixforge.core.progress import progress
     from helixforge.core.table_reader import BadLine
-    from helixforge.core.tables import _row_error
 
     counts: Counter[str] = Counter()
     rows = bad = 0
@@ -123,7 +122,7 @@ def scan_corpus(
             if isinstance(rec, BadLine):
                 bad += 1
                 if errors is not None:
-                    errors.extend([_row_error(rec, errors.file)])  # as read_table records it
+                    errors.extend([rec.row_error(errors.file)])  # as read_table records it
                 continue
             line, s = rec
             why = corpus_problem(s, kind, max_len, vocab)
@@ -140,12 +139,12 @@ def nll_loss(prior, targets):
     """Mean negative log-likelihood per token of padded target ids (B, T)."""
     import torch
 
-    from helixforge.chem.generate.prior import _never_start_or_pad
+    from helixforge.chem.generate.prior import never_start_or_pad
     from helixforge.chem.generate.vocab import BOS, PAD
 
     bos = torch.full((targets.shape[0], 1), BOS, dtype=torch.long, device=targets.device)
     logits, _ = prior.model(torch.cat([bos, targets[:, :-1]], dim=1))
-    logits = _never_start_or_pad(logits)
+    logits = never_start_or_pad(logits)
     return torch.nn.functional.cross_entropy(
         logits.reshape(-1, logits.shape[-1]), targets.reshape(-1), ignore_index=PAD
     )

@@ -519,7 +519,7 @@ def _store_member(model, name: str, where: Path, key: dict[str, Any]) -> None:
 
     from helixforge.chem.models import save_model
     from helixforge.core.artifacts import save_json
-    from helixforge.core.io import _fsync_path, replace_dir
+    from helixforge.core.io import fsync_path, replace_dir
 
     new = where.with_name(f".{where.name}.new")
     if new.exists():
@@ -536,8 +536,8 @@ def _store_member(model, name: str, where: Path, key: dict[str, Any]) -> None:
     }
     save_json(json.loads(json.dumps(state, default=float)), new / "state.json")
     for f in new.rglob("*"):
-        _fsync_path(f)
-    _fsync_path(new)
+        fsync_path(f)
+    fsync_path(new)
     replace_dir(new, where)
 
 

@@ -37,7 +37,7 @@ def save_checkpoint(
     import torch
     from safetensors.torch import save_model
 
-    from helixforge.core.io import _fsync_path, replace_dir
+    from helixforge.core.io import fsync_path, replace_dir
 
     final = Path(path)
     new = final.with_name(f".{final.name}.new")
@@ -52,8 +52,8 @@ def save_checkpoint(
         torch.save(optimizer.state_dict(), new / "optimizer.pt")
     (new / "state.json").write_text(json.dumps(state), encoding="utf-8")
     for f in new.iterdir():
-        _fsync_path(f)
-    _fsync_path(new)
+        fsync_path(f)
+    fsync_path(new)
     return replace_dir(new, final)
 
 

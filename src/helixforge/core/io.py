@@ -465,7 +465,7 @@ def _umask() -> int:
     return mask
 
 
-def _fsync_path(path: Path) -> None:
+def fsync_path(path: Path) -> None:
     with contextlib.suppress(OSError):
         fd = os.open(path, os.O_RDONLY)
         try:
@@ -488,9 +488,9 @@ def atomic_file(path: str | os.PathLike) -> Iterator[Path]:
     os.chmod(tmp_path, 0o666 & ~_umask())  # mkstemp makes 0600; match a plain open()
     try:
         yield tmp_path
-        _fsync_path(tmp_path)
+        fsync_path(tmp_path)
         os.replace(tmp_path, dest)
-        _fsync_path(dest.parent)
+        fsync_path(dest.parent)
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
@@ -523,7 +523,7 @@ def replace_dir(new: str | os.PathLike, final: str | os.PathLike) -> Path:
     if final.exists():
         os.replace(final, backup)
     os.replace(new, final)
-    _fsync_path(final.parent)
+    fsync_path(final.parent)
     shutil.rmtree(backup, ignore_errors=True)
     return final
 

@@ -379,7 +379,7 @@ def write_index_files(
     `stage` is empty, or holds an interrupted build of the same genome and options (the
     caller checks its resume key): its finished contigs and seed parts are kept
     (`PROGRESS_FILE`), the rest are indexed and sorted."""
-    from helixforge.core.io import _fsync_path, atomic_file
+    from helixforge.core.io import fsync_path, atomic_file
     from helixforge.crispr.offtarget_index import FLAG_N
 
     t0 = time.perf_counter()
@@ -447,8 +447,8 @@ def write_index_files(
         order.flush()
         del order
         np.save(stage / f"seed{part}_offsets.npy", offsets)
-        _fsync_path(stage / f"seed{part}_order.npy")
-        _fsync_path(stage / f"seed{part}_offsets.npy")
+        fsync_path(stage / f"seed{part}_order.npy")
+        fsync_path(stage / f"seed{part}_offsets.npy")
         sorted_parts[0] = part + 1
         checkpoint(contig_state)
     meta["n_sites"] = int(len(codes))

@@ -379,7 +379,7 @@ def write_index_files(
     `stage` is empty, or holds an interrupted build of the same genome and options (the
     caller checks its resume key): its finished contigs and seed parts are kept
     (`PROGRESS_FILE`), the rest are indexed and sorted."""
-    from helixforge.core.io import fsync_path, atomic_file
+    from helixforge.core.io import atomic_file, fsync_path
     from helixforge.crispr.offtarget_index import FLAG_N
 
     t0 = time.perf_counter()

@@ -333,6 +333,30 @@ def test_an_alt_equal_to_ref_is_an_error_row_not_a_zero_effect(tmp_path):
     assert len(table) + len(err) == 3  # every ALT allele is in the output or the errors
 
 
+def test_an_alt_holding_n_is_an_error_row_not_an_effect(tmp_path):
+    """ALT N (an unknown base; the window got an all-zero column there) was scored and ranked
+    as if it were an allele; in a multi-allelic record only that allele is refused."""
+    genome = make_genome()
+    base = genome["chr1"][104]
+    other = "A" if base != "A" else "C"
+    vcf = write_vcf(
+        tmp_path,
+        genome,
+        [
+            f"chr1\t105\tmulti\t{base}\t{other},N\t.\t.\t.",
+            f"chr1\t105\tins\t{base}\t{base}NN\t.\t.\t.",
+            f"chr1\t105\tlower\t{base}\tn\t.\t.\t.",
+        ],
+    )
+    out = tmp_path / "s.tsv"
+    table = score_variants(vcf, genome, MotifDetector(), window=40, out=out)
+    assert table["alt"].tolist() == [other]
+    err = pd.read_csv(tmp_path / "s.errors.csv")
+    assert err["row"].tolist() == [3, 4, 5] and set(err["column"]) == {"ALT"}
+    assert all("ALT holds N" in r for r in err["reason"])
+    assert len(table) + len(err) == 4
+
+
 def test_a_model_of_another_domain_is_refused_before_the_vcf_is_read(tmp_path, monkeypatch):
     # a chem run given as --model was only refused after the whole VCF had been read
     import json

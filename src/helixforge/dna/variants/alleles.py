@@ -2,9 +2,10 @@
 
 Alleles come from `dna.io.iter_vcf` (pysam: VCF plain / gzip / BGZF, or BCF); a record htslib
 cannot parse, a POS that is not a positive integer, a REF or ALT that is not bases, a symbolic
-ALT, an ALT equal to REF, a contig missing from the genome, a REF that disagrees with the
-genome and an allele longer than the window become rows of the errors table (file, line,
-column, value, reason).
+ALT, an ALT equal to REF, an ALT holding N (an unknown base: it was scored as if it were an
+allele, the effect of masking the position), a contig missing from the genome, a REF that
+disagrees with the genome and an allele longer than the window become rows of the errors table
+(file, line, column, value, reason).
 
 Windows. For every ALT allele the reference window is `window` bases of the genome with the REF
 allele centred, and the alternative window the same locus with ALT in place of REF, re-centred
@@ -87,6 +88,9 @@ def read_variants(path: str | os.PathLike, errors: RowErrors | None = None) -> l
             continue
         if alt == ref:  # not a variant: scoring it would report a zero effect as a finding
             errors.add(a.line, "ALT", alt, "ALT is the same as REF: not a variant")
+            continue
+        if "N" in alt:  # an unknown base: its window is an all-zero column, not an allele
+            errors.add(a.line, "ALT", alt, "ALT holds N (an unknown base): no allele to score")
             continue
         out.append(Variant(str(a.chrom), int(a.pos), str(a.id), ref, alt, a.line))
     if not out and len(errors) == n_before:

@@ -170,3 +170,19 @@ def test_a_corpus_path_that_is_none_is_named():
 
     with pytest.raises(InputError, match="corpus is None"):
         open_corpus(None)
+
+
+def test_a_hold_out_with_no_validation_window_is_refused(tmp_path):
+    """--holdout naming a record shorter than the window (or all N) trained without any
+    validation ('valid loss n/a', final_valid_loss null) and said nothing under --quiet."""
+    from helixforge.core.errors import ConfigError
+
+    rng = np.random.default_rng(0)
+    f = tmp_path / "g.fa"
+    body = "".join(rng.choice(list("ACGT"), 3000))
+    f.write_text(f">big\n{body}\n>tiny\nACGTACGTAC\n>gap\n{'N' * 500}\n>ok\n{body[:300]}\n")
+    for name in ("tiny", "gap"):
+        with pytest.raises(ConfigError, match=f"hold-out record.*{name}.*no validation window"):
+            FastaCorpus(f, window=100, holdout=[name])
+    c = FastaCorpus(f, window=100, holdout=["tiny", "ok"])  # one usable record is enough
+    assert c.validation(2) and [n for n, _ in c.train] == ["big", "gap"]

@@ -116,6 +116,15 @@ class FastaCorpus:
                 "mostly N)",
                 hint="check the file; pretraining needs real sequence",
             )
+        if holdout and not self.validation(1):  # asked for, yet the run would validate on nothing
+            longest = max((len(s) for _, s in self.valid), default=0)
+            raise ConfigError(
+                f"{self.path}: the hold-out record(s) {', '.join(holdout)} hold no validation "
+                f"window: none has a {self.window:,} bp stretch with at most "
+                f"{self.max_n_fraction:.0%} N (the longest held-out record has {longest:,} bp)",
+                hint="hold out a longer record with --holdout (or none: the last chromosome is "
+                "then held out), or use a smaller --max-len",
+            )
         lengths = np.array([len(s) - self.window + 1 for _, s in self.train], dtype=np.float64)
         self._weights = lengths / lengths.sum()
         self.n_bases = int(sum(len(s) for _, s in records))

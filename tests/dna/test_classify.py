@@ -314,3 +314,25 @@ def test_valid_and_test_files_spelling_classes_otherwise_keep_the_training_class
             tmp_path / "train.csv", test=tmp_path / "test01.csv", model="cnn",
             out=tmp_path / "run2", epochs=1, batch_size=32, threads=1,
         )  # fmt: skip
+
+
+def test_fasta_rows_in_the_predictions_have_their_sequence_and_true_label(tmp_path):
+    """A --valid FASTA beside a training table showed its rows with empty sequence and label
+    columns, and a FASTA trained with --labels had no label column at all in predictions.csv."""
+    df = table(80)
+    df[["name", "sequence", "label"]].iloc[:60].to_csv(tmp_path / "train.csv", index=False)
+    dev = df.iloc[60:]
+    write_fasta([(f"{r.name} label={r.label}", r.sequence.lower()) for r in dev.itertuples()],
+                tmp_path / "dev.fa")  # fmt: skip
+    train_sequence_model(tmp_path / "train.csv", valid=tmp_path / "dev.fa", id_col="name",
+                         model="cnn", out=tmp_path / "run", epochs=1, batch_size=32, threads=1)  # fmt: skip
+    preds = pd.read_csv(tmp_path / "run" / "predictions.csv")
+    valid = preds[preds["split"] == "valid"]
+    assert valid["sequence"].tolist() == dev["sequence"].tolist()  # upper-cased, as read
+    assert valid["label"].tolist() == dev["label"].tolist()
+    write_fasta([(r.name, r.sequence) for r in df.itertuples()], tmp_path / "all.fa")
+    df[["name", "label"]].rename(columns={"name": "id"}).to_csv(tmp_path / "lab.csv", index=False)
+    train_sequence_model(tmp_path / "all.fa", labels=tmp_path / "lab.csv", model="cnn",
+                         out=tmp_path / "run2", epochs=1, batch_size=32, threads=1)  # fmt: skip
+    preds = pd.read_csv(tmp_path / "run2" / "predictions.csv").sort_values("row")
+    assert preds["label"].tolist() == df["label"].tolist()

@@ -109,9 +109,9 @@ def _labelled(parts: dict[str, SequenceInput], order: list[str], o: dict[str, An
 
     names = ["train", "valid", "test"]
     rows = [(parts[n], n) for n in names]
-    frame = pd.concat([p.frame for p, _ in rows])
-    if "sequence" not in frame.columns and any(p.kind != "table" for p, _ in rows):
-        frame["sequence"] = [s for p, _ in rows for s in p.sequences]
+    col = o["label_col"]
+    input_col = o["seq_col"] if parts["train"].kind == "table" else "sequence"
+    frame = pd.concat([_with_columns(p, input_col, col) for p, _ in rows])
     inputs = [s for p, _ in rows for s in p.sequences]
     rank = np.concatenate([np.full(len(p), order.index(p.source)) for p, _ in rows] + [[]])
     sort = np.lexsort((frame.index.to_numpy(dtype=int), rank))  # file order
@@ -119,7 +119,6 @@ def _labelled(parts: dict[str, SequenceInput], order: list[str], o: dict[str, An
     where[sort] = np.arange(len(sort))
     bounds = np.cumsum([0] + [len(p) for p, _ in rows])
     sp = Split(*(where[bounds[i] : bounds[i + 1]] for i in range(3)))
-    col = o["label_col"]
     labels = pd.DataFrame({col: [v for p, _ in rows for v in p.labels]}).iloc[sort]
     labels = labels.reset_index(drop=True)
     task_types, notes = resolve_tasks(o["task"], labels, [col], source=str(o["data"]))
@@ -134,9 +133,21 @@ def _labelled(parts: dict[str, SequenceInput], order: list[str], o: dict[str, An
         classes=classes,
         notes=notes,
         source=str(o["data"]),
-        input_col=o["seq_col"] if parts["train"].kind == "table" else "sequence",
+        input_col=input_col,
     )
     return data, sp
+
+
+def _with_columns(part: SequenceInput, input_col: str, label_col: str):
+    """A part's input columns with its sequence and label columns filled in where its file
+    has none (FASTA / BED rows among table rows, labels from FASTA headers or --labels): the
+    predictions table showed those rows without sequence or true label."""
+    frame = part.frame.copy()
+    if input_col not in frame.columns:
+        frame[input_col] = list(part.sequences)
+    if label_col not in frame.columns and part.labels is not None:
+        frame[label_col] = list(part.labels)
+    return frame
 
 
 def _read_parts(o: dict[str, Any], errors: RowErrors, log) -> tuple[dict, list[str], int]:

@@ -385,3 +385,33 @@ def test_valid_and_test_labels_are_matched_to_the_training_classes():
     test = pd.DataFrame({"sequence": seqs[30:34], "label": [0, 1, 1, 0]})
     with pytest.raises(ConfigError, match="none of its labels in 'label' \\(0, 1\\)"):
         load_labelled(train, None, test, "sequence", ["label"], "auto")
+
+
+def test_fasta_files_with_labels_in_their_headers_are_read_as_dna_train_reads_them(tmp_path):
+    """A FASTA was read as a CSV ("columns 'sequence', 'label' not found. Columns present:
+    '>s0 label=pos'"); now '>id label=V' (or NAME=V per --label-col) headers give the labels,
+    a record without one is an errors row, and a FASTA with none at all is named."""
+    import pytest
+
+    from helixforge.core.errors import InputError
+    from helixforge.lm.finetune import load_labelled
+
+    seqs = [a + b + c + "ACGT" for a in "ACGT" for b in "ACGT" for c in "ACG"]
+    (tmp_path / "t.fa").write_text(
+        "".join(
+            f">s{i} label={'pos' if i % 2 else 'neg'}|gc=0.{i}\n{s}\n"
+            for i, s in enumerate(seqs[:20])
+        )  # fmt: skip
+        + f">nolabel\n{seqs[20]}\n"
+    )
+    (tmp_path / "v.fa").write_text(
+        "".join(f">v{i} label=POS\n{s}\n" for i, s in enumerate(seqs[30:34]))
+    )
+    data, parts = load_labelled(tmp_path / "t.fa", tmp_path / "v.fa", None, "sequence",
+                                ["label"], "auto")  # fmt: skip
+    assert data.classes == {"label": ["neg", "pos"]} and parts.count("valid") == 4
+    assert data.frame["id"].tolist()[:2] == ["s0", "s1"]
+    assert [e.row for e in data.errors] == [41]  # the header line of '>nolabel'
+    (tmp_path / "n.fa").write_text("".join(f">n{i}\n{s}\n" for i, s in enumerate(seqs)))
+    with pytest.raises(InputError, match=r"n\.fa: a FASTA file with no label=VALUE"):
+        load_labelled(tmp_path / "n.fa", None, None, "sequence", ["label"], "auto")

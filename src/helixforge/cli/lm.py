@@ -185,7 +185,9 @@ def finetune_cmd(
         ..., callback=path_value, help="Checkpoint directory (ours or a published one)."
     ),
     data: str = typer.Argument(
-        ..., callback=path_value, help="Training table (csv/tsv/parquet, .gz ok)."
+        ...,
+        callback=path_value,
+        help="Training table (csv/tsv/parquet, .gz ok), or FASTA with label=V in the headers.",
     ),
     out_dir: str = out_option(..., "Run directory to create."),
     task: str = typer.Option(

@@ -64,14 +64,52 @@ def read_rows(
     unreadable lines, empty sequences and (with `check`) sequences with characters outside the
     tokenizer's alphabet go to `errors`."""
     from helixforge.core.tables import read_table, require_columns
+    from helixforge.lm.corpus import corpus_kind
     from helixforge.lm.tables import usable_rows
 
     if isinstance(src, pd.DataFrame):
         require_columns(src, [seq_col, *label_cols], "<table>")
         df = src.copy()
+    elif corpus_kind(src) == "fasta":
+        df = read_labelled_fasta(src, seq_col, label_cols)
     else:
         df = read_table(src, columns=[seq_col, *label_cols], errors=errors)
     return usable_rows(df, seq_col, errors, check)[0]
+
+
+def read_labelled_fasta(path: str | os.PathLike, seq_col: str, label_cols: Sequence[str]):
+    """A FASTA file whose headers carry the labels ('>seq1 label=1', or 'NAME=VALUE' for each
+    label column, as `helix dna train` reads them) as a table: index = header line, columns
+    id, description, `seq_col` and the label columns (missing where a header lacks one). It
+    was read as a CSV ("columns 'sequence', 'label' not found. Columns present: '>s0
+    label=pos'")."""
+    import re
+
+    from helixforge.core.errors import InputError
+    from helixforge.core.io import fasta_records
+
+    patterns = {t: re.compile(rf"(?:^|[\s|;]){re.escape(t)}=([^\s|;]+)") for t in label_cols}
+    rows, lines = [], []
+    for line, header, seq in fasta_records(path):
+        row = {"id": header.split()[0] if header.split() else "", "description": header,
+               seq_col: seq}  # fmt: skip
+        for t, pat in patterns.items():
+            m = pat.search(header)
+            row[t] = m.group(1) if m else None
+        rows.append(row)
+        lines.append(line)
+    df = pd.DataFrame(rows, index=pd.Index(lines), columns=["id", "description", seq_col,
+                                                              *label_cols])  # fmt: skip
+    if not len(df):
+        raise InputError(f"{path}: no FASTA records", hint="a FASTA file starts with '>name'")
+    if df[list(label_cols)].isna().all().all():
+        wanted = " ".join(f"{t}=VALUE" for t in label_cols)
+        raise InputError(
+            f"{path}: a FASTA file with no {wanted} in any header",
+            hint=f"write headers like '>seq1 {wanted}', or give a table (CSV/TSV/Parquet) with "
+            "sequence and label columns",
+        )
+    return df
 
 
 def subsample(df: pd.DataFrame, max_rows: int | None, seed: int, notes: list[str]) -> pd.DataFrame:

@@ -280,6 +280,29 @@ def test_a_23mer_or_30mer_spacer_is_refused_naming_the_spacer_inside_it(tmp_path
     )
 
 
+def test_a_site_written_with_its_pam_pattern_is_told_to_be_spacer_plus_pam(tmp_path):
+    """GUIDE-seq / CIRCLE-seq tables write target sites as spacer + 'NGG' (Listgarten 2018,
+    Kleinstiver 2016, Tsai 2017): they were refused with "character 'N' at position 21 is not
+    A, C, G or T", which does not say that the PAM is the problem. A site or context whose
+    spacer part holds a base that is no base still gets that reason."""
+    from helixforge.crispr.offtarget import offtargets_table
+
+    rng = np.random.default_rng(6)
+    seq = "".join(rng.choice(list("ACGT"), 5000))
+    (tmp_path / "g.fa").write_text(f">chr1\n{seq}\n")
+    sp = seq[300:320]
+    rows = [sp, sp.lower() + "ngg", "NNNN" + sp + "NGGNNN", sp[:5] + "N" + sp[6:] + "NGG",
+            "NNNN" + sp + "NG"]  # fmt: skip
+    (tmp_path / "in.csv").write_text("spacer\n" + "\n".join(rows) + "\n")
+    offtargets_table(tmp_path / "in.csv", tmp_path / "g.fa", tmp_path / "o.tsv")
+    errors = pd.read_csv(tmp_path / "o.errors.csv").set_index("row")["reason"]
+    assert sorted(errors.index) == [3, 4, 5, 6]
+    assert errors[3].endswith("looks like spacer + PAM; give positions 1-20 only")
+    assert errors[4].endswith("looks like a 30-nt context; the spacer is positions 5-24")
+    assert errors[5] == "character 'N' at position 6 is not A, C, G or T"
+    assert errors[6] == "character 'N' at position 1 is not A, C, G or T"
+
+
 def test_index_of_an_rna_or_iupac_genome_says_what_it_read(tmp_path):
     """A genome FASTA in the RNA alphabet, with IUPAC codes or with a contig too short for a
     site was indexed without a word: the index says (index.json notes, printed by the CLI)

@@ -155,6 +155,21 @@ def _length_reason(s: str, enzyme: Enzyme) -> str:
     return why
 
 
+def _spacer_inside(s: str, enzyme: Enzyme) -> bool:
+    """True when `s` is the enzyme's site (spacer + PAM) or context whose spacer part is plain
+    A/C/G/T, whatever the rest holds: a site written with its PAM pattern ('…NGG', as GUIDE-seq
+    and CIRCLE-seq tables write target sites) is told to be spacer + PAM, not that 'N' is no
+    base."""
+    L, off = enzyme.spacer_length, enzyme.spacer_offset_in_site()
+    if len(s) == enzyme.site_length:
+        start = off
+    elif len(s) == enzyme.context_length:
+        start = enzyme.context_upstream + off
+    else:
+        return False
+    return not set(s[start : start + L]) - set("ACGT")
+
+
 ID_COLUMNS = ("guide_id", "id", "guide", "sgrna_id", "sgrna", "guide_name", "name")
 
 
@@ -237,7 +252,8 @@ def offtargets_table(
             if raw_id is None or pd.isna(raw_id) or not str(raw_id).strip()
             else str(raw_id).strip()
         )
-        if set(s) - set("ACGT"):  # before the length: 'ACGT ACGT…' is not "21 nt"
+        if set(s) - set("ACGT") and not _spacer_inside(s, idx.enzyme):
+            # before the length: 'ACGT ACGT…' is not "21 nt"
             bad = next(i for i, ch in enumerate(s) if ch not in "ACGT")
             errors.add(row, spacer_col, raw,
                        f"character {s[bad]!r} at position {bad + 1} is not A, C, G or T")  # fmt: skip

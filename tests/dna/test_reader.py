@@ -61,3 +61,23 @@ def test_paths_that_are_none_are_named():
         predict_sequences(None, "in.csv", "out.csv")
     with pytest.raises(InputError, match="run directory is None"):
         SequencePredictor(None)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "fasta"])
+def test_a_sequence_with_no_a_c_g_or_t_is_an_error_row_not_a_prediction(tmp_path, fmt):
+    """All-N rows (an assembly gap, a masked read) gave the model's output for an empty input
+    as if it were a prediction; lower case, IUPAC codes read as N and U count as written."""
+    seqs = ["ACGTAC", "NNNNNN", "nnnn", "acgtnn", "RYKM", "N", "UUNN"]
+    if fmt == "csv":
+        path = tmp_path / "t.csv"
+        path.write_text("sequence\n" + "\n".join(seqs) + "\n")
+        rows = [2 + i for i in range(len(seqs))]
+    else:
+        path = tmp_path / "t.fa"
+        path.write_text("".join(f">s{i}\n{s}\n" for i, s in enumerate(seqs)))
+        rows = [1 + 2 * i for i in range(len(seqs))]
+    errors = RowErrors(path)
+    data = read_sequence_input(path, label_col=None, errors=errors, iupac="n")
+    assert data.sequences == ["ACGTAC", "ACGTNN", "TTNN"]
+    assert [e.row for e in errors] == [rows[1], rows[2], rows[4], rows[5]]
+    assert all("no A, C, G or T base" in e.reason for e in errors)

@@ -267,3 +267,33 @@ def test_table_paths_that_are_none_are_named(tmp_path):
         score_table("model", tmp_path / "in.csv", None)
     with pytest.raises(InputError, match="out is None"):
         embed_table("model", tmp_path / "in.csv", None)
+
+
+def test_rows_the_tokenizer_reads_as_unk_only_are_refused():
+    """A sequence shorter than one k-mer, or without any A/C/G/T, tokenised to [UNK] alone:
+    every such row got one and the same embedding, score and prediction."""
+    from helixforge.lm.tokenizer_backends import spec_check
+    from helixforge.lm.tokenizers import parse_spec
+
+    kmer = spec_check(parse_spec("dna-kmer:6"))
+    assert kmer.k == 6 and kmer.row_problem("ACGTAC") is None
+    assert "shorter than one 6-mer" in kmer.row_problem("acgta")
+    assert "no A, C, G or T base" in kmer.row_problem("NNNNNNNN")
+    assert "no A, C, G or T base" in kmer.row_problem("nnRYKMnn")
+    assert kmer.row_problem("NNNNNu") is None  # U is a base (read as T)
+    char = SequenceCheck("dna", "dna-char")
+    assert char.row_problem("A") is None and "no A, C, G or T" in char.row_problem("N")
+    assert "DNA alphabet" in char.row_problem("NN-N")  # the alphabet check comes first
+    assert SequenceCheck("smiles", "smiles-atom").row_problem("C") is None
+
+
+@pytest.mark.parametrize("verb, model", [("embed", "enc"), ("score", "enc"), ("predict", "ft")])
+def test_all_n_rows_go_to_the_errors_table(d, tmp_path, verb, model):
+    seqs = [GOOD[0], "NNNNNNNNNN", "a", "RYRYRYKM", GOOD[4].lower()]
+    pd.DataFrame({"sequence": seqs}).to_csv(tmp_path / "n.csv", index=False)
+    out = tmp_path / "o.csv"
+    res = runner.invoke(app, ["lm", verb, str(d / model), str(tmp_path / "n.csv"), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    errors = pd.read_csv(tmp_path / "o.errors.csv")
+    assert list(errors.row) == [3, 5] and errors.reason.str.contains("no A, C, G or T").all()
+    assert list(pd.read_csv(out).sequence) == [GOOD[0], "a", GOOD[4].lower()]

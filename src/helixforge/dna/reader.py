@@ -30,6 +30,7 @@ from helixforge.dna.io import bed_to_sequences, is_fasta, is_fastq, read_bed, re
 from helixforge.dna.sequence import IUPAC_POLICIES, clean_sequence
 from helixforge.lm.inputs import as_path
 
+_BASES = frozenset("ACGT")
 _LABEL_IN_HEADER = re.compile(r"(?:^|[\s|;])label=([^\s|;]+)")
 
 
@@ -171,7 +172,8 @@ def clean_rows(
     max_len: int | None = None,
 ) -> tuple[list[int], list[str]]:
     """Positions of the usable rows and their cleaned sequences; every other row is recorded
-    in `errs` (empty or invalid sequence, too long, missing or non-finite label)."""
+    in `errs` (empty or invalid sequence, too long, no A/C/G/T base at all, missing or
+    non-finite label)."""
     from helixforge.core.tables import NA_SPELLINGS
 
     keep, seqs = [], []
@@ -192,6 +194,10 @@ def clean_rows(
             )
         except InputError as exc:
             errs.add(int(line), seq_name, seq, exc.message.split(": ", 1)[-1])
+            continue
+        if not _BASES.intersection(cleaned):  # all N: the model's output for an empty input
+            errs.add(int(line), seq_name, seq, "no A, C, G or T base (all N or ambiguity codes): "
+                     "nothing for the model to read")  # fmt: skip
             continue
         if raw_labels is not None:
             problem = _label_problem(raw_labels[k])

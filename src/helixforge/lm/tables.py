@@ -56,7 +56,7 @@ def _read_fasta(p: Path, check: SequenceCheck | None = None) -> SequenceInput:
         if not seq.strip():
             errors.add(line, "sequence", name, "empty sequence")
             continue
-        why = check.problem(seq.strip()) if check else None
+        why = check.row_problem(seq.strip()) if check else None
         if why:
             errors.add(line, "sequence", seq.strip(), f"{why} (record {name})")
             continue

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 # What the DNA normalizer maps onto the vocabulary: ACGTN, U (→ T), IUPAC ambiguity codes (→ N).
 DNA_ALPHABET = frozenset("ACGTNU" + _IUPAC_AMBIGUOUS)
+_BASES = frozenset("ACGTU")
 
 
 def _offending(seq: str, is_bad: Callable[[str], bool], limit: int = 5) -> str:
@@ -40,10 +41,12 @@ def _offending(seq: str, is_bad: Callable[[str], bool], limit: int = 5) -> str:
 
 @dataclass(frozen=True)
 class SequenceCheck:
-    """The alphabet check of one checkpoint's tokenizer (`kind`: "dna" or "smiles")."""
+    """The alphabet check of one checkpoint's tokenizer (`kind`: "dna" or "smiles"); `k`: the
+    k-mer length of a dna-kmer tokenizer (1 otherwise)."""
 
     kind: str
     tokenizer: str
+    k: int = 1
 
     def problem(self, seq: str) -> str | None:
         """Why `seq` must not reach the model, or None when it is fine."""
@@ -59,12 +62,29 @@ class SequenceCheck:
             return f"whitespace inside a SMILES: {_offending(seq, str.isspace)}"
         return None
 
+    def row_problem(self, seq: str) -> str | None:
+        """`problem`, and for DNA a sequence the tokenizer can only read as [UNK]: shorter than
+        one k-mer of a dna-kmer tokenizer, or no A/C/G/T/U base at all (all N / ambiguity
+        codes). Each gave the same embedding, score and prediction as any other such row (the
+        model's answer to nothing), as if it were a result."""
+        why = self.problem(seq)
+        if why or self.kind != "dna":
+            return why
+        if len(seq) < self.k:
+            return (
+                f"{len(seq)} base(s), shorter than one {self.k}-mer of the {self.tokenizer}:"
+                f"{self.k} tokenizer: it has no token but [UNK]"
+            )
+        if not _BASES.intersection(seq.upper()):
+            return "no A, C, G or T base (all N or ambiguity codes): nothing for the model to read"
+        return None
+
     def filter(self, frame: pd.DataFrame, col: str, errors: RowErrors) -> pd.DataFrame:
-        """Rows of `frame` (index = file line) whose stripped `col` passes; the others go to
-        `errors` with their line, column, value and the offending characters."""
+        """Rows of `frame` (index = file line) whose stripped `col` passes `row_problem`; the
+        others go to `errors` with their line, column, value and the reason."""
         bad = []
         for line, value in frame[col].items():
-            why = self.problem(str(value).strip())
+            why = self.row_problem(str(value).strip())
             if why:
                 errors.add(int(line), col, value, why)
                 bad.append(line)
@@ -87,16 +107,15 @@ def sequence_check(model_path: str | os.PathLike | None) -> SequenceCheck | None
         spec = read_spec(resolve_model_dir(str(model_path).removeprefix("lm:")))
     except (HelixError, OSError, ValueError, AttributeError):
         return None
-    kind = spec.kind if spec is not None else ""
-    family = kind.split("-")[0] if isinstance(kind, str) else ""
-    return SequenceCheck(family, kind) if family in ("dna", "smiles") else None
+    return spec_check(spec)
 
 
 def spec_check(spec: TokenizerSpec | None) -> SequenceCheck | None:
     """The alphabet check of a tokenizer spec (DNA / SMILES tokenizers HelixForge builds)."""
     kind = getattr(spec, "kind", None)
     family = kind.split("-")[0] if isinstance(kind, str) else ""
-    return SequenceCheck(family, kind) if family in ("dna", "smiles") else None
+    k = int(getattr(spec, "k", 1) or 1) if kind == "dna-kmer" else 1
+    return SequenceCheck(family, kind, k) if family in ("dna", "smiles") else None
 
 
 def clean_api_sequences(
@@ -116,7 +135,7 @@ def clean_api_sequences(
             raise InputError(f"{name}[{i}] is empty", hint="drop empty sequences first")
     if check is not None:
         for i, s in enumerate(seqs):
-            why = check.problem(s)
+            why = check.row_problem(s)
             if why:
                 raise InputError(
                     f"{name}[{i}]: {why}",

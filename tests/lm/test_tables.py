@@ -297,3 +297,25 @@ def test_all_n_rows_go_to_the_errors_table(d, tmp_path, verb, model):
     errors = pd.read_csv(tmp_path / "o.errors.csv")
     assert list(errors.row) == [3, 5] and errors.reason.str.contains("no A, C, G or T").all()
     assert list(pd.read_csv(out).sequence) == [GOOD[0], "a", GOOD[4].lower()]
+
+
+@pytest.mark.parametrize("verb, model", [("embed", "enc"), ("score", "enc"), ("predict", "ft")])
+def test_fasta_outputs_keep_the_header_line_and_text_and_tell_repeated_names_apart(
+    d, tmp_path, verb, model
+):
+    """FASTA outputs had id and sequence only: the header text ('label=1 chr2:…') was lost and
+    two records of one name could not be told apart (dna predict writes row and description)."""
+    fa = tmp_path / "dup.fa"
+    fa.write_text(f">a first\n{GOOD[0]}\n>a second copy\n{GOOD[1]}\n>b\n{GOOD[2]}\n")
+    out = tmp_path / "o.csv"
+    extra = ["--per-position", str(tmp_path / "p.csv")] if verb == "score" else []
+    res = runner.invoke(app, ["lm", verb, str(d / model), str(fa), "-o", str(out), *extra])
+    assert res.exit_code == 0, res.output
+    table = pd.read_csv(out)
+    assert list(table.columns[:4]) == ["row", "id", "description", "sequence"]
+    assert table["row"].tolist() == [1, 3, 5] and table["id"].tolist() == ["a", "a", "b"]
+    assert table["description"].tolist() == ["a first", "a second copy", "b"]
+    if verb == "score":  # repeated names: the per-position table is keyed by the header line
+        positions = pd.read_csv(tmp_path / "p.csv")
+        sums = positions.groupby("row")["log_prob"].sum()
+        assert np.allclose(sums.loc[[1, 3, 5]], table["log_likelihood"], atol=1e-3)

@@ -42,7 +42,8 @@ def errors_path(out: str | os.PathLike) -> Path:
 
 
 def _read_fasta(p: Path, check: SequenceCheck | None = None) -> SequenceInput:
-    """Records of a FASTA file; an empty or unusable record goes to the errors with the file
+    """Records of a FASTA file (columns row = the file line of the header, id, description =
+    the whole header, sequence); an empty or unusable record goes to the errors with the file
     line of its header."""
     from helixforge.core.io import fasta_records
 
@@ -50,7 +51,7 @@ def _read_fasta(p: Path, check: SequenceCheck | None = None) -> SequenceInput:
     recs = list(fasta_records(p))
     if not recs:
         raise InputError(f"{p}: no FASTA records", hint="a FASTA file starts with '>name'")
-    ids, seqs = [], []
+    lines, ids, descriptions, seqs = [], [], [], []
     for i, (line, title, seq) in enumerate(recs):
         name = title.split()[0] if title.strip() else f"record{i + 1}"
         if not seq.strip():
@@ -60,9 +61,13 @@ def _read_fasta(p: Path, check: SequenceCheck | None = None) -> SequenceInput:
         if why:
             errors.add(line, "sequence", seq.strip(), f"{why} (record {name})")
             continue
+        lines.append(line)
         ids.append(name)
+        descriptions.append(title.strip())
         seqs.append(seq.strip())
-    frame = pd.DataFrame({"id": ids, "sequence": seqs})
+    # as in dna predict: the header's file line (`row`: it tells records of one name apart)
+    # and the whole header text ('>s1 label=1 chr2:100-200') are input columns too
+    frame = pd.DataFrame({"row": lines, "id": ids, "description": descriptions, "sequence": seqs})
     return SequenceInput(frame, ids, seqs, errors, n_rows=len(recs))
 
 
@@ -231,14 +236,18 @@ def score_table(
     res = score(model_path, inp.sequences, **kwargs)
     scores = res.to_frame(inp.ids).drop(columns=["id"])
     # the per-position table's key must be a column of the per-sequence one: the --id-col,
-    # a FASTA's record name (`id`), else the file line, written as `row` in both
+    # a FASTA's record name (`id`) when no two records share one, else the file line, written
+    # as `row` in both (FASTA records of one name were one key: the join mixed them)
     from helixforge.lm.corpus import corpus_kind
 
-    key = id_column or ("id" if corpus_kind(Path(input_path)) == "fasta" else "row")
-    if key == "row":
+    fasta = corpus_kind(Path(input_path)) == "fasta"
+    unique_ids = len(set(inp.ids)) == len(inp.ids)
+    key = id_column or ("id" if fasta and unique_ids else "row")
+    if key == "row" and not fasta:
         scores.insert(0, "row", inp.ids)
+    keys = inp.frame["row"].tolist() if fasta and key == "row" else inp.ids
     write_table(with_outputs(inp.frame, scores), out_path)
     if per_position:
-        write_table(res.positions_frame(inp.ids).rename(columns={"id": key}), per_position)
+        write_table(res.positions_frame(keys).rename(columns={"id": key}), per_position)
     _finish(inp.errors, out_path)
     return len(inp.sequences), res.objective, len(inp.errors)

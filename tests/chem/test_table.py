@@ -1,0 +1,74 @@
+"""chem.table: which class of a binary text label is the positive one."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from helixforge.chem.table import load_property_table
+
+
+@pytest.mark.parametrize(
+    ("positive", "negative"),
+    [
+        ("active", "inactive"),
+        ("Active", "Inactive"),
+        ("Yes", "no"),  # capitals sort first: 'no' was the positive class
+        ("hit", "non-hit"),
+        ("binder", "non binder"),
+        ("toxic", "non-toxic"),
+        ("BBB+", "BBB-"),
+        ("Yes", "No"),
+        ("TRUE", "FALSE"),
+        ("positive", "negative"),
+        ("p", "np"),
+    ],
+)
+def test_the_negative_spelling_is_class_0_whatever_the_sort_order(make_table, positive, negative):
+    """`T_prob` is P(class 1). Sorted classes made 'inactive' (and 'no' next to 'Yes') class
+    1: the run's probabilities, PR-AUC, F1 and positive rate were those of the negatives."""
+    df = make_table().head(60)
+    hit = df["has_n"].to_numpy() == 1
+    df["y"] = np.where(hit, positive, negative)
+    data = load_property_table(df, "smiles", ["y"], tolerance=float("inf"))
+    assert data.classes["y"] == [negative, positive]
+    rows = {s: i for i, s in enumerate(data.inputs)}
+    frame = data.frame.set_index("canonical_smiles")
+    for s, i in rows.items():
+        assert data.y[i, 0] == (1.0 if frame.at[s, "y"] == positive else 0.0)
+    assert data.y[:, 0].mean() == pytest.approx(np.mean(frame["y"] == positive))
+
+
+@pytest.mark.parametrize("pair", [("A", "B"), ("mouse", "rat"), ("no", "none"), ("high", "low")])
+def test_classes_that_name_no_negative_keep_the_sorted_order(make_table, pair):
+    df = make_table().head(60)
+    df["y"] = np.where(df["has_n"].to_numpy() == 1, pair[1], pair[0])
+    data = load_property_table(df, "smiles", ["y"], tolerance=float("inf"))
+    assert [str(c) for c in data.classes["y"]] == sorted(pair)
+
+
+def test_missing_labels_stay_missing_when_the_classes_are_swapped(make_table):
+    df = make_table().head(40)
+    df["y"] = np.where(df["has_n"].to_numpy() == 1, "active", "inactive")
+    df.loc[df.index[:5], "y"] = ""
+    df["z"] = df["logp_like"]
+    data = load_property_table(df, "smiles", ["y", "z"], tolerance=float("inf"))
+    assert np.isnan(data.y[:, 0]).sum() == 5
+    assert set(np.unique(data.y[~np.isnan(data.y[:, 0]), 0])) == {0.0, 1.0}
+
+
+def test_a_run_on_active_inactive_predicts_what_a_run_on_1_0_predicts(tmp_path, make_table,
+                                                                      fast_gbm):  # fmt: skip
+    from helixforge.chem.train import train_property_model
+
+    base = make_table()
+    words = base.assign(has_n=np.where(base["has_n"] == 1, "active", "inactive"))
+    runs = {}
+    for name, df in {"num": base, "words": words}.items():
+        df.to_csv(tmp_path / f"{name}.csv", index=False)
+        train_property_model(tmp_path / f"{name}.csv", "smiles", ["has_n"], model="gbm",
+                             model_params=fast_gbm, split="random", out=tmp_path / name,
+                             report=False)  # fmt: skip
+        runs[name] = pd.read_csv(tmp_path / name / "predictions.csv")
+    np.testing.assert_allclose(runs["words"]["has_n_prob"], runs["num"]["has_n_prob"])

@@ -76,3 +76,32 @@ def test_other_dna_verbs_refuse_a_smiles_model_too(tmp_path, table, argv):
     res = CliRunner().invoke(app, argv, env={"COLUMNS": "300"})
     assert res.exit_code == 2, res.output
     assert "SMILES (chemistry) language model" in res.output, res.output
+
+
+def test_sequences_shorter_than_one_kmer_of_the_lm_are_error_rows(tmp_path):
+    """With --model lm:PATH on a dna-kmer:K checkpoint a sequence shorter than K tokenised to
+    [UNK] alone, and the fine-tuning refused it for the whole job ('sequences[5]: 3 base(s),
+    shorter than one 6-mer'); such rows go to the errors table instead, in training (the
+    shortest length comes from every lm: model checked) and in predict / evaluate (the loaded
+    model says it)."""
+    from helixforge.core.errors import RowErrors
+    from helixforge.dna.auto import AutoSearch
+    from helixforge.dna.models.lm_adapter import LMSequenceModel
+    from helixforge.dna.reader import read_sequence_input
+    from helixforge.dna.train import _check_models
+
+    lm = _checkpoint(tmp_path / "kmer_lm", "dna-kmer")
+    (lm / "helixforge_tokenizer.json").write_text(json.dumps({"kind": "dna-kmer", "k": 4}))
+    o = {"model": f"lm:{lm}", "arch_params": None, "epochs": 1, "lr": 1e-3, "batch_size": 8,
+         "patience": 2, "seed": 0}  # fmt: skip
+    assert _check_models(o, None) == 4
+    search = AutoSearch(candidates=("cnn", f"lm:{lm}"))
+    assert _check_models({**o, "model": "auto"}, search) == 4
+    assert _check_models({**o, "model": "cnn"}, None) == 1
+    assert LMSequenceModel(str(lm)).min_len == 4
+    (tmp_path / "t.csv").write_text("sequence,label\nACGTAC,1\nACG,0\nacgt,1\nA,0\n")
+    errors = RowErrors(tmp_path / "t.csv")
+    data = read_sequence_input(tmp_path / "t.csv", min_len=4, errors=errors)
+    assert data.sequences == ["ACGTAC", "ACGT"]
+    assert [(e.row, e.value) for e in errors] == [(3, "ACG"), (5, "A")]
+    assert all("shorter than the minimum of 4" in e.reason for e in errors)

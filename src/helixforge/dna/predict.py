@@ -44,6 +44,10 @@ class SequencePredictor(TrainedRun):
             m.to_device(device)
         limits = [m.max_len for m in self.ensemble.members if getattr(m, "max_len", None)]
         self.max_len = min(limits) if limits else None
+        # one k-mer of a language model's tokenizer: a shorter sequence is [UNK] alone
+        self.min_len = max(
+            [int(getattr(m, "min_len", 1) or 1) for m in self.ensemble.members] + [1]
+        )
 
     def prepare(self, iupac: str = "error", id_col: str | None = None):
         """The per-chunk step for `predict_table`: sequences checked and cleaned; empty,
@@ -58,8 +62,9 @@ class SequencePredictor(TrainedRun):
             else:
                 ids = [f"line{i}" for i in frame.index]
             keep, seqs = clean_rows(
-                frame, list(frame[col]), ids, errs, col, iupac=iupac, max_len=self.max_len
-            )
+                frame, list(frame[col]), ids, errs, col, iupac=iupac, max_len=self.max_len,
+                min_len=self.min_len,
+            )  # fmt: skip
             return frame.iloc[keep], seqs, errs, None
 
         return prepare
@@ -150,7 +155,8 @@ def evaluate_sequences(
     errors = RowErrors(data)
     df = read_sequence_input(
         data, col, label_col or target, id_col=id_col, labels=labels, genome=genome,
-        flank=flank, iupac=iupac, max_len=predictor.max_len, errors=errors,
+        flank=flank, iupac=iupac, max_len=predictor.max_len, min_len=predictor.min_len,
+        errors=errors,
     )  # fmt: skip
     y, keep = _model_labels(df.labels, predictor, errors, df.frame.index, label_col or target)
     df = df.take(keep)

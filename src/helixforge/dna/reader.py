@@ -93,6 +93,7 @@ def read_sequence_input(
     extra_cols: Sequence[str] = (),
     iupac: str = "error",
     max_len: int | None = None,
+    min_len: int = 1,
     errors: RowErrors | None = None,
 ) -> SequenceInput:
     """Read a table (CSV/TSV/Parquet, gz ok), FASTA/FASTQ (labels as `label=V` in headers or a
@@ -146,8 +147,9 @@ def read_sequence_input(
         ids = [str(v) for v in frame[id_col]] if id_col else [f"line{i}" for i in frame.index]
         raw_labels = list(frame[label_col]) if label_col is not None else None
     keep, seqs = clean_rows(
-        frame, raw_seqs, ids, errs, seq_name, raw_labels, label_col, iupac=iupac, max_len=max_len
-    )
+        frame, raw_seqs, ids, errs, seq_name, raw_labels, label_col, iupac=iupac, max_len=max_len,
+        min_len=min_len,
+    )  # fmt: skip
     return SequenceInput(
         str(p),
         frame.iloc[keep],
@@ -170,6 +172,7 @@ def clean_rows(
     *,
     iupac: str = "error",
     max_len: int | None = None,
+    min_len: int = 1,
 ) -> tuple[list[int], list[str]]:
     """Positions of the usable rows and their cleaned sequences; every other row is recorded
     in `errs` (empty or invalid sequence, too long, no A/C/G/T base at all, missing or
@@ -191,6 +194,7 @@ def clean_rows(
                 where=f"{source}, line {line} ({ident})",
                 iupac=iupac,
                 max_len=max_len,
+                min_len=min_len,
             )
         except InputError as exc:
             errs.add(int(line), seq_name, seq, exc.message.split(": ", 1)[-1])

@@ -150,13 +150,16 @@ def _with_columns(part: SequenceInput, input_col: str, label_col: str):
     return frame
 
 
-def _read_parts(o: dict[str, Any], errors: RowErrors, log) -> tuple[dict, list[str], int]:
+def _read_parts(
+    o: dict[str, Any], errors: RowErrors, log, min_len: int = 1
+) -> tuple[dict, list[str], int]:
     """Read the training file (and --valid / --test files), clean labels, split, drop shared
-    sequences: (parts, file order, rows read)."""
+    sequences: (parts, file order, rows read). Sequences shorter than `min_len` (one k-mer of
+    a language model's tokenizer) go to the errors table."""
     from helixforge.core.supervised import detect_task
 
     kw = dict(id_col=o["id_col"], labels=o["labels"], genome=o["genome"], flank=o["flank"],
-              iupac=o["iupac"])  # fmt: skip
+              iupac=o["iupac"], min_len=min_len)  # fmt: skip
     extra = [c for c in (o["split_col"],) if c]
     if o["split"] == "chromosome" and not is_bed(o["data"]):
         extra.append(o["chrom_col"])
@@ -256,9 +259,12 @@ def refuse_non_dna_lm(spec: str, option: str = "--model", *, instead: str = "") 
         )
 
 
-def _check_models(o: dict[str, Any], search: AutoSearch | None) -> None:
-    """Refuse a bad --model / --auto-* / architecture option before any work."""
+def _check_models(o: dict[str, Any], search: AutoSearch | None) -> int:
+    """Refuse a bad --model / --auto-* / architecture option before any work. Returns the
+    shortest sequence every model can read: one k-mer for a language model with a dna-kmer
+    tokenizer (a shorter one is [UNK] alone), else 1."""
     from helixforge.dna.models import make_sequence_model, parse_model_spec
+    from helixforge.lm.tokenizer_backends import sequence_check
 
     specs = [o["model"]]
     if o["model"] == "auto":
@@ -270,6 +276,7 @@ def _check_models(o: dict[str, Any], search: AutoSearch | None) -> None:
                 "--model auto",
                 hint="name the model (e.g. --model resnet_pos) to set its parameters",
             )
+    min_len = 1
     for spec in specs:
         parse_model_spec(spec)
         if str(spec).startswith("lm:"):
@@ -278,6 +285,8 @@ def _check_models(o: dict[str, Any], search: AutoSearch | None) -> None:
                 "--auto-candidates" if o["model"] == "auto" else "--model",
                 instead=", or use --model cnn / resnet",
             )
+            check = sequence_check(str(spec).removeprefix("lm:"))
+            min_len = max(min_len, check.k if check is not None else 1)
         make_sequence_model(
             spec,
             epochs=o["epochs"],
@@ -287,6 +296,7 @@ def _check_models(o: dict[str, Any], search: AutoSearch | None) -> None:
             seed=o["seed"],
             arch_params=o["arch_params"],
         )  # fmt: skip  (checks every option)
+    return min_len
 
 
 def train_sequence_model(
@@ -355,7 +365,7 @@ def train_sequence_model(
     require_int(ensemble, "--ensemble", min_value=1, max_value=100)  # as lm / crispr training
     if len(fractions) != 3 or any(f < 0 for f in fractions) or not 0.99 < sum(fractions) < 1.01:
         raise ConfigError(f"--fractions {list(fractions)} must be three numbers ≥ 0 summing to 1")
-    _check_models(o, search)
+    min_len = _check_models(o, search)
     files = {"data": data, "valid": valid, "test": test, "labels": labels, "genome": genome}
     check_not_input(out, files.values())
     final = check_output(out, overwrite=overwrite, kind="dir")
@@ -368,7 +378,7 @@ def train_sequence_model(
 
     with resumable_stage(final, key, resume, say) as stage:
         errors = RowErrors(data)
-        parts, order, rows_in = _read_parts(o, errors, say)
+        parts, order, rows_in = _read_parts(o, errors, say, min_len)
         table, sp = _labelled(parts, order, o, errors)
         sizes = {k: len(v) for k, v in parts.items()}
         record: dict[str, Any] = {}

@@ -65,6 +65,19 @@ class LMSequenceModel:
     name = "lm"
     max_len = None  # long sequences are windowed by the LM itself
 
+    @property
+    def min_len(self) -> int:
+        """Bases of one token: k for a dna-kmer tokenizer (a shorter sequence is [UNK]
+        alone; it failed the whole job), else 1. Read from the fine-tuned model when loaded,
+        else from the base checkpoint."""
+        from helixforge.lm.tokenizer_backends import sequence_check
+
+        for where in (getattr(self, "_dir", None), self.path):
+            check = sequence_check(where) if where else None
+            if check is not None:
+                return check.k
+        return 1
+
     def __init__(
         self,
         path: str | os.PathLike,
@@ -202,6 +215,7 @@ class LMSequenceModel:
         obj = cls(meta.get("base_model", ""), task=meta["task"])
         obj.classes_ = meta.get("classes")
         obj._lm = finetuned_lm_class().load(d, device=device)
+        obj._dir = str(d)
         return obj
 
 

@@ -59,6 +59,30 @@ def _model_labels(table, predictor, targets: list[str]) -> np.ndarray:
     return y
 
 
+def _targets_in_table(data: str | os.PathLike, targets: Sequence[str]) -> tuple[list, list]:
+    """(the model's targets that `data` has a column for, those it lacks). None of them is a
+    `ConfigError` naming the file, the model's targets and the columns present."""
+    from helixforge.core.tables import iter_table
+
+    chunks = iter_table(data, chunk_size=1, check_compressed=False)
+    try:
+        columns = list(next(chunks).frame.columns)
+    except StopIteration:
+        columns = []
+    finally:
+        chunks.close()
+    present = [t for t in targets if t in columns]
+    if not present:
+        shown = ", ".join(repr(c) for c in columns[:12])
+        raise ConfigError(
+            f"{data}: no column is named as a target of the model ({', '.join(targets)}); "
+            f"columns present: {shown}",
+            hint="name the file's label column as the model's target (it scores only the "
+            "targets it was trained on)",
+        )
+    return present, [t for t in targets if t not in columns]
+
+
 def evaluate_property(
     run_dir: str | os.PathLike,
     data: str | os.PathLike,
@@ -90,7 +114,10 @@ def evaluate_property(
         out=out,
     )
     predictor = Predictor(run_dir, device=device)
-    targets = list(targets or predictor.targets)
+    absent: list[str] = []
+    if not targets:  # all the model's targets the table has (a new table often has some)
+        targets, absent = _targets_in_table(data, predictor.targets)
+    targets = list(targets)
     unknown = [t for t in targets if t not in predictor.targets]
     if unknown:
         raise ConfigError(
@@ -126,6 +153,9 @@ def evaluate_property(
     feats = table.features(member, np.arange(len(table))) if table.features else None
     preds = predictor.predict_smiles(table.inputs, features=feats)
     metrics, notes = score_predictions(y, preds, targets, tt, predictor.classes)
+    if absent:
+        notes.insert(0, f"not scored: {', '.join(absent)} (the model's target(s) that {data} "
+                        "has no column for)")  # fmt: skip
     seen = _training_molecules(predictor.path) & set(table.inputs)
     result: dict[str, Any] = {
         "data": str(data),

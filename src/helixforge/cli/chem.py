@@ -275,7 +275,10 @@ def evaluate_cmd(
         None, "SMILES column (default: the training column name).", "--smiles-col"
     ),
     target: list[str] = label_col_option(
-        None, "Targets to score (default: all the model has).", "--target", "--target-col"
+        None,
+        "Targets to score (default: each target of the model the table has a column for).",
+        "--target",
+        "--target-col",
     ),
     out_dir: str = out_option(None, "Where to write (default RUN/evaluations/<name>)."),
     jobs: int = jobs_option(),

@@ -1,0 +1,53 @@
+"""chem.evaluate: which of a model's targets a new table is scored on."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from helixforge.chem.evaluate import evaluate_property
+from helixforge.chem.train import train_property_model
+from helixforge.core.errors import ConfigError, InputError
+
+
+@pytest.fixture(scope="module")
+def two_target_run(tmp_path_factory, make_table, fast_gbm):
+    d = tmp_path_factory.mktemp("evaluate")
+    make_table().to_csv(d / "t.csv", index=False)
+    train_property_model(
+        d / "t.csv", "smiles", ["logp_like", "has_n"], model="gbm", model_params=fast_gbm,
+        split="random", out=d / "run", report=False,
+    )  # fmt: skip
+    return d / "run"
+
+
+def test_a_table_with_some_of_the_targets_is_scored_on_those(two_target_run, make_table,
+                                                             tmp_path):  # fmt: skip
+    """A new table often holds one assay of a multi-task model (Tox21: one endpoint measured
+    again); without --label-col it was refused for the targets it lacks."""
+    make_table(1).drop(columns=["has_n"]).to_csv(tmp_path / "new.csv", index=False)
+    res = evaluate_property(two_target_run, tmp_path / "new.csv", out=tmp_path / "ev")
+    assert list(res["metrics"]) == ["logp_like"]
+    assert res["notes"][0].startswith("not scored: has_n")
+    saved = json.loads((tmp_path / "ev" / "metrics.json").read_text())
+    assert list(saved["metrics"]) == ["logp_like"] and saved["metrics"]["logp_like"]["n"] > 0
+
+
+def test_a_table_with_none_of_the_targets_names_them_and_its_columns(two_target_run, make_table,
+                                                                    tmp_path):  # fmt: skip
+    make_table(1).rename(columns={"logp_like": "y", "has_n": "z"}).to_csv(
+        tmp_path / "new.csv", index=False
+    )
+    with pytest.raises(ConfigError) as e:
+        evaluate_property(two_target_run, tmp_path / "new.csv", out=tmp_path / "ev")
+    msg = str(e.value)
+    assert "new.csv" in msg and "logp_like, has_n" in msg and "'y'" in msg and "'z'" in msg
+    assert not (tmp_path / "ev").exists()
+
+
+def test_a_target_asked_for_by_name_must_be_in_the_table(two_target_run, make_table, tmp_path):
+    make_table(1).drop(columns=["has_n"]).to_csv(tmp_path / "new.csv", index=False)
+    with pytest.raises(InputError, match="'has_n' not found"):
+        evaluate_property(two_target_run, tmp_path / "new.csv", targets=["has_n"],
+                          out=tmp_path / "ev")  # fmt: skip

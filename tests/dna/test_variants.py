@@ -142,6 +142,27 @@ def test_language_model_scores_are_log_likelihood_ratios(tmp_path):
     assert table["kind"].tolist() == ["SNV", "insertion"] and np.isfinite(table["delta"]).all()
 
 
+def test_a_window_shorter_than_one_token_of_the_lm_is_named(tmp_path):
+    """--window 4 with a dna-kmer:6 language model made every window [UNK] alone; the job died
+    on 'sequences[0]: 4 base(s), shorter than one 6-mer' instead of naming the option."""
+    import torch
+
+    from helixforge.lm.models import build_model
+    from helixforge.lm.tokenizers import build_tokenizer
+
+    tok = build_tokenizer("dna-kmer:6")
+    torch.manual_seed(0)
+    lm = tmp_path / "kmer_lm"
+    size = {"hidden": 32, "layers": 1, "heads": 2, "ffn": 64}
+    build_model("decoder", size, len(tok), 64).save_pretrained(str(lm))
+    tok.save(lm)
+    genome = make_genome()
+    vcf = write_vcf(tmp_path, genome, ["chr1\t105\t.\tC\tA\t.\t.\t."])
+    with pytest.raises(ConfigError, match="--window 4 is shorter than one token .* 6-mers"):
+        score_variants(vcf, genome, f"lm:{lm}", window=4)
+    assert len(score_variants(vcf, genome, f"lm:{lm}", window=12)) == 1
+
+
 def test_interrupted_runs_resume_from_finished_chunks(tmp_path):
     class Flaky(MotifDetector):
         calls, fail_after = 0, None

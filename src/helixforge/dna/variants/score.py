@@ -82,6 +82,18 @@ def _resolve_model(model: Any, target: Any, device: str, batch_size: int):
     return "supervised", as_scorer(model, target, batch_size)
 
 
+def _model_min_len(kind: str, model: Any, scorer: Any) -> int:
+    """Bases of one token of the model (k of a dna-kmer language model), else 1."""
+    if kind == "lm":
+        from helixforge.lm.tokenizer_backends import sequence_check
+
+        check = sequence_check(str(model)[len(LM_PREFIX) :])
+        return check.k if check is not None else 1
+    if kind == "supervised":
+        return int(getattr(getattr(scorer, "model", None), "min_len", 1) or 1)
+    return 1
+
+
 def _motif_scorer(motifs: Any, pvalue: float, tfs: Any = None):
     """A `MotifDeltaScorer` over `motifs` (list, file path, or None = JASPAR CORE vertebrates),
     restricted to the TF names `tfs` when given."""
@@ -277,6 +289,13 @@ def score_variants(
         raise ConfigError(
             f"--window {window} is longer than the model's maximum input of {model_max} bases",
             hint=f"use --window {model_max} or less",
+        )
+    model_min = _model_min_len(kind, model, scorer)
+    if window < model_min:  # every window would be one [UNK]: the job died on sequences[0]
+        raise ConfigError(
+            f"--window {window} is shorter than one token of the model: its tokenizer reads "
+            f"{model_min}-mers, so every window would be [UNK] alone",
+            hint=f"use --window {model_min} or more (the default is {DEFAULT_WINDOW})",
         )
     usable = usable_alleles(variants, g, window, errors)
     store = None

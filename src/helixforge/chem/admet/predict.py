@@ -205,6 +205,8 @@ def predict_admet(
     _PANELS[key] = panel
     run = _PanelRun(panel, key)
     jobs = resolve_jobs(n_jobs)
+    if jobs > 1:  # one probe molecule here, as chem screen does: forked workers start warm
+        _work(["CCO"], key, StandardizeOptions())  # (imports, RDKit tools, the reference)
     col, read_chunks, marker = input_col or "smiles", None, None
     if is_sdf(input):  # its molecules are read as the `smiles` column, as screen does
         col, read_chunks, marker = input_col or SDF_SMILES_COL, read_library, b"$$$$"

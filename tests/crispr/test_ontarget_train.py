@@ -49,3 +49,46 @@ def test_a_negative_learning_rate_is_exit_2_before_training(tmp_path):
     assert res.exit_code == 2, res.output
     assert "--param learning_rate" in res.output and "Traceback" not in res.output
     assert not (tmp_path / "run").exists()
+
+
+def _screen(tmp_path, n=60, **columns):
+    """A screen table of `n` valid random 30-mer contexts plus `columns` (lists of n)."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    ctx = ["".join(rng.choice(list("ACGT"), 25)) + "GG" + "".join(rng.choice(list("ACGT"), 3))
+           for _ in range(n)]  # fmt: skip
+    pd.DataFrame({"context": ctx, **columns}).to_csv(tmp_path / "s.csv", index=False)
+    return tmp_path / "s.csv"
+
+
+def test_one_activity_for_every_row_is_refused_showing_it_as_written(tmp_path):
+    """It was refused after rank normalisation as 'the same label (50.0)', a value in no file."""
+    from helixforge.crispr.ontarget_train import ontarget_data
+
+    path = _screen(tmp_path, lfc=["5.0"] * 60)
+    with pytest.raises(ConfigError, match=r"same activity \('5.0'\)"):
+        ontarget_data(path, "context", "lfc")
+
+
+def test_a_group_col_with_one_row_per_group_is_refused_naming_the_group_col(tmp_path):
+    """Ranks within groups of one row are all 50: refused as the label column's fault."""
+    from helixforge.crispr.ontarget_train import ontarget_data
+
+    path = _screen(tmp_path, lfc=[float(i) for i in range(60)], sample=[f"s{i}" for i in range(60)])
+    with pytest.raises(ConfigError, match="--group-col sample: every usable row") as e:
+        ontarget_data(path, "context", "lfc", group_col="sample")
+    assert "--raw-target" in e.value.hint
+    ld, _, _ = ontarget_data(path, "context", "lfc", group_col="sample", target_transform="raw")
+    assert ld.y.ravel().tolist() == [float(i) for i in range(60)]
+
+
+def test_rows_alone_in_their_group_are_counted_in_a_note(tmp_path):
+    from helixforge.crispr.ontarget_train import ontarget_data
+
+    groups = ["screen"] * 57 + ["x", "y", "z"]
+    path = _screen(tmp_path, lfc=[float(i % 17) for i in range(60)], grp=groups)
+    ld, _, _ = ontarget_data(path, "context", "lfc", group_col="grp")
+    note = next(n for n in ld.notes if "alone" in n)
+    assert note.startswith("3 of 60 rows are alone in their 'grp' group")

@@ -117,6 +117,44 @@ def _unique_name(name: str, taken) -> str:
     return name
 
 
+def _check_activities_vary(target: np.ndarray, given, data, target_col: str) -> None:
+    """One activity for every usable row is a `ConfigError` showing it as the file writes it
+    (the check after rank normalisation showed the rank, 50.0, whatever the file held)."""
+    from helixforge.core.errors import ConfigError
+
+    if len(target) and np.all(target == target[0]):
+        raise ConfigError(
+            f"--label-col {target_col}: every usable row of {data} has the same activity "
+            f"({given.iloc[0]!r}); there is nothing to learn",
+            hint="check the label column; a model needs activities that vary",
+        )
+
+
+def _alone_in_group(groups: np.ndarray) -> np.ndarray:
+    """Rows that are the only one of their group (among the rows ranked together)."""
+    _, inverse, counts = np.unique(groups.astype(str), return_inverse=True, return_counts=True)
+    return counts[inverse] == 1
+
+
+def _alone_note(alone: np.ndarray, data, group_col: str) -> str:
+    """How many rows got the rank 50 because their --group-col group holds only them; every
+    row alone is a `ConfigError` (all labels 50: it was refused as 'the same label (50.0)',
+    which named the label column, not the grouping)."""
+    from helixforge.core.errors import ConfigError
+
+    if alone.all():
+        raise ConfigError(
+            f"--group-col {group_col}: every usable row of {data} is alone in its group (among "
+            "the fitted or the test rows), so its rank within the group says nothing (50)",
+            hint="group by the screen, cell line or gene the activities were measured in, or "
+            "leave --group-col out (or use --raw-target)",
+        )
+    return (
+        f"{int(alone.sum())} of {len(alone)} rows are alone in their {group_col!r} group among "
+        "the rows ranked with them: their label is the rank 50, which says nothing of the guide"
+    )
+
+
 def ontarget_data(
     data: str | os.PathLike,
     context_col: str,
@@ -147,12 +185,18 @@ def ontarget_data(
     fractions = split_fractions(test_fraction)
     sp = make_split("spacer", len(ctx), spacers=spacers, fractions=fractions, seed=seed)
     target, notes = y[keep], []
+    _check_activities_vary(target, frame[target_col], data, target_col)
     if target_transform == "rank":
         groups = frame[group_col].to_numpy() if group_col else None
         labels = np.full(len(target), np.nan)
+        alone = np.zeros(len(target), dtype=bool)
         for idx in (np.concatenate([sp.train, sp.valid]), sp.test):
             g = None if groups is None else groups[idx]
             labels[idx] = 100.0 * rank_normalize(target[idx], g)
+            if g is not None:
+                alone[idx] = _alone_in_group(g)
+        if group_col and alone.any():
+            notes.append(_alone_note(alone, data, group_col))
         frame[_unique_name(f"{target_col}_rank_pct", frame.columns)] = labels
         within = f"within each {group_col!r} group" if group_col else "over all rows"
         notes.append(

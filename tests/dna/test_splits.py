@@ -35,3 +35,19 @@ def test_random_whole_chromosomes_never_span_parts():
 def test_unknown_chromosome_is_a_clear_error():
     with pytest.raises(ConfigError, match="chrX"):
         make_split("chromosome", len(CHROMS), groups=CHROMS, test_chroms="chrX")
+
+
+def test_held_out_chromosomes_match_the_data_across_chr_prefix_spellings():
+    """--test-chroms 1 on rows of chr1 (or chrX on X, MT on chrM) was 'do not occur in the
+    data'; a name with both spellings present is taken as written."""
+    chrom = np.array(CHROMS + ["chrM"] * 5)
+    sp = make_split("chromosome", len(chrom), groups=chrom, test_chroms="3", valid_chroms="MT")
+    assert set(chrom[sp.test]) == {"chr3"} and set(chrom[sp.valid]) == {"chrM"}
+    bare = np.array([c.removeprefix("chr") for c in CHROMS])
+    sp = make_split("chromosome", len(bare), groups=bare, test_chroms=["chr4"])
+    assert set(bare[sp.test]) == {"4"}
+    both = np.array(["1"] * 5 + ["chr1"] * 5 + ["2"] * 5)
+    sp = make_split("chromosome", len(both), groups=both, test_chroms="1")
+    assert set(both[sp.test]) == {"1"}
+    with pytest.raises(ConfigError, match=r"\['9'\] do not occur"):
+        make_split("chromosome", len(CHROMS), groups=CHROMS, test_chroms="9")

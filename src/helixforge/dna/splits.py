@@ -32,6 +32,18 @@ def _names(chroms: Sequence[str] | str | None) -> set[str]:
     return {str(c).strip() for c in chroms}
 
 
+def _spelled_as(names: set[str], present: set[str]) -> set[str]:
+    """Each requested chromosome as the data spells it: '1' is 'chr1' (and back), 'MT' is
+    'chrM', when only that spelling occurs (--test-chroms 1 on chr1 rows was 'do not occur')."""
+    from helixforge.dna.io.genome import _contig_aliases
+
+    out = set()
+    for name in names:
+        alias = [a for a in dict.fromkeys(_contig_aliases(name)) if a in present]
+        out.add(alias[0] if name not in present and len(alias) == 1 else name)
+    return out
+
+
 @register_splitter("chromosome")
 def chromosome_split(
     n: int,
@@ -58,6 +70,7 @@ def chromosome_split(
     if not test and not valid:
         return group_split(n, groups=chrom, fractions=fractions, seed=seed)
     present = set(chrom.tolist())
+    test, valid = _spelled_as(test, present), _spelled_as(valid, present)
     missing = sorted((test | valid) - present)
     if missing:
         raise ConfigError(

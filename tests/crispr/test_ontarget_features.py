@@ -37,3 +37,21 @@ def test_an_invalid_context_is_reported_as_given_with_positions_in_it(given, rea
     with pytest.raises(InputError) as e:
         encode_contexts([given])
     assert repr(given.strip()[:40]) in str(e.value) and reason in str(e.value)
+
+
+def test_a_spacer_alone_is_told_to_be_one_and_what_to_give_instead():
+    """A table's 20-nt spacer column (RS3's 'sgRNA Sequence' next to its context column) was
+    refused with 'length 20' and nothing about what the column is."""
+    errors = RowErrors("guides.csv")
+    encode_contexts([SPACER], errors=errors)
+    reason = errors.to_frame().iloc[0]["reason"]
+    assert reason.startswith("length 20;") and "spacer alone" in reason and "context" in reason
+
+
+@pytest.mark.parametrize("cell", ["NA", "N/A", "nan", "null", "None", "#N/A", " NA "])
+def test_a_cell_spelling_a_missing_value_is_missing(cell):
+    """'NA' (R, pandas) was 'length 2; expected a 30-mer'."""
+    errors = RowErrors("guides.csv")
+    _, valid = encode_contexts([CONTEXT, cell], errors=errors)
+    assert valid.tolist() == [True, False]
+    assert errors.to_frame().iloc[0]["reason"] == f"missing ({cell.strip()!r}), not a sequence"

@@ -69,6 +69,14 @@ def _check_enzyme(enzyme: str) -> str:
     return key
 
 
+def missing_spelled(text: str) -> bool:
+    """A cell that spells a missing value ('NA', 'N/A', 'nan', 'null', 'None', as pandas, R
+    and Excel write them): told as missing, not as a context of length 2-4."""
+    from helixforge.core.tables import NA_SPELLINGS
+
+    return text in NA_SPELLINGS or text.upper() in {"NA", "N/A", "NAN", "NULL", "NONE", "#N/A"}
+
+
 def _context_problem(seq: str, codes: np.ndarray, shift: int = 0) -> str | None:
     """Why a (length-checked, encoded) 30-mer context is unusable, or None.
 
@@ -148,12 +156,20 @@ def encode_contexts(
             c = np.full(CONTEXT_LENGTH, 4, dtype=np.uint8)
             c[4:27] = _LUT[np.frombuffer(seq.encode("ascii", "replace"), dtype=np.uint8)]
             seq, shift = "NNNN" + seq + "NNN", 4
+        elif missing_spelled(seq):
+            c = None
+            problem = f"missing ({seq!r}), not a sequence"
         else:
             c = None
             problem = (
                 f"length {len(seq)}; expected a 30-mer (4 nt + 20 nt spacer + NGG PAM + 3 nt) "
                 "or a 23-mer (spacer + PAM)"
             )
+            if len(seq) == SPACER.stop - SPACER.start:
+                problem += (
+                    ": this looks like the spacer alone; the models read the PAM and flanks too, "
+                    "so give the guide's context column (or spacer + PAM)"
+                )
         if c is not None:
             problem = _context_problem(seq, c, shift)
         if problem:

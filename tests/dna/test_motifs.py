@@ -434,3 +434,16 @@ def test_scan_fasta_names_a_missing_output_path():
         scan_fasta("in.fa", None)
     with pytest.raises(InputError, match="fasta is None"):
         scan_fasta(None, "hits.tsv")
+
+
+def test_ids_from_a_motif_file_match_in_any_case_as_the_bundled_jaspar_does():
+    """'ma0139.2' chose MA0139.2 from the bundled JASPAR but was 'not found' in a motif file."""
+    from helixforge.dna.motifs import select_motifs
+
+    motifs = [GATA, EBOX, Motif("T0001.2", "GATA-like", counts_for("AGATAAGG"))]
+    assert [m.id for m in select_motifs(motifs, ["t0002.1"])] == ["T0002.1"]
+    assert [m.id for m in select_motifs(motifs, ["t0001"])] == ["T0001.1", "T0001.2"]
+    assert [m.id for m in select_motifs(motifs, ["ebox-LIKE "])] == ["T0002.1"]
+    with pytest.raises(InputError, match="not found among the 3 motifs: T9") as err:
+        select_motifs(motifs, ["T0001.1", "T9"])
+    assert "TF names" in err.value.hint

@@ -184,7 +184,8 @@ def _complete_meme_header(text: str) -> str:
 def select_motifs(
     motifs: Sequence[Motif], ids: Sequence[str] | None = None, tax_group: str | None = None
 ) -> list[Motif]:
-    """Keep motifs whose id (with or without version) or name is in `ids`, and/or of one tax group."""
+    """Keep motifs whose id (with or without version) or name is in `ids` (in any case), and/or
+    of one tax group."""
     from helixforge.lm.inputs import as_names
 
     out = list(motifs)
@@ -192,15 +193,20 @@ def select_motifs(
     if tax_group:
         out = [m for m in out if m.tax_group.lower() == tax_group.lower()]
     if ids:
-        want = {i.strip() for i in ids}
-        chosen = [m for m in out if m.id in want or m.id.split(".")[0] in want or m.name in want]
-        found = (
-            {m.id for m in chosen} | {m.id.split(".")[0] for m in chosen} | {m.name for m in chosen}
-        )
-        missing = sorted(want - found)
+        # in any case, as the bundled JASPAR matches them ('ma0139.2' was not found in a file)
+        want = {i.strip().casefold(): i.strip() for i in ids if i.strip()}
+
+        def keys(m: Motif) -> set[str]:
+            return {m.id.casefold(), m.id.split(".")[0].casefold(), (m.name or "").casefold()}
+
+        chosen = [m for m in out if keys(m) & want.keys()]
+        found = set().union(*(keys(m) for m in chosen)) if chosen else set()
+        missing = sorted(v for k, v in want.items() if k not in found)
         if missing:
             raise InputError(
-                f"--ids: motif id(s) not found among the {len(out)} motifs: {', '.join(missing)}"
+                f"--ids: motif id(s) not found among the {len(out)} motifs: {', '.join(missing)}",
+                hint="give matrix ids (MA0139.2, or MA0139 for every version in the file) or "
+                "TF names (CTCF) as the motif file spells them",
             )
         out = chosen
     return out

@@ -378,6 +378,22 @@ def test_an_alt_holding_n_is_an_error_row_not_an_effect(tmp_path):
     assert len(table) + len(err) == 4
 
 
+def test_a_dash_allele_says_how_to_write_the_indel_in_vcf(tmp_path):
+    """MPRA / MAF tables write a deletion as ALT '-'; the errors row said only 'ALT must be
+    bases'."""
+    genome = make_genome()
+    base = genome["chr1"][104]
+    vcf = write_vcf(
+        tmp_path, genome, [f"chr1\t105\td\t{base}\t-\t.\t.\t.", "chr1\t105\ti\t-\tG\t.\t.\t."]
+    )
+    out = tmp_path / "s.tsv"
+    with pytest.raises(NoUsableRowsError):
+        score_variants(vcf, genome, MotifDetector(), window=40, out=out)
+    err = pd.read_csv(tmp_path / "s.errors.csv")
+    assert err["column"].tolist() == ["ALT", "REF"]
+    assert err["reason"].str.contains("'-' is not VCF: write an indel with its anchor base").all()
+
+
 def test_a_model_of_another_domain_is_refused_before_the_vcf_is_read(tmp_path, monkeypatch):
     # a chem run given as --model was only refused after the whole VCF had been read
     import json

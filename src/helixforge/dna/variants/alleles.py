@@ -71,7 +71,7 @@ def read_variants(path: str | os.PathLike, errors: RowErrors | None = None) -> l
             errors.add(a.line, "POS", a.pos, "POS must be a positive integer (1-based)")
             continue
         if not _BASES_RE.match(ref):
-            errors.add(a.line, "REF", ref, "REF must be bases A, C, G, T or N")
+            errors.add(a.line, "REF", ref, "REF must be bases A, C, G, T or N" + _dash_note(ref))
             continue
         if a.alt is None or a.alt in {".", ""}:
             errors.add(a.line, "ALT", ".", "no ALT allele")
@@ -82,7 +82,7 @@ def read_variants(path: str | os.PathLike, errors: RowErrors | None = None) -> l
             why = (
                 "symbolic or breakend ALT alleles are not scored"
                 if symbolic
-                else "ALT must be bases A, C, G, T or N"
+                else "ALT must be bases A, C, G, T or N" + _dash_note(alt)
             )
             errors.add(a.line, "ALT", alt, why)
             continue
@@ -98,6 +98,16 @@ def read_variants(path: str | os.PathLike, errors: RowErrors | None = None) -> l
             f"{p}: no variant records", hint="a VCF needs a '#CHROM' header and variant lines"
         )
     return out
+
+
+def _dash_note(allele: str) -> str:
+    """How to write an indel that a table gave as '-' (MPRA and MAF style) in VCF."""
+    if "-" not in allele:
+        return ""
+    return (
+        " ('-' is not VCF: write an indel with its anchor base, e.g. a deletion of C after A "
+        "as REF=AC ALT=A, an insertion as REF=A ALT=AC)"
+    )
 
 
 # ---------------------------------------------------------------- genome access

@@ -394,6 +394,19 @@ def test_spacers_in_any_container_are_searched(small, given):
     assert got["offtargets"].tolist() == want["offtargets"].tolist()
 
 
+def test_a_typed_spacer_list_keeps_no_blank_after_its_commas(small, tmp_path):
+    """'A…, c…' on the command line: the summary's spacer column showed ' c…' (the blank kept)."""
+    from helixforge.crispr.offtarget import offtargets_table
+
+    genome, sp = small
+    (tmp_path / "g.fa").write_text(f">chr1\n{genome['chr1']}\n")
+    other = genome["chr1"][500:520]
+    offtargets_table(f"{sp}, {other.lower()} ;{sp}", tmp_path / "g.fa", tmp_path / "o.tsv")
+    summary = pd.read_csv(tmp_path / "o.summary.tsv", sep="\t")
+    assert summary["spacer"].tolist() == [sp, other.lower(), sp]
+    assert summary["guide_id"].tolist() == [sp, other, sp]
+
+
 @pytest.mark.parametrize(
     "given, match",
     [

@@ -134,7 +134,10 @@ def _read_spacers(spacers, spacer_col: str, id_col: str | None):
     if spacers is None:
         raise InputError("spacers is None", hint="give a table or spacers as ACGT,ACGT,…")
     items = [spacers] if isinstance(spacers, str) else list(spacers)
-    items = [s for part in items for s in str(part).replace(";", ",").split(",") if s.strip()]
+    # 'ACGT…, ACGT…' as typed: the blank after a comma is no part of the spacer (it stayed in
+    # the summary's spacer column)
+    items = [s.strip() for part in items for s in str(part).replace(";", ",").split(",")]
+    items = [s for s in items if s]
     if not items:
         raise InputError("no spacers given", hint="give a table or spacers as ACGT,ACGT,…")
     df = pd.DataFrame({spacer_col: items}, index=pd.RangeIndex(1, len(items) + 1))

@@ -312,3 +312,18 @@ def test_match_motif_and_onehot_to_sequences_name_a_wrong_matrix():
     with pytest.raises(InputError, match="numeric one-hot array"):
         onehot_to_sequences(["ACGT"])
     assert onehot_to_sequences(onehot_sequences(["ACGN"])[0]) == ["ACGN"]
+
+
+def test_gradxinput_on_a_model_without_gradients_is_refused_before_any_work(tmp_path):
+    """dna interpret --method gradxinput on a run fine-tuned from a language model read the
+    whole input, then failed with "gradients need a torch model … use method='ism'" (the
+    Python spelling); it now names the option at once and writes nothing."""
+
+    def gc_count(x):
+        return x[:, :, 1:3].sum(axis=(1, 2))
+
+    fa = tmp_path / "in.fa"
+    fa.write_text(">a\nACGTACGTACGTACGT\n")
+    with pytest.raises(ConfigError, match="--method gradxinput needs gradients") as err:
+        interpret(gc_count, fa, tmp_path / "out", method="gradxinput", motifs=DB, window=4)
+    assert "--method ism" in err.value.hint and not (tmp_path / "out").exists()

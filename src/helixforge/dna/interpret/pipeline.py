@@ -75,6 +75,12 @@ def interpret(
     check_not_input(out, [run if isinstance(run, str | os.PathLike) else None, fasta])
     check_output(out, overwrite=overwrite, kind="dir")
     model = load_run_model(run, device) if isinstance(run, str | os.PathLike) else run
+    if method == "gradxinput" and not as_scorer(model, target, batch_size).differentiable:
+        raise ConfigError(  # was found after reading the input, in API terms (method='ism')
+            "--method gradxinput needs gradients, which this model does not give (a fine-tuned "
+            "language model reads tokens, not one-hot bases)",
+            hint="use --method ism (method='ism' in Python): it works with any model",
+        )
     errors = RowErrors(fasta)
     recs, src = as_records(fasta)
     n_in = len(recs)

@@ -274,3 +274,19 @@ def test_motifs_scan_background_with_nan_inf_or_zero_is_exit_2(files, tmp_path, 
                               "--background", bg, "-o", str(tmp_path / "h.tsv")])  # fmt: skip
     assert res.exit_code == 2, res.output
     assert "--background" in res.output and not (tmp_path / "h.tsv").exists()
+
+
+def test_motifs_scan_says_when_records_share_a_name(files, tmp_path):
+    """Records named alike ('peak', '.') gave hits no one could trace to a record, silently."""
+    d, fg, _, motifs = files
+    fa = tmp_path / "dup.fa"
+    fa.write_text(fg.read_text().replace(">p1\n", ">p0\n").replace(">p2\n", ">p0\n"))
+    out = tmp_path / "hits.tsv"
+    res = runner.invoke(app, ["dna", "motifs", "scan", str(fa), "--motifs", str(motifs), "-o",
+                              str(out)])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    text = " ".join(res.output.split())  # the console may wrap the long line anywhere
+    assert "note: 2 record(s) of" in text and "repeat an earlier record's name" in text
+    res = runner.invoke(app, ["dna", "motifs", "scan", str(fg), "--motifs", str(motifs), "-o",
+                              str(tmp_path / "h2.tsv")])  # fmt: skip
+    assert res.exit_code == 0 and "note:" not in res.output

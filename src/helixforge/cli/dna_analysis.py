@@ -159,6 +159,13 @@ def scan_cmd(
     say(f"{len(hits):,} hits from {n_motifs} of {scanned} motifs → {out_path}", stderr=False)
     if hits.attrs.get("rejected"):
         say(f"{hits.attrs['rejected']} record(s) rejected → {hits.attrs['errors_path']}", "yellow")
+    if hits.attrs.get("repeated_names"):
+        say(
+            f"note: {hits.attrs['repeated_names']} record(s) of {fasta} repeat an earlier "
+            "record's name, and their hits carry that name (rename them to tell them apart, "
+            "e.g. seqkit rename)",
+            "yellow",
+        )
 
 
 @motifs_app.command("enrich")

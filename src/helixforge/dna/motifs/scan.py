@@ -194,7 +194,8 @@ class MotifScanner:
         qvalues: bool = False,
         quiet: bool = True,
     ) -> pd.DataFrame:
-        """Hits as a DataFrame (columns `HIT_COLUMNS`, plus `qvalue` if asked), sorted by seq and start.
+        """Hits as a DataFrame (columns `HIT_COLUMNS`, plus `qvalue` if asked), sorted by seq and start;
+        `attrs["repeated_names"]`: how many scanned records share a name with an earlier one.
 
         `start` is 0-based and `end` exclusive (BED convention); `matched` is the site read on the
         hit's strand. Bad records go to `errors` when given, else raise `InputError`.
@@ -203,7 +204,10 @@ class MotifScanner:
         records = check_records(records, source, errors)
         codes, offsets = self._concatenate(records)
         found = self._scan_codes(codes, quiet)
-        return self._to_frame(found, codes, offsets, records, qvalues)
+        hits = self._to_frame(found, codes, offsets, records, qvalues)
+        # records sharing a name ('peak', '.') share it in the hits too: say so (attrs)
+        hits.attrs["repeated_names"] = len(records) - len({r.name for r in records})
+        return hits
 
     # -- internals
     def _concatenate(self, records: list[SequenceRecord]) -> tuple[np.ndarray, np.ndarray]:

@@ -44,3 +44,44 @@ def test_tables_stay_tables_and_a_fasta_has_no_other_columns(tmp_path):
     (tmp_path / "g.fa").write_text(">a\nACGT\n")
     with pytest.raises(InputError, match="no column 'name'"):
         read_guide_table(tmp_path / "g.fa", ["spacer", "name"])
+
+
+def test_a_missing_context_column_is_told_which_column_holds_the_contexts(tmp_path):
+    """RS3, Kim 2019 and DeepHF tables name their contexts 'sgRNA Context Sequence',
+    'target_context_30mer', 'sgRNA': the error only listed the columns."""
+    rng = np.random.default_rng(0)
+    ctx = ["".join(rng.choice(list("ACGT"), 25)) + "GG" + "".join(rng.choice(list("ACGT"), 3))
+           for _ in range(12)]  # fmt: skip
+    df = pd.DataFrame({"sgRNA Sequence": [c[4:24] for c in ctx],
+                       "sgRNA Context Sequence": [c.lower() for c in ctx],
+                       "lfc": rng.normal(size=12)})  # fmt: skip
+    df.loc[3, "sgRNA Context Sequence"] = None
+    df.to_csv(tmp_path / "rs3.csv", index=False)
+    with pytest.raises(InputError) as e:
+        score_ontarget_table(tmp_path / "rs3.csv", "context", tmp_path / "o.csv")
+    assert "column 'context' not found" in e.value.message
+    assert e.value.hint == (
+        "column 'sgRNA Context Sequence' holds 30-nt sequences: pass --input-col "
+        "'sgRNA Context Sequence'"
+    )
+
+
+def test_a_missing_spacer_column_is_told_which_column_holds_the_spacers(tmp_path):
+    rng = np.random.default_rng(1)
+    genome = "".join(rng.choice(list("ACGT"), 3000))
+    (tmp_path / "g.fa").write_text(f">chr1\n{genome}\n")
+    (tmp_path / "g.csv").write_text(
+        "name,protospacer\n" + f"a,{genome[10:30]}\nb,{genome[50:70]}\n"
+    )
+    with pytest.raises(InputError) as e:
+        offtargets_table(tmp_path / "g.csv", tmp_path / "g.fa", tmp_path / "o.tsv")
+    assert (
+        "column 'protospacer' holds 20-nt sequences: pass --input-col 'protospacer'" in e.value.hint
+    )
+
+
+def test_no_sequence_column_keeps_the_plain_column_error(tmp_path):
+    (tmp_path / "t.csv").write_text("a,b\nx,1\ny,2\n")
+    with pytest.raises(InputError) as e:
+        score_ontarget_table(tmp_path / "t.csv", "context", tmp_path / "o.csv")
+    assert "holds" not in (e.value.hint or "")

@@ -18,6 +18,13 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
+def _with_hint(exc, hint: str):
+    """`exc` (a HelixError) with `hint` instead of its own."""
+    exc.hint = hint
+    exc.args = (f"{exc.message}\n  → {exc.hint}",)
+    return exc
+
+
 def looks_like_fasta(path: str | os.PathLike) -> bool:
     """A FASTA suffix (.fa, .fasta, .fna, …, .gz ok), or a first non-blank character '>'."""
     from helixforge.core.io import open_text
@@ -37,17 +44,64 @@ def looks_like_fasta(path: str | os.PathLike) -> bool:
     return False
 
 
-def read_guide_table(path: str | os.PathLike, columns: list[str]) -> pd.DataFrame:
+def sequence_columns(path: str | os.PathLike, lengths: tuple[int, ...], rows: int = 200) -> list:
+    """(column, length) for each column of the table's first `rows` rows whose filled cells
+    are nearly all (≥ 90 %) nucleotide strings of one of `lengths` (A/C/G/T/U/N, any case)."""
+    import re
+
+    from helixforge.core.tables import iter_table
+
+    chunks = iter_table(path, chunk_size=rows, check_compressed=False)
+    try:
+        frame = next(chunks).frame
+    except StopIteration:
+        return []
+    finally:
+        chunks.close()
+    bases = re.compile(r"[ACGTUNacgtun]+")
+    found = []
+    for col in frame.columns:
+        cells = [str(v).strip() for v in frame[col].dropna() if str(v).strip()]
+        cells = [c for c in cells if bases.fullmatch(c)]
+        filled = frame[col].dropna().astype(str).str.strip().ne("").sum()
+        for n in lengths:
+            if filled and sum(len(c) == n for c in cells) >= 0.9 * filled:
+                found.append((str(col), n))
+                break
+    return found
+
+
+def read_guide_table(
+    path: str | os.PathLike,
+    columns: list[str],
+    lengths: tuple[int, ...] = (),
+    option: str = "--input-col",
+) -> pd.DataFrame:
     """`core.tables.read_table(path, columns=columns)`, or for a FASTA file a frame of
     ``guide_id`` and ``columns[0]`` (the sequence column) indexed by header line. A table's
     unreadable lines stay in ``attrs["skipped_lines"]`` for the caller, which records them
-    (`core.tables.skipped_line_errors`)."""
+    (`core.tables.skipped_line_errors`).
+
+    When the sequence column is not in the table, the error's hint names the columns that
+    hold sequences of `lengths` (e.g. 30-mer contexts), with the `option` that picks one:
+    the RS3, Kim 2019 and DeepHF tables call theirs 'sgRNA Context Sequence',
+    'target_context_30mer' and 'sgRNA', never the default."""
     import pandas as pd
 
+    from helixforge.core.errors import ColumnNotFoundError
     from helixforge.core.tables import read_table
 
     if not looks_like_fasta(path):
-        return read_table(path, columns=columns)
+        try:
+            return read_table(path, columns=columns)
+        except ColumnNotFoundError as exc:
+            if not lengths or f"{columns[0]!r}" not in exc.message.split("Columns present")[0]:
+                raise
+            found = sequence_columns(path, lengths)
+            if not found:
+                raise
+            shown = "; ".join(f"column {c!r} holds {n}-nt sequences" for c, n in found)
+            raise _with_hint(exc, f"{shown}: pass {option} {found[0][0]!r}") from None
     from helixforge.dna.io import read_fasta
 
     seq_col, others = columns[0], [c for c in columns[1:] if c != "guide_id"]

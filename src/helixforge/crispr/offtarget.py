@@ -121,12 +121,13 @@ def offtarget_output_paths(out: str | os.PathLike, summary_out=None) -> dict[str
     }
 
 
-def _read_spacers(spacers, spacer_col: str, id_col: str | None):
+def _read_spacers(spacers, spacer_col: str, id_col: str | None, spacer_length: int = 20):
     from helixforge.core.tables import skipped_line_errors
     from helixforge.crispr.guide_tables import read_guide_table
 
     if isinstance(spacers, str | os.PathLike) and Path(spacers).is_file():
-        df = read_guide_table(spacers, [spacer_col] + ([id_col] if id_col else []))
+        df = read_guide_table(spacers, [spacer_col] + ([id_col] if id_col else []),
+                              lengths=(spacer_length,))  # fmt: skip
         return df, str(spacers), skipped_line_errors(df, spacers)
     if isinstance(spacers, str | os.PathLike) and any(c in str(spacers) for c in "./\\"):
         raise InputError(f"{spacers}: spacer table not found",
@@ -238,7 +239,8 @@ def offtargets_table(
         # --out as typed: Path() drops a trailing '/', which names a directory
         target = out if key == "out" else paths[key]
         check_output(target, overwrite=overwrite, option=opt, inputs=[spacers, genome])
-    df, source, skipped = _read_spacers(spacers, spacer_col, id_col)
+    length = get_enzyme(enzyme).spacer_length if enzyme else 20  # for the hint only
+    df, source, skipped = _read_spacers(spacers, spacer_col, id_col, length)
     if id_col is None:
         id_col = guess_id_column(df.columns, spacer_col)
     idx = open_index(genome, enzyme or "spcas9", pams=None, quiet=quiet)

@@ -185,7 +185,7 @@ def score_ontarget_table(
     check_distinct_outputs({"--out": out, opt: errors_path})
     check_output(errors_path, overwrite=overwrite, option=opt, inputs=[data])
     m = load_ontarget_model(model, enzyme)
-    df = read_guide_table(data, [context_col])
+    df = read_guide_table(data, [context_col], lengths=(CONTEXT_LENGTH, SHORT_LENGTH))
     errors = RowErrors(data)
     skipped = skipped_line_errors(df, data)
     errors.extend(skipped)

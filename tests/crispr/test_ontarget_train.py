@@ -92,3 +92,22 @@ def test_rows_alone_in_their_group_are_counted_in_a_note(tmp_path):
     ld, _, _ = ontarget_data(path, "context", "lfc", group_col="grp")
     note = next(n for n in ld.notes if "alone" in n)
     assert note.startswith("3 of 60 rows are alone in their 'grp' group")
+
+
+def test_a_missing_context_column_is_told_which_column_holds_the_contexts(tmp_path):
+    from helixforge.core.errors import InputError
+    from helixforge.crispr.ontarget_train import ontarget_data
+
+    path = _screen(tmp_path, lfc=[float(i) for i in range(60)])
+    with pytest.raises(InputError) as e:
+        ontarget_data(path, "target_context_30mer", "lfc")
+    assert e.value.hint == "column 'context' holds 30-nt sequences: pass --input-col 'context'"
+
+
+def test_a_fasta_file_is_refused_as_having_no_activities(tmp_path):
+    from helixforge.core.errors import InputError
+    from helixforge.crispr.ontarget_train import ontarget_data
+
+    (tmp_path / "g.fa").write_text(">g1\n" + "ACGT" * 7 + "AC\n")
+    with pytest.raises(InputError, match="no activities to train on"):
+        ontarget_data(tmp_path / "g.fa", "context", "lfc")

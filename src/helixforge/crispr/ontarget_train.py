@@ -82,10 +82,19 @@ def check_param_ranges(params: dict[str, Any], defaults: dict[str, Any]) -> dict
 
 def _read_rows(data, context_col: str, target_col: str, group_col: str | None):
     """The table, its labels, its errors (bad contexts, labels, lines) and the usable rows."""
-    from helixforge.core.tables import read_table, skipped_line_errors, to_numeric_column
+    from helixforge.core.errors import InputError
+    from helixforge.core.tables import skipped_line_errors, to_numeric_column
+    from helixforge.crispr.guide_tables import looks_like_fasta, read_guide_table
+    from helixforge.crispr.ontarget_features import CONTEXT_LENGTH
 
+    if looks_like_fasta(data):
+        raise InputError(
+            f"{data}: a FASTA file holds sequences but no activities to train on",
+            hint="give a table (csv / tsv / parquet) with a context column and an activity column",
+        )
     cols = [context_col, target_col] + ([group_col] if group_col else [])
-    df = read_table(data, columns=cols)
+    # a missing context column: the hint names the columns holding 30- / 23-mers
+    df = read_guide_table(data, cols, lengths=(CONTEXT_LENGTH, SHORT_LENGTH))
     errors = RowErrors(data)
     errors.extend(skipped_line_errors(df, data))
     y, bad = to_numeric_column(df, target_col, source=str(data))

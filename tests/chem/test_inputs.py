@@ -452,3 +452,36 @@ def test_a_set_is_taken_where_the_result_does_not_depend_on_order():
     assert M.novelty({"CCO"}, {"CCO"}) == 0.0
     with pytest.raises(InputError, match="no order"):
         F.featurize({"CCO"})  # rows: the order matters
+
+
+def test_a_missing_smiles_column_is_told_which_column_holds_smiles(tmp_path, make_table, fast_gbm):
+    """A model trained on BACE's 'mol' column, given a table with 'smiles' (or train /
+    standardize run with the default 'smiles' on BACE) only got the list of columns."""
+    from helixforge.chem.inputs import smiles_columns
+    from helixforge.chem.predict import predict_property
+    from helixforge.chem.standardize import standardize_file
+    from helixforge.chem.train import train_property_model
+    from helixforge.core.errors import InputError
+
+    t = make_table()
+    t.rename(columns={"smiles": "mol"}).to_csv(tmp_path / "mol.csv", index=False)
+    t.to_csv(tmp_path / "smiles.csv", index=False)
+    assert smiles_columns(tmp_path / "mol.csv") == ["mol"]  # not id (m0…), not the numbers
+    want = "'mol' holds SMILES: pass --input-col 'mol'"
+    with pytest.raises(InputError) as e:
+        train_property_model(tmp_path / "mol.csv", "smiles", ["logp_like"], model="gbm",
+                             model_params=fast_gbm, out=tmp_path / "r0", report=False)  # fmt: skip
+    assert e.value.hint == want and "column 'smiles' not found" in e.value.message
+    with pytest.raises(InputError) as e:
+        standardize_file(tmp_path / "mol.csv", tmp_path / "s.csv", smiles_col="smiles")
+    assert e.value.hint == want
+    train_property_model(tmp_path / "mol.csv", "mol", ["logp_like"], model="gbm",
+                         model_params=fast_gbm, split="random", out=tmp_path / "run",
+                         report=False)  # fmt: skip
+    with pytest.raises(InputError) as e:
+        predict_property(tmp_path / "run", tmp_path / "smiles.csv", tmp_path / "p.csv")
+    assert e.value.hint == "'smiles' holds SMILES: pass --input-col 'smiles'"
+    (tmp_path / "none.csv").write_text("name,y\naspirin,1\nwater,2\n")
+    with pytest.raises(InputError) as e:
+        predict_property(tmp_path / "run", tmp_path / "none.csv", tmp_path / "p.csv")
+    assert "holds SMILES" not in (e.value.hint or "")

@@ -296,3 +296,66 @@ def check_int(value: Any, name: str, where: str, *, minimum: int | None = None) 
     if minimum is not None and value < minimum:
         raise ConfigError(f"{where}: {name} must be at least {minimum}, not {value}")
     return value
+
+
+def smiles_columns(path: Any, rows: int = 100) -> list[str]:
+    """The columns of a table's first `rows` rows whose filled cells are nearly all (≥ 90 %)
+    SMILES RDKit parses, and not plain numbers or one-atom words ('C', 'N' are SMILES too)."""
+    import re
+
+    from rdkit import Chem
+
+    from helixforge.chem.standardize import quiet_rdkit
+    from helixforge.core.tables import iter_table
+
+    quiet_rdkit()
+    chunks = iter_table(path, chunk_size=rows, check_compressed=False)
+    try:
+        frame = next(chunks).frame
+    except StopIteration:
+        return []
+    finally:
+        chunks.close()
+    number = re.compile(r"[+-]?\d+(?:[.,]\d*)?(?:[eE][+-]?\d+)?")
+    found = []
+    for col in frame.columns:
+        cells = [str(v).strip() for v in frame[col].dropna() if str(v).strip()]
+        if not cells or sum(len(c) > 3 for c in cells) < len(cells) / 2:
+            continue
+        parsed = sum(
+            not number.fullmatch(c) and Chem.MolFromSmiles(c, sanitize=False) is not None
+            for c in cells
+        )
+        if parsed >= 0.9 * len(cells):
+            found.append(str(col))
+    return found
+
+
+class smiles_column_hint:
+    """Context manager: a `ColumnNotFoundError` for the SMILES column `col` of the table
+    `path` gets the hint naming the column(s) that hold SMILES and `option` to pick one (a
+    model trained on BACE's 'mol' column, given a table whose column is 'smiles', only got the
+    list of columns)."""
+
+    def __init__(self, path: Any, col: str, option: str = "--input-col"):
+        self.path, self.col, self.option = path, col, option
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind, exc, tb) -> bool:
+        from helixforge.core.errors import ColumnNotFoundError
+
+        if not isinstance(exc, ColumnNotFoundError):
+            return False
+        if repr(self.col) not in exc.message.split("Columns present")[0]:
+            return False
+        try:
+            found = [c for c in smiles_columns(self.path) if c != self.col]
+        except Exception:  # noqa: BLE001 - the hint is a courtesy; the error stands as it is
+            return False
+        if found:
+            shown = ", ".join(repr(c) for c in found)
+            exc.hint = f"{shown} holds SMILES: pass {self.option} {found[0]!r}"
+            exc.args = (f"{exc.message}\n  → {exc.hint}",)
+        return False

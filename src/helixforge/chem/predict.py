@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from helixforge.chem.inputs import check_paths, smiles_list
+from helixforge.chem.inputs import check_paths, smiles_column_hint, smiles_list
 from helixforge.chem.standardize import CANONICAL_COL, StandardizeOptions
 from helixforge.core.supervised import TrainedRun, predict_table
 
@@ -124,18 +124,19 @@ def predict_property(
     if is_sdf(input):  # an SD file: its molecules are read as the `smiles` column, as screen does
         col = smiles_col or SDF_SMILES_COL
         read_chunks, marker = read_library, b"$$$$"
-    return predict_table(
-        predictor,
-        input,
-        out,
-        read_chunks=read_chunks,
-        record_marker=marker,
-        prepare=predictor.prepare(resolve_jobs(n_jobs)),
-        input_col=col,
-        chunk_size=chunk_size,
-        resume=resume,
-        overwrite=overwrite,
-        extra_columns=predictor.ad,
-        options={"tautomer": predictor.options.tautomer, "salts": predictor.options.salts},
-        quiet=quiet,
-    )
+    with smiles_column_hint(input, col):  # a missing column: the hint names the SMILES one
+        return predict_table(
+            predictor,
+            input,
+            out,
+            read_chunks=read_chunks,
+            record_marker=marker,
+            prepare=predictor.prepare(resolve_jobs(n_jobs)),
+            input_col=col,
+            chunk_size=chunk_size,
+            resume=resume,
+            overwrite=overwrite,
+            extra_columns=predictor.ad,
+            options={"tautomer": predictor.options.tautomer, "salts": predictor.options.salts},
+            quiet=quiet,
+        )

@@ -470,7 +470,10 @@ def standardize_file(
         df = read_sd_file(path, errors, input_col=smiles_col)
         rows_in = len(df) + len(errors.rows())
     else:
-        df = read_table(path, columns=[smiles_col], errors=errors)
+        from helixforge.chem.inputs import smiles_column_hint
+
+        with smiles_column_hint(path, smiles_col):  # the hint names the column holding SMILES
+            df = read_table(path, columns=[smiles_col], errors=errors)
         rows_in = int(df.attrs.get("rows_in", len(df)))
     clean, errors = standardize_table(
         df,

@@ -161,7 +161,10 @@ def read_labelled(
         df = data.copy()
         require_columns(df, columns, source)
     else:
-        df = read_table(data, columns=list(columns), errors=errors)
+        from helixforge.chem.inputs import smiles_column_hint
+
+        with smiles_column_hint(data, columns[0]):  # columns[0]: the SMILES column
+            df = read_table(data, columns=list(columns), errors=errors)
     return df, errors
 
 

@@ -168,3 +168,28 @@ def test_a_blend_with_a_minimol_head_resumes_to_the_same_bytes(
     train_property_model(table_csv, "smiles", ["logp_like"], out=run, resume=True, **kw)
     assert len(calls) == 1  # the first member (gbm + mlp) was loaded
     assert_same_run(whole.run_dir, run)
+
+
+def test_an_interrupt_while_the_run_directory_is_written_keeps_the_finished_members(
+    table_csv, fast_gbm, tmp_path, monkeypatch
+):
+    # Writing the outputs (applicability domain, metrics, report) takes minutes on a large
+    # table; a Ctrl-C there removed the whole staging folder, checkpoints included.
+    import helixforge.core.supervised.rundir as rundir
+
+    kw = dict(model="gbm", model_params=fast_gbm, ensemble=2)
+    whole = train_property_model(table_csv, "smiles", ["logp_like"], out=tmp_path / "whole", **kw)
+    run = tmp_path / "run"
+    real = rundir.write_run
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt("Ctrl-C while the run directory is written")
+
+    monkeypatch.setattr(rundir, "write_run", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        train_property_model(table_csv, "smiles", ["logp_like"], out=run, **kw)
+    monkeypatch.setattr(rundir, "write_run", real)
+    calls = _count_fits(monkeypatch)
+    train_property_model(table_csv, "smiles", ["logp_like"], out=run, resume=True, **kw)
+    assert calls == []  # both members loaded, none trained again
+    assert_same_run(whole.run_dir, run)

@@ -404,7 +404,10 @@ def train_supervised(
     preds = prediction_columns(
         means, spreads, data.targets, data.task_types, data.classes, conformal
     )
-    with staging_dir(out, keep_on_error=False) as stage:
+    # A run with checkpoints (`scratch`) keeps its staging folder when writing the outputs is
+    # interrupted or fails (minutes on a large table): --resume then loads the finished fits
+    # instead of training them again. A refusal still removes it (`resumable_stage`).
+    with staging_dir(out, keep_on_error=bool(scratch)) as stage:
         _clear_stale(stage, keep=scratch)  # a killed earlier run may have left outputs here
         extra = pd.DataFrame(
             extra_columns(data.inputs, stage, sp.train, feats) if extra_columns else {}

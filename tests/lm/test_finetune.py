@@ -415,3 +415,22 @@ def test_fasta_files_with_labels_in_their_headers_are_read_as_dna_train_reads_th
     (tmp_path / "n.fa").write_text("".join(f">n{i}\n{s}\n" for i, s in enumerate(seqs)))
     with pytest.raises(InputError, match=r"n\.fa: a FASTA file with no label=VALUE"):
         load_labelled(tmp_path / "n.fa", None, None, "sequence", ["label"], "auto")
+
+
+def test_the_output_rows_keep_the_label_cells_as_the_file_wrote_them(tmp_path):
+    """predictions.csv showed the cleaned labels (1 as 1.0, 'POS ' as 'pos'), not the input's
+    cells as dna train's does; the classes and y still come from the cleaned values."""
+    from helixforge.lm.finetune import load_labelled
+
+    seqs = [a + b + c + "ACGT" for a in "ACGT" for b in "ACGT" for c in "ACG"]
+    (tmp_path / "t.csv").write_text(
+        "sequence,label\n" + "".join(f"{s},{i % 2}\n" for i, s in enumerate(seqs[:20]))
+    )
+    (tmp_path / "v.csv").write_text("sequence,label\n" + "".join(
+        f"{s},{lab}\n" for s, lab in zip(seqs[30:33], ["1.0", " 0", "1"])))  # fmt: skip
+    data, _ = load_labelled(tmp_path / "t.csv", tmp_path / "v.csv", None, "sequence", ["label"],
+                            "auto")  # fmt: skip
+    assert data.classes == {"label": [0.0, 1.0]}
+    assert data.y[:, 0].tolist()[-3:] == [1.0, 0.0, 1.0]
+    assert [str(v).strip() for v in data.frame["label"].tolist()[-3:]] == ["1.0", "0", "1"]
+    assert [str(v) for v in data.frame["label"].tolist()[:2]] == ["0", "1"]  # not 0.0, 1.0

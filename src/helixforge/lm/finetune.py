@@ -217,16 +217,13 @@ def load_labelled(
     by_part: dict[str, pd.DataFrame] = {}
     sources: dict[str, str] = {}
     notes: list[str] = []
+    raw: dict[str, pd.DataFrame] = {}  # each file's rows as read: the output keeps its labels
     for part, src in zip(PARTS, (data, valid, test)):
         if src is None:
             continue
         errs = RowErrors(source_name(src))
-        df = clean_labels(
-            read_rows(src, seq_col, label_cols, errs, check),
-            label_cols,
-            errs,
-            source=source_name(src),
-        )
+        raw[part] = read_rows(src, seq_col, label_cols, errs, check)
+        df = clean_labels(raw[part], label_cols, errs, source=source_name(src))
         if part == "train":
             df = subsample(df, max_rows, seed, notes)
         errors.extend(errs)
@@ -246,7 +243,7 @@ def load_labelled(
     types, task_notes = resolve_lm_tasks(task, flat, label_cols)
     y, classes = encode_labels(flat, label_cols, types)
     labelled = LabelledData(
-        frame=frame,
+        frame=_as_read(by_part, raw, label_cols, frame),
         inputs=flat[seq_col].astype(str).str.strip().tolist(),
         y=y,
         targets=label_cols,
@@ -258,6 +255,21 @@ def load_labelled(
         input_col=seq_col,
     )
     return labelled, parts
+
+
+def _as_read(by_part: dict, raw: dict, label_cols: Sequence[str], frame: pd.DataFrame):
+    """The kept rows with their label cells as the file wrote them ('1', ' pos', 'POS'): the
+    predictions table showed the cleaned values (1.0, 'pos'), unlike dna train's. `frame`
+    (the cleaned rows) when a part's row index is not unique (a DataFrame given so)."""
+    out = []
+    for part, df in by_part.items():
+        if not raw[part].index.is_unique:
+            return frame
+        df = df.copy()
+        for t in label_cols:
+            df[t] = raw[part].loc[df.index, t].to_numpy()
+        out.append(df)
+    return pd.concat(out) if len(out) > 1 else out[0]
 
 
 def base_checkpoint(path: str | os.PathLike) -> str | os.PathLike:

@@ -24,7 +24,7 @@
   `chem screen`'s own pool): when an item is a chunk of many inputs (molecules), a chunk that
   kills its worker alone is bisected, each part in a fresh worker (`run_in_fresh_worker`), down
   to the inputs that kill a worker on their own; the caller reports those as bad inputs and
-  gets the rest's result. A worker that dies on no input at all stops the job
+  gets the rest's result. A worker that dies on a known-good input (or none) stops the job
   (`WorkerCrashedError`).
 
 A crash in this very process (n_jobs == 1, the serial backend) cannot be survived: run jobs
@@ -262,7 +262,12 @@ Run = Callable[[list[int], list[tuple[int, WorkerDeath]]], Any]
 
 
 def isolate_killers(
-    run: Run, n: int, death: WorkerDeath, what: str, unit: str = "input"
+    run: Run,
+    n: int,
+    death: WorkerDeath,
+    what: str,
+    unit: str = "input",
+    probe: Callable[[], Any] | None = None,
 ) -> tuple[Any, list[tuple[int, WorkerDeath]]]:
     """A task over `n` inputs (the molecules of a chunk) whose worker died (`death`) even when
     it ran alone: the result of the task without the inputs that kill a worker on their own,
@@ -271,15 +276,17 @@ def isolate_killers(
     `run(keep, killers)` runs the task on the inputs at positions `keep` (0-based, ascending)
     in a fresh worker (`run_in_fresh_worker`) and returns its result or the `WorkerDeath`;
     `killers` holds (position, death) of the inputs left out (empty for every run but the
-    last), for the caller to report them as it reports bad inputs. The runs: no input at all
-    (a worker that dies on that dies whatever it is given: `WorkerCrashedError` "…, and on no
-    <unit> at all", no bisection), halves of the failing part down to single inputs, then all
-    inputs but the killers. `WorkerCrashedError` naming `what` also when no single input kills
+    last), for the caller to report them as it reports bad inputs. The runs: the `probe` (a
+    known-good input through the whole task in a fresh worker, returning its result or the
+    `WorkerDeath`; default `run([], [])`, which proves little when the task returns early on no
+    input — pass one that reaches the model); a worker that dies on it dies whatever it is
+    given (`WorkerCrashedError` "…, and on a known-good <unit>", no bisection); then halves of
+    the failing part down to single inputs, then all inputs but the killers. `WorkerCrashedError` naming `what` also when no single input kills
     a worker (the whole chunk was too much) or the rest still does."""
-    if isinstance(run([], []), WorkerDeath):
+    if isinstance(probe() if probe is not None else run([], []), WorkerDeath):
         # a worker dies whatever it is given (models, memory): no input is to blame
         raise worker_crashed(
-            f"{what}, and on no {unit} at all",
+            f"{what}, and on " + (f"a known-good {unit}" if probe else f"no {unit} at all"),
             death.exitcode,
             hint="the worker dies whatever it is given, so no input is to blame: free memory "
             "(SIGKILL usually comes from the out-of-memory killer), or check the installation "

@@ -98,11 +98,42 @@ def test_a_worker_that_dies_on_any_input_stops_the_job_without_bisecting(tmp_pat
 
     monkeypatch.setattr(standardize, "standardize_many", _sigkill_in_workers(os.getpid()))
     monkeypatch.setattr(parallel, "run_in_fresh_worker", counting)
-    with pytest.raises(WorkerCrashedError, match="on no molecule at all") as info:
+    with pytest.raises(WorkerCrashedError, match="on a known-good molecule") as info:
         predict_admet(lib, tmp_path / "out.csv", endpoints=ENDPOINTS, n_jobs=2)
     assert f"rows 2–{len(SMILES) + 1} of {lib}" in info.value.message
     assert "no input is to blame" in info.value.hint
-    assert probes == [[]]  # one empty run: no bisection
+    assert probes == [["CCO"]]  # one known-good molecule: no bisection
+    assert not (tmp_path / "out.csv").exists()
+
+
+def test_a_worker_that_dies_whenever_it_predicts_stops_the_job_blaming_no_molecule(
+    tmp_path, monkeypatch
+):
+    # Review finding: the probe ran no molecule, and a sub-chunk with none returns before the
+    # models; workers that die in the models on anything passed it, and every molecule was
+    # bisected alone (2n fresh workers) into the errors table as "killed on this molecule".
+    from helixforge.core import parallel
+    from helixforge.core.errors import WorkerCrashedError
+
+    parent, real, runs = os.getpid(), ADMETPanel.predict_smiles, []
+    real_fresh = parallel.run_in_fresh_worker
+
+    def predict_smiles(self, canonical_smiles):
+        if os.getpid() != parent:
+            import signal
+
+            os.kill(os.getpid(), signal.SIGSEGV)
+        return real(self, canonical_smiles)
+
+    def counting(fn, *args, **kwargs):
+        runs.append(fn.__name__)
+        return real_fresh(fn, *args, **kwargs)
+
+    monkeypatch.setattr(ADMETPanel, "predict_smiles", predict_smiles)
+    monkeypatch.setattr(parallel, "run_in_fresh_worker", counting)
+    with pytest.raises(WorkerCrashedError, match="on a known-good molecule"):
+        predict_admet(_lib(tmp_path), tmp_path / "out.csv", endpoints=ENDPOINTS, n_jobs=2)
+    assert runs.count("_work") == 1  # the probe only: no bisection
     assert not (tmp_path / "out.csv").exists()
 
 

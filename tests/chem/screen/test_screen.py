@@ -368,7 +368,7 @@ def test_a_worker_that_dies_on_any_input_stops_the_screen_without_bisecting(
     monkeypatch.setattr(local, "_start_method", lambda: "fork")
     monkeypatch.setattr(local, "screen_chunk", _always_dies)
     monkeypatch.setattr(local, "_run_alone", lambda *a: runs_alone.append(1) or real(*a))
-    with pytest.raises(WorkerCrashedError, match="on no molecule at all") as info:
+    with pytest.raises(WorkerCrashedError, match="on a known-good molecule") as info:
         _screen(library, runs, tmp_path, top=20, chunk_size=40, n_jobs=2)
     assert "lines 2–41 of the library" in info.value.message
-    assert len(runs_alone) == 2  # the chunk alone, then an empty job: no bisection
+    assert len(runs_alone) == 2  # the chunk alone, then a known-good molecule: no bisection

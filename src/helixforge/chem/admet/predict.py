@@ -12,7 +12,7 @@ With `n_jobs` >= 2 a molecule that kills its worker (a segfault in RDKit or Ligh
 out-of-memory killer) goes to `<out>.errors.csv` too ("the worker process was killed by SIGSEGV
 on this molecule …") and every other row is predicted as without it: `core.parallel`'s
 `isolate_killers`, shared with `chem screen`, bisects the sub-chunk that killed its worker even
-alone. A worker that dies on no molecule at all stops the job (`WorkerCrashedError`). With
+alone. A worker that dies on a known-good molecule (CCO) stops the job (`WorkerCrashedError`). With
 `n_jobs` = 1 everything runs in this process, where a crash cannot be caught.
 """
 
@@ -34,6 +34,9 @@ if TYPE_CHECKING:
     from helixforge.core.parallel import WorkerDeath
 
 _PANELS: dict[tuple, ADMETPanel] = {}
+PROBE_SMILES = (
+    "CCO"  # a molecule every endpoint predicts: warms workers, tells a dead worker's cause
+)
 
 
 def _panel(key: tuple) -> ADMETPanel:
@@ -79,8 +82,15 @@ def _without_killers(
     def run(keep: list[int], killers: list) -> tuple[list, pd.DataFrame]:
         return run_in_fresh_worker(_work, [items[p] for p in keep], key, options)
 
+    def probe() -> (
+        tuple[list, pd.DataFrame] | WorkerDeath
+    ):  # reaches the models, as no input does not
+        return run_in_fresh_worker(_work, [PROBE_SMILES], key, options)
+
     what = f"rows {rows[0]}–{rows[-1]} of {source}" if len(rows) else f"part {index} of {source}"
-    (results, pred), killers = isolate_killers(run, len(items), death, what, unit="molecule")
+    (results, pred), killers = isolate_killers(
+        run, len(items), death, what, unit="molecule", probe=probe
+    )
     results = list(results)
     for pos, killed in killers:  # ascending: each lands at its own position
         results.insert(pos, (None, _killed_reason(killed)))
@@ -206,7 +216,7 @@ def predict_admet(
     run = _PanelRun(panel, key)
     jobs = resolve_jobs(n_jobs)
     if jobs > 1:  # one probe molecule here, as chem screen does: forked workers start warm
-        _work(["CCO"], key, StandardizeOptions())  # (imports, RDKit tools, the reference)
+        _work([PROBE_SMILES], key, StandardizeOptions())  # (imports, RDKit tools, the reference)
     col, read_chunks, marker = input_col or "smiles", None, None
     if is_sdf(input):  # its molecules are read as the `smiles` column, as screen does
         col, read_chunks, marker = input_col or SDF_SMILES_COL, read_library, b"$$$$"

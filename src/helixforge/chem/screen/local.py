@@ -19,7 +19,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Iterable
 
-from helixforge.chem.screen.pipeline import ChunkResult, ScreenConfig, screen_chunk
+from helixforge.chem.screen.pipeline import PROBE_SMILES, ChunkResult, ScreenConfig, screen_chunk
 from helixforge.core.parallel import WorkerDeath, run_in_fresh_worker
 from helixforge.core.tables import TableChunk
 
@@ -113,8 +113,13 @@ def _isolated(chunk: TableChunk, config: ScreenConfig, context) -> ChunkResult:
             )  # fmt: skip
         return _run_alone(frame.iloc[keep], errors, config, context)
 
+    def probe() -> ChunkResult | WorkerDeath:  # a known-good molecule through every model
+        known = frame.iloc[:1].copy()
+        known[config.input_col] = PROBE_SMILES
+        return _run_alone(known, RowErrors(), config, context)
+
     lines = f"lines {frame.index.min()}–{frame.index.max()} of the library"
-    return isolate_killers(run, len(frame), result, lines, unit="molecule")[0]
+    return isolate_killers(run, len(frame), result, lines, unit="molecule", probe=probe)[0]
 
 
 def _start_method() -> str:

@@ -115,6 +115,9 @@ class Loaded:
 _LOADED: dict[tuple, Loaded] = {}
 
 
+PROBE_SMILES = "CCO"  # a molecule every model scores: output columns, dead-worker probes
+
+
 def _stamp(path: str) -> tuple:
     """When a run's manifest and config last changed (a retrained run is loaded again)."""
     out = []
@@ -355,7 +358,9 @@ def typed_columns(out: pd.DataFrame, config: ScreenConfig, nonempty: bool = True
 def output_columns(config: ScreenConfig, input_columns: list[str]) -> list[tuple[str, str]]:
     """The columns (name, dtype) every screened row will have, found by screening one probe
     molecule (loads the models and the panel here, so a broken run fails before the job)."""
-    probe = pd.DataFrame({c: ["CCO" if c == config.input_col else ""] for c in input_columns})
+    probe = pd.DataFrame(
+        {c: [PROBE_SMILES if c == config.input_col else ""] for c in input_columns}
+    )
     probe.index = pd.Index([1])
     cfg = ScreenConfig(**{**config.__dict__, "score": "0", "keep_all": True, "columns": ()})
     res = screen_chunk(probe, RowErrors(), cfg)

@@ -440,6 +440,13 @@ def test_progress_without_a_terminal_writes_plain_lines_for_long_steps_only(monk
     with progress("quick", total=2) as advance:
         advance(2)
     assert capsys.readouterr().err == ""
+    from types import SimpleNamespace
+
+    from helixforge.core.progress import draws_live
+
+    # a notebook's stderr is no terminal, but Rich draws its live widget there: no plain lines
+    assert draws_live(SimpleNamespace(is_terminal=False, is_jupyter=True))
+    assert not draws_live(SimpleNamespace(is_terminal=False, is_jupyter=False))
 
 
 def test_an_output_that_is_or_holds_an_input_is_refused_even_with_overwrite(tmp_path):

@@ -6,9 +6,9 @@
             advance(len(chunk))
 
 Quiet gives a no-op, so library code can always call it. When stderr is not a terminal (a job
-under nohup, a cluster scheduler, CI) Rich draws nothing, so a long step would be silent for
-hours: there the step writes a plain line instead, at most every `LOG_INTERVAL` seconds
-("featurizing: 5,000/7,831 (64%), 120.3 mol/s, 0:00:41 elapsed, ETA 0:00:23"), and one "done"
+under nohup, a cluster scheduler, CI; Jupyter aside, where Rich draws its widget) Rich draws
+nothing, so a long step would be silent for hours: there the step writes a plain line instead,
+at most every `LOG_INTERVAL` seconds ("featurizing: 5,000/7,831 (64%), 120.3 mol/s, 0:00:41 elapsed, ETA 0:00:23"), and one "done"
 line if it wrote any. Steps shorter than the interval write nothing.
 """
 
@@ -49,7 +49,7 @@ def progress(
     from rich.console import Console
 
     console = Console(stderr=True)
-    if not console.is_terminal:
+    if not draws_live(console):
         with _plain_lines(description, total, unit) as advance:
             yield advance
         return
@@ -93,6 +93,11 @@ def _RateColumn(unit: str):  # noqa: N802 - a column factory
             return Text("" if speed is None else f"{speed:,.1f} {shown}/s")
 
     return RateColumn()
+
+
+def draws_live(console) -> bool:
+    """Whether Rich shows a live bar on `console`: a terminal, or a Jupyter notebook (a widget)."""
+    return bool(console.is_terminal or console.is_jupyter)
 
 
 def _interval() -> float:

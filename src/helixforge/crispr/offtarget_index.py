@@ -355,8 +355,14 @@ def build_index(genome, enzyme: str | Enzyme = "spcas9", out: str | os.PathLike 
     with discard_stage_on_refusal(stage, keep=resumed):
         done = load_progress(stage) if resumed else None
         if log and resumed:
+            sorted_parts = int(done.get("sorted_parts", 0)) if done else 0
+            then = (
+                f"{sorted_parts} seed table part(s) were sorted too; sorting the rest"
+                if sorted_parts
+                else "indexing the rest, then the seed tables"
+            )
             log(f"{len(done['contigs']) if done else 0:,} contig(s) were indexed before the "
-                "interruption; indexing the rest, then the seed tables")  # fmt: skip
+                f"interruption; {then}")  # fmt: skip
         meta = write_index_files(genome, enzyme, pams, stage, quiet=quiet, identity=identity)
         write_meta(stage, meta)
         for name in (PROGRESS_FILE, RESUME_FILE):  # the build's bookkeeping, not the index's

@@ -56,3 +56,18 @@ def test_report_template_escapes_user_text_and_is_byte_stable(tmp_path):
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert "&lt;i&gt;mol&lt;/i&gt;" in html and "assay &lt;b&gt;x&lt;/b&gt;" in html
     assert build() == html  # no timestamp: the same run gives the same bytes
+
+
+def test_a_confusion_matrix_keeps_every_named_class_even_one_the_rows_lack():
+    # a 3-class run evaluated on rows of class 0 only crashed drawing its report
+    # (3 tick labels for the 2 classes present)
+    from helixforge.core.report import confusion_figure
+
+    fig = confusion_figure(np.array([0, 0, 0]), np.array([0, 2, 0]), ["acceptor", "donor", "none"])
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["acceptor", "donor", "none"]
+    assert ax.images[0].get_array().shape == (3, 3)
+    assert [t.get_text() for t in confusion_figure([1, 0], [1, 1]).axes[0].get_xticklabels()] == [
+        "0",
+        "1",
+    ]

@@ -103,16 +103,22 @@ def pr_figure(y_true, y_score, label: str = ""):
 
 
 def confusion_figure(y_true, y_pred, labels: Sequence[str] | None = None):
+    """Confusion matrix. With `labels`, y_true / y_pred are class indices 0..len(labels)-1 and
+    every class gets its row and column, also one the rows shown never hold (a test part
+    without some class); without, the classes present are shown."""
     from sklearn.metrics import confusion_matrix
 
     plt = _plt()
     y = np.asarray(y_true)
     p = np.asarray(y_pred)
-    classes = np.unique(np.concatenate([y, p]))
+    if labels is not None:
+        classes = np.arange(len(labels))
+    else:
+        classes = np.unique(np.concatenate([y, p]))
     cm = confusion_matrix(y, p, labels=classes)
     fig, ax = plt.subplots(figsize=(3.8, 3.4))
     ax.imshow(cm, cmap="Blues")
-    names = labels or [str(c) for c in classes]
+    names = list(labels) if labels is not None else [str(c) for c in classes]
     ax.set_xticks(range(len(classes)), names)
     ax.set_yticks(range(len(classes)), names)
     for i in range(cm.shape[0]):

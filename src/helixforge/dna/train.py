@@ -83,8 +83,8 @@ def _align_classes(
     option: str,
 ) -> SequenceInput:  # fmt: skip
     """A --valid / --test file's rows with their labels in the training classes' spelling; a
-    row whose label is no training class goes to `errors` (`lm.label_classes`)."""
-    from helixforge.lm.label_classes import align_part_classes
+    row whose label is no training class goes to `errors` (`core.supervised.label_classes`)."""
+    from helixforge.core.supervised.label_classes import align_part_classes
 
     if not len(other) or other.labels is None or train.labels is None:
         return other

@@ -9,8 +9,7 @@ the run failed while drawing its report. `align_part_classes` matches each label
 file to the training classes with `core.supervised.class_key` (numbers and numeric text alike,
 true/false, text in any case and spacing), rewrites it in the training file's spelling, and
 sends a row whose label is no training class to the errors table; a file none of whose labels
-is a training class is an error naming the file. (Domain-free: its place is
-`core.supervised`, next to `clean_labels`.)
+is a training class is an error naming the file.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from helixforge.core.errors import ConfigError, RowErrors
-from helixforge.lm.label_classes import align_part_classes
+from helixforge.core.supervised.label_classes import align_part_classes
 
 
 def _align(train, part, task="auto"):

@@ -175,8 +175,8 @@ def align_classes(
     """Labels of the --valid / --test files in the training file's classes (`core.supervised.label_classes`):
     'Pos' is the class 'pos', a class the training file lacks is an errors-table row (they
     became extra classes no training row has: a binary task turned four-class)."""
-    from helixforge.core.supervised.tasks import _task_list
     from helixforge.core.supervised.label_classes import align_part_classes
+    from helixforge.core.supervised.tasks import _task_list
 
     if "train" not in by_part:
         return

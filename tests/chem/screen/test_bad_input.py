@@ -50,6 +50,10 @@ CASES = [
     ("score-attribute-call", {"args": ["--score", "logp.logp_like_pred.sum()"]}, "not allowed"),
     ("score-constant-div-zero", {"args": ["--score", "1/0"]}, "not a finite number"),
     ("score-constant-overflow", {"args": ["--score", "10 ** 400"]}, "not a finite number"),
+    # text in every row: NaN for all (or a stray number for a '0|1' set) after the whole screen
+    ("score-smiles-column", {"args": ["--score", "smiles"]}, "'smiles' hold text, not numbers"),
+    ("score-canonical-smiles", {"args": ["--score", "1 + canonical_smiles"]}, "hold text"),
+    ("score-conformal-set", {"model": "hasn", "args": ["--score", "hasn.has_n_set"]}, "'hasn.has_n_set' hold text"),
     ("model-missing", {"model": "no_such_run"}, "run directory not found"),
     ("model-truncated", {"model": "truncated"}, "damaged"),
     ("model-no-config", {"model": "no_config"}, "config.json"),
@@ -100,6 +104,8 @@ def test_bad_input_is_a_message_not_a_traceback(case, tmp_path, runs, library):
             model = str(tmp_path / "empty_dir")
         elif spec["model"] == "no_such_run":
             model = str(tmp_path / "no_such_run")
+        elif spec["model"] in runs:
+            model = str(runs[spec["model"]])
         else:
             model = str(_broken_run(tmp_path, runs, spec["model"]))
     out = tmp_path / spec.get("out", "hits.parquet")

@@ -68,6 +68,15 @@ def test_unknown_columns_are_named_with_the_available_ones():
     assert "admet_herg" in exc.value.hint
 
 
+def test_a_column_that_always_holds_text_is_refused_naming_the_numeric_ones():
+    # 'smiles' or a conformal set ('0|1') scored NaN for every row, after the whole screen
+    cols = ["smiles", "m.y_set", "m.y_prob"]
+    with pytest.raises(ConfigError, match="'m.y_set' hold text") as exc:
+        ScoreExpression("m.y_prob + m.y_set").check(cols, text_columns=["smiles", "m.y_set"])
+    assert exc.value.hint == "score numeric columns: m.y_prob"
+    ScoreExpression("m.y_prob").check(cols, text_columns=["smiles", "m.y_set"])
+
+
 def test_an_unknown_column_hint_says_which_model_or_option_gives_it():
     with pytest.raises(ConfigError) as exc:
         ScoreExpression("pIC50_pred - admet_ames").check(["row", "pic50.pIC50_pred"])

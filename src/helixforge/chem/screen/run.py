@@ -18,6 +18,7 @@ import pandas as pd
 
 from helixforge.chem.screen.library import library_digest, read_library
 from helixforge.chem.screen.pipeline import (
+    CANONICAL,
     ChunkResult,
     ScreenConfig,
     default_score,
@@ -191,7 +192,12 @@ def screen_library(
     typed = output_columns(config, in_cols)  # loads every model: broken runs fail here
     columns = [c for c, _ in typed]
     expression = ScoreExpression(score if score else default_score(config, columns))
-    expression.check(columns)
+    # computed columns that are text in every row (the library's own columns may hold
+    # numbers as text, so only SMILES among them)
+    text_columns = [input_col, CANONICAL] + [
+        c for c, t in typed if c not in in_cols and t in ("object", "string", "str")
+    ]
+    expression.check(columns, text_columns)
     config = ScreenConfig(**{**config.__dict__, "score": expression.text, "columns": tuple(typed)})
 
     digest, total = library_digest(library, count=not quiet)

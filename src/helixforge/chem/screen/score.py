@@ -193,14 +193,26 @@ class ScoreExpression:
             return
         raise _bad(self.text, f"{ast.unparse(node)!r} is not allowed in a score")
 
-    def check(self, available: Iterable[str]) -> None:
-        """Refuse a column the screen will not produce, listing those it will."""
+    def check(self, available: Iterable[str], text_columns: Iterable[str] = ()) -> None:
+        """Refuse a column the screen will not produce, listing those it will, and one that
+        always holds text (`text_columns`: SMILES, a conformal prediction set '0|1', a
+        scaffold): its score would be NaN (or a stray number) for every row, found only
+        after the whole library was screened."""
         available = list(available)
         missing = [c for c in self.columns if c not in available]
         if missing:
             raise ConfigError(
                 f"--score {self.text!r}: unknown column(s) {', '.join(repr(m) for m in missing)}",
                 hint=_missing_hint(missing, list(available)),
+            )
+        text = set(text_columns)
+        texts = [c for c in self.columns if c in text]
+        if texts:
+            numeric = [c for c in available if c not in text]
+            raise ConfigError(
+                f"--score {self.text!r}: column(s) {', '.join(repr(t) for t in texts)} hold "
+                "text, not numbers",
+                hint="score numeric columns: " + ", ".join(numeric),
             )
         if not self.columns and np.isnan(self.evaluate(pd.DataFrame(index=[0])))[0]:
             raise ConfigError(

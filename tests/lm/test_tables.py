@@ -319,3 +319,31 @@ def test_fasta_outputs_keep_the_header_line_and_text_and_tell_repeated_names_apa
         positions = pd.read_csv(tmp_path / "p.csv")
         sums = positions.groupby("row")["log_prob"].sum()
         assert np.allclose(sums.loc[[1, 3, 5]], table["log_likelihood"], atol=1e-3)
+
+
+def test_sequence_columns_are_matched_exactly_as_in_chem_and_dna(tmp_path):
+    """One rule for every reader (chem, dna, lm): a column name is matched exactly; a header
+    differing only in case ('Sequence') is refused with a hint naming it, never picked."""
+    from helixforge.core.errors import ColumnNotFoundError
+    from helixforge.lm.tables import default_sequence_column, read_sequences
+
+    (tmp_path / "t.csv").write_text("Sequence,Label\nACGTACGT,1\n")
+    with pytest.raises(ColumnNotFoundError) as exc:
+        read_sequences(tmp_path / "t.csv")
+    assert "did you mean 'Sequence'" in exc.value.hint
+    inp = read_sequences(tmp_path / "t.csv", column="Sequence", check=None)
+    assert inp.sequences == ["ACGTACGT"]
+    assert default_sequence_column(["SEQ", "seq"]) == "seq"
+    assert default_sequence_column(["Seq", "SMILES"]) is None
+
+
+def test_lm_predict_does_not_pick_a_column_differing_in_case(tmp_path):
+    from types import SimpleNamespace
+
+    from helixforge.lm.predict import _column
+
+    run = SimpleNamespace(config={"input_col": "sequence"})
+    (tmp_path / "t.csv").write_text("Sequence,Label\nACGTACGT,1\n")
+    assert _column(run, tmp_path / "t.csv", None, None) == "sequence"  # then refused, with a hint
+    (tmp_path / "u.csv").write_text("Sequence,seq\nACGTACGT,ACGT\n")
+    assert _column(run, tmp_path / "u.csv", None, None) == "seq"

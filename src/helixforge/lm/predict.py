@@ -122,11 +122,12 @@ def load_run(
 
 
 def _column(run: LMRun, input_path: Path, column: str | None, id_column: str | None) -> str:
-    """--input-col, else the training column when the input has it, else sequence/seq/smiles.
-    An --id-col must exist (it is kept like every input column)."""
+    """--input-col, else the training column when the input has it, else sequence/seq/smiles
+    (names matched exactly, as in every reader: a 'Sequence' header is refused with "did you
+    mean 'Sequence'?"). An --id-col must exist (it is kept like every input column)."""
     from helixforge.core.errors import ColumnNotFoundError
     from helixforge.core.tables import iter_table
-    from helixforge.lm.tables import SEQUENCE_COLUMNS
+    from helixforge.lm.tables import default_sequence_column
 
     if column and not id_column:
         return column
@@ -138,9 +139,7 @@ def _column(run: LMRun, input_path: Path, column: str | None, id_column: str | N
     trained = run.config.get("input_col")
     if trained in header:
         return trained
-    lower = {c.lower(): c for c in header}
-    found = next((lower[c] for c in SEQUENCE_COLUMNS if c in lower), None)
-    return found or trained or "sequence"
+    return default_sequence_column(header) or trained or "sequence"
 
 
 def _prepare(frame: pd.DataFrame, col: str, source: str, check: SequenceCheck | None = None):

@@ -23,6 +23,15 @@ from helixforge.lm.tokenizer_backends import SequenceCheck, sequence_check
 SEQUENCE_COLUMNS = ("sequence", "seq", "smiles")
 
 
+def default_sequence_column(columns: Any) -> str | None:
+    """The first of `SEQUENCE_COLUMNS` the header names exactly, or None. Column names are
+    matched exactly, as everywhere (chem, dna, `core.tables.require_columns`): a 'Sequence'
+    header is not picked; the caller's ColumnNotFoundError then says "did you mean 'Sequence'?"
+    and the user passes --input-col Sequence."""
+    names = [str(c) for c in columns]
+    return next((c for c in SEQUENCE_COLUMNS if c in names), None)
+
+
 @dataclass
 class SequenceInput:
     """Usable rows of an input: the kept input frame, their ids and sequences; and the errors."""
@@ -116,8 +125,7 @@ def read_sequences(
     errors = RowErrors(p)
     errors.extend(skipped_line_errors(df, p))
     if column is None:
-        lower = {c.lower(): c for c in df.columns}
-        column = next((lower[c] for c in SEQUENCE_COLUMNS if c in lower), None)
+        column = default_sequence_column(df.columns)
         if column is None:
             raise ColumnNotFoundError(["sequence"], df.columns, p)
     for col in (column, id_column):

@@ -290,3 +290,18 @@ def test_motifs_scan_says_when_records_share_a_name(files, tmp_path):
     res = runner.invoke(app, ["dna", "motifs", "scan", str(fg), "--motifs", str(motifs), "-o",
                               str(tmp_path / "h2.tsv")])  # fmt: skip
     assert res.exit_code == 0 and "note:" not in res.output
+
+
+def test_interpret_takes_predicts_iupac_option(run_dir, files, tmp_path):
+    _, _, _, motifs = files
+    fa = tmp_path / "amb.fa"
+    fa.write_text(
+        "".join(f">p{i}\n{random_dna(30, i)}{SITE}RY{random_dna(24, i)}\n" for i in range(4))
+    )
+    base = ["dna", "interpret", str(run_dir), str(fa), "--method", "ism", "--motifs", str(motifs),
+            "--device", "cpu", "--quiet"]  # fmt: skip
+    res = runner.invoke(app, [*base, "--out", str(tmp_path / "i1")])
+    assert res.exit_code != 0 and "no sequence can be interpreted" in res.output, res.output
+    res = runner.invoke(app, [*base, "--iupac", "N", "--out", str(tmp_path / "i2")])
+    assert res.exit_code == 0, res.output
+    assert "4 sequences" in res.output and "0 rejected" in res.output

@@ -327,3 +327,25 @@ def test_gradxinput_on_a_model_without_gradients_is_refused_before_any_work(tmp_
     with pytest.raises(ConfigError, match="--method gradxinput needs gradients") as err:
         interpret(gc_count, fa, tmp_path / "out", method="gradxinput", motifs=DB, window=4)
     assert "--method ism" in err.value.hint and not (tmp_path / "out").exists()
+
+
+def test_iupac_codes_follow_dna_predicts_rule_and_option(tmp_path, make_detector):
+    """interpret reads sequences as `dna predict` does: an IUPAC code is an errors row under
+    the default iupac='error' (it was read as N silently), and is read as N with iupac='n'."""
+    fa = tmp_path / "pos.fa"
+    seqs = planted(12, seed=3)
+    seqs[0] = "R" + seqs[0][1:]
+    fa.write_text(
+        "".join(f">s{i}\n{s}\n" for i, s in enumerate(seqs)) + ">alln\n" + "N" * 60 + "\n"
+    )
+    summary = interpret(make_detector(), fa, tmp_path / "out", method="ism", motifs=DB, window=8)
+    assert summary["sequences"] == 11 and summary["errors"] == 2
+    errors = pd.read_csv(tmp_path / "out" / "errors.csv")
+    assert errors["reason"].str.contains("IUPAC ambiguity code 'R' at position 1").sum() == 1
+    assert errors["reason"].str.contains("no A, C, G or T base").sum() == 1
+    summary = interpret(
+        make_detector(), fa, tmp_path / "out_n", method="ism", motifs=DB, window=8, iupac="n"
+    )
+    assert summary["sequences"] == 12 and summary["errors"] == 1
+    with pytest.raises(ConfigError, match="--iupac"):
+        interpret(make_detector(), fa, tmp_path / "o2", motifs=DB, window=8, iupac="drop")

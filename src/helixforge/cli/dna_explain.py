@@ -31,6 +31,7 @@ from helixforge.cli.dna_analysis import (
     split_ids,
     use_jobs,
 )
+from helixforge.cli.dna_models import IUPAC, IUPAC_HELP
 
 
 @handle_errors
@@ -62,6 +63,7 @@ def interpret_cmd(
     motifs_file: str = MOTIFS,
     tax: str = TAX,
     release: int = RELEASE,
+    iupac: str = typer.Option("error", "--iupac", callback=IUPAC, help=IUPAC_HELP),
     batch_size: int = batch_size_option(256),
     device: str = DEVICE,
     jobs: int = jobs_option(),
@@ -79,7 +81,7 @@ def interpret_cmd(
         run, fasta, out_dir, method=method, target=class_, window=window,
         max_sequences=max_sequences, match_qvalue=match_qvalue, batch_size=batch_size,
         motif_options=motif_options(motifs_file, None, "CORE", tax, release),
-        device=resolve_device(device), overwrite=overwrite,
+        device=resolve_device(device), iupac=iupac, overwrite=overwrite,
     )  # fmt: skip
     if not quiet:
         for c in summary["clusters"][:5]:

@@ -161,6 +161,21 @@ def read_sequence_input(
     )
 
 
+def model_sequence(
+    seq: str, where: str, iupac: str = "error", max_len: int | None = None, min_len: int = 1
+) -> tuple[str, str | None]:
+    """One sequence as a model reads it (`clean_sequence` under the `--iupac` policy), or the
+    reason it cannot be: a non-nucleotide character, an IUPAC code under 'error', a length out
+    of bounds, or no A, C, G or T base. The one rule of `dna predict | train | interpret`."""
+    try:
+        cleaned = clean_sequence(seq, where=where, iupac=iupac, max_len=max_len, min_len=min_len)
+    except InputError as exc:
+        return "", exc.message.split(": ", 1)[-1]
+    if not _BASES.intersection(cleaned):  # all N: the model's output for an empty input
+        return "", "no A, C, G or T base (all N or ambiguity codes): nothing for the model to read"
+    return cleaned, None
+
+
 def clean_rows(
     frame,
     raw_seqs: Sequence[Any],
@@ -188,20 +203,11 @@ def clean_rows(
         if str(seq).strip() in NA_SPELLINGS:  # R's 'NA', pandas' 'nan': not the bases N, A
             errs.add(int(line), seq_name, seq, "missing-value marker, not a sequence")
             continue
-        try:
-            cleaned = clean_sequence(
-                str(seq).strip(),
-                where=f"{source}, line {line} ({ident})",
-                iupac=iupac,
-                max_len=max_len,
-                min_len=min_len,
-            )
-        except InputError as exc:
-            errs.add(int(line), seq_name, seq, exc.message.split(": ", 1)[-1])
-            continue
-        if not _BASES.intersection(cleaned):  # all N: the model's output for an empty input
-            errs.add(int(line), seq_name, seq, "no A, C, G or T base (all N or ambiguity codes): "
-                     "nothing for the model to read")  # fmt: skip
+        cleaned, reason = model_sequence(
+            str(seq).strip(), f"{source}, line {line} ({ident})", iupac, max_len, min_len
+        )
+        if reason:
+            errs.add(int(line), seq_name, seq, reason)
             continue
         if raw_labels is not None:
             problem = _label_problem(raw_labels[k])

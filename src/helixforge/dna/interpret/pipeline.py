@@ -21,6 +21,7 @@ from helixforge.dna.interpret.report import interpretation_report
 from helixforge.dna.interpret.scoring import as_scorer, load_run_model, onehot_sequences
 from helixforge.dna.interpret.seqlets import cluster_seqlets, extract_seqlets
 from helixforge.dna.motifs import BASES, Motif
+from helixforge.dna.sequence import IUPAC_POLICIES
 
 METHODS = ("gradxinput", "ism")
 CLUSTER_COLUMNS = [
@@ -50,6 +51,7 @@ def interpret(
     batch_size: int = 256,
     device: str = "cpu",
     match_qvalue: float = 0.05,
+    iupac: str = "error",
     overwrite: bool = False,
 ) -> dict[str, Any]:
     """Attributions, seqlets, seqlet clusters matched to JASPAR, and a report with logos.
@@ -60,7 +62,9 @@ def interpret(
     clusters.tsv, errors.csv and report.html. A database motif counts as a match only when its
     q-value is ≤ `match_qvalue`; otherwise the report says "no significant match (best q = …)".
     `motifs` default to `resolve_motifs(**motif_options)` (JASPAR 2024 CORE vertebrates).
-    Returns a summary dict.
+    `iupac` is `helix dna predict`'s rule (`dna.reader.model_sequence`): 'error' sends a
+    record with an ambiguity code (R, Y, …) to errors.csv, 'n' reads the codes as N, 'keep'
+    keeps them (the one-hot encoding reads them as N). Returns a summary dict.
     """
     from helixforge.core.errors import ConfigError, NoUsableRowsError, RowErrors
     from helixforge.core.io import check_output, staging_dir
@@ -70,6 +74,7 @@ def interpret(
     require_int(window, "--window", min_value=1)
     require_int(batch_size, "--batch-size", min_value=1)
     require_float(match_qvalue, "--match-qvalue", low=0, high=1, low_open=True)
+    require_choice(iupac, "--iupac", IUPAC_POLICIES)
     if max_sequences is not None:
         require_int(max_sequences, "--max-sequences", min_value=1)
     check_not_input(out, [run if isinstance(run, str | os.PathLike) else None, fasta])
@@ -92,6 +97,7 @@ def interpret(
             hint=f"use a --window below {max_len} (10 is usual)",
         )
     recs = check_records(recs, src, errors, min_length=window + 1)
+    recs = _model_records(recs, src, errors, iupac)
     if max_len:
         kept = []
         for r in recs:
@@ -120,6 +126,22 @@ def interpret(
         )
         interpretation_report(stage, method, *plot, n_errors=len(errors), threshold=match_qvalue)
     return summary
+
+
+def _model_records(recs: list, src: str, errors: Any, iupac: str) -> list:
+    """The records `helix dna predict` would score, under the same `--iupac` rule; the others
+    go to `errors` with predict's reason."""
+    from helixforge.dna.motifs import SequenceRecord
+    from helixforge.dna.reader import model_sequence
+
+    kept = []
+    for r in recs:
+        seq, reason = model_sequence(r.seq, f"{src}, line {r.line} ({r.name})", iupac)
+        if reason:
+            errors.add(r.line, "sequence", r.name, reason)
+        else:
+            kept.append(SequenceRecord(r.name, seq, r.line))
+    return kept
 
 
 def _interpret_into(stage: Path, model, recs, method, target, window, match_seqlets, batch_size,

@@ -59,6 +59,18 @@ BAD_CONFIGS = [
         3,
         "'sigma' must be > 0",
     ),
+    (  # sigmoid at +inf scored every molecule 0, silently
+        "transform high infinite",
+        GOOD + 'transform = { type = "sigmoid", low = 0, high = inf }\n',
+        3,
+        "'high' is infinite",
+    ),
+    (
+        "gaussian sigma infinite",
+        GOOD + 'transform = { type = "gaussian", mu = 1, sigma = inf }\n',
+        3,
+        "'sigma' is infinite",
+    ),
     (
         "transform sub-table",
         GOOD + '[component.transform]\ntype = "step"\nlow = "a"\n',

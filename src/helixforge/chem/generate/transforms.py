@@ -195,6 +195,15 @@ def make_transform(spec: Mapping[str, Any] | str | None) -> Transform:
         params[key] = _number(spec[key], key)
     for key, default in t.optional.items():
         params[key] = _number(spec[key], key) if key in spec else default
+    # infinity is an open end only for a step window (step, high = inf: "at least low"); any
+    # other transform at ±inf gives every molecule the same score (0: sigmoid, high = inf)
+    for key, v in params.items():
+        if math.isinf(v) and name != "step":
+            raise TransformError(
+                f"'{key}' is infinite: the {name!r} transform would give every molecule the "
+                'same score (for a one-sided window use type = "step" with only low or high)',
+                key,
+            )
     if "low" in params and "high" in params and not params["low"] < params["high"]:
         raise TransformError(
             f"'low' ({params['low']}) must be below 'high' ({params['high']})", "low"

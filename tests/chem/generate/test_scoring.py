@@ -153,6 +153,28 @@ transform = {{ type = "sigmoid", low = 0, high = 3 }}
     assert "model" in "".join(scorer.key())  # the run's files are part of the resume key
 
 
+def test_model_component_refuses_a_text_column(tmp_path, make_table, fast_gbm):
+    """column = "has_n_set" (a conformal set, '0|1') passed the checks and raised a bare
+    ValueError from the first scoring batch."""
+    from helixforge.chem.train import train_property_model
+    from helixforge.core.errors import ConfigError
+
+    run = tmp_path / "hasn_run"
+    train_property_model(
+        make_table(0), "smiles", ["has_n"], model="gbm-fast", model_params=fast_gbm, out=run,
+        report=False,
+    )  # fmt: skip
+    text = f"""[[component]]
+type = "model"
+path = "{run}"
+column = "has_n_set"
+transform = {{ type = "sigmoid", low = 0, high = 1 }}
+"""
+    with pytest.raises(ConfigError, match="line 4: .*'has_n_set' .* holds text") as info:
+        load_scoring(parse_design_text(text, tmp_path / "design.toml"))
+    assert "has_n_prob" in info.value.hint
+
+
 def test_canonical_smiles():
     assert canonical_smiles("OCC") == canonical_smiles("C(O)C") == "CCO"
     assert canonical_smiles("C1CC") is None and canonical_smiles("") is None

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from helixforge.chem.generate.scoring_config import ComponentConfig, DesignConfig, suggest
 from helixforge.chem.standardize import quiet_rdkit
@@ -374,6 +375,15 @@ class ModelComponent(Component):
         elif column not in probe.columns:
             raise self.err(
                 "column", f"column {column!r} is not an output of {path}", suggest(column, columns)
+            )
+        numeric = [c for c in probe.columns if pd.api.types.is_numeric_dtype(probe[c])]
+        if column not in numeric:
+            # a conformal set ('0|1') or a text class label: a ValueError out of the first
+            # scoring batch, after the prior was loaded and the run folder written
+            raise self.err(
+                "column",
+                f"column {column!r} of {path} holds text ({probe[column].iloc[0]!r}), not a number",
+                "score a numeric column: " + ", ".join(numeric),
             )
         self.column = column
         cfg.params["column"] = column

@@ -31,8 +31,34 @@ def test_regression_intervals_reach_the_coverage_on_exchangeable_data():
 def test_normalized_intervals_scale_with_spread():
     y = np.array([0.0, 1.0, 2.0, 3.0] * 10)
     cal = RegressionConformal(coverage=0.8, normalized=True).fit(y, y + 0.5, np.full(40, 0.5))
-    lo, hi = cal.interval(np.array([0.0, 0.0]), np.array([0.1, 1.0]))
-    assert (hi - lo)[1] > 5 * (hi - lo)[0]
+    assert cal.beta == 0.5  # the median calibration spread
+    lo, hi = cal.interval(np.array([0.0, 0.0, 0.0]), np.array([0.0, 0.5, 2.5]))
+    width = hi - lo
+    assert width[0] > 0 and np.allclose(width[1:], [2 * width[0], 6 * width[0]], rtol=1e-5)
+    again = RegressionConformal.from_dict(cal.to_dict())
+    assert (
+        again.beta == cal.beta
+        and RegressionConformal.from_dict(
+            {k: v for k, v in cal.to_dict().items() if k != "beta"}
+        ).beta
+        == 0.0
+    )  # a run saved before beta keeps its intervals
+
+
+def test_members_that_agree_by_chance_do_not_blow_up_normalized_intervals():
+    # 3 GBM seeds often agree on a molecule (spread ~0) whatever its error: with |y - ŷ| / σ̂
+    # alone such a row made q huge and every other interval far too wide (ESOL: q = 31).
+    rng = np.random.default_rng(0)
+    n = 2000
+    err = rng.normal(scale=0.8, size=n)
+    spread = rng.uniform(0.05, 0.15, n)
+    spread[::7] = 1e-4  # members that agreed by chance (one row in seven)
+    cal = RegressionConformal(coverage=0.9, normalized=True).fit(
+        err[:1000], np.zeros(1000), spread[:1000]
+    )
+    lo, hi = cal.interval(np.zeros(1000), spread[1000:])
+    assert 0.87 < np.mean((err[1000:] >= lo) & (err[1000:] <= hi)) < 0.95
+    assert np.mean(hi - lo) < 1.5 * 2 * 1.645 * 0.8  # near the plain interval, not 10x it
 
 
 def test_classification_sets():

@@ -175,6 +175,24 @@ transform = {{ type = "sigmoid", low = 0, high = 1 }}
     assert "has_n_prob" in info.value.hint
 
 
+@pytest.mark.parametrize("endpoint", ["ld50_zhu", "molecular_weight", "lipinski"])
+def test_admet_component_with_values_outside_0_1_needs_a_transform(endpoint):
+    """A regression endpoint or a property (mol/kg, Da, counts) without a transform was
+    clipped to 1.0 for almost every molecule: a constant score."""
+    from helixforge.chem.admet.weights import WEIGHTS_DIR
+    from helixforge.core.errors import ConfigError
+
+    if not (WEIGHTS_DIR / "manifest.json").is_file():
+        pytest.skip("the ADMET panel's weights are not installed in this checkout")
+    text = f'[[component]]\ntype = "admet"\nendpoint = "{endpoint}"\n'
+    with pytest.raises(ConfigError, match="line 3: .*not a score in \\[0, 1\\]"):
+        load_scoring(parse_design_text(text))
+    for ok in ("herg", "qed"):  # a probability, QED: scores already
+        load_scoring(parse_design_text(f'[[component]]\ntype = "admet"\nendpoint = "{ok}"\n'))
+    transformed = text + 'transform = { type = "sigmoid", low = 0, high = 5 }\n'
+    load_scoring(parse_design_text(transformed))
+
+
 def test_canonical_smiles():
     assert canonical_smiles("OCC") == canonical_smiles("C(O)C") == "CCO"
     assert canonical_smiles("C1CC") is None and canonical_smiles("") is None

@@ -450,6 +450,30 @@ class ADMETComponent(Component):
         except HelixError as exc:
             raise self.err("endpoint", exc.message, exc.hint or "choose another endpoint") from None
         self.column = f"admet_{endpoint}"
+        self._require_transform(endpoint)
+
+    def _require_transform(self, endpoint: str) -> None:
+        """A regression endpoint or a property other than QED (mg/kg, %, Da, counts) is not a
+        [0, 1] score: without a transform it was clipped to 1.0 (or 0.0) for nearly every
+        molecule, a constant that steers nothing."""
+        from helixforge.chem.admet import ENDPOINTS
+        from helixforge.chem.admet.physchem import PROPERTIES
+
+        if self.cfg.transform.name != "none":
+            return
+        card = next((e for e in ENDPOINTS if e.name == endpoint), None)
+        if card is not None and card.task_type == "binary":
+            return  # a probability
+        unit = card.unit if card is not None else dict((p[0], p[2]) for p in PROPERTIES)[endpoint]
+        if unit == "0–1":
+            return  # QED
+        raise self.err(
+            "endpoint",
+            f"ADMET endpoint {endpoint!r} gives values in {unit}, not a score in [0, 1]: it "
+            "needs a transform",
+            'add transform = { type = "sigmoid", low = ..., high = ... } (or reverse_sigmoid, '
+            "double_sigmoid, step, maximise, minimise)",
+        )
 
     def raw(self, mols, smiles):
         return self.panel.predict_smiles(list(smiles))[self.column].to_numpy(float)

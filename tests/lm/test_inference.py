@@ -183,3 +183,43 @@ def test_score_frame_ids_are_one_per_sequence():
     assert res.to_frame()["id"].tolist() == [0]
     with pytest.raises(InputError, match="ids has 2 entries but 1 sequence"):
         res.to_frame(["a", "b"])
+
+
+def _count_passes(monkeypatch) -> list[int]:
+    """Patch `load_pretrained` so every forward pass (one window, one batch row) is counted."""
+    import helixforge.lm.inference as inference
+
+    original, rows = inference.load_pretrained, []
+
+    def counted(*args, **kwargs):
+        model, tok = original(*args, **kwargs)
+        model.register_forward_hook(lambda m, a, kw, out: rows.append(kw["input_ids"].shape[0]),
+                                    with_kwargs=True)  # fmt: skip
+        return model, tok
+
+    monkeypatch.setattr(inference, "load_pretrained", counted)
+    return rows
+
+
+@pytest.mark.parametrize("model", ["published_bert", "tiny_dna_decoder"])
+def test_score_says_how_many_forward_passes_before_the_work(model, request, monkeypatch):
+    import re
+
+    path = request.getfixturevalue(model)
+    rows, said = _count_passes(monkeypatch), []
+    seqs = ["ACGTTGCA" * 40, "ACGTAC", "TTGACCA" * 30]
+    score(path, seqs, batch_size=16, max_len=24, device="cpu", log=lambda m: rows and
+          pytest.fail("logged after the work") or said.append(m))  # fmt: skip
+    assert len(said) == 1
+    announced = int(re.search(r"([\d,]+) forward passes", said[0]).group(1).replace(",", ""))
+    assert announced == sum(rows) > len(seqs)
+    assert "long job" not in said[0]
+
+
+def test_a_very_long_pseudo_log_likelihood_job_says_what_makes_it_cheaper():
+    from helixforge.lm.inference import score_cost
+
+    text = score_cost([200_000], 510, False, 64, n_special=2)
+    assert "200,000 forward passes of a window of up to 512 tokens" in text
+    assert "--max-len" in text and "long job" in text
+    assert "long job" not in score_cost([200_000], 510, True, 64, n_special=2, prefix=1)

@@ -383,7 +383,7 @@ def score_cmd(
         model, input_path, out_path, per_position=per_position, column=sequence_col,
         id_column=id_col, batch_size=batch_size, max_len=max_len, device=require_device(device),
         threads=resolve_jobs(jobs), trust_remote_code=trust_remote_code, overwrite=overwrite,
-        quiet=quiet,
+        quiet=quiet, log=logger(quiet),
     )  # fmt: skip
     out.print(
         f"{n} sequences scored ({objective}; {n_err} rows rejected) → {out_path}", markup=False

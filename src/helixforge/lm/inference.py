@@ -16,8 +16,9 @@ not, each with at least half a window of left context (the strided perplexity re
 
 from __future__ import annotations
 
+import math
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -210,10 +211,12 @@ def score(
     device: str = "auto",
     trust_remote_code: bool = False,
     quiet: bool = True,
+    log: Callable[[str], None] | None = None,
 ) -> ScoreResult:
     """Pseudo-log-likelihood (encoders) or log-likelihood (decoders) per sequence and position.
 
-    `sequences` as for `embed` (one string is one sequence; [UNK] characters are refused)."""
+    `sequences` as for `embed` (one string is one sequence; [UNK] characters are refused).
+    Before any work `log` gets the number of forward passes it will take (`score_cost`)."""
     from helixforge.core.training import resolve_device
 
     batch_size, max_len = _check_options(batch_size, max_len)
@@ -225,6 +228,10 @@ def score(
     body = _window_len(model_dir, model, tok, max_len)
     causal = is_causal_config(model.config)
     all_ids = tok.tokenize_ids(_input_sequences(sequences, tok))
+    if log is not None:
+        lengths = [len(ids) for ids in all_ids]
+        prefix = len(tok.affixes()[0])
+        log(score_cost(lengths, body, causal, batch_size, n_special=tok.n_special, prefix=prefix))
     per_position = []
     from helixforge.core.progress import progress
 
@@ -244,6 +251,57 @@ def score(
         tokens=[tok.hf.convert_ids_to_tokens(ids) for ids in all_ids],
         objective="log-likelihood" if causal else "pseudo-log-likelihood",
     )
+
+
+# Above this many forward passes `score_cost` says how to make scoring cheaper.
+MANY_PASSES = 20_000
+
+
+def score_cost(
+    lengths: Sequence[int],
+    body: int,
+    causal: bool,
+    batch_size: int,
+    *,
+    n_special: int = 0,
+    prefix: int = 0,
+) -> str:
+    """What `score` will cost, said before the work: forward passes of one window each.
+
+    Pseudo-log-likelihood masks one position per pass, so an encoder takes one pass per token
+    (a 200 kb record with a single-base tokenizer: 200,000 passes, whatever the window); a
+    decoder takes one pass per window, windows advancing by half a window. Above
+    `MANY_PASSES` the text says what makes it cheaper (there is no option that skips
+    positions). `body`: tokens per window; `prefix`: begin tokens a decoder window starts with."""
+    tokens = sum(lengths)
+    window = body + n_special
+    if causal:
+        size = body + prefix  # as in `_score_causal`
+        half = max(1, size // 2)
+        passes = sum(
+            1 + max(0, math.ceil((n + prefix - size) / half)) for n in lengths if n + prefix > 1
+        )
+        what = "log-likelihood: one pass per window, windows overlapping by half"
+    else:
+        passes = tokens
+        what = "pseudo-log-likelihood: one pass per token, each with that token masked"
+    text = (
+        f"scoring {len(lengths):,} sequence(s), {tokens:,} tokens: {passes:,} forward passes "
+        f"of a window of up to {window:,} tokens, {math.ceil(passes / batch_size):,}+ batches "
+        f"of {batch_size} ({what})"
+    )
+    if passes >= MANY_PASSES:
+        text += (
+            "; this is a long job. Cheaper: a smaller --max-len (each pass reads a shorter "
+            "window: less context, proportionally less work), a larger --batch-size on a GPU "
+            "(--device cuda), a tokenizer with fewer tokens per base (k-mer / BPE), scoring "
+            "only the region of interest, or a causal (decoder) model, which needs one pass "
+            "per half window"
+            if not causal
+            else "; this is a long job. Cheaper: a GPU (--device cuda) or only the region of "
+            "interest"
+        )
+    return text
 
 
 def _assign_masked_windows(n: int, body: int) -> list[tuple[int, int, list[int]]]:

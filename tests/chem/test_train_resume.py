@@ -193,3 +193,36 @@ def test_an_interrupt_while_the_run_directory_is_written_keeps_the_finished_memb
     train_property_model(table_csv, "smiles", ["logp_like"], out=run, resume=True, **kw)
     assert calls == []  # both members loaded, none trained again
     assert_same_run(whole.run_dir, run)
+
+
+def test_a_damaged_stored_member_is_trained_again_not_a_failed_resume(
+    table_csv, fast_gbm, tmp_path, monkeypatch
+):
+    kw = dict(model="gbm", model_params=fast_gbm, ensemble=2)
+    run = tmp_path / "run"
+    _count_fits(monkeypatch, fail_at=2)
+    with pytest.raises(Interrupted):
+        train_property_model(table_csv, "smiles", ["logp_like"], out=run, **kw)
+    member = next((tmp_path / ".run.partial" / CHECKPOINTS / MEMBERS).glob("gbm-*-seed0"))
+    held = member / "valid_pred.npz"
+    held.write_bytes(held.read_bytes()[: held.stat().st_size // 2])  # a truncated .npz
+    calls = _count_fits(monkeypatch)
+    logs: list[str] = []
+    train_property_model(
+        table_csv, "smiles", ["logp_like"], out=run, resume=True, log=logs.append, **kw
+    )
+    assert len(calls) == 2 and any("cannot be read" in m for m in logs)
+
+
+def test_the_resume_key_of_a_dataframe_sees_row_order_and_column_names():
+    import pandas as pd
+
+    from helixforge.chem.train import _resume_key
+
+    df = pd.DataFrame(
+        {"smiles": ["CCO", "c1ccccc1", "CCN"], "a": [1.0, 2.0, 3.0], "b": [5.0, 1.0, 7.0]}
+    )
+    key = _resume_key(df)["data"]
+    assert _resume_key(df.copy())["data"] == key
+    assert _resume_key(df.iloc[[2, 0, 1]])["data"] != key  # rows reordered with their index
+    assert _resume_key(df.rename(columns={"a": "b", "b": "a"}))["data"] != key

@@ -430,8 +430,12 @@ def _resume_key(data, **options: Any) -> dict[str, Any]:
     (a DataFrame's content hash) and every option that changes the result."""
     from helixforge.core.artifacts import sha256_file
 
-    if isinstance(data, pd.DataFrame):
-        digest = str(int(pd.util.hash_pandas_object(data, index=True).sum() % (1 << 63)))
+    if isinstance(data, pd.DataFrame):  # rows in order, and the column names (a sum ignored both)
+        import hashlib
+
+        h = hashlib.sha256(json.dumps([str(c) for c in data.columns]).encode())
+        h.update(pd.util.hash_pandas_object(data, index=True).to_numpy().tobytes())
+        digest = h.hexdigest()
     else:
         digest = sha256_file(data)
     return {"data": digest, **json.loads(json.dumps(options, default=str))}
@@ -545,6 +549,7 @@ def _restore_member(model, where: Path, key: dict[str, Any], log: Log) -> bool:
     """Load the member stored in `where` into `model` when its key is `key`; False when none
     is stored, or (logged) when it was made with another key or cannot be read."""
     import shutil
+    import zipfile
 
     import numpy as np
 
@@ -565,7 +570,7 @@ def _restore_member(model, where: Path, key: dict[str, Any], log: Log) -> bool:
         if state.get("valid_pred") is not None:
             with np.load(where / "valid_pred.npz", allow_pickle=False) as npz:
                 held = [np.asarray(npz[f"arr_{j}"]) for j in range(int(state["valid_pred"]))]
-    except (HelixError, OSError, ValueError, KeyError) as exc:
+    except (HelixError, OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
         log(f"{where.name}: cannot be read ({exc}); training it again")
         return False
     model.__dict__.clear()

@@ -152,3 +152,16 @@ def test_a_reference_that_is_not_a_regular_file_is_named(tmp_path):
         with pytest.raises(InputError, match="named pipe"):
             M.load_fcd_reference(tmp_path / "pipe.smi", cache_dir=tmp_path / "cache")
     assert not (tmp_path / "cache").exists()
+
+
+@needs_fcd
+def test_a_reference_without_two_valid_smiles_names_the_file(tmp_path):
+    """A Parquet reference whose SMILES column holds numbers (or a table of unparsable rows)
+    gave 'FCD needs at least 2 valid molecules, got 0', naming neither the file nor why."""
+    import pandas as pd
+
+    ref = tmp_path / "ref.parquet"
+    pd.DataFrame({"smiles": [1, 2, 3]}).to_parquet(ref)
+    with pytest.raises(InputError, match=r"ref\.parquet: fewer than 2 rows .*\(3 left out"):
+        M.reference_fcd_stats(ref, cache_dir=tmp_path / "cache")
+    assert not (tmp_path / "cache").exists()

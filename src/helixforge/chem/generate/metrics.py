@@ -506,7 +506,18 @@ def reference_fcd_stats(
     skipped = [0]
     if log:
         log(f"FCD reference statistics for {p} (once; cached in {d})")
-    stats = chemnet_stats(_read_reference_smiles(p, column, skipped))
+    try:
+        stats = chemnet_stats(_read_reference_smiles(p, column, skipped))
+    except InputError as exc:
+        if not exc.message.startswith("FCD needs at least 2"):
+            raise
+        # 'FCD needs at least 2 valid molecules, got 0' named neither the file nor why
+        raise InputError(
+            f"{p}: fewer than 2 rows hold a valid SMILES ({skipped[0]} left out: empty, not "
+            "text or not parsable by RDKit); an FCD reference needs thousands",
+            hint="pass a SMILES table with a 'smiles' column (e.g. MOSES test), or an .npz "
+            "of FCD statistics",
+        ) from None
     d.mkdir(parents=True, exist_ok=True)
     stats.save(cached, meta={"file": str(p), "sha256": file_sha, "molecules": stats.n,
                              "skipped": skipped[0], "rdkit": rdkit.__version__})  # fmt: skip

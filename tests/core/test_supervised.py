@@ -356,10 +356,11 @@ def test_class_labels_match_across_spellings():
     from helixforge.core.supervised.tasks import class_indices
 
     idx, unknown = class_indices(
-        [True, "TRUE", "false", 1, "1.0", " 0 ", None, "", "yes"], [0.0, 1.0]
+        [True, "TRUE", "false", 1, "1.0", " 0 ", "Yes", "NO", None, "", "maybe"], [0.0, 1.0]
     )
-    assert idx[:6].tolist() == [1, 1, 0, 1, 1, 0] and np.isnan(idx[6:]).all()
-    assert unknown.tolist() == [False] * 8 + [True]
+    assert idx[:8].tolist() == [1, 1, 0, 1, 1, 0, 1, 0] and np.isnan(idx[8:]).all()
+    assert unknown.tolist() == [False] * 10 + [True]
+    assert class_indices([1, 0], ["no", "yes"])[0].tolist() == [1, 0]  # trained on yes/no
     idx, _ = class_indices([1.0, 0.0, "TRUE"], ["False", "True"])  # trained on text True/False
     assert idx.tolist() == [1, 0, 1]
     assert class_indices([" rich", "poor"], ["poor", "rich"])[0].tolist() == [1, 0]
@@ -524,3 +525,27 @@ def test_a_trained_run_of_no_path_is_named():
     for bad in (None, "", 5):
         with pytest.raises(InputError, match="a run directory is needed"):
             TrainedRun(bad, loader=lambda *a: None)
+
+
+@pytest.mark.parametrize(
+    "pair, negative",
+    [
+        (["active", "inactive"], "inactive"),
+        (["Yes", "no"], "no"),
+        (["BBB+", "BBB-"], "BBB-"),
+        (["toxic", "non-toxic"], "non-toxic"),
+        (["CYP3A4 inhibitor", "CYP3A4 non-inhibitor"], "CYP3A4 non-inhibitor"),
+        (["hERG  blocker", "hERG not blocker"], "hERG not blocker"),
+        (["benign", "pathogenic"], "benign"),  # no negation named: sorted order kept
+    ],
+)
+def test_a_binary_text_target_puts_its_negative_class_first_in_every_domain(pair, negative):
+    # T_prob is P(class 1): 'active'/'inactive' sorted made it P(inactive) in dna and lm runs
+    # too (chem alone had the fix), and PR-AUC / F1 scored the negatives as hits.
+    from helixforge.core.supervised.tasks import encode_labels
+
+    labels = pd.DataFrame({"t": [pair[1], pair[0], pair[1], None]})
+    y, classes = encode_labels(labels, ["t"], ["binary"])
+    assert classes["t"][0] == negative
+    assert y[:3, 0].tolist() == [float(classes["t"].index(v)) for v in (pair[1], pair[0], pair[1])]
+    assert np.isnan(y[3, 0])

@@ -259,50 +259,6 @@ def _drop_unknown_classes(
     return df
 
 
-# How a binary assay's negative class is spelled: the class whose `_prob` column would be
-# P(no) otherwise. Pairs by negation ('active' / 'inactive', 'toxic' / 'non-toxic',
-# 'BBB+' / 'BBB-') are recognised whatever the words.
-_NEGATIVE_WORDS = frozenset(
-    {"no", "n", "false", "f", "negative", "neg", "inactive", "none", "absent", "decoy", "fail",
-     "failed", "np", "nontoxic", "non-toxic", "safe", "-"}
-)  # fmt: skip
-_NEGATING_PREFIXES = ("non-", "non ", "non", "not-", "not ", "not", "in", "un", "im")
-
-
-def _is_negation(text: str, other: str) -> bool:
-    """`text` negates `other`: 'inactive' of 'active', 'non-binder' of 'binder', 'BBB-' of
-    'BBB+' (both compared without case or outer spaces)."""
-    if text[:-1] == other[:-1] and text.endswith("-") and other.endswith("+"):
-        return True
-    return any(text == p + other for p in _NEGATING_PREFIXES)
-
-
-def _negative_class_first(
-    y: np.ndarray, classes: dict[str, list[Any]], targets: Sequence[str]
-) -> tuple[np.ndarray, dict[str, list[Any]]]:
-    """Binary text classes with the negative one first, so that `T_prob` is P(positive).
-
-    `encode_labels` sorts the classes and makes the second the positive one: right for 0/1,
-    No/Yes, FALSE/TRUE, but 'active' / 'inactive' made P(inactive) the probability, and
-    'Yes' / 'no' (capitals sort first) P(no) — and PR-AUC, F1 and the report scored the
-    negative class as the hit. A class named as a negative ('no', 'inactive', 'non-toxic',
-    'BBB-', see `_NEGATIVE_WORDS`) or as the negation of the other becomes class 0 when the
-    other one is not such a name too; anything else keeps the sorted order."""
-    y = y.copy()
-    out = dict(classes)
-    for j, t in enumerate(targets):
-        cls = classes.get(t)
-        if cls is None or len(cls) != 2 or not all(isinstance(c, str) for c in cls):
-            continue
-        a, b = (" ".join(c.split()).casefold() for c in cls)
-        neg_a = a in _NEGATIVE_WORDS or _is_negation(a, b)
-        neg_b = b in _NEGATIVE_WORDS or _is_negation(b, a)
-        if neg_b and not neg_a:
-            out[t] = [cls[1], cls[0]]
-            y[:, j] = 1.0 - y[:, j]  # NaN (missing) stays NaN
-    return y, out
-
-
 def load_property_table(
     data: str | os.PathLike | pd.DataFrame,
     smiles_col: str,
@@ -348,7 +304,6 @@ def load_property_table(
     task_types, notes = resolve_tasks(task, df, targets, source=source)
     notes = label_notes + notes
     y_rows, classes = encode_labels(df, targets, task_types)
-    y_rows, classes = _negative_class_first(y_rows, classes, targets)
     enc = df.copy()
     for j, t in enumerate(targets):
         enc[t] = y_rows[:, j]

@@ -160,9 +160,11 @@ def encode_labels(
 ) -> tuple[np.ndarray, dict[str, list[Any]]]:
     """(n, T) float matrix (NaN = missing) and the classes of each classification target.
 
-    Regression: the numbers. Binary: 0/1 indices into the sorted classes; a numeric target whose
-    labels are within {0, 1} always has classes [0, 1]. Multiclass: indices into the sorted
-    classes. Classes are plain Python values (float or str) in index order."""
+    Regression: the numbers. Binary: 0/1 indices into the sorted classes, the negative one
+    first when the text names it (`negative_class_first`), so class 1 — `T_prob` — is the
+    positive; a numeric target whose labels are within {0, 1} always has classes [0, 1].
+    Multiclass: indices into the sorted classes. Classes are plain Python values (float or
+    str) in index order."""
     y = np.full((len(labels), len(targets)), np.nan)
     classes: dict[str, list[Any]] = {}
     for j, (t, tt) in enumerate(zip(targets, task_types)):
@@ -174,21 +176,63 @@ def encode_labels(
         uniq = sorted(s.unique().tolist())
         if tt == "binary" and pd.api.types.is_float_dtype(s) and set(uniq) <= {0.0, 1.0}:
             uniq = [0.0, 1.0]
+        if tt == "binary":
+            uniq = negative_class_first(uniq)
         classes[t] = uniq
         lookup = {v: i for i, v in enumerate(uniq)}
         y[pos, j] = [lookup[v] for v in s.tolist()]
     return y, classes
 
 
-_BOOL_WORDS = {"true": 1.0, "false": 0.0}
+# How a binary assay's negative class is spelled: the class whose `_prob` column would be
+# P(no) otherwise. Pairs by negation ('active' / 'inactive', 'toxic' / 'non-toxic',
+# 'BBB+' / 'BBB-', 'CYP3A4 inhibitor' / 'CYP3A4 non-inhibitor') are recognised whatever the words.
+_NEGATIVE_WORDS = frozenset(
+    {"no", "n", "false", "f", "negative", "neg", "inactive", "none", "absent", "decoy", "fail",
+     "failed", "np", "nontoxic", "non-toxic", "safe", "-"}
+)  # fmt: skip
+_NEGATING_PREFIXES = ("non-", "non ", "non", "not-", "not ", "not", "in", "un", "im")
+
+
+def _is_negation(text: str, other: str) -> bool:
+    """`text` negates `other`: 'inactive' of 'active', 'non-binder' of 'binder', 'BBB-' of
+    'BBB+', and the same after shared leading words ('CYP3A4 non-inhibitor' of 'CYP3A4
+    inhibitor', 'hERG not blocker' of 'hERG blocker'); both casefolded, spaces collapsed."""
+    a, b = text.split(), other.split()
+    shared = 0
+    while shared < min(len(a), len(b)) - 1 and a[shared] == b[shared]:
+        shared += 1
+    text, other = " ".join(a[shared:]), " ".join(b[shared:])
+    if text[:-1] == other[:-1] and text.endswith("-") and other.endswith("+"):
+        return True
+    return any(text == p + other for p in _NEGATING_PREFIXES)
+
+
+def negative_class_first(classes: list[Any]) -> list[Any]:
+    """Two text classes with the negative one first, so that class 1 (`T_prob`) is P(positive).
+
+    Sorted order is right for 0/1, No/Yes, FALSE/TRUE, but 'active' / 'inactive' made
+    P(inactive) the probability and 'Yes' / 'no' (capitals sort first) P(no) — and PR-AUC,
+    F1 and the report scored the negative class as the hit. A class named as a negative ('no',
+    'inactive', 'non-toxic', 'BBB-': `_NEGATIVE_WORDS`) or as the negation of the other goes
+    first when the other is not such a name too; anything else keeps its order."""
+    if len(classes) != 2 or not all(isinstance(c, str) for c in classes):
+        return classes
+    a, b = (" ".join(c.split()).casefold() for c in classes)
+    neg_a = a in _NEGATIVE_WORDS or _is_negation(a, b)
+    neg_b = b in _NEGATIVE_WORDS or _is_negation(b, a)
+    return [classes[1], classes[0]] if neg_b and not neg_a else classes
+
+
+_BOOL_WORDS = {"true": 1.0, "false": 0.0, "yes": 1.0, "no": 0.0}
 
 
 def class_key(value: Any) -> Any:
     """How a class label is matched against a trained model's classes, whatever the file
-    spelled it as: booleans and true/false in any case are 1.0/0.0, numbers and numeric text
-    are floats ('1', 1, '1.0' → 1.0), other text is stripped and matched in any case. A
-    parquet bool column, an R TRUE/FALSE, a pandas True/False and 0/1 labels thus name the
-    same two classes."""
+    spelled it as: booleans, true/false and yes/no in any case are 1.0/0.0, numbers and
+    numeric text are floats ('1', 1, '1.0' → 1.0), other text is stripped and matched in any
+    case. A parquet bool column, an R TRUE/FALSE, a pandas True/False, Yes/No and 0/1 labels
+    thus name the same two classes."""
     if isinstance(value, bool | np.bool_ | int | float | np.integer | np.floating):
         return float(value)
     text = str(value).strip()

@@ -171,7 +171,7 @@ def index_cmd(
 
     The index is built beside --out and swapped in when finished: an existing index is never
     lost, even if the build is killed. A killed or interrupted build continues from its last
-    finished contig with --resume (same genome, enzyme and PAMs; the seed tables are redone).
+    finished contig (or seed-table part) with --resume (same genome, enzyme and PAMs).
 
     Example: helix crispr index ecoli.fna.gz --enzyme spcas9 -o ecoli.spcas9.idx
     """

@@ -549,3 +549,39 @@ def test_a_binary_text_target_puts_its_negative_class_first_in_every_domain(pair
     assert classes["t"][0] == negative
     assert y[:3, 0].tolist() == [float(classes["t"].index(v)) for v in (pair[1], pair[0], pair[1])]
     assert np.isnan(y[3, 0])
+
+
+def test_whole_number_labels_read_as_classes_say_so_and_how_to_undo_it():
+    # rounded logP (3..20 distinct integers) became a multiclass task with one progress line
+    from helixforge.core.supervised.tasks import resolve_tasks
+
+    labels = pd.DataFrame({"lipo": [1.0, 2.0, 3.0, 4.0] * 10})
+    types, notes = resolve_tasks("auto", labels, ["lipo"], source="lipo.csv")
+    assert types == ["multiclass"]
+    assert any("4 distinct whole-number values" in n and "--task regression" in n for n in notes)
+    types, notes = resolve_tasks("regression", labels, ["lipo"], source="lipo.csv")
+    assert types == ["regression"] and notes == []
+
+
+def test_too_many_text_classes_name_the_file_and_the_column():
+    from helixforge.core.supervised.tasks import resolve_tasks
+
+    labels = pd.DataFrame({"dG": [f"-{i}.5 kcal/mol" for i in range(60)]})
+    with pytest.raises(ConfigError, match=r"freesolv\.csv: target 'dG': text labels with 60"):
+        resolve_tasks("auto", labels, ["dG"], source="freesolv.csv")
+
+
+def test_every_target_with_a_single_value_is_named_at_once():
+    from helixforge.core.supervised import LabelledData
+    from helixforge.core.supervised.tasks import check_learnable
+
+    n = 30
+    y = np.column_stack([np.zeros(n), np.arange(n) % 2, np.zeros(n), np.ones(n)])
+    data = LabelledData(
+        frame=pd.DataFrame(index=range(n)), inputs=[f"s{i}" for i in range(n)], y=y,
+        targets=["a", "b", "c", "d"], task_types=["binary"] * 4, errors=RowErrors(),
+        classes={t: [0.0, 1.0] for t in "abcd"},
+    )  # fmt: skip
+    with pytest.raises(ConfigError, match="3 of the 4 targets") as err:
+        check_learnable(data, "muv.csv")
+    assert "'a', 'c', 'd'" in err.value.message

@@ -98,8 +98,18 @@ def resolve_tasks(
     types: list[str] = []
     for t, name in zip(_task_list(task, len(targets)), targets):
         col = labels[name]
+        what = f"{source}: target {name!r}" if source else f"target {name!r}"
         if t == "auto":
-            t = detect_task(col)
+            try:
+                t = detect_task(col)
+            except ConfigError as exc:  # name the file and the column
+                raise ConfigError(f"{what}: {exc.message}", hint=exc.hint) from None
+            if t == "multiclass" and len(targets) == 1 and is_numeric_labels(col):
+                k = _present(col).nunique()
+                notes.append(
+                    f"{name}: its {k} distinct whole-number values are read as classes "
+                    "(multiclass); if they are measurements, pass --task regression"
+                )
             if t == "multiclass" and len(targets) > 1:
                 if not is_numeric_labels(col):
                     raise ConfigError(
@@ -113,8 +123,7 @@ def resolve_tasks(
             raise ConfigError(
                 f"--task {t!r}: unknown task", hint="use auto, regression, binary or multiclass"
             )
-        _check_declared(t, col, f"{source}: target {name!r}" if source else f"target {name!r}",
-                        len(targets))  # fmt: skip
+        _check_declared(t, col, what, len(targets))
         types.append(t)
     return types, notes
 
@@ -289,6 +298,15 @@ def check_learnable(data, source: str, label_option: str = "--label-col") -> Non
             hint="add rows, or check the input and label columns",
         )
     y = np.asarray(data.y, dtype=float).reshape(n, -1)
+    constant = [
+        t for j, t in enumerate(data.targets) if len(np.unique(y[:, j][~np.isnan(y[:, j])])) == 1
+    ]
+    if len(constant) > 1:  # name them all: one rerun, not one per target
+        raise ConfigError(
+            f"{len(constant)} of the {len(data.targets)} targets have one label value in every "
+            f"usable row of {source} (nothing to learn): {', '.join(map(repr, constant))}",
+            hint=f"leave them out of {label_option}, or check those columns",
+        )
     for j, target in enumerate(data.targets):
         values = np.unique(y[:, j][~np.isnan(y[:, j])])
         if len(values) == 0:  # the other targets have labels, this one none at all

@@ -65,6 +65,20 @@ def test_sdf_records_are_rows_and_broken_records_errors(tmp_path):
         assert frame["name"].tolist() == ["rec0"] and frame["catalog_id"].tolist() == ["Z0"]
 
 
+def test_sdf_id_col_no_record_has_is_refused_naming_the_items_there(tmp_path):
+    """--id-col id on records that say '> <catalog_id>' (or '> <ID>') gave an id column of
+    nothing but blanks without a word; a table's missing column is refused."""
+    (tmp_path / "lib.sdf").write_text(_sdf(["CCO", "c1ccccc1", "CCN"]))
+    with pytest.raises(ConfigError, match="--id-col 'ID': none of the first 2 SD records") as e:
+        list(read_library(tmp_path / "lib.sdf", chunk_size=2, id_col="ID"))
+    assert "'catalog_id'" in e.value.message and "case matters" in e.value.hint
+    # a record here and there without the item is a blank id, not an error
+    text = _sdf(["CCO", "CCN"]).replace(">  <catalog_id>\nZ0\n\n", "", 1)
+    (tmp_path / "some.sdf").write_text(text)
+    chunks = list(read_library(tmp_path / "some.sdf", chunk_size=5, id_col="catalog_id"))
+    assert chunks[0].frame["catalog_id"].isna().tolist() == [True, False]
+
+
 def test_sdf_record_missing_its_end_line_is_an_error_not_a_lost_molecule(tmp_path):
     """Two records run together (no '$$$$' between them): RDKit read the first molecule and
     dropped the second without a word, so 3 records in gave 2 rows and 0 errors."""

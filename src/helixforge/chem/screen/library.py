@@ -123,6 +123,8 @@ def _sdf_chunks(p: Path, chunk_size: int, id_col: str | None) -> Iterator[TableC
             values[id_col] = []
         errors = RowErrors(p)
         n = 0
+        first = True  # the id property is checked on the first chunk, before any work
+        props: list[str] = []
         try:
             for n, record in enumerate(_sd_records(fh), start=1):
                 blocks = sum(1 for line in record.splitlines() if line.rstrip() == b"M  END")
@@ -151,7 +153,11 @@ def _sdf_chunks(p: Path, chunk_size: int, id_col: str | None) -> Iterator[TableC
                     )
                     if id_col:
                         values[id_col].append(mol.GetProp(id_col) if mol.HasProp(id_col) else None)
+                        props = props or list(mol.GetPropNames())
                 if len(rows) + len(errors) == chunk_size:
+                    if first:
+                        _check_id_property(p, id_col, values, props)
+                        first = False
                     yield TableChunk(pd.DataFrame(values, index=rows), errors)
                     rows, errors = [], RowErrors(p)
                     values = {k: [] for k in values}
@@ -160,9 +166,29 @@ def _sdf_chunks(p: Path, chunk_size: int, id_col: str | None) -> Iterator[TableC
         if n == 0:
             raise EmptyInputError(f"{p}: no SD records", hint="check that this is an SD file")
         if rows or len(errors):
+            if first:
+                _check_id_property(p, id_col, values, props)
             yield TableChunk(pd.DataFrame(values, index=rows), errors)
 
     return chunks()
+
+
+def _check_id_property(p: Path, id_col: str | None, values: dict, props: list[str]) -> None:
+    """Refuse an `--id-col` that no record of the first chunk has as a data item (a table's
+    missing column is refused; an SD file's gave an empty id column without a word, e.g. for
+    'id' when the records say '> <ID>')."""
+    if not id_col or not values[SDF_SMILES_COL]:
+        return
+    if any(v is not None for v in values[id_col]):
+        return
+    n = len(values[SDF_SMILES_COL])
+    found = ", ".join(repr(q) for q in props) if props else "none"
+    raise ConfigError(
+        f"{p}: --id-col {id_col!r}: none of the first {n} SD records has a data item "
+        f"'> <{id_col}>' (items of the first record: {found})",
+        hint="pass --id-col with one of those names (case matters), or leave it out "
+        f"(the record titles are the {SDF_NAME_COL!r} column)",
+    )
 
 
 def library_digest(path: str | os.PathLike, count: bool = False) -> tuple[str, int | None]:

@@ -186,3 +186,19 @@ def test_a_hold_out_with_no_validation_window_is_refused(tmp_path):
             FastaCorpus(f, window=100, holdout=[name])
     c = FastaCorpus(f, window=100, holdout=["tiny", "ok"])  # one usable record is enough
     assert c.validation(2) and [n for n, _ in c.train] == ["big", "gap"]
+
+
+def test_a_line_check_keeps_refused_lines_out_of_training_and_validation(tmp_path):
+    from helixforge.lm.corpus import open_corpus
+
+    good = [f"ACGT{'ACGT' * (i % 5)}" for i in range(40)]
+    good[9] = "hello world"  # line 10: a validation line (every 5th)
+    good[12] = "ACGT-ACGT"  # line 13: a training line
+    (tmp_path / "c.txt").write_text("\n".join(good) + "\n")
+    check = lambda s: "not DNA" if set(s) - set("ACGT") else None  # noqa: E731
+    corpus = open_corpus(tmp_path / "c.txt", valid_every=5, check=check)
+    drawn = set(corpus.sample(200)) | set(corpus.validation(100))
+    assert "hello world" not in drawn and "ACGT-ACGT" not in drawn
+    assert corpus.rejected_lines() == {10: ("hello world", "not DNA"), 13: ("ACGT-ACGT", "not DNA")}
+    unchecked = open_corpus(tmp_path / "c.txt", valid_every=5)
+    assert "hello world" in unchecked.validation(100) and unchecked.rejected_lines() == {}

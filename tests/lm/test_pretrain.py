@@ -220,3 +220,27 @@ def test_one_holdout_name_is_one_record_and_a_missing_corpus_is_named(genome, tm
     assert res.steps == 1
     with pytest.raises(InputError, match="corpus is None"):
         pretrain(None, "dna-char", steps=1, out=tmp_path / "n", **kw)
+
+
+def test_lines_that_are_not_sequences_are_left_out_listed_and_counted(tmp_path):
+    """A DNA text corpus with a 'hello world' line (under require_dna_text's corpus-level 10 %)
+    trained on it silently; now such lines go to errors.csv, the log and metrics.json."""
+    import random
+
+    rng = random.Random(0)
+    lines = ["".join(rng.choice("ACGT") for _ in range(60)) for _ in range(60)]
+    lines[4], lines[30] = "hello world", "ACGT-ACGT"  # file lines 5 and 31
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("\n".join(lines) + "\n")
+    notes: list[str] = []
+    res = pretrain(corpus, "dna-char", size=MICRO, max_len=32, steps=1, batch_size=2,
+                   out=tmp_path / "p", threads=1, device="cpu", log=notes.append)  # fmt: skip
+    (note,) = [n for n in notes if "not sequences" in n]
+    assert "2 corpus line(s)" in note and "(line 5, 31;" in note
+    assert res.rejected_lines == 2
+    assert json.loads((tmp_path / "p" / "metrics.json").read_text())["rejected_lines"] == 2
+    import pandas as pd
+
+    errors = pd.read_csv(tmp_path / "p" / "errors.csv")
+    assert errors["row"].tolist() == [5, 31]
+    assert errors["value"].tolist() == ["hello world", "ACGT-ACGT"]

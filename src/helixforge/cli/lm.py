@@ -171,9 +171,12 @@ def pretrain_cmd(
         if r.final_valid_loss is None
         else f"{r.final_valid_loss:.4f} (perplexity {r.final_valid_perplexity:.3f})"
     )
+    left_out = (
+        f"; {r.rejected_lines:,} corpus lines left out (errors.csv)" if r.rejected_lines else ""
+    )
     out.print(
         f"{r.parameters:,} parameters, {r.steps} steps, {r.tokens_seen:,} tokens, "
-        f"{r.tokens_per_second:.0f} tokens/s; valid loss {vl} → {r.out}",
+        f"{r.tokens_per_second:.0f} tokens/s; valid loss {vl}{left_out} → {r.out}",
         markup=False,
     )
 

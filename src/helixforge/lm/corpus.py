@@ -80,7 +80,7 @@ def open_corpus(path: str | os.PathLike, *, window: int = 512, seed: int = 0, **
         return FastaCorpus(
             p, window=window, seed=seed, **{k: v for k, v in kwargs.items() if k in keys}
         )
-    keys = {"column", "valid_every", "enumerate_smiles", "shuffle_buffer"}
+    keys = {"column", "valid_every", "enumerate_smiles", "shuffle_buffer", "check"}
     return LineCorpus(
         p, seed=seed, smiles=kind == "smiles", **{k: v for k, v in kwargs.items() if k in keys}
     )

@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import os
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -36,8 +36,14 @@ class LineCorpus:
         valid_every: int = 50,
         enumerate_smiles: bool = False,
         shuffle_buffer: int = 10_000,
+        check: Callable[[str], str | None] | None = None,
     ):
         self.path = Path(path)
+        # `check(value)`: why a line is not a sequence for the tokenizer, or None. Such lines
+        # are neither trained nor validated on; `rejected` maps their line number to
+        # (value, reason) (complete after `rejected_lines`).
+        self.check = check
+        self.rejected: dict[int, tuple[str, str]] = {}
         self.seed = seed
         self.smiles = smiles
         self.column = column
@@ -116,6 +122,11 @@ class LineCorpus:
                     if self._col_index >= len(parts):
                         continue
                     value = parts[self._col_index].strip()
+                if value and self.check is not None:
+                    why = self.check(value)
+                    if why:
+                        self.rejected.setdefault(i, (value, why))
+                        continue
                 if value:
                     yield i, value
 
@@ -176,6 +187,13 @@ class LineCorpus:
                 if len(out) >= n:
                     break
         return out
+
+    def rejected_lines(self) -> dict[int, tuple[str, str]]:
+        """Every line `check` refuses (line number → (value, reason)), from one pass."""
+        if self.check is not None:
+            for _ in self._lines():
+                pass
+        return dict(sorted(self.rejected.items()))
 
     def state(self) -> dict[str, Any]:
         # The shuffle buffer is not saved: on resume it refills from where the stream stopped.

@@ -57,6 +57,8 @@ class PretrainResult:
     history: list[dict[str, float]] = field(default_factory=list)
     final_valid_loss: float | None = None
     final_valid_perplexity: float | None = None
+    # corpus lines that are not sequences for the tokenizer: left out, listed in errors.csv
+    rejected_lines: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -267,6 +269,7 @@ def _write_outputs(opts: PretrainOptions, job: PretrainJob, resume_key: dict) ->
         "tokens_seen": state["tokens"],
         "corpus": str(opts.corpus),
         "corpus_description": job.reader.describe(),
+        "rejected_lines": len(getattr(job.reader, "rejected", {})),
         "seed": opts.seed,
     }
     return write_pretrain_outputs(

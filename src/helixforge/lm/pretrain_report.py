@@ -51,6 +51,7 @@ def write_pretrain_outputs(
         history=history,
         final_valid_loss=last_valid,
         final_valid_perplexity=math.exp(min(last_valid, 50)) if last_valid is not None else None,
+        rejected_lines=int(meta.get("rejected_lines", 0)),
     )
     run = RunDir(stage)
     # wall-clock figures go to timings.json: every other file is the same bytes for the same
@@ -71,7 +72,13 @@ def write_pretrain_outputs(
         title,
         {
             "Data": f"{meta['corpus_description']}. Tokenizer {meta['tokenizer']}, windows of "
-            f"{meta['max_len']} tokens.",
+            f"{meta['max_len']} tokens."
+            + (
+                f" {meta['rejected_lines']:,} corpus line(s) that are not sequences for the "
+                "tokenizer were left out (errors.csv)."
+                if meta.get("rejected_lines")
+                else ""
+            ),
             "Training": f"{meta['steps']} steps × {meta['batch_size'] * meta['accumulate']} "
             f"sequences, {state['tokens']:,} tokens, lr {meta['lr']}, seed {meta['seed']}.",
             "Validation": valid_text,

@@ -234,6 +234,15 @@ def prepare_output(opts: PretrainOptions, log: Log) -> tuple[bool, dict[str, Any
     return resume, resume_key
 
 
+def line_check(spec) -> Callable[[str], str | None] | None:
+    """Why a corpus line is not a sequence for this tokenizer (`SequenceCheck.row_problem`, the
+    rule of `lm predict | embed | score`), or None for tokenizers without a check."""
+    from helixforge.lm.tokenizer_backends import spec_check
+
+    check = spec_check(spec)
+    return check.row_problem if check is not None else None
+
+
 def load_tokenizer(tokenizer, corpus, seed: int, corpus_kw: dict) -> SequenceTokenizer:
     """A saved tokenizer directory, or one built from its spec (trained on a corpus sample)."""
     from helixforge.lm.corpus import sample_sequences
@@ -244,7 +253,8 @@ def load_tokenizer(tokenizer, corpus, seed: int, corpus_kw: dict) -> SequenceTok
     spec = parse_spec(str(tokenizer))
     sample = None
     if spec.needs_corpus or spec.kind == "smiles-atom":
-        sample = sample_sequences(corpus, 5000, window=1000, seed=seed, **corpus_kw)
+        check = line_check(spec)  # lines that are not sequences do not shape the vocabulary
+        sample = sample_sequences(corpus, 5000, window=1000, seed=seed, check=check, **corpus_kw)
     return get_tokenizer(str(tokenizer), sample)
 
 
@@ -273,11 +283,37 @@ def _open_reader(opts: PretrainOptions, tok: SequenceTokenizer, log: Log):
     window = (
         window_bases(tok, opts.corpus, opts.max_len, opts.seed) if kind == "fasta" else opts.max_len
     )
-    reader = open_corpus(opts.corpus, window=window, seed=opts.seed, **opts.corpus_kw)
+    check = line_check(tok.spec) if kind != "fasta" else None
+    extra = {"check": check} if check is not None else {}
+    reader = open_corpus(opts.corpus, window=window, seed=opts.seed, **opts.corpus_kw, **extra)
     log(reader.describe())
+    if check is not None:
+        _report_rejected_lines(opts, reader, str(tok.spec), log)
     if tok.spec.alphabet == "smiles" and kind == "smiles":
         _note_invalid_smiles(reader, log)
     return reader
+
+
+def _report_rejected_lines(opts: PretrainOptions, reader, tokenizer: str, log: Log) -> None:
+    """Corpus lines that are not sequences for the tokenizer (a 'hello world' line in a DNA
+    text corpus): left out of training and validation, listed in the run's errors.csv (file,
+    line, column, value, reason) and counted in metrics.json; the log names the first lines.
+    They were trained on silently when under `require_dna_text`'s corpus-level 10 %."""
+    from helixforge.core.errors import RowErrors
+
+    rejected = reader.rejected_lines()
+    errors = RowErrors(str(opts.corpus))
+    for line, (value, why) in rejected.items():
+        errors.add(line, opts.column, value, why)
+    errors.write(opts.stage / "errors.csv")
+    if rejected:
+        lines = list(rejected)
+        shown = ", ".join(map(str, lines[:10])) + (", …" if len(lines) > 10 else "")
+        log(
+            f"note: {len(lines):,} corpus line(s) are not sequences for the {tokenizer} "
+            f"tokenizer and are left out of training and validation (line {shown}; "
+            f"e.g. {rejected[lines[0]][1]}); see errors.csv in the run directory"
+        )
 
 
 def _note_invalid_smiles(reader, log: Log, n: int = 1000) -> None:

@@ -37,7 +37,8 @@ def register(app: typer.Typer) -> None:
 
 
 def _pct(x) -> str:
-    return "n/a" if x is None else f"{100 * x:.1f}%"
+    """A fraction as a percentage; 'n/a' when undefined (None, or NaN: no valid sample)."""
+    return "n/a" if x is None or x != x else f"{100 * x:.1f}%"
 
 
 @handle_errors
@@ -101,6 +102,13 @@ def generate_cmd(
         f"({s['sampling_seconds']:.1f} s sampling)",
         stderr=False,
     )
+    if s.get("truncated"):
+        say(
+            f"note: {s['truncated']} of {s['n']} samples reached --max-len {s['max_len']} "
+            "before their end token: counted invalid (a cut prefix is not the prior's "
+            "molecule); raise --max-len to let them finish",
+            "yellow",
+        )
     if fcd_value is None and (fcd_ref is not None or not quiet):
         say(fcd_text, "yellow" if fcd_ref is not None else None)
     elif not quiet:

@@ -209,3 +209,30 @@ def test_canonicalize_and_summaries_take_lists_only():
         canonicalize("CCO")  # it gave ['C', 'C', 'O']
     with pytest.raises(InputError, match="one string"):
         summarize_samples("CCO")
+
+
+def test_samples_cut_at_max_len_are_invalid_and_counted(tmp_path: Path):
+    """--max-len 1 gave validity 100%: every sample was cut after its first token, 'C', and
+    the prefix parsed. A sample without its end token is not the prior's molecule."""
+    import pandas as pd
+    from typer.testing import CliRunner
+
+    from helixforge.chem.generate.sampling import generate_molecules
+    from helixforge.cli.app import app
+
+    prior = tiny_prior()
+    ended: list[bool] = []
+    smiles, _ = prior.sample(40, seed=0, max_len=3, ended=ended)
+    assert len(ended) == 40 and not all(ended)
+    prior.save(tmp_path / "p")
+    s = generate_molecules(tmp_path / "p", 30, tmp_path / "g.csv", seed=0, max_len=1)
+    table = pd.read_csv(tmp_path / "g.csv")
+    assert s["valid"] == 0 and not table["valid"].any() and s["truncated"] > 0
+    long = generate_molecules(tmp_path / "p", 30, tmp_path / "l.csv", seed=0, max_len=400)
+    assert long["truncated"] == 0
+    args = ["chem", "generate", "--model", str(tmp_path / "p"), "--n", "20", "--max-len", "1",
+            "-o", str(tmp_path / "c.csv"), "-q"]  # fmt: skip
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 0, res.output
+    assert "validity 0.0%, uniqueness n/a" in res.output and "nan" not in res.output
+    assert "samples reached --max-len 1 before their end token" in res.output

@@ -432,8 +432,10 @@ class Prior:
                 syntax.update(grammar, tok, ~done)
             done |= tok == EOS
             if bool(done.all()):
+                self._ended = done
                 return ids[:, : t + 1], ll
             x = tok[:, None]
+        self._ended = done  # False: cut at max_len before its end token
         return ids, ll
 
     def sample(
@@ -446,10 +448,13 @@ class Prior:
         max_len: int = 128,
         grad: bool = False,
         constrained: bool = False,
+        ended: list[bool] | None = None,
     ) -> tuple[list[str], torch.Tensor]:
         """Sample `n` sequences → (decoded SMILES, log-likelihoods (n,)); see module doc.
         `constrained=True`: syntax-aware sampling (`sampling.SmilesSyntax`), and the returned
-        log-likelihood is that of the masked policy (`log_likelihood(..., constrained=True)`)."""
+        log-likelihood is that of the masked policy (`log_likelihood(..., constrained=True)`).
+        `ended`: a list that receives, per sequence, whether it reached its end token within
+        `max_len` (False: cut there; its decoded prefix may still parse as a molecule)."""
         if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 0:
             raise ConfigError(f"n must be a non-negative integer, not {n!r}")
         n = int(n)  # a NumPy integer (len of an array, np.int64(3)) is one
@@ -486,6 +491,8 @@ class Prior:
                     m, generator, float(temperature), max_len, bool(constrained)
                 )
                 smiles.extend(self.vocab.decode(row) for row in ids.tolist())
+                if ended is not None:
+                    ended.extend(bool(e) for e in self._ended.tolist())
                 if grad:
                     self.model.train(was_training)
                     limit = max_len if constrained and self.vocab.kind == "smiles" else None

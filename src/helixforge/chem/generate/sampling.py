@@ -94,11 +94,15 @@ def generate_molecules(
     check_output(out, overwrite=overwrite, kind="table", inputs=[model])
     prior = Prior.load(model, device=device)
     t0 = time.perf_counter()
+    ended: list[bool] = []
     smiles, ll = prior.sample(
-        n, seed=seed, temperature=float(temperature), max_len=max_len, constrained=constrained
-    )
+        n, seed=seed, temperature=float(temperature), max_len=max_len, constrained=constrained,
+        ended=ended,
+    )  # fmt: skip
     t_sample = time.perf_counter() - t0
-    canon = canonicalize(smiles)
+    # a sample cut at --max-len is a prefix, not the prior's molecule: 'C' of a longer chain
+    # parsed and was counted valid (--max-len 1: validity 100%, every sample 'C')
+    canon = [c if e else None for c, e in zip(canonicalize(smiles), ended, strict=True)]
     seen: set[str] = set()
     unique = []
     for c in canon:
@@ -123,6 +127,7 @@ def generate_molecules(
     summary = summarize_samples(canon, novel_flags)
     summary.update(
         out=str(out), seed=seed, temperature=float(temperature), constrained=bool(constrained),
+        truncated=ended.count(False), max_len=max_len,
         sampling_seconds=round(t_sample, 3), seconds=round(time.perf_counter() - t0, 3),
         novelty_reference=None if prior.novelty is None else {
             "items": prior.novelty.n_items, "false_positive_rate": prior.novelty.fp_rate},

@@ -126,3 +126,14 @@ def test_digest_counts_rows_for_the_eta(tmp_path):
     assert library_digest(tmp_path / "a.csv", count=True)[1] == 2
     assert library_digest(tmp_path / "a.sdf", count=True)[1] == 3
     assert len(library_digest(tmp_path / "a.csv")[0]) == 64
+
+
+def test_sdf_blank_records_are_errors_that_say_so(tmp_path):
+    """A blank record or a stray '$$$$' line was 'SD record could not be read by RDKit',
+    the same words as a broken molecule block."""
+    text = _sdf(["CCO", "CCN"])
+    first, second = text.split("$$$$\n")[:2]
+    (tmp_path / "lib.sdf").write_text(first + "$$$$\n\n\n\n$$$$\n$$$$\n" + second + "$$$$\n")
+    chunks = list(read_library(tmp_path / "lib.sdf", chunk_size=10))
+    assert _rows(chunks) == ([1, 4], [2, 3])
+    assert all("no molecule block" in e.reason for e in chunks[0].errors)

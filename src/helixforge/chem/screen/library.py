@@ -143,6 +143,14 @@ def _sdf_chunks(p: Path, chunk_size: int, id_col: str | None) -> Iterator[TableC
                         f"SD record holds {blocks} molecule blocks ('M  END' lines): a '$$$$' "
                         "line between them is missing",
                     )
+                elif blocks == 0:  # a blank record, a stray '$$$$', a cut-off block
+                    errors.add(
+                        n,
+                        SDF_SMILES_COL,
+                        None,
+                        "SD record holds no molecule block (no 'M  END' line): a blank record, "
+                        "a stray '$$$$' line or a cut-off block",
+                    )
                 elif mol is None:
                     errors.add(n, SDF_SMILES_COL, None, "SD record could not be read by RDKit")
                 else:

@@ -157,9 +157,12 @@ def finetune_prior_cmd(
         if s["val_nll_best"] is not None
         else "no held-out molecules (the last epoch is kept)"
     )
+    # '1 molecules' from 50 rows said nothing of the 49 repeats merged into it
+    repeats = s["rows_ok"] - s["molecules"]
+    merged = f", {repeats} repeats of a molecule merged" if repeats > 0 else ""
     say(
-        f"{s['molecules']} molecules ({s['held_out']} held out), best epoch {s['best_epoch']}, "
-        f"{nll} → {s['out']}/prior",
+        f"{s['molecules']} molecules from {s['rows']} rows{merged} ({s['held_out']} held out), "
+        f"best epoch {s['best_epoch']}, {nll} → {s['out']}/prior",
         stderr=False,
     )
     if s["errors"]:

@@ -26,3 +26,22 @@ def test_finetune_with_no_held_out_molecules_keeps_the_last_epoch(tmp_path: Path
     summary = json.loads((tmp_path / "ft" / "summary.json").read_text())  # strict JSON: no NaN
     assert summary["val_nll_before"] is None and "seconds" not in summary
     assert json.loads((tmp_path / "ft" / "timings.json").read_text())["seconds"] >= 0
+
+
+def test_the_summary_line_counts_rows_and_merged_repeats(tmp_path: Path):
+    """'1 molecules (0 held out)' from a 50-row file: the 49 repeats merged into the one
+    molecule were not accounted for anywhere on screen."""
+    from typer.testing import CliRunner
+
+    from helixforge.cli.app import app
+
+    base = tmp_path / "base"
+    Prior.from_config(Vocabulary.build(CORPUS), {"hidden_size": 16, "num_layers": 1}).save(base)
+    actives = tmp_path / "actives.csv"
+    actives.write_text("smiles\n" + "CCO\nOCC\n" * 5 + "CCN\nC1CC\n")
+    args = ["chem", "finetune-prior", str(actives), "--model", str(base), "-o",
+            str(tmp_path / "ft"), "--epochs", "1", "--val-fraction", "0", "-q"]  # fmt: skip
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 0, res.output
+    assert "2 molecules from 12 rows, 9 repeats of a molecule merged" in res.output
+    assert "1 rows rejected" in res.output

@@ -26,7 +26,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from helixforge.chem.admet.cards import ENDPOINT_NAMES
+from helixforge.chem.admet.cards import ENDPOINT_NAMES, PHYSICAL_RANGE
 from helixforge.chem.admet.physchem import PROPERTY_NAMES, physchem_columns
 from helixforge.chem.admet.weights import WEIGHTS_DIR, available_endpoints, load_booster
 from helixforge.chem.inputs import check_int, mol_list, smiles_list
@@ -180,6 +180,8 @@ class ADMETPanel:
             booster, meta = self._models[n]
             p = np.asarray(booster.predict(Xs, num_threads=self.n_threads), dtype=np.float64)
             values[n] = 10.0**p if meta.get("log_target") else p
+            if n in PHYSICAL_RANGE:  # boosting overshoots its labels' range (ppbr_az: 103 %)
+                np.clip(values[n], *PHYSICAL_RANGE[n], out=values[n])
         if self.properties:
             if mols is None:
                 raise InputError(

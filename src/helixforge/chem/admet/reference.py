@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
+from helixforge.chem.admet.cards import PHYSICAL_RANGE
 from helixforge.chem.admet.weights import WEIGHTS_DIR, checked_bytes, checked_json
 
 AD_THRESHOLD = 0.3
@@ -83,6 +84,8 @@ class Reference:
         if j is None:
             return np.full(len(v), np.nan)
         ref = self.values[: self.counts[name], j].astype(np.float64)
+        if name in PHYSICAL_RANGE:  # a reference built before the panel clipped its values
+            ref = np.clip(ref, *PHYSICAL_RANGE[name])
         lo = np.searchsorted(ref, v, side="left")
         hi = np.searchsorted(ref, v, side="right")
         pct = 100.0 * (lo + hi) / (2.0 * max(len(ref), 1))

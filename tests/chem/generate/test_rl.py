@@ -82,3 +82,14 @@ def test_rl_is_deterministic_by_seed():
         return ledger.history_frame()
 
     assert run(1).equals(run(1))
+
+
+def test_a_sequence_cut_at_max_len_is_no_molecule_to_score():
+    # a cut sequence's prefix often parses ('C', 'N'): it was scored, and the agent was
+    # rewarded for running out of tokens. With max_len 1 every non-empty sample is cut.
+    prior = tiny_prior(seed=0)
+    opts = {**RL_DEFAULTS, "batch_size": 32, "max_len": 1, "replay": 0}
+    rl = ReinforcementOptimizer(prior, opts, seed=0)
+    ledger = ScoringLedger(_scorer(), budget=50)
+    rl.step(0, ledger)
+    assert ledger.used == 0 and ledger.history_frame().empty

@@ -150,7 +150,11 @@ def _build_optimizer(name: str, cfg: DesignConfig, prior, seed: int, start: list
 
     t0 = time.perf_counter()
     if start is None:  # sample the start population from the prior
-        start, _ = prior.sample(cfg.ga["start_size"], seed=seed, max_len=cfg.rl["max_len"])
+        ended: list[bool] = []
+        start, _ = prior.sample(
+            cfg.ga["start_size"], seed=seed, max_len=cfg.rl["max_len"], ended=ended
+        )
+        start = [s for s, done in zip(start, ended) if done]  # a cut sequence is no molecule
     ga = GeneticOptimizer(cfg.ga, seed=seed, start=start)
     ga.sampling_seconds = time.perf_counter() - t0
     return ga

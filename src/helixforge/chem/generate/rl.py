@@ -105,13 +105,18 @@ class ReinforcementOptimizer:
 
         o = self.options
         t0 = time.perf_counter()
+        ended: list[bool] = []
         raw, agent_ll = self.agent.sample(
             o["batch_size"],
             generator=self.generator,
             temperature=o["temperature"],
             max_len=o["max_len"],
             grad=True,
+            ended=ended,
         )
+        # a sequence cut at max_len is no molecule, even when its prefix parses: scoring it
+        # would reward the agent for running out of tokens
+        raw = [s if done else "" for s, done in zip(raw, ended)]
         self.sampling_seconds += time.perf_counter() - t0
         canon, scores = ledger.evaluate(raw, step)
         t1 = time.perf_counter()

@@ -201,12 +201,16 @@ def heldout_nll(prior, rows: list[list[int]], batch_size: int = 512) -> float:
 
 
 def sample_validity(prior, n: int = 256, seed: int = 0) -> float:
-    """Fraction of `n` samples RDKit parses."""
+    """Fraction of `n` samples RDKit parses (a sample cut at max_len before its end token
+    counts as invalid, whatever its prefix)."""
     from rdkit import Chem, RDLogger
 
     RDLogger.DisableLog("rdApp.*")
-    smiles, _ = prior.sample(n, seed=seed)
-    return sum(bool(s) and Chem.MolFromSmiles(s) is not None for s in smiles) / max(n, 1)
+    ended: list[bool] = []
+    smiles, _ = prior.sample(n, seed=seed, ended=ended)
+    return sum(
+        done and bool(s) and Chem.MolFromSmiles(s) is not None for s, done in zip(smiles, ended)
+    ) / max(n, 1)
 
 
 def train_prior(

@@ -524,3 +524,14 @@ def test_a_quote_never_closed_before_the_end_costs_its_own_line_only(tmp_path, t
     chunks = list(iter_table(path, 1))
     assert sum(len(c.frame) for c in chunks) == len(df)
     assert [e.row for c in chunks for e in c.errors] == bad
+
+
+def test_a_cxsmiles_extension_in_a_smi_file_stays_with_its_smiles(tmp_path):
+    # it was split off into the name column ('|$;;;;;$| alanine') and lost to the molecule
+    from helixforge.core.tables import read_table
+
+    p = tmp_path / "lib.smi"
+    p.write_text("C[C@H](N)C(=O)O |$;;;;;$| alanine\nCCO ethanol\nCCN |c:1|\nCCCl |odd name\n")
+    df = read_table(p)
+    assert df["smiles"].tolist() == ["C[C@H](N)C(=O)O |$;;;;;$|", "CCO", "CCN |c:1|", "CCCl"]
+    assert df["name"].tolist() == ["alanine", "ethanol", "", "|odd name"]

@@ -637,6 +637,8 @@ class TextTable:
 
 class SmiTable:
     """A .smi file: `SMILES [name]` per line; a first line starting 'smiles'/'smi' is a header.
+    A CXSMILES extension after the SMILES (`C[C@H](N)C(=O)O |$;;;;;$| alanine`) stays with the
+    SMILES (RDKit reads it), not with the name.
 
     A line holding bytes that are not UTF-8 (or NUL bytes) is a `BadLine`, and more such
     lines than stray ones (`too_many_damaged`) are an `InputError`, as in `TextTable`."""
@@ -680,7 +682,11 @@ class SmiTable:
         parts = text.split(None, 1)
         if not parts:
             return None
-        return i, [parts[0], parts[1].strip() if len(parts) == 2 else ""]
+        rest = parts[1].strip() if len(parts) == 2 else ""
+        if rest.startswith("|") and "|" in rest[1:]:  # a CXSMILES extension belongs to the SMILES
+            end = rest.index("|", 1) + 1
+            return i, [f"{parts[0]} {rest[:end]}", rest[end:].strip()]
+        return i, [parts[0], rest]
 
     def records(self) -> Iterator[tuple[int, list[str | None]] | BadLine]:
         i = self.header_line

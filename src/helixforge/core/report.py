@@ -37,7 +37,7 @@ def _template():
     return env.get_template("report.html.j2")
 
 
-def _plt():
+def pyplot():
     import matplotlib
 
     matplotlib.use("Agg")
@@ -49,7 +49,7 @@ def _plt():
 def figure_to_base64(fig, dpi: int = 110) -> str:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
-    _plt().close(fig)
+    pyplot().close(fig)
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
@@ -75,7 +75,7 @@ def _clean_xy(y, s):
 def roc_figure(y_true, y_score, label: str = ""):
     from sklearn.metrics import roc_auc_score, roc_curve
 
-    plt = _plt()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(4.2, 4))
     y, s = _clean_xy(y_true, y_score)
     if len(np.unique(y)) == 2:
@@ -90,7 +90,7 @@ def roc_figure(y_true, y_score, label: str = ""):
 def pr_figure(y_true, y_score, label: str = ""):
     from sklearn.metrics import average_precision_score, precision_recall_curve
 
-    plt = _plt()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(4.2, 4))
     y, s = _clean_xy(y_true, y_score)
     if len(np.unique(y)) == 2:
@@ -108,7 +108,7 @@ def confusion_figure(y_true, y_pred, labels: Sequence[str] | None = None):
     without some class); without, the classes present are shown."""
     from sklearn.metrics import confusion_matrix
 
-    plt = _plt()
+    plt = pyplot()
     y = np.asarray(y_true)
     p = np.asarray(y_pred)
     if labels is not None:
@@ -136,7 +136,7 @@ def confusion_figure(y_true, y_pred, labels: Sequence[str] | None = None):
 
 
 def parity_figure(y_true, y_pred, lower=None, upper=None, label: str = ""):
-    plt = _plt()
+    plt = pyplot()
     y = np.asarray(y_true, dtype=float)
     p = np.asarray(y_pred, dtype=float)
     fig, ax = plt.subplots(figsize=(4.2, 4))
@@ -161,7 +161,7 @@ def parity_figure(y_true, y_pred, lower=None, upper=None, label: str = ""):
 
 
 def calibration_figure(y_true, y_prob, bins: int = 10):
-    plt = _plt()
+    plt = pyplot()
     y, p = _clean_xy(y_true, y_prob)
     edges = np.linspace(0, 1, bins + 1)
     idx = np.clip(np.digitize(p, edges) - 1, 0, bins - 1)
@@ -185,7 +185,7 @@ def calibration_figure(y_true, y_prob, bins: int = 10):
 
 
 def learning_curve_figure(history: Sequence[Mapping[str, float]]):
-    plt = _plt()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(4.6, 3.6))
     keys = [k for k in (history[0] if history else {}) if k not in {"epoch", "step"}]
     x = [h.get("epoch", h.get("step", i)) for i, h in enumerate(history)]
@@ -197,7 +197,7 @@ def learning_curve_figure(history: Sequence[Mapping[str, float]]):
 
 
 def histogram_figure(values, title: str, xlabel: str = "", bins: int = 40):
-    plt = _plt()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(4.2, 3.4))
     v = np.asarray(values, dtype=float)
     ax.hist(v[np.isfinite(v)], bins=bins, color="#2b6cb0", alpha=0.8)

@@ -64,7 +64,7 @@ def brute_force_offtargets(
     from numpy.lib.stride_tricks import sliding_window_view
 
     from helixforge.core.options import require_int
-    from helixforge.crispr.offtarget_search import _normalise_spacers
+    from helixforge.crispr.offtarget_search import normalise_spacers
     from helixforge.dna.sequence import iupac_match, reverse_complement
     from helixforge.lm.inputs import as_names
 
@@ -74,7 +74,7 @@ def brute_force_offtargets(
     L, S = enz.spacer_length, enz.site_length
     sp_off = enz.spacer_offset_in_site()
     pam_off = L if enz.pam_side == "3prime" else 0
-    _, clean = _normalise_spacers(spacers, L)  # the same checks as find_offtargets
+    _, clean = normalise_spacers(spacers, L)  # the same checks as find_offtargets
     guides = [(s, np.frombuffer(s.encode(), dtype=np.uint8)) for s in clean]
     rows = []
     for contig, seq in iter_contigs(genome):

@@ -144,7 +144,7 @@ def seed_table(
 ) -> tuple[np.ndarray, np.ndarray]:
     """One seed part's (order, offsets) of `seed_tables`: a counting sort in two chunked
     passes over the codes (count the keys; write each site at its bucket's next free slot)."""
-    from helixforge.crispr.offtarget_index import FLAG_N, _stable_key_order, seed_parts
+    from helixforge.crispr.offtarget_index import FLAG_N, seed_parts, stable_key_order
 
     n = len(codes)
     idx_dtype = np.dtype(np.uint32 if n < 2**32 else np.uint64)
@@ -167,7 +167,7 @@ def seed_table(
     order = make_order(part, idx_dtype, int(offsets[-1]))
     free = offsets[:-1].copy()  # each bucket's next free slot
     for sites, keys in chunks():
-        by_key = _stable_key_order(keys, 2 * (e - s))
+        by_key = stable_key_order(keys, 2 * (e - s))
         ks = keys[by_key]
         rank = np.arange(len(ks)) - np.searchsorted(ks, ks, side="left")
         order[free[ks] + rank] = sites[by_key]

@@ -73,7 +73,7 @@ def _gather_codes(codes: np.ndarray, starts: np.ndarray, length: int):
     return code, nmask
 
 
-def _stable_key_order(keys: np.ndarray, bits: int) -> np.ndarray:
+def stable_key_order(keys: np.ndarray, bits: int) -> np.ndarray:
     """Stable argsort of non-negative integer keys by LSD radix passes of ≤ 16 bits."""
     order = np.arange(len(keys))
     for shift in range(0, bits, 16):

@@ -127,7 +127,7 @@ def _search_chunk(
     return [(i, *search_sites(idx, code, max_mismatches, lut)) for i, code in chunk]
 
 
-def _normalise_spacers(spacers, length: int) -> tuple[list[str], list[str]]:
+def normalise_spacers(spacers, length: int) -> tuple[list[str], list[str]]:
     """(ids, spacers) from a list (array, Series: its index gives the ids, generator), a
     {id: spacer} mapping or one spacer string; each spacer upper-cased, U read as T, outer
     whitespace stripped and checked: `length` nt of A/C/G/T. None, missing or non-text items
@@ -259,7 +259,7 @@ def find_offtargets(
             hint="build an index for this enzyme with `helix crispr index GENOME --enzyme NAME`",
         )
     L = enz.spacer_length
-    ids, seqs = _normalise_spacers(spacers, L)
+    ids, seqs = normalise_spacers(spacers, L)
     ontargets = _check_ontargets(ontargets, ids, idx.contigs)
     pam_list = [check_pam(p) for p in pams] if pams else None
     lut = idx.pam_lut(pam_list)

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from helixforge.core.report import Report, _plt, histogram_figure
+from helixforge.core.report import Report, histogram_figure, pyplot
 from helixforge.crispr.enzymes import Enzyme
 from helixforge.crispr.guides import Target
 
@@ -28,7 +28,7 @@ _SHOWN = [
 def guide_map_figure(candidates: pd.DataFrame, target: Target, top: pd.DataFrame | None = None):
     """Guides along the target: + strand above the line, − strand below, height and colour =
     combined score, grey crosses = tier-3 guides, the reported (top) guides labelled by rank."""
-    plt = _plt()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(10, 3.6))
     n = len(target.sequence)
     ax.axhline(0, color="#444", lw=2)

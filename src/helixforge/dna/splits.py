@@ -35,11 +35,11 @@ def _names(chroms: Sequence[str] | str | None) -> set[str]:
 def _spelled_as(names: set[str], present: set[str]) -> set[str]:
     """Each requested chromosome as the data spells it: '1' is 'chr1' (and back), 'MT' is
     'chrM', when only that spelling occurs (--test-chroms 1 on chr1 rows was 'do not occur')."""
-    from helixforge.dna.io.genome import _contig_aliases
+    from helixforge.dna.io.genome import contig_aliases
 
     out = set()
     for name in names:
-        alias = [a for a in dict.fromkeys(_contig_aliases(name)) if a in present]
+        alias = [a for a in dict.fromkeys(contig_aliases(name)) if a in present]
         out.add(alias[0] if name not in present and len(alias) == 1 else name)
     return out
 

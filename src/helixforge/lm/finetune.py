@@ -176,11 +176,11 @@ def align_classes(
     'Pos' is the class 'pos', a class the training file lacks is an errors-table row (they
     became extra classes no training row has: a binary task turned four-class)."""
     from helixforge.core.supervised.label_classes import align_part_classes
-    from helixforge.core.supervised.tasks import _task_list
+    from helixforge.core.supervised.tasks import task_list
 
     if "train" not in by_part:
         return
-    tasks = _task_list("auto" if task == "classification" else task, len(label_cols))
+    tasks = task_list("auto" if task == "classification" else task, len(label_cols))
     train = by_part["train"]
     for part in ("valid", "test"):
         if part not in by_part or by_part[part].empty:
@@ -411,7 +411,7 @@ def finetune(
 
     from helixforge.core.supervised import RESUME_FILE, resumable_stage
 
-    key = _resume_key(model_path, data, config, seed, ensemble, coverage)
+    key = finetune_resume_key(model_path, data, config, seed, ensemble, coverage)
     members = iter(range(1_000_000))
     with resumable_stage(out, key, resume, log) as stage:
 
@@ -443,7 +443,7 @@ def finetune(
 CHECKPOINTS = "checkpoints"
 
 
-def _resume_key(model_path, data, config: dict, seed: int, ensemble: int, coverage: float):
+def finetune_resume_key(model_path, data, config: dict, seed: int, ensemble: int, coverage: float):
     """What a resumed fine-tune must share with the run it continues: the training table's
     sha256, the base checkpoint's files (name and size) and every option that changes the
     result (device and verbosity do not)."""

@@ -101,7 +101,7 @@ def finetune_tokens(
     from helixforge.core.io import staging_dir
     from helixforge.core.supervised import RESUME_FILE, resumable_stage
     from helixforge.core.supervised.train import RUN_KIND
-    from helixforge.lm.finetune import CHECKPOINTS, _resume_key
+    from helixforge.lm.finetune import CHECKPOINTS, finetune_resume_key
     from helixforge.lm.finetune_report import write_token_run
 
     seq_col, label_col = config["sequence_col"], config["label_cols"][0]
@@ -125,7 +125,7 @@ def finetune_tokens(
         raise NoUsableRowsError(
             f"{source_name(data)}: no usable rows ({len(errors)} rejected)", hint=errors.summary()
         )
-    key = _resume_key(model_path, data, config, seed, 1, None)
+    key = finetune_resume_key(model_path, data, config, seed, 1, None)
     with resumable_stage(out, key, resume, log) as stage:
         ckpt = stage / CHECKPOINTS / "member_0"
         model = LMPropertyModel(model_path, **kw, checkpoint_dir=ckpt, resume=resume)

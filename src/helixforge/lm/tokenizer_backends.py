@@ -155,7 +155,7 @@ def _corpus_texts(corpus: Iterable) -> Iterable[str]:
         yield item if type(item) is str else as_sequence(item, f"corpus[{i}]")
 
 
-def _dna_normalizer():
+def dna_normalizer():
     from tokenizers import Regex, normalizers
 
     # Upper-case (drops soft-masking), U→T, ambiguity codes → N; see the module docstring.
@@ -193,20 +193,20 @@ def build_backend(spec: TokenizerSpec, corpus: Iterable[str] | None):
 
     if spec.kind == "dna-char":
         tok = _word_level("ACGTN")
-        tok.normalizer = _dna_normalizer()
+        tok.normalizer = dna_normalizer()
         tok.pre_tokenizer = pre_tokenizers.Split(Regex("."), behavior="isolated")
         tok.decoder = decoders.Fuse()
     elif spec.kind == "dna-kmer" and spec.overlap:
         kmers = ["".join(p) for p in itertools.product("ACGT", repeat=spec.k)]
         tok = _word_level(kmers)
-        tok.normalizer = _dna_normalizer()
+        tok.normalizer = dna_normalizer()
         tok.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
     elif spec.kind == "dna-kmer":
         kmers = [
             "".join(p) for n in range(spec.k, 0, -1) for p in itertools.product("ACGT", repeat=n)
         ]
         tok = _word_level(kmers)
-        tok.normalizer = _dna_normalizer()
+        tok.normalizer = dna_normalizer()
         tok.pre_tokenizer = pre_tokenizers.Split(Regex(f".{{1,{spec.k}}}"), behavior="isolated")
         tok.decoder = decoders.Fuse()
     elif spec.kind == "smiles-atom":
@@ -233,7 +233,7 @@ def build_backend(spec: TokenizerSpec, corpus: Iterable[str] | None):
         tok = Tokenizer(models.BPE(unk_token="[UNK]"))
         alphabet = list("ACGTN") if spec.kind == "dna-bpe" else []
         if spec.kind == "dna-bpe":
-            tok.normalizer = _dna_normalizer()
+            tok.normalizer = dna_normalizer()
         trainer = trainers.BpeTrainer(
             vocab_size=spec.vocab_size,
             special_tokens=SPECIAL_TOKENS,

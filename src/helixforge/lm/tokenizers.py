@@ -411,10 +411,10 @@ def _dna_normalizer_json() -> Any:
     """Our DNA normalizer as tokenizer.json stores it."""
     from tokenizers import Tokenizer, models
 
-    from helixforge.lm.tokenizer_backends import _dna_normalizer
+    from helixforge.lm.tokenizer_backends import dna_normalizer
 
     tok = Tokenizer(models.WordLevel(vocab={"[UNK]": 0}, unk_token="[UNK]"))
-    tok.normalizer = _dna_normalizer()
+    tok.normalizer = dna_normalizer()
     return json.loads(tok.to_str())["normalizer"]
 
 

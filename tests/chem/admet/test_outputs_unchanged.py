@@ -24,7 +24,7 @@ import pandas as pd
 import pytest
 
 from helixforge.chem.admet import PROPERTY_NAMES, ADMETPanel
-from helixforge.chem.admet.weights import WEIGHTS_DIR, _manifest
+from helixforge.chem.admet.weights import WEIGHTS_DIR, read_manifest
 
 DATA = Path(__file__).parent / "data"
 TABLE = DATA / "panel_outputs_208.csv.gz"
@@ -79,7 +79,7 @@ def test_physicochemical_properties_are_unchanged(recorded, now):
 
 
 def test_model_outputs_are_unchanged_for_every_endpoint_whose_weights_are(recorded, now, key):
-    manifest = _manifest(str(WEIGHTS_DIR))
+    manifest = read_manifest(str(WEIGHTS_DIR))
     compared = 0
     for name, sha in key["models"].items():
         if manifest.get(f"{name}/model.txt.gz", {}).get("sha256") != sha:
@@ -100,7 +100,7 @@ def test_percentiles_are_unchanged_where_the_reference_column_is(recorded, now, 
 
 
 def test_applicability_domain_is_unchanged(recorded, now, key):
-    if _manifest(str(WEIGHTS_DIR))["ad_bits.npy"]["sha256"] != key["ad_bits"]:
+    if read_manifest(str(WEIGHTS_DIR))["ad_bits.npy"]["sha256"] != key["ad_bits"]:
         pytest.skip("the AD reference was rebuilt since the table was written")
     _same(recorded["admet_ad_similarity"], now["admet_ad_similarity"])
     flag = now["admet_in_domain"].astype(object).where(now["admet_in_domain"].notna(), "")

@@ -132,9 +132,9 @@ class ADMETPanel:
 
     def model_key(self) -> dict[str, str]:
         """sha256 of every weight file this panel uses (for resume keys)."""
-        from helixforge.chem.admet.weights import MANIFEST, _manifest
+        from helixforge.chem.admet.weights import MANIFEST, read_manifest
 
-        m = _manifest(self.root)
+        m = read_manifest(self.root)
         keep = {f"{n}/" for n in self.model_endpoints}
         out = {k: v["sha256"] for k, v in m.items() if any(k.startswith(p) for p in keep)}
         for k in ("reference.json", "reference.npy", "ad_bits.npy"):

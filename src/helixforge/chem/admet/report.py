@@ -77,9 +77,9 @@ def summary_table(df: pd.DataFrame, panel) -> pd.DataFrame:
 
 
 def _distribution(values: np.ndarray, reference: np.ndarray | None, name: str):
-    from helixforge.core.report import _plt
+    from helixforge.core.report import pyplot
 
-    plt = _plt()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(4.0, 3.0))
     v = values[np.isfinite(values)]
     both = np.concatenate([v, reference]) if reference is not None and len(reference) else v
@@ -97,9 +97,9 @@ def _distribution(values: np.ndarray, reference: np.ndarray | None, name: str):
 
 
 def _molecule_bars(row: pd.Series, names: list[str], label: str):
-    from helixforge.core.report import _plt
+    from helixforge.core.report import pyplot
 
-    plt = _plt()
+    plt = pyplot()
     pct = [float(row.get(f"admet_{n}_pct", np.nan)) for n in names]
     fig, ax = plt.subplots(figsize=(4.6, 0.22 * len(names) + 0.9))
     y = np.arange(len(names))

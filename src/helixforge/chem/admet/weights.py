@@ -147,7 +147,7 @@ def write_manifest(root: Path = WEIGHTS_DIR) -> Path:
 
 
 @cache
-def _manifest(root: str) -> dict[str, dict[str, Any]]:
+def read_manifest(root: str) -> dict[str, dict[str, Any]]:
     path = Path(root) / MANIFEST
     if not path.is_file():
         raise InputError(
@@ -165,7 +165,7 @@ def checked_bytes(rel: str, root: str | os.PathLike = WEIGHTS_DIR) -> bytes:
     import hashlib
 
     root = Path(root)
-    entry = _manifest(str(root)).get(rel)
+    entry = read_manifest(str(root)).get(rel)
     path = root / rel
     if entry is None:
         raise InputError(
@@ -188,7 +188,7 @@ def checked_json(rel: str, root: str | os.PathLike = WEIGHTS_DIR) -> Any:
 
 def available_endpoints(root: str | os.PathLike = WEIGHTS_DIR) -> list[str]:
     """Endpoints with shipped weights (in manifest order)."""
-    names = {k.split("/", 1)[0] for k in _manifest(str(Path(root))) if k.endswith(MODEL_FILE)}
+    names = {k.split("/", 1)[0] for k in read_manifest(str(Path(root))) if k.endswith(MODEL_FILE)}
     return sorted(names)
 
 

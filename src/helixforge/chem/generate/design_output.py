@@ -44,9 +44,9 @@ def trajectory(history: pd.DataFrame) -> pd.DataFrame:
 
 
 def _trajectory_figure(traj: pd.DataFrame):
-    from helixforge.core.report import _plt
+    from helixforge.core.report import pyplot
 
-    plt = _plt()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(6.4, 3.6))
     ax.plot(traj["calls"], traj["best_so_far"], label="best so far")
     ax.plot(traj["calls"], traj["best"], label="best of step", alpha=0.6)
@@ -60,9 +60,9 @@ def _trajectory_figure(traj: pd.DataFrame):
 
 
 def _components_figure(history: pd.DataFrame, names: list[str]):
-    from helixforge.core.report import _plt
+    from helixforge.core.report import pyplot
 
-    plt = _plt()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(6.4, 3.6))
     means = history.groupby("step")[names].mean()
     calls = history.groupby("step").size().cumsum()

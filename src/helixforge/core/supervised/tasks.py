@@ -69,7 +69,7 @@ def detect_task(values: Any, max_classes: int = MAX_CLASSES) -> str:
     return "regression"
 
 
-def _task_list(task: str | Sequence[str], n: int) -> list[str]:
+def task_list(task: str | Sequence[str], n: int) -> list[str]:
     if isinstance(task, str):
         parts = [t.strip() for t in task.split(",")] if "," in task else [task] * n
     else:
@@ -96,7 +96,7 @@ def resolve_tasks(
     targets = list(targets)
     notes: list[str] = []
     types: list[str] = []
-    for t, name in zip(_task_list(task, len(targets)), targets):
+    for t, name in zip(task_list(task, len(targets)), targets):
         col = labels[name]
         what = f"{source}: target {name!r}" if source else f"target {name!r}"
         if t == "auto":

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from helixforge.core.errors import ConfigError
-from helixforge.dna.interpret.scoring import _batch, as_scorer
+from helixforge.dna.interpret.scoring import as_batch, as_scorer
 
 # ---------------------------------------------------------------- attributions
 
@@ -21,7 +21,7 @@ def ism(model: Any, sequences, target: Any = None, batch_size: int = 1024) -> np
     scored in mini-batches of `batch_size`.
     """
     scorer = as_scorer(model, target, batch_size)
-    x = _batch(sequences)
+    x = as_batch(sequences)
     n, length, _ = x.shape
     ref = scorer(x)
     out = np.zeros((n, length, 4), dtype=np.float32)
@@ -49,7 +49,7 @@ def _true_length(x: np.ndarray) -> int:
 
 def ism_contributions(delta: np.ndarray, x: np.ndarray) -> np.ndarray:
     """Turn ISM deltas into per-base contributions: −mean(delta over the 3 alternatives) at the ref base."""
-    x = _batch(x)
+    x = as_batch(x)
     n_alt = np.maximum((x == 0).sum(-1, keepdims=True), 1)
     importance = -delta.sum(-1, keepdims=True) / n_alt
     return (importance * x).astype(np.float32)
@@ -66,7 +66,7 @@ def gradient_x_input(
     """Gradient × input (N, L, 4); gradients are mean-centred over bases (removes the
     off-simplex component, Majdandzic et al. 2022) and averaged with the reverse complement's."""
     scorer = as_scorer(model, target, batch_size)
-    x = _batch(sequences)
+    x = as_batch(sequences)
 
     def gxi(xx):
         g = scorer.gradient(xx)
@@ -88,6 +88,6 @@ def attribute(
     if method in {"gradxinput", "gradient_x_input", "saliency"}:
         return gradient_x_input(model, sequences, target, batch_size=batch_size)
     if method == "ism":
-        x = _batch(sequences)
+        x = as_batch(sequences)
         return ism_contributions(ism(model, x, target, batch_size=max(batch_size, 512)), x)
     raise ConfigError(f"unknown attribution method {method!r}", hint="use 'ism' or 'gradxinput'")

@@ -155,9 +155,9 @@ def logo_figure(matrix: np.ndarray, title: str = "", kind: str = "contribution",
     """A logomaker logo of an (L, 4) matrix: 'contribution' (as is), 'probability' → information bits."""
     import logomaker
 
-    from helixforge.core.report import _plt
+    from helixforge.core.report import pyplot
 
-    plt = _plt()
+    plt = pyplot()
     df = pd.DataFrame(np.asarray(matrix, dtype=float), columns=list(BASES))
     if kind == "probability":
         df = logomaker.transform_matrix(

@@ -230,7 +230,7 @@ def as_scorer(model: Any, target: Any = None, batch_size: int = 256) -> Scorer:
     return Scorer(model, target=target, batch_size=batch_size)
 
 
-def _batch(seqs_or_x) -> np.ndarray:
+def as_batch(seqs_or_x) -> np.ndarray:
     """A one-hot batch (N, L, 4) from sequences or from a one-hot array (L, 4) / (N, L, 4)."""
     if isinstance(seqs_or_x, np.ndarray) and seqs_or_x.dtype.kind in "fiub":
         x = seqs_or_x.astype(np.float32, copy=False)

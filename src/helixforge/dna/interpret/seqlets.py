@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from helixforge.core.errors import ConfigError, InputError
-from helixforge.dna.interpret.scoring import _batch
+from helixforge.dna.interpret.scoring import as_batch
 
 # ---------------------------------------------------------------- seqlets
 
@@ -166,7 +166,7 @@ def cluster_seqlets(
     """Group seqlets greedily (strongest first) by contribution cross-correlation; largest first."""
     from helixforge.core.options import require_float, require_int
 
-    x = _batch(onehot_or_seqs)
+    x = as_batch(onehot_or_seqs)
     c = np.asarray(contributions, dtype=np.float64)
     c = c[None] if c.ndim == 2 else c
     if c.shape != x.shape:

@@ -204,7 +204,7 @@ class ContigNames:
         fwd_keys, fwd, rev_keys, rev = self._index()
         pool: dict[str, None] = {}
         k = self.NEIGHBOURS
-        for query in dict.fromkeys([name, *_contig_aliases(name)]):
+        for query in dict.fromkeys([name, *contig_aliases(name)]):
             low = query.lower()
             i = bisect.bisect_left(fwd_keys, low)
             pool.update(dict.fromkeys(fwd[max(0, i - k) : i + k]))
@@ -361,7 +361,7 @@ class Genome(Mapping[str, str]):
             chrom = str(chrom)  # 1 for contig '1'
         if chrom in self.lengths:
             return chrom
-        for alt in _contig_aliases(chrom):
+        for alt in contig_aliases(chrom):
             if alt in self.lengths:
                 return alt
         if self._names is None:
@@ -444,7 +444,7 @@ class ContigNotFoundError(InputError, KeyError):
         return InputError.__str__(self)
 
 
-def _contig_aliases(chrom: str) -> list[str]:
+def contig_aliases(chrom: str) -> list[str]:
     if chrom.lower().startswith("chr"):
         bare = chrom[3:]
         return [bare, "MT" if bare == "M" else bare, "Mito" if bare in {"M", "MT"} else bare]

@@ -108,7 +108,7 @@ class SequenceModelConfig:
     y_std: float = 1.0
 
 
-def _check_valid(valid: Any) -> tuple[list[str], Any] | None:
+def check_valid(valid: Any) -> tuple[list[str], Any] | None:
     """`fit`'s valid=(sequences, labels) with its sequences checked as the training ones."""
     from helixforge.dna.models.inference import dna_batch
 
@@ -315,7 +315,7 @@ class SequenceModel(SequenceInference):
                 + (f"{n_y} labels" if n_y is not None else f"y is {type(y).__name__} {y!r}"),
                 hint="pass one label per sequence (a list or an (n, 1) array)",
             )
-        valid = _check_valid(valid)
+        valid = check_valid(valid)
         check_lengths(seqs)
         cfg = self.config
         if seed is not None:

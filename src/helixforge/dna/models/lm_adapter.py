@@ -124,10 +124,10 @@ class LMSequenceModel:
     ) -> LMSequenceModel:
         """Fine-tune (core `Estimator.fit`; raw labels of `task` when `task_types` is None);
         `valid` drives early stopping only."""
-        from helixforge.dna.models.estimator import _check_valid
+        from helixforge.dna.models.estimator import check_valid
         from helixforge.dna.models.inference import dna_batch
 
-        seqs, valid = dna_batch(seqs), _check_valid(valid)
+        seqs, valid = dna_batch(seqs), check_valid(valid)
         vy = valid[1] if valid is not None and len(valid[0]) else None
         if task_types is None:
             y_col, v_col, self.classes_ = encode_direct(self.task, y, vy)

@@ -127,9 +127,9 @@ class MemoryGenome:
         """`chrom`, else its chr-prefix / Ensembl spelling (as `dna.io.Genome` resolves it)."""
         if chrom in self._seqs:
             return chrom
-        from helixforge.dna.io.genome import _contig_aliases
+        from helixforge.dna.io.genome import contig_aliases
 
-        return next((a for a in _contig_aliases(str(chrom)) if a in self._seqs), None)
+        return next((a for a in contig_aliases(str(chrom)) if a in self._seqs), None)
 
     def fetch(self, chrom: str, start: int, end: int) -> str:
         return self._seqs[chrom][start:end]

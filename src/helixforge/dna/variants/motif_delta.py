@@ -56,7 +56,7 @@ for _i, _b in enumerate("ACGT"):
     _CODE[ord(_b.lower())] = _i
 
 
-def _onehot(seq: str) -> np.ndarray:
+def onehot(seq: str) -> np.ndarray:
     """(L, 4) float; N and other codes are all-zero rows."""
     codes = _CODE[np.frombuffer(seq.encode("ascii"), dtype=np.uint8)]
     out = np.zeros((len(seq), 4), dtype=np.float64)
@@ -111,7 +111,7 @@ class MotifDeltaScorer:
 
     def score_one(self, ref: str, alt: str, ref_span: tuple[int, int], alt_span: tuple[int, int]):
         """The MOTIF_COLUMNS values of one allele (spans: [start, end) of REF / ALT bases)."""
-        xr, xa = _onehot(ref), _onehot(alt)
+        xr, xa = onehot(ref), onehot(alt)
         # an insertion's REF span may be empty: use the junction
         r_lo, r_hi = ref_span[0], max(ref_span[1], ref_span[0] + 1)
         a_lo, a_hi = alt_span[0], max(alt_span[1], alt_span[0] + 1)

@@ -38,9 +38,9 @@ MPRA_FEATURES = [
 def _context(scorer, ref: str, span: tuple[int, int], half: int) -> tuple[float, float]:
     """(hits, Σ over motifs of best score above threshold) of reference placements
     overlapping [span − half, span + half)."""
-    from helixforge.dna.variants.motif_delta import _onehot
+    from helixforge.dna.variants.motif_delta import onehot
 
-    x = _onehot(ref)
+    x = onehot(ref)
     lo, hi = max(0, span[0] - half), min(len(ref), max(span[1], span[0] + 1) + half)
     hits, strength = 0, 0.0
     for b in scorer.buckets:

@@ -203,8 +203,12 @@ def test_evaluate_matches_classes_however_the_file_spells_them(trained, tmp_path
     assert r["metrics"]["tox"] == base and r["n_rejected_rows"] == 0
     b = evaluate_property(run.run_dir, tmp_path / "b.parquet", out=tmp_path / "ev2")
     assert b["metrics"]["tox"]["n"] == base["n"] > 0
+    # Yes/No name the classes 1/0 as TRUE/FALSE do
+    df.assign(tox=df["tox"].map({1.0: "Yes", 0.0: "no"})).to_csv(tmp_path / "y.csv", index=False)
+    y = evaluate_property(run.run_dir, tmp_path / "y.csv", out=tmp_path / "ev4")
+    assert y["metrics"]["tox"] == base and y["n_rejected_rows"] == 0
     # a label that is no class of the model is a row error, not a silent gap
-    df.assign(tox=df["tox"].map({1.0: "yes", 0.0: "no"})).to_csv(tmp_path / "w.csv", index=False)
+    df.assign(tox=df["tox"].map({1.0: "high", 0.0: "low"})).to_csv(tmp_path / "w.csv", index=False)
     w = evaluate_property(run.run_dir, tmp_path / "w.csv", out=tmp_path / "ev3")
     assert w["n_rejected_rows"] == base["n"]
     errors = pd.read_csv(tmp_path / "ev3" / "errors.csv")

@@ -306,16 +306,12 @@ def smiles_columns(path: Any, rows: int = 100) -> list[str]:
     from rdkit import Chem
 
     from helixforge.chem.standardize import quiet_rdkit
-    from helixforge.core.tables import iter_table
+    from helixforge.core.tables import head_rows
 
     quiet_rdkit()
-    chunks = iter_table(path, chunk_size=rows, check_compressed=False)
-    try:
-        frame = next(chunks).frame
-    except StopIteration:
+    frame = head_rows(path, rows)
+    if frame is None:
         return []
-    finally:
-        chunks.close()
     number = re.compile(r"[+-]?\d+(?:[.,]\d*)?(?:[eE][+-]?\d+)?")
     found = []
     for col in frame.columns:

@@ -328,6 +328,18 @@ def iter_table(
     return _text_chunks(table, chunk_size, p)
 
 
+def head_rows(path: str | os.PathLike, rows: int) -> pd.DataFrame | None:
+    """The table's first `rows` rows (None when it has no data row): a cheap look at what its
+    columns hold (which one holds SMILES, spacers, ...), the rest of the file unread."""
+    chunks = iter_table(path, chunk_size=rows, check_compressed=False)
+    try:
+        return next(chunks).frame
+    except StopIteration:
+        return None
+    finally:
+        chunks.close()
+
+
 def _text_chunks(table: TextTable | SmiTable, chunk_size: int, p: Path) -> Iterator[TableChunk]:
     lines: list[int] = []
     rows: list[list[str | None]] = []

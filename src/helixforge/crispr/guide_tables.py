@@ -49,15 +49,11 @@ def sequence_columns(path: str | os.PathLike, lengths: tuple[int, ...], rows: in
     are nearly all (≥ 90 %) nucleotide strings of one of `lengths` (A/C/G/T/U/N, any case)."""
     import re
 
-    from helixforge.core.tables import iter_table
+    from helixforge.core.tables import head_rows
 
-    chunks = iter_table(path, chunk_size=rows, check_compressed=False)
-    try:
-        frame = next(chunks).frame
-    except StopIteration:
+    frame = head_rows(path, rows)
+    if frame is None:
         return []
-    finally:
-        chunks.close()
     bases = re.compile(r"[ACGTUNacgtun]+")
     found = []
     for col in frame.columns:

@@ -5,28 +5,15 @@ one; a stored fit made with other parameters, or a damaged file, is fitted again
 from __future__ import annotations
 
 import pytest
+from interrupts import Interrupted, count_fits
 
 from helixforge.chem.models.gbm import GBMModel
 from helixforge.chem.selection import cv_fit_path, select_model
 
 
-class Interrupted(RuntimeError):
-    """Stands in for a kill in the middle of cross-validation."""
-
-
 def _count_fits(monkeypatch, fail_at: int | None = None) -> list[int]:
     """Count GBMModel fits; raise `Interrupted` on fit number `fail_at` (1-based)."""
-    calls: list[int] = []
-    real = GBMModel.fit
-
-    def fit(self, *args, **kwargs):
-        calls.append(1)
-        if fail_at is not None and len(calls) == fail_at:
-            raise Interrupted("killed")
-        return real(self, *args, **kwargs)
-
-    monkeypatch.setattr(GBMModel, "fit", fit)
-    return calls
+    return count_fits(monkeypatch, GBMModel, fail_at)
 
 
 def _select(df, params, **kw):

@@ -9,6 +9,7 @@ import filecmp
 from pathlib import Path
 
 import pytest
+from interrupts import Interrupted, count_fits
 
 from helixforge.chem.models.gbm import GBMModel
 from helixforge.chem.pretrained import minimol_available
@@ -20,22 +21,9 @@ needs_minimol = pytest.mark.skipif(
 )
 
 
-class Interrupted(RuntimeError):
-    """Stands in for a kill (not a refusal: the staging folder is kept for --resume)."""
-
-
 def _count_fits(monkeypatch, fail_at: int | None = None) -> list[int]:
-    calls: list[int] = []
-    real = GBMModel.fit
-
-    def fit(self, *args, **kwargs):
-        calls.append(1)
-        if fail_at is not None and len(calls) == fail_at:
-            raise Interrupted("killed")
-        return real(self, *args, **kwargs)
-
-    monkeypatch.setattr(GBMModel, "fit", fit)
-    return calls
+    """Count GBMModel fits; raise `Interrupted` on fit number `fail_at` (1-based)."""
+    return count_fits(monkeypatch, GBMModel, fail_at)
 
 
 def _files(run: Path) -> dict[str, Path]:

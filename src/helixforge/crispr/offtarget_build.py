@@ -105,7 +105,11 @@ class NpyAppender:
         return self._fh.closed
 
     def close(self) -> None:
+        """Write the final length into the header and make it durable: the index directory is
+        swapped in next, and a header still reading 0 rows after a power loss would be an empty
+        index with a complete-looking data section (review finding)."""
         self._header(self.n)
+        self.sync()
         self._fh.close()
 
     def __enter__(self) -> NpyAppender:

@@ -25,6 +25,8 @@ import numpy as np
 
 from helixforge.core.errors import ConfigError, InputError
 
+PROBE_SMILES = "CCO"  # a molecule every model and endpoint scores: warm-up and dead-worker probes
+
 
 def _clip(text: str, n: int = 40) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"

@@ -28,15 +28,12 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from helixforge.chem.admet.panel import ADMETPanel
-from helixforge.chem.inputs import check_paths
+from helixforge.chem.inputs import PROBE_SMILES, check_paths
 
 if TYPE_CHECKING:
     from helixforge.core.parallel import WorkerDeath
 
 _PANELS: dict[tuple, ADMETPanel] = {}
-PROBE_SMILES = (
-    "CCO"  # a molecule every endpoint predicts: warms workers, tells a dead worker's cause
-)
 
 
 def _panel(key: tuple) -> ADMETPanel:

@@ -19,7 +19,8 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Iterable
 
-from helixforge.chem.screen.pipeline import PROBE_SMILES, ChunkResult, ScreenConfig, screen_chunk
+from helixforge.chem.inputs import PROBE_SMILES
+from helixforge.chem.screen.pipeline import ChunkResult, ScreenConfig, screen_chunk
 from helixforge.core.parallel import WorkerDeath, run_in_fresh_worker
 from helixforge.core.tables import TableChunk
 

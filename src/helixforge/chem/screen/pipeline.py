@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from helixforge.chem.inputs import PROBE_SMILES
 from helixforge.chem.screen.topk import RANK, ROW, SCAFFOLD, SCORE, Diversity, Key, chunk_pool
 from helixforge.core.errors import ConfigError, RowErrors
 
@@ -113,9 +114,6 @@ class Loaded:
 
 
 _LOADED: dict[tuple, Loaded] = {}
-
-
-PROBE_SMILES = "CCO"  # a molecule every model scores: output columns, dead-worker probes
 
 
 def _stamp(path: str) -> tuple:

@@ -84,3 +84,32 @@ def table_csv(tmp_path, table) -> str:
 
 
 FAST_GBM = {"n_estimators": 30, "early_stopping_rounds": 10, "num_threads": 1}
+
+
+def write_sd_file(frame: pd.DataFrame, path, *, items=(), title="id", broken=()) -> str:
+    """`frame` as an SD file: one record per row (its `smiles`, `title` as the record title,
+    each column of `items` as a data item; NaN / None = no item); the 1-based record numbers in
+    `broken` are written as a block RDKit cannot read."""
+    from rdkit import Chem
+
+    blocks = []
+    for n, (_, row) in enumerate(frame.iterrows(), start=1):
+        if n in broken:
+            blocks.append("broken\n  record\n\nM  END\n$$$$\n")
+            continue
+        mol = Chem.MolFromSmiles(row["smiles"])
+        mol.SetProp("_Name", str(row[title]))
+        block = Chem.MolToMolBlock(mol)
+        for col in items:
+            if pd.notna(row[col]):
+                block += f">  <{col}>\n{row[col]}\n\n"
+        blocks.append(block + "$$$$\n")
+    with open(path, "w") as fh:
+        fh.write("".join(blocks))
+    return str(path)
+
+
+@pytest.fixture(scope="session")
+def sd_file():
+    """The `write_sd_file` function."""
+    return write_sd_file

@@ -51,3 +51,18 @@ def test_a_target_asked_for_by_name_must_be_in_the_table(two_target_run, make_ta
     with pytest.raises(InputError, match="'has_n' not found"):
         evaluate_property(two_target_run, tmp_path / "new.csv", targets=["has_n"],
                           out=tmp_path / "ev")  # fmt: skip
+
+
+def test_an_sd_file_is_scored_from_its_data_items(two_target_run, make_table, sd_file, tmp_path):
+    """`chem evaluate RUN new.sdf` was refused ('an SD file is not read as a table'). The
+    molecules come from the records, the labels from their data items; an unreadable record
+    is a row of errors.csv by record number; the folder is named without '.sdf'."""
+    path = sd_file(make_table(1), tmp_path / "new.sdf", items=["logp_like"], broken=[2])
+    res = evaluate_property(two_target_run, path, overwrite=True)
+    assert res["out"].endswith("evaluations/new")
+    assert list(res["metrics"]) == ["logp_like"] and res["notes"][0].startswith("not scored: has_n")
+    assert res["n_molecules"] == 127 and res["metrics"]["logp_like"]["n"] == 127
+    import pandas as pd
+
+    errors = pd.read_csv(f"{res['out']}/errors.csv")
+    assert errors["row"].tolist() == [2]

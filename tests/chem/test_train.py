@@ -125,3 +125,38 @@ def test_jobs_above_the_cpu_count_give_lightgbm_one_thread_per_cpu():
     assert _model_params("gbm", {}, "cpu", True, 999)["num_threads"] == available_cpus()
     assert _model_params("gbm", {}, "cpu", True, 1)["num_threads"] == 1
     assert _model_params("gbm", {"num_threads": 3}, "cpu", True, 999)["num_threads"] == 3
+
+
+def test_trains_from_an_sd_file_with_labels_and_split_from_its_data_items(
+    make_table, sd_file, fast_gbm, tmp_path
+):
+    """`chem train lib.sdf` was refused ('an SD file is not read as a table'), while screen and
+    predict read SD files. Now: the molecule from each record, --label-col / --split-col from
+    its data items, other items kept as columns, an unreadable record in errors.csv by
+    record number."""
+    df = make_table()
+    df["Set"] = ["Train"] * 100 + ["Valid"] * 14 + ["Test"] * 14
+    df["catalog"] = [f"Z{i}" for i in range(len(df))]
+    path = sd_file(df, tmp_path / "assay.sdf", items=["logp_like", "Set", "catalog"], broken=[3])
+    run = train_property_model(
+        path, "smiles", ["logp_like"], split_col="Set", model="gbm", model_params=fast_gbm,
+        out=tmp_path / "run", report=False,
+    )  # fmt: skip
+    errors = pd.read_csv(tmp_path / "run" / "errors.csv")
+    assert errors["row"].tolist() == [3] and errors["column"].tolist() == ["smiles"]
+    pred = pd.read_csv(tmp_path / "run" / "predictions.csv")
+    assert len(pred) == len(df) - 1 and pred["logp_like_pred"].notna().all()
+    assert pred["row"].tolist()[:3] == [1, 2, 4]  # record numbers
+    assert pred.loc[pred["row"] == 4, ["name", "catalog"]].values.tolist() == [["m3", "Z3"]]
+    assert run.metrics["test"]["logp_like"]["n"] == 14
+
+
+def test_an_sd_file_without_the_label_item_names_the_items_it_has(make_table, sd_file, tmp_path):
+    from helixforge.core.errors import ColumnNotFoundError
+
+    path = sd_file(make_table(), tmp_path / "assay.sdf", items=["logp_like"])
+    with pytest.raises(ColumnNotFoundError, match="'logP' not found") as err:
+        train_property_model(path, "smiles", ["logP"], model="gbm", out=tmp_path / "run")
+    assert "'logp_like'" in str(err.value)
+    with pytest.raises(ConfigError, match="an SD file has no columns"):
+        train_property_model(path, "Drug", ["logp_like"], model="gbm", out=tmp_path / "run")

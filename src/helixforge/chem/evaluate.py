@@ -32,7 +32,7 @@ def evaluation_name(data: str | os.PathLike) -> str:
     first dot gave 'batch.1.csv' and 'batch.2.csv' one folder, and '.hidden.csv' the
     evaluations folder itself: with --overwrite one evaluation deleted the others."""
     name = Path(str(data)).name
-    for suffix in (".gz", ".csv", ".tsv", ".tab", ".parquet", ".pq", ".smi", ".txt"):
+    for suffix in (".gz", ".csv", ".tsv", ".tab", ".parquet", ".pq", ".smi", ".txt", ".sdf", ".sd"):
         if name.lower().endswith(suffix):
             name = name[: -len(suffix)]
     return name.strip().lstrip(".") or "data"
@@ -61,16 +61,21 @@ def _model_labels(table, predictor, targets: list[str]) -> np.ndarray:
 
 def _targets_in_table(data: str | os.PathLike, targets: Sequence[str]) -> tuple[list, list]:
     """(the model's targets that `data` has a column for, those it lacks). None of them is a
-    `ConfigError` naming the file, the model's targets and the columns present."""
+    `ConfigError` naming the file, the model's targets and the columns present (an SD file's
+    columns: its data items)."""
+    from helixforge.chem.screen.library import is_sdf, sd_property_names
     from helixforge.core.tables import iter_table
 
-    chunks = iter_table(data, chunk_size=1, check_compressed=False)
-    try:
-        columns = list(next(chunks).frame.columns)
-    except StopIteration:
-        columns = []
-    finally:
-        chunks.close()
+    if is_sdf(data):
+        columns = sd_property_names(data)
+    else:
+        chunks = iter_table(data, chunk_size=1, check_compressed=False)
+        try:
+            columns = list(next(chunks).frame.columns)
+        except StopIteration:
+            columns = []
+        finally:
+            chunks.close()
     present = [t for t in targets if t in columns]
     if not present:
         shown = ", ".join(repr(c) for c in columns[:12])
@@ -95,8 +100,11 @@ def evaluate_property(
     device: str = "auto",
 ) -> dict[str, Any]:
     """Score a trained run on a new labelled table. Writes `out` (default
-    RUN/evaluations/<data stem>/) with metrics.json, predictions.csv, errors.csv, report.html."""
+    RUN/evaluations/<data stem>/) with metrics.json, predictions.csv, errors.csv, report.html.
+    An SD file (.sdf / .sd, gz allowed) is read as `chem predict` reads it, its labels from
+    the records' data items (a record RDKit cannot read: a row of errors.csv by number)."""
     from helixforge.chem.predict import Predictor
+    from helixforge.chem.screen.library import SDF_SMILES_COL, is_sdf
     from helixforge.chem.table import load_property_table
     from helixforge.core.artifacts import save_json
     from helixforge.core.io import check_output, staging_dir
@@ -127,6 +135,8 @@ def evaluate_property(
     dest = Path(out) if out else Path(run_dir) / "evaluations" / evaluation_name(data)
     check_output(dest, overwrite=overwrite, kind="dir", inputs=[data, run_dir])
     col = smiles_col or predictor.config.get("smiles_col") or "smiles"
+    if is_sdf(data):  # an SD file: molecules as the `smiles` column, labels from data items
+        col = smiles_col or SDF_SMILES_COL
     idx = [predictor.targets.index(t) for t in targets]
     tt = [predictor.task_types[i] for i in idx]
     table = load_property_table(

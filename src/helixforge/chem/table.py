@@ -153,13 +153,23 @@ def read_labelled(
     columns: Sequence[str],
     source: str,
 ) -> tuple[pd.DataFrame, RowErrors]:
-    """The table (index = file line) and a RowErrors holding records that were not rows."""
+    """The table (index = file line) and a RowErrors holding records that were not rows.
+
+    An SD file (.sdf / .sd, gz allowed) is read as `chem screen` / `chem predict` read it
+    (index = record number, unreadable records in the errors): `columns[0]` is its molecules
+    (`smiles`), the other columns (labels, split) are the records' data items, and every other
+    data item is kept as a column."""
+    from helixforge.chem.screen.library import is_sdf, read_sd_file
     from helixforge.core.tables import read_table, require_columns
 
     errors = RowErrors(source)
     if isinstance(data, pd.DataFrame):
         df = data.copy()
         require_columns(df, columns, source)
+    elif is_sdf(data):
+        df = read_sd_file(
+            data, errors, input_col=columns[0], properties=columns[1:], all_properties=True
+        )
     else:
         from helixforge.chem.inputs import smiles_column_hint
 

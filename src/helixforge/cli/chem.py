@@ -91,7 +91,10 @@ def _print_notes(notes) -> None:
 @handle_errors
 def train_cmd(
     data: str = typer.Argument(
-        ..., callback=path_value, help="CSV / TSV / Parquet table (gz allowed)."
+        ...,
+        callback=path_value,
+        help="CSV / TSV / Parquet table (gz allowed), or an SD file (labels and split from"
+        " its data items).",
     ),
     smiles_col: str = input_col_option("smiles", "Column holding SMILES.", "--smiles-col"),
     target: list[str] = label_col_option(
@@ -269,7 +272,10 @@ def evaluate_cmd(
         ..., callback=path_value, help="Run directory written by `helix chem train`."
     ),
     data: str = typer.Argument(
-        ..., callback=path_value, help="Labelled table (same target column names)."
+        ...,
+        callback=path_value,
+        help="Labelled table (same target column names), or an SD file (labels from its data"
+        " items).",
     ),
     smiles_col: str = input_col_option(
         None, "SMILES column (default: the training column name).", "--smiles-col"

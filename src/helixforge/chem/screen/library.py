@@ -9,14 +9,16 @@ ending in a row or an error). An SD file is read record by record with RDKit's
 `ForwardSDMolSupplier` (gzip too): each record becomes one row whose number is the record's
 position (1 = first), with its SMILES, its title (`name`) and the `--id-col` property when
 asked; a record RDKit cannot read goes to the errors table. Chunk k always covers the same
-records, so checkpoints can be resumed.
+records, so checkpoints can be resumed. `read_sd_file(..., properties=[...])` also reads data
+items as columns (`chem train` / `chem evaluate`: labels and the split from '> <pIC50>' items).
 """
 
 from __future__ import annotations
 
 import io
 import os
-from collections.abc import Iterator
+import re
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -68,14 +70,51 @@ def read_sd_file(
     errors: RowErrors,
     input_col: str = SDF_SMILES_COL,
     id_col: str | None = None,
+    properties: Sequence[str] = (),
+    all_properties: bool = False,
 ) -> pd.DataFrame:
-    """A whole SD file as one frame, for verbs that hold their input (standardize, embed):
-    the chunks of `read_library` joined (index = record number), their unreadable records
-    added to `errors`."""
-    chunks = list(read_library(path, chunk_size=100_000, input_col=input_col, id_col=id_col))
+    """A whole SD file as one frame, for verbs that hold their input (standardize, embed,
+    train, evaluate): the chunks of `read_library` joined (index = record number), their
+    unreadable records added to `errors`.
+
+    `properties`: data items ('> <pIC50>') read as columns of those names (None in a record
+    without the item); one that no record has is a `ColumnNotFoundError` listing the items the
+    file has. `all_properties`: every other data item a record has becomes a column too (an
+    identifier is kept in the outputs as a table's other columns are)."""
+    if input_col != SDF_SMILES_COL:  # read_library's refusal, before any reading
+        read_library(path, input_col=input_col)
+    chunks = list(_sdf_chunks(Path(path), 100_000, id_col, tuple(properties), all_properties))
     for chunk in chunks:
         errors.extend(chunk.errors)
-    return pd.concat([c.frame for c in chunks])
+    frame = pd.concat([c.frame for c in chunks])
+    absent = [q for q in properties if q not in frame or frame[q].isna().all()]
+    if absent:
+        from helixforge.core.errors import ColumnNotFoundError
+
+        items = [SDF_SMILES_COL, SDF_NAME_COL, *sd_property_names(path)]
+        raise ColumnNotFoundError(absent, [c for c in items if c not in absent], path)
+    return frame
+
+
+_ITEM_HEADER = re.compile(rb"^>.*?<([^>]+)>")
+
+
+def sd_property_names(path: str | os.PathLike, records: int | None = None) -> list[str]:
+    """The data item names ('> <pIC50>' → 'pIC50') of an SD file's records (the first
+    `records` of them, or all), in first-seen order, read from the text without RDKit."""
+    names: dict[str, None] = {}
+    fh = _open_sdf(Path(path))
+    try:
+        for n, record in enumerate(_sd_records(fh), start=1):
+            for line in record.splitlines():
+                found = _ITEM_HEADER.match(line)
+                if found:
+                    names.setdefault(found.group(1).decode("utf-8", "replace"), None)
+            if records is not None and n >= records:
+                break
+    finally:
+        fh.close()
+    return list(names)
 
 
 def _open_sdf(p: Path):
@@ -108,7 +147,13 @@ def _sd_records(fh) -> Iterator[bytes]:
         yield b"".join(lines)
 
 
-def _sdf_chunks(p: Path, chunk_size: int, id_col: str | None) -> Iterator[TableChunk]:
+def _sdf_chunks(
+    p: Path,
+    chunk_size: int,
+    id_col: str | None,
+    properties: tuple[str, ...] = (),
+    all_properties: bool = False,
+) -> Iterator[TableChunk]:
     from rdkit import Chem
 
     from helixforge.chem.standardize import quiet_rdkit
@@ -121,6 +166,7 @@ def _sdf_chunks(p: Path, chunk_size: int, id_col: str | None) -> Iterator[TableC
         values: dict[str, list] = {SDF_SMILES_COL: [], SDF_NAME_COL: []}
         if id_col:
             values[id_col] = []
+        items: list[dict[str, str]] = []  # per row: its data items (`properties`)
         errors = RowErrors(p)
         n = 0
         first = True  # the id property is checked on the first chunk, before any work
@@ -162,12 +208,14 @@ def _sdf_chunks(p: Path, chunk_size: int, id_col: str | None) -> Iterator[TableC
                     if id_col:
                         values[id_col].append(mol.GetProp(id_col) if mol.HasProp(id_col) else None)
                         props = props or list(mol.GetPropNames())
+                    if properties or all_properties:
+                        items.append(_data_items(mol, properties, all_properties))
                 if len(rows) + len(errors) == chunk_size:
                     if first:
                         _check_id_property(p, id_col, values, props)
                         first = False
-                    yield TableChunk(pd.DataFrame(values, index=rows), errors)
-                    rows, errors = [], RowErrors(p)
+                    yield TableChunk(_frame(values, rows, items, properties), errors)
+                    rows, errors, items = [], RowErrors(p), []
                     values = {k: [] for k in values}
         finally:
             fh.close()
@@ -176,9 +224,27 @@ def _sdf_chunks(p: Path, chunk_size: int, id_col: str | None) -> Iterator[TableC
         if rows or len(errors):
             if first:
                 _check_id_property(p, id_col, values, props)
-            yield TableChunk(pd.DataFrame(values, index=rows), errors)
+            yield TableChunk(_frame(values, rows, items, properties), errors)
 
     return chunks()
+
+
+def _data_items(mol, properties: tuple[str, ...], all_properties: bool) -> dict[str, str]:
+    """A record's data items: those named in `properties`, or all of them."""
+    names = mol.GetPropNames() if all_properties else [q for q in properties if mol.HasProp(q)]
+    return {q: mol.GetProp(q) for q in names}
+
+
+def _frame(values: dict, rows: list[int], items: list[dict], properties: tuple) -> pd.DataFrame:
+    """A chunk's rows: the molecule columns, then the data items (`properties` always, other
+    items in first-seen order; an item named like a molecule column is left out)."""
+    frame = pd.DataFrame(values, index=rows)
+    if not items and not properties:
+        return frame
+    extra = pd.DataFrame(items, index=rows, dtype=object)
+    order = list(dict.fromkeys([*properties, *extra.columns]))
+    extra = extra.reindex(columns=[c for c in order if c not in frame.columns])
+    return pd.concat([frame, extra.astype(object).where(extra.notna(), None)], axis=1)
 
 
 def _check_id_property(p: Path, id_col: str | None, values: dict, props: list[str]) -> None:

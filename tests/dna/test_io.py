@@ -650,3 +650,40 @@ def test_a_normalised_genome_keeps_soft_masking_and_text_before_the_first_header
     bad.write_text("ACGT ACGT\n>c1\nACGT\n")
     with pytest.raises(InputError, match=r"bad\.fa"):
         Genome(bad)
+
+
+@pytest.mark.parametrize("compress", ["plain", "bgzip", "gzip"])
+def test_a_genome_with_latin1_bytes_in_its_headers_opens(tmp_path, monkeypatch, compress):
+    """A '>' line written by a Latin-1 editor ('\\xe9' for 'é') made pyfaidx's indexer fail
+    with a UnicodeDecodeError and the whole genome was refused; the bases are ASCII, so it
+    reads through a normalised copy whose headers are UTF-8."""
+    monkeypatch.setenv("HELIX_CACHE", str(tmp_path / "cache"))
+    seqs = _layout_genome()
+    body = b""
+    for name, seq in seqs.items():
+        body += f">{name} Escherichia coli K-12 str. MG1655 ".encode() + b"\xe9\n"
+        body += "\n".join(_lines(seq, [60])).encode() + b"\n"
+    body = b";made by caf\xe9 tools\n" + body
+    path = tmp_path / ("g.fa" if compress == "plain" else "g.fa.gz")
+    if compress == "plain":
+        path.write_bytes(body)
+    elif compress == "gzip":
+        path.write_bytes(gzip.compress(body))
+    else:
+        from Bio import bgzf
+
+        with bgzf.BgzfWriter(str(path), "wb") as w:
+            w.write(body)
+    g = Genome(path)
+    _check_genome(g, seqs)
+    assert "not UTF-8" in g.source_note
+    g.close()
+    _check_genome(Genome(path), seqs)  # the copy and its index are reused
+
+
+def test_a_non_ascii_byte_in_a_sequence_line_names_the_line(tmp_path, monkeypatch):
+    monkeypatch.setenv("HELIX_CACHE", str(tmp_path / "cache"))
+    path = tmp_path / "g.fa"
+    path.write_bytes(b">chr1 caf\xe9\nACGTACGT\nACG\xe9ACGT\n")
+    with pytest.raises(InputError, match=r"g\.fa, line 3: a sequence line holds a byte"):
+        Genome(path)

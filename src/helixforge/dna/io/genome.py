@@ -250,9 +250,13 @@ class Genome(Mapping[str, str]):
         try:
             self._open(target)
         except (FastaIndexingError, *_STREAM_ERRORS) as exc:
-            if not (isinstance(exc, FastaIndexingError) and uneven_lines(exc)):
+            if isinstance(exc, UnicodeDecodeError) and not self._normalised:
+                # pyfaidx decodes every line as UTF-8: a Latin-1 'é' in a header stops it
+                self._normalise("a '>' header or ';' comment line is not UTF-8 (read as Latin-1)")
+            elif isinstance(exc, FastaIndexingError) and uneven_lines(exc):
+                self._normalise("its lines are of uneven length within a record")
+            else:
                 raise index_error(self.path, exc) from None
-            self._normalise("its lines are of uneven length within a record")
         if not self._normalised and (name := self._record_with_whitespace()):
             self._normalise(f"record {name} has spaces or tabs in its sequence lines")
         self._names: ContigNames | None = None  # built when a missing name needs suggestions

@@ -6,7 +6,9 @@ of bases only (it hands back spaces and tabs as if they were bases). A file with
 line ends, a UTF-8 BOM, plain text named '.gz', spaces or tabs in its sequence lines, or lines of
 uneven length (`uneven_lines`: pyfaidx refuses to index it) is copied once, normalised (bases
 re-wrapped at 60 per line, whitespace and blank lines dropped; positions unchanged), into the
-genome cache (`plain_copy_reason` / `normalized_copy`).
+genome cache (`plain_copy_reason` / `normalized_copy`). A '>' header line that is not UTF-8 (a
+Latin-1 'é' in a description) makes pyfaidx's indexer fail; the normalised copy writes such a
+header as UTF-8 (decoded as Latin-1), so the genome opens with its names as they read.
 `index_error` turns pyfaidx's indexing errors (duplicate or empty record names) into messages
 naming the file and what to do.
 """
@@ -49,12 +51,13 @@ def plain_copy_reason(path: Path) -> str | None:
 def normalized_copy(path: Path, cache_dir: Path) -> Path:
     """A copy of `path` (plain, gzip or BGZF) in `cache_dir` that pyfaidx indexes and reads
     right: '\\n' line ends, no BOM, no .gz suffix, sequence lines of bases only (spaces, tabs and
-    blank lines dropped) re-wrapped at `WIDTH`; headers kept as they are. Made once per path,
-    size and mtime."""
+    blank lines dropped) re-wrapped at `WIDTH`; headers kept as they are, but for one that is
+    not UTF-8, written as UTF-8 read as Latin-1 (`utf8_header`). Made once per path, size and
+    mtime."""
     from helixforge.core.io import atomic_file, is_gzip
 
     st = path.stat()
-    key = hashlib.sha256(f"norm2|{path.resolve()}|{st.st_size}|{st.st_mtime_ns}".encode())
+    key = hashlib.sha256(f"norm3|{path.resolve()}|{st.st_size}|{st.st_mtime_ns}".encode())
     name = re.sub(r"\.(gz|bgz)$", "", path.name, flags=re.I)
     dest = cache_dir / key.hexdigest()[:16] / name
     if dest.exists():
@@ -77,14 +80,14 @@ def _rewrap(src, out) -> None:
             first = False
         if not in_record and not line.startswith(">"):
             if line.strip():
-                out.write(line.rstrip("\n") + "\n")  # text before the first header: as it was
+                out.write(utf8_header(line.rstrip("\n")) + "\n")  # text before the first header
             continue
         if line.startswith(">"):
             in_record = True
             if pending:
                 out.write(pending + "\n")
                 pending = ""
-            out.write(line.rstrip("\n") + "\n")
+            out.write(utf8_header(line.rstrip("\n")) + "\n")
             continue
         pending += "".join(line.split())
         if len(pending) >= WIDTH:
@@ -95,8 +98,21 @@ def _rewrap(src, out) -> None:
         out.write(pending + "\n")
 
 
+def utf8_header(line: str) -> str:
+    """A header line read as Latin-1 (one character per byte), re-spelt so that writing it as
+    Latin-1 gives UTF-8 bytes: unchanged when its bytes are UTF-8 already, else each Latin-1
+    character encoded as UTF-8 ('caf\\xe9' → 'caf\\xc3\\xa9', which pyfaidx reads as 'café')."""
+    raw = line.encode("latin-1")
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return line.encode("utf-8").decode("latin-1")
+    return line
+
+
 def _first_undecodable_line(path: Path, limit: int = 1 << 30) -> int | None:
-    """1-based number of the first line that is not UTF-8 (plain files up to `limit` bytes)."""
+    """1-based number of the first sequence line that is not UTF-8 (plain files up to `limit`
+    bytes); '>' headers and ';' comments are left out, as a normalised copy re-spells them."""
     try:
         if path.stat().st_size > limit:
             return None
@@ -105,6 +121,8 @@ def _first_undecodable_line(path: Path, limit: int = 1 << 30) -> int | None:
                 return None
             fh.seek(0)
             for n, raw in enumerate(fh, start=1):
+                if raw.startswith((b">", b";")):
+                    continue
                 try:
                     raw.decode("utf-8")
                 except UnicodeDecodeError:
@@ -129,10 +147,10 @@ def index_error(path: Path, exc: BaseException) -> InputError:
         where = f", line {line}" if line else ""
         bad = exc.object[exc.start : exc.start + 1].hex() if exc.object else "?"
         return InputError(
-            f"{path}{where}: not UTF-8 text (byte 0x{bad}), usually an accented character in a "
-            "'>' header",
-            hint="re-encode the file (iconv -f latin1 -t utf-8 in.fa > out.fa) or rename the "
-            "record; sequence lines must be plain ASCII letters",
+            f"{path}{where}: a sequence line holds a byte that is no base letter (0x{bad}, not "
+            "ASCII)",
+            hint="sequence lines must be plain ASCII letters (IUPAC codes, '-' or '*'); fix or "
+            "remove that line (grep -naP '[^\\x00-\\x7F]' FILE shows it)",
         )
     if "Bad sequence name" in text:
         return InputError(

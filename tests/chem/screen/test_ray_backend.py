@@ -33,3 +33,27 @@ def test_ray_gives_the_same_hits_as_local(library, runs, tmp_path):
     assert {k: local[k] for k in ("rows", "screened", "errors", "hits")} == {
         k: remote[k] for k in ("rows", "screened", "errors", "hits")
     }
+
+
+@pytest.mark.slow
+def test_ray_and_local_pick_acyclic_molecules_each_as_its_own_scaffold(runs, tmp_path):
+    """--max-per-scaffold 1 on a library of acyclic molecules (all with the empty scaffold)
+    gave one hit; each is its own group now, on both backends."""
+    import pandas as pd
+
+    acyclic = ["CCO", "CCN", "CCCC", "CC(=O)O", "NCCN", "OCCO", "CCCl", "CCOC", "CCCCO", "CCCN"]
+    library = tmp_path / "acyclic.csv"
+    pd.DataFrame({"smiles": acyclic + ["c1ccccc1C", "c1ccccc1CC"]}).to_csv(library, index=False)
+    kw = dict(top=8, max_per_scaffold=1, chunk_size=3, score="logp.logp_like_pred")
+    local = screen_library(library, [runs["logp"]], tmp_path / "local.parquet", **kw)
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, _node_ip_address="127.0.0.1")
+    try:
+        remote = screen_library(
+            library, [runs["logp"]], tmp_path / "ray.parquet", backend="ray", **kw
+        )
+    finally:
+        ray.shutdown()
+    hits = pd.read_parquet(tmp_path / "local.parquet")
+    assert local["hits"] == remote["hits"] == 8
+    assert (hits["scaffold"] == "").sum() >= 7  # at most one benzene, the rest acyclic
+    assert (tmp_path / "local.parquet").read_bytes() == (tmp_path / "ray.parquet").read_bytes()

@@ -77,12 +77,34 @@ def test_hits_are_unique_molecules_sorted_by_score_then_row():
         {
             "row": [10, 3, 7, 5, 2],
             "score": [1.0, 2.0, 2.0, 0.5, 2.0],
-            "canonical_smiles": ["CCO", "CCN", "CCC", "CCO", "CCN"],
-            "scaffold": ["", "", "", "", ""],
+            "canonical_smiles": ["CCc1ccccc1", "Nc1ccccc1", "Cc1ccccc1", "CCc1ccccc1", "Nc1ccccc1"],
+            "scaffold": ["c1ccccc1"] * 5,
         }
     )
     assert brute_force(frame, 10, Diversity()) == [2, 7, 10]  # row 3 repeats row 2's molecule
     assert brute_force(frame, 10, Diversity(max_per_scaffold=2)) == [2, 7]
+
+
+@pytest.mark.parametrize("size", [2, 7, 40])
+def test_each_acyclic_molecule_is_its_own_scaffold_group(size):
+    """Acyclic molecules all have the empty Bemis–Murcko scaffold; lumped into one group,
+    --max-per-scaffold 1 let one of them be a hit, however many a library held. Each is its
+    own group now (a molecule without a scaffold too); ring scaffolds are still capped."""
+    acyclic = ["CCO", "CCN", "CCCC", "CC(=O)O", "NCCN", "OCCO", "CCCl", "CCOC"]
+    rings = ["Cc1ccccc1", "Nc1ccccc1", "Oc1ccccc1"]
+    frame = pd.DataFrame(
+        {
+            "row": range(2, 2 + len(acyclic) + len(rings) + 1),
+            "score": np.arange(len(acyclic) + len(rings) + 1, 0, -1) / 2.0,
+            "canonical_smiles": [*acyclic, *rings, "CCO"],  # the last repeats the first
+            "scaffold": [""] * 7 + [None] + ["c1ccccc1"] * 3 + [""],
+        }
+    )
+    div = Diversity(max_per_scaffold=1)
+    expected = list(range(2, 2 + len(acyclic))) + [2 + len(acyclic)]  # one of the rings
+    assert brute_force(frame, 20, div) == expected
+    hits, exact = chunked(frame, 20, div, size, seed=0)
+    assert exact and hits == expected
 
 
 def test_min_distance_keeps_picks_apart():

@@ -5,7 +5,9 @@ score in the order (score descending, input row ascending — a total order, so 
 broken the same way everywhere) and accept a molecule unless
 
 1. its canonical SMILES is already among the hits (a library's duplicates count once),
-2. `max_per_scaffold` hits already share its Bemis–Murcko scaffold, or
+2. `max_per_scaffold` hits already share its Bemis–Murcko scaffold (an acyclic molecule,
+   whose scaffold is empty, or one whose scaffold could not be computed, is a group of its
+   own: `scaffold_groups`), or
 3. its Tanimoto distance (ECFP4, 2048 bits) to a hit is below `min_distance`;
 
 stop at K hits. Each decision depends only on molecules earlier in the order.
@@ -67,6 +69,17 @@ class Diversity:
         return self.max_per_scaffold is not None
 
 
+def scaffold_groups(frame: pd.DataFrame) -> list:
+    """The `max_per_scaffold` group of each row: its Bemis–Murcko scaffold, or, for an
+    acyclic molecule (empty scaffold) or one without a scaffold (None), its own canonical
+    SMILES — as a tuple, so it never equals a scaffold string. The empty scaffold made every
+    acyclic molecule of a library one group: at most K of them could ever be hits."""
+    return [
+        scaf if isinstance(scaf, str) and scaf else ("molecule", smi)
+        for scaf, smi in zip(frame[SCAFFOLD].tolist(), frame[CANONICAL].tolist())
+    ]
+
+
 def default_pool(top: int, diversity: Diversity) -> int:
     """Candidates each chunk keeps: 3·K (provably enough without a distance rule), else 10·K."""
     return (10 if diversity.min_distance else 3) * top
@@ -95,9 +108,9 @@ def merge_pools(
     frames = nonempty
     canon = [f[CANONICAL].tolist() for f in frames]
     scaf_cap = diversity.max_per_scaffold if not diversity.min_distance else None
-    scafs = [f[SCAFFOLD].tolist() for f in frames] if scaf_cap else None
+    scafs = [scaffold_groups(f) for f in frames] if scaf_cap else None
     seen: set[str] = set()
-    per_scaffold: dict[str, int] = {}
+    per_scaffold: dict = {}
     kept: list[tuple[int, int]] = []
     cutoff: Key | None = None
     for score, row, src, i in heapq.merge(*(_keys(f, k) for k, f in enumerate(frames))):
@@ -196,11 +209,11 @@ def select_hits(ordered: pd.DataFrame, top: int, diversity: Diversity) -> list[i
     from rdkit import DataStructs
 
     canon = ordered[CANONICAL].tolist()
-    scafs = ordered[SCAFFOLD].tolist() if diversity.max_per_scaffold else None
+    scafs = scaffold_groups(ordered) if diversity.max_per_scaffold else None
     cap, min_d = diversity.max_per_scaffold, diversity.min_distance
     picks: list[int] = []
     seen: set[str] = set()
-    per_scaffold: dict[str, int] = {}
+    per_scaffold: dict = {}
     fps: list = []
     for i, smi in enumerate(canon):
         if len(picks) == top:

@@ -307,3 +307,21 @@ def test_a_model_path_that_is_a_directory_but_not_a_run_is_not_called_not_found(
     message = info.value.message
     assert message.startswith(f"{path}, line 3:") and "not found" not in message
     assert "not a `helix chem train` run" in message and "no config.json" in message
+
+
+@pytest.mark.parametrize("start", ["nowhere.smi", "starts"], ids=["missing", "a directory"])
+def test_a_ga_start_file_that_cannot_be_read_names_the_toml_file_and_line(tmp_path, start):
+    """A missing ga.start file was 'GA start file nowhere.smi not found', naming neither the
+    TOML file nor the line it came from, as every other error of the file does."""
+    from helixforge.chem.generate.design import design
+
+    (tmp_path / "starts").mkdir()
+    path = tmp_path / "design.toml"
+    path.write_text(GOOD + f'[ga]\nstart = "{start}"\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        design(path, tmp_path / "run", optimizer="ga", budget=10)
+    message = info.value.message
+    assert message.startswith(f"{path}, line 4: ga.start: GA start file {start} "), message
+    assert ("is a directory" if start == "starts" else "not found") in message
+    assert "relative to the working directory or the TOML file" in info.value.hint
+    assert not (tmp_path / "run").exists()

@@ -83,19 +83,27 @@ def _load_prior(prior):
     return prior, None
 
 
-def read_start_smiles(path: str | os.PathLike, base: Path) -> tuple[list[str], str]:
+def read_start_smiles(
+    path: str | os.PathLike, base: Path, config: DesignConfig | None = None
+) -> tuple[list[str], str]:
     """SMILES of a GA start file (.smi / .txt: first token per line; csv/tsv/parquet: the
-    `smiles` column or the first one) and the file's sha256."""
+    `smiles` column or the first one) and the file's sha256. With the design `config` it came
+    from, a missing file is an error naming the TOML file and the line of `ga.start`, as
+    every other error of the file is."""
     from helixforge.core.artifacts import sha256_file
 
     p = Path(path)
     if not p.is_absolute() and not p.exists() and (base / p).exists():
         p = base / p
     if not p.is_file():
-        raise ConfigError(
-            f"GA start file {path} not found",
-            hint='give ga.start = "prior" or a SMILES file path (relative to the working directory or the TOML file)',
+        why = "is a directory, not a SMILES file" if p.is_dir() else "not found"
+        hint = (
+            'give ga.start = "prior" or a SMILES file path (relative to the working directory '
+            "or the TOML file)"
         )
+        if config is not None:
+            raise config.error(("ga", "start"), f"ga.start: GA start file {path} {why}", hint)
+        raise ConfigError(f"GA start file {path} {why}", hint=hint)
     name = p.name.lower().removesuffix(".gz")
     if name.endswith((".smi", ".txt", ".smiles")):
         from helixforge.core.io import open_text
@@ -195,7 +203,7 @@ def design(
     scorer = ScoringFunction(cfg)
     start, start_sha = None, None
     if optimizer == "ga" and cfg.ga["start"] != "prior":
-        start, start_sha = read_start_smiles(cfg.ga["start"], cfg.path.parent)
+        start, start_sha = read_start_smiles(cfg.ga["start"], cfg.path.parent, cfg)
     prior_obj, prior_path, prior_sha = None, None, None
     if optimizer == "rl" or start is None:
         prior_obj, prior_path = _load_prior(prior)

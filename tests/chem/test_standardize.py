@@ -246,3 +246,10 @@ def test_an_input_canonical_smiles_column_is_kept_as_input_canonical_smiles():
     out, _ = standardize_table(raw, "canonical_smiles")
     assert out["input_canonical_smiles"].tolist() == ["OCC"]
     assert out["canonical_smiles"].tolist() == ["CCO"]
+
+
+def test_atom_map_numbers_are_dropped():
+    # reaction-mapping and R-group tools write '[CH3:1][OH:2]': the same methanol, which kept
+    # its labels and stayed a molecule of its own (no duplicate merge, never 'in training')
+    forms = ["CO", "[CH3:1][OH:2]", "[CH3:7]O", "[H:3][CH2:1]O"]
+    assert {standardize_smiles(f) for f in forms} == {("CO", None)}

@@ -152,6 +152,12 @@ def parse_smiles(smiles: object):
             f"molecule too large ({heavy:,} heavy atoms; limit {MAX_HEAVY_ATOMS:,}); "
             "not a small molecule"
         )
+    if ":" in text:
+        # Atom maps ('[CH3:1][OH:2]', from reaction mapping or R-group tools) are labels, not
+        # chemistry: kept, they made a mapped methanol a molecule of its own ('[CH3:1][OH:2]'
+        # vs 'CO': never merged as a duplicate, never found in a model's training set).
+        for atom in mol.GetAtoms():
+            atom.SetAtomMapNum(0)
     try:
         Chem.SanitizeMol(mol)
         if "[H" in text:

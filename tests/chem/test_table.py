@@ -72,3 +72,26 @@ def test_a_run_on_active_inactive_predicts_what_a_run_on_1_0_predicts(tmp_path, 
                              report=False)  # fmt: skip
         runs[name] = pd.read_csv(tmp_path / name / "predictions.csv")
     np.testing.assert_allclose(runs["words"]["has_n_prob"], runs["num"]["has_n_prob"])
+
+
+def test_a_split_column_keeps_the_users_spelling_and_still_matches_any_case(
+    tmp_path, make_table, fast_gbm
+):
+    """--split-col values were lowercased in predictions.csv ('Train' came back 'train');
+    the user's column is kept as written, matched without case or spaces, and the run's own
+    `split` column says which part each row was in."""
+    from helixforge.chem.train import train_property_model
+
+    df = make_table()
+    df["Set"] = ["Train"] * 100 + ["VALID"] * 14 + [" Test "] * 14
+    df.to_csv(tmp_path / "t.csv", index=False)
+    table = load_property_table(tmp_path / "t.csv", "smiles", ["logp_like"], split_col="Set")
+    assert set(table.frame["Set"]) == {"Train", "VALID", " Test "}
+    run = train_property_model(
+        tmp_path / "t.csv", "smiles", ["logp_like"], split_col="Set", model="gbm",
+        model_params=fast_gbm, out=tmp_path / "run", report=False,
+    )  # fmt: skip
+    pred = pd.read_csv(tmp_path / "run" / "predictions.csv", keep_default_na=False)
+    assert pred["Set"].tolist() == df["Set"].tolist()
+    assert pred["split"].tolist() == ["train"] * 100 + ["valid"] * 14 + ["test"] * 14
+    assert run.metrics["test"]["logp_like"]["n"] == 14

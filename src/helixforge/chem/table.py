@@ -317,8 +317,8 @@ def load_property_table(
     enc = df.copy()
     for j, t in enumerate(targets):
         enc[t] = y_rows[:, j]
-    if split_col:
-        enc[split_col] = enc[split_col].astype(str).str.strip().str.lower()
+    # the split column keeps the user's spelling ('Train', ' TEST'): it is matched without
+    # case or spaces where it is read (check_split_column, core.splits.predefined_split)
     merged, conflicts = merge_duplicates(enc, targets, task_types, tolerance=tolerance)
     if merged["n_merged"].gt(1).any():
         n_dup = int(enc.duplicated(CANONICAL_COL, keep=False).sum())

@@ -111,3 +111,49 @@ def test_a_fasta_file_is_refused_as_having_no_activities(tmp_path):
     (tmp_path / "g.fa").write_text(">g1\n" + "ACGT" * 7 + "AC\n")
     with pytest.raises(InputError, match="no activities to train on"):
         ontarget_data(tmp_path / "g.fa", "context", "lfc")
+
+
+def test_repeated_contexts_are_merged_to_their_mean_and_a_disagreement_is_named(tmp_path):
+    """A context measured twice with conflicting activities (replicate rows of a screen) was
+    kept as two rows with no word. As `chem train` merges duplicate molecules: one row with the
+    mean activity and `n_merged`, a note naming how many and the worst disagreement, and
+    conflicts.csv listing each; the same context in another --group-col group is not merged."""
+    import pandas as pd
+
+    from helixforge.crispr.ontarget_train import ontarget_data
+
+    path = _screen(tmp_path, lfc=[float(i % 20) for i in range(60)], grp=["a"] * 60)
+    df = pd.read_csv(path)
+    extra = df.iloc[[3, 3, 10, 20]].assign(lfc=[19.0, 3.5, 10.0, 0.0])  # rows 62-65
+    extra.loc[extra.index[3], "grp"] = "b"  # row 65: context of row 21, another screen
+    pd.concat([df, extra]).to_csv(path, index=False)
+    ld, _, _ = ontarget_data(path, "context", "lfc", group_col="grp", target_transform="none")
+    assert len(ld) == 61  # 64 rows: 62, 63 merged into row 5; 64 into row 12
+    first = ld.frame.loc[5]
+    assert first["n_merged"] == 3 and first["lfc"] == pytest.approx((3 + 19 + 3.5) / 3)
+    assert ld.frame.loc[12, "n_merged"] == 2 and ld.frame.loc[12, "lfc"] == 10.0
+    assert ld.frame.loc[65, "n_merged"] == 1  # its group is 'b'
+    conflicts = ld.tables["conflicts.csv"]
+    assert conflicts["rows"].tolist() == ["5;62;63"]  # rows 12 and 64 agree (10, 10)
+    note = next(n for n in ld.notes if "merged" in n)
+    assert note.startswith(
+        "5 rows repeat a context within their 'grp' group and were merged into 2"
+    )
+    assert "1 of them disagree" in note and "rows 5, 62, 63: 3, 19, 3.5; spread 16" in note
+
+
+def test_a_run_writes_conflicts_csv_and_one_prediction_per_merged_context(tmp_path):
+    import pandas as pd
+
+    from helixforge.crispr.ontarget_train import train_ontarget
+
+    path = _screen(tmp_path, lfc=[float(i % 20) for i in range(60)])
+    df = pd.read_csv(path)
+    pd.concat([df, df.iloc[[0]].assign(lfc=19.0)]).to_csv(path, index=False)
+    train_ontarget(path, "context", "lfc", params={"n_estimators": 20}, out=tmp_path / "run",
+                   report=False, n_jobs=1)  # fmt: skip
+    pred = pd.read_csv(tmp_path / "run" / "predictions.csv")
+    assert len(pred) == 60 and pred.loc[pred["row"] == 2, "n_merged"].item() == 2
+    assert pd.read_csv(tmp_path / "run" / "conflicts.csv")["rows"].tolist() == ["2;62"]
+    notes = __import__("json").loads((tmp_path / "run" / "metrics.json").read_text())["notes"]
+    assert any("2 rows repeat a context and were merged into 1" in n for n in notes)

@@ -6,9 +6,14 @@ crispr supplies the reader (contexts and activities; bad rows → errors.csv wit
 line), the label transform and the split; `helixforge.core.supervised.train_supervised` does the
 rest and writes the run directory every training verb writes: config.json, versions.json,
 model/ (member_<i>/ + manifest.json), conformal.json, metrics.json, predictions.csv (every
-usable input row with its columns, `split`, `<label>_pred`, `_std`, `_lower`, `_upper`),
-errors.csv, card.md and report.html, built in a staging directory and swapped in.
-`helix crispr score-ontarget --model RUN_DIR` scores with it.
+usable input row with its columns, `split`, `<label>_pred`, `_std`, `_lower`, `_upper`,
+`n_merged`), errors.csv, conflicts.csv, card.md and report.html, built in a staging directory
+and swapped in.
+
+Duplicates (`merge_duplicate_contexts`): rows with one context in one group are merged into the
+first, with their mean activity, as `chem train` merges duplicate molecules; disagreeing ones
+go to conflicts.csv and a note names the worst. `helix crispr score-ontarget --model
+RUN_DIR` scores with the run.
 
 Labels: with ``target_transform="rank"`` (default) each activity becomes its rank percentile
 × 100 within its group (`group_col`, e.g. study or library; one group without it), ranked
@@ -190,11 +195,16 @@ def ontarget_data(
     frame = df.loc[keep].copy()
     raw = frame[context_col].astype(str).str.strip().str.upper()
     ctx = [("NNNN" + s + "NNN") if len(s) == SHORT_LENGTH else s for s in raw]
+    target, notes = y[keep], []
+    _check_activities_vary(target, frame[target_col], data, target_col)
+    frame, ctx, target, conflicts, note = merge_duplicate_contexts(
+        frame, ctx, target, target_col, group_col
+    )
+    if note:
+        notes.append(note)
     spacers = [s[4:24] for s in ctx]
     fractions = split_fractions(test_fraction)
     sp = make_split("spacer", len(ctx), spacers=spacers, fractions=fractions, seed=seed)
-    target, notes = y[keep], []
-    _check_activities_vary(target, frame[target_col], data, target_col)
     if target_transform == "rank":
         groups = frame[group_col].to_numpy() if group_col else None
         labels = np.full(len(target), np.nan)
@@ -223,11 +233,100 @@ def ontarget_data(
         errors=errors,
         split_args={"spacers": spacers},
         valid_splitter="spacer",
+        tables={CONFLICTS_FILE: conflicts},
         notes=notes,
         source=str(data),
         input_col=context_col,
     )
     return ld, sp, int(len(df) + len(df.attrs.get("skipped_lines", {})))
+
+
+CONFLICTS_FILE = "conflicts.csv"
+CONFLICT_COLUMNS = ["context", "group", "target", "rows", "values", "merged", "reason"]
+CONFLICT_SD = 0.5  # a merged group disagrees when its spread exceeds this × the activities' SD
+
+
+def merge_duplicate_contexts(
+    frame, contexts: list[str], target: np.ndarray, target_col: str, group_col: str | None
+):
+    """Rows with the same context (and the same `group_col` group: one guide measured in two
+    screens is two measurements, ranked apart) merged into the first of them, as `chem train`
+    merges duplicate molecules: the activity is their mean, `n_merged` counts them, the other
+    columns keep the first row's values. A group whose activities spread over more than
+    `CONFLICT_SD` × the standard deviation of all activities is a conflict (the activities'
+    units are the user's, so the tolerance is in SDs): one row of conflicts.csv each.
+
+    Returns (frame, contexts, activities, conflicts, note) — the note (None without
+    duplicates) says how many rows were merged, how many groups disagree and the worst one."""
+    import pandas as pd
+
+    keys = pd.Series(contexts, index=frame.index)
+    if group_col:
+        keys = keys + "\t" + frame[group_col].astype(str)
+    first_pos = pd.Series(np.arange(len(keys)), index=frame.index).groupby(keys.to_numpy()).min()
+    counts = keys.value_counts()
+    if counts.max() == 1:
+        frame = frame.assign(n_merged=1)
+        return frame, contexts, target, pd.DataFrame(columns=CONFLICT_COLUMNS), None
+    inverse = first_pos.reindex(keys.to_numpy()).to_numpy()  # each row's first position
+    firsts = np.unique(inverse)
+    sums = np.zeros(len(keys))
+    np.add.at(sums, inverse, target)
+    n = np.bincount(inverse, minlength=len(keys))
+    merged_target = sums[firsts] / n[firsts]
+    sd = float(np.std(target))
+    tolerance = CONFLICT_SD * sd
+    rows_of: dict[int, list[int]] = {}
+    for pos, f in enumerate(inverse):
+        rows_of.setdefault(int(f), []).append(pos)
+    conflicts, worst = [], None
+    for f, positions in rows_of.items():
+        if len(positions) < 2:
+            continue
+        values = target[positions]
+        spread = float(values.max() - values.min())
+        if spread > tolerance:
+            row_numbers = [int(frame.index[p]) for p in positions]
+            conflicts.append(
+                [
+                    contexts[f],
+                    frame[group_col].iloc[f] if group_col else None,
+                    target_col,
+                    ";".join(map(str, row_numbers)),
+                    ";".join(f"{v:g}" for v in values),
+                    float(values.mean()),
+                    f"spread {spread:.3g} > {CONFLICT_SD:g} × SD of the activities "
+                    f"({tolerance:.3g})",
+                ]
+            )
+            if worst is None or spread > worst[0]:
+                worst = (spread, contexts[f], row_numbers, values)
+    out = frame.iloc[firsts].copy()
+    out[target_col] = merged_target
+    out["n_merged"] = n[firsts]
+    n_dup = int((n[inverse] > 1).sum())
+    n_into = int((n[firsts] > 1).sum())
+    note = (
+        f"{n_dup} rows repeat a context"
+        + (f" within their {group_col!r} group" if group_col else "")
+        + f" and were merged into {n_into} (mean {target_col!r}; n_merged in predictions.csv)"
+    )
+    if conflicts:
+        spread, ctx, rows, values = worst
+        shown = ", ".join(f"{v:g}" for v in values)
+        note += (
+            f"; {len(conflicts)} of them disagree by more than {CONFLICT_SD:g} SD of the "
+            f"activities ({tolerance:.3g}), listed in conflicts.csv; the worst: {ctx} "
+            f"(rows {', '.join(map(str, rows))}: {shown}; spread {spread:.3g} = "
+            f"{spread / sd:.2g} SD)"
+        )
+    return (
+        out,
+        [contexts[f] for f in firsts],
+        merged_target,
+        pd.DataFrame(conflicts, columns=CONFLICT_COLUMNS),
+        note,
+    )
 
 
 def card_limits(target_transform: str) -> str:

@@ -253,3 +253,20 @@ def test_atom_map_numbers_are_dropped():
     # its labels and stayed a molecule of its own (no duplicate merge, never 'in training')
     forms = ["CO", "[CH3:1][OH:2]", "[CH3:7]O", "[H:3][CH2:1]O"]
     assert {standardize_smiles(f) for f in forms} == {("CO", None)}
+
+
+def test_racemic_and_unknown_stereo_groups_are_not_read_as_absolute_configurations():
+    # CXSMILES '&1' (racemic) / 'o1' (one enantiomer, unknown which): the centre was written with
+    # whatever tag the input happened to use, so the racemate became the pure (S) enantiomer
+    # and, written '[C@@H]', the (R) one: two canonical SMILES for one racemate
+    racemate = {standardize_smiles(f)[0] for f in ["C[C@H](O)CC |&1:1|", "C[C@@H](O)CC |&1:1|"]}
+    assert racemate == {"CCC(C)O"} == {standardize_smiles("C[C@@H](O)CC |o1:1|")[0]}
+    # absolute stereo is kept; a group of several centres keeps their relative configuration,
+    # one canonical SMILES for both ways of writing it
+    assert standardize_smiles("C[C@@H](O)CC |a:1|")[0] == "CC[C@@H](C)O"
+    syn = {
+        standardize_smiles(f)[0]
+        for f in ["C[C@H](O)[C@H](C)CC |&1:1,3|", "C[C@@H](O)[C@@H](C)CC |&1:1,3|"]
+    }
+    anti = standardize_smiles("C[C@@H](O)[C@H](C)CC |&1:1,3|")[0]
+    assert len(syn) == 1 and anti not in syn and "@" in anti

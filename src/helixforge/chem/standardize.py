@@ -165,10 +165,64 @@ def parse_smiles(smiles: object):
             # parse does: the same molecule gets the same canonical SMILES ('CCN') however its
             # hydrogens are written (isotopic [2H], H2, and Hs RDKit needs are kept).
             mol = Chem.RemoveHs(mol)
+        if " |" in text and mol.GetStereoGroups():
+            mol = _without_stereo_groups(mol)
     except Exception as exc:  # RDKit raises several types (valence, kekulization, ...)
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return None, f"RDKit could not sanitize the molecule: {reason}"
     return mol, None
+
+
+# More AND / OR groups of several centres than this: their centres lose their tags instead of
+# trying every mirror combination (2**n canonical SMILES).
+_MAX_MIRROR_GROUPS = 8
+
+
+def _without_stereo_groups(mol):
+    """`mol` with its CXSMILES enhanced-stereo groups resolved into plain stereo tags, which is
+    all a canonical SMILES can say. A centre alone in an AND (racemic) or OR (one enantiomer,
+    unknown which) group has no known configuration: its tag is cleared (it was written as the
+    absolute configuration its tag happened to have, so 'C[C@H](O)CC |&1:1|', the racemate, became
+    the pure (S) enantiomer, and the same racemate written '[C@@H]' the (R) one). A group of
+    several centres keeps their relative configuration, as whichever of its two mirror forms
+    gives the smaller canonical SMILES, however the input wrote it. Absolute groups keep their
+    tags."""
+    import itertools
+
+    from rdkit import Chem
+
+    rw = Chem.RWMol(mol)
+    flip = {
+        Chem.ChiralType.CHI_TETRAHEDRAL_CW: Chem.ChiralType.CHI_TETRAHEDRAL_CCW,
+        Chem.ChiralType.CHI_TETRAHEDRAL_CCW: Chem.ChiralType.CHI_TETRAHEDRAL_CW,
+    }
+    relative = []  # atom indices of each AND / OR group of several centres
+    for group in mol.GetStereoGroups():
+        if group.GetGroupType() == Chem.StereoGroupType.STEREO_ABSOLUTE:
+            continue
+        atoms = [a.GetIdx() for a in group.GetAtoms()]
+        if len(atoms) == 1:
+            rw.GetAtomWithIdx(atoms[0]).SetChiralTag(Chem.ChiralType.CHI_UNSPECIFIED)
+        else:
+            relative.append(atoms)
+    if len(relative) > _MAX_MIRROR_GROUPS:
+        for idx in itertools.chain.from_iterable(relative):
+            rw.GetAtomWithIdx(idx).SetChiralTag(Chem.ChiralType.CHI_UNSPECIFIED)
+        relative = []
+    rw.SetStereoGroups([])
+    base = rw.GetMol()
+    best, best_smiles = base, None
+    for mirrors in itertools.product((False, True), repeat=len(relative)):
+        candidate = Chem.Mol(base)
+        for atoms, mirror in zip(relative, mirrors):
+            for idx in atoms if mirror else ():
+                atom = candidate.GetAtomWithIdx(idx)
+                atom.SetChiralTag(flip.get(atom.GetChiralTag(), atom.GetChiralTag()))
+        smiles = Chem.MolToSmiles(candidate)
+        if best_smiles is None or smiles < best_smiles:
+            best, best_smiles = candidate, smiles
+    Chem.AssignStereochemistry(best, cleanIt=True, force=True)
+    return best
 
 
 def plain_mol(smiles: object):

@@ -384,6 +384,8 @@ def test_design_finds_a_gtf_gene_whose_quoted_name_holds_a_semicolon(d, tmp_path
     res = runner.invoke(app, [*DESIGN, "-t", "ab;c", "-g", str(d / "g.fa"), "-a", str(gtf),
                               "-m", "1", "-o", str(tmp_path / "g.tsv")])  # fmt: skip
     assert res.exit_code == 0, res.output
+    # the gene column holds the whole quoted name (it said 'ab': cut at the ';')
+    assert set(pd.read_csv(tmp_path / "g.tsv", sep="\t")["gene"]) == {"ab;c"}
 
 
 @pytest.mark.parametrize(

@@ -687,3 +687,18 @@ def test_a_non_ascii_byte_in_a_sequence_line_names_the_line(tmp_path, monkeypatc
     path.write_bytes(b">chr1 caf\xe9\nACGTACGT\nACG\xe9ACGT\n")
     with pytest.raises(InputError, match=r"g\.fa, line 3: a sequence line holds a byte"):
         Genome(path)
+
+
+def test_gtf_attributes_keep_quoted_semicolons_and_escaped_quotes(tmp_path):
+    """GTF values are quoted strings that may hold ';' and \\" (GENCODE notes, odd gene
+    names); splitting the attribute column on ';' first cut 'ab;c' to 'ab'."""
+    path = tmp_path / "a.gtf"
+    path.write_text(
+        'chr1\tx\tCDS\t11\t40\t.\t+\t0\tgene_id "g1"; transcript_id "t1"; '
+        'gene_name "ab;c"; note "a \\"quoted\\" word; here" ;exon_number 2\n'
+        "chr1\tx\tCDS\t51\t60\t.\t-\t0\tgene_id g2;gene_name  X ;\n"
+    )
+    df = read_gff(path)
+    assert df["name"].tolist() == ["ab;c", "X"]
+    assert df["gene_id"].tolist() == ["g1", "g2"]
+    assert df["id"].tolist() == ["t1", ""]

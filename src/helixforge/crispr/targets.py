@@ -207,7 +207,16 @@ def load_annotation(annotation) -> pd.DataFrame:
 # Features whose names a CDS inherits through Parent= (GFF3 as Ensembl writes it: the CDS line
 # holds only ID and Parent=transcript:…, the transcript Parent=gene:…, the gene Name=BRCA1).
 _ANCESTOR_TYPES = {"gene", "mRNA", "transcript", "pseudogene", "ncRNA_gene"}
-_GENE_ATTR = re.compile(r'(?:^|;)\s*(?:gene|gene_name)[= ]"?([^";]+)')
+_GENE_ATTR = re.compile(r'(?:^|;)\s*(?:gene|gene_name)[= ](?:"((?:[^"\\]|\\.)*)"|([^";]+))')
+
+
+def _gene_attr(attrs: str) -> str:
+    """The gene / gene_name attribute of a GFF3 or GTF line; a quoted GTF value whole (it may
+    hold ';' and escaped quotes: 'gene_name "ab;c"' is 'ab;c', not 'ab')."""
+    m = _GENE_ATTR.search(attrs)
+    if m is None:
+        return ""
+    return m.group(1).replace('\\"', '"') if m.group(1) is not None else m.group(2)
 
 
 @lru_cache(maxsize=4)
@@ -243,8 +252,7 @@ def _load_gff_cached(path: str, size: int, mtime_ns: int) -> pd.DataFrame:
     keys, genes = [], []
     for a, nm, gid, par in zip(df["attributes"], df["name"], df["gene_id"], df["parent"]):
         k = _gene_key(a) | {n for n in (nm, gid) if n}
-        m = _GENE_ATTR.search(a)
-        gene = m.group(1) if m else ""
+        gene = _gene_attr(a)
         inherited = ""  # the nearest gene feature's name, else the nearest named ancestor's
         todo, seen = [p for p in str(par).split(",") if p], set()
         while todo and len(seen) < 8:
@@ -254,8 +262,7 @@ def _load_gff_cached(path: str, size: int, mtime_ns: int) -> pd.DataFrame:
             seen.add(pid)
             ppar, pa, pnm, pgid, ptype = by_id[pid]
             k |= _gene_key(pa) | {n for n in (pnm, pgid) if n}
-            pm = _GENE_ATTR.search(pa)
-            pname = pm.group(1) if pm else pnm
+            pname = _gene_attr(pa) or pnm
             if pname and (ptype == "gene" or not inherited):
                 inherited = pname
             todo += [q for q in str(ppar).split(",") if q]

@@ -7,6 +7,7 @@ Coordinates returned in Python are 0-based half-open; GFF/GTF files are 1-based 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -188,15 +189,21 @@ def bed_to_sequences(
 GFF_COLUMNS = ["seqid", "source", "type", "start", "end", "score", "strand", "phase", "attributes"]
 
 
+# One GTF attribute: a key, then a quoted value (which may hold ';' and \\" escapes) or a bare
+# one, then ';' or the end. Splitting on ';' first cut 'gene_name "ab;c"' to 'ab'.
+_GTF_ATTRIBUTE = re.compile(r'\s*([^\s;]+)(?:\s+(?:"((?:[^"\\]|\\.)*)"?|([^;]*)))?\s*(?:;|$)')
+
+
 def _parse_attributes(text: str, gtf: bool) -> dict[str, str]:
     out: dict[str, str] = {}
     if gtf:
-        for part in text.strip().split(";"):
-            part = part.strip()
-            if not part:
-                continue
-            key, _, val = part.partition(" ")
-            out.setdefault(key, val.strip().strip('"'))
+        for m in _GTF_ATTRIBUTE.finditer(text.strip()):
+            key, quoted, bare = m.groups()
+            if quoted is not None:
+                val = quoted.replace('\\"', '"')
+            else:
+                val = (bare or "").strip().strip('"')
+            out.setdefault(key, val)
     else:
         from urllib.parse import unquote
 

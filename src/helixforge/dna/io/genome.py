@@ -262,6 +262,14 @@ class Genome(Mapping[str, str]):
         self._names: ContigNames | None = None  # built when a missing name needs suggestions
         if not self.lengths:
             raise EmptyInputError(f"{self.path}: genome FASTA has no records")
+        if not any(self.lengths.values()):  # '>chr1' lines only: 0 sites, 0 genes, exit 0
+            self.close()
+            raise EmptyInputError(
+                f"{self.path}: genome FASTA has no bases: its {len(self.lengths)} record(s) "
+                f"({', '.join(list(self.lengths)[:3])}{', …' if len(self.lengths) > 3 else ''}) "
+                "are '>' header lines with no sequence lines below them",
+                hint="give the genome FASTA with its sequences (was the file cut short?)",
+            )
 
     def _open(self, target: Path) -> None:
         """Index (or reuse the index of) `target` and open it."""

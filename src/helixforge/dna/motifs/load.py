@@ -134,8 +134,14 @@ def read_motifs(path: str | os.PathLike, fmt: str | None = None) -> list[Motif]:
                 raise ConfigError(
                     f"unknown motif format {fmt!r}", hint="use transfac, jaspar, pfm or meme"
                 )
-    except (ValueError, KeyError, IndexError, AttributeError, TypeError) as exc:
-        raise InputError(f"{p}: could not be read as {fmt.upper()} motifs: {exc}") from exc
+    except (ValueError, KeyError, IndexError, AttributeError, TypeError, NameError) as exc:
+        # NameError: Biopython's TRANSFAC parser meets a line it has no state for (binary
+        # data, a CSV) and fails with UnboundLocalError: that was a traceback
+        raise InputError(
+            f"{p}: could not be read as {fmt.upper()} motifs: {exc}",
+            hint="check that the file is a complete motif file of that format (TRANSFAC, JASPAR, "
+            "PFM or MEME, as its suffix says)",
+        ) from exc
     motifs = [motif_from_biopython(m, p.name) for m in rec]
     if not motifs:
         raise EmptyInputError(f"{p}: no motifs found")

@@ -172,3 +172,42 @@ def test_standardize_featurize_table_parses_once_and_serves_rows_by_smiles():
     # SMILES it has not seen are featurized on demand
     np.testing.assert_array_equal(feats.take(["CCN", "CCO"]), featurize(["CCN", "CCO"], spec))
     assert feats.take([]).shape == (0, len(spec.names()))
+
+
+def test_a_deuterated_drug_has_its_parents_features_scores_and_filters():
+    # the six D of d6-tetrabenazine were graph atoms: rotatable bonds 4 -> 6, kappa / chi and
+    # ECFP changed (Tanimoto 0.85 to the parent), SA score 3.2 -> 5.2. The canonical SMILES
+    # keeps the isotopes; every feature sees hydrogens.
+    from rdkit import Chem
+
+    from helixforge.chem.admet.physchem import physchem_matrix
+    from helixforge.chem.druglike import drug_likeness
+    from helixforge.chem.featurize import featurize_mols
+    from helixforge.chem.filters import apply_filters
+    from helixforge.chem.graphs import featurize_graphs
+    from helixforge.chem.standardize import standardize_to_mol
+
+    d6 = "[2H]C([2H])([2H])Oc1cc2c(cc1OC([2H])([2H])[2H])C1CC(=O)C(CC(C)C)CN1CC2"
+    parent = "COc1cc2c(cc1OC)C1CC(=O)C(CC(C)C)CN1CC2"
+    assert "[2H]" in standardize_smiles(d6)[0]
+    spec = FeatureSpec(fcfp_bits=64, atom_pair_bits=64, erg=True)
+    canon = [standardize_smiles(s)[0] for s in (d6, parent)]
+    X = featurize(canon, spec)
+    np.testing.assert_array_equal(X[0], X[1])
+    mols = [standardize_to_mol(s)[0] for s in (d6, parent)]
+    np.testing.assert_array_equal(*featurize_mols(mols, spec))
+    g = featurize_graphs([*mols, *canon])
+    assert len(set(g.n_atoms)) == 1
+    atom_rows = [np.unique(g.subset([i]).atoms, axis=0) for i in range(4)]  # any atom order
+    for rows in atom_rows[1:]:
+        np.testing.assert_array_equal(rows, atom_rows[0])
+    scores = drug_likeness(mols).to_numpy()
+    np.testing.assert_allclose(scores[0], scores[1])
+    np.testing.assert_allclose(*physchem_matrix(mols))
+    filt = apply_filters(mols, "lipinski,veber,pains,brenk,nih,qed,sa")
+    assert filt.iloc[0].to_dict() == filt.iloc[1].to_dict()
+    # a centre that is one only through its D is no centre to a feature; the mol is not edited
+    chiral = Chem.MolFromSmiles("[2H][C@@H](C)O")
+    assert featurize_graphs([chiral]).n_atoms[0] == 3
+    np.testing.assert_array_equal(*featurize_mols([chiral, Chem.MolFromSmiles("CCO")], spec))
+    assert chiral.GetNumAtoms() == 4

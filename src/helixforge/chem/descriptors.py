@@ -22,7 +22,7 @@ from functools import cache
 
 import numpy as np
 
-from helixforge.chem.fingerprints import mol_of
+from helixforge.chem.fingerprints import hydrogen_free, mol_of
 
 _ELEMENTS = ("C", "N", "O", "S", "F", "Cl", "Br", "I", "P", "B", "Si")
 _FORMULA_TOKEN = re.compile(r"([A-Z][a-z]?)(\d*)")
@@ -214,7 +214,7 @@ def descriptors_of_mols(mols: Sequence, kind: str = "standard") -> np.ndarray:
     out = np.full((len(mols), d), np.nan, dtype=np.float32)
     for i, m in enumerate(mols):
         if m is not None:
-            out[i] = _descriptor_row(m, kind)
+            out[i] = _descriptor_row(hydrogen_free(m), kind)  # a [2H] is a hydrogen
     # float32 overflow (e.g. autocorrelation of huge molecules) becomes NaN, never inf
     out[~np.isfinite(out)] = np.nan
     return out

@@ -51,6 +51,8 @@ def qed_scores(mols: Sequence[Any]) -> np.ndarray:
 
 def sa_scores(mols: Sequence[Any]) -> np.ndarray:
     """Synthetic accessibility score of each molecule, 1 (easy) … 10 (hard); NaN for None."""
+    from helixforge.chem.fingerprints import hydrogen_free
+
     scorer = _sascorer()
     mols = mol_list(mols, "sa_scores")
     out = np.full(len(mols), math.nan)
@@ -58,7 +60,7 @@ def sa_scores(mols: Sequence[Any]) -> np.ndarray:
         if mol is None:
             continue
         try:
-            out[i] = scorer.calculateScore(mol)
+            out[i] = scorer.calculateScore(hydrogen_free(mol))  # a [2H] is no rare fragment
         except Exception:  # noqa: BLE001
             pass
     return out

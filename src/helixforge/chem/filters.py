@@ -272,7 +272,11 @@ def apply_filters(
                 f"unknown threshold(s): {quoted(sorted(set(thresholds) - set(opts.__dict__)))}",
                 hint=f"choose from {', '.join(opts.__dict__)}",
             ) from exc
-    mols = mol_list(mols, "apply_filters")
+    from helixforge.chem.fingerprints import hydrogen_free
+
+    # rules and alerts see heavy atoms: the D of a deuterated drug are hydrogens, not atoms
+    # that add rotatable bonds or match an alert
+    mols = [hydrogen_free(m) for m in mol_list(mols, "apply_filters")]
     n = len(mols)
     valid = np.fromiter((m is not None for m in mols), dtype=bool, count=n)
     alerts: list[list[str]] = [[] if ok else [INVALID_ALERT] for ok in valid]

@@ -214,17 +214,21 @@ def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
 
 
 def _parse(item: Any):
+    """The molecule of a SMILES or Mol as every feature sees it (`fingerprints.hydrogen_free`:
+    a [2H] is a hydrogen, not a graph atom), or None."""
     from rdkit import Chem
+
+    from helixforge.chem.fingerprints import hydrogen_free
 
     if item is None:
         return None
     if isinstance(item, Chem.Mol):
-        return item
+        return hydrogen_free(item)
     if not isinstance(item, str):
         return None
     from helixforge.chem.standardize import plain_mol
 
-    return plain_mol(item)
+    return hydrogen_free(plain_mol(item))
 
 
 def featurize_graphs(molecules: Sequence[Any]) -> GraphSet:

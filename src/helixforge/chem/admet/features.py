@@ -23,10 +23,12 @@ def crippen_block(mols: Sequence, spec=None) -> np.ndarray:
     """(n, 2) float32: RDKit Crippen logP (= Crippen.MolLogP) and MR; None → NaN row."""
     from rdkit.Chem import rdMolDescriptors as rd
 
+    from helixforge.chem.fingerprints import hydrogen_free
+
     out = np.full((len(mols), 2), np.nan, dtype=np.float32)
     for i, m in enumerate(mols):
         if m is not None:
-            out[i] = rd.CalcCrippenDescriptors(m)
+            out[i] = rd.CalcCrippenDescriptors(hydrogen_free(m))
     return out
 
 

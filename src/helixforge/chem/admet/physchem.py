@@ -114,8 +114,7 @@ def qed_values(mols: Sequence) -> np.ndarray:
     """RDKit's `QED.qed` of each molecule (float64; NaN for None or when RDKit cannot score it),
     computed as `QED.properties` does but with the 116 structural alerts as one FilterCatalog
     call (the same count; ~15 % less time than `QED.qed` on MOSES / ChEMBL drugs)."""
-    from rdkit import Chem
-
+    from helixforge.chem.fingerprints import hydrogen_free
     from helixforge.chem.inputs import mol_list
 
     mols = mol_list(mols, "qed_values")
@@ -140,7 +139,7 @@ def qed_values(mols: Sequence) -> np.ndarray:
         if m is None:
             continue
         try:
-            m = Chem.RemoveHs(m)  # as QED.properties does
+            m = hydrogen_free(m)  # as QED.properties does, isotopic H included
             props = qed_properties(
                 mol_wt(m),
                 mol_logp(m),
@@ -167,8 +166,7 @@ def physchem_matrix(
     logP), `hbd` (CalcNumHBD) and `stereo` (CalcNumAtomStereoCenters): values per molecule
     when already computed with those RDKit functions (NaN = compute here). The counts are used
     only for molecules without explicit H atoms (which QED removes first)."""
-    from rdkit import Chem
-
+    from helixforge.chem.fingerprints import hydrogen_free
     from helixforge.chem.inputs import mol_list
 
     mols = mol_list(mols, "physchem_matrix")
@@ -178,7 +176,7 @@ def physchem_matrix(
             continue
         counts = (None if hbd is None else hbd[i], None if stereo is None else stereo[i])
         if m.GetNumAtoms() != m.GetNumHeavyAtoms():  # explicit H atoms
-            m = Chem.RemoveHs(m)  # as QED.properties does
+            m = hydrogen_free(m)  # as QED.properties does, isotopic H ([2H]) included
             counts = (None, None)
         out[i] = _row(m, None if logp is None else logp[i], *counts)
     return out

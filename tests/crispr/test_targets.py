@@ -71,3 +71,22 @@ def test_sequence_target_names_a_missing_sequence():
     with pytest.raises(InputError, match="target is missing"):
         sequence_target(None)
     assert sequence_target(b"ACGTACGTACGTACGTACGTACGTA").sequence == "ACGTACGTACGTACGTACGTACGTA"
+
+
+def test_a_gene_also_annotated_on_contigs_the_genome_lacks_is_found_on_the_one_it_has(
+    tmp_path, genome
+):
+    """An annotation of more contigs than the FASTA (alt / patch / PAR copies, another
+    chromosome set) named the gene 'on several contigs' with no way out; the copy on the
+    genome's own contig is the target, and copies on two of its contigs are named with their
+    spans and the region to give."""
+    g, seq = genome
+    cds = 'x\tCDS\t1001\t1600\t.\t+\t0\tgene_id "g1"; gene_name "thrA";\n'
+    (tmp_path / "a.gtf").write_text(f"1\t{cds}chrY_PAR\t{cds}scaffold_9\t{cds}")
+    t = resolve_target("thrA", genome=g, annotation=tmp_path / "a.gtf", flank=0)
+    assert t.sequence.upper() == seq[1000:1600]
+    two = tmp_path / "two.fa"
+    two.write_text(f">chr1\n{seq}\n>chrY_PAR\n{seq}\n")
+    with pytest.raises(InputError, match=r"2 contigs of two.fa \(a.gtf\): chr1:1001-1600; ") as e:
+        resolve_target("thrA", genome=two, annotation=tmp_path / "a.gtf", flank=0)
+    assert "-t chr1:1001-1600" in e.value.hint

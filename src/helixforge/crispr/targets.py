@@ -314,6 +314,42 @@ def gene_name_hints(text: str, names) -> list[str]:
     return best if len(best) <= 3 else []
 
 
+def _gene_hits_on_one_contig(text: str, hits: pd.DataFrame, genome, annotation):
+    """The CDS rows of a gene annotated on several contigs that lie on the one contig the genome
+    has (an annotation of more contigs than the FASTA: other assemblies, alt / patch / PAR
+    copies); an error naming each contig's span and the region to give when several (or none)
+    are in the genome."""
+    from helixforge.crispr.contigs import map_contig
+
+    g = open_genome(genome)
+    contigs = list(hits["seqid"].astype(str).unique())
+    present = {}
+    for c in contigs:
+        try:
+            present[c] = map_contig(c, g)
+        except InputError:
+            continue
+    if len(present) == 1:
+        (c,) = present
+        return hits[hits["seqid"].astype(str) == c], [c]
+    where = Path(annotation).name if isinstance(annotation, str | os.PathLike) else "annotation"
+    spans = []
+    for c in contigs:
+        rows = hits[hits["seqid"].astype(str) == c]
+        lo, hi = int(rows["start"].min()) + 1, int(rows["end"].max())
+        spans.append(
+            f"{present.get(c, c)}:{lo}-{hi}" + ("" if c in present else " (not in the genome)")
+        )
+    if not present:
+        return hits, contigs  # the first contig's 'not in the genome' error says what to do
+    region = next(s for s in spans if not s.endswith(")"))
+    raise InputError(
+        f"gene {text!r} has CDS on {len(present)} contigs of {Path(g.path).name} "
+        f"({where}): {'; '.join(spans)}",
+        hint=f"give the copy you mean as a region, e.g. -t {region}",
+    )
+
+
 def _gene_not_found(text: str, ann: pd.DataFrame, annotation) -> InputError:
     where = Path(annotation).name if isinstance(annotation, str | os.PathLike) else "annotation"
     readable = ann["gene"].astype(str) if "gene" in ann else pd.Series([], dtype=str)
@@ -402,7 +438,7 @@ def resolve_target(target, genome=None, annotation=None, name=None, flank: int =
         if len(hits):
             contigs = hits["seqid"].unique()
             if len(contigs) > 1:
-                raise InputError(f"gene {text!r} has CDS on several contigs: {', '.join(contigs)}")
+                hits, contigs = _gene_hits_on_one_contig(text, hits, genome, annotation)
             start, end = int(hits["start"].min()), int(hits["end"].max())
             contig = match_contig(
                 genome, str(contigs[0]), where=f"gene {text}",

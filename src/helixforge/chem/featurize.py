@@ -113,6 +113,7 @@ def _descriptors(mols: Sequence, spec: FeatureSpec) -> np.ndarray:
 
 
 import helixforge.chem.pretrained.register  # noqa: E402,F401,I001  (the "minimol" block)
+import helixforge.chem.ionizable  # noqa: E402,F401,I001  (the "ionizable" block)
 
 
 # ---------------------------------------------------------------- feature specs

@@ -14,8 +14,9 @@ for regression, see `cards.ENDPOINTS`), `admet_<property>` (physicochemical), wi
 `percentiles=True` also `admet_<name>_pct` (percentile, 0–100, among 1,755 ChEMBL approved
 drugs), and `admet_ad_similarity` / `admet_in_domain` (max ECFP4 Tanimoto to the panel's AD
 reference of training molecules, ≥ `reference.AD_THRESHOLD`, and no element the training
-molecules lack; `predict_features` without `mols` checks the similarity only). Every model shares ONE
-FeatureSpec (`feature_spec`), so each molecule is parsed and featurized once.
+molecules lack; `predict_features` without `mols` checks the similarity only). Every model reads
+ONE feature row per molecule (`feature_spec`; an endpoint that adds blocks reads all of it, the
+others its leading columns), so each molecule is parsed and featurized once.
 """
 
 from __future__ import annotations
@@ -98,19 +99,30 @@ class ADMETPanel:
 
     # ------------------------------------------------------------------ setup
     def _shared_spec(self):
+        """The one FeatureSpec computed per molecule: the widest endpoint spec. An endpoint
+        may add feature blocks at the end (`extra`, e.g. "ionizable" where scaffold CV chose
+        it); its model reads the leading columns of the shared row (`self._widths`)."""
+        from dataclasses import replace
+
         from helixforge.chem.admet.weights import PANEL_FEATURES
         from helixforge.chem.featurize import FeatureSpec
 
         specs = {
             n: FeatureSpec.from_dict(meta["features"]) for n, (_, meta) in self._models.items()
         }
-        distinct = set(specs.values())
-        if len(distinct) > 1:
-            raise InputError(
-                f"{self.root}: the endpoint models do not share one FeatureSpec",
-                hint="reinstall helixforge (the shipped weights are inconsistent)",
-            )
-        return next(iter(distinct)) if distinct else PANEL_FEATURES
+        if not specs:
+            self._widths: dict[str, int] = {}
+            return PANEL_FEATURES
+        widest = max(specs.values(), key=lambda s: len(s.extra))
+        for n, spec in specs.items():
+            if replace(widest, extra=widest.extra[: len(spec.extra)]) != spec:
+                raise InputError(
+                    f"{self.root}: endpoint {n}'s FeatureSpec does not extend the panel's "
+                    "shared one",
+                    hint="reinstall helixforge (the shipped weights are inconsistent)",
+                )
+        self._widths = {n: len(spec.names()) for n, spec in specs.items()}
+        return widest
 
     @property
     def reference(self):
@@ -176,9 +188,14 @@ class ADMETPanel:
         from scipy.sparse import csr_matrix
 
         Xs = csr_matrix(X) if len(X) else X
+        leading = {X.shape[1]: Xs}  # width → the leading columns (endpoints with fewer blocks)
         for n in self.model_endpoints:
             booster, meta = self._models[n]
-            p = np.asarray(booster.predict(Xs, num_threads=self.n_threads), dtype=np.float64)
+            width = self._widths[n]
+            if width not in leading:
+                leading[width] = Xs[:, :width]
+            p = booster.predict(leading[width], num_threads=self.n_threads)
+            p = np.asarray(p, dtype=np.float64)
             values[n] = 10.0**p if meta.get("log_target") else p
             if n in PHYSICAL_RANGE:  # boosting overshoots its labels' range (ppbr_az: 103 %)
                 np.clip(values[n], *PHYSICAL_RANGE[n], out=values[n])

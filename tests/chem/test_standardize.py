@@ -139,6 +139,32 @@ def test_salts_reject_policy_turns_only_counter_ion_inputs_into_row_errors(raw, 
         assert (smi, reason) == (parent, None)
 
 
+METAL_COMPOUNDS = [
+    # (input, canonical SMILES): a metal that is no alkali / alkaline-earth counter-ion, beside
+    # an organic fragment, is a metal compound drawn as fragments, kept whole (water dropped,
+    # charges kept). Stripped, each became its free ligand and was merged with the ligand's rows.
+    ("[Fe+2].[cH-]1cccc1.[cH-]1cccc1", "[Fe+2].c1cc[cH-]c1.c1cc[cH-]c1"),  # ferrocene
+    ("C1=CC=C[CH-]1.[Fe+2].C1=CC=C[CH-]1", "[Fe+2].c1cc[cH-]c1.c1cc[cH-]c1"),
+    ("C1CC(C1)(C(=O)O)C(=O)O.N.N.[Pt]", "N.N.O=C(O)C1(C(=O)O)CCC1.[Pt]"),  # carboplatin
+    ("O.O.[Zn+2].CC(=O)[O-].CC(=O)[O-]", "CC(=O)[O-].CC(=O)[O-].[Zn+2]"),  # zinc acetate
+    ("Cl[Hg]Cl.O=c1c2ccccc2oc2ccccc12", "O=c1c2ccccc2oc2ccccc12.[Cl][Hg][Cl]"),
+]
+
+
+@pytest.mark.parametrize(("raw", "kept"), METAL_COMPOUNDS)
+def test_a_metal_compound_drawn_as_fragments_is_kept_whole_not_read_as_its_ligand(raw, kept):
+    assert standardize_smiles(raw) == (kept, None)
+    assert standardize_smiles(kept) == (kept, None)
+    # it is no salt of counter-ions: the strict salt policy keeps it too
+    assert standardize_smiles(raw, StandardizeOptions(salts="reject")) == (kept, None)
+
+
+def test_alkali_and_alkaline_earth_metals_stay_counter_ions():
+    assert standardize_smiles("CC(=O)[O-].CC(=O)[O-].[Ca+2]") == ("CC(=O)O", None)
+    assert standardize_smiles("[Li+].[O-]C(=O)c1ccccc1") == ("O=C(O)c1ccccc1", None)
+    assert standardize_smiles("O.CCCC[Sn](CCCC)(CCCC)Cl")[0].count(".") == 0  # one fragment
+
+
 def test_only_counter_ion_rows_are_accounted_for_in_the_table():
     df = pd.DataFrame({"smiles": ["[Na+].[Cl-]", "Cl.CCN", "[K+].[Br-].O"]}, index=[2, 3, 4])
     kept, errors = standardize_table(df, "smiles")

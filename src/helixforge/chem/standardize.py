@@ -284,13 +284,14 @@ def standardize_mol(mol, options: StandardizeOptions = StandardizeOptions()):
 
     salt = False
     if options.largest_fragment and len(Chem.GetMolFrags(mol)) > 1:
-        from helixforge.chem.salts import choose_parent
+        from helixforge.chem.salts import PARENT, SALT, choose_parent
 
-        mol, salt = choose_parent(mol)
-        if salt and options.salts == "reject":
+        mol, kind = choose_parent(mol)
+        if kind == SALT and options.salts == "reject":
             raise OnlyCounterIons(ONLY_COUNTER_IONS)
+        salt = kind != PARENT
     # a SMARTS match, not a Python loop over atoms (~2 µs per atom through the bindings);
-    # a salt kept whole keeps its ions ([Na+].[Cl-] must not become [Na+].Cl)
+    # a salt or metal compound kept whole keeps its ions ([Na+].[Cl-] must not become [Na+].Cl)
     if options.neutralize and not salt and mol.HasSubstructMatch(_tool("charged")):
         neutral = _tool("uncharger").uncharge(mol)
         try:

@@ -74,7 +74,12 @@ def generate_cmd(
 
     Example: helix chem generate --n 10000 --seed 0 -o gen.csv --fcd-ref moses_test.csv.gz
     """
-    from helixforge.chem.generate.metrics import fcd_available, fcd_report, load_fcd_reference
+    from helixforge.chem.generate.metrics import (
+        FCD_CAUTION,
+        fcd_available,
+        fcd_report,
+        load_fcd_reference,
+    )
     from helixforge.chem.generate.sampling import generate_molecules
     from helixforge.core.tables import read_table
     from helixforge.core.training import resolve_device
@@ -111,6 +116,8 @@ def generate_cmd(
         )
     if fcd_value is None and (fcd_ref is not None or not quiet):
         say(fcd_text, "yellow" if fcd_ref is not None else None)
+    elif FCD_CAUTION in fcd_text:  # a value from too few molecules: said even with --quiet
+        say(fcd_text, "yellow")
     elif not quiet:
         say(fcd_text)
 

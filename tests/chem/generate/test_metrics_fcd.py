@@ -165,3 +165,37 @@ def test_a_reference_without_two_valid_smiles_names_the_file(tmp_path):
     with pytest.raises(InputError, match=r"ref\.parquet: fewer than 2 rows .*\(3 left out"):
         M.reference_fcd_stats(ref, cache_dir=tmp_path / "cache")
     assert not (tmp_path / "cache").exists()
+
+
+def test_fcd_caveat_names_the_small_set_and_the_floor():
+    """FCD from a few hundred molecules came with no word: its 512 x 512 covariance is
+    singular there and the value is inflated by sampling noise alone."""
+    assert M.fcd_caveat(176_074, 30_000) is None
+    assert M.fcd_caveat(M.FCD_MIN_MOLECULES, M.FCD_MIN_MOLECULES) is None
+    text = M.fcd_caveat(150, 30_000)
+    assert "the reference has 150 molecules" in text and "generated" not in text.split(";")[0]
+    assert "singular" in text and f"at least {M.FCD_MIN_MOLECULES}" in text
+    both = M.fcd_caveat(900, 40)
+    assert "the reference has 900 molecules and the generated set has 40 molecules" in both
+
+
+@needs_fcd
+def test_an_fcd_from_a_small_set_warns_and_the_summary_says_so(tmp_path, monkeypatch):
+    rng = np.random.default_rng(0)
+    big = M.FCDStats(rng.normal(size=512), np.eye(512), M.FCD_MIN_MOLECULES)
+    small = M.FCDStats(big.mu, big.sigma, 300)
+    with pytest.warns(M.FCDSampleSizeWarning, match="the generated set has 300 molecules"):
+        M.frechet_distance(big, small)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", M.FCDSampleSizeWarning)
+        assert M.frechet_distance(big, big) == pytest.approx(0.0, abs=1e-6)  # no warning
+    ref = tmp_path / "ref.smi"
+    ref.write_text("\n".join(DRUGS) + "\n")
+    monkeypatch.setenv("HELIX_CACHE_DIR", str(tmp_path / "c"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", M.FCDSampleSizeWarning)  # in the text, not warned
+        value, text = M.fcd_report(M.canonical_valid(DRUGS), ref)
+    assert value == pytest.approx(0.0, abs=1e-3)
+    assert f"(12 molecules) — {M.FCD_CAUTION} FCD is unreliable here" in text

@@ -296,3 +296,17 @@ def test_racemic_and_unknown_stereo_groups_are_not_read_as_absolute_configuratio
     }
     anti = standardize_smiles("C[C@@H](O)[C@H](C)CC |&1:1,3|")[0]
     assert len(syn) == 1 and anti not in syn and "@" in anti
+
+
+@pytest.mark.parametrize(
+    ("smiles", "hint", "written_so"),
+    [
+        ("c1ccnc1", "c1cc[nH]c1", "c1cc[nH]c1"),  # pyrrole without its [nH]: no Kekulé form
+        ("Cc1ccnc1", "[nH]", "Cc1cc[nH]c1"),
+        ("C[NH2]->[BH3]", "N->B", "C[NH2]->B"),  # dative bonds add to the acceptor's valence
+    ],
+)
+def test_a_structure_rdkit_cannot_sanitize_says_how_to_write_it(smiles, hint, written_so):
+    smi, reason = standardize_smiles(smiles)
+    assert smi is None and reason.startswith("RDKit could not sanitize") and hint in reason
+    assert standardize_smiles(written_so)[1] is None

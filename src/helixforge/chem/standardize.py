@@ -169,7 +169,10 @@ def parse_smiles(smiles: object):
             mol = _without_stereo_groups(mol)
     except Exception as exc:  # RDKit raises several types (valence, kekulization, ...)
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        return None, f"RDKit could not sanitize the molecule: {reason}"
+        return (
+            None,
+            f"RDKit could not sanitize the molecule: {reason}{_sanitize_hint(text, reason)}",
+        )
     return mol, None
 
 
@@ -223,6 +226,21 @@ def _without_stereo_groups(mol):
             best, best_smiles = candidate, smiles
     Chem.AssignStereochemistry(best, cleanIt=True, force=True)
     return best
+
+
+def _sanitize_hint(text: str, reason: str) -> str:
+    """What to do about a sanitization failure, for the two a correct structure runs into."""
+    if reason.startswith("Can't kekulize"):
+        return (
+            " (an aromatic ring with no alternating single/double bonds: write a pyrrole-type "
+            "nitrogen with its hydrogen, 'c1cc[nH]c1' not 'c1ccnc1', or the ring in Kekulé form)"
+        )
+    if "valence" in reason and ("->" in text or "<-" in text):
+        return (
+            " (a dative bond counts toward the valence of the atom it points to: write that "
+            "atom without its H count, 'N->B' not 'N->[BH3]', or with charges, '[NH3+][BH3-]')"
+        )
+    return ""
 
 
 def plain_mol(smiles: object):

@@ -700,3 +700,33 @@ def test_one_cache_root_with_the_data_folder_below_it(tmp_path, monkeypatch):
     assert data_cache_root() == dataset_cache() == tmp_path / "all" / "data"  # moved with it
     monkeypatch.setenv("HELIX_CACHE", str(tmp_path / "datasets"))  # the older name: data only
     assert data_cache_root() == tmp_path / "datasets" and cache_root() == tmp_path / "all"
+
+
+def test_open_text_refuses_bytes_that_are_not_utf8_naming_line_and_byte(tmp_path):
+    """A Latin-1 'é' in a VCF id, a GFF name or a motif name was replaced by U+FFFD and read
+    on (errors='replace'): the id written out was not the one in the file, without a word."""
+    path = tmp_path / "v.vcf"
+    path.write_bytes(b"#CHROM\tPOS\tID\nchr1\t5\trs1\nchr1\t9\trs\xe92\n")
+    with pytest.raises(InputError) as exc, open_text(path) as fh:
+        fh.read()
+    assert "v.vcf, line 3: byte 0xE9 at byte 10" in exc.value.message
+    assert "Latin-1" in exc.value.message and "iconv -f cp1252 -t utf-8 v.vcf" in exc.value.hint
+    gz = tmp_path / "v.vcf.gz"
+    gz.write_bytes(gzip.compress(path.read_bytes()))
+    with pytest.raises(InputError, match="line 3") as exc, open_text(gz) as fh:
+        list(fh)
+    assert "gunzip -c v.vcf.gz | iconv" in exc.value.hint
+
+
+def test_open_text_drops_a_utf8_bom(tmp_path):
+    """'\\ufeff>chr1' was 'line 1 comes before any FASTA header' for a corpus saved by Notepad."""
+    path = tmp_path / "c.fa"
+    path.write_bytes(b"\xef\xbb\xbf>chr1\r\nACGT\r\n")
+    with open_text(path, newline=None) as fh:
+        assert fh.readline() == ">chr1\n"
+
+
+def test_check_output_says_what_to_do_when_the_folder_cannot_be_made():
+    with pytest.raises(ConfigError, match="cannot create the folder") as exc:
+        check_output("/proc/helix-no-such-dir/out.csv")
+    assert exc.value.hint and "folder that exists" in exc.value.hint

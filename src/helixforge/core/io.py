@@ -135,25 +135,29 @@ def check_bgzf_eof(path: str | os.PathLike) -> None:
 
 
 class _CheckedText(io.TextIOBase):
-    """A text stream that re-raises compression faults as an InputError naming the file."""
+    """A text stream that re-raises compression faults, and bytes its encoding cannot decode,
+    as an InputError naming the file (and for undecodable bytes, the line and byte)."""
 
-    def __init__(self, inner: IO[str], path: Path):
+    def __init__(self, inner: IO[str], path: Path, encoding: str = "utf-8"):
         self._inner = inner
         self._path = path
+        self._encoding = encoding
 
     def _fail(self, exc: BaseException) -> InputError:
+        if isinstance(exc, UnicodeDecodeError):
+            return not_text_error(self._path, self._encoding)
         return _truncated(self._path, f"{type(exc).__name__}: {exc}")
 
     def read(self, size: int | None = -1) -> str:
         try:
             return self._inner.read(size)
-        except _STREAM_ERRORS as exc:
+        except (*_STREAM_ERRORS, UnicodeDecodeError) as exc:
             raise self._fail(exc) from None
 
     def readline(self, size: int | None = -1) -> str:  # type: ignore[override]
         try:
             return self._inner.readline(size)
-        except _STREAM_ERRORS as exc:
+        except (*_STREAM_ERRORS, UnicodeDecodeError) as exc:
             raise self._fail(exc) from None
 
     def __iter__(self) -> Iterator[str]:
@@ -171,6 +175,53 @@ class _CheckedText(io.TextIOBase):
     def close(self) -> None:
         self._inner.close()
         super().close()
+
+
+def _first_undecodable(path: Path, encoding: str) -> tuple[int, int, int] | None:
+    """(line, 1-based byte in that line, the byte) of the first byte of `path` (plain or
+    gzip) that `encoding` cannot decode; None when every line decodes. Read line by line in
+    binary, so only on the error path and in bounded memory."""
+    opener = gzip.open if is_gzip(path) else open
+    try:
+        with opener(path, "rb") as fh:
+            for lineno, raw in enumerate(fh, start=1):
+                try:
+                    raw.decode(encoding)
+                except UnicodeDecodeError as exc:
+                    return lineno, exc.start + 1, raw[exc.start]
+    except (OSError, *_STREAM_ERRORS):
+        return None
+    return None
+
+
+def not_text_error(path: str | os.PathLike, encoding: str = "utf-8") -> InputError:
+    """The `InputError` for a text input holding bytes that are not UTF-8: the file, the line
+    and byte of the first one, the encoding it looks like, and the command that converts it."""
+    p = Path(path)
+    enc = "utf-8" if encoding.lower().replace("_", "-") in ("utf-8-sig", "utf8") else encoding
+    where = _first_undecodable(p, enc)
+    at = ""
+    legacy = None
+    if where is not None:
+        line, byte, value = where
+        try:
+            char = bytes([value]).decode("cp1252")
+            legacy = "cp1252"
+            at = f", line {line}: byte 0x{value:02X} at byte {byte} ({char!r} in Windows-1252 / Latin-1)"
+        except UnicodeDecodeError:
+            at = f", line {line}: byte 0x{value:02X} at byte {byte}"
+    src = legacy or "ENCODING"
+    name = p.name
+    if name.lower().endswith(".gz"):
+        cmd = f"gunzip -c {name} | iconv -f {src} -t utf-8 | gzip > utf8-{name}"
+    else:
+        cmd = f"iconv -f {src} -t utf-8 {name} > utf8-{name}"
+    return InputError(
+        f"{p}{at}: the file is not UTF-8 text"
+        + ("; it looks like Windows-1252 / Latin-1" if legacy else ""),
+        hint=f"convert it to UTF-8: {cmd}"
+        + ("" if legacy else " (`file -i` guesses the encoding)"),
+    )
 
 
 def special_file_kind(path: str | os.PathLike) -> str | None:
@@ -219,15 +270,19 @@ def require_input_file(path: str | os.PathLike, what: str = "a file") -> Path:
 
 def open_text(
     path: str | os.PathLike,
-    encoding: str = "utf-8",
-    errors: str = "replace",
+    encoding: str = "utf-8-sig",
+    errors: str = "strict",
     newline: str | None = "",
 ) -> IO[str]:
     """Open a plain, gzip or BGZF text file for reading (compression detected from the bytes).
 
     A missing file, a directory or a named pipe / device raises `InputError`; a damaged
-    compressed stream raises
-    `InputError` naming the file when the damage is reached.
+    compressed stream raises `InputError` naming the file when the damage is reached. A
+    UTF-8 byte-order mark is dropped. Bytes that are not UTF-8 raise `InputError` naming the
+    file, line and byte and the iconv command that converts it (`not_text_error`): they were
+    replaced by U+FFFD and read on, so a Latin-1 'é' silently became part of an id, a gene
+    name or a motif name. A reader that tolerates them where they do no harm passes
+    ``errors="replace"`` (FASTA headers: `fasta_records`).
     """
     p = require_input_file(path)  # a FIFO would block the open, then read as empty
     if is_gzip(p):
@@ -238,7 +293,7 @@ def open_text(
     else:
         refuse_container(p)  # bzip2 / xz / zip / Parquet …: named, never decoded as text
         inner = open(p, encoding=encoding, errors=errors, newline=newline)
-    return _CheckedText(inner, p)  # type: ignore[return-value]
+    return _CheckedText(inner, p, encoding)  # type: ignore[return-value]
 
 
 def fasta_records(path: str | os.PathLike) -> Iterator[tuple[int, str, str]]:
@@ -251,7 +306,9 @@ def fasta_records(path: str | os.PathLike) -> Iterator[tuple[int, str, str]]:
     header: str | None = None
     header_line = 0
     chunks: list[str] = []
-    with open_text(p) as fh:
+    # 'replace': a Latin-1 byte in a '>' description is only shown (as Genome reads it); in a
+    # sequence line it becomes U+FFFD, which the domain refuses as a base, naming the record
+    with open_text(p, errors="replace") as fh:
         for lineno, raw in enumerate(fh, start=1):
             line = raw.lstrip("\ufeff").strip() if lineno == 1 else raw.strip()
             if not line or line.startswith(";"):
@@ -379,7 +436,10 @@ def check_output(
     try:
         parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise ConfigError(f"{option} {p}: cannot create {parent}: {exc.strerror}") from None
+        raise ConfigError(
+            f"{option} {p}: cannot create the folder {parent}: {exc.strerror}",
+            hint=f"give {option} a path in a folder that exists or can be made, where you may write",
+        ) from None
     return p
 
 

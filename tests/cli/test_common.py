@@ -575,3 +575,25 @@ def test_an_open_range_is_shown_as_open_in_the_help():
 
     res = CliRunner().invoke(app, ["lm", "pretrain", "--help"], env={"COLUMNS": "200"})
     assert "(x > 0)" in res.output and "0.0<=x" not in res.output
+
+
+def test_an_error_raised_without_a_hint_still_says_what_to_do():
+    """'error: x.fa: is a directory, expected a FASTA file' ended there: no next step."""
+    from helixforge.core.errors import ConfigError, EmptyInputError
+
+    res = CliRunner().invoke(_app(InputError("x.fa: is a directory, expected a FASTA file")), [])
+    assert res.exit_code == 2 and "→ check the file named above" in res.output
+    res = CliRunner().invoke(_app(EmptyInputError("m.transfac: no motifs found")), [])
+    assert "→ give a file that holds data" in res.output
+    res = CliRunner().invoke(_app(ConfigError("--x is bad")), [])
+    assert "--help` says what each accepts" in res.output
+    res = CliRunner().invoke(_app(InputError("y", hint="do z")), [])
+    assert "→ do z" in res.output and "check the file" not in res.output
+
+
+def test_bytes_that_are_not_utf8_in_a_foreign_reader_are_a_message_not_a_traceback():
+    """pysam decoding a VCF id 'rs300\\xe9' raised UnicodeDecodeError: exit 1, a traceback."""
+    exc = UnicodeDecodeError("utf-8", b"rs300\xe9", 5, 6, "unexpected end of data")
+    res = CliRunner().invoke(_app(exc), [])
+    assert res.exit_code == 2 and "not UTF-8" in res.output and "0xE9" in res.output
+    assert "iconv" in res.output and "Traceback" not in res.output

@@ -54,14 +54,28 @@ def handle_errors(fn: F) -> F:
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from helixforge.core.errors import HelixError
+        from helixforge.core.errors import HelixError, default_hint
 
         try:
             return fn(*args, **kwargs)
         except HelixError as exc:
             say(f"error: {exc.message}", "bold red")
-            if exc.hint:
-                say(f"→ {exc.hint}", "yellow")
+            # every refusal ends with what to do: the raiser's hint, else one for its kind
+            say(f"→ {default_hint(exc, _command_path())}", "yellow")
+            raise typer.Exit(code=2) from None
+        except UnicodeDecodeError as exc:
+            # bytes that are not UTF-8 met by a reader that is not ours (pysam, Biopython …)
+            bad = exc.object[exc.start : exc.start + 1].hex().upper()
+            near = exc.object[max(0, exc.start - 20) : exc.start + 1]
+            say(
+                f"error: an input holds bytes that are not UTF-8 text (byte 0x{bad} after "
+                f"{near!r}: {exc.reason})",
+                "bold red",
+            )
+            say(
+                "→ convert the file to UTF-8, e.g. iconv -f cp1252 -t utf-8 FILE > utf8-FILE",
+                "yellow",
+            )
             raise typer.Exit(code=2) from None
         except (EOFError, zlib.error, gzip.BadGzipFile, struct.error) as exc:
             # A damaged compressed input that escaped a reader: still a message, never "Aborted!".
@@ -85,6 +99,17 @@ def handle_errors(fn: F) -> F:
             sys.exit(130)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _command_path() -> str:
+    """'helix chem predict' for the verb being run (for a hint to see its --help)."""
+    import click
+
+    ctx = click.get_current_context(silent=True)
+    if ctx is None:
+        return "helix"
+    parts = ctx.command_path.split()
+    return " ".join(["helix", *parts[1:]]) if parts else "helix"
 
 
 def _os_error_text(exc: OSError) -> str:

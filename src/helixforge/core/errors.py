@@ -190,6 +190,29 @@ class DataUnavailableError(HelixError):
     """A dataset or model is not available locally and would need the network."""
 
 
+def default_hint(exc: HelixError, command: str = "helix") -> str:
+    """What to do about `exc` when its raiser gave no hint: by the kind of error, so every
+    refusal a user sees ends with a next step (`command`: the verb, for its --help)."""
+    if exc.hint:
+        return exc.hint
+    if isinstance(exc, NoUsableRowsError):
+        return "fix the rejected rows (the errors table beside the output lists each one) and run again"
+    if isinstance(exc, EmptyInputError):
+        return "give a file that holds data: a header line (for tables) and at least one record"
+    if isinstance(exc, InputError):
+        return (
+            "check the file named above: its path, that its content is the format its name "
+            "says, and that it is complete"
+        )
+    if isinstance(exc, ConfigError):
+        return f"check the options given; `{command} --help` says what each accepts"
+    if isinstance(exc, DataUnavailableError):
+        return "make it available locally (helix data fetch NAME where there is network, or HELIX_DATA_MIRROR)"
+    if isinstance(exc, WorkerCrashedError):
+        return "run again with fewer --jobs or with more memory; the item it died on is named above"
+    return f"check the inputs and options named above (`{command} --help`)"
+
+
 @dataclass(frozen=True)
 class RowError:
     """One rejected row: where it is, which column, the offending value and why."""

@@ -211,3 +211,25 @@ def test_a_deuterated_drug_has_its_parents_features_scores_and_filters():
     assert featurize_graphs([chiral]).n_atoms[0] == 3
     np.testing.assert_array_equal(*featurize_mols([chiral, Chem.MolFromSmiles("CCO")], spec))
     assert chiral.GetNumAtoms() == 4
+
+
+def test_a_feature_value_float32_cannot_hold_is_missing_never_inf():
+    # a block (here a registered one) giving 1e300 or inf: as float32 it was ±inf in X
+    from helixforge.chem.featurize import FEATURIZERS, featurize_mols, mol_of, register_featurizer
+    from helixforge.chem.models.gbm import GBMModel
+
+    @register_featurizer("test_overflow", names=lambda s: ["huge", "inf"])
+    def _overflow(mols, spec):
+        return np.array([[1e300, -np.inf] if i % 2 else [1.0, 2.0] for i in range(len(mols))])
+
+    try:
+        spec = FeatureSpec(morgan_bits=64, descriptors="none", extra=["test_overflow"])
+        smiles = ["CCO", "CCN", "CCC", "CCCl", "c1ccccc1", "CC(=O)O"] * 5
+        X = featurize(smiles, spec)
+        assert not np.isinf(X).any() and np.isnan(X[1::2, -2:]).all() and (X[::2, -1] == 2).all()
+        assert not np.isinf(featurize_mols([mol_of("CCO"), mol_of("CCN")], spec)).any()
+        y = np.arange(len(smiles), dtype=float)[:, None]
+        model = GBMModel(features=spec, n_estimators=5).fit(smiles, y, ["regression"], seed=0)
+        assert np.isfinite(model.predict(smiles)).all()
+    finally:
+        FEATURIZERS._items.pop("test_overflow")

@@ -185,7 +185,13 @@ def featurize_mols(mols: Sequence, spec: FeatureSpec = FeatureSpec()) -> np.ndar
     parts = [FEATURIZERS.get(b).compute(clean, spec) for b in spec.blocks()]
     if not parts:
         return np.zeros((len(mols), 0), dtype=np.float32)
-    return np.concatenate([np.asarray(p, dtype=np.float32) for p in parts], axis=1)
+    with np.errstate(over="ignore", invalid="ignore"):  # 1e300 in float32 is inf, made NaN below
+        X = np.concatenate([np.asarray(p, dtype=np.float32) for p in parts], axis=1)
+    # Whatever a block gives (a registered one too), a value float32 cannot hold is missing,
+    # never ±inf: LightGBM reads inf as the largest value and the D-MPNN's quantile scaling
+    # and NaN-aware means do not survive it
+    X[~np.isfinite(X)] = np.nan
+    return X
 
 
 def as_spec(spec: object, where: str) -> FeatureSpec:

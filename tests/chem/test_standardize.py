@@ -310,3 +310,18 @@ def test_a_structure_rdkit_cannot_sanitize_says_how_to_write_it(smiles, hint, wr
     smi, reason = standardize_smiles(smiles)
     assert smi is None and reason.startswith("RDKit could not sanitize") and hint in reason
     assert standardize_smiles(written_so)[1] is None
+
+
+def test_a_racemate_in_a_v3000_sd_file_stays_racemic(tmp_path):
+    # MDLV30/STERAC1 marks the centre racemic: the SD reader wrote plain SMILES, so the
+    # racemate became the pure enantiomer its wedge happened to draw
+    from helixforge.chem.standardize import standardize_file
+
+    sdf = tmp_path / "lib.sdf"
+    blocks = []
+    for smiles in ["C[C@H](O)CC |&1:1|", "C[C@@H](O)CC |&1:1|", "C[C@@H](O)CC"]:
+        blocks.append(Chem.MolToV3KMolBlock(Chem.MolFromSmiles(smiles)) + "$$$$\n")
+    sdf.write_text("".join(blocks))
+    standardize_file(sdf, tmp_path / "out.csv")
+    out = pd.read_csv(tmp_path / "out.csv")
+    assert out["canonical_smiles"].tolist() == ["CCC(C)O", "CCC(C)O", "CC[C@@H](C)O"]

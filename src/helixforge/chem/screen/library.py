@@ -65,6 +65,19 @@ def read_library(
     return iter_table(path, chunk_size=chunk_size, columns=columns)
 
 
+def record_smiles(mol) -> str:
+    """The SMILES of an SD record's molecule. A V3000 record's racemic / relative stereo
+    groups (MDLV30/STERAC, STEREL) travel as a CXSMILES extension ('CC[C@H](C)O |&1:2|'), for
+    the standardizer to resolve; plain SMILES wrote the racemate as one pure enantiomer."""
+    from rdkit import Chem
+
+    absolute = Chem.StereoGroupType.STEREO_ABSOLUTE
+    if any(g.GetGroupType() != absolute for g in mol.GetStereoGroups()):
+        fields = Chem.CXSmilesFields.CX_ENHANCEDSTEREO
+        return Chem.MolToCXSmiles(mol, Chem.SmilesWriteParams(), fields)
+    return Chem.MolToSmiles(mol)
+
+
 def read_sd_file(
     path: str | os.PathLike,
     errors: RowErrors,
@@ -201,7 +214,7 @@ def _sdf_chunks(
                     errors.add(n, SDF_SMILES_COL, None, "SD record could not be read by RDKit")
                 else:
                     rows.append(n)
-                    values[SDF_SMILES_COL].append(Chem.MolToSmiles(mol))
+                    values[SDF_SMILES_COL].append(record_smiles(mol))
                     values[SDF_NAME_COL].append(
                         mol.GetProp("_Name") if mol.HasProp("_Name") else ""
                     )

@@ -163,7 +163,9 @@ def test_predict_resume_skips_finished_chunks_and_refuses_other_inputs(trained, 
     pd.DataFrame(columns=["file", "row", "column", "value", "reason"]).to_csv(
         stage / "errors-000000.csv", index=False
     )
-    save_json({"key": key, "done": [0]}, stage / "state.json")
+    from helixforge.core.checkpoints import versioned_key
+
+    save_json({"key": versioned_key(key), "done": [0]}, stage / "state.json")
     with pytest.raises(ConfigError, match="chunk_size"):
         predict_property(run.run_dir, path, out, chunk_size=3, resume=True)
     assert not out.exists()

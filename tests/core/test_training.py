@@ -105,7 +105,12 @@ def test_fit_steps_with_accumulation_learns_and_calls_on_step():
 
 
 def test_checkpoint_round_trip_and_resume_key(tmp_path):
-    from helixforge.core.checkpoints import check_resume_key, load_checkpoint, save_checkpoint
+    from helixforge.core.checkpoints import (
+        check_resume_key,
+        load_checkpoint,
+        save_checkpoint,
+        versioned_key,
+    )
     from helixforge.core.errors import ConfigError, InputError
 
     a, b = torch.nn.Linear(4, 2), torch.nn.Linear(4, 2)
@@ -118,14 +123,16 @@ def test_checkpoint_round_trip_and_resume_key(tmp_path):
     (tmp_path / "ck" / "model.safetensors").write_bytes(b"broken")
     with pytest.raises(InputError, match="ck"):
         load_checkpoint(tmp_path / "ck", model=b)
-    check_resume_key({"seed": 0}, {"seed": 0}, "run")
+    check_resume_key(versioned_key({"seed": 0}), {"seed": 0}, "run")  # stored keys are versioned
     with pytest.raises(ConfigError, match="seed: was 0, now 1"):
-        check_resume_key({"seed": 0}, {"seed": 1}, "run")
+        check_resume_key(versioned_key({"seed": 0}), {"seed": 1}, "run")
     # a changed model among several: only its entry, its digests shortened (both whole
     # dictionaries of 64-hex digests were printed)
     d1, d2, d3 = "a" * 64, "b" * 64, "c" * 64
     with pytest.raises(ConfigError) as e:
-        check_resume_key({"models": {"m1": d1, "m2": d2}}, {"models": {"m1": d1, "m2": d3}}, "x")
+        check_resume_key(
+            versioned_key({"models": {"m1": d1, "m2": d2}}), {"models": {"m1": d1, "m2": d3}}, "x"
+        )
     assert "models.m2: was 'bbbbbbbbbbbb…', now 'cccccccccccc…'" in e.value.message
     assert "m1" not in e.value.message and d2 not in e.value.message
 

@@ -9,6 +9,12 @@ A checkpoint is written to `.NAME.new/`, every file fsynced, then moved in with
 leaves the previous or the new checkpoint whole, and `load_checkpoint` first undoes a swap a
 kill interrupted (`core.io.recover_dir`). Weights are safetensors (or the caller's
 save_pretrained), the optimizer state is read back with `torch.load(weights_only=True)`.
+
+Resume keys carry the installed HelixForge version (`versioned_key`, the one place it is
+added): `save_checkpoint` stamps a state's "resume_key", `core.supervised`'s resume stages and
+the chunked jobs (predict, screen) stamp theirs, and `check_resume_key` stamps the current key
+it compares with — so an unfinished run is never continued by another version (its outputs
+would mix two versions' results), and a key written before versions were recorded is refused.
 """
 
 from __future__ import annotations
@@ -39,6 +45,8 @@ def save_checkpoint(
 
     from helixforge.core.io import fsync_path, replace_dir
 
+    if isinstance(state.get("resume_key"), dict):
+        state = {**state, "resume_key": versioned_key(state["resume_key"])}
     final = Path(path)
     new = final.with_name(f".{final.name}.new")
     if new.exists():
@@ -121,8 +129,32 @@ def _changes(saved: dict[str, Any], current: dict[str, Any], prefix: str = "") -
     return out
 
 
+VERSION_FIELD = "helixforge_version"
+
+
+def versioned_key(key: dict[str, Any]) -> dict[str, Any]:
+    """`key` with the installed HelixForge version under `VERSION_FIELD`: every resume key is
+    stored and compared this way (see the module doc)."""
+    from helixforge import __version__
+
+    return {**key, VERSION_FIELD: __version__}
+
+
 def check_resume_key(saved: dict[str, Any], current: dict[str, Any], where: str) -> None:
-    """A resumed job must have the inputs and options it started with; name what changed."""
+    """A resumed job must have the inputs and options it started with, and the HelixForge
+    version (`versioned_key`); name what changed."""
+    current = versioned_key(current)
+    was, now = saved.get(VERSION_FIELD), current[VERSION_FIELD]
+    if was != now:
+        made = f"helixforge {was}" if was else "an earlier helixforge (no version recorded)"
+        others = _changes({**saved, VERSION_FIELD: now}, current)
+        raise ConfigError(
+            f"{where}: cannot resume, the unfinished run was made by {made} and this is "
+            f"helixforge {now}; continuing it would mix the outputs of two versions"
+            + (f" (it also had other inputs or options: {'; '.join(others)})" if others else ""),
+            hint="run again without --resume (or with --overwrite) to start over with this "
+            f"version{f', or finish it with helixforge {was}' if was else ''}",
+        )
     changed = _changes(saved, current)
     if changed:
         raise ConfigError(

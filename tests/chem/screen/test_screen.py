@@ -372,3 +372,19 @@ def test_a_worker_that_dies_on_any_input_stops_the_screen_without_bisecting(
         _screen(library, runs, tmp_path, top=20, chunk_size=40, n_jobs=2)
     assert "lines 2–41 of the library" in info.value.message
     assert len(runs_alone) == 2  # the chunk alone, then a known-good molecule: no bisection
+
+
+def test_a_screen_started_by_another_helixforge_version_is_not_resumed(tmp_path, monkeypatch):
+    """Screen's checkpoint key held no version: after an upgrade --resume merged chunks of
+    two versions into one hits table."""
+    import helixforge
+    from helixforge.chem.screen.run import _resume_state
+    from helixforge.core.checkpoints import VERSION_FIELD
+
+    stage = tmp_path / ".hits.parquet.partial"
+    state = _resume_state(stage, {"library": "ab" * 32}, resume=False)
+    assert state["key"][VERSION_FIELD] == helixforge.__version__
+    assert _resume_state(stage, {"library": "ab" * 32}, resume=True)["done"] == []
+    monkeypatch.setattr(helixforge, "__version__", "99.0.0")
+    with pytest.raises(ConfigError, match="this is helixforge 99.0.0"):
+        _resume_state(stage, {"library": "ab" * 32}, resume=True)

@@ -75,7 +75,7 @@ def _resume_state(stage: Path, key: dict[str, Any], resume: bool) -> dict[str, A
     import json
 
     from helixforge.core import artifacts
-    from helixforge.core.checkpoints import check_resume_key
+    from helixforge.core.checkpoints import check_resume_key, versioned_key
 
     state_path = stage / "state.json"
     if resume and state_path.exists():
@@ -89,7 +89,7 @@ def _resume_state(stage: Path, key: dict[str, Any], resume: bool) -> dict[str, A
     if stage.exists():
         shutil.rmtree(stage)
     stage.mkdir(parents=True)
-    state = {"key": key, "done": [], "counts": {}, "cutoffs": {}}
+    state = {"key": versioned_key(key), "done": [], "counts": {}, "cutoffs": {}}
     artifacts.save_json(state, state_path)
     return state
 

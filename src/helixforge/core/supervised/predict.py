@@ -142,6 +142,13 @@ def errors_path_for(out: str | os.PathLike) -> Path:
 
 
 def _describe(name: str, old: Any, new: Any) -> str:
+    from helixforge.core.checkpoints import VERSION_FIELD
+
+    if name == VERSION_FIELD:
+        return (
+            f"HelixForge version ({old or 'not recorded'} → {new}; a job is never continued "
+            "by another version)"
+        )
     if name == "input":
         return "input file (its sha256 differs)"
     if name == "model":
@@ -151,7 +158,9 @@ def _describe(name: str, old: Any, new: Any) -> str:
 
 def _resume_state(stage: Path, key: dict[str, Any], resume: bool) -> dict[str, Any]:
     from helixforge.core.artifacts import save_json
+    from helixforge.core.checkpoints import versioned_key
 
+    key = versioned_key(key)  # another HelixForge version never continues the job
     state_path = stage / "state.json"
     if stage.exists() and resume and state_path.exists():
         try:

@@ -491,7 +491,7 @@ def prepare_resume_stage(
     import shutil
 
     from helixforge.core.artifacts import load_json, save_json
-    from helixforge.core.checkpoints import check_resume_key
+    from helixforge.core.checkpoints import check_resume_key, versioned_key
     from helixforge.core.errors import ConfigError, InputError
     from helixforge.core.io import staging_path
 
@@ -519,7 +519,7 @@ def prepare_resume_stage(
     elif resume:
         log(f"nothing to resume at {stage}; starting afresh")
     stage.mkdir(parents=True, exist_ok=True)
-    save_json(key, stage / RESUME_FILE)
+    save_json(versioned_key(key), stage / RESUME_FILE)  # check_resume_key compares it so
     return stage
 
 

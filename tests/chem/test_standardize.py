@@ -325,3 +325,20 @@ def test_a_racemate_in_a_v3000_sd_file_stays_racemic(tmp_path):
     standardize_file(sdf, tmp_path / "out.csv")
     out = pd.read_csv(tmp_path / "out.csv")
     assert out["canonical_smiles"].tolist() == ["CCC(C)O", "CCC(C)O", "CC[C@@H](C)O"]
+
+
+@pytest.mark.parametrize(
+    ("cell", "reason"),
+    [
+        ("<NA>", "marks a missing value"),  # pandas' pd.NA written out: was 'a reaction SMILES'
+        ("n.a.", "marks a missing value"),
+        ("#N/A", "spreadsheet error value"),  # was 'not a valid SMILES (syntax error)'
+        ("#VALUE!", "spreadsheet error value"),
+        ("#DIV/0!", "spreadsheet error value"),
+        ("CCO>>CC=O", "a reaction SMILES"),
+        ("CC(=O)O.OCC>[H+]>CC(=O)OCC", "a reaction SMILES"),
+    ],
+)
+def test_missing_value_markers_and_spreadsheet_errors_are_named(cell, reason):
+    smi, why = standardize_smiles(cell)
+    assert smi is None and reason in why

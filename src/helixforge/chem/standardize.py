@@ -138,7 +138,7 @@ def parse_smiles(smiles: object):
         return None, _syntax_reason(text)
     mol = Chem.MolFromSmiles(text, sanitize=False)
     if mol is None:
-        if ">" in text:
+        if text.replace("->", "").count(">") == 2:  # reactants>agents>products
             return None, "a reaction SMILES (has '>'); give one molecule per row"
         return None, _syntax_reason(text)
     if mol.GetNumAtoms() == 0:
@@ -255,6 +255,11 @@ def plain_mol(smiles: object):
     return parse_smiles(smiles)[0]
 
 
+# Cells that stand for a missing value: pandas writes pd.NA as '<NA>', R and SQL exports write
+# NA / NULL, and people type the rest.
+_MISSING_MARKERS = ("nan", "na", "n/a", "n.a.", "<na>", "none", "null", "nil", "-", "?")
+
+
 def _syntax_reason(text: str) -> str:
     """Why a string RDKit cannot parse is not a SMILES, naming what gives it away: an InChI,
     or a character that is not ASCII (a dash or a full-width letter from a word processor, an
@@ -263,8 +268,11 @@ def _syntax_reason(text: str) -> str:
 
     if text.startswith("InChI="):
         return "an InChI, not a SMILES; convert it to SMILES first"
-    if text.lower() in ("nan", "na", "n/a", "none", "null", "-", "?"):
+    if text.lower() in _MISSING_MARKERS:
         return f"no SMILES ({text!r} marks a missing value)"
+    if text.startswith("#") and text[-1] in "!?A" and text[1:-1].replace("/", "").isalnum():
+        # '#N/A', '#VALUE!', '#NAME?', '#DIV/0!', '#REF!': a spreadsheet formula's error value
+        return f"no SMILES ({text!r} is a spreadsheet error value; fix the sheet and export again)"
     for i, ch in enumerate(text):
         if not ch.isascii():
             name = unicodedata.name(ch, "unnamed character")

@@ -175,8 +175,10 @@ def test_fcd_caveat_names_the_small_set_and_the_floor():
     text = M.fcd_caveat(150, 30_000)
     assert "the reference has 150 molecules" in text and "generated" not in text.split(";")[0]
     assert "singular" in text and f"at least {M.FCD_MIN_MOLECULES}" in text
+    assert "two samples of one distribution would read about 8.7 at these sizes" in text
     both = M.fcd_caveat(900, 40)
     assert "the reference has 900 molecules and the generated set has 40 molecules" in both
+    assert "poorly estimated" in M.fcd_caveat(176_074, 1500) and "about 34 " in both
 
 
 @needs_fcd

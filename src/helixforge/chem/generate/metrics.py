@@ -440,16 +440,18 @@ def fcd_caveat(n_reference: int, n_generated: int) -> str | None:
     if not small:
         return None
     singular = min(n_reference, n_generated) <= FCD_ACTIVATIONS
+    size = f"a {FCD_ACTIVATIONS}x{FCD_ACTIVATIONS} ChemNet covariance"
     why = (
-        f"its {FCD_ACTIVATIONS}x{FCD_ACTIVATIONS} ChemNet covariance is singular"
+        f"{size} from {FCD_ACTIVATIONS} or fewer molecules is singular"
         if singular
-        else f"its {FCD_ACTIVATIONS}x{FCD_ACTIVATIONS} ChemNet covariance is poorly estimated"
+        else f"{size} from so few molecules is poorly estimated"
     )
     bias = FCD_SAMPLE_BIAS * (1 / max(n_reference, 1) + 1 / max(n_generated, 1))
+    shown = f"{bias:,.0f}" if bias >= 10 else f"{bias:.2g}"
     return (
         f"FCD is unreliable here: {' and '.join(small)} (fewer than {FCD_MIN_MOLECULES}); "
         f"{why}, so the value is inflated by sampling noise (two samples of one distribution "
-        f"would read about {bias:.2g} at these sizes) and not comparable with FCDs from "
+        f"would read about {shown} at these sizes) and not comparable with FCDs from "
         f"larger sets (MOSES: 30k samples, 176k reference) — use at least "
         f"{FCD_MIN_MOLECULES} molecules on each side"
     )

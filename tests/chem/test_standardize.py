@@ -342,3 +342,10 @@ def test_a_racemate_in_a_v3000_sd_file_stays_racemic(tmp_path):
 def test_missing_value_markers_and_spreadsheet_errors_are_named(cell, reason):
     smi, why = standardize_smiles(cell)
     assert smi is None and reason in why
+
+
+def test_dihydrogen_has_one_canonical_smiles():
+    # '[HH]' stayed one atom with an implicit H while '[H][H]' keeps two atoms: two molecules
+    assert {standardize_smiles(f) for f in ["[H][H]", "[HH]", "[H-]"]} == {("[H][H]", None)}
+    assert {standardize_smiles(f) for f in ["[2H][H]", "[2HH]"]} == {("[H][2H]", None)}
+    assert standardize_smiles("[H+]") == ("[H+]", None) and standardize_smiles("[H]")[0] == "[H]"

@@ -329,6 +329,14 @@ def standardize_mol(mol, options: StandardizeOptions = StandardizeOptions()):
             pass  # keep the charged form: valid beats neutral-but-unreadable
     if options.tautomer:
         mol = _tool("tautomer").Canonicalize(mol)
+    if (
+        mol.GetNumHeavyAtoms() == 0
+        and mol.GetNumAtoms() == 1
+        and mol.GetAtomWithIdx(0).GetTotalNumHs()
+    ):
+        # hydrogen alone: H2 written '[HH]' (or a hydride neutralised to it) is '[H][H]', as
+        # RDKit keeps H2 written with two atoms; it had two canonical SMILES
+        mol = Chem.AddHs(mol)
     return mol
 
 

@@ -233,3 +233,20 @@ def test_a_feature_value_float32_cannot_hold_is_missing_never_inf():
         assert np.isfinite(model.predict(smiles)).all()
     finally:
         FEATURIZERS._items.pop("test_overflow")
+
+
+def test_folding_hydrogens_writes_nothing_to_stderr(capfd):
+    # a proton fragment ('F[B-](F)(F)F.[H+]', Tox21) made RDKit warn 'not removing hydrogen
+    # atom without neighbors' on stderr at every feature call once RDKit's log was on
+    from rdkit import Chem, RDLogger
+
+    from helixforge.chem.fingerprints import hydrogen_free
+
+    mol = Chem.MolFromSmiles("F[B-](F)(F)F.[H+].[2H]C")
+    capfd.readouterr()
+    RDLogger.EnableLog("rdApp.*")
+    try:
+        assert Chem.MolToSmiles(hydrogen_free(mol)) == "C.F[B-](F)(F)F.[H+]"
+    finally:
+        RDLogger.DisableLog("rdApp.*")
+    assert "WARNING" not in capfd.readouterr().err

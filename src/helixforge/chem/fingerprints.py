@@ -41,6 +41,18 @@ def _remove_h_params():
     params = Chem.RemoveHsParameters()
     params.removeIsotopes = True  # [2H], [3H]: hydrogens all the same to a 2D feature
     params.removeDefiningBondStereo = True
+    params.showWarnings = False  # 'not removing hydrogen atom without neighbors' ([H+]) on stderr
+    return params
+
+
+@cache
+def _smiles_params():
+    """Parse what `hydrogen_free` wrote: its H atoms are those RDKit keeps anyway ([H+], H2),
+    and leaving them spares RDKit's 'not removing hydrogen atom without neighbors' on stderr."""
+    from rdkit import Chem
+
+    params = Chem.SmilesParserParams()
+    params.removeHs = False
     return params
 
 
@@ -61,7 +73,7 @@ def hydrogen_free(mol):
         # through its canonical SMILES: a centre that was one only through its D
         # ('[2H][C@@H](C)O') loses its tag, stereo perception is fresh, and the atom order is
         # the one the parent's canonical SMILES gives (so are its features, to the bit)
-        again = Chem.MolFromSmiles(Chem.MolToSmiles(out))
+        again = Chem.MolFromSmiles(Chem.MolToSmiles(out), _smiles_params())
     except Exception:  # noqa: BLE001 - RDKit raises several types; keep the molecule as given
         return mol
     return again if again is not None else out

@@ -447,3 +447,56 @@ def test_ids_from_a_motif_file_match_in_any_case_as_the_bundled_jaspar_does():
     with pytest.raises(InputError, match="not found among the 3 motifs: T9") as err:
         select_motifs(motifs, ["T0001.1", "T9"])
     assert "TF names" in err.value.hint
+
+
+_ONE_GOOD_ONE_EMPTY = {
+    "m.jaspar": ">MA0001.3\tAGL3\nA [ 0 0 82 ]\nC [ 92 79 1 ]\nG [ 0 0 2 ]\nT [ 3 16 10 ]\n"
+    ">MA9999.1\tEMPTY\nA [ ]\nC [ ]\nG [ ]\nT [ ]\n",
+    "m.meme": "MEME version 4\n\nALPHABET= ACGT\n\nMOTIF MA0001.3 AGL3\n"
+    "letter-probability matrix: alength= 4 w= 2\n0.1 0.7 0.1 0.1\n0.7 0.1 0.1 0.1\n\n"
+    "MOTIF MA9999.1 EMPTY\nletter-probability matrix: alength= 4 w= 0 nsites= 0\n\n",
+    "short.meme": "MEME version 4\n\nALPHABET= ACGT\n\nMOTIF MA9999.1 SHORT\n"
+    "letter-probability matrix: alength= 4 w= 2\n0.1 0.7 0.1 0.1\n0.7 0.1\n\n"
+    "MOTIF MA0001.3 AGL3\n"
+    "letter-probability matrix: alength= 4 w= 2\n0.1 0.7 0.1 0.1\n0.7 0.1 0.1 0.1\n",
+}
+
+
+@pytest.mark.parametrize("name", list(_ONE_GOOD_ONE_EMPTY))
+def test_one_unusable_matrix_in_a_motif_file_is_an_errors_row_not_the_end_of_the_scan(
+    tmp_path, name
+):
+    """A matrix with zero columns (or rows short of MEME's w=) among good ones refused the
+    whole file; with an errors table it is a row there (its line, its id) and the rest scan."""
+    from typer.testing import CliRunner
+
+    from helixforge.cli.app import app
+
+    motif_file = tmp_path / name
+    motif_file.write_text(_ONE_GOOD_ONE_EMPTY[name])
+    errors = RowErrors(motif_file)
+    (m,) = read_motifs(motif_file, errors=errors)
+    assert m.id == "MA0001.3"
+    (e,) = list(errors)
+    assert e.value == "MA9999.1" and e.column == "matrix" and "skipped" in e.reason
+    assert (
+        motif_file.read_text()
+        .splitlines()[e.row - 1]
+        .lstrip(">")
+        .startswith(("MA9999.1", "MOTIF MA9999.1"))
+    )
+    with pytest.raises(InputError, match="MA9999.1"):
+        read_motifs(motif_file)  # without an errors table it is still refused, named
+    (tmp_path / "s.fa").write_text(">s1\n" + "CCAACCAACCAA" * 10 + "\n")
+    out = tmp_path / "hits.tsv"
+    res = CliRunner().invoke(app, ["dna", "motifs", "scan", str(tmp_path / "s.fa"), "--motifs",
+                                   str(motif_file), "--pvalue", "0.5", "-o", str(out)])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    assert "1 motif(s)" in res.output and "skipped" in res.output
+    assert set(pd.read_csv(out, sep="\t")["motif_id"]) == {"MA0001.3"}
+    table = pd.read_csv(tmp_path / "hits.errors.csv")
+    assert table["value"].tolist() == ["MA9999.1"] and table["row"].tolist() == [e.row]
+    res = CliRunner().invoke(app, ["dna", "motifs", "scan", str(tmp_path / "s.fa"), "--motifs",
+                                   str(motif_file), "--ids", "MA9999.1", "-o",
+                                   str(tmp_path / "h2.tsv")])  # fmt: skip
+    assert res.exit_code == 2 and f"line {e.row}" in res.output, res.output

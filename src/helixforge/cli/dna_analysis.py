@@ -159,6 +159,7 @@ def scan_cmd(
     say(f"{len(hits):,} hits from {n_motifs} of {scanned} motifs → {out_path}", stderr=False)
     if hits.attrs.get("rejected"):
         say(f"{hits.attrs['rejected']} record(s) rejected → {hits.attrs['errors_path']}", "yellow")
+    _say_motifs_skipped(hits, motifs_file)
     if hits.attrs.get("repeated_names"):
         say(
             f"note: {hits.attrs['repeated_names']} record(s) of {fasta} repeat an earlier "
@@ -206,6 +207,16 @@ def enrich_cmd(
     if not quiet:
         say(table.head(top).to_string(index=False), stderr=False)
     say(f"→ {out_path}", stderr=False)
+    _say_motifs_skipped(table, motifs_file)
+
+
+def _say_motifs_skipped(result, motifs_file) -> None:
+    if result.attrs.get("motifs_skipped"):
+        say(
+            f"{result.attrs['motifs_skipped']} motif(s) of {motifs_file} have no usable matrix "
+            f"and were skipped → {result.attrs['errors_path']}",
+            "yellow",
+        )
 
 
 def resolve_device(device: str) -> str:

@@ -10,7 +10,13 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from helixforge.core.errors import ConfigError, EmptyInputError, InputError
+from helixforge.core.errors import (
+    ConfigError,
+    EmptyInputError,
+    InputError,
+    NoUsableRowsError,
+    RowErrors,
+)
 from helixforge.core.io import open_text
 from helixforge.dna.motifs.matrices import Motif, motif_from_biopython
 
@@ -79,11 +85,16 @@ def load_jaspar(
     return motifs
 
 
-def read_motifs(path: str | os.PathLike, fmt: str | None = None) -> list[Motif]:
+def read_motifs(
+    path: str | os.PathLike, fmt: str | None = None, errors: RowErrors | None = None
+) -> list[Motif]:
     """Read motif matrices from a TRANSFAC, JASPAR (.jaspar/.pfm), MEME or JASPAR-sites file (.gz ok).
 
     `fmt` is one of transfac, jaspar, pfm, meme, sites; by default it is guessed from the suffix
-    and, failing that, from the content.
+    and, failing that, from the content. A motif whose matrix cannot be used (no columns, a
+    negative or non-numeric value) is an `InputError`, or with `errors` (a `RowErrors` of this
+    file) a row there (the motif's line, its id, why) and the other motifs are read: one broken
+    matrix in a file of hundreds does not stop a scan.
     """
     from Bio import motifs as bio_motifs
 
@@ -117,6 +128,7 @@ def read_motifs(path: str | os.PathLike, fmt: str | None = None) -> list[Motif]:
                     hint="give the file a .transfac, .jaspar, .pfm or .meme suffix (.gz ok)",
                 )
     fmt = fmt.lower()
+    widths: list[int] = []  # MEME: each motif's declared w=
     try:
         with open_text(p) as fh:
             if fmt == "transfac":
@@ -124,7 +136,7 @@ def read_motifs(path: str | os.PathLike, fmt: str | None = None) -> list[Motif]:
             elif fmt == "meme":
                 text = fh.read()
                 rec = bio_motifs.parse(io.StringIO(_complete_meme_header(text)), "minimal")
-                _check_meme_widths(p, text, rec)
+                widths = _meme_widths(text)
             elif fmt in {"jaspar", "pfm", "sites"}:
                 rec = bio_motifs.parse(fh, fmt if fmt != "pfm" else "pfm-four-columns")
                 if fmt == "pfm" and not rec:
@@ -142,8 +154,25 @@ def read_motifs(path: str | os.PathLike, fmt: str | None = None) -> list[Motif]:
             hint="check that the file is a complete motif file of that format (TRANSFAC, JASPAR, "
             "PFM or MEME, as its suffix says)",
         ) from exc
-    motifs = [motif_from_biopython(m, p.name) for m in rec]
+    motifs, skipped = [], 0
+    for k, m in enumerate(rec):
+        try:
+            if k < len(widths):
+                _check_meme_width(p, m, widths[k])
+            motifs.append(motif_from_biopython(m, p.name))
+        except InputError as exc:
+            if errors is None:
+                raise
+            skipped += 1
+            mid = getattr(m, "matrix_id", None) or getattr(m, "name", None) or ""
+            line = _motif_line(p, mid)
+            why = exc.message.removeprefix(f"{p}: ").removeprefix(f"{p.name}: ")  # "motif 'X': …"
+            errors.add(line, "matrix", mid, f"{why}; the motif is skipped")
     if not motifs:
+        if skipped:
+            raise NoUsableRowsError(
+                f"{p}: none of its {skipped} motifs has a usable matrix", hint=errors.summary(3)
+            )
         raise EmptyInputError(f"{p}: no motifs found")
     seen: dict[str, int] = {}
     for i, m in enumerate(motifs, 1):  # hits, enrichment rows and errors are keyed by the id
@@ -157,17 +186,32 @@ def read_motifs(path: str | os.PathLike, fmt: str | None = None) -> list[Motif]:
     return motifs
 
 
-def _check_meme_widths(p: Path, text: str, rec) -> None:
+def _motif_line(p: Path, motif_id: str) -> int | None:
+    """1-based line of the first header line ('>', MOTIF, AC/ID) that names `motif_id`."""
+    if not motif_id:
+        return None
+    word = re.compile(rf"^(?:>|MOTIF\s|AC\s|ID\s|NA\s).*?(?<![^\s>]){re.escape(motif_id)}(?!\S)")
+    with open_text(p) as fh:
+        for n, line in enumerate(fh, start=1):
+            if word.match(line):
+                return n
+    return None
+
+
+def _meme_widths(text: str) -> list[int]:
+    """The 'w=' of each MEME motif, in file order."""
+    return [int(w) for w in re.findall(r"letter-probability matrix:.*?\bw=\s*(\d+)", text)]
+
+
+def _check_meme_width(p: Path, m, w: int) -> None:
     """An `InputError` when a MEME motif has fewer or more matrix rows than its 'w=' says
     (Biopython keeps the rows it could read: a short line shortened the motif unnoticed)."""
-    declared = [int(w) for w in re.findall(r"letter-probability matrix:.*?\bw=\s*(\d+)", text)]
-    for m, w in zip(rec, declared, strict=False):
-        if len(m) != w:
-            raise InputError(
-                f"{p}: motif {m.name or m.matrix_id!r} declares w= {w} but {len(m)} matrix "
-                "row(s) of four numbers were read",
-                hint="each matrix row holds four numbers (A C G T); check for short or broken lines",
-            )
+    if len(m) != w:
+        raise InputError(
+            f"{p}: motif {m.name or m.matrix_id!r} declares w= {w} but {len(m)} matrix "
+            "row(s) of four numbers were read",
+            hint="each matrix row holds four numbers (A C G T); check for short or broken lines",
+        )
 
 
 def _complete_meme_header(text: str) -> str:
@@ -224,8 +268,22 @@ def resolve_motifs(
     collection: str | None = "CORE",
     tax_group: str | Sequence[str] | None = ("vertebrates",),
     release: int | str = DEFAULT_RELEASE,
+    errors: RowErrors | None = None,
 ) -> list[Motif]:
-    """Motifs from a matrix file (optionally filtered by `ids`) or else from bundled JASPAR."""
+    """Motifs from a matrix file (optionally filtered by `ids`) or else from bundled JASPAR.
+    `errors`: where the file's unusable matrices go (`read_motifs`)."""
+    from helixforge.lm.inputs import as_names
+
     if motif_file:
-        return select_motifs(read_motifs(motif_file), ids)
+        before = len(errors) if errors is not None else 0
+        motifs = read_motifs(motif_file, errors=errors)
+        asked = {i.strip().casefold() for i in as_names(ids, "ids") or [] if i.strip()}
+        for e in list(errors or [])[before:]:  # a motif asked for by id but unusable: say why
+            mid = str(e.value or "").casefold()
+            if asked & {mid, mid.split(".")[0]}:
+                line = f", line {e.row}" if e.row else ""
+                why = e.reason.removesuffix("; the motif is skipped")
+                raise InputError(f"{motif_file}{line}: {why}",
+                                 hint="fix its matrix (four numbers ≥ 0 per position)")  # fmt: skip
+        return select_motifs(motifs, ids)
     return load_jaspar(ids=ids or None, collection=collection, tax_group=tax_group, release=release)

@@ -59,7 +59,10 @@ def scan_fasta(
     as_path(out, "out")
     check_outputs_not_inputs(out, [fasta, motif_options.get("motif_file")])
     check_output(out, overwrite=overwrite)
-    motifs = list(motifs) if motifs is not None else resolve_motifs(**motif_options)
+    motif_errors = RowErrors(motif_options.get("motif_file"))  # unusable matrices: skipped
+    motifs = (
+        list(motifs) if motifs is not None else resolve_motifs(**motif_options, errors=motif_errors)
+    )
     errors = RowErrors(fasta)
     try:
         hits = scan(
@@ -72,12 +75,18 @@ def scan_fasta(
             quiet=quiet,
         )
     except NoUsableRowsError:
+        errors.extend(motif_errors)
         errors.write(errors_path(out))  # says why every record was rejected
         raise
+    rejected = len(errors)
+    errors.extend(motif_errors)
     errors.write(errors_path(out))
     write_hits(hits, out)
     hits.attrs.update(
-        motifs_scanned=len(motifs), rejected=len(errors), errors_path=str(errors_path(out))
+        motifs_scanned=len(motifs),
+        rejected=rejected,
+        motifs_skipped=len(motif_errors),
+        errors_path=str(errors_path(out)),
     )
     return hits
 
@@ -100,7 +109,10 @@ def enrich_fasta(
     as_path(out, "out")
     check_outputs_not_inputs(out, [foreground, background, motif_options.get("motif_file")])
     check_output(out, overwrite=overwrite)
-    motifs = list(motifs) if motifs is not None else resolve_motifs(**motif_options)
+    motif_errors = RowErrors(motif_options.get("motif_file"))  # unusable matrices: skipped
+    motifs = (
+        list(motifs) if motifs is not None else resolve_motifs(**motif_options, errors=motif_errors)
+    )
     fg_err, bg_err = RowErrors(foreground), RowErrors(background)
     try:
         table = enrich(
@@ -108,9 +120,12 @@ def enrich_fasta(
         )
     except NoUsableRowsError:
         fg_err.extend(bg_err)
+        fg_err.extend(motif_errors)
         fg_err.write(errors_path(out))  # says why every record was rejected
         raise
     fg_err.extend(bg_err)
+    fg_err.extend(motif_errors)
     fg_err.write(errors_path(out))
     write_table(table, out)
+    table.attrs.update(motifs_skipped=len(motif_errors), errors_path=str(errors_path(out)))
     return table

@@ -94,16 +94,17 @@ def _model_min_len(kind: str, model: Any, scorer: Any) -> int:
     return 1
 
 
-def _motif_scorer(motifs: Any, pvalue: float, tfs: Any = None):
+def _motif_scorer(motifs: Any, pvalue: float, tfs: Any = None, errors: RowErrors | None = None):
     """A `MotifDeltaScorer` over `motifs` (list, file path, or None = JASPAR CORE vertebrates),
-    restricted to the TF names `tfs` when given."""
+    restricted to the TF names `tfs` when given. `errors`: where a file's unusable matrices go
+    (they are skipped, `read_motifs`)."""
     from helixforge.dna.motifs import load_jaspar, read_motifs
     from helixforge.dna.variants.motif_delta import MotifDeltaScorer, select_by_tf
 
     if motifs is None:
         motifs = load_jaspar()
     elif isinstance(motifs, str | os.PathLike):
-        motifs = read_motifs(motifs)
+        motifs = read_motifs(motifs, errors=errors)
     if tfs:
         names = [t.strip() for t in (tfs.split(",") if isinstance(tfs, str) else tfs) if t.strip()]
         if not names:  # --tfs ',' named nothing; it was 'no motifs … check --motifs / --ids'
@@ -258,8 +259,9 @@ def score_variants(
             "--method mpra uses the motif set and threshold it was trained with",
             hint="drop --motifs / --motif-pvalue, or use --method motif",
         )
+    motif_errors = RowErrors(motifs if isinstance(motifs, str | os.PathLike) else None)
     motif_scorer = (
-        _motif_scorer(motifs, motif_pvalue, tfs)
+        _motif_scorer(motifs, motif_pvalue, tfs, motif_errors)
         if method in ("motif", "ensemble", "mpra")
         else None
     )
@@ -275,6 +277,7 @@ def score_variants(
         check_output(out, overwrite=overwrite, kind="table")
     errors = errors if errors is not None else RowErrors(vcf)
     n_errors_before = len(errors)
+    errors.extend(motif_errors)  # matrices of --motifs that could not be used: skipped
     # the model and the genome are checked before the VCF is read: a wrong --model (a run of
     # another domain, a missing checkpoint) is refused before any pass over a large VCF
     kind, scorer = (

@@ -349,3 +349,23 @@ def test_dihydrogen_has_one_canonical_smiles():
     assert {standardize_smiles(f) for f in ["[H][H]", "[HH]", "[H-]"]} == {("[H][H]", None)}
     assert {standardize_smiles(f) for f in ["[2H][H]", "[2HH]"]} == {("[H][2H]", None)}
     assert standardize_smiles("[H+]") == ("[H+]", None) and standardize_smiles("[H]")[0] == "[H]"
+
+
+@pytest.mark.parametrize(
+    "forms",
+    [
+        ["CS(C)=O", "C[S+](C)[O-]"],  # DMSO; a third of the TDC sulfoxides were charge-separated
+        ["C[S@@](=O)c1ccccc1", "C[S@@+]([O-])c1ccccc1", "[O-][S@+](C)c1ccccc1"],  # stereo kept
+        ["CS(C)(=O)=O", "C[S+2]([O-])([O-])C", "C[S+](=O)([O-])C"],
+        ["CS(C)(=N)=O", "C[S+](C)(=N)[O-]"],  # sulfoximine
+        ["CP(C)(C)=O", "C[P+](C)(C)[O-]"],
+        ["C=[N+]=[N-]", "[CH2-][N+]#N"],
+    ],
+)
+def test_charge_separated_and_double_bond_spellings_give_one_canonical_smiles(forms):
+    assert {standardize_smiles(f) for f in forms} == {(forms[0], None)}
+
+
+def test_n_oxides_and_nitro_groups_keep_their_separated_charges():
+    assert standardize_smiles("C[N+](C)(C)[O-]")[0] == "C[N+](C)(C)[O-]"
+    assert standardize_smiles("CN(=O)=O")[0] == "C[N+](=O)[O-]"

@@ -86,6 +86,18 @@ def quiet_rdkit() -> None:
 
 _TOOLS: dict[str, object] = {}
 
+# One spelling for groups written with separated charges or with a double bond (RDKit's own
+# Normalizer goes the other way for sulfoxides, and every stored canonical SMILES has S=O):
+# sulfoxides, sulfones, sulfinamides, selenoxides, phosphine and arsine oxides, diazo groups.
+# N-oxides and nitro groups keep [N+][O-] (nitrogen has no pentavalent form).
+_SEPARATED_CHARGES = """// name\tSMIRKS
+S+ O- to S=O\t[S,Se;X3;+1:1]-[O;X1;-1:2]>>[*+0:1]=[O+0:2]
+S2+ (O-)2 to S(=O)=O\t[S,Se;X4;+2:1](-[O;X1;-1:2])-[O;X1;-1:3]>>[*+0:1](=[O+0:2])=[O+0:3]
+S+ O- beside =O/=N to S(=O)=O\t[S,Se;X4;+1:1](=[O,N;+0:3])-[O;X1;-1:2]>>[*+0:1](=[*:3])=[O+0:2]
+P+ O- to P=O\t[P,As;X4;+1:1]-[O;X1;-1:2]>>[*+0:1]=[O+0:2]
+C- N+#N to C=N+=N-\t[C;-1:1]-[N;X2;+1:2]#[N;X1;+0:3]>>[C+0:1]=[N+1:2]=[N-1:3]
+"""
+
 
 def _tool(name: str):
     if name not in _TOOLS:
@@ -99,6 +111,16 @@ def _tool(name: str):
             from rdkit import Chem
 
             _TOOLS[name] = Chem.MolFromSmarts("[!+0]")  # any charged atom
+        elif name == "separated":
+            from rdkit import Chem
+
+            _TOOLS[name] = Chem.MolFromSmarts(
+                "[$([S,Se,P,As;+1,+2]-[O;X1;-1]),$([C;-1]-[N;X2;+1]#[N;X1])]"
+            )
+        elif name == "normalizer":
+            _TOOLS[name] = rdMolStandardize.NormalizerFromData(
+                _SEPARATED_CHARGES, rdMolStandardize.CleanupParameters()
+            )
         elif name == "tautomer":
             enum = rdMolStandardize.TautomerEnumerator()
             enum.SetMaxTautomers(200)
@@ -318,7 +340,13 @@ def standardize_mol(mol, options: StandardizeOptions = StandardizeOptions()):
         salt = kind != PARENT
     # a SMARTS match, not a Python loop over atoms (~2 µs per atom through the bindings);
     # a salt or metal compound kept whole keeps its ions ([Na+].[Cl-] must not become [Na+].Cl)
-    if options.neutralize and not salt and mol.HasSubstructMatch(_tool("charged")):
+    charged = mol.HasSubstructMatch(_tool("charged"))
+    if charged and mol.HasSubstructMatch(_tool("separated")):
+        # 'C[S+](C)[O-]' is DMSO as 'CS(C)=O' is: one canonical SMILES, one set of features
+        # (a third of the sulfoxides in the TDC sets were written the first way)
+        mol = _tool("normalizer").normalize(mol)
+        charged = mol.HasSubstructMatch(_tool("charged"))
+    if options.neutralize and not salt and charged:
         neutral = _tool("uncharger").uncharge(mol)
         try:
             # Protonating an aromatic carbanion leaves stale aromatic flags (the canonical SMILES

@@ -191,3 +191,28 @@ def test_bad_guide_options_and_targets_are_named():
     assert enumerate_guides(seq.encode()).equals(enumerate_guides(seq))
     with pytest.raises(ConfigError, match="flank must be at least 0"):
         resolve_target("chr1:1-100", genome={"chr1": seq * 3}, flank=-1)
+
+
+def test_a_multi_exon_gene_places_cuts_along_the_spliced_cds_and_flags_intron_cuts(tmp_path):
+    # a minus-strand gene as ACT1 in yeast: a 10-nt first coding exon, an intron, a long second
+    # exon (GTF, as Ensembl writes it: the transcript_id groups the CDS lines)
+    fa = tmp_path / "g.fa"
+    fa.write_text(">chrA\n" + _genome(3) + "\n")
+    gtf = tmp_path / "a.gtf"
+    attrs = 'gene_id "G1"; transcript_id "G1_mRNA"; gene_name "abc1";'
+    gtf.write_text(
+        f"chrA\tx\tCDS\t1591\t1600\t.\t-\t0\t{attrs}\n"  # exon 1 (coding bases 1-10)
+        f"chrA\tx\tCDS\t201\t1290\t.\t-\t2\t{attrs}\n"  # exon 2 (coding bases 11-1100)
+    )
+    g = enumerate_guides(resolve_target("abc1", genome=fa, annotation=gtf), annotation=gtf)
+    cut = g.cut_position.to_numpy()
+    in_exon2 = (200 < cut) & (cut < 1290)
+    # 10 coding bases of exon 1 come first, then exon 2 from its right end
+    expect = np.round(100 * (10 + 1290 - cut[in_exon2]) / 1100, 2)
+    assert np.allclose(g.cds_cut_percent[in_exon2], expect)
+    in_exon1 = (1590 < cut) & (cut < 1600)
+    assert (g.cds_cut_percent[in_exon1] < 1).all()  # it was ~50 %: half-way along exon 1 alone
+    intron = (1290 <= cut) & (cut <= 1590)
+    assert intron.any() and g["flags"][intron].str.contains("intron").all()
+    assert (g.gene[intron] == "abc1").all() and g.cds_cut_percent[intron].isna().all()
+    assert not g["flags"][~intron].str.contains("intron").any()

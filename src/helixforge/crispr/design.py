@@ -9,7 +9,8 @@
 Ranking (explained per guide in `rank_reason`):
 
 1. **tier** — 1: no flag; 2: soft flags (GC < 25 % or > 80 %, homopolymer ≥ 5, soft-masked
-   site, no full context, any 1-mismatch off-target, cut outside 5–65 % of the CDS); 3: hard
+   site, no full context, any 1-mismatch off-target, cut outside 5–65 % of the CDS, cut in an
+   intron); 3: hard
    flags (TTTT Pol III terminator, a named restriction site, another perfect match in the
    genome, repeat).
 2. within a tier, by **combined_score = efficiency × specificity** (all three are columns of
@@ -44,6 +45,7 @@ SOFT_FLAGS = (
     "no_context",
     "offtarget_1mm",
     "cds_edge",
+    "intron",
 )
 _MM_WEIGHTS = (1.0, 0.5, 0.1, 0.02, 0.005, 0.001, 0.0005, 0.0002, 0.0001)
 

@@ -109,23 +109,65 @@ def _restriction_batch(names):
     return rb
 
 
-def _cds_arrays(annotation, tgt: Target):
+def _cds_arrays(annotation, tgt: Target) -> dict:
+    """The CDS segments of the annotation that overlap the target, with where each lies in its
+    transcript's spliced CDS: `before` (coding bases 5' of the segment, in the coding
+    direction) and `total` (the transcript's coding length), so that a cut in the second exon of
+    a multi-exon gene is placed along the whole CDS, not along that exon alone; and the spans
+    between consecutive segments of one transcript (`intron_*`), where a cut disrupts no
+    coding base. A transcript is the segments' Parent (GFF3) / transcript_id (GTF), else the
+    gene."""
     cds = load_annotation(annotation)
-    if len(cds):
-        from helixforge.crispr.contigs import contig_keys
-
-        keys = tgt.aliases or contig_keys(tgt.contig)
-        same = [s == tgt.contig or bool(contig_keys(s) & keys) for s in cds["seqid"].astype(str)]
-        cds = cds[np.asarray(same, dtype=bool)]
-        cds = cds[(cds["end"] > tgt.start) & (cds["start"] < tgt.end)]
+    empty = np.zeros(0, np.int64)
+    out = {
+        "start": empty, "end": empty, "minus": np.zeros(0, bool), "gene": [], "before": empty,
+        "total": empty, "intron_start": empty, "intron_end": empty, "intron_gene": [],
+    }  # fmt: skip
     if not len(cds):
-        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, bool), []
-    return (
-        cds["start"].to_numpy(np.int64),
-        cds["end"].to_numpy(np.int64),
-        (cds["strand"] == "-").to_numpy(),
-        cds["gene"].astype(str).tolist(),
+        return out
+    from helixforge.crispr.contigs import contig_keys
+
+    keys = tgt.aliases or contig_keys(tgt.contig)
+    same = [s == tgt.contig or bool(contig_keys(s) & keys) for s in cds["seqid"].astype(str)]
+    cds = cds[np.asarray(same, dtype=bool)].reset_index(drop=True)
+    if not len(cds):
+        return out
+    tx = [
+        str(p) if isinstance(p, str) and p else f"{g}\t{s}"
+        for p, g, s in zip(
+            cds["parent"] if "parent" in cds else [""] * len(cds), cds["gene"], cds["strand"]
+        )
+    ]
+    cds = cds.assign(tx_=tx, before_=0, total_=0)
+    introns = []
+    for _, rows in cds.groupby("tx_", sort=False):
+        rows = rows.sort_values("start", kind="stable")
+        lengths = (rows["end"] - rows["start"]).to_numpy(np.int64)
+        minus = (rows["strand"] == "-").all()
+        order = lengths[::-1] if minus else lengths
+        before = np.concatenate([[0], np.cumsum(order)[:-1]])
+        cds.loc[rows.index, "before_"] = before[::-1] if minus else before
+        cds.loc[rows.index, "total_"] = int(lengths.sum())
+        ends, starts = rows["end"].to_numpy()[:-1], rows["start"].to_numpy()[1:]
+        for a, b, gname in zip(ends, starts, rows["gene"].iloc[1:]):
+            if b > a:
+                introns.append((int(a), int(b), str(gname)))
+    cds = cds[(cds["end"] > tgt.start) & (cds["start"] < tgt.end)]
+    out.update(
+        start=cds["start"].to_numpy(np.int64),
+        end=cds["end"].to_numpy(np.int64),
+        minus=(cds["strand"] == "-").to_numpy(),
+        gene=cds["gene"].astype(str).tolist(),
+        before=cds["before_"].to_numpy(np.int64),
+        total=cds["total_"].to_numpy(np.int64),
     )
+    if introns:
+        out.update(
+            intron_start=np.array([i[0] for i in introns], np.int64),
+            intron_end=np.array([i[1] for i in introns], np.int64),
+            intron_gene=[i[2] for i in introns],
+        )
+    return out
 
 
 def _sequence_flags(spacer: str, site: str, ctx: str, rb, homopolymer_min: int, masked: bool):
@@ -170,10 +212,13 @@ def enumerate_guides(
     `gc` (spacer GC fraction), `poly_t` (TTTT in the spacer: Pol III terminator),
     `max_homopolymer`, `restriction_sites` (names found in the spacer, either strand),
     `soft_masked` (lowercase bases in the site), `gene` / `cds_cut_percent` (with an annotation:
-    where the cut falls in a CDS, 0–100 along its coding direction), `mh_score` / `oof_score`
+    where the cut falls along the spliced CDS of its transcript, 0–100 in the coding direction,
+    exons joined; a cut between two CDS segments of one transcript names the gene, has no
+    percent and is flagged `intron`), `mh_score` / `oof_score`
     (Bae 2014 microhomology and out-of-frame scores of the 60 nt around a blunt cut; NaN for
     staggered cutters or near the ends) and `flags` (';'-joined: poly_t, homopolymer, gc_low,
-    gc_high, restriction:NAME, soft_masked, no_context, cds_edge = cut outside 5–65 % of the CDS).
+    gc_high, restriction:NAME, soft_masked, no_context, cds_edge = cut outside 5–65 % of the CDS,
+    intron = cut in an intron of a CDS).
 
     Sites whose spacer holds a base that is not A/C/G/T (N, IUPAC codes such as R) are skipped
     and listed in ``attrs['skipped']`` (a table, `SKIPPED_COLUMNS`). No PAM in the target gives
@@ -202,7 +247,7 @@ def enumerate_guides(
     ext_rc = reverse_complement(ext)
     fwd, rev = scan_sites(encode_int(ext), enz, pams, encode_int(ext_rc))
     rb = _restriction_batch(restriction_enzymes)
-    cds_start, cds_end, cds_minus, cds_gene = _cds_arrays(annotation, tgt)
+    cds = _cds_arrays(annotation, tgt)
     up, down = enz.context_upstream, enz.context_downstream
     sp_off = enz.spacer_offset_in_site()
     rows, skipped = [], []
@@ -240,14 +285,22 @@ def enumerate_guides(
             )
             gene, pct = "", np.nan
             cut_ref = tgt.start + cuts[0]
-            hit = np.flatnonzero((cds_start < cut_ref) & (cut_ref < cds_end))
+            hit = np.flatnonzero((cds["start"] < cut_ref) & (cut_ref < cds["end"]))
             if len(hit):
                 k = int(hit[0])
-                gene = cds_gene[k]
-                frac = (cut_ref - cds_start[k]) / (cds_end[k] - cds_start[k])
-                pct = round(100 * (1 - frac if cds_minus[k] else frac), 2)
+                gene = cds["gene"][k]
+                # along the spliced CDS of the segment's transcript, in its coding direction
+                into = cds["end"][k] - cut_ref if cds["minus"][k] else cut_ref - cds["start"][k]
+                pct = round(100 * (cds["before"][k] + into) / cds["total"][k], 2)
                 if not 5 <= pct <= 65:  # knockouts cut best 5–65 % into the CDS (Doench 2016)
                     flags.append("cds_edge")
+            else:
+                intron = np.flatnonzero(
+                    (cds["intron_start"] <= cut_ref) & (cut_ref <= cds["intron_end"])
+                )
+                if len(intron):  # between two CDS segments of one transcript: no coding base cut
+                    gene = cds["intron_gene"][int(intron[0])]
+                    flags.append("intron")
             mh = oof = np.nan
             b = off + cuts[0]
             window = ext[b - MH_FLANK : b + MH_FLANK].upper() if b >= MH_FLANK else ""

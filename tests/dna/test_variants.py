@@ -90,7 +90,9 @@ def test_scores_alleles_and_reports_bad_records(tmp_path):
     err = pd.read_csv(tmp_path / "scores.errors.csv")
     reasons = dict(zip(err["row"], err["reason"]))
     assert "expected" in reasons[7] and "found G" in reasons[7]
+    assert "assembly" in reasons[7]  # each reason says what to check or do
     assert "chrX" in reasons[8] and "not in the genome" in reasons[8]
+    assert "bcftools annotate --rename-chrs" in reasons[8]
     assert "POS must be a positive integer" in reasons[9]  # POS "abc", read back and named
     assert "needs 8" in reasons[10]  # a truncated record: its field count is named
     assert "symbolic" in reasons[11]
@@ -464,3 +466,15 @@ def test_motif_options_given_as_one_string():
         select_by_tf(motifs, None)
     with pytest.raises(ConfigError, match="text, not Motif objects"):
         MotifDeltaScorer("MA0139.2")
+
+
+def test_a_variant_past_the_contig_end_says_the_assembly_may_differ():
+    from helixforge.dna.variants.alleles import usable_alleles
+
+    g = _genome({"1": "ACGT" * 25})
+    errors = RowErrors("calls.vcf")
+    past = Variant("chr1", 150, "p", "A", "G", 7)  # chr1 is '1' here (mapped), 100 bases long
+    assert usable_alleles([past], g, 20, errors) == []
+    (e,) = list(errors)
+    assert (e.row, e.column) == (7, "POS")
+    assert "past the end of 1 (length 100)" in e.reason and "another assembly" in e.reason

@@ -209,19 +209,29 @@ def usable_alleles(
         chrom = g.resolve(v.chrom)
         if chrom is None:
             shown = ", ".join(list(g.lengths)[:8])
-            reason = f"contig {v.chrom!r} is not in the genome (contigs: {shown})"
+            more = " …" if len(g.lengths) > 8 else ""
+            reason = (
+                f"contig {v.chrom!r} is not in the genome (contigs: {shown}{more}), nor its "
+                "chr-prefix / Ensembl spelling; use a genome of the VCF's assembly, or rename "
+                "the VCF's contigs to the genome's (bcftools annotate --rename-chrs MAP)"
+            )
             errors.add(v.line, "CHROM", v.chrom, reason)
             continue
         p0 = v.pos - 1
         if p0 + len(v.ref) > g.lengths[chrom]:
-            reason = f"position past the end of {chrom} (length {g.lengths[chrom]:,})"
+            reason = (
+                f"position past the end of {chrom} (length {g.lengths[chrom]:,}): the VCF is "
+                "of another assembly than the genome, or POS is wrong"
+            )
             errors.add(v.line, "POS", v.pos, reason)
             continue
         found = g.fetch(chrom, p0, p0 + len(v.ref))
         if any(e != f and e != "N" for e, f in zip(v.ref, found)):
             reason = (
                 f"REF does not match the genome at {chrom}:{v.pos}: "
-                f"expected {found} (genome), found {v.ref} (VCF)"
+                f"expected {found} (genome), found {v.ref} (VCF); check that the VCF was "
+                "called on this genome (assembly version); bcftools norm -c w -f GENOME lists "
+                "every such record"
             )
             errors.add(v.line, "REF", v.ref, reason)
             continue

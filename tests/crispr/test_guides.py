@@ -216,3 +216,22 @@ def test_a_multi_exon_gene_places_cuts_along_the_spliced_cds_and_flags_intron_cu
     assert intron.any() and g["flags"][intron].str.contains("intron").all()
     assert (g.gene[intron] == "abc1").all() and g.cds_cut_percent[intron].isna().all()
     assert not g["flags"][~intron].str.contains("intron").any()
+
+
+def test_a_transcript_id_names_that_transcripts_cds(tmp_path):
+    # GTF as Ensembl writes it: two isoforms of one gene; CHOPCHOP / CRISPOR users give
+    # transcript ids (YFL039C_mRNA, ENST…); it was 'not in the annotation'
+    fa = tmp_path / "g.fa"
+    fa.write_text(">chrA\n" + _genome(4) + "\n")
+    gtf = tmp_path / "a.gtf"
+    t1 = 'gene_id "G1"; transcript_id "G1-201"; gene_name "abc1";'
+    t2 = 'gene_id "G1"; transcript_id "G1-202"; gene_name "abc1";'
+    gtf.write_text(
+        f"chrA\tx\tCDS\t201\t500\t.\t+\t0\t{t1}\n"
+        f"chrA\tx\tCDS\t801\t1100\t.\t+\t0\t{t1}\n"
+        f"chrA\tx\tCDS\t201\t500\t.\t+\t0\t{t2}\n"
+        f"chrA\tx\tCDS\t1301\t1600\t.\t+\t0\t{t2}\n"
+    )
+    assert (resolve_target("G1-201", genome=fa, annotation=gtf).end) == 1100
+    assert (resolve_target("G1-202", genome=fa, annotation=gtf).end) == 1600
+    assert (resolve_target("abc1", genome=fa, annotation=gtf).end) == 1600  # the gene: both

@@ -170,7 +170,7 @@ def match_contig(genome, contig: str, where: str = "", other_names=None) -> str:
 def _gene_key(attrs: str) -> set[str]:
     keys = set()
     for m in re.finditer(
-        r"(?:^|;)\s*(gene|Name|locus_tag|ID|gene_name|gene_id|gene_synonym)[= ]"
+        r"(?:^|;)\s*(gene|Name|locus_tag|ID|gene_name|gene_id|gene_synonym|transcript_id)[= ]"
         r'(?:"((?:[^"\\]|\\.)*)"|([^";]+))',
         attrs,
     ):
@@ -360,7 +360,7 @@ def _gene_not_found(text: str, ann: pd.DataFrame, annotation) -> InputError:
     hints = gene_name_hints(text, names)
     msg = (
         f"gene {text!r} is not in the annotation {where} ({n_genes:,} genes with a CDS; "
-        "matched against gene name, gene_id, locus tag, Name and ID)"
+        "matched against gene name, gene_id, transcript_id, locus tag, Name and ID)"
     )
     if hints:
         same = _fold(hints[0]) == _fold(text)

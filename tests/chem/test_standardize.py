@@ -110,6 +110,15 @@ SALT_CASES = [
     ("c1ccccc1C(=O)O.O", "O=C(O)c1ccccc1"),  # hydrate
     ("[Na+].[Cl-].CCO", "CCO"),  # an organic molecule beside an inorganic salt
     ("CCCC.CCO", "CCCC"),  # a mixture: the largest organic component
+    # pharmaceutical counter-ions outside RDKit's list, larger than their drugs (the counter-ion
+    # was the parent: pamoic acid, citric acid, tromethamine)
+    (
+        "CN1CCCN=C1/C=C/c1cccc(O)c1.OC(=O)c1cc2ccccc2c(Cc2c(O)c(C(=O)O)cc3ccccc23)c1O",
+        "CN1CCCN=C1/C=C/c1cccc(O)c1",
+    ),  # oxantel pamoate
+    ("CN(C)C(=N)N=C(N)N.OC(=O)CC(O)(CC(=O)O)C(=O)O", "CN(C)C(=N)N=C(N)N"),  # metformin citrate
+    ("NC(CO)(CO)CO.C[C@@H]1O[C@@H]1P(=O)(O)O", "C[C@@H]1O[C@@H]1P(=O)(O)O"),  # fosfomycin
+    ("[Na+].[Na+].[O-]C(=O)CC(O)(CC(=O)[O-])C(=O)O", "O=C(O)CC(O)(CC(=O)O)C(=O)O"),  # only it
     # ... while a compound made only of counter-ions / inorganic fragments is kept whole
     ("[Na+].[Cl-]", "[Cl-].[Na+]"),
     ("[Cl-].[Na+]", "[Cl-].[Na+]"),

@@ -2,7 +2,9 @@
 
 Salts, as a medicinal chemist registers them: counter-ions (RDKit's SaltRemover list: halides,
 alkali / alkaline-earth ions, water, ammonia, nitrate, phosphate, sulfate, mesylate, tosylate,
-acetate, TFA, fumarate / maleate, oxalate, tartrate, dicyclohexylamine) and other inorganic
+acetate, TFA, fumarate / maleate, oxalate, tartrate, dicyclohexylamine; and the pharmaceutical
+ones it lacks, `_PHARMA_COUNTER_IONS`: citrate, pamoate, besylate, napsylate, camsylate,
+meglumine, tromethamine, benzathine, ...) and other inorganic
 fragments are stripped from an organic parent: `CCN.Cl` → `CCN`, metformin tosylate →
 metformin; when the only organic fragments are such counter-ions (sodium acetate), the largest
 is the parent (acetic acid). When nothing is left but counter-ions / inorganic fragments (`[Na+].[Cl-]`, a
@@ -39,14 +41,56 @@ def _whole_match(frag, patterns) -> bool:
     )
 
 
+# Pharmaceutical counter-ions RDKit's salt list lacks (USP / FDA salt forms), as neutral acids
+# and bases; matched whole, whatever their charges or stereo. Several are larger than the drugs
+# they come with: oxantel pamoate gave pamoic acid as the parent, metformin citrate citric acid.
+_PHARMA_COUNTER_IONS = (
+    "OC(=O)CC(O)(CC(=O)O)C(=O)O",  # citrate
+    "OC(=O)c1cc2ccccc2c(Cc2c(O)c(C(=O)O)cc3ccccc23)c1O",  # pamoate (embonate)
+    "OS(=O)(=O)c1cccc2c(S(=O)(=O)O)cccc12",  # napadisylate
+    "OS(=O)(=O)c1ccc2ccccc2c1",  # napsylate
+    "OS(=O)(=O)c1ccccc1",  # besylate
+    "CC1(C)C2CCC1(CS(=O)(=O)O)C(=O)C2",  # camsylate
+    "CCS(=O)(=O)O",  # esylate
+    "OS(=O)(=O)CCS(=O)(=O)O",  # edisylate
+    "OCCS(=O)(=O)O",  # isethionate
+    "COS(=O)(=O)O",  # methyl sulfate
+    "CC(O)C(=O)O",  # lactate
+    "OCC(O)C(O)C(O)C(O)C(=O)O",  # gluconate
+    "OC(=O)CCC(=O)O",  # succinate
+    "OC(=O)CC(O)C(=O)O",  # malate
+    "OC(=O)CC(=O)O",  # malonate
+    "OC(=O)CNC(=O)c1ccccc1",  # hippurate
+    "OC(=O)c1ccc2ccccc2c1O",  # xinafoate
+    "OC(=O)c1ccccc1",  # benzoate
+    "OC=O",  # formate
+    "CNCC(O)C(O)C(O)C(O)CO",  # meglumine
+    "NC(CO)(CO)CO",  # tromethamine
+    "C(CNCc1ccccc1)NCc1ccccc1",  # benzathine
+    "CCNCC",  # diethylamine
+    "CCN(CC)CC",  # triethylamine
+    "NCCO",  # olamine
+    "OCCNCCO",  # diolamine
+    "OCCN(CCO)CCO",  # trolamine
+    "NCCN",  # ethylenediamine
+    "CC(C)(C)N",  # erbumine
+    "C[N+](C)(C)CCO",  # choline
+)
+
+
 @cache
 def _patterns() -> tuple:
-    """(carbon, organic counter-ions of RDKit's SaltRemover list, inorganic carbon species)."""
+    """(carbon, organic counter-ions of RDKit's SaltRemover list and `_PHARMA_COUNTER_IONS`,
+    inorganic carbon species)."""
     from rdkit import Chem
     from rdkit.Chem.SaltRemover import SaltRemover
 
     carbon = Chem.MolFromSmarts("[#6]")
     organic = tuple(p for p in SaltRemover().salts if p.HasSubstructMatch(carbon))
+    # element + bond graph only (no H counts, no charges): carboxylate matches carboxylic acid
+    organic += tuple(
+        Chem.MolFromSmarts(Chem.MolToSmarts(Chem.MolFromSmiles(s))) for s in _PHARMA_COUNTER_IONS
+    )
     return carbon, organic, tuple(Chem.MolFromSmarts(p) for p in _INORGANIC_CARBON)
 
 

@@ -280,7 +280,7 @@ CASES = [
     ("predict-out-is-genome", [*PRED, "{d}/ann", "{d}/g.fa", "--overwrite"], "is the input", "g.fa"),
     ("interp-out-is-run", [*INTERP, *I, "--overwrite"], "is the input", "run"),
     ("var-genome-dup-names", [*VAR, *V, "--genome", "{d}/gdup.fa"], "appears more than once", "v16.tsv"),
-    ("var-genome-no-name", [*VAR, *V, "--genome", "{d}/gnoname.fa"], "no record name", "v17.tsv"),
+    ("var-genome-no-name", [*VAR, *V, "--genome", "{d}/gnoname.fa"], "gnoname.fa, line 1: a '>' header line has no record name", "v17.tsv"),
     ("predict-region-dots", [*PRED, "{d}/ann", "{d}/g.fa", "--region", "chrS:1..10"], "--region", "p11.gff3"),
 ]  # fmt: skip
 

@@ -702,3 +702,13 @@ def test_gtf_attributes_keep_quoted_semicolons_and_escaped_quotes(tmp_path):
     assert df["name"].tolist() == ["ab;c", "X"]
     assert df["gene_id"].tolist() == ["g1", "g2"]
     assert df["id"].tolist() == ["t1", ""]
+
+
+@pytest.mark.parametrize("compress", ["plain", "gzip"])
+def test_a_header_with_no_name_is_named_by_its_line(tmp_path, monkeypatch, compress):
+    monkeypatch.setenv("HELIX_CACHE", str(tmp_path / "cache"))
+    body = b">chr1\nACGTACGT\nACGT\n>\nACGT\n"
+    path = tmp_path / ("g.fa" if compress == "plain" else "g.fa.gz")
+    path.write_bytes(body if compress == "plain" else gzip.compress(body))
+    with pytest.raises(InputError, match=r"g\.fa(\.gz)?, line 4: a '>' header line has no record"):
+        Genome(path)

@@ -132,6 +132,24 @@ def _first_undecodable_line(path: Path, limit: int = 1 << 30) -> int | None:
     return None
 
 
+def _first_nameless_header(path: Path, limit: int = 1 << 30) -> int | None:
+    """1-based line of the first '>' line with no name right after it (plain, gzip or BGZF;
+    files up to `limit` bytes)."""
+    from helixforge.core.io import is_gzip
+
+    try:
+        if path.stat().st_size > limit:
+            return None
+        opener = gzip.open if is_gzip(path) else open
+        with opener(path, "rb") as fh:
+            for n, raw in enumerate(fh, start=1):
+                if raw.startswith(b">") and not raw[1:].split():
+                    return n
+    except (OSError, EOFError):
+        return None
+    return None
+
+
 def index_error(path: Path, exc: BaseException) -> InputError:
     """A clear `InputError` for an exception raised while pyfaidx indexed `path`."""
     text = str(exc)
@@ -153,8 +171,9 @@ def index_error(path: Path, exc: BaseException) -> InputError:
             "remove that line (grep -naP '[^\\x00-\\x7F]' FILE shows it)",
         )
     if "Bad sequence name" in text:
+        line = _first_nameless_header(path)
         return InputError(
-            f"{path}: a '>' header line has no record name",
+            f"{path}{f', line {line}' if line else ''}: a '>' header line has no record name",
             hint="give every record a name right after '>' (e.g. '>chr1')",
         )
     return InputError(

@@ -712,3 +712,38 @@ def test_a_header_with_no_name_is_named_by_its_line(tmp_path, monkeypatch, compr
     path.write_bytes(body if compress == "plain" else gzip.compress(body))
     with pytest.raises(InputError, match=r"g\.fa(\.gz)?, line 4: a '>' header line has no record"):
         Genome(path)
+
+
+@pytest.mark.parametrize("compress", ["plain", "bgzip"])
+def test_a_genome_in_a_read_only_folder_keeps_its_indexes_in_a_fresh_cache(
+    tmp_path, monkeypatch, compress
+):
+    """A FASTA in a folder we may not write to, read for the first time: the .fai goes to the
+    cache, whose folder did not exist yet (pyfaidx makes no folder: 'may not be writable'), and
+    a bgzip file's .gzi goes there too (pyfaidx wrote it beside the FASTA: refused)."""
+    import os
+
+    monkeypatch.setenv("HELIX_CACHE", str(tmp_path / "fresh-cache"))
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    body = ">chr1 x\n" + "ACGTACGTAC" * 30 + "\n>chr2\n" + "GGGCCCAAAT" * 9 + "\n"
+    path = folder / ("g.fa" if compress == "plain" else "g.fa.gz")
+    if compress == "plain":
+        path.write_text(body)
+    else:
+        from Bio import bgzf
+
+        with bgzf.BgzfWriter(str(path), "wb") as w:
+            w.write(body)
+    real_access = os.access
+
+    def no_write_in_folder(p, mode, *args, **kwargs):
+        if mode & os.W_OK and str(os.path.abspath(p)).startswith(str(folder)):
+            return False
+        return real_access(p, mode, *args, **kwargs)
+
+    monkeypatch.setattr(os, "access", no_write_in_folder)
+    g = Genome(path)
+    assert g.fetch("chr2", 0, 6) == "GGGCCC" and g.lengths == {"chr1": 300, "chr2": 90}
+    assert sorted(p.name for p in folder.iterdir()) == [path.name]  # nothing written beside it
+    assert str(g.index_path).startswith(str(tmp_path / "fresh-cache"))

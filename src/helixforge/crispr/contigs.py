@@ -133,7 +133,7 @@ def fasta_descriptions(g, max_contigs: int = 20_000) -> dict[str, str]:
     try:
         from pyfaidx import Faidx
 
-        fx = Faidx(str(fasta), indexname=str(fai))
+        fx = Faidx(str(fasta), indexname=str(fai), gzi_indexname=getattr(g, "gzi_path", None))
         try:
             out = {}
             for c in g.contigs:

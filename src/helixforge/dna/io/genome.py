@@ -129,6 +129,25 @@ def stale_index_reason(fasta: str | os.PathLike, fai: str | os.PathLike) -> str 
     return None
 
 
+def _gzi_for(fasta: Path) -> str | None:
+    """Where pyfaidx keeps the BGZF block index (.gzi) of `fasta` (None: not BGZF): beside the
+    file when one is there and current or the folder is writable, else in the cache (pyfaidx
+    wrote it beside the file, and a bgzip genome in a read-only folder was refused as
+    'could not be indexed')."""
+    if not is_bgzf(fasta):
+        return None
+    beside = Path(f"{fasta}.gzi")
+    current = beside.exists() and beside.stat().st_mtime >= fasta.stat().st_mtime
+    if current or (
+        os.access(fasta.parent, os.W_OK) and (not beside.exists() or os.access(beside, os.W_OK))
+    ):
+        return str(beside)
+    key = hashlib.sha256(f"{fasta.resolve()}".encode()).hexdigest()[:16]
+    cache = genome_cache_dir() / "fai" / f"{key}.gzi"
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    return str(cache)
+
+
 def _rebuild_index(fasta: Path, fai: Path) -> None:
     """Build a fresh index beside `fai` and rename it into place (never a half-written index)."""
     from pyfaidx import Faidx
@@ -136,7 +155,13 @@ def _rebuild_index(fasta: Path, fai: Path) -> None:
     fai.parent.mkdir(parents=True, exist_ok=True)
     tmp = fai.with_name(f".{fai.name}.{os.getpid()}.tmp")
     try:
-        Faidx(str(fasta), indexname=str(tmp), build_index=True, rebuild=True).close()
+        Faidx(
+            str(fasta),
+            indexname=str(tmp),
+            build_index=True,
+            rebuild=True,
+            gzi_indexname=_gzi_for(fasta),
+        ).close()
         os.replace(tmp, fai)
     finally:
         if tmp.exists():
@@ -156,7 +181,10 @@ def _index_for(fasta: Path, notes: list[str]) -> Path:
     candidates = ([beside] if beside.exists() or writable else []) + [cache]
     for fai in candidates:
         if not fai.exists():
-            return fai  # pyfaidx builds it
+            # pyfaidx builds it, but makes no folder: a first genome read from a read-only
+            # directory failed with 'may not be writable' while the cache folder was missing
+            fai.parent.mkdir(parents=True, exist_ok=True)
+            return fai
         reason = stale_index_reason(fasta, fai)
         if reason is None:
             return fai
@@ -276,9 +304,11 @@ class Genome(Mapping[str, str]):
         from pyfaidx import Fasta
 
         fai = _index_for(target, self.notes)
+        self.gzi_path = _gzi_for(target)  # BGZF block index (None for plain text)
         self._fa = Fasta(
             str(target),
             indexname=str(fai),
+            gzi_indexname=self.gzi_path,
             sequence_always_upper=not self.keep_case,
             as_raw=True,
             rebuild=True,

@@ -747,3 +747,11 @@ def test_a_genome_in_a_read_only_folder_keeps_its_indexes_in_a_fresh_cache(
     assert g.fetch("chr2", 0, 6) == "GGGCCC" and g.lengths == {"chr1": 300, "chr2": 90}
     assert sorted(p.name for p in folder.iterdir()) == [path.name]  # nothing written beside it
     assert str(g.index_path).startswith(str(tmp_path / "fresh-cache"))
+
+
+def test_a_repeated_record_name_is_named_with_its_lines(tmp_path, monkeypatch):
+    monkeypatch.setenv("HELIX_CACHE", str(tmp_path / "cache"))
+    path = tmp_path / "g.fa"
+    path.write_text(">chr1 a\nACGT\n>chr2\nACGT\n>chr1 b\nACGT\n")
+    with pytest.raises(InputError, match=r"'chr1' appears more than once \(lines 1, 5\)"):
+        Genome(path)

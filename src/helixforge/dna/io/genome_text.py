@@ -132,22 +132,38 @@ def _first_undecodable_line(path: Path, limit: int = 1 << 30) -> int | None:
     return None
 
 
-def _first_nameless_header(path: Path, limit: int = 1 << 30) -> int | None:
-    """1-based line of the first '>' line with no name right after it (plain, gzip or BGZF;
-    files up to `limit` bytes)."""
+def _header_lines(path: Path, wanted, stop: int, limit: int = 1 << 30) -> list[int]:
+    """1-based lines of the first `stop` '>' lines whose name (bytes after '>' up to the first
+    whitespace; b'' for none) `wanted` accepts (plain, gzip or BGZF; files up to `limit`
+    bytes, else none)."""
     from helixforge.core.io import is_gzip
 
+    found: list[int] = []
     try:
         if path.stat().st_size > limit:
-            return None
+            return found
         opener = gzip.open if is_gzip(path) else open
         with opener(path, "rb") as fh:
             for n, raw in enumerate(fh, start=1):
-                if raw.startswith(b">") and not raw[1:].split():
-                    return n
+                if raw.startswith(b">"):
+                    words = raw[1:].split()
+                    if wanted(words[0] if words else b""):
+                        found.append(n)
+                        if len(found) >= stop:
+                            break
     except (OSError, EOFError):
-        return None
-    return None
+        pass
+    return found
+
+
+def _first_nameless_header(path: Path) -> int | None:
+    """1-based line of the first '>' line with no name after it."""
+    return next(iter(_header_lines(path, lambda name: not name, 1)), None)
+
+
+def _header_lines_named(path: Path, name: str) -> list[int]:
+    """1-based lines of the first three '>' lines named `name` (as pyfaidx decodes names)."""
+    return _header_lines(path, lambda raw: raw.decode("utf-8", "replace") == name, 3)
 
 
 def index_error(path: Path, exc: BaseException) -> InputError:
@@ -155,8 +171,10 @@ def index_error(path: Path, exc: BaseException) -> InputError:
     text = str(exc)
     m = re.search(r'Duplicate key "([^"]*)"', text)
     if m:
+        lines = _header_lines_named(path, m.group(1))
+        where = f" (lines {', '.join(map(str, lines))})" if len(lines) > 1 else ""
         return InputError(
-            f"{path}: the record name {m.group(1)!r} appears more than once",
+            f"{path}: the record name {m.group(1)!r} appears more than once{where}",
             hint="contig names (the first word of each '>' line) must be unique; rename the "
             "duplicates (e.g. seqkit rename)",
         )

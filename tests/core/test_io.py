@@ -730,3 +730,21 @@ def test_check_output_says_what_to_do_when_the_folder_cannot_be_made():
     with pytest.raises(ConfigError, match="cannot create the folder") as exc:
         check_output("/proc/helix-no-such-dir/out.csv")
     assert exc.value.hint and "folder that exists" in exc.value.hint
+
+
+def test_open_text_names_utf16_text_with_the_command_that_converts_it(tmp_path):
+    """A FASTA saved by PowerShell's `>` (UTF-16 with its BOM) was 'sequence text before the
+    first >', and a UTF-16 VCF 'byte 0xFF … looks like Windows-1252' with an iconv -f cp1252
+    command that turns it into garbage."""
+    path = tmp_path / "s.fa"
+    path.write_bytes(">s1\nACGT\n".encode("utf-16"))
+    with pytest.raises(InputError, match="is UTF-16 text, not UTF-8") as exc:
+        open_text(path)
+    assert "iconv -f UTF-16 -t UTF-8 s.fa" in exc.value.hint
+    path.write_bytes("##fileformat=VCFv4.2\n#CHROM\tPOS\n".encode("utf-16-le"))  # no BOM
+    with pytest.raises(InputError, match="UTF-16LE without its byte-order mark"):
+        open_text(path)
+    zeroed = tmp_path / "z.fa"
+    zeroed.write_bytes(b"\x00" * 4096)  # a file a crash left as NUL bytes is not UTF-16:
+    with open_text(zeroed) as fh:  # its reader judges it (binary data)
+        assert fh.read(4) == "\x00" * 4

@@ -194,6 +194,37 @@ def _first_undecodable(path: Path, encoding: str) -> tuple[int, int, int] | None
     return None
 
 
+def refuse_utf16(path: str | os.PathLike) -> None:
+    """`InputError` when `path` is UTF-16 text (Windows 'Unicode text', what PowerShell's `>`
+    writes): with its byte-order mark, or without one but with a NUL byte beside nearly every
+    character. Read as UTF-8 it was 'byte 0xFF … looks like Windows-1252' (with an iconv
+    command that makes garbage of it) or 'sequence text before the first >'."""
+    p = Path(path)
+    try:
+        with open(p, "rb") as fh:
+            head = fh.read(2000)
+    except OSError:
+        return
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        how, src = "it starts with a UTF-16 byte-order mark", "UTF-16"
+    else:
+        src = None
+        if len(head) >= 8:
+            for parity, name in ((1, "UTF-16LE"), (0, "UTF-16BE")):
+                high, low = head[parity::2], head[1 - parity :: 2]
+                # ASCII text: NUL high bytes beside non-NUL low bytes (all NUL: a zeroed file)
+                if high.count(0) >= 0.9 * len(high) and low.count(0) <= 0.1 * len(low):
+                    src = name
+        if src is None:
+            return
+        how = f"it looks like {src} without its byte-order mark: a NUL byte beside each character"
+    raise InputError(
+        f"{p}: is UTF-16 text, not UTF-8 ({how}; Windows 'Unicode text' and PowerShell's > "
+        "write it)",
+        hint=f"convert it to UTF-8: iconv -f {src} -t UTF-8 {p.name} > utf8-{p.name}",
+    )
+
+
 def not_text_error(path: str | os.PathLike, encoding: str = "utf-8") -> InputError:
     """The `InputError` for a text input holding bytes that are not UTF-8: the file, the line
     and byte of the first one, the encoding it looks like, and the command that converts it."""
@@ -292,6 +323,8 @@ def open_text(
         )
     else:
         refuse_container(p)  # bzip2 / xz / zip / Parquet …: named, never decoded as text
+        if encoding.lower().replace("_", "-") in ("utf-8", "utf-8-sig", "utf8"):
+            refuse_utf16(p)
         inner = open(p, encoding=encoding, errors=errors, newline=newline)
     return _CheckedText(inner, p, encoding)  # type: ignore[return-value]
 

@@ -27,3 +27,16 @@ def test_a_genome_with_one_empty_record_still_opens(tmp_path, monkeypatch):
     g = Genome(path)
     assert g.lengths == {"empty": 0, "chr1": 8}
     g.close()
+
+
+def test_a_utf16_genome_is_named_as_such(tmp_path, monkeypatch):
+    """pyfaidx said 'Unexpected text before the first sequence definition line in
+    <cache>/genomes/…/g.fa at line 1': a path the user never gave, and no word of UTF-16."""
+    from helixforge.core.errors import InputError
+
+    monkeypatch.setenv("HELIX_CACHE", str(tmp_path / "cache"))
+    path = tmp_path / "g.fa"
+    path.write_bytes(">chr1\nACGTACGT\n".encode("utf-16"))
+    with pytest.raises(InputError, match=r"g\.fa: is UTF-16 text") as exc:
+        Genome(path)
+    assert "iconv -f UTF-16" in exc.value.hint

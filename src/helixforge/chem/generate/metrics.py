@@ -545,9 +545,12 @@ def reference_fcd_stats(
     p = require_input_file(path, "a reference SMILES file")  # names a directory, a pipe
     _, chem_sha = _chemnet()
     file_sha = _sha256(p)
-    tag = hashlib.sha256(
-        json.dumps([FCD_CACHE_VERSION, chem_sha, column, rdkit.__version__]).encode()
-    ).hexdigest()[:12]
+    from helixforge.core.tables import table_format
+
+    # the format read is part of the key: the same bytes named .parquet are not the CSV's
+    # molecules (a text file named .parquet was served the CSV's cached statistics)
+    key = [FCD_CACHE_VERSION, chem_sha, column, rdkit.__version__, table_format(p)]
+    tag = hashlib.sha256(json.dumps(key).encode()).hexdigest()[:12]
     d = Path(cache_dir) if cache_dir is not None else fcd_cache_dir()
     cached = d / f"{file_sha}-{tag}.npz"
     if cached.is_file():

@@ -235,3 +235,24 @@ def test_a_transcript_id_names_that_transcripts_cds(tmp_path):
     assert (resolve_target("G1-201", genome=fa, annotation=gtf).end) == 1100
     assert (resolve_target("G1-202", genome=fa, annotation=gtf).end) == 1600
     assert (resolve_target("abc1", genome=fa, annotation=gtf).end) == 1600  # the gene: both
+
+
+def test_a_name_shared_by_two_genes_on_one_contig_is_not_one_target_over_both(tmp_path):
+    # RefSeq E. coli: 'seg' is a synonym of dnaK (b0014) and of arcA (b4401), 4.6 Mb apart, and
+    # 'thiB' is thiB's own name and a synonym of two other genes; the design spanned every base
+    # between them (a whole-genome target)
+    fa = tmp_path / "g.fa"
+    fa.write_text(">chrA\n" + _genome(5, 3000) + "\n")
+    gff = tmp_path / "a.gff"
+    gff.write_text(
+        "chrA\tx\tCDS\t101\t400\t.\t+\t0\tID=c1;gene=dnaK;gene_synonym=seg,thiB;locus_tag=b0014\n"
+        "chrA\tx\tCDS\t2501\t2800\t.\t-\t0\tID=c2;gene=arcA;gene_synonym=seg;locus_tag=b4401\n"
+        "chrA\tx\tCDS\t1201\t1500\t.\t+\t0\tID=c3;gene=thiB;locus_tag=b0068\n"
+    )
+    with pytest.raises(InputError, match="'seg' names 2 different genes") as exc:
+        resolve_target("seg", genome=fa, annotation=gff)
+    assert "dnaK (b0014, chrA:101-400)" in exc.value.message
+    assert "arcA (b4401, chrA:2501-2800)" in exc.value.message and "-t b0014" in exc.value.hint
+    t = resolve_target("thiB", genome=fa, annotation=gff)  # its own name wins over a synonym
+    assert (t.start, t.end) == (1200, 1500)
+    assert resolve_target("b4401", genome=fa, annotation=gff).start == 2500

@@ -350,6 +350,51 @@ def _gene_hits_on_one_contig(text: str, hits: pd.DataFrame, genome, annotation):
     )
 
 
+def _loci(hits: pd.DataFrame) -> pd.Series:
+    """Which gene each CDS row belongs to: its gene_id (GTF gene_id, GFF3 locus tag), else one
+    gene for all rows without one."""
+    if "gene_id" not in hits:
+        return pd.Series([""] * len(hits), index=hits.index)
+    return hits["gene_id"].fillna("").astype(str)
+
+
+def _prefer_own_name(text: str, hits: pd.DataFrame) -> pd.DataFrame:
+    """The CDS rows of the genes `text` is the own name or gene_id of, when it is only a synonym
+    (gene_synonym, an old name) of the other genes it matched: 'pyrA' is carA's and carB's
+    synonym, 'seg' dnaK's and another gene's; the gene whose name it is wins, as in NCBI Gene."""
+    if not len(hits) or "gene" not in hits:
+        return hits
+    own = (hits["gene"].astype(str) == text).to_numpy().copy()
+    if "gene_id" in hits:
+        own |= (hits["gene_id"].astype(str) == text).to_numpy()
+    loci = _loci(hits)
+    keep = loci.isin(set(loci[own]))
+    return hits[keep.to_numpy()] if own.any() else hits
+
+
+def _check_one_locus(text: str, hits: pd.DataFrame, annotation) -> None:
+    """An error naming each gene when `text` matches several genes (different gene_id / locus
+    tag) that are not its own name: their span would be one target over every base between
+    them (a synonym shared by two E. coli genes 4.6 Mb apart made a whole-genome target)."""
+    loci = _loci(hits)
+    names = [n for n in dict.fromkeys(loci) if n]
+    if len(names) < 2:
+        return
+    where = Path(annotation).name if isinstance(annotation, str | os.PathLike) else "annotation"
+    parts = []
+    for n in names[:6]:
+        rows = hits[(loci == n).to_numpy()]
+        gene = str(rows["gene"].iloc[0]) if "gene" in rows else ""
+        span = f"{rows['seqid'].iloc[0]}:{int(rows['start'].min()) + 1}-{int(rows['end'].max())}"
+        parts.append(f"{gene} ({n}, {span})" if gene and gene != n else f"{n} ({span})")
+    more = f" and {len(names) - 6} more" if len(names) > 6 else ""
+    raise InputError(
+        f"gene {text!r} names {len(names)} different genes in {where}: {'; '.join(parts)}{more}",
+        hint=f"give the one you mean by its gene_id / locus tag, e.g. -t {names[0]}, or as a "
+        "region contig:start-end",
+    )
+
+
 def _gene_not_found(text: str, ann: pd.DataFrame, annotation) -> InputError:
     where = Path(annotation).name if isinstance(annotation, str | os.PathLike) else "annotation"
     readable = ann["gene"].astype(str) if "gene" in ann else pd.Series([], dtype=str)
@@ -434,11 +479,12 @@ def resolve_target(target, genome=None, annotation=None, name=None, flank: int =
         return region_target(genome, text, 0, n, name=name or text, flank=flank)
     if annotation is not None and genome is not None and not is_bases:
         ann = load_annotation(annotation)
-        hits = ann[[text in k for k in ann["keys"]]]
+        hits = _prefer_own_name(text, ann[[text in k for k in ann["keys"]]])
         if len(hits):
             contigs = hits["seqid"].unique()
             if len(contigs) > 1:
                 hits, contigs = _gene_hits_on_one_contig(text, hits, genome, annotation)
+            _check_one_locus(text, hits, annotation)
             start, end = int(hits["start"].min()), int(hits["end"].max())
             contig = match_contig(
                 genome, str(contigs[0]), where=f"gene {text}",

@@ -500,3 +500,16 @@ def test_one_unusable_matrix_in_a_motif_file_is_an_errors_row_not_the_end_of_the
                                    str(motif_file), "--ids", "MA9999.1", "-o",
                                    str(tmp_path / "h2.tsv")])  # fmt: skip
     assert res.exit_code == 2 and f"line {e.row}" in res.output, res.output
+
+
+def test_a_fasta_record_with_no_name_is_an_errors_row_and_the_others_are_scanned(tmp_path):
+    """'>' alone on a line refused the whole file ('empty FASTA header'); it is one bad record."""
+    from helixforge.dna.motifs import scan_fasta
+
+    fa = tmp_path / "s.fa"
+    fa.write_text(">s1\n" + "CCAGATAAGACC" * 3 + "\n>\n" + "AGATAAGA\n>s3\nAGATAAGA\n")
+    hits = scan_fasta(fa, tmp_path / "hits.tsv", motifs=[GATA], pvalue=0.01)
+    assert set(hits["seq"]) == {"s1", "s3"}
+    table = pd.read_csv(tmp_path / "hits.errors.csv")
+    assert table[["row", "column"]].values.tolist() == [[3, "name"]]
+    assert "no record name" in table["reason"][0]

@@ -131,12 +131,12 @@ def _fastq_problem(head: str, body: list[str | None]) -> str | None:
 def read_sequences(path: str | os.PathLike, errors=None) -> Iterator[SeqRecord]:
     """FASTA or FASTQ by suffix; a file of another suffix whose first line starts with '@' is
     read as FASTQ (FASTA otherwise). `errors`: where malformed FASTQ records go (`read_fastq`)."""
-    if is_fastq(path) or _starts_like_fastq(path):
+    if is_fastq(path) or starts_like_fastq(path):
         return read_fastq(path, errors)
     return read_fasta(path)
 
 
-def _starts_like_fastq(path: str | os.PathLike) -> bool:
+def starts_like_fastq(path: str | os.PathLike) -> bool:
     """True when the first non-blank line starts with '@' (a FASTQ given another suffix)."""
     p = as_path(path, "path")
     if not p.is_file():

@@ -33,14 +33,29 @@ def read_fasta_records(path: str | os.PathLike) -> list[SequenceRecord]:
     A missing file, a directory, text before the first header or a damaged compressed stream
     raise `InputError`; a file without records raises `EmptyInputError`.
     """
+    from helixforge.core.errors import EmptyInputError
+    from helixforge.core.io import fasta_records
     from helixforge.dna.io import read_sequences
+    from helixforge.dna.io.fasta import is_fastq, starts_like_fastq
 
     p = Path(path)
     if not p.exists():
         raise InputError(f"{p}: FASTA file not found", hint="check the path")
     if p.is_dir():
         raise InputError(f"{p}: is a directory, expected a FASTA file")
-    return [SequenceRecord(r.id, r.seq, r.line) for r in read_sequences(p)]
+    if is_fastq(p) or starts_like_fastq(p):
+        return [SequenceRecord(r.id, r.seq, r.line) for r in read_sequences(p)]
+    # a '>' line with no name is one bad record (`check_records` rejects it by its line), not
+    # the end of the job: read_fasta refuses the whole file for it
+    out = [
+        SequenceRecord(header.split()[0] if header.split() else "", seq, line)
+        for line, header, seq in fasta_records(p)
+    ]
+    if not out:
+        raise EmptyInputError(
+            f"{p}: no FASTA records found", hint="the file is empty or has no '>' header lines"
+        )
+    return out
 
 
 SequencesLike = (
@@ -133,6 +148,13 @@ def check_records(
     """
     good = []
     for r in records:
+        if not r.name and r.line is not None:  # a '>' line of a file with no name after it
+            reason = "the '>' header line has no record name"
+            if errors is None:
+                raise InputError(f"{source}, line {r.line}: {reason}",
+                                 hint="give every record a name right after '>'")  # fmt: skip
+            errors.add(r.line, "name", None, reason)
+            continue
         if r.seq is None:
             reason = f"sequence {r.name!r} is missing (None / NaN)"
             if errors is None:

@@ -70,3 +70,26 @@ def test_one_pam_string_is_one_pam():
 
     enz = Enzyme("x", "NGG", 20, offtarget_pams="NRG")  # was the PAMs 'N', 'G', 'G'
     assert enz.pams == ("NGG",) and enz.offtarget_pams == ("NRG",)
+
+
+@pytest.mark.parametrize(
+    "text, problem",
+    [
+        ("custom:NGG", "the spacer length is missing"),
+        ("custom::20", "the PAM is empty"),
+        ("custom:NGG:x", "spacer length 'x' is not a whole number"),
+        ("custom:NGG:20:7", "PAM side '7' is not 3 or 5"),
+        ("custom:NGG:20:3:1", "at most 3"),
+        ("custom:NGG:0", "spacer length 0 is outside 10–32 nt"),
+        ("custom:NGG:200", "spacer length 200 is outside 10–32 nt"),
+    ],
+)
+def test_a_custom_enzyme_string_that_does_not_parse_says_which_part_is_wrong(text, problem):
+    # they were 'unknown enzyme' (or a spacer-length error whose hint was about a file)
+    with pytest.raises(ConfigError, match=problem) as exc:
+        get_enzyme(text)
+    assert "custom:PAM:SPACER_LENGTH" in exc.value.hint or "custom:NGG:20" in exc.value.hint
+
+
+def test_a_custom_enzyme_is_read_in_any_case():
+    assert get_enzyme("Custom:ngg:20") == get_enzyme("custom:NGG:20")

@@ -275,7 +275,33 @@ ENZYMES: dict[str, Enzyme] = {
     ]
 }
 
-_CUSTOM_RE = re.compile(r"^custom:([A-Za-z]+):(\d+)(?::(3|5)(?:prime|')?)?$")
+_CUSTOM_RE = re.compile(r"^custom:([A-Za-z]+):(\d+)(?::(3|5)(?:prime|')?)?$", re.IGNORECASE)
+_CUSTOM_HINT = (
+    "write custom:PAM:SPACER_LENGTH[:3|5]: the PAM in IUPAC letters, the spacer length in nt "
+    "(10–32) and the PAM side, 3 (default, Cas9-like) or 5 (Cas12a-like); e.g. custom:NGG:20, "
+    "custom:NNGRRT:21:3, custom:TTTV:23:5"
+)
+
+
+def _custom_problem(text: str) -> str:
+    """What is wrong with a 'custom:…' enzyme string that does not parse."""
+    parts = text.split(":")
+    if parts[0].lower() != "custom" or len(parts) == 1:
+        return "a custom enzyme is written custom:PAM:SPACER_LENGTH[:3|5]"
+    if len(parts) == 2:
+        return "the spacer length is missing"
+    if len(parts) > 4:
+        return f"{len(parts) - 1} fields after 'custom:'; at most 3 (PAM, spacer length, side)"
+    pam, spacer = parts[1], parts[2]
+    if not pam:
+        return "the PAM is empty"
+    if not re.fullmatch(r"[A-Za-z]+", pam):
+        return f"PAM {pam!r} is not IUPAC letters"
+    if not spacer.isdigit():
+        return f"spacer length {spacer!r} is not a whole number of nt"
+    if len(parts) == 4:
+        return f"PAM side {parts[3]!r} is not 3 or 5 (the side of the protospacer the PAM lies on)"
+    return "it does not read as custom:PAM:SPACER_LENGTH[:3|5]"
 
 
 def list_enzymes() -> list[Enzyme]:
@@ -294,7 +320,17 @@ def get_enzyme(name: str | Enzyme) -> Enzyme:
     m = _CUSTOM_RE.match(str(name).strip())
     if m:
         pam, spacer, side = m.groups()
+        if not 10 <= int(spacer) <= MAX_SPACER:
+            raise ConfigError(
+                f"--enzyme {name!r}: spacer length {int(spacer)} is outside 10–{MAX_SPACER} nt",
+                hint="give the protospacer length in nt, e.g. custom:NGG:20 (SpCas9-like) or "
+                "custom:TTTV:23:5 (Cas12a-like)",
+            )
         return Enzyme.custom(pam, spacer=int(spacer), side="5prime" if side == "5" else "3prime")
+    if key.startswith("custom"):
+        raise ConfigError(
+            f"--enzyme {name!r}: {_custom_problem(str(name).strip())}", hint=_CUSTOM_HINT
+        )
     raise ConfigError(
         f"--enzyme {name!r}: unknown enzyme",
         hint=f"built-in: {', '.join(ENZYMES)}; or a custom one as custom:PAM:SPACER_LENGTH[:3|5] "

@@ -256,3 +256,13 @@ def test_a_name_shared_by_two_genes_on_one_contig_is_not_one_target_over_both(tm
     t = resolve_target("thiB", genome=fa, annotation=gff)  # its own name wins over a synonym
     assert (t.start, t.end) == (1200, 1500)
     assert resolve_target("b4401", genome=fa, annotation=gff).start == 2500
+
+
+def test_a_fasta_record_that_is_not_in_the_file_lists_the_records_there(tmp_path):
+    fa = tmp_path / "t.fa"
+    fa.write_text(">one desc\n" + "ACGT" + SPACER + "AGGTTT\n>two\nACGT\n")
+    with pytest.raises(InputError, match="no record named 'three'; its records are one, two"):
+        resolve_target(f"{fa}#three")
+    with pytest.raises(InputError, match="its records are one, two") as exc:
+        resolve_target(f"{fa}#ONE")
+    assert f"did you mean {fa}#one?" in exc.value.hint

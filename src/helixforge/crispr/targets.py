@@ -564,9 +564,18 @@ def _target_from_fasta(path: Path, record: str | None, name: str | None) -> Targ
 
     recs = list(read_fasta(path))
     if record:
-        recs = [r for r in recs if r.id == record]
+        every = recs
+        recs = [r for r in every if r.id == record]
         if not recs:
-            raise InputError(f"{path}: no record named {record!r}")
+            ids = [r.id for r in every]
+            same = [i for i in ids if i.lower() == record.lower()]
+            shown = ", ".join(ids[:8]) + (f" … ({len(ids)} in all)" if len(ids) > 8 else "")
+            raise InputError(
+                f"{path}: no record named {record!r}; its records are {shown or '(none)'}",
+                hint=f"did you mean {path}#{same[0]}? record names are matched exactly"
+                if same
+                else "give the record id after '#' as it follows '>' (up to the first space)",
+            )
         if len(recs) > 1:  # the first of two same-named records is a guess, not the target
             raise InputError(
                 f"{path}: {len(recs)} records are named {record!r}",

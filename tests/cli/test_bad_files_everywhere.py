@@ -6,11 +6,14 @@ recipe in `RECIPES`, so a new verb or file option fails `test_every_file_paramet
 until it is added here. Each recipe is a valid command line on tiny fixtures; one file at a
 time is swapped for a bad one:
 
-    missing · a directory · empty (0 bytes) · header only · binary garbage · truncated .gz ·
-    not UTF-8 (Latin-1 in a text cell of every row) · the wrong format for the name
+    missing · a directory · empty (0 bytes) · blank lines only · header only · binary garbage ·
+    all NUL bytes · truncated .gz · not UTF-8 (Latin-1 in a text cell of every row) ·
+    UTF-16 (a FASTA / VCF / GFF / TOML / motif file) · the wrong format for the name
     (.csv that is Parquet, .parquet that is text, a FASTA that is a CSV …)
 
-and each output (-o/--out …) for a path that is the input, and a folder that cannot be made.
+and each output (-o/--out, --report …) for a path that is the input, a folder that cannot be
+made, a path below a file, a folder where a file is written (and the reverse), and (when not
+root) a read-only folder.
 A UTF-8 BOM with CRLF line ends is a valid file: it must read as the plain one does.
 
 The contract for every bad case: exit code 2, a message naming the file and saying what to do
@@ -601,11 +604,17 @@ def bad_file(kind: str, good: Path, ws: Path, case: Path) -> Path:
         data = _header_only(good)
     elif kind == "binary":
         data = _garbage()
+    elif kind == "blank_lines":  # only line breaks and spaces
+        data = b"\n  \n\t\n\n"
+    elif kind == "zero_filled":  # what a crash can leave of a file: its size, all NUL bytes
+        data = b"\x00" * 4096
     elif kind == "truncated_gz":
         whole = gzip.compress(good.read_bytes(), mtime=0)
         name, data = good.name + ".gz", whole[: len(whole) // 2]
     elif kind == "latin1":
         data = _latin1(good)
+    elif kind == "utf16":  # Windows 'Unicode text', what PowerShell's > writes
+        data = good.read_text().encode("utf-16")
     elif kind == "wrong_format":
         name, data = _wrong_format(good, ws)
     elif kind == "text_as_parquet":
@@ -704,8 +713,9 @@ def _is_dir_param(fixture: str) -> bool:
     return fixture.startswith("=") or fixture in DIRS
 
 
-FILE_KINDS = ("missing", "directory", "empty", "header_only", "binary", "truncated_gz",
-              "latin1", "wrong_format", "text_as_parquet")  # fmt: skip
+FILE_KINDS = ("missing", "directory", "empty", "blank_lines", "header_only", "binary",
+              "zero_filled", "truncated_gz", "latin1", "utf16", "wrong_format",
+              "text_as_parquet")  # fmt: skip
 DIR_KINDS = ("missing", "a_file", "empty_dir", "damaged_json")
 
 
@@ -719,6 +729,8 @@ def _input_cases():
                 kinds = [k for k in FILE_KINDS
                          if (k != "header_only" or suffix in (".csv", ".tsv", ".fa", ".vcf", ".gff3", ".toml"))
                          and (k != "latin1" or suffix in TEXT)
+                         # a UTF-16 table is read (core.table_reader); other text is refused
+                         and (k != "utf16" or suffix in (".fa", ".gff3", ".vcf", ".toml", ".transfac"))
                          and (k != "text_as_parquet" or suffix in (".csv", ".tsv"))]  # fmt: skip
             for kind in kinds:
                 yield pytest.param(key, param, kind, id=f"{key}-{param}-{kind}")
@@ -727,7 +739,7 @@ def _input_cases():
 def _output_cases():
     for key, (_, _inputs, outputs) in RECIPES.items():
         for param in outputs:
-            for kind in ("is_input", "unmakeable", "parent_is_file", "read_only_dir"):
+            for kind in ("is_input", "unmakeable", "parent_is_file", "other_kind", "read_only_dir"):
                 yield pytest.param(key, param, kind, id=f"{key}-{param}-{kind}")
 
 
@@ -785,6 +797,15 @@ def test_a_bad_output_path_is_refused_before_any_work(ws, tmp_path, request, key
         swap = {first: str(target), param: str(target)}
     elif kind == "unmakeable":  # /proc refuses a new folder, also to root
         swap = {param: f"/proc/helix-no-such-dir/{outputs[param]}"}
+    elif kind == "other_kind":  # a folder where a file is written, a file where a folder is
+        target = case / "taken" / outputs[param]
+        target.parent.mkdir()
+        if Path(outputs[param]).suffix:
+            target.mkdir()
+            (target / "keep.txt").write_text("keep me\n")
+        else:
+            target.write_text("keep me\n")
+        swap = {param: str(target)}
     elif kind == "read_only_dir":
         if os.geteuid() == 0:
             pytest.skip("root may write in a read-only folder (the /proc case stands in)")

@@ -740,7 +740,7 @@ def test_open_text_names_utf16_text_with_the_command_that_converts_it(tmp_path):
     path.write_bytes(">s1\nACGT\n".encode("utf-16"))
     with pytest.raises(InputError, match="is UTF-16 text, not UTF-8") as exc:
         open_text(path)
-    assert "iconv -f UTF-16 -t UTF-8 s.fa" in exc.value.hint
+    assert "iconv -f UTF-16 -t utf-8 s.fa > utf8-s.fa" in exc.value.hint
     path.write_bytes("##fileformat=VCFv4.2\n#CHROM\tPOS\n".encode("utf-16-le"))  # no BOM
     with pytest.raises(InputError, match="UTF-16LE without its byte-order mark"):
         open_text(path)
@@ -748,3 +748,13 @@ def test_open_text_names_utf16_text_with_the_command_that_converts_it(tmp_path):
     zeroed.write_bytes(b"\x00" * 4096)  # a file a crash left as NUL bytes is not UTF-16:
     with open_text(zeroed) as fh:  # its reader judges it (binary data)
         assert fh.read(4) == "\x00" * 4
+
+
+def test_the_convert_command_quotes_a_file_name_with_spaces(tmp_path):
+    """'iconv -f cp1252 -t utf-8 my data.vcf > utf8-my data.vcf' read 'data.vcf' as a
+    second input and wrote to 'utf8-my'."""
+    path = tmp_path / "my data.vcf"
+    path.write_bytes(b"#CHROM\tPOS\tID\nchr1\t5\trs\xe91\n")
+    with pytest.raises(InputError) as exc, open_text(path) as fh:
+        fh.read()
+    assert "iconv -f cp1252 -t utf-8 'my data.vcf' > 'utf8-my data.vcf'" in exc.value.hint

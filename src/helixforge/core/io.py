@@ -194,6 +194,17 @@ def _first_undecodable(path: Path, encoding: str) -> tuple[int, int, int] | None
     return None
 
 
+def convert_command(name: str, encoding: str) -> str:
+    """The shell command that converts the file `name` from `encoding` to UTF-8 (gunzip and
+    gzip around iconv for a .gz), the names quoted: 'my data.vcf' was cut in two."""
+    import shlex
+
+    src, dst = shlex.quote(name), shlex.quote(f"utf8-{name}")
+    if name.lower().endswith(".gz"):
+        return f"gunzip -c {src} | iconv -f {encoding} -t utf-8 | gzip > {dst}"
+    return f"iconv -f {encoding} -t utf-8 {src} > {dst}"
+
+
 def refuse_utf16(path: str | os.PathLike) -> None:
     """`InputError` when `path` is UTF-16 text (Windows 'Unicode text', what PowerShell's `>`
     writes): with its byte-order mark, or without one but with a NUL byte beside nearly every
@@ -221,7 +232,7 @@ def refuse_utf16(path: str | os.PathLike) -> None:
     raise InputError(
         f"{p}: is UTF-16 text, not UTF-8 ({how}; Windows 'Unicode text' and PowerShell's > "
         "write it)",
-        hint=f"convert it to UTF-8: iconv -f {src} -t UTF-8 {p.name} > utf8-{p.name}",
+        hint=f"convert it to UTF-8: {convert_command(p.name, src)}",
     )
 
 
@@ -241,12 +252,7 @@ def not_text_error(path: str | os.PathLike, encoding: str = "utf-8") -> InputErr
             at = f", line {line}: byte 0x{value:02X} at byte {byte} ({char!r} in Windows-1252 / Latin-1)"
         except UnicodeDecodeError:
             at = f", line {line}: byte 0x{value:02X} at byte {byte}"
-    src = legacy or "ENCODING"
-    name = p.name
-    if name.lower().endswith(".gz"):
-        cmd = f"gunzip -c {name} | iconv -f {src} -t utf-8 | gzip > utf8-{name}"
-    else:
-        cmd = f"iconv -f {src} -t utf-8 {name} > utf8-{name}"
+    cmd = convert_command(p.name, legacy or "ENCODING")
     return InputError(
         f"{p}{at}: the file is not UTF-8 text"
         + ("; it looks like Windows-1252 / Latin-1" if legacy else ""),

@@ -143,12 +143,9 @@ def _legacy_encoding(bad: bytes) -> str | None:
 
 
 def _convert_hint(path: Path, encoding: str | None) -> str:
-    src = encoding or "ENCODING"
-    name = path.name
-    if name.lower().endswith(".gz"):
-        cmd = f"gunzip -c {name} | iconv -f {src} -t utf-8 | gzip > utf8-{name}"
-    else:
-        cmd = f"iconv -f {src} -t utf-8 {name} > utf8-{name}"
+    from helixforge.core.io import convert_command
+
+    cmd = convert_command(path.name, encoding or "ENCODING")  # quoted: 'my data.csv' was cut
     find = "" if encoding else " (`file -i` guesses the encoding)"
     return f"convert it to UTF-8: {cmd}{find}; or in Excel: Save As 'CSV UTF-8'"
 
@@ -225,10 +222,12 @@ def _utf16_without_bom(sample: str) -> str | None:
 def _binary_file(path: Path, sample: str) -> InputError:
     utf16 = _utf16_without_bom(sample)
     if utf16:
+        from helixforge.core.io import convert_command
+
         return InputError(
             f"{path}: is not UTF-8 text: it looks like {utf16.upper()} without its byte-order "
             "mark (NUL bytes between the characters)",
-            hint=f"convert it to UTF-8: iconv -f {utf16} -t utf-8 {path.name} > utf8-{path.name}",
+            hint=f"convert it to UTF-8: {convert_command(path.name, utf16)}",
         )
     return InputError(
         f"{path}: looks like a binary file, not a text table",

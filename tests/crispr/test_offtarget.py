@@ -490,3 +490,29 @@ def test_ontargets_that_name_one_guide_twice_are_refused(small):
         find_offtargets(
             pd.Series([sp]), genome, ontargets={0: ("chr1", 1, "+"), "0": ("chr1", 1, "+")}
         )
+
+
+def test_an_index_is_searched_with_the_pams_of_the_enzyme_asked_for():
+    # a perfect copy of the guide next to NAG: SpCas9 cuts it, custom:NGG:20 (off-target PAMs:
+    # NGG only) does not. With an SpCas9 index (NGG, NAG, NGA) custom:NGG:20 counted it, and
+    # without the index (built in memory for that enzyme) it did not: two answers to one design
+    from helixforge.crispr.design import design_guides
+
+    rng = np.random.default_rng(11)
+    spacer = "GACGCATAAAGATGAGACGC"
+    genome = {"c1": _random(rng, 60) + spacer + "TGG" + _random(rng, 60) + spacer + "CAG"
+              + _random(rng, 60)}  # fmt: skip
+    full = build_index(genome, "spcas9")
+    r = find_offtargets([spacer], full, max_mismatches=0, enzyme="custom:NGG:20")
+    assert r.summary.mm0.tolist() == [0] and "pams_not_indexed" not in r.info
+    assert find_offtargets([spacer], full, max_mismatches=0).summary.mm0.tolist() == [1]
+    by_index = design_guides("c1", genome=genome, index=full, enzyme="custom:NGG:20",
+                             ontarget_model="none")  # fmt: skip
+    in_memory = design_guides("c1", genome=genome, enzyme="custom:NGG:20", ontarget_model="none")
+    pd.testing.assert_frame_equal(by_index.guides, in_memory.guides)
+    # an index built with --pams NGG cannot count SpCas9's NAG / NGA sites: said, not silent
+    ngg = build_index(genome, "spcas9", pams=["NGG"])
+    r = find_offtargets([spacer], ngg, max_mismatches=0, enzyme="spcas9")
+    assert r.info["pams_not_indexed"] == ["NAG", "NGA"]
+    res = design_guides("c1", genome=genome, index=ngg, ontarget_model="none")
+    assert any("NAG, NGA are not counted" in n for n in res.notes)

@@ -262,6 +262,12 @@ def offtargets_cmd(
     )  # fmt: skip
     if info["n_errors"]:
         say(f"{info['n_errors']} bad row(s) skipped → {info['errors_path']}", "yellow")
+    if missing := info.get("pams_not_indexed"):
+        say(
+            f"note: the index lacks PAMs {', '.join(missing)} of --enzyme {enzyme}: sites with "
+            "them are not counted (build the index for this enzyme without --pams to count them)",
+            "yellow",
+        )
     say(
         f"{info['n_guides']} guide(s) from {info['rows_out']} of {info['rows_in']} rows, "
         f"{info['sites']} site(s) reported, {info['repeat_guides']} flagged as repeats → "

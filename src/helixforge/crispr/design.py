@@ -207,6 +207,12 @@ def design_guides(
             n_jobs=n_jobs, max_sites_per_guide=max_sites_per_guide, ontargets=ontargets, quiet=quiet,
         )  # fmt: skip
         info["search_seconds"] = res.info["search_seconds"]
+        if missing := res.info.get("pams_not_indexed"):
+            notes.append(
+                f"the off-target index covers PAMs {', '.join(idx.meta['search_pams'])} only: "
+                f"{enz.name} off-targets with {', '.join(missing)} are not counted; build the "
+                f"index without --pams (helix crispr index GENOME --enzyme {enz.name}) to count them"
+            )
         summ = res.summary.set_index("guide_id")
         for c in [
             "offtargets",

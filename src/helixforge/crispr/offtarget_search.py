@@ -262,6 +262,9 @@ def find_offtargets(
     ids, seqs = normalise_spacers(spacers, L)
     ontargets = _check_ontargets(ontargets, ids, idx.contigs)
     pam_list = [check_pam(p) for p in pams] if pams else None
+    not_indexed: list[str] = []
+    if pam_list is None and enzyme is not None:
+        pam_list, not_indexed = enzyme_pams_in_index(idx, req)
     lut = idx.pam_lut(pam_list)
     codes = [int(c) for c in encode_rows(np.stack([encode_int(s) for s in seqs]))]
     t1 = time.perf_counter()
@@ -313,4 +316,32 @@ def find_offtargets(
         "score_seconds": round(time.perf_counter() - t2, 3),
         "n_jobs": jobs,
     }
+    if not_indexed:
+        info["pams_not_indexed"] = not_indexed
     return OfftargetResult(sites=sites, summary=summary, info=info)
+
+
+def enzyme_pams_in_index(idx: OfftargetIndex, enzyme: Enzyme) -> tuple[list[str] | None, list[str]]:
+    """The PAMs to search for `enzyme` in `idx`: None (all the index has) when the index covers
+    exactly the enzyme's off-target PAMs; else the enzyme's PAMs the index covers (an SpCas9
+    index, NGG/NAG/NGA, searched for custom:NGG:20 counts NGG sites only, as an index of that
+    enzyme would), and the enzyme's PAMs it lacks (an index built with --pams NGG searched for
+    SpCas9 cannot count NAG / NGA sites: the caller says so)."""
+    from helixforge.crispr.enzymes import pam_code_matcher
+
+    n = enz_len = idx.enzyme.pam_length
+    covered = pam_code_matcher(tuple(idx.meta["search_pams"]), n)
+    wanted = [p for p in enzyme.offtarget_pams if len(p) == enz_len]
+    if len(wanted) == len(enzyme.offtarget_pams) and np.array_equal(
+        pam_code_matcher(tuple(wanted), n), covered
+    ):
+        return None, []
+    inside = [p for p in wanted if not (pam_code_matcher((p,), n) & ~covered).any()]
+    missing = [p for p in enzyme.offtarget_pams if p not in inside]
+    if not inside:
+        raise ConfigError(
+            f"the index ({', '.join(idx.meta['search_pams'])}) covers none of {enzyme.name}'s "
+            f"off-target PAMs ({', '.join(enzyme.offtarget_pams)})",
+            hint=f"build an index for this enzyme: helix crispr index GENOME --enzyme {enzyme.name}",
+        )
+    return inside, missing

@@ -4,7 +4,8 @@ The walk reads the Typer app itself: each verb's arguments and options that name
 file or directory (INPUT, LIBRARY, FASTA, --valid, --model RUN, --config …) must have a
 recipe in `RECIPES`, so a new verb or file option fails `test_every_file_parameter_is_covered`
 until it is added here. Each recipe is a valid command line on tiny fixtures; one file at a
-time is swapped for a bad one:
+time is swapped for a bad one (a run / model directory: missing, a file, empty, with damaged
+JSON, or a valid directory of another kind, e.g. a chem run given to dna predict):
 
     missing · a directory · empty (0 bytes) · blank lines only · header only · binary garbage ·
     all NUL bytes · truncated .gz · not UTF-8 (Latin-1 in a text cell of every row) ·
@@ -716,14 +717,22 @@ def _is_dir_param(fixture: str) -> bool:
 FILE_KINDS = ("missing", "directory", "empty", "blank_lines", "header_only", "binary",
               "zero_filled", "truncated_gz", "latin1", "utf16", "wrong_format",
               "text_as_parquet")  # fmt: skip
-DIR_KINDS = ("missing", "a_file", "empty_dir", "damaged_json")
+DIR_KINDS = ("missing", "a_file", "empty_dir", "damaged_json", "other_run")
+# For "other_run": a valid directory of another kind in place of the one the verb reads.
+OTHER_RUN = {"chemrun": "dnarun", "dnarun": "chemrun", "lmrun": "dnarun", "prior": "chemrun",
+             "annrun": "dnarun", "crispr_index": "chemrun", "encoder": "prior",
+             "decoder": "chemrun"}  # fmt: skip
 
 
 def _input_cases():
     for key, (_, inputs, _) in RECIPES.items():
         for param, fixture in inputs.items():
             if _is_dir_param(fixture):
-                kinds = [k for k in DIR_KINDS if not (k == "damaged_json" and "=" in fixture)]
+                kinds = [
+                    k
+                    for k in DIR_KINDS
+                    if "=" not in fixture or k not in ("damaged_json", "other_run")
+                ]
             else:
                 suffix = Path(fixture).suffix
                 kinds = [k for k in FILE_KINDS
@@ -766,7 +775,9 @@ def test_a_bad_input_is_refused_with_a_message(ws, tmp_path, request, key, param
     fixture = RECIPES[key][1][param]
     case = tmp_path / "case"
     case.mkdir()
-    if _is_dir_param(fixture):
+    if kind == "other_run":
+        bad = ws / OTHER_RUN[fixture]
+    elif _is_dir_param(fixture):
         good = ws / "chemrun" if fixture.startswith("=") else ws / fixture
         bad = bad_dir(kind, good, case)
     else:

@@ -1,6 +1,7 @@
 """Reading FASTA / FASTQ / BED / GFF / VCF, the Genome class and sequence validation."""
 
 import gzip
+import re
 
 import pytest
 
@@ -755,3 +756,22 @@ def test_a_repeated_record_name_is_named_with_its_lines(tmp_path, monkeypatch):
     path.write_text(">chr1 a\nACGT\n>chr2\nACGT\n>chr1 b\nACGT\n")
     with pytest.raises(InputError, match=r"'chr1' appears more than once \(lines 1, 5\)"):
         Genome(path)
+
+
+@pytest.mark.parametrize(
+    "chrom_line, message",
+    [
+        ("#CHROM POS ID REF ALT QUAL FILTER INFO", "line 2: the '#CHROM' header line is "
+         "separated by spaces, not tabs"),
+        ("#CHR\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO", "line 2: the column header line "
+         "starts '#CHR"),
+        (None, "line 2: the header has no '#CHROM' line"),
+    ],
+)  # fmt: skip
+def test_a_vcf_column_header_htslib_refuses_is_named_by_its_line(tmp_path, chrom_line, message):
+    """htslib said only 'does not have valid header - is it VCF/BCF format?'."""
+    lines = ["##fileformat=VCFv4.2", chrom_line, "chr1\t5\t.\tA\tC\t.\t.\t."]
+    path = tmp_path / "v.vcf"
+    path.write_text("\n".join(x for x in lines if x is not None) + "\n")
+    with pytest.raises(InputError, match=re.escape(f"v.vcf, {message}")):
+        read_vcf(path)

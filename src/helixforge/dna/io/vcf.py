@@ -115,6 +115,9 @@ def iter_vcf(
         try:
             vf = pysam.VariantFile(str(_htslib_readable(p, stack)))
         except (ValueError, OSError, NotImplementedError) as exc:
+            problem = _header_problem(p)
+            if problem is not None:
+                raise InputError(f"{p}, {problem[0]}", hint=problem[1]) from None
             raise InputError(
                 f"{p}: could not be read as VCF ({exc})",
                 hint="a VCF needs a '##fileformat=VCF…' header and a '#CHROM' line; "
@@ -157,6 +160,44 @@ def iter_vcf(
 
 _BOM = b"\xef\xbb\xbf"
 _FILEFORMAT = b"##fileformat=VCFv4.2"
+_CHROM_LINE = "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO"
+
+
+def _header_problem(p: Path) -> tuple[str, str] | None:
+    """What is wrong with the '#CHROM' line of a text VCF htslib refused ('line N: why', what
+    to do), or None when it looks right (or the file is BCF): htslib only says the file 'does
+    not have valid header'."""
+    if _read_head(p, 3) == b"BCF":
+        return None
+    with open_text(p) as fh:
+        for n, raw in enumerate(fh, start=1):
+            line = raw.rstrip("\r\n").lstrip("\ufeff")
+            if line.startswith("##") or not line.strip():
+                continue
+            if line.startswith("#") and not line.startswith("#CHROM"):
+                return (
+                    f"line {n}: the column header line starts {line[:12]!r}, not '#CHROM'",
+                    f"it is the tab-separated line {_CHROM_LINE!r}",
+                )
+            if not line.startswith("#CHROM"):
+                return (
+                    f"line {n}: the header has no '#CHROM' line before the first record",
+                    f"add the tab-separated line {_CHROM_LINE!r} after the '##' lines",
+                )
+            fields = line.split("\t")
+            if len(fields) == 1 and len(line.split()) >= 8:
+                return (
+                    f"line {n}: the '#CHROM' header line is separated by spaces, not tabs",
+                    "separate its columns with tabs, and those of every record",
+                )
+            want = _CHROM_LINE.split("\t")
+            if [f.strip() for f in fields[:8]] != want:
+                return (
+                    f"line {n}: the '#CHROM' header line has the columns {fields[:8]}",
+                    f"its first eight columns are {' '.join(want)}, tab-separated",
+                )
+            return None
+    return None
 
 
 def _htslib_readable(p: Path, stack: contextlib.ExitStack) -> Path:

@@ -266,3 +266,14 @@ def test_a_fasta_record_that_is_not_in_the_file_lists_the_records_there(tmp_path
     with pytest.raises(InputError, match="its records are one, two") as exc:
         resolve_target(f"{fa}#ONE")
     assert f"did you mean {fa}#one?" in exc.value.hint
+
+
+def test_a_site_next_to_an_n_run_has_an_incomplete_context_and_says_so():
+    # the 4 nt 5' of the site are N (a gap in the assembly): the on-target model sees unknown
+    # bases, as at a contig end, and the guide is flagged no_context like those (it was unflagged)
+    seq = "ACGTACGTAC" + "N" * 10 + "AC" + SPACER + "AGG" + "TACGTACGTACG"
+    g = enumerate_guides(sequence_target(seq), "spcas9")
+    row = g[g.spacer == SPACER].iloc[0]
+    assert row.context.startswith("NN") and "no_context" in row["flags"].split(";")
+    full = g[~g.context.str.contains("N") & (g.context != "")]
+    assert not full["flags"].str.contains("no_context").any()

@@ -192,7 +192,7 @@ def _sequence_flags(spacer: str, site: str, ctx: str, rb, homopolymer_min: int, 
     flags += [f"restriction:{e}" for e in enzymes_hit]
     if soft:
         flags.append("soft_masked")
-    if not ctx:
+    if not ctx or "N" in ctx:  # ends too early, or flank bases unknown (an N run, IUPAC)
         flags.append("no_context")
     return gc, run, enzymes_hit, soft, flags
 
@@ -208,7 +208,8 @@ def enumerate_guides(
     """Every spacer on both strands of the target, with layout and sequence flags.
 
     Columns (`GUIDE_COLUMNS`): coordinates (see the module docstring), `context` (the on-target
-    model window; empty when it runs past the known sequence; non-ACGT flank bases become N),
+    model window; empty when it runs past the known sequence; non-ACGT flank bases become N;
+    both are flagged no_context),
     `gc` (spacer GC fraction), `poly_t` (TTTT in the spacer: Pol III terminator),
     `max_homopolymer`, `restriction_sites` (names found in the spacer, either strand),
     `soft_masked` (lowercase bases in the site), `gene` / `cds_cut_percent` (with an annotation:

@@ -478,3 +478,17 @@ def test_a_variant_past_the_contig_end_says_the_assembly_may_differ():
     (e,) = list(errors)
     assert (e.row, e.column) == (7, "POS")
     assert "past the end of 1 (length 100)" in e.reason and "another assembly" in e.reason
+
+
+def test_a_ref_base_an_ambiguity_code_of_the_genome_allows_is_scored():
+    """The genome has S (C or G) where the VCF's REF says C: that agrees (it was 'REF does not
+    match the genome'); the windows carry the VCF's C. A genome N (a gap) still disagrees."""
+    from helixforge.dna.variants.alleles import usable_alleles
+
+    g = _genome({"chr1": "ACGTACGTAS" + "ACGT" * 5 + "N" + "ACGT" * 5})
+    errors = RowErrors("calls.vcf")
+    at_s = Variant("chr1", 10, "s", "C", "A", 3)
+    at_gap = Variant("chr1", 31, "n", "A", "C", 4)
+    ((v, chrom, ref_w, alt_w),) = usable_alleles([at_s, at_gap], g, 9, errors)
+    assert v.id == "s" and ref_w[4] == "C" and alt_w[4] == "A"
+    assert [(e.row, e.column) for e in errors] == [(4, "REF")]

@@ -11,7 +11,9 @@ Windows. For every ALT allele the reference window is `window` bases of the geno
 allele centred, and the alternative window the same locus with ALT in place of REF, re-centred
 so that it also has exactly `window` bases (for indels the flanks shift; both windows stay the
 model's length). Windows that run past a contig end are padded with N (all-zero one-hot). An N
-in REF matches any genome base and the windows take the genome's base there.
+in REF matches any genome base and the windows take the genome's base there; a REF base one of
+the bases of a genome ambiguity code stands for (C at an S) matches it, and the windows take
+the VCF's base.
 """
 
 from __future__ import annotations
@@ -199,6 +201,17 @@ def variant_windows(g, v: Variant, chrom: str, window: int) -> tuple[str, str]:
     return ref_w, alt_w
 
 
+def _ref_agrees(vcf_base: str, genome_base: str) -> bool:
+    """A REF base agrees with the genome's: the same base, an N in REF (any base), or one of
+    the bases a genome ambiguity code stands for (C at an S); a genome N (a gap) agrees with
+    no REF base but N."""
+    if vcf_base == genome_base or vcf_base == "N":
+        return True
+    from helixforge.dna.sequence import IUPAC
+
+    return genome_base in "RYSWKMBDHV" and vcf_base in IUPAC[genome_base]
+
+
 def usable_alleles(
     variants: list[Variant], g, window: int, errors: RowErrors
 ) -> list[tuple[Variant, str, str, str]]:
@@ -226,7 +239,7 @@ def usable_alleles(
             errors.add(v.line, "POS", v.pos, reason)
             continue
         found = g.fetch(chrom, p0, p0 + len(v.ref))
-        if any(e != f and e != "N" for e, f in zip(v.ref, found)):
+        if not all(map(_ref_agrees, v.ref, found)):
             reason = (
                 f"REF does not match the genome at {chrom}:{v.pos}: "
                 f"expected {found} (genome), found {v.ref} (VCF); check that the VCF was "

@@ -516,3 +516,16 @@ def test_an_index_is_searched_with_the_pams_of_the_enzyme_asked_for():
     assert r.info["pams_not_indexed"] == ["NAG", "NGA"]
     res = design_guides("c1", genome=genome, index=ngg, ontarget_model="none")
     assert any("NAG, NGA are not counted" in n for n in res.notes)
+
+
+def test_pams_of_another_length_than_the_enzymes_are_named_with_the_option():
+    # they were InputErrors ('search PAMs (...) must be 3 nt', 'PAM is 6 nt; this search uses
+    # 3-nt PAMs') whose hint spoke of a file
+    genome = {"c1": _random(np.random.default_rng(2), 300)}
+    with pytest.raises(ConfigError, match=r"--pams NGGG \(4 nt\): spcas9's PAMs are 3 nt") as e:
+        build_index(genome, "spcas9", pams=["NGGG", "NGG"])
+    assert "NGG, NAG, NGA" in e.value.hint and "--enzyme" in e.value.hint
+    idx = build_index(genome, "spcas9")
+    with pytest.raises(ConfigError, match=r"--pams NNGRRT \(6 nt\)") as e:
+        find_offtargets(["GACGCATAAAGATGAGACGC"], idx, pams=["NNGRRT"])
+    assert "NGG, NAG, NGA" in e.value.hint

@@ -186,7 +186,7 @@ N_COLUMNS = {"n_sites": np.int64, "n_masks": np.uint64}  # the sites with an N a
 
 def search_enzyme(enzyme, pams) -> tuple:
     """(the Enzyme, its search PAMs): `pams`, or the enzyme's off-target PAMs, checked."""
-    from helixforge.core.errors import InputError
+    from helixforge.core.errors import ConfigError
     from helixforge.crispr.enzymes import check_pam, get_enzyme
     from helixforge.lm.inputs import as_names
 
@@ -194,7 +194,12 @@ def search_enzyme(enzyme, pams) -> tuple:
     pams = as_names(pams, "pams")  # 'NGG' is one PAM, not three one-letter ones
     pams_t = tuple(check_pam(p) for p in (pams or enz.offtarget_pams))
     if {len(p) for p in pams_t} != {enz.pam_length}:
-        raise InputError(f"search PAMs {pams_t} must be {enz.pam_length} nt like {enz.name}'s PAM")
+        bad = ", ".join(f"{p} ({len(p)} nt)" for p in pams_t if len(p) != enz.pam_length)
+        raise ConfigError(
+            f"--pams {bad}: {enz.name}'s PAMs are {enz.pam_length} nt ({', '.join(enz.pams)})",
+            hint=f"give {enz.pam_length}-nt PAMs (e.g. {', '.join(enz.offtarget_pams)}), or the "
+            "enzyme these PAMs belong to with --enzyme (custom:PAM:SPACER_LENGTH[:3|5])",
+        )
     return enz, pams_t
 
 

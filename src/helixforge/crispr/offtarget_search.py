@@ -262,6 +262,13 @@ def find_offtargets(
     ids, seqs = normalise_spacers(spacers, L)
     ontargets = _check_ontargets(ontargets, ids, idx.contigs)
     pam_list = [check_pam(p) for p in pams] if pams else None
+    if bad := [p for p in pam_list or [] if len(p) != enz.pam_length]:
+        raise ConfigError(
+            f"--pams {', '.join(f'{p} ({len(p)} nt)' for p in bad)}: this index holds "
+            f"{enz.name} sites, whose PAMs are {enz.pam_length} nt",
+            hint=f"give PAMs the index covers ({', '.join(idx.meta['search_pams'])}), or search "
+            "the --enzyme these PAMs belong to (with an index built for it)",
+        )
     not_indexed: list[str] = []
     if pam_list is None and enzyme is not None:
         pam_list, not_indexed = enzyme_pams_in_index(idx, req)

@@ -1,3 +1,5 @@
+import json
+
 import numpy as np
 
 from helixforge.chem.featurize import morgan_bits
@@ -77,3 +79,22 @@ def test_max_tanimoto_and_domain_flag():
     sim = max_tanimoto(query, train, chunk=2)
     assert sim[0] == 1.0 and 0.3 < sim[1] < 1.0 and sim[2] < 0.2
     assert ApplicabilityDomain(0.3).flag(sim).tolist() == [True, True, False]
+
+
+def test_a_molecule_far_larger_than_any_training_molecule_is_out_of_domain(tmp_path):
+    # ECFP bits cannot count: a 300-carbon chain has exactly hexadecane's bits (similarity 1.0)
+    # and was 'in domain' for a model of molecules up to 16 atoms
+    from helixforge.chem.uncertainty import applicability_columns
+
+    train = ["CCCCCCCCCCCCCCCC", "CCCCCCCCO", "c1ccccc1CCO", "CC(=O)Oc1ccccc1C(=O)O"]
+    hook = applicability_columns(0.3)
+    hook(train, tmp_path, list(range(len(train))), None)  # training writes ad.json
+    queries = ["C" * 300, "C" * 32, "CCCCCCCCCCCC", "C" * 33]
+    cols = hook(queries, tmp_path, None, None)
+    assert cols["ad_similarity"].tolist() == [1.0, 1.0, 1.0, 1.0]
+    assert cols["in_domain"].tolist() == [False, True, True, False]  # at most 2 x 16 atoms
+    # a run trained before the size was saved keeps the similarity-only flag
+    info = json.loads((tmp_path / "ad.json").read_text())
+    del info["max_heavy_atoms"]
+    (tmp_path / "ad.json").write_text(json.dumps(info))
+    assert hook(queries, tmp_path, None, None)["in_domain"].all()

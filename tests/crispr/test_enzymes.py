@@ -93,3 +93,19 @@ def test_a_custom_enzyme_string_that_does_not_parse_says_which_part_is_wrong(tex
 
 def test_a_custom_enzyme_is_read_in_any_case():
     assert get_enzyme("Custom:ngg:20") == get_enzyme("custom:NGG:20")
+
+
+@pytest.mark.parametrize(
+    "kwargs, what",
+    [
+        ({"pam": "NNNNNNNNNG"}, "at most 8 nt"),
+        ({"pam": "NGG", "cut": (3, 99)}, r"cut offset 99 is out of range \(0–30\)"),
+        ({"pam": ()}, "needs at least one PAM"),
+        ({"pam": "NGG", "spacer": 5}, "spacer length 5 is outside"),
+    ],
+)
+def test_a_custom_enzyme_that_cannot_be_made_says_what_to_give(kwargs, what):
+    # these had no hint of their own: the CLI showed 'check the file named above …'
+    with pytest.raises(InputError, match=what) as exc:
+        Enzyme.custom(**kwargs)
+    assert exc.value.hint and "file" not in exc.value.hint

@@ -49,7 +49,11 @@ def check_pam(pam: str, what: str = "PAM") -> str:
                 hint="use A C G T and the ambiguity codes R Y S W K M B D H V N (e.g. NGG, NNGRRT, TTTV)",
             )
     if len(p) > MAX_PAM:
-        raise InputError(f"{what} {pam!r} is {len(p)} nt long; at most {MAX_PAM} nt are supported")
+        raise InputError(
+            f"{what} {pam!r} is {len(p)} nt long; at most {MAX_PAM} nt are supported",
+            hint=f"PAMs of up to {MAX_PAM} nt are supported (NNGRRT for SaCas9, NNNNGATT for "
+            "Nme1Cas9, TTTV for Cas12a); give the PAM without extra N positions",
+        )
     return p
 
 
@@ -77,7 +81,10 @@ class Enzyme:
             self, "offtarget_pams", tuple(as_names(self.offtarget_pams, "offtarget_pams") or ())
         )
         if not self.pams:
-            raise InputError(f"enzyme {self.name!r} needs at least one PAM")
+            raise InputError(
+                f"enzyme {self.name!r} needs at least one PAM",
+                hint="give the PAM(s) in IUPAC letters, e.g. NGG or TTTV",
+            )
         object.__setattr__(self, "pams", tuple(check_pam(p) for p in self.pams))
         ot = tuple(check_pam(p, "off-target PAM") for p in (self.offtarget_pams or self.pams))
         object.__setattr__(self, "offtarget_pams", ot)
@@ -94,11 +101,17 @@ class Enzyme:
             )
         if not 10 <= int(self.spacer_length) <= MAX_SPACER:
             raise InputError(
-                f"enzyme {self.name!r}: spacer length {self.spacer_length} is outside 10–{MAX_SPACER} nt"
+                f"enzyme {self.name!r}: spacer length {self.spacer_length} is outside 10–{MAX_SPACER} nt",
+                hint="give the protospacer length in nt: 20 for SpCas9, 21 for SaCas9, 23 for Cas12a",
             )
         for off in self.cut_offsets:
             if not 0 <= off <= self.spacer_length + 10:
-                raise InputError(f"enzyme {self.name!r}: cut offset {off} is out of range")
+                raise InputError(
+                    f"enzyme {self.name!r}: cut offset {off} is out of range "
+                    f"(0–{self.spacer_length + 10})",
+                    hint="cut offsets count nt from the PAM into the protospacer, one per strand: "
+                    "(3, 3) for SpCas9, (18, 23) for Cas12a",
+                )
 
     # ------------------------------------------------------------------ layout
     @property

@@ -455,6 +455,10 @@ _ONE_GOOD_ONE_EMPTY = {
     "m.meme": "MEME version 4\n\nALPHABET= ACGT\n\nMOTIF MA0001.3 AGL3\n"
     "letter-probability matrix: alength= 4 w= 2\n0.1 0.7 0.1 0.1\n0.7 0.1 0.1 0.1\n\n"
     "MOTIF MA9999.1 EMPTY\nletter-probability matrix: alength= 4 w= 0 nsites= 0\n\n",
+    "ragged.jaspar": ">MA0001.3\tAGL3\nA [ 0 0 82 ]\nC [ 92 79 1 ]\nG [ 0 0 2 ]\nT [ 3 16 10 ]\n"
+    ">MA9999.1\tRAGGED\nA [ 1 2 ]\nC [ 1 2 ]\nG [ 1 ]\nT [ 1 2 ]\n",
+    "m.transfac": "AC MA0001.3\nXX\nID AGL3\nXX\nPO\tA\tC\tG\tT\n01\t0\t92\t0\t3\n"
+    "02\t82\t1\t2\t10\nXX\n//\nAC MA9999.1\nXX\nID EMPTY\nXX\nPO\tA\tC\tG\tT\nXX\n//\n",
     "short.meme": "MEME version 4\n\nALPHABET= ACGT\n\nMOTIF MA9999.1 SHORT\n"
     "letter-probability matrix: alength= 4 w= 2\n0.1 0.7 0.1 0.1\n0.7 0.1\n\n"
     "MOTIF MA0001.3 AGL3\n"
@@ -466,8 +470,9 @@ _ONE_GOOD_ONE_EMPTY = {
 def test_one_unusable_matrix_in_a_motif_file_is_an_errors_row_not_the_end_of_the_scan(
     tmp_path, name
 ):
-    """A matrix with zero columns (or rows short of MEME's w=) among good ones refused the
-    whole file; with an errors table it is a row there (its line, its id) and the rest scan."""
+    """A matrix with zero columns (or rows short of MEME's w=, or JASPAR rows of different
+    lengths: a bare Exception from Biopython, a traceback) among good ones refused the whole
+    file; with an errors table it is a row there (its line, its id) and the rest scan."""
     from typer.testing import CliRunner
 
     from helixforge.cli.app import app
@@ -483,7 +488,7 @@ def test_one_unusable_matrix_in_a_motif_file_is_an_errors_row_not_the_end_of_the
         motif_file.read_text()
         .splitlines()[e.row - 1]
         .lstrip(">")
-        .startswith(("MA9999.1", "MOTIF MA9999.1"))
+        .startswith(("MA9999.1", "MOTIF MA9999.1", "AC MA9999.1"))
     )
     with pytest.raises(InputError, match="MA9999.1"):
         read_motifs(motif_file)  # without an errors table it is still refused, named

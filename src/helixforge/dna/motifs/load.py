@@ -18,7 +18,7 @@ from helixforge.core.errors import (
     RowErrors,
 )
 from helixforge.core.io import open_text
-from helixforge.dna.motifs.matrices import Motif, motif_from_biopython
+from helixforge.dna.motifs.matrices import Motif, biopython_motif_id, motif_from_biopython
 
 DEFAULT_RELEASE = 2024
 
@@ -128,6 +128,7 @@ def read_motifs(
                     hint="give the file a .transfac, .jaspar, .pfm or .meme suffix (.gz ok)",
                 )
     fmt = fmt.lower()
+    n_before = len(errors) if errors is not None else 0
     widths: list[int] = []  # MEME: each motif's declared w=
     try:
         with open_text(p) as fh:
@@ -137,7 +138,9 @@ def read_motifs(
                 text = fh.read()
                 rec = bio_motifs.parse(io.StringIO(_complete_meme_header(text)), "minimal")
                 widths = _meme_widths(text)
-            elif fmt in {"jaspar", "pfm", "sites"}:
+            elif fmt == "jaspar":
+                rec = _parse_jaspar_records(p, fh.read(), errors)
+            elif fmt in {"pfm", "sites"}:
                 rec = bio_motifs.parse(fh, fmt if fmt != "pfm" else "pfm-four-columns")
                 if fmt == "pfm" and not rec:
                     with open_text(p) as fh2:
@@ -164,12 +167,13 @@ def read_motifs(
             if errors is None:
                 raise
             skipped += 1
-            mid = getattr(m, "matrix_id", None) or getattr(m, "name", None) or ""
+            mid = biopython_motif_id(m) or getattr(m, "name", None) or ""
             line = _motif_line(p, mid)
             why = exc.message.removeprefix(f"{p}: ").removeprefix(f"{p.name}: ")  # "motif 'X': …"
             errors.add(line, "matrix", mid, f"{why}; the motif is skipped")
     if not motifs:
-        if skipped:
+        if errors is not None and len(errors) > n_before:
+            skipped = len(errors) - n_before
             raise NoUsableRowsError(
                 f"{p}: none of its {skipped} motifs has a usable matrix", hint=errors.summary(3)
             )
@@ -184,6 +188,33 @@ def read_motifs(
             )
         seen[m.id] = i
     return motifs
+
+
+def _parse_jaspar_records(p: Path, text: str, errors: RowErrors | None) -> list:
+    """Bio.motifs JASPAR motifs of `text`, parsed one '>' record at a time: a record Biopython
+    cannot read (rows of different lengths raised a bare Exception: a traceback) is an
+    `InputError` naming its line, or with `errors` a row there and the others are read."""
+    from Bio import motifs as bio_motifs
+
+    lines = text.splitlines(keepends=True)
+    starts = [i for i, t in enumerate(lines) if t.startswith(">")] or [0]
+    out = []
+    for k, i in enumerate(starts):
+        chunk = "".join(lines[i : starts[k + 1] if k + 1 < len(starts) else len(lines)])
+        try:
+            out += list(bio_motifs.parse(io.StringIO(chunk), "jaspar"))
+        except Exception as exc:  # noqa: BLE001 - Biopython raises bare Exception here
+            head = lines[i].strip()[:40] if lines else ""
+            why = f"motif {head!r} could not be read: {exc}"
+            if errors is None:
+                raise InputError(
+                    f"{p}, line {i + 1}: {why}",
+                    hint="each JASPAR matrix is a '>ID NAME' line and four rows 'A [ … ]' to "
+                    "'T [ … ]' holding the same number of values",
+                ) from None
+            errors.add(i + 1, "matrix", head.lstrip(">").split()[0] if head[1:].split() else "",
+                       f"{why}; the motif is skipped")  # fmt: skip
+    return out
 
 
 def _motif_line(p: Path, motif_id: str) -> int | None:

@@ -126,7 +126,7 @@ def background_from_sequences(sequences: Iterable[str], pseudocount: float = 1.0
 def motif_from_biopython(m, source: str = "") -> Motif:
     """Convert a Bio.motifs motif (JASPAR, TRANSFAC, MEME, …) into a `Motif`."""
     counts = np.array([[float(v) for v in m.counts[b]] for b in BASES]).T
-    mid = getattr(m, "matrix_id", None) or _get(m, "AC") or getattr(m, "id", None) or ""
+    mid = biopython_motif_id(m)
     name = getattr(m, "name", None) or _get(m, "ID") or mid
     tax = getattr(m, "tax_group", None) or ""
     meta = {}
@@ -155,6 +155,12 @@ def motif_from_biopython(m, source: str = "") -> Motif:
         nsites = float(getattr(m, "num_occurrences", 0) or 0) or 20.0
         counts = counts * nsites
     return Motif(str(mid or name), str(name or mid), counts, str(tax or ""), source, meta)
+
+
+def biopython_motif_id(m) -> str:
+    """The id of a Bio.motifs motif as `motif_from_biopython` takes it (JASPAR matrix id,
+    TRANSFAC AC, MEME name)."""
+    return getattr(m, "matrix_id", None) or _get(m, "AC") or getattr(m, "id", None) or ""
 
 
 def _get(m, key):

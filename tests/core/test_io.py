@@ -745,9 +745,24 @@ def test_open_text_names_utf16_text_with_the_command_that_converts_it(tmp_path):
     with pytest.raises(InputError, match="UTF-16LE without its byte-order mark"):
         open_text(path)
     zeroed = tmp_path / "z.fa"
-    zeroed.write_bytes(b"\x00" * 4096)  # a file a crash left as NUL bytes is not UTF-16:
-    with open_text(zeroed) as fh:  # its reader judges it (binary data)
-        assert fh.read(4) == "\x00" * 4
+    zeroed.write_bytes(b"\x00" * 4096)  # a file a crash left as NUL bytes is not UTF-16
+    with pytest.raises(InputError, match="holds only NUL bytes") as exc:
+        open_text(zeroed)
+    assert "UTF-16" not in exc.value.message
+
+
+def test_open_text_refuses_binary_data_before_a_reader_misreads_it(tmp_path):
+    """A zeroed or binary FASTA was 'sequence text before the first >', a VCF 'not a VCF
+    header line ('\x00\x00…')', a TRANSFAC file Biopython's UnboundLocalError."""
+    path = tmp_path / "v.vcf.gz"
+    path.write_bytes(gzip.compress(b"##fileformat=VCFv4.2\n\x00\x01\x02garbage"))
+    with pytest.raises(InputError, match=r"v\.vcf\.gz: looks like binary data") as exc:
+        open_text(path)
+    assert "line 2" in exc.value.message and exc.value.hint
+    path = tmp_path / "g.fa"
+    path.write_bytes(b">chr1\n" + b"\x00" * 64)
+    with pytest.raises(InputError, match="binary data"):
+        open_text(path)
 
 
 def test_the_convert_command_quotes_a_file_name_with_spaces(tmp_path):

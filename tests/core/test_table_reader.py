@@ -275,3 +275,12 @@ def test_a_bad_line_becomes_its_errors_table_row(tmp_path):
     assert err.value == "m1,CCN,\ufffd"  # shown as U+FFFD, without its line break
     long = BadLine(7, "why", "x" * 300 + "\n").row_error("f.csv")
     assert long.value == "x" * 197 + "..." and long.column is None
+
+
+def test_a_table_of_nul_bytes_only_is_named_as_zeroed_not_utf16(tmp_path):
+    """A table a crash left as 4 KiB of NUL bytes was 'looks like UTF-16LE without its
+    byte-order mark' with 'iconv -f utf-16le', which would make nothing of it."""
+    path = _write(tmp_path / "t.csv", b"\x00" * 4096)
+    with pytest.raises(InputError, match="holds only NUL bytes") as exc:
+        read_table(path)
+    assert "UTF-16" not in exc.value.message and "iconv" not in (exc.value.hint or "")

@@ -205,35 +205,68 @@ def convert_command(name: str, encoding: str) -> str:
     return f"iconv -f {encoding} -t utf-8 {src} > {dst}"
 
 
-def refuse_utf16(path: str | os.PathLike) -> None:
-    """`InputError` when `path` is UTF-16 text (Windows 'Unicode text', what PowerShell's `>`
-    writes): with its byte-order mark, or without one but with a NUL byte beside nearly every
-    character. Read as UTF-8 it was 'byte 0xFF … looks like Windows-1252' (with an iconv
-    command that makes garbage of it) or 'sequence text before the first >'."""
-    p = Path(path)
+def _head_bytes(path: Path, n: int = 8192) -> bytes | None:
+    """The first `n` bytes of `path`'s content (decompressed for gzip / BGZF); None when
+    they cannot be read (the reader reports that)."""
     try:
-        with open(p, "rb") as fh:
-            head = fh.read(2000)
-    except OSError:
+        if is_gzip(path):
+            with gzip.open(path, "rb") as fh:
+                return fh.read(n)
+        with open(path, "rb") as fh:
+            return fh.read(n)
+    except (OSError, *_STREAM_ERRORS):
+        return None
+
+
+def refuse_not_text(path: str | os.PathLike) -> None:
+    """`InputError` when the content of `path` (plain or gzip) is not UTF-8 text by its first
+    8 KiB: UTF-16 text (Windows 'Unicode text', what PowerShell's `>` writes; with its
+    byte-order mark, or without one but with a NUL byte beside each character), only NUL
+    bytes (a file zeroed by a crash or an unfinished copy) or binary data (a NUL byte, which
+    no text format holds). Read as text these were 'sequence text before the first >', 'not a
+    VCF header line', 'looks like Windows-1252' with an iconv command that garbles UTF-16, or
+    pyfaidx's 'unexpected text' about a cache copy."""
+    p = Path(path)
+    head = _head_bytes(p)
+    if not head:
         return
+    src = None
     if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
         how, src = "it starts with a UTF-16 byte-order mark", "UTF-16"
-    else:
-        src = None
-        if len(head) >= 8:
-            for parity, name in ((1, "UTF-16LE"), (0, "UTF-16BE")):
-                high, low = head[parity::2], head[1 - parity :: 2]
-                # ASCII text: NUL high bytes beside non-NUL low bytes (all NUL: a zeroed file)
-                if high.count(0) >= 0.9 * len(high) and low.count(0) <= 0.1 * len(low):
-                    src = name
-        if src is None:
-            return
+    elif len(head) >= 8:
+        sample = head[:2000]
+        for parity, name in ((1, "UTF-16LE"), (0, "UTF-16BE")):
+            high, low = sample[parity::2], sample[1 - parity :: 2]
+            # ASCII text: NUL high bytes beside non-NUL low bytes (all NUL: a zeroed file)
+            if high.count(0) >= 0.9 * len(high) and low.count(0) <= 0.1 * len(low):
+                src = name
         how = f"it looks like {src} without its byte-order mark: a NUL byte beside each character"
-    raise InputError(
-        f"{p}: is UTF-16 text, not UTF-8 ({how}; Windows 'Unicode text' and PowerShell's > "
-        "write it)",
-        hint=f"convert it to UTF-8: {convert_command(p.name, src)}",
-    )
+    if src is not None:
+        raise InputError(
+            f"{p}: is UTF-16 text, not UTF-8 ({how}; Windows 'Unicode text' and PowerShell's > "
+            "write it)",
+            hint=f"convert it to UTF-8: {convert_command(p.name, src)}",
+        )
+    if not head.strip(b"\x00"):
+        raise InputError(
+            f"{p}: holds only NUL bytes, no text (a file zeroed by a crash or a copy that did "
+            "not finish?)",
+            hint="restore the file from its source or a backup and run again",
+        )
+    nul = head.find(b"\x00")
+    if nul >= 0:
+        line = head.count(b"\n", 0, nul) + 1
+        raise InputError(
+            f"{p}: looks like binary data, not a text file (a NUL byte on line {line}, byte "
+            f"{nul + 1} of the file)",
+            hint="give the text file itself (FASTA, VCF, GFF, a motif file …), not a binary or "
+            "damaged copy",
+        )
+
+
+def refuse_utf16(path: str | os.PathLike) -> None:
+    """`refuse_not_text` (its first use was UTF-16 text)."""
+    refuse_not_text(path)
 
 
 def not_text_error(path: str | os.PathLike, encoding: str = "utf-8") -> InputError:
@@ -310,6 +343,8 @@ def open_text(
     encoding: str = "utf-8-sig",
     errors: str = "strict",
     newline: str | None = "",
+    *,
+    check_text: bool = True,
 ) -> IO[str]:
     """Open a plain, gzip or BGZF text file for reading (compression detected from the bytes).
 
@@ -319,18 +354,24 @@ def open_text(
     file, line and byte and the iconv command that converts it (`not_text_error`): they were
     replaced by U+FFFD and read on, so a Latin-1 'é' silently became part of an id, a gene
     name or a motif name. A reader that tolerates them where they do no harm passes
-    ``errors="replace"`` (FASTA headers: `fasta_records`).
+    ``errors="replace"`` (FASTA headers: `fasta_records`). With `check_text` (the default) a
+    file whose first 8 KiB are UTF-16, all NUL or binary is refused up front
+    (`refuse_not_text`); `core.table_reader`, which judges such bytes line by line, passes
+    False.
     """
     p = require_input_file(path)  # a FIFO would block the open, then read as empty
+    utf8 = encoding.lower().replace("_", "-") in ("utf-8", "utf-8-sig", "utf8")
     if is_gzip(p):
         check_bgzf_eof(p)
+        if check_text and utf8:
+            refuse_not_text(p)
         inner: IO[str] = io.TextIOWrapper(
             gzip.open(p, "rb"), encoding=encoding, errors=errors, newline=newline
         )
     else:
         refuse_container(p)  # bzip2 / xz / zip / Parquet …: named, never decoded as text
-        if encoding.lower().replace("_", "-") in ("utf-8", "utf-8-sig", "utf8"):
-            refuse_utf16(p)
+        if check_text and utf8:
+            refuse_not_text(p)  # UTF-16, zeroed or binary: named, never read as text
         inner = open(p, encoding=encoding, errors=errors, newline=newline)
     return _CheckedText(inner, p, encoding)  # type: ignore[return-value]
 

@@ -101,7 +101,7 @@ def open_table_text(path: Path) -> IO[str]:
     from helixforge.core.io import is_gzip, open_text
 
     if is_gzip(path):  # damage in the stream is an InputError naming the file
-        return open_text(path, encoding="utf-8-sig", errors=_ERRORS, newline="")
+        return open_text(path, encoding="utf-8-sig", errors=_ERRORS, newline="", check_text=False)
     with open(path, "rb") as fh:
         head = fh.read(2)
     if head in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16 with its BOM: Excel's "Unicode text"
@@ -213,13 +213,20 @@ def _utf16_without_bom(sample: str) -> str | None:
     if len(head) < 8:
         return None
     for parity, name in ((1, "utf-16le"), (0, "utf-16be")):
-        units = head[parity::2]
-        if units.count("\x00") >= 0.9 * len(units):
+        high, low = head[parity::2], head[1 - parity :: 2]
+        # NULs beside characters; all NULs is a zeroed file (a crash, a cut copy), not UTF-16
+        if high.count("\x00") >= 0.9 * len(high) and low.count("\x00") <= 0.1 * len(low):
             return name
     return None
 
 
 def _binary_file(path: Path, sample: str) -> InputError:
+    if sample[:2000] and not sample[:2000].strip("\x00"):
+        return InputError(
+            f"{path}: holds only NUL bytes, no text (a file zeroed by a crash or a copy that "
+            "did not finish?)",
+            hint="restore the file from its source or a backup and run again",
+        )
     utf16 = _utf16_without_bom(sample)
     if utf16:
         from helixforge.core.io import convert_command

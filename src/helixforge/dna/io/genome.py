@@ -260,9 +260,9 @@ class Genome(Mapping[str, str]):
             raise InputError(f"{self.path}: genome FASTA not found", hint="check the path")
         if self.path.is_dir():
             raise InputError(f"{self.path}: is a directory, expected a genome FASTA file")
-        from helixforge.core.io import refuse_utf16
+        from helixforge.core.io import refuse_not_text
 
-        refuse_utf16(self.path)  # pyfaidx: 'unexpected text … line 1' of a cache copy
+        refuse_not_text(self.path)  # UTF-16 / zeroed / binary: pyfaidx named a cache copy
         self.keep_case = keep_case
         self.notes: list[str] = []
         self._normalised = False  # reading a normalised copy (genome_text.normalized_copy)

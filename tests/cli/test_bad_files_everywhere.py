@@ -668,7 +668,17 @@ def _tree(root: Path, *, content: bool = False) -> dict[str, object]:
     return out
 
 
-def check_refused(argv: list[str], named: Path | str, roots: list[Path]) -> list[str]:
+# What a message must not say of a kind of bad file: it would send the user the wrong way.
+MISLEADING = {
+    "zero_filled": ("UTF-16", "before the first", "Windows-1252"),
+    "binary": ("UTF-16", "before the first"),
+    "utf16": ("Windows-1252", "before the first"),
+}
+
+
+def check_refused(
+    argv: list[str], named: Path | str, roots: list[Path], kind: str = ""
+) -> list[str]:
     """Run `argv`; the problems with how it was refused (empty list: as the contract says)."""
     before = {root: _tree(root) for root in roots}
     res = _invoke(argv)
@@ -685,6 +695,9 @@ def check_refused(argv: list[str], named: Path | str, roots: list[Path]) -> list
         problems.append(f"the message does not name {Path(named).name}")
     if "→" not in out and "Invalid value" not in out:
         problems.append("no hint saying what to do")
+    wrong = [w for w in MISLEADING.get(kind, ()) if w in out]
+    if wrong:
+        problems.append(f"a misleading message for a {kind} file: says {wrong}")
     for root, old in before.items():
         new = _tree(root)
         # the errors table of a job refused for having no usable row says why each was rejected
@@ -784,7 +797,7 @@ def test_a_bad_input_is_refused_with_a_message(ws, tmp_path, request, key, param
         bad = bad_file(kind, ws / fixture, ws, case)
     argv = argv_for(key, ws, case / "out", {param: str(bad)})
     (case / "out").mkdir()
-    problems = check_refused(argv, bad, [ws, case])
+    problems = check_refused(argv, bad, [ws, case], kind)
     assert not problems, f"helix {' '.join(argv)}:\n  " + "\n  ".join(problems)
 
 

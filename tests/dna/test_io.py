@@ -775,3 +775,20 @@ def test_a_vcf_column_header_htslib_refuses_is_named_by_its_line(tmp_path, chrom
     path.write_text("\n".join(x for x in lines if x is not None) + "\n")
     with pytest.raises(InputError, match=re.escape(f"v.vcf, {message}")):
         read_vcf(path)
+
+
+@pytest.mark.parametrize("name", ["genes.gtf", "genes.gff3", "genes.txt"])
+def test_gff3_and_gtf_attributes_are_read_whatever_the_suffix_says(tmp_path, name):
+    """A GFF3 file named .gtf lost every ID / Parent / Name (read as GTF: 'ID=gene:G1;…' was
+    one key with no value) and crispr design found no gene in it; each line's own syntax
+    decides."""
+    path = tmp_path / name
+    path.write_text(
+        "chr1\tx\tgene\t11\t40\t.\t+\t.\tID=gene:G1;Name=thrA\n"
+        "chr1\tx\tCDS\t11\t40\t.\t+\t0\tID=cds1;Parent=gene:G1\n"
+        'chr1\tx\tCDS\t51\t60\t.\t-\t0\tgene_id "g2"; transcript_id "t2"; gene_name "X=1";\n'
+    )
+    df = read_gff(path)
+    assert df["id"].tolist() == ["gene:G1", "cds1", "t2"]
+    assert df["name"].tolist() == ["thrA", "", "X=1"]
+    assert df["parent"].tolist() == ["", "gene:G1", "t2"]

@@ -22,7 +22,6 @@ from helixforge.core.errors import (
     is_missing,
 )
 from helixforge.core.io import open_text
-from helixforge.dna.io.fasta import strip_compression_suffix
 from helixforge.dna.io.genome import Genome
 from helixforge.lm.inputs import as_path
 
@@ -189,6 +188,11 @@ def bed_to_sequences(
 GFF_COLUMNS = ["seqid", "source", "type", "start", "end", "score", "strand", "phase", "attributes"]
 
 
+# GFF3 attributes start 'key=value'; GTF ones 'key "value"' (or 'key value'). The dialect is
+# read from each line, not the suffix: a GFF3 file named .gtf (or a GTF named .gff) lost every
+# ID, Parent and Name, and design found no gene in it.
+_GFF3_ATTRIBUTES = re.compile(r'\s*[^\s=;"]+=')
+
 # One GTF attribute: a key, then a quoted value (which may hold ';' and \\" escapes) or a bare
 # one, then ';' or the end. Splitting on ';' first cut 'gene_name "ab;c"' to 'ab'.
 _GTF_ATTRIBUTE = re.compile(r'\s*([^\s;]+)(?:\s+(?:"((?:[^"\\]|\\.)*)"?|([^;]*)))?\s*(?:;|$)')
@@ -221,7 +225,8 @@ def read_gff(
 
     Columns: seqid, source, type, start, end, score, strand, phase, id, parent, name, gene_id,
     attributes (the raw text), line. `types` keeps only those feature types (e.g. {"CDS"}).
-    The dialect is taken from the suffix (.gtf) or the attribute syntax. A malformed line (not
+    The dialect is taken from each line's attribute syntax ('key=value' is GFF3), not the
+    suffix. A malformed line (not
     9 columns, start/end not integers, start < 1 or past end) goes to `errors` (GFF line
     number, column, value, reason) and is skipped when `errors` is given; without it, it is an
     InputError naming the line.
@@ -230,7 +235,6 @@ def read_gff(
 
     p = as_path(path, "path")
     keep = set(types) if types else None
-    gtf = strip_compression_suffix(p.name).endswith(".gtf")
     rows = []
     with open_text(p) as fh:
         for lineno, raw in enumerate(fh, start=1):
@@ -258,7 +262,7 @@ def read_gff(
                 _gff_fault(p, lineno, "start", f[3], f"start {f[3]} must be ≥ 1 and ≤ end {f[4]}",
                            errors)  # fmt: skip
                 continue
-            attrs = _parse_attributes(f[8], gtf or ("=" not in f[8] and '"' in f[8]))
+            attrs = _parse_attributes(f[8], not _GFF3_ATTRIBUTES.match(f[8]))
             rows.append(
                 {
                     "seqid": f[0],

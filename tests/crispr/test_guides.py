@@ -277,3 +277,21 @@ def test_a_site_next_to_an_n_run_has_an_incomplete_context_and_says_so():
     assert row.context.startswith("NN") and "no_context" in row["flags"].split(";")
     full = g[~g.context.str.contains("N") & (g.context != "")]
     assert not full["flags"].str.contains("no_context").any()
+
+
+def test_a_sequence_with_iupac_codes_is_a_sequence_not_a_gene_name(tmp_path):
+    # with --annotation it was looked up as a gene ('not in the annotation'); mixed-case
+    # (soft-masked) and 25 nt long it was refused as a gene name given without an annotation
+    fa = tmp_path / "g.fa"
+    fa.write_text(">chrA\n" + _genome(6) + "\n")
+    gff = tmp_path / "a.gff"
+    gff.write_text("chrA\tx\tCDS\t201\t800\t.\t+\t0\tID=cds1;gene=abcD\n")
+    seq = "ACGTRY" + SPACER + "TGG" + "ACGTAGCATCGATCG"
+    t = resolve_target(seq, genome=fa, annotation=gff)
+    assert not t.from_genome and t.sequence == seq
+    t = resolve_target("ACGTRYACGTACGTAGCATCGAtgg")
+    assert t.sequence == "ACGTRYACGTACGTAGCATCGAtgg"
+    with pytest.raises(InputError, match="needs --annotation"):
+        resolve_target("thrA")  # a gene name stays one
+    with pytest.raises(InputError, match="is not in the annotation"):
+        resolve_target("abcDE", genome=fa, annotation=gff)

@@ -473,7 +473,7 @@ def resolve_target(target, genome=None, annotation=None, name=None, flank: int =
         else:
             end = int(m["end"].replace(",", ""))
         return region_target(genome, m["contig"], start - 1, end, name=name or text, flank=flank)
-    is_bases = re.fullmatch(r"[ACGTNacgtn]+", text) is not None
+    is_bases = _looks_like_bases(text)
     if genome is not None and not is_bases and text in open_genome(genome).lengths:
         n = open_genome(genome).lengths[text]
         return region_target(genome, text, 0, n, name=name or text, flank=flank)
@@ -525,6 +525,18 @@ def resolve_target(target, genome=None, annotation=None, name=None, flank: int =
             "is written contig:start-end",
         )
     return sequence_target(text, name=name or "target")
+
+
+def _looks_like_bases(text: str) -> bool:
+    """Whether `text` is a sequence, not a gene or contig name: A/C/G/T/N only, or — at least a
+    spacer long (20) and mostly A/C/G/T/N — IUPAC codes (R, Y, …, U) in any case too: a sequence
+    holding one R was looked up as a gene ('not in the annotation') or, mixed-case, refused as a
+    gene name; gene names (thrA, MYC) are short."""
+    if re.fullmatch(r"[ACGTNacgtn]+", text):
+        return True
+    if len(text) < 20 or not re.fullmatch(r"[ACGTURYSWKMBDHVNacgturyswkmbdhvn]+", text):
+        return False
+    return sum(c in "ACGTNacgtn" for c in text) >= 0.8 * len(text)
 
 
 def _is_file(text: str) -> bool:

@@ -264,11 +264,6 @@ def refuse_not_text(path: str | os.PathLike) -> None:
         )
 
 
-def refuse_utf16(path: str | os.PathLike) -> None:
-    """`refuse_not_text` (its first use was UTF-16 text)."""
-    refuse_not_text(path)
-
-
 def not_text_error(path: str | os.PathLike, encoding: str = "utf-8") -> InputError:
     """The `InputError` for a text input holding bytes that are not UTF-8: the file, the line
     and byte of the first one, the encoding it looks like, and the command that converts it."""

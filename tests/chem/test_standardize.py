@@ -378,3 +378,17 @@ def test_charge_separated_and_double_bond_spellings_give_one_canonical_smiles(fo
 def test_n_oxides_and_nitro_groups_keep_their_separated_charges():
     assert standardize_smiles("C[N+](C)(C)[O-]")[0] == "C[N+](C)(C)[O-]"
     assert standardize_smiles("CN(=O)=O")[0] == "C[N+](=O)[O-]"
+
+
+def test_the_cxsmiles_relative_flag_is_not_read_as_absolute_stereo():
+    # ChemAxon's '|r|': every centre's configuration is relative; RDKit reads past it, so a
+    # lone centre was written as the absolute configuration its tag happened to have
+    assert {standardize_smiles(f)[0] for f in ["C[C@H](O)CC |r|", "C[C@@H](O)CC |r|"]} == {
+        "CCC(C)O"
+    }
+    syn = {
+        standardize_smiles(f)[0] for f in ["C[C@H](O)[C@H](C)CC |r|", "C[C@@H](O)[C@@H](C)CC |r|"]
+    }
+    assert len(syn) == 1 and standardize_smiles("C[C@@H](O)[C@H](C)CC |r|")[0] not in syn
+    # an absolute group keeps its centre
+    assert standardize_smiles("C[C@H](O)[C@H](C)CC |a:1,r|")[0] == "CCC(C)[C@H](C)O"

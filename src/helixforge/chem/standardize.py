@@ -187,8 +187,8 @@ def parse_smiles(smiles: object):
             # parse does: the same molecule gets the same canonical SMILES ('CCN') however its
             # hydrogens are written (isotopic [2H], H2, and Hs RDKit needs are kept).
             mol = Chem.RemoveHs(mol)
-        if " |" in text and mol.GetStereoGroups():
-            mol = _without_stereo_groups(mol)
+        if " |" in text and (mol.GetStereoGroups() or _relative_flag(text)):
+            mol = _without_stereo_groups(mol, _relative_flag(text))
     except Exception as exc:  # RDKit raises several types (valence, kekulization, ...)
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return (
@@ -203,7 +203,14 @@ def parse_smiles(smiles: object):
 _MAX_MIRROR_GROUPS = 8
 
 
-def _without_stereo_groups(mol):
+def _relative_flag(text: str) -> bool:
+    """Whether a CXSMILES extension has the 'r' field (ChemAxon: every stereocentre's
+    configuration is relative, none absolute), which RDKit reads past."""
+    extension = text.split(" |", 1)[1].split("|", 1)[0] if " |" in text else ""
+    return "r" in extension.split(",")
+
+
+def _without_stereo_groups(mol, all_relative: bool = False):
     """`mol` with its CXSMILES enhanced-stereo groups resolved into plain stereo tags, which is
     all a canonical SMILES can say. A centre alone in an AND (racemic) or OR (one enantiomer,
     unknown which) group has no known configuration: its tag is cleared (it was written as the
@@ -211,7 +218,8 @@ def _without_stereo_groups(mol):
     the pure (S) enantiomer, and the same racemate written '[C@@H]' the (R) one). A group of
     several centres keeps their relative configuration, as whichever of its two mirror forms
     gives the smaller canonical SMILES, however the input wrote it. Absolute groups keep their
-    tags."""
+    tags. `all_relative` (the CXSMILES 'r' flag): the tetrahedral centres in no group are one
+    OR group."""
     import itertools
 
     from rdkit import Chem
@@ -222,10 +230,21 @@ def _without_stereo_groups(mol):
         Chem.ChiralType.CHI_TETRAHEDRAL_CCW: Chem.ChiralType.CHI_TETRAHEDRAL_CW,
     }
     relative = []  # atom indices of each AND / OR group of several centres
-    for group in mol.GetStereoGroups():
-        if group.GetGroupType() == Chem.StereoGroupType.STEREO_ABSOLUTE:
-            continue
-        atoms = [a.GetIdx() for a in group.GetAtoms()]
+    groups = [
+        [a.GetIdx() for a in g.GetAtoms()]
+        for g in mol.GetStereoGroups()
+        if g.GetGroupType() != Chem.StereoGroupType.STEREO_ABSOLUTE
+    ]
+    if all_relative:
+        grouped = {i for g in mol.GetStereoGroups() for i in (a.GetIdx() for a in g.GetAtoms())}
+        tetrahedral = (Chem.ChiralType.CHI_TETRAHEDRAL_CW, Chem.ChiralType.CHI_TETRAHEDRAL_CCW)
+        rest = [
+            a.GetIdx()
+            for a in mol.GetAtoms()
+            if a.GetChiralTag() in tetrahedral and a.GetIdx() not in grouped
+        ]
+        groups += [rest] if rest else []
+    for atoms in groups:
         if len(atoms) == 1:
             rw.GetAtomWithIdx(atoms[0]).SetChiralTag(Chem.ChiralType.CHI_UNSPECIFIED)
         else:

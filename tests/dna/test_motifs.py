@@ -518,3 +518,14 @@ def test_a_fasta_record_with_no_name_is_an_errors_row_and_the_others_are_scanned
     table = pd.read_csv(tmp_path / "hits.errors.csv")
     assert table[["row", "column"]].values.tolist() == [[3, "name"]]
     assert "no record name" in table["reason"][0]
+
+
+def test_an_rna_meme_motif_reads_u_as_t(tmp_path):
+    """'ALPHABET= ACGU' (RNA-binding protein motifs, e.g. from RNAcompete) was a KeyError
+    traceback; U is T on DNA."""
+    body = "letter-probability matrix: alength= 4 w= 2\n0.1 0.2 0.3 0.4\n0.7 0.1 0.1 0.1\n"
+    (tmp_path / "rna.meme").write_text(f"MEME version 4\n\nALPHABET= ACGU\n\nMOTIF R1\n{body}")
+    (tmp_path / "dna.meme").write_text(f"MEME version 4\n\nALPHABET= ACGT\n\nMOTIF R1\n{body}")
+    (rna,) = read_motifs(tmp_path / "rna.meme")
+    (dna,) = read_motifs(tmp_path / "dna.meme")
+    assert np.allclose(rna.counts, dna.counts) and rna.counts[0, 3] > rna.counts[0, 0]

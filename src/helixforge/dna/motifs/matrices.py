@@ -125,8 +125,18 @@ def background_from_sequences(sequences: Iterable[str], pseudocount: float = 1.0
 
 def motif_from_biopython(m, source: str = "") -> Motif:
     """Convert a Bio.motifs motif (JASPAR, TRANSFAC, MEME, …) into a `Motif`."""
-    counts = np.array([[float(v) for v in m.counts[b]] for b in BASES]).T
     mid = biopython_motif_id(m)
+    letters = set(str(getattr(m, "alphabet", "") or "ACGT"))
+    if "T" not in letters and "U" in letters:  # an RNA motif (MEME 'ALPHABET= ACGU'): U is T
+        counts = np.array([[float(v) for v in m.counts[b if b != "T" else "U"]] for b in BASES]).T
+    elif not set(BASES) <= letters:
+        raise InputError(
+            f"{source + ': ' if source else ''}motif {mid or getattr(m, 'name', '')!r}: its "
+            f"alphabet is {''.join(sorted(letters))!r}, not DNA (A C G T)",
+            hint="only nucleotide motifs (ACGT, or ACGU for RNA) can be scanned on DNA",
+        )
+    else:
+        counts = np.array([[float(v) for v in m.counts[b]] for b in BASES]).T
     name = getattr(m, "name", None) or _get(m, "ID") or mid
     tax = getattr(m, "tax_group", None) or ""
     meta = {}

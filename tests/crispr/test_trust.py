@@ -154,6 +154,31 @@ def test_an_index_for_another_genome_is_refused_naming_both(two_genomes, tmp_pat
     assert len(res.guides) > 0
 
 
+def test_the_same_genome_in_another_file_is_accepted_for_its_index(two_genomes, tmp_path):
+    # indexed from a.fa, designed with a.fa.gz (or re-wrapped, other header descriptions): the
+    # same sequences; it was refused as 'built for genome a.fa … (its content differs)'
+    import gzip
+
+    a, _ = two_genomes
+    build_index(a, "spcas9", out=tmp_path / "idx")
+    seq = a.read_text().split("\n", 1)[1].replace("\n", "")
+    gz = tmp_path / "a.fa.gz"
+    gz.write_bytes(gzip.compress(a.read_bytes()))
+    wrapped = tmp_path / "a60.fa"
+    lines = [seq[i : i + 60] for i in range(0, len(seq), 60)]
+    wrapped.write_text(">chr1 chromosome 1, wrapped at 60\n" + "\n".join(lines) + "\n")
+    plain = design_guides("chr1:1001-1400", genome=a, index=tmp_path / "idx", ontarget_model="none")
+    for other in (gz, wrapped):
+        res = design_guides("chr1:1001-1400", genome=other, index=tmp_path / "idx",
+                            ontarget_model="none")  # fmt: skip
+        pd.testing.assert_frame_equal(res.guides, plain.guides)
+    changed = tmp_path / "changed.fa"  # one base differs: refused
+    changed.write_text(">chr1\n" + ("A" if seq[0] != "A" else "C") + seq[1:] + "\n")
+    with pytest.raises(InputError, match="its content differs"):
+        design_guides("chr1:1001-1400", genome=changed, index=tmp_path / "idx",
+                      ontarget_model="none")  # fmt: skip
+
+
 def test_corrupt_index_files_are_named(two_genomes, tmp_path):
     a, _ = two_genomes
     build_index(a, "spcas9", out=tmp_path / "idx")

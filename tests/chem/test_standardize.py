@@ -392,3 +392,13 @@ def test_the_cxsmiles_relative_flag_is_not_read_as_absolute_stereo():
     assert len(syn) == 1 and standardize_smiles("C[C@@H](O)[C@H](C)CC |r|")[0] not in syn
     # an absolute group keeps its centre
     assert standardize_smiles("C[C@H](O)[C@H](C)CC |a:1,r|")[0] == "CCC(C)[C@H](C)O"
+
+
+def test_a_mixture_of_stereoisomers_written_as_fragments_has_no_stereo():
+    # AqSolDB writes some racemates and isomer mixtures fragment by fragment: the size rule
+    # picked one isomer ('C[C@@H](N)C(=O)O'), claiming a pure enantiomer
+    racemate = ["C[C@@H](N)C(=O)O.C[C@H](N)C(=O)O", "C[C@H](N)C(=O)O.C[C@@H](N)C(=O)O"]
+    assert {standardize_smiles(f) for f in racemate} == {("CC(N)C(=O)O", None)}
+    assert standardize_smiles("C/C=C/C.C/C=C\\C") == ("CC=CC", None)  # E + Z
+    # the same isomer twice (and a salt of it) keeps its stereo
+    assert standardize_smiles("C[C@@H](N)C(=O)O.C[C@@H](N)C(=O)O.Cl")[0] == "C[C@@H](N)C(=O)O"

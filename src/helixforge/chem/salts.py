@@ -150,10 +150,28 @@ def choose_parent(mol) -> tuple[object, str]:
         if len(keep) == 1:
             return keep[0], PARENT
         if keep:
-            return _chooser().choose(_combine(keep)), PARENT
+            return _without_mixed_stereo(_chooser().choose(_combine(keep)), keep), PARENT
     if not non_water:
         return frags[0], PARENT  # only water
     return _combine(non_water), SALT if len(non_water) > 1 else PARENT
+
+
+def _without_mixed_stereo(parent, frags: Sequence):
+    """`parent` without stereo when another fragment is a stereoisomer of it: a racemate or a
+    mixture of isomers written fragment by fragment ('C[C@@H](N)C(=O)O.C[C@H](N)C(=O)O', as
+    AqSolDB writes some) is the constitution, not the one isomer the size rule picked."""
+    from rdkit import Chem
+
+    flat = Chem.MolToSmiles(parent, isomericSmiles=False)
+    isomeric = Chem.MolToSmiles(parent)
+    if not any(
+        Chem.MolToSmiles(f, isomericSmiles=False) == flat and Chem.MolToSmiles(f) != isomeric
+        for f in frags
+    ):
+        return parent
+    out = Chem.Mol(parent)
+    Chem.RemoveStereochemistry(out)
+    return out
 
 
 def _combine(frags: Sequence) -> object:

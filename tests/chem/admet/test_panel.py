@@ -225,22 +225,28 @@ def test_cards_render_as_a_markdown_table_with_both_numbers():
     assert "AUROC" in herg and "/ 0.840" in herg and "above 0.5" in herg
 
 
-def test_a_percentage_endpoint_stays_within_0_and_100(panel):
+def test_a_percentage_endpoint_stays_within_0_and_100():
     """ppbr_az (% bound to plasma proteins) came out at 103 % for HIV-set molecules (43 of
-    1,500 above 100 %) though no training label exceeds 99.95 %: boosting overshoots."""
+    1,500 above 100 %) though no training label exceeds 99.95 %: boosting overshoots. The
+    overshoot is simulated (+20 points) so the check does not hang on one set of weights."""
     from helixforge.chem.admet.cards import PHYSICAL_RANGE
-
-    over = [
-        "O=C(NC(=Cc1ccc(Br)cc1)c1nc2ccccc2s1)c1ccccc1",  # 103.0 % before the clip
-        "Cc1cc2c(Br)cc(Br)c(O)c2nc1C(=O)c1ccccc1",  # 102.5 %
-        "CC(=O)Nc1ccc(O)cc1",
-    ]
-    raw = ADMETPanel(endpoints=["ppbr_az"], percentiles=False, domain=False)
-    booster, _ = raw._models["ppbr_az"]
     from helixforge.chem.featurize import featurize
 
-    unclipped = booster.predict(featurize(over, raw.feature_spec))
-    assert unclipped.max() > 100  # the case is real for these weights
+    over = [
+        "O=C(NC(=Cc1ccc(Br)cc1)c1nc2ccccc2s1)c1ccccc1",
+        "Cc1cc2c(Br)cc(Br)c(O)c2nc1C(=O)c1ccccc1",
+        "CC(=O)Nc1ccc(O)cc1",
+    ]
+    panel = ADMETPanel(endpoints=["ppbr_az"], domain=False)
+    booster, meta = panel._models["ppbr_az"]
+
+    class Overshooting:
+        def predict(self, X, **kw):
+            return booster.predict(X, **kw) + 20.0
+
+    panel._models["ppbr_az"] = (Overshooting(), meta)
+    unclipped = Overshooting().predict(featurize(over, panel.feature_spec))
+    assert unclipped[:2].min() > 100 and unclipped[2] < 100
     out = panel.predict_smiles(over)
     lo, hi = PHYSICAL_RANGE["ppbr_az"]
     assert out["admet_ppbr_az"].between(lo, hi).all()

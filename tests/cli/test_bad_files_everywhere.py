@@ -90,7 +90,6 @@ NOT_FILES = {
     ("chem design", "optimizer"),
     ("crispr design", "target"),  # a sequence, region or gene (FILE#RECORD: not covered)
     ("crispr design", "restriction"),
-    ("crispr design", "ontarget_model"),  # a name (a run dir: see score-ontarget --model)
     ("crispr index", "enzyme"),
     ("crispr index", "pams"),
     ("crispr offtargets", "enzyme"),
@@ -247,6 +246,13 @@ RECIPES: dict[str, tuple[list[str], dict[str, str], dict[str, str]]] = {
         {"genome": "genome.fa", "index": "crispr_index", "annotation": "genes.gff3"},
         {"out_path": "guides.tsv", "report": "guides.html"},
     ),
+    "crispr design#ontarget": (
+        ["crispr", "design", "--target", "chr1:1001-1300", "--genome", "{genome}",
+         "--ontarget-model", "{ontarget_model}", "--top", "3", "-m", "1", "-o", "{out_path}",
+         "-j", "1", "-q"],
+        {"genome": "genome.fa", "ontarget_model": "ontarget_run"},
+        {"out_path": "guides.tsv"},
+    ),
     "crispr index": (
         ["crispr", "index", "{genome}", "-o", "{out_dir}", "-q"],
         {"genome": "genome.fa"},
@@ -267,7 +273,7 @@ RECIPES: dict[str, tuple[list[str], dict[str, str], dict[str, str]]] = {
     "crispr score-ontarget": (
         ["crispr", "score-ontarget", "{data}", "--input-col", "context", "--model", "{model}",
          "-o", "{out_path}", "-q"],
-        {"data": "contexts.csv", "model": "=gbm"},
+        {"data": "contexts.csv", "model": "ontarget_run"},
         {"out_path": "scored.csv"},
     ),
     "crispr train-ontarget": (
@@ -385,7 +391,8 @@ RECIPES: dict[str, tuple[list[str], dict[str, str], dict[str, str]]] = {
     ),
 }  # fmt: skip
 
-DIRS = {"chemrun", "prior", "crispr_index", "annrun", "dnarun", "decoder", "encoder", "lmrun"}
+DIRS = {"chemrun", "prior", "crispr_index", "annrun", "dnarun", "decoder", "encoder", "lmrun",
+        "ontarget_run"}  # fmt: skip
 
 
 # ---------------------------------------------------------------- fixtures
@@ -513,6 +520,9 @@ def build_workspace(d: Path) -> Path:
     _must(["dna", "train", str(d / "dna.csv"), "--model", "cnn", "--epochs", "1", "-j", "1",
            "--device", "cpu", "-o", str(d / "dnarun"), "-q"])  # fmt: skip
     _must(["crispr", "index", str(d / "genome.fa"), "-o", str(d / "crispr_index"), "-q"])
+    _must(["crispr", "train-ontarget", str(d / "contexts.csv"), "--input-col", "context",
+           "--label-col", "activity", "--param", "n_estimators=5", "-o", str(d / "ontarget_run"),
+           "-j", "1", "-q"])  # fmt: skip
     _must(["dna", "annotate", "train", str(d / "ann.fa"), str(d / "ann.gff3"), "-o",
            str(d / "annrun"), "--holdout", "0.3", "--epochs", "1", "--channels", "8",
            "--window", "256", "--windows-per-epoch", "8", "-j", "1", "--device", "cpu", "-q"])  # fmt: skip
@@ -734,7 +744,7 @@ DIR_KINDS = ("missing", "a_file", "empty_dir", "damaged_json", "other_run")
 # For "other_run": a valid directory of another kind in place of the one the verb reads.
 OTHER_RUN = {"chemrun": "dnarun", "dnarun": "chemrun", "lmrun": "dnarun", "prior": "chemrun",
              "annrun": "dnarun", "crispr_index": "chemrun", "encoder": "prior",
-             "decoder": "chemrun"}  # fmt: skip
+             "decoder": "chemrun", "ontarget_run": "chemrun"}  # fmt: skip
 
 
 def _input_cases():

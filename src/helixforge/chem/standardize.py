@@ -3,13 +3,16 @@
     clean, errors = standardize_table(df, "smiles", source="assay.csv")
     merged, conflicts = merge_duplicates(clean, ["pIC50"], ["regression"])
 
-Every SMILES goes through: parse → sanitize → choose the parent (salts and solvents stripped,
-see `salts.choose_parent`) → neutralise charges where a neutral form exists → (optional) canonical
-tautomer → canonical isomeric SMILES. RDKit's C++ log is silenced; the reason a molecule was
-rejected is captured and written into the errors table instead.
+Every SMILES goes through: parse (a name after whitespace dropped, atom maps dropped, CXSMILES
+enhanced stereo resolved into plain tags) → sanitize (explicit H made implicit) → choose the
+parent (salts and solvents stripped, see `salts.choose_parent`) → one spelling for groups written
+with separated charges (`C[S+](C)[O-]` → `CS(C)=O`) → neutralise charges where a neutral form
+exists → (optional) canonical tautomer → canonical isomeric SMILES. RDKit's C++ log is silenced;
+the reason a molecule was rejected is captured and written into the errors table instead.
 
-Salts: see `chem.salts` (an all-inorganic salt is kept whole, or rejected with
-`StandardizeOptions(salts="reject")`).
+Salts: see `chem.salts` (an all-inorganic salt or a metal compound drawn as fragments is kept
+whole; the first is rejected with `StandardizeOptions(salts="reject")`). docs/chem.md has the
+table of what happens to each kind of unusual input.
 """
 
 from __future__ import annotations
@@ -345,8 +348,9 @@ def _molecule_part(text: str) -> tuple[str, str | None]:
 
 
 def standardize_mol(mol, options: StandardizeOptions = StandardizeOptions()):
-    """Apply parent choice, neutralisation and tautomer canonicalisation to a sanitized mol.
-    Raises `OnlyCounterIons` for an all-inorganic salt when `options.salts == "reject"`."""
+    """Apply parent choice, one spelling for charge-separated groups, neutralisation and
+    tautomer canonicalisation to a sanitized mol. Raises `OnlyCounterIons` for an all-inorganic
+    salt when `options.salts == "reject"`."""
     from rdkit import Chem
 
     salt = False

@@ -792,3 +792,51 @@ def test_gff3_and_gtf_attributes_are_read_whatever_the_suffix_says(tmp_path, nam
     assert df["id"].tolist() == ["gene:G1", "cds1", "t2"]
     assert df["name"].tolist() == ["thrA", "", "X=1"]
     assert df["parent"].tolist() == ["", "gene:G1", "t2"]
+
+
+@pytest.mark.parametrize("writable", [True, False])
+def test_a_bgzip_genome_with_a_newer_fai_of_another_layout_is_reindexed(
+    tmp_path, monkeypatch, writable
+):
+    """A .fai newer than the bgzip FASTA but made for another version of it (rewrapped, or
+    copied in after the file): the timestamps passed it, and reads failed as 'truncated or
+    corrupt' or gave other bases. Its layout is checked and the index rebuilt (in the cache
+    when the folder may not be written, once)."""
+    import os
+    import time
+
+    from Bio import bgzf
+
+    monkeypatch.setenv("HELIX_CACHE", str(tmp_path / "cache"))
+    seqs = _layout_genome()
+    path = tmp_path / "g.fa.gz"
+    with bgzf.BgzfWriter(str(path), "wb") as w:
+        for name, seq in seqs.items():
+            w.write(f">{name}\n" + "\n".join(_lines(seq, [70])) + "\n")
+    other = tmp_path / "other.fa"  # the same records wrapped at 60: another layout
+    other.write_text(
+        "".join(f">{n}\n" + "\n".join(_lines(s, [60])) + "\n" for n, s in seqs.items())
+    )
+    Genome(other).close()
+    Genome(path).close()  # its .gzi is made (without one, pyfaidx rebuilds the .fai anyway)
+    (tmp_path / "g.fa.gz.fai").write_bytes((tmp_path / "other.fa.fai").read_bytes())
+    later = time.time() + 100
+    os.utime(tmp_path / "g.fa.gz.fai", (later, later))
+    if not writable:
+        real_access = os.access
+
+        def no_write_here(p, mode, *args, **kwargs):
+            if mode & os.W_OK and str(os.path.abspath(p)).startswith(str(tmp_path / "g.fa")):
+                return False
+            if mode & os.W_OK and os.path.abspath(p) == str(tmp_path):
+                return False
+            return real_access(p, mode, *args, **kwargs)
+
+        monkeypatch.setattr(os, "access", no_write_here)
+    g = Genome(path)
+    _check_genome(g, seqs)
+    assert "rebuilt the stale index" in g.source_note
+    g.close()
+    again = Genome(path)
+    _check_genome(again, seqs)
+    assert "rebuilt" not in again.source_note  # the rebuilt index is reused

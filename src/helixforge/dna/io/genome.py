@@ -308,16 +308,72 @@ class Genome(Mapping[str, str]):
 
         fai = _index_for(target, self.notes)
         self.gzi_path = _gzi_for(target)  # BGZF block index (None for plain text)
-        self._fa = Fasta(
-            str(target),
-            indexname=str(fai),
-            gzi_indexname=self.gzi_path,
-            sequence_always_upper=not self.keep_case,
-            as_raw=True,
-            rebuild=True,
-        )
+        existed = fai.exists()
+
+        def open_with(index: Path, rebuild: bool = True):
+            return Fasta(
+                str(target),
+                indexname=str(index),
+                gzi_indexname=self.gzi_path,
+                sequence_always_upper=not self.keep_case,
+                as_raw=True,
+                rebuild=rebuild,
+            )
+
+        self._fa = open_with(fai)
+        if existed and self.gzi_path is not None and (why := self._bgzf_index_problem()):
+            # a .fai newer than the bgzip file but not of it (copied from another version):
+            # the timestamps passed it, and reads failed as 'truncated or corrupt' or gave
+            # other bases. Rebuilt in place, or in the cache when it may not be replaced.
+            self._fa.close()
+            if not (os.access(fai.parent, os.W_OK) and os.access(fai, os.W_OK)):
+                key = hashlib.sha256(str(target.resolve()).encode()).hexdigest()[:16]
+                fai = genome_cache_dir() / "fai" / f"{key}.fai"
+                if fai.exists() and fai.stat().st_mtime >= target.stat().st_mtime:
+                    self._fa = open_with(fai, rebuild=False)  # rebuilt by an earlier opening
+                    if self._bgzf_index_problem() is None:
+                        self.fasta_path, self.index_path = target, fai
+                        self.lengths = {n: len(r) for n, r in self._fa.records.items()}
+                        return
+                    self._fa.close()
+            _rebuild_index(target, fai)
+            self.notes.append(f"rebuilt the stale index {fai} ({why})")
+            self._fa = open_with(fai, rebuild=False)
         self.fasta_path, self.index_path = target, fai
         self.lengths = {name: len(rec) for name, rec in self._fa.records.items()}
+
+    def _bgzf_index_problem(self, limit: int = 2_000) -> str | None:
+        """Why the .fai does not describe this bgzip file (None when it does): for the first
+        `limit` records, the byte before each record's bases must end its '>' line and its
+        first line must be bases of the indexed length (`stale_index_reason` for plain files)."""
+        import bisect
+
+        from Bio.bgzf import make_virtual_offset
+
+        fx = self._fa.faidx
+
+        def read(offset: int, n: int) -> bytes:
+            k = bisect.bisect_left(fx.gzi_index, offset)
+            block = fx.gzi_index[k if k == 0 else k - 1]
+            fx.file.seek(make_virtual_offset(block.cstart, offset - block.ustart))
+            return fx.file.read(n)
+
+        try:
+            for name, rec in itertools.islice(fx.index.items(), limit):
+                if rec.rlen == 0:
+                    continue
+                width = min(rec.rlen, rec.lenc)
+                raw = read(max(0, rec.offset - 1), width + 1 + (rec.lenb - rec.lenc))
+                before, body, eol = raw[:1], raw[1 : width + 1], raw[width + 1 :]
+                if rec.offset > 0 and before != b"\n":
+                    return f"record {name}: its sequence does not start where the index says"
+                if len(body) < width or b"\n" in body or b">" in body:
+                    return f"record {name}: its line length differs from the index"
+                if rec.rlen > rec.lenc and eol.strip(b"\r\n"):
+                    return f"record {name}: its line length differs from the index"
+        except (*_STREAM_ERRORS, IndexError) as exc:
+            return f"it points outside the file ({type(exc).__name__})"
+        return None
 
     def _record_with_whitespace(self, limit: int = 20_000) -> str | None:
         """The first record (of the first `limit`) whose first sequence line holds a space or a

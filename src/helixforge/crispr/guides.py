@@ -128,17 +128,20 @@ def _cds_arrays(annotation, tgt: Target) -> dict:
     from helixforge.crispr.contigs import contig_keys
 
     keys = tgt.aliases or contig_keys(tgt.contig)
-    same = [s == tgt.contig or bool(contig_keys(s) & keys) for s in cds["seqid"].astype(str)]
-    cds = cds[np.asarray(same, dtype=bool)].reset_index(drop=True)
+    seqid = cds["seqid"].astype(str)
+    same = {s: s == tgt.contig or bool(contig_keys(s) & keys) for s in seqid.unique()}
+    cds = cds[seqid.map(same).to_numpy(dtype=bool)].reset_index(drop=True)
     if not len(cds):
         return out
-    tx = [
-        str(p) if isinstance(p, str) and p else f"{g}\t{s}"
-        for p, g, s in zip(
-            cds["parent"] if "parent" in cds else [""] * len(cds), cds["gene"], cds["strand"]
-        )
-    ]
+    parent = cds["parent"].fillna("").astype(str) if "parent" in cds else None
+    by_gene = cds["gene"].astype(str) + "\t" + cds["strand"].astype(str)
+    tx = by_gene if parent is None else parent.where(parent != "", by_gene)
     cds = cds.assign(tx_=tx, before_=0, total_=0)
+    # only the transcripts whose span reaches the target (a whole-genome annotation has tens of
+    # thousands on one chromosome)
+    span = cds.groupby("tx_", sort=False).agg(lo=("start", "min"), hi=("end", "max"))
+    near = span.index[(span["hi"] > tgt.start) & (span["lo"] < tgt.end)]
+    cds = cds[cds["tx_"].isin(near)]
     introns = []
     for _, rows in cds.groupby("tx_", sort=False):
         rows = rows.sort_values("start", kind="stable")

@@ -58,9 +58,11 @@ SPECS = {
         morgan_bits=2048, fcfp_bits=1024, atom_pair_bits=1024, erg=True, descriptors="lite"
     ),
     "fast": FeatureSpec(morgan_bits=2048, descriptors="lite"),
-    # the panel's spec + ionizable-group counts (chem.ionizable): chosen per endpoint by CV
-    "ion": replace(PANEL_FEATURES, extra=(*PANEL_FEATURES.extra, "ionizable")),
 }
+try:  # the panel's spec + ionizable-group counts (chem.ionizable): chosen per endpoint by CV
+    SPECS["ion"] = replace(PANEL_FEATURES, extra=(*PANEL_FEATURES.extra, "ionizable"))
+except Exception:  # noqa: BLE001 - `profile --src` of a checkout from before the block
+    pass
 # FeatureSpecs an endpoint may use instead of the panel's: each must extend it (same blocks,
 # more `extra` blocks at the end), so the panel computes one row per molecule for all models
 ENDPOINT_SPECS = ("ion",)
@@ -547,8 +549,13 @@ def _stage_times(panel, smiles: list[str]) -> dict[str, float]:
     out["featurize"] = clock() - t
     t = clock()
     Xs = csr_matrix(X)
+    widths = getattr(panel, "_widths", {})  # endpoints that read the leading columns only
+    leading = {X.shape[1]: Xs}
     for name in panel.model_endpoints:
-        panel._models[name][0].predict(Xs, num_threads=1)
+        width = widths.get(name, X.shape[1])
+        if width not in leading:
+            leading[width] = Xs[:, :width]
+        panel._models[name][0].predict(leading[width], num_threads=1)
     out["lightgbm"] = clock() - t
     t = clock()
     physchem_matrix(mols, X[:, panel.feature_spec.names().index("CrippenLogP")])

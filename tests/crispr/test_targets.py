@@ -90,3 +90,13 @@ def test_a_gene_also_annotated_on_contigs_the_genome_lacks_is_found_on_the_one_i
     with pytest.raises(InputError, match=r"2 contigs of two.fa \(a.gtf\): chr1:1001-1600; ") as e:
         resolve_target("thrA", genome=two, annotation=tmp_path / "a.gtf", flank=0)
     assert "-t chr1:1001-1600" in e.value.hint
+
+
+def test_a_named_fasta_record_is_found_though_another_record_has_no_name(tmp_path):
+    """'-t t.fa#t2' was refused for a '>' line with no name elsewhere in the file."""
+    seq = "".join(np.random.default_rng(5).choice(list("ACGT"), 300))
+    (tmp_path / "t.fa").write_text(f">\nACGTACGT\n>t2 target\n{seq}\n")
+    t = resolve_target(f"{tmp_path / 't.fa'}#t2")
+    assert t.sequence.upper() == seq and t.contig == "t2"
+    with pytest.raises(InputError, match="line 1"):  # which record? the nameless one is named
+        resolve_target(str(tmp_path / "t.fa"))

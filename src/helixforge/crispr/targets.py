@@ -574,9 +574,10 @@ def sequence_target(seq: str, name: str = "target") -> Target:
 def _target_from_fasta(path: Path, record: str | None, name: str | None) -> Target:
     from helixforge.dna.io import read_fasta
 
-    recs = list(read_fasta(path))
     if record:
-        every = recs
+        # a record asked for by name is found though another record has no name ('>' alone
+        # on a line: read_fasta refuses the file for it)
+        every = _named_fasta_records(path)
         recs = [r for r in every if r.id == record]
         if not recs:
             ids = [r.id for r in every]
@@ -593,7 +594,9 @@ def _target_from_fasta(path: Path, record: str | None, name: str | None) -> Targ
                 f"{path}: {len(recs)} records are named {record!r}",
                 hint="give each record its own name after '>' (or keep only the target in the file)",
             )
-    elif len(recs) > 1:
+    else:
+        recs = list(read_fasta(path))
+    if not record and len(recs) > 1:
         raise InputError(
             f"{path}: has {len(recs)} records; which one is the target?",
             hint=f"name it as {path}#RECORD, e.g. {path}#{recs[0].id}",
@@ -602,6 +605,22 @@ def _target_from_fasta(path: Path, record: str | None, name: str | None) -> Targ
     tgt = sequence_target(rec.seq, name=f"{path.name}#{rec.id}" if name is None else name)
     tgt.contig = rec.id
     return tgt
+
+
+def _named_fasta_records(path: Path) -> list:
+    """The records of a FASTA file that have a name (`dna.io.SeqRecord`s)."""
+    from helixforge.core.errors import EmptyInputError
+    from helixforge.core.io import fasta_records
+    from helixforge.dna.io import SeqRecord
+
+    out = [
+        SeqRecord(id=header.split()[0], description=header, seq=seq, line=line)
+        for line, header, seq in fasta_records(path)
+        if header.split()
+    ]
+    if not out:
+        raise EmptyInputError(f"{path}: no named FASTA records found")
+    return out
 
 
 def region_target(genome, contig: str, start: int, end: int, name=None, flank: int = 50) -> Target:

@@ -202,3 +202,14 @@ def test_a_line_check_keeps_refused_lines_out_of_training_and_validation(tmp_pat
     assert corpus.rejected_lines() == {10: ("hello world", "not DNA"), 13: ("ACGT-ACGT", "not DNA")}
     unchecked = open_corpus(tmp_path / "c.txt", valid_every=5)
     assert "hello world" in unchecked.validation(100) and unchecked.rejected_lines() == {}
+
+
+def test_a_genome_with_latin1_in_a_header_description_is_read_as_genome_reads_it(tmp_path):
+    # '>chr1 ... souche étudiée' saved as Latin-1: the description is only shown (Genome and
+    # fasta_records read it); the record name and the bases are what the corpus uses
+    rng = np.random.default_rng(0)
+    bases = "".join(rng.choice(list("ACGT"), 600))
+    f = tmp_path / "latin1.fa"
+    f.write_bytes(b">chr1 E. coli souche \xe9tudi\xe9e\n" + bases.encode() + b"\n")
+    c = FastaCorpus(f, window=100)
+    assert c.n_bases == 600

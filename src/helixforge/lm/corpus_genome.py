@@ -132,7 +132,9 @@ class FastaCorpus:
     def _read(self) -> list[tuple[str, np.ndarray]]:
         records: list[tuple[str, np.ndarray]] = []
         name, chunks = None, []
-        with open_text(self.path, newline=None) as fh:
+        # 'replace': a Latin-1 byte in a '>' description is only shown (Genome and
+        # fasta_records read it so); in a sequence line it is a non-ACGT base, N (_pack)
+        with open_text(self.path, newline=None, errors="replace") as fh:
             for lineno, line in enumerate(fh, start=1):
                 if line.startswith(">"):
                     if name is not None:

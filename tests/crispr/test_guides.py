@@ -295,3 +295,22 @@ def test_a_sequence_with_iupac_codes_is_a_sequence_not_a_gene_name(tmp_path):
         resolve_target("thrA")  # a gene name stays one
     with pytest.raises(InputError, match="is not in the annotation"):
         resolve_target("abcDE", genome=fa, annotation=gff)
+
+
+def test_two_copies_of_a_gene_without_a_parent_are_two_cds_not_one_with_an_intron(tmp_path):
+    # Prokka-style GFF3: CDS lines with their own ID and no Parent, two copies named insA
+    fa = tmp_path / "g.fa"
+    fa.write_text(">contig1\n" + _genome(3) + "\n")
+    gff = tmp_path / "a.gff"
+    gff.write_text(
+        "##gff-version 3\n"
+        "contig1\tProdigal\tCDS\t101\t400\t.\t+\t0\tID=P_00001;gene=insA;locus_tag=P_00001\n"
+        "contig1\tProdigal\tCDS\t1101\t1400\t.\t+\t0\tID=P_00002;gene=insA;locus_tag=P_00002\n"
+    )
+    g = enumerate_guides(resolve_target("contig1:1-2000", genome=fa), annotation=gff)
+    cut = g.cut_position.to_numpy()
+    second = (1100 < cut) & (cut < 1400)
+    assert np.allclose(g.cds_cut_percent[second], np.round(100 * (cut[second] - 1100) / 300, 2))
+    between = (400 < cut) & (cut < 1100)  # no coding base, no gene: not an 'intron' of insA
+    assert between.any() and not g["flags"][between].str.contains("intron").any()
+    assert (g.gene[between] == "").all()

@@ -133,9 +133,14 @@ def _cds_arrays(annotation, tgt: Target) -> dict:
     cds = cds[seqid.map(same).to_numpy(dtype=bool)].reset_index(drop=True)
     if not len(cds):
         return out
-    parent = cds["parent"].fillna("").astype(str) if "parent" in cds else None
-    by_gene = cds["gene"].astype(str) + "\t" + cds["strand"].astype(str)
-    tx = by_gene if parent is None else parent.where(parent != "", by_gene)
+    # the transcript: Parent / transcript_id, else the CDS feature's own ID (GFF3: the lines of
+    # one discontinuous feature share it; two copies of 'insA' without a Parent, as Prokka
+    # writes, are two features, not one CDS with a 'intron' between them), else gene + strand
+    tx = cds["gene"].astype(str) + "\t" + cds["strand"].astype(str)
+    for col in ("id", "parent"):
+        if col in cds:
+            own = cds[col].fillna("").astype(str)
+            tx = own.where(own != "", tx)
     cds = cds.assign(tx_=tx, before_=0, total_=0)
     # only the transcripts whose span reaches the target (a whole-genome annotation has tens of
     # thousands on one chromosome)

@@ -402,3 +402,12 @@ def test_a_mixture_of_stereoisomers_written_as_fragments_has_no_stereo():
     assert standardize_smiles("C/C=C/C.C/C=C\\C") == ("CC=CC", None)  # E + Z
     # the same isomer twice (and a salt of it) keeps its stereo
     assert standardize_smiles("C[C@@H](N)C(=O)O.C[C@@H](N)C(=O)O.Cl")[0] == "C[C@@H](N)C(=O)O"
+
+
+def test_a_racemate_written_as_fragments_keeps_the_double_bond_geometry_its_isomers_share():
+    # both enantiomers are (E): the racemate is the (E)-alkene, its centre unknown (all stereo
+    # was dropped, the (E) too: Tox21's pitavastatin mixture lost its trans double bond)
+    racemate = "C/C=C/[C@H](N)C(=O)O.C/C=C/[C@@H](N)C(=O)O"
+    assert standardize_smiles(racemate) == ("C/C=C/C(N)C(=O)O", None)
+    # isomers that differ in the double bond too keep neither
+    assert standardize_smiles("C/C=C/[C@H](N)C(=O)O.C/C=C\\[C@H](N)C(=O)O")[0] == "CC=CC(N)C(=O)O"

@@ -159,18 +159,32 @@ def choose_parent(mol) -> tuple[object, str]:
 def _without_mixed_stereo(parent, frags: Sequence):
     """`parent` without stereo when another fragment is a stereoisomer of it: a racemate or a
     mixture of isomers written fragment by fragment ('C[C@@H](N)C(=O)O.C[C@H](N)C(=O)O', as
-    AqSolDB writes some) is the constitution, not the one isomer the size rule picked."""
+    AqSolDB writes some) is the constitution, not the one isomer the size rule picked. When the
+    isomers differ only at stereocentres, the double-bond geometry they share is kept (the
+    racemate of an (E)-alkene stays (E))."""
     from rdkit import Chem
 
     flat = Chem.MolToSmiles(parent, isomericSmiles=False)
     isomeric = Chem.MolToSmiles(parent)
-    if not any(
-        Chem.MolToSmiles(f, isomericSmiles=False) == flat and Chem.MolToSmiles(f) != isomeric
-        for f in frags
-    ):
+    isomers = [f for f in frags if Chem.MolToSmiles(f, isomericSmiles=False) == flat]
+    if all(Chem.MolToSmiles(f) == isomeric for f in isomers):
         return parent
+    out = _without_centres(parent)
+    if len({Chem.MolToSmiles(_without_centres(f)) for f in isomers}) == 1:
+        return out  # the isomers differ at stereocentres only
     out = Chem.Mol(parent)
     Chem.RemoveStereochemistry(out)
+    return out
+
+
+def _without_centres(mol):
+    """`mol` without tetrahedral stereo tags (double-bond stereo kept)."""
+    from rdkit import Chem
+
+    out = Chem.Mol(mol)
+    for atom in out.GetAtoms():
+        atom.SetChiralTag(Chem.ChiralType.CHI_UNSPECIFIED)
+    Chem.AssignStereochemistry(out, cleanIt=True, force=True)
     return out
 
 

@@ -19,10 +19,13 @@ def _counts(smiles: str) -> dict[str, int]:
     ("smiles", "expected"),
     [
         ("CC(=O)O", {"carboxylic_acid": 1, "acids": 1, "net_charge": -1}),
-        ("c1ccccc1-c1nn[nH]n1", {"tetrazole": 1, "imidazole_like_n": 1, "acids": 1,
-                                 "net_charge": -1}),  # 2H tautomer
-        ("c1ccccc1-c1n[nH]nn1", {"tetrazole": 1, "imidazole_like_n": 1, "acids": 1,
-                                 "net_charge": -1}),  # 1H tautomer
+        ("c1ccccc1-c1nn[nH]n1", {"tetrazole": 1, "acids": 1, "net_charge": -1}),  # 2H tautomer
+        ("c1ccccc1-c1n[nH]nn1", {"tetrazole": 1, "acids": 1, "net_charge": -1}),  # 1H: an acid
+        ("c1c[nH]cn1", {"imidazole_like_n": 1}),  # an azole N is a weak base
+        ("c1ccccc1S(=O)(=O)O", {"sulfonic_phosphoric_acid": 1, "acids": 1,
+                                "net_charge": -1}),  # one acidic OH, not one per S=O
+        ("COS(=O)(=O)[O-]", {"sulfonic_phosphoric_acid": 1, "negative_charge": 1, "acids": 1,
+                             "net_charge": -1}),
         ("CCN(CC)CC", {"aliphatic_amine": 1, "bases": 1, "net_charge": 1}),
         ("C1CCNCC1", {"aliphatic_amine": 1, "bases": 1, "net_charge": 1}),
         ("NC(=N)N", {"amidine_guanidine": 1, "bases": 1, "net_charge": 1}),  # once, not per NH2

@@ -43,6 +43,7 @@ import pandas as pd
 import pytest
 import typer.main
 import typer.testing
+from cli_verbs import cli_verbs
 from typer.testing import CliRunner
 
 from helixforge.cli.app import app
@@ -58,18 +59,7 @@ def _dna(n: int, seed: int) -> str:
 # ---------------------------------------------------------------- the walk
 
 
-def _verbs():
-    def walk(cmd, path):
-        if hasattr(cmd, "commands"):
-            for name, sub in sorted(cmd.commands.items()):
-                yield from walk(sub, [*path, name])
-        else:
-            yield " ".join(path), cmd
-
-    yield from walk(typer.main.get_command(app), [])
-
-
-VERBS = dict(_verbs())
+VERBS = cli_verbs()
 
 # Parameter names / help words that say "this names a file or directory to read".
 _FILE_WORDS = re.compile(

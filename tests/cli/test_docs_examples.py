@@ -44,12 +44,17 @@ def _examples() -> list[tuple[str, int, str]]:
                 found.append((path.relative_to(ROOT).as_posix(), start + 1, text))
             elif not in_code:
                 for span in re.findall(r"`(helix [^`]+)`", line):
-                    found.append((path.relative_to(ROOT).as_posix(), i + 1, span))
+                    found.append((path.relative_to(ROOT).as_posix(), i + 1, INLINE + span))
             i += 1
     return found
 
 
+# marks an inline `helix …` span: prose may name a verb and an option without a value
+INLINE = "inline: "
+
+
 def _tokens(command: str) -> list[str]:
+    command = command.removeprefix(INLINE)
     # shell comments, pipes and redirections end the helix part of the line
     words = shlex.split(command, comments=True)
     out = []
@@ -88,6 +93,7 @@ def _option_names(cmd) -> set[str]:
 
 
 EXAMPLES = _examples()
+FULL_EXAMPLES = [e for e in EXAMPLES if not e[2].startswith(INLINE)]
 
 
 def test_the_docs_have_examples_to_check():
@@ -118,7 +124,7 @@ def _is_synopsis(tokens: list[str]) -> bool:
     return any("[" in t or "|" in t or re.fullmatch(r"[A-Z][A-Z_]*", t) for t in tokens)
 
 
-@pytest.mark.parametrize(("where", "line", "command"), EXAMPLES, ids=lambda v: str(v)[:60])
+@pytest.mark.parametrize(("where", "line", "command"), FULL_EXAMPLES, ids=lambda v: str(v)[:60])
 def test_example_parses_its_arguments_and_choices(where, line, command):
     """Too many positional arguments or a value outside an option's choices is caught; files
     that do not exist here and required options left out of a short example are not."""

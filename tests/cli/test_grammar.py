@@ -9,9 +9,7 @@ import typing
 from pathlib import Path
 
 import pytest
-import typer.main
-
-from helixforge.cli.app import app
+from cli_verbs import cli_verbs
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -46,18 +44,7 @@ POSITIVE = {
 }
 
 
-def _verbs():
-    def walk(cmd, path):
-        if hasattr(cmd, "commands"):
-            for name, sub in sorted(cmd.commands.items()):
-                yield from walk(sub, [*path, name])
-        else:
-            yield " ".join(path), cmd
-
-    yield from walk(typer.main.get_command(app), [])
-
-
-VERBS = dict(_verbs())
+VERBS = cli_verbs()
 
 
 def _options(cmd):

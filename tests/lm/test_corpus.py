@@ -213,3 +213,7 @@ def test_a_genome_with_latin1_in_a_header_description_is_read_as_genome_reads_it
     f.write_bytes(b">chr1 E. coli souche \xe9tudi\xe9e\n" + bases.encode() + b"\n")
     c = FastaCorpus(f, window=100)
     assert c.n_bases == 600
+    # in a sequence line the same byte is not a base: refused, naming the line
+    f.write_bytes(b">chr1\n" + bases[:300].encode() + b"\xe9\n" + bases[300:].encode() + b"\n")
+    with pytest.raises(InputError, match="line 2"):
+        FastaCorpus(f, window=100)

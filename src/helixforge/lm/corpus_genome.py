@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from helixforge.core.errors import ConfigError, EmptyInputError, InputError
-from helixforge.core.io import open_text
+from helixforge.core.io import convert_command, open_text
 from helixforge.lm.alphabet import reverse_complement
 
 _ORGANELLE = re.compile(
@@ -133,7 +133,7 @@ class FastaCorpus:
         records: list[tuple[str, np.ndarray]] = []
         name, chunks = None, []
         # 'replace': a Latin-1 byte in a '>' description is only shown (Genome and
-        # fasta_records read it so); in a sequence line it is a non-ACGT base, N (_pack)
+        # fasta_records read it so); in a sequence line it is refused, as Genome refuses it
         with open_text(self.path, newline=None, errors="replace") as fh:
             for lineno, line in enumerate(fh, start=1):
                 if line.startswith(">"):
@@ -146,6 +146,13 @@ class FastaCorpus:
                         [],
                     )
                 elif name is not None:
+                    if "\ufffd" in line:
+                        raise InputError(
+                            f"{self.path}, line {lineno}: a sequence line holds a byte that is "
+                            "not UTF-8 text (not a base)",
+                            hint="fix or remove that line; if the file is in another encoding, "
+                            f"convert it first: {convert_command(Path(self.path).name, 'cp1252')}",
+                        )
                     chunks.append(line.strip())
                 elif line.strip():
                     raise InputError(

@@ -549,13 +549,12 @@ def _stage_times(panel, smiles: list[str]) -> dict[str, float]:
     out["featurize"] = clock() - t
     t = clock()
     Xs = csr_matrix(X)
-    widths = getattr(panel, "_widths", {})  # endpoints that read the leading columns only
-    leading = {X.shape[1]: Xs}
-    for name in panel.model_endpoints:
-        width = widths.get(name, X.shape[1])
-        if width not in leading:
-            leading[width] = Xs[:, :width]
-        panel._models[name][0].predict(leading[width], num_threads=1)
+    if hasattr(panel, "model_inputs"):  # endpoints may read the leading columns only
+        for _, booster, _, Xn in panel.model_inputs(Xs):
+            booster.predict(Xn, num_threads=1)
+    else:  # `--src` of a checkout from before per-endpoint specs
+        for name in panel.model_endpoints:
+            panel._models[name][0].predict(Xs, num_threads=1)
     out["lightgbm"] = clock() - t
     t = clock()
     physchem_matrix(mols, X[:, panel.feature_spec.names().index("CrippenLogP")])

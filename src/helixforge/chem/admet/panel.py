@@ -155,6 +155,17 @@ class ADMETPanel:
         out[MANIFEST] = "v1"
         return out
 
+    def model_inputs(self, Xs):
+        """(endpoint, booster, meta, its columns of `Xs`) per model: the leading columns for an
+        endpoint with fewer feature blocks than the shared row (one slice per width)."""
+        leading = {Xs.shape[1]: Xs}
+        for n in self.model_endpoints:
+            booster, meta = self._models[n]
+            width = self._widths[n]
+            if width not in leading:
+                leading[width] = Xs[:, :width]
+            yield n, booster, meta, leading[width]
+
     # ------------------------------------------------------------------ prediction
     def predict_features(self, X: np.ndarray, mols: Sequence | None = None) -> pd.DataFrame:
         """Panel columns from feature rows computed with `feature_spec` (and the parsed
@@ -188,13 +199,8 @@ class ADMETPanel:
         from scipy.sparse import csr_matrix
 
         Xs = csr_matrix(X) if len(X) else X
-        leading = {X.shape[1]: Xs}  # width → the leading columns (endpoints with fewer blocks)
-        for n in self.model_endpoints:
-            booster, meta = self._models[n]
-            width = self._widths[n]
-            if width not in leading:
-                leading[width] = Xs[:, :width]
-            p = booster.predict(leading[width], num_threads=self.n_threads)
+        for n, booster, meta, Xn in self.model_inputs(Xs):
+            p = booster.predict(Xn, num_threads=self.n_threads)
             p = np.asarray(p, dtype=np.float64)
             values[n] = 10.0**p if meta.get("log_target") else p
             if n in PHYSICAL_RANGE:  # boosting overshoots its labels' range (ppbr_az: 103 %)

@@ -62,6 +62,51 @@ def test_read_fastq(tmp_path):
     assert [(r.id, r.seq, r.quality) for r in recs] == [("r1", "ACGT", "IIII"), ("r2", "GG", "II")]
 
 
+@pytest.mark.parametrize("name", ["reads.fq", "reads.fq.gz", "reads.txt"])
+def test_a_latin1_byte_in_a_fastq_title_is_only_shown(tmp_path, name):
+    """An '@' title written by a Latin-1 tool ('caf\\xe9' for 'café') refused the whole file
+    as not UTF-8; a FASTA '>' description with that byte was read. The title keeps a U+FFFD,
+    the id before it is intact, and a .txt FASTQ is still recognised by its '@' line."""
+    from helixforge.dna.io import read_sequences
+
+    body = b"@r1 caf\xe9 sample\nACGT\n+r1 caf\xe9\nIIII\n@r2\nGG\n+\nII\n"
+    path = tmp_path / name
+    path.write_bytes(gzip.compress(body) if name.endswith(".gz") else body)
+    recs = list(read_sequences(path))
+    assert [(r.id, r.seq, r.quality, r.line) for r in recs] == [
+        ("r1", "ACGT", "IIII", 1),
+        ("r2", "GG", "II", 5),
+    ]
+    assert recs[0].description == "r1 caf\ufffd sample"
+
+
+@pytest.mark.parametrize(
+    ("record", "line", "column", "words"),
+    [
+        (b"@r2\nAC\xe9T\n+\nIIII\n", 6, "sequence", "line 6 (sequence) holds a byte that is not UTF-8"),
+        (b"@r2\nACGT\n+\nII\xe9I\n", 8, "quality", "line 8 (quality) holds a byte that is not UTF-8"),
+        (b"@r2\nACGT\n+\nII I\n", 8, "quality", "line 8: quality character ' ' at position 3 is not Phred+33"),
+    ],
+)  # fmt: skip
+def test_a_bad_byte_in_a_fastq_sequence_or_quality_line_names_that_line(
+    tmp_path, record, line, column, words
+):
+    """Sequence and quality lines stay strict: a byte that is not UTF-8 (or a quality
+    character outside Phred+33) is that record's fault, named by its line; with an errors
+    table the record is a row there and the other records are read."""
+    path = tmp_path / "reads.fq"
+    path.write_bytes(b"@r1\nACGT\n+\nIIII\n" + record + b"@r3\nGG\n+\nII\n")
+    with pytest.raises(
+        InputError, match=re.escape(f"reads.fq, line 5: malformed FASTQ record: {words}")
+    ):
+        list(read_fastq(path))
+    errors = RowErrors(path)
+    assert [r.id for r in read_fastq(path, errors)] == ["r1", "r3"]
+    (err,) = errors.items
+    assert (err.row, err.column, err.value) == (5, column, "@r2")
+    assert words in err.reason
+
+
 def test_clean_sequence_policies():
     assert clean_sequence("acgtn") == "ACGTN"
     with pytest.raises(InputError, match="position 3"):

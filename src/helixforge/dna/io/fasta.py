@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import gzip
 import os
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from helixforge.core.errors import EmptyInputError, InputError
-from helixforge.core.io import fasta_records, open_text
+from helixforge.core.io import convert_command, fasta_records, open_text
 from helixforge.lm.inputs import as_path
 
 FASTA_SUFFIXES = (".fa", ".fasta", ".fna", ".ffn", ".frn", ".faa", ".fas", ".mfa")
@@ -80,19 +81,24 @@ def read_fastq(path: str | os.PathLike, errors=None) -> Iterator[SeqRecord]:
     """Yield FASTQ records (plain or gzip), four lines each: '@title', sequence, '+…', quality.
 
     A malformed record (no '@' header, no '+' line, a quality string of another length than
-    the sequence, a file cut inside a record) is an `InputError` naming its line — or, with
-    `errors` (a `RowErrors`), an errors-table row (line, the header) and the reading goes on,
-    so one bad record never stops a job. Blank lines between records are skipped."""
+    the sequence or holding a character outside Phred+33 '!'..'~', a byte that is not UTF-8
+    in its sequence or quality line, a file cut inside a record) is an `InputError` naming
+    its line — or, with `errors` (a `RowErrors`), an errors-table row (line, the header) and
+    the reading goes on, so one bad record never stops a job. Blank lines between records
+    are skipped. A byte that is not UTF-8 in an '@' title (a Latin-1 'é' in a sample
+    description) is only shown, as U+FFFD, as in a FASTA '>' line (`core.io.fasta_records`)."""
     p = as_path(path, "path")
     n = 0
-    with open_text(p) as fh:
+    # 'replace': a Latin-1 byte in an '@' title is only shown; in a sequence or quality line
+    # it becomes U+FFFD, which _fastq_problem refuses naming that line
+    with open_text(p, errors="replace") as fh:
         lines = ((i, raw.rstrip("\r\n")) for i, raw in enumerate(fh, start=1))
         for line, head in lines:
             head = head.lstrip("\ufeff") if line == 1 else head
             if not head.strip():
                 continue
             body = [next(lines, (None, None)) for _ in range(3)]
-            problem = _fastq_problem(head, [b for _, b in body])
+            problem = _fastq_problem(head, [b for _, b in body], [i for i, _ in body])
             if problem is None:
                 seq, qual = body[0][1], body[2][1]
                 title = head[1:]
@@ -101,9 +107,16 @@ def read_fastq(path: str | os.PathLike, errors=None) -> Iterator[SeqRecord]:
                 n += 1
                 continue
             if errors is None:
+                hint = _FASTQ_HINT
+                if "not UTF-8" in problem:
+                    hint = (
+                        "fix or remove that record; if the file is in another encoding, "
+                        f"convert it first: {convert_command(p.name, 'cp1252')}"
+                    )
                 raise InputError(f"{p}, line {line}: malformed FASTQ record: {problem}",
-                                 hint=_FASTQ_HINT)  # fmt: skip
-            errors.add(line, "sequence", head[:80], f"malformed FASTQ record: {problem}")
+                                 hint=hint)  # fmt: skip
+            column = "quality" if "quality" in problem else "sequence"
+            errors.add(line, column, head[:80], f"malformed FASTQ record: {problem}")
     if n == 0 and (errors is None or not len(errors)):
         raise EmptyInputError(f"{p}: no FASTQ records found")
 
@@ -114,17 +127,37 @@ _FASTQ_HINT = (
 )
 
 
-def _fastq_problem(head: str, body: list[str | None]) -> str | None:
-    """What is wrong with one 4-line FASTQ record (None: nothing)."""
+_PHRED33 = re.compile(r"[^!-~]")  # a quality character is printable ASCII '!' (0) .. '~' (93)
+
+
+def _fastq_problem(
+    head: str, body: list[str | None], lines: list[int | None] | None = None
+) -> str | None:
+    """What is wrong with one 4-line FASTQ record (None: nothing). `lines`: the file lines of
+    the sequence, '+' and quality lines, named when one of them holds a bad byte."""
     seq, plus, qual = body
+    seq_line, _, qual_line = lines or (None, None, None)
     if not head.startswith("@"):
         return f"the header {head[:40]!r} does not start with '@'"
     if qual is None:
         return "the file ends inside the record"
     if not plus.startswith("+"):
         return f"the third line {plus[:40]!r} does not start with '+'"
+    for what, text, at in (("sequence", seq, seq_line), ("quality", qual, qual_line)):
+        if "\ufffd" in text:  # open_text(errors="replace") put it for a byte that is not UTF-8
+            where = f"line {at}" if at else f"its {what} line"
+            return (
+                f"{where} ({what}) holds a byte that is not UTF-8 text at character "
+                f"{text.index(chr(0xFFFD)) + 1}"
+            )
     if len(qual) != len(seq):
         return f"{len(seq)} bases but {len(qual)} quality characters"
+    if bad := _PHRED33.search(qual):
+        where = f"line {qual_line}" if qual_line else "the quality line"
+        return (
+            f"{where}: quality character {bad.group()!r} at position {bad.start() + 1} is not "
+            "Phred+33 (printable ASCII '!' to '~')"
+        )
     return None
 
 
@@ -142,7 +175,8 @@ def starts_like_fastq(path: str | os.PathLike) -> bool:
     if not p.is_file():
         return False
     try:
-        with open_text(p) as fh:
+        # 'replace': a Latin-1 byte in the first '@' title must not hide that it is FASTQ
+        with open_text(p, errors="replace") as fh:
             for raw in fh:
                 if raw.strip("\ufeff \t\r\n"):
                     return raw.lstrip("\ufeff").startswith("@")

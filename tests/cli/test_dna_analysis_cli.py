@@ -305,3 +305,32 @@ def test_interpret_takes_predicts_iupac_option(run_dir, files, tmp_path):
     res = runner.invoke(app, [*base, "--iupac", "N", "--out", str(tmp_path / "i2")])
     assert res.exit_code == 0, res.output
     assert "4 sequences" in res.output and "0 rejected" in res.output
+
+
+def test_interpret_skips_an_unusable_matrix_of_the_motif_file_as_motifs_scan_does(
+    run_dir, files, tmp_path
+):
+    """One bad matrix (a value that is not a number) refused the whole --motifs file in
+    `dna interpret`, while `dna motifs scan` skipped it: now it is skipped here too, recorded
+    in errors.csv (line, id, why) and named in the summary with that file's path."""
+    _, fg, _, motifs = files
+    mixed = tmp_path / "mixed.transfac"
+    bad = "AC T0002.1\nXX\nID BROKEN\nXX\nPO\tA\tC\tG\tT\n01\t1\tabc\t1\t1\nXX\n//\n"
+    mixed.write_text(motifs.read_text() + bad)
+    out = tmp_path / "interp"
+    res = runner.invoke(app, ["dna", "interpret", str(run_dir), str(fg), "--method", "ism",
+                              "--motifs", str(mixed), "--max-sequences", "4", "--device", "cpu",
+                              "--out", str(out)])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    assert f"1 motif(s) of {mixed} have no usable matrix and were skipped" in res.output
+    assert str(out / "errors.csv") in res.output
+    errors = pd.read_csv(out / "errors.csv")
+    line = len(motifs.read_text().splitlines()) + 1  # the bad record's 'AC' line
+    assert errors[["row", "column", "value"]].values.tolist() == [[line, "matrix", "T0002.1"]]
+    assert "not convert" in errors["reason"].iloc[0]
+    only_bad = tmp_path / "bad.transfac"
+    only_bad.write_text(bad)
+    res = runner.invoke(app, ["dna", "interpret", str(run_dir), str(fg), "--method", "ism",
+                              "--motifs", str(only_bad), "--device", "cpu",
+                              "--out", str(tmp_path / "i2")])  # fmt: skip
+    assert res.exit_code == 2 and "bad.transfac" in res.output, res.output

@@ -190,6 +190,40 @@ def test_interpret_writes_attributions_seqlets_and_report(tmp_path, make_detecto
     assert (seqlets["cluster"] == 1).sum() >= 10 and seqlets["best_match"].iloc[0] == "T1"
 
 
+@pytest.mark.parametrize(
+    ("name", "bad", "line"),
+    [
+        ("m.jaspar", ">MA9.1 BAD\nA [ 1 -2 ]\nC [ 1 2 ]\nG [ 1 2 ]\nT [ 1 2 ]\n", 6),
+        ("m.meme", "MOTIF MA9.1 BAD\nletter-probability matrix: alength= 4 w= 1\n0.2 x 0.4 0.4\n", 8),
+    ],
+)  # fmt: skip
+def test_one_unusable_matrix_of_the_motif_file_is_skipped_and_recorded(
+    tmp_path, make_detector, name, bad, line
+):
+    """`dna interpret` refused the whole motif file for one bad matrix where `dna motifs scan`
+    skipped it; it now goes to errors.csv (line, id, reason) and the others are matched."""
+    good = {
+        "m.jaspar": ">T1.1 GATA\nA [ 1 1 1 20 1 20 20 1 ]\nC [ 1 1 1 1 1 1 1 20 ]\n"
+        "G [ 1 20 1 1 1 1 1 1 ]\nT [ 20 1 20 1 1 1 1 1 ]\n",
+        "m.meme": "MEME version 4\n\nMOTIF T1.1 GATA\nletter-probability matrix: alength= 4 w= 2\n"
+        "0.1 0.1 0.1 0.7\n0.1 0.1 0.7 0.1\n\n",
+    }[name]
+    motif_file = tmp_path / name
+    motif_file.write_text(good + bad)
+    fa = tmp_path / "pos.fa"
+    fa.write_text("".join(f">s{i}\n{s}\n" for i, s in enumerate(planted(12, seed=3))))
+    summary = interpret(
+        make_detector(), fa, tmp_path / "out", method="ism", window=8,
+        motif_options={"motif_file": motif_file},
+    )  # fmt: skip
+    assert summary["motifs_skipped"] == 1 and summary["errors"] == 0
+    assert summary["errors_path"] == str(tmp_path / "out" / "errors.csv")
+    assert summary["clusters"][0]["best_match"] == "T1.1"
+    errors = pd.read_csv(tmp_path / "out" / "errors.csv")
+    assert errors[["row", "column", "value"]].values.tolist() == [[line, "matrix", "MA9.1"]]
+    assert errors["reason"].iloc[0].endswith("the motif is skipped")
+
+
 def test_report_does_not_call_a_non_significant_match_best(tmp_path, make_detector):
     from helixforge.dna.interpret import match_title
 

@@ -463,6 +463,12 @@ _ONE_GOOD_ONE_EMPTY = {
     "letter-probability matrix: alength= 4 w= 2\n0.1 0.7 0.1 0.1\n0.7 0.1\n\n"
     "MOTIF MA0001.3 AGL3\n"
     "letter-probability matrix: alength= 4 w= 2\n0.1 0.7 0.1 0.1\n0.7 0.1 0.1 0.1\n",
+    # a value that is not a number: Biopython's parser refused the whole file for it
+    "word.meme": "MEME version 4\n\nMOTIF MA0001.3 AGL3\n"
+    "letter-probability matrix: alength= 4 w= 2\n0.1 0.7 0.1 0.1\n0.7 0.1 0.1 0.1\n\n"
+    "MOTIF MA9999.1 WORD\nletter-probability matrix: alength= 4 w= 1\n0.1 0.7 n/a 0.1\n",
+    "word.transfac": "AC MA9999.1\nXX\nID WORD\nXX\nPO\tA\tC\tG\tT\n01\t0\tabc\t0\t3\nXX\n//\n"
+    "AC MA0001.3\nXX\nID AGL3\nXX\nPO\tA\tC\tG\tT\n01\t0\t92\t0\t3\n02\t82\t1\t2\t10\nXX\n//\n",
 }
 
 

@@ -92,6 +92,14 @@ def interpret_cmd(
         f"{summary['errors']} rejected → {out_dir}/report.html",
         stderr=False,
     )
+    if summary.get("errors"):
+        say(f"{summary['errors']} record(s) rejected → {summary['errors_path']}", "yellow")
+    if summary.get("motifs_skipped"):
+        say(
+            f"{summary['motifs_skipped']} motif(s) of {motifs_file} have no usable matrix and "
+            f"were skipped → {summary['errors_path']}",
+            "yellow",
+        )
 
 
 @handle_errors

@@ -61,7 +61,10 @@ def interpret(
     cluster, and for the `match_seqlets` strongest its own closest database motif with p and q),
     clusters.tsv, errors.csv and report.html. A database motif counts as a match only when its
     q-value is ≤ `match_qvalue`; otherwise the report says "no significant match (best q = …)".
-    `motifs` default to `resolve_motifs(**motif_options)` (JASPAR 2024 CORE vertebrates).
+    `motifs` default to `resolve_motifs(**motif_options)` (JASPAR 2024 CORE vertebrates); a
+    matrix of a motif file that cannot be used (a negative count, rows of unequal length, …)
+    is skipped and recorded in errors.csv (its line, its id, why) as `helix dna motifs scan`
+    does, and the others are matched; only a file with no usable matrix is refused.
     `iupac` is `helix dna predict`'s rule (`dna.reader.model_sequence`): 'error' sends a
     record with an ambiguity code (R, Y, …) to errors.csv, 'n' reads the codes as N, 'keep'
     keeps them (the one-hot encoding reads them as N). Returns a summary dict.
@@ -115,16 +118,23 @@ def interpret(
         raise NoUsableRowsError(f"{fasta}: no sequence can be interpreted", hint=errors.summary())
     not_asked = recs[max_sequences:] if max_sequences else []
     recs = recs[:max_sequences] if max_sequences else recs
-    db = MotifDatabase(motifs if motifs is not None else resolve_motifs(**(motif_options or {})))
+    options = dict(motif_options or {})
+    motif_errors = RowErrors(options.get("motif_file"))  # unusable matrices: skipped, recorded
+    db = MotifDatabase(
+        motifs if motifs is not None else resolve_motifs(**options, errors=motif_errors)
+    )
+    rejected = len(errors)
+    errors.extend(motif_errors)
     with staging_dir(out, keep_on_error=False) as stage:
         errors.write(stage / "errors.csv")
         summary, plot = _interpret_into(
             stage, model, recs, method, target, window, match_seqlets, batch_size, db, match_qvalue
         )
         summary.update(
-            records=n_in, errors=len(errors), not_interpreted=len(not_asked), out=str(out)
-        )
-        interpretation_report(stage, method, *plot, n_errors=len(errors), threshold=match_qvalue)
+            records=n_in, errors=rejected, not_interpreted=len(not_asked), out=str(out),
+            motifs_skipped=len(motif_errors), errors_path=str(Path(out) / "errors.csv"),
+        )  # fmt: skip
+        interpretation_report(stage, method, *plot, n_errors=rejected, threshold=match_qvalue)
     return summary
 
 

@@ -132,12 +132,8 @@ def read_motifs(
     widths: list[int] = []  # MEME: each motif's declared w=
     try:
         with open_text(p) as fh:
-            if fmt == "transfac":
-                rec = bio_motifs.parse(fh, "transfac", strict=False)
-            elif fmt == "meme":
-                text = fh.read()
-                rec = bio_motifs.parse(io.StringIO(_complete_meme_header(text)), "minimal")
-                widths = _meme_widths(text)
+            if fmt in ("transfac", "meme"):
+                rec, widths = _parse_blocks(p, fh.read(), fmt, errors)
             elif fmt == "jaspar":
                 rec = _parse_jaspar_records(p, fh.read(), errors)
             elif fmt in {"pfm", "sites"}:
@@ -160,7 +156,7 @@ def read_motifs(
     motifs, skipped = [], 0
     for k, m in enumerate(rec):
         try:
-            if k < len(widths):
+            if k < len(widths) and widths[k] is not None:
                 _check_meme_width(p, m, widths[k])
             motifs.append(motif_from_biopython(m, p.name))
         except InputError as exc:
@@ -188,6 +184,91 @@ def read_motifs(
             )
         seen[m.id] = i
     return motifs
+
+
+def _motif_blocks(text: str, fmt: str) -> tuple[str, list[tuple[int, str]]]:
+    """(header, [(1-based line, text) of each motif]) of a TRANSFAC or MEME text. TRANSFAC: a
+    record ends at its '//' line (no header); MEME: the lines before the first 'MOTIF' line are
+    the header every motif is read with, and each motif runs to the next 'MOTIF' line."""
+    lines = text.splitlines(keepends=True)
+    blocks: list[tuple[int, str]] = []
+    if fmt == "meme":
+        starts = [i for i, t in enumerate(lines) if t.startswith("MOTIF")]
+        if not starts:
+            return text, []
+        ends = [*starts[1:], len(lines)]
+        return "".join(lines[: starts[0]]), [
+            (i + 1, "".join(lines[i:j])) for i, j in zip(starts, ends)
+        ]
+    first = 0
+    for i, t in enumerate(lines):
+        if t.startswith("//"):
+            blocks.append((first + 1, "".join(lines[first : i + 1])))
+            first = i + 1
+    if any(t.strip() for t in lines[first:]):  # a last record without its '//'
+        blocks.append((first + 1, "".join(lines[first:])))
+    # a record's line is its first line that is not blank or 'XX'
+    out = []
+    for start, block in blocks:
+        offset = next(
+            (k for k, t in enumerate(block.splitlines()) if t.strip() not in ("", "XX")), 0
+        )
+        out.append((start + offset, block))
+    return "", out
+
+
+def _block_id(block: str) -> str:
+    """The id a TRANSFAC ('AC'/'ID' line) or MEME ('MOTIF id') block gives its motif."""
+    m = re.search(r"^(?:MOTIF|AC|ID)\s+(\S+)", block, re.M)
+    return m.group(1) if m else ""
+
+
+def _parse_blocks(p: Path, text: str, fmt: str, errors: RowErrors | None) -> tuple[list, list]:
+    """Bio.motifs motifs of a TRANSFAC or MEME `text`, and each one's declared MEME width (None
+    when not known), parsed one motif at a time: a matrix Biopython cannot read (a value that
+    is not a number) refused the whole file; it is an `InputError` naming its line, or with
+    `errors` a row there and the others are read. When no motif at all can be parsed the file
+    as a whole is not of that format (a CSV named .transfac): one error says so."""
+    from Bio import motifs as bio_motifs
+
+    header, blocks = _motif_blocks(text, fmt)
+    if not blocks:  # no MOTIF line / no record: let Biopython say what it makes of it
+        blocks = [(1, text)]
+        header = ""
+    parsed: list = []
+    widths: list[int | None] = []
+    failed: list[tuple[int, str, BaseException]] = []
+    for line, block in blocks:
+        try:
+            if fmt == "meme":
+                got = list(
+                    bio_motifs.parse(io.StringIO(_complete_meme_header(header + block)), "minimal")
+                )
+                w = _meme_widths(block)
+                widths += [*w, *[None] * (len(got) - len(w))][: len(got)]
+            else:
+                got = list(bio_motifs.parse(io.StringIO(block), "transfac", strict=False))
+                widths += [None] * len(got)
+            parsed += got
+        except Exception as exc:  # noqa: BLE001 - Biopython raises ValueError, NameError, …
+            failed.append((line, _block_id(block), exc))
+    if failed and not parsed:
+        line, mid, exc = failed[0]
+        motif = f", line {line} (motif {mid!r})" if mid and len(blocks) > 1 else ""
+        raise InputError(
+            f"{p}: could not be read as {fmt.upper()} motifs{motif}: {exc}",
+            hint="check that the file is a complete motif file of that format (TRANSFAC, "
+            "JASPAR, PFM or MEME, as its suffix says)",
+        )
+    for line, mid, exc in failed:
+        why = f"motif {mid!r} could not be read as {fmt.upper()}: {exc}"
+        if errors is None:
+            raise InputError(
+                f"{p}, line {line}: {why}",
+                hint="each matrix row holds four numbers (A C G T); fix or remove that motif",
+            )
+        errors.add(line, "matrix", mid, f"{why}; the motif is skipped")
+    return parsed, widths
 
 
 def _parse_jaspar_records(p: Path, text: str, errors: RowErrors | None) -> list:

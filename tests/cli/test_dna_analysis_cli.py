@@ -334,3 +334,29 @@ def test_interpret_skips_an_unusable_matrix_of_the_motif_file_as_motifs_scan_doe
                               "--motifs", str(only_bad), "--device", "cpu",
                               "--out", str(tmp_path / "i2")])  # fmt: skip
     assert res.exit_code == 2 and "bad.transfac" in res.output, res.output
+
+
+def test_motifs_scan_and_enrich_name_the_errors_table_when_records_are_rejected(files, tmp_path):
+    """enrich said nothing of rejected records, and when every record of an input was
+    rejected neither verb named the errors table it had just written (chem verbs do)."""
+    _, fg, bg, motifs = files
+    mixed = tmp_path / "mixed.fa"
+    mixed.write_text(fg.read_text() + ">bad1\nACGT!!ACGT\n>empty\n\n")
+    out = tmp_path / "enrich.tsv"
+    res = runner.invoke(app, ["dna", "motifs", "enrich", str(mixed), str(bg), "--motifs",
+                              str(motifs), "-o", str(out), "--quiet"])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    assert f"2 record(s) rejected → {tmp_path / 'enrich.errors.csv'}" in res.output
+    assert pd.read_csv(tmp_path / "enrich.errors.csv")["row"].tolist() == [41, 43]
+    all_bad = tmp_path / "all_bad.fa"
+    all_bad.write_text(">bad1\nACGT!!ACGT\n>empty\n\n")
+    for argv, table in (
+        (["scan", str(all_bad)], "hits.errors.csv"),
+        (["enrich", str(fg), str(all_bad)], "enrich2.errors.csv"),
+    ):
+        dest = tmp_path / table.replace(".errors.csv", ".tsv")
+        res = runner.invoke(app, ["dna", "motifs", *argv, "--motifs", str(motifs), "-o",
+                                  str(dest)])  # fmt: skip
+        assert res.exit_code == 2, res.output
+        assert f"see {tmp_path / table} for the reason of each record" in res.output
+        assert (tmp_path / table).exists()

@@ -207,6 +207,10 @@ def enrich_cmd(
     if not quiet:
         say(table.head(top).to_string(index=False), stderr=False)
     say(f"→ {out_path}", stderr=False)
+    if table.attrs.get("rejected"):
+        say(
+            f"{table.attrs['rejected']} record(s) rejected → {table.attrs['errors_path']}", "yellow"
+        )
     _say_motifs_skipped(table, motifs_file)
 
 

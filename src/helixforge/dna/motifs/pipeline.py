@@ -74,10 +74,10 @@ def scan_fasta(
             errors=errors,
             quiet=quiet,
         )
-    except NoUsableRowsError:
+    except NoUsableRowsError as exc:
         errors.extend(motif_errors)
         errors.write(errors_path(out))  # says why every record was rejected
-        raise
+        raise _naming_errors_table(exc, errors_path(out)) from None
     rejected = len(errors)
     errors.extend(motif_errors)
     errors.write(errors_path(out))
@@ -118,14 +118,24 @@ def enrich_fasta(
         table = enrich(
             foreground, background, motifs, pvalue=pvalue, errors=fg_err, bg_errors=bg_err
         )
-    except NoUsableRowsError:
+    except NoUsableRowsError as exc:
         fg_err.extend(bg_err)
         fg_err.extend(motif_errors)
         fg_err.write(errors_path(out))  # says why every record was rejected
-        raise
+        raise _naming_errors_table(exc, errors_path(out)) from None
+    rejected = len(fg_err) + len(bg_err)
     fg_err.extend(bg_err)
     fg_err.extend(motif_errors)
     fg_err.write(errors_path(out))
     write_table(table, out)
-    table.attrs.update(motifs_skipped=len(motif_errors), errors_path=str(errors_path(out)))
+    table.attrs.update(
+        rejected=rejected, motifs_skipped=len(motif_errors), errors_path=str(errors_path(out))
+    )
     return table
+
+
+def _naming_errors_table(exc: NoUsableRowsError, path: Path) -> NoUsableRowsError:
+    """`exc` (every record of an input rejected) with the errors table just written named in
+    its hint: the message listed the first reasons but not where the others are."""
+    hint = f"see {path} for the reason of each record"
+    return NoUsableRowsError(exc.message, hint=f"{hint}:\n{exc.hint}" if exc.hint else hint)

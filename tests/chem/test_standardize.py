@@ -296,15 +296,76 @@ def test_racemic_and_unknown_stereo_groups_are_not_read_as_absolute_configuratio
     # and, written '[C@@H]', the (R) one: two canonical SMILES for one racemate
     racemate = {standardize_smiles(f)[0] for f in ["C[C@H](O)CC |&1:1|", "C[C@@H](O)CC |&1:1|"]}
     assert racemate == {"CCC(C)O"} == {standardize_smiles("C[C@@H](O)CC |o1:1|")[0]}
-    # absolute stereo is kept; a group of several centres keeps their relative configuration,
-    # one canonical SMILES for both ways of writing it
+    # absolute stereo is kept
     assert standardize_smiles("C[C@@H](O)CC |a:1|")[0] == "CC[C@@H](C)O"
-    syn = {
-        standardize_smiles(f)[0]
-        for f in ["C[C@H](O)[C@H](C)CC |&1:1,3|", "C[C@@H](O)[C@@H](C)CC |&1:1,3|"]
-    }
-    anti = standardize_smiles("C[C@@H](O)[C@H](C)CC |&1:1,3|")[0]
-    assert len(syn) == 1 and anti not in syn and "@" in anti
+
+
+# (2S,3R)-threonine, its enantiomer, and the two allo-threonines
+THREONINE = "C[C@@H](O)[C@H](N)C(=O)O"
+PURE_STEREOISOMERS = [
+    THREONINE,
+    "C[C@H](O)[C@@H](N)C(=O)O",
+    "C[C@H](O)[C@H](N)C(=O)O",
+    "C[C@@H](O)[C@@H](N)C(=O)O",
+]
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        THREONINE + " |&1:1,3|",  # racemic threonine
+        "C[C@H](O)[C@@H](N)C(=O)O |&1:1,3|",  # the same racemate, drawn as the other enantiomer
+        THREONINE + " |o1:1,3|",  # one enantiomer, unknown which
+        THREONINE + " |&1:1,&2:3|",  # each centre racemic on its own
+        THREONINE + " |r|",  # ChemAxon: all stereo relative
+        "C[C@@H](O)C(N)C(=O)O |&1:1,3|",  # a group with one centre drawn, one not
+        THREONINE + "." + "C[C@H](O)[C@@H](N)C(=O)O",  # the racemate as two fragments
+    ],
+)
+def test_a_racemate_of_a_molecule_with_several_centres_is_never_one_pure_stereoisomer(written):
+    # a group of several centres was written as the mirror form with the smaller SMILES:
+    # racemic threonine got the canonical SMILES of (2S,3R)-threonine and merged with its rows.
+    # Now its centres are unknown, as a one-centre racemate's are and as an input without tags
+    smi, reason = standardize_smiles(written)
+    pure = {standardize_smiles(s)[0] for s in PURE_STEREOISOMERS}
+    assert reason is None and smi not in pure
+    assert smi == standardize_smiles("CC(O)C(N)C(=O)O")[0] == "CC(O)C(N)C(=O)O"
+
+
+def test_a_partly_racemic_molecule_keeps_only_its_absolute_centres():
+    # three centres, two of them racemic: the absolute one stays, the other two are unknown
+    # (it was the pure diastereomer 'C[C@@H](O)[C@H](N)[C@@H](C)C(=O)O')
+    pure = "C[C@@H](O)[C@H](N)[C@@H](C)C(=O)O"
+    smi = standardize_smiles(pure + " |&1:3,5|")[0]
+    assert smi != standardize_smiles(pure)[0]
+    assert smi == standardize_smiles("C[C@@H](O)C(N)C(C)C(=O)O")[0] == "CC(C(=O)O)C(N)[C@@H](C)O"
+    # one racemic centre beside an absolute one: the same rule, one centre at a time
+    assert standardize_smiles(THREONINE + " |&1:3|")[0] == "C[C@@H](O)C(N)C(=O)O"
+
+
+@pytest.mark.parametrize(
+    ("written", "plain"),
+    [
+        # trans- and cis-1,4-dimethylcyclohexane: no enantiomer to be mixed with
+        ("C[C@H]1CC[C@@H](C)CC1 |&1:1,4|", "C[C@H]1CC[C@@H](C)CC1"),
+        ("C[C@H]1CC[C@H](C)CC1 |o1:1,4|", "C[C@H]1CC[C@H](C)CC1"),
+        ("C[C@H]1CC[C@H](C)CC1 |r|", "C[C@H]1CC[C@H](C)CC1"),
+        # cis-1,2-dimethylcyclohexane and meso-tartaric acid: meso
+        ("C[C@H]1CCCC[C@H]1C |&1:1,6|", "C[C@H]1CCCC[C@H]1C"),
+        ("O[C@@H]([C@@H](O)C(=O)O)C(=O)O |r|", "O[C@@H]([C@@H](O)C(=O)O)C(=O)O"),
+    ],
+)
+def test_a_stereo_group_whose_mirror_image_is_the_same_molecule_keeps_its_tags(written, plain):
+    # '&1' / 'o1' / '|r|' on a meso compound or on cis / trans ring substituents add nothing
+    # (the racemate of an achiral stereoisomer is that stereoisomer): clearing the tags would
+    # merge cis with trans
+    assert standardize_smiles(written)[0] == standardize_smiles(plain)[0]
+    assert "@" in standardize_smiles(written)[0]
+
+
+def test_racemic_trans_1_2_dimethylcyclohexane_is_not_the_meso_cis_isomer():
+    trans = standardize_smiles("C[C@H]1CCCC[C@@H]1C |&1:1,6|")[0]  # chiral: a racemate
+    assert trans == "CC1CCCCC1C" != standardize_smiles("C[C@H]1CCCC[C@H]1C |&1:1,6|")[0]
 
 
 @pytest.mark.parametrize(
@@ -386,10 +447,9 @@ def test_the_cxsmiles_relative_flag_is_not_read_as_absolute_stereo():
     assert {standardize_smiles(f)[0] for f in ["C[C@H](O)CC |r|", "C[C@@H](O)CC |r|"]} == {
         "CCC(C)O"
     }
-    syn = {
-        standardize_smiles(f)[0] for f in ["C[C@H](O)[C@H](C)CC |r|", "C[C@@H](O)[C@@H](C)CC |r|"]
-    }
-    assert len(syn) == 1 and standardize_smiles("C[C@@H](O)[C@H](C)CC |r|")[0] not in syn
+    # several centres: their configuration relative to each other is not an absolute one
+    # (test_a_racemate_of_a_molecule_with_several_centres_is_never_one_pure_stereoisomer)
+    assert standardize_smiles("C[C@H](O)[C@H](C)CC |r|")[0] == "CCC(C)C(C)O"
     # an absolute group keeps its centre
     assert standardize_smiles("C[C@H](O)[C@H](C)CC |a:1,r|")[0] == "CCC(C)[C@H](C)O"
 

@@ -95,3 +95,27 @@ def test_a_split_column_keeps_the_users_spelling_and_still_matches_any_case(
     assert pred["Set"].tolist() == df["Set"].tolist()
     assert pred["split"].tolist() == ["train"] * 100 + ["valid"] * 14 + ["test"] * 14
     assert run.metrics["test"]["logp_like"]["n"] == 14
+
+
+def test_a_racemate_of_a_molecule_with_several_centres_keeps_its_labels_apart_from_each_enantiomer():
+    """Racemic threonine written with CXSMILES enhanced stereo ('|&1:1,3|') was standardized
+    to (2S,3R)-threonine, so its label was averaged into that enantiomer's. Now it merges with
+    the input that gives no stereo, as a one-centre racemate does, and each pure enantiomer
+    keeps its own row and label."""
+    df = pd.DataFrame(
+        {
+            "smiles": [
+                "C[C@@H](O)[C@H](N)C(=O)O",  # (2S,3R)
+                "C[C@H](O)[C@@H](N)C(=O)O",  # (2R,3S)
+                "C[C@@H](O)[C@H](N)C(=O)O |&1:1,3|",  # racemic
+                "CC(O)C(N)C(=O)O",  # no stereo given
+            ],
+            "y": [1.0, 5.0, 3.0, 3.2],
+        }
+    )
+    data = load_property_table(df, "smiles", ["y"], task="regression")
+    got = dict(zip(data.inputs, data.y[:, 0].tolist()))
+    assert got == pytest.approx(
+        {"C[C@@H](O)[C@H](N)C(=O)O": 1.0, "C[C@H](O)[C@@H](N)C(=O)O": 5.0, "CC(O)C(N)C(=O)O": 3.1}
+    )
+    assert data.frame["n_merged"].tolist() == [1, 1, 2]

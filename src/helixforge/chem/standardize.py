@@ -201,11 +201,6 @@ def parse_smiles(smiles: object):
     return mol, None
 
 
-# More AND / OR groups of several centres than this: their centres lose their tags instead of
-# trying every mirror combination (2**n canonical SMILES).
-_MAX_MIRROR_GROUPS = 8
-
-
 def _relative_flag(text: str) -> bool:
     """Whether a CXSMILES extension has the 'r' field (ChemAxon: every stereocentre's
     configuration is relative, none absolute), which RDKit reads past."""
@@ -215,24 +210,23 @@ def _relative_flag(text: str) -> bool:
 
 def _without_stereo_groups(mol, all_relative: bool = False):
     """`mol` with its CXSMILES enhanced-stereo groups resolved into plain stereo tags, which is
-    all a canonical SMILES can say. A centre alone in an AND (racemic) or OR (one enantiomer,
-    unknown which) group has no known configuration: its tag is cleared (it was written as the
-    absolute configuration its tag happened to have, so 'C[C@H](O)CC |&1:1|', the racemate, became
-    the pure (S) enantiomer, and the same racemate written '[C@@H]' the (R) one). A group of
-    several centres keeps their relative configuration, as whichever of its two mirror forms
-    gives the smaller canonical SMILES, however the input wrote it. Absolute groups keep their
-    tags. `all_relative` (the CXSMILES 'r' flag): the tetrahedral centres in no group are one
-    OR group."""
-    import itertools
-
+    all a canonical SMILES can say. An AND group (racemic: the configuration as written and its
+    mirror image, both present) or OR group (one of the two, unknown which) says that the
+    absolute configuration of its centres is not known, so their tags are cleared, as the
+    stereoisomers of a mixture written fragment by fragment lose theirs (`salts`): the
+    racemate of a molecule with one centre ('C[C@H](O)CC |&1:1|') and of one with several
+    ('C[C@@H](O)[C@H](C)CC |&1:1,3|') are their flat forms, as an input without the tags is.
+    A group of several centres is not written as one of its two mirror forms: that is a
+    canonical SMILES of one pure stereoisomer, so the racemate merged with that enantiomer's
+    rows (and a racemic test molecule was "seen in training" as it). The relative
+    configuration of such a group is lost with its tags; a canonical SMILES cannot state it
+    without claiming one enantiomer. A group whose mirror form is the same molecule (the
+    centres of a meso compound, cis / trans ring substituents: 'C[C@H]1CC[C@@H](C)CC1
+    |&1:1,4|') states nothing beyond its tags and keeps them. Absolute groups keep their tags.
+    `all_relative` (the CXSMILES 'r' flag): the tetrahedral centres in no group are one OR
+    group."""
     from rdkit import Chem
 
-    rw = Chem.RWMol(mol)
-    flip = {
-        Chem.ChiralType.CHI_TETRAHEDRAL_CW: Chem.ChiralType.CHI_TETRAHEDRAL_CCW,
-        Chem.ChiralType.CHI_TETRAHEDRAL_CCW: Chem.ChiralType.CHI_TETRAHEDRAL_CW,
-    }
-    relative = []  # atom indices of each AND / OR group of several centres
     groups = [
         [a.GetIdx() for a in g.GetAtoms()]
         for g in mol.GetStereoGroups()
@@ -247,29 +241,32 @@ def _without_stereo_groups(mol, all_relative: bool = False):
             if a.GetChiralTag() in tetrahedral and a.GetIdx() not in grouped
         ]
         groups += [rest] if rest else []
-    for atoms in groups:
-        if len(atoms) == 1:
-            rw.GetAtomWithIdx(atoms[0]).SetChiralTag(Chem.ChiralType.CHI_UNSPECIFIED)
-        else:
-            relative.append(atoms)
-    if len(relative) > _MAX_MIRROR_GROUPS:
-        for idx in itertools.chain.from_iterable(relative):
-            rw.GetAtomWithIdx(idx).SetChiralTag(Chem.ChiralType.CHI_UNSPECIFIED)
-        relative = []
+    rw = Chem.RWMol(mol)
     rw.SetStereoGroups([])
     base = rw.GetMol()
-    best, best_smiles = base, None
-    for mirrors in itertools.product((False, True), repeat=len(relative)):
-        candidate = Chem.Mol(base)
-        for atoms, mirror in zip(relative, mirrors):
-            for idx in atoms if mirror else ():
-                atom = candidate.GetAtomWithIdx(idx)
-                atom.SetChiralTag(flip.get(atom.GetChiralTag(), atom.GetChiralTag()))
-        smiles = Chem.MolToSmiles(candidate)
-        if best_smiles is None or smiles < best_smiles:
-            best, best_smiles = candidate, smiles
-    Chem.AssignStereochemistry(best, cleanIt=True, force=True)
-    return best
+    written = _stereo_smiles(base)
+    unknown = [idx for atoms in groups if _stereo_smiles(base, atoms) != written for idx in atoms]
+    for idx in unknown:
+        base.GetAtomWithIdx(idx).SetChiralTag(Chem.ChiralType.CHI_UNSPECIFIED)
+    Chem.AssignStereochemistry(base, cleanIt=True, force=True)
+    return base
+
+
+def _stereo_smiles(mol, mirrored: Sequence[int] = ()) -> str:
+    """The canonical SMILES of `mol` with the tetrahedral centres `mirrored` inverted (read
+    back from its SMILES, so no stereo perception of the unchanged molecule is reused)."""
+    from rdkit import Chem
+
+    flip = {
+        Chem.ChiralType.CHI_TETRAHEDRAL_CW: Chem.ChiralType.CHI_TETRAHEDRAL_CCW,
+        Chem.ChiralType.CHI_TETRAHEDRAL_CCW: Chem.ChiralType.CHI_TETRAHEDRAL_CW,
+    }
+    out = Chem.Mol(mol)
+    for idx in mirrored:
+        atom = out.GetAtomWithIdx(idx)
+        atom.SetChiralTag(flip.get(atom.GetChiralTag(), atom.GetChiralTag()))
+    again = Chem.MolFromSmiles(Chem.MolToSmiles(out))
+    return Chem.MolToSmiles(again) if again is not None else Chem.MolToSmiles(out)
 
 
 def _sanitize_hint(text: str, reason: str) -> str:

@@ -107,6 +107,24 @@ def test_sdf_gz_library(tmp_path, runs, smiles_list):
     assert hits["name"].str.startswith("Z").all() and hits["row"].between(1, 40).all()
 
 
+def test_a_racemate_is_not_a_repeat_of_one_of_its_enantiomers(tmp_path, runs):
+    # a hit repeats an earlier one when their canonical SMILES are equal: racemic threonine
+    # ('|&1:1,3|', quoted for its commas) had (2S,3R)-threonine's, so it was dropped as a repeat
+    # of it; it is a repeat of the threonine written without stereo
+    lib = tmp_path / "lib.csv"
+    lib.write_text(
+        "id,smiles\n"
+        "pure,C[C@@H](O)[C@H](N)C(=O)O\n"
+        'racemate,"C[C@@H](O)[C@H](N)C(=O)O |&1:1,3|"\n'
+        "flat,CC(O)C(N)C(=O)O\n"
+        "mirror,C[C@H](O)[C@@H](N)C(=O)O\n"
+    )
+    _screen(lib, runs, tmp_path, "hits.csv", top=10, all_out=None, models=[runs["logp"]])
+    hits = pd.read_csv(tmp_path / "hits.csv").sort_values("row")
+    assert hits["id"].tolist() == ["pure", "racemate", "mirror"]
+    assert hits["canonical_smiles"].tolist()[1] == "CC(O)C(N)C(=O)O"
+
+
 def test_default_score_is_the_first_models_probability(library, runs, tmp_path):
     s = _screen(library, runs, tmp_path, models=[f"n={runs['hasn']}", runs["logp"]], top=3)
     assert s["score"] == "`n.has_n_prob`"

@@ -332,6 +332,16 @@ def test_a_racemate_of_a_molecule_with_several_centres_is_never_one_pure_stereoi
     assert smi == standardize_smiles("CC(O)C(N)C(=O)O")[0] == "CC(O)C(N)C(=O)O"
 
 
+def test_two_racemic_centres_of_a_symmetric_ring_are_not_read_as_absolute():
+    # an inositol isomer with centres 1 and 6 racemic: inverting them gives another molecule,
+    # but the copy they were inverted in kept the original's stereo perception, its canonical
+    # SMILES was the original's, and the group was kept as if it were meso
+    pure = "O[C@H]1[C@H](O)[C@@H](O)[C@H](O)[C@H](O)[C@H]1O"
+    smi = standardize_smiles(pure + " |&1:1,6|")[0]
+    assert smi != standardize_smiles(pure)[0]
+    assert smi == standardize_smiles("OC1[C@H](O)[C@@H](O)C(O)[C@H](O)[C@H]1O")[0]
+
+
 def test_a_partly_racemic_molecule_keeps_only_its_absolute_centres():
     # three centres, two of them racemic: the absolute one stays, the other two are unknown
     # (it was the pure diastereomer 'C[C@@H](O)[C@H](N)[C@@H](C)C(=O)O')

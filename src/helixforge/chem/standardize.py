@@ -253,8 +253,10 @@ def _without_stereo_groups(mol, all_relative: bool = False):
 
 
 def _stereo_smiles(mol, mirrored: Sequence[int] = ()) -> str:
-    """The canonical SMILES of `mol` with the tetrahedral centres `mirrored` inverted (read
-    back from its SMILES, so no stereo perception of the unchanged molecule is reused)."""
+    """The canonical SMILES of `mol` with the tetrahedral centres `mirrored` inverted. It is
+    written as it stands and read back before the canonical SMILES is made: a copy keeps the
+    stereo perception of the unchanged molecule, and RDKit's canonical writer gave the copy of
+    a myo-inositol isomer with two centres inverted the SMILES of the original."""
     from rdkit import Chem
 
     flip = {
@@ -265,8 +267,8 @@ def _stereo_smiles(mol, mirrored: Sequence[int] = ()) -> str:
     for idx in mirrored:
         atom = out.GetAtomWithIdx(idx)
         atom.SetChiralTag(flip.get(atom.GetChiralTag(), atom.GetChiralTag()))
-    again = Chem.MolFromSmiles(Chem.MolToSmiles(out))
-    return Chem.MolToSmiles(again) if again is not None else Chem.MolToSmiles(out)
+    again = Chem.MolFromSmiles(Chem.MolToSmiles(out, canonical=False))
+    return Chem.MolToSmiles(again) if again is not None else Chem.MolToSmiles(out, canonical=False)
 
 
 def _sanitize_hint(text: str, reason: str) -> str:

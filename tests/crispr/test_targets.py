@@ -100,3 +100,42 @@ def test_a_named_fasta_record_is_found_though_another_record_has_no_name(tmp_pat
     assert t.sequence.upper() == seq and t.contig == "t2"
     with pytest.raises(InputError, match="line 1"):  # which record? the nameless one is named
         resolve_target(str(tmp_path / "t.fa"))
+
+
+@pytest.fixture
+def colon_genome(tmp_path):
+    rng = np.random.default_rng(5)
+    seqs = {n: "".join(rng.choice(list("ACGT"), 600)) for n in
+            ("HLA-A*01:01", "chrUn:KI270302v1", "chr1", "chr1:100")}  # fmt: skip
+    (tmp_path / "g.fa").write_text("".join(f">{n}\n{s}\n" for n, s in seqs.items()))
+    return tmp_path / "g.fa", seqs
+
+
+@pytest.mark.parametrize(
+    ("target", "contig", "start", "end"),
+    [
+        ("HLA-A*01:01", "HLA-A*01:01", 0, 600),  # a bare contig name holding ':'
+        ("HLA-A*01:01:101-300", "HLA-A*01:01", 100, 300),  # coordinates after the last ':'
+        ("chrUn:KI270302v1:1-200", "chrUn:KI270302v1", 0, 200),
+        ("chrUn:KI270302v1", "chrUn:KI270302v1", 0, 600),
+        ("{chr1:100}", "chr1:100", 0, 600),  # braces settle what is ambiguous (htslib)
+        ("{chr1}:100-200", "chr1", 99, 200),
+    ],
+)
+def test_a_contig_name_may_hold_colons(colon_genome, target, contig, start, end):
+    """'HLA-A*01:01:101-300' was 'not a region' and 'HLA-A*01:01' was read as contig
+    'HLA-A*01' from base 1: region strings are read from the right."""
+    fa, seqs = colon_genome
+    t = resolve_target(target, genome=fa)
+    assert (t.contig, t.start, t.sequence) == (contig, start, seqs[contig][start:end])
+
+
+def test_a_target_that_is_a_contig_and_a_region_of_another_is_refused_as_ambiguous(
+    colon_genome,
+):
+    fa, _ = colon_genome
+    with pytest.raises(InputError, match="target 'chr1:100' is ambiguous") as exc:
+        resolve_target("chr1:100", genome=fa)
+    assert "{chr1:100}" in exc.value.hint
+    with pytest.raises(InputError, match="contig 'HLA-B\\*07:02' is not in g.fa"):
+        resolve_target("HLA-B*07:02:1-100", genome=fa)

@@ -151,6 +151,21 @@ def test_regions_are_one_based_inclusive():
     assert [(x.start, x.end) for x in r["test"]] == [(800, 1000)]
 
 
+def test_a_region_of_a_contig_whose_name_holds_a_colon_is_read_from_the_right():
+    """'HLA-A*01:01:101-200' was split at the first ':' (contig 'HLA-A*01'): a contig name may
+    hold ':' in FASTA; a text that is both a contig and a region of another is refused."""
+    lengths = {"HLA-A*01:01": 500, "chrUn:KI270302v1": 300, "chr1": 1000, "chr1:100": 40}
+    assert parse_region("HLA-A*01:01:101-200", lengths) == Region("HLA-A*01:01", 100, 200)
+    assert parse_region("HLA-A*01:01", lengths) == Region("HLA-A*01:01", 0, 500)
+    assert parse_region("chrUn:KI270302v1:11", lengths) == Region("chrUn:KI270302v1", 10, 300)
+    assert parse_region("{chr1:100}", lengths) == Region("chr1:100", 0, 40)
+    assert parse_region("{chr1}:100-200", lengths) == Region("chr1", 99, 200)
+    with pytest.raises(ConfigError, match=r"--region 'chr1:100' is ambiguous"):
+        parse_region("chr1:100", lengths)
+    with pytest.raises(ConfigError, match=r"contig 'HLA-B\*07:02' is not in the genome"):
+        parse_region("HLA-B*07:02:1-10", lengths)
+
+
 def test_a_gff_whose_every_cds_is_past_the_contig_end_names_the_line(tmp_path):
     from helixforge.core.errors import NoUsableRowsError
 

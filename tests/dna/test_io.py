@@ -885,3 +885,38 @@ def test_a_bgzip_genome_with_a_newer_fai_of_another_layout_is_reindexed(
     again = Genome(path)
     _check_genome(again, seqs)
     assert "rebuilt" not in again.source_note  # the rebuilt index is reused
+
+
+# ---------------------------------------------------------------- region strings
+
+
+NAMES = {"HLA-A*01:01", "chrUn:KI270302v1", "chr1", "chr1:100", "chr2:5-10"}
+
+
+@pytest.mark.parametrize(
+    ("text", "contig", "start", "end"),
+    [
+        ("HLA-A*01:01", "HLA-A*01:01", None, None),  # a bare contig name holding ':'
+        ("HLA-A*01:01:101-200", "HLA-A*01:01", 101, 200),  # coordinates after the last ':'
+        ("HLA-A*01:01:5", "HLA-A*01:01", 5, None),
+        ("chrUn:KI270302v1:1,001-2,000", "chrUn:KI270302v1", 1001, 2000),
+        ("chr2:5-10", "chr2:5-10", None, None),  # a record samtools faidx named so
+        ("chr2:5-10:1-3", "chr2:5-10", 1, 3),
+        ("{chr1:100}", "chr1:100", None, None),  # braces name the contig (htslib)
+        ("{chr1}:100-200", "chr1", 100, 200),
+        ("chr9:1-5", "chr9", 1, 5),  # not in the genome: the caller names it
+    ],
+)
+def test_a_region_is_read_from_the_right_so_a_contig_name_may_hold_colons(text, contig, start, end):
+    from helixforge.dna.io.regions import RegionText, split_region
+
+    assert split_region(text, NAMES.__contains__) == RegionText(contig, start, end)
+
+
+def test_a_contig_name_that_is_also_a_region_of_another_contig_is_ambiguous():
+    from helixforge.dna.io.regions import split_region
+
+    with pytest.raises(InputError, match=r"--region 'chr1:100' is ambiguous") as exc:
+        split_region("chr1:100", NAMES.__contains__, what="--region")
+    assert "{chr1:100}" in exc.value.hint and "{chr1}:100" in exc.value.hint
+    assert split_region("TP53", NAMES.__contains__) is None  # not a region: the caller says

@@ -24,10 +24,10 @@ import pandas as pd
 from helixforge.core.errors import InputError
 from helixforge.dna.sequence import IUPAC
 
-_REGION_RE = re.compile(r"^(?P<contig>[^\s:]+):(?P<start>[\d,]+)(?:-(?P<end>[\d,]+))?$")
 _REGION_HINT = (
     "a region is contig:start-end, 1-based and inclusive as samtools (commas allowed); "
-    "contig:start runs to the contig's end, and a bare contig name is the whole contig"
+    "contig:start runs to the contig's end, and a bare contig name is the whole contig "
+    "({contig} when the name holds ':')"
 )
 
 
@@ -459,20 +459,18 @@ def resolve_target(target, genome=None, annotation=None, name=None, flank: int =
     path_part, _, record = text.partition("#")
     if _is_file(path_part):
         return _target_from_fasta(Path(path_part), record or None, name)
-    m = _REGION_RE.match(text)
-    if m:
+    region = _region_of(text, genome)
+    if region is not None:
         if genome is None:
             raise InputError(
                 f"target {text!r} is a genome region but no genome was given",
                 hint="pass --genome GENOME.fa(.gz) (or give the sequence itself)",
             )
-        start = int(m["start"].replace(",", ""))
-        if m["end"] is None:
-            g = open_genome(genome)
-            end = g.lengths[match_contig(g, m["contig"])]
-        else:
-            end = int(m["end"].replace(",", ""))
-        return region_target(genome, m["contig"], start - 1, end, name=name or text, flank=flank)
+        g = open_genome(genome)
+        contig = match_contig(g, region.contig)
+        start = 1 if region.start is None else region.start
+        end = g.lengths[contig] if region.end is None else region.end
+        return region_target(genome, contig, start - 1, end, name=name or text, flank=flank)
     is_bases = _looks_like_bases(text)
     if genome is not None and not is_bases and text in open_genome(genome).lengths:
         n = open_genome(genome).lengths[text]
@@ -503,7 +501,7 @@ def resolve_target(target, genome=None, annotation=None, name=None, flank: int =
                     hint=f"{exc.hint}; check that the annotation belongs to this genome "
                     "(assembly version)",
                 ) from None
-        if ":" in text and text.split(":", 1)[0] in open_genome(genome).lengths:
+        if ":" in text and text.rsplit(":", 1)[0] in open_genome(genome).lengths:
             raise InputError(f"target {text!r} is not a region", hint=_REGION_HINT)
         raise _gene_not_found(text, ann, annotation)
     if ":" in text and not is_bases:
@@ -525,6 +523,29 @@ def resolve_target(target, genome=None, annotation=None, name=None, flank: int =
             "is written contig:start-end",
         )
     return sequence_target(text, name=name or "target")
+
+
+def _region_of(text: str, genome):
+    """The `dna.io.RegionText` of a target written contig:start[-end] or {contig}[:start-end],
+    or of a bare contig name holding ':' ('HLA-A*01:01', 'chrUn:KI270302v1'); None for any
+    other text. Coordinates are read after the last ':', so a ':' inside a contig name stays
+    in it; a text that is both a contig and a region of another contig is refused."""
+    from helixforge.dna.io.regions import split_region
+
+    if ":" not in text and not text.startswith("{"):
+        return None  # a bare contig without ':' is looked up after the sequence / file checks
+    if genome is None:
+        return split_region(text, what="target")
+    g = open_genome(genome)
+
+    def is_contig(name: str) -> bool:
+        try:
+            match_contig(g, name)
+        except InputError:
+            return False
+        return True
+
+    return split_region(text, is_contig, what="target")
 
 
 def _looks_like_bases(text: str) -> bool:

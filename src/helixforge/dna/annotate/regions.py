@@ -12,10 +12,10 @@ from dataclasses import dataclass
 
 from helixforge.core.errors import ConfigError
 
-_REGION = re.compile(r"(.+?):([\d,]+)(?:-([\d,]+))?")
 _HINT = (
     "regions are 1-based and inclusive, e.g. chr1:1001-2000 (as samtools; commas allowed); "
-    "chr1:1001 runs to the contig's end, chr1 is the whole contig"
+    "chr1:1001 runs to the contig's end, chr1 is the whole contig ({name} or {name}:1-500 "
+    "when the contig name holds ':')"
 )
 
 
@@ -54,18 +54,30 @@ def parse_region(text: str, lengths: dict[str, int], option: str = "--region") -
     The end is clipped to the contig; a start past the contig end or an end before the start
     is a `ConfigError` naming the option.
     """
+    from helixforge.dna.io.regions import split_region
+
     item = str(text).strip()
-    if item in lengths:  # a whole contig, even one whose name holds ':' (HLA-A*01:01)
-        return Region(item, 0, lengths[item])
-    m = _REGION.fullmatch(item)
-    if not m:
+
+    def is_contig(name: str) -> bool:
+        try:
+            _check_contig(name, lengths, option)
+        except ConfigError:
+            return False
+        return True
+
+    # read from the right: a ':' inside a contig name (HLA-A*01:01) stays in it; a contig
+    # name that is also a region of another contig is refused as ambiguous
+    found = split_region(item, is_contig, what=option, error=ConfigError)
+    if found is None:
         if ":" in item and item.rsplit(":", 1)[0] in lengths:
             raise ConfigError(f"{option} {item!r} is not contig:start-end", hint=_HINT)
         item = _check_contig(item, lengths, option)
         return Region(item, 0, lengths[item])
-    contig = _check_contig(m.group(1), lengths, option)
-    start = int(m.group(2).replace(",", ""))
-    end = lengths[contig] if m.group(3) is None else int(m.group(3).replace(",", ""))
+    contig = _check_contig(found.contig, lengths, option)
+    if found.start is None:
+        return Region(contig, 0, lengths[contig])
+    start = found.start
+    end = lengths[contig] if found.end is None else found.end
     if start < 1 or end < start:
         raise ConfigError(f"{option} {item!r}: start must be ≥ 1 and end ≥ start", hint=_HINT)
     n = lengths[contig]

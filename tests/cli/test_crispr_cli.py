@@ -93,3 +93,19 @@ def test_design_without_pam_reports_it(tmp_path):
         ],
     )
     assert res.exit_code == 0 and "no spcas9 site" in res.output
+
+
+def test_design_on_a_target_past_the_length_limit_names_the_option_that_raises_it(tmp_path):
+    """A whole contig as --target was designed on without bound (a chromosome: hours and
+    gigabytes); past --max-target-length (default 100,000 bp) it is refused up front."""
+    fa, _ = _genome(tmp_path)
+    base = ["crispr", "design", "--target", "chr1", "--genome", str(fa), "--ontarget-model",
+            "none", "--out", str(tmp_path / "g.tsv")]  # fmt: skip
+    res = runner.invoke(app, [*base, "--max-target-length", "20000"])
+    assert res.exit_code == 2, res.output
+    text = " ".join(res.output.split())
+    assert "target 'chr1' is 30,000 bp, longer than the design limit of 20,000 bp" in text
+    assert "--max-target-length 30000" in text and not (tmp_path / "g.tsv").exists()
+    res = runner.invoke(app, [*base, "--max-target-length", "0", "--top", "3"])
+    assert res.exit_code == 0, res.output
+    assert len(pd.read_csv(tmp_path / "g.tsv", sep="\t")) == 3

@@ -128,3 +128,40 @@ def test_high_fidelity_variants_design_like_spcas9_with_their_own_on_target_mode
         assert a.notna().all() and not np.allclose(a, b)  # its own model, not SpCas9's
         assert hf.candidates.cfd_specificity.notna().all()  # CFD applies (same PAM, 20 nt)
         assert hf.info["enzyme"] == name and hf.info["ontarget_model"] == "default"
+
+
+def test_a_whole_contig_past_the_target_limit_is_refused_before_any_base_is_read(
+    tmp_path, monkeypatch
+):
+    """A whole chromosome as target was designed on unbounded: every site enumerated, scored
+    and searched, all in memory (hours and gigabytes on a human chromosome). A target longer
+    than max_target_length (default 100,000 bp) is refused up front, naming its length, the
+    limit and the option that raises it; region, contig and gene targets are refused before
+    their bases are read, and 0 switches the limit off."""
+    from helixforge.crispr.targets import DEFAULT_MAX_TARGET_LENGTH, TargetTooLongError
+    from helixforge.dna.io import Genome
+
+    rng = np.random.default_rng(1)
+    seq = "".join(rng.choice(list("ACGT"), DEFAULT_MAX_TARGET_LENGTH + 1))
+    (tmp_path / "g.fa").write_text(f">chrBig\n{seq}\n>chrSmall\n{seq[:3000]}\n")
+    (tmp_path / "g.gff").write_text("chrBig\tx\tCDS\t1\t100001\t.\t+\t0\tID=c1;gene=bigG\n")
+    fa, gff = tmp_path / "g.fa", tmp_path / "g.gff"
+    Genome(fa).close()  # index it now: below, reading a base is a failure
+
+    def no_bases(*args, **kwargs):
+        raise AssertionError("the target's bases were read before its length was checked")
+
+    monkeypatch.setattr(Genome, "fetch", no_bases)
+    for target in ("chrBig", "chrBig:1-100001", "bigG"):
+        with pytest.raises(TargetTooLongError, match="is 100,001 bp, longer than the design "
+                           "limit of 100,000 bp") as exc:  # fmt: skip
+            design_guides(target, genome=fa, annotation=gff, out=tmp_path / "g.tsv")
+        assert "--max-target-length 100001" in exc.value.hint
+    assert not (tmp_path / "g.tsv").exists()
+    with pytest.raises(TargetTooLongError, match="target 'chrSmall' is 3,000 bp"):
+        design_guides("chrSmall", genome=fa, max_target_length=2000)
+    with pytest.raises(TargetTooLongError, match="3,000 bp"):  # a sequence target too
+        design_guides(seq[:3000], max_target_length=2000)
+    monkeypatch.undo()
+    res = design_guides("chrSmall", genome=fa, max_target_length=0, ontarget_model="none")
+    assert res.info["target_length"] == 3000 and res.info["n_candidates"] > 100

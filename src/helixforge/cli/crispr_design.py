@@ -116,6 +116,13 @@ def design_cmd(
     max_sites: int = typer.Option(
         200, "--max-sites", min=1, help="Off-target sites reported per guide (all are counted)."
     ),
+    max_target_length: int = typer.Option(
+        100_000,
+        "--max-target-length",
+        min=0,
+        help="Refuse a target longer than this many bp, before any work (a whole chromosome is "
+        "millions of guides); 0 = no limit.",
+    ),
     jobs: int = jobs_option(),
     overwrite: bool = OVERWRITE,
     quiet: bool = QUIET,
@@ -134,6 +141,7 @@ def design_cmd(
         annotation=annotation, index=index, restriction_enzymes=_split(restriction, "--restriction"),
         ontarget_model=ontarget_model, out=out_path, report=report, n_jobs=jobs,
         max_sites_per_guide=max_sites, overwrite=overwrite, quiet=quiet,
+        max_target_length=max_target_length,
     )  # fmt: skip
     for note in res.notes:
         say(f"note: {note}", "yellow")

@@ -35,6 +35,7 @@ from helixforge.core.errors import HelixError
 from helixforge.core.io import check_not_input
 from helixforge.crispr.enzymes import Enzyme, get_enzyme
 from helixforge.crispr.guides import GUIDE_COLUMNS, enumerate_guides, resolve_target
+from helixforge.crispr.targets import DEFAULT_MAX_TARGET_LENGTH
 
 HARD_FLAGS = ("poly_t", "restriction:", "offtarget_perfect", "repeat")
 SOFT_FLAGS = (
@@ -115,6 +116,7 @@ def design_guides(
     pams: tuple[str, ...] | None = None,
     overwrite: bool = False,
     quiet: bool = True,
+    max_target_length: int | None = DEFAULT_MAX_TARGET_LENGTH,
 ) -> DesignResult:
     """Design and rank guides for a target (sequence, FASTA, contig:start-end or gene name).
 
@@ -127,7 +129,10 @@ def design_guides(
     the enzyme's off-target PAMs (SpCas9: NGG, NAG, NGA). Sites over a non-ACGT base (N, R, …)
     are skipped, listed in `skipped` and written to ``<stem>.skipped.tsv``; the design goes on.
     With `genome` and `index` both given, the index must have been built from that genome.
-    Existing outputs are replaced only with `overwrite` (checked before any work).
+    Existing outputs are replaced only with `overwrite` (checked before any work). A target
+    longer than `max_target_length` bp (default 100,000: a large gene; None or 0: no limit) is
+    refused before its bases are read (`TargetTooLongError`): every site of a whole
+    chromosome, each scored and searched genome-wide, is hours of work and millions of rows.
     """
     from helixforge.core.options import require_int
 
@@ -136,6 +141,8 @@ def design_guides(
         require_int(top, "--top", min_value=1)
     require_int(max_mismatches, "--max-mismatches", min_value=0, max_value=8)
     require_int(max_sites_per_guide, "--max-sites", min_value=1)
+    if max_target_length is not None:
+        require_int(max_target_length, "--max-target-length", min_value=0)
     from helixforge.crispr.offtarget_index import check_index_path
 
     check_index_path(index)
@@ -145,7 +152,7 @@ def design_guides(
     paths = design_output_paths(out, report, overwrite=overwrite, inputs=inputs)
     enz = get_enzyme(enzyme)
     notes: list[str] = []
-    tgt = resolve_target(target, genome=genome, annotation=annotation)
+    tgt = resolve_target(target, genome=genome, annotation=annotation, max_length=max_target_length)
     guides = enumerate_guides(
         tgt, enz, restriction_enzymes=restriction_enzymes, annotation=annotation, pams=pams
     )

@@ -31,6 +31,33 @@ _REGION_HINT = (
 )
 
 
+# The longest target `design_guides` takes unless told otherwise: a large gene's span. Every
+# site in a target is enumerated, scored on-target and searched genome-wide, so a whole
+# chromosome (yeast chrI: ~17,000 SpCas9 sites; human chr1: ~25 million) is hours of work and
+# a table of millions of rows held in memory. CRISPOR's web form takes 2,000 bp at most.
+DEFAULT_MAX_TARGET_LENGTH = 100_000
+
+
+class TargetTooLongError(InputError):
+    """A design target longer than the `max_target_length` limit (`check_target_length`)."""
+
+
+def check_target_length(name: str, length: int, max_length: int | None) -> None:
+    """`TargetTooLongError` when a target of `length` bp exceeds `max_length` (None or 0: no
+    limit), naming the target, both numbers, and how to narrow the target or raise the limit."""
+    if not max_length or length <= max_length:
+        return
+    raise TargetTooLongError(
+        f"target {name!r} is {length:,} bp, longer than the design limit of {max_length:,} bp: "
+        f"every guide site in it (about {length // 10:,} for SpCas9's NGG) would be scored "
+        "on-target and searched genome-wide, all held in memory",
+        hint="design on the stretch you mean to edit: a gene (with --annotation) or a region "
+        "contig:start-end of a few kb (e.g. an exon); to design on the whole target anyway, "
+        f"raise the limit: --max-target-length {length} (max_target_length= in Python; 0 = "
+        "no limit)",
+    )
+
+
 @dataclass
 class Target:
     """A sequence to design guides in; `start` is its 0-based offset on `contig` (genome targets),
@@ -425,11 +452,26 @@ def _gene_not_found(text: str, ann: pd.DataFrame, annotation) -> InputError:
 # ---------------------------------------------------------------------- targets
 
 
-def resolve_target(target, genome=None, annotation=None, name=None, flank: int = 50) -> Target:
+def resolve_target(
+    target, genome=None, annotation=None, name=None, flank: int = 50,
+    max_length: int | None = None,
+) -> Target:  # fmt: skip
     """A `Target` from a sequence, a FASTA path (``file.fa`` or ``file.fa#record``), a region
     ``contig:start-end`` (1-based, inclusive; needs `genome`) or a gene name (needs `genome` and
     `annotation`). Errors name what is wrong: unknown contig or gene, coordinates outside the
-    contig, characters that are not nucleotides (with their position)."""
+    contig, characters that are not nucleotides (with their position). A target longer than
+    `max_length` bp (None or 0: no limit) is a `TargetTooLongError`, for a genome region or
+    gene before its bases are read."""
+    from helixforge.core.options import require_int
+
+    if max_length is not None:
+        require_int(max_length, "max_target_length", min_value=0)
+    tgt = _resolve_target(target, genome, annotation, name, flank, max_length)
+    check_target_length(tgt.name, len(tgt.sequence), max_length)  # sequence and FASTA targets
+    return tgt
+
+
+def _resolve_target(target, genome, annotation, name, flank, max_length) -> Target:
     from helixforge.core.options import require_int
 
     if isinstance(target, Target):
@@ -470,11 +512,13 @@ def resolve_target(target, genome=None, annotation=None, name=None, flank: int =
         contig = match_contig(g, region.contig)
         start = 1 if region.start is None else region.start
         end = g.lengths[contig] if region.end is None else region.end
-        return region_target(genome, contig, start - 1, end, name=name or text, flank=flank)
+        return region_target(genome, contig, start - 1, end, name=name or text, flank=flank,
+                             max_length=max_length)  # fmt: skip
     is_bases = _looks_like_bases(text)
     if genome is not None and not is_bases and text in open_genome(genome).lengths:
         n = open_genome(genome).lengths[text]
-        return region_target(genome, text, 0, n, name=name or text, flank=flank)
+        return region_target(genome, text, 0, n, name=name or text, flank=flank,
+                             max_length=max_length)  # fmt: skip
     if annotation is not None and genome is not None and not is_bases:
         ann = load_annotation(annotation)
         hits = _prefer_own_name(text, ann[[text in k for k in ann["keys"]]])
@@ -489,7 +533,10 @@ def resolve_target(target, genome=None, annotation=None, name=None, flank: int =
                 other_names=ann["seqid"].astype(str).unique(),
             )  # fmt: skip
             try:
-                return region_target(genome, contig, start, end, name=name or text, flank=flank)
+                return region_target(genome, contig, start, end, name=name or text, flank=flank,
+                                     max_length=max_length)  # fmt: skip
+            except TargetTooLongError:
+                raise
             except InputError as exc:  # name the annotation lines, not only the coordinates
                 where = Path(annotation).name if isinstance(annotation, str | os.PathLike) else ""
                 lo, hi = (
@@ -644,8 +691,12 @@ def _named_fasta_records(path: Path) -> list:
     return out
 
 
-def region_target(genome, contig: str, start: int, end: int, name=None, flank: int = 50) -> Target:
-    """The genome bases [start, end) (0-based) of `contig`, with up to `flank` nt on each side."""
+def region_target(
+    genome, contig: str, start: int, end: int, name=None, flank: int = 50,
+    max_length: int | None = None,
+) -> Target:  # fmt: skip
+    """The genome bases [start, end) (0-based) of `contig`, with up to `flank` nt on each side;
+    a `TargetTooLongError` before any base is read when it is longer than `max_length`."""
     g = open_genome(genome)
     contig = match_contig(g, contig)
     n = g.lengths[contig]
@@ -654,6 +705,7 @@ def region_target(genome, contig: str, start: int, end: int, name=None, flank: i
             f"region {contig}:{start + 1}-{end} is outside contig {contig} (length {n:,}) or empty",
             hint=f"coordinates are 1-based and inclusive: 1 ≤ start ≤ end ≤ {n:,}",
         )
+    check_target_length(name or f"{contig}:{start + 1}-{end}", end - start, max_length)
     from helixforge.crispr.contigs import genome_aliases
 
     lo, hi = max(0, start - flank), min(n, end + flank)

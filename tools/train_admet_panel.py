@@ -113,11 +113,24 @@ def parse_config(cfg: str) -> tuple[dict, int]:
 
 
 def fit_config(smiles, y, X, task_type: str, tr, va, cfg: str, refit=True, seed: int = 0,
-               spec: FeatureSpec | None = None):  # fmt: skip
-    """The models of config `cfg`: one, or k trained with seeds seed..seed+k-1 (bagging)."""
+               spec: FeatureSpec | None = None, stacked: bool = False):  # fmt: skip
+    """The models of config `cfg`: one, or k trained with seeds seed..seed+k-1 (bagging).
+    `stacked`: X holds the spec's columns + stacked endpoint values (`stack_values`)."""
     extra, k = parse_config(cfg)
     return [
-        fit(smiles, y, X, task_type, tr, va, refit=refit, seed=seed + i, extra=extra, spec=spec)
+        fit(
+            smiles,
+            y,
+            X,
+            task_type,
+            tr,
+            va,
+            refit=refit,
+            seed=seed + i,
+            extra=extra,
+            spec=spec,
+            stacked=stacked,
+        )  # fmt: skip
         for i in range(k)
     ]
 
@@ -137,11 +150,11 @@ def combine(preds: list[np.ndarray], task_type: str, log_target: bool) -> np.nda
 
 
 def fit(smiles, y, X, task_type: str, tr, va, refit: bool = True, seed: int = 0, extra=None,
-        spec: FeatureSpec | None = None):  # fmt: skip
+        spec: FeatureSpec | None = None, stacked: bool = False):  # fmt: skip
     from helixforge.chem.models.gbm import GBMModel
 
     params = {**PANEL_PARAMS, **(extra or {}), "refit": refit}
-    model = GBMModel(features=spec or SPECS_IN_USE, **params)
+    model = (StackedGBM if stacked else GBMModel)(features=spec or SPECS_IN_USE, **params)
     model.fit(
         [smiles[i] for i in tr], y[tr], [task_type],
         valid=([smiles[i] for i in va], y[va]), seed=seed,
@@ -162,9 +175,12 @@ def predict_raw(model, raw_smiles: list[str], spec: FeatureSpec) -> np.ndarray:
     return model.predict(smi, features=featurize(smi, spec))[:, 0]
 
 
-def predict_shipped(name: str, raw_smiles: list[str], spec: FeatureSpec) -> np.ndarray:
+def predict_shipped(name: str, raw_smiles: list[str], spec: FeatureSpec,
+                    stack_root: Path | None = None) -> np.ndarray:  # fmt: skip
     """Test predictions of the written endpoint model (`weights/<name>/model.txt.gz`), with
-    `predict_raw`'s input handling (a SMILES the standardizer rejects is featurized as given)."""
+    `predict_raw`'s input handling (a SMILES the standardizer rejects is featurized as given).
+    A stacked endpoint reads its stack values from the models in `stack_root` (default: the
+    shipped ones, as the panel does; `HELDOUT`: source models that never saw these molecules)."""
     import gzip
 
     import lightgbm as lgb
@@ -180,8 +196,12 @@ def predict_shipped(name: str, raw_smiles: list[str], spec: FeatureSpec) -> np.n
         model_str=gzip.decompress((folder / "model.txt.gz").read_bytes()).decode()
     )
     meta = json.loads((folder / "meta.json").read_text())
-    p = np.asarray(booster.predict(featurize(smi, spec), num_threads=1), dtype=np.float64)
-    return 10.0**p if meta["log_target"] else p
+    X = featurize(smi, spec)
+    if meta.get("stack"):
+        X = np.hstack([X, stack_values(smi, stack_root or WEIGHTS_DIR, tuple(meta["stack"]))])
+    from helixforge.chem.admet.panel import endpoint_values
+
+    return endpoint_values(name, booster.predict(X, num_threads=1), meta)
 
 
 def score(metric: str, y, pred) -> float:
@@ -218,16 +238,29 @@ def cmd_train(endpoints: list[str], force: bool) -> None:
         smiles, y, X, test = load_task(name, spec)
         tr, va = split(smiles)
         choice = chosen_config(name, results)
-        models = fit_config(smiles, y, X, card.task_type, tr, va, choice, spec=spec)
+        stack = chosen_stack(name, results)
+        if stack:  # training features from source models that never saw these molecules
+            X = np.hstack([X, stack_values(smiles, HELDOUT, stack)])
+        models = fit_config(smiles, y, X, card.task_type, tr, va, choice, spec=spec,
+                            stacked=bool(stack))  # fmt: skip
         model, log_t = models[0], models[0].log_targets[0]
         valid = combine([m.valid_pred_[0] for m in models], card.task_type, log_t)
         valid_value = score(card.metric, y[va], valid)
-        write_endpoint(models if len(models) > 1 else model, name)
-        # the test metric of the model as written (for a bagged endpoint: the merged model)
-        pred = predict_shipped(name, test["Drug"].tolist(), spec)
-        test_value = score(card.metric, test["Y"].to_numpy(float), pred)
+        write_endpoint(models if len(models) > 1 else model, name, stack=stack)
+        # the test metric of the model as written (for a bagged endpoint: the merged model);
+        # a stacked one reads held-out sources (they never saw a test molecule), and, as a
+        # check, the shipped sources (which saw a few: `test_shipped_sources`)
+        y_test = test["Y"].to_numpy(float)
+        pred = predict_shipped(name, test["Drug"].tolist(), spec, HELDOUT if stack else None)
+        test_value = score(card.metric, y_test, pred)
+        extra = {}
+        if stack:
+            shipped = predict_shipped(name, test["Drug"].tolist(), spec)
+            extra = {"stack": list(stack),
+                     "test_shipped_sources": round(score(card.metric, y_test, shipped), 4)}  # fmt: skip
         cpu = time.process_time() - t0
         update_results(name, {
+            **extra,
             "metric": card.metric,
             "valid": round(valid_value, 4),
             "test": round(test_value, 4),
@@ -290,7 +323,8 @@ def cmd_rescore(endpoints: list[str]) -> None:
         card = endpoint_card(name)
         meta = json.loads((WEIGHTS_DIR / name / "meta.json").read_text())
         test = pd.read_csv(DATA / name / "test.csv")
-        pred = predict_shipped(name, test["Drug"].tolist(), FeatureSpec.from_dict(meta["features"]))
+        pred = predict_shipped(name, test["Drug"].tolist(), FeatureSpec.from_dict(meta["features"]),
+                               HELDOUT if meta.get("stack") else None)  # fmt: skip
         value = round(score(card.metric, test["Y"].to_numpy(float), pred), 4)
         if value != r["test"]:
             update_results(name, {**r, "test": value, "test_before_rescore": r["test"]})
@@ -341,6 +375,146 @@ def chosen_spec(name: str, results: dict) -> str:
             if v > best_v and 2 * wins > len(base):
                 best, best_v = sname, v
     return best
+
+
+# Stacking: an endpoint may also read the predicted values of the endpoints trained on the most
+# data (>= 5,000 train_val molecules each; none reads another stacked endpoint), appended after
+# its feature columns. Chosen per endpoint by scaffold CV (`stack-cv`) with the rule of
+# `chosen_spec`. Many TDC molecules sit in several datasets (65 % of clearance_microsome_az's
+# test molecules are in lipophilicity_astrazeneca's train_val), and a source model recalls the
+# measured value of a molecule it was trained on, so training features, CV and the reported test
+# metric use HELD-OUT source models (`heldout`): the shipped recipe retrained without any
+# molecule of any endpoint that may stack (train_val or test). The panel ships the full source
+# models, which have not seen a new user's molecule either.
+STACK_SOURCES = ("solubility_aqsoldb", "cyp2c9_veith", "cyp2d6_veith", "cyp3a4_veith",
+                 "ld50_zhu", "ames")  # fmt: skip
+HELDOUT = ROOT / ".bench" / "admet_heldout"
+
+
+class _StackedGBMMixin:
+    """The tool's GBMModel for a stacked endpoint: it reads the matrix it is given (the spec's
+    columns + the stack values) instead of checking it against the spec's width."""
+
+    def _matrix(self, smiles, features, where):
+        return np.ascontiguousarray(features, dtype=np.float32)
+
+
+def _stacked_class():
+    from helixforge.chem.models.gbm import GBMModel
+
+    return type("StackedGBM", (_StackedGBMMixin, GBMModel), {})
+
+
+class _LazyStacked:  # GBMModel is imported lazily (profile --src imports another checkout)
+    def __call__(self, *a, **kw):
+        return _stacked_class()(*a, **kw)
+
+
+StackedGBM = _LazyStacked()
+
+
+def molecule_keys(raw_smiles) -> set[str]:
+    """InChIKey connectivity blocks (stereo, isotopes and charge states aside) of SMILES."""
+    return {k for k in _keys_each(raw_smiles) if k is not None}
+
+
+def stack_values(smiles: list[str], root: Path, sources: tuple[str, ...] = STACK_SOURCES):
+    """(n, len(sources)) float32: the sources' values for `smiles` from the models in `root`,
+    computed as the panel computes them (`ADMETPanel.predict_smiles`)."""
+    from helixforge.chem.admet.panel import ADMETPanel
+
+    panel = ADMETPanel(endpoints=list(sources), weights=root, percentiles=False, domain=False)
+    df = panel.predict_smiles(smiles)
+    return df[[f"admet_{s}" for s in sources]].to_numpy(np.float32)
+
+
+def cmd_heldout(force: bool, endpoints: list[str]) -> None:
+    """The held-out source models (see STACK_SOURCES) in HELDOUT: each source's shipped recipe
+    (config, spec, split seed 0, refit) on its train_val minus every molecule (InChIKey
+    connectivity) of the endpoints that may stack, train_val and test."""
+    exclude: set[str] = set()
+    for name in ENDPOINT_NAMES:
+        if name not in STACK_SOURCES:
+            for part in ("train_val", "test"):
+                exclude |= molecule_keys(pd.read_csv(DATA / name / f"{part}.csv")["Drug"])
+    results = load_results()
+    for name in [e for e in STACK_SOURCES if e in endpoints]:
+        if (HELDOUT / name / "model.txt.gz").is_file() and not force:
+            print(f"{name}: held-out model exists, skipped", flush=True)
+            continue
+        card = endpoint_card(name)
+        spec = SPECS[chosen_spec(name, results)]
+        smiles, y, X, _ = load_task(name, spec)
+        keep = np.flatnonzero([k not in exclude for k in _keys_each(smiles)])
+        sm = [smiles[i] for i in keep]
+        tr, va = split(sm)
+        models = fit_config(sm, y[keep], X[keep], card.task_type, tr, va,
+                            chosen_config(name, results), spec=spec)  # fmt: skip
+        write_endpoint(models if len(models) > 1 else models[0], name, root=HELDOUT)
+        held = load_results().get("_heldout", {})
+        held[name] = {"kept": len(sm), "of": len(smiles)}
+        update_results("_heldout", held)
+        print(f"{name}: held-out model on {len(sm)} of {len(smiles)} molecules", flush=True)
+    write_manifest(HELDOUT)
+
+
+def _keys_each(smiles) -> list[str | None]:
+    from rdkit import Chem, RDLogger
+
+    RDLogger.DisableLog("rdApp.*")
+    out = []
+    for s in smiles:
+        m = Chem.MolFromSmiles(s)
+        out.append(Chem.MolToInchiKey(m)[:14] if m is not None else None)
+    return out
+
+
+def cmd_stack_cv(endpoints: list[str], folds: int) -> None:
+    """Scaffold CV (seeds 1..folds, as `tune`) of each endpoint's chosen recipe with and without
+    the held-out sources' values: results["_stack"][endpoint] = {"base"|"stack": {seed: value},
+    "recipe": ...}. The test files are not read."""
+    for name in endpoints:
+        if name in STACK_SOURCES:
+            continue
+        results = load_results()
+        card = endpoint_card(name)
+        sname, cfg = chosen_spec(name, results), chosen_config(name, results)
+        smiles, y, X, _ = load_task(name, SPECS[sname])
+        S = stack_values(smiles, HELDOUT)
+        t0 = time.process_time()
+        got = {"recipe": f"{cfg}@{sname}"}
+        for arm, Xa in (("base", X), ("stack", np.hstack([X, S]))):
+            got[arm] = {}
+            for seed in range(1, folds + 1):
+                tr, va = split(smiles, seed)
+                models = fit_config(smiles, y, Xa, card.task_type, tr, va, cfg, refit=False,
+                                    seed=seed, spec=SPECS[sname], stacked=arm == "stack")  # fmt: skip
+                pred = combine([m.valid_pred_[0] for m in models], card.task_type,
+                               models[0].log_targets[0])  # fmt: skip
+                got[arm][str(seed)] = round(score(card.metric, y[va], pred), 4)
+        with _results_lock():
+            results = load_results()
+            results.setdefault("_stack", {})[name] = got
+            RESULTS.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
+        b, st = (np.mean(list(got[a].values())) for a in ("base", "stack"))
+        print(f"{name}: CV base {b:.4f} stack {st:.4f} -> "
+              f"{'stack' if chosen_stack(name, load_results()) else 'base'} "
+              f"({time.process_time() - t0:.0f} s)", flush=True)  # fmt: skip
+
+
+def chosen_stack(name: str, results: dict) -> tuple[str, ...]:
+    """STACK_SOURCES when `stack-cv` found stacking better for `name`'s current recipe by the
+    rule of `chosen_spec` (a better mean AND better on most folds); otherwise ()."""
+    r = results.get("_stack", {}).get(name)
+    if name in STACK_SOURCES or not r or not r.get("base") or set(r["base"]) != set(r["stack"]):
+        return ()
+    if r.get("recipe") != f"{chosen_config(name, results)}@{chosen_spec(name, results)}":
+        return ()  # CV of another recipe
+    sign = -1.0 if endpoint_card(name).metric == "mae" else 1.0
+    base, st = r["base"], r["stack"]
+    wins = sum(sign * st[k] > sign * base[k] for k in base)
+    better_mean = sign * np.mean(list(st.values())) > sign * np.mean(list(base.values()))
+    return STACK_SOURCES if better_mean and 2 * wins > len(base) else ()
 
 
 def _results_lock():
@@ -974,6 +1148,8 @@ def main() -> None:
             "tune",
             "profile",
             "rescore",
+            "heldout",
+            "stack-cv",
         ],  # fmt: skip
     )
     ap.add_argument("--configs", default=",".join(TUNE_GRID))  # name or name+bag<k>
@@ -1009,6 +1185,10 @@ def main() -> None:
         cmd_protocol(endpoints, [int(x) for x in a.seeds.split(",")])
     elif a.what == "rescore":
         cmd_rescore(endpoints)
+    elif a.what == "heldout":
+        cmd_heldout(a.force, endpoints)
+    elif a.what == "stack-cv":
+        cmd_stack_cv(endpoints, a.folds)
     elif a.what == "finalize":
         cmd_finalize(a.keep_ad)
     elif a.what == "speed":

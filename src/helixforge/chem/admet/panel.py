@@ -16,7 +16,10 @@ drugs), and `admet_ad_similarity` / `admet_in_domain` (max ECFP4 Tanimoto to the
 reference of training molecules, ≥ `reference.AD_THRESHOLD`, and no element the training
 molecules lack; `predict_features` without `mols` checks the similarity only). Every model reads
 ONE feature row per molecule (`feature_spec`; an endpoint that adds blocks reads all of it, the
-others its leading columns), so each molecule is parsed and featurized once.
+others its leading columns), so each molecule is parsed and featurized once. An endpoint whose
+meta.json lists `stack` endpoints also reads their predicted values, appended after its feature
+columns (stacking, chosen per endpoint by scaffold CV: docs/admet.md); those models run first,
+also when only the stacked endpoint was asked for.
 """
 
 from __future__ import annotations
@@ -93,11 +96,38 @@ class ADMETPanel:
         self.percentiles = bool(percentiles)
         self.domain = bool(domain)
         self.n_threads = check_int(n_threads, "n_threads", "ADMETPanel", minimum=0)
-        self._models = {n: load_booster(n, self.root) for n in self.model_endpoints}
+        self._models: dict = {}
+        self._order: list[str] = []  # every loaded model, each after the ones it stacks on
+        for n in self.model_endpoints:
+            self._load(n, shipped, ())
         self.feature_spec = self._shared_spec()
         self._reference = None
 
     # ------------------------------------------------------------------ setup
+    def _load(self, name: str, shipped: list[str], path: tuple[str, ...]) -> None:
+        """Load endpoint `name` and, first, the endpoints its model stacks on."""
+        if name in self._models:
+            return
+        if name in path:
+            raise InputError(
+                f"{self.root}: the endpoint models stack on each other in a cycle "
+                f"({' -> '.join((*path, name))})",
+                hint="reinstall helixforge (the shipped weights are inconsistent)",
+            )
+        booster, meta = load_booster(name, self.root)
+        stack = meta.get("stack") or []
+        bad = [s for s in stack if s not in ENDPOINT_NAMES or s not in shipped]
+        if not isinstance(stack, list) or bad:
+            raise InputError(
+                f"{self.root}/{name}: its model stacks on {quoted(bad or [stack])}, "
+                "which has no shipped weights",
+                hint="reinstall helixforge (the shipped weights are inconsistent)",
+            )
+        for s in stack:
+            self._load(s, shipped, (*path, name))
+        self._models[name] = (booster, meta)
+        self._order.append(name)
+
     def _shared_spec(self):
         """The one FeatureSpec computed per molecule: the widest endpoint spec. An endpoint
         may add feature blocks at the end (`extra`, e.g. "ionizable" where scaffold CV chose
@@ -122,6 +152,14 @@ class ADMETPanel:
                     hint="reinstall helixforge (the shipped weights are inconsistent)",
                 )
         self._widths = {n: len(spec.names()) for n, spec in specs.items()}
+        for n, (booster, meta) in self._models.items():
+            want = self._widths[n] + len(meta.get("stack") or [])
+            if booster.num_feature() != want:
+                raise InputError(
+                    f"{self.root}/{n}: the model reads {booster.num_feature()} features; its "
+                    f"FeatureSpec and stacked endpoints make {want}",
+                    hint="reinstall helixforge (the shipped weights are inconsistent)",
+                )
         return widest
 
     @property
@@ -147,7 +185,7 @@ class ADMETPanel:
         from helixforge.chem.admet.weights import MANIFEST, read_manifest
 
         m = read_manifest(self.root)
-        keep = {f"{n}/" for n in self.model_endpoints}
+        keep = {f"{n}/" for n in self._models}  # stacked-on models change outputs too
         out = {k: v["sha256"] for k, v in m.items() if any(k.startswith(p) for p in keep)}
         for k in ("reference.json", "reference.npy", "ad_bits.npy"):
             if k in m:
@@ -155,16 +193,28 @@ class ADMETPanel:
         out[MANIFEST] = "v1"
         return out
 
-    def model_inputs(self, Xs):
-        """(endpoint, booster, meta, its columns of `Xs`) per model: the leading columns for an
-        endpoint with fewer feature blocks than the shared row (one slice per width)."""
+    def model_inputs(self, Xs, values: dict[str, np.ndarray] | None = None):
+        """(endpoint, booster, meta, its input matrix) per loaded model, each after the models
+        it stacks on: the leading columns of `Xs` for an endpoint with fewer feature blocks
+        than the shared row (one slice per width), then, for a stacked endpoint, the values
+        of its `stack` endpoints, read from `values` when its turn comes (the caller stores
+        each endpoint's values there as it goes; `endpoint_values` makes them)."""
+        from scipy.sparse import csr_matrix, hstack
+
         leading = {Xs.shape[1]: Xs}
-        for n in self.model_endpoints:
+        for n in self._order:
             booster, meta = self._models[n]
             width = self._widths[n]
             if width not in leading:
                 leading[width] = Xs[:, :width]
-            yield n, booster, meta, leading[width]
+            Xn = leading[width]
+            stack = meta.get("stack") or []
+            if stack:
+                if values is None or any(s not in values for s in stack):
+                    raise InputError(f"ADMETPanel.model_inputs: {n} needs the values of {stack}")
+                cols = np.column_stack([values[s] for s in stack]).astype(np.float32)
+                Xn = hstack([csr_matrix(Xn), csr_matrix(cols)], format="csr")
+            yield n, booster, meta, Xn
 
     # ------------------------------------------------------------------ prediction
     def predict_features(self, X: np.ndarray, mols: Sequence | None = None) -> pd.DataFrame:
@@ -199,12 +249,8 @@ class ADMETPanel:
         from scipy.sparse import csr_matrix
 
         Xs = csr_matrix(X) if len(X) else X
-        for n, booster, meta, Xn in self.model_inputs(Xs):
-            p = booster.predict(Xn, num_threads=self.n_threads)
-            p = np.asarray(p, dtype=np.float64)
-            values[n] = 10.0**p if meta.get("log_target") else p
-            if n in PHYSICAL_RANGE:  # boosting overshoots its labels' range (ppbr_az: 103 %)
-                np.clip(values[n], *PHYSICAL_RANGE[n], out=values[n])
+        for n, booster, meta, Xn in self.model_inputs(Xs, values):
+            values[n] = endpoint_values(n, booster.predict(Xn, num_threads=self.n_threads), meta)
         if self.properties:
             if mols is None:
                 raise InputError(
@@ -289,6 +335,17 @@ class ADMETPanel:
             body[c] = col
         head = {"smiles": smiles, CANONICAL_COL: canonical, "error": [r for _, r in results]}
         return pd.DataFrame({**head, **body}, index=index)
+
+
+def endpoint_values(name: str, raw, meta: dict) -> np.ndarray:
+    """A booster's raw predictions → the endpoint's values as the panel reports them (and as
+    a model stacked on it reads them): 10**x for a log10 target, clipped to the physical range."""
+    p = np.asarray(raw, dtype=np.float64)
+    if meta.get("log_target"):
+        p = 10.0**p
+    if name in PHYSICAL_RANGE:  # boosting overshoots its labels' range (ppbr_az: 103 %)
+        np.clip(p, *PHYSICAL_RANGE[name], out=p)
+    return p
 
 
 _DUMMY = None

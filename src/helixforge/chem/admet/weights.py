@@ -5,7 +5,7 @@
       cards.json               trained numbers per endpoint (test metric, sizes, trees)
       reference.json + .npy    approved-drug reference values (percentiles), AD fingerprints
       <endpoint>/model.txt.gz  LightGBM text model, gzipped (no pickles)
-      <endpoint>/meta.json     task type, log-target flag, trees, FeatureSpec
+      <endpoint>/meta.json     task type, log-target flag, trees, FeatureSpec, stacked endpoints
 
 A file whose sha256 differs from the manifest is refused with an error naming it.
 """
@@ -43,10 +43,11 @@ PANEL_FEATURES = FeatureSpec(
 PANEL_PARAMS: dict[str, Any] = {"n_estimators": 1000, "learning_rate": 0.03, "num_threads": 1}
 
 
-def write_endpoint(model, name: str, root: Path = WEIGHTS_DIR) -> Path:
+def write_endpoint(model, name: str, root: Path = WEIGHTS_DIR, stack: tuple[str, ...] = ()) -> Path:
     """Save a fitted single-task `GBMModel` — or a list of them, the same recipe with different
     seeds, saved as ONE model whose raw score is their mean (`average_models`) — as
-    `<root>/<name>/model.txt.gz` + meta.json."""
+    `<root>/<name>/model.txt.gz` + meta.json. `stack`: the endpoints whose predicted values the
+    model reads after its FeatureSpec's columns (meta["stack"], see `ADMETPanel`)."""
     import tempfile
 
     from helixforge.core.io import atomic_file
@@ -76,6 +77,8 @@ def write_endpoint(model, name: str, root: Path = WEIGHTS_DIR) -> Path:
         "features": first.features.to_dict(),
         "params": first.params,
     }
+    if stack:
+        meta["stack"] = list(stack)
     if len(models) > 1:
         meta["bagged"] = {
             "models": len(models),

@@ -474,6 +474,34 @@ def test_a_mixture_of_stereoisomers_written_as_fragments_has_no_stereo():
     assert standardize_smiles("C[C@@H](N)C(=O)O.C[C@@H](N)C(=O)O.Cl")[0] == "C[C@@H](N)C(=O)O"
 
 
+@pytest.mark.parametrize(
+    ("mixture", "named"),
+    [
+        ("Cc1ccc(O)cc1.Cc1cccc(O)c1.Cc1ccccc1O", "3 isomers (C7H8O"),  # cresol, as TDC writes it
+        ("CCO.COC", "2 isomers (C2H6O: 'CCO' and 'COC')"),
+        ("COC.CCO", "2 isomers (C2H6O: 'CCO' and 'COC')"),  # the same answer in either order
+        ("c1noc2c1CCCC2.c1onc2c1CCCC2.Cl", "2 isomers"),  # regioisomers (HIV), a salt of them
+    ],
+)
+def test_a_mixture_of_isomers_is_a_row_error_not_one_of_them(mixture, named):
+    # the size rule cannot choose between fragments of one formula: it kept the isomer whose
+    # SMILES sorts first ('CCO' for 'CCO.COC', p-cresol for cresol) and claimed it pure
+    smi, reason = standardize_smiles(mixture)
+    assert smi is None and named in reason and "give the one isomer" in reason
+
+
+@pytest.mark.parametrize(
+    ("mixture", "parent"),
+    [
+        ("NCC(=O)O.[NH3+]CC(=O)[O-]", "NCC(=O)O"),  # a zwitterion beside its neutral form
+        ("Oc1ccccn1.O=c1cccc[nH]1", "O=c1cccc[nH]1"),  # two tautomers
+        ("CCN.CCO", "CCN"),  # two formulas: the larger one (by atoms, H included) as before
+    ],
+)
+def test_one_compound_in_two_forms_is_not_a_mixture_of_isomers(mixture, parent):
+    assert standardize_smiles(mixture) == (parent, None)
+
+
 def test_a_racemate_written_as_fragments_keeps_the_double_bond_geometry_its_isomers_share():
     # both enantiomers are (E): the racemate is the (E)-alkene, its centre unknown (all stereo
     # was dropped, the (E) too: Tox21's pitavastatin mixture lost its trans double bond)

@@ -150,10 +150,49 @@ def choose_parent(mol) -> tuple[object, str]:
         if len(keep) == 1:
             return keep[0], PARENT
         if keep:
-            return _without_mixed_stereo(_chooser().choose(_combine(keep)), keep), PARENT
+            parent = _chooser().choose(_combine(keep))
+            _refuse_mixed_isomers(parent, keep)
+            return _without_mixed_stereo(parent, keep), PARENT
     if not non_water:
         return frags[0], PARENT  # only water
     return _combine(non_water), SALT if len(non_water) > 1 else PARENT
+
+
+class MixtureOfIsomers(ValueError):
+    """The input is a mixture of constitutional isomers: no fragment is the parent."""
+
+
+def _refuse_mixed_isomers(parent, frags: Sequence) -> None:
+    """`MixtureOfIsomers` when another fragment has the parent's formula but another
+    structure: a mixture of isomers ('Cc1ccc(O)cc1.Cc1cccc(O)c1.Cc1ccccc1O', cresol, as TDC and
+    Tox21 write technical mixtures; regioisomer pairs in HIV). The size rule cannot choose
+    between equal fragments: it took the one whose SMILES sorts first and claimed the mixture
+    was that pure isomer. "Another structure" is another InChI skeleton (the first block of
+    the InChIKey), so tautomers, a zwitterion beside its neutral form and stereoisomers
+    (`_without_mixed_stereo`'s) are one structure, not isomers."""
+    from rdkit import Chem
+    from rdkit.Chem.rdMolDescriptors import CalcMolFormula
+
+    formula = CalcMolFormula(parent)
+    same_formula = [
+        f for f in frags if f.GetNumAtoms() == parent.GetNumAtoms() and CalcMolFormula(f) == formula
+    ]
+    if len(same_formula) < 2:
+        return
+    skeletons: dict[str, str] = {}
+    for f in same_formula:
+        key = Chem.MolToInchiKey(f)[:14]
+        if not key:  # InChI could not be computed: do not guess
+            return
+        skeletons.setdefault(key, Chem.MolToSmiles(f, isomericSmiles=False))
+    if len(skeletons) > 1:
+        names = sorted(skeletons.values())
+        shown = " and ".join(repr(s) for s in names[:3])
+        more = f" (+{len(names) - 3} more)" if len(names) > 3 else ""
+        raise MixtureOfIsomers(
+            f"a mixture of {len(names)} isomers ({formula}: {shown}{more}); none of them is "
+            "the compound: give the one isomer the row is about, or drop the row"
+        )
 
 
 def _without_mixed_stereo(parent, frags: Sequence):

@@ -401,6 +401,8 @@ def standardize_to_mol(
     The mol is the standardized molecule itself, so callers that featurize need not re-parse."""
     from rdkit import Chem
 
+    from helixforge.chem.salts import MixtureOfIsomers
+
     if type(options) is not StandardizeOptions:
         options = as_options(options, "standardize_smiles")
     mol, reason = parse_smiles(smiles)
@@ -409,7 +411,7 @@ def standardize_to_mol(
     try:
         mol = standardize_mol(mol, options)
         out = Chem.MolToSmiles(mol, isomericSmiles=options.isomeric)
-    except OnlyCounterIons as exc:
+    except (OnlyCounterIons, MixtureOfIsomers) as exc:
         return None, None, str(exc)
     except Exception as exc:  # standardiser failures are rare; keep the row's reason
         return None, None, f"standardisation failed: {str(exc).strip() or type(exc).__name__}"

@@ -502,6 +502,23 @@ def test_one_compound_in_two_forms_is_not_a_mixture_of_isomers(mixture, parent):
     assert standardize_smiles(mixture) == (parent, None)
 
 
+@pytest.mark.parametrize(
+    ("cell", "reason"),
+    [
+        ("12345", "'12345' is a number, not a SMILES; check that the SMILES column"),
+        ("1.5e3", "is a number"),
+        ("-0,5", "is a number"),  # a decimal comma
+        ('"CCO"', "quote characters"),  # a cell quoted twice by a spreadsheet export
+        ('"""CCO"""', "quote characters"),
+        ("'CCO'", "quote characters"),
+    ],
+)
+def test_a_number_or_a_quoted_smiles_is_named_as_such(cell, reason):
+    # both were 'not a valid SMILES (syntax error)', which says nothing about what to fix
+    smi, why = standardize_smiles(cell)
+    assert smi is None and reason in why
+
+
 def test_a_racemate_written_as_fragments_keeps_the_double_bond_geometry_its_isomers_share():
     # both enantiomers are (E): the racemate is the (E)-alkene, its centre unknown (all stereo
     # was dropped, the (E) too: Tox21's pitavastatin mixture lost its trans double bond)

@@ -18,6 +18,7 @@ table of what happens to each kind of unusual input.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -303,6 +304,9 @@ def plain_mol(smiles: object):
 _MISSING_MARKERS = ("nan", "na", "n/a", "n.a.", "<na>", "none", "null", "nil", "-", "?")
 
 
+_NUMBER = re.compile(r"[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?%?")
+
+
 def _syntax_reason(text: str) -> str:
     """Why a string RDKit cannot parse is not a SMILES, naming what gives it away: an InChI,
     or a character that is not ASCII (a dash or a full-width letter from a word processor, an
@@ -316,6 +320,19 @@ def _syntax_reason(text: str) -> str:
     if text.startswith("#") and text[-1] in "!?A" and text[1:-1].replace("/", "").isalnum():
         # '#N/A', '#VALUE!', '#NAME?', '#DIV/0!', '#REF!': a spreadsheet formula's error value
         return f"no SMILES ({text!r} is a spreadsheet error value; fix the sheet and export again)"
+    if _NUMBER.fullmatch(text):
+        # a column of numbers (IDs, labels, Excel serials) read as the SMILES column
+        return (
+            f"{text!r} is a number, not a SMILES; check that the SMILES column is the one "
+            "read (--input-col)"
+        )
+    quotes = [ch for ch in "\"'" if ch in text]
+    if quotes:
+        # '"CCO"' from a cell quoted twice (a spreadsheet export of text that had quotes)
+        return (
+            f"not a valid SMILES: it has quote characters ({text[:60]!r}); SMILES have none, "
+            "remove them (the export may have quoted the cell twice)"
+        )
     for i, ch in enumerate(text):
         if not ch.isascii():
             name = unicodedata.name(ch, "unnamed character")

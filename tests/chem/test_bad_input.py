@@ -524,3 +524,68 @@ def test_a_label_too_large_to_compute_with_is_a_row_error(tmp_path, make_table, 
     df.to_csv(tmp_path / "all.csv", index=False)
     with pytest.raises(NoUsableRowsError, match="no row has a usable label"):
         train(tmp_path / "all.csv", ["logp_like"])
+
+
+# Molecule-level oddities: (SMILES, the reason it is refused, or None when it is a molecule)
+ODD_MOLECULES = [
+    ("[H][H]", None),  # hydrogen only: a molecule, features of nothing, out of domain
+    ("N" + "CC(=O)N" * 60 + "CC(=O)O", None),  # a 60-residue peptide, 243 heavy atoms
+    ("C1" + "CC(=O)NC" * 40 + "1", None),  # a 200-atom macrocycle
+    ("*CC(*)c1ccccc1", "dummy atom"),  # a polymer repeat unit
+    ("CCO>>CC=O", "reaction SMILES"),
+    ("Cc1ccc(O)cc1.Cc1cccc(O)c1", "2 isomers"),  # two equal fragments: neither is the parent
+    ("CCO.CCO", None),  # a dimer of one compound
+    ("[18F]c1ccccc1", None),  # isotopes other than deuterium are kept
+    ("C[N]C", None),  # a radical
+    ("FS(F)(F)(F)(F)F", None),  # hypervalent and allowed
+    ("C(C)(C)(C)(C)C", "valence"),  # hypervalent and not
+    ("c1ccccc1O\t", None),  # a trailing tab from a spreadsheet
+    ("c1ccccc1N\u00a0", None),  # a trailing no-break space
+    ('"CCCO"', "quote characters"),  # a cell quoted twice
+    ("4711", "is a number"),
+    (None, "empty SMILES"),
+]
+
+
+def test_odd_molecules_keep_every_row_in_train_predict_screen_and_admet(
+    tmp_path, make_table, fast_gbm
+):
+    """Each row is an output row or an errors-table row with its reason, in every verb."""
+    from helixforge.chem.admet import predict_admet
+    from helixforge.chem.predict import predict_property
+    from helixforge.chem.screen import screen_library
+
+    smiles = [s for s, _ in ODD_MOLECULES]
+    library = tmp_path / "odd.parquet"  # parquet keeps the tab and the no-break space
+    pd.DataFrame({"id": [f"odd{i}" for i in range(len(smiles))], "smiles": smiles}).to_parquet(
+        library
+    )
+    table = make_table()[["id", "smiles", "logp_like"]]
+    odd = pd.read_parquet(library).assign(logp_like=np.arange(len(smiles)) / 4)
+    pd.concat([table, odd], ignore_index=True).to_parquet(tmp_path / "train.parquet")
+    run = tmp_path / "run"
+    train_property_model(
+        tmp_path / "train.parquet", "smiles", ["logp_like"], model="gbm",
+        model_params=fast_gbm, out=run, report=False,
+    )  # fmt: skip
+    trained = pd.read_csv(run / "errors.csv")
+    first_odd = len(table) + 1  # parquet rows are numbered from 1
+    refused = {s: why for s, why in ODD_MOLECULES if why}
+    for i, (s, why) in enumerate(ODD_MOLECULES):
+        reasons = trained.loc[trained["row"] == first_odd + i, "reason"].tolist()
+        assert (len(reasons) == 1 and why in reasons[0]) if why else not reasons, (s, reasons)
+
+    outputs = {
+        "predict": lambda: predict_property(run, library, tmp_path / "p.csv"),
+        "admet": lambda: predict_admet(library, tmp_path / "a.csv", endpoints=["herg"]),
+        "screen": lambda: screen_library(library, [run], tmp_path / "s.csv", top=100),
+    }
+    for verb, call in outputs.items():
+        call()
+        out = pd.read_csv(tmp_path / f"{verb[0]}.csv")
+        errors = pd.read_csv(tmp_path / f"{verb[0]}.errors.csv")
+        assert len(out) + len(errors) == len(smiles), verb  # screen: top 100, so all are hits
+        assert sorted(errors["row"]) == [i + 1 for i, (_, w) in enumerate(ODD_MOLECULES) if w]
+        for row, reason in zip(errors["row"], errors["reason"]):
+            assert refused[smiles[row - 1]] in reason, (verb, row, reason)
+        assert out["canonical_smiles"].notna().all() and "CCO" in set(out["canonical_smiles"])

@@ -68,38 +68,55 @@ def read_variants(path: str | os.PathLike, errors: RowErrors | None = None) -> l
     out: list[Variant] = []
     n_before = len(errors)
     for a in iter_vcf(p, errors=errors):
+        # a BCF has no text lines: its rows (errors table, output `line`) are record numbers
+        line = a.line if a.line is not None else a.record
         ref = str(a.ref or "").upper()
         if a.pos is None or a.pos < 1:
-            errors.add(a.line, "POS", a.pos, "POS must be a positive integer (1-based)")
+            errors.add(line, "POS", a.pos, "POS must be a positive integer (1-based)")
             continue
         if not _BASES_RE.match(ref):
-            errors.add(a.line, "REF", ref, "REF must be bases A, C, G, T or N" + _dash_note(ref))
+            errors.add(line, "REF", ref, "REF must be bases A, C, G, T or N" + _dash_note(ref))
             continue
         if a.alt is None or a.alt in {".", ""}:
-            errors.add(a.line, "ALT", ".", "no ALT allele")
+            errors.add(line, "ALT", ".", "no ALT allele")
             continue
         alt = str(a.alt).upper()
         if not _BASES_RE.match(alt):
-            symbolic = alt[:1] in "<[]*." or "[" in alt or "]" in alt
-            why = (
-                "symbolic or breakend ALT alleles are not scored"
-                if symbolic
-                else "ALT must be bases A, C, G, T or N" + _dash_note(alt)
-            )
-            errors.add(a.line, "ALT", alt, why)
+            why = _not_bases_reason(str(a.alt))
+            errors.add(line, "ALT", str(a.alt), why)  # as written: breakends name contigs
             continue
         if alt == ref:  # not a variant: scoring it would report a zero effect as a finding
-            errors.add(a.line, "ALT", alt, "ALT is the same as REF: not a variant")
+            errors.add(line, "ALT", alt, "ALT is the same as REF: not a variant")
             continue
         if "N" in alt:  # an unknown base: its window is an all-zero column, not an allele
-            errors.add(a.line, "ALT", alt, "ALT holds N (an unknown base): no allele to score")
+            errors.add(line, "ALT", alt, "ALT holds N (an unknown base): no allele to score")
             continue
-        out.append(Variant(str(a.chrom), int(a.pos), str(a.id), ref, alt, a.line))
+        out.append(Variant(str(a.chrom), int(a.pos), str(a.id), ref, alt, line))
     if not out and len(errors) == n_before:
         raise EmptyInputError(
             f"{p}: no variant records", hint="a VCF needs a '#CHROM' header and variant lines"
         )
     return out
+
+
+def _not_bases_reason(alt: str) -> str:
+    """Why an ALT that is not bases is refused: what kind of allele it is (VCF 4.3 §5)."""
+    unscored = "not scored: a window model compares two base sequences"
+    if alt == "*":
+        return (
+            f"'*' is an allele spanned by a deletion of another record (no bases here): "
+            f"{unscored}; the deletion itself is scored on its own record"
+        )
+    if alt.startswith("<") and alt.endswith(">"):
+        return (
+            f"symbolic ALT {alt} (a structural variant or a gVCF reference block): {unscored}; "
+            "give the alleles as bases, or score structural variants with an SV tool"
+        )
+    if "[" in alt or "]" in alt:
+        return f"breakend ALT (a rearrangement joining two loci): {unscored}"
+    if len(alt) > 1 and (alt.startswith(".") or alt.endswith(".")):
+        return f"single breakend ALT (a join to an unknown sequence): {unscored}"
+    return "ALT must be bases A, C, G, T or N" + _dash_note(alt)
 
 
 def _dash_note(allele: str) -> str:

@@ -1,0 +1,70 @@
+"""Which VCF alleles are scored and which go to the errors table, and why (`variants.alleles`).
+
+    errors = RowErrors("calls.vcf")
+    variants = read_variants("calls.vcf", errors)          # bad records → errors, with a reason
+    usable = usable_alleles(variants, genome, 200, errors)  # genome checks → errors
+
+Every ALT allele of the file ends in `usable` or in `errors`, never in neither.
+"""
+
+import pytest
+
+from helixforge.core.errors import RowErrors
+from helixforge.dna.variants import as_genome, read_variants, usable_alleles
+
+HEADER = "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"
+CHR1 = "ACGTTGCAAC" * 40  # 400 bases; base 100 (1-based) is C, 101 is A
+
+
+def vcf(tmp_path, *records, name="calls.vcf"):
+    p = tmp_path / name
+    p.write_text(HEADER + "".join(r + "\n" for r in records))
+    return p
+
+
+def sort_out(path, genome=None, window=50):
+    """(scored alleles, errors) of the VCF at `path` against `genome` (default: chr1)."""
+    errors = RowErrors(path)
+    variants = read_variants(path, errors)
+    usable = usable_alleles(variants, as_genome(genome or {"chr1": CHR1}), window, errors)
+    return [u[0] for u in usable], list(errors)
+
+
+@pytest.mark.parametrize(
+    ("alt", "why"),
+    [
+        ("<DEL>", "symbolic ALT"),
+        ("<NON_REF>", "symbolic ALT"),
+        ("*", "'*' is an allele spanned by a deletion"),
+        ("C[chr1:300[", "breakend"),
+        ("]chr1:300]C", "breakend"),
+        ("C.", "single breakend"),
+        (".C", "single breakend"),
+    ],
+)
+def test_symbolic_and_breakend_alleles_are_named_as_what_they_are(tmp_path, alt, why):
+    """A single breakend ('C.') was 'ALT must be bases A, C, G, T or N', and a breakend's
+    value was upper-cased in the errors table ('C[CHR1:300['), no longer the file's text."""
+    p = vcf(tmp_path, f"chr1\t100\tsv\tC\t{alt}\t.\t.\tSVTYPE=BND")
+    scored, (e,) = sort_out(p)
+    assert scored == []
+    assert (e.row, e.column, e.value) == (3, "ALT", alt)  # the value as written
+    assert why in e.reason and "not scored" in e.reason
+
+
+def test_bcf_errors_rows_are_record_numbers(tmp_path):
+    """A BCF has no text lines: its errors rows had no row at all (the table's row was
+    empty), so a rejected record could not be found; they are now the record number, as is
+    the output's `line`."""
+    pysam = pytest.importorskip("pysam")
+    header = pysam.VariantHeader()
+    header.add_line("##contig=<ID=chr1,length=400>")
+    header.add_line('##INFO=<ID=END,Number=1,Type=Integer,Description="End of the allele">')
+    path = tmp_path / "calls.bcf"
+    with pysam.VariantFile(str(path), "wb", header=header) as out:
+        for pos, alleles in [(100, ("C", "A")), (101, ("A", "<DEL>")), (102, ("C", "G"))]:
+            rec = out.new_record(contig="chr1", start=pos - 1, stop=pos, alleles=alleles)
+            out.write(rec)
+    scored, errors = sort_out(path)
+    assert [v.line for v in scored] == [1, 3]
+    assert [(e.row, e.column, e.value) for e in errors] == [(2, "ALT", "<DEL>")]

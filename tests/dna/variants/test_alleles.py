@@ -30,6 +30,25 @@ def sort_out(path, genome=None, window=50):
     return [u[0] for u in usable], list(errors)
 
 
+def test_an_allele_longer_than_the_window_names_its_column_length_and_the_fix(tmp_path):
+    """A 60-base deletion was reported as column ALT, value 'A' (the 1-base allele), with
+    no length and nothing to do about it."""
+    deleted = CHR1[199:260]
+    p = vcf(
+        tmp_path,
+        f"chr1\t200\tdel\t{deleted}\t{deleted[0]}\t.\t.\t.",
+        f"chr1\t300\tins\t{CHR1[299]}\t{CHR1[299]}{'G' * 60}\t.\t.\t.",
+    )
+    scored, errors = sort_out(p, window=50)
+    assert scored == []
+    (d, i) = errors
+    assert (d.row, d.column, d.value) == (3, "REF", deleted)
+    assert "REF is 61 bases, longer than the 50-base window" in d.reason
+    assert (i.row, i.column) == (4, "ALT") and "ALT is 61 bases" in i.reason
+    assert all("--window" in e.reason for e in errors)  # what to do
+    assert all("structural variant" in e.reason for e in errors)
+
+
 @pytest.mark.parametrize(
     ("alt", "why"),
     [

@@ -5,7 +5,7 @@ cannot parse, a POS that is not a positive integer, a REF or ALT that is not bas
 ALT, an ALT equal to REF, an ALT holding N (an unknown base: it was scored as if it were an
 allele, the effect of masking the position), a contig missing from the genome, a REF that
 disagrees with the genome and an allele longer than the window become rows of the errors table
-(file, line, column, value, reason).
+(file, line, column, value, reason). A BCF has no text lines: its rows are record numbers.
 
 Windows. For every ALT allele the reference window is `window` bases of the genome with the REF
 allele centred, and the alternative window the same locus with ALT in place of REF, re-centred
@@ -266,7 +266,13 @@ def usable_alleles(
             errors.add(v.line, "REF", v.ref, reason)
             continue
         if max(len(v.ref), len(v.alt)) > window:
-            errors.add(v.line, "ALT", v.alt, f"allele longer than the {window}-base window")
+            column, allele = ("REF", v.ref) if len(v.ref) >= len(v.alt) else ("ALT", v.alt)
+            reason = (
+                f"{column} is {len(allele):,} bases, longer than the {window}-base window: "
+                "the model would not see both alleles; raise --window (up to the model's "
+                "maximum input), or score it as a structural variant with an SV tool"
+            )
+            errors.add(v.line, column, allele, reason)
             continue
         # an N in REF stands for whatever the genome has there: the windows hold the genome's
         # bases (the reference), not N (an all-zero column)

@@ -30,6 +30,24 @@ def sort_out(path, genome=None, window=50):
     return [u[0] for u in usable], list(errors)
 
 
+def test_a_duplicate_record_is_scored_once_and_the_copy_is_an_errors_row(tmp_path):
+    """The same variant twice (two VCFs concatenated, a merge) was scored twice: the output
+    ranked it twice and a join on chrom/pos/ref/alt doubled its rows."""
+    p = vcf(
+        tmp_path,
+        "chr1\t100\ta\tC\tA\t.\t.\t.",
+        "chr1\t101\tb\tA\tG\t.\t.\t.",
+        "chr1\t100\ta\tC\tA\t.\t.\t.",  # the first record again
+        "1\t100\ta2\tc\ta,T\t.\t.\t.",  # again, as '1' and lower case; T is new
+    )
+    scored, errors = sort_out(p)
+    assert [(v.line, v.alt) for v in scored] == [(3, "A"), (4, "G"), (6, "T")]
+    assert [(e.row, e.column) for e in errors] == [(5, "ALT"), (6, "ALT")]
+    assert all("duplicate of the allele on line 3" in e.reason for e in errors)
+    assert all("scored once" in e.reason for e in errors)
+    assert len(scored) + len(errors) == 5  # every ALT allele is in one of the two
+
+
 def test_an_allele_longer_than_the_window_names_its_column_length_and_the_fix(tmp_path):
     """A 60-base deletion was reported as column ALT, value 'A' (the 1-base allele), with
     no length and nothing to do about it."""

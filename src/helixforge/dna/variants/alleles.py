@@ -4,8 +4,9 @@ Alleles come from `dna.io.iter_vcf` (pysam: VCF plain / gzip / BGZF, or BCF); a 
 cannot parse, a POS that is not a positive integer, a REF or ALT that is not bases, a symbolic
 ALT, an ALT equal to REF, an ALT holding N (an unknown base: it was scored as if it were an
 allele, the effect of masking the position), a contig missing from the genome, a REF that
-disagrees with the genome and an allele longer than the window become rows of the errors table
-(file, line, column, value, reason). A BCF has no text lines: its rows are record numbers.
+disagrees with the genome, an allele longer than the window and a repeat of an allele already
+kept (same contig, POS, REF and ALT: it is scored once) become rows of the errors table (file,
+line, column, value, reason). A BCF has no text lines: its rows are record numbers.
 
 Windows. For every ALT allele the reference window is `window` bases of the genome with the REF
 allele centred, and the alternative window the same locus with ALT in place of REF, re-centred
@@ -233,8 +234,10 @@ def usable_alleles(
     variants: list[Variant], g, window: int, errors: RowErrors
 ) -> list[tuple[Variant, str, str, str]]:
     """(variant, contig, ref window, alt window) of every allele that can be scored; the others
-    go to `errors` (contig missing, past the contig end, REF mismatch, allele > window)."""
+    go to `errors` (contig missing, past the contig end, REF mismatch, allele > window, a
+    repeat of an allele already kept: the same contig, POS, REF and ALT)."""
     usable = []
+    seen: dict[tuple[str, int, str, str], int | None] = {}
     for v in variants:
         chrom = g.resolve(v.chrom)
         if chrom is None:
@@ -274,6 +277,15 @@ def usable_alleles(
             )
             errors.add(v.line, column, allele, reason)
             continue
+        key = (chrom, v.pos, v.ref, v.alt)
+        if key in seen:  # scored twice, it was ranked twice and doubled a join's rows
+            reason = (
+                f"duplicate of the allele on line {seen[key]} ({chrom}:{v.pos} {v.ref}>{v.alt}): "
+                "scored once; remove repeated records (bcftools norm -d exact)"
+            )
+            errors.add(v.line, "ALT", v.alt, reason)
+            continue
+        seen[key] = v.line
         # an N in REF stands for whatever the genome has there: the windows hold the genome's
         # bases (the reference), not N (an all-zero column)
         ref_w, alt_w = variant_windows(

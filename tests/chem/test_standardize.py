@@ -519,6 +519,31 @@ def test_a_number_or_a_quoted_smiles_is_named_as_such(cell, reason):
     assert smi is None and reason in why
 
 
+@pytest.mark.parametrize(
+    "epimers",
+    [
+        THREONINE + ".C[C@@H](O)[C@@H](N)C(=O)O",  # (2S,3R) + (2R,3R): C2 differs, C3 shared
+        "C[C@@H](O)[C@@H](N)C(=O)O." + THREONINE,
+        "N[C@H](C(=O)O)[C@@H](C)O.N[C@@H](C(=O)O)[C@@H](C)O",  # the same, other atom order
+    ],
+)
+def test_epimers_written_as_fragments_keep_the_centre_they_share(epimers):
+    # the mixture is the 3R compound with C2 unknown, as the CXSMILES spelling of it says;
+    # every centre was cleared, so the two spellings of one mixture had two keys
+    assert standardize_smiles(epimers)[0] == standardize_smiles(THREONINE + " |&1:3|")[0]
+    assert standardize_smiles(epimers)[0] == "C[C@@H](O)C(N)C(=O)O"
+
+
+def test_stereoisomers_whose_centres_cannot_be_matched_lose_every_centre():
+    # two inositol isomers: legacy CIP labels miss their pseudo-asymmetric centres, so no
+    # centre is proven shared and none is kept
+    mixture = (
+        "O[C@H]1[C@H](O)[C@@H](O)[C@H](O)[C@H](O)[C@H]1O."
+        "O[C@H]1[C@@H](O)[C@@H](O)[C@H](O)[C@H](O)[C@H]1O"
+    )
+    assert standardize_smiles(mixture)[0] == "OC1C(O)C(O)C(O)C(O)C1O"
+
+
 def test_a_racemate_written_as_fragments_keeps_the_double_bond_geometry_its_isomers_share():
     # both enantiomers are (E): the racemate is the (E)-alkene, its centre unknown (all stereo
     # was dropped, the (E) too: Tox21's pitavastatin mixture lost its trans double bond)

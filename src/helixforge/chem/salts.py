@@ -208,21 +208,60 @@ def _without_mixed_stereo(parent, frags: Sequence):
     isomers = [f for f in frags if Chem.MolToSmiles(f, isomericSmiles=False) == flat]
     if all(Chem.MolToSmiles(f) == isomeric for f in isomers):
         return parent
-    out = _without_centres(parent)
     if len({Chem.MolToSmiles(_without_centres(f)) for f in isomers}) == 1:
-        return out  # the isomers differ at stereocentres only
+        # the isomers differ at stereocentres only
+        return _without_centres(parent, _differing_centres(parent, isomers))
     out = Chem.Mol(parent)
     Chem.RemoveStereochemistry(out)
     return out
 
 
-def _without_centres(mol):
-    """`mol` without tetrahedral stereo tags (double-bond stereo kept)."""
+def _differing_centres(parent, isomers: Sequence) -> set[int] | None:
+    """The atoms of `parent` whose configuration (CIP label) is not the same in every isomer,
+    each isomer's atoms matched to the parent's as they differ least (a symmetric molecule
+    has several matches); None (every centre) when an isomer does not match. Two epimers
+    ('C[C@@H](O)[C@H](N)C(=O)O.C[C@@H](O)[C@@H](N)C(=O)O') differ at one centre and share
+    the other, as 'C[C@@H](O)[C@H](N)C(=O)O |&1:3|' says: both give 'C[C@@H](O)C(N)C(=O)O'
+    (every centre was cleared, so the two spellings of one mixture had two keys)."""
+    from rdkit import Chem
+
+    def labels(mol) -> list[str]:
+        mol = Chem.Mol(mol)
+        Chem.AssignStereochemistry(mol, cleanIt=True, force=True)
+        return [a.GetProp("_CIPCode") if a.HasProp("_CIPCode") else "" for a in mol.GetAtoms()]
+
+    mine = labels(parent)
+    differ: set[int] = set()
+    best = []
+    for other in isomers:
+        theirs = labels(other)
+        matches = other.GetSubstructMatches(parent, useChirality=False, uniquify=False)
+        if not matches:
+            return None
+        match, d = min(
+            ((m, {i for i, j in enumerate(m) if mine[i] != theirs[j]}) for m in matches),
+            key=lambda md: (len(md[1]), sorted(md[1])),
+        )
+        differ |= d
+        best.append((other, match))
+    # the centres kept must be the same molecule in every isomer (CIP labels can be missing,
+    # e.g. on the pseudo-asymmetric centres of an inositol): else clear every centre
+    kept = Chem.MolToSmiles(_without_centres(parent, differ))
+    for other, match in best:
+        if Chem.MolToSmiles(_without_centres(other, {match[i] for i in differ})) != kept:
+            return None
+    return differ
+
+
+def _without_centres(mol, atoms: set[int] | None = None):
+    """`mol` without the tetrahedral stereo tags of `atoms` (None: all; double-bond stereo
+    kept)."""
     from rdkit import Chem
 
     out = Chem.Mol(mol)
     for atom in out.GetAtoms():
-        atom.SetChiralTag(Chem.ChiralType.CHI_UNSPECIFIED)
+        if atoms is None or atom.GetIdx() in atoms:
+            atom.SetChiralTag(Chem.ChiralType.CHI_UNSPECIFIED)
     Chem.AssignStereochemistry(out, cleanIt=True, force=True)
     return out
 

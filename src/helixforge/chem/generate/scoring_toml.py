@@ -64,11 +64,13 @@ class TomlLines:
         return parts
 
     def line(self, path: Sequence[Any]) -> int | None:
-        """The line of `path` or, failing that, of its nearest recorded ancestor."""
+        """The line of `path` or, failing that, of its nearest recorded ancestor. An array of
+        tables (`[[name]]`, recorded per element) is at the line of its first element."""
         path = tuple(path)
         while path:
-            if path in self.lines:
-                return self.lines[path]
+            for key in (path, (*path, 0)):
+                if key in self.lines:
+                    return self.lines[key]
             path = path[:-1]
         return None
 

@@ -17,6 +17,7 @@ table of what happens to each kind of unusual input.
 
 from __future__ import annotations
 
+import numbers
 import os
 import re
 from collections.abc import Sequence
@@ -142,7 +143,10 @@ def parse_smiles(smiles: object):
             return None, "empty SMILES"
         if not isinstance(smiles, bytes):
             # str(5) is '5', str(pd.NA) '<NA>' (read as a reaction): name the value instead
-            return None, f"not a SMILES string ({type(smiles).__name__} {str(smiles)[:40]})"
+            reason = f"not a SMILES string ({type(smiles).__name__} {str(smiles)[:40]})"
+            if isinstance(smiles, numbers.Number):  # a Parquet column of numbers, an ID column
+                reason += "; check that the SMILES column is the one read (--input-col)"
+            return None, reason
         try:
             smiles = smiles.decode("ascii")
         except UnicodeDecodeError:

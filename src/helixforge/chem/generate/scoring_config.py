@@ -134,8 +134,10 @@ def config_error(
 
 
 def suggest(word: str, choices: Sequence[str]) -> str:
-    """A hint for an unknown name: the closest of `choices` when one is close, else all of them."""
-    close = difflib.get_close_matches(str(word), list(choices), n=1)
+    """A hint for an unknown name: the closest of `choices` when one is close (the same word
+    in other capitals first: '[RL]', type = "QED"), else all of them."""
+    same = [c for c in choices if c.lower() == str(word).lower()]
+    close = same or difflib.get_close_matches(str(word), list(choices), n=1)
     listed = ", ".join(choices)
     return f"did you mean {close[0]!r}? (one of: {listed})" if close else f"use one of: {listed}"
 

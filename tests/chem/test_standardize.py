@@ -392,6 +392,20 @@ def test_a_structure_rdkit_cannot_sanitize_says_how_to_write_it(smiles, hint, wr
     assert standardize_smiles(written_so)[1] is None
 
 
+@pytest.mark.parametrize(
+    ("smiles", "named"),
+    [
+        ("C(C)(C)(C)(C)C", "atom 1 as written, C, has a valence of 5"),  # pentavalent carbon
+        ("CN(C)(C)(C)C", "atom 2 as written, N, has a valence of 5"),  # '[N+]' left out
+        ("CC[CH3]C", "atom 3 as written, C, has a valence of 5"),  # an H count too many
+    ],
+)
+def test_a_valence_error_names_the_atom_as_written_and_what_to_check(smiles, named):
+    # RDKit's 'Explicit valence for atom # 0 C, 5' counts atoms from 0 and says nothing more
+    smi, reason = standardize_smiles(smiles)
+    assert smi is None and named in reason and "a charge left out" in reason
+
+
 def test_a_racemate_in_a_v3000_sd_file_stays_racemic(tmp_path):
     # MDLV30/STERAC1 marks the centre racemic: the SD reader wrote plain SMILES, so the
     # racemate became the pure enantiomer its wedge happened to draw

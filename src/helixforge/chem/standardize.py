@@ -288,7 +288,19 @@ def _sanitize_hint(text: str, reason: str) -> str:
             " (a dative bond counts toward the valence of the atom it points to: write that "
             "atom without its H count, 'N->B' not 'N->[BH3]', or with charges, '[NH3+][BH3-]')"
         )
+    valence = _VALENCE.search(reason)
+    if valence:
+        # RDKit counts atoms from 0; the SMILES counts them as written, from 1
+        index, element, total = int(valence[1]), valence[2], valence[3]
+        return (
+            f" (atom {index + 1} as written, {element}, has a valence of {total}, bond orders "
+            f"plus hydrogens, more than {element} allows: check its bond orders, a charge left "
+            "out ('[N+]' for a nitrogen with four bonds) or the H count in its brackets)"
+        )
     return ""
+
+
+_VALENCE = re.compile(r"valence for atom # ?(\d+) ([A-Z][a-z]?), (\d+), is greater than permitted")
 
 
 def plain_mol(smiles: object):

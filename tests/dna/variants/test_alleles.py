@@ -105,3 +105,22 @@ def test_bcf_errors_rows_are_record_numbers(tmp_path):
     scored, errors = sort_out(path)
     assert [v.line for v in scored] == [1, 3]
     assert [(e.row, e.column, e.value) for e in errors] == [(2, "ALT", "<DEL>")]
+
+
+@pytest.mark.parametrize(
+    ("written", "genome_has"),
+    [("chr01", "chr1"), ("chrMT", "chrM"), ("CHR_1", "chr1"), ("NC_1", None)],
+)
+def test_a_contig_spelled_otherwise_than_the_genome_names_both_spellings(
+    tmp_path, written, genome_has
+):
+    """'chr01' for the genome's 'chr1', 'chrMT' for 'chrM': the row listed the genome's
+    contigs only, leaving the reader to spot which one was meant."""
+    p = vcf(tmp_path, f"{written}\t100\tv\tC\tA\t.\t.\t.")
+    scored, (e,) = sort_out(p, {"chr1": CHR1, "chrM": CHR1[:200]})
+    assert scored == [] and (e.row, e.column, e.value) == (3, "CHROM", written)
+    if genome_has is None:  # nothing alike: the contigs are listed, no guess is made
+        assert "spells it" not in e.reason and "contigs: chr1, chrM" in e.reason
+    else:
+        assert f"the genome spells it {genome_has!r}" in e.reason
+        assert f"'{written} {genome_has}'" in e.reason  # the line of a --rename-chrs map

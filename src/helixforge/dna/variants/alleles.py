@@ -230,6 +230,33 @@ def _ref_agrees(vcf_base: str, genome_base: str) -> bool:
     return genome_base in "RYSWKMBDHV" and vcf_base in IUPAC[genome_base]
 
 
+def _contig_key(name: str) -> str:
+    """A contig name without what spellings of one chromosome differ in: case, a 'chr'
+    prefix, '_' / '-', leading zeros ('chr01'), and M / MT / Mito for the mitochondrion."""
+    key = re.sub(r"[_\-\s]", "", str(name).lower())
+    key = key.removeprefix("chr") or key
+    key = re.sub(r"^0+(?=\d)", "", key)
+    return "m" if key in {"m", "mt", "mito", "chrm"} else key
+
+
+def _missing_contig_reason(chrom: str, lengths: Mapping[str, int]) -> str:
+    """Why `chrom` is not scored, naming the genome's spelling of it when one is alike."""
+    alike = [c for c in lengths if _contig_key(c) == _contig_key(chrom)]
+    if len(alike) == 1:
+        return (
+            f"contig {chrom!r} is not in the genome, but the genome spells it {alike[0]!r}: "
+            f"rename the VCF's contigs to the genome's (bcftools annotate --rename-chrs MAP, "
+            f"MAP holding the line '{chrom} {alike[0]}'), if they are the same chromosome"
+        )
+    shown = ", ".join(list(lengths)[:8])
+    more = " …" if len(lengths) > 8 else ""
+    return (
+        f"contig {chrom!r} is not in the genome (contigs: {shown}{more}), nor its "
+        "chr-prefix / Ensembl spelling; use a genome of the VCF's assembly, or rename "
+        "the VCF's contigs to the genome's (bcftools annotate --rename-chrs MAP)"
+    )
+
+
 def usable_alleles(
     variants: list[Variant], g, window: int, errors: RowErrors
 ) -> list[tuple[Variant, str, str, str]]:
@@ -241,14 +268,7 @@ def usable_alleles(
     for v in variants:
         chrom = g.resolve(v.chrom)
         if chrom is None:
-            shown = ", ".join(list(g.lengths)[:8])
-            more = " …" if len(g.lengths) > 8 else ""
-            reason = (
-                f"contig {v.chrom!r} is not in the genome (contigs: {shown}{more}), nor its "
-                "chr-prefix / Ensembl spelling; use a genome of the VCF's assembly, or rename "
-                "the VCF's contigs to the genome's (bcftools annotate --rename-chrs MAP)"
-            )
-            errors.add(v.line, "CHROM", v.chrom, reason)
+            errors.add(v.line, "CHROM", v.chrom, _missing_contig_reason(v.chrom, g.lengths))
             continue
         p0 = v.pos - 1
         if p0 + len(v.ref) > g.lengths[chrom]:

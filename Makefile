@@ -8,6 +8,8 @@ PIP := $(BIN)/python -m pip
 # The CPU build of torch is pinned so pip never pulls a multi-GB CUDA build.
 CONSTRAINTS := -c constraints-cpu.txt
 JOBS ?= 2
+# pytest-xdist workers for `make test` (CI has 2 cores); TEST_JOBS=0 runs in one process.
+TEST_JOBS ?= 2
 
 .PHONY: venv install demo test lint format bench bench-chem bench-lm bench-dna bench-crispr clean
 
@@ -28,7 +30,8 @@ demo: install
 	$(BIN)/helix demo -o demo_run --overwrite
 
 test: install
-	$(BIN)/python -m pytest -q -p no:cacheprovider tests
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_JOBS) --durations=20 -m "not ray" tests
+	$(BIN)/python -m pytest -q -p no:cacheprovider -m ray tests
 
 lint: install
 	$(BIN)/ruff check src tests benchmarks tools

@@ -344,7 +344,12 @@ def score_variants(
         result.attrs["errors_path"] = str(errors_path(out))
         if result.empty:
             store.clear()
-            raise NoUsableRowsError(f"{vcf}: no variant could be scored", hint=errors.summary())
+            raise NoUsableRowsError(
+                f"{vcf}: no variant could be scored; the {result.attrs['rejected']} rejected "
+                f"records are in the errors table {errors_path(out)} (file, row, column, "
+                "value, reason)",
+                hint=errors.summary(),
+            )
         write_table(result, out)
         store.clear()
     elif result.empty:

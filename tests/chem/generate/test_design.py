@@ -201,3 +201,31 @@ def test_novelty_against_the_priors_training_set(config, tmp_path):
     assert mols.loc[mols["smiles"].isin(seen), "novel"].eq(False).all()
     assert mols["novel"].sum() >= len(mols) - 2 - 1  # at most a Bloom false positive more
     assert "Novel (not in the prior" in (out / "report.html").read_text()
+
+
+@pytest.mark.parametrize(
+    ("smiles", "ga", "sizes"),
+    [
+        ("CCO\nCC\nC=O\n", "", "2–3"),  # below the default min_atoms = 5
+        ("CCCCCCCCCCCC\nCCCCCCCCCCCCCC\n", "max_atoms = 10\n", "12–14"),
+    ],
+    ids=["too small", "too large"],
+)
+def test_ga_start_molecules_outside_the_atom_window_are_refused_before_work(
+    tmp_path, smiles, ga, sizes
+):
+    """Every child outside min_atoms–max_atoms is refused, so start molecules all outside it
+    made no new molecule: the run scored the starts, idled `patience` generations and stopped
+    with 'no new molecule in 50 steps', never naming the window."""
+    (tmp_path / "start.smi").write_text(smiles, encoding="utf-8")
+    path = tmp_path / "design.toml"
+    path.write_text(
+        '[[component]]\ntype = "qed"\n[ga]\nstart = "start.smi"\n' + ga, encoding="utf-8"
+    )
+    with pytest.raises(ConfigError) as info:
+        design(path, tmp_path / "run", optimizer="ga", budget=50)
+    err = info.value
+    assert err.message.startswith(f"{path}, line 4: ga.start: no start molecule has ")
+    assert f"; they have {sizes})" in err.message
+    assert "ga.min_atoms" in err.hint and "ga.max_atoms" in err.hint
+    assert not (tmp_path / "run").exists()

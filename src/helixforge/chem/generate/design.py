@@ -168,6 +168,28 @@ def _build_optimizer(name: str, cfg: DesignConfig, prior, seed: int, start: list
     return ga
 
 
+def check_start_sizes(start: list[str], config: DesignConfig) -> None:
+    """Refuse GA start molecules that all lie outside ga.min_atoms–ga.max_atoms heavy atoms:
+    every child outside that window is refused, so the GA could make no new molecule (it
+    idled `patience` generations and stopped without naming the window)."""
+    from rdkit import Chem
+
+    lo, hi = config.ga["min_atoms"], config.ga["max_atoms"]
+    mols = (Chem.MolFromSmiles(s) for s in start)
+    sizes = [m.GetNumHeavyAtoms() for m in mols if m is not None]
+    if not sizes or any(lo <= n <= hi for n in sizes):
+        return
+    low, high = min(sizes), max(sizes)
+    raise config.error(
+        ("ga", "start"),
+        f"ga.start: no start molecule has {lo}–{hi} heavy atoms (ga.min_atoms–ga.max_atoms; "
+        f"they have {low}–{high}): children outside that window are refused, so the GA "
+        "could make no new molecule",
+        f"set ga.min_atoms = {min(low, lo)} and ga.max_atoms = {max(high, hi)}, or start from "
+        f"molecules of {lo}–{hi} heavy atoms",
+    )
+
+
 def design(
     config: str | os.PathLike | DesignConfig,
     out: str | os.PathLike,
@@ -204,6 +226,7 @@ def design(
     start, start_sha = None, None
     if optimizer == "ga" and cfg.ga["start"] != "prior":
         start, start_sha = read_start_smiles(cfg.ga["start"], cfg.path.parent, cfg)
+        check_start_sizes(start, cfg)
     prior_obj, prior_path, prior_sha = None, None, None
     if optimizer == "rl" or start is None:
         prior_obj, prior_path = _load_prior(prior)
@@ -312,6 +335,7 @@ __all__ = [
     "OPTIMIZERS",
     "DesignResult",
     "check_similarity_references",
+    "check_start_sizes",
     "design",
     "read_start_smiles",
     "HISTORY",

@@ -245,7 +245,7 @@ def test_train_prior_lists_unusable_corpus_lines_with_their_line_and_reason(tmp_
     assert errors["row"].tolist() == [3, 4, 5, 6]  # file lines (the header is line 1)
     assert list(errors["reason"][:2]) == [
         "empty line: no SMILES",
-        "not a valid SMILES (RDKit cannot parse it)",
+        "not a valid SMILES (syntax error)",  # C1CC: an unclosed ring
     ]
     assert "longer than the prior's 127-token limit" in errors["reason"].iloc[3]
     assert any("4 of 145 corpus lines unusable" in m for m in logged), logged

@@ -76,8 +76,13 @@ def corpus_problem(smiles: str, kind: str = "smiles", max_len: int = 128, vocab=
         return "empty line: no SMILES"
     RDLogger.DisableLog("rdApp.*")
     mol = Chem.MolFromSmiles(smiles)
-    if mol is None:
-        return "not a valid SMILES (RDKit cannot parse it)"
+    if mol is None:  # what is wrong, as every chem verb says it (syntax, valence, InChI …)
+        from helixforge.chem.standardize import parse_smiles
+
+        reason = parse_smiles(smiles)[1] or "RDKit cannot parse it"
+        return (
+            reason if reason.startswith("not a valid SMILES") else f"not a valid SMILES: {reason}"
+        )
     if "*" in smiles and any(a.GetAtomicNum() == 0 for a in mol.GetAtoms()):
         # as every chem verb's standardizer: a fragment, not a molecule to learn to generate
         return "has a dummy atom '*' (attachment point / R group); give the whole molecule"

@@ -573,3 +573,17 @@ def test_train_prior_twice_gives_the_same_bytes_but_timings(tmp_path: Path):
     assert first >= 0
     train_prior(corpus, tmp_path / "a", resume=True, **{**kw, "log": None})
     assert json.loads((tmp_path / "a" / "timings.json").read_text())["seconds"] >= first
+
+
+def test_a_chem_property_run_given_as_the_prior_says_where_it_belongs(tmp_path: Path):
+    """A `helix chem train` run passed as --prior / --model was refused with 'use it with
+    chem predict, chem evaluate or chem screen --model': for a design, the place it belongs
+    is a type = "model" component; that hint existed but was never reached."""
+    run = tmp_path / "pic50"
+    run.mkdir()
+    config = {"domain": "chem", "targets": ["pIC50"], "task_types": ["regression"]}
+    (run / "config.json").write_text(json.dumps(config))
+    with pytest.raises(InputError) as info:
+        Prior.load(run)
+    assert "not a prior" in info.value.message
+    assert '[[component]] type = "model"' in info.value.hint

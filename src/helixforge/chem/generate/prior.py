@@ -192,12 +192,14 @@ class Prior:
         if d.exists() and not (d / "manifest.json").is_file():  # a model run, a checkpoint …
             from helixforge.core.artifacts import refuse_foreign
 
-            refuse_foreign(d, "a prior", _PRIOR_HINT)
+            # a chem run passes through: the check below says where it belongs in a design
+            refuse_foreign(d, "a prior", _PRIOR_HINT, domain="chem")
         if not d.is_dir():
             raise InputError(f"{d}: prior directory not found", hint="pass a saved prior directory")
         if not (d / "manifest.json").exists() and (d / "config.json").exists():
             raise InputError(
-                f"{d}: a run directory of another command (no manifest.json), not a prior",
+                f"{d}: a run directory of another command (no manifest.json; a `helix chem "
+                "train` run is a property model), not a prior",
                 hint="pass a prior: a run of `helix chem train-prior` / `finetune-prior`, or "
                 "leave the option out for the shipped prior (a `helix chem train` run is a "
                 'scoring model: use it in a design file as [[component]] type = "model")',

@@ -146,6 +146,7 @@ def write_manifest(root: Path = WEIGHTS_DIR) -> Path:
     }
     path = root / MANIFEST
     path.write_text(json.dumps(entries, indent=1, sort_keys=True) + "\n")
+    read_manifest.cache_clear()  # a manifest read earlier in this process is stale now
     return path
 
 

@@ -124,3 +124,16 @@ def test_a_contig_spelled_otherwise_than_the_genome_names_both_spellings(
     else:
         assert f"the genome spells it {genome_has!r}" in e.reason
         assert f"'{written} {genome_has}'" in e.reason  # the line of a --rename-chrs map
+
+
+def test_an_ambiguity_code_allele_names_the_bases_it_stands_for(tmp_path):
+    """ALT 'R' (A or G, from a caller that writes heterozygous calls as IUPAC codes) and
+    REF 'Y' were 'must be bases A, C, G, T or N', which does not say what to write instead."""
+    p = vcf(tmp_path, "chr1\t100\tr\tC\tR\t.\t.\t.", "chr1\t101\ty\tY\tG\t.\t.\t.")
+    scored, (alt, ref) = sort_out(p)
+    assert scored == []
+    assert (alt.row, alt.column, alt.value) == (3, "ALT", "R")
+    assert "'R' is an IUPAC ambiguity code (A or G)" in alt.reason
+    assert "one ALT per base (ALT=A,G)" in alt.reason
+    assert (ref.row, ref.column) == (4, "REF") and "'Y' is an IUPAC ambiguity code" in ref.reason
+    assert "REF is the genome's base" in ref.reason

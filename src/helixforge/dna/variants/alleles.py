@@ -76,7 +76,8 @@ def read_variants(path: str | os.PathLike, errors: RowErrors | None = None) -> l
             errors.add(line, "POS", a.pos, "POS must be a positive integer (1-based)")
             continue
         if not _BASES_RE.match(ref):
-            errors.add(line, "REF", ref, "REF must be bases A, C, G, T or N" + _dash_note(ref))
+            why = "REF must be bases A, C, G, T or N" + _dash_note(ref) + _code_note(ref, "REF")
+            errors.add(line, "REF", ref, why)
             continue
         if a.alt is None or a.alt in {".", ""}:
             errors.add(line, "ALT", ".", "no ALT allele")
@@ -117,7 +118,23 @@ def _not_bases_reason(alt: str) -> str:
         return f"breakend ALT (a rearrangement joining two loci): {unscored}"
     if len(alt) > 1 and (alt.startswith(".") or alt.endswith(".")):
         return f"single breakend ALT (a join to an unknown sequence): {unscored}"
-    return "ALT must be bases A, C, G, T or N" + _dash_note(alt)
+    return "ALT must be bases A, C, G, T or N" + _dash_note(alt) + _code_note(alt, "ALT")
+
+
+def _code_note(allele: str, column: str) -> str:
+    """What an IUPAC ambiguity code in an allele stands for, and what to write instead."""
+    from helixforge.dna.sequence import IUPAC
+
+    code = next((c for c in allele.upper() if c in "RYSWKMBDHV"), None)
+    if code is None:
+        return ""
+    bases = IUPAC[code]
+    note = f" ({code!r} is an IUPAC ambiguity code ({' or '.join(bases)}), not one base: "
+    if column == "REF":
+        return note + "REF is the genome's base at POS)"
+    if len(allele) == 1:
+        return note + f"write one ALT per base (ALT={','.join(bases)}))"
+    return note + "write one ALT per sequence of bases)"
 
 
 def _dash_note(allele: str) -> str:

@@ -517,6 +517,22 @@ def test_one_compound_in_two_forms_is_not_a_mixture_of_isomers(mixture, parent):
 
 
 @pytest.mark.parametrize(
+    "pair",
+    [
+        ("CC(C)=O", "C=C(C)O"),  # acetone and its enol
+        ("O=C1CCCCC1", "OC1=CCCCC1"),  # cyclohexanone and its enol
+    ],
+)
+def test_keto_and_enol_written_as_fragments_are_one_compound_in_either_order(pair):
+    # InChI's mobile H covers tautomers whose H moves between heteroatoms (pyridone), not
+    # keto / enol, whose H moves to a carbon: the pair was refused as a mixture of isomers
+    first, first_reason = standardize_smiles(".".join(pair))
+    second, second_reason = standardize_smiles(".".join(reversed(pair)))
+    assert first_reason is None and second_reason is None
+    assert first == second and first in pair
+
+
+@pytest.mark.parametrize(
     ("cell", "reason"),
     [
         ("12345", "'12345' is a number, not a SMILES; check that the SMILES column"),

@@ -185,6 +185,8 @@ def _refuse_mixed_isomers(parent, frags: Sequence) -> None:
         if not key:  # InChI could not be computed: do not guess
             return
         skeletons.setdefault(key, Chem.MolToSmiles(f, isomericSmiles=False))
+    if len(skeletons) > 1 and _one_tautomer(same_formula):
+        return  # keto / enol: InChI's mobile H moves H between heteroatoms only
     if len(skeletons) > 1:
         names = sorted(skeletons.values())
         shown = " and ".join(repr(s) for s in names[:3])
@@ -193,6 +195,23 @@ def _refuse_mixed_isomers(parent, frags: Sequence) -> None:
             f"a mixture of {len(names)} isomers ({formula}: {shown}{more}); none of them is "
             "the compound: give the one isomer the row is about, or drop the row"
         )
+
+
+def _one_tautomer(frags: Sequence) -> bool:
+    """Whether `frags` are tautomers of one compound by RDKit's canonical tautomer: keto and
+    enol ('CC(C)=O.C=C(C)O'), which InChI gives two skeletons (its mobile H covers pyridone /
+    hydroxypyridine, an H moving between heteroatoms, not one moving to a carbon)."""
+    from rdkit import Chem
+
+    from helixforge.chem.standardize import _tool
+
+    keys = set()
+    for f in frags:
+        try:
+            keys.add(Chem.MolToInchiKey(_tool("tautomer").Canonicalize(f))[:14])
+        except Exception:  # noqa: BLE001 - RDKit raises several types: do not guess
+            return False
+    return len(keys) == 1 and "" not in keys
 
 
 def _without_mixed_stereo(parent, frags: Sequence):

@@ -585,3 +585,20 @@ def test_every_target_with_a_single_value_is_named_at_once():
     with pytest.raises(ConfigError, match="3 of the 4 targets") as err:
         check_learnable(data, "muv.csv")
     assert "'a', 'c', 'd'" in err.value.message
+
+
+@pytest.mark.parametrize("name", ["preds.csv", "preds.tsv", "preds.csv.gz"])
+def test_streamed_predictions_keep_a_carriage_return_in_an_input_cell(tmp_path, name):
+    # an input cell holding '\r' (text from old Mac / Excel files) gained a phantom row in
+    # the predictions: pandas leaves a lone '\r' unquoted
+    from helixforge.core.supervised.predict import stream_chunks
+    from helixforge.core.tables import read_table
+
+    chunks = []
+    for k, names in enumerate([["aspirin\rlot 7", "caffeine"], ["x\r\ny", "plain"]]):
+        chunks.append(tmp_path / f"chunk-{k}.parquet")
+        pd.DataFrame({"name": names, "pred": [0.5, 1.5]}).to_parquet(chunks[-1])
+    n, _ = stream_chunks(chunks, tmp_path / name)
+    back = read_table(tmp_path / name)
+    assert n == 4 and back.attrs["rows_in"] == 4
+    assert back["name"].tolist() == ["aspirin\rlot 7", "caffeine", "x\r\ny", "plain"]

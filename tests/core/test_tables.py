@@ -535,3 +535,79 @@ def test_a_cxsmiles_extension_in_a_smi_file_stays_with_its_smiles(tmp_path):
     df = read_table(p)
     assert df["smiles"].tolist() == ["C[C@H](N)C(=O)O |$;;;;;$|", "CCO", "CCN |c:1|", "CCCl"]
     assert df["name"].tolist() == ["alanine", "ethanol", "", "|odd name"]
+
+
+# Text a cell may hold that the CSV writer must quote for the table to read back as written:
+# a lone carriage return (old Mac / Excel text), CRLF and LF inside a value, quotes, the
+# delimiters, and a CXSMILES whose extension holds commas.
+AWKWARD_TEXT = [
+    "CCO\rmethanol",
+    "CCO\r\nethanol",
+    "CCO\nethanol",
+    "\r",
+    'say "hi"',
+    "a,b;c|d",
+    "tab\there",
+    "C[C@H](O)[C@@H](C)N |&1:1,3|",
+    "plain",
+]
+
+
+@pytest.mark.parametrize("name", ["out.csv", "out.tsv", "out.csv.gz", "out.tsv.gz"])
+def test_written_text_cells_read_back_as_the_same_rows_and_values(tmp_path, name):
+    df = pd.DataFrame({"name": AWKWARD_TEXT, "score": [float(i) for i in range(len(AWKWARD_TEXT))]})
+    write_table(df, tmp_path / name)
+
+    back = read_table(tmp_path / name)
+    assert back["name"].tolist() == AWKWARD_TEXT
+    assert back["score"].astype(float).tolist() == df["score"].tolist()
+    assert back.attrs["rows_in"] == len(df)  # no phantom row, no row sent to the errors
+
+    sep = "\t" if ".tsv" in name else ","
+    theirs = pd.read_csv(tmp_path / name, sep=sep, keep_default_na=False)
+    assert theirs["name"].tolist() == AWKWARD_TEXT
+
+
+def test_a_one_column_table_keeps_its_whitespace_only_values(tmp_path):
+    # an unquoted ' ' line would be read as a blank line, not as a row
+    df = pd.DataFrame({"sequence": ["ACGT", " ", "\t", "GG\rTT"]})
+    write_table(df, tmp_path / "seqs.csv")
+    assert read_table(tmp_path / "seqs.csv")["sequence"].tolist() == ["ACGT", " ", "\t", "GG\rTT"]
+
+
+def test_awkward_column_names_and_index_labels_read_back(tmp_path):
+    df = pd.DataFrame({"note\rA": ["x\ry"], "b": [1]}, index=pd.Index(["id\r1"], name="id"))
+    write_table(df, tmp_path / "t.csv", index=True)
+    back = read_table(tmp_path / "t.csv")
+    assert list(back.columns) == ["id", "note\rA", "b"]
+    assert back.iloc[0].tolist() == ["id\r1", "x\ry", "1"]
+
+
+def test_a_value_holding_the_quote_mark_character_still_reads_back(tmp_path):
+    # the writer marks the values it must quote with a private-use character; a table that
+    # holds that character itself is written with another one
+    values = ["\ue000\r", "a\ue000b", "\ue001\rz"]
+    write_table(pd.DataFrame({"v": values, "n": [1, 2, 3]}), tmp_path / "t.csv")
+    assert read_table(tmp_path / "t.csv")["v"].tolist() == values
+
+
+@pytest.mark.parametrize("name", ["out.csv", "out.tsv"])
+def test_ordinary_tables_are_written_byte_for_byte_as_pandas_writes_them(tmp_path, name):
+    df = pd.DataFrame(
+        {"smiles": ["CCO", "c1ccccc1", "C(=O)O", ""], "name": ["a b", "x,y", 'q"', None]}
+    ).assign(y=[1.5, None, 3.0, 4.25], flag=[True, False, True, False])
+    write_table(df, tmp_path / name)
+    sep = "\t" if name.endswith(".tsv") else ","
+    assert (tmp_path / name).read_text() == df.to_csv(sep=sep, index=False)
+
+
+def test_write_csv_appends_rows_to_an_open_table(tmp_path):
+    from helixforge.core.tables import write_csv
+
+    with open(tmp_path / "t.csv", "w", newline="", encoding="utf-8") as fh:
+        write_csv(pd.DataFrame({"id": ["a\rb"], "n": [1]}), fh)
+        write_csv(pd.DataFrame({"id": ["c\rd"], "n": [2]}), fh, header=False)
+    assert read_table(tmp_path / "t.csv").to_dict("list") == {
+        "id": ["a\rb", "c\rd"],
+        "n": ["1", "2"],
+    }

@@ -24,7 +24,7 @@ import os
 import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import NamedTuple
+from typing import IO, NamedTuple
 
 import pandas as pd
 
@@ -421,8 +421,109 @@ def write_table(df: pd.DataFrame, path: str | os.PathLike, index: bool = False) 
         else:
             sep = "\t" if fmt == "tsv" else ","
             comp = "gzip" if dest.name.lower().endswith(".gz") else None
-            df.to_csv(tmp, sep=sep, index=index, compression=comp)
+            write_csv(df, tmp, sep=sep, index=index, compression=comp)
     return dest
+
+
+# Characters a value is marked with to make the csv writer quote it (`write_csv`).
+_QUOTE_MARKS = range(0xE000, 0xF900)  # Unicode private use
+
+
+def _needs_quotes(values: pd.Series | pd.Index, lone: bool) -> pd.Series | None:
+    """Which text values the csv writer would leave unquoted although they must be quoted to
+    read back as written: those holding a carriage return (only the line terminator '\n' is
+    quoted), and, in a one-field table, whitespace-only ones (read as a blank line, not a
+    row). None when there are none (or the values are not text)."""
+    s = pd.Series(values, copy=False)
+    if not (s.dtype == object or isinstance(s.dtype, (pd.StringDtype, pd.CategoricalDtype))):
+        return None
+    try:
+        need = s.str.contains("\r", regex=False)
+        if lone:
+            need = need | s.str.isspace()
+    except (AttributeError, TypeError):  # not text (lists, bytes, ...)
+        return None
+    need = need.fillna(False).astype(bool)
+    return need if need.any() else None
+
+
+def _mark_for_quotes(
+    df: pd.DataFrame, mark: str, *, index: bool, header: bool
+) -> tuple[pd.DataFrame, int]:
+    """`df` with `mark` + '\n' appended to every text value (and column name, index label)
+    that must be quoted (`_needs_quotes`): the '\n' makes the csv writer quote it; the mark
+    finds it again. Returns the frame (`df` itself when nothing needs quotes) and the count."""
+    lone = len(df.columns) + (df.index.nlevels if index else 0) == 1
+    tag = mark + "\n"
+    out, marked = df, 0
+    for pos in range(len(df.columns)):
+        need = _needs_quotes(df.iloc[:, pos], lone)
+        if need is not None:
+            if out is df:
+                out = df.copy()
+            col = out.iloc[:, pos].astype(object)
+            col[need.to_numpy()] = col[need.to_numpy()] + tag
+            out.isetitem(pos, col)
+            marked += int(need.sum())
+    if index and not isinstance(df.index, pd.MultiIndex):
+        need = _needs_quotes(df.index, lone)
+        if need is not None:
+            out = out.copy() if out is df else out
+            labels = df.index.astype(object).to_numpy(copy=True)
+            labels[need.to_numpy()] = labels[need.to_numpy()] + tag
+            out.index = pd.Index(labels, name=df.index.name)
+            marked += int(need.sum())
+    if header and not isinstance(df.columns, pd.MultiIndex):
+        names = list(df.columns)
+        need = _needs_quotes(pd.Index(names, dtype=object), lone)
+        if need is not None:
+            out = out.copy() if out is df else out
+            out.columns = [n + tag if q else n for n, q in zip(names, need, strict=True)]
+            marked += int(need.sum())
+    return out, marked
+
+
+def write_csv(
+    df: pd.DataFrame,
+    target: str | os.PathLike | IO[str],
+    *,
+    sep: str = ",",
+    index: bool = False,
+    header: bool = True,
+    compression: str | None = None,
+) -> None:
+    """Write `df` as CSV (`sep` ',') or TSV ('\t') text to `target`: a path (gzipped with
+    ``compression="gzip"``) or a text handle opened with ``newline=""`` (``header=False``
+    appends rows to a table already begun).
+
+    Every table the project writes goes through here, so that it reads back — with
+    `read_table` or `pandas.read_csv` — as the same rows holding the same values, whatever a
+    text cell holds. pandas (Python's csv writer) quotes a value holding the delimiter, a
+    quote or a '\n', but not one holding a lone carriage return ('\r', as in text pasted
+    from old Mac or Excel files): that one is quoted here, and so is a whitespace-only value
+    of a one-column table (it would be read as a blank line). Tables holding neither get
+    exactly the bytes ``df.to_csv`` writes."""
+    for code in _QUOTE_MARKS:
+        mark = chr(code)
+        frame, marked = _mark_for_quotes(df, mark, index=index, header=header)
+        if not marked:
+            df.to_csv(target, sep=sep, index=index, header=header, compression=compression)
+            return
+        text = frame.to_csv(None, sep=sep, index=index, header=header)
+        if text.count(mark) == marked:  # the mark is in no value of the table
+            break
+    else:  # pragma: no cover - a table using every private-use character
+        raise ValueError("no private-use character is free to mark values for quoting")
+    text = text.replace(mark + "\n", "")
+    if hasattr(target, "write"):
+        target.write(text)  # type: ignore[union-attr]
+        return
+    with open(target, "wb") as raw:  # type: ignore[arg-type]
+        if compression == "gzip":  # mtime=0: the same table gives the same bytes
+            with gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as gz:
+                gz.write(text.encode("utf-8"))
+        else:
+            raw.write(text.encode("utf-8"))
 
 
 def write_text(text: str, path: str | os.PathLike) -> Path:

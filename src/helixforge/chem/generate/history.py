@@ -199,10 +199,11 @@ def load_step(
         return state, read_history(d / HISTORY)
     # rows appended after the last checkpoint belong to a step that runs again: dropped
     from helixforge.core.io import atomic_file
+    from helixforge.core.tables import write_csv
 
     frame = _read_frame(live).iloc[: int(state["used"])]
     with atomic_file(live) as tmp:
-        frame.to_csv(tmp, index=False)
+        write_csv(frame, tmp)
     return state, frame.to_dict("records")
 
 
@@ -211,13 +212,15 @@ def append_history(path: Path, ledger: ScoringLedger) -> None:
     file) and fsync it: one step's rows per call, so a long run stays linear."""
     import os
 
+    from helixforge.core.tables import write_csv
+
     start = ledger.flushed if path.exists() else 0  # a run resumed from an older checkpoint
     new = ledger.rows[start:]
     if not new and path.exists():
         return
     frame = pd.DataFrame(new, columns=["step", "smiles", *ledger.scorer.columns])
     with open(path, "a" if start else "w", newline="", encoding="utf-8") as fh:
-        frame.to_csv(fh, header=start == 0, index=False)
+        write_csv(frame, fh, header=start == 0)
         fh.flush()
         os.fsync(fh.fileno())
     ledger.flushed = len(ledger.rows)

@@ -349,7 +349,7 @@ def stream_chunks(paths: Sequence[Path], out: Path) -> tuple[int, dict[str, floa
     import pyarrow.parquet as pq
 
     from helixforge.core.io import atomic_file
-    from helixforge.core.tables import table_format
+    from helixforge.core.tables import table_format, write_csv
 
     fmt = table_format(out)
     n, flags, columns = 0, {}, None
@@ -389,7 +389,7 @@ def stream_chunks(paths: Sequence[Path], out: Path) -> tuple[int, dict[str, floa
                 for path in paths:
                     df = pd.read_parquet(path)
                     columns = columns if columns is not None else list(df.columns)
-                    df[columns].to_csv(text, sep=sep, index=False, header=n == 0)
+                    write_csv(df[columns], text, sep=sep, header=n == 0)
                     n, flags = _count(df, n, flags)
                 text.flush()
                 text.detach()

@@ -8,7 +8,7 @@ score_variants("calls.vcf", "genome.fa", method="motif", out="scores.tsv")
 import pandas as pd
 import pytest
 
-from helixforge.core.errors import NoUsableRowsError
+from helixforge.core.errors import ConfigError, NoUsableRowsError
 from helixforge.dna.motifs import Motif
 from helixforge.dna.variants import score_variants
 
@@ -29,3 +29,39 @@ def test_when_no_allele_is_scored_the_message_names_the_errors_table(tmp_path):
     errors = tmp_path / "scores.errors.csv"
     assert f"the 7 rejected records are in the errors table {errors}" in message
     assert len(pd.read_csv(errors)) == 7 and not out.exists()
+
+
+def test_resume_is_refused_when_the_alleles_to_score_differ(tmp_path, monkeypatch):
+    """Chunks are slices of the list of usable alleles. When the rules that choose them change
+    between the crash and the resume (a newer HelixForge drops a repeated record), the same
+    VCF, genome and options gave another list: the saved chunk 0 was kept and chunk 1 cut
+    from the new list, so an allele was lost or scored twice. The resume key now holds the
+    list's fingerprint, and such a resume is refused by name."""
+    import helixforge.dna.variants.score as score
+
+    vcf = tmp_path / "calls.vcf"
+    vcf.write_text(HEADER + "".join(f"chr1\t{p}\tv{p}\tA\tG\t.\t.\t.\n" for p in (10, 20, 30)))
+    genome = {"chr1": "A" * 100}
+    motif = Motif("M1", "site", [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0]])
+    out = tmp_path / "scores.tsv"
+    kw = dict(method="motif", motifs=[motif], out=out, chunk_size=1, window=20)
+    real_chunk = score._score_chunk
+    calls = []
+
+    def crash_after_one(*args, **kwargs):
+        calls.append(1)
+        if len(calls) > 1:
+            raise RuntimeError("simulated crash")
+        return real_chunk(*args, **kwargs)
+
+    monkeypatch.setattr(score, "_score_chunk", crash_after_one)
+    with pytest.raises(RuntimeError):
+        score_variants(vcf, genome, **kw)
+    monkeypatch.setattr(score, "_score_chunk", real_chunk)
+    real_usable = score.usable_alleles
+    monkeypatch.setattr(score, "usable_alleles", lambda *a: real_usable(*a)[1:])  # new rules
+    with pytest.raises(ConfigError, match="the alleles to score") as info:
+        score_variants(vcf, genome, resume=True, **kw)
+    assert "another HelixForge version" in info.value.message
+    monkeypatch.setattr(score, "usable_alleles", real_usable)
+    assert score_variants(vcf, genome, resume=True, **kw)["id"].tolist() == ["v10", "v20", "v30"]

@@ -25,6 +25,8 @@ _CHANGED = {
     "vcf": "the VCF (--vcf)",
     "genome": "the genome (--genome)",
     "model": "the model (--model)",
+    "alleles": "the alleles to score (the same inputs read by another HelixForge version, "
+    "whose rules for which records are scored differ)",
     "options": "the options",
 }
 
@@ -103,7 +105,9 @@ class ChunkStore:
                     f"{self._manifest}: the resume record is unreadable",
                     hint="rerun without --resume to start over",
                 )
-            changed = [part for part in _CHANGED if old.get(part) != self.key[part]]
+            changed = [part for part in _CHANGED if old.get(part) != self.key.get(part)]
+            if len(changed) > 1 and "alleles" in changed:  # follows from the other change
+                changed.remove("alleles")
             if changed:
                 what = [_CHANGED[part] for part in changed]
                 if "options" in changed:  # always last: name each option that differs

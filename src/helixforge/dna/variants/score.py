@@ -196,6 +196,16 @@ def _ensemble_score(result: pd.DataFrame) -> None:
         result["score"] = (0.5 * (a + b)).to_numpy()
 
 
+def _alleles_fingerprint(usable) -> str:
+    """sha256 of the alleles to score, in order (line, contig, POS, REF, ALT)."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for v, chrom, *_ in usable:
+        h.update(f"{v.line}\t{chrom}\t{v.pos}\t{v.ref}\t{v.alt}\n".encode())
+    return h.hexdigest()
+
+
 DEFAULT_WINDOW = 200  # bases around each variant, when the model allows as many
 
 
@@ -315,6 +325,9 @@ def score_variants(
                 "motif_pvalue": motif_pvalue,
             },
             "motifs": sorted(m.id for m in motif_scorer.motifs) if motif_scorer else None,
+            # chunks are slices of this list: another list (new rules for which records are
+            # scored) would mix two slicings, losing or repeating alleles
+            "alleles": _alleles_fingerprint(usable),
         }
         store = ChunkStore(staging_path(out), key)
         store.start(resume)

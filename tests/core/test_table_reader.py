@@ -284,3 +284,37 @@ def test_a_table_of_nul_bytes_only_is_named_as_zeroed_not_utf16(tmp_path):
     with pytest.raises(InputError, match="holds only NUL bytes") as exc:
         read_table(path)
     assert "UTF-16" not in exc.value.message and "iconv" not in (exc.value.hint or "")
+
+
+def test_an_unquoted_cxsmiles_with_commas_is_an_errors_row_saying_to_quote_it(tmp_path):
+    # the extension '|&1:1,3|' lists atoms with a comma: unquoted, it splits the SMILES cell
+    (tmp_path / "in.csv").write_text(
+        'smiles,y\nC[C@H](O)[C@@H](C)N |&1:1,3|,1.0\n"C[C@H](O)[C@@H](C)N |&1:1,3|",2.0\nCCO,3\n'
+    )
+    errs = RowErrors("in.csv")
+    df = read_table(tmp_path / "in.csv", errors=errs)
+    assert df["smiles"].tolist() == ["C[C@H](O)[C@@H](C)N |&1:1,3|", "CCO"]  # quoted: read
+    (err,) = errs.items
+    assert (err.row, err.column) == (2, "smiles")
+    assert "wrong number of fields (3; the header has 2)" in err.reason
+    assert "'C[C@H](O)[C@@H](C)N |&1:1,3|' looks like a CXSMILES" in err.reason
+    assert 'quote the value ("...") or save the table as TSV' in err.reason
+
+
+def test_a_file_of_unquoted_cxsmiles_only_is_refused_naming_the_line_and_the_fix(tmp_path):
+    (tmp_path / "in.csv").write_text("id,smiles\nm1,CC(O)C(C)N |&1:1,3,5|\n")
+    with pytest.raises(InputError, match=r"line 2: .*looks like a CXSMILES.*quote the value") as e:
+        read_table(tmp_path / "in.csv")
+    assert "split into 3 fields" in str(e.value)
+
+
+def test_too_many_fields_says_a_value_holding_the_delimiter_must_be_quoted(tmp_path):
+    (tmp_path / "in.csv").write_text("name,y\naspirin, 500 mg,1\nCCO,2\n")
+    errs = RowErrors()
+    read_table(tmp_path / "in.csv", errors=errs)
+    assert "a value holding a comma, the delimiter, must be quoted" in errs.items[0].reason
+    (tmp_path / "in.tsv").write_text("name\ty\nx\ty\t1\nCCO\t2\n")
+    errs = RowErrors()
+    read_table(tmp_path / "in.tsv", errors=errs)
+    assert "holding a tab, the delimiter" in errs.items[0].reason
+    assert "use another delimiter" in errs.items[0].reason

@@ -542,6 +542,46 @@ def header_names(fields: list[str], path: Path, line: int) -> list[str]:
     return names
 
 
+# A CXSMILES cut by the delimiter: 'SMILES |extension' whose closing '|' is in a later field.
+_CXSMILES_START = re.compile(r"\s*\S+ \|[^|]*")
+_DELIMITER_NAMES = {",": "a comma", ";": "a semicolon", "\t": "a tab", "|": "a bar"}
+
+
+def wrong_field_count(
+    fields: Sequence[str], columns: Sequence[str], delim: str
+) -> tuple[str, str | None]:
+    """Why a record with more or fewer fields than `columns` is not a row, and what to do:
+    (reason, column). Too many fields usually means an unquoted value holding the delimiter;
+    a CXSMILES whose extension lists atoms with commas (``C[C@H](O)[C@@H](C)N |&1:1,3|``) is
+    named as such, with its column when the fields before it line up with the header."""
+    base = f"line has the wrong number of fields ({len(fields)}; the header has {len(columns)})"
+    if len(fields) <= len(columns):
+        return base, None
+    what = _DELIMITER_NAMES.get(delim, repr(delim))
+    other = "save the table as TSV" if delim != "\t" else "use another delimiter"
+    for i, field in enumerate(fields):
+        if not _CXSMILES_START.fullmatch(field):
+            continue
+        end = next((j for j in range(i + 1, len(fields)) if "|" in fields[j]), None)
+        if end is None:
+            break
+        value = delim.join(fields[i : end + 1])
+        if "|" in fields[end].split("|", 1)[1]:  # more bars after the closing one
+            break
+        lined_up = len(fields) - (end - i) == len(columns)
+        column = columns[i] if lined_up else None
+        return (
+            f"{base}: the unquoted value {value.strip()!r} looks like a CXSMILES whose "
+            f"extension holds {what}, the delimiter, so it was split into {end - i + 1} "
+            f'fields; quote the value ("...") or {other}',
+            column,
+        )
+    return (
+        f'{base}: a value holding {what}, the delimiter, must be quoted ("..."); or {other}',
+        None,
+    )
+
+
 class TextTable:
     """A delimited text table opened for reading: `columns` from its header, then `records()`.
 
@@ -621,12 +661,8 @@ class TextTable:
                 elif fields is STRAY_QUOTE:  # (no fields: never a row)
                     yield BadLine(line, _STRAY_REASON, raw)
                 elif len(fields) != n_cols and not min_fields <= len(fields) < n_cols:
-                    yield BadLine(
-                        line,
-                        f"line has the wrong number of fields ({len(fields)}; "
-                        f"the header has {n_cols})",
-                        raw,
-                    )
+                    why, column = wrong_field_count(fields, self.columns, delim)
+                    yield BadLine(line, why, raw, column)
                 else:  # empty fields, or stops before trailing unnamed columns (missing)
                     values = _values(fields, raw, delim) + [None] * (n_cols - len(fields))
                     if values.count(None) == n_cols:

@@ -286,7 +286,8 @@ def _no_rows(p: Path, bad: list[BadLine]) -> None:
     more = f" (and {len(bad) - 3} more)" if len(bad) > 3 else ""
     raise EmptyInputError(
         f"{p}: has a header but no usable data rows: {shown}{more}",
-        hint="check the delimiter and that every line has as many fields as the header",
+        hint="check the delimiter and that every line has as many fields as the header "
+        '(quote a value that holds the delimiter: "C[C@H](O)[C@@H](C)N |&1:1,3|")',
     )
 
 

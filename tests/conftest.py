@@ -13,6 +13,9 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 # real cache that the tests must not touch. Subprocesses (CLI tests) inherit it.
 _CACHE = tempfile.mkdtemp(prefix="helix-test-cache-")
 os.environ["HELIX_CACHE_DIR"] = _CACHE
+# HELIX_CACHE (the data folder's older name) wins over HELIX_CACHE_DIR for datasets and genome
+# copies / indexes: exported, it put them in the user's cache, shared by the xdist workers
+os.environ.pop("HELIX_CACHE", None)
 
 try:
     import torch

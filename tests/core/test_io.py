@@ -702,6 +702,19 @@ def test_one_cache_root_with_the_data_folder_below_it(tmp_path, monkeypatch):
     assert data_cache_root() == tmp_path / "datasets" and cache_root() == tmp_path / "all"
 
 
+def test_the_test_session_keeps_genomes_and_datasets_in_its_own_cache():
+    # tests/conftest.py gives each test process its own HELIX_CACHE_DIR; a HELIX_CACHE (the
+    # data folder's older name) exported in the shell won over it: tests filled the user's
+    # data cache, and the two pytest-xdist workers of `make test` built the same genome .fai
+    # there at once
+    from pathlib import Path
+
+    from helixforge.core.io import data_cache_root
+
+    session = Path(os.environ["HELIX_CACHE_DIR"]).resolve()
+    assert session in data_cache_root().resolve().parents
+
+
 def test_open_text_refuses_bytes_that_are_not_utf8_naming_line_and_byte(tmp_path):
     """A Latin-1 'é' in a VCF id, a GFF name or a motif name was replaced by U+FFFD and read
     on (errors='replace'): the id written out was not the one in the file, without a word."""

@@ -500,7 +500,7 @@ def _resolve_target(target, genome, annotation, name, flank, max_length) -> Targ
         )
     path_part, _, record = text.partition("#")
     if _is_file(path_part):
-        return _target_from_fasta(Path(path_part), record or None, name)
+        return _target_from_fasta(Path(path_part), record or None, name, max_length)
     region = _region_of(text, genome)
     if region is not None:
         if genome is None:
@@ -569,6 +569,8 @@ def _resolve_target(target, genome, annotation, name, flank, max_length) -> Targ
             hint="a gene name as target needs --annotation (GFF/GTF) and --genome; a region "
             "is written contig:start-end",
         )
+    # before sequence_target's base-by-base scan (seconds per megabase)
+    check_target_length(name or "target", len(re.sub(r"\s+", "", text)), max_length)
     return sequence_target(text, name=name or "target")
 
 
@@ -639,7 +641,9 @@ def sequence_target(seq: str, name: str = "target") -> Target:
     return Target(name=name, sequence=clean, contig=name, masked=masked)
 
 
-def _target_from_fasta(path: Path, record: str | None, name: str | None) -> Target:
+def _target_from_fasta(
+    path: Path, record: str | None, name: str | None, max_length: int | None = None
+) -> Target:
     from helixforge.dna.io import read_fasta
 
     if record:
@@ -670,7 +674,10 @@ def _target_from_fasta(path: Path, record: str | None, name: str | None) -> Targ
             hint=f"name it as {path}#RECORD, e.g. {path}#{recs[0].id}",
         )
     rec = recs[0]
-    tgt = sequence_target(rec.seq, name=f"{path.name}#{rec.id}" if name is None else name)
+    name = f"{path.name}#{rec.id}" if name is None else name
+    # before sequence_target's base-by-base scan (seconds per megabase)
+    check_target_length(name, len(rec.seq), max_length)
+    tgt = sequence_target(rec.seq, name=name)
     tgt.contig = rec.id
     return tgt
 

@@ -441,6 +441,74 @@ def test_a_vcf_saved_with_a_byte_order_mark_reads_like_the_plain_file(tmp_path):
         assert [(a.pos, a.alt, a.line) for a in iter_vcf(tmp_path / name)] == want
 
 
+def _vcf_variants(raw: bytes, tmp_path, compress: str):
+    """`raw` saved as a plain, bgzip or plain-gzip VCF, read back: (alleles, error rows)."""
+    import pysam
+
+    from helixforge.dna.io import iter_vcf
+
+    plain = tmp_path / "v.vcf"
+    plain.write_bytes(raw)
+    path = plain
+    if compress == "bgzip":
+        path = tmp_path / "v.vcf.gz"
+        pysam.tabix_compress(str(plain), str(path), force=True)
+    elif compress == "gzip":
+        path = tmp_path / "v.gz.vcf.gz"
+        path.write_bytes(gzip.compress(raw))
+    errors = RowErrors(path)
+    alleles = [(a.pos, a.id, a.ref, a.alt, a.line) for a in iter_vcf(path, errors=errors)]
+    return alleles, [(e.row, e.column, e.value, e.reason) for e in errors]
+
+
+@pytest.mark.parametrize("compress", ["plain", "bgzip", "gzip"])
+def test_a_latin1_byte_in_the_info_or_id_of_a_first_record_is_only_data(tmp_path, compress):
+    """A Latin-1 'é' (byte 0xE9) in the INFO or ID of one of the first records refused the
+    whole VCF as 'not UTF-8' (the header scan decoded the first text block); the same byte
+    further down was read. The ID keeps a U+FFFD, as a FASTA header does; so does a '##'
+    header line (htslib keeps it as bytes)."""
+    raw = VCF_HEAD.encode().replace(b"\n", b"\n##source=caf\xe9 tools\n", 1) + (
+        b"chr1\t10\trs1\tA\tG\t.\t.\tNOTE=caf\xe9\n"
+        b"chr1\t20\trs\xe9\tC\tT\t.\t.\t.\n"
+        b"chr1\t30\trs3\tA\tG\t.\t.\t.\n"
+    )
+    alleles, errors = _vcf_variants(raw, tmp_path, compress)
+    assert alleles == [
+        (10, "rs1", "A", "G", 5),
+        (20, "rs\ufffd", "C", "T", 6),
+        (30, "rs3", "A", "G", 7),
+    ]
+    assert errors == []
+
+
+@pytest.mark.parametrize("compress", ["plain", "bgzip", "gzip"])
+def test_a_latin1_byte_in_chrom_ref_or_alt_makes_that_record_an_error_row(tmp_path, compress):
+    """The same byte where a contig name or bases belong refuses that record only (it ended
+    the job with pysam's UnicodeDecodeError); the row names its line, column and value."""
+    raw = VCF_HEAD.encode() + (
+        b"chr1\t10\trs1\tC\xe9\tT\t.\t.\t.\n"
+        b"chr\xe91\t20\trs2\tA\tG\t.\t.\t.\n"
+        b"chr1\t30\trs3\tA\tG\xe9\t.\t.\t.\n"
+        b"chr1\t40\trs4\tA\tG\t.\t.\t.\n"
+    )
+    alleles, errors = _vcf_variants(raw, tmp_path, compress)
+    assert alleles == [(40, "rs4", "A", "G", 7)]
+    assert [e[:3] for e in errors] == [
+        (4, "REF", "C\ufffd"),
+        (5, "CHROM", "chr\ufffd1"),
+        (6, "ALT", "G\ufffd"),
+    ]
+    assert all("not UTF-8" in e[3] and "correct the record" in e[3] for e in errors)
+
+
+def test_a_vcf_that_is_not_text_at_all_is_still_refused_up_front(tmp_path):
+    """Reading the header as bytes keeps open_text's up-front refusal of UTF-16 files."""
+    path = tmp_path / "v.vcf"
+    path.write_bytes((VCF_HEAD + "chr1\t10\trs1\tA\tG\t.\t.\t.\n").encode("utf-16"))
+    with pytest.raises(InputError, match="UTF-16"):
+        read_vcf(path)
+
+
 def test_a_vcf_without_fileformat_line_reads_with_its_own_line_numbers(tmp_path):
     from helixforge.core.errors import InputError
     from helixforge.dna.io import read_vcf

@@ -73,13 +73,30 @@ def _read_head(p: Path, n: int) -> bytes:
 
 
 def _header_lines(p: Path) -> int | None:
-    """How many header lines precede the first record of a text VCF (None for BCF)."""
+    """How many header lines precede the first record of a text VCF (None for BCF).
+
+    Read as bytes, as htslib reads the records: a Latin-1 'é' in the INFO or ID of one of the
+    first records is only data (it fell in the text decoder's first block and refused the
+    whole file as 'not UTF-8', while the same byte further down was read); a byte htslib cannot
+    take (in CHROM, REF or ALT) makes that record an errors row. The file is still refused up
+    front when it is not text at all (UTF-16, zeroed, binary, another container), as
+    `open_text` refuses it; a non-UTF-8 byte in a '##' line is tolerated, as in a FASTA
+    header (htslib keeps it as bytes, nothing here reads it)."""
+    import gzip
+
+    from helixforge.core.io import check_bgzf_eof, is_gzip, refuse_container, refuse_not_text
+
     if _read_head(p, 3) == b"BCF":
         return None
+    if is_gzip(p):
+        check_bgzf_eof(p)
+    else:
+        refuse_container(p)
+    refuse_not_text(p)
     n = 0
-    with open_text(p) as fh:
+    with gzip.open(p, "rb") if is_gzip(p) else open(p, "rb") as fh:
         for line in fh:
-            if not line.lstrip("\ufeff").startswith("#"):
+            if not (line[3:] if n == 0 and line.startswith(_BOM) else line).startswith(b"#"):
                 break
             n += 1
     return n
@@ -148,14 +165,42 @@ def iter_vcf(
                     column, value, why = _diagnose(text)
                     errors.add(line, column, value, why or f"malformed VCF record ({exc})")
                     continue
-                alts = tuple(rec.alts or ())
-                vid = rec.id or "."
+                try:
+                    chrom, ref, alts = rec.chrom, rec.ref, tuple(rec.alts or ())
+                except UnicodeDecodeError:  # htslib takes the bytes; pysam cannot decode them
+                    if cursor is None and line is not None:
+                        cursor = stack.enter_context(_LineCursor(p))
+                    text = cursor.get(line) if cursor is not None and line else None
+                    column, value = _undecodable_field(text)
+                    reason = (
+                        f"{column or 'CHROM, REF or ALT'} holds a byte that is not UTF-8 text "
+                        "(a Latin-1 / Windows-1252 character?); "
+                        + (
+                            "CHROM is a contig name of the reference"
+                            if column == "CHROM"
+                            else "REF and ALT are bases A, C, G, T or N"
+                        )
+                        + ": correct the record"
+                    )
+                    if errors is None:
+                        where = f"{p}, line {line}" if line else f"{p}, record {n}"
+                        raise InputError(f"{where}: {reason}") from None
+                    errors.add(line, column, value, reason)
+                    continue
+                try:
+                    vid = rec.id or "."
+                except UnicodeDecodeError:  # a Latin-1 'é' in an ID is only a label: shown
+                    if cursor is None and line is not None:
+                        cursor = stack.enter_context(_LineCursor(p))
+                    text = cursor.get(line) if cursor is not None and line else None
+                    fields = text.split("\t") if text is not None else []
+                    vid = fields[2] if len(fields) > 2 else "."
                 if not split_multiallelic or not alts:
                     alt = ",".join(alts) if alts else None
-                    yield VcfAllele(rec.chrom, rec.pos, vid, rec.ref, alt, 0, n, line)
+                    yield VcfAllele(chrom, rec.pos, vid, ref, alt, 0, n, line)
                     continue
                 for k, alt in enumerate(alts, start=1):
-                    yield VcfAllele(rec.chrom, rec.pos, vid, rec.ref, alt, k, n, line)
+                    yield VcfAllele(chrom, rec.pos, vid, ref, alt, k, n, line)
 
 
 _BOM = b"\xef\xbb\xbf"
@@ -169,7 +214,8 @@ def _header_problem(p: Path) -> tuple[str, str] | None:
     not have valid header'."""
     if _read_head(p, 3) == b"BCF":
         return None
-    with open_text(p) as fh:
+    # 'replace': a Latin-1 byte in a '##' line or a record is no fault of the '#CHROM' line
+    with open_text(p, errors="replace") as fh:
         for n, raw in enumerate(fh, start=1):
             line = raw.rstrip("\r\n").lstrip("\ufeff")
             if line.startswith("##") or not line.strip():
@@ -295,6 +341,18 @@ def _diagnose(text: str | None) -> tuple[str | None, str | None, str]:
     if not ref or any(c not in "ACGTNacgtn" for c in ref):
         return "REF", ref, "REF must be bases A, C, G, T or N"
     return None, None, ""
+
+
+def _undecodable_field(text: str | None) -> tuple[str | None, str | None]:
+    """(column, value) of the first of CHROM, REF, ALT whose text (decoded with U+FFFD for a
+    byte that is not UTF-8) holds such a byte; (None, None) when the line is not at hand."""
+    if text is None:
+        return None, None
+    fields = text.split("\t")
+    for column, k in (("CHROM", 0), ("REF", 3), ("ALT", 4)):
+        if len(fields) > k and "\ufffd" in fields[k]:
+            return column, fields[k]
+    return None, None
 
 
 def read_vcf(

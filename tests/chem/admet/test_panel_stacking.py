@@ -86,3 +86,13 @@ def test_a_model_whose_width_does_not_match_its_spec_and_stack_is_refused(weight
     write_manifest(root)
     with pytest.raises(InputError, match="reads .* features"):
         ADMETPanel(["herg"], percentiles=False, domain=False, weights=root)
+
+
+@pytest.mark.parametrize("stack", [3, "ames", [1]])
+def test_a_stack_entry_that_is_not_a_list_of_names_is_refused(weights, stack):
+    root, *_ = weights
+    meta = json.loads((root / "herg" / "meta.json").read_text())
+    (root / "herg" / "meta.json").write_text(json.dumps({**meta, "stack": stack}))
+    write_manifest(root)
+    with pytest.raises(InputError, match="must be a list of endpoint names"):
+        ADMETPanel(["herg"], percentiles=False, domain=False, weights=root)

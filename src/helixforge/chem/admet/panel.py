@@ -116,10 +116,16 @@ class ADMETPanel:
             )
         booster, meta = load_booster(name, self.root)
         stack = meta.get("stack") or []
-        bad = [s for s in stack if s not in ENDPOINT_NAMES or s not in shipped]
-        if not isinstance(stack, list) or bad:
+        if not isinstance(stack, list) or not all(isinstance(s, str) for s in stack):
             raise InputError(
-                f"{self.root}/{name}: its model stacks on {quoted(bad or [stack])}, "
+                f"{self.root}/{name}/meta.json: 'stack' must be a list of endpoint names, "
+                f"got {stack!r}",
+                hint="reinstall helixforge (the shipped weights are inconsistent)",
+            )
+        bad = [s for s in stack if s not in ENDPOINT_NAMES or s not in shipped]
+        if bad:
+            raise InputError(
+                f"{self.root}/{name}: its model stacks on {quoted(bad)}, "
                 "which has no shipped weights",
                 hint="reinstall helixforge (the shipped weights are inconsistent)",
             )
@@ -211,7 +217,11 @@ class ADMETPanel:
             stack = meta.get("stack") or []
             if stack:
                 if values is None or any(s not in values for s in stack):
-                    raise InputError(f"ADMETPanel.model_inputs: {n} needs the values of {stack}")
+                    raise InputError(
+                        f"ADMETPanel.model_inputs: {n} needs the values of {stack}",
+                        hint="pass a dict and store each endpoint's values in it as they come "
+                        "(endpoint_values), as ADMETPanel.predict_features does",
+                    )
                 cols = np.column_stack([values[s] for s in stack]).astype(np.float32)
                 Xn = hstack([csr_matrix(Xn), csr_matrix(cols)], format="csr")
             yield n, booster, meta, Xn

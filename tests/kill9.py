@@ -21,7 +21,7 @@ def save_json(obj, path):
     out = real(obj, path)
     if Path(path).name == "state.json" and len(obj.get("done", [])) == 1:
         marker.write_text("chunk 0 checkpointed")
-        time.sleep(120)
+        time.sleep(1200)
     return out
 art.save_json = save_json
 from helixforge.cli.app import main
@@ -41,7 +41,7 @@ def save_epoch(*a, **k):
     calls.append(1)
     if len(calls) == after:
         marker.write_text("checkpointed")
-        time.sleep(120)
+        time.sleep(1200)
 training._save_epoch = save_epoch
 from helixforge.cli.app import main
 sys.argv = ["helix", *sys.argv[3:]]
@@ -49,12 +49,12 @@ main()
 """
 
 
-def kill_after_first_chunk(cli_args: list[str], marker: Path, timeout: float = 120) -> None:
+def kill_after_first_chunk(cli_args: list[str], marker: Path, timeout: float = 600) -> None:
     """Run `helix *cli_args` in a subprocess and SIGKILL it once chunk 0 is checkpointed."""
     _kill_when_marked([sys.executable, "-c", _CHILD, str(marker), *cli_args], marker, timeout)
 
 
-def kill_after_epoch(cli_args: list[str], marker: Path, epochs: int, timeout: float = 300) -> None:
+def kill_after_epoch(cli_args: list[str], marker: Path, epochs: int, timeout: float = 900) -> None:
     """Run `helix *cli_args` (a verb training through `core.training.fit`) in a subprocess and
     SIGKILL it once `epochs` epoch checkpoints are written."""
     child = [sys.executable, "-c", _EPOCH_CHILD, str(marker), str(epochs), *cli_args]

@@ -83,6 +83,7 @@ def _header_lines(p: Path) -> int | None:
     `open_text` refuses it; a non-UTF-8 byte in a '##' line is tolerated, as in a FASTA
     header (htslib keeps it as bytes, nothing here reads it)."""
     import gzip
+    import zlib
 
     from helixforge.core.io import check_bgzf_eof, is_gzip, refuse_container, refuse_not_text
 
@@ -94,11 +95,17 @@ def _header_lines(p: Path) -> int | None:
         refuse_container(p)
     refuse_not_text(p)
     n = 0
-    with gzip.open(p, "rb") if is_gzip(p) else open(p, "rb") as fh:
-        for line in fh:
-            if not (line[3:] if n == 0 and line.startswith(_BOM) else line).startswith(b"#"):
-                break
-            n += 1
+    try:
+        with gzip.open(p, "rb") if is_gzip(p) else open(p, "rb") as fh:
+            for line in fh:
+                if not (line[3:] if n == 0 and line.startswith(_BOM) else line).startswith(b"#"):
+                    break
+                n += 1
+    except (EOFError, OSError, zlib.error) as exc:  # BadGzipFile is an OSError
+        raise InputError(
+            f"{p}: the compressed file is truncated or corrupt ({type(exc).__name__}: {exc})",
+            hint="re-download or re-compress it (gzip -t FILE checks it)",
+        ) from None
     return n
 
 

@@ -879,6 +879,12 @@ def test_a_repeated_record_name_is_named_with_its_lines(tmp_path, monkeypatch):
         ("#CHR\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO", "line 2: the column header line "
          "starts '#CHR"),
         (None, "line 2: the header has no '#CHROM' line"),
+        ("#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT", "line 2: the '#CHROM' line "
+         "has a FORMAT column but no sample columns"),
+        ("#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tS1", "line 2: the '#CHROM' line has "
+         "sample columns (S1) but no FORMAT column before them"),
+        ("#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\t", "line 2: the '#CHROM' line ends "
+         "with an empty column"),
     ],
 )  # fmt: skip
 def test_a_vcf_column_header_htslib_refuses_is_named_by_its_line(tmp_path, chrom_line, message):
@@ -888,6 +894,30 @@ def test_a_vcf_column_header_htslib_refuses_is_named_by_its_line(tmp_path, chrom
     path.write_text("\n".join(x for x in lines if x is not None) + "\n")
     with pytest.raises(InputError, match=re.escape(f"v.vcf, {message}")):
         read_vcf(path)
+
+
+@pytest.mark.parametrize("compress", ["plain", "bgzip", "gzip"])
+def test_a_vcf_with_format_but_no_samples_is_refused_with_the_command_that_fixes_it(
+    tmp_path, compress
+):
+    """'#CHROM … INFO<TAB>FORMAT' with no sample names (samples dropped, FORMAT kept): htslib
+    said only 'does not have valid header', and `bcftools view -G` refuses it too. The error
+    names the file, the line and the fault; the hint's command gives a file that reads."""
+    import subprocess
+
+    head = "##fileformat=VCFv4.2\n##contig=<ID=chr1>\n"
+    cols = "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\n"
+    raw = (head + cols + "chr1\t10\trs1\tA\tG\t.\t.\t.\tGT\n").encode()
+    with pytest.raises(InputError, match="line 3: the '#CHROM' line has a FORMAT column but no"):
+        _vcf_variants(raw, tmp_path, compress)
+    name = {"plain": "v.vcf", "bgzip": "v.vcf.gz", "gzip": "v.gz.vcf.gz"}[compress]
+    with pytest.raises(InputError) as info:
+        read_vcf(tmp_path / name)
+    assert info.value.message.startswith(f"{tmp_path / name}, line 3")
+    fix = info.value.hint.split(": ", 1)[1]
+    subprocess.run(fix, shell=True, check=True, cwd=tmp_path)
+    df = read_vcf(tmp_path / f"fixed-{name}")
+    assert df[["pos", "ref", "alt", "line"]].values.tolist() == [[10, "A", "G", 4]]
 
 
 @pytest.mark.parametrize("name", ["genes.gtf", "genes.gff3", "genes.txt"])

@@ -249,7 +249,42 @@ def _header_problem(p: Path) -> tuple[str, str] | None:
                     f"line {n}: the '#CHROM' header line has the columns {fields[:8]}",
                     f"its first eight columns are {' '.join(want)}, tab-separated",
                 )
-            return None
+            return _after_info_problem(n, fields[8:], p)
+    return None
+
+
+def _after_info_problem(n: int, rest: list[str], p: Path) -> tuple[str, str] | None:
+    """What htslib refuses in the columns after INFO of the '#CHROM' line (line `n`): FORMAT
+    with no sample columns (what a tool that dropped the samples but kept FORMAT writes;
+    `bcftools view -G` cannot repair it, it refuses the header too), sample columns without
+    FORMAT, or an empty column (a tab at the end of the line)."""
+    if not rest:
+        return None
+    gz = p.name.lower().endswith(".gz")
+    cat = f"zcat {p.name} | " if gz else ""
+    src = "" if gz else f" {p.name}"
+    out = f"| gzip > fixed-{p.name}" if gz else f"> fixed-{p.name}"
+    names = [x.strip() for x in rest]
+    if names[0] == "FORMAT" and not any(names[1:]):
+        return (
+            f"line {n}: the '#CHROM' line has a FORMAT column but no sample columns "
+            "(htslib refuses such a header)",
+            "add the sample names after FORMAT, or delete the FORMAT column (scoring reads "
+            "CHROM to ALT only): "
+            f"{cat}sed '{n}s/\\tFORMAT[[:space:]]*$//'{src} {out}",
+        )
+    if not any(names):
+        return (
+            f"line {n}: the '#CHROM' line ends with an empty column (a tab after INFO)",
+            f"delete the trailing tab: {cat}sed '{n}s/[[:space:]]*$//'{src} {out}",
+        )
+    if names[0] != "FORMAT":
+        return (
+            f"line {n}: the '#CHROM' line has sample columns ({', '.join(names[:3])}"
+            f"{', …' if len(names) > 3 else ''}) but no FORMAT column before them",
+            "put a FORMAT column between INFO and the samples (in the records too), or keep "
+            f"the first eight columns only: {cat}cut -f1-8{src} {out}",
+        )
     return None
 
 

@@ -556,8 +556,9 @@ def _latin1(good: Path) -> bytes:
         elif good.suffix == ".fa":  # in the bases (a header's description may be Latin-1)
             text = text if text.startswith(">") else text[:10] + "\xe9" + text[10:]
         elif good.suffix == ".vcf" and not text.startswith("#"):
+            # in ALT: a byte in ID or INFO is only data (htslib reads them as bytes)
             f = text.split("\t")
-            f[2] += "\xe9"
+            f[4] += "\xe9"
             text = "\t".join(f)
         elif good.suffix == ".gff3" and not text.startswith("#"):
             text += ";Note=caf\xe9"

@@ -63,6 +63,25 @@ def resolve_device(spec: str = "auto"):
     return torch.device(spec)
 
 
+def restores_torch_threads(fn):
+    """Decorator: `fn` may set torch's thread count for its own work; the caller's count is
+    restored when it returns or raises (the count is process-global, and a library call that
+    leaves it changed alters later float results in the same process)."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        import torch
+
+        before = torch.get_num_threads()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            torch.set_num_threads(before)
+
+    return wrapper
+
+
 def set_threads(n: int | None) -> None:
     """Set torch's intra-op thread count (small models often run faster on 1 thread)."""
     if n:

@@ -229,3 +229,14 @@ def test_ga_start_molecules_outside_the_atom_window_are_refused_before_work(
     assert f"; they have {sizes})" in err.message
     assert "ga.min_atoms" in err.hint and "ga.max_atoms" in err.hint
     assert not (tmp_path / "run").exists()
+
+
+def test_a_design_leaves_the_callers_torch_thread_count_as_it_was(config, tmp_path):
+    """design(n_jobs=2) set torch's process-global thread count and left it: a later
+    train-prior resume in the same process then computed in other float order (test order)."""
+    import torch
+
+    before = torch.get_num_threads()
+    design(config, tmp_path / "run", optimizer="ga", budget=20, seed=0, n_jobs=before + 1,
+           report=False)  # fmt: skip
+    assert torch.get_num_threads() == before

@@ -359,7 +359,17 @@ train_prior(sys.argv[2], sys.argv[3], config={"hidden_size": 16, "num_layers": 1
 """
 
 
-def test_train_prior_resumes_after_kill9_exactly(tmp_path: Path):
+@pytest.fixture
+def one_torch_thread():
+    """The killed child computes on one thread (OMP_NUM_THREADS=1, tests/conftest.py); the
+    in-process runs must too, whatever thread count an earlier in-process verb left set."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def test_train_prior_resumes_after_kill9_exactly(tmp_path: Path, one_torch_thread):
     import os
     import signal
     import subprocess

@@ -37,6 +37,7 @@ from helixforge.chem.generate.scoring import ScoringFunction
 from helixforge.chem.generate.scoring_components import check_similarity_references
 from helixforge.chem.generate.scoring_config import DesignConfig, read_design_config
 from helixforge.core.errors import ConfigError, InputError, NoUsableRowsError
+from helixforge.core.training import restores_torch_threads
 
 OPTIMIZERS = ("rl", "ga")
 
@@ -190,6 +191,7 @@ def check_start_sizes(start: list[str], config: DesignConfig) -> None:
     )
 
 
+@restores_torch_threads
 def design(
     config: str | os.PathLike | DesignConfig,
     out: str | os.PathLike,

@@ -198,11 +198,12 @@ class Prior:
             raise InputError(f"{d}: prior directory not found", hint="pass a saved prior directory")
         if not (d / "manifest.json").exists() and (d / "config.json").exists():
             raise InputError(
-                f"{d}: a run directory of another command (no manifest.json; a `helix chem "
-                "train` run is a property model), not a prior",
+                f"{d}: a run directory of another command (no manifest.json; a chem run "
+                "(`helix chem train`) is a property model), not a prior",
                 hint="pass a prior: a run of `helix chem train-prior` / `finetune-prior`, or "
                 "leave the option out for the shipped prior (a `helix chem train` run is a "
-                'scoring model: use it in a design file as [[component]] type = "model")',
+                "scoring model: use it with `helix chem predict`, or in a design file as "
+                '[[component]] type = "model")',
             )
         if not (d / "manifest.json").is_file():
             raise InputError(f"{d}: not a prior (no manifest.json)", hint=_PRIOR_HINT)

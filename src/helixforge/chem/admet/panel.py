@@ -18,8 +18,8 @@ molecules lack; `predict_features` without `mols` checks the similarity only). E
 ONE feature row per molecule (`feature_spec`; an endpoint that adds blocks reads all of it, the
 others its leading columns), so each molecule is parsed and featurized once. An endpoint whose
 meta.json lists `stack` endpoints also reads their predicted values, appended after its feature
-columns (stacking, chosen per endpoint by scaffold CV: docs/admet.md); those models run first,
-also when only the stacked endpoint was asked for.
+columns (stacking; no shipped endpoint uses it yet, see docs/admet.md); those models run
+first, also when only the stacked endpoint was asked for.
 """
 
 from __future__ import annotations

@@ -30,6 +30,14 @@ def _write(root, name, X, y, task_type="regression", stack=(), log_target=False)
     return booster
 
 
+def _set_stack(root, name, stack):
+    """Rewrite endpoint `name`'s meta.json "stack" (and the manifest, so only the panel's own
+    consistency checks can refuse it)."""
+    meta = json.loads((root / name / "meta.json").read_text())
+    (root / name / "meta.json").write_text(json.dumps({**meta, "stack": stack}))
+    write_manifest(root)
+
+
 @pytest.fixture
 def weights(tmp_path):
     """ames (a source, binary) and herg, stacked on ames (its label: the source's value)."""
@@ -63,27 +71,21 @@ def test_the_resume_key_of_a_stacked_endpoint_covers_its_sources_weights(weights
 
 def test_a_source_without_shipped_weights_is_refused_naming_it(weights):
     root, *_ = weights
-    meta = json.loads((root / "herg" / "meta.json").read_text())
-    (root / "herg" / "meta.json").write_text(json.dumps({**meta, "stack": ["dili"]}))
-    write_manifest(root)
+    _set_stack(root, "herg", ["dili"])
     with pytest.raises(InputError, match="dili"):
         ADMETPanel(["herg"], percentiles=False, domain=False, weights=root)
 
 
 def test_endpoints_stacked_on_each_other_in_a_cycle_are_refused(weights):
     root, *_ = weights
-    meta = json.loads((root / "ames" / "meta.json").read_text())
-    (root / "ames" / "meta.json").write_text(json.dumps({**meta, "stack": ["herg"]}))
-    write_manifest(root)
+    _set_stack(root, "ames", ["herg"])
     with pytest.raises(InputError, match="cycle"):
         ADMETPanel(["herg"], percentiles=False, domain=False, weights=root)
 
 
 def test_a_model_whose_width_does_not_match_its_spec_and_stack_is_refused(weights):
     root, *_ = weights
-    meta = json.loads((root / "herg" / "meta.json").read_text())
-    (root / "herg" / "meta.json").write_text(json.dumps({**meta, "stack": []}))
-    write_manifest(root)
+    _set_stack(root, "herg", [])
     with pytest.raises(InputError, match="reads .* features"):
         ADMETPanel(["herg"], percentiles=False, domain=False, weights=root)
 
@@ -91,8 +93,6 @@ def test_a_model_whose_width_does_not_match_its_spec_and_stack_is_refused(weight
 @pytest.mark.parametrize("stack", [3, "ames", [1]])
 def test_a_stack_entry_that_is_not_a_list_of_names_is_refused(weights, stack):
     root, *_ = weights
-    meta = json.loads((root / "herg" / "meta.json").read_text())
-    (root / "herg" / "meta.json").write_text(json.dumps({**meta, "stack": stack}))
-    write_manifest(root)
+    _set_stack(root, "herg", stack)
     with pytest.raises(InputError, match="must be a list of endpoint names"):
         ADMETPanel(["herg"], percentiles=False, domain=False, weights=root)

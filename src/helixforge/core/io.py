@@ -631,6 +631,42 @@ def atomic_file(path: str | os.PathLike) -> Iterator[Path]:
             tmp_path.unlink()
 
 
+GZIP_LEVEL = 9  # what gzip.open and pandas write by default; outputs kept byte for byte
+
+
+def gzip_stream(raw: IO[bytes], compresslevel: int = GZIP_LEVEL) -> gzip.GzipFile:
+    """A gzip writer over the binary stream `raw` whose header is the same on every run:
+    modification time 0 and no file name. `gzip.open(path)` and pandas' ``compression=
+    "gzip"`` put the current time and the name of the file written in the header, and every
+    output is written to a random temporary name first (`atomic_file`), so the same command
+    gave different bytes each run. Closing it finishes the gzip stream, not `raw`."""
+    return gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=compresslevel)
+
+
+@contextlib.contextmanager
+def open_output(
+    path: str | os.PathLike, *, gz: bool, text: bool = True, compresslevel: int = GZIP_LEVEL
+) -> Iterator[IO]:
+    """Open `path` for writing: gzip-compressed through `gzip_stream` when `gz` (the caller
+    decides by the *final* name, as `path` is usually `atomic_file`'s temporary one), plain
+    otherwise. `text`: a UTF-8 text stream with ``newline=""`` (what is written is what lands,
+    '\\n' stays '\\n'), else a binary one. Every gzip output the project writes goes through
+    here or `gzip_stream`, so that the same command and seed give the same bytes."""
+    with open(path, "wb") as raw:
+        with gzip_stream(raw, compresslevel) if gz else contextlib.nullcontext(raw) as binary:
+            if not text:
+                yield binary
+                return
+            fh = io.TextIOWrapper(binary, encoding="utf-8", newline="")
+            try:
+                yield fh
+            except BaseException:
+                with contextlib.suppress(Exception):  # the first error is the one to see
+                    fh.detach()
+                raise
+            fh.detach()  # flushes; closing `binary` (and the gzip trailer) is the with-blocks'
+
+
 def _backup_name(final: Path) -> Path:
     return final.with_name(f".{final.name}.old")
 

@@ -503,12 +503,23 @@ def write_csv(
     quote or a '\n', but not one holding a lone carriage return ('\r', as in text pasted
     from old Mac or Excel files): that one is quoted here, and so is a whitespace-only value
     of a one-column table (it would be read as a blank line). Tables holding neither get
-    exactly the bytes ``df.to_csv`` writes."""
+    exactly the text ``df.to_csv`` writes. A gzip file's header holds no time and no file
+    name (`core.io.gzip_stream`): the same table gives the same bytes on every run."""
+    if compression not in (None, "gzip"):
+        raise ValueError(f"compression must be None or 'gzip', got {compression!r}")
+    if compression == "gzip" and not hasattr(target, "write"):
+        # pandas' gzip header holds the time and the (temporary) file name: the same table
+        # gave other bytes every run. `open_output` writes mtime 0 and no name.
+        from helixforge.core.io import open_output
+
+        with open_output(target, gz=True) as fh:  # type: ignore[arg-type]
+            write_csv(df, fh, sep=sep, index=index, header=header)
+        return
     for code in _QUOTE_MARKS:
         mark = chr(code)
         frame, marked = _mark_for_quotes(df, mark, index=index, header=header)
         if not marked:
-            df.to_csv(target, sep=sep, index=index, header=header, compression=compression)
+            df.to_csv(target, sep=sep, index=index, header=header)
             return
         text = frame.to_csv(None, sep=sep, index=index, header=header)
         if text.count(mark) == marked:  # the mark is in no value of the table
@@ -520,11 +531,7 @@ def write_csv(
         target.write(text)  # type: ignore[union-attr]
         return
     with open(target, "wb") as raw:  # type: ignore[arg-type]
-        if compression == "gzip":  # mtime=0: the same table gives the same bytes
-            with gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as gz:
-                gz.write(text.encode("utf-8"))
-        else:
-            raw.write(text.encode("utf-8"))
+        raw.write(text.encode("utf-8"))
 
 
 def write_text(text: str, path: str | os.PathLike) -> Path:

@@ -50,7 +50,7 @@ def write_endpoint(model, name: str, root: Path = WEIGHTS_DIR, stack: tuple[str,
     model reads after its FeatureSpec's columns (meta["stack"], see `ADMETPanel`)."""
     import tempfile
 
-    from helixforge.core.io import atomic_file
+    from helixforge.core.io import atomic_file, open_output
 
     models = list(model) if isinstance(model, (list, tuple)) else [model]
     first = models[0]
@@ -65,8 +65,8 @@ def write_endpoint(model, name: str, root: Path = WEIGHTS_DIR, stack: tuple[str,
             m.boosters[0].save_model(str(path), num_iteration=m.best_iterations[0])
             texts.append(path.read_text(encoding="utf-8"))
     text = texts[0] if len(texts) == 1 else average_models(texts)
-    with atomic_file(folder / MODEL_FILE) as tmp_path, open(tmp_path, "wb") as raw:
-        with gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=9) as gz:
+    with atomic_file(folder / MODEL_FILE) as tmp_path:
+        with open_output(tmp_path, gz=True, text=False, compresslevel=9) as gz:
             gz.write(text.encode("utf-8"))
     meta = {
         "endpoint": name,

@@ -340,15 +340,11 @@ def _parquet_rows(path: Path) -> int:
 def stream_chunks(paths: Sequence[Path], out: Path) -> tuple[int, dict[str, float]]:
     """Write the chunk files into `out` one chunk at a time, so memory stays bounded by a
     chunk whatever the input size; returns (rows, {bool column: rows set})."""
-    import contextlib
-    import gzip
-    import io
-
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
-    from helixforge.core.io import atomic_file
+    from helixforge.core.io import atomic_file, open_output
     from helixforge.core.tables import table_format, write_csv
 
     fmt = table_format(out)
@@ -377,22 +373,13 @@ def stream_chunks(paths: Sequence[Path], out: Path) -> tuple[int, dict[str, floa
                             )
         else:
             sep = "\t" if fmt == "tsv" else ","
-            gz = out.name.lower().endswith(".gz")
-            with (
-                open(tmp, "wb") as raw,
-                # mtime=0: the same predictions give the same bytes, also when gzipped
-                gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0)
-                if gz
-                else contextlib.nullcontext(raw) as binary,
-            ):
-                text = io.TextIOWrapper(binary, encoding="utf-8", newline="")
+            # open_output: the same predictions give the same bytes, also when gzipped
+            with open_output(tmp, gz=out.name.lower().endswith(".gz")) as text:
                 for path in paths:
                     df = pd.read_parquet(path)
                     columns = columns if columns is not None else list(df.columns)
                     write_csv(df[columns], text, sep=sep, header=n == 0)
                     n, flags = _count(df, n, flags)
-                text.flush()
-                text.detach()
     return n, flags
 
 

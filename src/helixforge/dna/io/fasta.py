@@ -6,7 +6,6 @@ Reading goes through `helixforge.core.io.open_text`, so a truncated compressed f
 
 from __future__ import annotations
 
-import gzip
 import os
 import re
 from collections.abc import Iterable, Iterator
@@ -188,10 +187,11 @@ def starts_like_fastq(path: str | os.PathLike) -> bool:
 def write_fasta(
     records: Iterable[tuple[str, str]], path: str | os.PathLike, width: int = 60
 ) -> Path:
-    """Write (name, sequence) pairs as FASTA (gzip when the name ends in .gz), atomically."""
+    """Write (name, sequence) pairs as FASTA (gzip when the name ends in .gz), atomically;
+    the same records give the same bytes (a gzip header holds no time and no file name)."""
     from collections.abc import Mapping
 
-    from helixforge.core.io import atomic_file
+    from helixforge.core.io import atomic_file, open_output
     from helixforge.lm.inputs import as_sequence
 
     dest = as_path(path, "output path")
@@ -200,8 +200,8 @@ def write_fasta(
     elif isinstance(records, tuple) and len(records) == 2 and isinstance(records[0], str):
         records = [records]  # one (name, seq) pair
     with atomic_file(dest) as tmp:
-        opener = gzip.open if dest.name.lower().endswith(".gz") else open
-        with opener(tmp, "wt") as fh:
+        # open_output: a .gz header without the time and the temporary file's name
+        with open_output(tmp, gz=dest.name.lower().endswith(".gz")) as fh:
             for k, item in enumerate(records):
                 if not isinstance(item, tuple | list) or len(item) != 2:
                     raise InputError(

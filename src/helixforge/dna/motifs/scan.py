@@ -345,8 +345,28 @@ def scan(
     return scanner.scan(records, qvalues=qvalues, quiet=quiet)
 
 
+# What would break a BED line (tab-separated, one record a line, no quoting): tab, CR, LF,
+# every other control character (C0, DEL, C1 such as NEL) and the Unicode line / paragraph
+# separators that line splitters (Python's str.splitlines, editors) also end a line at.
+_BED_UNSAFE = r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+"
+
+
+def bed_text(values: pd.Series) -> pd.Series:
+    r"""`values` as text fit for a BED field: the characters that would end the field or the
+    line (tab, '\r', '\n', other control characters, U+2028 / U+2029) are dropped at both
+    ends and each run of them inside becomes one '_' ('CTCF\r' → 'CTCF', 'a\tb' → 'a_b').
+    Every other character, spaces and quotes included, is kept as it is."""
+    text = values.astype(str).str.replace(f"^{_BED_UNSAFE}|{_BED_UNSAFE}$", "", regex=True)
+    return text.str.replace(_BED_UNSAFE, "_", regex=True)
+
+
 def hits_to_bed(hits: pd.DataFrame) -> pd.DataFrame:
-    """BED6 view of a hits table: chrom, start, end, name (id_name), score, strand."""
+    """BED6 view of a hits table: chrom, start, end, name (id_name), score, strand.
+
+    chrom and name are made fit for BED by `bed_text`: a sequence or motif name holding a
+    tab, carriage return, newline or another control character would split the line (BED is
+    tab-separated and headerless), so such characters are dropped at the ends and replaced
+    by '_' inside. The hits table itself (.tsv / .csv / .parquet) keeps the names as read."""
     need = ["seq", "start", "end", "strand", "motif_id", "name", "score"]
     missing = [c for c in need if c not in getattr(hits, "columns", ())]
     if missing:
@@ -356,10 +376,10 @@ def hits_to_bed(hits: pd.DataFrame) -> pd.DataFrame:
         )
     return pd.DataFrame(
         {
-            "chrom": hits["seq"],
+            "chrom": bed_text(hits["seq"]),
             "start": hits["start"],
             "end": hits["end"],
-            "name": hits["motif_id"].astype(str) + "_" + hits["name"].astype(str),
+            "name": bed_text(hits["motif_id"].astype(str) + "_" + hits["name"].astype(str)),
             "score": hits["score"],
             "strand": hits["strand"],
         }
@@ -367,13 +387,21 @@ def hits_to_bed(hits: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_hits(hits: pd.DataFrame, path: str | os.PathLike) -> Path:
-    """Write hits as BED6 (suffix .bed, no header) or as a table (tsv/csv/parquet)."""
-    from helixforge.core.tables import atomic_path, write_table
+    """Write hits as BED6 (suffix .bed or .bed.gz, no header; names as `hits_to_bed` makes
+    them fit for BED, never quoted) or as a table (tsv/csv/parquet, .gz too). The same hits
+    give the same bytes: a gzip header holds no time and no file name."""
+    import csv
+
+    from helixforge.core.io import atomic_file, open_output
+    from helixforge.core.tables import write_table
 
     dest = Path(path)
     if dest.name.lower().removesuffix(".gz").endswith(".bed"):
-        with atomic_path(dest) as tmp:
-            comp = "gzip" if dest.name.lower().endswith(".gz") else None
-            hits_to_bed(hits).to_csv(tmp, sep="\t", header=False, index=False, compression=comp)
+        with atomic_file(dest) as tmp, open_output(tmp, gz=dest.name.lower().endswith(".gz")) as fh:
+            # QUOTE_NONE: a '"' in a name is written as it is (BED has no quoting; pandas
+            # wrote '"a""b"'); bed_text left no tab or line end that would need escaping
+            hits_to_bed(hits).to_csv(
+                fh, sep="\t", header=False, index=False, quoting=csv.QUOTE_NONE
+            )
         return dest
     return write_table(hits, dest)

@@ -10,6 +10,9 @@ CONSTRAINTS := -c constraints-cpu.txt
 JOBS ?= 2
 # pytest-xdist workers for `make test` (CI has 2 cores); TEST_JOBS=0 runs in one process.
 TEST_JOBS ?= 2
+# Test files holding `ray`-marked tests: run alone after the parallel run (collecting only
+# these saves collecting the whole suite a second time).
+RAY_TESTS = $(shell grep -rlE "mark\.ray\b" tests)
 
 .PHONY: venv install demo test lint format bench bench-chem bench-lm bench-dna bench-crispr clean
 
@@ -31,7 +34,7 @@ demo: install
 
 test: install
 	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_JOBS) --durations=20 -m "not ray" tests
-	$(BIN)/python -m pytest -q -p no:cacheprovider -m ray tests
+	$(BIN)/python -m pytest -q -p no:cacheprovider -m ray $(or $(RAY_TESTS),tests)
 
 lint: install
 	$(BIN)/ruff check src tests benchmarks tools

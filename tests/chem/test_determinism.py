@@ -124,48 +124,68 @@ def _train(tmp: Path, data: Path, model: str, name: str, hash_seed: str) -> Path
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory, make_table) -> dict[str, Path]:
-    tmp = tmp_path_factory.mktemp("det")
-    data = tmp / "tiny.csv"
+def train_data(tmp_path_factory, make_table) -> Path:
+    data = tmp_path_factory.mktemp("det") / "tiny.csv"
     df = make_table(0)
     # the ErG-sensitive molecules go in too (with labels), so the old bug would show here
     extra = [s for s in ERG_SENSITIVE if mol_of(s) is not None]
     df = df.iloc[: 96 - len(extra)][["smiles", "logp_like"]]
     extra_rows = pd.DataFrame({"smiles": extra, "logp_like": np.arange(len(extra), dtype=float)})
-    df = pd.concat([df, extra_rows], ignore_index=True)
-    df.to_csv(data, index=False)
-    return {
-        "gbm_a": _train(tmp, data, "gbm", "gbm_a", "11"),
-        "gbm_b": _train(tmp, data, "gbm", "gbm_b", "22"),
-        "auto_a": _train(tmp, data, "auto", "auto_a", "33"),
-        "auto_b": _train(tmp, data, "auto", "auto_b", "44"),
-    }
+    pd.concat([df, extra_rows], ignore_index=True).to_csv(data, index=False)
+    return data
+
+
+def _two_runs(tmp_path_factory, data: Path, model: str) -> tuple[Path, Path]:
+    """The same training in two processes with different hash seeds."""
+    tmp = tmp_path_factory.mktemp(model)
+    return _train(tmp, data, model, "a", "11"), _train(tmp, data, model, "b", "22")
 
 
 def _bytes(run: Path, name: str) -> bytes:
     return (run / name).read_bytes()
 
 
-def test_two_gbm_trainings_in_two_processes_give_identical_predictions_and_models(runs):
-    a, b = runs["gbm_a"], runs["gbm_b"]
+def test_two_gbm_trainings_in_two_processes_give_identical_predictions_and_models(
+    tmp_path_factory, train_data
+):
+    a, b = _two_runs(tmp_path_factory, train_data, "gbm")
     assert _bytes(a, "predictions.csv") == _bytes(b, "predictions.csv")
     assert _bytes(a, "model/member_0/task_0.txt") == _bytes(b, "model/member_0/task_0.txt")
 
 
-def test_auto_that_picks_gbm_trains_the_same_gbm_as_a_plain_gbm_run(runs):
-    auto = runs["auto_a"]
-    chosen = json.loads((auto / "config.json").read_text())["model"]
-    if chosen != "gbm":
-        pytest.skip(f"auto chose {chosen} on this tiny table")
-    gbm = runs["gbm_a"]
-    assert _bytes(auto, "model/member_0/task_0.txt") == _bytes(gbm, "model/member_0/task_0.txt")
-    assert _bytes(auto, "predictions.csv") == _bytes(gbm, "predictions.csv")
-
-
-def test_two_auto_trainings_in_two_processes_give_identical_predictions(runs):
-    a, b = runs["auto_a"], runs["auto_b"]
+def test_two_auto_trainings_in_two_processes_give_identical_predictions(
+    tmp_path_factory, train_data
+):
+    # auto scores gbm, the MiniMol heads and their blend in CV; every step must repeat exactly
+    a, b = _two_runs(tmp_path_factory, train_data, "auto")
+    assert (
+        json.loads(_bytes(a, "config.json"))["model"]
+        == json.loads(_bytes(b, "config.json"))["model"]
+    )
     assert _bytes(a, "predictions.csv") == _bytes(b, "predictions.csv")
     assert _bytes(a, "metrics.json") == _bytes(b, "metrics.json") or _same_metrics(a, b)
+
+
+def test_auto_that_picks_gbm_trains_the_same_gbm_as_a_plain_gbm_run(
+    train_data, tmp_path, monkeypatch
+):
+    """Without the pretrained extra auto has one candidate, gbm; it must then train exactly
+    the model `--model gbm` trains (same features, parameters, seed and split)."""
+    import helixforge.chem.models as chem_models
+    from helixforge.chem.train import train_property_model
+
+    monkeypatch.setattr(chem_models, "minimol_available", lambda: False)
+    kw = dict(split="random", seed=3, model_params={"n_estimators": 60}, report=False)
+    auto = train_property_model(
+        train_data, "smiles", ["logp_like"], model="auto", out=tmp_path / "auto", **kw
+    )
+    gbm = train_property_model(
+        train_data, "smiles", ["logp_like"], model="gbm", out=tmp_path / "gbm", **kw
+    )
+    a, g = auto.run_dir, gbm.run_dir
+    assert json.loads(_bytes(a, "config.json"))["model"] == "gbm"
+    assert _bytes(a, "model/member_0/task_0.txt") == _bytes(g, "model/member_0/task_0.txt")
+    assert _bytes(a, "predictions.csv") == _bytes(g, "predictions.csv")
 
 
 def _same_metrics(a: Path, b: Path) -> bool:

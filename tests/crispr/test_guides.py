@@ -314,3 +314,43 @@ def test_two_copies_of_a_gene_without_a_parent_are_two_cds_not_one_with_an_intro
     between = (400 < cut) & (cut < 1100)  # no coding base, no gene: not an 'intron' of insA
     assert between.any() and not g["flags"][between].str.contains("intron").any()
     assert (g.gene[between] == "").all()
+
+
+def test_a_target_past_the_length_limit_is_refused_by_enumerate_guides_too(tmp_path):
+    """enumerate_guides had no bound (only design_guides and `helix crispr design` had
+    --max-target-length): a whole chromosome passed from Python enumerated every site into
+    memory. It takes the same limit, default 100,000 bp, checked before a sequence / FASTA
+    target is scanned base by base and for a Target resolved by the caller; 0 or None: none."""
+    from helixforge.crispr.targets import DEFAULT_MAX_TARGET_LENGTH, TargetTooLongError
+
+    assert DEFAULT_MAX_TARGET_LENGTH == 100_000
+    seq = _genome(3, 100_001)
+    with pytest.raises(TargetTooLongError) as exc:
+        enumerate_guides(seq)
+    assert "is 100,001 bp, longer than the design limit of 100,000 bp" in exc.value.message
+    assert "would be enumerated" in exc.value.message  # what this function does with them
+    assert "max_target_length= in Python; 0 = no limit" in exc.value.hint
+    (tmp_path / "big.fa").write_text(f">chrBig\n{seq}\n")
+    with pytest.raises(TargetTooLongError, match="target 'big.fa#chrBig' is 100,001 bp"):
+        enumerate_guides(str(tmp_path / "big.fa"))
+    tgt = region_target({"chrBig": seq}, "chrBig", 0, 3000)  # resolved by the caller
+    with pytest.raises(TargetTooLongError, match="target 'chrBig:1-3000' is 3,000 bp"):
+        enumerate_guides(tgt, max_target_length=2000)
+    assert len(enumerate_guides(tgt, max_target_length=0)) > 100
+    assert len(enumerate_guides(seq[:3000], max_target_length=None)) > 100
+    with pytest.raises(ConfigError, match="max_target_length"):
+        enumerate_guides(seq[:3000], max_target_length=-1)
+
+
+@pytest.mark.parametrize("pam", ["NGGT", "GG"])
+def test_a_pam_of_another_length_than_the_enzymes_is_refused(pam):
+    """pams=('NGGT',) for SpCas9 crashed with a numpy broadcast error; pams=('GG',) matched
+    one base early and reported 'GGA', 'GGC' … as the PAM of every guide."""
+    seq = "TTTT" + SPACER + "AGG" + "TTTT"
+    with pytest.raises(ConfigError) as exc:
+        enumerate_guides(seq, "spcas9", pams=(pam,))
+    assert f"pams {pam!r} ({len(pam)} nt): spcas9 PAMs are 3 nt (NGG)" in exc.value.message
+    assert "3-letter IUPAC PAMs" in exc.value.hint
+    # IUPAC codes and lowercase of the right length are PAMs
+    found = enumerate_guides(seq, "spcas9", pams=("nrg",))["pam"]
+    assert "AGG" in set(found) and all(p[1] in "AG" and p[2] == "G" for p in found)

@@ -154,8 +154,9 @@ def design_guides(
     notes: list[str] = []
     tgt = resolve_target(target, genome=genome, annotation=annotation, max_length=max_target_length)
     guides = enumerate_guides(
-        tgt, enz, restriction_enzymes=restriction_enzymes, annotation=annotation, pams=pams
-    )
+        tgt, enz, restriction_enzymes=restriction_enzymes, annotation=annotation, pams=pams,
+        max_target_length=max_target_length,
+    )  # fmt: skip
     skipped = guides.attrs.get("skipped", pd.DataFrame())
     if annotation is not None and not isinstance(annotation, pd.DataFrame):
         from helixforge.crispr.targets import load_annotation

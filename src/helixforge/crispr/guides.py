@@ -23,7 +23,11 @@ from helixforge.core.errors import ConfigError, InputError
 from helixforge.crispr.enzymes import Enzyme, get_enzyme, pam_match_starts
 from helixforge.crispr.scoring import microhomology_scores
 from helixforge.crispr.targets import (  # noqa: F401 - re-exported (older import path)
+    _DESIGN_WORK,
+    DEFAULT_MAX_TARGET_LENGTH,
     Target,
+    TargetTooLongError,
+    check_target_length,
     load_annotation,
     open_genome,
     region_target,
@@ -212,6 +216,7 @@ def enumerate_guides(
     annotation=None,
     pams: tuple[str, ...] | None = None,
     homopolymer_min: int = 5,
+    max_target_length: int | None = DEFAULT_MAX_TARGET_LENGTH,
 ) -> pd.DataFrame:
     """Every spacer on both strands of the target, with layout and sequence flags.
 
@@ -232,17 +237,32 @@ def enumerate_guides(
     Sites whose spacer holds a base that is not A/C/G/T (N, IUPAC codes such as R) are skipped
     and listed in ``attrs['skipped']`` (a table, `SKIPPED_COLUMNS`). No PAM in the target gives
     an empty table whose ``attrs['note']`` says so.
+
+    A target longer than `max_target_length` bp (default 100,000, as `design_guides` and
+    ``helix crispr design --max-target-length``; None or 0: no limit) is refused
+    (`TargetTooLongError`) before its sites are scanned — for a sequence, FASTA or region
+    target before its bases are read: a whole chromosome is millions of rows in memory.
+    `pams` must be IUPAC PAMs of the enzyme's PAM length.
     """
     from helixforge.core.options import require_int
     from helixforge.lm.inputs import as_names
 
     enz = get_enzyme(enzyme)
     homopolymer_min = require_int(homopolymer_min, "homopolymer_min", min_value=2)
+    if max_target_length is not None:
+        require_int(max_target_length, "max_target_length", min_value=0)
     # 'NGG' / 'BsmBI' are one PAM / one enzyme, not one per character
     pams = as_names(pams, "pams")
     restriction_enzymes = as_names(restriction_enzymes, "restriction_enzymes") or ()
-    tgt = resolve_target(target) if not isinstance(target, Target) else target
-    pams = tuple(pams) if pams else enz.pams
+    pams = _check_pams(pams, enz) if pams else enz.pams
+    if isinstance(target, Target):  # resolved by the caller: its bases are read already
+        check_target_length(target.name, len(target.sequence), max_target_length, _WORK)
+        tgt = target
+    else:
+        try:
+            tgt = resolve_target(target, max_length=max_target_length)
+        except TargetTooLongError as exc:  # the same limit, saying what this function does
+            raise TargetTooLongError(exc.message.replace(_DESIGN_WORK, _WORK), exc.hint) from None
     S, L = enz.site_length, enz.spacer_length
     n = len(tgt.sequence)
     if n < S and not tgt.from_genome:
@@ -343,6 +363,28 @@ def enumerate_guides(
     skipped_df = pd.DataFrame(skipped, columns=SKIPPED_COLUMNS)
     df.attrs["skipped"] = skipped_df.sort_values(["site_start", "strand"], kind="stable")
     return df
+
+
+# what `check_target_length` says is done with every site of a target too long to enumerate
+_WORK = "would be enumerated with its context, flags and repair scores, all held in memory"
+
+
+def _check_pams(pams, enz: Enzyme) -> tuple[str, ...]:
+    """`pams` upper-cased and checked as IUPAC codes (`check_pam`) of the enzyme's PAM length:
+    a 4-nt PAM for SpCas9 crashed the scan (numpy broadcast error), a 2-nt one ('GG') matched
+    one base early and reported 'GGA' / 'GGC' … as the PAM."""
+    from helixforge.crispr.enzymes import check_pam
+
+    out = tuple(check_pam(p, "pams entry") for p in pams)
+    bad = [f"{p!r} ({len(p)} nt)" for p in out if len(p) != enz.pam_length]
+    if bad:
+        raise ConfigError(
+            f"pams {', '.join(bad)}: {enz.name} PAMs are {enz.pam_length} nt "
+            f"({', '.join(enz.pams)})",
+            hint=f"give {enz.pam_length}-letter IUPAC PAMs (e.g. {enz.pams[0]}), or choose the "
+            "enzyme these PAMs belong to (custom:PAM:SPACER_LENGTH for one not built in)",
+        )
+    return out
 
 
 def _called(tgt: Target) -> str:

@@ -42,15 +42,20 @@ class TargetTooLongError(InputError):
     """A design target longer than the `max_target_length` limit (`check_target_length`)."""
 
 
-def check_target_length(name: str, length: int, max_length: int | None) -> None:
+_DESIGN_WORK = "would be scored on-target and searched genome-wide, all held in memory"
+
+
+def check_target_length(
+    name: str, length: int, max_length: int | None, work: str = _DESIGN_WORK
+) -> None:
     """`TargetTooLongError` when a target of `length` bp exceeds `max_length` (None or 0: no
-    limit), naming the target, both numbers, and how to narrow the target or raise the limit."""
+    limit), naming the target, both numbers, what would be done with every site (`work`) and
+    how to narrow the target or raise the limit."""
     if not max_length or length <= max_length:
         return
     raise TargetTooLongError(
         f"target {name!r} is {length:,} bp, longer than the design limit of {max_length:,} bp: "
-        f"every guide site in it (about {length // 10:,} for SpCas9's NGG) would be scored "
-        "on-target and searched genome-wide, all held in memory",
+        f"every guide site in it (about {length // 10:,} for SpCas9's NGG) {work}",
         hint="design on the stretch you mean to edit: a gene (with --annotation) or a region "
         "contig:start-end of a few kb (e.g. an exon); to design on the whole target anyway, "
         f"raise the limit: --max-target-length {length} (max_target_length= in Python; 0 = "

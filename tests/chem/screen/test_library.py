@@ -137,3 +137,85 @@ def test_sdf_blank_records_are_errors_that_say_so(tmp_path):
     chunks = list(read_library(tmp_path / "lib.sdf", chunk_size=10))
     assert _rows(chunks) == ([1, 4], [2, 3])
     assert all("no molecule block" in e.reason for e in chunks[0].errors)
+
+
+# L-alanine as a V2000 record, its centre wedged; {flag} is the chiral flag of the counts line
+ALANINE_V2000 = """alanine
+     RDKit          2D
+
+  6  5  0  0  {flag}  0  0  0  0  0999 V2000
+    0.0000    0.0000    0.0000 C   0  0  0  0  0  0  0  0  0  0  0  0
+    1.2990    0.7500    0.0000 C   0  0  0  0  0  0  0  0  0  0  0  0
+    1.2990    2.2500    0.0000 N   0  0  0  0  0  0  0  0  0  0  0  0
+    2.5981   -0.0000    0.0000 C   0  0  0  0  0  0  0  0  0  0  0  0
+    2.5981   -1.5000    0.0000 O   0  0  0  0  0  0  0  0  0  0  0  0
+    3.8971    0.7500    0.0000 O   0  0  0  0  0  0  0  0  0  0  0  0
+  2  1  1  6
+  2  3  1  0
+  2  4  1  0
+  4  5  2  0
+  4  6  1  0
+M  END
+$$$$
+"""
+
+
+def _v2000(smiles: str, flag: int) -> str:
+    """`smiles` as a V2000 record (wedges from its stereo tags) with chiral flag `flag`."""
+    from rdkit import Chem
+
+    lines = Chem.MolToMolBlock(Chem.MolFromSmiles(smiles)).splitlines()
+    lines[3] = lines[3][:12] + f"{flag:>3}" + lines[3][15:]
+    return "\n".join(lines) + "\n$$$$\n"
+
+
+def test_chiral_flag_0_is_relative_stereo_in_a_file_that_sets_the_flag(tmp_path):
+    """A V2000 record with the chiral flag 0 draws its stereo as relative (the drawn isomer or
+    its mirror image: a racemate, as registration systems read it). RDKit read its wedges as
+    absolute, so the racemate of alanine became L-alanine, the pure enantiomer."""
+    import pandas as pd
+    from rdkit import Chem
+
+    from helixforge.chem.screen.library import uses_chiral_flag
+    from helixforge.chem.standardize import standardize_file
+
+    path = tmp_path / "lib.sdf"
+    path.write_text(
+        ALANINE_V2000.format(flag=1)  # absolute: L-alanine
+        + ALANINE_V2000.format(flag=0)  # relative: the racemate
+        + _v2000("C[C@@H](O)[C@H](C)O", 0)  # meso-2,3-butanediol: its own mirror image
+        + _v2000("C[C@H]1CC[C@@H](C)CC1", 0)  # cis-1,4-dimethylcyclohexane
+        + _v2000("C/C=C/C(=O)O", 0)  # no centre: the flag changes nothing
+    )
+    assert uses_chiral_flag(path)
+    (chunk,) = read_library(path, chunk_size=10)
+    assert chunk.frame["smiles"].tolist()[:2] == ["C[C@H](N)C(=O)O", "C[C@H](N)C(=O)O |&1:1|"]
+    standardize_file(path, tmp_path / "out.csv")
+    assert pd.read_csv(tmp_path / "out.csv")["canonical_smiles"].tolist() == [
+        "C[C@H](N)C(=O)O",
+        "CC(N)C(=O)O",
+        Chem.CanonSmiles("C[C@@H](O)[C@H](C)O"),  # relative stereo that is no enantiomer: kept
+        Chem.CanonSmiles("C[C@H]1CC[C@@H](C)CC1"),
+        "C/C=C/C(=O)O",
+    ]
+
+
+def test_a_file_that_never_sets_the_chiral_flag_keeps_its_wedges(tmp_path):
+    """RDKit (among other writers) writes the flag 0 whatever the stereo means: in a file
+    where no record sets it, the flag says nothing and the wedges are read as drawn (a file
+    written by RDKit from isomeric SMILES keeps its stereo)."""
+    from helixforge.chem.screen.library import uses_chiral_flag
+
+    path = tmp_path / "lib.sdf"
+    path.write_text(ALANINE_V2000.format(flag=0) + _v2000("C[C@@H](O)CC", 0))
+    assert not uses_chiral_flag(path)
+    (chunk,) = read_library(path, chunk_size=10)
+    assert chunk.frame["smiles"].tolist() == ["C[C@H](N)C(=O)O", "CC[C@@H](C)O"]
+    # the same in a gzip file, read in chunks: the decision is the file's, made before chunk 1
+    with gzip.open(tmp_path / "lib.sdf.gz", "wt") as fh:
+        fh.write(ALANINE_V2000.format(flag=0) + ALANINE_V2000.format(flag=1))
+    chunks = list(read_library(tmp_path / "lib.sdf.gz", chunk_size=1))
+    assert [c.frame["smiles"].tolist() for c in chunks] == [
+        ["C[C@H](N)C(=O)O |&1:1|"],
+        ["C[C@H](N)C(=O)O"],
+    ]

@@ -11,6 +11,19 @@ position (1 = first), with its SMILES, its title (`name`) and the `--id-col` pro
 asked; a record RDKit cannot read goes to the errors table. Chunk k always covers the same
 records, so checkpoints can be resumed. `read_sd_file(..., properties=[...])` also reads data
 items as columns (`chem train` / `chem evaluate`: labels and the split from '> <pIC50>' items).
+
+The chiral flag of a V2000 record (the 5th field of its counts line) says whether its wedges
+are the absolute configuration (1) or a relative one (0: the drawn stereoisomer or its mirror
+image, as a racemate is registered), as MDL defines it and BIOVIA, ChemAxon and Indigo /
+Ketcher read it. RDKit reads every wedge as absolute, and it writes 0 whatever the stereo means,
+as other writers do. So the flag is honoured in a file that uses it — one in which
+some V2000 record has the flag set to 1: there a record with 0 gets its centres as a racemic
+group (`|&1:...|`, what RDKit's `TranslateChiralFlagToStereoGroups` makes of it), which the
+standardizer resolves as it resolves CXSMILES enhanced stereo (a lone centre loses its tag; a
+meso compound or cis / trans ring substituents keep theirs). In a file where no record sets the
+flag, it says nothing and wedges are read as drawn (a file RDKit wrote from isomeric SMILES keeps
+its stereo). V3000 records state their stereo groups themselves (`STERAC`, `STEREL`); their
+flag is not read.
 """
 
 from __future__ import annotations
@@ -67,8 +80,9 @@ def read_library(
 
 def record_smiles(mol) -> str:
     """The SMILES of an SD record's molecule. A V3000 record's racemic / relative stereo
-    groups (MDLV30/STERAC, STEREL) travel as a CXSMILES extension ('CC[C@H](C)O |&1:2|'), for
-    the standardizer to resolve; plain SMILES wrote the racemate as one pure enantiomer."""
+    groups (MDLV30/STERAC, STEREL), and those a V2000 record's chiral flag 0 stands for (module
+    doc), travel as a CXSMILES extension ('CC[C@H](C)O |&1:2|'), for the standardizer to
+    resolve; plain SMILES wrote the racemate as one pure enantiomer."""
     from rdkit import Chem
 
     absolute = Chem.StereoGroupType.STEREO_ABSOLUTE
@@ -147,6 +161,36 @@ def _open_sdf(p: Path):
     return open(p, "rb")
 
 
+def _counts_line(record: bytes) -> bytes:
+    """The counts line of a record's molecule block (its 4th line), b'' when it has none."""
+    lines = record.split(b"\n", 4)
+    return lines[3] if len(lines) > 3 else b""
+
+
+def _chiral_flag_set(counts: bytes) -> bool:
+    """Whether a V2000 counts line sets the chiral flag (columns 13-15 read 1)."""
+    return b"V2000" in counts and counts[12:15].strip() == b"1"
+
+
+def uses_chiral_flag(path: str | os.PathLike) -> bool:
+    """Whether some V2000 record of an SD file sets the chiral flag, so that the file's
+    flag 0 means relative stereo (module doc). Reads the text up to the first such record."""
+    fh = _open_sdf(Path(path))
+    try:
+        return any(_chiral_flag_set(_counts_line(record)) for record in _sd_records(fh))
+    finally:
+        fh.close()
+
+
+def _relative_when_unflagged(mol, counts: bytes) -> None:
+    """Put the stereocentres of a V2000 record whose chiral flag is 0 into a racemic group
+    (RDKit keeps the flag as `_MolFileChiralFlag` and reads the wedges as absolute)."""
+    from rdkit import Chem
+
+    if b"V2000" in counts and not _chiral_flag_set(counts):
+        Chem.TranslateChiralFlagToStereoGroups(mol)
+
+
 def _sd_records(fh) -> Iterator[bytes]:
     """The records of an SD file, each up to and including its '$$$$' line (a last record
     without one too, unless it is blank)."""
@@ -172,6 +216,7 @@ def _sdf_chunks(
     from helixforge.chem.standardize import quiet_rdkit
 
     quiet_rdkit()
+    relative_unflagged = uses_chiral_flag(p)
     fh = _open_sdf(p)
 
     def chunks() -> Iterator[TableChunk]:
@@ -213,6 +258,8 @@ def _sdf_chunks(
                 elif mol is None:
                     errors.add(n, SDF_SMILES_COL, None, "SD record could not be read by RDKit")
                 else:
+                    if relative_unflagged:
+                        _relative_when_unflagged(mol, _counts_line(record))
                     rows.append(n)
                     values[SDF_SMILES_COL].append(record_smiles(mol))
                     values[SDF_NAME_COL].append(

@@ -82,3 +82,22 @@ def test_a_version_change_also_names_the_options_that_changed():
     with pytest.raises(ConfigError) as e:
         check_resume_key(saved, {"epochs": 3, "model": "resnet"}, "run")
     assert "no version recorded" in e.value.message and "epochs: was 99, now 3" in e.value.message
+
+
+def test_with_flags_a_refusal_leads_with_the_options_set_and_collapses_what_follows():
+    """A verb that says which key entries are its options (flags) gets a refusal led by the
+    ones that differ, the entries that follow from them counted (follows), and a hint with the
+    values that continue the run; the refusal itself is the same ConfigError."""
+    saved = versioned_key({"mode": "a", "n": 3, "settings": {"x": 1, "y": 2, "z": 3, "w": 4}})
+    now = {"mode": "b", "n": 3, "settings": {"p": 1, "q": 2, "r": 3, "s": 4}}
+    with pytest.raises(ConfigError) as e:
+        check_resume_key(saved, now, "-o run", flags={"mode": "--mode", "n": "-n"},
+                         follows={"mode": ("settings",)}, restart="use a new -o")  # fmt: skip
+    assert e.value.message == (
+        "-o run: cannot resume: the unfinished run used --mode a, this run asks for --mode b "
+        "(and so 8 settings differ)"
+    )
+    assert e.value.hint == "to continue the unfinished run, rerun with --mode a; to start a " \
+        "new run with these options, use a new -o"  # fmt: skip
+    with pytest.raises(ConfigError, match=r"other inputs or options \(settings.p: was None"):
+        check_resume_key(saved, {**now, "mode": "a"}, "run", flags={"mode": "--mode"})

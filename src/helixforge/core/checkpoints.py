@@ -140,9 +140,112 @@ def versioned_key(key: dict[str, Any]) -> dict[str, Any]:
     return {**key, VERSION_FIELD: __version__}
 
 
-def check_resume_key(saved: dict[str, Any], current: dict[str, Any], where: str) -> None:
+def _is_digest(v: Any) -> bool:
+    return isinstance(v, str) and len(v) >= 40 and all(c in "0123456789abcdef" for c in v)
+
+
+def _option_mismatch(
+    saved: dict[str, Any],
+    current: dict[str, Any],
+    where: str,
+    flags: dict[str, str],
+    follows: dict[str, tuple[str, ...]],
+    labels: dict[str, str],
+    restart: str,
+) -> ConfigError | None:
+    """The refusal led by the options the user sets (`flags`) that differ, or None when none
+    does. Keys that follow from a differing option (`follows`: the optimizer's own settings
+    follow from --optimizer) are collapsed into one clause; other differences come last."""
+    keys = [k for k in sorted(set(saved) | set(current), key=str) if saved.get(k) != current.get(k)]
+    lead = [k for k in keys if k in flags]
+    followers = {f for k in lead for f in follows.get(k, ()) if f in keys and f != k}
+    lead = [k for k in lead if k not in followers]
+    if not lead:
+        return None
+
+    def named(k: str) -> str:
+        return flags.get(k) or labels.get(k, k)
+
+    def changes(ks: list[str]) -> list[str]:
+        return _changes(
+            {labels.get(k, k): saved.get(k) for k in ks},
+            {labels.get(k, k): current.get(k) for k in ks},
+        )
+
+    def clause(k: str) -> str:  # what follows from k: named when few, else counted
+        fs = [f for f in follows.get(k, ()) if f in followers]
+        if not fs:
+            return ""
+        detail = changes(fs)
+        if len(detail) <= 3:
+            return f", with it {'; '.join(detail)}"
+        counted = [
+            f"{len(changes([f]))} {named(f)}"
+            if isinstance(saved.get(f), dict) or isinstance(current.get(f), dict)
+            else f"the {named(f)}"
+            for f in fs
+        ]
+        listed = ", ".join(counted[:-1]) + " and " + counted[-1] if len(counted) > 1 else counted[0]
+        return f" (and so {listed} differ)"
+
+    def short(v: Any) -> str:
+        return f"{v[:12]}…" if _is_digest(v) else repr(v)
+
+    plain = [k for k in lead if not any(_is_digest(v) or v is None
+                                        for v in (saved.get(k), current.get(k)))]  # fmt: skip
+    parts, again = [], []
+    if plain:
+        was = " ".join(f"{flags[k]} {saved[k]}" for k in plain)
+        now = " ".join(f"{flags[k]} {current[k]}" for k in plain)
+        parts.append(
+            f"the unfinished run used {was}, this run asks for {now}"
+            + "".join(clause(k) for k in plain)
+        )
+        again.append(f"rerun with {was}")
+    for k in lead:
+        if k in plain:
+            continue
+        was, now = saved.get(k), current.get(k)
+        if was is None:
+            text = f"the {flags[k]} is given now ({short(now)}) but was not when the run started"
+            again.append(f"rerun without the {flags[k]}")
+        elif now is None:
+            text = f"the {flags[k]} was given when the run started ({short(was)}) but is not now"
+            again.append(f"rerun with the {flags[k]} it started with")
+        else:
+            text = (f"the {flags[k]} has changed since the run started (sha256 {short(was)} → "
+                    f"{short(now)})")  # fmt: skip
+            again.append(f"rerun with the {flags[k]} as it was when the run started")
+        parts.append(text + clause(k))
+    rest = changes([k for k in keys if k not in lead and k not in followers])
+    if rest:
+        parts.append("also: " + "; ".join(rest))
+    return ConfigError(
+        f"{where}: cannot resume: " + "; ".join(parts),
+        hint=f"to continue the unfinished run, {' and '.join(again)}; to start a new run with "
+        f"these options, {restart}",
+    )
+
+
+def check_resume_key(
+    saved: dict[str, Any],
+    current: dict[str, Any],
+    where: str,
+    *,
+    flags: dict[str, str] | None = None,
+    follows: dict[str, tuple[str, ...]] | None = None,
+    labels: dict[str, str] | None = None,
+    restart: str = "pass --overwrite (it starts over)",
+) -> None:
     """A resumed job must have the inputs and options it started with, and the HelixForge
-    version (`versioned_key`); name what changed."""
+    version (`versioned_key`); name what changed.
+
+    With `flags` ({key: '--option'}, the keys a user sets), a refusal leads with those that
+    differ and says which values continue the run: ``--optimizer ga, this run asks for
+    --optimizer rl``, not every setting of both optimizers. `follows` ({key: keys}) names
+    keys whose difference follows from `key`'s (collapsed into one clause when it differs);
+    `labels` renames keys in the message (``options`` → ``ga``); `restart` says how to start
+    a new run instead (the end of the hint). Without `flags` every difference is listed."""
     current = versioned_key(current)
     was, now = saved.get(VERSION_FIELD), current[VERSION_FIELD]
     if was != now:
@@ -156,6 +259,11 @@ def check_resume_key(saved: dict[str, Any], current: dict[str, Any], where: str)
             f"version{f', or finish it with helixforge {was}' if was else ''}",
         )
     changed = _changes(saved, current)
+    if changed and flags:
+        error = _option_mismatch(saved, current, where, flags, follows or {}, labels or {},
+                                 restart)  # fmt: skip
+        if error is not None:
+            raise error
     if changed:
         raise ConfigError(
             f"{where}: cannot resume, the run was started with other inputs or options ("

@@ -89,3 +89,68 @@ def test_canonical_smiles_from_the_caller_are_the_keys_as_given():
     canon, scores = ledger.evaluate(["OCC", None], 1, canonical=True)
     assert canon == ["OCC", None] and list(scores) == [0.03, 0.0]  # taken as given
     assert [r["smiles"] for r in ledger.rows] == ["OCC"]
+
+
+def _design_key(optimizer: str = "ga", **changes) -> dict:
+    """A resume key as `design.design` builds it (the options: every default of one optimizer)."""
+    from helixforge.chem.generate.scoring_config import GA_DEFAULTS, RL_DEFAULTS
+
+    ga = optimizer == "ga"
+    key = {
+        "config_sha256": "c" * 64, "prior_sha256": None if ga else "p" * 64,
+        "optimizer": optimizer, "options": dict(GA_DEFAULTS if ga else RL_DEFAULTS),
+        "budget": 50, "seed": 0, "start_sha256": "s" * 64 if ga else None,
+    }  # fmt: skip
+    for name, value in changes.items():
+        if name in key["options"]:
+            key["options"][name] = value
+        else:
+            key[name] = value
+    return key
+
+
+def _refusal(saved: dict, key: dict):
+    import pytest
+
+    from helixforge.chem.generate.history import check_design_resume
+    from helixforge.core.checkpoints import versioned_key
+    from helixforge.core.errors import ConfigError
+
+    with pytest.raises(ConfigError) as exc:
+        check_design_resume(Path("/runs/.out.partial"), versioned_key(saved), key)
+    return exc.value
+
+
+def test_a_resume_with_another_optimizer_says_that_one_thing_and_how_to_continue():
+    """--resume with --optimizer rl on a ga run listed ~20 differences: every setting of both
+    optimizers, the prior and the start file. The refusal leads with the option the user set;
+    what follows from it is counted, and the hint gives the value that continues the run."""
+    err = _refusal(_design_key("ga"), _design_key("rl"))
+    assert err.message.startswith(
+        "-o /runs/out: cannot resume: the unfinished run used --optimizer ga, this run asks "
+        "for --optimizer rl (and so"
+    )
+    assert "optimizer settings, the --prior model and the ga.start file differ" in err.message
+    assert "options." not in err.message and "was None" not in err.message
+    assert err.hint.startswith("to continue the unfinished run, rerun with --optimizer ga;")
+    assert "give a new -o DIR (or --overwrite to start out over)" in err.hint
+
+
+def test_a_resume_refusal_names_each_option_set_and_the_config_change_with_its_detail():
+    err = _refusal(_design_key(), _design_key(budget=60, seed=3))
+    assert err.message.endswith(
+        "the unfinished run used --budget 50 --seed 0, this run asks for --budget 60 --seed 3"
+    )
+    assert "rerun with --budget 50 --seed 0" in err.hint
+    # an [ga] setting edited in the config file: the file, then the setting (not 'options.')
+    err = _refusal(_design_key(), _design_key(config_sha256="d" * 64, population=12))
+    assert (
+        "the --config file has changed since the run started (sha256 cccccccccccc… → "
+        "dddddddddddd…), with it ga.population: was 100, now 12" in err.message
+    )
+    assert "rerun with the --config file as it was when the run started" in err.hint
+    # a model file of a component (no option of the user's): every difference, as before
+    err = _refusal(
+        {**_design_key(), "qsar:model": "a" * 64}, {**_design_key(), "qsar:model": "b" * 64}
+    )
+    assert "other inputs or options (qsar:model: was 'aaaaaaaaaaaa…'" in err.message

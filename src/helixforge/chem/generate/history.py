@@ -176,12 +176,44 @@ def save_step(
     )
 
 
+# The entries of a design's resume key a user sets (`design.design` builds the key), as a
+# refused --resume names them: the decisive difference first, with what follows from it
+# collapsed (another --optimizer brings the other optimizer's every setting, its prior or
+# start file), and which values continue the run.
+RESUME_FLAGS = {
+    "optimizer": "--optimizer", "budget": "--budget", "seed": "--seed",
+    "prior_sha256": "--prior model", "config_sha256": "--config file",
+    "start_sha256": "ga.start file",
+}  # fmt: skip
+RESUME_FOLLOWS = {
+    "optimizer": ("options", "prior_sha256", "start_sha256"),
+    # the [rl] / [ga] settings are read from the config file, ga.start among them
+    "config_sha256": ("options", "prior_sha256", "start_sha256"),
+}
+
+
+def check_design_resume(stage: Path, saved: dict[str, Any], key: dict[str, Any]) -> None:
+    """`core.checkpoints.check_resume_key` for a design's staging folder: the refusal names the
+    run as -o OUT and leads with the options the user set that differ (`RESUME_FLAGS`)."""
+    from helixforge.core.checkpoints import check_resume_key
+
+    out = stage.with_name(stage.name[1 : -len(".partial")]) if stage.name.startswith(".") and \
+        stage.name.endswith(".partial") else stage  # fmt: skip
+    same = saved.get("optimizer") == key.get("optimizer")
+    check_resume_key(
+        saved, key, where=f"-o {out}", flags=RESUME_FLAGS, follows=RESUME_FOLLOWS,
+        labels={"options": str(key.get("optimizer")) if same else "optimizer settings"},
+        restart=f"give a new -o DIR (or --overwrite to start {out.name} over)",
+    )  # fmt: skip
+
+
 def load_step(
     stage: Path, key: dict[str, Any], read_files: Callable[[Path], None], optimizer=None
 ) -> tuple[dict, list[dict]] | None:
     """The last checkpoint in `stage` (state, history rows), or None when there is none;
-    a checkpoint made with another resume key is a ConfigError naming what changed."""
-    from helixforge.core.checkpoints import check_resume_key, load_checkpoint
+    a checkpoint made with another resume key is a ConfigError naming what changed
+    (`check_design_resume`)."""
+    from helixforge.core.checkpoints import load_checkpoint
 
     d = stage / CHECKPOINT
     from helixforge.core.io import recover_dir
@@ -192,7 +224,7 @@ def load_step(
     import json
 
     saved = json.loads((d / "state.json").read_text(encoding="utf-8"))
-    check_resume_key(saved.get("resume_key", {}), key, where=str(stage))
+    check_design_resume(stage, saved.get("resume_key", {}), key)
     state = load_checkpoint(d, model=None, optimizer=optimizer, read_model=read_files)
     live = stage / LIVE_HISTORY
     if not live.is_file() and (d / HISTORY).is_file():  # a checkpoint of an older version

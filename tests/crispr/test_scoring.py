@@ -144,3 +144,23 @@ def test_specificity_and_microhomology_name_bad_input():
         microhomology_scores(seq, "12")
     with pytest.raises(ConfigError, match="length_weight must be"):
         microhomology_scores(seq, 12, length_weight=0)
+
+
+@pytest.mark.parametrize("extra", ["A", "AG", "AGGTTTTTTT"], ids=["21", "22", "30"])
+def test_a_cfd_spacer_of_another_length_is_refused_not_cut_to_20(extra):
+    """cfd_score cut any spacer to its first 20 nt: a 21-nt one (a U6 'G' added 5') scored the
+    wrong 20 nt without a word. 20 nt, or 23 nt read as spacer + PAM, are scored."""
+    from helixforge.core.errors import InputError
+
+    spacer, site = "ATGGTCGGACTCCCTGCCAG", "ATGGTGGGACTCCCTGCCAGAGG"
+    with pytest.raises(InputError) as exc:
+        cfd_score(spacer + extra, site)
+    assert f"is {20 + len(extra)} nt; CFD scores a 20-nt SpCas9 spacer" in exc.value.message
+    assert "without an extra 5' G" in exc.value.hint
+    assert cfd_score(spacer, site) == cfd_score(spacer + "AGG", site) == 0.5
+    assert cfd_score(spacer.lower().replace("t", "u"), site.lower()) == 0.5  # soft-masked, RNA
+    with pytest.raises(InputError, match="its PAM part 'XGG' holds 'X'"):
+        cfd_score(spacer + "XGG", site)
+    with pytest.raises(InputError) as exc:  # an N in the spacer: named, with what to do
+        cfd_score("N" + spacer[1:], site)
+    assert "character 'N' at position 1" in exc.value.message and exc.value.hint

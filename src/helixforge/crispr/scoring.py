@@ -135,13 +135,16 @@ def _pair(spacer, site, what: str) -> tuple[str, str]:
     bad = next((i for i, c in enumerate(sp) if c not in "ACGT"), None)
     if bad is not None:
         raise InputError(
-            f"spacer {spacer!r}: character {sp[bad]!r} at position {bad + 1} is not A, C, G or T"
+            f"spacer {spacer!r}: character {sp[bad]!r} at position {bad + 1} is not A, C, G or T",
+            hint="a guide's spacer is A/C/G/T only (lowercase and U are read as DNA); give the "
+            "guide's spacer as designed, or leave this guide out",
         )
     bad = next((i for i, c in enumerate(st) if c not in _SITE_CODES), None)
     if bad is not None:
         raise InputError(
             f"{what} {site!r}: character {st[bad]!r} at position {bad + 1} is not a nucleotide "
-            "code (an N or IUPAC code in the site gives NaN)"
+            "code (an N or IUPAC code in the site gives NaN)",
+            hint=f"give the genome bases of the {what} (A/C/G/T, N where unknown)",
         )
     return sp, st
 
@@ -156,11 +159,29 @@ def cfd_score(spacer: str, site: str) -> float:
     from helixforge.lm.inputs import as_sequence
 
     full = as_sequence(spacer, "spacer")
-    sp, st = _pair(full[:CFD_LENGTH], site, "site")  # a trailing PAM (NGG) is not checked
+    # a trailing PAM (NGG) is not scored; any other length than 20 / 23 was cut to its first
+    # 20 nt without a word (a 21-nt U6 'G' + spacer scored the wrong 20 nt)
+    full = full.strip()
+    pam = full[CFD_LENGTH:].upper().replace("U", "T")
+    if len(pam) not in (0, 3):
+        raise InputError(
+            f"spacer {spacer!r} is {len(full)} nt; CFD scores a 20-nt SpCas9 spacer (23 nt are "
+            "read as spacer + PAM)",
+            hint="give the 20 nt of the spacer itself: without an extra 5' G, and with no PAM "
+            "or its 3 nt",
+        )
+    if bad := next((c for c in pam if c not in _SITE_CODES), None):
+        raise InputError(
+            f"spacer {spacer!r}: its PAM part {pam!r} holds {bad!r}, not a nucleotide code",
+            hint="give the 20-nt spacer alone, or spacer + PAM in IUPAC letters (e.g. NGG)",
+        )
+    sp, st = _pair(full[:CFD_LENGTH], site, "site")
     if len(sp) != CFD_LENGTH or len(st) != CFD_LENGTH + 3:
         raise InputError(
             f"CFD needs a 20-nt spacer and a 23-nt site (protospacer + NGG-like PAM); got "
             f"{len(full)} and {len(st)} nt",
+            hint="give the spacer (20 nt) and the site as 20-nt protospacer + 3-nt PAM, both on "
+            "the protospacer strand",
         )
     g = encode_int(sp)[None, :]
     s = encode_int(st[:CFD_LENGTH])[None, :]
@@ -173,7 +194,9 @@ def mit_score(spacer: str, protospacer: str) -> float:
     a, b = _pair(spacer, protospacer, "protospacer")
     if len(a) != len(b) or len(a) < 20:
         raise InputError(
-            f"MIT score needs two sequences of equal length ≥ 20 nt, got {len(a)} and {len(b)}"
+            f"MIT score needs two sequences of equal length ≥ 20 nt, got {len(a)} and {len(b)}",
+            hint="give the spacer and the protospacer it is compared with, both without a PAM "
+            "(the 20 PAM-proximal nt are scored)",
         )
     ga, gb = encode_int(a[-20:])[None, :], encode_int(b[-20:])[None, :]
     return float(mit_scores(ga, gb)[0])

@@ -8,6 +8,9 @@ motifs here, variants + annotate in `dna_genome`, interpret + design in `dna_exp
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import typer
 
 from helixforge.cli.common import (
@@ -232,14 +235,16 @@ def resolve_device(device: str) -> str:
     return str(resolve("auto"))
 
 
-def use_jobs(jobs: int) -> int:
-    """Apply --jobs to torch's thread pool (0 = all CPUs); returns the count."""
+@contextmanager
+def use_jobs(jobs: int) -> Iterator[int]:
+    """`with use_jobs(jobs) as n:` runs the block on --jobs torch threads (0 = all CPUs) and
+    gives the count; the caller's count is back afterwards (a verb run in-process, as the tests
+    and a notebook do, left it changed for the rest of the process)."""
     from helixforge.cli.common import resolve_jobs
-    from helixforge.core.training import set_threads
+    from helixforge.core.training import torch_threads
 
-    n = resolve_jobs(jobs)
-    set_threads(n)
-    return n
+    with torch_threads(resolve_jobs(jobs)) as n:
+        yield n
 
 
 def register(app: typer.Typer) -> None:

@@ -76,13 +76,13 @@ def interpret_cmd(
     """
     from helixforge.dna.interpret import interpret, match_title
 
-    use_jobs(jobs)
-    summary = interpret(
-        run, fasta, out_dir, method=method, target=class_, window=window,
-        max_sequences=max_sequences, match_qvalue=match_qvalue, batch_size=batch_size,
-        motif_options=motif_options(motifs_file, None, "CORE", tax, release),
-        device=resolve_device(device), iupac=iupac, overwrite=overwrite,
-    )  # fmt: skip
+    with use_jobs(jobs):
+        summary = interpret(
+            run, fasta, out_dir, method=method, target=class_, window=window,
+            max_sequences=max_sequences, match_qvalue=match_qvalue, batch_size=batch_size,
+            motif_options=motif_options(motifs_file, None, "CORE", tax, release),
+            device=resolve_device(device), iupac=iupac, overwrite=overwrite,
+        )  # fmt: skip
     if not quiet:
         for c in summary["clusters"][:5]:
             title = match_title(c["best_match"], c["best_match_name"], c["qvalue"], match_qvalue)
@@ -171,7 +171,6 @@ def design_cmd(
 
     if lm:  # a SMILES LM would sample molecules as DNA designs
         refuse_non_dna_lm(lm, "--lm")
-    use_jobs(jobs)
     options = {"target": class_, "seed": seed}
     if not lm:
         options |= {
@@ -184,20 +183,21 @@ def design_cmd(
     else:  # the library refuses edit options with --lm (they were silently ignored)
         options |= {"keep_out": keep_out} if keep_out else {}
         options |= {"maximize": False} if minimize else {}
-    designs = design_from_run(
-        run,
-        out_path,
-        seed_seqs=seed_seq,
-        fasta=fasta,
-        lm=lm,
-        n=n,
-        length=length,
-        device=resolve_device(device),
-        avoid_ids=split_ids(avoid, "--avoid-motif"),
-        preserve_ids=split_ids(preserve, "--preserve-motif"),
-        overwrite=overwrite,
-        **options,
-    )
+    with use_jobs(jobs):
+        designs = design_from_run(
+            run,
+            out_path,
+            seed_seqs=seed_seq,
+            fasta=fasta,
+            lm=lm,
+            n=n,
+            length=length,
+            device=resolve_device(device),
+            avoid_ids=split_ids(avoid, "--avoid-motif"),
+            preserve_ids=split_ids(preserve, "--preserve-motif"),
+            overwrite=overwrite,
+            **options,
+        )
     if not quiet:
         say(designs.drop(columns=["sequence"]).head(10).to_string(index=False))
     say(f"{len(designs)} designs → {out_path}", stderr=False)

@@ -121,25 +121,25 @@ def variants_score_cmd(
 
     if model and str(model).startswith("lm:"):  # a SMILES LM scored DNA without a word
         refuse_non_dna_lm(model)
-    use_jobs(jobs)
-    table = score_variants(
-        vcf,
-        genome,
-        model,
-        window=window,
-        out=out_path,
-        target=class_,
-        method=method,
-        motifs=motifs,
-        motif_pvalue=motif_pvalue,
-        tfs=tfs,
-        batch_size=batch_size,
-        chunk_size=chunk_size,
-        device=resolve_device(device),
-        resume=resume,
-        overwrite=overwrite,
-        quiet=quiet,
-    )
+    with use_jobs(jobs):
+        table = score_variants(
+            vcf,
+            genome,
+            model,
+            window=window,
+            out=out_path,
+            target=class_,
+            method=method,
+            motifs=motifs,
+            motif_pvalue=motif_pvalue,
+            tfs=tfs,
+            batch_size=batch_size,
+            chunk_size=chunk_size,
+            device=resolve_device(device),
+            resume=resume,
+            overwrite=overwrite,
+            quiet=quiet,
+        )
     say(f"{len(table):,} alleles scored → {out_path}", stderr=False)
     if table.attrs.get("rejected"):
         say(f"{table.attrs['rejected']:,} rejected → {table.attrs['errors_path']}", "yellow")
@@ -191,24 +191,25 @@ def annotate_train_cmd(
     refuse_finished_resume(out_dir, resume=resume, overwrite=overwrite)
     from helixforge.dna.annotate import train_annotator
 
-    metrics = train_annotator(
-        genome,
-        gff,
-        out=out_dir,
-        holdout=holdout,
-        contigs=[c.strip() for c in contigs.split(",")] if contigs else None,
-        epochs=epochs,
-        channels=channels,
-        window=window,
-        batch_size=batch_size,
-        windows_per_epoch=windows_per_epoch,
-        threads=use_jobs(jobs),
-        seed=seed,
-        device=device,
-        quiet=quiet,
-        overwrite=overwrite,
-        resume=resume,
-    )
+    with use_jobs(jobs) as threads:
+        metrics = train_annotator(
+            genome,
+            gff,
+            out=out_dir,
+            holdout=holdout,
+            contigs=[c.strip() for c in contigs.split(",")] if contigs else None,
+            epochs=epochs,
+            channels=channels,
+            window=window,
+            batch_size=batch_size,
+            windows_per_epoch=windows_per_epoch,
+            threads=threads,
+            seed=seed,
+            device=device,
+            quiet=quiet,
+            overwrite=overwrite,
+            resume=resume,
+        )
     shown = ", ".join(
         f"{k}={metrics[k]:.3f}" for k in ("coding_f1", "exact_sensitivity") if k in metrics
     )
@@ -244,17 +245,18 @@ def annotate_predict_cmd(
     """
     from helixforge.dna.annotate import annotate_genome
 
-    genes = annotate_genome(
-        run,
-        genome,
-        out_path,
-        contigs=[c.strip() for c in contigs.split(",")] if contigs else None,
-        region=region,
-        device=resolve_device(device),
-        threads=use_jobs(jobs),
-        overwrite=overwrite,
-        quiet=quiet,
-    )
+    with use_jobs(jobs) as threads:
+        genes = annotate_genome(
+            run,
+            genome,
+            out_path,
+            contigs=[c.strip() for c in contigs.split(",")] if contigs else None,
+            region=region,
+            device=resolve_device(device),
+            threads=threads,
+            overwrite=overwrite,
+            quiet=quiet,
+        )
     say(f"{len(genes)} genes written to {out_path}", stderr=False)
 
 

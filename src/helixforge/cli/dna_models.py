@@ -221,17 +221,18 @@ def train_cmd(
     params = parse_params(param or [])
     if position_bins:
         params.setdefault("position_bins", position_bins)
-    threads = use_jobs(jobs)
-    search = AutoSearch(parse_candidates(auto_candidates), auto_epochs, auto_budget)
-    run = train_sequence_model(
-        data, seq_col, label_col, model=model, auto=search, task=task, split=split,
-        split_col=split_col, valid=valid, test=test, chrom_col=chrom_col, test_chroms=test_chroms,
-        valid_chroms=valid_chroms, fractions=_fractions(fractions), id_col=id_col, labels=labels,
-        genome=genome, flank=flank, iupac=iupac, out=out_dir, epochs=epochs, lr=lr,
-        batch_size=batch_size, patience=patience, rc_augment=rc_augment, ensemble=ensemble,
-        seed=seed, device=device, threads=threads, quiet=quiet, coverage=coverage,
-        arch_params=params or None, overwrite=overwrite, resume=resume, log=logger(quiet),
-    )  # fmt: skip
+    with use_jobs(jobs) as threads:
+        search = AutoSearch(parse_candidates(auto_candidates), auto_epochs, auto_budget)
+        run = train_sequence_model(
+            data, seq_col, label_col, model=model, auto=search, task=task, split=split,
+            split_col=split_col, valid=valid, test=test, chrom_col=chrom_col,
+            test_chroms=test_chroms, valid_chroms=valid_chroms, fractions=_fractions(fractions),
+            id_col=id_col, labels=labels, genome=genome, flank=flank, iupac=iupac, out=out_dir,
+            epochs=epochs, lr=lr, batch_size=batch_size, patience=patience, rc_augment=rc_augment,
+            ensemble=ensemble, seed=seed, device=device, threads=threads, quiet=quiet,
+            coverage=coverage, arch_params=params or None, overwrite=overwrite, resume=resume,
+            log=logger(quiet),
+        )  # fmt: skip
     _print_metrics({k: run.metrics[k] for k in ("valid", "test") if k in run.metrics})
     say(f"run written to {out_dir} (report.html, metrics.json, model/)")
 
@@ -263,11 +264,11 @@ def predict_cmd(
     refuse_finished_resume(out_path, resume=resume, overwrite=overwrite)
     from helixforge.dna.predict import predict_sequences
 
-    use_jobs(jobs)
-    result = predict_sequences(
-        run, input, out_path, seq_col, id_col=id_col, genome=genome, flank=flank, iupac=iupac,
-        device=device, chunk_size=chunk_size, resume=resume, overwrite=overwrite, quiet=quiet,
-    )  # fmt: skip
+    with use_jobs(jobs):
+        result = predict_sequences(
+            run, input, out_path, seq_col, id_col=id_col, genome=genome, flank=flank, iupac=iupac,
+            device=device, chunk_size=chunk_size, resume=resume, overwrite=overwrite, quiet=quiet,
+        )  # fmt: skip
     say(
         f"{result['predicted']} of {result['rows']} rows predicted -> {result['out']}; "
         f"{result['errors']} rejected -> {result['errors_path']}"
@@ -302,11 +303,11 @@ def evaluate_cmd(
     """
     from helixforge.dna.predict import evaluate_sequences
 
-    use_jobs(jobs)
-    result = evaluate_sequences(
-        run, data, seq_col, label_col, id_col=id_col, labels=labels, genome=genome, flank=flank,
-        iupac=iupac, out=out_dir, device=device, overwrite=overwrite,
-    )  # fmt: skip
+    with use_jobs(jobs):
+        result = evaluate_sequences(
+            run, data, seq_col, label_col, id_col=id_col, labels=labels, genome=genome, flank=flank,
+            iupac=iupac, out=out_dir, device=device, overwrite=overwrite,
+        )  # fmt: skip
     _print_metrics({"evaluation": result["metrics"]})
     say(f"{result['n_scored']} sequences scored, {result['rows_rejected']} rows rejected")
 

@@ -19,7 +19,8 @@ import math
 import os
 import random
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -63,27 +64,57 @@ def resolve_device(spec: str = "auto"):
     return torch.device(spec)
 
 
+@contextmanager
+def torch_threads(n: int | None) -> Iterator[int]:
+    """Run the block on `n` torch intra-op threads (None or 0: keep the caller's count); the
+    caller's count is back when the block ends or raises. Yields the count in force.
+
+        with torch_threads(self.threads):
+            train(...)
+
+    torch's count is process-global: a library call that left it changed made later torch work
+    in the caller's process run on another count, and float sums in another order (other
+    bytes). In a generator, do not `yield` inside the block: the caller's code would run on `n`
+    threads between items, and an abandoned generator restores only when it is collected
+    (`tests/core/test_torch_threads.py` refuses that shape)."""
+    import torch
+
+    before = torch.get_num_threads()
+    if n:
+        torch.set_num_threads(int(n))
+    try:
+        yield torch.get_num_threads()
+    finally:
+        torch.set_num_threads(before)
+
+
 def restores_torch_threads(fn):
-    """Decorator: `fn` may set torch's thread count for its own work; the caller's count is
-    restored when it returns or raises (the count is process-global, and a library call that
-    leaves it changed alters later float results in the same process)."""
+    """Decorator for a function that sets torch's thread count with `set_threads` for its own
+    work (or for its whole body, where `with torch_threads(n)` would indent a long function):
+    the caller's count is restored when it returns or raises. Refuses a generator function: its
+    body runs after the wrapper has returned, so the restore would come before the setting."""
     import functools
+    import inspect
+
+    if inspect.isgeneratorfunction(fn) or inspect.isasyncgenfunction(fn):
+        raise TypeError(
+            f"restores_torch_threads on the generator function {fn.__qualname__}: it would "
+            "restore before the body runs; use `with torch_threads(n)` around the work between "
+            "two yields instead"
+        )
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        import torch
-
-        before = torch.get_num_threads()
-        try:
+        with torch_threads(None):
             return fn(*args, **kwargs)
-        finally:
-            torch.set_num_threads(before)
 
     return wrapper
 
 
 def set_threads(n: int | None) -> None:
-    """Set torch's intra-op thread count (small models often run faster on 1 thread)."""
+    """Set torch's intra-op thread count (None or 0: leave it). Only inside a function decorated
+    with `restores_torch_threads` (the count is process-global; tests/core/test_torch_threads.py
+    refuses any other caller); elsewhere use `with torch_threads(n)`."""
     if n:
         import torch
 

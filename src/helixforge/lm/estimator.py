@@ -25,6 +25,7 @@ import numpy as np
 
 from helixforge.core.errors import ConfigError, InputError, NoUsableRowsError
 from helixforge.core.options import require_float, require_int
+from helixforge.core.training import restores_torch_threads, set_threads
 
 FINETUNE_FILE = "helixforge_finetune.json"
 ESTIMATOR_FILE = "helixforge_estimator.json"  # written by older versions; read for base_model
@@ -156,6 +157,7 @@ class LMPropertyModel:
             std = np.nanstd(y[:, reg], axis=0)
             self.y_std[reg] = np.where(std > 0, std, 1.0)
 
+    @restores_torch_threads
     def fit(
         self,
         sequences: Sequence[str],
@@ -168,7 +170,7 @@ class LMPropertyModel:
         """Train on `sequences` with labels `y`. `valid` is used for early stopping only;
         without it 10 % of the training set is held out for that (sequence tasks)."""
         from helixforge.core.batching import Batches
-        from helixforge.core.training import TrainConfig, fit, seed_everything, set_threads
+        from helixforge.core.training import TrainConfig, fit, seed_everything
         from helixforge.lm import heads
         from helixforge.lm.lora import apply_lora, load_for_training, merge_lora
         from helixforge.lm.models import check_max_len, count_parameters, default_max_len

@@ -26,6 +26,7 @@ import pandas as pd
 
 from helixforge.core.errors import InputError, RowErrors
 from helixforge.core.supervised import Ensemble, TrainedRun
+from helixforge.core.training import restores_torch_threads, set_threads
 from helixforge.lm.estimator import FINETUNE_FILE, TOKEN_TASK, LMPropertyModel
 from helixforge.lm.tokenizer_backends import SequenceCheck, sequence_check
 
@@ -174,6 +175,7 @@ def _predict_fasta(
             "errors_path": str(errors_path)}  # fmt: skip
 
 
+@restores_torch_threads
 def predict_run(
     run_dir: str | os.PathLike,
     input_path: str | os.PathLike,
@@ -195,7 +197,6 @@ def predict_run(
     from helixforge.core.io import check_output
     from helixforge.core.options import require_int
     from helixforge.core.supervised import predict_table
-    from helixforge.core.training import set_threads
     from helixforge.lm.corpus import corpus_kind
 
     require_int(chunk_size, "--chunk-size", min_value=1)

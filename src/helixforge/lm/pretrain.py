@@ -31,6 +31,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from helixforge.core.checkpoints import save_checkpoint
+from helixforge.core.training import restores_torch_threads, set_threads
 from helixforge.lm.models import quiet_transformers
 from helixforge.lm.objectives import LMBatcher, masked_valid_loss, window_bases
 from helixforge.lm.pretrain_setup import (
@@ -64,6 +65,7 @@ class PretrainResult:
         return asdict(self)
 
 
+@restores_torch_threads
 def pretrain(
     corpus: str | os.PathLike,
     tokenizer: str | os.PathLike,
@@ -136,6 +138,7 @@ def pretrain(
     log = log or (lambda msg: None)
     opts.check()
     resuming, resume_key = prepare_output(opts, log)
+    set_threads(opts.threads)  # for the run; the caller's count is back when it returns
     try:
         job = build_job(opts, resuming, log)
     except BaseException:

@@ -357,15 +357,9 @@ def _restore(job: PretrainJob, log: Log) -> None:
 
 def build_job(opts: PretrainOptions, resume: bool, log: Log) -> PretrainJob:
     """Seed, then build tokenizer, reader, model and optimizer (restored from the checkpoint on resume)."""
-    from helixforge.core.training import (
-        make_optimizer,
-        resolve_device,
-        seed_everything,
-        set_threads,
-    )
+    from helixforge.core.training import make_optimizer, resolve_device, seed_everything
 
-    seed_everything(opts.seed)
-    set_threads(opts.threads)
+    seed_everything(opts.seed)  # torch's thread count: pretrain() sets it for the whole run
     dev = resolve_device(opts.device)
     stage = opts.stage
     tok = _run_tokenizer(opts, stage, resume)

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from helixforge.core.errors import ColumnNotFoundError, InputError, NoUsableRowsError, RowErrors
+from helixforge.core.training import restores_torch_threads, set_threads
 from helixforge.lm.tokenizer_backends import SequenceCheck, sequence_check
 
 SEQUENCE_COLUMNS = ("sequence", "seq", "smiles")
@@ -164,6 +165,7 @@ def _check_outputs(out_path, overwrite: bool, *extra, inputs=(), npy: bool = Fal
             check_output(p, overwrite=overwrite, option=opt, inputs=inputs)
 
 
+@restores_torch_threads
 def embed_table(
     model_path,
     input_path,
@@ -178,7 +180,6 @@ def embed_table(
     """`embed` over a table or FASTA; writes parquet/csv (input columns + emb_0…) or .npy
     (rows in the order of the kept input rows). Returns (shape, rows rejected)."""
     from helixforge.core.tables import atomic_path, write_table
-    from helixforge.core.training import set_threads
     from helixforge.lm.inference import embed
 
     _check_outputs(out_path, overwrite, inputs=[input_path, model_path], npy=True)
@@ -217,6 +218,7 @@ def with_outputs(inputs: pd.DataFrame, outputs: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([inputs.rename(columns=clash), outputs.reset_index(drop=True)], axis=1)
 
 
+@restores_torch_threads
 def score_table(
     model_path,
     input_path,
@@ -232,7 +234,6 @@ def score_table(
     """`score` over a table or FASTA: input columns + n_tokens, log_likelihood,
     mean_log_likelihood, perplexity; optionally the per-position table."""
     from helixforge.core.tables import write_table
-    from helixforge.core.training import set_threads
     from helixforge.lm.inference import score
 
     _check_outputs(

@@ -37,7 +37,7 @@ from helixforge.chem.generate.scoring import ScoringFunction
 from helixforge.chem.generate.scoring_components import check_similarity_references
 from helixforge.chem.generate.scoring_config import DesignConfig, read_design_config
 from helixforge.core.errors import ConfigError, InputError, NoUsableRowsError
-from helixforge.core.training import restores_torch_threads
+from helixforge.core.training import restores_torch_threads, set_threads
 
 OPTIMIZERS = ("rl", "ga")
 
@@ -243,7 +243,7 @@ def design(
         "seed": seed,
         "start_sha256": start_sha,
     }
-    torch.set_num_threads(n_jobs)
+    set_threads(n_jobs)
     torch.manual_seed(seed)
     stage = staging_path(out)
     if stage.exists() and not resume:

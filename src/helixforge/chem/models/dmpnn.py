@@ -45,12 +45,12 @@ from helixforge.chem.models.dmpnn_net import (  # noqa: F401  (_Batches & co. re
     _make_net,
     _noam_lr,
     _noam_optimizer,
-    _torch_threads,
     check_params,
     check_targets,
     make_loss_fn,
 )
 from helixforge.core.errors import ConfigError, InputError
+from helixforge.core.training import torch_threads
 
 TASK_TYPES = ("regression", "binary", "multiclass")
 _PREDICT_CHUNK = 20_000  # molecules featurized at a time when predicting
@@ -267,7 +267,7 @@ class DMPNNModel:
             v_extra = self._extra(v_smiles)
             v_scaled = ((v_y - mean) / std).astype(np.float32)
 
-        with _torch_threads(self.threads):
+        with torch_threads(self.threads):
             seed_everything(seed)
             starts, widths = self._layout()
             self.net_ = self._build_net(0 if extra is None else extra.shape[1])
@@ -330,7 +330,7 @@ class DMPNNModel:
         smiles = smiles_list(smiles, "DMPNNModel.predict")
         device = resolve_device(self.device)
         chunks, valid_all = [], np.zeros(len(smiles), dtype=bool)
-        with _torch_threads(self.threads), torch.inference_mode():
+        with torch_threads(self.threads), torch.inference_mode():
             net = self.net_.to(device).eval()
             for start in range(0, len(smiles), _PREDICT_CHUNK):
                 part = smiles[start : start + _PREDICT_CHUNK]

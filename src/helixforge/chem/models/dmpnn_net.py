@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -184,19 +183,6 @@ def _cdf_scale(raw: np.ndarray, quantiles: np.ndarray) -> np.ndarray:
         pos = np.where(right == 0, 0.0, pos)
         out[:, j] = np.where(np.isnan(x), 0.5, np.clip(pos / (n_q - 1), 0.0, 1.0))
     return out
-
-
-@contextmanager
-def _torch_threads(n: int | None) -> Iterator[None]:
-    import torch
-
-    before = torch.get_num_threads()
-    if n:
-        torch.set_num_threads(int(n))
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 class _Batches:

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from helixforge.core.errors import ConfigError, InputError
+from helixforge.core.training import restores_torch_threads, set_threads
 
 DEFAULT_PARAMS: dict[str, Any] = {
     "members": 5,
@@ -171,6 +172,7 @@ class MiniMolMLP:
         return torch.stack(losses).mean()
 
     # ------------------------------------------------------------ training
+    @restores_torch_threads
     def fit(
         self,
         smiles: Sequence[str],
@@ -187,7 +189,7 @@ class MiniMolMLP:
 
         from helixforge.chem.inputs import label_matrix
         from helixforge.chem.models.gbm import use_log_target
-        from helixforge.core.training import TrainConfig, fit, seed_everything, set_threads
+        from helixforge.core.training import TrainConfig, fit, seed_everything
 
         set_threads(self.params["num_threads"])
         emb = embeddings if embeddings is not None else self.embed(smiles)

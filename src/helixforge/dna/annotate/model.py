@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from helixforge.core.errors import ConfigError, InputError
+from helixforge.core.training import restores_torch_threads, set_threads
 from helixforge.dna.annotate.genes import call_genes
 from helixforge.dna.annotate.labels import CLASS_NAMES, FORMAT, N_CLASSES, RC_CLASS
 from helixforge.dna.annotate.regions import Region
@@ -99,6 +100,7 @@ class GeneAnnotator:
         return AnnotatorNet.build(self.config.channels, tuple(self.config.dilations))
 
     # -------------------------------------------------------------- training
+    @restores_torch_threads
     def fit(
         self,
         codes: dict[str, np.ndarray],
@@ -111,7 +113,7 @@ class GeneAnnotator:
         import torch
         import torch.nn.functional as F
 
-        from helixforge.core.training import TrainConfig, fit, seed_everything, set_threads
+        from helixforge.core.training import TrainConfig, fit, seed_everything
 
         cfg = self.config
         set_threads(self.threads)

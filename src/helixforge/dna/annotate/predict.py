@@ -9,11 +9,13 @@ from typing import Any
 
 from helixforge.core.errors import ConfigError
 from helixforge.core.io import check_not_input
+from helixforge.core.training import restores_torch_threads, set_threads
 from helixforge.dna.annotate.genes import write_genes
 from helixforge.dna.annotate.model import GeneAnnotator
 from helixforge.dna.annotate.regions import Region, parse_regions
 
 
+@restores_torch_threads
 def annotate_genome(
     run: str | os.PathLike,
     genome: str | os.PathLike,
@@ -30,7 +32,6 @@ def annotate_genome(
     'CONTIG:START-END' or whole 'CONTIG', as samtools) and write GFF3 to `out`."""
     from helixforge.core.io import check_output
     from helixforge.core.progress import progress
-    from helixforge.core.training import set_threads
     from helixforge.dna.io import Genome
 
     check_not_input(out, [run, genome])

@@ -41,6 +41,7 @@ import numpy as np
 from helixforge.core.errors import ConfigError, InputError
 from helixforge.core.estimator import check_not_diverged_outputs
 from helixforge.core.options import require_float, require_int
+from helixforge.core.training import restores_torch_threads, set_threads
 from helixforge.dna.encode import PAD_CODE, encode_padded
 from helixforge.dna.models.batching import onehot_batches
 from helixforge.dna.models.inference import SequenceInference
@@ -289,6 +290,7 @@ class SequenceModel(SequenceInference):
             ) from None
 
     # ------------------------------------------------------------------ API
+    @restores_torch_threads
     def fit(
         self,
         seqs: Sequence[str],
@@ -302,7 +304,7 @@ class SequenceModel(SequenceInference):
         labels of `task` when `task_types` is None; `valid` drives early stopping only."""
         import torch
 
-        from helixforge.core.training import TrainConfig, fit, seed_everything, set_threads
+        from helixforge.core.training import TrainConfig, fit, seed_everything
         from helixforge.dna.models.inference import dna_batch
 
         seqs = dna_batch(seqs)  # one string was trained on as one-base sequences

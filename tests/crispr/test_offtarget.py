@@ -529,3 +529,29 @@ def test_pams_of_another_length_than_the_enzymes_are_named_with_the_option():
     with pytest.raises(ConfigError, match=r"--pams NNGRRT \(6 nt\)") as e:
         find_offtargets(["GACGCATAAAGATGAGACGC"], idx, pams=["NNGRRT"])
     assert "NGG, NAG, NGA" in e.value.hint
+
+
+def test_one_guide_id_for_two_spacers_is_refused_and_bad_spacers_say_what_to_do(small):
+    """A Series index used twice (or {1: …, '1': …}) gave two summary rows of one guide id,
+    and `ontargets` applied to both; an empty spacer of a list was named 'spacer :'."""
+    genome, sp = small
+    other = reverse_complement(sp)
+    for given in (pd.Series([sp, other], index=["g1", "g1"]), {1: sp, "1": other}):
+        with pytest.raises(InputError) as exc:
+            find_offtargets(given, genome)
+        assert "names two spacers" in exc.value.message and "(entry 1)" in exc.value.message
+        assert "own id" in exc.value.hint
+    with pytest.raises(InputError, match="spacer 2 of 2 is empty") as exc:
+        find_offtargets([sp, " "], genome)
+    assert "leave the guide out" in exc.value.hint
+    with pytest.raises(InputError, match="'N' at position 1 is not A, C, G or T") as exc:
+        find_offtargets(["N" + sp[1:]], genome)
+    assert exc.value.hint
+    with pytest.raises(InputError, match="41 nt") as exc:
+        find_offtargets(f"{sp},{other}", genome)
+    assert "as a list" in exc.value.hint
+    # one spacer twice is one guide asked for twice (same id, same spacer): searched as given;
+    # a padded, soft-masked or RNA spacer is the same guide, named without the padding
+    res = find_offtargets([sp, sp, f" {sp.lower()} ", sp.replace("T", "U")], genome)
+    assert res.summary["spacer"].tolist() == [sp] * 4
+    assert res.summary["guide_id"].tolist()[2] == sp.lower()

@@ -146,22 +146,43 @@ def normalise_spacers(spacers, length: int) -> tuple[list[str], list[str]]:
         seqs = [as_sequence(v, f"spacer {k}") for k, v in zip(ids, spacers.tolist())]
     else:
         seqs = as_sequences(spacers, "spacers")
-        ids = seqs[:]
+        ids = [s.strip() for s in seqs]  # the spacer as given names its guide
     if not seqs:
-        raise InputError("no spacers given")
-    clean = []
-    for gid, s in zip(ids, seqs):
+        raise InputError("no spacers given", hint="pass a list of spacers or {guide_id: spacer}")
+    clean: list[str] = []
+    first: dict[str, int] = {}
+    for k, (gid, s) in enumerate(zip(ids, seqs)):
         u = s.strip().upper().replace("U", "T")
+        # an empty spacer of a list has no name: its place does
+        name = f"spacer {gid}" if gid.strip() else f"spacer {k + 1} of {len(seqs)}"
+        if not u:
+            raise InputError(
+                f"{name} is empty; this enzyme/index uses {length}-nt spacers",
+                hint="give every guide its spacer, or leave the guide out",
+            )
         if len(u) != length:
             raise InputError(
-                f"spacer {gid}: {s!r} is {len(u)} nt; this enzyme/index uses {length}-nt spacers",
-                hint="give the spacer without its PAM",
+                f"{name}: {s!r} is {len(u)} nt; this enzyme/index uses {length}-nt spacers",
+                hint="pass several spacers as a list, not one comma-separated text"
+                if "," in u
+                else "give the spacer without its PAM",
             )
         bad = [i for i, ch in enumerate(u) if ch not in "ACGT"]
         if bad:
             raise InputError(
-                f"spacer {gid}: character {u[bad[0]]!r} at position {bad[0] + 1} is not A, C, G or T"
+                f"{name}: character {u[bad[0]]!r} at position {bad[0] + 1} is not A, C, G or T",
+                hint="off-targets are searched for A/C/G/T spacers (lowercase and U are read as "
+                "DNA); give the guide's spacer as designed, or leave the guide out",
             )
+        if gid in first and clean[first[gid]] != u:
+            # two guides of one id ({1: …, '1': …}, a Series index used twice): the summary
+            # had two rows of that id and `ontargets` applied to both
+            raise InputError(
+                f"guide id {gid!r} names two spacers: {clean[first[gid]]} (entry "
+                f"{first[gid] + 1}) and {u} (entry {k + 1})",
+                hint="give each guide its own id (the dict keys / Series index), or drop one",
+            )
+        first.setdefault(gid, k)
         clean.append(u)
     return ids, clean
 

@@ -555,3 +555,14 @@ def test_one_guide_id_for_two_spacers_is_refused_and_bad_spacers_say_what_to_do(
     res = find_offtargets([sp, sp, f" {sp.lower()} ", sp.replace("T", "U")], genome)
     assert res.summary["spacer"].tolist() == [sp] * 4
     assert res.summary["guide_id"].tolist()[2] == sp.lower()
+
+
+@pytest.mark.parametrize("pam", ["NGGT", "GG"])
+def test_the_brute_force_reference_refuses_a_pam_of_another_length(small, pam):
+    """brute_force_offtargets(pams=['NGGT']) for SpCas9 crashed with a numpy broadcast error
+    and pams=['GG'] found nothing; find_offtargets refuses both by name, and so does it."""
+    genome, sp = small
+    with pytest.raises(ConfigError, match=f"pams {pam} \\({len(pam)} nt\\): spcas9 PAMs are 3 nt"):
+        brute_force_offtargets([sp], genome, pams=[pam])
+    lower = brute_force_offtargets([sp], genome, pams=["nrg"], max_mismatches=3)
+    assert lower.equals(brute_force_offtargets([sp], genome, pams=["NRG"], max_mismatches=3))

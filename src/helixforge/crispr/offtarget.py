@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from helixforge.core.errors import InputError
+from helixforge.core.errors import ConfigError, InputError
 from helixforge.crispr.enzymes import Enzyme, check_pam, get_enzyme
 from helixforge.crispr.offtarget_index import (  # noqa: F401 - public names
     FLAG_MINUS,
@@ -71,6 +71,13 @@ def brute_force_offtargets(
     enz = get_enzyme(enzyme)
     require_int(max_mismatches, "max_mismatches", min_value=0)
     pams_t = [check_pam(p) for p in (as_names(pams, "pams") or enz.offtarget_pams)]
+    if bad := [f"{p} ({len(p)} nt)" for p in pams_t if len(p) != enz.pam_length]:
+        # a 4-nt PAM for SpCas9 crashed (numpy broadcast), a 2-nt one matched nothing
+        raise ConfigError(
+            f"pams {', '.join(bad)}: {enz.name} PAMs are {enz.pam_length} nt",
+            hint=f"give {enz.pam_length}-letter IUPAC PAMs (e.g. {enz.pams[0]}), or the enzyme "
+            "these PAMs belong to",
+        )
     L, S = enz.spacer_length, enz.site_length
     sp_off = enz.spacer_offset_in_site()
     pam_off = L if enz.pam_side == "3prime" else 0

@@ -164,3 +164,25 @@ def test_a_cfd_spacer_of_another_length_is_refused_not_cut_to_20(extra):
     with pytest.raises(InputError) as exc:  # an N in the spacer: named, with what to do
         cfd_score("N" + spacer[1:], site)
     assert "character 'N' at position 1" in exc.value.message and exc.value.hint
+
+
+def test_microhomology_of_a_long_sequence_is_fast_and_stops_where_the_weights_reach_zero():
+    """microhomology_scores scanned every deletion length: quadratic in the length (4 kb took
+    1.5 s, a whole gene hours) and past d = 709 × length_weight math.exp overflowed (a raw
+    OverflowError from ~28 kb, or ~210 nt at length_weight 0.3). Deletions whose weight rounds
+    to 0 (d > 152 at the default 20) add nothing, so the scan stops there: same scores."""
+    import time
+
+    from helixforge.crispr.scoring import microhomology_scores
+
+    rng = np.random.default_rng(5)
+    seq = "".join(rng.choice(list("ACGT"), 60_000))
+    t0 = time.perf_counter()
+    long = microhomology_scores(seq)
+    assert time.perf_counter() - t0 < 2.0
+    # only the 153 nt each side of the break can pair: the rest changes nothing
+    mid = len(seq) // 2
+    assert long == microhomology_scores(seq[mid - 160 : mid + 160])
+    assert microhomology_scores(seq[:400], length_weight=0.3) == microhomology_scores(
+        seq[:400], length_weight=0.3, breakpoint=200
+    )

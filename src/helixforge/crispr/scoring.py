@@ -272,10 +272,15 @@ def microhomology_scores(
     # exact arithmetic: 100·round(e^(−d/w), 3) = milli/10, so sums are kept ×10 as integers
     in_frame = frame = 0
     for d in range(1, n):
+        milli = round(round(1.0 / math.exp(d / length_weight), 3) * 1000)
+        if milli == 0:
+            # every longer deletion weighs 0 too (d > 152 nt at the default weight 20): the
+            # sums are final. Scanning on made the time quadratic in the length (4 kb: 1.5 s),
+            # and past d = 709 × weight math.exp overflowed (a raw OverflowError from ~28 kb)
+            break
         lo, hi = max(0, left - d), min(left, n - d)  # left copy within [lo, hi), right copy at +d
         if hi - lo < 2:
             continue
-        milli = round(round(1.0 / math.exp(d / length_weight), 3) * 1000)
         t = lo
         while t < hi:
             if s[t] != s[t + d]:

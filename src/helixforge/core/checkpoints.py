@@ -172,8 +172,11 @@ def _option_mismatch(
             {labels.get(k, k): current.get(k) for k in ks},
         )
 
+    told: set[str] = set()  # followers of two differing options are told once
+
     def clause(k: str) -> str:  # what follows from k: named when few, else counted
-        fs = [f for f in follows.get(k, ()) if f in followers]
+        fs = [f for f in follows.get(k, ()) if f in followers and f not in told]
+        told.update(fs)
         if not fs:
             return ""
         detail = changes(fs)
@@ -201,28 +204,28 @@ def _option_mismatch(
             f"the unfinished run used {was}, this run asks for {now}"
             + "".join(clause(k) for k in plain)
         )
-        again.append(f"rerun with {was}")
+        again.append(f"with {was}")
     for k in lead:
         if k in plain:
             continue
         was, now = saved.get(k), current.get(k)
         if was is None:
             text = f"the {flags[k]} is given now ({short(now)}) but was not when the run started"
-            again.append(f"rerun without the {flags[k]}")
+            again.append(f"without the {flags[k]}")
         elif now is None:
             text = f"the {flags[k]} was given when the run started ({short(was)}) but is not now"
-            again.append(f"rerun with the {flags[k]} it started with")
+            again.append(f"with the {flags[k]} it started with")
         else:
-            text = (f"the {flags[k]} has changed since the run started (sha256 {short(was)} → "
-                    f"{short(now)})")  # fmt: skip
-            again.append(f"rerun with the {flags[k]} as it was when the run started")
+            text = (f"the {flags[k]} differs from the one the run started with (sha256 "
+                    f"{short(was)} → {short(now)})")  # fmt: skip
+            again.append(f"with the {flags[k]} the run started with, as it was then")
         parts.append(text + clause(k))
     rest = changes([k for k in keys if k not in lead and k not in followers])
     if rest:
         parts.append("also: " + "; ".join(rest))
     return ConfigError(
         f"{where}: cannot resume: " + "; ".join(parts),
-        hint=f"to continue the unfinished run, {' and '.join(again)}; to start a new run with "
+        hint=f"to continue the unfinished run, rerun {' and '.join(again)}; to start a new run with "
         f"these options, {restart}",
     )
 

@@ -190,7 +190,7 @@ def test_resume_with_other_options_is_refused_by_name(config, tmp_path, monkeypa
         design(config, tmp_path / "run", optimizer="rl", budget=50, seed=0, prior=tiny_prior(),
                resume=True)  # fmt: skip
     config.write_text(CONFIG.replace("weight = 2", "weight = 3"), encoding="utf-8")
-    with pytest.raises(ConfigError, match="the --config file has changed since the run started"):
+    with pytest.raises(ConfigError, match="the --config file differs from the one the run"):
         design(config, tmp_path / "run", optimizer="ga", budget=50, seed=0, resume=True)
 
 

@@ -145,12 +145,21 @@ def test_a_resume_refusal_names_each_option_set_and_the_config_change_with_its_d
     # an [ga] setting edited in the config file: the file, then the setting (not 'options.')
     err = _refusal(_design_key(), _design_key(config_sha256="d" * 64, population=12))
     assert (
-        "the --config file has changed since the run started (sha256 cccccccccccc… → "
+        "the --config file differs from the one the run started with (sha256 cccccccccccc… → "
         "dddddddddddd…), with it ga.population: was 100, now 12" in err.message
     )
-    assert "rerun with the --config file as it was when the run started" in err.hint
+    assert "rerun with the --config file the run started with, as it was then" in err.hint
     # a model file of a component (no option of the user's): every difference, as before
     err = _refusal(
         {**_design_key(), "qsar:model": "a" * 64}, {**_design_key(), "qsar:model": "b" * 64}
     )
     assert "other inputs or options (qsar:model: was 'aaaaaaaaaaaa…'" in err.message
+
+
+def test_a_resume_with_another_optimizer_and_config_tells_what_follows_once():
+    saved = _design_key("ga")
+    err = _refusal(saved, _design_key("rl", config_sha256="d" * 64))
+    assert (
+        err.message.count("optimizer settings") == 1 and "the --config file differs" in err.message
+    )
+    assert "rerun with --optimizer ga and with the --config file the run" in err.hint

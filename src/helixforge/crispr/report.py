@@ -6,6 +6,7 @@ design_report(result, target, enzyme, "guides.html")   # called by design_guides
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -72,8 +73,19 @@ def guide_map_figure(candidates: pd.DataFrame, target: Target, top: pd.DataFrame
     return fig
 
 
+# Wall-clock facts differ between two identical runs: info's 'seconds' / '*_seconds' and a
+# note's "built in memory in 0.2 s". The console and `DesignResult.info` keep them; the report
+# leaves them out, so the same design gives the same bytes (docs/reliability.md, Determinism).
+_NOTE_TIME = re.compile(r" in \d+(?:\.\d+)? s\b")
+
+
+def _is_timing(key: str) -> bool:
+    return key == "seconds" or key.endswith("_seconds")
+
+
 def design_report(result, target: Target, enzyme: Enzyme, path: str | os.PathLike) -> Path:
-    """Write the HTML report of a `DesignResult`."""
+    """Write the HTML report of a `DesignResult`: the same design gives the same bytes (no
+    wall-clock seconds in it; `result.info` and the console have them)."""
     cand = result.candidates if result.candidates is not None else result.guides
     rep = Report(
         f"CRISPR guide design — {target.name}",
@@ -81,10 +93,10 @@ def design_report(result, target: Target, enzyme: Enzyme, path: str | os.PathLik
         f"{len(cand)} candidate guides, {len(result.guides)} reported",
     )
     rep.add_heading("Run")
-    info = {k: v for k, v in result.info.items()}
+    info = {k: v for k, v in result.info.items() if not _is_timing(str(k))}
     rep.add_table(pd.DataFrame([{"item": k, "value": str(v)} for k, v in info.items()]))
     for note in result.notes:
-        rep.add_text("Note: " + note)
+        rep.add_text("Note: " + _NOTE_TIME.sub("", note))
     rep.add_heading("Guide map")
     rep.add_figure(guide_map_figure(cand, target, result.guides))
     rep.add_heading("Score distributions (all candidates)")

@@ -354,3 +354,15 @@ def test_a_pam_of_another_length_than_the_enzymes_is_refused(pam):
     # IUPAC codes and lowercase of the right length are PAMs
     found = enumerate_guides(seq, "spcas9", pams=("nrg",))["pam"]
     assert "AGG" in set(found) and all(p[1] in "AG" and p[2] == "G" for p in found)
+
+
+@pytest.mark.parametrize("target", ["chr1:1-100", "thrA"])
+def test_a_region_or_gene_given_to_enumerate_guides_says_how_to_resolve_it(target):
+    """enumerate_guides has no genome: a region or gene name was told to 'pass --genome', an
+    option a Python caller does not have. The hint names resolve_target / design_guides."""
+    with pytest.raises(InputError) as exc:
+        enumerate_guides(target)
+    assert "resolve_target(target, genome=…, annotation=…)" in exc.value.hint
+    assert "--genome" not in exc.value.hint
+    with pytest.raises(InputError, match="remove or replace the character"):
+        enumerate_guides("ACGTX" * 10)  # a bad character keeps its own hint

@@ -263,6 +263,17 @@ def enumerate_guides(
             tgt = resolve_target(target, max_length=max_target_length)
         except TargetTooLongError as exc:  # the same limit, saying what this function does
             raise TargetTooLongError(exc.message.replace(_DESIGN_WORK, _WORK), exc.hint) from None
+        except InputError as exc:
+            if not (exc.hint or "").startswith(("pass --genome", "a gene name as target needs")):
+                raise
+            # a region or gene name: this function has no genome to read it from, and the
+            # CLI's '--genome' is no help to a Python caller
+            raise InputError(
+                exc.message,
+                hint="enumerate_guides reads a sequence, a FASTA file or a Target: resolve a "
+                "region or gene first, resolve_target(target, genome=…, annotation=…), and pass "
+                "the Target (or call design_guides(target, genome=…, annotation=…))",
+            ) from None
     S, L = enz.site_length, enz.spacer_length
     n = len(tgt.sequence)
     if n < S and not tgt.from_genome:

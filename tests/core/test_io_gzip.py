@@ -93,3 +93,33 @@ def test_open_output_passes_the_first_error_on(tmp_path):
     with pytest.raises(ValueError, match="boom"), open_output(tmp_path / "e.gz", gz=True) as fh:
         fh.write("partial\n")
         raise ValueError("boom")
+
+
+def test_write_text_gzips_a_gz_name_reproducibly(tmp_path, monkeypatch):
+    # 'helix dna annotate predict -o genes.gff3.gz' and 'helix dna design -o designs.fa.gz'
+    # wrote plain text under the .gz name (zcat: not in gzip format)
+    from helixforge.core.tables import write_text
+
+    first = write_at(1e9, monkeypatch, lambda p: write_text("a\tb\n", p), tmp_path / "a.txt.gz")
+    second = write_at(2e9, monkeypatch, lambda p: write_text("a\tb\n", p), tmp_path / "b.txt.gz")
+    assert first == second and gzip.decompress(first) == b"a\tb\n"
+    assert write_text("plain\n", tmp_path / "c.txt").read_bytes() == b"plain\n"
+
+
+def test_a_gff3_and_a_designs_fasta_named_gz_are_gzip_and_read_back(tmp_path):
+    from helixforge.dna.design.pipeline import write_designs
+    from helixforge.dna.io import read_gff, write_gff3
+
+    features = pd.DataFrame(
+        {"seqid": ["chr1"], "source": ["x"], "type": ["gene"], "start": [0], "end": [30],
+         "score": [0.5], "strand": ["+"], "phase": [None], "id": ["g1"], "parent": [None]}
+    )  # fmt: skip
+    gff = write_gff3(features, tmp_path / "genes.gff3.gz")
+    assert gff.read_bytes()[:2] == b"\x1f\x8b"
+    assert read_gff(gff)["start"].tolist() == [0]
+    designs = pd.DataFrame(
+        {"seed": ["s1"], "rank": [1], "score": [0.9], "edits": ["A3G"], "sequence": ["ACGT" * 20]}
+    )
+    write_designs(designs, tmp_path / "designs.fa.gz")
+    assert (tmp_path / "designs.fa.gz").read_bytes()[:2] == b"\x1f\x8b"
+    assert [r.seq for r in read_fasta(tmp_path / "designs.fa.gz")] == ["ACGT" * 20]

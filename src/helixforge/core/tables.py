@@ -535,10 +535,15 @@ def write_csv(
 
 
 def write_text(text: str, path: str | os.PathLike) -> Path:
-    """Write a text file atomically."""
-    with atomic_path(path) as tmp:
-        tmp.write_text(text, encoding="utf-8")
-    return Path(path)
+    """Write a UTF-8 text file atomically; gzip-compressed when the name ends in .gz (a GFF3
+    or FASTA written as 'genes.gff3.gz' was plain text under a .gz name: zcat refused it),
+    with a header that holds no time and no file name (`core.io.open_output`)."""
+    from helixforge.core.io import open_output
+
+    dest = Path(path)
+    with atomic_path(dest) as tmp, open_output(tmp, gz=dest.name.lower().endswith(".gz")) as fh:
+        fh.write(text)
+    return dest
 
 
 # Excel in many European locales writes numbers with a decimal comma ("0,36"), usually in a

@@ -509,7 +509,7 @@ def test_a_mixture_of_isomers_is_a_row_error_not_one_of_them(mixture, named):
     [
         ("NCC(=O)O.[NH3+]CC(=O)[O-]", "NCC(=O)O"),  # a zwitterion beside its neutral form
         ("Oc1ccccn1.O=c1cccc[nH]1", "O=c1cccc[nH]1"),  # two tautomers
-        ("CCN.CCO", "CCN"),  # two formulas: the larger one (by atoms, H included) as before
+        ("CCN.CCO", "CCO"),  # two formulas, 3 heavy atoms each: the heavier one
     ],
 )
 def test_one_compound_in_two_forms_is_not_a_mixture_of_isomers(mixture, parent):

@@ -75,6 +75,20 @@ _PHARMA_COUNTER_IONS = (
     "NCCN",  # ethylenediamine
     "CC(C)(C)N",  # erbumine
     "C[N+](C)(C)CCO",  # choline
+    # from the ChEMBL structure pipeline's salt list: counter-ions larger than many drugs
+    # (isometheptene mucate gave mucic acid, a fatty-acid salt its fatty acid)
+    "OC(C(O)C(O)C(=O)O)C(O)C(=O)O",  # mucate (galactarate)
+    "OC(=O)CCCCC(=O)O",  # adipate
+    "CCCCCCCC(=O)O",  # caprylate
+    "CCCCCCCCCC(=O)O",  # caprate
+    "CCCCCCCCCCCC(=O)O",  # laurate
+    "CCCCCCCCCCCCCCCC(=O)O",  # palmitate
+    "CCCCCCCCCCCCCCCCCC(=O)O",  # stearate
+    "CCCCCCCCC=CCCCCCCCC(=O)O",  # oleate / elaidate
+    "CCCCCCCCCCCCOS(=O)(=O)O",  # lauryl sulfate (estolate)
+    "OCC(O)C(O)C(O)C(O)C(O)C(=O)O",  # gluceptate
+    "OCC(O)C(OC1OC(CO)C(O)C(O)C1O)C(O)C(O)C(=O)O",  # lactobionate
+    "OC(=O)CN(CCN(CC(=O)O)CC(=O)O)CC(=O)O",  # edetate
 )
 
 
@@ -94,11 +108,20 @@ def _patterns() -> tuple:
     return carbon, organic, tuple(Chem.MolFromSmarts(p) for p in _INORGANIC_CARBON)
 
 
-@cache
-def _chooser():
-    from rdkit.Chem.MolStandardize import rdMolStandardize
+def _largest(frags: Sequence):
+    """The largest of `frags`: the most heavy atoms, then the highest molecular weight, then
+    the first canonical SMILES. Hydrogens are not counted: RDKit's LargestFragmentChooser
+    counts them, so a hydrogen-rich fragment beat a larger one with fewer hydrogens (hexane
+    won over indole, octane over naphthalene, a fatty acid over a drug of more heavy atoms),
+    and the choice could depend on how the hydrogens were written. The SMILES decides only
+    between fragments of one formula and weight; isomers among them are refused
+    (`_refuse_mixed_isomers`), so the order the fragments were written in never decides."""
+    from rdkit import Chem
+    from rdkit.Chem.Descriptors import MolWt
 
-    return rdMolStandardize.LargestFragmentChooser(preferOrganic=True)
+    return min(
+        frags, key=lambda f: (-f.GetNumHeavyAtoms(), -round(MolWt(f), 4), Chem.MolToSmiles(f))
+    )
 
 
 def _fragment_kind(frag) -> str:
@@ -132,10 +155,10 @@ def _compound_metal():
 def choose_parent(mol) -> tuple[object, str]:
     """The parent compound of a (possibly multi-fragment) molecule and what it is: `PARENT`,
     the largest organic non-counter-ion fragment, else the largest organic counter-ion (sodium
-    acetate → acetate); `METAL`, a metal compound drawn as fragments (a metal other than an
-    alkali / alkaline-earth counter-ion beside an organic fragment: ferrocene, carboplatin),
-    kept whole minus water; `SALT`, when every fragment is a counter-ion / inorganic (NaCl, its
-    hydrate, cisplatin), the whole input minus water."""
+    acetate → acetate), largest by heavy atoms (`_largest`); `METAL`, a metal compound drawn
+    as fragments (a metal other than an alkali / alkaline-earth counter-ion beside an organic
+    fragment: ferrocene, carboplatin), kept whole minus water; `SALT`, when every fragment is
+    a counter-ion / inorganic (NaCl, its hydrate, cisplatin), the whole input minus water."""
     from rdkit import Chem
 
     frags = Chem.GetMolFrags(mol, asMols=True)
@@ -150,7 +173,7 @@ def choose_parent(mol) -> tuple[object, str]:
         if len(keep) == 1:
             return keep[0], PARENT
         if keep:
-            parent = _chooser().choose(_combine(keep))
+            parent = _largest(keep)
             _refuse_mixed_isomers(parent, keep)
             return _without_mixed_stereo(parent, keep), PARENT
     if not non_water:

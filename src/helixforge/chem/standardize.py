@@ -108,9 +108,7 @@ def _tool(name: str):
     if name not in _TOOLS:
         from rdkit.Chem.MolStandardize import rdMolStandardize
 
-        if name == "fragment":
-            _TOOLS[name] = rdMolStandardize.LargestFragmentChooser(preferOrganic=True)
-        elif name == "uncharger":
+        if name == "uncharger":
             _TOOLS[name] = rdMolStandardize.Uncharger()
         elif name == "charged":
             from rdkit import Chem

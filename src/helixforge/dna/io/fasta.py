@@ -188,7 +188,11 @@ def write_fasta(
     records: Iterable[tuple[str, str]], path: str | os.PathLike, width: int = 60
 ) -> Path:
     """Write (name, sequence) pairs as FASTA (gzip when the name ends in .gz), atomically;
-    the same records give the same bytes (a gzip header holds no time and no file name)."""
+    the same records give the same bytes (a gzip header holds no time and no file name).
+
+    A header is one line: a line break in a name ('\r', '\n', any other character
+    `str.splitlines` breaks at) is written as a space. It made the rest of the name a
+    sequence line ('a\nb' + ACGT read back as record 'a' with sequence 'bACGT')."""
     from collections.abc import Mapping
 
     from helixforge.core.io import atomic_file, open_output
@@ -209,7 +213,7 @@ def write_fasta(
                         hint="pass [(name, seq), …] or {name: seq}",
                     )
                 name, seq = item[0], as_sequence(item[1], f"records[{k}] ({item[0]!r})")
-                fh.write(f">{name}\n")
+                fh.write(">" + " ".join(str(name).splitlines()) + "\n")
                 for i in range(0, len(seq), width):
                     fh.write(seq[i : i + width] + "\n")
     return dest

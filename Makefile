@@ -32,9 +32,11 @@ install: $(STAMP)
 demo: install
 	$(BIN)/helix demo -o demo_run --overwrite
 
+# Bytecode caches are written even where the environment turns them off: the suite starts
+# many Python processes (CLI runs, kill-and-resume), each compiling the package again without them.
 test: install
-	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_JOBS) --durations=20 -m "not ray" tests
-	$(BIN)/python -m pytest -q -p no:cacheprovider -m ray $(or $(RAY_TESTS),tests)
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_JOBS) --durations=20 -m "not ray" tests
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -q -p no:cacheprovider -m ray $(or $(RAY_TESTS),tests)
 
 lint: install
 	$(BIN)/ruff check src tests benchmarks tools

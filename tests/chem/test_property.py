@@ -380,30 +380,6 @@ def test_kill_9_after_the_first_chunk_then_resume_gives_the_uninterrupted_bytes(
     assert not stage.exists()
 
 
-def test_same_command_and_seed_give_the_same_bytes_across_processes(tmp_path, make_table):
-    import os
-    import subprocess
-    import sys
-
-    data = tmp_path / "tiny.csv"
-    make_table().to_csv(data, index=False)
-    code = "import sys; from helixforge.cli.app import main; sys.argv[0] = 'helix'; main()"
-    outs = []
-    for i, hashseed in enumerate(("1", "2")):
-        out = tmp_path / f"run{i}"
-        cmd = [sys.executable, "-c", code, "chem", "train", str(data), "--label-col", "logp_like",
-               "--label-col", "tox", "--model", "gbm", "--param", "n_estimators=40",
-               "--seed", "3", "-q", "-o", str(out)]  # fmt: skip
-        env = {**os.environ, "PYTHONHASHSEED": hashseed}
-        res = subprocess.run(cmd, capture_output=True, text=True, env=env)
-        assert res.returncode == 0, res.stderr
-        outs.append(out)
-    a, b = (o / "predictions.csv" for o in outs)
-    assert a.read_bytes() == b.read_bytes()
-    ma, mb = (json.loads((o / "model" / "manifest.json").read_text())["files"] for o in outs)
-    assert ma == mb  # every model file has the same sha256
-
-
 def test_evaluate_default_folders_of_two_files_never_collide(trained, tmp_path):
     """The default out was RUN/evaluations/<name up to its first dot>: 'batch.1.csv' and
     'batch.2.csv' shared one folder, and '.hidden.csv' named evaluations/ itself, so with

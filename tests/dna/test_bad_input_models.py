@@ -236,9 +236,9 @@ def _helix(*args: str) -> list[str]:
 
 
 def test_kill_9_during_training_then_resume_gives_the_uninterrupted_model(tmp_path):
-    rows(600, seed=7, length=80).to_csv(tmp_path / "d.csv", index=False)
+    rows(300, seed=7, length=80).to_csv(tmp_path / "d.csv", index=False)
     common = ["dna", "train", str(tmp_path / "d.csv"), "-m", "resnet", "--param", "channels=16",
-              "--epochs", "4", "--patience", "10", "--batch-size", "16", "-j", "1", "--device",
+              "--epochs", "3", "--patience", "10", "--batch-size", "16", "-j", "1", "--device",
               "cpu", "--seed", "5", "-q"]  # fmt: skip
     env = {**os.environ, "PYTHONHASHSEED": "0"}
     done = subprocess.run(_helix(*common, "-o", str(tmp_path / "a")), env=env, capture_output=True)
@@ -253,7 +253,7 @@ def test_kill_9_during_training_then_resume_gives_the_uninterrupted_model(tmp_pa
     proc.wait()
     assert ckpt.exists() and not (tmp_path / "b").exists()  # killed mid-run: no final run
     epoch = torch.load(ckpt, weights_only=True)["epoch"]
-    assert epoch < 3
+    assert epoch < 2  # at least one epoch is left to resume
     again = subprocess.run(_helix(*common, "-o", str(tmp_path / "b"), "--resume"), env=env,
                            capture_output=True)  # fmt: skip
     assert again.returncode == 0, again.stderr.decode()[-2000:]

@@ -35,7 +35,7 @@ demo: install
 # Bytecode caches are written even where the environment turns them off: the suite starts
 # many Python processes (CLI runs, kill-and-resume), each compiling the package again without them.
 test: install
-	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_JOBS) --durations=20 -m "not ray" tests
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_JOBS) --dist worksteal --durations=20 -m "not ray" tests
 	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -q -p no:cacheprovider -m ray $(or $(RAY_TESTS),tests)
 
 lint: install

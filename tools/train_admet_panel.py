@@ -940,6 +940,21 @@ def write_report(results: dict, out: Path) -> None:
             "some test inputs; nothing retrained or chosen): " + "; ".join(moved) + ".",
             "",
         ]
+    retrained = {n: results[n]["retrained"] for n in ENDPOINT_NAMES
+                 if "retrained" in results.get(n, {})}  # fmt: skip
+    if retrained:
+        lines += [
+            "Retrained after a standardizer change: an endpoint is retrained (same recipe, "
+            "config and seed; `train --force`) when the change alters the standardized "
+            "molecules of its train_val file, whatever its test result; the protocol column "
+            "predates the change. "
+            + "; ".join(
+                f"{n}: {r['why']}, test {r['test_before']:.4f} → {results[n]['test']:.4f}"
+                for n, r in retrained.items()
+            )
+            + ".",
+            "",
+        ]
     lines += tune_lines(results)
     lines += profile_lines(results)
     comp = results.get("_spec_compare") or []

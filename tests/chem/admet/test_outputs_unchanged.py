@@ -14,6 +14,11 @@ standardizer began to drop hydrogens written as atoms; it now equals plain benze
 The percentile columns were re-recorded at commit 1237126, when the approved-drug reference
 was rebuilt (1,758 drugs parse with that standardizer, 1,755 before: every reference column
 changed) and eight endpoints were retrained; the model columns of those eight are skipped.
+At version 0.3.1 (the parent is the fragment with the most heavy atoms) four endpoints were
+retrained, the approved-drug reference (1,755 drugs) and the AD reference rebuilt: the model
+columns of the 14 endpoints retrained since 21b1bec, every percentile column and the AD columns
+were re-recorded from the panel at that version (`re_recorded` in the .json); rows, canonical
+SMILES, errors and properties are as first written.
 """
 
 from __future__ import annotations

@@ -125,9 +125,10 @@ def write_admet_report(
 
     df = read_sample(table, max_rows)
     rep = Report("ADMET panel", f"{len(df)} molecules from {os.path.basename(str(table))}")
+    drugs = f"{len(panel.reference.values):,} " if panel.percentiles else ""
     rep.add_text(
         "Values are model predictions (LightGBM, TDC ADMET benchmark-group data) or RDKit "
-        "properties; percentiles compare each value with 1,755 ChEMBL approved drugs. See "
+        f"properties; percentiles compare each value with {drugs}ChEMBL approved drugs. See "
         "docs/admet.md for each endpoint's unit, test accuracy and suggested cut-off."
     )
     rep.add_heading("Summary")

@@ -92,3 +92,30 @@ def test_switches_are_shown_as_switches_not_as_bool_values():
     ).stdout
     assert "--lora" in out and "--no-lora" in out
     assert "<bool>" not in out
+
+
+def _commands(group, path=()):
+    """(command path, click command) for every command of the app, groups included."""
+    yield path, group
+    if hasattr(group, "commands"):  # a group (typer bundles its own click classes)
+        for name, cmd in group.commands.items():
+            yield from _commands(cmd, (*path, name))
+
+
+def test_no_help_text_holds_square_brackets_that_rich_would_eat():
+    """--help renders help texts as Rich markup: '[pretrained]' or '[default: 3]' is read as a
+    style tag and vanishes ('needs helixforge.', 'LSTM layers .'). Write '\\[' or parentheses."""
+    import re
+
+    import typer
+
+    tag = re.compile(r"(?<!\\)\[[a-z#/@][^\[]*?\]")  # rich.markup's tag pattern, unescaped
+    eaten = []
+    commands = list(_commands(typer.main.get_command(app)))
+    assert len(commands) > 40  # the walk reached the verbs, not only the top group
+    for path, cmd in commands:
+        texts = [("", cmd.help or ""), ("", cmd.epilog or "")]
+        texts += [(p.name, getattr(p, "help", None) or "") for p in cmd.params]
+        for name, text in texts:
+            eaten += [f"helix {' '.join(path)} {name}: {m}" for m in tag.findall(text)]
+    assert eaten == [], eaten

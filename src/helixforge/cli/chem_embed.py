@@ -38,7 +38,7 @@ def embed_cmd(
         "minimol",
         "--features",
         callback=choice("minimol", strict=False),
-        help="Embedding: minimol (needs helixforge[pretrained]).",
+        help="Embedding: minimol (needs helixforge\\[pretrained]).",
     ),
     no_cache: bool = typer.Option(
         False, "--no-cache", help="Neither read nor fill the embedding cache ($HELIX_CACHE_DIR)."

@@ -187,9 +187,9 @@ def train_prior_cmd(
         "smiles", "--vocab", callback=choice("smiles", "selfies"), help="smiles | selfies"
     ),
     hidden: int = typer.Option(
-        None, "--hidden", min=8, max=4096, help="LSTM units per layer [default: 256]."
+        None, "--hidden", min=8, max=4096, help="LSTM units per layer (default 256)."
     ),
-    layers: int = typer.Option(None, "--layers", min=1, max=8, help="LSTM layers [default: 3]."),
+    layers: int = typer.Option(None, "--layers", min=1, max=8, help="LSTM layers (default 3)."),
     init: str = typer.Option(
         None,
         "--init",

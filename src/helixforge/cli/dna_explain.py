@@ -5,6 +5,8 @@ Only typer/rich at module level; the library is imported inside each verb.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
 from helixforge.cli.common import (
@@ -89,7 +91,7 @@ def interpret_cmd(
             say(f"cluster {c['cluster']}: {c['n_seqlets']} seqlets, {c['consensus']} · {title}")
     say(
         f"{summary['sequences']} sequences, {summary['seqlets']} seqlets, "
-        f"{summary['errors']} rejected → {out_dir}/report.html",
+        f"{summary['errors']} rejected → {Path(out_dir) / 'report.html'}",
         stderr=False,
     )
     if summary.get("errors"):

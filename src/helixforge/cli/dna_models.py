@@ -270,8 +270,8 @@ def predict_cmd(
             device=device, chunk_size=chunk_size, resume=resume, overwrite=overwrite, quiet=quiet,
         )  # fmt: skip
     say(
-        f"{result['predicted']} of {result['rows']} rows predicted -> {result['out']}; "
-        f"{result['errors']} rejected -> {result['errors_path']}"
+        f"{result['predicted']} of {result['rows']} rows predicted → {result['out']}; "
+        f"{result['errors']} rejected → {result['errors_path']}"
     )
 
 

@@ -156,3 +156,20 @@ def test_show_accepts_stray_spaces_and_another_case(fake_catalog, typed):
 def test_show_odd_names_are_clear_errors(fake_catalog, typed, needle):
     res = runner.invoke(app, ["data", "show", typed])
     assert res.exit_code == 2 and needle in res.output and "Traceback" not in res.output
+
+
+def test_fetch_of_a_set_the_mirror_holds_copies_it_without_the_network(fake_catalog, tmp_path):
+    """`data list` shows such a set as local: fetching it tried the network and failed."""
+    sets, calls = fake_catalog
+    name = next(iter(sets))
+    (tmp_path / "mirror" / "t").mkdir(parents=True)
+    (tmp_path / "mirror" / "t" / "one.csv").write_bytes(PAYLOAD)
+    res = runner.invoke(app, ["data", "fetch", name, "-o", str(tmp_path / "dl")])
+    assert res.exit_code == 0, res.output
+    assert calls == [] and "copied from the local copy" in res.output
+    assert (tmp_path / "dl" / "t" / "one.csv").read_bytes() == PAYLOAD
+    # a damaged mirror copy is not copied: the registry's file is downloaded instead
+    (tmp_path / "mirror" / "t" / "one.csv").write_bytes(b"damaged")
+    res = runner.invoke(app, ["data", "fetch", name, "-o", str(tmp_path / "dl2"), "-q"])
+    assert res.exit_code == 0, res.output
+    assert len(calls) == 1 and (tmp_path / "dl2" / "t" / "one.csv").read_bytes() == PAYLOAD

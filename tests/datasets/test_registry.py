@@ -52,6 +52,9 @@ def test_a_failed_fetch_leaves_none_of_the_folders_it_made(tmp_path, monkeypatch
         raise OSError("Name or service not known")
 
     monkeypatch.setattr(urllib.request, "urlretrieve", offline)
+    # nothing local to copy instead (a set the mirror or cache holds is copied, not fetched)
+    monkeypatch.setenv("HELIX_DATA_MIRROR", str(tmp_path / "no_mirror"))
+    monkeypatch.setenv("HELIX_CACHE", str(tmp_path / "no_cache"))
     (tmp_path / "keep").mkdir()
     with pytest.raises(DataUnavailableError, match="could not download"):
         registry.fetch("tdc/caco2_wang", out=tmp_path / "keep" / "data", quiet=True)

@@ -161,7 +161,8 @@ def fetch_cmd(
     """Download a dataset and check its sha256 (the only command that uses the network).
 
     Files already present with the registry's checksum are kept; a different file at the same
-    path is refused unless --overwrite is given.
+    path is refused unless --overwrite is given. A file the cache or the local mirror holds
+    with the registry's checksum is copied from there instead of downloaded.
 
     Example: helix data fetch tdc/caco2_wang -o data/
     """

@@ -197,14 +197,17 @@ def fetch(
             f"--out {root} is a file, but dataset files are written into a directory",
             hint="give a directory path",
         )
-    plan: list[tuple[str, dict[str, str], Path, str]] = []
+    # (part, info, destination, URL to download, or a verified local copy to copy instead)
+    plan: list[tuple[str, dict[str, str], Path, str | None, Path | None]] = []
     made: list[Path] = []  # folders this fetch creates (removed again if it fails)
     dests: list[Path] = []
     for part, info in ds.files.items():
         dest = root / info["path"]
         dests.append(dest)
+        # a checksum-verified copy in the cache or the mirror needs no network
+        local = _local_copy(ds.name, part, dest)
         url = ds.url(part)
-        if url is None:
+        if url is None and local is None:
             raise DataUnavailableError(
                 f"no download URL is known for {ds.name} ({part})", hint=f"source: {ds.source}"
             )
@@ -220,10 +223,15 @@ def fetch(
                     f"{dest} already exists and is not the registry's {ds.name} ({part})",
                     hint="pass --overwrite to replace it, or choose another --out",
                 )
-        plan.append((part, info, dest, url))
+        plan.append((part, info, dest, url, local))
     try:
-        for part, info, dest, url in plan:
-            _download(ds, part, info, dest, url, quiet=quiet)
+        for part, info, dest, url, local in plan:
+            if local is not None:
+                _copy(local, dest)
+                if log:
+                    log(f"{ds.name} ({part}): copied from the local copy {local} → {dest}")
+                continue
+            _download(ds, part, info, dest, url, quiet=quiet)  # type: ignore[arg-type]
             if log:
                 log(f"fetched {ds.name} ({part}) → {dest}")
     except BaseException:
@@ -233,6 +241,26 @@ def fetch(
                 d.rmdir()
         raise
     return dests
+
+
+def _local_copy(name: str, part: str, dest: Path) -> Path | None:
+    """A checksum-verified file of `name` (`part`) in the cache or the mirror, other than
+    `dest` itself; None when there is none."""
+    try:
+        path = resolve(name, part, verify=True)
+    except (DataUnavailableError, InputError):  # not on this machine, or a damaged copy
+        return None
+    return None if path.resolve() == dest.resolve() else path
+
+
+def _copy(src: Path, dest: Path) -> None:
+    """Copy `src` to `dest` atomically (a verified local copy instead of a download)."""
+    import shutil
+
+    from helixforge.core.tables import atomic_path
+
+    with atomic_path(dest) as tmp:
+        shutil.copyfile(src, tmp)
 
 
 def _download(

@@ -76,6 +76,111 @@ def test_budget_stops_after_the_first_candidate():
     assert len(trials) == 1 and chosen == "fair"
 
 
+class PacedModel(FakeModel):
+    """Like FakeModel, but 'slow' learns late: worse than 'fast' at a short rung, better at the
+    full epochs (as the CNN on GUE prom_300_tata); 'diverged' predicts NaN; any other name is
+    worse than both at every rung."""
+
+    fitted: list = []
+
+    def fit(self, seqs, y, task_types, valid=None, seed=0):
+        PacedModel.fitted.append((self.name, self.epochs))
+        return self
+
+    def predict(self, seqs):
+        if self.name == "diverged":
+            return np.full((len(seqs), 1), np.nan)
+        full = self.epochs >= 8
+        q = {"fast": 0.8, "slow": 0.95 if full else 0.6, "twin": 0.8}.get(self.name, 0.55)
+        y = np.array([s.startswith("T") for s in seqs], dtype=float)
+        return (q * y + (1 - q) * (1 - y))[:, None]
+
+
+TRAIN = (["TA", "CA", "TT", "GA"], np.array([[1.0], [0.0], [1.0], [0.0]]))
+VALID = (["TC", "CC"], np.array([[1.0], [0.0]]))
+
+
+@pytest.mark.parametrize(
+    "candidates, rungs",
+    [
+        (("fast", "slow"), [1, 8]),  # two candidates were chosen after rung 0 at 1 epoch
+        (("fast", "slow", "x"), [1, 8]),
+        (("fast", "slow", "x", "y"), [1, 8]),
+        (("fast", "slow", "x", "y", "z"), [1, 2, 8]),
+    ],
+)
+def test_the_last_two_candidates_are_compared_at_the_full_epochs(candidates, rungs):
+    PacedModel.fitted = []
+    search = AutoSearch(candidates=candidates, epochs=1)
+    chosen, trials = successive_halving(search, TRAIN, VALID, ["binary"], PacedModel, max_epochs=8)
+    assert sorted({t.epochs for t in trials}) == rungs
+    last = [t for t in trials if t.rung == max(t.rung for t in trials)]
+    assert sorted(t.model for t in last) == ["fast", "slow"] and {t.epochs for t in last} == {8}
+    assert chosen == "slow"  # loses to 'fast' at 1 epoch, wins at the full 8
+
+
+def test_one_candidate_is_trained_once_and_chosen():
+    PacedModel.fitted = []
+    search = AutoSearch(candidates=("slow",), epochs=1)
+    chosen, trials = successive_halving(search, TRAIN, VALID, ["binary"], PacedModel, max_epochs=8)
+    assert chosen == "slow" and [(t.rung, t.epochs) for t in trials] == [(0, 1)]
+
+
+def test_a_tie_goes_to_the_candidate_given_first_and_nan_never_wins():
+    search = AutoSearch(candidates=("twin", "fast"), epochs=1)
+    chosen, trials = successive_halving(search, TRAIN, VALID, ["binary"], PacedModel, max_epochs=8)
+    assert chosen == "twin" and len(trials) == 4  # both reach the final rung
+    search = AutoSearch(candidates=("fast", "twin"), epochs=1)
+    assert (
+        successive_halving(search, TRAIN, VALID, ["binary"], PacedModel, max_epochs=8)[0] == "fast"
+    )
+    # a diverged fit (NaN valid loss) compared as neither better nor worse, so it could win
+    search = AutoSearch(candidates=("diverged", "fast"), epochs=1)
+    chosen, trials = successive_halving(search, TRAIN, VALID, ["binary"], PacedModel, max_epochs=8)
+    assert chosen == "fast"
+    search = AutoSearch(candidates=("diverged", "x", "fast"), epochs=1)
+    chosen, trials = successive_halving(search, TRAIN, VALID, ["binary"], PacedModel, max_epochs=8)
+    assert chosen == "fast" and "diverged" not in {t.model for t in trials if t.rung == 1}
+
+
+def test_a_resumed_search_reuses_finished_trials_and_trains_only_the_rest(tmp_path):
+    cache = tmp_path / "auto_trials.json"
+    search = AutoSearch(candidates=("fast", "slow"), epochs=1)
+    args = (search, TRAIN, VALID, ["binary"], PacedModel)
+    PacedModel.fitted = []
+    chosen, trials = successive_halving(*args, max_epochs=8, cache=cache)
+    assert len(PacedModel.fitted) == 4 and len(json.loads(cache.read_text())) == 4
+    PacedModel.fitted = []  # everything finished: nothing is trained again
+    assert successive_halving(*args, max_epochs=8, cache=cache) == (chosen, trials)
+    assert PacedModel.fitted == []
+    # interrupted after rung 0: only the final rung is trained
+    cache.write_text(json.dumps(json.loads(cache.read_text())[:2]))
+    assert successive_halving(*args, max_epochs=8, cache=cache)[0] == "slow"
+    assert PacedModel.fitted == [("fast", 8), ("slow", 8)]
+    # a cached trial of other epochs is not reused; a NaN loss (written as null) reads back
+    rows = json.loads(cache.read_text())
+    rows[2]["epochs"], rows[1]["valid_loss"] = 4, None
+    cache.write_text(json.dumps(rows))
+    PacedModel.fitted = []
+    chosen, trials = successive_halving(*args, max_epochs=8, cache=cache)
+    assert chosen == "slow" and PacedModel.fitted == [("fast", 8)]
+    assert len(json.loads(cache.read_text())) == 4
+
+
+def test_a_budget_used_up_by_rung_0_chooses_from_rung_0():
+    import time
+
+    class Sleepy(PacedModel):
+        def fit(self, seqs, y, task_types, valid=None, seed=0):
+            if self.name == "slow":
+                time.sleep(0.3)
+            return super().fit(seqs, y, task_types, valid=valid, seed=seed)
+
+    search = AutoSearch(candidates=("fast", "slow"), epochs=1, budget_seconds=0.2)
+    chosen, trials = successive_halving(search, TRAIN, VALID, ["binary"], Sleepy, max_epochs=8)
+    assert [t.rung for t in trials] == [0, 0] and chosen == "fast"  # the best of rung 0
+
+
 def test_auto_run_records_candidates_in_config_card_and_report(tmp_path):
     motif_table(240).to_csv(tmp_path / "train.csv", index=False)
     run = train_sequence_model(

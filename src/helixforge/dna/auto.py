@@ -8,8 +8,11 @@ Successive halving (Jamieson & Talwalkar 2016; Li et al., Hyperband 2018) over t
 architectures: rung 0 trains every candidate for `epochs` epochs on the TRAINING part and scores
 it on the VALIDATION part; the better half (rounded up) goes on to rung 1 with twice the
 epochs (trained afresh, so every rung has the warm-up/decay schedule of its own length), and so
-on until one candidate is left or the rung reaches the full `--epochs`. The test part is never
-seen: the selector only receives the train and valid rows of the split.
+on; a rung never keeps fewer than two, and once two are left they are compared in a final rung
+at the full `--epochs` (so two candidates get rung 0 and then the final rung; the search also
+ends when a rung reaches the full `--epochs`). The winner is the best of the last rung, ties going
+to the earlier candidate; a candidate whose validation loss is not a number ranks last. The test
+part is never seen: the selector only receives the train and valid rows of the split.
 
 Score: validation loss of the candidate's predictions (both strands averaged) — log-loss for
 binary and multiclass, mean squared error for regression (lower is better; the same for every
@@ -149,9 +152,10 @@ def successive_halving(
 ) -> tuple[str, list[Trial]]:
     """Run the search; returns (chosen spec, every trial). `build(spec, epochs)` makes a fresh
     untrained estimator; only `train` is fitted on and only `valid` scored. With `cache`
-    (a JSON file) finished trials are kept there and reused, so a resumed run skips them."""
+    (a JSON file) finished trials are kept there and reused (same candidate, rung and epochs), so
+    a resumed run skips them."""
     task = task_types[0]
-    done = {(t["model"], t["rung"]): Trial(**t) for t in _read_cache(cache)}
+    done = {(t.model, t.rung): t for t in _read_cache(cache)}
     trials: list[Trial] = []
     alive = list(search.candidates)
     t0 = time.perf_counter()
@@ -162,8 +166,9 @@ def successive_halving(
         epochs = max_epochs if rung == final_rung else _rung_epochs(search, max_epochs, rung)
         this_rung: list[Trial] = []
         for spec in alive:
-            if (spec, rung) in done:
-                trial = done[(spec, rung)]
+            cached = done.get((spec, rung))
+            if cached is not None and cached.epochs == epochs:
+                trial = cached
             else:
                 over = search.budget_seconds and time.perf_counter() - t0 >= search.budget_seconds
                 if over and (finished_rung or this_rung):
@@ -174,7 +179,8 @@ def successive_halving(
                 model.fit(train[0], train[1], task_types, valid=valid, seed=seed)
                 loss, metric = _valid_loss(task, valid[1], model, valid[0])
                 trial = Trial(spec, rung, epochs, loss, metric, round(time.perf_counter() - t1, 1))
-                _write_cache(cache, [*done.values(), *trials, *this_rung, trial])
+                done[(spec, rung)] = trial  # replaces a cached trial of other epochs
+                _write_cache(cache, list(done.values()))
             this_rung.append(trial)
             log(
                 f"auto: {spec} ({epochs} epochs) valid loss {trial.valid_loss:.4f} {trial.valid_metric}"
@@ -187,10 +193,11 @@ def successive_halving(
         pool = this_rung
         if len(alive) <= 2 and rung > 0 or epochs >= max_epochs:  # the final rung is done
             break
-        keep = max(1, math.ceil(len(alive) / 2))
-        ranked = sorted(this_rung, key=lambda t: (t.valid_loss, alive.index(t.model)))
+        # the better half, but never fewer than two: the last two meet at the full --epochs
+        keep = max(min(2, len(alive)), math.ceil(len(alive) / 2))
+        ranked = sorted(this_rung, key=lambda t: _rank(t, alive))
         alive = [t.model for t in ranked[:keep]]
-        if len(alive) == 1:
+        if len(alive) == 1:  # a single candidate: nothing to compare
             break
         if search.budget_seconds and time.perf_counter() - t0 >= search.budget_seconds:
             log(f"auto: budget of {search.budget_seconds:g} s used; stopping the search")
@@ -198,17 +205,46 @@ def successive_halving(
         rung += 1
         if len(alive) <= 2:  # the last two are compared at the full --epochs
             final_rung = rung
-    best = min(pool, key=lambda t: (t.valid_loss, list(search.candidates).index(t.model)))
+    best = min(pool, key=lambda t: _rank(t, search.candidates))
     return best.model, trials
 
 
-def _read_cache(cache: Path | None) -> list[dict]:
+def _rank(trial: Trial, order: Sequence[str]) -> tuple[float, int]:
+    """Sort key: lower validation loss first, a NaN loss (a diverged fit) last, ties to the
+    candidate given first (NaN compared as neither smaller nor larger, so it could win)."""
+    loss = trial.valid_loss
+    return (loss if math.isfinite(loss) else math.inf, list(order).index(trial.model))
+
+
+def _read_cache(cache: Path | None) -> list[Trial]:
+    """The finished trials in `cache`; an unreadable file or entry is skipped (retrained).
+    save_json wrote a NaN loss or metric as null: it is read back as NaN."""
     if cache is None or not cache.exists():
         return []
     try:
-        return list(json.loads(cache.read_text()))
+        rows = list(json.loads(cache.read_text()))
     except (ValueError, TypeError):
         return []
+    trials = []
+    for row in rows:
+        try:
+            loss = row["valid_loss"]
+            metric = row.get("valid_metric") or {}
+            trials.append(
+                Trial(
+                    model=str(row["model"]),
+                    rung=int(row["rung"]),
+                    epochs=int(row["epochs"]),
+                    valid_loss=math.nan if loss is None else float(loss),
+                    valid_metric={
+                        str(k): math.nan if v is None else float(v) for k, v in metric.items()
+                    },
+                    seconds=float(row.get("seconds") or 0.0),
+                )
+            )
+        except (KeyError, TypeError, ValueError, AttributeError):
+            continue
+    return trials
 
 
 def _write_cache(cache: Path | None, trials: list[Trial]) -> None:

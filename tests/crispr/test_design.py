@@ -93,6 +93,10 @@ def test_design_with_a_prebuilt_index_and_without_a_genome(genome_files, tmp_pat
     bare = design_guides(target, ontarget_model="none")
     assert bare.guides.cfd_specificity.isna().all()
     assert any("off-target search skipped" in n for n in bare.notes)
+    # unknown, not 1.0 ("perfectly specific"): the ranking uses efficiency alone and says so
+    g = bare.guides
+    assert g.specificity.isna().all() and (g.combined_score == g.efficiency).all()
+    assert g.rank_reason.str.contains("specificity not measured").all()
 
 
 def test_other_enzymes_and_an_empty_design(genome_files, tmp_path):

@@ -371,7 +371,9 @@ def _rank(guides: pd.DataFrame, enz: Enzyme, k: int) -> pd.DataFrame:
         spec = pd.Series(1.0, index=g.index)
         spec_how = "no genome"
     g["efficiency"] = np.round(eff, 4)
-    g["specificity"] = np.round(spec.astype(float), 4)
+    # without an off-target search specificity is unknown, not 1: the column stays empty (a
+    # 1.0 read as "perfectly specific") and the ranking uses efficiency alone
+    g["specificity"] = np.nan if spec_how == "no genome" else np.round(spec.astype(float), 4)
     g["combined_score"] = np.round(eff * spec, 4)
     g["eff_"], g["spec_"], g["known_"] = eff, spec, eff_known
     g = g.sort_values(
@@ -390,6 +392,8 @@ def _rank(guides: pd.DataFrame, enz: Enzyme, k: int) -> pd.DataFrame:
             part.append(
                 f"specificity {row.spec_:.2f} [{spec_how}]; off-targets by mismatches {counts}"
             )
+        else:
+            part.append("specificity not measured (no off-target search: give --genome)")
         part.append(f"combined {row.eff_ * row.spec_:.3f}")
         reasons.append("; ".join(part))
     g = g.drop(columns=["eff_", "spec_", "known_"])

@@ -60,3 +60,15 @@ def test_fit_names_missing_labels_and_reads_one_task_name(tmp_path):
     # 'regression' is one task (it was read as 10 one-letter task names)
     y, tasks = model._check_y(["ACGT", "TTGA"], np.array([1.0, 2.0]), "regression")
     assert tasks == ["regression"] and y.shape == (2, 1)
+
+
+def test_a_token_classifier_without_valid_holds_out_rows_for_early_stopping(pretrained_encoder):
+    """Like a sequence task, a token classifier fit on 10+ rows without `valid` keeps 10 % of
+    them for early stopping (it trained on every row and stopped on the training loss)."""
+    rng = np.random.default_rng(0)
+    seqs = ["".join(rng.choice(list("ACGT"), 20)) for _ in range(12)]
+    labels = [[int(c in "GC") for c in s] for s in seqs]
+    tc = LMPropertyModel(
+        pretrained_encoder, epochs=1, batch_size=8, lr=5e-3, threads=1, device="cpu"
+    ).fit(seqs, labels, ["token-classification"])
+    assert all("valid_loss" in row for row in tc.history)

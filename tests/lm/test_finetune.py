@@ -183,6 +183,41 @@ def test_token_classification_run_and_predict(pretrained_encoder, tmp_path):
     assert res["predicted"] == 10 and all(len(p) == 30 for p in pred.mask_pred)
 
 
+def _gc_mask_table(path, n, seed=0, length=30):
+    rng = np.random.default_rng(seed)
+    seqs = ["".join(rng.choice(list("ACGT"), length)) for _ in range(n)]
+    labels = ["".join(str(int(c in "GC")) for c in s) for s in seqs]
+    pd.DataFrame({"sequence": seqs, "mask": labels}).to_csv(path, index=False)
+
+
+def test_token_classification_without_valid_holds_out_ten_percent(pretrained_encoder, tmp_path):
+    """No --valid: 10 % of the training rows (seeded) are the valid part, as for sequence tasks;
+    it printed "valid: no metrics" and wrote a 1-byte predictions.csv."""
+    _gc_mask_table(tmp_path / "t.csv", 40)
+    opts = dict(task="token-classification", label_cols=["mask"], report=False, **FAST)
+    run = finetune(pretrained_encoder, tmp_path / "t.csv", out=tmp_path / "r", **opts)
+    assert run.config["split_sizes"] == {"train": 36, "valid": 4}
+    assert "roc_auc" in run.metrics["valid"]["mask"]
+    pred = pd.read_csv(tmp_path / "r" / "predictions.csv", dtype={"mask_pred": str})
+    assert list(pred.columns) == ["row", "sequence", "mask", "split", "mask_pred"]
+    assert len(pred) == 4 and set(pred.split) == {"valid"}
+    assert all(len(p) == 30 for p in pred.mask_pred)
+    again = finetune(pretrained_encoder, tmp_path / "t.csv", out=tmp_path / "r2", **opts)
+    held = pd.read_csv(tmp_path / "r2" / "predictions.csv")
+    assert list(held.row) == list(pred.row)  # the same rows held out (seeded)
+    assert again.metrics["valid"] == run.metrics["valid"]
+
+
+def test_token_classification_with_nothing_scored_writes_a_header(pretrained_encoder, tmp_path):
+    """Below 20 training rows nothing is held out: predictions.csv is an empty table with its
+    columns (it was one newline)."""
+    _gc_mask_table(tmp_path / "t.csv", 12)
+    finetune(pretrained_encoder, tmp_path / "t.csv", task="token-classification",
+             label_cols=["mask"], out=tmp_path / "r", report=False, **FAST)  # fmt: skip
+    pred = pd.read_csv(tmp_path / "r" / "predictions.csv")
+    assert pred.empty and list(pred.columns) == ["row", "sequence", "mask", "split", "mask_pred"]
+
+
 def test_token_classifier_labels_every_base(pretrained_encoder, tmp_path):
     rng = np.random.default_rng(0)
     seqs = ["".join(rng.choice(list("ACGT"), 40)) for _ in range(24)]

@@ -168,7 +168,8 @@ class LMPropertyModel:
         seed: int = 0,
     ) -> LMPropertyModel:
         """Train on `sequences` with labels `y`. `valid` is used for early stopping only;
-        without it 10 % of the training set is held out for that (sequence tasks)."""
+        without it 10 % of the training set is held out for that (from 10 rows on; token
+        classification too)."""
         from helixforge.core.batching import Batches
         from helixforge.core.training import TrainConfig, fit, seed_everything
         from helixforge.lm import heads
@@ -199,11 +200,12 @@ class LMPropertyModel:
             num_labels = self.n_classes
         else:
             num_labels = y.shape[1]
-        if valid is None and not token and len(y) >= 10:
+        if valid is None and len(y) >= 10:
             order = np.random.default_rng(seed).permutation(len(y))
             vidx, tidx = order[: len(y) // 10], order[len(y) // 10 :]
-            valid = ([sequences[i] for i in vidx], y[vidx])
-            sequences, y = [sequences[i] for i in tidx], y[tidx]
+            pick = (lambda idx: [y[i] for i in idx]) if token else (lambda idx: y[idx])  # noqa: E731
+            valid = ([sequences[i] for i in vidx], pick(vidx))
+            sequences, y = [sequences[i] for i in tidx], pick(tidx)
         model, tok, missing, model_dir = load_for_training(
             self.model_path, "token" if token else "sequence", num_labels, self.trust_remote_code
         )

@@ -5,8 +5,10 @@ per row and target), so this path trains and scores itself, and writes the same 
 directory with the shared pieces (`helixforge.lm.finetune_report.write_token_run`): config.json
 (a supervised-run config, task type "token-classification"), versions.json, model/member_0 +
 manifest.json, metrics.json ({"valid"|"test": {label: per-position metrics}}), predictions.csv
-(valid and test rows: input columns + `T_pred`, the predicted label of every position),
-errors.csv, card.md and report.html. `helix lm predict` reads it like any other lm run.
+(valid and test rows: input columns + `T_pred`, the predicted label of every position; its
+header even when no row was scored), errors.csv, card.md and report.html. `helix lm predict`
+reads it like any other lm run. Without a validation table 10 % of the training rows (seeded;
+with at least 20 training rows) are held out as the "valid" part, as for sequence tasks.
 Every epoch is checkpointed in `.OUT.partial/checkpoints/member_0/` (the resume key, the same
 as a sequence-level run's, in `resume.json`), so `resume=True` continues a killed run.
 """
@@ -50,6 +52,24 @@ def read_token_rows(
         keep.append(row)
     df = df.loc[keep]
     return df, [str(s).strip() for s in df[seq_col]], labels
+
+
+def hold_out(
+    df: pd.DataFrame, seqs: list[str], labels: list[list[int]], *, seed: int
+) -> dict[str, tuple]:
+    """Without a validation table, 10 % of the training rows (a seeded random pick, the same
+    rule as `core.supervised.train.split_rows` for sequence-level tasks) become the "valid"
+    part: early stopping and the reported metrics. Below 20 training rows nothing is held out."""
+    from helixforge.core.splits import make_split
+
+    if len(seqs) < 20:
+        return {}
+    sp = make_split("random", len(seqs), fractions=(0.9, 0.1, 0.0), seed=seed)
+    train, held = np.sort(sp.train), np.sort(np.concatenate([sp.valid, sp.test]))
+    return {
+        part: (df.iloc[pos], [seqs[i] for i in pos], [labels[i] for i in pos])
+        for part, pos in (("train", train), ("valid", held))
+    }
 
 
 def token_metrics(model: LMPropertyModel, seqs: list[str], labels: list[list[int]]) -> dict:
@@ -125,6 +145,8 @@ def finetune_tokens(
         raise NoUsableRowsError(
             f"{source_name(data)}: no usable rows ({len(errors)} rejected)", hint=errors.summary()
         )
+    if "valid" not in parts or not parts["valid"][1]:  # none given, or every row rejected
+        parts.update(hold_out(*parts["train"], seed=seed))
     key = finetune_resume_key(model_path, data, config, seed, 1, None)
     with resumable_stage(out, key, resume, log) as stage:
         ckpt = stage / CHECKPOINTS / "member_0"
@@ -155,7 +177,8 @@ def finetune_tokens(
         "trainable_parameters": model.trainable_parameters, **config, "n_train": sizes["train"],
     }  # fmt: skip
     sources = [s for s in (data, valid, test) if isinstance(s, str | os.PathLike)]
-    predictions = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    columns = ["row", *parts["train"][0].columns, "split", f"{label_col}_pred"]
+    predictions = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
     scratch = [stage / CHECKPOINTS, stage / RESUME_FILE]
     with staging_dir(out, keep_on_error=False) as stage:
         for p in scratch:  # not part of the run

@@ -169,7 +169,9 @@ def test_token_classification_run_and_predict(pretrained_encoder, tmp_path):
     df = pd.DataFrame({"sequence": seqs, "mask": labels})
     df.loc[2, "mask"] = "01"  # wrong length → errors.csv
     df.to_csv(tmp_path / "t.csv", index=False)
-    df.iloc[10:].to_csv(tmp_path / "test.csv", index=False)
+    test = ["".join(rng.choice(list("ACGT"), 30)) for _ in range(10)]  # not in training
+    pd.DataFrame({"sequence": test, "mask": ["".join(str(int(c in "GC")) for c in s) for s in test]}
+                 ).to_csv(tmp_path / "test.csv", index=False)  # fmt: skip
     run = finetune(pretrained_encoder, tmp_path / "t.csv", task="token-classification",
                    label_cols=["mask"], test=tmp_path / "test.csv", out=tmp_path / "r", **FAST)  # fmt: skip
     d = tmp_path / "r"
@@ -469,3 +471,19 @@ def test_the_output_rows_keep_the_label_cells_as_the_file_wrote_them(tmp_path):
     assert data.y[:, 0].tolist()[-3:] == [1.0, 0.0, 1.0]
     assert [str(v).strip() for v in data.frame["label"].tolist()[-3:]] == ["1.0", "0", "1"]
     assert [str(v) for v in data.frame["label"].tolist()[:2]] == ["0", "1"]  # not 0.0, 1.0
+
+
+def test_token_classification_leaves_training_rows_shared_with_the_test_file_out(
+    pretrained_encoder, tmp_path
+):
+    """A sequence in both the training and the test file is not trained on (it went in: the
+    token path skipped the de-duplication sequence-level tasks do); it goes to errors.csv."""
+    _gc_mask_table(tmp_path / "t.csv", 40)
+    train = pd.read_csv(tmp_path / "t.csv", dtype=str)
+    train.iloc[:5].to_csv(tmp_path / "test.csv", index=False)  # five training rows as test
+    run = finetune(pretrained_encoder, tmp_path / "t.csv", test=tmp_path / "test.csv",
+                   task="token-classification", label_cols=["mask"], out=tmp_path / "r",
+                   report=False, **FAST)  # fmt: skip
+    assert run.config["split_sizes"]["train"] + run.config["split_sizes"]["valid"] == 35
+    errors = pd.read_csv(tmp_path / "r" / "errors.csv")
+    assert (errors.reason.str.contains("no leakage")).sum() == 5

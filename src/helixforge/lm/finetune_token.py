@@ -72,6 +72,23 @@ def hold_out(
     }
 
 
+def _drop_shared(
+    parts: dict[str, tuple], seq_col: str, sources: dict[str, str], errors: RowErrors
+) -> None:
+    """Train / valid rows whose sequence is also in a later part (valid, test) leave that part
+    and go to `errors`, as for sequence-level tasks (`lm.finetune.drop_shared_sequences`): no
+    row is scored on a sequence the model was trained on."""
+    from helixforge.lm.finetune import drop_shared_sequences
+
+    by_part = {part: df for part, (df, _, _) in parts.items()}
+    if not drop_shared_sequences(by_part, seq_col, sources, errors):
+        return
+    for part, (df, seqs, labs) in list(parts.items()):
+        keep = df.index.isin(by_part[part].index)
+        pos = np.flatnonzero(keep)
+        parts[part] = (df.iloc[pos], [seqs[i] for i in pos], [labs[i] for i in pos])
+
+
 def token_metrics(model: LMPropertyModel, seqs: list[str], labels: list[list[int]]) -> dict:
     """Per-position metrics (binary: ROC-AUC, …; more classes: macro F1, …) and the predicted
     label strings."""
@@ -141,6 +158,8 @@ def finetune_tokens(
             df, seqs, labs = df.iloc[pos], [seqs[i] for i in pos], [labs[i] for i in pos]
         errors.extend(errs)
         parts[part] = (df, seqs, labs)
+    _drop_shared(parts, seq_col, {p: source_name(s) for p, s in zip(PARTS, (data, valid, test))},
+                 errors)  # fmt: skip
     if not parts["train"][1]:
         raise NoUsableRowsError(
             f"{source_name(data)}: no usable rows ({len(errors)} rejected)", hint=errors.summary()

@@ -946,8 +946,8 @@ def write_report(results: dict, out: Path) -> None:
         lines += [
             "Retrained after a standardizer change: an endpoint is retrained (same recipe, "
             "config and seed; `train --force`) when the change alters the standardized "
-            "molecules of its train_val file, whatever its test result; the protocol column "
-            "predates the change. "
+            "molecules of its train_val file, whatever its test result; its protocol column "
+            "was rerun after the change. "
             + "; ".join(
                 f"{n}: {r['why']}, test {r['test_before']:.4f} → {results[n]['test']:.4f}"
                 for n, r in retrained.items()

@@ -117,7 +117,7 @@ def _refusal(saved: dict, key: dict):
     from helixforge.core.errors import ConfigError
 
     with pytest.raises(ConfigError) as exc:
-        check_design_resume(Path("/runs/.out.partial"), versioned_key(saved), key)
+        check_design_resume(Path("/runs/out"), versioned_key(saved), key)
     return exc.value
 
 

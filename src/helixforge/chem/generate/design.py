@@ -254,7 +254,7 @@ def design(
     ledger = ScoringLedger(scorer, budget)
     step, idle = 0, 0
     if resume:
-        loaded = load_step(stage, key, opt.read_files, getattr(opt, "optimizer", None))
+        loaded = load_step(stage, key, opt.read_files, getattr(opt, "optimizer", None), Path(out))
         if loaded is not None:
             state, rows = loaded
             opt.restore(state)

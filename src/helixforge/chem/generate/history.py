@@ -192,13 +192,11 @@ RESUME_FOLLOWS = {
 }
 
 
-def check_design_resume(stage: Path, saved: dict[str, Any], key: dict[str, Any]) -> None:
-    """`core.checkpoints.check_resume_key` for a design's staging folder: the refusal names the
-    run as -o OUT and leads with the options the user set that differ (`RESUME_FLAGS`)."""
+def check_design_resume(out: Path, saved: dict[str, Any], key: dict[str, Any]) -> None:
+    """`core.checkpoints.check_resume_key` for the design run `out` (its -o): the refusal names
+    the run and leads with the options the user set that differ (`RESUME_FLAGS`)."""
     from helixforge.core.checkpoints import check_resume_key
 
-    out = stage.with_name(stage.name[1 : -len(".partial")]) if stage.name.startswith(".") and \
-        stage.name.endswith(".partial") else stage  # fmt: skip
     same = saved.get("optimizer") == key.get("optimizer")
     check_resume_key(
         saved, key, where=f"-o {out}", flags=RESUME_FLAGS, follows=RESUME_FOLLOWS,
@@ -208,11 +206,15 @@ def check_design_resume(stage: Path, saved: dict[str, Any], key: dict[str, Any])
 
 
 def load_step(
-    stage: Path, key: dict[str, Any], read_files: Callable[[Path], None], optimizer=None
+    stage: Path,
+    key: dict[str, Any],
+    read_files: Callable[[Path], None],
+    optimizer=None,
+    out: Path | None = None,
 ) -> tuple[dict, list[dict]] | None:
     """The last checkpoint in `stage` (state, history rows), or None when there is none;
     a checkpoint made with another resume key is a ConfigError naming what changed
-    (`check_design_resume`)."""
+    (`check_design_resume`; `out`, the run's -o, names it: default `stage`)."""
     from helixforge.core.checkpoints import load_checkpoint
 
     d = stage / CHECKPOINT
@@ -224,7 +226,7 @@ def load_step(
     import json
 
     saved = json.loads((d / "state.json").read_text(encoding="utf-8"))
-    check_design_resume(stage, saved.get("resume_key", {}), key)
+    check_design_resume(out or stage, saved.get("resume_key", {}), key)
     state = load_checkpoint(d, model=None, optimizer=optimizer, read_model=read_files)
     live = stage / LIVE_HISTORY
     if not live.is_file() and (d / HISTORY).is_file():  # a checkpoint of an older version

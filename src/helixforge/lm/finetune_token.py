@@ -54,6 +54,12 @@ def read_token_rows(
     return df, [str(s).strip() for s in df[seq_col]], labels
 
 
+def _take(part: tuple, pos) -> tuple:
+    """The rows at positions `pos` of a (frame, sequences, labels) part."""
+    df, seqs, labels = part
+    return df.iloc[pos], [seqs[i] for i in pos], [labels[i] for i in pos]
+
+
 def hold_out(
     df: pd.DataFrame, seqs: list[str], labels: list[list[int]], *, seed: int
 ) -> dict[str, tuple]:
@@ -66,10 +72,7 @@ def hold_out(
         return {}
     sp = make_split("random", len(seqs), fractions=(0.9, 0.1, 0.0), seed=seed)
     train, held = np.sort(sp.train), np.sort(np.concatenate([sp.valid, sp.test]))
-    return {
-        part: (df.iloc[pos], [seqs[i] for i in pos], [labels[i] for i in pos])
-        for part, pos in (("train", train), ("valid", held))
-    }
+    return {"train": _take((df, seqs, labels), train), "valid": _take((df, seqs, labels), held)}
 
 
 def _drop_shared(
@@ -83,10 +86,8 @@ def _drop_shared(
     by_part = {part: df for part, (df, _, _) in parts.items()}
     if not drop_shared_sequences(by_part, seq_col, sources, errors):
         return
-    for part, (df, seqs, labs) in list(parts.items()):
-        keep = df.index.isin(by_part[part].index)
-        pos = np.flatnonzero(keep)
-        parts[part] = (df.iloc[pos], [seqs[i] for i in pos], [labs[i] for i in pos])
+    for part, rows in list(parts.items()):
+        parts[part] = _take(rows, np.flatnonzero(rows[0].index.isin(by_part[part].index)))
 
 
 def token_metrics(model: LMPropertyModel, seqs: list[str], labels: list[list[int]]) -> dict:
@@ -155,7 +156,7 @@ def finetune_tokens(
         df, seqs, labs = read_token_rows(src, seq_col, label_col, errs, check)
         if part == "train":
             pos = subsample(df.reset_index(drop=True), max_rows, seed, notes).index
-            df, seqs, labs = df.iloc[pos], [seqs[i] for i in pos], [labs[i] for i in pos]
+            df, seqs, labs = _take((df, seqs, labs), pos)
         errors.extend(errs)
         parts[part] = (df, seqs, labs)
     _drop_shared(parts, seq_col, {p: source_name(s) for p, s in zip(PARTS, (data, valid, test))},

@@ -26,6 +26,7 @@ from helixforge.crispr.targets import (  # noqa: F401 - re-exported (older impor
     _DESIGN_WORK,
     DEFAULT_MAX_TARGET_LENGTH,
     Target,
+    TargetNeedsGenomeError,
     TargetTooLongError,
     check_target_length,
     load_annotation,
@@ -263,9 +264,7 @@ def enumerate_guides(
             tgt = resolve_target(target, max_length=max_target_length)
         except TargetTooLongError as exc:  # the same limit, saying what this function does
             raise TargetTooLongError(exc.message.replace(_DESIGN_WORK, _WORK), exc.hint) from None
-        except InputError as exc:
-            if not (exc.hint or "").startswith(("pass --genome", "a gene name as target needs")):
-                raise
+        except TargetNeedsGenomeError as exc:
             # a region or gene name: this function has no genome to read it from, and the
             # CLI's '--genome' is no help to a Python caller
             raise InputError(

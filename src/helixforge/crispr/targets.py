@@ -42,6 +42,11 @@ class TargetTooLongError(InputError):
     """A design target longer than the `max_target_length` limit (`check_target_length`)."""
 
 
+class TargetNeedsGenomeError(InputError):
+    """A region or gene name given as target without the genome (and annotation) to read it
+    from: a caller without a --genome option (`enumerate_guides`) words its own hint."""
+
+
 _DESIGN_WORK = "would be scored on-target and searched genome-wide, all held in memory"
 
 
@@ -509,7 +514,7 @@ def _resolve_target(target, genome, annotation, name, flank, max_length) -> Targ
     region = _region_of(text, genome)
     if region is not None:
         if genome is None:
-            raise InputError(
+            raise TargetNeedsGenomeError(
                 f"target {text!r} is a genome region but no genome was given",
                 hint="pass --genome GENOME.fa(.gz) (or give the sequence itself)",
             )
@@ -569,7 +574,7 @@ def _resolve_target(target, genome, annotation, name, flank, max_length) -> Targ
     if not is_bases and gene_like and annotation is None:
         # a gene name given without an annotation to look it up in; some (thrA, MYC) are spelled
         # in IUPAC letters and were taken for a sequence
-        raise InputError(
+        raise TargetNeedsGenomeError(
             f"target {text!r} is not a DNA sequence of A/C/G/T/N",
             hint="a gene name as target needs --annotation (GFF/GTF) and --genome; a region "
             "is written contig:start-end",

@@ -145,6 +145,40 @@ BAD_CONFIGS = [
         "needs a transform",
     ),
     ("duplicate names", GOOD + GOOD, 3, "two components are named 'qed'"),
+    # a name that is an output column crashed the run after the prior was loaded (score,
+    # step, rank) or overwrote a column (smiles, valid, novel)
+    ("name is the score column", GOOD + 'name = "score"\n', 3, "is a column of the outputs"),
+    ("name is the step column", GOOD + 'name = "step"\n', 3, "is a column of the outputs"),
+    (  # one qed_raw column held the raw QED and the second component's score
+        "name is another's raw column",
+        GOOD + '[[component]]\ntype = "sa"\nname = "qed_raw"\n',
+        5,
+        "raw-value column of component 'qed'",
+    ),
+    (  # a list here was a TypeError traceback (unhashable type: 'list')
+        "property as a list",
+        '[[component]]\ntype = "property"\nproperty = ["mw"]\ntransform = "none"\n',
+        3,
+        "property = ['mw'] must be a string",
+    ),
+    (
+        "endpoint as a number",
+        '[[component]]\ntype = "admet"\nendpoint = 3\n',
+        3,
+        "must be a string",
+    ),
+    (  # RDKit read 'C C' as methane and scored similarity to methane
+        "reference SMILES with a space",
+        '[[component]]\ntype = "similarity"\nsmiles = ["CCO", "C C"]\n',
+        3,
+        "reference SMILES 'C C' does not parse (whitespace",
+    ),
+    (  # RDKit read the text after the space as a name: the pattern matched as 'C(=O)O'
+        "SMARTS with a space",
+        GOOD + '[[component]]\ntype = "substructure"\nsmarts = "C(=O)O N"\n',
+        5,
+        "SMARTS 'C(=O)O N' does not parse",
+    ),
     ("name not an identifier", GOOD + 'name = "my score"\n', 3, "not a plain identifier"),
     (
         "only filters",

@@ -310,3 +310,9 @@ def test_load_scoring_keeps_real_references():
         parse_design_text('[[component]]\ntype = "similarity"\nsmiles = ["CCO", "c1ccccc1O"]\n')
     )
     assert scorer.score(["CCO"])["similarity_raw"].tolist() == [1.0]
+
+
+def test_a_step_window_with_low_equal_to_high_keeps_exactly_that_value():
+    # "exactly one oxygen": low = high was refused as 'low must be below high'
+    exactly_one = make_transform({"type": "step", "low": 1, "high": 1})
+    assert exactly_one(np.array([0.0, 1.0, 2.0])).tolist() == [0, 1, 0]

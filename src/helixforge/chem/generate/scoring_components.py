@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from helixforge.chem.generate.scoring_config import ComponentConfig, DesignConfig, suggest
-from helixforge.chem.standardize import quiet_rdkit
+from helixforge.chem.standardize import parse_smiles, quiet_rdkit
 
 FINGERPRINTS = ("ecfp4", "ecfp6", "fcfp4", "ecfp4_count", "ecfp6_count", "fcfp4_count", "ap")
 
@@ -188,7 +188,6 @@ def check_similarity_references(cfg: DesignConfig) -> None:
 class SimilarityComponent(Component):
     def __init__(self, cfg, design):
         super().__init__(cfg, design)
-        from rdkit import Chem
 
         p = cfg.params
         refs = _as_list(p["smiles"])
@@ -213,11 +212,11 @@ class SimilarityComponent(Component):
         self.refs = []
         quiet_rdkit()  # the reason is in our message; RDKit's own log line would only repeat it
         for s in refs:
-            m = Chem.MolFromSmiles(s) if s.strip() else None
-            if m is None:
+            m, why = parse_smiles(s) if s.strip() else (None, "empty")
+            if m is None:  # RDKit alone reads 'C C' as methane: parse_smiles refuses it
                 raise self.err(
                     "smiles",
-                    f"reference SMILES {s!r} does not parse",
+                    f"reference SMILES {s!r} does not parse ({why})",
                     "fix or remove that reference SMILES",
                 )
             self.refs.append(self.fp(m))
@@ -253,12 +252,13 @@ class SubstructureComponent(Component):
         self.patterns = []
         quiet_rdkit()
         for s in pats:
-            q = Chem.MolFromSmarts(s) if s.strip() else None
+            # RDKit reads text after a space as a name: 'C(=O)O N' matched as 'C(=O)O'
+            q = Chem.MolFromSmarts(s.strip()) if s.strip() and len(s.split()) == 1 else None
             if q is None:
                 raise self.err(
                     "smarts",
                     f"SMARTS {s!r} does not parse",
-                    "fix the pattern (check brackets, ring closures and atom symbols)",
+                    "fix the pattern (check brackets, ring closures and atom symbols; no spaces inside)",
                 )
             self.patterns.append(q)
 

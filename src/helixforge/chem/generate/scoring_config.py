@@ -252,6 +252,14 @@ def _component(i: int, raw: Any, err, names: set[str]) -> ComponentConfig:
             "give each component its own name = ...",
         )
     names.add(name)
+    for key in TEXT_PARAMS:
+        value = raw.get(key)
+        if value is not None and not isinstance(value, str):
+            raise err(
+                path + (key,),
+                f"component {name!r}: {key} = {value!r} must be a string",
+                f'quote it: {key} = "..."',
+            )
     weight = _as_number(
         raw.get("weight", 1.0), err, path + ("weight",), integer=False, lo=0.0, hi=1e6
     )
@@ -282,6 +290,37 @@ def _component(i: int, raw: Any, err, names: set[str]) -> ComponentConfig:
         raise err(tpath, f"component {name!r}: {exc}", hint) from None
     params = {k: raw.get(k, optional.get(k)) for k in (*required, *optional)}
     return ComponentConfig(i, ctype, name, weight, transform, filt, params)
+
+
+# columns the outputs already hold: a component named so crashed the run after the prior
+# was loaded (score, step, rank) or silently overwrote a column (smiles, valid, novel)
+RESERVED_NAMES = ("smiles", "valid", "score", "step", "rank", "novel")
+# component parameters that take one word (smiles and smarts also take a list)
+TEXT_PARAMS = ("path", "column", "endpoint", "fingerprint", "aggregate", "mode", "match")
+TEXT_PARAMS += ("property", "element")
+
+
+def _check_column_names(components: Sequence[ComponentConfig], err) -> None:
+    """Every component writes the columns `<name>` and `<name>_raw`: refuse a name that is a
+    column of the outputs, or that is another component's `<name>_raw` (one column would
+    silently hold two components' values)."""
+    names = {c.name for c in components}
+    for c in components:
+        where = ("component", c.index) + (("name",) if c.name != c.type else ())
+        if c.name in RESERVED_NAMES:
+            raise err(
+                where,
+                f"component name {c.name!r} is a column of the outputs "
+                f"({', '.join(RESERVED_NAMES)})",
+                f'give it another name, e.g. name = "{c.name}_{c.type}"',
+            )
+        if c.name.endswith("_raw") and c.name.removesuffix("_raw") in names:
+            raise err(
+                where,
+                f"component name {c.name!r} is the raw-value column of component "
+                f"{c.name.removesuffix('_raw')!r}",
+                "give it a name that does not end in _raw",
+            )
 
 
 def parse_design_text(text: str, path: str | os.PathLike = "design.toml") -> DesignConfig:
@@ -328,6 +367,7 @@ def parse_design_text(text: str, path: str | os.PathLike = "design.toml") -> Des
         )
     names: set[str] = set()
     components = [_component(i, raw, err, names) for i, raw in enumerate(comps)]
+    _check_column_names(components, err)
     if all(c.filter for c in components):
         raise err(
             ("component", 0),

@@ -12,7 +12,7 @@ parameters checked when it is built (`TRANSFORMS[name].params` lists them). The 
 | sigmoid         | low, high, k (0.5)             | rises from ≈0 at `low` to ≈1 at `high` (REINVENT's)  |
 | reverse_sigmoid | low, high, k (0.5)             | 1 − sigmoid: falls from ≈1 at `low` to ≈0 at `high`  |
 | double_sigmoid  | low, high, k (0.5), width      | ≈1 inside [low, high], soft edges `width` wide       |
-| step            | low (-inf), high (+inf)        | 1 inside [low, high], else 0                         |
+| step            | low (-inf), high (+inf)        | 1 inside [low, high] (low = high: exactly), else 0   |
 | maximise        | low, high                      | linear 0 at `low` → 1 at `high`, clipped             |
 | minimise        | low, high                      | linear 1 at `low` → 0 at `high`, clipped             |
 | gaussian        | mu, sigma                      | exp(−½((x−mu)/sigma)²)                               |
@@ -205,9 +205,13 @@ def make_transform(spec: Mapping[str, Any] | str | None) -> Transform:
                 key,
             )
     if "low" in params and "high" in params and not params["low"] < params["high"]:
-        raise TransformError(
-            f"'low' ({params['low']}) must be below 'high' ({params['high']})", "low"
-        )
+        # a step window is closed: low = high = 0 is "exactly 0" (no fluorine, no charge)
+        exact = name == "step" and params["low"] == params["high"] and math.isfinite(params["low"])
+        if not exact:
+            below = "at or below" if name == "step" else "below"
+            raise TransformError(
+                f"'low' ({params['low']}) must be {below} 'high' ({params['high']})", "low"
+            )
     if "sigma" in params and not params["sigma"] > 0:
         raise TransformError("'sigma' must be > 0", "sigma")
     if "k" in params and not params["k"] > 0:

@@ -194,6 +194,18 @@ def test_table_in_tables_out_with_an_errors_table(planted, tmp_path):
         offtargets_table(tmp_path / "missing.csv", genome, tmp_path / "x.tsv")
 
 
+def test_a_table_for_another_enzyme_than_the_index_is_refused_for_the_index(small, tmp_path):
+    """21-nt SaCas9 spacers searched with --enzyme sacas9 in an SpCas9 index: every row went to
+    the errors table as "spacer is 21 nt; spcas9 uses 20 nt" and the job ended "no usable
+    spacer", though the spacers were right and the index was wrong."""
+    genome, sp = small
+    table = tmp_path / "sacas9_guides.csv"
+    table.write_text("id,spacer\ng1," + sp + "A\ng2," + sp + "C\n")
+    with pytest.raises(ConfigError, match=r"index was built for spcas9.*asks for sacas9"):
+        offtargets_table(table, build_index(genome), tmp_path / "sites.tsv", enzyme="sacas9")
+    assert not (tmp_path / "sites.errors.csv").exists()  # no row was blamed
+
+
 def test_an_existing_index_is_replaced_only_with_overwrite(tmp_path):
     from helixforge.core.errors import ConfigError
 

@@ -44,7 +44,11 @@ from helixforge.crispr.offtarget_index import (  # noqa: F401 - public names
     seed_parts,
 )
 from helixforge.crispr.offtarget_scoring import SITE_COLUMNS  # noqa: F401
-from helixforge.crispr.offtarget_search import OfftargetResult, find_offtargets  # noqa: F401
+from helixforge.crispr.offtarget_search import (  # noqa: F401
+    OfftargetResult,
+    check_index_enzyme,
+    find_offtargets,
+)
 from helixforge.crispr.targets import iter_contigs
 
 
@@ -251,6 +255,7 @@ def offtargets_table(
     if id_col is None:
         id_col = guess_id_column(df.columns, spacer_col)
     idx = open_index(genome, enzyme or "spcas9", pams=None, quiet=quiet)
+    check_index_enzyme(idx, enzyme)  # before the rows: they are checked against the index's
     L = idx.enzyme.spacer_length
     errors = RowErrors(source)
     errors.extend(skipped)

@@ -232,6 +232,22 @@ def _check_ontargets(ontargets, ids: list[str], contigs: list[str]) -> dict:
     return out
 
 
+def check_index_enzyme(idx, enzyme: str | Enzyme | None) -> Enzyme:
+    """The enzyme a search asks for (`enzyme`, else the index's), or a `ConfigError` when the
+    index holds sites of another spacer length or PAM side: its sites cannot be the guides'.
+    Called before any guide is read, so a table of (say) 21-nt SaCas9 spacers against an SpCas9
+    index is refused for the index, not row by row as "spacer is 21 nt; spcas9 uses 20 nt"."""
+    enz = idx.enzyme
+    req = get_enzyme(enzyme) if enzyme is not None else enz
+    if req.spacer_length != enz.spacer_length or req.pam_side != enz.pam_side:
+        raise ConfigError(
+            f"the index was built for {enz.name} ({enz.spacer_length} nt, PAM {enz.pam_side}); "
+            f"the search asks for {req.name} ({req.spacer_length} nt, {req.pam_side})",
+            hint="build an index for this enzyme with `helix crispr index GENOME --enzyme NAME`",
+        )
+    return req
+
+
 def find_offtargets(
     spacers: Sequence[str] | Mapping[str, str] | str,
     genome,
@@ -272,13 +288,7 @@ def find_offtargets(
     built = idx.path is None and not isinstance(genome, OfftargetIndex)
     t_build = time.perf_counter() - t0
     enz = idx.enzyme
-    req = get_enzyme(enzyme) if enzyme is not None else enz
-    if req.spacer_length != enz.spacer_length or req.pam_side != enz.pam_side:
-        raise ConfigError(
-            f"the index was built for {enz.name} ({enz.spacer_length} nt, PAM {enz.pam_side}); "
-            f"the search asks for {req.name} ({req.spacer_length} nt, {req.pam_side})",
-            hint="build an index for this enzyme with `helix crispr index GENOME --enzyme NAME`",
-        )
+    req = check_index_enzyme(idx, enzyme)
     L = enz.spacer_length
     ids, seqs = normalise_spacers(spacers, L)
     ontargets = _check_ontargets(ontargets, ids, idx.contigs)

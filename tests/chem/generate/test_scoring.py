@@ -316,3 +316,50 @@ def test_a_step_window_with_low_equal_to_high_keeps_exactly_that_value():
     # "exactly one oxygen": low = high was refused as 'low must be below high'
     exactly_one = make_transform({"type": "step", "low": 1, "high": 1})
     assert exactly_one(np.array([0.0, 1.0, 2.0])).tolist() == [0, 1, 0]
+
+
+@pytest.mark.parametrize(
+    "component",
+    [
+        'type = "qed"\ntransform = { type = "sigmoid", low = 5, high = 8 }',  # QED is 0–1
+        'type = "sa"\ntransform = "none"',  # SA 1–10 clipped: 1 for every molecule
+        'type = "similarity"\nsmiles = "CCO"\ntransform = { type = "step", low = 2 }',
+    ],
+)
+def test_a_transform_that_scores_every_possible_value_alike_is_refused(component):
+    """The component could tell no molecules apart (and ≈0 under the geometric mean makes
+    every total ≈0): the run steered nowhere without saying why."""
+    from helixforge.core.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"line \d: .*the same score") as info:
+        load_scoring(parse_design_text(f"[[component]]\n{component}\n"))
+    assert "window inside" in info.value.hint
+
+
+def test_a_model_component_checks_its_transform_against_the_task(tmp_path, make_table, fast_gbm):
+    """A classifier scored through a pIC50 window scored every molecule ≈0; a regression
+    prediction with transform = "none" was clipped to 0 or 1."""
+    from helixforge.chem.train import train_property_model
+    from helixforge.core.errors import ConfigError
+
+    for target in ("has_n", "logp_like"):
+        train_property_model(
+            make_table(0), "smiles", [target], model="gbm", model_params=fast_gbm,
+            out=tmp_path / target, report=False,
+        )  # fmt: skip
+
+    def component(run, transform):
+        return (
+            f'[[component]]\ntype = "model"\npath = "{tmp_path / run}"\ntransform = {transform}\n'
+        )
+
+    with pytest.raises(ConfigError, match="line 4: .*has_n_prob .*the same score"):
+        load_scoring(
+            parse_design_text(component("has_n", '{ type = "sigmoid", low = 5, high = 8 }'))
+        )
+    with pytest.raises(ConfigError, match="line 4: .*'logp_like_pred' .* regression prediction"):
+        load_scoring(parse_design_text(component("logp_like", '"none"')))
+    load_scoring(parse_design_text(component("has_n", '"none"')))  # a probability is a score
+    load_scoring(
+        parse_design_text(component("logp_like", '{ type = "sigmoid", low = 0, high = 3 }'))
+    )

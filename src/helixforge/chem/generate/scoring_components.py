@@ -80,6 +80,10 @@ class Component(ABC):
         """What identifies this component's behaviour beyond the TOML text (a model's sha256)."""
         return {}
 
+    def value_range(self) -> tuple[float, float, str] | None:
+        """The raw values this component can give (low, high, what they are), where known."""
+        return None
+
 
 def _as_list(value: Any) -> list[str] | None:
     if isinstance(value, str):
@@ -93,10 +97,16 @@ class QEDComponent(Component):
     def raw(self, mols, smiles):
         return _drug_likeness(mols)["qed"]
 
+    def value_range(self):
+        return 0.0, 1.0, "QED"
+
 
 class SAComponent(Component):
     def raw(self, mols, smiles):
         return _drug_likeness(mols)["sa_score"]
+
+    def value_range(self):
+        return 1.0, 10.0, "SA score"
 
 
 def _drug_likeness(mols) -> dict[str, np.ndarray]:
@@ -221,6 +231,9 @@ class SimilarityComponent(Component):
                 )
             self.refs.append(self.fp(m))
 
+    def value_range(self):
+        return 0.0, 1.0, "Tanimoto similarity"
+
     def raw(self, mols, smiles):
         from rdkit import DataStructs
 
@@ -261,6 +274,9 @@ class SubstructureComponent(Component):
                     "fix the pattern (check brackets, ring closures and atom symbols; no spaces inside)",
                 )
             self.patterns.append(q)
+
+    def value_range(self):
+        return 0.0, 1.0, "substructure match (0 or 1)"
 
     def raw(self, mols, smiles):
         hits = np.array(
@@ -387,6 +403,36 @@ class ModelComponent(Component):
             )
         self.column = column
         cfg.params["column"] = column
+        self._require_transform(path)
+
+    def _task_type(self) -> str | None:
+        """The task type of the target whose column is scored (None when not found)."""
+        conf = self.predictor.config
+        targets, types = conf.get("targets") or [], conf.get("task_types") or []
+        for target, task in zip(targets, types, strict=False):
+            if self.column in (f"{target}_pred", f"{target}_prob"):
+                return str(task)
+        return None
+
+    def _require_transform(self, path: str) -> None:
+        """A regression prediction (pIC50, logS, …) with transform = "none" was clipped to
+        [0, 1]: every molecule predicted above 1 scored 1 and below 0 scored 0."""
+        if self.cfg.transform.name == "none" and self.column.endswith("_pred"):
+            if self._task_type() == "regression":
+                raise self.err(
+                    "transform",
+                    f"column {self.column!r} of {path} is a regression prediction, not a "
+                    'score in [0, 1]: transform = "none" clips it to 0 or 1',
+                    'add transform = { type = "sigmoid", low = ..., high = ... } (or '
+                    "reverse_sigmoid, double_sigmoid, step, maximise, minimise)",
+                )
+
+    def value_range(self):
+        if self.column.endswith("_prob"):
+            return 0.0, 1.0, f"{self.column} (a classifier's probability)"
+        if self.column.endswith("_pred") and self._task_type() == "binary":
+            return 0.0, 1.0, f"{self.column} (a classifier's 0/1 class)"
+        return None
 
     def _frame(self, smiles: Sequence[str]):
         """Prediction columns of the molecules the run's standardizer accepts (one parse and
@@ -475,6 +521,15 @@ class ADMETComponent(Component):
             "double_sigmoid, step, maximise, minimise)",
         )
 
+    def value_range(self):
+        from helixforge.chem.admet import ENDPOINTS
+
+        endpoint = self.column.removeprefix("admet_")
+        card = next((e for e in ENDPOINTS if e.name == endpoint), None)
+        if card is not None and card.task_type == "binary":
+            return 0.0, 1.0, f"{self.column} (a probability)"
+        return None
+
     def raw(self, mols, smiles):
         return self.panel.predict_smiles(list(smiles))[self.column].to_numpy(float)
 
@@ -492,4 +547,30 @@ COMPONENTS: dict[str, type[Component]] = {
 
 def build_component(cfg: ComponentConfig, design: DesignConfig) -> Component:
     """The component for one `[[component]]` table, its references checked."""
-    return COMPONENTS[cfg.type](cfg, design)
+    comp = COMPONENTS[cfg.type](cfg, design)
+    check_transform_spread(comp)
+    return comp
+
+
+def check_transform_spread(comp: Component) -> None:
+    """Refuse a transform that gives every raw value the component can take the same score
+    (a pIC50 window of 5–8 on a classifier's probability, sigmoid 0.2–0.6 on the SA score):
+    the component then tells no molecules apart, and under the geometric mean a score of
+    ≈0 makes every total ≈0, so the run steers nowhere without saying why."""
+    known = comp.value_range()
+    if known is None:
+        return
+    lo, hi, what = known
+    t = comp.cfg.transform
+    inside = [v for v in t.params.values() if lo <= v <= hi]  # a step edge between grid points
+    scores = t(np.concatenate([np.linspace(lo, hi, 1001), inside]))
+    if scores.max() - scores.min() >= 0.01:
+        return
+    window = ", ".join(f"{k} = {v:g}" for k, v in t.params.items()) or "no parameters"
+    raise comp.err(
+        "transform",
+        f"the {t.name!r} transform ({window}) gives every {what} value from {lo:g} to {hi:g} "
+        f"the same score (≈{scores.mean():.3g}): this component cannot tell molecules apart",
+        f"set the transform's window inside {lo:g}–{hi:g}, or check that the component "
+        "scores the value you meant",
+    )

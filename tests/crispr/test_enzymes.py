@@ -95,6 +95,18 @@ def test_a_custom_enzyme_is_read_in_any_case():
     assert get_enzyme("Custom:ngg:20") == get_enzyme("custom:NGG:20")
 
 
+@pytest.mark.parametrize("given", ["custom:NNGRRT:20", "custom:TTTV:23:5", "custom:ngg:21:3"])
+def test_the_name_a_custom_enzyme_is_shown_under_reads_back_as_that_enzyme(given):
+    """`helix crispr index` prints 'custom_NNGRRT_20nt_3prime sites', and the hint for a missing
+    index says 'helix crispr index GENOME --enzyme custom_NNGRRT_20nt_3prime': that command was
+    refused ('a custom enzyme is written custom:PAM:SPACER_LENGTH')."""
+    enzyme = get_enzyme(given)
+    assert enzyme.name.startswith("custom_")
+    assert get_enzyme(enzyme.name) == enzyme
+    several = Enzyme.custom(("NGG", "NAG"), spacer=20)  # custom_NGG_NAG_20nt_3prime
+    assert get_enzyme(several.name) == several
+
+
 @pytest.mark.parametrize(
     "kwargs, what",
     [

@@ -289,6 +289,9 @@ ENZYMES: dict[str, Enzyme] = {
 }
 
 _CUSTOM_RE = re.compile(r"^custom:([A-Za-z]+):(\d+)(?::(3|5)(?:prime|')?)?$", re.IGNORECASE)
+# the name `Enzyme.custom` gives a custom enzyme (custom_NNGRRT_21nt_3prime): printed in index
+# summaries and in hints ("helix crispr index GENOME --enzyme NAME"), so it must read back
+_CUSTOM_LABEL_RE = re.compile(r"^custom_((?:[A-Za-z]+_)+)(\d+)nt_(3prime|5prime)$", re.IGNORECASE)
 _CUSTOM_HINT = (
     "write custom:PAM:SPACER_LENGTH[:3|5]: the PAM in IUPAC letters, the spacer length in nt "
     "(10–32) and the PAM side, 3 (default, Cas9-like) or 5 (Cas12a-like); e.g. custom:NGG:20, "
@@ -323,13 +326,19 @@ def list_enzymes() -> list[Enzyme]:
 
 
 def get_enzyme(name: str | Enzyme) -> Enzyme:
-    """An Enzyme by name (case-insensitive, aliases allowed) or ``custom:PAM:SPACER[:3|5]``."""
+    """An Enzyme by name (case-insensitive, aliases allowed), ``custom:PAM:SPACER[:3|5]``, or the
+    name a custom enzyme is shown under (``custom_NNGRRT_21nt_3prime``)."""
     if isinstance(name, Enzyme):
         return name
     key = str(name).strip().lower().replace("-", "").replace("_", "")
     for enz in ENZYMES.values():
         if key == enz.name or key in enz.aliases:
             return enz
+    if label := _CUSTOM_LABEL_RE.match(str(name).strip()):  # the name of a custom enzyme
+        pams, spacer, side = label.groups()
+        if 10 <= int(spacer) <= MAX_SPACER:
+            side = "5prime" if side.lower() == "5prime" else "3prime"
+            return Enzyme.custom(tuple(pams.rstrip("_").split("_")), spacer=int(spacer), side=side)
     m = _CUSTOM_RE.match(str(name).strip())
     if m:
         pam, spacer, side = m.groups()

@@ -48,6 +48,23 @@ def test_one_malformed_fastq_record_is_an_errors_row_not_the_end_of_the_job(tmp_
     assert rows == [1, 9, 17] and bad == [5, 13]
 
 
+def test_a_fasta_record_with_no_name_is_an_errors_row_not_the_end_of_the_job(tmp_path):
+    """A '>' line with no name (record 5,000 of a large FASTA) stopped dna train / predict with
+    'empty FASTA header'; it is one bad record, as in motifs scan."""
+    from helixforge.dna.reader import sequence_chunks
+
+    fa = tmp_path / "peaks.fa"
+    fa.write_text(">p1 label=1\nACGTACGT\n>\nTTGACCAT\n>p3 label=0\nGGGGCCCC\n")
+    errors = RowErrors(fa)
+    data = read_sequence_input(fa, errors=errors)  # labels from the headers (dna train)
+    assert data.ids == ["p1", "p3"] and data.rows_in == 3
+    assert [(e.row, e.column) for e in errors] == [(3, "id")]
+    assert "give the record a name after '>'" in errors.items[0].reason
+    chunks = list(sequence_chunks(fa, chunk_size=1))  # the chunked reader of dna predict
+    assert [int(i) for c in chunks for i in c.frame.index] == [1, 5]
+    assert [e.row for c in chunks for e in c.errors] == [3]
+
+
 def test_paths_that_are_none_are_named():
     import pytest
 

@@ -51,28 +51,36 @@ def is_fastq(path: str | os.PathLike) -> bool:
     return strip_compression_suffix(Path(path).name).endswith(FASTQ_SUFFIXES)
 
 
-def read_fasta(path: str | os.PathLike) -> Iterator[SeqRecord]:
+def read_fasta(path: str | os.PathLike, errors=None) -> Iterator[SeqRecord]:
     """Yield FASTA records (plain, gzip or BGZF). Errors name the file and line.
 
     Raises `EmptyInputError` for a file with no records and `InputError` for text before the
-    first header, an empty header, or a damaged compressed stream.
+    first header or a damaged compressed stream. A '>' line with no name is one bad record:
+    with `errors` (a `RowErrors`) it is an errors-table row (its header line) and the reading
+    goes on, as for a malformed FASTQ record; without, an `InputError` naming the line.
     """
     p = as_path(path, "path")
     n = 0
+    before = len(errors) if errors is not None else 0
     for line, header, seq in fasta_records(p):
+        if not header.strip() and errors is not None:
+            errors.add(line, "id", None, _EMPTY_HEADER + ": " + _EMPTY_HEADER_FIX)
+            continue
         yield _record(p, header, line, seq)
         n += 1
-    if n == 0:
+    if n == 0 and (errors is None or len(errors) == before):
         raise EmptyInputError(
             f"{p}: no FASTA records found", hint="the file is empty or has no '>' header lines"
         )
 
 
+_EMPTY_HEADER = "empty FASTA header (a '>' line with no record name)"
+_EMPTY_HEADER_FIX = "give the record a name after '>'"
+
+
 def _record(p: Path, header: str, line: int, seq: str) -> SeqRecord:
-    if not header:
-        raise InputError(
-            f"{p}, line {line}: empty FASTA header", hint="give every record a name after '>'"
-        )
+    if not header.strip():
+        raise InputError(f"{p}, line {line}: {_EMPTY_HEADER}", hint=_EMPTY_HEADER_FIX)
     return SeqRecord(id=header.split()[0], description=header, seq=seq, line=line)
 
 
@@ -162,10 +170,11 @@ def _fastq_problem(
 
 def read_sequences(path: str | os.PathLike, errors=None) -> Iterator[SeqRecord]:
     """FASTA or FASTQ by suffix; a file of another suffix whose first line starts with '@' is
-    read as FASTQ (FASTA otherwise). `errors`: where malformed FASTQ records go (`read_fastq`)."""
+    read as FASTQ (FASTA otherwise). `errors`: where malformed FASTQ records and FASTA records
+    without a name go (`read_fastq`, `read_fasta`)."""
     if is_fastq(path) or starts_like_fastq(path):
         return read_fastq(path, errors)
-    return read_fasta(path)
+    return read_fasta(path, errors)
 
 
 def starts_like_fastq(path: str | os.PathLike) -> bool:

@@ -161,6 +161,24 @@ def test_bed_to_sequences_honours_strand(genome_fa, tmp_path):
     assert both["sequence"].tolist() == ["ACGT", "ACGT", "GGG", "CCC"]
 
 
+@pytest.mark.parametrize(
+    "head",
+    ["track name=peaks\nchrom\tstart\tend\tname\tlabel\n",  # under a track line
+     "browser position chr1:1-9\n#chrom start end name label\n",  # '#', space-separated
+     "chrom\tstart\tend\tname\tlabel\n"],
+)  # fmt: skip
+def test_a_bed_column_header_names_the_label_column_wherever_it_sits(tmp_path, head):
+    """Only a header on line 1 was read as one: under a track line it was an errors row, its
+    label column was named 'score' and dna train said "column 'label' not found"."""
+    bed = tmp_path / "peaks.bed"
+    bed.write_text(head + "chr1\t0\t4\tp1\t1\nchr2\t0\t3\tp2\t0\textra\n")
+    errors = RowErrors(bed)
+    df = read_bed(bed, errors=errors)
+    assert len(errors) == 0
+    assert list(df.columns) == ["chrom", "start", "end", "name", "label", "col6"]
+    assert df["label"].tolist() == ["1", "0"] and df["col6"].tolist()[1] == "extra"
+
+
 def test_bed_table_strand_dot_or_missing_is_unstranded(genome_fa, tmp_path):
     """A DataFrame not from read_bed with strand '.' was refused by a message saying '.' is
     allowed ("strand '.' must be '+', '-' or '.'")."""

@@ -50,13 +50,17 @@ def read_bed(path: str | os.PathLike, errors: RowErrors | None = None) -> pd.Dat
             if not line.strip() or line.startswith(("track", "browser")):
                 continue
             if line.startswith("#"):
-                cols = line.lstrip("#").strip().split("\t")
+                text = line.lstrip("#").strip()
+                cols = text.split("\t") if "\t" in text else text.split()  # as the intervals
                 if cols and cols[0].lower() == "chrom":
                     header = cols
                 continue
             fields = line.split("\t") if "\t" in line else line.split()
-            if header is None and lineno == 1 and fields[0].lower() == "chrom":
-                header = fields
+            # a column header line: before the first interval (after track / browser lines
+            # too; only line 1 was read as one, so the header under a track line was an
+            # errors row and its label column was lost), or a repeat of it (files joined)
+            if fields[0].strip().lower() == "chrom" and (not rows or fields == header):
+                header = header or fields
                 continue
             problem = None
             if len(fields) < 3:
@@ -83,11 +87,10 @@ def read_bed(path: str | os.PathLike, errors: RowErrors | None = None) -> pd.Dat
     if not rows:
         raise EmptyInputError(f"{p}: no BED intervals found")
     width = max(len(r) for r in rows)
-    names = (
-        list(header)
-        if header and len(header) >= width
-        else BED_COLUMNS + [f"col{i + 1}" for i in range(6, width)]
-    )
+    # a header names its columns; lines with more fields than it (a ragged file) get colN
+    # names for the rest (the whole header was dropped, and with it the label column)
+    names = list(header) if header else BED_COLUMNS[: min(width, 6)]
+    names += [f"col{i + 1}" for i in range(len(names), width)]
     names = [("chrom" if i == 0 else n) for i, n in enumerate(names[:width])]
     df = pd.DataFrame([r + [None] * (width - len(r)) for r in rows], columns=names[:width])
     df.index = pd.Index(lines, name="line")

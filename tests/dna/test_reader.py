@@ -65,6 +65,21 @@ def test_a_fasta_record_with_no_name_is_an_errors_row_not_the_end_of_the_job(tmp
     assert [e.row for c in chunks for e in c.errors] == [3]
 
 
+def test_a_rejected_sequence_says_in_the_errors_table_what_to_do(tmp_path):
+    """The reasons said what was wrong ('IUPAC ambiguity code ...') but dropped the fix (pass
+    --iupac n; cut the sequence into the model's windows)."""
+    path = tmp_path / "new.csv"
+    path.write_text("sequence\nACGTACGT\nACGRACGT\n" + "ACGT" * 5 + "\nAC\n")
+    errors = RowErrors(path)
+    data = read_sequence_input(path, label_col=None, errors=errors, max_len=16, min_len=3)
+    assert data.sequences == ["ACGTACGT"]
+    reasons = {e.row: e.reason for e in errors}
+    assert "IUPAC ambiguity code 'R' at position 4; pass --iupac n" in reasons[3]
+    assert reasons[4].endswith("the model takes at most 16 bases: cut the sequence into "
+                               "windows of 16 bases or fewer, or train on sequences as long")  # fmt: skip
+    assert reasons[5].endswith("; give at least 3 bases (one token of the model)")
+
+
 def test_paths_that_are_none_are_named():
     import pytest
 

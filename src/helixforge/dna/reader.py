@@ -170,7 +170,18 @@ def model_sequence(
     try:
         cleaned = clean_sequence(seq, where=where, iupac=iupac, max_len=max_len, min_len=min_len)
     except InputError as exc:
-        return "", exc.message.split(": ", 1)[-1]
+        # the reason goes to an errors table with what to do (the hint was dropped: a row
+        # with an R said 'IUPAC ambiguity code' and nothing of --iupac n)
+        reason = exc.message.split(": ", 1)[-1]
+        fix = exc.hint
+        if max_len is not None and "longer than the maximum" in reason:
+            fix = (
+                f"the model takes at most {max_len} bases: cut the sequence into windows of "
+                f"{max_len} bases or fewer, or train on sequences as long"
+            )
+        elif "shorter than the minimum" in reason:
+            fix = f"give at least {min_len} bases (one token of the model)"
+        return "", f"{reason}; {fix}" if fix else reason
     if not _BASES.intersection(cleaned):  # all N: the model's output for an empty input
         return "", "no A, C, G or T base (all N or ambiguity codes): nothing for the model to read"
     return cleaned, None

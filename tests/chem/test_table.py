@@ -119,3 +119,61 @@ def test_a_racemate_of_a_molecule_with_several_centres_keeps_its_labels_apart_fr
         {"C[C@@H](O)[C@H](N)C(=O)O": 1.0, "C[C@H](O)[C@@H](N)C(=O)O": 5.0, "CC(O)C(N)C(=O)O": 3.1}
     )
     assert data.frame["n_merged"].tolist() == [1, 1, 2]
+
+
+def _bounded(logp: np.ndarray) -> list[str]:
+    """A ChEMBL-like IC50 column: most compounds only '>10000' (inactive), a third measured."""
+    return [f"{1000 * v + 5000:.1f}" if i % 3 == 0 else ">10000" for i, v in enumerate(logp)]
+
+
+def test_a_column_of_mostly_censored_values_is_numeric_and_each_bound_a_row_error(make_table):
+    """Two thirds '>10000' read the column as 40-odd text 'classes' and refused the run;
+    it is a numeric column whose bounds are row errors that say what they are."""
+    df = make_table().head(90)
+    df["ic50"] = _bounded(df["logp_like"].to_numpy())
+    data = load_property_table(df, "smiles", ["ic50"], tolerance=float("inf"))
+    assert data.task_types == ["regression"] and len(data) == 30
+    reasons = {e.reason.split(";")[0] for e in data.errors}
+    assert reasons == {
+        "label is a censored value (only a bound such as '>10000', not a measurement)"
+    }
+    assert len(data.errors) == 60
+
+
+def test_a_declared_regression_target_reads_bounds_as_row_errors(make_table):
+    """`--task regression` (and `chem evaluate` of a regression model) on a column with a few
+    distinct bounds and numbers: 'has text labels; use --task auto' before."""
+    df = make_table().head(30)
+    df["ic50"] = ["<1"] * 10 + [">100"] * 10 + [f"{5 + i / 10}" for i in range(10)]
+    data = load_property_table(df, "smiles", ["ic50"], task="regression")
+    assert data.task_types == ["regression"] and len(data) == 10
+    assert all("censored" in e.reason for e in data.errors)
+
+
+def test_a_two_class_column_written_as_bounds_keeps_its_classes(make_table):
+    df = make_table().head(60)
+    df["potent"] = np.where(df["has_n"].to_numpy() == 1, "<10", ">=10")
+    data = load_property_table(df, "smiles", ["potent"], tolerance=float("inf"))
+    assert data.task_types == ["binary"] and sorted(data.classes["potent"]) == ["<10", ">=10"]
+
+
+def test_a_column_of_numbers_with_units_names_the_unit():
+    """'12 %' from an Excel percentage column: 'text labels with 80 classes' before."""
+    from helixforge.core.errors import NoUsableRowsError
+
+    df = pd.DataFrame({"smiles": ["C" * (i + 1) for i in range(30)]})
+    df["inhib"] = [f"{i}%" for i in range(30)]
+    with pytest.raises(NoUsableRowsError, match=r"label has a unit \('%'\)"):
+        load_property_table(df, "smiles", ["inhib"])
+
+
+def test_duplicates_whose_labels_disagree_are_named_in_the_run_notes(make_table):
+    """The note said only 'merged'; averaging a 3-log spread went unseen unless one opened
+    conflicts.csv."""
+    df = make_table().head(20)
+    twice = pd.concat([df, df.assign(logp_like=df["logp_like"] + 3)], ignore_index=True)
+    data = load_property_table(twice, "smiles", ["logp_like"])
+    assert len(data) == 20 and len(data.tables["conflicts.csv"]) == 20
+    assert "20 of them had labels that disagree (listed in conflicts.csv" in data.notes[0]
+    agreeing = load_property_table(pd.concat([df, df], ignore_index=True), "smiles", ["logp_like"])
+    assert "disagree" not in agreeing.notes[0]

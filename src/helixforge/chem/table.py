@@ -32,6 +32,7 @@ from helixforge.core.supervised import (
     encode_labels,
     resolve_tasks,
 )
+from helixforge.core.supervised.tasks import task_list
 
 CONFLICTS_FILE = "conflicts.csv"
 
@@ -297,7 +298,10 @@ def load_property_table(
     source = source or (str(data) if not isinstance(data, pd.DataFrame) else "<table>")
     df, errors = read_labelled(data, needed, source)
     df = _keep_input_columns_apart(df, needed, targets)
-    df = clean_labels(df, targets, errors, source=source)  # |label| > 1e100 included
+    declared = task_list(task, len(targets))
+    numeric = [t for t, kind in zip(targets, declared) if kind == "regression"]
+    # |label| > 1e100 included; a declared regression target's '>10000' is a row error
+    df = clean_labels(df, targets, errors, source=source, numeric=numeric)
     if known_classes:
         df = _drop_unknown_classes(df, known_classes, errors)
     label_notes = list(df.attrs.get("label_notes", []))
@@ -324,8 +328,16 @@ def load_property_table(
         n_dup = int(enc.duplicated(CANONICAL_COL, keep=False).sum())
         kept = " (first row's split kept)" if split_col else ""
         n_into = int(merged["n_merged"].gt(1).sum())
+        clash = ""
+        if len(conflicts) and np.isfinite(tolerance):  # evaluate merges with no tolerance
+            n_clash = conflicts[CANONICAL_COL].nunique()
+            clash = (
+                f"; {n_clash} of them had labels that disagree (listed in {CONFLICTS_FILE}: "
+                f"values spread over {tolerance:g} were averaged, classes take the majority)"
+            )
         notes.append(
-            f"{n_dup} rows were duplicates after standardisation and were merged into {n_into}{kept}"
+            f"{n_dup} rows were duplicates after standardisation and were merged into "
+            f"{n_into}{kept}{clash}"
         )
     y = np.array(merged[targets].to_numpy(dtype=float), dtype=float)
     for t, cls in classes.items():

@@ -28,6 +28,25 @@ def _numeric_share(raw: pd.Series, column: str, source: str | None, delimiter: s
     return float(pd.to_numeric(s, errors="coerce").notna().mean())
 
 
+def _mostly_bounds_or_units(raw: pd.Series, share: float, declared: bool) -> bool:
+    """Whether a column that is not mostly plain numbers is mostly numbers written with a
+    bound or a unit ('>10000', '<0.1', '5 uM', '12%': ChEMBL relations, Excel percentages),
+    in more distinct values than a class column may have (any number of them when the column
+    is `declared` a regression target). Such a column is numeric (each bound / unit value a row
+    error naming it), not 80 text 'classes' that cannot be modelled; a real two-class column
+    such as '<10' / '>=10' keeps its classes."""
+    from helixforge.core.supervised.tasks import MAX_CLASSES
+
+    s = raw.dropna().astype(str).str.strip()
+    s = s[~s.isin(NA_SPELLINGS)]
+    if not len(s) or (not declared and s.nunique() <= MAX_CLASSES):
+        return False
+    n = len(s)
+    s = s[pd.to_numeric(s, errors="coerce").isna()]  # '1e5' is a number, not 1 'e5'
+    qualified = s.map(lambda v: bool(_CENSORED.match(v) or _WITH_UNIT.fullmatch(v))).sum()
+    return share + qualified / n >= 0.5
+
+
 _CENSORED = re.compile(r"\s*(?:[<>]=?|[≤≥~])\s*[-+\u2212]?(?:\d|\.\d)")
 
 
@@ -95,13 +114,16 @@ def clean_labels(
     errors: RowErrors,
     *,
     source: str | None = None,
+    numeric: Sequence[str] = (),
 ) -> pd.DataFrame:
     """Check the label columns of `frame` (index = file line) and return the usable rows.
 
     A column whose labels are mostly numbers is numeric: text and non-finite values (inf, nan
     spelled out counts as missing) become row errors and missing labels; other columns keep
-    their text labels (classes). Rows without a usable label in any target are recorded and
-    dropped. Numeric columns come back as float."""
+    their text labels (classes). So is a column of mostly bounds and units ('>10000', '5 uM')
+    with too many values to be classes, or of any number of values when it is one of `numeric`
+    (targets declared regression): its censored / unit values are row errors that say so. Rows without a usable label in any
+    target are recorded and dropped. Numeric columns come back as float."""
     from helixforge.core.tables import to_numeric_column
 
     targets = list(targets)
@@ -116,7 +138,8 @@ def clean_labels(
     usable = np.zeros(len(df), dtype=bool)
     bad_values: list[tuple[int, str, object]] = []  # (row, column, raw value)
     for t in targets:
-        if _numeric_share(df[t], t, source, df.attrs.get("delimiter")) >= 0.5:
+        share = _numeric_share(df[t], t, source, df.attrs.get("delimiter"))
+        if share >= 0.5 or _mostly_bounds_or_units(df[t], share, declared=t in numeric):
             values, bad = to_numeric_column(df, t, source=source)
             huge = (values.abs() > MAX_LABEL_MAGNITUDE).to_numpy() & ~bad.to_numpy()
             values = values.mask(huge)
@@ -149,6 +172,6 @@ def clean_labels(
     if df.empty:
         raise NoUsableRowsError(
             f"{source or 'the table'}: no row has a usable label",
-            hint=f"check the label column(s) {targets}",
+            hint=f"check the label column(s) {targets}; the first problems:\n{errors.summary()}",
         )
     return df

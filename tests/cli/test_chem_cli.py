@@ -172,3 +172,25 @@ def test_a_blend_with_an_empty_weight_is_refused_before_any_work(tmp_path):
     text = " ".join(res.output.split())
     assert "the weight after '@' is empty" in text and "blend:MODEL_A+MODEL_B@WEIGHT_OF_A" in text
     assert not out.exists()
+
+
+def test_train_and_evaluate_say_how_many_rows_went_to_the_errors_table(tmp_path):
+    """predict and standardize said 'N rows rejected → …'; train and evaluate (with --quiet,
+    the way scripts run them) said nothing, so a run on half the table looked like a full one."""
+    data = _table(tmp_path)
+    df = pd.read_csv(data)
+    df.loc[[3, 7], "smi"] = "not-a-smiles(("
+    df["logp"] = df["logp"].astype(object)
+    df.loc[11, "logp"] = ">5"
+    df.to_csv(data, index=False)
+    run = tmp_path / "run"
+    res = runner.invoke(
+        app,
+        ["chem", "train", str(data), "--smiles-col", "smi", "--target", "logp", "-o", str(run)]
+        + FAST,
+    )
+    assert res.exit_code == 0, res.output
+    assert f"3 rows rejected → {run}/errors.csv" in res.output
+    res = runner.invoke(app, ["chem", "evaluate", str(run), str(data), "-o", str(tmp_path / "e")])
+    assert res.exit_code == 0, res.output
+    assert "3 rows not scored (rejected, or a label not used)" in res.output

@@ -207,6 +207,8 @@ def train_cmd(
                     table.add_row(part, t, k, _fmt(m[k]))
     out.print(table)
     _print_notes(run.metrics.get("notes", []))
+    if run.config.get("n_rejected_rows"):  # as predict and standardize say it, -q or not
+        say(f"{run.config['n_rejected_rows']} rows rejected → {run.run_dir}/errors.csv", "yellow")
     say(f"run: {run.run_dir}", stderr=False)
     if run.report:
         say(f"report: {run.report}", stderr=False)
@@ -316,6 +318,12 @@ def evaluate_cmd(
             table.add_row(t, k, _fmt(v))
     out.print(table)
     _print_notes(res["notes"])
+    if res["n_rejected_rows"]:
+        say(
+            f"{res['n_rejected_rows']} rows not scored (rejected, or a label not used) → "
+            f"{res['out']}/errors.csv",
+            "yellow",
+        )
     say(f"report: {res['report']}", stderr=False)
 
 

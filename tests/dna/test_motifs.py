@@ -212,6 +212,16 @@ def test_bundled_jaspar_by_id_and_unknown_id():
         load_jaspar(ids=["MA0139.2"], release=1999)
 
 
+def test_bundled_jaspar_takes_a_tf_name_in_ids_as_a_motif_file_does():
+    """'--ids CTCF' chose CTCF's matrices from a --motifs file but was 'unknown JASPAR matrix
+    id' for the bundled JASPAR; an id named twice was scanned twice."""
+    by_name = load_jaspar(ids=["ctcf", "MA0139.2"])
+    assert [m.id for m in by_name] == ["MA0139.2", "MA0531.2", "MA1929.2", "MA1930.2"]
+    assert {m.name for m in by_name} == {"CTCF"}
+    with pytest.raises(InputError, match=r"unknown JASPAR matrix id\(s\) in JASPAR2024: NOTATF\n"):
+        load_jaspar(ids=["CTCF", "NOTATF"])
+
+
 def test_enrich_ranks_the_planted_motif_first():
     fg = [random_dna(40, i)[:15] + "AGATAAGA" + random_dna(40, 100 + i)[:17] for i in range(30)]
     bg = [random_dna(40, 200 + i) for i in range(30)]

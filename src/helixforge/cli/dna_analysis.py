@@ -42,7 +42,9 @@ JASPAR = typer.Option(
     help="Use the JASPAR release bundled with pyjaspar (the default without --motifs).",
 )
 IDS = typer.Option(
-    None, "--ids", help="Matrix ids, e.g. MA0139.2 (repeat the option or separate with commas)."
+    None,
+    "--ids",
+    help="Matrix ids (MA0139.2) or TF names (CTCF); repeat the option or separate with commas.",
 )
 COLLECTION = typer.Option(
     "CORE", "--collection", callback=not_blank("CORE"), help="JASPAR collection."

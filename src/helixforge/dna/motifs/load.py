@@ -39,8 +39,9 @@ def load_jaspar(
 ) -> list[Motif]:
     """JASPAR motifs from the SQLite releases bundled with pyjaspar (no network).
 
-    `ids` (e.g. "MA0139.2", or "MA0139" for the latest version) takes precedence over the filters.
-    Unknown ids raise `InputError` naming them.
+    `ids` (e.g. "MA0139.2", or "MA0139" for the latest version, or a TF name such as "CTCF"
+    for its matrices in `collection`, as a motif file is filtered) takes precedence over the
+    other filters; an id named twice is loaded once. Unknown ids raise `InputError` naming them.
     """
     import warnings
 
@@ -64,14 +65,17 @@ def load_jaspar(
             out, missing = [], []
             for mid in ids:
                 m = db.fetch_motif_by_id(str(mid).strip())
-                (out.append(motif_from_biopython(m, rel)) if m is not None else missing.append(mid))
+                found = [m] if m is not None else _by_tf_name(db, mid, collection)
+                (out.extend(motif_from_biopython(f, rel) for f in found) if found
+                 else missing.append(mid))  # fmt: skip
             if missing:
                 raise InputError(
                     f"unknown JASPAR matrix id(s) in {rel}: {', '.join(map(str, missing))}",
-                    hint="ids look like MA0139.2 (or MA0139 for the latest version); "
-                    "browse https://jaspar.elixir.no or pick another --release",
+                    hint="ids look like MA0139.2 (or MA0139 for the latest version), or are TF "
+                    "names (CTCF); browse https://jaspar.elixir.no or pick another --release",
                 )
-            return out
+            seen: set[str] = set()  # 'CTCF,MA0139.2' names one matrix twice: scanned once
+            return [m for m in out if not (m.id in seen or seen.add(m.id))]
         taxa = (
             [tax_group] if isinstance(tax_group, str) else (list(tax_group) if tax_group else None)
         )
@@ -83,6 +87,17 @@ def load_jaspar(
             hint="tax groups are e.g. vertebrates, insects, plants, fungi, nematodes, urochordates",
         )
     return motifs
+
+
+def _by_tf_name(db, name: object, collection: str | None) -> list:
+    """The matrices (latest versions) of the TF `name` in `collection`, in id order; none for
+    a text shaped like a matrix id. '--ids CTCF' chose CTCF's motifs from a --motifs file but
+    was 'unknown JASPAR matrix id' for the bundled JASPAR."""
+    text = str(name).strip()
+    if not text or re.fullmatch(r"[A-Za-z]{2}\d{4}(\.\d+)?", text):
+        return []
+    found = db.fetch_motifs(collection=collection, tf_name=text)
+    return sorted(found, key=lambda m: m.matrix_id)
 
 
 def read_motifs(

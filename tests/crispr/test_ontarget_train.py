@@ -157,3 +157,37 @@ def test_a_run_writes_conflicts_csv_and_one_prediction_per_merged_context(tmp_pa
     assert pd.read_csv(tmp_path / "run" / "conflicts.csv")["rows"].tolist() == ["2;62"]
     notes = __import__("json").loads((tmp_path / "run" / "metrics.json").read_text())["notes"]
     assert any("2 rows repeat a context and were merged into 1" in n for n in notes)
+
+
+def test_a_small_screen_trains_a_gbm_that_ranks_and_the_run_says_the_leaf_was_lowered(tmp_path):
+    """A 60-row screen (47 training rows) and LightGBM's 30-row leaves: no split, every guide
+    scored 100, and the run reported success ('held-out Spearman nan')."""
+    import json
+
+    import pandas as pd
+
+    from helixforge.crispr.ontarget_train import train_ontarget
+
+    path = _screen(tmp_path, lfc=[float(i % 20) for i in range(60)])
+    train_ontarget(path, "context", "lfc", out=tmp_path / "run", report=False, n_jobs=1)
+    pred = pd.read_csv(tmp_path / "run" / "predictions.csv")["lfc_pred"]
+    assert pred.nunique() > 1  # the guides are ranked, not all given one score
+    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    assert any(
+        "min_child_samples lowered from 30 to 11 for 47 training rows" in n
+        for n in metrics["notes"]
+    )
+
+
+def test_a_leaf_too_large_for_the_screen_is_refused_saying_what_to_change(tmp_path):
+    """Asked for explicitly, the 30-row leaf is kept, and a model that learned nothing is an
+    error naming the leaf and the fix, not a run directory of constant scores."""
+    from helixforge.crispr.ontarget_train import train_ontarget
+
+    path = _screen(tmp_path, lfc=[float(i % 20) for i in range(60)])
+    with pytest.raises(ConfigError, match="learned nothing") as exc:
+        train_ontarget(path, "context", "lfc", params={"min_child_samples": 30},
+                       out=tmp_path / "run", report=False, n_jobs=1)  # fmt: skip
+    assert "min_child_samples=30" in exc.value.message
+    assert "--param min_child_samples=5" in exc.value.hint
+    assert not (tmp_path / "run").exists()

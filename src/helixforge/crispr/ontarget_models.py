@@ -151,6 +151,7 @@ class OnTargetModel(_ContextScorer):
         else:
             self._fit_cnn(codes, target, train_idx, valid_idx)
         raw = self.predict_raw_codes(codes[train_idx])
+        self._check_learned(raw, len(train_idx))
         self.calibration = np.quantile(raw, np.linspace(0, 1, 201)).tolist()
         self.info.update({"n_train": int(len(train_idx)), "n_valid": int(len(valid_idx))})
         if len(valid_idx) > 1:
@@ -160,6 +161,32 @@ class OnTargetModel(_ContextScorer):
                 target[valid_idx], self.predict_raw_codes(codes[valid_idx])
             )
         return self
+
+    def _check_learned(self, raw: np.ndarray, n_train: int) -> None:
+        """A `ConfigError` when the fitted model gives every training guide the same output: a
+        gbm on fewer rows than two leaves of `min_child_samples` makes no split, and its
+        "scores" (100 for every guide) ranked nothing while the run reported success."""
+        if len(raw) < 2 or np.ptp(raw) > 0:
+            return
+        if self.kind == "gbm":
+            leaf = int(self.params.get("min_child_samples", GBM_DEFAULTS["min_child_samples"]))
+            why = (
+                f"LightGBM splits a node only with min_child_samples={leaf} rows on each side, "
+                f"and {n_train} rows were fitted"
+            )
+            hint = (
+                f"train on more rows (the default parameters need well over {2 * leaf} training "
+                "rows), or for a small screen pass a smaller leaf, e.g. --param "
+                "min_child_samples=5"
+            )
+        else:
+            why = f"{n_train} rows were fitted"
+            hint = "train on more rows, or with more epochs (--param epochs=N)"
+        raise ConfigError(
+            f"the {self.kind} on-target model learned nothing: it predicts the same activity for "
+            f"every training guide ({why})",
+            hint=hint,
+        )
 
     @staticmethod
     def _encode_targets(

@@ -390,6 +390,9 @@ def train_ontarget(
             f"{data}: {n_fit} training and {len(sp.test)} held-out rows after the split",
             hint="add rows or change --test-fraction",
         )
+    if kind == "gbm" and "min_child_samples" not in params:
+        params, note = small_screen_leaf(params, len(sp.train))
+        ld.notes.extend([note] if note else [])
     target = "rank" if target_transform == "rank" else "raw"
     shutil.rmtree(staging_path(out), ignore_errors=True)  # left by a killed run: start clean
     run = train_supervised(
@@ -424,6 +427,24 @@ def train_ontarget(
         quiet=quiet,
     )
     return _summary(run, ld, sp, target_col, rows_in, seed)
+
+
+def small_screen_leaf(params: dict[str, Any], n_train: int) -> tuple[dict[str, Any], str | None]:
+    """`params` with LightGBM's leaf size (min_child_samples, default 30) lowered to a quarter
+    of the `n_train` training rows (at least 5) when the default leaves no split possible
+    (fewer than 4 × 30 rows: a tree needs two leaves' worth of its bagged rows), and the note
+    that says so; unchanged (note None) for larger screens. A 60-row screen trained a model with
+    no split: one score (100) for every guide, reported as a success."""
+    default = GBM_DEFAULTS["min_child_samples"]
+    leaf = max(5, n_train // 4)
+    if leaf >= default:
+        return params, None
+    note = (
+        f"min_child_samples lowered from {default} to {leaf} for {n_train} training rows: "
+        f"LightGBM's leaves of {default} rows leave no split in a screen this small; set "
+        "--param min_child_samples=N to choose"
+    )
+    return {**params, "min_child_samples": leaf}, note
 
 
 def _sha(path) -> str | None:

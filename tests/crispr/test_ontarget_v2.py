@@ -141,6 +141,18 @@ def test_variant_heads_are_shipped_as_default_only_and_other_enzymes_are_refused
         load_ontarget_model("default", enzyme="sacas9")
 
 
+def test_an_enzyme_without_a_model_is_not_sent_to_train_one_it_could_not_use(tmp_path):
+    """The hint said "or train one with `helix crispr train-ontarget`": that verb trains SpCas9
+    30-mer (NGG) models, and a run directory is refused for SaCas9 / Cas12a all the same."""
+    from helixforge.crispr.ontarget import load_ontarget_model
+
+    for enzyme in ("sacas9", "ascas12a"):
+        with pytest.raises(ConfigError) as exc:
+            load_ontarget_model(str(tmp_path), enzyme=enzyme)
+        assert "--ontarget-model none" in exc.value.hint
+        assert "train one" not in exc.value.hint and "SpCas9" in exc.value.hint
+
+
 def test_the_default_is_the_accurate_ensemble_and_gbm_the_fast_single_model():
     from helixforge.crispr.ontarget import load_ontarget_model, score_ontarget
     from helixforge.crispr.ontarget_features import SHIPPED_MODELS

@@ -64,7 +64,8 @@ def _check_enzyme(enzyme: str) -> str:
         raise ConfigError(
             f"no on-target efficiency model for enzyme {enzyme!r}",
             hint=f"on-target models exist for: {', '.join(ENZYMES)}; rank other enzymes' guides by "
-            "off-target specificity, or train one with `helix crispr train-ontarget`",
+            "off-target specificity (helix crispr design --ontarget-model none). `helix crispr "
+            "train-ontarget` trains SpCas9 models (NGG 30-mer contexts) only",
         )
     return key
 

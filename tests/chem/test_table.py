@@ -177,3 +177,14 @@ def test_duplicates_whose_labels_disagree_are_named_in_the_run_notes(make_table)
     assert "20 of them had labels that disagree (listed in conflicts.csv" in data.notes[0]
     agreeing = load_property_table(pd.concat([df, df], ignore_index=True), "smiles", ["logp_like"])
     assert "disagree" not in agreeing.notes[0]
+
+
+def test_a_binary_column_with_a_stray_value_says_it_became_regression(make_table):
+    """0/1 labels and one '2' (a typo): too rare to be a class, so the run trained a
+    regression model, with no word of why."""
+    df = make_table().head(60)
+    df["active"] = df["has_n"].astype(int)
+    df.loc[df.index[3], "active"] = 2
+    data = load_property_table(df, "smiles", ["active"], tolerance=float("inf"))
+    assert data.task_types == ["regression"]
+    assert any("2 (1 row) has fewer than 5 rows" in n for n in data.notes)

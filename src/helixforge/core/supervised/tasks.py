@@ -69,6 +69,25 @@ def detect_task(values: Any, max_classes: int = MAX_CLASSES) -> str:
     return "regression"
 
 
+def _rare_whole_number_classes(values: Any, name: str) -> str | None:
+    """The note for a column of 3..MAX_CLASSES whole numbers that `detect_task` read as
+    regression because a value has fewer than MIN_CLASS_ROWS rows: a 0/1 assay with one stray
+    '2' silently became a regression model."""
+    s = _present(values)
+    if not len(s) or not pd.api.types.is_float_dtype(s):
+        return None
+    counts = s.value_counts()
+    if not 3 <= len(counts) <= MAX_CLASSES or not np.all(s.to_numpy() == np.round(s.to_numpy())):
+        return None
+    rare = counts[counts < MIN_CLASS_ROWS]
+    shown = ", ".join(f"{v:g} ({c} row{'s' * (c > 1)})" for v, c in list(rare.items())[:5])
+    return (
+        f"{name}: its {len(counts)} distinct whole-number values are read as a regression "
+        f"target, not classes, because {shown} {'has' if len(rare) == 1 else 'have'} fewer "
+        f"than {MIN_CLASS_ROWS} rows; if they are classes, correct or drop those labels"
+    )
+
+
 def task_list(task: str | Sequence[str], n: int) -> list[str]:
     if isinstance(task, str):
         parts = [t.strip() for t in task.split(",")] if "," in task else [task] * n
@@ -104,6 +123,10 @@ def resolve_tasks(
                 t = detect_task(col)
             except ConfigError as exc:  # name the file and the column
                 raise ConfigError(f"{what}: {exc.message}", hint=exc.hint) from None
+            if t == "regression":
+                note = _rare_whole_number_classes(col, name)
+                if note:
+                    notes.append(note)
             if t == "multiclass" and len(targets) == 1 and is_numeric_labels(col):
                 k = _present(col).nunique()
                 notes.append(

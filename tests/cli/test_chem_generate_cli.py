@@ -26,3 +26,16 @@ def test_an_fcd_from_a_tiny_reference_is_flagged_even_with_quiet(tmp_path):
     assert "(6 molecules) — caution: FCD is unreliable here: the reference has 6 molecules" in (
         " ".join(res.output.split())
     )
+
+
+@pytest.mark.parametrize("out", [".", ".."])
+def test_an_output_that_is_the_current_or_parent_directory_is_refused(tmp_path, monkeypatch, out):
+    """-o . was a ValueError traceback from pathlib ('PosixPath('.') has an empty name') while
+    the errors table's name was derived from it."""
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    res = CliRunner().invoke(app, ["chem", "generate", "--n", "2", "-q", "-o", out])
+    assert res.exit_code == 2, res.output
+    assert f"--out {out} is a directory, but a file is written there" in res.output
+    assert list(work.iterdir()) == []

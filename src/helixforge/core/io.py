@@ -463,6 +463,11 @@ def check_output(
             f"{option} {path} ends with '/', which names a directory, but a file is written there",
             hint=f"drop the trailing '/', for example {option} {str(path).rstrip('/' + os.sep)}",
         )
+    if kind in ("file", "table") and p.is_dir():  # '-o .' has no name to derive side files from
+        raise ConfigError(
+            f"{option} {p} is a directory, but a file is written there",
+            hint="give a file path, for example results/out.csv",
+        )
     if kind == "table":  # a file holding a table: refuse .xlsx / .json / .sdf … names
         from helixforge.core.tables import require_table_name
 

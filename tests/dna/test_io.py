@@ -212,6 +212,19 @@ def test_bed_outside_contig_goes_to_errors(genome_fa, tmp_path):
         bed_to_sequences(bed, Genome(genome_fa))
 
 
+def test_a_gff_without_the_asked_feature_type_names_the_types_it_has(tmp_path):
+    """'no features of type CDS found' left the user guessing (an exon-only GTF, a 'cds')."""
+    gtf = tmp_path / "exons.gtf"
+    gtf.write_text(
+        'I\tsgd\tgene\t1\t90\t.\t+\t.\tgene_id "g1";\n'
+        'I\tsgd\texon\t1\t90\t.\t+\t.\tgene_id "g1";\n'
+        'I\tsgd\texon\t200\t290\t.\t+\t.\tgene_id "g2";\n'
+    )
+    with pytest.raises(EmptyInputError, match=r"its features are exon \(2\), gene \(1\)") as e:
+        read_gff(gtf, types={"CDS"})
+    assert "learns from CDS lines" in e.value.hint
+
+
 def test_bad_bed_coordinates(tmp_path):
     bed = tmp_path / "bad.bed"
     bed.write_text("chr1\tten\t20\n")

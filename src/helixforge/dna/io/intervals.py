@@ -239,6 +239,7 @@ def read_gff(
     p = as_path(path, "path")
     keep = set(types) if types else None
     rows = []
+    other_types: dict[str, int] = {}  # the types a file without the asked ones holds
     with open_text(p) as fh:
         for lineno, raw in enumerate(fh, start=1):
             if raw.startswith("##FASTA"):
@@ -253,6 +254,7 @@ def read_gff(
                            f"columns, found {len(f)}", errors)  # fmt: skip
                 continue
             if keep is not None and f[2] not in keep:
+                other_types[f[2]] = other_types.get(f[2], 0) + 1
                 continue
             try:
                 start, end = int(f[3]) - 1, int(f[4])
@@ -292,9 +294,17 @@ def read_gff(
                 f"{p}: no usable GFF/GTF features{what} ({len(errors)} line(s) rejected)",
                 hint=errors.summary(3),
             )
+        held = ", ".join(f"{t} ({n:,})" for t, n in sorted(other_types.items())[:12])
         raise EmptyInputError(
-            f"{p}: no GFF/GTF features{what} found",
-            hint="check the file and the feature types asked for",
+            f"{p}: no GFF/GTF features{what} found"
+            + (f"; its features are {held}" if held else ""),
+            hint="check the file and the feature types asked for"
+            + (
+                " (gene annotation learns from CDS lines: use an annotation with CDS, e.g. "
+                "the GFF3 / GTF of the genome's assembly release)"
+                if keep == {"CDS"}
+                else ""
+            ),
         )
     return pd.DataFrame(rows, columns=cols)
 

@@ -85,3 +85,32 @@ def test_no_sequence_column_keeps_the_plain_column_error(tmp_path):
     with pytest.raises(InputError) as e:
         score_ontarget_table(tmp_path / "t.csv", "context", tmp_path / "o.csv")
     assert "holds" not in (e.value.hint or "")
+
+
+def test_a_list_of_spacers_without_a_header_is_searched_line_by_line(tmp_path):
+    """One spacer per line, as Cas-OFFinder and most guide lists keep them: the first spacer was
+    taken for the header ("column 'spacer' not found"), and the hint to pass it as --input-col
+    lost that guide."""
+    seq = "".join(np.random.default_rng(2).choice(list("ACGT"), 4000))
+    (tmp_path / "g.fa").write_text(f">chr1\n{seq}\n")
+    lines = [seq[100:120], "", seq[300:320], "ACGT"]  # a blank line, a bad spacer
+    (tmp_path / "guides.txt").write_text("\r\n".join(lines) + "\r\n")
+    res = offtargets_table(tmp_path / "guides.txt", tmp_path / "g.fa", tmp_path / "o.tsv")
+    summary = pd.read_csv(tmp_path / "o.summary.tsv", sep="\t")
+    assert summary["spacer"].tolist() == [seq[100:120], seq[300:320]]
+    errors = pd.read_csv(tmp_path / "o.errors.csv")
+    assert errors[["row", "value"]].values.tolist() == [[4, "ACGT"]]  # its file line
+    assert res["rows_in"] == 3
+    (tmp_path / "one.txt").write_text(seq[100:120] + "\n")  # one guide: no "no data rows"
+    assert read_guide_table(tmp_path / "one.txt", ["spacer"])["spacer"].tolist() == [seq[100:120]]
+
+
+def test_a_list_of_contexts_without_a_header_is_scored_and_unnamed_fields_are_refused(tmp_path):
+    ctx = "TTCTGCCTTGTTTCTTTCCTCTCTGGGTCG"
+    (tmp_path / "c.txt").write_text(f"{ctx}\n{ctx.lower()}\n")
+    res = score_ontarget_table(tmp_path / "c.txt", "context", tmp_path / "s.csv", model="gbm")
+    assert res["n_scored"] == 2 and pd.read_csv(tmp_path / "s.csv").columns[0] == "context"
+    (tmp_path / "two.csv").write_text(f"{ctx},g1\n{ctx},g2\n")  # which field is which?
+    with pytest.raises(InputError, match="line 1 .* holds a sequence, not column names") as e:
+        read_guide_table(tmp_path / "two.csv", ["context"])
+    assert "add a header line" in e.value.hint

@@ -9,6 +9,7 @@ errors name the line as they do for tables.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -67,6 +68,45 @@ def sequence_columns(path: str | os.PathLike, lengths: tuple[int, ...], rows: in
     return found
 
 
+_SEQUENCE_HEADER = re.compile(r"[ACGTUNacgtun]{15,}")
+
+
+def _headerless_list(path, columns: list[str], option: str) -> pd.DataFrame | None:
+    """A file of sequences without a header line, as Cas-OFFinder and most guide lists keep
+    them (one per line): a frame of `columns[0]` holding every non-blank line, the first
+    included, indexed by file line. It was read with the first guide as the header, refused as
+    "column 'spacer' not found", with a hint to pass that guide as --input-col (which lost it).
+    None when the first line is not a sequence; an `InputError` when it is a sequence among
+    other fields (their names are unknown)."""
+    import pandas as pd
+
+    from helixforge.core.io import open_text
+
+    if Path(path).suffix.lower() in (".parquet", ".pq"):
+        return None
+    lines, seqs = [], []
+    with open_text(path) as fh:
+        for number, line in enumerate(fh, start=1):
+            text = line.lstrip("\ufeff").strip()
+            if not text:
+                continue
+            if not seqs:  # the first line: a sequence, or a header (then this is a table)
+                fields = [f.strip() for f in re.split(r"[,\t;]", text)]
+                if not _SEQUENCE_HEADER.fullmatch(fields[0]):
+                    return None
+                if len(fields) > 1 or len(columns) > 1:
+                    raise InputError(
+                        f"{path}: line {number} ({text[:60]!r}) holds a sequence, not column names",
+                        hint=f"add a header line naming the columns (e.g. {','.join(columns)}) "
+                        f"and pass {option} with the sequence column's name",
+                    )
+            lines.append(number)
+            seqs.append(text)
+    if not seqs:  # an empty file: the table reader's error says so
+        return None
+    return pd.DataFrame({columns[0]: seqs}, index=pd.Index(lines))
+
+
 def read_guide_table(
     path: str | os.PathLike,
     columns: list[str],
@@ -84,14 +124,21 @@ def read_guide_table(
     'target_context_30mer' and 'sgRNA', never the default."""
     import pandas as pd
 
-    from helixforge.core.errors import ColumnNotFoundError
+    from helixforge.core.errors import ColumnNotFoundError, EmptyInputError
     from helixforge.core.tables import read_table
 
     if not looks_like_fasta(path):
         try:
             return read_table(path, columns=columns)
-        except ColumnNotFoundError as exc:
-            if not lengths or f"{columns[0]!r}" not in exc.message.split("Columns present")[0]:
+        except (ColumnNotFoundError, EmptyInputError) as exc:
+            headerless = _headerless_list(path, columns, option)
+            if headerless is not None:
+                return headerless
+            if (
+                isinstance(exc, EmptyInputError)
+                or not lengths
+                or f"{columns[0]!r}" not in exc.message.split("Columns present")[0]
+            ):
                 raise
             found = sequence_columns(path, lengths)
             if not found:

@@ -188,3 +188,23 @@ def test_a_binary_column_with_a_stray_value_says_it_became_regression(make_table
     data = load_property_table(df, "smiles", ["active"], tolerance=float("inf"))
     assert data.task_types == ["regression"]
     assert any("2 (1 row) has fewer than 5 rows" in n for n in data.notes)
+
+
+@pytest.mark.parametrize(
+    ("column", "role"),
+    [("row", "label"), ("n_merged", "label"), ("canonical_smiles", "label"), ("row", "smiles")],
+)
+def test_a_column_named_like_one_the_run_adds_is_refused_before_reading(make_table, column, role):
+    """A label named 'row' crashed the run at its end (pandas: 'cannot insert row'); one named
+    'n_merged' was replaced by the merge counts and refused as 'every label is 1.0'."""
+    from helixforge.core.errors import ConfigError
+
+    df = make_table().head(40)
+    if role == "label":
+        df = df.rename(columns={"logp_like": column})
+        smiles, targets, option = "smiles", [column], "--label-col"
+    else:
+        df = df.rename(columns={"smiles": column})
+        smiles, targets, option = column, ["logp_like"], "--input-col"
+    with pytest.raises(ConfigError, match=f"{option} '{column}' is named like a column the run"):
+        load_property_table(df, smiles, targets)

@@ -243,6 +243,28 @@ def _keep_input_columns_apart(
     return df.rename(columns=clash) if clash else df
 
 
+def _check_column_names(
+    smiles_col: str, targets: Sequence[str], split_col: str | None, source: str
+) -> None:
+    """ConfigError, before any reading, for a SMILES, label or split column named like a
+    column the run adds to its predictions (row, n_merged, in_domain, …; canonical_smiles
+    for a label): 'row' crashed the run at the end, a label named 'n_merged' or
+    'canonical_smiles' was replaced by the added column and trained on (or refused as
+    'every label is 1.0')."""
+    taken = [(smiles_col, "--input-col")] if smiles_col in RUN_COLUMNS else []
+    taken += [(t, "--label-col") for t in targets if t in (*RUN_COLUMNS, CANONICAL_COL)]
+    if split_col in (*RUN_COLUMNS, CANONICAL_COL):
+        taken.append((split_col, "--split-col"))
+    if taken:
+        col, option = taken[0]
+        raise ConfigError(
+            f"{source}: {option} {col!r} is named like a column the run adds to its "
+            f"predictions ({', '.join((*RUN_COLUMNS, CANONICAL_COL))})",
+            hint=f"rename the column {col!r} in the file (e.g. to 'input_{col}') and pass "
+            f"the new name to {option}",
+        )
+
+
 def _drop_unknown_classes(
     df: pd.DataFrame, known: dict[str, Sequence[Any]], errors: RowErrors
 ) -> pd.DataFrame:
@@ -296,6 +318,7 @@ def load_property_table(
     targets = list(targets)
     needed = list(dict.fromkeys([smiles_col, *targets] + ([split_col] if split_col else [])))
     source = source or (str(data) if not isinstance(data, pd.DataFrame) else "<table>")
+    _check_column_names(smiles_col, targets, split_col, source)
     df, errors = read_labelled(data, needed, source)
     df = _keep_input_columns_apart(df, needed, targets)
     declared = task_list(task, len(targets))

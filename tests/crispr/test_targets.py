@@ -40,6 +40,25 @@ def test_a_gene_outside_the_genome_names_the_annotation_line(tmp_path, genome):
         resolve_target("farA", genome=g, annotation=tmp_path / "a.gtf")
 
 
+@pytest.mark.parametrize(
+    "region, problem, fix",
+    [
+        ("chr1:2000-1000", "starts after it ends", "chr1:1000-2000"),  # written for - strand
+        ("chr1:0-100", "starts at 0: there is no base 0", "chr1:1-100"),  # a 0-based start
+        ("chr1:4990-5010", "ends at 5,010, past the contig's last base", "chr1:4990-5000"),
+        ("chr1:6000-6100", "starts at 6,000, past the contig's last base", "assembly"),
+    ],
+)
+def test_a_region_that_is_not_in_the_contig_says_what_is_wrong_and_what_to_give(
+    genome, region, problem, fix
+):
+    """Every one of these was "region … is outside contig chr1 (length 5,000) or empty"."""
+    g, _ = genome
+    with pytest.raises(InputError, match=problem) as exc:
+        resolve_target(region, genome=g)
+    assert fix in exc.value.hint
+
+
 def test_two_fasta_records_of_the_asked_name_are_an_error_not_the_first(tmp_path):
     (tmp_path / "t.fa").write_text(">t1\n" + "ACGT" * 20 + "\n>t1\n" + "TTGA" * 20 + "\n")
     with pytest.raises(InputError, match="2 records are named 't1'"):

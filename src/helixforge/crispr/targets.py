@@ -708,6 +708,40 @@ def _named_fasta_records(path: Path) -> list:
     return out
 
 
+def _region_problem(contig: str, start: int, end: int, n: int) -> InputError:
+    """Why the 0-based [start, end) of a contig of `n` bp is no region, told in the 1-based
+    inclusive coordinates the user wrote, with the region to give instead: a reversed one
+    (written high-low for the - strand), a start of 0 (a 0-based / BED start), an end past the
+    contig. They were one message, "outside contig … or empty", whatever was wrong."""
+    typed = f"{contig}:{start + 1}-{end}"
+    rule = f"coordinates are 1-based and inclusive: 1 ≤ start ≤ end ≤ {n:,}"
+    if start + 1 > end and start < n and end >= 1:
+        return InputError(
+            f"region {typed} starts after it ends",
+            hint=f"write the lower coordinate first, {contig}:{end}-{start + 1}: regions are on "
+            "the + strand and guides are designed on both strands; " + rule,
+        )
+    if start < 0 and 0 < end <= n:
+        return InputError(
+            f"region {typed} starts at 0: there is no base 0 ({rule})",
+            hint=f"for a 0-based (BED) start of 0 give {contig}:1-{end}; add 1 to every 0-based "
+            "start (a BED line chr 0 100 is chr:1-100)",
+        )
+    if end > n and start < n:
+        return InputError(
+            f"region {typed} is outside contig {contig}: it ends at {end:,}, past the contig's "
+            f"last base ({n:,})",
+            hint=f"give {contig}:{max(start, 0) + 1}-{n} to run to the contig's end; " + rule,
+        )
+    if start >= n:
+        return InputError(
+            f"region {typed} is outside contig {contig}: it starts at {start + 1:,}, past the "
+            f"contig's last base ({n:,})",
+            hint=f"check the contig and the assembly the coordinates are for; {rule}",
+        )
+    return InputError(f"region {typed} is outside contig {contig} (length {n:,})", hint=rule)
+
+
 def region_target(
     genome, contig: str, start: int, end: int, name=None, flank: int = 50,
     max_length: int | None = None,
@@ -718,10 +752,7 @@ def region_target(
     contig = match_contig(g, contig)
     n = g.lengths[contig]
     if start < 0 or end > n or start >= end:
-        raise InputError(
-            f"region {contig}:{start + 1}-{end} is outside contig {contig} (length {n:,}) or empty",
-            hint=f"coordinates are 1-based and inclusive: 1 ≤ start ≤ end ≤ {n:,}",
-        )
+        raise _region_problem(contig, start, end, n)
     check_target_length(name or f"{contig}:{start + 1}-{end}", end - start, max_length)
     from helixforge.crispr.contigs import genome_aliases
 

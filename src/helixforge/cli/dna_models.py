@@ -56,6 +56,21 @@ def _flank():
     return typer.Option(0, "--flank", min=0, help="Bases added on both sides of BED intervals.")
 
 
+def _run_flank():
+    return typer.Option(
+        None,
+        "--flank",
+        min=0,
+        help="Bases added on both sides of BED intervals (default: the run's --flank).",
+    )
+
+
+def _run_iupac():
+    return typer.Option(
+        None, "--iupac", callback=IUPAC, help=IUPAC_HELP.rstrip(".") + " (default: the run's)."
+    )
+
+
 def _fractions(text: str) -> tuple[float, float, float]:
     """--fractions 'train,valid,test': three finite numbers ≥ 0 summing to 1, train > 0."""
     import math
@@ -248,8 +263,8 @@ def predict_cmd(
     seq_col: str = input_col_option(None, PRED_SEQ_HELP, "--seq-col", "--sequence-col"),
     id_col: str = id_col_option(),
     genome: str = typer.Option(None, "--genome", callback=path_value, help=GENOME_HELP),
-    flank: int = _flank(),
-    iupac: str = typer.Option("error", "--iupac", callback=IUPAC, help=IUPAC_HELP),
+    flank: int = _run_flank(),
+    iupac: str = _run_iupac(),
     chunk_size: int = chunk_size_option(20000),
     jobs: int = JOBS,
     device: str = DEVICE,
@@ -287,8 +302,8 @@ def evaluate_cmd(
         None, "--labels", callback=path_value, help="Table of id,label for a FASTA input."
     ),
     genome: str = typer.Option(None, "--genome", callback=path_value, help=GENOME_HELP),
-    flank: int = _flank(),
-    iupac: str = typer.Option("error", "--iupac", callback=IUPAC, help=IUPAC_HELP),
+    flank: int = _run_flank(),
+    iupac: str = _run_iupac(),
     out_dir: str = out_option(
         None, help="Directory for metrics.json, predictions.csv, report.html (optional)."
     ),

@@ -70,6 +70,31 @@ class SequencePredictor(TrainedRun):
         return prepare
 
 
+def _check_input_options(flank: int | None, iupac: str | None) -> None:
+    """--flank / --iupac as given (None: the run's), refused before any work when invalid."""
+    from helixforge.core.options import require_choice, require_int
+    from helixforge.dna.sequence import IUPAC_POLICIES
+
+    if flank is not None:
+        require_int(flank, "--flank", min_value=0)
+    if iupac is not None:
+        require_choice(iupac, "--iupac", IUPAC_POLICIES)
+
+
+def run_input_options(
+    config: dict[str, Any], flank: int | None, iupac: str | None
+) -> tuple[int, str]:
+    """(flank, iupac) for reading new inputs: the values given, else those the run was trained
+    with. A model trained on BED intervals with --flank 100 was given the bare intervals (200
+    bases fewer context, no word said), and one trained with --iupac n refused every row
+    holding an R."""
+    if flank is None:
+        flank = int(config.get("flank") or 0)
+    if iupac is None:
+        iupac = str(config.get("iupac") or "error")
+    return flank, iupac
+
+
 def predict_sequences(
     run: str | os.PathLike,
     input: str | os.PathLike,
@@ -78,8 +103,8 @@ def predict_sequences(
     *,
     id_col: str | None = None,
     genome: str | os.PathLike | None = None,
-    flank: int = 0,
-    iupac: str = "error",
+    flank: int | None = None,
+    iupac: str | None = None,
     device: str = "auto",
     chunk_size: int = 20000,
     resume: bool = False,
@@ -89,21 +114,21 @@ def predict_sequences(
     """Predict every sequence of `input` (table / FASTA / BED + genome) with a trained run.
 
     Writes `out` and `<out stem>.errors.csv` (rows that could not be scored: bad characters,
-    longer than the model accepts, …). `seq_col` defaults to the training column. Returns
-    {rows, predicted, errors, out, errors_path}."""
+    longer than the model accepts, …). `seq_col` defaults to the training column, `flank` and
+    `iupac` to the run's (`run_input_options`). Returns {rows, predicted, errors, out,
+    errors_path}."""
     from helixforge.core.io import check_output
-    from helixforge.core.options import require_choice, require_int
-    from helixforge.dna.sequence import IUPAC_POLICIES
+    from helixforge.core.options import require_int
     from helixforge.lm.inputs import as_path
 
     require_int(chunk_size, "--chunk-size", min_value=1)
-    require_int(flank, "--flank", min_value=0)
-    require_choice(iupac, "--iupac", IUPAC_POLICIES)
+    _check_input_options(flank, iupac)
     for value, name in ((run, "run"), (input, "input"), (out, "out")):
         as_path(value, name)  # None or a non-path is named before any work
     check_not_input(out, [input, genome])
     check_output(out, overwrite=overwrite)
     predictor = SequencePredictor(run, device=device)
+    flank, iupac = run_input_options(predictor.config, flank, iupac)
     col = seq_col or predictor.config.get("seq_col") or "sequence"
     if is_fasta(input) or is_fastq(input) or is_bed(input):
         col = "sequence"  # the column the FASTA / BED reader fills
@@ -136,20 +161,23 @@ def evaluate_sequences(
     id_col: str | None = None,
     labels: str | os.PathLike | None = None,
     genome: str | os.PathLike | None = None,
-    flank: int = 0,
-    iupac: str = "error",
+    flank: int | None = None,
+    iupac: str | None = None,
     out: str | os.PathLike | None = None,
     device: str = "auto",
     overwrite: bool = False,
 ) -> dict[str, Any]:
     """Score a trained run on labelled data; with `out`, also write metrics.json,
-    predictions.csv, errors.csv and report.html there. Returns {"metrics": {T: {…}}, …}."""
+    predictions.csv, errors.csv and report.html there. `flank` and `iupac` default to the
+    run's (`run_input_options`). Returns {"metrics": {T: {…}}, …}."""
     from helixforge.core.io import check_output
     from helixforge.core.supervised import score_predictions
 
+    _check_input_options(flank, iupac)
     check_not_input(out, [run, data, labels, genome])
     final = check_output(out, overwrite=overwrite, kind="dir") if out is not None else None
     predictor = SequencePredictor(run, device=device)
+    flank, iupac = run_input_options(predictor.config, flank, iupac)
     target = predictor.targets[0]
     col = seq_col or predictor.config.get("seq_col") or "sequence"
     errors = RowErrors(data)

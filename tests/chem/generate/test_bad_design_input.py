@@ -328,6 +328,16 @@ def test_ga_start_table_finds_its_smiles_column_in_any_case(tmp_path):
     assert read_start_smiles(tmp_path / "s.csv", tmp_path)[0] == ["CCO", "c1ccccc1O"]
 
 
+@pytest.mark.parametrize("header", ["smiles\n", "SMILES name\n", "\ufeffsmiles\n"])
+def test_a_ga_start_smi_file_may_open_with_a_header_line(tmp_path, header):
+    """A .smi start file with a 'smiles' header line (read as a header by the corpus and
+    screen readers) was refused: "line 1: 'smiles': not a valid SMILES"."""
+    from helixforge.chem.generate.design import read_start_smiles
+
+    (tmp_path / "start.smi").write_text(header + "CCO a\nc1ccccc1O b\n", encoding="utf-8")
+    assert read_start_smiles(tmp_path / "start.smi", tmp_path)[0] == ["CCO", "c1ccccc1O"]
+
+
 def test_a_model_path_that_is_a_directory_but_not_a_run_is_not_called_not_found(tmp_path):
     # an existing folder without config.json was reported as "model directory X not found"
     (tmp_path / "models").mkdir()

@@ -110,7 +110,12 @@ def read_start_smiles(
         from helixforge.core.io import open_text
 
         with open_text(p) as fh:
-            lines = [(n, ln.split()[0]) for n, ln in enumerate(fh, 1) if ln.strip()]
+            lines = [
+                (n, ln.split()[0].lstrip("\ufeff")) for n, ln in enumerate(fh, 1) if ln.strip()
+            ]
+        # a first line 'smiles' / 'SMILES name' is a header, as in every other .smi reader
+        # (corpus, screen library); it was refused as a SMILES that does not parse
+        lines = [(n, s) for n, s in lines if not (n == 1 and s.lower() in ("smiles", "smi"))]
         where = [(n, s) for n, s in lines if not s.startswith("#")]
         col = None
     else:

@@ -248,11 +248,20 @@ def test_standardize_file_reads_an_sd_file_record_by_record(tmp_path):
         ("InChI=1S/CH4/h1H4", "an InChI, not a SMILES"),
         ("n/a", "marks a missing value"),
         ("None", "marks a missing value"),
+        ("LFQSCWFLJHTTHZ-UHFFFAOYSA-N", "an InChIKey (a hash"),  # ethanol's
+        ("64-17-5", "a CAS registry number"),
+        ("[C][=C][Branch1][C][O]", "a SELFIES string"),
+        ("[C][C][O]", "a SELFIES string"),  # parsed as a chain of three radicals before
     ],
 )
 def test_a_string_that_is_not_a_smiles_says_what_gives_it_away(text, words):
     mol, reason = parse_smiles(text)
     assert mol is None and words in reason, reason
+
+
+@pytest.mark.parametrize("text", ["[Cl][Cl]", "[Na][Cl]", "[13CH3][OH]", "[CH2][CH2]"])
+def test_bracket_atoms_side_by_side_without_radicals_stay_smiles(text):
+    assert parse_smiles(text)[0] is not None
 
 
 def test_a_valid_smiles_with_a_non_ascii_name_after_it_still_parses():

@@ -195,6 +195,8 @@ def parse_smiles(smiles: object):
             mol = Chem.RemoveHs(mol)
         if " |" in text and (mol.GetStereoGroups() or _relative_flag(text)):
             mol = _without_stereo_groups(mol, _relative_flag(text))
+        if text[0] == "[" and _SELFIES_PLAIN.fullmatch(text) and _radicals(mol):
+            return None, _selfies_reason(text)  # '[C][C][O]': SELFIES, or a chain of radicals
     except Exception as exc:  # RDKit raises several types (valence, kekulization, ...)
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return (
@@ -320,6 +322,27 @@ _MISSING_MARKERS = ("nan", "na", "n/a", "n.a.", "<na>", "none", "null", "nil", "
 
 _NUMBER = re.compile(r"[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?%?")
 
+# Identifiers that are not SMILES but are found in SMILES columns. SELFIES ('[C][=C][Branch1]
+# [C][O]') is all bracket tokens; its plain ones ('[C][C][O]') even parse as SMILES, as
+# atoms with no hydrogens (a chain of radicals), so that form is refused when it has radicals
+# ('[Cl][Cl]' and '[Na][Cl]' have none and stay SMILES).
+_SELFIES = re.compile(r"(?:\[[^\[\]]+\]){2,}")
+_SELFIES_ONLY = re.compile(r"\[(?:[=#/\\]?(?:Branch|Ring)\d|[=#][A-Z])")
+_SELFIES_PLAIN = re.compile(r"(?:\[[A-Z][a-z]?\]){2,}")
+_INCHIKEY = re.compile(r"[A-Z]{14}-[A-Z]{8}[SN][A-Z]-[A-Z]")
+_CAS = re.compile(r"\d{2,7}-\d\d-\d")
+
+
+def _radicals(mol) -> bool:
+    return any(atom.GetNumRadicalElectrons() for atom in mol.GetAtoms())
+
+
+def _selfies_reason(text: str) -> str:
+    return (
+        f"a SELFIES string ({text[:40]!r}), not a SMILES (read as SMILES each bracket atom has "
+        "no hydrogens); decode it to SMILES first (selfies.decoder)"
+    )
+
 
 def _syntax_reason(text: str) -> str:
     """Why a string RDKit cannot parse is not a SMILES, naming what gives it away: an InChI,
@@ -329,6 +352,14 @@ def _syntax_reason(text: str) -> str:
 
     if text.startswith("InChI="):
         return "an InChI, not a SMILES; convert it to SMILES first"
+    if _INCHIKEY.fullmatch(text):
+        return (
+            "an InChIKey (a hash: no structure can be read from it), not a SMILES; give the SMILES"
+        )
+    if _CAS.fullmatch(text):
+        return "a CAS registry number, not a SMILES; look up and give the SMILES"
+    if _SELFIES.fullmatch(text) and _SELFIES_ONLY.search(text):
+        return _selfies_reason(text)
     if text.lower() in _MISSING_MARKERS:
         return f"no SMILES ({text!r} marks a missing value)"
     if text.startswith("#") and text[-1] in "!?A" and text[1:-1].replace("/", "").isalnum():

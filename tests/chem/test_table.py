@@ -188,6 +188,9 @@ def test_a_binary_column_with_a_stray_value_says_it_became_regression(make_table
     data = load_property_table(df, "smiles", ["active"], tolerance=float("inf"))
     assert data.task_types == ["regression"]
     assert any("2 (1 row) has fewer than 5 rows" in n for n in data.notes)
+    df["rounded"] = df["logp_like"].round() - 4  # rounded measurements: no such note
+    data = load_property_table(df, "smiles", ["rounded"], tolerance=float("inf"))
+    assert data.task_types == ["regression"] and not any("fewer than" in n for n in data.notes)
 
 
 @pytest.mark.parametrize(

@@ -70,9 +70,9 @@ def detect_task(values: Any, max_classes: int = MAX_CLASSES) -> str:
 
 
 def _rare_whole_number_classes(values: Any, name: str) -> str | None:
-    """The note for a column of 3..MAX_CLASSES whole numbers that `detect_task` read as
-    regression because a value has fewer than MIN_CLASS_ROWS rows: a 0/1 assay with one stray
-    '2' silently became a regression model."""
+    """The note for a column of 3..MAX_CLASSES non-negative whole numbers that `detect_task`
+    read as regression because a few rows (≤ 10 %) hold values with fewer than MIN_CLASS_ROWS
+    rows each: a 0/1 assay with one stray '2' silently became a regression model."""
     s = _present(values)
     if not len(s) or not pd.api.types.is_float_dtype(s):
         return None
@@ -80,6 +80,8 @@ def _rare_whole_number_classes(values: Any, name: str) -> str | None:
     if not 3 <= len(counts) <= MAX_CLASSES or not np.all(s.to_numpy() == np.round(s.to_numpy())):
         return None
     rare = counts[counts < MIN_CLASS_ROWS]
+    if rare.sum() > 0.1 * len(s) or (s < 0).any():  # rounded measurements, not stray labels
+        return None
     shown = ", ".join(f"{v:g} ({c} row{'s' * (c > 1)})" for v, c in list(rare.items())[:5])
     return (
         f"{name}: its {len(counts)} distinct whole-number values are read as a regression "

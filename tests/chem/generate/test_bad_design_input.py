@@ -196,6 +196,9 @@ BAD_CONFIGS = [
         4,
         "unknown diversity_filter",
     ),
+    # the sampler's own limits: these passed the file check and failed after the prior loaded
+    ("rl temperature below the sampler's", GOOD + "[rl]\ntemperature = 0.01\n", 4, "[0.05, 10.0]"),
+    ("rl max_len above the sampler's", GOOD + "[rl]\nmax_len = 5000\n", 4, "max_len = 5000"),
     ("ga mutation rate above 1", GOOD + "[ga]\nmutation_rate = 1.5\n", 4, "mutation_rate = 1.5"),
     (
         "ga min above max atoms",

@@ -204,8 +204,10 @@ _LIMITS = {
     "replay": (0, 100_000),
     "bucket_size": (1, 1_000_000),
     "min_score": (0.0, 1.0),
-    "temperature": (0.01, 100.0),
-    "max_len": (2, 10_000),
+    # the prior's sampler takes these (Prior.sample): a wider window here passed the file
+    # check and failed after the prior was loaded, naming neither the file nor the line
+    "temperature": (0.05, 10.0),
+    "max_len": (2, 1000),
     "patience": (1, 1_000_000),
     "population": (2, 100_000),
     "offspring": (1, 1_000_000),

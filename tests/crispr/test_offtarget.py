@@ -275,7 +275,7 @@ def test_a_23mer_or_30mer_spacer_is_refused_naming_the_spacer_inside_it(tmp_path
     rng = np.random.default_rng(5)
     seq = "".join(rng.choice(list("ACGT"), 5000))
     (tmp_path / "g.fa").write_text(f">chr1\n{seq}\n")
-    site, context = seq[100:123], seq[200:230]
+    site, context = seq[100:120] + "AGG", seq[200:224] + "TGG" + seq[227:230]
     (tmp_path / "in.csv").write_text(
         f"guide_id,spacer\na,{seq[300:320]}\nb,{site}\nc,{context}\nd,\n"
     )
@@ -290,6 +290,29 @@ def test_a_23mer_or_30mer_spacer_is_refused_naming_the_spacer_inside_it(tmp_path
         errors.at[5, "value"] == ""
         and errors.at[5, "reason"] == "empty cell; expected a 20-nt spacer"
     )
+
+
+def test_a_site_or_context_on_the_other_strand_is_told_so_with_its_spacer(tmp_path):
+    """A - strand guide's site read off the + strand (CCN + 20 nt) was told "looks like spacer +
+    PAM; give positions 1-20 only": CCN + 17 nt, a guide nobody meant. A 23-mer with no PAM at
+    all is not called a site."""
+    from helixforge.crispr.offtarget import offtargets_table
+
+    seq = "".join(np.random.default_rng(5).choice(list("ACGT"), 5000))
+    (tmp_path / "g.fa").write_text(f">chr1\n{seq}\n")
+    spacer = seq[300:320]
+    site_rc = reverse_complement(spacer + "TGG")
+    context_rc = reverse_complement("ACGT" + spacer + "AGG" + "TCA")
+    rows = [site_rc, context_rc, spacer + "TTT", spacer]  # the last one is searched
+    (tmp_path / "in.csv").write_text("spacer\n" + "\n".join(rows) + "\n")
+    offtargets_table(tmp_path / "in.csv", tmp_path / "g.fa", tmp_path / "o.tsv")
+    reasons = pd.read_csv(tmp_path / "o.errors.csv").set_index("row")["reason"]
+    assert reasons[2].endswith(
+        f"reverse complement of a spacer + PAM (its PAM on the other strand); the spacer is "
+        f"{spacer}, the reverse complement of positions 4-23"
+    )
+    assert f"the spacer is {spacer}, the reverse complement of positions 7-26" in reasons[3]
+    assert reasons[4] == "spacer is 23 nt; spcas9 uses 20 nt (without PAM)"
 
 
 def test_a_site_written_with_its_pam_pattern_is_told_to_be_spacer_plus_pam(tmp_path):

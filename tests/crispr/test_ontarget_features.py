@@ -48,6 +48,19 @@ def test_a_spacer_alone_is_told_to_be_one_and_what_to_give_instead():
     assert reason.startswith("length 20;") and "spacer alone" in reason and "context" in reason
 
 
+@pytest.mark.parametrize("given", [CONTEXT, SPACER + "TGG"], ids=["30-mer", "23-mer"])
+def test_a_context_on_the_other_strand_is_told_so_with_the_sequence_to_give(given):
+    """A - strand guide's context read off the + strand (CCN where the PAM should be) was only
+    "PAM 'GCA' … is not NGG", though its reverse complement is the context."""
+    from helixforge.dna.sequence import reverse_complement
+
+    errors = RowErrors("guides.csv")
+    encode_contexts([reverse_complement(given)], errors=errors)
+    reason = errors.to_frame().iloc[0]["reason"]
+    assert "is not NGG; it reads like the reverse complement" in reason
+    assert reason.endswith(f"give it on the protospacer strand, {given}")
+
+
 @pytest.mark.parametrize("cell", ["NA", "N/A", "nan", "null", "None", "#N/A", " NA "])
 def test_a_cell_spelling_a_missing_value_is_missing(cell):
     """'NA' (R, pandas) was 'length 2; expected a 30-mer'."""

@@ -158,16 +158,48 @@ def _read_spacers(spacers, spacer_col: str, id_col: str | None, spacer_length: i
 
 def _length_reason(s: str, enzyme: Enzyme) -> str:
     """Why a spacer of the wrong length is refused, naming the spacer inside it when it is the
-    enzyme's site (spacer + PAM, e.g. a 23-mer) or its on-target context (e.g. a 30-mer)."""
+    enzyme's site (spacer + PAM, e.g. a 23-mer) or its on-target context (e.g. a 30-mer) —
+    only when its PAM part is one of the enzyme's PAMs. A site or context written on the other
+    strand (CCN… for SpCas9, as read off the + strand for a - strand guide) is told so with its
+    spacer: "give positions 1-20" named CCN + 17 nt, a guide that was never meant."""
+    from helixforge.dna.sequence import reverse_complement
+
     L = enzyme.spacer_length
     why = f"spacer is {len(s)} nt; {enzyme.name} uses {L} nt (without PAM)"
     off = enzyme.spacer_offset_in_site()
     if len(s) == enzyme.site_length:
-        return f"{why}: this looks like spacer + PAM; give positions {off + 1}-{off + L} only"
-    if len(s) == enzyme.context_length:
-        start = enzyme.context_upstream + off
-        return f"{why}: this looks like a {len(s)}-nt context; the spacer is positions {start + 1}-{start + L}"
+        what, lead = "spacer + PAM", 0
+    elif len(s) == enzyme.context_length:
+        what, lead = f"{len(s)}-nt context", enzyme.context_upstream
+    else:
+        return why
+    start = lead + off  # 0-based start of the spacer in `s`
+    if _pam_fits(enzyme.split_site(s[lead : lead + enzyme.site_length])[1], enzyme):
+        if lead:
+            return (
+                f"{why}: this looks like a {what}; the spacer is positions {start + 1}-{start + L}"
+            )
+        return f"{why}: this looks like {what}; give positions {start + 1}-{start + L} only"
+    rc = reverse_complement(s)
+    if _pam_fits(enzyme.split_site(rc[lead : lead + enzyme.site_length])[1], enzyme):
+        a, b = len(s) - start - L + 1, len(s) - start
+        return (
+            f"{why}: this looks like the reverse complement of a {what} (its PAM on the other "
+            f"strand); the spacer is {rc[start : start + L]}, the reverse complement of "
+            f"positions {a}-{b}"
+        )
     return why
+
+
+def _pam_fits(pam: str, enzyme: Enzyme) -> bool:
+    """Whether `pam` is one of the enzyme's PAMs (or off-target PAMs), in bases or written as
+    the PAM pattern itself ('NGG')."""
+    from helixforge.dna.sequence import iupac_match
+
+    return any(
+        len(p) == len(pam) and all(c == code or iupac_match(c, code) for c, code in zip(pam, p))
+        for p in dict.fromkeys(enzyme.pams + enzyme.offtarget_pams)
+    )
 
 
 def _spacer_inside(s: str, enzyme: Enzyme) -> bool:

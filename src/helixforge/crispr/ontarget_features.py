@@ -92,11 +92,30 @@ def _context_problem(seq: str, codes: np.ndarray, shift: int = 0) -> str | None:
             + ("" if shift else "; only the flanks may be unknown")
         )
     if codes[25] != 2 or codes[26] != 2:
-        return (
+        problem = (
             f"PAM {seq[24:27].upper()!r} at positions {PAM.start + 1 - shift}-{PAM.stop - shift} "
             "is not NGG"
         )
+        return problem + _other_strand(seq, shift)
     return None
+
+
+def _other_strand(seq: str, shift: int) -> str:
+    """'; …' telling a context (or 23-mer) written on the other strand — CCN where its PAM
+    should be, as a - strand guide's bases read off the + strand — with the sequence to give;
+    '' otherwise. Such rows were refused only as "PAM 'GAT' … is not NGG"."""
+    from helixforge.dna.sequence import reverse_complement
+
+    given = seq[shift : len(seq) - (3 if shift else 0)].upper()
+    rc = reverse_complement(given)
+    pam_at = 25 if len(given) == CONTEXT_LENGTH else 21
+    if rc[pam_at : pam_at + 2] != "GG":
+        return ""
+    return (
+        "; it reads like the reverse complement (CC at positions "
+        f"{len(given) - pam_at - 1}-{len(given) - pam_at}): give it on the protospacer strand, "
+        f"{rc}"
+    )
 
 
 def _encode_clean_30mers(contexts: Sequence[str], codes: np.ndarray) -> np.ndarray:

@@ -119,3 +119,46 @@ def test_no_help_text_holds_square_brackets_that_rich_would_eat():
         for name, text in texts:
             eaten += [f"helix {' '.join(path)} {name}: {m}" for m in tag.findall(text)]
     assert eaten == [], eaten
+
+
+def test_help_paragraphs_are_not_broken_at_the_sources_line_width():
+    """Typer keeps the line breaks of a docstring's later paragraphs, and Rich then wraps each
+    source line again: 'then by combined_score' / '= efficiency …' came out ragged. Every
+    paragraph of every verb's help (and every option's help) is one line, list items aside."""
+    import re
+
+    import typer
+
+    item = re.compile(r"^(?:[-*•|]\s|\d+[.)]\s)")
+    ragged = []
+    for path, cmd in _commands(typer.main.get_command(app)):
+        for para in (cmd.help or "").split("\n\n"):
+            lines = para.split("\n")
+            if not para.startswith("\b"):
+                ragged += [
+                    f"helix {' '.join(path)}: {ln!r}" for ln in lines[1:] if not item.match(ln)
+                ]
+        for p in cmd.params:
+            if "\n" in (getattr(p, "help", None) or ""):
+                ragged.append(f"helix {' '.join(path)} {p.name}: {p.help!r}")
+    assert ragged == [], ragged
+
+
+def test_reflow_keeps_list_items_and_joins_the_rest():
+    from helixforge.cli.common import reflow_help
+
+    text = """First line
+    goes on.
+
+    Second paragraph wrapped
+    at the source's width.
+
+    Steps:
+    - one
+    - two
+      continued
+    """
+    assert reflow_help(text) == (
+        "First line goes on.\n\nSecond paragraph wrapped at the source's width.\n\n"
+        "Steps:\n- one\n- two continued"
+    )

@@ -12,7 +12,14 @@ import typer
 
 from helixforge import __version__
 from helixforge.cli import chem, crispr, data, dna, lm
-from helixforge.cli.common import OVERWRITE, QUIET, handle_errors, out_option, say
+from helixforge.cli.common import (
+    OVERWRITE,
+    QUIET,
+    handle_errors,
+    out_option,
+    reflow_app_help,
+    say,
+)
 
 app = typer.Typer(
     name="helix",
@@ -74,6 +81,9 @@ def demo_cmd(
             report = final
         say(f"predictions: {final / 'test_predictions.csv'}")
         say(f"demo written to {final} (open {report})")
+
+
+reflow_app_help(app)  # every verb registered above: docstring paragraphs → one line each
 
 
 def command():

@@ -28,6 +28,8 @@ from __future__ import annotations
 
 import functools
 import gzip
+import inspect
+import re
 import struct
 import sys
 import zlib
@@ -457,3 +459,41 @@ OVERWRITE = typer.Option(
 RESUME = typer.Option(
     False, "--resume", help="Continue an interrupted job from its last finished chunk."
 )
+
+
+_LIST_ITEM = re.compile(r"^(?:[-*•|]\s|\d+[.)]\s)")
+
+
+def reflow_help(text: str) -> str:
+    """A docstring as `--help` should show it: the lines of each paragraph joined into one.
+    Typer joins only the first paragraph's lines and keeps the line breaks of the rest, so a
+    paragraph wrapped at the source's width came out ragged once Rich wrapped it again at the
+    terminal's. Lines that start a list item ('- ', '* ', '1. ') and '\\b' paragraphs keep
+    their breaks."""
+    paragraphs = inspect.cleandoc(text).split("\n\n")
+    out = []
+    for para in paragraphs:
+        if para.startswith("\b"):
+            out.append(para)
+            continue
+        lines = para.split("\n")
+        joined = [lines[0]]
+        for line in lines[1:]:
+            if _LIST_ITEM.match(line.lstrip()):
+                joined.append(line)
+            else:
+                joined[-1] = f"{joined[-1].rstrip()} {line.strip()}"
+        out.append("\n".join(joined))
+    return "\n\n".join(out)
+
+
+def reflow_app_help(app: typer.Typer) -> None:
+    """`reflow_help` on the docstring of every command and group of `app`, recursively (a
+    command given an explicit help= is left as written)."""
+    for info in app.registered_commands:
+        if info.help is None and info.callback is not None and info.callback.__doc__:
+            info.help = reflow_help(info.callback.__doc__)
+    for group in app.registered_groups:
+        sub = group.typer_instance
+        if sub is not None:
+            reflow_app_help(sub)

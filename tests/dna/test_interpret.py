@@ -168,6 +168,26 @@ def test_target_class_flips_a_binary_logit(make_detector):
         as_scorer(model, target="other")
 
 
+def test_class_by_label_or_output_index_as_the_help_says(make_detector):
+    """--class 1 (text, as the CLI passes it) with classes neg / pos was 'not one of the
+    model's classes'; index 0 given as a number scored P(pos), not neg."""
+
+    class Binary(make_detector):
+        classes_ = ["neg", "pos"]
+        n_outputs = 1
+
+    model = Binary()
+    x = onehot_sequences([SITE])
+    for pos, neg in [("pos", "neg"), ("1", "0"), (1, 0)]:
+        assert as_scorer(model, target=pos)(x)[0] == pytest.approx(8.0)
+        assert as_scorer(model, target=neg)(x)[0] == pytest.approx(-8.0)
+    with pytest.raises(ConfigError, match=r"output index 2 but the model has 2 classes"):
+        as_scorer(model, target="2")
+    with pytest.raises(ConfigError, match=r"'other' is not one of the model's classes") as e:
+        as_scorer(model, target="other")
+    assert "an output index (0 to 1)" in e.value.hint
+
+
 def test_logo_figures():
     fig = logo_figure(DB[0].probabilities(), "GATA", kind="probability")
     assert fig.axes and fig.axes[0].get_title() == "GATA"

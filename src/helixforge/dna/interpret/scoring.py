@@ -202,25 +202,36 @@ def _model_kind(model: Any) -> str:
 
 
 def _target_column(model: Any, target: Any) -> tuple[int, float]:
-    classes = getattr(model, "classes_", None)
+    """(output column, sign) of `target`: a class label of the model, else an output index
+    (`--class 1` as text too, as the help says: with classes neg / pos it was refused, and an
+    index given as a number skipped the binary mapping, scoring P(pos) for index 0)."""
+    classes = list(getattr(model, "classes_", None) or [])
     n_out = getattr(model, "n_outputs", None)
     if target is None:
         return 0, 1.0
-    if classes and target is not None:
-        lookup = {str(c): i for i, c in enumerate(classes)}
-        if str(target) in lookup:
-            idx = lookup[str(target)]
-            if n_out == 1 and len(classes) == 2:  # one logit for P(classes[1])
-                return 0, (1.0 if idx == 1 else -1.0)
-            return idx, 1.0
-        if not isinstance(target, int | np.integer):
+    idx = {str(c): i for i, c in enumerate(classes)}.get(str(target).strip())
+    if idx is None:
+        text = str(target).strip()
+        if isinstance(target, bool) or not (isinstance(target, int | np.integer) or text.isdigit()):
+            if classes:
+                raise ConfigError(
+                    f"--class {target!r} is not one of the model's classes {classes}",
+                    hint=f"give a class label ({', '.join(map(str, classes))}) or an output "
+                    f"index (0 to {len(classes) - 1})",
+                )
+            raise ConfigError(f"--class {target!r} must be a class label or an output index")
+        idx = int(text)
+        size = len(classes) or n_out
+        if size and idx >= size:
             raise ConfigError(
-                f"--class {target!r} is not one of the model's classes {list(classes)}"
+                f"--class {target!r}: output index {idx} but the model has {size} "
+                + (f"classes {classes}" if classes else "output(s)"),
+                hint=f"give an index from 0 to {size - 1}"
+                + (" or a class label" if classes else ""),
             )
-    try:
-        return int(target), 1.0
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"--class {target!r} must be a class label or an output index") from exc
+    if classes and n_out == 1 and len(classes) == 2:  # one logit for P(classes[1])
+        return 0, (1.0 if idx == 1 else -1.0)
+    return idx, 1.0
 
 
 def as_scorer(model: Any, target: Any = None, batch_size: int = 256) -> Scorer:

@@ -51,3 +51,15 @@ def test_held_out_chromosomes_match_the_data_across_chr_prefix_spellings():
     assert set(both[sp.test]) == {"1"}
     with pytest.raises(ConfigError, match=r"\['9'\] do not occur"):
         make_split("chromosome", len(CHROMS), groups=CHROMS, test_chroms="9")
+
+
+def test_a_split_that_would_leave_no_training_chromosome_says_why():
+    """Rows all on one chromosome (a BED of chrI peaks), or every chromosome held out, ended
+    in 'the training part of the split is empty → check --split'."""
+    one = ["chrI"] * 20
+    with pytest.raises(ConfigError, match=r"every row is on chrI") as e:
+        make_split("chromosome", len(one), groups=one)
+    assert "--split stratified" in e.value.hint
+    with pytest.raises(ConfigError, match=r"none is left for training"):
+        make_split("chromosome", len(CHROMS), groups=CHROMS, test_chroms="chr1,chr2",
+                   valid_chroms="chr3,chr4")  # fmt: skip

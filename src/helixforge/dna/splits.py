@@ -67,9 +67,15 @@ def chromosome_split(
     if len(chrom) != n:
         raise ConfigError("chromosome split needs one chromosome name per row")
     test, valid = _names(test_chroms), _names(valid_chroms)
+    present = set(chrom.tolist())
+    if len(present) < 2:  # all rows went to one part: 'the training part … is empty'
+        raise ConfigError(
+            f"the chromosome split holds out whole chromosomes, but every row is on "
+            f"{', '.join(sorted(present)) or 'no chromosome'}",
+            hint="use --split stratified (or random), or add rows from other chromosomes",
+        )
     if not test and not valid:
         return group_split(n, groups=chrom, fractions=fractions, seed=seed)
-    present = set(chrom.tolist())
     test, valid = _spelled_as(test, present), _spelled_as(valid, present)
     missing = sorted((test | valid) - present)
     if missing:
@@ -79,6 +85,12 @@ def chromosome_split(
         )
     if test & valid:
         raise ConfigError(f"chromosome(s) {sorted(test & valid)} are both test and validation")
+    if not present - test - valid:
+        raise ConfigError(
+            f"--test-chroms / --valid-chroms hold every chromosome of the data "
+            f"({', '.join(sorted(present)[:20])}): none is left for training",
+            hint="leave at least one chromosome out of --test-chroms and --valid-chroms",
+        )
     is_test = np.isin(chrom, list(test))
     is_valid = np.isin(chrom, list(valid))
     rng = np.random.default_rng(seed)

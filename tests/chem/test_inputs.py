@@ -486,3 +486,22 @@ def test_a_missing_smiles_column_is_told_which_column_holds_smiles(tmp_path, mak
     with pytest.raises(InputError) as e:
         predict_property(tmp_path / "run", tmp_path / "none.csv", tmp_path / "p.csv")
     assert "holds SMILES" not in (e.value.hint or "")
+
+
+def test_the_smiles_column_hint_keeps_what_the_error_knew_about_the_other_columns(tmp_path):
+    """The chem hint replaced the table reader's: 'LogP' for a missing 'logp' went unnamed,
+    and a file without a header line was told to pass --input-col '<its first SMILES>'."""
+    from helixforge.chem.table import load_property_table
+    from helixforge.core.errors import InputError
+
+    rows = [("CCOc1ccccc1", 1.2), ("CC(=O)Nc1ccc(O)cc1", 0.5), ("c1ccc2ccccc2c1", 3.3)]
+    (tmp_path / "caps.csv").write_text("SMILES,LogP\n" + "".join(f"{s},{y}\n" for s, y in rows))
+    with pytest.raises(InputError) as e:
+        load_property_table(tmp_path / "caps.csv", "smiles", ["logp"])
+    assert e.value.hint == (
+        "'SMILES' holds SMILES: pass --input-col 'SMILES'; and for 'logp': did you mean 'LogP'?"
+    )
+    (tmp_path / "bare.csv").write_text("".join(f"{s},{y}\n" for s, y in rows))
+    with pytest.raises(InputError) as e:
+        load_property_table(tmp_path / "bare.csv", "smiles", ["logp"])
+    assert "--input-col" not in e.value.hint and "not a header" in e.value.hint

@@ -348,6 +348,11 @@ class smiles_column_hint:
             return False
         if repr(self.col) not in exc.message.split("Columns present")[0]:
             return False
+        from helixforge.core.errors import close_columns, looks_like_data
+
+        available = list(getattr(exc, "available", []))
+        if available and (available[0].lstrip().startswith("#") or looks_like_data(available[0])):
+            return False  # no header line / a comment above it: the error's own hint says so
         try:
             found = [c for c in smiles_columns(self.path) if c != self.col]
         except Exception:  # noqa: BLE001 - the hint is a courtesy; the error stands as it is
@@ -355,5 +360,11 @@ class smiles_column_hint:
         if found:
             shown = ", ".join(repr(c) for c in found)
             exc.hint = f"{shown} holds SMILES: pass {self.option} {found[0]!r}"
+            others = [m for m in getattr(exc, "missing", []) if m != self.col]
+            guesses = [g for g in close_columns(others, available) if g[1:-1] not in found]
+            if guesses:  # 'SMILES' / 'LogP' for smiles / logp: name the label column too
+                exc.hint += (
+                    f"; and for {', '.join(map(repr, others))}: did you mean {' / '.join(guesses)}?"
+                )
             exc.args = (f"{exc.message}\n  → {exc.hint}",)
         return False

@@ -89,11 +89,11 @@ class ColumnNotFoundError(InputError):
         available = [str(c) for c in available]
         where = f"{source}: " if source else ""
         plural = "s" if len(missing) > 1 else ""
-        guesses = _close_columns(missing, available)
+        guesses = close_columns(missing, available)
         # A first line such as '# exported by …' is read as the header: say so, since the
         # "columns present" list alone does not tell the user what went wrong.
         comment = bool(available) and available[0].lstrip().startswith("#")
-        data = bool(available) and _looks_like_data(available[0])
+        data = bool(available) and looks_like_data(available[0])
         joined = _joined_names(missing, available)
         if joined:  # '--label-col a,b' meant two columns: each option takes one name
             guesses = []
@@ -123,7 +123,7 @@ class ColumnNotFoundError(InputError):
 _SMILES_CHARS = re.compile(r"[A-Za-z0-9@+\-\[\]()=#$/\\.%:]+")
 
 
-def _looks_like_data(name: str) -> bool:
+def looks_like_data(name: str) -> bool:
     """A header 'name' that is a SMILES (a bond or bracket atom, or a ring closure, and only
     SMILES characters) or a DNA sequence: the file has no header line and its first record
     was read as one."""
@@ -154,7 +154,7 @@ def _joined_names(missing: list[str], available: list[str]) -> list[str]:
     return []
 
 
-def _close_columns(missing: list[str], available: list[str]) -> list[str]:
+def close_columns(missing: list[str], available: list[str]) -> list[str]:
     """Present columns that differ from a missing one only in case/spacing, or look close."""
     import difflib
 

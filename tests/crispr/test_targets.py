@@ -84,6 +84,23 @@ def test_a_gene_name_given_without_an_annotation_is_named_as_such(tmp_path):
     assert resolve_target("ACGTACGTAC").sequence == "ACGTACGTAC"  # short plain bases still pass
 
 
+def test_a_gene_without_a_cds_is_named_as_annotated_with_the_region_to_give(tmp_path, genome):
+    """A tRNA, snoRNA or lncRNA gene (Ensembl GTFs hold thousands) was "not in the annotation …
+    check that the annotation is for this organism", though the annotation names it."""
+    g, _ = genome
+    (tmp_path / "a.gtf").write_text(
+        '1\tsgd\tgene\t2001\t2080\t.\t+\t.\tgene_id "tP(UGG)A"; gene_biotype "tRNA";\n'
+        '1\tsgd\tCDS\t101\t400\t.\t+\t0\tgene_id "G1"; transcript_id "G1_mRNA";\n'
+    )
+    with pytest.raises(InputError, match=r"'tP\(UGG\)A' is in the annotation a.gtf \(line 1: "
+                       r"tRNA, 1:2001-2080\) but has no CDS") as exc:  # fmt: skip
+        resolve_target("tP(UGG)A", genome=g, annotation=tmp_path / "a.gtf")
+    assert exc.value.hint.endswith("give its region: -t chr1:2001-2080")  # the genome's name
+    (tmp_path / "genes_only.gff3").write_text("chr1\tx\tgene\t2001\t2080\t.\t-\t.\tID=g9\n")
+    with pytest.raises(InputError, match="'g9' is in the annotation genes_only.gff3"):
+        resolve_target("g9", genome=g, annotation=tmp_path / "genes_only.gff3")
+
+
 def test_sequence_target_names_a_missing_sequence():
     from helixforge.crispr.targets import sequence_target
 

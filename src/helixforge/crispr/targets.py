@@ -272,7 +272,9 @@ def _load_gff_cached(path: str, size: int, mtime_ns: int) -> pd.DataFrame:
             f"{path}: no GFF/GTF features of type ['CDS'] found",
             hint=errors.summary(3)
             if len(errors)
-            else "check the file and the feature types asked for",
+            else "--annotation places cuts along coding sequences (CDS lines) and finds genes "
+            "by them; without CDS lines, leave --annotation out and give the target as a region "
+            "contig:start-end",
         )
     if len(errors):
         df.attrs["note"] = (
@@ -432,7 +434,45 @@ def _check_one_locus(text: str, hits: pd.DataFrame, annotation) -> None:
     )
 
 
-def _gene_not_found(text: str, ann: pd.DataFrame, annotation) -> InputError:
+def _noncoding_gene(text: str, annotation, genome) -> InputError | None:
+    """The error for a gene the annotation holds without a CDS (a tRNA, snoRNA, lncRNA,
+    pseudogene): where it is and the region to give. Such a gene was "not in the annotation …
+    check that the annotation is for this organism". None when no feature names `text`."""
+    if not isinstance(annotation, str | os.PathLike) or not Path(annotation).is_file():
+        return None
+    from helixforge.core.errors import RowErrors
+    from helixforge.dna.io import read_gff
+
+    try:
+        every = read_gff(annotation, errors=RowErrors(str(annotation)))
+    except InputError:
+        return None
+    every = every[every["type"] != "CDS"]
+    hits = every[[text in _gene_key(a) | {n for n in (nm, g) if n}
+                  for a, nm, g in zip(every["attributes"], every["name"], every["gene_id"])]]  # fmt: skip
+    if not len(hits):
+        return None
+    first = hits.iloc[0]
+    seqid = str(first["seqid"])
+    hits = hits[hits["seqid"].astype(str) == seqid]
+    start, end = int(hits["start"].min()), int(hits["end"].max())
+    try:
+        contig = match_contig(genome, seqid) if genome is not None else seqid
+    except InputError:
+        contig = seqid
+    kind = re.search(r'(?:gene_biotype|biotype|gene_type)[= ]"?([^";]+)', str(first["attributes"]))
+    what = kind[1] if kind else str(first["type"])
+    return InputError(
+        f"gene {text!r} is in the annotation {Path(annotation).name} (line {int(first['line'])}: "
+        f"{what}, {seqid}:{start + 1}-{end}) but has no CDS; gene names are resolved through "
+        "their CDS features",
+        hint=f"to design guides in it, give its region: -t {contig}:{start + 1}-{end}",
+    )
+
+
+def _gene_not_found(text: str, ann: pd.DataFrame, annotation, genome=None) -> InputError:
+    if (noncoding := _noncoding_gene(text, annotation, genome)) is not None:
+        return noncoding
     where = Path(annotation).name if isinstance(annotation, str | os.PathLike) else "annotation"
     readable = ann["gene"].astype(str) if "gene" in ann else pd.Series([], dtype=str)
     names = set(readable)
@@ -530,7 +570,14 @@ def _resolve_target(target, genome, annotation, name, flank, max_length) -> Targ
         return region_target(genome, text, 0, n, name=name or text, flank=flank,
                              max_length=max_length)  # fmt: skip
     if annotation is not None and genome is not None and not is_bases:
-        ann = load_annotation(annotation)
+        from helixforge.core.errors import EmptyInputError
+
+        try:
+            ann = load_annotation(annotation)
+        except EmptyInputError:  # no CDS at all: a gene of other features is told so
+            if (noncoding := _noncoding_gene(text, annotation, genome)) is not None:
+                raise noncoding from None
+            raise
         hits = _prefer_own_name(text, ann[[text in k for k in ann["keys"]]])
         if len(hits):
             contigs = hits["seqid"].unique()
@@ -560,7 +607,7 @@ def _resolve_target(target, genome, annotation, name, flank, max_length) -> Targ
                 ) from None
         if ":" in text and text.rsplit(":", 1)[0] in open_genome(genome).lengths:
             raise InputError(f"target {text!r} is not a region", hint=_REGION_HINT)
-        raise _gene_not_found(text, ann, annotation)
+        raise _gene_not_found(text, ann, annotation, genome)
     if ":" in text and not is_bases:
         raise InputError(f"target {text!r} is not a region", hint=_REGION_HINT)
     if re.search(r"[/\\]|\.(fa|fasta|fna|gz)$", path_part, re.I):  # FILE or FILE#RECORD

@@ -69,3 +69,15 @@ def test_a_prediction_chunk_loses_exactly_the_rows_minimol_rejects():
     assert kept.index.tolist() == [2, 5] and X_kept.tolist() == [[0.0, 1.0], [4.0, 5.0]]
     (err,) = list(errors)
     assert (err.row, err.column, err.value) == (3, "smi", "bad") and "MiniMol" in err.reason
+
+
+@needs_minimol
+def test_embed_names_the_column_that_holds_smiles_as_the_other_chem_verbs_do(tmp_path):
+    from helixforge.chem.pretrained.embed import embed_table
+    from helixforge.core.errors import InputError
+
+    path = tmp_path / "lib.csv"
+    path.write_text("id,Structure\nm1,CCOc1ccccc1\nm2,CC(=O)Nc1ccc(O)cc1\n")
+    with pytest.raises(InputError) as e:
+        embed_table(path, tmp_path / "e.parquet", smiles_col="smiles", id_col="id")
+    assert e.value.hint == "'Structure' holds SMILES: pass --input-col 'Structure'"

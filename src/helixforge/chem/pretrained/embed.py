@@ -85,8 +85,11 @@ def embed_table(
         errors.items.sort(key=lambda e: -1 if e.row is None else e.row)
     else:
         cols = [smiles_col] + ([id_col] if id_col and id_col != smiles_col else [])
+        from helixforge.chem.inputs import smiles_column_hint
+
         df = read_table(path)
-        require_columns(df, cols, path)
+        with smiles_column_hint(path, smiles_col):  # as train / predict / standardize name it
+            require_columns(df, cols, path)
         df = df[cols]
         clean, errors = standardize_table(df, smiles_col, source=path, n_jobs=n_jobs)
         errors.extend(skipped_line_errors(df, path))

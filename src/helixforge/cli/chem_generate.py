@@ -125,7 +125,7 @@ def generate_cmd(
 @handle_errors
 def finetune_prior_cmd(
     actives: str = typer.Argument(
-        ..., callback=path_value, help="Table (csv / tsv / parquet / smi) of actives."
+        ..., callback=path_value, help="Table (csv / tsv / parquet / smi) or SD file of actives."
     ),
     out_path: str = out_option(..., "Run directory (prior/, history.csv, errors.csv)."),
     model: str = MODEL,

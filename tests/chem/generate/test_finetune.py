@@ -45,3 +45,25 @@ def test_the_summary_line_counts_rows_and_merged_repeats(tmp_path: Path):
     assert res.exit_code == 0, res.output
     assert "2 molecules from 12 rows, 9 repeats of a molecule merged" in res.output
     assert "1 rows rejected" in res.output
+
+
+def test_actives_in_an_sd_file_are_read_with_unreadable_records_as_error_rows(tmp_path: Path):
+    """An SD file of actives (as ChEMBL exports them) was refused: 'an SD file is not read as
+    a table'; chem train, screen and admet all read one."""
+    from rdkit import Chem
+
+    from helixforge.chem.generate.finetune import finetune_prior
+
+    base = tmp_path / "base"
+    Prior.from_config(Vocabulary.build(CORPUS), {"hidden_size": 16, "num_layers": 1}).save(base)
+    sdf = tmp_path / "actives.sdf"
+    with Chem.SDWriter(str(sdf)) as writer:
+        for smiles in ("CCO", "CCN", "c1ccccc1"):
+            writer.write(Chem.MolFromSmiles(smiles))
+    records = sdf.read_text().split("$$$$\n")
+    records[1] = records[1].replace("V2000", "V9999")  # record 2: RDKit cannot read it
+    sdf.write_text("$$$$\n".join(records))
+    s = finetune_prior(sdf, tmp_path / "ft", model=base, epochs=1, augment=1, val_fraction=0.0)
+    assert (s["rows"], s["molecules"], s["errors"]) == (3, 2, 1)
+    errors = (tmp_path / "ft" / "errors.csv").read_text().splitlines()
+    assert errors[1].startswith(f"{sdf},2,smiles,")

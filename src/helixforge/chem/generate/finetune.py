@@ -32,10 +32,16 @@ def read_actives(path, prior, smiles_col: str | None, errors: RowErrors) -> tupl
     to `errors`."""
     from rdkit import Chem
 
+    from helixforge.chem.screen.library import is_sdf, read_sd_file
     from helixforge.chem.standardize import standardize_to_mol
     from helixforge.core.tables import read_table
 
-    df = read_table(path, errors=errors)
+    if is_sdf(path):  # as chem train / screen / admet read one: a `smiles` column per record
+        unreadable = len(errors)
+        df = read_sd_file(path, errors, all_properties=True)
+        df.attrs["rows_in"] = len(df) + len(errors) - unreadable
+    else:
+        df = read_table(path, errors=errors)
     col = smiles_col
     if col is None:
         col = next((c for c in df.columns if c.lower() in ("smiles", "canonical_smiles")), None)

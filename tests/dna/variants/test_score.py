@@ -58,10 +58,38 @@ def test_resume_is_refused_when_the_alleles_to_score_differ(tmp_path, monkeypatc
     with pytest.raises(RuntimeError):
         score_variants(vcf, genome, **kw)
     monkeypatch.setattr(score, "_score_chunk", real_chunk)
-    real_usable = score.usable_alleles
-    monkeypatch.setattr(score, "usable_alleles", lambda *a: real_usable(*a)[1:])  # new rules
+    real_usable = score.checked_alleles
+    monkeypatch.setattr(score, "checked_alleles", lambda *a: real_usable(*a)[1:])  # new rules
     with pytest.raises(ConfigError, match="the alleles to score") as info:
         score_variants(vcf, genome, resume=True, **kw)
     assert "another HelixForge version" in info.value.message
-    monkeypatch.setattr(score, "usable_alleles", real_usable)
+    monkeypatch.setattr(score, "checked_alleles", real_usable)
     assert score_variants(vcf, genome, resume=True, **kw)["id"].tolist() == ["v10", "v20", "v30"]
+
+
+def test_windows_are_made_a_chunk_at_a_time(tmp_path, monkeypatch):
+    """Every allele's two windows were built before the first chunk was scored (~0.7 kB an
+    allele at the default window: GBs for a whole-genome VCF); now each chunk makes its own."""
+    import helixforge.dna.variants.alleles as alleles
+    import helixforge.dna.variants.score as score
+
+    vcf = tmp_path / "calls.vcf"
+    vcf.write_text(HEADER + "".join(f"chr1\t{p}\tv{p}\tA\tG\t.\t.\t.\n" for p in range(10, 70, 10)))
+    made, at_chunk = [], []
+    real_windows, real_chunk = alleles.variant_windows, score._score_chunk
+
+    def counting_windows(*args):
+        made.append(1)
+        return real_windows(*args)
+
+    def chunk(*args, **kwargs):
+        at_chunk.append(len(made))
+        return real_chunk(*args, **kwargs)
+
+    monkeypatch.setattr(alleles, "variant_windows", counting_windows)
+    monkeypatch.setattr(score, "variant_windows", counting_windows, raising=False)
+    monkeypatch.setattr(score, "_score_chunk", chunk)
+    motif = Motif("M1", "site", [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0]])
+    result = score_variants(vcf, {"chr1": "A" * 100}, method="motif", motifs=[motif],
+                            window=20, chunk_size=2)  # fmt: skip
+    assert len(result) == 6 and at_chunk == [0, 2, 4]

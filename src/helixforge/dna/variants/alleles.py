@@ -278,8 +278,22 @@ def usable_alleles(
     variants: list[Variant], g, window: int, errors: RowErrors
 ) -> list[tuple[Variant, str, str, str]]:
     """(variant, contig, ref window, alt window) of every allele that can be scored; the others
-    go to `errors` (contig missing, past the contig end, REF mismatch, allele > window, a
-    repeat of an allele already kept: the same contig, POS, REF and ALT)."""
+    go to `errors` (`checked_alleles`)."""
+    return [
+        (v, chrom, *variant_windows(g, as_windowed, chrom, window))
+        for v, chrom, as_windowed in checked_alleles(variants, g, window, errors)
+    ]
+
+
+def checked_alleles(
+    variants: list[Variant], g, window: int, errors: RowErrors
+) -> list[tuple[Variant, str, Variant]]:
+    """(variant, contig, the variant as its windows take it) of every allele that can be
+    scored, without the windows: `variant_windows(g, third, contig, window)` makes them when
+    they are scored, a chunk at a time (all windows of a large VCF were held at once, ~0.7 kB
+    an allele at the default window). The others go to `errors` (contig missing, past the
+    contig end, REF mismatch, allele > window, a repeat of an allele already kept: the same
+    contig, POS, REF and ALT)."""
     usable = []
     seen: dict[tuple[str, int, str, str], int | None] = {}
     for v in variants:
@@ -325,8 +339,5 @@ def usable_alleles(
         seen[key] = v.line
         # an N in REF stands for whatever the genome has there: the windows hold the genome's
         # bases (the reference), not N (an all-zero column)
-        ref_w, alt_w = variant_windows(
-            g, replace(v, ref=found) if "N" in v.ref else v, chrom, window
-        )
-        usable.append((v, chrom, ref_w, alt_w))
+        usable.append((v, chrom, replace(v, ref=found) if "N" in v.ref else v))
     return usable

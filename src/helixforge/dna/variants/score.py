@@ -38,7 +38,12 @@ import pandas as pd
 
 from helixforge.core.errors import ConfigError, InputError, NoUsableRowsError, RowErrors
 from helixforge.core.options import require_int
-from helixforge.dna.variants.alleles import as_genome, read_variants, usable_alleles
+from helixforge.dna.variants.alleles import (
+    as_genome,
+    checked_alleles,
+    read_variants,
+    variant_windows,
+)
 from helixforge.dna.variants.resume import ChunkStore, fingerprint
 
 LM_PREFIX = "lm:"
@@ -120,11 +125,15 @@ def _both_strands(scorer, x: np.ndarray) -> np.ndarray:
 
 
 def _score_chunk(
-    kind: str, scorer, part, window: int, motif_scorer=None, mpra_model=None
+    kind: str, scorer, part, window: int, motif_scorer=None, mpra_model=None, genome=None
 ) -> pd.DataFrame:
-    """One chunk of alleles → the method's columns (see the module docstring)."""
+    """One chunk of alleles → the method's columns (see the module docstring). `part` holds
+    (variant, contig, ref window, alt window), or with `genome` (variant, contig, the variant
+    as its windows take it: `checked_alleles`), whose windows are made here."""
     from helixforge.dna.interpret import onehot_sequences
 
+    if genome is not None:
+        part = [(v, c, *variant_windows(genome, w, c, window)) for v, c, w in part]
     refs = [u[2] for u in part]
     alts = [u[3] for u in part]
     frame = pd.DataFrame(
@@ -310,7 +319,7 @@ def score_variants(
             f"{model_min}-mers, so every window would be [UNK] alone",
             hint=f"use --window {model_min} or more (the default is {DEFAULT_WINDOW})",
         )
-    usable = usable_alleles(variants, g, window, errors)
+    usable = checked_alleles(variants, g, window, errors)  # windows: made chunk by chunk
     store = None
     if out is not None:
         key = {
@@ -338,7 +347,7 @@ def score_variants(
             part = usable[start : start + chunk_size]
             done = store.load(k) if store is not None else None
             if done is None:
-                done = _score_chunk(kind, scorer, part, window, motif_scorer, mpra_model)
+                done = _score_chunk(kind, scorer, part, window, motif_scorer, mpra_model, g)
                 if store is not None:
                     store.save(k, done)
             frames.append(done)

@@ -372,3 +372,18 @@ def test_a_ga_start_file_that_cannot_be_read_names_the_toml_file_and_line(tmp_pa
     assert ("is a directory" if start == "starts" else "not found") in message
     assert "relative to the working directory or the TOML file" in info.value.hint
     assert not (tmp_path / "run").exists()
+
+
+def test_overwrite_refuses_an_output_folder_that_holds_an_input(tmp_path):
+    """-o DIR --overwrite replaced DIR even when it held the GA start file (or a model run a
+    component reads, or the prior): the run deleted its own inputs."""
+    from helixforge.chem.generate.design import design
+
+    (tmp_path / "work").mkdir()
+    start = tmp_path / "work" / "start.smi"
+    start.write_text("CCOc1ccccc1\nCCNc1ccccc1\nCCCc1ccccc1O\n", encoding="utf-8")
+    path = tmp_path / "design.toml"
+    path.write_text(GOOD + f'[ga]\npopulation = 2\nstart = "{start}"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="--out .*work holds the input .*start.smi"):
+        design(path, tmp_path / "work", optimizer="ga", budget=3, overwrite=True)
+    assert start.is_file()

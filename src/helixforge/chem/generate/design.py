@@ -84,6 +84,14 @@ def _load_prior(prior):
     return prior, None
 
 
+def start_path(path: str | os.PathLike, base: Path) -> Path:
+    """A GA start file's path: as given, else relative to the design file's folder `base`."""
+    p = Path(path)
+    if not p.is_absolute() and not p.exists() and (base / p).exists():
+        p = base / p
+    return p
+
+
 def read_start_smiles(
     path: str | os.PathLike, base: Path, config: DesignConfig | None = None
 ) -> tuple[list[str], str]:
@@ -93,9 +101,7 @@ def read_start_smiles(
     every other error of the file is."""
     from helixforge.core.artifacts import sha256_file
 
-    p = Path(path)
-    if not p.is_absolute() and not p.exists() and (base / p).exists():
-        p = base / p
+    p = start_path(path, base)
     if not p.is_file():
         why = "is a directory, not a SMILES file" if p.is_dir() else "not found"
         hint = (
@@ -216,7 +222,12 @@ def design(
     None for the shipped one. All inputs are checked before the first scoring call."""
     import torch
 
-    from helixforge.core.io import check_output, refuse_resume_of_finished, staging_path
+    from helixforge.core.io import (
+        check_not_input,
+        check_output,
+        refuse_resume_of_finished,
+        staging_path,
+    )
     from helixforge.core.options import require_choice, require_int
     from helixforge.core.progress import progress
 
@@ -238,6 +249,12 @@ def design(
     if optimizer == "rl" or start is None:
         prior_obj, prior_path = _load_prior(prior)
         prior_sha = _prior_key(prior_obj, prior_path)
+    # -o DIR --overwrite (or a finished --resume) replaces DIR: it must not hold a model run
+    # the components read, the GA start file or the prior (they were deleted with it)
+    inputs = [getattr(c, "path", None) for c in scorer.components]
+    if start is not None:
+        inputs.append(start_path(cfg.ga["start"], cfg.path.parent))
+    check_not_input(out, [*inputs, prior_path], "--out")
     options = cfg.rl if optimizer == "rl" else cfg.ga
     key = {
         **scorer.key(),

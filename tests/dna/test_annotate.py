@@ -249,7 +249,9 @@ def test_kill_9_during_annotate_training_then_resume_gives_the_uninterrupted_mod
 def test_a_holdout_that_leaves_a_part_without_bases_is_refused_before_training():
     from helixforge.core.errors import ConfigError
 
-    with pytest.raises(ConfigError, match="leaves no held-out"):
+    with pytest.raises(ConfigError, match="leaves no held-out") as e:
         split_regions({"a": 30_000}, 1e-9)  # a 0 bp test region: sklearn's 'empty input array'
-    with pytest.raises(ConfigError, match="leaves no training"):
+    assert e.value.hint.startswith("hold out a larger part")
+    with pytest.raises(ConfigError, match="leaves no training") as e:
         split_regions({"a": 1000}, "a")  # the whole contig held out
+    assert e.value.hint.startswith("hold out a smaller part")  # it said 'a larger fraction'

@@ -160,9 +160,11 @@ def _check_parts(parts: dict[str, list[Region]], holdout) -> dict[str, list[Regi
     for part, regions in parts.items():
         parts[part] = [r for r in regions if r.end > r.start]
         if not parts[part]:
+            # the hint said 'hold out a larger fraction' when a region held out everything
+            more = "a smaller" if part == "train" else "a larger"
             raise ConfigError(
                 f"--holdout {holdout} leaves no {what[part]} bases",
-                hint="hold out a larger fraction (e.g. 0.2) or name CONTIG:START-END regions "
-                "that leave sequence for every part",
+                hint=f"hold out {more} part (a fraction such as 0.2) or name CONTIG:START-END "
+                "regions that leave sequence for every part",
             )
     return parts

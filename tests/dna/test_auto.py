@@ -209,6 +209,35 @@ def test_auto_run_records_candidates_in_config_card_and_report(tmp_path):
     assert all(t["seconds"] >= 0 for t in timed)
 
 
+def test_the_final_rungs_winner_is_the_first_member_not_trained_twice(tmp_path, monkeypatch):
+    """The final rung fits the winner on the training rows at the full --epochs with the run's
+    seed, exactly as member 0 is fitted: auto hands that model over. The run is byte for byte
+    the run of `--model <winner>`, with one fit fewer."""
+    from helixforge.dna.models import SequenceModel
+
+    motif_table(160).to_csv(tmp_path / "train.csv", index=False)
+    fits = []
+    real = SequenceModel.fit
+
+    def fit(self, *a, **kw):
+        fits.append(self.config.arch)
+        return real(self, *a, **kw)
+
+    monkeypatch.setattr(SequenceModel, "fit", fit)
+    kw = dict(epochs=2, batch_size=32, threads=1, ensemble=2, seed=4)
+    auto = train_sequence_model(
+        tmp_path / "train.csv", out=tmp_path / "auto", **kw,
+        auto=AutoSearch(candidates=("cnn", "resnet"), epochs=1),
+    )  # fmt: skip
+    chosen = auto.config["model"]
+    assert len(fits) == 2 + 2 + 1  # rung 0, the final rung, then member 1 only
+    train_sequence_model(tmp_path / "train.csv", out=tmp_path / "plain", model=chosen, **kw)
+    # (metrics.json differs by auto's `selection` scores only)
+    for name in ("model/member_0/model.safetensors", "model/member_1/model.safetensors",
+                 "predictions.csv", "conformal.json"):  # fmt: skip
+        assert (tmp_path / "auto" / name).read_bytes() == (tmp_path / "plain" / name).read_bytes()
+
+
 @pytest.mark.parametrize(
     "kwargs, message",
     [

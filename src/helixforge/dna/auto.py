@@ -12,7 +12,10 @@ on; a rung never keeps fewer than two, and once two are left they are compared i
 at the full `--epochs` (so two candidates get rung 0 and then the final rung; the search also
 ends when a rung reaches the full `--epochs`). The winner is the best of the last rung, ties going
 to the earlier candidate; a candidate whose validation loss is not a number ranks last. The test
-part is never seen: the selector only receives the train and valid rows of the split.
+part is never seen: the selector only receives the train and valid rows of the split. The
+winner's final-rung model (training rows, full `--epochs`, the run's seed: what member 0's fit
+would give) is handed to the run as its first member (`core.supervised.Prefitted`), not trained
+again.
 
 Score: validation loss of the candidate's predictions (both strands averaged) — log-loss for
 binary and multiclass, mean squared error for regression (lower is better; the same for every
@@ -149,11 +152,14 @@ def successive_halving(
     seed: int = 0,
     cache: Path | None = None,
     log: Callable[[str], None] = lambda _m: None,
+    winner: dict[str, Any] | None = None,
 ) -> tuple[str, list[Trial]]:
     """Run the search; returns (chosen spec, every trial). `build(spec, epochs)` makes a fresh
     untrained estimator; only `train` is fitted on and only `valid` scored. With `cache`
     (a JSON file) finished trials are kept there and reused (same candidate, rung and epochs), so
-    a resumed run skips them."""
+    a resumed run skips them. `winner`, if given, receives the chosen candidate's fitted model
+    (key "model") when this call trained it at the full `max_epochs` — the model the run's first
+    member would be, so it need not be trained again."""
     task = task_types[0]
     done = {(t.model, t.rung): t for t in _read_cache(cache)}
     trials: list[Trial] = []
@@ -162,6 +168,7 @@ def successive_halving(
     finished_rung: list[Trial] = []
     rung = 0
     final_rung = -1
+    full: dict[str, Any] = {}  # candidate → its model fitted here at max_epochs (the last rung's)
     while True:
         epochs = max_epochs if rung == final_rung else _rung_epochs(search, max_epochs, rung)
         this_rung: list[Trial] = []
@@ -178,6 +185,8 @@ def successive_halving(
                 model = build(spec, epochs)
                 model.fit(train[0], train[1], task_types, valid=valid, seed=seed)
                 loss, metric = _valid_loss(task, valid[1], model, valid[0])
+                if winner is not None and epochs == max_epochs:
+                    full[spec] = model
                 trial = Trial(spec, rung, epochs, loss, metric, round(time.perf_counter() - t1, 1))
                 done[(spec, rung)] = trial  # replaces a cached trial of other epochs
                 _write_cache(cache, list(done.values()))
@@ -206,6 +215,8 @@ def successive_halving(
         if len(alive) <= 2:  # the last two are compared at the full --epochs
             final_rung = rung
     best = min(pool, key=lambda t: _rank(t, search.candidates))
+    if winner is not None and best.epochs == max_epochs and best.model in full:
+        winner["model"] = full[best.model]
     return best.model, trials
 
 
@@ -321,16 +332,30 @@ def auto_selector(
         inputs = list(data.inputs)
         train = ([inputs[i] for i in sp.train], data.y[sp.train])
         valid = ([inputs[i] for i in sp.valid], data.y[sp.valid])
+        won: dict[str, Any] = {}
         chosen, trials = successive_halving(
             search, train, valid, data.task_types, build,
-            max_epochs=max_epochs, seed=seed, cache=cache, log=log,
+            max_epochs=max_epochs, seed=seed, cache=cache, log=log, winner=won,
         )  # fmt: skip
         record.update(selection_record(search, chosen, trials))
         if timings is not None:
             timings[:] = trial_timings(trials)
         data.notes.append(selection_text(record))
         scores = {f"{t.model}@{t.epochs}ep": round(t.valid_loss, 6) for t in trials}
-        return chosen, factory(chosen), scores
+        make = factory(chosen)
+        if "model" not in won:
+            return chosen, make, scores
+        # The final rung fitted the winner exactly as member 0 is fitted (same rows, epochs and
+        # seed): hand that model over instead of training it a second time.
+        from helixforge.core.supervised import Prefitted
+
+        first = [won.pop("model")]
+
+        def members():
+            fresh = make()  # also keeps the member numbering of the checkpoint folders
+            return Prefitted(first.pop(), seed) if first else fresh
+
+        return chosen, members, scores
 
     return select
 

@@ -88,6 +88,7 @@ from helixforge.core.supervised.tasks import (
 )
 from helixforge.core.supervised.train import (
     RESUME_FILE,
+    Prefitted,
     SupervisedRun,
     prepare_resume_stage,
     resumable_stage,
@@ -103,6 +104,7 @@ __all__ = [
     "ExtraColumns",
     "FeatureSource",
     "LabelledData",
+    "Prefitted",
     "SupervisedRun",
     "TrainedRun",
     "check_manifest",

@@ -28,6 +28,18 @@ Log = Callable[[str], None]
 ModelFactory = Callable[[], Any]
 # (data, split) → (chosen model name, its factory, cross-validated score per candidate)
 ModelSelector = Callable[[LabelledData, Split], tuple[str, ModelFactory, dict[str, float]]]
+
+
+@dataclass(frozen=True)
+class Prefitted:
+    """What a selector's factory may return for the first member: a model it already fitted
+    on the split's training rows with `seed` (the member's own seed), exactly as `train_members`
+    would have — e.g. `--model auto`'s winner, trained at the full epochs in the final rung."""
+
+    model: Any
+    seed: int
+
+
 RUN_KIND = "helixforge.supervised-run/1"
 SPLIT_COL = "split"
 
@@ -201,9 +213,15 @@ def train_members(
         for i in range(ensemble):
             log(f"training {model_name} member {i + 1}/{ensemble}")
             m = model_factory()
+            fitted = isinstance(m, Prefitted)
+            if fitted:
+                if m.seed != seed + i:
+                    raise ValueError(f"a model fitted with seed {m.seed} offered as member {i}")
+                m = m.model
             if i == 0 and data.features is not None:
                 feats = data.features(m, np.arange(len(data)))
-            _fit_member(m, data, sp, seed + i, feats)
+            if not fitted:
+                _fit_member(m, data, sp, seed + i, feats)
             members.append(m)
             adv(1)
     ens = Ensemble(members, model_name, data.task_types)

@@ -114,3 +114,31 @@ def test_a_list_of_contexts_without_a_header_is_scored_and_unnamed_fields_are_re
     with pytest.raises(InputError, match="line 1 .* holds a sequence, not column names") as e:
         read_guide_table(tmp_path / "two.csv", ["context"])
     assert "add a header line" in e.value.hint
+
+
+def test_a_table_scored_again_and_again_keeps_every_old_score_under_a_name_of_its_own(tmp_path):
+    """The second rescoring renamed ontarget_score to input_ontarget_score beside the one
+    already there: two columns of one name, a table helix itself then refused to read."""
+    from helixforge.crispr.guide_tables import input_column_names
+
+    ctx = "TTCTGCCTTGTTTCTTTCCTCTCTGGGTCG"
+    (tmp_path / "s0.csv").write_text(f"context\n{ctx}\n")
+    for k in range(3):
+        score_ontarget_table(tmp_path / f"s{k}.csv", "context", tmp_path / f"s{k + 1}.csv",
+                             model="gbm")  # fmt: skip
+    columns = pd.read_csv(tmp_path / "s3.csv").columns.tolist()
+    assert columns == ["context", "input_ontarget_score", "input_ontarget_score_2",
+                       "ontarget_score"]  # fmt: skip
+    assert input_column_names(["a", "b", "input_b"], ["b", "c"]) == {"b": "input_b_2"}
+
+
+def test_a_summary_searched_again_and_again_keeps_every_old_count(tmp_path):
+    seq = "".join(np.random.default_rng(2).choice(list("ACGT"), 4000))
+    (tmp_path / "g.fa").write_text(f">chr1\n{seq}\n")
+    (tmp_path / "o0.summary.tsv").write_text(f"spacer\n{seq[100:120]}\n")
+    for k in range(3):
+        offtargets_table(tmp_path / f"o{k}.summary.tsv", tmp_path / "g.fa",
+                         tmp_path / f"o{k + 1}.tsv")  # fmt: skip
+    columns = pd.read_csv(tmp_path / "o3.summary.tsv", sep="\t").columns
+    assert not columns.duplicated().any()
+    assert {"input_mm0", "input_mm0_2", "mm0"} <= set(columns)

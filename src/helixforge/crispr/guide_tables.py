@@ -19,6 +19,24 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
+def input_column_names(columns, names) -> dict[str, str]:
+    """{name: new name} for the input `columns` that an output column of the same `names` will
+    replace: ``input_<name>``, else ``input_<name>_2``, … — a name no column has. A table scored
+    twice holds both ontarget_score and input_ontarget_score; renaming the first to the second
+    wrote two columns of one name, which no reader (helix's own included) takes back."""
+    taken = {str(c) for c in columns}
+    out = {}
+    for name in names:
+        if name not in taken:
+            continue
+        new, k = f"input_{name}", 2
+        while new in taken:
+            new, k = f"input_{name}_{k}", k + 1
+        taken.add(new)
+        out[name] = new
+    return out
+
+
 def _with_hint(exc, hint: str):
     """`exc` (a HelixError) with `hint` instead of its own."""
     exc.hint = hint

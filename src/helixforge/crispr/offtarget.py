@@ -263,6 +263,7 @@ def offtargets_table(
     from helixforge.core.io import check_distinct_outputs, check_output
     from helixforge.core.options import require_int
     from helixforge.core.tables import write_table
+    from helixforge.crispr.guide_tables import input_column_names
 
     require_int(max_mismatches, "--max-mismatches", min_value=0, max_value=8)
     require_int(max_sites_per_guide, "--max-sites", min_value=1)
@@ -336,7 +337,7 @@ def offtargets_table(
     # an input column named like a summary column (the input is itself a summary) is kept as
     # input_<name>; it used to stay under its name, so the summary showed the old counts
     stale = [c for c in summ.columns if c in kept.columns and c not in ("guide_id", spacer_col)]
-    kept = kept.rename(columns={c: f"input_{c}" for c in stale})
+    kept = kept.rename(columns=input_column_names(kept.columns, stale))
     for c in summ.columns:
         if c not in kept.columns:
             kept[c] = key.map(summ[c]).to_numpy()

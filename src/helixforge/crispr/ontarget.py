@@ -201,7 +201,9 @@ def score_ontarget_table(
     scores[valid] = m.predict_codes(codes[valid])
     # an input that is itself a scored table keeps its old scores as input_ontarget_score (they
     # were overwritten without a word)
-    result = df.rename(columns={"ontarget_score": "input_ontarget_score"})
+    from helixforge.crispr.guide_tables import input_column_names
+
+    result = df.rename(columns=input_column_names(df.columns, ["ontarget_score"]))
     result["ontarget_score"] = np.round(scores, 3)
     write_table(result, out_path)
     return {

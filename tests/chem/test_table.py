@@ -157,14 +157,30 @@ def test_a_two_class_column_written_as_bounds_keeps_its_classes(make_table):
     assert data.task_types == ["binary"] and sorted(data.classes["potent"]) == ["<10", ">=10"]
 
 
-def test_a_column_of_numbers_with_units_names_the_unit():
-    """'12 %' from an Excel percentage column: 'text labels with 80 classes' before."""
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("{}%", r"label has a unit \('%'\)"),  # an Excel percentage column
+        ("1,{:03d}.5", r"label has thousands separators; write it without them \(1000.5\)"),
+        ("{}.5 ± 0.2", r"label has an uncertainty \('±'\)"),
+    ],
+)
+def test_a_column_of_numbers_written_with_more_says_what_is_wrong(value, reason):
+    """'12%', '1,013.5', '3.5 ± 0.2': 'text labels with 30 classes cannot be modelled' before."""
     from helixforge.core.errors import NoUsableRowsError
 
     df = pd.DataFrame({"smiles": ["C" * (i + 1) for i in range(30)]})
-    df["inhib"] = [f"{i}%" for i in range(30)]
-    with pytest.raises(NoUsableRowsError, match=r"label has a unit \('%'\)"):
-        load_property_table(df, "smiles", ["inhib"])
+    df["y"] = [value.format(i) for i in range(30)]
+    with pytest.raises(NoUsableRowsError, match=reason):
+        load_property_table(df, "smiles", ["y"])
+
+
+def test_an_approximate_value_is_not_called_a_bound(make_table):
+    df = make_table().head(30)
+    df["y"] = [f"~{v:.2f}" if i % 2 else f"{v:.2f}" for i, v in enumerate(df["logp_like"])]
+    data = load_property_table(df, "smiles", ["y"])
+    assert len(data) == 15
+    assert {e.reason.split(";")[0] for e in data.errors} == {"label is an approximate value ('~')"}
 
 
 def test_duplicates_whose_labels_disagree_are_named_in_the_run_notes(make_table):

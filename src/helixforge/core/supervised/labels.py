@@ -30,11 +30,12 @@ def _numeric_share(raw: pd.Series, column: str, source: str | None, delimiter: s
 
 def _mostly_bounds_or_units(raw: pd.Series, share: float, declared: bool) -> bool:
     """Whether a column that is not mostly plain numbers is mostly numbers written with a
-    bound or a unit ('>10000', '<0.1', '5 uM', '12%': ChEMBL relations, Excel percentages),
-    in more distinct values than a class column may have (any number of them when the column
-    is `declared` a regression target). Such a column is numeric (each bound / unit value a row
-    error naming it), not 80 text 'classes' that cannot be modelled; a real two-class column
-    such as '<10' / '>=10' keeps its classes."""
+    bound, a unit or more ('>10000', '<0.1', '5 uM', '12%', '1,013.5', '3.2 ± 0.4': ChEMBL
+    relations, Excel percentages and thousands separators), in more distinct values than a
+    class column may have (any number of them when the column is `declared` a regression
+    target). Such a column is numeric (each such value a row error naming what is wrong with
+    it), not 80 text 'classes' that cannot be modelled; a real two-class column such as
+    '<10' / '>=10' keeps its classes."""
     from helixforge.core.supervised.tasks import MAX_CLASSES
 
     s = raw.dropna().astype(str).str.strip()
@@ -43,11 +44,14 @@ def _mostly_bounds_or_units(raw: pd.Series, share: float, declared: bool) -> boo
         return False
     n = len(s)
     s = s[pd.to_numeric(s, errors="coerce").isna()]  # '1e5' is a number, not 1 'e5'
-    qualified = s.map(lambda v: bool(_CENSORED.match(v) or _WITH_UNIT.fullmatch(v))).sum()
+    qualified = s.map(lambda v: bool(_NUMBER_FIRST.match(v))).sum()
     return share + qualified / n >= 0.5
 
 
 _CENSORED = re.compile(r"\s*(?:[<>]=?|[≤≥~])\s*[-+\u2212]?(?:\d|\.\d)")
+# a value that starts as a number does (after an optional bound)
+_NUMBER_FIRST = re.compile(r"\s*(?:[<>]=?|[≤≥~])?\s*[-+\u2212]?(?:\d|\.\d)")
+_THOUSANDS_GROUPS = re.compile(r"\s*[-+\u2212]?\d{1,3}(?:,\d{3})+(?:\.\d+)?\s*")
 
 
 # '5 uM', '3.2nM', '12 %', '250 mg/kg': a number followed by a unit
@@ -64,6 +68,13 @@ MAX_LABEL_MAGNITUDE = 1e100
 def _not_a_number(value: object) -> str:
     """Why a label in a numeric column was not used: a censored measurement ('>10000',
     '<0.1': only a bound, no value) says so; anything else is 'not a number'."""
+    if isinstance(value, str) and value.strip().startswith("~"):
+        return "label is an approximate value ('~'); give the number alone, or leave it empty"
+    if isinstance(value, str) and ("±" in value or "+/-" in value):
+        return "label has an uncertainty ('±'); give the value alone, or leave it empty"
+    if isinstance(value, str) and _THOUSANDS_GROUPS.fullmatch(value):
+        plain = value.strip().replace(",", "")
+        return f"label has thousands separators; write it without them ({plain})"
     if isinstance(value, str) and _CENSORED.match(value):
         return (
             "label is a censored value (only a bound such as '>10000', not a measurement); "

@@ -206,6 +206,28 @@ def test_a_table_for_another_enzyme_than_the_index_is_refused_for_the_index(smal
     assert not (tmp_path / "sites.errors.csv").exists()  # no row was blamed
 
 
+def test_the_summary_names_each_guide_by_the_id_the_sites_table_uses(small, tmp_path):
+    """With --id-col name, a table's own guide_id column stayed the summary's guide_id ('a')
+    while the sites table said 'n1': the two outputs did not join. An empty id cell was NaN in
+    the summary and the spacer in the sites table."""
+    genome, sp = small
+    genome = {"chr1": genome["chr1"][:500] + sp + "TGG" + genome["chr1"][500:]}  # one site
+    (tmp_path / "ids.csv").write_text(f"guide_id,name,spacer\na,n1,{sp}\n")
+    offtargets_table(tmp_path / "ids.csv", genome, tmp_path / "o.tsv", id_col="name")
+    summary = pd.read_csv(tmp_path / "o.summary.tsv", sep="\t")
+    sites = pd.read_csv(tmp_path / "o.tsv", sep="\t")
+    assert summary[["guide_id", "input_guide_id", "name"]].values.tolist() == [["n1", "a", "n1"]]
+    assert set(sites["guide_id"]) == {"n1"}
+    (tmp_path / "blank.csv").write_text(f"guide_id,spacer\n,{sp}\n")
+    offtargets_table(tmp_path / "blank.csv", genome, tmp_path / "b.tsv")
+    summary = pd.read_csv(tmp_path / "b.summary.tsv", sep="\t")
+    assert (
+        summary["guide_id"].tolist()
+        == [sp]
+        == pd.read_csv(tmp_path / "b.tsv", sep="\t")["guide_id"].unique().tolist()
+    )
+
+
 def test_an_existing_index_is_replaced_only_with_overwrite(tmp_path):
     from helixforge.core.errors import ConfigError
 

@@ -332,7 +332,13 @@ def offtargets_table(
     kept = df.loc[list(row_ids)].copy()
     summ = res.summary.set_index("guide_id")
     key = pd.Series(list(row_ids.values()), index=kept.index)
-    if "guide_id" not in kept.columns:
+    # guide_id is the id the sites table names the guide by: an input guide_id column that
+    # is not that id (--id-col picked another) is kept as input_guide_id; an empty id cell is
+    # the spacer, as in the sites table
+    if id_col == "guide_id":
+        kept["guide_id"] = key
+    else:
+        kept = kept.rename(columns=input_column_names(kept.columns, ["guide_id"]))
         kept.insert(0, "guide_id", key)
     # an input column named like a summary column (the input is itself a summary) is kept as
     # input_<name>; it used to stay under its name, so the summary showed the old counts

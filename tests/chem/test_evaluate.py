@@ -66,3 +66,28 @@ def test_an_sd_file_is_scored_from_its_data_items(two_target_run, make_table, sd
 
     errors = pd.read_csv(f"{res['out']}/errors.csv")
     assert errors["row"].tolist() == [2]
+
+
+def test_text_labels_for_a_regression_target_say_the_model_predicts_numbers(
+    two_target_run, make_table, tmp_path
+):
+    """The hint was 'use --task auto, binary or multiclass', an option evaluate lacks."""
+    t = make_table(1).drop(columns=["has_n"])
+    t["logp_like"] = ["active" if v > 2 else "inactive" for v in t["logp_like"]]
+    t.to_csv(tmp_path / "new.csv", index=False)
+    with pytest.raises(ConfigError) as e:
+        evaluate_property(two_target_run, tmp_path / "new.csv", out=tmp_path / "ev")
+    assert "model's target 'logp_like' is a regression target" in e.value.message
+    assert "--task" not in str(e.value)
+
+
+def test_bounds_in_a_regression_target_are_row_errors_not_text_labels(
+    two_target_run, make_table, tmp_path
+):
+    """'>5' in most rows of a new assay table: 'has text labels' before; the measured rows
+    are scored and each bound is a row of errors.csv."""
+    t = make_table(1).drop(columns=["has_n"])
+    t["logp_like"] = [f"{v:.2f}" if i % 3 == 0 else ">5" for i, v in enumerate(t["logp_like"])]
+    t.to_csv(tmp_path / "new.csv", index=False)
+    res = evaluate_property(two_target_run, tmp_path / "new.csv", out=tmp_path / "ev")
+    assert res["metrics"]["logp_like"]["n"] == 43 and res["n_rejected_rows"] == 85

@@ -265,6 +265,21 @@ def _check_column_names(
         )
 
 
+def _check_model_regression_labels(df: pd.DataFrame, numeric: Sequence[str], source: str) -> None:
+    """ConfigError when a regression model is evaluated on a column of text labels ('active'):
+    the task check's hint ('use --task auto, binary or multiclass') named an option
+    `chem evaluate` does not have."""
+    for t in numeric:
+        if t in df.columns and not pd.api.types.is_numeric_dtype(df[t]):
+            example = next((v for v in df[t] if isinstance(v, str)), None)
+            raise ConfigError(
+                f"{source}: column {t!r} holds text labels (such as {example!r}), but the "
+                f"model's target {t!r} is a regression target: it predicts numbers",
+                hint="evaluate it on numeric labels of that property, or evaluate a model "
+                "trained on these classes",
+            )
+
+
 def _drop_unknown_classes(
     df: pd.DataFrame, known: dict[str, Sequence[Any]], errors: RowErrors
 ) -> pd.DataFrame:
@@ -325,6 +340,8 @@ def load_property_table(
     numeric = [t for t, kind in zip(targets, declared) if kind == "regression"]
     # |label| > 1e100 included; a declared regression target's '>10000' is a row error
     df = clean_labels(df, targets, errors, source=source, numeric=numeric)
+    if known_classes is not None:  # evaluation: the task types are the model's
+        _check_model_regression_labels(df, numeric, source)
     if known_classes:
         df = _drop_unknown_classes(df, known_classes, errors)
     label_notes = list(df.attrs.get("label_notes", []))

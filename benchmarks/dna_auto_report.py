@@ -19,8 +19,8 @@ def auto_section(gue: list[dict]) -> list[str]:
         "auto = successive halving over cnn / resnet / resnet_pos (`helixforge.dna.auto`): rung 0 "
         "trains each for 2 epochs on GUE train and scores validation log-loss on GUE dev; the "
         "better two are retrained with the task's full epoch cap and compared again on dev; the "
-        "winner's full-epoch model is the result (`helix dna train` trains the winner once more "
-        "through the run layer, same seed and data). Test is never used to choose. Same per-model settings as the rows above. Test "
+        "winner's full-epoch model is the result (`helix dna train` makes that same model its "
+        "first member; it used to train it once more, to the same bytes). Test is never used to choose. Same per-model settings as the rows above. Test "
         "MCC x100, mean ± sd over the seeds run (n); wall seconds include the search. The seed-0 "
         "rows of the fixed models were timed in an earlier session under heavier machine load, "
         "so compare seconds only between rows of the same seed set.",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from helixforge.chem.generate.scoring import canonical_smiles, load_scoring
@@ -363,3 +364,27 @@ def test_a_model_component_checks_its_transform_against_the_task(tmp_path, make_
     load_scoring(
         parse_design_text(component("logp_like", '{ type = "sigmoid", low = 0, high = 3 }'))
     )
+
+
+def test_a_multiclass_model_is_scored_by_a_class_probability(tmp_path, make_table, fast_gbm):
+    """The default column of a multiclass run was its T_pred, a class label: 0 / 1 / 2 clipped
+    to a score (class 2 scored as 1, class 0 as 0), and a T_prob_<class> column escaped the
+    transform-range check."""
+    from helixforge.chem.train import train_property_model
+    from helixforge.core.errors import ConfigError
+
+    table = make_table(0)
+    table["size"] = pd.cut(table["logp_like"], 3, labels=False)  # classes 0, 1, 2
+    train_property_model(
+        table, "smiles", ["size"], task="multiclass", model="gbm", model_params=fast_gbm,
+        out=tmp_path / "size", report=False,
+    )  # fmt: skip
+    component = f'[[component]]\ntype = "model"\npath = "{tmp_path / "size"}"\n'
+    scorer = load_scoring(parse_design_text(component + 'transform = "none"\n'))
+    assert scorer.components[0].column == "size_prob_2"  # as chem screen's default score
+    with pytest.raises(ConfigError, match="line 4: .*'size_pred' .* predicted class") as info:
+        load_scoring(parse_design_text(component + 'column = "size_pred"\ntransform = "none"\n'))
+    assert "size_prob_0, size_prob_1, size_prob_2" in info.value.hint
+    window = 'transform = { type = "sigmoid", low = 5, high = 8 }\n'
+    with pytest.raises(ConfigError, match="size_prob_2 .*the same score"):
+        load_scoring(parse_design_text(component + window))

@@ -383,11 +383,17 @@ class ModelComponent(Component):
             ) from None
         self.path = p
         probe, _ = self._frame(["CCO"])
-        columns = [c for c in probe.columns if c.endswith(("_pred", "_prob"))]
+        # a multiclass target's probabilities are T_prob_<class>, one per class
+        columns = [c for c in probe.columns if c.endswith(("_pred", "_prob")) or "_prob_" in c]
         column = cfg.params["column"]
         if column is None:
+            # a binary classifier's probability, else (as chem screen) the last class's
+            # probability of the first multiclass target, else a regression prediction; a
+            # multiclass T_pred (a class label) was taken and scored as a number
             probs = [c for c in columns if c.endswith("_prob")]
-            column = (probs or columns)[0]
+            multi = [c for c in columns if "_prob_" in c]
+            first = [c for c in multi if c.split("_prob_")[0] == multi[0].split("_prob_")[0]]
+            column = (probs or first[-1:] or columns)[0]
         elif column not in probe.columns:
             raise self.err(
                 "column", f"column {column!r} is not an output of {path}", suggest(column, columns)
@@ -403,6 +409,14 @@ class ModelComponent(Component):
             )
         self.column = column
         cfg.params["column"] = column
+        if column.endswith("_pred") and self._task_type() == "multiclass":
+            probs = [c for c in columns if c.startswith(column.removesuffix("_pred") + "_prob_")]
+            raise self.err(
+                "column",
+                f"column {column!r} of {path} is a multiclass model's predicted class (a "
+                "label, not a score)",
+                "score the probability of the class you want: " + ", ".join(probs),
+            )
         self._require_transform(path)
 
     def _task_type(self) -> str | None:
@@ -410,7 +424,9 @@ class ModelComponent(Component):
         conf = self.predictor.config
         targets, types = conf.get("targets") or [], conf.get("task_types") or []
         for target, task in zip(targets, types, strict=False):
-            if self.column in (f"{target}_pred", f"{target}_prob"):
+            if self.column in (f"{target}_pred", f"{target}_prob") or self.column.startswith(
+                f"{target}_prob_"
+            ):
                 return str(task)
         return None
 
@@ -428,7 +444,7 @@ class ModelComponent(Component):
                 )
 
     def value_range(self):
-        if self.column.endswith("_prob"):
+        if self.column.endswith("_prob") or "_prob_" in self.column:
             return 0.0, 1.0, f"{self.column} (a classifier's probability)"
         if self.column.endswith("_pred") and self._task_type() == "binary":
             return 0.0, 1.0, f"{self.column} (a classifier's 0/1 class)"

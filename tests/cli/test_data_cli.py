@@ -173,3 +173,40 @@ def test_fetch_of_a_set_the_mirror_holds_copies_it_without_the_network(fake_cata
     res = runner.invoke(app, ["data", "fetch", name, "-o", str(tmp_path / "dl2"), "-q"])
     assert res.exit_code == 0, res.output
     assert len(calls) == 1 and (tmp_path / "dl2" / "t" / "one.csv").read_bytes() == PAYLOAD
+
+
+def test_fetch_offline_names_the_damaged_mirror_copy(fake_catalog, tmp_path, monkeypatch):
+    """The mirror holds the file with another checksum and there is no network: the error
+    says which local file was passed over and why, not only that the download failed."""
+    sets, _ = fake_catalog
+    name = next(iter(sets))
+    (tmp_path / "mirror" / "t").mkdir(parents=True)
+    (tmp_path / "mirror" / "t" / "one.csv").write_bytes(b"damaged")
+
+    def offline(*args, **kwargs):
+        raise OSError("Name or service not known")
+
+    monkeypatch.setattr("urllib.request.urlretrieve", offline)
+    res = runner.invoke(app, ["data", "fetch", name, "-o", str(tmp_path / "dl")])
+    assert res.exit_code != 0 and "Traceback" not in res.output
+    assert "could not download" in res.output
+    assert str(tmp_path / "mirror" / "t" / "one.csv") in res.output
+    assert "checksum does not match" in res.output and "restore that file" in res.output
+
+
+def test_show_says_why_a_mirror_file_is_not_usable(fake_catalog, tmp_path):
+    sets, _ = fake_catalog
+    name = next(iter(sets))
+    (tmp_path / "mirror" / "t").mkdir(parents=True)
+    (tmp_path / "mirror" / "t" / "one.csv").write_bytes(b"damaged")
+    res = runner.invoke(app, ["data", "show", name], terminal_width=400)
+    assert res.exit_code == 0, res.output
+    assert "not usable" in res.output and "checksum does not match" in res.output
+
+
+@pytest.mark.parametrize("verb", ["show", "path", "fetch"])
+def test_a_misspelled_name_suggests_the_registered_one(fake_catalog, verb):
+    typo = "test/a_very_long_dataset_name_that_shares_its_first_forty_characters_onw"
+    res = runner.invoke(app, ["data", verb, typo])
+    assert res.exit_code == 2, res.output
+    assert "did you mean" in res.output and "characters_one" in res.output

@@ -59,3 +59,23 @@ def test_a_failed_fetch_leaves_none_of_the_folders_it_made(tmp_path, monkeypatch
     with pytest.raises(DataUnavailableError, match="could not download"):
         registry.fetch("tdc/caco2_wang", out=tmp_path / "keep" / "data", quiet=True)
     assert list((tmp_path / "keep").iterdir()) == []  # the folder given before stays
+
+
+@pytest.mark.parametrize(
+    "typed, meant",
+    [
+        ("tdc/caco2_wnag", "tdc/caco2_wang"),  # two letters swapped
+        ("caco2_wnag", "tdc/caco2_wang"),  # short form, misspelled
+        ("moleculenet/bbpb", "moleculenet/bbbp"),
+        ("lipophilicty", "moleculenet/lipophilicity"),  # a letter left out
+    ],
+)
+def test_a_misspelled_name_suggests_the_close_registered_name(typed, meant):
+    with pytest.raises(InputError) as info:
+        registry.get_dataset(typed)
+    assert info.value.hint.startswith("did you mean") and meant in info.value.hint
+
+
+def test_a_name_like_nothing_points_to_the_list():
+    with pytest.raises(InputError, match="helix data list"):
+        registry.get_dataset("xyzzy")

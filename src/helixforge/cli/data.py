@@ -109,6 +109,7 @@ def show_cmd(name: str) -> None:
 
     Example: helix data show tdc/caco2_wang
     """
+    from helixforge.core.errors import DataUnavailableError
     from helixforge.datasets.registry import get_dataset, resolve
 
     ds = get_dataset(name)
@@ -120,8 +121,10 @@ def show_cmd(name: str) -> None:
     for part, info in ds.files.items():
         try:
             where = str(resolve(ds.name, part))
-        except Exception as exc:  # show why, don't fail the listing
-            where = f"not local ({type(exc).__name__})"
+        except DataUnavailableError:
+            where = "not local"
+        except Exception as exc:  # show why (a changed or corrupt file), don't fail the listing
+            where = f"not usable: {getattr(exc, 'message', None) or type(exc).__name__}"
         say(
             f"  file     {part}: {info['path']}  sha256={info.get('sha256', '')[:12]}…  → {where}",
             stderr=False,

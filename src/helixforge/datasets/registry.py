@@ -93,13 +93,27 @@ def get_dataset(name: str) -> Dataset:
         hits = [d for n, d in cat.items() if same(n, key) or same(n.split("/", 1)[-1], key)]
         if len(hits) == 1:
             return hits[0]
-    close = [n for n in cat if key.lower() in n.lower()][:8]
     raise InputError(
         f"unknown dataset {name!r}",
         hint=("did you mean: " + ", ".join(close))
-        if close
+        if (close := _close_names(key, list(cat)))
         else "run `helix data list` to see the registry",
     )
+
+
+def _close_names(key: str, names: list[str]) -> list[str]:
+    """Registered names that contain `key`, then those whose short form (after the '/') is
+    spelled like the key's ('tdc/caco2_wnag' or 'caco2_wnag' → 'tdc/caco2_wang')."""
+    import difflib
+
+    low = key.lower()
+    close = [n for n in names if low in n.lower()]
+    short: dict[str, list[str]] = {}
+    for n in names:
+        short.setdefault(n.lower().split("/", 1)[-1], []).append(n)
+    for hit in difflib.get_close_matches(low.split("/", 1)[-1], list(short), n=8, cutoff=0.75):
+        close += [n for n in short[hit] if n not in close]
+    return close[:8]
 
 
 def cache_root() -> Path:
@@ -201,15 +215,17 @@ def fetch(
     plan: list[tuple[str, dict[str, str], Path, str | None, Path | None]] = []
     made: list[Path] = []  # folders this fetch creates (removed again if it fails)
     dests: list[Path] = []
+    damaged: dict[str, str] = {}  # part → why its cache / mirror copy was not used
     for part, info in ds.files.items():
         dest = root / info["path"]
         dests.append(dest)
         # a checksum-verified copy in the cache or the mirror needs no network
-        local = _local_copy(ds.name, part, dest)
+        local = _local_copy(ds.name, part, dest, damaged)
         url = ds.url(part)
         if url is None and local is None:
             raise DataUnavailableError(
-                f"no download URL is known for {ds.name} ({part})", hint=f"source: {ds.source}"
+                f"no download URL is known for {ds.name} ({part})" + _damaged_note(damaged, part),
+                hint=f"source: {ds.source}",
             )
         made += [d for d in (dest.parent, *dest.parent.parents) if not d.exists()]
         check_output(dest, overwrite=True, option="--out")  # location usable, parents made
@@ -231,7 +247,18 @@ def fetch(
                 if log:
                     log(f"{ds.name} ({part}): copied from the local copy {local} → {dest}")
                 continue
-            _download(ds, part, info, dest, url, quiet=quiet)  # type: ignore[arg-type]
+            if part in damaged and log:
+                log(f"{ds.name} ({part}): {damaged[part]}; downloading it instead")
+            try:
+                _download(ds, part, info, dest, url, quiet=quiet)  # type: ignore[arg-type]
+            except DataUnavailableError as exc:
+                if part not in damaged:
+                    raise
+                raise DataUnavailableError(
+                    exc.message + _damaged_note(damaged, part),
+                    hint="restore that file from the source (or fetch on a machine with network "
+                    "access and copy the file there); its sha256 must be the registry's",
+                ) from exc
             if log:
                 log(f"fetched {ds.name} ({part}) → {dest}")
     except BaseException:
@@ -243,14 +270,25 @@ def fetch(
     return dests
 
 
-def _local_copy(name: str, part: str, dest: Path) -> Path | None:
+def _local_copy(
+    name: str, part: str, dest: Path, damaged: dict[str, str] | None = None
+) -> Path | None:
     """A checksum-verified file of `name` (`part`) in the cache or the mirror, other than
-    `dest` itself; None when there is none."""
+    `dest` itself; None when there is none. A copy whose checksum differs is noted in
+    `damaged` (part → the reason), so an error can name it."""
     try:
         path = resolve(name, part, verify=True)
-    except (DataUnavailableError, InputError):  # not on this machine, or a damaged copy
+    except DataUnavailableError:  # not on this machine
+        return None
+    except InputError as exc:  # a damaged copy: not used, but said
+        if damaged is not None:
+            damaged[part] = exc.message
         return None
     return None if path.resolve() == dest.resolve() else path
+
+
+def _damaged_note(damaged: dict[str, str], part: str) -> str:
+    return f" (the local copy was not used: {damaged[part]})" if part in damaged else ""
 
 
 def _copy(src: Path, dest: Path) -> None:

@@ -101,6 +101,17 @@ def test_a_gene_without_a_cds_is_named_as_annotated_with_the_region_to_give(tmp_
         resolve_target("g9", genome=g, annotation=tmp_path / "genes_only.gff3")
 
 
+def test_a_fasta_whose_path_holds_a_hash_is_read_as_that_file(tmp_path):
+    """'run#1/t.fa' was split at '#' into the file 'run' and the record '1/t.fa', and refused
+    as "not a DNA sequence"; FILE#RECORD still names a record."""
+    (tmp_path / "run#1").mkdir()
+    seq = "ACGTAGCTAGCTAGCTAGCTAGCATCGATCGGGCGCG"
+    (tmp_path / "run#1" / "t.fa").write_text(f">t1\n{seq}\n>t2\nACGT\n")
+    with pytest.raises(InputError, match="has 2 records"):
+        resolve_target(str(tmp_path / "run#1" / "t.fa"))
+    assert resolve_target(str(tmp_path / "run#1" / "t.fa") + "#t1").sequence == seq
+
+
 def test_sequence_target_names_a_missing_sequence():
     from helixforge.crispr.targets import sequence_target
 

@@ -549,6 +549,11 @@ def _resolve_target(target, genome, annotation, name, flank, max_length) -> Targ
             hint="give a DNA sequence, a FASTA file, contig:start-end or a gene name",
         )
     path_part, _, record = text.partition("#")
+    if "#" in text and not _is_file(path_part):  # a path holding '#' (run#1/t.fa[#RECORD])
+        path_part, record = next(
+            ((text[:i], text[i + 1 :]) for i in _hashes_from_right(text) if _is_file(text[:i])),
+            (text, "") if _is_file(text) else (path_part, record),
+        )
     if _is_file(path_part):
         return _target_from_fasta(Path(path_part), record or None, name, max_length)
     region = _region_of(text, genome)
@@ -664,6 +669,11 @@ def _looks_like_bases(text: str) -> bool:
     if len(text) < 20 or not re.fullmatch(r"[ACGTURYSWKMBDHVNacgturyswkmbdhvn]+", text):
         return False
     return sum(c in "ACGTNacgtn" for c in text) >= 0.8 * len(text)
+
+
+def _hashes_from_right(text: str) -> list[int]:
+    """Positions of '#' in `text`, the last first."""
+    return [i for i in range(len(text) - 1, -1, -1) if text[i] == "#"]
 
 
 def _is_file(text: str) -> bool:

@@ -290,3 +290,27 @@ def test_a_good_blend_is_returned_canonical():
     assert check_blend_spec("blend:gbm+minimol-mlp@0.6") == "blend:gbm+minimol-mlp@0.6"
     assert check_blend_spec("Blend:GBM + gbm-fast") == "blend:gbm+gbm-fast"
     assert check_blend_spec("blend:gbm+lm:runs/MyLM@1") == "blend:gbm+lm:runs/MyLM@1"
+
+
+def test_a_class_too_rare_to_score_most_folds_keeps_gbm():
+    """Two positives in 50 molecules: ROC-AUC is defined on the two folds holding one each, and
+    a MiniMol model won on them at 'CV loss 0.0000'; two folds are no evidence to leave gbm."""
+    from helixforge.chem.selection import choose_from_oof
+
+    holdouts = [np.arange(k * 10, (k + 1) * 10) for k in range(5)]
+
+    def choose(positives):
+        y = np.zeros((50, 1))
+        y[positives, 0] = 1.0
+        gbm = [np.where(y[ho, 0] == 1, 0.4, 0.5)[:, None] for ho in holdouts]  # ranks them last
+        mm = [np.where(y[ho, 0] == 1, 0.9, 0.1)[:, None] for ho in holdouts]  # ranks them first
+        chosen, _, info = choose_from_oof(
+            ["binary"], y, holdouts, {"gbm": gbm, "minimol-gbm": mm}, blend=False
+        )
+        return chosen, info
+
+    chosen, info = choose([3, 37])
+    assert chosen == "gbm" and info["chosen"] == "gbm"
+    assert info["reason"].startswith("kept gbm: only 2 of 5 cross-validation folds")
+    chosen, _ = choose([3, 13, 23, 37, 45])  # a positive in every fold: the evidence decides
+    assert chosen == "minimol-gbm"

@@ -63,6 +63,11 @@ RULES = {
 DEFAULT_RULE = "lowest"
 RULE = RULES[DEFAULT_RULE]
 BLEND_MARGIN = 0.002
+# Fewer folds with a defined loss than this (a class too rare to be held out in most folds:
+# ROC-AUC is undefined where a fold holds one class) is too little evidence to leave the
+# baseline: with 2 positives in 48 molecules two folds of one positive each chose a MiniMol
+# model at "CV loss 0.0000".
+MIN_SCORED_FOLDS = 3
 DEFAULT_LOSS = "default loss (RMSE/SD, 1 − ROC-AUC, error rate)"
 BLEND_GRID = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 
@@ -460,6 +465,13 @@ def choose_from_oof(
         chosen, info = decide(fold_losses, baseline)
     else:
         chosen, info = decide_lowest(fold_losses, blend_oof, baseline, margin=blend_margin)
+    scored = int(np.isfinite(np.asarray(fold_losses[baseline], dtype=float)).sum())
+    if chosen != baseline and scored < min(MIN_SCORED_FOLDS, len(holdouts)):
+        chosen = info["chosen"] = baseline
+        info["reason"] = (
+            f"kept {baseline}: only {scored} of {len(holdouts)} cross-validation folds could be "
+            "scored (a fold holding one class has no ROC-AUC), too few to compare models"
+        )
     log(f"auto: {info['reason']}")
     for name, w in weights.items():
         info["candidates"][name]["fold_weights"] = w

@@ -93,3 +93,12 @@ def test_windows_are_made_a_chunk_at_a_time(tmp_path, monkeypatch):
     result = score_variants(vcf, {"chr1": "A" * 100}, method="motif", motifs=[motif],
                             window=20, chunk_size=2)  # fmt: skip
     assert len(result) == 6 and at_chunk == [0, 2, 4]
+
+
+def test_a_tf_missing_from_the_default_vertebrate_motifs_points_to_motifs_file(tmp_path):
+    """--tfs REB1 (a yeast TF) said only 'no motif for REB1 among the 879 motifs'."""
+    vcf = tmp_path / "calls.vcf"
+    vcf.write_text(HEADER + "chr1\t10\tv\tA\tG\t.\t.\t.\n")
+    with pytest.raises(ConfigError, match=r"no motif for REB1 .*JASPAR CORE vertebrates") as e:
+        score_variants(vcf, {"chr1": "A" * 100}, method="motif", tfs="REB1,SP1")
+    assert "pass --motifs FILE" in e.value.hint

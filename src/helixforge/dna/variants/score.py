@@ -106,6 +106,7 @@ def _motif_scorer(motifs: Any, pvalue: float, tfs: Any = None, errors: RowErrors
     from helixforge.dna.motifs import load_jaspar, read_motifs
     from helixforge.dna.variants.motif_delta import MotifDeltaScorer, select_by_tf
 
+    bundled = motifs is None
     if motifs is None:
         motifs = load_jaspar()
     elif isinstance(motifs, str | os.PathLike):
@@ -116,7 +117,17 @@ def _motif_scorer(motifs: Any, pvalue: float, tfs: Any = None, errors: RowErrors
             raise ConfigError(
                 f"--tfs {tfs!r} names no transcription factor", hint="e.g. --tfs SP1,GATA1"
             )
-        motifs = select_by_tf(motifs, names)
+        try:
+            motifs = select_by_tf(motifs, names)
+        except ConfigError as exc:
+            if not bundled:
+                raise
+            # a yeast TF (REB1) was 'no motif … among the 879 motifs', with no word of why
+            raise ConfigError(
+                exc.message + " (the default set: JASPAR CORE vertebrates)",
+                hint=f"{exc.hint}; for a TF of another taxon (yeast, plants, insects) pass "
+                "--motifs FILE, e.g. JASPAR's all-taxa CORE file in TRANSFAC format",
+            ) from None
     return MotifDeltaScorer(list(motifs), pvalue=pvalue)
 
 

@@ -104,6 +104,10 @@ def test_bad_targets_give_clear_messages():
         sequence_target("ACGTXACGT")
     with pytest.raises(InputError, match="shorter than one spcas9 site"):
         enumerate_guides(sequence_target("ACGTACGTAC"))
+    # 'tatA' reads as 4 bases; it is more likely the E. coli gene, which needs an annotation
+    with pytest.raises(InputError, match="4 nt long") as exc:
+        enumerate_guides("tatA")
+    assert "if 'tatA' is a gene name, give --annotation and --genome" in exc.value.hint
     empty = enumerate_guides(sequence_target("ACATACATACATACATACATACATACATAC"))
     assert len(empty) == 0 and "no spcas9 site" in empty.attrs["note"]
 

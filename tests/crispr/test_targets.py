@@ -112,6 +112,19 @@ def test_a_fasta_whose_path_holds_a_hash_is_read_as_that_file(tmp_path):
     assert resolve_target(str(tmp_path / "run#1" / "t.fa") + "#t1").sequence == seq
 
 
+@pytest.mark.parametrize("gene", ["tatA", "nagA", "can", "CAT", "ACAN"])
+def test_a_gene_name_spelled_in_base_letters_is_found_in_the_annotation(tmp_path, genome, gene):
+    """E. coli tatA, nagA, can and human CAT, ACAN are written in A/C/G/T/N: with --annotation
+    and --genome they were designed on as 3-4 nt sequences ("the target sequence is 4 nt
+    long, shorter than one spcas9 site")."""
+    g, seq = genome
+    (tmp_path / "a.gff3").write_text(f"chr1\tx\tCDS\t1001\t1600\t.\t+\t0\tID=cds-1;gene={gene}\n")
+    target = resolve_target(gene, genome=g, annotation=tmp_path / "a.gff3")
+    assert (target.contig, target.start, target.sequence) == ("chr1", 1000, seq[1000:1600])
+    short = resolve_target("ACGTACGTAC", genome=g, annotation=tmp_path / "a.gff3")
+    assert short.sequence == "ACGTACGTAC"  # no gene of that name: the sequence as typed
+
+
 def test_sequence_target_names_a_missing_sequence():
     from helixforge.crispr.targets import sequence_target
 

@@ -279,7 +279,13 @@ def enumerate_guides(
         raise InputError(
             f"{_called(tgt)} is {n} nt long, shorter than one {enz.name} site ({L} nt spacer + "
             f"{enz.pam_length} nt PAM = {S} nt)",
-            hint="give a longer target (a gene, exon or region of at least a few dozen nt)",
+            hint="give a longer target (a gene, exon or region of at least a few dozen nt)"
+            + (
+                f"; if {tgt.sequence!r} is a gene name, give --annotation and --genome to look "
+                "it up"
+                if 0 < n < 20 and tgt.name == "target"
+                else ""
+            ),
         )
     ext = tgt.left_flank + tgt.sequence + tgt.right_flank
     off, N = len(tgt.left_flank), len(ext)

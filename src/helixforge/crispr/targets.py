@@ -574,7 +574,11 @@ def _resolve_target(target, genome, annotation, name, flank, max_length) -> Targ
         n = open_genome(genome).lengths[text]
         return region_target(genome, text, 0, n, name=name or text, flank=flank,
                              max_length=max_length)  # fmt: skip
-    if annotation is not None and genome is not None and not is_bases:
+    # a gene name spelled in A/C/G/T/N letters (E. coli tatA, nagA, can, cca; human CAT,
+    # ACAN) is looked up too: it was designed on as a 3-4 nt sequence. Shorter than a spacer,
+    # such a text holds no site, so a sequence of that length is no loss
+    as_gene = not is_bases or len(text) < _SHORTEST_SEQUENCE_TARGET
+    if annotation is not None and genome is not None and as_gene:
         from helixforge.core.errors import EmptyInputError
 
         try:
@@ -582,7 +586,9 @@ def _resolve_target(target, genome, annotation, name, flank, max_length) -> Targ
         except EmptyInputError:  # no CDS at all: a gene of other features is told so
             if (noncoding := _noncoding_gene(text, annotation, genome)) is not None:
                 raise noncoding from None
-            raise
+            if not is_bases:
+                raise
+            ann = load_annotation(None)
         hits = _prefer_own_name(text, ann[[text in k for k in ann["keys"]]])
         if len(hits):
             contigs = hits["seqid"].unique()
@@ -610,9 +616,12 @@ def _resolve_target(target, genome, annotation, name, flank, max_length) -> Targ
                     hint=f"{exc.hint}; check that the annotation belongs to this genome "
                     "(assembly version)",
                 ) from None
-        if ":" in text and text.rsplit(":", 1)[0] in open_genome(genome).lengths:
-            raise InputError(f"target {text!r} is not a region", hint=_REGION_HINT)
-        raise _gene_not_found(text, ann, annotation, genome)
+        if not is_bases:
+            if ":" in text and text.rsplit(":", 1)[0] in open_genome(genome).lengths:
+                raise InputError(f"target {text!r} is not a region", hint=_REGION_HINT)
+            raise _gene_not_found(text, ann, annotation, genome)
+        if (noncoding := _noncoding_gene(text, annotation, genome)) is not None:
+            raise noncoding
     if ":" in text and not is_bases:
         raise InputError(f"target {text!r} is not a region", hint=_REGION_HINT)
     if re.search(r"[/\\]|\.(fa|fasta|fna|gz)$", path_part, re.I):  # FILE or FILE#RECORD
@@ -634,6 +643,11 @@ def _resolve_target(target, genome, annotation, name, flank, max_length) -> Targ
     # before sequence_target's base-by-base scan (seconds per megabase)
     check_target_length(name or "target", len(re.sub(r"\s+", "", text)), max_length)
     return sequence_target(text, name=name or "target")
+
+
+# a target text of A/C/G/T/N shorter than this is looked up as a gene name first (with an
+# annotation): the shortest built-in site is 23 nt, so it could hold no guide as a sequence
+_SHORTEST_SEQUENCE_TARGET = 20
 
 
 def _region_of(text: str, genome):

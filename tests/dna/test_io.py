@@ -225,6 +225,19 @@ def test_a_gff_without_the_asked_feature_type_names_the_types_it_has(tmp_path):
     assert "learns from CDS lines" in e.value.hint
 
 
+def test_a_bed_interval_left_out_says_what_to_do_in_the_errors_table(genome_fa, tmp_path):
+    """The errors table said "contig 'chrZ' is not in genome g.fa" without the genome's
+    contigs, and nothing of --flank taking an interval past the contig start."""
+    bed = tmp_path / "r.bed"
+    bed.write_text("chr1\t2\t6\tedge\nchrZ\t0\t5\tz\nchr1\t10\t14\tok\n")
+    errors = RowErrors(bed)
+    seqs = bed_to_sequences(bed, Genome(genome_fa), flank=3, errors=errors)
+    assert seqs["name"].tolist() == ["ok"]
+    edge, unknown = (e.reason for e in errors)
+    assert "(--flank 3 widened 2-6; a smaller --flank keeps intervals near a contig end)" in edge
+    assert "closest names: chr2, chr1; check that the file and the genome use" in unknown
+
+
 def test_bad_bed_coordinates(tmp_path):
     bed = tmp_path / "bad.bed"
     bed.write_text("chr1\tten\t20\n")

@@ -165,11 +165,19 @@ def bed_to_sequences(
         except InputError as exc:
             if errors is None:
                 raise
+            # with what to do: the errors table had 'contig 'chrX' is not in genome g.fa' and
+            # not the genome's contigs, nor that --flank took an interval past a contig end
+            reason = exc.message.split(": ", 1)[-1]
+            if flank and "outside contig" in reason:
+                reason += (
+                    f" (--flank {flank} widened {row['start']}-{row['end']}; a smaller --flank "
+                    "keeps intervals near a contig end)"
+                )
             errors.add(
                 int(line),
                 "chrom/start/end",
                 f"{row['chrom']}:{row['start']}-{row['end']}",
-                exc.message.split(": ", 1)[-1],
+                f"{reason}; {exc.hint}" if exc.hint else reason,
             )
     if not out_rows:
         why = "; ".join(f"line {e.row}: {e.reason}" for e in list(errors or [])[:3])

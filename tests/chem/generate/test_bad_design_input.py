@@ -387,3 +387,23 @@ def test_overwrite_refuses_an_output_folder_that_holds_an_input(tmp_path):
     with pytest.raises(ConfigError, match="--out .*work holds the input .*start.smi"):
         design(path, tmp_path / "work", optimizer="ga", budget=3, overwrite=True)
     assert start.is_file()
+
+
+def test_ga_start_salts_are_read_as_their_parent_molecules(tmp_path):
+    """From HCl salts ('CCN(CC)CC.Cl') the GA made no child at all: crossover and mutation
+    work on one connected molecule, so the run idled `patience` generations and stopped with
+    only the start molecules scored."""
+    from helixforge.chem.generate.design import design, read_start_smiles
+
+    salts = ["CCOc1ccccc1C(=O)N.Cl", "Cl.NCCc1ccc(O)cc1", "CC(=O)Nc1ccc(O)cc1.O", "CCN(CC)CCO.Cl",
+             "OC(=O)c1ccccc1.[Na+].[OH-]", "c1ccc2[nH]ccc2c1.Cl", "CCCCNC(=O)c1ccco1.Cl"]  # fmt: skip
+    start = tmp_path / "start.smi"
+    start.write_text("\n".join(salts) + "\n", encoding="utf-8")
+    parents = read_start_smiles(start, tmp_path)[0]
+    assert parents[:3] == ["CCOc1ccccc1C(N)=O", "NCCc1ccc(O)cc1", "CC(=O)Nc1ccc(O)cc1"]
+    assert not any("." in s for s in parents)
+    path = tmp_path / "design.toml"
+    ga = "[ga]\npopulation = 7\noffspring = 14\npatience = 5\nmin_atoms = 3\n"
+    path.write_text(GOOD + ga + f'start = "{start}"\n', encoding="utf-8")
+    res = design(path, tmp_path / "run", optimizer="ga", budget=20, report=False)
+    assert res.used == 20 and res.stopped == "budget"

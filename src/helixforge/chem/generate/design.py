@@ -141,7 +141,19 @@ def read_start_smiles(
     if not where:
         raise InputError(f"{p}: no SMILES in the GA start file", hint="one SMILES per line")
     _check_start_smiles(p, col, where)
-    return [s for _, s in where], sha256_file(p)
+    return [_parent(s) for _, s in where], sha256_file(p)
+
+
+def _parent(smiles: str) -> str:
+    """A start SMILES of several fragments (a vendor's HCl salt, a hydrate) → its parent
+    molecule, as every chem verb standardizes one: the GA's crossover and mutations work on
+    one connected molecule and made no child at all from 'CCN(CC)CC.Cl' (the run idled
+    `patience` generations and stopped). A mixture the standardizer cannot resolve is kept."""
+    if "." not in smiles:
+        return smiles
+    from helixforge.chem.standardize import standardize_to_mol
+
+    return standardize_to_mol(smiles)[1] or smiles
 
 
 def _check_start_smiles(p: Path, col: str | None, where: list[tuple[int, str]]) -> None:

@@ -536,6 +536,21 @@ def test_a_fasta_record_with_no_name_is_an_errors_row_and_the_others_are_scanned
     assert "no record name" in table["reason"][0]
 
 
+def test_a_rejected_record_says_in_the_errors_table_what_to_do(tmp_path):
+    """The reasons said only "has '-' at position 5, which is not a nucleotide"."""
+    from helixforge.dna.motifs import scan_fasta
+
+    fa = tmp_path / "s.fa"
+    fa.write_text(">ok\nAGATAAGA\n>aln\nAGAT-AAGA\n>masked\nAGXXXAGA\n>prot\nMKVLAAG\n>e\n")
+    scan_fasta(fa, tmp_path / "hits.tsv", motifs=[GATA], pvalue=0.01)
+    reasons = pd.read_csv(tmp_path / "hits.errors.csv").set_index("row")["reason"]
+    assert reasons[3].endswith("an alignment gap: remove the gaps (seqkit seq -g) or replace "
+                               "them with N")  # fmt: skip
+    assert reasons[5].endswith("write N for a masked or unknown base")
+    assert reasons[7].endswith("a protein sequence? give the DNA sequence")
+    assert reasons[9] == "sequence 'e' is empty; give its bases or remove the record"
+
+
 def test_an_rna_meme_motif_reads_u_as_t(tmp_path):
     """'ALPHABET= ACGU' (RNA-binding protein motifs, e.g. from RNAcompete) was a KeyError
     traceback; U is T on DNA."""

@@ -137,6 +137,19 @@ def _looks_like_dna(s: str) -> bool:
     return len(s) > 0 and set(s) <= _ALLOWED and not os.path.exists(s)
 
 
+def _fix_for(char: str) -> str:
+    """What to do about a record holding `char` (the errors table said only what was wrong)."""
+    if char in "-.":
+        return "an alignment gap: remove the gaps (seqkit seq -g) or replace them with N"
+    if char == "X":
+        return "write N for a masked or unknown base"
+    if char.isdigit() or char.isspace():
+        return "keep only the bases on sequence lines (no numbers or spaces, as in GenBank)"
+    if char.isalpha() or char == "*":
+        return "a protein sequence? give the DNA sequence"
+    return "fix or remove the record"
+
+
 def check_records(
     records: list[SequenceRecord], source: str, errors: RowErrors | None = None, min_length: int = 1
 ) -> list[SequenceRecord]:
@@ -149,7 +162,7 @@ def check_records(
     good = []
     for r in records:
         if not r.name and r.line is not None:  # a '>' line of a file with no name after it
-            reason = "the '>' header line has no record name"
+            reason = "the '>' header line has no record name; give the record a name after '>'"
             if errors is None:
                 raise InputError(f"{source}, line {r.line}: {reason}",
                                  hint="give every record a name right after '>'")  # fmt: skip
@@ -166,10 +179,13 @@ def check_records(
         reason = None
         if bad is not None:
             pos = seq.index(bad) + 1
-            reason = f"sequence {r.name!r} has {bad!r} at position {pos}, which is not a nucleotide (A C G T N or IUPAC)"
+            reason = (
+                f"sequence {r.name!r} has {bad!r} at position {pos}, which is not a nucleotide "
+                f"(A C G T N or IUPAC); {_fix_for(bad)}"
+            )
         elif len(seq) < min_length:
             reason = (
-                f"sequence {r.name!r} is empty"
+                f"sequence {r.name!r} is empty; give its bases or remove the record"
                 if not seq
                 else f"sequence {r.name!r} is shorter than {min_length}"
             )

@@ -337,6 +337,27 @@ def test_a_site_or_context_on_the_other_strand_is_told_so_with_its_spacer(tmp_pa
     assert reasons[4] == "spacer is 23 nt; spcas9 uses 20 nt (without PAM)"
 
 
+@pytest.mark.parametrize(
+    "enzyme, extra, custom",
+    [("sacas9", "AC", "custom:NNGRRT:22"), ("ascas12a", "", "custom:TTTV:20:5")],
+)
+def test_a_spacer_of_another_length_is_told_the_custom_enzyme_that_searches_it(
+    small, tmp_path, enzyme, extra, custom
+):
+    """22-nt SaCas9 and 20-nt Cas12a guides are common; the reason said only "spacer is 22 nt;
+    sacas9 uses 21 nt". The custom enzyme it names searches them."""
+    from helixforge.core.errors import NoUsableRowsError
+
+    genome, sp = small
+    (tmp_path / "in.csv").write_text(f"spacer\n{sp + extra}\n")
+    with pytest.raises(NoUsableRowsError):
+        offtargets_table(tmp_path / "in.csv", genome, tmp_path / "a.tsv", enzyme=enzyme)
+    reason = pd.read_csv(tmp_path / "a.errors.csv")["reason"][0]
+    assert reason.endswith(f"use --enzyme {custom} (with --genome, or an index built for it)")
+    info = offtargets_table(tmp_path / "in.csv", genome, tmp_path / "b.tsv", enzyme=custom)
+    assert info["n_guides"] == 1 and info["n_errors"] == 0
+
+
 def test_a_site_written_with_its_pam_pattern_is_told_to_be_spacer_plus_pam(tmp_path):
     """GUIDE-seq / CIRCLE-seq tables write target sites as spacer + 'NGG' (Listgarten 2018,
     Kleinstiver 2016, Tsai 2017): they were refused with "character 'N' at position 21 is not

@@ -172,7 +172,7 @@ def _length_reason(s: str, enzyme: Enzyme) -> str:
     elif len(s) == enzyme.context_length:
         what, lead = f"{len(s)}-nt context", enzyme.context_upstream
     else:
-        return why
+        return why + _other_length_hint(s, enzyme)
     start = lead + off  # 0-based start of the spacer in `s`
     if _pam_fits(enzyme.split_site(s[lead : lead + enzyme.site_length])[1], enzyme):
         if lead:
@@ -189,6 +189,21 @@ def _length_reason(s: str, enzyme: Enzyme) -> str:
             f"positions {a}-{b}"
         )
     return why
+
+
+def _other_length_hint(s: str, enzyme: Enzyme) -> str:
+    """'; …' naming the custom enzyme that searches spacers of this length with the enzyme's
+    PAM (SaCas9 guides of 22-23 nt, Cas12a guides of 20-21 nt are common), '' when there is
+    none: the reason said only "spacer is 22 nt; sacas9 uses 21 nt"."""
+    from helixforge.crispr.enzymes import MAX_SPACER
+
+    if len(enzyme.pams) != 1 or not 10 <= len(s) <= MAX_SPACER or set(s) - set("ACGT"):
+        return ""
+    side = ":5" if enzyme.pam_side == "5prime" else ""
+    return (
+        f"; to search {len(s)}-nt spacers with the {enzyme.pams[0]} PAM use --enzyme "
+        f"custom:{enzyme.pams[0]}:{len(s)}{side} (with --genome, or an index built for it)"
+    )
 
 
 def _pam_fits(pam: str, enzyme: Enzyme) -> bool:

@@ -43,12 +43,29 @@ class EmbeddingCache:
 
     def __init__(self, path: str | os.PathLike | None = None):
         self.path = Path(path) if path is not None else cache_dir() / CACHE_FILE
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as con:
-            con.execute(
-                "CREATE TABLE IF NOT EXISTS embeddings (model TEXT NOT NULL, key TEXT NOT NULL,"
-                " vec BLOB, error TEXT, PRIMARY KEY (model, key)) WITHOUT ROWID"
-            )
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self._connect() as con:
+                con.execute(
+                    "CREATE TABLE IF NOT EXISTS embeddings (model TEXT NOT NULL, key TEXT NOT "
+                    "NULL, vec BLOB, error TEXT, PRIMARY KEY (model, key)) WITHOUT ROWID"
+                )
+        except (OSError, sqlite3.Error) as exc:
+            # '/proc/nope: No such file or directory' named a path the user never typed
+            from helixforge.core.errors import ConfigError
+            from helixforge.core.io import CACHE_ENV
+
+            raise ConfigError(
+                f"the embedding cache {self.path} cannot be opened or created ({exc}); it is "
+                f"in ${CACHE_ENV}"
+                + (
+                    f" (= {os.environ[CACHE_ENV]})"
+                    if CACHE_ENV in os.environ
+                    else ", unset: the user cache folder"
+                ),
+                hint=f"set {CACHE_ENV} to a folder you can write, or pass --no-cache "
+                "(`helix chem embed`)",
+            ) from None
 
     def _connect(self) -> _Closing:
         con = sqlite3.connect(self.path, timeout=_BUSY_TIMEOUT, isolation_level=None)

@@ -217,3 +217,24 @@ def test_a_genome_with_latin1_in_a_header_description_is_read_as_genome_reads_it
     f.write_bytes(b">chr1\n" + bases[:300].encode() + b"\xe9\n" + bases[300:].encode() + b"\n")
     with pytest.raises(InputError, match="line 2"):
         FastaCorpus(f, window=100)
+
+
+@pytest.mark.parametrize(
+    "layout",
+    ["blank line after each", "blank line before each", "CRLF and a BOM"],
+)
+def test_blank_lines_do_not_empty_the_validation_hold_out(tmp_path, layout):
+    """Every 5th *sequence* is held out. Counting file lines instead, a blank line after every
+    sequence put every held-out line number on a blank line: no validation at all."""
+    seqs = [f"ACGT{'ACGT' * (i % 7)}{'CA' * i}" for i in range(40)]
+    path = tmp_path / "c.txt"
+    if layout == "blank line after each":
+        path.write_text("\n\n".join(seqs) + "\n\n")
+    elif layout == "blank line before each":
+        path.write_text("".join(f"\n{s}" for s in seqs) + "\n")
+    else:
+        path.write_bytes(("\ufeff" + "\r\n".join(seqs) + "\r\n").encode("utf-8"))
+    corpus = open_corpus(path, valid_every=5)
+    valid = corpus.validation(100)
+    assert valid == seqs[4::5]  # the 5th, 10th, … sequence, whatever lies between them
+    assert set(corpus.training_sample(100)) == set(seqs) - set(valid)

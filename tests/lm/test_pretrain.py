@@ -244,3 +244,22 @@ def test_lines_that_are_not_sequences_are_left_out_listed_and_counted(tmp_path):
     errors = pd.read_csv(tmp_path / "p" / "errors.csv")
     assert errors["row"].tolist() == [5, 31]
     assert errors["value"].tolist() == ["hello world", "ACGT-ACGT"]
+
+
+def test_corpus_lines_longer_than_the_window_are_said_to_be_cut(tmp_path):
+    """A text corpus of 2 kb lines at --max-len 32 trained on each line's first 30 bases and
+    said nothing; the log now says how many lines are cut and how much of them is used."""
+    import random
+
+    rng = random.Random(0)
+    lines = [
+        "".join(rng.choice("ACGT") for _ in range(2000 if i % 4 == 0 else 20)) for i in range(60)
+    ]
+    corpus = tmp_path / "long.txt"
+    corpus.write_text("\n".join(lines) + "\n")
+    notes: list[str] = []
+    pretrain(corpus, "dna-char", size=MICRO, max_len=32, steps=1, batch_size=2,
+             out=tmp_path / "p", threads=1, device="cpu", log=notes.append)  # fmt: skip
+    (note,) = [n for n in notes if "longer than the window" in n]
+    assert "15 of the first 59 corpus lines" in note and "--max-len 32" in note
+    assert "the longest has 2,000" in note and "Split long lines" in note

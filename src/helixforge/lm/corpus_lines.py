@@ -1,8 +1,9 @@
 """Pretraining corpus of lines: `LineCorpus`, SMILES or text streamed from a file.
 
 .smi/.csv/.tsv(.gz) SMILES or plain text, one sequence per line, streamed
-(a 1.6 M-line MOSES file is never loaded whole). Every `valid_every`-th line is held out for
-validation; training lines pass through a shuffle buffer; the stream loops over the file.
+(a 1.6 M-line MOSES file is never loaded whole). Every `valid_every`-th sequence line is held
+out for validation (blank lines, a header and refused lines are not counted); training lines
+pass through a shuffle buffer; the stream loops over the file.
 The state (lines read) is saved with checkpoints, so `--resume` continues where it stopped.
 SMILES enumeration (`enumerate_smiles=True`) replaces half of the training SMILES by a random
 non-canonical SMILES of the same molecule (RDKit `doRandom`).
@@ -130,12 +131,20 @@ class LineCorpus:
                 if value:
                     yield i, value
 
+    def _split_lines(self) -> Iterator[tuple[bool, str]]:
+        """(held out?, sequence) for every data line of one pass: every `valid_every`-th
+        sequence is held out, counted over the sequences themselves, so blank lines, a header
+        or refused lines never decide the hold-out (on a corpus with a blank line after every
+        sequence, the held-out line numbers were all blank: no validation at all)."""
+        for k, (_, value) in enumerate(self._lines(), start=1):
+            yield k % self.valid_every == 0, value
+
     def _train_stream(self) -> Iterator[str | None]:
         passes = 0
         while True:
             n = 0
-            for i, value in self._lines():
-                if i % self.valid_every != 0:
+            for held_out, value in self._split_lines():
+                if not held_out:
                     n += 1
                     yield value
             if n == 0:
@@ -172,8 +181,8 @@ class LineCorpus:
 
     def validation(self, n: int) -> list[str]:
         out = []
-        for i, value in self._lines():
-            if i % self.valid_every == 0:
+        for held_out, value in self._split_lines():
+            if held_out:
                 out.append(value)
                 if len(out) >= n:
                     break
@@ -181,8 +190,8 @@ class LineCorpus:
 
     def training_sample(self, n: int) -> list[str]:
         out = []
-        for i, value in self._lines():
-            if i % self.valid_every != 0:
+        for held_out, value in self._split_lines():
+            if not held_out:
                 out.append(value)
                 if len(out) >= n:
                     break
@@ -207,7 +216,7 @@ class LineCorpus:
 
     def describe(self) -> str:
         what = "SMILES" if self.smiles else "text"
-        return f"{what} lines from {self.path.name}; validation = every {self.valid_every}th line (held out)"
+        return f"{what} lines from {self.path.name}; validation = every {self.valid_every}th sequence line (held out)"
 
 
 def randomize_smiles(smiles: str, rng: random.Random | None = None) -> str:

@@ -114,6 +114,29 @@ def test_other_enzymes_and_an_empty_design(genome_files, tmp_path):
     assert (tmp_path / "e.tsv").exists()
 
 
+def test_a_custom_enzyme_of_spcas9s_layout_is_scored_by_spcas9s_model(genome_files, monkeypatch):
+    """custom:NGG:20 designs SpCas9's guides with SpCas9's 30-mer contexts, but got no
+    on-target score ("no on-target efficiency model for enzyme 'custom_NGG_20nt_3prime'");
+    a custom enzyme of another layout still gets none."""
+    from helixforge.crispr.ontarget_features import _check_enzyme
+
+    def scores(contexts, enzyme="spcas9", model="default", errors=None):
+        _check_enzyme(enzyme)  # as the real models: no model for an enzyme without one
+        return _fake_scores(contexts)
+
+    monkeypatch.setattr(ontarget, "score_ontarget", scores)
+    _, _, seq = genome_files
+    wt = design_guides(seq[12_000:12_400], top=50).candidates.set_index("spacer")
+    custom = design_guides(seq[12_000:12_400], enzyme="custom:NGG:20", top=50).candidates
+    got = custom.set_index("spacer").ontarget_score
+    assert got.notna().all() and got.equals(wt.ontarget_score.loc[got.index])
+    seen = []
+    monkeypatch.setattr(ontarget, "score_ontarget",
+                        lambda c, enzyme, **k: seen.append(enzyme) or _fake_scores(c))  # fmt: skip
+    design_guides(seq[12_000:12_400], enzyme="custom:NGG:21", top=5)
+    assert seen == ["custom_NGG_21nt_3prime"]  # not SpCas9's layout: its own name
+
+
 def test_high_fidelity_variants_design_like_spcas9_with_their_own_on_target_model(genome_files):
     """eSpCas9(1.1) / SpCas9-HF1 had on-target heads that `crispr design` could not reach
     (the enzyme registry did not know them)."""

@@ -403,3 +403,17 @@ def test_iupac_codes_follow_dna_predicts_rule_and_option(tmp_path, make_detector
     assert summary["sequences"] == 12 and summary["errors"] == 1
     with pytest.raises(ConfigError, match="--iupac"):
         interpret(make_detector(), fa, tmp_path / "o2", motifs=DB, window=8, iupac="drop")
+
+
+def test_interpret_reads_records_under_the_runs_iupac_policy_by_default(tmp_path):
+    """A run trained with --iupac n sent every record holding an R to interpret's errors.csv
+    (the option defaulted to 'error', not to the run's policy as dna predict now does)."""
+    from helixforge.dna.interpret.pipeline import _run_iupac
+
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "config.json").write_text('{"iupac": "n", "seq_col": "sequence"}')
+    assert _run_iupac(run) == "n" and _run_iupac(str(run)) == "n"
+    (run / "config.json").write_text('{"seq_col": "sequence"}')  # an older run: no policy
+    assert _run_iupac(run) == "error"
+    assert _run_iupac(lambda x: x) == "error"  # a loaded model has no run to ask

@@ -65,7 +65,9 @@ def interpret_cmd(
     motifs_file: str = MOTIFS,
     tax: str = TAX,
     release: int = RELEASE,
-    iupac: str = typer.Option("error", "--iupac", callback=IUPAC, help=IUPAC_HELP),
+    iupac: str = typer.Option(
+        None, "--iupac", callback=IUPAC, help=IUPAC_HELP.rstrip(".") + " (default: the run's)."
+    ),
     batch_size: int = batch_size_option(256),
     device: str = DEVICE,
     jobs: int = jobs_option(),

@@ -51,7 +51,7 @@ def interpret(
     batch_size: int = 256,
     device: str = "cpu",
     match_qvalue: float = 0.05,
-    iupac: str = "error",
+    iupac: str | None = None,
     overwrite: bool = False,
 ) -> dict[str, Any]:
     """Attributions, seqlets, seqlet clusters matched to JASPAR, and a report with logos.
@@ -67,7 +67,8 @@ def interpret(
     does, and the others are matched; only a file with no usable matrix is refused.
     `iupac` is `helix dna predict`'s rule (`dna.reader.model_sequence`): 'error' sends a
     record with an ambiguity code (R, Y, …) to errors.csv, 'n' reads the codes as N, 'keep'
-    keeps them (the one-hot encoding reads them as N). Returns a summary dict.
+    keeps them (the one-hot encoding reads them as N); None: the run's policy (as `dna
+    predict`), 'error' for a loaded model. Returns a summary dict.
     """
     from helixforge.core.errors import ConfigError, NoUsableRowsError, RowErrors
     from helixforge.core.io import check_output, staging_dir
@@ -77,7 +78,10 @@ def interpret(
     require_int(window, "--window", min_value=1)
     require_int(batch_size, "--batch-size", min_value=1)
     require_float(match_qvalue, "--match-qvalue", low=0, high=1, low_open=True)
-    require_choice(iupac, "--iupac", IUPAC_POLICIES)
+    if iupac is not None:
+        require_choice(iupac, "--iupac", IUPAC_POLICIES)
+    else:  # a run trained with --iupac n: its records with an R went to errors.csv
+        iupac = _run_iupac(run)
     if max_sequences is not None:
         require_int(max_sequences, "--max-sequences", min_value=1)
     check_not_input(out, [run if isinstance(run, str | os.PathLike) else None, fasta])
@@ -136,6 +140,20 @@ def interpret(
         )  # fmt: skip
         interpretation_report(stage, method, *plot, n_errors=rejected, threshold=match_qvalue)
     return summary
+
+
+def _run_iupac(run: Any) -> str:
+    """The --iupac policy a run directory was trained with ('error' when not recorded)."""
+    import json
+
+    if not isinstance(run, str | os.PathLike):
+        return "error"
+    try:
+        config = json.loads((Path(run) / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return "error"  # load_run_model names what is wrong with the run
+    value = config.get("iupac") if isinstance(config, dict) else None
+    return value if value in IUPAC_POLICIES else "error"
 
 
 def _model_records(recs: list, src: str, errors: Any, iupac: str) -> list:

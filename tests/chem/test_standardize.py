@@ -590,3 +590,11 @@ def test_a_racemate_written_as_fragments_keeps_the_double_bond_geometry_its_isom
     assert standardize_smiles(racemate) == ("C/C=C/C(N)C(=O)O", None)
     # isomers that differ in the double bond too keep neither
     assert standardize_smiles("C/C=C/[C@H](N)C(=O)O.C/C=C\\[C@H](N)C(=O)O")[0] == "CC=CC(N)C(=O)O"
+
+
+def test_standardize_table_of_a_concatenated_frame_names_rows_by_position():
+    from helixforge.chem.standardize import standardize_table
+
+    part = pd.DataFrame({"smiles": ["CCO", "xx((", "CCN"]})
+    out, errors = standardize_table(pd.concat([part, part]), "smiles")  # index 0 1 2 0 1 2
+    assert [e.row for e in errors] == [1, 4] and out.index.tolist() == [0, 2, 3, 5]

@@ -227,3 +227,23 @@ def test_a_column_named_like_one_the_run_adds_is_refused_before_reading(make_tab
         smiles, targets, option = column, ["logp_like"], "--input-col"
     with pytest.raises(ConfigError, match=f"{option} '{column}' is named like a column the run"):
         load_property_table(df, smiles, targets)
+
+
+@pytest.mark.parametrize(
+    "index",
+    [
+        [i % 20 for i in range(40)],  # pd.concat of two frames without ignore_index
+        [f"mol{i}" for i in range(40)],  # indexed by name
+        [i / 2 for i in range(40)],  # 2.5 was reported as row 2
+    ],
+)
+def test_a_dataframe_with_any_index_names_its_bad_rows_by_position(make_table, index):
+    """A notebook frame with duplicate, text or float index labels crashed inside pandas
+    ('Reindexing only valid with uniquely valued Index objects', "int() … 'mol5'")."""
+    df = make_table().head(40)
+    df.loc[df.index[5], "smiles"] = "xx(("
+    data = load_property_table(df.set_axis(index), "smiles", ["logp_like"])
+    assert [(e.row, e.value) for e in data.errors] == [(5, "xx((")]
+    assert len(data) == 39
+    if isinstance(index[0], str):  # the names are kept as a column
+        assert data.frame["index"].iloc[0] == "mol0"

@@ -534,8 +534,26 @@ def standardize_table(
 
     check_frame(df, "standardize_table")
     require_columns(df, [smiles_col], source)
+    df = numbered_rows(df)
     results = standardize_many(df[smiles_col].tolist(), options, n_jobs=n_jobs)
     return apply_standardization(df, smiles_col, results, source=source, errors=errors)
+
+
+def numbered_rows(df: pd.DataFrame) -> pd.DataFrame:
+    """`df` with an index the errors table can name rows by: kept when it is unique integers
+    (file lines, or a filtered frame's own labels), else the positions 0..n-1 — a notebook's
+    frame after `pd.concat` (duplicate labels), or indexed by name, float or MultiIndex,
+    crashed in pandas ('Reindexing only valid with uniquely valued Index', "int('mol5')") or
+    had its rows misnamed (index 2.5 reported as row 2). A labelled index (named, text, or
+    several levels) is kept as column(s) unless a column already has its name."""
+    idx = df.index
+    if idx.nlevels == 1 and pd.api.types.is_integer_dtype(idx) and idx.is_unique:
+        return df
+    names = [n if n is not None else ("index" if idx.nlevels == 1 else f"level_{i}")
+             for i, n in enumerate(idx.names)]  # fmt: skip
+    labelled = idx.nlevels > 1 or idx.name is not None or not pd.api.types.is_numeric_dtype(idx)
+    keep = labelled and not any(n in df.columns for n in names)
+    return df.reset_index(drop=not keep)
 
 
 def check_frame(df: object, where: str) -> None:

@@ -165,7 +165,9 @@ def read_labelled(
 
     errors = RowErrors(source)
     if isinstance(data, pd.DataFrame):
-        df = data.copy()
+        from helixforge.chem.standardize import numbered_rows
+
+        df = numbered_rows(data.copy())  # rows named by position unless unique integers
         require_columns(df, columns, source)
     elif is_sdf(data):
         df = read_sd_file(

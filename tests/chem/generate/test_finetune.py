@@ -67,3 +67,15 @@ def test_actives_in_an_sd_file_are_read_with_unreadable_records_as_error_rows(tm
     assert (s["rows"], s["molecules"], s["errors"]) == (3, 2, 1)
     errors = (tmp_path / "ft" / "errors.csv").read_text().splitlines()
     assert errors[1].startswith(f"{sdf},2,smiles,")
+
+
+def test_actives_in_a_table_with_an_smi_column_are_found(tmp_path: Path):
+    """'id<TAB>smi' (a column train-prior reads as SMILES) was "column 'smiles' not found"."""
+    from helixforge.chem.generate.finetune import finetune_prior
+
+    base = tmp_path / "base"
+    Prior.from_config(Vocabulary.build(CORPUS), {"hidden_size": 16, "num_layers": 1}).save(base)
+    actives = tmp_path / "actives.tsv"
+    actives.write_text("id\tSMI\na\tCCO\nb\tCCN\n")
+    s = finetune_prior(actives, tmp_path / "ft", model=base, epochs=1, augment=1)
+    assert s["molecules"] == 2

@@ -44,7 +44,9 @@ def read_actives(path, prior, smiles_col: str | None, errors: RowErrors) -> tupl
         df = read_table(path, errors=errors)
     col = smiles_col
     if col is None:
-        col = next((c for c in df.columns if c.lower() in ("smiles", "canonical_smiles")), None)
+        # the SMILES column names train-prior's corpus reader knows, in any capitals
+        known = ("smiles", "canonical_smiles", "smi")
+        col = next((c for c in df.columns if str(c).lower() in known), None)
         col = col or (df.columns[0] if len(df.columns) == 1 else None)
     if col is None or col not in df.columns:
         raise ColumnNotFoundError([smiles_col or "smiles"], list(df.columns), path)

@@ -137,3 +137,17 @@ def test_an_ambiguity_code_allele_names_the_bases_it_stands_for(tmp_path):
     assert "one ALT per base (ALT=A,G)" in alt.reason
     assert (ref.row, ref.column) == (4, "REF") and "'Y' is an IUPAC ambiguity code" in ref.reason
     assert "REF is the genome's base" in ref.reason
+
+
+def test_the_kind_of_a_split_multi_allelic_alt_is_that_of_its_own_change(tmp_path):
+    """REF=TTG ALT=T,TTA: the second ALT keeps the record's 3-base REF and was an 'MNV'; it is
+    the SNV G>A two bases on (as bcftools norm trims it). A>CA (an insertion anchored after it,
+    as VCF writes one at POS 1) was 'complex'."""
+    p = vcf(tmp_path, "chr1\t4\tm\tTTG\tT,TTA\t.\t.\t.", "chr1\t1\tfirst\tA\tCA\t.\t.\t.")
+    scored, errors = sort_out(p)
+    assert errors == []
+    assert [(v.ref, v.alt, v.kind) for v in scored] == [
+        ("TTG", "T", "deletion"),
+        ("TTG", "TTA", "SNV"),
+        ("A", "CA", "insertion"),
+    ]

@@ -43,14 +43,23 @@ class Variant:
 
     @property
     def kind(self) -> str:
-        r, a = len(self.ref), len(self.alt)
+        """SNV, MNV, insertion, deletion or complex, of the alleles without the bases they
+        share at their ends (as `bcftools norm` trims them): an ALT of a multi-allelic record
+        keeps the record's REF, so REF=TCG ALT=T,TCA gives TCG>TCA, an SNV at POS+2 (it was
+        an 'MNV'), and TC>TTC or A>CA (anchored after, as at POS 1) an insertion ('complex')."""
+        ref, alt = self.ref, self.alt
+        while ref and alt and ref[-1] == alt[-1]:
+            ref, alt = ref[:-1], alt[:-1]
+        while ref and alt and ref[0] == alt[0]:
+            ref, alt = ref[1:], alt[1:]
+        r, a = len(ref), len(alt)
         if r == a == 1:
             return "SNV"
         if r == a:
             return "MNV"
-        if r > a and self.ref.startswith(self.alt):
+        if a == 0:
             return "deletion"
-        if a > r and self.alt.startswith(self.ref):
+        if r == 0:
             return "insertion"
         return "complex"
 

@@ -141,6 +141,15 @@ def test_variant_heads_are_shipped_as_default_only_and_other_enzymes_are_refused
         load_ontarget_model("default", enzyme="sacas9")
 
 
+@pytest.mark.parametrize("spelled", ["cas9", "SpyCas9", "custom:NGG:20"])
+def test_every_spelling_design_reads_as_spcas9_is_scored_by_its_model(spelled):
+    """design, index and offtargets read --enzyme cas9 (an alias) and custom:NGG:20 as SpCas9;
+    score-ontarget refused both: "no on-target efficiency model for enzyme 'cas9'"."""
+    from helixforge.crispr.ontarget import load_ontarget_model
+
+    assert load_ontarget_model("gbm", enzyme=spelled) is load_ontarget_model("gbm")
+
+
 def test_an_enzyme_without_a_model_is_not_sent_to_train_one_it_could_not_use(tmp_path):
     """The hint said "or train one with `helix crispr train-ontarget`": that verb trains SpCas9
     30-mer (NGG) models, and a run directory is refused for SaCas9 / Cas12a all the same."""

@@ -72,16 +72,11 @@ def _tier(flags: str) -> int:
 
 def _ontarget_enzyme(enz: Enzyme) -> str:
     """The enzyme whose on-target model scores `enz`'s guides: SpCas9's for a custom enzyme of
-    SpCas9's layout (custom:NGG:20: NGG 3' of a 20-nt spacer, the 30-mer context its models
-    read), which got no scores ("no on-target efficiency model for enzyme
-    'custom_NGG_20nt_3prime'"); else its own name."""
-    from helixforge.crispr.enzymes import get_enzyme
+    SpCas9's layout (custom:NGG:20), which got no scores ("no on-target efficiency model for
+    enzyme 'custom_NGG_20nt_3prime'"); else its own (`enzymes.ontarget_model_name`)."""
+    from helixforge.crispr.enzymes import ontarget_model_name
 
-    cas9 = get_enzyme("spcas9")
-    layout = ("pams", "spacer_length", "pam_side", "context_upstream", "context_downstream")
-    if enz.name.startswith("custom_") and all(getattr(enz, a) == getattr(cas9, a) for a in layout):
-        return cas9.name
-    return enz.name
+    return ontarget_model_name(enz)
 
 
 def _ontarget(guides: pd.DataFrame, enz: Enzyme, model: str, notes: list[str]) -> np.ndarray:

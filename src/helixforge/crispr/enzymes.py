@@ -360,6 +360,18 @@ def get_enzyme(name: str | Enzyme) -> Enzyme:
     )
 
 
+def ontarget_model_name(enzyme: str | Enzyme) -> str:
+    """The name on-target models are kept under for `enzyme` (any spelling `get_enzyme` reads:
+    'cas9', 'SpCas9', 'custom:NGG:20'): a built-in's own name, and 'spcas9' for a custom enzyme
+    of SpCas9's layout (NGG 3' of a 20-nt spacer, read as SpCas9's 30-mer context)."""
+    enz = get_enzyme(enzyme)
+    cas9 = ENZYMES["spcas9"]
+    layout = ("pams", "spacer_length", "pam_side", "context_upstream", "context_downstream")
+    if enz.name.startswith("custom_") and all(getattr(enz, a) == getattr(cas9, a) for a in layout):
+        return cas9.name
+    return enz.name
+
+
 # ---------------------------------------------------------------------- PAM scanning
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from helixforge.core.errors import ConfigError, InputError, RowErrors
+from helixforge.core.errors import ConfigError, HelixError, InputError, RowErrors
 
 CONTEXT_LENGTH = 30
 SPACER = slice(4, 24)
@@ -58,8 +58,18 @@ _LUT[ord("U")] = _LUT[ord("u")] = 3
 
 
 def _check_enzyme(enzyme: str) -> str:
+    """The on-target model key of `enzyme`, read as every crispr verb reads an enzyme
+    (`enzymes.get_enzyme`: 'cas9', 'SpCas9', 'custom:NGG:20' are SpCas9; --enzyme cas9 was
+    accepted by design and refused by score-ontarget), or a ConfigError."""
+    from helixforge.crispr.enzymes import ontarget_model_name
+
     key = str(enzyme).lower().replace("-", "").replace("_", "").replace(" ", "")
     key = VARIANT_ALIASES.get(key.replace(".", ""), VARIANT_ALIASES.get(key, key))
+    if key not in ENZYMES:
+        try:
+            key = ontarget_model_name(str(enzyme))
+        except HelixError:
+            pass
     if key not in ENZYMES:
         raise ConfigError(
             f"no on-target efficiency model for enzyme {enzyme!r}",

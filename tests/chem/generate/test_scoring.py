@@ -325,6 +325,7 @@ def test_a_step_window_with_low_equal_to_high_keeps_exactly_that_value():
         'type = "qed"\ntransform = { type = "sigmoid", low = 5, high = 8 }',  # QED is 0–1
         'type = "sa"\ntransform = "none"',  # SA 1–10 clipped: 1 for every molecule
         'type = "similarity"\nsmiles = "CCO"\ntransform = { type = "step", low = 2 }',
+        'type = "property"\nproperty = "hbd"\ntransform = { type = "step", high = -1 }',  # a count
     ],
 )
 def test_a_transform_that_scores_every_possible_value_alike_is_refused(component):

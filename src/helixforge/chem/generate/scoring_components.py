@@ -314,6 +314,20 @@ class PropertyComponent(Component):
                 )
             self.fn = table[name]
 
+    def value_range(self):
+        # hard bounds only (a count is never negative, a fraction at most 1): a window that
+        # lies outside them scores every molecule alike (hbd with step high = -1)
+        name = self.cfg.params["property"]
+        if name == "fraction_csp3":
+            return 0.0, 1.0, "fraction_csp3"
+        if name in ("mw", "tpsa"):
+            return 0.0, 10_000.0, name
+        if name in ("hbd", "hba", "rotb", "rings", "aromatic_rings", "heavy_atoms"):
+            return 0.0, 500.0, f"{name} (a count)"
+        if name == "element_count":
+            return 0.0, 500.0, f"element_count of {self.cfg.params['element']} (a count)"
+        return None
+
     def raw(self, mols, smiles):
         return np.array([float(self.fn(m)) for m in mols], float)
 

@@ -43,3 +43,23 @@ def test_a_smi_file_with_an_explicit_column_that_it_lacks_is_refused(run_on_mol_
     with pytest.raises(HelixError, match="'mol'"):
         predict_property(run_on_mol_column, tmp_path / "lib.smi", tmp_path / "p.csv",
                          smiles_col="mol")  # fmt: skip
+
+
+def test_predict_smiles_in_a_notebook_matches_chem_predict_and_marks_bad_smiles(
+    run_on_mol_column, tmp_path
+):
+    """Predictor.predict_smiles scored 'xx((' and None as molecules without features (a
+    number, no warning) and a salt with its counter-ion's bits; `chem predict` strips the salt
+    and rejects the others."""
+    from helixforge.chem.predict import Predictor
+
+    smiles = ["CC(=O)Oc1ccccc1C(=O)O", "CC(=O)Oc1ccccc1C(=O)[O-].[Na+]", "xx((", None]
+    out = Predictor(run_on_mol_column).predict_smiles(smiles)
+    assert len(out) == 4 and out["canonical_smiles"].iloc[1] == "CC(=O)Oc1ccccc1C(=O)O"
+    assert out["logp_like_pred"].iloc[0] == out["logp_like_pred"].iloc[1]
+    assert out["logp_like_pred"].iloc[2:].isna().all()
+    assert out["error"].iloc[2].startswith("not a valid SMILES") and out["error"].iloc[3]
+    pd.DataFrame({"mol": smiles[:2]}).to_csv(tmp_path / "new.csv", index=False)
+    predict_property(run_on_mol_column, tmp_path / "new.csv", tmp_path / "p.csv")
+    cli = pd.read_csv(tmp_path / "p.csv")["logp_like_pred"].tolist()
+    assert cli == pytest.approx(out["logp_like_pred"].iloc[:2].tolist())

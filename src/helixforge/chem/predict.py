@@ -57,9 +57,30 @@ class Predictor(TrainedRun):
     def predict_smiles(
         self, smiles: Sequence[str], features: np.ndarray | None = None
     ) -> pd.DataFrame:
-        """Prediction and AD columns for canonical SMILES."""
+        """Prediction and AD columns, one row per SMILES in order. Without `features` the
+        SMILES are standardized first, as `chem predict` does (salts stripped, neutralised:
+        the same numbers as the CLI), and the frame starts with `canonical_smiles` and
+        `error`: a SMILES that cannot be used ('xx((', None) has NaN predictions and its
+        reason there (it was scored as if it were a molecule with no features). With
+        `features` (their rows, from the run's `FeatureSpec`) the SMILES must be canonical
+        already and only the prediction columns are returned. (When no SMILES can be used,
+        the frame is those two columns.)"""
         smiles = smiles_list(smiles, "Predictor.predict_smiles")
-        return self.predict_frame(smiles, features=features, extra_columns=self.ad)
+        if features is not None:
+            return self.predict_frame(smiles, features=features, extra_columns=self.ad)
+        from helixforge.chem.table import parse_molecules
+
+        results, X, _ = parse_molecules(smiles, self.spec, self.options, scaffolds=False)
+        ok = [i for i, (canon, _) in enumerate(results) if canon is not None]
+        head = pd.DataFrame(
+            {CANONICAL_COL: [c for c, _ in results], "error": [r for _, r in results]}
+        )
+        if not ok:
+            return head
+        pred = self.predict_frame(
+            [results[i][0] for i in ok], features=X, extra_columns=self.ad
+        ).set_axis(ok)
+        return pd.concat([head, pred.reindex(range(len(smiles)))], axis=1)
 
     def prepare(self, n_jobs: int = 1):
         """The per-chunk step for `predict_table`: standardize (+ featurize) from one parse."""

@@ -93,6 +93,14 @@ def design_cmd(
             f"time {t['total_s']:.0f} s: sampling {t['sampling_s']:.0f} s, scoring "
             f"{t['scoring_s']:.0f} s, learning {t['learning_s']:.0f} s"
         )
+    if res.zero_components:
+        names = ", ".join(repr(n) for n in res.zero_components)
+        say(
+            f"note: component(s) {names} scored 0 for all {res.used} molecules, so they steer "
+            "nothing (and under the geometric mean, or as a filter, make every total 0): check "
+            "the transform window or the SMARTS pattern in the design file",
+            "yellow",
+        )
     if res.stopped != "budget":
         say(f"note: stopped before the budget was used: {res.stopped}", "yellow")
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import os
 import shutil
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +52,10 @@ class DesignResult:
     best_score: float
     timings: dict[str, float]
     stopped: str
+    # components that scored 0 for every molecule of the run (a forbidden pattern every
+    # molecule has, a window no molecule reaches): under the geometric mean, or as a filter,
+    # they make every total 0 and the optimiser steers nowhere
+    zero_components: list[str] = field(default_factory=list)
 
 
 def _prior_key(prior, path) -> str:
@@ -364,7 +368,8 @@ def design(
     from helixforge.core.io import replace_dir
 
     replace_dir(stage, out)
-    return DesignResult(out, ledger.used, step, best, timings, stopped)
+    zero = [n for n in scorer.names if ledger.rows and all(r[n] == 0 for r in ledger.rows)]
+    return DesignResult(out, ledger.used, step, best, timings, stopped, zero)
 
 
 __all__ = [

@@ -151,3 +151,16 @@ def test_the_kind_of_a_split_multi_allelic_alt_is_that_of_its_own_change(tmp_pat
         ("TTG", "TTA", "SNV"),
         ("A", "CA", "insertion"),
     ]
+
+
+def test_one_change_written_two_ways_is_scored_once(tmp_path):
+    """G>A at POS 6, and TTG>TTA at POS 4 (the ALT of a multi-allelic record, which keeps the
+    record's REF): one change, scored twice (bcftools norm -m - -d exact keeps one)."""
+    p = vcf(tmp_path, "chr1\t6\ts\tG\tA\t.\t.\t.", "chr1\t4\tm\tTTG\tT,TTA\t.\t.\t.")
+    scored, errors = sort_out(p)
+    assert [(v.pos, v.ref, v.alt) for v in scored] == [(6, "G", "A"), (4, "TTG", "T")]
+    (dup,) = errors
+    assert (dup.row, dup.value) == (4, "TTA")
+    assert "duplicate of the allele on line 3 (chr1:6 G>A, the same change written there)" in (
+        dup.reason
+    )

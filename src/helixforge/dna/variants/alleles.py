@@ -245,6 +245,16 @@ def variant_windows(g, v: Variant, chrom: str, window: int) -> tuple[str, str]:
     return ref_w, alt_w
 
 
+def _trimmed(pos: int, ref: str, alt: str) -> tuple[int, str, str]:
+    """(POS, REF, ALT) without the bases both alleles share at their ends, keeping one base
+    each (VCF's anchor), as `bcftools norm` trims the ALTs of a split multi-allelic record."""
+    while len(ref) > 1 and len(alt) > 1 and ref[-1] == alt[-1]:
+        ref, alt = ref[:-1], alt[:-1]
+    while len(ref) > 1 and len(alt) > 1 and ref[0] == alt[0]:
+        ref, alt, pos = ref[1:], alt[1:], pos + 1
+    return pos, ref, alt
+
+
 def _ref_agrees(vcf_base: str, genome_base: str) -> bool:
     """A REF base agrees with the genome's: the same base, an N in REF (any base), or one of
     the bases a genome ambiguity code stands for (C at an S); a genome N (a gap) agrees with
@@ -304,7 +314,7 @@ def checked_alleles(
     contig end, REF mismatch, allele > window, a repeat of an allele already kept: the same
     contig, POS, REF and ALT)."""
     usable = []
-    seen: dict[tuple[str, int, str, str], int | None] = {}
+    seen: dict[tuple[str, int, str, str], tuple[int | None, tuple[int, str, str]]] = {}
     for v in variants:
         chrom = g.resolve(v.chrom)
         if chrom is None:
@@ -337,15 +347,20 @@ def checked_alleles(
             )
             errors.add(v.line, column, allele, reason)
             continue
-        key = (chrom, v.pos, v.ref, v.alt)
+        # the change itself, trimmed of shared end bases: TTG>TTA at POS 4 (an ALT of a
+        # multi-allelic record) is the G>A at POS 6 of another record, and was scored twice
+        key = (chrom, *_trimmed(v.pos, v.ref, v.alt))
         if key in seen:  # scored twice, it was ranked twice and doubled a join's rows
+            line0, first = seen[key]
+            other = "" if first == (v.pos, v.ref, v.alt) else ", the same change written there"
             reason = (
-                f"duplicate of the allele on line {seen[key]} ({chrom}:{v.pos} {v.ref}>{v.alt}): "
-                "scored once; remove repeated records (bcftools norm -d exact)"
+                f"duplicate of the allele on line {line0} ({chrom}:{first[0]} {first[1]}>"
+                f"{first[2]}{other}): scored once; remove repeated records (bcftools norm "
+                "-m - -d exact)"
             )
             errors.add(v.line, "ALT", v.alt, reason)
             continue
-        seen[key] = v.line
+        seen[key] = (v.line, (v.pos, v.ref, v.alt))
         # an N in REF stands for whatever the genome has there: the windows hold the genome's
         # bases (the reference), not N (an all-zero column)
         usable.append((v, chrom, replace(v, ref=found) if "N" in v.ref else v))

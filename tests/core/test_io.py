@@ -786,3 +786,25 @@ def test_the_convert_command_quotes_a_file_name_with_spaces(tmp_path):
     with pytest.raises(InputError) as exc, open_text(path) as fh:
         fh.read()
     assert "iconv -f cp1252 -t utf-8 'my data.vcf' > 'utf8-my data.vcf'" in exc.value.hint
+
+
+@pytest.mark.parametrize("name", ["reads.fq", "reads.FASTQ.gz", "reads.txt"])
+def test_a_fastq_given_where_fasta_is_read_gets_a_hint_that_fits_its_name(tmp_path, name):
+    """A FASTQ named .fq was told to 'name the file .fq or .fastq', which it already was."""
+    import gzip
+
+    from helixforge.core.errors import InputError
+    from helixforge.core.io import fasta_records
+
+    text = "@r1\nACGT\n+\nIIII\n"
+    path = tmp_path / name
+    if name.endswith(".gz"):
+        path.write_bytes(gzip.compress(text.encode()))
+    else:
+        path.write_text(text)
+    with pytest.raises(InputError, match="line 1") as err:
+        list(fasta_records(path))
+    if name == "reads.txt":
+        assert "name the file .fq or .fastq" in err.value.hint
+    else:
+        assert "not FASTQ: convert it" in err.value.hint and "seqkit fq2fa" in err.value.hint

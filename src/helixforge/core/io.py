@@ -395,7 +395,15 @@ def fasta_records(path: str | os.PathLike) -> Iterator[tuple[int, str, str]]:
             elif header is None:
                 hint = "a FASTA file starts with a '>name' line; is this really FASTA?"
                 if line.startswith("@"):
-                    hint = "this looks like FASTQ ('@name' lines): name the file .fq or .fastq"
+                    fastq_name = any(
+                        p.name.lower().removesuffix(".gz").endswith(x) for x in (".fq", ".fastq")
+                    )
+                    hint = (
+                        "this input takes FASTA ('>name' lines), not FASTQ: convert it, e.g. "
+                        f"seqkit fq2fa {p.name} -o reads.fa"
+                        if fastq_name
+                        else "this looks like FASTQ ('@name' lines): name the file .fq or .fastq"
+                    )
                 raise InputError(
                     f"{p}, line {lineno}: sequence text before the first '>' header", hint=hint
                 )

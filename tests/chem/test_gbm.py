@@ -183,3 +183,21 @@ def test_a_model_trained_with_several_threads_predicts_with_one_after_loading(
     again = load_model(tmp_path / "m")
     assert again.params["num_threads"] == 1
     np.testing.assert_allclose(again.predict(smiles), model.predict(smiles), rtol=1e-12)
+
+
+def test_a_smiles_that_does_not_parse_is_nan_in_predict_and_refused_in_fit(make_table):
+    """Its feature row is all NaN; LightGBM sent it down every default branch: predict gave
+    it a number (-2.9 on ESOL) and fit trained on it with its label."""
+    from helixforge.chem.models.gbm import GBMModel
+    from helixforge.core.errors import InputError
+
+    t = make_table().head(40)
+    model = GBMModel(n_estimators=10).fit(t["smiles"].tolist(), t[["logp_like"]].to_numpy(),
+                                          ["regression"])  # fmt: skip
+    pred = model.predict(["xx((", None, "CCO"])[:, 0]
+    assert np.isnan(pred[:2]).all() and np.isfinite(pred[2])
+    with pytest.raises(
+        InputError, match=r"1 SMILES could not be read \(first: position 3, 'xx\(\('\)"
+    ):
+        GBMModel(n_estimators=10).fit(["CCO", "CCN", "CCC", "xx(("], [[1.0], [2.0], [3.0], [4.0]],
+                                      ["regression"])  # fmt: skip

@@ -123,6 +123,26 @@ def use_log_target(y: np.ndarray, setting: str | bool = "auto") -> bool:
     return bool(skew(y) > 1 and abs(skew(np.log10(y))) < abs(skew(y)))
 
 
+def _unread_rows(X: np.ndarray) -> np.ndarray:
+    """Rows `featurize` left all NaN: SMILES that did not parse."""
+    return np.isnan(X).all(axis=1) if X.size else np.zeros(len(X), dtype=bool)
+
+
+def _refuse_unread(X: np.ndarray, smiles, where: str) -> None:
+    """InputError for training SMILES that did not parse: LightGBM trained on their all-NaN
+    feature rows (every split's default branch) with their labels, silently."""
+    bad = np.flatnonzero(_unread_rows(X))
+    if len(bad):
+        shown = smiles[bad[0]] if smiles is not None else None
+        raise InputError(
+            f"{where}: {len(bad)} SMILES could not be read (first: position {bad[0]}, "
+            f"{shown!r}); a model cannot learn from them",
+            hint="drop them first (helixforge.chem.standardize.parse_smiles(s)[0] is None for "
+            "such a SMILES), or train with train_property_model / `helix chem train`, which "
+            "sends them to the errors table",
+        )
+
+
 class GBMModel:
     """`PropertyModel` backed by LightGBM (see `helixforge.chem.models.base`)."""
 
@@ -179,12 +199,14 @@ class GBMModel:
 
         check_int(seed, "seed", "GBMModel.fit")
         X = self._matrix(smiles, features, "GBMModel.fit")
+        _refuse_unread(X, smiles, "GBMModel.fit")
         y = label_matrix(y, task_types, "GBMModel.fit", n=len(X))
         Xv = yv = None
         if valid is not None:
             v_smiles, v_y = valid_pair(valid, "GBMModel.fit")
             if valid_features is not None or (v_smiles is not None and len(v_smiles)):
                 Xv = self._matrix(v_smiles, valid_features, "GBMModel.fit (valid)")
+                _refuse_unread(Xv, v_smiles, "GBMModel.fit (valid)")
                 yv = label_matrix(v_y, task_types, "GBMModel.fit (valid)", n=len(Xv))
         self.task_types = list(task_types)
         self.boosters, self.n_classes, self.best_iterations, self.history = [], [], [], []
@@ -290,13 +312,18 @@ class GBMModel:
         """Per task: (n,) values/probabilities, or (n, k) probabilities for multiclass."""
         self._check_fitted()
         X = self._matrix(smiles, features, "GBMModel.predict")
+        unread = _unread_rows(X)  # a SMILES that did not parse: NaN, not LightGBM's default leaf
         out = []
         logs = self.log_targets or [False] * len(self.boosters)
         for booster, best, log_t in zip(self.boosters, self.best_iterations, logs):
             p = np.asarray(
                 booster.predict(X, num_iteration=best, num_threads=self.params["num_threads"])
             )
-            out.append(10.0**p if log_t else p)
+            p = 10.0**p if log_t else p
+            if unread.any():
+                p = p.astype(float)
+                p[unread] = np.nan
+            out.append(p)
         return out
 
     def predict(self, smiles: Sequence[str], features: np.ndarray | None = None) -> np.ndarray:

@@ -597,3 +597,13 @@ def test_a_chem_property_run_given_as_the_prior_says_where_it_belongs(tmp_path: 
         Prior.load(run)
     assert "not a prior" in info.value.message
     assert '[[component]] type = "model"' in info.value.hint
+
+
+def test_a_prior_copied_without_its_manifest_is_named_as_such(tmp_path):
+    """A prior folder missing only manifest.json was called 'a run directory of another
+    command (… a chem run is a property model)'."""
+    tiny_prior().save(tmp_path / "prior")
+    (tmp_path / "prior" / "manifest.json").unlink()
+    with pytest.raises(InputError, match="holds a prior's files .* but no manifest.json") as info:
+        Prior.load(tmp_path / "prior")
+    assert "copy the whole prior directory again" in info.value.hint

@@ -189,6 +189,13 @@ class Prior:
             d = Path(path)
             if not (d / "manifest.json").exists() and (d / "prior" / "manifest.json").exists():
                 d = d / "prior"  # a train-prior / finetune-prior run directory
+        if d.is_dir() and all((d / f).is_file() for f in FILES):
+            if not (d / "manifest.json").exists():  # a prior copied file by file
+                raise InputError(
+                    f"{d}: holds a prior's files ({', '.join(FILES)}) but no manifest.json, "
+                    "which lists their checksums",
+                    hint="copy the whole prior directory again (manifest.json included)",
+                )
         if d.exists() and not (d / "manifest.json").is_file():  # a model run, a checkpoint …
             from helixforge.core.artifacts import refuse_foreign
 

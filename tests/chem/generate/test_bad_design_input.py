@@ -65,6 +65,13 @@ BAD_CONFIGS = [
         3,
         "'high' is infinite",
     ),
+    (  # the span overflowed to inf: every molecule scored 0.5
+        "transform span overflows",
+        '[[component]]\ntype = "property"\nproperty = "logp"\n'
+        'transform = { type = "sigmoid", low = -1e308, high = 1e308 }\n',
+        4,
+        "too large to compute",
+    ),
     (
         "gaussian sigma infinite",
         GOOD + 'transform = { type = "gaussian", mu = 1, sigma = inf }\n',

@@ -212,6 +212,9 @@ def make_transform(spec: Mapping[str, Any] | str | None) -> Transform:
             raise TransformError(
                 f"'low' ({params['low']}) must be {below} 'high' ({params['high']})", "low"
             )
+    if name != "step" and "low" in params and not math.isfinite(params["high"] - params["low"]):
+        # low = -1e308, high = 1e308: the span overflows and every molecule scores 0.5
+        raise TransformError("'high' − 'low' is too large to compute (overflows)", "high")
     if "sigma" in params and not params["sigma"] > 0:
         raise TransformError("'sigma' must be > 0", "sigma")
     if "k" in params and not params["k"] > 0:

@@ -45,3 +45,21 @@ def test_multiclass_metrics():
     proba = np.array([[0.8, 0.1, 0.1], [0.1, 0.8, 0.1], [0.1, 0.1, 0.8], [0.6, 0.3, 0.1]])
     m = metrics.multiclass_metrics([0, 1, 2, 1], proba)
     assert m["accuracy"] == 0.75 and 0 < m["macro_f1"] < 1
+
+
+def test_f1_is_nan_when_no_positive_is_labelled_or_predicted():
+    # a test part of negatives only, all predicted negative: F1 is 0/0, not a score of 0
+    assert math.isnan(metrics.f1([0, 0, 0], [0.1, 0.2, 0.3]))
+    assert metrics.f1([0, 0, 0], [0.1, 0.2, 0.9]) == 0.0  # one false positive: a real 0
+    assert metrics.f1([1, 1], [0.9, 0.8]) == 1.0  # positives only: defined
+
+
+def test_multiclass_mcc_is_nan_when_the_part_holds_one_class():
+    proba = np.array([[0.2, 0.5, 0.3]] * 3)
+    m = metrics.multiclass_metrics([1, 1, 1], proba)
+    assert math.isnan(m["mcc"]) and m["accuracy"] == 1.0
+
+
+def test_multiclass_metrics_of_no_rows_are_nan_not_an_exception():
+    m = metrics.multiclass_metrics(np.array([], int), np.zeros((0, 3)))
+    assert m["n"] == 0 and all(math.isnan(m[k]) for k in ("accuracy", "macro_f1", "mcc"))

@@ -85,10 +85,14 @@ def mcc(y_true, y_score, threshold: float = 0.5) -> float:
 
 
 def f1(y_true, y_score, threshold: float = 0.5) -> float:
+    """F1 of the positive class; NaN when neither the truth nor the predictions hold a positive
+    (0/0: scikit-learn's zero_division would report 0, a score the model did not earn or lose)."""
     from sklearn.metrics import f1_score
 
     yt, ys = _clean(y_true, y_score)
-    return float(f1_score(yt, ys >= threshold, zero_division=0)) if len(yt) else float("nan")
+    if not (yt == 1).any() and not (ys >= threshold).any():
+        return float("nan")
+    return float(f1_score(yt, ys >= threshold, zero_division=0))
 
 
 def balanced_accuracy(y_true, y_score, threshold: float = 0.5) -> float:
@@ -162,11 +166,15 @@ def multiclass_metrics(y_true, proba) -> dict[str, float]:
 
     yt = np.asarray(y_true)
     proba = np.asarray(proba, dtype=float)
+    nan = float("nan")
+    if len(yt) == 0:
+        return {"accuracy": nan, "macro_f1": nan, "mcc": nan, "n": 0, "roc_auc_ovr": nan}
     pred = proba.argmax(axis=1)
     out = {
         "accuracy": float(np.mean(pred == yt)),
         "macro_f1": float(f1_score(yt, pred, average="macro", zero_division=0)),
-        "mcc": float(matthews_corrcoef(yt, pred)),
+        # one class in the truth: MCC is 0/0 (scikit-learn says 0), NaN as in the binary case
+        "mcc": float(matthews_corrcoef(yt, pred)) if len(np.unique(yt)) > 1 else nan,
         "n": int(len(yt)),
     }
     # one-vs-rest AUC is undefined when a class is absent (or alone) in this part: NaN, as for

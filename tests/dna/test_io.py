@@ -144,6 +144,18 @@ def test_genome_from_plain_gzip_is_decompressed_once(tmp_path, monkeypatch):
     assert g.fetch("c", 2, 6) == "GTTT"
 
 
+@pytest.mark.parametrize("genome_name", ["chrM", "MT", "Mito", "M"])
+def test_every_spelling_of_the_mitochondrion_finds_the_genomes(tmp_path, genome_name):
+    """UCSC chrM, Ensembl / GRC MT, yeast Mito: a VCF's MT on a genome's Mito (or M on MT,
+    chrMT on chrM) was 'not in the genome', as only some pairs were tried."""
+    path = tmp_path / "g.fa"
+    write_fasta([("chr1", "ACGT" * 5), (genome_name, "GATTACA")], path)
+    g = Genome(path)
+    for asked in ["chrM", "MT", "Mito", "M", "chrMT", "chrMito"]:
+        assert g.resolve_contig(asked) == genome_name
+    assert g.resolve_contig("1") == "chr1"
+
+
 def test_unknown_contig_lists_close_names(genome_fa):
     g = Genome(genome_fa)
     with pytest.raises(InputError, match="closest names: chr1"):

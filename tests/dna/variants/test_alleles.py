@@ -109,13 +109,14 @@ def test_bcf_errors_rows_are_record_numbers(tmp_path):
 
 @pytest.mark.parametrize(
     ("written", "genome_has"),
-    [("chr01", "chr1"), ("chrMT", "chrM"), ("CHR_1", "chr1"), ("NC_1", None)],
+    [("chr01", "chr1"), ("chrm", "chrM"), ("CHR_1", "chr1"), ("NC_1", None)],
 )
 def test_a_contig_spelled_otherwise_than_the_genome_names_both_spellings(
     tmp_path, written, genome_has
 ):
-    """'chr01' for the genome's 'chr1', 'chrMT' for 'chrM': the row listed the genome's
-    contigs only, leaving the reader to spot which one was meant."""
+    """'chr01' for the genome's 'chr1', 'chrm' for 'chrM': the row listed the genome's
+    contigs only, leaving the reader to spot which one was meant. (chrMT, MT and Mito are
+    read as chrM: `dna.io.genome.contig_aliases`.)"""
     p = vcf(tmp_path, f"{written}\t100\tv\tC\tA\t.\t.\t.")
     scored, (e,) = sort_out(p, {"chr1": CHR1, "chrM": CHR1[:200]})
     assert scored == [] and (e.row, e.column, e.value) == (3, "CHROM", written)

@@ -545,8 +545,15 @@ class ContigNotFoundError(InputError, KeyError):
         return InputError.__str__(self)
 
 
+_MITO = ("M", "MT", "Mito")  # the mitochondrion: UCSC chrM, Ensembl / GRC MT, yeast Mito
+
+
 def contig_aliases(chrom: str) -> list[str]:
-    if chrom.lower().startswith("chr"):
-        bare = chrom[3:]
-        return [bare, "MT" if bare == "M" else bare, "Mito" if bare in {"M", "MT"} else bare]
-    return [f"chr{chrom}", "chrM" if chrom in {"MT", "Mito", "M"} else f"chr{chrom}"]
+    """The other spellings of `chrom`, in the order tried: with / without 'chr', and for the
+    mitochondrion every one of M, MT and Mito with or without 'chr' (a VCF's MT on a genome's
+    Mito, or M on MT, was 'not in the genome': only some pairs were tried)."""
+    bare = chrom[3:] if chrom.lower().startswith("chr") else chrom
+    names = [bare, f"chr{bare}"]
+    if bare in _MITO:
+        names += [n for m in _MITO for n in (m, f"chr{m}")]
+    return [n for n in dict.fromkeys(names) if n != chrom]

@@ -149,7 +149,8 @@ BAD_CONFIGS = [
         "model without transform",
         '[[component]]\ntype = "model"\npath = "x"\n',
         1,
-        "needs a transform",
+        "needs a transform: a regression prediction is not a score in [0, 1]; a classifier's "
+        'probability is one: say so with transform = "none"',  # was: 'its raw values are not
     ),
     ("duplicate names", GOOD + GOOD, 3, "two components are named 'qed'"),
     # a name that is an output column crashed the run after the prior was loaded (score,

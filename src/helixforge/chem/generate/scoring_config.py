@@ -275,9 +275,17 @@ def _component(i: int, raw: Any, err, names: set[str]) -> ComponentConfig:
     if not isinstance(filt, bool):
         raise err(path + ("filter",), "filter must be true or false", "write filter = true")
     if ctype in NEEDS_TRANSFORM and "transform" not in raw:
+        # a model's raw value is a regression prediction or a classifier's probability (a
+        # score already): which one is known only once the run is loaded, so the file says
+        why = (
+            "a regression prediction is not a score in [0, 1]; a classifier's probability is "
+            'one: say so with transform = "none"'
+            if ctype == "model"
+            else "its raw values are not scores in [0, 1]"
+        )
         raise err(
             path,
-            f"the {ctype!r} component {name!r} needs a transform: its raw values are not scores in [0, 1]",
+            f"the {ctype!r} component {name!r} needs a transform: {why}",
             'add transform = { type = "sigmoid", low = ..., high = ... } (or double_sigmoid, step, maximise, minimise)',
         )
     try:

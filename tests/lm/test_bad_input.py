@@ -75,6 +75,10 @@ def _damaged_copy(src: Path, dst: Path, name: str, how: str) -> Path:
         f.write_text("{not json")
     elif how == "remove":
         shutil.rmtree(f) if f.is_dir() else f.unlink()
+    elif how == "foreign":
+        f.write_text(
+            json.dumps({"model_type": "mamba_novel", "architectures": ["MambaNovelForMaskedLM"]})
+        )
     return dst
 
 
@@ -209,6 +213,16 @@ DAMAGE = [
     ("run-member-json-garbage", "ft", "model/member_0/helixforge_finetune.json", "garbage",
      "predict", "helixforge_finetune.json"),
     ("run-member-missing", "ft", "model/member_0", "remove", "predict", "member_0"),
+    # found before any work: finetune read the table, then died in a safetensors traceback
+    ("enc-weights-trunc-finetune", "enc", "model.safetensors", "truncate", "finetune",
+     "model.safetensors: the weights could not be read"),
+    ("enc-weights-missing", "enc", "model.safetensors", "remove", "embed", "no weight file"),
+    ("enc-weights-missing-finetune", "enc", "model.safetensors", "remove", "finetune",
+     "no weight file"),
+    # a published layout of an architecture transformers does not know (and no code shipped)
+    ("enc-foreign-arch", "enc", "config.json", "foreign", "score", "model_type 'mamba_novel'"),
+    ("enc-foreign-arch-finetune", "enc", "config.json", "foreign", "finetune",
+     "is not an architecture transformers"),
 ]  # fmt: skip
 
 

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -242,3 +244,50 @@ def test_each_position_is_scored_by_the_window_where_it_is_farthest_from_an_edge
                     (min(p - x, y - 1 - p), j) for j, (x, y) in enumerate(spans) if x <= p < y
                 ]
                 assert max(rivals)[1] == k
+
+
+def _save_as(published_bert, folder, model_class):
+    """The published BERT re-saved as `model_class` (a classifier, a bare encoder), with its
+    tokenizer: what a fine-tuned member's model/ or a head-less published folder holds."""
+    import shutil
+
+    import transformers as tf
+
+    model = getattr(tf, model_class).from_pretrained(published_bert, num_labels=2)
+    model.save_pretrained(str(folder))
+    for name in ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"):
+        if (src := Path(published_bert) / name).exists():
+            shutil.copy(src, folder / name)
+    return folder
+
+
+def test_scoring_a_fine_tuned_classifier_is_refused_and_names_its_base(published_bert, tmp_path):
+    """A fine-tuned member has no masked-LM head: loading one as a language model filled the
+    head with new random weights and `lm score` wrote their 'likelihoods' without a word."""
+    import json
+
+    from helixforge.core.errors import ConfigError
+
+    member = tmp_path / "run" / "model" / "member_0"
+    _save_as(published_bert, member / "model", "BertForSequenceClassification")
+    (member / "helixforge_finetune.json").write_text(
+        json.dumps({"base_model": published_bert, "max_len": 24})
+    )
+    with pytest.raises(ConfigError, match="has no language-model head") as info:
+        score(member / "model", ["ACGTACGTAA"])
+    assert "BertForSequenceClassification" in str(info.value) and published_bert in info.value.hint
+    # embeddings need no head: they work, in the window the member was fine-tuned with
+    from helixforge.lm.models import default_max_len
+
+    assert embed(member / "model", ["ACGTACGTAA"]).shape == (1, 32)
+    assert default_max_len(member / "model", None) == 24
+
+
+def test_scoring_a_published_encoder_saved_without_its_head_is_refused(published_bert, tmp_path):
+    from helixforge.core.errors import ConfigError
+
+    bare = _save_as(published_bert, tmp_path / "bare", "BertModel")
+    with pytest.raises(ConfigError, match="has no language-model head") as info:
+        score(bare, ["ACGTACGTAA"])
+    assert "ForMaskedLM" in info.value.hint
+    assert score(published_bert, ["ACGTACGTAA"]).n_tokens[0] > 0  # with its head: scored

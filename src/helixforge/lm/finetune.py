@@ -370,7 +370,13 @@ def finetune(
         kind="dir",
         inputs=[x for x in (data, valid, test, model_path) if isinstance(x, str | os.PathLike)],
     )
-    resolve_model_dir(model_path)  # fail early with a clear message
+    # fail early with a clear message: folder, architecture, weight files
+    from helixforge.lm.models import auto_config, check_remote_code, check_weight_files
+
+    base_dir = resolve_model_dir(model_path)
+    check_remote_code(base_dir, trust_remote_code)
+    auto_config(base_dir, trust_remote_code)
+    check_weight_files(base_dir)
     config = {
         "base_model": str(model_path),
         "task": task,

@@ -55,12 +55,20 @@ def load_for_training(model_path, task: str, num_labels: int, trust_remote_code:
     task: 'sequence' or 'token'."""
     import transformers as tf
 
-    from helixforge.lm.models import check_remote_code, quiet_transformers, resolve_model_dir
+    from helixforge.lm.models import (
+        auto_config,
+        check_remote_code,
+        check_weight_files,
+        quiet_transformers,
+        resolve_model_dir,
+    )
     from helixforge.lm.tokenizers import SequenceTokenizer
 
     quiet_transformers()
     model_dir = resolve_model_dir(model_path)
     check_remote_code(model_dir, trust_remote_code)
+    auto_config(model_dir, trust_remote_code)  # an architecture transformers lacks: said plainly
+    check_weight_files(model_dir)
     auto = (
         tf.AutoModelForSequenceClassification
         if task == "sequence"

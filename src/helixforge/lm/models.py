@@ -220,6 +220,35 @@ def resolve_model_dir(path: str | os.PathLike) -> Path:
     return check_model_dir(p)
 
 
+_WEIGHT_GLOBS = ("*.safetensors", "pytorch_model*.bin", "tf_model.h5", "flax_model.msgpack")
+
+
+def check_weight_files(model_dir: str | os.PathLike) -> None:
+    """A checkpoint without weight files, or with a safetensors file that is truncated or
+    corrupt, is an `InputError` naming the file before any work: fine-tuning read the whole
+    training table first and then stopped with a safetensors traceback; a folder without
+    weights was called 'truncated or corrupt'. Only the safetensors header is read."""
+    d = Path(model_dir)
+    if not any(next(d.glob(g), None) for g in _WEIGHT_GLOBS):
+        present = ", ".join(sorted(p.name for p in d.iterdir())[:12]) or "nothing"
+        raise InputError(
+            f"{d}: no weight file (model.safetensors or pytorch_model.bin) in the checkpoint "
+            f"(present: {present})",
+            hint="copy the weight files too (a Hugging Face download has them next to config.json)",
+        )
+    from safetensors import safe_open
+
+    for f in sorted(d.glob("*.safetensors")):
+        try:
+            with safe_open(str(f), framework="pt") as fh:
+                fh.keys()
+        except Exception as exc:  # noqa: BLE001 - SafetensorError, OSError, …
+            raise InputError(
+                f"{f}: the weights could not be read ({type(exc).__name__}: {exc})",
+                hint="the file is truncated or corrupt; re-copy the checkpoint",
+            ) from None
+
+
 def read_config_json(model_dir: str | os.PathLike) -> dict[str, Any]:
     """config.json of a checkpoint as a dict; a corrupt or truncated file is an InputError naming it."""
     f = Path(model_dir) / "config.json"
@@ -303,6 +332,15 @@ def default_max_len(model_dir: Path, config) -> int:
     meta = read_meta(model_dir)
     if meta.get("max_len"):
         return int(meta["max_len"])
+    # a fine-tuned member's model/ (no helixforge_lm.json): the window it was fine-tuned with
+    finetune_meta = model_dir.parent / "helixforge_finetune.json"
+    if model_dir.name == "model" and finetune_meta.is_file():
+        try:
+            tuned = json.loads(finetune_meta.read_text(encoding="utf-8")).get("max_len")
+        except (ValueError, UnicodeDecodeError, AttributeError):
+            tuned = None
+        if isinstance(tuned, int) and tuned > 0:
+            return tuned
     for key in ("max_position_embeddings", "n_positions"):
         v = getattr(config, key, None)
         if isinstance(v, int) and v > 0:
@@ -316,6 +354,18 @@ def auto_config(model_dir: Path, trust_remote_code: bool = False):
     import transformers as tf
 
     kw: dict[str, Any] = {"local_files_only": True, "trust_remote_code": bool(trust_remote_code)}
+    cfg = read_config_json(model_dir)
+    model_type = cfg.get("model_type")
+    if not cfg.get("auto_map") and model_type not in tf.CONFIG_MAPPING:
+        archs = ", ".join(map(str, cfg.get("architectures") or [])) or "no architectures entry"
+        raise ConfigError(
+            f"{Path(model_dir) / 'config.json'}: model_type {model_type!r} ({archs}) is not an "
+            f"architecture transformers {tf.__version__} knows, and the folder ships no code "
+            "for it (no auto_map)",
+            hint="use a checkpoint of an architecture transformers supports (BERT, ModernBERT, "
+            "RoBERTa/ESM, Llama, GPT-2, …), or one whose folder ships its model code, with "
+            "--trust-remote-code; HelixForge never downloads or installs model code",
+        )
     try:
         return tf.AutoConfig.from_pretrained(str(model_dir), **kw)
     except ValueError as exc:
@@ -355,6 +405,7 @@ def load_pretrained(
     check_remote_code(model_dir, trust_remote_code)
     kw: dict[str, Any] = {"local_files_only": True, "trust_remote_code": bool(trust_remote_code)}
     config = auto_config(model_dir, trust_remote_code)
+    check_weight_files(model_dir)
     if task == "lm":
         auto = tf.AutoModelForCausalLM if is_causal_config(config) else tf.AutoModelForMaskedLM
     elif task == "base":
@@ -368,7 +419,7 @@ def load_pretrained(
     if num_labels is not None:
         kw["num_labels"] = num_labels
     try:
-        model = auto.from_pretrained(str(model_dir), **kw)
+        model, loading = auto.from_pretrained(str(model_dir), output_loading_info=True, **kw)
     except ValueError as exc:
         raise ConfigError(
             f"{model_dir}: cannot load a {task} model from this checkpoint ({exc})",
@@ -380,6 +431,8 @@ def load_pretrained(
             f"{model_dir}: {', '.join(weights)} could not be read ({type(exc).__name__}: {exc})",
             hint="the weights are truncated or corrupt; re-copy the checkpoint",
         ) from None
+    if task == "lm":
+        refuse_missing_head(model_dir, model, config, loading.get("missing_keys") or [])
     tok_dir = (
         model_dir
         if (model_dir / "tokenizer_config.json").exists() or (model_dir / "tokenizer.json").exists()
@@ -396,6 +449,35 @@ def load_pretrained(
     model.to(device)
     model.eval()
     return model, tokenizer
+
+
+def refuse_missing_head(model_dir: Path, model, config, missing) -> None:
+    """A checkpoint loaded as a language model whose LM-head weights are not in the files
+    (a fine-tuned classifier, a base model saved without its head) got those weights newly
+    initialized: likelihood scores from it are noise, and were written without a word."""
+    tied = set(getattr(model, "_tied_weights_keys", None) or ())
+    absent = sorted(k for k in missing if k not in tied)
+    if not absent:
+        return
+    saved_as = ", ".join(getattr(config, "architectures", None) or []) or "another head"
+    base = None
+    finetune_meta = model_dir.parent / "helixforge_finetune.json"
+    if finetune_meta.is_file():
+        try:
+            base = json.loads(finetune_meta.read_text(encoding="utf-8")).get("base_model")
+        except (ValueError, UnicodeDecodeError, AttributeError):
+            base = None
+    raise ConfigError(
+        f"{model_dir}: has no language-model head (saved as {saved_as}; "
+        f"{', '.join(absent[:4])}{', …' if len(absent) > 4 else ''} not in its weights), so "
+        "its likelihood scores would come from randomly initialized weights",
+        hint=(
+            f"score with the checkpoint it was fine-tuned from ({base})"
+            if base
+            else "pass a checkpoint saved with its masked- or causal-LM head (`helix lm "
+            "pretrain` output, or a …ForMaskedLM / …ForCausalLM save_pretrained folder)"
+        ),
+    )
 
 
 def model_info(path: str | os.PathLike, trust_remote_code: bool = False) -> dict[str, Any]:

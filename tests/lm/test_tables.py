@@ -255,6 +255,23 @@ def test_the_per_position_table_joins_the_per_sequence_one(d, tmp_path, extra, k
                        atol=1e-3)  # fmt: skip
 
 
+def test_a_per_position_key_that_repeats_is_refused_before_scoring(d, tmp_path):
+    """--id-col name with 'x' on two lines keyed the per-position rows of both sequences 'x':
+    joined back, each sequence got the other's log-probs too. Refused, naming both lines."""
+    src = tmp_path / "dup.csv"
+    pd.DataFrame({"name": ["x", "y", "x"], "sequence": GOOD[:3]}).to_csv(src, index=False)
+    out, pos = tmp_path / "s.csv", tmp_path / "p.csv"
+    res = runner.invoke(app, ["lm", "score", str(d / "enc"), str(src), "-o", str(out),
+                              "--per-position", str(pos), "--id-col", "name"])  # fmt: skip
+    assert res.exit_code == 2 and "Traceback" not in res.output
+    assert "--id-col name has 'x' on line 2 and line 4" in res.output
+    assert not out.exists() and not pos.exists()
+    # without --per-position there is nothing to join: the ids stay as they are
+    res = runner.invoke(app, ["lm", "score", str(d / "enc"), str(src), "-o", str(out),
+                              "--id-col", "name"])  # fmt: skip
+    assert res.exit_code == 0 and pd.read_csv(out)["name"].tolist() == ["x", "y", "x"]
+
+
 def test_table_paths_that_are_none_are_named(tmp_path):
     import pytest
 

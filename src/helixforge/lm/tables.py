@@ -42,6 +42,7 @@ class SequenceInput:
     sequences: list[str]
     errors: RowErrors = field(default_factory=RowErrors)
     n_rows: int = 0
+    lines: list[int] = field(default_factory=list)  # the file line of each kept row
 
 
 def errors_path(out: str | os.PathLike) -> Path:
@@ -78,7 +79,7 @@ def _read_fasta(p: Path, check: SequenceCheck | None = None) -> SequenceInput:
     # as in dna predict: the header's file line (`row`: it tells records of one name apart)
     # and the whole header text ('>s1 label=1 chr2:100-200') are input columns too
     frame = pd.DataFrame({"row": lines, "id": ids, "description": descriptions, "sequence": seqs})
-    return SequenceInput(frame, ids, seqs, errors, n_rows=len(recs))
+    return SequenceInput(frame, ids, seqs, errors, n_rows=len(recs), lines=lines)
 
 
 def usable_rows(
@@ -135,7 +136,8 @@ def read_sequences(
     kept, seqs = usable_rows(df, column, errors, check)
     ids = kept[id_column].tolist() if id_column else [int(i) for i in kept.index]
     n_rows = len(df) + len(df.attrs.get("skipped_lines", {}))
-    return SequenceInput(kept.reset_index(drop=True), ids, seqs, errors, n_rows=n_rows)
+    lines = [int(i) for i in kept.index]
+    return SequenceInput(kept.reset_index(drop=True), ids, seqs, errors, n_rows=n_rows, lines=lines)
 
 
 def _finish(errors: RowErrors, out_path) -> None:
@@ -242,6 +244,8 @@ def score_table(
     set_threads(threads)
     inp = read_sequences(input_path, column, id_column, check=sequence_check(model_path))
     _no_rows(inp, input_path, out_path)
+    if per_position and id_column:
+        _require_unique_keys(inp, input_path, id_column)
     res = score(model_path, inp.sequences, **kwargs)
     scores = res.to_frame(inp.ids).drop(columns=["id"])
     # the per-position table's key must be a column of the per-sequence one: the --id-col,
@@ -260,3 +264,20 @@ def score_table(
         write_table(res.positions_frame(keys).rename(columns={"id": key}), per_position)
     _finish(inp.errors, out_path)
     return len(inp.sequences), res.objective, len(inp.errors)
+
+
+def _require_unique_keys(inp, input_path, id_column: str) -> None:
+    """--per-position with an --id-col whose values repeat is refused before any work: the
+    per-position rows of two sequences got one key, so the tables joined them as one."""
+    from helixforge.core.errors import ConfigError
+
+    first: dict[str, Any] = {}
+    for ident, row in zip(inp.ids, inp.lines, strict=True):
+        if ident in first:
+            raise ConfigError(
+                f"{input_path}: --id-col {id_column} has {ident!r} on line {first[ident]} and "
+                f"line {row}, but it is the key joining the --per-position table to the scores",
+                hint="pass an --id-col whose values are unique, or leave --id-col out (the "
+                "file line, `row`, is the key then)",
+            )
+        first[ident] = row

@@ -602,3 +602,15 @@ def test_streamed_predictions_keep_a_carriage_return_in_an_input_cell(tmp_path, 
     back = read_table(tmp_path / name)
     assert n == 4 and back.attrs["rows_in"] == 4
     assert back["name"].tolist() == ["aspirin\rlot 7", "caffeine", "x\r\ny", "plain"]
+
+
+def test_text_labels_with_a_rare_class_name_that_class():
+    """'text labels with 3 classes cannot be modelled' did not say which class was short."""
+    from helixforge.core.errors import ConfigError
+    from helixforge.core.supervised import detect_task
+
+    labels = ["low"] * 8 + ["high"] * 8 + ["mid"] * 2
+    with pytest.raises(ConfigError, match=r"'mid' has 2 rows") as err:
+        detect_task(labels)
+    assert "merge or drop the rare classes" in err.value.hint
+    assert detect_task(["low"] * 8 + ["high"] * 8 + ["mid"] * 5) == "multiclass"

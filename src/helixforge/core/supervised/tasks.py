@@ -61,10 +61,15 @@ def detect_task(values: Any, max_classes: int = MAX_CLASSES) -> str:
     if integer and 3 <= k <= max_classes and counts.min() >= MIN_CLASS_ROWS:
         return "multiclass"
     if not numeric:
+        rare = counts[counts < MIN_CLASS_ROWS] if 3 <= k <= max_classes else counts[:0]
+        shown = [f"{v!r} has {c} row{'s' if c > 1 else ''}" for v, c in list(rare.items())[:5]]
+        why = f"; {', '.join(shown)}{' …' if len(rare) > 5 else ''}" if shown else ""
         raise ConfigError(
             f"text labels with {k} classes cannot be modelled "
-            f"(classification needs 2..{max_classes} classes with ≥ {MIN_CLASS_ROWS} rows each)",
-            hint="use numeric labels for regression, or merge rare classes",
+            f"(classification needs 2..{max_classes} classes with ≥ {MIN_CLASS_ROWS} rows each"
+            f"{why})",
+            hint="merge or drop the rare classes (or add rows of them); numeric labels are "
+            "regressed",
         )
     return "regression"
 

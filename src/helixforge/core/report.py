@@ -53,11 +53,11 @@ def figure_to_base64(fig, dpi: int = 110) -> str:
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def _fmt(v) -> str:
-    """A table cell as text (escaping is the template's job)."""
+def _fmt(v, na: str = "–") -> str:
+    """A table cell as text (escaping is the template's job); NaN as `na`."""
     if isinstance(v, float | np.floating):
         if np.isnan(v):
-            return "–"
+            return na
         return f"{v:.4g}"
     return str(v)
 
@@ -244,11 +244,13 @@ class Report:
     def add_code(self, text: str) -> Report:
         return self._add(kind="code", text=text)
 
-    def add_table(self, df, max_rows: int = 50, index: bool = False) -> Report:
+    def add_table(self, df, max_rows: int = 50, index: bool = False, na: str = "–") -> Report:
+        """The first `max_rows` rows of `df`; NaN cells read `na` (metric tables say 'n/a':
+        undefined on that part, e.g. ROC-AUC of a one-class test part)."""
         shown = df.head(max_rows)
         cols = ([shown.index.name or ""] if index else []) + [str(c) for c in shown.columns]
         rows = [
-            ([_fmt(idx)] if index else []) + [_fmt(v) for v in rec.tolist()]
+            ([_fmt(idx, na)] if index else []) + [_fmt(v, na) for v in rec.tolist()]
             for idx, rec in shown.iterrows()
         ]
         more = len(df) - max_rows if len(df) > max_rows else 0
@@ -263,8 +265,8 @@ class Report:
         if metrics and all(isinstance(v, Mapping) for v in metrics.values()):
             df = pd.DataFrame(metrics).T
             df.index.name = "split"
-            return self.add_table(df, index=True)
-        return self.add_table(pd.DataFrame([metrics]))
+            return self.add_table(df, index=True, na="n/a")
+        return self.add_table(pd.DataFrame([metrics]), na="n/a")
 
     def add_figure(self, fig, caption: str = "") -> Report:
         self._figs.append({"data": figure_to_base64(fig), "caption": caption})

@@ -73,38 +73,67 @@ def write_run(
     )
 
 
+_MD_SPECIAL = set("\\`*[]<>|&")
+
+
+def md_escape(text: Any) -> str:
+    """`text` (a column, class or file name from the user's data) as literal Markdown: the
+    characters that open inline HTML, an entity, emphasis, code, a link or a table cell get a
+    backslash, so 'kind <b>|&' shows as typed instead of opening a bold tag."""
+    return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in str(text))
+
+
+def _metric_value(k: str, v: Any) -> str | None:
+    """One metric as the card shows it: a number, or 'n/a' where it is undefined on that part
+    (NaN, or null read back from metrics.json); None for values that are not metrics."""
+    if isinstance(v, bool) or not (v is None or isinstance(v, int | float | np.number)):
+        return None
+    if k == "n":
+        return f"n={int(v)}"
+    if v is None or np.isnan(v):
+        return f"{k}=n/a"
+    return f"{k}={v:.3f}"
+
+
 def _metric_lines(metrics: dict[str, Any]) -> list[str]:
     lines = []
     for part in ("valid", "test"):
         for t, m in metrics.get(part, {}).items():
             if t.startswith("_"):
                 continue
-            shown = ", ".join(
-                f"{k}={v:.3f}" for k, v in m.items() if isinstance(v, float) and np.isfinite(v)
-            )
-            lines.append(f"- {part} / {t}: {shown}")
+            if m.get("n", None) == 0:
+                lines.append(f"- {part} / {md_escape(t)}: n/a (no labelled rows in this part)")
+                continue
+            shown = ", ".join(s for k, v in m.items() if (s := _metric_value(k, v)) is not None)
+            lines.append(f"- {part} / {md_escape(t)}: {shown}")
+    if any("=n/a" in line for line in lines):
+        lines.append("")
+        lines.append("n/a: undefined on that part (see Notes).")
     return lines
 
 
 def write_card(run, config: dict[str, Any], metrics: dict[str, Any]) -> Path:
-    """card.md: model, data, tasks, split, metrics, uncertainty, intended use."""
+    """card.md: model, data, tasks, split, metrics (n/a where undefined), notes, uncertainty,
+    intended use. Names from the user's data are Markdown-escaped."""
     limits = config.get("card_limits") or (
         "Predictions for inputs unlike the training data are extrapolations. Conformal coverage "
         "assumes calibration and new inputs are exchangeable; under a group split it can fall "
         "below the nominal level (see the test coverage in metrics.json)."
     )
+    notes = [f"- {md_escape(n)}" for n in metrics.get("notes", [])]
     return run.write_card(
-        f"Model card — {', '.join(config['targets'])}",
+        f"Model card — {', '.join(md_escape(t) for t in config['targets'])}",
         {
             "Model": f"{config['model']} (requested: {config['model_requested']}), ensemble of "
             f"{config['ensemble']}, seed {config['seed']}; domain {config['domain']}.",
-            "Data": f"{config['data']}; {config['n_rows']} rows used; "
+            "Data": f"{md_escape(config['data'])}; {config['n_rows']} rows used; "
             f"{config['n_rejected_rows']} rows rejected (errors.csv).",
             "Tasks": ", ".join(
-                f"{t}: {tt}" for t, tt in zip(config["targets"], config["task_types"])
+                f"{md_escape(t)}: {tt}" for t, tt in zip(config["targets"], config["task_types"])
             ),
             "Split": f"{config['split']} {config['split_sizes']}",
             "Metrics": "\n".join(_metric_lines(metrics)) or "(no held-out metrics)",
+            **({"Notes": "\n".join(notes)} if notes else {}),
             "Uncertainty": "Ensemble spread; split-conformal intervals / prediction sets at "
             f"{config['coverage']:.0%} coverage, calibrated on the validation split.",
             "Intended use and limits": limits,
@@ -119,6 +148,8 @@ def add_task_plots(rep, y: np.ndarray, preds: pd.DataFrame, config: dict[str, An
     for j, (t, tt) in enumerate(zip(config["targets"], config["task_types"])):
         keep = np.isfinite(y[:, j])
         if not keep.any():
+            rep.add_heading(f"{t} ({part})")
+            rep.add_text(f"No labelled rows of {t} in the {part} part; its plots are skipped.")
             continue
         if tt == "regression":
             lo = preds[f"{t}_lower"].to_numpy(float)[keep] if f"{t}_lower" in preds else None
@@ -141,14 +172,23 @@ def add_task_plots(rep, y: np.ndarray, preds: pd.DataFrame, config: dict[str, An
             )
 
 
+def _is_nan(v: Any) -> bool:
+    return isinstance(v, float | np.floating) and bool(np.isnan(v))
+
+
 def metrics_table(metrics: dict[str, Any], targets: list[str]) -> pd.DataFrame:
-    """One row per (split, target) with its metrics."""
+    """One row per (split, target) with its metrics. A metric another target's task has but
+    this one's does not (RMSE of a binary target in a multi-task run) is an empty cell; NaN
+    stays NaN (undefined on that part: 'n/a' in the report)."""
     rows = []
     for part in ("train", "valid", "test"):
         for t in targets:
             if part in metrics and t in metrics[part]:
                 rows.append({"split": part, "target": t, **metrics[part][t]})
-    return pd.DataFrame(rows)
+    columns = list(dict.fromkeys(k for r in rows for k in r))
+    if all(set(r) == set(columns) for r in rows):
+        return pd.DataFrame(rows, columns=columns)
+    return pd.DataFrame([{c: r.get(c, "") for c in columns} for r in rows], columns=columns)
 
 
 def write_report(
@@ -188,7 +228,9 @@ def write_report(
     rep.add_heading("Metrics")
     table = metrics_table(metrics, targets)
     if len(table):
-        rep.add_table(table)
+        rep.add_table(table, na="n/a")
+        if table.map(_is_nan).any().any():
+            rep.add_text("n/a: undefined on that part (see the notes above).")
     idx, part = (split.test, "test") if len(split.test) else (split.valid, "valid")
     if len(idx):
         add_task_plots(rep, data.y[idx], preds.iloc[idx].reset_index(drop=True), config, part)

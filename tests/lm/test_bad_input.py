@@ -399,6 +399,34 @@ def test_dna_tokenizer_on_a_smiles_corpus_is_refused(tmp_path):
     assert r.exit_code == 0, r.output
 
 
+@pytest.mark.parametrize("tokenizer", ["smiles-atom", "smiles-bpe:32"])
+@pytest.mark.parametrize("corpus", ["dna.txt", "genome.fa"])
+def test_smiles_tokenizer_on_a_dna_corpus_is_refused(w, tmp_path, tokenizer, corpus):
+    """The reverse of the case above: `pretrain --tokenizer smiles-atom` on DNA lines or a
+    genome, and `tokenizer train smiles-bpe` on DNA, trained on bases as SMILES without a word."""
+    rng = np.random.default_rng(0)
+    seqs = ["".join(rng.choice(list("ACGT"), 60)) for _ in range(30)]
+    path = tmp_path / corpus
+    if corpus.endswith(".fa"):
+        path.write_text(">chr1\n" + "".join(seqs) * 4 + "\n")
+    else:
+        path.write_text("\n".join(seqs) + "\n")
+    argv = ["lm", "pretrain", "--corpus", str(path), "--tokenizer", tokenizer, "--size", "micro",
+            "--max-len", "16", "--steps", "1", "-o", str(tmp_path / "p")]  # fmt: skip
+    _refused(runner.invoke(app, argv), "not SMILES", str(tmp_path / "p"), tmp_path)
+    if tokenizer.startswith("smiles-bpe"):
+        argv = ["lm", "tokenizer", "train", tokenizer, "--corpus", str(path), "-o",
+                str(tmp_path / "t")]  # fmt: skip
+        _refused(runner.invoke(app, argv), "use a dna-* tokenizer", str(tmp_path / "t"), tmp_path)
+
+
+def test_a_smiles_corpus_of_carbon_chains_is_not_taken_for_dna(tmp_path):
+    """CCCC, CNC, c1ccncc1 are bases-only strings, but no A/G/T/U: SMILES, not DNA."""
+    from helixforge.lm.corpus import require_smiles_text
+
+    require_smiles_text(["CCCC", "CNC", "c1ccncc1", "NCCN", "CC(=O)O", "C"], "m.smi", "smiles-atom")
+
+
 def test_pretrain_batch_past_this_machines_memory_is_refused(w, tmp_path):
     """--batch-size 1e9 spent hours drawing a billion windows (then could not allocate them)."""
     argv = ["lm", "pretrain", "--corpus", str(w / "g.fa.gz"), "--tokenizer", "dna-char",

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,7 @@ __all__ = [
     "open_corpus",
     "randomize_smiles",
     "require_dna_text",
+    "require_smiles_text",
     "sample_sequences",
 ]
 
@@ -163,4 +165,23 @@ def require_dna_text(texts: list[str], path: str | os.PathLike, tokenizer: str) 
             f"(e.g. {example[:40]!r}), but the tokenizer is {tokenizer}",
             hint="use a smiles-* tokenizer for molecules, or pass the DNA corpus (FASTA, or a "
             "table with a sequence column)",
+        )
+
+
+_DNA_LINE = re.compile(r"[ACGTUNacgtun]*[AGTUagtu][ACGTUNacgtun]*")
+
+
+def require_smiles_text(texts: list[str], path: str | os.PathLike, tokenizer: str) -> None:
+    """Refuse a SMILES tokenizer on a corpus that is DNA: more than half of the sampled lines
+    are only bases with an A, G, T or U among them (no SMILES is: those letters are not atoms
+    outside brackets). Such a corpus was trained on as SMILES without a word; the reverse
+    case is `require_dna_text`'s."""
+    texts = [t for t in texts if t]
+    dna = [t for t in texts if _DNA_LINE.fullmatch(t)]
+    if texts and len(dna) > 0.5 * len(texts):
+        raise ConfigError(
+            f"{path}: not SMILES: {len(dna)} of {len(texts)} sampled sequences are DNA "
+            f"(e.g. {dna[0][:40]!r}), but the tokenizer is {tokenizer}",
+            hint="use a dna-* tokenizer (dna-char, dna-kmer:6, dna-bpe:V) for DNA, or pass the "
+            "SMILES corpus",
         )

@@ -280,6 +280,11 @@ def _open_reader(opts: PretrainOptions, tok: SequenceTokenizer, log: Log):
         sample = sample_sequences(opts.corpus, 200, seed=opts.seed, **opts.corpus_kw)
         require_dna_text(sample, opts.corpus, str(tok.spec))
         log("note: a DNA tokenizer on a non-FASTA corpus; each line is read as one sequence")
+    elif tok.spec.alphabet == "smiles":  # a genome or DNA lines under a SMILES tokenizer
+        from helixforge.lm.corpus import require_smiles_text, sample_sequences
+
+        sample = sample_sequences(opts.corpus, 200, seed=opts.seed, **opts.corpus_kw)
+        require_smiles_text(sample, opts.corpus, str(tok.spec))
     window = (
         window_bases(tok, opts.corpus, opts.max_len, opts.seed) if kind == "fasta" else opts.max_len
     )

@@ -543,11 +543,13 @@ def train_tokenizer(
     sp = parse_spec(spec)
     texts = None
     if corpus is not None:
-        from helixforge.lm.corpus import require_dna_text, sample_sequences
+        from helixforge.lm.corpus import require_dna_text, require_smiles_text, sample_sequences
 
         texts = sample_sequences(corpus, max_sequences, window=1000, seed=seed)
         if sp.alphabet == "dna":
             require_dna_text(texts, corpus, str(sp))
+        elif sp.alphabet == "smiles":
+            require_smiles_text(texts, corpus, str(sp))
     elif sp.needs_corpus:
         raise ConfigError(
             f"tokenizer {spec} is trained on a corpus; none was given", hint="pass --corpus FILE"

@@ -170,19 +170,40 @@ def score_predictions(
         labels: list[Any] = []
         if tt == "regression":
             p = preds[f"{t}_pred"].to_numpy(float)
+            ok = np.isfinite(yj) & np.isfinite(p)
+            if ok.sum() == 1:
+                notes.append(f"{t}: one labelled row; R², Pearson and Spearman are undefined (NaN)")
+            elif ok.any() and np.ptp(yj[ok]) == 0:
+                notes.append(
+                    f"{t}: every label is {yj[ok][0]:g}; R², Pearson and Spearman are "
+                    "undefined (NaN)"
+                )
+            elif ok.any() and np.ptp(p[ok]) == 0:
+                notes.append(
+                    f"{t}: every prediction is {p[ok][0]:g}; Pearson and Spearman are "
+                    "undefined (NaN)"
+                )
         elif tt == "binary":
             labels = classes_of(t, tt, classes)
             p = preds[f"{t}_prob"].to_numpy(float)
             present = set(np.unique(yj[np.isfinite(yj)]).tolist())
             if np.isfinite(yj).any() and len(present) < 2:
                 shown = [plain_class(labels[int(v)]) for v in sorted(present)]
+                no_pos = present == {0.0} and not (p[np.isfinite(yj)] >= 0.5).any()
                 notes.append(
                     f"{t}: only class {shown} present; ROC-AUC, PR-AUC, balanced accuracy "
                     "and MCC are undefined (NaN)"
+                    + (", and F1 too (no row labelled or predicted positive)" if no_pos else "")
                 )
         else:
             labels = classes_of(t, tt, classes)
             p = preds[[f"{t}_prob_{class_name(c)}" for c in labels]].to_numpy(float)
+            present = np.unique(yj[np.isfinite(yj)])
+            if len(present) == 1:
+                notes.append(
+                    f"{t}: only class {[plain_class(labels[int(present[0])])]} present; MCC and "
+                    "one-vs-rest ROC-AUC are undefined (NaN)"
+                )
         m = task_metrics(tt, yj, p)
         m.update(coverage_metrics(tt, yj, preds, t, labels))
         out[t] = m

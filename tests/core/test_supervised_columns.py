@@ -1,0 +1,43 @@
+"""score_predictions: every metric left NaN on a part comes with a run note saying why."""
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from helixforge.core.supervised.columns import score_predictions
+
+
+def test_a_constant_regression_target_in_the_part_is_named_as_the_reason_r2_is_nan():
+    y = np.array([[1.0], [1.0], [1.0]])
+    preds = pd.DataFrame({"logS_pred": [0.8, 1.1, 1.4]})
+    out, notes = score_predictions(y, preds, ["logS"], ["regression"], {})
+    assert math.isnan(out["logS"]["r2"]) and out["logS"]["rmse"] > 0
+    assert notes == ["logS: every label is 1; R², Pearson and Spearman are undefined (NaN)"]
+
+
+def test_constant_predictions_and_a_single_row_are_named_too():
+    preds = pd.DataFrame({"logS_pred": [2.0, 2.0, 2.0]})
+    _, notes = score_predictions(np.array([[1.0], [2.0], [3.0]]), preds, ["logS"],
+                                 ["regression"], {})  # fmt: skip
+    assert notes == ["logS: every prediction is 2; Pearson and Spearman are undefined (NaN)"]
+    _, notes = score_predictions(np.array([[1.0]]), preds.head(1), ["logS"], ["regression"], {})
+    assert notes == ["logS: one labelled row; R², Pearson and Spearman are undefined (NaN)"]
+
+
+def test_negatives_only_and_none_predicted_positive_names_f1_among_the_undefined():
+    preds = pd.DataFrame({"active_prob": [0.1, 0.2, 0.3]})
+    out, notes = score_predictions(np.zeros((3, 1)), preds, ["active"], ["binary"], {})
+    assert math.isnan(out["active"]["f1"])
+    assert notes[0].endswith("and F1 too (no row labelled or predicted positive)")
+
+
+def test_a_multiclass_part_of_one_class_notes_why_mcc_is_nan():
+    classes = {"kind": ["a", "b", "c"]}
+    preds = pd.DataFrame({f"kind_prob_{c}": [0.3, 0.3] for c in classes["kind"]})
+    y = np.array([[2.0], [2.0]])  # class 'c' only
+    out, notes = score_predictions(y, preds, ["kind"], ["multiclass"], classes)
+    assert math.isnan(out["kind"]["mcc"])
+    assert notes == [
+        "kind: only class ['c'] present; MCC and one-vs-rest ROC-AUC are undefined (NaN)"
+    ]

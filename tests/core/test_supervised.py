@@ -614,3 +614,12 @@ def test_text_labels_with_a_rare_class_name_that_class():
         detect_task(labels)
     assert "merge or drop the rare classes" in err.value.hint
     assert detect_task(["low"] * 8 + ["high"] * 8 + ["mid"] * 5) == "multiclass"
+
+
+def test_task_names_are_read_whatever_their_case():
+    """--task Regression was 'unknown task'."""
+    from helixforge.core.supervised.tasks import task_list
+
+    assert task_list("Regression", 2) == ["regression", "regression"]
+    assert task_list(" Binary, MULTICLASS", 2) == ["binary", "multiclass"]
+    assert task_list(["Auto"], 1) == ["auto"]

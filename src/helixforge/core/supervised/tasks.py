@@ -100,6 +100,8 @@ def task_list(task: str | Sequence[str], n: int) -> list[str]:
         parts = [t.strip() for t in task.split(",")] if "," in task else [task] * n
     else:
         parts = list(task)
+    # 'Regression', ' binary': the task names are words, not case-sensitive identifiers
+    parts = [p.strip().lower() if isinstance(p, str) else p for p in parts]
     if len(parts) != n:
         raise ConfigError(
             f"--task got {len(parts)} values for {n} targets",

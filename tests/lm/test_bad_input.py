@@ -458,3 +458,15 @@ def test_lm_predict_names_a_fastq_input(w, tmp_path):
     res = runner.invoke(app, ["lm", "predict", str(w / "ft"), str(tmp_path / "reads.fq"), "-o",
                               str(tmp_path / "p.csv")])  # fmt: skip
     assert res.exit_code == 2 and "a FASTQ file" in res.output, res.output
+
+
+@pytest.mark.parametrize("inside", ["model", "model/member_0/model"])
+def test_predict_on_a_folder_inside_a_run_names_the_run(w, tmp_path, inside):
+    """`lm predict RUN/model` said 'helixforge_finetune.json: not found, pass a run directory'
+    without saying that RUN is one."""
+    out = tmp_path / "p.csv"
+    res = runner.invoke(
+        app, ["lm", "predict", str(w / "ft" / inside), str(w / "t.csv"), "-o", str(out)]
+    )
+    _refused(res, f"inside the run directory {w / 'ft'}", str(out), w)
+    assert f"helix lm predict {w / 'ft'}" in res.output

@@ -114,6 +114,14 @@ def load_run(
         hint = "pass a run directory written by `helix lm finetune`"
         if not p.exists():
             raise InputError(f"{p}: not found", hint=hint)
+        # model/, model/member_0/model of a run: the run is a folder above
+        run_above = next((a for a in p.resolve().parents[:3] if is_run_dir(a)), None)
+        if run_above is not None and not (p / "helixforge_finetune.json").exists():
+            raise InputError(
+                f"{p}: a folder inside the run directory {run_above}; predict reads the whole "
+                "run (every member, the conformal calibration)",
+                hint=f"pass the run directory: helix lm predict {run_above} …",
+            )
         refuse_foreign(p, "an lm run", hint, domain="lm")
         run = FolderRun(p, LMPropertyModel.load(p, device, trust_remote_code=trust_remote_code))
     if batch_size:

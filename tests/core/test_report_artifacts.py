@@ -71,3 +71,14 @@ def test_a_confusion_matrix_keeps_every_named_class_even_one_the_rows_lack():
         "0",
         "1",
     ]
+
+
+def test_classification_report_names_the_classes_and_says_n_a_for_an_undefined_precision():
+    # a classifier that predicts every row positive: the precision of class 'inactive' is 0/0
+    rep = Report("t").add_classification(
+        [0, 1, 0, 1], [0.9, 0.8, 0.7, 0.6], labels=["inactive <i>", "active"]
+    )
+    html = rep.render()
+    row = html.split("<tr><td>inactive &lt;i&gt;</td>")[1].split("</tr>")[0]
+    assert row == "<td>n/a</td><td>0</td><td>0</td><td>2</td>"  # precision, recall, F1, support
+    assert "<td>accuracy</td>" not in html  # a scalar: it filled the support column with 0.5

@@ -273,9 +273,16 @@ class Report:
         return self
 
     def add_classification(
-        self, y_true, y_score, name: str = "test", threshold: float = 0.5
+        self,
+        y_true,
+        y_score,
+        name: str = "test",
+        threshold: float = 0.5,
+        labels: Sequence[str] | None = None,
     ) -> Report:
-        """ROC, PR, confusion matrix, calibration and a classification report for one binary task."""
+        """ROC, PR, confusion matrix, calibration and a classification report for one binary task.
+        `labels` names classes 0 and 1 (the data's class names; default '0', '1'). A precision
+        or recall with nothing to divide by (no row predicted as that class) reads n/a, not 0."""
         import pandas as pd
         from sklearn.metrics import classification_report
 
@@ -287,15 +294,27 @@ class Report:
             )
         self.add_figure(roc_figure(y, s, name), caption=f"ROC curve ({name})")
         self.add_figure(pr_figure(y, s, name), caption=f"Precision-recall curve ({name})")
+        names = [str(c) for c in labels] if labels is not None else ["0", "1"]
+        pred = (s >= threshold).astype(int)
         self.add_figure(
-            confusion_figure(y.astype(int), (s >= threshold).astype(int)),
+            confusion_figure(y.astype(int), pred, names),
             caption=f"Confusion matrix at threshold {threshold}",
         )
         self.add_figure(calibration_figure(y, s), caption=f"Calibration ({name})")
         rep = classification_report(
-            y.astype(int), (s >= threshold).astype(int), output_dict=True, zero_division=0
+            y.astype(int),
+            pred,
+            labels=[0, 1],
+            target_names=names,
+            output_dict=True,
+            zero_division=np.nan,
         )
-        return self.add_table(pd.DataFrame(rep).T.reset_index().rename(columns={"index": "class"}))
+        rep.pop(
+            "accuracy", None
+        )  # a scalar (in the metrics table); as a row it filled every column
+        table = pd.DataFrame(rep).T.reset_index().rename(columns={"index": "class"})
+        table["support"] = table["support"].astype(int)
+        return self.add_table(table, na="n/a")
 
     def add_regression(self, y_true, y_pred, name: str = "test", lower=None, upper=None) -> Report:
         """Parity plot (with intervals when given) and a residual histogram."""

@@ -159,7 +159,10 @@ def add_task_plots(rep, y: np.ndarray, preds: pd.DataFrame, config: dict[str, An
             )
         elif tt == "binary":
             rep.add_classification(
-                y[keep, j], preds[f"{t}_prob"].to_numpy(float)[keep], name=f"{t} ({part})"
+                y[keep, j],
+                preds[f"{t}_prob"].to_numpy(float)[keep],
+                name=f"{t} ({part})",
+                labels=[class_name(c) for c in classes_of(t, tt, config.get("classes", {}))],
             )
         else:
             labels = classes_of(t, tt, config.get("classes", {}))

@@ -210,3 +210,18 @@ def test_a_misspelled_name_suggests_the_registered_one(fake_catalog, verb):
     res = runner.invoke(app, ["data", verb, typo])
     assert res.exit_code == 2, res.output
     assert "did you mean" in res.output and "characters_one" in res.output
+
+
+def test_a_reader_that_stops_early_is_not_an_error():
+    """`helix data list --plain | head -3`: once head had its lines, helix printed 'error:
+    Broken pipe → check the path' and exited 2. Now it ends quietly, as a Unix tool does."""
+    import subprocess
+    import sys
+
+    helix = [sys.executable, "-c", "from helixforge.cli.app import main; main()"]
+    proc = subprocess.Popen([*helix, "data", "list", "--plain"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)  # fmt: skip
+    proc.stdout.close()  # the reader is gone before helix writes its first line
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 141
+    assert "error" not in err and "Broken pipe" not in err

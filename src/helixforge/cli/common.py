@@ -29,6 +29,7 @@ from __future__ import annotations
 import functools
 import gzip
 import inspect
+import os
 import re
 import struct
 import sys
@@ -90,6 +91,12 @@ def handle_errors(fn: F) -> F:
                 "yellow",
             )
             raise typer.Exit(code=2) from None
+        except BrokenPipeError:
+            # the reader of our output went away (`helix data list --plain | head -3`): not a
+            # path problem ("error: Broken pipe → check the path" was printed); end quietly
+            # with the status a Unix tool killed by SIGPIPE has
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(141)
         except OSError as exc:
             # The operating system refused a path (name too long, permission denied, disk
             # full, not a directory, …): a problem with the input or the environment.

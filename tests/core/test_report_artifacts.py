@@ -82,3 +82,23 @@ def test_classification_report_names_the_classes_and_says_n_a_for_an_undefined_p
     row = html.split("<tr><td>inactive &lt;i&gt;</td>")[1].split("</tr>")[0]
     assert row == "<td>n/a</td><td>0</td><td>0</td><td>2</td>"  # precision, recall, F1, support
     assert "<td>accuracy</td>" not in html  # a scalar: it filled the support column with 0.5
+
+
+def test_parity_caption_says_when_intervals_are_unbounded_or_thinned():
+    # conformal intervals are infinite when the valid part is too small for the coverage
+    y = np.arange(5.0)
+    inf = np.full(5, np.inf)
+    html = Report("t").add_regression(y, y + 0.1, "test", -inf, inf).render()
+    assert "prediction intervals unbounded (see the notes), not drawn" in html
+
+    # a 5,000-row test part: bars for 300 rows spread over the measured range, not 5,000
+    y = np.linspace(0, 1, 5000)
+    html = Report("t").add_regression(y, y, "test", y - 0.1, y + 0.1).render()
+    assert "with prediction intervals of 300 of 5000 rows" in html
+
+
+def test_residual_histogram_of_a_model_off_by_a_constant_draws_instead_of_raising():
+    # residuals 0.1 ± 1e-17: numpy's 40 bins over that span raised 'Too many bins'
+    y = np.arange(5.0)
+    html = Report("t").add_regression(y, y + 0.1, "test").render()
+    assert html.count("data:image/png;base64,") == 2  # parity, residuals

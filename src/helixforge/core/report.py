@@ -135,17 +135,34 @@ def confusion_figure(y_true, y_pred, labels: Sequence[str] | None = None):
     return fig
 
 
+# At most this many interval bars on a parity plot: more only paint the axes blue (a 5,000-row
+# test part); the rows shown are spread evenly over the measured values, the same every run.
+MAX_INTERVAL_BARS = 300
+
+
+def _bar_rows(y: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Rows whose interval can be drawn (finite ends), thinned to MAX_INTERVAL_BARS."""
+    rows = np.flatnonzero(np.isfinite(y) & np.isfinite(lo) & np.isfinite(hi))
+    if len(rows) > MAX_INTERVAL_BARS:
+        rows = rows[np.argsort(y[rows], kind="stable")]
+        rows = np.sort(rows[np.linspace(0, len(rows) - 1, MAX_INTERVAL_BARS).round().astype(int)])
+    return rows
+
+
 def parity_figure(y_true, y_pred, lower=None, upper=None, label: str = ""):
+    """Measured vs predicted; with `lower`/`upper`, interval bars of the rows whose interval is
+    finite (at most MAX_INTERVAL_BARS of them)."""
     plt = pyplot()
     y = np.asarray(y_true, dtype=float)
     p = np.asarray(y_pred, dtype=float)
     fig, ax = plt.subplots(figsize=(4.2, 4))
     if lower is not None and upper is not None:
         lo, hi = np.asarray(lower, float), np.asarray(upper, float)
+        r = _bar_rows(y, lo, hi)
         ax.errorbar(
-            y,
-            p,
-            yerr=[np.clip(p - lo, 0, None), np.clip(hi - p, 0, None)],
+            y[r],
+            p[r],
+            yerr=[np.clip(p[r] - lo[r], 0, None), np.clip(hi[r] - p[r], 0, None)],
             fmt="none",
             ecolor="#b0c4de",
             alpha=0.4,
@@ -200,7 +217,14 @@ def histogram_figure(values, title: str, xlabel: str = "", bins: int = 40):
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(4.2, 3.4))
     v = np.asarray(values, dtype=float)
-    ax.hist(v[np.isfinite(v)], bins=bins, color="#2b6cb0", alpha=0.8)
+    v = v[np.isfinite(v)]
+    if len(v) and np.ptp(v) <= 1e-9 * max(1.0, float(np.abs(v).max())):
+        # (almost) one value, e.g. the residuals of a model that predicts the label plus a
+        # constant: 40 bins over a 1e-17 span made numpy raise 'Too many bins for data range'
+        mid = float(np.median(v))
+        ax.hist(v, bins=1, range=(mid - 0.5, mid + 0.5), color="#2b6cb0", alpha=0.8)
+    else:
+        ax.hist(v, bins=bins, color="#2b6cb0", alpha=0.8)
     ax.set(title=title, xlabel=xlabel, ylabel="count")
     return fig
 
@@ -319,7 +343,17 @@ class Report:
     def add_regression(self, y_true, y_pred, name: str = "test", lower=None, upper=None) -> Report:
         """Parity plot (with intervals when given) and a residual histogram."""
         self.add_heading(f"Regression — {name}")
-        caption = f"Parity ({name})" + (" with prediction intervals" if lower is not None else "")
+        caption = f"Parity ({name})"
+        if lower is not None and upper is not None:
+            y, lo, hi = (np.asarray(a, float) for a in (y_true, lower, upper))
+            n_bars = len(_bar_rows(y, lo, hi))
+            n_finite = int((np.isfinite(y) & np.isfinite(lo) & np.isfinite(hi)).sum())
+            if n_finite == 0:
+                caption += "; prediction intervals unbounded (see the notes), not drawn"
+            elif n_bars < n_finite:
+                caption += f" with prediction intervals of {n_bars} of {n_finite} rows"
+            else:
+                caption += " with prediction intervals"
         self.add_figure(parity_figure(y_true, y_pred, lower, upper, name), caption=caption)
         resid = np.asarray(y_pred, float) - np.asarray(y_true, float)
         return self.add_figure(

@@ -41,3 +41,11 @@ def test_a_multiclass_part_of_one_class_notes_why_mcc_is_nan():
     assert notes == [
         "kind: only class ['c'] present; MCC and one-vs-rest ROC-AUC are undefined (NaN)"
     ]
+
+
+def test_a_classifier_that_predicts_one_class_for_every_row_is_named_in_the_notes():
+    y = np.array([[0.0], [1.0], [0.0], [1.0]])
+    preds = pd.DataFrame({"active_prob": [0.2, 0.4, 0.1, 0.3]})  # all below 0.5
+    out, notes = score_predictions(y, preds, ["active"], ["binary"], {"active": ["no", "yes"]})
+    assert out["active"]["mcc"] == 0.0 and out["active"]["roc_auc"] == 1.0
+    assert notes[0].startswith("active: every row is predicted 'no'")

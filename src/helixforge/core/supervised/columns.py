@@ -195,6 +195,15 @@ def score_predictions(
                     "and MCC are undefined (NaN)"
                     + (", and F1 too (no row labelled or predicted positive)" if no_pos else "")
                 )
+            elif np.isfinite(yj).any():
+                called = np.unique(p[np.isfinite(yj) & np.isfinite(p)] >= 0.5)
+                if len(called) == 1:
+                    shown = plain_class(labels[int(called[0])])
+                    notes.append(
+                        f"{t}: every row is predicted {shown!r} (probabilities all on one side "
+                        "of 0.5); MCC is 0 by convention (0/0), the model does not separate "
+                        "the classes at that threshold — ROC-AUC still ranks them"
+                    )
         else:
             labels = classes_of(t, tt, classes)
             p = preds[[f"{t}_prob_{class_name(c)}" for c in labels]].to_numpy(float)

@@ -420,6 +420,30 @@ def test_smiles_tokenizer_on_a_dna_corpus_is_refused(w, tmp_path, tokenizer, cor
         _refused(runner.invoke(app, argv), "use a dna-* tokenizer", str(tmp_path / "t"), tmp_path)
 
 
+@pytest.mark.parametrize("record_len", [3000, 200], ids=["long records", "short records"])
+def test_a_protein_fasta_is_named_as_not_dna(tmp_path, record_len):
+    """A protein FASTA under a DNA tokenizer: the genome reader turned every amino acid into
+    N and said 'could not find a window without N runs: the genome is mostly N'."""
+    rng = np.random.default_rng(0)
+    path = tmp_path / "proteins.fa"
+    path.write_text("".join(f">p{i}\n" + "".join(rng.choice(list("ACDEFGHIKLMNPQRSTVWY"), record_len)) + "\n"
+                            for i in range(20)))  # fmt: skip
+    argv = ["lm", "pretrain", "--corpus", str(path), "--tokenizer", "dna-char", "--size", "micro",
+            "--max-len", "16", "--steps", "1", "-o", str(tmp_path / "p")]  # fmt: skip
+    _refused(runner.invoke(app, argv), "not DNA", str(tmp_path / "p"), tmp_path)
+    argv = [
+        "lm",
+        "tokenizer",
+        "train",
+        "dna-bpe:32",
+        "--corpus",
+        str(path),
+        "-o",
+        str(tmp_path / "t"),
+    ]
+    _refused(runner.invoke(app, argv), "not DNA", str(tmp_path / "t"), tmp_path)
+
+
 def test_a_smiles_corpus_of_carbon_chains_is_not_taken_for_dna(tmp_path):
     """CCCC, CNC, c1ccncc1 are bases-only strings, but no A/G/T/U: SMILES, not DNA."""
     from helixforge.lm.corpus import require_smiles_text

@@ -38,6 +38,7 @@ __all__ = [
     "corpus_kind",
     "open_corpus",
     "randomize_smiles",
+    "fasta_text_sample",
     "require_dna_text",
     "require_smiles_text",
     "sample_sequences",
@@ -148,6 +149,26 @@ def sample_sequences(
 
 
 _DNA_LETTERS = frozenset("ACGTNUacgtnu")
+
+
+def fasta_text_sample(path: str | os.PathLike, n_chars: int = 20_000) -> list[str]:
+    """The first sequence lines of a FASTA file as written (about `n_chars` characters), for
+    `require_dna_text`: the genome reader turns every letter that is not a base into N, so a
+    protein FASTA was refused as 'the genome is mostly N'."""
+    from helixforge.core.io import open_text
+
+    out: list[str] = []
+    total = 0
+    with open_text(_corpus_file(path), errors="replace") as fh:
+        for raw in fh:
+            line = raw.strip().lstrip("\ufeff")
+            if not line or line[0] in ">;":
+                continue
+            out.append(line)
+            total += len(line)
+            if total >= n_chars:
+                break
+    return out
 
 
 def require_dna_text(texts: list[str], path: str | os.PathLike, tokenizer: str) -> None:

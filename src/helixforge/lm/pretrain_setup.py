@@ -274,7 +274,11 @@ def _open_reader(opts: PretrainOptions, tok: SequenceTokenizer, log: Log):
     from helixforge.lm.corpus import corpus_kind, open_corpus
 
     kind = corpus_kind(opts.corpus)
-    if tok.spec.alphabet == "dna" and kind != "fasta":
+    if tok.spec.alphabet == "dna" and kind == "fasta":  # a protein FASTA, say
+        from helixforge.lm.corpus import fasta_text_sample, require_dna_text
+
+        require_dna_text(fasta_text_sample(opts.corpus), opts.corpus, str(tok.spec))
+    elif tok.spec.alphabet == "dna":
         from helixforge.lm.corpus import require_dna_text, sample_sequences
 
         sample = sample_sequences(opts.corpus, 200, seed=opts.seed, **opts.corpus_kw)

@@ -543,8 +543,16 @@ def train_tokenizer(
     sp = parse_spec(spec)
     texts = None
     if corpus is not None:
-        from helixforge.lm.corpus import require_dna_text, require_smiles_text, sample_sequences
+        from helixforge.lm.corpus import (
+            corpus_kind,
+            fasta_text_sample,
+            require_dna_text,
+            require_smiles_text,
+            sample_sequences,
+        )
 
+        if sp.alphabet == "dna" and corpus_kind(corpus) == "fasta":  # a protein FASTA, say
+            require_dna_text(fasta_text_sample(corpus), corpus, str(sp))
         texts = sample_sequences(corpus, max_sequences, window=1000, seed=seed)
         if sp.alphabet == "dna":
             require_dna_text(texts, corpus, str(sp))

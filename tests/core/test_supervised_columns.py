@@ -49,3 +49,15 @@ def test_a_classifier_that_predicts_one_class_for_every_row_is_named_in_the_note
     out, notes = score_predictions(y, preds, ["active"], ["binary"], {"active": ["no", "yes"]})
     assert out["active"]["mcc"] == 0.0 and out["active"]["roc_auc"] == 1.0
     assert notes[0].startswith("active: every row is predicted 'no'")
+
+
+def test_a_multiclass_part_missing_a_class_notes_why_the_ovr_auc_is_nan():
+    classes = {"kind": ["a", "b", "c"]}
+    preds = pd.DataFrame({"kind_prob_a": [0.6, 0.2], "kind_prob_b": [0.2, 0.6],
+                          "kind_prob_c": [0.2, 0.2]})  # fmt: skip
+    out, notes = score_predictions(np.array([[0.0], [1.0]]), preds, ["kind"], ["multiclass"],
+                                   classes)  # fmt: skip
+    assert math.isnan(out["kind"]["roc_auc_ovr"]) and out["kind"]["accuracy"] == 1.0
+    assert notes == [
+        "kind: class ['c'] absent from this part; one-vs-rest ROC-AUC is undefined (NaN)"
+    ]

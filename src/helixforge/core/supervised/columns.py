@@ -213,6 +213,12 @@ def score_predictions(
                     f"{t}: only class {[plain_class(labels[int(present[0])])]} present; MCC and "
                     "one-vs-rest ROC-AUC are undefined (NaN)"
                 )
+            elif len(present) > 1 and len(present) < len(labels):
+                absent = [plain_class(c) for i, c in enumerate(labels) if i not in present]
+                notes.append(
+                    f"{t}: class {absent} absent from this part; one-vs-rest ROC-AUC is "
+                    "undefined (NaN)"
+                )
         m = task_metrics(tt, yj, p)
         m.update(coverage_metrics(tt, yj, preds, t, labels))
         out[t] = m

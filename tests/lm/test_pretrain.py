@@ -263,3 +263,23 @@ def test_corpus_lines_longer_than_the_window_are_said_to_be_cut(tmp_path):
     (note,) = [n for n in notes if "longer than the window" in n]
     assert "15 of the first 59 corpus lines" in note and "--max-len 32" in note
     assert "the longest has 2,000" in note and "Split long lines" in note
+
+
+def test_table_corpus_lines_without_a_smiles_value_are_listed_not_dropped(tmp_path):
+    """A CSV corpus line with too few fields, or an empty SMILES cell, was skipped without a
+    word; now it is in errors.csv with its line, as a line the tokenizer refuses is."""
+    rows = ["id,smiles"] + [f"m{i},{'CCO' if i % 2 else 'c1ccccc1'}" for i in range(60)]
+    rows[5] = "m4"  # line 6: one field, the SMILES column is the second
+    rows[9] = "m8,"  # line 10: empty SMILES
+    corpus = tmp_path / "mols.csv"
+    corpus.write_text("\n".join(rows) + "\n")
+    notes: list[str] = []
+    res = pretrain(corpus, "smiles-atom", size=MICRO, max_len=16, steps=1, batch_size=2,
+                   out=tmp_path / "p", threads=1, device="cpu", log=notes.append)  # fmt: skip
+    assert res.rejected_lines == 2
+    import pandas as pd
+
+    errors = pd.read_csv(tmp_path / "p" / "errors.csv", keep_default_na=False)
+    assert errors["row"].tolist() == [6, 10]
+    assert "1 field(s); the sequence column is field 2" in errors["reason"][0]
+    assert "empty value" in errors["reason"][1]

@@ -120,9 +120,17 @@ class LineCorpus:
                         if '"' not in line
                         else next(csv.reader([line], delimiter=self._delim))
                     )
-                    if self._col_index >= len(parts):
+                    if self._col_index >= len(parts):  # was dropped without a word
+                        self.rejected.setdefault(
+                            i,
+                            (line[:200], f"{len(parts)} field(s); the sequence column is "
+                             f"field {self._col_index + 1}"),
+                        )  # fmt: skip
                         continue
                     value = parts[self._col_index].strip()
+                    if not value:
+                        self.rejected.setdefault(i, ("", "empty value in the sequence column"))
+                        continue
                 if value and self.check is not None:
                     why = self.check(value)
                     if why:
@@ -198,10 +206,10 @@ class LineCorpus:
         return out
 
     def rejected_lines(self) -> dict[int, tuple[str, str]]:
-        """Every line `check` refuses (line number → (value, reason)), from one pass."""
-        if self.check is not None:
-            for _ in self._lines():
-                pass
+        """Every line `check` refuses, and every table line without a value in the sequence
+        column (line number → (value, reason)), from one pass."""
+        for _ in self._lines():
+            pass
         return dict(sorted(self.rejected.items()))
 
     def state(self) -> dict[str, Any]:

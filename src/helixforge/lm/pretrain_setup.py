@@ -296,7 +296,7 @@ def _open_reader(opts: PretrainOptions, tok: SequenceTokenizer, log: Log):
     extra = {"check": check} if check is not None else {}
     reader = open_corpus(opts.corpus, window=window, seed=opts.seed, **opts.corpus_kw, **extra)
     log(reader.describe())
-    if check is not None:
+    if kind != "fasta":
         _report_rejected_lines(opts, reader, str(tok.spec), log)
     if tok.spec.alphabet == "smiles" and kind == "smiles":
         _note_invalid_smiles(reader, log)
@@ -341,7 +341,7 @@ def _report_rejected_lines(opts: PretrainOptions, reader, tokenizer: str, log: L
         shown = ", ".join(map(str, lines[:10])) + (", …" if len(lines) > 10 else "")
         log(
             f"note: {len(lines):,} corpus line(s) are not sequences for the {tokenizer} "
-            f"tokenizer and are left out of training and validation (line {shown}; "
+            f"tokenizer (or have none) and are left out of training and validation (line {shown}; "
             f"e.g. {rejected[lines[0]][1]}); see errors.csv in the run directory"
         )
 

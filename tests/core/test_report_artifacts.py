@@ -102,3 +102,18 @@ def test_residual_histogram_of_a_model_off_by_a_constant_draws_instead_of_raisin
     y = np.arange(5.0)
     html = Report("t").add_regression(y, y + 0.1, "test").render()
     assert html.count("data:image/png;base64,") == 2  # parity, residuals
+
+
+def test_a_very_long_target_name_does_not_stretch_the_figures():
+    import base64
+    import io
+    import re
+
+    from PIL import Image
+
+    name = "logP_" + "x" * 300
+    y = np.arange(6.0)
+    html = Report("t").add_regression(y, y[::-1], name).render()
+    for png in re.findall(r"base64,([A-Za-z0-9+/=]+)", html):
+        assert Image.open(io.BytesIO(base64.b64decode(png))).size[0] < 800  # was 3,486 px
+    assert f"<h2>Regression — {name}</h2>" in html  # the heading keeps the whole name

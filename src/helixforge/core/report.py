@@ -62,6 +62,14 @@ def _fmt(v, na: str = "–") -> str:
     return str(v)
 
 
+def _short(text: str, n: int = 48) -> str:
+    """A label drawn inside a figure, cut to `n` characters: a 300-character column name as a
+    title made the PNG 3,500 px wide (bbox 'tight' keeps it) and the plot a sliver. The text
+    around the figure (headings, captions) keeps the whole name."""
+    text = str(text)
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
 def _clean_xy(y, s):
     y = np.asarray(y, dtype=float).ravel()
     s = np.asarray(s, dtype=float).ravel()
@@ -80,7 +88,7 @@ def roc_figure(y_true, y_score, label: str = ""):
     y, s = _clean_xy(y_true, y_score)
     if len(np.unique(y)) == 2:
         fpr, tpr, _ = roc_curve(y, s)
-        ax.plot(fpr, tpr, label=f"{label} AUC={roc_auc_score(y, s):.3f}".strip())
+        ax.plot(fpr, tpr, label=f"{_short(label)} AUC={roc_auc_score(y, s):.3f}".strip())
     ax.plot([0, 1], [0, 1], "--", color="grey", lw=0.8)
     ax.set(xlabel="False positive rate", ylabel="True positive rate", title="ROC curve")
     ax.legend(loc="lower right", fontsize=8)
@@ -95,7 +103,7 @@ def pr_figure(y_true, y_score, label: str = ""):
     y, s = _clean_xy(y_true, y_score)
     if len(np.unique(y)) == 2:
         prec, rec, _ = precision_recall_curve(y, s)
-        ax.plot(rec, prec, label=f"{label} AP={average_precision_score(y, s):.3f}".strip())
+        ax.plot(rec, prec, label=f"{_short(label)} AP={average_precision_score(y, s):.3f}".strip())
         ax.axhline(y.mean(), ls="--", color="grey", lw=0.8)
     ax.set(xlabel="Recall", ylabel="Precision", title="Precision–recall curve", ylim=(0, 1.02))
     ax.legend(loc="lower left", fontsize=8)
@@ -118,7 +126,7 @@ def confusion_figure(y_true, y_pred, labels: Sequence[str] | None = None):
     cm = confusion_matrix(y, p, labels=classes)
     fig, ax = plt.subplots(figsize=(3.8, 3.4))
     ax.imshow(cm, cmap="Blues")
-    names = list(labels) if labels is not None else [str(c) for c in classes]
+    names = [_short(n, 24) for n in labels] if labels is not None else [str(c) for c in classes]
     ax.set_xticks(range(len(classes)), names)
     ax.set_yticks(range(len(classes)), names)
     for i in range(cm.shape[0]):
@@ -173,7 +181,7 @@ def parity_figure(y_true, y_pred, lower=None, upper=None, label: str = ""):
     if len(finite):
         lim = (finite.min(), finite.max())
         ax.plot(lim, lim, "--", color="grey", lw=0.8)
-    ax.set(xlabel="Measured", ylabel="Predicted", title=f"Parity {label}".strip())
+    ax.set(xlabel="Measured", ylabel="Predicted", title=f"Parity {_short(label)}".strip())
     return fig
 
 
@@ -225,7 +233,7 @@ def histogram_figure(values, title: str, xlabel: str = "", bins: int = 40):
         ax.hist(v, bins=1, range=(mid - 0.5, mid + 0.5), color="#2b6cb0", alpha=0.8)
     else:
         ax.hist(v, bins=bins, color="#2b6cb0", alpha=0.8)
-    ax.set(title=title, xlabel=xlabel, ylabel="count")
+    ax.set(title=_short(title), xlabel=_short(xlabel), ylabel="count")
     return fig
 
 

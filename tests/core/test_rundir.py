@@ -69,3 +69,19 @@ def test_a_target_without_labelled_rows_in_the_part_gets_a_note_not_silence():
     html = rep.render()
     assert "No labelled rows of active in the test part; its plots are skipped." in html
     assert "Regression — logS (test)" in html
+
+
+def test_a_line_break_in_a_column_name_does_not_break_the_card(tmp_path):
+    config = {**CONFIG, "targets": ["pIC50\n(nM)", "logS"]}  # a quoted CSV header
+    card = write_card(RunDir(tmp_path), config, METRICS).read_text()
+    assert card.startswith("# Model card — pIC50 (nM), logS\n\n## Model")
+
+
+def test_the_multiclass_confusion_matrix_has_a_caption():
+    rep = Report("t")
+    preds = pd.DataFrame({"kind_prob_a": [0.7, 0.2], "kind_prob_b": [0.3, 0.8]})
+    config = {"targets": ["kind"], "task_types": ["multiclass"], "classes": {"kind": ["a", "b"]}}
+    add_task_plots(rep, np.array([[0.0], [1.0]]), preds, config, "test")
+    assert "<figcaption>Confusion matrix (kind (test), most probable class)</figcaption>" in (
+        rep.render()
+    )

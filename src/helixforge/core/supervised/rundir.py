@@ -80,7 +80,8 @@ def md_escape(text: Any) -> str:
     """`text` (a column, class or file name from the user's data) as literal Markdown: the
     characters that open inline HTML, an entity, emphasis, code, a link or a table cell get a
     backslash, so 'kind <b>|&' shows as typed instead of opening a bold tag."""
-    return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in str(text))
+    text = " ".join(str(text).splitlines())  # a quoted CSV header may hold a line break
+    return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in text)
 
 
 def _metric_value(k: str, v: Any) -> str | None:
@@ -171,7 +172,8 @@ def add_task_plots(rep, y: np.ndarray, preds: pd.DataFrame, config: dict[str, An
             rep.add_figure(
                 confusion_figure(
                     y[keep, j].astype(int), proba.argmax(axis=1), [class_name(c) for c in labels]
-                )
+                ),
+                caption=f"Confusion matrix ({t} ({part}), most probable class)",
             )
 
 

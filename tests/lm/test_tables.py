@@ -139,6 +139,37 @@ def test_bad_fasta_records_go_to_the_errors_table(d, tmp_path, verb, model):
     assert len(pd.read_csv(out)) == 2
 
 
+@pytest.mark.parametrize("src", ["mixed.fa", "table"])
+def test_an_npy_of_embeddings_says_which_input_row_each_row_is(d, tmp_path, src):
+    """With rows rejected, row i of emb.npy was no longer input row i and nothing said which
+    it was; emb.ids.csv now names the file line and id of every row of the array."""
+    if src == "table":
+        path = tmp_path / "t.csv"
+        pd.DataFrame({"name": ["a", "b", "c"], "sequence": [GOOD[0], "ACGT-ACGT", GOOD[3]]}).to_csv(
+            path, index=False
+        )
+        extra = ["--id-col", "name"]
+    else:
+        path, extra = d / "mixed.fa", []
+    out = tmp_path / "emb.npy"
+    res = runner.invoke(app, ["lm", "embed", str(d / "enc"), str(path), "-o", str(out), *extra])
+    assert res.exit_code == 0, res.output
+    assert "row ids: " in res.output
+    X, ids = np.load(out), pd.read_csv(tmp_path / "emb.ids.csv")
+    rejected = pd.read_csv(tmp_path / "emb.errors.csv")["row"].tolist()
+    assert len(ids) == len(X) and not set(ids["row"]) & set(rejected)
+    if src == "table":
+        assert ids.to_dict("list") == {"row": [2, 4], "id": ["a", "c"]}
+        assert np.allclose(X[1], np.load(_embed_one(d, tmp_path, GOOD[3])))
+
+
+def _embed_one(d, tmp_path, seq):
+    one = tmp_path / "one.csv"
+    pd.DataFrame({"sequence": [seq]}).to_csv(one, index=False)
+    runner.invoke(app, ["lm", "embed", str(d / "enc"), str(one), "-o", str(tmp_path / "one.npy")])
+    return tmp_path / "one.npy"
+
+
 def test_embedding_a_label_column_is_refused(d, tmp_path):
     out = tmp_path / "e.csv"
     argv = ["lm", "embed", str(d / "enc"), str(d / "good.csv"), "--input-col", "label"]

@@ -345,8 +345,12 @@ def embed_cmd(
         threads=resolve_jobs(jobs), trust_remote_code=trust_remote_code, overwrite=overwrite,
         quiet=quiet,
     )  # fmt: skip
+    from helixforge.lm.tables import npy_ids_path
+
+    ids = f" (row ids: {npy_ids_path(out_path)})" if str(out_path).endswith(".npy") else ""
     out.print(
-        f"embeddings {shape[0]} × {shape[1]} ({n_err} rows rejected) → {out_path}", markup=False
+        f"embeddings {shape[0]} × {shape[1]} ({n_err} rows rejected) → {out_path}{ids}",
+        markup=False,
     )
 
 

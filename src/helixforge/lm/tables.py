@@ -180,16 +180,22 @@ def embed_table(
     **kwargs: Any,
 ) -> tuple[tuple[int, int], int]:
     """`embed` over a table or FASTA; writes parquet/csv (input columns + emb_0…) or .npy
-    (rows in the order of the kept input rows). Returns (shape, rows rejected)."""
+    (rows in the order of the kept input rows, named in `npy_ids_path`: X.ids.csv with the
+    file line `row` and `id` of each). Returns (shape, rows rejected)."""
     from helixforge.core.tables import atomic_path, write_table
     from helixforge.lm.inference import embed
 
-    _check_outputs(out_path, overwrite, inputs=[input_path, model_path], npy=True)
+    npy = str(out_path).endswith(".npy")
+    ids_out = ("--out (row ids of the .npy)", npy_ids_path(out_path)) if npy else ("", None)
+    _check_outputs(out_path, overwrite, ids_out, inputs=[input_path, model_path], npy=True)
     set_threads(threads)
     inp = read_sequences(input_path, column, id_column, check=sequence_check(model_path))
     _no_rows(inp, input_path, out_path)
     X = embed(model_path, inp.sequences, **kwargs)
-    if str(out_path).endswith(".npy"):
+    if npy:
+        # an array has no ids: with rows rejected, row i of X was no longer row i of the
+        # input and nothing said which it was. X.ids.csv names each row (file line, id).
+        write_table(pd.DataFrame({"row": inp.lines, "id": inp.ids}), npy_ids_path(out_path))
         with atomic_path(out_path) as tmp, open(tmp, "wb") as fh:
             np.save(fh, X)
     else:
@@ -197,6 +203,12 @@ def embed_table(
         write_table(with_outputs(inp.frame, emb), out_path)
     _finish(inp.errors, out_path)
     return X.shape, len(inp.errors)
+
+
+def npy_ids_path(out: str | os.PathLike) -> Path:
+    """`emb.npy` → `emb.ids.csv`: the file line and id of each row of the array."""
+    p = Path(out)
+    return p.with_name(p.name[: -len(".npy")] + ".ids.csv")
 
 
 def refuse_fastq(p: Path) -> None:

@@ -38,7 +38,7 @@ def test_card_says_n_a_with_the_notes_as_reason_instead_of_dropping_the_metric(t
     card = write_card(RunDir(tmp_path), CONFIG, METRICS).read_text()
     assert "roc\\_auc" not in card  # metric names are ours: not escaped
     assert "- test / active \\<b\\>\\|\\&: roc_auc=n/a, f1=0.667, n=10" in card
-    assert "- test / logS: n/a (no labelled rows in this part)" in card
+    assert "- test / logS: n/a (no row of this part has both a label and a prediction)" in card
     assert "## Notes\n\n- test: active \\<b\\>\\|\\&: only class \\[1\\] present" in card
 
 

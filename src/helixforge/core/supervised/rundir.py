@@ -103,7 +103,10 @@ def _metric_lines(metrics: dict[str, Any]) -> list[str]:
             if t.startswith("_"):
                 continue
             if m.get("n", None) == 0:
-                lines.append(f"- {part} / {md_escape(t)}: n/a (no labelled rows in this part)")
+                lines.append(
+                    f"- {part} / {md_escape(t)}: n/a (no row of this part has both a label "
+                    "and a prediction)"
+                )
                 continue
             shown = ", ".join(s for k, v in m.items() if (s := _metric_value(k, v)) is not None)
             lines.append(f"- {part} / {md_escape(t)}: {shown}")

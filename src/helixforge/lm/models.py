@@ -456,7 +456,8 @@ def refuse_missing_head(model_dir: Path, model, config, missing) -> None:
     (a fine-tuned classifier, a base model saved without its head) got those weights newly
     initialized: likelihood scores from it are noise, and were written without a word."""
     tied = set(getattr(model, "_tied_weights_keys", None) or ())
-    absent = sorted(k for k in missing if k not in tied)
+    ignored = [re.compile(p) for p in getattr(model, "_keys_to_ignore_on_load_missing", None) or ()]
+    absent = sorted(k for k in missing if k not in tied and not any(r.search(k) for r in ignored))
     if not absent:
         return
     saved_as = ", ".join(getattr(config, "architectures", None) or []) or "another head"

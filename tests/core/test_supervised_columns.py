@@ -61,3 +61,14 @@ def test_a_multiclass_part_missing_a_class_notes_why_the_ovr_auc_is_nan():
     assert notes == [
         "kind: class ['c'] absent from this part; one-vs-rest ROC-AUC is undefined (NaN)"
     ]
+
+
+def test_set_metrics_of_classes_whose_names_hold_a_bar():
+    from helixforge.core.supervised.columns import coverage_metrics, join_sets
+
+    names = ["<b>bind</b>", 'no|"&']
+    sets = join_sets(np.array([[True, True], [False, True], [False, False]]), names)
+    assert sets == ['<b>bind</b>|no|"&', 'no|"&', ""]
+    preds = pd.DataFrame({"label_set": sets})
+    m = coverage_metrics("binary", np.array([1.0, 1.0, 0.0]), preds, "label", names)
+    assert m == {"coverage": 2 / 3, "set_size": 1.0}  # was set_size 5/3: 'no|"&' split in two

@@ -45,6 +45,20 @@ def join_sets(mask: np.ndarray, names: Sequence[str]) -> list[str]:
     return ["|".join(n for n, m in zip(names, row) if m) for row in np.asarray(mask, bool)]
 
 
+def split_set(text: str, names: Sequence[str]) -> list[str]:
+    """A `join_sets` string back to its classes, read against the class names in their order,
+    so a class named 'no|"&' stays one member (splitting on '|' made it two: set sizes of 3
+    in a binary task and the true class missing from its own set)."""
+    members, rest = [], str(text)
+    for n in names:
+        if rest == n or rest.startswith(n + "|"):
+            members.append(n)
+            rest = rest[len(n) + 1 :]
+    if rest:  # not written by join_sets with these names: plain split
+        return [m for m in str(text).split("|") if m]
+    return members
+
+
 def fit_conformal(
     y_valid: np.ndarray,
     means: Sequence[np.ndarray],
@@ -146,7 +160,7 @@ def coverage_metrics(
         }
     if task_type != "regression" and f"{t}_set" in preds:
         names = [class_name(c) for c in labels]
-        members = [s.split("|") if s else [] for s in preds[f"{t}_set"].astype(str)[keep]]
+        members = [split_set(s, names) for s in preds[f"{t}_set"].fillna("").astype(str)[keep]]
         truth = [names[int(v)] for v in y[keep]]
         return {
             "coverage": float(np.mean([tr in m for tr, m in zip(truth, members)])),

@@ -72,3 +72,11 @@ def test_set_metrics_of_classes_whose_names_hold_a_bar():
     preds = pd.DataFrame({"label_set": sets})
     m = coverage_metrics("binary", np.array([1.0, 1.0, 0.0]), preds, "label", names)
     assert m == {"coverage": 2 / 3, "set_size": 1.0}  # was set_size 5/3: 'no|"&' split in two
+
+
+def test_a_classifier_with_one_probability_for_every_row_is_said_not_to_rank():
+    y = np.array([[0.0], [1.0], [0.0], [1.0]])
+    preds = pd.DataFrame({"active_prob": [0.3] * 4})
+    out, notes = score_predictions(y, preds, ["active"], ["binary"], {})
+    assert out["active"]["roc_auc"] == 0.5
+    assert notes[0].endswith("ROC-AUC is 0.5 by ties: the model does not rank the rows at all")

@@ -210,13 +210,20 @@ def score_predictions(
                     + (", and F1 too (no row labelled or predicted positive)" if no_pos else "")
                 )
             elif np.isfinite(yj).any():
-                called = np.unique(p[np.isfinite(yj) & np.isfinite(p)] >= 0.5)
+                scored = p[np.isfinite(yj) & np.isfinite(p)]
+                called = np.unique(scored >= 0.5)
                 if len(called) == 1:
                     shown = plain_class(labels[int(called[0])])
                     notes.append(
                         f"{t}: every row is predicted {shown!r} (probabilities all on one side "
                         "of 0.5); MCC is 0 by convention (0/0), the model does not separate "
-                        "the classes at that threshold — ROC-AUC still ranks them"
+                        "the classes at that threshold"
+                        + (
+                            "; every probability is the same, so ROC-AUC is 0.5 by ties: "
+                            "the model does not rank the rows at all"
+                            if np.ptp(scored) == 0
+                            else " — ROC-AUC still ranks them"
+                        )
                     )
         else:
             labels = classes_of(t, tt, classes)

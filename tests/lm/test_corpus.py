@@ -238,3 +238,15 @@ def test_blank_lines_do_not_empty_the_validation_hold_out(tmp_path, layout):
     valid = corpus.validation(100)
     assert valid == seqs[4::5]  # the 5th, 10th, … sequence, whatever lies between them
     assert set(corpus.training_sample(100)) == set(seqs) - set(valid)
+
+
+def test_records_sharing_the_held_out_records_name_are_still_trained_on(tmp_path):
+    """Short records all named 'read': the last 5 % of the longest is held out, and the other
+    'read' records were dropped from training with it (matched by name, not position)."""
+    rng = np.random.default_rng(0)
+    lengths = [300, 500, 300]
+    path = tmp_path / "reads.fa"
+    path.write_text("".join(f">read\n{''.join(rng.choice(list('ACGT'), n))}\n" for n in lengths))
+    c = open_corpus(path, window=200, seed=0)
+    assert [len(s) for _, s in c.train] == [300, 300, 475]  # the longest, cut at 95 %
+    assert [len(s) for _, s in c.valid] == [25]

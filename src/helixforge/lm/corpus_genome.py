@@ -85,9 +85,12 @@ class FastaCorpus:
                 (self.valid if i == pick else self.train).append(rec)
             self.holdout_desc = f"record {records[pick][0]}"
         else:
-            name, seq = max(records, key=lambda r: len(r[1]))
+            # by position, not name: records sharing the longest one's name (reads, amplicons
+            # all called 'seq') were all left out of training with it
+            longest_at = max(range(len(records)), key=lambda i: len(records[i][1]))
+            name, seq = records[longest_at]
             cut = int(len(seq) * (1 - valid_fraction))
-            self.train = [(n, s) for n, s in records if n != name] + [(name, seq[:cut])]
+            self.train = [r for i, r in enumerate(records) if i != longest_at] + [(name, seq[:cut])]
             self.valid = [(name, seq[cut:])]
             self.holdout_desc = f"last {valid_fraction:.0%} of {name} (from base {cut + 1})"
         if not self.train:

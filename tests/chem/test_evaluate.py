@@ -91,3 +91,23 @@ def test_bounds_in_a_regression_target_are_row_errors_not_text_labels(
     t.to_csv(tmp_path / "new.csv", index=False)
     res = evaluate_property(two_target_run, tmp_path / "new.csv", out=tmp_path / "ev")
     assert res["metrics"]["logp_like"]["n"] == 43 and res["n_rejected_rows"] == 85
+
+
+def test_the_evaluation_report_reads_n_a_for_an_undefined_metric(two_target_run, make_table,
+                                                                 tmp_path):  # fmt: skip
+    """A table whose has_n labels are all 1: ROC-AUC is undefined there. The report's metrics
+    table showed '–', the mark of a metric that does not apply (RMSE of a binary target);
+    it reads n/a, and the regression target's cells for classification metrics stay empty."""
+    import re
+
+    df = make_table(1)
+    df = df[df["has_n"] == 1]
+    df.to_csv(tmp_path / "ones.csv", index=False)
+    evaluate_property(two_target_run, tmp_path / "ones.csv", out=tmp_path / "ev")
+    html = (tmp_path / "ev" / "report.html").read_text()
+    table = html[html.index("<table") : html.index("</table>")]
+    header = re.findall(r"<th[^>]*>(.*?)</th>", table)
+    rows = [re.findall(r"<td[^>]*>(.*?)</td>", r) for r in table.split("<tr")[2:]]
+    by_target = {r[0]: dict(zip(header, r, strict=True)) for r in rows}
+    assert by_target["has_n"]["roc_auc"] == "n/a"
+    assert by_target["logp_like"]["roc_auc"] in ("", "–")

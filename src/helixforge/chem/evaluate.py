@@ -110,7 +110,7 @@ def evaluate_property(
     from helixforge.core.io import check_output, staging_dir
     from helixforge.core.report import Report
     from helixforge.core.supervised import score_predictions
-    from helixforge.core.supervised.rundir import add_task_plots
+    from helixforge.core.supervised.rundir import add_task_plots, metrics_table
     from helixforge.core.tables import write_table
 
     check_paths(
@@ -200,7 +200,9 @@ def evaluate_property(
         rep.add_text(f"{len(table)} molecules scored, {len(table.errors)} rows rejected.")
         for n in notes:
             rep.add_text(f"Note: {n}")
-        rep.add_table(pd.DataFrame([{"target": t, **m} for t, m in metrics.items()]))
+        # an undefined metric reads n/a; one another target's task has is an empty cell
+        shown = metrics_table({"test": metrics}, list(metrics)).drop(columns="split")
+        rep.add_table(shown, na="n/a")
         cfg = {**predictor.config, "targets": targets, "task_types": tt}
         add_task_plots(rep, y, preds, cfg, "evaluation")
         rep.write(stage / "report.html")

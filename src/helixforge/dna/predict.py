@@ -230,12 +230,11 @@ def _model_labels(raw, predictor: SequencePredictor, errors: RowErrors, lines, c
 
 
 def _write_evaluation(final: Path, result, df, preds, y, predictor, errors, run) -> None:
-    import pandas as pd
 
     from helixforge.core.artifacts import save_json
     from helixforge.core.io import staging_dir
     from helixforge.core.report import Report
-    from helixforge.core.supervised.rundir import add_task_plots
+    from helixforge.core.supervised.rundir import add_task_plots, metrics_table
     from helixforge.core.tables import write_table
 
     target = predictor.targets[0]
@@ -259,6 +258,7 @@ def _write_evaluation(final: Path, result, df, preds, y, predictor, errors, run)
         rep.add_text(f"{len(df)} sequences scored, {len(errors)} rows rejected (errors.csv).")
         for n in result["notes"]:
             rep.add_text(f"Note: {n}")
-        rep.add_table(pd.DataFrame([{"target": t, **m} for t, m in result["metrics"].items()]))
+        shown = metrics_table({"test": result["metrics"]}, list(result["metrics"]))
+        rep.add_table(shown.drop(columns="split"), na="n/a")  # undefined metrics read n/a
         add_task_plots(rep, y[:, None], preds, predictor.config, "evaluation")
         rep.write(stage / "report.html")

@@ -65,12 +65,15 @@ def generate_cmd(
     ),
     seed: int = SEED,
     device: str = DEVICE,
+    resume: bool = RESUME,
     overwrite: bool = OVERWRITE,
     quiet: bool = QUIET,
 ) -> None:
     """Sample SMILES from a prior; report validity, uniqueness, novelty and (--fcd-ref) FCD.
 
-    Columns: smiles, valid, canonical_smiles, unique, novel, log_likelihood.
+    Columns: smiles, valid, canonical_smiles, unique, novel, log_likelihood. Samples are drawn
+    in chunks of 100,000, each kept when done: after an interruption the same command with
+    --resume samples only the rest.
 
     Example: helix chem generate --n 10000 --seed 0 -o gen.csv --fcd-ref moses_test.csv.gz
     """
@@ -93,7 +96,8 @@ def generate_cmd(
         load_fcd_reference(fcd_ref, log=log)
     s = generate_molecules(
         model, n, out_path, seed=seed, temperature=temperature, max_len=max_len,
-        constrained=constrained, overwrite=overwrite, device=str(resolve_device(device)), log=log,
+        constrained=constrained, overwrite=overwrite, resume=resume,
+        device=str(resolve_device(device)), log=log,
     )  # fmt: skip
     canon = []
     if fcd_ref is not None and fcd_available():

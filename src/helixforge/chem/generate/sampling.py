@@ -61,6 +61,20 @@ def summarize_samples(canon: Sequence[str | None], novel_flags=None) -> dict[str
     return out
 
 
+CHUNK = 100_000  # samples per checkpoint of `generate_molecules` (one chunk: no checkpoint)
+
+
+def chunk_seed(seed: int, i: int) -> int:
+    """The sampling seed of chunk `i` of a run seeded `seed`: `seed` itself for the first
+    chunk (a run of up to CHUNK samples is one plain `Prior.sample(n, seed=seed)` call), a
+    hash of both after it (so chunks never share a random stream)."""
+    if i == 0:
+        return seed
+    import hashlib
+
+    return int(hashlib.sha256(f"helix-generate:{seed}:{i}".encode()).hexdigest()[:15], 16)
+
+
 def generate_molecules(
     model: str | os.PathLike | None,
     n: int,
@@ -71,18 +85,26 @@ def generate_molecules(
     max_len: int = 128,
     constrained: bool = False,
     overwrite: bool = False,
+    resume: bool = False,
     device: str = "cpu",
     log: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Sample `n` SMILES from the prior at `model` (None: shipped) and write the table `out`;
     `constrained`: syntax-aware sampling (`SmilesSyntax`; log_likelihood is then that of the
-    masked policy)."""
+    masked policy).
+
+    Samples are drawn in chunks of `CHUNK` (chunk i seeded `chunk_seed(seed, i)`), each kept
+    in the staging folder beside `out` when done: after an interruption `resume=True` samples
+    only the chunks left (the prior, n, seed and sampling options must match: the resume key)
+    and writes the same bytes as an uninterrupted run. Uniqueness and novelty are computed
+    over the whole run at the end."""
     import pandas as pd
 
     from helixforge.chem.generate.prior import Prior
     from helixforge.chem.inputs import check_paths
-    from helixforge.core.io import check_output
+    from helixforge.core.io import atomic_file, check_output, staging_path
     from helixforge.core.options import require_float, require_int
+    from helixforge.core.supervised import prepare_resume_stage
     from helixforge.core.tables import write_table
 
     check_paths("generate_molecules", optional=("model",), model=model, out=out)
@@ -93,12 +115,45 @@ def generate_molecules(
     require_int(max_len, "--max-len", min_value=1, max_value=1000)
     check_output(out, overwrite=overwrite, kind="table", inputs=[model])
     prior = Prior.load(model, device=device)
+    log = log or (lambda _m: None)
+    n_chunks = -(-n // CHUNK)
+    stage = None
+    if n_chunks > 1:
+        key = {
+            "verb": "chem generate", "prior": prior.weights_sha256(), "n": n, "seed": seed,
+            "temperature": float(temperature), "max_len": max_len,
+            "constrained": bool(constrained), "chunk": CHUNK,
+        }  # fmt: skip
+        stage = prepare_resume_stage(out, key, resume, log)
+    elif resume and staging_path(out).exists():  # a chunked run's leftovers, not resumable here
+        log(f"nothing to resume for {n} samples (one chunk); sampling afresh")
     t0 = time.perf_counter()
+    smiles: list[str] = []
+    lls: list[float] = []
     ended: list[bool] = []
-    smiles, ll = prior.sample(
-        n, seed=seed, temperature=float(temperature), max_len=max_len, constrained=constrained,
-        ended=ended,
-    )  # fmt: skip
+    loaded = 0
+    for i in range(n_chunks):
+        size = min(CHUNK, n - i * CHUNK)
+        done = stage / f"chunk-{i:05d}.parquet" if stage is not None else None
+        if done is not None and done.exists():
+            part = pd.read_parquet(done)
+            loaded += 1
+        else:
+            chunk_ended: list[bool] = []
+            got, ll = prior.sample(
+                size, seed=chunk_seed(seed, i), temperature=float(temperature),
+                max_len=max_len, constrained=constrained, ended=chunk_ended,
+            )  # fmt: skip
+            part = pd.DataFrame({"smiles": got, "ended": chunk_ended, "ll": ll.tolist()})
+            if done is not None:
+                with atomic_file(done) as tmp:
+                    part.to_parquet(tmp, index=False)
+                log(f"chunk {i + 1}/{n_chunks} sampled ({min(n, (i + 1) * CHUNK):,} of {n:,})")
+        smiles += part["smiles"].tolist()
+        ended += [bool(e) for e in part["ended"]]
+        lls += [float(x) for x in part["ll"]]
+    if loaded:
+        log(f"{loaded} of {n_chunks} sampled chunks loaded from the unfinished run")
     t_sample = time.perf_counter() - t0
     # a sample cut at --max-len is a prefix, not the prior's molecule: 'C' of a longer chain
     # parsed and was counted valid (--max-len 1: validity 100%, every sample 'C')
@@ -120,10 +175,14 @@ def generate_molecules(
             "canonical_smiles": [c or "" for c in canon],
             "unique": unique,
             "novel": novel_flags if novel_flags is not None else [None] * n,
-            "log_likelihood": [round(float(x), 4) for x in ll.tolist()],
+            "log_likelihood": [round(x, 4) for x in lls],
         }
     )
     write_table(df, out)
+    if stage is not None:
+        import shutil
+
+        shutil.rmtree(stage, ignore_errors=True)
     summary = summarize_samples(canon, novel_flags)
     summary.update(
         out=str(out), seed=seed, temperature=float(temperature), constrained=bool(constrained),

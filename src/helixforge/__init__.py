@@ -1,3 +1,3 @@
 """HelixForge: AI workbench for genetics, drug discovery and gene editing."""
 
-__version__ = "0.3.1"
+__version__ = "0.3.2"

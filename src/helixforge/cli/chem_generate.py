@@ -150,18 +150,24 @@ def finetune_prior_cmd(
     batch_size: int = batch_size_option(32),
     seed: int = SEED,
     overwrite: bool = OVERWRITE,
+    resume: bool = RESUME,
     quiet: bool = QUIET,
 ) -> None:
     """Transfer-learn a prior on a set of actives (randomised SMILES, early stopping).
+
+    A checkpoint is kept beside the output after every epoch: --resume continues an interrupted
+    run from its last finished epoch with the same result.
 
     Example: helix chem finetune-prior actives.csv -o runs/ft --epochs 20
     """
     from helixforge.chem.generate.finetune import finetune_prior
 
+    refuse_finished_resume(out_path, resume=resume, overwrite=overwrite)
     s = finetune_prior(
         actives, out_path, model=model, smiles_col=smiles_col, epochs=epochs,
         batch_size=batch_size, lr=lr, augment=augment, val_fraction=val_fraction,
-        patience=patience, seed=seed, overwrite=overwrite, log=logger(quiet),
+        patience=patience, seed=seed, overwrite=overwrite, resume=resume,
+        log=logger(quiet),
     )  # fmt: skip
     nll = (
         f"held-out NLL {s['val_nll_before']:.2f} → {s['val_nll_best']:.2f}"

@@ -11,6 +11,13 @@ form is always included) and keeps the weights with the lowest held-out NLL per 
 stopping after `patience` epochs without improvement (REINVENT-style TL, Arús-Pous et al. 2019
 for the augmentation). Output: prior/, history.csv, summary.json, errors.csv and timings.json
 (the wall-clock seconds: the one file two identical runs differ in).
+
+After every finished epoch the staging folder beside the output (`.NAME.partial/`) gets a
+checkpoint (weights, optimizer, best weights and NLL, patience count, history rows, torch RNG
+state); `resume=True` continues an interrupted run from its last finished epoch and writes the
+bytes of an uninterrupted run (timings.json excepted). The resume key is the actives' sha256,
+the prior's weights sha256 and every option that changes the result; a run without `resume`
+discards an unfinished one.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ import copy
 import json
 import os
 import random
+import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -106,17 +114,27 @@ def finetune_prior(
     patience: int = 3,
     seed: int = 0,
     overwrite: bool = False,
+    resume: bool = False,
     log: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
-    """Fine-tune the prior at `model` (None: shipped) on `actives`; returns the summary."""
+    """Fine-tune the prior at `model` (None: shipped) on `actives`; returns the summary.
+    `resume`: continue the unfinished run of the same command from its last finished epoch."""
     import pandas as pd
     import torch
 
     from helixforge.chem.generate.prior import Prior
-    from helixforge.chem.generate.train_prior import encode_many, heldout_nll, nll_loss, pad
+    from helixforge.chem.generate.train_prior import (
+        _file_sha256,
+        encode_many,
+        heldout_nll,
+        nll_loss,
+        pad,
+    )
     from helixforge.core.artifacts import RunDir
+    from helixforge.core.checkpoints import load_checkpoint, save_checkpoint
     from helixforge.core.io import check_output, staging_dir
     from helixforge.core.options import require_float, require_int
+    from helixforge.core.supervised import RESUME_FILE, resumable_stage
     from helixforge.core.tables import write_table
     from helixforge.core.training import seed_everything
 
@@ -137,6 +155,11 @@ def finetune_prior(
             f"{actives}: none of the {rows_in} rows is a molecule the prior can learn",
             hint=f"check --input-col; the first problems:\n{errors.summary()}",
         )
+    key = {
+        "actives_sha256": _file_sha256(Path(actives)), "prior_sha256": prior.weights_sha256(),
+        "smiles_col": smiles_col, "epochs": epochs, "batch_size": batch_size, "lr": lr,
+        "augment": augment, "val_fraction": val_fraction, "patience": patience, "seed": seed,
+    }  # fmt: skip
     rng = random.Random(seed)
     order = mols[:]
     rng.shuffle(order)
@@ -151,30 +174,62 @@ def finetune_prior(
     best, best_state, best_epoch, bad_epochs = start, copy.deepcopy(agent.model.state_dict()), 0, 0
     history.append({"epoch": 0, "train_loss": float("nan"), "val_nll": start})
     t0 = time.perf_counter()
-    for epoch in range(1, epochs + 1):
-        rows, _ = encode_many(agent, randomized(train, augment, seed + epoch, agent))
-        random.Random(f"{seed}:{epoch}").shuffle(rows)
-        agent.model.train()
-        losses = []
-        for i in range(0, len(rows), batch_size):
-            loss = nll_loss(agent, pad(rows[i : i + batch_size]))
-            opt.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(agent.model.parameters(), 1.0)
-            opt.step()
-            losses.append(float(loss.detach()))
-        v = heldout_nll(agent, val_rows) if val_rows else float("nan")
-        history.append({"epoch": epoch, "train_loss": sum(losses) / len(losses), "val_nll": v})
-        held = (
-            f"held-out NLL {v:.2f}" if val_rows else "no held-out molecules: the last epoch is kept"
-        )
-        say(f"epoch {epoch}: train loss {history[-1]['train_loss']:.3f}, {held}")
-        if not val_rows or v < best:
-            best, best_epoch, bad_epochs = v, epoch, 0
-            best_state = copy.deepcopy(agent.model.state_dict())
-        else:
-            bad_epochs += 1
-            if bad_epochs >= patience:
+    with resumable_stage(out, key, resume, say) as stage:
+        ckpt, done, stopped = stage / "checkpoint", 0, False
+        if resume and (ckpt / "state.json").exists():
+
+            def read_model(d: Path) -> None:
+                from safetensors.torch import load_file, load_model
+
+                load_model(agent.model, str(d / "model.safetensors"))
+                best_state.update(load_file(str(d / "best.safetensors")))
+                torch.set_rng_state(torch.load(d / "rng.pt", weights_only=True))
+
+            st = load_checkpoint(ckpt, model=agent.model, optimizer=opt, read_model=read_model)
+            done, stopped, history = st["epoch"], st["stopped"], st["history"]
+            best, best_epoch, bad_epochs = st["best"], st["best_epoch"], st["bad_epochs"]
+            t0 -= st["seconds"]  # timings.json: the seconds of every session
+            say(f"resuming after epoch {done}")
+        for epoch in range(done + 1, 0 if stopped else epochs + 1):
+            rows, _ = encode_many(agent, randomized(train, augment, seed + epoch, agent))
+            random.Random(f"{seed}:{epoch}").shuffle(rows)
+            agent.model.train()
+            losses = []
+            for i in range(0, len(rows), batch_size):
+                loss = nll_loss(agent, pad(rows[i : i + batch_size]))
+                opt.zero_grad()
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(agent.model.parameters(), 1.0)
+                opt.step()
+                losses.append(float(loss.detach()))
+            v = heldout_nll(agent, val_rows) if val_rows else float("nan")
+            history.append({"epoch": epoch, "train_loss": sum(losses) / len(losses), "val_nll": v})
+            held = (
+                f"held-out NLL {v:.2f}"
+                if val_rows
+                else "no held-out molecules: the last epoch is kept"
+            )
+            say(f"epoch {epoch}: train loss {history[-1]['train_loss']:.3f}, {held}")
+            if not val_rows or v < best:
+                best, best_epoch, bad_epochs = v, epoch, 0
+                best_state = copy.deepcopy(agent.model.state_dict())
+            else:
+                bad_epochs += 1
+                stopped = bad_epochs >= patience
+
+            def write_model(d: Path, best_weights=best_state) -> None:
+                from safetensors.torch import save_file, save_model
+
+                save_model(agent.model, str(d / "model.safetensors"))
+                save_file(best_weights, str(d / "best.safetensors"))
+                torch.save(torch.get_rng_state(), d / "rng.pt")
+
+            state = {"resume_key": key, "epoch": epoch, "stopped": stopped, "history": history,
+                     "best": best, "best_epoch": best_epoch, "bad_epochs": bad_epochs,
+                     "seconds": time.perf_counter() - t0}  # fmt: skip
+            save_checkpoint(ckpt, model=agent.model, optimizer=opt, state=state,
+                            write_model=write_model)  # fmt: skip
+            if stopped:
                 say(f"early stop: no held-out improvement for {patience} epochs")
                 break
     agent.model.load_state_dict(best_state)
@@ -189,10 +244,12 @@ def finetune_prior(
         "out": str(out),
     }  # fmt: skip
     seconds = round(time.perf_counter() - t0, 2)
-    with staging_dir(out, keep_on_error=False) as stage:
+    with staging_dir(out) as stage:  # the checkpoint stays for --resume if writing fails
         agent.save(stage / "prior")
         write_table(pd.DataFrame(history), stage / "history.csv")
         errors.write(stage / "errors.csv")
         (stage / "summary.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
         RunDir(stage, create=False).save_timing(seconds=seconds)  # kept out of summary.json
+        shutil.rmtree(stage / "checkpoint", ignore_errors=True)  # scratch of the unfinished run
+        (stage / RESUME_FILE).unlink(missing_ok=True)
     return {**summary, "seconds": seconds}

@@ -87,6 +87,7 @@ def generate_cmd(
     from helixforge.core.tables import read_table
     from helixforge.core.training import resolve_device
 
+    refuse_finished_resume(out_path, resume=resume, overwrite=overwrite)
     log = logger(quiet)
     if fcd_ref is not None:  # a directory was 'reference SMILES file not found'
         from helixforge.core.io import require_input_file

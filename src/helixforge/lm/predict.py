@@ -109,14 +109,16 @@ def load_run(
             check_remote_code(member, trust_remote_code)  # before anything is imported
         run: LMRun = LMRun(p, _Loader(device, trust_remote_code), domain="lm")
     else:  # a bare model folder; another domain's run, a checkpoint, a file … are named
-        from helixforge.core.artifacts import refuse_foreign
+        from helixforge.core.artifacts import identify_artifact, refuse_foreign
 
         hint = "pass a run directory written by `helix lm finetune`"
         if not p.exists():
             raise InputError(f"{p}: not found", hint=hint)
-        # model/, model/member_0/model of a run: the run is a folder above
+        # model/, model/member_0/model of an lm run: the run is a folder above (a folder of
+        # another domain's run, chem run/model, is left to refuse_foreign, which names it)
         run_above = next((a for a in p.resolve().parents[:3] if is_run_dir(a)), None)
-        if run_above is not None and not (p / "helixforge_finetune.json").exists():
+        lm_above = run_above is not None and identify_artifact(run_above).domain in (None, "lm")
+        if lm_above and not (p / "helixforge_finetune.json").exists():
             raise InputError(
                 f"{p}: a folder inside the run directory {run_above}; predict reads the whole "
                 "run (every member, the conformal calibration)",

@@ -123,14 +123,8 @@ def finetune_prior(
     import torch
 
     from helixforge.chem.generate.prior import Prior
-    from helixforge.chem.generate.train_prior import (
-        _file_sha256,
-        encode_many,
-        heldout_nll,
-        nll_loss,
-        pad,
-    )
-    from helixforge.core.artifacts import RunDir
+    from helixforge.chem.generate.train_prior import encode_many, heldout_nll, nll_loss, pad
+    from helixforge.core.artifacts import RunDir, sha256_file
     from helixforge.core.checkpoints import load_checkpoint, save_checkpoint
     from helixforge.core.io import check_output, staging_dir
     from helixforge.core.options import require_float, require_int
@@ -156,7 +150,7 @@ def finetune_prior(
             hint=f"check --input-col; the first problems:\n{errors.summary()}",
         )
     key = {
-        "actives_sha256": _file_sha256(Path(actives)), "prior_sha256": prior.weights_sha256(),
+        "actives_sha256": sha256_file(actives), "prior_sha256": prior.weights_sha256(),
         "smiles_col": smiles_col, "epochs": epochs, "batch_size": batch_size, "lr": lr,
         "augment": augment, "val_fraction": val_fraction, "patience": patience, "seed": seed,
     }  # fmt: skip

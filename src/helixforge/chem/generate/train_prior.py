@@ -32,7 +32,6 @@ part of the resume key. Use `finetune_prior` instead for a few hundred actives.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import os
@@ -51,15 +50,6 @@ from helixforge.core.errors import (
     NoUsableRowsError,
     RowErrors,
 )
-
-
-def _file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for b in iter(lambda: f.read(1 << 20), b""):
-            h.update(b)
-    return h.hexdigest()
-
 
 ERRORS_FILE = "errors.csv"  # unusable corpus lines: file, row (line), column, value, reason
 
@@ -256,7 +246,7 @@ def train_prior(
     from helixforge.chem.generate.corpus import iter_blocks, iter_smiles
     from helixforge.chem.generate.prior import DEFAULT_CONFIG, Prior
     from helixforge.chem.generate.vocab import Vocabulary
-    from helixforge.core.artifacts import TIMING_FILE, RunDir
+    from helixforge.core.artifacts import TIMING_FILE, RunDir, sha256_file
     from helixforge.core.checkpoints import check_resume_key, load_checkpoint, save_checkpoint
     from helixforge.core.io import atomic_file, check_output
     from helixforge.core.options import require_int
@@ -300,7 +290,7 @@ def train_prior(
     made_out = not out.exists()
     out.mkdir(parents=True, exist_ok=True)
     key = {
-        "corpus_sha256": _file_sha256(corpus), "kind": kind, "column": column, "config": cfg,
+        "corpus_sha256": sha256_file(corpus), "kind": kind, "column": column, "config": cfg,
         "epochs": epochs, "max_molecules": max_molecules, "batch_size": batch_size, "lr": lr,
         "block_size": block_size, "val_size": val_size, "seed": seed,
     }  # fmt: skip
